@@ -1,0 +1,88 @@
+"""Waveform conditioning: mono mixdown, resampling, loudness normalisation, level checks.
+
+Pure functions on numpy arrays in librosa's manner (``y``, ``sr``, keyword-only options).
+Signals are float32; a multichannel signal is shaped ``(channels, samples)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import ParameterError
+
+
+def to_mono(y: np.ndarray) -> np.ndarray:
+    """Average all channels of ``y`` (``(samples,)`` or ``(channels, samples)``) into one."""
+    if y.ndim == 1:
+        return y.astype(np.float32, copy=False)
+    if y.ndim != 2:
+        raise ParameterError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
+    return y.mean(axis=0, dtype=np.float64).astype(np.float32)
+
+
+def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
+    """Resample a mono signal with soxr's high-quality (``HQ``) filter; a no-op at equal rates."""
+    if orig_sr <= 0:
+        raise ParameterError(f"sample rate must be positive, got {orig_sr}")
+    if orig_sr == target_sr:
+        return y
+    return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+
+
+def dbfs(value: float) -> float:
+    """Level of an amplitude (RMS or peak, full scale 1.0) in dBFS; ``-inf`` for zero."""
+    return float(20.0 * np.log10(value)) if value > 0 else float("-inf")
+
+
+@dataclass(frozen=True)
+class SignalReport:
+    """What the front end noticed about a signal before normalising it.
+
+    ``clipped`` says the source was clipped (normalisation cannot undo that, so results
+    on it deserve less trust); ``silent`` that its level is below the silence threshold;
+    ``gain_db`` the gain the normaliser applied.
+    """
+
+    duration_s: float
+    rms_dbfs: float
+    peak_dbfs: float
+    clipped_fraction: float
+    clipped: bool
+    silent: bool
+    gain_db: float
+
+
+def inspect_signal(y: np.ndarray, *, sr: int, params: FeatureParams) -> SignalReport:
+    """Measure level, peak and clipping of a mono signal (before normalisation)."""
+    if y.size == 0:
+        return SignalReport(0.0, float("-inf"), float("-inf"), 0.0, False, True, 0.0)
+    centred = y - y.mean(dtype=np.float64)
+    rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
+    peak = float(np.max(np.abs(y)))
+    clipped_fraction = float(np.mean(np.abs(y) >= params.clip_level))
+    rms_db = dbfs(rms)
+    silent = rms_db < params.silence_dbfs
+    gain_db = 0.0 if silent else min(params.target_rms_dbfs - rms_db, params.max_gain_db)
+    return SignalReport(
+        duration_s=y.size / sr,
+        rms_dbfs=rms_db,
+        peak_dbfs=dbfs(peak),
+        clipped_fraction=clipped_fraction,
+        clipped=clipped_fraction > params.clip_fraction,
+        silent=silent,
+        gain_db=gain_db,
+    )
+
+
+def normalise(y: np.ndarray, *, report: SignalReport) -> np.ndarray:
+    """Remove the DC offset and apply the gain :func:`inspect_signal` chose.
+
+    The result is not clipped to ±1: the mel front end is linear in power, so a peak above
+    full scale after gain is harmless, while clipping it would add distortion.
+    """
+    centred = y - np.float32(y.mean(dtype=np.float64)) if y.size else y
+    return (centred * np.float32(10.0 ** (report.gain_db / 20.0))).astype(np.float32, copy=False)

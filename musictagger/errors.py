@@ -1,0 +1,52 @@
+"""One error hierarchy for the whole application.
+
+Every error a user can cause (a bad file, a missing model, a wrong argument) is a
+:class:`MusictaggerError`; the CLI prints its message as ``error: …`` and moves on to
+the next file of a batch, the GUI shows it as a readable message.  Errors about one file
+carry its path so the message always names the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MusictaggerError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ParameterError(MusictaggerError, ValueError):
+    """An argument is out of range or of the wrong kind (a programming or usage error)."""
+
+
+class FileError(MusictaggerError):
+    """Something is wrong with one particular file; the message names it.
+
+    Parameters
+    ----------
+    path
+        The file concerned.
+    reason
+        What is wrong, in words a user understands.
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class DecodeError(FileError):
+    """The file is missing, empty, not audio, corrupt or truncated beyond use."""
+
+
+class AudioTooShortError(FileError):
+    """The decoded audio is shorter than the minimum the model can say anything about."""
+
+
+class SilentAudioError(FileError):
+    """The audio is digital silence or too quiet to analyse; the model would only guess."""
+
+
+class ModelError(MusictaggerError):
+    """The model file or its sidecar is missing, malformed or inconsistent."""
