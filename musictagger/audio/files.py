@@ -1,0 +1,14 @@
+"""Which files are audio: the extensions the decoder is expected to read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+AUDIO_EXTENSIONS = frozenset(
+    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".aif", ".aiff", ".aifc", ".m4a", ".mp4", ".aac", ".wma"}
+)
+
+
+def is_audio_file(path: Path) -> bool:
+    """True for a regular file whose extension names an audio format we decode."""
+    return path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file()

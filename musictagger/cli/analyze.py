@@ -1,0 +1,54 @@
+"""``musictagger analyze FILE...``: genre, confidence, top-k and hash code of each file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from musictagger.errors import MusictaggerError
+from musictagger.model.runtime import Analysis, GenreModel, default_model_path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("analyze", help="predict the genre and hash code of audio files")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    parser.add_argument("-k", "--top", type=int, default=3, help="genres to list per file (default 3)")
+    parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
+    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
+    parser.set_defaults(run=run)
+
+
+def format_text(analysis: Analysis, top_k: int) -> str:
+    """Human-readable block for one file."""
+    ranking = "  ".join(f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k])
+    lines = [
+        f"{analysis.source}",
+        f"  genre:  {analysis.summary()}",
+        f"  top:    {ranking}",
+        f"  code:   {analysis.code_hex}",
+        f"  bits:   {''.join(str(int(b)) for b in analysis.bits)}",
+    ]
+    lines += [f"  note:   {w}" for w in analysis.warnings]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = GenreModel(args.model or default_model_path())
+    failed = 0
+    for path in args.files:
+        try:
+            analysis = model.analyze_file(path, n_windows=args.windows)
+        except MusictaggerError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(analysis.to_dict(top_k=args.top)), flush=True)
+        else:
+            print(format_text(analysis, args.top), flush=True)
+    if failed:
+        print(f"{failed} of {len(args.files)} files could not be analysed", file=sys.stderr)
+    return 1 if failed else 0

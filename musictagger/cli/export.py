@@ -1,0 +1,30 @@
+"""``musictagger export RUN_DIR``: write ``models/<name>.onnx`` and its JSON sidecar."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export", help="export a training run to ONNX + sidecar (needs the 'train' extra)")
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    parser.add_argument("--name", default="hash-cnn-lstm-emotify", help="model name (file stem)")
+    parser.add_argument("--out", type=Path, default=Path("models"), help="output folder (default models/)")
+    parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from musictagger.training.export import export_run
+    from musictagger.training.run import DEFAULT_BACKBONE, RunPaths
+
+    manifest, parity = export_run(
+        RunPaths(args.run_dir).bundle, backbone_path=args.backbone or DEFAULT_BACKBONE, out_dir=args.out, name=args.name
+    )
+    print(f"wrote {args.out / manifest.onnx_file} and its sidecar ({manifest.model_id})")
+    print(
+        f"parity torch/onnxruntime: probabilities {parity.max_abs_probabilities:.2e}, code {parity.max_abs_code:.2e}, "
+        f"bits equal: {parity.bits_equal}"
+    )
+    return 0

@@ -1,0 +1,76 @@
+"""``musictagger train DATA_DIR``: train the hash-CNN-LSTM on a folder-per-genre collection.
+
+Torch is imported only when this command runs (it is the ``train`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from musictagger.cli.options import add_front_end_option, front_end_params
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a model on DATA_DIR/<genre>/<files> (needs the 'train' extra)",
+        description="Caches the frozen backbone's feature maps, then trains the recurrent hash head with early "
+        "stopping on the validation split. Split files train.txt/valid.txt/test.txt are read from DATA_DIR "
+        "(or --split-dir); without them a seeded stratified split is drawn.",
+    )
+    parser.add_argument("data_dir", type=Path, metavar="DATA_DIR")
+    parser.add_argument("--split-dir", type=Path, default=None, help="folder with train.txt, valid.txt, test.txt")
+    parser.add_argument("--run-dir", type=Path, default=None, help="output folder (default runs/<date-time>)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(user_cache_dir("musictagger")) / "features",
+        help="feature cache (default: the user cache dir)",
+    )
+    parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")
+    parser.add_argument("--bits", type=int, default=64, choices=(16, 32, 48, 64))
+    parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
+    parser.add_argument("--layers", type=int, default=2, choices=(1, 2))
+    parser.add_argument("--channels", type=int, default=32, help="channels kept per conv layer")
+    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--patience", type=int, default=15, help="epochs without improvement before stopping")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--train-windows", type=int, default=3, help="windows cut from each training track")
+    parser.add_argument("--eval-windows", type=int, default=3, help="windows per validation/test track")
+    parser.add_argument("--seed", type=int, default=0)
+    add_front_end_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from musictagger.collection import load_collection
+    from musictagger.training.config import ModelConfig, TrainConfig
+    from musictagger.training.run import DEFAULT_BACKBONE, run_training
+
+    collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
+    run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    result = run_training(
+        collection,
+        run_dir=run_dir,
+        cache_dir=args.cache_dir,
+        backbone_path=args.backbone or DEFAULT_BACKBONE,
+        params=front_end_params(args.param),
+        model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
+        train_config=TrainConfig(
+            epochs=args.epochs,
+            patience=args.patience,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            train_windows=args.train_windows,
+            eval_windows=args.eval_windows,
+            seed=args.seed,
+        ),
+    )
+    print(f"best epoch {result.best_epoch}: valid accuracy {result.valid.accuracy:.3f}")
+    print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
+    return 0

@@ -1,0 +1,104 @@
+"""A folder-per-genre collection and its train/valid/test split.
+
+``DATA_DIR/<genre>/<file>`` gives the labels (sorted folder names).  The split comes from
+``train.txt``, ``valid.txt`` and ``test.txt`` (one path relative to ``DATA_DIR`` per line)
+in ``DATA_DIR`` or a given folder; without them a seeded, stratified split is drawn and the
+run log says so, because a random split is not artist-disjoint and flatters the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musictagger.audio.files import is_audio_file
+from musictagger.errors import MusictaggerError
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass(frozen=True)
+class Track:
+    """One labelled file of the collection."""
+
+    path: Path
+    relative: str
+    label: int
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Labels and the tracks of each split."""
+
+    root: Path
+    labels: tuple[str, ...]
+    splits: dict[str, tuple[Track, ...]]
+    split_source: str
+
+    def tracks(self, split: str) -> tuple[Track, ...]:
+        if split not in self.splits:
+            raise MusictaggerError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        return self.splits[split]
+
+
+def _read_split_file(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _random_split(relatives: list[str], labels: list[int], *, seed: int, fractions: tuple[float, float]) -> dict:
+    rng = np.random.default_rng(seed)
+    splits: dict[str, list[str]] = {name: [] for name in SPLITS}
+    for label in sorted(set(labels)):
+        members = [r for r, lab in zip(relatives, labels, strict=True) if lab == label]
+        rng.shuffle(members)
+        n_valid, n_test = (round(len(members) * f) for f in fractions)
+        splits["valid"] += members[:n_valid]
+        splits["test"] += members[n_valid : n_valid + n_test]
+        splits["train"] += members[n_valid + n_test :]
+    return splits
+
+
+def load_collection(
+    root: str | Path, *, split_dir: str | Path | None = None, seed: int = 0, fractions: tuple[float, float] = (0.2, 0.2)
+) -> Collection:
+    """Discover ``root``'s genres and files and assign them to splits.
+
+    Raises
+    ------
+    MusictaggerError
+        Fewer than two genre folders, or a split file names a file that does not exist or
+        is not in a genre folder.
+    """
+    root = Path(root)
+    genre_dirs = sorted(d for d in root.iterdir() if d.is_dir() and any(is_audio_file(f) for f in d.iterdir()))
+    if len(genre_dirs) < 2:
+        raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(genre_dirs)}")
+    labels = tuple(d.name for d in genre_dirs)
+    label_of = {name: i for i, name in enumerate(labels)}
+    all_files = {
+        f.relative_to(root).as_posix(): label_of[d.name]
+        for d in genre_dirs
+        for f in sorted(d.iterdir())
+        if is_audio_file(f)
+    }
+
+    split_folder = Path(split_dir) if split_dir else root
+    split_files = {name: split_folder / f"{name}.txt" for name in SPLITS}
+    if all(p.is_file() for p in split_files.values()):
+        relatives = {name: _read_split_file(p) for name, p in split_files.items()}
+        source = f"split files in {split_folder}"
+    else:
+        relatives = _random_split(list(all_files), list(all_files.values()), seed=seed, fractions=fractions)
+        source = f"random stratified split (seed {seed}; not artist-disjoint)"
+
+    splits: dict[str, tuple[Track, ...]] = {}
+    for name, members in relatives.items():
+        unknown = [r for r in members if r not in all_files]
+        if unknown:
+            raise MusictaggerError(
+                f"{split_files[name]}: {len(unknown)} listed files are not in a genre folder, e.g. {unknown[0]}"
+            )
+        splits[name] = tuple(Track(root / r, r, all_files[r]) for r in members)
+    return Collection(root=root, labels=labels, splits=splits, split_source=source)

@@ -1,0 +1,129 @@
+"""The JSON sidecar that travels with every ONNX model.
+
+It holds what the runtime needs to use the model correctly (labels, front-end parameters,
+bits, output names) and what a user needs to trust it (metrics with the split they were
+measured on, training data, licences).  Training writes it; everything else reads it from
+here, and a sidecar that does not fit its model is refused rather than half-used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import ModelError, ParameterError
+
+FORMAT = "musictagger-model"
+FORMAT_VERSION = 1
+LAYER_OUTPUTS = ("layer1", "layer2", "layer3", "layer4", "layer5")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One conv block as the model exposes it: output name, full shape, channels shown."""
+
+    name: str
+    output: str
+    shape: tuple[int, ...]
+    channels: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    """Contents of ``<model>.json``.
+
+    ``shape`` of a layer is ``(channels, time, freq)`` of its full activation for one
+    window; ``channels`` are the backbone channel indices the model outputs (and reads).
+    ``metrics`` maps a split name (``valid``, ``test``) to its figures.
+    """
+
+    name: str
+    onnx_file: str
+    onnx_sha256: str
+    labels: tuple[str, ...]
+    bits: int
+    front_end: FeatureParams
+    windows_per_track: int
+    layers: tuple[LayerInfo, ...]
+    model: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    licences: tuple[dict[str, str], ...] = ()
+    created: str = ""
+
+    @property
+    def model_id(self) -> str:
+        """Short identity of the weights (changes whenever the ONNX file does)."""
+        return f"{self.name}@{self.onnx_sha256[:12]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["front_end"] = self.front_end.to_dict()
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelManifest:
+        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"not a {FORMAT} v{FORMAT_VERSION} sidecar (format={data.get('format')!r}, "
+                f"version={data.get('format_version')!r})"
+            )
+        body = {k: v for k, v in data.items() if k not in ("format", "format_version")}
+        try:
+            body["front_end"] = FeatureParams.from_dict(body["front_end"])
+            body["labels"] = tuple(body["labels"])
+            body["layers"] = tuple(
+                LayerInfo(name=x["name"], output=x["output"], shape=tuple(x["shape"]), channels=tuple(x["channels"]))
+                for x in body["layers"]
+            )
+            body["licences"] = tuple(body.get("licences", ()))
+            return cls(**body)
+        except (KeyError, TypeError, ParameterError) as exc:
+            raise ModelError(f"malformed model sidecar: {exc}") from exc
+
+    def save(self, path: Path) -> None:
+        """Write the sidecar (pretty JSON), replacing the file atomically."""
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        partial.replace(path)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sidecar_path(onnx_path: Path) -> Path:
+    """``models/x.onnx`` → ``models/x.json``."""
+    return onnx_path.with_suffix(".json")
+
+
+def load_manifest(onnx_path: Path, *, verify_digest: bool = True) -> ModelManifest:
+    """Read and check the sidecar of ``onnx_path``.
+
+    Raises
+    ------
+    ModelError
+        The sidecar is missing or malformed, or (with ``verify_digest``) it describes a
+        different ONNX file than the one beside it.
+    """
+    path = sidecar_path(onnx_path)
+    if not path.is_file():
+        raise ModelError(f"{path}: the model's sidecar is missing (every .onnx needs its .json)")
+    try:
+        manifest = ModelManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path}: not valid JSON ({exc})") from exc
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from exc
+    if verify_digest and sha256_of(onnx_path) != manifest.onnx_sha256:
+        raise ModelError(f"{path}: describes a different model than {onnx_path.name} (SHA-256 mismatch)")
+    return manifest

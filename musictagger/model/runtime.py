@@ -1,0 +1,217 @@
+"""Running the shipped model with onnxruntime: windows in, genre, hash code and layer maps out.
+
+No torch here: the app ships the ONNX export and its sidecar, and this module is all it
+needs to use them.  A track is analysed as several windows spread over it (see
+:func:`musictagger.audio.features.window_starts`); window probabilities are averaged, and
+the track's bits are the majority vote of the windows' bits (the mean relaxed code ≥ ½).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from musictagger.audio.frontend import Features, features_from_file, features_from_signal
+from musictagger.errors import ModelError
+from musictagger.model import codes
+from musictagger.model.manifest import LAYER_OUTPUTS, ModelManifest, load_manifest
+
+DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify"
+MODEL_ENV_VAR = "MUSICTAGGER_MODEL"
+
+# The prediction is called uncertain when the best genre is below this probability or
+# leads the runner-up by less than the margin: then the user sees both, not a verdict.
+UNCERTAIN_BELOW = 0.6
+UNCERTAIN_MARGIN = 0.2
+
+
+def default_model_path() -> Path:
+    """The model to use: ``$MUSICTAGGER_MODEL`` if set, else the one shipped in ``models/``."""
+    override = os.environ.get(MODEL_ENV_VAR)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "models" / f"{DEFAULT_MODEL_NAME}.onnx"
+
+
+@dataclass(frozen=True)
+class WindowOutputs:
+    """Raw model outputs for a batch of windows."""
+
+    probabilities: np.ndarray
+    code: np.ndarray
+    layers: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class GenreScore:
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the model says about one track.
+
+    ``ranking`` lists every genre, most probable first.  ``bits`` is the K-bit hash code,
+    ``relaxed_code`` the mean of the windows' sigmoid codes it was thresholded from.
+    ``warnings`` holds notes that lower trust in the result (e.g. clipping).
+    """
+
+    source: str
+    ranking: tuple[GenreScore, ...]
+    bits: np.ndarray
+    relaxed_code: np.ndarray
+    duration_s: float
+    window_starts_s: tuple[float, ...]
+    window_probabilities: np.ndarray
+    warnings: tuple[str, ...]
+    model_id: str
+    features: Features
+    layers: tuple[np.ndarray, ...]
+
+    @property
+    def genre(self) -> str:
+        return self.ranking[0].label
+
+    @property
+    def confidence(self) -> float:
+        return self.ranking[0].probability
+
+    @property
+    def uncertain(self) -> bool:
+        runner_up = self.ranking[1].probability if len(self.ranking) > 1 else 0.0
+        return self.confidence < UNCERTAIN_BELOW or self.confidence - runner_up < UNCERTAIN_MARGIN
+
+    @property
+    def code_hex(self) -> str:
+        return codes.to_hex(self.bits)
+
+    def summary(self) -> str:
+        """The verdict in words: ``pop 0.82`` or ``uncertain: pop 0.41 / rock 0.38``."""
+        best = f"{self.genre} {self.confidence:.2f}"
+        if not self.uncertain:
+            return best
+        return f"uncertain: {best} / {self.ranking[1].label} {self.ranking[1].probability:.2f}"
+
+    def to_dict(self, *, top_k: int | None = None) -> dict:
+        """JSON-ready summary (no arrays beyond the code)."""
+        ranking = self.ranking[:top_k] if top_k else self.ranking
+        return {
+            "file": self.source,
+            "genre": self.genre,
+            "confidence": round(self.confidence, 4),
+            "uncertain": self.uncertain,
+            "summary": self.summary(),
+            "top": [{"genre": s.label, "probability": round(s.probability, 4)} for s in ranking],
+            "code_hex": self.code_hex,
+            "bits": "".join(str(int(b)) for b in self.bits),
+            "duration_s": round(self.duration_s, 3),
+            "windows_start_s": [round(s, 3) for s in self.window_starts_s],
+            "warnings": list(self.warnings),
+            "model": self.model_id,
+        }
+
+
+class GenreModel:
+    """An ONNX hash-CNN-LSTM and its sidecar, ready to analyse audio."""
+
+    def __init__(self, onnx_path: str | Path, *, threads: int | None = None) -> None:
+        self.path = Path(onnx_path)
+        if not self.path.is_file():
+            raise ModelError(f"{self.path}: model file not found")
+        self.manifest: ModelManifest = load_manifest(self.path)
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
+            raise ModelError(f"{self.path}: onnxruntime cannot load it ({exc})") from exc
+        self._check_signature()
+
+    def _check_signature(self) -> None:
+        params = self.manifest.front_end
+        (model_input,) = self.session.get_inputs()
+        if list(model_input.shape[1:]) != [params.window_frames, params.n_mels]:
+            raise ModelError(
+                f"{self.path}: input shape {model_input.shape} does not match the sidecar's front end "
+                f"({params.window_frames} frames × {params.n_mels} mels)"
+            )
+        names = [o.name for o in self.session.get_outputs()]
+        expected = ["probabilities", "code", *LAYER_OUTPUTS]
+        if names != expected:
+            raise ModelError(f"{self.path}: outputs {names}, expected {expected}")
+        self.input_name = model_input.name
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.manifest.labels
+
+    def run(self, windows: np.ndarray) -> WindowOutputs:
+        """Model outputs for log-mel windows ``(n, window_frames, n_mels)``."""
+        probabilities, code, *layers = self.session.run(None, {self.input_name: windows.astype(np.float32)})
+        return WindowOutputs(probabilities=probabilities, code=code, layers=tuple(layers))
+
+    def analyze_features(self, features: Features, *, source: str) -> Analysis:
+        """Aggregate the model's view of each window of ``features`` into one verdict."""
+        outputs = self.run(features.windows)
+        mean = outputs.probabilities.mean(axis=0)
+        order = np.argsort(-mean, kind="stable")
+        relaxed = outputs.code.mean(axis=0)
+        params = self.manifest.front_end
+        warnings = []
+        if features.report.clipped:
+            warnings.append(f"clipped: {features.report.clipped_fraction:.1%} of samples at full scale")
+        if features.report.duration_s < params.window_seconds:
+            warnings.append(
+                f"short: {features.report.duration_s:.1f} s, padded to a {params.window_seconds:.2f} s window by repetition"
+            )
+        return Analysis(
+            source=source,
+            ranking=tuple(GenreScore(self.labels[i], float(mean[i])) for i in order),
+            bits=codes.binarize(relaxed),
+            relaxed_code=relaxed,
+            duration_s=features.report.duration_s,
+            window_starts_s=tuple(params.frames_to_seconds(s) for s in features.window_starts),
+            window_probabilities=outputs.probabilities,
+            warnings=tuple(warnings),
+            model_id=self.manifest.model_id,
+            features=features,
+            layers=outputs.layers,
+        )
+
+    def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
+        """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""
+        features = features_from_file(
+            path, params=self.manifest.front_end, n_windows=n_windows or self.manifest.windows_per_track
+        )
+        return self.analyze_features(features, source=str(path))
+
+    def analyze_signal(
+        self, y: np.ndarray, *, sr: int, n_windows: int | None = None, source: str = "<signal>"
+    ) -> Analysis:
+        """Analyse decoded samples (e.g. a microphone buffer) through the same front end."""
+        features = features_from_signal(
+            y,
+            sr=sr,
+            params=self.manifest.front_end,
+            n_windows=n_windows or self.manifest.windows_per_track,
+            source=source,
+        )
+        return self.analyze_features(features, source=source)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path | None = None) -> GenreModel:
+    """The model at ``path`` (default: :func:`default_model_path`), loaded once per process."""
+    return GenreModel(path or default_model_path())
+
+
+def analyze(path: str | Path, *, model: GenreModel | None = None, n_windows: int | None = None) -> Analysis:
+    """Analyse one audio file with the shipped model (or ``model``): genre, confidence, hash code."""
+    return (model or load_model()).analyze_file(path, n_windows=n_windows)

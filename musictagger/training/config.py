@@ -1,0 +1,93 @@
+"""Configuration of the hash-CNN-LSTM and of its training run.
+
+One frozen dataclass, written into the run log and the model sidecar, so a shipped model
+says exactly how it was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, TypeVar
+
+from musictagger.errors import ParameterError
+
+CellType = Literal["lstm", "gru", "rnn"]
+ALLOWED_BITS = (16, 32, 48, 64)
+Config = TypeVar("Config", "ModelConfig", "TrainConfig")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of the network after the frozen FCN-5 backbone.
+
+    Attributes
+    ----------
+    grid_time, grid_freq
+        Common grid every conv layer's activation map is bilinearly resized to.
+    channels_per_layer
+        Channels kept from each layer by the similarity (Fisher-score) selection.
+    cell, layers
+        Recurrent cell (``lstm``, ``gru`` or ``rnn`` = SimpleRNN) and its depth, used for
+        both the map reader (Eq. 1) and the sequence reader (Eq. 2).
+    map_hidden, sequence_hidden
+        Hidden sizes of the first (per-map) and second (over maps) recurrent layers.
+    bits
+        Length K of the hash code.
+    dropout
+        Dropout on the recurrent outputs during training.
+    """
+
+    grid_time: int = 32
+    grid_freq: int = 8
+    channels_per_layer: int = 32
+    cell: CellType = "lstm"
+    layers: int = 2
+    map_hidden: int = 128
+    sequence_hidden: int = 128
+    bits: int = 64
+    dropout: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.bits not in ALLOWED_BITS:
+            raise ParameterError(f"bits must be one of {ALLOWED_BITS}, got {self.bits}")
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise ParameterError(f"cell must be lstm, gru or rnn, got {self.cell!r}")
+        if self.layers not in (1, 2):
+            raise ParameterError(f"layers must be 1 or 2, got {self.layers}")
+        if not 1 <= self.channels_per_layer <= 128:
+            raise ParameterError(f"channels_per_layer must be in 1..128, got {self.channels_per_layer}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings of a training run.
+
+    ``quantization_weight`` scales the term pulling the relaxed code to {0, 1},
+    ``balance_weight`` the term asking each bit to be on for half the batch.
+    ``train_windows`` analysis windows are cut from each training track (each one a
+    training example); ``eval_windows`` from each validation/test track (aggregated).
+    """
+
+    epochs: int = 80
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 15
+    quantization_weight: float = 0.1
+    balance_weight: float = 0.01
+    train_windows: int = 3
+    eval_windows: int = 3
+    seed: int = 0
+
+
+def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:
+    """Plain dictionary for JSON."""
+    return asdict(config)
+
+
+def config_from_dict(cls: type[Config], data: dict[str, Any]) -> Config:
+    """Rebuild a config from :func:`config_to_dict` output; unknown keys are an error."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ParameterError(f"unknown {cls.__name__} fields: {', '.join(sorted(unknown))}")
+    return cls(**data)

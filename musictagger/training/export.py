@@ -1,0 +1,138 @@
+"""Export a trained run to ``models/<name>.onnx`` plus its JSON sidecar.
+
+The ONNX graph is the whole model (frozen backbone, resize, channel selection, recurrent
+readers, hash layer, classifier on the quantised bits), so the app needs only
+onnxruntime.  Export is checked on the spot: torch and onnxruntime must agree to 1e-4 on
+probabilities and code, and give the same bits, or nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import ModelError
+from musictagger.model.manifest import LAYER_OUTPUTS, LayerInfo, ModelManifest, sha256_of, sidecar_path
+from musictagger.training.backbone import load_backbone
+from musictagger.training.config import ModelConfig, config_from_dict
+from musictagger.training.model import HashCNNLSTM, HashHead, LayerMaps
+
+LAYER_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
+OUTPUT_NAMES = ("probabilities", "code", *LAYER_OUTPUTS)
+PARITY_TOLERANCE = 1e-4
+
+LICENCES = (
+    {
+        "component": "FCN-5 backbone weights (musicnn 0.1.0, MTT_vgg)",
+        "licence": "ISC",
+        "notice": "Copyright (c) Music Technology Group, Universitat Pompeu Fabra 2019; see models/backbone/LICENSE-musicnn.txt",
+    },
+    {
+        "component": "trained hash-CNN-LSTM weights",
+        "licence": "CC BY-NC-SA (inherited from the training data)",
+        "notice": "Trained on the Emotify set of Magnatune music (Aljanaki, Wiering & Veltkamp 2016), released "
+        "under Creative Commons BY-NC-SA: these weights are for non-commercial use only.",
+    },
+)
+
+
+def build_model(bundle: dict[str, Any], *, backbone_path: Path) -> HashCNNLSTM:
+    """The full torch model of a training bundle (``run_dir/model.pt``), in eval mode."""
+    if sha256_of(backbone_path) != bundle["backbone_sha256"]:
+        raise ModelError(f"{backbone_path}: not the backbone this run was trained with (SHA-256 mismatch)")
+    config = config_from_dict(ModelConfig, bundle["model_config"])
+    backbone, _, _ = load_backbone(backbone_path)
+    head = HashHead(config, n_classes=len(bundle["labels"]), channel_index=bundle["head_state"]["channel_index"])
+    head.load_state_dict(bundle["head_state"])
+    layer_maps = LayerMaps(backbone, grid_time=config.grid_time, grid_freq=config.grid_freq)
+    return HashCNNLSTM(layer_maps, head).eval()
+
+
+def example_input(params: FeatureParams, batch: int, seed: int = 0) -> torch.Tensor:
+    """Log-mel-like input in the front end's value range, for tracing and parity checks."""
+    generator = torch.Generator().manual_seed(seed)
+    return 3.0 * torch.rand(batch, params.window_frames, params.n_mels, generator=generator)
+
+
+@dataclass(frozen=True)
+class Parity:
+    max_abs_probabilities: float
+    max_abs_code: float
+    bits_equal: bool
+
+
+def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> Parity:
+    """Compare torch and onnxruntime on the same input."""
+    with torch.no_grad():
+        reference = [t.numpy() for t in model(log_mel)]
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    actual = session.run(None, {"log_mel": log_mel.numpy()})
+    return Parity(
+        max_abs_probabilities=float(np.abs(actual[0] - reference[0]).max()),
+        max_abs_code=float(np.abs(actual[1] - reference[1]).max()),
+        bits_equal=bool(np.array_equal(actual[1] >= 0.5, reference[1] >= 0.5)),
+    )
+
+
+def export_onnx(model: HashCNNLSTM, params: FeatureParams, onnx_path: Path) -> None:
+    """Trace ``model`` with a dynamic batch axis and write a self-contained ONNX file."""
+    onnx_path.parent.mkdir(parents=True, exist_ok=True)
+    batch = torch.export.Dim("batch", min=1, max=64)
+    program = torch.onnx.export(
+        model,
+        (example_input(params, 2),),
+        input_names=["log_mel"],
+        output_names=list(OUTPUT_NAMES),
+        dynamic_shapes={"log_mel": {0: batch}},
+        dynamo=True,
+        external_data=False,
+        verbose=False,
+    )
+    program.save(str(onnx_path))
+
+
+def export_run(bundle_path: Path, *, backbone_path: Path, out_dir: Path, name: str) -> tuple[ModelManifest, Parity]:
+    """Export ``run_dir/model.pt`` to ``out_dir/<name>.onnx`` and ``.json``; refuse on a parity failure."""
+    bundle = torch.load(bundle_path, weights_only=True)
+    model = build_model(bundle, backbone_path=backbone_path)
+    params = FeatureParams.from_dict(bundle["front_end"])
+    onnx_path = out_dir / f"{name}.onnx"
+    partial = onnx_path.with_suffix(".onnx.partial")
+    export_onnx(model, params, partial)
+    parity = check_parity(model, partial, example_input(params, 3, seed=1))
+    if max(parity.max_abs_probabilities, parity.max_abs_code) > PARITY_TOLERANCE or not parity.bits_equal:
+        partial.unlink()
+        raise ModelError(f"ONNX export disagrees with torch: {parity}")
+    partial.replace(onnx_path)
+
+    with torch.no_grad():
+        outputs = model(example_input(params, 1))
+    channel_index = bundle["head_state"]["channel_index"].tolist()
+    layers = tuple(
+        LayerInfo(name=layer, output=output, shape=(128, *out.shape[2:]), channels=tuple(channel_index[i]))
+        for i, (layer, output, out) in enumerate(zip(LAYER_NAMES, LAYER_OUTPUTS, outputs[2:], strict=True))
+    )
+    manifest = ModelManifest(
+        name=name,
+        onnx_file=onnx_path.name,
+        onnx_sha256=sha256_of(onnx_path),
+        labels=tuple(bundle["labels"]),
+        bits=bundle["model_config"]["bits"],
+        front_end=params,
+        windows_per_track=bundle["train_config"]["eval_windows"],
+        layers=layers,
+        model=bundle["model_config"],
+        training={**bundle["training"], "train_config": bundle["train_config"]},
+        metrics={"valid": bundle["valid_metrics"]},
+        licences=LICENCES,
+        created=time.strftime("%Y-%m-%d"),
+    )
+    manifest.save(sidecar_path(onnx_path))
+    return manifest, parity
