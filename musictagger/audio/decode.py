@@ -1,13 +1,16 @@
 """Decode an audio file to float32 samples.
 
 libsndfile (through soundfile) is tried first: it is fast and exact for wav, flac, ogg,
-opus, aiff and mp3.  What it cannot read (m4a/aac, some mp3 variants) goes to PyAV, which
-bundles FFmpeg.  Every failure becomes a :class:`~musictagger.errors.DecodeError` naming
-the file and the problem.
+opus, aiff and mp3.  What it cannot read (m4a/aac, a truncated flac, a file it finds empty)
+goes to PyAV, which bundles FFmpeg.  Every failure becomes a
+:class:`~musictagger.errors.DecodeError` naming the file and the problem, so that a batch
+can report a bad file and go on.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +20,20 @@ import soundfile as sf
 
 from musictagger.errors import DecodeError
 
+# Frames per libsndfile read, so that memory follows the audio actually in the file:
+# sf.read() allocates the length the header claims, and a corrupt header can claim 512 GiB.
+_BLOCK_FRAMES = 1 << 16
+
+# PyAV raises FFmpegError subclasses for FFmpeg's errors (InvalidDataError, EOFError,
+# PermissionError, …, each also the matching builtin) and ValueError from its own checks
+# (AudioResampler: "Frame does not match AudioResampler setup"; to_ndarray: a sample
+# format numpy cannot hold; UnicodeDecodeError: a tag that is not UTF-8).
+_PYAV_ERRORS = (av.FFmpegError, ValueError)
+
 
 @dataclass(frozen=True)
 class DecodedAudio:
-    """Samples ``y`` shaped ``(channels, samples)`` in [-1, 1] (float32) at rate ``sr``."""
+    """Samples ``y`` shaped ``(channels, samples)``, float32 with full scale 1.0, at rate ``sr``."""
 
     y: np.ndarray
     sr: int
@@ -30,31 +43,114 @@ class DecodedAudio:
         return self.y.shape[1] / self.sr
 
 
+def _join(chunks: list[np.ndarray]) -> np.ndarray:
+    """Concatenate ``(channels, n)`` chunks in one copy, C-ordered (they are transposed views)."""
+    out = np.empty((chunks[0].shape[0], sum(chunk.shape[1] for chunk in chunks)), np.float32)
+    return np.concatenate(chunks, axis=1, out=out)
+
+
 def _decode_soundfile(path: Path) -> DecodedAudio:
-    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    return DecodedAudio(y=np.ascontiguousarray(data.T), sr=int(sr))
+    """Read the whole file with libsndfile, block by block."""
+    with sf.SoundFile(os.fsencode(path)) as f:  # bytes: a str name must be valid UTF-8
+        blocks = [np.zeros((0, f.channels), np.float32)]
+        while len(block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)):
+            blocks.append(block)
+        return DecodedAudio(y=_join([block.T for block in blocks]), sr=int(f.samplerate))
+
+
+class _FloatFrames:
+    """Collects decoded frames as float32 ``(channels, samples)`` at the first frame's rate and layout.
+
+    Frames are converted to packed ``flt``, not planar ``fltp``: PyAV 18 counts a frame's
+    planes by reading past the end of its pointer array, which crashes the interpreter at
+    8 or more channels.  A resampler only accepts frames like its first, so a stream whose
+    format changes midway (concatenated mp3s) gets a fresh one with the same target.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.rate = 0
+        self._layout: av.AudioLayout | None = None
+        self._resampler: av.AudioResampler | None = None
+        self._source: tuple[str, str, int] | None = None
+
+    def add(self, frame: av.AudioFrame | None) -> None:
+        """Convert one frame; ``None`` flushes the resampler at the end."""
+        source = None if frame is None else (frame.format.name, frame.layout.name, frame.sample_rate)
+        if self._resampler is not None and source != self._source:
+            self._collect(self._resampler.resample(None))
+            self._resampler = None
+        if frame is None:
+            return
+        if self._resampler is None:
+            self.rate = self.rate or frame.sample_rate
+            self._layout = self._layout or frame.layout
+            self._resampler = av.AudioResampler(format="flt", layout=self._layout, rate=self.rate)
+            self._source = source
+        self._collect(self._resampler.resample(frame))
+
+    def _collect(self, frames: list[av.AudioFrame]) -> None:
+        for frame in frames:
+            self.chunks.append(frame.to_ndarray().reshape(-1, frame.layout.nb_channels).T)
 
 
 def _decode_pyav(path: Path) -> DecodedAudio:
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            raise DecodeError(path, "the file has no audio stream")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="fltp")
-        chunks: list[np.ndarray] = []
-        for frame in container.decode(stream):
-            for converted in resampler.resample(frame):
-                chunks.append(converted.to_ndarray())
-        for converted in resampler.resample(None):
-            chunks.append(converted.to_ndarray())
-        sr = stream.codec_context.sample_rate or stream.rate
-    if not chunks:
-        raise DecodeError(path, "the audio stream holds no decodable samples")
-    return DecodedAudio(y=np.concatenate(chunks, axis=1).astype(np.float32, copy=False), sr=int(sr))
+    """Decode the first audio stream with FFmpeg, skipping packets it cannot decode (as ffmpeg does).
+
+    A truncated file so loses only its cut last packet.  A file most of whose packets fail
+    is refused rather than returned as noise.
+    """
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:  # tags need not be UTF-8
+            if not container.streams.audio:
+                raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+            decoded = _FloatFrames()
+            packets = damaged = 0
+            for packet in container.demux(container.streams.audio[0]):
+                packets += packet.size > 0
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError:
+                    damaged += 1
+                    continue
+                for frame in frames:
+                    decoded.add(frame)
+            decoded.add(None)
+    except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
+        raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
+    except _PYAV_ERRORS as exc:
+        reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
+        raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
+    if not sum(chunk.shape[1] for chunk in decoded.chunks):
+        raise DecodeError(path, "truncated or damaged: no audio could be decoded" if damaged else "no audio samples")
+    if 2 * damaged > packets:
+        raise DecodeError(path, f"damaged: {damaged} of {packets} audio packets cannot be decoded")
+    return DecodedAudio(y=_join(decoded.chunks), sr=decoded.rate)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a readable, non-empty regular file, before any decoder opens it."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise DecodeError(path, "no such file") from exc
+    except OSError as exc:  # permission denied on a folder, a name too long, …
+        raise DecodeError(path, f"cannot be read ({exc.strerror})") from exc
+    if stat.S_ISDIR(mode):
+        raise DecodeError(path, "is a directory, not an audio file")
+    if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
+        raise DecodeError(path, "not a regular file")
+    try:
+        with path.open("rb") as f:
+            empty = not f.read(1)
+    except OSError as exc:
+        raise DecodeError(path, f"cannot be read ({exc.strerror})") from exc
+    if empty:
+        raise DecodeError(path, "the file is empty")
 
 
 def decode(path: str | Path) -> DecodedAudio:
-    """Decode ``path`` to ``(channels, samples)`` float32.
+    """Decode ``path`` to ``(channels, samples)`` float32 at the file's own rate.
 
     Raises
     ------
@@ -62,18 +158,13 @@ def decode(path: str | Path) -> DecodedAudio:
         The file does not exist, is empty, is not audio, or is too damaged to decode.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DecodeError(path, "no such file")
-    if path.stat().st_size == 0:
-        raise DecodeError(path, "the file is empty")
+    _check_file(path)
     try:
-        return _decode_soundfile(path)
-    except (sf.LibsndfileError, RuntimeError, TypeError):
-        pass
-    try:
+        audio = _decode_soundfile(path)
+    except sf.SoundFileError:  # LibsndfileError: cannot open, or decoding failed midway
+        audio = None  # FFmpeg reads more formats and decodes past damage
+    if audio is None or audio.y.shape[1] == 0:  # libsndfile finds no samples in a cut ogg
         audio = _decode_pyav(path)
-    except av.FFmpegError as exc:
-        raise DecodeError(path, f"not a readable audio file ({exc.strerror or exc})") from exc
-    if audio.y.shape[1] == 0:
-        raise DecodeError(path, "the file holds no audio samples")
+    if not np.isfinite(audio.y).all():  # float wav/aiff: nothing checks the bytes
+        raise DecodeError(path, "damaged: some samples are not numbers (NaN or infinity)")
     return audio

@@ -54,10 +54,10 @@ def features_from_signal(
         Its level is below ``params.silence_dbfs``: any genre would be a guess.
     """
     mono = resample(to_mono(y), orig_sr=sr, target_sr=params.sample_rate)
-    report = inspect_signal(mono, sr=params.sample_rate, params=params)
+    report = inspect_signal(mono, sr=params.sample_rate, params=params, source=y)
     if report.duration_s < params.min_duration_s:
         raise AudioTooShortError(
-            source, f"only {report.duration_s:.2f} s of audio; at least {params.min_duration_s:g} s is needed"
+            source, f"only {report.duration_s:.3f} s of audio; at least {params.min_duration_s:g} s is needed"
         )
     if report.silent:
         raise SilentAudioError(

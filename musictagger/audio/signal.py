@@ -56,23 +56,39 @@ class SignalReport:
     gain_db: float
 
 
-def inspect_signal(y: np.ndarray, *, sr: int, params: FeatureParams) -> SignalReport:
-    """Measure level, peak and clipping of a mono signal (before normalisation)."""
+def clipped_fraction(y: np.ndarray, *, clip_level: float) -> float:
+    """Largest fraction of samples at or above ``clip_level`` in any one channel.
+
+    Measure it on the decoded signal, before mixing and resampling: averaging channels
+    hides a clipped one, and the resampler's low-pass rounds clipped plateaus off.
+    """
     if y.size == 0:
+        return 0.0
+    channels = y.reshape(-1, y.shape[-1])
+    return float(np.max(np.mean(np.abs(channels) >= clip_level, axis=1)))
+
+
+def inspect_signal(mono: np.ndarray, *, sr: int, params: FeatureParams, source: np.ndarray) -> SignalReport:
+    """Measure level and peak of the mono signal, and clipping of the decoded ``source``.
+
+    ``mono`` is the signal about to be analysed (at ``sr``); ``source`` the decoded signal
+    it came from, ``(samples,)`` or ``(channels, samples)`` at its own rate.
+    """
+    if mono.size == 0:
         return SignalReport(0.0, float("-inf"), float("-inf"), 0.0, False, True, 0.0)
-    centred = y - y.mean(dtype=np.float64)
+    centred = mono - mono.mean(dtype=np.float64)
     rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
-    peak = float(np.max(np.abs(y)))
-    clipped_fraction = float(np.mean(np.abs(y) >= params.clip_level))
+    peak = float(np.max(np.abs(mono)))
+    clipped = clipped_fraction(source, clip_level=params.clip_level)
     rms_db = dbfs(rms)
     silent = rms_db < params.silence_dbfs
     gain_db = 0.0 if silent else min(params.target_rms_dbfs - rms_db, params.max_gain_db)
     return SignalReport(
-        duration_s=y.size / sr,
+        duration_s=mono.size / sr,
         rms_dbfs=rms_db,
         peak_dbfs=dbfs(peak),
-        clipped_fraction=clipped_fraction,
-        clipped=clipped_fraction > params.clip_fraction,
+        clipped_fraction=clipped,
+        clipped=clipped > params.clip_fraction,
         silent=silent,
         gain_db=gain_db,
     )

@@ -1,0 +1,74 @@
+"""Time per track of ``musictagger analyze``, split by stage, on real files.
+
+    .venv/bin/python bench/analyze_speed.py [DIR_OR_FILES...] [--tracks 20] [--windows 1 3 5]
+
+Stages: decode (soundfile/PyAV), front end (mono, resample, normalise, mel, log, windows) and
+model (onnxruntime), for each window count, measured in the same run so the numbers compare.
+Default input: the first tracks of ../shared/datasets/emotify/test.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from musictagger.audio.decode import decode
+from musictagger.audio.files import is_audio_file
+from musictagger.audio.frontend import features_from_signal
+from musictagger.model.runtime import load_model
+
+EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "emotify"
+
+
+def input_files(paths: list[Path], limit: int) -> list[Path]:
+    if not paths:
+        return [EMOTIFY / p for p in (EMOTIFY / "test.txt").read_text().split()[:limit]]
+    files = [f for p in paths for f in (sorted(p.rglob("*")) if p.is_dir() else [p]) if is_audio_file(f)]
+    return files[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path)
+    parser.add_argument("--tracks", type=int, default=20)
+    parser.add_argument("--windows", type=int, nargs="+", default=[1, 3, 5])
+    args = parser.parse_args()
+
+    model = load_model()
+    params = model.manifest.front_end
+    files = input_files(args.paths, args.tracks)
+    model.run(features_from_signal(decode(files[0]).y, sr=decode(files[0]).sr, params=params, n_windows=1).windows)
+
+    rows = []
+    for n_windows in args.windows:
+        timings: dict[str, list[float]] = {"decode": [], "front end": [], "model": []}
+        audio_seconds = 0.0
+        for path in files:
+            t0 = time.perf_counter()
+            audio = decode(path)
+            t1 = time.perf_counter()
+            features = features_from_signal(audio.y, sr=audio.sr, params=params, n_windows=n_windows)
+            t2 = time.perf_counter()
+            model.run(features.windows)
+            t3 = time.perf_counter()
+            timings["decode"].append(t1 - t0)
+            timings["front end"].append(t2 - t1)
+            timings["model"].append(t3 - t2)
+            audio_seconds += audio.duration_s
+        total = sum(sum(v) for v in timings.values())
+        rows.append((n_windows, {k: statistics.mean(v) for k, v in timings.items()}, total / len(files), audio_seconds / total))
+
+    print(f"{len(files)} tracks, onnxruntime {model.session.get_providers()[0]}, model {model.manifest.model_id}")
+    print(f"{'windows':>7} | {'decode s':>8} | {'front end s':>11} | {'model s':>7} | {'total s/track':>13} | {'x real time':>11}")
+    print("-" * 73)
+    for n_windows, means, per_track, speed in rows:
+        print(
+            f"{n_windows:>7} | {means['decode']:>8.3f} | {means['front end']:>11.3f} | {means['model']:>7.3f} | "
+            f"{per_track:>13.3f} | {speed:>11.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

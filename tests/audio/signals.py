@@ -1,0 +1,126 @@
+"""Test signals and audio files, generated on the fly so that the tests ship no audio.
+
+Signals are float32, mono ``(samples,)`` unless said otherwise.  Files are written with
+soundfile (libsndfile: wav, flac, ogg/vorbis, opus, aiff, mp3) and PyAV (m4a/aac), the
+same libraries the decoder reads with, so no ``ffmpeg`` binary is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+
+
+def tone(freq: float, *, sr: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:
+    """A sine at ``freq`` Hz."""
+    t = np.arange(round(sr * seconds)) / sr
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def square(freq: float, *, sr: int, seconds: float) -> np.ndarray:
+    """A square wave at full scale (±1): every sample is clipped."""
+    return np.sign(tone(freq, sr=sr, seconds=seconds) + np.float32(1e-9)).astype(np.float32)
+
+
+def noise(*, sr: int, seconds: float, rms_dbfs: float, seed: int = 0) -> np.ndarray:
+    """White Gaussian noise whose RMS is exactly ``rms_dbfs``."""
+    y = np.random.default_rng(seed).standard_normal(round(sr * seconds))
+    return at_level(y, rms_dbfs)
+
+
+def chirp(f0: float, f1: float, *, sr: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:
+    """An exponential sweep from ``f0`` to ``f1`` Hz: its pitch rises steadily on a mel scale."""
+    t = np.arange(round(sr * seconds)) / sr
+    k = np.log(f1 / f0) / seconds
+    return (amplitude * np.sin(2 * np.pi * f0 * (np.exp(k * t) - 1) / k)).astype(np.float32)
+
+
+def drum_pattern(onsets_s: list[float], *, sr: int, seconds: float, seed: int = 0) -> np.ndarray:
+    """Decaying 60 ms noise bursts (a dry snare, peak 0.4) starting at ``onsets_s``, silence between."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(round(sr * seconds), dtype=np.float32)
+    n = round(0.06 * sr)
+    envelope = np.exp(-np.arange(n) / (0.012 * sr))
+    for onset in onsets_s:
+        start = round(onset * sr)
+        burst = 0.4 * envelope * rng.uniform(-1.0, 1.0, n)
+        y[start : start + n] += burst[: len(y) - start].astype(np.float32)
+    return y
+
+
+def music(*, sr: int, seconds: float, seed: int = 0) -> np.ndarray:
+    """A few seconds of "music": an A-minor chord over a drum beat, at about -18 dBFS, peaks below 0.7."""
+    chord = sum(tone(f, sr=sr, seconds=seconds, amplitude=0.1) for f in (220.0, 261.63, 329.63))
+    beats = list(np.arange(0.0, seconds, 0.5))
+    return (chord + drum_pattern(beats, sr=sr, seconds=seconds, seed=seed)).astype(np.float32)
+
+
+def at_level(y: np.ndarray, rms_dbfs: float) -> np.ndarray:
+    """``y`` scaled so that its RMS is ``rms_dbfs`` (full scale 1.0)."""
+    rms = np.sqrt(np.mean(np.square(y, dtype=np.float64)))
+    return (y * (10.0 ** (rms_dbfs / 20.0) / rms)).astype(np.float32)
+
+
+def channels_of(y: np.ndarray, channels: int) -> np.ndarray:
+    """``(channels, samples)``: channel ``k`` is ``y`` at gain ``1/(k+1)``, so channels stay distinguishable."""
+    return np.stack([y / (k + 1) for k in range(channels)]).astype(np.float32)
+
+
+# name → (file suffix, libsndfile format, subtype); a format of None is written with PyAV.
+FORMATS: dict[str, tuple[str, str | None, str | None]] = {
+    "wav-pcm16": ("wav", "WAV", "PCM_16"),
+    "wav-pcm24": ("wav", "WAV", "PCM_24"),
+    "wav-float": ("wav", "WAV", "FLOAT"),
+    "wav-pcm8": ("wav", "WAV", "PCM_U8"),
+    "flac": ("flac", "FLAC", "PCM_16"),
+    "ogg-vorbis": ("ogg", "OGG", "VORBIS"),
+    "opus": ("opus", "OGG", "OPUS"),
+    "aiff": ("aiff", "AIFF", "PCM_16"),
+    "mp3": ("mp3", "MP3", "MPEG_LAYER_III"),
+    "m4a-aac": ("m4a", None, None),
+}
+
+# Samples a lossy codec may add (encoder delay, padding to whole frames): two AAC frames.
+CODEC_PADDING = 2048
+
+
+def write(path: Path, y: np.ndarray, sr: int, kind: str) -> Path:
+    """Write ``y`` (``(samples,)`` or ``(channels, samples)``) as format ``kind`` of :data:`FORMATS`."""
+    _, fmt, subtype = FORMATS[kind]
+    y2 = np.atleast_2d(y)
+    if fmt is None:
+        return write_aac(path, y2, sr)
+    # In blocks: libsndfile 1.2.2 overflows its stack writing ~1M+ vorbis frames in one call.
+    with sf.SoundFile(path, "w", samplerate=sr, channels=y2.shape[0], format=fmt, subtype=subtype) as f:
+        for start in range(0, y2.shape[1], 1 << 16):
+            f.write(y2[:, start : start + (1 << 16)].T)
+    return path
+
+
+def write_aac(
+    path: Path, y: np.ndarray, sr: int, *, container: str | None = None, metadata: dict[str, str] | None = None
+) -> Path:
+    """Write ``(channels, samples)`` as AAC with PyAV, in an mp4 (m4a) or ``container`` (e.g. ``"adts"``).
+
+    The frame is built packed (``flt``): PyAV 18's planar ``from_ndarray`` fails at 8 channels.
+    ``metadata`` is stored as Latin-1, as old taggers do, so it is not valid UTF-8.
+    """
+    channels = y.shape[0]
+    layout = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}[channels]
+    with av.open(str(path), "w", format=container, metadata_encoding="latin-1") as out:
+        out.metadata.update(metadata or {})
+        stream = out.add_stream("aac", rate=sr, layout=layout)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout=layout)
+        frame.sample_rate = sr
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+def peak_frequency(y: np.ndarray, sr: int) -> float:
+    """Frequency (Hz) of the strongest component of a mono signal (Hann-windowed FFT)."""
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return float(np.argmax(spectrum) * sr / len(y))

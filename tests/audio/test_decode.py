@@ -1,0 +1,375 @@
+"""decode() on generated files: every format, rate and channel count comes back as written,
+and every kind of bad file fails with a DecodeError that names it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode
+from musictagger.audio.frontend import features_from_file
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import DecodeError
+from tests.audio.signals import (
+    CODEC_PADDING,
+    FORMATS,
+    channels_of,
+    noise,
+    peak_frequency,
+    tone,
+    write,
+    write_aac,
+)
+
+SR = 44100
+
+
+def rate_for(kind: str) -> int:
+    """libsndfile writes opus at 48 kHz only (or 8/12/16/24 kHz); the rest at CD rate."""
+    return 48000 if kind == "opus" else SR
+
+
+def rms(y: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.mean(np.square(y, dtype=np.float64), axis=-1))
+
+
+def tone_file(tmp_path: Path, kind: str, *, channels: int = 2, sr: int | None = None, seconds: float = 2.0) -> Path:
+    """A 440 Hz tone, channel ``k`` at amplitude ``0.5/(k+1)``, written as ``kind``."""
+    sr = sr or rate_for(kind)
+    y = channels_of(tone(440.0, sr=sr, seconds=seconds), channels)
+    return write(tmp_path / f"tone-{kind}-{channels}ch-{sr}.{FORMATS[kind][0]}", y, sr, kind)
+
+
+# --- every format, rate and channel count -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_every_format_decodes_with_its_rate_channels_duration_and_pitch(tmp_path: Path, kind: str) -> None:
+    sr = rate_for(kind)
+    audio = decode(tone_file(tmp_path, kind))
+
+    assert audio.sr == sr
+    assert audio.y.dtype == np.float32
+    assert audio.y.shape[0] == 2
+    assert abs(audio.y.shape[1] - 2 * sr) <= CODEC_PADDING
+    assert peak_frequency(audio.y[0], sr) == pytest.approx(440.0, abs=2.0)
+    # Level and channel order survive: left at 0.5 peak, right at half of that.
+    left, right = rms(audio.y)
+    assert left == pytest.approx(0.5 / np.sqrt(2), rel=0.1)
+    assert right / left == pytest.approx(0.5, rel=0.1)
+
+
+@pytest.mark.parametrize("kind", ["wav-pcm16", "flac", "ogg-vorbis", "m4a-aac"])
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_every_channel_of_a_multichannel_file_is_decoded(tmp_path: Path, kind: str, channels: int) -> None:
+    audio = decode(tone_file(tmp_path, kind, channels=channels))
+
+    assert audio.y.shape[0] == channels
+    assert peak_frequency(audio.y.mean(axis=0), audio.sr) == pytest.approx(440.0, abs=2.0)
+    # Each channel keeps its own level and place, but lossy 5.1 encoders low-pass the LFE
+    # channel (AAC's 4th, Vorbis' 6th), which so loses a 440 Hz tone.
+    lfe = {"m4a-aac": 3, "ogg-vorbis": 5}.get(kind) if channels == 6 else None
+    kept = [k for k in range(channels) if k != lfe]
+    expected = [0.5 / np.sqrt(2) / (k + 1) for k in kept]
+    np.testing.assert_allclose(rms(audio.y[kept]), expected, rtol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "sr"),
+    [
+        *[(kind, sr) for kind in ("wav-pcm16", "flac", "m4a-aac") for sr in (8000, 22050, 48000, 96000)],
+        *[("mp3", sr) for sr in (8000, 22050, 48000)],  # MPEG audio stops at 48 kHz
+    ],
+)
+def test_sample_rate_is_the_files_own(tmp_path: Path, kind: str, sr: int) -> None:
+    audio = decode(tone_file(tmp_path, kind, sr=sr, channels=1))
+
+    assert audio.sr == sr
+    assert abs(audio.y.shape[1] - 2 * sr) <= CODEC_PADDING
+    assert peak_frequency(audio.y[0], sr) == pytest.approx(440.0, abs=2.0)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"])
+@pytest.mark.parametrize("channels", [1, 2, 6, 8])
+def test_ffmpeg_fallback_returns_the_same_samples_as_libsndfile(tmp_path: Path, subtype: str, channels: int) -> None:
+    """Each WAV subtype reaches FFmpeg as a different packed format (u8, s16, s32, flt, dbl)."""
+    path = tmp_path / f"{subtype}.wav"
+    y = channels_of(noise(sr=22050, seconds=0.5, rms_dbfs=-12.0), channels)
+    sf.write(path, y.T, 22050, subtype=subtype)
+
+    reference, fallback = _decode_soundfile(path), _decode_pyav(path)
+
+    assert (fallback.sr, fallback.y.shape, fallback.y.dtype) == (reference.sr, reference.y.shape, np.float32)
+    np.testing.assert_allclose(fallback.y, reference.y, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["ogg-vorbis", "opus", "mp3", "flac"])
+def test_ffmpeg_fallback_keeps_rate_channels_and_pitch_of_codecs_libsndfile_also_reads(
+    tmp_path: Path, kind: str
+) -> None:
+    """Vorbis, Opus and MP3 decode to planar float in FFmpeg, FLAC to packed integers."""
+    path = tone_file(tmp_path, kind, sr=48000, channels=2)
+
+    reference, fallback = _decode_soundfile(path), _decode_pyav(path)
+
+    assert (fallback.sr, fallback.y.shape[0]) == (reference.sr, 2)
+    assert abs(fallback.y.shape[1] - reference.y.shape[1]) <= CODEC_PADDING
+    assert peak_frequency(fallback.y[0], fallback.sr) == pytest.approx(440.0, abs=2.0)
+    np.testing.assert_allclose(rms(fallback.y), rms(reference.y), rtol=0.05)
+
+
+def test_eight_channel_aac_decodes_without_crashing_the_interpreter(tmp_path: Path) -> None:
+    """PyAV 18 reads past a planar frame's pointer array at 8 channels; the decoder goes packed."""
+    path = write_aac(tmp_path / "surround-7.1.m4a", channels_of(tone(440.0, sr=SR, seconds=1.0), 8), SR)
+
+    audio = decode(path)
+
+    assert audio.y.shape[0] == 8
+    assert peak_frequency(audio.y[0], SR) == pytest.approx(440.0, abs=2.0)
+
+
+def test_a_stream_whose_format_changes_midway_decodes_whole_at_its_first_rate(tmp_path: Path) -> None:
+    """Concatenated ADTS streams: 1 s mono, 1 s stereo at 44.1 kHz, then 1 s stereo at 22.05 kHz."""
+    parts = [
+        write_aac(tmp_path / "a.aac", channels_of(tone(440.0, sr=SR, seconds=1.0), 1), SR, container="adts"),
+        write_aac(tmp_path / "b.aac", channels_of(tone(440.0, sr=SR, seconds=1.0), 2), SR, container="adts"),
+        write_aac(tmp_path / "c.aac", channels_of(tone(440.0, sr=22050, seconds=1.0), 2), 22050, container="adts"),
+    ]
+    path = tmp_path / "joined.aac"
+    path.write_bytes(b"".join(part.read_bytes() for part in parts))
+
+    audio = decode(path)
+
+    assert (audio.sr, audio.y.shape[0]) == (SR, 1)
+    # Each part brings its own codec padding, the last one's doubled by upsampling.
+    assert abs(audio.y.shape[1] - 3 * SR) <= 4 * CODEC_PADDING
+    assert peak_frequency(audio.y[0], SR) == pytest.approx(440.0, abs=2.0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix"),
+    [("mp3", "wav"), ("m4a-aac", "mp3"), ("flac", "ogg"), ("wav-pcm16", "m4a"), ("ogg-vorbis", "flac")],
+)
+def test_a_file_whose_extension_lies_still_decodes(tmp_path: Path, kind: str, suffix: str) -> None:
+    path = tone_file(tmp_path, kind)
+    liar = path.rename(tmp_path / f"really-{kind}.{suffix}")
+
+    audio = decode(liar)
+
+    assert (audio.sr, audio.y.shape[0]) == (rate_for(kind), 2)
+    assert peak_frequency(audio.y[0], audio.sr) == pytest.approx(440.0, abs=2.0)
+
+
+def test_tags_that_are_not_utf8_do_not_stop_decoding(tmp_path: Path) -> None:
+    """PyAV's default metadata_errors="strict" raises UnicodeDecodeError on a Latin-1 title."""
+    y = channels_of(tone(440.0, sr=SR, seconds=1.0), 1)
+    path = write_aac(tmp_path / "latin1.m4a", y, SR, metadata={"title": "Café del Mar"})
+
+    assert decode(path).y.shape[0] == 1
+
+
+def test_a_file_name_that_is_not_utf8_decodes(tmp_path: Path) -> None:
+    """soundfile encodes a str name as strict UTF-8; a Latin-1 name on Linux must still open."""
+    path = tone_file(tmp_path, "flac").rename(tmp_path / os.fsdecode(b"caf\xe9.flac"))
+
+    assert decode(path).y.shape == (2, 2 * SR)
+
+
+def test_a_header_claiming_a_huge_length_decodes_the_real_audio(tmp_path: Path) -> None:
+    """A FLAC STREAMINFO claiming 2**36 samples: sf.read() would try to allocate 512 GiB."""
+    data = bytearray(tone_file(tmp_path, "flac").read_bytes())
+    info = 8 + 10  # "fLaC", block header, then rate/channels/bits/total samples in 8 bytes
+    fields = int.from_bytes(data[info : info + 8], "big") | ((1 << 36) - 1)
+    data[info : info + 8] = fields.to_bytes(8, "big")
+    path = tmp_path / "liar.flac"
+    path.write_bytes(bytes(data))
+
+    assert decode(path).y.shape == (2, 2 * SR)
+
+
+# --- damaged files: the part that is there, or a DecodeError --------------------------------
+
+
+@pytest.mark.parametrize("kind", ["wav-pcm16", "wav-float", "aiff", "flac", "mp3", "ogg-vorbis", "opus"])
+def test_a_file_cut_in_half_decodes_the_part_that_is_there(tmp_path: Path, kind: str) -> None:
+    sr = rate_for(kind)
+    y = channels_of(tone(440.0, sr=sr, seconds=6.0) + noise(sr=sr, seconds=6.0, rms_dbfs=-30.0), 2)
+    full = write(tmp_path / f"full.{FORMATS[kind][0]}", y, sr, kind)
+    cut = tmp_path / f"cut.{FORMATS[kind][0]}"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+
+    audio = decode(cut)
+
+    assert (audio.sr, audio.y.shape[0]) == (sr, 2)
+    assert 0.3 * y.shape[1] < audio.y.shape[1] < 0.7 * y.shape[1]
+    # Not garbage: the same tone at the same level as the original's first half.
+    assert peak_frequency(audio.y[0], sr) == pytest.approx(440.0, abs=2.0)
+    np.testing.assert_allclose(rms(audio.y), rms(y[:, : audio.y.shape[1]]), rtol=0.1)
+
+
+def test_an_m4a_cut_before_its_index_raises_decode_error(tmp_path: Path) -> None:
+    """An mp4 muxer writes the sample index (moov) last; without it no sample can be found."""
+    full = write_aac(tmp_path / "full.m4a", channels_of(tone(440.0, sr=SR, seconds=4.0), 2), SR)
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+
+    with pytest.raises(DecodeError, match=r"cut\.m4a"):
+        decode(cut)
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_a_file_cut_inside_its_header_raises_decode_error(tmp_path: Path, kind: str) -> None:
+    full = tone_file(tmp_path, kind)
+    cut = tmp_path / f"stub.{FORMATS[kind][0]}"
+    cut.write_bytes(full.read_bytes()[:40])
+
+    with pytest.raises(DecodeError, match="stub"):
+        decode(cut)
+
+
+def test_float_samples_that_are_not_numbers_raise_decode_error(tmp_path: Path) -> None:
+    """Nothing checks a float WAV's bytes: damage can turn samples into NaN or infinity."""
+    y = tone(440.0, sr=SR, seconds=1.0)
+    y[1000], y[2000] = np.nan, np.inf
+    path = tmp_path / "nan.wav"
+    sf.write(path, y, SR, subtype="FLOAT")
+
+    with pytest.raises(DecodeError, match=r"nan\.wav.*NaN"):
+        decode(path)
+
+
+def test_damaged_files_decode_to_finite_audio_or_raise_decode_error(tmp_path: Path) -> None:
+    """Flipped bytes, overwritten stretches and cuts in every format: nothing else escapes."""
+    rng = np.random.default_rng(2024)
+    originals = [tone_file(tmp_path, kind, seconds=1.0) for kind in FORMATS]
+    outcomes = {"decoded": 0, "refused": 0}
+    for round_ in range(6):
+        for original in originals:
+            data = bytearray(original.read_bytes())
+            if round_ % 3 == 0:
+                for index in rng.integers(0, len(data), size=30):
+                    data[index] = int(rng.integers(256))
+            elif round_ % 3 == 1:
+                start = int(rng.integers(len(data)))
+                data[start : start + len(data) // 4] = rng.bytes(len(data[start : start + len(data) // 4]))
+            else:
+                data = data[: int(rng.integers(len(data)))]
+            damaged = tmp_path / f"damaged-{round_}{original.suffix}"
+            damaged.write_bytes(bytes(data))
+            try:
+                audio = decode(damaged)
+            except DecodeError as exc:
+                assert damaged.name in str(exc)
+                outcomes["refused"] += 1
+            else:
+                assert audio.y.dtype == np.float32 and audio.y.ndim == 2 and audio.sr > 0
+                assert np.isfinite(audio.y).all()
+                outcomes["decoded"] += 1
+    assert outcomes["decoded"] > 0 and outcomes["refused"] > 0
+
+
+# --- not audio at all ----------------------------------------------------------------------
+
+
+def _png(rng: np.random.Generator) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + rng.bytes(4000)
+
+
+# case → (file name, content from a random generator, words the reason must contain)
+NOT_AUDIO = {
+    "empty": ("empty.wav", lambda rng: b"", "the file is empty"),
+    "text": ("lyrics.mp3", lambda rng: b"la la la\n" * 500, "not an audio file"),
+    "text-as-txt": ("notes.txt", lambda rng: b"hello\n" * 500, "no audio stream"),
+    "png": ("cover.png", _png, "no audio stream"),
+    "png-as-wav": ("cover.wav", _png, "no audio stream"),
+    "random-bin": ("noise.bin", lambda rng: rng.bytes(50_000), "not an audio file"),
+    "random-mp3": ("noise.mp3", lambda rng: rng.bytes(50_000), "not an audio file"),
+    "random-m4a": ("noise.m4a", lambda rng: rng.bytes(50_000), "not an audio file"),
+    # FFmpeg's ADTS probe accepts anything named .aac; then no packet decodes.
+    "random-aac": ("noise.aac", lambda rng: rng.bytes(50_000), "damaged"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_AUDIO)
+def test_a_file_that_is_not_audio_raises_decode_error_naming_it(tmp_path: Path, case: str) -> None:
+    name, content, reason = NOT_AUDIO[case]
+    path = tmp_path / name
+    path.write_bytes(content(np.random.default_rng(7)))
+
+    with pytest.raises(DecodeError, match=name.replace(".", r"\.")) as raised:
+        decode(path)
+    assert raised.value.path == path
+    assert reason in raised.value.reason
+
+
+def test_a_wav_with_no_samples_raises_decode_error(tmp_path: Path) -> None:
+    path = tmp_path / "header-only.wav"
+    sf.write(path, np.zeros((0, 2), np.float32), SR)
+
+    with pytest.raises(DecodeError, match=r"header-only\.wav.*no audio"):
+        decode(path)
+
+
+def test_a_directory_raises_decode_error(tmp_path: Path) -> None:
+    folder = tmp_path / "album.mp3"
+    folder.mkdir()
+
+    with pytest.raises(DecodeError, match=r"album\.mp3.*directory"):
+        decode(folder)
+
+
+@pytest.mark.parametrize("dangling_link", [False, True], ids=["missing", "dangling-symlink"])
+def test_a_missing_file_raises_decode_error(tmp_path: Path, dangling_link: bool) -> None:
+    path = tmp_path / "gone.flac"
+    if dangling_link:
+        path.symlink_to(tmp_path / "deleted.flac")
+
+    with pytest.raises(DecodeError, match=r"gone\.flac.*no such file"):
+        decode(path)
+
+
+def test_a_path_the_system_refuses_raises_decode_error(tmp_path: Path) -> None:
+    with pytest.raises(DecodeError, match="cannot be read"):
+        decode(tmp_path / ("x" * 300 + ".wav"))  # longer than NAME_MAX
+
+
+def test_a_fifo_raises_decode_error_instead_of_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+
+    with pytest.raises(DecodeError, match=r"stream\.wav.*not a regular file"):
+        decode(fifo)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway")
+def test_an_unreadable_file_raises_decode_error(tmp_path: Path) -> None:
+    path = tone_file(tmp_path, "wav-pcm16")
+    path.chmod(0)
+    try:
+        with pytest.raises(DecodeError, match=f"{path.name}.*cannot be read"):
+            decode(path)
+    finally:
+        path.chmod(0o644)
+
+
+@pytest.mark.parametrize("case", ["empty", "text", "png-as-wav", "random-mp3", "missing", "directory", "truncated"])
+def test_features_from_file_raises_the_decoders_error(tmp_path: Path, case: str) -> None:
+    path = tmp_path / f"{case}.wav"
+    if case == "directory":
+        path.mkdir()
+    elif case == "truncated":
+        path.write_bytes(tone_file(tmp_path, "wav-pcm16").read_bytes()[:40])
+    elif case != "missing":
+        path.write_bytes(NOT_AUDIO[case][1](np.random.default_rng(7)))
+    with pytest.raises(DecodeError) as from_decode:
+        decode(path)
+
+    with pytest.raises(DecodeError) as from_features:
+        features_from_file(path, params=FeatureParams(), n_windows=1)
+
+    assert str(from_features.value) == str(from_decode.value)
+    assert path.name in str(from_features.value)
