@@ -58,10 +58,14 @@ def main() -> None:
             timings["model"].append(t3 - t2)
             audio_seconds += audio.duration_s
         total = sum(sum(v) for v in timings.values())
-        rows.append((n_windows, {k: statistics.mean(v) for k, v in timings.items()}, total / len(files), audio_seconds / total))
+        rows.append(
+            (n_windows, {k: statistics.mean(v) for k, v in timings.items()}, total / len(files), audio_seconds / total)
+        )
 
     print(f"{len(files)} tracks, onnxruntime {model.session.get_providers()[0]}, model {model.manifest.model_id}")
-    print(f"{'windows':>7} | {'decode s':>8} | {'front end s':>11} | {'model s':>7} | {'total s/track':>13} | {'x real time':>11}")
+    print(
+        f"{'windows':>7} | {'decode s':>8} | {'front end s':>11} | {'model s':>7} | {'total s/track':>13} | {'x real time':>11}"
+    )
     print("-" * 73)
     for n_windows, means, per_track, speed in rows:
         print(

@@ -72,6 +72,8 @@ def load_collection(
         is not in a genre folder.
     """
     root = Path(root)
+    if not root.is_dir():
+        raise MusictaggerError(f"{root}: no such folder")
     genre_dirs = sorted(d for d in root.iterdir() if d.is_dir() and any(is_audio_file(f) for f in d.iterdir()))
     if len(genre_dirs) < 2:
         raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(genre_dirs)}")

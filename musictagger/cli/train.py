@@ -12,6 +12,10 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from musictagger.cli.options import add_front_end_option, front_end_params
+from musictagger.training.config import ModelConfig, TrainConfig
+
+MODEL_DEFAULTS = ModelConfig()
+TRAIN_DEFAULTS = TrainConfig()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,17 +36,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="feature cache (default: the user cache dir)",
     )
     parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")
-    parser.add_argument("--bits", type=int, default=64, choices=(16, 32, 48, 64))
-    parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
-    parser.add_argument("--layers", type=int, default=2, choices=(1, 2))
-    parser.add_argument("--channels", type=int, default=32, help="channels kept per conv layer")
-    parser.add_argument("--epochs", type=int, default=80)
-    parser.add_argument("--patience", type=int, default=15, help="epochs without improvement before stopping")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--train-windows", type=int, default=3, help="windows cut from each training track")
-    parser.add_argument("--eval-windows", type=int, default=3, help="windows per validation/test track")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bits", type=int, default=MODEL_DEFAULTS.bits, choices=(16, 32, 48, 64))
+    parser.add_argument("--cell", default=MODEL_DEFAULTS.cell, choices=("lstm", "gru", "rnn"))
+    parser.add_argument("--layers", type=int, default=MODEL_DEFAULTS.layers, choices=(1, 2))
+    parser.add_argument(
+        "--channels", type=int, default=MODEL_DEFAULTS.channels_per_layer, help="channels kept per layer"
+    )
+    parser.add_argument("--epochs", type=int, default=TRAIN_DEFAULTS.epochs)
+    parser.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience, help="epochs without improvement")
+    parser.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size)
+    parser.add_argument("--lr", type=float, default=TRAIN_DEFAULTS.learning_rate)
+    parser.add_argument(
+        "--train-windows", type=int, default=TRAIN_DEFAULTS.train_windows, help="windows per training track"
+    )
+    parser.add_argument(
+        "--eval-windows", type=int, default=TRAIN_DEFAULTS.eval_windows, help="windows per valid/test track"
+    )
+    parser.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed)
     add_front_end_option(parser)
     parser.set_defaults(run=run)
 

@@ -41,11 +41,11 @@ class ModelConfig:
     grid_freq: int = 8
     channels_per_layer: int = 32
     cell: CellType = "lstm"
-    layers: int = 2
+    layers: int = 1
     map_hidden: int = 128
     sequence_hidden: int = 128
     bits: int = 64
-    dropout: float = 0.3
+    dropout: float = 0.5
 
     def __post_init__(self) -> None:
         if self.bits not in ALLOWED_BITS:
@@ -68,10 +68,10 @@ class TrainConfig:
     training example); ``eval_windows`` from each validation/test track (aggregated).
     """
 
-    epochs: int = 80
+    epochs: int = 40
     batch_size: int = 32
     learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
+    weight_decay: float = 1e-3
     patience: int = 15
     quantization_weight: float = 0.1
     balance_weight: float = 0.01

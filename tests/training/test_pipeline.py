@@ -18,9 +18,13 @@ import soundfile as sf
 
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 
+from musictagger.audio.frontend import features_from_file  # noqa: E402
+from musictagger.audio.params import FeatureParams  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
+from musictagger.training.export import build_model, check_parity  # noqa: E402
+from musictagger.training.run import DEFAULT_BACKBONE  # noqa: E402
 
 SR = 22050
 GENRES = ("chords", "beats", "chirps")
@@ -87,11 +91,14 @@ def test_feature_cache_makes_a_rerun_cheap(collection: Path, trained_run: dict[s
     assert time.monotonic() - started < 20
 
 
-def test_export_agrees_with_torch_and_runs_without_it(
-    collection: Path, trained_run: dict[str, Path], tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def exported_model(trained_run: dict[str, Path]) -> Path:
     assert main(["export", str(trained_run["run"]), "--out", str(trained_run["models"]), "--name", "tiny"]) == 0
-    onnx_path = trained_run["models"] / "tiny.onnx"
+    return trained_run["models"] / "tiny.onnx"
+
+
+def test_export_agrees_with_torch_and_runs_without_it(collection: Path, exported_model: Path) -> None:
+    onnx_path = exported_model
     manifest = load_manifest(onnx_path)
     assert manifest.labels == tuple(sorted(GENRES))
     assert manifest.bits == 16
@@ -111,9 +118,38 @@ def test_export_agrees_with_torch_and_runs_without_it(
         assert [layer.shape[1] for layer in analysis.layers] == [32] * 5
 
 
+def test_torch_and_onnxruntime_agree_on_real_audio(
+    collection: Path, trained_run: dict[str, Path], exported_model: Path
+) -> None:
+    bundle = torch.load(trained_run["run"] / "model.pt", weights_only=True)
+    model = build_model(bundle, backbone_path=DEFAULT_BACKBONE)
+    windows = [
+        features_from_file(collection / g / "3.wav", params=FeatureParams(), n_windows=1).windows for g in GENRES
+    ]
+    parity = check_parity(model, exported_model, torch.from_numpy(np.concatenate(windows)))
+    assert parity.max_abs_probabilities <= 1e-4 and parity.max_abs_code <= 1e-4
+    assert parity.bits_equal
+
+
 def test_export_refuses_a_backbone_the_run_was_not_trained_with(trained_run: dict[str, Path], tmp_path: Path) -> None:
     fake = tmp_path / "other.npz"
     np.savez(fake, nothing=np.zeros(3))
     args = ["export", str(trained_run["run"]), "--out", str(tmp_path), "--backbone", str(fake)]
     assert main(args) == 1
     assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_evaluate_writes_reports_and_records_figures_in_the_sidecar(
+    collection: Path, exported_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = tmp_path / "reports"
+    args = ["evaluate", str(collection), "--model", str(exported_model), "--reports", str(reports)]
+    assert main([*args, "--bootstrap", "200", "--record"]) == 0
+    result = json.loads((reports / "evaluation-test.json").read_text())
+    assert result["tracks"] == 3 and result["database_tracks"] == 9
+    assert result["accuracy"]["value"] == 1.0 and result["map"]["value"] == pytest.approx(1.0)
+    assert sum(map(sum, result["confusion_matrix"])) == 3
+    assert (reports / "confusion-test.png").stat().st_size > 1000
+    assert "| accuracy | 1.000" in (reports / "evaluation-test.md").read_text()
+    recorded = load_manifest(exported_model).metrics
+    assert recorded["test"]["accuracy"] == result["accuracy"] and "valid" in recorded

@@ -1,0 +1,20 @@
+"""The shipped model on real music it never saw: a handful of Emotify test tracks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from musictagger.model.runtime import load_model
+
+TRACKS_PER_GENRE = 3
+
+
+def test_shipped_model_gets_most_emotify_test_tracks_right(emotify_dir: Path) -> None:
+    model = load_model()
+    test_files = (emotify_dir / "test.txt").read_text().split()
+    chosen = [
+        f for genre in model.labels for f in [p for p in test_files if p.startswith(f"{genre}/")][:TRACKS_PER_GENRE]
+    ]
+    assert len(chosen) == TRACKS_PER_GENRE * len(model.labels)
+    correct = sum(model.analyze_file(emotify_dir / f).genre == f.split("/")[0] for f in chosen)
+    assert correct >= 0.75 * len(chosen), f"only {correct} of {len(chosen)} test tracks right"
