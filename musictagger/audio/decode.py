@@ -1,8 +1,10 @@
 """Decode an audio file to float32 samples.
 
 libsndfile (through soundfile) is tried first: it is fast and exact for wav, flac, ogg,
-opus, aiff and mp3.  What it cannot read (m4a/aac, a truncated flac, a file it finds empty)
-goes to PyAV, which bundles FFmpeg.  Every failure becomes a
+opus and aiff.  What it cannot read (m4a/aac, a truncated flac, a file it finds empty)
+goes to PyAV, which bundles FFmpeg.  MP3 goes to FFmpeg first: libsndfile's decoder,
+libmpg123, prints a line to the process's stderr for every damaged frame (real-world MP3s
+have a few), which cannot be silenced per call; FFmpeg conceals the same frames quietly.  Every failure becomes a
 :class:`~musictagger.errors.DecodeError` naming the file and the problem, so that a batch
 can report a bad file and go on.
 """
@@ -29,6 +31,8 @@ _BLOCK_FRAMES = 1 << 16
 # (AudioResampler: "Frame does not match AudioResampler setup"; to_ndarray: a sample
 # format numpy cannot hold; UnicodeDecodeError: a tag that is not UTF-8).
 _PYAV_ERRORS = (av.FFmpegError, ValueError)
+
+_FFMPEG_FIRST = frozenset({".mp3"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,15 @@ def _check_file(path: Path) -> None:
         raise DecodeError(path, "the file is empty")
 
 
+def _try_soundfile(path: Path) -> DecodedAudio | None:
+    """libsndfile's decoding, or None where FFmpeg should try instead."""
+    try:
+        audio = _decode_soundfile(path)
+    except sf.SoundFileError:  # LibsndfileError: cannot open, or decoding failed midway
+        return None
+    return audio if audio.y.shape[1] else None  # libsndfile finds no samples in a cut ogg
+
+
 def decode(path: str | Path) -> DecodedAudio:
     """Decode ``path`` to ``(channels, samples)`` float32 at the file's own rate.
 
@@ -159,12 +172,15 @@ def decode(path: str | Path) -> DecodedAudio:
     """
     path = Path(path)
     _check_file(path)
-    try:
-        audio = _decode_soundfile(path)
-    except sf.SoundFileError:  # LibsndfileError: cannot open, or decoding failed midway
-        audio = None  # FFmpeg reads more formats and decodes past damage
-    if audio is None or audio.y.shape[1] == 0:  # libsndfile finds no samples in a cut ogg
-        audio = _decode_pyav(path)
+    if path.suffix.lower() in _FFMPEG_FIRST:
+        try:
+            audio = _decode_pyav(path)
+        except DecodeError:
+            audio = _try_soundfile(path)
+            if audio is None:
+                raise
+    else:
+        audio = _try_soundfile(path) or _decode_pyav(path)
     if not np.isfinite(audio.y).all():  # float wav/aiff: nothing checks the bytes
         raise DecodeError(path, "damaged: some samples are not numbers (NaN or infinity)")
     return audio

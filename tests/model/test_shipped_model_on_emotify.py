@@ -17,4 +17,6 @@ def test_shipped_model_gets_most_emotify_test_tracks_right(emotify_dir: Path) ->
     ]
     assert len(chosen) == TRACKS_PER_GENRE * len(model.labels)
     correct = sum(model.analyze_file(emotify_dir / f).genre == f.split("/")[0] for f in chosen)
-    assert correct >= 0.75 * len(chosen), f"only {correct} of {len(chosen)} test tracks right"
+    # "Most": more than half.  The model's test accuracy is 0.725 [0.625, 0.825] (reports/), so a
+    # handful of tracks can hold a few errors, but a broken model or front end (chance: 1 in 4) fails.
+    assert correct > len(chosen) / 2, f"only {correct} of {len(chosen)} test tracks right"
