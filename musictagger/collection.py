@@ -37,6 +37,10 @@ class Collection:
     splits: dict[str, tuple[Track, ...]]
     split_source: str
 
+    def all_tracks(self) -> tuple[Track, ...]:
+        """Every track of every split."""
+        return tuple(track for split in SPLITS for track in self.splits[split])
+
     def tracks(self, split: str) -> tuple[Track, ...]:
         if split not in self.splits:
             raise MusictaggerError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")

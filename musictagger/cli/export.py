@@ -16,8 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.export import export_run
-    from musictagger.training.run import DEFAULT_BACKBONE, RunPaths
+    from musictagger.training.run import RunPaths
 
     manifest, parity = export_run(
         RunPaths(args.run_dir).bundle, backbone_path=args.backbone or DEFAULT_BACKBONE, out_dir=args.out, name=args.name

@@ -59,8 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from musictagger.collection import load_collection
+    from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.config import ModelConfig, TrainConfig
-    from musictagger.training.run import DEFAULT_BACKBONE, run_training
+    from musictagger.training.run import run_training
 
     collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
     run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")

@@ -115,6 +115,8 @@ def bootstrap_ci(
     Interval
         ``point`` is the statistic on the full data; ``low`` and ``high`` are the
         ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` percentiles of the resampled values.
+        Resamples where the statistic is undefined (NaN, e.g. a ROC-AUC of a resample holding
+        one class only) are left out; if every resample is undefined the bounds are NaN.
     """
     if not arrays:
         raise ParameterError("bootstrap_ci needs at least one array")
@@ -132,7 +134,8 @@ def bootstrap_ci(
         indices = rng.integers(0, n_items, size=n_items)
         resampled[i] = statistic(*(array[indices] for array in arrays))
     tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(resampled, [tail, 100 - tail])
+    defined = resampled[np.isfinite(resampled)]
+    low, high = np.percentile(defined, [tail, 100 - tail]) if defined.size else (np.nan, np.nan)
     return Interval(point=float(statistic(*arrays)), low=float(low), high=float(high))
 
 

@@ -24,8 +24,6 @@ from musictagger.training.config import ModelConfig, TrainConfig, config_to_dict
 from musictagger.training.loop import RunLog, TrainingResult, train_head
 from musictagger.training.model import LayerMaps
 
-DEFAULT_BACKBONE = Path(__file__).resolve().parents[2] / "models" / "backbone" / "musicnn_mtt_vgg.npz"
-
 
 @dataclass(frozen=True)
 class RunPaths:

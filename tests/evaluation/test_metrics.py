@@ -192,3 +192,15 @@ def test_hamming_retrieval_scores_the_hamming_ranking() -> None:
     interval = result.map_ci(n_resamples=300)
     assert interval == bootstrap_ci(np.mean, result.average_precision, n_resamples=300)
     assert interval.low <= result.map <= interval.high
+
+
+def test_bootstrap_leaves_out_resamples_where_the_statistic_is_undefined() -> None:
+    truth = np.array([0, 0, 0, 1, 1])
+    score = np.array([0.1, 0.2, 0.3, 0.8, 0.9])
+
+    def separation(t: np.ndarray, s: np.ndarray) -> float:
+        return float(s[t == 1].mean() - s[t == 0].mean()) if 0 < t.sum() < t.size else float("nan")
+
+    interval = bootstrap_ci(separation, truth, score, n_resamples=500)
+    assert np.isfinite(interval.low) and np.isfinite(interval.high)
+    assert 0.5 <= interval.low <= interval.point <= interval.high <= 0.8

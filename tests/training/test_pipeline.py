@@ -23,8 +23,8 @@ from musictagger.audio.params import FeatureParams  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
+from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
-from musictagger.training.run import DEFAULT_BACKBONE  # noqa: E402
 
 SR = 22050
 GENRES = ("chords", "beats", "chirps")
