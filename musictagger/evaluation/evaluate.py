@@ -90,6 +90,7 @@ def evaluate(
         )
     n_classes = len(model.labels)
     y_true, y_pred = queries.labels, queries.probabilities.argmax(axis=1)
+    k = min(k, len(database.tracks))  # precision@k of a smaller database is precision over all of it
 
     def f1(t: np.ndarray, p: np.ndarray) -> float:
         return macro_f1(t, p, n_classes)
