@@ -57,7 +57,7 @@ def analyse_split(model: GenreModel, tracks: tuple[Track, ...], *, n_windows: in
             failures.append((track, str(exc)))
             continue
         kept.append(track)
-        probabilities.append(analysis.window_probabilities.mean(axis=0))
+        probabilities.append(analysis.probabilities)
         bits.append(analysis.bits)
         relaxed.append(analysis.relaxed_code)
     return SplitOutputs(kept, np.array(probabilities), np.array(bits), np.array(relaxed), failures)

@@ -57,12 +57,14 @@ class GenreScore:
 class Analysis:
     """Everything the model says about one track.
 
-    ``ranking`` lists every genre, most probable first.  ``bits`` is the K-bit hash code,
+    ``probabilities`` are the track's genre probabilities in the model's label order (the
+    mean over windows); ``ranking`` lists every genre, most probable first.  ``bits`` is the K-bit hash code,
     ``relaxed_code`` the mean of the windows' sigmoid codes it was thresholded from.
     ``warnings`` holds notes that lower trust in the result (e.g. clipping).
     """
 
     source: str
+    probabilities: np.ndarray
     ranking: tuple[GenreScore, ...]
     bits: np.ndarray
     relaxed_code: np.ndarray
@@ -173,6 +175,7 @@ class GenreModel:
             )
         return Analysis(
             source=source,
+            probabilities=mean,
             ranking=tuple(GenreScore(self.labels[i], float(mean[i])) for i in order),
             bits=codes.binarize(relaxed),
             relaxed_code=relaxed,

@@ -30,11 +30,6 @@ from musictagger.errors import MusictaggerError
 from musictagger.training.model import LayerMaps
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @dataclass(frozen=True)
 class CachedMaps:
     """Backbone maps of the tracks that could be analysed, and the failures of the others."""
