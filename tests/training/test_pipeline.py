@@ -153,3 +153,9 @@ def test_evaluate_writes_reports_and_records_figures_in_the_sidecar(
     assert "| accuracy | 1.000" in (reports / "evaluation-test.md").read_text()
     recorded = load_manifest(exported_model).metrics
     assert recorded["test"]["accuracy"] == result["accuracy"] and "valid" in recorded
+
+
+def test_train_on_a_missing_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", str(tmp_path / "nowhere"), "--run-dir", str(tmp_path / "run")]) == 1
+    assert "nowhere: no such folder" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
