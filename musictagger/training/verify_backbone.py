@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import warnings
 from dataclasses import astuple, dataclass
 from functools import partial
@@ -64,18 +63,6 @@ CHECKS = (
 )
 
 
-def silence_native_stderr() -> None:
-    """Send a worker's C-level stderr to /dev/null.
-
-    libsndfile's MP3 decoder (libmpg123) prints every frame error it conceals, several per
-    Emotify file, which would drown the progress bar.  Python exceptions still reach the
-    parent process, which reports them.
-    """
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
 def track_patches(path: Path, *, params: FeatureParams) -> np.ndarray | str:
     """Non-overlapping 187-frame log-mel patches ``(n, 187, 96)`` of one file, or why there are none.
 
@@ -104,7 +91,7 @@ def score_tracks(
     genres: list[str] = []
     extract = partial(track_patches, params=params)
     context = multiprocessing.get_context("spawn")  # no fork of a process running torch's thread pool
-    with context.Pool(workers, initializer=silence_native_stderr) as pool, torch.inference_mode():
+    with context.Pool(workers) as pool, torch.inference_mode():
         results = pool.imap(extract, [path for path, _ in tracks])
         for (path, genre), patches in zip(tracks, tqdm(results, total=len(tracks), desc="tracks"), strict=True):
             if isinstance(patches, str):
