@@ -39,9 +39,11 @@ def mel_power(y: np.ndarray, *, params: FeatureParams) -> np.ndarray:
 def reduce_noise(mel: np.ndarray, *, strength: float, quantile: float) -> np.ndarray:
     """Subtract a stationary noise floor from each mel band (spectral subtraction).
 
-    The floor of a band is its ``quantile``-th power over time; ``strength`` times that
-    floor is subtracted, and the result is kept above ``(1 - strength)`` of the input so
-    that no band is driven to zero (which would create musical-noise artefacts).
+    The floor of a band is its ``quantile``-th power over time (over the whole signal given,
+    so the result depends on how much signal that is); ``strength`` times that floor is
+    subtracted, and the result is kept above ``(1 - strength)`` of the input, so that below
+    full strength no cell is driven to zero (which would create musical-noise artefacts).
+    At ``strength=1`` the quietest cells of every band do become zero.
     """
     if strength <= 0.0 or mel.shape[0] == 0:
         return mel
