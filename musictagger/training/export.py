@@ -20,7 +20,7 @@ import torch
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError
 from musictagger.model.manifest import LAYER_OUTPUTS, LayerInfo, ModelManifest, sha256_of, sidecar_path
-from musictagger.training.backbone import load_backbone
+from musictagger.training.backbone import CHANNELS, load_backbone
 from musictagger.training.config import ModelConfig, config_from_dict
 from musictagger.training.model import HashCNNLSTM, HashHead, LayerMaps
 
@@ -116,7 +116,7 @@ def export_run(bundle_path: Path, *, backbone_path: Path, out_dir: Path, name: s
         outputs = model(example_input(params, 1))
     channel_index = bundle["head_state"]["channel_index"].tolist()
     layers = tuple(
-        LayerInfo(name=layer, output=output, shape=(128, *out.shape[2:]), channels=tuple(channel_index[i]))
+        LayerInfo(name=layer, output=output, shape=(CHANNELS, *out.shape[2:]), channels=tuple(channel_index[i]))
         for i, (layer, output, out) in enumerate(zip(LAYER_NAMES, LAYER_OUTPUTS, outputs[2:], strict=True))
     )
     manifest = ModelManifest(

@@ -22,11 +22,10 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the conventional name)
 from torch import Tensor, nn
 
-from musictagger.training.backbone import FCN5Backbone
+from musictagger.training.backbone import CHANNELS, POOLS, FCN5Backbone
 from musictagger.training.config import ModelConfig
 
-N_LAYERS = 5
-BACKBONE_CHANNELS = 128
+N_LAYERS = len(POOLS)
 
 
 class LayerMaps(nn.Module):
@@ -63,7 +62,7 @@ def select_channels(maps: Tensor, channel_index: Tensor) -> Tensor:
     so it exports as a single ONNX ``Gather``.
     """
     n_layers, per_layer = channel_index.shape
-    flat_index = (channel_index + BACKBONE_CHANNELS * torch.arange(n_layers).unsqueeze(1)).reshape(-1)
+    flat_index = (channel_index + CHANNELS * torch.arange(n_layers).unsqueeze(1)).reshape(-1)
     flat = maps.flatten(1, 2).index_select(1, flat_index)
     return flat.unflatten(1, (n_layers, per_layer))
 
