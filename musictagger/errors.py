@@ -50,3 +50,15 @@ class SilentAudioError(FileError):
 
 class ModelError(MusictaggerError):
     """The model file or its sidecar is missing, malformed or inconsistent."""
+
+
+class TagReadError(FileError):
+    """The file's tags cannot be read (unsupported or damaged tag block)."""
+
+
+class TagWriteError(FileError):
+    """The file's tags could not be written; the file on disk is left as it was."""
+
+
+class DatabaseError(MusictaggerError):
+    """The library index or tagging journal cannot be opened, migrated or written."""

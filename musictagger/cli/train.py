@@ -9,10 +9,9 @@ import argparse
 import time
 from pathlib import Path
 
-from platformdirs import user_cache_dir
-
 from musictagger.cli.options import add_front_end_option, front_end_params
 from musictagger.training.config import ModelConfig, TrainConfig
+from musictagger.userdirs import cache_dir
 
 MODEL_DEFAULTS = ModelConfig()
 TRAIN_DEFAULTS = TrainConfig()
@@ -32,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--cache-dir",
         type=Path,
-        default=Path(user_cache_dir("musictagger")) / "features",
+        default=cache_dir() / "features",
         help="feature cache (default: the user cache dir)",
     )
     parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")

@@ -1,0 +1,162 @@
+"""SQLite discipline shared by the library index and the tagging journal.
+
+Both stores follow the same rules, learnt from beets' issues:
+
+- WAL mode and a generous busy timeout, so the GUI and the CLI can have the same file open
+  at once (readers never block the writer; writers queue instead of failing);
+- one connection per thread; explicit, short ``BEGIN IMMEDIATE`` transactions
+  (:func:`transaction`), so a writer takes its lock up front instead of deadlocking on an
+  upgrade;
+- a schema version (``PRAGMA user_version``) equal to the number of named migrations
+  applied, each recorded in a ``migrations`` table; an existing database is backed up
+  before it is migrated, and a database written by a newer release is refused rather
+  than damaged;
+- paths stored as text (``str``), never bytes;
+- ``sqlite3`` errors surface as :class:`~musictagger.errors.DatabaseError` naming the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from musictagger.errors import DatabaseError
+
+BUSY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: a name for the record and the SQL script that performs it."""
+
+    name: str
+    sql: str
+
+
+def open_database(path: Path, migrations: Sequence[Migration]) -> sqlite3.Connection:
+    """Open (creating if needed) the SQLite file at ``path`` and bring its schema up to date.
+
+    The connection is in autocommit mode; group writes with :func:`transaction`.
+    Rows come back as :class:`sqlite3.Row` (access by column name).
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"{path}: cannot open the database ({exc})") from exc
+    connection.row_factory = sqlite3.Row
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise DatabaseError(f"{path}: SQLite refused WAL mode (got {mode!r}); is it on a network drive?")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _migrate(connection, path, migrations)
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        raise DatabaseError(f"{path}: {_explain(exc)}") from exc
+    except DatabaseError:
+        connection.close()
+        raise
+    return connection
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception.
+
+    Keep these short: while one is open, other writers (another process indexing or
+    tagging) wait up to the busy timeout.
+    """
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    try:
+        connection.execute("COMMIT")
+    except sqlite3.Error as exc:
+        connection.execute("ROLLBACK")
+        raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+
+
+def database_file(connection: sqlite3.Connection) -> str:
+    """The file behind ``connection`` (for messages)."""
+    return next(row[2] for row in connection.execute("PRAGMA database_list") if row[1] == "main")
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database."""
+    return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration]) -> None:
+    target = len(migrations)
+    current = schema_version(connection)
+    if current == target:
+        return
+    if current > target:
+        raise DatabaseError(
+            f"{path}: written by a newer musictagger (schema {current}, this release knows {target}); "
+            "upgrade musictagger or move the file aside"
+        )
+    if current > 0:
+        _backup(connection, path, current)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(connection)  # another process may have migrated meanwhile
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+        )
+        for version, migration in enumerate(migrations[current:], start=current + 1):
+            for statement in _statements(migration.sql):
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, migration.name, time.time()),
+            )
+            connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit our transaction)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise DatabaseError(f"incomplete SQL statement in a migration: {pending.strip()!r}")
+    return statements
+
+
+def _backup(connection: sqlite3.Connection, path: Path, version: int) -> None:
+    """Copy the database beside itself before migrating it (``library.sqlite3.v2.bak``)."""
+    backup_path = path.with_name(f"{path.name}.v{version}.bak")
+    with sqlite3.connect(backup_path) as backup:
+        connection.backup(backup)
+    backup.close()
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return f"{message}: another musictagger process kept it busy for over {BUSY_TIMEOUT_S:.0f} s; try again"
+    if "not a database" in message or "malformed" in message:
+        return f"{message}: the file is damaged; move it aside and musictagger will start a new one"
+    return message
