@@ -1,0 +1,87 @@
+"""Real audio files of every taggable format, generated on the fly and pre-tagged natively with mutagen.
+
+The tests read tags back with mutagen itself (not through ``musictagger.tagging``), so a bug in
+the registry cannot hide behind the same bug on the reading side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import mutagen
+from mutagen.id3 import TALB, TCON, TIT2, TPE1
+from mutagen.mp4 import MP4, MP4Tags
+
+from tests.audio.signals import FORMATS, music, write
+
+SR = 48000  # libsndfile writes Opus at 48 kHz (or lower rates only)
+
+# Every taggable format: test id → kind of tests.audio.signals.FORMATS.
+KINDS = {
+    "wav": "wav-pcm16",
+    "aiff": "aiff",
+    "flac": "flac",
+    "ogg": "ogg-vorbis",
+    "opus": "opus",
+    "mp3": "mp3",
+    "m4a": "m4a-aac",
+}
+
+
+def make_file(folder: Path, fmt: str, *, name: str | None = None, seconds: float = 3.0, seed: int = 0) -> Path:
+    """A ``seconds`` long piece of generated music in format ``fmt`` (a key of :data:`KINDS`)."""
+    kind = KINDS[fmt]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name or fmt}.{FORMATS[kind][0]}"
+    return write(path, music(sr=SR, seconds=seconds, seed=seed), SR, kind)
+
+
+def pretag(path: Path, *, genres: Sequence[str] = (), title: str = "A title", artist: str = "An artist") -> None:
+    """Give ``path`` a title, artist, album and ``genres`` the way other taggers would (ID3 as v2.4)."""
+    audio = mutagen.File(path)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    if isinstance(audio, MP4):
+        tags["©nam"], tags["©ART"], tags["©alb"] = [title], [artist], ["An album"]
+        if genres:
+            tags["©gen"] = list(genres)
+    elif hasattr(tags, "getall"):  # ID3
+        for frame in (
+            TIT2(encoding=3, text=[title]),
+            TPE1(encoding=3, text=[artist]),
+            TALB(encoding=3, text=["An album"]),
+        ):
+            tags.add(frame)
+        if genres:
+            tags.add(TCON(encoding=3, text=list(genres)))
+    else:  # Vorbis comments
+        tags["title"], tags["artist"], tags["album"] = [title], [artist], ["An album"]
+        if genres:
+            tags["genre"] = list(genres)
+    audio.save()
+
+
+def native_genres(path: Path) -> list[str]:
+    """The genre values exactly as stored, read with mutagen: TCON text, GENRE fields, ©gen list."""
+    tags = mutagen.File(path).tags
+    if tags is None:
+        return []
+    if hasattr(tags, "getall"):
+        return [text for frame in tags.getall("TCON") for text in frame.text]
+    if isinstance(tags, MP4Tags):
+        return list(tags.get("©gen", []))
+    return list(tags.get("genre", []))
+
+
+def native_tags(path: Path) -> dict[str, list[str]]:
+    """Every tag of the file as ``key → text values`` (the whole tag state, for exact comparisons)."""
+    tags = mutagen.File(path).tags
+    if tags is None:
+        return {}
+    if hasattr(tags, "getall"):
+        return {frame.HashKey: [str(v) for v in getattr(frame, "text", [frame])] for frame in tags.values()}
+    if isinstance(tags, MP4Tags):
+        return {key: [str(v) for v in value] for key, value in tags.items()}
+    return {key: tags[key] for key in sorted({key.lower() for key, _ in tags})}
