@@ -1,0 +1,166 @@
+"""A digest of a file's audio alone, blind to its tags: proof that tagging left the sound untouched.
+
+Each container is parsed here, independently of mutagen (which writes the tags), so the check
+does not share the writer's assumptions:
+
+- MP3: everything between a leading ID3v2 tag and trailing APEv2 / ID3v1 tags;
+- FLAC: the audio frames after the metadata blocks (a leading ID3v2 tag is skipped too);
+- Ogg (Vorbis, Opus): the audio packets, reassembled from the pages, without the header packets.
+  Rewriting the comment header renumbers and re-checksums every page, so pages cannot be hashed;
+  the packets themselves must not change;
+- MP4: the contents of the ``mdat`` atoms (mutagen may move them and rewrite offsets around them);
+- WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+from musictagger.errors import FileError
+
+
+def audio_payload_digest(path: Path) -> str:
+    """SHA-256 (hex) of the audio data of ``path``, excluding every tag block.
+
+    Raises FileError naming the file when its container is not one of the above or is damaged.
+    The file is read whole: a few seconds of hashing at most, and only once per file written.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileError(path, f"cannot read it ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256()
+    try:
+        for part in _audio_parts(data):
+            digest.update(part)
+    except (ValueError, struct.error) as exc:
+        raise FileError(path, f"cannot locate its audio data ({exc})") from exc
+    return digest.hexdigest()
+
+
+def _audio_parts(data: bytes) -> Iterator[bytes]:
+    """The byte ranges that carry the audio, by container (recognised from the header)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        yield from _chunks(data, 12, "<", {b"fmt ", b"data"})
+    elif data[:4] == b"FORM" and data[8:12] in (b"AIFF", b"AIFC"):
+        yield from _chunks(data, 12, ">", {b"COMM", b"SSND"})
+    elif data[:4] == b"OggS":
+        yield from _ogg_audio_packets(data)
+    elif data[4:8] == b"ftyp":
+        yield from _mp4_mdat(data)
+    else:
+        start = _id3v2_size(data)
+        if data[start : start + 4] == b"fLaC":
+            yield data[_flac_frames_start(data, start + 4) :]
+        elif data[start : start + 2] and data[start] == 0xFF and data[start + 1] & 0xE0 == 0xE0:
+            yield data[start : _mp3_audio_end(data)]
+        else:
+            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC or MP3 stream")
+
+
+def _chunks(data: bytes, offset: int, endian: str, wanted: set[bytes]) -> Iterator[bytes]:
+    """Contents of the ``wanted`` chunks of a RIFF (little-endian) or IFF (big-endian) file."""
+    found: set[bytes] = set()
+    while offset + 8 <= len(data):
+        chunk_id = data[offset : offset + 4]
+        (size,) = struct.unpack(f"{endian}I", data[offset + 4 : offset + 8])
+        if offset + 8 + size > len(data):
+            raise ValueError(f"chunk {chunk_id!r} runs past the end of the file (truncated?)")
+        if chunk_id in wanted:
+            found.add(chunk_id)
+            yield chunk_id + data[offset + 8 : offset + 8 + size]
+        offset += 8 + size + (size & 1)
+    if found != wanted:
+        raise ValueError(f"missing chunk(s) {sorted(c.decode() for c in wanted - found)}")
+
+
+def _id3v2_size(data: bytes) -> int:
+    """Bytes taken by an ID3v2 tag at the start of ``data`` (0 if there is none)."""
+    if data[:3] != b"ID3" or len(data) < 10:
+        return 0
+    size = 0
+    for byte in data[6:10]:  # synchsafe: 7 bits per byte
+        size = (size << 7) | (byte & 0x7F)
+    footer = 10 if data[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+def _mp3_audio_end(data: bytes) -> int:
+    """Where the MPEG frames end: before a trailing ID3v1 tag and an APEv2 tag, in either order."""
+    end = len(data)
+    while True:
+        if end >= 128 and data[end - 128 : end - 125] == b"TAG":
+            end -= 128
+        elif end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
+            size, _, flags = struct.unpack("<III", data[end - 20 : end - 8])
+            end -= size + (32 if flags & 0x80000000 else 0)
+        else:
+            return end
+
+
+def _flac_frames_start(data: bytes, offset: int) -> int:
+    """Offset of the first FLAC frame: after the last metadata block."""
+    while True:
+        header = data[offset]
+        size = int.from_bytes(data[offset + 1 : offset + 4], "big")
+        offset += 4 + size
+        if header & 0x80:
+            return offset
+
+
+def _ogg_audio_packets(data: bytes) -> Iterator[bytes]:
+    """Every audio packet of every logical stream, length-prefixed, header packets left out."""
+    packets: dict[int, list[bytes]] = {}
+    pending: dict[int, bytes] = {}
+    offset = 0
+    while offset < len(data):
+        if data[offset : offset + 4] != b"OggS":
+            raise ValueError(f"lost Ogg page sync at byte {offset}")
+        serial = struct.unpack("<I", data[offset + 14 : offset + 18])[0]
+        lacing = data[offset + 27 : offset + 27 + data[offset + 26]]
+        body = offset + 27 + len(lacing)
+        if body + sum(lacing) > len(data):
+            raise ValueError(f"truncated Ogg page at byte {offset}")
+        for value in lacing:
+            pending[serial] = pending.get(serial, b"") + data[body : body + value]
+            body += value
+            if value < 255:
+                packets.setdefault(serial, []).append(pending.pop(serial))
+        offset = body
+    for stream in packets.values():
+        for packet in stream[_ogg_header_packets(stream[0]) :]:
+            yield struct.pack("<I", len(packet)) + packet
+
+
+def _ogg_header_packets(first: bytes) -> int:
+    """How many header packets open a logical stream, from its first packet."""
+    if first.startswith(b"\x01vorbis"):
+        return 3  # identification, comment, setup
+    if first.startswith(b"OpusHead"):
+        return 2  # identification, comment (OpusTags)
+    raise ValueError("an Ogg stream that is neither Vorbis nor Opus")
+
+
+def _mp4_mdat(data: bytes) -> Iterator[bytes]:
+    """Contents of every top-level ``mdat`` atom."""
+    offset, found = 0, False
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", data[offset + 8 : offset + 16])
+            header = 16
+        elif size == 0:
+            size = len(data) - offset
+        if size < header or offset + size > len(data):
+            raise ValueError(f"atom {kind!r} at byte {offset} has a bad size {size} (truncated?)")
+        if kind == b"mdat":
+            found = True
+            yield data[offset + header : offset + size]
+        offset += size
+    if not found:
+        raise ValueError("no mdat atom")
