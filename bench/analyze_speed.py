@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
-from musictagger.audio.decode import decode
 from musictagger.audio.files import is_audio_file
-from musictagger.audio.frontend import features_from_signal
+from musictagger.library.analyse import analyse_file
 from musictagger.model.runtime import load_model
 
 EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "emotify"
@@ -37,30 +35,23 @@ def main() -> None:
     args = parser.parse_args()
 
     model = load_model()
-    params = model.manifest.front_end
     files = input_files(args.paths, args.tracks)
-    model.run(features_from_signal(decode(files[0]).y, sr=decode(files[0]).sr, params=params, n_windows=1).windows)
+    analyse_file(model, str(files[0]), n_windows=1)  # warm up onnxruntime
 
     rows = []
     for n_windows in args.windows:
-        timings: dict[str, list[float]] = {"decode": [], "front end": [], "model": []}
-        audio_seconds = 0.0
-        for path in files:
-            t0 = time.perf_counter()
-            audio = decode(path)
-            t1 = time.perf_counter()
-            features = features_from_signal(audio.y, sr=audio.sr, params=params, n_windows=n_windows)
-            t2 = time.perf_counter()
-            model.run(features.windows)
-            t3 = time.perf_counter()
-            timings["decode"].append(t1 - t0)
-            timings["front end"].append(t2 - t1)
-            timings["model"].append(t3 - t2)
-            audio_seconds += audio.duration_s
-        total = sum(sum(v) for v in timings.values())
-        rows.append(
-            (n_windows, {k: statistics.mean(v) for k, v in timings.items()}, total / len(files), audio_seconds / total)
-        )
+        outcomes = [analyse_file(model, str(path), n_windows=n_windows) for path in files]
+        failed = [o for o in outcomes if o.analysis is None]
+        if failed:
+            raise SystemExit(f"could not analyse {failed[0].path}: {failed[0].error}")
+        means = {
+            "decode": statistics.mean(o.times.decode_s for o in outcomes),
+            "front end": statistics.mean(o.times.front_end_s for o in outcomes),
+            "model": statistics.mean(o.times.model_s for o in outcomes),
+        }
+        per_track = sum(means.values())
+        audio_seconds = statistics.mean(o.analysis.duration_s for o in outcomes)
+        rows.append((n_windows, means, per_track, audio_seconds / per_track))
 
     print(f"{len(files)} tracks, onnxruntime {model.session.get_providers()[0]}, model {model.manifest.model_id}")
     print(

@@ -1,0 +1,106 @@
+"""``musictagger index [DIR...]``: analyse music folders into the library index, incrementally.
+
+Without folders it refreshes every folder indexed before.  Ctrl-C stops cleanly: what was
+analysed is kept, and the next run carries on from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from musictagger.errors import MusictaggerError
+from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("index", help="analyse music folders into the library index")
+    parser.add_argument(
+        "folders", nargs="*", type=Path, metavar="DIR", help="folders or files (default: those indexed before)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="parallel analyses (default: one per core)")
+    parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
+    parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
+    parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")
+    parser.add_argument("--status", action="store_true", help="show the index's folders, counts and failures")
+    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.forget:
+        with Library() as library:
+            dropped = library.remove_root(args.forget.resolve())
+        print(f"forgot {args.forget} and its {dropped} tracks")
+        return 0
+    if args.status:
+        return _print_status()
+    folders = args.folders or _known_roots()
+    with _ProgressBar() as bar:
+        summary = index_folders(
+            folders,
+            model_path=args.model,
+            n_windows=args.windows,
+            workers=args.workers,
+            retry_failed=args.retry_failed,
+            on_progress=bar.update,
+        )
+    _print_summary(summary)
+    if summary.interrupted:
+        print("interrupted: everything analysed so far is kept; run the same command to resume", file=sys.stderr)
+        return 130
+    return 1 if summary.failed else 0
+
+
+def _known_roots() -> list[Path]:
+    with Library() as library:
+        roots = library.roots()
+    if not roots:
+        raise MusictaggerError("no folders indexed yet: give one, e.g. `musictagger index ~/Music`")
+    return roots
+
+
+class _ProgressBar:
+    """A tqdm bar over all files found; unchanged ones count as done from the start."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, progress: IndexProgress) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=progress.total, initial=progress.done, unit="file", dynamic_ncols=True)
+        self.bar.update(progress.done - self.bar.n)
+        self.bar.set_postfix(analysed=progress.analysed, unchanged=progress.skipped, failed=progress.failed)
+
+
+def _print_summary(summary: IndexSummary) -> None:
+    print(
+        f"{summary.analysed} analysed, {summary.skipped} unchanged, {len(summary.failed)} failed, "
+        f"{summary.pruned + summary.vanished} removed from the index, in {summary.elapsed_s:.1f} s"
+    )
+    for path, reason in summary.failed:
+        print(f"  failed: {path}: {reason}")
+    for path, reason in summary.problems:
+        print(f"  skipped: {path}: {reason}")
+
+
+def _print_status() -> int:
+    with Library() as library:
+        counts, roots, failures = library.counts(), library.roots(), library.failures()
+        print(f"index: {library.path}")
+    print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
+    for root in roots:
+        print(f"  folder: {root}")
+    for record in failures:
+        print(f"  failed: {record.path}: {record.error}")
+    return 0

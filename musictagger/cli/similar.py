@@ -1,0 +1,94 @@
+"""``musictagger similar FILE|TRACK [-k 10]``: the library tracks nearest a file or an indexed track.
+
+The query is a file (analysed on the fly unless the index already knows it as it is now),
+a track id from the index, or text matching one indexed track's path, title or artist.
+Ranking: Hamming distance between hash codes, ties broken by the relaxed codes' distance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from musictagger.errors import MusictaggerError
+from musictagger.library import Library, Match, find_similar
+from musictagger.library.lookup import analysis_for
+from musictagger.library.store import TrackAnalysis
+from musictagger.model.runtime import GenreModel, default_model_path
+
+AMBIGUOUS_SHOWN = 10
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("similar", help="list the library tracks that sound most like a file or track")
+    parser.add_argument(
+        "query", metavar="FILE|TRACK", help="an audio file, a track id, or text from a track's path/title/artist"
+    )
+    parser.add_argument("-k", type=int, default=10, help="how many matches (default 10)")
+    parser.add_argument("--json", action="store_true", help="print the matches as JSON")
+    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with Library() as library:
+        if library.counts().analysed == 0:
+            raise MusictaggerError(
+                "the library index is empty: index your music first, e.g. `musictagger index ~/Music`"
+            )
+        label, path, analysis = _resolve(library, args.query, args.model)
+        matches = find_similar(library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path)
+    if args.json:
+        print(json.dumps({"query": label, "matches": [_match_dict(m) for m in matches]}, indent=2))
+    else:
+        print(f"nearest to {label} ({analysis.genre} {analysis.confidence:.2f}):")
+        print(_table(matches))
+    return 0
+
+
+def _resolve(library: Library, query: str, model_path: Path | None) -> tuple[str, str | None, TrackAnalysis]:
+    """(label, path to exclude, analysis) for a file, a track id or a unique text match."""
+    if os.path.isfile(query):
+        model = GenreModel(model_path or default_model_path())
+        path = os.path.abspath(query)
+        return path, path, analysis_for(library, path, model)
+    if query.isdigit() and (record := library.record_by_id(int(query))) is not None:
+        candidates = [record]
+    else:
+        candidates = library.find(query, limit=AMBIGUOUS_SHOWN + 1)
+    analysed = [record for record in candidates if record.analysis is not None]
+    if not analysed:
+        raise MusictaggerError(f"{query!r} is neither a file nor an analysed track of the library")
+    if len(analysed) > 1:
+        listing = "\n".join(f"  {record.id}: {record.path}" for record in analysed[:AMBIGUOUS_SHOWN])
+        raise MusictaggerError(f"{query!r} matches several tracks; give a track id:\n{listing}")
+    (record,) = analysed
+    return f"track {record.id} {record.path}", record.path, record.analysis
+
+
+def _table(matches: list[Match]) -> str:
+    if not matches:
+        return "  (no other analysed tracks in the library)"
+    lines = [f"  {'#':>3}  {'dist':>4}  {'tie':>6}  {'genre':<11} {'track':<40} path"]
+    for rank, match in enumerate(matches, start=1):
+        note = "  (duplicate)" if match.duplicate else ""
+        lines.append(
+            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  {match.record.genre or '':<11} "
+            f"{match.record.display_name[:40]:<40} {match.record.path}{note}"
+        )
+    return "\n".join(lines)
+
+
+def _match_dict(match: Match) -> dict:
+    return {
+        "id": match.record.id,
+        "path": match.record.path,
+        "title": match.record.analysis.title if match.record.analysis else None,
+        "artist": match.record.analysis.artist if match.record.analysis else None,
+        "genre": match.record.genre,
+        "distance": match.distance,
+        "relaxed_distance": round(match.relaxed_distance, 6),
+        "duplicate": match.duplicate,
+    }

@@ -1,0 +1,25 @@
+"""The user's music library: an SQLite index of analysed files and search by hash code.
+
+Qt-free; the CLI (``musictagger index``, ``musictagger similar``) and the GUI use this API::
+
+    summary = index_folders([Path("~/Music").expanduser()], on_progress=print)
+    with Library() as library:
+        matches = find_similar(library, analysis.bits, analysis.relaxed_code, k=10)
+"""
+
+from musictagger.library.index import IndexProgress, IndexSummary, index_folders
+from musictagger.library.search import CodeIndex, Match, find_similar
+from musictagger.library.store import Library, LibraryCounts, TrackAnalysis, TrackRecord
+
+__all__ = [
+    "CodeIndex",
+    "IndexProgress",
+    "IndexSummary",
+    "Library",
+    "LibraryCounts",
+    "Match",
+    "TrackAnalysis",
+    "TrackRecord",
+    "find_similar",
+    "index_folders",
+]

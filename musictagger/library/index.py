@@ -1,0 +1,237 @@
+"""Incremental, parallel, interruptible indexing of music folders.
+
+One run: scan the folders → prune rows whose files are gone → analyse every file that is
+new, changed (size or mtime), or was analysed by another model or window count → store
+each result the moment it arrives, in its own transaction.  Killing the process therefore
+loses at most the files in flight, and the next run resumes where this one stopped.
+
+Analysis runs in worker processes (one per core, each with a single-threaded model; spawn,
+not fork, so it is safe from the GUI's threads).  Progress goes to a callback and
+cancellation comes from a ``should_stop()`` callable, so the CLI and the GUI drive the same
+code; Ctrl-C is treated as cancellation.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from musictagger.library.analyse import Outcome, StageTimes, analyse_file
+from musictagger.library.scan import FoundFile, scan
+from musictagger.library.store import AnalysisKey, Library
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import GenreModel, default_model_path
+
+IN_FLIGHT_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where a run stands; ``rate`` is files analysed per second, ``eta_s`` None until known."""
+
+    done: int
+    total: int
+    analysed: int
+    skipped: int
+    failed: int
+    current: str | None
+    elapsed_s: float
+    rate: float
+    eta_s: float | None
+
+
+@dataclass
+class IndexSummary:
+    """The outcome of a run: counts, failures and scan problems with reasons, stage times."""
+
+    analysed: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    pruned: int = 0
+    vanished: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+    elapsed_s: float = 0.0
+    times: StageTimes = field(default_factory=StageTimes)
+
+
+ProgressCallback = Callable[[IndexProgress], None]
+
+
+def index_folders(
+    roots: Sequence[Path],
+    *,
+    library_path: Path | None = None,
+    model_path: Path | None = None,
+    n_windows: int | None = None,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    retry_failed: bool = False,
+) -> IndexSummary:
+    """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
+
+    ``workers`` defaults to the number of usable cores; ``retry_failed`` re-analyses files
+    that failed before even though they have not changed.
+    """
+    started = time.perf_counter()
+    model_path = model_path or default_model_path()
+    manifest = load_manifest(model_path)
+    key = AnalysisKey(manifest.model_id, n_windows or manifest.windows_per_track)
+    should_stop = should_stop or (lambda: False)
+    summary = IndexSummary()
+    with Library(library_path) as library:
+        library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
+        found = scan(list(roots))
+        summary.problems = found.problems
+        summary.pruned = _prune(library, roots, found.files)
+        todo = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+        summary.skipped = len(found.files) - len(todo)
+        tracker = _Tracker(len(found.files), summary, started, on_progress)
+        tracker.report(None)
+        processed = 0
+        try:
+            for outcome in _analyse_all(todo, model_path, key.windows, workers, should_stop):
+                _store(library, outcome, key, summary)
+                processed += 1
+                tracker.report(outcome.path)
+        except KeyboardInterrupt:
+            pass  # the same as a cancel: everything stored so far stays
+        summary.interrupted = processed < len(todo)
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> int:
+    """Drop rows under ``roots`` whose file no longer exists (kept if merely unreadable)."""
+    found = {f.path for f in files}
+    gone = []
+    for root in roots:
+        root_path = Path(os.path.abspath(root))
+        stored = library.paths_under(root_path) if root_path.is_dir() else [str(root_path)]
+        gone += [path for path in stored if path not in found and not os.path.exists(path)]
+    return library.delete_paths(sorted(set(gone)))
+
+
+def _needing_analysis(
+    library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
+) -> list[FoundFile]:
+    stored = library.stamps()
+    failed = {record.path for record in library.failures()} if retry_failed else set()
+    return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in failed]
+
+
+def _store(library: Library, outcome: Outcome, key: AnalysisKey, summary: IndexSummary) -> None:
+    if outcome.vanished:
+        summary.vanished += 1
+        library.delete_paths([outcome.path])
+    elif outcome.analysis is not None:
+        library.store_analysis(outcome.path, outcome.stamp, key, outcome.analysis)
+        summary.analysed += 1
+        summary.times = summary.times + outcome.times
+    else:
+        library.store_error(outcome.path, outcome.stamp, key, outcome.error or "unknown error")
+        summary.failed.append((outcome.path, outcome.error or "unknown error"))
+
+
+class _Tracker:
+    """Turns stored outcomes into :class:`IndexProgress` reports with a rate and an ETA."""
+
+    def __init__(self, total: int, summary: IndexSummary, started: float, callback: ProgressCallback | None):
+        self.total, self.summary, self.started, self.callback = total, summary, started, callback
+        self.analysis_started = time.perf_counter()
+
+    def report(self, current: str | None) -> None:
+        if self.callback is None:
+            return
+        s = self.summary
+        worked = s.analysed + len(s.failed) + s.vanished
+        done = s.skipped + worked
+        elapsed = time.perf_counter() - self.analysis_started
+        rate = worked / elapsed if worked and elapsed > 0 else 0.0
+        eta = (self.total - done) / rate if rate else None
+        self.callback(
+            IndexProgress(
+                done=done,
+                total=self.total,
+                analysed=s.analysed,
+                skipped=s.skipped,
+                failed=len(s.failed),
+                current=current,
+                elapsed_s=time.perf_counter() - self.started,
+                rate=rate,
+                eta_s=eta,
+            )
+        )
+
+
+def _analyse_all(
+    todo: list[FoundFile], model_path: Path, n_windows: int, workers: int | None, should_stop: Callable[[], bool]
+) -> Iterator[Outcome]:
+    """Outcomes in completion order; in-process for one worker or one file."""
+    workers = min(workers or usable_cores(), len(todo))
+    if workers <= 1:
+        model = GenreModel(model_path)
+        for found in todo:
+            if should_stop():
+                return
+            yield analyse_file(model, found.path, n_windows=n_windows)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model_path,))
+    try:
+        yield from _bounded_map(pool, todo, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _bounded_map(
+    pool: ProcessPoolExecutor,
+    todo: list[FoundFile],
+    n_windows: int,
+    limit: int,
+    should_stop: Callable[[], bool],
+) -> Iterator[Outcome]:
+    """Keep at most ``limit`` files in flight, so cancelling never waits for a whole queue."""
+    queue = iter(todo)
+    in_flight: set[Future[Outcome]] = set()
+    while True:
+        while len(in_flight) < limit and not should_stop():
+            found = next(queue, None)
+            if found is None:
+                break
+            in_flight.add(pool.submit(_worker_analyse, found.path, n_windows))
+        if not in_flight:
+            return
+        finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in finished:
+            yield future.result()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (respects CPU affinity and container limits)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_worker_model: GenreModel | None = None
+
+
+def _start_worker(model_path: Path) -> None:
+    """Worker initialiser: Ctrl-C is the parent's business; one model, one thread per worker."""
+    global _worker_model
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_model = GenreModel(model_path, threads=1)
+
+
+def _worker_analyse(path: str, n_windows: int) -> Outcome:
+    assert _worker_model is not None, "worker started without its model"
+    return analyse_file(_worker_model, path, n_windows=n_windows)

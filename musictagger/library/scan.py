@@ -1,0 +1,100 @@
+"""Finding the audio files under the user's music folders.
+
+Real music folders have symlink loops, folders we may not read, broken links, files that
+vanish while we look, and macOS ``._`` sidecar files with audio extensions.  The walk
+follows symlinked folders once (loops are cut by remembering each folder's device and
+inode), lists each physical file once, skips hidden names, and reports every folder it
+could not read instead of failing: files under an unreadable folder are neither indexed
+nor pruned.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from musictagger.audio.files import AUDIO_EXTENSIONS
+from musictagger.library.store import FileStamp
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str
+    stamp: FileStamp
+
+
+@dataclass
+class ScanResult:
+    """Audio files found, in path order, and what could not be looked at (path, reason)."""
+
+    files: list[FoundFile] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    unreadable_dirs: list[str] = field(default_factory=list)
+
+
+def scan(roots: list[Path]) -> ScanResult:
+    """Walk ``roots`` (folders, or single audio files) and list their audio files."""
+    result = ScanResult()
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
+    for root in roots:
+        root_path = os.path.abspath(root)
+        if os.path.isdir(root_path):
+            _walk(root_path, result, seen_dirs, seen_files)
+        elif os.path.isfile(root_path):
+            _add_file(root_path, result, seen_files)
+        else:
+            result.problems.append((root_path, "not found (nothing under it was pruned)"))
+    result.files.sort(key=lambda found: found.path)
+    return result
+
+
+def _walk(top: str, result: ScanResult, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]) -> None:
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            result.problems.append((folder, f"cannot open folder: {exc.strerror}"))
+            continue
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen_dirs:
+            continue  # a symlink loop, or a folder reached twice through links
+        seen_dirs.add(identity)
+        try:
+            with os.scandir(folder) as entries:
+                children = sorted(entries, key=lambda entry: entry.name)
+        except OSError as exc:
+            result.problems.append((folder, f"cannot read folder: {exc.strerror}"))
+            result.unreadable_dirs.append(folder)
+            continue
+        for entry in children:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                pending.append(entry.path)
+            elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
+                _add_file(entry.path, result, seen_files)
+
+
+def _add_file(path: str, result: ScanResult, seen_files: set[tuple[int, int]]) -> None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            result.problems.append((path, "broken link"))
+        return  # vanished while we looked: nothing to index
+    except OSError as exc:
+        result.problems.append((path, f"cannot stat: {exc.strerror}"))
+        return
+    identity = (info.st_dev, info.st_ino)
+    if identity in seen_files:
+        return  # the same physical file through another link
+    seen_files.add(identity)
+    result.files.append(FoundFile(path, FileStamp(info.st_size, info.st_mtime_ns)))

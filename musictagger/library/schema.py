@@ -1,0 +1,43 @@
+"""The library index's schema, as named migrations applied in order (see :mod:`musictagger.db`).
+
+Append a new :class:`~musictagger.db.Migration` to change the schema; never edit one that
+has shipped, because databases in the field have already run it.
+"""
+
+from __future__ import annotations
+
+from musictagger.db import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "create tracks and roots",
+        """
+        CREATE TABLE roots (
+            path TEXT PRIMARY KEY,
+            added_at REAL NOT NULL
+        );
+        CREATE TABLE tracks (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            model_id TEXT NOT NULL,
+            windows INTEGER NOT NULL,
+            analysed_at REAL NOT NULL,
+            duration_s REAL,
+            genre TEXT,
+            confidence REAL,
+            uncertain INTEGER,
+            probabilities TEXT,
+            n_bits INTEGER,
+            code BLOB,
+            relaxed_code BLOB,
+            title TEXT,
+            artist TEXT,
+            warnings TEXT,
+            error TEXT
+        );
+        CREATE INDEX tracks_genre ON tracks (genre);
+        """,
+    ),
+)

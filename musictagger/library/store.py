@@ -1,0 +1,289 @@
+"""The library index: one SQLite row per audio file, holding what the model said about it.
+
+:class:`Library` is the only code that reads or writes the ``tracks`` and ``roots`` tables.
+It is cheap to open; open one per thread (SQLite connections are not shared across
+threads), and as many processes as you like (WAL mode: the GUI reads while the CLI
+indexes).  Every write is its own short transaction, so an interrupted indexing run keeps
+everything it had stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from musictagger.db import open_database, transaction
+from musictagger.library.schema import MIGRATIONS
+from musictagger.model import codes
+from musictagger.userdirs import library_db_path
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies a version of a file on disk: a changed size or mtime means re-analyse."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class AnalysisKey:
+    """What identifies an analysis: the model's weights and the windows per track."""
+
+    model_id: str
+    windows: int
+
+
+@dataclass(frozen=True)
+class TrackAnalysis:
+    """The compact result of analysing one file, as stored (no spectrogram, no layer maps)."""
+
+    duration_s: float
+    genre: str
+    confidence: float
+    uncertain: bool
+    probabilities: dict[str, float]
+    bits: np.ndarray
+    relaxed_code: np.ndarray
+    warnings: tuple[str, ...] = ()
+    title: str | None = None
+    artist: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """One row of the index: a file, and either its analysis or the error that prevented it."""
+
+    id: int
+    path: str
+    stamp: FileStamp
+    key: AnalysisKey
+    analysed_at: float
+    analysis: TrackAnalysis | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.analysis is not None
+
+    @property
+    def genre(self) -> str | None:
+        return self.analysis.genre if self.analysis else None
+
+    @property
+    def display_name(self) -> str:
+        """``Artist – Title`` from the tags when known, else the file name."""
+        analysis = self.analysis
+        if analysis and analysis.title:
+            return f"{analysis.artist} – {analysis.title}" if analysis.artist else analysis.title
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class LibraryCounts:
+    total: int
+    analysed: int
+    failed: int
+
+
+class Library:
+    """The library index at ``path`` (default: ``library.sqlite3`` in the user data dir)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else library_db_path()
+        self._db = open_database(self.path, MIGRATIONS)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # Roots: the folders the user asked to index.
+
+    def add_roots(self, roots: list[Path]) -> None:
+        with transaction(self._db):
+            self._db.executemany(
+                "INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
+                [(str(root), time.time()) for root in roots],
+            )
+
+    def remove_root(self, root: Path) -> int:
+        """Forget a folder and every track under it; returns how many tracks were dropped."""
+        with transaction(self._db):
+            self._db.execute("DELETE FROM roots WHERE path = ?", (str(root),))
+            dropped = self.delete_paths(self.paths_under(root), in_transaction=True)
+        return dropped
+
+    def roots(self) -> list[Path]:
+        return [Path(row[0]) for row in self._db.execute("SELECT path FROM roots ORDER BY path")]
+
+    # Tracks.
+
+    def stamps(self) -> dict[str, tuple[FileStamp, AnalysisKey]]:
+        """Every stored path with the file version and analysis it was stored for."""
+        rows = self._db.execute("SELECT path, size, mtime_ns, model_id, windows FROM tracks")
+        return {row[0]: (FileStamp(row[1], row[2]), AnalysisKey(row[3], row[4])) for row in rows}
+
+    def store_analysis(self, path: str, stamp: FileStamp, key: AnalysisKey, analysis: TrackAnalysis) -> None:
+        """Insert or replace the row for ``path`` with a successful analysis."""
+        self._upsert(
+            path,
+            stamp,
+            key,
+            {
+                "duration_s": analysis.duration_s,
+                "genre": analysis.genre,
+                "confidence": analysis.confidence,
+                "uncertain": int(analysis.uncertain),
+                "probabilities": json.dumps(analysis.probabilities),
+                "n_bits": int(analysis.bits.shape[0]),
+                "code": np.asarray(codes.pack(analysis.bits), dtype="<u8").tobytes(),
+                "relaxed_code": np.asarray(analysis.relaxed_code, dtype="<f4").tobytes(),
+                "title": analysis.title,
+                "artist": analysis.artist,
+                "warnings": json.dumps(list(analysis.warnings)),
+                "error": None,
+            },
+        )
+
+    def store_error(self, path: str, stamp: FileStamp, key: AnalysisKey, error: str) -> None:
+        """Record that ``path`` could not be analysed (it is skipped until it or the model changes)."""
+        self._upsert(path, stamp, key, {"error": error})
+
+    def _upsert(self, path: str, stamp: FileStamp, key: AnalysisKey, values: dict[str, object]) -> None:
+        columns = ("duration_s", "genre", "confidence", "uncertain", "probabilities", "n_bits", "code")
+        columns += ("relaxed_code", "title", "artist", "warnings", "error")
+        row = {column: values.get(column) for column in columns}
+        row |= {
+            "path": path,
+            "size": stamp.size,
+            "mtime_ns": stamp.mtime_ns,
+            "model_id": key.model_id,
+            "windows": key.windows,
+            "analysed_at": time.time(),
+        }
+        names = ", ".join(row)
+        placeholders = ", ".join(f":{name}" for name in row)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "path")
+        with transaction(self._db):
+            self._db.execute(
+                f"INSERT INTO tracks ({names}) VALUES ({placeholders}) ON CONFLICT (path) DO UPDATE SET {updates}",
+                row,
+            )
+
+    def delete_paths(self, paths: list[str], *, in_transaction: bool = False) -> int:
+        """Remove the rows of ``paths``; returns how many existed."""
+        if not paths:
+            return 0
+        if in_transaction:
+            return self._delete(paths)
+        with transaction(self._db):
+            return self._delete(paths)
+
+    def _delete(self, paths: list[str]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("DELETE FROM tracks WHERE path = ?", [(p,) for p in paths])
+        return self._db.total_changes - before
+
+    def paths_under(self, root: Path) -> list[str]:
+        """Stored paths inside folder ``root``."""
+        prefix = str(root).rstrip("/") + "/"
+        rows = self._db.execute("SELECT path FROM tracks WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
+        return [row[0] for row in rows]
+
+    def record(self, path: str | Path) -> TrackRecord | None:
+        row = self._db.execute("SELECT * FROM tracks WHERE path = ?", (str(path),)).fetchone()
+        return _record(row) if row else None
+
+    def current_record(self, path: str | Path, key: AnalysisKey) -> TrackRecord | None:
+        """The row of ``path`` if it still describes the file on disk under analysis ``key``."""
+        record = self.record(os.path.abspath(path))
+        if record is None or record.key != key:
+            return None
+        try:
+            info = os.stat(record.path)
+        except OSError:
+            return None
+        return record if record.stamp == FileStamp(info.st_size, info.st_mtime_ns) else None
+
+    def record_by_id(self, track_id: int) -> TrackRecord | None:
+        row = self._db.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
+        return _record(row) if row else None
+
+    def find(self, text: str, *, limit: int = 20) -> list[TrackRecord]:
+        """Tracks whose path, title or artist contains ``text`` (case-insensitive)."""
+        pattern = f"%{text}%"
+        rows = self._db.execute(
+            "SELECT * FROM tracks WHERE path LIKE ? OR title LIKE ? OR artist LIKE ? ORDER BY path LIMIT ?",
+            (pattern, pattern, pattern, limit),
+        )
+        return [_record(row) for row in rows]
+
+    def tracks(self) -> list[TrackRecord]:
+        """Every row, analysed or failed, in path order."""
+        return [_record(row) for row in self._db.execute("SELECT * FROM tracks ORDER BY path")]
+
+    def failures(self) -> list[TrackRecord]:
+        return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
+
+    def counts(self) -> LibraryCounts:
+        total, failed = self._db.execute("SELECT COUNT(*), COUNT(error) FROM tracks").fetchone()
+        return LibraryCounts(total=total, analysed=total - failed, failed=failed)
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The analysed tracks' ids, packed codes ``(n,)`` uint64 and relaxed codes ``(n, K)`` float32.
+
+        Tracks analysed with a code length other than the most common one are left out (they
+        cannot be compared by Hamming distance); re-indexing with one model avoids that.
+        """
+        rows = self._db.execute(
+            "SELECT id, code, relaxed_code, n_bits FROM tracks WHERE code IS NOT NULL "
+            "AND n_bits = (SELECT n_bits FROM tracks WHERE code IS NOT NULL GROUP BY n_bits ORDER BY COUNT(*) DESC LIMIT 1)"
+            " ORDER BY id"
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros((0, 0), np.float32)
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        packed = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u8").astype(np.uint64)
+        relaxed = np.frombuffer(b"".join(row[2] for row in rows), dtype="<f4").reshape(len(rows), rows[0][3])
+        return ids, packed, relaxed
+
+
+def _record(row: sqlite3.Row) -> TrackRecord:
+    analysis = None
+    if row["error"] is None:
+        n_bits = row["n_bits"]
+        analysis = TrackAnalysis(
+            duration_s=row["duration_s"],
+            genre=row["genre"],
+            confidence=row["confidence"],
+            uncertain=bool(row["uncertain"]),
+            probabilities=json.loads(row["probabilities"]),
+            bits=codes.unpack(np.frombuffer(row["code"], dtype="<u8").astype(np.uint64)[0], n_bits),
+            relaxed_code=np.frombuffer(row["relaxed_code"], dtype="<f4").copy(),
+            warnings=tuple(json.loads(row["warnings"] or "[]")),
+            title=row["title"],
+            artist=row["artist"],
+        )
+    return TrackRecord(
+        id=row["id"],
+        path=row["path"],
+        stamp=FileStamp(row["size"], row["mtime_ns"]),
+        key=AnalysisKey(row["model_id"], row["windows"]),
+        analysed_at=row["analysed_at"],
+        analysis=analysis,
+        error=row["error"],
+    )

@@ -1,0 +1,72 @@
+"""`musictagger index` and `musictagger similar` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.library import Library
+from tests.library.conftest import write_track
+
+
+def test_index_prints_a_summary_and_fails_the_batch_on_a_bad_file(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", str(music_folder), "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "5 analysed, 0 unchanged, 1 failed" in out
+    assert f"failed: {music_folder / 'album2' / 'broken.mp3'}: not an audio file" in out
+
+    assert main(["index", "--workers", "1"]) == 0  # no folder: refresh the known ones
+    assert "0 analysed, 6 unchanged, 0 failed" in capsys.readouterr().out
+
+    assert main(["index", "--status"]) == 0
+    status = capsys.readouterr().out
+    assert "6 tracks: 5 analysed, 1 failed" in status and f"folder: {music_folder}" in status
+
+
+def test_index_without_folders_on_a_new_library_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index"]) == 1
+    assert "no folders indexed yet" in capsys.readouterr().err
+
+
+def test_forget_drops_a_folder_and_its_tracks(music_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["index", str(music_folder), "--workers", "1"])
+    assert main(["index", "--forget", str(music_folder)]) == 0
+    with Library() as library:
+        assert library.counts().total == 0 and library.roots() == []
+
+
+def test_similar_by_file_outside_the_library_by_id_and_by_text(
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+    outsider = write_track(tmp_path / "elsewhere" / "query.flac", "flac", seed=0)
+
+    assert main(["similar", str(outsider), "-k", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["query"] == str(outsider) and len(result["matches"]) == 3
+    assert result["matches"][0]["path"] == str(music_folder / "album1" / "01.flac")  # same signal, same sound
+    assert result["matches"][0]["duplicate"]
+    with Library() as library:
+        assert library.record(outsider) is None  # a query does not join the library
+        track_id = library.record(music_folder / "05.wav").id
+
+    assert main(["similar", str(track_id), "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"nearest to track {track_id} {music_folder / '05.wav'}")
+    assert "05.wav  " not in out.split("\n", 1)[1]  # the query itself is not among its matches
+
+    assert main(["similar", "album1"]) == 1
+    assert "matches several tracks" in capsys.readouterr().err
+    assert main(["similar", "no-such-thing"]) == 1
+    assert "neither a file nor an analysed track" in capsys.readouterr().err
+
+
+def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["similar", "anything"]) == 1
+    assert "index your music first" in capsys.readouterr().err

@@ -1,0 +1,153 @@
+"""Indexing real generated audio into a real SQLite index: incremental, parallel, interruptible."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import mutagen.flac
+import numpy as np
+import pytest
+
+from musictagger.library import IndexProgress, Library, index_folders
+from musictagger.library.store import AnalysisKey
+from musictagger.model.runtime import analyze, load_model
+from tests.library.conftest import write_track
+
+
+def analysed_at(library: Library) -> dict[str, float]:
+    return {record.path: record.analysed_at for record in library.tracks()}
+
+
+def test_first_run_stores_what_the_model_says_and_the_failures(music_folder: Path) -> None:
+    progress: list[IndexProgress] = []
+    summary = index_folders([music_folder], workers=2, on_progress=progress.append)
+
+    assert summary.analysed == 5 and summary.skipped == 0 and not summary.interrupted
+    assert [(Path(p).name, reason.split(" (")[0]) for p, reason in summary.failed] == [
+        ("broken.mp3", "not an audio file, or damaged beyond use")
+    ]
+    assert progress[-1].done == progress[-1].total == 6 and progress[-1].rate > 0
+    with Library() as library:
+        assert library.counts().total == 6 and library.counts().failed == 1
+        assert library.roots() == [music_folder]
+        record = library.record(music_folder / "album1" / "01.flac")
+    direct = analyze(music_folder / "album1" / "01.flac")
+    assert record.key == AnalysisKey(direct.model_id, load_model().manifest.windows_per_track)
+    assert record.genre == direct.genre
+    np.testing.assert_array_equal(record.analysis.bits, direct.bits)
+    np.testing.assert_allclose(record.analysis.relaxed_code, direct.relaxed_code, atol=1e-6)
+    assert record.analysis.probabilities == pytest.approx({s.label: s.probability for s in direct.ranking}, abs=1e-6)
+    assert record.analysis.duration_s == pytest.approx(3.0, abs=0.01)
+
+
+def test_second_run_skips_unchanged_files_including_known_failures(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        before = analysed_at(library)
+    summary = index_folders([music_folder], workers=1)
+    assert (summary.analysed, summary.skipped, summary.failed) == (0, 6, [])
+    with Library() as library:
+        assert analysed_at(library) == before
+
+
+def test_changed_new_and_removed_files(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        before = analysed_at(library)
+    changed = music_folder / "album1" / "02.flac"
+    write_track(changed, "flac", seed=2)  # different content and size
+    (music_folder / "05.wav").unlink()
+    added = write_track(music_folder / "album3" / "06.flac", "flac", seed=5)
+
+    summary = index_folders([music_folder], workers=1)
+
+    assert (summary.analysed, summary.skipped, summary.pruned) == (2, 4, 1)
+    with Library() as library:
+        after = analysed_at(library)
+        assert library.record(changed).genre == analyze(changed).genre
+    assert set(after) == set(before) - {str(music_folder / "05.wav")} | {str(added)}
+    assert after[str(changed)] > before[str(changed)]
+    assert after[str(music_folder / "album1" / "01.flac")] == before[str(music_folder / "album1" / "01.flac")]
+
+
+def test_another_model_or_window_count_reanalyses(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    path = str(music_folder / "album1" / "01.flac")
+    with Library() as library:
+        record = library.record(path)
+        library.store_analysis(path, record.stamp, AnalysisKey("older-model@0123456789ab", 3), record.analysis)
+
+    assert index_folders([music_folder], workers=1).analysed == 1
+    with Library() as library:
+        assert library.record(path).key.model_id == load_model().manifest.model_id
+
+    summary = index_folders([music_folder / "album1"], workers=1, n_windows=1)
+    assert summary.analysed == 2
+    with Library() as library:
+        assert library.record(path).key.windows == 1
+
+
+def test_retry_failed_tries_known_failures_again(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    summary = index_folders([music_folder], workers=1, retry_failed=True)
+    assert summary.analysed == 0 and len(summary.failed) == 1 and summary.skipped == 5
+
+
+def test_unplugged_folder_prunes_nothing(music_folder: Path, tmp_path: Path) -> None:
+    index_folders([music_folder], workers=1)
+    moved = tmp_path / "elsewhere"
+    shutil.move(music_folder, moved)
+    summary = index_folders([music_folder], workers=1)
+    assert summary.pruned == 0 and summary.problems[0][1].startswith("not found")
+    with Library() as library:
+        assert library.counts().total == 6
+
+
+def test_rows_of_files_that_still_exist_but_were_not_seen_are_kept(music_folder: Path) -> None:
+    hidden = write_track(music_folder / ".stash" / "kept.flac", "flac")
+    index_folders([hidden], workers=1)  # indexed directly, invisible to a folder walk
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        assert library.record(hidden) is not None
+
+
+def test_cancel_keeps_what_was_stored_and_the_next_run_resumes(music_folder: Path) -> None:
+    stored: list[str] = []
+
+    def remember(progress: IndexProgress) -> None:
+        if progress.current:
+            stored.append(progress.current)
+
+    summary = index_folders([music_folder], workers=1, on_progress=remember, should_stop=lambda: len(stored) >= 2)
+    assert summary.interrupted and summary.analysed + len(summary.failed) == 2
+    with Library() as library:
+        first = analysed_at(library)
+    assert set(first) == set(stored)
+
+    summary = index_folders([music_folder], workers=1)
+    assert not summary.interrupted and summary.skipped == 2 and summary.analysed + len(summary.failed) == 4
+    with Library() as library:
+        after = analysed_at(library)
+    assert all(after[path] == first[path] for path in first)
+
+
+def test_title_and_artist_come_from_the_tags(music_folder: Path) -> None:
+    path = music_folder / "album1" / "01.flac"
+    tags = mutagen.flac.FLAC(path)
+    tags["title"], tags["artist"] = "Morning", "The Testers"
+    tags.save()
+    index_folders([path], workers=1)
+    with Library() as library:
+        record = library.record(path)
+    assert (record.analysis.title, record.analysis.artist) == ("Morning", "The Testers")
+    assert record.display_name == "The Testers – Morning"
+
+
+def test_files_given_directly_and_relative_paths(music_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(music_folder)
+    summary = index_folders([Path("album1")], workers=1)
+    assert summary.analysed == 2
+    with Library() as library:
+        assert library.record(os.path.abspath("album1/01.flac")) is not None

@@ -1,0 +1,104 @@
+"""A real `musictagger index` process killed mid-run, interrupted with Ctrl-C, and read from meanwhile."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from musictagger.library import Library, index_folders
+from musictagger.userdirs import library_db_path
+from tests.library.conftest import write_track
+
+N_FILES = 10
+
+
+@pytest.fixture
+def big_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "Big"
+    for i in range(N_FILES):
+        write_track(root / f"{i:02d}.wav", "wav-pcm16", seed=i, seconds=2.0)
+    return root
+
+
+def start_indexing(folder: Path) -> subprocess.Popen:
+    """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+def rows_stored() -> int:
+    path = library_db_path()
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM tracks").fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+
+
+def wait_for_rows(process: subprocess.Popen, at_least: int, timeout_s: float = 120.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"indexer ended early: {process.communicate()}"
+        count = rows_stored()
+        if count >= at_least:
+            return count
+        time.sleep(0.05)
+    raise AssertionError("the indexer stored nothing in time")
+
+
+def test_killed_run_keeps_its_rows_and_the_next_run_resumes(big_folder: Path) -> None:
+    process = start_indexing(big_folder)
+    wait_for_rows(process, 2)
+    process.kill()
+    process.wait()
+
+    with Library() as library:  # opens cleanly after a SIGKILL (WAL recovery)
+        first = {r.path: r.analysed_at for r in library.tracks()}
+    assert 2 <= len(first) < N_FILES
+
+    summary = index_folders([big_folder], workers=1)
+    assert summary.skipped == len(first) and summary.analysed == N_FILES - len(first)
+    with Library() as library:
+        after = {r.path: r.analysed_at for r in library.tracks()}
+    assert len(after) == N_FILES and all(after[p] == t for p, t in first.items())
+
+
+def test_ctrl_c_stops_cleanly_with_status_130(big_folder: Path) -> None:
+    process = start_indexing(big_folder)
+    wait_for_rows(process, 1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "resume" in stderr
+    assert 1 <= rows_stored() < N_FILES
+
+
+def test_readers_see_a_consistent_growing_index_while_it_is_written(big_folder: Path) -> None:
+    process = start_indexing(big_folder)
+    wait_for_rows(process, 1)
+    seen = []
+    with Library() as reader:
+        while process.poll() is None:
+            counts = reader.counts()
+            records = reader.tracks()
+            assert len(records) >= counts.total  # rows are only added while indexing a new folder
+            assert all(r.analysis is not None and len(r.analysis.bits) == 64 for r in records)
+            seen.append(counts.total)
+            time.sleep(0.02)
+    assert process.returncode == 0, process.communicate()
+    assert seen == sorted(seen) and seen[-1] >= 1
+    assert rows_stored() == N_FILES

@@ -1,0 +1,63 @@
+"""Walking music folders: links, loops, hidden files, unreadable folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from musictagger.library.scan import scan
+from tests.library.conftest import write_track
+
+
+def test_finds_audio_files_in_path_order_and_ignores_other_files(music_folder: Path) -> None:
+    result = scan([music_folder])
+    names = [os.path.relpath(f.path, music_folder) for f in result.files]
+    assert names == [
+        "05.wav",
+        "album1/01.flac",
+        "album1/02.flac",
+        "album2/03.wav",
+        "album2/04.ogg",
+        "album2/broken.mp3",
+    ]
+    assert result.problems == []
+    first = result.files[0]
+    assert first.stamp.size == os.stat(first.path).st_size
+
+
+def test_symlink_loops_and_links_to_the_same_file_are_followed_once(music_folder: Path) -> None:
+    (music_folder / "album1" / "back-to-root").symlink_to(music_folder)
+    (music_folder / "alias.flac").symlink_to(music_folder / "album1" / "01.flac")
+    result = scan([music_folder])
+    assert len(result.files) == 6
+    assert sum(f.path.endswith("01.flac") or f.path.endswith("alias.flac") for f in result.files) == 1
+
+
+def test_hidden_files_and_broken_links(music_folder: Path) -> None:
+    write_track(music_folder / "._05.wav", "wav-pcm16")  # a macOS AppleDouble sidecar
+    write_track(music_folder / ".hidden" / "x.wav", "wav-pcm16")
+    (music_folder / "dangling.mp3").symlink_to(music_folder / "nowhere.mp3")
+    result = scan([music_folder])
+    assert not any("/." in f.path for f in result.files)
+    assert result.problems == [(str(music_folder / "dangling.mp3"), "broken link")]
+
+
+def test_missing_root_is_reported_not_raised(tmp_path: Path) -> None:
+    result = scan([tmp_path / "unplugged-drive"])
+    assert result.files == []
+    assert result.problems == [(str(tmp_path / "unplugged-drive"), "not found (nothing under it was pruned)")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their permissions")
+def test_unreadable_folder_is_reported_and_the_walk_goes_on(music_folder: Path) -> None:
+    locked = music_folder / "album2"
+    locked.chmod(0)
+    try:
+        result = scan([music_folder])
+    finally:
+        locked.chmod(0o755)
+    assert [f.path for f in result.files if "album2" in f.path] == []
+    assert result.unreadable_dirs == [str(locked)]
+    assert len(result.files) == 3

@@ -1,0 +1,87 @@
+"""The SQLite discipline every store uses: migrations, backups, refusals, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from musictagger.db import Migration, open_database, schema_version, transaction
+from musictagger.errors import DatabaseError
+
+V1 = (Migration("create items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"),)
+V2 = (
+    *V1,
+    Migration("add colour", "ALTER TABLE items ADD COLUMN colour TEXT;\nCREATE INDEX items_name ON items (name);"),
+)
+
+
+def test_new_database_is_in_wal_mode_at_the_latest_schema(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "sub" / "x.sqlite3", V2)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert schema_version(db) == 2
+    assert [tuple(r)[:2] for r in db.execute("SELECT version, name FROM migrations")] == [
+        (1, "create items"),
+        (2, "add colour"),
+    ]
+
+
+def test_upgrade_backs_up_first_and_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    with transaction(db := open_database(path, V1)):
+        db.execute("INSERT INTO items (name) VALUES ('kept')")
+    db.close()
+
+    db = open_database(path, V2)
+    assert schema_version(db) == 2
+    assert [tuple(r) for r in db.execute("SELECT name, colour FROM items")] == [("kept", None)]
+    backup = open_database(path.with_name("x.sqlite3.v1.bak"), V1)
+    assert [r[0] for r in backup.execute("SELECT name FROM items")] == ["kept"]
+
+
+def test_a_database_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    open_database(path, V2).close()
+    with pytest.raises(DatabaseError, match="newer musictagger"):
+        open_database(path, V1)
+    assert schema_version(open_database(path, V2)) == 2
+
+
+def test_a_damaged_file_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match=r"x\.sqlite3: .*damaged; move it aside"):
+        open_database(path, V1)
+
+
+def test_a_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "x.sqlite3", V1)
+    with pytest.raises(RuntimeError), transaction(db):
+        db.execute("INSERT INTO items (name) VALUES ('lost')")
+        raise RuntimeError("crash mid-write")
+    assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
+
+
+def test_writers_in_several_threads_queue_instead_of_failing(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    open_database(path, V1).close()
+    errors: list[BaseException] = []
+
+    def write_many(worker: int) -> None:
+        try:
+            db = open_database(path, V1)
+            for i in range(50):
+                with transaction(db):
+                    db.execute("INSERT INTO items (name) VALUES (?)", (f"{worker}-{i}",))
+            db.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write_many, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert open_database(path, V1).execute("SELECT COUNT(*) FROM items").fetchone()[0] == 200
