@@ -1,0 +1,133 @@
+"""``musictagger tag DIR...``: write the predicted genre into audio files, safely.
+
+A thin layer over ``musictagger.tagging``: predict, plan, print the plan (and ``--csv`` it), then —
+unless ``--dry-run`` — apply it as one journalled run that ``musictagger undo`` can take back.
+Ctrl-C or a kill leaves every file fully old or fully new; running the same command again resumes
+(files already written come out ``unchanged``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from musictagger.audio.files import is_audio_file
+from musictagger.errors import MusictaggerError
+from musictagger.model.runtime import load_model
+from musictagger.tagging.apply import RunReport, apply_plan
+from musictagger.tagging.formats import Id3Version
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import (
+    PREVIEW_COLUMNS,
+    Action,
+    Mode,
+    Plan,
+    Prediction,
+    make_plan,
+    preview_rows,
+    write_preview_csv,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("tag", help="write predicted genres into audio files (preview, journal, undo)")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="DIR", help="folders (searched recursively) or files")
+    parser.add_argument("--dry-run", action="store_true", help="only show what would be written")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.6,
+        metavar="P",
+        help="leave files alone whose predicted genre is less likely than P (default 0.6)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=[mode.value for mode in Mode],
+        default=Mode.REPLACE.value,
+        help="replace the genres, append the prediction, or fill only files without a genre (default replace)",
+    )
+    parser.add_argument(
+        "--id3",
+        choices=[version.value for version in Id3Version],
+        default=Id3Version.V24.value,
+        help="ID3 revision written to MP3, WAV and AIFF (default v2.4; v2.3 joins several genres with '/')",
+    )
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the preview table to FILE as CSV")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    files = collect_audio_files(args.paths)
+    plan = make_plan(
+        predict_genres(files),
+        mode=Mode(args.mode),
+        min_confidence=args.min_confidence,
+        id3_version=Id3Version(args.id3),
+    )
+    print(format_table(PREVIEW_COLUMNS, preview_rows(plan)))
+    if args.csv:
+        write_preview_csv(plan, args.csv)
+    counts = plan.counts()
+    print(", ".join(f"{counts[action]} {action}" for action in Action))
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return 1 if counts[Action.ERROR] else 0
+    with Journal() as journal, tqdm(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar:
+        report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
+    return _print_report(plan, report)
+
+
+def predict_genres(files: list[Path]) -> dict[Path, Prediction | MusictaggerError]:
+    """The model's prediction for each file, or the error that prevented one (the batch goes on).
+
+    The one seam between tagging and analysis: the library index's cached results can stand in here.
+    """
+    model = load_model()
+    predictions: dict[Path, Prediction | MusictaggerError] = {}
+    for path in tqdm(files, desc="analysing", unit="file", leave=False):
+        try:
+            analysis = model.analyze_file(path)
+        except MusictaggerError as exc:
+            predictions[path] = exc
+            continue
+        predictions[path] = Prediction(analysis.genre, analysis.confidence, analysis.uncertain)
+    return predictions
+
+
+def collect_audio_files(paths: Iterable[Path]) -> list[Path]:
+    """Audio files named, or found (recursively, in sorted order) in the folders named."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if is_audio_file(p))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise MusictaggerError(f"{path}: no such file or folder")
+    return files
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns as wide as their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def _print_report(plan: Plan, report: RunReport) -> int:
+    counts = report.counts()
+    for outcome in report.outcomes:
+        if outcome.status != "written":
+            print(f"{outcome.status}: {outcome.path}: {outcome.reason}", file=sys.stderr)
+    print(
+        f"run {report.run_id}: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed"
+        + (" (cancelled)" if report.cancelled else "")
+        + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
+    )
+    return 1 if counts["failed"] or plan.counts()[Action.ERROR] else 0

@@ -1,0 +1,65 @@
+"""``musictagger undo [RUN]``: give the files of a tagging run back their old genres; ``--list`` the runs.
+
+Only files exactly as the run left them are restored; the others are reported with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from tqdm import tqdm
+
+from musictagger.cli.tag import format_table
+from musictagger.tagging.journal import Journal, Run
+from musictagger.tagging.undo import run_to_undo, undo
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("undo", help="restore the genres a tagging run replaced (default: the latest)")
+    parser.add_argument("run_id", nargs="?", type=int, metavar="RUN", help="the run to undo (see --list)")
+    parser.add_argument("--list", action="store_true", help="show the recent tagging and undo runs")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with Journal() as journal:
+        if args.list:
+            print(format_runs(journal.runs()))
+            return 0
+        target = run_to_undo(journal, args.run_id)
+        total = target.counts.get("written", 0) + target.counts.get("planned", 0)
+        with tqdm(total=total, desc="restoring", unit="file", leave=False, disable=not total) as bar:
+            report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
+    if report.run_id is None:
+        print(f"run {target.id}: nothing left to restore")
+        return 0
+    counts = report.counts()
+    for outcome in report.outcomes:
+        if outcome.status != "restored":
+            print(f"not restored: {outcome.path}: {outcome.reason}", file=sys.stderr)
+    print(
+        f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored, "
+        f"{counts['skipped'] + counts['failed']} not restored" + (" (cancelled)" if report.cancelled else "")
+    )
+    return 1 if counts["skipped"] or counts["failed"] else 0
+
+
+def format_runs(runs: list[Run]) -> str:
+    """The runs as a table, newest first."""
+    header = ("run", "kind", "started", "status", "mode", "min conf.", "ID3", "files")
+    rows = [
+        (
+            str(r.id),
+            r.kind if r.undoes is None else f"undo of {r.undoes}",
+            datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+            str(r.status),
+            r.mode or "",
+            "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
+            r.id3_version or "",
+            ", ".join(f"{n} {state}" for state, n in sorted(r.counts.items())),
+        )
+        for r in runs
+    ]
+    return format_table(header, rows) if rows else "no runs in the journal yet"

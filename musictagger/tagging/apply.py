@@ -1,0 +1,134 @@
+"""Apply a plan: journal each file, then write it atomically; report what happened to each.
+
+Every file to write is journalled *before* it is touched (see ``journal``), written with
+``atomic.write_genres_atomically`` (fully old or fully new, audio verified byte-identical), and the
+batch goes on past any file that is read-only, locked, changed since it was planned or fails to
+write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly, never mid-file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from musictagger.errors import MusictaggerError
+from musictagger.tagging.atomic import RefusedError, remove_stale_copies, write_genres_atomically
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, TagFormat
+from musictagger.tagging.journal import EntryState, Journal, RunStatus
+from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file: ``written``, ``restored``, ``skipped`` or ``failed``, and why."""
+
+    path: Path
+    status: str
+    reason: str = ""
+
+
+@dataclass
+class RunReport:
+    """The files a run (tagging or undo) handled, in order."""
+
+    run_id: int | None
+    """None when there was nothing to do."""
+    outcomes: list[Outcome] = field(default_factory=list)
+    cancelled: bool = False
+
+    def counts(self) -> Counter[str]:
+        """Files per status."""
+        return Counter(outcome.status for outcome in self.outcomes)
+
+
+def apply_plan(
+    plan: Plan,
+    journal: Journal,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunReport:
+    """Write every ``write`` item of ``plan``; a report with one outcome per file attempted."""
+    items = [item for item in plan.items if item.action is Action.WRITE]
+    run_id = journal.start_run("tag", mode=plan.mode, min_confidence=plan.min_confidence, id3_version=plan.id3_version)
+    report = RunReport(run_id)
+    status = RunStatus.INTERRUPTED
+    try:
+        remove_stale_temporaries(item.path for item in items)
+        for done, item in enumerate(items, start=1):
+            if should_stop and should_stop():
+                report.cancelled = True
+                break
+            report.outcomes.append(_apply_item(journal, run_id, plan, item))
+            if on_progress:
+                on_progress(done, len(items), item.path)
+        status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
+    finally:
+        journal.finish_run(run_id, status)
+    return report
+
+
+def remove_stale_temporaries(paths: Iterable[Path]) -> None:
+    """Delete copies that killed runs left beside these files (one look per folder)."""
+    for folder in {Path(path).resolve().parent for path in paths}:
+        remove_stale_copies(folder)
+
+
+def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
+    assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
+    change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, plan.id3_version)
+    return journalled_write(journal, run_id, item.path, item.tag_format, change)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file's genres from ``old`` to ``new``, planned when the file had fingerprint ``before``."""
+
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    before: Fingerprint
+    old_id3_version: Id3Version | None
+    id3_version: Id3Version
+    """The ID3 revision to write (for ID3 files)."""
+
+
+def journalled_write(
+    journal: Journal,
+    run_id: int,
+    path: Path,
+    tag_format: TagFormat,
+    change: Change,
+    *,
+    restores: int | None = None,
+) -> Outcome:
+    """Journal ``change`` as planned, write it atomically, journal the result: the outcome.
+
+    ``restores`` is the entry an undo run is restoring.
+    """
+    entry = journal.add_entry(
+        run_id,
+        path,
+        old=change.old,
+        new=change.new,
+        before=change.before,
+        old_id3_version=change.old_id3_version,
+        restores=restores,
+    )
+    try:
+        write_genres_atomically(
+            path.resolve(),  # through symlinks: the link stays, its target gets the tags
+            tag_format,
+            change.new,
+            change.id3_version,
+            expected=change.before,
+            before_replace=lambda after: journal.set_after(entry, after),
+        )
+    except MusictaggerError as exc:
+        state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED
+        journal.set_state(entry, state, reason_of(exc))
+        return Outcome(path, str(state), reason_of(exc))
+    journal.set_state(entry, EntryState.WRITTEN)
+    return Outcome(path, "written")

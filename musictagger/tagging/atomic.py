@@ -1,0 +1,164 @@
+"""Write a file's genres so that, whatever happens, it is either fully old or fully new.
+
+The original is never written in place: its copy beside it (same folder, so same file system;
+same mode, owner and timestamps) gets the new tags, is read back and checked — the genres are the
+ones asked for and the audio payload is byte-identical — then flushed to disk and moved over the
+original with ``os.replace``, which is atomic.  On any failure the copy is deleted and the original
+is as it was.  A process killed mid-write leaves at most a hidden ``.NAME.musictagger-PID-….tmp``
+beside the file, which :func:`remove_stale_copies` deletes on the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from musictagger.errors import FileError, TagWriteError
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, TagFormat
+from musictagger.tagging.journal import process_alive
+from musictagger.tagging.payload import audio_payload_digest
+
+try:
+    import fcntl
+except ImportError:  # Windows: the OS itself refuses to replace a file another program holds open
+    fcntl = None
+
+TEMP_MARK = ".musictagger-"
+
+
+class RefusedError(FileError):
+    """The file was left alone on purpose: read-only, hard-linked, locked, or changed since planned."""
+
+
+def write_genres_atomically(
+    path: Path,
+    tag_format: TagFormat,
+    genres: Sequence[str],
+    id3_version: Id3Version,
+    *,
+    expected: Fingerprint,
+    before_replace: Callable[[Fingerprint], None],
+) -> Fingerprint:
+    """Give ``path`` exactly ``genres``, atomically; the fingerprint of the new file.
+
+    ``expected`` is the fingerprint the file had when the change was planned: a file that differs
+    from it, is read-only, is hard-linked or is locked by another process is left alone
+    (RefusedError naming the file and why).  ``before_replace`` receives the new fingerprint before the original
+    is replaced (the journal records it there).  TagWriteError when the new tags do not verify.
+    """
+    with _exclusive_lock(path):
+        refusal = _refusal(path, expected)
+        if refusal:
+            raise RefusedError(path, refusal)
+        payload = audio_payload_digest(path)
+        temp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            _copy(path, temp)
+            tag_format.write_genres(temp, genres, id3_version)
+            _verify(path, temp, tag_format, tuple(genres), payload)
+            _fsync(temp)
+            after = Fingerprint.of(temp)
+            before_replace(after)
+            if _stat_key(path) != (expected.size, expected.mtime_ns):
+                raise RefusedError(path, "changed while its tags were being written; left as it was")
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    _fsync_folder(path.parent)
+    return after
+
+
+def remove_stale_copies(folder: Path) -> list[Path]:
+    """Delete temporary copies left in ``folder`` by musictagger processes that died; those deleted."""
+    removed = []
+    for temp in folder.glob(f".*{TEMP_MARK}*.tmp"):
+        pid = temp.name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+def _refusal(path: Path, expected: Fingerprint) -> str | None:
+    """Why ``path`` must not be replaced now, or None."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not stat.st_mode & 0o222 or not os.access(path, os.W_OK):
+        return "is read-only"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder is read-only, so no new version can be put beside it"
+    if stat.st_nlink > 1:
+        return f"has {stat.st_nlink} hard links, which replacing it would split"
+    if Fingerprint.of(path) != expected:
+        return "changed since it was planned"
+    return None
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an advisory lock on ``path``; FileError when another process (another run) holds one.
+
+    Without ``fcntl`` (Windows) nothing is held open, since Windows would then refuse the replace.
+    """
+    if fcntl is None:
+        yield
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise FileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RefusedError(path, "is locked by another process") from exc
+        yield
+
+
+def _copy(source: Path, temp: Path) -> None:
+    """Copy content, mode, timestamps and (when allowed) owner, so the new version replaces it faithfully."""
+    try:
+        shutil.copy2(source, temp)
+    except OSError as exc:
+        raise RefusedError(source, f"cannot make a copy beside it ({exc.strerror or exc})") from exc
+    stat = source.stat()
+    with contextlib.suppress(PermissionError, AttributeError):  # only root may give files away
+        os.chown(temp, stat.st_uid, stat.st_gid)
+
+
+def _verify(path: Path, temp: Path, tag_format: TagFormat, genres: tuple[str, ...], payload: str) -> None:
+    """The copy reads back with ``genres`` and carries exactly the original's audio."""
+    written = tag_format.read_genres(temp)
+    if written != genres:
+        raise TagWriteError(path, f"the new tags read back as {list(written)}, not {list(genres)}; left as it was")
+    if audio_payload_digest(temp) != payload:
+        raise TagWriteError(path, "writing the tags would have changed the audio data; left as it was")
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as file:
+        os.fsync(file.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); folders cannot be opened for syncing on Windows."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,300 @@
+"""The tagging journal: what every run changed, in SQLite, written before the files are touched.
+
+A run (a ``tag`` run or the ``undo`` of one) has entries, one per file it meant to change:
+the old and new genres, the ID3 revision the file had, and its fingerprint before and after.
+An entry is inserted as ``planned`` before its file is touched, gets its "after" fingerprint once
+the new version is ready and before it replaces the original, and becomes ``written`` (or
+``failed``, ``skipped``) afterwards; so after a crash the journal still knows every file that may
+have changed, and the "after" fingerprint tells undo whether the replacement happened.
+Undo marks the original entries ``restored`` or ``restore-skipped`` (with the reason) and records
+its own writes as a run of kind ``undo`` whose entries point back at the entries they restored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from musictagger import userdirs
+from musictagger.db import Migration, open_database, transaction
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version
+
+MIGRATIONS = (
+    Migration(
+        "runs and entries",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('tag', 'undo')),
+            undoes INTEGER REFERENCES runs (id),
+            mode TEXT,
+            min_confidence REAL,
+            id3_version TEXT,
+            status TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        );
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            restores INTEGER REFERENCES entries (id),
+            path TEXT NOT NULL,
+            old_genres TEXT NOT NULL,
+            new_genres TEXT NOT NULL,
+            old_id3_version TEXT,
+            fingerprint_before TEXT NOT NULL,
+            fingerprint_after TEXT,
+            state TEXT NOT NULL,
+            reason TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX entries_by_run ON entries (run_id);
+        CREATE INDEX entries_by_restored ON entries (restores);
+        """,
+    ),
+)
+
+
+class RunStatus(StrEnum):
+    """Where a run is: going on, done, stopped by the user, or killed (found dead later)."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class EntryState(StrEnum):
+    """What happened to one file of a run."""
+
+    PLANNED = "planned"
+    WRITTEN = "written"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    RESTORED = "restored"
+    RESTORE_SKIPPED = "restore-skipped"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One row of ``runs``."""
+
+    id: int
+    kind: str
+    undoes: int | None
+    mode: str | None
+    min_confidence: float | None
+    id3_version: str | None
+    status: RunStatus
+    started_at: float
+    finished_at: float | None
+    counts: dict[str, int]
+    """Entries per state."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of ``entries``."""
+
+    id: int
+    run_id: int
+    path: Path
+    old_genres: tuple[str, ...]
+    new_genres: tuple[str, ...]
+    old_id3_version: Id3Version | None
+    before: Fingerprint
+    after: Fingerprint | None
+    state: EntryState
+    reason: str | None
+
+
+class Journal:
+    """The journal at ``path`` (default: the user's ``journal.sqlite3``), one connection per thread."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path or userdirs.journal_db_path())
+        self.connection = open_database(self.path, MIGRATIONS)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        kind: str,
+        *,
+        undoes: int | None = None,
+        mode: str | None = None,
+        min_confidence: float | None = None,
+        id3_version: Id3Version | None = None,
+    ) -> int:
+        """Record a new run as running (and any run whose process died as interrupted); its id."""
+        with transaction(self.connection) as db:
+            self._mark_dead_runs(db)
+            cursor = db.execute(
+                "INSERT INTO runs (kind, undoes, mode, min_confidence, id3_version, status, pid, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, undoes, mode, min_confidence, id3_version, RunStatus.RUNNING, os.getpid(), time.time()),
+            )
+            return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, status: RunStatus) -> None:
+        """Record how the run ended."""
+        with transaction(self.connection) as db:
+            db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, time.time(), run_id))
+
+    def run(self, run_id: int) -> Run | None:
+        """The run with this id, if any."""
+        runs = self._runs("WHERE id = ?", (run_id,))
+        return runs[0] if runs else None
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        """The most recent runs, newest first."""
+        return self._runs("ORDER BY id DESC LIMIT ?", (limit,))
+
+    def latest_tag_run(self) -> Run | None:
+        """The most recent run of kind ``tag``."""
+        runs = self._runs("WHERE kind = 'tag' ORDER BY id DESC LIMIT 1", ())
+        return runs[0] if runs else None
+
+    def _runs(self, where: str, parameters: tuple) -> list[Run]:
+        with transaction(self.connection) as db:
+            self._mark_dead_runs(db)
+        rows = self.connection.execute(f"SELECT * FROM runs {where}", parameters).fetchall()
+        return [self._run(row) for row in rows]
+
+    def _run(self, row: sqlite3.Row) -> Run:
+        counts = dict(
+            self.connection.execute(
+                "SELECT state, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state", (row["id"],)
+            ).fetchall()
+        )
+        return Run(
+            row["id"],
+            row["kind"],
+            row["undoes"],
+            row["mode"],
+            row["min_confidence"],
+            row["id3_version"],
+            RunStatus(row["status"]),
+            row["started_at"],
+            row["finished_at"],
+            counts,
+        )
+
+    @staticmethod
+    def _mark_dead_runs(db: sqlite3.Connection) -> None:
+        """Runs still ``running`` whose process is gone were killed: call them interrupted."""
+        for row in db.execute("SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING,)).fetchall():
+            if not process_alive(row["pid"]):
+                db.execute("UPDATE runs SET status = ? WHERE id = ?", (RunStatus.INTERRUPTED, row["id"]))
+
+    # --- entries ------------------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        run_id: int,
+        path: Path,
+        *,
+        old: tuple[str, ...],
+        new: tuple[str, ...],
+        before: Fingerprint,
+        old_id3_version: Id3Version | None = None,
+        state: EntryState = EntryState.PLANNED,
+        reason: str | None = None,
+        restores: int | None = None,
+    ) -> int:
+        """Record one file of a run (before touching it); the entry's id."""
+        with transaction(self.connection) as db:
+            cursor = db.execute(
+                "INSERT INTO entries (run_id, restores, path, old_genres, new_genres, old_id3_version,"
+                " fingerprint_before, state, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    restores,
+                    str(path),
+                    json.dumps(list(old)),
+                    json.dumps(list(new)),
+                    old_id3_version,
+                    str(before),
+                    state,
+                    reason,
+                    time.time(),
+                ),
+            )
+            return int(cursor.lastrowid)
+
+    def set_after(self, entry_id: int, after: Fingerprint) -> None:
+        """Record the fingerprint the file will have once replaced (called just before replacing it)."""
+        with transaction(self.connection) as db:
+            db.execute(
+                "UPDATE entries SET fingerprint_after = ?, updated_at = ? WHERE id = ?",
+                (str(after), time.time(), entry_id),
+            )
+
+    def set_state(self, entry_id: int, state: EntryState, reason: str | None = None) -> None:
+        """Record what became of the entry's file."""
+        with transaction(self.connection) as db:
+            db.execute(
+                "UPDATE entries SET state = ?, reason = ?, updated_at = ? WHERE id = ?",
+                (state, reason, time.time(), entry_id),
+            )
+
+    def entries(self, run_id: int) -> list[Entry]:
+        """The entries of a run, in the order they were made."""
+        rows = self.connection.execute("SELECT * FROM entries WHERE run_id = ? ORDER BY id", (run_id,))
+        return [_entry(row) for row in rows.fetchall()]
+
+    def restore_attempts(self, entry_id: int) -> list[Entry]:
+        """Entries of undo runs that tried to restore ``entry_id``, newest first."""
+        rows = self.connection.execute("SELECT * FROM entries WHERE restores = ? ORDER BY id DESC", (entry_id,))
+        return [_entry(row) for row in rows.fetchall()]
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    after = row["fingerprint_after"]
+    version = row["old_id3_version"]
+    return Entry(
+        row["id"],
+        row["run_id"],
+        Path(row["path"]),
+        tuple(json.loads(row["old_genres"])),
+        tuple(json.loads(row["new_genres"])),
+        Id3Version(version) if version else None,
+        Fingerprint.parse(row["fingerprint_before"]),
+        Fingerprint.parse(after) if after else None,
+        EntryState(row["state"]),
+        row["reason"],
+    )
+
+
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` exists on this machine (the journal is a local file).
+
+    On Windows signal 0 would be CTRL_C_EVENT, so there every process counts as alive and a
+    killed run stays "running" in the listing: harmless, since undo does not depend on it.
+    """
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

@@ -1,0 +1,197 @@
+"""Plan first, apply later: what a tagging run would do to each file, and why.
+
+From per-file predictions and the files' current genres a :class:`Plan` decides the new genres
+and one action per file.  The dry run prints it, the window's preview shows it, and the real run
+applies exactly it (``apply.apply_plan``), as beets' ``--pretend`` does through its real code path.
+
+Modes: ``replace`` (the genres become the predicted one), ``append`` (the prediction is added unless
+already there, compared without case), ``fill-empty`` (only files without any genre get one).
+The model's labels are written capitalised (``rock`` → ``Rock``), as genre tags usually are.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from musictagger.errors import FileError, MusictaggerError
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, TagFormat, detect, is_taggable
+
+ProgressCallback = Callable[[int, int, Path], None]
+"""``on_progress(done, total, path)``: called after each file; ``path`` is the one just handled."""
+
+
+class Mode(StrEnum):
+    """How the predicted genre combines with the genres a file already has."""
+
+    REPLACE = "replace"
+    APPEND = "append"
+    FILL_EMPTY = "fill-empty"
+
+
+class Action(StrEnum):
+    """What the run does to one file."""
+
+    WRITE = "write"
+    UNCHANGED = "unchanged"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's verdict on one file, as tagging needs it."""
+
+    genre: str
+    confidence: float
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One file of a plan: its genres now, the genres it would get, and the action with its reason."""
+
+    path: Path
+    action: Action
+    reason: str = ""
+    current: tuple[str, ...] = ()
+    proposed: tuple[str, ...] = ()
+    prediction: Prediction | None = None
+    tag_format: TagFormat | None = None
+    """Found when the file was read; the writer opens its copy with the same mutagen class."""
+    id3_version: Id3Version | None = None
+    """The ID3 revision the file has (journalled, so that undo restores it)."""
+    fingerprint: Fingerprint | None = None
+    """Of the file when planned (files to write only): apply skips it if it changed since."""
+
+    @property
+    def action_text(self) -> str:
+        """E.g. ``write``, ``skip: below threshold 0.60``."""
+        return f"{self.action}: {self.reason}" if self.reason else str(self.action)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every file of a run with its action, and the settings it was made with."""
+
+    items: tuple[PlanItem, ...]
+    mode: Mode
+    min_confidence: float
+    id3_version: Id3Version
+
+    def counts(self) -> Counter[Action]:
+        """Files per action."""
+        return Counter(item.action for item in self.items)
+
+
+PREVIEW_COLUMNS = ("file", "current genre", "proposed genre", "confidence", "action")
+
+
+def make_plan(
+    predictions: Mapping[Path, Prediction | MusictaggerError],
+    *,
+    mode: Mode = Mode.REPLACE,
+    min_confidence: float = 0.6,
+    id3_version: Id3Version = Id3Version.V24,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Plan:
+    """Read each file's genres and decide its action; a prediction may be the error that prevented it.
+
+    Stops early (with the files so far) when ``should_stop()`` turns true.
+    """
+    items = []
+    for done, (path, prediction) in enumerate(predictions.items(), start=1):
+        if should_stop and should_stop():
+            break
+        items.append(plan_file(Path(path), prediction, mode=mode, min_confidence=min_confidence))
+        if on_progress:
+            on_progress(done, len(predictions), Path(path))
+    return Plan(tuple(items), mode, min_confidence, id3_version)
+
+
+def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mode, min_confidence: float) -> PlanItem:
+    """The plan for one file."""
+    if not is_taggable(path):
+        return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})")
+    if isinstance(prediction, MusictaggerError):
+        return PlanItem(path, Action.ERROR, reason_of(prediction))
+    try:
+        tag_format = detect(path)
+        current = tag_format.read_genres(path)
+        action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence)
+        if action is not Action.WRITE:
+            return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
+        id3_version = tag_format.read_id3_version(path)
+        fingerprint = Fingerprint.of(path)
+    except MusictaggerError as exc:
+        return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
+    return PlanItem(path, action, reason, current, proposed, prediction, tag_format, id3_version, fingerprint)
+
+
+def decide(
+    current: tuple[str, ...], prediction: Prediction, *, mode: Mode, min_confidence: float
+) -> tuple[Action, str, tuple[str, ...]]:
+    """Action, reason and proposed genres for a file with genres ``current`` (no I/O).
+
+    A file below the threshold keeps the genres it would have got as ``proposed``, so a preview
+    can show what a lower threshold would do.
+    """
+    genre = genre_tag(prediction.genre)
+    present = [existing.casefold() for existing in current]
+    if mode is Mode.FILL_EMPTY and current:
+        return Action.UNCHANGED, "has a genre already", current
+    proposed = (genre,)
+    if mode is Mode.APPEND:
+        proposed = current if genre.casefold() in present else (*current, genre)
+    if [g.casefold() for g in proposed] == present:
+        return Action.UNCHANGED, "already set", current
+    if prediction.confidence < min_confidence:
+        return Action.SKIP, f"below threshold {min_confidence:.2f}", proposed
+    return Action.WRITE, "", proposed
+
+
+def genre_tag(label: str) -> str:
+    """The tag value for a model label: ``electronic`` → ``Electronic``."""
+    return label[:1].upper() + label[1:]
+
+
+def preview_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
+    """The preview table, one row per file, in :data:`PREVIEW_COLUMNS` order (for text, CSV and the window)."""
+    return [
+        (
+            str(item.path),
+            "; ".join(item.current),
+            "; ".join(item.proposed),
+            _confidence_text(item.prediction),
+            item.action_text,
+        )
+        for item in plan.items
+    ]
+
+
+def write_preview_csv(plan: Plan, path: Path) -> None:
+    """Write the preview table as CSV (UTF-8, a header row)."""
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(PREVIEW_COLUMNS)
+            writer.writerows(preview_rows(plan))
+    except OSError as exc:
+        raise FileError(path, f"cannot write the preview ({exc.strerror or exc})") from exc
+
+
+def _confidence_text(prediction: Prediction | None) -> str:
+    if prediction is None:
+        return ""
+    return f"{prediction.confidence:.2f}" + (" (uncertain)" if prediction.uncertain else "")
+
+
+def reason_of(exc: MusictaggerError) -> str:
+    """The message without the path, for a report that already names the file."""
+    return exc.reason if isinstance(exc, FileError) else str(exc)

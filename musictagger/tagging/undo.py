@@ -1,0 +1,101 @@
+"""Undo a tagging run: give each of its files back its old genres, only where nobody touched it since.
+
+A file is restored only when it is exactly as the run left it (its fingerprint equals the
+journalled "after" fingerprint); otherwise it is reported as changed since the run and left alone.
+Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
+had, and an empty old value removes the genre field.  The undo is itself a run in the journal and
+marks the entries it restored, so undoing twice restores nothing twice; a killed undo is finished
+by the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from musictagger.errors import MusictaggerError
+from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_write
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.journal import Entry, EntryState, Journal, Run, RunStatus
+from musictagger.tagging.plan import ProgressCallback, reason_of
+
+PENDING = (EntryState.PLANNED, EntryState.WRITTEN, EntryState.RESTORE_SKIPPED)
+"""Entries whose file may still carry the run's change."""
+
+
+def undo(
+    journal: Journal,
+    run_id: int | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunReport:
+    """Restore the files of tagging run ``run_id`` (default: the latest); a report per file.
+
+    The report has no run id (and no outcomes) when nothing was left to restore.
+    """
+    target = run_to_undo(journal, run_id)
+    entries = [entry for entry in journal.entries(target.id) if entry.state in PENDING]
+    if not entries:
+        return RunReport(None)
+    report = RunReport(journal.start_run("undo", undoes=target.id))
+    status = RunStatus.INTERRUPTED
+    try:
+        for done, entry in enumerate(entries, start=1):
+            if should_stop and should_stop():
+                report.cancelled = True
+                break
+            report.outcomes.append(_restore(journal, report.run_id, target, entry))
+            if on_progress:
+                on_progress(done, len(entries), entry.path)
+        status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
+    finally:
+        journal.finish_run(report.run_id, status)
+    return report
+
+
+def run_to_undo(journal: Journal, run_id: int | None) -> Run:
+    """The tagging run ``run_id`` (default: the latest), or a MusictaggerError saying why there is none."""
+    run = journal.latest_tag_run() if run_id is None else journal.run(run_id)
+    if run is None:
+        wanted = "no tagging run" if run_id is None else f"no run {run_id}"
+        raise MusictaggerError(f"nothing to undo: {wanted} in the journal {journal.path}")
+    if run.kind != "tag":
+        raise MusictaggerError(f"run {run.id} is the undo of run {run.undoes}; only tagging runs can be undone")
+    if run.status is RunStatus.RUNNING:
+        raise MusictaggerError(f"run {run.id} is still running; wait for it or stop it first")
+    return run
+
+
+def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outcome:
+    path = entry.path
+    try:
+        current = Fingerprint.of(path)
+    except MusictaggerError as exc:
+        return _not_restored(journal, entry, reason_of(exc))
+    if entry.after != current:
+        if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
+            journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
+            return Outcome(path, "restored")
+        if entry.state is EntryState.PLANNED and entry.before == current:
+            journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
+            return Outcome(path, "skipped", f"run {target.id} never changed it")
+        return _not_restored(journal, entry, f"changed since run {target.id}")
+    try:
+        tag_format = detect(path)
+        id3_version_now = tag_format.read_id3_version(path)
+    except MusictaggerError as exc:
+        return _not_restored(journal, entry, reason_of(exc))
+    change = Change(
+        entry.new_genres, entry.old_genres, current, id3_version_now, entry.old_id3_version or Id3Version.V24
+    )
+    outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
+    if outcome.status != "written":
+        return _not_restored(journal, entry, outcome.reason)
+    journal.set_state(entry.id, EntryState.RESTORED)
+    return Outcome(path, "restored")
+
+
+def _not_restored(journal: Journal, entry: Entry, reason: str) -> Outcome:
+    journal.set_state(entry.id, EntryState.RESTORE_SKIPPED, reason)
+    return Outcome(entry.path, "skipped", reason)

@@ -1,0 +1,269 @@
+"""Applying a plan and undoing it on real files of every format with a real SQLite journal: the audio
+stays byte-identical, undo restores the old tags exactly, and every file that must be left alone is."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from musictagger.errors import MusictaggerError
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.atomic import TEMP_MARK
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.journal import EntryState, Journal, RunStatus
+from musictagger.tagging.payload import audio_payload_digest
+from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
+from musictagger.tagging.undo import undo
+from tests.tagging.media import KINDS, make_file, native_genres, native_tags, pretag
+
+ROCK = Prediction("rock", 0.9, uncertain=False)
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    with Journal() as journal:  # in the per-test user data dir (tests/conftest.py)
+        yield journal
+
+
+def plan_for(paths: list[Path], *, mode: Mode = Mode.REPLACE, id3_version: Id3Version = Id3Version.V24) -> Plan:
+    return make_plan(dict.fromkeys(paths, ROCK), mode=mode, min_confidence=0.5, id3_version=id3_version)
+
+
+def temporaries(folder: Path) -> list[Path]:
+    return list(folder.glob(f"*{TEMP_MARK}*"))
+
+
+@pytest.mark.parametrize("fmt", KINDS)
+def test_tag_then_undo_every_format_exactly_with_the_audio_untouched(
+    tmp_path: Path, journal: Journal, fmt: str
+) -> None:
+    path = make_file(tmp_path, fmt)
+    pretag(path, genres=["Jazz"])
+    tags_before, audio_before = native_tags(path), audio_payload_digest(path)
+
+    report = apply_plan(plan_for([path], mode=Mode.APPEND), journal)
+
+    assert [(o.path, o.status) for o in report.outcomes] == [(path, "written")]
+    assert native_genres(path) == ["Jazz", "Rock"]
+    assert audio_payload_digest(path) == audio_before
+    (entry,) = journal.entries(report.run_id)
+    assert (entry.state, entry.old_genres, entry.new_genres) == (EntryState.WRITTEN, ("Jazz",), ("Jazz", "Rock"))
+    assert entry.after == Fingerprint.of(path)
+
+    restored = undo(journal)
+
+    assert [(o.path, o.status) for o in restored.outcomes] == [(path, "restored")]
+    assert native_tags(path) == tags_before
+    assert audio_payload_digest(path) == audio_before
+    assert temporaries(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", ["wav", "aiff", "mp3"])
+def test_undo_brings_back_the_id3_revision_and_an_untagged_file_stays_untagged(
+    tmp_path: Path, journal: Journal, fmt: str
+) -> None:
+    v23 = make_file(tmp_path, fmt, name="v23")
+    pretag(v23, genres=["Jazz"])
+    detect(v23).write_genres(v23, ["Jazz", "Blues"], Id3Version.V23)
+    bare = make_file(tmp_path, fmt, name="bare")
+
+    apply_plan(plan_for([v23, bare], id3_version=Id3Version.V24), journal)
+    assert mutagen.File(v23).tags.version == (2, 4, 0)
+    undo(journal)
+
+    assert mutagen.File(v23).tags.version == (2, 3, 0)
+    assert native_genres(v23) == ["Jazz/Blues"]
+    assert mutagen.File(bare).tags is None
+
+
+def test_several_genres_are_separate_values_in_every_format(tmp_path: Path, journal: Journal) -> None:
+    files = [make_file(tmp_path, fmt) for fmt in KINDS]
+    for path in files:
+        pretag(path, genres=["Jazz", "Blues"])
+
+    apply_plan(plan_for(files, mode=Mode.APPEND), journal)
+
+    assert {path.suffix: native_genres(path) for path in files} == {
+        path.suffix: ["Jazz", "Blues", "Rock"] for path in files
+    }
+
+
+def test_a_file_changed_after_planning_is_skipped_untouched(tmp_path: Path, journal: Journal) -> None:
+    changed, kept = make_file(tmp_path, "flac", name="changed"), make_file(tmp_path, "flac", name="kept")
+    plan = plan_for([changed, kept])
+    pretag(changed, genres=["Jazz"])  # another program writes it between preview and apply
+    content = changed.read_bytes()
+
+    report = apply_plan(plan, journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("skipped", "changed since it was planned"),
+        ("written", ""),
+    ]
+    assert changed.read_bytes() == content
+    assert [e.state for e in journal.entries(report.run_id)] == [EntryState.SKIPPED, EntryState.WRITTEN]
+
+
+def test_read_only_hard_linked_and_locked_files_are_skipped_untouched(tmp_path: Path, journal: Journal) -> None:
+    read_only, linked, locked, fine = (make_file(tmp_path, "mp3", name=n) for n in ("ro", "linked", "locked", "fine"))
+    read_only.chmod(0o444)  # root may write it anyway: the mode itself says "leave me alone"
+    os.link(linked, tmp_path / "second-name.bin")
+    contents = {p: p.read_bytes() for p in (read_only, linked, locked)}
+    plan = plan_for([read_only, linked, locked, fine])
+
+    with open(locked, "rb") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # as another tagging process would
+        report = apply_plan(plan, journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("skipped", "is read-only"),
+        ("skipped", "has 2 hard links, which replacing it would split"),
+        ("skipped", "is locked by another process"),
+        ("written", ""),
+    ]
+    assert {p: p.read_bytes() for p in contents} == contents
+    assert native_genres(fine) == ["Rock"]
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """A folder nobody may create files in: chmod for users; for root, which ignores modes, immutable."""
+    if os.geteuid() != 0:
+        on, off = ["chmod", "555"], ["chmod", "755"]
+    elif shutil.which("chattr"):
+        on, off = ["chattr", "+i"], ["chattr", "-i"]
+    else:
+        pytest.skip("running as root without chattr: no way to make a folder unwritable for root")
+    if subprocess.run([*on, str(folder)], capture_output=True).returncode:
+        pytest.skip(f"{on[0]} is not supported on this file system")
+    try:
+        yield
+    finally:
+        subprocess.run([*off, str(folder)], check=True)
+
+
+def test_a_file_in_a_folder_that_cannot_be_written_is_skipped(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path / "locked-folder", "ogg")
+    content = path.read_bytes()
+    plan = plan_for([path])
+
+    with unwritable(path.parent):
+        report = apply_plan(plan, journal)
+
+    assert report.outcomes[0].status == "skipped"
+    assert re.search("folder is read-only|cannot make a copy beside it", report.outcomes[0].reason)
+    assert path.read_bytes() == content
+
+
+def test_a_symlink_stays_a_link_and_its_target_gets_the_tags(tmp_path: Path, journal: Journal) -> None:
+    target = make_file(tmp_path / "real", "m4a")
+    link = tmp_path / "link.m4a"
+    link.symlink_to(target)
+
+    apply_plan(plan_for([link]), journal)
+
+    assert link.is_symlink()
+    assert native_genres(target) == ["Rock"]
+
+
+def test_a_write_that_does_not_verify_fails_and_leaves_the_file_as_it_was(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "mp3")
+    pretag(path, genres=["Jazz"])
+    content = path.read_bytes()
+    # ID3v2.3 cannot hold "Drum/Bass" as one genre: it would read back as two.
+    plan = make_plan({path: Prediction("Drum/Bass", 0.9, False)}, min_confidence=0.5, id3_version=Id3Version.V23)
+
+    report = apply_plan(plan, journal)
+
+    assert report.outcomes[0].status == "failed"
+    assert "read back as ['Drum', 'Bass']" in report.outcomes[0].reason
+    assert path.read_bytes() == content
+    assert temporaries(tmp_path) == []
+    assert journal.entries(report.run_id)[0].state is EntryState.FAILED
+
+
+def test_cancel_stops_between_files_and_reports_progress(tmp_path: Path, journal: Journal) -> None:
+    files = [make_file(tmp_path, "wav", name=f"f{i}") for i in range(4)]
+    contents = [p.read_bytes() for p in files]
+    progress: list[tuple[int, int, Path]] = []
+
+    report = apply_plan(
+        plan_for(files),
+        journal,
+        on_progress=lambda done, total, path: progress.append((done, total, path)),
+        should_stop=lambda: len(progress) == 2,
+    )
+
+    assert report.cancelled
+    assert progress == [(1, 4, files[0]), (2, 4, files[1])]
+    assert [native_genres(p) for p in files[:2]] == [["Rock"], ["Rock"]]
+    assert [p.read_bytes() for p in files[2:]] == contents[2:]
+    assert journal.run(report.run_id).status is RunStatus.CANCELLED
+
+
+def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, journal: Journal) -> None:
+    edited, untouched = make_file(tmp_path, "opus", name="edited"), make_file(tmp_path, "opus", name="untouched")
+    run = apply_plan(plan_for([edited, untouched]), journal).run_id
+    pretag(edited, genres=["Chanson"])  # the user retags it by hand afterwards
+
+    report = undo(journal)
+
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (edited, "skipped", f"changed since run {run}"),
+        (untouched, "restored", ""),
+    ]
+    assert native_genres(edited) == ["Chanson"]
+    assert native_genres(untouched) == []
+    assert [e.state for e in journal.entries(run)] == [EntryState.RESTORE_SKIPPED, EntryState.RESTORED]
+
+
+def test_undo_twice_is_harmless_and_an_undo_cannot_be_undone(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "flac")
+    apply_plan(plan_for([path]), journal)
+    first = undo(journal)
+    content = path.read_bytes()
+
+    second = undo(journal)
+
+    assert second.run_id is None and second.outcomes == []
+    assert path.read_bytes() == content
+    with pytest.raises(MusictaggerError, match="only tagging runs can be undone"):
+        undo(journal, first.run_id)
+
+
+def test_nothing_to_undo_in_an_empty_journal(journal: Journal) -> None:
+    with pytest.raises(MusictaggerError, match="nothing to undo: no tagging run"):
+        undo(journal)
+
+
+def test_undo_restores_a_file_replaced_just_before_a_crash(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "aiff")
+    report = apply_plan(plan_for([path]), journal)
+    (entry,) = journal.entries(report.run_id)
+    journal.set_state(entry.id, EntryState.PLANNED)  # what a kill between replace and bookkeeping leaves
+
+    assert [o.status for o in undo(journal).outcomes] == ["restored"]
+    assert native_genres(path) == []
+
+
+def test_copies_left_by_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "mp3")
+    dead = tmp_path / f".mp3.mp3{TEMP_MARK}999999999-0a1b2c3d.tmp"
+    alive = tmp_path / f".mp3.mp3{TEMP_MARK}{os.getpid()}-0a1b2c3d.tmp"
+    dead.write_bytes(b"half a copy")
+    alive.write_bytes(b"another run's copy in progress")
+
+    apply_plan(plan_for([path]), journal)
+
+    assert not dead.exists()
+    assert alive.exists()

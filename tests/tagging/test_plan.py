@@ -1,0 +1,136 @@
+"""Planning: the action and new genres per mode and threshold, on real files; the preview as CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from musictagger.errors import DecodeError
+from musictagger.tagging.fingerprint import Fingerprint
+from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.plan import (
+    PREVIEW_COLUMNS,
+    Action,
+    Mode,
+    Prediction,
+    decide,
+    make_plan,
+    preview_rows,
+    write_preview_csv,
+)
+from tests.tagging.media import make_file, pretag
+
+ROCK = Prediction("rock", 0.8, uncertain=False)
+
+
+@pytest.mark.parametrize(
+    ("mode", "current", "action", "proposed"),
+    [
+        (Mode.REPLACE, (), Action.WRITE, ("Rock",)),
+        (Mode.REPLACE, ("Jazz", "Blues"), Action.WRITE, ("Rock",)),
+        (Mode.REPLACE, ("rock",), Action.UNCHANGED, ("rock",)),
+        (Mode.REPLACE, ("Rock", "Jazz"), Action.WRITE, ("Rock",)),
+        (Mode.APPEND, (), Action.WRITE, ("Rock",)),
+        (Mode.APPEND, ("Jazz",), Action.WRITE, ("Jazz", "Rock")),
+        (Mode.APPEND, ("Jazz", "ROCK"), Action.UNCHANGED, ("Jazz", "ROCK")),
+        (Mode.FILL_EMPTY, (), Action.WRITE, ("Rock",)),
+        (Mode.FILL_EMPTY, ("Jazz",), Action.UNCHANGED, ("Jazz",)),
+    ],
+)
+def test_each_mode_decides_the_new_genres(
+    mode: Mode, current: tuple[str, ...], action: Action, proposed: tuple[str, ...]
+) -> None:
+    got_action, _, got_proposed = decide(current, ROCK, mode=mode, min_confidence=0.5)
+
+    assert (got_action, got_proposed) == (action, proposed)
+
+
+def test_below_the_threshold_a_file_is_skipped_but_shows_what_it_would_get() -> None:
+    action, reason, proposed = decide(("Jazz",), ROCK, mode=Mode.APPEND, min_confidence=0.81)
+
+    assert action is Action.SKIP
+    assert reason == "below threshold 0.81"
+    assert proposed == ("Jazz", "Rock")
+    assert decide(("Jazz",), ROCK, mode=Mode.APPEND, min_confidence=0.8)[0] is Action.WRITE
+
+
+def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path: Path) -> None:
+    untagged = make_file(tmp_path, "flac", name="untagged")
+    tagged = make_file(tmp_path, "mp3", name="tagged")
+    pretag(tagged, genres=["Rock"])
+    corrupt = tmp_path / "corrupt.m4a"
+    corrupt.write_bytes(b"not a movie at all")
+    foreign = tmp_path / "song.wma"
+    foreign.write_bytes(b"whatever")
+    failed = make_file(tmp_path, "wav", name="failed")
+    predictions = {
+        untagged: ROCK,
+        tagged: ROCK,
+        corrupt: ROCK,
+        foreign: ROCK,
+        failed: DecodeError(failed, "too damaged to analyse"),
+    }
+
+    plan = make_plan(predictions, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V23)
+
+    by_path = {item.path: item for item in plan.items}
+    assert [item.path for item in plan.items] == list(predictions)
+    assert by_path[untagged].action is Action.WRITE
+    assert by_path[untagged].proposed == ("Rock",)
+    assert by_path[untagged].fingerprint == Fingerprint.of(untagged)
+    assert by_path[tagged].action is Action.UNCHANGED
+    assert by_path[tagged].current == ("Rock",)
+    assert by_path[corrupt].action is Action.ERROR
+    assert "tags can be read" in by_path[corrupt].reason
+    assert by_path[foreign].action_text == "skip: not taggable (.wma)"
+    assert by_path[failed].action_text == "error: too damaged to analyse"
+    assert plan.counts() == {Action.WRITE: 1, Action.UNCHANGED: 1, Action.ERROR: 2, Action.SKIP: 1}
+
+
+def test_the_id3_version_of_a_file_to_write_is_recorded_for_undo(tmp_path: Path) -> None:
+    v23 = make_file(tmp_path, "aiff")
+    pretag(v23, genres=["Jazz"])
+
+    detect(v23).write_genres(v23, ["Jazz"], Id3Version.V23)
+    fresh = make_file(tmp_path, "wav")
+
+    plan = make_plan({v23: ROCK, fresh: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    assert [item.id3_version for item in plan.items] == [Id3Version.V23, None]
+
+
+def test_planning_stops_when_asked_and_reports_progress(tmp_path: Path) -> None:
+    files = [make_file(tmp_path, "wav", name=f"f{i}") for i in range(4)]
+    seen: list[tuple[int, int, Path]] = []
+
+    plan = make_plan(
+        dict.fromkeys(files, ROCK),
+        on_progress=lambda done, total, path: seen.append((done, total, path)),
+        should_stop=lambda: len(seen) >= 2,
+    )
+
+    assert [item.path for item in plan.items] == files[:2]
+    assert seen == [(1, 4, files[0]), (2, 4, files[1])]
+
+
+def test_the_preview_csv_holds_exactly_the_preview_rows(tmp_path: Path) -> None:
+    tagged = make_file(tmp_path, "ogg", name="tagged, with a comma")
+    pretag(tagged, genres=["Jazz", "Blues"])
+    uncertain = make_file(tmp_path, "opus", name="uncertain")
+    plan = make_plan(
+        {tagged: ROCK, uncertain: Prediction("pop", 0.45, uncertain=True)}, mode=Mode.APPEND, min_confidence=0.5
+    )
+    out = tmp_path / "preview.csv"
+
+    write_preview_csv(plan, out)
+
+    with open(out, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert tuple(rows[0]) == PREVIEW_COLUMNS
+    assert [tuple(row) for row in rows[1:]] == preview_rows(plan)
+    assert rows[1:] == [
+        [str(tagged), "Jazz; Blues", "Jazz; Blues; Rock", "0.80", "write"],
+        [str(uncertain), "", "Pop", "0.45 (uncertain)", "skip: below threshold 0.50"],
+    ]
