@@ -16,7 +16,6 @@ from musictagger.errors import MusictaggerError
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
 from musictagger.library.store import TrackAnalysis
-from musictagger.model.runtime import GenreModel, default_model_path
 
 AMBIGUOUS_SHOWN = 10
 
@@ -51,9 +50,8 @@ def run(args: argparse.Namespace) -> int:
 def _resolve(library: Library, query: str, model_path: Path | None) -> tuple[str, str | None, TrackAnalysis]:
     """(label, path to exclude, analysis) for a file, a track id or a unique text match."""
     if os.path.isfile(query):
-        model = GenreModel(model_path or default_model_path())
         path = os.path.abspath(query)
-        return path, path, analysis_for(library, path, model)
+        return path, path, analysis_for(library, path, model_path=model_path)
     if query.isdigit() and (record := library.record_by_id(int(query))) is not None:
         candidates = [record]
     else:

@@ -97,7 +97,7 @@ def index_folders(
         tracker.report(None)
         processed = 0
         try:
-            for outcome in _analyse_all(todo, model_path, key.windows, workers, should_stop):
+            for outcome in analyse_files([f.path for f in todo], model_path, key.windows, workers, should_stop):
                 _store(library, outcome, key, summary)
                 processed += 1
                 tracker.report(outcome.path)
@@ -171,42 +171,42 @@ class _Tracker:
         )
 
 
-def _analyse_all(
-    todo: list[FoundFile], model_path: Path, n_windows: int, workers: int | None, should_stop: Callable[[], bool]
+def analyse_files(
+    paths: list[str], model_path: Path, n_windows: int, workers: int | None, should_stop: Callable[[], bool]
 ) -> Iterator[Outcome]:
-    """Outcomes in completion order; in-process for one worker or one file."""
-    workers = min(workers or usable_cores(), len(todo))
+    """Outcomes of analysing ``paths`` in completion order, in parallel; in-process for one worker or one file."""
+    workers = min(workers or usable_cores(), len(paths))
     if workers <= 1:
         model = GenreModel(model_path)
-        for found in todo:
+        for path in paths:
             if should_stop():
                 return
-            yield analyse_file(model, found.path, n_windows=n_windows)
+            yield analyse_file(model, path, n_windows=n_windows)
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model_path,))
     try:
-        yield from _bounded_map(pool, todo, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
+        yield from _bounded_map(pool, paths, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _bounded_map(
     pool: ProcessPoolExecutor,
-    todo: list[FoundFile],
+    paths: list[str],
     n_windows: int,
     limit: int,
     should_stop: Callable[[], bool],
 ) -> Iterator[Outcome]:
     """Keep at most ``limit`` files in flight, so cancelling never waits for a whole queue."""
-    queue = iter(todo)
+    queue = iter(paths)
     in_flight: set[Future[Outcome]] = set()
     while True:
         while len(in_flight) < limit and not should_stop():
-            found = next(queue, None)
-            if found is None:
+            path = next(queue, None)
+            if path is None:
                 break
-            in_flight.add(pool.submit(_worker_analyse, found.path, n_windows))
+            in_flight.add(pool.submit(_worker_analyse, path, n_windows))
         if not in_flight:
             return
         finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)

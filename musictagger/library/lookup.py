@@ -1,38 +1,68 @@
-"""One file's analysis, from the index when it is current, else computed on the spot.
+"""Files' analyses, from the index where current, else computed now (in parallel).
 
-``musictagger similar FILE`` and the tagging command both need "what does the model say
-about this file?"; a file indexed since its last change needs no second analysis.
-On-the-spot results are not stored: a file outside the user's folders must not join the
-library just because it was queried.
+``musictagger similar FILE``, ``musictagger tag`` and the window all need "what does the
+model say about these files?"; a file indexed since its last change needs no second
+analysis.  Fresh results are not stored: a file outside the user's folders must not join
+the library just because it was queried or tagged.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from musictagger.errors import DecodeError, FileError
-from musictagger.library.analyse import analyse_file
+from musictagger.library.index import analyse_files
 from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
-from musictagger.model.runtime import GenreModel
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import default_model_path
 
 
-def analysis_key(model: GenreModel, n_windows: int | None = None) -> AnalysisKey:
-    """The key an index row must carry to be a valid answer for ``model`` and ``n_windows``."""
-    return AnalysisKey(model.manifest.model_id, n_windows or model.manifest.windows_per_track)
+def analyses_for(
+    library: Library,
+    paths: list[str | Path],
+    *,
+    model_path: Path | None = None,
+    n_windows: int | None = None,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, TrackAnalysis | FileError]:
+    """Each path's analysis or the :class:`FileError` that prevented it, keyed by absolute path.
+
+    ``on_progress(done, total)`` is called as results arrive; paths not reached before
+    ``should_stop()`` turns true are missing from the result.
+    """
+    model_path = model_path or default_model_path()
+    manifest = load_manifest(model_path)
+    key = AnalysisKey(manifest.model_id, n_windows or manifest.windows_per_track)
+    results: dict[str, TrackAnalysis | FileError] = {}
+    todo = []
+    for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+        record = library.current_record(path, key)
+        if record is not None and record.analysis is not None:
+            results[path] = record.analysis
+        else:
+            todo.append(path)
+    total = len(results) + len(todo)
+    if on_progress:
+        on_progress(len(results), total)
+    for outcome in analyse_files(todo, model_path, key.windows, workers, should_stop or (lambda: False)):
+        if outcome.vanished:
+            results[outcome.path] = DecodeError(outcome.path, "file not found")
+        elif outcome.analysis is None:
+            results[outcome.path] = FileError(outcome.path, outcome.error or "could not be analysed")
+        else:
+            results[outcome.path] = outcome.analysis
+        if on_progress:
+            on_progress(len(results), total)
+    return results
 
 
-def analysis_for(
-    library: Library, path: str | Path, model: GenreModel, *, n_windows: int | None = None
-) -> TrackAnalysis:
-    """The stored analysis of ``path`` if current, else a fresh one; raises :class:`FileError` naming the file."""
-    key = analysis_key(model, n_windows)
-    record = library.current_record(path, key)
-    if record is not None and record.analysis is not None:
-        return record.analysis
-    outcome = analyse_file(model, os.path.abspath(path), n_windows=key.windows)
-    if outcome.vanished:
-        raise DecodeError(path, "file not found")
-    if outcome.analysis is None:
-        raise FileError(path, outcome.error or "could not be analysed")
-    return outcome.analysis
+def analysis_for(library: Library, path: str | Path, *, model_path: Path | None = None) -> TrackAnalysis:
+    """One file's analysis (see :func:`analyses_for`); raises the :class:`FileError` naming the file."""
+    (result,) = analyses_for(library, [path], model_path=model_path).values()
+    if isinstance(result, FileError):
+        raise result
+    return result

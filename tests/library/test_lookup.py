@@ -1,0 +1,36 @@
+"""Analyses from the index when current, fresh otherwise, errors per file."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from musictagger.errors import FileError
+from musictagger.library import Library, index_folders
+from musictagger.library.lookup import analyses_for
+
+
+def test_current_rows_answer_and_changed_or_unknown_files_are_analysed(music_folder: Path, tmp_path: Path) -> None:
+    indexed = music_folder / "album1" / "01.flac"
+    index_folders([indexed], workers=1)
+    with Library() as library:
+        record = library.record(indexed)
+        marked = dataclasses.replace(record.analysis, genre="from-the-index")
+        library.store_analysis(record.path, record.stamp, record.key, marked)
+
+        outsider = music_folder / "album1" / "02.flac"
+        broken = music_folder / "album2" / "broken.mp3"
+        progress: list[tuple[int, int]] = []
+        results = analyses_for(
+            library, [indexed, outsider, broken], workers=2, on_progress=lambda *p: progress.append(p)
+        )
+
+        assert results[str(indexed)].genre == "from-the-index"
+        assert results[str(outsider)].genre in {"classical", "electronic", "pop", "rock"}
+        assert isinstance(results[str(broken)], FileError) and results[str(broken)].path == broken
+        assert progress[0] == (1, 3) and progress[-1] == (3, 3)
+        assert library.record(outsider) is None  # not added to the library
+
+        os.utime(indexed, ns=(record.stamp.mtime_ns + 10**9, record.stamp.mtime_ns + 10**9))
+        assert analyses_for(library, [indexed], workers=1)[str(indexed)].genre != "from-the-index"
