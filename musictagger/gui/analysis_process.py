@@ -1,0 +1,107 @@
+"""The window's analyses run in one spawned worker process, not in a thread of the window's process.
+
+Why a process: the first analysis imports most of librosa, scipy.signal and numba, and
+an import holds Python's GIL for its whole duration, hundreds of milliseconds in which a
+worker *thread* would freeze the window.  In a process nothing the pipeline does can stall
+the event loop; the :class:`~musictagger.model.runtime.Analysis` comes back pickled (its
+arrays are a few tens of MB, a memory copy).  The process is spawned (not forked: the
+window's process has Qt threads) and warmed up at start, so the first dropped file pays for
+neither the imports nor the model's loading.  A worker that dies on a file (a decoder
+crash) costs that file, not the window: the file is reported as failed and the next one
+gets a new process.  Qt-free.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import FileError
+from musictagger.model.runtime import Analysis, GenreModel
+
+_model: GenreModel | None = None
+"""The worker process's model, loaded once by :func:`_start`."""
+
+
+def band_centres_hz(params: FeatureParams) -> np.ndarray:
+    """Centre frequency (Hz) of each mel band of the front end's filter bank (Slaney, as the front end)."""
+    import librosa
+
+    edges = librosa.mel_frequencies(n_mels=params.n_mels + 2, fmin=0.0, fmax=params.sample_rate / 2, htk=False)
+    return edges[1:-1]
+
+
+def _start(model_path: Path) -> None:
+    """Worker initialiser: load the model once, on one thread, so the window always has a core of its own."""
+    global _model
+    _model = GenreModel(model_path, threads=1)
+
+
+def _warm_up() -> np.ndarray:
+    """Run the whole chain once on a short tone; return the mel band centres for the spectrogram's axis."""
+    model = _model
+    params = model.manifest.front_end
+    t = np.arange(2 * params.sample_rate, dtype=np.float32) / params.sample_rate
+    model.analyze_signal(0.1 * np.sin(2 * np.pi * 440.0 * t), sr=params.sample_rate, n_windows=1, source="<warm-up>")
+    return band_centres_hz(params)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A :class:`FileError` on its way back from the worker.
+
+    File errors are rebuilt from their parts because they do not survive pickling as they
+    are (their constructor takes ``(path, reason)``, pickle replays the formatted message).
+    """
+
+    kind: type[FileError]
+    path: str
+    reason: str
+
+
+def _analyse(path: str, n_windows: int | None) -> Analysis | _Failure:
+    try:
+        return _model.analyze_file(path, n_windows=n_windows)
+    except FileError as exc:
+        return _Failure(type(exc), str(exc.path), exc.reason)
+
+
+class AnalysisProcess:
+    """A single worker process holding the model; calls block the calling (worker) thread only."""
+
+    def __init__(self, model_path: Path) -> None:
+        self.model_path = model_path
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(self.model_path,),
+        )
+
+    def warm_up(self) -> np.ndarray:
+        """Start the worker and run the chain once; returns the mel band centres (Hz)."""
+        return self._pool.submit(_warm_up).result()
+
+    def analyse(self, path: Path, n_windows: int | None = None) -> Analysis:
+        """Analyse ``path`` in the worker; errors are the core's (:class:`FileError` naming the file …)."""
+        try:
+            result = self._pool.submit(_analyse, str(path), n_windows).result()
+        except BrokenProcessPool as exc:
+            self._pool = self._new_pool()
+            raise FileError(path, "the analysis process crashed on this file") from exc
+        if isinstance(result, _Failure):
+            raise result.kind(result.path, result.reason)
+        return result
+
+    def shutdown(self) -> None:
+        """Stop the worker (queued analyses are dropped)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

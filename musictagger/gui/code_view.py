@@ -1,0 +1,91 @@
+"""The track's hash code: an 8-wide grid of its bits and its hex, ready to copy.
+
+Bits are drawn in code order (bit 0 top left, rows of eight), set bits filled; the hex is
+:attr:`Analysis.code_hex`, the form the CLI prints and the tagger stores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from musictagger.model.runtime import Analysis
+
+ROW = 8
+CELL = 16
+
+
+class BitGrid(QWidget):
+    """Rows of eight square cells, one per bit, filled where the bit is 1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bits = np.zeros(0, dtype=np.uint8)
+        self.setMinimumSize(self.sizeHint())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        rows = max(1, -(-len(self.bits) // ROW))
+        return QSize(ROW * CELL + 1, max(rows, ROW) * CELL + 1)
+
+    def set_bits(self, bits: np.ndarray) -> None:
+        """Show ``bits`` (0/1 array), or nothing for an empty array."""
+        self.bits = np.asarray(bits, dtype=np.uint8)
+        self.setToolTip("".join(str(int(b)) for b in self.bits))
+        self.updateGeometry()
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        palette = self.palette()
+        side = min(self.width() // ROW, self.height() // max(1, -(-len(self.bits) // ROW)), CELL * 2)
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        for index, bit in enumerate(self.bits):
+            row, column = divmod(index, ROW)
+            cell = QRectF(column * side + 0.5, row * side + 0.5, side - 2, side - 2)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight) if bit else palette.color(QPalette.ColorRole.Base))
+            painter.drawRect(cell)
+        painter.end()
+
+
+class CodeView(QWidget):
+    """Bit grid, read-only hex field and a Copy button (Ctrl+C while the view has focus)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grid = BitGrid()
+        self.hex = QLineEdit()
+        self.hex.setReadOnly(True)
+        self.hex.setPlaceholderText("hash code")
+        self.hex.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the hash code (hex) to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        self.copy_button.setEnabled(False)
+        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.copy)
+        row = QHBoxLayout()
+        row.addWidget(self.hex, 1)
+        row.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
+
+    def clear(self) -> None:
+        """Show no code."""
+        self.grid.set_bits(np.zeros(0, dtype=np.uint8))
+        self.hex.clear()
+        self.copy_button.setEnabled(False)
+
+    def show_analysis(self, analysis: Analysis) -> None:
+        """Show the bits and hex of ``analysis``."""
+        self.grid.set_bits(analysis.bits)
+        self.hex.setText(analysis.code_hex)
+        self.copy_button.setEnabled(True)
+
+    def copy(self) -> None:
+        """Put the hex code on the clipboard."""
+        if self.hex.text():
+            QGuiApplication.clipboard().setText(self.hex.text())

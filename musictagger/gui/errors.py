@@ -1,0 +1,67 @@
+"""Errors a person can read; tracebacks in the log file (after beets and Friture).
+
+A :class:`~musictagger.errors.MusictaggerError` already says what went wrong in words, so its
+message is shown as it is.  Anything else is a bug: the user sees one readable sentence and
+where the log file is, and the traceback goes into that file, never into a dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from musictagger import userdirs
+from musictagger.errors import MusictaggerError
+
+log = logging.getLogger("musictagger.gui")
+
+
+def log_path() -> Path:
+    """The GUI's log file: ``<cache dir>/gui.log``."""
+    return userdirs.cache_dir() / "gui.log"
+
+
+def setup_logging() -> Path:
+    """Send the app's log (warnings and up, with tracebacks) to :func:`log_path`; return that path."""
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger("musictagger")
+    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
+        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+    return path
+
+
+def describe(error: BaseException) -> str:
+    """The sentence a user sees for ``error``; unexpected errors are logged with their traceback."""
+    if isinstance(error, MusictaggerError):
+        return str(error)
+    log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+    return (
+        f"Something went wrong inside musictagger ({type(error).__name__}: {error}).\n"
+        f"The details are in the log file: {log_path()}"
+    )
+
+
+def show_error(parent: QWidget | None, title: str, error: BaseException) -> None:
+    """Show ``error`` in a message box (no traceback; see :func:`describe`)."""
+    QMessageBox.warning(parent, title, describe(error))
+
+
+def install_excepthook(parent: QWidget) -> None:
+    """Route errors raised in Qt callbacks to :func:`show_error` instead of stderr and a dead window."""
+
+    def hook(kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, traceback)
+            return
+        show_error(parent, "musictagger", error.with_traceback(traceback))
+
+    sys.excepthook = hook

@@ -1,0 +1,141 @@
+"""The list of files the user opened, each with its state: queued, analysing, done or failed (and why)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
+
+from musictagger.audio.files import is_audio_file
+from musictagger.model.runtime import Analysis
+
+FAILED_COLOUR = QColor(200, 40, 40)
+
+
+class State(Enum):
+    """Where a file is in the analysis."""
+
+    QUEUED = "queued"
+    ANALYSING = "analysing…"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class FileEntry:
+    """One opened file and what is known about it so far."""
+
+    path: Path
+    state: State = State.QUEUED
+    analysis: Analysis | None = None
+    spectrogram_db: np.ndarray | None = None
+    error: str = ""
+
+    @property
+    def status(self) -> str:
+        """The state in words, with the verdict when done and the reason when failed."""
+        if self.state is State.DONE and self.analysis is not None:
+            return self.analysis.summary()
+        if self.state is State.FAILED:
+            return f"failed: {self.error}"
+        return self.state.value
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus the audio files found (recursively, sorted) in folders named.
+
+    A file named directly is kept whatever its extension, so that a file that is not audio
+    gets a clear error instead of silently vanishing; inside folders only audio files count.
+    """
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if is_audio_file(p)))
+        else:
+            files.append(path)
+    return files
+
+
+class FileList(QTreeWidget):
+    """Two columns, file and status; selecting a row announces its entry (``entrySelected``)."""
+
+    entrySelected = Signal(object)  # noqa: N815 (Qt signal naming)
+    removeRequested = Signal(list)  # noqa: N815
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setColumnCount(2)
+        self.setHeaderLabels(["File", "Status"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAcceptDrops(False)  # drops go to the main window
+        self.setColumnWidth(0, 220)
+        self.entries: dict[Path, FileEntry] = {}
+        self._items: dict[Path, QTreeWidgetItem] = {}
+        self.currentItemChanged.connect(self._on_current_changed)
+        remove = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self)
+        remove.activated.connect(lambda: self.removeRequested.emit(self.selected_paths()))
+
+    def add(self, paths: Iterable[Path]) -> list[FileEntry]:
+        """Add the files not listed yet (queued); return their new entries."""
+        added = []
+        for path in paths:
+            path = path.absolute()
+            if path in self.entries:
+                continue
+            entry = FileEntry(path)
+            item = QTreeWidgetItem([path.name, entry.status])
+            item.setToolTip(0, str(path))
+            item.setData(0, Qt.ItemDataRole.UserRole, path)
+            self.addTopLevelItem(item)
+            self.entries[path] = entry
+            self._items[path] = item
+            added.append(entry)
+        if added and self.currentItem() is None:
+            self.setCurrentItem(self._items[added[0].path])
+        return added
+
+    def remove(self, paths: Iterable[Path]) -> None:
+        """Take files off the list."""
+        for path in paths:
+            item = self._items.pop(path, None)
+            self.entries.pop(path, None)
+            if item is not None:
+                self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+
+    def refresh(self, entry: FileEntry) -> None:
+        """Redraw the row of ``entry`` after its state changed."""
+        item = self._items.get(entry.path)
+        if item is None:
+            return
+        item.setText(1, entry.status)
+        item.setToolTip(1, entry.status)
+        item.setForeground(1, QBrush(FAILED_COLOUR) if entry.state is State.FAILED else QBrush())
+        if item is self.currentItem():
+            self.entrySelected.emit(entry)
+
+    def current_entry(self) -> FileEntry | None:
+        """The entry of the selected row, if any."""
+        item = self.currentItem()
+        return self.entries.get(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def selected_paths(self) -> list[Path]:
+        """Paths of the selected rows, in list order."""
+        return [item.data(0, Qt.ItemDataRole.UserRole) for item in self.selectedItems()]
+
+    def select(self, path: Path) -> None:
+        """Make ``path``'s row the current one."""
+        item = self._items.get(path)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        entry = self.entries.get(current.data(0, Qt.ItemDataRole.UserRole)) if current is not None else None
+        self.entrySelected.emit(entry)

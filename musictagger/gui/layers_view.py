@@ -1,0 +1,111 @@
+"""What each of the five conv layers sees: one panel per layer, for one analysed window.
+
+The model outputs each conv block's activations (the channels its hash head reads, at the
+block's own time × mel resolution; shapes in the sidecar, :class:`~musictagger.model.manifest.LayerInfo`).
+A panel shows the mean over those channels, or one channel picked in the combo box, with
+time along x and mel along y as in the spectrogram; its title gives the layer's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from musictagger.model.manifest import LayerInfo
+from musictagger.model.runtime import Analysis
+
+COLOUR_MAP = "viridis"
+MEAN = -1
+
+
+def layer_image(activations: np.ndarray, channel: int) -> np.ndarray:
+    """``(time, mel)`` image of one window's ``(channels, time, mel)`` activations: their mean, or one channel."""
+    return activations.mean(axis=0) if channel == MEAN else activations[channel]
+
+
+class LayersView(QWidget):
+    """A strip of five panels and a channel picker."""
+
+    def __init__(self, layers: tuple[LayerInfo, ...]) -> None:
+        super().__init__()
+        self.infos = layers
+        self.analysis: Analysis | None = None
+        self.window = 0
+        self.channel = MEAN
+        self.caption = QLabel("Conv layer activations")
+        self.picker = QComboBox()
+        self.picker.setToolTip("Show the mean over the channels the model reads, or one of them")
+        n_channels = len(layers[0].channels)
+        self.picker.addItem(f"mean of {n_channels} channels", MEAN)
+        for k in range(n_channels):
+            self.picker.addItem(f"channel {k + 1} of {n_channels}", k)
+        self.picker.currentIndexChanged.connect(self._on_channel_picked)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAcceptDrops(False)
+        self.plots: list[pg.PlotItem] = []
+        self.images: list[pg.ImageItem] = []
+        colour_map = pg.colormap.get(COLOUR_MAP)
+        for info in layers:
+            plot = self.graphics.addPlot()
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            image = pg.ImageItem(axisOrder="col-major")
+            image.setColorMap(colour_map)
+            plot.addItem(image)
+            self.plots.append(plot)
+            self.images.append(image)
+            self._title(len(self.plots) - 1, info)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.picker)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+
+    def _title(self, index: int, info: LayerInfo, shape: tuple[int, ...] | None = None) -> None:
+        channels, time, mel = shape or (len(info.channels), *info.shape[1:])
+        text = f"{info.name}: {channels}×{time}×{mel}"
+        if self.channel != MEAN:
+            text += f" · ch {info.channels[self.channel]}"
+        self.plots[index].setTitle(text, size="9pt")
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.analysis = None
+        self.caption.setText("Conv layer activations")
+        for image in self.images:
+            image.clear()
+
+    def show_analysis(self, analysis: Analysis, window: int = 0) -> None:
+        """Show the layers of ``analysis`` for its window ``window``."""
+        self.analysis = analysis
+        self.set_window(window)
+
+    def set_window(self, window: int) -> None:
+        """Follow the window under the mouse in the spectrogram."""
+        self.window = window
+        self._draw()
+
+    def _on_channel_picked(self) -> None:
+        self.channel = self.picker.currentData()
+        self._draw()
+
+    def _draw(self) -> None:
+        analysis = self.analysis
+        if analysis is None or not analysis.layers:
+            return
+        start = analysis.window_starts_s[self.window]
+        self.caption.setText(
+            f"Conv layer activations, window {self.window + 1} of {len(analysis.window_starts_s)} (from {start:.1f} s)"
+        )
+        for index, (info, activations) in enumerate(zip(self.infos, analysis.layers, strict=True)):
+            window_activations = activations[self.window]
+            image = layer_image(window_activations, self.channel)
+            if self.images[index].image is None or self.images[index].image.shape != image.shape:
+                self.plots[index].setRange(xRange=(0, image.shape[0]), yRange=(0, image.shape[1]), padding=0)
+            self.images[index].setImage(image, autoLevels=True)
+            self._title(index, info, window_activations.shape)

@@ -1,0 +1,215 @@
+"""The library panel: the music folders, indexing them in the background, counts and failures.
+
+Indexing is :func:`musictagger.library.index_folders` on the background runner (its own
+worker processes do the analysis), with its progress shown in a bar and a Cancel button
+that reaches its ``should_stop()``.  The folder list is the library's own (``Library.roots``),
+so the CLI and the window index the same folders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.gui.errors import describe
+from musictagger.gui.settings import Settings
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
+from musictagger.library.index import usable_cores
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    """What the panel shows about the library, read in one go on a worker thread."""
+
+    roots: list[Path]
+    counts: LibraryCounts
+    failures: list[tuple[str, str]]
+
+
+def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> LibraryState:
+    """Worker: apply folder changes, then read the folders, counts and failures."""
+    with Library() as library:
+        if roots_to_add:
+            library.add_roots(roots_to_add)
+        for root in roots_to_remove:
+            library.remove_root(root)
+        failures = [(record.path, record.error or "") for record in library.failures()]
+        return LibraryState(library.roots(), library.counts(), failures)
+
+
+def describe_progress(progress: IndexProgress) -> str:
+    """One line: files done of total, rate, time left."""
+    text = f"{progress.done} of {progress.total} files ({progress.analysed} analysed, {progress.skipped} unchanged, {progress.failed} failed)"
+    if progress.rate > 0:
+        text += f", {progress.rate:.1f} files/s"
+    if progress.eta_s is not None:
+        text += f", about {progress.eta_s:.0f} s left"
+    return text
+
+
+class LibraryPanel(QWidget):
+    """Folders, Index / Cancel with progress, counts and the files that failed."""
+
+    libraryChanged = Signal()  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, background: TaskRunner, io: TaskRunner, settings: Settings) -> None:
+        super().__init__()
+        self.background = background
+        self.io = io
+        self.settings = settings
+        self.indexing: Task | None = None
+        self.folders = QListWidget()
+        self.folders.setAcceptDrops(False)
+        self.add_button = QPushButton("Add folder…")
+        self.add_button.clicked.connect(self.choose_folder)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Stop indexing this folder and forget its tracks (the files stay)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.index_button = QPushButton("Index now")
+        self.index_button.clicked.connect(self.index_now)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress_text = QLabel()
+        self.progress_text.setWordWrap(True)
+        self.counts = QLabel()
+        self.failures = QTreeWidget()
+        self.failures.setHeaderLabels(["Failed file", "Reason"])
+        self.failures.setRootIsDecorated(False)
+        self.failures.setAcceptDrops(False)
+        folder_buttons = QHBoxLayout()
+        for button in (self.add_button, self.remove_button):
+            folder_buttons.addWidget(button)
+        index_buttons = QHBoxLayout()
+        for button in (self.index_button, self.cancel_button):
+            index_buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Music folders"))
+        layout.addWidget(self.folders, 1)
+        layout.addLayout(folder_buttons)
+        layout.addLayout(index_buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_text)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.failures, 1)
+        self.refresh()
+
+    def refresh(self, add: list[Path] | None = None, remove: list[Path] | None = None) -> None:
+        """Re-read the library (after applying folder changes) on a worker thread."""
+        self.io.run(
+            lambda _task: read_state(add or [], remove or []),
+            on_done=self._show_state,
+            on_error=lambda error: self.counts.setText(f"The library cannot be read: {describe(error)}"),
+        )
+
+    def _show_state(self, state: LibraryState) -> None:
+        self.folders.clear()
+        self.folders.addItems([str(root) for root in state.roots])
+        counts = state.counts
+        self.counts.setText(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
+        self.failures.clear()
+        for path, reason in state.failures:
+            item = QTreeWidgetItem([Path(path).name, reason])
+            item.setToolTip(0, path)
+            item.setToolTip(1, reason)
+            self.failures.addTopLevelItem(item)
+
+    def choose_folder(self) -> None:
+        """Add a music folder and index it."""
+        folder = QFileDialog.getExistingDirectory(self, "Add a music folder to the library")
+        if folder:
+            self.add_folder(Path(folder))
+
+    def add_folder(self, folder: Path) -> None:
+        """Add ``folder`` to the library's folders and start indexing."""
+        self.refresh(add=[folder.absolute()])
+        self.index_now(extra=[folder.absolute()])
+
+    def remove_selected(self) -> None:
+        """Forget the selected folder (its tracks leave the index; no file is touched)."""
+        item = self.folders.currentItem()
+        if item is not None and self.indexing is None:
+            self.refresh(remove=[Path(item.text())])
+            self.libraryChanged.emit()
+
+    def index_now(self, extra: list[Path] | None = None) -> None:
+        """Index every library folder (plus ``extra``) in the background."""
+        if self.indexing is not None:
+            return
+        roots = self.folder_paths()
+        roots += [path for path in extra or [] if path not in roots]
+        if not roots:
+            self.progress_text.setText("Add a music folder first.")
+            return
+        windows = self.settings.windows_per_track
+        workers = max(1, usable_cores() - 1)  # leave a core for the window and for dropped files
+
+        def work(task: Task) -> IndexSummary:
+            return index_folders(
+                roots, n_windows=windows, workers=workers, on_progress=task.progress, should_stop=task.should_stop
+            )
+
+        self.indexing = self.background.run(work, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress)
+        self.index_button.setEnabled(False)
+        self.remove_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.progress_text.setText("Looking for audio files…")
+
+    def cancel(self) -> None:
+        """Stop indexing after the files in flight; everything stored so far stays."""
+        if self.indexing is not None:
+            self.indexing.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_text.setText("Stopping after the files in flight…")
+
+    def _on_progress(self, progress: IndexProgress) -> None:
+        if self.indexing is None or self.indexing.should_stop():
+            return
+        self.progress.setRange(0, max(progress.total, 1))
+        self.progress.setValue(progress.done)
+        self.progress_text.setText(describe_progress(progress))
+
+    def _finish(self, message: str) -> None:
+        self.indexing = None
+        self.index_button.setEnabled(True)
+        self.remove_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        self.progress_text.setText(message)
+        self.libraryChanged.emit()
+        self.refresh()
+
+    def _indexed(self, summary: IndexSummary) -> None:
+        state = "Stopped" if summary.interrupted else "Indexed"
+        message = (
+            f"{state}: {summary.analysed} analysed, {summary.skipped} unchanged, {len(summary.failed)} failed, "
+            f"{summary.pruned} gone from disk ({summary.elapsed_s:.0f} s)"
+        )
+        problems = "; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3])
+        self._finish(message + (f". Not read: {problems}" if problems else ""))
+
+    def _index_failed(self, error: BaseException) -> None:
+        self._finish(f"Indexing failed: {describe(error)}")
+
+    def folder_paths(self) -> list[Path]:
+        """The folders listed."""
+        return [Path(self.folders.item(i).text()) for i in range(self.folders.count())]

@@ -1,0 +1,314 @@
+"""The main window: opened files on the left, what the model sees in the middle, the verdict on the right.
+
+It wires the views to the work: files dropped or opened are expanded and analysed on the
+analysis runner (one at a time, in order, each in the analysis process), library searches run on the I/O runner, indexing
+and tagging on the background runner.  Full results (spectrogram, layer maps: tens of MB per
+track) are kept for the last :data:`DETAILS_KEPT` files; older ones keep their verdict and
+code, and are analysed again when selected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from musictagger.audio.files import AUDIO_EXTENSIONS
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import FileError
+from musictagger.gui.about import show_about
+from musictagger.gui.analysis_process import AnalysisProcess
+from musictagger.gui.code_view import CodeView
+from musictagger.gui.errors import describe, show_error
+from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths
+from musictagger.gui.genre_view import GenreView
+from musictagger.gui.layers_view import LayersView
+from musictagger.gui.library_panel import LibraryPanel
+from musictagger.gui.matches_view import MatchesView
+from musictagger.gui.settings import Settings
+from musictagger.gui.settings_dialog import SettingsDialog
+from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import Analysis, default_model_path
+
+DETAILS_KEPT = 8
+
+
+def without_details(analysis: Analysis) -> Analysis:
+    """``analysis`` without its spectrogram and layer maps (the verdict and code stay)."""
+    features = analysis.features
+    empty = np.zeros((0, features.log_mel.shape[1]), dtype=np.float32)
+    light = dataclasses.replace(features, log_mel=empty, windows=empty[np.newaxis])
+    return dataclasses.replace(analysis, features=light, layers=())
+
+
+def analyse(
+    analyser: AnalysisProcess, params: FeatureParams, path: Path, n_windows: int | None, task: Task
+) -> tuple[Analysis, np.ndarray] | None:
+    """Worker: analyse one file in the analysis process (unless the task was cancelled first), and
+    prepare its spectrogram in dB here, off the UI thread."""
+    if task.should_stop():
+        return None
+    task.progress(State.ANALYSING)
+    analysis = analyser.analyse(path, n_windows)
+    return analysis, mel_db(analysis.features.log_mel, params)
+
+
+class MainWindow(QMainWindow):
+    """The musictagger window."""
+
+    def __init__(self, settings: Settings, *, model_path: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("musictagger")
+        self.setAcceptDrops(True)
+        self.settings = settings
+        self.model_path = model_path or default_model_path()
+        self.manifest = load_manifest(self.model_path, verify_digest=False)
+        self.analyser = AnalysisProcess(self.model_path)
+        self.analysis_runner = TaskRunner("analysis")
+        self.io_runner = TaskRunner("io")
+        self.background_runner = TaskRunner("background")
+        self._tasks: dict[Path, Task] = {}
+        self._detailed: deque[FileEntry] = deque()
+
+        self.files = FileList()
+        self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
+        self.layers = LayersView(self.manifest.layers)
+        self.genre = GenreView(self.manifest.labels)
+        self.code = CodeView()
+        self.matches = MatchesView(self.io_runner)
+        self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
+
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.spectrogram)
+        centre.addWidget(self.layers)
+        centre.setSizes([420, 220])
+        self.setCentralWidget(centre)
+        result = QWidget()
+        result_layout = QVBoxLayout(result)
+        result_layout.addWidget(self.genre)
+        result_layout.addWidget(self.code)
+        result_layout.addStretch(1)
+        self.files_dock = self._dock("Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.files_dock, self.library_dock)
+        self.files_dock.raise_()
+        self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._build_menus()
+        self.resize(1280, 800)
+        geometry, state = settings.window_state
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+        self.files.entrySelected.connect(self.show_entry)
+        self.files.removeRequested.connect(self.remove_files)
+        self.spectrogram.windowHovered.connect(self.layers.set_window)
+        self.library.libraryChanged.connect(self.matches.library_changed)
+        self.analysis_runner.run(
+            lambda _task: self.analyser.warm_up(), on_done=self.spectrogram.set_band_centres, on_error=self._model_failed
+        )
+        self.statusBar().showMessage("Drop audio files or folders anywhere on the window, or use File ▸ Open")
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu_name: str, text: str, slot: object, shortcut: QKeySequence | str | None = None) -> QAction:
+        menu = self._menus.get(menu_name) or self.menuBar().addMenu(menu_name)
+        self._menus[menu_name] = menu
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_menus(self) -> None:
+        self._menus = {}
+        self._action("&File", "&Open files…", self.choose_files, QKeySequence.StandardKey.Open)
+        self._action("&File", "Open &folder…", self.choose_folder, "Ctrl+Shift+O")
+        self.recent_menu = self._menus["&File"].addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._menus["&File"].addSeparator()
+        self._action("&File", "&Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
+        self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action("&Edit", "&Copy hash code", self.code.copy, "Ctrl+Shift+C")
+        self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
+        self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
+        self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
+        self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest))
+
+    # Opening files.
+
+    def choose_files(self) -> None:
+        """File ▸ Open files…"""
+        pattern = " ".join(f"*{ext}" for ext in sorted(AUDIO_EXTENSIONS))
+        names, _ = QFileDialog.getOpenFileNames(self, "Open audio files", "", f"Audio files ({pattern});;All files (*)")
+        self.open_paths([Path(name) for name in names])
+
+    def choose_folder(self) -> None:
+        """File ▸ Open folder…"""
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of audio files")
+        if folder:
+            self.open_paths([Path(folder)])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            self.recent_menu.addAction(str(path), partial(self.open_paths, [path]))
+        self.recent_menu.setEnabled(True)
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Queue files (and the audio files in folders) for analysis; folders are listed off the UI thread."""
+        if not paths:
+            return
+        self.settings.add_recent(paths)
+        self.io_runner.run(
+            lambda _task: expand_paths(paths),
+            on_done=self._queue,
+            on_error=lambda error: show_error(self, "Cannot open", error),
+        )
+
+    def _queue(self, files: list[Path]) -> None:
+        if not files:
+            self.statusBar().showMessage("No audio files found there")
+            return
+        for entry in self.files.add(files):
+            self._analyse(entry)
+        self._update_status()
+
+    def _analyse(self, entry: FileEntry) -> None:
+        entry.state = State.QUEUED
+        self.files.refresh(entry)
+        self._tasks[entry.path] = self.analysis_runner.run(
+            partial(analyse, self.analyser, self.manifest.front_end, entry.path, self.settings.windows_per_track),
+            on_done=partial(self._analysed, entry),
+            on_error=partial(self._failed, entry),
+            on_progress=partial(self._started, entry),
+        )
+
+    def _started(self, entry: FileEntry, _state: State) -> None:
+        entry.state = State.ANALYSING
+        self.files.refresh(entry)
+        self._update_status()
+
+    def _analysed(self, entry: FileEntry, result: tuple[Analysis, np.ndarray] | None) -> None:
+        self._tasks.pop(entry.path, None)
+        if result is None or self.files.entries.get(entry.path) is not entry:
+            return  # cancelled, or removed from the list meanwhile
+        entry.analysis, entry.spectrogram_db = result
+        entry.state = State.DONE
+        self._keep_details(entry)
+        self.files.refresh(entry)
+        self._update_status()
+
+    def _failed(self, entry: FileEntry, error: BaseException) -> None:
+        self._tasks.pop(entry.path, None)
+        entry.state = State.FAILED
+        entry.error = error.reason if isinstance(error, FileError) else describe(error)
+        self.files.refresh(entry)
+        self._update_status()
+
+    def _model_failed(self, error: BaseException) -> None:
+        show_error(self, "The model cannot be loaded", error)
+
+    def _keep_details(self, entry: FileEntry) -> None:
+        if entry in self._detailed:
+            self._detailed.remove(entry)
+        self._detailed.append(entry)
+        while len(self._detailed) > DETAILS_KEPT:
+            old = self._detailed.popleft()
+            if old.analysis is not None:
+                old.analysis = without_details(old.analysis)
+                old.spectrogram_db = None
+
+    def remove_files(self, paths: list[Path]) -> None:
+        """Take files off the list, cancelling their analysis if it has not started."""
+        for path in paths:
+            task = self._tasks.pop(path, None)
+            if task is not None:
+                task.cancel()
+        self._detailed = deque(e for e in self._detailed if e.path not in paths)
+        self.files.remove(paths)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        counts = {state: 0 for state in State}
+        for entry in self.files.entries.values():
+            counts[entry.state] += 1
+        parts = [f"{count} {state.name.lower()}" for state, count in counts.items() if count]
+        self.statusBar().showMessage(f"{len(self.files.entries)} files: " + ", ".join(parts) if parts else "")
+
+    # Showing a result.
+
+    def show_entry(self, entry: FileEntry | None) -> None:
+        """Fill every view from the selected file's analysis (or say why there is none)."""
+        analysis = entry.analysis if entry is not None else None
+        if entry is None or entry.state is not State.DONE or analysis is None:
+            self.spectrogram.clear()
+            self.layers.clear()
+            self.code.clear()
+            self.matches.clear()
+            self.genre.clear(self._placeholder(entry))
+            return
+        if entry.spectrogram_db is None:
+            self._analyse(entry)  # its details were dropped to save memory
+            return
+        self.spectrogram.show_analysis(
+            analysis, entry.spectrogram_db, window_seconds=self.manifest.front_end.window_seconds
+        )
+        self.layers.show_analysis(analysis)
+        self.genre.show_analysis(analysis)
+        self.code.show_analysis(analysis)
+        self.matches.show_matches_for(entry.path, analysis.bits, analysis.relaxed_code)
+
+    @staticmethod
+    def _placeholder(entry: FileEntry | None) -> str:
+        if entry is None:
+            return "Drop audio files or folders here"
+        if entry.state is State.FAILED:
+            return f"{entry.path.name} could not be analysed: {entry.error}"
+        return f"{entry.path.name}: {entry.state.value}"
+
+    # Drag and drop anywhere on the window.
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # Dialogs.
+
+    def edit_settings(self) -> None:
+        """File ▸ Settings…"""
+        SettingsDialog(self.settings, self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.settings.window_state = (self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.matches.player.stop()
+        self.analyser.shutdown()
+        for runner in (self.analysis_runner, self.io_runner, self.background_runner):
+            runner.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,188 @@
+"""The library tracks whose hash codes are nearest the selected file's, with play/pause and "show in folder".
+
+The search is :func:`musictagger.library.find_similar` on a worker thread; its
+:class:`~musictagger.library.CodeIndex` is kept between queries and dropped when the library
+changes.  Playback uses QtMultimedia, created on first use so that a machine without audio
+output still opens the window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.gui.errors import describe
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import CodeIndex, Library, Match, find_similar
+
+MATCHES = 10
+
+
+def search(bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None) -> tuple[CodeIndex, list[Match]]:
+    """The nearest library tracks to a code (worker thread); also returns the code index used."""
+    with Library() as library:
+        index = index or CodeIndex.from_library(library)
+        if len(index) == 0:
+            return index, []
+        return index, find_similar(library, bits, relaxed, k=MATCHES, exclude_path=str(exclude), index=index)
+
+
+class Player:
+    """Plays one file at a time; :meth:`toggle` on the playing file pauses it."""
+
+    def __init__(self) -> None:
+        self._player = None
+        self._output = None
+
+    def toggle(self, path: Path) -> bool:
+        """Play ``path`` (or pause it if it is what is playing); True when it is now playing."""
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+        if self._player is None:
+            self._player = QMediaPlayer()
+            self._output = QAudioOutput()
+            self._player.setAudioOutput(self._output)
+        source = QUrl.fromLocalFile(str(path))
+        playing = self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        if self._player.source() == source and playing:
+            self._player.pause()
+            return False
+        if self._player.source() != source:
+            self._player.setSource(source)
+        self._player.play()
+        return True
+
+    def stop(self) -> None:
+        """Stop playback, if any."""
+        if self._player is not None:
+            self._player.stop()
+
+
+class MatchesView(QWidget):
+    """Nearest matches of the selected file: distance, title, artist, genre, path."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        super().__init__()
+        self.runner = runner
+        self.player = Player()
+        self.query: Path | None = None
+        self._index: CodeIndex | None = None
+        self._generation = 0
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Distance", "Title", "Artist", "Genre", "Path"])
+        self.table.setRootIsDecorated(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAcceptDrops(False)
+        self.table.itemDoubleClicked.connect(lambda *_: self.play_match())
+        self.play_query_button = QPushButton("Play / pause file")
+        self.play_query_button.clicked.connect(self.play_query)
+        self.play_match_button = QPushButton("Play / pause match")
+        self.play_match_button.clicked.connect(self.play_match)
+        self.show_button = QPushButton("Show in folder")
+        self.show_button.clicked.connect(self.show_in_folder)
+        play = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)
+        play.activated.connect(self.play_match)
+        buttons = QHBoxLayout()
+        for button in (self.play_query_button, self.play_match_button, self.show_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.clear()
+
+    def clear(self) -> None:
+        """No query: empty table."""
+        self._generation += 1
+        self.query = None
+        self.table.clear()
+        self.message.setText("")
+
+    def library_changed(self) -> None:
+        """Forget the cached code index (the library was re-indexed)."""
+        self._index = None
+
+    def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray) -> None:
+        """Search the library for the nearest codes to ``path``'s, in the background."""
+        self._generation += 1
+        generation = self._generation
+        self.query = path
+        self.table.clear()
+        self.message.setText("Searching the library…")
+        index = self._index
+
+        def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
+            return search(bits, relaxed, path, index)
+
+        self.runner.run(
+            work,
+            on_done=lambda result: self._show(generation, *result),
+            on_error=lambda error: self._failed(generation, error),
+        )
+
+    def _show(self, generation: int, index: CodeIndex, matches: list[Match]) -> None:
+        if generation != self._generation:
+            return  # the user moved on to another file
+        self._index = index
+        if not matches:
+            self.message.setText("No matches: the library is empty. Add music folders in the Library panel and index them.")
+            return
+        self.message.setText(f"{len(matches)} nearest tracks in the library (Hamming distance of the {index.n_bits}-bit codes)")
+        for match in matches:
+            analysis = match.record.analysis
+            distance = f"{match.distance} (same sound)" if match.duplicate else str(match.distance)
+            item = QTreeWidgetItem(
+                [
+                    distance,
+                    (analysis.title if analysis else None) or Path(match.record.path).name,
+                    (analysis.artist if analysis else None) or "",
+                    match.record.genre or "",
+                    match.record.path,
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, match.record.path)
+            self.table.addTopLevelItem(item)
+        self.table.setCurrentItem(self.table.topLevelItem(0))
+        for column in range(4):
+            self.table.resizeColumnToContents(column)
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self.message.setText(f"The library could not be searched: {describe(error)}")
+
+    def selected_match(self) -> Path | None:
+        """Path of the selected match, if any."""
+        item = self.table.currentItem()
+        return Path(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def play_query(self) -> None:
+        """Play or pause the selected file."""
+        if self.query is not None:
+            self.player.toggle(self.query)
+
+    def play_match(self) -> None:
+        """Play or pause the selected match."""
+        match = self.selected_match()
+        if match is not None:
+            self.player.toggle(match)
+
+    def show_in_folder(self) -> None:
+        """Open the folder of the selected match (or of the file, with no match selected)."""
+        path = self.selected_match() or self.query
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))

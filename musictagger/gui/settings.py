@@ -1,0 +1,93 @@
+"""The window's persistent settings: an INI file in the platform config dir, through QSettings.
+
+Typed properties keep the keys and their defaults in one place; every widget reads and
+writes settings through :class:`Settings`, never through ``QSettings`` directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from musictagger import userdirs
+
+THEMES = ("system", "light", "dark")
+MAX_RECENT = 10
+DEFAULT_THRESHOLD = 0.6
+
+
+def settings_path() -> Path:
+    """Where the settings live: ``<config dir>/gui.ini``."""
+    return userdirs.config_dir() / "gui.ini"
+
+
+class Settings:
+    """Tagging threshold, windows per track, theme, recent files, window layout.
+
+    The library folders are not here: the library index keeps them (its ``roots`` table), so
+    the CLI and the window share one list.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_path()
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def _list(self, key: str) -> list[str]:
+        value = self._qs.value(key, [])
+        if isinstance(value, str):  # QSettings returns a one-item list as a bare string
+            return [value] if value else []
+        return [str(v) for v in value or []]
+
+    @property
+    def threshold(self) -> float:
+        """Lowest confidence at which a genre is written by the tagger."""
+        return float(self._qs.value("tagging/threshold", DEFAULT_THRESHOLD))
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._qs.setValue("tagging/threshold", float(value))
+
+    @property
+    def windows_per_track(self) -> int | None:
+        """Analysis windows per track; None means the model's own default."""
+        value = int(self._qs.value("analysis/windows", 0))
+        return value or None
+
+    @windows_per_track.setter
+    def windows_per_track(self, value: int | None) -> None:
+        self._qs.setValue("analysis/windows", int(value or 0))
+
+    @property
+    def theme(self) -> str:
+        """``system`` (follow the desktop's light/dark scheme), ``light`` or ``dark``."""
+        value = str(self._qs.value("appearance/theme", "system"))
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._qs.setValue("appearance/theme", value)
+
+    @property
+    def recent_files(self) -> list[Path]:
+        """Files opened lately, most recent first."""
+        return [Path(p) for p in self._list("files/recent")]
+
+    def add_recent(self, paths: list[Path]) -> None:
+        """Put ``paths`` at the top of the recent files, keeping at most :data:`MAX_RECENT`."""
+        recent = [str(p) for p in paths] + [str(p) for p in self.recent_files if p not in paths]
+        self._qs.setValue("files/recent", recent[:MAX_RECENT])
+
+    @property
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        """Saved main-window geometry and dock/toolbar state."""
+        return self._qs.value("window/geometry"), self._qs.value("window/state")
+
+    @window_state.setter
+    def window_state(self, value: tuple[QByteArray, QByteArray]) -> None:
+        self._qs.setValue("window/geometry", value[0])
+        self._qs.setValue("window/state", value[1])
+
+    def sync(self) -> None:
+        """Write pending changes to disk now."""
+        self._qs.sync()

@@ -1,0 +1,135 @@
+"""The track's mel spectrogram as the model's front end computed it, with the analysed windows marked.
+
+The image is :attr:`Analysis.features.log_mel <musictagger.audio.frontend.Features.log_mel>`,
+shown in dB: the front end's compression ``log10(1 + C·mel)`` is undone and the mel power
+expressed as ``10·log10(mel)``.  x is time in seconds (frame × hop / sr), y the mel band,
+labelled with the Hz of the bands' centre frequencies (Slaney mel scale, as the front end;
+computed by the analysis process, see :func:`musictagger.gui.analysis_process.band_centres_hz`).
+The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB.
+Moving the mouse over an analysed window announces it (``windowHovered``) so the layer view
+can follow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from musictagger.audio.params import FeatureParams
+from musictagger.model.runtime import Analysis
+
+COLOUR_MAP = "magma"
+DYNAMIC_RANGE_DB = 80.0
+TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
+WINDOW_BRUSH = (255, 255, 255, 18)
+CURRENT_WINDOW_BRUSH = (120, 200, 255, 45)
+
+
+def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
+    """Mel power in dB from the front end's ``log10(1 + C·mel)`` (floored at -120 dB)."""
+    mel = np.expm1(np.asarray(log_mel, dtype=np.float64) * np.log(10.0)) / params.log_multiplier
+    return (10.0 * np.log10(np.maximum(mel, 1e-12))).astype(np.float32)
+
+
+def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:
+    """(y position in bands, label) for round frequencies inside the bands' range."""
+    ticks = []
+    for hz in TICK_HZ:
+        if centres_hz[0] <= hz <= centres_hz[-1]:
+            label = f"{hz // 1000} k" if hz >= 1000 else f"{hz}"
+            ticks.append((float(np.interp(hz, centres_hz, np.arange(len(centres_hz)))) + 0.5, label))
+    return ticks
+
+
+class SpectrogramView(QWidget):
+    """Zoomable, pannable mel spectrogram with a dB colour bar and shaded analysis windows.
+
+    It holds a ``GraphicsLayoutWidget`` rather than being one: that class replaces methods such
+    as ``clear`` on each instance, which would shadow this view's own.
+    """
+
+    windowHovered = Signal(int)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, params: FeatureParams, *, windows: int) -> None:
+        super().__init__()
+        self.params = params
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAcceptDrops(False)  # drops go to the main window
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.plot = self.graphics.addPlot()
+        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("left", "frequency (Hz, mel scale)")
+        self.plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.plot.addItem(self.image)
+        self.colour_bar = pg.ColorBarItem(colorMap=COLOUR_MAP, label="dB", interactive=False, width=14)
+        self.colour_bar.setImageItem(self.image, insert_in=self.plot)
+        self._regions: list[pg.LinearRegionItem] = []
+        self._window_spans: list[tuple[float, float]] = []
+        self.current_window = 0
+        self._set_windows([(0.0, 0.0)] * windows)  # create the usual number of region items now: creating them is slow
+        self._set_windows([])
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def set_band_centres(self, centres_hz: np.ndarray) -> None:
+        """Label the frequency axis in Hz at the mel bands' centre frequencies (known once the analyser started)."""
+        self.plot.getAxis("left").setTicks([frequency_ticks(centres_hz), []])
+
+    def clear(self) -> None:
+        """Show nothing (no file selected, or it failed)."""
+        self.image.clear()
+        self._set_windows([])
+
+    def show_analysis(self, analysis: Analysis, db: np.ndarray, *, window_seconds: float) -> None:
+        """Show ``db`` (:func:`mel_db` of ``analysis.features.log_mel``, computed off the UI thread: it
+        takes ~0.1 s for a 4-minute track) and mark the analysis windows of ``window_seconds``."""
+        duration = self.params.frames_to_seconds(db.shape[0])
+        top = float(db.max())
+        self.image.setImage(db, autoLevels=False)
+        self.image.setRect(0.0, 0.0, duration, float(self.params.n_mels))
+        self.colour_bar.setLevels((top - DYNAMIC_RANGE_DB, top))
+        self.plot.setLimits(xMin=0.0, xMax=duration, yMin=0.0, yMax=float(self.params.n_mels))
+        self.plot.setRange(xRange=(0.0, duration), yRange=(0.0, float(self.params.n_mels)), padding=0)
+        self._set_windows([(start, min(start + window_seconds, duration)) for start in analysis.window_starts_s])
+
+    def _set_windows(self, spans: list[tuple[float, float]]) -> None:
+        while len(self._regions) < len(spans):  # region items are reused
+            region = pg.LinearRegionItem(movable=False, brush=WINDOW_BRUSH)
+            region.setZValue(10)
+            self.plot.addItem(region)
+            self._regions.append(region)
+        for index, region in enumerate(self._regions):
+            region.setVisible(index < len(spans))
+            if index < len(spans):
+                region.setRegion(spans[index])
+        self._window_spans = spans
+        self.current_window = 0
+        self._highlight()
+
+    def _highlight(self) -> None:
+        for index, region in enumerate(self._regions[: len(self._window_spans)]):
+            region.setBrush(pg.mkBrush(CURRENT_WINDOW_BRUSH if index == self.current_window else WINDOW_BRUSH))
+            region.update()
+
+    def _on_mouse_moved(self, position: QPointF) -> None:
+        if not self.plot.sceneBoundingRect().contains(position):
+            return
+        t = self.plot.vb.mapSceneToView(position).x()
+        index = window_at(self._window_spans, t, current=self.current_window)
+        if index is not None and index != self.current_window:
+            self.current_window = index
+            self._highlight()
+            self.windowHovered.emit(index)
+
+
+def window_at(spans: list[tuple[float, float]], t: float, *, current: int) -> int | None:
+    """The window under time ``t``: the current one while it still covers ``t`` (windows overlap
+    on short tracks), else the covering window whose centre is nearest; None if none covers ``t``."""
+    covering = [i for i, (start, end) in enumerate(spans) if start <= t <= end]
+    if not covering or current in covering:
+        return current if covering else None
+    return min(covering, key=lambda i: abs((spans[i][0] + spans[i][1]) / 2 - t))

@@ -1,0 +1,81 @@
+"""The real window, offscreen, with real generated audio: fixtures for the GUI tests.
+
+Every window is built by :func:`musictagger.gui.app.create_window`, the app's own way in,
+under the isolated user dirs of the root conftest (settings, library and journal included).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from tests.audio.signals import chirp, music, write
+
+# The platform is chosen once per process, before the QApplication exists.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SR = 22050
+ANALYSIS_TIMEOUT_MS = 120_000
+
+
+def write_song(path: Path, *, kind: str = "flac", seconds: float = 6.0, seed: int = 0) -> Path:
+    """A short real audio file: chord and drums for even seeds, a rising sweep for odd ones."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    y = music(sr=SR, seconds=seconds, seed=seed) if seed % 2 == 0 else chirp(80.0, 6000.0, sr=SR, seconds=seconds)
+    return write(path, y, SR, kind)
+
+
+def drop(widget: QWidget, paths: list[Path]) -> None:
+    """Drag ``paths`` over ``widget`` and drop them, as a file manager would: file URLs in QMimeData.
+
+    Qt passes drag events a child does not take up to its parents, so any widget of the
+    window is a drop target.
+    """
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for event in (
+        QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, mime, buttons, modifiers),
+        QDropEvent(centre, Qt.DropAction.CopyAction, mime, buttons, modifiers),
+    ):
+        QApplication.sendEvent(widget, event)
+        assert event.isAccepted(), f"{widget} refused the {event.type().name}"
+
+
+@pytest.fixture
+def window(qtbot):  # noqa: ANN001, ANN201 (pytest-qt's fixture)
+    """The main window, shown, with nothing queued; closed (workers stopped) afterwards."""
+    from musictagger.gui.app import create_window
+
+    created = create_window([])
+    qtbot.addWidget(created)
+    yield created
+    created.close()
+
+
+def wait_until_settled(qtbot, window, count: int) -> None:  # noqa: ANN001
+    """Wait until ``count`` files are listed and none is queued or analysing."""
+    from musictagger.gui.file_list import State
+
+    def settled() -> None:
+        entries = list(window.files.entries.values())
+        assert len(entries) == count
+        assert all(e.state in (State.DONE, State.FAILED) for e in entries), [e.status for e in entries]
+
+    qtbot.waitUntil(settled, timeout=ANALYSIS_TIMEOUT_MS)
+
+
+@pytest.fixture
+def songs(tmp_path: Path) -> Iterator[list[Path]]:
+    """Two real files of different sound and format."""
+    yield [
+        write_song(tmp_path / "in" / "band.flac", seed=0),
+        write_song(tmp_path / "in" / "sweep.mp3", kind="mp3", seed=1),
+    ]
