@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()
     print(", ".join(f"{counts[action]} {action}" for action in Action))
+    for item in plan.items:
+        if item.action is Action.ERROR:
+            print(f"error: {item.path}: {item.reason}", file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing was written")
         return 1 if counts[Action.ERROR] else 0
@@ -125,9 +128,12 @@ def _print_report(plan: Plan, report: RunReport) -> int:
     for outcome in report.outcomes:
         if outcome.status != "written":
             print(f"{outcome.status}: {outcome.path}: {outcome.reason}", file=sys.stderr)
-    print(
-        f"run {report.run_id}: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed"
-        + (" (cancelled)" if report.cancelled else "")
-        + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
-    )
+    if report.run_id is None:
+        print("nothing to write")
+    else:
+        print(
+            f"run {report.run_id}: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed"
+            + (" (cancelled)" if report.cancelled else "")
+            + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
+        )
     return 1 if counts["failed"] or plan.counts()[Action.ERROR] else 0

@@ -51,8 +51,14 @@ def apply_plan(
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """Write every ``write`` item of ``plan``; a report with one outcome per file attempted."""
+    """Write every ``write`` item of ``plan``; a report with one outcome per file attempted.
+
+    A plan with nothing to write makes no run (the report has no run id), so that ``undo`` still
+    means the last run that changed something.
+    """
     items = [item for item in plan.items if item.action is Action.WRITE]
+    if not items:
+        return RunReport(None)
     run_id = journal.start_run("tag", mode=plan.mode, min_confidence=plan.min_confidence, id3_version=plan.id3_version)
     report = RunReport(run_id)
     status = RunStatus.INTERRUPTED

@@ -45,7 +45,9 @@ def undo(
             if should_stop and should_stop():
                 report.cancelled = True
                 break
-            report.outcomes.append(_restore(journal, report.run_id, target, entry))
+            outcome = _restore(journal, report.run_id, target, entry)
+            if outcome is not None:
+                report.outcomes.append(outcome)
             if on_progress:
                 on_progress(done, len(entries), entry.path)
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
@@ -67,8 +69,12 @@ def run_to_undo(journal: Journal, run_id: int | None) -> Run:
     return run
 
 
-def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outcome:
+def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outcome | None:
+    """Restore one file; None when the run never changed it after all (it was stopped first)."""
     path = entry.path
+    if entry.state is EntryState.PLANNED and entry.after is None:  # stopped before its copy was ready
+        journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
+        return None
     try:
         current = Fingerprint.of(path)
     except MusictaggerError as exc:
@@ -77,9 +83,9 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
             journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
             return Outcome(path, "restored")
-        if entry.state is EntryState.PLANNED and entry.before == current:
+        if entry.state is EntryState.PLANNED and entry.before == current:  # stopped before replacing it
             journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
-            return Outcome(path, "skipped", f"run {target.id} never changed it")
+            return None
         return _not_restored(journal, entry, f"changed since run {target.id}")
     try:
         tag_format = detect(path)

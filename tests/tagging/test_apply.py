@@ -267,3 +267,18 @@ def test_copies_left_by_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path,
 
     assert not dead.exists()
     assert alive.exists()
+
+
+def test_undo_passes_over_a_file_a_killed_run_journalled_but_never_reached(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "ogg")
+    (item,) = plan_for([path]).items
+    run = journal.start_run("tag", mode=Mode.REPLACE)
+    journal.add_entry(run, path, old=item.current, new=item.proposed, before=item.fingerprint)
+    journal.finish_run(run, RunStatus.INTERRUPTED)  # killed right after journalling it
+    pretag(path, genres=["Jazz"])  # and the file changed later, by someone else
+
+    report = undo(journal)
+
+    assert report.outcomes == []
+    assert native_genres(path) == ["Jazz"]
+    assert journal.entries(run)[0].state is EntryState.SKIPPED

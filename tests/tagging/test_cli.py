@@ -1,0 +1,191 @@
+"""``musictagger tag`` and ``musictagger undo`` end to end: real files of every format, the shipped model,
+the real journal; and a real process killed in the middle of a batch."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from musictagger import userdirs
+from musictagger.cli.main import main
+from musictagger.model.runtime import load_model
+from musictagger.tagging.atomic import TEMP_MARK
+from musictagger.tagging.payload import audio_payload_digest
+from tests.conftest import PROJECT_ROOT
+from tests.tagging.media import KINDS, make_file, native_genres, native_tags, pretag
+
+
+def snapshot(paths: list[Path]) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in paths}
+
+
+@functools.cache
+def predicted(path: Path) -> tuple[str, float]:
+    """The genre tag and confidence the shipped model gives ``path``, measured here, not assumed."""
+    analysis = load_model().analyze_file(path)
+    return analysis.genre.capitalize(), analysis.confidence
+
+
+def make_library(folder: Path, formats: list[str]) -> tuple[list[Path], Path, Path]:
+    """Music in ``formats`` (every other file already tagged Jazz), a hiss the model is less sure
+    about, and a corrupt "mp3": (music files, hiss, corrupt)."""
+    music = [make_file(folder, fmt, seed=i) for i, fmt in enumerate(formats)]
+    for path in music[::2]:
+        pretag(path, genres=["Jazz"])
+    hiss = make_file(folder, "flac", name="hiss", hiss=True)
+    corrupt = folder / "corrupt.mp3"
+    corrupt.write_bytes(b"\xff\xfb" + b"\x00garbage" * 500)
+    return music, hiss, corrupt
+
+
+def threshold_between(music: list[Path], hiss: Path) -> float:
+    """A threshold the music passes and the hiss does not (skip if the model is equally sure of both)."""
+    music_confidence = min(predicted(path)[1] for path in music)
+    hiss_confidence = predicted(hiss)[1]
+    if hiss_confidence >= music_confidence:
+        pytest.skip(f"the model is as sure of hiss ({hiss_confidence:.2f}) as of music ({music_confidence:.2f})")
+    return round((music_confidence + hiss_confidence) / 2, 4)
+
+
+def test_dry_run_writes_nothing_and_prints_and_saves_the_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "music"
+    music, hiss, corrupt = make_library(folder, ["mp3", "m4a"])
+    threshold = threshold_between(music, hiss)
+    before = snapshot([*music, hiss, corrupt])
+    preview = tmp_path / "preview.csv"
+
+    status = main(["tag", str(folder), "--dry-run", "--min-confidence", str(threshold), "--csv", str(preview)])
+
+    assert status == 1  # the corrupt file
+    assert snapshot([*music, hiss, corrupt]) == before
+    assert not userdirs.journal_db_path().exists()
+    with open(preview, newline="", encoding="utf-8") as file:
+        rows = {Path(row["file"]): row for row in csv.DictReader(file)}
+    assert set(rows) == {*music, hiss, corrupt}
+    for path in music:
+        genre, confidence = predicted(path)
+        assert rows[path]["proposed genre"] == genre
+        assert rows[path]["confidence"].split()[0] == f"{confidence:.2f}"
+        assert rows[path]["action"] == "write"
+    assert rows[hiss]["action"] == f"skip: below threshold {threshold:.2f}"
+    assert rows[corrupt]["action"].startswith("error: ")
+    out = capsys.readouterr().out
+    for path, row in rows.items():
+        assert any(line.startswith(str(path)) and line.rstrip().endswith(row["action"]) for line in out.splitlines())
+
+
+def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "music"
+    music, hiss, corrupt = make_library(folder, list(KINDS))
+    threshold = threshold_between(music, hiss)
+    tags_before = {path: native_tags(path) for path in music}
+    audio_before = {path: audio_payload_digest(path) for path in [*music, hiss]}
+    untouched = snapshot([hiss, corrupt])
+    command = ["tag", str(folder), "--mode", "append", "--min-confidence", str(threshold)]
+
+    assert main(command) == 1  # the corrupt file is reported, the rest is written
+    err = capsys.readouterr().err
+
+    assert f"error: {corrupt}: " in err
+    for path in music:
+        old = tags_before[path].get("TCON") or tags_before[path].get("genre") or tags_before[path].get("©gen") or []
+        assert native_genres(path) == [*old, predicted(path)[0]]
+    assert snapshot([hiss, corrupt]) == untouched
+    assert {path: audio_payload_digest(path) for path in [*music, hiss]} == audio_before
+
+    # The same command again changes nothing: every file is already as planned.
+    written = snapshot(music)
+    assert main(command) == 1
+    assert f"0 write, {len(music)} unchanged, 1 skip, 1 error" in capsys.readouterr().out
+    assert snapshot(music) == written
+
+    edited = music[1]
+    pretag(edited, genres=["Chanson"])
+    assert main(["undo"]) == 1  # one file could not be restored
+    captured = capsys.readouterr()
+
+    assert f"not restored: {edited}: changed since run 1" in captured.err
+    assert f"{len(music) - 1} restored, 1 not restored" in captured.out
+    for path in music:
+        if path != edited:
+            assert native_tags(path) == tags_before[path]
+    assert native_genres(edited) == ["Chanson"]
+    assert main(["undo", "--list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[1].split()[:4] == ["2", "undo", "of", "1"]
+    assert listing[2].split()[:2] == ["1", "tag"]
+
+
+def test_fill_empty_with_id3_v23(tmp_path: Path) -> None:
+    tagged, bare = make_file(tmp_path, "mp3", name="tagged"), make_file(tmp_path, "mp3", name="bare")
+    pretag(tagged, genres=["Jazz"])
+    tagged_content = tagged.read_bytes()
+
+    assert main(["tag", str(tmp_path), "--mode", "fill-empty", "--id3", "v2.3", "--min-confidence", "0"]) == 0
+
+    assert tagged.read_bytes() == tagged_content
+    assert native_genres(bare) == [predicted(bare)[0]]
+    assert mutagen.File(bare).tags.version == (2, 3, 0)
+
+
+def written_entries(journal: Path) -> int:
+    """Entries marked written so far in the journal another process is filling (0 before it exists)."""
+    if not journal.exists():
+        return 0
+    try:
+        with sqlite3.connect(journal, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM entries WHERE state = 'written'").fetchone()[0]
+    except sqlite3.OperationalError:  # not migrated yet
+        return 0
+
+
+def test_a_run_killed_mid_batch_leaves_every_file_whole_and_the_next_run_finishes(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    formats = list(KINDS) * 2
+    files = [make_file(folder, fmt, name=f"{i:02d}-{fmt}", seed=i) for i, fmt in enumerate(formats)]
+    for path in files[::2]:
+        pretag(path, genres=["Jazz"])
+    tags_before = {path: native_tags(path) for path in files}
+    audio_before = {path: audio_payload_digest(path) for path in files}
+    command = [sys.executable, "-m", "musictagger", "tag", str(folder), "--min-confidence", "0"]
+    journal = userdirs.journal_db_path()  # the subprocess inherits the isolated XDG dirs
+
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while written_entries(journal) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.kill()
+    process.wait()
+
+    new = [path for path in files if native_tags(path) != tags_before[path]]
+    assert 0 < len(new) < len(files), "the kill should land mid-batch"
+    for path in files:
+        assert mutagen.File(path) is not None  # every file parses
+        assert audio_payload_digest(path) == audio_before[path]
+        genres = native_genres(path)
+        old = tags_before[path].get("TCON") or tags_before[path].get("genre") or tags_before[path].get("©gen") or []
+        assert genres == old or (len(genres) == 1 and genres[0] != "Jazz")  # fully old, or fully new
+
+    finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, env=os.environ)
+
+    assert finished.returncode == 0, finished.stderr
+    assert f"{len(files) - len(new)} write, {len(new)} unchanged, 0 skip, 0 error" in finished.stdout
+    assert list(folder.glob(f"*{TEMP_MARK}*")) == []
+    for path in files:
+        assert len(native_genres(path)) == 1 and native_genres(path) != ["Jazz"]
+
+    # Both runs can be undone, back to exactly the tags the files had.
+    assert main(["undo"]) == 0
+    assert main(["undo", "1"]) == 0
+    assert {path: native_tags(path) for path in files} == tags_before
