@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -282,3 +283,13 @@ def test_undo_passes_over_a_file_a_killed_run_journalled_but_never_reached(tmp_p
     assert report.outcomes == []
     assert native_genres(path) == ["Jazz"]
     assert journal.entries(run)[0].state is EntryState.SKIPPED
+
+
+def test_the_tagging_core_needs_neither_qt_nor_torch_nor_the_model() -> None:
+    code = (
+        "import sys, musictagger.tagging.apply, musictagger.tagging.undo;"
+        "print(sorted(m for m in ('PySide6', 'torch', 'onnxruntime') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip() == "[]"
