@@ -34,6 +34,7 @@ from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
+from musictagger.gui.tag_dialog import TagDialog, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
         self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
         self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
         self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
+        self._action("&Tools", "&Tag genres…", self.tag_genres, "Ctrl+T")
+        self._action("&Tools", "&Undo last tagging run", self.undo_tagging)
         self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest))
 
     # Opening files.
@@ -303,6 +306,24 @@ class MainWindow(QMainWindow):
     def edit_settings(self) -> None:
         """File ▸ Settings…"""
         SettingsDialog(self.settings, self).exec()
+
+    def tag_genres(self) -> None:
+        """Tools ▸ Tag genres… for the selected files, or a folder chosen when none is selected."""
+        paths = self.files.selected_paths()
+        if not paths:
+            folder = QFileDialog.getExistingDirectory(self, "Tag the genres of the audio files in…")
+            if not folder:
+                return
+            paths = [Path(folder)]
+        self.open_tag_dialog(paths).exec()
+
+    def open_tag_dialog(self, paths: list[Path]) -> TagDialog:
+        """The tag dialog for ``paths`` (files or folders); the caller shows it."""
+        return TagDialog(paths, self.settings, self.background_runner, self)
+
+    def undo_tagging(self) -> None:
+        """Tools ▸ Undo last tagging run."""
+        undo_last_run(self, self.background_runner)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.settings.window_state = (self.saveGeometry(), self.saveState())

@@ -23,8 +23,8 @@ from musictagger.model.runtime import Analysis
 COLOUR_MAP = "magma"
 DYNAMIC_RANGE_DB = 80.0
 TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
-WINDOW_BRUSH = (255, 255, 255, 18)
-CURRENT_WINDOW_BRUSH = (120, 200, 255, 45)
+WINDOW_BRUSH = (255, 255, 255, 22)
+CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 
 
 def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
@@ -100,6 +100,8 @@ class SpectrogramView(QWidget):
         while len(self._regions) < len(spans):  # region items are reused
             region = pg.LinearRegionItem(movable=False, brush=WINDOW_BRUSH)
             region.setZValue(10)
+            label = pg.InfLineLabel(region.lines[0], f"window {len(self._regions) + 1}", position=0.97, anchors=[(0, 0), (0, 0)])
+            label.setColor((230, 230, 230))
             self.plot.addItem(region)
             self._regions.append(region)
         for index, region in enumerate(self._regions):

@@ -50,7 +50,7 @@ def drop(widget: QWidget, paths: list[Path]) -> None:
 
 
 @pytest.fixture
-def window(qtbot):  # noqa: ANN001, ANN201 (pytest-qt's fixture)
+def window(qtbot):
     """The main window, shown, with nothing queued; closed (workers stopped) afterwards."""
     from musictagger.gui.app import create_window
 
@@ -60,7 +60,7 @@ def window(qtbot):  # noqa: ANN001, ANN201 (pytest-qt's fixture)
     created.close()
 
 
-def wait_until_settled(qtbot, window, count: int) -> None:  # noqa: ANN001
+def wait_until_settled(qtbot, window, count: int) -> None:
     """Wait until ``count`` files are listed and none is queued or analysing."""
     from musictagger.gui.file_list import State
 

@@ -1,0 +1,48 @@
+"""Render the main window with a result on a real X server and save it as PNG (run by test_screenshot.py).
+
+Usage: ``python tests/gui/render_screenshot.py OUT.png AUDIO_FILE``, under Xvfb with
+``QT_QPA_PLATFORM=xcb``.  Prints the verdict and code the window shows, as JSON, for the test
+to compare with the core API's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from musictagger.gui.app import create_window
+from musictagger.gui.file_list import State
+
+
+def render(out: Path, audio: Path) -> dict[str, str]:
+    """Open the window on ``audio``, wait for its result, and grab the screen's pixels of the window."""
+    app = QApplication([sys.argv[0]])
+    window = create_window([audio])
+    window.resize(1400, 860)
+    shown: dict[str, str] = {}
+
+    def poll() -> None:
+        entry = window.files.current_entry()
+        if entry is None or entry.state not in (State.DONE, State.FAILED):
+            QTimer.singleShot(100, poll)
+            return
+        QTimer.singleShot(800, grab)  # let the views paint
+
+    def grab() -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.screen().grabWindow(window.winId()).save(str(out))
+        shown.update(verdict=window.genre.verdict.text(), code=window.code.hex.text(), platform=app.platformName())
+        window.close()
+
+    QTimer.singleShot(0, poll)
+    QTimer.singleShot(120_000, app.quit)
+    app.exec()
+    return shown
+
+
+if __name__ == "__main__":  # the window's analysis process imports this module too
+    print(json.dumps(render(Path(sys.argv[1]), Path(sys.argv[2]))))

@@ -1,0 +1,74 @@
+"""The library panel, the matches it feeds, and the tag dialog, on real files, SQLite and tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from musictagger.library import Library
+from musictagger.model.runtime import load_model
+from musictagger.tagging.formats import detect, read_genres
+from musictagger.tagging.plan import Action, genre_tag
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+
+
+def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_path: Path) -> None:
+    music = tmp_path / "Music"
+    tracks = [write_song(music / f"{seed:02}.flac", seed=seed) for seed in range(3)]
+    (music / "broken.mp3").write_bytes(b"not an mp3" * 100)
+    panel = window.library
+    panel.add_folder(music)
+    qtbot.waitUntil(lambda: panel.indexing is None and "4 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
+    assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed"
+    assert panel.folder_paths() == [music]
+    assert panel.failures.topLevelItem(0).text(0) == "broken.mp3"
+    with Library() as library:  # what the panel shows is what the index holds
+        assert library.counts().analysed == 3
+
+    drop(window, [tracks[0]])
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
+    shown = {window.matches.table.topLevelItem(i).text(4) for i in range(2)}
+    assert shown == {str(tracks[1]), str(tracks[2])}  # the file itself is not its own match
+    query = load_model().analyze_file(tracks[0])
+    for i in range(2):
+        row = window.matches.table.topLevelItem(i)
+        with Library() as library:
+            record = library.record(row.text(4))
+        distance = int((record.analysis.bits != query.bits).sum())
+        assert row.text(0).split()[0] == str(distance)
+        assert row.text(3) == record.genre
+
+
+def tag_dialog_settled(dialog) -> bool:
+    return dialog.task is None and dialog.predictions is not None
+
+
+def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, tmp_path: Path) -> None:
+    folder = tmp_path / "to-tag"
+    tagged = write_song(folder / "tagged.flac", seed=0)
+    untagged = write_song(folder / "untagged.flac", seed=1)
+    detect(tagged).write_genres(tagged, ["Jazz"])
+    dialog = window.open_tag_dialog([folder])
+    qtbot.addWidget(dialog)
+    dialog.threshold.setValue(0)  # write whatever the model says, however unsure
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    model = load_model()
+    expected = {path: genre_tag(model.analyze_file(path).genre) for path in (tagged, untagged)}
+    rows = {dialog.table.topLevelItem(i).text(0): dialog.table.topLevelItem(i) for i in range(2)}
+    assert rows[str(tagged)].text(1) == "Jazz"
+    assert rows[str(tagged)].text(2) == expected[tagged]
+    assert rows[str(untagged)].text(1) == ""
+    assert all(item.action is Action.WRITE for item in dialog.plan.items)
+
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.last_report.counts()["written"] == 2
+    for path in (tagged, untagged):
+        assert read_genres(path) == (expected[path],)
+
+    dialog.last_report = None
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert read_genres(tagged) == ("Jazz",)
+    assert read_genres(untagged) == ()
+    assert window.settings.threshold == 0.0  # Apply remembered the threshold

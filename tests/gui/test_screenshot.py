@@ -1,0 +1,46 @@
+"""A screenshot of the main window with a result, on a real X server (Xvfb), saved for people to look at.
+
+It runs in its own process under ``xvfb-run``: a process picks its Qt platform once, and the
+other GUI tests use ``offscreen``; this one exercises the ``xcb`` platform (and its system
+libraries, which the Makefile installs) the way a Linux desktop user runs the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from musictagger.model.runtime import load_model
+from tests.gui.conftest import write_song
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "reports" / "screenshots" / "main-window.png"
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
+def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
+    song = write_song(tmp_path / "Chord and drums.flac", seconds=75.0)
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).with_name("render_screenshot.py")), str(SCREENSHOT), str(song)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    shown = json.loads(completed.stdout.strip().splitlines()[-1])
+    expected = load_model().analyze_file(song)
+    assert shown == {"verdict": expected.summary(), "code": expected.code_hex, "platform": "xcb"}
+    image = QImage(str(SCREENSHOT))
+    assert (image.width(), image.height()) == (1400, 860)
+    pixels = np.frombuffer(image.convertToFormat(QImage.Format.Format_RGB888).constBits(), dtype=np.uint8)
+    assert len(np.unique(pixels.reshape(-1, 3)[::7], axis=0)) > 500  # a rendered spectrogram, not a blank window
