@@ -62,3 +62,7 @@ class TagWriteError(FileError):
 
 class DatabaseError(MusictaggerError):
     """The library index or tagging journal cannot be opened, migrated or written."""
+
+
+class CaptureError(MusictaggerError):
+    """An input device cannot be opened or stopped delivering audio; the message says which and why."""

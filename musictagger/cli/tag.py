@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from musictagger.audio.files import is_audio_file
-from musictagger.errors import MusictaggerError
-from musictagger.model.runtime import load_model
+from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.journal import Journal
@@ -26,11 +23,11 @@ from musictagger.tagging.plan import (
     Action,
     Mode,
     Plan,
-    Prediction,
     make_plan,
     preview_rows,
     write_preview_csv,
 )
+from musictagger.tagging.predict import predict_genres
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,9 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = collect_audio_files(args.paths)
+    found = scan(args.paths)
+    for path, reason in found.problems:
+        print(f"error: {path}: {reason}", file=sys.stderr)
+    with tqdm(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
+        predictions = predict_genres(
+            [f.path for f in found.files], on_progress=lambda done, total: bar.update(done - bar.n)
+        )
     plan = make_plan(
-        predict_genres(files),
+        predictions,
         mode=Mode(args.mode),
         min_confidence=args.min_confidence,
         id3_version=Id3Version(args.id3),
@@ -78,40 +81,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {item.path}: {item.reason}", file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing was written")
-        return 1 if counts[Action.ERROR] else 0
+        return 1 if counts[Action.ERROR] or found.problems else 0
     with Journal() as journal, tqdm(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar:
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
-    return _print_report(plan, report)
-
-
-def predict_genres(files: list[Path]) -> dict[Path, Prediction | MusictaggerError]:
-    """The model's prediction for each file, or the error that prevented one (the batch goes on).
-
-    The one seam between tagging and analysis: the library index's cached results can stand in here.
-    """
-    model = load_model()
-    predictions: dict[Path, Prediction | MusictaggerError] = {}
-    for path in tqdm(files, desc="analysing", unit="file", leave=False):
-        try:
-            analysis = model.analyze_file(path)
-        except MusictaggerError as exc:
-            predictions[path] = exc
-            continue
-        predictions[path] = Prediction(analysis.genre, analysis.confidence, analysis.uncertain)
-    return predictions
-
-
-def collect_audio_files(paths: Iterable[Path]) -> list[Path]:
-    """Audio files named, or found (recursively, in sorted order) in the folders named."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if is_audio_file(p))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise MusictaggerError(f"{path}: no such file or folder")
-    return files
+    return _print_report(plan, report) or int(bool(found.problems))
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

@@ -45,7 +45,7 @@ def scan(roots: list[Path]) -> ScanResult:
         elif os.path.isfile(root_path):
             _add_file(root_path, result, seen_files)
         else:
-            result.problems.append((root_path, "not found (nothing under it was pruned)"))
+            result.problems.append((root_path, "no such file or folder"))
     result.files.sort(key=lambda found: found.path)
     return result
 

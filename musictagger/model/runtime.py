@@ -8,6 +8,7 @@ the track's bits are the majority vote of the windows' bits (the mean relaxed co
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,21 @@ class GenreScore:
     probability: float
 
 
+def is_uncertain(ranking: tuple[GenreScore, ...]) -> bool:
+    """True when the best genre is below :data:`UNCERTAIN_BELOW` or leads by less than the margin."""
+    best = ranking[0].probability
+    runner_up = ranking[1].probability if len(ranking) > 1 else 0.0
+    return best < UNCERTAIN_BELOW or best - runner_up < UNCERTAIN_MARGIN
+
+
+def verdict_text(ranking: tuple[GenreScore, ...]) -> str:
+    """A ranking in words: ``pop 0.82``, or ``uncertain: pop 0.41 / rock 0.38`` when unsure."""
+    best = f"{ranking[0].label} {ranking[0].probability:.2f}"
+    if not is_uncertain(ranking):
+        return best
+    return f"uncertain: {best} / {ranking[1].label} {ranking[1].probability:.2f}"
+
+
 @dataclass(frozen=True)
 class Analysis:
     """Everything the model says about one track.
@@ -86,8 +102,7 @@ class Analysis:
 
     @property
     def uncertain(self) -> bool:
-        runner_up = self.ranking[1].probability if len(self.ranking) > 1 else 0.0
-        return self.confidence < UNCERTAIN_BELOW or self.confidence - runner_up < UNCERTAIN_MARGIN
+        return is_uncertain(self.ranking)
 
     @property
     def code_hex(self) -> str:
@@ -95,10 +110,7 @@ class Analysis:
 
     def summary(self) -> str:
         """The verdict in words: ``pop 0.82`` or ``uncertain: pop 0.41 / rock 0.38``."""
-        best = f"{self.genre} {self.confidence:.2f}"
-        if not self.uncertain:
-            return best
-        return f"uncertain: {best} / {self.ranking[1].label} {self.ranking[1].probability:.2f}"
+        return verdict_text(self.ranking)
 
     def to_dict(self, *, top_k: int | None = None) -> dict:
         """JSON-ready summary (no arrays beyond the code)."""
@@ -196,15 +208,25 @@ class GenreModel:
         return self.analyze_features(features, source=str(path))
 
     def analyze_signal(
-        self, y: np.ndarray, *, sr: int, n_windows: int | None = None, source: str = "<signal>"
+        self,
+        y: np.ndarray,
+        *,
+        sr: int,
+        n_windows: int | None = None,
+        source: str = "<signal>",
+        noise_reduction: float | None = None,
     ) -> Analysis:
-        """Analyse decoded samples (e.g. a microphone buffer) through the same front end."""
+        """Analyse decoded samples (e.g. a microphone buffer) through the same front end.
+
+        ``noise_reduction`` overrides the sidecar's strength (see
+        :func:`musictagger.audio.features.reduce_noise`): a room microphone hears a noise
+        floor that files do not have.
+        """
+        params = self.manifest.front_end
+        if noise_reduction is not None:
+            params = dataclasses.replace(params, noise_reduction=noise_reduction)
         features = features_from_signal(
-            y,
-            sr=sr,
-            params=self.manifest.front_end,
-            n_windows=n_windows or self.manifest.windows_per_track,
-            source=source,
+            y, sr=sr, params=params, n_windows=n_windows or self.manifest.windows_per_track, source=source
         )
         return self.analyze_features(features, source=source)
 

@@ -100,7 +100,7 @@ def test_unplugged_folder_prunes_nothing(music_folder: Path, tmp_path: Path) -> 
     moved = tmp_path / "elsewhere"
     shutil.move(music_folder, moved)
     summary = index_folders([music_folder], workers=1)
-    assert summary.pruned == 0 and summary.problems[0][1].startswith("not found")
+    assert summary.pruned == 0 and summary.problems[0][1] == "no such file or folder"
     with Library() as library:
         assert library.counts().total == 6
 

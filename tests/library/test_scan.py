@@ -47,7 +47,7 @@ def test_hidden_files_and_broken_links(music_folder: Path) -> None:
 def test_missing_root_is_reported_not_raised(tmp_path: Path) -> None:
     result = scan([tmp_path / "unplugged-drive"])
     assert result.files == []
-    assert result.problems == [(str(tmp_path / "unplugged-drive"), "not found (nothing under it was pruned)")]
+    assert result.problems == [(str(tmp_path / "unplugged-drive"), "no such file or folder")]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their permissions")

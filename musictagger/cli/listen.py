@@ -1,0 +1,102 @@
+"""``musictagger listen``: live genre, hash code and nearest library tracks from a microphone.
+
+One line per step (every second): time heard, input level, the smoothed verdict, the code
+and the nearest library track.  ``--file`` plays a file through the same live pipeline at
+real-time speed instead of a device (a test seam, and a demo without a microphone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
+from musictagger.errors import CaptureError
+from musictagger.library import CodeIndex, Library, find_similar
+from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
+from musictagger.live.recorder import Recorder
+from musictagger.model.runtime import load_model
+
+DEFAULTS = LiveSettings()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("listen", help="recognise what an input device hears, live")
+    parser.add_argument("--device", help="input device index or name (default: the system's default input)")
+    parser.add_argument("--list-devices", action="store_true", help="list input devices and exit")
+    parser.add_argument("--file", type=Path, help="play FILE through the live pipeline instead of a device")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    parser.add_argument("--interval", type=float, default=DEFAULTS.interval_s, help="seconds between verdicts")
+    parser.add_argument(
+        "--start-after", type=float, default=DEFAULTS.start_after_s, help="seconds heard before the first verdict"
+    )
+    parser.add_argument("--save", type=Path, metavar="WAV", help="save what was heard to WAV at the end")
+    parser.add_argument("--json", action="store_true", help="one JSON object per step")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_devices:
+        devices = input_devices()
+        for device in devices:
+            print(f"{device.index}: {device}")
+        if not devices:
+            print("no input devices")
+        return 0
+    source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
+    settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
+    recognizer = LiveRecognizer(load_model(), source, settings)
+    with Library() as library:
+        index = CodeIndex.from_library(library)
+        source.start()
+        recorder = Recorder(source) if args.save else None
+        started = time.monotonic()
+        try:
+            while args.seconds is None or time.monotonic() - started < args.seconds:
+                time.sleep(max(0.0, settings.interval_s - (time.monotonic() - started) % settings.interval_s))
+                if source.failure:
+                    raise CaptureError(source.failure)
+                if recorder:
+                    recorder.drain()
+                result = recognizer.step()
+                nearest = _nearest(library, index, result)
+                print(_format(result, nearest, source.overruns, args.json), flush=True)
+                if args.file and not source.running:
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            source.stop()
+            if recorder:
+                print(f"saved {recorder.save(args.save)} ({recorder.seconds:.1f} s)")
+    return 0
+
+
+def _nearest(library: Library, index: CodeIndex, result: LiveResult) -> str | None:
+    if result.state is not LiveState.RECOGNISED or len(index) == 0:
+        return None
+    matches = find_similar(library, result.bits, result.relaxed_code, k=1, index=index)
+    return f"{matches[0].record.display_name} (distance {matches[0].distance})" if matches else None
+
+
+def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(
+            {
+                "heard_s": round(result.heard_s, 2),
+                "level_dbfs": round(result.level_dbfs, 1) if result.level_dbfs > -200 else None,
+                "state": result.state.name.lower(),
+                "summary": result.summary(),
+                "genre": result.genre,
+                "confidence": round(result.confidence, 4) if result.confidence is not None else None,
+                "code_hex": result.code_hex,
+                "nearest": nearest,
+                "overruns": overruns,
+                "step_s": round(result.elapsed_s, 3),
+            }
+        )
+    code = f"  {result.code_hex}" if result.code_hex else ""
+    near = f"  ≈ {nearest}" if nearest else ""
+    return f"{result.heard_s:6.1f} s  {result.level_dbfs:6.1f} dBFS  {result.summary()}{code}{near}"

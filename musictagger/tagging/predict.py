@@ -1,0 +1,37 @@
+"""The genre predictions a tagging plan needs, from the library index where current.
+
+The CLI and the window's tag dialog both call :func:`predict_genres`: a file indexed since
+its last change is not analysed again, the rest are analysed in parallel (see
+:func:`musictagger.library.lookup.analyses_for`), and every failure stays attached to its
+file so the plan can report it and go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from musictagger.errors import FileError, MusictaggerError
+from musictagger.library import Library
+from musictagger.library.lookup import analyses_for
+from musictagger.tagging.plan import Prediction
+
+
+def predict_genres(
+    paths: Sequence[str | Path],
+    *,
+    n_windows: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[Path, Prediction | MusictaggerError]:
+    """Each file's predicted genre, or the error that prevented one, keyed by absolute path."""
+    with Library() as library:
+        results = analyses_for(
+            library, list(paths), n_windows=n_windows, on_progress=on_progress, should_stop=should_stop
+        )
+    return {
+        Path(path): result
+        if isinstance(result, FileError)
+        else Prediction(result.genre, result.confidence, result.uncertain)
+        for path, result in results.items()
+    }
