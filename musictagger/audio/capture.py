@@ -235,10 +235,14 @@ class FileSource:
                 due = started + (offset + self._block) / self.sample_rate
                 self._stop.wait(max(0.0, due - time.perf_counter()))
 
-    def stop(self) -> None:
-        self._stop.set()
+    def wait(self) -> None:
+        """Block until the whole file has been played."""
         if self._thread is not None:
             self._thread.join()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wait()
 
     @property
     def running(self) -> bool:
