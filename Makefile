@@ -3,7 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean gui-libs gui-test-libs
+
+# Debian packages the window needs (Qt's xcb platform, EGL/GL, fonts, PulseAudio for QtMultimedia),
+# and Xvfb for the screenshot test.  Installed once, only when one is missing (as root, else with sudo).
+GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libpulse0 libx11-xcb1 \
+	libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
+# PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests.
+GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+define install_debs
+	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \
+		echo "installing system packages for the window: $(1)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+	fi
+endef
+
+gui-libs:
+	$(call install_debs,$(GUI_DEBS))
+
+gui-test-libs:
+	$(call install_debs,$(GUI_TEST_DEBS))
 
 # The app alone: no torch, no test tools.
 $(VENV)/.app: pyproject.toml
@@ -17,11 +38,11 @@ $(VENV)/.dev: $(VENV)/.app
 	$(BIN)/pip install --quiet -e ".[train,dev]"
 	touch $@
 
-# Analyses FILES="a.mp3 b.flac" with the shipped model, or shows the commands.
-run: $(VENV)/.app
-	@if [ -n "$(FILES)" ]; then $(BIN)/musictagger analyze $(FILES); else $(BIN)/musictagger --help; fi
+# Opens the window, with FILES="a.mp3 b.flac" (files or folders) queued for analysis.
+run: $(VENV)/.app gui-libs
+	$(BIN)/musictagger-gui $(FILES)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev gui-test-libs
 	$(BIN)/ruff check musictagger tests bench
 	$(BIN)/python -m pytest
 

@@ -22,15 +22,17 @@ def mel_filterbank(*, sr: int, n_fft: int, n_mels: int) -> np.ndarray:
     return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
 
 
-def mel_power(y: np.ndarray, *, params: FeatureParams) -> np.ndarray:
+def mel_power(y: np.ndarray, *, params: FeatureParams, center: bool = True) -> np.ndarray:
     """Mel power spectrogram ``(frames, n_mels)`` of a mono signal at ``params.sample_rate``.
 
     Frames are centred (librosa's ``center=True`` with zero padding), so frame ``t`` is
-    centred at sample ``t·hop_length``.
+    centred at sample ``t·hop_length``.  ``center=False`` gives only the frames that lie
+    wholly inside ``y``: a stream computed chunk by chunk (the live view) then gets the
+    very frames the whole signal would.
     """
     if y.ndim != 1:
         raise ParameterError(f"mel_power needs a mono signal, got shape {y.shape}")
-    spectrum = librosa.stft(y, n_fft=params.n_fft, hop_length=params.hop_length, center=True, pad_mode="constant")
+    spectrum = librosa.stft(y, n_fft=params.n_fft, hop_length=params.hop_length, center=center, pad_mode="constant")
     power = np.abs(spectrum).astype(np.float32) ** 2
     basis = mel_filterbank(sr=params.sample_rate, n_fft=params.n_fft, n_mels=params.n_mels)
     return (basis @ power).T.copy()

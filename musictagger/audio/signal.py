@@ -24,13 +24,35 @@ def to_mono(y: np.ndarray) -> np.ndarray:
     return y.mean(axis=0, dtype=np.float64).astype(np.float32)
 
 
+RESAMPLE_QUALITY = "HQ"
+
+
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
     """Resample a mono signal with soxr's high-quality (``HQ``) filter; a no-op at equal rates."""
     if orig_sr <= 0:
         raise ParameterError(f"sample rate must be positive, got {orig_sr}")
     if orig_sr == target_sr:
         return y
-    return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+    return soxr.resample(y, orig_sr, target_sr, quality=RESAMPLE_QUALITY).astype(np.float32, copy=False)
+
+
+class StreamResampler:
+    """:func:`resample` for a signal that arrives in chunks (the live view): same filter, state kept between chunks."""
+
+    def __init__(self, *, orig_sr: int, target_sr: int) -> None:
+        if orig_sr <= 0:
+            raise ParameterError(f"sample rate must be positive, got {orig_sr}")
+        self._stream = (
+            soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality=RESAMPLE_QUALITY)
+            if orig_sr != target_sr
+            else None
+        )
+
+    def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        """The resampled samples that ``chunk`` (mono) completes; the filter's delay is held back."""
+        if self._stream is None:
+            return chunk.astype(np.float32, copy=False)
+        return self._stream.resample_chunk(chunk.astype(np.float32, copy=False))
 
 
 def dbfs(value: float) -> float:
