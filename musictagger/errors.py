@@ -60,6 +60,10 @@ class TagWriteError(FileError):
     """The file's tags could not be written; the file on disk is left as it was."""
 
 
+class RefusedError(FileError):
+    """A file was left alone on purpose: read-only, hard-linked, locked, or changed since planned."""
+
+
 class DatabaseError(MusictaggerError):
     """The library index or tagging journal cannot be opened, migrated or written."""
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.errors import MusictaggerError
-from musictagger.tagging.atomic import RefusedError, remove_stale_copies, write_genres_atomically
+from musictagger.errors import MusictaggerError, RefusedError
+from musictagger.tagging.atomic import remove_stale_copies, write_genres_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, TagFormat
 from musictagger.tagging.journal import EntryState, Journal, RunStatus

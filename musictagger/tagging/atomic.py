@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from musictagger.errors import FileError, TagWriteError
+from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, TagFormat
 from musictagger.tagging.journal import process_alive
@@ -29,10 +29,6 @@ except ImportError:  # Windows: the OS itself refuses to replace a file another 
     fcntl = None
 
 TEMP_MARK = ".musictagger-"
-
-
-class RefusedError(FileError):
-    """The file was left alone on purpose: read-only, hard-linked, locked, or changed since planned."""
 
 
 def write_genres_atomically(
