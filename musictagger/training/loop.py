@@ -24,6 +24,14 @@ from musictagger.training.losses import hash_loss, quantised_logits
 from musictagger.training.model import HashHead
 from musictagger.training.selection import select_channels_by_fisher
 
+HeadFactory = Callable[[ModelConfig, int, torch.Tensor], torch.nn.Module]
+"""Builds a head from (model config, number of classes, channel index); the experiments' variants."""
+
+
+def hash_head(model_config: ModelConfig, n_classes: int, channel_index: torch.Tensor) -> HashHead:
+    """The paper's head (the default of :func:`train_head`)."""
+    return HashHead(model_config, n_classes=n_classes, channel_index=channel_index)
+
 
 @dataclass(frozen=True)
 class WindowSet:
@@ -102,8 +110,13 @@ def train_head(
     train_config: TrainConfig,
     checkpoint_path: Path,
     log: RunLog,
+    make_head: HeadFactory = hash_head,
 ) -> TrainingResult:
-    """Select channels on the training split, then fit the head with early stopping on validation accuracy."""
+    """Select channels on the training split, then fit the head with early stopping on validation accuracy.
+
+    ``make_head`` builds any module that maps selected maps to ``(logits, relaxed code)`` and has a
+    ``classifier``; the default is the paper's :class:`HashHead`.
+    """
     torch.manual_seed(train_config.seed)
     rng = np.random.default_rng(train_config.seed)
     channel_index = select_channels_by_fisher(
@@ -112,7 +125,7 @@ def train_head(
         per_layer=model_config.channels_per_layer,
     )
     train_windows, valid_windows = window_set(train, channel_index), window_set(valid, channel_index)
-    head = HashHead(model_config, n_classes=n_classes, channel_index=torch.from_numpy(channel_index))
+    head = make_head(model_config, n_classes, torch.from_numpy(channel_index))
     optimiser = torch.optim.AdamW(
         head.parameters(), lr=train_config.learning_rate, weight_decay=train_config.weight_decay
     )
