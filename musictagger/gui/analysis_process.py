@@ -38,9 +38,10 @@ def band_centres_hz(params: FeatureParams) -> np.ndarray:
 
 
 def _start(model_path: Path) -> None:
-    """Worker initialiser: load the model once, on one thread, so the window always has a core of its own."""
+    """Worker initialiser: load the model once for the process's life (onnxruntime's default
+    threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
     global _model
-    _model = GenreModel(model_path, threads=1)
+    _model = GenreModel(model_path)
 
 
 def _warm_up() -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +28,7 @@ def create_window(files: list[Path], settings: Settings | None = None) -> MainWi
     return window
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
     app = QApplication.instance()
@@ -45,3 +47,19 @@ def main(argv: list[str] | None = None) -> int:
     status = app.exec()
     del window
     return status
+
+
+def main() -> None:
+    """The ``musictagger-gui`` entry point: :func:`run`, then leave without finalising the interpreter.
+
+    With PySide6 6.12 and pyqtgraph 0.14, the garbage collection at interpreter shutdown aborts
+    ("bool_dealloc: deallocating True or False") once the spectrogram and layer views have
+    existed, even after every widget was deleted.  By then the window has saved its settings
+    and stopped its workers, so the process flushes its log and output and exits directly,
+    as pyqtgraph's own ``pg.exit()`` does.
+    """
+    status = run()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

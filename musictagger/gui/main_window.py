@@ -30,6 +30,7 @@ from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.library_panel import LibraryPanel
+from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.background_runner = TaskRunner("background")
         self._tasks: dict[Path, Task] = {}
         self._detailed: deque[FileEntry] = deque()
+        self._closing = False
 
         self.files = FileList()
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
@@ -103,6 +105,9 @@ class MainWindow(QMainWindow):
         self.files_dock.raise_()
         self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
         self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.live = LivePanel(self.manifest, self.model_path, settings, self.io_runner)
+        self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
         self.resize(1280, 800)
         geometry, state = settings.window_state
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
         self.files.removeRequested.connect(self.remove_files)
         self.spectrogram.windowHovered.connect(self.layers.set_window)
         self.library.libraryChanged.connect(self.matches.library_changed)
+        self.library.libraryChanged.connect(self.live.matches.library_changed)
+        self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
             lambda _task: self.analyser.warm_up(), on_done=self.spectrogram.set_band_centres, on_error=self._model_failed
         )
@@ -147,11 +154,17 @@ class MainWindow(QMainWindow):
         self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._action("&Edit", "&Copy hash code", self.code.copy, "Ctrl+Shift+C")
         self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
+        self._action("&View", "&Live listening", self.show_live, "Ctrl+Shift+L")
         self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
         self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
         self._action("&Tools", "&Tag genres…", self.tag_genres, "Ctrl+T")
         self._action("&Tools", "&Undo last tagging run", self.undo_tagging)
         self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest))
+
+    def show_live(self) -> None:
+        """View ▸ Live listening: show the live panel."""
+        self.live_dock.show()
+        self.live_dock.raise_()
 
     # Opening files.
 
@@ -219,13 +232,16 @@ class MainWindow(QMainWindow):
 
     def _failed(self, entry: FileEntry, error: BaseException) -> None:
         self._tasks.pop(entry.path, None)
+        if self._closing:
+            return  # cancelled by the closing window
         entry.state = State.FAILED
         entry.error = error.reason if isinstance(error, FileError) else describe(error)
         self.files.refresh(entry)
         self._update_status()
 
     def _model_failed(self, error: BaseException) -> None:
-        show_error(self, "The model cannot be loaded", error)
+        if not self._closing:  # closing cancels the warm-up: that is no error to show
+            show_error(self, "The model cannot be loaded", error)
 
     def _keep_details(self, entry: FileEntry) -> None:
         if entry in self._detailed:
@@ -326,9 +342,11 @@ class MainWindow(QMainWindow):
         undo_last_run(self, self.background_runner)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._closing = True
         self.settings.window_state = (self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.matches.player.stop()
+        self.live.shutdown()
         self.analyser.shutdown()
         for runner in (self.analysis_runner, self.io_runner, self.background_runner):
             runner.shutdown()

@@ -15,6 +15,7 @@ from musictagger import userdirs
 THEMES = ("system", "light", "dark")
 MAX_RECENT = 10
 DEFAULT_THRESHOLD = 0.6
+DEFAULT_LIVE_INTERVAL_S = 1.0
 
 
 def settings_path() -> Path:
@@ -23,7 +24,7 @@ def settings_path() -> Path:
 
 
 class Settings:
-    """Tagging threshold, windows per track, theme, recent files, window layout.
+    """Tagging threshold, windows per track, theme, recent files, live input and interval, window layout.
 
     The library folders are not here: the library index keeps them (its ``roots`` table), so
     the CLI and the window share one list.
@@ -77,6 +78,24 @@ class Settings:
         """Put ``paths`` at the top of the recent files, keeping at most :data:`MAX_RECENT`."""
         recent = [str(p) for p in paths] + [str(p) for p in self.recent_files if p not in paths]
         self._qs.setValue("files/recent", recent[:MAX_RECENT])
+
+    @property
+    def live_device(self) -> str:
+        """Name of the input device the live panel listens to ("" until one is chosen)."""
+        return str(self._qs.value("live/device", ""))
+
+    @live_device.setter
+    def live_device(self, value: str) -> None:
+        self._qs.setValue("live/device", value)
+
+    @property
+    def live_interval(self) -> float:
+        """Seconds between two live verdicts."""
+        return float(self._qs.value("live/interval", DEFAULT_LIVE_INTERVAL_S))
+
+    @live_interval.setter
+    def live_interval(self, value: float) -> None:
+        self._qs.setValue("live/interval", float(value))
 
     @property
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:

@@ -49,6 +49,23 @@ def drop(widget: QWidget, paths: list[Path]) -> None:
         assert event.isAccepted(), f"{widget} refused the {event.type().name}"
 
 
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record the window's message boxes instead of showing them.
+
+    A modal box would wait forever for a click in an offscreen test; recorded, an error box
+    the test did not expect fails the test instead (at teardown, with its text).
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, title, text, *a: shown.append(f"{title}: {text}"))
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: warnings.append(f"{title}: {text}"))
+    yield shown
+    assert not warnings, f"the window showed error messages: {warnings}"
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window, shown, with nothing queued; closed (workers stopped) afterwards."""

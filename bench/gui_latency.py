@@ -1,0 +1,125 @@
+"""How quickly the window answers: launch → window shown, and a dropped 4-minute MP3 → its genre shown.
+
+    python bench/gui_latency.py [--runs 3] [--platform offscreen]
+
+Each run is a fresh process (the parent times it from just before ``Popen``): it builds the
+window the way ``musictagger-gui`` does (:func:`musictagger.gui.app.create_window`) and reports
+when the first paint is done.  It then waits until the analysis process is warm (as it is a
+moment after launch), drops a generated 4-minute MP3 on the window with the same QDropEvent a
+file manager sends, and reports when the genre panel shows the verdict.  Goals (issue 5):
+window < 2 s, drop → genre < 1 s, on this 2-core machine.  Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SR = 44100
+MINUTES = 4.0
+
+
+def make_mp3(path: Path, seed: int) -> Path:
+    """A 4-minute stereo MP3 of chords and drums (tests/audio/signals.py), different per seed."""
+    sys.path.insert(0, str(ROOT))
+    from tests.audio.signals import music, write
+
+    y = music(sr=SR, seconds=MINUTES * 60, seed=seed)
+    return write(path, y[None, :].repeat(2, axis=0), SR, "mp3")
+
+
+def child(started: float, mp3: Path) -> None:
+    """One launch: print the times (s) to the window shown and from drop to the genre shown, as JSON."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    from musictagger.gui.app import create_window
+
+    window = create_window([])
+    times: dict[str, float] = {}
+
+    def shown() -> None:
+        app.processEvents()
+        times["window_shown_s"] = time.time() - started
+        QTimer.singleShot(0, wait_warm)
+
+    def wait_warm() -> None:
+        if window.analysis_runner.busy:  # the analysis process is still starting
+            QTimer.singleShot(20, wait_warm)
+            return
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(mp3))])
+        centre = QPointF(window.width() / 2, window.height() / 2)
+        buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        times["dropped"] = time.perf_counter()
+        QApplication.sendEvent(window, QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, mime, buttons, modifiers))
+        QApplication.sendEvent(window, QDropEvent(centre, Qt.DropAction.CopyAction, mime, buttons, modifiers))
+        QTimer.singleShot(1, wait_genre)
+
+    def wait_genre() -> None:
+        entry = window.files.current_entry()
+        if entry is None or entry.analysis is None or window.genre.verdict.text() != entry.analysis.summary():
+            if entry is not None and entry.error:
+                raise SystemExit(f"analysis failed: {entry.error}")
+            QTimer.singleShot(1, wait_genre)
+            return
+        app.processEvents()  # its paint
+        times["drop_to_genre_s"] = time.perf_counter() - times.pop("dropped")
+        times["verdict"] = window.genre.verdict.text()
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(0, shown)
+    app.exec()
+    print(json.dumps(times))
+
+
+def run_once(mp3: Path, platform: str) -> dict[str, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": platform, "XDG_CONFIG_HOME": tempfile.mkdtemp(), "XDG_DATA_HOME": tempfile.mkdtemp()}
+    started = time.time()
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", str(started), str(mp3)], env=env, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise SystemExit(completed.stderr[-2000:])
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, or xcb with a display)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        results = []
+        for run in range(args.runs):
+            mp3 = make_mp3(Path(folder) / f"four-minutes-{run}.mp3", seed=run)  # a new file each run: nothing cached
+            results.append(run_once(mp3, args.platform))
+            print(f"run {run + 1}: {results[-1]}", file=sys.stderr)
+    print(f"| measure ({args.runs} runs, Qt platform {args.platform}) | median | min | max | goal |")
+    print("|---|---|---|---|---|")
+    for key, label, goal in (
+        ("window_shown_s", "launch → window shown (s)", "< 2"),
+        ("drop_to_genre_s", "drop a 4-min MP3 → genre shown (s)", "< 1"),
+    ):
+        values = [r[key] for r in results]
+        print(f"| {label} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} | {goal} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(float(sys.argv[2]), Path(sys.argv[3]))
+        sys.stdout.flush()
+        os._exit(0)  # as musictagger.gui.app.main does: PySide6 6.12 + pyqtgraph abort in the interpreter's final GC
+    else:
+        main()

@@ -1,0 +1,111 @@
+"""Choosing the input device to listen to, found lazily and refreshable.
+
+Devices are listed on a worker the first time the live panel is shown (never while the
+window is built: a misbehaving audio system must not stop the app from starting), and
+again on Refresh, which restarts PortAudio so that a microphone plugged in since is seen.
+No devices, or no PortAudio at all, is a state with a message, not an error.  The chosen
+device is remembered by name in the settings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from musictagger.audio.capture import InputDevice, find_device, input_devices
+from musictagger.gui.errors import describe
+from musictagger.gui.settings import Settings
+from musictagger.gui.tasks import TaskRunner
+
+NO_DEVICE = "No audio input device found: connect a microphone or check the sound settings, then press Refresh."
+
+
+def scan_devices(*, rescan: bool) -> tuple[list[InputDevice], InputDevice | None]:
+    """Worker: the input devices and the system's default one; ``rescan`` restarts PortAudio first.
+
+    PortAudio fixes its device list when it starts, so seeing a newly plugged device takes a
+    restart; only call that with no stream open.
+    """
+    if rescan:
+        input_devices()  # imports sounddevice, or raises CaptureError when PortAudio is missing
+        import sounddevice
+
+        sounddevice._terminate()
+        sounddevice._initialize()
+    devices = input_devices()
+    return devices, find_device(None) if devices else None
+
+
+class DevicePicker(QWidget):
+    """A combo box of input devices, a Refresh button and a line saying what is wrong, if anything."""
+
+    scanned = Signal()
+    """The device list was (re)filled: :meth:`selected` may have changed."""
+
+    def __init__(self, runner: TaskRunner, settings: Settings) -> None:
+        super().__init__()
+        self.runner, self.settings = runner, settings
+        self.scanning = False
+        self.has_scanned = False
+        self.combo = QComboBox()
+        self.combo.setMinimumContentsLength(24)
+        self.combo.setPlaceholderText("press Refresh to list the inputs")
+        self.combo.currentIndexChanged.connect(self._chosen)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("List the input devices again (after plugging one in)")
+        self.refresh_button.clicked.connect(lambda: self.scan(rescan=True))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Input"))
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+
+    def selected(self) -> InputDevice | None:
+        """The chosen device, or None when there is none."""
+        return self.combo.currentData()
+
+    def scan(self, *, rescan: bool) -> None:
+        """List the devices on the worker; the picker is disabled meanwhile."""
+        if self.scanning:
+            return
+        self.scanning = True
+        self.setEnabled(False)
+        self.combo.setPlaceholderText("looking for input devices…")
+        self.runner.run(lambda _task: scan_devices(rescan=rescan), on_done=self._fill, on_error=self._failed)
+
+    def _fill(self, found: tuple[list[InputDevice], InputDevice | None]) -> None:
+        devices, default = found
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for device in devices:
+            self.combo.addItem(str(device), device)
+        saved = [i for i, d in enumerate(devices) if d.name == self.settings.live_device]
+        defaults = [i for i, d in enumerate(devices) if d == default]
+        self.combo.setCurrentIndex((saved or defaults or [-1])[0])
+        self.combo.blockSignals(False)
+        self._done("" if devices else NO_DEVICE)
+
+    def _failed(self, error: BaseException) -> None:
+        self.combo.clear()
+        self._done(describe(error))
+
+    def _done(self, problem: str) -> None:
+        self.scanning = False
+        self.has_scanned = True
+        self.setEnabled(True)
+        self.combo.setPlaceholderText("no input device")
+        self.message.setText(problem)
+        self.message.setVisible(bool(problem))
+        self.scanned.emit()
+
+    def _chosen(self, index: int) -> None:
+        device = self.combo.itemData(index)
+        if device is not None:
+            self.settings.live_device = device.name

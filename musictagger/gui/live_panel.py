@@ -1,0 +1,419 @@
+"""Live listening: what an input device hears, its scrolling spectrogram, and a steady verdict.
+
+The panel drives the Qt-free live core (:mod:`musictagger.live`) over an
+:class:`~musictagger.audio.capture.AudioSource` — a device chosen in the picker, or any
+source handed to :meth:`LivePanel.start` (the tests and the benchmark play files through it).
+Friture's split: the audio callback only copies into the ring; a ~30 ms display timer pulls
+from it (scrolling spectrogram, level meter, recorder); the model runs every ``interval``
+seconds on the panel's own worker, never on the UI thread, and a step is skipped while the
+previous one still runs.  The verdict reuses the file views (genre bars, code grid, nearest
+matches), updated in place.  A device that cannot start or stops delivering audio ends the
+session with its message; the user picks a device and presses Record again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.audio.capture import AudioSource, DeviceSource
+from musictagger.gui.analysis_process import band_centres_hz
+from musictagger.gui.code_view import CodeView
+from musictagger.gui.device_picker import DevicePicker
+from musictagger.gui.errors import describe
+from musictagger.gui.genre_view import GenreView
+from musictagger.gui.level_meter import LevelMeter
+from musictagger.gui.live_spectrogram import LiveSpectrogram
+from musictagger.gui.matches_view import MatchesView
+from musictagger.gui.settings import Settings
+from musictagger.gui.tasks import TaskRunner
+from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
+from musictagger.live.display import ScrollingMel
+from musictagger.live.recorder import Recorder
+from musictagger.model.manifest import ModelManifest
+from musictagger.model.runtime import Analysis, GenreModel
+
+log = logging.getLogger(__name__)
+
+FRAME_INTERVAL_MS = 30
+HISTORY_S = 10.0
+LIVE_QUERY = Path("<live input>")
+"""The matches view's query path for live codes: no library file has it, so nothing is excluded."""
+ERROR_STYLE = "color: #d02020;"
+
+
+def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
+    """The step's analysis carrying the smoothed verdict and code, for the file views to show."""
+    by_label = {score.label: score.probability for score in result.ranking}
+    return dataclasses.replace(
+        result.analysis,
+        probabilities=np.array([by_label[label] for label in labels], dtype=np.float32),
+        ranking=result.ranking,
+        bits=result.bits,
+        relaxed_code=result.relaxed_code,
+    )
+
+
+class LivePanel(QWidget):
+    """Device picker, Record/Stop, level meter, live spectrogram, verdict, matches, Save recording."""
+
+    analyseRequested = Signal(list)  # noqa: N815 (Qt signal naming) — [Path] of a saved recording
+    stepped = Signal(object)
+    """Each :class:`LiveResult` of the current session, as it is shown."""
+
+    def __init__(self, manifest: ModelManifest, model_path: Path, settings: Settings, io_runner: TaskRunner) -> None:
+        super().__init__()
+        self.params, self.labels = manifest.front_end, manifest.labels
+        self.model_path, self.settings = model_path, settings
+        self.runner = TaskRunner("live")
+        self.start_after_s = LiveSettings().start_after_s
+        self.source: AudioSource | None = None
+        self.recorder: Recorder | None = None
+        self.mel: ScrollingMel | None = None
+        self.recognizer: LiveRecognizer | None = None
+        self.last_result: LiveResult | None = None
+        self.saved_path: Path | None = None
+        self.skipped_steps = 0
+        self._model: GenreModel | None = None
+        self._loading = False
+        self._stepping = False
+        self._session = 0
+        self._meter_position = 0
+        self._matched_code: str | None = None
+
+        self.devices = DevicePicker(self.runner, settings)
+        self.devices.scanned.connect(self._update_controls)
+        self.devices.combo.currentIndexChanged.connect(lambda _index: self._update_controls())
+        self.record_button = QPushButton("Record")
+        self.record_button.clicked.connect(self.toggle)
+        self.interval = QDoubleSpinBox()
+        self.interval.setRange(0.25, 10.0)
+        self.interval.setSingleStep(0.25)
+        self.interval.setSuffix(" s")
+        self.interval.setValue(settings.live_interval)
+        self.interval.setToolTip("How often the model listens again to what was heard")
+        self.interval.valueChanged.connect(self._interval_changed)
+        self.meter = LevelMeter()
+        self.status = QLabel("Choose an input and press Record to recognise the music playing in the room")
+        self.status.setWordWrap(True)
+        self.spectrogram = LiveSpectrogram(self.params, seconds=HISTORY_S)
+        self.genre = GenreView(self.labels)
+        self.genre.clear("not listening")
+        self.code = CodeView()
+        self.matches = MatchesView(io_runner)
+        self.matches.play_query_button.hide()  # the query is the room, not a file
+        self.save_button = QPushButton("Save recording…")
+        self.save_button.clicked.connect(self.save_recording)
+        self.analyse_button = QPushButton()
+        self.analyse_button.clicked.connect(lambda: self.analyseRequested.emit([self.saved_path]))
+        self.analyse_button.hide()
+
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(FRAME_INTERVAL_MS)
+        self._frame_timer.timeout.connect(self._tick)
+        self._step_timer = QTimer(self)
+        self._step_timer.timeout.connect(self._step)
+        self._layout()
+        self._update_controls()
+
+    def _layout(self) -> None:
+        controls = QHBoxLayout()
+        controls.addWidget(self.devices, 3)
+        controls.addWidget(self.record_button)
+        controls.addWidget(QLabel("verdict every"))
+        controls.addWidget(self.interval)
+        controls.addWidget(self.meter, 2)
+        verdict = QWidget()
+        verdict_layout = QVBoxLayout(verdict)
+        verdict_layout.addWidget(self.genre)
+        verdict_layout.addWidget(self.code)
+        verdict_layout.addStretch(1)
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(self.spectrogram)
+        upper.addWidget(verdict)
+        upper.setStretchFactor(0, 3)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(upper)
+        body.addWidget(self.matches)
+        body.setStretchFactor(0, 3)
+        recording = QHBoxLayout()
+        recording.addWidget(self.save_button)
+        recording.addWidget(self.analyse_button)
+        recording.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.status)
+        layout.addWidget(body, 1)
+        layout.addLayout(recording)
+
+    @property
+    def listening(self) -> bool:
+        return self.source is not None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """List the input devices the first time the panel is seen (not at start-up)."""
+        super().showEvent(event)
+        if not self.devices.has_scanned and not self.listening:
+            self.devices.scan(rescan=False)
+
+    def _update_controls(self) -> None:
+        idle = not self.listening and not self._loading
+        self.record_button.setText("Stop" if self.listening else "Record")
+        self.record_button.setEnabled(self.listening or (idle and self.devices.selected() is not None))
+        self.devices.setEnabled(idle and not self.devices.scanning)
+        self.save_button.setEnabled(self.recorder is not None)
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(ERROR_STYLE if error else "")
+
+    # Starting and stopping.
+
+    def toggle(self) -> None:
+        """Record / Stop."""
+        if self.listening:
+            self.stop()
+            return
+        device = self.devices.selected()
+        if device is not None:
+            self.start(DeviceSource(device))
+
+    def start(self, source: AudioSource) -> None:
+        """Listen to ``source`` (loading the model first, on the worker, the first time)."""
+        if self.listening or self._loading:
+            return
+        if self._model is None:
+            self._loading = True
+            self._update_controls()
+            self._set_status("Loading the model…")
+            self.runner.run(
+                lambda _task: (GenreModel(self.model_path, threads=1), band_centres_hz(self.params)),
+                on_done=partial(self._model_loaded, source),
+                on_error=self._model_failed,
+            )
+            return
+        self._begin(source)
+
+    def _model_loaded(self, source: AudioSource, loaded: tuple[GenreModel, np.ndarray]) -> None:
+        self._loading = False
+        self._model, centres = loaded
+        self.spectrogram.set_band_centres(centres)
+        self._begin(source)
+
+    def _model_failed(self, error: BaseException) -> None:
+        self._loading = False
+        self._update_controls()
+        self._set_status(f"The model cannot be loaded: {describe(error)}", error=True)
+
+    def _begin(self, source: AudioSource) -> None:
+        settings = LiveSettings(interval_s=self.interval.value(), start_after_s=self.start_after_s)
+        if self.recorder is not None:
+            self.recorder.discard()  # a new recording replaces the unsaved one
+            self.recorder = None
+        try:
+            self.recognizer = LiveRecognizer(self._model, source, settings)
+            self.mel = ScrollingMel(source, self.params, seconds=HISTORY_S)
+            self._meter_position = source.ring.written
+            self.recorder = Recorder(source)
+            source.start()
+        except Exception as exc:  # CaptureError (busy, denied, rate …), or an unwritable cache dir
+            if self.recorder is not None:
+                self.recorder.discard()
+                self.recorder = None
+            self._fail(describe(exc))
+            return
+        self._session += 1
+        self.source = source
+        self.last_result = None
+        self.saved_path = None
+        self.analyse_button.hide()
+        self._show_verdict(None)
+        self.spectrogram.clear()
+        self.meter.reset()
+        self._set_status(f"Listening to {source.name}…")
+        self._frame_timer.start()
+        self._step_timer.start(round(settings.interval_s * 1000))
+        self._update_controls()
+
+    def stop(self) -> None:
+        """Stop listening; what was heard stays ready to save."""
+        self._finish("Stopped")
+
+    def _finish(self, message: str, *, error: bool = False) -> None:
+        self._frame_timer.stop()
+        self._step_timer.stop()
+        source, self.source = self.source, None
+        if source is not None:
+            try:
+                source.stop()
+            except Exception:  # a device that vanished may fail to close: it is gone either way
+                log.warning("closing %s failed", source.name, exc_info=True)
+            if self.recorder is not None:
+                self._drain()
+        if self.recorder is not None and self.recorder.frames:
+            message += f"; {self.recorder.seconds:.1f} s heard — Save recording… keeps it"
+        self.meter.reset()
+        self._set_status(message, error=error)
+        self._update_controls()
+
+    def _fail(self, message: str) -> None:
+        """End the session over a device problem; list the devices again (one may have gone)."""
+        self._finish(f"{message}. Pick an input and press Record to try again.", error=True)
+        self.devices.scan(rescan=True)
+
+    # The display timer: spectrogram, meter, recorder.
+
+    def _tick(self) -> None:
+        source = self.source
+        if source is None:
+            return
+        if source.failure:
+            self._fail(source.failure)
+            return
+        if not self._drain():
+            return
+        if self.mel.update() and self.isVisible():  # Friture's rule: nothing is drawn while hidden
+            self.spectrogram.show_frames(self.mel.frames)
+        block, self._meter_position, _ = source.ring.since(self._meter_position)
+        self.meter.show_block(block)
+        if not source.running:
+            self._finish(f"{source.name} ended")
+
+    def _drain(self) -> bool:
+        try:
+            self.recorder.drain()
+        except Exception as exc:  # disk full, cache dir gone: stop rather than lose audio unnoticed
+            self.recorder.discard()
+            self.recorder = None
+            self._finish(f"The recording cannot be kept: {describe(exc)}", error=True)
+            return False
+        return True
+
+    # The model, every interval, on the worker.
+
+    def _step(self) -> None:
+        if self._stepping:
+            self.skipped_steps += 1
+            return
+        self._stepping = True
+        recognizer = self.recognizer
+        self.runner.run(
+            lambda _task: recognizer.step(),
+            on_done=partial(self._stepped, self._session),
+            on_error=partial(self._step_failed, self._session),
+        )
+
+    def _stepped(self, session: int, result: LiveResult) -> None:
+        self._stepping = False
+        if session != self._session:
+            return  # a step of an earlier recording
+        self.last_result = result
+        self._show_verdict(result)
+        if self.listening:
+            self._set_status(self._describe(result), error=result.state is LiveState.QUIET)
+        self.stepped.emit(result)
+
+    def _step_failed(self, session: int, error: BaseException) -> None:
+        self._stepping = False
+        if session == self._session and self.listening:
+            self._set_status(f"This step could not be analysed: {describe(error)}", error=True)
+
+    def _show_verdict(self, result: LiveResult | None) -> None:
+        if result is None or result.state is not LiveState.RECOGNISED:
+            self.genre.clear(result.summary() if result is not None else "listening…")
+            self.code.clear()
+            self.matches.clear()
+            self._matched_code = None
+            return
+        analysis = smoothed_analysis(result, self.labels)
+        self.genre.show_analysis(analysis)
+        self.code.show_analysis(analysis)
+        if result.code_hex != self._matched_code:  # search again only when the code changed
+            self._matched_code = result.code_hex
+            self.matches.show_matches_for(LIVE_QUERY, result.bits, result.relaxed_code)
+
+    def _describe(self, result: LiveResult) -> str:
+        heard = f"{result.heard_s:.0f} s heard"
+        if result.state is LiveState.WAITING:
+            text = f"Listening… {heard}; the first verdict after {self.start_after_s:g} s"
+        elif result.state is LiveState.QUIET:
+            text = f"Too quiet to tell ({result.level_dbfs:.0f} dBFS, {heard}): turn the music up or bring the microphone closer"
+        else:
+            text = (
+                f"{heard}; verdict over the last {result.analysed_s:.0f} s, smoothed (model {result.elapsed_s:.2f} s)"
+            )
+        problems = []
+        if self.source is not None and self.source.overruns:
+            problems.append(
+                f"{self.source.overruns} buffer overruns: the system could not keep up and audio was dropped"
+            )
+        if self.recorder is not None and self.recorder.lost_frames:
+            problems.append(f"{self.recorder.lost_frames / self.source.sample_rate:.1f} s missing from the recording")
+        return "; ".join([text, *problems])
+
+    def _interval_changed(self, seconds: float) -> None:
+        self.settings.live_interval = seconds
+        if self.recognizer is not None:
+            self.recognizer.settings = dataclasses.replace(self.recognizer.settings, interval_s=seconds)
+        if self.listening:
+            self._step_timer.setInterval(round(seconds * 1000))
+
+    # Saving what was heard.
+
+    def save_recording(self) -> None:
+        """Save recording…: ask where, then :meth:`save_recording_to`."""
+        if self.recorder is None:
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
+        default = Path(folder) / time.strftime("recording-%Y%m%d-%H%M%S.wav")
+        name, _ = QFileDialog.getSaveFileName(self, "Save the recording", str(default), "WAV audio (*.wav)")
+        if name:
+            self.save_recording_to(Path(name))
+
+    def save_recording_to(self, path: Path) -> Path | None:
+        """Write what was heard to the WAV ``path``; listening goes on into a new recording.
+
+        Then offers to analyse the file like a dropped one (:attr:`analyseRequested`).
+        """
+        path = path if path.suffix.lower() == ".wav" else path.with_name(path.name + ".wav")
+        recorder, self.recorder = self.recorder, None
+        try:
+            saved = recorder.save(path)
+        except Exception as exc:
+            self._set_status(f"The recording was not saved: {describe(exc)}", error=True)
+            return None
+        finally:
+            if self.source is not None:
+                self.recorder = Recorder(self.source)
+            self._update_controls()
+        self.saved_path = saved
+        self.analyse_button.setText(f"Analyse {saved.name}")
+        self.analyse_button.show()
+        self._set_status(f"Saved {recorder.seconds:.1f} s to {saved}")
+        return saved
+
+    def shutdown(self) -> None:
+        """Stop listening, drop an unsaved recording and stop the worker (the window is closing)."""
+        self._finish("Stopped")
+        if self.recorder is not None:
+            self.recorder.discard()
+            self.recorder = None
+        self.matches.player.stop()
+        self.runner.shutdown()

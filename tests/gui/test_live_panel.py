@@ -1,0 +1,140 @@
+"""The live panel in the real window, offscreen: real files played at real-time speed through the source seam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musictagger.audio.capture import DeviceSource, FileSource, InputDevice, input_devices
+from musictagger.errors import CaptureError
+from musictagger.gui.file_list import State
+from musictagger.gui.spectrogram_view import mel_db
+from musictagger.live import LiveState
+from musictagger.model.runtime import analyze
+from tests.audio.signals import music, write
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+
+SR = 44100
+UNPLUGGED = "vmic: the input device stopped delivering audio (unplugged or taken away?)"
+
+
+class BreakingSource(FileSource):
+    """A file source that can be made to fail mid-run, as a device does when it is unplugged."""
+
+    broken: str | None = None
+
+    @property
+    def failure(self) -> str | None:
+        return self.broken
+
+
+def played(path: Path, seconds: float, *, seed: int = 3) -> Path:
+    return write(path, np.stack([music(sr=SR, seconds=seconds, seed=seed)] * 2), SR, "flac")
+
+
+def listening_panel(qtbot, window, source: FileSource):
+    """The window's live panel, shown, listening to ``source`` (the model loads on first use)."""
+    window.show_live()
+    panel = window.live
+    panel.start(source)
+    qtbot.waitUntil(lambda: panel.listening, timeout=ANALYSIS_TIMEOUT_MS)
+    return panel
+
+
+def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtbot, window, tmp_path: Path) -> None:
+    path = played(tmp_path / "live.flac", 8.0)
+    expected = analyze(path)
+    window.live.start_after_s = 3.0
+    results = []
+    window.live.stepped.connect(results.append)
+    source = FileSource(path)
+    panel = listening_panel(qtbot, window, source)
+
+    qtbot.waitUntil(lambda: panel.mel.frames_added > 100, timeout=5000)
+    first_added, first_image = panel.mel.frames_added, panel.spectrogram.image.image.copy()
+    assert panel.meter.bar.value() > panel.meter.bar.minimum()  # the level meter moves
+    qtbot.wait(1000)
+    later_added, later_image = panel.mel.frames_added, panel.spectrogram.image.image.copy()
+    shift = later_added - first_added
+    assert 0 < shift < len(first_image)
+    np.testing.assert_array_equal(later_image[:-shift], first_image[shift:])  # it scrolled left by what was added
+
+    qtbot.waitUntil(lambda: not panel.listening, timeout=30_000)  # the file ended
+    qtbot.waitUntil(lambda: not panel._stepping, timeout=10_000)
+    assert "ended" in panel.status.text()
+    assert panel.spectrogram.frames_drawn > 50
+    np.testing.assert_array_equal(panel.spectrogram.image.image, mel_db(panel.mel.frames, panel.params))
+    assert panel.mel.frames_added > 400  # 8 s at 16 ms a frame, less the resampler's delay
+
+    states = [r.state for r in results]
+    assert states[0] is LiveState.WAITING and LiveState.RECOGNISED in states
+    last = results[-1]
+    assert last.state is LiveState.RECOGNISED
+    assert last.genre == expected.genre
+    assert panel.genre.verdict.text() == last.summary()
+    for score in last.ranking:
+        assert panel.genre.bars[score.label].format() == f"{score.probability:.2f}"
+    assert panel.code.hex.text() == last.code_hex
+    np.testing.assert_array_equal(panel.code.grid.bits, last.bits)
+
+    (tmp_path / "out").mkdir()
+    saved = panel.save_recording_to(tmp_path / "out" / "heard")  # .wav is added
+    assert saved == tmp_path / "out" / "heard.wav"
+    heard, rate = sf.read(saved, dtype="float32", always_2d=True)
+    original, _ = sf.read(path, dtype="float32", always_2d=True)
+    assert rate == SR and len(heard) == source.ring.written == len(original)
+    np.testing.assert_array_equal(heard, original)
+    assert not list(saved.parent.glob("*.part"))
+
+    panel.analyse_button.click()  # analysed like a dropped file
+    wait_until_settled(qtbot, window, 1)
+    assert window.files.entries[saved].state is State.DONE
+
+
+def test_without_an_input_device_the_panel_says_so_and_the_window_works(qtbot, window, tmp_path: Path) -> None:
+    if input_devices():
+        pytest.skip("this machine has an input device the isolated test environment does not hide")
+    panel = window.live
+    window.show_live()
+    qtbot.waitUntil(lambda: panel.devices.has_scanned and not panel.devices.scanning, timeout=10_000)
+    assert "No audio input device found" in panel.devices.message.text()
+    assert not panel.devices.message.isHidden()
+    assert panel.devices.selected() is None and not panel.record_button.isEnabled()
+    panel.devices.refresh_button.click()  # PortAudio restarted: still none, still no crash
+    qtbot.waitUntil(lambda: not panel.devices.scanning, timeout=10_000)
+    assert "No audio input device found" in panel.devices.message.text()
+
+    song = write_song(tmp_path / "song.flac", seconds=3.0)
+    drop(window, [song])
+    wait_until_settled(qtbot, window, 1)
+    assert window.files.entries[song.absolute()].state is State.DONE
+
+
+def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_path: Path) -> None:
+    path = played(tmp_path / "long.flac", 30.0)
+    source = BreakingSource(path)
+    panel = listening_panel(qtbot, window, source)
+    qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
+    source.broken = UNPLUGGED
+    qtbot.waitUntil(lambda: not panel.listening, timeout=5000)
+    assert UNPLUGGED in panel.status.text() and "press Record to try again" in panel.status.text()
+    assert not source.running  # the panel let go of it
+    assert panel.save_button.isEnabled()  # what was heard before the failure can still be saved
+
+    ghost = InputDevice(index=99, name="ghost mic", channels=1, default_sample_rate=SR, host_api="ALSA")
+    with pytest.raises(CaptureError) as refused:
+        DeviceSource(ghost).start()
+    panel.start(DeviceSource(ghost))  # PortAudio refuses: said in the panel, nothing started
+    assert not panel.listening
+    assert str(refused.value) in panel.status.text()
+
+    again = FileSource(path)
+    panel.start(again)
+    assert panel.listening
+    qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
+    panel.record_button.click()  # Stop
+    assert not panel.listening and not again.running
+    assert panel.status.text().startswith("Stopped")

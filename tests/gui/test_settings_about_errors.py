@@ -1,0 +1,74 @@
+"""Settings that survive a restart, an About box that names the model, and errors a person can read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from musictagger import userdirs
+from musictagger.errors import DecodeError
+from musictagger.gui.about import about_text
+from musictagger.gui.errors import describe, log_path, setup_logging
+from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import default_model_path
+from tests.gui.conftest import write_song
+
+
+def test_settings_persist_across_restarts_in_the_config_dir(qtbot, tmp_path: Path) -> None:
+    first = Settings()
+    first.threshold = 0.75
+    first.windows_per_track = 5
+    first.theme = "dark"
+    first.add_recent([tmp_path / f"{i}.mp3" for i in range(MAX_RECENT + 3)])
+    first.sync()
+    assert settings_path().parent == userdirs.config_dir()
+    assert settings_path().is_file()
+    again = Settings()  # a new process would read the same file
+    assert (again.threshold, again.windows_per_track, again.theme) == (0.75, 5, "dark")
+    assert again.recent_files == [tmp_path / f"{i}.mp3" for i in range(MAX_RECENT)]
+    again.add_recent([tmp_path / "5.mp3"])
+    assert again.recent_files[:2] == [tmp_path / "5.mp3", tmp_path / "0.mp3"]
+    assert len(again.recent_files) == MAX_RECENT
+
+
+def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: Path) -> None:
+    from musictagger.gui.app import create_window
+    from musictagger.gui.file_list import State
+
+    settings = Settings()
+    settings.windows_per_track = 1
+    window = create_window([write_song(tmp_path / "song.flac", seconds=40.0)], settings)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.files.current_entry() is not None and window.files.current_entry().state is State.DONE, timeout=120_000)
+    assert len(window.files.current_entry().analysis.window_starts_s) == 1
+    window.resize(window.width(), window.height() - 60)  # the offscreen screen is narrow: only the height is free
+    height = window.height()
+    window.close()
+    reopened = create_window([], Settings())
+    qtbot.addWidget(reopened)
+    assert reopened.height() == height
+    reopened.close()
+
+
+def test_the_about_box_names_the_model_its_training_data_and_licences() -> None:
+    manifest = load_manifest(default_model_path())
+    text = about_text(manifest)
+    assert manifest.model_id in text
+    assert str(manifest.training["data"]) in text
+    for licence in manifest.licences:
+        assert licence["licence"] in text
+    assert f"{manifest.metrics['test']['accuracy']['value']:.2f}" in text
+
+
+def test_errors_read_as_sentences_and_tracebacks_go_to_the_log() -> None:
+    setup_logging()
+    readable = DecodeError("/music/x.mp3", "not an audio file")
+    assert describe(readable) == "/music/x.mp3: not an audio file"
+    try:
+        {}["missing"]
+    except KeyError as bug:
+        message = describe(bug)
+    assert str(log_path()) in message and "Traceback" not in message
+    assert log_path().parent == userdirs.cache_dir()
+    logged = log_path().read_text(encoding="utf-8")
+    assert "Traceback" in logged and "KeyError: 'missing'" in logged
