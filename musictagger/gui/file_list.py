@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -12,10 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from musictagger.audio.files import is_audio_file
+from musictagger.library.scan import scan
 from musictagger.model.runtime import Analysis
 
 FAILED_COLOUR = QColor(200, 40, 40)
+log = logging.getLogger(__name__)
 
 
 class State(Enum):
@@ -48,15 +50,18 @@ class FileEntry:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus the audio files found (recursively, sorted) in folders named.
+    """Files named directly, plus the audio files in folders named (the library's walk, :func:`scan`).
 
     A file named directly is kept whatever its extension, so that a file that is not audio
-    gets a clear error instead of silently vanishing; inside folders only audio files count.
+    (or not there) gets a clear error in the list instead of silently vanishing.
     """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if is_audio_file(p)))
+            found = scan([path])
+            files += [Path(f.path) for f in found.files]
+            for problem, reason in found.problems:
+                log.warning("%s: %s", problem, reason)
         else:
             files.append(path)
     return files

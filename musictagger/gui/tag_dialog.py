@@ -1,7 +1,8 @@
 """Tools ▸ Tag genres…: preview the tagging plan, tune it, apply it with progress and Cancel, undo it.
 
-Everything is the core's (:mod:`musictagger.tagging`): predictions come from the library
-(:func:`musictagger.library.lookup.analyses_for`: stored results where current, fresh analysis
+Everything is the core's (:mod:`musictagger.tagging`), as ``musictagger tag`` uses it: the files
+are found by :func:`musictagger.library.scan.scan`, predictions come from
+:func:`~musictagger.tagging.predict.predict_genres` (stored results where current, fresh analysis
 otherwise), the table is :func:`~musictagger.tagging.plan.preview_rows` of the very plan that
 Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 :func:`~musictagger.tagging.undo.undo`.  The dialog only runs them on the background runner.
@@ -30,16 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from musictagger.errors import FileError, MusictaggerError
+from musictagger.errors import MusictaggerError
 from musictagger.gui.errors import describe
-from musictagger.gui.file_list import expand_paths
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.library import Library
-from musictagger.library.lookup import analyses_for
+from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import PREVIEW_COLUMNS, Action, Mode, Plan, Prediction, make_plan, preview_rows
+from musictagger.tagging.predict import predict_genres
 from musictagger.tagging.undo import undo
 
 Predictions = dict[Path, Prediction | MusictaggerError]
@@ -48,23 +48,12 @@ REPLAN_DELAY_MS = 250
 
 
 def predict(paths: list[Path], n_windows: int | None, task: Task) -> Predictions:
-    """Worker: the genre of every audio file under ``paths``, or the error that prevented it."""
-    files = expand_paths(paths)
-    with Library() as library:
-        results = analyses_for(
-            library,
-            files,
-            n_windows=n_windows,
-            on_progress=lambda done, total: task.progress((done, total)),
-            should_stop=task.should_stop,
-        )
-    predictions: Predictions = {}
-    for path, result in results.items():
-        if isinstance(result, FileError):
-            predictions[Path(path)] = result
-        else:
-            predictions[Path(path)] = Prediction(result.genre, result.confidence, result.uncertain)
-    return predictions
+    """Worker: the genre of every audio file under ``paths`` (as ``musictagger tag`` finds them), or the
+    error that prevented one."""
+    files = [found.path for found in scan(paths).files]
+    return predict_genres(
+        files, n_windows=n_windows, on_progress=lambda done, total: task.progress((done, total)), should_stop=task.should_stop
+    )
 
 
 def report_text(report: RunReport, verb: str) -> str:
