@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from musictagger.live import LiveState
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+from tests.live.pulse import SINK, PulseUnavailableError, start_virtual_microphone
 
 SR = 44100
 UNPLUGGED = "vmic: the input device stopped delivering audio (unplugged or taken away?)"
@@ -29,6 +31,17 @@ class BreakingSource(FileSource):
     @property
     def failure(self) -> str | None:
         return self.broken
+
+
+@pytest.fixture
+def virtual_microphone(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The PulseAudio null sink whose monitor is an input device (skips where PulseAudio cannot run)."""
+    try:
+        server = start_virtual_microphone()
+    except PulseUnavailableError as exc:
+        pytest.skip(str(exc))
+    monkeypatch.setenv("PULSE_SERVER", server)
+    return SINK
 
 
 def played(path: Path, seconds: float, *, seed: int = 3) -> Path:
@@ -138,3 +151,33 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     panel.record_button.click()  # Stop
     assert not panel.listening and not again.running
     assert panel.status.text().startswith("Stopped")
+
+
+def test_music_played_into_the_virtual_microphone_is_recognised_in_the_panel(
+    qtbot, window, virtual_microphone: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "played.wav", np.stack([music(sr=SR, seconds=12.0, seed=5)] * 2), SR, "wav-pcm16")
+    expected = analyze(path).genre
+    panel = window.live
+    panel.start_after_s = 4.0
+    results = []
+    panel.stepped.connect(results.append)
+    window.show_live()
+    qtbot.waitUntil(lambda: panel.devices.has_scanned and not panel.devices.scanning, timeout=10_000)
+    panel.devices.refresh_button.click()  # PortAudio may have started before PULSE_SERVER was set
+    qtbot.waitUntil(lambda: not panel.devices.scanning, timeout=10_000)
+    names = [panel.devices.combo.itemData(i).name for i in range(panel.devices.combo.count())]
+    assert "pulse" in names, names
+    panel.devices.combo.setCurrentIndex(names.index("pulse"))
+    panel.record_button.click()
+    qtbot.waitUntil(lambda: panel.listening, timeout=ANALYSIS_TIMEOUT_MS)
+    player = subprocess.Popen(["paplay", f"--device={virtual_microphone}", str(path)])
+    qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not panel._stepping, timeout=10_000)
+    panel.record_button.click()  # Stop
+    assert player.returncode == 0
+    recognised = [r for r in results if r.state is LiveState.RECOGNISED]
+    assert recognised, [r.state for r in results]
+    assert recognised[-1].genre == expected
+    assert max(r.level_dbfs for r in results) > -40  # the music was really heard
+    assert panel.genre.verdict.text() == recognised[-1].summary()

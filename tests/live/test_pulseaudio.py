@@ -1,64 +1,24 @@
 """The real PortAudio path: music played into a PulseAudio null sink, heard through its monitor.
 
-The fixture starts a PulseAudio server (as the developers' guide describes) when the
-machine has one installed; elsewhere these tests skip and say why.
+The fixtures (tests/live/conftest.py, tests/live/pulse.py) start a PulseAudio server when the machine has one
+installed; elsewhere these tests skip and say why.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
 
-SINK = "vmic"
 SR = 44100
-
-
-def _pactl(*args: str) -> str:
-    return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout
-
-
-@pytest.fixture(scope="module")
-def pulse_server() -> str:
-    """A running PulseAudio server with a null sink whose monitor is the default input.
-
-    Returns the server's address: the tests' isolated XDG dirs hide the usual way clients
-    find it, so subprocesses get it as ``PULSE_SERVER``.
-    """
-    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("paplay")):
-        pytest.skip("PulseAudio is not installed (Debian: pulseaudio pulseaudio-utils libasound2-plugins)")
-    if subprocess.run(["pulseaudio", "--check"], capture_output=True).returncode != 0:
-        started = subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1"], capture_output=True, text=True)
-        if started.returncode != 0:
-            pytest.skip(f"PulseAudio cannot start here: {started.stderr.strip()}")
-        time.sleep(0.5)
-    try:
-        if SINK not in _pactl("list", "short", "sinks"):
-            _pactl("load-module", "module-null-sink", f"sink_name={SINK}")
-        _pactl("set-default-source", f"{SINK}.monitor")
-        server = next(
-            line.split(":", 1)[1].strip() for line in _pactl("info").splitlines() if line.startswith("Server String")
-        )
-    except (subprocess.SubprocessError, OSError, StopIteration) as exc:
-        pytest.skip(f"PulseAudio is running but cannot be configured: {exc}")
-    return server if server.startswith(("unix:", "tcp:")) else f"unix:{server}"
-
-
-@pytest.fixture
-def virtual_microphone(pulse_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The sink to play into; this test's subprocesses reach the server."""
-    monkeypatch.setenv("PULSE_SERVER", pulse_server)
-    return SINK
 
 
 def musictagger(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

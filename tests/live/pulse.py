@@ -1,0 +1,50 @@
+"""A PulseAudio null sink standing in for a microphone: started here for the tests and the live benchmark.
+
+Music played into the sink (``paplay --device=vmic``) is heard on its monitor, which is made
+the default input, through the very PortAudio path a real microphone takes.  Where
+PulseAudio is not installed or cannot start, :func:`start_virtual_microphone` says why, and
+the tests that need it (fixtures in ``tests/live/conftest.py``) skip with that reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+
+SINK = "vmic"
+
+
+class PulseUnavailableError(RuntimeError):
+    """PulseAudio is absent, cannot start, or cannot be configured here; the message says which."""
+
+
+def _pactl(*args: str) -> str:
+    return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout
+
+
+def start_virtual_microphone() -> str:
+    """Start PulseAudio if needed, add the null sink, make its monitor the default input; return the server address.
+
+    Clients need the address as ``PULSE_SERVER`` when their XDG dirs are not the server's
+    (the tests isolate them, which hides the usual way clients find it).
+    """
+    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("paplay")):
+        raise PulseUnavailableError(
+            "PulseAudio is not installed (Debian: pulseaudio pulseaudio-utils libasound2-plugins)"
+        )
+    if subprocess.run(["pulseaudio", "--check"], capture_output=True).returncode != 0:
+        started = subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1"], capture_output=True, text=True)
+        if started.returncode != 0:
+            raise PulseUnavailableError(f"PulseAudio cannot start here: {started.stderr.strip()}")
+        time.sleep(0.5)
+    try:
+        if SINK not in _pactl("list", "short", "sinks"):
+            _pactl("load-module", "module-null-sink", f"sink_name={SINK}")
+        _pactl("set-default-source", f"{SINK}.monitor")
+        server = next(
+            line.split(":", 1)[1].strip() for line in _pactl("info").splitlines() if line.startswith("Server String")
+        )
+    except (subprocess.SubprocessError, OSError, StopIteration) as exc:
+        raise PulseUnavailableError(f"PulseAudio is running but cannot be configured: {exc}") from exc
+    return server if server.startswith(("unix:", "tcp:")) else f"unix:{server}"
