@@ -2,8 +2,13 @@
 
 It is a :class:`~musictagger.gui.spectrogram_view.SpectrogramView` (same colour map, dB
 scale, colour bar, frequency axis in Hz on the mel scale) without analysis windows, whose
-time axis is fixed to the last ``seconds`` before now (0 s at the right edge): each frame
-only the image changes, so drawing costs one image upload, not an axis relayout.
+time axis is fixed to the last ``seconds`` before now (0 s at the right edge).
+
+Scrolling follows the audio clock, not the arrival of frames: the streaming resampler
+hands out audio in bursts of ~34 ms, so new frames come in uneven steps, but every display
+tick places the image by how much audio has been heard, so it glides left at the display
+rate and each new frame appears at its true time before now.  A tick moves the image
+(a transform) and, when frames arrived, replaces its pixels; the axes never re-lay out.
 """
 
 from __future__ import annotations
@@ -18,29 +23,45 @@ LEVEL_STEP_DB = 1.0
 
 
 class LiveSpectrogram(SpectrogramView):
-    """The newest log-mel history, newest frame at the right."""
+    """The newest log-mel history, newest frame at its time before now."""
 
     def __init__(self, params: FeatureParams, *, seconds: float) -> None:
         super().__init__(params, windows=0)
         self.seconds = seconds
         self.frames_drawn = 0
+        """How many display ticks moved or redrew the image (the display's frame count)."""
         self._top = float("inf")
-        """How many times the image was replaced (the display's frame count)."""
         self.plot.setLabel("bottom", "time before now", units="s")
         self.plot.setMouseEnabled(x=False, y=False)
         bands = float(params.n_mels)
         self.plot.setLimits(xMin=-seconds, xMax=0.0, yMin=0.0, yMax=bands)
         self.plot.setRange(xRange=(-seconds, 0.0), yRange=(0.0, bands), padding=0)
 
-    def show_frames(self, log_mel: np.ndarray) -> None:
-        """Draw ``log_mel`` ``(frames, n_mels)``, oldest first, spanning the last :attr:`seconds`."""
-        db = mel_db(log_mel, self.params)
-        first = self.image.image is None
-        self.image.setImage(db, autoLevels=False)
-        if first:
-            self.image.setRect(-self.seconds, 0.0, self.seconds, float(self.params.n_mels))
-        top = float(db.max())
-        if abs(top - self._top) > LEVEL_STEP_DB:  # a new scale re-lays the colour bar's axis: not every frame
-            self._top = top
-            self.colour_bar.setLevels((top - DYNAMIC_RANGE_DB, top))
+    def frames_end_s(self, frames_added: int) -> float:
+        """Where the newest of ``frames_added`` frames ends, in seconds of audio since the first.
+
+        Frames are uncentred (the live front end's ``center=False``): frame ``k`` is centred
+        at ``k·hop + n_fft/2`` samples and drawn one hop wide.
+        """
+        params = self.params
+        return params.frames_to_seconds(frames_added) + (params.n_fft - params.hop_length) / 2 / params.sample_rate
+
+    def show(self, log_mel: np.ndarray | None, *, frames_added: int, heard_s: float) -> None:
+        """Place the history so that its newest frame sits at its time before now (``heard_s`` of audio heard).
+
+        ``log_mel`` ``(frames, n_mels)``, oldest first, replaces the pixels when frames arrived
+        since the last call; None keeps them and only scrolls.
+        """
+        if log_mel is not None:
+            db = mel_db(log_mel, self.params)
+            self.image.setImage(db, autoLevels=False)
+            top = float(db.max())
+            if abs(top - self._top) > LEVEL_STEP_DB:  # a new scale re-lays the colour bar's axis: not every frame
+                self._top = top
+                self.colour_bar.setLevels((top - DYNAMIC_RANGE_DB, top))
+        if self.image.image is None:
+            return
+        width = self.params.frames_to_seconds(len(self.image.image))
+        right = self.frames_end_s(frames_added) - heard_s
+        self.image.setRect(right - width, 0.0, width, float(self.params.n_mels))
         self.frames_drawn += 1

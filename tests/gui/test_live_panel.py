@@ -74,6 +74,9 @@ def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtb
     shift = later_added - first_added
     assert 0 < shift < len(first_image)
     np.testing.assert_array_equal(later_image[:-shift], first_image[shift:])  # it scrolled left by what was added
+    image = panel.spectrogram.image
+    placed = image.mapRectToParent(image.boundingRect())
+    assert -0.1 < placed.right() <= 0.0 and placed.width() == pytest.approx(10.0)  # the newest frame is "now"
 
     qtbot.waitUntil(lambda: not panel.listening, timeout=30_000)  # the file ended
     qtbot.waitUntil(lambda: not panel._stepping, timeout=10_000)
