@@ -119,7 +119,5 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(float(sys.argv[2]), Path(sys.argv[3]))
-        sys.stdout.flush()
-        os._exit(0)  # as musictagger.gui.app.main does: PySide6 6.12 + pyqtgraph abort in the interpreter's final GC
     else:
         main()

@@ -3,4 +3,4 @@
 from musictagger.gui.app import main
 
 if __name__ == "__main__":  # the spawned analysis process imports this module too
-    main()
+    raise SystemExit(main())

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
-from musictagger.gui.errors import install_excepthook, setup_logging, show_error
+from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.main_window import MainWindow
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
@@ -28,7 +26,7 @@ def create_window(files: list[Path], settings: Settings | None = None) -> MainWi
     return window
 
 
-def run(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
     app = QApplication.instance()
@@ -42,24 +40,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         window = create_window([Path(arg) for arg in args])
     except Exception as exc:  # e.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees
-        show_error(None, "musictagger cannot start", exc)
+        QMessageBox.critical(None, "musictagger cannot start", describe(exc))  # modal: the process ends after it
         return 1
     status = app.exec()
     del window
     return status
 
-
-def main() -> None:
-    """The ``musictagger-gui`` entry point: :func:`run`, then leave without finalising the interpreter.
-
-    With PySide6 6.12 and pyqtgraph 0.14, the garbage collection at interpreter shutdown aborts
-    ("bool_dealloc: deallocating True or False") once the spectrogram and layer views have
-    existed, even after every widget was deleted.  By then the window has saved its settings
-    and stopped its workers, so the process flushes its log and output and exits directly,
-    as pyqtgraph's own ``pg.exit()`` does.
-    """
-    status = run()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)

@@ -13,6 +13,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from musictagger import userdirs
@@ -50,9 +51,20 @@ def describe(error: BaseException) -> str:
     )
 
 
+def show_message(parent: QWidget | None, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> None:
+    """Show ``text`` in a message box that does not block.
+
+    The box is opened, not executed: messages arrive from background work at any moment, and a
+    nested modal event loop there could wait on work that waits on it.
+    """
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
 def show_error(parent: QWidget | None, title: str, error: BaseException) -> None:
     """Show ``error`` in a message box (no traceback; see :func:`describe`)."""
-    QMessageBox.warning(parent, title, describe(error))
+    show_message(parent, title, describe(error), QMessageBox.Icon.Warning)
 
 
 def install_excepthook(parent: QWidget) -> None:

@@ -29,8 +29,8 @@ CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 
 def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
     """Mel power in dB from the front end's ``log10(1 + C·mel)`` (floored at -120 dB)."""
-    mel = np.expm1(np.asarray(log_mel, dtype=np.float64) * np.log(10.0)) / params.log_multiplier
-    return (10.0 * np.log10(np.maximum(mel, 1e-12))).astype(np.float32)
+    mel = np.expm1(np.asarray(log_mel, dtype=np.float32) * np.float32(np.log(10.0))) / np.float32(params.log_multiplier)
+    return 10.0 * np.log10(np.maximum(mel, np.float32(1e-12)))
 
 
 def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.errors import MusictaggerError
-from musictagger.gui.errors import describe
+from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library.scan import scan
@@ -76,8 +75,8 @@ def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
     """Undo the latest tagging run in the background and say what was restored."""
     return runner.run(
         undo_latest,
-        on_done=lambda report: QMessageBox.information(parent, "Undo last tagging run", report_text(report, "undo")),
-        on_error=lambda error: QMessageBox.warning(parent, "Undo last tagging run", describe(error)),
+        on_done=lambda report: show_message(parent, "Undo last tagging run", report_text(report, "undo")),
+        on_error=lambda error: show_error(parent, "Undo last tagging run", error),
     )
 
 

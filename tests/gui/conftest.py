@@ -60,8 +60,12 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     shown: list[str] = []
     warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _parent, title, text, *a: shown.append(f"{title}: {text}"))
-    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: warnings.append(f"{title}: {text}"))
+
+    def record(box: QMessageBox) -> None:
+        is_warning = box.icon() == QMessageBox.Icon.Warning
+        (warnings if is_warning else shown).append(f"{box.windowTitle()}: {box.text()}")
+
+    monkeypatch.setattr(QMessageBox, "open", record)
     yield shown
     assert not warnings, f"the window showed error messages: {warnings}"
 

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from musictagger.gui.app import run
+from musictagger.gui.app import main
 from musictagger.gui.file_list import State
 from musictagger.model.runtime import load_model
 from tests.gui.conftest import drop, wait_until_settled, write_song
@@ -109,7 +109,7 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued(qtbot, song
         window.close()
 
     QTimer.singleShot(0, inspect_and_close)
-    assert run([str(path) for path in songs]) == 0
+    assert main([str(path) for path in songs]) == 0
     assert seen["files"] == sorted(path.absolute() for path in songs)
 
 
