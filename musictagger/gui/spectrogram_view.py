@@ -65,6 +65,7 @@ class SpectrogramView(QWidget):
         self.plot.setLabel("left", "frequency (Hz, mel scale)")
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setAutoDownsample(True)  # a long track has more frames than the view has pixels
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=COLOUR_MAP, label="dB", interactive=False, width=14)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
