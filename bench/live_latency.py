@@ -19,7 +19,8 @@ the input.  Each source gets two sessions:
    model steps, and the time from the music's first sample in the ring to a stable genre
    (the first verdict after which the genre never changes), with the default settings a
    user gets (first verdict after 10 s, one a second).  Goal (issue 6): latency < 100 ms,
-   ≥ 30 frames/s.  Prints a table.
+   ≥ 30 frames/s.  The longest gap between two paints shows whether the model's steps (a
+   worker thread of this process) ever hold up the display.  Prints a table.
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ def listen(panel, source, play: Path | None, seconds: float) -> tuple[Probe, dic
     paints0, skipped0 = len(probe.paints), panel.skipped_steps
     QTest.qWait(round(seconds * 1000))
     wall = time.perf_counter() - wall0
+    painted = [t for t, _ in probe.paints[paints0:]]
     stats = {
+        "gap": float(np.max(np.diff(painted))) if len(painted) > 1 else float("nan"),
         "fps": (panel.spectrogram.frames_drawn - drawn0) / wall,
         "paints": (len(probe.paints) - paints0) / wall,
         "cpu": (time.process_time() - cpu0) / wall,
@@ -191,6 +194,7 @@ def measure(panel, name: str, make_source, clicks: Path, music: Path, seconds: f
         "latency": latencies,
         "fps": stats["fps"],
         "paints": stats["paints"],
+        "gap": stats["gap"],
         "cpu": stats["cpu"],
         "step": float(np.median(steps)) if steps else float("nan"),
         "skipped": stats["skipped"],
@@ -275,14 +279,14 @@ def main() -> None:
 
     print(f"music: {music} (file analysis: {expected}); music sessions {args.seconds:g} s; 2-core CPU")
     print(
-        "| source | first audio after Record (ms) | clicks seen | latency median / max (ms) | frames drawn/s | paints/s | CPU (% of a core) "
+        "| source | first audio after Record (ms) | clicks seen | latency median / max (ms) | frames drawn/s | paints/s | longest paint gap (ms) | CPU (% of a core) "
         "| model step (s) | skipped steps | overruns | first verdict (s) | stable genre (s) | genre |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['source']} | {row['first_audio'] * 1000:.0f} | {row['clicks']} | {ms(row['latency'], 50)} / {ms(row['latency'], 100)} "
-            f"| {row['fps']:.1f} | {row['paints']:.1f} | {row['cpu'] * 100:.0f} | {row['step']:.2f} | {row['skipped']} "
+            f"| {row['fps']:.1f} | {row['paints']:.1f} | {row['gap'] * 1000:.0f} | {row['cpu'] * 100:.0f} | {row['step']:.2f} | {row['skipped']} "
             f"| {row['overruns']} | {s(row['first'])} | {s(row['stable'])} | {row['genre']} |"
         )
     if pulse_problem:

@@ -45,8 +45,15 @@ def _start(model_path: Path) -> None:
 
 
 def _warm_up() -> np.ndarray:
-    """Run the whole chain once on a short tone; return the mel band centres for the spectrogram's axis."""
-    model = _model
+    return warm_up(_model)
+
+
+def warm_up(model: GenreModel) -> np.ndarray:
+    """Run the whole chain once on a short tone; return the mel band centres for the spectrogram's axis.
+
+    The first mel filter bank and STFT cost seconds (librosa's lazy imports and compilation):
+    whoever warms up pays that, not the first file or the live panel's display timer.
+    """
     params = model.manifest.front_end
     t = np.arange(2 * params.sample_rate, dtype=np.float32) / params.sample_rate
     model.analyze_signal(0.1 * np.sin(2 * np.pi * 440.0 * t), sr=params.sample_rate, n_windows=1, source="<warm-up>")

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.audio.capture import AudioSource, DeviceSource
-from musictagger.gui.analysis_process import band_centres_hz
+from musictagger.gui.analysis_process import warm_up
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.device_picker import DevicePicker
 from musictagger.gui.errors import describe
@@ -70,6 +70,15 @@ def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
         bits=result.bits,
         relaxed_code=result.relaxed_code,
     )
+
+
+def load_warm_model(model_path: Path) -> tuple[GenreModel, np.ndarray]:
+    """Worker: the model on one thread (the display keeps the other core), warmed up, and the mel band centres.
+
+    Warming up here takes the first STFT's seconds of set-up off the display timer's first tick.
+    """
+    model = GenreModel(model_path, threads=1)
+    return model, warm_up(model)
 
 
 class LivePanel(QWidget):
@@ -207,7 +216,7 @@ class LivePanel(QWidget):
             self._update_controls()
             self._set_status("Loading the model…")
             self.runner.run(
-                lambda _task: (GenreModel(self.model_path, threads=1), band_centres_hz(self.params)),
+                lambda _task: load_warm_model(self.model_path),
                 on_done=partial(self._model_loaded, source),
                 on_error=self._model_failed,
             )
