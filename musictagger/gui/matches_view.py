@@ -29,6 +29,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, find_similar
 
 MATCHES = 10
+MAX_COLUMN_WIDTH = 180
 
 
 def search(bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None) -> tuple[CodeIndex, list[Match]]:
@@ -160,6 +161,7 @@ class MatchesView(QWidget):
         self.table.setCurrentItem(self.table.topLevelItem(0))
         for column in range(4):
             self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:

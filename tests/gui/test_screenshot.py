@@ -26,10 +26,15 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "reports" / "screenshots" / "
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
 def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
-    song = write_song(tmp_path / "Chord and drums.flac", seconds=75.0)
+    music = tmp_path / "Music"
+    song = write_song(music / "Chord and drums.flac", seconds=75.0)
+    others = [
+        write_song(music / "Chord and drums (MP3 copy).mp3", kind="mp3", seconds=75.0),
+        write_song(music / "Sweep.ogg", kind="ogg-vorbis", seconds=20.0, seed=1),
+    ]
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
     completed = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).with_name("render_screenshot.py")), str(SCREENSHOT), str(song)],
+        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).with_name("render_screenshot.py")), str(SCREENSHOT), str(song), str(music)],
         env=env,
         capture_output=True,
         text=True,
@@ -39,6 +44,7 @@ def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr[-3000:]
     shown = json.loads(completed.stdout.strip().splitlines()[-1])
     expected = load_model().analyze_file(song)
+    assert shown.pop("matches")[0] == str(others[0])  # the same music, re-encoded, is the nearest
     assert shown == {"verdict": expected.summary(), "code": expected.code_hex, "platform": "xcb"}
     image = QImage(str(SCREENSHOT))
     assert (image.width(), image.height()) == (1400, 860)
