@@ -62,7 +62,9 @@ def child(started: float, mp3: Path) -> None:
         centre = QPointF(window.width() / 2, window.height() / 2)
         buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
         times["dropped"] = time.perf_counter()
-        QApplication.sendEvent(window, QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, mime, buttons, modifiers))
+        QApplication.sendEvent(
+            window, QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+        )
         QApplication.sendEvent(window, QDropEvent(centre, Qt.DropAction.CopyAction, mime, buttons, modifiers))
         QTimer.singleShot(1, wait_genre)
 
@@ -85,10 +87,19 @@ def child(started: float, mp3: Path) -> None:
 
 
 def run_once(mp3: Path, platform: str) -> dict[str, float]:
-    env = {**os.environ, "QT_QPA_PLATFORM": platform, "XDG_CONFIG_HOME": tempfile.mkdtemp(), "XDG_DATA_HOME": tempfile.mkdtemp()}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": platform,
+        "XDG_CONFIG_HOME": tempfile.mkdtemp(),
+        "XDG_DATA_HOME": tempfile.mkdtemp(),
+    }
     started = time.time()
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", str(started), str(mp3)], env=env, capture_output=True, text=True, check=False
+        [sys.executable, __file__, "--child", str(started), str(mp3)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise SystemExit(completed.stderr[-2000:])

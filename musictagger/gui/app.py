@@ -41,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         window = create_window([Path(arg) for arg in args])
-    except Exception as exc:  # e.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees
+    except (
+        Exception
+    ) as exc:  # e.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees
         QMessageBox.critical(None, "musictagger cannot start", describe(exc))  # modal: the process ends after it
         return 1
     status = app.exec()
     del window
     return status
-

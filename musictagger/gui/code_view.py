@@ -44,7 +44,9 @@ class BitGrid(QWidget):
         for index, bit in enumerate(self.bits):
             row, column = divmod(index, ROW)
             cell = QRectF(column * side + 0.5, row * side + 0.5, side - 2, side - 2)
-            painter.setBrush(palette.color(QPalette.ColorRole.Highlight) if bit else palette.color(QPalette.ColorRole.Base))
+            painter.setBrush(
+                palette.color(QPalette.ColorRole.Highlight) if bit else palette.color(QPalette.ColorRole.Base)
+            )
             painter.drawRect(cell)
         painter.end()
 

@@ -51,7 +51,9 @@ def describe(error: BaseException) -> str:
     )
 
 
-def show_message(parent: QWidget | None, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> None:
+def show_message(
+    parent: QWidget | None, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information
+) -> None:
     """Show ``text`` in a message box that does not block.
 
     The box is opened, not executed: messages arrive from background work at any moment, and a

@@ -166,7 +166,9 @@ class LibraryPanel(QWidget):
                 roots, n_windows=windows, workers=workers, on_progress=task.progress, should_stop=task.should_stop
             )
 
-        self.indexing = self.background.run(work, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress)
+        self.indexing = self.background.run(
+            work, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress
+        )
         self.index_button.setEnabled(False)
         self.remove_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

@@ -32,7 +32,9 @@ MATCHES = 10
 MAX_COLUMN_WIDTH = 180
 
 
-def search(bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None) -> tuple[CodeIndex, list[Match]]:
+def search(
+    bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None
+) -> tuple[CodeIndex, list[Match]]:
     """The nearest library tracks to a code (worker thread); also returns the code index used."""
     with Library() as library:
         index = index or CodeIndex.from_library(library)
@@ -141,9 +143,13 @@ class MatchesView(QWidget):
             return  # the user moved on to another file
         self._index = index
         if not matches:
-            self.message.setText("No matches: the library is empty. Add music folders in the Library panel and index them.")
+            self.message.setText(
+                "No matches: the library is empty. Add music folders in the Library panel and index them."
+            )
             return
-        self.message.setText(f"{len(matches)} nearest tracks in the library (Hamming distance of the {index.n_bits}-bit codes)")
+        self.message.setText(
+            f"{len(matches)} nearest tracks in the library (Hamming distance of the {index.n_bits}-bit codes)"
+        )
         for match in matches:
             analysis = match.record.analysis
             distance = f"{match.distance} (same sound)" if match.duplicate else str(match.distance)

@@ -101,7 +101,9 @@ class SpectrogramView(QWidget):
         while len(self._regions) < len(spans):  # region items are reused
             region = pg.LinearRegionItem(movable=False, brush=WINDOW_BRUSH)
             region.setZValue(10)
-            label = pg.InfLineLabel(region.lines[0], f"window {len(self._regions) + 1}", position=0.97, anchors=[(0, 0), (0, 0)])
+            label = pg.InfLineLabel(
+                region.lines[0], f"window {len(self._regions) + 1}", position=0.97, anchors=[(0, 0), (0, 0)]
+            )
             label.setColor((230, 230, 230))
             self.plot.addItem(region)
             self._regions.append(region)

@@ -51,7 +51,10 @@ def predict(paths: list[Path], n_windows: int | None, task: Task) -> Predictions
     error that prevented one."""
     files = [found.path for found in scan(paths).files]
     return predict_genres(
-        files, n_windows=n_windows, on_progress=lambda done, total: task.progress((done, total)), should_stop=task.should_stop
+        files,
+        n_windows=n_windows,
+        on_progress=lambda done, total: task.progress((done, total)),
+        should_stop=task.should_stop,
     )
 
 
@@ -60,15 +63,22 @@ def report_text(report: RunReport, verb: str) -> str:
     if report.run_id is None:
         return f"Nothing to {verb}."
     counts = report.counts()
-    lines = [", ".join(f"{count} {status}" for status, count in counts.items()) + (" (cancelled)" if report.cancelled else "")]
-    lines += [f"{outcome.path.name}: {outcome.status}: {outcome.reason}" for outcome in report.outcomes if outcome.reason][:10]
+    lines = [
+        ", ".join(f"{count} {status}" for status, count in counts.items())
+        + (" (cancelled)" if report.cancelled else "")
+    ]
+    lines += [
+        f"{outcome.path.name}: {outcome.status}: {outcome.reason}" for outcome in report.outcomes if outcome.reason
+    ][:10]
     return "\n".join(lines)
 
 
 def undo_latest(task: Task) -> RunReport:
     """Worker: undo the latest tagging run."""
     with Journal() as journal:
-        return undo(journal, on_progress=lambda done, total, _path: task.progress((done, total)), should_stop=task.should_stop)
+        return undo(
+            journal, on_progress=lambda done, total, _path: task.progress((done, total)), should_stop=task.should_stop
+        )
 
 
 def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
@@ -83,7 +93,9 @@ def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
 class TagDialog(QDialog):
     """Preview table, threshold slider, mode, Apply / Cancel with progress, Undo."""
 
-    def __init__(self, paths: list[Path], settings: Settings, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, paths: list[Path], settings: Settings, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Tag genres")
         self.resize(900, 520)
@@ -102,7 +114,9 @@ class TagDialog(QDialog):
         self.mode = QComboBox()
         for mode in Mode:
             self.mode.addItem(mode.value, mode)
-        self.mode.setToolTip("replace: the genre becomes the prediction; append: added to the genres there; fill-empty: only files without a genre")
+        self.mode.setToolTip(
+            "replace: the genre becomes the prediction; append: added to the genres there; fill-empty: only files without a genre"
+        )
         self.table = QTreeWidget()
         self.table.setHeaderLabels(list(PREVIEW_COLUMNS))
         self.table.setRootIsDecorated(False)
@@ -247,4 +261,3 @@ class TagDialog(QDialog):
         """Close; a running step is asked to stop first."""
         self.cancel()
         super().reject()
-

@@ -51,7 +51,9 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     dialog = window.open_tag_dialog([folder])
     qtbot.addWidget(dialog)
     dialog.threshold.setValue(0)  # write whatever the model says, however unsure
-    qtbot.waitUntil(lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS
+    )
     model = load_model()
     expected = {path: genre_tag(model.analyze_file(path).genre) for path in (tagged, untagged)}
     rows = {dialog.table.topLevelItem(i).text(0): dialog.table.topLevelItem(i) for i in range(2)}

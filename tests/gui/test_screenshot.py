@@ -34,7 +34,17 @@ def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
     ]
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
     completed = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).with_name("render_screenshot.py")), str(SCREENSHOT), str(song), str(music)],
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1600x1000x24",
+            sys.executable,
+            str(Path(__file__).with_name("render_screenshot.py")),
+            str(SCREENSHOT),
+            str(song),
+            str(music),
+        ],
         env=env,
         capture_output=True,
         text=True,

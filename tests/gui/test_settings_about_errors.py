@@ -40,7 +40,10 @@ def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: 
     settings.windows_per_track = 1
     window = create_window([write_song(tmp_path / "song.flac", seconds=40.0)], settings)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.files.current_entry() is not None and window.files.current_entry().state is State.DONE, timeout=120_000)
+    qtbot.waitUntil(
+        lambda: window.files.current_entry() is not None and window.files.current_entry().state is State.DONE,
+        timeout=120_000,
+    )
     assert len(window.files.current_entry().analysis.window_starts_s) == 1
     window.resize(window.width(), window.height() - 60)  # the offscreen screen is narrow: only the height is free
     height = window.height()
