@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.app import main
 from musictagger.gui.file_list import State
+from musictagger.gui.spectrogram_view import window_at
 from musictagger.model.runtime import load_model
 from tests.gui.conftest import drop, wait_until_settled, write_song
 
@@ -35,6 +36,10 @@ def test_dropped_files_show_what_the_core_api_says(qtbot, window, songs: list[Pa
         assert window.code.hex.text() == expected.code_hex
         np.testing.assert_array_equal(window.code.grid.bits, expected.bits)
         assert window.spectrogram.image.image.shape == expected.features.log_mel.shape
+        frames = expected.features.log_mel.shape[0]
+        assert window.spectrogram.plot.vb.viewRange()[0][1] == pytest.approx(frames * 256 / 16000)  # seconds
+        window.code.copy()
+        assert QApplication.clipboard().text() == expected.code_hex
         for image, layer in zip(window.layers.images, expected.layers, strict=True):
             np.testing.assert_allclose(image.image, layer[0].mean(axis=0), rtol=1e-4, atol=1e-5)
 
@@ -111,6 +116,22 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued(qtbot, song
     QTimer.singleShot(0, inspect_and_close)
     assert main([str(path) for path in songs]) == 0
     assert seen["files"] == sorted(path.absolute() for path in songs)
+
+
+def test_opened_paths_become_recent_files(qtbot, window, songs: list[Path]) -> None:
+    window.open_paths([songs[0].parent])
+    wait_until_settled(qtbot, window, len(songs))
+    window.recent_menu.aboutToShow.emit()
+    assert [action.text() for action in window.recent_menu.actions()][:1] == [str(songs[0].parent)]
+
+
+@pytest.mark.parametrize(
+    ("t", "current", "expected"),
+    [(5.0, 0, 0), (25.0, 0, 0), (25.0, 1, 1), (35.0, 0, 1), (50.0, 2, 2), (80.0, 0, None)],
+)
+def test_the_window_under_the_mouse_keeps_the_current_one_while_windows_overlap(t, current, expected) -> None:
+    spans = [(0.0, 29.12), (20.0, 49.12), (40.0, 69.12)]
+    assert window_at(spans, t, current=current) == expected
 
 
 def test_the_core_loads_no_qt() -> None:
