@@ -200,6 +200,8 @@ classifies right / tracks only the variant does; two-sided exact binomial p):
 {_mcnemar_table(recurrent.mcnemar)}
 ![Fig. 4](experiments/fig4-recurrent.png)
 
+Bars: mean over seeds; black whiskers: sd over seeds; grey whiskers: 95% CI over test tracks.
+
 ## 2. Feature-map combinations (paper §4.2, Fig. 5)
 
 (a) the five layers' selected channels average-pooled and concatenated into one vector, read by a hidden layer

@@ -58,10 +58,27 @@ def map_cache(cache_dir: Path, layer_maps: LayerMaps) -> MapCache:
 def load_split_maps(
     collection: Collection, cache: MapCache, subset: dict[str, Sequence[Track]] | None = None
 ) -> SplitMaps:
-    """Maps of each split (or of ``subset``'s tracks), computing what the cache lacks."""
+    """Maps of each split (or of ``subset``'s tracks) in the split's own order, computing what the cache lacks.
+
+    :meth:`MapCache.load` returns the cached tracks before the ones it had to compute; the
+    split's order is restored here, because training (its minibatches) and the cached results'
+    key depend on it, and they must not depend on what happened to be in the cache.
+    """
     tracks = subset or {name: collection.tracks(name) for name in SPLITS}
-    loaded = {name: cache.load(tracks[name], n_windows=N_WINDOWS, description=f"{name} maps") for name in SPLITS}
+    loaded = {
+        name: in_order(cache.load(tracks[name], n_windows=N_WINDOWS, description=f"{name} maps"), tracks[name])
+        for name in SPLITS
+    }
     return SplitMaps(**loaded)
+
+
+def in_order(cached: CachedMaps, tracks: Sequence[Track]) -> CachedMaps:
+    """``cached`` with its tracks (and maps) in the order of ``tracks``."""
+    position = {track.relative: i for i, track in enumerate(tracks)}
+    order = sorted(range(len(cached.tracks)), key=lambda i: position[cached.tracks[i].relative])
+    return CachedMaps(
+        maps=[cached.maps[i] for i in order], tracks=[cached.tracks[i] for i in order], failures=cached.failures
+    )
 
 
 def pooled_features(cached: CachedMaps) -> np.ndarray:
