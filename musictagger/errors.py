@@ -35,6 +35,10 @@ class FileError(MusictaggerError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        """Pickle by the constructor's arguments, so the error crosses from worker processes intact."""
+        return type(self), (self.path, self.reason)
+
 
 class DecodeError(FileError):
     """The file is missing, empty, not audio, corrupt or truncated beyond use."""
