@@ -12,6 +12,7 @@ import soundfile as sf
 from musictagger.audio.capture import DeviceSource, FileSource, InputDevice, input_devices
 from musictagger.errors import CaptureError
 from musictagger.gui.file_list import State
+from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import mel_db
 from musictagger.live import LiveState
 from musictagger.model.runtime import analyze
@@ -122,6 +123,10 @@ def test_without_an_input_device_the_panel_says_so_and_the_window_works(qtbot, w
     panel.devices.refresh_button.click()  # PortAudio restarted: still none, still no crash
     qtbot.waitUntil(lambda: not panel.devices.scanning, timeout=10_000)
     assert "No audio input device found" in panel.devices.message.text()
+
+    panel.interval.setValue(2.5)  # remembered for the next session
+    window.settings.sync()
+    assert Settings(window.settings.path).live_interval == 2.5
 
     song = write_song(tmp_path / "song.flac", seconds=3.0)
     drop(window, [song])
