@@ -39,8 +39,8 @@ def scan_devices(*, rescan: bool) -> tuple[list[InputDevice], InputDevice | None
 class DevicePicker(QWidget):
     """A combo box of input devices, a Refresh button and a line saying what is wrong, if anything."""
 
-    scanned = Signal()
-    """The device list was (re)filled: :meth:`selected` may have changed."""
+    changed = Signal()
+    """A scan started or ended: :attr:`scanning` and :meth:`selected` may have changed."""
 
     def __init__(self, runner: TaskRunner, settings: Settings) -> None:
         super().__init__()
@@ -78,6 +78,7 @@ class DevicePicker(QWidget):
         self.scanning = True
         self.setEnabled(False)
         self.combo.setPlaceholderText("looking for input devices…")
+        self.changed.emit()  # no stream may open while PortAudio restarts
         self.runner.run(lambda _task: scan_devices(rescan=rescan), on_done=self._fill, on_error=self._failed)
 
     def _fill(self, found: tuple[list[InputDevice], InputDevice | None]) -> None:
@@ -103,7 +104,7 @@ class DevicePicker(QWidget):
         self.combo.setPlaceholderText("no input device")
         self.message.setText(problem)
         self.message.setVisible(bool(problem))
-        self.scanned.emit()
+        self.changed.emit()
 
     def _chosen(self, index: int) -> None:
         device = self.combo.itemData(index)

@@ -110,7 +110,7 @@ class LivePanel(QWidget):
         self._matched_code: str | None = None
 
         self.devices = DevicePicker(self.runner, settings)
-        self.devices.scanned.connect(self._update_controls)
+        self.devices.changed.connect(self._update_controls)
         self.devices.combo.currentIndexChanged.connect(lambda _index: self._update_controls())
         self.record_button = QPushButton("Record")
         self.record_button.clicked.connect(self.toggle)
@@ -186,10 +186,10 @@ class LivePanel(QWidget):
             self.devices.scan(rescan=False)
 
     def _update_controls(self) -> None:
-        idle = not self.listening and not self._loading
+        idle = not self.listening and not self._loading and not self.devices.scanning
         self.record_button.setText("Stop" if self.listening else "Record")
         self.record_button.setEnabled(self.listening or (idle and self.devices.selected() is not None))
-        self.devices.setEnabled(idle and not self.devices.scanning)
+        self.devices.setEnabled(idle)
         self.save_button.setEnabled(self.recorder is not None)
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
