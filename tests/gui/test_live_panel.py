@@ -12,6 +12,7 @@ import soundfile as sf
 from musictagger.audio.capture import DeviceSource, FileSource, InputDevice, input_devices
 from musictagger.errors import CaptureError
 from musictagger.gui.file_list import State
+from musictagger.gui.level_meter import CLIP_HOLD_S, CLIP_STYLE, LevelMeter
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import mel_db
 from musictagger.live import LiveState
@@ -189,3 +190,20 @@ def test_music_played_into_the_virtual_microphone_is_recognised_in_the_panel(
     assert recognised[-1].genre == expected
     assert max(r.level_dbfs for r in results) > -40  # the music was really heard
     assert panel.genre.verdict.text() == recognised[-1].summary()
+
+
+def test_the_clipping_light_holds_red_for_a_second(qtbot) -> None:
+    meter = LevelMeter()
+    qtbot.addWidget(meter)
+    quiet = np.full((441, 2), 0.5, np.float32)
+    meter.show_block(quiet)
+    assert meter.bar.value() == -6 and meter.bar.format() == "-6 dBFS" and not meter.clipping
+    overload = quiet.copy()
+    overload[100, 1] = -1.0  # one sample at full scale
+    meter.show_block(overload)
+    assert meter.clipping and meter.light.styleSheet() == CLIP_STYLE
+    meter.show_block(quiet)
+    assert meter.clipping  # held
+    qtbot.wait(round(CLIP_HOLD_S * 1000) + 100)
+    meter.show_block(np.zeros((0, 2), np.float32))
+    assert not meter.clipping and meter.light.styleSheet() != CLIP_STYLE
