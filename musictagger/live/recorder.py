@@ -50,10 +50,15 @@ class Recorder:
         self.lost_frames += lost
 
     def save(self, destination: str | Path) -> Path:
-        """Write the recording to ``destination`` (a WAV); the recorder is finished afterwards."""
+        """Write the recording to ``destination`` (a WAV); the recorder is finished afterwards.
+
+        If saving fails (no such folder, disk full) the recording is kept, so saving again
+        elsewhere loses nothing.
+        """
         destination = Path(destination)
-        self.drain()
-        self._file.close()
+        if not self._file.closed:
+            self.drain()
+            self._file.close()
         partial = destination.with_name(destination.name + ".part")
         try:
             shutil.copyfile(self._temp, partial)
@@ -61,8 +66,7 @@ class Recorder:
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
-        finally:
-            self._temp.unlink(missing_ok=True)
+        self._temp.unlink(missing_ok=True)
         return destination
 
     def discard(self) -> None:

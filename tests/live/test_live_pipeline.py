@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from musictagger.audio.capture import FileSource
+from musictagger.errors import FileError
 from musictagger.live import LiveRecognizer, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
 from musictagger.model.runtime import analyze, load_model
@@ -65,6 +66,8 @@ def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     recorder = Recorder(source)
     source.start()
     source.wait()
+    with pytest.raises(FileError, match="cannot save the recording"):
+        recorder.save(tmp_path / "out" / "recording.wav")  # no such folder yet: nothing is lost
     (tmp_path / "out").mkdir()
     saved = recorder.save(tmp_path / "out" / "recording.wav")
     recorded, rate = sf.read(saved, dtype="float32", always_2d=True)
