@@ -16,14 +16,19 @@ from musictagger.library import Library, index_folders
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
 
-N_FILES = 10
+N_FILES = 12
 
 
 @pytest.fixture
 def big_folder(tmp_path: Path) -> Path:
+    """Enough work (12 × 30 s, three windows each) that a signal sent after the first rows lands mid-batch.
+
+    On an idle machine the first rows arrive after ~2 s of start-up and each further file
+    takes ~0.3 s or more, so several seconds of work remain when the test interrupts.
+    """
     root = tmp_path / "Big"
     for i in range(N_FILES):
-        write_track(root / f"{i:02d}.wav", "wav-pcm16", seed=i, seconds=2.0)
+        write_track(root / f"{i:02d}.wav", "wav-pcm16", seed=i, seconds=30.0)
     return root
 
 
