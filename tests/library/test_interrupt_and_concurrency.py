@@ -33,13 +33,19 @@ def big_folder(tmp_path: Path) -> Path:
 
 
 def start_indexing(folder: Path) -> subprocess.Popen:
-    """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs."""
+    """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs.
+
+    SIGINT is reset to its default in the child: a test run started in the background
+    (``make test &``, nohup) inherits SIGINT *ignored*, and Python then never raises
+    KeyboardInterrupt — unlike a user's terminal, which is what the Ctrl-C test stands for.
+    """
     return subprocess.Popen(
         [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
