@@ -16,7 +16,6 @@ read (and therefore restored by undo) as its name, ``Rock``.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,7 +57,7 @@ class TagSummary:
     genres: tuple[str, ...]
 
 
-class TagFamily(ABC):
+class TagFamily:
     """How one family of tag formats stores the fields we read and the genres we write."""
 
     name: ClassVar[str]
@@ -78,9 +77,18 @@ class TagFamily(ABC):
         """The file's genres."""
         return self.values(audio, "genre")
 
-    @abstractmethod
     def set_genres(self, audio: mutagen.FileType, genres: Sequence[str]) -> None:
-        """Replace the genres in the loaded tags (no genre field at all when ``genres`` is empty)."""
+        """Replace the genres in the loaded tags (no genre field at all when ``genres`` is empty).
+
+        The default suits key → list-of-values tags (Vorbis comments, MP4 atoms): one value per genre.
+        """
+        key = self.fields["genre"]
+        if audio.tags is None:
+            audio.add_tags()
+        if key in audio.tags:
+            del audio.tags[key]
+        if genres:
+            audio.tags[key] = list(genres)
 
     def save(self, audio: mutagen.FileType, id3_version: Id3Version) -> None:
         """Write the loaded tags back into the file."""
@@ -125,14 +133,6 @@ class VorbisFamily(TagFamily):
     file_types = (FLAC, OggVorbis, OggOpus)
     fields: ClassVar[Mapping[str, str]] = {"title": "title", "artist": "artist", "album": "album", "genre": "GENRE"}
 
-    def set_genres(self, audio: mutagen.FileType, genres: Sequence[str]) -> None:
-        if audio.tags is None:
-            audio.add_tags()
-        if "GENRE" in audio.tags:
-            del audio.tags["GENRE"]
-        if genres:
-            audio.tags["GENRE"] = list(genres)
-
 
 class Mp4Family(TagFamily):
     """iTunes-style MP4 metadata atoms (M4A, MP4): a ``©gen`` list."""
@@ -140,14 +140,6 @@ class Mp4Family(TagFamily):
     name = "MP4"
     file_types = (MP4,)
     fields: ClassVar[Mapping[str, str]] = {"title": "©nam", "artist": "©ART", "album": "©alb", "genre": "©gen"}
-
-    def set_genres(self, audio: mutagen.FileType, genres: Sequence[str]) -> None:
-        if audio.tags is None:
-            audio.add_tags()
-        if "©gen" in audio.tags:
-            del audio.tags["©gen"]
-        if genres:
-            audio.tags["©gen"] = list(genres)
 
 
 FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family())
