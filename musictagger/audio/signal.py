@@ -60,6 +60,13 @@ def dbfs(value: float) -> float:
     return float(20.0 * np.log10(value)) if value > 0 else float("-inf")
 
 
+def rms_dbfs(y: np.ndarray) -> float:
+    """RMS level of ``y`` (any shape, all samples together) in dBFS; ``-inf`` for silence or no samples."""
+    if y.size == 0:
+        return float("-inf")
+    return dbfs(float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))))
+
+
 @dataclass(frozen=True)
 class SignalReport:
     """What the front end noticed about a signal before normalising it.
@@ -90,6 +97,13 @@ def clipped_fraction(y: np.ndarray, *, clip_level: float) -> float:
     return float(np.max(np.mean(np.abs(channels) >= clip_level, axis=1)))
 
 
+def normalising_gain_db(rms_db: float, *, params: FeatureParams) -> float:
+    """The gain that brings a signal at ``rms_db`` to the target level (capped); none for silence."""
+    if rms_db < params.silence_dbfs:
+        return 0.0
+    return min(params.target_rms_dbfs - rms_db, params.max_gain_db)
+
+
 def inspect_signal(mono: np.ndarray, *, sr: int, params: FeatureParams, source: np.ndarray) -> SignalReport:
     """Measure level and peak of the mono signal, and clipping of the decoded ``source``.
 
@@ -99,20 +113,17 @@ def inspect_signal(mono: np.ndarray, *, sr: int, params: FeatureParams, source: 
     if mono.size == 0:
         return SignalReport(0.0, float("-inf"), float("-inf"), 0.0, False, True, 0.0)
     centred = mono - mono.mean(dtype=np.float64)
-    rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
     peak = float(np.max(np.abs(mono)))
     clipped = clipped_fraction(source, clip_level=params.clip_level)
-    rms_db = dbfs(rms)
-    silent = rms_db < params.silence_dbfs
-    gain_db = 0.0 if silent else min(params.target_rms_dbfs - rms_db, params.max_gain_db)
+    rms_db = rms_dbfs(centred)
     return SignalReport(
         duration_s=mono.size / sr,
         rms_dbfs=rms_db,
         peak_dbfs=dbfs(peak),
         clipped_fraction=clipped,
         clipped=clipped > params.clip_fraction,
-        silent=silent,
-        gain_db=gain_db,
+        silent=rms_db < params.silence_dbfs,
+        gain_db=normalising_gain_db(rms_db, params=params),
     )
 
 

@@ -12,7 +12,7 @@ import time
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from musictagger.audio.signal import dbfs
+from musictagger.audio.signal import dbfs, rms_dbfs
 
 CLIP_PEAK = 0.999
 CLIP_HOLD_S = 1.0
@@ -56,9 +56,9 @@ class LevelMeter(QWidget):
         """Show the level of ``block`` ``(frames, channels)``; an empty block only lets the light expire."""
         if len(block):
             peak = float(np.max(np.abs(block)))
-            rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
+            level = rms_dbfs(block)
             self.bar.setValue(round(min(0.0, max(float(FLOOR_DBFS), dbfs(peak)))))
-            self.bar.setFormat(f"{dbfs(rms):.0f} dBFS" if rms > 0 else "silence")
+            self.bar.setFormat(f"{level:.0f} dBFS" if level > float("-inf") else "silence")
             if peak >= CLIP_PEAK:
                 self._clipped_at = time.monotonic()
         self._light(self.clipping)

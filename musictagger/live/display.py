@@ -17,7 +17,7 @@ import numpy as np
 from musictagger.audio.capture import AudioSource
 from musictagger.audio.features import log_compress, mel_power
 from musictagger.audio.params import FeatureParams
-from musictagger.audio.signal import StreamResampler, dbfs, to_mono
+from musictagger.audio.signal import StreamResampler, normalising_gain_db, rms_dbfs, to_mono
 
 LEVEL_SECONDS = 3.0
 
@@ -59,8 +59,5 @@ class ScrollingMel:
 
     def _display_gain(self) -> np.float32:
         recent = self.source.ring.latest(int(LEVEL_SECONDS * self.source.sample_rate))
-        level = dbfs(float(np.sqrt(np.mean(np.square(recent, dtype=np.float64))))) if recent.size else float("-inf")
-        if level < self.params.silence_dbfs:
-            return np.float32(1.0)
-        gain_db = min(self.params.target_rms_dbfs - level, self.params.max_gain_db)
+        gain_db = normalising_gain_db(rms_dbfs(recent), params=self.params)
         return np.float32(10.0 ** (gain_db / 20.0))

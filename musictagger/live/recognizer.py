@@ -19,7 +19,7 @@ from enum import Enum
 import numpy as np
 
 from musictagger.audio.capture import AudioSource
-from musictagger.audio.signal import dbfs
+from musictagger.audio.signal import rms_dbfs
 from musictagger.errors import SilentAudioError
 from musictagger.model import codes
 from musictagger.model.runtime import Analysis, GenreModel, GenreScore, verdict_text
@@ -93,7 +93,7 @@ class LiveRecognizer:
         rate = self.source.sample_rate
         heard_s = self.source.ring.written / rate
         recent = self.source.ring.latest(int(rate * self.settings.interval_s))
-        level = dbfs(float(np.sqrt(np.mean(np.square(recent, dtype=np.float64))))) if recent.size else float("-inf")
+        level = rms_dbfs(recent)
         if heard_s < self.settings.start_after_s:
             return LiveResult(LiveState.WAITING, heard_s, level)
         window_s = self.model.manifest.front_end.window_seconds
