@@ -16,7 +16,6 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -60,24 +59,9 @@ def warm_up(model: GenreModel) -> np.ndarray:
     return band_centres_hz(params)
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """A :class:`FileError` on its way back from the worker.
-
-    File errors are rebuilt from their parts because they do not survive pickling as they
-    are (their constructor takes ``(path, reason)``, pickle replays the formatted message).
-    """
-
-    kind: type[FileError]
-    path: str
-    reason: str
-
-
-def _analyse(path: str, n_windows: int | None) -> Analysis | _Failure:
-    try:
-        return _model.analyze_file(path, n_windows=n_windows)
-    except FileError as exc:
-        return _Failure(type(exc), str(exc.path), exc.reason)
+def _analyse(path: str, n_windows: int | None) -> Analysis:
+    """Worker: one file's analysis; a :class:`FileError` travels back pickled and is re-raised."""
+    return _model.analyze_file(path, n_windows=n_windows)
 
 
 class AnalysisProcess:
@@ -102,13 +86,10 @@ class AnalysisProcess:
     def analyse(self, path: Path, n_windows: int | None = None) -> Analysis:
         """Analyse ``path`` in the worker; errors are the core's (:class:`FileError` naming the file …)."""
         try:
-            result = self._pool.submit(_analyse, str(path), n_windows).result()
+            return self._pool.submit(_analyse, str(path), n_windows).result()
         except BrokenProcessPool as exc:
             self._pool = self._new_pool()
             raise FileError(path, "the analysis process crashed on this file") from exc
-        if isinstance(result, _Failure):
-            raise result.kind(result.path, result.reason)
-        return result
 
     def shutdown(self) -> None:
         """Stop the worker (queued analyses are dropped)."""
