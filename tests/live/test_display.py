@@ -19,10 +19,11 @@ PARAMS = FeatureParams()
 
 def fed(path: Path, *, block_frames: int, seconds: float = 10.0) -> ScrollingMel:
     """Play ``path`` into a source in blocks, updating the view after every few blocks like a timer would."""
-    source = FileSource(path, realtime=False, block_frames=block_frames)
+    source = FileSource(path, realtime=False)  # not started: the test writes its ring itself
+    samples, _ = sf.read(path, dtype="float32", always_2d=True)
     view = ScrollingMel(source, PARAMS, seconds=seconds)
-    for offset in range(0, len(source._samples), block_frames * 3):
-        source.ring.write(source._samples[offset : offset + block_frames * 3])
+    for offset in range(0, len(samples), block_frames * 3):
+        source.ring.write(samples[offset : offset + block_frames * 3])
         view.update()
     return view
 
