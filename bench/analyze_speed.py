@@ -1,9 +1,10 @@
 """Time per track of ``musictagger analyze``, split by stage, on real files.
 
-    .venv/bin/python bench/analyze_speed.py [DIR_OR_FILES...] [--tracks 20] [--windows 1 3 5]
+    .venv/bin/python bench/analyze_speed.py [DIR_OR_FILES...] [--tracks 20] [--windows 1 3 5] [--model A.onnx B.onnx]
 
 Stages: decode (soundfile/PyAV), front end (mono, resample, normalise, mel, log, windows) and
-model (onnxruntime), for each window count, measured in the same run so the numbers compare.
+model (onnxruntime), for each window count and each model given (default: the shipped one),
+measured in the same run so the numbers compare.
 Default input: the first tracks of ../shared/datasets/emotify/test.txt.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from musictagger.audio.files import is_audio_file
 from musictagger.library.analyse import analyse_file
-from musictagger.model.runtime import load_model
+from musictagger.model.runtime import GenreModel, default_model_path
 
 EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "emotify"
 
@@ -32,14 +33,18 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--tracks", type=int, default=20)
     parser.add_argument("--windows", type=int, nargs="+", default=[1, 3, 5])
+    parser.add_argument("--model", type=Path, nargs="+", default=None, help="ONNX models to compare")
     args = parser.parse_args()
-
-    model = load_model()
     files = input_files(args.paths, args.tracks)
-    analyse_file(model, str(files[0]), n_windows=1)  # warm up onnxruntime
+    for path in args.model or [default_model_path()]:
+        time_model(GenreModel(path), files, args.windows)
 
+
+def time_model(model: GenreModel, files: list[Path], windows: list[int]) -> None:
+    """Print the per-stage table of one model."""
+    analyse_file(model, str(files[0]), n_windows=1)  # warm up onnxruntime
     rows = []
-    for n_windows in args.windows:
+    for n_windows in windows:
         outcomes = [analyse_file(model, str(path), n_windows=n_windows) for path in files]
         failed = [o for o in outcomes if o.analysis is None]
         if failed:

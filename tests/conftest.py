@@ -1,10 +1,15 @@
-"""Fixtures shared by the whole suite: isolated user dirs and the optional Emotify set."""
+"""Fixtures shared by the whole suite: isolated user dirs, the optional Emotify set, and models with
+another verdict policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from musictagger.model.runtime import MODEL_ENV_VAR
+from tests.model.variants import ALWAYS_UNKNOWN, CALIBRATED, NOT_MUSIC, model_with_novelty, model_with_verdict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"
@@ -25,3 +30,39 @@ def emotify_dir() -> Path:
     if not (EMOTIFY_DIR / "test.txt").is_file():
         pytest.skip(f"the Emotify data set is not at {EMOTIFY_DIR} (it lives in ../shared, absent in a user's clone)")
     return EMOTIFY_DIR
+
+
+# Copies of the first model with another verdict policy (see tests/model/variants.py), made
+# once per session; ``use_model`` points the app (CLI, library, tagging, window) at one.
+
+
+@pytest.fixture(scope="session")
+def unknown_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the first model that calls every track "not one of: classical, electronic, pop, rock"."""
+    return model_with_verdict(tmp_path_factory.mktemp("unknown-model"), ALWAYS_UNKNOWN)
+
+
+@pytest.fixture(scope="session")
+def calibrated_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the first model that never says unknown, with temperature 2 (lower confidences)."""
+    return model_with_verdict(tmp_path_factory.mktemp("calibrated-model"), CALIBRATED)
+
+
+@pytest.fixture(scope="session")
+def not_music_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the first model with a ``novelty`` output of 1.0 and a policy calling novelty above 0.5 "not music"."""
+    pytest.importorskip("onnx", reason="editing an ONNX graph needs the onnx package (the train extra)")
+    folder = tmp_path_factory.mktemp("not-music-model")
+    return model_with_verdict(folder, NOT_MUSIC, source=model_with_novelty(folder, 1.0))
+
+
+@pytest.fixture
+def use_model(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], Path]:
+    """``use_model(path)``: the app's default model is ``path`` for this test (``MUSICTAGGER_MODEL``,
+    inherited by worker processes and subprocesses)."""
+
+    def use(path: Path) -> Path:
+        monkeypatch.setenv(MODEL_ENV_VAR, str(path))
+        return path
+
+    return use

@@ -1,4 +1,8 @@
-"""``musictagger analyze FILE...``: genre, confidence, top-k and hash code of each file."""
+"""``musictagger analyze FILE...``: genre, confidence, top-k and hash code of each file.
+
+A track the model has no genre for (``not music``, or ``not one of my genres``) is a verdict,
+not a failure: it is printed with its reason and the exit status stays 0.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def format_text(analysis: Analysis, top_k: int) -> str:
     """Human-readable block for one file."""
     ranking = "  ".join(f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k])
-    lines = [
-        f"{analysis.source}",
-        f"  genre:  {analysis.summary()}",
+    lines = [f"{analysis.source}", f"  genre:  {analysis.summary()}"]
+    if analysis.unknown:
+        lines.append(f"  reason: {analysis.verdict.reason}")
+    lines += [
         f"  top:    {ranking}",
         f"  code:   {analysis.code_hex}",
         f"  bits:   {''.join(str(int(b)) for b in analysis.bits)}",

@@ -1,13 +1,22 @@
-"""``musictagger evaluate DATA_DIR``: accuracy, macro-F1, MAP and P@10 of the exported model on a split."""
+"""``musictagger evaluate DATA_DIR``: the exported model's genres, calibration, unknown detector and codes.
+
+With several ``--model`` options each model is evaluated in turn and ``comparison.md`` puts
+them side by side (see :mod:`musictagger.evaluation.compare`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from musictagger.collection import load_collection
-from musictagger.evaluation.evaluate import evaluate, headline, write_reports
+from musictagger.errors import MusictaggerError
+from musictagger.evaluation.compare import compare, write_comparison
+from musictagger.evaluation.devset import load_dev_set
+from musictagger.evaluation.evaluate import Protocol, evaluate, write_reports
+from musictagger.evaluation.report import fmt, headline
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
 
@@ -15,30 +24,70 @@ from musictagger.model.runtime import GenreModel, default_model_path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate",
-        help="score the exported model on a split of DATA_DIR and write reports/",
-        description="Queries are the tracks of --split; the retrieval database is the train split.",
+        help="score the exported model(s) on DATA_DIR (and a dev set) and write reports/",
+        description="Genre figures on --split (retrieval database: the train split), calibration, the unknown "
+        "detector (on --split, --dev-set and generated non-music), distinct codes over all tracks, and same-track "
+        "retrieval of the tracks outside the train split. Give --model twice or more to compare models.",
     )
     parser.add_argument("data_dir", type=Path, metavar="DATA_DIR")
     parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
     parser.add_argument("--split-dir", type=Path, default=None, help="folder with train.txt, valid.txt, test.txt")
-    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=None,
+        help="ONNX model (default: the shipped one); repeat to compare models, the first being the reference",
+    )
+    parser.add_argument(
+        "--dev-set", type=Path, default=None, help="out-of-vocabulary dev set (folder with manifest.csv)"
+    )
     parser.add_argument("--windows", type=int, default=None, help="windows per track (default: the model's)")
+    parser.add_argument("--non-music-per-kind", type=int, default=2, help="generated non-music sounds of each kind")
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default reports/)")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals")
-    parser.add_argument("--record", action="store_true", help="also store the headline figures in the model's sidecar")
+    parser.add_argument("--record", action="store_true", help="also store the headline figures in each model's sidecar")
     parser.set_defaults(run=run)
 
 
+def _record(model: GenreModel, result: dict[str, Any]) -> None:
+    """Merge the result's headline figures into the model's sidecar ``metrics``, group by group."""
+    groups = headline(result)
+    manifest = model.manifest
+    dataclasses.replace(manifest, metrics={**manifest.metrics, **groups}).save(sidecar_path(model.path))
+    print(f"recorded the {', '.join(groups)} figures in {sidecar_path(model.path)}")
+
+
 def run(args: argparse.Namespace) -> int:
-    model = GenreModel(args.model or default_model_path())
+    paths = args.model or [default_model_path()]
+    names = [path.stem for path in paths]
+    if len(set(names)) != len(names):
+        raise MusictaggerError(
+            f"reports are named after the model files: give models with different names, not {names}"
+        )
     collection = load_collection(args.data_dir, split_dir=args.split_dir)
-    result = evaluate(model, collection, split=args.split, n_windows=args.windows, n_resamples=args.bootstrap)
-    for path in write_reports(result, args.reports):
-        print(f"wrote {path}")
-    print(f"accuracy {result['accuracy']}  macro-F1 {result['macro_f1']}  MAP {result['map']}")
-    if args.record:
-        manifest = model.manifest
-        metrics = {**manifest.metrics, args.split: headline(result)}
-        dataclasses.replace(manifest, metrics=metrics).save(sidecar_path(model.path))
-        print(f"recorded the {args.split} figures in {sidecar_path(model.path)}")
+    dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
+    protocol = Protocol(non_music_per_kind=args.non_music_per_kind)
+    results = []
+    for path in paths:
+        model = GenreModel(path)
+        result = evaluate(
+            model,
+            collection,
+            split=args.split,
+            dev_clips=dev_clips,
+            dev_set_name=args.dev_set.name if args.dev_set else "",
+            n_windows=args.windows,
+            n_resamples=args.bootstrap,
+            protocol=protocol,
+        )
+        for written in write_reports(result, args.reports):
+            print(f"wrote {written}")
+        print(f"{result['model_name']}: accuracy {fmt(result['accuracy'])}  MAP {fmt(result['map'])}")
+        if args.record:
+            _record(model, result)
+        results.append(result)
+    if len(results) > 1:
+        for written in write_comparison(compare(results), args.reports):
+            print(f"wrote {written}")
     return 0

@@ -11,17 +11,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument("--name", default="hash-cnn-lstm-emotify", help="model name (file stem)")
     parser.add_argument("--out", type=Path, default=Path("models"), help="output folder (default models/)")
-    parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")
+    parser.add_argument(
+        "--backbone",
+        type=Path,
+        default=None,
+        help="converted musicnn weights (.npz); default: the one the run was trained with, from models/backbone/",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.export import export_run
     from musictagger.training.run import RunPaths
 
     manifest, parity = export_run(
-        RunPaths(args.run_dir).bundle, backbone_path=args.backbone or DEFAULT_BACKBONE, out_dir=args.out, name=args.name
+        RunPaths(args.run_dir).bundle, backbone_path=args.backbone, out_dir=args.out, name=args.name
     )
     print(f"wrote {args.out / manifest.onnx_file} and its sidecar ({manifest.model_id})")
     print(

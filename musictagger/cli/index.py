@@ -96,9 +96,12 @@ def _print_summary(summary: IndexSummary) -> None:
 
 def _print_status() -> int:
     with Library() as library:
-        counts, roots, failures = library.counts(), library.roots(), library.failures()
+        counts, verdicts = library.counts(), library.verdict_counts()
+        roots, failures = library.roots(), library.failures()
         print(f"index: {library.path}")
     print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
+    if verdicts:
+        print("  verdicts: " + ", ".join(f"{label} {count}" for label, count in verdicts.most_common()))
     for root in roots:
         print(f"  folder: {root}")
     for record in failures:

@@ -1,7 +1,8 @@
 """``musictagger listen``: live genre, hash code and nearest library tracks from a microphone.
 
-One line per step (every second): time heard, input level, the smoothed verdict, the code
-and the nearest library track.  ``--file`` plays a file through the same live pipeline at
+One line per step (every second): time heard, input level, the smoothed verdict (a genre,
+``not one of my genres`` or ``not music``, as ``analyze`` says it), the code and the nearest
+library track.  ``--file`` plays a file through the same live pipeline at
 real-time speed instead of a device (a test seam, and a demo without a microphone).
 """
 
@@ -82,7 +83,9 @@ def _nearest(library: Library, index: CodeIndex, result: LiveResult) -> str | No
 
 
 def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:
+    """One step's line: text, or a JSON object whose verdict fields are those of ``analyze --json``."""
     if as_json:
+        verdict = result.verdict
         return json.dumps(
             {
                 "heard_s": round(result.heard_s, 2),
@@ -90,6 +93,9 @@ def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: boo
                 "state": result.state.name.lower(),
                 "summary": result.summary(),
                 "genre": result.genre,
+                "verdict": verdict.kind if verdict else None,
+                "reason": (verdict.reason or None) if verdict else None,
+                "nearest_genre": verdict.nearest if verdict else None,
                 "confidence": round(result.confidence, 4) if result.confidence is not None else None,
                 "code_hex": result.code_hex,
                 "nearest": nearest,

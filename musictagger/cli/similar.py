@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"query": label, "matches": [_match_dict(m) for m in matches]}, indent=2))
     else:
-        print(f"nearest to {label} ({analysis.genre} {analysis.confidence:.2f}):")
+        print(f"nearest to {label} ({analysis.summary()}):")
         print(_table(matches))
     return 0
 
@@ -73,7 +73,7 @@ def _table(matches: list[Match]) -> str:
     for rank, match in enumerate(matches, start=1):
         note = "  (duplicate)" if match.duplicate else ""
         lines.append(
-            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  {match.record.genre or '':<11} "
+            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  {match.record.verdict_label:<11} "
             f"{match.record.display_name[:40]:<40} {match.record.path}{note}"
         )
     return "\n".join(lines)
@@ -86,6 +86,7 @@ def _match_dict(match: Match) -> dict:
         "title": match.record.analysis.title if match.record.analysis else None,
         "artist": match.record.analysis.artist if match.record.analysis else None,
         "genre": match.record.genre,
+        "verdict": match.record.analysis.verdict.kind if match.record.analysis else None,
         "distance": match.distance,
         "relaxed_distance": round(match.relaxed_distance, 6),
         "duplicate": match.duplicate,

@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 from musictagger.cli.options import add_front_end_option, front_end_params
-from musictagger.training.config import ModelConfig, TrainConfig
+from musictagger.training.config import ModelConfig, SimilarityTrainConfig, TrainConfig
 from musictagger.userdirs import cache_dir
 
 MODEL_DEFAULTS = ModelConfig()
 TRAIN_DEFAULTS = TrainConfig()
+SIMILARITY_DEFAULTS = SimilarityTrainConfig()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--channels", type=int, default=MODEL_DEFAULTS.channels_per_layer, help="channels kept per layer"
     )
-    parser.add_argument("--epochs", type=int, default=TRAIN_DEFAULTS.epochs)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"default {TRAIN_DEFAULTS.epochs} (paper objective, with early stopping) or "
+        f"{SIMILARITY_DEFAULTS.epochs} (similarity objective, best epoch kept)",
+    )
     parser.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience, help="epochs without improvement")
     parser.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size)
     parser.add_argument("--lr", type=float, default=TRAIN_DEFAULTS.learning_rate)
@@ -52,11 +59,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--eval-windows", type=int, default=TRAIN_DEFAULTS.eval_windows, help="windows per valid/test track"
     )
     parser.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed)
+    parser.add_argument(
+        "--objective",
+        choices=("paper", "similarity"),
+        default="paper",
+        help="'paper': the first model (classification + quantisation + balance, early stopping); 'similarity': "
+        "the second (adds contrastive views and bit decorrelation, then calibrates and fits the unknown detector)",
+    )
+    parser.add_argument(
+        "--dev-set",
+        type=Path,
+        default=None,
+        help="with --objective similarity: the out-of-vocabulary dev set (manifest.csv) the detector's thresholds "
+        "are chosen on (never trained on)",
+    )
+    parser.add_argument(
+        "--views",
+        type=int,
+        default=SIMILARITY_DEFAULTS.views,
+        help="with --objective similarity: degraded random crops per training track",
+    )
     add_front_end_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.objective == "similarity":
+        return run_similarity(args)
     from musictagger.collection import load_collection
     from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.config import ModelConfig, TrainConfig
@@ -72,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         params=front_end_params(args.param),
         model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
         train_config=TrainConfig(
-            epochs=args.epochs,
+            epochs=args.epochs or TRAIN_DEFAULTS.epochs,
             patience=args.patience,
             batch_size=args.batch_size,
             learning_rate=args.lr,
@@ -82,5 +111,41 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     print(f"best epoch {result.best_epoch}: valid accuracy {result.valid.accuracy:.3f}")
+    print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
+    return 0
+
+
+def run_similarity(args: argparse.Namespace) -> int:
+    """The second model: similarity-preserving codes, calibration and the unknown detector."""
+    from musictagger.collection import load_collection
+    from musictagger.training.backbone import DEFAULT_BACKBONE
+    from musictagger.training.similarity_run import run_similarity_training
+
+    if args.dev_set is None:
+        print("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)")
+        return 2
+    collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
+    run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    summary = run_similarity_training(
+        collection,
+        dev_dir=args.dev_set,
+        run_dir=run_dir,
+        cache_dir=args.cache_dir,
+        backbone_path=args.backbone or DEFAULT_BACKBONE,
+        params=front_end_params(args.param),
+        model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
+        config=SimilarityTrainConfig(
+            epochs=args.epochs or SIMILARITY_DEFAULTS.epochs,
+            learning_rate=args.lr,
+            train_windows=args.train_windows,
+            eval_windows=args.eval_windows,
+            views=args.views,
+            seed=args.seed,
+        ),
+    )
+    print(
+        f"best epoch {summary['best_epoch']}: valid accuracy {summary['valid_accuracy']:.3f}, "
+        f"first→last window retrieval {summary['valid_window_retrieval']:.3f}"
+    )
     print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
     return 0

@@ -1,25 +1,45 @@
-"""Evaluate the *exported* model (onnxruntime, as users run it) on one split of a collection.
+"""Evaluate the *exported* model (onnxruntime, as users run it): genres, calibration, the
+"unknown" detector, and codes.
 
-Classification is scored on the query split (default ``test``): track-level accuracy and
-macro-F1, each with a percentile-bootstrap 95 % interval over tracks, and a confusion
-matrix.  Retrieval ranks the whole database (the ``train`` split) by Hamming distance to
-each query's code, ties broken by the distance between relaxed codes and then by database
-order; MAP (over the whole database) and precision@10 come with intervals bootstrapped
-over queries.  Results go to ``reports/`` as JSON, Markdown and a PNG.
+Every track of the collection is decoded and analysed once per model
+(:mod:`musictagger.evaluation.outcomes`), and every figure reads those outcomes, each with
+the data it was measured on:
+
+* **Classification** on the query split (default ``test``): track-level accuracy and
+  macro-F1 with percentile-bootstrap 95 % intervals over tracks, and a confusion matrix.
+* **Genre retrieval** (the paper's metric): the ``train`` split is the database, ranked by
+  Hamming distance (ties by the relaxed codes' distance, then database order); MAP over the
+  whole database and precision@10, bootstrapped over queries.
+* **Calibration** on the query split: ECE over 10 bins, NLL and Brier score of the calibrated
+  track probabilities (:mod:`musictagger.evaluation.calibration`).
+* **The unknown detector** (:mod:`musictagger.evaluation.detector`) on the query split, the
+  out-of-vocabulary dev set, and generated non-music of another seed than the thresholds
+  were chosen on (:data:`~musictagger.evaluation.nonmusic.EVALUATION_SEED`).
+* **Codes** (:mod:`musictagger.evaluation.identity`): distinct codes among all tracks, codes
+  shared by non-music, and same-track retrieval: tracks the code was not trained on (every
+  split but ``train``) as queries against all tracks, once as a room capture of the first
+  window (found first?) and once as the window after it (found in the top 10?).
+
+Results go to ``reports/`` as JSON, Markdown and PNGs named after the model, so the reports
+of two models sit side by side (:mod:`musictagger.evaluation.compare`).
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
-from musictagger.collection import Collection, Track
-from musictagger.errors import MusictaggerError
+from musictagger.collection import SPLITS, Collection
+from musictagger.errors import MusictaggerError, ParameterError
+from musictagger.evaluation import detector, identity
+from musictagger.evaluation.calibration import brier_score, negative_log_likelihood, reliability_bins
+from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.metrics import (
     Interval,
     accuracy,
@@ -28,43 +48,193 @@ from musictagger.evaluation.metrics import (
     hamming_retrieval,
     macro_f1,
 )
-from musictagger.evaluation.plots import save_confusion_matrix
+from musictagger.evaluation.nonmusic import EVALUATION_SEED, non_music
+from musictagger.evaluation.outcomes import (
+    LATER_WINDOW_START_S,
+    Failure,
+    Outcome,
+    TrackOutcomes,
+    analyse_each,
+    analyse_track,
+)
+from musictagger.evaluation.plots import save_confusion_matrix, save_reliability_diagram
+from musictagger.evaluation.report import render_markdown
 from musictagger.model.runtime import GenreModel
+
+TRAINED_SPLIT = "train"
+"""The split the model learnt from: same-track queries come from every other split."""
+
+# Same-track retrieval counts a query found when its own track is within this many results.
+ROOM_CAPTURE_WITHIN = 1
+LATER_WINDOW_WITHIN = 10
 
 
 @dataclass(frozen=True)
-class SplitOutputs:
-    """Per-track model outputs for the tracks of a split that could be analysed."""
+class Protocol:
+    """The evaluation's fixed choices beyond the splits, recorded in the report.
 
-    tracks: list[Track]
-    probabilities: np.ndarray
-    bits: np.ndarray
-    relaxed: np.ndarray
-    failures: list[tuple[Track, str]]
+    ``non_music_seed`` must differ from the seed the detector's thresholds were chosen on
+    (:data:`~musictagger.evaluation.nonmusic.CHOICE_SEED`); ``room_seed`` seeds every track's room capture.
+    """
 
-    @property
-    def labels(self) -> np.ndarray:
-        return np.array([t.label for t in self.tracks])
+    room_seed: int = 0
+    non_music_seed: int = EVALUATION_SEED
+    non_music_per_kind: int = 2
+    non_music_seconds: float = 30.0
 
-
-def analyse_split(model: GenreModel, tracks: tuple[Track, ...], *, n_windows: int | None, desc: str) -> SplitOutputs:
-    """Run the model over tracks; files that fail are collected, not fatal."""
-    kept, probabilities, bits, relaxed, failures = [], [], [], [], []
-    for track in tqdm(tracks, desc=desc):
-        try:
-            analysis = model.analyze_file(track.path, n_windows=n_windows)
-        except MusictaggerError as exc:
-            failures.append((track, str(exc)))
-            continue
-        kept.append(track)
-        probabilities.append(analysis.probabilities)
-        bits.append(analysis.bits)
-        relaxed.append(analysis.relaxed_code)
-    return SplitOutputs(kept, np.array(probabilities), np.array(bits), np.array(relaxed), failures)
+    def __post_init__(self) -> None:
+        if self.non_music_per_kind < 0 or self.non_music_seconds <= 0:
+            raise ParameterError(
+                f"need at least 0 non-music sounds per kind, of a positive length; got {self.non_music_per_kind} "
+                f"of {self.non_music_seconds} s"
+            )
 
 
-def _interval(value: Interval) -> dict[str, float]:
-    return {"value": round(value.point, 4), "ci95": [round(value.low, 4), round(value.high, 4)]}
+def model_label_indices(collection: Collection, model: GenreModel) -> np.ndarray:
+    """The model's label index of each of the collection's genres (the collection may hold some of them)."""
+    missing = [genre for genre in collection.labels if genre not in model.labels]
+    if missing:
+        raise MusictaggerError(
+            f"the collection's genres {', '.join(missing)} are not among the model's ({', '.join(model.labels)})"
+        )
+    return np.array([model.labels.index(genre) for genre in collection.labels])
+
+
+def _of_split(tracks: Sequence[TrackOutcomes], collection: Collection, split: str) -> list[TrackOutcomes]:
+    members = {t.relative for t in collection.tracks(split)}
+    return [t for t in tracks if t.track.relative in members]
+
+
+def _stack(outcomes: Sequence[Outcome], field: str) -> np.ndarray:
+    return np.stack([getattr(o, field) for o in outcomes])
+
+
+def _classification(
+    queries: Sequence[Outcome],
+    truth: np.ndarray,
+    database: Sequence[Outcome],
+    database_truth: np.ndarray,
+    *,
+    k: int,
+    n_resamples: int,
+) -> dict[str, Any]:
+    """Accuracy, macro-F1 (over the genres present) and the genre retrieval figures."""
+    n_classes = len(queries[0].probabilities)
+    predicted = _stack(queries, "probabilities").argmax(axis=1)
+    present = sorted(set(truth.tolist()))
+    k = min(k, len(database))  # precision@k of a smaller database is precision over all of it
+
+    def f1(t: np.ndarray, p: np.ndarray) -> float:
+        return macro_f1(t, p, n_classes, classes=present)
+
+    retrieval = hamming_retrieval(
+        _stack(queries, "bits"),
+        truth,
+        _stack(database, "bits"),
+        database_truth,
+        query_relaxed=_stack(queries, "relaxed"),
+        database_relaxed=_stack(database, "relaxed"),
+        k=k,
+    )
+    return {
+        "accuracy": bootstrap_ci(accuracy, truth, predicted, n_resamples=n_resamples),
+        "macro_f1": bootstrap_ci(f1, truth, predicted, n_resamples=n_resamples),
+        "map": retrieval.map_ci(n_resamples=n_resamples),
+        "k": k,
+        f"precision_at_{k}": bootstrap_ci(np.mean, retrieval.precision_at_k_per_query, n_resamples=n_resamples),
+        "confusion_matrix": confusion_matrix(truth, predicted, n_classes).tolist(),
+    }
+
+
+def _calibration(queries: Sequence[Outcome], truth: np.ndarray, *, n_resamples: int) -> dict[str, Any]:
+    """ECE (with an interval over tracks), NLL, Brier score and the reliability bins."""
+    probabilities = _stack(queries, "probabilities")
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == truth
+
+    def ece(c: np.ndarray, right: np.ndarray) -> float:
+        return reliability_bins(c, right).expected_calibration_error
+
+    bins = reliability_bins(confidence, correct)
+    return {
+        "tracks": len(queries),
+        "ece": bootstrap_ci(ece, confidence, correct, n_resamples=n_resamples),
+        "nll": negative_log_likelihood(probabilities, truth),
+        "brier": brier_score(probabilities, truth),
+        "mean_confidence": float(confidence.mean()),
+        "bins": bins.to_dict(),
+    }
+
+
+def _same_track(tracks: Sequence[TrackOutcomes], *, n_resamples: int) -> dict[str, Any]:
+    """Room-capture and later-window queries of the tracks that have them, against all tracks."""
+    rooms = [(i, t.room_capture) for i, t in enumerate(tracks) if t.room_capture is not None]
+    later = [(i, t.later_window) for i, t in enumerate(tracks) if t.later_window is not None]
+
+    def figure(pairs: list[tuple[int, Outcome]], database: list[Outcome], within: int) -> dict[str, Any] | None:
+        if not pairs:
+            return None
+        own, queries = zip(*pairs, strict=True)
+        return identity.same_track(queries, database, own, within=within, n_resamples=n_resamples)
+
+    return {
+        "database_tracks": len(tracks),
+        "room_capture": figure(rooms, [t.library for t in tracks], ROOM_CAPTURE_WITHIN),
+        "later_window": figure(later, [t.first_window for t in tracks], LATER_WINDOW_WITHIN),
+        "later_window_skipped": len(rooms) - len(later),
+        "later_window_start_s": LATER_WINDOW_START_S,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class ModelOutcomes:
+    """Everything one model said: the collection's tracks, the dev set's clips, the non-music sounds."""
+
+    tracks: list[TrackOutcomes]
+    dev_set: list[tuple[DevClip, Outcome]]
+    non_music: list[tuple[str, Outcome]]
+    failures: list[Failure]
+
+
+def analyse_all(
+    model: GenreModel,
+    collection: Collection,
+    *,
+    dev_clips: Sequence[DevClip],
+    n_windows: int | None,
+    protocol: Protocol,
+) -> ModelOutcomes:
+    """Analyse every input of the evaluation once with ``model``; tracks outside the train split are queries."""
+    unseen = {t.relative for name in SPLITS if name != TRAINED_SPLIT for t in collection.tracks(name)}
+    tracks, failures = analyse_each(
+        collection.all_tracks(),
+        lambda t: analyse_track(
+            model, t, query=t.relative in unseen, n_windows=n_windows, room_seed=protocol.room_seed
+        ),
+        name=lambda t: t.relative,
+        desc=f"{model.path.stem}: tracks",
+    )
+    dev, dev_failures = analyse_each(
+        dev_clips,
+        lambda c: Outcome.of(model.analyze_file(c.path, n_windows=n_windows)),
+        name=lambda c: str(c.path),
+        desc=f"{model.path.stem}: dev set",
+    )
+    sr = model.manifest.front_end.sample_rate
+    sounds, sound_failures = analyse_each(
+        non_music(
+            protocol.non_music_seed, sr=sr, seconds=protocol.non_music_seconds, per_kind=protocol.non_music_per_kind
+        ),
+        lambda s: Outcome.of(model.analyze_signal(s[1], sr=sr, n_windows=n_windows, source=s[0])),
+        name=lambda s: s[0],
+        desc=f"{model.path.stem}: non-music",
+    )
+    return ModelOutcomes(
+        tracks=[outcomes for _, outcomes in tracks],
+        dev_set=dev,
+        non_music=[(name, outcome) for (name, _), outcome in sounds],
+        failures=failures + dev_failures + sound_failures,
+    )
 
 
 def evaluate(
@@ -73,125 +243,103 @@ def evaluate(
     *,
     split: str = "test",
     database_split: str = "train",
+    dev_clips: Sequence[DevClip] = (),
+    dev_set_name: str = "",
     n_windows: int | None = None,
     n_resamples: int = 2000,
     k: int = 10,
+    protocol: Protocol = Protocol(),
 ) -> dict[str, Any]:
-    """All metrics of ``model`` on ``split`` (queries) against ``database_split``."""
-    if tuple(collection.labels) != model.labels:
-        raise MusictaggerError(f"the collection's genres {collection.labels} are not the model's {model.labels}")
-    queries = analyse_split(model, collection.tracks(split), n_windows=n_windows, desc=f"{split} tracks")
-    database = analyse_split(
-        model, collection.tracks(database_split), n_windows=n_windows, desc=f"{database_split} tracks"
-    )
-    if not queries.tracks or not database.tracks:
+    """All figures of ``model`` on ``collection`` (and ``dev_clips``, if given), JSON-ready."""
+    to_model = model_label_indices(collection, model)
+    outcomes = analyse_all(model, collection, dev_clips=dev_clips, n_windows=n_windows, protocol=protocol)
+    queries = _of_split(outcomes.tracks, collection, split)
+    database = _of_split(outcomes.tracks, collection, database_split)
+    if not queries or not database:
         raise MusictaggerError(
             f"nothing to evaluate: no track of the {split} or {database_split} split could be analysed"
         )
-    n_classes = len(model.labels)
-    y_true, y_pred = queries.labels, queries.probabilities.argmax(axis=1)
-    k = min(k, len(database.tracks))  # precision@k of a smaller database is precision over all of it
-
-    def f1(t: np.ndarray, p: np.ndarray) -> float:
-        return macro_f1(t, p, n_classes)
-
-    retrieval = hamming_retrieval(
-        queries.bits,
-        queries.labels,
-        database.bits,
-        database.labels,
-        query_relaxed=queries.relaxed,
-        database_relaxed=database.relaxed,
-        k=k,
-    )
-    return {
+    truth = np.array([to_model[t.track.label] for t in queries])
+    answers = [t.library for t in queries]
+    policy = model.policy
+    result = {
+        "model": model.manifest.model_id,
+        "model_name": model.path.stem,
+        "model_file": str(model.path),
         "split": split,
         "database_split": database_split,
-        "model": model.manifest.model_id,
-        "tracks": len(queries.tracks),
-        "database_tracks": len(database.tracks),
+        "tracks": len(queries),
+        "database_tracks": len(database),
         "windows_per_track": n_windows or model.manifest.windows_per_track,
-        "accuracy": _interval(bootstrap_ci(accuracy, y_true, y_pred, n_resamples=n_resamples)),
-        "macro_f1": _interval(bootstrap_ci(f1, y_true, y_pred, n_resamples=n_resamples)),
-        "map": _interval(retrieval.map_ci(n_resamples=n_resamples)),
-        f"precision_at_{k}": _interval(
-            bootstrap_ci(np.mean, retrieval.precision_at_k_per_query, n_resamples=n_resamples)
-        ),
         "bits": model.manifest.bits,
         "labels": list(model.labels),
-        "confusion_matrix": confusion_matrix(y_true, y_pred, n_classes).tolist(),
         "ranking": "Hamming distance; ties by Euclidean distance of relaxed codes, then database order",
-        "failures": [{"file": t.relative, "reason": r} for t, r in queries.failures + database.failures],
+        **_classification(
+            answers,
+            truth,
+            [t.library for t in database],
+            np.array([to_model[t.track.label] for t in database]),
+            k=k,
+            n_resamples=n_resamples,
+        ),
+        "calibration": {"temperature": policy.temperature, **_calibration(answers, truth, n_resamples=n_resamples)},
+        "unknown_detector": {
+            "detects_unknown": policy.detects_unknown,
+            "chosen_on": policy.chosen_on,
+            "in_vocabulary": detector.in_vocabulary(answers, [model.labels[i] for i in truth], n_resamples=n_resamples),
+            "dev_set": {"name": dev_set_name, **detector.dev_set(outcomes.dev_set)} if outcomes.dev_set else None,
+            "non_music": detector.non_music_figures(outcomes.non_music, seed=protocol.non_music_seed),
+        },
+        "codes": identity.distinct_codes([t.library for t in outcomes.tracks], [o for _, o in outcomes.non_music]),
+        "same_track": {"room_seed": protocol.room_seed, **_same_track(outcomes.tracks, n_resamples=n_resamples)},
+        "failures": [{"file": f.name, "reason": f.reason} for f in outcomes.failures],
         "predictions": [
-            {"file": t.relative, "true": model.labels[t.label], "predicted": model.labels[p]}
-            for t, p in zip(queries.tracks, y_pred, strict=True)
+            {
+                "file": t.track.relative,
+                "true": model.labels[true],
+                "predicted": t.library.verdict.nearest,
+                "verdict": t.library.verdict.label,
+                "confidence": t.library.verdict.confidence,
+            }
+            for t, true in zip(queries, truth, strict=True)
         ],
     }
+    return jsonable(result)
 
 
-def render_markdown(result: dict[str, Any]) -> str:
-    """A short human-readable report of :func:`evaluate`'s result."""
-    labels = result["labels"]
+def jsonable(value: Any) -> Any:
+    """``value`` with intervals as ``{"value", "ci95"}``, floats rounded to 4 places and NaN as ``None``."""
+    if isinstance(value, Interval):
+        return {"value": jsonable(value.point), "ci95": [jsonable(value.low), jsonable(value.high)]}
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    return value
 
-    def fmt(metric: dict[str, Any]) -> str:
-        low, high = metric["ci95"]
-        return f"{metric['value']:.3f} [{low:.3f}, {high:.3f}]"
 
-    k_key = next(key for key in result if key.startswith("precision_at_"))
-    lines = [
-        f"# Evaluation of {result['model']} on the {result['split']} split",
-        "",
-        f"{result['tracks']} query tracks, {result['windows_per_track']} windows each; retrieval database: "
-        f"{result['database_tracks']} tracks of the {result['database_split']} split; {result['bits']}-bit codes.",
-        "",
-        "| metric | value [95% bootstrap CI] |",
-        "|---|---|",
-        f"| accuracy | {fmt(result['accuracy'])} |",
-        f"| macro-F1 | {fmt(result['macro_f1'])} |",
-        f"| MAP (Hamming ranking, whole database) | {fmt(result['map'])} |",
-        f"| precision@{k_key.rsplit('_', 1)[1]} | {fmt(result[k_key])} |",
-        "",
-        f"Ranking: {result['ranking']}.",
-        "",
-        "Confusion matrix (rows: true, columns: predicted):",
-        "",
-        "| | " + " | ".join(labels) + " |",
-        "|---|" + "---|" * len(labels),
-    ]
-    lines += [
-        f"| {label} | " + " | ".join(map(str, row)) + " |"
-        for label, row in zip(labels, result["confusion_matrix"], strict=True)
-    ]
-    if result["failures"]:
-        lines += ["", "Files that could not be analysed:", ""] + [
-            f"- {f['file']}: {f['reason']}" for f in result["failures"]
-        ]
-    return "\n".join(lines) + "\n"
+def report_paths(result: dict[str, Any], reports_dir: Path) -> dict[str, Path]:
+    """Where :func:`write_reports` puts a result: names carry the model's and the split's."""
+    stem = f"{result['model_name']}-{result['split']}"
+    return {
+        "json": reports_dir / f"evaluation-{stem}.json",
+        "markdown": reports_dir / f"evaluation-{stem}.md",
+        "confusion": reports_dir / f"confusion-{stem}.png",
+        "reliability": reports_dir / f"reliability-{stem}.png",
+    }
 
 
 def write_reports(result: dict[str, Any], reports_dir: Path) -> list[Path]:
-    """Write ``evaluation-<split>.json``, ``.md`` and ``confusion-<split>.png``; return their paths."""
+    """Write the result as JSON and Markdown, its confusion matrix and reliability diagram; return the paths."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    stem = result["split"]
-    json_path = reports_dir / f"evaluation-{stem}.json"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path = reports_dir / f"evaluation-{stem}.md"
-    md_path.write_text(render_markdown(result), encoding="utf-8")
-    png_path = save_confusion_matrix(
-        np.array(result["confusion_matrix"]),
-        result["labels"],
-        reports_dir / f"confusion-{stem}.png",
-        title=f"{result['model']} — {stem} split",
-    )
-    return [json_path, md_path, png_path]
-
-
-HEADLINE_KEYS = ("tracks", "database_tracks", "accuracy", "macro_f1", "map")
-
-
-def headline(result: dict[str, Any]) -> dict[str, Any]:
-    """The figures recorded in the model's sidecar for a split."""
-    return {
-        "split": result["split"],
-        **{key: value for key, value in result.items() if key in HEADLINE_KEYS or key.startswith("precision_at_")},
-    }
+    paths = report_paths(result, reports_dir)
+    paths["json"].write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(result), encoding="utf-8")
+    title = f"{result['model_name']} — {result['split']} split"
+    save_confusion_matrix(np.array(result["confusion_matrix"]), result["labels"], paths["confusion"], title=title)
+    save_reliability_diagram(result["calibration"]["bins"], paths["reliability"], title=title)
+    return list(paths.values())

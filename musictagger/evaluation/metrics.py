@@ -1,4 +1,5 @@
-"""Evaluation metrics: genre classification, Hamming retrieval, and bootstrap confidence intervals.
+"""Evaluation metrics: genre classification, Hamming retrieval (by genre, and of an item's own
+entry), collisions among codes, and bootstrap confidence intervals.
 
 Numpy only (no scikit-learn at import) because ``musictagger evaluate`` runs in the application
 environment; the tests check the results against scikit-learn.
@@ -10,13 +11,13 @@ labels are equal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from musictagger.errors import ParameterError
-from musictagger.model.codes import rank_by_hamming
+from musictagger.model.codes import pack, rank_by_hamming
 
 # --- classification -------------------------------------------------------------------------
 
@@ -53,19 +54,33 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return flat.reshape(n_classes, n_classes)
 
 
-def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
-    """Unweighted mean of the per-class F1 over all ``n_classes`` classes.
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, *, classes: Sequence[int] | None = None) -> float:
+    """Unweighted mean of the per-class F1 over all ``n_classes`` classes (or over ``classes``).
 
-    Matches scikit-learn's ``f1_score(average="macro", labels=range(n_classes),
+    Matches scikit-learn's ``f1_score(average="macro", labels=classes or range(n_classes),
     zero_division=0)``: a class never predicted correctly scores 0, and so does a class absent
     from both arrays — every class counts, so a model cannot gain by ignoring rare genres.
+    ``classes`` restricts the mean to the classes a test set has (a collection holding some of
+    a model's genres), while predictions of the other classes still count as errors.
     """
     matrix = confusion_matrix(y_true, y_pred, n_classes)
     true_positives = np.diag(matrix)
     errors = matrix.sum(axis=0) + matrix.sum(axis=1) - 2 * true_positives  # false positives + negatives
     denominator = 2 * true_positives + errors
     f1 = np.divide(2 * true_positives, denominator, out=np.zeros(n_classes), where=denominator > 0)
-    return float(f1.mean())
+    if classes is None:
+        return float(f1.mean())
+    classes = list(classes)
+    if not classes or min(classes) < 0 or max(classes) >= n_classes:
+        raise ParameterError(f"classes must be a non-empty list of class indices in [0, {n_classes})")
+    return float(f1[classes].mean())
+
+
+def tally(mask: Sequence[bool] | np.ndarray) -> dict[str, int]:
+    """``{"count": how many are true, "total": how many there are}``: a figure to report as counts,
+    where a rate over a handful of items (five dev-set clips a genre) would overstate what it shows."""
+    mask = np.asarray(mask, dtype=bool)
+    return {"count": int(mask.sum()), "total": int(mask.size)}
 
 
 # --- bootstrap ------------------------------------------------------------------------------
@@ -287,3 +302,93 @@ def hamming_retrieval(
         precision_at_k_per_query=_precision_at_k(relevant, k),
         k=k,
     )
+
+
+def own_item_ranks(
+    query_bits: np.ndarray,
+    database_bits: np.ndarray,
+    own_index: np.ndarray,
+    *,
+    query_relaxed: np.ndarray | None = None,
+    database_relaxed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Where each query finds its own database item (the same track) in its Hamming ranking.
+
+    The ranking and its tie rule are :func:`musictagger.model.codes.rank_by_hamming`'s, the
+    library's search order, so rank 0 means the library would show that track first.
+
+    Parameters
+    ----------
+    query_bits, database_bits
+        0/1 codes of shapes ``(Q, K)`` and ``(N, K)``.
+    own_index
+        Database index of each query's own item, shape ``(Q,)``.
+    query_relaxed, database_relaxed
+        Optional relaxed codes for the tie-break; give both or neither.
+
+    Returns
+    -------
+    np.ndarray
+        0-based rank of the own item per query, shape ``(Q,)``.
+    """
+    query_bits, own_index = np.asarray(query_bits), np.asarray(own_index)
+    n_database = len(database_bits)
+    if query_bits.ndim != 2 or own_index.shape != (len(query_bits),):
+        raise ParameterError(
+            f"expected query bits (Q, K) and one own index per query, got {query_bits.shape} and {own_index.shape}"
+        )
+    if own_index.dtype.kind not in "iu" or own_index.min(initial=0) < 0 or own_index.max(initial=0) >= n_database:
+        raise ParameterError(f"own_index must hold database indices in [0, {n_database})")
+    rankings = rank_by_hamming(
+        query_bits, database_bits, query_relaxed=query_relaxed, database_relaxed=database_relaxed
+    )
+    return np.argmax(rankings == own_index[:, np.newaxis], axis=1)
+
+
+# --- code collisions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeGroups:
+    """How many items share their code: items with equal codes form one group."""
+
+    n_items: int
+    n_distinct: int
+    n_unique_items: int
+    largest_group: int
+
+    @property
+    def unique_share(self) -> float:
+        """Share of items whose code no other item has."""
+        return self.n_unique_items / self.n_items
+
+
+def code_groups(bits: np.ndarray) -> CodeGroups:
+    """Group equal codes among ``bits`` ``(N, K)`` (``K <= 64``) and count the groups."""
+    packed = _packed_codes(bits)
+    _, counts = np.unique(packed, return_counts=True)
+    return CodeGroups(
+        n_items=int(packed.size),
+        n_distinct=int(counts.size),
+        n_unique_items=int(np.sum(counts == 1)),
+        largest_group=int(counts.max()),
+    )
+
+
+def codes_shared_within(bits: np.ndarray) -> np.ndarray:
+    """Whether each code of ``bits`` ``(N, K)`` is also the code of another of them, shape ``(N,)``."""
+    _, inverse, counts = np.unique(_packed_codes(bits), return_inverse=True, return_counts=True)
+    return counts[inverse] > 1
+
+
+def codes_found_in(bits: np.ndarray, other_bits: np.ndarray) -> np.ndarray:
+    """Whether each code of ``bits`` ``(N, K)`` equals some code of ``other_bits`` ``(M, K)``, shape ``(N,)``."""
+    return np.isin(_packed_codes(bits), _packed_codes(other_bits))
+
+
+def _packed_codes(bits: np.ndarray) -> np.ndarray:
+    """``(N,)`` packed codes of a non-empty ``(N, K)`` array of bits."""
+    packed = pack(bits)
+    if packed.ndim != 1 or packed.size == 0:
+        raise ParameterError(f"expected a non-empty array of codes (N, K), got bits of shape {np.shape(bits)}")
+    return packed

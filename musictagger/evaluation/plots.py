@@ -1,4 +1,4 @@
-"""Figures for ``musictagger evaluate``.
+"""Figures for ``musictagger evaluate``: the confusion matrix and the reliability diagram.
 
 Matplotlib is an optional (``train``) dependency, so it is imported inside the functions: this
 module imports without it.  Figures are drawn on an Agg canvas of their own rather than through
@@ -81,6 +81,84 @@ def save_confusion_matrix(
     axes.set_xlabel("Predicted")
     axes.set_ylabel("True")
     axes.set_title(title)
+    figure.tight_layout()
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI, format="png")
+    return path
+
+
+def save_reliability_diagram(bins: Sequence[dict], path: str | Path, title: str = "Reliability") -> Path:
+    """Save a reliability diagram as a 150 dpi PNG: accuracy per confidence bin against the diagonal.
+
+    The upper panel draws each bin's accuracy as a bar over its confidence range, the mean
+    confidence of its tracks as a dot and the diagonal a calibrated model follows; the number
+    above a bar is its count of tracks, also drawn in the lower panel, because a bin of three
+    tracks says little.
+
+    Parameters
+    ----------
+    bins
+        One mapping per bin with ``low``, ``high``, ``count``, ``confidence`` and ``accuracy``
+        (``None`` for an empty bin), as
+        :meth:`musictagger.evaluation.calibration.ReliabilityBins.to_dict` returns.
+    path
+        Output PNG file; missing parent directories are created.
+    title
+        Figure title.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not bins or any(b["count"] < 0 or b["high"] <= b["low"] for b in bins):
+        raise ParameterError("a reliability diagram needs bins with low < high and non-negative counts")
+    filled = [b for b in bins if b["count"] > 0]
+
+    figure = Figure(figsize=(5.0, 5.5))
+    FigureCanvasAgg(figure)
+    reliability, counts = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    reliability.plot([0, 1], [0, 1], linestyle="--", color="grey", label="calibrated")
+    reliability.bar(
+        [b["low"] for b in filled],
+        [b["accuracy"] for b in filled],
+        width=[b["high"] - b["low"] for b in filled],
+        align="edge",
+        color="tab:blue",
+        edgecolor="black",
+        alpha=0.75,
+        label="accuracy",
+    )
+    reliability.plot(
+        [b["confidence"] for b in filled],
+        [b["accuracy"] for b in filled],
+        "o",
+        color="tab:red",
+        label="mean confidence",
+    )
+    for b in filled:
+        reliability.text((b["low"] + b["high"]) / 2, b["accuracy"] + 0.02, str(b["count"]), ha="center", fontsize=8)
+    reliability.set_xlim(0, 1)
+    reliability.set_ylim(0, 1.08)
+    reliability.set_ylabel("Accuracy")
+    reliability.set_title(title)
+    reliability.legend(loc="upper left", fontsize=8)
+
+    counts.bar(
+        [b["low"] for b in bins],
+        [b["count"] for b in bins],
+        width=[b["high"] - b["low"] for b in bins],
+        align="edge",
+        color="grey",
+        edgecolor="black",
+    )
+    counts.set_xlabel("Confidence (probability of the best genre)")
+    counts.set_ylabel("Tracks")
     figure.tight_layout()
 
     path = Path(path)

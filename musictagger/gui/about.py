@@ -1,4 +1,5 @@
-"""The About box: which model this is, what it was trained on, how good it is and its licences.
+"""The About box: which model this is, which genres it knows, what it was trained on, how good it is
+and its licences.
 
 Everything comes from the model's sidecar, so the box always describes the weights in use.
 """
@@ -11,6 +12,18 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 import musictagger
 from musictagger.model.manifest import ModelManifest
+
+
+def known_genres_text(manifest: ModelManifest) -> str:
+    """Which genres the model knows, and what it says of anything else (plain text).
+
+    Whether it can say "not one of my genres" at all depends on the sidecar's verdict policy:
+    a model without one always names the nearest of its genres, and the text says so.
+    """
+    known = f"This model knows {len(manifest.labels)} genres: {', '.join(manifest.labels)}."
+    if manifest.verdict_policy.detects_unknown:
+        return f"{known} Anything it does not recognise as one of them is reported as not one of its genres."
+    return f"{known} It cannot tell when music is none of them: anything else gets the nearest of these."
 
 
 def about_text(manifest: ModelManifest) -> str:
@@ -34,7 +47,8 @@ def about_text(manifest: ModelManifest) -> str:
         f"<h3>musictagger {musictagger.__version__}</h3>"
         "<p>Listens to music and tags it: genre, a 64-bit hash code, similar tracks.</p>"
         f"<p>Model: <b>{html.escape(manifest.name)}</b> ({html.escape(manifest.model_id)}), a hash-CNN-LSTM "
-        f"({manifest.bits}-bit code) over a frozen musicnn FCN-5 backbone; genres: {', '.join(manifest.labels)}.</p>"
+        f"({manifest.bits}-bit code) over a frozen musicnn FCN-5 backbone.</p>"
+        f"<p>{html.escape(known_genres_text(manifest))}</p>"
         f"<p>Trained on: {html.escape(str(training.get('data', 'unknown')))}"
         + (f" ({split} tracks)" if split else "")
         + "</p>"

@@ -41,12 +41,23 @@ class FileEntry:
 
     @property
     def status(self) -> str:
-        """The state in words, with the verdict when done and the reason when failed."""
+        """The state in words, with the verdict when done and the reason when failed.
+
+        A verdict without a genre is one word (``unknown`` or ``not music``): the column has no
+        room for the nearest genre, which :attr:`details` adds.
+        """
         if self.state is State.DONE and self.analysis is not None:
-            return self.analysis.summary()
+            return self.analysis.verdict.label if self.analysis.unknown else self.analysis.summary()
         if self.state is State.FAILED:
             return f"failed: {self.error}"
         return self.state.value
+
+    @property
+    def details(self) -> str:
+        """The status in full, for a tooltip: the whole verdict in words."""
+        if self.state is State.DONE and self.analysis is not None:
+            return self.analysis.summary()
+        return self.status
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -125,7 +136,7 @@ class FileList(QTreeWidget):
         if item is None:
             return
         item.setText(1, entry.status)
-        item.setToolTip(1, entry.status)
+        item.setToolTip(1, entry.details)
         item.setForeground(1, QBrush(FAILED_COLOUR) if entry.state is State.FAILED else QBrush())
         if item is self.currentItem():
             self.entrySelected.emit(entry)

@@ -1,8 +1,10 @@
 """The verdict, honest about confidence: one probability bar per genre and the summary in words.
 
-The words are :meth:`Analysis.summary` (``rock 0.83`` or ``uncertain: pop 0.41 / rock 0.38``),
-the same the CLI prints; an uncertain verdict is shown in a warning colour with the rule
-that made it uncertain as its tooltip.
+The words are :meth:`Analysis.summary` (``rock 0.83``, ``uncertain: pop 0.41 / rock 0.38``,
+``not one of my genres (nearest: rock 0.45)`` or ``not music``), the same the CLI prints; an
+uncertain verdict is shown in a warning colour with the rule that made it uncertain as its
+tooltip.  When the model has no genre for the track, the verdict and its reason are shown in
+grey and the bars are greyed out: they say how near each genre came, not that one of them won.
 """
 
 from __future__ import annotations
@@ -14,19 +16,25 @@ from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysi
 BAR_STEPS = 1000
 UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
 CERTAIN_STYLE = "font-weight: bold;"
+UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
+REASON_STYLE = "color: #808080;"
 
 
 class GenreView(QWidget):
-    """Predicted genre, a bar per genre, and the result's warnings."""
+    """Predicted genre (or why there is none), a bar per genre, and the result's warnings."""
 
     def __init__(self, labels: tuple[str, ...]) -> None:
         super().__init__()
         self.labels = labels
-        self.verdict = QLabel("Drop audio files or folders here")
+        self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         self.verdict.setFont(font)
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet(REASON_STYLE)
+        self.reason.hide()
         self.bars: dict[str, QProgressBar] = {}
         form = QFormLayout()
         for label in labels:
@@ -40,6 +48,7 @@ class GenreView(QWidget):
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.reason)
         layout.addLayout(form)
         layout.addWidget(self.notes)
 
@@ -48,25 +57,38 @@ class GenreView(QWidget):
         self.verdict.setText(message)
         self.verdict.setStyleSheet("")
         self.verdict.setToolTip("")
+        self.reason.hide()
         self.notes.setText("")
         self.setUpdatesEnabled(False)
         for bar in self.bars.values():
             bar.setValue(0)
             bar.setFormat("")
+            bar.setEnabled(True)
         self.setUpdatesEnabled(True)
 
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the verdict and probabilities of ``analysis``."""
-        self.verdict.setText(analysis.summary())
-        self.verdict.setStyleSheet(UNCERTAIN_STYLE if analysis.uncertain else CERTAIN_STYLE)
-        self.verdict.setToolTip(
-            f"Uncertain when the best genre is below {UNCERTAIN_BELOW} or leads the runner-up by less than {UNCERTAIN_MARGIN}"
-            if analysis.uncertain
-            else ""
-        )
+        summary = analysis.summary()
+        if analysis.unknown:
+            self.verdict.setText(summary[:1].upper() + summary[1:])  # a sentence here, not a label
+            self.verdict.setStyleSheet(UNKNOWN_STYLE)
+            self.verdict.setToolTip(
+                "The model has no genre for this; the greyed bars show how near each of its genres came"
+            )
+            self.reason.setText(f"Reason: {analysis.verdict.reason}")
+        else:
+            self.verdict.setText(summary)
+            self.verdict.setStyleSheet(UNCERTAIN_STYLE if analysis.uncertain else CERTAIN_STYLE)
+            self.verdict.setToolTip(
+                f"Uncertain when the best genre is below {UNCERTAIN_BELOW} or leads the runner-up by less than {UNCERTAIN_MARGIN}"
+                if analysis.uncertain
+                else ""
+            )
+        self.reason.setVisible(analysis.unknown)
         self.setUpdatesEnabled(False)  # QProgressBar.setValue repaints at once; paint the four bars together, later
         for label, probability in zip(self.labels, analysis.probabilities, strict=True):
             self.bars[label].setValue(round(float(probability) * BAR_STEPS))
             self.bars[label].setFormat(f"{probability:.2f}")
+            self.bars[label].setEnabled(not analysis.unknown)
         self.setUpdatesEnabled(True)
         self.notes.setText("\n".join(analysis.warnings))

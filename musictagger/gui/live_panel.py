@@ -68,6 +68,7 @@ def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
         result.analysis,
         probabilities=np.array([by_label[label] for label in labels], dtype=np.float32),
         ranking=result.ranking,
+        verdict=result.verdict,
         bits=result.bits,
         relaxed_code=result.relaxed_code,
     )

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, 
 from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import FileError
-from musictagger.gui.about import show_about
+from musictagger.gui.about import known_genres_text, show_about
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
         self.layers = LayersView(self.manifest.layers)
         self.genre = GenreView(self.manifest.labels)
+        self.genre.clear(self._placeholder(None))
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
@@ -123,7 +124,9 @@ class MainWindow(QMainWindow):
         self.library.libraryChanged.connect(self.live.matches.library_changed)
         self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
-            lambda _task: self.analyser.warm_up(), on_done=self.spectrogram.set_band_centres, on_error=self._model_failed
+            lambda _task: self.analyser.warm_up(),
+            on_done=self._warmed_up,
+            on_error=self._model_failed,
         )
         self.statusBar().showMessage("Drop audio files or folders anywhere on the window, or use File ▸ Open")
 
@@ -239,6 +242,10 @@ class MainWindow(QMainWindow):
         self.files.refresh(entry)
         self._update_status()
 
+    def _warmed_up(self, band_centres_hz: np.ndarray) -> None:
+        if not self._closing:  # a window closed during its warm-up has no axis left to label
+            self.spectrogram.set_band_centres(band_centres_hz)
+
     def _model_failed(self, error: BaseException) -> None:
         if not self._closing:  # closing cancels the warm-up: that is no error to show
             show_error(self, "The model cannot be loaded", error)
@@ -293,10 +300,10 @@ class MainWindow(QMainWindow):
         self.code.show_analysis(analysis)
         self.matches.show_matches_for(entry.path, analysis.bits, analysis.relaxed_code)
 
-    @staticmethod
-    def _placeholder(entry: FileEntry | None) -> str:
+    def _placeholder(self, entry: FileEntry | None) -> str:
+        """What the result panel says without a verdict to show: with no file, which genres the model knows."""
         if entry is None:
-            return "Drop audio files or folders here"
+            return f"Drop audio files or folders here.\n\n{known_genres_text(self.manifest)}"
         if entry.state is State.FAILED:
             return f"{entry.path.name} could not be analysed: {entry.error}"
         return f"{entry.path.name}: {entry.state.value}"

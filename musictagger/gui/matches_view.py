@@ -158,7 +158,7 @@ class MatchesView(QWidget):
                     distance,
                     (analysis.title if analysis else None) or Path(match.record.path).name,
                     (analysis.artist if analysis else None) or "",
-                    match.record.genre or "",
+                    match.record.verdict_label,
                     match.record.path,
                 ]
             )

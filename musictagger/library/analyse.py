@@ -83,8 +83,7 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
     title, artist = _title_and_artist(path)
     return TrackAnalysis(
         duration_s=analysis.duration_s,
-        genre=analysis.genre,
-        confidence=analysis.confidence,
+        verdict=analysis.verdict,
         uncertain=analysis.uncertain,
         probabilities={score.label: score.probability for score in analysis.ranking},
         bits=analysis.bits,

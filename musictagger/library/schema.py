@@ -40,4 +40,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX tracks_genre ON tracks (genre);
         """,
     ),
+    Migration(
+        # A model may now say it has no genre for a track (musictagger.model.verdict): genre is
+        # then NULL, verdict 'unknown' and reason why ('not music', 'not one of: …'); the most
+        # probable genre is kept in nearest_genre.  Rows stored before could only be genres.
+        "store the verdict: genre or unknown, its reason and the nearest genre",
+        """
+        ALTER TABLE tracks ADD COLUMN verdict TEXT;
+        ALTER TABLE tracks ADD COLUMN reason TEXT;
+        ALTER TABLE tracks ADD COLUMN nearest_genre TEXT;
+        UPDATE tracks SET verdict = 'genre', nearest_genre = genre WHERE error IS NULL;
+        """,
+    ),
 )

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,8 @@ import numpy as np
 from musictagger.db import open_database, transaction
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes
+from musictagger.model.runtime import GenreScore, verdict_text
+from musictagger.model.verdict import Verdict, verdict_label
 from musictagger.userdirs import library_db_path
 
 
@@ -43,11 +46,14 @@ class AnalysisKey:
 
 @dataclass(frozen=True)
 class TrackAnalysis:
-    """The compact result of analysing one file, as stored (no spectrogram, no layer maps)."""
+    """The compact result of analysing one file, as stored (no spectrogram, no layer maps).
+
+    ``verdict`` is the model's verdict (its ``evidence`` is not stored): a genre, or unknown
+    with its reason and the nearest genre.
+    """
 
     duration_s: float
-    genre: str
-    confidence: float
+    verdict: Verdict
     uncertain: bool
     probabilities: dict[str, float]
     bits: np.ndarray
@@ -55,6 +61,25 @@ class TrackAnalysis:
     warnings: tuple[str, ...] = ()
     title: str | None = None
     artist: str | None = None
+
+    @property
+    def genre(self) -> str | None:
+        """The genre, or ``None`` when the verdict is unknown."""
+        return self.verdict.genre
+
+    @property
+    def confidence(self) -> float:
+        """Calibrated probability of the nearest genre."""
+        return self.verdict.confidence
+
+    @property
+    def unknown(self) -> bool:
+        return self.verdict.unknown
+
+    def summary(self) -> str:
+        """The verdict in words, as :meth:`musictagger.model.runtime.Analysis.summary` says it."""
+        ranking = sorted(self.probabilities.items(), key=lambda item: -item[1])
+        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +101,11 @@ class TrackRecord:
     @property
     def genre(self) -> str | None:
         return self.analysis.genre if self.analysis else None
+
+    @property
+    def verdict_label(self) -> str:
+        """The genre, ``unknown`` or ``not music`` for a table; empty for a file that failed."""
+        return self.analysis.verdict.label if self.analysis else ""
 
     @property
     def display_name(self) -> str:
@@ -146,6 +176,9 @@ class Library:
             {
                 "duration_s": analysis.duration_s,
                 "genre": analysis.genre,
+                "verdict": analysis.verdict.kind,
+                "reason": analysis.verdict.reason or None,
+                "nearest_genre": analysis.verdict.nearest,
                 "confidence": analysis.confidence,
                 "uncertain": int(analysis.uncertain),
                 "probabilities": json.dumps(analysis.probabilities),
@@ -164,7 +197,8 @@ class Library:
         self._upsert(path, stamp, key, {"error": error})
 
     def _upsert(self, path: str, stamp: FileStamp, key: AnalysisKey, values: dict[str, object]) -> None:
-        columns = ("duration_s", "genre", "confidence", "uncertain", "probabilities", "n_bits", "code")
+        columns = ("duration_s", "genre", "verdict", "reason", "nearest_genre", "confidence", "uncertain")
+        columns += ("probabilities", "n_bits", "code")
         columns += ("relaxed_code", "title", "artist", "warnings", "error")
         row = {column: values.get(column) for column in columns}
         row |= {
@@ -243,6 +277,14 @@ class Library:
         total, failed = self._db.execute("SELECT COUNT(*), COUNT(error) FROM tracks").fetchone()
         return LibraryCounts(total=total, analysed=total - failed, failed=failed)
 
+    def verdict_counts(self) -> Counter[str]:
+        """Analysed tracks per verdict: each genre, ``unknown`` and ``not music`` (see :attr:`Verdict.label`)."""
+        rows = self._db.execute("SELECT genre, reason, COUNT(*) FROM tracks WHERE error IS NULL GROUP BY genre, reason")
+        counts: Counter[str] = Counter()
+        for genre, reason, count in rows:
+            counts[verdict_label(genre, reason or "")] += count
+        return counts
+
     def codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The analysed tracks' ids, packed codes ``(n,)`` uint64 and relaxed codes ``(n, K)`` float32.
 
@@ -266,10 +308,10 @@ def _record(row: sqlite3.Row) -> TrackRecord:
     analysis = None
     if row["error"] is None:
         n_bits = row["n_bits"]
+        verdict = Verdict(row["verdict"], row["genre"], row["nearest_genre"], row["confidence"], row["reason"] or "")
         analysis = TrackAnalysis(
             duration_s=row["duration_s"],
-            genre=row["genre"],
-            confidence=row["confidence"],
+            verdict=verdict,
             uncertain=bool(row["uncertain"]),
             probabilities=json.loads(row["probabilities"]),
             bits=codes.unpack(np.frombuffer(row["code"], dtype="<u8").astype(np.uint64)[0], n_bits),

@@ -4,10 +4,13 @@ Each :meth:`LiveRecognizer.step` (the caller runs it every ``interval_s``, off a
 thread) takes the most recent audio — nothing until ``start_after_s`` seconds have been
 heard, then everything heard up to one model window (29.12 s) — and runs the shipped model
 on it through the shared front end, with noise reduction suited to a room microphone.
-Probabilities and relaxed codes are smoothed over steps (an exponential moving average),
-so the verdict does not flicker with every bar; the bits are the smoothed relaxed code
-thresholded.  Below the front end's silence level the state is QUIET and no genre is
-claimed; the smoothing restarts when sound returns.
+Calibrated probabilities, relaxed codes and the model's evidence for "unknown" (novelty,
+backbone tags, when it has them) are smoothed over steps (an exponential moving average),
+so the verdict does not flicker with every bar; the verdict is the model's own
+:meth:`~musictagger.model.runtime.GenreModel.decide` on the smoothed values, so live
+listening says "not one of my genres" or "not music" exactly as a file's analysis would, and
+the bits are the smoothed relaxed code thresholded.  Below the front end's silence level the
+state is QUIET and no genre is claimed; the smoothing restarts when sound returns.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from musictagger.audio.signal import rms_dbfs
 from musictagger.errors import SilentAudioError
 from musictagger.model import codes
 from musictagger.model.runtime import Analysis, GenreModel, GenreScore, verdict_text
+from musictagger.model.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,11 @@ class LiveState(Enum):
 
 @dataclass(frozen=True)
 class LiveResult:
-    """One step's verdict; genre fields are None unless ``state`` is RECOGNISED."""
+    """One step's verdict; genre fields are None unless ``state`` is RECOGNISED.
+
+    ``genre`` is also None when the smoothed ``verdict`` is unknown; ``ranking`` then still
+    lists how near each of the model's genres came.
+    """
 
     state: LiveState
     heard_s: float
@@ -56,10 +64,11 @@ class LiveResult:
     relaxed_code: np.ndarray | None = None
     analysis: Analysis | None = None
     elapsed_s: float = 0.0
+    verdict: Verdict | None = None
 
     @property
     def genre(self) -> str | None:
-        return self.ranking[0].label if self.ranking else None
+        return self.verdict.genre if self.verdict else None
 
     @property
     def confidence(self) -> float | None:
@@ -72,7 +81,7 @@ class LiveResult:
     def summary(self) -> str:
         if self.state is not LiveState.RECOGNISED:
             return self.state.value
-        return verdict_text(self.ranking)
+        return verdict_text(self.ranking, self.verdict)
 
 
 class LiveRecognizer:
@@ -81,12 +90,11 @@ class LiveRecognizer:
     def __init__(self, model: GenreModel, source: AudioSource, settings: LiveSettings | None = None) -> None:
         self.model, self.source = model, source
         self.settings = settings or LiveSettings()
-        self._probabilities: np.ndarray | None = None
-        self._relaxed: np.ndarray | None = None
+        self._smoothed: dict[str, np.ndarray] = {}
 
     def reset(self) -> None:
         """Forget the smoothed state (after a device change, or silence)."""
-        self._probabilities = self._relaxed = None
+        self._smoothed.clear()
 
     def step(self) -> LiveResult:
         started = time.perf_counter()
@@ -105,8 +113,11 @@ class LiveRecognizer:
         except SilentAudioError:
             self.reset()
             return LiveResult(LiveState.QUIET, heard_s, level, elapsed_s=time.perf_counter() - started)
-        probabilities = self._smooth("_probabilities", analysis.probabilities)
-        relaxed = self._smooth("_relaxed", analysis.relaxed_code)
+        probabilities = self._smooth("probabilities", analysis.probabilities)
+        relaxed = self._smooth("relaxed_code", analysis.relaxed_code)
+        novelty = None if analysis.novelty is None else float(self._smooth("novelty", np.asarray(analysis.novelty)))
+        tags = None if analysis.tags is None else self._smooth("tags", analysis.tags)
+        verdict = self.model.decide(probabilities, novelty=novelty, tags=tags)
         order = np.argsort(-probabilities, kind="stable")
         return LiveResult(
             LiveState.RECOGNISED,
@@ -118,11 +129,13 @@ class LiveRecognizer:
             relaxed_code=relaxed,
             analysis=analysis,
             elapsed_s=time.perf_counter() - started,
+            verdict=verdict,
         )
 
     def _smooth(self, name: str, value: np.ndarray) -> np.ndarray:
-        previous = getattr(self, name)
+        """The moving average of ``name`` with this step's ``value`` (the value itself at first)."""
+        previous = self._smoothed.get(name)
         alpha = self.settings.smoothing
         smoothed = value if previous is None else alpha * previous + (1.0 - alpha) * value
-        setattr(self, name, smoothed)
+        self._smoothed[name] = smoothed
         return smoothed

@@ -16,10 +16,13 @@ from typing import Any
 
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError, ParameterError
+from musictagger.model.verdict import VerdictPolicy
 
 FORMAT = "musictagger-model"
 FORMAT_VERSION = 1
 LAYER_OUTPUTS = ("layer1", "layer2", "layer3", "layer4", "layer5")
+# Outputs a model may add after the layers: the detector's evidence (see musictagger.model.verdict).
+EVIDENCE_OUTPUTS = ("novelty", "tags")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,9 @@ class ModelManifest:
 
     ``shape`` of a layer is ``(channels, time, freq)`` of its full activation for one
     window; ``channels`` are the backbone channel indices the model outputs (and reads).
-    ``metrics`` maps a split name (``valid``, ``test``) to its figures.
+    ``metrics`` maps a split name (``valid``, ``test``) to its figures.  ``tag_names`` names
+    the columns of the optional ``tags`` output (the backbone's own tags); ``verdict`` is the
+    :class:`~musictagger.model.verdict.VerdictPolicy` as a dictionary.
     """
 
     name: str
@@ -54,11 +59,27 @@ class ModelManifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     licences: tuple[dict[str, str], ...] = ()
     created: str = ""
+    tag_names: tuple[str, ...] = ()
+    verdict: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict_policy(self) -> VerdictPolicy:
+        """Calibration and the "unknown" detector (identity policy when the sidecar has none)."""
+        return VerdictPolicy.from_dict(self.verdict)
 
     @property
     def model_id(self) -> str:
-        """Short identity of the weights (changes whenever the ONNX file does)."""
-        return f"{self.name}@{self.onnx_sha256[:12]}"
+        """Short identity of what makes a verdict: the weights, and the verdict policy when there is one.
+
+        The library index re-analyses a file whose stored ``model_id`` differs, so a policy
+        retuned in the sidecar (same ONNX file) must change it too; a sidecar without a policy
+        keeps the id it had before policies existed.
+        """
+        weights = f"{self.name}@{self.onnx_sha256[:12]}"
+        if not self.verdict:
+            return weights
+        policy = hashlib.sha256(json.dumps(self.verdict, sort_keys=True).encode()).hexdigest()
+        return f"{weights}+verdict-{policy[:8]}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,7 +102,10 @@ class ModelManifest:
                 for x in body["layers"]
             )
             body["licences"] = tuple(body.get("licences", ()))
-            return cls(**body)
+            body["tag_names"] = tuple(body.get("tag_names", ()))
+            manifest = cls(**body)
+            manifest.verdict_policy  # noqa: B018 (validates the section now, not at first use)
+            return manifest
         except (KeyError, TypeError, ParameterError) as exc:
             raise ModelError(f"malformed model sidecar: {exc}") from exc
 

@@ -20,7 +20,8 @@ import onnxruntime as ort
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
 from musictagger.errors import ModelError
 from musictagger.model import codes
-from musictagger.model.manifest import LAYER_OUTPUTS, ModelManifest, load_manifest
+from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
+from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
 
 DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify"
 MODEL_ENV_VAR = "MUSICTAGGER_MODEL"
@@ -46,6 +47,8 @@ class WindowOutputs:
     probabilities: np.ndarray
     code: np.ndarray
     layers: tuple[np.ndarray, ...]
+    novelty: np.ndarray | None = None
+    tags: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,12 @@ def is_uncertain(ranking: tuple[GenreScore, ...]) -> bool:
     return best < UNCERTAIN_BELOW or best - runner_up < UNCERTAIN_MARGIN
 
 
-def verdict_text(ranking: tuple[GenreScore, ...]) -> str:
-    """A ranking in words: ``pop 0.82``, or ``uncertain: pop 0.41 / rock 0.38`` when unsure."""
+def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None) -> str:
+    """A verdict in words: ``pop 0.82``, ``uncertain: pop 0.41 / rock 0.38`` when unsure,
+    ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it."""
     best = f"{ranking[0].label} {ranking[0].probability:.2f}"
+    if verdict is not None and verdict.unknown:
+        return NOT_MUSIC if verdict.reason == NOT_MUSIC else f"not one of my genres (nearest: {best})"
     if not is_uncertain(ranking):
         return best
     return f"uncertain: {best} / {ranking[1].label} {ranking[1].probability:.2f}"
@@ -73,10 +79,14 @@ def verdict_text(ranking: tuple[GenreScore, ...]) -> str:
 class Analysis:
     """Everything the model says about one track.
 
-    ``probabilities`` are the track's genre probabilities in the model's label order (the
-    mean over windows); ``ranking`` lists every genre, most probable first.  ``bits`` is the K-bit hash code,
+    ``probabilities`` are the track's calibrated genre probabilities in the model's label
+    order (the mean over windows); ``ranking`` lists every genre, most probable first.
+    ``verdict`` says whether the model has a genre for the track at all: ``genre`` is ``None``
+    when it does not, and ``nearest_genre`` is then the most probable one, for display.  ``bits`` is the K-bit hash code,
     ``relaxed_code`` the mean of the windows' sigmoid codes it was thresholded from.
-    ``warnings`` holds notes that lower trust in the result (e.g. clipping).
+    ``warnings`` holds notes that lower trust in the result (e.g. clipping).  ``novelty`` and
+    ``tags`` are the window-averaged evidence outputs of a model that has them (``None`` otherwise),
+    kept so that a caller smoothing several analyses (the live recogniser) can decide again.
     """
 
     source: str
@@ -91,26 +101,40 @@ class Analysis:
     model_id: str
     features: Features
     layers: tuple[np.ndarray, ...]
+    verdict: Verdict
+    novelty: float | None = None
+    tags: np.ndarray | None = None
 
     @property
-    def genre(self) -> str:
+    def genre(self) -> str | None:
+        """The genre, or ``None`` when the verdict is unknown."""
+        return self.verdict.genre
+
+    @property
+    def nearest_genre(self) -> str:
+        """The most probable of the model's genres, whatever the verdict."""
         return self.ranking[0].label
 
     @property
+    def unknown(self) -> bool:
+        return self.verdict.unknown
+
+    @property
     def confidence(self) -> float:
+        """Calibrated probability of the most probable genre."""
         return self.ranking[0].probability
 
     @property
     def uncertain(self) -> bool:
-        return is_uncertain(self.ranking)
+        return not self.unknown and is_uncertain(self.ranking)
 
     @property
     def code_hex(self) -> str:
         return codes.to_hex(self.bits)
 
     def summary(self) -> str:
-        """The verdict in words: ``pop 0.82`` or ``uncertain: pop 0.41 / rock 0.38``."""
-        return verdict_text(self.ranking)
+        """The verdict in words (see :func:`verdict_text`)."""
+        return verdict_text(self.ranking, self.verdict)
 
     def to_dict(self, *, top_k: int | None = None) -> dict:
         """JSON-ready summary (no arrays beyond the code)."""
@@ -118,6 +142,9 @@ class Analysis:
         return {
             "file": self.source,
             "genre": self.genre,
+            "verdict": self.verdict.kind,
+            "reason": self.verdict.reason or None,
+            "nearest_genre": self.nearest_genre,
             "confidence": round(self.confidence, 4),
             "uncertain": self.uncertain,
             "summary": self.summary(),
@@ -158,9 +185,14 @@ class GenreModel:
             )
         names = [o.name for o in self.session.get_outputs()]
         expected = ["probabilities", "code", *LAYER_OUTPUTS]
-        if names != expected:
-            raise ModelError(f"{self.path}: outputs {names}, expected {expected}")
+        extras = names[len(expected) :]
+        if names[: len(expected)] != expected or [n for n in EVIDENCE_OUTPUTS if n in extras] != extras:
+            raise ModelError(f"{self.path}: outputs {names}, expected {expected} then any of {list(EVIDENCE_OUTPUTS)}")
+        if "tags" in extras and not self.manifest.tag_names:
+            raise ModelError(f"{self.path}: the model outputs tags but its sidecar names none")
         self.input_name = model_input.name
+        self.output_names = names
+        self.policy = self.manifest.verdict_policy
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -168,14 +200,37 @@ class GenreModel:
 
     def run(self, windows: np.ndarray) -> WindowOutputs:
         """Model outputs for log-mel windows ``(n, window_frames, n_mels)``."""
-        probabilities, code, *layers = self.session.run(None, {self.input_name: windows.astype(np.float32)})
-        return WindowOutputs(probabilities=probabilities, code=code, layers=tuple(layers))
+        values = dict(
+            zip(self.output_names, self.session.run(None, {self.input_name: windows.astype(np.float32)}), strict=True)
+        )
+        return WindowOutputs(
+            probabilities=values["probabilities"],
+            code=values["code"],
+            layers=tuple(values[name] for name in LAYER_OUTPUTS),
+            novelty=values.get("novelty"),
+            tags=values.get("tags"),
+        )
+
+    def decide(self, probabilities: np.ndarray, *, novelty: float | None, tags: np.ndarray | None) -> Verdict:
+        """The verdict on calibrated ``probabilities`` and the evidence, under this model's policy."""
+        return decide(
+            probabilities,
+            labels=self.labels,
+            policy=self.policy,
+            novelty=novelty,
+            tags=tags,
+            tag_names=self.manifest.tag_names,
+        )
 
     def analyze_features(self, features: Features, *, source: str) -> Analysis:
         """Aggregate the model's view of each window of ``features`` into one verdict."""
         outputs = self.run(features.windows)
-        mean = outputs.probabilities.mean(axis=0)
+        window_probabilities = calibrate(outputs.probabilities, self.policy.temperature)
+        mean = window_probabilities.mean(axis=0)
         order = np.argsort(-mean, kind="stable")
+        novelty = float(outputs.novelty.mean()) if outputs.novelty is not None else None
+        tags = outputs.tags.mean(axis=0) if outputs.tags is not None else None
+        verdict = self.decide(mean, novelty=novelty, tags=tags)
         relaxed = outputs.code.mean(axis=0)
         params = self.manifest.front_end
         warnings = []
@@ -193,11 +248,14 @@ class GenreModel:
             relaxed_code=relaxed,
             duration_s=features.report.duration_s,
             window_starts_s=tuple(params.frames_to_seconds(s) for s in features.window_starts),
-            window_probabilities=outputs.probabilities,
+            window_probabilities=window_probabilities,
             warnings=tuple(warnings),
             model_id=self.manifest.model_id,
             features=features,
             layers=outputs.layers,
+            verdict=verdict,
+            novelty=novelty,
+            tags=tags,
         )
 
     def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
@@ -231,10 +289,14 @@ class GenreModel:
         return self.analyze_features(features, source=source)
 
 
-@lru_cache(maxsize=4)
 def load_model(path: Path | None = None) -> GenreModel:
-    """The model at ``path`` (default: :func:`default_model_path`), loaded once per process."""
-    return GenreModel(path or default_model_path())
+    """The model at ``path`` (default: :func:`default_model_path`, read now), loaded once per process."""
+    return _load_model(path or default_model_path())
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: Path) -> GenreModel:
+    return GenreModel(path)
 
 
 def analyze(path: str | Path, *, model: GenreModel | None = None, n_windows: int | None = None) -> Analysis:

@@ -7,6 +7,8 @@ applies exactly it (``apply.apply_plan``), as beets' ``--pretend`` does through 
 Modes: ``replace`` (the genres become the predicted one), ``append`` (the prediction is added unless
 already there, compared without case), ``fill-empty`` (only files without any genre get one).
 The model's labels are written capitalised (``rock`` → ``Rock``), as genre tags usually are.
+A file the model has no genre for (an *unknown* verdict: ``not music``, or not one of its
+genres) is never written, whatever the mode or threshold: it is skipped with that reason.
 """
 
 from __future__ import annotations
@@ -45,11 +47,17 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Prediction:
-    """The model's verdict on one file, as tagging needs it."""
+    """The model's verdict on one file, as tagging needs it.
 
-    genre: str
+    ``genre`` is ``None`` for an unknown verdict, and ``reason`` then says why (see
+    :class:`musictagger.model.verdict.Verdict`); ``confidence`` is the calibrated probability
+    of the most probable genre either way.
+    """
+
+    genre: str | None
     confidence: float
     uncertain: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,10 @@ def decide(
     """Action, reason and proposed genres for a file with genres ``current`` (no I/O).
 
     A file below the threshold keeps the genres it would have got as ``proposed``, so a preview
-    can show what a lower threshold would do.
+    can show what a lower threshold would do; an unknown verdict proposes nothing.
     """
+    if prediction.genre is None:
+        return Action.SKIP, f"unknown: {prediction.reason}", ()
     genre = genre_tag(prediction.genre)
     present = [existing.casefold() for existing in current]
     if mode is Mode.FILL_EMPTY and current:

@@ -3,7 +3,8 @@
 The CLI and the window's tag dialog both call :func:`predict_genres`: a file indexed since
 its last change is not analysed again, the rest are analysed in parallel (see
 :func:`musictagger.library.lookup.analyses_for`), and every failure stays attached to its
-file so the plan can report it and go on.
+file so the plan can report it and go on.  A stored or fresh verdict of *unknown* becomes a
+prediction without a genre (and with the reason), which the plan skips.
 """
 
 from __future__ import annotations
@@ -32,6 +33,6 @@ def predict_genres(
     return {
         Path(path): result
         if isinstance(result, FileError)
-        else Prediction(result.genre, result.confidence, result.uncertain)
+        else Prediction(result.genre, result.confidence, result.uncertain, result.verdict.reason)
         for path, result in results.items()
     }

@@ -13,7 +13,7 @@ from musictagger.errors import ParameterError
 
 CellType = Literal["lstm", "gru", "rnn"]
 ALLOWED_BITS = (16, 32, 48, 64)
-Config = TypeVar("Config", "ModelConfig", "TrainConfig")
+Config = TypeVar("Config", "ModelConfig", "TrainConfig", "SimilarityTrainConfig")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,35 @@ class TrainConfig:
     seed: int = 0
 
 
-def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SimilarityTrainConfig:
+    """Optimisation settings of the second model's objective (codes that keep music apart).
+
+    Each step takes ``batch_tracks`` training tracks and two different windows of each, drawn
+    from its ``train_windows`` clean windows and ``views`` degraded random crops (see
+    :mod:`musictagger.training.views`).  The loss is cross-entropy on both windows, plus
+    ``contrastive_weight`` × NT-Xent between them (at ``contrastive_temperature``), plus the
+    quantisation, bit-balance and ``decorrelation_weight`` × bit-decorrelation terms.  Training
+    runs ``epochs`` epochs and keeps the epoch best on validation accuracy plus same-track
+    retrieval across windows.
+    """
+
+    epochs: int = 80
+    batch_tracks: int = 48
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-3
+    contrastive_weight: float = 1.0
+    contrastive_temperature: float = 0.2
+    quantization_weight: float = 0.1
+    balance_weight: float = 0.01
+    decorrelation_weight: float = 0.1
+    train_windows: int = 3
+    views: int = 4
+    eval_windows: int = 3
+    seed: int = 0
+
+
+def config_to_dict(config: ModelConfig | TrainConfig | SimilarityTrainConfig) -> dict[str, Any]:
     """Plain dictionary for JSON."""
     return asdict(config)
 

@@ -1,4 +1,4 @@
-"""Convert musicnn's ``MTT_vgg`` TensorFlow checkpoint into the ``.npz`` the PyTorch backbone loads.
+"""Convert musicnn's ``MTT_vgg`` (or ``MSD_vgg``) TensorFlow checkpoint into the ``.npz`` the PyTorch backbone loads.
 
 musicnn 0.1.0 (ISC licence) ships its pre-trained models as TF1 checkpoints.  This module
 reads the ``MTT_vgg`` variables, rearranges them into PyTorch's layout and names (those of
@@ -63,6 +63,11 @@ def read_labels(configuration: Path, name: str = "MTT_LABELS") -> list[str]:
     raise SystemExit(f"error: {configuration} does not define {name}")
 
 
+def labels_name(checkpoint_dir: Path) -> str:
+    """The tag list of a checkpoint folder: ``MSD_vgg`` → ``MSD_LABELS``, ``MTT_vgg`` → ``MTT_LABELS``."""
+    return f"{checkpoint_dir.name.split('_')[0]}_LABELS"
+
+
 def batch_norm_arrays(read: Reader, tf_scope: str, torch_prefix: str) -> dict[str, np.ndarray]:
     """One batch-norm layer's four arrays under their ``nn.BatchNorm2d`` names."""
     return {
@@ -95,7 +100,7 @@ def convert(checkpoint_dir: Path, out: Path) -> None:
     """Write the converted weights and the tag names (key ``labels``) to ``out``."""
     reader = tf.compat.v1.train.NewCheckpointReader(checkpoint_prefix(checkpoint_dir))
     arrays = torch_arrays(reader.get_tensor)
-    labels = read_labels(checkpoint_dir.parent / "configuration.py")
+    labels = read_labels(checkpoint_dir.parent / "configuration.py", labels_name(checkpoint_dir))
     if len(labels) != arrays["head.dense.bias"].shape[0]:
         raise SystemExit(f"error: {len(labels)} labels for {arrays['head.dense.bias'].shape[0]} outputs")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +182,9 @@ def write_golden(checkpoint_dir: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint-dir", type=Path, required=True, help="musicnn's MTT_vgg checkpoint directory")
+    parser.add_argument(
+        "--checkpoint-dir", type=Path, required=True, help="musicnn's MTT_vgg or MSD_vgg checkpoint directory"
+    )
     parser.add_argument("--out", type=Path, help="converted weights (.npz) to write")
     parser.add_argument(
         "--golden",

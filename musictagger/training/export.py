@@ -19,28 +19,40 @@ import torch
 
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError
-from musictagger.model.manifest import LAYER_OUTPUTS, LayerInfo, ModelManifest, sha256_of, sidecar_path
-from musictagger.training.backbone import CHANNELS, load_backbone
+from musictagger.model.manifest import (
+    EVIDENCE_OUTPUTS,
+    LAYER_OUTPUTS,
+    LayerInfo,
+    ModelManifest,
+    sha256_of,
+    sidecar_path,
+)
+from musictagger.training.backbone import CHANNELS, DEFAULT_BACKBONE, load_backbone
 from musictagger.training.config import ModelConfig, config_from_dict
+from musictagger.training.evidence import Evidence, Novelty, WindowTags
 from musictagger.training.model import HashCNNLSTM, HashHead, LayerMaps
 
 LAYER_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
 OUTPUT_NAMES = ("probabilities", "code", *LAYER_OUTPUTS)
 PARITY_TOLERANCE = 1e-4
 
-LICENCES = (
-    {
-        "component": "FCN-5 backbone weights (musicnn 0.1.0, MTT_vgg)",
+BACKBONE_NAMES = {"musicnn_mtt_vgg.npz": "MTT_vgg", "musicnn_msd_vgg.npz": "MSD_vgg"}
+TRAINED_WEIGHTS_LICENCE = {
+    "component": "trained hash-CNN-LSTM weights",
+    "licence": "CC BY-NC-SA (inherited from the training data)",
+    "notice": "Trained on the Emotify set of Magnatune music (Aljanaki, Wiering & Veltkamp 2016), released "
+    "under Creative Commons BY-NC-SA: these weights are for non-commercial use only.",
+}
+
+
+def licences(backbone_file: str) -> tuple[dict[str, str], ...]:
+    """The licence notices of a model built on ``backbone_file``."""
+    backbone = {
+        "component": f"FCN-5 backbone weights (musicnn 0.1.0, {BACKBONE_NAMES.get(backbone_file, backbone_file)})",
         "licence": "ISC",
         "notice": "Copyright (c) Music Technology Group, Universitat Pompeu Fabra 2019; see models/backbone/LICENSE-musicnn.txt",
-    },
-    {
-        "component": "trained hash-CNN-LSTM weights",
-        "licence": "CC BY-NC-SA (inherited from the training data)",
-        "notice": "Trained on the Emotify set of Magnatune music (Aljanaki, Wiering & Veltkamp 2016), released "
-        "under Creative Commons BY-NC-SA: these weights are for non-commercial use only.",
-    },
-)
+    }
+    return (backbone, TRAINED_WEIGHTS_LICENCE)
 
 
 def build_model(bundle: dict[str, Any], *, backbone_path: Path) -> HashCNNLSTM:
@@ -48,11 +60,20 @@ def build_model(bundle: dict[str, Any], *, backbone_path: Path) -> HashCNNLSTM:
     if sha256_of(backbone_path) != bundle["backbone_sha256"]:
         raise ModelError(f"{backbone_path}: not the backbone this run was trained with (SHA-256 mismatch)")
     config = config_from_dict(ModelConfig, bundle["model_config"])
-    backbone, _, _ = load_backbone(backbone_path)
+    backbone, tag_head, _ = load_backbone(backbone_path)
     head = HashHead(config, n_classes=len(bundle["labels"]), channel_index=bundle["head_state"]["channel_index"])
     head.load_state_dict(bundle["head_state"])
     layer_maps = LayerMaps(backbone, grid_time=config.grid_time, grid_freq=config.grid_freq)
-    return HashCNNLSTM(layer_maps, head).eval()
+    evidence = None
+    if "novelty_mean" in bundle:
+        novelty = Novelty(bundle["novelty_mean"].numpy(), bundle["novelty_whitening"].numpy())
+        evidence = Evidence(WindowTags(tag_head), novelty)
+    return HashCNNLSTM(layer_maps, head, evidence).eval()
+
+
+def output_names(model: HashCNNLSTM) -> tuple[str, ...]:
+    """The ONNX outputs of ``model``: the evidence outputs only when it has a detector."""
+    return OUTPUT_NAMES + (EVIDENCE_OUTPUTS if model.evidence is not None else ())
 
 
 def example_input(params: FeatureParams, batch: int, seed: int = 0) -> torch.Tensor:
@@ -66,18 +87,24 @@ class Parity:
     max_abs_probabilities: float
     max_abs_code: float
     bits_equal: bool
+    max_rel_evidence: float = 0.0
 
 
 def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> Parity:
-    """Compare torch and onnxruntime on the same input."""
+    """Compare torch and onnxruntime on the same input (the evidence outputs relative to their size)."""
     with torch.no_grad():
         reference = [t.numpy() for t in model(log_mel)]
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     actual = session.run(None, {"log_mel": log_mel.numpy()})
+    evidence = [
+        float(np.abs(a - r).max() / max(np.abs(r).max(), 1.0))
+        for a, r in zip(actual[len(OUTPUT_NAMES) :], reference[len(OUTPUT_NAMES) :], strict=True)
+    ]
     return Parity(
         max_abs_probabilities=float(np.abs(actual[0] - reference[0]).max()),
         max_abs_code=float(np.abs(actual[1] - reference[1]).max()),
         bits_equal=bool(np.array_equal(actual[1] >= 0.5, reference[1] >= 0.5)),
+        max_rel_evidence=max(evidence, default=0.0),
     )
 
 
@@ -89,7 +116,7 @@ def export_onnx(model: HashCNNLSTM, params: FeatureParams, onnx_path: Path) -> N
         model,
         (example_input(params, 2),),
         input_names=["log_mel"],
-        output_names=list(OUTPUT_NAMES),
+        output_names=list(output_names(model)),
         dynamic_shapes={"log_mel": {0: batch}},
         dynamo=True,
         external_data=False,
@@ -98,16 +125,23 @@ def export_onnx(model: HashCNNLSTM, params: FeatureParams, onnx_path: Path) -> N
     program.save(str(onnx_path))
 
 
-def export_run(bundle_path: Path, *, backbone_path: Path, out_dir: Path, name: str) -> tuple[ModelManifest, Parity]:
-    """Export ``run_dir/model.pt`` to ``out_dir/<name>.onnx`` and ``.json``; refuse on a parity failure."""
+def export_run(
+    bundle_path: Path, *, backbone_path: Path | None, out_dir: Path, name: str
+) -> tuple[ModelManifest, Parity]:
+    """Export ``run_dir/model.pt`` to ``out_dir/<name>.onnx`` and ``.json``; refuse on a parity failure.
+
+    ``backbone_path`` defaults to the backbone file the run names, in ``models/backbone/``.
+    """
     bundle = torch.load(bundle_path, weights_only=True)
+    backbone_path = backbone_path or DEFAULT_BACKBONE.with_name(bundle.get("backbone_file", DEFAULT_BACKBONE.name))
     model = build_model(bundle, backbone_path=backbone_path)
     params = FeatureParams.from_dict(bundle["front_end"])
     onnx_path = out_dir / f"{name}.onnx"
     partial = onnx_path.with_suffix(".onnx.partial")
     export_onnx(model, params, partial)
     parity = check_parity(model, partial, example_input(params, 3, seed=1))
-    if max(parity.max_abs_probabilities, parity.max_abs_code) > PARITY_TOLERANCE or not parity.bits_equal:
+    worst = max(parity.max_abs_probabilities, parity.max_abs_code, parity.max_rel_evidence)
+    if worst > PARITY_TOLERANCE or not parity.bits_equal:
         partial.unlink()
         raise ModelError(f"ONNX export disagrees with torch: {parity}")
     partial.replace(onnx_path)
@@ -117,7 +151,7 @@ def export_run(bundle_path: Path, *, backbone_path: Path, out_dir: Path, name: s
     channel_index = bundle["head_state"]["channel_index"].tolist()
     layers = tuple(
         LayerInfo(name=layer, output=output, shape=(CHANNELS, *out.shape[2:]), channels=tuple(channel_index[i]))
-        for i, (layer, output, out) in enumerate(zip(LAYER_NAMES, LAYER_OUTPUTS, outputs[2:], strict=True))
+        for i, (layer, output, out) in enumerate(zip(LAYER_NAMES, LAYER_OUTPUTS, outputs[2:7], strict=True))
     )
     manifest = ModelManifest(
         name=name,
@@ -131,8 +165,10 @@ def export_run(bundle_path: Path, *, backbone_path: Path, out_dir: Path, name: s
         model=bundle["model_config"],
         training={**bundle["training"], "train_config": bundle["train_config"]},
         metrics={"valid": bundle["valid_metrics"]},
-        licences=LICENCES,
+        licences=licences(bundle.get("backbone_file", backbone_path.name)),
         created=time.strftime("%Y-%m-%d"),
+        tag_names=tuple(load_backbone(backbone_path)[2]) if model.evidence is not None else (),
+        verdict=bundle.get("verdict", {}),
     )
     manifest.save(sidecar_path(onnx_path))
     return manifest, parity

@@ -43,14 +43,23 @@ class WindowSet:
     track_labels: np.ndarray
 
 
-def window_set(cached: CachedMaps, channel_index: np.ndarray) -> WindowSet:
-    """Flatten per-track maps into windows and keep the selected channels (float32)."""
+def selected(maps: np.ndarray, channel_index: np.ndarray) -> np.ndarray:
+    """Keep the selected channels of maps ``(n, 5, 128, Tg, Fg)``, as float32."""
     layers = np.arange(channel_index.shape[0])[:, None]
-    maps = np.concatenate([m[:, layers, channel_index] for m in cached.maps]).astype(np.float32)
-    counts = [len(m) for m in cached.maps]
+    return maps[:, layers, channel_index].astype(np.float32)
+
+
+def windows_of(track_maps: list[np.ndarray], labels: np.ndarray, channel_index: np.ndarray) -> WindowSet:
+    """Flatten per-track maps into windows and keep the selected channels (float32)."""
+    maps = np.concatenate([selected(m, channel_index) for m in track_maps])
+    counts = [len(m) for m in track_maps]
     track_of_window = np.repeat(np.arange(len(counts)), counts)
-    labels = cached.labels
     return WindowSet(torch.from_numpy(maps), torch.from_numpy(labels[track_of_window]), track_of_window, labels)
+
+
+def window_set(cached: CachedMaps, channel_index: np.ndarray) -> WindowSet:
+    """:func:`windows_of` the tracks of a cache."""
+    return windows_of(cached.maps, cached.labels, channel_index)
 
 
 @dataclass(frozen=True)

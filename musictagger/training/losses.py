@@ -39,3 +39,29 @@ def hash_loss(
 def quantised_logits(classifier: torch.nn.Linear, code: Tensor) -> Tensor:
     """The classifier applied to the bits ``code >= 0.5``, as at inference."""
     return classifier((code >= 0.5).to(code.dtype))
+
+
+def contrastive_loss(code_a: Tensor, code_b: Tensor, *, temperature: float) -> Tensor:
+    """NT-Xent (SimCLR, CLMR) between two views of the same tracks, on the centred codes ``2q − 1``.
+
+    Row ``i`` of ``code_a`` and of ``code_b`` come from one track: each is pulled towards the
+    other and pushed from every other track's views in the batch.  Cosine similarity of the
+    centred codes is an affine function of the expected Hamming distance between their bits,
+    so this orders Hamming space by *which music this is*.
+    """
+    views = F.normalize(torch.cat([2.0 * code_a - 1.0, 2.0 * code_b - 1.0]), dim=1)
+    similarity = views @ views.T / temperature
+    n = code_a.shape[0]
+    similarity = similarity.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(similarity, targets)
+
+
+def decorrelation_loss(code: Tensor) -> Tensor:
+    """Mean squared off-diagonal correlation between bits over the batch: no two bits say the same thing."""
+    centred = code - code.mean(dim=0)
+    scaled = centred / (centred.pow(2).mean(dim=0).sqrt() + 1e-6)
+    correlation = scaled.T @ scaled / code.shape[0]
+    off_diagonal = correlation - torch.diag(torch.diag(correlation))
+    k = code.shape[1]
+    return off_diagonal.pow(2).sum() / (k * (k - 1))

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from musictagger.training.backbone import CHANNELS, POOLS, FCN5Backbone
 from musictagger.training.config import ModelConfig
+from musictagger.training.evidence import Evidence
 
 N_LAYERS = len(POOLS)
 
@@ -128,12 +129,16 @@ class HashCNNLSTM(nn.Module):
     layer1 … layer5
         Each conv block's pooled activations at its own resolution, selected channels only
         (``(B, C, T_i, F_i)``): what each layer sees, for display.
+    novelty, tags
+        Only with ``evidence`` (the second model): each window's novelty ``(B,)`` and the
+        backbone's tag probabilities ``(B, n_tags)``, the unknown detector's evidence.
     """
 
-    def __init__(self, layer_maps: LayerMaps, head: HashHead) -> None:
+    def __init__(self, layer_maps: LayerMaps, head: HashHead, evidence: Evidence | None = None) -> None:
         super().__init__()
         self.layer_maps = layer_maps
         self.head = head
+        self.evidence = evidence
 
     def forward(self, log_mel: Tensor) -> tuple[Tensor, ...]:
         activations = self.layer_maps.backbone(log_mel)
@@ -142,4 +147,5 @@ class HashCNNLSTM(nn.Module):
         bits = (code >= 0.5).to(code.dtype)
         probabilities = torch.softmax(self.head.classifier(bits), dim=-1)
         per_layer = [a.index_select(1, idx) for a, idx in zip(activations, self.head.channel_index, strict=True)]
-        return (probabilities, code, *per_layer)
+        evidence = self.evidence(activations) if self.evidence is not None else ()
+        return (probabilities, code, *per_layer, *evidence)

@@ -14,11 +14,16 @@ from musictagger.evaluation.metrics import (
     accuracy,
     average_precision_per_query,
     bootstrap_ci,
+    code_groups,
+    codes_found_in,
+    codes_shared_within,
     confusion_matrix,
     hamming_retrieval,
     macro_f1,
     mean_average_precision,
+    own_item_ranks,
     precision_at_k,
+    tally,
 )
 from musictagger.model.codes import rank_by_hamming
 
@@ -44,6 +49,16 @@ def test_classification_metrics_match_sklearn(seed: int) -> None:
     )
     expected_f1 = sklearn_metrics.f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)
     assert macro_f1(y_true, y_pred, n_classes) == pytest.approx(expected_f1)
+
+
+def test_macro_f1_over_the_classes_a_test_set_has_matches_sklearn() -> None:
+    y_true = np.array([0, 0, 2, 2, 2])
+    y_pred = np.array([0, 1, 2, 2, 3])  # predictions of classes 1 and 3, absent from the truth, are errors
+    expected = sklearn_metrics.f1_score(y_true, y_pred, average="macro", labels=[0, 2], zero_division=0)
+    assert macro_f1(y_true, y_pred, 4, classes=[0, 2]) == pytest.approx(expected)
+    assert macro_f1(y_true, y_pred, 4, classes=[0, 2]) > macro_f1(y_true, y_pred, 4)
+    with pytest.raises(ParameterError, match="classes"):
+        macro_f1(y_true, y_pred, 4, classes=[4])
 
 
 def test_confusion_matrix_rows_are_true_classes() -> None:
@@ -204,3 +219,46 @@ def test_bootstrap_leaves_out_resamples_where_the_statistic_is_undefined() -> No
     interval = bootstrap_ci(separation, truth, score, n_resamples=500)
     assert np.isfinite(interval.low) and np.isfinite(interval.high)
     assert 0.5 <= interval.low <= interval.point <= interval.high <= 0.8
+
+
+def test_own_item_ranks_follow_the_library_ranking() -> None:
+    database = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]], dtype=np.uint8)
+    queries = np.array([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 0, 0]], dtype=np.uint8)
+    # Query 0 is one bit from items 1, 2 and 3: database order puts item 1 first.
+    # Queries 1 and 2 equal items 2 and 3: with bits alone, item 2 comes first (database order).
+    ranks = own_item_ranks(queries, database, np.array([1, 2, 3]))
+    np.testing.assert_array_equal(ranks, [0, 0, 1])
+    # The relaxed codes break the tie between items 2 and 3: query 2 is nearer item 3.
+    database_relaxed = database * 0.8 + 0.1
+    database_relaxed[3, 0] = 0.95
+    query_relaxed = queries * 0.8 + 0.1
+    query_relaxed[2, 0] = 0.95
+    ranked = own_item_ranks(
+        queries, database, np.array([1, 2, 3]), query_relaxed=query_relaxed, database_relaxed=database_relaxed
+    )
+    np.testing.assert_array_equal(ranked, [0, 0, 0])
+
+
+def test_own_item_ranks_reject_indices_outside_the_database() -> None:
+    bits = np.zeros((2, 4), dtype=np.uint8)
+    with pytest.raises(ParameterError, match="own_index"):
+        own_item_ranks(bits, bits, np.array([0, 2]))
+    with pytest.raises(ParameterError, match="one own index per query"):
+        own_item_ranks(bits, bits, np.array([0]))
+
+
+def test_code_groups_count_shared_codes() -> None:
+    a, b, c, d = ([1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1])
+    bits = np.array([a, b, a, c, a, b, d], dtype=np.uint8)  # a three times, b twice, c and d once
+    groups = code_groups(bits)
+    assert (groups.n_items, groups.n_distinct, groups.n_unique_items, groups.largest_group) == (7, 4, 2, 3)
+    assert groups.unique_share == pytest.approx(2 / 7)
+    np.testing.assert_array_equal(codes_shared_within(bits), [True, True, True, False, True, True, False])
+    np.testing.assert_array_equal(codes_found_in(np.array([c, [1, 1, 1, 1]]), bits), [True, False])
+    with pytest.raises(ParameterError, match="non-empty"):
+        code_groups(np.zeros((0, 4), dtype=np.uint8))
+
+
+def test_tally_counts_true_items() -> None:
+    assert tally([True, False, True]) == {"count": 2, "total": 3}
+    assert tally(np.array([], dtype=bool)) == {"count": 0, "total": 0}

@@ -71,10 +71,20 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def window(qtbot):
+def window_model() -> Path | None:
+    """The model the ``window`` fixture's window uses: None for the shipped one; a test module
+    overrides this fixture to open the window on another (e.g. one that says "unknown")."""
+    return None
+
+
+@pytest.fixture
+def window(qtbot, window_model: Path | None, monkeypatch: pytest.MonkeyPatch):
     """The main window, shown, with nothing queued; closed (workers stopped) afterwards."""
     from musictagger.gui.app import create_window
+    from musictagger.model.runtime import MODEL_ENV_VAR
 
+    if window_model is not None:
+        monkeypatch.setenv(MODEL_ENV_VAR, str(window_model))  # the window, its tag dialog and workers
     created = create_window([])
     qtbot.addWidget(created)
     yield created

@@ -16,7 +16,8 @@ def test_current_rows_answer_and_changed_or_unknown_files_are_analysed(music_fol
     index_folders([indexed], workers=1)
     with Library() as library:
         record = library.record(indexed)
-        marked = dataclasses.replace(record.analysis, genre="from-the-index")
+        verdict = dataclasses.replace(record.analysis.verdict, genre="from-the-index")
+        marked = dataclasses.replace(record.analysis, verdict=verdict)
         library.store_analysis(record.path, record.stamp, record.key, marked)
 
         outsider = music_folder / "album1" / "02.flac"

@@ -56,6 +56,17 @@ def test_below_the_threshold_a_file_is_skipped_but_shows_what_it_would_get() -> 
     assert decide(("Jazz",), ROCK, mode=Mode.APPEND, min_confidence=0.8)[0] is Action.WRITE
 
 
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("current", [(), ("Jazz",), ("Rock",)])
+@pytest.mark.parametrize("reason", ["not music", "not one of: classical, electronic, pop, rock"])
+def test_an_unknown_verdict_is_never_written_whatever_the_mode_or_threshold(
+    mode: Mode, current: tuple[str, ...], reason: str
+) -> None:
+    unknown = Prediction(None, 0.97, uncertain=False, reason=reason)
+
+    assert decide(current, unknown, mode=mode, min_confidence=0.0) == (Action.SKIP, f"unknown: {reason}", ())
+
+
 def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path: Path) -> None:
     untagged = make_file(tmp_path, "flac", name="untagged")
     tagged = make_file(tmp_path, "mp3", name="tagged")

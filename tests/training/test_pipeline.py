@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 
@@ -25,40 +24,7 @@ from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
-
-SR = 22050
-GENRES = ("chords", "beats", "chirps")
-
-
-def make_signal(genre: str, variant: int, seconds: float = 4.0) -> np.ndarray:
-    rng = np.random.default_rng(variant)
-    t = np.arange(int(seconds * SR)) / SR
-    if genre == "chords":
-        root = 110.0 * 2 ** (variant / 12)
-        y = sum(np.sin(2 * np.pi * root * ratio * t) / (k + 1) for k, ratio in enumerate((1, 1.25, 1.5, 2)))
-    elif genre == "beats":
-        y = rng.standard_normal(t.size) * np.exp(-((t % (0.4 + 0.05 * variant)) * 30))
-    else:
-        sweep = 200 * (1 + (t % 1.0) * (8 + variant))
-        y = np.sin(2 * np.pi * np.cumsum(sweep) / SR)
-    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """DATA_DIR/<genre>/<n>.wav with split files: 3 train, 1 valid, 1 test per genre."""
-    root = tmp_path_factory.mktemp("collection")
-    splits: dict[str, list[str]] = {"train": [], "valid": [], "test": []}
-    for genre in GENRES:
-        (root / genre).mkdir()
-        for variant in range(5):
-            relative = f"{genre}/{variant}.wav"
-            sf.write(root / relative, make_signal(genre, variant), SR)
-            split = "train" if variant < 3 else ("valid" if variant == 3 else "test")
-            splits[split].append(relative)
-    for name, members in splits.items():
-        (root / f"{name}.txt").write_text("\n".join(members) + "\n")
-    return root
+from tests.training.conftest import GENRES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -145,12 +111,12 @@ def test_evaluate_writes_reports_and_records_figures_in_the_sidecar(
     reports = tmp_path / "reports"
     args = ["evaluate", str(collection), "--model", str(exported_model), "--reports", str(reports)]
     assert main([*args, "--bootstrap", "200", "--record"]) == 0
-    result = json.loads((reports / "evaluation-test.json").read_text())
+    result = json.loads((reports / "evaluation-tiny-test.json").read_text())
     assert result["tracks"] == 3 and result["database_tracks"] == 9
     assert result["accuracy"]["value"] == 1.0 and result["map"]["value"] == pytest.approx(1.0)
     assert sum(map(sum, result["confusion_matrix"])) == 3
-    assert (reports / "confusion-test.png").stat().st_size > 1000
-    assert "| accuracy | 1.000" in (reports / "evaluation-test.md").read_text()
+    assert (reports / "confusion-tiny-test.png").stat().st_size > 1000
+    assert "| accuracy | 1.000" in (reports / "evaluation-tiny-test.md").read_text()
     recorded = load_manifest(exported_model).metrics
     assert recorded["test"]["accuracy"] == result["accuracy"] and "valid" in recorded
 

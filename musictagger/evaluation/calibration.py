@@ -1,0 +1,130 @@
+"""Calibration metrics: does a confidence of 0.8 mean the genre is right 8 times in 10?
+
+A model whose verdicts can be trusted must not only rank genres well but state probabilities
+that match how often it is right.  These functions measure that on a model's track-level
+(calibrated) probabilities:
+
+* :func:`reliability_bins` — confidences (the best genre's probability) in equal-width bins,
+  with each bin's mean confidence and accuracy: the reliability diagram's data.
+* :func:`expected_calibration_error` — the count-weighted mean gap between the two (Guo et al.,
+  "On calibration of modern neural networks", ICML 2017).
+* :func:`negative_log_likelihood` and :func:`brier_score` — proper scoring rules over the whole
+  distribution, which a well-calibrated and a sharp model both lower.
+
+Numpy only, like :mod:`musictagger.evaluation.metrics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from musictagger.errors import ParameterError
+
+N_BINS = 10
+"""Equal-width confidence bins of the reported ECE and reliability diagram."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReliabilityBins:
+    """Confidences grouped into equal-width bins over [0, 1].
+
+    Bin ``i`` holds the confidences in ``(edges[i], edges[i + 1]]`` (the first bin also holds
+    0).  ``confidence`` and ``accuracy`` are the mean confidence and the share correct of the
+    items in each bin, NaN for an empty bin.
+    """
+
+    edges: np.ndarray
+    counts: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+
+    @property
+    def expected_calibration_error(self) -> float:
+        """``Σ_b (n_b / n) · |accuracy_b − confidence_b|`` over the non-empty bins."""
+        filled = self.counts > 0
+        gaps = np.abs(self.accuracy[filled] - self.confidence[filled])
+        return float(np.sum(self.counts[filled] * gaps) / self.counts.sum())
+
+    def to_dict(self) -> list[dict[str, float | int | None]]:
+        """One JSON-ready row per bin (``None`` for the means of an empty bin)."""
+
+        def value(x: float) -> float | None:
+            return round(float(x), 4) if np.isfinite(x) else None
+
+        return [
+            {"low": value(low), "high": value(high), "count": int(n), "confidence": value(c), "accuracy": value(a)}
+            for low, high, n, c, a in zip(
+                self.edges[:-1], self.edges[1:], self.counts, self.confidence, self.accuracy, strict=True
+            )
+        ]
+
+
+def _check_confidences(confidences: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return equally long, non-empty confidences in [0, 1] and booleans."""
+    confidences, correct = np.asarray(confidences, dtype=np.float64), np.asarray(correct)
+    if confidences.ndim != 1 or confidences.shape != correct.shape or confidences.size == 0:
+        raise ParameterError(
+            f"expected non-empty 1-D confidences and correctness of equal length, "
+            f"got {confidences.shape} and {correct.shape}"
+        )
+    if not np.all((confidences >= 0.0) & (confidences <= 1.0)):
+        raise ParameterError("confidences must lie in [0, 1]")
+    return confidences, correct.astype(bool)
+
+
+def reliability_bins(confidences: np.ndarray, correct: np.ndarray, *, n_bins: int = N_BINS) -> ReliabilityBins:
+    """Bin each item's confidence and whether its prediction was right (see :class:`ReliabilityBins`).
+
+    Parameters
+    ----------
+    confidences
+        The probability the model gave its prediction, shape ``(n,)``, in [0, 1].
+    correct
+        Whether each prediction was right, shape ``(n,)``.
+    n_bins
+        Number of equal-width bins over [0, 1].
+    """
+    confidences, correct = _check_confidences(confidences, correct)
+    if n_bins < 1:
+        raise ParameterError(f"n_bins must be at least 1, got {n_bins}")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # right=True puts a confidence on an edge into the bin it closes: 0.3 into (0.2, 0.3].
+    index = np.digitize(confidences, edges[1:-1], right=True)
+    counts = np.bincount(index, minlength=n_bins)
+    with np.errstate(invalid="ignore"):  # empty bins: 0 / 0 is NaN, as documented
+        confidence = np.bincount(index, weights=confidences, minlength=n_bins) / counts
+        accuracy = np.bincount(index, weights=correct, minlength=n_bins) / counts
+    return ReliabilityBins(edges=edges, counts=counts, confidence=confidence, accuracy=accuracy)
+
+
+def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, *, n_bins: int = N_BINS) -> float:
+    """Expected calibration error over ``n_bins`` equal-width confidence bins (0: perfectly calibrated)."""
+    return reliability_bins(confidences, correct, n_bins=n_bins).expected_calibration_error
+
+
+def _check_distribution(probabilities: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(n, n_classes)`` probabilities and ``(n,)`` integer class indices into them."""
+    probabilities, labels = np.asarray(probabilities, dtype=np.float64), np.asarray(labels)
+    if probabilities.ndim != 2 or labels.shape != probabilities.shape[:1] or labels.size == 0:
+        raise ParameterError(
+            f"expected probabilities (n, n_classes) and labels (n,), got {probabilities.shape} and {labels.shape}"
+        )
+    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= probabilities.shape[1]:
+        raise ParameterError(f"labels must be class indices in [0, {probabilities.shape[1]})")
+    return probabilities, labels
+
+
+def negative_log_likelihood(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean ``−ln p(true class)`` (probabilities clipped at 1e-12 so a confident miss stays finite)."""
+    probabilities, labels = _check_distribution(probabilities, labels)
+    true_class = probabilities[np.arange(labels.size), labels]
+    return float(-np.mean(np.log(np.clip(true_class, 1e-12, 1.0))))
+
+
+def brier_score(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean squared distance ``Σ_c (p_c − 1[c = true])²`` between each distribution and the truth (0 to 2)."""
+    probabilities, labels = _check_distribution(probabilities, labels)
+    truth = np.eye(probabilities.shape[1])[labels]
+    return float(np.mean(np.sum(np.square(probabilities - truth), axis=1)))

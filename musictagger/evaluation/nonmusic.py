@@ -1,0 +1,113 @@
+"""Generated sounds that are not music, for the "not music" check of the unknown detector.
+
+Each generator makes ``seconds`` of mono float32 audio at ``sr`` from a seeded generator:
+noise of three colours, steady and warbling tones, sweeps, mains hum under near-silence,
+clicks, and a speech-like babble (a glottal pulse train through moving formants, in
+syllables).  None of it is music, so a model that trusts its verdicts must give none of it
+a genre.  The threshold is chosen on one seed and checked on another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import signal as sps
+
+from musictagger.audio.augment import pink_noise
+
+Generator = Callable[[np.random.Generator, int, float], np.ndarray]
+
+CHOICE_SEED = 1
+"""The seed of the non-music the unknown detector's thresholds are chosen on (in training)."""
+EVALUATION_SEED = 2
+"""The seed of the non-music the evaluation measures on: other sounds than the choice saw."""
+
+
+def _unit(y: np.ndarray, level_dbfs: float = -20.0) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(y**2))) + 1e-12
+    return (y * (10.0 ** (level_dbfs / 20.0) / rms)).astype(np.float32)
+
+
+def white_noise(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    return _unit(rng.standard_normal(int(sr * seconds)))
+
+
+def pink(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    return _unit(pink_noise(int(sr * seconds), rng))
+
+
+def brown_noise(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    walk = np.cumsum(rng.standard_normal(int(sr * seconds)))
+    return _unit(sps.detrend(walk))
+
+
+def steady_tone(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    t = np.arange(int(sr * seconds)) / sr
+    return _unit(np.sin(2 * np.pi * rng.uniform(200.0, 2000.0) * t))
+
+
+def warbling_tone(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    t = np.arange(int(sr * seconds)) / sr
+    centre, depth, rate = rng.uniform(300.0, 1500.0), rng.uniform(20.0, 200.0), rng.uniform(0.5, 6.0)
+    phase = 2 * np.pi * np.cumsum(centre + depth * np.sin(2 * np.pi * rate * t)) / sr
+    return _unit(np.sin(phase))
+
+
+def sweep(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    t = np.arange(int(sr * seconds)) / sr
+    return _unit(sps.chirp(t, f0=rng.uniform(30.0, 200.0), t1=seconds, f1=rng.uniform(4000.0, 7500.0), method="log"))
+
+
+def hum(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """Mains hum and its harmonics over a faint noise floor: a silent room through a bad cable."""
+    t = np.arange(int(sr * seconds)) / sr
+    mains = rng.choice([50.0, 60.0])
+    y = sum(np.sin(2 * np.pi * mains * k * t + rng.uniform(0, 2 * np.pi)) / k for k in (1, 2, 3, 5))
+    return _unit(y + 0.05 * rng.standard_normal(t.size), level_dbfs=-45.0)
+
+
+def clicks(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """Irregular clicks (a Geiger counter, a crackling record with nothing on it)."""
+    y = np.zeros(int(sr * seconds))
+    positions = rng.choice(y.size, size=int(seconds * rng.uniform(3.0, 30.0)), replace=False)
+    y[positions] = rng.choice([-1.0, 1.0], size=positions.size)
+    return _unit(sps.lfilter([1.0], [1.0, -0.9], y) + 0.01 * rng.standard_normal(y.size))
+
+
+def babble(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """Speech-like sound: a pitch-gliding pulse train through three formants, cut into syllables."""
+    n = int(sr * seconds)
+    t = np.arange(n) / sr
+    pitch = rng.uniform(90.0, 220.0) * (1.0 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.2, 0.8) * t))
+    pulses = (np.diff(np.floor(np.cumsum(pitch) / sr), prepend=0.0) > 0).astype(float)
+    out = np.zeros(n)
+    syllable = int(0.2 * sr)
+    for start in range(0, n, syllable):
+        segment = pulses[start : start + syllable]
+        for formant in (rng.uniform(300, 800), rng.uniform(900, 2200), rng.uniform(2300, 3200)):
+            b, a = sps.iirpeak(formant, 8.0, fs=sr)
+            out[start : start + segment.size] += sps.lfilter(b, a, segment)
+    envelope = (np.sin(np.pi * (np.arange(n) % syllable) / syllable) ** 2) * (rng.random(n // syllable + 1) > 0.25)[
+        np.arange(n) // syllable
+    ]
+    return _unit(out * envelope + 0.002 * rng.standard_normal(n))
+
+
+GENERATORS: dict[str, Generator] = {
+    "white noise": white_noise,
+    "pink noise": pink,
+    "brown noise": brown_noise,
+    "steady tone": steady_tone,
+    "warbling tone": warbling_tone,
+    "sweep": sweep,
+    "hum": hum,
+    "clicks": clicks,
+    "babble": babble,
+}
+
+
+def non_music(seed: int, *, sr: int = 16000, seconds: float = 30.0, per_kind: int = 2) -> list[tuple[str, np.ndarray]]:
+    """``per_kind`` examples of every generator, named ``"<kind> #<i>"``, from one seed."""
+    rng = np.random.default_rng(seed)
+    return [(f"{kind} #{i + 1}", make(rng, sr, seconds)) for kind, make in GENERATORS.items() for i in range(per_kind)]

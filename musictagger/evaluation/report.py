@@ -1,0 +1,345 @@
+"""What an evaluation reports: the headline figures with their data and goals, the Markdown
+report, and the figures recorded in the model's sidecar.
+
+:data:`FIGURES` is the one list of headline figures.  The report's headline table, the
+comparison of several models (:mod:`musictagger.evaluation.compare`) and ``--record`` all
+read it, so a figure is named, described and given its goal in one place.  Everything here
+reads the JSON-ready result of :func:`musictagger.evaluation.evaluate.evaluate`, so saved
+reports can be rendered and compared again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Result = dict[str, Any]
+
+# Groups of figures by the data they are measured on; the split group is named after the split.
+SPLIT, DEV_SET, NON_MUSIC, CODES, SAME_TRACK = "split", "dev-set", "non-music", "codes", "same-track"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure: its key in the sidecar, its label, the data group it is measured
+    on, how to read it from a result (``None`` when not measured), and the goal, if any."""
+
+    key: str
+    label: str
+    group: str
+    value: Callable[[Result], Any]
+    goal: str = ""
+
+
+def _section(*path: str) -> Callable[[Result], Any]:
+    """A reader of ``result[path[0]][path[1]]…``, ``None`` where a section was not measured."""
+
+    def read(result: Result) -> Any:
+        value: Any = result
+        for key in path:
+            if value is None:
+                return None
+            value = value[key]
+        return value
+
+    return read
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("accuracy", "accuracy (best genre of the probabilities)", SPLIT, _section("accuracy"), "≥ 0.90"),
+    Figure("macro_f1", "macro-F1", SPLIT, _section("macro_f1")),
+    Figure("map", "genre MAP, Hamming ranking against the train split", SPLIT, _section("map"), "≥ 0.85"),
+    Figure("ece", "expected calibration error (10 bins)", SPLIT, _section("calibration", "ece")),
+    Figure("nll", "negative log-likelihood", SPLIT, _section("calibration", "nll")),
+    Figure("brier", "Brier score", SPLIT, _section("calibration", "brier")),
+    Figure(
+        "kept_share", "tracks that keep a genre", SPLIT, _section("unknown_detector", "in_vocabulary", "kept_share")
+    ),
+    Figure(
+        "accuracy_kept",
+        "accuracy among the tracks kept",
+        SPLIT,
+        _section("unknown_detector", "in_vocabulary", "accuracy_kept"),
+    ),
+    Figure(
+        "accuracy_overall",
+        "accuracy, unknown counted as wrong",
+        SPLIT,
+        _section("unknown_detector", "in_vocabulary", "accuracy_overall"),
+    ),
+    Figure(
+        "out_of_vocabulary_refused",
+        "out-of-vocabulary clips refused",
+        DEV_SET,
+        _section("unknown_detector", "dev_set", "out_of_vocabulary_refused"),
+    ),
+    Figure(
+        "in_vocabulary_kept",
+        "rock/metal/pop clips that keep a genre",
+        DEV_SET,
+        _section("unknown_detector", "dev_set", "in_vocabulary_kept"),
+    ),
+    Figure(
+        "in_vocabulary_expected_genre",
+        "rock/metal/pop clips given the expected genre",
+        DEV_SET,
+        _section("unknown_detector", "dev_set", "in_vocabulary_expected_genre"),
+    ),
+    Figure("refused", "non-music refused", NON_MUSIC, _section("unknown_detector", "non_music", "refused")),
+    Figure(
+        "not_music", 'non-music called "not music"', NON_MUSIC, _section("unknown_detector", "non_music", "not_music")
+    ),
+    Figure(
+        "codes_shared_by_unrelated_sounds",
+        "non-music sounds sharing a code with a track or another sound",
+        NON_MUSIC,
+        _section("codes", "non_music", "sharing"),
+        "0",
+    ),
+    Figure("unique_share", "tracks whose code no other track has", CODES, _section("codes", "unique_share")),
+    Figure("distinct_codes", "distinct codes", CODES, _section("codes", "distinct_codes")),
+    Figure("largest_group", "most tracks sharing one code", CODES, _section("codes", "largest_group")),
+    Figure(
+        "room_capture_first",
+        "room capture of the first window: own track ranked first",
+        SAME_TRACK,
+        _section("same_track", "room_capture", "found"),
+        "≥ 0.90",
+    ),
+    Figure(
+        "later_window_top10",
+        "window from 30 s: own track in the top 10 of first windows",
+        SAME_TRACK,
+        _section("same_track", "later_window", "found"),
+        "≥ 0.50",
+    ),
+)
+
+
+def data_of(group: str, result: Result) -> str | None:
+    """The data a group of figures was measured on, in words; ``None`` if it was not measured."""
+    if group == SPLIT:
+        return f"{result['split']} split, {result['tracks']} tracks"
+    if group == DEV_SET:
+        dev = result["unknown_detector"]["dev_set"]
+        return (
+            None if dev is None else f"dev set {dev['name']}, {dev['clips']} clips (the set thresholds are chosen on)"
+        )
+    if group == NON_MUSIC:
+        sounds = result["unknown_detector"]["non_music"]
+        return f"generated non-music, seed {sounds['seed']}, {sounds['sounds']} sounds"
+    if group == CODES:
+        return f"all {result['codes']['tracks']} tracks"
+    if group == SAME_TRACK:
+        same = result["same_track"]
+        if same["room_capture"] is None:
+            return None
+        later = same["later_window"]["queries"] if same["later_window"] else 0
+        return (
+            f"queries: {same['room_capture']['queries']} tracks outside train ({later} long enough for a later "
+            f"window); database: all {same['database_tracks']}"
+        )
+    raise ValueError(f"unknown group of figures {group!r}")
+
+
+def _group_key(group: str, result: Result) -> str:
+    """The group's key in the sidecar's ``metrics``: the split's name for the split group."""
+    return result["split"] if group == SPLIT else group
+
+
+def fmt(value: Any) -> str:
+    """A figure in a table cell: ``0.738 [0.637, 0.838]``, ``28/30``, ``0.412``, ``17``, ``—``."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict) and "ci95" in value:
+        if value["value"] is None:
+            return "—"
+        low, high = (f"{bound:.3f}" if bound is not None else "?" for bound in value["ci95"])
+        return f"{value['value']:.3f} [{low}, {high}]"
+    if isinstance(value, dict) and "total" in value:
+        return f"{value['count']}/{value['total']}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def headline(result: Result) -> dict[str, dict[str, Any]]:
+    """The figures recorded in the model's sidecar, grouped by the data they were measured on;
+    each group says which in its ``split`` entry (the split group keeps its old form)."""
+    k_key = f"precision_at_{result['k']}"
+    groups: dict[str, dict[str, Any]] = {
+        result["split"]: {
+            "split": result["split"],
+            "tracks": result["tracks"],
+            "database_tracks": result["database_tracks"],
+            k_key: result[k_key],
+        }
+    }
+    for figure in FIGURES:
+        value = figure.value(result)
+        if value is None:
+            continue
+        group = groups.setdefault(_group_key(figure.group, result), {"split": data_of(figure.group, result)})
+        group[figure.key] = value
+    return groups
+
+
+def _headline_table(result: Result) -> list[str]:
+    lines = ["| figure | measured on | value [95% CI] | goal |", "|---|---|---|---|"]
+    for figure in FIGURES:
+        data = data_of(figure.group, result) or "not measured"
+        lines.append(f"| {figure.label} | {data} | {fmt(figure.value(result))} | {figure.goal} |")
+    return lines
+
+
+def _genre_section(result: Result) -> list[str]:
+    labels, k = result["labels"], result["k"]
+    lines = [
+        f"## Genres on the {result['split']} split",
+        "",
+        f"{result['tracks']} query tracks, {result['windows_per_track']} window(s) each; genre retrieval database: "
+        f"{result['database_tracks']} tracks of the {result['database_split']} split; {result['bits']}-bit codes. "
+        f"Ranking: {result['ranking']}.",
+        "",
+        "| metric | value [95% bootstrap CI] |",
+        "|---|---|",
+        f"| accuracy | {fmt(result['accuracy'])} |",
+        f"| macro-F1 | {fmt(result['macro_f1'])} |",
+        f"| MAP (Hamming ranking, whole database) | {fmt(result['map'])} |",
+        f"| precision@{k} | {fmt(result[f'precision_at_{k}'])} |",
+        "",
+        "Confusion matrix (rows: true, columns: predicted):",
+        "",
+        "| | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    return lines + [
+        f"| {label} | " + " | ".join(map(str, row)) + " |"
+        for label, row in zip(labels, result["confusion_matrix"], strict=True)
+    ]
+
+
+def _calibration_section(result: Result) -> list[str]:
+    calibration = result["calibration"]
+    lines = [
+        f"## Calibration on the {result['split']} split",
+        "",
+        f"Track probabilities after temperature scaling (T = {calibration['temperature']:g}), averaged over "
+        f"windows; confidence is the best genre's probability. ECE {fmt(calibration['ece'])} (10 equal-width "
+        f"bins), NLL {fmt(calibration['nll'])}, Brier score {fmt(calibration['brier'])}, mean confidence "
+        f"{fmt(calibration['mean_confidence'])}.",
+        "",
+        "| confidence | tracks | mean confidence | accuracy |",
+        "|---|---|---|---|",
+    ]
+    return lines + [
+        f"| ({b['low']:.1f}, {b['high']:.1f}] | {b['count']} | {fmt(b['confidence'])} | {fmt(b['accuracy'])} |"
+        for b in calibration["bins"]
+        if b["count"]
+    ]
+
+
+def _detector_section(result: Result) -> list[str]:
+    detector = result["unknown_detector"]
+    inside, sounds, dev = detector["in_vocabulary"], detector["non_music"], detector["dev_set"]
+    policy = (
+        f"Thresholds chosen on: {detector['chosen_on'] or 'not recorded'}."
+        if detector["detects_unknown"]
+        else "This model has no unknown detector: it gives every input one of its genres."
+    )
+    lines = [
+        "## The unknown detector",
+        "",
+        policy,
+        "",
+        f"**In vocabulary** ({result['split']} split): {fmt(inside['kept'])} tracks keep a genre "
+        f"({fmt(inside['kept_share'])}); accuracy among them {fmt(inside['accuracy_kept'])}, "
+        f"overall with unknown counted as wrong {fmt(inside['accuracy_overall'])}.",
+        "",
+    ]
+    if dev is None:
+        lines += ["**Dev set**: not measured (no `--dev-set`).", ""]
+    else:
+        lines += [
+            f"**Dev set** {dev['name']}: out-of-vocabulary clips refused {fmt(dev['out_of_vocabulary_refused'])}; "
+            f"in-vocabulary clips that keep a genre {fmt(dev['in_vocabulary_kept'])}, with the expected genre "
+            f"{fmt(dev['in_vocabulary_expected_genre'])}. The detector's thresholds are chosen on this set "
+            "(see its README), so these figures are not held out; with five clips a genre, read counts, not rates.",
+            "",
+            "| genre | should get | clips | refused | of which not music | expected genre |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {g['genre']} | {g['expected'] or 'no genre'} | {g['clips']} | {g['refused']} | {g['not_music']} | "
+            f"{g['expected_genre'] if g['expected'] else '—'} |"
+            for g in dev["per_genre"]
+        ]
+        lines.append("")
+    verdicts = ", ".join(f"{v['sound']}: {v['verdict']}" for v in sounds["verdicts"])
+    lines.append(
+        f"**Generated non-music** (seed {sounds['seed']}; thresholds are chosen on seed 1): refused "
+        f"{fmt(sounds['refused'])}, called not music {fmt(sounds['not_music'])}. Verdicts: {verdicts}."
+    )
+    return lines
+
+
+def _codes_section(result: Result) -> list[str]:
+    codes, same = result["codes"], result["same_track"]
+    room, later = same["room_capture"], same["later_window"]
+    lines = [
+        "## Codes",
+        "",
+        f"Library codes of all {codes['tracks']} tracks: {codes['distinct_codes']} distinct; "
+        f"{codes['unique_tracks']} tracks ({fmt(codes['unique_share'])}) have a code no other track has; "
+        f"the largest group of tracks sharing one code has {codes['largest_group']}.",
+    ]
+    if codes["non_music"]:
+        sharing = codes["non_music"]
+        lines.append(
+            f"Of {sharing['sounds']} generated non-music sounds, {sharing['sharing_with_tracks']} share a code with a "
+            f"track and {sharing['sharing_with_each_other']} with another sound."
+        )
+    lines += [
+        "",
+        f"**Same track** (queries: tracks outside the train split; database: all {same['database_tracks']} tracks, "
+        "ranked as the library ranks):",
+        "",
+    ]
+    if room is not None:
+        lines.append(
+            f"- Room capture of the first window (reverb, 120 Hz–7 kHz, pink noise at 10 dB SNR, random gain; seed "
+            f"{same['room_seed']}) against the library codes: own track first for {fmt(room['found'])} of "
+            f"{room['queries']} queries (median rank {room['median_rank']:g})."
+        )
+    if later is not None:
+        lines.append(
+            f"- Window from {same['later_window_start_s']:g} s against each track's first window alone: own track in "
+            f"the top {later['within']} for {fmt(later['found'])} of {later['queries']} queries (median rank "
+            f"{later['median_rank']:g}); tracks too short to have a later window: {same['later_window_skipped']}."
+        )
+    return lines
+
+
+def render_markdown(result: Result) -> str:
+    """The Markdown report of one model's evaluation."""
+    lines = [
+        f"# Evaluation of {result['model_name']}",
+        "",
+        f"Model `{result['model']}` ({result['model_file']}).",
+        "",
+        *_headline_table(result),
+        "",
+        *_genre_section(result),
+        "",
+        *_calibration_section(result),
+        "",
+        *_detector_section(result),
+        "",
+        *_codes_section(result),
+    ]
+    if result["failures"]:
+        lines += ["", "Inputs that could not be analysed:", ""] + [
+            f"- {f['file']}: {f['reason']}" for f in result["failures"]
+        ]
+    return "\n".join(lines) + "\n"

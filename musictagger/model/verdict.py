@@ -1,0 +1,190 @@
+"""From the model's raw outputs to a verdict a user can trust: a calibrated genre, or "unknown".
+
+A classifier over four genres always picks one of them; this module is where the app stops
+pretending.  The sidecar's ``verdict`` section (a :class:`VerdictPolicy`) says how:
+
+1. **Calibration.** Window probabilities are temperature-scaled, ``softmax(log p / T)``, with
+   ``T`` fitted on the validation split (never on test), then averaged over the track's
+   windows.  This equals scaling the logits, since ``log softmax(z)`` differs from ``z`` by a
+   constant, so it needs no change to the exported graph.
+2. **Not music.** The model's ``novelty`` output (distance of the track's backbone features
+   to the training music, see the training package) above ``not_music_novelty`` means the
+   input is unlike any music the model knows: speech, noise, tones, hum.
+3. **Not one of my genres.** Music that is too novel (``unknown_novelty``), whose backbone tags
+   say it belongs to a genre the model does not know (``foreign_tags``), or whose calibrated
+   best probability is below ``min_confidence`` gets no genre.
+
+A model without a ``verdict`` section (the first, paper-configuration model) gets the
+identity policy: uncalibrated, and never "unknown".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from musictagger.errors import ModelError
+
+VerdictKind = Literal["genre", "unknown"]
+NOT_MUSIC = "not music"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ForeignTags:
+    """Backbone tags that are evidence for a genre the model does not know.
+
+    The score is the highest mean probability among ``foreign`` tags minus the highest among
+    ``native`` ones (tags of the model's own genres); above ``threshold`` the track is unknown.
+    """
+
+    foreign: tuple[str, ...]
+    native: tuple[str, ...]
+    threshold: float
+
+    def score(self, tags: np.ndarray, tag_names: tuple[str, ...]) -> float:
+        index = {name: i for i, name in enumerate(tag_names)}
+        missing = [t for t in (*self.foreign, *self.native) if t not in index]
+        if missing:
+            raise ModelError(f"the verdict policy names tags the model does not output: {missing}")
+        foreign = max(float(tags[index[t]]) for t in self.foreign)
+        native = max((float(tags[index[t]]) for t in self.native), default=0.0)
+        return foreign - native
+
+
+@dataclass(frozen=True)
+class VerdictPolicy:
+    """The sidecar's ``verdict`` section: calibration and the "unknown" detector's thresholds.
+
+    ``None`` disables a check.  ``chosen_on`` records the data each threshold was chosen on,
+    for the user who asks why.
+    """
+
+    temperature: float = 1.0
+    min_confidence: float = 0.0
+    not_music_novelty: float | None = None
+    unknown_novelty: float | None = None
+    foreign_tags: ForeignTags | None = None
+    chosen_on: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise ModelError(f"verdict temperature must be positive, got {self.temperature}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> VerdictPolicy:
+        if not data:
+            return cls()
+        body = dict(data)
+        tags = body.get("foreign_tags")
+        if tags is not None:
+            body["foreign_tags"] = ForeignTags(
+                foreign=tuple(tags["foreign"]), native=tuple(tags["native"]), threshold=float(tags["threshold"])
+            )
+        try:
+            return cls(**body)
+        except TypeError as exc:
+            raise ModelError(f"malformed verdict policy: {exc}") from exc
+
+    @property
+    def detects_unknown(self) -> bool:
+        return (
+            self.min_confidence > 0
+            or self.not_music_novelty is not None
+            or self.unknown_novelty is not None
+            or self.foreign_tags is not None
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the model says about a track, in the words the user sees.
+
+    ``genre`` is ``None`` for an unknown verdict; ``nearest`` is always the most probable of
+    the model's genres (shown greyed beside "not one of my genres"); ``reason`` says why a
+    track is unknown: ``"not music"`` or ``"not one of: classical, electronic, pop, rock"``.
+    """
+
+    kind: VerdictKind
+    genre: str | None
+    nearest: str
+    confidence: float
+    reason: str = ""
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unknown(self) -> bool:
+        return self.kind == "unknown"
+
+    @property
+    def label(self) -> str:
+        """The verdict in a table cell: the genre, ``unknown`` or ``not music``."""
+        return verdict_label(self.genre, self.reason)
+
+
+def verdict_label(genre: str | None, reason: str) -> str:
+    """The genre, or for a track without one ``not music`` / ``unknown`` (by its ``reason``).
+
+    Shared by :attr:`Verdict.label` and the library's counts, which group rows in SQL.
+    """
+    if genre is not None:
+        return genre
+    return NOT_MUSIC if reason == NOT_MUSIC else UNKNOWN
+
+
+def calibrate(window_probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature-scaled probabilities ``(n_windows, n_classes)``: ``softmax(log p / T)``."""
+    logits = np.log(np.clip(window_probabilities.astype(np.float64), 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def not_one_of(labels: tuple[str, ...]) -> str:
+    """The reason given for music outside the model's vocabulary."""
+    return "not one of: " + ", ".join(labels)
+
+
+def decide(
+    probabilities: np.ndarray,
+    *,
+    labels: tuple[str, ...],
+    policy: VerdictPolicy,
+    novelty: float | None = None,
+    tags: np.ndarray | None = None,
+    tag_names: tuple[str, ...] = (),
+) -> Verdict:
+    """The verdict for one track from its calibrated probabilities and the detector's evidence.
+
+    ``novelty`` and ``tags`` are the track's (window-averaged) ``novelty`` and ``tags``
+    outputs; a policy that needs one the model does not provide is a :class:`ModelError`.
+    """
+    best = int(np.argmax(probabilities))
+    nearest, confidence = labels[best], float(probabilities[best])
+    evidence: dict[str, float] = {"confidence": confidence}
+    if policy.not_music_novelty is not None or policy.unknown_novelty is not None:
+        if novelty is None:
+            raise ModelError("the verdict policy needs the model's 'novelty' output, which this model lacks")
+        evidence["novelty"] = float(novelty)
+    if policy.foreign_tags is not None:
+        if tags is None:
+            raise ModelError("the verdict policy needs the model's 'tags' output, which this model lacks")
+        evidence["foreign_tags"] = policy.foreign_tags.score(tags, tag_names)
+
+    def unknown(reason: str) -> Verdict:
+        return Verdict("unknown", None, nearest, confidence, reason, evidence)
+
+    if policy.not_music_novelty is not None and evidence["novelty"] > policy.not_music_novelty:
+        return unknown(NOT_MUSIC)
+    if policy.unknown_novelty is not None and evidence["novelty"] > policy.unknown_novelty:
+        return unknown(not_one_of(labels))
+    if policy.foreign_tags is not None and evidence["foreign_tags"] > policy.foreign_tags.threshold:
+        return unknown(not_one_of(labels))
+    if confidence < policy.min_confidence:
+        return unknown(not_one_of(labels))
+    return Verdict("genre", nearest, nearest, confidence, "", evidence)

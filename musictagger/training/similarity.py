@@ -1,0 +1,157 @@
+"""Training the hash head so its codes keep *which music this is*, not only the genre.
+
+Every step draws, for each track of a batch, two different windows from its pool (its clean
+analysis windows and its degraded random crops): the two views are the positives of the
+contrastive term, the other tracks of the batch its negatives, and both are classified.
+Validation is what the app will do: track-level accuracy read from the quantised bits, and
+same-track retrieval between a track's first and last windows (which do not overlap on a
+60-s track), by Hamming distance; the epoch best on their sum is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812
+from tqdm import tqdm
+
+from musictagger.training.config import ModelConfig, SimilarityTrainConfig
+from musictagger.training.loop import RunLog, WindowSet, evaluate_tracks, selected, windows_of
+from musictagger.training.losses import contrastive_loss, decorrelation_loss, hash_loss
+from musictagger.training.model import HashHead
+from musictagger.training.selection import select_channels_by_fisher
+
+
+@dataclass(frozen=True)
+class SimilarityResult:
+    head: HashHead
+    best_epoch: int
+    valid_accuracy: float
+    valid_retrieval: float
+    epochs_run: int
+
+
+@torch.no_grad()
+def window_retrieval(head: HashHead, first: torch.Tensor, last: torch.Tensor) -> float:
+    """Share of tracks whose first window's bits are nearest (Hamming) to their own last window's."""
+    head.eval()
+    query = (head.relaxed_code(first) >= 0.5).float()
+    database = (head.relaxed_code(last) >= 0.5).float()
+    distances = query @ (1 - database).T + (1 - query) @ database.T
+    own = distances.diagonal().unsqueeze(1)
+    rivals_closer = (distances < own).sum(dim=1)
+    return float((rivals_closer == 0).float().mean())
+
+
+def _pair_batch(pools: list[torch.Tensor], tracks: np.ndarray, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
+    """Two different windows of each of ``tracks``: ``(views_a, views_b)``."""
+    picks = [rng.choice(len(pools[t]), size=2, replace=False) for t in tracks]
+    views_a = torch.stack([pools[t][i] for t, (i, _) in zip(tracks, picks, strict=True)])
+    views_b = torch.stack([pools[t][j] for t, (_, j) in zip(tracks, picks, strict=True)])
+    return views_a, views_b
+
+
+def train_similarity_head(
+    train_pools: list[np.ndarray],
+    train_labels: np.ndarray,
+    valid_maps: list[np.ndarray],
+    valid_labels: np.ndarray,
+    *,
+    n_classes: int,
+    model_config: ModelConfig,
+    config: SimilarityTrainConfig,
+    checkpoint_path: Path,
+    log: RunLog,
+) -> SimilarityResult:
+    """Fit a :class:`HashHead` on pools of windows per training track (clean windows first).
+
+    ``train_pools[i]`` holds track ``i``'s maps ``(n_i, 5, 128, Tg, Fg)``: its
+    ``config.train_windows`` clean windows, then its degraded views.  Channels are selected by
+    Fisher score on the clean windows only, as the paper's model does.
+    """
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    clean = [pool[: config.train_windows] for pool in train_pools]
+    channel_index = select_channels_by_fisher(
+        np.concatenate(clean),
+        np.repeat(train_labels, [len(c) for c in clean]),
+        per_layer=model_config.channels_per_layer,
+    )
+    log.write("selection", channel_index=channel_index.tolist())
+    pools = [torch.from_numpy(selected(pool, channel_index)) for pool in train_pools]
+    labels = torch.from_numpy(train_labels)
+    valid: WindowSet = windows_of(valid_maps, valid_labels, channel_index)
+    first = torch.from_numpy(np.stack([selected(m[:1], channel_index)[0] for m in valid_maps]))
+    last = torch.from_numpy(np.stack([selected(m[-1:], channel_index)[0] for m in valid_maps]))
+
+    head = HashHead(model_config, n_classes=n_classes, channel_index=torch.from_numpy(channel_index))
+    optimiser = torch.optim.AdamW(head.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.epochs)
+    best: float | None = None
+    best_epoch = 0
+    for epoch in tqdm(range(1, config.epochs + 1), desc="epochs"):
+        head.train()
+        order = rng.permutation(len(pools))
+        totals = np.zeros(6)
+        n_batches = 0
+        for start in range(0, len(order) - 1, config.batch_tracks):
+            tracks = order[start : start + config.batch_tracks]
+            if len(tracks) < 2:
+                continue
+            views_a, views_b = _pair_batch(pools, tracks, rng)
+            logits, code = head(torch.cat([views_a, views_b]))
+            base = hash_loss(
+                logits,
+                code,
+                labels[tracks].repeat(2),
+                quantization_weight=config.quantization_weight,
+                balance_weight=config.balance_weight,
+            )
+            n = len(tracks)
+            contrastive = contrastive_loss(code[:n], code[n:], temperature=config.contrastive_temperature)
+            decorrelation = decorrelation_loss(code)
+            total = base.total + config.contrastive_weight * contrastive + config.decorrelation_weight * decorrelation
+            optimiser.zero_grad()
+            total.backward()
+            optimiser.step()
+            totals += [
+                t.item()
+                for t in (total, base.classification, contrastive, base.quantization, base.balance, decorrelation)
+            ]
+            n_batches += 1
+        schedule.step()
+        evaluation = evaluate_tracks(head, valid)
+        retrieval = window_retrieval(head, first, last)
+        names = ("loss", "classification", "contrastive", "quantization", "balance", "decorrelation")
+        log.write(
+            "epoch",
+            epoch=epoch,
+            **dict(zip(names, (totals / max(n_batches, 1)).round(5).tolist(), strict=True)),
+            valid_accuracy=evaluation.accuracy,
+            valid_loss=round(evaluation.loss, 5),
+            valid_window_retrieval=retrieval,
+        )
+        score = evaluation.accuracy + retrieval
+        if best is None or score > best:
+            best, best_epoch = score, epoch
+            torch.save(head.state_dict(), checkpoint_path)
+    head.load_state_dict(torch.load(checkpoint_path, weights_only=True))
+    final = evaluate_tracks(head, valid)
+    return SimilarityResult(
+        head=head.eval(),
+        best_epoch=best_epoch,
+        valid_accuracy=final.accuracy,
+        valid_retrieval=window_retrieval(head, first, last),
+        epochs_run=config.epochs,
+    )
+
+
+@torch.no_grad()
+def window_probabilities(head: HashHead, maps: np.ndarray) -> np.ndarray:
+    """Softmax of the classifier on the quantised bits for selected maps, as the exported model computes it."""
+    head.eval()
+    code = head.relaxed_code(torch.from_numpy(selected(maps, head.channel_index.numpy())))
+    return F.softmax(head.classifier((code >= 0.5).float()), dim=-1).numpy()

@@ -1,0 +1,221 @@
+"""The second model's training run: codes that keep music apart, and verdicts that can be trusted.
+
+Steps, each logged to ``run_dir/log.jsonl``:
+
+1. backbone outputs of every track's clean windows and of ``views`` degraded crops of each
+   training track (:class:`~musictagger.training.views.ViewCache`, computed once);
+2. the hash head trained with the similarity objective (:mod:`musictagger.training.similarity`);
+3. the novelty detector: a Gaussian of the training windows' layer statistics (clean and
+   degraded, so a room recording of music is not novel);
+4. a temperature fitted on the validation split;
+5. the detector's thresholds chosen on the validation split, the dev set and one seed of
+   generated non-music (:func:`musictagger.training.calibration.choose_policy`).
+
+The run folder's ``model.pt`` bundle holds all of it; ``musictagger export`` writes the ONNX
+model with its ``novelty`` and ``tags`` outputs and the sidecar's ``verdict`` section.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from musictagger.audio.frontend import features_from_signal
+from musictagger.audio.params import FeatureParams
+from musictagger.collection import Collection
+from musictagger.evaluation.devset import load_dev_set
+from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
+from musictagger.model.manifest import sha256_of
+from musictagger.training.backbone import load_backbone
+from musictagger.training.calibration import EvidenceSet, choose_policy, fit_temperature
+from musictagger.training.config import ModelConfig, SimilarityTrainConfig, config_to_dict
+from musictagger.training.evidence import Novelty, fit_whitening
+from musictagger.training.loop import RunLog
+from musictagger.training.run import RunPaths
+from musictagger.training.similarity import train_similarity_head, window_probabilities
+from musictagger.training.views import ViewCache, Views
+
+# Backbone tags that name a genre outside the model's four (foreign) or inside them (native),
+# per tag vocabulary.  Chosen by what the tags mean, before looking at any score.
+GENRE_TAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "msd": (
+        ("jazz", "blues", "Hip-Hop", "country", "soul", "rnb", "funk", "folk"),
+        (
+            "rock",
+            "pop",
+            "electronic",
+            "metal",
+            "classic rock",
+            "hard rock",
+            "heavy metal",
+            "indie rock",
+            "alternative rock",
+            "punk",
+            "electronica",
+            "electro",
+            "House",
+            "indie pop",
+            "dance",
+            "ambient",
+        ),
+    ),
+    "mtt": (("country", "indian", "sitar"), ("classical", "techno", "electronic", "rock", "pop", "metal", "dance")),
+}
+
+
+def tag_vocabulary(tag_names: tuple[str, ...]) -> str:
+    """``msd`` or ``mtt``: which musicnn tag set a backbone's tag head outputs."""
+    return "msd" if "Hip-Hop" in tag_names else "mtt"
+
+
+def _evidence(name: str, views: list[Views], head: torch.nn.Module, novelty: Novelty, expected: list) -> EvidenceSet:
+    with torch.no_grad():
+        scores = [float(novelty(torch.from_numpy(v.statistics)).mean()) for v in views]
+    return EvidenceSet(
+        name=name,
+        window_probabilities=[window_probabilities(head, v.maps) for v in views],
+        novelty=np.array(scores),
+        tags=np.stack([v.tags.mean(axis=0) for v in views]),
+        expected=expected,
+    )
+
+
+def run_similarity_training(
+    collection: Collection,
+    *,
+    dev_dir: Path,
+    run_dir: Path,
+    cache_dir: Path,
+    backbone_path: Path,
+    params: FeatureParams,
+    model_config: ModelConfig,
+    config: SimilarityTrainConfig,
+    echo: Callable[[str], None] | None = None,
+) -> dict:
+    """Train, calibrate and choose thresholds; write ``run_dir/model.pt``; return the bundle's summary."""
+    paths = RunPaths(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "objective": "similarity",
+        "data": str(collection.root),
+        "split": collection.split_source,
+        "dev_set": str(dev_dir),
+        "labels": collection.labels,
+        "front_end": params.to_dict(),
+        "model_config": config_to_dict(model_config),
+        "train_config": config_to_dict(config),
+        "backbone": str(backbone_path),
+    }
+    paths.config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    log = RunLog(paths.log, echo)
+    log.write("start", **settings)
+    started = time.monotonic()
+
+    backbone, tag_head, tag_names = load_backbone(backbone_path)
+    cache = ViewCache(
+        cache_dir,
+        params=params,
+        backbone=backbone,
+        tag_head=tag_head,
+        grid=(model_config.grid_time, model_config.grid_freq),
+        backbone_digest=sha256_of(backbone_path),
+    )
+    train_tracks, valid_tracks = collection.tracks("train"), collection.tracks("valid")
+    train_views = [
+        Views.concatenate(
+            [
+                cache.clean(t.path, n_windows=config.train_windows),
+                cache.augmented(t.path, n_views=config.views, seed=config.seed),
+            ]
+        )
+        for t in tqdm(train_tracks, desc="train views")
+    ]
+    valid_views = [cache.clean(t.path, n_windows=config.eval_windows) for t in tqdm(valid_tracks, desc="valid")]
+    dev_clips = load_dev_set(dev_dir)
+    dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
+    non_music_views = [
+        cache.encode(features_from_signal(y, sr=16000, params=params, n_windows=config.eval_windows).windows)
+        for _, y in non_music(CHOICE_SEED, sr=16000)
+    ]
+    log.write("features_ready", seconds=round(time.monotonic() - started, 1))
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the head's small recurrent products lose more to a busy second core than they gain
+    try:
+        result = train_similarity_head(
+            [v.maps for v in train_views],
+            np.array([t.label for t in train_tracks]),
+            [v.maps for v in valid_views],
+            np.array([t.label for t in valid_tracks]),
+            n_classes=len(collection.labels),
+            model_config=model_config,
+            config=config,
+            checkpoint_path=paths.checkpoint,
+            log=log,
+        )
+    finally:
+        torch.set_num_threads(threads)
+
+    mean, whitening = fit_whitening(np.concatenate([v.statistics for v in train_views]))
+    novelty = Novelty(mean, whitening)
+    labels = tuple(collection.labels)
+    valid_evidence = _evidence("valid", valid_views, result.head, novelty, [labels[t.label] for t in valid_tracks])
+    temperature = fit_temperature(valid_evidence.window_probabilities, np.array([t.label for t in valid_tracks]))
+    foreign, native = GENRE_TAGS[tag_vocabulary(tuple(tag_names))]
+    choice = choose_policy(
+        temperature=temperature,
+        valid=valid_evidence,
+        dev=_evidence("dev", dev_views, result.head, novelty, [c.expected for c in dev_clips]),
+        non_music=_evidence("non-music", non_music_views, result.head, novelty, [None] * len(non_music_views)),
+        labels=labels,
+        tag_names=tuple(tag_names),
+        foreign=foreign,
+        native=native,
+        chosen_on=f"temperature on {collection.root.name} valid; thresholds on {collection.root.name} valid, "
+        f"the dev set {dev_dir.name} and generated non-music (seed {CHOICE_SEED})",
+    )
+    log.write(
+        "verdict_policy",
+        policy=choice.policy.to_dict(),
+        outcomes={k: asdict(v) for k, v in choice.outcomes.items()},
+        candidates=choice.candidates,
+        feasible=choice.feasible,
+    )
+    summary = {
+        "objective": "similarity",
+        "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run,
+        "valid_accuracy": result.valid_accuracy,
+        "valid_window_retrieval": result.valid_retrieval,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    bundle = {
+        "head_state": result.head.state_dict(),
+        "novelty_mean": torch.from_numpy(mean),
+        "novelty_whitening": torch.from_numpy(whitening),
+        "verdict": choice.policy.to_dict(),
+        "verdict_choice": {k: asdict(v) for k, v in choice.outcomes.items()},
+        "model_config": config_to_dict(model_config),
+        "train_config": config_to_dict(config),
+        "labels": list(labels),
+        "front_end": params.to_dict(),
+        "backbone_sha256": sha256_of(backbone_path),
+        "backbone_file": backbone_path.name,
+        "valid_metrics": {"split": "valid", "tracks": len(valid_tracks), "accuracy": result.valid_accuracy},
+        "training": {
+            "data": collection.root.name,
+            "split": collection.split_source,
+            "tracks": {name: len(collection.tracks(name)) for name in ("train", "valid", "test")},
+            **summary,
+        },
+    }
+    torch.save(bundle, paths.bundle)
+    log.write("done", **summary)
+    return summary

@@ -1,0 +1,129 @@
+"""Cached backbone outputs of clean windows and of degraded *views* of each track.
+
+The backbone is frozen, so everything the second model trains on can be computed once:
+for each track, its clean analysis windows (as the app cuts them) and ``n_views`` random
+views — a random 29-s crop passed through :func:`musictagger.audio.augment.random_view` —
+each as grid maps (float16), layer statistics and backbone tags.  Two windows of one track
+are the positives of the contrastive term; the statistics fit the novelty detector; the
+tags feed the "foreign genre" evidence.
+
+Entries are keyed by everything they depend on (front end, backbone digest, grid, the
+file's path, size and mtime, the kind of entry, its count and seed), written to a temporary
+name and renamed, so nothing stale or half-written is ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musictagger.audio.augment import random_view
+from musictagger.audio.decode import decode
+from musictagger.audio.frontend import features_from_file, features_from_signal
+from musictagger.audio.params import FeatureParams
+from musictagger.audio.signal import resample, to_mono
+from musictagger.training.backbone import FCN5Backbone, MTTTagHead
+from musictagger.training.evidence import WindowTags, layer_statistics
+from musictagger.training.model import LayerMaps
+
+
+@dataclass(frozen=True)
+class Views:
+    """Backbone outputs of ``n`` windows of one track."""
+
+    maps: np.ndarray  # (n, 5, 128, Tg, Fg) float16
+    statistics: np.ndarray  # (n, 640) float32
+    tags: np.ndarray  # (n, n_tags) float32
+
+    def __len__(self) -> int:
+        return len(self.maps)
+
+    @staticmethod
+    def concatenate(parts: list[Views]) -> Views:
+        return Views(
+            np.concatenate([p.maps for p in parts]),
+            np.concatenate([p.statistics for p in parts]),
+            np.concatenate([p.tags for p in parts]),
+        )
+
+
+class ViewCache:
+    """Computes or loads :class:`Views` of files, clean or augmented."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        params: FeatureParams,
+        backbone: FCN5Backbone,
+        tag_head: MTTTagHead,
+        grid: tuple[int, int],
+        backbone_digest: str,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.params = params
+        self.layer_maps = LayerMaps(backbone, grid_time=grid[0], grid_freq=grid[1]).eval()
+        self.window_tags = WindowTags(tag_head).eval()
+        self.signature = json.dumps(
+            {"front_end": params.to_dict(), "backbone": backbone_digest, "grid": list(grid)}, sort_keys=True
+        )
+
+    def _entry(self, path: Path, kind: str) -> Path:
+        stat = path.stat()
+        key = f"{self.signature}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{kind}"
+        return self.cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
+
+    @torch.no_grad()
+    def encode(self, windows: np.ndarray) -> Views:
+        """Backbone outputs of log-mel windows ``(n, window_frames, n_mels)``."""
+        activations = self.layer_maps.backbone(torch.from_numpy(windows))
+        return Views(
+            maps=self.layer_maps.resize(activations).numpy().astype(np.float16),
+            statistics=layer_statistics(activations).numpy(),
+            tags=self.window_tags(activations[-1]).numpy(),
+        )
+
+    def _cached(self, entry: Path, compute: Callable[[], Views]) -> Views:
+        if entry.is_file():
+            with np.load(entry) as data:
+                return Views(data["maps"], data["statistics"], data["tags"])
+        views = compute()
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        with partial.open("wb") as handle:
+            np.savez(handle, maps=views.maps, statistics=views.statistics, tags=views.tags)
+        os.replace(partial, entry)
+        return views
+
+    def clean(self, path: Path, *, n_windows: int) -> Views:
+        """The windows the app analyses (``n_windows`` spread over the track)."""
+
+        def compute() -> Views:
+            return self.encode(features_from_file(path, params=self.params, n_windows=n_windows).windows)
+
+        return self._cached(self._entry(path, f"clean-{n_windows}"), compute)
+
+    def augmented(self, path: Path, *, n_views: int, seed: int) -> Views:
+        """``n_views`` random crops of the track, each degraded by :func:`random_view`."""
+
+        def compute() -> Views:
+            audio = decode(path)
+            sr = self.params.sample_rate
+            mono = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)
+            rng = np.random.default_rng([seed, int(hashlib.sha256(str(path).encode()).hexdigest()[:8], 16)])
+            length = round(self.params.window_seconds * sr)
+            windows = []
+            for _ in range(n_views):
+                start = int(rng.integers(0, max(mono.size - length, 0) + 1))
+                view = random_view(mono[start : start + length], sr, rng)
+                windows.append(features_from_signal(view, sr=sr, params=self.params, n_windows=1).windows[0])
+            return self.encode(np.stack(windows))
+
+        return self._cached(self._entry(path, f"views-{n_views}-{seed}"), compute)

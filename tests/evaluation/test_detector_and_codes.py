@@ -1,0 +1,120 @@
+"""Tests of the unknown detector's figures and the code figures on hand-made outcomes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musictagger.evaluation import detector, identity
+from musictagger.evaluation.compare import paired_test
+from musictagger.evaluation.devset import DevClip
+from musictagger.evaluation.outcomes import Outcome
+from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of
+
+LABELS = ("pop", "rock")
+
+
+def outcome(genre: str | None, *, reason: str = "", code: int = 0, relaxed: float = 0.5) -> Outcome:
+    """An outcome with ``genre`` (``None``: unknown for ``reason``) and the 4-bit code ``code``."""
+    if genre is None:
+        verdict = Verdict("unknown", None, "rock", 0.5, reason or not_one_of(LABELS))
+    else:
+        verdict = Verdict("genre", genre, genre, 0.9)
+    bits = np.array([(code >> (3 - i)) & 1 for i in range(4)], dtype=np.uint8)
+    return Outcome(np.array([0.5, 0.5]), bits, bits * 0.6 + 0.2 + relaxed * 0.01, verdict)
+
+
+def test_in_vocabulary_counts_unknown_as_wrong_overall_only() -> None:
+    outcomes = [outcome("rock"), outcome(None), outcome("rock"), outcome("pop")]
+    figures = detector.in_vocabulary(outcomes, ["rock", "rock", "pop", "pop"], n_resamples=200)
+    assert figures["tracks"] == 4
+    assert figures["kept"] == {"count": 3, "total": 4}
+    assert figures["kept_share"].point == pytest.approx(0.75)
+    assert figures["accuracy_kept"].point == pytest.approx(2 / 3)  # rock right, rock wrong (pop), pop right
+    assert figures["accuracy_overall"].point == pytest.approx(2 / 4)
+
+
+def test_in_vocabulary_accuracy_among_none_kept_is_undefined() -> None:
+    figures = detector.in_vocabulary([outcome(None), outcome(None)], ["rock", "pop"], n_resamples=50)
+    assert np.isnan(figures["accuracy_kept"].point) and np.isnan(figures["accuracy_kept"].low)
+    assert figures["accuracy_overall"].point == 0.0
+
+
+def test_dev_set_counts_per_genre_add_up() -> None:
+    def clip(genre: str, expected: str | None, i: int) -> DevClip:
+        return DevClip(Path(f"/dev/{genre}/{genre}.{i}.mp3"), genre, expected)
+
+    results = [
+        (clip("blues", None, 1), outcome(None)),
+        (clip("blues", None, 2), outcome("rock")),
+        (clip("rock", "rock", 1), outcome("rock")),
+        (clip("rock", "rock", 2), outcome(None, reason=NOT_MUSIC)),
+        (clip("pop", "pop", 1), outcome("rock")),
+    ]
+    figures = detector.dev_set(results)
+    assert figures["clips"] == 5
+    assert figures["out_of_vocabulary_refused"] == {"count": 1, "total": 2}
+    assert figures["in_vocabulary_kept"] == {"count": 2, "total": 3}
+    assert figures["in_vocabulary_expected_genre"] == {"count": 1, "total": 3}
+    rows = {row["genre"]: row for row in figures["per_genre"]}
+    assert rows["blues"] == {
+        "genre": "blues",
+        "expected": None,
+        "clips": 2,
+        "refused": 1,
+        "not_music": 0,
+        "expected_genre": 0,
+    }
+    assert (rows["rock"]["refused"], rows["rock"]["not_music"], rows["rock"]["expected_genre"]) == (1, 1, 1)
+    assert (rows["pop"]["refused"], rows["pop"]["expected_genre"]) == (0, 0)
+    assert sum(row["clips"] for row in figures["per_genre"]) == figures["clips"]
+    assert figures["verdicts"][3] == {"file": "rock/rock.2.mp3", "expected": "rock", "verdict": "not music"}
+
+
+def test_non_music_figures_tell_not_music_from_other_refusals() -> None:
+    results = [("hum #1", outcome(None, reason=NOT_MUSIC)), ("tone #1", outcome(None)), ("babble #1", outcome("pop"))]
+    figures = detector.non_music_figures(results, seed=2)
+    assert figures["seed"] == 2 and figures["sounds"] == 3
+    assert figures["refused"] == {"count": 2, "total": 3}
+    assert figures["not_music"] == {"count": 1, "total": 3}
+    assert [v["verdict"] for v in figures["verdicts"]] == ["not music", "unknown", "pop"]
+
+
+def test_distinct_codes_and_codes_shared_by_non_music() -> None:
+    tracks = [outcome("rock", code=c) for c in (1, 2, 2, 3, 3, 3)]
+    sounds = [outcome(None, code=c) for c in (3, 7, 8, 8, 9)]  # 3 is a track's; 8 twice; 7 and 9 their own
+    figures = identity.distinct_codes(tracks, sounds)
+    assert figures["tracks"] == 6 and figures["distinct_codes"] == 3
+    assert figures["unique_tracks"] == 1 and figures["unique_share"] == pytest.approx(1 / 6)
+    assert figures["largest_group"] == 3
+    assert figures["non_music"] == {
+        "sounds": 5,
+        "sharing_with_tracks": 1,
+        "sharing_with_each_other": 2,
+        "sharing": {"count": 3, "total": 5},
+    }
+    assert identity.distinct_codes(tracks, [])["non_music"] is None
+
+
+def test_same_track_counts_queries_within_the_cut_off() -> None:
+    database = [outcome("rock", code=c) for c in (0, 3, 12, 15)]
+    # Query 0 has its own item's code; query 1 (own item 1, code 3) has code 15: ranked second, after item 3.
+    queries = [outcome("rock", code=0), outcome("rock", code=15)]
+    first = identity.same_track(queries, database, [0, 1], within=1, n_resamples=100)
+    assert first["queries"] == 2 and first["database"] == 4 and first["within"] == 1
+    assert first["found"].point == pytest.approx(0.5)
+    assert identity.same_track(queries, database, [0, 1], within=3, n_resamples=100)["found"].point == 1.0
+
+
+def test_paired_test_pairs_the_tracks_both_models_have() -> None:
+    def predictions(answers: dict[str, str]) -> dict:
+        return {"predictions": [{"file": f, "true": "rock", "predicted": a, "verdict": a} for f, a in answers.items()]}
+
+    first = predictions({"a": "rock", "b": "rock", "c": "pop", "d": "rock"})
+    second = predictions({"a": "pop", "b": "rock", "c": "rock", "e": "rock"})
+    # Shared tracks a, b, c: only the first right on a, only the second on c.
+    test = paired_test(first, second, "predicted")
+    assert (test["tracks"], test["only_first_right"], test["only_second_right"]) == (3, 1, 1)
+    assert test["p_exact"] == pytest.approx(1.0)

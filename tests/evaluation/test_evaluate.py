@@ -1,0 +1,219 @@
+"""End to end: ``musictagger evaluate`` with two models on a tiny generated collection and dev set.
+
+The first model is the shipped one; the second has the same weights and a verdict policy that
+calls everything unknown (tests/model/variants.py).  So every figure that does not depend on
+the verdict (genres, codes, same-track retrieval) must be equal for both, and every detector
+figure of the second is known in advance.  One CLI run (module-scoped) serves every test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musictagger.cli.main import main
+from musictagger.evaluation.report import FIGURES
+from musictagger.model.manifest import load_manifest, sidecar_path
+from tests.audio.signals import music, tone
+from tests.model.variants import ALWAYS_UNKNOWN, model_with_verdict, shipped_model
+
+pytest.importorskip("matplotlib", reason="the report's figures need matplotlib (the train extra)")
+
+SR = 16000
+# Per genre: the train track, the valid track, the test track, and their lengths in seconds.
+# A 60-s track has a later window (30–59.12 s); the others are too short and are skipped.
+LENGTHS = {"train": 12.0, "valid": 60.0, "test": 12.0}
+NON_MUSIC_KINDS = 9  # generators in musictagger.evaluation.nonmusic, one sound each here
+
+
+def _quiet_chords(seconds: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return sum(tone(f, sr=SR, seconds=seconds, amplitude=0.08) for f in rng.uniform(200.0, 900.0, 4))
+
+
+def _copy_model(onnx_path: Path, folder: Path, name: str) -> Path:
+    """``onnx_path`` and its sidecar copied into ``folder`` as ``name.onnx`` / ``name.json``."""
+    target = folder / f"{name}.onnx"
+    shutil.copy(onnx_path, target)
+    shutil.copy(sidecar_path(onnx_path), sidecar_path(target))
+    return target
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("evaluate")
+    collection = root / "collection"
+    makers = {"rock": lambda s, k: music(sr=SR, seconds=s, seed=k), "classical": _quiet_chords}
+    for genre, make in makers.items():
+        (collection / genre).mkdir(parents=True)
+        for i, seconds in enumerate(LENGTHS.values()):
+            sf.write(collection / genre / f"{i}.wav", make(seconds, i), SR)
+    for i, split in enumerate(LENGTHS):
+        (collection / f"{split}.txt").write_text("".join(f"{genre}/{i}.wav\n" for genre in makers))
+    dev = root / "dev"
+    for folder in ("jazz", "rock"):
+        (dev / folder).mkdir(parents=True)
+    sf.write(dev / "jazz" / "jazz.00001.wav", _quiet_chords(15.0, 7), SR)
+    sf.write(dev / "rock" / "rock.00001.wav", music(sr=SR, seconds=15.0, seed=9), SR)
+    (dev / "manifest.csv").write_text(
+        "file,genre,for_four_genre_model\njazz/jazz.00001.wav,jazz,none\nrock/rock.00001.wav,rock,rock\n"
+    )
+    models = root / "models"
+    models.mkdir()
+    first = _copy_model(shipped_model(), models, "first")
+    second = _copy_model(model_with_verdict(root / "variant", ALWAYS_UNKNOWN), models, "second")
+    reports = root / "reports"
+    args = ["evaluate", str(collection), "--dev-set", str(dev), "--model", str(first), "--model", str(second)]
+    options = ["--windows", "1", "--non-music-per-kind", "1", "--bootstrap", "200", "--reports", str(reports)]
+    assert main([*args, *options, "--record"]) == 0
+    return {"reports": reports, "first": first, "second": second}
+
+
+def _result(setup: dict[str, Path], name: str) -> dict[str, Any]:
+    return json.loads((setup["reports"] / f"evaluation-{name}-test.json").read_text())
+
+
+def _intervals(value: Any) -> list[dict[str, Any]]:
+    """Every ``{"value", "ci95"}`` interval anywhere in a result."""
+    if isinstance(value, dict):
+        own = [value] if "ci95" in value else []
+        return own + [i for item in value.values() for i in _intervals(item)]
+    if isinstance(value, list):
+        return [i for item in value for i in _intervals(item)]
+    return []
+
+
+def test_each_model_gets_its_own_reports_and_the_comparison_is_written(setup: dict[str, Path]) -> None:
+    reports = setup["reports"]
+    for name in ("first", "second"):
+        for stem in ("evaluation-{}-test.json", "evaluation-{}-test.md", "confusion-{}-test.png"):
+            assert (reports / stem.format(name)).stat().st_size > 500
+        assert (reports / f"reliability-{name}-test.png").read_bytes()[:4] == b"\x89PNG"
+    assert (reports / "comparison.md").is_file() and (reports / "comparison.json").is_file()
+
+
+def test_figures_are_in_range_and_add_up(setup: dict[str, Path]) -> None:
+    result = _result(setup, "first")
+    assert (result["tracks"], result["database_tracks"]) == (2, 2) and not result["failures"]
+    for interval in _intervals(result):
+        if interval["value"] is not None:
+            low, high = interval["ci95"]
+            assert 0.0 <= low <= interval["value"] <= high <= 1.0
+
+    assert sum(map(sum, result["confusion_matrix"])) == len(result["predictions"]) == 2
+    calibration = result["calibration"]
+    assert sum(b["count"] for b in calibration["bins"]) == 2
+    assert calibration["nll"] >= 0.0 and 0.0 <= calibration["brier"] <= 2.0
+    assert 1 / len(result["labels"]) <= calibration["mean_confidence"] <= 1.0
+
+    codes = result["codes"]
+    assert codes["tracks"] == 6
+    assert 1 <= codes["distinct_codes"] <= 6 and codes["largest_group"] <= 6
+    assert codes["unique_tracks"] + codes["largest_group"] * (codes["largest_group"] > 1) <= 6
+    assert codes["unique_share"] == pytest.approx(codes["unique_tracks"] / 6, abs=1e-4)
+    sharing = codes["non_music"]
+    assert sharing["sounds"] == sharing["sharing"]["total"] == NON_MUSIC_KINDS
+    assert max(sharing["sharing_with_tracks"], sharing["sharing_with_each_other"]) <= sharing["sharing"]["count"]
+
+    same = result["same_track"]
+    assert same["database_tracks"] == 6
+    assert same["room_capture"]["queries"] == 4 and same["room_capture"]["database"] == 6  # valid + test tracks
+    assert same["later_window"]["queries"] == 2 and same["later_window_skipped"] == 2  # the two 60-s tracks
+    assert same["later_window"]["within"] == 10 and same["room_capture"]["within"] == 1
+
+
+def test_a_model_without_a_detector_gives_everything_a_genre(setup: dict[str, Path]) -> None:
+    detector = _result(setup, "first")["unknown_detector"]
+    assert not detector["detects_unknown"]
+    assert detector["in_vocabulary"]["kept"] == {"count": 2, "total": 2}
+    assert detector["dev_set"]["out_of_vocabulary_refused"] == {"count": 0, "total": 1}
+    assert detector["dev_set"]["in_vocabulary_kept"] == {"count": 1, "total": 1}
+    assert detector["non_music"]["refused"] == {"count": 0, "total": NON_MUSIC_KINDS}
+    assert detector["non_music"]["seed"] == 2
+
+
+def test_a_model_calling_everything_unknown_keeps_nothing(setup: dict[str, Path]) -> None:
+    detector = _result(setup, "second")["unknown_detector"]
+    assert detector["detects_unknown"] and detector["chosen_on"] == "tests"
+    inside = detector["in_vocabulary"]
+    assert inside["kept"] == {"count": 0, "total": 2}
+    assert inside["accuracy_kept"]["value"] is None and inside["accuracy_overall"]["value"] == 0.0
+    dev = detector["dev_set"]
+    assert dev["out_of_vocabulary_refused"] == {"count": 1, "total": 1}
+    assert dev["in_vocabulary_kept"] == {"count": 0, "total": 1}
+    assert [row["refused"] for row in dev["per_genre"]] == [row["clips"] for row in dev["per_genre"]] == [1, 1]
+    assert detector["non_music"]["refused"] == {"count": NON_MUSIC_KINDS, "total": NON_MUSIC_KINDS}
+    assert detector["non_music"]["not_music"]["count"] == 0  # its policy says "not one of", never "not music"
+
+
+def test_figures_that_do_not_depend_on_the_verdict_are_equal_for_the_same_weights(setup: dict[str, Path]) -> None:
+    first, second = _result(setup, "first"), _result(setup, "second")
+    for key in ("accuracy", "macro_f1", "map", "confusion_matrix", "codes", "same_track"):
+        assert first[key] == second[key], key
+    assert first["calibration"]["ece"] != second["calibration"]["ece"]  # temperature 4 changes the confidences
+
+
+def test_the_comparison_has_a_row_per_figure_and_the_paired_tests(setup: dict[str, Path]) -> None:
+    comparison = json.loads((setup["reports"] / "comparison.json").read_text())
+    first = _result(setup, "first")
+    assert comparison["models"] == ["first", "second"] and comparison["split"] == "test"
+    assert [row["key"] for row in comparison["rows"]] == [figure.key for figure in FIGURES]
+    rows = {row["key"]: row for row in comparison["rows"]}
+    assert rows["room_capture_first"]["goal"] == "≥ 0.90" and rows["later_window_top10"]["goal"] == "≥ 0.50"
+    assert rows["accuracy"]["values"]["first"] == first["accuracy"]
+    assert rows["kept_share"]["values"]["second"]["value"] == 0.0
+    genre_test, verdict_test = comparison["paired_tests"]
+    assert (genre_test["only_first_right"], genre_test["only_second_right"], genre_test["p_exact"]) == (0, 0, 1.0)
+    right = sum(p["verdict"] == p["true"] for p in first["predictions"])
+    assert (verdict_test["tracks"], verdict_test["only_first_right"], verdict_test["only_second_right"]) == (
+        2,
+        right,
+        0,
+    )
+    markdown = (setup["reports"] / "comparison.md").read_text()
+    assert "| figure | measured on | first | second | goal |" in markdown and "McNemar" in markdown
+
+
+def test_the_markdown_report_says_what_each_figure_was_measured_on(setup: dict[str, Path]) -> None:
+    first = (setup["reports"] / "evaluation-first-test.md").read_text()
+    assert "| accuracy (best genre of the probabilities) | test split, 2 tracks |" in first
+    assert "This model has no unknown detector" in first
+    assert "| jazz | no genre | 1 | 0 | 0 | — |" in first
+    assert "seed 2; thresholds are chosen on seed 1" in first
+    assert "Thresholds chosen on: tests." in (setup["reports"] / "evaluation-second-test.md").read_text()
+
+
+def test_record_stores_the_headline_figures_with_their_data(setup: dict[str, Path]) -> None:
+    result, metrics = _result(setup, "first"), load_manifest(setup["first"]).metrics
+    assert {"valid", "test", "dev-set", "non-music", "codes", "same-track"} <= set(metrics)
+    assert all("split" in group for group in metrics.values())
+    assert metrics["test"]["split"] == "test" and metrics["test"]["accuracy"] == result["accuracy"]
+    assert metrics["test"]["ece"] == result["calibration"]["ece"]
+    assert metrics["codes"]["distinct_codes"] == result["codes"]["distinct_codes"]
+    assert metrics["same-track"]["room_capture_first"] == result["same_track"]["room_capture"]["found"]
+    assert metrics["dev-set"]["split"].startswith("dev set dev, 2 clips")
+    assert load_manifest(setup["second"]).metrics["test"]["kept_share"]["value"] == 0.0
+
+
+def test_models_with_the_same_file_name_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["evaluate", str(tmp_path), "--model", "a/model.onnx", "--model", "b/model.onnx"]
+    assert main(args) == 1
+    assert "different names" in capsys.readouterr().err
+
+
+def test_a_collection_with_genres_the_model_lacks_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for genre in ("jazz", "rock"):
+        (tmp_path / genre).mkdir()
+        sf.write(tmp_path / genre / "1.wav", music(sr=SR, seconds=2.0), SR)
+    assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
+    assert "jazz are not among the model's" in capsys.readouterr().err

@@ -1,0 +1,70 @@
+"""Live verdicts say "not one of my genres" / "not music" as a file's analysis does: the model's own
+decision on the smoothed probabilities and evidence, through the real live pipeline and ``listen``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musictagger.audio.capture import FileSource
+from musictagger.cli.main import main
+from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
+from musictagger.model.runtime import GenreModel
+from musictagger.model.verdict import NOT_MUSIC
+from tests.audio.signals import music, write
+
+SR = 44100
+NOT_ONE_OF = "not one of: classical, electronic, pop, rock"
+
+
+@pytest.fixture(scope="module")
+def heard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four seconds of stereo chord and drums."""
+    y = np.stack([music(sr=SR, seconds=4.0, seed=3)] * 2)
+    return write(tmp_path_factory.mktemp("live") / "heard.flac", y, SR, "flac")
+
+
+def steps(model_path: Path, path: Path, count: int) -> list[LiveResult]:
+    """``count`` steps of a recogniser over the whole of ``path`` (read at once, not in real time)."""
+    source = FileSource(path, realtime=False)
+    source.start()
+    source.wait()
+    recognizer = LiveRecognizer(GenreModel(model_path), source, LiveSettings(start_after_s=1.0))
+    return [recognizer.step() for _ in range(count)]
+
+
+def test_a_live_unknown_verdict_keeps_the_nearest_genre_and_the_code(unknown_model: Path, heard: Path) -> None:
+    *_, last = steps(unknown_model, heard, 2)
+    assert last.state is LiveState.RECOGNISED
+    assert last.genre is None and last.verdict.unknown and last.verdict.reason == NOT_ONE_OF
+    nearest = last.ranking[0]
+    assert last.verdict.nearest == nearest.label and last.verdict.confidence == pytest.approx(nearest.probability)
+    assert last.summary() == f"not one of my genres (nearest: {nearest.label} {nearest.probability:.2f})"
+    assert len(last.code_hex) == 16
+
+
+def test_live_not_music_is_decided_on_the_smoothed_novelty(not_music_model: Path, heard: Path) -> None:
+    results = steps(not_music_model, heard, 2)
+    for result in results:
+        assert result.verdict.reason == NOT_MUSIC and result.summary() == "not music"
+        assert result.verdict.evidence["novelty"] == pytest.approx(1.0)
+        assert result.analysis.novelty == pytest.approx(1.0)
+
+
+def test_listen_json_has_the_verdict_and_reason_of_analyze(
+    use_model: Callable[[Path], Path], unknown_model: Path, heard: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_model(unknown_model)
+    assert main(["listen", "--file", str(heard), "--json", "--start-after", "1.5", "--interval", "0.5"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    waiting = [line for line in lines if line["state"] == "waiting"]
+    recognised = [line for line in lines if line["state"] == "recognised"]
+    assert waiting and recognised
+    assert all((line["verdict"], line["reason"], line["genre"]) == (None, None, None) for line in waiting)
+    for line in recognised:
+        assert (line["verdict"], line["reason"], line["genre"]) == ("unknown", NOT_ONE_OF, None)
+        assert line["summary"].startswith(f"not one of my genres (nearest: {line['nearest_genre']} ")
