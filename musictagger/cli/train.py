@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 from musictagger.cli.options import add_front_end_option, front_end_params
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, TrainConfig
@@ -79,8 +80,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=SIMILARITY_DEFAULTS.views,
         help="with --objective similarity: degraded random crops per training track",
     )
+    parser.add_argument(
+        "--quantization-weight",
+        type=float,
+        default=None,
+        help=f"weight of the term pulling the code to 0/1 (default {TRAIN_DEFAULTS.quantization_weight} paper, "
+        f"{SIMILARITY_DEFAULTS.quantization_weight} similarity)",
+    )
+    parser.add_argument(
+        "--contrastive-weight",
+        type=float,
+        default=SIMILARITY_DEFAULTS.contrastive_weight,
+        help="with --objective similarity: weight of the contrastive term",
+    )
     add_front_end_option(parser)
     parser.set_defaults(run=run)
+
+
+def _or(given: Any, default: Any) -> Any:
+    """An option's value, or the objective's default when it was not given (0 is a value)."""
+    return default if given is None else given
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         params=front_end_params(args.param),
         model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
         train_config=TrainConfig(
-            epochs=args.epochs or TRAIN_DEFAULTS.epochs,
+            epochs=_or(args.epochs, TRAIN_DEFAULTS.epochs),
+            quantization_weight=_or(args.quantization_weight, TRAIN_DEFAULTS.quantization_weight),
             patience=args.patience,
             batch_size=args.batch_size,
             learning_rate=args.lr,
@@ -135,7 +155,9 @@ def run_similarity(args: argparse.Namespace) -> int:
         params=front_end_params(args.param),
         model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
         config=SimilarityTrainConfig(
-            epochs=args.epochs or SIMILARITY_DEFAULTS.epochs,
+            epochs=_or(args.epochs, SIMILARITY_DEFAULTS.epochs),
+            quantization_weight=_or(args.quantization_weight, SIMILARITY_DEFAULTS.quantization_weight),
+            contrastive_weight=args.contrastive_weight,
             learning_rate=args.lr,
             train_windows=args.train_windows,
             eval_windows=args.eval_windows,

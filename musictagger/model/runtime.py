@@ -23,7 +23,9 @@ from musictagger.model import codes
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
 
-DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify"
+# The second model (similarity-preserving codes, calibration, the unknown detector) is the
+# default; the first, the paper's configuration, stays in models/ as hash-cnn-lstm-emotify.
+DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify-v2"
 MODEL_ENV_VAR = "MUSICTAGGER_MODEL"
 
 # The prediction is called uncertain when the best genre is below this probability or

@@ -86,7 +86,9 @@ def compare(data_dir: Path, dev_dir: Path, *, cache: Path) -> list[dict]:
     tracks["dev"] = [c.path for c in dev]
     labels = {s: np.array([t.label for t in collection.tracks(s)]) for s in ("train", "valid", "test")}
     oov = np.array([c.expected is None for c in dev])
-    per_backbone = {name: backbone_views(DEFAULT_BACKBONE.with_name(f), tracks, cache=cache) for name, f in BACKBONES.items()}
+    per_backbone = {
+        name: backbone_views(DEFAULT_BACKBONE.with_name(f), tracks, cache=cache) for name, f in BACKBONES.items()
+    }
     rows = []
     for name in (*BACKBONES, "both"):
         chosen = list(per_backbone.values()) if name == "both" else [per_backbone[name]]

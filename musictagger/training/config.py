@@ -93,7 +93,7 @@ class SimilarityTrainConfig:
     retrieval across windows.
     """
 
-    epochs: int = 80
+    epochs: int = 60
     batch_tracks: int = 48
     learning_rate: float = 1e-3
     weight_decay: float = 1e-3

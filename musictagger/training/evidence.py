@@ -6,10 +6,11 @@ costs the app nothing beyond a few small matrix products:
 * :class:`WindowTags` — musicnn's tag head was trained on 187-frame patches, whose pool5 is two
   time steps; over a 1820-frame window it is applied to every pair of consecutive pool5 steps
   (overlapping patches of ~3 s, hop ~2 s) and the sigmoid outputs are averaged.
-* :func:`layer_statistics` — each conv block's channel means, ``(B, 5·128)``: a summary of the
-  window in the backbone's terms, the space in which novelty is measured.
+* :func:`layer_statistics` — each conv block's channel means and their spread over time, from
+  the grid maps: a summary of the window in the backbone's terms, the space in which novelty
+  is measured.
 * :class:`Novelty` — squared Mahalanobis distance of those statistics to the training windows,
-  with a shrunk covariance (640 dimensions from a few thousand windows would be singular),
+  with a shrunk covariance (1280 dimensions from a few hundred windows would be singular),
   divided by the dimension so that a typical training window scores about 1.
 """
 
@@ -35,9 +36,15 @@ class WindowTags(nn.Module):
         return torch.sigmoid(self.head.dense(flat)).mean(dim=1)
 
 
-def layer_statistics(activations: list[Tensor]) -> Tensor:
-    """Channel means of every conv block, concatenated: ``(B, 5·128)``."""
-    return torch.cat([a.mean(dim=(2, 3)) for a in activations], dim=1)
+def layer_statistics(maps: Tensor) -> Tensor:
+    """Each channel's mean and its spread over time, from the grid maps ``(B, 5, 128, Tg, Fg)``: ``(B, 2·5·128)``.
+
+    The spread (standard deviation over time of the frequency-averaged channel) tells music,
+    which moves, from noise, tones and hum, which do not, even where their means look alike.
+    """
+    means = maps.mean(dim=(3, 4)).flatten(1)
+    spreads = maps.mean(dim=4).std(dim=3).flatten(1)
+    return torch.cat([means, spreads], dim=1)
 
 
 def fit_whitening(statistics: np.ndarray, *, shrinkage: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -76,5 +83,6 @@ class Evidence(nn.Module):
         self.window_tags = window_tags
         self.novelty = novelty
 
-    def forward(self, activations: list[Tensor]) -> tuple[Tensor, Tensor]:
-        return self.novelty(layer_statistics(activations)), self.window_tags(activations[-1])
+    def forward(self, maps: Tensor, pool5: Tensor) -> tuple[Tensor, Tensor]:
+        """Novelty of the grid maps ``(B, 5, 128, Tg, Fg)`` and the tags of pool5 ``(B, 128, T5, 1)``."""
+        return self.novelty(layer_statistics(maps)), self.window_tags(pool5)

@@ -45,12 +45,14 @@ def contrastive_loss(code_a: Tensor, code_b: Tensor, *, temperature: float) -> T
     """NT-Xent (SimCLR, CLMR) between two views of the same tracks, on the centred codes ``2q − 1``.
 
     Row ``i`` of ``code_a`` and of ``code_b`` come from one track: each is pulled towards the
-    other and pushed from every other track's views in the batch.  Cosine similarity of the
-    centred codes is an affine function of the expected Hamming distance between their bits,
-    so this orders Hamming space by *which music this is*.
+    other and pushed from every other track's views in the batch.  The similarity is
+    ``(2q − 1)·(2q' − 1) / K``, not a cosine: for binary codes it is ``1 − 2·hamming / K``,
+    so the term orders Hamming space by *which music this is*, and, since only codes at 0 or 1
+    reach a similarity of 1, it also pulls the relaxed code to binary — which the
+    quantisation term alone cannot do from ``q = ½``, where its gradient vanishes.
     """
-    views = F.normalize(torch.cat([2.0 * code_a - 1.0, 2.0 * code_b - 1.0]), dim=1)
-    similarity = views @ views.T / temperature
+    centred = torch.cat([2.0 * code_a - 1.0, 2.0 * code_b - 1.0])
+    similarity = centred @ centred.T / (code_a.shape[1] * temperature)
     n = code_a.shape[0]
     similarity = similarity.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
     targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])

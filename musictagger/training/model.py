@@ -142,10 +142,10 @@ class HashCNNLSTM(nn.Module):
 
     def forward(self, log_mel: Tensor) -> tuple[Tensor, ...]:
         activations = self.layer_maps.backbone(log_mel)
-        maps = select_channels(self.layer_maps.resize(activations), self.head.channel_index)
-        code = self.head.relaxed_code(maps)
+        grid_maps = self.layer_maps.resize(activations)
+        code = self.head.relaxed_code(select_channels(grid_maps, self.head.channel_index))
         bits = (code >= 0.5).to(code.dtype)
         probabilities = torch.softmax(self.head.classifier(bits), dim=-1)
         per_layer = [a.index_select(1, idx) for a, idx in zip(activations, self.head.channel_index, strict=True)]
-        evidence = self.evidence(activations) if self.evidence is not None else ()
+        evidence = self.evidence(grid_maps, activations[-1]) if self.evidence is not None else ()
         return (probabilities, code, *per_layer, *evidence)

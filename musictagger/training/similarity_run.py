@@ -5,8 +5,8 @@ Steps, each logged to ``run_dir/log.jsonl``:
 1. backbone outputs of every track's clean windows and of ``views`` degraded crops of each
    training track (:class:`~musictagger.training.views.ViewCache`, computed once);
 2. the hash head trained with the similarity objective (:mod:`musictagger.training.similarity`);
-3. the novelty detector: a Gaussian of the training windows' layer statistics (clean and
-   degraded, so a room recording of music is not novel);
+3. the novelty detector: a Gaussian of the clean training windows' layer statistics (not of
+   the degraded views: their noise would make noise itself look familiar);
 4. a temperature fitted on the validation split;
 5. the detector's thresholds chosen on the validation split, the dev set and one seed of
    generated non-music (:func:`musictagger.training.calibration.choose_policy`).
@@ -163,7 +163,10 @@ def run_similarity_training(
     finally:
         torch.set_num_threads(threads)
 
-    mean, whitening = fit_whitening(np.concatenate([v.statistics for v in train_views]))
+    clean_train = Views.concatenate(
+        [Views(v.maps[: config.train_windows], v.tags[: config.train_windows]) for v in train_views]
+    )
+    mean, whitening = fit_whitening(clean_train.statistics)
     novelty = Novelty(mean, whitening)
     labels = tuple(collection.labels)
     valid_evidence = _evidence("valid", valid_views, result.head, novelty, [labels[t.label] for t in valid_tracks])

@@ -3,7 +3,7 @@
 The backbone is frozen, so everything the second model trains on can be computed once:
 for each track, its clean analysis windows (as the app cuts them) and ``n_views`` random
 views — a random 29-s crop passed through :func:`musictagger.audio.augment.random_view` —
-each as grid maps (float16), layer statistics and backbone tags.  Two windows of one track
+each as grid maps (float16) and backbone tags.  Two windows of one track
 are the positives of the contrastive term; the statistics fit the novelty detector; the
 tags feed the "foreign genre" evidence.
 
@@ -39,19 +39,19 @@ class Views:
     """Backbone outputs of ``n`` windows of one track."""
 
     maps: np.ndarray  # (n, 5, 128, Tg, Fg) float16
-    statistics: np.ndarray  # (n, 640) float32
     tags: np.ndarray  # (n, n_tags) float32
 
     def __len__(self) -> int:
         return len(self.maps)
 
+    @property
+    def statistics(self) -> np.ndarray:
+        """Layer statistics ``(n, 1280)`` of the windows (see :func:`~musictagger.training.evidence.layer_statistics`)."""
+        return layer_statistics(torch.from_numpy(self.maps.astype(np.float32))).numpy()
+
     @staticmethod
     def concatenate(parts: list[Views]) -> Views:
-        return Views(
-            np.concatenate([p.maps for p in parts]),
-            np.concatenate([p.statistics for p in parts]),
-            np.concatenate([p.tags for p in parts]),
-        )
+        return Views(np.concatenate([p.maps for p in parts]), np.concatenate([p.tags for p in parts]))
 
 
 class ViewCache:
@@ -86,19 +86,18 @@ class ViewCache:
         activations = self.layer_maps.backbone(torch.from_numpy(windows))
         return Views(
             maps=self.layer_maps.resize(activations).numpy().astype(np.float16),
-            statistics=layer_statistics(activations).numpy(),
             tags=self.window_tags(activations[-1]).numpy(),
         )
 
     def _cached(self, entry: Path, compute: Callable[[], Views]) -> Views:
         if entry.is_file():
             with np.load(entry) as data:
-                return Views(data["maps"], data["statistics"], data["tags"])
+                return Views(data["maps"], data["tags"])
         views = compute()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(f".{os.getpid()}.partial")
         with partial.open("wb") as handle:
-            np.savez(handle, maps=views.maps, statistics=views.statistics, tags=views.tags)
+            np.savez(handle, maps=views.maps, tags=views.tags)
         os.replace(partial, entry)
         return views
 

@@ -110,3 +110,8 @@ def songs(tmp_path: Path) -> Iterator[list[Path]]:
         write_song(tmp_path / "in" / "band.flac", seed=0),
         write_song(tmp_path / "in" / "sweep.mp3", kind="mp3", seed=1),
     ]
+
+
+@pytest.fixture(autouse=True)
+def machinery_on_the_first_model(first_model_as_default: Path) -> None:
+    """The window's tests drive it with generated audio, which the second model calls "not music"."""

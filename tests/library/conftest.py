@@ -34,3 +34,8 @@ def music_folder(tmp_path: Path) -> Path:
     (root / "cover.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     (root / "album2" / "broken.mp3").write_bytes(b"this is not an mp3 at all" * 40)
     return root
+
+
+@pytest.fixture(autouse=True)
+def machinery_on_the_first_model(first_model_as_default: Path) -> None:
+    """These tests exercise the machinery on generated audio, which the second model calls "not music"."""

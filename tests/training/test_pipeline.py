@@ -100,7 +100,7 @@ def test_torch_and_onnxruntime_agree_on_real_audio(
 def test_export_refuses_a_backbone_the_run_was_not_trained_with(trained_run: dict[str, Path], tmp_path: Path) -> None:
     fake = tmp_path / "other.npz"
     np.savez(fake, nothing=np.zeros(3))
-    args = ["export", str(trained_run["run"]), "--out", str(tmp_path), "--backbone", str(fake)]
+    args = ["export", str(trained_run["run"]), "--out", str(tmp_path), "--backbone", str(fake), "--name", "tiny"]
     assert main(args) == 1
     assert not list(tmp_path.glob("*.onnx"))
 
