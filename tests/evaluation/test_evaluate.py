@@ -21,7 +21,7 @@ from musictagger.cli.main import main
 from musictagger.evaluation.report import FIGURES
 from musictagger.model.manifest import load_manifest, sidecar_path
 from tests.audio.signals import music, tone
-from tests.model.variants import ALWAYS_UNKNOWN, model_with_verdict, shipped_model
+from tests.model.variants import ALWAYS_UNKNOWN, first_model, model_with_verdict, shipped_model
 
 pytest.importorskip("matplotlib", reason="the report's figures need matplotlib (the train extra)")
 
@@ -66,7 +66,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     models = root / "models"
     models.mkdir()
-    first = _copy_model(shipped_model(), models, "first")
+    first = _copy_model(first_model(), models, "first")
     second = _copy_model(model_with_verdict(root / "variant", ALWAYS_UNKNOWN), models, "second")
     reports = root / "reports"
     args = ["evaluate", str(collection), "--dev-set", str(dev), "--model", str(first), "--model", str(second)]
