@@ -30,9 +30,9 @@ _BLOCK_FRAMES = 1 << 16
 # PermissionError, …, each also the matching builtin) and ValueError from its own checks
 # (AudioResampler: "Frame does not match AudioResampler setup"; to_ndarray: a sample
 # format numpy cannot hold; UnicodeDecodeError: a tag that is not UTF-8).
-_PYAV_ERRORS = (av.FFmpegError, ValueError)
+PYAV_ERRORS = (av.FFmpegError, ValueError)
 
-_FFMPEG_FIRST = frozenset({".mp3"})
+FFMPEG_FIRST = frozenset({".mp3"})
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
             decoded.add(None)
     except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
         raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
-    except _PYAV_ERRORS as exc:
+    except PYAV_ERRORS as exc:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
     if not sum(chunk.shape[1] for chunk in decoded.chunks):
@@ -132,7 +132,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     return DecodedAudio(y=_join(decoded.chunks), sr=decoded.rate)
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
     """Refuse what is not a readable, non-empty regular file, before any decoder opens it."""
     try:
         mode = path.stat().st_mode
@@ -171,8 +171,8 @@ def decode(path: str | Path) -> DecodedAudio:
         The file does not exist, is empty, is not audio, or is too damaged to decode.
     """
     path = Path(path)
-    _check_file(path)
-    if path.suffix.lower() in _FFMPEG_FIRST:
+    check_file(path)
+    if path.suffix.lower() in FFMPEG_FIRST:
         try:
             audio = _decode_pyav(path)
         except DecodeError:

@@ -65,19 +65,28 @@ def log_mel(y: np.ndarray, *, params: FeatureParams) -> np.ndarray:
     return log_compress(mel, multiplier=params.log_multiplier)
 
 
-def window_starts(n_frames: int, *, window_frames: int, n_windows: int) -> np.ndarray:
-    """First frame of each of ``n_windows`` analysis windows spread evenly over a track.
+# Windows of one track may overlap by at most this fraction of a window: overlapping
+# windows repeat most of the backbone's work for nearly the same answer.  At 0, a track
+# shorter than two windows is analysed as one window.
+MAX_WINDOW_OVERLAP = 0.0
 
-    The first window starts at the beginning and the last ends at the end; a track no
-    longer than one window gets a single window at 0 (it is padded, see
-    :func:`analysis_windows`).  Duplicate starts (short tracks, many windows) are merged.
+
+def window_starts(n_frames: int, *, window_frames: int, n_windows: int) -> np.ndarray:
+    """First frame of each of at most ``n_windows`` analysis windows spread evenly over a track.
+
+    The first window starts at the beginning and the last ends at the end; fewer than
+    ``n_windows`` are used where more would overlap by over :data:`MAX_WINDOW_OVERLAP`
+    (a 60-s track holds two 29-s windows, a 30-s track one).  A track no longer than one
+    window gets a single window at 0 (it is padded, see :func:`analysis_windows`).
     """
     if n_windows < 1:
         raise ParameterError(f"n_windows must be at least 1, got {n_windows}")
     last_start = max(n_frames - window_frames, 0)
-    if last_start == 0:
+    fitting = 1 + int(last_start // ((1.0 - MAX_WINDOW_OVERLAP) * window_frames))
+    count = min(n_windows, fitting)
+    if count == 1:
         return np.zeros(1, dtype=np.int64)
-    return np.unique(np.round(np.linspace(0, last_start, n_windows)).astype(np.int64))
+    return np.round(np.linspace(0, last_start, count)).astype(np.int64)
 
 
 def extend_to_window(features: np.ndarray, *, window_frames: int) -> np.ndarray:

@@ -1,74 +1,164 @@
 """The audio front end: decode → mono → resample → normalise → mel → log → windows.
 
 This is the only implementation of that chain.  Training, the CLI, the GUI and the
-microphone path all call :func:`features_from_signal` (or :func:`features_from_file`,
-which decodes first), so what the model sees never depends on where the audio came from.
+microphone path all call :func:`features_from_signal` or :func:`features_from_file`, so what
+the model sees never depends on where the audio came from.
+
+Only the analysis windows are decoded and transformed.  The track's length comes from the
+file's header; the windows are placed on it (:func:`~musictagger.audio.features.window_starts`);
+each window's excerpt is read (seeking where the container allows, see
+:mod:`musictagger.audio.reader`), mixed to mono and resampled with a margin, so that its edges
+are what resampling the whole track would give.  The level, clipping and silence checks run
+over the windows' audio — what the model is about to hear — and every window gets the same
+offset and gain.  Time and memory are therefore flat in the track's length: a 3-hour concert
+costs what a 90-s track does.  The full-track spectrogram for display is
+:mod:`musictagger.audio.overview`'s.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from musictagger.audio.decode import decode
-from musictagger.audio.features import analysis_windows, log_mel
+from musictagger.audio.features import extend_to_window, log_compress, mel_power, reduce_noise, window_starts
 from musictagger.audio.params import FeatureParams
+from musictagger.audio.reader import ArrayReader, AudioReader, open_reader
 from musictagger.audio.signal import SignalReport, inspect_signal, normalise, resample, to_mono
-from musictagger.errors import AudioTooShortError, SilentAudioError
+from musictagger.errors import AudioTooShortError, ParameterError, SilentAudioError
+
+# Changes whenever what the model is given for the same file changes (window placement,
+# level measurement): the library index re-analyses what an older front end analysed.
+FRONT_END_VERSION = "frontend-2"
+
+# Audio read beyond each side of an excerpt before resampling, so that the resampler's
+# filter sees the neighbouring samples and the excerpt's edges come out exact.
+RESAMPLE_MARGIN_S = 0.05
 
 
 @dataclass(frozen=True)
 class Features:
-    """Front-end output for one signal.
+    """Front-end output for one track.
 
     Attributes
     ----------
-    log_mel
-        The whole signal's log-mel, ``(frames, n_mels)`` float32.
     windows
         Model input, ``(n_windows, window_frames, n_mels)`` float32.
     window_starts
-        First frame of each window in ``log_mel``.
+        First frame of each window in the track's frames.
+    n_frames
+        Frames of the whole track (centred STFT frames, as a full-track spectrogram has).
     report
-        Level, clipping and gain measured on the signal.
+        Level, clipping, offset and gain measured on the windows' audio; ``duration_s`` is the track's.
     """
 
-    log_mel: np.ndarray
     windows: np.ndarray
     window_starts: np.ndarray
+    n_frames: int
     report: SignalReport
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One window's mono samples at the model's rate, zero outside the track, and the decoded source."""
+
+    samples: np.ndarray
+    inside: slice
+    source: np.ndarray
+
+
+def track_frames(n_samples: int, params: FeatureParams) -> int:
+    """Centred STFT frames of a track of ``n_samples`` at the model's rate (librosa's ``center=True``)."""
+    return 1 + n_samples // params.hop_length
+
+
+def read_excerpt(reader: AudioReader, first_frame: int, frames: int, n_target: int, params: FeatureParams) -> Excerpt:
+    """The samples behind frames ``[first_frame, first_frame + frames)`` of the track's centred STFT."""
+    rate = params.sample_rate
+    begin = first_frame * params.hop_length - params.n_fft // 2
+    end = (first_frame + frames - 1) * params.hop_length + params.n_fft // 2
+    lo, hi = max(begin, 0), min(end, n_target)
+    if reader.sr == rate:
+        source = reader.read(lo, hi)
+        mono = to_mono(source)
+    else:
+        # Whole resampler periods, so that the excerpt's first sample falls on a target sample.
+        step = math.gcd(reader.sr, rate)
+        per_source, per_target = reader.sr // step, rate // step
+        margin = round(RESAMPLE_MARGIN_S * rate)
+        t0 = ((lo - margin) // per_target) * per_target
+        t1 = -((-(hi + margin)) // per_target) * per_target
+        raw = reader.read(t0 // per_target * per_source, t1 // per_target * per_source)
+        resampled = resample(to_mono(raw), orig_sr=reader.sr, target_sr=rate)
+        mono = np.zeros(hi - lo, np.float32)
+        part = resampled[lo - t0 : hi - t0]
+        mono[: part.size] = part
+        first = round(lo * reader.sr / rate) - t0 // per_target * per_source
+        source = raw[:, first : first + round((hi - lo) * reader.sr / rate)]
+    samples = np.zeros(end - begin, np.float32)
+    samples[lo - begin : hi - begin] = mono
+    return Excerpt(samples, slice(lo - begin, hi - begin), source)
+
+
+def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_windows: int, source: str | Path) -> Features:
+    """Run the front end on the windows of ``reader``'s audio (see the module docstring).
+
+    Raises
+    ------
+    AudioTooShortError
+        The audio is shorter than ``params.min_duration_s``.
+    SilentAudioError
+        The windows' level is below ``params.silence_dbfs``: any genre would be a guess.
+    """
+    while True:
+        n_samples = reader.n_samples
+        duration_s = n_samples / reader.sr
+        if duration_s < params.min_duration_s:
+            raise AudioTooShortError(
+                source, f"only {duration_s:.3f} s of audio; at least {params.min_duration_s:g} s is needed"
+            )
+        n_target = round(n_samples * params.sample_rate / reader.sr)
+        n_frames = track_frames(n_target, params)
+        starts = window_starts(n_frames, window_frames=params.window_frames, n_windows=n_windows)
+        frames = min(params.window_frames, n_frames)
+        excerpts = [read_excerpt(reader, int(start), frames, n_target, params) for start in starts]
+        if reader.n_samples == n_samples:
+            break  # else the file ended before its header said: place the windows again on its true length
+    heard = np.concatenate([e.samples[e.inside] for e in excerpts])
+    decoded = np.concatenate([e.source for e in excerpts], axis=1)
+    report = dataclasses.replace(
+        inspect_signal(heard, sr=params.sample_rate, params=params, source=decoded), duration_s=duration_s
+    )
+    if report.silent:
+        raise SilentAudioError(
+            source, f"the audio is silent (level {report.rms_dbfs:.1f} dBFS, below {params.silence_dbfs:g} dBFS)"
+        )
+    mels = []
+    for excerpt in excerpts:
+        samples = excerpt.samples.copy()
+        samples[excerpt.inside] = normalise(samples[excerpt.inside], report=report)
+        mels.append(mel_power(samples, params=params, center=False))
+    denoised = reduce_noise(np.concatenate(mels), strength=params.noise_reduction, quantile=params.noise_quantile)
+    logs = log_compress(denoised, multiplier=params.log_multiplier).reshape(len(excerpts), frames, params.n_mels)
+    windows = np.stack([extend_to_window(log, window_frames=params.window_frames) for log in logs])
+    return Features(windows=windows, window_starts=starts, n_frames=n_frames, report=report)
 
 
 def features_from_signal(
     y: np.ndarray, *, sr: int, params: FeatureParams, n_windows: int, source: str | Path = "<signal>"
 ) -> Features:
-    """Run the front end on a decoded signal ``(samples,)`` or ``(channels, samples)``.
-
-    Raises
-    ------
-    AudioTooShortError
-        The signal is shorter than ``params.min_duration_s``.
-    SilentAudioError
-        Its level is below ``params.silence_dbfs``: any genre would be a guess.
-    """
-    mono = resample(to_mono(y), orig_sr=sr, target_sr=params.sample_rate)
-    report = inspect_signal(mono, sr=params.sample_rate, params=params, source=y)
-    if report.duration_s < params.min_duration_s:
-        raise AudioTooShortError(
-            source, f"only {report.duration_s:.3f} s of audio; at least {params.min_duration_s:g} s is needed"
-        )
-    if report.silent:
-        raise SilentAudioError(
-            source, f"the audio is silent (level {report.rms_dbfs:.1f} dBFS, below {params.silence_dbfs:g} dBFS)"
-        )
-    features = log_mel(normalise(mono, report=report), params=params)
-    windows, starts = analysis_windows(features, window_frames=params.window_frames, n_windows=n_windows)
-    return Features(log_mel=features, windows=windows, window_starts=starts, report=report)
+    """Run the front end on a decoded signal ``(samples,)`` or ``(channels, samples)`` (see :func:`features_from_reader`)."""
+    if sr <= 0:
+        raise ParameterError(f"sample rate must be positive, got {sr}")
+    return features_from_reader(
+        ArrayReader(np.asarray(y, np.float32), sr), params=params, n_windows=n_windows, source=source
+    )
 
 
 def features_from_file(path: str | Path, *, params: FeatureParams, n_windows: int) -> Features:
-    """Decode ``path`` and run the front end on it (see :func:`features_from_signal`)."""
-    audio = decode(path)
-    return features_from_signal(audio.y, sr=audio.sr, params=params, n_windows=n_windows, source=path)
+    """Read the windows of ``path`` and run the front end on them (see :func:`features_from_reader`)."""
+    with open_reader(path) as reader:
+        return features_from_reader(reader, params=params, n_windows=n_windows, source=path)

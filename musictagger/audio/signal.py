@@ -73,7 +73,7 @@ class SignalReport:
 
     ``clipped`` says the source was clipped (normalisation cannot undo that, so results
     on it deserve less trust); ``silent`` that its level is below the silence threshold;
-    ``gain_db`` the gain the normaliser applied.
+    ``gain_db`` the gain the normaliser applies, after removing ``dc_offset``.
     """
 
     duration_s: float
@@ -83,6 +83,7 @@ class SignalReport:
     clipped: bool
     silent: bool
     gain_db: float
+    dc_offset: float = 0.0
 
 
 def clipped_fraction(y: np.ndarray, *, clip_level: float) -> float:
@@ -112,7 +113,8 @@ def inspect_signal(mono: np.ndarray, *, sr: int, params: FeatureParams, source: 
     """
     if mono.size == 0:
         return SignalReport(0.0, float("-inf"), float("-inf"), 0.0, False, True, 0.0)
-    centred = mono - mono.mean(dtype=np.float64)
+    dc_offset = float(mono.mean(dtype=np.float64))
+    centred = mono - dc_offset
     peak = float(np.max(np.abs(mono)))
     clipped = clipped_fraction(source, clip_level=params.clip_level)
     rms_db = rms_dbfs(centred)
@@ -124,14 +126,16 @@ def inspect_signal(mono: np.ndarray, *, sr: int, params: FeatureParams, source: 
         clipped=clipped > params.clip_fraction,
         silent=rms_db < params.silence_dbfs,
         gain_db=normalising_gain_db(rms_db, params=params),
+        dc_offset=dc_offset,
     )
 
 
 def normalise(y: np.ndarray, *, report: SignalReport) -> np.ndarray:
-    """Remove the DC offset and apply the gain :func:`inspect_signal` chose.
+    """Remove the DC offset and apply the gain that :func:`inspect_signal` measured on the signal.
 
-    The result is not clipped to ±1: the mel front end is linear in power, so a peak above
-    full scale after gain is harmless, while clipping it would add distortion.
+    ``y`` may be any part of the measured signal (one analysis window): every part gets the
+    same offset and gain.  The result is not clipped to ±1: the mel front end is linear in
+    power, so a peak above full scale after gain is harmless, while clipping it would add distortion.
     """
-    centred = y - np.float32(y.mean(dtype=np.float64)) if y.size else y
+    centred = y - np.float32(report.dc_offset)
     return (centred * np.float32(10.0 ** (report.gain_db / 20.0))).astype(np.float32, copy=False)

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from musictagger.audio.overview import Overview, overview_from_file
 from musictagger.audio.params import FeatureParams
+from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
 
@@ -64,6 +66,11 @@ def _analyse(path: str, n_windows: int | None) -> Analysis:
     return _model.analyze_file(path, n_windows=n_windows)
 
 
+def _overview(path: str, report: SignalReport) -> Overview:
+    """Worker: the whole track's log-mel at display resolution, with the analysis's offset and gain."""
+    return overview_from_file(path, params=_model.manifest.front_end, report=report)
+
+
 class AnalysisProcess:
     """A single worker process holding the model; calls block the calling (worker) thread only."""
 
@@ -87,6 +94,14 @@ class AnalysisProcess:
         """Analyse ``path`` in the worker; errors are the core's (:class:`FileError` naming the file …)."""
         try:
             return self._pool.submit(_analyse, str(path), n_windows).result()
+        except BrokenProcessPool as exc:
+            self._pool = self._new_pool()
+            raise FileError(path, "the analysis process crashed on this file") from exc
+
+    def overview(self, path: Path, report: SignalReport) -> Overview:
+        """The whole track's display spectrogram, computed in the worker (see :mod:`musictagger.audio.overview`)."""
+        try:
+            return self._pool.submit(_overview, str(path), report).result()
         except BrokenProcessPool as exc:
             self._pool = self._new_pool()
             raise FileError(path, "the analysis process crashed on this file") from exc

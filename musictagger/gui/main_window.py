@@ -46,21 +46,21 @@ DETAILS_KEPT = 8
 def without_details(analysis: Analysis) -> Analysis:
     """``analysis`` without its spectrogram and layer maps (the verdict and code stay)."""
     features = analysis.features
-    empty = np.zeros((0, features.log_mel.shape[1]), dtype=np.float32)
-    light = dataclasses.replace(features, log_mel=empty, windows=empty[np.newaxis])
+    light = dataclasses.replace(features, windows=np.zeros((0, *features.windows.shape[1:]), dtype=np.float32))
     return dataclasses.replace(analysis, features=light, layers=())
 
 
 def analyse(
     analyser: AnalysisProcess, params: FeatureParams, path: Path, n_windows: int | None, task: Task
 ) -> tuple[Analysis, np.ndarray] | None:
-    """Worker: analyse one file in the analysis process (unless the task was cancelled first), and
-    prepare its spectrogram in dB here, off the UI thread."""
+    """Worker: analyse one file in the analysis process (unless the task was cancelled first), then
+    compute the whole track's spectrogram there and convert it to dB here, off the UI thread."""
     if task.should_stop():
         return None
     task.progress(State.ANALYSING)
     analysis = analyser.analyse(path, n_windows)
-    return analysis, mel_db(analysis.features.log_mel, params)
+    overview = analyser.overview(path, analysis.features.report)
+    return analysis, mel_db(overview.log_mel, params)
 
 
 class MainWindow(QMainWindow):

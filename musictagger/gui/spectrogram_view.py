@@ -1,8 +1,8 @@
 """The track's mel spectrogram as the model's front end computed it, with the analysed windows marked.
 
-The image is :attr:`Analysis.features.log_mel <musictagger.audio.frontend.Features.log_mel>`,
+The image is the track's log-mel at display resolution (:mod:`musictagger.audio.overview`),
 shown in dB: the front end's compression ``log10(1 + C·mel)`` is undone and the mel power
-expressed as ``10·log10(mel)``.  x is time in seconds (frame × hop / sr), y the mel band,
+expressed as ``10·log10(mel)``.  x is time in seconds over the track's duration, y the mel band,
 labelled with the Hz of the bands' centre frequencies (Slaney mel scale, as the front end;
 computed by the analysis process, see :func:`musictagger.gui.analysis_process.band_centres_hz`).
 The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB.
@@ -86,9 +86,9 @@ class SpectrogramView(QWidget):
         self._set_windows([])
 
     def show_analysis(self, analysis: Analysis, db: np.ndarray, *, window_seconds: float) -> None:
-        """Show ``db`` (:func:`mel_db` of ``analysis.features.log_mel``, computed off the UI thread: it
-        takes ~0.1 s for a 4-minute track) and mark the analysis windows of ``window_seconds``."""
-        duration = self.params.frames_to_seconds(db.shape[0])
+        """Show ``db`` (:func:`mel_db` of the track's :mod:`overview <musictagger.audio.overview>`, computed
+        off the UI thread) over the track's duration, and mark the analysis windows of ``window_seconds``."""
+        duration = analysis.duration_s
         top = float(db.max())
         self.image.setImage(db, autoLevels=False)
         self.image.setRect(0.0, 0.0, duration, float(self.params.n_mels))

@@ -83,7 +83,7 @@ def index_folders(
     started = time.perf_counter()
     model_path = model_path or default_model_path()
     manifest = load_manifest(model_path)
-    key = AnalysisKey(manifest.model_id, n_windows or manifest.windows_per_track)
+    key = AnalysisKey.of(manifest, n_windows)
     should_stop = should_stop or (lambda: False)
     summary = IndexSummary()
     with Library(library_path) as library:

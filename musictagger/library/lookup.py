@@ -36,7 +36,7 @@ def analyses_for(
     """
     model_path = model_path or default_model_path()
     manifest = load_manifest(model_path)
-    key = AnalysisKey(manifest.model_id, n_windows or manifest.windows_per_track)
+    key = AnalysisKey.of(manifest, n_windows)
     results: dict[str, TrackAnalysis | FileError] = {}
     todo = []
     for path in dict.fromkeys(os.path.abspath(p) for p in paths):

@@ -20,9 +20,11 @@ from types import TracebackType
 
 import numpy as np
 
+from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, transaction
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes
+from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import GenreScore, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
 from musictagger.userdirs import library_db_path
@@ -38,10 +40,16 @@ class FileStamp:
 
 @dataclass(frozen=True)
 class AnalysisKey:
-    """What identifies an analysis: the model's weights and the windows per track."""
+    """What identifies an analysis: the model's weights (and verdict policy), the front end's
+    version, and the windows per track.  A stored result under another key is analysed again."""
 
     model_id: str
     windows: int
+
+    @classmethod
+    def of(cls, manifest: ModelManifest, n_windows: int | None) -> AnalysisKey:
+        """The key of analyses by ``manifest``'s model through today's front end, at ``n_windows`` (default: the sidecar's)."""
+        return cls(f"{manifest.model_id}+{FRONT_END_VERSION}", n_windows or manifest.windows_per_track)
 
 
 @dataclass(frozen=True)

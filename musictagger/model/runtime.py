@@ -1,9 +1,10 @@
 """Running the shipped model with onnxruntime: windows in, genre, hash code and layer maps out.
 
 No torch here: the app ships the ONNX export and its sidecar, and this module is all it
-needs to use them.  A track is analysed as several windows spread over it (see
-:func:`musictagger.audio.features.window_starts`); window probabilities are averaged, and
-the track's bits are the majority vote of the windows' bits (the mean relaxed code ≥ ½).
+needs to use them.  A track is analysed as a few windows spread over it, never overlapping
+(see :func:`musictagger.audio.features.window_starts`), run through the model as one batch;
+window probabilities are averaged, and the track's bits are the majority vote of the
+windows' bits (the mean relaxed code ≥ ½).
 """
 
 from __future__ import annotations

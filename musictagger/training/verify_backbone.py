@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import sys
 import warnings
 from dataclasses import astuple, dataclass
 from functools import partial
@@ -34,6 +35,7 @@ from tqdm import tqdm
 
 from musictagger.audio.features import extend_to_window
 from musictagger.audio.frontend import features_from_file
+from musictagger.audio.overview import overview_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.cli.options import add_front_end_option, front_end_params
 from musictagger.collection import load_collection
@@ -70,7 +72,8 @@ def track_patches(path: Path, *, params: FeatureParams) -> np.ndarray | str:
     is repeat-padded to one (the front end's boundary extension).
     """
     try:
-        log_mel = features_from_file(path, params=params, n_windows=1).log_mel
+        report = features_from_file(path, params=params, n_windows=1).report
+        log_mel = overview_from_file(path, params=params, report=report, max_columns=sys.maxsize).log_mel
     except MusictaggerError as exc:
         return str(exc)
     log_mel = extend_to_window(log_mel, window_frames=PATCH_FRAMES)

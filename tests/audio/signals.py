@@ -81,6 +81,7 @@ FORMATS: dict[str, tuple[str, str | None, str | None]] = {
     "aiff": ("aiff", "AIFF", "PCM_16"),
     "mp3": ("mp3", "MP3", "MPEG_LAYER_III"),
     "m4a-aac": ("m4a", None, None),
+    "mp3-lame": ("mp3", None, None),  # LAME through FFmpeg, one stream: libsndfile's encoder restarts every write
 }
 
 # Samples a lossy codec may add (encoder delay, padding to whole frames): two AAC frames.
@@ -92,7 +93,7 @@ def write(path: Path, y: np.ndarray, sr: int, kind: str) -> Path:
     _, fmt, subtype = FORMATS[kind]
     y2 = np.atleast_2d(y)
     if fmt is None:
-        return write_aac(path, y2, sr)
+        return write_aac(path, y2, sr, codec="libmp3lame" if kind == "mp3-lame" else "aac")
     # In blocks: libsndfile 1.2.2 overflows its stack writing ~1M+ vorbis frames in one call.
     with sf.SoundFile(path, "w", samplerate=sr, channels=y2.shape[0], format=fmt, subtype=subtype) as f:
         for start in range(0, y2.shape[1], 1 << 16):
@@ -101,9 +102,15 @@ def write(path: Path, y: np.ndarray, sr: int, kind: str) -> Path:
 
 
 def write_aac(
-    path: Path, y: np.ndarray, sr: int, *, container: str | None = None, metadata: dict[str, str] | None = None
+    path: Path,
+    y: np.ndarray,
+    sr: int,
+    *,
+    container: str | None = None,
+    metadata: dict[str, str] | None = None,
+    codec: str = "aac",
 ) -> Path:
-    """Write ``(channels, samples)`` as AAC with PyAV, in an mp4 (m4a) or ``container`` (e.g. ``"adts"``).
+    """Write ``(channels, samples)`` as AAC (or ``codec``) with PyAV, in the container the name says or ``container``.
 
     The frame is built packed (``flt``): PyAV 18's planar ``from_ndarray`` fails at 8 channels.
     ``metadata`` is stored as Latin-1, as old taggers do, so it is not valid UTF-8.
@@ -112,7 +119,7 @@ def write_aac(
     layout = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}[channels]
     with av.open(str(path), "w", format=container, metadata_encoding="latin-1") as out:
         out.metadata.update(metadata or {})
-        stream = out.add_stream("aac", rate=sr, layout=layout)
+        stream = out.add_stream(codec, rate=sr, layout=layout)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout=layout)
         frame.sample_rate = sr
         for packet in [*stream.encode(frame), *stream.encode(None)]:

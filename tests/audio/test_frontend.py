@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from musictagger.audio.frontend import Features, features_from_file, features_from_signal
+from musictagger.audio.frontend import features_from_file, features_from_signal
+from musictagger.audio.overview import overview_from_reader
 from musictagger.audio.params import FeatureParams
+from musictagger.audio.reader import ArrayReader
+from musictagger.audio.signal import SignalReport
 from musictagger.errors import AudioTooShortError, SilentAudioError
 from tests.audio.signals import (
     at_level,
@@ -29,8 +33,21 @@ PARAMS = FeatureParams()
 FRAMES_PER_S = PARAMS.sample_rate / PARAMS.hop_length  # 62.5
 
 
-def features(y: np.ndarray, sr: int, *, n_windows: int = 1, source: str = "<signal>") -> Features:
-    return features_from_signal(y, sr=sr, params=PARAMS, n_windows=n_windows, source=source)
+@dataclass(frozen=True)
+class Seen:
+    """The front end's windows, and the whole signal's log-mel frame by frame as the display overview gives it."""
+
+    windows: np.ndarray
+    window_starts: np.ndarray
+    report: SignalReport
+    log_mel: np.ndarray
+
+
+def features(y: np.ndarray, sr: int, *, n_windows: int = 1, source: str = "<signal>") -> Seen:
+    result = features_from_signal(y, sr=sr, params=PARAMS, n_windows=n_windows, source=source)
+    whole = overview_from_reader(ArrayReader(y, sr), params=PARAMS, report=result.report, max_columns=10**9)
+    assert whole.frames_per_column == 1
+    return Seen(result.windows, result.window_starts, result.report, whole.log_mel)
 
 
 def peak_band(log_mel: np.ndarray) -> int:
@@ -172,15 +189,34 @@ def test_one_and_a_half_seconds_is_repeated_to_fill_one_window() -> None:
     np.testing.assert_array_equal(result.windows[0], result.log_mel[np.arange(PARAMS.window_frames) % n_frames])
 
 
-def test_seventy_seconds_in_three_windows_span_the_whole_track() -> None:
-    result = features(music(sr=PARAMS.sample_rate, seconds=70.0), PARAMS.sample_rate, n_windows=3)
+def test_ninety_seconds_in_three_windows_span_the_whole_track_without_overlapping() -> None:
+    result = features(music(sr=PARAMS.sample_rate, seconds=90.0), PARAMS.sample_rate, n_windows=3)
 
     n_frames = result.log_mel.shape[0]
     assert result.windows.shape == (3, PARAMS.window_frames, PARAMS.n_mels)
     assert result.window_starts[0] == 0
     assert result.window_starts[-1] + PARAMS.window_frames == n_frames
+    assert np.all(np.diff(result.window_starts) >= PARAMS.window_frames)
+    for window, start in zip(result.windows, result.window_starts, strict=True):  # FFTs of other lengths: rounding
+        np.testing.assert_allclose(window, result.log_mel[start : start + PARAMS.window_frames], atol=1e-5)
+
+
+@pytest.mark.parametrize(("seconds", "expected"), [(20.0, 1), (30.0, 1), (58.0, 1), (60.0, 2), (80.0, 2), (240.0, 3)])
+def test_windows_never_overlap_so_a_track_shorter_than_two_windows_is_one(seconds: float, expected: int) -> None:
+    y = music(sr=PARAMS.sample_rate, seconds=seconds)
+
+    result = features_from_signal(y, sr=PARAMS.sample_rate, params=PARAMS, n_windows=3)
+
+    assert len(result.window_starts) == expected
+    assert result.n_frames == 1 + round(seconds * PARAMS.sample_rate) // PARAMS.hop_length
+
+
+def test_windows_read_from_a_resampled_excerpt_match_the_whole_track_resampled() -> None:
+    result = features(music(sr=44100, seconds=95.0), 44100, n_windows=3)
+
+    assert len(result.window_starts) == 3
     for window, start in zip(result.windows, result.window_starts, strict=True):
-        np.testing.assert_array_equal(window, result.log_mel[start : start + PARAMS.window_frames])
+        np.testing.assert_allclose(window, result.log_mel[start : start + PARAMS.window_frames], atol=1e-4)
 
 
 def test_features_from_a_file_match_features_from_its_samples(tmp_path: Path) -> None:
@@ -189,7 +225,7 @@ def test_features_from_a_file_match_features_from_its_samples(tmp_path: Path) ->
 
     from_file = features_from_file(path, params=PARAMS, n_windows=1)
 
-    np.testing.assert_allclose(from_file.log_mel, features(y, 44100).log_mel, atol=1e-3)
+    np.testing.assert_allclose(from_file.windows, features(y, 44100).windows, atol=1e-3)
 
 
 # --- any short signal ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from musictagger.audio.overview import overview_from_file
 from musictagger.gui.app import main
 from musictagger.gui.file_list import State
 from musictagger.gui.spectrogram_view import window_at
@@ -34,9 +35,9 @@ def test_dropped_files_show_what_the_core_api_says(qtbot, window, songs: list[Pa
             assert bar.value() == round(score.probability * bar.maximum())
         assert window.code.hex.text() == expected.code_hex
         np.testing.assert_array_equal(window.code.grid.bits, expected.bits)
-        assert window.spectrogram.image.image.shape == expected.features.log_mel.shape
-        frames = expected.features.log_mel.shape[0]
-        assert window.spectrogram.plot.vb.viewRange()[0][1] == pytest.approx(frames * 256 / 16000)  # seconds
+        overview = overview_from_file(path, params=model.manifest.front_end, report=expected.features.report)
+        assert window.spectrogram.image.image.shape == overview.log_mel.shape
+        assert window.spectrogram.plot.vb.viewRange()[0][1] == pytest.approx(expected.duration_s)  # seconds
         window.code.copy()
         assert QApplication.clipboard().text() == expected.code_hex
         for image, layer in zip(window.layers.images, expected.layers, strict=True):

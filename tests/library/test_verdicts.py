@@ -22,6 +22,7 @@ from musictagger.cli.main import main
 from musictagger.db import open_database, transaction
 from musictagger.library import Library, index_folders
 from musictagger.library.schema import MIGRATIONS
+from musictagger.library.store import AnalysisKey
 from musictagger.model import codes
 from musictagger.model.runtime import GenreModel
 from musictagger.model.verdict import NOT_MUSIC, Verdict
@@ -42,7 +43,7 @@ def store_as_schema_1(path: Path, *, error: str | None = None) -> GenreModel:
         "path": str(path),
         "size": info.st_size,
         "mtime_ns": info.st_mtime_ns,
-        "model_id": model.manifest.model_id,
+        "model_id": AnalysisKey.of(model.manifest, None).model_id,
         "windows": model.manifest.windows_per_track,
         "analysed_at": time.time(),
         "error": error,

@@ -44,7 +44,7 @@ def test_an_unknown_verdict_names_no_genre_but_keeps_the_nearest(
 
 
 def test_calibration_is_temperature_scaling_of_every_window(calibrated_model: Path, tmp_path: Path) -> None:
-    long_song = write(tmp_path / "long.flac", music(sr=SR, seconds=40.0, seed=2), SR, "flac")
+    long_song = write(tmp_path / "long.flac", music(sr=SR, seconds=90.0, seed=2), SR, "flac")  # three windows
     raw = GenreModel(first_model()).analyze_file(long_song)
     calibrated = GenreModel(calibrated_model).analyze_file(long_song)
 

@@ -1,0 +1,257 @@
+"""Reading just the parts of an audio file that are analysed, by seeking where the container allows.
+
+The analysis looks at a few 29-s windows of a track, so decoding a 4-minute MP3 or a 3-hour
+concert whole wastes time and memory in proportion to its length.  An :class:`AudioReader`
+knows the file's rate, channels and length from its header and returns any span of samples;
+:func:`open_reader` picks libsndfile (exact seeking: wav, flac, ogg, aiff) or FFmpeg through
+PyAV (mp3, m4a/aac …: it seeks to the packet before the span and decodes from there,
+discarding a pre-roll so that the decoder's state has settled).  Where neither can tell the
+length, the whole file is decoded once (:func:`~musictagger.audio.decode.decode`) and read from
+memory.  The decoder choice per format is :mod:`musictagger.audio.decode`'s.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import av
+import numpy as np
+import soundfile as sf
+
+from musictagger.audio.decode import FFMPEG_FIRST, PYAV_ERRORS, check_file, decode
+from musictagger.errors import DecodeError, ParameterError
+
+# Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
+# it, and AAC starts with a priming frame, so the first frames after a seek are not exact.
+PREROLL_S = 0.5
+
+
+class AudioReader(Protocol):
+    """Spans of one audio file (or signal) as float32 ``(channels, samples)`` at its own rate."""
+
+    sr: int
+    channels: int
+    n_samples: int
+    """Length in samples; from the header, corrected when a read meets the end earlier."""
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)``; positions outside the audio read as zeros."""
+        ...
+
+
+class ArrayReader:
+    """An :class:`AudioReader` over samples already in memory, ``(samples,)`` or ``(channels, samples)``."""
+
+    def __init__(self, y: np.ndarray, sr: int) -> None:
+        if y.ndim not in (1, 2):
+            raise ParameterError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
+        self.y = y if y.ndim == 2 else y[np.newaxis, :]
+        self.sr, self.channels, self.n_samples = int(sr), self.y.shape[0], self.y.shape[1]
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((self.channels, stop - start), np.float32)
+        lo, hi = max(start, 0), min(stop, self.n_samples)
+        if hi > lo:
+            out[:, lo - start : hi - start] = self.y[:, lo:hi]
+        return out
+
+
+class _SoundfileReader:
+    """libsndfile with exact seeks."""
+
+    def __init__(self, path: Path, f: sf.SoundFile) -> None:
+        self.path, self.file = path, f
+        self.sr, self.channels, self.n_samples = int(f.samplerate), f.channels, f.frames
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((self.channels, stop - start), np.float32)
+        lo = max(start, 0)
+        if lo >= stop or lo >= self.n_samples:
+            return out
+        self.file.seek(lo)
+        block = self.file.read(stop - lo, dtype="float32", always_2d=True).T
+        out[:, lo - start : lo - start + block.shape[1]] = block
+        if lo + block.shape[1] < min(stop, self.n_samples):  # the header promised more than there is
+            self.n_samples = lo + block.shape[1]
+        return _finite(self.path, out)
+
+
+class _PyAVReader:
+    """FFmpeg: seek to the packet before a span, decode, place frames by their timestamps."""
+
+    def __init__(self, path: Path, container: av.container.InputContainer, n_samples: int) -> None:
+        self.path, self.container = path, container
+        self.stream = container.streams.audio[0]
+        context = self.stream.codec_context
+        self.sr, self.channels, self.n_samples = int(context.sample_rate), context.channels, n_samples
+        self._layout = context.layout
+        self._resampler: av.AudioResampler | None = None
+        self._source: tuple[str, str, int] | None = None
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((self.channels, stop - start), np.float32)
+        lo = max(start, 0)
+        if lo >= stop:
+            return out
+        try:
+            reached, packets, damaged = self._seek_and_decode(out, start, stop)
+        except PYAV_ERRORS as exc:
+            reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
+            raise DecodeError(self.path, f"damaged: cannot decode from {lo / self.sr:.1f} s ({reason})") from exc
+        if reached is None and lo < self.n_samples:
+            raise DecodeError(self.path, "truncated or damaged: no audio could be decoded")
+        if 2 * damaged > packets:
+            raise DecodeError(self.path, f"damaged: {damaged} of {packets} audio packets cannot be decoded")
+        if reached is not None and reached < min(stop, self.n_samples):  # the end came before the header said
+            self.n_samples = reached
+        return _finite(self.path, out)
+
+    def _seek_and_decode(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int, int]:
+        """Seek before ``start`` and decode into ``out``; seek again further back where the demuxer
+        overshot (an MP3 without a table of contents is sought by an estimate of its bit rate)."""
+        lo, preroll = max(start, 0), PREROLL_S
+        while True:
+            first = max(lo - int(preroll * self.sr), 0)
+            self.container.seek(int(first / self.sr / self.stream.time_base), stream=self.stream)
+            landed, reached, packets, damaged = self._decode_into(out, start, stop)
+            if first == 0 or landed is None or landed <= lo:
+                return reached, packets, damaged
+            preroll *= 4
+
+    def _decode_into(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int | None, int, int]:
+        """Decode from the current position until ``stop``; returns the first and last sample
+        reached and the packet counts."""
+        landed = reached = None
+        packets = damaged = 0
+        samples_per_tick = float(self.stream.time_base) * self.sr
+        origin = self.stream.start_time or 0  # the encoder's delay, which a sequential decode drops
+        for packet in self.container.demux(self.stream):
+            packets += packet.size > 0
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                damaged += 1
+                continue
+            for frame in frames:
+                position = round((frame.pts - origin) * samples_per_tick) if frame.pts is not None else (reached or 0)
+                landed = position if landed is None else landed
+                samples = self._convert(frame)
+                reached = position + samples.shape[1]
+                lo, hi = max(position, start), min(reached, stop)
+                if hi > lo:
+                    out[:, lo - start : hi - start] = samples[: self.channels, lo - position : hi - position]
+            if reached is not None and reached >= stop:
+                break
+        return landed, reached, packets, damaged
+
+    def _convert(self, frame: av.AudioFrame) -> np.ndarray:
+        """One frame as float32 ``(channels, n)`` in the stream's first layout.
+
+        Planar float (what the MP3 and AAC decoders give) is taken as it is; anything else goes
+        through a converter to packed float (see ``decode._FloatFrames`` for why not planar).
+        """
+        if frame.format.name == "fltp" and frame.layout.nb_channels == self.channels:
+            return frame.to_ndarray()
+        source = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if self._resampler is None or source != self._source:
+            self._resampler = av.AudioResampler(format="flt", layout=self._layout, rate=frame.sample_rate)
+            self._source = source
+        chunks = [f.to_ndarray().reshape(-1, f.layout.nb_channels).T for f in self._resampler.resample(frame)]
+        return np.concatenate(chunks, axis=1) if chunks else np.zeros((self.channels, 0), np.float32)
+
+
+def _finite(path: Path, samples: np.ndarray) -> np.ndarray:
+    if not np.isfinite(samples).all():  # float wav/aiff: nothing checks the bytes
+        raise DecodeError(path, "damaged: some samples are not numbers (NaN or infinity)")
+    return samples
+
+
+def _pyav_length(container: av.container.InputContainer) -> int | None:
+    """The first audio stream's length in samples from the container's header, if it says."""
+    stream = container.streams.audio[0]
+    rate = stream.codec_context.sample_rate
+    if stream.duration and stream.time_base:
+        seconds = float(stream.duration * stream.time_base)
+    elif container.duration:
+        seconds = container.duration / av.time_base
+    else:
+        return None
+    return round(seconds * rate) if rate else None
+
+
+@contextmanager
+def _pyav_reader(path: Path) -> Iterator[AudioReader]:
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except EOFError as exc:
+        raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
+    except PYAV_ERRORS as exc:
+        reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
+        raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
+    with container:
+        if not container.streams.audio:
+            raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+        length = _pyav_length(container)
+        channels = container.streams.audio[0].codec_context.channels
+        if length is None or not channels or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
+            audio = decode(path)
+            yield ArrayReader(audio.y, audio.sr)
+        else:
+            yield _PyAVReader(path, container, length)
+
+
+@contextmanager
+def open_reader(path: str | Path) -> Iterator[AudioReader]:
+    """An :class:`AudioReader` for ``path``, closed on exit.
+
+    Raises
+    ------
+    DecodeError
+        The file does not exist, is empty, is not audio, or is too damaged to decode
+        (also from a later ``read``).
+    """
+    path = Path(path)
+    check_file(path)
+    if path.suffix.lower() not in FFMPEG_FIRST:
+        try:
+            f = sf.SoundFile(os.fsencode(path))  # bytes: a str name must be valid UTF-8
+        except sf.SoundFileError:
+            f = None
+        if f is not None:
+            with f:
+                if f.frames > 0 and f.seekable():
+                    reader = _SoundfileReader(path, f)
+                    try:
+                        reader.read(0, 1)
+                    except sf.SoundFileError:
+                        reader.n_samples = 0
+                    if reader.n_samples:  # a cut ogg opens but has no samples: FFmpeg then
+                        yield _RobustSoundfile(reader, path)
+                        return
+    with _pyav_reader(path) as reader:
+        yield reader
+
+
+class _RobustSoundfile:
+    """libsndfile, handing over to FFmpeg for the rest of the file when a read fails midway (a truncated flac)."""
+
+    def __init__(self, reader: _SoundfileReader, path: Path) -> None:
+        self._reader, self._path = reader, path
+        self.sr, self.channels = reader.sr, reader.channels
+
+    @property
+    def n_samples(self) -> int:
+        return self._reader.n_samples
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        try:
+            return self._reader.read(start, stop)
+        except sf.SoundFileError:
+            audio = decode(self._path)
+            fallback = ArrayReader(audio.y, audio.sr)
+            self._reader = fallback  # type: ignore[assignment]
+            return fallback.read(start, stop)

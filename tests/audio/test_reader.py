@@ -1,0 +1,116 @@
+"""Reading only the analysed windows: exact excerpts by seeking, and time and memory flat in track length."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musictagger.audio.decode import decode
+from musictagger.audio.frontend import features_from_file, features_from_signal
+from musictagger.audio.params import FeatureParams
+from musictagger.audio.reader import open_reader
+from musictagger.errors import SilentAudioError
+from tests.audio.signals import FORMATS, channels_of, music, write
+
+PARAMS = FeatureParams()
+
+
+@pytest.mark.parametrize("kind", ["mp3-lame", "flac", "ogg-vorbis", "m4a-aac"])
+def test_an_excerpt_read_by_seeking_is_the_same_samples_a_whole_decode_gives(tmp_path: Path, kind: str) -> None:
+    path = write(tmp_path / f"song.{FORMATS[kind][0]}", channels_of(music(sr=44100, seconds=40.0), 2), 44100, kind)
+    whole = decode(path).y
+
+    with open_reader(path) as reader:
+        assert reader.n_samples == pytest.approx(whole.shape[1], abs=2048)
+        for start in (0, 441_000, 1_000_003):
+            excerpt, expected = reader.read(start, start + 44_100), whole[:, start : start + 44_100]
+            if kind == "m4a-aac":  # AAC's noise substitution draws from a generator whose state a seek resets
+                assert np.sqrt(np.mean((excerpt - expected) ** 2)) < 0.1 * np.sqrt(
+                    np.mean(expected**2)
+                )  # -20 dB; misplaced: > 0 dB
+            else:
+                np.testing.assert_allclose(excerpt, expected, atol=1e-6)
+
+
+def test_reading_past_either_end_gives_zeros_there(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.wav", music(sr=16000, seconds=3.0)[np.newaxis], 16000, "wav-pcm16")
+    whole = decode(path).y
+
+    with open_reader(path) as reader:
+        excerpt = reader.read(-100, reader.n_samples + 100)
+
+    assert not excerpt[:, :100].any() and not excerpt[:, -100:].any()
+    np.testing.assert_array_equal(excerpt[:, 100:-100], whole)
+
+
+@pytest.mark.parametrize("kind", ["mp3-lame", "wav-pcm16"])
+def test_a_file_gives_the_windows_its_decoded_samples_give(tmp_path: Path, kind: str) -> None:
+    path = write(tmp_path / f"song.{FORMATS[kind][0]}", channels_of(music(sr=44100, seconds=95.0), 2), 44100, kind)
+    audio = decode(path)
+
+    from_file = features_from_file(path, params=PARAMS, n_windows=3)
+    from_samples = features_from_signal(audio.y, sr=audio.sr, params=PARAMS, n_windows=3)
+
+    np.testing.assert_array_equal(from_file.window_starts, from_samples.window_starts)
+    np.testing.assert_allclose(from_file.windows, from_samples.windows, atol=1e-4)
+
+
+def write_long_wav(path: Path, *, hours: float, sr: int, silent: bool) -> Path:
+    """A long mono 16-bit WAV written block by block (never whole in memory): music, or digital silence."""
+    block = music(sr=sr, seconds=60.0) if not silent else np.zeros(60 * sr, np.float32)
+    with sf.SoundFile(path, "w", samplerate=sr, channels=1, subtype="PCM_16") as f:
+        for _ in range(round(hours * 60)):
+            f.write(block)
+    return path
+
+
+ANALYSE_IN_A_CHILD = """
+import json, resource, sys
+from musictagger.audio.frontend import features_from_file
+from musictagger.audio.params import FeatureParams
+from musictagger.errors import SilentAudioError
+try:
+    features = features_from_file(sys.argv[1], params=FeatureParams(), n_windows=3)
+    result = {"windows": len(features.window_starts), "duration_s": features.report.duration_s}
+except SilentAudioError as exc:
+    result = {"silent": str(exc)}
+result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result))
+"""
+
+
+def analyse_in_a_child(path: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", ANALYSE_IN_A_CHILD, str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("silent", [False, True])
+def test_a_three_hour_file_is_analysed_in_the_memory_a_one_minute_one_needs(tmp_path: Path, silent: bool) -> None:
+    short = analyse_in_a_child(write_long_wav(tmp_path / "song.wav", hours=1 / 60, sr=8000, silent=False))
+    path = write_long_wav(tmp_path / "concert.wav", hours=3.0, sr=8000, silent=silent)  # 173 MB on disk
+
+    result = analyse_in_a_child(path)
+
+    # Decoded whole, the file alone would be 345 MB of float32 before resampling.
+    assert result["peak_mb"] < short["peak_mb"] + 50, (result, short)
+    if silent:
+        assert "silent" in result["silent"] and "concert.wav" in result["silent"]
+    else:
+        assert result == {"windows": 3, "duration_s": pytest.approx(3 * 3600), "peak_mb": result["peak_mb"]}
+
+
+def test_the_silence_check_hears_the_windows_not_the_whole_file() -> None:
+    sr = PARAMS.sample_rate
+    y = np.zeros(90 * sr, np.float32)
+    y[: 10 * sr] = music(sr=sr, seconds=10.0)  # music only in the first window's first third
+
+    with pytest.raises(SilentAudioError):
+        features_from_signal(y[30 * sr :], sr=sr, params=PARAMS, n_windows=3)
+    assert len(features_from_signal(y, sr=sr, params=PARAMS, n_windows=3).window_starts) == 3
