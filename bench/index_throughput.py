@@ -1,19 +1,23 @@
-"""Indexing throughput over the Emotify set: tracks per second, by worker count, with the stage split.
+"""Indexing throughput over the Emotify set: tracks per second by workers × threads, peak memory.
 
-    .venv/bin/python bench/index_throughput.py [--tracks 400] [--workers 1 2]
+    .venv/bin/python bench/index_throughput.py [--tracks 400] [--grid 1x1 1x2 2x1 2x2]
 
-Each configuration indexes the same tracks into a fresh SQLite index in a temporary folder
-(the user's library is not touched), through :func:`musictagger.library.index_folders`:
-the real scan, parallel analysis, and one transaction per stored track.  The stage columns
-are the mean time per track inside a worker (decode, front end, model); with several
-workers they overlap, so wall time per track is below their sum.  A last run re-indexes
-the unchanged set to show what an incremental refresh costs.
+Each configuration (worker processes × onnxruntime threads per worker) indexes the same
+tracks into a fresh SQLite index in a temporary folder (the user's library is not touched),
+through :func:`musictagger.library.index_folders`: the real scan, parallel analysis, and one
+transaction per stored track.  The stage columns are the mean time per track inside a worker
+(reading the windows and the front end, model); with several workers they overlap, so wall time per track is
+below their sum.  Peak memory is the largest sum of the resident memory of this process and
+its workers, sampled every 50 ms.  A last run re-indexes the unchanged set to show what an
+incremental refresh costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
+import threading
 from pathlib import Path
 
 from musictagger.library import IndexSummary, index_folders
@@ -26,35 +30,73 @@ def emotify_tracks(limit: int) -> list[Path]:
     return [EMOTIFY / name for name in listed[:limit]]
 
 
-def row(label: str, summary: IndexSummary, tracks: int) -> str:
+def resident_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants (MB), from /proc."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0) / 1024
+        todo += [int(child) for child in children]
+    return total
+
+
+class PeakMemory:
+    """Samples :func:`resident_mb` of this process tree in a thread; ``peak_mb`` is the largest seen."""
+
+    def __enter__(self) -> PeakMemory:
+        self.peak_mb, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mb = max(self.peak_mb, resident_mb(os.getpid()))
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def row(label: str, summary: IndexSummary, tracks: int, peak_mb: float) -> str:
     n = max(summary.analysed, 1)
     times = summary.times
     return (
         f"| {label} | {tracks} | {summary.analysed} | {len(summary.failed)} | {summary.elapsed_s:.1f} | "
-        f"{tracks / summary.elapsed_s:.2f} | {times.decode_s / n * 1e3:.0f} | {times.front_end_s / n * 1e3:.0f} | "
-        f"{times.model_s / n * 1e3:.0f} |"
+        f"{tracks / summary.elapsed_s:.2f} | {times.front_end_s / n * 1e3:.0f} | "
+        f"{times.model_s / n * 1e3:.0f} | {peak_mb:.0f} |"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracks", type=int, default=400)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--grid", nargs="+", default=["1x1", "1x2", "2x1", "2x2"], help="WORKERSxTHREADS")
     args = parser.parse_args()
     if not (EMOTIFY / "train.txt").is_file():
         raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
     tracks = emotify_tracks(args.tracks)
 
-    print(f"{len(tracks)} Emotify tracks (60-s MP3 clips), 3 windows per track")
-    print("| run | tracks | analysed | failed | wall s | tracks/s | decode ms | front end ms | model ms |")
+    print(f"{len(tracks)} Emotify tracks (60-s MP3 clips), {os.cpu_count()} cores")
+    print(
+        "| workers × threads | tracks | analysed | failed | wall s | tracks/s | read+front end ms | model ms | peak MB |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
-        for workers in args.workers:
-            database = Path(scratch) / f"library-{workers}.sqlite3"
-            summary = index_folders(tracks, library_path=database, workers=workers)
-            print(row(f"{workers} worker{'s' if workers > 1 else ''}", summary, len(tracks)), flush=True)
-        refresh = index_folders(tracks, library_path=database, workers=args.workers[-1])
-        print(row("refresh, nothing changed", refresh, len(tracks)))
+        for config in args.grid:
+            workers, threads = (int(x) for x in config.split("x"))
+            database = Path(scratch) / f"library-{config}.sqlite3"
+            with PeakMemory() as memory:
+                summary = index_folders(tracks, library_path=database, workers=workers, threads=threads)
+            print(row(f"{workers} × {threads}", summary, len(tracks), memory.peak_mb), flush=True)
+        with PeakMemory() as memory:
+            refresh = index_folders(tracks, library_path=database, workers=workers, threads=threads)
+        print(row("refresh, nothing changed", refresh, len(tracks), memory.peak_mb))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.model.precision import PRECISION_ENV_VAR
 from musictagger.model.runtime import MODEL_ENV_VAR
 from tests.model.variants import (
     ALWAYS_UNKNOWN,
@@ -24,7 +25,9 @@ EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point platformdirs' data, cache and config dirs at a temporary folder for every test."""
+    """Point platformdirs' data, cache and config dirs at a temporary folder for every test, and use
+    the float32 model (the reference; choosing int8 by speed is tests/model/test_precision.py's)."""
+    monkeypatch.setenv(PRECISION_ENV_VAR, "float32")
     home = tmp_path_factory.mktemp("user")
     for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(variable, str(home / variable.lower()))

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "folders", nargs="*", type=Path, metavar="DIR", help="folders or files (default: those indexed before)"
     )
     parser.add_argument("--workers", type=int, default=None, help="parallel analyses (default: one per core)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per analysis (default: the cores left to each worker)"
+    )
     parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
     parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
     parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")
@@ -45,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             model_path=args.model,
             n_windows=args.windows,
             workers=args.workers,
+            threads=args.threads,
             retry_failed=args.retry_failed,
             on_progress=bar.update,
         )

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from musictagger import __version__
-from musictagger.cli import analyze, evaluate, experiments, export, index, listen, similar, tag, train, undo
+from musictagger.cli import analyze, evaluate, experiments, export, index, listen, quantize, similar, tag, train, undo
 from musictagger.errors import MusictaggerError
 
-COMMANDS = (analyze, index, similar, tag, undo, listen, train, export, evaluate, experiments)
+COMMANDS = (analyze, index, similar, tag, undo, listen, train, export, quantize, evaluate, experiments)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,12 +53,16 @@ def without_details(analysis: Analysis) -> Analysis:
 def analyse(
     analyser: AnalysisProcess, params: FeatureParams, path: Path, n_windows: int | None, task: Task
 ) -> tuple[Analysis, np.ndarray] | None:
-    """Worker: analyse one file in the analysis process (unless the task was cancelled first), then
-    compute the whole track's spectrogram there and convert it to dB here, off the UI thread."""
+    """Worker: analyse one file in the analysis process (unless the task was cancelled first) and
+    report the analysis at once, so the verdict shows; then compute the whole track's spectrogram
+    there and convert it to dB here, off the UI thread."""
     if task.should_stop():
         return None
     task.progress(State.ANALYSING)
     analysis = analyser.analyse(path, n_windows)
+    task.progress(analysis, milestone=True)
+    if task.should_stop():
+        return None
     overview = analyser.overview(path, analysis.features.report)
     return analysis, mel_db(overview.log_mel, params)
 
@@ -215,11 +219,17 @@ class MainWindow(QMainWindow):
             partial(analyse, self.analyser, self.manifest.front_end, entry.path, self.settings.windows_per_track),
             on_done=partial(self._analysed, entry),
             on_error=partial(self._failed, entry),
-            on_progress=partial(self._started, entry),
+            on_progress=partial(self._progressed, entry),
         )
 
-    def _started(self, entry: FileEntry, _state: State) -> None:
-        entry.state = State.ANALYSING
+    def _progressed(self, entry: FileEntry, step: State | Analysis) -> None:
+        """The analysis started, or its verdict is ready (the spectrogram follows)."""
+        if self.files.entries.get(entry.path) is not entry:
+            return  # removed from the list meanwhile
+        if isinstance(step, Analysis):
+            entry.analysis, entry.state = step, State.DONE
+        else:
+            entry.state = State.ANALYSING
         self.files.refresh(entry)
         self._update_status()
 
@@ -289,12 +299,15 @@ class MainWindow(QMainWindow):
             self.matches.clear()
             self.genre.clear(self._placeholder(entry))
             return
-        if entry.spectrogram_db is None:
+        if entry.spectrogram_db is None and entry.path not in self._tasks:
             self._analyse(entry)  # its details were dropped to save memory
             return
-        self.spectrogram.show_analysis(
-            analysis, entry.spectrogram_db, window_seconds=self.manifest.front_end.window_seconds
-        )
+        if entry.spectrogram_db is None:
+            self.spectrogram.clear()  # the verdict came first; the spectrogram is being computed
+        else:
+            self.spectrogram.show_analysis(
+                analysis, entry.spectrogram_db, window_seconds=self.manifest.front_end.window_seconds
+            )
         self.layers.show_analysis(analysis)
         self.genre.show_analysis(analysis)
         self.code.show_analysis(analysis)

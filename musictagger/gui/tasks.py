@@ -83,10 +83,13 @@ class Task:
         """True once :meth:`cancel` was called; long workers poll it between items."""
         return self._stop.is_set()
 
-    def progress(self, value: Any) -> None:
-        """Send ``value`` to the task's ``on_progress`` callback on the UI thread (rate-limited)."""
+    def progress(self, value: Any, *, milestone: bool = False) -> None:
+        """Send ``value`` to the task's ``on_progress`` callback on the UI thread.
+
+        Reports are rate-limited, except a ``milestone`` (a partial result the UI must get).
+        """
         now = time.monotonic()
-        if now - self._last_progress >= PROGRESS_INTERVAL_S:
+        if milestone or now - self._last_progress >= PROGRESS_INTERVAL_S:
             self._last_progress = now
             self._relay.progressed.emit(value)
 

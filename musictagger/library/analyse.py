@@ -2,10 +2,9 @@
 
 This runs in worker processes, so it returns small picklable values (no spectrogram, no
 layer maps) and turns every per-file failure into an error string: one bad file must
-never stop a batch.  The stages are the front end's own functions in their usual order
-(:func:`~musictagger.audio.decode.decode`, then
-:func:`~musictagger.audio.frontend.features_from_signal`, then the model), timed apart for
-the throughput benchmark.
+never stop a batch.  The stages are the front end
+(:func:`~musictagger.audio.frontend.features_from_file`: reading the analysed windows and
+transforming them) and the model, timed apart for the throughput benchmark.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from musictagger.audio.decode import decode
-from musictagger.audio.frontend import features_from_signal
+from musictagger.audio.frontend import features_from_file
 from musictagger.errors import FileError, MusictaggerError, TagReadError
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
@@ -24,14 +22,13 @@ from musictagger.tagging.formats import read_tags
 
 @dataclass(frozen=True)
 class StageTimes:
-    decode_s: float = 0.0
+    """Seconds in the front end (reading the windows' audio and transforming it) and in the model."""
+
     front_end_s: float = 0.0
     model_s: float = 0.0
 
     def __add__(self, other: StageTimes) -> StageTimes:
-        return StageTimes(
-            self.decode_s + other.decode_s, self.front_end_s + other.front_end_s, self.model_s + other.model_s
-        )
+        return StageTimes(self.front_end_s + other.front_end_s, self.model_s + other.model_s)
 
 
 @dataclass(frozen=True)
@@ -60,11 +57,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
     stamp = FileStamp(info.st_size, info.st_mtime_ns)
     started = time.perf_counter()
     try:
-        audio = decode(path)
-        decoded = time.perf_counter()
-        features = features_from_signal(
-            audio.y, sr=audio.sr, params=model.manifest.front_end, n_windows=n_windows, source=path
-        )
+        features = features_from_file(path, params=model.manifest.front_end, n_windows=n_windows)
         featured = time.perf_counter()
         analysis = model.analyze_features(features, source=path)
         finished = time.perf_counter()
@@ -75,7 +68,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
         return Outcome(path, stamp, error=reason)
     except MemoryError:
         return Outcome(path, stamp, error="too large to analyse in memory")
-    times = StageTimes(decoded - started, featured - decoded, finished - featured)
+    times = StageTimes(featured - started, finished - featured)
     return Outcome(path, stamp, analysis=_compact(analysis, path), times=times)
 
 

@@ -5,8 +5,9 @@ new, changed (size or mtime), or was analysed by another model or window count â
 each result the moment it arrives, in its own transaction.  Killing the process therefore
 loses at most the files in flight, and the next run resumes where this one stopped.
 
-Analysis runs in worker processes (one per core, each with a single-threaded model; spawn,
-not fork, so it is safe from the GUI's threads).  Progress goes to a callback and
+Analysis runs in worker processes (by default one per core, each with a single-threaded
+model: measured faster than fewer processes with more threads each, see
+``bench/index_throughput.py``; spawn, not fork, so it is safe from the GUI's threads).  Progress goes to a callback and
 cancellation comes from a ``should_stop()`` callable, so the CLI and the GUI drive the same
 code; Ctrl-C is treated as cancellation.
 """
@@ -71,14 +72,16 @@ def index_folders(
     model_path: Path | None = None,
     n_windows: int | None = None,
     workers: int | None = None,
+    threads: int | None = None,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     retry_failed: bool = False,
 ) -> IndexSummary:
     """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
 
-    ``workers`` defaults to the number of usable cores; ``retry_failed`` re-analyses files
-    that failed before even though they have not changed.
+    ``workers`` defaults to the number of usable cores, ``threads`` (per worker) to the cores
+    left to each; ``retry_failed`` re-analyses files that failed before even though they have
+    not changed.
     """
     started = time.perf_counter()
     model_path = model_path or default_model_path()
@@ -97,7 +100,8 @@ def index_folders(
         tracker.report(None)
         processed = 0
         try:
-            for outcome in analyse_files([f.path for f in todo], model_path, key.windows, workers, should_stop):
+            paths = [f.path for f in todo]
+            for outcome in analyse_files(paths, model_path, key.windows, workers, should_stop, threads=threads):
                 _store(library, outcome, key, summary)
                 processed += 1
                 tracker.report(outcome.path)
@@ -172,19 +176,29 @@ class _Tracker:
 
 
 def analyse_files(
-    paths: list[str], model_path: Path, n_windows: int, workers: int | None, should_stop: Callable[[], bool]
+    paths: list[str],
+    model_path: Path,
+    n_windows: int,
+    workers: int | None,
+    should_stop: Callable[[], bool],
+    *,
+    threads: int | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes of analysing ``paths`` in completion order, in parallel; in-process for one worker or one file."""
-    workers = min(workers or usable_cores(), len(paths))
-    if workers <= 1:
-        model = GenreModel(model_path)
+    """Outcomes of analysing ``paths`` in completion order, in parallel; in-process for one worker or one file.
+
+    ``threads`` per worker defaults to the usable cores divided among the workers.
+    """
+    workers = max(min(workers or usable_cores(), len(paths)), 1)
+    threads = threads or max(usable_cores() // workers, 1)
+    if workers == 1:
+        model = GenreModel(model_path, threads=threads)
         for path in paths:
             if should_stop():
                 return
             yield analyse_file(model, path, n_windows=n_windows)
         return
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model_path,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model_path, threads))
     try:
         yield from _bounded_map(pool, paths, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
     finally:
@@ -225,11 +239,11 @@ def usable_cores() -> int:
 _worker_model: GenreModel | None = None
 
 
-def _start_worker(model_path: Path) -> None:
-    """Worker initialiser: Ctrl-C is the parent's business; one model, one thread per worker."""
+def _start_worker(model_path: Path, threads: int) -> None:
+    """Worker initialiser: Ctrl-C is the parent's business; one model per worker, with ``threads`` threads."""
     global _worker_model
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_model = GenreModel(model_path, threads=1)
+    _worker_model = GenreModel(model_path, threads=threads)
 
 
 def _worker_analyse(path: str, n_windows: int) -> Outcome:

@@ -92,13 +92,14 @@ def window(qtbot, window_model: Path | None, monkeypatch: pytest.MonkeyPatch):
 
 
 def wait_until_settled(qtbot, window, count: int) -> None:
-    """Wait until ``count`` files are listed and none is queued or analysing."""
+    """Wait until ``count`` files are listed, none is queued or analysing, and every spectrogram is drawn."""
     from musictagger.gui.file_list import State
 
     def settled() -> None:
         entries = list(window.files.entries.values())
         assert len(entries) == count
         assert all(e.state in (State.DONE, State.FAILED) for e in entries), [e.status for e in entries]
+        assert not window.analysis_runner.busy
 
     qtbot.waitUntil(settled, timeout=ANALYSIS_TIMEOUT_MS)
 

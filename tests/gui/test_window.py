@@ -117,3 +117,17 @@ def test_the_channel_picker_shows_one_channel(qtbot, window, songs: list[Path], 
     ):
         np.testing.assert_array_equal(image.image, layer[0][channel])
         assert f"ch {info.channels[channel]}" in plot.titleLabel.text
+
+
+def test_the_verdict_shows_before_the_spectrogram_is_drawn(qtbot, window, songs: list[Path]) -> None:
+    shown: list[tuple[bool, bool]] = []  # (verdict shown, spectrogram drawn) at every refresh of the selected file
+    window.files.entrySelected.connect(
+        lambda entry: entry and shown.append((entry.analysis is not None, entry.spectrogram_db is not None))
+    )
+
+    drop(window.spectrogram.graphics, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+
+    assert (True, False) in shown  # the verdict alone, first …
+    assert shown[-1] == (True, True)  # … then the spectrogram
+    assert window.genre.verdict.text() == window.files.current_entry().analysis.summary()

@@ -1,0 +1,93 @@
+"""Choosing between the shipped model and its int8 twin by their measured speed on this machine.
+
+``models/`` may hold ``<name>-int8.onnx`` beside ``<name>.onnx`` (see
+:mod:`musictagger.training.quantize`).  Whether int8 is faster depends on the CPU: with
+VNNI instructions (AVX-512 VNNI, AVX-VNNI) onnxruntime's int8 convolutions beat float32;
+on plain AVX2 they can be slower.  So the first use on a machine times both on one window
+and keeps the faster (int8 only when clearly so), remembering the choice in the user cache
+dir per (CPU, onnxruntime version, pair of models): a later start costs a file read.
+``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or ``int8``) overrides the choice, e.g. for
+results that must be exactly the float32 model's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from musictagger.errors import ModelError
+from musictagger.model.manifest import load_manifest
+from musictagger.userdirs import cache_dir
+
+INT8_SUFFIX = "-int8"
+PRECISION_ENV_VAR = "MUSICTAGGER_PRECISION"
+PRECISIONS = ("auto", "float32", "int8")
+# int8 must be at least this much faster to be chosen: on a tie float32 is the reference.
+REQUIRED_SPEED_UP = 1.1
+TIMED_RUNS = 3
+
+
+def int8_twin(path: Path) -> Path | None:
+    """``<name>-int8.onnx`` beside ``<name>.onnx`` (with its sidecar), if there is one."""
+    twin = path.with_name(f"{path.stem}{INT8_SUFFIX}{path.suffix}")
+    return twin if twin.is_file() and twin.with_suffix(".json").is_file() else None
+
+
+def cpu_name() -> str:
+    """The CPU's model name and its int8 dot-product instructions, as the kernel reports them."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    return " ".join([model, *sorted(f for f in flags if "vnni" in f or f == "avx2" or f == "avx512f")])
+
+
+def seconds_per_window(path: Path) -> float:
+    """Best of :data:`TIMED_RUNS` timed runs of one window of noise, after one untimed run."""
+    manifest = load_manifest(path, verify_digest=False)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    shape = (1, manifest.front_end.window_frames, manifest.front_end.n_mels)
+    feed = {session.get_inputs()[0].name: np.random.default_rng(0).uniform(0, 3, shape).astype(np.float32)}
+    session.run(None, feed)
+    times = []
+    for _ in range(TIMED_RUNS):
+        started = time.perf_counter()
+        session.run(None, feed)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def fastest_variant(path: Path) -> Path:
+    """``path`` or its int8 twin, whichever runs faster here (measured once per machine, then remembered),
+    unless ``$MUSICTAGGER_PRECISION`` says which."""
+    precision = os.environ.get(PRECISION_ENV_VAR, "auto")
+    if precision not in PRECISIONS:
+        raise ModelError(f"${PRECISION_ENV_VAR} is {precision!r}; it must be one of {', '.join(PRECISIONS)}")
+    twin = int8_twin(path)
+    if twin is None or precision == "float32":
+        return path
+    if precision == "int8":
+        return twin
+    digests = [load_manifest(p, verify_digest=False).onnx_sha256[:12] for p in (path, twin)]
+    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {digests[0]} {digests[1]}"
+    record = cache_dir() / "precision.json"
+    try:
+        choices = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        choices = {}
+    if key not in choices:
+        float_s, int8_s = seconds_per_window(path), seconds_per_window(twin)
+        choices[key] = {"float32_s": float_s, "int8_s": int8_s, "int8": float_s >= REQUIRED_SPEED_UP * int8_s}
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial = record.with_suffix(".partial")
+        partial.write_text(json.dumps(choices, indent=2) + "\n", encoding="utf-8")
+        partial.replace(record)
+    return twin if choices[key]["int8"] else path
