@@ -28,6 +28,8 @@ from musictagger.model.runtime import Analysis, GenreModel
 
 _model: GenreModel | None = None
 """The worker process's model, loaded once by :func:`_start`."""
+_kept: dict[str, Analysis] = {}
+"""The last analysis, whose layer maps the window asks for next (:func:`_details`)."""
 
 
 def band_centres_hz(params: FeatureParams) -> np.ndarray:
@@ -62,13 +64,19 @@ def warm_up(model: GenreModel) -> np.ndarray:
 
 
 def _analyse(path: str, n_windows: int | None) -> Analysis:
-    """Worker: one file's analysis; a :class:`FileError` travels back pickled and is re-raised."""
-    return _model.analyze_file(path, n_windows=n_windows)
+    """Worker: one file's analysis without its layer maps (kept here for :func:`_details`), so the
+    verdict crosses to the window at once; a :class:`FileError` travels back pickled and is re-raised."""
+    analysis = _model.analyze_file(path, n_windows=n_windows)
+    _kept.clear()
+    _kept[path] = analysis
+    return analysis.without_details()
 
 
-def _overview(path: str, report: SignalReport) -> Overview:
-    """Worker: the whole track's log-mel at display resolution, with the analysis's offset and gain."""
-    return overview_from_file(path, params=_model.manifest.front_end, report=report)
+def _details(path: str, report: SignalReport) -> tuple[tuple[np.ndarray, ...], Overview]:
+    """Worker: the layer maps of the file last analysed, and its whole-track log-mel at display resolution."""
+    kept = _kept.pop(path, None)
+    layers = kept.layers if kept is not None else _model.analyze_file(path).layers
+    return layers, overview_from_file(path, params=_model.manifest.front_end, report=report)
 
 
 class AnalysisProcess:
@@ -91,17 +99,18 @@ class AnalysisProcess:
         return self._pool.submit(_warm_up).result()
 
     def analyse(self, path: Path, n_windows: int | None = None) -> Analysis:
-        """Analyse ``path`` in the worker; errors are the core's (:class:`FileError` naming the file …)."""
+        """Analyse ``path`` in the worker, without its layer maps (:meth:`details` brings them); errors
+        are the core's (:class:`FileError` naming the file …)."""
         try:
             return self._pool.submit(_analyse, str(path), n_windows).result()
         except BrokenProcessPool as exc:
             self._pool = self._new_pool()
             raise FileError(path, "the analysis process crashed on this file") from exc
 
-    def overview(self, path: Path, report: SignalReport) -> Overview:
-        """The whole track's display spectrogram, computed in the worker (see :mod:`musictagger.audio.overview`)."""
+    def details(self, path: Path, report: SignalReport) -> tuple[tuple[np.ndarray, ...], Overview]:
+        """The layer maps of ``path``'s analysis and its display spectrogram (:mod:`musictagger.audio.overview`)."""
         try:
-            return self._pool.submit(_overview, str(path), report).result()
+            return self._pool.submit(_details, str(path), report).result()
         except BrokenProcessPool as exc:
             self._pool = self._new_pool()
             raise FileError(path, "the analysis process crashed on this file") from exc

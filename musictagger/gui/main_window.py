@@ -43,19 +43,12 @@ from musictagger.model.runtime import Analysis, default_model_path
 DETAILS_KEPT = 8
 
 
-def without_details(analysis: Analysis) -> Analysis:
-    """``analysis`` without its spectrogram and layer maps (the verdict and code stay)."""
-    features = analysis.features
-    light = dataclasses.replace(features, windows=np.zeros((0, *features.windows.shape[1:]), dtype=np.float32))
-    return dataclasses.replace(analysis, features=light, layers=())
-
-
 def analyse(
     analyser: AnalysisProcess, params: FeatureParams, path: Path, n_windows: int | None, task: Task
 ) -> tuple[Analysis, np.ndarray] | None:
     """Worker: analyse one file in the analysis process (unless the task was cancelled first) and
-    report the analysis at once, so the verdict shows; then compute the whole track's spectrogram
-    there and convert it to dB here, off the UI thread."""
+    report the verdict at once; then fetch the layer maps and the whole track's spectrogram from
+    there, and convert the spectrogram to dB here, off the UI thread."""
     if task.should_stop():
         return None
     task.progress(State.ANALYSING)
@@ -63,8 +56,8 @@ def analyse(
     task.progress(analysis, milestone=True)
     if task.should_stop():
         return None
-    overview = analyser.overview(path, analysis.features.report)
-    return analysis, mel_db(overview.log_mel, params)
+    layers, overview = analyser.details(path, analysis.features.report)
+    return dataclasses.replace(analysis, layers=layers), mel_db(overview.log_mel, params)
 
 
 class MainWindow(QMainWindow):
@@ -267,7 +260,7 @@ class MainWindow(QMainWindow):
         while len(self._detailed) > DETAILS_KEPT:
             old = self._detailed.popleft()
             if old.analysis is not None:
-                old.analysis = without_details(old.analysis)
+                old.analysis = old.analysis.without_details()
                 old.spectrogram_db = None
 
     def remove_files(self, paths: list[Path]) -> None:

@@ -137,6 +137,12 @@ class Analysis:
     def code_hex(self) -> str:
         return codes.to_hex(self.bits)
 
+    def without_details(self) -> Analysis:
+        """This analysis without its model input windows and layer maps (tens of MB): the verdict and code stay."""
+        windows = self.features.windows
+        light = dataclasses.replace(self.features, windows=np.zeros((0, *windows.shape[1:]), dtype=windows.dtype))
+        return dataclasses.replace(self, features=light, layers=())
+
     def summary(self) -> str:
         """The verdict in words (see :func:`verdict_text`)."""
         return verdict_text(self.ranking, self.verdict)

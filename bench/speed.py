@@ -1,0 +1,260 @@
+"""The speed issue's goals in one table: float32 and int8 side by side, the musicnn peer, the compute limit.
+
+    .venv/bin/python bench/speed.py [--tracks 20] [--index-tracks 400] [--gui-runs 2] [--musicnn-python PY]
+
+Measured in one run on this machine (idle), for the shipped model in float32 and its int8
+twin (``MUSICTAGGER_PRECISION`` selects each):
+
+- analysis of a 60-s track with the default windows (Emotify test clips, warm model, the
+  front end reading only the windows), split into front end and model;
+- ``index`` throughput over Emotify (default workers × threads) and the peak resident memory
+  of the indexing process tree, at a quarter and at all of the tracks (flat in library size?);
+- a generated 4-minute MP3 dropped on the window → its genre shown (``bench/gui_latency.py``);
+- musicnn's MSD_musicnn on the same clips through its own TensorFlow, where ``--musicnn-python``
+  (an interpreter with tensorflow and musicnn, e.g. /work/tfenv/bin/python) is given;
+- the compute limit: multiply-adds per second of one plain convolution of the backbone's
+  heaviest shape, float32 and int8 (onnxruntime, all cores), and the model's convolution
+  multiply-adds per window; the ratio says how close the model runs to that limit.
+Needs the train extra (onnx) for the compute-limit part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+EMOTIFY = ROOT.parent / "shared" / "datasets" / "emotify"
+MODEL = ROOT / "models" / "hash-cnn-lstm-emotify-v2.onnx"
+PRECISIONS = ("float32", "int8")
+
+
+def sibling(name: str):
+    """Another script of bench/ as a module (they are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def model_for(precision: str) -> Path:
+    from musictagger.model.precision import int8_twin
+
+    return MODEL if precision == "float32" else int8_twin(MODEL)
+
+
+def analysis_seconds(precision: str, tracks: list[Path]) -> dict[str, float]:
+    """Mean seconds per track: front end (reading the windows included) and model."""
+    from musictagger.library.analyse import analyse_file
+    from musictagger.model.runtime import GenreModel
+
+    model = GenreModel(model_for(precision))
+    windows = model.manifest.windows_per_track
+    analyse_file(model, str(tracks[0]), n_windows=windows)  # warm
+    outcomes = [analyse_file(model, str(t), n_windows=windows) for t in tracks]
+    front = statistics.mean(o.times.front_end_s for o in outcomes)
+    network = statistics.mean(o.times.model_s for o in outcomes)
+    return {"front_end_s": front, "model_s": network, "total_s": front + network}
+
+
+def index_figures(precision: str, tracks: list[Path]) -> dict[str, float]:
+    """Tracks per second over ``tracks`` and peak memory, and the peak over a quarter of them."""
+    from musictagger.library import index_folders
+
+    peak = sibling("index_throughput").PeakMemory
+    os.environ["MUSICTAGGER_PRECISION"] = precision
+    with tempfile.TemporaryDirectory() as scratch:
+        with peak() as quarter:
+            index_folders(tracks[: len(tracks) // 4], library_path=Path(scratch) / "quarter.sqlite3")
+        with peak() as whole:
+            summary = index_folders(tracks, library_path=Path(scratch) / "all.sqlite3")
+    return {
+        "tracks_per_s": len(tracks) / summary.elapsed_s,
+        "peak_mb": whole.peak_mb,
+        "quarter_peak_mb": quarter.peak_mb,
+        "failed": len(summary.failed),
+    }
+
+
+def drop_to_genre(precision: str, runs: int) -> float:
+    """Median seconds from dropping a new 4-minute MP3 on the window to its genre shown."""
+    latency = sibling("gui_latency")
+    os.environ["MUSICTAGGER_PRECISION"] = precision
+    with tempfile.TemporaryDirectory() as folder:
+        times = [
+            latency.run_once(latency.make_mp3(Path(folder) / f"drop-{run}.mp3", seed=run), "offscreen")[
+                "drop_to_genre_s"
+            ]
+            for run in range(runs)
+        ]
+    return statistics.median(times)
+
+
+def musicnn_seconds(python: Path, tracks: list[Path]) -> float:
+    from musictagger.collection import Track
+    from musictagger.experiments.peer import seconds_per_track
+
+    return statistics.mean(seconds_per_track(python, "MSD_musicnn", [Track(t, "?") for t in tracks]))
+
+
+def conv_shapes(model: Path) -> list[tuple[int, int, int, int, int, int]]:
+    """``(c_in, c_out, k_h, k_w, h_out, w_out)`` of each convolution of ``model`` for one window."""
+    import onnx
+
+    graph = onnx.shape_inference.infer_shapes(onnx.load(str(model))).graph
+    shapes = {
+        v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+        for v in [*graph.value_info, *graph.output, *graph.input]
+    }
+    weights = {w.name: list(w.dims) for w in graph.initializer}
+    found = []
+    for node in graph.node:
+        if node.op_type == "Conv":
+            c_out, c_in, k_h, k_w = weights[node.input[1]]
+            _, _, h_out, w_out = shapes[node.output[0]]
+            found.append((c_in, c_out, k_h, k_w, h_out, w_out))
+    return found
+
+
+def macs(shape: tuple[int, int, int, int, int, int]) -> int:
+    c_in, c_out, k_h, k_w, h_out, w_out = shape
+    return c_in * c_out * k_h * k_w * h_out * w_out
+
+
+def plain_conv_rates(shape: tuple[int, int, int, int, int, int], folder: Path) -> dict[str, float]:
+    """Multiply-adds per second of one convolution of ``shape`` (same padding), float32 and int8."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    c_in, c_out, k_h, k_w, h, w = shape
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.standard_normal((c_out, c_in, k_h, k_w)).astype(np.float32) * 0.05, "w")
+    node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[k_h // 2, k_w // 2, k_h // 2, k_w // 2])
+    graph = helper.make_graph(
+        [node],
+        "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c_in, h, w])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c_out, h, w])],
+        [weight],
+    )
+    plain = folder / "conv-float32.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(plain))
+    feed = rng.uniform(0, 1, (1, c_in, h, w)).astype(np.float32)
+
+    class Feeds(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.left = [{"x": feed}]
+
+        def get_next(self) -> dict | None:
+            return self.left.pop() if self.left else None
+
+    quantised = folder / "conv-int8.onnx"
+    quantize_static(
+        str(plain),
+        str(quantised),
+        Feeds(),
+        quant_format=QuantFormat.QOperator,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
+    rates = {}
+    for precision, path in (("float32", plain), ("int8", quantised)):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session.run(None, {"x": feed})
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            session.run(None, {"x": feed})
+            times.append(time.perf_counter() - started)
+        rates[precision] = macs(shape) / min(times)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracks", type=int, default=20, help="Emotify test clips timed for analysis")
+    parser.add_argument("--index-tracks", type=int, default=400, help="Emotify tracks indexed (0: skip)")
+    parser.add_argument("--gui-runs", type=int, default=2, help="drops timed per precision (0: skip)")
+    parser.add_argument("--musicnn-python", type=Path, default=None, help="interpreter with tensorflow and musicnn")
+    args = parser.parse_args()
+    if not (EMOTIFY / "test.txt").is_file():
+        raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
+    sys.path.insert(0, str(ROOT))
+    from musictagger.model.precision import cpu_name
+
+    test = [EMOTIFY / t for t in (EMOTIFY / "test.txt").read_text().split()[: args.tracks]]
+    listed = [t for s in ("train", "valid", "test") for t in (EMOTIFY / f"{s}.txt").read_text().split()]
+    indexed = [EMOTIFY / t for t in listed[: args.index_tracks]]
+
+    results: dict[str, dict[str, float]] = {}
+    for precision in PRECISIONS:
+        figures = analysis_seconds(precision, test)
+        if indexed:
+            figures |= index_figures(precision, indexed)
+        if args.gui_runs:
+            figures["drop_s"] = drop_to_genre(precision, args.gui_runs)
+        results[precision] = figures
+        print(f"{precision}: {figures}", file=sys.stderr, flush=True)
+    peer = musicnn_seconds(args.musicnn_python, test) if args.musicnn_python else None
+
+    shapes = conv_shapes(MODEL)
+    heaviest = max(shapes, key=macs)
+    per_window = sum(macs(s) for s in shapes)
+    with tempfile.TemporaryDirectory() as scratch:
+        limits = plain_conv_rates(heaviest, Path(scratch))
+
+    from musictagger.model.precision import fastest_variant
+
+    os.environ["MUSICTAGGER_PRECISION"] = "auto"
+    chosen = "int8" if fastest_variant(MODEL) != MODEL else "float32"
+    print(f"CPU: {cpu_name()}; {os.cpu_count()} cores; the app's automatic choice here: {chosen}")
+    print()
+    f, q = results["float32"], results["int8"]
+    cell = lambda v, fmt: "—" if v is None else format(v, fmt)  # noqa: E731
+    print("| measure | issue's 'today' | goal | float32 | int8 | musicnn MSD_musicnn (TF) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"| analysis, 60-s track, default windows (s) | 0.57 | ≤ 0.25 | {f['total_s']:.3f} | {q['total_s']:.3f} | "
+        f"{cell(peer, '.3f')} |"
+    )
+    print(f"| … of which front end (read windows + mel) (s) | | | {f['front_end_s']:.3f} | {q['front_end_s']:.3f} | |")
+    print(f"| … of which model (s) | | | {f['model_s']:.3f} | {q['model_s']:.3f} | |")
+    if "tracks_per_s" in f:
+        print(
+            f"| `index` throughput, Emotify (tracks/s) | 4.1 | ≥ 10 | {f['tracks_per_s']:.2f} | {q['tracks_per_s']:.2f} | |"
+        )
+        print(
+            f"| peak memory while indexing, {len(indexed) // 4} → {len(indexed)} tracks (MB) | | flat | "
+            f"{f['quarter_peak_mb']:.0f} → {f['peak_mb']:.0f} | {q['quarter_peak_mb']:.0f} → {q['peak_mb']:.0f} | |"
+        )
+    if "drop_s" in f:
+        print(f"| dropped 4-min MP3 → genre shown (s) | 1.23 | ≤ 0.6 | {f['drop_s']:.2f} | {q['drop_s']:.2f} | |")
+    print()
+    print(
+        f"Compute limit: one {heaviest[0]}→{heaviest[1]} {heaviest[2]}×{heaviest[3]} convolution over {heaviest[4]}×{heaviest[5]}:"
+    )
+    print(
+        f"- float32 {limits['float32'] / 1e9:.1f} G multiply-adds/s, int8 {limits['int8'] / 1e9:.1f} G multiply-adds/s"
+    )
+    windows = 2  # a 60-s clip holds two windows
+    for precision, figures in results.items():
+        achieved = per_window * windows / figures["model_s"]
+        print(
+            f"- {precision} model: {per_window / 1e9:.2f} G conv multiply-adds per window, {windows} windows per clip, "
+            f"{achieved / 1e9:.1f} G/s achieved = {achieved / limits[precision]:.0%} of the plain {precision} convolution"
+        )
+
+
+if __name__ == "__main__":
+    main()
