@@ -7,7 +7,7 @@ from pathlib import Path
 from musictagger.library import Library
 from musictagger.model.runtime import load_model
 from musictagger.tagging.formats import detect, read_genres
-from musictagger.tagging.plan import Action, genre_tag
+from musictagger.tagging.plan import Action, Mode, genre_tag
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
 
@@ -50,6 +50,8 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     detect(tagged).write_genres(tagged, ["Jazz"])
     dialog = window.open_tag_dialog([folder])
     qtbot.addWidget(dialog)
+    assert dialog.mode.currentData() is Mode.FILL_EMPTY  # the safe default; replacing "Jazz" is asked for
+    dialog.mode.setCurrentIndex(dialog.mode.findData(Mode.REPLACE))
     dialog.threshold.setValue(0)  # write whatever the model says, however unsure
     qtbot.waitUntil(
         lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS
