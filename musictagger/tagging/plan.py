@@ -109,7 +109,7 @@ PREVIEW_COLUMNS = ("file", "current genre", "proposed genre", "confidence", "act
 def make_plan(
     predictions: Mapping[Path, Prediction | MusictaggerError],
     *,
-    mode: Mode = DEFAULT_MODE,
+    mode: Mode | str = DEFAULT_MODE,
     min_confidence: float = 0.6,
     id3_version: Id3Version = Id3Version.V24,
     on_progress: ProgressCallback | None = None,
@@ -117,8 +117,10 @@ def make_plan(
 ) -> Plan:
     """Read each file's genres and decide its action; a prediction may be the error that prevented it.
 
-    Stops early (with the files so far) when ``should_stop()`` turns true.
+    Stops early (with the files so far) when ``should_stop()`` turns true.  ``mode`` may also be the
+    mode's text (``"fill-empty"``), as a Qt combo box hands it back.
     """
+    mode = Mode(mode)
     remove_stale_copies_beside(predictions)
     items = []
     for done, (path, prediction) in enumerate(predictions.items(), start=1):

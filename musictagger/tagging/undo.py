@@ -83,7 +83,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         current = Fingerprint.of(path)
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
-    if current not in states_left_by(journal, entry):
+    if current not in _states_left_by(journal, entry):
         if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
             journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
             return Outcome(path, "restored")
@@ -106,7 +106,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     return Outcome(path, "restored")
 
 
-def states_left_by(journal: Journal, entry: Entry) -> set[Fingerprint | None]:
+def _states_left_by(journal: Journal, entry: Entry) -> set[Fingerprint | None]:
     """The fingerprints at which ``entry``'s file is still as its run left it, as far as the journal knows.
 
     Its own "after"; and, for each later run that started from such a state and whose undo
