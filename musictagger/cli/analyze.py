@@ -1,5 +1,9 @@
 """``musictagger analyze FILE...``: genre, confidence, top-k and hash code of each file.
 
+A folder stands for the audio files under it, found as ``index`` finds them
+(:func:`musictagger.library.scan.scan`); a file named on the command line is analysed whatever
+its extension.
+
 A track the model has no genre for (``not music``, or ``not one of my genres``) is a verdict,
 not a failure: it is printed with its reason and the exit status stays 0.
 """
@@ -12,12 +16,13 @@ import sys
 from pathlib import Path
 
 from musictagger.errors import MusictaggerError
+from musictagger.library.scan import scan
 from musictagger.model.runtime import Analysis, GenreModel, default_model_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("analyze", help="predict the genre and hash code of audio files")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files, or folders to search")
     parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
     parser.add_argument("-k", "--top", type=int, default=3, help="genres to list per file (default 3)")
     parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
@@ -41,9 +46,12 @@ def format_text(analysis: Analysis, top_k: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    files, problems = expand_folders(args.files)
+    for path, reason in problems:
+        print(f"error: {path}: {reason}", file=sys.stderr)
     model = GenreModel(args.model or default_model_path())
-    failed = 0
-    for path in args.files:
+    failed = len(problems)
+    for path in files:
         try:
             analysis = model.analyze_file(path, n_windows=args.windows)
         except MusictaggerError as exc:
@@ -55,5 +63,19 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_text(analysis, args.top), flush=True)
     if failed:
-        print(f"{failed} of {len(args.files)} files could not be analysed", file=sys.stderr)
+        print(f"{failed} of {len(files) + len(problems)} files could not be analysed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files to analyse, each folder replaced by its audio files; and what could not be searched (path, reason)."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            found = scan([path])
+            files += [Path(f.path) for f in found.files]
+            problems += found.problems
+        else:
+            files.append(path)
+    return files, problems

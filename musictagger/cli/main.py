@@ -3,13 +3,18 @@
 Errors the user can fix (a bad file, a missing model) are printed as ``error: …`` and
 give exit status 1; a batch command reports each bad file and goes on, exiting 1 at the
 end if any failed.  Unexpected exceptions keep their traceback: those are bugs.
+SIGTERM is handled as Ctrl-C (what was done is kept, status 130), and output cut short by
+its reader (``musictagger index --status | head -2``) ends the command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from musictagger import __version__
 from musictagger.cli import analyze, evaluate, experiments, export, index, listen, quantize, similar, tag, train, undo
@@ -29,14 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except MusictaggerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: stop as Ctrl-C would, through the same clean paths."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
+    DEFAULT_MODE,
     PREVIEW_COLUMNS,
     Action,
     Mode,
@@ -44,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--mode",
         choices=[mode.value for mode in Mode],
-        default=Mode.REPLACE.value,
-        help="replace the genres, append the prediction, or fill only files without a genre (default replace)",
+        default=DEFAULT_MODE.value,
+        help=f"fill only files without a genre, append the prediction, or replace the genres (default {DEFAULT_MODE})",
     )
     parser.add_argument(
         "--id3",
@@ -100,7 +101,8 @@ def _print_report(plan: Plan, report: RunReport) -> int:
     counts = report.counts()
     for outcome in report.outcomes:
         if outcome.status != "written":
-            print(f"{outcome.status}: {outcome.path}: {outcome.reason}", file=sys.stderr)
+            label = "error" if outcome.status == "failed" else outcome.status
+            print(f"{label}: {outcome.path}: {outcome.reason}", file=sys.stderr)
     if report.run_id is None:
         print("nothing to write")
     else:

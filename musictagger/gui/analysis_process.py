@@ -5,7 +5,8 @@ an import holds Python's GIL for its whole duration, hundreds of milliseconds in
 worker *thread* would freeze the window.  In a process nothing the pipeline does can stall
 the event loop; the :class:`~musictagger.model.runtime.Analysis` comes back pickled (its
 arrays are a few tens of MB, a memory copy).  The process is spawned (not forked: the
-window's process has Qt threads) and warmed up at start, so the first dropped file pays for
+window's process has Qt threads), ends with the window's process (see :mod:`musictagger.workers`)
+and is warmed up at start, so the first dropped file pays for
 neither the imports nor the model's loading.  A worker that dies on a file (a decoder
 crash) costs that file, not the window: the file is reported as failed and the next one
 gets a new process.  Qt-free.
@@ -13,7 +14,6 @@ gets a new process.  Qt-free.
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,6 +25,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.workers import spawn_pool
 
 _model: GenreModel | None = None
 """The worker process's model, loaded once by :func:`_start`."""
@@ -87,12 +88,7 @@ class AnalysisProcess:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start,
-            initargs=(self.model_path,),
-        )
+        return spawn_pool(1, _start, (self.model_path,))
 
     def warm_up(self) -> np.ndarray:
         """Start the worker and run the chain once; returns the mel band centres (Hz)."""

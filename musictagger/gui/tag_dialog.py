@@ -37,7 +37,16 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.journal import Journal
-from musictagger.tagging.plan import PREVIEW_COLUMNS, Action, Mode, Plan, Prediction, make_plan, preview_rows
+from musictagger.tagging.plan import (
+    DEFAULT_MODE,
+    PREVIEW_COLUMNS,
+    Action,
+    Mode,
+    Plan,
+    Prediction,
+    make_plan,
+    preview_rows,
+)
 from musictagger.tagging.predict import predict_genres
 from musictagger.tagging.undo import undo
 
@@ -114,6 +123,7 @@ class TagDialog(QDialog):
         self.mode = QComboBox()
         for mode in Mode:
             self.mode.addItem(mode.value, mode)
+        self.mode.setCurrentIndex(self.mode.findData(DEFAULT_MODE))
         self.mode.setToolTip(
             "replace: the genre becomes the prediction; append: added to the genres there; fill-empty: only files without a genre"
         )

@@ -14,7 +14,6 @@ code; Ctrl-C is treated as cancellation.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -28,6 +27,7 @@ from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
+from musictagger.workers import spawn_pool
 
 IN_FLIGHT_PER_WORKER = 4
 
@@ -197,8 +197,7 @@ def analyse_files(
                 return
             yield analyse_file(model, path, n_windows=n_windows)
         return
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model_path, threads))
+    pool = spawn_pool(workers, _start_worker, (model_path, threads))
     try:
         yield from _bounded_map(pool, paths, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
     finally:

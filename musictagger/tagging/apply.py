@@ -9,12 +9,12 @@ write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from musictagger.errors import MusictaggerError, RefusedError
-from musictagger.tagging.atomic import remove_stale_copies, write_genres_atomically
+from musictagger.tagging.atomic import remove_stale_copies_beside, write_genres_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, TagFormat
 from musictagger.tagging.journal import EntryState, Journal, RunStatus
@@ -63,7 +63,7 @@ def apply_plan(
     report = RunReport(run_id)
     status = RunStatus.INTERRUPTED
     try:
-        remove_stale_temporaries(item.path for item in items)
+        remove_stale_copies_beside(item.path for item in items)
         for done, item in enumerate(items, start=1):
             if should_stop and should_stop():
                 report.cancelled = True
@@ -75,12 +75,6 @@ def apply_plan(
     finally:
         journal.finish_run(run_id, status)
     return report
-
-
-def remove_stale_temporaries(paths: Iterable[Path]) -> None:
-    """Delete copies that killed runs left beside these files (one look per folder)."""
-    for folder in {Path(path).resolve().parent for path in paths}:
-        remove_stale_copies(folder)
 
 
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:

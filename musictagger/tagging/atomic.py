@@ -4,17 +4,20 @@ The original is never written in place: its copy beside it (same folder, so same
 same mode, owner and timestamps) gets the new tags, is read back and checked — the genres are the
 ones asked for and the audio payload is byte-identical — then flushed to disk and moved over the
 original with ``os.replace``, which is atomic.  On any failure the copy is deleted and the original
-is as it was.  A process killed mid-write leaves at most a hidden ``.NAME.musictagger-PID-….tmp``
-beside the file, which :func:`remove_stale_copies` deletes on the next run.
+is as it was.  A process killed mid-write leaves at most a hidden ``.musictagger-PID-….tmp`` beside
+the file, which :func:`remove_stale_copies` deletes on the next run.  The copy's name is short
+whatever the file's (a legal name may already use all 255 bytes a folder entry allows): the
+writer's process id, a hash of the file's name and a random part.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError, RefusedError, TagWriteError
@@ -52,7 +55,7 @@ def write_genres_atomically(
         if refusal:
             raise RefusedError(path, refusal)
         payload = audio_payload_digest(path)
-        temp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
             tag_format.write_genres(temp, genres, id3_version)
@@ -63,26 +66,61 @@ def write_genres_atomically(
             if _stat_key(path) != (expected.size, expected.mtime_ns):
                 raise RefusedError(path, "changed while its tags were being written; left as it was")
             os.replace(temp, path)
+        except OSError as exc:
+            _discard(temp)
+            raise TagWriteError(path, f"cannot replace it with its new version ({exc.strerror or exc})") from exc
         except BaseException:
-            temp.unlink(missing_ok=True)
+            _discard(temp)
             raise
     _fsync_folder(path.parent)
     return after
 
 
+def temporary_copy_path(path: Path) -> Path:
+    """A new name for the copy of ``path`` beside it: ``.musictagger-PID-NAMEHASH-RANDOM.tmp``, 42 bytes."""
+    name_hash = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:12]
+    return path.with_name(f"{TEMP_MARK}{os.getpid()}-{name_hash}-{secrets.token_hex(4)}.tmp")
+
+
+def remove_stale_copies_beside(paths: Iterable[Path]) -> list[Path]:
+    """Delete the copies killed runs left beside these files (one look per folder); those deleted.
+
+    Planning, applying and undoing all call it, so no command that works in a folder leaves them there.
+    """
+    return [temp for folder in {Path(path).resolve().parent for path in paths} for temp in remove_stale_copies(folder)]
+
+
 def remove_stale_copies(folder: Path) -> list[Path]:
-    """Delete temporary copies left in ``folder`` by musictagger processes that died; those deleted."""
+    """Delete temporary copies left in ``folder`` by musictagger processes that died; those deleted.
+
+    Also finds the longer ``.NAME.musictagger-PID-….tmp`` names earlier releases gave them.
+    """
     removed = []
-    for temp in folder.glob(f".*{TEMP_MARK}*.tmp"):
-        pid = temp.name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
+    try:
+        candidates = list(folder.glob(f".*{TEMP_MARK[1:]}*.tmp"))
+    except OSError:  # an unreadable folder holds nothing we could delete anyway
+        return removed
+    for temp in candidates:
+        pid = temp.name.rsplit(TEMP_MARK, 1)[-1].split("-", 1)[0]
         if pid.isdigit() and not process_alive(int(pid)):
-            temp.unlink(missing_ok=True)
+            _discard(temp)
             removed.append(temp)
     return removed
 
 
-def _refusal(path: Path, expected: Fingerprint) -> str | None:
-    """Why ``path`` must not be replaced now, or None."""
+def _discard(temp: Path) -> None:
+    """Delete a temporary copy; a copy that cannot be deleted is left to :func:`remove_stale_copies`,
+    rather than hide the error that made it unwanted."""
+    with contextlib.suppress(OSError):
+        temp.unlink(missing_ok=True)
+
+
+def unwritable_because(path: Path) -> str | None:
+    """Why ``path`` cannot be given a new version (read-only, in a read-only folder, hard-linked), or None.
+
+    The plan asks it too, so that a preview does not promise a write the run would refuse.
+    """
+    path = Path(path).resolve()  # through symlinks, as the writer goes
     try:
         stat = path.stat()
     except OSError as exc:
@@ -93,9 +131,15 @@ def _refusal(path: Path, expected: Fingerprint) -> str | None:
         return "its folder is read-only, so no new version can be put beside it"
     if stat.st_nlink > 1:
         return f"has {stat.st_nlink} hard links, which replacing it would split"
-    if Fingerprint.of(path) != expected:
-        return "changed since it was planned"
     return None
+
+
+def _refusal(path: Path, expected: Fingerprint) -> str | None:
+    """Why ``path`` must not be replaced now, or None."""
+    reason = unwritable_because(path)
+    if reason is None and Fingerprint.of(path) != expected:
+        reason = "changed since it was planned"
+    return reason
 
 
 @contextlib.contextmanager

@@ -59,6 +59,7 @@ MIGRATIONS = (
         CREATE INDEX entries_by_restored ON entries (restores);
         """,
     ),
+    Migration("entries by path", "CREATE INDEX entries_by_path ON entries (path);"),
 )
 
 
@@ -105,6 +106,8 @@ class Entry:
 
     id: int
     run_id: int
+    restores: int | None
+    """For an entry of an undo run: the entry it restored."""
     path: Path
     old_genres: tuple[str, ...]
     new_genres: tuple[str, ...]
@@ -168,8 +171,16 @@ class Journal:
         return self._runs("ORDER BY id DESC LIMIT ?", (limit,))
 
     def latest_tag_run(self) -> Run | None:
-        """The most recent run of kind ``tag``."""
-        runs = self._runs("WHERE kind = 'tag' ORDER BY id DESC LIMIT 1", ())
+        """The most recent run of kind ``tag`` that changed files (or may have: it was stopped mid-file).
+
+        A run whose every file was skipped or failed changed nothing, so it is not the one a plain
+        ``undo`` means.
+        """
+        runs = self._runs(
+            "WHERE kind = 'tag' AND EXISTS (SELECT 1 FROM entries WHERE entries.run_id = runs.id AND state IN (?, ?, ?, ?))"
+            " ORDER BY id DESC LIMIT 1",
+            (EntryState.PLANNED, EntryState.WRITTEN, EntryState.RESTORED, EntryState.RESTORE_SKIPPED),
+        )
         return runs[0] if runs else None
 
     def _runs(self, where: str, parameters: tuple) -> list[Run]:
@@ -260,6 +271,13 @@ class Journal:
         rows = self.connection.execute("SELECT * FROM entries WHERE run_id = ? ORDER BY id", (run_id,))
         return [_entry(row) for row in rows.fetchall()]
 
+    def entries_after(self, entry: Entry) -> list[Entry]:
+        """Later entries (of any run) for the same file, oldest first."""
+        rows = self.connection.execute(
+            "SELECT * FROM entries WHERE path = ? AND id > ? ORDER BY id", (str(entry.path), entry.id)
+        )
+        return [_entry(row) for row in rows.fetchall()]
+
     def restore_attempts(self, entry_id: int) -> list[Entry]:
         """Entries of undo runs that tried to restore ``entry_id``, newest first."""
         rows = self.connection.execute("SELECT * FROM entries WHERE restores = ? ORDER BY id DESC", (entry_id,))
@@ -272,6 +290,7 @@ def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         row["id"],
         row["run_id"],
+        row["restores"],
         Path(row["path"]),
         tuple(json.loads(row["old_genres"])),
         tuple(json.loads(row["new_genres"])),

@@ -4,8 +4,9 @@ From per-file predictions and the files' current genres a :class:`Plan` decides 
 and one action per file.  The dry run prints it, the window's preview shows it, and the real run
 applies exactly it (``apply.apply_plan``), as beets' ``--pretend`` does through its real code path.
 
-Modes: ``replace`` (the genres become the predicted one), ``append`` (the prediction is added unless
-already there, compared without case), ``fill-empty`` (only files without any genre get one).
+Modes: ``fill-empty`` (the default: only files without any genre get one), ``append`` (the
+prediction is added unless already there, compared without case), ``replace`` (the genres become
+the predicted one; an existing genre is only ever replaced when the user asks for it).
 The model's labels are written capitalised (``rock`` → ``Rock``), as genre tags usually are.
 A file the model has no genre for (an *unknown* verdict: ``not music``, or not one of its
 genres) is never written, whatever the mode or threshold: it is skipped with that reason.
@@ -21,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from musictagger.errors import FileError, MusictaggerError
+from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, TagFormat, detect, is_taggable
 
@@ -34,6 +36,10 @@ class Mode(StrEnum):
     REPLACE = "replace"
     APPEND = "append"
     FILL_EMPTY = "fill-empty"
+
+
+DEFAULT_MODE = Mode.FILL_EMPTY
+"""The safe default everywhere (CLI, window, API): a genre a file already has is kept."""
 
 
 class Action(StrEnum):
@@ -103,7 +109,7 @@ PREVIEW_COLUMNS = ("file", "current genre", "proposed genre", "confidence", "act
 def make_plan(
     predictions: Mapping[Path, Prediction | MusictaggerError],
     *,
-    mode: Mode = Mode.REPLACE,
+    mode: Mode | str = DEFAULT_MODE,
     min_confidence: float = 0.6,
     id3_version: Id3Version = Id3Version.V24,
     on_progress: ProgressCallback | None = None,
@@ -111,8 +117,11 @@ def make_plan(
 ) -> Plan:
     """Read each file's genres and decide its action; a prediction may be the error that prevented it.
 
-    Stops early (with the files so far) when ``should_stop()`` turns true.
+    Stops early (with the files so far) when ``should_stop()`` turns true.  ``mode`` may also be the
+    mode's text (``"fill-empty"``), as a Qt combo box hands it back.
     """
+    mode = Mode(mode)
+    remove_stale_copies_beside(predictions)
     items = []
     for done, (path, prediction) in enumerate(predictions.items(), start=1):
         if should_stop and should_stop():
@@ -133,6 +142,8 @@ def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mo
         tag_format = detect(path)
         current = tag_format.read_genres(path)
         action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence)
+        if action is Action.WRITE and (refusal := unwritable_because(path)):
+            action, reason = Action.SKIP, refusal
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
         id3_version = tag_format.read_id3_version(path)

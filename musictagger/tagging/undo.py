@@ -1,7 +1,9 @@
 """Undo a tagging run: give each of its files back its old genres, only where nobody touched it since.
 
-A file is restored only when it is exactly as the run left it (its fingerprint equals the
-journalled "after" fingerprint); otherwise it is reported as changed since the run and left alone.
+A file is restored only when it is exactly as the run left it: its fingerprint equals the
+journalled "after" fingerprint, or the one an undo of a later run gave it when that later run had
+found it as this run left it (so runs undone newest first all come back, although each undo gives
+the file a new modification time).  Otherwise it is reported as changed since the run and left alone.
 Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
 had, and an empty old value removes the genre field.  The undo is itself a run in the journal and
 marks the entries it restored, so undoing twice restores nothing twice; a killed undo is finished
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from musictagger.errors import MusictaggerError
 from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_write
+from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, detect
 from musictagger.tagging.journal import Entry, EntryState, Journal, Run, RunStatus
@@ -38,6 +41,7 @@ def undo(
     entries = [entry for entry in journal.entries(target.id) if entry.state in PENDING]
     if not entries:
         return RunReport(None)
+    remove_stale_copies_beside(entry.path for entry in entries)
     report = RunReport(journal.start_run("undo", undoes=target.id))
     status = RunStatus.INTERRUPTED
     try:
@@ -60,7 +64,7 @@ def run_to_undo(journal: Journal, run_id: int | None) -> Run:
     """The tagging run ``run_id`` (default: the latest), or a MusictaggerError saying why there is none."""
     run = journal.latest_tag_run() if run_id is None else journal.run(run_id)
     if run is None:
-        wanted = "no tagging run" if run_id is None else f"no run {run_id}"
+        wanted = "no tagging run that changed files" if run_id is None else f"no run {run_id}"
         raise MusictaggerError(f"nothing to undo: {wanted} in the journal {journal.path}")
     if run.kind != "tag":
         raise MusictaggerError(f"run {run.id} is the undo of run {run.undoes}; only tagging runs can be undone")
@@ -79,7 +83,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         current = Fingerprint.of(path)
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
-    if entry.after != current:
+    if current not in _states_left_by(journal, entry):
         if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
             journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
             return Outcome(path, "restored")
@@ -100,6 +104,21 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         return _not_restored(journal, entry, outcome.reason)
     journal.set_state(entry.id, EntryState.RESTORED)
     return Outcome(path, "restored")
+
+
+def _states_left_by(journal: Journal, entry: Entry) -> set[Fingerprint | None]:
+    """The fingerprints at which ``entry``'s file is still as its run left it, as far as the journal knows.
+
+    Its own "after"; and, for each later run that started from such a state and whose undo
+    restored the file, the fingerprint that undo wrote: the same tags, a new modification time.
+    """
+    states = {entry.after}
+    later = journal.entries_after(entry)
+    started_from = {e.id: e.before for e in later}
+    for undone in later:
+        if undone.restores in started_from and started_from[undone.restores] in states and undone.after:
+            states.add(undone.after)
+    return states
 
 
 def _not_restored(journal: Journal, entry: Entry, reason: str) -> Outcome:

@@ -7,7 +7,7 @@ from pathlib import Path
 from musictagger.library import Library
 from musictagger.model.runtime import load_model
 from musictagger.tagging.formats import detect, read_genres
-from musictagger.tagging.plan import Action, genre_tag
+from musictagger.tagging.plan import Action, Mode, genre_tag
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
 
@@ -53,6 +53,13 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     dialog.threshold.setValue(0)  # write whatever the model says, however unsure
     qtbot.waitUntil(
         lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS
+    )
+    # The safe default, fill-empty, keeps "Jazz"; replacing it is something the user asks for.
+    assert dialog.plan.mode is Mode.FILL_EMPTY
+    assert {item.path: item.action for item in dialog.plan.items} == {tagged: Action.UNCHANGED, untagged: Action.WRITE}
+    dialog.mode.setCurrentIndex(dialog.mode.findData(Mode.REPLACE))
+    qtbot.waitUntil(
+        lambda: tag_dialog_settled(dialog) and dialog.plan.mode is Mode.REPLACE, timeout=ANALYSIS_TIMEOUT_MS
     )
     model = load_model()
     expected = {path: genre_tag(model.analyze_file(path).genre) for path in (tagged, untagged)}

@@ -15,6 +15,7 @@ import pytest
 from musictagger.library import Library, index_folders
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
+from tests.processes import HAS_PROC, assert_workers_die_with, wait_for_workers
 
 N_FILES = 12
 
@@ -32,7 +33,7 @@ def big_folder(tmp_path: Path) -> Path:
     return root
 
 
-def start_indexing(folder: Path) -> subprocess.Popen:
+def start_indexing(folder: Path, workers: int = 1) -> subprocess.Popen:
     """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs.
 
     SIGINT is reset to its default in the child: a test run started in the background
@@ -40,7 +41,7 @@ def start_indexing(folder: Path) -> subprocess.Popen:
     KeyboardInterrupt — unlike a user's terminal, which is what the Ctrl-C test stands for.
     """
     return subprocess.Popen(
-        [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", "1"],
+        [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -98,6 +99,16 @@ def test_ctrl_c_stops_cleanly_with_status_130(big_folder: Path) -> None:
     assert 1 <= rows_stored() < N_FILES
 
 
+def test_sigterm_stops_like_ctrl_c_keeping_the_results_and_saying_so(big_folder: Path) -> None:
+    process = start_indexing(big_folder)
+    wait_for_rows(process, 1)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted: everything analysed so far is kept" in stderr and "Traceback" not in stderr
+    assert 1 <= rows_stored() < N_FILES
+
+
 def test_readers_see_a_consistent_growing_index_while_it_is_written(big_folder: Path) -> None:
     process = start_indexing(big_folder)
     wait_for_rows(process, 1)
@@ -113,3 +124,12 @@ def test_readers_see_a_consistent_growing_index_while_it_is_written(big_folder: 
     assert process.returncode == 0, process.communicate()
     assert seen == sorted(seen) and seen[-1] >= 1
     assert rows_stored() == N_FILES
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
+def test_the_workers_die_when_the_command_is_killed(big_folder: Path) -> None:
+    process = start_indexing(big_folder, workers=2)
+    wait_for_rows(process, 1)  # the workers have their model and are analysing
+    workers = wait_for_workers(process, 2)
+
+    assert_workers_die_with(process, workers)

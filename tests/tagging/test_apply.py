@@ -117,10 +117,10 @@ def test_a_file_changed_after_planning_is_skipped_untouched(tmp_path: Path, jour
 
 def test_read_only_hard_linked_and_locked_files_are_skipped_untouched(tmp_path: Path, journal: Journal) -> None:
     read_only, linked, locked, fine = (make_file(tmp_path, "mp3", name=n) for n in ("ro", "linked", "locked", "fine"))
+    plan = plan_for([read_only, linked, locked, fine])  # the plan would say so; these became so after it
     read_only.chmod(0o444)  # root may write it anyway: the mode itself says "leave me alone"
     os.link(linked, tmp_path / "second-name.bin")
     contents = {p: p.read_bytes() for p in (read_only, linked, locked)}
-    plan = plan_for([read_only, linked, locked, fine])
 
     with open(locked, "rb") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)  # as another tagging process would
@@ -182,7 +182,9 @@ def test_a_write_that_does_not_verify_fails_and_leaves_the_file_as_it_was(tmp_pa
     pretag(path, genres=["Jazz"])
     content = path.read_bytes()
     # ID3v2.3 cannot hold "Drum/Bass" as one genre: it would read back as two.
-    plan = make_plan({path: Prediction("Drum/Bass", 0.9, False)}, min_confidence=0.5, id3_version=Id3Version.V23)
+    plan = make_plan(
+        {path: Prediction("Drum/Bass", 0.9, False)}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V23
+    )
 
     report = apply_plan(plan, journal)
 
@@ -293,3 +295,18 @@ def test_the_tagging_core_needs_neither_qt_nor_torch_nor_the_model() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"
+
+
+def test_a_run_that_wrote_nothing_is_not_the_run_a_plain_undo_means(tmp_path: Path, journal: Journal) -> None:
+    written, later = make_file(tmp_path, "flac", name="written"), make_file(tmp_path, "flac", name="later")
+    first = apply_plan(plan_for([written]), journal).run_id
+    plan = plan_for([later])
+    later.chmod(0o444)  # after the preview, before Apply
+    nothing = apply_plan(plan, journal)
+    assert nothing.counts() == {"skipped": 1}
+
+    report = undo(journal)
+
+    assert [(o.path, o.status) for o in report.outcomes] == [(written, "restored")]
+    assert journal.run(report.run_id).undoes == first
+    assert native_genres(written) == []

@@ -19,6 +19,7 @@ from musictagger import userdirs
 from musictagger.cli.main import main
 from musictagger.model.runtime import load_model
 from musictagger.tagging.atomic import TEMP_MARK
+from musictagger.tagging.journal import Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
 from tests.conftest import PROJECT_ROOT
 from tests.tagging.media import KINDS, make_file, native_genres, native_tags, pretag
@@ -65,7 +66,8 @@ def test_dry_run_writes_nothing_and_prints_and_saves_the_plan(
     before = snapshot([*music, hiss, corrupt])
     preview = tmp_path / "preview.csv"
 
-    status = main(["tag", str(folder), "--dry-run", "--min-confidence", str(threshold), "--csv", str(preview)])
+    options = ["--mode", "replace", "--min-confidence", str(threshold), "--csv", str(preview)]
+    status = main(["tag", str(folder), "--dry-run", *options])
 
     assert status == 1  # the corrupt file
     assert snapshot([*music, hiss, corrupt]) == before
@@ -158,7 +160,7 @@ def test_a_run_killed_mid_batch_leaves_every_file_whole_and_the_next_run_finishe
         pretag(path, genres=["Jazz"])
     tags_before = {path: native_tags(path) for path in files}
     audio_before = {path: audio_payload_digest(path) for path in files}
-    command = [sys.executable, "-m", "musictagger", "tag", str(folder), "--min-confidence", "0"]
+    command = [sys.executable, "-m", "musictagger", "tag", str(folder), "--mode", "replace", "--min-confidence", "0"]
     journal = userdirs.journal_db_path()  # the subprocess inherits the isolated XDG dirs
 
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -189,3 +191,92 @@ def test_a_run_killed_mid_batch_leaves_every_file_whole_and_the_next_run_finishe
     assert main(["undo"]) == 0
     assert main(["undo", "1"]) == 0
     assert {path: native_tags(path) for path in files} == tags_before
+
+
+def name_of_bytes(size: int, suffix: str) -> str:
+    """A legal file name of exactly ``size`` UTF-8 bytes: Japanese and accented letters, then ASCII."""
+    stem = ""
+    for char in "夜明けのメロディー、éèàçüö" * 20:
+        if len((stem + char + suffix).encode()) > size:
+            break
+        stem += char
+    return stem + "x" * (size - len((stem + suffix).encode())) + suffix
+
+
+def test_a_legal_244_byte_name_is_tagged_with_the_rest_of_its_folder_and_the_run_finishes(tmp_path: Path) -> None:
+    folder = tmp_path / "music"
+    long = make_file(folder, "flac", name=name_of_bytes(244, ".flac").removesuffix(".flac"))
+    others = [make_file(folder, "mp3", name="plain", seed=1), make_file(folder, "ogg", name="other", seed=2)]
+    assert len(long.name.encode()) == 244
+
+    assert main(["tag", str(folder), "--min-confidence", "0"]) == 0
+
+    for path in [long, *others]:
+        assert native_genres(path) == [predicted(path)[0]]
+    with Journal() as journal:
+        (run,) = journal.runs()
+    assert run.status is RunStatus.FINISHED and run.counts == {"written": 3}
+    assert list(folder.glob(f"*{TEMP_MARK}*")) == []
+
+
+def test_append_then_replace_then_undo_newest_first_brings_back_both_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "music"
+    files = [make_file(folder, fmt, seed=i) for i, fmt in enumerate(["mp3", "flac", "m4a", "ogg"])]
+    for path in files:
+        pretag(path, genres=["Jazz"])
+    tags_before = {path: native_tags(path) for path in files}
+
+    assert main(["tag", str(folder), "--mode", "append", "--min-confidence", "0"]) == 0
+    assert all(native_genres(path) == ["Jazz", predicted(path)[0]] for path in files)
+    assert main(["tag", str(folder), "--mode", "replace", "--min-confidence", "0"]) == 0
+    assert all(native_genres(path) == [predicted(path)[0]] for path in files)
+    capsys.readouterr()
+
+    assert main(["undo"]) == 0
+    assert "undo of run 2 (run 3): 4 restored, 0 not restored" in capsys.readouterr().out
+    assert all(native_genres(path) == ["Jazz", predicted(path)[0]] for path in files)
+    assert main(["undo", "1"]) == 0
+    assert "undo of run 1 (run 4): 4 restored, 0 not restored" in capsys.readouterr().out
+    assert {path: native_tags(path) for path in files} == tags_before
+
+
+def test_the_default_mode_keeps_an_existing_genre_and_fills_empty_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tagged, bare = make_file(tmp_path, "mp3", name="tagged"), make_file(tmp_path, "flac", name="bare", seed=1)
+    pretag(tagged, genres=["Alternative Rock"])
+    content = tagged.read_bytes()
+
+    assert main(["tag", str(tmp_path), "--min-confidence", "0"]) == 0
+
+    assert "1 write, 1 unchanged, 0 skip, 0 error" in capsys.readouterr().out
+    assert tagged.read_bytes() == content
+    assert native_genres(bare) == [predicted(bare)[0]]
+
+
+def test_a_dry_run_and_an_undo_remove_copies_a_killed_run_left(tmp_path: Path) -> None:
+    path = make_file(tmp_path, "flac")
+    assert main(["tag", str(tmp_path), "--min-confidence", "0"]) == 0
+    dead_pid = 999999999  # no such process
+    leftovers = [
+        tmp_path / f"{TEMP_MARK}{dead_pid}-0123456789ab-0a1b2c3d.tmp",
+        tmp_path / f".flac.flac{TEMP_MARK}{dead_pid}-0a1b2c3d.tmp",
+    ]
+
+    for command in (["tag", str(tmp_path), "--dry-run"], ["undo"]):
+        for leftover in leftovers:
+            leftover.write_bytes(path.read_bytes())
+        main(command)
+        assert [leftover for leftover in leftovers if leftover.exists()] == [], command
+
+
+def test_the_dry_run_says_a_read_only_file_will_be_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = make_file(tmp_path, "ogg")
+    path.chmod(0o444)
+
+    assert main(["tag", str(tmp_path), "--dry-run", "--min-confidence", "0"]) == 0
+
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(path))]
+    assert row.rstrip().endswith("skip: is read-only")

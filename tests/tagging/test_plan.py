@@ -145,3 +145,16 @@ def test_the_preview_csv_holds_exactly_the_preview_rows(tmp_path: Path) -> None:
         [str(tagged), "Jazz; Blues", "Jazz; Blues; Rock", "0.80", "write"],
         [str(uncertain), "", "Pop", "0.45 (uncertain)", "skip: below threshold 0.50"],
     ]
+
+
+@pytest.mark.parametrize("mode", [Mode.FILL_EMPTY, "fill-empty"])  # the text is what a Qt combo box hands back
+def test_the_default_and_the_modes_text_keep_an_existing_genre(tmp_path: Path, mode: Mode | str) -> None:
+    tagged = make_file(tmp_path, "flac")
+    pretag(tagged, genres=["Alternative Rock"])
+
+    by_default = make_plan({tagged: ROCK}, min_confidence=0.5)
+    asked = make_plan({tagged: ROCK}, mode=mode, min_confidence=0.5)
+
+    for plan in (by_default, asked):
+        assert plan.mode is Mode.FILL_EMPTY
+        assert [(item.action, item.proposed) for item in plan.items] == [(Action.UNCHANGED, ("Alternative Rock",))]
