@@ -2,7 +2,8 @@
 
 libsndfile (through soundfile) is tried first: it is fast and exact for wav, flac, ogg,
 opus and aiff.  What it cannot read (m4a/aac, a truncated flac, a file it finds empty)
-goes to PyAV, which bundles FFmpeg.  MP3 goes to FFmpeg first: libsndfile's decoder,
+goes to PyAV, which bundles FFmpeg.  What is not one of libsndfile's own containers by its first
+bytes (MP3 whatever its name says, AAC) goes to FFmpeg first: libsndfile's MP3 decoder,
 libmpg123, prints a line to the process's stderr for every damaged frame (real-world MP3s
 have a few), which cannot be silenced per call; FFmpeg conceals the same frames quietly.  Every failure becomes a
 :class:`~musictagger.errors.DecodeError` naming the file and the problem, so that a batch
@@ -32,7 +33,15 @@ _BLOCK_FRAMES = 1 << 16
 # format numpy cannot hold; UnicodeDecodeError: a tag that is not UTF-8).
 PYAV_ERRORS = (av.FFmpegError, ValueError)
 
-FFMPEG_FIRST = frozenset({".mp3"})
+# What libsndfile reads first, told by a file's first bytes (wav/rf64/w64, flac, ogg/opus, aiff,
+# au, caf); anything else — MP3 whatever its name says, AAC, … — goes to FFmpeg first.
+_LIBSNDFILE_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"riff", b"fLaC", b"OggS", b"FORM", b".snd", b"caff")
+
+
+def ffmpeg_first(path: Path) -> bool:
+    """True unless ``path`` starts like a container libsndfile reads (see :data:`_LIBSNDFILE_MAGIC`)."""
+    with path.open("rb") as f:
+        return not f.read(4).startswith(_LIBSNDFILE_MAGIC)
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,7 @@ def decode(path: str | Path) -> DecodedAudio:
     """
     path = Path(path)
     check_file(path)
-    if path.suffix.lower() in FFMPEG_FIRST:
+    if ffmpeg_first(path):
         try:
             audio = _decode_pyav(path)
         except DecodeError:

@@ -22,7 +22,7 @@ import av
 import numpy as np
 import soundfile as sf
 
-from musictagger.audio.decode import FFMPEG_FIRST, PYAV_ERRORS, check_file, decode
+from musictagger.audio.decode import PYAV_ERRORS, check_file, decode, ffmpeg_first
 from musictagger.errors import DecodeError, ParameterError
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
@@ -216,7 +216,7 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
     """
     path = Path(path)
     check_file(path)
-    if path.suffix.lower() not in FFMPEG_FIRST:
+    if not ffmpeg_first(path):
         try:
             f = sf.SoundFile(os.fsencode(path))  # bytes: a str name must be valid UTF-8
         except sf.SoundFileError:
