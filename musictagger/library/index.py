@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.library.analyse import Outcome, StageTimes, analyse_file
+from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, Library
 from musictagger.model.manifest import load_manifest
@@ -54,6 +54,8 @@ class IndexSummary:
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     pruned: int = 0
+    tags_read: int = 0
+    """Unchanged files whose tags were read for the first time (an index from before tags were stored)."""
     vanished: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
@@ -93,6 +95,7 @@ def index_folders(
         summary.pruned = _prune(library, roots, found.files)
         todo = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
+        summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
         tracker = _Tracker(len(found.files), summary, started, on_progress)
         tracker.report(None)
         processed = 0
@@ -125,6 +128,20 @@ def _needing_analysis(
     stored = library.stamps()
     failed = {record.path for record in library.failures()} if retry_failed else set()
     return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in failed]
+
+
+def _read_unread_tags(
+    library: Library, files: list[FoundFile], todo: list[FoundFile], should_stop: Callable[[], bool]
+) -> int:
+    """Read and store the tags of unchanged files stored without them, without analysing them again."""
+    found = {f.path for f in files} - {f.path for f in todo}
+    read = 0
+    for path in library.unread_tags():
+        if should_stop():
+            break
+        if path in found:
+            read += library.store_tags(path, file_tags(path))
+    return read
 
 
 def _store(library: Library, outcome: Outcome, key: AnalysisKey, summary: IndexSummary) -> None:

@@ -41,5 +41,3 @@ def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, members in splits.items():
         (root / f"{name}.txt").write_text("\n".join(members) + "\n")
     return root
-
-
