@@ -76,11 +76,13 @@ def index_folders(
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     retry_failed: bool = False,
+    reanalyse: bool = False,
 ) -> IndexSummary:
     """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
 
     ``workers`` defaults to the number of usable cores; ``retry_failed`` re-analyses files
-    that failed before even though they have not changed.
+    that failed before even though they have not changed; ``reanalyse`` analyses every file
+    found again, changed or not (the window's "Re-analyse" on chosen tracks).
     """
     started = time.perf_counter()
     model_path = model_path or default_model_path()
@@ -93,7 +95,7 @@ def index_folders(
         found = scan(list(roots))
         summary.problems = found.problems
         summary.pruned = _prune(library, roots, found.files)
-        todo = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+        todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
         tracker = _Tracker(len(found.files), summary, started, on_progress)
