@@ -37,17 +37,26 @@ from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 
-PAGE_ROWS = 200
-PAGES_KEPT = 64
+PAGE_ROWS = 100
+PAGES_KEPT = 128
 FILTER_DELAY_MS = 250
 SELECT_DELAY_MS = 300
 """A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
 COLUMNS = tuple(Column)
 COLUMN_WIDTHS = {Column.TITLE: 200, Column.ARTIST: 140, Column.ALBUM: 140, Column.TAG_GENRE: 110}
 COLUMN_WIDTHS |= {Column.VERDICT: 150, Column.CONFIDENCE: 80, Column.AGREEMENT: 90, Column.DURATION: 70}
-DIFFERS_COLOUR = QColor(208, 128, 0)
-FAILED_COLOUR = QColor(200, 40, 40)
+DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
+FAILED_BRUSH = QBrush(QColor(200, 40, 40))
 NUMERIC = (Column.CONFIDENCE, Column.DURATION)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+    }
+)
 
 
 def find_ids(query: TrackQuery, _task: Task) -> np.ndarray:
@@ -92,7 +101,7 @@ class TrackTableModel(QAbstractTableModel):
         self.query = TrackQuery()
         self.ids = np.zeros(0, dtype=np.int64)
         self.loading = False
-        self._pages: OrderedDict[int, dict[int, TrackRow]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, tuple[TrackRow, tuple[str, ...]]]] = OrderedDict()
         self._library: Library | None = None
         self._generation = 0
 
@@ -135,8 +144,8 @@ class TrackTableModel(QAbstractTableModel):
 
     # Rows, read a page at a time.
 
-    def row(self, index: int) -> TrackRow | None:
-        """The track at row ``index`` (None if it left the index since the query)."""
+    def row(self, index: int) -> tuple[TrackRow, tuple[str, ...]] | None:
+        """The track at row ``index`` and its cells' text (None if it left the index since the query)."""
         page = index // PAGE_ROWS
         rows = self._pages.get(page)
         if rows is None:
@@ -145,11 +154,13 @@ class TrackTableModel(QAbstractTableModel):
             self._pages.move_to_end(page)
         return rows.get(int(self.ids[index]))
 
-    def _read_page(self, page: int) -> dict[int, TrackRow]:
+    def _read_page(self, page: int) -> dict[int, tuple[TrackRow, tuple[str, ...]]]:
         if self._library is None:
             self._library = Library()
         ids = self.ids[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
-        rows = {row.id: row for row in self._library.track_rows(ids)}
+        rows = {
+            row.id: (row, tuple(cell_text(row, column) for column in COLUMNS)) for row in self._library.track_rows(ids)
+        }
         self._pages[page] = rows
         while len(self._pages) > PAGES_KEPT:
             self._pages.popitem(last=False)
@@ -158,7 +169,7 @@ class TrackTableModel(QAbstractTableModel):
     def paths(self, rows: list[int]) -> list[Path]:
         """The paths of these rows, in order."""
         found = (self.row(index) for index in sorted(rows))
-        return [Path(row.path) for row in found if row is not None]
+        return [Path(shown[0].path) for shown in found if shown is not None]
 
     # QAbstractTableModel.
 
@@ -174,23 +185,25 @@ class TrackTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        row = self.row(index.row())
-        if row is None:
+        """Cells: a view asks for a dozen roles per cell per paint, so unused roles return at once."""
+        if role not in ROLES or not index.isValid():
             return None
         column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if column in NUMERIC else None
+        shown = self.row(index.row())
+        if shown is None:
+            return None
+        row, texts = shown
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(row, column)
+            return texts[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.error if column is Column.VERDICT and row.error else row.path
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column in (Column.VERDICT, Column.AGREEMENT):
+        if column in (Column.VERDICT, Column.AGREEMENT):  # the foreground
             if row.error is not None:
-                return QBrush(FAILED_COLOUR)
+                return FAILED_BRUSH
             if row.agreement is Agreement.DIFFERS:
-                return QBrush(DIFFERS_COLOUR)
+                return DIFFERS_BRUSH
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -312,16 +325,15 @@ class LibraryView(QWidget):
             self.trackSelected.emit(path)
 
     def _context_menu(self, position: QPoint) -> None:
-        paths = self.selected_paths()
-        current = self.current_path()
-        if not paths or current is None:
+        """The actions on the selection; the selection's paths are read only when an action is chosen."""
+        count, current = self.selected_count(), self.current_path()
+        if not count or current is None:
             return
         menu = QMenu(self)
         menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
-        menu.addAction(
-            f"Tag genres of {len(paths)} track{'s' if len(paths) > 1 else ''}…", lambda: self.tagRequested.emit(paths)
-        )
+        tracks = f"{count:,} track{'s' if count > 1 else ''}"
+        menu.addAction(f"Tag genres of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
         menu.addAction("Play / pause", lambda: self.playRequested.emit(current))
         menu.addAction("Show in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(current.parent))))
-        menu.addAction("Re-analyse", lambda: self.reanalyseRequested.emit(paths))
+        menu.addAction(f"Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))
         menu.popup(self.table.viewport().mapToGlobal(position))
