@@ -71,7 +71,7 @@ class LayersView(QWidget):
 
     def _title(self, index: int, info: LayerInfo, shape: tuple[int, ...] | None = None) -> None:
         channels, time, mel = shape or (len(info.channels), *info.shape[1:])
-        text = f"{info.name}: {channels}×{time}×{mel}"
+        text = f"{info.name}<br>{channels}×{time}×{mel}"  # two short lines: five panels fit the default width
         if self.channel != MEAN:
             text += f" · ch {info.channels[self.channel]}"
         self.plots[index].setTitle(text, size="9pt")

@@ -43,8 +43,8 @@ FILTER_DELAY_MS = 250
 SELECT_DELAY_MS = 300
 """A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
 COLUMNS = tuple(Column)
-COLUMN_WIDTHS = {Column.TITLE: 200, Column.ARTIST: 140, Column.ALBUM: 140, Column.TAG_GENRE: 110}
-COLUMN_WIDTHS |= {Column.VERDICT: 150, Column.CONFIDENCE: 80, Column.AGREEMENT: 90, Column.DURATION: 70}
+COLUMN_WIDTHS = {Column.TITLE: 150, Column.ARTIST: 110, Column.ALBUM: 110, Column.TAG_GENRE: 100}
+COLUMN_WIDTHS |= {Column.VERDICT: 130, Column.CONFIDENCE: 75, Column.AGREEMENT: 85, Column.DURATION: 60}
 DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
 FAILED_BRUSH = QBrush(QColor(200, 40, 40))
 NUMERIC = (Column.CONFIDENCE, Column.DURATION)

@@ -137,13 +137,15 @@ class MainWindow(QMainWindow):
         self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.files_dock, self.library_dock)
         self.files_dock.raise_()
-        self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
         self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.live = LivePanel(self.manifest, self.model_path, settings, self.io_runner)
         self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
         self.resize(1280, 800)
+        # The docks' scroll areas would size them by their contents' wishes; the centre gets the room.
+        self.resizeDocks([self.files_dock, self.result_dock], [240, 390], Qt.Orientation.Horizontal)
         self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)
