@@ -273,6 +273,13 @@ class LibraryView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.counts)
 
+    def shutdown(self) -> None:
+        """The window is closing: announce nothing more, stop the queries, close the index."""
+        self._select_timer.stop()
+        self._find_timer.stop()
+        self.model.runner.shutdown()
+        self.model.close()
+
     def quick_filter(self) -> QuickFilter:
         """The quick filter chosen."""
         return QuickFilter(self.filter.currentData())  # Qt hands the enum back as its plain string

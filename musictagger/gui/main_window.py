@@ -303,8 +303,8 @@ class MainWindow(QMainWindow):
 
     def _analysed(self, entry: FileEntry, result: tuple[Analysis, np.ndarray] | None) -> None:
         self._tasks.pop(entry.path, None)
-        if result is None or self.files.entries.get(entry.path) is not entry:
-            return  # cancelled, or removed from the list meanwhile
+        if result is None or self._closing or self.files.entries.get(entry.path) is not entry:
+            return  # cancelled, the window closed, or removed from the list meanwhile
         entry.analysis, entry.spectrogram_db = result
         entry.state = State.DONE
         self._keep_details(entry)
@@ -455,7 +455,8 @@ class MainWindow(QMainWindow):
         self.matches.player.stop()
         self.live.shutdown()
         self.analyser.shutdown()
-        for runner in (self.analysis_runner, self.io_runner, self.background_runner, self.library_view.model.runner):
+        self.library_view.shutdown()
+        for runner in (self.analysis_runner, self.io_runner, self.background_runner):
             runner.shutdown()
-        self.library_view.model.close()
+        self.matches.clear()  # a search still on its way back finds nothing left to fill
         super().closeEvent(event)

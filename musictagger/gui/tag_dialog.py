@@ -258,7 +258,7 @@ class TagDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self._on_threshold(self.threshold.value())
+        self.threshold_label.setText(f"{self.min_confidence:.2f}")  # the first plan follows the predictions
         self._start(partial(predict, list(scope.paths), settings.windows_per_track), self._predicted, "Analysing…")
 
     @property

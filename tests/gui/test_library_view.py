@@ -49,7 +49,9 @@ def names(view: LibraryView) -> list[str]:
     return [Path(path).name for path in shown(view, Column.PATH)]
 
 
-def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filtered(qtbot, window, music: Path) -> None:
+def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filtered_and_the_scopes_count(
+    qtbot, window, music: Path
+) -> None:
     view = window.library_view
     view.refresh()
     settle(qtbot, view)
@@ -89,6 +91,17 @@ def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filte
     qtbot.waitUntil(lambda: len(names(view)) == 4, timeout=10_000)
     view.table.selectAll()
     assert view.counts.text() == "4 tracks · 4 selected"
+
+    scope = library_scope(None)  # Tools ▸ Tag genres of the whole library…
+    assert scope.describe() == f"all 4 tracks of {music}"
+    dialog = TagDialog(scope, window.settings, window.background_runner, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.scope_label.text() == f"Works on all 4 tracks of {music}"
+    assert dialog.table.topLevelItemCount() == 4  # what it says is what it will touch
+    folder = TagScope.folder(music)
+    assert (folder.describe(), folder.describe(37)) == (f"the audio files in {music}", f"all 37 audio files in {music}")
+    assert TagScope.selection([music / "a.flac"]).describe() == "1 selected track"
 
 
 def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_undo_says_what_it_restored(
@@ -151,19 +164,6 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     dialog.close()
     settle(qtbot, view)  # closing the dialog refreshes the table: it shows the tags on disk again
     assert shown(view, Column.TAG_GENRE)[:2] == ["Classical; Electronic; Pop; Rock", "Jazz"]
-
-
-def test_the_whole_library_scope_names_its_tracks_and_folder(qtbot, window, music: Path) -> None:
-    scope = library_scope(None)
-    assert scope.describe() == f"all 4 tracks of {music}"
-    dialog = TagDialog(scope, window.settings, window.background_runner, window)
-    qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.task is None and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
-    assert dialog.scope_label.text() == f"Works on all 4 tracks of {music}"
-    assert dialog.table.topLevelItemCount() == 4
-    folder = TagScope.folder(music)
-    assert (folder.describe(), folder.describe(37)) == (f"the audio files in {music}", f"all 37 audio files in {music}")
-    assert TagScope.selection([music / "a.flac"]).describe() == "1 selected track"
 
 
 def test_a_saved_geometry_larger_than_the_screen_is_clamped_and_live_does_not_grow_the_window(qtbot, window) -> None:
