@@ -14,9 +14,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.formats import Id3Version
+from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
@@ -85,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return 1 if counts[Action.ERROR] or found.problems else 0
     with Journal() as journal, tqdm(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar:
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
+        with Library() as library:
+            update_index(journal, report.run_id, library)
     return _print_report(plan, report) or int(bool(found.problems))
 
 

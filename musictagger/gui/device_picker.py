@@ -3,14 +3,15 @@
 Devices are listed on a worker the first time the live panel is shown (never while the
 window is built: a misbehaving audio system must not stop the app from starting), and
 again on Refresh, which restarts PortAudio so that a microphone plugged in since is seen.
-No devices, or no PortAudio at all, is a state with a message, not an error.  The chosen
-device is remembered by name in the settings.
+No devices, or no PortAudio at all, is a state with a message (:attr:`DevicePicker.problem`,
+which the live panel shows as its one status line), not an error.  The chosen device is
+remembered by name in the settings.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from musictagger.audio.capture import InputDevice, find_device, input_devices
 from musictagger.gui.errors import describe
@@ -37,7 +38,7 @@ def scan_devices(*, rescan: bool) -> tuple[list[InputDevice], InputDevice | None
 
 
 class DevicePicker(QWidget):
-    """A combo box of input devices, a Refresh button and a line saying what is wrong, if anything."""
+    """A combo box of input devices and a Refresh button; :attr:`problem` says what is wrong, if anything."""
 
     changed = Signal()
     """A scan started or ended: :attr:`scanning` and :meth:`selected` may have changed."""
@@ -47,6 +48,8 @@ class DevicePicker(QWidget):
         self.runner, self.settings = runner, settings
         self.scanning = False
         self.has_scanned = False
+        self.problem = ""
+        """Why there is nothing to listen to (no device, no PortAudio), or empty."""
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(24)
         self.combo.setPlaceholderText("press Refresh to list the inputs")
@@ -54,18 +57,11 @@ class DevicePicker(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("List the input devices again (after plugging one in)")
         self.refresh_button.clicked.connect(lambda: self.scan(rescan=True))
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.hide()
-        row = QHBoxLayout()
+        row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Input"))
         row.addWidget(self.combo, 1)
         row.addWidget(self.refresh_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
 
     def selected(self) -> InputDevice | None:
         """The chosen device, or None when there is none."""
@@ -102,8 +98,7 @@ class DevicePicker(QWidget):
         self.has_scanned = True
         self.setEnabled(True)
         self.combo.setPlaceholderText("no input device")
-        self.message.setText(problem)
-        self.message.setVisible(bool(problem))
+        self.problem = problem
         self.changed.emit()
 
     def _chosen(self, index: int) -> None:

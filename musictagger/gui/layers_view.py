@@ -12,11 +12,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from musictagger.gui.empty_state import EmptyState
 from musictagger.model.manifest import LayerInfo
 from musictagger.model.runtime import Analysis
 
 COLOUR_MAP = "viridis"
 MEAN = -1
+EMPTY_MESSAGE = "What each of the five conv layers sees in a window appears here."
 
 
 def layer_image(activations: np.ndarray, channel: int) -> np.ndarray:
@@ -43,6 +45,7 @@ class LayersView(QWidget):
         self.picker.currentIndexChanged.connect(self._on_channel_picked)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
+        self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
         colour_map = pg.colormap.get(COLOUR_MAP)
@@ -64,11 +67,11 @@ class LayersView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.stack, 1)
 
     def _title(self, index: int, info: LayerInfo, shape: tuple[int, ...] | None = None) -> None:
         channels, time, mel = shape or (len(info.channels), *info.shape[1:])
-        text = f"{info.name}: {channels}×{time}×{mel}"
+        text = f"{info.name}<br>{channels}×{time}×{mel}"  # two short lines: five panels fit the default width
         if self.channel != MEAN:
             text += f" · ch {info.channels[self.channel]}"
         self.plots[index].setTitle(text, size="9pt")
@@ -77,6 +80,7 @@ class LayersView(QWidget):
         """Show nothing."""
         self.analysis = None
         self.caption.setText("Conv layer activations")
+        self.stack.show_message()
         for image in self.images:
             image.clear()
 
@@ -98,6 +102,7 @@ class LayersView(QWidget):
         analysis = self.analysis
         if analysis is None or not analysis.layers:
             return
+        self.stack.show_content()
         start = analysis.window_starts_s[self.window]
         self.caption.setText(
             f"Conv layer activations, window {self.window + 1} of {len(analysis.window_starts_s)} (from {start:.1f} s)"

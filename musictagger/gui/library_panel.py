@@ -151,19 +151,32 @@ class LibraryPanel(QWidget):
 
     def index_now(self, extra: list[Path] | None = None) -> None:
         """Index every library folder (plus ``extra``) in the background."""
-        if self.indexing is not None:
-            return
         roots = self.folder_paths()
         roots += [path for path in extra or [] if path not in roots]
         if not roots:
             self.progress_text.setText("Add a music folder first.")
+            return
+        self._index(roots, reanalyse=False)
+
+    def reanalyse(self, paths: list[Path]) -> None:
+        """Analyse these files again in the background, changed or not."""
+        if paths:
+            self._index(paths, reanalyse=True)
+
+    def _index(self, roots: list[Path], *, reanalyse: bool) -> None:
+        if self.indexing is not None:
             return
         windows = self.settings.windows_per_track
         workers = max(1, usable_cores() - 1)  # leave a core for the window and for dropped files
 
         def work(task: Task) -> IndexSummary:
             return index_folders(
-                roots, n_windows=windows, workers=workers, on_progress=task.progress, should_stop=task.should_stop
+                roots,
+                n_windows=windows,
+                workers=workers,
+                on_progress=task.progress,
+                should_stop=task.should_stop,
+                reanalyse=reanalyse,
             )
 
         self.indexing = self.background.run(

@@ -59,6 +59,7 @@ HISTORY_S = 10.0
 LIVE_QUERY = Path("<live input>")
 """The matches view's query path for live codes: no library file has it, so nothing is excluded."""
 ERROR_STYLE = "color: #d02020;"
+IDLE_TEXT = "Choose an input and press Record to recognise the music playing in the room"
 
 
 def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
@@ -110,9 +111,10 @@ class LivePanel(QWidget):
         self._meter_position = 0
         self._mel_origin = 0
         self._matched_code: str | None = None
+        self._last_problem = ""
 
         self.devices = DevicePicker(self.runner, settings)
-        self.devices.changed.connect(self._update_controls)
+        self.devices.changed.connect(self._devices_changed)
         self.devices.combo.currentIndexChanged.connect(lambda _index: self._update_controls())
         self.record_button = QPushButton("Record")
         self.record_button.clicked.connect(self.toggle)
@@ -124,7 +126,7 @@ class LivePanel(QWidget):
         self.interval.setToolTip("How often the model listens again to what was heard")
         self.interval.valueChanged.connect(self._interval_changed)
         self.meter = LevelMeter()
-        self.status = QLabel("Choose an input and press Record to recognise the music playing in the room")
+        self.status = QLabel(IDLE_TEXT)
         self.status.setWordWrap(True)
         self.spectrogram = LiveSpectrogram(self.params, seconds=HISTORY_S)
         self.genre = GenreView(self.labels)
@@ -193,6 +195,15 @@ class LivePanel(QWidget):
         self.record_button.setEnabled(self.listening or (idle and self.devices.selected() is not None))
         self.devices.setEnabled(idle)
         self.save_button.setEnabled(self.recorder is not None)
+
+    def _devices_changed(self) -> None:
+        """After a device scan, the status line says what the picker found wrong (one line, not two)."""
+        self._update_controls()
+        if self.listening or self._loading or self.devices.scanning:
+            return
+        if self.status.text() in (IDLE_TEXT, self._last_problem):  # not a session's last words
+            self._set_status(self.devices.problem or IDLE_TEXT, error=bool(self.devices.problem))
+        self._last_problem = self.devices.problem
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)

@@ -36,6 +36,7 @@ class LiveSpectrogram(SpectrogramView):
         bands = float(params.n_mels)
         self.plot.setLimits(xMin=-seconds, xMax=0.0, yMin=0.0, yMax=bands)
         self.plot.setRange(xRange=(-seconds, 0.0), yRange=(0.0, bands), padding=0)
+        self.stack.show_message("What the input hears scrolls here while recording.")
 
     def frames_end_s(self, frames_added: int) -> float:
         """Where the newest of ``frames_added`` frames ends, in seconds of audio since the first.
@@ -53,6 +54,7 @@ class LiveSpectrogram(SpectrogramView):
         since the last call; None keeps them and only scrolls.
         """
         if log_mel is not None:
+            self.stack.show_content()
             db = mel_db(log_mel, self.params)
             self.image.setImage(db, autoLevels=False)
             top = float(db.max())

@@ -1,6 +1,8 @@
-"""The main window: opened files on the left, what the model sees in the middle, the verdict on the right.
+"""The main window: opened files on the left, what the model sees (or the library) in the middle, the verdict on the right.
 
-It wires the views to the work: files dropped or opened are expanded and analysed on the
+The centre has two tabs: the analysis of the selected file (spectrogram and layers) and the
+library table (:mod:`musictagger.gui.library_view`); a track selected in the table is opened
+like a dropped file.  It wires the views to the work: files dropped or opened are expanded and analysed on the
 analysis runner (one at a time, in order, each in the analysis process), library searches run on the I/O runner, indexing
 and tagging on the background runner.  Full results (spectrogram, layer maps: tens of MB per
 track) are kept for the last :data:`DETAILS_KEPT` files; older ones keep their verdict and
@@ -15,9 +17,19 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.audio.params import FeatureParams
@@ -28,19 +40,23 @@ from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
 from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths
 from musictagger.gui.genre_view import GenreView
+from musictagger.gui.geometry import fit_to_screen
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.library_panel import LibraryPanel
+from musictagger.gui.library_view import LibraryView
 from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
-from musictagger.gui.tag_dialog import TagDialog, undo_last_run
+from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 
 DETAILS_KEPT = 8
+ANALYSIS_TAB, LIBRARY_TAB = 0, 1
 
 
 def analyse(
@@ -58,6 +74,19 @@ def analyse(
         return None
     layers, overview = analyser.details(path, analysis.features.report)
     return dataclasses.replace(analysis, layers=layers), mel_db(overview.log_mel, params)
+
+
+def stored_code(path: Path, _task: Task) -> tuple[np.ndarray, np.ndarray] | None:
+    """Worker: the hash code the index holds for ``path`` (bits, relaxed), if it was analysed."""
+    with Library() as library:
+        record = library.record(path)
+    return (record.analysis.bits, record.analysis.relaxed_code) if record and record.analysis else None
+
+
+def library_scope(_task: Task) -> TagScope:
+    """Worker: every indexed track, for tagging the whole library."""
+    with Library() as library:
+        return TagScope.library([Path(path) for path in sorted(library.stamps())], library.roots())
 
 
 class MainWindow(QMainWindow):
@@ -86,12 +115,16 @@ class MainWindow(QMainWindow):
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
+        self.library_view = LibraryView(TaskRunner("library view"))
 
-        centre = QSplitter(Qt.Orientation.Vertical)
-        centre.addWidget(self.spectrogram)
-        centre.addWidget(self.layers)
-        centre.setSizes([420, 220])
-        self.setCentralWidget(centre)
+        analysis = QSplitter(Qt.Orientation.Vertical)
+        analysis.addWidget(self.spectrogram)
+        analysis.addWidget(self.layers)
+        analysis.setSizes([420, 220])
+        self.centre = QTabWidget()
+        self.centre.addTab(analysis, "Analysis")
+        self.centre.addTab(self.library_view, "Library")
+        self.setCentralWidget(self.centre)
         result = QWidget()
         result_layout = QVBoxLayout(result)
         result_layout.addWidget(self.genre)
@@ -101,24 +134,28 @@ class MainWindow(QMainWindow):
         self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.files_dock, self.library_dock)
         self.files_dock.raise_()
-        self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
         self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.live = LivePanel(self.manifest, self.model_path, settings, self.io_runner)
         self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
         self.resize(1280, 800)
-        geometry, state = settings.window_state
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        # The docks' scroll areas would size them by their contents' wishes; the centre gets the room.
+        self.resizeDocks([self.files_dock, self.result_dock], [240, 390], Qt.Orientation.Horizontal)
+        self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)
         self.files.removeRequested.connect(self.remove_files)
         self.spectrogram.windowHovered.connect(self.layers.set_window)
         self.library.libraryChanged.connect(self.matches.library_changed)
         self.library.libraryChanged.connect(self.live.matches.library_changed)
+        self.library.libraryChanged.connect(self.library_view.refresh)
+        self.library_view.trackSelected.connect(self.show_track)
+        self.library_view.tagRequested.connect(lambda paths: self.tag_scope(TagScope.selection(paths)))
+        self.library_view.similarRequested.connect(self.find_similar)
+        self.library_view.playRequested.connect(self.matches.player.toggle)
+        self.library_view.reanalyseRequested.connect(self.library.reanalyse)
         self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
             lambda _task: self.analyser.warm_up(),
@@ -128,9 +165,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Drop audio files or folders anywhere on the window, or use File ▸ Open")
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """A dock holding ``widget`` in a scroll area: a dock may shrink below what its contents want, so
+        showing one never grows the window past the screen."""
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
-        dock.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 
@@ -157,14 +200,49 @@ class MainWindow(QMainWindow):
         self._action("&View", "&Live listening", self.show_live, "Ctrl+Shift+L")
         self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
         self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
-        self._action("&Tools", "&Tag genres…", self.tag_genres, "Ctrl+T")
+        self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
+        self._action("&Tools", "&Tag genres of the selection…", self.tag_genres, "Ctrl+T")
+        self._action("&Tools", "Tag genres of a &folder…", self.tag_folder)
+        self._action("&Tools", "Tag genres of the &whole library…", self.tag_library)
         self._action("&Tools", "&Undo last tagging run", self.undo_tagging)
         self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest))
 
+    def restore_layout(self) -> None:
+        """The size, place and docks saved last time, within the screen (it may be smaller than it was)."""
+        geometry, state = self.settings.window_state
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        QTimer.singleShot(0, partial(fit_to_screen, self))  # once shown, with its frame
+
     def show_live(self) -> None:
-        """View ▸ Live listening: show the live panel."""
+        """View ▸ Live listening: show the live panel (the window stays within the screen)."""
         self.live_dock.show()
         self.live_dock.raise_()
+        QTimer.singleShot(0, partial(fit_to_screen, self))  # once the dock has claimed its room
+
+    def show_library_tracks(self) -> None:
+        """Library ▸ Show the library's tracks: the Library tab."""
+        self.centre.setCurrentIndex(LIBRARY_TAB)
+        self.library_view.table.setFocus()
+
+    def show_track(self, path: Path) -> None:
+        """Show a library track's analysis (computed now, off the UI thread), opening it like a dropped file."""
+        path = path.absolute()
+        if path not in self.files.entries:
+            self._queue([path])
+        self.files.select(path)
+
+    def find_similar(self, path: Path) -> None:
+        """The nearest matches of a library track, from the code the index holds."""
+        self.matches_dock.show()
+        self.matches_dock.raise_()
+        self.io_runner.run(
+            partial(stored_code, path),
+            on_done=lambda code: self.matches.show_matches_for(path, *code) if code else None,
+            on_error=lambda error: show_error(self, "Cannot read the library", error),
+        )
 
     # Opening files.
 
@@ -217,8 +295,8 @@ class MainWindow(QMainWindow):
 
     def _progressed(self, entry: FileEntry, step: State | Analysis) -> None:
         """The analysis started, or its verdict is ready (the spectrogram follows)."""
-        if self.files.entries.get(entry.path) is not entry:
-            return  # removed from the list meanwhile
+        if self._closing or self.files.entries.get(entry.path) is not entry:
+            return  # the window closed, or the file was removed from the list meanwhile
         if isinstance(step, Analysis):
             entry.analysis, entry.state = step, State.DONE
         else:
@@ -228,8 +306,8 @@ class MainWindow(QMainWindow):
 
     def _analysed(self, entry: FileEntry, result: tuple[Analysis, np.ndarray] | None) -> None:
         self._tasks.pop(entry.path, None)
-        if result is None or self.files.entries.get(entry.path) is not entry:
-            return  # cancelled, or removed from the list meanwhile
+        if result is None or self._closing or self.files.entries.get(entry.path) is not entry:
+            return  # cancelled, the window closed, or removed from the list meanwhile
         entry.analysis, entry.spectrogram_db = result
         entry.state = State.DONE
         self._keep_details(entry)
@@ -337,18 +415,40 @@ class MainWindow(QMainWindow):
         SettingsDialog(self.settings, self).exec()
 
     def tag_genres(self) -> None:
-        """Tools ▸ Tag genres… for the selected files, or a folder chosen when none is selected."""
-        paths = self.files.selected_paths()
+        """Tools ▸ Tag genres of the selection…: the tracks selected in the library tab when it is shown,
+        else the files selected in the list, else a folder chosen."""
+        if self.centre.currentIndex() == LIBRARY_TAB:
+            paths = self.library_view.selected_paths()
+        else:
+            paths = self.files.selected_paths()
         if not paths:
-            folder = QFileDialog.getExistingDirectory(self, "Tag the genres of the audio files in…")
-            if not folder:
-                return
-            paths = [Path(folder)]
-        self.open_tag_dialog(paths).exec()
+            self.tag_folder()
+            return
+        self.tag_scope(TagScope.selection(paths))
 
-    def open_tag_dialog(self, paths: list[Path]) -> TagDialog:
-        """The tag dialog for ``paths`` (files or folders); the caller shows it."""
-        return TagDialog(paths, self.settings, self.background_runner, self)
+    def tag_folder(self) -> None:
+        """Tools ▸ Tag genres of a folder…"""
+        folder = QFileDialog.getExistingDirectory(self, "Tag the genres of the audio files in…")
+        if folder:
+            self.tag_scope(TagScope.folder(Path(folder)))
+
+    def tag_library(self) -> None:
+        """Tools ▸ Tag genres of the whole library…: every indexed track."""
+        self.io_runner.run(
+            library_scope,
+            on_done=self.tag_scope,
+            on_error=lambda error: show_error(self, "Cannot read the library", error),
+        )
+
+    def tag_scope(self, scope: TagScope) -> None:
+        """Show the tag dialog for ``scope``."""
+        self.open_tag_dialog(scope).exec()
+
+    def open_tag_dialog(self, scope: TagScope) -> TagDialog:
+        """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
+        dialog = TagDialog(scope, self.settings, self.background_runner, self)
+        dialog.finished.connect(lambda _result: self.library_view.refresh())
+        return dialog
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""
@@ -361,6 +461,8 @@ class MainWindow(QMainWindow):
         self.matches.player.stop()
         self.live.shutdown()
         self.analyser.shutdown()
+        self.library_view.shutdown()
         for runner in (self.analysis_runner, self.io_runner, self.background_runner):
             runner.shutdown()
+        self.matches.clear()  # a search still on its way back finds nothing left to fill
         super().closeEvent(event)

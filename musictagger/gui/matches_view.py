@@ -75,19 +75,20 @@ class Player:
 
 
 class MatchesView(QWidget):
-    """Nearest matches of the selected file: distance, title, artist, genre, path."""
+    """Nearest matches of the selected file: distance, genre, title, artist, path."""
 
     def __init__(self, runner: TaskRunner) -> None:
         super().__init__()
         self.runner = runner
         self.player = Player()
         self.query: Path | None = None
+        self._code: tuple[np.ndarray, np.ndarray] | None = None
         self._index: CodeIndex | None = None
         self._generation = 0
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.table = QTreeWidget()
-        self.table.setHeaderLabels(["Distance", "Title", "Artist", "Genre", "Path"])
+        self.table.setHeaderLabels(["Distance", "Genre", "Title", "Artist", "Path"])  # the verdict first: never clipped
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAcceptDrops(False)
@@ -113,18 +114,22 @@ class MatchesView(QWidget):
         """No query: empty table."""
         self._generation += 1
         self.query = None
+        self._code = None
         self.table.clear()
         self.message.setText("")
 
     def library_changed(self) -> None:
-        """Forget the cached code index (the library was re-indexed)."""
+        """The library was re-indexed: forget the cached code index and search again for the file shown."""
         self._index = None
+        if self.query is not None and self._code is not None:
+            self.show_matches_for(self.query, *self._code)
 
     def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray) -> None:
         """Search the library for the nearest codes to ``path``'s, in the background."""
         self._generation += 1
         generation = self._generation
         self.query = path
+        self._code = (bits, relaxed)
         self.table.clear()
         self.message.setText("Searching the library…")
         index = self._index
@@ -156,9 +161,9 @@ class MatchesView(QWidget):
             item = QTreeWidgetItem(
                 [
                     distance,
+                    match.record.verdict_label,
                     (analysis.title if analysis else None) or Path(match.record.path).name,
                     (analysis.artist if analysis else None) or "",
-                    match.record.verdict_label,
                     match.record.path,
                 ]
             )

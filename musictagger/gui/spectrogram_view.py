@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from musictagger.audio.params import FeatureParams
+from musictagger.gui.empty_state import EmptyState
 from musictagger.model.runtime import Analysis
 
 COLOUR_MAP = "magma"
@@ -25,6 +26,7 @@ DYNAMIC_RANGE_DB = 80.0
 TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
+EMPTY_MESSAGE = "The mel spectrogram the model sees appears here: select an analysed file."
 
 
 def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
@@ -57,9 +59,10 @@ class SpectrogramView(QWidget):
         self.params = params
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)  # drops go to the main window
+        self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.graphics)
+        layout.addWidget(self.stack)
         self.plot = self.graphics.addPlot()
         self.plot.setLabel("bottom", "time", units="s")
         self.plot.setLabel("left", "frequency (Hz, mel scale)")
@@ -81,13 +84,15 @@ class SpectrogramView(QWidget):
         self.plot.getAxis("left").setTicks([frequency_ticks(centres_hz), []])
 
     def clear(self) -> None:
-        """Show nothing (no file selected, or it failed)."""
+        """Show nothing (no file selected, or it failed): a message, not empty axes."""
+        self.stack.show_message()
         self.image.clear()
         self._set_windows([])
 
     def show_analysis(self, analysis: Analysis, db: np.ndarray, *, window_seconds: float) -> None:
         """Show ``db`` (:func:`mel_db` of the track's :mod:`overview <musictagger.audio.overview>`, computed
         off the UI thread) over the track's duration, and mark the analysis windows of ``window_seconds``."""
+        self.stack.show_content()
         duration = analysis.duration_s
         top = float(db.max())
         self.image.setImage(db, autoLevels=False)

@@ -1,4 +1,10 @@
-"""Tools ▸ Tag genres…: preview the tagging plan, tune it, apply it with progress and Cancel, undo it.
+"""Tools ▸ Tag genres…: preview the tagging plan, review it, apply it with progress and Cancel, undo it.
+
+The dialog says what it works on (:class:`TagScope`: a selection, a folder, the whole library).
+The user reviews the plan row by row: a ticked row is written, an unticked one is left alone,
+and an edited proposed genre is a correction, written instead of the model's proposal and
+journalled as the user's (:func:`~musictagger.tagging.plan.revise`).  After Apply, and after
+Undo, each row says what happened to its file.
 
 Everything is the core's (:mod:`musictagger.tagging`), as ``musictagger tag`` uses it: the files
 are found by :func:`musictagger.library.scan.scan`, predictions come from
@@ -11,6 +17,7 @@ Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,8 +41,10 @@ from musictagger.errors import MusictaggerError
 from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import Library
 from musictagger.library.scan import scan
-from musictagger.tagging.apply import RunReport, apply_plan
+from musictagger.tagging.apply import Outcome, RunReport, apply_plan
+from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
@@ -43,9 +52,12 @@ from musictagger.tagging.plan import (
     Action,
     Mode,
     Plan,
+    PlanItem,
     Prediction,
     make_plan,
+    parse_genres,
     preview_rows,
+    revise,
 )
 from musictagger.tagging.predict import predict_genres
 from musictagger.tagging.undo import undo
@@ -53,6 +65,56 @@ from musictagger.tagging.undo import undo
 Predictions = dict[Path, Prediction | MusictaggerError]
 SLIDER_STEPS = 100
 REPLAN_DELAY_MS = 250
+FILE, CURRENT, PROPOSED, CONFIDENCE, ACTION = range(len(PREVIEW_COLUMNS))
+
+
+@dataclass(frozen=True)
+class TagScope:
+    """What the dialog works on, and how to say it: selected tracks, a folder's files, or the library."""
+
+    paths: tuple[Path, ...]
+    kind: str
+    """``selection``, ``folder`` or ``library``."""
+    where: str = ""
+    """The folder, or the library's folders."""
+
+    @classmethod
+    def selection(cls, paths: list[Path]) -> TagScope:
+        return cls(tuple(paths), "selection")
+
+    @classmethod
+    def folder(cls, folder: Path) -> TagScope:
+        return cls((folder,), "folder", str(folder))
+
+    @classmethod
+    def library(cls, paths: list[Path], roots: list[Path]) -> TagScope:
+        return cls(tuple(paths), "library", ", ".join(str(root) for root in roots) or "the library")
+
+    def describe(self, files: int | None = None) -> str:
+        """``12 selected tracks``, ``all 3,400 tracks of /music``, ``all 37 audio files in /x``.
+
+        ``files`` is how many audio files were found (a folder's count is known only then).
+        """
+        count = len(self.paths) if files is None and self.kind != "folder" else files
+        if count is None:
+            return f"the audio files in {self.where}"
+        number, plural = f"{count:,}", "" if count == 1 else "s"
+        if self.kind == "selection":
+            return f"{number} selected track{plural}"
+        if self.kind == "library":
+            return f"all {number} track{plural} of {self.where}"
+        return f"all {number} audio file{plural} in {self.where}"
+
+
+def result_text(item: PlanItem, outcome: Outcome | None) -> str:
+    """What happened to a row's file in the run: written, unchanged, skipped or failed, with the reason."""
+    if outcome is not None:
+        return f"{outcome.status}: {outcome.reason}" if outcome.reason else outcome.status
+    if item.action is Action.UNCHANGED:
+        return "unchanged"
+    if item.action is Action.ERROR:
+        return f"failed: {item.reason}"
+    return f"skipped: {item.reason}" if item.reason else "skipped"
 
 
 def predict(paths: list[Path], n_windows: int | None, task: Task) -> Predictions:
@@ -83,11 +145,31 @@ def report_text(report: RunReport, verb: str) -> str:
 
 
 def undo_latest(task: Task) -> RunReport:
-    """Worker: undo the latest tagging run."""
+    """Worker: undo the latest tagging run (and tell the library index the restored tags)."""
     with Journal() as journal:
-        return undo(
+        report = undo(
             journal, on_progress=lambda done, total, _path: task.progress((done, total)), should_stop=task.should_stop
         )
+        with Library() as library:
+            update_index(journal, report.run_id, library)
+        return report
+
+
+def apply_review(
+    plan: Plan, left_out: set[Path], corrections: dict[Path, tuple[str, ...]], task: Task
+) -> tuple[Plan, RunReport]:
+    """Worker: the plan as the user reviewed it, written as one journalled run; the library learns the new tags."""
+    reviewed = revise(plan, left_out=left_out, corrections=corrections)
+    with Journal() as journal:
+        report = apply_plan(
+            reviewed,
+            journal,
+            on_progress=lambda done, total, _path: task.progress((done, total)),
+            should_stop=task.should_stop,
+        )
+        with Library() as library:
+            update_index(journal, report.run_id, library)
+    return reviewed, report
 
 
 def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
@@ -100,20 +182,21 @@ def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
 
 
 class TagDialog(QDialog):
-    """Preview table, threshold slider, mode, Apply / Cancel with progress, Undo."""
+    """Scope, threshold slider, mode, the review table, Apply / Cancel with progress, Undo."""
 
-    def __init__(
-        self, paths: list[Path], settings: Settings, runner: TaskRunner, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, scope: TagScope, settings: Settings, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Tag genres")
-        self.resize(900, 520)
+        self.resize(960, 560)
+        self.scope = scope
         self.settings = settings
         self.runner = runner
         self.predictions: Predictions | None = None
         self.plan: Plan | None = None
         self.task: Task | None = None
         self.last_report: RunReport | None = None
+        self._rows: dict[Path, QTreeWidgetItem] = {}
+        self._filling = False
 
         self.threshold = QSlider(Qt.Orientation.Horizontal)
         self.threshold.setRange(0, SLIDER_STEPS)
@@ -127,10 +210,19 @@ class TagDialog(QDialog):
         self.mode.setToolTip(
             "replace: the genre becomes the prediction; append: added to the genres there; fill-empty: only files without a genre"
         )
+        self.scope_label = QLabel(f"Works on {scope.describe()}")
+        self.scope_label.setWordWrap(True)
         self.table = QTreeWidget()
         self.table.setHeaderLabels(list(PREVIEW_COLUMNS))
         self.table.setRootIsDecorated(False)
-        self.table.setColumnWidth(0, 260)
+        self.table.setColumnWidth(FILE, 300)
+        self.table.setColumnWidth(PROPOSED, 140)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
+        self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed genre: see _edit
+        self.table.itemDoubleClicked.connect(self._edit)
+        self.table.setToolTip("Untick a file to leave it alone; double-click a proposed genre to correct it")
+        self.table.itemChanged.connect(self._edited)
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -162,13 +254,14 @@ class TagDialog(QDialog):
         for button in (self.apply_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.scope_label)
         layout.addLayout(controls)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self._on_threshold(self.threshold.value())
-        self._start(partial(predict, paths, settings.windows_per_track), self._predicted, "Analysing…")
+        self.threshold_label.setText(f"{self.min_confidence:.2f}")  # the first plan follows the predictions
+        self._start(partial(predict, list(scope.paths), settings.windows_per_track), self._predicted, "Analysing…")
 
     @property
     def min_confidence(self) -> float:
@@ -194,7 +287,7 @@ class TagDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.status.setText(message)
-        self.apply_button.setEnabled(self.plan is not None and self.plan.counts()[Action.WRITE] > 0)
+        self.apply_button.setEnabled(self.plan is not None and bool(self.review()[0]))
 
     def _on_progress(self, value: tuple[int, int]) -> None:
         done, total = value
@@ -206,6 +299,7 @@ class TagDialog(QDialog):
 
     def _predicted(self, predictions: Predictions) -> None:
         self.predictions = predictions
+        self.scope_label.setText(f"Works on {self.scope.describe(len(predictions))}")
         self.task = None
         self.replan()
 
@@ -222,34 +316,91 @@ class TagDialog(QDialog):
 
     def _planned(self, plan: Plan) -> None:
         self.plan = plan
+        self._filling = True
+        self.table.setSortingEnabled(False)  # rows are added in plan order, sorted once at the end
         self.table.clear()
-        for row in preview_rows(plan):
-            self.table.addTopLevelItem(QTreeWidgetItem(list(row)))
-        counts = plan.counts()
-        self._finish(", ".join(f"{counts[action]} {action}" for action in Action))
+        self.table.headerItem().setText(ACTION, PREVIEW_COLUMNS[ACTION])
+        self._rows = {}
+        for item, row in zip(plan.items, preview_rows(plan), strict=True):
+            widget_item = QTreeWidgetItem(list(row))
+            widget_item.setFlags(widget_item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
+            widget_item.setCheckState(
+                FILE, Qt.CheckState.Checked if item.action is Action.WRITE else Qt.CheckState.Unchecked
+            )
+            widget_item.setData(FILE, Qt.ItemDataRole.UserRole, item.path)
+            widget_item.setToolTip(FILE, str(item.path))
+            self.table.addTopLevelItem(widget_item)
+            self._rows[item.path] = widget_item
+        self.table.setSortingEnabled(True)
+        self._filling = False
+        self._finish(self._plan_summary())
+
+    def _plan_summary(self) -> str:
+        counts = self.plan.counts()
+        return ", ".join(f"{counts[action]} {action}" for action in Action) + f"; {len(self.review()[0])} ticked"
+
+    def _edit(self, widget_item: QTreeWidgetItem, column: int) -> None:
+        """Double-clicking a proposed genre (of a plan not yet applied) opens it for correction."""
+        if column == PROPOSED and self.plan is not None and self.task is None:
+            self.table.editItem(widget_item, PROPOSED)
+
+    def _edited(self, widget_item: QTreeWidgetItem, column: int) -> None:
+        """A corrected genre ticks its row; the counts follow every change."""
+        if self._filling or self.plan is None:
+            return
+        if column == PROPOSED:
+            self._filling = True
+            widget_item.setCheckState(FILE, Qt.CheckState.Checked)
+            self._filling = False
+        if self.task is None:
+            self._finish(self._plan_summary())
+
+    def review(self) -> tuple[list[Path], set[Path], dict[Path, tuple[str, ...]]]:
+        """The ticked files, the files left out, and the corrected genres, as the table says now.
+
+        A ticked row whose proposal was edited, or that the plan would not have written, is a
+        correction: its genres are the user's.
+        """
+        ticked, left_out, corrections = [], set(), {}
+        for item in self.plan.items if self.plan is not None else ():
+            widget_item = self._rows[item.path]
+            if widget_item.checkState(FILE) != Qt.CheckState.Checked:
+                if item.action is Action.WRITE:
+                    left_out.add(item.path)
+                continue
+            ticked.append(item.path)
+            genres = parse_genres(widget_item.text(PROPOSED))
+            if item.action is not Action.WRITE or genres != item.proposed:
+                corrections[item.path] = genres
+        return ticked, left_out, corrections
 
     def apply(self) -> None:
-        """Write the plan shown, as one journalled run."""
+        """Write the ticked rows, with the user's corrections, as one journalled run; untick rows stay untouched."""
         plan = self.plan
         if plan is None:
             return
         self.settings.threshold = plan.min_confidence
+        _ticked, left_out, corrections = self.review()
+        self._start(partial(apply_review, plan, left_out, corrections), self._applied, "Writing genres…")
 
-        def work(task: Task) -> RunReport:
-            with Journal() as journal:
-                return apply_plan(
-                    plan,
-                    journal,
-                    on_progress=lambda done, total, _path: task.progress((done, total)),
-                    should_stop=task.should_stop,
-                )
-
-        self._start(work, self._applied, "Writing genres…")
-
-    def _applied(self, report: RunReport) -> None:
+    def _applied(self, result: tuple[Plan, RunReport]) -> None:
+        reviewed, report = result
         self.last_report = report
         self.plan = None  # the files changed: this plan is spent
+        outcomes = {outcome.path: outcome for outcome in report.outcomes}
+        self._show_results({item.path: result_text(item, outcomes.get(item.path)) for item in reviewed.items})
         self._finish(report_text(report, "write"))
+
+    def _show_results(self, results: dict[Path, str]) -> None:
+        """Put what happened to each file in the last column (now "result"); rows can no longer be edited."""
+        self._filling = True
+        self.table.headerItem().setText(ACTION, "result")
+        for path, widget_item in self._rows.items():
+            if path in results:
+                widget_item.setText(ACTION, results[path])
+                widget_item.setToolTip(ACTION, results[path])
+            widget_item.setFlags(widget_item.flags() & ~Qt.ItemFlag.ItemIsEditable & ~Qt.ItemFlag.ItemIsUserCheckable)
+        self._filling = False
 
     def cancel(self) -> None:
         """Stop the running step after the current file (files written so far stay written, and undoable)."""
@@ -264,8 +415,14 @@ class TagDialog(QDialog):
     def _undone(self, report: RunReport) -> None:
         self.last_report = report
         self.plan = None
-        self._finish(report_text(report, "undo"))
-        self.replan()  # the plan against the restored files
+        results = {
+            outcome.path: result_text(PlanItem(outcome.path, Action.SKIP), outcome) for outcome in report.outcomes
+        }
+        self._show_results({path: text for path, text in results.items() if path in self._rows})
+        message = report_text(report, "undo")
+        self._finish(
+            f"Undo: {message}" + ("" if report.run_id is None else " Change the threshold or mode to preview again.")
+        )
 
     def reject(self) -> None:
         """Close; a running step is asked to stop first."""

@@ -7,19 +7,25 @@ Qt-free; the CLI (``musictagger index``, ``musictagger similar``) and the GUI us
         matches = find_similar(library, analysis.bits, analysis.relaxed_code, k=10)
 """
 
+from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
 from musictagger.library.index import IndexProgress, IndexSummary, index_folders
 from musictagger.library.search import CodeIndex, Match, find_similar
 from musictagger.library.store import Library, LibraryCounts, TrackAnalysis, TrackRecord
 
 __all__ = [
+    "Agreement",
     "CodeIndex",
+    "Column",
     "IndexProgress",
     "IndexSummary",
     "Library",
     "LibraryCounts",
     "Match",
+    "QuickFilter",
     "TrackAnalysis",
+    "TrackQuery",
     "TrackRecord",
+    "TrackRow",
     "find_similar",
     "index_folders",
 ]

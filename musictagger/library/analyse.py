@@ -17,7 +17,7 @@ from musictagger.audio.frontend import features_from_file
 from musictagger.errors import FileError, MusictaggerError, TagReadError
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
-from musictagger.tagging.formats import read_tags
+from musictagger.tagging.formats import TagSummary, read_tags
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
 
 
 def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
-    title, artist = _title_and_artist(path)
+    tags = file_tags(path)
     return TrackAnalysis(
         duration_s=analysis.duration_s,
         verdict=analysis.verdict,
@@ -82,15 +82,17 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
         bits=analysis.bits,
         relaxed_code=analysis.relaxed_code.astype("float32"),
         warnings=analysis.warnings,
-        title=title,
-        artist=artist,
+        title=tags.title,
+        artist=tags.artist,
+        album=tags.album,
+        tag_genres=tags.genres,
     )
 
 
-def _title_and_artist(path: str) -> tuple[str | None, str | None]:
-    """Title and artist from the file's tags, if it has readable ones (missing tags are normal)."""
+def file_tags(path: str) -> TagSummary:
+    """Title, artist, album and genres from the file's tags; all empty when it has no readable ones
+    (missing tags are normal, and the analysis does not depend on them)."""
     try:
-        tags = read_tags(path)
+        return read_tags(path)
     except TagReadError:
-        return None, None
-    return tags.title, tags.artist
+        return TagSummary(None, None, None, ())

@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.library.analyse import Outcome, StageTimes, analyse_file
+from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, Library
 from musictagger.model.manifest import load_manifest
@@ -55,6 +55,8 @@ class IndexSummary:
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     pruned: int = 0
+    tags_read: int = 0
+    """Unchanged files whose tags were read for the first time (an index from before tags were stored)."""
     vanished: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
@@ -76,12 +78,14 @@ def index_folders(
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     retry_failed: bool = False,
+    reanalyse: bool = False,
 ) -> IndexSummary:
     """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
 
     ``workers`` defaults to the number of usable cores, ``threads`` (per worker) to the cores
     left to each; ``retry_failed`` re-analyses files that failed before even though they have
-    not changed.
+    not changed; ``reanalyse`` analyses every file found again, changed or not (the window's
+    "Re-analyse" on chosen tracks).
     """
     started = time.perf_counter()
     model_path = model_path or default_model_path()
@@ -94,8 +98,9 @@ def index_folders(
         found = scan(list(roots))
         summary.problems = found.problems
         summary.pruned = _prune(library, roots, found.files)
-        todo = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+        todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
+        summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
         tracker = _Tracker(len(found.files), summary, started, on_progress)
         tracker.report(None)
         processed = 0
@@ -129,6 +134,20 @@ def _needing_analysis(
     stored = library.stamps()
     failed = {record.path for record in library.failures()} if retry_failed else set()
     return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in failed]
+
+
+def _read_unread_tags(
+    library: Library, files: list[FoundFile], todo: list[FoundFile], should_stop: Callable[[], bool]
+) -> int:
+    """Read and store the tags of unchanged files stored without them, without analysing them again."""
+    found = {f.path for f in files} - {f.path for f in todo}
+    read = 0
+    for path in library.unread_tags():
+        if should_stop():
+            break
+        if path in found:
+            read += library.store_tags(path, file_tags(path))
+    return read
 
 
 def _store(library: Library, outcome: Outcome, key: AnalysisKey, summary: IndexSummary) -> None:

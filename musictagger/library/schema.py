@@ -52,4 +52,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE tracks SET verdict = 'genre', nearest_genre = genre WHERE error IS NULL;
         """,
     ),
+    Migration(
+        # The window's library table shows each file's own tags beside the verdict.  Title and
+        # artist were stored already; album and the genre tags join them (a JSON list, ``[]``
+        # for none).  NULL means "not read yet": rows stored before are filled by the next
+        # indexing run, which reads their tags without analysing them again.
+        "store the album and the genre tags read from the file",
+        """
+        ALTER TABLE tracks ADD COLUMN album TEXT;
+        ALTER TABLE tracks ADD COLUMN tag_genres TEXT;
+        """,
+    ),
 )

@@ -1,6 +1,7 @@
 """The library index: one SQLite row per audio file, holding what the model said about it.
 
-:class:`Library` is the only code that reads or writes the ``tracks`` and ``roots`` tables.
+:class:`Library` is the only code that reads or writes the ``tracks`` and ``roots`` tables (the
+SQL of the window's table queries is spelt out in :mod:`.browse`, and run here).
 It is cheap to open; open one per thread (SQLite connections are not shared across
 threads), and as many processes as you like (WAL mode: the GUI reads while the CLI
 indexes).  Every write is its own short transaction, so an interrupted indexing run keeps
@@ -14,6 +15,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,12 +24,17 @@ import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, transaction
+from musictagger.library.browse import ROW_COLUMNS, TrackQuery, TrackRow
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import GenreScore, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
+from musictagger.tagging.formats import TagSummary
 from musictagger.userdirs import library_db_path
+
+SQL_VARIABLES = 500
+"""Ids per ``IN (…)`` query, well under SQLite's limit on bound parameters."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ class TrackAnalysis:
     warnings: tuple[str, ...] = ()
     title: str | None = None
     artist: str | None = None
+    album: str | None = None
+    tag_genres: tuple[str, ...] | None = None
+    """The genres in the file's own tags (empty: none, or unreadable tags); None: not read yet."""
 
     @property
     def genre(self) -> str | None:
@@ -195,6 +205,8 @@ class Library:
                 "relaxed_code": np.asarray(analysis.relaxed_code, dtype="<f4").tobytes(),
                 "title": analysis.title,
                 "artist": analysis.artist,
+                "album": analysis.album,
+                "tag_genres": None if analysis.tag_genres is None else json.dumps(list(analysis.tag_genres)),
                 "warnings": json.dumps(list(analysis.warnings)),
                 "error": None,
             },
@@ -207,7 +219,7 @@ class Library:
     def _upsert(self, path: str, stamp: FileStamp, key: AnalysisKey, values: dict[str, object]) -> None:
         columns = ("duration_s", "genre", "verdict", "reason", "nearest_genre", "confidence", "uncertain")
         columns += ("probabilities", "n_bits", "code")
-        columns += ("relaxed_code", "title", "artist", "warnings", "error")
+        columns += ("relaxed_code", "title", "artist", "album", "tag_genres", "warnings", "error")
         row = {column: values.get(column) for column in columns}
         row |= {
             "path": path,
@@ -281,6 +293,50 @@ class Library:
     def failures(self) -> list[TrackRecord]:
         return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
 
+    def track_ids(self, query: TrackQuery) -> np.ndarray:
+        """The ids of the tracks matching ``query``, in its order (filtered and sorted by SQLite)."""
+        sql, parameters = query.sql()
+        rows = self._db.execute(sql, parameters).fetchall()
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+    def track_rows(self, ids: Sequence[int]) -> list[TrackRow]:
+        """The table rows of ``ids``, in that order (ids no longer in the index are left out)."""
+        found: dict[int, TrackRow] = {}
+        for start in range(0, len(ids), SQL_VARIABLES):
+            chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
+            placeholders = ", ".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT {ROW_COLUMNS} FROM tracks WHERE id IN ({placeholders})", chunk):
+                found[row["id"]] = TrackRow.from_sql(row)
+        return [found[int(i)] for i in ids if int(i) in found]
+
+    def unread_tags(self) -> list[str]:
+        """Paths of analysed tracks whose tags were never read (stored before tags were)."""
+        rows = self._db.execute("SELECT path FROM tracks WHERE error IS NULL AND tag_genres IS NULL")
+        return [row[0] for row in rows]
+
+    def store_tags(self, path: str, tags: TagSummary, *, stamp: FileStamp | None = None) -> bool:
+        """Record the file's tags as read now, keeping its analysis; False when ``path`` has no row.
+
+        ``stamp`` is the file's version before its tags were rewritten (by tagging): the row is
+        then only updated (to the file's new size and mtime) if it described that version, so an
+        analysis of older audio is never passed off as current.  Tagging keeps the audio
+        byte-identical, which is why the analysis stays valid.
+        """
+        values = [tags.title, tags.artist, tags.album, json.dumps(list(tags.genres))]
+        sql = "UPDATE tracks SET title = ?, artist = ?, album = ?, tag_genres = ?"
+        if stamp is None:
+            sql += " WHERE path = ?"
+            values.append(path)
+        else:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return False
+            sql += ", size = ?, mtime_ns = ? WHERE path = ? AND size = ? AND mtime_ns = ?"
+            values += [info.st_size, info.st_mtime_ns, path, stamp.size, stamp.mtime_ns]
+        with transaction(self._db):
+            return self._db.execute(sql, values).rowcount > 0
+
     def counts(self) -> LibraryCounts:
         total, failed = self._db.execute("SELECT COUNT(*), COUNT(error) FROM tracks").fetchone()
         return LibraryCounts(total=total, analysed=total - failed, failed=failed)
@@ -327,6 +383,8 @@ def _record(row: sqlite3.Row) -> TrackRecord:
             warnings=tuple(json.loads(row["warnings"] or "[]")),
             title=row["title"],
             artist=row["artist"],
+            album=row["album"],
+            tag_genres=None if row["tag_genres"] is None else tuple(json.loads(row["tag_genres"])),
         )
     return TrackRecord(
         id=row["id"],

@@ -17,7 +17,7 @@ from musictagger.errors import MusictaggerError, RefusedError
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_genres_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, TagFormat
-from musictagger.tagging.journal import EntryState, Journal, RunStatus
+from musictagger.tagging.journal import EntrySource, EntryState, Journal, RunStatus
 from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of
 
 
@@ -79,7 +79,8 @@ def apply_plan(
 
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
     assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
-    change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, plan.id3_version)
+    source = EntrySource.USER if item.corrected else EntrySource.MODEL
+    change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, plan.id3_version, source)
     return journalled_write(journal, run_id, item.path, item.tag_format, change)
 
 
@@ -93,6 +94,8 @@ class Change:
     old_id3_version: Id3Version | None
     id3_version: Id3Version
     """The ID3 revision to write (for ID3 files)."""
+    source: EntrySource = EntrySource.MODEL
+    """Who chose ``new`` (journalled with the entry)."""
 
 
 def journalled_write(
@@ -116,6 +119,7 @@ def journalled_write(
         before=change.before,
         old_id3_version=change.old_id3_version,
         restores=restores,
+        source=change.source,
     )
     try:
         write_genres_atomically(

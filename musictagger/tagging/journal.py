@@ -60,6 +60,15 @@ MIGRATIONS = (
         """,
     ),
     Migration("entries by path", "CREATE INDEX entries_by_path ON entries (path);"),
+    Migration(
+        # Who chose an entry's new genres: the model, the user correcting the model's proposal in
+        # the window (kept apart, so that a later "learn" can use the corrections), or an undo.
+        "who chose the genres: model, user or undo",
+        """
+        ALTER TABLE entries ADD COLUMN source TEXT NOT NULL DEFAULT 'model';
+        UPDATE entries SET source = 'undo' WHERE restores IS NOT NULL;
+        """,
+    ),
 )
 
 
@@ -81,6 +90,15 @@ class EntryState(StrEnum):
     SKIPPED = "skipped"
     RESTORED = "restored"
     RESTORE_SKIPPED = "restore-skipped"
+
+
+class EntrySource(StrEnum):
+    """Who chose an entry's new genres."""
+
+    MODEL = "model"
+    USER = "user"
+    """A correction: the user edited the model's proposal before applying it."""
+    UNDO = "undo"
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class Entry:
     after: Fingerprint | None
     state: EntryState
     reason: str | None
+    source: EntrySource = EntrySource.MODEL
 
 
 class Journal:
@@ -229,12 +248,17 @@ class Journal:
         state: EntryState = EntryState.PLANNED,
         reason: str | None = None,
         restores: int | None = None,
+        source: EntrySource = EntrySource.MODEL,
     ) -> int:
-        """Record one file of a run (before touching it); the entry's id."""
+        """Record one file of a run (before touching it); the entry's id.
+
+        An entry that ``restores`` another is an undo's, whatever ``source`` says.
+        """
+        source = EntrySource.UNDO if restores is not None else source
         with transaction(self.connection) as db:
             cursor = db.execute(
                 "INSERT INTO entries (run_id, restores, path, old_genres, new_genres, old_id3_version,"
-                " fingerprint_before, state, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " fingerprint_before, state, reason, updated_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     restores,
@@ -246,6 +270,7 @@ class Journal:
                     state,
                     reason,
                     time.time(),
+                    source,
                 ),
             )
             return int(cursor.lastrowid)
@@ -299,6 +324,7 @@ def _entry(row: sqlite3.Row) -> Entry:
         Fingerprint.parse(after) if after else None,
         EntryState(row["state"]),
         row["reason"],
+        EntrySource(row["source"]),
     )
 
 

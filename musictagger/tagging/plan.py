@@ -15,6 +15,7 @@ genres) is never written, whatever the mode or threshold: it is skipped with tha
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -82,6 +83,8 @@ class PlanItem:
     """The ID3 revision the file has (journalled, so that undo restores it)."""
     fingerprint: Fingerprint | None = None
     """Of the file when planned (files to write only): apply skips it if it changed since."""
+    corrected: bool = False
+    """``proposed`` is the user's correction of the model's proposal (journalled as such)."""
 
     @property
     def action_text(self) -> str:
@@ -151,6 +154,54 @@ def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mo
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
     return PlanItem(path, action, reason, current, proposed, prediction, tag_format, id3_version, fingerprint)
+
+
+def correct(item: PlanItem, genres: tuple[str, ...]) -> PlanItem:
+    """``item`` with the user's ``genres`` instead of the model's proposal (reads the file again).
+
+    It is written unless the file has these genres already, whatever the threshold, the mode or
+    the model's verdict: the user has decided.  No genres at all means the file is left alone.
+    """
+    path = item.path
+    if not genres:
+        return PlanItem(path, Action.SKIP, "no genre given", item.current, (), item.prediction, item.tag_format)
+    if not is_taggable(path):
+        return item
+    try:
+        tag_format = detect(path)
+        current = tag_format.read_genres(path)
+        if [g.casefold() for g in genres] == [g.casefold() for g in current]:
+            return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
+        id3_version = tag_format.read_id3_version(path)
+        fingerprint = Fingerprint.of(path)
+    except MusictaggerError as exc:
+        return PlanItem(path, Action.ERROR, reason_of(exc), prediction=item.prediction)
+    return PlanItem(
+        path, Action.WRITE, "corrected", current, genres, item.prediction, tag_format, id3_version, fingerprint, True
+    )
+
+
+def leave_out(item: PlanItem) -> PlanItem:
+    """``item`` left out of the run by the user: its file is not touched."""
+    return dataclasses.replace(item, action=Action.SKIP, reason="left out", fingerprint=None)
+
+
+def revise(plan: Plan, *, left_out: set[Path], corrections: Mapping[Path, tuple[str, ...]]) -> Plan:
+    """``plan`` with the user's review applied: files ``left_out`` skipped, ``corrections`` of genres taken."""
+    items = tuple(
+        leave_out(item)
+        if item.path in left_out
+        else correct(item, corrections[item.path])
+        if item.path in corrections
+        else item
+        for item in plan.items
+    )
+    return dataclasses.replace(plan, items=items)
+
+
+def parse_genres(text: str) -> tuple[str, ...]:
+    """Genres typed by a user, ``;``-separated as :func:`preview_rows` shows them (``Rock; Pop``)."""
+    return tuple(genre.strip() for genre in text.split(";") if genre.strip())
 
 
 def decide(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
 from musictagger.model.runtime import load_model
 from musictagger.tagging.formats import detect, read_genres
@@ -36,7 +37,7 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
             record = library.record(row.text(4))
         distance = int((record.analysis.bits != query.bits).sum())
         assert row.text(0).split()[0] == str(distance)
-        assert row.text(3) == record.genre
+        assert row.text(1) == record.genre
 
 
 def tag_dialog_settled(dialog) -> bool:
@@ -48,7 +49,7 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     tagged = write_song(folder / "tagged.flac", seed=0)
     untagged = write_song(folder / "untagged.flac", seed=1)
     detect(tagged).write_genres(tagged, ["Jazz"])
-    dialog = window.open_tag_dialog([folder])
+    dialog = window.open_tag_dialog(TagScope.folder(folder))
     qtbot.addWidget(dialog)
     dialog.threshold.setValue(0)  # write whatever the model says, however unsure
     qtbot.waitUntil(
@@ -68,6 +69,7 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     assert rows[str(tagged)].text(2) == expected[tagged]
     assert rows[str(untagged)].text(1) == ""
     assert all(item.action is Action.WRITE for item in dialog.plan.items)
+    assert dialog.scope_label.text() == f"Works on all 2 audio files in {folder}"  # counted once found
 
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)

@@ -66,3 +66,47 @@ def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
     assert (image.width(), image.height()) == (1400, 860)
     pixels = np.frombuffer(image.convertToFormat(QImage.Format.Format_RGB888).constBits(), dtype=np.uint8)
     assert len(np.unique(pixels.reshape(-1, 3)[::7], axis=0)) > 500  # a rendered spectrogram, not a blank window
+
+
+LIBRARY_SCREENSHOT = SCREENSHOT.with_name("library-view.png")
+LIBRARY = [  # file, title, artist, genre tags, seed (even: chords and drums; odd: a sweep)
+    ("01 Morning.flac", "Morning", "The Testers", ["Rock"], 0),
+    ("02 Sweep.ogg", "Sweep", "Oscillators", ["Ambient"], 1),
+    ("03 Evening.mp3", "Evening", "The Testers", [], 2),
+    ("04 Rise.flac", "Rise", "Oscillators", ["Electronic"], 3),
+    ("05 Night.flac", "Night", "Chord Club", ["Classical", "Pop"], 4),
+    ("06 Dawn.mp3", "Dawn", "Chord Club", [], 6),
+]
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
+def test_screenshot_of_the_library_view(tmp_path: Path, first_model_as_default: Path) -> None:
+    """The Library tab on generated files, indexed with the first model (the shipped one rightly calls
+    generated chords "not music"; this picture is about the table: tags, verdicts, agreement)."""
+    from musictagger.gui.library_view import COLUMNS, cell_text
+    from musictagger.library import Column, Library, TrackQuery
+    from tests.tagging.media import pretag
+
+    music = tmp_path / "Music"
+    for name, title, artist, genres, seed in LIBRARY:
+        kind = {"flac": "flac", "ogg": "ogg-vorbis", "mp3": "mp3"}[name.rsplit(".", 1)[1]]
+        pretag(write_song(music / name, kind=kind, seconds=4.0, seed=seed), genres=genres, title=title, artist=artist)
+    (music / "07 Broken.mp3").write_bytes(b"not an mp3" * 100)
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
+    script = str(Path(__file__).with_name("render_library_screenshot.py"))
+    completed = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, script, str(LIBRARY_SCREENSHOT), str(music)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    shown = json.loads(completed.stdout.strip().splitlines()[-1])
+    with Library() as library:  # the user dirs the subprocess indexed into
+        rows = library.track_rows(library.track_ids(TrackQuery(sort=Column.AGREEMENT, descending=True)))
+    assert shown == [[cell_text(row, column) for column in COLUMNS] for row in rows]
+    assert len(shown) == 7 and {row[COLUMNS.index(Column.AGREEMENT)] for row in shown} >= {"tag missing", "failed"}
+    image = QImage(str(LIBRARY_SCREENSHOT))
+    assert (image.width(), image.height()) == (1400, 860)

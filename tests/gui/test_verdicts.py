@@ -16,6 +16,7 @@ from musictagger.audio.capture import FileSource
 from musictagger.gui.about import about_text
 from musictagger.gui.file_list import FileEntry, State
 from musictagger.gui.genre_view import GenreView
+from musictagger.gui.tag_dialog import TagScope
 from musictagger.live import LiveResult, LiveState
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, GenreModel
@@ -90,7 +91,7 @@ def test_not_music_reads_as_such_in_the_list_and_the_view(qtbot, tmp_path: Path,
 def test_the_tag_dialog_previews_an_unknown_file_as_skipped_and_writes_nothing(qtbot, window, tmp_path: Path) -> None:
     song = write_song(tmp_path / "to-tag" / "tagged.flac", seed=0)
     detect(song).write_genres(song, ["Jazz"])
-    dialog = window.open_tag_dialog([song.parent])
+    dialog = window.open_tag_dialog(TagScope.folder(song.parent))
     qtbot.addWidget(dialog)
     dialog.threshold.setValue(0)
     qtbot.waitUntil(

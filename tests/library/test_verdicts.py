@@ -80,7 +80,7 @@ def test_an_index_from_before_verdicts_is_migrated_and_still_answers_without_rea
     with Library() as library:
         record, failed = library.record(song), library.record(broken)
     with sqlite3.connect(library_db_path()) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
         assert db.execute(
             "SELECT verdict, reason, nearest_genre FROM tracks WHERE path = ?", (str(broken),)
         ).fetchone() == (None, None, None)
@@ -91,7 +91,7 @@ def test_an_index_from_before_verdicts_is_migrated_and_still_answers_without_rea
 
     # The migrated row is current: indexing leaves it alone and tagging takes its verdict from it.
     summary = index_folders([song], workers=1)
-    assert (summary.analysed, summary.skipped) == (0, 1)
+    assert (summary.analysed, summary.skipped, summary.tags_read) == (0, 1, 1)  # its tags read, not re-analysed
     assert predict_genres([song]) == {song: Prediction(expected.genre, expected.confidence, expected.uncertain, "")}
 
 

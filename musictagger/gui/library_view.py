@@ -1,0 +1,346 @@
+"""The library as a table: every indexed track with its tags, the model's verdict and whether they agree.
+
+The table is a Qt model over the SQLite index that never holds the library: a query (text,
+quick filter, sort column) is answered by :meth:`~musictagger.library.Library.track_ids` on a
+worker — SQLite filters and sorts, the model keeps only the ids in order (8 bytes a track) —
+and the rows on screen are read by id, a page at a time, on the UI thread (a primary-key
+lookup of a page takes about a millisecond), keeping the last :data:`PAGES_KEPT` pages.  So
+100,000 tracks open at once and scroll without a stall (``bench/library_view.py``).
+
+The view announces what the user does with tracks (select, tag, find similar, re-analyse);
+the main window wires those to the analysis, the tag dialog, the matches and the indexer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.gui.errors import describe
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
+
+PAGE_ROWS = 100
+PAGES_KEPT = 128
+FILTER_DELAY_MS = 250
+SELECT_DELAY_MS = 300
+"""A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
+COLUMNS = tuple(Column)
+COLUMN_WIDTHS = {Column.TITLE: 150, Column.ARTIST: 110, Column.ALBUM: 110, Column.TAG_GENRE: 100}
+COLUMN_WIDTHS |= {Column.VERDICT: 130, Column.CONFIDENCE: 75, Column.AGREEMENT: 85, Column.DURATION: 60}
+DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
+FAILED_BRUSH = QBrush(QColor(200, 40, 40))
+NUMERIC = (Column.CONFIDENCE, Column.DURATION)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+    }
+)
+
+
+def find_ids(query: TrackQuery, _task: Task) -> np.ndarray:
+    """Worker: the ids of the tracks matching ``query``, in order."""
+    with Library() as library:
+        return library.track_ids(query)
+
+
+def cell_text(row: TrackRow, column: Column) -> str:
+    """What the table shows of ``row`` in ``column``."""
+    if column is Column.TITLE:
+        return row.title or Path(row.path).name
+    if column is Column.CONFIDENCE:
+        if row.confidence is None:
+            return ""
+        return f"{row.confidence:.2f}" + (" ?" if row.uncertain else "")
+    if column is Column.DURATION:
+        if row.duration_s is None:
+            return ""
+        minutes, seconds = divmod(round(row.duration_s), 60)
+        return f"{minutes}:{seconds:02}"
+    return {
+        Column.ARTIST: row.artist or "",
+        Column.ALBUM: row.album or "",
+        Column.TAG_GENRE: row.tag_genre_text,
+        Column.VERDICT: row.verdict,
+        Column.AGREEMENT: str(row.agreement),
+        Column.PATH: row.path,
+    }[column]
+
+
+class TrackTableModel(QAbstractTableModel):
+    """The tracks matching :attr:`query`, in its order; rows are read from the index as they are shown."""
+
+    loaded = Signal()
+    """A query's ids arrived (the row count may have changed)."""
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner) -> None:
+        super().__init__()
+        self.runner = runner
+        self.query = TrackQuery()
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.loading = False
+        self._pages: OrderedDict[int, dict[int, tuple[TrackRow, tuple[str, ...]]]] = OrderedDict()
+        self._library: Library | None = None
+        self._generation = 0
+
+    def set_query(self, query: TrackQuery) -> None:
+        """Find the tracks of ``query`` in the background; the table changes when they arrive."""
+        self.query = query
+        self.reload()
+
+    def reload(self) -> None:
+        """Ask the index again (it changed, or the query did)."""
+        self._generation += 1
+        generation, query = self._generation, self.query
+        self.loading = True
+        self.runner.run(
+            lambda task: find_ids(query, task),
+            on_done=lambda ids: self._arrived(generation, ids),
+            on_error=lambda error: self._failed(generation, error),
+        )
+
+    def _arrived(self, generation: int, ids: np.ndarray) -> None:
+        if generation != self._generation:
+            return  # a newer query is on its way
+        self.beginResetModel()
+        self.ids = ids
+        self._pages.clear()
+        self.loading = False
+        self.endResetModel()
+        self.loaded.emit()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self.loading = False
+            self.failed.emit(f"The library cannot be read: {describe(error)}")
+
+    def close(self) -> None:
+        """Close the UI thread's connection to the index."""
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+    # Rows, read a page at a time.
+
+    def row(self, index: int) -> tuple[TrackRow, tuple[str, ...]] | None:
+        """The track at row ``index`` and its cells' text (None if it left the index since the query)."""
+        page = index // PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._read_page(page)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(int(self.ids[index]))
+
+    def _read_page(self, page: int) -> dict[int, tuple[TrackRow, tuple[str, ...]]]:
+        if self._library is None:
+            self._library = Library()
+        ids = self.ids[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
+        rows = {
+            row.id: (row, tuple(cell_text(row, column) for column in COLUMNS)) for row in self._library.track_rows(ids)
+        }
+        self._pages[page] = rows
+        while len(self._pages) > PAGES_KEPT:
+            self._pages.popitem(last=False)
+        return rows
+
+    def paths(self, rows: list[int]) -> list[Path]:
+        """The paths of these rows, in order."""
+        found = (self.row(index) for index in sorted(rows))
+        return [Path(shown[0].path) for shown in found if shown is not None]
+
+    # QAbstractTableModel.
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return str(COLUMNS[section])
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        """Cells: a view asks for a dozen roles per cell per paint, so unused roles return at once."""
+        if role not in ROLES or not index.isValid():
+            return None
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if column in NUMERIC else None
+        shown = self.row(index.row())
+        if shown is None:
+            return None
+        row, texts = shown
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texts[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.error if column is Column.VERDICT and row.error else row.path
+        if column in (Column.VERDICT, Column.AGREEMENT):  # the foreground
+            if row.error is not None:
+                return FAILED_BRUSH
+            if row.agreement is Agreement.DIFFERS:
+                return DIFFERS_BRUSH
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column`` (done by SQLite, in the background)."""
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(dataclasses.replace(self.query, sort=COLUMNS[column], descending=descending))
+
+
+class LibraryView(QWidget):
+    """Find box, quick filters, the track table with its counts, and the actions on a selection."""
+
+    trackSelected = Signal(object)  # noqa: N815 (Qt signal naming) — Path of the track to show
+    tagRequested = Signal(list)  # noqa: N815 — [Path] of the selected tracks
+    similarRequested = Signal(object)  # noqa: N815 — Path
+    reanalyseRequested = Signal(list)  # noqa: N815 — [Path]
+    playRequested = Signal(object)  # noqa: N815 — Path
+
+    def __init__(self, runner: TaskRunner) -> None:
+        super().__init__()
+        self.model = TrackTableModel(runner)
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Find by title, artist, album, genre tag or path")
+        self.find.setClearButtonEnabled(True)
+        self.filter = QComboBox()
+        self.filter.setToolTip("Quick filters: the tracks worth a look")
+        for quick in QuickFilter:
+            self.filter.addItem(str(quick)[:1].upper() + str(quick)[1:], quick)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setAcceptDrops(False)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no row is measured: 100,000 rows cost nothing
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSortIndicator(COLUMNS.index(Column.PATH), Qt.SortOrder.AscendingOrder)
+        for column, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(COLUMNS.index(column), width)
+        self.table.setSortingEnabled(True)  # asks the model to sort: the first query
+        self.counts = QLabel("Reading the library…")
+
+        self._find_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._find_timer.timeout.connect(self._apply_filters)
+        self._select_timer = QTimer(self, singleShot=True, interval=SELECT_DELAY_MS)
+        self._select_timer.timeout.connect(self._announce_current)
+        self.find.textChanged.connect(lambda _text: self._find_timer.start())
+        self.filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        self.model.loaded.connect(self._update_counts)
+        self.model.failed.connect(self.counts.setText)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_counts())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(lambda _index: self._announce_current())
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.find, 1)
+        filters.addWidget(QLabel("Show"))
+        filters.addWidget(self.filter)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.counts)
+
+    def shutdown(self) -> None:
+        """The window is closing: announce nothing more, stop the queries, close the index."""
+        self._select_timer.stop()
+        self._find_timer.stop()
+        self.model.runner.shutdown()
+        self.model.close()
+
+    def quick_filter(self) -> QuickFilter:
+        """The quick filter chosen."""
+        return QuickFilter(self.filter.currentData())  # Qt hands the enum back as its plain string
+
+    def set_quick_filter(self, quick: QuickFilter) -> None:
+        """Choose a quick filter (as picking it in the combo box does)."""
+        self.filter.setCurrentIndex(self.filter.findData(quick))
+
+    def _apply_filters(self) -> None:
+        query = dataclasses.replace(self.model.query, text=self.find.text().strip(), quick=self.quick_filter())
+        if query != self.model.query:
+            self.model.set_query(query)
+
+    def refresh(self) -> None:
+        """Read the index again (after indexing or tagging)."""
+        self.model.reload()
+
+    def _update_counts(self) -> None:
+        shown = len(self.model.ids)
+        selected = self.selected_count()
+        text = f"{shown:,} track{'' if shown == 1 else 's'}"
+        if self.model.query.quick is not QuickFilter.ALL or self.model.query.text:
+            text += " match"
+        if selected:
+            text += f" · {selected:,} selected"
+        self.counts.setText(text)
+
+    def selected_rows(self) -> list[int]:
+        """Row numbers of the selection, in table order (from its ranges: no index object per row)."""
+        ranges = self.table.selectionModel().selection()
+        return sorted({row for r in ranges for row in range(r.top(), r.bottom() + 1)})
+
+    def selected_count(self) -> int:
+        """How many rows are selected (counted from the ranges: cheap even for 100,000)."""
+        return sum(r.bottom() - r.top() + 1 for r in self.table.selectionModel().selection())
+
+    def selected_paths(self) -> list[Path]:
+        """The selected tracks' paths, in table order."""
+        return self.model.paths(self.selected_rows())
+
+    def current_path(self) -> Path | None:
+        """The track of the current row, if any."""
+        index = self.table.currentIndex()
+        paths = self.model.paths([index.row()]) if index.isValid() else []
+        return paths[0] if paths else None
+
+    def _announce_current(self) -> None:
+        path = self.current_path()
+        if path is not None:
+            self.trackSelected.emit(path)
+
+    def _context_menu(self, position: QPoint) -> None:
+        """The actions on the selection; the selection's paths are read only when an action is chosen."""
+        count, current = self.selected_count(), self.current_path()
+        if not count or current is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
+        tracks = f"{count:,} track{'s' if count > 1 else ''}"
+        menu.addAction(f"Tag genres of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
+        menu.addAction("Play / pause", lambda: self.playRequested.emit(current))
+        menu.addAction("Show in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(current.parent))))
+        menu.addAction(f"Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))
+        menu.popup(self.table.viewport().mapToGlobal(position))

@@ -1,0 +1,176 @@
+"""Browsing the index as a table: which tracks match a query, in what order, and their rows' contents.
+
+The window's library view shows 100,000 tracks without holding them: :meth:`Library.track_ids`
+answers a :class:`TrackQuery` (text, a quick filter, a sort column) with the matching ids in
+order, filtered and sorted by SQLite, and :meth:`Library.track_rows` reads the few rows on
+screen by id.  This module holds the query's vocabulary and its SQL; :mod:`.store` runs it.
+
+Agreement compares the model's verdict with the genres in the file's tags, without case:
+``agrees`` when the verdict's genre is one of them, ``differs`` when it is not, ``tag missing``
+when the file has no genre tag, ``no verdict`` when the model has no genre for the track (it
+is not one of its genres, or not music), ``failed`` when it could not be analysed, and empty
+while the file's tags have not been read (an index from before tags were stored, until the
+next indexing run).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from musictagger.model.verdict import UNKNOWN, verdict_label
+
+
+class QuickFilter(StrEnum):
+    """The library view's one-click filters."""
+
+    ALL = "all tracks"
+    NO_GENRE_TAG = "no genre tag"
+    DIFFERS = "differs from the model"
+    NOT_MY_GENRES = "not one of my genres"
+    FAILED = "failed"
+
+
+class Agreement(StrEnum):
+    """How the model's verdict compares with the file's genre tags (see the module docstring)."""
+
+    AGREES = "agrees"
+    DIFFERS = "differs"
+    TAG_MISSING = "tag missing"
+    NO_VERDICT = "no verdict"
+    FAILED = "failed"
+    NOT_READ = ""
+
+
+class Column(StrEnum):
+    """The table's columns, in display order; each sorts by its SQL expression below."""
+
+    TITLE = "Title"
+    ARTIST = "Artist"
+    ALBUM = "Album"
+    TAG_GENRE = "Genre tag"
+    VERDICT = "Model says"
+    CONFIDENCE = "Confidence"
+    AGREEMENT = "Agreement"
+    DURATION = "Duration"
+    PATH = "Path"
+
+
+AGREEMENT_SQL = f"""CASE
+    WHEN error IS NOT NULL THEN '{Agreement.FAILED}'
+    WHEN tag_genres IS NULL THEN '{Agreement.NOT_READ}'
+    WHEN tag_genres = '[]' THEN '{Agreement.TAG_MISSING}'
+    WHEN genre IS NULL THEN '{Agreement.NO_VERDICT}'
+    WHEN EXISTS (SELECT 1 FROM json_each(tracks.tag_genres) WHERE lower(json_each.value) = lower(tracks.genre))
+        THEN '{Agreement.AGREES}'
+    ELSE '{Agreement.DIFFERS}' END"""
+
+SORT_SQL = {
+    Column.TITLE: "title COLLATE NOCASE",
+    Column.ARTIST: "artist COLLATE NOCASE",
+    Column.ALBUM: "album COLLATE NOCASE",
+    Column.TAG_GENRE: "tag_genres COLLATE NOCASE",
+    Column.VERDICT: "coalesce(genre, reason, error)",
+    Column.CONFIDENCE: "confidence",
+    Column.AGREEMENT: AGREEMENT_SQL,
+    Column.DURATION: "duration_s",
+    Column.PATH: "path",
+}
+
+FILTER_SQL = {
+    QuickFilter.ALL: "1",
+    QuickFilter.NO_GENRE_TAG: "tag_genres = '[]'",
+    QuickFilter.DIFFERS: f"({AGREEMENT_SQL}) = '{Agreement.DIFFERS}'",
+    QuickFilter.NOT_MY_GENRES: "error IS NULL AND genre IS NULL",
+    QuickFilter.FAILED: "error IS NOT NULL",
+}
+
+TEXT_COLUMNS = ("title", "artist", "album", "tag_genres", "path")
+"""What the text filter searches (case-insensitive substring)."""
+
+ROW_COLUMNS = (
+    "id, path, title, artist, album, tag_genres, genre, reason, confidence, uncertain, duration_s, error, "
+    f"{AGREEMENT_SQL} AS agreement"
+)
+
+
+@dataclass(frozen=True)
+class TrackQuery:
+    """Which tracks, in what order: a text to find, a quick filter, a folder, and a sort column."""
+
+    text: str = ""
+    quick: QuickFilter = QuickFilter.ALL
+    sort: Column = Column.PATH
+    descending: bool = False
+    folder: Path | None = None
+    """Only tracks inside this folder."""
+
+    def sql(self) -> tuple[str, list[object]]:
+        """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters."""
+        where, parameters = [FILTER_SQL[self.quick]], []
+        if self.text:
+            where.append("(" + " OR ".join(f"{column} LIKE ?" for column in TEXT_COLUMNS) + ")")
+            parameters += [f"%{self.text}%"] * len(TEXT_COLUMNS)
+        if self.folder is not None:
+            prefix = str(self.folder).rstrip("/") + "/"
+            where.append("substr(path, 1, ?) = ?")
+            parameters += [len(prefix), prefix]
+        direction = "DESC" if self.descending else "ASC"
+        order = f"{SORT_SQL[self.sort]} {direction} NULLS LAST, path {direction}"  # empty cells last, both ways
+        return f"SELECT id FROM tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """What the table shows of one track."""
+
+    id: int
+    path: str
+    title: str | None
+    artist: str | None
+    album: str | None
+    tag_genres: tuple[str, ...] | None
+    genre: str | None
+    """The model's genre; None when it has none (see ``reason``) or the file failed."""
+    reason: str | None
+    confidence: float | None
+    uncertain: bool
+    duration_s: float | None
+    error: str | None
+    agreement: Agreement
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> TrackRow:
+        """From a row selected with :data:`ROW_COLUMNS`."""
+        genres = row["tag_genres"]
+        return cls(
+            id=row["id"],
+            path=row["path"],
+            title=row["title"],
+            artist=row["artist"],
+            album=row["album"],
+            tag_genres=None if genres is None else tuple(json.loads(genres)),
+            genre=row["genre"],
+            reason=row["reason"],
+            confidence=row["confidence"],
+            uncertain=bool(row["uncertain"]),
+            duration_s=row["duration_s"],
+            error=row["error"],
+            agreement=Agreement(row["agreement"]),
+        )
+
+    @property
+    def verdict(self) -> str:
+        """The genre, ``not one of my genres`` or ``not music``; the error for a file that failed."""
+        if self.error is not None:
+            return f"failed: {self.error}"
+        label = verdict_label(self.genre, self.reason or "")
+        return "not one of my genres" if label == UNKNOWN else label
+
+    @property
+    def tag_genre_text(self) -> str:
+        """The file's genres joined for display (``Rock; Pop``)."""
+        return "; ".join(self.tag_genres or ())

@@ -1,0 +1,34 @@
+"""After a tagging run or an undo, the library index learns the files' new tags, without analysing them again.
+
+Writing genres changes a file's mtime (and often its size), so the index would otherwise
+think every tagged file changed: it would show the old genre tags, and the next indexing run
+would analyse them all again.  Tagging keeps the audio byte-identical (``atomic``), so the
+stored analysis stays valid: for each file the run wrote, the journal knows the fingerprint the
+file had just before, and the index row is moved to the new version only if it described that
+one (:meth:`musictagger.library.Library.store_tags`).
+"""
+
+from __future__ import annotations
+
+from musictagger.errors import MusictaggerError
+from musictagger.library import Library
+from musictagger.library.store import FileStamp
+from musictagger.tagging.formats import read_tags
+from musictagger.tagging.journal import EntryState, Journal
+
+
+def update_index(journal: Journal, run_id: int | None, library: Library) -> int:
+    """Store in ``library`` the tags of the files run ``run_id`` wrote; how many rows were updated."""
+    if run_id is None:
+        return 0
+    updated = 0
+    for entry in journal.entries(run_id):
+        if entry.state is not EntryState.WRITTEN:
+            continue
+        try:
+            tags = read_tags(entry.path)
+        except MusictaggerError:
+            continue  # gone or unreadable since: the next indexing run sees it
+        stamp = FileStamp(entry.before.size, entry.before.mtime_ns)
+        updated += library.store_tags(str(entry.path), tags, stamp=stamp)
+    return updated

@@ -1,0 +1,201 @@
+"""The library tab and the reviewed tag dialog, on a real index of generated files tagged with mutagen.
+
+The files are indexed through the real pipeline (the first model); what the table shows is
+compared with the files' own tags and the index's rows, and what the dialog writes is read back
+with mutagen itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QRect, Qt
+
+from musictagger.gui.library_view import COLUMNS, LibraryView
+from musictagger.gui.main_window import library_scope
+from musictagger.gui.tag_dialog import FILE, PROPOSED, TagDialog, TagScope
+from musictagger.library import Column, Library, QuickFilter, index_folders
+from musictagger.tagging.journal import EntrySource, Journal
+from musictagger.tagging.plan import Mode
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, wait_until_settled, write_song
+from tests.tagging.media import native_genres, pretag
+
+ALL_FOUR = ["Classical", "Electronic", "Pop", "Rock"]
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    """Three short songs with different tags and a broken file, indexed."""
+    folder = tmp_path / "Music"
+    pretag(write_song(folder / "a.flac", seconds=3.0), genres=ALL_FOUR, title="Zulu", artist="First")
+    pretag(write_song(folder / "b.flac", seconds=3.0, seed=1), genres=["Jazz"], title="Alpha", artist="Second")
+    write_song(folder / "c.flac", seconds=3.0, seed=2)
+    (folder / "d.mp3").write_bytes(b"not an mp3" * 100)
+    index_folders([folder], workers=1)
+    return folder
+
+
+def settle(qtbot, view: LibraryView) -> None:
+    qtbot.waitUntil(lambda: not view.model.loading, timeout=10_000)
+
+
+def shown(view: LibraryView, column: Column) -> list[str]:
+    model = view.model
+    return [model.index(row, COLUMNS.index(column)).data() for row in range(model.rowCount())]
+
+
+def names(view: LibraryView) -> list[str]:
+    return [Path(path).name for path in shown(view, Column.PATH)]
+
+
+def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filtered_and_the_scopes_count(
+    qtbot, window, music: Path
+) -> None:
+    view = window.library_view
+    view.refresh()
+    settle(qtbot, view)
+    assert names(view) == ["a.flac", "b.flac", "c.flac", "d.mp3"]
+    with Library() as library:
+        genres = {Path(r.path).name: r.genre for r in library.tracks()}
+    assert shown(view, Column.TITLE) == ["Zulu", "Alpha", "c.flac", "d.mp3"]  # the file name without a title
+    assert shown(view, Column.ARTIST) == ["First", "Second", "", ""]
+    assert shown(view, Column.TAG_GENRE) == ["Classical; Electronic; Pop; Rock", "Jazz", "", ""]
+    assert shown(view, Column.VERDICT)[:3] == [genres["a.flac"], genres["b.flac"], genres["c.flac"]]
+    assert shown(view, Column.VERDICT)[3].startswith("failed: ")
+    assert shown(view, Column.AGREEMENT) == ["agrees", "differs", "tag missing", "failed"]
+    assert view.counts.text() == "4 tracks"
+
+    view.table.sortByColumn(COLUMNS.index(Column.TITLE), Qt.SortOrder.AscendingOrder)
+    settle(qtbot, view)
+    assert names(view) == ["b.flac", "a.flac", "c.flac", "d.mp3"]  # Alpha, Zulu, then no title
+    view.table.sortByColumn(COLUMNS.index(Column.TITLE), Qt.SortOrder.DescendingOrder)
+    settle(qtbot, view)
+    assert names(view)[:2] == ["a.flac", "b.flac"]
+
+    expected = {
+        QuickFilter.NO_GENRE_TAG: ["c.flac"],
+        QuickFilter.DIFFERS: ["b.flac"],
+        QuickFilter.NOT_MY_GENRES: [],  # the first model always names a genre
+        QuickFilter.FAILED: ["d.mp3"],
+    }
+    for quick, files in expected.items():
+        view.set_quick_filter(quick)
+        settle(qtbot, view)
+        assert names(view) == files, quick
+        assert view.counts.text() == f"{len(files)} track{'' if len(files) == 1 else 's'} match"
+    view.set_quick_filter(QuickFilter.ALL)
+    view.find.setText("jazz")
+    qtbot.waitUntil(lambda: names(view) == ["b.flac"], timeout=10_000)
+    view.find.clear()
+    qtbot.waitUntil(lambda: len(names(view)) == 4, timeout=10_000)
+    view.table.selectAll()
+    assert view.counts.text() == "4 tracks · 4 selected"
+
+    scope = library_scope(None)  # Tools ▸ Tag genres of the whole library…
+    assert scope.describe() == f"all 4 tracks of {music}"
+    dialog = TagDialog(scope, window.settings, window.background_runner, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.scope_label.text() == f"Works on all 4 tracks of {music}"
+    assert dialog.table.topLevelItemCount() == 4  # what it says is what it will touch
+    folder = TagScope.folder(music)
+    assert (folder.describe(), folder.describe(37)) == (f"the audio files in {music}", f"all 37 audio files in {music}")
+    assert TagScope.selection([music / "a.flac"]).describe() == "1 selected track"
+
+
+def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_undo_says_what_it_restored(
+    qtbot, window, music: Path
+) -> None:
+    view = window.library_view
+    view.refresh()
+    settle(qtbot, view)
+    selection = view.table.selectionModel()
+    for row in range(3):  # a, b, c: the three songs
+        selection.select(
+            view.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        )
+    paths = view.selected_paths()
+    assert [path.name for path in paths] == ["a.flac", "b.flac", "c.flac"]
+    dialog = window.open_tag_dialog(TagScope.selection(paths))
+    qtbot.addWidget(dialog)
+    assert dialog.scope_label.text() == "Works on 3 selected tracks"
+    dialog.mode.setCurrentIndex(dialog.mode.findData(Mode.REPLACE))
+    dialog.threshold.setValue(0)
+    qtbot.waitUntil(
+        lambda: dialog.task is None and dialog.plan is not None and dialog.plan.min_confidence == 0.0,
+        timeout=ANALYSIS_TIMEOUT_MS,
+    )
+    assert dialog.table.topLevelItemCount() == 3  # what the scope says is what it will touch
+    rows = {Path(dialog.table.topLevelItem(i).text(FILE)).name: dialog.table.topLevelItem(i) for i in range(3)}
+    untouched = (music / "c.flac").read_bytes()
+    rows["c.flac"].setCheckState(FILE, Qt.CheckState.Unchecked)
+    rows["b.flac"].setText(PROPOSED, "Bossa Nova; Jazz")  # the user's correction
+    model_genre = rows["a.flac"].text(PROPOSED)
+    assert rows["b.flac"].checkState(FILE) == Qt.CheckState.Checked
+
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert native_genres(music / "b.flac") == ["Bossa Nova", "Jazz"]
+    assert native_genres(music / "a.flac") == [model_genre]
+    assert (music / "c.flac").read_bytes() == untouched
+    assert dialog.table.headerItem().text(4) == "result"
+    assert {name: row.text(4) for name, row in rows.items()} == {
+        "a.flac": "written",
+        "b.flac": "written",
+        "c.flac": "skipped: left out",
+    }
+    with Journal() as journal:
+        entries = {entry.path.name: entry for entry in journal.entries(dialog.last_report.run_id)}
+    assert set(entries) == {"a.flac", "b.flac"}
+    assert (entries["b.flac"].source, entries["b.flac"].new_genres) == (EntrySource.USER, ("Bossa Nova", "Jazz"))
+    assert entries["a.flac"].source is EntrySource.MODEL
+
+    dialog.last_report = None
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.status.text().startswith("Undo: 2 restored")
+    assert {name: row.text(4) for name, row in rows.items()} == {
+        "a.flac": "restored",
+        "b.flac": "restored",
+        "c.flac": "skipped: left out",
+    }
+    assert native_genres(music / "b.flac") == ["Jazz"]
+    dialog.close()
+    settle(qtbot, view)  # closing the dialog refreshes the table: it shows the tags on disk again
+    assert shown(view, Column.TAG_GENRE)[:2] == ["Classical; Electronic; Pop; Rock", "Jazz"]
+
+
+def test_a_saved_geometry_larger_than_the_screen_is_clamped_and_live_does_not_grow_the_window(qtbot, window) -> None:
+    available = window.screen().availableGeometry()
+    window.setGeometry(QRect(-300, 900, available.width() + 480, available.height() + 437))  # the issue's 1280×1237
+    window.settings.window_state = (window.saveGeometry(), window.saveState())
+    window.restore_layout()  # as the next start does
+    qtbot.waitUntil(lambda: available.contains(window.frameGeometry()), timeout=5_000)
+    window.show_live()
+    qtbot.wait(200)
+    assert window.live_dock.isVisible()
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+
+
+def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(qtbot, window, tmp_path: Path) -> None:
+    assert window.spectrogram.stack.empty and window.layers.stack.empty  # a message, not empty axes
+    folder = tmp_path / "Music"
+    songs = [write_song(folder / f"{seed}.flac", seconds=3.0, seed=seed) for seed in range(3)]
+    window.open_paths([songs[0]])
+    wait_until_settled(qtbot, window, 1)
+    assert not window.spectrogram.stack.empty and not window.layers.stack.empty
+    qtbot.waitUntil(lambda: "library is empty" in window.matches.message.text(), timeout=10_000)
+
+    window.library.add_folder(folder)  # no reselection after this
+    qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
+    assert {window.matches.table.topLevelItem(i).text(4) for i in range(2)} == {str(songs[1]), str(songs[2])}
+
+    view = window.library_view
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10_000)  # the table followed the index too
+    window.show_library_tracks()
+    view.table.selectRow(2)
+    qtbot.waitUntil(lambda: songs[2] in window.files.entries, timeout=10_000)
+    wait_until_settled(qtbot, window, 2)
+    qtbot.waitUntil(lambda: window.files.current_entry().path == songs[2], timeout=10_000)
+    assert window.genre.verdict.text() == window.files.current_entry().analysis.summary()

@@ -1,0 +1,130 @@
+"""Browsing the index as a table: tags read at index time, filters and sorts done by SQLite.
+
+A real folder of generated files, tagged with mutagen the way other taggers do, indexed through
+the real pipeline with the first model (which always names one of its four genres).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from musictagger.library import Library, index_folders
+from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.tagging.formats import detect, read_tags
+from musictagger.userdirs import library_db_path
+from tests.tagging.media import pretag
+
+ALL_FOUR = ["Classical", "Electronic", "Pop", "Rock"]
+"""The first model's genres: a file tagged with all of them agrees with it, whatever it says."""
+
+
+@pytest.fixture
+def indexed(music_folder: Path) -> Path:
+    """The music folder with varied tags, indexed; one verdict made unknown through the store."""
+    pretag(music_folder / "album1" / "01.flac", genres=ALL_FOUR, title="zebra", artist="Band B")
+    pretag(music_folder / "album1" / "02.flac", genres=["Jazz"], title="Alpha", artist="band a")
+    pretag(music_folder / "album2" / "04.ogg", genres=["Jazz"], title="middle", artist="Band C")
+    summary = index_folders([music_folder], workers=1)
+    assert (summary.analysed, len(summary.failed)) == (5, 1)
+    with Library() as library:
+        record = library.record(music_folder / "album2" / "04.ogg")
+        unknown = dataclasses.replace(record.analysis.verdict, kind="unknown", genre=None, reason="not one of: x")
+        library.store_analysis(
+            record.path, record.stamp, record.key, dataclasses.replace(record.analysis, verdict=unknown)
+        )
+    return music_folder
+
+
+def rows(query: TrackQuery) -> list[TrackRow]:
+    with Library() as library:
+        return library.track_rows(library.track_ids(query))
+
+
+def names(query: TrackQuery) -> list[str]:
+    return [Path(row.path).name for row in rows(query)]
+
+
+def test_rows_hold_the_files_tags_and_the_stored_verdicts_filtered_and_sorted_by_sqlite(indexed: Path) -> None:
+    by_name = {Path(row.path).name: row for row in rows(TrackQuery())}
+    with Library() as library:
+        records = {Path(record.path).name: record for record in library.tracks()}
+    assert set(by_name) == set(records) == {"01.flac", "02.flac", "03.wav", "04.ogg", "05.wav", "broken.mp3"}
+    first = by_name["01.flac"]
+    assert (first.title, first.artist, first.album, first.tag_genres) == (
+        "zebra",
+        "Band B",
+        "An album",
+        tuple(ALL_FOUR),
+    )
+    assert first.tag_genre_text == "Classical; Electronic; Pop; Rock"
+    for name, row in by_name.items():
+        record = records[name]
+        if record.analysis is not None:
+            assert (row.genre, row.confidence, row.duration_s) == (
+                record.analysis.genre,
+                record.analysis.confidence,
+                record.analysis.duration_s,
+            )
+    assert {name: row.agreement for name, row in by_name.items()} == {
+        "01.flac": Agreement.AGREES,
+        "02.flac": Agreement.DIFFERS,
+        "03.wav": Agreement.TAG_MISSING,
+        "04.ogg": Agreement.NO_VERDICT,
+        "05.wav": Agreement.TAG_MISSING,
+        "broken.mp3": Agreement.FAILED,
+    }
+    assert by_name["02.flac"].verdict == records["02.flac"].analysis.genre
+    assert by_name["04.ogg"].verdict == "not one of my genres"
+    assert by_name["broken.mp3"].verdict.startswith("failed: ")
+
+    # Each quick filter, in path order; then text, folder and sorts (one index for all: each costs model runs).
+    assert {quick: names(TrackQuery(quick=quick)) for quick in QuickFilter} == {
+        QuickFilter.ALL: ["05.wav", "01.flac", "02.flac", "03.wav", "04.ogg", "broken.mp3"],
+        QuickFilter.NO_GENRE_TAG: ["05.wav", "03.wav"],
+        QuickFilter.DIFFERS: ["02.flac"],
+        QuickFilter.NOT_MY_GENRES: ["04.ogg"],
+        QuickFilter.FAILED: ["broken.mp3"],
+    }
+    assert names(TrackQuery(text="JAZZ")) == ["02.flac", "04.ogg"]  # tag genres, any case
+    assert names(TrackQuery(text="band")) == ["01.flac", "02.flac", "04.ogg"]  # artists
+    assert names(TrackQuery(text="album2")) == ["03.wav", "04.ogg", "broken.mp3"]  # paths
+    assert names(TrackQuery(folder=indexed / "album1")) == ["01.flac", "02.flac"]
+    assert names(TrackQuery(text="jazz", quick=QuickFilter.DIFFERS)) == ["02.flac"]
+    assert names(TrackQuery(sort=Column.TITLE))[:3] == ["02.flac", "04.ogg", "01.flac"]  # Alpha, middle, zebra
+    assert names(TrackQuery(sort=Column.TITLE, descending=True))[:3] == ["01.flac", "04.ogg", "02.flac"]
+    assert names(TrackQuery(sort=Column.ARTIST))[:3] == ["02.flac", "01.flac", "04.ogg"]  # without case
+    by_confidence = rows(TrackQuery(sort=Column.CONFIDENCE))
+    confidences = [row.confidence for row in by_confidence if row.confidence is not None]
+    assert confidences == sorted(confidences) and len(confidences) == 5
+    assert by_confidence[-1].error is not None  # empty values last
+    agreements = [row.agreement for row in rows(TrackQuery(sort=Column.AGREEMENT))]
+    assert agreements == sorted(agreements)
+    for column in Column:  # every column sorts, both ways, and keeps every row
+        for descending in (False, True):
+            assert len(rows(TrackQuery(sort=column, descending=descending))) == 6
+
+
+def test_an_index_without_tags_gets_them_on_the_next_run_without_reanalysis(indexed: Path) -> None:
+    with sqlite3.connect(library_db_path()) as db:  # as an index from before tags were stored
+        db.execute("UPDATE tracks SET album = NULL, tag_genres = NULL")
+    db.close()
+    assert {row.agreement for row in rows(TrackQuery()) if row.error is None} == {Agreement.NOT_READ}
+    summary = index_folders([indexed], workers=1)
+    assert (summary.analysed, summary.skipped, summary.tags_read) == (0, 6, 5)
+    first = rows(TrackQuery(text="zebra"))[0]
+    assert (first.album, first.tag_genres) == ("An album", tuple(ALL_FOUR))
+
+
+def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexed: Path) -> None:
+    path = indexed / "05.wav"
+    with Library() as library:
+        before = library.record(path).stamp
+        detect(path).write_genres(path, ["Rock"])
+        assert library.store_tags(str(path), read_tags(path), stamp=before)
+        assert library.record(path).analysis.tag_genres == ("Rock",)
+        assert not library.store_tags(str(path), read_tags(path), stamp=before)  # the row has moved on
+    assert index_folders([path], workers=1).skipped == 1  # its analysis is still current: not analysed again
