@@ -20,6 +20,7 @@ import onnxruntime as ort
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
 from musictagger.errors import ModelError
 from musictagger.model import codes
+from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
 
@@ -35,11 +36,11 @@ UNCERTAIN_MARGIN = 0.2
 
 
 def default_model_path() -> Path:
-    """The model to use: ``$MUSICTAGGER_MODEL`` if set, else the one shipped in ``models/``."""
+    """The model to use: ``$MUSICTAGGER_MODEL`` if set, else the shipped one (see :mod:`musictagger.model.location`)."""
     override = os.environ.get(MODEL_ENV_VAR)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "models" / f"{DEFAULT_MODEL_NAME}.onnx"
+    return model_file(DEFAULT_MODEL_NAME)
 
 
 @dataclass(frozen=True)
