@@ -17,6 +17,7 @@ if [ ! -x "$VENV/bin/pyinstaller" ]; then
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --upgrade pip
 fi
+rm -rf build/lib  # pip builds the wheel in-tree: no stale copies of files since removed
 step "installing musictagger (from its wheel) and PyInstaller into $VENV"
 "$VENV/bin/pip" install --quiet --force-reinstall --no-deps . 2>build-pip.log && "$VENV/bin/pip" install --quiet ".[bundle]" 2>>build-pip.log \
     || { cat build-pip.log; exit 1; }

@@ -39,11 +39,12 @@ echo "--- the bundled CLI"
 "$APP/musictagger" analyze "$WORK/song.wav"
 
 echo "--- the bundled window under Xvfb"
-DISPLAY_NUMBER=$(( 90 + RANDOM % 100 ))
-Xvfb ":$DISPLAY_NUMBER" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a free display itself and writes its number (a fixed one may belong to another X server).
+Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$WORK/display" >/dev/null 2>&1 &
 XVFB_PID=$!
-export DISPLAY=":$DISPLAY_NUMBER" QT_QPA_PLATFORM=xcb
-for _ in $(seq 100); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.05; done
+for _ in $(seq 200); do [ -s "$WORK/display" ] && break; sleep 0.05; done
+[ -s "$WORK/display" ] || { echo "error: Xvfb did not start"; exit 1; }
+export DISPLAY=":$(cat "$WORK/display")" QT_QPA_PLATFORM=xcb
 SHOT=$ROOT/reports/screenshots/bundle-window.png
 start=$(date +%s.%N)
 "$APP/musictagger-gui" --quit-after-first-result --screenshot "$SHOT" "$WORK/song.wav" >"$WORK/gui.out" &
