@@ -15,6 +15,7 @@ An editable install copies nothing: it reads the repository's folders directly.
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -57,6 +58,8 @@ class BuildPyWithShippedFiles(build_py):
         super().run()
         if self.editable_mode:
             return
+        # An in-tree build/ (pip install ., python -m build --wheel) may still hold files since removed.
+        shutil.rmtree(Path(self.build_lib) / PACKAGED, ignore_errors=True)
         for source, destination in shipped_files():
             target = Path(self.build_lib) / destination
             self.mkpath(str(target.parent))
