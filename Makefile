@@ -3,15 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean gui-libs gui-test-libs
+.PHONY: run test lint clean gui-libs gui-test-libs check-wheel bundle bundle-smoke
 
 # Debian packages the window needs (Qt's xcb platform, EGL/GL, fonts, PulseAudio for QtMultimedia),
 # and Xvfb for the screenshot test.  Installed once, only when one is missing (as root, else with sudo).
 GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libpulse0 libx11-xcb1 \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
-# PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests.
-GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins
+# PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests;
+# the desktop's validators for the desktop entry and AppStream metainfo in resources/ (tests and check-wheel).
+GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define install_debs
 	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \
@@ -43,12 +44,26 @@ run: $(VENV)/.app gui-libs
 	$(BIN)/musictagger-gui $(FILES)
 
 test: $(VENV)/.dev gui-test-libs
-	$(BIN)/ruff check musictagger tests bench
+	$(BIN)/ruff check musictagger tests bench packaging resources setup.py
 	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory check-wheel
+
+# The wheel as a user installs it: built, installed into a fresh venv outside the checkout, run there.
+check-wheel: $(VENV)/.dev gui-test-libs
+	packaging/check_wheel.sh $(BIN)/python
+
+# The Linux desktop bundle: dist/musictagger/ and dist/musictagger-VERSION-linux-ARCH.tar.gz, built in
+# its own venv (.venv-bundle, the `bundle` extra: PyInstaller); bundle-smoke runs it under Xvfb.
+bundle: gui-libs
+	packaging/build_bundle.sh $(PYTHON)
+
+bundle-smoke: gui-test-libs
+	$(call install_debs,xdotool)
+	packaging/smoke.sh
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check musictagger tests bench
-	$(BIN)/ruff format --check musictagger tests bench
+	$(BIN)/ruff check musictagger tests bench packaging resources setup.py
+	$(BIN)/ruff format --check musictagger tests bench packaging resources setup.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bundle build dist .pytest_cache .ruff_cache

@@ -16,16 +16,16 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from musictagger import __version__
 from musictagger.cli import analyze, evaluate, experiments, export, index, listen, quantize, similar, tag, train, undo
 from musictagger.errors import MusictaggerError
+from musictagger.version import version_text
 
 COMMANDS = (analyze, index, similar, tag, undo, listen, train, export, quantize, evaluate, experiments)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musictagger", description="Listens to music and tags it.")
-    parser.add_argument("--version", action="version", version=f"musictagger {__version__}")
+    parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)

@@ -1,7 +1,12 @@
-"""``musictagger-gui [FILE...]``: start Qt, open the window, queue FILEs (files or folders) for analysis."""
+"""``musictagger-gui [FILE...]``: start Qt, open the window, queue FILEs (files or folders) for analysis.
+
+A file manager's "Open with musictagger" runs ``musictagger-gui FILE...`` (the desktop entry's
+``Exec=musictagger-gui %F``), so those files are queued the same way.
+"""
 
 from __future__ import annotations
 
+import argparse
 import gc
 import sys
 from pathlib import Path
@@ -10,10 +15,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
+from musictagger.gui.first_result import quit_after_first_result
+from musictagger.gui.icon import APP_ID, app_icon
 from musictagger.gui.main_window import MainWindow
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
 from musictagger.userdirs import APP_NAME
+from musictagger.version import version_text
 
 
 def create_window(files: list[Path], settings: Settings | None = None) -> MainWindow:
@@ -28,6 +36,21 @@ def create_window(files: list[Path], settings: Settings | None = None) -> MainWi
     return window
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="musictagger-gui", description="Open the musictagger window.")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files or folders to analyse")
+    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument(
+        "--quit-after-first-result",
+        action="store_true",
+        help="for scripted checks: print the first file's result as the window shows it, then quit (status 1 if it failed)",
+    )
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="PNG", help="with --quit-after-first-result: save the window"
+    )
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
@@ -35,12 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     if app is None:
         app = QApplication([sys.argv[0], *args])
         args = app.arguments()[1:]  # without the options Qt took for itself (-platform, -style …)
+    parser = build_parser()
+    options = parser.parse_args(args)
+    if options.quit_after_first_result and not options.files:
+        parser.error("--quit-after-first-result needs a FILE")
+    if options.screenshot and not options.quit_after_first_result:
+        parser.error("--screenshot goes with --quit-after-first-result")
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(musictagger.__version__)
-    app.setDesktopFileName(APP_NAME)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     setup_logging()
     try:
-        window = create_window([Path(arg) for arg in args])
+        window = create_window(options.files)
+        if options.quit_after_first_result:
+            quit_after_first_result(window, options.screenshot)
     except (
         Exception
     ) as exc:  # e.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees

@@ -21,6 +21,7 @@ import onnxruntime as ort
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
 from musictagger.errors import ModelError
 from musictagger.model import codes
+from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.precision import fastest_variant
 from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
@@ -37,12 +38,13 @@ UNCERTAIN_MARGIN = 0.2
 
 
 def default_model_path() -> Path:
-    """The model to use: ``$MUSICTAGGER_MODEL`` if set (exactly that file), else the one shipped in
-    ``models/`` — or its int8 twin where that runs faster on this machine (:mod:`musictagger.model.precision`)."""
+    """The model to use: ``$MUSICTAGGER_MODEL`` if set (exactly that file), else the shipped one (see
+    :mod:`musictagger.model.location`) — or its int8 twin where that runs faster on this machine
+    (:mod:`musictagger.model.precision`)."""
     override = os.environ.get(MODEL_ENV_VAR)
     if override:
         return Path(override)
-    return fastest_variant(Path(__file__).resolve().parents[2] / "models" / f"{DEFAULT_MODEL_NAME}.onnx")
+    return fastest_variant(model_file(DEFAULT_MODEL_NAME))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import musictagger
 from musictagger import userdirs
 from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
@@ -54,9 +55,11 @@ def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: 
     reopened.close()
 
 
-def test_the_about_box_names_the_model_its_training_data_and_licences() -> None:
+def test_the_about_box_names_the_version_the_model_its_training_data_and_licences() -> None:
     manifest = load_manifest(default_model_path())
     text = about_text(manifest)
+    assert f"musictagger {musictagger.__version__}" in text
+    assert manifest.name in text
     assert manifest.model_id in text
     assert str(manifest.training["data"]) in text
     for licence in manifest.licences:

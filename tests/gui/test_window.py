@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from musictagger.audio.overview import overview_from_file
 from musictagger.gui.app import main
 from musictagger.gui.file_list import State
+from musictagger.gui.icon import APP_ID
 from musictagger.gui.spectrogram_view import window_at
 from musictagger.model.runtime import load_model
 from tests.gui.conftest import drop, wait_until_settled, write_song
@@ -131,3 +133,24 @@ def test_the_verdict_shows_before_the_spectrogram_is_drawn(qtbot, window, songs:
     assert (True, False) in shown  # the verdict alone, first …
     assert shown[-1] == (True, True)  # … then the spectrogram
     assert window.genre.verdict.text() == window.files.current_entry().analysis.summary()
+
+
+def test_open_with_queues_the_files_and_quits_after_the_first_result(
+    qtbot, songs: list[Path], tmp_path: Path, capsys
+) -> None:
+    """What a file manager's "Open with" runs (``musictagger-gui FILE…``), as the packaging checks drive it."""
+    shot = tmp_path / "window.png"
+    assert main(["--quit-after-first-result", "--screenshot", str(shot), *map(str, songs)]) == 0
+    expected = load_model().analyze_file(songs[0])
+    assert capsys.readouterr().out == f"{songs[0].absolute()}: {expected.summary()}\n"
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800)
+    assert sorted(size.width() for size in QApplication.windowIcon().availableSizes()) == [16, 32, 48, 64, 128, 256]
+    assert QGuiApplication.desktopFileName() == APP_ID
+
+
+def test_quit_after_first_result_exits_1_when_that_file_fails(qtbot, tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"this is not an mp3 at all" * 40)
+    assert main(["--quit-after-first-result", str(broken)]) == 1
+    assert capsys.readouterr().out.startswith(f"{broken.absolute()}: broken.mp3 could not be analysed: ")

@@ -1,0 +1,76 @@
+"""Build hook: the wheel carries the shipped model, its licences and the icons, copied from the repository.
+
+Metadata lives in pyproject.toml; this file only adds a ``build_py`` step.  Why a hook and not
+``package-data``: the files' one home is the repository's top-level ``models/`` and
+``resources/`` (training writes there, the tests and ``make run`` read there), outside the
+package, and package data must sit inside it.  Copying at build time keeps a single copy in git
+and ships exactly what the app needs: the default model's files and its variants (every
+``models/<default-name>*.onnx`` and ``.json``, e.g. an int8 export beside it), the licences and
+the icons; not the first model nor the backbone's training weights.  The copies land in
+``musictagger/shipped/``, where :mod:`musictagger.shipped` looks first.  Listing them in
+``get_source_files`` also puts them in the sdist, from which ``python -m build`` builds the wheel.
+An editable install copies nothing: it reads the repository's folders directly.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+PACKAGED = Path("musictagger") / "shipped"
+
+
+def default_model_name() -> str:
+    """``DEFAULT_MODEL_NAME`` as runtime.py spells it, read without importing the package (no numpy at build time)."""
+    tree = ast.parse((ROOT / "musictagger" / "model" / "runtime.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEFAULT_MODEL_NAME" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise RuntimeError("musictagger/model/runtime.py defines no DEFAULT_MODEL_NAME")
+
+
+def shipped_files() -> list[tuple[str, str]]:
+    """(source, destination inside the built package tree) for every file the app ships beside its code."""
+    name = default_model_name()
+    models = sorted(
+        path
+        for pattern in (f"models/{name}*.onnx", f"models/{name}*.json")
+        for path in ROOT.glob(pattern)
+        if path.stem == name or path.stem.startswith(f"{name}-")  # variants, not another model sharing the prefix
+    )
+    if not any(path.name == f"{name}.onnx" for path in models):
+        raise RuntimeError(f"the default model models/{name}.onnx is missing: nothing to ship")
+    icons = sorted(path for path in (ROOT / "resources" / "icons").rglob("*") if path.is_file())
+    sources = [*models, ROOT / "models" / "backbone" / "LICENSE-musicnn.txt", *icons]
+    pairs = [(path.relative_to(ROOT).as_posix(), (PACKAGED / path.relative_to(ROOT)).as_posix()) for path in sources]
+    return [*pairs, ("LICENSE", (PACKAGED / "LICENSE").as_posix())]
+
+
+class BuildPyWithShippedFiles(build_py):
+    """``build_py`` that also copies :func:`shipped_files` into the build tree (not for editable installs)."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            return
+        # An in-tree build/ (pip install ., python -m build --wheel) may still hold files since removed.
+        shutil.rmtree(Path(self.build_lib) / PACKAGED, ignore_errors=True)
+        for source, destination in shipped_files():
+            target = Path(self.build_lib) / destination
+            self.mkpath(str(target.parent))
+            self.copy_file(source, str(target))
+
+    def get_source_files(self) -> list[str]:
+        return [*super().get_source_files(), *(source for source, _ in shipped_files())]
+
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        extra = [] if self.editable_mode else [str(Path(self.build_lib) / dest) for _, dest in shipped_files()]
+        return [*super().get_outputs(include_bytecode), *extra]
+
+
+setup(cmdclass={"build_py": BuildPyWithShippedFiles})
