@@ -12,7 +12,7 @@ GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libgli
 	libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
 # PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests;
 # the desktop's validators for the desktop entry and AppStream metainfo in resources/ (tests and check-wheel).
-GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream
+GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define install_debs
 	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \
