@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,34 @@ def _decode_soundfile(path: Path) -> DecodedAudio:
         return DecodedAudio(y=_join([block.T for block in blocks]), sr=int(f.samplerate))
 
 
+@dataclass
+class PacketCounts:
+    """Audio packets read and packets FFmpeg could not decode, in one decoding pass."""
+
+    packets: int = 0
+    damaged: int = 0
+
+    def check(self, path: Path) -> None:
+        """Refuse a file most of whose packets fail, rather than return it as noise."""
+        if 2 * self.damaged > self.packets:
+            raise DecodeError(path, f"damaged: {self.damaged} of {self.packets} audio packets cannot be decoded")
+
+
+def decode_frames(
+    container: av.container.InputContainer, stream: av.AudioStream, counts: PacketCounts
+) -> Iterator[av.AudioFrame]:
+    """Frames of ``stream`` from the container's position on, skipping packets FFmpeg cannot
+    decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``."""
+    for packet in container.demux(stream):
+        counts.packets += packet.size > 0
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            counts.damaged += 1
+            continue
+        yield from frames
+
+
 class _FloatFrames:
     """Collects decoded frames as float32 ``(channels, samples)`` at the first frame's rate and layout.
 
@@ -118,16 +147,9 @@ def _decode_pyav(path: Path) -> DecodedAudio:
             if not container.streams.audio:
                 raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
             decoded = _FloatFrames()
-            packets = damaged = 0
-            for packet in container.demux(container.streams.audio[0]):
-                packets += packet.size > 0
-                try:
-                    frames = packet.decode()
-                except av.FFmpegError:
-                    damaged += 1
-                    continue
-                for frame in frames:
-                    decoded.add(frame)
+            counts = PacketCounts()
+            for frame in decode_frames(container, container.streams.audio[0], counts):
+                decoded.add(frame)
             decoded.add(None)
     except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
         raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
@@ -135,9 +157,10 @@ def _decode_pyav(path: Path) -> DecodedAudio:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
     if not sum(chunk.shape[1] for chunk in decoded.chunks):
-        raise DecodeError(path, "truncated or damaged: no audio could be decoded" if damaged else "no audio samples")
-    if 2 * damaged > packets:
-        raise DecodeError(path, f"damaged: {damaged} of {packets} audio packets cannot be decoded")
+        raise DecodeError(
+            path, "truncated or damaged: no audio could be decoded" if counts.damaged else "no audio samples"
+        )
+    counts.check(path)
     return DecodedAudio(y=_join(decoded.chunks), sr=decoded.rate)
 
 

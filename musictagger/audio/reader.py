@@ -22,7 +22,7 @@ import av
 import numpy as np
 import soundfile as sf
 
-from musictagger.audio.decode import PYAV_ERRORS, check_file, decode, ffmpeg_first
+from musictagger.audio.decode import PYAV_ERRORS, PacketCounts, check_file, decode, decode_frames, ffmpeg_first
 from musictagger.errors import DecodeError, ParameterError
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
@@ -98,55 +98,47 @@ class _PyAVReader:
         if lo >= stop:
             return out
         try:
-            reached, packets, damaged = self._seek_and_decode(out, start, stop)
+            reached, counts = self._seek_and_decode(out, start, stop)
         except PYAV_ERRORS as exc:
             reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
             raise DecodeError(self.path, f"damaged: cannot decode from {lo / self.sr:.1f} s ({reason})") from exc
         if reached is None and lo < self.n_samples:
             raise DecodeError(self.path, "truncated or damaged: no audio could be decoded")
-        if 2 * damaged > packets:
-            raise DecodeError(self.path, f"damaged: {damaged} of {packets} audio packets cannot be decoded")
+        counts.check(self.path)
         if reached is not None and reached < min(stop, self.n_samples):  # the end came before the header said
             self.n_samples = reached
         return _finite(self.path, out)
 
-    def _seek_and_decode(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int, int]:
+    def _seek_and_decode(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, PacketCounts]:
         """Seek before ``start`` and decode into ``out``; seek again further back where the demuxer
         overshot (an MP3 without a table of contents is sought by an estimate of its bit rate)."""
         lo, preroll = max(start, 0), PREROLL_S
         while True:
             first = max(lo - int(preroll * self.sr), 0)
             self.container.seek(int(first / self.sr / self.stream.time_base), stream=self.stream)
-            landed, reached, packets, damaged = self._decode_into(out, start, stop)
+            landed, reached, counts = self._decode_into(out, start, stop)
             if first == 0 or landed is None or landed <= lo:
-                return reached, packets, damaged
+                return reached, counts
             preroll *= 4
 
-    def _decode_into(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int | None, int, int]:
+    def _decode_into(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int | None, PacketCounts]:
         """Decode from the current position until ``stop``; returns the first and last sample
         reached and the packet counts."""
         landed = reached = None
-        packets = damaged = 0
+        counts = PacketCounts()
         samples_per_tick = float(self.stream.time_base) * self.sr
         origin = self.stream.start_time or 0  # the encoder's delay, which a sequential decode drops
-        for packet in self.container.demux(self.stream):
-            packets += packet.size > 0
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                damaged += 1
-                continue
-            for frame in frames:
-                position = round((frame.pts - origin) * samples_per_tick) if frame.pts is not None else (reached or 0)
-                landed = position if landed is None else landed
-                samples = self._convert(frame)
-                reached = position + samples.shape[1]
-                lo, hi = max(position, start), min(reached, stop)
-                if hi > lo:
-                    out[:, lo - start : hi - start] = samples[: self.channels, lo - position : hi - position]
-            if reached is not None and reached >= stop:
+        for frame in decode_frames(self.container, self.stream, counts):
+            position = round((frame.pts - origin) * samples_per_tick) if frame.pts is not None else (reached or 0)
+            landed = position if landed is None else landed
+            samples = self._convert(frame)
+            reached = position + samples.shape[1]
+            lo, hi = max(position, start), min(reached, stop)
+            if hi > lo:
+                out[:, lo - start : hi - start] = samples[: self.channels, lo - position : hi - position]
+            if reached >= stop:
                 break
-        return landed, reached, packets, damaged
+        return landed, reached, counts
 
     def _convert(self, frame: av.AudioFrame) -> np.ndarray:
         """One frame as float32 ``(channels, n)`` in the stream's first layout.
