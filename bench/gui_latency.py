@@ -72,7 +72,8 @@ def child(started: float, mp3: Path) -> None:
 
     def wait_genre() -> None:
         entry = window.files.current_entry()
-        if entry is None or entry.analysis is None or window.genre.verdict.text() != entry.analysis.summary():
+        shown = window.genre.verdict.text().casefold()  # "Not music" shows the summary "not music"
+        if entry is None or entry.analysis is None or shown != entry.analysis.summary().casefold():
             if entry is not None and entry.error:
                 raise SystemExit(f"analysis failed: {entry.error}")
             QTimer.singleShot(1, wait_genre)
