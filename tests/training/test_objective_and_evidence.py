@@ -66,7 +66,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def test_the_fitted_temperature_recovers_an_overconfident_models_scale() -> None:
     rng = np.random.default_rng(4)
-    true_logits = rng.standard_normal((3000, 4)) * 2
+    true_logits = rng.standard_normal((1000, 4)) * 2
     labels = np.array([rng.choice(4, p=p) for p in softmax(true_logits)])
     overconfident = softmax(3.0 * true_logits)  # the model's logits are three times too large
     temperature = fit_temperature([p[None, :] for p in overconfident], labels)
