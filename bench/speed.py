@@ -102,7 +102,7 @@ def musicnn_seconds(python: Path, tracks: list[Path]) -> float:
     from musictagger.collection import Track
     from musictagger.experiments.peer import seconds_per_track
 
-    return statistics.mean(seconds_per_track(python, "MSD_musicnn", [Track(t, "?") for t in tracks]))
+    return statistics.mean(seconds_per_track(python, "MSD_musicnn", [Track(t, t.name, 0) for t in tracks]))
 
 
 def conv_shapes(model: Path) -> list[tuple[int, int, int, int, int, int]]:
