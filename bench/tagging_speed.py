@@ -5,7 +5,7 @@
 Default input: the first Emotify test tracks (MP3, about 60 s each), also re-encoded here as FLAC,
 WAV and Ogg Vorbis (soundfile), so each format gets a row.  Everything happens on copies in a
 temporary folder (deleted afterwards) with a temporary journal; model analysis is not included
-(``bench/analyze_speed.py`` measures it): the plan gets a fixed prediction.
+(``bench/speed.py`` measures it): the plan gets a fixed prediction.
 """
 
 from __future__ import annotations

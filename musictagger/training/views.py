@@ -29,9 +29,12 @@ from musictagger.audio.decode import decode
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.signal import resample, to_mono
+from musictagger.errors import SilentAudioError
 from musictagger.training.backbone import FCN5Backbone, MTTTagHead
 from musictagger.training.evidence import WindowTags, layer_statistics
 from musictagger.training.model import LayerMaps
+
+VIEW_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,19 @@ class ViewCache:
             mono = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)
             rng = np.random.default_rng([seed, int(hashlib.sha256(str(path).encode()).hexdigest()[:8], 16)])
             length = round(self.params.window_seconds * sr)
-            windows = []
-            for _ in range(n_views):
-                start = int(rng.integers(0, max(mono.size - length, 0) + 1))
-                view = random_view(mono[start : start + length], sr, rng)
-                windows.append(features_from_signal(view, sr=sr, params=self.params, n_windows=1).windows[0])
-            return self.encode(np.stack(windows))
+            return self.encode(np.stack([self._view_window(mono, length, rng) for _ in range(n_views)]))
 
         return self._cached(self._entry(path, f"views-{n_views}-{seed}"), compute)
+
+    def _view_window(self, mono: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+        """The front end's window of one random crop, degraded; a crop that the degradation (down to
+        −20 dB of gain) made silent is drawn again, up to :data:`VIEW_ATTEMPTS` times."""
+        sr = self.params.sample_rate
+        for attempt in range(VIEW_ATTEMPTS):
+            start = int(rng.integers(0, max(mono.size - length, 0) + 1))
+            view = random_view(mono[start : start + length], sr, rng)
+            try:
+                return features_from_signal(view, sr=sr, params=self.params, n_windows=1).windows[0]
+            except SilentAudioError:
+                if attempt == VIEW_ATTEMPTS - 1:
+                    raise
