@@ -29,6 +29,13 @@ def machinery_on_the_first_model() -> None:
     """The screenshot shows what a user sees: the shipped model (overrides the window tests' first model)."""
 
 
+def render_under_xvfb(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one of this folder's render scripts in a real X server (Xvfb, 1600×1000), as a user's window runs."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).with_name(script))]
+    return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
 def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
     music = tmp_path / "Music"
@@ -37,25 +44,7 @@ def test_screenshot_of_the_window_with_a_result(tmp_path: Path) -> None:
         write_song(music / "Chord and drums (MP3 copy).mp3", kind="mp3", seconds=75.0),
         write_song(music / "Sweep.ogg", kind="ogg-vorbis", seconds=20.0, seed=1),
     ]
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
-    completed = subprocess.run(
-        [
-            "xvfb-run",
-            "-a",
-            "-s",
-            "-screen 0 1600x1000x24",
-            sys.executable,
-            str(Path(__file__).with_name("render_screenshot.py")),
-            str(SCREENSHOT),
-            str(song),
-            str(music),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    completed = render_under_xvfb("render_screenshot.py", str(SCREENSHOT), str(song), str(music))
     assert completed.returncode == 0, completed.stderr[-3000:]
     shown = json.loads(completed.stdout.strip().splitlines()[-1])
     expected = load_model().analyze_file(song)
@@ -92,16 +81,7 @@ def test_screenshot_of_the_library_view(tmp_path: Path, first_model_as_default: 
         kind = {"flac": "flac", "ogg": "ogg-vorbis", "mp3": "mp3"}[name.rsplit(".", 1)[1]]
         pretag(write_song(music / name, kind=kind, seconds=4.0, seed=seed), genres=genres, title=title, artist=artist)
     (music / "07 Broken.mp3").write_bytes(b"not an mp3" * 100)
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "OMP_NUM_THREADS": "1"}
-    script = str(Path(__file__).with_name("render_library_screenshot.py"))
-    completed = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, script, str(LIBRARY_SCREENSHOT), str(music)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    completed = render_under_xvfb("render_library_screenshot.py", str(LIBRARY_SCREENSHOT), str(music))
     assert completed.returncode == 0, completed.stderr[-3000:]
     shown = json.loads(completed.stdout.strip().splitlines()[-1])
     with Library() as library:  # the user dirs the subprocess indexed into

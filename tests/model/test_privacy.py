@@ -53,7 +53,9 @@ def strace() -> str | None:
 def test_analysing_a_file_opens_no_network_socket(tmp_path: Path) -> None:
     trace = tmp_path / "syscalls.txt"
 
-    analyse_in_a_fresh_home(tmp_path, wrapper=[strace(), "-f", "-qq", "--seccomp-bpf", "-e", "trace=socket,connect", "-o", str(trace)])
+    analyse_in_a_fresh_home(
+        tmp_path, wrapper=[strace(), "-f", "-qq", "--seccomp-bpf", "-e", "trace=socket,connect", "-o", str(trace)]
+    )
 
     calls = trace.read_text().splitlines()
     assert [call for call in calls if "AF_INET" in call] == []  # AF_UNIX (multiprocessing, nscd) is local
