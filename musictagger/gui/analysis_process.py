@@ -14,9 +14,11 @@ gets a new process.  Qt-free.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +28,8 @@ from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.workers import spawn_pool
+
+T = TypeVar("T")
 
 _model: GenreModel | None = None
 """The worker process's model, loaded once by :func:`_start`."""
@@ -97,16 +101,16 @@ class AnalysisProcess:
     def analyse(self, path: Path, n_windows: int | None = None) -> Analysis:
         """Analyse ``path`` in the worker, without its layer maps (:meth:`details` brings them); errors
         are the core's (:class:`FileError` naming the file …)."""
-        try:
-            return self._pool.submit(_analyse, str(path), n_windows).result()
-        except BrokenProcessPool as exc:
-            self._pool = self._new_pool()
-            raise FileError(path, "the analysis process crashed on this file") from exc
+        return self._on_file(path, _analyse, str(path), n_windows)
 
     def details(self, path: Path, report: SignalReport) -> tuple[tuple[np.ndarray, ...], Overview]:
         """The layer maps of ``path``'s analysis and its display spectrogram (:mod:`musictagger.audio.overview`)."""
+        return self._on_file(path, _details, str(path), report)
+
+    def _on_file(self, path: Path, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` in the worker; a worker that dies on ``path`` is replaced and the file reported failed."""
         try:
-            return self._pool.submit(_details, str(path), report).result()
+            return self._pool.submit(work, *args).result()
         except BrokenProcessPool as exc:
             self._pool = self._new_pool()
             raise FileError(path, "the analysis process crashed on this file") from exc
