@@ -47,10 +47,12 @@ def _section(*path: str) -> Callable[[Result], Any]:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("accuracy", "accuracy (best genre of the probabilities)", SPLIT, _section("accuracy"), "≥ 0.90"),
+    Figure(
+        "accuracy", "accuracy (best genre of the probabilities)", SPLIT, _section("accuracy"), "≥ 0.80 (moonshot 0.90)"
+    ),
     Figure("macro_f1", "macro-F1", SPLIT, _section("macro_f1")),
-    Figure("map", "genre MAP, Hamming ranking against the train split", SPLIT, _section("map"), "≥ 0.85"),
-    Figure("ece", "expected calibration error (10 bins)", SPLIT, _section("calibration", "ece")),
+    Figure("map", "genre MAP, Hamming ranking against the train split", SPLIT, _section("map"), "≥ 0.78"),
+    Figure("ece", "expected calibration error (10 bins)", SPLIT, _section("calibration", "ece"), "≤ 0.05"),
     Figure("nll", "negative log-likelihood", SPLIT, _section("calibration", "nll")),
     Figure("brier", "Brier score", SPLIT, _section("calibration", "brier")),
     Figure(
@@ -73,12 +75,14 @@ FIGURES: tuple[Figure, ...] = (
         "out-of-vocabulary clips refused",
         DEV_SET,
         _section("unknown_detector", "dev_set", "out_of_vocabulary_refused"),
+        "≥ 0.80",
     ),
     Figure(
         "in_vocabulary_kept",
         "rock/metal/pop clips that keep a genre",
         DEV_SET,
         _section("unknown_detector", "dev_set", "in_vocabulary_kept"),
+        "≥ 0.80",
     ),
     Figure(
         "in_vocabulary_expected_genre",
@@ -86,7 +90,7 @@ FIGURES: tuple[Figure, ...] = (
         DEV_SET,
         _section("unknown_detector", "dev_set", "in_vocabulary_expected_genre"),
     ),
-    Figure("refused", "non-music refused", NON_MUSIC, _section("unknown_detector", "non_music", "refused")),
+    Figure("refused", "non-music refused", NON_MUSIC, _section("unknown_detector", "non_music", "refused"), "1.00"),
     Figure(
         "not_music", 'non-music called "not music"', NON_MUSIC, _section("unknown_detector", "non_music", "not_music")
     ),
@@ -97,7 +101,7 @@ FIGURES: tuple[Figure, ...] = (
         _section("codes", "non_music", "sharing"),
         "0",
     ),
-    Figure("unique_share", "tracks whose code no other track has", CODES, _section("codes", "unique_share")),
+    Figure("unique_share", "tracks whose code no other track has", CODES, _section("codes", "unique_share"), "≥ 0.99"),
     Figure("distinct_codes", "distinct codes", CODES, _section("codes", "distinct_codes")),
     Figure("largest_group", "most tracks sharing one code", CODES, _section("codes", "largest_group")),
     Figure(
