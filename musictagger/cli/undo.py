@@ -1,6 +1,7 @@
 """``musictagger undo [RUN]``: give the files of a tagging run back their old genres; ``--list`` the runs.
 
 Only files exactly as the run left them are restored; the others are reported with the reason.
+The library index learns the restored tags, as after a tagging run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import datetime
 from tqdm import tqdm
 
 from musictagger.cli.tag import format_table
+from musictagger.library import Library
+from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal, Run
 from musictagger.tagging.undo import run_to_undo, undo
 
@@ -32,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
         total = target.counts.get("written", 0) + target.counts.get("planned", 0)
         with tqdm(total=total, desc="restoring", unit="file", leave=False, disable=not total) as bar:
             report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
+        with Library() as library:
+            update_index(journal, report.run_id, library)
     if report.run_id is None:
         print(f"run {target.id}: nothing left to restore")
         return 0

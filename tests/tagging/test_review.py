@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from musictagger.cli.main import main
 from musictagger.db import open_database
 from musictagger.library import Library, index_folders
 from musictagger.tagging.apply import apply_plan
@@ -86,7 +87,7 @@ def test_the_index_learns_the_written_tags_without_analysing_again(tmp_path: Pat
         report = apply_plan(plan, journal)
         assert update_index(journal, report.run_id, library) == 2
         assert [library.record(path).analysis.tag_genres for path in paths] == [("Rock",), ("Rock",)]
-        restored = undo(journal)
-        assert update_index(journal, restored.run_id, library) == 2
+    assert main(["undo"]) == 0  # the command tells the index too
+    with Library() as library:
         assert [library.record(path).analysis.tag_genres for path in paths] == [(), ()]
     assert index_folders([folder], workers=1).skipped == 2
