@@ -1,6 +1,6 @@
 """The window's analyses run in one spawned worker process, not in a thread of the window's process.
 
-Why a process: the first analysis imports most of librosa, scipy.signal and numba, and
+Why a process: the first analysis imports onnxruntime and the audio decoders, and
 an import holds Python's GIL for its whole duration, hundreds of milliseconds in which a
 worker *thread* would freeze the window.  In a process nothing the pipeline does can stall
 the event loop; the :class:`~musictagger.model.runtime.Analysis` comes back pickled (its
@@ -22,8 +22,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from musictagger.audio.features import band_centres_hz
 from musictagger.audio.overview import Overview, overview_from_file
-from musictagger.audio.params import FeatureParams
 from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
@@ -35,14 +35,6 @@ _model: GenreModel | None = None
 """The worker process's model, loaded once by :func:`_start`."""
 _kept: dict[str, Analysis] = {}
 """The last analysis, whose layer maps the window asks for next (:func:`_details`)."""
-
-
-def band_centres_hz(params: FeatureParams) -> np.ndarray:
-    """Centre frequency (Hz) of each mel band of the front end's filter bank (Slaney, as the front end)."""
-    import librosa
-
-    edges = librosa.mel_frequencies(n_mels=params.n_mels + 2, fmin=0.0, fmax=params.sample_rate / 2, htk=False)
-    return edges[1:-1]
 
 
 def _start(model_path: Path) -> None:
@@ -59,8 +51,8 @@ def _warm_up() -> np.ndarray:
 def warm_up(model: GenreModel) -> np.ndarray:
     """Run the whole chain once on a short tone; return the mel band centres for the spectrogram's axis.
 
-    The first mel filter bank and STFT cost seconds (librosa's lazy imports and compilation):
-    whoever warms up pays that, not the first file or the live panel's display timer.
+    The first analysis loads onnxruntime's kernels and NumPy's FFT plans: whoever warms up pays
+    that, not the first file or the live panel's display timer.
     """
     params = model.manifest.front_end
     t = np.arange(2 * params.sample_rate, dtype=np.float32) / params.sample_rate

@@ -4,7 +4,7 @@ The image is the track's log-mel at display resolution (:mod:`musictagger.audio.
 shown in dB: the front end's compression ``log10(1 + C·mel)`` is undone and the mel power
 expressed as ``10·log10(mel)``.  x is time in seconds over the track's duration, y the mel band,
 labelled with the Hz of the bands' centre frequencies (Slaney mel scale, as the front end;
-computed by the analysis process, see :func:`musictagger.gui.analysis_process.band_centres_hz`).
+computed by the analysis process, see :func:`musictagger.audio.features.band_centres_hz`).
 The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB.
 Moving the mouse over an analysed window announces it (``windowHovered``) so the layer view
 can follow.
