@@ -2,7 +2,7 @@
 
 No torch here: the app ships the ONNX export and its sidecar, and this module is all it
 needs to use them.  A track is analysed as a few windows spread over it, never overlapping
-(see :func:`musictagger.audio.features.window_starts`), run through the model as one batch;
+(see :func:`musictagger.audio.features.window_starts`), run through the model one by one;
 window probabilities are averaged, and the track's bits are the majority vote of the
 windows' bits (the mean relaxed code ≥ ½).
 """
@@ -180,6 +180,9 @@ class GenreModel:
             raise ModelError(f"{self.path}: model file not found")
         self.manifest: ModelManifest = load_manifest(self.path)
         options = ort.SessionOptions()
+        # Without its arena, onnxruntime hands each window's activations back when the run ends
+        # (see :meth:`run`), so an analysing process stays small whatever it analysed before.
+        options.enable_cpu_mem_arena = False
         if threads:
             options.intra_op_num_threads = threads
         try:
@@ -212,10 +215,14 @@ class GenreModel:
         return self.manifest.labels
 
     def run(self, windows: np.ndarray) -> WindowOutputs:
-        """Model outputs for log-mel windows ``(n, window_frames, n_mels)``."""
-        values = dict(
-            zip(self.output_names, self.session.run(None, {self.input_name: windows.astype(np.float32)}), strict=True)
-        )
+        """Model outputs for log-mel windows ``(n, window_frames, n_mels)``.
+
+        The windows go through the model one at a time: a batch holds every window's activations
+        at once (the first convolution's alone are 90 MB a window), and is no faster on a CPU,
+        whose convolutions are already large enough to keep the cores busy (``bench/long_files.py``).
+        """
+        runs = [self.session.run(None, {self.input_name: window[None].astype(np.float32)}) for window in windows]
+        values = {name: np.concatenate(outputs) for name, *outputs in zip(self.output_names, *runs, strict=True)}
         return WindowOutputs(
             probabilities=values["probabilities"],
             code=values["code"],
