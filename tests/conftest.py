@@ -23,6 +23,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's ``loadgroup`` (two test processes, see pyproject.toml) a module's tests run
+    in one process, so its module fixtures (a trained model, an indexed library) are built once;
+    modules that share an outside resource name one group (the PulseAudio sink's ``pulseaudio``)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point platformdirs' data, cache and config dirs at a temporary folder for every test, and use

@@ -23,6 +23,9 @@ from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, wr
 from tests.live.pulse import SINK, PulseUnavailableError, start_virtual_microphone
 
 SR = 44100
+
+# Every test here plays into the one PulseAudio null sink: with pytest-xdist they share a worker.
+pytestmark = pytest.mark.xdist_group("pulseaudio")
 UNPLUGGED = "vmic: the input device stopped delivering audio (unplugged or taken away?)"
 
 

@@ -14,11 +14,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
 
 SR = 44100
+
+# Every test here plays into the one PulseAudio null sink: with pytest-xdist they share a worker.
+pytestmark = pytest.mark.xdist_group("pulseaudio")
 
 
 def musictagger(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
