@@ -7,7 +7,7 @@ running :func:`~musictagger.library.analyse.analyse_file` on a worker, which loa
 paths the parent found, so every worker must see the music at the same path (shared storage), and
 no worker writes the database: outcomes stream back in completion order and the parent stores each
 the moment it arrives.  At most :data:`~musictagger.library.index.IN_FLIGHT_PER_WORKER` files per
-worker thread are in flight, so a stop never waits for a whole queue.
+worker thread are in flight (recounted as workers join or leave), so a stop never waits for a whole queue.
 
 Faults: a worker that dies mid-file has its files rescheduled elsewhere by the scheduler (up to
 ``distributed.scheduler.allowed-failures`` deaths per file, 3 by default); a file that outlives that
@@ -27,6 +27,7 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, analyse_file
+from musictagger.library.index import IN_FLIGHT_PER_WORKER, Analyser
 from musictagger.library.scan import FoundFile
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
@@ -43,9 +45,8 @@ from musictagger.model.runtime import GenreModel, default_model_path
 if TYPE_CHECKING:
     from distributed import Client
 
-    from musictagger.library.index import Analyser
-
 CONNECT_TIMEOUT_S = 30.0
+THREADS_RECOUNT_S = 5.0
 WORKERS_TIMEOUT_S = 60.0
 """How long to wait for a first worker to join a scheduler that has none."""
 DASK_LOGGERS = ("distributed", "distributed.client", "tornado.application")
@@ -70,8 +71,8 @@ def on_cluster(address: str, model_path: Path | None, key: AnalysisKey) -> Itera
     """
     client = _connect(address)
     try:
-        threads = _check_workers(client, address, model_path, key)
-        yield functools.partial(_stream, client, address, model_path, key, threads)
+        _check_workers(client, address, model_path, key)
+        yield functools.partial(_stream, client, address, model_path, key)
     finally:
         client.close()
 
@@ -95,8 +96,8 @@ def _connect(address: str) -> Client:
         raise ClusterError(f"cannot reach the scheduler at {address}: {exc}") from exc
 
 
-def _check_workers(client: Client, address: str, model_path: Path | None, key: AnalysisKey) -> int:
-    """Refuse unless every worker has ``key``'s model; returns the worker threads there are."""
+def _check_workers(client: Client, address: str, model_path: Path | None, key: AnalysisKey) -> None:
+    """Wait for a worker, and refuse unless every worker has ``key``'s model."""
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
     except TimeoutError as exc:
@@ -107,7 +108,6 @@ def _check_workers(client: Client, address: str, model_path: Path | None, key: A
     path = None if model_path is None else str(model_path)
     for worker, found in sorted(client.run(worker_model_id, path, key.windows).items()):
         _require_same_model(worker, found, key)
-    return sum(client.nthreads().values())
 
 
 def _require_same_model(worker: str, found: str, key: AnalysisKey) -> None:
@@ -125,44 +125,58 @@ def _stream(
     address: str,
     model_path: Path | None,
     key: AnalysisKey,
-    threads: int,
     files: list[FoundFile],
     should_stop: Callable[[], bool],
 ) -> Iterator[Outcome]:
-    """Submit analyses, at most a few per worker thread at a time, and yield outcomes as they complete."""
+    """Submit analyses, a few per worker thread at a time, and yield outcomes as they complete."""
     from distributed import KilledWorker, as_completed
-
-    from musictagger.library.index import IN_FLIGHT_PER_WORKER
 
     queue = iter(files)
     submitted: dict[str, FoundFile] = {}
     completed = as_completed(loop=client.loop)
     path = None if model_path is None else str(model_path)
+    limit = _InFlightLimit(client)
 
-    def submit_next() -> None:
-        found = None if should_stop() else next(queue, None)
-        if found is not None:
-            future = client.submit(_analyse_on_worker, found.path, path, key, pure=False)
-            submitted[future.key] = found
-            completed.add(future)
+    def top_up() -> None:
+        try:
+            while len(submitted) < limit() and not should_stop() and (found := next(queue, None)) is not None:
+                future = client.submit(_analyse_on_worker, found.path, path, key, pure=False)
+                submitted[future.key] = found
+                completed.add(future)
+        except OSError as exc:  # Dask's comm errors: the scheduler is unreachable
+            raise _lost(address, exc) from exc
 
-    for _ in range(max(threads, 1) * IN_FLIGHT_PER_WORKER):
-        submit_next()
-    try:
-        for future in completed:
-            found = submitted.pop(future.key)
-            try:
-                outcome = future.result()
-            except KilledWorker:
-                outcome = Outcome(found.path, found.stamp, error=WORKERS_DIED)
-            yield _checked(outcome, found)
-            submit_next()
-    except (CancelledError, OSError) as exc:  # Dask cancels every future when the scheduler is gone
-        reason = getattr(exc, "reason", None) or exc
-        raise ClusterError(
-            f"lost the scheduler at {address} ({reason}): everything analysed so far is kept; "
-            "run the same command to resume once it is back"
-        ) from exc
+    top_up()
+    for future in completed:
+        found = submitted.pop(future.key)
+        try:
+            outcome = future.result()
+        except KilledWorker:
+            outcome = Outcome(found.path, found.stamp, error=WORKERS_DIED)
+        except CancelledError as exc:  # Dask cancels every future when the scheduler is gone
+            raise _lost(address, getattr(exc, "reason", None) or exc) from exc
+        yield _checked(outcome, found)
+        top_up()
+
+
+def _lost(address: str, reason: object) -> ClusterError:
+    return ClusterError(
+        f"lost the scheduler at {address} ({reason}): everything analysed so far is kept; "
+        "run the same command to resume once it is back"
+    )
+
+
+class _InFlightLimit:
+    """How many files to keep in flight: a few per worker thread, recounted every few seconds as workers come and go."""
+
+    def __init__(self, client: Client) -> None:
+        self.client, self.limit, self.counted_at = client, 1, -THREADS_RECOUNT_S
+
+    def __call__(self) -> int:
+        if time.monotonic() - self.counted_at >= THREADS_RECOUNT_S:
+            self.limit = IN_FLIGHT_PER_WORKER * max(sum(self.client.nthreads().values()), 1)
+            self.counted_at = time.monotonic()
+        return self.limit
 
 
 def _checked(outcome: Outcome, found: FoundFile) -> Outcome:
