@@ -1,7 +1,8 @@
 """``musictagger index [DIR...]``: analyse music folders into the library index, incrementally.
 
 Without folders it refreshes every folder indexed before.  Ctrl-C stops cleanly: what was
-analysed is kept, and the next run carries on from there.
+analysed is kept, and the next run carries on from there.  ``--cluster ADDRESS`` analyses on a
+Dask cluster's workers instead of here (see :mod:`musictagger.library.cluster`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "folders", nargs="*", type=Path, metavar="DIR", help="folders or files (default: those indexed before)"
     )
     parser.add_argument("--workers", type=int, default=None, help="parallel analyses (default: one per core)")
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        default=None,
+        help="analyse on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), not here; "
+        "its workers must see the folders at the same paths",
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="threads per analysis (default: the cores left to each worker)"
     )
@@ -49,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             n_windows=args.windows,
             workers=args.workers,
             threads=args.threads,
+            cluster=args.cluster,
             retry_failed=args.retry_failed,
             on_progress=bar.update,
         )

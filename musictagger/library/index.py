@@ -5,11 +5,13 @@ new, changed (size or mtime), or was analysed by another model or window count â
 each result the moment it arrives, in its own transaction.  Killing the process therefore
 loses at most the files in flight, and the next run resumes where this one stopped.
 
-Analysis runs in worker processes (by default one per core, each with a single-threaded
+Analysis runs in local worker processes (by default one per core, each with a single-threaded
 model: measured faster than fewer processes with more threads each, see
-``bench/index_throughput.py``; spawn, not fork, so it is safe from the GUI's threads).  Progress goes to a callback and
-cancellation comes from a ``should_stop()`` callable, so the CLI and the GUI drive the same
-code; Ctrl-C is treated as cancellation.
+``bench/index_throughput.py``; spawn, not fork, so it is safe from the GUI's threads), or on a
+Dask cluster (:mod:`.cluster`); scanning, pruning, storing and progress are the same either way,
+only where the outcomes come from differs.  Progress goes to a callback and cancellation comes
+from a ``should_stop()`` callable, so the CLI and the GUI drive the same code; Ctrl-C is
+treated as cancellation.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, Library
@@ -79,21 +83,30 @@ def index_folders(
     should_stop: Callable[[], bool] | None = None,
     retry_failed: bool = False,
     reanalyse: bool = False,
+    cluster: str | None = None,
 ) -> IndexSummary:
     """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
 
     ``workers`` defaults to the number of usable cores, ``threads`` (per worker) to the cores
     left to each; ``retry_failed`` re-analyses files that failed before even though they have
     not changed; ``reanalyse`` analyses every file found again, changed or not (the window's
-    "Re-analyse" on chosen tracks).
+    "Re-analyse" on chosen tracks).  ``cluster`` is the address of a Dask scheduler whose
+    workers analyse the files instead (``tcp://host:8786``; they must see them at the same
+    paths); its workers' threads are set where they start, so ``workers`` and ``threads``
+    are then refused.  Losing the scheduler raises
+    :class:`~musictagger.library.cluster.ClusterError` with everything stored so far kept.
     """
+    if cluster and (workers or threads):
+        raise MusictaggerError(
+            "workers and threads are for a local run; a cluster's are set where its workers start "
+            "(dask worker --nthreads)"
+        )
     started = time.perf_counter()
-    model_path = model_path or default_model_path()
-    manifest = load_manifest(model_path)
+    manifest = load_manifest(model_path or default_model_path())
     key = AnalysisKey.of(manifest, n_windows)
     should_stop = should_stop or (lambda: False)
     summary = IndexSummary()
-    with Library(library_path) as library:
+    with _analyser(model_path, key, cluster, workers, threads) as analyse, Library(library_path) as library:
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
         summary.problems = found.problems
@@ -105,8 +118,7 @@ def index_folders(
         tracker.report(None)
         processed = 0
         try:
-            paths = [f.path for f in todo]
-            for outcome in analyse_files(paths, model_path, key.windows, workers, should_stop, threads=threads):
+            for outcome in analyse(todo, should_stop):
                 _store(library, outcome, key, summary)
                 processed += 1
                 tracker.report(outcome.path)
@@ -115,6 +127,34 @@ def index_folders(
         summary.interrupted = processed < len(todo)
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+Analyser = Callable[[list[FoundFile], Callable[[], bool]], Iterator[Outcome]]
+"""``analyse(files, should_stop)``: the outcomes of analysing ``files``, in completion order."""
+
+
+@contextmanager
+def _analyser(
+    model_path: Path | None, key: AnalysisKey, cluster: str | None, workers: int | None, threads: int | None
+) -> Iterator[Analyser]:
+    """Where the outcomes come from, locally or on ``cluster``: the one way the two kinds of run differ.
+
+    A cluster is connected to and its workers' models checked before the scan, so a refusal
+    comes at once; they get ``model_path`` as given (None: each its own default).
+    """
+    if cluster:
+        from musictagger.library.cluster import on_cluster  # Dask is an optional extra
+
+        with on_cluster(cluster, model_path, key) as analyse:
+            yield analyse
+        return
+    local_model = model_path or default_model_path()
+
+    def analyse_here(files: list[FoundFile], should_stop: Callable[[], bool]) -> Iterator[Outcome]:
+        paths = [f.path for f in files]
+        return analyse_files(paths, local_model, key.windows, workers, should_stop, threads=threads)
+
+    yield analyse_here
 
 
 def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> int:

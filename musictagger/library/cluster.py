@@ -1,0 +1,223 @@
+"""Analysing files on a Dask cluster for the index, for archives too large for one machine.
+
+The parent process (``musictagger index --cluster ADDRESS``) scans, prunes and stores exactly as a
+local run does (:mod:`.index`); only the outcomes come from elsewhere: each file is one Dask task
+running :func:`~musictagger.library.analyse.analyse_file` on a worker, which loads its model once
+(:func:`_worker_model`, cached per process) and analyses many files.  Workers read the files by the
+paths the parent found, so every worker must see the music at the same path (shared storage), and
+no worker writes the database: outcomes stream back in completion order and the parent stores each
+the moment it arrives.  At most :data:`~musictagger.library.index.IN_FLIGHT_PER_WORKER` files per
+worker thread are in flight (recounted as workers join or leave), so a stop never waits for a whole queue.
+
+Faults: a worker that dies mid-file has its files rescheduled elsewhere by the scheduler (up to
+``distributed.scheduler.allowed-failures`` deaths per file, 3 by default); a file that outlives that
+is recorded once as failed.  Losing the scheduler ends the run with :class:`ClusterError`: every
+stored result stays, and the same command resumes.  Before anything is analysed every worker's
+model id (weights, verdict policy, front-end version) must equal this machine's, and a worker that
+joins later is checked on its first file.
+
+Dask (``distributed``) is the optional ``cluster`` extra: chosen over Ray for a sixth of the install,
+a cluster started by two plain foreground commands, and a prompt, explicit error when the scheduler
+goes; its larger per-task overhead (~5 ms against ~1 ms) is under 2 % of a file's analysis.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from musictagger.errors import MusictaggerError
+from musictagger.library.analyse import Outcome, analyse_file
+from musictagger.library.index import IN_FLIGHT_PER_WORKER, Analyser
+from musictagger.library.scan import FoundFile
+from musictagger.library.store import AnalysisKey
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import GenreModel, default_model_path
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+CONNECT_TIMEOUT_S = 30.0
+THREADS_RECOUNT_S = 5.0
+WORKERS_TIMEOUT_S = 60.0
+"""How long to wait for a first worker to join a scheduler that has none."""
+DASK_LOGGERS = ("distributed", "distributed.client", "tornado.application")
+"""Dask's loggers with their own level and handler (see ``distributed.config``)."""
+INSTALL_HINT = "pip install 'musictagger[cluster]'"
+WORKERS_DIED = "the worker analysing it died, again on every retry (out of memory, or a crash while decoding?)"
+NOT_ON_WORKER = "a cluster worker cannot see this file: mount the shared storage at the same path on every worker"
+
+
+class ClusterError(MusictaggerError):
+    """The cluster cannot run (or go on with) this indexing run; what was stored is kept."""
+
+
+@contextmanager
+def on_cluster(address: str, model_path: Path | None, key: AnalysisKey) -> Iterator[Analyser]:
+    """Connected to the Dask scheduler at ``address``, with every worker's model checked: an
+    :data:`~musictagger.library.index.Analyser` of files on its workers, as they complete.
+
+    ``model_path`` is sent to the workers (it must exist on each); None lets each worker use its
+    own default model.  Raises :class:`ClusterError` when the scheduler cannot be reached or is
+    lost, or a worker's model is not ``key``'s.
+    """
+    client = _connect(address)
+    try:
+        _check_workers(client, address, model_path, key)
+        yield functools.partial(_stream, client, address, model_path, key)
+    finally:
+        client.close()
+
+
+def _quiet_dask_logs() -> None:
+    """Keep Dask's client from printing tracebacks of its reconnection attempts, for the rest of this process
+    (its loop thread logs them even after the client is closed): :class:`ClusterError` says what happened."""
+    for name in DASK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _connect(address: str) -> Client:
+    try:
+        from distributed import Client  # late: Dask is an optional extra
+    except ImportError as exc:
+        raise ClusterError(f"indexing on a cluster needs Dask: {INSTALL_HINT}") from exc
+    _quiet_dask_logs()
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the scheduler at {address}: {exc}") from exc
+
+
+def _check_workers(client: Client, address: str, model_path: Path | None, key: AnalysisKey) -> None:
+    """Wait for a worker, and refuse unless every worker has ``key``'s model."""
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise ClusterError(
+            f"no worker joined the scheduler at {address} in {WORKERS_TIMEOUT_S:.0f} s: "
+            f"start some with `dask worker {address} --nthreads 1`"
+        ) from exc
+    path = None if model_path is None else str(model_path)
+    for worker, found in sorted(client.run(worker_model_id, path, key.windows).items()):
+        _require_same_model(worker, found, key)
+
+
+def _require_same_model(worker: str, found: str, key: AnalysisKey) -> None:
+    if found != key.model_id:
+        raise ClusterError(
+            f"worker {worker} {found if found.startswith('cannot') else f'has model {found}'}, "
+            f"this machine {key.model_id}: every worker must run the same model and front end "
+            "(the same musictagger release; --model with a path that exists on every worker, "
+            "or MUSICTAGGER_PRECISION=float32 where CPUs differ)"
+        )
+
+
+def _stream(
+    client: Client,
+    address: str,
+    model_path: Path | None,
+    key: AnalysisKey,
+    files: list[FoundFile],
+    should_stop: Callable[[], bool],
+) -> Iterator[Outcome]:
+    """Submit analyses, a few per worker thread at a time, and yield outcomes as they complete."""
+    from distributed import KilledWorker, as_completed
+
+    queue = iter(files)
+    submitted: dict[str, FoundFile] = {}
+    completed = as_completed(loop=client.loop)
+    path = None if model_path is None else str(model_path)
+    limit = _InFlightLimit(client)
+
+    def top_up() -> None:
+        try:
+            while len(submitted) < limit() and not should_stop() and (found := next(queue, None)) is not None:
+                future = client.submit(_analyse_on_worker, found.path, path, key, pure=False)
+                submitted[future.key] = found
+                completed.add(future)
+        except OSError as exc:  # Dask's comm errors: the scheduler is unreachable
+            raise _lost(address, exc) from exc
+
+    top_up()
+    for future in completed:
+        found = submitted.pop(future.key)
+        try:
+            outcome = future.result()
+        except KilledWorker:
+            outcome = Outcome(found.path, found.stamp, error=WORKERS_DIED)
+        except CancelledError as exc:  # Dask cancels every future when the scheduler is gone
+            raise _lost(address, getattr(exc, "reason", None) or exc) from exc
+        yield _checked(outcome, found)
+        top_up()
+
+
+def _lost(address: str, reason: object) -> ClusterError:
+    return ClusterError(
+        f"lost the scheduler at {address} ({reason}): everything analysed so far is kept; "
+        "run the same command to resume once it is back"
+    )
+
+
+class _InFlightLimit:
+    """How many files to keep in flight: a few per worker thread, recounted every few seconds as workers come and go."""
+
+    def __init__(self, client: Client) -> None:
+        self.client, self.limit, self.counted_at = client, 1, -THREADS_RECOUNT_S
+
+    def __call__(self) -> int:
+        if time.monotonic() - self.counted_at >= THREADS_RECOUNT_S:
+            self.limit = IN_FLIGHT_PER_WORKER * max(sum(self.client.nthreads().values()), 1)
+            self.counted_at = time.monotonic()
+        return self.limit
+
+
+def _checked(outcome: Outcome, found: FoundFile) -> Outcome:
+    """A file a worker could not find though it is here is a worker without the shared storage, not a deleted file."""
+    if outcome.vanished and os.path.exists(found.path):
+        return Outcome(found.path, found.stamp, error=NOT_ON_WORKER)
+    return outcome
+
+
+# What runs on the workers.
+
+_models: dict[str, GenreModel] = {}
+_models_lock = threading.Lock()
+
+
+def _worker_model(model_path: str | None) -> GenreModel:
+    """This worker process's model for ``model_path`` (None: its default), loaded on first use.
+
+    Single-threaded: a worker runs one analysis per thread (``dask worker --nthreads``), as a
+    local run runs one per process.
+    """
+    path = str(model_path or default_model_path())
+    with _models_lock:
+        if path not in _models:
+            _models[path] = GenreModel(path, threads=1)
+        return _models[path]
+
+
+def worker_model_id(model_path: str | None, windows: int) -> str:
+    """The model id this worker would index with, or why it has no model (run on every worker)."""
+    try:
+        path = Path(model_path) if model_path else default_model_path()
+        return AnalysisKey.of(load_manifest(path), windows).model_id
+    except (MusictaggerError, OSError) as exc:
+        return f"cannot load the model: {exc}"
+
+
+def _analyse_on_worker(path: str, model_path: str | None, key: AnalysisKey) -> Outcome:
+    """One Dask task: analyse ``path`` with this worker's model, which must be ``key``'s."""
+    from distributed import get_worker
+
+    model = _worker_model(model_path)
+    _require_same_model(get_worker().address, AnalysisKey.of(model.manifest, key.windows).model_id, key)
+    return analyse_file(model, path, n_windows=key.windows)
