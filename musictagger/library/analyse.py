@@ -86,6 +86,7 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
         artist=tags.artist,
         album=tags.album,
         tag_genres=tags.genres,
+        embedding=analysis.embedding,
     )
 
 

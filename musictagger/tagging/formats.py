@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import mutagen
+from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC
 from mutagen.id3 import TCON
@@ -71,7 +72,10 @@ class TagFamily:
         key = self.fields[field]
         if tags is None or key not in tags:
             return ()
-        return tuple(str(value) for value in tags[key])
+        # MP4 freeform atoms (mood) hold bytes; every other value reads as text.
+        return tuple(
+            value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value) for value in tags[key]
+        )
 
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
         """The file's genres."""
@@ -100,7 +104,14 @@ class Id3Family(TagFamily):
 
     name = "ID3"
     file_types = (MP3, WAVE, AIFF)
-    fields: ClassVar[Mapping[str, str]] = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "genre": "TCON"}
+    fields: ClassVar[Mapping[str, str]] = {
+        "title": "TIT2",
+        "artist": "TPE1",
+        "album": "TALB",
+        "genre": "TCON",
+        "mood": "TMOO",
+        "grouping": "TIT1",
+    }
     V23_SEPARATOR = "/"
 
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
@@ -131,7 +142,14 @@ class VorbisFamily(TagFamily):
 
     name = "Vorbis comments"
     file_types = (FLAC, OggVorbis, OggOpus)
-    fields: ClassVar[Mapping[str, str]] = {"title": "title", "artist": "artist", "album": "album", "genre": "GENRE"}
+    fields: ClassVar[Mapping[str, str]] = {
+        "title": "title",
+        "artist": "artist",
+        "album": "album",
+        "genre": "GENRE",
+        "mood": "MOOD",
+        "grouping": "GROUPING",
+    }
 
 
 class Mp4Family(TagFamily):
@@ -139,7 +157,14 @@ class Mp4Family(TagFamily):
 
     name = "MP4"
     file_types = (MP4,)
-    fields: ClassVar[Mapping[str, str]] = {"title": "©nam", "artist": "©ART", "album": "©alb", "genre": "©gen"}
+    fields: ClassVar[Mapping[str, str]] = {
+        "title": "©nam",
+        "artist": "©ART",
+        "album": "©alb",
+        "genre": "©gen",
+        "mood": "----:com.apple.iTunes:MOOD",
+        "grouping": "©grp",
+    }
 
 
 FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family())
@@ -256,3 +281,23 @@ def read_tags(path: Path) -> TagSummary:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+def id3_genre_name(number: int) -> str | None:
+    """The name of ID3v1 genre ``number`` (``17`` → ``"Rock"``), None when out of range."""
+    return GENRES[number] if 0 <= number < len(GENRES) else None
+
+
+def read_values(path: Path, field: str) -> tuple[str, ...]:
+    """Every value of ``field`` (``genre``, ``mood``, ``grouping`` …) in the tags of ``path``.
+
+    TagReadError naming the file when its tags are unreadable or the field is unknown to its format.
+    """
+    tag_format = detect(path)
+    audio = tag_format.load(Path(path))
+    if field == "genre":
+        return tag_format.family.genres(audio)
+    if field not in tag_format.family.fields:
+        known = ", ".join(sorted(tag_format.family.fields))
+        raise TagReadError(path, f"its {tag_format.family.name} tags have no field {field!r} (known: {known})")
+    return tag_format.family.values(audio, field)
