@@ -31,7 +31,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import GenreScore, is_uncertain, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
-from musictagger.tagging.formats import TagSummary
+from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
 
 SQL_VARIABLES = 500

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from musictagger.errors import TagReadError
 from musictagger.library.store import Library, TagRow
-from musictagger.tagging.formats import id3_genre_name, read_values
+from musictagger.tags.formats import id3_genre_name, read_values
 
 SEPARATORS = re.compile(r"\s*[/;|,]\s*")
 """Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
