@@ -2,7 +2,8 @@
 
 A folder stands for the audio files under it, found as ``index`` finds them
 (:func:`musictagger.library.scan.scan`); a file named on the command line is analysed whatever
-its extension.
+its extension.  With a personal model active (``musictagger models --use NAME``) the verdict is
+in the user's labels.
 
 A track the model has no genre for (``not music``, or ``not one of my genres``) is a verdict,
 not a failure: it is printed with its reason and the exit status stays 0.
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from musictagger.errors import MusictaggerError
 from musictagger.library.scan import scan
-from musictagger.model.runtime import Analysis, GenreModel, default_model_path
+from musictagger.model.runtime import Analysis
+from musictagger.personal.active import load_active_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     files, problems = expand_folders(args.files)
     for path, reason in problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
-    model = GenreModel(args.model or default_model_path())
+    model = load_active_model(args.model)
     failed = len(problems)
     for path in files:
         try:

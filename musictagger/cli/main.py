@@ -16,11 +16,25 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from musictagger.cli import analyze, evaluate, experiments, export, index, listen, quantize, similar, tag, train, undo
+from musictagger.cli import (
+    analyze,
+    evaluate,
+    experiments,
+    export,
+    index,
+    learn,
+    listen,
+    models,
+    quantize,
+    similar,
+    tag,
+    train,
+    undo,
+)
 from musictagger.errors import MusictaggerError
 from musictagger.version import version_text
 
-COMMANDS = (analyze, index, similar, tag, undo, listen, train, export, quantize, evaluate, experiments)
+COMMANDS = (analyze, index, similar, tag, undo, learn, models, listen, train, export, quantize, evaluate, experiments)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import numpy as np
 
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import SPLITS, Collection, Track
+from musictagger.model.embedding import layer_statistics
 from musictagger.model.manifest import sha256_of
 from musictagger.training.backbone import DEFAULT_BACKBONE, load_backbone
 from musictagger.training.cache import CachedMaps, MapCache
@@ -90,6 +91,6 @@ def pooled_features(cached: CachedMaps) -> np.ndarray:
 
 
 def pooled_vector(maps: np.ndarray) -> np.ndarray:
-    """:func:`pooled_features` of one track's ``(n_windows, 5, 128, Tg, Fg)`` maps."""
-    maps = maps.astype(np.float32)
-    return np.concatenate([maps.mean(axis=(0, 3, 4)).ravel(), maps.std(axis=(3, 4)).mean(axis=0).ravel()])
+    """:func:`pooled_features` of one track's ``(n_windows, 5, 128, Tg, Fg)`` maps: the app's
+    :func:`~musictagger.model.embedding.layer_statistics`, the one implementation of this pooling."""
+    return layer_statistics([maps[:, layer] for layer in range(maps.shape[1])])

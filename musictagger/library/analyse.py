@@ -17,7 +17,7 @@ from musictagger.audio.frontend import features_from_file
 from musictagger.errors import FileError, MusictaggerError, TagReadError
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
-from musictagger.tagging.formats import TagSummary, read_tags
+from musictagger.tags.formats import TagSummary, read_tags
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
         artist=tags.artist,
         album=tags.album,
         tag_genres=tags.genres,
+        embedding=analysis.embedding,
     )
 
 

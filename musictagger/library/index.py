@@ -172,8 +172,8 @@ def _needing_analysis(
     library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
 ) -> list[FoundFile]:
     stored = library.stamps()
-    failed = {record.path for record in library.failures()} if retry_failed else set()
-    return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in failed]
+    again = library.missing_embeddings() | ({record.path for record in library.failures()} if retry_failed else set())
+    return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
 
 
 def _read_unread_tags(
@@ -247,6 +247,8 @@ def analyse_files(
 
     ``threads`` per worker defaults to the usable cores divided among the workers.
     """
+    if not paths:
+        return
     workers = max(min(workers or usable_cores(), len(paths)), 1)
     threads = threads or max(usable_cores() // workers, 1)
     if workers == 1:

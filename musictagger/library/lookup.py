@@ -2,7 +2,8 @@
 
 ``musictagger similar FILE``, ``musictagger tag`` and the window all need "what does the
 model say about these files?"; a file indexed since its last change needs no second
-analysis.  Fresh results are not stored: a file outside the user's folders must not join
+analysis.  With a personal model active, every result is read through it
+(:func:`musictagger.personal.active.through_active`).  Fresh results are not stored: a file outside the user's folders must not join
 the library just because it was queried or tagged.
 """
 
@@ -17,6 +18,7 @@ from musictagger.library.index import analyse_files
 from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
+from musictagger.personal.active import through_active
 
 
 def analyses_for(
@@ -57,7 +59,7 @@ def analyses_for(
             results[outcome.path] = outcome.analysis
         if on_progress:
             on_progress(len(results), total)
-    return results
+    return through_active(results, manifest)
 
 
 def analysis_for(library: Library, path: str | Path, *, model_path: Path | None = None) -> TrackAnalysis:

@@ -63,4 +63,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE tracks ADD COLUMN tag_genres TEXT;
         """,
     ),
+    Migration(
+        # A personal head (``musictagger learn``) is trained on, and predicts from, each track's
+        # embedding (musictagger.model.embedding), stored as float16.  NULL: stored before; the
+        # next indexing run analyses those rows again (Library.missing_embeddings).
+        "store each track's embedding for personal models",
+        """
+        ALTER TABLE tracks ADD COLUMN embedding BLOB;
+        """,
+    ),
 )

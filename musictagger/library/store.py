@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -26,11 +26,12 @@ from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, transaction
 from musictagger.library.browse import ROW_COLUMNS, TrackQuery, TrackRow
 from musictagger.library.schema import MIGRATIONS
-from musictagger.model import codes
+from musictagger.model import codes, embedding
+from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
-from musictagger.model.runtime import GenreScore, verdict_text
+from musictagger.model.runtime import GenreScore, is_uncertain, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
-from musictagger.tagging.formats import TagSummary
+from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
 
 SQL_VARIABLES = 500
@@ -79,6 +80,23 @@ class TrackAnalysis:
     album: str | None = None
     tag_genres: tuple[str, ...] | None = None
     """The genres in the file's own tags (empty: none, or unreadable tags); None: not read yet."""
+    embedding: np.ndarray | None = None
+    """What a personal head reads (:mod:`musictagger.model.embedding`); None: stored before embeddings were."""
+
+    def through(self, head: PersonalHead) -> TrackAnalysis:
+        """This analysis with ``head``'s probabilities and verdict (unchanged without an embedding: see
+        :meth:`Library.missing_embeddings`)."""
+        if self.embedding is None:
+            return self
+        (probabilities,) = head.probabilities(self.embedding[None])
+        verdict = head.decide(probabilities, base=self.verdict)
+        ranking = sorted(zip(head.labels, probabilities.tolist(), strict=True), key=lambda item: -item[1])
+        return replace(
+            self,
+            verdict=verdict,
+            uncertain=not verdict.unknown and is_uncertain(tuple(GenreScore(label, p) for label, p in ranking)),
+            probabilities=dict(ranking),
+        )
 
     @property
     def genre(self) -> str | None:
@@ -132,6 +150,20 @@ class TrackRecord:
         if analysis and analysis.title:
             return f"{analysis.artist} – {analysis.title}" if analysis.artist else analysis.title
         return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """One analysed track as learning sees it: its artist and album (for grouping), its genre tags
+    (None: not read yet), whether its embedding is stored, and the analysis (model) it came from."""
+
+    id: int
+    path: str
+    artist: str | None
+    album: str | None
+    tag_genres: tuple[str, ...] | None
+    has_embedding: bool
+    model_id: str
 
 
 @dataclass(frozen=True)
@@ -207,6 +239,7 @@ class Library:
                 "artist": analysis.artist,
                 "album": analysis.album,
                 "tag_genres": None if analysis.tag_genres is None else json.dumps(list(analysis.tag_genres)),
+                "embedding": None if analysis.embedding is None else embedding.to_blob(analysis.embedding),
                 "warnings": json.dumps(list(analysis.warnings)),
                 "error": None,
             },
@@ -219,7 +252,7 @@ class Library:
     def _upsert(self, path: str, stamp: FileStamp, key: AnalysisKey, values: dict[str, object]) -> None:
         columns = ("duration_s", "genre", "verdict", "reason", "nearest_genre", "confidence", "uncertain")
         columns += ("probabilities", "n_bits", "code")
-        columns += ("relaxed_code", "title", "artist", "album", "tag_genres", "warnings", "error")
+        columns += ("relaxed_code", "title", "artist", "album", "tag_genres", "embedding", "warnings", "error")
         row = {column: values.get(column) for column in columns}
         row |= {
             "path": path,
@@ -337,6 +370,47 @@ class Library:
         with transaction(self._db):
             return self._db.execute(sql, values).rowcount > 0
 
+    def missing_embeddings(self) -> set[str]:
+        """Paths of analysed tracks stored before embeddings were (the next indexing run analyses them again)."""
+        rows = self._db.execute("SELECT path FROM tracks WHERE error IS NULL AND embedding IS NULL")
+        return {row[0] for row in rows}
+
+    def tag_rows(self) -> list[TagRow]:
+        """What learning from the user's tags needs of every analysed track, in id order."""
+        rows = self._db.execute(
+            "SELECT id, path, artist, album, tag_genres, embedding IS NOT NULL, model_id FROM tracks "
+            "WHERE error IS NULL ORDER BY id"
+        )
+        return [
+            TagRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                None if row[4] is None else tuple(json.loads(row[4])),
+                bool(row[5]),
+                row[6],
+            )
+            for row in rows
+        ]
+
+    def embeddings(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored embeddings of tracks ``ids`` ``(n, d)`` float32, in that order; KeyError for an id without one."""
+        found: dict[int, bytes] = {}
+        for start in range(0, len(ids), SQL_VARIABLES):
+            chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
+            placeholders = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, embedding FROM tracks WHERE embedding IS NOT NULL AND id IN ({placeholders})"
+            found.update(self._db.execute(sql, chunk).fetchall())
+        if not ids:
+            return np.zeros((0, 0), np.float32)
+        return np.stack([embedding.from_blob(found[int(i)]) for i in ids])
+
+    def embedding_bytes(self) -> float:
+        """Mean stored bytes of an embedding per track that has one (0 when none has)."""
+        (mean,) = self._db.execute("SELECT AVG(LENGTH(embedding)) FROM tracks WHERE embedding IS NOT NULL").fetchone()
+        return float(mean or 0.0)
+
     def counts(self) -> LibraryCounts:
         total, failed = self._db.execute("SELECT COUNT(*), COUNT(error) FROM tracks").fetchone()
         return LibraryCounts(total=total, analysed=total - failed, failed=failed)
@@ -385,6 +459,7 @@ def _record(row: sqlite3.Row) -> TrackRecord:
             artist=row["artist"],
             album=row["album"],
             tag_genres=None if row["tag_genres"] is None else tuple(json.loads(row["tag_genres"])),
+            embedding=None if row["embedding"] is None else embedding.from_blob(row["embedding"]),
         )
     return TrackRecord(
         id=row["id"],

@@ -21,6 +21,8 @@ import onnxruntime as ort
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
 from musictagger.errors import ModelError
 from musictagger.model import codes
+from musictagger.model.embedding import track_embedding
+from musictagger.model.head import PersonalHead
 from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.precision import fastest_variant
@@ -94,6 +96,9 @@ class Analysis:
     ``warnings`` holds notes that lower trust in the result (e.g. clipping).  ``novelty`` and
     ``tags`` are the window-averaged evidence outputs of a model that has them (``None`` otherwise),
     kept so that a caller smoothing several analyses (the live recogniser) can decide again.
+    ``embedding`` is what a personal head reads (:mod:`musictagger.model.embedding`).  Read through
+    a personal head, ``probabilities``, ``ranking`` and ``verdict`` are the head's, over the user's
+    labels, and ``window_probabilities`` is their one row (the head sees the track, not windows).
     """
 
     source: str
@@ -111,11 +116,25 @@ class Analysis:
     verdict: Verdict
     novelty: float | None = None
     tags: np.ndarray | None = None
+    embedding: np.ndarray | None = None
 
     @property
     def genre(self) -> str | None:
         """The genre, or ``None`` when the verdict is unknown."""
         return self.verdict.genre
+
+    def through(self, head: PersonalHead) -> Analysis:
+        """This analysis with ``head``'s labels, probabilities and verdict in place of the base model's."""
+        (probabilities,) = head.probabilities(self.embedding[None])
+        order = np.argsort(-probabilities, kind="stable")
+        return dataclasses.replace(
+            self,
+            probabilities=probabilities,
+            ranking=tuple(GenreScore(head.labels[i], float(probabilities[i])) for i in order),
+            window_probabilities=probabilities[None],
+            verdict=head.decide(probabilities, base=self.verdict),
+            model_id=head.model_id,
+        )
 
     @property
     def nearest_genre(self) -> str:
@@ -172,10 +191,16 @@ class Analysis:
 
 
 class GenreModel:
-    """An ONNX hash-CNN-LSTM and its sidecar, ready to analyse audio."""
+    """An ONNX hash-CNN-LSTM and its sidecar, ready to analyse audio.
 
-    def __init__(self, onnx_path: str | Path, *, threads: int | None = None) -> None:
+    With a personal ``head`` (see :mod:`musictagger.personal`), analyses are read through it: the
+    user's labels and verdicts.  ``labels`` stays the base model's (what its outputs mean);
+    ``output_labels`` are the labels analyses carry.
+    """
+
+    def __init__(self, onnx_path: str | Path, *, threads: int | None = None, head: PersonalHead | None = None) -> None:
         self.path = Path(onnx_path)
+        self.head = head
         if not self.path.is_file():
             raise ModelError(f"{self.path}: model file not found")
         self.manifest: ModelManifest = load_manifest(self.path)
@@ -213,6 +238,11 @@ class GenreModel:
     @property
     def labels(self) -> tuple[str, ...]:
         return self.manifest.labels
+
+    @property
+    def output_labels(self) -> tuple[str, ...]:
+        """The labels of this model's analyses: the personal head's, else the base model's."""
+        return self.head.labels if self.head else self.labels
 
     def run(self, windows: np.ndarray) -> WindowOutputs:
         """Model outputs for log-mel windows ``(n, window_frames, n_mels)``.
@@ -260,7 +290,7 @@ class GenreModel:
             warnings.append(
                 f"short: {features.report.duration_s:.1f} s, padded to a {params.window_seconds:.2f} s window by repetition"
             )
-        return Analysis(
+        analysis = Analysis(
             source=source,
             probabilities=mean,
             ranking=tuple(GenreScore(self.labels[i], float(mean[i])) for i in order),
@@ -276,7 +306,9 @@ class GenreModel:
             verdict=verdict,
             novelty=novelty,
             tags=tags,
+            embedding=track_embedding(outputs.layers, tags, relaxed),
         )
+        return analysis.through(self.head) if self.head else analysis
 
     def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
         """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from musictagger.errors import MusictaggerError, RefusedError
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_genres_atomically
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, TagFormat
+from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import EntrySource, EntryState, Journal, RunStatus
 from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of
 
@@ -102,7 +102,7 @@ def journalled_write(
     journal: Journal,
     run_id: int,
     path: Path,
-    tag_format: TagFormat,
+    tag_format: WritableFormat,
     change: Change,
     *,
     restores: int | None = None,

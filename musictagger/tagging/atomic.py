@@ -22,7 +22,7 @@ from pathlib import Path
 
 from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, TagFormat
+from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import process_alive
 from musictagger.tagging.payload import audio_payload_digest
 
@@ -36,7 +36,7 @@ TEMP_MARK = ".musictagger-"
 
 def write_genres_atomically(
     path: Path,
-    tag_format: TagFormat,
+    tag_format: WritableFormat,
     genres: Sequence[str],
     id3_version: Id3Version,
     *,
@@ -174,7 +174,7 @@ def _copy(source: Path, temp: Path) -> None:
         os.chown(temp, stat.st_uid, stat.st_gid)
 
 
-def _verify(path: Path, temp: Path, tag_format: TagFormat, genres: tuple[str, ...], payload: str) -> None:
+def _verify(path: Path, temp: Path, tag_format: WritableFormat, genres: tuple[str, ...], payload: str) -> None:
     """The copy reads back with ``genres`` and carries exactly the original's audio."""
     written = tag_format.read_genres(temp)
     if written != genres:

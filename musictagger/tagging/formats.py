@@ -1,148 +1,35 @@
-"""A registry of tag families: reading and writing genres (and reading titles) with mutagen.
-
-One small class per tag family, as Picard does: ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC,
-Ogg Vorbis, Opus) and MP4 atoms (M4A/MP4).  A file is taggable by its extension, and its family
-is then found by sniffing its header (``mutagen.File``), so an ``.mp3`` that is really a FLAC file
-is tagged as FLAC.  Every mutagen call of the package lives in ``tagging/``.
+"""Writing genres into files' tags with mutagen, on the read-only registry of :mod:`musictagger.tags.formats`.
 
 Multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
 several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list.
 ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
-with ``/`` there, and a v2.3 TCON is split on ``/`` when read; reading and writing v2.3 thus
-round-trip, at the price of a v2.3 genre that itself contains ``/`` being read as two genres.
-ID3 genres are read as mutagen interprets them, so a numeric ID3v1 reference such as ``(17)`` is
-read (and therefore restored by undo) as its name, ``Rock``.
+with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.formats.Id3Family`).
+:func:`detect` here gives a :class:`WritableFormat`: the file's tag format with ``write_genres``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
 
 import mutagen
-from mutagen.aiff import AIFF
-from mutagen.flac import FLAC
 from mutagen.id3 import TCON
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
-from mutagen.wave import WAVE
 
-from musictagger.errors import TagReadError, TagWriteError
+from musictagger.errors import TagWriteError
+from musictagger.tags import formats as read_side
+from musictagger.tags.formats import Id3Family, Id3Version, TagFormat, TagSummary, read_genres, read_tags
 
-
-class Id3Version(StrEnum):
-    """The ID3v2 revision written into MP3, WAV and AIFF files."""
-
-    V23 = "v2.3"
-    V24 = "v2.4"
-
-    @property
-    def minor(self) -> int:
-        """The ``v2_version`` mutagen expects (3 or 4)."""
-        return int(self.value[-1])
-
-
-@dataclass(frozen=True)
-class TagSummary:
-    """What the library index and the window show of a file's tags (None/empty where absent)."""
-
-    title: str | None
-    artist: str | None
-    album: str | None
-    genres: tuple[str, ...]
-
-
-class TagFamily:
-    """How one family of tag formats stores the fields we read and the genres we write."""
-
-    name: ClassVar[str]
-    file_types: ClassVar[tuple[type[mutagen.FileType], ...]]
-    fields: ClassVar[Mapping[str, str]]
-    """Our field names (title, artist, album, genre) → the family's native keys."""
-
-    def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
-        """Every value of ``field`` in the file's tags, as text."""
-        tags = audio.tags
-        key = self.fields[field]
-        if tags is None or key not in tags:
-            return ()
-        return tuple(str(value) for value in tags[key])
-
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        """The file's genres."""
-        return self.values(audio, "genre")
-
-    def set_genres(self, audio: mutagen.FileType, genres: Sequence[str]) -> None:
-        """Replace the genres in the loaded tags (no genre field at all when ``genres`` is empty).
-
-        The default suits key → list-of-values tags (Vorbis comments, MP4 atoms): one value per genre.
-        """
-        key = self.fields["genre"]
-        if audio.tags is None:
-            audio.add_tags()
-        if key in audio.tags:
-            del audio.tags[key]
-        if genres:
-            audio.tags[key] = list(genres)
-
-    def save(self, audio: mutagen.FileType, id3_version: Id3Version) -> None:
-        """Write the loaded tags back into the file."""
-        audio.save()
-
-
-class Id3Family(TagFamily):
-    """ID3v2 in MP3 files and in the ``ID3`` chunk of WAV and AIFF files."""
-
-    name = "ID3"
-    file_types = (MP3, WAVE, AIFF)
-    fields: ClassVar[Mapping[str, str]] = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "genre": "TCON"}
-    V23_SEPARATOR = "/"
-
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        tags = audio.tags
-        if tags is None or "TCON" not in tags:
-            return ()
-        genres = tags["TCON"].genres
-        if tags.version < (2, 4, 0):
-            genres = [part for genre in genres for part in genre.split(self.V23_SEPARATOR)]
-        return tuple(genre for genre in genres if genre)
-
-    def set_genres(self, audio: mutagen.FileType, genres: Sequence[str]) -> None:
-        if audio.tags is None:
-            audio.add_tags()
-        audio.tags.delall("TCON")
-        if genres:
-            audio.tags.add(TCON(encoding=3, text=list(genres)))
-
-    def save(self, audio: mutagen.FileType, id3_version: Id3Version) -> None:
-        if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
-            audio.delete()
-        else:
-            audio.save(v2_version=id3_version.minor, v23_sep=self.V23_SEPARATOR)
-
-
-class VorbisFamily(TagFamily):
-    """Vorbis comments in FLAC, Ogg Vorbis and Opus files: one ``GENRE`` field per genre."""
-
-    name = "Vorbis comments"
-    file_types = (FLAC, OggVorbis, OggOpus)
-    fields: ClassVar[Mapping[str, str]] = {"title": "title", "artist": "artist", "album": "album", "genre": "GENRE"}
-
-
-class Mp4Family(TagFamily):
-    """iTunes-style MP4 metadata atoms (M4A, MP4): a ``©gen`` list."""
-
-    name = "MP4"
-    file_types = (MP4,)
-    fields: ClassVar[Mapping[str, str]] = {"title": "©nam", "artist": "©ART", "album": "©alb", "genre": "©gen"}
-
-
-FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family())
+__all__ = [
+    "Id3Version",
+    "TagFormat",
+    "TagSummary",
+    "WritableFormat",
+    "detect",
+    "is_taggable",
+    "read_genres",
+    "read_tags",
+]
 
 TAGGABLE_EXTENSIONS = frozenset({".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4"})
 
@@ -153,106 +40,49 @@ def is_taggable(path: Path) -> bool:
 
 
 @dataclass(frozen=True)
-class TagFormat:
-    """A file's tag family and the mutagen class that reads it, found once from the original file.
+class WritableFormat(TagFormat):
+    """A file's tag format (see :class:`~musictagger.tags.formats.TagFormat`) that can also write its genres."""
 
-    A temporary copy is opened with the same class, whatever its name, so the copy is tagged
-    exactly as its original would be.
-    """
-
-    family: TagFamily
-    file_type: type[mutagen.FileType]
-
-    @property
-    def name(self) -> str:
-        """E.g. ``"MP3 (ID3)"``."""
-        return f"{self.file_type.__name__} ({self.family.name})"
-
-    def load(self, path: Path) -> mutagen.FileType:
-        """The file's tags, loaded; TagReadError naming it when they cannot be parsed."""
-        try:
-            return self.file_type(path)
-        except (mutagen.MutagenError, OSError, ValueError) as exc:
-            raise TagReadError(path, f"cannot read its {self.family.name} tags ({_reason(exc)})") from exc
-
-    def read_genres(self, path: Path) -> tuple[str, ...]:
-        """The file's genres (empty when it has none)."""
-        return self.family.genres(self.load(path))
-
-    def read_id3_version(self, path: Path) -> Id3Version | None:
-        """The ID3 revision the file has now (None for other families or an untagged file)."""
-        tags = self.load(path).tags
-        if not isinstance(self.family, Id3Family) or not tags or tags.version < (2, 3, 0):
-            return None
-        return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
+    @classmethod
+    def of(cls, tag_format: TagFormat) -> WritableFormat:
+        return cls(tag_format.family, tag_format.file_type)
 
     def write_genres(self, path: Path, genres: Sequence[str], id3_version: Id3Version = Id3Version.V24) -> None:
         """Set the file's genres in place, keeping every other tag (callers write to a copy, see ``apply``)."""
         audio = self.load(path)
-        self.family.set_genres(audio, genres)
+        id3 = isinstance(self.family, Id3Family)
+        (_set_id3_genres if id3 else _set_listed_genres)(audio, self.family.fields["genre"], genres)
         try:
-            self.family.save(audio, id3_version)
+            if id3 and not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
+                audio.delete()
+            elif id3:
+                audio.save(v2_version=id3_version.minor, v23_sep=Id3Family.V23_SEPARATOR)
+            else:
+                audio.save()
         except (mutagen.MutagenError, OSError, ValueError) as exc:
-            raise TagWriteError(path, f"cannot write its {self.family.name} tags ({_reason(exc)})") from exc
+            reason = str(exc) or type(exc).__name__
+            raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
 
-def detect(path: Path) -> TagFormat:
-    """The tag format of ``path`` (TagReadError naming the file when unknown or unreadable).
-
-    mutagen weighs the extension and the header; when that fails (an ``.mp3`` that is really a
-    FLAC file), the header alone decides.
-    """
-    path = Path(path)
-    try:
-        audio = mutagen.File(path)
-    except (mutagen.MutagenError, OSError, ValueError) as exc:
-        audio = _sniff(path)
-        if audio is None:
-            raise TagReadError(path, f"cannot read its tags ({_reason(exc)})") from exc
-    if audio is None:
-        raise TagReadError(path, "not a file format whose tags can be read (unrecognised header)")
-    for family in FAMILIES:
-        if isinstance(audio, family.file_types):
-            return TagFormat(family, type(audio))
-    raise TagReadError(path, f"tags of {type(audio).__name__} files are not supported")
+def _set_listed_genres(audio: mutagen.FileType, key: str, genres: Sequence[str]) -> None:
+    """Key → list-of-values tags (Vorbis comments, MP4 atoms): one value per genre, no field for none."""
+    if audio.tags is None:
+        audio.add_tags()
+    if key in audio.tags:
+        del audio.tags[key]
+    if genres:
+        audio.tags[key] = list(genres)
 
 
-def _sniff(path: Path) -> mutagen.FileType | None:
-    """The file loaded by the supported class that best recognises its header alone, if any."""
-    try:
-        with open(path, "rb") as file:
-            header = file.read(128)
-            scores = [(kind.score("", file, header), kind) for family in FAMILIES for kind in family.file_types]
-    except OSError:
-        return None
-    score, kind = max(scores, key=lambda scored: scored[0])
-    if score <= 0:
-        return None
-    try:
-        return kind(path)
-    except (mutagen.MutagenError, OSError, ValueError):
-        return None
+def _set_id3_genres(audio: mutagen.FileType, key: str, genres: Sequence[str]) -> None:
+    """One TCON frame with a string per genre (joined with ``/`` when saved as v2.3)."""
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.delall(key)
+    if genres:
+        audio.tags.add(TCON(encoding=3, text=list(genres)))
 
 
-def read_genres(path: Path) -> tuple[str, ...]:
-    """The genres of ``path`` (empty when it has none); TagReadError naming the file when unreadable."""
-    return detect(path).read_genres(Path(path))
-
-
-def read_tags(path: Path) -> TagSummary:
-    """Title, artist, album and genres of ``path``; TagReadError naming the file when unreadable.
-
-    Several artists (or titles) are joined with ``"; "`` for display.
-    """
-    tag_format = detect(path)
-    audio = tag_format.load(Path(path))
-    family = tag_format.family
-
-    def text(field: str) -> str | None:
-        return "; ".join(family.values(audio, field)) or None
-
-    return TagSummary(text("title"), text("artist"), text("album"), family.genres(audio))
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+def detect(path: Path) -> WritableFormat:
+    """The tag format of ``path``, writable (TagReadError naming the file when unknown or unreadable)."""
+    return WritableFormat.of(read_side.detect(path))

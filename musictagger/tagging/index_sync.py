@@ -13,8 +13,8 @@ from __future__ import annotations
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library
 from musictagger.library.store import FileStamp
-from musictagger.tagging.formats import read_tags
 from musictagger.tagging.journal import EntryState, Journal
+from musictagger.tags.formats import read_tags
 
 
 def update_index(journal: Journal, run_id: int | None, library: Library) -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 from musictagger.errors import FileError, MusictaggerError
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, TagFormat, detect, is_taggable
+from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
 
 ProgressCallback = Callable[[int, int, Path], None]
 """``on_progress(done, total, path)``: called after each file; ``path`` is the one just handled."""
@@ -77,7 +77,7 @@ class PlanItem:
     current: tuple[str, ...] = ()
     proposed: tuple[str, ...] = ()
     prediction: Prediction | None = None
-    tag_format: TagFormat | None = None
+    tag_format: WritableFormat | None = None
     """Found when the file was read; the writer opens its copy with the same mutagen class."""
     id3_version: Id3Version | None = None
     """The ID3 revision the file has (journalled, so that undo restores it)."""

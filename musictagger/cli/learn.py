@@ -1,0 +1,83 @@
+"""``musictagger learn``: train a personal model on the labels already in the library's tags.
+
+Prints the survey (labels kept with their tracks, merged spellings, labels left out and why),
+trains with a progress bar, then the cross-validated report per label with the confusions in
+words, and how to make the model active.  Nothing is activated by this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tqdm import tqdm
+
+from musictagger.cli.tag import format_table
+from musictagger.library import Library
+from musictagger.personal.learn import LearnedModel, learn
+from musictagger.personal.vocabulary import LabelSurvey, survey
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("learn", help="learn your own genres (or moods …) from the tags in your library")
+    parser.add_argument("--field", default="genre", help="the tag field to learn: genre (default), mood, grouping")
+    parser.add_argument(
+        "--min-per-label", type=int, default=10, metavar="N", help="keep labels with at least N tracks (default 10)"
+    )
+    parser.add_argument("--exclude", nargs="+", default=[], metavar="LABEL", help="labels to leave out")
+    parser.add_argument("--name", default=None, help="the model's name (default: the field's name)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with Library() as library:
+        found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
+        print(format_survey(found))
+        print(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
+        with tqdm(total=100, desc="learning", unit="%", leave=False) as bar:
+
+            def progress(fraction: float, text: str) -> None:
+                bar.set_postfix_str(text)
+                bar.update(round(100 * fraction) - bar.n)
+
+            learned = learn(
+                library,
+                field=args.field,
+                min_per_label=args.min_per_label,
+                exclude=args.exclude,
+                name=args.name,
+                on_progress=progress,
+            )
+    print(format_report(learned))
+    return 0
+
+
+def format_survey(found: LabelSurvey) -> str:
+    """The labels found in the library's tags, in words and a table."""
+    lines = [
+        f"{found.field}: {found.tagged_tracks} tagged tracks to learn from, {found.untagged_tracks} without a {found.field}"
+    ]
+    if found.missing_embeddings:
+        lines.append(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
+    rows = [
+        (label, str(count), ", ".join(s for s in found.spellings[label] if s != label))
+        for label, count in found.labels.items()
+    ]
+    lines.append(format_table(("label", "tracks", "also spelt"), rows))
+    lines += [f"  excluded: {label}: {reason}" for label, reason in found.excluded.items()]
+    return "\n".join(lines)
+
+
+def format_report(learned: LearnedModel) -> str:
+    """The cross-validated figures per label, the confusions in words, and how to activate the model."""
+    report = learned.report
+    rows = [(s.label, str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}") for s in report.per_label]
+    lines = [
+        f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
+        f"macro-F1 {report.macro_f1:.2f}; 'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks",
+        format_table(("label", "tracks", "precision", "recall", "F1"), rows),
+        *(f"  {text}" for text in report.confusions),
+        *(f"  {text}" for text in report.indistinguishable),
+        f"saved personal model {learned.name!r} ({learned.path}) in {report.seconds:.1f} s",
+        f"make it active with `musictagger models --use {learned.name}`",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""How the active personal model reaches every verdict: files analysed now, and tracks already indexed.
+
+A file analysed now goes through the base model, then the head (:func:`load_active_model`).  An
+indexed track is read through the head from its stored embedding (:func:`through_active`,
+:func:`library_verdicts`), so choosing another model never needs the index rebuilt.  A head only
+applies to analyses by the base model it was trained on; otherwise the base model's verdict stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
+from musictagger.model.head import PersonalHead
+from musictagger.model.manifest import ModelManifest, load_manifest
+from musictagger.model.runtime import GenreModel, default_model_path
+from musictagger.model.verdict import Verdict
+from musictagger.personal.store import active_head
+
+Other = TypeVar("Other")
+
+
+def head_for(manifest: ModelManifest) -> PersonalHead | None:
+    """The active personal head if it reads analyses by ``manifest``'s model, else None."""
+    return active_head(AnalysisKey.of(manifest, None).model_id)
+
+
+def load_active_model(path: Path | None = None, *, threads: int | None = None) -> GenreModel:
+    """The base model at ``path`` (default: :func:`default_model_path`) with the active personal head, if any."""
+    path = path or default_model_path()
+    return GenreModel(path, threads=threads, head=head_for(load_manifest(path)))
+
+
+def through_active(
+    analyses: Mapping[str, TrackAnalysis | Other], manifest: ModelManifest
+) -> dict[str, TrackAnalysis | Other]:
+    """``analyses`` (by the base model of ``manifest``) read through the active personal head; other values kept."""
+    head = head_for(manifest)
+    if head is None:
+        return dict(analyses)
+    return {
+        path: result.through(head) if isinstance(result, TrackAnalysis) else result for path, result in analyses.items()
+    }
+
+
+def library_verdicts(library: Library, head: PersonalHead) -> dict[int, Verdict]:
+    """The head's verdict on every indexed track that has an embedding of its base model, by track id."""
+    rows = [row for row in library.tag_rows() if row.has_embedding and row.model_id == head.base_model_id]
+    if not rows:
+        return {}
+    ids = [row.id for row in rows]
+    probabilities = head.probabilities(library.embeddings(ids))
+    return {track_id: head.decide(p) for track_id, p in zip(ids, probabilities, strict=True)}

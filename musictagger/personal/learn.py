@@ -1,0 +1,343 @@
+"""Training a personal head on the tagged part of the library, and measuring it before it is offered.
+
+The features are the embeddings the index already holds (no audio is decoded again).  The head is
+a standardised multinomial logistic regression with balanced class weights (a small library is
+rarely balanced).  It is measured by cross-validation with folds grouped by artist
+(``StratifiedGroupKFold``), so one artist's tracks never sit on both sides; the out-of-fold
+scores then choose the calibration temperature (least log-loss) and the "not one of my labels"
+threshold (see :func:`choose_threshold`).  The saved head is fitted on every tagged track.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.preprocessing import StandardScaler
+
+from musictagger.errors import MusictaggerError
+from musictagger.library.store import AnalysisKey, Library
+from musictagger.model.head import PersonalHead, softmax
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import default_model_path
+from musictagger.personal.store import check_name, save_model
+from musictagger.personal.vocabulary import LabelSurvey, survey
+
+MAX_FOLDS = 5
+REGULARISATION = 0.05
+"""Inverse L2 strength of the logistic regression (chosen on Emotify, see reports/learn.md)."""
+TARGET_PRECISION = 0.8
+"""The unknown threshold keeps a proposal only where out-of-fold proposals were right this often."""
+MIN_COVERAGE = 0.1
+CONFUSION_SHARE = 0.15
+"""A confusion is reported when at least this share of a label's tracks (and two) went to another."""
+
+
+class LearnError(MusictaggerError):
+    """There is nothing to learn from (too few labels, no embeddings …); the message says what to do."""
+
+
+class LearnCancelledError(MusictaggerError):
+    """``should_stop()`` turned true: nothing was saved."""
+
+    def __init__(self) -> None:
+        super().__init__("learning cancelled: nothing was saved")
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    label: str
+    support: int
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass(frozen=True)
+class LearnReport:
+    """The cross-validated figures of a personal model (folds grouped by artist)."""
+
+    accuracy: float
+    macro_f1: float
+    per_label: tuple[LabelScore, ...]
+    confusions: tuple[str, ...]
+    """In words: ``often mixes Trip-Hop with Downtempo (12 of 40)``."""
+    indistinguishable: tuple[str, ...]
+    """Labels it cannot tell apart, reported not hidden."""
+    unknown_rate: float
+    """Share of held-out tagged tracks the unknown verdict withholds."""
+    folds: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    name: str
+    field: str
+    labels: tuple[str, ...]
+    counts: dict[str, int]
+    report: LearnReport
+    base_model_id: str
+    path: Path
+
+
+LearnProgress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Embeddings ``x`` (n, d), label indices ``y`` (n,), artist groups (n,), and each track's labels."""
+
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    label_sets: list[frozenset[int]]
+    labels: tuple[str, ...]
+
+
+def learn(
+    library: Library,
+    *,
+    field: str = "genre",
+    min_per_label: int = 10,
+    exclude: Sequence[str] = (),
+    name: str | None = None,
+    on_progress: LearnProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> LearnedModel:
+    """Train, cross-validate, calibrate and SAVE (not activate) a personal model.
+
+    Raises :class:`LearnError` when there is nothing to learn, :class:`LearnCancelledError` when stopped.
+    """
+    started = time.perf_counter()
+    name = check_name(name or field)
+    progress = on_progress or (lambda fraction, text: None)
+    progress(0.0, f"reading the {field} tags")
+    found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude)
+    base_model_id = AnalysisKey.of(load_manifest(default_model_path()), None).model_id
+    data = training_set(library, found, base_model_id)
+    head, report = fit_head(
+        data, name=name, base_model_id=base_model_id, on_progress=progress, should_stop=should_stop, started=started
+    )
+    counts = {label: int((data.y == i).sum()) for i, label in enumerate(data.labels)}
+    sidecar = {
+        "format": "musictagger-personal-model",
+        "name": name,
+        "field": field,
+        "labels": list(data.labels),
+        "counts": counts,
+        "spellings": {label: list(found.spellings[label]) for label in data.labels},
+        "excluded": found.excluded,
+        "metrics": asdict(report),
+        "temperature": head.temperature,
+        "threshold": head.threshold,
+        "base_model_id": base_model_id,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = save_model(head, sidecar)
+    progress(1.0, "saved")
+    return LearnedModel(name, field, data.labels, counts, report, base_model_id, path)
+
+
+def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> TrainingSet:
+    """The tagged tracks whose embedding was computed by ``base_model_id``, one row per track
+    (labelled with its most common kept label; all its kept labels count as right)."""
+    if len(found.labels) < 2:
+        kept = ", ".join(found.labels) or "none"
+        raise LearnError(
+            f"need at least two {found.field} labels with enough tracks to learn, found {len(found.labels)} ({kept});"
+            " lower --min-per-label or tag more tracks"
+        )
+    rows = {row.id: row for row in library.tag_rows()}
+    ids = [
+        track_id
+        for track_id in found.track_labels
+        if rows[track_id].has_embedding and rows[track_id].model_id == base_model_id
+    ]
+    if not ids:
+        raise LearnError(
+            f"none of the {found.tagged_tracks} tagged tracks has an embedding from the current model: "
+            "run `musictagger index` on your music folders first"
+        )
+    labels = tuple(found.labels)
+    index = {label: i for i, label in enumerate(labels)}
+    label_sets = [frozenset(index[label] for label in found.track_labels[i]) for i in ids]
+    y = np.array([index[found.track_labels[i][0]] for i in ids])
+    present = set(y.tolist())
+    if len(present) < 2:
+        raise LearnError(
+            "fewer than two labels have tracks with embeddings: run `musictagger index` on your music folders first"
+        )
+    groups = np.array([artist_group(rows[i].artist, rows[i].album, rows[i].path) for i in ids])
+    return TrainingSet(library.embeddings(ids), y, groups, label_sets, labels)
+
+
+def artist_group(artist: str | None, album: str | None, path: str) -> str:
+    """What keeps tracks together across folds: the artist, else the album, else the folder."""
+    if artist and artist.strip():
+        return "artist:" + artist.strip().casefold()
+    if album and album.strip():
+        return "album:" + album.strip().casefold()
+    return "folder:" + str(Path(path).parent)
+
+
+def fit_head(
+    data: TrainingSet,
+    *,
+    name: str,
+    base_model_id: str,
+    on_progress: LearnProgress,
+    should_stop: Callable[[], bool] | None = None,
+    started: float | None = None,
+) -> tuple[PersonalHead, LearnReport]:
+    """Cross-validate, calibrate and fit the head on ``data`` (see the module docstring)."""
+    started = time.perf_counter() if started is None else started
+    splits = fold_splits(data)
+    n_labels = len(data.labels)
+    logits = np.zeros((len(data.y), n_labels))
+    for fold, (train, test) in enumerate(splits):
+        if should_stop and should_stop():
+            raise LearnCancelledError()
+        on_progress(0.05 + 0.8 * fold / (len(splits) + 1), f"cross-validating: fold {fold + 1} of {len(splits)}")
+        logits[test] = _fit(data.x[train], data.y[train], n_labels).logits(data.x[test])
+    if should_stop and should_stop():
+        raise LearnCancelledError()
+    on_progress(0.05 + 0.8 * len(splits) / (len(splits) + 1), "training on every tagged track")
+    temperature = fit_temperature(logits, data.y)
+    probabilities = softmax(logits / temperature)
+    predicted = probabilities.argmax(axis=1)
+    truth = np.array([p if p in labels else y for p, y, labels in zip(predicted, data.y, data.label_sets, strict=True)])
+    threshold = choose_threshold(probabilities.max(axis=1), predicted == truth)
+    final = _fit(data.x, data.y, n_labels)
+    head = PersonalHead(
+        name=name,
+        labels=data.labels,
+        mean=final.mean,
+        scale=final.scale,
+        weights=final.weights,
+        bias=final.bias,
+        temperature=temperature,
+        threshold=threshold,
+        base_model_id=base_model_id,
+    )
+    report = make_report(
+        truth,
+        predicted,
+        data.labels,
+        unknown_rate=float((probabilities.max(axis=1) < threshold).mean()),
+        folds=len(splits),
+        seconds=time.perf_counter() - started,
+    )
+    return head, report
+
+
+def fold_splits(data: TrainingSet) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Up to five folds grouped by artist, stratified by label; each track its own group when there
+    are too few artists to make two folds."""
+    groups = data.groups
+    counts = np.bincount(data.y)
+    smallest = int(counts[counts > 0].min())
+    if len(set(groups.tolist())) < 2:
+        groups = np.arange(len(data.y)).astype(str)
+    folds = max(2, min(MAX_FOLDS, len(set(groups.tolist())), smallest))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    return [(train, test) for train, test in splitter.split(data.x, data.y, groups) if len(test)]
+
+
+@dataclass(frozen=True)
+class _Linear:
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+
+
+def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
+    """Standardise, then a class-balanced logistic regression; the weights laid out for all ``n_labels``
+    (a label absent from this fold's training tracks gets a score it never wins)."""
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    regression = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=500, tol=1e-3)
+    regression.fit(((x - scaler.mean_) / scale).astype(np.float32), y)  # float32: half the time of float64
+    weights = np.zeros((x.shape[1], n_labels))
+    bias = np.full(n_labels, -1e3)
+    classes = regression.classes_
+    if len(classes) == 2:  # one score for the second class against the first
+        weights[:, classes[1]], bias[classes[1]] = regression.coef_[0], regression.intercept_[0]
+        bias[classes[0]] = 0.0
+    else:
+        weights[:, classes] = regression.coef_.T
+        bias[classes] = regression.intercept_
+    return _Linear(scaler.mean_, scale, weights, bias)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature of least log-loss of the out-of-fold scores (a grid search over 0.05–20)."""
+    temperatures = np.geomspace(0.05, 20.0, 80)
+    losses = [-np.log(np.clip(softmax(logits / t)[np.arange(len(y)), y], 1e-12, 1.0)).mean() for t in temperatures]
+    return float(temperatures[int(np.argmin(losses))])
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray) -> float:
+    """The lowest confidence from which the out-of-fold proposals are right :data:`TARGET_PRECISION`
+    of the time, keeping at least :data:`MIN_COVERAGE` of the tracks; when no threshold gets there,
+    the one most often right at that coverage (0 when every proposal is right anyway)."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    minimum = max(int(np.ceil(MIN_COVERAGE * len(order))), 1)
+    reaching = np.flatnonzero(hits[minimum - 1 :] >= TARGET_PRECISION)
+    kept = minimum + int(reaching[-1] if len(reaching) else np.argmax(hits[minimum - 1 :]))
+    if kept >= len(order):
+        return 0.0
+    return float(confidence[order[kept - 1]])
+
+
+def make_report(
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    labels: tuple[str, ...],
+    *,
+    unknown_rate: float,
+    folds: int,
+    seconds: float,
+) -> LearnReport:
+    """Accuracy, macro-F1, per-label scores and the confusions in words, from out-of-fold predictions."""
+    indices = list(range(len(labels)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=indices, zero_division=0.0
+    )
+    per_label = tuple(
+        LabelScore(labels[i], int(support[i]), float(precision[i]), float(recall[i]), float(f1[i])) for i in indices
+    )
+    confusions = []
+    for i in indices:
+        mistaken = np.bincount(predicted[truth == i], minlength=len(labels))
+        for j in np.argsort(-mistaken, kind="stable"):
+            if j != i and mistaken[j] >= max(2, CONFUSION_SHARE * support[i]):
+                confusions.append(f"often mixes {labels[i]} with {labels[j]} ({mistaken[j]} of {support[i]})")
+    chance = 1.0 / len(labels)
+    indistinguishable = tuple(
+        f"cannot tell {score.label} from the others (recall {score.recall:.2f}, chance {chance:.2f})"
+        for score in per_label
+        if score.recall <= chance
+    )
+    return LearnReport(
+        accuracy=float((truth == predicted).mean()),
+        macro_f1=float(np.mean(f1)),
+        per_label=per_label,
+        confusions=tuple(confusions),
+        indistinguishable=indistinguishable,
+        unknown_rate=unknown_rate,
+        folds=folds,
+        seconds=seconds,
+    )

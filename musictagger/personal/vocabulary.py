@@ -1,0 +1,128 @@
+"""The user's vocabulary: which labels their tags use, spelt how, and which are enough to learn.
+
+Tag values are messy: ``Hip-Hop``, ``hip hop`` and ``Hip Hop`` are one genre; ``Rock/Pop`` is two;
+an ID3 genre may be the number ``17`` or ``(17)`` for ``Rock``.  :func:`normalise` maps a raw value
+to canonical keys; :func:`survey` counts every indexed track's values under their keys, keeps the
+labels with enough examples, and names each kept label as the user spells it most often.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from musictagger.errors import TagReadError
+from musictagger.library.store import Library, TagRow
+from musictagger.tags.formats import id3_genre_name, read_values
+
+SEPARATORS = re.compile(r"\s*[/;|,]\s*")
+"""Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
+ID3_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
+JOINERS = re.compile(r"[-_.]+")
+"""Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop``."""
+
+
+def normalise(raw: str) -> tuple[str, ...]:
+    """One raw tag value → the canonical keys it stands for ("Hip-Hop"/"hip hop"/"HipHop" → ("hiphop",);
+    "Rock/Pop" → ("rock", "pop"); ID3 "(17)"/"17" → ("rock",))."""
+    return tuple(dict.fromkeys(key for part in spellings_in(raw) if (key := label_key(part))))
+
+
+def spellings_in(raw: str) -> list[str]:
+    """The labels in one raw value as the user spelt them (an ID3 number as its genre's name)."""
+    parts = [part.strip() for part in SEPARATORS.split(raw) if part.strip()]
+    return [_id3_name(part) or part for part in parts]
+
+
+def label_key(spelling: str) -> str:
+    """The canonical key of one label: lower case, ``&`` as ``and``, without spaces, ``-``, ``_`` or ``.``
+    (``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label)."""
+    return "".join(JOINERS.sub(" ", spelling.casefold()).replace("&", " and ").split())
+
+
+def _id3_name(part: str) -> str | None:
+    match = ID3_NUMBER.match(part)
+    return id3_genre_name(int(match.group(1))) if match else None
+
+
+@dataclass(frozen=True)
+class LabelSurvey:
+    """The labels found in one tag field of the indexed tracks (see :func:`survey`)."""
+
+    field: str
+    labels: dict[str, int]
+    """Kept label (spelled as the user spells it most often) → tracks, most tracks first."""
+    excluded: dict[str, str]
+    """Label → why it is left out, e.g. ``"3 tracks (needs 10)"``, ``"excluded by you"``."""
+    spellings: dict[str, tuple[str, ...]]
+    """Kept label → every raw spelling merged into it."""
+    tagged_tracks: int
+    """Indexed tracks carrying at least one kept label."""
+    untagged_tracks: int
+    """Indexed tracks without the field (what the model will propose for)."""
+    missing_embeddings: int
+    """Tracks that need ``musictagger index`` again before learning."""
+    track_labels: dict[int, tuple[str, ...]]
+    """Track id → its kept labels (most common label first), for the tracks that have one."""
+
+
+def survey(
+    library: Library, *, field: str = "genre", min_per_label: int = 10, exclude: Sequence[str] = ()
+) -> LabelSurvey:
+    """Count the labels of ``field`` over the indexed tracks and decide which can be learnt.
+
+    ``genre`` is read from the index (stored when the file was indexed); any other field from
+    the files' tags.  A multi-value field counts each value.  ``exclude`` names labels in any spelling.
+    """
+    rows = library.tag_rows()
+    values = {row.id: _values(row, field) for row in rows}
+    spelt: dict[str, Counter[str]] = defaultdict(Counter)
+    keys_of: dict[int, tuple[str, ...]] = {}
+    for track_id, raw_values in values.items():
+        keys: list[str] = []
+        for raw in raw_values or ():
+            for spelling in spellings_in(raw):
+                if key := label_key(spelling):
+                    spelt[key][spelling] += 1
+                    keys.append(key)
+        keys_of[track_id] = tuple(dict.fromkeys(keys))
+    tracks_per_key = Counter(key for keys in keys_of.values() for key in keys)
+    name = {key: spellings.most_common(1)[0][0] for key, spellings in spelt.items()}
+    excluded_keys = {label_key(label) for label in exclude}
+    excluded: dict[str, str] = {}
+    kept: list[str] = []
+    for key, count in tracks_per_key.most_common():
+        if key in excluded_keys:
+            excluded[name[key]] = "excluded by you"
+        elif count < min_per_label:
+            excluded[name[key]] = f"{count} track{'s' * (count != 1)} (needs {min_per_label})"
+        else:
+            kept.append(key)
+    order = {key: i for i, key in enumerate(kept)}
+    track_labels = {
+        track_id: tuple(name[key] for key in sorted((k for k in keys if k in order), key=order.__getitem__))
+        for track_id, keys in keys_of.items()
+        if any(k in order for k in keys)
+    }
+    return LabelSurvey(
+        field=field,
+        labels={name[key]: tracks_per_key[key] for key in kept},
+        excluded=excluded,
+        spellings={name[key]: tuple(sorted(spelt[key])) for key in kept},
+        tagged_tracks=len(track_labels),
+        untagged_tracks=sum(1 for raw in values.values() if raw == ()),
+        missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
+        track_labels=track_labels,
+    )
+
+
+def _values(row: TagRow, field: str) -> tuple[str, ...] | None:
+    """The raw values of ``field`` for one track; None when not known (tags not read, or unreadable)."""
+    if field == "genre":
+        return row.tag_genres
+    try:
+        return read_values(row.path, field)
+    except TagReadError:
+        return None
