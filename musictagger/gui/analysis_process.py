@@ -27,6 +27,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.personal.active import load_active_model
 from musictagger.workers import spawn_pool
 
 T = TypeVar("T")
@@ -46,10 +47,11 @@ def band_centres_hz(params: FeatureParams) -> np.ndarray:
 
 
 def _start(model_path: Path) -> None:
-    """Worker initialiser: load the model once for the process's life (onnxruntime's default
-    threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
+    """Worker initialiser: load the model, with the active personal model read through it, once for
+    the process's life (onnxruntime's default threads: the window's thread needs little CPU, and a
+    dropped file wants its genre soon)."""
     global _model
-    _model = GenreModel(model_path)
+    _model = load_active_model(model_path)
 
 
 def _warm_up() -> np.ndarray:
@@ -93,6 +95,12 @@ class AnalysisProcess:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return spawn_pool(1, _start, (self.model_path,))
+
+    def restart(self) -> None:
+        """A new worker, which loads the model afresh (another personal model became active); the old one
+        finishes the file in hand and ends."""
+        old, self._pool = self._pool, self._new_pool()
+        old.shutdown(wait=False, cancel_futures=True)
 
     def warm_up(self) -> np.ndarray:
         """Start the worker and run the chain once; returns the mel band centres (Hz)."""
