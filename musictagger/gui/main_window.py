@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
 
     def open_tag_dialog(self, scope: TagScope) -> TagDialog:
         """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
-        dialog = TagDialog(scope, self.settings, self.background_runner, self)
+        dialog = TagDialog(scope, self.settings, self.background_runner, self, proposer=self._model_name())
         dialog.finished.connect(lambda _result: self.library_view.refresh())
         return dialog
 
@@ -524,8 +524,11 @@ class MainWindow(QMainWindow):
             self._analyse(entry)
         self.show_entry(self.files.current_entry())
         self.library_view.refresh()
-        name = f"your personal model \u201c{personal.name}\u201d" if personal else "the shipped model"
-        self.statusBar().showMessage(f"Verdicts now come from {name}")
+        self.statusBar().showMessage(f"Verdicts now come from {self._model_name()}")
+
+    def _model_name(self) -> str:
+        """The model whose verdicts the window shows, in words."""
+        return f"your personal model \u201c{self.personal.name}\u201d" if self.personal else "the shipped model"
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""

@@ -44,8 +44,13 @@ def model_row(info: PersonalModelInfo) -> list[str]:
         info.field,
         ", ".join(info.labels),
         f"{info.accuracy:.2f} / {info.macro_f1:.2f}",
-        info.created,
+        info.created[:16].replace("T", " "),  # ISO 8601 to the minute
     ]
+
+
+def counts_text(info: PersonalModelInfo) -> str:
+    """``Ambient (40), Hip-Hop (31)``: the tracks each label was learned from."""
+    return ", ".join(f"{label} ({info.counts.get(label, 0)})" for label in info.labels)
 
 
 class ModelsDialog(QDialog):
@@ -66,7 +71,7 @@ class ModelsDialog(QDialog):
         self.table.setHeaderLabels(list(MODEL_COLUMNS))
         self.table.setRootIsDecorated(False)
         self.table.setColumnWidth(ACTIVE, 70)
-        self.table.setColumnWidth(NAME, 180)
+        self.table.setColumnWidth(NAME, 260)
         self.table.setColumnWidth(LABELS, 260)
         self.table.currentItemChanged.connect(lambda *_items: self._update_buttons())
         self.table.itemDoubleClicked.connect(lambda *_args: self.use_selected())
@@ -85,13 +90,13 @@ class ModelsDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                "Personal models are learned from your tags (Library ▸ Learn from my tags…). The active model "
-                "gives the verdicts the window shows and the values Tag genres… proposes."
-            )
+        intro = QLabel(
+            "Personal models are learned from your tags (Library ▸ Learn from my tags…). The active model "
+            "gives the verdicts the window shows and the values Tag genres… proposes."
         )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
@@ -135,8 +140,8 @@ class ModelsDialog(QDialog):
         for info in models:
             row = QTreeWidgetItem(model_row(info))
             row.setData(NAME, Qt.ItemDataRole.UserRole, info.name)
-            for column in (LABELS, ACCURACY):
-                row.setToolTip(column, row.text(column))
+            row.setToolTip(LABELS, f"learned from: {counts_text(info)}")
+            row.setToolTip(ACCURACY, "cross-validated, folds grouped by artist")
             self.table.addTopLevelItem(row)
         for i in range(self.table.topLevelItemCount()):
             if self.table.topLevelItem(i).data(NAME, Qt.ItemDataRole.UserRole) == selected:

@@ -98,9 +98,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     hip_hop.setCheckState(LABEL, Qt.CheckState.Unchecked)
     surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"] == ("4", "excluded by you", False))
     assert not dialog.learn_button.isEnabled()  # one label left: nothing to tell apart
-    dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0].setCheckState(
-        LABEL, Qt.CheckState.Checked
-    )
+    dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0].setCheckState(LABEL, Qt.CheckState.Checked)
     surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"][1] == "learned")
 
     dialog.name.setText("my-genres")
@@ -136,6 +134,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
     writes = {item.path.stem: item.proposed for item in tag.plan.items if item.action is Action.WRITE}
     assert writes == {"u-ambient": ("Ambient",), "u-beats": ("Hip-Hop",)}
     tag.close()
@@ -171,7 +170,9 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, window, style
     dialog.confirmation.button(dialog.confirmation.StandardButton.Cancel).click()
     assert [info.name for info in store.list_models()] == ["first", "second"]
     dialog.delete_button.click()
-    assert "second" in dialog.confirmation.text() and "shipped model becomes the active one" in dialog.confirmation.text()
+    assert (
+        "second" in dialog.confirmation.text() and "shipped model becomes the active one" in dialog.confirmation.text()
+    )
     dialog.confirmation.button(dialog.confirmation.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: "second" not in shown(), timeout=ANALYSIS_TIMEOUT_MS)
     assert [info.name for info in store.list_models()] == ["first"]
