@@ -207,6 +207,8 @@ def analyse_files(
 
     ``threads`` per worker defaults to the usable cores divided among the workers.
     """
+    if not paths:
+        return
     workers = max(min(workers or usable_cores(), len(paths)), 1)
     threads = threads or max(usable_cores() // workers, 1)
     if workers == 1:

@@ -1,0 +1,90 @@
+"""Learning the user's labels from a generated library: the survey, the cross-validated head, and
+its predictions for held-back files through the real index and the real model."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from musictagger.library import Library
+from musictagger.library.lookup import analyses_for
+from musictagger.personal import store
+from musictagger.personal.active import library_verdicts, load_active_model
+from musictagger.personal.learn import LearnError, choose_threshold, learn
+from musictagger.personal.vocabulary import normalise, survey
+from tests.personal.conftest import LABEL_OF, StyleLibrary
+
+
+@pytest.mark.parametrize(
+    ("raw", "keys"),
+    [
+        ("Hip-Hop", ("hiphop",)),
+        ("hip hop", ("hiphop",)),
+        ("HipHop", ("hiphop",)),
+        ("Rock/Pop", ("rock", "pop")),
+        ("rock; pop", ("rock", "pop")),
+        ("(17)", ("rock",)),
+        ("17", ("rock",)),
+        ("Drum & Bass", ("drumandbass",)),
+        ("  ", ()),
+    ],
+)
+def test_normalise_merges_spellings_splits_lists_and_names_id3_numbers(raw: str, keys: tuple[str, ...]) -> None:
+    assert normalise(raw) == keys
+
+
+def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed: StyleLibrary) -> None:
+    with Library() as library:
+        found = survey(library, min_per_label=3)
+    assert found.labels == {"Ambient": 4, "Hip-Hop": 4, "Drum & Bass": 4}
+    assert found.spellings["Hip-Hop"] == ("Hip-Hop", "HipHop", "hip hop")
+    assert found.spellings["Drum & Bass"] == ("Drum & Bass", "Drum-and-Bass", "drum and bass")
+    assert found.excluded == {"Jazz": "1 track (needs 3)", "Rock": "1 track (needs 3)"}
+    assert (found.tagged_tracks, found.untagged_tracks, found.missing_embeddings) == (12, 6, 0)
+
+
+def test_learnt_model_predicts_held_back_files_in_the_users_spelling(indexed: StyleLibrary) -> None:
+    steps: list[tuple[float, str]] = []
+    with Library() as library:
+        learned = learn(library, min_per_label=3, name="mine", on_progress=lambda f, text: steps.append((f, text)))
+    assert set(learned.labels) == set(LABEL_OF.values())
+    assert learned.report.folds >= 2 and learned.report.accuracy == 1.0
+    assert [score.support for score in learned.report.per_label] == [4, 4, 4]
+    assert steps[-1] == (1.0, "saved") and all(a[0] <= b[0] for a, b in itertools.pairwise(steps))
+    assert learned.path.is_file() and store.active_model() is None  # saved, not activated
+
+    store.use("mine")
+    with Library() as library:
+        results = analyses_for(library, list(indexed.held.values()))
+        verdicts = library_verdicts(library, store.load_head("mine"))
+    assert {style: results[str(path)].genre for style, path in indexed.held.items()} == LABEL_OF
+    assert len(verdicts) == 19  # every indexed track, from its stored embedding
+    analysis = load_active_model().analyze_file(indexed.held["chimes"])  # base model, then the head
+    assert analysis.genre == "Drum & Bass" and analysis.ranking[0].label == "Drum & Bass"
+
+
+def test_the_unknown_verdict_withholds_a_label_below_the_threshold(indexed: StyleLibrary) -> None:
+    with Library() as library:
+        learn(library, min_per_label=3, name="strict")
+        record = library.record(indexed.held["beats"])
+    assert record.analysis.through(store.load_head("strict")).genre == "Hip-Hop"
+    strict = dataclasses.replace(store.load_head("strict"), threshold=1.01)
+    analysis = record.analysis.through(strict)
+    assert analysis.genre is None and analysis.unknown
+    assert analysis.verdict.reason == "not one of: Ambient, Hip-Hop, Drum & Bass"
+    assert analysis.verdict.nearest == "Hip-Hop"
+
+
+def test_threshold_is_the_lowest_confidence_whose_proposals_are_right_often_enough() -> None:
+    confidence = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3])
+    correct = np.array([1, 1, 1, 1, 1, 0, 1, 0, 0, 0], dtype=bool)
+    assert choose_threshold(confidence, correct) == 0.5  # 6 of the 7 above it are right
+    assert choose_threshold(confidence, np.ones(10, dtype=bool)) == 0.0  # always right: never unknown
+
+
+def test_learning_with_fewer_than_two_labels_says_what_to_do(indexed: StyleLibrary) -> None:
+    with Library() as library, pytest.raises(LearnError, match=r"need at least two genre labels.*found 0"):
+        learn(library, min_per_label=50)
