@@ -33,7 +33,7 @@ from musictagger.workers import spawn_pool
 T = TypeVar("T")
 
 _model: GenreModel | None = None
-"""The worker process's model, loaded once by :func:`_start`."""
+"""The worker process's model, loaded by :func:`_start` (again when the active personal model changes)."""
 _kept: dict[str, Analysis] = {}
 """The last analysis, whose layer maps the window asks for next (:func:`_details`)."""
 
@@ -47,9 +47,8 @@ def band_centres_hz(params: FeatureParams) -> np.ndarray:
 
 
 def _start(model_path: Path) -> None:
-    """Worker initialiser: load the model, with the active personal model read through it, once for
-    the process's life (onnxruntime's default threads: the window's thread needs little CPU, and a
-    dropped file wants its genre soon)."""
+    """Worker initialiser: load the model, with the active personal model read through it (onnxruntime's
+    default threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
     global _model
     _model = load_active_model(model_path)
 
@@ -96,11 +95,10 @@ class AnalysisProcess:
     def _new_pool(self) -> ProcessPoolExecutor:
         return spawn_pool(1, _start, (self.model_path,))
 
-    def restart(self) -> None:
-        """A new worker, which loads the model afresh (another personal model became active); the old one
-        finishes the file in hand and ends."""
-        old, self._pool = self._pool, self._new_pool()
-        old.shutdown(wait=False, cancel_futures=True)
+    def reload(self) -> None:
+        """Load the model again in the worker, with the personal model active now (the process, its
+        imports and its warm-up stay)."""
+        self._pool.submit(_start, self.model_path).result()
 
     def warm_up(self) -> np.ndarray:
         """Start the worker and run the chain once; returns the mel band centres (Hz)."""

@@ -342,12 +342,6 @@ class MainWindow(QMainWindow):
         self.files.refresh(entry)
         self._update_status()
 
-    def _restart_analyser(self, _task: Task) -> np.ndarray:
-        """Worker (the analysis runner's, so no analysis is in flight): a new analysis process, warmed up,
-        with the active model."""
-        self.analyser.restart()
-        return self.analyser.warm_up()
-
     def _warmed_up(self, band_centres_hz: np.ndarray) -> None:
         if not self._closing:  # a window closed during its warm-up has no axis left to label
             self.spectrogram.set_band_centres(band_centres_hz)
@@ -507,8 +501,8 @@ class MainWindow(QMainWindow):
         )
 
     def _use_personal(self, personal: PersonalModelInfo | None) -> None:
-        """Verdicts, labels and texts follow ``personal``: the analysis process loads it afresh, and the
-        files listed are analysed again (their verdicts were the previous model's)."""
+        """Verdicts, labels and texts follow ``personal``: the analysis process loads the model afresh, and
+        the files listed are analysed again (their verdicts were the previous model's)."""
         if self._closing:
             return
         self.personal = personal
@@ -518,7 +512,10 @@ class MainWindow(QMainWindow):
             task.cancel()
         self._tasks.clear()
         self._detailed.clear()
-        self.analysis_runner.run(self._restart_analyser, on_done=self._warmed_up, on_error=self._model_failed)
+        # On the analysis runner, so the files queued next are analysed by the new model.
+        self.analysis_runner.run(
+            lambda _task: self.analyser.reload(), on_done=lambda _none: None, on_error=self._model_failed
+        )
         for entry in self.files.entries.values():
             entry.analysis, entry.spectrogram_db = None, None
             self._analyse(entry)

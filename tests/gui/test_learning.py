@@ -1,58 +1,28 @@
 """Library ▸ Learn from my tags… and Personal models…, on a real indexed library of generated styles.
 
-The library: two styles tagged in several spellings by two artists each, a third style with too
-few tracks, and one untagged track per style.  The dialogs run the core (survey, learn, store)
-on their runners; the tests wait for them as a user would, and compare with what the core says.
+The library is the personal-model tests' (tests/personal/conftest.py): three styles tagged in several
+spellings by two artists each, two labels with one track each, and untagged tracks of every style.
+The dialogs run the core (survey, learn, store) on their runners; the tests wait for them as a user
+would, and compare with what the core says.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 
 from musictagger.gui.about import about_text
-from musictagger.gui.learn_dialog import LABEL, STATUS, TRACKS
+from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
-from musictagger.library import Library, index_folders
+from musictagger.library import Library
 from musictagger.personal import store
+from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS
 from tests.gui.test_library_and_tagging import tag_dialog_settled
-from tests.personal.styles import make_track
+from tests.personal.conftest import LABEL_OF, StyleLibrary
 
-# file, style, genre tags as another tagger wrote them, artist
-TRACKS_TAGGED = [
-    ("a1", "ambient", ["Ambient"], "Drone Unit"),
-    ("a2", "ambient", ["ambient"], "Drone Unit"),
-    ("a3", "ambient", ["Ambient"], "Low Hum"),
-    ("a4", "ambient", ["AMBIENT"], "Low Hum"),
-    ("b1", "beats", ["Hip-Hop"], "Breakers"),
-    ("b2", "beats", ["hip hop"], "Breakers"),
-    ("b3", "beats", ["Hip-Hop"], "Kick Club"),
-    ("b4", "beats", ["HipHop"], "Kick Club"),
-    ("c1", "chimes", ["Chimes"], "Bell Tower"),
-    ("c2", "chimes", ["Chimes"], "Bell Tower"),
-]
-UNTAGGED = [("u-ambient", "ambient", 101), ("u-beats", "beats", 102)]
 MIN_PER_LABEL = 3
-
-
-@pytest.fixture
-def styled_library(tmp_path: Path) -> Path:
-    """The library above, indexed (with the window tests' first model) into the test's user dirs."""
-    music = tmp_path / "Music"
-    for seed, (name, style, genres, artist) in enumerate(TRACKS_TAGGED):
-        make_track(music / f"{name}.flac", style, seed=seed, genres=genres, artist=artist)
-    for name, style, seed in UNTAGGED:
-        make_track(music / f"{name}.flac", style, seed=seed, artist="Nobody Yet")
-    with Library() as library:
-        library.add_roots([music])
-    summary = index_folders([music], workers=1)
-    assert summary.analysed == len(TRACKS_TAGGED) + len(UNTAGGED) and not summary.failed
-    return music
 
 
 def survey_rows(dialog) -> dict[str, tuple[str, str, bool | None]]:
@@ -72,32 +42,33 @@ def surveyed(qtbot, dialog, check) -> None:
 
 
 def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users_labels(
-    qtbot, window, styled_library: Path
+    qtbot, indexed: StyleLibrary, window
 ) -> None:
     dialog = window.open_learn_dialog()
     qtbot.addWidget(dialog)
-    # The default minimum (10) keeps nothing: every label is listed as excluded, with its count.
-    surveyed(qtbot, dialog, lambda rows: len(rows) == 3)
+    # The default minimum (10) keeps nothing: every label is listed as excluded, and why.
+    surveyed(qtbot, dialog, lambda rows: len(rows) == 5)
     assert not dialog.learn_button.isEnabled()
-    assert survey_rows(dialog)["Hip-Hop"][1] == "4 tracks (needs 10)"
+    assert survey_rows(dialog)["Hip-Hop"] == ("", "4 tracks (needs 10)", None)
 
     dialog.min_per_label.setValue(MIN_PER_LABEL)  # the table follows the spin box
     surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "learned")
     assert survey_rows(dialog) == {
         "Ambient": ("4", "learned", True),
         "Hip-Hop": ("4", "learned", True),
-        "Chimes": ("", "2 tracks (needs 3)", None),
+        "Drum & Bass": ("4", "learned", True),
+        "Rock": ("", "1 track (needs 3)", None),
+        "Jazz": ("", "1 track (needs 3)", None),
     }
-    spellings = {dialog.table.topLevelItem(i).text(LABEL): dialog.table.topLevelItem(i).text(2) for i in range(3)}
-    assert spellings["Hip-Hop"] == "Hip-Hop, HipHop, hip hop"  # three spellings merged into the commonest
-    assert "8 tagged tracks" in dialog.summary.text() and "2 tracks without a genre" in dialog.summary.text()
+    hip_hop = dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0]
+    assert hip_hop.text(SPELLINGS) == "Hip-Hop, HipHop, hip hop"  # merged into the commonest spelling
+    assert "12 tagged tracks" in dialog.summary.text() and "6 tracks without a genre" in dialog.summary.text()
     assert dialog.index_button.isHidden()  # every track has what learning needs
 
     # Ticking a label out excludes it ("excluded by you"), keeps its figures, and can be undone.
-    hip_hop = dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0]
     hip_hop.setCheckState(LABEL, Qt.CheckState.Unchecked)
     surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"] == ("4", "excluded by you", False))
-    assert not dialog.learn_button.isEnabled()  # one label left: nothing to tell apart
+    assert "2 labels to learn from 8 tagged tracks" in dialog.summary.text()
     dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0].setCheckState(LABEL, Qt.CheckState.Checked)
     surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"][1] == "learned")
 
@@ -110,39 +81,38 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert dialog.report.isVisibleTo(dialog)
     assert f"accuracy {report.accuracy:.2f}" in dialog.report.figures.text()
     assert f"macro-F1 {report.macro_f1:.2f}" in dialog.report.figures.text()
-    scores = {
-        dialog.report.table.topLevelItem(i).text(0): dialog.report.table.topLevelItem(i).text(1)
-        for i in range(dialog.report.table.topLevelItemCount())
-    }
-    assert scores == {"Ambient": "4", "Hip-Hop": "4"}
+    table = dialog.report.table
+    shown = [tuple(table.topLevelItem(i).text(c) for c in range(5)) for i in range(table.topLevelItemCount())]
+    assert shown == [
+        (s.label, str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}") for s in report.per_label
+    ]
+    assert {row[0] for row in shown} == {"Ambient", "Hip-Hop", "Drum & Bass"}
     # Saved, not yet used: the dialog asks first.
     assert [info.name for info in store.list_models()] == ["my-genres"]
     assert store.active_model() is None
     assert dialog.asking.isVisibleTo(dialog) and "my-genres" in dialog.question.text()
 
     dialog.use_button.click()
-    qtbot.waitUntil(lambda: store.active_model() is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
-    assert store.active_model().name == "my-genres"
     qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tuple(window.genre.bars) == ("Ambient", "Hip-Hop")
-    assert "Ambient, Hip-Hop" in window.genre.verdict.text()  # the empty state names the user's labels
+    assert store.active_model().name == "my-genres"
+    assert set(window.genre.bars) == {"Ambient", "Hip-Hop", "Drum & Bass"}
+    assert "learned from your tags" in window.genre.verdict.text()  # the empty result panel names them
     assert "my-genres" in about_text(window.manifest, window.personal)
     dialog.close()
 
-    # Tag genres… proposes the user's labels, for the untagged tracks only (fill-empty).
-    tag = window.open_tag_dialog(TagScope.folder(styled_library))
+    # Tag genres… proposes the user's labels, spelled the user's way, for files without a genre.
+    tag = window.open_tag_dialog(TagScope.folder(indexed.root / "new"))
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
     assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
-    writes = {item.path.stem: item.proposed for item in tag.plan.items if item.action is Action.WRITE}
-    assert writes == {"u-ambient": ("Ambient",), "u-beats": ("Hip-Hop",)}
+    assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
+        indexed.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
+    }
     tag.close()
 
 
-def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, window, styled_library: Path) -> None:
-    from musictagger.personal.learn import learn
-
+def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: StyleLibrary, window) -> None:
     with Library() as library:
         for name in ("first", "second"):
             learn(library, min_per_label=MIN_PER_LABEL, name=name)
@@ -170,9 +140,8 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, window, style
     dialog.confirmation.button(dialog.confirmation.StandardButton.Cancel).click()
     assert [info.name for info in store.list_models()] == ["first", "second"]
     dialog.delete_button.click()
-    assert (
-        "second" in dialog.confirmation.text() and "shipped model becomes the active one" in dialog.confirmation.text()
-    )
+    assert "\u201csecond\u201d" in dialog.confirmation.text()
+    assert "The shipped model becomes the active one" in dialog.confirmation.text()
     dialog.confirmation.button(dialog.confirmation.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: "second" not in shown(), timeout=ANALYSIS_TIMEOUT_MS)
     assert [info.name for info in store.list_models()] == ["first"]
