@@ -141,6 +141,7 @@ class LearnDialog(QDialog):
         self.index_button.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.hide()  # until there is something to wait for
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.report = LearnReportView()
@@ -250,6 +251,7 @@ class LearnDialog(QDialog):
             count, spellings = self._known.get(label, (None, ()))
             row = QTreeWidgetItem([label, "" if count is None else str(count), ", ".join(spellings), status])
             row.setData(LABEL, Qt.ItemDataRole.UserRole, label)
+            row.setToolTip(SPELLINGS, "\n".join(spellings))
             row.setToolTip(STATUS, status)
             if tickable:  # a tick box only where ticking means something
                 ticked = label not in self.user_excluded
@@ -290,6 +292,7 @@ class LearnDialog(QDialog):
     def _start(self, work: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
         self.task = self.runner.run(work, on_done=on_done, on_error=self._learn_failed, on_progress=self._on_progress)
         self.progress.setValue(0)
+        self.progress.show()
         self.status.setText(message)
         self._update_buttons()
 
