@@ -74,6 +74,11 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
 
     dialog.name.setText("my-genres")
     dialog.learn_button.click()
+    dialog.cancel_button.click()  # at once: stopped before its first fold, nothing saved
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.status.text() == "Cancelled: nothing was saved." and store.list_models() == []
+    assert dialog.learn_button.isEnabled() and dialog.report.isHidden()
+    dialog.learn_button.click()
     assert dialog.task is not None and not dialog.learn_button.isEnabled() and dialog.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
     assert dialog.learned is not None, dialog.status.text()
