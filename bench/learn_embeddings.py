@@ -1,9 +1,10 @@
 """Analyse the Emotify and GTZAN-dev clips once with the shipped model and cache what a personal head
 can learn from: each track's layer statistics, tag probabilities and relaxed code (``.npz``).
 
-Used by ``bench/learn_quality.py``; run alone to fill the cache (a few CPU minutes)::
+Used by ``bench/learn_quality.py``; run alone to fill the cache (a few CPU minutes; ``--part I/N``
+in N processes shares the work)::
 
-    nice -n 10 python bench/learn_embeddings.py [--cache /tmp/musictagger-learn-cache]
+    nice -n 10 python bench/learn_embeddings.py [--cache /tmp/musictagger-learn-cache] [--part 0/2]
 
 The audio is only read, never copied.
 """
@@ -31,26 +32,37 @@ def dataset_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def cached_parts(name: str, cache: Path, model: GenreModel | None = None) -> dict[str, np.ndarray]:
-    """``layers`` (n, 320), ``tags`` (n, 50), ``code`` (n, 64) and ``file`` (n,) for data set ``name``,
-    computed now for what the cache lacks."""
-    target = cache / f"{name}-{model_id()}.npz"
-    if target.is_file():
-        return dict(np.load(target))
-    model = model or GenreModel(default_model_path())
+def cached_parts(
+    name: str, cache: Path, model: GenreModel | None = None, *, part: tuple[int, int] = (0, 1)
+) -> dict[str, np.ndarray]:
+    """``layers`` (n, 320), ``tags`` (n, 50), ``code`` (n, 64) and ``paths`` (n,) for data set ``name``,
+    computing what the cache lacks; one file per track, so several processes (``part`` = (i, n): every
+    n-th track from the i-th) can share the work and an interrupted run resumes."""
+    folder = cache / f"{name}-{model_id()}"
+    folder.mkdir(parents=True, exist_ok=True)
     rows = dataset_rows(name)
-    parts: dict[str, list[np.ndarray]] = {"layers": [], "tags": [], "code": []}
-    for done, row in enumerate(rows, start=1):
-        analysis = model.analyze_file(DATASETS / name / row["file"])
-        parts["layers"].append(layer_statistics(analysis.layers))
-        parts["tags"].append(np.asarray(analysis.tags, dtype=np.float32))
-        parts["code"].append(analysis.relaxed_code.astype(np.float32))
-        print(f"\r{name}: {done}/{len(rows)}", end="", file=sys.stderr, flush=True)
+    index, parts = part
+    for done, row in enumerate(rows[index::parts], start=1):
+        target = folder / (row["file"].replace("/", "_") + ".npz")
+        if not target.is_file():
+            model = model or GenreModel(default_model_path())
+            analysis = model.analyze_file(DATASETS / name / row["file"])
+            tmp = target.with_suffix(".tmp")
+            with open(tmp, "wb") as file:
+                np.savez(
+                    file,
+                    layers=layer_statistics(analysis.layers),
+                    tags=np.asarray(analysis.tags, dtype=np.float32),
+                    code=analysis.relaxed_code.astype(np.float32),
+                )
+            tmp.rename(target)
+        print(f"\r{name}: {done}/{len(rows[index::parts])}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    arrays = {key: np.stack(values) for key, values in parts.items()}
-    arrays["file"] = np.array([row["file"] for row in rows])
-    cache.mkdir(parents=True, exist_ok=True)
-    np.savez(target, **arrays)
+    if parts > 1:
+        return {}
+    loaded = [np.load(folder / (row["file"].replace("/", "_") + ".npz")) for row in rows]
+    arrays = {key: np.stack([track[key] for track in loaded]) for key in ("layers", "tags", "code")}
+    arrays["paths"] = np.array([row["file"] for row in rows])
     return arrays
 
 
@@ -64,11 +76,12 @@ def model_id() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--part", default="0/1", metavar="I/N", help="do every N-th track from the I-th")
     args = parser.parse_args()
-    model = GenreModel(default_model_path())
+    index, parts = (int(v) for v in args.part.split("/"))
     for name in ("emotify", "gtzan-dev"):
-        parts = cached_parts(name, args.cache, model)
-        print(name, {key: value.shape for key, value in parts.items()})
+        arrays = cached_parts(name, args.cache, part=(index, parts))
+        print(name, {key: value.shape for key, value in arrays.items()})
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     with Library() as library:
         found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
         print(format_survey(found))
+        print(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
         with tqdm(total=100, desc="learning", unit="%", leave=False) as bar:
 
             def progress(fraction: float, text: str) -> None:

@@ -268,7 +268,7 @@ def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     regression = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=500, tol=1e-3)
-    regression.fit((x - scaler.mean_) / scale, y)
+    regression.fit(((x - scaler.mean_) / scale).astype(np.float32), y)  # float32: half the time of float64
     weights = np.zeros((x.shape[1], n_labels))
     bias = np.full(n_labels, -1e3)
     classes = regression.classes_
