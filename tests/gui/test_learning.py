@@ -8,13 +8,18 @@ would, and compare with what the core says.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 
+from musictagger import userdirs
+from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
+from musictagger.library.schema import MIGRATIONS
 from musictagger.personal import store
 from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
@@ -153,3 +158,27 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: Styl
     assert store.active_model() is None and shown()[shipped] == ACTIVE_MARK
     qtbot.waitUntil(lambda: window.personal is None)
     assert tuple(window.genre.bars) == window.manifest.labels
+
+
+def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_them(
+    qtbot, indexed: StyleLibrary, window
+) -> None:
+    database = open_database(userdirs.library_db_path(), MIGRATIONS)  # the ambient tracks as an older index holds them
+    with database:
+        database.execute("UPDATE tracks SET embedding = NULL WHERE path LIKE ?", (f"%{os.sep}ambient{os.sep}%",))
+    database.close()
+    with Library() as library:
+        assert len(library.missing_embeddings()) == 4
+    dialog = window.open_learn_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.found is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert "4 indexed tracks were analysed before" in dialog.summary.text()
+    assert not dialog.index_button.isHidden()
+
+    dialog.index_button.click()  # Library ▸ Index music folders, in the background
+    assert window.library.indexing is not None
+    qtbot.waitUntil(lambda: window.library.indexing is None, timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: dialog.found.missing_embeddings == 0, timeout=ANALYSIS_TIMEOUT_MS)  # surveyed again
+    assert dialog.index_button.isHidden() and "analysed before" not in dialog.summary.text()
+    with Library() as library:
+        assert library.missing_embeddings() == set()
