@@ -113,7 +113,8 @@ class LearnDialog(QDialog):
 
         intro = QLabel(
             "musictagger learns the labels you have already given your tracks and proposes them for the "
-            "tracks without one. It reads the library index only: no audio is decoded and no file is changed."
+            "tracks without one. It reads the library index (and for a mood or grouping, the files' tags): no audio "
+            "is decoded and no file is changed."
         )
         intro.setWordWrap(True)
         self.field = QComboBox()
@@ -137,7 +138,7 @@ class LearnDialog(QDialog):
         self.summary.setWordWrap(True)
         self.index_button = QPushButton("Index the library again")
         self.index_button.setToolTip("Library ▸ Index music folders: fills in what learning needs, in the background")
-        self.index_button.clicked.connect(self.indexRequested)
+        self.index_button.clicked.connect(self._index_again)
         self.index_button.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
@@ -231,6 +232,7 @@ class LearnDialog(QDialog):
         self._fill_table(found)
         self.summary.setText(survey_summary(found))
         self.index_button.setVisible(found.missing_embeddings > 0)
+        self.index_button.setEnabled(True)
         self.status.setText("")
         self._update_buttons()
 
@@ -260,6 +262,14 @@ class LearnDialog(QDialog):
                 row.setDisabled(True)
             self.table.addTopLevelItem(row)
         self._filling = False
+
+    def _index_again(self) -> None:
+        """Ask the window to index the library; the survey is read again when that has finished."""
+        self.index_button.setEnabled(False)
+        self.status.setText(
+            "Indexing the library in the background (Library panel); the table follows when it is done…"
+        )
+        self.indexRequested.emit()
 
     def _ticked(self, row: QTreeWidgetItem, column: int) -> None:
         if self._filling or column != LABEL:
@@ -318,9 +328,10 @@ class LearnDialog(QDialog):
             self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")
             self.modelActivated.emit()
             return
+        caveat = "" if learned.field == "genre" else f" (Tag genres… writes its {learned.field}s into the genre tag)"
         self.question.setText(
             f"Saved as \u201c{learned.name}\u201d ({len(learned.labels)} labels). Use it from now on for analysis "
-            f"and for proposing {learned.field}s? The shipped model stays available."
+            f"and for proposals{caveat}? The shipped model stays available."
         )
         self.asking.show()
         self._finish("")

@@ -520,7 +520,6 @@ class MainWindow(QMainWindow):
             entry.analysis, entry.spectrogram_db = None, None
             self._analyse(entry)
         self.show_entry(self.files.current_entry())
-        self.library_view.refresh()
         self.statusBar().showMessage(f"Verdicts now come from {self._model_name()}")
 
     def _model_name(self) -> str:

@@ -436,6 +436,7 @@ class TagDialog(QDialog):
         )
 
     def reject(self) -> None:
-        """Close; a running step is asked to stop first."""
+        """Close; a running step is asked to stop first, and a change of threshold or mode not yet planned is dropped."""
+        self._replan_timer.stop()
         self.cancel()
         super().reject()

@@ -21,9 +21,10 @@ from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
 from musictagger.library.schema import MIGRATIONS
 from musictagger.personal import store
+from musictagger.personal.active import load_active_model
 from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
-from tests.gui.conftest import ANALYSIS_TIMEOUT_MS
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
 from tests.gui.test_library_and_tagging import tag_dialog_settled
 from tests.personal.conftest import LABEL_OF, StyleLibrary
 
@@ -49,6 +50,8 @@ def surveyed(qtbot, dialog, check) -> None:
 def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users_labels(
     qtbot, indexed: StyleLibrary, window
 ) -> None:
+    song = indexed.held["ambient"]
+    drop(window, [song])  # analysed by the shipped model while the dialog is open
     dialog = window.open_learn_dialog()
     qtbot.addWidget(dialog)
     # The default minimum (10) keeps nothing: every label is listed as excluded, and why.
@@ -102,13 +105,25 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert store.active_model() is None
     assert dialog.asking.isVisibleTo(dialog) and "my-genres" in dialog.question.text()
 
+    wait_until_settled(qtbot, window, 1)
+    assert window.files.current_entry().analysis.genre not in LABEL_OF.values()  # the shipped model's verdict
     dialog.use_button.click()
     qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
     assert store.active_model().name == "my-genres"
     assert set(window.genre.bars) == {"Ambient", "Hip-Hop", "Drum & Bass"}
-    assert "learned from your tags" in window.genre.verdict.text()  # the empty result panel names them
     assert "my-genres" in about_text(window.manifest, window.personal)
-    dialog.close()
+    dialog.reject()  # Close
+
+    # The file listed is analysed again, by the personal model: the result panel shows the user's labels.
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.files.current_entry().analysis is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    expected = load_active_model().analyze_file(song)
+    assert expected.genre == "Ambient"
+    assert window.genre.verdict.text() == expected.summary()
+    for score in expected.ranking:
+        assert window.genre.bars[score.label].format() == f"{score.probability:.2f}"
+    window.remove_files([song.absolute()])
+    assert "learned from your tags" in window.genre.verdict.text()  # the empty result panel names them
 
     # Tag genres… proposes the user's labels, spelled the user's way, for files without a genre.
     tag = window.open_tag_dialog(TagScope.folder(indexed.root / "new"))
@@ -119,7 +134,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
         indexed.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }
-    tag.close()
+    tag.reject()  # Close: a replan the threshold change scheduled is dropped
 
 
 def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: StyleLibrary, window) -> None:
