@@ -1,7 +1,9 @@
 """The About box: which model this is, which genres it knows, what it was trained on, how good it is
 and its licences.
 
-Everything comes from the model's sidecar, so the box always describes the weights in use.
+Everything comes from the model's sidecar, so the box always describes the weights in use; with
+a personal model active, its own sidecar (labels, where they were learned, cross-validated
+figures) comes first and the base model it reads follows.
 """
 
 from __future__ import annotations
@@ -12,22 +14,48 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 import musictagger
 from musictagger.model.manifest import ModelManifest
+from musictagger.personal.store import PersonalModelInfo
 
 
-def known_genres_text(manifest: ModelManifest) -> str:
-    """Which genres the model knows, and what it says of anything else (plain text).
+def known_genres_text(manifest: ModelManifest, personal: PersonalModelInfo | None = None) -> str:
+    """Which genres (or labels) the model in use knows, and what it says of anything else (plain text).
 
-    Whether it can say "not one of my genres" at all depends on the sidecar's verdict policy:
-    a model without one always names the nearest of its genres, and the text says so.
+    A personal model knows the user's labels and always has its "not one of my labels" verdict.
+    Whether the shipped model can say "not one of my genres" at all depends on the sidecar's verdict
+    policy: a model without one always names the nearest of its genres, and the text says so.
     """
+    if personal is not None:
+        return personal_labels_text(personal)
     known = f"This model knows {len(manifest.labels)} genres: {', '.join(manifest.labels)}."
     if manifest.verdict_policy.detects_unknown:
         return f"{known} Anything it does not recognise as one of them is reported as not one of its genres."
     return f"{known} It cannot tell when music is none of them: anything else gets the nearest of these."
 
 
-def about_text(manifest: ModelManifest) -> str:
-    """Rich text naming the model, its training data, its test accuracy and its licences."""
+def personal_labels_text(personal: PersonalModelInfo) -> str:
+    """Which labels a personal model knows (plain text)."""
+    return (
+        f"Your personal model \u201c{personal.name}\u201d knows {len(personal.labels)} {personal.field}s, "
+        f"learned from your tags: {', '.join(personal.labels)}. Anything it does not recognise as one of "
+        "them is reported as not one of its labels."
+    )
+
+
+def personal_text(personal: PersonalModelInfo) -> str:
+    """Rich text on the active personal model: its labels, where they come from and how well it knows them."""
+    tracks = sum(personal.counts.values())
+    return (
+        f"<p>Active personal model: <b>{html.escape(personal.name)}</b>, learned on {personal.created} from "
+        f"{tracks:,} tracks of your library tagged with its {html.escape(personal.field)}. "
+        f"Cross-validated accuracy {personal.accuracy:.2f}, macro-F1 {personal.macro_f1:.2f}.</p>"
+        f"<p>{html.escape(personal_labels_text(personal))}</p>"
+        "<p>It reads what the base model below hears in a track:</p>"
+    )
+
+
+def about_text(manifest: ModelManifest, personal: PersonalModelInfo | None = None) -> str:
+    """Rich text naming the model (the personal one first, if active), its training data, its test accuracy
+    and its licences."""
     training = manifest.training
     tracks = training.get("tracks", {})
     split = ", ".join(f"{count} {name}" for name, count in tracks.items())
@@ -46,7 +74,8 @@ def about_text(manifest: ModelManifest) -> str:
     return (
         f"<h3>musictagger {musictagger.__version__}</h3>"
         "<p>Listens to music and tags it: genre, a 64-bit hash code, similar tracks.</p>"
-        f"<p>Model: <b>{html.escape(manifest.name)}</b> ({html.escape(manifest.model_id)}), a hash-CNN-LSTM "
+        + (personal_text(personal) if personal is not None else "")
+        + f"<p>Model: <b>{html.escape(manifest.name)}</b> ({html.escape(manifest.model_id)}), a hash-CNN-LSTM "
         f"({manifest.bits}-bit code) over a frozen musicnn FCN-5 backbone.</p>"
         f"<p>{html.escape(known_genres_text(manifest))}</p>"
         f"<p>Trained on: {html.escape(str(training.get('data', 'unknown')))}"
@@ -58,6 +87,6 @@ def about_text(manifest: ModelManifest) -> str:
     )
 
 
-def show_about(parent: QWidget, manifest: ModelManifest) -> None:
+def show_about(parent: QWidget, manifest: ModelManifest, personal: PersonalModelInfo | None = None) -> None:
     """Open the About box."""
-    QMessageBox.about(parent, "About musictagger", about_text(manifest))
+    QMessageBox.about(parent, "About musictagger", about_text(manifest, personal))

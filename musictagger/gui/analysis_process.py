@@ -27,21 +27,22 @@ from musictagger.audio.overview import Overview, overview_from_file
 from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.personal.active import load_active_model
 from musictagger.workers import spawn_pool
 
 T = TypeVar("T")
 
 _model: GenreModel | None = None
-"""The worker process's model, loaded once by :func:`_start`."""
+"""The worker process's model, loaded by :func:`_start` (again when the active personal model changes)."""
 _kept: dict[str, Analysis] = {}
 """The last analysis, whose layer maps the window asks for next (:func:`_details`)."""
 
 
 def _start(model_path: Path) -> None:
-    """Worker initialiser: load the model once for the process's life (onnxruntime's default
-    threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
+    """Worker initialiser: load the model, with the active personal model read through it (onnxruntime's
+    default threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
     global _model
-    _model = GenreModel(model_path)
+    _model = load_active_model(model_path)
 
 
 def _warm_up() -> np.ndarray:
@@ -85,6 +86,11 @@ class AnalysisProcess:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return spawn_pool(1, _start, (self.model_path,))
+
+    def reload(self) -> None:
+        """Load the model again in the worker, with the personal model active now (the process, its
+        imports and its warm-up stay)."""
+        self._pool.submit(_start, self.model_path).result()
 
     def warm_up(self) -> np.ndarray:
         """Start the worker and run the chain once; returns the mel band centres (Hz)."""

@@ -25,7 +25,6 @@ class GenreView(QWidget):
 
     def __init__(self, labels: tuple[str, ...]) -> None:
         super().__init__()
-        self.labels = labels
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         font = self.verdict.font()
@@ -36,21 +35,29 @@ class GenreView(QWidget):
         self.reason.setStyleSheet(REASON_STYLE)
         self.reason.hide()
         self.bars: dict[str, QProgressBar] = {}
-        form = QFormLayout()
+        self.form = QFormLayout()
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.reason)
+        layout.addLayout(self.form)
+        layout.addWidget(self.notes)
+        self.set_labels(labels)
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        """One bar per label of the model in use (another model, e.g. a personal one, has other labels)."""
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.labels = labels
+        self.bars = {}
         for label in labels:
             bar = QProgressBar()
             bar.setRange(0, BAR_STEPS)
             bar.setTextVisible(True)
             bar.setFormat("")
             self.bars[label] = bar
-            form.addRow(label, bar)
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.reason)
-        layout.addLayout(form)
-        layout.addWidget(self.notes)
+            self.form.addRow(label, bar)
 
     def clear(self, message: str = "") -> None:
         """Show ``message`` (e.g. a file's error) instead of a verdict."""

@@ -240,7 +240,7 @@ class LivePanel(QWidget):
         self._loading = False
         self._model, centres = loaded
         self.spectrogram.set_band_centres(centres)
-        # The process now holds ~200 000 long-lived objects (Qt, librosa, numba, onnxruntime);
+        # The process now holds ~200 000 long-lived objects (Qt, onnxruntime, NumPy);
         # a full collection walking them froze the display for ~120 ms every few seconds of
         # listening.  Frozen, they are left out of every later collection.
         gc.freeze()

@@ -42,10 +42,13 @@ from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen
 from musictagger.gui.layers_view import LayersView
+from musictagger.gui.learn_dialog import LearnDialog
 from musictagger.gui.library_panel import LibraryPanel
 from musictagger.gui.library_view import LibraryView
 from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
+from musictagger.gui.model_in_use import labels_in_use, personal_in_use
+from musictagger.gui.models_dialog import ModelsDialog
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
@@ -54,6 +57,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
+from musictagger.personal.store import PersonalModelInfo
 
 DETAILS_KEPT = 8
 ANALYSIS_TAB, LIBRARY_TAB = 0, 1
@@ -99,18 +103,22 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.model_path = model_path or default_model_path()
         self.manifest = load_manifest(self.model_path, verify_digest=False)
+        self.personal = personal_in_use(self.manifest)
         self.analyser = AnalysisProcess(self.model_path)
         self.analysis_runner = TaskRunner("analysis")
         self.io_runner = TaskRunner("io")
         self.background_runner = TaskRunner("background")
+        self.learn_runner = TaskRunner("learn")
         self._tasks: dict[Path, Task] = {}
         self._detailed: deque[FileEntry] = deque()
+        self._model_generation = 0
+        """Counts changes of the active model; an analysis started under an earlier one is dropped."""
         self._closing = False
 
         self.files = FileList()
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
         self.layers = LayersView(self.manifest.layers)
-        self.genre = GenreView(self.manifest.labels)
+        self.genre = GenreView(labels_in_use(self.manifest, self.personal))
         self.genre.clear(self._placeholder(None))
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner)
@@ -201,11 +209,14 @@ class MainWindow(QMainWindow):
         self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
         self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
         self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
+        self._menus["&Library"].addSeparator()
+        self._action("&Library", "Learn from my ta&gs…", self.learn_from_tags)
+        self._action("&Library", "Personal &models…", self.choose_model)
         self._action("&Tools", "&Tag genres of the selection…", self.tag_genres, "Ctrl+T")
         self._action("&Tools", "Tag genres of a &folder…", self.tag_folder)
         self._action("&Tools", "Tag genres of the &whole library…", self.tag_library)
         self._action("&Tools", "&Undo last tagging run", self.undo_tagging)
-        self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest))
+        self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest, self.personal))
 
     def restore_layout(self) -> None:
         """The size, place and docks saved last time, within the screen (it may be smaller than it was)."""
@@ -288,15 +299,21 @@ class MainWindow(QMainWindow):
         self.files.refresh(entry)
         self._tasks[entry.path] = self.analysis_runner.run(
             partial(analyse, self.analyser, self.manifest.front_end, entry.path, self.settings.windows_per_track),
-            on_done=partial(self._analysed, entry),
-            on_error=partial(self._failed, entry),
-            on_progress=partial(self._progressed, entry),
+            on_done=partial(self._analysed, entry, self._model_generation),
+            on_error=partial(self._failed, entry, self._model_generation),
+            on_progress=partial(self._progressed, entry, self._model_generation),
         )
 
-    def _progressed(self, entry: FileEntry, step: State | Analysis) -> None:
+    def _current(self, entry: FileEntry, generation: int) -> bool:
+        """False when the window closed, the file left the list, or another model became active since."""
+        return (
+            not self._closing and self.files.entries.get(entry.path) is entry and generation == self._model_generation
+        )
+
+    def _progressed(self, entry: FileEntry, generation: int, step: State | Analysis) -> None:
         """The analysis started, or its verdict is ready (the spectrogram follows)."""
-        if self._closing or self.files.entries.get(entry.path) is not entry:
-            return  # the window closed, or the file was removed from the list meanwhile
+        if not self._current(entry, generation):
+            return
         if isinstance(step, Analysis):
             entry.analysis, entry.state = step, State.DONE
         else:
@@ -304,20 +321,22 @@ class MainWindow(QMainWindow):
         self.files.refresh(entry)
         self._update_status()
 
-    def _analysed(self, entry: FileEntry, result: tuple[Analysis, np.ndarray] | None) -> None:
+    def _analysed(self, entry: FileEntry, generation: int, result: tuple[Analysis, np.ndarray] | None) -> None:
+        if not self._current(entry, generation):
+            return  # the window closed, the file was removed, or its analysis is by the previous model
         self._tasks.pop(entry.path, None)
-        if result is None or self._closing or self.files.entries.get(entry.path) is not entry:
-            return  # cancelled, the window closed, or removed from the list meanwhile
+        if result is None:
+            return  # cancelled
         entry.analysis, entry.spectrogram_db = result
         entry.state = State.DONE
         self._keep_details(entry)
         self.files.refresh(entry)
         self._update_status()
 
-    def _failed(self, entry: FileEntry, error: BaseException) -> None:
+    def _failed(self, entry: FileEntry, generation: int, error: BaseException) -> None:
+        if self._closing or generation != self._model_generation:
+            return  # cancelled by the closing window, or by a change of model
         self._tasks.pop(entry.path, None)
-        if self._closing:
-            return  # cancelled by the closing window
         entry.state = State.FAILED
         entry.error = error.reason if isinstance(error, FileError) else describe(error)
         self.files.refresh(entry)
@@ -387,7 +406,7 @@ class MainWindow(QMainWindow):
     def _placeholder(self, entry: FileEntry | None) -> str:
         """What the result panel says without a verdict to show: with no file, which genres the model knows."""
         if entry is None:
-            return f"Drop audio files or folders here.\n\n{known_genres_text(self.manifest)}"
+            return f"Drop audio files or folders here.\n\n{known_genres_text(self.manifest, self.personal)}"
         if entry.state is State.FAILED:
             return f"{entry.path.name} could not be analysed: {entry.error}"
         return f"{entry.path.name}: {entry.state.value}"
@@ -446,9 +465,66 @@ class MainWindow(QMainWindow):
 
     def open_tag_dialog(self, scope: TagScope) -> TagDialog:
         """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
-        dialog = TagDialog(scope, self.settings, self.background_runner, self)
+        dialog = TagDialog(scope, self.settings, self.background_runner, self, proposer=self._model_name())
         dialog.finished.connect(lambda _result: self.library_view.refresh())
         return dialog
+
+    def learn_from_tags(self) -> None:
+        """Library ▸ Learn from my tags…"""
+        self.open_learn_dialog().exec()
+
+    def open_learn_dialog(self) -> LearnDialog:
+        """The learn dialog; the caller shows it.  Its survey follows indexing done meanwhile."""
+        dialog = LearnDialog(self.learn_runner, self)
+        dialog.modelActivated.connect(self.follow_active_model)
+        dialog.indexRequested.connect(self.library.index_now)
+        self.library.libraryChanged.connect(dialog.resurvey)
+        dialog.finished.connect(lambda _result: self.library.libraryChanged.disconnect(dialog.resurvey))
+        return dialog
+
+    def choose_model(self) -> None:
+        """Library ▸ Personal models…"""
+        self.open_models_dialog().exec()
+
+    def open_models_dialog(self) -> ModelsDialog:
+        """The models dialog; the caller shows it."""
+        dialog = ModelsDialog(self.manifest, self.io_runner, self)
+        dialog.modelActivated.connect(self.follow_active_model)
+        return dialog
+
+    def follow_active_model(self) -> None:
+        """Another personal model (or the shipped one) became active: read which, then follow it."""
+        self.io_runner.run(
+            lambda _task: personal_in_use(self.manifest),
+            on_done=self._use_personal,
+            on_error=lambda error: show_error(self, "Cannot read the personal model", error),
+        )
+
+    def _use_personal(self, personal: PersonalModelInfo | None) -> None:
+        """Verdicts, labels and texts follow ``personal``: the analysis process loads the model afresh, and
+        the files listed are analysed again (their verdicts were the previous model's)."""
+        if self._closing:
+            return
+        self.personal = personal
+        self.genre.set_labels(labels_in_use(self.manifest, personal))
+        self._model_generation += 1
+        for task in self._tasks.values():
+            task.cancel()
+        self._tasks.clear()
+        self._detailed.clear()
+        # On the analysis runner, so the files queued next are analysed by the new model.
+        self.analysis_runner.run(
+            lambda _task: self.analyser.reload(), on_done=lambda _none: None, on_error=self._model_failed
+        )
+        for entry in self.files.entries.values():
+            entry.analysis, entry.spectrogram_db = None, None
+            self._analyse(entry)
+        self.show_entry(self.files.current_entry())
+        self.statusBar().showMessage(f"Verdicts now come from {self._model_name()}")
+
+    def _model_name(self) -> str:
+        """The model whose verdicts the window shows, in words."""
+        return f"your personal model \u201c{self.personal.name}\u201d" if self.personal else "the shipped model"
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""
@@ -462,7 +538,7 @@ class MainWindow(QMainWindow):
         self.live.shutdown()
         self.analyser.shutdown()
         self.library_view.shutdown()
-        for runner in (self.analysis_runner, self.io_runner, self.background_runner):
+        for runner in (self.analysis_runner, self.io_runner, self.background_runner, self.learn_runner):
             runner.shutdown()
         self.matches.clear()  # a search still on its way back finds nothing left to fill
         super().closeEvent(event)

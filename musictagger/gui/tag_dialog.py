@@ -184,7 +184,16 @@ def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
 class TagDialog(QDialog):
     """Scope, threshold slider, mode, the review table, Apply / Cancel with progress, Undo."""
 
-    def __init__(self, scope: TagScope, settings: Settings, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        scope: TagScope,
+        settings: Settings,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        proposer: str = "the shipped model",
+    ) -> None:
+        """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model)."""
         super().__init__(parent)
         self.setWindowTitle("Tag genres")
         self.resize(960, 560)
@@ -212,6 +221,7 @@ class TagDialog(QDialog):
         )
         self.scope_label = QLabel(f"Works on {scope.describe()}")
         self.scope_label.setWordWrap(True)
+        self.proposer_label = QLabel(f"Proposals from {proposer}")
         self.table = QTreeWidget()
         self.table.setHeaderLabels(list(PREVIEW_COLUMNS))
         self.table.setRootIsDecorated(False)
@@ -255,6 +265,7 @@ class TagDialog(QDialog):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scope_label)
+        layout.addWidget(self.proposer_label)
         layout.addLayout(controls)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
@@ -425,6 +436,7 @@ class TagDialog(QDialog):
         )
 
     def reject(self) -> None:
-        """Close; a running step is asked to stop first."""
+        """Close; a running step is asked to stop first, and a change of threshold or mode not yet planned is dropped."""
+        self._replan_timer.stop()
         self.cancel()
         super().reject()

@@ -90,3 +90,26 @@ def test_screenshot_of_the_library_view(tmp_path: Path, first_model_as_default: 
     assert len(shown) == 7 and {row[COLUMNS.index(Column.AGREEMENT)] for row in shown} >= {"tag missing", "failed"}
     image = QImage(str(LIBRARY_SCREENSHOT))
     assert (image.width(), image.height()) == (1400, 860)
+
+
+LEARN_SCREENSHOT = SCREENSHOT.with_name("learn-dialog.png")
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
+def test_screenshot_of_the_learn_dialog(indexed) -> None:
+    """Library ▸ Learn from my tags… with its report, on the personal-model tests' generated library."""
+    from musictagger.personal import store
+
+    completed = render_under_xvfb("render_learn_screenshot.py", str(LEARN_SCREENSHOT), "3")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    shown = json.loads(completed.stdout.strip().splitlines()[-1])
+    (saved,) = store.list_models()  # learned by the subprocess, in this test's user dirs; not made active
+    assert saved.active is False and store.active_model() is None
+    labels = [row[0] for row in shown["survey"]]
+    assert labels[: len(saved.labels)] == list(saved.labels) and set(labels[len(saved.labels) :]) == {"Rock", "Jazz"}
+    assert [(row[0], row[1]) for row in shown["scores"]] == [
+        (label, str(saved.counts[label])) for label in saved.labels
+    ]
+    assert shown["platform"] == "xcb"
+    image = QImage(str(LEARN_SCREENSHOT))
+    assert (image.width(), image.height()) == (900, 820)

@@ -1,0 +1,380 @@
+"""Library ▸ Learn from my tags…: survey the labels the library's tags hold, learn them, measure, ask.
+
+The dialog is the window's face of :mod:`musictagger.personal`, as ``musictagger learn`` is the
+command line's: :func:`~musictagger.personal.vocabulary.survey` lists the labels found (counts
+and the spellings merged into each) and what is left out and why, again whenever the field or
+the minimum changes or the user ticks a label in or out;
+:func:`~musictagger.personal.learn.learn` trains, cross-validates and saves the model with a
+progress bar and Cancel; the report (:mod:`musictagger.gui.learn_report`) comes before the
+question whether to use it (:func:`~musictagger.personal.store.use`).  All of it runs on the
+runner given, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.gui.errors import describe
+from musictagger.gui.learn_report import LearnReportView
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.library import Library
+from musictagger.personal import store
+from musictagger.personal.learn import LearnCancelledError, LearnedModel, learn
+from musictagger.personal.store import NAME_PATTERN
+from musictagger.personal.vocabulary import LabelSurvey, survey
+
+FIELDS = ("genre", "mood", "grouping")
+DEFAULT_MIN_PER_LABEL = 10
+RESURVEY_DELAY_MS = 250
+PROGRESS_STEPS = 1000
+LABEL, TRACKS, SPELLINGS, STATUS = range(4)
+SURVEY_COLUMNS = ("Label", "Tracks", "Spellings merged", "Learned?")
+EXCLUDED_BY_YOU = "excluded by you"
+
+
+def survey_library(field: str, min_per_label: int, exclude: tuple[str, ...], _task: Task) -> LabelSurvey:
+    """Worker: the labels the index's tracks carry in ``field``."""
+    with Library() as library:
+        return survey(library, field=field, min_per_label=min_per_label, exclude=exclude)
+
+
+def learn_library(
+    field: str, min_per_label: int, exclude: tuple[str, ...], name: str | None, task: Task
+) -> tuple[LearnedModel, bool]:
+    """Worker: train, measure and save a personal model; and whether it is the active one already (it
+    replaced the active model of its name)."""
+    with Library() as library:
+        learned = learn(
+            library,
+            field=field,
+            min_per_label=min_per_label,
+            exclude=exclude,
+            name=name,
+            on_progress=lambda fraction, doing: task.progress((fraction, doing)),
+            should_stop=task.should_stop,
+        )
+    active = store.active_model()
+    return learned, active is not None and active.name == learned.name
+
+
+def survey_summary(found: LabelSurvey) -> str:
+    """What the survey means for learning, in words."""
+    text = (
+        f"{len(found.labels)} labels to learn from {found.tagged_tracks:,} tagged tracks; "
+        f"{found.untagged_tracks:,} tracks without a {found.field} will get proposals."
+    )
+    if found.missing_embeddings:
+        text += (
+            f" {found.missing_embeddings:,} indexed tracks were analysed before the index kept what learning "
+            "needs: they are left out until the library is indexed again."
+        )
+    return text
+
+
+class LearnDialog(QDialog):
+    """Field, minimum, the survey table with a tick per label, a name, Learn / Cancel, the report, Use it."""
+
+    modelActivated = Signal()  # noqa: N815 (Qt signal naming) — the active model changed
+    indexRequested = Signal()  # noqa: N815 (Qt signal naming) — the user asked to index the library again
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Learn from my tags")
+        self.resize(760, 640)
+        self.runner = runner
+        self.found: LabelSurvey | None = None
+        self.learned: LearnedModel | None = None
+        self.task: Task | None = None
+        self.user_excluded: set[str] = set()
+        self._known: dict[str, tuple[int, tuple[str, ...]]] = {}
+        """Count and spellings of every label seen, so a label the user ticks out keeps its row's figures."""
+        self._survey_generation = 0
+        self._filling = False
+
+        intro = QLabel(
+            "musictagger learns the labels you have already given your tracks and proposes them for the "
+            "tracks without one. It reads the library index (and for a mood or grouping, the files' tags): no audio "
+            "is decoded and no file is changed."
+        )
+        intro.setWordWrap(True)
+        self.field = QComboBox()
+        self.field.addItems(FIELDS)
+        self.field.setToolTip("The tag to learn: one value per track (several values each count)")
+        self.min_per_label = QSpinBox()
+        self.min_per_label.setRange(2, 10_000)
+        self.min_per_label.setValue(DEFAULT_MIN_PER_LABEL)
+        self.min_per_label.setToolTip("A label with fewer tracks than this is left out: too few to learn from")
+        self.name = QLineEdit()
+        self.name.setValidator(QRegularExpressionValidator(QRegularExpression(NAME_PATTERN.pattern), self.name))
+        self.name.setToolTip("Letters, digits, '.', '_' or '-'; a model of the same name is replaced")
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(list(SURVEY_COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setColumnWidth(LABEL, 200)
+        self.table.setColumnWidth(SPELLINGS, 260)
+        self.table.setToolTip("Untick a label to leave it out of the model")
+        self.table.itemChanged.connect(self._ticked)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.index_button = QPushButton("Index the library again")
+        self.index_button.setToolTip("Library ▸ Index music folders: fills in what learning needs, in the background")
+        self.index_button.clicked.connect(self._index_again)
+        self.index_button.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.hide()  # until there is something to wait for
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.report = LearnReportView()
+        self.report.hide()
+        self.question = QLabel()
+        self.question.setWordWrap(True)
+        self.use_button = QPushButton("Use it")
+        self.use_button.clicked.connect(self.use_learned)
+        self.keep_button = QPushButton("Not now")
+        self.keep_button.setToolTip("Keep the current model; Library ▸ Personal models… can switch later")
+        self.keep_button.clicked.connect(self._keep_current)
+        self.learn_button = QPushButton("Learn")
+        self.learn_button.setDefault(True)
+        self.learn_button.clicked.connect(self.start_learning)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        self._resurvey_timer = QTimer(self)
+        self._resurvey_timer.setSingleShot(True)
+        self._resurvey_timer.setInterval(RESURVEY_DELAY_MS)
+        self._resurvey_timer.timeout.connect(self.resurvey)
+        self.field.currentIndexChanged.connect(self._field_changed)
+        self.min_per_label.valueChanged.connect(lambda _value: self._resurvey_timer.start())
+        self._layout(intro)
+        self._field_changed()
+
+    def _layout(self, intro: QLabel) -> None:
+        form = QFormLayout()
+        form.addRow("Learn the tag", self.field)
+        form.addRow("Tracks needed per label", self.min_per_label)
+        form.addRow("Name of the model", self.name)
+        summary = QHBoxLayout()
+        summary.addWidget(self.summary, 1)
+        summary.addWidget(self.index_button)
+        self.asking = QWidget()
+        ask = QHBoxLayout(self.asking)
+        ask.setContentsMargins(0, 0, 0, 0)
+        ask.addWidget(self.question, 1)
+        ask.addWidget(self.use_button)
+        ask.addWidget(self.keep_button)
+        self.asking.hide()
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.learn_button, self.cancel_button, self.close_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 2)
+        layout.addLayout(summary)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.report, 3)
+        layout.addWidget(self.asking)
+        layout.addLayout(buttons)
+
+    # The survey.
+
+    def _field_changed(self) -> None:
+        self.name.setPlaceholderText(self.field.currentText())  # learn()'s default name
+        self.user_excluded.clear()
+        self._known.clear()
+        self.resurvey()
+
+    def resurvey(self) -> None:
+        """Survey the library again with the field, minimum and exclusions shown; a later survey wins."""
+        self._survey_generation += 1
+        generation = self._survey_generation
+        self.runner.run(
+            partial(
+                survey_library, self.field.currentText(), self.min_per_label.value(), tuple(sorted(self.user_excluded))
+            ),
+            on_done=partial(self._surveyed, generation),
+            on_error=partial(self._survey_failed, generation),
+        )
+        self.status.setText("Reading the library's tags…")
+        self._update_buttons()
+
+    def _surveyed(self, generation: int, found: LabelSurvey) -> None:
+        if generation != self._survey_generation:
+            return  # the user changed something meanwhile; a newer survey is on its way
+        self.found = found
+        for label, count in found.labels.items():
+            self._known[label] = (count, found.spellings.get(label, (label,)))
+        self._fill_table(found)
+        self.summary.setText(survey_summary(found))
+        self.index_button.setVisible(found.missing_embeddings > 0)
+        self.index_button.setEnabled(True)
+        self.status.setText("")
+        self._update_buttons()
+
+    def _survey_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._survey_generation:
+            self.found = None
+            self.status.setText(f"The library cannot be surveyed: {describe(error)}")
+            self._update_buttons()
+
+    def _fill_table(self, found: LabelSurvey) -> None:
+        """Kept labels first (ticked), then the excluded ones with their reason; only a label the user
+        left out can be ticked back in, one with too few tracks cannot."""
+        self._filling = True
+        self.table.clear()
+        rows = [(label, "learned", True) for label in found.labels]
+        rows += [(label, reason, label in self.user_excluded) for label, reason in found.excluded.items()]
+        for label, status, tickable in rows:
+            count, spellings = self._known.get(label, (None, ()))
+            row = QTreeWidgetItem([label, "" if count is None else str(count), ", ".join(spellings), status])
+            row.setData(LABEL, Qt.ItemDataRole.UserRole, label)
+            row.setToolTip(SPELLINGS, "\n".join(spellings))
+            row.setToolTip(STATUS, status)
+            if tickable:  # a tick box only where ticking means something
+                ticked = label not in self.user_excluded
+                row.setCheckState(LABEL, Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            else:
+                row.setDisabled(True)
+            self.table.addTopLevelItem(row)
+        self._filling = False
+
+    def _index_again(self) -> None:
+        """Ask the window to index the library; the survey is read again when that has finished."""
+        self.index_button.setEnabled(False)
+        self.status.setText(
+            "Indexing the library in the background (Library panel); the table follows when it is done…"
+        )
+        self.indexRequested.emit()
+
+    def _ticked(self, row: QTreeWidgetItem, column: int) -> None:
+        if self._filling or column != LABEL:
+            return
+        label = row.data(LABEL, Qt.ItemDataRole.UserRole)
+        if row.checkState(LABEL) == Qt.CheckState.Checked:
+            self.user_excluded.discard(label)
+        else:
+            self.user_excluded.add(label)
+        self._resurvey_timer.start()
+
+    # Learning.
+
+    def start_learning(self) -> None:
+        """Learn the labels ticked, as surveyed, in the background."""
+        if self.found is None or self.task is not None:
+            return
+        self.learned = None
+        self.report.hide()
+        self.asking.hide()
+        work = partial(
+            learn_library,
+            self.field.currentText(),
+            self.min_per_label.value(),
+            tuple(sorted(self.user_excluded)),
+            self.name.text().strip() or None,
+        )
+        self._start(work, self._learned, "Learning…")
+
+    def _start(self, work: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
+        self.task = self.runner.run(work, on_done=on_done, on_error=self._learn_failed, on_progress=self._on_progress)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.status.setText(message)
+        self._update_buttons()
+
+    def _on_progress(self, value: tuple[float, str]) -> None:
+        if self.task is None or self.task.should_stop():
+            return
+        fraction, doing = value
+        self.progress.setValue(round(fraction * PROGRESS_STEPS))
+        self.status.setText(doing)
+
+    def _finish(self, message: str) -> None:
+        self.task = None
+        self.status.setText(message)
+        self._update_buttons()
+
+    def _learned(self, result: tuple[LearnedModel, bool]) -> None:
+        learned, in_use = result
+        self.learned = learned
+        self.progress.setValue(PROGRESS_STEPS)
+        self.report.show_report(learned.report)
+        self.report.show()
+        if in_use:  # it replaced the active model of its name: the window must follow, nothing to ask
+            self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")
+            self.modelActivated.emit()
+            return
+        caveat = "" if learned.field == "genre" else f" (Tag genres… writes its {learned.field}s into the genre tag)"
+        self.question.setText(
+            f"Saved as \u201c{learned.name}\u201d ({len(learned.labels)} labels). Use it from now on for analysis "
+            f"and for proposals{caveat}? The shipped model stays available."
+        )
+        self.asking.show()
+        self._finish("")
+
+    def _learn_failed(self, error: BaseException) -> None:
+        self.progress.setValue(0)
+        self._finish("Cancelled: nothing was saved." if isinstance(error, LearnCancelledError) else describe(error))
+
+    def cancel(self) -> None:
+        """Stop learning at its next check; nothing is saved."""
+        if self.task is not None:
+            self.task.cancel()
+            self.status.setText("Stopping…")
+            self.cancel_button.setEnabled(False)
+
+    # Asking.
+
+    def use_learned(self) -> None:
+        """Make the model just learned the active one."""
+        if self.learned is None:
+            return
+        name = self.learned.name
+        self._start(lambda _task: store.use(name), lambda _none: self._activated(name), "Switching models…")
+
+    def _activated(self, name: str) -> None:
+        self.asking.hide()
+        self._finish(f"\u201c{name}\u201d is now the active model.")
+        self.modelActivated.emit()
+
+    def _keep_current(self) -> None:
+        self.asking.hide()
+        self.status.setText("Kept the current model. Library ▸ Personal models… can switch to the new one later.")
+
+    def _update_buttons(self) -> None:
+        busy = self.task is not None
+        kept = self.found is not None and len(self.found.labels) >= 2
+        self.learn_button.setEnabled(not busy and kept)
+        self.learn_button.setToolTip("" if kept else "Needs at least two labels with enough tracks each")
+        self.cancel_button.setEnabled(busy)
+        for widget in (self.field, self.min_per_label, self.name, self.table, self.use_button, self.keep_button):
+            widget.setEnabled(not busy)
+
+    def reject(self) -> None:
+        """Close; learning still running is asked to stop (nothing is saved then)."""
+        self.cancel()
+        super().reject()

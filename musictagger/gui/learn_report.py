@@ -1,0 +1,65 @@
+"""How good a freshly learned personal model is, shown before the user decides to use it.
+
+Every figure is the core's cross-validation (:class:`~musictagger.personal.learn.LearnReport`,
+folds grouped by artist): the overall accuracy and macro-F1, how often the "not one of my
+labels" verdict holds back, one row per label, and the confusions and labels it cannot tell
+apart in words.  Nothing is hidden: a weak label is shown as weak.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from musictagger.personal.learn import LearnReport
+
+SCORE_COLUMNS = ("Label", "Tracks", "Precision", "Recall", "F1")
+WEAK_F1 = 0.5
+"""A label whose cross-validated F1 is below this is marked as weak in the table."""
+
+
+def figures_text(report: LearnReport) -> str:
+    """The headline figures in one sentence (plain text)."""
+    return (
+        f"Cross-validated over {report.folds} folds, grouped by artist: accuracy {report.accuracy:.2f}, "
+        f"macro-F1 {report.macro_f1:.2f}. It holds back {report.unknown_rate:.0%} of tagged tracks as "
+        f"\u201cnot one of my labels\u201d. Learned in {report.seconds:.1f} s."
+    )
+
+
+def caveats_text(report: LearnReport) -> str:
+    """The confusions and the labels it cannot tell apart, one sentence a line ("" when there are none)."""
+    return "\n".join(f"It {text}." for text in (*report.confusions, *report.indistinguishable))
+
+
+class LearnReportView(QWidget):
+    """The figures, a table of per-label scores, and the confusions in words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures = QLabel()
+        self.figures.setWordWrap(True)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(list(SCORE_COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setColumnWidth(0, 200)
+        self.caveats = QLabel()
+        self.caveats.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.caveats)
+
+    def show_report(self, report: LearnReport) -> None:
+        """Fill the view from ``report``."""
+        self.figures.setText(figures_text(report))
+        self.table.clear()
+        for score in report.per_label:
+            row = QTreeWidgetItem(
+                [score.label, str(score.support), f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}"]
+            )
+            if score.f1 < WEAK_F1:
+                row.setToolTip(4, f"weak: F1 below {WEAK_F1}; its proposals will often be wrong")
+                row.setText(4, f"{score.f1:.2f} (weak)")
+            self.table.addTopLevelItem(row)
+        self.caveats.setText(caveats_text(report) or "No pair of labels is often mixed up.")

@@ -1,0 +1,222 @@
+"""Library ▸ Personal models…: the shipped model and the personal ones, which is active, use or delete one.
+
+The list is :func:`musictagger.personal.store.list_models` (as ``musictagger models`` prints it),
+read and changed on the runner given; a deletion is confirmed first.  The dialog announces a
+change of the active model (:attr:`ModelsDialog.modelActivated`) so the window can follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from musictagger.gui.errors import describe
+from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.model.manifest import ModelManifest
+from musictagger.personal import store
+from musictagger.personal.store import PersonalModelInfo
+
+ACTIVE, NAME, FIELD, LABELS, ACCURACY, CREATED = range(6)
+MODEL_COLUMNS = ("Active", "Model", "Learns", "Labels", "Accuracy / macro-F1", "Created")
+ACTIVE_MARK = "\u25cf active"
+SHIPPED = None
+"""The row data of the shipped model (a personal model's is its name)."""
+
+
+def model_row(info: PersonalModelInfo) -> list[str]:
+    """The list's cells for a personal model."""
+    return [
+        ACTIVE_MARK if info.active else "",
+        info.name,
+        info.field,
+        ", ".join(info.labels),
+        f"{info.accuracy:.2f} / {info.macro_f1:.2f}",
+        info.created[:16].replace("T", " "),  # ISO 8601 to the minute
+    ]
+
+
+def counts_text(info: PersonalModelInfo) -> str:
+    """``Ambient (40), Hip-Hop (31)``: the tracks each label was learned from."""
+    return ", ".join(f"{label} ({info.counts.get(label, 0)})" for label in info.labels)
+
+
+class ModelsDialog(QDialog):
+    """The models, Use / Use the shipped model / Delete…, and Close."""
+
+    modelActivated = Signal()  # noqa: N815 (Qt signal naming) — the active model changed
+
+    def __init__(self, shipped: ModelManifest, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Personal models")
+        self.resize(860, 360)
+        self.shipped = shipped
+        self.runner = runner
+        self.models: list[PersonalModelInfo] | None = None
+        self.confirmation: QMessageBox | None = None
+        self.busy = False
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(list(MODEL_COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setColumnWidth(ACTIVE, 70)
+        self.table.setColumnWidth(NAME, 260)
+        self.table.setColumnWidth(LABELS, 260)
+        self.table.currentItemChanged.connect(lambda *_items: self._update_buttons())
+        self.table.itemDoubleClicked.connect(lambda *_args: self.use_selected())
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.use_button = QPushButton("Use")
+        self.use_button.clicked.connect(self.use_selected)
+        self.shipped_button = QPushButton("Use the shipped model")
+        self.shipped_button.clicked.connect(lambda: self._use(SHIPPED))
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.delete_selected)
+        close_button = QPushButton("Close")
+        close_button.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        for button in (self.use_button, self.shipped_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close_button)
+        intro = QLabel(
+            "Personal models are learned from your tags (Library ▸ Learn from my tags…). The active model "
+            "gives the verdicts the window shows and the values Tag genres… proposes."
+        )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the list of models again (off the UI thread)."""
+        self._run(lambda _task: store.list_models(), self._show)
+
+    def _run(self, work: Callable[[Task], object], on_done: Callable[[object], None]) -> None:
+        self.busy = True
+        self._update_buttons()
+        self.runner.run(work, on_done=partial(self._done, on_done), on_error=self._failed)
+
+    def _done(self, on_done: Callable[[object], None], result: object) -> None:
+        self.busy = False
+        on_done(result)
+        self._update_buttons()
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.status.setText(describe(error))
+        self._update_buttons()
+
+    def _show(self, models: list[PersonalModelInfo]) -> None:
+        selected = self.selected()
+        self.models = models
+        self.table.clear()
+        shipped = QTreeWidgetItem(
+            [
+                "" if any(info.active for info in models) else ACTIVE_MARK,
+                f"shipped: {self.shipped.name}",
+                "genre",
+                ", ".join(self.shipped.labels),
+                "",
+                "",
+            ]
+        )
+        shipped.setData(NAME, Qt.ItemDataRole.UserRole, SHIPPED)
+        self.table.addTopLevelItem(shipped)
+        for info in models:
+            row = QTreeWidgetItem(model_row(info))
+            row.setData(NAME, Qt.ItemDataRole.UserRole, info.name)
+            row.setToolTip(LABELS, f"learned from: {counts_text(info)}")
+            row.setToolTip(ACCURACY, "cross-validated, folds grouped by artist")
+            self.table.addTopLevelItem(row)
+        for i in range(self.table.topLevelItemCount()):
+            if self.table.topLevelItem(i).data(NAME, Qt.ItemDataRole.UserRole) == selected:
+                self.table.setCurrentItem(self.table.topLevelItem(i))
+        if not models:
+            self.status.setText("No personal model yet: Library ▸ Learn from my tags… makes one.")
+
+    def selected(self) -> str | None:
+        """The name of the selected personal model (None: the shipped model, or nothing selected)."""
+        item = self.table.currentItem()
+        return None if item is None else item.data(NAME, Qt.ItemDataRole.UserRole)
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected()
+        active = next((info.name for info in self.models or () if info.active), SHIPPED)
+        self.use_button.setEnabled(not self.busy and self.table.currentItem() is not None and chosen != active)
+        self.shipped_button.setEnabled(not self.busy and active is not SHIPPED)
+        self.delete_button.setEnabled(not self.busy and chosen is not None)
+
+    def use_selected(self) -> None:
+        """Make the selected model the active one."""
+        if self.table.currentItem() is not None and not self.busy:
+            self._use(self.selected())
+
+    def _use(self, name: str | None) -> None:
+        def work(_task: Task) -> list[PersonalModelInfo]:
+            store.use(name)
+            return store.list_models()
+
+        self._run(work, self._activated)
+        self.status.setText("")
+
+    def _activated(self, models: list[PersonalModelInfo]) -> None:
+        self._show(models)
+        active = next((info.name for info in models if info.active), None)
+        self.status.setText(
+            f"\u201c{active}\u201d is now the active model." if active else "The shipped model is now the active one."
+        )
+        self.modelActivated.emit()
+
+    def delete_selected(self) -> None:
+        """Ask, then delete the selected personal model (the shipped model cannot be deleted)."""
+        name = self.selected()
+        if name is None or self.busy:
+            return
+        active = any(info.name == name and info.active for info in self.models or ())
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete a personal model",
+            f"Delete the personal model \u201c{name}\u201d? Its file is removed; the tags it wrote stay."
+            + (" The shipped model becomes the active one." if active else ""),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda button: (
+                self._delete(name, active) if box.standardButton(button) == QMessageBox.StandardButton.Yes else None
+            )
+        )
+        box.finished.connect(box.deleteLater)
+        self.confirmation = box
+        box.open()  # not exec(): the window's event loop keeps running
+
+    def _delete(self, name: str, active: bool) -> None:
+        def work(_task: Task) -> list[PersonalModelInfo]:
+            store.delete(name)
+            return store.list_models()
+
+        self._run(work, partial(self._deleted, name, active))
+
+    def _deleted(self, name: str, active: bool, models: list[PersonalModelInfo]) -> None:
+        self._show(models)
+        self.status.setText(
+            f"Deleted \u201c{name}\u201d." + (" The shipped model is the active one again." if active else "")
+        )
+        if active:
+            self.modelActivated.emit()

@@ -1,0 +1,199 @@
+"""Library ▸ Learn from my tags… and Personal models…, on a real indexed library of generated styles.
+
+The library is the personal-model tests' (tests/personal/conftest.py): three styles tagged in several
+spellings by two artists each, two labels with one track each, and untagged tracks of every style.
+The dialogs run the core (survey, learn, store) on their runners; the tests wait for them as a user
+would, and compare with what the core says.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+
+from musictagger import userdirs
+from musictagger.db import open_database
+from musictagger.gui.about import about_text
+from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
+from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
+from musictagger.gui.tag_dialog import TagScope
+from musictagger.library import Library
+from musictagger.library.schema import MIGRATIONS
+from musictagger.personal import store
+from musictagger.personal.active import load_active_model
+from musictagger.personal.learn import learn
+from musictagger.tagging.plan import Action
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
+from tests.gui.test_library_and_tagging import tag_dialog_settled
+from tests.personal.conftest import LABEL_OF, StyleLibrary
+
+MIN_PER_LABEL = 3
+
+
+def survey_rows(dialog) -> dict[str, tuple[str, str, bool | None]]:
+    """The survey table: label → (tracks, status, ticked; None where it cannot be ticked)."""
+    rows = {}
+    for i in range(dialog.table.topLevelItemCount()):
+        row = dialog.table.topLevelItem(i)
+        tickable = row.data(LABEL, Qt.ItemDataRole.CheckStateRole) is not None and not row.isDisabled()
+        ticked = row.checkState(LABEL) == Qt.CheckState.Checked if tickable else None
+        rows[row.text(LABEL)] = (row.text(TRACKS), row.text(STATUS), ticked)
+    return rows
+
+
+def surveyed(qtbot, dialog, check) -> None:
+    """Wait until the dialog's latest survey is shown and ``check(rows)`` holds."""
+    qtbot.waitUntil(lambda: dialog.found is not None and check(survey_rows(dialog)), timeout=ANALYSIS_TIMEOUT_MS)
+
+
+def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users_labels(
+    qtbot, indexed: StyleLibrary, window
+) -> None:
+    song = indexed.held["ambient"]
+    drop(window, [song])  # analysed by the shipped model while the dialog is open
+    dialog = window.open_learn_dialog()
+    qtbot.addWidget(dialog)
+    # The default minimum (10) keeps nothing: every label is listed as excluded, and why.
+    surveyed(qtbot, dialog, lambda rows: len(rows) == 5)
+    assert not dialog.learn_button.isEnabled()
+    assert survey_rows(dialog)["Hip-Hop"] == ("", "4 tracks (needs 10)", None)
+
+    dialog.min_per_label.setValue(MIN_PER_LABEL)  # the table follows the spin box
+    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "learned")
+    assert survey_rows(dialog) == {
+        "Ambient": ("4", "learned", True),
+        "Hip-Hop": ("4", "learned", True),
+        "Drum & Bass": ("4", "learned", True),
+        "Rock": ("", "1 track (needs 3)", None),
+        "Jazz": ("", "1 track (needs 3)", None),
+    }
+    hip_hop = dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0]
+    assert hip_hop.text(SPELLINGS) == "Hip-Hop, HipHop, hip hop"  # merged into the commonest spelling
+    assert "12 tagged tracks" in dialog.summary.text() and "6 tracks without a genre" in dialog.summary.text()
+    assert dialog.index_button.isHidden()  # every track has what learning needs
+
+    # Ticking a label out excludes it ("excluded by you"), keeps its figures, and can be undone.
+    hip_hop.setCheckState(LABEL, Qt.CheckState.Unchecked)
+    surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"] == ("4", "excluded by you", False))
+    assert "2 labels to learn from 8 tagged tracks" in dialog.summary.text()
+    dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0].setCheckState(LABEL, Qt.CheckState.Checked)
+    surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"][1] == "learned")
+
+    dialog.name.setText("my-genres")
+    dialog.learn_button.click()
+    dialog.cancel_button.click()  # at once: stopped before its first fold, nothing saved
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.status.text() == "Cancelled: nothing was saved." and store.list_models() == []
+    assert dialog.learn_button.isEnabled() and dialog.report.isHidden()
+    dialog.learn_button.click()
+    assert dialog.task is not None and not dialog.learn_button.isEnabled() and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.learned is not None, dialog.status.text()
+    report = dialog.learned.report
+    assert dialog.report.isVisibleTo(dialog)
+    assert f"accuracy {report.accuracy:.2f}" in dialog.report.figures.text()
+    assert f"macro-F1 {report.macro_f1:.2f}" in dialog.report.figures.text()
+    table = dialog.report.table
+    shown = [tuple(table.topLevelItem(i).text(c) for c in range(5)) for i in range(table.topLevelItemCount())]
+    assert shown == [
+        (s.label, str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}") for s in report.per_label
+    ]
+    assert {row[0] for row in shown} == {"Ambient", "Hip-Hop", "Drum & Bass"}
+    # Saved, not yet used: the dialog asks first.
+    assert [info.name for info in store.list_models()] == ["my-genres"]
+    assert store.active_model() is None
+    assert dialog.asking.isVisibleTo(dialog) and "my-genres" in dialog.question.text()
+
+    wait_until_settled(qtbot, window, 1)
+    assert window.files.current_entry().analysis.genre not in LABEL_OF.values()  # the shipped model's verdict
+    dialog.use_button.click()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert store.active_model().name == "my-genres"
+    assert set(window.genre.bars) == {"Ambient", "Hip-Hop", "Drum & Bass"}
+    assert "my-genres" in about_text(window.manifest, window.personal)
+    dialog.reject()  # Close
+
+    # The file listed is analysed again, by the personal model: the result panel shows the user's labels.
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.files.current_entry().analysis is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    expected = load_active_model().analyze_file(song)
+    assert expected.genre == "Ambient"
+    assert window.genre.verdict.text() == expected.summary()
+    for score in expected.ranking:
+        assert window.genre.bars[score.label].format() == f"{score.probability:.2f}"
+    window.remove_files([song.absolute()])
+    assert "learned from your tags" in window.genre.verdict.text()  # the empty result panel names them
+
+    # Tag genres… proposes the user's labels, spelled the user's way, for files without a genre.
+    tag = window.open_tag_dialog(TagScope.folder(indexed.root / "new"))
+    qtbot.addWidget(tag)
+    tag.threshold.setValue(0)
+    qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
+    assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
+        indexed.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
+    }
+    tag.reject()  # Close: a replan the threshold change scheduled is dropped
+
+
+def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: StyleLibrary, window) -> None:
+    with Library() as library:
+        for name in ("first", "second"):
+            learn(library, min_per_label=MIN_PER_LABEL, name=name)
+    dialog = window.open_models_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.models is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    def shown() -> dict[str, str]:
+        return {
+            dialog.table.topLevelItem(i).text(NAME): dialog.table.topLevelItem(i).text(ACTIVE)
+            for i in range(dialog.table.topLevelItemCount())
+        }
+
+    shipped = f"shipped: {window.manifest.name}"
+    assert shown() == {shipped: ACTIVE_MARK, "first": "", "second": ""}
+    assert not dialog.shipped_button.isEnabled()
+
+    dialog.table.setCurrentItem(dialog.table.findItems("second", Qt.MatchFlag.MatchExactly, NAME)[0])
+    dialog.use_button.click()
+    qtbot.waitUntil(lambda: shown()["second"] == ACTIVE_MARK, timeout=ANALYSIS_TIMEOUT_MS)
+    assert store.active_model().name == "second"
+    qtbot.waitUntil(lambda: window.personal is not None and window.personal.name == "second")
+
+    dialog.delete_button.click()  # asks first; Cancel keeps it
+    dialog.confirmation.button(dialog.confirmation.StandardButton.Cancel).click()
+    assert [info.name for info in store.list_models()] == ["first", "second"]
+    dialog.delete_button.click()
+    assert "\u201csecond\u201d" in dialog.confirmation.text()
+    assert "The shipped model becomes the active one" in dialog.confirmation.text()
+    dialog.confirmation.button(dialog.confirmation.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: "second" not in shown(), timeout=ANALYSIS_TIMEOUT_MS)
+    assert [info.name for info in store.list_models()] == ["first"]
+    assert store.active_model() is None and shown()[shipped] == ACTIVE_MARK
+    qtbot.waitUntil(lambda: window.personal is None)
+    assert tuple(window.genre.bars) == window.manifest.labels
+
+
+def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_them(
+    qtbot, indexed: StyleLibrary, window
+) -> None:
+    database = open_database(userdirs.library_db_path(), MIGRATIONS)  # the ambient tracks as an older index holds them
+    with database:
+        database.execute("UPDATE tracks SET embedding = NULL WHERE path LIKE ?", (f"%{os.sep}ambient{os.sep}%",))
+    database.close()
+    with Library() as library:
+        assert len(library.missing_embeddings()) == 4
+    dialog = window.open_learn_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.found is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert "4 indexed tracks were analysed before" in dialog.summary.text()
+    assert not dialog.index_button.isHidden()
+
+    dialog.index_button.click()  # Library ▸ Index music folders, in the background
+    assert window.library.indexing is not None
+    qtbot.waitUntil(lambda: window.library.indexing is None, timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: dialog.found.missing_embeddings == 0, timeout=ANALYSIS_TIMEOUT_MS)  # surveyed again
+    assert dialog.index_button.isHidden() and "analysed before" not in dialog.summary.text()
+    with Library() as library:
+        assert library.missing_embeddings() == set()
