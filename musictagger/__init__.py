@@ -2,7 +2,7 @@
 
 ``musictagger.analyze(path)`` predicts the genre and hash code of a file with the shipped
 model.  It is loaded on first use, so ``import musictagger`` stays cheap and never pulls in
-onnxruntime, librosa or (ever) torch until asked.
+onnxruntime, scikit-learn or (ever) torch until asked.
 """
 
 from __future__ import annotations

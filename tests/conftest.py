@@ -3,13 +3,16 @@ another verdict policy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from musictagger import userdirs
 from musictagger.model.precision import PRECISION_ENV_VAR
 from musictagger.model.runtime import MODEL_ENV_VAR
+from tests.live.pulse import SINK, PulseUnavailableError, sink_held_alone, start_virtual_microphone
 from tests.model.variants import (
     ALWAYS_UNKNOWN,
     CALIBRATED,
@@ -18,19 +21,23 @@ from tests.model.variants import (
     model_with_novelty,
     model_with_verdict,
 )
+from tests.personal.library import StyleLibrary, build_style_library
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's ``loadgroup`` (two test processes, see pyproject.toml) a module's tests run
-    in one process, so its module fixtures (a trained model, an indexed library) are built once;
-    modules that share an outside resource name one group (the PulseAudio sink's ``pulseaudio``)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+@pytest.fixture
+def virtual_microphone(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The PulseAudio null sink whose monitor is the default input (tests/live/pulse.py), this test's
+    alone; this test's process and subprocesses reach the server.  Skips where PulseAudio cannot run."""
+    with sink_held_alone():
+        try:
+            server = start_virtual_microphone()
+        except PulseUnavailableError as exc:
+            pytest.skip(str(exc))
+        monkeypatch.setenv("PULSE_SERVER", server)
+        yield SINK
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +103,20 @@ def first_model_as_default(use_model: Callable[[Path], Path]) -> Path:
     music"; tests of indexing, tagging and the window need a model that names a genre for them.
     """
     return use_model(first_model())
+
+
+# The personal-model tests' generated library (tests/personal/library.py), indexed once per session.
+
+
+@pytest.fixture(scope="session")
+def style_library(tmp_path_factory: pytest.TempPathFactory) -> StyleLibrary:
+    return build_style_library(tmp_path_factory.mktemp("styles"))
+
+
+@pytest.fixture
+def indexed_styles(style_library: StyleLibrary, first_model_as_default: Path) -> StyleLibrary:
+    """The style library as this test's own library index (a copy), on the model it was indexed with."""
+    target = userdirs.library_db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(style_library.database, target)
+    return style_library

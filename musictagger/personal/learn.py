@@ -6,6 +6,7 @@ rarely balanced).  It is measured by cross-validation with folds grouped by arti
 (``StratifiedGroupKFold``), so one artist's tracks never sit on both sides; the out-of-fold
 scores then choose the calibration temperature (least log-loss) and the "not one of my labels"
 threshold (see :func:`choose_threshold`).  The saved head is fitted on every tagged track.
+scikit-learn is imported only when learning runs: the CLI and the window import this module at start.
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.preprocessing import StandardScaler
 
 from musictagger.errors import MusictaggerError
 from musictagger.library.store import AnalysisKey, Library
@@ -241,6 +238,8 @@ def fit_head(
 def fold_splits(data: TrainingSet) -> list[tuple[np.ndarray, np.ndarray]]:
     """Up to five folds grouped by artist, stratified by label; each track its own group when there
     are too few artists to make two folds."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
     groups = data.groups
     counts = np.bincount(data.y)
     smallest = int(counts[counts > 0].min())
@@ -265,6 +264,9 @@ class _Linear:
 def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
     """Standardise, then a class-balanced logistic regression; the weights laid out for all ``n_labels``
     (a label absent from this fold's training tracks gets a score it never wins)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     regression = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=500, tol=1e-3)
@@ -312,6 +314,8 @@ def make_report(
     seconds: float,
 ) -> LearnReport:
     """Accuracy, macro-F1, per-label scores and the confusions in words, from out-of-fold predictions."""
+    from sklearn.metrics import precision_recall_fscore_support
+
     indices = list(range(len(labels)))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=indices, zero_division=0.0

@@ -165,7 +165,11 @@ def test_the_comparison_has_a_row_per_figure_and_the_paired_tests(setup: dict[st
     assert comparison["models"] == ["first", "second"] and comparison["split"] == "test"
     assert [row["key"] for row in comparison["rows"]] == [figure.key for figure in FIGURES]
     rows = {row["key"]: row for row in comparison["rows"]}
-    assert rows["room_capture_first"]["goal"] == "≥ 0.90" and rows["ece"]["goal"] == "≤ 0.05" and rows["later_window_top10"]["goal"] == "≥ 0.50"
+    assert (
+        rows["room_capture_first"]["goal"] == "≥ 0.90"
+        and rows["ece"]["goal"] == "≤ 0.05"
+        and rows["later_window_top10"]["goal"] == "≥ 0.50"
+    )
     assert rows["accuracy"]["values"]["first"] == first["accuracy"]
     assert rows["kept_share"]["values"]["second"]["value"] == 0.0
     genre_test, verdict_test = comparison["paired_tests"]

@@ -16,7 +16,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.audio.signals import chirp, music, write
-from tests.personal.conftest import indexed, style_library  # noqa: F401 (the learn dialog's tests use this library)
 
 # The platform is chosen once per process, before the QApplication exists.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -26,7 +26,7 @@ from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
 from tests.gui.test_library_and_tagging import tag_dialog_settled
-from tests.personal.conftest import LABEL_OF, StyleLibrary
+from tests.personal.library import LABEL_OF, StyleLibrary
 
 MIN_PER_LABEL = 3
 
@@ -48,9 +48,9 @@ def surveyed(qtbot, dialog, check) -> None:
 
 
 def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users_labels(
-    qtbot, indexed: StyleLibrary, window
+    qtbot, indexed_styles: StyleLibrary, window
 ) -> None:
-    song = indexed.held["ambient"]
+    song = indexed_styles.held["ambient"]
     drop(window, [song])  # analysed by the shipped model while the dialog is open
     dialog = window.open_learn_dialog()
     qtbot.addWidget(dialog)
@@ -126,18 +126,18 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert "learned from your tags" in window.genre.verdict.text()  # the empty result panel names them
 
     # Tag genres… proposes the user's labels, spelled the user's way, for files without a genre.
-    tag = window.open_tag_dialog(TagScope.folder(indexed.root / "new"))
+    tag = window.open_tag_dialog(TagScope.folder(indexed_styles.root / "new"))
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
     assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
     assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
-        indexed.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
+        indexed_styles.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }
     tag.reject()  # Close: a replan the threshold change scheduled is dropped
 
 
-def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: StyleLibrary, window) -> None:
+def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed_styles: StyleLibrary, window) -> None:
     with Library() as library:
         for name in ("first", "second"):
             learn(library, min_per_label=MIN_PER_LABEL, name=name)
@@ -176,7 +176,7 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed: Styl
 
 
 def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_them(
-    qtbot, indexed: StyleLibrary, window
+    qtbot, indexed_styles: StyleLibrary, window
 ) -> None:
     database = open_database(userdirs.library_db_path(), MIGRATIONS)  # the ambient tracks as an older index holds them
     with database:

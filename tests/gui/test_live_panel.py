@@ -20,12 +20,8 @@ from musictagger.live import LiveState
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
-from tests.live.pulse import SINK, PulseUnavailableError, start_virtual_microphone
 
 SR = 44100
-
-# Every test here plays into the one PulseAudio null sink: with pytest-xdist they share a worker.
-pytestmark = pytest.mark.xdist_group("pulseaudio")
 UNPLUGGED = "vmic: the input device stopped delivering audio (unplugged or taken away?)"
 
 
@@ -37,17 +33,6 @@ class BreakingSource(FileSource):
     @property
     def failure(self) -> str | None:
         return self.broken
-
-
-@pytest.fixture
-def virtual_microphone(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The PulseAudio null sink whose monitor is an input device (skips where PulseAudio cannot run)."""
-    try:
-        server = start_virtual_microphone()
-    except PulseUnavailableError as exc:
-        pytest.skip(str(exc))
-    monkeypatch.setenv("PULSE_SERVER", server)
-    return SINK
 
 
 def played(path: Path, seconds: float, *, seed: int = 3) -> Path:

@@ -3,16 +3,22 @@
 Music played into the sink (``paplay --device=vmic``) is heard on its monitor, which is made
 the default input, through the very PortAudio path a real microphone takes.  Where
 PulseAudio is not installed or cannot start, :func:`start_virtual_microphone` says why, and
-the tests that need it (fixtures in ``tests/live/conftest.py``) skip with that reason.
+the tests that need it (the ``virtual_microphone`` fixture in ``tests/conftest.py``) skip with that reason.
 """
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 SINK = "vmic"
+LOCK = Path(tempfile.gettempdir()) / "musictagger-vmic.lock"
 
 
 class PulseUnavailableError(RuntimeError):
@@ -48,3 +54,12 @@ def start_virtual_microphone() -> str:
     except (subprocess.SubprocessError, OSError, StopIteration) as exc:
         raise PulseUnavailableError(f"PulseAudio is running but cannot be configured: {exc}") from exc
     return server if server.startswith(("unix:", "tcp:")) else f"unix:{server}"
+
+
+@contextmanager
+def sink_held_alone() -> Iterator[None]:
+    """Hold the virtual microphone for one test: the suite's two processes (pytest-xdist) share one
+    sound server, and two tests playing into one sink at once would each hear the other's music."""
+    with LOCK.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield

@@ -40,7 +40,9 @@ def test_a_file_played_in_real_time_is_recognised_like_the_file(tmp_path: Path) 
     assert [r.state for r in results[:2]] == [LiveState.WAITING] * 2
     assert all(r.state is LiveState.RECOGNISED for r in results[3:])
     heard = [r.heard_s for r in results]
-    assert heard == sorted(heard) and 4.0 <= heard[-1] <= 7.5  # real-time pace, not instant
+    # Real-time pace, not the whole file at once: a second in, a second or so was heard (a busy machine
+    # may step late, so the later steps' lag is not asserted), and more as time goes on.
+    assert heard == sorted(heard) and heard[0] < 3.0 and heard[-1] >= 4.0
     last = results[-1]
     assert last.genre == analyze(path).genre
     assert sum(s.probability for s in last.ranking) == pytest.approx(1.0, abs=1e-5)

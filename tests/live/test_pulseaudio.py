@@ -1,6 +1,6 @@
 """The real PortAudio path: music played into a PulseAudio null sink, heard through its monitor.
 
-The fixtures (tests/live/conftest.py, tests/live/pulse.py) start a PulseAudio server when the machine has one
+The fixture (``virtual_microphone`` in tests/conftest.py, tests/live/pulse.py) start a PulseAudio server when the machine has one
 installed; elsewhere these tests skip and say why.
 """
 
@@ -14,15 +14,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
 
 SR = 44100
-
-# Every test here plays into the one PulseAudio null sink: with pytest-xdist they share a worker.
-pytestmark = pytest.mark.xdist_group("pulseaudio")
 
 
 def musictagger(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

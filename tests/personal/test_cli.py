@@ -6,12 +6,12 @@ import pytest
 
 from musictagger.cli.main import main
 from musictagger.personal import store
-from tests.personal.conftest import LABEL_OF, StyleLibrary
+from tests.personal.library import LABEL_OF, StyleLibrary
 from tests.tagging.media import native_genres
 
 
 def test_learn_prints_the_survey_the_report_and_how_to_activate(
-    indexed: StyleLibrary, capsys: pytest.CaptureFixture[str]
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["learn", "--min-per-label", "3", "--exclude", "drum and bass", "--name", "two"]) == 0
     out = capsys.readouterr().out
@@ -23,7 +23,7 @@ def test_learn_prints_the_survey_the_report_and_how_to_activate(
     assert store.list_models()[0].labels == ("Ambient", "Hip-Hop")
 
 
-def test_models_lists_uses_and_deletes(indexed: StyleLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+def test_models_lists_uses_and_deletes(indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
     capsys.readouterr()
     assert main(["models", "--use", "mine"]) == 0
@@ -40,19 +40,19 @@ def test_models_lists_uses_and_deletes(indexed: StyleLibrary, capsys: pytest.Cap
 
 
 def test_tag_with_a_personal_model_writes_the_users_spelling_and_undo_restores(
-    indexed: StyleLibrary, capsys: pytest.CaptureFixture[str]
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["learn", "--min-per-label", "3"]) == 0
     assert main(["models", "--use", "genre"]) == 0
-    tagged = indexed.root / "beats" / "0.flac"
+    tagged = indexed_styles.root / "beats" / "0.flac"
     before = native_genres(tagged)
     try:
-        assert main(["tag", str(indexed.root / "to tag"), str(tagged), "--min-confidence", "0"]) == 0
-        assert {style: native_genres(path) for style, path in indexed.to_tag.items()} == {
+        assert main(["tag", str(indexed_styles.root / "to tag"), str(tagged), "--min-confidence", "0"]) == 0
+        assert {style: native_genres(path) for style, path in indexed_styles.to_tag.items()} == {
             style: [label] for style, label in LABEL_OF.items()
         }
         assert native_genres(tagged) == before  # fill-empty: a genre the user gave stays
         assert main(["undo"]) == 0
-        assert all(native_genres(path) == [] for path in indexed.to_tag.values())
+        assert all(native_genres(path) == [] for path in indexed_styles.to_tag.values())
     finally:  # the folder is shared by the session's tests
         main(["undo"])

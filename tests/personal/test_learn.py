@@ -15,7 +15,7 @@ from musictagger.personal import store
 from musictagger.personal.active import library_verdicts, load_active_model
 from musictagger.personal.learn import LearnError, choose_threshold, learn
 from musictagger.personal.vocabulary import normalise, survey
-from tests.personal.conftest import LABEL_OF, StyleLibrary
+from tests.personal.library import LABEL_OF, StyleLibrary
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_normalise_merges_spellings_splits_lists_and_names_id3_numbers(raw: str,
     assert normalise(raw) == keys
 
 
-def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed: StyleLibrary) -> None:
+def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed_styles: StyleLibrary) -> None:
     with Library() as library:
         found = survey(library, min_per_label=3)
     assert found.labels == {"Ambient": 4, "Hip-Hop": 4, "Drum & Bass": 4}
@@ -46,7 +46,7 @@ def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed
     assert (found.tagged_tracks, found.untagged_tracks, found.missing_embeddings) == (12, 6, 0)
 
 
-def test_learnt_model_predicts_held_back_files_in_the_users_spelling(indexed: StyleLibrary) -> None:
+def test_learnt_model_predicts_held_back_files_in_the_users_spelling(indexed_styles: StyleLibrary) -> None:
     steps: list[tuple[float, str]] = []
     with Library() as library:
         learned = learn(library, min_per_label=3, name="mine", on_progress=lambda f, text: steps.append((f, text)))
@@ -58,18 +58,18 @@ def test_learnt_model_predicts_held_back_files_in_the_users_spelling(indexed: St
 
     store.use("mine")
     with Library() as library:
-        results = analyses_for(library, list(indexed.held.values()))
+        results = analyses_for(library, list(indexed_styles.held.values()))
         verdicts = library_verdicts(library, store.load_head("mine"))
-    assert {style: results[str(path)].genre for style, path in indexed.held.items()} == LABEL_OF
+    assert {style: results[str(path)].genre for style, path in indexed_styles.held.items()} == LABEL_OF
     assert len(verdicts) == 19  # every indexed track, from its stored embedding
-    analysis = load_active_model().analyze_file(indexed.held["chimes"])  # base model, then the head
+    analysis = load_active_model().analyze_file(indexed_styles.held["chimes"])  # base model, then the head
     assert analysis.genre == "Drum & Bass" and analysis.ranking[0].label == "Drum & Bass"
 
 
-def test_the_unknown_verdict_withholds_a_label_below_the_threshold(indexed: StyleLibrary) -> None:
+def test_the_unknown_verdict_withholds_a_label_below_the_threshold(indexed_styles: StyleLibrary) -> None:
     with Library() as library:
         learn(library, min_per_label=3, name="strict")
-        record = library.record(indexed.held["beats"])
+        record = library.record(indexed_styles.held["beats"])
     assert record.analysis.through(store.load_head("strict")).genre == "Hip-Hop"
     strict = dataclasses.replace(store.load_head("strict"), threshold=1.01)
     analysis = record.analysis.through(strict)
@@ -85,6 +85,6 @@ def test_threshold_is_the_lowest_confidence_whose_proposals_are_right_often_enou
     assert choose_threshold(confidence, np.ones(10, dtype=bool)) == 0.0  # always right: never unknown
 
 
-def test_learning_with_fewer_than_two_labels_says_what_to_do(indexed: StyleLibrary) -> None:
+def test_learning_with_fewer_than_two_labels_says_what_to_do(indexed_styles: StyleLibrary) -> None:
     with Library() as library, pytest.raises(LearnError, match=r"need at least two genre labels.*found 0"):
         learn(library, min_per_label=50)

@@ -11,13 +11,13 @@ from musictagger.library import Library, index_folders
 from musictagger.library.schema import MIGRATIONS
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
-from tests.personal.conftest import StyleLibrary
+from tests.personal.library import StyleLibrary
 
 
 def test_an_old_index_gains_embeddings_on_the_next_run(
-    indexed: StyleLibrary, first_model_as_default: Path, tmp_path: Path
+    indexed_styles: StyleLibrary, first_model_as_default: Path, tmp_path: Path
 ) -> None:
-    path = str(indexed.held["ambient"])
+    path = str(indexed_styles.held["ambient"])
     info = os.stat(path)
     key = AnalysisKey.of(load_manifest(first_model_as_default), None)
     database = tmp_path / "old.sqlite3"
@@ -33,7 +33,7 @@ def test_an_old_index_gains_embeddings_on_the_next_run(
     with Library(database) as library:
         assert library.missing_embeddings() == {path}
         assert library.record(path).analysis.embedding is None
-    summary = index_folders([indexed.held["ambient"]], library_path=database)
+    summary = index_folders([indexed_styles.held["ambient"]], library_path=database)
     assert summary.analysed == 1
     with Library(database) as library:
         assert library.missing_embeddings() == set()

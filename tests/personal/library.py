@@ -1,15 +1,13 @@
-"""One small generated library for the personal-model tests, indexed once per session with the real
-model and copied into each test's own user data dir."""
+"""One small generated library for the personal-model tests (and the window's learn dialog): three styles
+tagged in several spellings, indexed with the real model (fixtures in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from musictagger import userdirs
 from musictagger.library import Library, index_folders
 from musictagger.model.runtime import MODEL_ENV_VAR
 from tests.model.variants import first_model
@@ -36,9 +34,9 @@ class StyleLibrary:
     to_tag: dict[str, Path]
 
 
-@pytest.fixture(scope="session")
-def style_library(tmp_path_factory: pytest.TempPathFactory) -> StyleLibrary:
-    root = tmp_path_factory.mktemp("styles") / "Music"
+def build_style_library(folder: Path) -> StyleLibrary:
+    """Generate the library in ``folder`` and index it into ``folder/library.sqlite3`` with the first model."""
+    root = folder / "Music"
     seed = 0
     for style, tag_lists in TAGGED.items():
         for i, genres in enumerate(tag_lists):
@@ -57,12 +55,3 @@ def style_library(tmp_path_factory: pytest.TempPathFactory) -> StyleLibrary:
     with Library(database):
         pass  # closed: the WAL is folded into the file, which can then be copied
     return StyleLibrary(root, database, held, to_tag)
-
-
-@pytest.fixture
-def indexed(style_library: StyleLibrary, first_model_as_default: Path) -> StyleLibrary:
-    """The style library as this test's own library index (a copy), on the model it was indexed with."""
-    target = userdirs.library_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(style_library.database, target)
-    return style_library
