@@ -90,6 +90,34 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
 
 
+class ChangeWatcher:
+    """Tells whether anyone has written to the database at ``path`` since this watcher was made.
+
+    It holds its own connection and compares SQLite's ``PRAGMA data_version``, which changes
+    whenever another connection (of this process or another) commits: a check costs
+    microseconds however large the database.  Any commit counts, so the answer errs on the
+    side of "changed".  Usable from any one thread at a time; closed by :meth:`close` or when
+    it is collected.
+    """
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            self._version = self._data_version()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path}: cannot open the database ({_explain(exc)})") from exc
+
+    def _data_version(self) -> int:
+        return self._connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed(self) -> bool:
+        """True once another connection has committed since the watcher was made."""
+        return self._data_version() != self._version
+
+    def close(self) -> None:
+        self._connection.close()
+
+
 def database_file(connection: sqlite3.Connection) -> str:
     """The file behind ``connection`` (for messages)."""
     return next(row[2] for row in connection.execute("PRAGMA database_list") if row[1] == "main")

@@ -36,6 +36,9 @@ from musictagger.userdirs import library_db_path
 SQL_VARIABLES = 500
 """Ids per ``IN (…)`` query, well under SQLite's limit on bound parameters."""
 
+CODE_ROWS_PER_FETCH = 65_536
+"""Rows per fetch when loading every code: few Python objects alive at once, few round trips."""
+
 
 @dataclass(frozen=True)
 class FileStamp:
@@ -349,23 +352,37 @@ class Library:
             counts[verdict_label(genre, reason or "")] += count
         return counts
 
-    def codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The analysed tracks' ids, packed codes ``(n,)`` uint64 and relaxed codes ``(n, K)`` float32.
+    def packed_codes(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The analysed tracks' ids ``(n,)`` int64 in id order, packed codes ``(n,)`` uint64 and code length.
 
-        Tracks analysed with a code length other than the most common one are left out (they
-        cannot be compared by Hamming distance); re-indexing with one model avoids that.
+        Read in chunks of :data:`CODE_ROWS_PER_FETCH` rows into numpy arrays, so that ten million
+        tracks take 16 bytes each and no Python object per row.  Tracks analysed with a code
+        length other than the most common one are left out (they cannot be compared by Hamming
+        distance); re-indexing with one model avoids that.
         """
-        rows = self._db.execute(
-            "SELECT id, code, relaxed_code, n_bits FROM tracks WHERE code IS NOT NULL "
-            "AND n_bits = (SELECT n_bits FROM tracks WHERE code IS NOT NULL GROUP BY n_bits ORDER BY COUNT(*) DESC LIMIT 1)"
-            " ORDER BY id"
-        ).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        packed = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u8").astype(np.uint64)
-        relaxed = np.frombuffer(b"".join(row[2] for row in rows), dtype="<f4").reshape(len(rows), rows[0][3])
-        return ids, packed, relaxed
+        cursor = self._db.execute("SELECT id, code, n_bits FROM tracks WHERE code IS NOT NULL ORDER BY id")
+        ids, packed, n_bits = [np.zeros(0, np.int64)], [np.zeros(0, np.uint64)], [np.zeros(0, np.uint8)]
+        while rows := cursor.fetchmany(CODE_ROWS_PER_FETCH):
+            ids.append(np.fromiter((row[0] for row in rows), np.int64, len(rows)))
+            packed.append(np.frombuffer(b"".join(row[1] for row in rows), "<u8").astype(np.uint64))
+            n_bits.append(np.fromiter((row[2] for row in rows), np.uint8, len(rows)))
+        lengths = np.concatenate(n_bits)
+        if len(lengths) == 0:
+            return ids[0], packed[0], 0
+        common = int(np.argmax(np.bincount(lengths)))
+        keep = lengths == common
+        return np.concatenate(ids)[keep], np.concatenate(packed)[keep], common
+
+    def relaxed_codes(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id."""
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), SQL_VARIABLES):
+            chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
+            placeholders = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, relaxed_code FROM tracks WHERE id IN ({placeholders}) AND relaxed_code IS NOT NULL"
+            for track_id, blob in self._db.execute(sql, chunk):
+                found[track_id] = np.frombuffer(blob, "<f4").astype(np.float32)
+        return found
 
 
 def _record(row: sqlite3.Row) -> TrackRecord:
