@@ -161,3 +161,13 @@ def test_find_similar_excludes_the_query_and_marks_copies_as_duplicates(music_fo
 def test_find_similar_on_an_empty_library_finds_nothing() -> None:
     with Library() as library:
         assert find_similar(library, np.zeros(64, np.uint8), np.zeros(64, np.float32)) == []
+
+
+def test_tracks_of_another_code_length_are_left_out_of_the_index() -> None:
+    rng = np.random.default_rng(3)
+    with Library() as library:
+        store_random_tracks(library, 0, rng.random((3, 16), dtype=np.float32))
+        kept = store_random_tracks(library, 3, rng.random((5, 64), dtype=np.float32))
+        index = CodeIndex.from_library(library)
+        assert index.n_bits == 64
+        assert [library.record_by_id(int(i)).path for i in index.ids] == kept
