@@ -75,7 +75,7 @@ def test_the_compiled_pass_of_large_libraries_ranks_as_the_evaluation_does(
             assert [n.row for n in found] == expected_head(bits, relaxed, query, k, excluded)
 
 
-def test_the_index_holds_sixteen_bytes_per_track(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_index_holds_sixteen_bytes_per_track() -> None:
     index, _, _ = random_index(10_000, 64, 0)
     assert index.nbytes / len(index) == 16
 
