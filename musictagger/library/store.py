@@ -374,13 +374,17 @@ class Library:
                 ids.append(np.frombuffer(bytes.fromhex(chunk[0]), ">i8").astype(np.int64))
                 packed.append(np.frombuffer(bytes.fromhex(chunk[1]), "<u8").astype(np.uint64))
                 n_bits.append(np.frombuffer(bytes.fromhex(chunk[2]), np.uint8))
-        all_ids, lengths = np.concatenate(ids), np.concatenate(n_bits)
+        all_ids, all_packed, lengths = np.concatenate(ids), np.concatenate(packed), np.concatenate(n_bits)
         if len(all_ids) == 0:
-            return all_ids, np.concatenate(packed), 0
+            return all_ids, all_packed, 0
         common = int(np.argmax(np.bincount(lengths)))
-        order = np.argsort(all_ids, kind="stable")  # the concatenation's order is SQLite's to choose
-        keep = order[lengths[order] == common]
-        return all_ids[keep], np.concatenate(packed)[keep], common
+        if np.any(all_ids[1:] < all_ids[:-1]):  # the concatenation's order is SQLite's to choose
+            order = np.argsort(all_ids)
+            all_ids, all_packed, lengths = all_ids[order], all_packed[order], lengths[order]
+        if np.any(lengths != common):  # copies only when some tracks are to be left out
+            keep = lengths == common
+            all_ids, all_packed = all_ids[keep], all_packed[keep]
+        return all_ids, all_packed, common
 
     def relaxed_codes(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id."""
