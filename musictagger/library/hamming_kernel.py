@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_FIRST_HELD = 1024
-"""Rows held before the radius is first tightened; doubled only for ties."""
+_FIRST_HELD = 64
+"""Rows held before the radius is first tightened (small: the radius falls fast); doubled only for ties."""
 
 _BLOCK = 512
 """Codes counted at a time before any is held (about a third faster than holding as it goes)."""
