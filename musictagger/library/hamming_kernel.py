@@ -2,9 +2,9 @@
 
 Compiled by numba (which librosa already brings) on first use and cached on disk; imported only
 for libraries large enough to need it, since importing numba takes a good fraction of a second.
-The pass reads each code once and holds only the rows within the radius found so far, which
-tightens as it goes, so it runs at about the speed memory delivers the codes and releases the
-GIL (the caller splits a large array between threads).
+The pass reads each code once, counting blocks of them in a vectorised loop, and holds only the
+rows within the radius found so far, which tightens as it goes; it needs no memory beside the
+codes and releases the GIL (the caller splits a large array between threads).
 """
 
 from __future__ import annotations
