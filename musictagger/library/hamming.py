@@ -9,7 +9,7 @@ caller can order them exactly.  It needs no memory beyond the codes themselves:
   distances for the radius (no compile, no numba import: a small library answers at once);
 * from there on, one compiled pass (:mod:`.hamming_kernel`) that keeps only the rows within the
   radius found so far, split between the cores in contiguous shares (``bench/search_speed.py``:
-  ten million codes in ~13 ms on two shared cores, four times numpy's time).
+  ten million codes in ~13 ms on two shared cores, four times what numpy takes merely to sum them).
 """
 
 from __future__ import annotations
