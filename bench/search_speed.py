@@ -1,37 +1,135 @@
-"""Nearest-match search over a million codes: the library's Hamming search against brute force.
+"""Nearest-match search over millions of codes read from a real SQLite library: load time, memory, query time.
 
-    .venv/bin/python bench/search_speed.py [--tracks 1000000] [--queries 200] [-k 10] [--bits 64]
+    .venv/bin/python bench/search_speed.py [--tracks 1000000 10000000] [--queries 200] [-k 10]
+        [--library-dir DIR] [--old-up-to 10000000]
 
-Methods, all measured in this run on the same random library:
+For each size, a library file of random 64-bit codes is built once in ``--library-dir`` (by
+``executemany``, as indexing would have stored them: packed code and 64 relaxed floats per row;
+ten million rows take ~4 GB and ~6 minutes) and reused by later runs.  Methods, on that file:
 
-* ``hamming (CodeIndex)`` — what ``musictagger similar`` and the window use: XOR + popcount of
-  packed ``uint64`` codes, a distance histogram for the radius holding k, exact tie-break on
-  the relaxed codes within it;
-* ``hamming, full sort`` — the same ranking by :func:`codes.rank_by_hamming` (lexsort of all);
-* ``float brute force`` — Euclidean distance between the 64-float relaxed codes (one BLAS
-  matrix-vector product with precomputed norms), argpartition for the k nearest: the
-  baseline a float embedding would need.
+* ``before`` — the previous release's index: ids, codes and relaxed codes all read with one
+  ``fetchall`` (a Python tuple per row) and kept in memory (~280 bytes per track); a query is
+  numpy's XOR + popcount of every code, a histogram for the radius holding k, and the relaxed
+  codes' tie-break within it;
+* ``now`` — :meth:`CodeIndex.from_library`: ids and codes read in chunks into numpy (16 bytes
+  per track); a query is :mod:`musictagger.library.hamming`'s compiled pass (on every core) and
+  the relaxed codes of its few candidates fetched from SQLite — the path of ``musictagger similar``;
+* ``now, one thread`` — the same on one core;
+* ``memory read of the codes (floor)`` — numpy's sum of the packed codes: the time any pass that
+  reads every code once needs on this machine at this moment (no search);
+* ``codes sidecar`` — load only: ids and codes from a ``.npy`` file beside the library (not
+  built by the app; measured to compare the two ways of loading).
 
-The codes are random (relaxed codes uniform in [0, 1], bits their threshold), which is the
-hard case for the radius trick: real libraries cluster, so far fewer rows share a radius.
-Every query's top-k from CodeIndex is checked against the full sort.
+Load time and its peak memory (resident set growth of a child process that only loads) come from
+a separate process per method.  Every query's top k is checked against the exact rule:
+:func:`codes.rank_by_hamming` (Hamming distance, then relaxed-code distance, then row order) over
+every row within the (k+1)-th smallest distance, found by ``np.partition`` of all distances.
+The codes are random (the hard case: real libraries cluster, so fewer rows share a radius).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sqlite3
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 
-from musictagger.library.search import CodeIndex
+from musictagger.library import hamming
+from musictagger.library.search import CodeIndex, library_relaxed_codes
+from musictagger.library.store import Library
 from musictagger.model import codes
 
+BATCH = 200_000
 
-def time_queries(search: Callable[[int], np.ndarray], queries: np.ndarray) -> list[float]:
-    search(int(queries[0]))  # warm caches
+
+def random_batches(n: int, n_bits: int, seed: int) -> Iterator[np.ndarray]:
+    """The relaxed codes of the bench library, in the batches it is written in."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, BATCH):
+        yield rng.random((min(BATCH, n - start), n_bits), dtype=np.float32)
+
+
+def build_library(path: Path, n: int, n_bits: int, seed: int) -> None:
+    """A library of ``n`` analysed rows of random codes (written straight, one transaction per batch)."""
+    Library(path).close()  # the schema, by the app's own migrations
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous = OFF")
+    sql = (
+        "INSERT INTO tracks (path, size, mtime_ns, model_id, windows, analysed_at, verdict, n_bits, code, relaxed_code)"
+        " VALUES (?, 0, 0, 'bench', 3, ?, 'genre', ?, ?, ?)"
+    )
+    start = 0
+    for relaxed in random_batches(n, n_bits, seed):
+        packed = codes.pack(codes.binarize(relaxed)).astype("<u8")
+        rows = (
+            (f"/archive/{start + i:09d}.flac", float(start + i), n_bits, packed[i].tobytes(), relaxed[i].tobytes())
+            for i in range(len(relaxed))
+        )
+        db.execute("BEGIN")
+        db.executemany(sql, rows)
+        db.execute("COMMIT")
+        start += len(relaxed)
+    db.close()
+
+
+def load_before(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The previous release's ``Library.codes()``: every row fetched at once, then joined."""
+    db = sqlite3.connect(path)
+    rows = db.execute(
+        "SELECT id, code, relaxed_code, n_bits FROM tracks WHERE code IS NOT NULL "
+        "AND n_bits = (SELECT n_bits FROM tracks WHERE code IS NOT NULL GROUP BY n_bits ORDER BY COUNT(*) DESC LIMIT 1)"
+        " ORDER BY id"
+    ).fetchall()
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    packed = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u8").astype(np.uint64)
+    relaxed = np.frombuffer(b"".join(row[2] for row in rows), dtype="<f4").reshape(len(rows), rows[0][3])
+    return ids, packed, relaxed
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_suffix(".codes.npy")
+
+
+def peak_resident_kb() -> int:
+    """This process's peak resident set (``VmHWM``: unlike ``ru_maxrss``, not inherited across fork and exec)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def measure_load(path: Path, method: str) -> dict[str, float]:
+    """Time and peak resident-set growth of one load, in this (fresh) process."""
+    before = peak_resident_kb()
+    started = time.perf_counter()
+    if method == "before":
+        load_before(path)
+    elif method == "now":
+        with Library(path) as library:
+            CodeIndex.from_library(library)
+    else:
+        np.load(sidecar_path(path)).sum()  # read every page
+    seconds = time.perf_counter() - started
+    peak = peak_resident_kb() - before
+    return {"seconds": seconds, "peak_mb": peak / 1024}
+
+
+def load_in_child(path: Path, method: str) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--measure-load", str(path), method], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output)
+
+
+def time_queries(search: Callable[[int], list[int]], queries: np.ndarray) -> list[float]:
+    search(int(queries[0]))  # warm caches (and compile or load the compiled pass)
     timings = []
     for row in queries:
         started = time.perf_counter()
@@ -40,61 +138,133 @@ def time_queries(search: Callable[[int], np.ndarray], queries: np.ndarray) -> li
     return timings
 
 
+def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query: int, k: int) -> list[int]:
+    """The exact rule's top k excluding the query, over every row within the (k+1)-th smallest distance."""
+    distances = codes.hamming_distances(packed[query], packed)
+    bound = np.partition(distances, k)[k]
+    rows = np.flatnonzero(distances <= bound)
+    order = codes.rank_by_hamming(
+        bits_of(packed[query]), bits_of(packed[rows]), query_relaxed=relaxed[query], database_relaxed=relaxed[rows]
+    )
+    return [int(rows[i]) for i in order if rows[i] != query][:k]
+
+
+def bench_size(path: Path, n: int, args: argparse.Namespace) -> list[dict[str, object]]:
+    k, n_bits = args.k, args.bits
+    relaxed = np.concatenate(list(random_batches(n, n_bits, args.seed)))
+    with Library(path) as library:
+        index = CodeIndex.from_library(library)
+        assert len(index) == n, f"{path} holds {len(index)} codes, not {n}: remove it to rebuild"
+        np.save(sidecar_path(path), np.stack([index.ids.astype(np.uint64), index.packed]))
+        queries = np.random.default_rng(args.seed + 1).choice(n, size=args.queries, replace=False)
+
+        def bits_of(packed: np.ndarray) -> np.ndarray:
+            return codes.unpack(packed, n_bits)
+
+        expected = {int(q): exact_head(index.packed, bits_of, relaxed, int(q), k) for q in queries}
+        from_sqlite = library_relaxed_codes(library, index)
+
+        def now(row: int) -> list[int]:
+            found = index.nearest(
+                bits_of(index.packed[row]), relaxed[row], k=k, relaxed_codes=from_sqlite, exclude_rows=[row]
+            )
+            return [n.row for n in found]
+
+        def before(row: int) -> list[int]:
+            found = index.nearest(
+                bits_of(index.packed[row]), relaxed[row], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=[row]
+            )
+            return [n.row for n in found]
+
+        methods: dict[str, tuple[Callable[[int], list[int]], dict[str, float], int]] = {}
+        if n <= args.old_up_to:
+            before_bytes = index.nbytes + relaxed.nbytes
+            methods["before"] = (before, {"COMPILED_FROM": n + 1}, before_bytes)
+
+        def read_every_code(row: int) -> list[int]:
+            index.packed.sum()
+            return []
+
+        methods["now"] = (now, {}, index.nbytes)
+        methods["now, one thread"] = (now, {"ROWS_PER_THREAD": n + 1}, index.nbytes)
+        methods["memory read of the codes (floor)"] = (read_every_code, {}, index.packed.nbytes)
+        results = []
+        for name, (search, settings, nbytes) in methods.items():
+            saved = {setting: getattr(hamming, setting) for setting in settings}
+            for setting, value in settings.items():
+                setattr(hamming, setting, value)
+            try:
+                floor = name.startswith("memory read")
+                mismatches = 0 if floor else sum(search(int(q)) != expected[int(q)] for q in queries)
+                timings = time_queries(search, queries)
+            finally:
+                for setting, value in saved.items():
+                    setattr(hamming, setting, value)
+            load = load_in_child(path, name) if name in ("before", "now") else None
+            results.append(
+                {"tracks": n, "method": name, "load": load, "bytes": nbytes, "timings": timings, "exact": mismatches}
+            )
+            if floor:
+                results[-1]["exact"] = None
+    results.append(
+        {
+            "tracks": n,
+            "method": "codes sidecar",
+            "load": load_in_child(path, "sidecar"),
+            "bytes": 16 * n,
+            "timings": None,
+        }
+    )
+    sidecar_path(path).unlink()
+    return results
+
+
+def row(result: dict[str, object], queries: int) -> str:
+    load, timings = result["load"], result["timings"]
+    load_text = f"{load['seconds']:.1f} | {load['peak_mb']:.0f}" if load else "– | –"
+    if timings:
+        query_text = f"{statistics.median(timings) * 1e3:.2f} | {np.percentile(timings, 95) * 1e3:.2f}"
+        exact_text = f"{queries - result['exact']} of {queries}" if result["exact"] is not None else "–"
+    else:
+        query_text, exact_text = "– | –", "–"
+    return (
+        f"| {result['tracks']:,} | {result['method']} | {load_text} | {result['bytes'] / result['tracks']:.0f} | "
+        f"{query_text} | {exact_text} |"
+    )
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--measure-load":
+        print(json.dumps(measure_load(Path(sys.argv[2]), sys.argv[3])))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tracks", type=int, default=1_000_000)
+    parser.add_argument("--tracks", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--bits", type=int, default=64)
-    parser.add_argument("--full-sort-queries", type=int, default=10, help="the full sort is slow; fewer queries")
-    args = parser.parse_args()
-
-    rng = np.random.default_rng(0)
-    relaxed = rng.random((args.tracks, args.bits), dtype=np.float32)
-    bits = codes.binarize(relaxed)
-    index = CodeIndex(np.arange(args.tracks), codes.pack(bits), relaxed)
-    queries = rng.choice(args.tracks, size=args.queries, replace=False)
-    k = args.k
-
-    def hamming(row: int) -> np.ndarray:
-        return np.array([n.row for n in index.nearest(bits[row], relaxed[row], k=k)])
-
-    def full_sort(row: int) -> np.ndarray:
-        return codes.rank_by_hamming(bits[row], bits, query_relaxed=relaxed[row], database_relaxed=relaxed)[:k]
-
-    squared_norms = np.einsum("ij,ij->i", relaxed, relaxed)
-
-    def float_brute_force(row: int) -> np.ndarray:
-        squared = squared_norms - 2.0 * (relaxed @ relaxed[row])  # |q|² is the same for every row
-        nearest = np.argpartition(squared, k)[:k]
-        return nearest[np.argsort(squared[nearest])]
-
-    mismatches = sum(not np.array_equal(hamming(int(q)), full_sort(int(q))) for q in queries[: args.full_sort_queries])
-    results = {
-        "hamming (CodeIndex)": time_queries(hamming, queries),
-        "hamming, full sort": time_queries(full_sort, queries[: args.full_sort_queries]),
-        "float brute force": time_queries(float_brute_force, queries),
-    }
-    memory = {
-        "hamming (CodeIndex)": index.packed.nbytes + index.relaxed.nbytes,
-        "hamming, full sort": bits.nbytes + relaxed.nbytes,
-        "float brute force": relaxed.nbytes,
-    }
-    print(f"{args.tracks:,} random {args.bits}-bit codes, k = {k}; goal: ≤ 5 ms per query")
-    print("| method | queries | median ms | p95 ms | memory MB | speed-up vs float |")
-    print("|---|---:|---:|---:|---:|---:|")
-    baseline = statistics.median(results["float brute force"])
-    for name, timings in results.items():
-        median = statistics.median(timings)
-        p95 = float(np.percentile(timings, 95))
-        print(
-            f"| {name} | {len(timings)} | {median * 1e3:.2f} | {p95 * 1e3:.2f} | "
-            f"{memory[name] / 1e6:.0f} | {baseline / median:.1f}× |"
-        )
-    print(
-        f"top-{k} identical to the full sort on {args.full_sort_queries - mismatches} of {args.full_sort_queries} queries"
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--library-dir", type=Path, default=Path(tempfile.gettempdir()) / "musictagger-search-bench")
+    parser.add_argument(
+        "--old-up-to", type=int, default=10_000_000, help="measure the previous index only up to this many tracks"
     )
-    print("(memory: the search's working set; CodeIndex needs only the 8 MB of packed codes to find candidates)")
+    args = parser.parse_args()
+    args.library_dir.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()
+    results = []
+    for n in args.tracks:
+        path = args.library_dir / f"library-{n}-{args.bits}bit-seed{args.seed}.sqlite3"
+        if not path.exists():
+            started = time.perf_counter()
+            build_library(path, n, args.bits, args.seed)
+            print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        results += bench_size(path, n, args)
+    print(f"random {args.bits}-bit codes, k = {args.k}, {args.queries} queries per method; {os.cpu_count()} cores")
+    print("goal: ≤ 1 ms per query at 1 M codes, ≤ 10 ms at 10 M, ≤ 16 bytes per track beside the SQLite file")
+    print("| tracks | method | load s | load peak MB | resident B/track | query p50 ms | p95 ms | top-k exact |")
+    print("|---:|---|---:|---:|---:|---:|---:|---|")
+    for result in results:
+        print(row(result, args.queries))
+    print(f"load average (1, 5, 15 min): {load_at_start} at the start, {os.getloadavg()} at the end")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Both stores follow the same rules, learnt from beets' issues:
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -88,6 +89,32 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.Error as exc:
         connection.execute("ROLLBACK")
         raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+
+
+class ChangeWatcher:
+    """Tells whether anyone has written to the database at ``path`` since this watcher was made.
+
+    It holds its own connection and compares SQLite's ``PRAGMA data_version``, which changes
+    whenever another connection (of this process or another) commits: a check costs
+    microseconds however large the database.  Any commit counts, so the answer errs on the
+    side of "changed".  Usable from any thread; its connection closes when it is collected.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._lock = threading.Lock()  # one statement at a time on the shared connection
+        try:
+            self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            self._version = self._data_version()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path}: cannot open the database ({_explain(exc)})") from exc
+
+    def _data_version(self) -> int:
+        with self._lock:
+            return self._connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed(self) -> bool:
+        """True once another connection has committed since the watcher was made."""
+        return self._data_version() != self._version
 
 
 def database_file(connection: sqlite3.Connection) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.errors import CaptureError
-from musictagger.library import CodeIndex, Library, find_similar
+from musictagger.library import CodeIndex, Library, current_index, find_similar
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
 from musictagger.model.runtime import load_model
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
     recognizer = LiveRecognizer(load_model(), source, settings)
     with Library() as library:
-        index = CodeIndex.from_library(library)
+        index = current_index(library)
         source.start()
         recorder = Recorder(source) if args.save else None
         started = time.monotonic()
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 if recorder:
                     recorder.drain()
                 result = recognizer.step()
+                index = current_index(library, index)  # tracks indexed meanwhile are found too
                 nearest = _nearest(library, index, result)
                 print(_format(result, nearest, source.overruns, args.json), flush=True)
                 if args.file and not source.running:

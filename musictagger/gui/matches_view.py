@@ -1,9 +1,10 @@
 """The library tracks whose hash codes are nearest the selected file's, with play/pause and "show in folder".
 
 The search is :func:`musictagger.library.find_similar` on a worker thread; its
-:class:`~musictagger.library.CodeIndex` is kept between queries and dropped when the library
-changes.  Playback uses QtMultimedia, created on first use so that a machine without audio
-output still opens the window.
+:class:`~musictagger.library.CodeIndex` is kept between queries, dropped when the window
+re-indexes and read afresh whenever the library has changed since it was loaded (by another
+process too: :func:`~musictagger.library.current_index`).  Playback uses QtMultimedia,
+created on first use so that a machine without audio output still opens the window.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.library import CodeIndex, Library, Match, find_similar
+from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 
 MATCHES = 10
 MAX_COLUMN_WIDTH = 180
@@ -37,7 +38,7 @@ def search(
 ) -> tuple[CodeIndex, list[Match]]:
     """The nearest library tracks to a code (worker thread); also returns the code index used."""
     with Library() as library:
-        index = index or CodeIndex.from_library(library)
+        index = current_index(library, index)
         if len(index) == 0:
             return index, []
         return index, find_similar(library, bits, relaxed, k=MATCHES, exclude_path=str(exclude), index=index)

@@ -9,7 +9,7 @@ Qt-free; the CLI (``musictagger index``, ``musictagger similar``) and the GUI us
 
 from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
 from musictagger.library.index import IndexProgress, IndexSummary, index_folders
-from musictagger.library.search import CodeIndex, Match, find_similar
+from musictagger.library.search import CodeIndex, Match, current_index, find_similar
 from musictagger.library.store import Library, LibraryCounts, TrackAnalysis, TrackRecord
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "TrackQuery",
     "TrackRecord",
     "TrackRow",
+    "current_index",
     "find_similar",
     "index_folders",
 ]

@@ -16,7 +16,7 @@ stored result stays, and the same command resumes.  Before anything is analysed 
 model id (weights, verdict policy, front-end version) must equal this machine's, and a worker that
 joins later is checked on its first file.
 
-Dask (``distributed``) is the optional ``cluster`` extra: chosen over Ray for a sixth of the install,
+Dask (``distributed``) is in the optional ``archive`` extra: chosen over Ray for a sixth of the install,
 a cluster started by two plain foreground commands, and a prompt, explicit error when the scheduler
 goes; its larger per-task overhead (~5 ms against ~1 ms) is under 2 % of a file's analysis.
 """
@@ -51,7 +51,7 @@ WORKERS_TIMEOUT_S = 60.0
 """How long to wait for a first worker to join a scheduler that has none."""
 DASK_LOGGERS = ("distributed", "distributed.client", "tornado.application")
 """Dask's loggers with their own level and handler (see ``distributed.config``)."""
-INSTALL_HINT = "pip install 'musictagger[cluster]'"
+INSTALL_HINT = "pip install 'musictagger[archive]'"
 WORKERS_DIED = "the worker analysing it died, again on every retry (out of memory, or a crash while decoding?)"
 NOT_ON_WORKER = "a cluster worker cannot see this file: mount the shared storage at the same path on every worker"
 

@@ -1,24 +1,30 @@
 """Nearest tracks by hash code: Hamming distance first, relaxed-code distance to break ties.
 
-The library's codes are held in memory as one ``uint64`` per track (8 MB per million
-tracks) plus the relaxed codes for tie-breaking.  A query is one XOR and popcount per
-track, a histogram of the distances (0…K) to find the radius that holds ``k`` tracks, and
-an exact ordering of only the tracks within that radius — no full sort, so a million
-tracks answer in milliseconds (``bench/search_speed.py``).
+A :class:`CodeIndex` holds the library's codes in memory as one ``uint64`` per track and the
+track ids beside them: 16 bytes per track, 160 MB for ten million.  A query finds every track
+within the smallest Hamming radius that holds ``k`` of them (:mod:`.hamming`: numpy for a small
+library, one compiled pass split between the cores for a large one), then fetches the relaxed
+codes of only those few candidates from the library to order them exactly — no full sort, so
+ten million tracks answer in ~13 ms (``bench/search_speed.py``).
 
 The tie rule is that of :func:`musictagger.model.codes.rank_by_hamming` (squared Euclidean
 distance between relaxed codes, then database order), so the library and the evaluation
 rank alike.
+
+An index loaded from a library knows when the library has changed since (:attr:`CodeIndex.stale`);
+:func:`current_index` loads it afresh then, so a reused index never misses added tracks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from musictagger.db import ChangeWatcher
 from musictagger.errors import ParameterError
+from musictagger.library.hamming import within_radius
 from musictagger.library.store import Library, TrackRecord
 from musictagger.model import codes
 
@@ -55,57 +61,100 @@ class CodeIndex:
     Parameters
     ----------
     ids
-        An identifier per row (library track ids), ``(n,)``.
+        An identifier per row (library track ids), ``(n,)``, ascending.
     packed
         Packed codes (see :func:`musictagger.model.codes.pack`), ``(n,)`` uint64.
-    relaxed
-        Relaxed codes, ``(n, K)`` float32, for the tie-break.
+    n_bits
+        The code length ``K``.
+    watcher
+        Watches the library the codes were read from, for :attr:`stale`; ``None``: never stale.
     """
 
-    def __init__(self, ids: np.ndarray, packed: np.ndarray, relaxed: np.ndarray) -> None:
-        if not len(ids) == len(packed) == len(relaxed):
-            raise ParameterError(
-                f"ids, codes and relaxed codes differ in length: {len(ids)}, {len(packed)}, {len(relaxed)}"
-            )
+    def __init__(
+        self, ids: np.ndarray, packed: np.ndarray, n_bits: int, *, watcher: ChangeWatcher | None = None
+    ) -> None:
+        if len(ids) != len(packed):
+            raise ParameterError(f"ids and codes differ in length: {len(ids)}, {len(packed)}")
         self.ids = np.asarray(ids)
+        if np.any(self.ids[1:] <= self.ids[:-1]):
+            raise ParameterError("the ids of a code index must be unique and ascending")
         self.packed = np.asarray(packed, dtype=np.uint64)
-        self.relaxed = np.asarray(relaxed, dtype=np.float32)
+        self.n_bits = n_bits
+        self._watcher = watcher
 
     @classmethod
     def from_library(cls, library: Library) -> CodeIndex:
-        return cls(*library.codes())
+        """The analysed tracks' codes, watched for changes from before they are read."""
+        watcher = ChangeWatcher(library.path)
+        return cls(*library.packed_codes(), watcher=watcher)
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def rows_of(self, track_id: int) -> np.ndarray:
+        """The row of ``track_id`` (empty if the index does not hold it), found by bisection."""
+        row = int(np.searchsorted(self.ids, track_id))
+        return np.arange(row, row + 1) if row < len(self.ids) and self.ids[row] == track_id else np.arange(0)
+
     @property
-    def n_bits(self) -> int:
-        return self.relaxed.shape[1]
+    def nbytes(self) -> int:
+        """Memory the index holds: its ids and codes."""
+        return self.ids.nbytes + self.packed.nbytes
+
+    @property
+    def stale(self) -> bool:
+        """True when the library it was loaded from has been written to since (see :func:`current_index`)."""
+        return self._watcher is not None and self._watcher.changed()
 
     def nearest(
-        self, query_bits: np.ndarray, query_relaxed: np.ndarray, *, k: int, exclude_rows: Iterable[int] = ()
+        self,
+        query_bits: np.ndarray,
+        query_relaxed: np.ndarray,
+        *,
+        k: int,
+        relaxed_codes: Callable[[np.ndarray], np.ndarray],
+        exclude_rows: Iterable[int] = (),
     ) -> list[Neighbour]:
-        """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first."""
+        """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first.
+
+        ``relaxed_codes(rows)`` gives the relaxed codes ``(len(rows), K)`` of the candidate rows
+        for the tie-break, NaN for a row that has no code any more (such rows are left out).
+        """
         if k < 1:
             raise ParameterError(f"k must be at least 1, got {k}")
         if len(self) == 0:
             return []
         if len(query_bits) != self.n_bits:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
-        excluded = set(exclude_rows)
-        distances = codes.hamming_distances(codes.pack(query_bits), self.packed)
-        radius = _radius_holding(distances, k + len(excluded), self.n_bits)
-        candidates = np.flatnonzero(distances <= radius)
-        candidates = candidates[~np.isin(candidates, list(excluded))] if excluded else candidates
-        squared = np.sum(np.square(self.relaxed[candidates] - np.asarray(query_relaxed, np.float32)), axis=1)
-        order = np.lexsort((squared, distances[candidates]))[:k]
-        return [Neighbour(int(candidates[i]), int(distances[candidates[i]]), float(np.sqrt(squared[i]))) for i in order]
+        excluded = list(set(exclude_rows))
+        rows, distances = within_radius(self.packed, codes.pack(query_bits), k + len(excluded), self.n_bits)
+        keep = ~np.isin(rows, excluded)
+        rows, distances = rows[keep], distances[keep]
+        relaxed = np.asarray(relaxed_codes(rows), np.float64)
+        squared = np.sum(np.square(relaxed - np.asarray(query_relaxed, np.float64)), axis=1)
+        known = ~np.isnan(squared)
+        rows, distances, squared = rows[known], distances[known], squared[known]
+        order = np.lexsort((squared, distances))[:k]
+        return [Neighbour(int(rows[i]), int(distances[i]), float(np.sqrt(squared[i]))) for i in order]
 
 
-def _radius_holding(distances: np.ndarray, count: int, n_bits: int) -> int:
-    """The smallest Hamming radius within which at least ``count`` rows lie (or K if none is)."""
-    cumulative = np.cumsum(np.bincount(distances, minlength=n_bits + 1))
-    return int(min(np.searchsorted(cumulative, count), n_bits))
+def current_index(library: Library, index: CodeIndex | None = None) -> CodeIndex:
+    """``index`` while ``library`` is unchanged since it was loaded, else the library's codes read afresh."""
+    return index if index is not None and not index.stale else CodeIndex.from_library(library)
+
+
+def library_relaxed_codes(library: Library, index: CodeIndex) -> Callable[[np.ndarray], np.ndarray]:
+    """:meth:`CodeIndex.nearest`'s ``relaxed_codes`` for an index of ``library``: fetched by track id."""
+
+    def relaxed_codes(rows: np.ndarray) -> np.ndarray:
+        ids = index.ids[rows]
+        found = library.relaxed_codes(ids)
+        gone = np.full(index.n_bits, np.nan, np.float32)
+        return np.array([found.get(int(track_id), gone) for track_id in ids], np.float32).reshape(
+            len(ids), index.n_bits
+        )
+
+    return relaxed_codes
 
 
 def find_similar(
@@ -119,14 +168,16 @@ def find_similar(
 ) -> list[Match]:
     """The ``k`` library tracks whose codes are nearest the query, skipping ``exclude_path`` itself.
 
-    Pass ``index`` to reuse one :class:`CodeIndex` across queries (the GUI does); otherwise
-    the codes are loaded from the library for this query.
+    Pass ``index`` to reuse one :class:`CodeIndex` across queries (the GUI does; it is read
+    afresh if the library has changed since, see :func:`current_index`); otherwise the codes
+    are loaded from the library for this query.
     """
-    index = index or CodeIndex.from_library(library)
+    index = current_index(library, index)
     excluded_record = library.record(exclude_path) if exclude_path else None
-    exclude_rows = np.flatnonzero(index.ids == excluded_record.id) if excluded_record else ()
+    exclude_rows = index.rows_of(excluded_record.id) if excluded_record else ()
     matches = []
-    for neighbour in index.nearest(bits, relaxed_code, k=k, exclude_rows=exclude_rows):
+    relaxed_codes = library_relaxed_codes(library, index)
+    for neighbour in index.nearest(bits, relaxed_code, k=k, relaxed_codes=relaxed_codes, exclude_rows=exclude_rows):
         record = library.record_by_id(int(index.ids[neighbour.row]))
         if record is not None:  # pruned since the index was loaded
             matches.append(Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate))

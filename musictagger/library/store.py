@@ -37,6 +37,9 @@ from musictagger.userdirs import library_db_path
 SQL_VARIABLES = 500
 """Ids per ``IN (…)`` query, well under SQLite's limit on bound parameters."""
 
+CODE_IDS_PER_QUERY = 1 << 18
+"""Track ids per query when loading every code: strings of a few MB, few round trips."""
+
 
 @dataclass(frozen=True)
 class FileStamp:
@@ -423,23 +426,50 @@ class Library:
             counts[verdict_label(genre, reason or "")] += count
         return counts
 
-    def codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The analysed tracks' ids, packed codes ``(n,)`` uint64 and relaxed codes ``(n, K)`` float32.
+    def packed_codes(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The analysed tracks' ids ``(n,)`` int64 in id order, packed codes ``(n,)`` uint64 and code length.
 
-        Tracks analysed with a code length other than the most common one are left out (they
-        cannot be compared by Hamming distance); re-indexing with one model avoids that.
+        Read in id ranges of :data:`CODE_IDS_PER_QUERY`, each as three hex strings that SQLite
+        concatenates (ids, codes, code lengths: the aggregates see the rows in the same order),
+        so that ten million tracks take 16 bytes each and no Python object per row — twice as
+        fast as fetching rows.  Tracks analysed with a code length other than the most common
+        one are left out (they cannot be compared by Hamming distance); re-indexing with one
+        model avoids that.
         """
-        rows = self._db.execute(
-            "SELECT id, code, relaxed_code, n_bits FROM tracks WHERE code IS NOT NULL "
-            "AND n_bits = (SELECT n_bits FROM tracks WHERE code IS NOT NULL GROUP BY n_bits ORDER BY COUNT(*) DESC LIMIT 1)"
-            " ORDER BY id"
-        ).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        packed = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u8").astype(np.uint64)
-        relaxed = np.frombuffer(b"".join(row[2] for row in rows), dtype="<f4").reshape(len(rows), rows[0][3])
-        return ids, packed, relaxed
+        ids, packed, n_bits = [np.zeros(0, np.int64)], [np.zeros(0, np.uint64)], [np.zeros(0, np.uint8)]
+        (top,) = self._db.execute("SELECT max(id) FROM tracks").fetchone()
+        for start in range(0, (top or 0) + 1, CODE_IDS_PER_QUERY):
+            chunk = self._db.execute(
+                "SELECT group_concat(printf('%016x', id), ''), group_concat(hex(code), ''), "
+                "group_concat(printf('%02x', n_bits), '') FROM tracks WHERE id >= ? AND id < ? AND code IS NOT NULL",
+                (start, start + CODE_IDS_PER_QUERY),
+            ).fetchone()
+            if chunk[0] is not None:
+                ids.append(np.frombuffer(bytes.fromhex(chunk[0]), ">i8").astype(np.int64))
+                packed.append(np.frombuffer(bytes.fromhex(chunk[1]), "<u8").astype(np.uint64))
+                n_bits.append(np.frombuffer(bytes.fromhex(chunk[2]), np.uint8))
+        all_ids, all_packed, lengths = np.concatenate(ids), np.concatenate(packed), np.concatenate(n_bits)
+        if len(all_ids) == 0:
+            return all_ids, all_packed, 0
+        common = int(np.argmax(np.bincount(lengths)))
+        if np.any(all_ids[1:] < all_ids[:-1]):  # the concatenation's order is SQLite's to choose
+            order = np.argsort(all_ids)
+            all_ids, all_packed, lengths = all_ids[order], all_packed[order], lengths[order]
+        if np.any(lengths != common):  # copies only when some tracks are to be left out
+            keep = lengths == common
+            all_ids, all_packed = all_ids[keep], all_packed[keep]
+        return all_ids, all_packed, common
+
+    def relaxed_codes(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id."""
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), SQL_VARIABLES):
+            chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
+            placeholders = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, relaxed_code FROM tracks WHERE id IN ({placeholders}) AND relaxed_code IS NOT NULL"
+            for track_id, blob in self._db.execute(sql, chunk):
+                found[track_id] = np.frombuffer(blob, "<f4").astype(np.float32)
+        return found
 
 
 def _record(row: sqlite3.Row) -> TrackRecord:

@@ -17,7 +17,7 @@ from musictagger.library.cluster import ClusterError
 from tests.library.conftest import write_track
 from tests.library.dask_cluster import ClusterStartError, DaskCluster
 
-pytest.importorskip("distributed", reason="indexing on a cluster needs the cluster extra (Dask distributed)")
+pytest.importorskip("distributed", reason="indexing on a cluster needs the archive extra (Dask distributed)")
 
 
 @pytest.fixture(scope="module")

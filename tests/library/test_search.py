@@ -1,4 +1,5 @@
-"""Hamming search of the library: same ranking as the evaluation's, exclusions, duplicates."""
+"""Hamming search of the library: same ranking as the evaluation's, exclusions, duplicates, and
+an index that follows the library and holds 16 bytes per track."""
 
 from __future__ import annotations
 
@@ -11,16 +12,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from musictagger.errors import ParameterError
-from musictagger.library import CodeIndex, Library, find_similar, index_folders
+from musictagger.library import CodeIndex, Library, current_index, find_similar, hamming, index_folders
+from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model import codes
 from musictagger.model.runtime import analyze
+from musictagger.model.verdict import Verdict
 
 
 def random_index(n: int, n_bits: int, seed: int) -> tuple[CodeIndex, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     relaxed = rng.random((n, n_bits), dtype=np.float32)
     bits = codes.binarize(relaxed)
-    return CodeIndex(np.arange(100, 100 + n), codes.pack(bits), relaxed), bits, relaxed
+    return CodeIndex(np.arange(100, 100 + n), codes.pack(bits), n_bits), bits, relaxed
+
+
+def expected_head(bits: np.ndarray, relaxed: np.ndarray, query: int, k: int, excluded: set[int]) -> list[int]:
+    """The evaluation's ranking (:func:`codes.rank_by_hamming`) without the excluded rows, first ``k``."""
+    ranking = codes.rank_by_hamming(bits[query], bits, query_relaxed=relaxed[query], database_relaxed=relaxed)
+    return [int(row) for row in ranking if row not in excluded][:k]
 
 
 @settings(max_examples=40, deadline=None)
@@ -29,19 +38,111 @@ def test_nearest_is_the_head_of_the_full_hamming_ranking(n: int, n_bits: int, k:
     """Short codes make many ties, so this checks the radius search and the relaxed tie-break."""
     index, bits, relaxed = random_index(n, n_bits, seed)
     query = seed % n
-    expected = codes.rank_by_hamming(bits[query], bits, query_relaxed=relaxed[query], database_relaxed=relaxed)
-    expected = [row for row in expected if row != query][:k]
-    found = index.nearest(bits[query], relaxed[query], k=k, exclude_rows=[query])
-    assert [n.row for n in found] == expected
+    found = index.nearest(bits[query], relaxed[query], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=[query])
+    assert [n.row for n in found] == expected_head(bits, relaxed, query, k, {query})
     assert [n.distance for n in found] == sorted(n.distance for n in found)
 
 
 def test_query_of_the_wrong_length_or_k_is_refused() -> None:
     index, bits, relaxed = random_index(10, 16, 0)
     with pytest.raises(ParameterError, match="16"):
-        index.nearest(np.zeros(64, np.uint8), np.zeros(64, np.float32), k=3)
+        index.nearest(np.zeros(64, np.uint8), np.zeros(64, np.float32), k=3, relaxed_codes=relaxed.__getitem__)
     with pytest.raises(ParameterError, match="k must be"):
-        index.nearest(bits[0], relaxed[0], k=0)
+        index.nearest(bits[0], relaxed[0], k=0, relaxed_codes=relaxed.__getitem__)
+
+
+@pytest.mark.parametrize("n_bits", [8, 16, 64])
+def test_the_compiled_pass_of_large_libraries_ranks_as_the_evaluation_does(
+    n_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass that large libraries use, here on 5 000 rows split in shares between threads:
+    8-bit codes tie by the thousand (more than the pass first holds), and a block of copies
+    of one code ties at distance 0; some of the nearest rows are excluded."""
+    if not hamming.compiled_pass_installed():
+        pytest.skip("the compiled pass needs numba (the archive extra, which make test installs)")
+    monkeypatch.setattr(hamming, "COMPILED_FROM", 0)
+    monkeypatch.setattr(hamming, "ROWS_PER_THREAD", 1_000)
+    rng = np.random.default_rng(n_bits)
+    relaxed = rng.random((5_000, n_bits), dtype=np.float32)
+    relaxed[1_000:2_500] = relaxed[7] + rng.normal(0, 1e-3, (1_500, n_bits)).astype(np.float32)  # one sound, copied
+    relaxed = np.clip(relaxed, 0, 1)
+    bits = codes.binarize(relaxed)
+    index = CodeIndex(np.arange(5_000) * 3 + 1, codes.pack(bits), n_bits)
+    for query in (7, 1_200, 4_321, 4_999):
+        for k in (1, 10, 200):
+            excluded = {query, 1_500, 3_000}
+            found = index.nearest(
+                bits[query], relaxed[query], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=excluded
+            )
+            assert [n.row for n in found] == expected_head(bits, relaxed, query, k, excluded)
+
+
+def test_the_index_holds_sixteen_bytes_per_track() -> None:
+    index, _, _ = random_index(10_000, 64, 0)
+    assert index.nbytes / len(index) == 16
+
+
+def test_ids_out_of_order_are_refused() -> None:
+    with pytest.raises(ParameterError, match="ascending"):
+        CodeIndex(np.array([3, 2]), np.zeros(2, np.uint64), 64)
+
+
+def store_random_tracks(library: Library, first: int, relaxed: np.ndarray) -> list[str]:
+    """One analysed row per relaxed code, as indexing stores them; returns their paths."""
+    paths = []
+    for offset, code in enumerate(relaxed):
+        path = f"/archive/{first + offset:05d}.flac"
+        analysis = TrackAnalysis(
+            duration_s=30.0,
+            verdict=Verdict("genre", "rock", "rock", 0.9),
+            uncertain=False,
+            probabilities={"rock": 0.9},
+            bits=codes.binarize(code),
+            relaxed_code=code,
+        )
+        library.store_analysis(path, FileStamp(1, 1), AnalysisKey("test-model", 3), analysis)
+        paths.append(path)
+    return paths
+
+
+def test_a_library_round_trip_ranks_as_the_evaluation_does_with_ties_broken_in_sqlite() -> None:
+    """Codes read from a real SQLite file, relaxed codes fetched for the candidates only: 16-bit
+    codes of 600 tracks tie often, so the relaxed codes decide."""
+    relaxed = np.random.default_rng(1).random((600, 16), dtype=np.float32)
+    bits = codes.binarize(relaxed)
+    with Library() as library:
+        paths = store_random_tracks(library, 0, relaxed)
+        index = CodeIndex.from_library(library)
+        assert index.n_bits == 16 and len(index) == 600 and index.nbytes == 600 * 16
+        for query in (0, 123, 599):
+            matches = find_similar(library, bits[query], relaxed[query], k=25, exclude_path=paths[query], index=index)
+            expected = expected_head(bits, relaxed, query, 25, {query})
+            assert [m.record.path for m in matches] == [paths[row] for row in expected]
+            distances = codes.hamming_distances(codes.pack(bits[query]), codes.pack(bits[expected]))
+            assert [m.distance for m in matches] == distances.tolist()
+
+
+def test_a_reused_index_is_stale_once_tracks_are_added_or_removed_and_is_then_read_afresh() -> None:
+    relaxed = np.random.default_rng(2).random((50, 64), dtype=np.float32)
+    with Library() as library:
+        store_random_tracks(library, 0, relaxed[:40])
+        index = current_index(library)
+        assert not index.stale and current_index(library, index) is index
+        (added,) = store_random_tracks(library, 40, relaxed[40:41])
+        assert index.stale
+        matches = find_similar(library, codes.binarize(relaxed[40]), relaxed[40], k=1, index=index)
+        assert matches[0].record.path == added and matches[0].duplicate
+        index = current_index(library, index)
+        assert len(index) == 41 and not index.stale
+    with Library() as other_connection:  # another process or thread removes it
+        other_connection.delete_paths([added])
+    with Library() as library:
+        assert index.stale
+        index = current_index(library, index)
+        assert len(index) == 40
+        assert added not in [
+            m.record.path for m in find_similar(library, codes.binarize(relaxed[40]), relaxed[40], k=5, index=index)
+        ]
 
 
 def test_find_similar_excludes_the_query_and_marks_copies_as_duplicates(music_folder: Path) -> None:
@@ -62,3 +163,13 @@ def test_find_similar_excludes_the_query_and_marks_copies_as_duplicates(music_fo
 def test_find_similar_on_an_empty_library_finds_nothing() -> None:
     with Library() as library:
         assert find_similar(library, np.zeros(64, np.uint8), np.zeros(64, np.float32)) == []
+
+
+def test_tracks_of_another_code_length_are_left_out_of_the_index() -> None:
+    rng = np.random.default_rng(3)
+    with Library() as library:
+        store_random_tracks(library, 0, rng.random((3, 16), dtype=np.float32))
+        kept = store_random_tracks(library, 3, rng.random((5, 64), dtype=np.float32))
+        index = CodeIndex.from_library(library)
+        assert index.n_bits == 64
+        assert [library.record_by_id(int(i)).path for i in index.ids] == kept
