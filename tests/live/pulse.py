@@ -9,6 +9,7 @@ the tests that need it (the ``virtual_microphone`` fixture in ``tests/conftest.p
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import subprocess
 import tempfile
@@ -19,14 +20,24 @@ from pathlib import Path
 
 SINK = "vmic"
 LOCK = Path(tempfile.gettempdir()) / "musictagger-vmic.lock"
+SERVER_HOME = Path(tempfile.gettempdir()) / "musictagger-pulse"
+"""The server's own XDG dirs: every test (each with isolated XDG dirs) and both test processes then
+find the one server started first, instead of starting one each."""
 
 
 class PulseUnavailableError(RuntimeError):
     """PulseAudio is absent, cannot start, or cannot be configured here; the message says which."""
 
 
+def _server_environment() -> dict[str, str]:
+    SERVER_HOME.mkdir(mode=0o700, exist_ok=True)
+    return {**os.environ, "XDG_RUNTIME_DIR": str(SERVER_HOME), "XDG_CONFIG_HOME": str(SERVER_HOME / "config")}
+
+
 def _pactl(*args: str) -> str:
-    return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout
+    return subprocess.run(
+        ["pactl", *args], check=True, capture_output=True, text=True, timeout=10, env=_server_environment()
+    ).stdout
 
 
 def start_virtual_microphone() -> str:
@@ -39,8 +50,11 @@ def start_virtual_microphone() -> str:
         raise PulseUnavailableError(
             "PulseAudio is not installed (Debian: pulseaudio pulseaudio-utils libasound2-plugins)"
         )
-    if subprocess.run(["pulseaudio", "--check"], capture_output=True).returncode != 0:
-        started = subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1"], capture_output=True, text=True)
+    environment = _server_environment()
+    if subprocess.run(["pulseaudio", "--check"], capture_output=True, env=environment).returncode != 0:
+        started = subprocess.run(
+            ["pulseaudio", "-D", "--exit-idle-time=-1"], capture_output=True, text=True, env=environment
+        )
         if started.returncode != 0:
             raise PulseUnavailableError(f"PulseAudio cannot start here: {started.stderr.strip()}")
         time.sleep(0.5)
