@@ -56,3 +56,20 @@ def test_tag_with_a_personal_model_writes_the_users_spelling_and_undo_restores(
         assert all(native_genres(path) == [] for path in indexed_styles.to_tag.values())
     finally:  # the folder is shared by the session's tests
         main(["undo"])
+
+
+def test_tag_refuses_a_personal_model_of_another_field_and_writes_nothing(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["learn", "--min-per-label", "3", "--name", "moods"]) == 0
+    sidecar = store.read_sidecar("moods")
+    store.save_model(store.load_head("moods"), {**sidecar, "field": "mood"})  # as `learn --field mood` saves it
+    assert main(["models", "--use", "moods"]) == 0
+    capsys.readouterr()
+    untagged = list(indexed_styles.to_tag.values())
+    before = [path.read_bytes() for path in untagged]
+    assert main(["tag", str(indexed_styles.root / "to tag"), "--min-confidence", "0"]) == 1
+    assert "error: the active personal model 'moods' proposes mood values, and tagging writes genres only" in (
+        capsys.readouterr().err
+    )
+    assert [path.read_bytes() for path in untagged] == before
