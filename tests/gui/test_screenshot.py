@@ -96,7 +96,7 @@ LEARN_SCREENSHOT = SCREENSHOT.with_name("learn-dialog.png")
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (make test installs it)")
-def test_screenshot_of_the_learn_dialog(indexed) -> None:
+def test_screenshot_of_the_learn_dialog(indexed_styles) -> None:
     """Library ▸ Learn from my tags… with its report, on the personal-model tests' generated library."""
     from musictagger.personal import store
 

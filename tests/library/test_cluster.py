@@ -31,16 +31,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskCluster]:
 
 
 def comparable(record: TrackRecord) -> dict[str, object]:
-    """Everything stored about a track but its row id, when it was written, and its relaxed code (see below)."""
+    """Everything stored about a track but its row id, when it was written, and its relaxed code and
+    embedding (compared to float rounding, see below)."""
     analysis = record.analysis and dataclasses.asdict(record.analysis)
     if analysis:
         analysis["bits"] = analysis["bits"].tolist()
-        del analysis["relaxed_code"]
+        del analysis["relaxed_code"], analysis["embedding"]
     return {"path": record.path, "stamp": record.stamp, "key": record.key, "error": record.error, "analysis": analysis}
 
 
 def relaxed_codes(library: Library) -> np.ndarray:
     return np.stack([r.analysis.relaxed_code for r in library.tracks() if r.analysis])
+
+
+def embeddings(library: Library) -> np.ndarray:
+    return np.stack([r.analysis.embedding for r in library.tracks() if r.analysis]).astype(np.float32)
 
 
 def test_an_index_made_on_the_cluster_equals_a_local_one_row_for_row(
@@ -60,8 +65,9 @@ def test_an_index_made_on_the_cluster_equals_a_local_one_row_for_row(
     with Library(tmp_path / "cluster.sqlite3") as a, Library(tmp_path / "local.sqlite3") as b:
         assert [comparable(r) for r in a.tracks()] == [comparable(r) for r in b.tracks()]
         # Dask's workers run numpy's BLAS single-threaded, which sums the front end's products in
-        # another order: the relaxed codes agree to float32 rounding, the codes and verdicts exactly.
+        # another order: the relaxed codes and embeddings agree to float rounding, the codes and verdicts exactly.
         np.testing.assert_allclose(relaxed_codes(a), relaxed_codes(b), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(embeddings(a), embeddings(b), rtol=2e-3, atol=1e-4)  # stored as float16
 
 
 N_FILES = 12
