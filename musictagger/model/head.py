@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from musictagger.errors import ModelError
-from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of
+from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of, softmax
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +50,7 @@ class PersonalHead:
                 f"personal model {self.name!r} reads {self.dimension}-value embeddings, got {embeddings.shape[-1]}: "
                 "it was trained on another base model's index"
             )
-        return ((embeddings - self.mean) / self.scale) @ self.weights + self.bias
+        return linear_logits(embeddings, self.mean, self.scale, self.weights, self.bias)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         """Calibrated label probabilities ``(n, n_labels)``."""
@@ -98,8 +98,8 @@ class PersonalHead:
             raise ModelError(f"personal model {name!r} lacks {exc.args[0]!r}: it is damaged; learn it again") from exc
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable for large logits."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
+def linear_logits(
+    embeddings: np.ndarray, mean: np.ndarray, scale: np.ndarray, weights: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """The head's linear layer on standardised embeddings: ``((x − mean) / scale) · W + b``."""
+    return ((embeddings - mean) / scale) @ weights + bias

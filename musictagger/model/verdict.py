@@ -137,12 +137,16 @@ def verdict_label(genre: str | None, reason: str) -> str:
     return NOT_MUSIC if reason == NOT_MUSIC else UNKNOWN
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for large logits."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
 def calibrate(window_probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """Temperature-scaled probabilities ``(n_windows, n_classes)``: ``softmax(log p / T)``."""
-    logits = np.log(np.clip(window_probabilities.astype(np.float64), 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=-1, keepdims=True)
-    scaled = np.exp(logits)
-    return scaled / scaled.sum(axis=-1, keepdims=True)
+    return softmax(np.log(np.clip(window_probabilities.astype(np.float64), 1e-12, 1.0)) / temperature)
 
 
 def not_one_of(labels: tuple[str, ...]) -> str:

@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from musictagger.errors import MusictaggerError
+from musictagger.evaluation.calibration import negative_log_likelihood
 from musictagger.library.store import AnalysisKey, Library
-from musictagger.model.head import PersonalHead, softmax
+from musictagger.model.head import PersonalHead, linear_logits
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
+from musictagger.model.verdict import softmax
 from musictagger.personal.store import check_name, save_model
 from musictagger.personal.vocabulary import LabelSurvey, survey
 
@@ -258,7 +260,7 @@ class _Linear:
     bias: np.ndarray
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+        return linear_logits(x, self.mean, self.scale, self.weights, self.bias)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
@@ -286,7 +288,7 @@ def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature of least log-loss of the out-of-fold scores (a grid search over 0.05–20)."""
     temperatures = np.geomspace(0.05, 20.0, 80)
-    losses = [-np.log(np.clip(softmax(logits / t)[np.arange(len(y)), y], 1e-12, 1.0)).mean() for t in temperatures]
+    losses = [negative_log_likelihood(softmax(logits / t), y) for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from musictagger.evaluation.calibration import negative_log_likelihood
 from musictagger.model.verdict import NOT_MUSIC, ForeignTags, Verdict, VerdictPolicy, calibrate, decide
 
 MIN_VALID_KEPT = 0.9
@@ -91,7 +92,7 @@ def fit_temperature(window_probabilities: list[np.ndarray], labels: np.ndarray) 
 
     def nll(temperature: float) -> float:
         track = np.stack([calibrate(p, temperature).mean(axis=0) for p in window_probabilities])
-        return float(-np.mean(np.log(np.clip(track[np.arange(len(labels)), labels], 1e-12, 1.0))))
+        return negative_log_likelihood(track, labels)
 
     losses = [nll(t) for t in TEMPERATURES]
     return float(TEMPERATURES[int(np.argmin(losses))])
