@@ -22,7 +22,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -196,7 +195,6 @@ class TagDialog(QDialog):
     ) -> None:
         """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model)."""
         super().__init__(parent)
-        self._closed = False
         self.setWindowTitle("Tag genres")
         self.resize(960, 560)
         self.scope = scope
@@ -286,27 +284,12 @@ class TagDialog(QDialog):
         self._replan_timer.start()
 
     def _start(self, fn: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
-        self.task = self.runner.run(
-            fn,
-            on_done=self._while_open(on_done),
-            on_error=self._while_open(self._failed),
-            on_progress=self._while_open(self._on_progress),
-        )
+        self.task = self.runner.run(fn, on_done=on_done, on_error=self._failed, on_progress=self._on_progress)
         self.apply_button.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.status.setText(message)
-
-    def _while_open(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``callback``, dropped once the dialog is closed or deleted: a step that ends after the close
-        (a plan already being made) has no table left to show its result in."""
-
-        def deliver(value: Any) -> None:
-            if shiboken6.isValid(self) and not self._closed:
-                callback(value)
-
-        return deliver
 
     def _finish(self, message: str) -> None:
         self.task = None
@@ -456,5 +439,4 @@ class TagDialog(QDialog):
         """Close; a running step is asked to stop first, and a change of threshold or mode not yet planned is dropped."""
         self._replan_timer.stop()
         self.cancel()
-        self._closed = True
         super().reject()

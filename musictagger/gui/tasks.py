@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -50,21 +51,30 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver_done(self, result: Any) -> None:
         try:
-            self._on_done(result)
+            if _receiver_alive(self._on_done):
+                self._on_done(result)
         finally:
             self._on_finished()
 
     @Slot(object)
     def _deliver_error(self, error: BaseException) -> None:
         try:
-            self._on_error(error)
+            if _receiver_alive(self._on_error):
+                self._on_error(error)
         finally:
             self._on_finished()
 
     @Slot(object)
     def _deliver_progress(self, value: Any) -> None:
-        if self._on_progress is not None:
+        if self._on_progress is not None and _receiver_alive(self._on_progress):
             self._on_progress(value)
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False when ``callback`` is a method of a Qt object already deleted (a dialog closed while its
+    work ran, e.g. a plan still being made): the outcome has nowhere left to be shown."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class Task:
