@@ -11,14 +11,23 @@ ten million rows take ~4 GB and ~6 minutes) and reused by later runs.  Methods, 
   ``fetchall`` (a Python tuple per row) and kept in memory (~280 bytes per track); a query is
   numpy's XOR + popcount of every code, a histogram for the radius holding k, and the relaxed
   codes' tie-break within it;
-* ``now`` — :meth:`CodeIndex.from_library`: ids and codes read in chunks into numpy (16 bytes
-  per track); a query is :mod:`musictagger.library.hamming`'s compiled pass (on every core) and
-  the relaxed codes of its few candidates fetched from SQLite — the path of ``musictagger similar``;
+* ``now`` — :meth:`CodeIndex.from_library` with no codes file yet: ids and codes read in chunks
+  from SQLite into numpy (16 bytes per track), then written to the codes file beside the library
+  (:mod:`musictagger.library.code_sidecar`); a query is :mod:`musictagger.library.hamming`'s
+  compiled pass (on every core) and the relaxed codes of its few candidates fetched from SQLite —
+  the path of the window, ``listen`` and the Python API reusing an index;
 * ``now, one thread`` — the same on one core;
+* ``now, numpy`` — the same scanned by numpy: without numba, and for ``musictagger similar``'s
+  one-off query (which does not load numba);
 * ``memory read of the codes (floor)`` — numpy's sum of the packed codes: the time any pass that
   reads every code once needs on this machine at this moment (no search);
-* ``codes sidecar`` — load only: ids and codes from a ``.npy`` file beside the library (not
-  built by the app; measured to compare the two ways of loading).
+* ``now, codes file current`` — load only: :meth:`CodeIndex.from_library` memory-mapping the
+  codes file, then every code read once (what the first query does).
+
+A second table times ``musictagger similar TRACK-ID --json`` from process start to answer (a
+fresh interpreter each: the cold start of the command line) on the same file, reached through
+a symbolic link in a private ``XDG_DATA_HOME``: first without a codes file (read from SQLite and
+written), then with it current; the answer is checked against the exact rule.
 
 Load time and its peak memory (resident set growth of a child process that only loads) come from
 a separate process per method.  Every query's top k is checked against the exact rule:
@@ -30,6 +39,7 @@ The codes are random (the hard case: real libraries cluster, so fewer rows share
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import sqlite3
@@ -44,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from musictagger.library import hamming
+from musictagger.library.code_sidecar import read_codes, sidecar_path
 from musictagger.library.search import CodeIndex, library_relaxed_codes
 from musictagger.library.store import Library
 from musictagger.model import codes
@@ -64,8 +75,9 @@ def build_library(path: Path, n: int, n_bits: int, seed: int) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     sql = (
-        "INSERT INTO tracks (path, size, mtime_ns, model_id, windows, analysed_at, verdict, n_bits, code, relaxed_code)"
-        " VALUES (?, 0, 0, 'bench', 3, ?, 'genre', ?, ?, ?)"
+        "INSERT INTO tracks (path, size, mtime_ns, model_id, windows, analysed_at, duration_s, verdict, genre,"
+        " nearest_genre, confidence, uncertain, probabilities, n_bits, code, relaxed_code)"
+        " VALUES (?, 0, 0, 'bench', 3, ?, 30.0, 'genre', 'rock', 'rock', 1.0, 0, '{\"rock\": 1.0}', ?, ?, ?)"
     )
     start = 0
     for relaxed in random_batches(n, n_bits, seed):
@@ -95,10 +107,6 @@ def load_before(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ids, packed, relaxed
 
 
-def sidecar_path(path: Path) -> Path:
-    return path.with_suffix(".codes.npy")
-
-
 def peak_resident_kb() -> int:
     """This process's peak resident set (``VmHWM``: unlike ``ru_maxrss``, not inherited across fork and exec)."""
     status = Path("/proc/self/status").read_text()
@@ -111,11 +119,13 @@ def measure_load(path: Path, method: str) -> dict[str, float]:
     started = time.perf_counter()
     if method == "before":
         load_before(path)
-    elif method == "now":
-        with Library(path) as library:
-            CodeIndex.from_library(library)
     else:
-        np.load(sidecar_path(path)).sum()  # read every page
+        if method == "now":
+            sidecar_path(path).unlink(missing_ok=True)
+        with Library(path) as library:
+            index = CodeIndex.from_library(library)
+            assert read_codes(path, library.codes_stamp()) is not None
+            index.packed.sum()  # read every code once, as the first query does
     seconds = time.perf_counter() - started
     peak = peak_resident_kb() - before
     return {"seconds": seconds, "peak_mb": peak / 1024}
@@ -149,13 +159,12 @@ def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query
     return [int(rows[i]) for i in order if rows[i] != query][:k]
 
 
-def bench_size(path: Path, n: int, args: argparse.Namespace) -> list[dict[str, object]]:
+def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     k, n_bits = args.k, args.bits
     relaxed = np.concatenate(list(random_batches(n, n_bits, args.seed)))
     with Library(path) as library:
         index = CodeIndex.from_library(library)
         assert len(index) == n, f"{path} holds {len(index)} codes, not {n}: remove it to rebuild"
-        np.save(sidecar_path(path), np.stack([index.ids.astype(np.uint64), index.packed]))
         queries = np.random.default_rng(args.seed + 1).choice(n, size=args.queries, replace=False)
 
         def bits_of(packed: np.ndarray) -> np.ndarray:
@@ -187,6 +196,7 @@ def bench_size(path: Path, n: int, args: argparse.Namespace) -> list[dict[str, o
 
         methods["now"] = (now, {}, index.nbytes)
         methods["now, one thread"] = (now, {"ROWS_PER_THREAD": n + 1}, index.nbytes)
+        methods["now, numpy"] = (now, {"COMPILED_FROM": n + 1}, index.nbytes)
         methods["memory read of the codes (floor)"] = (read_every_code, {}, index.packed.nbytes)
         results = []
         for name, (search, settings, nbytes) in methods.items():
@@ -209,14 +219,41 @@ def bench_size(path: Path, n: int, args: argparse.Namespace) -> list[dict[str, o
     results.append(
         {
             "tracks": n,
-            "method": "codes sidecar",
-            "load": load_in_child(path, "sidecar"),
-            "bytes": 16 * n,
+            "method": "now, codes file current",
+            "load": load_in_child(path, "codes file"),
+            "bytes": index.nbytes,
             "timings": None,
         }
     )
-    sidecar_path(path).unlink()
-    return results
+    query = int(queries[0])
+    cli = [time_command_line(path, n, index.ids[query], index.ids[expected[query]], file) for file in (False, True)]
+    return results, cli
+
+
+def time_command_line(
+    path: Path, n: int, track_id: int, expected_ids: np.ndarray, codes_file: bool
+) -> dict[str, object]:
+    """``musictagger similar TRACK-ID --json`` in a fresh process, on ``path`` as the user's library."""
+    with tempfile.TemporaryDirectory(dir=path.parent) as home:
+        library = Path(home) / "musictagger" / "library.sqlite3"
+        library.parent.mkdir()
+        library.symlink_to(path)  # SQLite follows the link: one database, one write-ahead log
+        command = [sys.executable, __file__, "--command-line", "similar", str(track_id), "--json"]
+        environment = os.environ | {"XDG_DATA_HOME": home}
+        if codes_file:
+            subprocess.run(command, check=True, capture_output=True, env=environment)  # writes the codes file
+        started = time.perf_counter()
+        process = subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
+        seconds = time.perf_counter() - started
+        answer = json.loads(process.stdout)
+    found = [match["id"] for match in answer["matches"]]
+    return {
+        "tracks": n,
+        "codes file": codes_file,
+        "seconds": seconds,
+        "peak_mb": int(process.stderr.split()[-1]) / 1024,
+        "exact": found == expected_ids.tolist(),
+    }
 
 
 def row(result: dict[str, object], queries: int) -> str:
@@ -237,6 +274,11 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--measure-load":
         print(json.dumps(measure_load(Path(sys.argv[2]), sys.argv[3])))
         return
+    if sys.argv[1:2] == ["--command-line"]:  # the CLI, then its peak resident set (KB) on stderr
+        from musictagger.cli.main import main as command_line
+
+        atexit.register(lambda: print(peak_resident_kb(), file=sys.stderr))
+        sys.exit(command_line(sys.argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracks", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--queries", type=int, default=200)
@@ -250,20 +292,29 @@ def main() -> None:
     args = parser.parse_args()
     args.library_dir.mkdir(parents=True, exist_ok=True)
     load_at_start = os.getloadavg()
-    results = []
+    results, cli = [], []
     for n in args.tracks:
         path = args.library_dir / f"library-{n}-{args.bits}bit-seed{args.seed}.sqlite3"
         if not path.exists():
             started = time.perf_counter()
             build_library(path, n, args.bits, args.seed)
             print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        results += bench_size(path, n, args)
+        size_results, size_cli = bench_size(path, n, args)
+        results += size_results
+        cli += size_cli
     print(f"random {args.bits}-bit codes, k = {args.k}, {args.queries} queries per method; {os.cpu_count()} cores")
     print("goal: ≤ 1 ms per query at 1 M codes, ≤ 10 ms at 10 M, ≤ 16 bytes per track beside the SQLite file")
     print("| tracks | method | load s | load peak MB | resident B/track | query p50 ms | p95 ms | top-k exact |")
     print("|---:|---|---:|---:|---:|---:|---:|---|")
     for result in results:
         print(row(result, args.queries))
+    print()
+    print("`musictagger similar TRACK-ID --json`, a fresh process each: start to answer")
+    print("| tracks | codes file | start to answer s | peak MB | answer exact |")
+    print("|---:|---|---:|---:|---|")
+    for run in cli:
+        codes_file = "current" if run["codes file"] else "absent: read SQLite, write the file"
+        print(f"| {run['tracks']:,} | {codes_file} | {run['seconds']:.2f} | {run['peak_mb']:.0f} | {run['exact']} |")
     print(f"load average (1, 5, 15 min): {load_at_start} at the start, {os.getloadavg()} at the end")
 
 

@@ -91,6 +91,20 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
 
 
+@contextmanager
+def snapshot(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every query inside sees the database as of the first one.
+
+    Unlike :func:`transaction` it takes no write lock (WAL mode: writers go on meanwhile), so a
+    long read, such as every code of a large library, can be consistent without blocking anyone.
+    """
+    connection.execute("BEGIN DEFERRED")
+    try:
+        yield connection
+    finally:
+        connection.execute("COMMIT")
+
+
 class ChangeWatcher:
     """Tells whether anyone has written to the database at ``path`` since this watcher was made.
 

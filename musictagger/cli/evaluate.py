@@ -13,10 +13,6 @@ from typing import Any
 
 from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
-from musictagger.evaluation.compare import compare, write_comparison
-from musictagger.evaluation.devset import load_dev_set
-from musictagger.evaluation.evaluate import Protocol, evaluate, write_reports
-from musictagger.evaluation.report import fmt, headline
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
 
@@ -52,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _record(model: GenreModel, result: dict[str, Any]) -> None:
     """Merge the result's headline figures into the model's sidecar ``metrics``, group by group."""
+    from musictagger.evaluation.report import headline
+
     groups = headline(result)
     manifest = model.manifest
     dataclasses.replace(manifest, metrics={**manifest.metrics, **groups}).save(sidecar_path(model.path))
@@ -59,6 +57,13 @@ def _record(model: GenreModel, result: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: the evaluation brings scipy.stats (about a second), which every
+    # other command (a one-off `similar` above all) would otherwise pay for at start-up.
+    from musictagger.evaluation.compare import compare, write_comparison
+    from musictagger.evaluation.devset import load_dev_set
+    from musictagger.evaluation.evaluate import Protocol, evaluate, write_reports
+    from musictagger.evaluation.report import fmt
+
     paths = args.model or [default_model_path()]
     names = [path.stem for path in paths]
     if len(set(names)) != len(names):

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with Library() as library:
-        if library.counts().analysed == 0:
+        if not library.any_analysed():
             raise MusictaggerError(
                 "the library index is empty: index your music first, e.g. `musictagger index ~/Music`"
             )

@@ -72,4 +72,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE tracks ADD COLUMN embedding BLOB;
         """,
     ),
+    Migration(
+        # Search keeps the codes in a file beside the index (musictagger.library.code_sidecar), which
+        # is current only while the codes are unchanged.  Triggers give every change of a code (a row
+        # added, removed, or stored with another code, by any process or release) a new random stamp,
+        # so a reader compares one number instead of reading millions of codes; random rather than
+        # counted, so that a restored backup or another library never matches a stale file.
+        "stamp every change of the codes for the search's sidecar file",
+        """
+        CREATE TABLE codes_stamp (
+            id INTEGER PRIMARY KEY CHECK (id = 0),
+            stamp INTEGER NOT NULL
+        );
+        INSERT INTO codes_stamp (id, stamp) VALUES (0, random());
+        CREATE TRIGGER codes_added AFTER INSERT ON tracks WHEN NEW.code IS NOT NULL
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        CREATE TRIGGER codes_removed AFTER DELETE ON tracks WHEN OLD.code IS NOT NULL
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        CREATE TRIGGER codes_changed AFTER UPDATE OF code, n_bits ON tracks
+        WHEN OLD.code IS NOT NEW.code OR OLD.n_bits IS NOT NEW.n_bits
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        """,
+    ),
 )

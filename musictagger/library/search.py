@@ -24,6 +24,7 @@ import numpy as np
 
 from musictagger.db import ChangeWatcher
 from musictagger.errors import ParameterError
+from musictagger.library.code_sidecar import read_codes, write_codes
 from musictagger.library.hamming import within_radius
 from musictagger.library.store import Library, TrackRecord
 from musictagger.model import codes
@@ -84,9 +85,18 @@ class CodeIndex:
 
     @classmethod
     def from_library(cls, library: Library) -> CodeIndex:
-        """The analysed tracks' codes, watched for changes from before they are read."""
+        """The analysed tracks' codes, watched for changes from before they are read.
+
+        They come memory-mapped from the codes file beside the library when it is current
+        (:mod:`.code_sidecar`), else from the library itself, and the file is then written for
+        the next process.
+        """
         watcher = ChangeWatcher(library.path)
-        return cls(*library.packed_codes(), watcher=watcher)
+        stored = read_codes(library.path, library.codes_stamp())
+        if stored is None:
+            stored = library.packed_codes()
+            write_codes(library.path, stored)
+        return cls(stored.ids, stored.packed, stored.n_bits, watcher=watcher)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -114,11 +124,14 @@ class CodeIndex:
         k: int,
         relaxed_codes: Callable[[np.ndarray], np.ndarray],
         exclude_rows: Iterable[int] = (),
+        compiled: bool = True,
     ) -> list[Neighbour]:
         """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first.
 
         ``relaxed_codes(rows)`` gives the relaxed codes ``(len(rows), K)`` of the candidate rows
         for the tie-break, NaN for a row that has no code any more (such rows are left out).
+        ``compiled``: whether a large index may be scanned by the compiled pass (see
+        :func:`.hamming.within_radius`; the ranking is the same either way).
         """
         if k < 1:
             raise ParameterError(f"k must be at least 1, got {k}")
@@ -127,7 +140,8 @@ class CodeIndex:
         if len(query_bits) != self.n_bits:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
         excluded = list(set(exclude_rows))
-        rows, distances = within_radius(self.packed, codes.pack(query_bits), k + len(excluded), self.n_bits)
+        query = codes.pack(query_bits)
+        rows, distances = within_radius(self.packed, query, k + len(excluded), self.n_bits, compiled=compiled)
         keep = ~np.isin(rows, excluded)
         rows, distances = rows[keep], distances[keep]
         relaxed = np.asarray(relaxed_codes(rows), np.float64)
@@ -170,14 +184,20 @@ def find_similar(
 
     Pass ``index`` to reuse one :class:`CodeIndex` across queries (the GUI does; it is read
     afresh if the library has changed since, see :func:`current_index`); otherwise the codes
-    are loaded from the library for this query.
+    are loaded for this query alone (from the codes file beside the library when it is
+    current) and scanned by numpy, which answers one query sooner than the compiled pass for
+    many could be loaded.
     """
+    one_off = index is None
     index = current_index(library, index)
     excluded_record = library.record(exclude_path) if exclude_path else None
     exclude_rows = index.rows_of(excluded_record.id) if excluded_record else ()
     matches = []
     relaxed_codes = library_relaxed_codes(library, index)
-    for neighbour in index.nearest(bits, relaxed_code, k=k, relaxed_codes=relaxed_codes, exclude_rows=exclude_rows):
+    neighbours = index.nearest(
+        bits, relaxed_code, k=k, relaxed_codes=relaxed_codes, exclude_rows=exclude_rows, compiled=not one_off
+    )
+    for neighbour in neighbours:
         record = library.record_by_id(int(index.ids[neighbour.row]))
         if record is not None:  # pruned since the index was loaded
             matches.append(Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate))

@@ -23,8 +23,9 @@ from types import TracebackType
 import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
-from musictagger.db import open_database, transaction
+from musictagger.db import open_database, snapshot, transaction
 from musictagger.library.browse import ROW_COLUMNS, TrackQuery, TrackRow
+from musictagger.library.code_sidecar import StoredCodes
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
@@ -426,8 +427,13 @@ class Library:
             counts[verdict_label(genre, reason or "")] += count
         return counts
 
-    def packed_codes(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """The analysed tracks' ids ``(n,)`` int64 in id order, packed codes ``(n,)`` uint64 and code length.
+    def codes_stamp(self) -> int:
+        """A number that changes whenever any track's code does, by any process (see :mod:`.schema`)."""
+        return self._db.execute("SELECT stamp FROM codes_stamp").fetchone()[0]
+
+    def packed_codes(self) -> StoredCodes:
+        """The analysed tracks' ids ``(n,)`` int64 in id order, packed codes ``(n,)`` uint64 and code
+        length, with the codes stamp they are current for (all read in one snapshot).
 
         Read in id ranges of :data:`CODE_IDS_PER_QUERY`, each as three hex strings that SQLite
         concatenates (ids, codes, code lengths: the aggregates see the rows in the same order),
@@ -437,20 +443,23 @@ class Library:
         model avoids that.
         """
         ids, packed, n_bits = [np.zeros(0, np.int64)], [np.zeros(0, np.uint64)], [np.zeros(0, np.uint8)]
-        (top,) = self._db.execute("SELECT max(id) FROM tracks").fetchone()
-        for start in range(0, (top or 0) + 1, CODE_IDS_PER_QUERY):
-            chunk = self._db.execute(
-                "SELECT group_concat(printf('%016x', id), ''), group_concat(hex(code), ''), "
-                "group_concat(printf('%02x', n_bits), '') FROM tracks WHERE id >= ? AND id < ? AND code IS NOT NULL",
-                (start, start + CODE_IDS_PER_QUERY),
-            ).fetchone()
-            if chunk[0] is not None:
-                ids.append(np.frombuffer(bytes.fromhex(chunk[0]), ">i8").astype(np.int64))
-                packed.append(np.frombuffer(bytes.fromhex(chunk[1]), "<u8").astype(np.uint64))
-                n_bits.append(np.frombuffer(bytes.fromhex(chunk[2]), np.uint8))
+        with snapshot(self._db):
+            stamp = self.codes_stamp()
+            (top,) = self._db.execute("SELECT max(id) FROM tracks").fetchone()
+            for start in range(0, (top or 0) + 1, CODE_IDS_PER_QUERY):
+                chunk = self._db.execute(
+                    "SELECT group_concat(printf('%016x', id), ''), group_concat(hex(code), ''), "
+                    "group_concat(printf('%02x', n_bits), '') FROM tracks "
+                    "WHERE id >= ? AND id < ? AND code IS NOT NULL",
+                    (start, start + CODE_IDS_PER_QUERY),
+                ).fetchone()
+                if chunk[0] is not None:
+                    ids.append(np.frombuffer(bytes.fromhex(chunk[0]), ">i8").astype(np.int64))
+                    packed.append(np.frombuffer(bytes.fromhex(chunk[1]), "<u8").astype(np.uint64))
+                    n_bits.append(np.frombuffer(bytes.fromhex(chunk[2]), np.uint8))
         all_ids, all_packed, lengths = np.concatenate(ids), np.concatenate(packed), np.concatenate(n_bits)
         if len(all_ids) == 0:
-            return all_ids, all_packed, 0
+            return StoredCodes(stamp, all_ids, all_packed, 0)
         common = int(np.argmax(np.bincount(lengths)))
         if np.any(all_ids[1:] < all_ids[:-1]):  # the concatenation's order is SQLite's to choose
             order = np.argsort(all_ids)
@@ -458,7 +467,11 @@ class Library:
         if np.any(lengths != common):  # copies only when some tracks are to be left out
             keep = lengths == common
             all_ids, all_packed = all_ids[keep], all_packed[keep]
-        return all_ids, all_packed, common
+        return StoredCodes(stamp, all_ids, all_packed, common)
+
+    def any_analysed(self) -> bool:
+        """Whether any track is analysed (stops at the first: cheap however large the library)."""
+        return bool(self._db.execute("SELECT EXISTS (SELECT 1 FROM tracks WHERE error IS NULL)").fetchone()[0])
 
     def relaxed_codes(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id."""

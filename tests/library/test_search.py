@@ -77,6 +77,35 @@ def test_the_compiled_pass_of_large_libraries_ranks_as_the_evaluation_does(
             assert [n.row for n in found] == expected_head(bits, relaxed, query, k, excluded)
 
 
+@pytest.mark.parametrize("n_bits", [8, 16, 64])
+def test_numpy_and_the_compiled_pass_find_the_same_rows_and_rank_alike(
+    n_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without numba, numpy scans large libraries too: the same rows within the same radius (ties
+    included: 8-bit codes tie by the hundred, a block of copies ties at distance 0), hence the
+    same ranking, on one share and on several."""
+    if not hamming.compiled_pass_installed():
+        pytest.skip("the compiled pass needs numba (the archive extra, which make test installs)")
+    rng = np.random.default_rng(100 + n_bits)
+    relaxed = rng.random((20_000, n_bits), dtype=np.float32)
+    relaxed[5_000:5_300] = relaxed[11]
+    bits = codes.binarize(relaxed)
+    index = CodeIndex(np.arange(20_000) + 1, codes.pack(bits), n_bits)
+
+    def search(compiled_from: int, rows_per_thread: int, query: int, count: int) -> tuple[list, tuple]:
+        monkeypatch.setattr(hamming, "COMPILED_FROM", compiled_from)
+        monkeypatch.setattr(hamming, "ROWS_PER_THREAD", rows_per_thread)
+        rows, distances = hamming.within_radius(index.packed, index.packed[query], count, n_bits)
+        found = index.nearest(bits[query], relaxed[query], k=count, relaxed_codes=relaxed.__getitem__)
+        return [rows.tolist(), distances.tolist()], tuple((n.row, n.distance, n.relaxed_distance) for n in found)
+
+    for query in (11, 5_100, 19_999):
+        for count in (1, 11, 400):
+            with_numpy = search(10**9, 10**9, query, count)
+            assert search(0, 10**9, query, count) == with_numpy
+            assert search(0, 3_000, query, count) == with_numpy
+
+
 def test_the_index_holds_sixteen_bytes_per_track() -> None:
     index, _, _ = random_index(10_000, 64, 0)
     assert index.nbytes / len(index) == 16
