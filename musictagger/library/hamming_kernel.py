@@ -1,6 +1,6 @@
 """The compiled pass of :func:`musictagger.library.hamming.within_radius` over a large array of codes.
 
-Compiled by numba (which librosa already brings) on first use and cached on disk; imported only
+Compiled by numba (the ``archive`` extra) on first use and cached on disk; imported only
 for libraries large enough to need it, since importing numba takes a good fraction of a second.
 The pass reads each code once, counting blocks of them in a vectorised loop, and holds only the
 rows within the radius found so far, which tightens as it goes; it needs no memory beside the

@@ -5,7 +5,9 @@ track ids beside them: 16 bytes per track, 160 MB for ten million.  A query find
 within the smallest Hamming radius that holds ``k`` of them (:mod:`.hamming`: numpy for a small
 library, one compiled pass split between the cores for a large one), then fetches the relaxed
 codes of only those few candidates from the library to order them exactly — no full sort, so
-ten million tracks answer in ~13 ms (``bench/search_speed.py``).
+ten million tracks answer in ~4 ms on two shared cores (``bench/search_speed.py``).  The codes
+come from a file beside the library while it is current (:mod:`.code_sidecar`), so a new process
+need not read them out of SQLite.
 
 The tie rule is that of :func:`musictagger.model.codes.rank_by_hamming` (squared Euclidean
 distance between relaxed codes, then database order), so the library and the evaluation
