@@ -20,6 +20,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import stat
 import struct
 import tempfile
 import time
@@ -88,6 +89,7 @@ def write_codes(database: Path, codes: StoredCodes) -> bool:
     temporary = None
     try:
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
+        os.chmod(temporary, stat.S_IMODE(os.stat(database).st_mode))  # readable by whoever may read the library
         with os.fdopen(descriptor, "wb") as file:
             file.write(header)
             file.write(np.ascontiguousarray(codes.ids, "<i8").data)

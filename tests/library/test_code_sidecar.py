@@ -45,6 +45,7 @@ def test_the_codes_are_read_from_the_file_while_it_is_current_with_the_same_resu
         assert isinstance(from_file.packed.base, np.memmap) and isinstance(from_file.ids.base, np.memmap)
         assert_index_is_the_librarys(from_file, library)
         assert sidecar_path(library.path).stat().st_size == HEADER_BYTES + 16 * 300
+        assert sidecar_path(library.path).stat().st_mode == library.path.stat().st_mode  # not mkstemp's 0600
         bits = codes.binarize(relaxed[7])
         first = find_similar(library, bits, relaxed[7], k=20, exclude_path=paths[7], index=from_sqlite)
         second = find_similar(library, bits, relaxed[7], k=20, exclude_path=paths[7], index=from_file)
