@@ -47,7 +47,7 @@ from musictagger.gui.library_panel import LibraryPanel
 from musictagger.gui.library_view import LibraryView
 from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
-from musictagger.gui.model_in_use import labels_in_use, personal_in_use
+from musictagger.gui.model_in_use import labels_in_use
 from musictagger.gui.models_dialog import ModelsDialog
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
@@ -57,6 +57,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
+from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelInfo
 
 DETAILS_KEPT = 8
@@ -465,7 +466,14 @@ class MainWindow(QMainWindow):
 
     def open_tag_dialog(self, scope: TagScope) -> TagDialog:
         """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
-        dialog = TagDialog(scope, self.settings, self.background_runner, self, proposer=self._model_name())
+        dialog = TagDialog(
+            scope,
+            self.settings,
+            self.background_runner,
+            self,
+            proposer=self._model_name(),
+            field=field_in_use(self.personal),
+        )
         dialog.finished.connect(lambda _result: self.library_view.refresh())
         return dialog
 

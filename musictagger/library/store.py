@@ -409,6 +409,13 @@ class Library:
             return np.zeros((0, 0), np.float32)
         return np.stack([embedding.from_blob(found[int(i)]) for i in ids])
 
+    def embedded_counts(self) -> Counter[str]:
+        """Analysed tracks holding an embedding, per analysis model id (a personal head reads only its base model's)."""
+        rows = self._db.execute(
+            "SELECT model_id, COUNT(*) FROM tracks WHERE error IS NULL AND embedding IS NOT NULL GROUP BY model_id"
+        )
+        return Counter(dict(rows.fetchall()))
+
     def embedding_bytes(self) -> float:
         """Mean stored bytes of an embedding per track that has one (0 when none has)."""
         (mean,) = self._db.execute("SELECT AVG(LENGTH(embedding)) FROM tracks WHERE embedding IS NOT NULL").fetchone()

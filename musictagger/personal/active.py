@@ -17,7 +17,8 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest, load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.model.verdict import Verdict
-from musictagger.personal.store import active_head
+from musictagger.personal import store
+from musictagger.personal.store import PersonalModelInfo, active_head
 
 Other = TypeVar("Other")
 
@@ -25,6 +26,19 @@ Other = TypeVar("Other")
 def head_for(manifest: ModelManifest) -> PersonalHead | None:
     """The active personal head if it reads analyses by ``manifest``'s model, else None."""
     return active_head(AnalysisKey.of(manifest, None).model_id)
+
+
+def personal_in_use(manifest: ModelManifest) -> PersonalModelInfo | None:
+    """The active personal model if analyses by ``manifest``'s model are read through it, else None
+    (over another base model, say ``$MUSICTAGGER_MODEL`` pointing elsewhere, the base model's verdicts stand)."""
+    if head_for(manifest) is None:
+        return None
+    return store.active_model()
+
+
+def field_in_use(personal: PersonalModelInfo | None) -> str:
+    """The tag field the verdicts are values of: the personal model's (``mood`` …), else ``genre``."""
+    return personal.field if personal is not None else "genre"
 
 
 def load_active_model(path: Path | None = None, *, threads: int | None = None) -> GenreModel:

@@ -130,7 +130,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
+    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d, written into the files' genre tag"
     assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
         indexed_styles.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }

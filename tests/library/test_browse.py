@@ -123,7 +123,7 @@ def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexe
     path = indexed / "05.wav"
     with Library() as library:
         before = library.record(path).stamp
-        detect(path).write_genres(path, ["Rock"])
+        detect(path).write_labels(path, "genre", ["Rock"])
         assert library.store_tags(str(path), read_tags(path), stamp=before)
         assert library.record(path).analysis.tag_genres == ("Rock",)
         assert not library.store_tags(str(path), read_tags(path), stamp=before)  # the row has moved on
