@@ -7,6 +7,11 @@ and the rows on screen are read by id, a page at a time, on the UI thread (a pri
 lookup of a page takes about a millisecond), keeping the last :data:`PAGES_KEPT` pages.  So
 100,000 tracks open at once and scroll without a stall (``bench/library_view.py``).
 
+With a personal model in use, the verdict, confidence and agreement columns (and the filters and
+sorting on them) are that model's, read from the tracks' stored embeddings on the worker
+(:func:`musictagger.personal.active.active_verdict_rows`) and handed to each connection
+(:meth:`~musictagger.library.Library.use_verdicts`).
+
 The view announces what the user does with tracks (select, tag, find similar, re-analyse);
 the main window wires those to the analysis, the tag dialog, the matches and the indexer.
 """
@@ -36,6 +41,8 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
+from musictagger.model.manifest import ModelManifest
+from musictagger.personal.active import active_verdict_rows
 
 PAGE_ROWS = 100
 PAGES_KEPT = 128
@@ -59,10 +66,17 @@ ROLES = frozenset(
 )
 
 
-def find_ids(query: TrackQuery, _task: Task) -> np.ndarray:
-    """Worker: the ids of the tracks matching ``query``, in order."""
+VerdictRows = list[tuple[int, str | None, str, float, bool]] | None
+
+
+def find_ids(query: TrackQuery, manifest: ModelManifest | None, _task: Task) -> tuple[np.ndarray, VerdictRows]:
+    """Worker: the ids of the tracks matching ``query``, in order, and the active personal model's verdicts
+    (None: the stored ones) over analyses by ``manifest``'s model."""
     with Library() as library:
-        return library.track_ids(query)
+        rows = active_verdict_rows(library, manifest) if manifest is not None else None
+        if rows is not None:
+            library.use_verdicts(rows)
+        return library.track_ids(query), rows
 
 
 def cell_text(row: TrackRow, column: Column) -> str:
@@ -95,9 +109,12 @@ class TrackTableModel(QAbstractTableModel):
     """A query's ids arrived (the row count may have changed)."""
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, manifest: ModelManifest | None = None) -> None:
+        """``manifest``: the base model whose analyses the active personal model reads (None: stored verdicts)."""
         super().__init__()
         self.runner = runner
+        self.manifest = manifest
+        self.verdicts: VerdictRows = None
         self.query = TrackQuery()
         self.ids = np.zeros(0, dtype=np.int64)
         self.loading = False
@@ -113,19 +130,22 @@ class TrackTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Ask the index again (it changed, or the query did)."""
         self._generation += 1
-        generation, query = self._generation, self.query
+        generation, query, manifest = self._generation, self.query, self.manifest
         self.loading = True
         self.runner.run(
-            lambda task: find_ids(query, task),
+            lambda task: find_ids(query, manifest, task),
             on_done=lambda ids: self._arrived(generation, ids),
             on_error=lambda error: self._failed(generation, error),
         )
 
-    def _arrived(self, generation: int, ids: np.ndarray) -> None:
+    def _arrived(self, generation: int, found: tuple[np.ndarray, VerdictRows]) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
         self.beginResetModel()
-        self.ids = ids
+        self.ids, verdicts = found
+        if verdicts is not None or self.verdicts is not None:
+            self.close()  # the rows on screen are read with the verdicts that came with the ids
+        self.verdicts = verdicts
         self._pages.clear()
         self.loading = False
         self.endResetModel()
@@ -157,6 +177,8 @@ class TrackTableModel(QAbstractTableModel):
     def _read_page(self, page: int) -> dict[int, tuple[TrackRow, tuple[str, ...]]]:
         if self._library is None:
             self._library = Library()
+            if self.verdicts is not None:
+                self._library.use_verdicts(self.verdicts)
         ids = self.ids[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
         rows = {
             row.id: (row, tuple(cell_text(row, column) for column in COLUMNS)) for row in self._library.track_rows(ids)
@@ -221,9 +243,9 @@ class LibraryView(QWidget):
     reanalyseRequested = Signal(list)  # noqa: N815 — [Path]
     playRequested = Signal(object)  # noqa: N815 — Path
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, manifest: ModelManifest | None = None) -> None:
         super().__init__()
-        self.model = TrackTableModel(runner)
+        self.model = TrackTableModel(runner, manifest)
         self.find = QLineEdit()
         self.find.setPlaceholderText("Find by title, artist, album, genre tag or path")
         self.find.setClearButtonEnabled(True)

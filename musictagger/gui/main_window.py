@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
-        self.library_view = LibraryView(TaskRunner("library view"))
+        self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 
         analysis = QSplitter(Qt.Orientation.Vertical)
         analysis.addWidget(self.spectrogram)
@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
         self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.live = LivePanel(self.manifest, self.model_path, settings, self.io_runner)
+        self.live.follow_model(labels_in_use(self.manifest, self.personal))
         self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
@@ -515,6 +516,8 @@ class MainWindow(QMainWindow):
             return
         self.personal = personal
         self.genre.set_labels(labels_in_use(self.manifest, personal))
+        self.library_view.refresh()  # its verdict column follows the model too
+        self.live.follow_model(labels_in_use(self.manifest, personal))
         self._model_generation += 1
         for task in self._tasks.values():
             task.cancel()

@@ -11,6 +11,12 @@ when the file has no genre tag, ``no verdict`` when the model has no genre for t
 is not one of its genres, or not music), ``failed`` when it could not be analysed, and empty
 while the file's tags have not been read (an index from before tags were stored, until the
 next indexing run).
+
+With a personal model in use, the verdicts shown, filtered and sorted by are its own, from the
+tracks' stored embeddings: :meth:`Library.use_verdicts` puts them in a temporary table of its
+connection, and every query then reads :data:`JUDGED_VIEW` (under the name ``tracks``) instead of
+the stored verdicts.  A track the personal model cannot read (no embedding yet) keeps the stored
+verdict, and the base model's "not music" stands, as for a file analysed now.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.model.verdict import UNKNOWN, verdict_label
+from musictagger.model.verdict import NOT_MUSIC, UNKNOWN, verdict_label
 
 
 class QuickFilter(StrEnum):
@@ -97,6 +103,23 @@ ROW_COLUMNS = (
 )
 
 
+STORED = "main.tracks"
+"""The stored verdicts' relation."""
+JUDGED = "temp.judged"
+"""The personal model's verdicts' relation (see :data:`JUDGED_VIEW`)."""
+VERDICTS_TABLE = """CREATE TEMP TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY, genre TEXT, reason TEXT, confidence REAL, uncertain INTEGER)"""
+_JUDGED = f"v.id IS NOT NULL AND coalesce(t.reason, '') != '{NOT_MUSIC}'"
+JUDGED_VIEW = (
+    "CREATE TEMP VIEW IF NOT EXISTS judged AS SELECT t.id, t.path, t.title, t.artist, t.album, t.tag_genres, "
+    "t.duration_s, t.error, "
+    + ", ".join(
+        f"CASE WHEN {_JUDGED} THEN v.{c} ELSE t.{c} END AS {c}" for c in ("genre", "reason", "confidence", "uncertain")
+    )
+    + " FROM main.tracks AS t LEFT JOIN temp.verdicts AS v ON v.id = t.id"
+)
+
+
 @dataclass(frozen=True)
 class TrackQuery:
     """Which tracks, in what order: a text to find, a quick filter, a folder, and a sort column."""
@@ -108,8 +131,9 @@ class TrackQuery:
     folder: Path | None = None
     """Only tracks inside this folder."""
 
-    def sql(self) -> tuple[str, list[object]]:
-        """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters."""
+    def sql(self, source: str = STORED) -> tuple[str, list[object]]:
+        """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters; the
+        verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`)."""
         where, parameters = [FILTER_SQL[self.quick]], []
         if self.text:
             where.append("(" + " OR ".join(f"{column} LIKE ?" for column in TEXT_COLUMNS) + ")")
@@ -120,7 +144,7 @@ class TrackQuery:
             parameters += [len(prefix), prefix]
         direction = "DESC" if self.descending else "ASC"
         order = f"{SORT_SQL[self.sort]} {direction} NULLS LAST, path {direction}"  # empty cells last, both ways
-        return f"SELECT id FROM tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
+        return f"SELECT id FROM {source} AS tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -24,12 +24,12 @@ import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, transaction
-from musictagger.library.browse import ROW_COLUMNS, TrackQuery, TrackRow
+from musictagger.library.browse import JUDGED, JUDGED_VIEW, ROW_COLUMNS, STORED, VERDICTS_TABLE, TrackQuery, TrackRow
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
-from musictagger.model.runtime import GenreScore, is_uncertain, verdict_text
+from musictagger.model.runtime import GenreScore, uncertain_over, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
 from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
@@ -97,7 +97,7 @@ class TrackAnalysis:
         return replace(
             self,
             verdict=verdict,
-            uncertain=not verdict.unknown and is_uncertain(tuple(GenreScore(label, p) for label, p in ranking)),
+            uncertain=uncertain_over(head.labels, probabilities, verdict),
             probabilities=dict(ranking),
         )
 
@@ -182,6 +182,8 @@ class Library:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else library_db_path()
         self._db = open_database(self.path, MIGRATIONS)
+        self._verdicts = STORED
+        """Where the table rows' verdicts come from (see :meth:`use_verdicts`)."""
 
     def close(self) -> None:
         self._db.close()
@@ -329,9 +331,24 @@ class Library:
     def failures(self) -> list[TrackRecord]:
         return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
 
+    def use_verdicts(self, verdicts: Iterable[tuple[int, str | None, str, float, bool]]) -> None:
+        """Show, filter and sort this connection's table rows by these verdicts — a personal model's
+        ``(id, genre, reason, confidence, uncertain)`` — instead of the stored ones (see :mod:`.browse`)."""
+        self._db.execute(VERDICTS_TABLE)
+        self._db.execute(JUDGED_VIEW)
+        self._db.execute("BEGIN")  # deferred: only the connection's own temporary table is written
+        try:
+            self._db.execute("DELETE FROM temp.verdicts")
+            self._db.executemany("INSERT INTO temp.verdicts VALUES (?, ?, ?, ?, ?)", verdicts)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._verdicts = JUDGED
+
     def track_ids(self, query: TrackQuery) -> np.ndarray:
         """The ids of the tracks matching ``query``, in its order (filtered and sorted by SQLite)."""
-        sql, parameters = query.sql()
+        sql, parameters = query.sql(self._verdicts)
         rows = self._db.execute(sql, parameters).fetchall()
         return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
@@ -341,7 +358,8 @@ class Library:
         for start in range(0, len(ids), SQL_VARIABLES):
             chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
             placeholders = ", ".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT {ROW_COLUMNS} FROM tracks WHERE id IN ({placeholders})", chunk):
+            sql = f"SELECT {ROW_COLUMNS} FROM {self._verdicts} AS tracks WHERE id IN ({placeholders})"
+            for row in self._db.execute(sql, chunk):
                 found[row["id"]] = TrackRow.from_sql(row)
         return [found[int(i)] for i in ids if int(i) in found]
 

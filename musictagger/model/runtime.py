@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +72,14 @@ def is_uncertain(ranking: tuple[GenreScore, ...]) -> bool:
     best = ranking[0].probability
     runner_up = ranking[1].probability if len(ranking) > 1 else 0.0
     return best < UNCERTAIN_BELOW or best - runner_up < UNCERTAIN_MARGIN
+
+
+def uncertain_over(labels: Sequence[str], probabilities: np.ndarray, verdict: Verdict) -> bool:
+    """Whether a verdict with a label is uncertain (:func:`is_uncertain`), from ``labels``' ``probabilities``."""
+    if verdict.unknown:
+        return False
+    ranking = sorted(zip(labels, np.asarray(probabilities).tolist(), strict=True), key=lambda item: -item[1])
+    return is_uncertain(tuple(GenreScore(label, p) for label, p in ranking))
 
 
 def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None) -> str:
@@ -270,8 +279,9 @@ class GenreModel:
             tag_names=self.manifest.tag_names,
         )
 
-    def analyze_features(self, features: Features, *, source: str) -> Analysis:
-        """Aggregate the model's view of each window of ``features`` into one verdict."""
+    def analyze_features(self, features: Features, *, source: str, through_head: bool = True) -> Analysis:
+        """Aggregate the model's view of each window of ``features`` into one verdict (read through the personal
+        head unless ``through_head`` is false: a caller smoothing several analyses applies it itself)."""
         outputs = self.run(features.windows)
         window_probabilities = calibrate(outputs.probabilities, self.policy.temperature)
         mean = window_probabilities.mean(axis=0)
@@ -306,7 +316,7 @@ class GenreModel:
             tags=tags,
             embedding=track_embedding(outputs.layers, tags, relaxed),
         )
-        return analysis.through(self.head) if self.head else analysis
+        return analysis.through(self.head) if self.head and through_head else analysis
 
     def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
         """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""
@@ -323,6 +333,7 @@ class GenreModel:
         n_windows: int | None = None,
         source: str = "<signal>",
         noise_reduction: float | None = None,
+        through_head: bool = True,
     ) -> Analysis:
         """Analyse decoded samples (e.g. a microphone buffer) through the same front end.
 
@@ -336,7 +347,7 @@ class GenreModel:
         features = features_from_signal(
             y, sr=sr, params=params, n_windows=n_windows or self.manifest.windows_per_track, source=source
         )
-        return self.analyze_features(features, source=source)
+        return self.analyze_features(features, source=source, through_head=through_head)
 
 
 def load_model(path: Path | None = None) -> GenreModel:

@@ -16,12 +16,13 @@ from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
+from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
-from musictagger.library import Library
+from musictagger.library import Column, Library
 from musictagger.library.schema import MIGRATIONS
 from musictagger.personal import store
-from musictagger.personal.active import load_active_model
+from musictagger.personal.active import active_verdict_rows, load_active_model
 from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
@@ -130,7 +131,10 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d, written into the files' genre tag"
+    assert (
+        tag.proposer_label.text()
+        == "Proposals from your personal model \u201cmy-genres\u201d, written into the files' genre tag"
+    )
     assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
         indexed_styles.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }
@@ -197,3 +201,44 @@ def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_
     assert dialog.index_button.isHidden() and "analysed before" not in dialog.summary.text()
     with Library() as library:
         assert library.missing_embeddings() == set()
+
+
+def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag_dialog(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="moods")
+    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
+    store.use("moods")
+    window.follow_active_model()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    labels = ("Ambient", "Hip-Hop", "Drum & Bass")
+    assert set(window.live.genre.bars) == set(labels) and window.live.labels == labels
+
+    # The Library tab's verdicts are the personal model's, as the core reads them from the stored embeddings.
+    table = window.library_view.model
+    qtbot.waitUntil(lambda: table.verdicts is not None and not table.loading, timeout=ANALYSIS_TIMEOUT_MS)
+    with Library() as library:
+        core = active_verdict_rows(library, window.manifest)
+        ids = {record.path: record.id for record in library.tracks()}
+    by_id = {row[0]: row for row in core}
+    shown = {}
+    for index in range(table.rowCount()):
+        row, texts = table.row(index)
+        shown[row.path] = texts[COLUMNS.index(Column.VERDICT)]
+    for style, path in indexed_styles.held.items():
+        genre = by_id[ids[str(path)]][1]
+        assert shown[str(path)] == (genre or "not one of my genres")
+        assert genre == LABEL_OF[style]  # the user's spelling
+
+    # Tag genres… proposes moods, into the mood field.
+    tag = window.open_tag_dialog(TagScope.folder(indexed_styles.root / "new"))
+    qtbot.addWidget(tag)
+    assert tag.windowTitle() == "Tag moods"
+    tag.threshold.setValue(0)
+    qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    assert tag.plan.field == "mood" and tag.table.headerItem().text(2) == "proposed mood"
+    assert {item.path: item.proposed for item in tag.plan.items} == {
+        indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
+    }
+    tag.reject()
