@@ -54,13 +54,14 @@ def run(args: argparse.Namespace) -> int:
 
 def format_runs(runs: list[Run]) -> str:
     """The runs as a table, newest first."""
-    header = ("run", "kind", "started", "status", "mode", "min conf.", "ID3", "files")
+    header = ("run", "kind", "started", "status", "field", "mode", "min conf.", "ID3", "files")
     rows = [
         (
             str(r.id),
             r.kind if r.undoes is None else f"undo of {r.undoes}",
             datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
             str(r.status),
+            ", ".join(r.fields),
             r.mode or "",
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
             r.id3_version or "",

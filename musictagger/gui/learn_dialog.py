@@ -328,10 +328,12 @@ class LearnDialog(QDialog):
             self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")
             self.modelActivated.emit()
             return
-        caveat = "" if learned.field == "genre" else f" (Tag genres… writes its {learned.field}s into the genre tag)"
+        proposals = (
+            "proposals" if learned.field == "genre" else f"{learned.field} proposals (written as {learned.field})"
+        )
         self.question.setText(
             f"Saved as \u201c{learned.name}\u201d ({len(learned.labels)} labels). Use it from now on for analysis "
-            f"and for proposals{caveat}? The shipped model stays available."
+            f"and for {proposals}? The shipped model stays available."
         )
         self.asking.show()
         self._finish("")

@@ -12,11 +12,10 @@ is not one of its genres, or not music), ``failed`` when it could not be analyse
 while the file's tags have not been read (an index from before tags were stored, until the
 next indexing run).
 
-With a personal model in use, the verdicts shown, filtered and sorted by are its own, from the
-tracks' stored embeddings: :meth:`Library.use_verdicts` puts them in a temporary table of its
-connection, and every query then reads :data:`JUDGED_VIEW` (under the name ``tracks``) instead of
-the stored verdicts.  A track the personal model cannot read (no embedding yet) keeps the stored
-verdict, and the base model's "not music" stands, as for a file analysed now.
+With a personal model in use, the verdicts shown, filtered and sorted by are its own, judged from
+the tracks' stored embeddings once and kept in the index (:mod:`.judged`): after
+:meth:`Library.use_judged`, every query reads :data:`JUDGED` (under the name ``tracks``) instead
+of the stored verdicts.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.model.verdict import NOT_MUSIC, UNKNOWN, verdict_label
+from musictagger.model.verdict import UNKNOWN, not_one_of_mine, verdict_label
 
 
 class QuickFilter(StrEnum):
@@ -106,18 +105,7 @@ ROW_COLUMNS = (
 STORED = "main.tracks"
 """The stored verdicts' relation."""
 JUDGED = "temp.judged"
-"""The personal model's verdicts' relation (see :data:`JUDGED_VIEW`)."""
-VERDICTS_TABLE = """CREATE TEMP TABLE IF NOT EXISTS verdicts (
-    id INTEGER PRIMARY KEY, genre TEXT, reason TEXT, confidence REAL, uncertain INTEGER)"""
-_JUDGED = f"v.id IS NOT NULL AND coalesce(t.reason, '') != '{NOT_MUSIC}'"
-JUDGED_VIEW = (
-    "CREATE TEMP VIEW IF NOT EXISTS judged AS SELECT t.id, t.path, t.title, t.artist, t.album, t.tag_genres, "
-    "t.duration_s, t.error, "
-    + ", ".join(
-        f"CASE WHEN {_JUDGED} THEN v.{c} ELSE t.{c} END AS {c}" for c in ("genre", "reason", "confidence", "uncertain")
-    )
-    + " FROM main.tracks AS t LEFT JOIN temp.verdicts AS v ON v.id = t.id"
-)
+"""A personal model's verdicts' relation (:func:`musictagger.library.judged.judged_view`)."""
 
 
 @dataclass(frozen=True)
@@ -186,13 +174,13 @@ class TrackRow:
             agreement=Agreement(row["agreement"]),
         )
 
-    @property
-    def verdict(self) -> str:
-        """The genre, ``not one of my genres`` or ``not music``; the error for a file that failed."""
+    def verdict(self, field: str = "genre") -> str:
+        """The label, ``not one of my genres`` (of a model of ``field``: :func:`not_one_of_mine`) or
+        ``not music``; the error for a file that failed."""
         if self.error is not None:
             return f"failed: {self.error}"
         label = verdict_label(self.genre, self.reason or "")
-        return "not one of my genres" if label == UNKNOWN else label
+        return not_one_of_mine(field) if label == UNKNOWN else label
 
     @property
     def tag_genre_text(self) -> str:

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -24,7 +24,8 @@ import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, transaction
-from musictagger.library.browse import JUDGED, JUDGED_VIEW, ROW_COLUMNS, STORED, VERDICTS_TABLE, TrackQuery, TrackRow
+from musictagger.library import judged
+from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
@@ -85,6 +86,8 @@ class TrackAnalysis:
     """The genres in the file's own tags (empty: none, or unreadable tags); None: not read yet."""
     embedding: np.ndarray | None = None
     """What a personal head reads (:mod:`musictagger.model.embedding`); None: stored before embeddings were."""
+    field: str = "genre"
+    """The tag field the labels are values of (a personal head's, once read through it; not stored)."""
 
     def through(self, head: PersonalHead) -> TrackAnalysis:
         """This analysis with ``head``'s probabilities and verdict (unchanged without an embedding: see
@@ -99,6 +102,7 @@ class TrackAnalysis:
             verdict=verdict,
             uncertain=uncertain_over(head.labels, probabilities, verdict),
             probabilities=dict(ranking),
+            field=head.field,
         )
 
     @property
@@ -118,7 +122,7 @@ class TrackAnalysis:
     def summary(self) -> str:
         """The verdict in words, as :meth:`musictagger.model.runtime.Analysis.summary` says it."""
         ranking = sorted(self.probabilities.items(), key=lambda item: -item[1])
-        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict)
+        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict, self.field)
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ class Library:
         self.path = Path(path) if path else library_db_path()
         self._db = open_database(self.path, MIGRATIONS)
         self._verdicts = STORED
-        """Where the table rows' verdicts come from (see :meth:`use_verdicts`)."""
+        """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
 
     def close(self) -> None:
         self._db.close()
@@ -331,20 +335,19 @@ class Library:
     def failures(self) -> list[TrackRecord]:
         return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
 
-    def use_verdicts(self, verdicts: Iterable[tuple[int, str | None, str, float, bool]]) -> None:
-        """Show, filter and sort this connection's table rows by these verdicts — a personal model's
-        ``(id, genre, reason, confidence, uncertain)`` — instead of the stored ones (see :mod:`.browse`)."""
-        self._db.execute(VERDICTS_TABLE)
-        self._db.execute(JUDGED_VIEW)
-        self._db.execute("BEGIN")  # deferred: only the connection's own temporary table is written
-        try:
-            self._db.execute("DELETE FROM temp.verdicts")
-            self._db.executemany("INSERT INTO temp.verdicts VALUES (?, ?, ?, ?, ?)", verdicts)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-        self._verdicts = JUDGED
+    def judge(self, head: PersonalHead) -> int:
+        """Store ``head``'s verdicts on the tracks that have none yet (see :mod:`.judged`); how many were judged."""
+        return judged.judge(self._db, head)
+
+    def use_judged(self, model: str | None) -> None:
+        """Show, filter and sort this connection's table rows by the verdicts :meth:`judge` stored for head
+        ``model`` (its identity) instead of the stored ones; None, or another head's verdicts stored: the
+        stored ones."""
+        if model is not None and judged.holds(self._db, model):
+            self._db.execute(judged.judged_view())
+            self._verdicts = JUDGED
+        else:
+            self._verdicts = STORED
 
     def track_ids(self, query: TrackQuery) -> np.ndarray:
         """The ids of the tracks matching ``query``, in its order (filtered and sorted by SQLite)."""

@@ -85,7 +85,7 @@ class LiveResult:
     def summary(self) -> str:
         if self.state is not LiveState.RECOGNISED:
             return self.state.value
-        return verdict_text(self.ranking, self.verdict)
+        return verdict_text(self.ranking, self.verdict, self.analysis.field if self.analysis else "genre")
 
 
 class LiveRecognizer:

@@ -27,7 +27,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.precision import fastest_variant
-from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
+from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide, not_one_of_mine
 
 # The second model (similarity-preserving codes, calibration, the unknown detector) is the
 # default; the first, the paper's configuration, stays in models/ as hash-cnn-lstm-emotify.
@@ -82,12 +82,13 @@ def uncertain_over(labels: Sequence[str], probabilities: np.ndarray, verdict: Ve
     return is_uncertain(tuple(GenreScore(label, p) for label, p in ranking))
 
 
-def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None) -> str:
+def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None, field: str = "genre") -> str:
     """A verdict in words: ``pop 0.82``, ``uncertain: pop 0.41 / rock 0.38`` when unsure,
-    ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it."""
+    ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it
+    (``not one of my moods …`` for a model of ``field`` mood: :func:`not_one_of_mine`)."""
     best = f"{ranking[0].label} {ranking[0].probability:.2f}"
     if verdict is not None and verdict.unknown:
-        return NOT_MUSIC if verdict.reason == NOT_MUSIC else f"not one of my genres (nearest: {best})"
+        return NOT_MUSIC if verdict.reason == NOT_MUSIC else f"{not_one_of_mine(field)} (nearest: {best})"
     if not is_uncertain(ranking):
         return best
     return f"uncertain: {best} / {ranking[1].label} {ranking[1].probability:.2f}"
@@ -126,6 +127,8 @@ class Analysis:
     novelty: float | None = None
     tags: np.ndarray | None = None
     embedding: np.ndarray | None = None
+    field: str = "genre"
+    """The tag field the labels are values of (a personal head's, once read through it)."""
 
     @property
     def genre(self) -> str | None:
@@ -143,6 +146,7 @@ class Analysis:
             window_probabilities=probabilities[None],
             verdict=head.decide(probabilities, base=self.verdict),
             model_id=head.model_id,
+            field=head.field,
         )
 
     @property
@@ -175,7 +179,7 @@ class Analysis:
 
     def summary(self) -> str:
         """The verdict in words (see :func:`verdict_text`)."""
-        return verdict_text(self.ranking, self.verdict)
+        return verdict_text(self.ranking, self.verdict, self.field)
 
     def to_dict(self, *, top_k: int | None = None) -> dict:
         """JSON-ready summary (no arrays beyond the code)."""

@@ -2,7 +2,7 @@
 
 A file analysed now goes through the base model, then the head (:func:`load_active_model`).  An
 indexed track is read through the head from its stored embedding (:func:`through_active`,
-:func:`library_verdicts`), so choosing another model never needs the index rebuilt.  A head only
+:func:`judge_active`), so choosing another model never needs the index rebuilt.  A head only
 applies to analyses by the base model it was trained on; otherwise the base model's verdict stands.
 """
 
@@ -15,8 +15,7 @@ from typing import TypeVar
 from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest, load_manifest
-from musictagger.model.runtime import GenreModel, default_model_path, uncertain_over
-from musictagger.model.verdict import Verdict
+from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.personal import store
 from musictagger.personal.store import PersonalModelInfo, active_head
 
@@ -59,30 +58,11 @@ def through_active(
     }
 
 
-def library_verdicts(library: Library, head: PersonalHead) -> dict[int, tuple[Verdict, bool]]:
-    """The head's verdict on every indexed track that has an embedding of its base model, and whether it is
-    uncertain, by track id."""
-    rows = [row for row in library.tag_rows() if row.has_embedding and row.model_id == head.base_model_id]
-    if not rows:
-        return {}
-    ids = [row.id for row in rows]
-    probabilities = head.probabilities(library.embeddings(ids))
-    verdicts = {}
-    for track_id, p in zip(ids, probabilities, strict=True):
-        verdict = head.decide(p)
-        verdicts[track_id] = (verdict, uncertain_over(head.labels, p, verdict))
-    return verdicts
-
-
-def active_verdict_rows(
-    library: Library, manifest: ModelManifest
-) -> list[tuple[int, str | None, str, float, bool]] | None:
-    """The active personal model's verdicts on ``library``'s tracks as :meth:`Library.use_verdicts` takes them,
-    when analyses by ``manifest``'s model are read through one; None: the stored verdicts stand."""
+def judge_active(library: Library, manifest: ModelManifest) -> PersonalHead | None:
+    """The active personal head, its verdicts on ``library``'s tracks stored (:meth:`Library.judge`: only
+    tracks analysed since are judged again), when analyses by ``manifest``'s model are read through one;
+    None: the stored verdicts stand."""
     head = head_for(manifest)
-    if head is None:
-        return None
-    return [
-        (track_id, verdict.genre, verdict.reason, verdict.confidence, uncertain)
-        for track_id, (verdict, uncertain) in library_verdicts(library, head).items()
-    ]
+    if head is not None:
+        library.judge(head)
+    return head

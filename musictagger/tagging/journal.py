@@ -123,6 +123,8 @@ class Run:
     finished_at: float | None
     counts: dict[str, int]
     """Entries per state."""
+    fields: tuple[str, ...] = ()
+    """The tag fields its entries wrote (one, but for a run with no entries: none)."""
 
 
 @dataclass(frozen=True)
@@ -219,11 +221,12 @@ class Journal:
         return [self._run(row) for row in rows]
 
     def _run(self, row: sqlite3.Row) -> Run:
-        counts = dict(
-            self.connection.execute(
-                "SELECT state, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state", (row["id"],)
-            ).fetchall()
-        )
+        counts, fields = {}, set()
+        for state, field, count in self.connection.execute(
+            "SELECT state, field, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state, field", (row["id"],)
+        ):
+            counts[state] = counts.get(state, 0) + count
+            fields.add(field)
         return Run(
             row["id"],
             row["kind"],
@@ -235,6 +238,7 @@ class Journal:
             row["started_at"],
             row["finished_at"],
             counts,
+            tuple(sorted(fields)),
         )
 
     @staticmethod

@@ -9,7 +9,9 @@ would, and compare with what the core says.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from musictagger import userdirs
@@ -19,15 +21,20 @@ from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
-from musictagger.library import Column, Library
+from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
+from musictagger.live import LiveState
 from musictagger.personal import store
-from musictagger.personal.active import active_verdict_rows, load_active_model
+from musictagger.personal.active import judge_active, load_active_model
 from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
+from tests.audio.signals import write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
 from tests.gui.test_library_and_tagging import tag_dialog_settled
+from tests.gui.test_live_panel import play_into_the_panel
 from tests.personal.library import LABEL_OF, StyleLibrary
+from tests.personal.styles import SR as STYLE_SR
+from tests.personal.styles import style_signal
 
 MIN_PER_LABEL = 3
 
@@ -217,19 +224,23 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
 
     # The Library tab's verdicts are the personal model's, as the core reads them from the stored embeddings.
     table = window.library_view.model
-    qtbot.waitUntil(lambda: table.verdicts is not None and not table.loading, timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: table.head is not None and not table.loading, timeout=ANALYSIS_TIMEOUT_MS)
     with Library() as library:
-        core = active_verdict_rows(library, window.manifest)
-        ids = {record.path: record.id for record in library.tracks()}
-    by_id = {row[0]: row for row in core}
+        assert judge_active(library, window.manifest).identity == table.head.identity
+        assert library.judge(table.head) == 0  # the worker judged every track once; nothing is left
+        head = table.head
+        core = {record.path: record.analysis.through(head) for record in library.tracks()}
     shown = {}
     for index in range(table.rowCount()):
         row, texts = table.row(index)
         shown[row.path] = texts[COLUMNS.index(Column.VERDICT)]
+    assert shown == {path: analysis.genre or "not one of my moods" for path, analysis in core.items()}
     for style, path in indexed_styles.held.items():
-        genre = by_id[ids[str(path)]][1]
-        assert shown[str(path)] == (genre or "not one of my genres")
-        assert genre == LABEL_OF[style]  # the user's spelling
+        assert core[str(path)].genre == LABEL_OF[style]  # the user's spelling
+    assert (
+        window.library_view.filter.itemText(window.library_view.filter.findData(QuickFilter.NOT_MY_GENRES))
+        == "Not one of my moods"
+    )
 
     # Tag genres… proposes moods, into the mood field.
     tag = window.open_tag_dialog(TagScope.folder(indexed_styles.root / "new"))
@@ -242,3 +253,26 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
         indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
     }
     tag.reject()
+
+
+def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_with_its_labels(
+    qtbot, indexed_styles: StyleLibrary, window, virtual_microphone: str, tmp_path: Path
+) -> None:
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="moods")
+    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
+    store.use("moods")
+    window.follow_active_model()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    clip = style_signal("beats", 7)  # a style the model learnt, not one of the indexed clips
+    path = write(tmp_path / "beats.wav", np.tile(clip, 6), STYLE_SR, "wav-pcm16")  # 12 s
+
+    results = play_into_the_panel(qtbot, window, virtual_microphone, path)
+
+    recognised = [r for r in results if r.state is LiveState.RECOGNISED]
+    assert recognised, [r.state for r in results]
+    assert max(r.level_dbfs for r in results) > -40  # the music was really heard
+    last = recognised[-1]
+    assert {score.label for score in last.ranking} == set(LABEL_OF.values()) and last.analysis.field == "mood"
+    assert last.genre == LABEL_OF["beats"]  # the personal model's label, in the user's spelling
+    assert window.live.genre.verdict.text() == last.summary()

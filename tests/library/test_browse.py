@@ -77,9 +77,9 @@ def test_rows_hold_the_files_tags_and_the_stored_verdicts_filtered_and_sorted_by
         "05.wav": Agreement.TAG_MISSING,
         "broken.mp3": Agreement.FAILED,
     }
-    assert by_name["02.flac"].verdict == records["02.flac"].analysis.genre
-    assert by_name["04.ogg"].verdict == "not one of my genres"
-    assert by_name["broken.mp3"].verdict.startswith("failed: ")
+    assert by_name["02.flac"].verdict() == records["02.flac"].analysis.genre
+    assert by_name["04.ogg"].verdict() == "not one of my genres"
+    assert by_name["broken.mp3"].verdict().startswith("failed: ")
 
     # Each quick filter, in path order; then text, folder and sorts (one index for all: each costs model runs).
     assert {quick: names(TrackQuery(quick=quick)) for quick in QuickFilter} == {

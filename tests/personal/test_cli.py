@@ -101,6 +101,11 @@ def test_tag_with_a_personal_mood_model_writes_moods_and_undo_restores_the_origi
         assert {entry.field for entry in journal.entries(run.id)} == {"mood"}
     assert main(["undo"]) == 0
     assert {path: native_tags(path) for path in files.values()} == before
+    capsys.readouterr()
+    assert main(["undo", "--list"]) == 0
+    header, *runs = capsys.readouterr().out.splitlines()
+    at = header.index("field")
+    assert [line[at:].split()[0] for line in runs] == ["mood", "mood"]  # the undo run, then the tag run
 
 
 def test_index_status_counts_the_embeddings_and_names_the_active_model(
