@@ -1,6 +1,8 @@
 """``musictagger index [DIR...]``: analyse music folders into the library index, incrementally.
 
-Without folders it refreshes every folder indexed before.  Ctrl-C stops cleanly: what was
+Without folders it refreshes every folder indexed before.  ``--status`` also says which model's
+verdicts are in use (the shipped one, or the active personal model) and how many indexed tracks
+hold the embedding a personal model reads (learning needs it, and an active model's verdicts).  Ctrl-C stops cleanly: what was
 analysed is kept, and the next run carries on from there.  ``--cluster ADDRESS`` analyses on a
 Dask cluster's workers instead of here (see :mod:`musictagger.library.cluster`).
 """
@@ -9,12 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
 
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
+from musictagger.library.store import AnalysisKey
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import default_model_path
+from musictagger.personal.store import active_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"forgot {args.forget} and its {dropped} tracks")
         return 0
     if args.status:
-        return _print_status()
+        return _print_status(args.model)
     folders = args.folders or _known_roots()
     with _ProgressBar() as bar:
         summary = index_folders(
@@ -107,16 +114,36 @@ def _print_summary(summary: IndexSummary) -> None:
         print(f"  skipped: {path}: {reason}")
 
 
-def _print_status() -> int:
+def _print_status(model_path: Path | None) -> int:
     with Library() as library:
         counts, verdicts = library.counts(), library.verdict_counts()
         roots, failures = library.roots(), library.failures()
+        embedded = library.embedded_counts()
         print(f"index: {library.path}")
     print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
     if verdicts:
         print("  verdicts: " + ", ".join(f"{label} {count}" for label, count in verdicts.most_common()))
+    _print_model_status(model_path, embedded, counts.analysed)
     for root in roots:
         print(f"  folder: {root}")
     for record in failures:
         print(f"  failed: {record.path}: {record.error}")
     return 0
+
+
+def _print_model_status(model_path: Path | None, embedded: Counter[str], analysed: int) -> None:
+    """Which model's verdicts are in use, and how many analysed tracks hold the embedding its personal head
+    reads (or, with the shipped model, that ``learn`` would learn from)."""
+    base_model_id = AnalysisKey.of(load_manifest(model_path or default_model_path()), None).model_id
+    personal = active_model()
+    if personal is None:
+        print("active model: the shipped model")
+        have, reader = embedded[base_model_id], "`musictagger learn` needs"
+    else:
+        labels = ", ".join(personal.labels)
+        print(f"active model: personal model {personal.name!r} ({personal.field}: {labels})")
+        have, reader = embedded[personal.base_model_id], f"{personal.name!r} needs"
+        if personal.base_model_id != base_model_id:
+            print(f"  it reads analyses by {personal.base_model_id}, not by this model: its verdicts are not in use")
+    missing = f"; {analysed - have} need `musictagger index` again" if have < analysed else ""
+    print(f"  embeddings: {have} of {analysed} analysed tracks have the one {reader}{missing}")

@@ -15,11 +15,14 @@ from musictagger.cli.tag import format_table
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
 from musictagger.personal.vocabulary import LabelSurvey, survey
+from musictagger.tags.formats import LABEL_FIELDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("learn", help="learn your own genres (or moods …) from the tags in your library")
-    parser.add_argument("--field", default="genre", help="the tag field to learn: genre (default), mood, grouping")
+    parser.add_argument(
+        "--field", default="genre", choices=LABEL_FIELDS, help="the tag field to learn (default genre); `tag` writes it"
+    )
     parser.add_argument(
         "--min-per-label", type=int, default=10, metavar="N", help="keep labels with at least N tracks (default 10)"
     )

@@ -1,7 +1,7 @@
 """``musictagger listen``: live genre, hash code and nearest library tracks from a microphone.
 
 One line per step (every second): time heard, input level, the smoothed verdict (a genre,
-``not one of my genres`` or ``not music``, as ``analyze`` says it), the code and the nearest
+``not one of my genres`` or ``not music``, as ``analyze`` says it; the active personal model's, if any), the code and the nearest
 library track.  ``--file`` plays a file through the same live pipeline at
 real-time speed instead of a device (a test seam, and a demo without a microphone).
 """
@@ -18,7 +18,7 @@ from musictagger.errors import CaptureError
 from musictagger.library import CodeIndex, Library, current_index, find_similar
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
-from musictagger.model.runtime import load_model
+from musictagger.personal.active import load_active_model
 
 DEFAULTS = LiveSettings()
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
     settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
-    recognizer = LiveRecognizer(load_model(), source, settings)
+    recognizer = LiveRecognizer(load_active_model(), source, settings)
     with Library() as library:
         index = current_index(library)
         source.start()

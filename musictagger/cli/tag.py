@@ -1,4 +1,5 @@
-"""``musictagger tag DIR...``: write the predicted genre into audio files, safely.
+"""``musictagger tag DIR...``: write the predicted genre (or the active personal model's label, into the field it
+learnt: mood, grouping …) into audio files, safely.
 
 A thin layer over ``musictagger.tagging``: predict, plan, print the plan (and ``--csv`` it), then —
 unless ``--dry-run`` — apply it as one journalled run that ``musictagger undo`` can take back.
@@ -22,19 +23,22 @@ from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
-    PREVIEW_COLUMNS,
     Action,
     Mode,
     Plan,
     make_plan,
+    preview_columns,
     preview_rows,
     write_preview_csv,
 )
-from musictagger.tagging.predict import predict_genres
+from musictagger.tagging.predict import predict_labels
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("tag", help="write predicted genres into audio files (preview, journal, undo)")
+    parser = subparsers.add_parser(
+        "tag",
+        help="write predicted genres (or the active personal model's labels) into audio files (preview, journal, undo)",
+    )
     parser.add_argument("paths", nargs="+", type=Path, metavar="DIR", help="folders (searched recursively) or files")
     parser.add_argument("--dry-run", action="store_true", help="only show what would be written")
     parser.add_argument(
@@ -48,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=[mode.value for mode in Mode],
         default=DEFAULT_MODE.value,
-        help=f"fill only files without a genre, append the prediction, or replace the genres (default {DEFAULT_MODE})",
+        help="fill only files without a value in the field written (genre, or the personal model's field), append "
+        f"the prediction, or replace the values (default {DEFAULT_MODE})",
     )
     parser.add_argument(
         "--id3",
@@ -65,16 +70,17 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in found.problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
     with tqdm(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
-        predictions = predict_genres(
+        proposals = predict_labels(
             [f.path for f in found.files], on_progress=lambda done, total: bar.update(done - bar.n)
         )
     plan = make_plan(
-        predictions,
+        proposals.predictions,
         mode=Mode(args.mode),
         min_confidence=args.min_confidence,
         id3_version=Id3Version(args.id3),
+        field=proposals.field,
     )
-    print(format_table(PREVIEW_COLUMNS, preview_rows(plan)))
+    print(format_table(preview_columns(plan.field), preview_rows(plan)))
     if args.csv:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()

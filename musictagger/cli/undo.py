@@ -1,4 +1,5 @@
-"""``musictagger undo [RUN]``: give the files of a tagging run back their old genres; ``--list`` the runs.
+"""``musictagger undo [RUN]``: give the files of a tagging run back the old values of the field it wrote
+(genres, or a personal model's moods …); ``--list`` the runs.
 
 Only files exactly as the run left them are restored; the others are reported with the reason.
 The library index learns the restored tags, as after a tagging run.
@@ -20,7 +21,7 @@ from musictagger.tagging.undo import run_to_undo, undo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("undo", help="restore the genres a tagging run replaced (default: the latest)")
+    parser = subparsers.add_parser("undo", help="restore the tags a tagging run replaced (default: the latest)")
     parser.add_argument("run_id", nargs="?", type=int, metavar="RUN", help="the run to undo (see --list)")
     parser.add_argument("--list", action="store_true", help="show the recent tagging and undo runs")
     parser.set_defaults(run=run)
@@ -53,13 +54,14 @@ def run(args: argparse.Namespace) -> int:
 
 def format_runs(runs: list[Run]) -> str:
     """The runs as a table, newest first."""
-    header = ("run", "kind", "started", "status", "mode", "min conf.", "ID3", "files")
+    header = ("run", "kind", "started", "status", "field", "mode", "min conf.", "ID3", "files")
     rows = [
         (
             str(r.id),
             r.kind if r.undoes is None else f"undo of {r.undoes}",
             datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
             str(r.status),
+            ", ".join(r.fields),
             r.mode or "",
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
             r.id3_version or "",

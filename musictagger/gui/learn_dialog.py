@@ -42,8 +42,8 @@ from musictagger.personal import store
 from musictagger.personal.learn import LearnCancelledError, LearnedModel, learn
 from musictagger.personal.store import NAME_PATTERN
 from musictagger.personal.vocabulary import LabelSurvey, survey
+from musictagger.tags.formats import LABEL_FIELDS
 
-FIELDS = ("genre", "mood", "grouping")
 DEFAULT_MIN_PER_LABEL = 10
 RESURVEY_DELAY_MS = 250
 PROGRESS_STEPS = 1000
@@ -118,7 +118,7 @@ class LearnDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.field = QComboBox()
-        self.field.addItems(FIELDS)
+        self.field.addItems(LABEL_FIELDS)
         self.field.setToolTip("The tag to learn: one value per track (several values each count)")
         self.min_per_label = QSpinBox()
         self.min_per_label.setRange(2, 10_000)
@@ -328,10 +328,12 @@ class LearnDialog(QDialog):
             self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")
             self.modelActivated.emit()
             return
-        caveat = "" if learned.field == "genre" else f" (Tag genres… writes its {learned.field}s into the genre tag)"
+        proposals = (
+            "proposals" if learned.field == "genre" else f"{learned.field} proposals (written as {learned.field})"
+        )
         self.question.setText(
             f"Saved as \u201c{learned.name}\u201d ({len(learned.labels)} labels). Use it from now on for analysis "
-            f"and for proposals{caveat}? The shipped model stays available."
+            f"and for {proposals}? The shipped model stays available."
         )
         self.asking.show()
         self._finish("")

@@ -7,6 +7,12 @@ and the rows on screen are read by id, a page at a time, on the UI thread (a pri
 lookup of a page takes about a millisecond), keeping the last :data:`PAGES_KEPT` pages.  So
 100,000 tracks open at once and scroll without a stall (``bench/library_view.py``).
 
+With a personal model in use, the verdict, confidence and agreement columns (and the filters and
+sorting on them) are that model's: the worker has the index judge the tracks analysed since the
+last query (:func:`musictagger.personal.active.judge_active`; all of them once, when the model
+becomes active) and each connection reads the stored verdicts
+(:meth:`~musictagger.library.Library.use_judged`), in the model's words ("not one of my moods").
+
 The view announces what the user does with tracks (select, tag, find similar, re-analyse);
 the main window wires those to the analysis, the tag dialog, the matches and the indexer.
 """
@@ -36,6 +42,10 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
+from musictagger.model.head import PersonalHead
+from musictagger.model.manifest import ModelManifest
+from musictagger.model.verdict import not_one_of_mine
+from musictagger.personal.active import judge_active
 
 PAGE_ROWS = 100
 PAGES_KEPT = 128
@@ -59,14 +69,23 @@ ROLES = frozenset(
 )
 
 
-def find_ids(query: TrackQuery, _task: Task) -> np.ndarray:
-    """Worker: the ids of the tracks matching ``query``, in order."""
+def find_ids(query: TrackQuery, manifest: ModelManifest | None, _task: Task) -> tuple[np.ndarray, PersonalHead | None]:
+    """Worker: the ids of the tracks matching ``query``, in order, and the active personal head whose
+    verdicts they were filtered and sorted by (None: the stored ones), over analyses by ``manifest``'s model."""
     with Library() as library:
-        return library.track_ids(query)
+        head = judge_active(library, manifest) if manifest is not None else None
+        library.use_judged(head.identity if head is not None else None)
+        return library.track_ids(query), head
 
 
-def cell_text(row: TrackRow, column: Column) -> str:
-    """What the table shows of ``row`` in ``column``."""
+def quick_filter_text(quick: QuickFilter, field: str) -> str:
+    """A quick filter as the combo box names it, in the words of a model of ``field``."""
+    text = not_one_of_mine(field) if quick is QuickFilter.NOT_MY_GENRES else str(quick)
+    return text[:1].upper() + text[1:]
+
+
+def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
+    """What the table shows of ``row`` in ``column``, the verdict in the words of a model of ``field``."""
     if column is Column.TITLE:
         return row.title or Path(row.path).name
     if column is Column.CONFIDENCE:
@@ -82,10 +101,14 @@ def cell_text(row: TrackRow, column: Column) -> str:
         Column.ARTIST: row.artist or "",
         Column.ALBUM: row.album or "",
         Column.TAG_GENRE: row.tag_genre_text,
-        Column.VERDICT: row.verdict,
+        Column.VERDICT: row.verdict(field),
         Column.AGREEMENT: str(row.agreement),
         Column.PATH: row.path,
     }[column]
+
+
+def identity(head: PersonalHead | None) -> str | None:
+    return head.identity if head is not None else None
 
 
 class TrackTableModel(QAbstractTableModel):
@@ -95,9 +118,13 @@ class TrackTableModel(QAbstractTableModel):
     """A query's ids arrived (the row count may have changed)."""
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, manifest: ModelManifest | None = None) -> None:
+        """``manifest``: the base model whose analyses the active personal model reads (None: stored verdicts)."""
         super().__init__()
         self.runner = runner
+        self.manifest = manifest
+        self.head: PersonalHead | None = None
+        """The personal head whose verdicts are shown (None: the stored ones)."""
         self.query = TrackQuery()
         self.ids = np.zeros(0, dtype=np.int64)
         self.loading = False
@@ -113,19 +140,27 @@ class TrackTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Ask the index again (it changed, or the query did)."""
         self._generation += 1
-        generation, query = self._generation, self.query
+        generation, query, manifest = self._generation, self.query, self.manifest
         self.loading = True
         self.runner.run(
-            lambda task: find_ids(query, task),
+            lambda task: find_ids(query, manifest, task),
             on_done=lambda ids: self._arrived(generation, ids),
             on_error=lambda error: self._failed(generation, error),
         )
 
-    def _arrived(self, generation: int, ids: np.ndarray) -> None:
+    @property
+    def field(self) -> str:
+        """The tag field the verdicts shown are values of."""
+        return self.head.field if self.head is not None else "genre"
+
+    def _arrived(self, generation: int, found: tuple[np.ndarray, PersonalHead | None]) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
         self.beginResetModel()
-        self.ids = ids
+        self.ids, head = found
+        if self._library is not None and identity(head) != identity(self.head):
+            self._library.use_judged(identity(head))  # the rows on screen are read with the ids' verdicts
+        self.head = head
         self._pages.clear()
         self.loading = False
         self.endResetModel()
@@ -157,9 +192,11 @@ class TrackTableModel(QAbstractTableModel):
     def _read_page(self, page: int) -> dict[int, tuple[TrackRow, tuple[str, ...]]]:
         if self._library is None:
             self._library = Library()
+            self._library.use_judged(identity(self.head))
         ids = self.ids[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
         rows = {
-            row.id: (row, tuple(cell_text(row, column) for column in COLUMNS)) for row in self._library.track_rows(ids)
+            row.id: (row, tuple(cell_text(row, column, self.field) for column in COLUMNS))
+            for row in self._library.track_rows(ids)
         }
         self._pages[page] = rows
         while len(self._pages) > PAGES_KEPT:
@@ -221,16 +258,16 @@ class LibraryView(QWidget):
     reanalyseRequested = Signal(list)  # noqa: N815 — [Path]
     playRequested = Signal(object)  # noqa: N815 — Path
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, manifest: ModelManifest | None = None) -> None:
         super().__init__()
-        self.model = TrackTableModel(runner)
+        self.model = TrackTableModel(runner, manifest)
         self.find = QLineEdit()
         self.find.setPlaceholderText("Find by title, artist, album, genre tag or path")
         self.find.setClearButtonEnabled(True)
         self.filter = QComboBox()
         self.filter.setToolTip("Quick filters: the tracks worth a look")
         for quick in QuickFilter:
-            self.filter.addItem(str(quick)[:1].upper() + str(quick)[1:], quick)
+            self.filter.addItem(quick_filter_text(quick, self.model.field), quick)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -298,6 +335,8 @@ class LibraryView(QWidget):
         self.model.reload()
 
     def _update_counts(self) -> None:
+        index = self.filter.findData(QuickFilter.NOT_MY_GENRES)
+        self.filter.setItemText(index, quick_filter_text(QuickFilter.NOT_MY_GENRES, self.model.field))
         shown = len(self.model.ids)
         selected = self.selected_count()
         text = f"{shown:,} track{'' if shown == 1 else 's'}"

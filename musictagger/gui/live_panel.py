@@ -50,6 +50,7 @@ from musictagger.live.display import ScrollingMel
 from musictagger.live.recorder import Recorder
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.personal.active import load_active_model
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,12 @@ def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
 
 
 def load_warm_model(model_path: Path) -> tuple[GenreModel, np.ndarray]:
-    """Worker: the model on one thread (the display keeps the other core), warmed up, and the mel band centres.
+    """Worker: the model (with the active personal head, if any) on one thread (the display keeps the other core),
+    warmed up, and the mel band centres.
 
     Warming up here takes the first STFT's seconds of set-up off the display timer's first tick.
     """
-    model = GenreModel(model_path, threads=1)
+    model = load_active_model(model_path, threads=1)
     return model, warm_up(model)
 
 
@@ -208,6 +210,26 @@ class LivePanel(QWidget):
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet(ERROR_STYLE if error else "")
+
+    def follow_model(self, labels: tuple[str, ...]) -> None:
+        """The active model changed: show ``labels``, and load the model afresh (at once if listening)."""
+        self.labels = labels
+        self.genre.set_labels(labels)
+        self._model = None
+        if self.listening and not self._loading:
+            self._loading = True
+            self.runner.run(
+                lambda _task: load_warm_model(self.model_path),
+                on_done=self._model_reloaded,
+                on_error=self._model_failed,
+            )
+
+    def _model_reloaded(self, loaded: tuple[GenreModel, np.ndarray]) -> None:
+        self._loading = False
+        self._model, _centres = loaded
+        if self.recognizer is not None:
+            self.recognizer.model = self._model
+            self.recognizer.reset()
 
     # Starting and stopping.
 

@@ -47,7 +47,7 @@ from musictagger.gui.library_panel import LibraryPanel
 from musictagger.gui.library_view import LibraryView
 from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
-from musictagger.gui.model_in_use import labels_in_use, personal_in_use
+from musictagger.gui.model_in_use import labels_in_use
 from musictagger.gui.models_dialog import ModelsDialog
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
@@ -57,6 +57,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
+from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelInfo
 
 DETAILS_KEPT = 8
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
-        self.library_view = LibraryView(TaskRunner("library view"))
+        self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 
         analysis = QSplitter(Qt.Orientation.Vertical)
         analysis.addWidget(self.spectrogram)
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
         self.matches_dock = self._dock("Nearest matches", self.matches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.live = LivePanel(self.manifest, self.model_path, settings, self.io_runner)
+        self.live.follow_model(labels_in_use(self.manifest, self.personal))
         self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
@@ -465,7 +467,14 @@ class MainWindow(QMainWindow):
 
     def open_tag_dialog(self, scope: TagScope) -> TagDialog:
         """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
-        dialog = TagDialog(scope, self.settings, self.background_runner, self, proposer=self._model_name())
+        dialog = TagDialog(
+            scope,
+            self.settings,
+            self.background_runner,
+            self,
+            proposer=self._model_name(),
+            field=field_in_use(self.personal),
+        )
         dialog.finished.connect(lambda _result: self.library_view.refresh())
         return dialog
 
@@ -507,6 +516,8 @@ class MainWindow(QMainWindow):
             return
         self.personal = personal
         self.genre.set_labels(labels_in_use(self.manifest, personal))
+        self.library_view.refresh()  # its verdict column follows the model too
+        self.live.follow_model(labels_in_use(self.manifest, personal))
         self._model_generation += 1
         for task in self._tasks.values():
             task.cancel()

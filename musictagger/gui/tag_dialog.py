@@ -1,5 +1,9 @@
 """Tools ▸ Tag genres…: preview the tagging plan, review it, apply it with progress and Cancel, undo it.
 
+It proposes what the model in use proposes, into that model's field: genres from the shipped model,
+or a personal model's labels into the field it learnt (moods, groupings …), named so in the title,
+the column headers and the messages.
+
 The dialog says what it works on (:class:`TagScope`: a selection, a folder, the whole library).
 The user reviews the plan row by row: a ticked row is written, an unticked one is left alone,
 and an edited proposed genre is a correction, written instead of the model's proposal and
@@ -8,7 +12,7 @@ Undo, each row says what happened to its file.
 
 Everything is the core's (:mod:`musictagger.tagging`), as ``musictagger tag`` uses it: the files
 are found by :func:`musictagger.library.scan.scan`, predictions come from
-:func:`~musictagger.tagging.predict.predict_genres` (stored results where current, fresh analysis
+:func:`~musictagger.tagging.predict.predict_labels` (stored results where current, fresh analysis
 otherwise), the table is :func:`~musictagger.tagging.plan.preview_rows` of the very plan that
 Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 :func:`~musictagger.tagging.undo.undo`.  The dialog only runs them on the background runner.
@@ -37,7 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from musictagger.errors import MusictaggerError
 from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
@@ -48,24 +51,22 @@ from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
-    PREVIEW_COLUMNS,
     Action,
     Mode,
     Plan,
     PlanItem,
-    Prediction,
     make_plan,
     parse_genres,
+    preview_columns,
     preview_rows,
     revise,
 )
-from musictagger.tagging.predict import predict_genres
+from musictagger.tagging.predict import Proposals, predict_labels
 from musictagger.tagging.undo import undo
 
-Predictions = dict[Path, Prediction | MusictaggerError]
 SLIDER_STEPS = 100
 REPLAN_DELAY_MS = 250
-FILE, CURRENT, PROPOSED, CONFIDENCE, ACTION = range(len(PREVIEW_COLUMNS))
+FILE, CURRENT, PROPOSED, CONFIDENCE, ACTION = range(len(preview_columns()))
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,11 @@ def result_text(item: PlanItem, outcome: Outcome | None) -> str:
     return f"skipped: {item.reason}" if item.reason else "skipped"
 
 
-def predict(paths: list[Path], n_windows: int | None, task: Task) -> Predictions:
-    """Worker: the genre of every audio file under ``paths`` (as ``musictagger tag`` finds them), or the
-    error that prevented one."""
+def predict(paths: list[Path], n_windows: int | None, task: Task) -> Proposals:
+    """Worker: the proposal for every audio file under ``paths`` (as ``musictagger tag`` finds them), or the
+    error that prevented one, and the field they are values of."""
     files = [found.path for found in scan(paths).files]
-    return predict_genres(
+    return predict_labels(
         files,
         n_windows=n_windows,
         on_progress=lambda done, total: task.progress((done, total)),
@@ -192,15 +193,17 @@ class TagDialog(QDialog):
         parent: QWidget | None = None,
         *,
         proposer: str = "the shipped model",
+        field: str = "genre",
     ) -> None:
-        """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model)."""
+        """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model), ``field``
+        the tag field it proposes values for (the predictions, when they arrive, say which for certain)."""
         super().__init__(parent)
-        self.setWindowTitle("Tag genres")
         self.resize(960, 560)
         self.scope = scope
         self.settings = settings
         self.runner = runner
-        self.predictions: Predictions | None = None
+        self.field = field
+        self.proposals: Proposals | None = None
         self.plan: Plan | None = None
         self.task: Task | None = None
         self.last_report: RunReport | None = None
@@ -210,29 +213,24 @@ class TagDialog(QDialog):
         self.threshold = QSlider(Qt.Orientation.Horizontal)
         self.threshold.setRange(0, SLIDER_STEPS)
         self.threshold.setValue(round(settings.threshold * SLIDER_STEPS))
-        self.threshold.setToolTip("Files whose predicted genre is less likely than this are left alone")
         self.threshold_label = QLabel()
         self.mode = QComboBox()
         for mode in Mode:
             self.mode.addItem(mode.value, mode)
         self.mode.setCurrentIndex(self.mode.findData(DEFAULT_MODE))
-        self.mode.setToolTip(
-            "replace: the genre becomes the prediction; append: added to the genres there; fill-empty: only files without a genre"
-        )
         self.scope_label = QLabel(f"Works on {scope.describe()}")
         self.scope_label.setWordWrap(True)
-        self.proposer_label = QLabel(f"Proposals from {proposer}")
+        self.proposer_label = QLabel()
         self.table = QTreeWidget()
-        self.table.setHeaderLabels(list(PREVIEW_COLUMNS))
         self.table.setRootIsDecorated(False)
         self.table.setColumnWidth(FILE, 300)
         self.table.setColumnWidth(PROPOSED, 140)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
-        self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed genre: see _edit
+        self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed value: see _edit
         self.table.itemDoubleClicked.connect(self._edit)
-        self.table.setToolTip("Untick a file to leave it alone; double-click a proposed genre to correct it")
         self.table.itemChanged.connect(self._edited)
+        self._name_field(field, proposer)
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -274,6 +272,20 @@ class TagDialog(QDialog):
         self.threshold_label.setText(f"{self.min_confidence:.2f}")  # the first plan follows the predictions
         self._start(partial(predict, list(scope.paths), settings.windows_per_track), self._predicted, "Analysing…")
 
+    def _name_field(self, field: str, proposer: str | None = None) -> None:
+        """Title, headers, tooltips and the proposer line say which field is proposed (``genre``, ``mood`` …)."""
+        self.field = field
+        self.setWindowTitle(f"Tag {field}s")
+        self.table.setHeaderLabels(list(preview_columns(field)))
+        self.threshold.setToolTip(f"Files whose predicted {field} is less likely than this are left alone")
+        self.mode.setToolTip(
+            f"replace: the {field} becomes the prediction; append: added to the values there; "
+            f"fill-empty: only files without a {field}"
+        )
+        self.table.setToolTip(f"Untick a file to leave it alone; double-click a proposed {field} to correct it")
+        if proposer is not None:
+            self.proposer_label.setText(f"Proposals from {proposer}, written into the files' {field} tag")
+
     @property
     def min_confidence(self) -> float:
         """The threshold chosen on the slider."""
@@ -308,21 +320,27 @@ class TagDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self._finish(describe(error))
 
-    def _predicted(self, predictions: Predictions) -> None:
-        self.predictions = predictions
-        self.scope_label.setText(f"Works on {self.scope.describe(len(predictions))}")
+    def _predicted(self, proposals: Proposals) -> None:
+        self.proposals = proposals
+        self.scope_label.setText(f"Works on {self.scope.describe(len(proposals.predictions))}")
         self.task = None
         self.replan()
 
     def replan(self) -> None:
-        """Plan again with the current threshold and mode (reads each file's current genres)."""
-        if self.predictions is None or self.task is not None:
+        """Plan again with the current threshold and mode (reads each file's current values of the field)."""
+        if self.proposals is None or self.task is not None:
             return
-        predictions, mode, threshold = self.predictions, self.mode.currentData(), self.min_confidence
+        proposals, mode, threshold = self.proposals, self.mode.currentData(), self.min_confidence
         self._start(
-            lambda task: make_plan(predictions, mode=mode, min_confidence=threshold, should_stop=task.should_stop),
+            lambda task: make_plan(
+                proposals.predictions,
+                mode=mode,
+                min_confidence=threshold,
+                field=proposals.field,
+                should_stop=task.should_stop,
+            ),
             self._planned,
-            "Reading the files' genres…",
+            f"Reading the files' {proposals.field} tags…",
         )
 
     def _planned(self, plan: Plan) -> None:
@@ -330,7 +348,9 @@ class TagDialog(QDialog):
         self._filling = True
         self.table.setSortingEnabled(False)  # rows are added in plan order, sorted once at the end
         self.table.clear()
-        self.table.headerItem().setText(ACTION, PREVIEW_COLUMNS[ACTION])
+        if plan.field != self.field:  # the model in use changed since the dialog opened
+            self.proposer_label.setText(f"Proposals written into the files' {plan.field} tag")
+        self._name_field(plan.field)
         self._rows = {}
         for item, row in zip(plan.items, preview_rows(plan), strict=True):
             widget_item = QTreeWidgetItem(list(row))
@@ -392,7 +412,7 @@ class TagDialog(QDialog):
             return
         self.settings.threshold = plan.min_confidence
         _ticked, left_out, corrections = self.review()
-        self._start(partial(apply_review, plan, left_out, corrections), self._applied, "Writing genres…")
+        self._start(partial(apply_review, plan, left_out, corrections), self._applied, f"Writing {plan.field}s…")
 
     def _applied(self, result: tuple[Plan, RunReport]) -> None:
         reviewed, report = result
@@ -421,7 +441,7 @@ class TagDialog(QDialog):
 
     def undo(self) -> None:
         """Undo the latest tagging run."""
-        self._start(undo_latest, self._undone, "Restoring the previous genres…")
+        self._start(undo_latest, self._undone, "Restoring the previous tags…")
 
     def _undone(self, report: RunReport) -> None:
         self.last_report = report

@@ -87,6 +87,7 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
         album=tags.album,
         tag_genres=tags.genres,
         embedding=analysis.embedding,
+        field=analysis.field,
     )
 
 

@@ -11,6 +11,11 @@ when the file has no genre tag, ``no verdict`` when the model has no genre for t
 is not one of its genres, or not music), ``failed`` when it could not be analysed, and empty
 while the file's tags have not been read (an index from before tags were stored, until the
 next indexing run).
+
+With a personal model in use, the verdicts shown, filtered and sorted by are its own, judged from
+the tracks' stored embeddings once and kept in the index (:mod:`.judged`): after
+:meth:`Library.use_judged`, every query reads :data:`JUDGED` (under the name ``tracks``) instead
+of the stored verdicts.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.model.verdict import UNKNOWN, verdict_label
+from musictagger.model.verdict import UNKNOWN, not_one_of_mine, verdict_label
 
 
 class QuickFilter(StrEnum):
@@ -97,6 +102,12 @@ ROW_COLUMNS = (
 )
 
 
+STORED = "main.tracks"
+"""The stored verdicts' relation."""
+JUDGED = "temp.judged"
+"""A personal model's verdicts' relation (:func:`musictagger.library.judged.judged_view`)."""
+
+
 @dataclass(frozen=True)
 class TrackQuery:
     """Which tracks, in what order: a text to find, a quick filter, a folder, and a sort column."""
@@ -108,8 +119,9 @@ class TrackQuery:
     folder: Path | None = None
     """Only tracks inside this folder."""
 
-    def sql(self) -> tuple[str, list[object]]:
-        """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters."""
+    def sql(self, source: str = STORED) -> tuple[str, list[object]]:
+        """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters; the
+        verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`)."""
         where, parameters = [FILTER_SQL[self.quick]], []
         if self.text:
             where.append("(" + " OR ".join(f"{column} LIKE ?" for column in TEXT_COLUMNS) + ")")
@@ -120,7 +132,7 @@ class TrackQuery:
             parameters += [len(prefix), prefix]
         direction = "DESC" if self.descending else "ASC"
         order = f"{SORT_SQL[self.sort]} {direction} NULLS LAST, path {direction}"  # empty cells last, both ways
-        return f"SELECT id FROM tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
+        return f"SELECT id FROM {source} AS tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
 
 
 @dataclass(frozen=True)
@@ -162,13 +174,13 @@ class TrackRow:
             agreement=Agreement(row["agreement"]),
         )
 
-    @property
-    def verdict(self) -> str:
-        """The genre, ``not one of my genres`` or ``not music``; the error for a file that failed."""
+    def verdict(self, field: str = "genre") -> str:
+        """The label, ``not one of my genres`` (of a model of ``field``: :func:`not_one_of_mine`) or
+        ``not music``; the error for a file that failed."""
         if self.error is not None:
             return f"failed: {self.error}"
         label = verdict_label(self.genre, self.reason or "")
-        return "not one of my genres" if label == UNKNOWN else label
+        return not_one_of_mine(field) if label == UNKNOWN else label
 
     @property
     def tag_genre_text(self) -> str:

@@ -100,4 +100,36 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        # The Library tab shows, filters and sorts by the active personal model's verdicts.  They are
+        # computed from the embeddings once and kept here, for one model at a time (personal_model names
+        # it: PersonalHead.identity), so a query reads them instead of reading every embedding through the
+        # head again (musictagger.library.judged).  A track analysed again loses its verdict and a new one
+        # has none: the triggers mark the verdicts incomplete, and the next query judges those tracks
+        # alone; a deleted track's verdict goes with it (the foreign key).
+        "store the active personal model's verdicts on the indexed tracks",
+        """
+        CREATE TABLE personal_verdicts (
+            id INTEGER PRIMARY KEY REFERENCES tracks (id) ON DELETE CASCADE,
+            genre TEXT,
+            reason TEXT,
+            confidence REAL,
+            uncertain INTEGER
+        );
+        CREATE TABLE personal_model (
+            only INTEGER PRIMARY KEY CHECK (only = 1),
+            model TEXT NOT NULL,
+            complete INTEGER NOT NULL
+        );
+        CREATE TRIGGER personal_verdicts_added AFTER INSERT ON tracks
+        BEGIN
+            UPDATE personal_model SET complete = 0;
+        END;
+        CREATE TRIGGER personal_verdicts_stale AFTER UPDATE OF embedding, model_id, reason ON tracks
+        BEGIN
+            DELETE FROM personal_verdicts WHERE id = OLD.id;
+            UPDATE personal_model SET complete = 0;
+        END;
+        """,
+    ),
 )

@@ -24,13 +24,14 @@ import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, snapshot, transaction
-from musictagger.library.browse import ROW_COLUMNS, TrackQuery, TrackRow
+from musictagger.library import judged
+from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow
 from musictagger.library.code_sidecar import StoredCodes
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
-from musictagger.model.runtime import GenreScore, is_uncertain, verdict_text
+from musictagger.model.runtime import GenreScore, uncertain_over, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
 from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
@@ -86,6 +87,8 @@ class TrackAnalysis:
     """The genres in the file's own tags (empty: none, or unreadable tags); None: not read yet."""
     embedding: np.ndarray | None = None
     """What a personal head reads (:mod:`musictagger.model.embedding`); None: stored before embeddings were."""
+    field: str = "genre"
+    """The tag field the labels are values of (a personal head's, once read through it; not stored)."""
 
     def through(self, head: PersonalHead) -> TrackAnalysis:
         """This analysis with ``head``'s probabilities and verdict (unchanged without an embedding: see
@@ -98,8 +101,9 @@ class TrackAnalysis:
         return replace(
             self,
             verdict=verdict,
-            uncertain=not verdict.unknown and is_uncertain(tuple(GenreScore(label, p) for label, p in ranking)),
+            uncertain=uncertain_over(head.labels, probabilities, verdict),
             probabilities=dict(ranking),
+            field=head.field,
         )
 
     @property
@@ -119,7 +123,7 @@ class TrackAnalysis:
     def summary(self) -> str:
         """The verdict in words, as :meth:`musictagger.model.runtime.Analysis.summary` says it."""
         ranking = sorted(self.probabilities.items(), key=lambda item: -item[1])
-        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict)
+        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict, self.field)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,8 @@ class Library:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else library_db_path()
         self._db = open_database(self.path, MIGRATIONS)
+        self._verdicts = STORED
+        """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
 
     def close(self) -> None:
         self._db.close()
@@ -285,9 +291,8 @@ class Library:
             return self._delete(paths)
 
     def _delete(self, paths: list[str]) -> int:
-        before = self._db.total_changes
-        self._db.executemany("DELETE FROM tracks WHERE path = ?", [(p,) for p in paths])
-        return self._db.total_changes - before
+        # The cursor's count, not total_changes: that also counts what triggers change (the codes stamp).
+        return self._db.executemany("DELETE FROM tracks WHERE path = ?", [(p,) for p in paths]).rowcount
 
     def paths_under(self, root: Path) -> list[str]:
         """Stored paths inside folder ``root``."""
@@ -330,9 +335,23 @@ class Library:
     def failures(self) -> list[TrackRecord]:
         return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
 
+    def judge(self, head: PersonalHead) -> int:
+        """Store ``head``'s verdicts on the tracks that have none yet (see :mod:`.judged`); how many were judged."""
+        return judged.judge(self._db, head)
+
+    def use_judged(self, model: str | None) -> None:
+        """Show, filter and sort this connection's table rows by the verdicts :meth:`judge` stored for head
+        ``model`` (its identity) instead of the stored ones; None, or another head's verdicts stored: the
+        stored ones."""
+        if model is not None and judged.holds(self._db, model):
+            self._db.execute(judged.judged_view())
+            self._verdicts = JUDGED
+        else:
+            self._verdicts = STORED
+
     def track_ids(self, query: TrackQuery) -> np.ndarray:
         """The ids of the tracks matching ``query``, in its order (filtered and sorted by SQLite)."""
-        sql, parameters = query.sql()
+        sql, parameters = query.sql(self._verdicts)
         rows = self._db.execute(sql, parameters).fetchall()
         return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
@@ -342,7 +361,8 @@ class Library:
         for start in range(0, len(ids), SQL_VARIABLES):
             chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
             placeholders = ", ".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT {ROW_COLUMNS} FROM tracks WHERE id IN ({placeholders})", chunk):
+            sql = f"SELECT {ROW_COLUMNS} FROM {self._verdicts} AS tracks WHERE id IN ({placeholders})"
+            for row in self._db.execute(sql, chunk):
                 found[row["id"]] = TrackRow.from_sql(row)
         return [found[int(i)] for i in ids if int(i) in found]
 
@@ -409,6 +429,13 @@ class Library:
         if not ids:
             return np.zeros((0, 0), np.float32)
         return np.stack([embedding.from_blob(found[int(i)]) for i in ids])
+
+    def embedded_counts(self) -> Counter[str]:
+        """Analysed tracks holding an embedding, per analysis model id (a personal head reads only its base model's)."""
+        rows = self._db.execute(
+            "SELECT model_id, COUNT(*) FROM tracks WHERE error IS NULL AND embedding IS NOT NULL GROUP BY model_id"
+        )
+        return Counter(dict(rows.fetchall()))
 
     def embedding_bytes(self) -> float:
         """Mean stored bytes of an embedding per track that has one (0 when none has)."""

@@ -9,12 +9,16 @@ backbone tags, when it has them) are smoothed over steps (an exponential moving 
 so the verdict does not flicker with every bar; the verdict is the model's own
 :meth:`~musictagger.model.runtime.GenreModel.decide` on the smoothed values, so live
 listening says "not one of my genres" or "not music" exactly as a file's analysis would, and
-the bits are the smoothed relaxed code thresholded.  Below the front end's silence level the
+the bits are the smoothed relaxed code thresholded.  With a personal head on the model (the active
+personal model, :func:`musictagger.personal.active.load_active_model`), its embedding is smoothed
+too and the smoothed analysis is read through the head (:meth:`Analysis.through`), so the verdict
+and ranking are over the user's labels, with the same "not one of my labels" verdict.  Below the front end's silence level the
 state is QUIET and no genre is claimed; the smoothing restarts when sound returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -81,7 +85,7 @@ class LiveResult:
     def summary(self) -> str:
         if self.state is not LiveState.RECOGNISED:
             return self.state.value
-        return verdict_text(self.ranking, self.verdict)
+        return verdict_text(self.ranking, self.verdict, self.analysis.field if self.analysis else "genre")
 
 
 class LiveRecognizer:
@@ -108,7 +112,12 @@ class LiveRecognizer:
         audio = self.source.ring.latest(int(rate * window_s))
         try:
             analysis = self.model.analyze_signal(
-                audio.T, sr=rate, n_windows=1, source=self.source.name, noise_reduction=self.settings.noise_reduction
+                audio.T,
+                sr=rate,
+                n_windows=1,
+                source=self.source.name,
+                noise_reduction=self.settings.noise_reduction,
+                through_head=False,
             )
         except SilentAudioError:
             self.reset()
@@ -119,17 +128,28 @@ class LiveRecognizer:
         tags = None if analysis.tags is None else self._smooth("tags", analysis.tags)
         verdict = self.model.decide(probabilities, novelty=novelty, tags=tags)
         order = np.argsort(-probabilities, kind="stable")
+        smoothed = dataclasses.replace(
+            analysis,
+            probabilities=probabilities,
+            ranking=tuple(GenreScore(self.model.labels[i], float(probabilities[i])) for i in order),
+            verdict=verdict,
+            relaxed_code=relaxed,
+            bits=codes.binarize(relaxed),
+        )
+        if self.model.head is not None and analysis.embedding is not None:
+            smoothed = dataclasses.replace(smoothed, embedding=self._smooth("embedding", analysis.embedding))
+            smoothed = smoothed.through(self.model.head)
         return LiveResult(
             LiveState.RECOGNISED,
             heard_s,
             level,
             analysed_s=len(audio) / rate,
-            ranking=tuple(GenreScore(self.model.labels[i], float(probabilities[i])) for i in order),
-            bits=codes.binarize(relaxed),
+            ranking=smoothed.ranking,
+            bits=smoothed.bits,
             relaxed_code=relaxed,
-            analysis=analysis,
+            analysis=smoothed,
             elapsed_s=time.perf_counter() - started,
-            verdict=verdict,
+            verdict=smoothed.verdict,
         )
 
     def _smooth(self, name: str, value: np.ndarray) -> np.ndarray:

@@ -10,7 +10,9 @@ is, the head only knows the user's labels.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -21,7 +23,10 @@ from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of, softmax
 @dataclass(frozen=True, eq=False)
 class PersonalHead:
     """A trained head: ``labels`` in the user's spelling, the standardisation, the linear layer
-    ``(d, n_labels)``, the temperature and the unknown threshold, and the base model it reads."""
+    ``(d, n_labels)``, the temperature and the unknown threshold, and the base model it reads.
+
+    ``field`` is the tag field its labels are values of (``genre``, ``mood`` …); it lives in the
+    model's sidecar, not its arrays (:func:`musictagger.personal.store.active_head` sets it)."""
 
     name: str
     labels: tuple[str, ...]
@@ -32,6 +37,16 @@ class PersonalHead:
     temperature: float
     threshold: float
     base_model_id: str
+    field: str = "genre"
+
+    @cached_property
+    def identity(self) -> str:
+        """Which head this is, weights and all: a model learnt again under the same name is another head
+        (the library keeps its verdicts under this, :meth:`musictagger.library.Library.judge`)."""
+        digest = hashlib.sha256()
+        for name, array in sorted(self.to_arrays().items()):
+            digest.update(name.encode() + np.ascontiguousarray(array).tobytes())
+        return f"{self.model_id}@{digest.hexdigest()[:16]}"
 
     @property
     def model_id(self) -> str:

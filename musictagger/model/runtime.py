@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
 from musictagger.model.precision import fastest_variant
-from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide
+from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide, not_one_of_mine
 
 # The second model (similarity-preserving codes, calibration, the unknown detector) is the
 # default; the first, the paper's configuration, stays in models/ as hash-cnn-lstm-emotify.
@@ -73,12 +74,21 @@ def is_uncertain(ranking: tuple[GenreScore, ...]) -> bool:
     return best < UNCERTAIN_BELOW or best - runner_up < UNCERTAIN_MARGIN
 
 
-def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None) -> str:
+def uncertain_over(labels: Sequence[str], probabilities: np.ndarray, verdict: Verdict) -> bool:
+    """Whether a verdict with a label is uncertain (:func:`is_uncertain`), from ``labels``' ``probabilities``."""
+    if verdict.unknown:
+        return False
+    ranking = sorted(zip(labels, np.asarray(probabilities).tolist(), strict=True), key=lambda item: -item[1])
+    return is_uncertain(tuple(GenreScore(label, p) for label, p in ranking))
+
+
+def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None, field: str = "genre") -> str:
     """A verdict in words: ``pop 0.82``, ``uncertain: pop 0.41 / rock 0.38`` when unsure,
-    ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it."""
+    ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it
+    (``not one of my moods …`` for a model of ``field`` mood: :func:`not_one_of_mine`)."""
     best = f"{ranking[0].label} {ranking[0].probability:.2f}"
     if verdict is not None and verdict.unknown:
-        return NOT_MUSIC if verdict.reason == NOT_MUSIC else f"not one of my genres (nearest: {best})"
+        return NOT_MUSIC if verdict.reason == NOT_MUSIC else f"{not_one_of_mine(field)} (nearest: {best})"
     if not is_uncertain(ranking):
         return best
     return f"uncertain: {best} / {ranking[1].label} {ranking[1].probability:.2f}"
@@ -117,6 +127,8 @@ class Analysis:
     novelty: float | None = None
     tags: np.ndarray | None = None
     embedding: np.ndarray | None = None
+    field: str = "genre"
+    """The tag field the labels are values of (a personal head's, once read through it)."""
 
     @property
     def genre(self) -> str | None:
@@ -134,6 +146,7 @@ class Analysis:
             window_probabilities=probabilities[None],
             verdict=head.decide(probabilities, base=self.verdict),
             model_id=head.model_id,
+            field=head.field,
         )
 
     @property
@@ -166,7 +179,7 @@ class Analysis:
 
     def summary(self) -> str:
         """The verdict in words (see :func:`verdict_text`)."""
-        return verdict_text(self.ranking, self.verdict)
+        return verdict_text(self.ranking, self.verdict, self.field)
 
     def to_dict(self, *, top_k: int | None = None) -> dict:
         """JSON-ready summary (no arrays beyond the code)."""
@@ -270,8 +283,9 @@ class GenreModel:
             tag_names=self.manifest.tag_names,
         )
 
-    def analyze_features(self, features: Features, *, source: str) -> Analysis:
-        """Aggregate the model's view of each window of ``features`` into one verdict."""
+    def analyze_features(self, features: Features, *, source: str, through_head: bool = True) -> Analysis:
+        """Aggregate the model's view of each window of ``features`` into one verdict (read through the personal
+        head unless ``through_head`` is false: a caller smoothing several analyses applies it itself)."""
         outputs = self.run(features.windows)
         window_probabilities = calibrate(outputs.probabilities, self.policy.temperature)
         mean = window_probabilities.mean(axis=0)
@@ -306,7 +320,7 @@ class GenreModel:
             tags=tags,
             embedding=track_embedding(outputs.layers, tags, relaxed),
         )
-        return analysis.through(self.head) if self.head else analysis
+        return analysis.through(self.head) if self.head and through_head else analysis
 
     def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
         """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""
@@ -323,6 +337,7 @@ class GenreModel:
         n_windows: int | None = None,
         source: str = "<signal>",
         noise_reduction: float | None = None,
+        through_head: bool = True,
     ) -> Analysis:
         """Analyse decoded samples (e.g. a microphone buffer) through the same front end.
 
@@ -336,7 +351,7 @@ class GenreModel:
         features = features_from_signal(
             y, sr=sr, params=params, n_windows=n_windows or self.manifest.windows_per_track, source=source
         )
-        return self.analyze_features(features, source=source)
+        return self.analyze_features(features, source=source, through_head=through_head)
 
 
 def load_model(path: Path | None = None) -> GenreModel:

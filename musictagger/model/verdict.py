@@ -149,6 +149,16 @@ def calibrate(window_probabilities: np.ndarray, temperature: float) -> np.ndarra
     return softmax(np.log(np.clip(window_probabilities.astype(np.float64), 1e-12, 1.0)) / temperature)
 
 
+FIELD_WORDS = {"genre": "genres", "mood": "moods"}
+"""How the unknown verdict names a field's values; any other field's are "labels"."""
+
+
+def not_one_of_mine(field: str = "genre") -> str:
+    """The unknown verdict in words, for a model whose labels are values of ``field``: ``not one of my genres``,
+    ``not one of my moods``, ``not one of my labels``.  Every place that shows the verdict says it this way."""
+    return f"not one of my {FIELD_WORDS.get(field, 'labels')}"
+
+
 def not_one_of(labels: tuple[str, ...]) -> str:
     """The reason given for music outside the model's vocabulary."""
     return "not one of: " + ", ".join(labels)

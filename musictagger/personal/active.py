@@ -2,7 +2,7 @@
 
 A file analysed now goes through the base model, then the head (:func:`load_active_model`).  An
 indexed track is read through the head from its stored embedding (:func:`through_active`,
-:func:`library_verdicts`), so choosing another model never needs the index rebuilt.  A head only
+:func:`judge_active`), so choosing another model never needs the index rebuilt.  A head only
 applies to analyses by the base model it was trained on; otherwise the base model's verdict stands.
 """
 
@@ -16,8 +16,8 @@ from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest, load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
-from musictagger.model.verdict import Verdict
-from musictagger.personal.store import active_head
+from musictagger.personal import store
+from musictagger.personal.store import PersonalModelInfo, active_head
 
 Other = TypeVar("Other")
 
@@ -25,6 +25,19 @@ Other = TypeVar("Other")
 def head_for(manifest: ModelManifest) -> PersonalHead | None:
     """The active personal head if it reads analyses by ``manifest``'s model, else None."""
     return active_head(AnalysisKey.of(manifest, None).model_id)
+
+
+def personal_in_use(manifest: ModelManifest) -> PersonalModelInfo | None:
+    """The active personal model if analyses by ``manifest``'s model are read through it, else None
+    (over another base model, say ``$MUSICTAGGER_MODEL`` pointing elsewhere, the base model's verdicts stand)."""
+    if head_for(manifest) is None:
+        return None
+    return store.active_model()
+
+
+def field_in_use(personal: PersonalModelInfo | None) -> str:
+    """The tag field the verdicts are values of: the personal model's (``mood`` …), else ``genre``."""
+    return personal.field if personal is not None else "genre"
 
 
 def load_active_model(path: Path | None = None, *, threads: int | None = None) -> GenreModel:
@@ -45,11 +58,11 @@ def through_active(
     }
 
 
-def library_verdicts(library: Library, head: PersonalHead) -> dict[int, Verdict]:
-    """The head's verdict on every indexed track that has an embedding of its base model, by track id."""
-    rows = [row for row in library.tag_rows() if row.has_embedding and row.model_id == head.base_model_id]
-    if not rows:
-        return {}
-    ids = [row.id for row in rows]
-    probabilities = head.probabilities(library.embeddings(ids))
-    return {track_id: head.decide(p) for track_id, p in zip(ids, probabilities, strict=True)}
+def judge_active(library: Library, manifest: ModelManifest) -> PersonalHead | None:
+    """The active personal head, its verdicts on ``library``'s tracks stored (:meth:`Library.judge`: only
+    tracks analysed since are judged again), when analyses by ``manifest``'s model are read through one;
+    None: the stored verdicts stand."""
+    head = head_for(manifest)
+    if head is not None:
+        library.judge(head)
+    return head

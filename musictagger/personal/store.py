@@ -8,6 +8,7 @@ listed only once it is whole.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -126,7 +127,7 @@ def active_head(base_model_id: str) -> PersonalHead | None:
     info = active_model()
     if info is None or info.base_model_id != base_model_id:
         return None
-    return load_head(info.name)
+    return dataclasses.replace(load_head(info.name), field=info.field)
 
 
 def use(name: str | None) -> None:

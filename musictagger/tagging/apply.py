@@ -1,7 +1,7 @@
 """Apply a plan: journal each file, then write it atomically; report what happened to each.
 
 Every file to write is journalled *before* it is touched (see ``journal``), written with
-``atomic.write_genres_atomically`` (fully old or fully new, audio verified byte-identical), and the
+``atomic.write_labels_atomically`` (fully old or fully new, audio verified byte-identical), and the
 batch goes on past any file that is read-only, locked, changed since it was planned or fails to
 write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly, never mid-file.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from musictagger.errors import MusictaggerError, RefusedError
-from musictagger.tagging.atomic import remove_stale_copies_beside, write_genres_atomically
+from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import EntrySource, EntryState, Journal, RunStatus
@@ -80,13 +80,15 @@ def apply_plan(
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
     assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
     source = EntrySource.USER if item.corrected else EntrySource.MODEL
-    change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, plan.id3_version, source)
+    change = Change(
+        item.current, item.proposed, item.fingerprint, item.id3_version, plan.id3_version, source, plan.field
+    )
     return journalled_write(journal, run_id, item.path, item.tag_format, change)
 
 
 @dataclass(frozen=True)
 class Change:
-    """One file's genres from ``old`` to ``new``, planned when the file had fingerprint ``before``."""
+    """One file's ``field`` from values ``old`` to ``new``, planned when the file had fingerprint ``before``."""
 
     old: tuple[str, ...]
     new: tuple[str, ...]
@@ -96,6 +98,8 @@ class Change:
     """The ID3 revision to write (for ID3 files)."""
     source: EntrySource = EntrySource.MODEL
     """Who chose ``new`` (journalled with the entry)."""
+    field: str = "genre"
+    """The tag field changed (journalled with the entry, so that undo restores that one)."""
 
 
 def journalled_write(
@@ -120,11 +124,13 @@ def journalled_write(
         old_id3_version=change.old_id3_version,
         restores=restores,
         source=change.source,
+        field=change.field,
     )
     try:
-        write_genres_atomically(
+        write_labels_atomically(
             path.resolve(),  # through symlinks: the link stays, its target gets the tags
             tag_format,
+            change.field,
             change.new,
             change.id3_version,
             expected=change.before,

@@ -1,8 +1,8 @@
-"""Write a file's genres so that, whatever happens, it is either fully old or fully new.
+"""Write a file's label field (genre, mood, grouping) so that, whatever happens, it is either fully old or fully new.
 
 The original is never written in place: its copy beside it (same folder, so same file system;
 same mode, owner and timestamps) gets the new tags, is read back and checked — the genres are the
-ones asked for and the audio payload is byte-identical — then flushed to disk and moved over the
+values asked for and the audio payload is byte-identical — then flushed to disk and moved over the
 original with ``os.replace``, which is atomic.  On any failure the copy is deleted and the original
 is as it was.  A process killed mid-write leaves at most a hidden ``.musictagger-PID-….tmp`` beside
 the file, which :func:`remove_stale_copies` deletes on the next run.  The copy's name is short
@@ -34,16 +34,17 @@ except ImportError:  # Windows: the OS itself refuses to replace a file another 
 TEMP_MARK = ".musictagger-"
 
 
-def write_genres_atomically(
+def write_labels_atomically(
     path: Path,
     tag_format: WritableFormat,
-    genres: Sequence[str],
+    field: str,
+    values: Sequence[str],
     id3_version: Id3Version,
     *,
     expected: Fingerprint,
     before_replace: Callable[[Fingerprint], None],
 ) -> Fingerprint:
-    """Give ``path`` exactly ``genres``, atomically; the fingerprint of the new file.
+    """Give ``path``'s label field ``field`` exactly ``values``, atomically; the fingerprint of the new file.
 
     ``expected`` is the fingerprint the file had when the change was planned: a file that differs
     from it, is read-only, is hard-linked or is locked by another process is left alone
@@ -58,8 +59,8 @@ def write_genres_atomically(
         temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
-            tag_format.write_genres(temp, genres, id3_version)
-            _verify(path, temp, tag_format, tuple(genres), payload)
+            tag_format.write_labels(temp, field, values, id3_version)
+            _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)
             before_replace(after)
@@ -174,11 +175,15 @@ def _copy(source: Path, temp: Path) -> None:
         os.chown(temp, stat.st_uid, stat.st_gid)
 
 
-def _verify(path: Path, temp: Path, tag_format: WritableFormat, genres: tuple[str, ...], payload: str) -> None:
-    """The copy reads back with ``genres`` and carries exactly the original's audio."""
-    written = tag_format.read_genres(temp)
-    if written != genres:
-        raise TagWriteError(path, f"the new tags read back as {list(written)}, not {list(genres)}; left as it was")
+def _verify(
+    path: Path, temp: Path, tag_format: WritableFormat, field: str, values: tuple[str, ...], payload: str
+) -> None:
+    """The copy reads back with ``values`` in ``field`` and carries exactly the original's audio."""
+    written = tag_format.read_labels(temp, field)
+    if written != values:
+        raise TagWriteError(
+            path, f"its new {field} tags read back as {list(written)}, not {list(values)}; left as it was"
+        )
     if audio_payload_digest(temp) != payload:
         raise TagWriteError(path, "writing the tags would have changed the audio data; left as it was")
 

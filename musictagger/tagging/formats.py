@@ -1,10 +1,12 @@
-"""Writing genres into files' tags with mutagen, on the read-only registry of :mod:`musictagger.tags.formats`.
+"""Writing label fields (genre, mood, grouping) into files' tags with mutagen, on the read-only registry of
+:mod:`musictagger.tags.formats`, whose per-family field maps say where each field lives (ID3 TCON / TMOO /
+TIT1, Vorbis GENRE / MOOD / GROUPING, MP4 ``©gen`` / ``----:com.apple.iTunes:MOOD`` / ``©grp``).
 
-Multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
+Multiple values are stored as the genres are; multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
 several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list.
 ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
 with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.formats.Id3Family`).
-:func:`detect` here gives a :class:`WritableFormat`: the file's tag format with ``write_genres``.
+:func:`detect` here gives a :class:`WritableFormat`: the file's tag format with ``write_labels``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.id3 import TCON
+from mutagen.id3 import Frames
+from mutagen.mp4 import MP4FreeForm
 
 from musictagger.errors import TagWriteError
 from musictagger.tags import formats as read_side
-from musictagger.tags.formats import Id3Family, Id3Version, TagFormat, TagSummary, read_genres, read_tags
+from musictagger.tags.formats import (
+    LABEL_FIELDS,
+    Id3Family,
+    Id3Version,
+    Mp4Family,
+    TagFormat,
+    TagSummary,
+    read_genres,
+    read_tags,
+)
 
 __all__ = [
+    "LABEL_FIELDS",
     "Id3Version",
     "TagFormat",
     "TagSummary",
@@ -35,23 +48,39 @@ TAGGABLE_EXTENSIONS = frozenset({".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg
 
 
 def is_taggable(path: Path) -> bool:
-    """True when the extension names a format whose genre we can write (the header decides the family)."""
+    """True when the extension names a format whose label fields we can write (the header decides the family)."""
     return Path(path).suffix.lower() in TAGGABLE_EXTENSIONS
 
 
 @dataclass(frozen=True)
 class WritableFormat(TagFormat):
-    """A file's tag format (see :class:`~musictagger.tags.formats.TagFormat`) that can also write its genres."""
+    """A file's tag format (see :class:`~musictagger.tags.formats.TagFormat`) that can also write its label fields."""
 
     @classmethod
     def of(cls, tag_format: TagFormat) -> WritableFormat:
         return cls(tag_format.family, tag_format.file_type)
 
-    def write_genres(self, path: Path, genres: Sequence[str], id3_version: Id3Version = Id3Version.V24) -> None:
-        """Set the file's genres in place, keeping every other tag (callers write to a copy, see ``apply``)."""
+    def write_labels(
+        self, path: Path, field: str, values: Sequence[str], id3_version: Id3Version = Id3Version.V24
+    ) -> None:
+        """Set label field ``field``'s values in place, keeping every other tag (callers write to a copy,
+        see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot."""
+        if field not in LABEL_FIELDS:
+            raise TagWriteError(path, f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})")
         audio = self.load(path)
         id3 = isinstance(self.family, Id3Family)
-        (_set_id3_genres if id3 else _set_listed_genres)(audio, self.family.fields["genre"], genres)
+        key = self.family.fields[field]
+        if audio.tags is None:
+            audio.add_tags()
+        if id3:
+            audio.tags.delall(key)
+            if values:
+                audio.tags.add(Frames[key](encoding=3, text=list(values)))
+        else:
+            if key in audio.tags:
+                del audio.tags[key]
+            if values:
+                audio.tags[key] = _mp4_values(key, values) if isinstance(self.family, Mp4Family) else list(values)
         try:
             if id3 and not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
                 audio.delete()
@@ -64,23 +93,9 @@ class WritableFormat(TagFormat):
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
 
-def _set_listed_genres(audio: mutagen.FileType, key: str, genres: Sequence[str]) -> None:
-    """Key → list-of-values tags (Vorbis comments, MP4 atoms): one value per genre, no field for none."""
-    if audio.tags is None:
-        audio.add_tags()
-    if key in audio.tags:
-        del audio.tags[key]
-    if genres:
-        audio.tags[key] = list(genres)
-
-
-def _set_id3_genres(audio: mutagen.FileType, key: str, genres: Sequence[str]) -> None:
-    """One TCON frame with a string per genre (joined with ``/`` when saved as v2.3)."""
-    if audio.tags is None:
-        audio.add_tags()
-    audio.tags.delall(key)
-    if genres:
-        audio.tags.add(TCON(encoding=3, text=list(genres)))
+def _mp4_values(key: str, values: Sequence[str]) -> list[str] | list[MP4FreeForm]:
+    """MP4 atoms hold text lists, except freeform ``----`` atoms (mood), which hold UTF-8 bytes."""
+    return [MP4FreeForm(value.encode("utf-8")) for value in values] if key.startswith("----") else list(values)
 
 
 def detect(path: Path) -> WritableFormat:

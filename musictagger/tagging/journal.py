@@ -1,7 +1,8 @@
 """The tagging journal: what every run changed, in SQLite, written before the files are touched.
 
 A run (a ``tag`` run or the ``undo`` of one) has entries, one per file it meant to change:
-the old and new genres, the ID3 revision the file had, and its fingerprint before and after.
+the field written (``genre``, or a personal model's ``mood``, ``grouping`` …), its old and new values
+(the ``*_genres`` columns, named when genres were all tagging wrote), the ID3 revision the file had, and its fingerprint before and after.
 An entry is inserted as ``planned`` before its file is touched, gets its "after" fingerprint once
 the new version is ready and before it replaces the original, and becomes ``written`` (or
 ``failed``, ``skipped``) afterwards; so after a crash the journal still knows every file that may
@@ -69,6 +70,12 @@ MIGRATIONS = (
         UPDATE entries SET source = 'undo' WHERE restores IS NOT NULL;
         """,
     ),
+    Migration(
+        # Which tag field an entry wrote: a personal model may propose moods or groupings, and undo
+        # must restore exactly that field.  Every earlier entry wrote genres.
+        "the field written",
+        "ALTER TABLE entries ADD COLUMN field TEXT NOT NULL DEFAULT 'genre';",
+    ),
 )
 
 
@@ -116,6 +123,8 @@ class Run:
     finished_at: float | None
     counts: dict[str, int]
     """Entries per state."""
+    fields: tuple[str, ...] = ()
+    """The tag fields its entries wrote (one, but for a run with no entries: none)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,7 @@ class Entry:
     """For an entry of an undo run: the entry it restored."""
     path: Path
     old_genres: tuple[str, ...]
+    """The old values of :attr:`field` (genres unless it says otherwise)."""
     new_genres: tuple[str, ...]
     old_id3_version: Id3Version | None
     before: Fingerprint
@@ -135,6 +145,8 @@ class Entry:
     state: EntryState
     reason: str | None
     source: EntrySource = EntrySource.MODEL
+    field: str = "genre"
+    """The tag field the entry wrote (see :data:`musictagger.tags.formats.LABEL_FIELDS`)."""
 
 
 class Journal:
@@ -209,11 +221,12 @@ class Journal:
         return [self._run(row) for row in rows]
 
     def _run(self, row: sqlite3.Row) -> Run:
-        counts = dict(
-            self.connection.execute(
-                "SELECT state, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state", (row["id"],)
-            ).fetchall()
-        )
+        counts, fields = {}, set()
+        for state, field, count in self.connection.execute(
+            "SELECT state, field, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state, field", (row["id"],)
+        ):
+            counts[state] = counts.get(state, 0) + count
+            fields.add(field)
         return Run(
             row["id"],
             row["kind"],
@@ -225,6 +238,7 @@ class Journal:
             row["started_at"],
             row["finished_at"],
             counts,
+            tuple(sorted(fields)),
         )
 
     @staticmethod
@@ -249,8 +263,9 @@ class Journal:
         reason: str | None = None,
         restores: int | None = None,
         source: EntrySource = EntrySource.MODEL,
+        field: str = "genre",
     ) -> int:
-        """Record one file of a run (before touching it); the entry's id.
+        """Record one file of a run (before touching it): ``old`` → ``new`` values of ``field``; the entry's id.
 
         An entry that ``restores`` another is an undo's, whatever ``source`` says.
         """
@@ -258,7 +273,7 @@ class Journal:
         with transaction(self.connection) as db:
             cursor = db.execute(
                 "INSERT INTO entries (run_id, restores, path, old_genres, new_genres, old_id3_version,"
-                " fingerprint_before, state, reason, updated_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " fingerprint_before, state, reason, updated_at, source, field) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     restores,
@@ -271,6 +286,7 @@ class Journal:
                     reason,
                     time.time(),
                     source,
+                    field,
                 ),
             )
             return int(cursor.lastrowid)
@@ -325,6 +341,7 @@ def _entry(row: sqlite3.Row) -> Entry:
         EntryState(row["state"]),
         row["reason"],
         EntrySource(row["source"]),
+        row["field"],
     )
 
 

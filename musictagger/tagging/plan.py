@@ -1,8 +1,10 @@
 """Plan first, apply later: what a tagging run would do to each file, and why.
 
-From per-file predictions and the files' current genres a :class:`Plan` decides the new genres
-and one action per file.  The dry run prints it, the window's preview shows it, and the real run
-applies exactly it (``apply.apply_plan``), as beets' ``--pretend`` does through its real code path.
+From per-file predictions and the files' current values of the field written (``genre``, or the
+field a personal model learnt: ``mood``, ``grouping`` …) a :class:`Plan` decides the new values and
+one action per file.  Below, "genres" stands for the values of whichever field the plan writes.
+The dry run prints it, the window's preview shows it, and the real run applies exactly it
+(``apply.apply_plan``), as beets' ``--pretend`` does through its real code path.
 
 Modes: ``fill-empty`` (the default: only files without any genre get one), ``append`` (the
 prediction is added unless already there, compared without case), ``replace`` (the genres become
@@ -32,7 +34,7 @@ ProgressCallback = Callable[[int, int, Path], None]
 
 
 class Mode(StrEnum):
-    """How the predicted genre combines with the genres a file already has."""
+    """How the predicted label combines with the values a file already has in the field written."""
 
     REPLACE = "replace"
     APPEND = "append"
@@ -56,12 +58,12 @@ class Action(StrEnum):
 class Prediction:
     """The model's verdict on one file, as tagging needs it.
 
-    ``genre`` is ``None`` for an unknown verdict, and ``reason`` then says why (see
-    :class:`musictagger.model.verdict.Verdict`); ``confidence`` is the calibrated probability
-    of the most probable genre either way.
+    ``label`` (a genre, or a personal model's label) is ``None`` for an unknown verdict, and
+    ``reason`` then says why (see :class:`musictagger.model.verdict.Verdict`); ``confidence`` is
+    the calibrated probability of the most probable label either way.
     """
 
-    genre: str | None
+    label: str | None
     confidence: float
     uncertain: bool
     reason: str = ""
@@ -100,13 +102,17 @@ class Plan:
     mode: Mode
     min_confidence: float
     id3_version: Id3Version
+    field: str = "genre"
+    """The tag field the plan writes (see :data:`~musictagger.tags.formats.LABEL_FIELDS`)."""
 
     def counts(self) -> Counter[Action]:
         """Files per action."""
         return Counter(item.action for item in self.items)
 
 
-PREVIEW_COLUMNS = ("file", "current genre", "proposed genre", "confidence", "action")
+def preview_columns(field: str = "genre") -> tuple[str, str, str, str, str]:
+    """The preview table's header for a plan writing ``field``."""
+    return ("file", f"current {field}", f"proposed {field}", "confidence", "action")
 
 
 def make_plan(
@@ -115,10 +121,11 @@ def make_plan(
     mode: Mode | str = DEFAULT_MODE,
     min_confidence: float = 0.6,
     id3_version: Id3Version = Id3Version.V24,
+    field: str = "genre",
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
-    """Read each file's genres and decide its action; a prediction may be the error that prevented it.
+    """Read each file's values of ``field`` and decide its action; a prediction may be the error that prevented it.
 
     Stops early (with the files so far) when ``should_stop()`` turns true.  ``mode`` may also be the
     mode's text (``"fill-empty"``), as a Qt combo box hands it back.
@@ -129,13 +136,15 @@ def make_plan(
     for done, (path, prediction) in enumerate(predictions.items(), start=1):
         if should_stop and should_stop():
             break
-        items.append(plan_file(Path(path), prediction, mode=mode, min_confidence=min_confidence))
+        items.append(plan_file(Path(path), prediction, mode=mode, min_confidence=min_confidence, field=field))
         if on_progress:
             on_progress(done, len(predictions), Path(path))
-    return Plan(tuple(items), mode, min_confidence, id3_version)
+    return Plan(tuple(items), mode, min_confidence, id3_version, field)
 
 
-def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mode, min_confidence: float) -> PlanItem:
+def plan_file(
+    path: Path, prediction: Prediction | MusictaggerError, *, mode: Mode, min_confidence: float, field: str = "genre"
+) -> PlanItem:
     """The plan for one file."""
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})")
@@ -143,8 +152,8 @@ def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mo
         return PlanItem(path, Action.ERROR, reason_of(prediction))
     try:
         tag_format = detect(path)
-        current = tag_format.read_genres(path)
-        action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence)
+        current = tag_format.read_labels(path, field)
+        action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence, field=field)
         if action is Action.WRITE and (refusal := unwritable_because(path)):
             action, reason = Action.SKIP, refusal
         if action is not Action.WRITE:
@@ -156,20 +165,20 @@ def plan_file(path: Path, prediction: Prediction | MusictaggerError, *, mode: Mo
     return PlanItem(path, action, reason, current, proposed, prediction, tag_format, id3_version, fingerprint)
 
 
-def correct(item: PlanItem, genres: tuple[str, ...]) -> PlanItem:
-    """``item`` with the user's ``genres`` instead of the model's proposal (reads the file again).
+def correct(item: PlanItem, genres: tuple[str, ...], field: str = "genre") -> PlanItem:
+    """``item`` with the user's ``genres`` (values of ``field``) instead of the model's proposal (reads the file again).
 
     It is written unless the file has these genres already, whatever the threshold, the mode or
     the model's verdict: the user has decided.  No genres at all means the file is left alone.
     """
     path = item.path
     if not genres:
-        return PlanItem(path, Action.SKIP, "no genre given", item.current, (), item.prediction, item.tag_format)
+        return PlanItem(path, Action.SKIP, f"no {field} given", item.current, (), item.prediction, item.tag_format)
     if not is_taggable(path):
         return item
     try:
         tag_format = detect(path)
-        current = tag_format.read_genres(path)
+        current = tag_format.read_labels(path, field)
         if [g.casefold() for g in genres] == [g.casefold() for g in current]:
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
         id3_version = tag_format.read_id3_version(path)
@@ -187,11 +196,11 @@ def leave_out(item: PlanItem) -> PlanItem:
 
 
 def revise(plan: Plan, *, left_out: set[Path], corrections: Mapping[Path, tuple[str, ...]]) -> Plan:
-    """``plan`` with the user's review applied: files ``left_out`` skipped, ``corrections`` of genres taken."""
+    """``plan`` with the user's review applied: files ``left_out`` skipped, ``corrections`` of its field's values taken."""
     items = tuple(
         leave_out(item)
         if item.path in left_out
-        else correct(item, corrections[item.path])
+        else correct(item, corrections[item.path], plan.field)
         if item.path in corrections
         else item
         for item in plan.items
@@ -205,19 +214,19 @@ def parse_genres(text: str) -> tuple[str, ...]:
 
 
 def decide(
-    current: tuple[str, ...], prediction: Prediction, *, mode: Mode, min_confidence: float
+    current: tuple[str, ...], prediction: Prediction, *, mode: Mode, min_confidence: float, field: str = "genre"
 ) -> tuple[Action, str, tuple[str, ...]]:
-    """Action, reason and proposed genres for a file with genres ``current`` (no I/O).
+    """Action, reason and proposed values for a file with values ``current`` in ``field`` (no I/O).
 
     A file below the threshold keeps the genres it would have got as ``proposed``, so a preview
     can show what a lower threshold would do; an unknown verdict proposes nothing.
     """
-    if prediction.genre is None:
+    if prediction.label is None:
         return Action.SKIP, f"unknown: {prediction.reason}", ()
-    genre = genre_tag(prediction.genre)
+    genre = genre_tag(prediction.label)
     present = [existing.casefold() for existing in current]
     if mode is Mode.FILL_EMPTY and current:
-        return Action.UNCHANGED, "has a genre already", current
+        return Action.UNCHANGED, f"has a {field} already", current
     proposed = (genre,)
     if mode is Mode.APPEND:
         proposed = current if genre.casefold() in present else (*current, genre)
@@ -229,12 +238,13 @@ def decide(
 
 
 def genre_tag(label: str) -> str:
-    """The tag value for a model label: ``electronic`` → ``Electronic``."""
+    """The tag value for a model label: ``electronic`` → ``Electronic`` (a personal label as the user spells it,
+    first letter capitalised)."""
     return label[:1].upper() + label[1:]
 
 
 def preview_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
-    """The preview table, one row per file, in :data:`PREVIEW_COLUMNS` order (for text, CSV and the window)."""
+    """The preview table, one row per file, in :func:`preview_columns` order (for text, CSV and the window)."""
     return [
         (
             str(item.path),
@@ -252,7 +262,7 @@ def write_preview_csv(plan: Plan, path: Path) -> None:
     try:
         with open(path, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(PREVIEW_COLUMNS)
+            writer.writerow(preview_columns(plan.field))
             writer.writerows(preview_rows(plan))
     except OSError as exc:
         raise FileError(path, f"cannot write the preview ({exc.strerror or exc})") from exc

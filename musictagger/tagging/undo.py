@@ -1,13 +1,14 @@
-"""Undo a tagging run: give each of its files back its old genres, only where nobody touched it since.
+"""Undo a tagging run: give each of its files back the old values of the field it wrote (genres, or a personal
+model's moods …), only where nobody touched it since.
 
 A file is restored only when it is exactly as the run left it: its fingerprint equals the
 journalled "after" fingerprint, or the one an undo of a later run gave it when that later run had
 found it as this run left it (so runs undone newest first all come back, although each undo gives
 the file a new modification time).  Otherwise it is reported as changed since the run and left alone.
 Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
-had, and an empty old value removes the genre field.  The undo is itself a run in the journal and
-marks the entries it restored, so undoing twice restores nothing twice; a killed undo is finished
-by the next one.
+had and into the field its journal entry names (no other), and an empty old value removes that field.
+The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
+nothing twice; a killed undo is finished by the next one.
 """
 
 from __future__ import annotations
@@ -97,7 +98,12 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
     change = Change(
-        entry.new_genres, entry.old_genres, current, id3_version_now, entry.old_id3_version or Id3Version.V24
+        entry.new_genres,
+        entry.old_genres,
+        current,
+        id3_version_now,
+        entry.old_id3_version or Id3Version.V24,
+        field=entry.field,
     )
     outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
     if outcome.status != "written":

@@ -17,7 +17,7 @@ read (and therefore restored by undo) as its name, ``Rock``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +34,11 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from musictagger.errors import TagReadError
+
+LABEL_FIELDS = ("genre", "mood", "grouping")
+"""The one-value-per-track fields a personal model learns (``musictagger learn --field``) and tagging writes.
+
+Both sides reach a field's native key through the same :attr:`TagFamily.fields` maps below."""
 
 
 class Id3Version(StrEnum):
@@ -64,7 +69,8 @@ class TagFamily:
     name: ClassVar[str]
     file_types: ClassVar[tuple[type[mutagen.FileType], ...]]
     fields: ClassVar[Mapping[str, str]]
-    """Our field names (title, artist, album, genre) → the family's native keys."""
+    """Our field names (title, artist, album, genre, mood, grouping) → the family's native keys: the one
+    field↔frame map, which the library, learning and tagging all read and write through."""
 
     def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         """Every value of ``field`` in the file's tags, as text."""
@@ -80,6 +86,10 @@ class TagFamily:
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
         """The file's genres."""
         return self.values(audio, "genre")
+
+    def labels(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
+        """The values of label field ``field`` (:data:`LABEL_FIELDS`) as tagging writes them."""
+        return self.genres(audio) if field == "genre" else self.values(audio, field)
 
 
 class Id3Family(TagFamily):
@@ -101,10 +111,18 @@ class Id3Family(TagFamily):
         tags = audio.tags
         if tags is None or "TCON" not in tags:
             return ()
-        genres = tags["TCON"].genres
-        if tags.version < (2, 4, 0):
-            genres = [part for genre in genres for part in genre.split(self.V23_SEPARATOR)]
-        return tuple(genre for genre in genres if genre)
+        return self._split_v23(audio, tags["TCON"].genres)
+
+    def labels(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
+        """As for every family, and a v2.3 frame is split on ``/`` (its several values were joined so)."""
+        if field == "genre":
+            return self.genres(audio)
+        return self._split_v23(audio, self.values(audio, field))
+
+    def _split_v23(self, audio: mutagen.FileType, values: Sequence[str]) -> tuple[str, ...]:
+        if audio.tags.version < (2, 4, 0):
+            values = [part for value in values for part in value.split(self.V23_SEPARATOR)]
+        return tuple(value for value in values if value)
 
 
 class VorbisFamily(TagFamily):
@@ -165,7 +183,18 @@ class TagFormat:
 
     def read_genres(self, path: Path) -> tuple[str, ...]:
         """The file's genres (empty when it has none)."""
-        return self.family.genres(self.load(path))
+        return self.read_labels(path, "genre")
+
+    def read_labels(self, path: Path, field: str) -> tuple[str, ...]:
+        """The values of label field ``field`` (:data:`LABEL_FIELDS`) in the file (empty when it has none).
+
+        TagReadError naming the file when its tags are unreadable or its format has no such field.
+        """
+        audio = self.load(path)
+        if field not in self.family.fields:
+            known = ", ".join(sorted(self.family.fields))
+            raise TagReadError(path, f"its {self.family.name} tags have no field {field!r} (known: {known})")
+        return self.family.labels(audio, field)
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
         """The ID3 revision the file has now (None for other families or an untagged file)."""
@@ -247,11 +276,4 @@ def read_values(path: Path, field: str) -> tuple[str, ...]:
 
     TagReadError naming the file when its tags are unreadable or the field is unknown to its format.
     """
-    tag_format = detect(path)
-    audio = tag_format.load(Path(path))
-    if field == "genre":
-        return tag_format.family.genres(audio)
-    if field not in tag_format.family.fields:
-        known = ", ".join(sorted(tag_format.family.fields))
-        raise TagReadError(path, f"its {tag_format.family.name} tags have no field {field!r} (known: {known})")
-    return tag_format.family.values(audio, field)
+    return detect(path).read_labels(Path(path), field)

@@ -9,24 +9,32 @@ would, and compare with what the core says.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
+from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
-from musictagger.library import Library
+from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
+from musictagger.live import LiveState
 from musictagger.personal import store
-from musictagger.personal.active import load_active_model
+from musictagger.personal.active import judge_active, load_active_model
 from musictagger.personal.learn import learn
 from musictagger.tagging.plan import Action
+from tests.audio.signals import write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
 from tests.gui.test_library_and_tagging import tag_dialog_settled
+from tests.gui.test_live_panel import play_into_the_panel
 from tests.personal.library import LABEL_OF, StyleLibrary
+from tests.personal.styles import SR as STYLE_SR
+from tests.personal.styles import style_signal
 
 MIN_PER_LABEL = 3
 
@@ -130,7 +138,10 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     qtbot.addWidget(tag)
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tag.proposer_label.text() == "Proposals from your personal model \u201cmy-genres\u201d"
+    assert (
+        tag.proposer_label.text()
+        == "Proposals from your personal model \u201cmy-genres\u201d, written into the files' genre tag"
+    )
     assert {item.path: (item.action, item.proposed) for item in tag.plan.items} == {
         indexed_styles.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }
@@ -197,3 +208,71 @@ def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_
     assert dialog.index_button.isHidden() and "analysed before" not in dialog.summary.text()
     with Library() as library:
         assert library.missing_embeddings() == set()
+
+
+def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag_dialog(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="moods")
+    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
+    store.use("moods")
+    window.follow_active_model()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    labels = ("Ambient", "Hip-Hop", "Drum & Bass")
+    assert set(window.live.genre.bars) == set(labels) and window.live.labels == labels
+
+    # The Library tab's verdicts are the personal model's, as the core reads them from the stored embeddings.
+    table = window.library_view.model
+    qtbot.waitUntil(lambda: table.head is not None and not table.loading, timeout=ANALYSIS_TIMEOUT_MS)
+    with Library() as library:
+        assert judge_active(library, window.manifest).identity == table.head.identity
+        assert library.judge(table.head) == 0  # the worker judged every track once; nothing is left
+        head = table.head
+        core = {record.path: record.analysis.through(head) for record in library.tracks()}
+    shown = {}
+    for index in range(table.rowCount()):
+        row, texts = table.row(index)
+        shown[row.path] = texts[COLUMNS.index(Column.VERDICT)]
+    assert shown == {path: analysis.genre or "not one of my moods" for path, analysis in core.items()}
+    for style, path in indexed_styles.held.items():
+        assert core[str(path)].genre == LABEL_OF[style]  # the user's spelling
+    assert (
+        window.library_view.filter.itemText(window.library_view.filter.findData(QuickFilter.NOT_MY_GENRES))
+        == "Not one of my moods"
+    )
+
+    # Tag genres… proposes moods, into the mood field.
+    tag = window.open_tag_dialog(TagScope.folder(indexed_styles.root / "new"))
+    qtbot.addWidget(tag)
+    assert tag.windowTitle() == "Tag moods"
+    tag.threshold.setValue(0)
+    qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
+    assert tag.plan.field == "mood" and tag.table.headerItem().text(2) == "proposed mood"
+    assert {item.path: item.proposed for item in tag.plan.items} == {
+        indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
+    }
+    tag.reject()
+
+
+def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_with_its_labels(
+    qtbot, indexed_styles: StyleLibrary, window, virtual_microphone: str, tmp_path: Path
+) -> None:
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="moods")
+    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
+    store.use("moods")
+    window.follow_active_model()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    clip = style_signal("beats", 7)  # a style the model learnt, not one of the indexed clips
+    path = write(tmp_path / "beats.wav", np.tile(clip, 6), STYLE_SR, "wav-pcm16")  # 12 s
+
+    results = play_into_the_panel(qtbot, window, virtual_microphone, path)
+
+    recognised = [r for r in results if r.state is LiveState.RECOGNISED]
+    assert recognised, [r.state for r in results]
+    assert max(r.level_dbfs for r in results) > -40  # the music was really heard
+    last = recognised[-1]
+    assert {score.label for score in last.ranking} == set(LABEL_OF.values()) and last.analysis.field == "mood"
+    assert last.genre == LABEL_OF["beats"]  # the personal model's label, in the user's spelling
+    assert window.live.genre.verdict.text() == last.summary()

@@ -41,14 +41,14 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
 
 
 def tag_dialog_settled(dialog) -> bool:
-    return dialog.task is None and dialog.predictions is not None
+    return dialog.task is None and dialog.proposals is not None
 
 
 def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, tmp_path: Path) -> None:
     folder = tmp_path / "to-tag"
     tagged = write_song(folder / "tagged.flac", seed=0)
     untagged = write_song(folder / "untagged.flac", seed=1)
-    detect(tagged).write_genres(tagged, ["Jazz"])
+    detect(tagged).write_labels(tagged, "genre", ["Jazz"])
     dialog = window.open_tag_dialog(TagScope.folder(folder))
     qtbot.addWidget(dialog)
     dialog.threshold.setValue(0)  # write whatever the model says, however unsure

@@ -150,11 +150,9 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     assert panel.status.text().startswith("Stopped")
 
 
-def test_music_played_into_the_virtual_microphone_is_recognised_in_the_panel(
-    qtbot, window, virtual_microphone: str, tmp_path: Path
-) -> None:
-    path = write(tmp_path / "played.wav", np.stack([music(sr=SR, seconds=12.0, seed=5)] * 2), SR, "wav-pcm16")
-    expected = analyze(path).genre
+def play_into_the_panel(qtbot, window, virtual_microphone: str, path: Path) -> list:
+    """Record from the ``pulse`` input in the window's live panel while ``path`` plays into the virtual
+    microphone; the panel's results, once it has stopped."""
     panel = window.live
     panel.start_after_s = 4.0
     results = []
@@ -173,6 +171,16 @@ def test_music_played_into_the_virtual_microphone_is_recognised_in_the_panel(
     qtbot.waitUntil(lambda: not panel._stepping, timeout=10_000)
     panel.record_button.click()  # Stop
     assert player.returncode == 0
+    return results
+
+
+def test_music_played_into_the_virtual_microphone_is_recognised_in_the_panel(
+    qtbot, window, virtual_microphone: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "played.wav", np.stack([music(sr=SR, seconds=12.0, seed=5)] * 2), SR, "wav-pcm16")
+    expected = analyze(path).genre
+    results = play_into_the_panel(qtbot, window, virtual_microphone, path)
+    panel = window.live
     recognised = [r for r in results if r.state is LiveState.RECOGNISED]
     assert recognised, [r.state for r in results]
     assert recognised[-1].genre == expected

@@ -90,7 +90,7 @@ def test_not_music_reads_as_such_in_the_list_and_the_view(qtbot, tmp_path: Path,
 
 def test_the_tag_dialog_previews_an_unknown_file_as_skipped_and_writes_nothing(qtbot, window, tmp_path: Path) -> None:
     song = write_song(tmp_path / "to-tag" / "tagged.flac", seed=0)
-    detect(song).write_genres(song, ["Jazz"])
+    detect(song).write_labels(song, "genre", ["Jazz"])
     dialog = window.open_tag_dialog(TagScope.folder(song.parent))
     qtbot.addWidget(dialog)
     dialog.threshold.setValue(0)

@@ -77,9 +77,9 @@ def test_rows_hold_the_files_tags_and_the_stored_verdicts_filtered_and_sorted_by
         "05.wav": Agreement.TAG_MISSING,
         "broken.mp3": Agreement.FAILED,
     }
-    assert by_name["02.flac"].verdict == records["02.flac"].analysis.genre
-    assert by_name["04.ogg"].verdict == "not one of my genres"
-    assert by_name["broken.mp3"].verdict.startswith("failed: ")
+    assert by_name["02.flac"].verdict() == records["02.flac"].analysis.genre
+    assert by_name["04.ogg"].verdict() == "not one of my genres"
+    assert by_name["broken.mp3"].verdict().startswith("failed: ")
 
     # Each quick filter, in path order; then text, folder and sorts (one index for all: each costs model runs).
     assert {quick: names(TrackQuery(quick=quick)) for quick in QuickFilter} == {
@@ -123,7 +123,7 @@ def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexe
     path = indexed / "05.wav"
     with Library() as library:
         before = library.record(path).stamp
-        detect(path).write_genres(path, ["Rock"])
+        detect(path).write_labels(path, "genre", ["Rock"])
         assert library.store_tags(str(path), read_tags(path), stamp=before)
         assert library.record(path).analysis.tag_genres == ("Rock",)
         assert not library.store_tags(str(path), read_tags(path), stamp=before)  # the row has moved on

@@ -27,7 +27,7 @@ from musictagger.model import codes
 from musictagger.model.runtime import GenreModel
 from musictagger.model.verdict import NOT_MUSIC, Verdict
 from musictagger.tagging.plan import Prediction
-from musictagger.tagging.predict import predict_genres
+from musictagger.tagging.predict import Proposals, predict_labels
 from musictagger.userdirs import library_db_path
 from tests.model.variants import first_model
 
@@ -91,7 +91,9 @@ def test_an_index_from_before_verdicts_is_migrated_and_answers_from_its_stored_r
 
     # Tagging takes the migrated row's verdict; the next indexing run analyses the file once more, only
     # to add the embedding personal models read (an index from before embeddings lacks it).
-    assert predict_genres([song]) == {song: Prediction(expected.genre, expected.confidence, expected.uncertain, "")}
+    assert predict_labels([song]) == Proposals(
+        "genre", {song: Prediction(expected.genre, expected.confidence, expected.uncertain, "")}
+    )
     summary = index_folders([song], workers=1)
     assert (summary.analysed, summary.skipped) == (1, 0)
     with Library() as library:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from musictagger.cli.main import main
 from musictagger.personal import store
+from musictagger.personal.active import load_active_model
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import genre_tag
+from musictagger.userdirs import library_db_path
+from tests.audio.signals import FORMATS, write
 from tests.personal.library import LABEL_OF, StyleLibrary
-from tests.tagging.media import native_genres
+from tests.personal.styles import SR, style_signal
+from tests.tagging.media import KINDS, native_genres, native_tags, native_values, pretag, pretag_field
 
 
 def test_learn_prints_the_survey_the_report_and_how_to_activate(
@@ -58,18 +68,60 @@ def test_tag_with_a_personal_model_writes_the_users_spelling_and_undo_restores(
         main(["undo"])
 
 
-def test_tag_refuses_a_personal_model_of_another_field_and_writes_nothing(
-    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a"])
+def test_tag_with_a_personal_mood_model_writes_moods_and_undo_restores_the_original(
+    indexed_styles: StyleLibrary, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
     assert main(["learn", "--min-per-label", "3", "--name", "moods"]) == 0
     sidecar = store.read_sidecar("moods")
     store.save_model(store.load_head("moods"), {**sidecar, "field": "mood"})  # as `learn --field mood` saves it
     assert main(["models", "--use", "moods"]) == 0
+    files = {}
+    for i, style in enumerate(LABEL_OF):
+        files[style] = write(
+            tmp_path / f"{style}.{FORMATS[KINDS[fmt]][0]}", style_signal(style, 120 + i), SR, KINDS[fmt]
+        )
+        pretag(files[style], genres=["Jazz"], artist=f"{style} artist")
+    pretag_field(files["ambient"], "mood", ["Dark"])  # fill-empty leaves it
+    before = {path: native_tags(path) for path in files.values()}
+    model = load_active_model()
+    expected = {style: model.analyze_file(path).genre for style, path in files.items()}
     capsys.readouterr()
-    untagged = list(indexed_styles.to_tag.values())
-    before = [path.read_bytes() for path in untagged]
-    assert main(["tag", str(indexed_styles.root / "to tag"), "--min-confidence", "0"]) == 1
-    assert "error: the active personal model 'moods' proposes mood values, and tagging writes genres only" in (
-        capsys.readouterr().err
-    )
-    assert [path.read_bytes() for path in untagged] == before
+
+    assert main(["tag", str(tmp_path), "--min-confidence", "0"]) == 0
+
+    assert "current mood  proposed mood" in capsys.readouterr().out
+    for style, path in files.items():
+        written = [genre_tag(expected[style])] if expected[style] and style != "ambient" else []
+        assert native_values(path, "mood") == (["Dark"] if style == "ambient" else written)
+        assert native_genres(path) == ["Jazz"]  # the genre field is not the mood's
+    assert any(expected[style] for style in ("beats", "chimes"))  # something was proposed and written
+    with Journal() as journal:
+        (run,) = journal.runs(1)
+        assert {entry.field for entry in journal.entries(run.id)} == {"mood"}
+    assert main(["undo"]) == 0
+    assert {path: native_tags(path) for path in files.values()} == before
+    capsys.readouterr()
+    assert main(["undo", "--list"]) == 0
+    header, *runs = capsys.readouterr().out.splitlines()
+    at = header.index("field")
+    assert [line[at:].split()[0] for line in runs] == ["mood", "mood"]  # the undo run, then the tag run
+
+
+def test_index_status_counts_the_embeddings_and_names_the_active_model(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "active model: the shipped model" in out
+    assert "embeddings: 19 of 19 analysed tracks have the one `musictagger learn` needs" in out
+
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:  # as a track indexed before embeddings
+        db.execute("UPDATE tracks SET embedding = NULL WHERE id = (SELECT MIN(id) FROM tracks)")
+    capsys.readouterr()
+    assert main(["index", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "active model: personal model 'mine' (genre: Ambient, Hip-Hop, Drum & Bass)" in out
+    assert "embeddings: 18 of 19 analysed tracks have the one 'mine' needs; 1 need `musictagger index` again" in out

@@ -12,7 +12,7 @@ import pytest
 from musictagger.library import Library
 from musictagger.library.lookup import analyses_for
 from musictagger.personal import store
-from musictagger.personal.active import library_verdicts, load_active_model
+from musictagger.personal.active import load_active_model
 from musictagger.personal.learn import LearnError, choose_threshold, learn
 from musictagger.personal.vocabulary import normalise, survey
 from tests.personal.library import LABEL_OF, StyleLibrary
@@ -59,9 +59,9 @@ def test_learnt_model_predicts_held_back_files_in_the_users_spelling(indexed_sty
     store.use("mine")
     with Library() as library:
         results = analyses_for(library, list(indexed_styles.held.values()))
-        verdicts = library_verdicts(library, store.load_head("mine"))
+        judged = library.judge(store.load_head("mine"))
     assert {style: results[str(path)].genre for style, path in indexed_styles.held.items()} == LABEL_OF
-    assert len(verdicts) == 19  # every indexed track, from its stored embedding
+    assert judged == 19  # every indexed track, from its stored embedding
     analysis = load_active_model().analyze_file(indexed_styles.held["chimes"])  # base model, then the head
     assert analysis.genre == "Drum & Bass" and analysis.ranking[0].label == "Drum & Bass"
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
-from mutagen.id3 import TALB, TCON, TIT2, TPE1
-from mutagen.mp4 import MP4, MP4Tags
+from mutagen.id3 import TALB, TCON, TIT2, TPE1, Frames
+from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
 
 from tests.audio.signals import FORMATS, music, noise, write
 
@@ -92,3 +92,40 @@ def native_tags(path: Path) -> dict[str, list[str]]:
     if isinstance(tags, MP4Tags):
         return {key: [str(v) for v in value] for key, value in tags.items()}
     return {key: tags[key] for key in sorted({key.lower() for key, _ in tags})}
+
+
+# Where mood and grouping live, spelt out here independently of the registry (tags/formats.py).
+NATIVE_KEYS = {
+    "mood": {"id3": "TMOO", "vorbis": "mood", "mp4": "----:com.apple.iTunes:MOOD"},
+    "grouping": {"id3": "TIT1", "vorbis": "grouping", "mp4": "©grp"},
+}
+
+
+def _family(tags: object) -> str:
+    return "id3" if hasattr(tags, "getall") else "mp4" if isinstance(tags, MP4Tags) else "vorbis"
+
+
+def pretag_field(path: Path, field: str, values: Sequence[str]) -> None:
+    """Give ``path`` ``values`` in ``field`` (mood, grouping) natively, as another tagger would (ID3 as v2.4)."""
+    audio = mutagen.File(path)
+    if audio.tags is None:
+        audio.add_tags()
+    key = NATIVE_KEYS[field][_family(audio.tags)]
+    if _family(audio.tags) == "id3":
+        audio.tags.add(Frames[key](encoding=3, text=list(values)))
+    elif key.startswith("----"):
+        audio.tags[key] = [MP4FreeForm(value.encode()) for value in values]
+    else:
+        audio.tags[key] = list(values)
+    audio.save()
+
+
+def native_values(path: Path, field: str) -> list[str]:
+    """The values of ``field`` (mood, grouping) exactly as stored, read with mutagen."""
+    tags = mutagen.File(path).tags
+    if tags is None:
+        return []
+    key = NATIVE_KEYS[field][_family(tags)]
+    if _family(tags) == "id3":
+        return [text for frame in tags.getall(key) for text in frame.text]
+    return [value.decode() if isinstance(value, bytes) else str(value) for value in tags.get(key, [])]

@@ -75,7 +75,7 @@ def test_undo_brings_back_the_id3_revision_and_an_untagged_file_stays_untagged(
 ) -> None:
     v23 = make_file(tmp_path, fmt, name="v23")
     pretag(v23, genres=["Jazz"])
-    detect(v23).write_genres(v23, ["Jazz", "Blues"], Id3Version.V23)
+    detect(v23).write_labels(v23, "genre", ["Jazz", "Blues"], Id3Version.V23)
     bare = make_file(tmp_path, fmt, name="bare")
 
     apply_plan(plan_for([v23, bare], id3_version=Id3Version.V24), journal)

@@ -127,6 +127,8 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     listing = capsys.readouterr().out.splitlines()
     assert listing[1].split()[:4] == ["2", "undo", "of", "1"]
     assert listing[2].split()[:2] == ["1", "tag"]
+    at = listing[0].index("field")
+    assert [line[at:].split()[0] for line in listing[1:]] == ["genre", "genre"]
 
 
 def test_fill_empty_with_id3_v23(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def test_several_genres_are_stored_as_separate_values_and_other_tags_survive(tmp
     pretag(path, genres=["Jazz"])
     before = native_tags(path)
 
-    detect(path).write_genres(path, ["rock", "pop"], Id3Version.V24)
+    detect(path).write_labels(path, "genre", ["rock", "pop"], Id3Version.V24)
 
     assert native_genres(path) == ["rock", "pop"]
     assert read_genres(path) == ("rock", "pop")
@@ -51,7 +51,7 @@ def test_id3_v23_joins_genres_with_a_slash_and_reads_them_back_apart(tmp_path: P
     path = make_file(tmp_path, fmt)
     pretag(path)
 
-    detect(path).write_genres(path, ["rock", "pop"], Id3Version.V23)
+    detect(path).write_labels(path, "genre", ["rock", "pop"], Id3Version.V23)
 
     tags = mutagen.File(path).tags
     assert tags.version == (2, 3, 0)
@@ -64,9 +64,9 @@ def test_id3_v23_joins_genres_with_a_slash_and_reads_them_back_apart(tmp_path: P
 @pytest.mark.parametrize("fmt", ID3_FORMATS)
 def test_id3_v24_is_written_when_asked_even_over_v23(tmp_path: Path, fmt: str) -> None:
     path = make_file(tmp_path, fmt)
-    detect(path).write_genres(path, ["rock"], Id3Version.V23)
+    detect(path).write_labels(path, "genre", ["rock"], Id3Version.V23)
 
-    detect(path).write_genres(path, ["rock", "pop"], Id3Version.V24)
+    detect(path).write_labels(path, "genre", ["rock", "pop"], Id3Version.V24)
 
     assert mutagen.File(path).tags.version == (2, 4, 0)
     assert native_genres(path) == ["rock", "pop"]
@@ -76,9 +76,9 @@ def test_id3_v24_is_written_when_asked_even_over_v23(tmp_path: Path, fmt: str) -
 def test_writing_no_genre_to_an_otherwise_untagged_file_leaves_no_tag_block(tmp_path: Path, fmt: str) -> None:
     path = make_file(tmp_path, fmt)
     tag_format = detect(path)
-    tag_format.write_genres(path, ["rock"])
+    tag_format.write_labels(path, "genre", ["rock"])
 
-    tag_format.write_genres(path, [])
+    tag_format.write_labels(path, "genre", [])
 
     assert mutagen.File(path).tags is None
 
@@ -88,7 +88,7 @@ def test_writing_no_genre_removes_the_genre_field_only(tmp_path: Path, fmt: str)
     path = make_file(tmp_path, fmt)
     pretag(path, genres=["Jazz"])
 
-    detect(path).write_genres(path, [])
+    detect(path).write_labels(path, "genre", [])
 
     assert native_genres(path) == []
     assert read_tags(path).title == "A title"
@@ -99,7 +99,7 @@ def test_the_header_decides_the_family_not_the_extension(tmp_path: Path) -> None
     disguised = flac.rename(tmp_path / "really-flac.mp3")
 
     assert detect(disguised).family.name == "Vorbis comments"
-    detect(disguised).write_genres(disguised, ["rock"])
+    detect(disguised).write_labels(disguised, "genre", ["rock"])
     assert FLAC(disguised).tags["genre"] == ["rock"]
 
 

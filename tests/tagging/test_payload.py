@@ -24,11 +24,11 @@ def test_tags_of_any_size_leave_the_digest_alone(tmp_path: Path, fmt: str, id3_v
     size = path.stat().st_size
 
     pretag(path, genres=["Jazz"])
-    detect(path).write_genres(path, MANY_GENRES, id3_version)
+    detect(path).write_labels(path, "genre", MANY_GENRES, id3_version)
     assert path.stat().st_size > size + 8000
     assert audio_payload_digest(path) == before
 
-    detect(path).write_genres(path, [], id3_version)
+    detect(path).write_labels(path, "genre", [], id3_version)
     assert audio_payload_digest(path) == before
 
 

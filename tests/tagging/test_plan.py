@@ -11,12 +11,12 @@ from musictagger.errors import DecodeError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, detect
 from musictagger.tagging.plan import (
-    PREVIEW_COLUMNS,
     Action,
     Mode,
     Prediction,
     decide,
     make_plan,
+    preview_columns,
     preview_rows,
     write_preview_csv,
 )
@@ -104,7 +104,7 @@ def test_the_id3_version_of_a_file_to_write_is_recorded_for_undo(tmp_path: Path)
     v23 = make_file(tmp_path, "aiff")
     pretag(v23, genres=["Jazz"])
 
-    detect(v23).write_genres(v23, ["Jazz"], Id3Version.V23)
+    detect(v23).write_labels(v23, "genre", ["Jazz"], Id3Version.V23)
     fresh = make_file(tmp_path, "wav")
 
     plan = make_plan({v23: ROCK, fresh: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
@@ -139,7 +139,7 @@ def test_the_preview_csv_holds_exactly_the_preview_rows(tmp_path: Path) -> None:
 
     with open(out, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    assert tuple(rows[0]) == PREVIEW_COLUMNS
+    assert tuple(rows[0]) == preview_columns("genre")
     assert [tuple(row) for row in rows[1:]] == preview_rows(plan)
     assert rows[1:] == [
         [str(tagged), "Jazz; Blues", "Jazz; Blues; Rock", "0.80", "write"],
