@@ -93,6 +93,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=SIMILARITY_DEFAULTS.contrastive_weight,
         help="with --objective similarity: weight of the contrastive term",
     )
+    parser.add_argument(
+        "--identity-bits",
+        type=int,
+        default=MODEL_DEFAULTS.identity_bits,
+        help="with --objective similarity: how many of the code's bits are the closed-form identity part "
+        "(the third model: 48); 0 learns every bit with the recurrent readers (the second model)",
+    )
     add_front_end_option(parser)
     parser.set_defaults(run=run)
 
@@ -153,7 +160,13 @@ def run_similarity(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         backbone_path=args.backbone or DEFAULT_BACKBONE,
         params=front_end_params(args.param),
-        model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
+        model_config=ModelConfig(
+            bits=args.bits,
+            cell=args.cell,
+            layers=args.layers,
+            channels_per_layer=args.channels,
+            identity_bits=args.identity_bits,
+        ),
         config=SimilarityTrainConfig(
             epochs=_or(args.epochs, SIMILARITY_DEFAULTS.epochs),
             quantization_weight=_or(args.quantization_weight, SIMILARITY_DEFAULTS.quantization_weight),

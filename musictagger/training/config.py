@@ -33,6 +33,10 @@ class ModelConfig:
         Hidden sizes of the first (per-map) and second (over maps) recurrent layers.
     bits
         Length K of the hash code.
+    identity_bits
+        How many of the K bits are the closed-form identity part
+        (:mod:`musictagger.training.identity`, the third model); 0 for the paper's code, whose
+        every bit comes from the recurrent readers.
     dropout
         Dropout on the recurrent outputs during training.
     """
@@ -46,10 +50,13 @@ class ModelConfig:
     sequence_hidden: int = 128
     bits: int = 64
     dropout: float = 0.5
+    identity_bits: int = 0
 
     def __post_init__(self) -> None:
         if self.bits not in ALLOWED_BITS:
             raise ParameterError(f"bits must be one of {ALLOWED_BITS}, got {self.bits}")
+        if not 0 <= self.identity_bits < self.bits:
+            raise ParameterError(f"identity_bits must be in 0..{self.bits - 1}, got {self.identity_bits}")
         if self.cell not in ("lstm", "gru", "rnn"):
             raise ParameterError(f"cell must be lstm, gru or rnn, got {self.cell!r}")
         if self.layers not in (1, 2):

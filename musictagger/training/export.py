@@ -30,6 +30,7 @@ from musictagger.model.manifest import (
 from musictagger.training.backbone import CHANNELS, DEFAULT_BACKBONE, load_backbone
 from musictagger.training.config import ModelConfig, config_from_dict
 from musictagger.training.evidence import Evidence, Novelty, WindowTags
+from musictagger.training.identity import IdentityHash
 from musictagger.training.model import HashCNNLSTM, HashHead, LayerMaps
 
 LAYER_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
@@ -68,7 +69,12 @@ def build_model(bundle: dict[str, Any], *, backbone_path: Path) -> HashCNNLSTM:
     if "novelty_mean" in bundle:
         novelty = Novelty(bundle["novelty_mean"].numpy(), bundle["novelty_whitening"].numpy())
         evidence = Evidence(WindowTags(tag_head), novelty)
-    return HashCNNLSTM(layer_maps, head, evidence).eval()
+    identity = None
+    if config.identity_bits:
+        state = bundle["identity_state"]
+        identity = IdentityHash.empty(features=state["mean"].numel(), bits=config.identity_bits)
+        identity.load_state_dict(state)
+    return HashCNNLSTM(layer_maps, head, evidence, identity).eval()
 
 
 def output_names(model: HashCNNLSTM) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from musictagger.training.cache import CachedMaps
 from musictagger.training.config import ModelConfig, TrainConfig
+from musictagger.training.identity import IdentityHash
 from musictagger.training.losses import hash_loss, quantised_logits
 from musictagger.training.model import HashHead
 from musictagger.training.selection import select_channels_by_fisher
@@ -35,12 +36,17 @@ def hash_head(model_config: ModelConfig, n_classes: int, channel_index: torch.Te
 
 @dataclass(frozen=True)
 class WindowSet:
-    """Selected maps of every window ``(N, 5, C, Tg, Fg)``, its label and its track index."""
+    """Selected maps of every window ``(N, 5, C, Tg, Fg)``, its label and its track index, and,
+    for a head whose code ends with identity bits, those bits' relaxed values ``(N, identity_bits)``."""
 
     maps: torch.Tensor
     labels: torch.Tensor
     track_of_window: np.ndarray
     track_labels: np.ndarray
+    identity: torch.Tensor | None = None
+
+    def identity_of(self, rows: slice | torch.Tensor) -> torch.Tensor | None:
+        return None if self.identity is None else self.identity[rows]
 
 
 def selected(maps: np.ndarray, channel_index: np.ndarray) -> np.ndarray:
@@ -49,12 +55,24 @@ def selected(maps: np.ndarray, channel_index: np.ndarray) -> np.ndarray:
     return maps[:, layers, channel_index].astype(np.float32)
 
 
-def windows_of(track_maps: list[np.ndarray], labels: np.ndarray, channel_index: np.ndarray) -> WindowSet:
+@torch.no_grad()
+def identity_codes(identity: IdentityHash | None, maps: np.ndarray) -> torch.Tensor | None:
+    """The identity bits' relaxed values of full grid maps ``(n, 5, 128, Tg, Fg)``, or None without them."""
+    return None if identity is None else identity(torch.from_numpy(maps.astype(np.float32)))
+
+
+def windows_of(
+    track_maps: list[np.ndarray],
+    labels: np.ndarray,
+    channel_index: np.ndarray,
+    identity: IdentityHash | None = None,
+) -> WindowSet:
     """Flatten per-track maps into windows and keep the selected channels (float32)."""
     maps = np.concatenate([selected(m, channel_index) for m in track_maps])
     counts = [len(m) for m in track_maps]
     track_of_window = np.repeat(np.arange(len(counts)), counts)
-    return WindowSet(torch.from_numpy(maps), torch.from_numpy(labels[track_of_window]), track_of_window, labels)
+    codes = None if identity is None else torch.cat([identity_codes(identity, m) for m in track_maps])
+    return WindowSet(torch.from_numpy(maps), torch.from_numpy(labels[track_of_window]), track_of_window, labels, codes)
 
 
 def window_set(cached: CachedMaps, channel_index: np.ndarray) -> WindowSet:
@@ -74,8 +92,8 @@ def evaluate_tracks(head: HashHead, windows: WindowSet, *, batch_size: int = 64)
     head.eval()
     probabilities, losses = [], []
     for start in range(0, len(windows.maps), batch_size):
-        maps = windows.maps[start : start + batch_size]
-        logits, code = head(maps)
+        rows = slice(start, start + batch_size)
+        logits, code = head(windows.maps[rows], windows.identity_of(rows))
         losses.append(F.cross_entropy(logits, windows.labels[start : start + batch_size], reduction="sum").item())
         probabilities.append(torch.softmax(quantised_logits(head.classifier, code), dim=-1).numpy())
     window_probs = np.concatenate(probabilities)

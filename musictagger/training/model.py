@@ -10,7 +10,9 @@ Pipeline, for one analysis window of log-mel ``(T, 96)``:
 3. :class:`HashHead` — a first recurrent layer reads each map as a sequence over time
    (paper Eq. 1) and summarises it by its last state; a second reads the sequence of the
    five summaries (Eq. 2); its last state feeds the hash layer ``q = sigmoid(W·h + v)``
-   and a linear softmax classifier on the code.
+   and a linear softmax classifier on the code.  In the third model the last
+   ``identity_bits`` of the code come from :class:`~musictagger.training.identity.IdentityHash`
+   on all channels' grid maps instead, and the classifier reads both parts.
 
 Training runs :class:`HashHead` on cached backbone maps (channels selected once); :class:`HashCNNLSTM` joins the
 parts for export, where the classifier reads the *quantised* bits.
@@ -25,6 +27,7 @@ from torch import Tensor, nn
 from musictagger.training.backbone import CHANNELS, POOLS, FCN5Backbone
 from musictagger.training.config import ModelConfig
 from musictagger.training.evidence import Evidence
+from musictagger.training.identity import IdentityHash
 
 N_LAYERS = len(POOLS)
 
@@ -96,7 +99,7 @@ class HashHead(nn.Module):
             dropout=config.dropout,
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.hash_layer = nn.Linear(config.sequence_hidden, config.bits)
+        self.hash_layer = nn.Linear(config.sequence_hidden, config.bits - config.identity_bits)
         self.classifier = nn.Linear(config.bits, n_classes)
 
     def summarise_maps(self, maps: Tensor) -> Tensor:
@@ -106,14 +109,20 @@ class HashHead(nn.Module):
         outputs, _ = self.map_reader(self.input_norm(sequence))
         return outputs[:, -1].reshape(batch, n_layers, -1)
 
-    def relaxed_code(self, maps: Tensor) -> Tensor:
-        """Eq. 2 and the hash layer: ``q = sigmoid(W·h_end + v)``, shape ``(B, bits)``."""
+    def relaxed_code(self, maps: Tensor, identity: Tensor | None = None) -> Tensor:
+        """Eq. 2 and the hash layer: ``q = sigmoid(W·h_end + v)``, shape ``(B, bits)``; with
+        ``identity_bits``, the identity part ``identity`` ``(B, identity_bits)`` is appended."""
         outputs, _ = self.sequence_reader(self.dropout(self.summarise_maps(maps)))
-        return torch.sigmoid(self.hash_layer(self.dropout(outputs[:, -1])))
+        code = torch.sigmoid(self.hash_layer(self.dropout(outputs[:, -1])))
+        if self.config.identity_bits == 0:
+            return code
+        if identity is None or identity.shape[1] != self.config.identity_bits:
+            raise ValueError(f"this head's code ends with {self.config.identity_bits} identity bits: pass them")
+        return torch.cat([code, identity], dim=1)
 
-    def forward(self, maps: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, maps: Tensor, identity: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Training forward on selected maps ``(B, 5, C, Tg, Fg)``: (logits on the relaxed code, code)."""
-        code = self.relaxed_code(maps)
+        code = self.relaxed_code(maps, identity)
         return self.classifier(code), code
 
 
@@ -134,16 +143,24 @@ class HashCNNLSTM(nn.Module):
         backbone's tag probabilities ``(B, n_tags)``, the unknown detector's evidence.
     """
 
-    def __init__(self, layer_maps: LayerMaps, head: HashHead, evidence: Evidence | None = None) -> None:
+    def __init__(
+        self,
+        layer_maps: LayerMaps,
+        head: HashHead,
+        evidence: Evidence | None = None,
+        identity: IdentityHash | None = None,
+    ) -> None:
         super().__init__()
         self.layer_maps = layer_maps
         self.head = head
         self.evidence = evidence
+        self.identity = identity
 
     def forward(self, log_mel: Tensor) -> tuple[Tensor, ...]:
         activations = self.layer_maps.backbone(log_mel)
         grid_maps = self.layer_maps.resize(activations)
-        code = self.head.relaxed_code(select_channels(grid_maps, self.head.channel_index))
+        identity = self.identity(grid_maps) if self.identity is not None else None
+        code = self.head.relaxed_code(select_channels(grid_maps, self.head.channel_index), identity)
         bits = (code >= 0.5).to(code.dtype)
         probabilities = torch.softmax(self.head.classifier(bits), dim=-1)
         per_layer = [a.index_select(1, idx) for a, idx in zip(activations, self.head.channel_index, strict=True)]

@@ -6,6 +6,10 @@ contrastive term, the other tracks of the batch its negatives, and both are clas
 Validation is what the app will do: track-level accuracy read from the quantised bits, and
 same-track retrieval between a track's first and last windows (which do not overlap on a
 60-s track), by Hamming distance; the epoch best on their sum is kept.
+
+With ``identity_bits`` (the third model) the code's last bits are not learnt here: they are
+fitted first, in closed form, on the same pools (:mod:`musictagger.training.identity`), and
+every window carries their fixed relaxed values into the classifier and the retrieval.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import torch.nn.functional as F  # noqa: N812
 from tqdm import tqdm
 
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig
-from musictagger.training.loop import RunLog, WindowSet, evaluate_tracks, selected, windows_of
+from musictagger.training.identity import IdentityHash, fit_identity_hash
+from musictagger.training.loop import RunLog, WindowSet, evaluate_tracks, identity_codes, selected, windows_of
 from musictagger.training.losses import contrastive_loss, decorrelation_loss, hash_loss
 from musictagger.training.model import HashHead
 from musictagger.training.selection import select_channels_by_fisher
@@ -28,6 +33,7 @@ from musictagger.training.selection import select_channels_by_fisher
 @dataclass(frozen=True)
 class SimilarityResult:
     head: HashHead
+    identity: IdentityHash | None
     best_epoch: int
     valid_accuracy: float
     valid_retrieval: float
@@ -35,23 +41,28 @@ class SimilarityResult:
 
 
 @torch.no_grad()
-def window_retrieval(head: HashHead, first: torch.Tensor, last: torch.Tensor) -> float:
+def window_retrieval(head: HashHead, first: WindowSet, last: WindowSet) -> float:
     """Share of tracks whose first window's bits are nearest (Hamming) to their own last window's."""
     head.eval()
-    query = (head.relaxed_code(first) >= 0.5).float()
-    database = (head.relaxed_code(last) >= 0.5).float()
+    query = (head.relaxed_code(first.maps, first.identity) >= 0.5).float()
+    database = (head.relaxed_code(last.maps, last.identity) >= 0.5).float()
     distances = query @ (1 - database).T + (1 - query) @ database.T
     own = distances.diagonal().unsqueeze(1)
     rivals_closer = (distances < own).sum(dim=1)
     return float((rivals_closer == 0).float().mean())
 
 
-def _pair_batch(pools: list[torch.Tensor], tracks: np.ndarray, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
-    """Two different windows of each of ``tracks``: ``(views_a, views_b)``."""
-    picks = [rng.choice(len(pools[t]), size=2, replace=False) for t in tracks]
-    views_a = torch.stack([pools[t][i] for t, (i, _) in zip(tracks, picks, strict=True)])
-    views_b = torch.stack([pools[t][j] for t, (_, j) in zip(tracks, picks, strict=True)])
-    return views_a, views_b
+def _pair_batch(
+    pools: list[WindowSet], tracks: np.ndarray, rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Two different windows of each of ``tracks``, all first views then all second views:
+    ``(maps, identity bits or None)``."""
+    picks = np.array([rng.choice(len(pools[t].maps), size=2, replace=False) for t in tracks])
+    order = [(t, int(p)) for column in (0, 1) for t, p in zip(tracks, picks[:, column], strict=True)]
+    maps = torch.stack([pools[t].maps[i] for t, i in order])
+    if pools[0].identity is None:
+        return maps, None
+    return maps, torch.stack([pools[t].identity[i] for t, i in order])
 
 
 def train_similarity_head(
@@ -74,6 +85,12 @@ def train_similarity_head(
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    identity = None
+    if model_config.identity_bits:
+        identity = fit_identity_hash(
+            train_pools, [config.train_windows] * len(train_pools), bits=model_config.identity_bits, seed=config.seed
+        )
+        log.write("identity_hash", bits=model_config.identity_bits, features=int(identity.mean.numel()))
     clean = [pool[: config.train_windows] for pool in train_pools]
     channel_index = select_channels_by_fisher(
         np.concatenate(clean),
@@ -81,11 +98,11 @@ def train_similarity_head(
         per_layer=model_config.channels_per_layer,
     )
     log.write("selection", channel_index=channel_index.tolist())
-    pools = [torch.from_numpy(selected(pool, channel_index)) for pool in train_pools]
+    pools = [windows_of([pool], train_labels[i : i + 1], channel_index, identity) for i, pool in enumerate(train_pools)]
     labels = torch.from_numpy(train_labels)
-    valid: WindowSet = windows_of(valid_maps, valid_labels, channel_index)
-    first = torch.from_numpy(np.stack([selected(m[:1], channel_index)[0] for m in valid_maps]))
-    last = torch.from_numpy(np.stack([selected(m[-1:], channel_index)[0] for m in valid_maps]))
+    valid: WindowSet = windows_of(valid_maps, valid_labels, channel_index, identity)
+    first = windows_of([m[:1] for m in valid_maps], valid_labels, channel_index, identity)
+    last = windows_of([m[-1:] for m in valid_maps], valid_labels, channel_index, identity)
 
     head = HashHead(model_config, n_classes=n_classes, channel_index=torch.from_numpy(channel_index))
     optimiser = torch.optim.AdamW(head.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -101,8 +118,8 @@ def train_similarity_head(
             tracks = order[start : start + config.batch_tracks]
             if len(tracks) < 2:
                 continue
-            views_a, views_b = _pair_batch(pools, tracks, rng)
-            logits, code = head(torch.cat([views_a, views_b]))
+            maps, identity_bits = _pair_batch(pools, tracks, rng)
+            logits, code = head(maps, identity_bits)
             base = hash_loss(
                 logits,
                 code,
@@ -142,6 +159,7 @@ def train_similarity_head(
     final = evaluate_tracks(head, valid)
     return SimilarityResult(
         head=head.eval(),
+        identity=identity,
         best_epoch=best_epoch,
         valid_accuracy=final.accuracy,
         valid_retrieval=window_retrieval(head, first, last),
@@ -150,8 +168,9 @@ def train_similarity_head(
 
 
 @torch.no_grad()
-def window_probabilities(head: HashHead, maps: np.ndarray) -> np.ndarray:
-    """Softmax of the classifier on the quantised bits for selected maps, as the exported model computes it."""
+def window_probabilities(head: HashHead, maps: np.ndarray, identity: IdentityHash | None) -> np.ndarray:
+    """Softmax of the classifier on the quantised bits for full grid maps, as the exported model computes it."""
     head.eval()
-    code = head.relaxed_code(torch.from_numpy(selected(maps, head.channel_index.numpy())))
+    selected_maps = torch.from_numpy(selected(maps, head.channel_index.numpy()))
+    code = head.relaxed_code(selected_maps, identity_codes(identity, maps))
     return F.softmax(head.classifier((code >= 0.5).float()), dim=-1).numpy()

@@ -39,7 +39,7 @@ from musictagger.training.config import ModelConfig, SimilarityTrainConfig, conf
 from musictagger.training.evidence import Novelty, fit_whitening
 from musictagger.training.loop import RunLog
 from musictagger.training.run import RunPaths
-from musictagger.training.similarity import train_similarity_head, window_probabilities
+from musictagger.training.similarity import SimilarityResult, train_similarity_head, window_probabilities
 from musictagger.training.views import ViewCache, Views
 
 # Backbone tags that name a genre outside the model's four (foreign) or inside them (native),
@@ -75,12 +75,14 @@ def tag_vocabulary(tag_names: tuple[str, ...]) -> str:
     return "msd" if "Hip-Hop" in tag_names else "mtt"
 
 
-def _evidence(name: str, views: list[Views], head: torch.nn.Module, novelty: Novelty, expected: list) -> EvidenceSet:
+def _evidence(
+    name: str, views: list[Views], result: SimilarityResult, novelty: Novelty, expected: list
+) -> EvidenceSet:
     with torch.no_grad():
         scores = [float(novelty(torch.from_numpy(v.statistics)).mean()) for v in views]
     return EvidenceSet(
         name=name,
-        window_probabilities=[window_probabilities(head, v.maps) for v in views],
+        window_probabilities=[window_probabilities(result.head, v.maps, result.identity) for v in views],
         novelty=np.array(scores),
         tags=np.stack([v.tags.mean(axis=0) for v in views]),
         expected=expected,
@@ -169,14 +171,14 @@ def run_similarity_training(
     mean, whitening = fit_whitening(clean_train.statistics)
     novelty = Novelty(mean, whitening)
     labels = tuple(collection.labels)
-    valid_evidence = _evidence("valid", valid_views, result.head, novelty, [labels[t.label] for t in valid_tracks])
+    valid_evidence = _evidence("valid", valid_views, result, novelty, [labels[t.label] for t in valid_tracks])
     temperature = fit_temperature(valid_evidence.window_probabilities, np.array([t.label for t in valid_tracks]))
     foreign, native = GENRE_TAGS[tag_vocabulary(tuple(tag_names))]
     choice = choose_policy(
         temperature=temperature,
         valid=valid_evidence,
-        dev=_evidence("dev", dev_views, result.head, novelty, [c.expected for c in dev_clips]),
-        non_music=_evidence("non-music", non_music_views, result.head, novelty, [None] * len(non_music_views)),
+        dev=_evidence("dev", dev_views, result, novelty, [c.expected for c in dev_clips]),
+        non_music=_evidence("non-music", non_music_views, result, novelty, [None] * len(non_music_views)),
         labels=labels,
         tag_names=tuple(tag_names),
         foreign=foreign,
@@ -201,6 +203,7 @@ def run_similarity_training(
     }
     bundle = {
         "head_state": result.head.state_dict(),
+        **({"identity_state": result.identity.state_dict()} if result.identity is not None else {}),
         "novelty_mean": torch.from_numpy(mean),
         "novelty_whitening": torch.from_numpy(whitening),
         "verdict": choice.policy.to_dict(),

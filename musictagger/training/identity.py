@@ -1,0 +1,114 @@
+"""The identity part of the third model's code: bits that tell *which music this is*.
+
+The second model asked the recurrent head to learn, contrastively, codes that find a track
+again from a degraded or different window; trained on 240 tracks it did not generalise (a room
+capture found its own track first 3 % of the time).  The frozen backbone already says which
+music a window is, if one looks in the right directions: the channel means of its five layers
+(640 values) move little between two windows of one track or under a room, and a lot between
+tracks — once the directions that rooms and windows move are discounted.  So the identity bits
+are fitted in closed form on the training split, as a similarity-preserving hash:
+
+1. **Channel means** of the five grid maps, standardised on the clean training windows.
+2. **Linear discriminant directions between tracks** (each track a class): the within-track
+   scatter comes from every training window's distance to its track's clean mean — its other
+   clean windows and its degraded random crops (:func:`musictagger.audio.augment.random_view`) —
+   shrunk towards its average variance; the between-track scatter from the tracks' clean means.
+   The ``dims`` leading directions keep what separates tracks and discount what rooms change.
+3. **ITQ** (Gong & Lazebnik, 2011): the rotation of those directions whose signs lose least,
+   one bit per column; the relaxed code is ``sigmoid(sharpness · projection / spread)``.
+
+:class:`IdentityHash` is a fixed linear layer on the channel means, exported inside the ONNX
+graph; nothing here is trained by gradient descent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+SHRINKAGE = 0.1
+ITQ_ITERATIONS = 50
+SHARPNESS = 2.0
+
+
+def channel_means(maps: np.ndarray | Tensor) -> np.ndarray:
+    """Each channel's mean over the grid, all five layers: ``(n, 5, 128, Tg, Fg)`` → ``(n, 640)`` float64."""
+    values = maps.numpy() if isinstance(maps, Tensor) else maps
+    return values.astype(np.float32).mean(axis=(3, 4)).reshape(len(values), -1).astype(np.float64)
+
+
+class IdentityHash(nn.Module):
+    """``sigmoid(sharpness · (((means − μ) / σ) @ projection − offset))`` on the grid maps ``(B, 5, 128, Tg, Fg)``."""
+
+    def __init__(
+        self, mean: np.ndarray, scale: np.ndarray, projection: np.ndarray, offset: np.ndarray, sharpness: float
+    ) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.register_buffer("projection", torch.as_tensor(projection, dtype=torch.float32))
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32))
+        self.register_buffer("sharpness", torch.tensor(float(sharpness)))
+
+    @property
+    def bits(self) -> int:
+        return int(self.projection.shape[1])
+
+    @classmethod
+    def empty(cls, *, features: int, bits: int) -> IdentityHash:
+        """A hash of the right shape whose buffers a saved state will fill."""
+        return cls(np.zeros(features), np.ones(features), np.zeros((features, bits)), np.zeros(bits), SHARPNESS)
+
+    def forward(self, grid_maps: Tensor) -> Tensor:
+        means = grid_maps.mean(dim=(3, 4)).flatten(1)
+        return torch.sigmoid(self.sharpness * (((means - self.mean) / self.scale) @ self.projection - self.offset))
+
+
+def _inverse_sqrt(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return vectors / np.sqrt(np.maximum(values, values.max() * 1e-9))
+
+
+def discriminant_directions(pools: list[np.ndarray], clean_counts: list[int], *, dims: int) -> np.ndarray:
+    """The ``dims`` directions of standardised features that best separate tracks from each other
+    relative to how much one track's windows and views vary; ``pools[i]`` is ``(n_i, d)``, its
+    first ``clean_counts[i]`` rows clean windows."""
+    centres = np.stack([pool[:count].mean(axis=0) for pool, count in zip(pools, clean_counts, strict=True)])
+    within = np.concatenate([pool - centre for pool, centre in zip(pools, centres, strict=True)])
+    within_scatter = within.T @ within / len(within)
+    average = np.trace(within_scatter) / len(within_scatter)
+    within_scatter = (1.0 - SHRINKAGE) * within_scatter + SHRINKAGE * average * np.eye(len(within_scatter))
+    between = centres - centres.mean(axis=0)
+    whiten = _inverse_sqrt(within_scatter)
+    _, vectors = np.linalg.eigh(whiten.T @ (between.T @ between / len(between)) @ whiten)
+    return whiten @ vectors[:, ::-1][:, :dims]
+
+
+def itq_rotation(projected: np.ndarray, *, bits: int, seed: int) -> np.ndarray:
+    """ITQ: the orthogonal ``(dims, bits)`` map minimising the quantisation loss of centred ``projected``."""
+    rng = np.random.default_rng(seed)
+    rotation = np.linalg.qr(rng.standard_normal((projected.shape[1], projected.shape[1])))[0][:, :bits]
+    for _ in range(ITQ_ITERATIONS):
+        signs = np.sign(projected @ rotation)
+        left, _, right = np.linalg.svd(projected.T @ signs, full_matrices=False)
+        rotation = left @ right
+    return rotation
+
+
+def fit_identity_hash(pools: list[np.ndarray], clean_counts: list[int], *, bits: int, seed: int) -> IdentityHash:
+    """Fit :class:`IdentityHash` on training tracks' grid maps (``pools[i]``: ``(n_i, 5, 128, Tg, Fg)``,
+    its first ``clean_counts[i]`` windows clean, the rest degraded views)."""
+    features = [channel_means(pool) for pool in pools]
+    clean = np.concatenate([f[:count] for f, count in zip(features, clean_counts, strict=True)])
+    mean, scale = clean.mean(axis=0), clean.std(axis=0) + 1e-6
+    standardised = [(f - mean) / scale for f in features]
+    dims = min(max(bits, 64), len(pools) - 1)  # the between-track scatter has no more directions than that
+    directions = discriminant_directions(standardised, clean_counts, dims=dims)
+    projected = np.concatenate(standardised) @ directions
+    centre = projected.mean(axis=0)
+    rotation = itq_rotation(projected - centre, bits=bits, seed=seed)
+    projection = directions @ rotation
+    offset = centre @ rotation
+    spread = (np.concatenate(standardised) @ projection - offset).std(axis=0) + 1e-9
+    return IdentityHash(mean, scale, projection / spread, offset / spread, SHARPNESS)
