@@ -10,11 +10,13 @@ the moment it arrives.  At most :data:`~musictagger.library.index.IN_FLIGHT_PER_
 worker thread are in flight (recounted as workers join or leave), so a stop never waits for a whole queue.
 
 Faults: a worker that dies mid-file has its files rescheduled elsewhere by the scheduler (up to
-``distributed.scheduler.allowed-failures`` deaths per file, 3 by default); a file that outlives that
-is recorded once as failed.  Losing the scheduler ends the run with :class:`ClusterError`: every
-stored result stays, and the same command resumes.  Before anything is analysed every worker's
-model id (weights, verdict policy, front-end version) must equal this machine's, and a worker that
-joins later is checked on its first file.
+``distributed.scheduler.allowed-failures`` deaths per file, 3 by default).  Dask blames a death on
+every file the worker held, so a file that outlives that is tried once more alone at the end of the
+run, and recorded as failed only if its workers die again.  Losing the scheduler ends the run with
+:class:`ClusterError`: every stored result stays, and the same command resumes.  Before anything is
+analysed every worker's model id (weights, verdict policy, front-end version) must equal this
+machine's; a worker that joins later checks it before each file and refuses the file on a
+mismatch, which stops the run with :class:`ClusterError` (nothing it analysed is stored).
 
 Dask (``distributed``) is in the optional ``archive`` extra: chosen over Ray for a sixth of the install,
 a cluster started by two plain foreground commands, and a prompt, explicit error when the scheduler
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,35 +131,73 @@ def _stream(
     files: list[FoundFile],
     should_stop: Callable[[], bool],
 ) -> Iterator[Outcome]:
-    """Submit analyses, a few per worker thread at a time, and yield outcomes as they complete."""
-    from distributed import KilledWorker, as_completed
+    """Analyse ``files``, yielding outcomes as they complete; then the suspects again, each alone.
 
-    queue = iter(files)
-    submitted: dict[str, FoundFile] = {}
-    completed = as_completed(loop=client.loop)
-    path = None if model_path is None else str(model_path)
-    limit = _InFlightLimit(client)
+    Dask blames a worker's death on every file it had been given (the one it was analysing and
+    the one queued behind it), so a file whose workers died on every retry may only have been
+    queued beside the file that crashed them.  Alone, with nothing else of this run in flight,
+    its workers' deaths are its own.
+    """
+    run = _Run(client, address, None if model_path is None else str(model_path), key, should_stop)
+    suspects: list[FoundFile] = []
+    yield from run.outcomes(files, _InFlightLimit(client), suspects)
+    for found in suspects:
+        yield from run.outcomes([found], lambda: 1, None)
 
-    def top_up() -> None:
-        try:
-            while len(submitted) < limit() and not should_stop() and (found := next(queue, None)) is not None:
-                future = client.submit(_analyse_on_worker, found.path, path, key, pure=False)
-                submitted[future.key] = found
-                completed.add(future)
-        except OSError as exc:  # Dask's comm errors: the scheduler is unreachable
-            raise _lost(address, exc) from exc
 
-    top_up()
-    for future in completed:
-        found = submitted.pop(future.key)
-        try:
-            outcome = future.result()
-        except KilledWorker:
-            outcome = Outcome(found.path, found.stamp, error=WORKERS_DIED)
-        except CancelledError as exc:  # Dask cancels every future when the scheduler is gone
-            raise _lost(address, getattr(exc, "reason", None) or exc) from exc
-        yield _checked(outcome, found)
+@dataclass(frozen=True)
+class _Run:
+    """One indexing run's submissions to the cluster."""
+
+    client: Client
+    address: str
+    model_path: str | None
+    key: AnalysisKey
+    should_stop: Callable[[], bool]
+
+    def outcomes(
+        self, files: list[FoundFile], limit: Callable[[], int], suspects: list[FoundFile] | None
+    ) -> Iterator[Outcome]:
+        """Submit analyses of ``files``, ``limit()`` at a time, and yield their outcomes as they complete.
+
+        A file whose workers died on every retry is added to ``suspects``; where that is None
+        (the file ran alone) it is recorded as failed.
+        """
+        from distributed import KilledWorker, as_completed
+
+        queue = iter(files)
+        submitted: dict[str, FoundFile] = {}
+        completed = as_completed(loop=self.client.loop)
+
+        def top_up() -> None:
+            try:
+                while len(submitted) < limit() and not self.should_stop() and (found := next(queue, None)) is not None:
+                    future = self.client.submit(_analyse_on_worker, found.path, self.model_path, self.key, pure=False)
+                    submitted[future.key] = found
+                    completed.add(future)
+            except OSError as exc:  # Dask's comm errors: the scheduler is unreachable
+                raise _lost(self.address, exc) from exc
+
         top_up()
+        for future in completed:
+            found = submitted.pop(future.key)
+            try:
+                outcome = future.result()
+            except KilledWorker:
+                if suspects is not None:
+                    suspects.append(found)
+                    top_up()
+                    continue
+                outcome = Outcome(found.path, found.stamp, error=WORKERS_DIED)
+            except CancelledError as exc:  # Dask cancels every future when the scheduler is gone
+                raise _lost(self.address, getattr(exc, "reason", None) or exc) from exc
+            except ClusterError as exc:  # a worker that joined after the check refused the file: another model
+                raise ClusterError(
+                    f"a worker that joined during the run refused its file, so the run stopped: {exc}. "
+                    "Everything analysed so far is kept; run the same command to resume once every worker has this model"
+                ) from exc
+            yield _checked(outcome, found)
+            top_up()
 
 
 def _lost(address: str, reason: object) -> ClusterError:

@@ -2,8 +2,8 @@
 
 Each command runs in its own session (process group), so stopping the cluster reaches the
 worker processes its nannies spawned too, and nothing outlives a test module.  The workers
-analyse with the first model in float32 (as the library tests do locally) and keep their
-caches in a temporary folder.
+analyse with the first model in float32 (as the library tests do locally), keep their caches
+in a temporary folder, and die on a file named to crash them (:mod:`tests.library.dask_worker_crash`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from musictagger.model.precision import PRECISION_ENV_VAR
 from musictagger.model.runtime import MODEL_ENV_VAR
 from tests.model.variants import first_model
 
+CRASH_PRELOAD = str(Path(__file__).with_name("dask_worker_crash.py"))
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 
@@ -69,23 +70,28 @@ class DaskCluster:
         """Start the scheduler (at :attr:`address`, again after it stopped) and the workers; raises :class:`ClusterStartError` if they do not come up."""
         self.scheduler = self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port))
         for i in range(self.n_workers):
-            self._start(f"worker-{i}", self.address, "--nthreads", "1", "--local-directory", str(self.folder))
-        self._wait_for_workers(self.n_workers)
+            self.start_worker(f"worker-{i}")
+        self.wait_for_workers(self.n_workers)
 
-    def _start(self, name: str, *arguments: str) -> subprocess.Popen:
+    def start_worker(self, name: str, **env: str) -> subprocess.Popen:
+        """One more ``dask worker`` process (its nanny), with ``env`` added to the cluster's environment."""
+        arguments = ("--nthreads", "1", "--local-directory", str(self.folder), "--preload", CRASH_PRELOAD)
+        return self._start(name, self.address, *arguments, env=self.env | env)
+
+    def _start(self, name: str, *arguments: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("a")
         command = name.split("-")[0]
         process = subprocess.Popen(
             [sys.executable, "-m", "dask", command, *arguments, "--no-dashboard"],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=self.env,
+            env=env or self.env,
             start_new_session=True,
         )
         self.started.append(process)
         return process
 
-    def _wait_for_workers(self, count: int) -> None:
+    def wait_for_workers(self, count: int) -> None:
         from distributed import Client
 
         try:
@@ -108,21 +114,31 @@ class DaskCluster:
         self.scheduler.wait()
 
     def stop(self) -> None:
-        """SIGTERM every process group (nannies close their workers), then SIGKILL what is left; none may survive."""
-        groups = [process.pid for process in self.started]
-        for group in groups:
-            _signal_group(group, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while process_groups_alive(groups) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for group in groups:
-            _signal_group(group, signal.SIGKILL)
-        for process in self.started:
-            process.wait()
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while (left := process_groups_alive(groups)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert left == [], f"cluster processes outlived the cluster: {left}"
+        """Stop every process the cluster started; none may survive."""
+        _stop_groups(self.started)
+
+    def stop_worker(self, worker: subprocess.Popen) -> None:
+        """Stop one worker that :meth:`start_worker` started (its nanny closes it, and it leaves the scheduler)."""
+        self.started.remove(worker)
+        _stop_groups([worker])
+
+
+def _stop_groups(started: list[subprocess.Popen]) -> None:
+    """SIGTERM every process group (nannies close their workers), then SIGKILL what is left; none may survive."""
+    groups = [process.pid for process in started]
+    for group in groups:
+        _signal_group(group, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while process_groups_alive(groups) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for group in groups:
+        _signal_group(group, signal.SIGKILL)
+    for process in started:
+        process.wait()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while (left := process_groups_alive(groups)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == [], f"cluster processes outlived the cluster: {left}"
 
 
 def _signal_group(group: int, signum: signal.Signals) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,9 +15,12 @@ import pytest
 
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, Library, TrackRecord, index_folders
-from musictagger.library.cluster import ClusterError
+from musictagger.library.cluster import WORKERS_DIED, ClusterError
+from musictagger.model.runtime import MODEL_ENV_VAR
 from tests.library.conftest import write_track
 from tests.library.dask_cluster import ClusterStartError, DaskCluster
+from tests.library.dask_worker_crash import CRASH_MARK
+from tests.model.variants import shipped_model
 
 pytest.importorskip("distributed", reason="indexing on a cluster needs the archive extra (Dask distributed)")
 
@@ -149,3 +154,58 @@ def test_losing_the_scheduler_ends_the_run_clearly_keeping_what_was_stored_and_t
     with Library(database) as library:
         after = {r.path: r.analysed_at for r in library.tracks()}
     assert len(after) == N_FILES and all(after[p] == t for p, t in stored.items())
+
+
+def test_a_file_that_kills_every_worker_it_reaches_is_recorded_once_and_the_run_goes_on(
+    cluster: DaskCluster, folder: Path, tmp_path: Path
+) -> None:
+    crasher = write_track(folder / f"000-{CRASH_MARK}.wav", "wav-pcm16", seed=5, seconds=8.0)
+
+    summary = index_folders([folder], library_path=tmp_path / "index.sqlite3", cluster=cluster.address)
+
+    assert (summary.analysed, summary.interrupted) == (N_FILES, False)
+    assert summary.failed == [(str(crasher), WORKERS_DIED)]
+    with Library(tmp_path / "index.sqlite3") as library:
+        records = library.tracks()
+    assert [r.path for r in records if not r.ok] == [str(crasher)]
+    assert sorted(r.path for r in records if r.ok) == sorted(str(p) for p in folder.iterdir() if p != crasher)
+
+
+def test_a_worker_with_another_model_joining_mid_run_stores_nothing_and_stops_the_run_clearly(
+    cluster: DaskCluster, folder: Path, tmp_path: Path
+) -> None:
+    joined: list[subprocess.Popen] = []
+
+    def a_worker_with_the_shipped_model_joins_after_the_check(progress: IndexProgress) -> None:
+        if not joined:  # the first report: the workers are checked and the files found, none analysed yet
+            joined.append(cluster.start_worker("worker-shipped-model", **{MODEL_ENV_VAR: str(shipped_model())}))
+            cluster.wait_for_workers(3)  # an idle worker beside two: the scheduler gives it files
+
+    database = tmp_path / "index.sqlite3"
+    try:
+        with pytest.raises(ClusterError) as refused:
+            index_folders(
+                [folder],
+                library_path=database,
+                cluster=cluster.address,
+                on_progress=a_worker_with_the_shipped_model_joins_after_the_check,
+            )
+    finally:
+        for worker in joined:
+            cluster.stop_worker(worker)
+
+    assert re.match(
+        r"a worker that joined during the run refused its file, so the run stopped: worker tcp://127\.0\.0\.1:\d+ "
+        r"has model \S+, this machine \S+: every worker must run the same model .* Everything analysed so far is kept",
+        str(refused.value),
+    )
+    here = index_folders([folder], library_path=tmp_path / "local.sqlite3", workers=1, threads=1)
+    with Library(database) as a, Library(tmp_path / "local.sqlite3") as b:
+        stored = [comparable(r) for r in a.tracks()]
+        local = {r.path: comparable(r) for r in b.tracks()}
+    assert here.analysed == N_FILES and len(stored) < N_FILES
+    assert all(row == local[row["path"]] for row in stored)  # the shipped model's verdicts and codes would differ
+
+    summary = index_folders([folder], library_path=database, cluster=cluster.address)
+
+    assert (summary.skipped, summary.analysed, summary.failed) == (len(stored), N_FILES - len(stored), [])
