@@ -31,8 +31,9 @@ written), then with it current; the answer is checked against the exact rule.
 
 Load time and its peak memory (resident set growth of a child process that only loads) come from
 a separate process per method.  Every query's top k is checked against the exact rule:
-:func:`codes.rank_by_hamming` (Hamming distance, then relaxed-code distance, then row order) over
-every row within the (k+1)-th smallest distance, found by ``np.partition`` of all distances.
+:func:`codes.rank_by_hamming` with the search's shortlist (the rows within the Hamming distance
+of the ``max(k, SHORTLIST)``-th nearest, by relaxed-code distance, then Hamming distance, then
+row order) over every row other than the query within that distance, found by ``np.partition``.
 The codes are random (the hard case: real libraries cluster, so fewer rows share a radius).
 """
 
@@ -149,14 +150,20 @@ def time_queries(search: Callable[[int], list[int]], queries: np.ndarray) -> lis
 
 
 def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query: int, k: int) -> list[int]:
-    """The exact rule's top k excluding the query, over every row within the (k+1)-th smallest distance."""
+    """The exact rule's top k excluding the query, over every other row within the shortlist's distance."""
+    shortlist = max(k, codes.SHORTLIST)
     distances = codes.hamming_distances(packed[query], packed)
-    bound = np.partition(distances, k)[k]
+    bound = np.partition(distances, shortlist)[shortlist]
     rows = np.flatnonzero(distances <= bound)
+    rows = rows[rows != query]
     order = codes.rank_by_hamming(
-        bits_of(packed[query]), bits_of(packed[rows]), query_relaxed=relaxed[query], database_relaxed=relaxed[rows]
+        bits_of(packed[query]),
+        bits_of(packed[rows]),
+        query_relaxed=relaxed[query],
+        database_relaxed=relaxed[rows],
+        shortlist=shortlist,
     )
-    return [int(rows[i]) for i in order if rows[i] != query][:k]
+    return [int(rows[i]) for i in order][:k]
 
 
 def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:

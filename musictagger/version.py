@@ -7,5 +7,5 @@ from musictagger.model.runtime import default_model_path
 
 
 def version_text() -> str:
-    """``musictagger 0.5.0 (model: hash-cnn-lstm-emotify-v2)``: the model named by its file, as ``$MUSICTAGGER_MODEL`` or the default gives it."""
+    """``musictagger 0.5.0 (model: hash-cnn-lstm-emotify-v3)``: the model named by its file, as ``$MUSICTAGGER_MODEL`` or the default gives it."""
     return f"musictagger {__version__} (model: {default_model_path().stem})"

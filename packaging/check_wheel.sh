@@ -25,8 +25,8 @@ import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 shipped = "musictagger/shipped/"
 needed = [
-    shipped + "models/hash-cnn-lstm-emotify-v2.onnx",
-    shipped + "models/hash-cnn-lstm-emotify-v2.json",
+    shipped + "models/hash-cnn-lstm-emotify-v3.onnx",
+    shipped + "models/hash-cnn-lstm-emotify-v3.json",
     shipped + "models/backbone/LICENSE-musicnn.txt",
     shipped + "LICENSE",
     shipped + "resources/icons/hicolor/256x256/apps/io.github.musictagger.MusicTagger.png",
@@ -52,7 +52,7 @@ BIN=$WORK/venv/bin
 step "musictagger --version"
 "$BIN/musictagger" --version | tee version.txt
 # The shipped model, or its int8 twin where that measured faster on this machine (musictagger/model/precision.py).
-grep -Eqx "musictagger $VERSION \(model: hash-cnn-lstm-emotify-v2(-int8)?\)" version.txt
+grep -Eqx "musictagger $VERSION \(model: hash-cnn-lstm-emotify-v3(-int8)?\)" version.txt
 
 "$BIN/python" - <<'PY'
 """A 6 s chord with drums, written by the installed environment's own numpy and soundfile."""

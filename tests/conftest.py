@@ -99,7 +99,7 @@ def use_model(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], Path]:
 def first_model_as_default(use_model: Callable[[Path], Path]) -> Path:
     """Make the first model (never "unknown") the app's default for a test of machinery, not of verdicts.
 
-    The shipped second model rightly calls the generated chords and tones of these tests "not
+    The shipped model rightly calls the generated chords and tones of these tests "not
     music"; tests of indexing, tagging and the window need a model that names a genre for them.
     """
     return use_model(first_model())

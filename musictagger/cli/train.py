@@ -94,6 +94,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --objective similarity: weight of the contrastive term",
     )
     parser.add_argument(
+        "--centre-weight",
+        type=float,
+        default=SIMILARITY_DEFAULTS.centre_weight,
+        help="with --objective similarity: weight of the term gathering each genre's learnt bits at one code",
+    )
+    parser.add_argument(
         "--identity-bits",
         type=int,
         default=MODEL_DEFAULTS.identity_bits,
@@ -171,6 +177,7 @@ def run_similarity(args: argparse.Namespace) -> int:
             epochs=_or(args.epochs, SIMILARITY_DEFAULTS.epochs),
             quantization_weight=_or(args.quantization_weight, SIMILARITY_DEFAULTS.quantization_weight),
             contrastive_weight=args.contrastive_weight,
+            centre_weight=args.centre_weight,
             learning_rate=args.lr,
             train_windows=args.train_windows,
             eval_windows=args.eval_windows,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from musictagger.errors import ParameterError
-from musictagger.model.codes import pack, rank_by_hamming
+from musictagger.model.codes import SHORTLIST, pack, rank_by_hamming
 
 # --- classification -------------------------------------------------------------------------
 
@@ -314,8 +314,9 @@ def own_item_ranks(
 ) -> np.ndarray:
     """Where each query finds its own database item (the same track) in its Hamming ranking.
 
-    The ranking and its tie rule are :func:`musictagger.model.codes.rank_by_hamming`'s, the
-    library's search order, so rank 0 means the library would show that track first.
+    The ranking is the library's search order (:func:`musictagger.model.codes.rank_by_hamming`
+    with the search's :data:`~musictagger.model.codes.SHORTLIST` re-ordered by the relaxed codes
+    when they are given), so rank 0 means the library would show that track first.
 
     Parameters
     ----------
@@ -340,7 +341,11 @@ def own_item_ranks(
     if own_index.dtype.kind not in "iu" or own_index.min(initial=0) < 0 or own_index.max(initial=0) >= n_database:
         raise ParameterError(f"own_index must hold database indices in [0, {n_database})")
     rankings = rank_by_hamming(
-        query_bits, database_bits, query_relaxed=query_relaxed, database_relaxed=database_relaxed
+        query_bits,
+        database_bits,
+        query_relaxed=query_relaxed,
+        database_relaxed=database_relaxed,
+        shortlist=SHORTLIST if query_relaxed is not None else None,
     )
     return np.argmax(rankings == own_index[:, np.newaxis], axis=1)
 

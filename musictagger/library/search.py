@@ -128,7 +128,9 @@ class CodeIndex:
         exclude_rows: Iterable[int] = (),
         compiled: bool = True,
     ) -> list[Neighbour]:
-        """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first.
+        """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first: the
+        codes within the Hamming distance of the ``max(k, SHORTLIST)``-th nearest, ordered by the
+        relaxed codes' distance (:func:`musictagger.model.codes.shortlist_order`).
 
         ``relaxed_codes(rows)`` gives the relaxed codes ``(len(rows), K)`` of the candidate rows
         for the tie-break, NaN for a row that has no code any more (such rows are left out).
@@ -143,14 +145,15 @@ class CodeIndex:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
         excluded = list(set(exclude_rows))
         query = codes.pack(query_bits)
-        rows, distances = within_radius(self.packed, query, k + len(excluded), self.n_bits, compiled=compiled)
+        shortlist = max(k, codes.SHORTLIST)
+        rows, distances = within_radius(self.packed, query, shortlist + len(excluded), self.n_bits, compiled=compiled)
         keep = ~np.isin(rows, excluded)
         rows, distances = rows[keep], distances[keep]
         relaxed = np.asarray(relaxed_codes(rows), np.float64)
         squared = np.sum(np.square(relaxed - np.asarray(query_relaxed, np.float64)), axis=1)
         known = ~np.isnan(squared)
         rows, distances, squared = rows[known], distances[known], squared[known]
-        order = np.lexsort((squared, distances))[:k]
+        order = codes.shortlist_order(distances, squared, shortlist)[:k]
         return [Neighbour(int(rows[i]), int(distances[i]), float(np.sqrt(squared[i]))) for i in order]
 
 

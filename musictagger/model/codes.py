@@ -26,6 +26,15 @@ from musictagger.errors import ParameterError
 MAX_BITS = 64
 """The longest code a packed ``uint64`` holds."""
 
+SHORTLIST = 20
+"""How many nearest codes by Hamming distance the library's search re-orders by the relaxed codes.
+
+The bits find the neighbourhood (a popcount per code, fast over millions); inside it, the relaxed
+codes (the sigmoid values the bits were thresholded from) say which neighbour is really nearest:
+a bit a room flipped from 0.45 to 0.55 costs a whole bit in Hamming distance but 0.1 in the
+relaxed one.  On Emotify, a room capture of a track finds that track first among 400 for 86 % of
+the queries this way against 65 % by Hamming distance alone (the third model, README)."""
+
 _HEX_DIGITS = frozenset(string.hexdigits)
 
 
@@ -205,6 +214,7 @@ def rank_by_hamming(
     *,
     query_relaxed: np.ndarray | None = None,
     database_relaxed: np.ndarray | None = None,
+    shortlist: int | None = None,
 ) -> np.ndarray:
     """Order the database by Hamming distance to each query, nearest first.
 
@@ -212,6 +222,10 @@ def rank_by_hamming(
     the relaxed (pre-binarisation) codes when both ``query_relaxed`` and ``database_relaxed``
     are given — it separates the many ties a short code produces using information the bits
     discard — and remaining ties keep database order (lower index first; the sort is stable).
+
+    With ``shortlist`` (and the relaxed codes) the order is the library's search order
+    (:func:`shortlist_order`): the codes within the Hamming distance of the ``shortlist``-th
+    nearest come first, ordered by the relaxed codes' distance.
 
     Parameters
     ----------
@@ -242,18 +256,31 @@ def rank_by_hamming(
         return np.argsort(distances, axis=-1, kind="stable")
     query_relaxed = _check_relaxed(query_relaxed, query_bits, "query_relaxed")
     database_relaxed = _check_relaxed(database_relaxed, database_bits, "database_relaxed")
+
+    def one(row_distances: np.ndarray, row_relaxed: np.ndarray) -> np.ndarray:
+        # The squared Euclidean distance orders exactly as the Euclidean one and avoids rounding
+        # distinct distances together in a square root.
+        squared = np.sum(np.square(database_relaxed - row_relaxed), axis=-1)
+        return shortlist_order(row_distances, squared, shortlist or 0)
+
     if query_bits.ndim == 1:
-        return _rank_with_tie_break(distances, query_relaxed, database_relaxed)
-    return np.stack(
-        [_rank_with_tie_break(*row, database_relaxed) for row in zip(distances, query_relaxed, strict=True)]
-    )
+        return one(distances, query_relaxed)
+    return np.stack([one(*row) for row in zip(distances, query_relaxed, strict=True)])
 
 
-def _rank_with_tie_break(distances: np.ndarray, query_relaxed: np.ndarray, database_relaxed: np.ndarray) -> np.ndarray:
-    """Sort one query's Hamming distances, breaking ties by the relaxed codes' distance.
+def shortlist_order(distances: np.ndarray, squared_relaxed: np.ndarray, shortlist: int) -> np.ndarray:
+    """The library's order of candidates by their Hamming ``distances`` and squared relaxed distances.
 
-    The squared Euclidean distance orders exactly as the Euclidean one and avoids rounding
-    distinct distances together in a square root.
+    The candidates within the Hamming distance of the ``shortlist``-th nearest (all of them at
+    that distance, so no tie is cut arbitrarily) come first, by relaxed distance, then Hamming
+    distance, then index; the others follow by Hamming distance, then relaxed distance, then
+    index.  ``shortlist`` 0 is the plain order: Hamming distance, ties by the relaxed distance.
     """
-    squared_euclidean = np.sum(np.square(database_relaxed - query_relaxed), axis=-1)
-    return np.lexsort((squared_euclidean, distances))
+    index = np.arange(len(distances))
+    by_hamming = np.lexsort((index, squared_relaxed, distances))
+    if shortlist <= 0 or len(distances) == 0:
+        return by_hamming
+    radius = distances[by_hamming[min(shortlist, len(distances)) - 1]]
+    inside = distances <= radius
+    by_relaxed = np.lexsort((index, distances, squared_relaxed))
+    return np.concatenate([by_relaxed[inside[by_relaxed]], by_hamming[~inside[by_hamming]]])

@@ -29,9 +29,10 @@ from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelMan
 from musictagger.model.precision import fastest_variant
 from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide, not_one_of_mine
 
-# The second model (similarity-preserving codes, calibration, the unknown detector) is the
-# default; the first, the paper's configuration, stays in models/ as hash-cnn-lstm-emotify.
-DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify-v2"
+# The third model (the second's calibration and unknown detector, and codes whose last 48 bits
+# tell tracks apart) is the default; the first, the paper's configuration, and the second stay in
+# models/ as hash-cnn-lstm-emotify and hash-cnn-lstm-emotify-v2.
+DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify-v3"
 MODEL_ENV_VAR = "MUSICTAGGER_MODEL"
 
 # The prediction is called uncertain when the best genre is below this probability or

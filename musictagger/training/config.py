@@ -95,7 +95,8 @@ class SimilarityTrainConfig:
     from its ``train_windows`` clean windows and ``views`` degraded random crops (see
     :mod:`musictagger.training.views`).  The loss is cross-entropy on both windows, plus
     ``contrastive_weight`` × NT-Xent between them (at ``contrastive_temperature``), plus the
-    quantisation, bit-balance and ``decorrelation_weight`` × bit-decorrelation terms.  Training
+    quantisation, bit-balance and ``decorrelation_weight`` × bit-decorrelation terms, and
+    ``centre_weight`` × the distance of the learnt bits to their genre's centre (the third model).  Training
     runs ``epochs`` epochs and keeps the epoch best on validation accuracy plus same-track
     retrieval across windows.
     """
@@ -109,6 +110,7 @@ class SimilarityTrainConfig:
     quantization_weight: float = 0.1
     balance_weight: float = 0.01
     decorrelation_weight: float = 0.1
+    centre_weight: float = 0.0
     train_windows: int = 3
     views: int = 4
     eval_windows: int = 3

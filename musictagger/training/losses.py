@@ -67,3 +67,21 @@ def decorrelation_loss(code: Tensor) -> Tensor:
     off_diagonal = correlation - torch.diag(torch.diag(correlation))
     k = code.shape[1]
     return off_diagonal.pow(2).sum() / (k * (k - 1))
+
+
+def class_centres(n_classes: int, bits: int) -> Tensor:
+    """One target code per class for :func:`centre_loss`: rows of a Hadamard matrix as 0/1 bits, so
+    every two classes' codes differ in exactly half of the ``bits`` (a power of two) and each code
+    has as many ones as zeros (the all-ones first row is skipped)."""
+    if bits & (bits - 1) or n_classes >= bits:
+        raise ValueError(f"class centres need a power-of-two length above the number of classes, got {bits}")
+    hadamard = torch.ones(1, 1)
+    while len(hadamard) < bits:
+        hadamard = torch.cat([torch.cat([hadamard, hadamard], 1), torch.cat([hadamard, -hadamard], 1)])
+    return (hadamard[1 : n_classes + 1] + 1) / 2
+
+
+def centre_loss(code: Tensor, labels: Tensor, centres: Tensor) -> Tensor:
+    """Binary cross-entropy of each relaxed code to its class's centre (central similarity hashing,
+    Yuan et al., CVPR 2020): the genre bits of one class gather at one code, far from the others'."""
+    return F.binary_cross_entropy(code.clamp(1e-6, 1 - 1e-6), centres[labels])

@@ -25,7 +25,13 @@ from tqdm import tqdm
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig
 from musictagger.training.identity import IdentityHash, fit_identity_hash
 from musictagger.training.loop import RunLog, WindowSet, evaluate_tracks, identity_codes, selected, windows_of
-from musictagger.training.losses import contrastive_loss, decorrelation_loss, hash_loss
+from musictagger.training.losses import (
+    centre_loss,
+    class_centres,
+    contrastive_loss,
+    decorrelation_loss,
+    hash_loss,
+)
 from musictagger.training.model import HashHead
 from musictagger.training.selection import select_channels_by_fisher
 
@@ -67,6 +73,7 @@ def _pair_batch(
 
 def train_similarity_head(
     train_pools: list[np.ndarray],
+    clean_counts: list[int],
     train_labels: np.ndarray,
     valid_maps: list[np.ndarray],
     valid_labels: np.ndarray,
@@ -80,18 +87,17 @@ def train_similarity_head(
     """Fit a :class:`HashHead` on pools of windows per training track (clean windows first).
 
     ``train_pools[i]`` holds track ``i``'s maps ``(n_i, 5, 128, Tg, Fg)``: its
-    ``config.train_windows`` clean windows, then its degraded views.  Channels are selected by
+    ``clean_counts[i]`` clean windows (at most ``config.train_windows``: a short track has
+    fewer), then its degraded views.  Channels are selected by
     Fisher score on the clean windows only, as the paper's model does.
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     identity = None
     if model_config.identity_bits:
-        identity = fit_identity_hash(
-            train_pools, [config.train_windows] * len(train_pools), bits=model_config.identity_bits, seed=config.seed
-        )
+        identity = fit_identity_hash(train_pools, clean_counts, bits=model_config.identity_bits, seed=config.seed)
         log.write("identity_hash", bits=model_config.identity_bits, features=int(identity.mean.numel()))
-    clean = [pool[: config.train_windows] for pool in train_pools]
+    clean = [pool[:count] for pool, count in zip(train_pools, clean_counts, strict=True)]
     channel_index = select_channels_by_fisher(
         np.concatenate(clean),
         np.repeat(train_labels, [len(c) for c in clean]),
@@ -105,6 +111,8 @@ def train_similarity_head(
     last = windows_of([m[-1:] for m in valid_maps], valid_labels, channel_index, identity)
 
     head = HashHead(model_config, n_classes=n_classes, channel_index=torch.from_numpy(channel_index))
+    learnt_bits = model_config.bits - model_config.identity_bits
+    centres = class_centres(n_classes, learnt_bits) if config.centre_weight else None
     optimiser = torch.optim.AdamW(head.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.epochs)
     best: float | None = None
@@ -131,6 +139,10 @@ def train_similarity_head(
             contrastive = contrastive_loss(code[:n], code[n:], temperature=config.contrastive_temperature)
             decorrelation = decorrelation_loss(code)
             total = base.total + config.contrastive_weight * contrastive + config.decorrelation_weight * decorrelation
+            if centres is not None:
+                total = total + config.centre_weight * centre_loss(
+                    code[:, :learnt_bits], labels[tracks].repeat(2), centres
+                )
             optimiser.zero_grad()
             total.backward()
             optimiser.step()

@@ -75,9 +75,7 @@ def tag_vocabulary(tag_names: tuple[str, ...]) -> str:
     return "msd" if "Hip-Hop" in tag_names else "mtt"
 
 
-def _evidence(
-    name: str, views: list[Views], result: SimilarityResult, novelty: Novelty, expected: list
-) -> EvidenceSet:
+def _evidence(name: str, views: list[Views], result: SimilarityResult, novelty: Novelty, expected: list) -> EvidenceSet:
     with torch.no_grad():
         scores = [float(novelty(torch.from_numpy(v.statistics)).mean()) for v in views]
     return EvidenceSet(
@@ -130,14 +128,14 @@ def run_similarity_training(
         backbone_digest=sha256_of(backbone_path),
     )
     train_tracks, valid_tracks = collection.tracks("train"), collection.tracks("valid")
+    # The app reads at most train_windows windows that do not overlap (a 60-s clip has two), so each
+    # track's count of clean windows is its own: the novelty, the channel selection and the identity
+    # hash must see those alone, never a degraded view in their place.
+    train_clean = [cache.clean(t.path, n_windows=config.train_windows) for t in tqdm(train_tracks, desc="train")]
+    clean_counts = [len(v) for v in train_clean]
     train_views = [
-        Views.concatenate(
-            [
-                cache.clean(t.path, n_windows=config.train_windows),
-                cache.augmented(t.path, n_views=config.views, seed=config.seed),
-            ]
-        )
-        for t in tqdm(train_tracks, desc="train views")
+        Views.concatenate([clean, cache.augmented(t.path, n_views=config.views, seed=config.seed)])
+        for clean, t in zip(train_clean, tqdm(train_tracks, desc="train views"), strict=True)
     ]
     valid_views = [cache.clean(t.path, n_windows=config.eval_windows) for t in tqdm(valid_tracks, desc="valid")]
     dev_clips = load_dev_set(dev_dir)
@@ -153,6 +151,7 @@ def run_similarity_training(
     try:
         result = train_similarity_head(
             [v.maps for v in train_views],
+            clean_counts,
             np.array([t.label for t in train_tracks]),
             [v.maps for v in valid_views],
             np.array([t.label for t in valid_tracks]),
@@ -165,9 +164,7 @@ def run_similarity_training(
     finally:
         torch.set_num_threads(threads)
 
-    clean_train = Views.concatenate(
-        [Views(v.maps[: config.train_windows], v.tags[: config.train_windows]) for v in train_views]
-    )
+    clean_train = Views.concatenate(train_clean)
     mean, whitening = fit_whitening(clean_train.statistics)
     novelty = Novelty(mean, whitening)
     labels = tuple(collection.labels)

@@ -115,4 +115,4 @@ def songs(tmp_path: Path) -> Iterator[list[Path]]:
 
 @pytest.fixture(autouse=True)
 def machinery_on_the_first_model(first_model_as_default: Path) -> None:
-    """The window's tests drive it with generated audio, which the second model calls "not music"."""
+    """The window's tests drive it with generated audio, which the shipped model calls "not music"."""

@@ -38,4 +38,4 @@ def music_folder(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def machinery_on_the_first_model(first_model_as_default: Path) -> None:
-    """These tests exercise the machinery on generated audio, which the second model calls "not music"."""
+    """These tests exercise the machinery on generated audio, which the shipped model calls "not music"."""

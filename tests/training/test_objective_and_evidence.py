@@ -12,7 +12,12 @@ from musictagger.model.verdict import VerdictPolicy  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE, PATCH_FRAMES, load_backbone  # noqa: E402
 from musictagger.training.calibration import EvidenceSet, choose_policy, fit_temperature  # noqa: E402
 from musictagger.training.evidence import Novelty, WindowTags, fit_whitening  # noqa: E402
-from musictagger.training.losses import contrastive_loss, decorrelation_loss  # noqa: E402
+from musictagger.training.losses import (  # noqa: E402
+    centre_loss,
+    class_centres,
+    contrastive_loss,
+    decorrelation_loss,
+)
 
 LABELS = ("a", "b")
 
@@ -33,6 +38,17 @@ def test_decorrelation_penalises_duplicated_bits_only() -> None:
     duplicated[:, 1] = duplicated[:, 0]
     assert decorrelation_loss(independent) < 0.01
     assert decorrelation_loss(duplicated) > 10 * decorrelation_loss(independent)
+
+
+def test_class_centres_are_balanced_and_half_the_bits_apart_and_pull_codes_to_them() -> None:
+    centres = class_centres(4, 16)
+    assert centres.shape == (4, 16) and torch.all(centres.sum(dim=1) == 8)
+    distances = (centres[:, None, :] != centres[None, :, :]).sum(dim=2)
+    assert torch.all(distances[~torch.eye(4, dtype=torch.bool)] == 8)
+    labels = torch.tensor([0, 1, 2, 3])
+    assert centre_loss(centres, labels, centres) < 1e-3 < centre_loss(centres[[1, 2, 3, 0]], labels, centres)
+    with pytest.raises(ValueError, match="power-of-two"):
+        class_centres(4, 24)
 
 
 def test_window_tags_are_the_tag_head_on_every_patch_averaged() -> None:

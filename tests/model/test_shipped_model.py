@@ -1,4 +1,4 @@
-"""The shipped second model through the real pipeline: generated sounds that are not music get no
+"""The shipped default model through the real pipeline: generated sounds that are not music get no
 genre, and its codes keep one piece together through gain and noise while keeping different pieces
 apart (generated pieces)."""
 
