@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_similarity(args: argparse.Namespace) -> int:
-    """The second model: similarity-preserving codes, calibration and the unknown detector."""
+    """The second and third models: similarity-preserving codes, calibration and the unknown detector."""
     from musictagger.collection import load_collection
     from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.similarity_run import run_similarity_training

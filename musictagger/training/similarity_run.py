@@ -1,4 +1,4 @@
-"""The second model's training run: codes that keep music apart, and verdicts that can be trusted.
+"""The second and third models' training run: codes that keep music apart, and verdicts that can be trusted.
 
 Steps, each logged to ``run_dir/log.jsonl``:
 

@@ -1,6 +1,6 @@
 """Cached backbone outputs of clean windows and of degraded *views* of each track.
 
-The backbone is frozen, so everything the second model trains on can be computed once:
+The backbone is frozen, so everything the second and third models train on can be computed once:
 for each track, its clean analysis windows (as the app cuts them) and ``n_views`` random
 views — a random 29-s crop passed through :func:`musictagger.audio.augment.random_view` —
 each as grid maps (float16) and backbone tags.  Two windows of one track
