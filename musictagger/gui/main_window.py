@@ -214,11 +214,25 @@ class MainWindow(QMainWindow):
         self._menus["&Library"].addSeparator()
         self._action("&Library", "Learn from my ta&gs…", self.learn_from_tags)
         self._action("&Library", "Personal &models…", self.choose_model)
-        self._action("&Tools", "&Tag genres of the selection…", self.tag_genres, "Ctrl+T")
-        self._action("&Tools", "Tag genres of a &folder…", self.tag_folder)
-        self._action("&Tools", "Tag genres of the &whole library…", self.tag_library)
+        self._tag_actions = (
+            self._action("&Tools", "", self.tag_genres, "Ctrl+T"),
+            self._action("&Tools", "", self.tag_folder),
+            self._action("&Tools", "", self.tag_library),
+        )
+        self._name_tag_actions()
         self._action("&Tools", "&Undo last tagging run", self.undo_tagging)
         self._action("&Help", "&About musictagger", lambda: show_about(self, self.manifest, self.personal))
+
+    def _name_tag_actions(self) -> None:
+        """Tools ▸ Tag …: named by the field the model in use proposes values of (genres, moods …)."""
+        field = field_in_use(self.personal)
+        texts = (
+            f"&Tag {field}s of the selection…",
+            f"Tag {field}s of a &folder…",
+            f"Tag {field}s of the &whole library…",
+        )
+        for action, text in zip(self._tag_actions, texts, strict=True):
+            action.setText(text)
 
     def restore_layout(self) -> None:
         """The size, place and docks saved last time, within the screen (it may be smaller than it was)."""
@@ -515,6 +529,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self.personal = personal
+        self._name_tag_actions()
         self.genre.set_labels(labels_in_use(self.manifest, personal))
         self.library_view.refresh()  # its verdict column follows the model too
         self.live.follow_model(labels_in_use(self.manifest, personal))

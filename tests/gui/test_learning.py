@@ -242,7 +242,13 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
         == "Not one of my moods"
     )
 
-    # Tag genres… proposes moods, into the mood field.
+    # Tools ▸ Tag moods… proposes moods, into the mood field.
+    tools = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Tools")
+    assert [action.text() for action in tools.actions()][:3] == [
+        "&Tag moods of the selection…",
+        "Tag moods of a &folder…",
+        "Tag moods of the &whole library…",
+    ]
     tag = window.open_tag_dialog(TagScope.folder(indexed_styles.root / "new"))
     qtbot.addWidget(tag)
     assert tag.windowTitle() == "Tag moods"
