@@ -154,7 +154,8 @@ class MatchesView(QWidget):
             )
             return
         self.message.setText(
-            f"{len(matches)} nearest tracks in the library (Hamming distance of the {index.n_bits}-bit codes)"
+            f"{len(matches)} nearest tracks in the library by their {index.n_bits}-bit codes "
+            "(the column: Hamming distance; the nearest are ordered by the codes' finer values)"
         )
         for match in matches:
             analysis = match.record.analysis

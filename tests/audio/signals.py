@@ -13,6 +13,9 @@ import av
 import numpy as np
 import soundfile as sf
 
+NOTE = 2 ** (1 / 12)
+"""A semitone's frequency ratio."""
+
 
 def tone(freq: float, *, sr: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:
     """A sine at ``freq`` Hz."""
@@ -56,6 +59,31 @@ def music(*, sr: int, seconds: float, seed: int = 0) -> np.ndarray:
     chord = sum(tone(f, sr=sr, seconds=seconds, amplitude=0.1) for f in (220.0, 261.63, 329.63))
     beats = list(np.arange(0.0, seconds, 0.5))
     return (chord + drum_pattern(beats, sr=sr, seconds=seconds, seed=seed)).astype(np.float32)
+
+
+def piece(seed: int, *, sr: int, seconds: float = 30.0) -> np.ndarray:
+    """A generated piece of its own key, tempo, chords, melody timbre and drum pattern."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    beat = 60.0 / rng.uniform(70, 160)
+    root = 110.0 * NOTE ** rng.integers(0, 12)
+    progression = rng.choice([0, 2, 4, 5, 7, 9], size=4)
+    bar = (t // (4 * beat)).astype(int) % 4
+    harmonics = rng.integers(1, 6)
+    y = np.zeros_like(t)
+    for interval in (0, 4 if rng.random() < 0.5 else 3, 7):
+        freq = root * NOTE ** (progression[bar] + interval)
+        phase = 2 * np.pi * np.cumsum(freq) / sr
+        y += sum(np.sin(k * phase) / k for k in range(1, harmonics + 1)) * 0.08
+    melody = root * 4 * NOTE ** rng.choice([0, 2, 4, 5, 7, 9, 11, 12], size=int(seconds / beat) + 1)
+    step = (t // beat).astype(int)
+    envelope = np.exp(-(t % beat) * rng.uniform(2, 10))
+    y += 0.15 * np.sign(np.sin(2 * np.pi * np.cumsum(melody[step]) / sr)) * envelope * (rng.random() < 0.5)
+    y += 0.15 * np.sin(2 * np.pi * np.cumsum(melody[step]) / sr) * envelope
+    hits = rng.random(16) < 0.5
+    drum_step = (t // (beat / 4)).astype(int) % 16
+    y += 0.3 * rng.standard_normal(t.size) * np.exp(-(t % (beat / 4)) * 40) * hits[drum_step]
+    return (0.5 * y / np.max(np.abs(y))).astype(np.float32)
 
 
 def at_level(y: np.ndarray, rms_dbfs: float) -> np.ndarray:
