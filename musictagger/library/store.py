@@ -95,8 +95,7 @@ class TrackAnalysis:
         :meth:`Library.missing_embeddings`)."""
         if self.embedding is None:
             return self
-        (probabilities,) = head.probabilities(self.embedding[None])
-        verdict = head.decide(probabilities, base=self.verdict)
+        probabilities, verdict = head.judge(self.embedding, base=self.verdict)
         ranking = sorted(zip(head.labels, probabilities.tolist(), strict=True), key=lambda item: -item[1])
         return replace(
             self,

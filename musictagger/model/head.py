@@ -71,6 +71,13 @@ class PersonalHead:
         """Calibrated label probabilities ``(n, n_labels)``."""
         return softmax(self.logits(embeddings) / self.temperature)
 
+    def judge(self, embedding: np.ndarray, *, base: Verdict | None = None) -> tuple[np.ndarray, Verdict]:
+        """One track's calibrated probabilities and verdict from its embedding ``(d,)``: what an analysis
+        (:meth:`musictagger.model.runtime.Analysis.through`) or a stored one (``TrackAnalysis.through``)
+        becomes through this head."""
+        (probabilities,) = self.probabilities(np.asarray(embedding)[None])
+        return probabilities, self.decide(probabilities, base=base)
+
     def decide(self, probabilities: np.ndarray, *, base: Verdict | None = None) -> Verdict:
         """The verdict on one track's calibrated ``probabilities`` (the base model's ``not music`` is kept)."""
         best = int(np.argmax(probabilities))

@@ -138,14 +138,14 @@ class Analysis:
 
     def through(self, head: PersonalHead) -> Analysis:
         """This analysis with ``head``'s labels, probabilities and verdict in place of the base model's."""
-        (probabilities,) = head.probabilities(self.embedding[None])
+        probabilities, verdict = head.judge(self.embedding, base=self.verdict)
         order = np.argsort(-probabilities, kind="stable")
         return dataclasses.replace(
             self,
             probabilities=probabilities,
             ranking=tuple(GenreScore(head.labels[i], float(probabilities[i])) for i in order),
             window_probabilities=probabilities[None],
-            verdict=head.decide(probabilities, base=self.verdict),
+            verdict=verdict,
             model_id=head.model_id,
             field=head.field,
         )
