@@ -210,15 +210,20 @@ def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_
         assert library.missing_embeddings() == set()
 
 
-def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag_dialog(
-    qtbot, indexed_styles: StyleLibrary, window
-) -> None:
+def use_a_mood_model(qtbot, window) -> None:
+    """Learn the indexed styles as a model of the mood field, make it active, and wait for the window to follow."""
     with Library() as library:
         learn(library, min_per_label=MIN_PER_LABEL, name="moods")
     store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
     store.use("moods")
     window.follow_active_model()
     qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+
+def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag_dialog(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    use_a_mood_model(qtbot, window)
     labels = ("Ambient", "Hip-Hop", "Drum & Bass")
     assert set(window.live.genre.bars) == set(labels) and window.live.labels == labels
 
@@ -264,12 +269,7 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
 def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_with_its_labels(
     qtbot, indexed_styles: StyleLibrary, window, virtual_microphone: str, tmp_path: Path
 ) -> None:
-    with Library() as library:
-        learn(library, min_per_label=MIN_PER_LABEL, name="moods")
-    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
-    store.use("moods")
-    window.follow_active_model()
-    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    use_a_mood_model(qtbot, window)
     clip = style_signal("beats", 7)  # a style the model learnt, not one of the indexed clips
     path = write(tmp_path / "beats.wav", np.tile(clip, 6), STYLE_SR, "wav-pcm16")  # 12 s
 
