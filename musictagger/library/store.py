@@ -31,7 +31,7 @@ from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
-from musictagger.model.runtime import GenreScore, uncertain_over, verdict_text
+from musictagger.model.runtime import ranking_of, uncertain_over, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
 from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
@@ -121,8 +121,8 @@ class TrackAnalysis:
 
     def summary(self) -> str:
         """The verdict in words, as :meth:`musictagger.model.runtime.Analysis.summary` says it."""
-        ranking = sorted(self.probabilities.items(), key=lambda item: -item[1])
-        return verdict_text(tuple(GenreScore(label, p) for label, p in ranking), self.verdict, self.field)
+        ranking = ranking_of(tuple(self.probabilities), np.array(list(self.probabilities.values())))
+        return verdict_text(ranking, self.verdict, self.field)
 
 
 @dataclass(frozen=True)

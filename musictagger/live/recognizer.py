@@ -29,7 +29,7 @@ from musictagger.audio.capture import AudioSource
 from musictagger.audio.signal import rms_dbfs
 from musictagger.errors import SilentAudioError
 from musictagger.model import codes
-from musictagger.model.runtime import Analysis, GenreModel, GenreScore, verdict_text
+from musictagger.model.runtime import Analysis, GenreModel, GenreScore, ranking_of, verdict_text
 from musictagger.model.verdict import Verdict
 
 
@@ -127,11 +127,10 @@ class LiveRecognizer:
         novelty = None if analysis.novelty is None else float(self._smooth("novelty", np.asarray(analysis.novelty)))
         tags = None if analysis.tags is None else self._smooth("tags", analysis.tags)
         verdict = self.model.decide(probabilities, novelty=novelty, tags=tags)
-        order = np.argsort(-probabilities, kind="stable")
         smoothed = dataclasses.replace(
             analysis,
             probabilities=probabilities,
-            ranking=tuple(GenreScore(self.model.labels[i], float(probabilities[i])) for i in order),
+            ranking=ranking_of(self.model.labels, probabilities),
             verdict=verdict,
             relaxed_code=relaxed,
             bits=codes.binarize(relaxed),

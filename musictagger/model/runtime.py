@@ -75,12 +75,15 @@ def is_uncertain(ranking: tuple[GenreScore, ...]) -> bool:
     return best < UNCERTAIN_BELOW or best - runner_up < UNCERTAIN_MARGIN
 
 
+def ranking_of(labels: Sequence[str], probabilities: np.ndarray) -> tuple[GenreScore, ...]:
+    """Every label with its probability, most probable first (ties in ``labels``' order)."""
+    probabilities = np.asarray(probabilities)
+    return tuple(GenreScore(labels[i], float(probabilities[i])) for i in np.argsort(-probabilities, kind="stable"))
+
+
 def uncertain_over(labels: Sequence[str], probabilities: np.ndarray, verdict: Verdict) -> bool:
     """Whether a verdict with a label is uncertain (:func:`is_uncertain`), from ``labels``' ``probabilities``."""
-    if verdict.unknown:
-        return False
-    ranking = sorted(zip(labels, np.asarray(probabilities).tolist(), strict=True), key=lambda item: -item[1])
-    return is_uncertain(tuple(GenreScore(label, p) for label, p in ranking))
+    return not verdict.unknown and is_uncertain(ranking_of(labels, probabilities))
 
 
 def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None, field: str = "genre") -> str:
@@ -139,11 +142,10 @@ class Analysis:
     def through(self, head: PersonalHead) -> Analysis:
         """This analysis with ``head``'s labels, probabilities and verdict in place of the base model's."""
         probabilities, verdict = head.judge(self.embedding, base=self.verdict)
-        order = np.argsort(-probabilities, kind="stable")
         return dataclasses.replace(
             self,
             probabilities=probabilities,
-            ranking=tuple(GenreScore(head.labels[i], float(probabilities[i])) for i in order),
+            ranking=ranking_of(head.labels, probabilities),
             window_probabilities=probabilities[None],
             verdict=verdict,
             model_id=head.model_id,
@@ -290,7 +292,6 @@ class GenreModel:
         outputs = self.run(features.windows)
         window_probabilities = calibrate(outputs.probabilities, self.policy.temperature)
         mean = window_probabilities.mean(axis=0)
-        order = np.argsort(-mean, kind="stable")
         novelty = float(outputs.novelty.mean()) if outputs.novelty is not None else None
         tags = outputs.tags.mean(axis=0) if outputs.tags is not None else None
         verdict = self.decide(mean, novelty=novelty, tags=tags)
@@ -306,7 +307,7 @@ class GenreModel:
         analysis = Analysis(
             source=source,
             probabilities=mean,
-            ranking=tuple(GenreScore(self.labels[i], float(mean[i])) for i in order),
+            ranking=ranking_of(self.labels, mean),
             bits=codes.binarize(relaxed),
             relaxed_code=relaxed,
             duration_s=features.report.duration_s,
