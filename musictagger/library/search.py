@@ -1,16 +1,17 @@
-"""Nearest tracks by hash code: Hamming distance first, relaxed-code distance to break ties.
+"""Nearest tracks by hash code: Hamming distance finds the neighbourhood, relaxed-code distance orders it.
 
 A :class:`CodeIndex` holds the library's codes in memory as one ``uint64`` per track and the
 track ids beside them: 16 bytes per track, 160 MB for ten million.  A query finds every track
-within the smallest Hamming radius that holds ``k`` of them (:mod:`.hamming`: numpy for a small
+within the smallest Hamming radius that holds ``max(k, SHORTLIST)`` of them (:mod:`.hamming`: numpy for a small
 library, one compiled pass split between the cores for a large one), then fetches the relaxed
 codes of only those few candidates from the library to order them exactly — no full sort, so
-ten million tracks answer in ~4 ms on two shared cores (``bench/search_speed.py``).  The codes
+ten million tracks answer in ~2 ms on two idle cores (``bench/search_speed.py``).  The codes
 come from a file beside the library while it is current (:mod:`.code_sidecar`), so a new process
 need not read them out of SQLite.
 
-The tie rule is that of :func:`musictagger.model.codes.rank_by_hamming` (squared Euclidean
-distance between relaxed codes, then database order), so the library and the evaluation
+The order is :func:`musictagger.model.codes.shortlist_order` (inside that radius, squared
+Euclidean distance between relaxed codes, then Hamming distance, then database order), which
+:func:`~musictagger.model.codes.rank_by_hamming` uses too, so the library and the evaluation
 rank alike.
 
 An index loaded from a library knows when the library has changed since (:attr:`CodeIndex.stale`);
