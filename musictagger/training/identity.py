@@ -32,10 +32,10 @@ ITQ_ITERATIONS = 50
 SHARPNESS = 2.0
 
 
-def channel_means(maps: np.ndarray | Tensor) -> np.ndarray:
-    """Each channel's mean over the grid, all five layers: ``(n, 5, 128, Tg, Fg)`` → ``(n, 640)`` float64."""
-    values = maps.numpy() if isinstance(maps, Tensor) else maps
-    return values.astype(np.float32).mean(axis=(3, 4)).reshape(len(values), -1).astype(np.float64)
+def channel_means(maps: np.ndarray) -> np.ndarray:
+    """Each channel's mean over the grid, all five layers (what :meth:`IdentityHash.forward` reads):
+    ``(n, 5, 128, Tg, Fg)`` → ``(n, 640)`` float64."""
+    return maps.astype(np.float32).mean(axis=(3, 4)).reshape(len(maps), -1).astype(np.float64)
 
 
 class IdentityHash(nn.Module):
@@ -108,7 +108,7 @@ def fit_identity_hash(pools: list[np.ndarray], clean_counts: list[int], *, bits:
     projected = np.concatenate(standardised) @ directions
     centre = projected.mean(axis=0)
     rotation = itq_rotation(projected - centre, bits=bits, seed=seed)
-    projection = directions @ rotation
     offset = centre @ rotation
-    spread = (np.concatenate(standardised) @ projection - offset).std(axis=0) + 1e-9
+    spread = (projected @ rotation - offset).std(axis=0) + 1e-9
+    projection = directions @ rotation
     return IdentityHash(mean, scale, projection / spread, offset / spread, SHARPNESS)
