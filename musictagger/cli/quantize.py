@@ -2,7 +2,7 @@
 
 Needs the 'train' extra.  The twin is calibrated on DATA's training split; its agreement
 with the float32 model is then measured on every track of DATA (and ``--dev-set``), written
-to ``reports/int8-agreement.{md,json}`` and into the twin's sidecar.
+to ``reports/int8-agreement-<MODEL's name>.{md,json}`` and into the twin's sidecar.
 """
 
 from __future__ import annotations
@@ -20,28 +20,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("model", type=Path, metavar="MODEL", help="the float32 .onnx model")
     parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
     parser.add_argument("--dev-set", type=Path, default=None, help="also measure agreement on this dev set (GTZAN dev)")
-    parser.add_argument("--tracks", type=int, default=64, help="calibration tracks drawn from train.txt (default 64)")
+    parser.add_argument(
+        "--tracks",
+        type=int,
+        default=None,
+        help="calibration tracks drawn from train.txt (default: as many as train --int8-views draws, 64)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the agreement report goes")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
     from tqdm import tqdm
 
     from musictagger.evaluation.agreement import agreement
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.model.manifest import load_manifest, sidecar_path
     from musictagger.model.runtime import GenreModel
-    from musictagger.training.quantize import quantize_model
+    from musictagger.training.quantize import calibration_tracks, quantize_model
 
-    train = (args.data / "train.txt").read_text(encoding="utf-8").split()
-    picked = np.random.default_rng(args.seed).choice(len(train), size=min(args.tracks, len(train)), replace=False)
-    out = quantize_model(args.model, [args.data / train[i] for i in sorted(picked)], seed=args.seed)
+    train = [args.data / t for t in _split(args.data, "train")]
+    out = quantize_model(args.model, calibration_tracks(train, count=args.tracks, seed=args.seed), seed=args.seed)
     print(f"wrote {out} and its sidecar")
 
-    sets = {"emotify": [args.data / t for s in ("train", "valid", "test") for t in _split(args.data, s)]}
+    sets = {args.data.name: [args.data / t for s in ("train", "valid", "test") for t in _split(args.data, s)]}
     if args.dev_set:
         sets["dev-set"] = [clip.path for clip in load_dev_set(args.dev_set)]
     reference, int8 = GenreModel(args.model), GenreModel(out)
@@ -53,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     precision = {**manifest.model["precision"], "agreement": results}
     dataclasses.replace(manifest, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
     args.reports.mkdir(parents=True, exist_ok=True)
-    (args.reports / "int8-agreement.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (args.reports / "int8-agreement.md").write_text(_markdown(reference.manifest.name, out.stem, results), "utf-8")
+    report = f"int8-agreement-{reference.manifest.name}"
+    (args.reports / f"{report}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (args.reports / f"{report}.md").write_text(_markdown(reference.manifest.name, out.stem, results), "utf-8")
     print(_markdown(reference.manifest.name, out.stem, results))
     return 0
 
