@@ -100,6 +100,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --objective similarity: weight of the term gathering each genre's learnt bits at one code",
     )
     parser.add_argument(
+        "--int8-views",
+        action="store_true",
+        help="with --objective similarity: also train on the int8 backbone's maps of each training track, "
+        "so that the model's int8 twin (musictagger quantize) agrees with it",
+    )
+    parser.add_argument(
         "--identity-bits",
         type=int,
         default=MODEL_DEFAULTS.identity_bits,
@@ -182,6 +188,7 @@ def run_similarity(args: argparse.Namespace) -> int:
             train_windows=args.train_windows,
             eval_windows=args.eval_windows,
             views=args.views,
+            int8_views=args.int8_views,
             seed=args.seed,
         ),
     )

@@ -47,6 +47,11 @@ def layer_statistics(maps: Tensor) -> Tensor:
     return torch.cat([means, spreads], dim=1)
 
 
+def statistics_of(maps: np.ndarray) -> np.ndarray:
+    """:func:`layer_statistics` of numpy grid maps (float16 as cached), as float32 ``(n, 1280)``."""
+    return layer_statistics(torch.from_numpy(maps.astype(np.float32))).numpy()
+
+
 def fit_whitening(statistics: np.ndarray, *, shrinkage: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and whitening matrix ``W`` (``‖W(x − μ)‖² `` = Mahalanobis²) of training statistics.
 

@@ -8,11 +8,13 @@ music a window is, if one looks in the right directions: the channel means of it
 tracks — once the directions that rooms and windows move are discounted.  So the identity bits
 are fitted in closed form on the training split, as a similarity-preserving hash:
 
-1. **Channel means** of the five grid maps, standardised on the clean training windows.
+1. **Channel means** of the five grid maps, standardised on the clean training windows; the
+   channels that never vary there (dead after the ReLU) are left out.
 2. **Linear discriminant directions between tracks** (each track a class): the within-track
    scatter comes from every training window's distance to its track's clean mean — its other
-   clean windows and its degraded random crops (:func:`musictagger.audio.augment.random_view`) —
-   shrunk towards its average variance; the between-track scatter from the tracks' clean means.
+   clean windows and its degraded random crops (:func:`musictagger.audio.augment.random_view`) and,
+   for a model with an int8 twin, how far the int8 backbone moves its clean windows
+   (:mod:`musictagger.training.int8_views`) — shrunk towards its average variance; the between-track scatter from the tracks' clean means.
    The ``dims`` leading directions keep what separates tracks and discount what rooms change.
 3. **ITQ** (Gong & Lazebnik, 2011): the rotation of those directions whose signs lose least,
    one bit per column; the relaxed code is ``sigmoid(sharpness · projection / spread)``.
@@ -28,6 +30,11 @@ import torch
 from torch import Tensor, nn
 
 SHRINKAGE = 0.1
+# A channel whose clean training windows vary less than this fraction of the median channel's
+# spread is dead (musicnn has ~140 of 640 that a ReLU keeps constant): it gets no weight.
+# Standardising it would divide by ~0 whatever rounding moves it by (the float16 maps it was
+# fitted on against float32 in the app, or an int8 twin), and bits would follow the rounding.
+DEAD_CHANNEL = 1e-3
 ITQ_ITERATIONS = 50
 SHARPNESS = 2.0
 
@@ -96,13 +103,32 @@ def itq_rotation(projected: np.ndarray, *, bits: int, seed: int) -> np.ndarray:
     return rotation
 
 
-def fit_identity_hash(pools: list[np.ndarray], clean_counts: list[int], *, bits: int, seed: int) -> IdentityHash:
+def fit_identity_hash(
+    pools: list[np.ndarray],
+    clean_counts: list[int],
+    *,
+    bits: int,
+    seed: int,
+    int8_maps: list[np.ndarray] | None = None,
+) -> IdentityHash:
     """Fit :class:`IdentityHash` on training tracks' grid maps (``pools[i]``: ``(n_i, 5, 128, Tg, Fg)``,
-    its first ``clean_counts[i]`` windows clean, the rest degraded views)."""
+    its first ``clean_counts[i]`` windows clean, the rest degraded views).
+
+    ``int8_maps[i]``, if given, are the int8 backbone's maps of the same clean windows: how far
+    int8 moves each window's channel means is added, from the track's clean centre, as more
+    within-track variation (the quantisation's alone: the int8 windows themselves would count
+    the clean windows' own spread twice)."""
     features = [channel_means(pool) for pool in pools]
+    if int8_maps is not None:
+        features = [
+            np.concatenate([f, f[:count].mean(axis=0) + channel_means(int8) - f[:count]])
+            for f, count, int8 in zip(features, clean_counts, int8_maps, strict=True)
+        ]
     clean = np.concatenate([f[:count] for f, count in zip(features, clean_counts, strict=True)])
-    mean, scale = clean.mean(axis=0), clean.std(axis=0) + 1e-6
-    standardised = [(f - mean) / scale for f in features]
+    mean, spread_of_channel = clean.mean(axis=0), clean.std(axis=0)
+    live = spread_of_channel > DEAD_CHANNEL * np.median(spread_of_channel)
+    scale = np.where(live, spread_of_channel, 1.0)
+    standardised = [((f - mean) / scale)[:, live] for f in features]
     dims = min(max(bits, 64), len(pools) - 1)  # the between-track scatter has no more directions than that
     directions = discriminant_directions(standardised, clean_counts, dims=dims)
     projected = np.concatenate(standardised) @ directions
@@ -110,5 +136,6 @@ def fit_identity_hash(pools: list[np.ndarray], clean_counts: list[int], *, bits:
     rotation = itq_rotation(projected - centre, bits=bits, seed=seed)
     offset = centre @ rotation
     spread = (projected @ rotation - offset).std(axis=0) + 1e-9
-    projection = directions @ rotation
+    projection = np.zeros((len(live), bits))
+    projection[live] = directions @ rotation
     return IdentityHash(mean, scale, projection / spread, offset / spread, SHARPNESS)

@@ -83,20 +83,27 @@ def train_similarity_head(
     config: SimilarityTrainConfig,
     checkpoint_path: Path,
     log: RunLog,
+    int8_maps: list[np.ndarray] | None = None,
 ) -> SimilarityResult:
     """Fit a :class:`HashHead` on pools of windows per training track (clean windows first).
 
     ``train_pools[i]`` holds track ``i``'s maps ``(n_i, 5, 128, Tg, Fg)``: its
     ``clean_counts[i]`` clean windows (at most ``config.train_windows``: a short track has
-    fewer), then its degraded views.  Channels are selected by
-    Fisher score on the clean windows only, as the paper's model does.
+    fewer), then its degraded views.  ``int8_maps[i]``, if given, are the int8 backbone's maps of
+    those clean windows: the identity fit discounts how they moved, and the head trains on them
+    as more views.  Channels are selected by Fisher score on the clean windows only, as the
+    paper's model does.
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     identity = None
     if model_config.identity_bits:
-        identity = fit_identity_hash(train_pools, clean_counts, bits=model_config.identity_bits, seed=config.seed)
+        identity = fit_identity_hash(
+            train_pools, clean_counts, bits=model_config.identity_bits, seed=config.seed, int8_maps=int8_maps
+        )
         log.write("identity_hash", bits=model_config.identity_bits, features=int(identity.mean.numel()))
+    if int8_maps is not None:
+        train_pools = [np.concatenate([pool, int8]) for pool, int8 in zip(train_pools, int8_maps, strict=True)]
     clean = [pool[:count] for pool, count in zip(train_pools, clean_counts, strict=True)]
     channel_index = select_channels_by_fisher(
         np.concatenate(clean),

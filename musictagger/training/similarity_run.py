@@ -3,10 +3,13 @@
 Steps, each logged to ``run_dir/log.jsonl``:
 
 1. backbone outputs of every track's clean windows and of ``views`` degraded crops of each
-   training track (:class:`~musictagger.training.views.ViewCache`, computed once);
+   training track (:class:`~musictagger.training.views.ViewCache`, computed once), and with
+   ``int8_views`` the int8 backbone's maps of each training track's clean windows
+   (:mod:`musictagger.training.int8_views`);
 2. the hash head trained with the similarity objective (:mod:`musictagger.training.similarity`);
 3. the novelty detector: a Gaussian of the clean training windows' layer statistics (not of
-   the degraded views: their noise would make noise itself look familiar);
+   the degraded views: their noise would make noise itself look familiar), with ``int8_views``
+   also of the int8 backbone's view of them (else int8 rounding itself looks novel);
 4. a temperature fitted on the validation split;
 5. the detector's thresholds chosen on the validation split, the dev set and one seed of
    generated non-music (:func:`musictagger.training.calibration.choose_policy`).
@@ -36,7 +39,8 @@ from musictagger.model.manifest import sha256_of
 from musictagger.training.backbone import load_backbone
 from musictagger.training.calibration import EvidenceSet, choose_policy, fit_temperature
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, config_to_dict
-from musictagger.training.evidence import Novelty, fit_whitening
+from musictagger.training.evidence import Novelty, fit_whitening, statistics_of
+from musictagger.training.int8_views import Int8LayerMaps
 from musictagger.training.loop import RunLog
 from musictagger.training.run import RunPaths
 from musictagger.training.similarity import SimilarityResult, train_similarity_head, window_probabilities
@@ -137,6 +141,18 @@ def run_similarity_training(
         Views.concatenate([clean, cache.augmented(t.path, n_views=config.views, seed=config.seed)])
         for clean, t in zip(train_clean, tqdm(train_tracks, desc="train views"), strict=True)
     ]
+    train_int8: list[np.ndarray] = []
+    if config.int8_views:
+        int8 = Int8LayerMaps.for_training(
+            cache.layer_maps,
+            [t.path for t in train_tracks],
+            params=params,
+            n_windows=config.eval_windows,
+            seed=config.seed,
+        )
+        train_int8 = [
+            int8.of_file(t.path, n_windows=config.train_windows) for t in tqdm(train_tracks, desc="int8 views")
+        ]
     valid_views = [cache.clean(t.path, n_windows=config.eval_windows) for t in tqdm(valid_tracks, desc="valid")]
     dev_clips = load_dev_set(dev_dir)
     dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
@@ -160,12 +176,15 @@ def run_similarity_training(
             config=config,
             checkpoint_path=paths.checkpoint,
             log=log,
+            int8_maps=train_int8 or None,
         )
     finally:
         torch.set_num_threads(threads)
 
-    clean_train = Views.concatenate(train_clean)
-    mean, whitening = fit_whitening(clean_train.statistics)
+    # Clean windows only (degraded views would make noise itself look familiar), as the float model
+    # and, with int8 views, as its int8 twin will see them.
+    statistics = [Views.concatenate(train_clean).statistics, *(statistics_of(maps) for maps in train_int8)]
+    mean, whitening = fit_whitening(np.concatenate(statistics))
     novelty = Novelty(mean, whitening)
     labels = tuple(collection.labels)
     valid_evidence = _evidence("valid", valid_views, result, novelty, [labels[t.label] for t in valid_tracks])

@@ -31,7 +31,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import SilentAudioError
 from musictagger.training.backbone import FCN5Backbone, MTTTagHead
-from musictagger.training.evidence import WindowTags, layer_statistics
+from musictagger.training.evidence import WindowTags, statistics_of
 from musictagger.training.model import LayerMaps
 
 VIEW_ATTEMPTS = 8
@@ -50,7 +50,7 @@ class Views:
     @property
     def statistics(self) -> np.ndarray:
         """Layer statistics ``(n, 1280)`` of the windows (see :func:`~musictagger.training.evidence.layer_statistics`)."""
-        return layer_statistics(torch.from_numpy(self.maps.astype(np.float32))).numpy()
+        return statistics_of(self.maps)
 
     @staticmethod
     def concatenate(parts: list[Views]) -> Views:

@@ -24,8 +24,8 @@ IDENTITY_BITS = 8
 
 @pytest.fixture(scope="module")
 def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 16-bit model whose last 8 bits are the identity part; the dev set is the collection's own
-    valid split (the thresholds are not what this module tests)."""
+    """A 16-bit model whose last 8 bits are the identity part, trained with int8 views; the dev set is
+    the collection's own valid split (the thresholds are not what this module tests)."""
     work = tmp_path_factory.mktemp("identity")
     dev = work / "dev"
     dev.mkdir()
@@ -39,7 +39,7 @@ def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -
     args = ["train", str(collection), "--objective", "similarity", "--dev-set", str(dev)]
     args += ["--run-dir", str(paths["run"]), "--cache-dir", str(work / "cache"), "--epochs", "3"]
     args += ["--train-windows", "1", "--eval-windows", "1", "--views", "3", "--bits", "16"]
-    args += ["--identity-bits", str(IDENTITY_BITS), "--contrastive-weight", "0"]
+    args += ["--identity-bits", str(IDENTITY_BITS), "--contrastive-weight", "0", "--int8-views"]
     assert main(args) == 0
     assert main(["export", str(paths["run"]), "--out", str(paths["models"]), "--name", "tiny-v3"]) == 0
     return paths
@@ -50,7 +50,9 @@ def test_the_export_holds_the_identity_part_and_agrees_with_torch(
 ) -> None:
     onnx_path = identity_model["models"] / "tiny-v3.onnx"
     assert load_manifest(onnx_path).model["identity_bits"] == IDENTITY_BITS
-    model = build_model(torch.load(identity_model["run"] / "model.pt", weights_only=True), backbone_path=DEFAULT_BACKBONE)
+    model = build_model(
+        torch.load(identity_model["run"] / "model.pt", weights_only=True), backbone_path=DEFAULT_BACKBONE
+    )
     assert model.identity is not None and model.identity.bits == IDENTITY_BITS
     windows = np.concatenate(
         [features_from_signal(make_signal(g, 4), sr=SR, params=FeatureParams(), n_windows=1).windows for g in GENRES]
@@ -87,3 +89,40 @@ def test_the_hash_discounts_what_rooms_change_and_keeps_what_tells_tracks_apart(
     plain = np.stack([np.sign(t.mean(axis=(3, 4)).reshape(2, -1) @ signs) for t in unseen])
     plain_distances = (plain[:, None, 1] != plain[None, :, 0]).sum(axis=2)
     assert np.mean(plain_distances.argmin(axis=1) == np.arange(len(unseen))) < 0.5, "the test is not hard enough"
+
+
+def test_channels_that_never_vary_get_no_weight_so_rounding_cannot_move_a_bit() -> None:
+    """Channels a ReLU keeps constant on every training window (musicnn has ~140 of 640) must not
+    be standardised by their ~0 spread: rounding them differently (float16 maps in training, float32
+    or int8 in the app) would flip bits."""
+    rng = np.random.default_rng(1)
+    features = 5 * 128
+    dead = rng.choice(features, size=140, replace=False)
+    centres = rng.standard_normal((40, features))
+    centres[:, dead] = 0.25
+
+    def as_maps(means: np.ndarray) -> np.ndarray:
+        return np.repeat(means.reshape(len(means), 5, 128, 1, 1), 2, axis=3).astype(np.float32)
+
+    pools = [as_maps(np.stack([c, c + 0.1 * rng.standard_normal(features) * (c != 0.25)])) for c in centres]
+    identity = fit_identity_hash(pools, [1] * len(pools), bits=16, seed=0)
+    assert np.all(identity.projection.numpy()[dead] == 0)
+    rounded = centres.copy()
+    rounded[:, dead] += rng.choice([-3e-8, 3e-8], size=(len(centres), len(dead)))  # float32 rounding of 0.25
+    with torch.no_grad():
+        codes, moved = (identity(torch.from_numpy(as_maps(m))).numpy() for m in (centres, rounded))
+    assert np.array_equal(codes >= 0.5, moved >= 0.5)
+    assert np.abs(codes - moved).max() < 1e-5
+
+
+def test_its_int8_twin_is_written_with_a_measured_agreement(
+    collection: Path, identity_model: dict[str, Path], tmp_path: Path
+) -> None:
+    model = identity_model["models"] / "tiny-v3.onnx"
+    assert main(["quantize", str(model), str(collection), "--reports", str(tmp_path)]) == 0
+    twin = load_manifest(identity_model["models"] / "tiny-v3-int8.onnx")
+    agreement = twin.model["precision"]["agreement"][collection.name]
+    assert agreement["tracks"] == 15 and agreement["failed"] == 0
+    assert agreement["median_hamming"] <= 2
+    report = (tmp_path / "int8-agreement-tiny-v3.md").read_text()
+    assert "tiny-v3-int8 against tiny-v3" in report
