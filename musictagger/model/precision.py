@@ -6,8 +6,11 @@ VNNI instructions (AVX-512 VNNI, AVX-VNNI) onnxruntime's int8 convolutions beat 
 on plain AVX2 they can be slower.  So the first use on a machine times both on one window
 and keeps the faster (int8 only when clearly so), remembering the choice in the user cache
 dir per (CPU, onnxruntime version, pair of models): a later start costs a file read.
-``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or ``int8``) overrides the choice, e.g. for
-results that must be exactly the float32 model's.
+A twin is a candidate only if it agrees with its float32 model closely enough (the same
+verdict and the same unknown/genre decision on 99 % of tracks, codes a median of at most 2
+bits apart, as ``musictagger quantize`` measured and recorded in its sidecar): speed never
+buys different answers unasked.  ``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or
+``int8``) overrides the choice: ``int8`` runs a twin whatever its agreement.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ PRECISION_ENV_VAR = "MUSICTAGGER_PRECISION"
 PRECISIONS = ("auto", "float32", "int8")
 # int8 must be at least this much faster to be chosen: on a tie float32 is the reference.
 REQUIRED_SPEED_UP = 1.1
+# How closely a twin must agree with its float32 model, on every set ``musictagger quantize``
+# measured and recorded in the twin's sidecar, to stand in for it unasked.
+REQUIRED_AGREEMENT = 0.99  # same verdict, and same unknown/genre decision
+MAX_MEDIAN_HAMMING = 2
 TIMED_RUNS = 3
 
 
@@ -65,9 +72,21 @@ def seconds_per_window(path: Path) -> float:
     return min(times)
 
 
+def agrees_enough(twin: Path) -> bool:
+    """Whether the twin's recorded agreement with its float32 model meets the bar on every set."""
+    precision = load_manifest(twin, verify_digest=False).model.get("precision", {})
+    sets = precision.get("agreement", {}).values()
+    return bool(sets) and all(
+        result["same_verdict"] >= REQUIRED_AGREEMENT
+        and result["same_decision"] >= REQUIRED_AGREEMENT
+        and result["median_hamming"] <= MAX_MEDIAN_HAMMING
+        for result in sets
+    )
+
+
 def fastest_variant(path: Path) -> Path:
-    """``path`` or its int8 twin, whichever runs faster here (measured once per machine, then remembered),
-    unless ``$MUSICTAGGER_PRECISION`` says which."""
+    """``path`` or its int8 twin, whichever runs faster here (measured once per machine, then remembered)
+    if the twin agrees enough (:func:`agrees_enough`), unless ``$MUSICTAGGER_PRECISION`` says which."""
     precision = os.environ.get(PRECISION_ENV_VAR, "auto")
     if precision not in PRECISIONS:
         raise ModelError(f"${PRECISION_ENV_VAR} is {precision!r}; it must be one of {', '.join(PRECISIONS)}")
@@ -76,6 +95,8 @@ def fastest_variant(path: Path) -> Path:
         return path
     if precision == "int8":
         return twin
+    if not agrees_enough(twin):
+        return path
     digests = [load_manifest(p, verify_digest=False).onnx_sha256[:12] for p in (path, twin)]
     key = f"{cpu_name()} | onnxruntime {ort.__version__} | {digests[0]} {digests[1]}"
     record = cache_dir() / "precision.json"
