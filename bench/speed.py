@@ -52,7 +52,7 @@ def model_for(precision: str) -> Path | None:
 
 
 def precisions() -> tuple[str, ...]:
-    """float32, and int8 where the model has a twin (the third model ships without one: reports/int8-agreement-v3.md)."""
+    """float32, and int8 where the model has a twin."""
     return tuple(p for p in ("float32", "int8") if model_for(p) is not None)
 
 
