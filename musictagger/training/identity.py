@@ -14,7 +14,8 @@ are fitted in closed form on the training split, as a similarity-preserving hash
    scatter comes from every training window's distance to its track's clean mean — its other
    clean windows and its degraded random crops (:func:`musictagger.audio.augment.random_view`) and,
    for a model with an int8 twin, how far the int8 backbone moves its clean windows
-   (:mod:`musictagger.training.int8_views`) — shrunk towards its average variance; the between-track scatter from the tracks' clean means.
+   (:mod:`musictagger.training.int8_views`) — shrunk towards its average variance; the
+   between-track scatter from the tracks' clean means.
    The ``dims`` leading directions keep what separates tracks and discount what rooms change.
 3. **ITQ** (Gong & Lazebnik, 2011): the rotation of those directions whose signs lose least,
    one bit per column; the relaxed code is ``sigmoid(sharpness · projection / spread)``.
