@@ -9,6 +9,7 @@ probabilities and code, and give the same bits, or nothing is written.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,15 +115,16 @@ def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> 
     )
 
 
-def export_onnx(model: HashCNNLSTM, params: FeatureParams, onnx_path: Path) -> None:
-    """Trace ``model`` with a dynamic batch axis and write a self-contained ONNX file."""
+def export_onnx(model: torch.nn.Module, params: FeatureParams, onnx_path: Path, *, outputs: Sequence[str]) -> None:
+    """Trace ``model`` (input ``log_mel``, outputs named ``outputs``) with a dynamic batch axis and write a
+    self-contained ONNX file: the shipped model, and the backbone that ``int8_views`` quantises."""
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     batch = torch.export.Dim("batch", min=1, max=64)
     program = torch.onnx.export(
         model,
         (example_input(params, 2),),
         input_names=["log_mel"],
-        output_names=list(output_names(model)),
+        output_names=list(outputs),
         dynamic_shapes={"log_mel": {0: batch}},
         dynamo=True,
         external_data=False,
@@ -144,7 +146,7 @@ def export_run(
     params = FeatureParams.from_dict(bundle["front_end"])
     onnx_path = out_dir / f"{name}.onnx"
     partial = onnx_path.with_suffix(".onnx.partial")
-    export_onnx(model, params, partial)
+    export_onnx(model, params, partial, outputs=output_names(model))
     parity = check_parity(model, partial, example_input(params, 3, seed=1))
     worst = max(parity.max_abs_probabilities, parity.max_abs_code, parity.max_rel_evidence)
     if worst > PARITY_TOLERANCE or not parity.bits_equal:

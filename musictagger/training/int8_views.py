@@ -22,7 +22,7 @@ import torch
 
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
-from musictagger.training.export import example_input
+from musictagger.training.export import export_onnx
 from musictagger.training.model import LayerMaps
 from musictagger.training.quantize import calibration_tracks, calibration_windows, quantize_graph
 
@@ -34,15 +34,7 @@ class Int8LayerMaps:
         self.params = params
         with tempfile.TemporaryDirectory() as scratch:
             float_path, int8_path = Path(scratch) / "layer_maps.onnx", Path(scratch) / "layer_maps-int8.onnx"
-            torch.onnx.export(
-                layer_maps.eval(),
-                (example_input(params, 1),),
-                input_names=["log_mel"],
-                output_names=["maps"],
-                dynamo=True,
-                external_data=False,
-                verbose=False,
-            ).save(str(float_path))
+            export_onnx(layer_maps.eval(), params, float_path, outputs=["maps"])
             quantize_graph(float_path, int8_path, calibration)
             options = ort.SessionOptions()
             options.intra_op_num_threads = torch.get_num_threads()
