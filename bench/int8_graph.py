@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from musictagger.model.manifest import load_manifest
+from musictagger.model.precision import best_of_runs
 from musictagger.model.runtime import default_model_path
 from musictagger.training.quantize import calibration_tracks, calibration_windows, quantize_graph
 
@@ -39,14 +39,7 @@ def seconds_per_window(path: Path, window: np.ndarray, *, runs: int, threads: in
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    feed = {"log_mel": window[np.newaxis]}
-    session.run(None, feed)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        session.run(None, feed)
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return best_of_runs(session, {"log_mel": window[np.newaxis]}, runs)
 
 
 def main() -> None:

@@ -63,9 +63,14 @@ def seconds_per_window(path: Path) -> float:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     shape = (1, manifest.front_end.window_frames, manifest.front_end.n_mels)
     feed = {session.get_inputs()[0].name: np.random.default_rng(0).uniform(0, 3, shape).astype(np.float32)}
+    return best_of_runs(session, feed)
+
+
+def best_of_runs(session: ort.InferenceSession, feed: dict[str, np.ndarray], runs: int = TIMED_RUNS) -> float:
+    """Seconds of the fastest of ``runs`` timed runs of ``feed``, after one untimed run (also ``bench/``'s timer)."""
     session.run(None, feed)
     times = []
-    for _ in range(TIMED_RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         session.run(None, feed)
         times.append(time.perf_counter() - started)
