@@ -96,12 +96,11 @@ class TrackAnalysis:
         if self.embedding is None:
             return self
         probabilities, verdict = head.judge(self.embedding, base=self.verdict)
-        ranking = sorted(zip(head.labels, probabilities.tolist(), strict=True), key=lambda item: -item[1])
         return replace(
             self,
             verdict=verdict,
             uncertain=uncertain_over(head.labels, probabilities, verdict),
-            probabilities=dict(ranking),
+            probabilities={score.label: score.probability for score in ranking_of(head.labels, probabilities)},
             field=head.field,
         )
 
