@@ -234,7 +234,9 @@ def main() -> None:
         f"| analysis, 60-s track, default windows (s) | 0.57 | ≤ 0.25 | {f['total_s']:.3f} | {cell(q['total_s'], '.3f')} | "
         f"{cell(peer, '.3f')} |"
     )
-    print(f"| … of which front end (read windows + mel) (s) | | | {f['front_end_s']:.3f} | {cell(q['front_end_s'], '.3f')} | |")
+    print(
+        f"| … of which front end (read windows + mel) (s) | | | {f['front_end_s']:.3f} | {cell(q['front_end_s'], '.3f')} | |"
+    )
     print(f"| … of which model (s) | | | {f['model_s']:.3f} | {cell(q['model_s'], '.3f')} | |")
     if "tracks_per_s" in f:
         print(
@@ -246,7 +248,9 @@ def main() -> None:
             f"{cell(q['quarter_peak_mb'], '.0f')} → {cell(q['peak_mb'], '.0f')} | |"
         )
     if "drop_s" in f:
-        print(f"| dropped 4-min MP3 → genre shown (s) | 1.23 | ≤ 0.6 | {f['drop_s']:.2f} | {cell(q['drop_s'], '.2f')} | |")
+        print(
+            f"| dropped 4-min MP3 → genre shown (s) | 1.23 | ≤ 0.6 | {f['drop_s']:.2f} | {cell(q['drop_s'], '.2f')} | |"
+        )
     print()
     print(
         f"Compute limit: one {heaviest[0]}→{heaviest[1]} {heaviest[2]}×{heaviest[3]} convolution over {heaviest[4]}×{heaviest[5]}:"
