@@ -1,16 +1,31 @@
 """Static int8 quantisation of a model's backbone, with calibration windows from the training split.
 
-Only the backbone is quantised: its convolutions (per output channel, weights int8,
-activations uint8, onnxruntime's QOperator format) but the first (see
-:func:`single_channel_convolutions`), and the max pools after them, which run on the int8
-values directly.  The recurrent readers, the hash layers and the classifier stay
-in float32, where their few operations are cheap and their outputs most sensitive.
+Which convolutions run in int8 is a choice between speed and agreement with the float32
+model, and the shipped twin makes the one measured to agree best for its gain: only the
+second convolution (:data:`INT8_CONVOLUTIONS`; 6.4 G of a window's 8.7 G multiply-adds), its
+weights int8 per output channel, its ReLU fused into its uint8 output (so the output's 256
+levels cover what the ReLU keeps, not the negative half it discards).  The others, the
+recurrent readers, the hash layers and the classifier stay float32.  The classifier reads the
+bits, so one bit that int8 flips in one window can turn a near-tie verdict; every further int8
+convolution flipped more (``bench/int8_graph.py`` times the builds).
 
-Each musicnn block is conv → ReLU → batch norm → max pool.  Quantised as it stands, the
-conv's int8 output goes back to float32 for the ReLU and the batch norm on the full-size map
-(the first block's is 22 M values a window) before the pool, which ate the int8 gain.
-:func:`fold_batch_norm_through_pool` rewrites each block exactly into conv → max pool →
-per-channel clamp and shift, so the pool runs on int8 and the float work is on the pooled map.
+Activation ranges are the 99.999th percentile of each tensor's histogram over the
+calibration windows (min–max let a few outlying values stretch the 256 levels), collected
+:data:`CALIBRATION_CHUNK` windows at a time to bound memory.
+
+:func:`fold_batch_norm_through_pool` rewrites each conv → ReLU → batch norm → max pool block
+exactly into conv → max pool → per-channel clamp and shift, so the pools run on int8 too.  It
+is faster (``bench/int8_graph.py``) but its conv outputs keep both signs (channels whose batch
+norm is negative need the negative half), which halves their precision: its twin of the third
+model, every convolution but the first int8, gave the same verdict as float32 on 95.3 % of Emotify's
+tracks against 97.5 % unfolded.  ``quantize_graph(fold=True)`` builds it.
+
+The third model's identity bits read all 640 channel means, standardised; int8 moves those
+means by a little that standardisation amplifies into half the bits.  :func:`refit_identity_inputs`
+fits, per channel, the line from the twin's channel means to the float model's on the
+calibration tracks' windows and folds it into the twin's standardisation, so both read the
+same numbers (the previous build's twin of the third model: a median 22 bits from float32 on
+Emotify without the refit, 1 with it).
 
 Activation ranges come from one window at a random place in each of ``count`` training tracks
 (:func:`calibration_tracks`, seeded), run through the shipped front end.  Training an int8-ready
@@ -31,8 +46,16 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from onnx import helper, numpy_helper
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quant_pre_process, quantize_static
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quant_pre_process,
+    quantize_static,
+)
 
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
@@ -40,14 +63,25 @@ from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
 from musictagger.model.precision import INT8_SUFFIX
 
 CALIBRATION_TRACKS = 64
-QUANTIZED_OPS = ["Conv", "MaxPool"]
+CALIBRATION_PERCENTILE = 99.999
+CALIBRATION_CHUNK = 8
+INT8_CONVOLUTIONS = (1,)
 
 
 class _Windows(CalibrationDataReader):
-    """Feeds calibration windows to the quantiser one at a time."""
+    """Feeds calibration windows to the quantiser one at a time, a range of them per call
+    (``set_range``: the quantiser collects histograms a chunk at a time)."""
 
     def __init__(self, input_name: str, windows: list[np.ndarray]) -> None:
-        self._feeds: Iterator[dict[str, np.ndarray]] = iter({input_name: w[np.newaxis]} for w in windows)
+        self._input_name, self._windows = input_name, windows
+        self.set_range(0, len(windows))
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        chunk = self._windows[start_index:end_index]
+        self._feeds: Iterator[dict[str, np.ndarray]] = iter({self._input_name: w[np.newaxis]} for w in chunk)
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         return next(self._feeds, None)
@@ -61,16 +95,22 @@ def calibration_tracks(train: Sequence[Path], *, count: int | None = None, seed:
     return [train[i] for i in sorted(picked)]
 
 
+def track_windows(tracks: list[Path], *, params: FeatureParams, n_windows: int) -> list[np.ndarray]:
+    """Each track's ``n_windows`` analysis windows ``(n, frames, bands)``, as the app reads them."""
+    return [features_from_file(track, params=params, n_windows=n_windows).windows for track in tracks]
+
+
+def one_window_each(windows_of_tracks: list[np.ndarray], *, seed: int = 0) -> list[np.ndarray]:
+    """A random one of each track's windows (the calibration windows)."""
+    rng = np.random.default_rng(seed)
+    return [windows[rng.integers(len(windows))] for windows in windows_of_tracks]
+
+
 def calibration_windows(
     tracks: list[Path], *, params: FeatureParams, n_windows: int, seed: int = 0
 ) -> list[np.ndarray]:
     """One window per track, at a random one of its ``n_windows`` analysis windows."""
-    rng = np.random.default_rng(seed)
-    windows = []
-    for track in tracks:
-        features = features_from_file(track, params=params, n_windows=n_windows)
-        windows.append(features.windows[rng.integers(len(features.windows))])
-    return windows
+    return one_window_each(track_windows(tracks, params=params, n_windows=n_windows), seed=seed)
 
 
 def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
@@ -138,49 +178,87 @@ def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
     return folded
 
 
-def single_channel_convolutions(model: onnx.ModelProto) -> list[str]:
-    """The convolutions of a one-channel input (the first block's, on the log-mel itself).
-
-    They stay float32: quantising the log-mel to 8 bits is the coarsest rounding of the whole
-    model, and with one input channel the int8 kernel is slower than the float one here
-    (measured: the model's window 0.050 s with it float, 0.055 s int8)."""
-    shapes = {i.name: tuple(i.dims) for i in model.graph.initializer}
-    return [n.name for n in model.graph.node if n.op_type == "Conv" and shapes.get(n.input[1], (0, 0))[1] == 1]
-
-
 def quantize_graph(
     float_path: Path,
     out_path: Path,
     windows: list[np.ndarray],
     *,
-    fold: bool = True,
-    float_nodes: list[str] | None = None,
+    fold: bool = False,
+    int8_convolutions: Sequence[int] = INT8_CONVOLUTIONS,
 ) -> None:
     """Write the int8 version of the ONNX graph ``float_path`` (input ``log_mel``) to ``out_path``.
 
-    The twin's build is the default; ``bench/int8_graph.py`` times the alternatives: ``fold=False``
-    quantises the convolutions of the graph as exported (the previous twins'), ``float_nodes``
-    names the nodes kept float32 (default: :func:`single_channel_convolutions`).
+    ``int8_convolutions`` are the positions (in graph order) of the convolutions run in int8;
+    the others stay float32.  Unfolded, each int8 convolution's ReLU is fused into its output;
+    ``fold=True`` folds the batch norms through the pools first and runs those pools on int8
+    too.  The twin's build is the default; ``bench/int8_graph.py`` times the others.
     """
     model = onnx.load(str(float_path))
     if fold:
         fold_batch_norm_through_pool(model)
-    kept_float = single_channel_convolutions(model) if float_nodes is None else float_nodes
+    convolutions = [node.name for node in model.graph.node if node.op_type == "Conv"]
+    kept_float = [name for position, name in enumerate(convolutions) if position not in set(int8_convolutions)]
+    chunk = max(size for size in range(1, CALIBRATION_CHUNK + 1) if len(windows) % size == 0)
     with tempfile.TemporaryDirectory() as scratch:
-        folded, prepared = Path(scratch) / "folded.onnx", Path(scratch) / "prepared.onnx"
-        onnx.save(model, str(folded))
-        quant_pre_process(str(folded), str(prepared), skip_symbolic_shape=True)
+        rewritten, prepared = Path(scratch) / "rewritten.onnx", Path(scratch) / "prepared.onnx"
+        onnx.save(model, str(rewritten))
+        quant_pre_process(str(rewritten), str(prepared), skip_symbolic_shape=True)
         quantize_static(
             str(prepared),
             str(out_path),
             _Windows("log_mel", windows),
             quant_format=QuantFormat.QOperator,
-            op_types_to_quantize=QUANTIZED_OPS if fold else ["Conv"],
+            op_types_to_quantize=["Conv", "MaxPool"] if fold else ["Conv", "Relu"],
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             nodes_to_exclude=kept_float,
+            calibrate_method=CalibrationMethod.Percentile,
+            extra_options={"CalibPercentile": CALIBRATION_PERCENTILE, "CalibStridedMinMax": chunk},
         )
+
+
+def refit_identity_inputs(twin_path: Path, float_path: Path, windows: np.ndarray) -> bool:
+    """Fold into the twin's identity standardisation the per-channel line that maps its channel
+    means onto the float model's, fitted on ``windows``; False (and the twin untouched) if the
+    model has no identity bits.
+
+    The identity layer computes ``(means − μ) / σ``.  With the float means ≈ ``a · twin means + b``
+    per channel (least squares), ``μ' = (μ − b) / a`` and ``σ' = σ / a`` make the twin's standardised
+    means the float model's.  A channel constant on ``windows`` gets ``a = 1`` and the difference of means.
+    """
+    twin = onnx.load(str(twin_path))
+    initializers = {i.name: i for i in twin.graph.initializer}
+    if "identity.mean" not in initializers:
+        return False
+    reader = next(node for node in twin.graph.node if "identity.mean" in node.input)
+    means_name = next(name for name in reader.input if name != "identity.mean")
+    float_means, int8_means = (_tensor_of(path, means_name, windows) for path in (float_path, twin_path))
+    centred = int8_means - int8_means.mean(axis=0)
+    spread = (centred**2).sum(axis=0)
+    covariance = (centred * (float_means - float_means.mean(axis=0))).sum(axis=0)
+    varies = spread > 1e-12 * max(float(spread.max()), 1e-30)
+    slope = np.where(varies, covariance / np.where(varies, spread, 1.0), 1.0)
+    slope = np.where(slope > 0, slope, 1.0)
+    intercept = float_means.mean(axis=0) - slope * int8_means.mean(axis=0)
+    mean = numpy_helper.to_array(initializers["identity.mean"]).astype(np.float64)
+    scale = numpy_helper.to_array(initializers["identity.scale"]).astype(np.float64)
+    for name, values in (("identity.mean", (mean - intercept) / slope), ("identity.scale", scale / slope)):
+        initializers[name].CopyFrom(numpy_helper.from_array(values.astype(np.float32), name))
+    onnx.save(twin, str(twin_path))
+    return True
+
+
+def _tensor_of(path: Path, name: str, windows: np.ndarray, batch: int = 16) -> np.ndarray:
+    """The graph's intermediate tensor ``name`` for every window, float64."""
+    model = onnx.load(str(path))
+    model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    runs = [
+        session.run([name], {"log_mel": windows[i : i + batch].astype(np.float32)})[0]
+        for i in range(0, len(windows), batch)
+    ]
+    return np.concatenate(runs).astype(np.float64)
 
 
 def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None = None, seed: int = 0) -> Path:
@@ -190,8 +268,9 @@ def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None
     out_dir = out_dir or float_path.parent
     name = manifest.name + INT8_SUFFIX
     out = out_dir / f"{name}.onnx"
-    windows = calibration_windows(tracks, params=manifest.front_end, n_windows=manifest.windows_per_track, seed=seed)
-    quantize_graph(float_path, out, windows)
+    windows_of_tracks = track_windows(tracks, params=manifest.front_end, n_windows=manifest.windows_per_track)
+    quantize_graph(float_path, out, one_window_each(windows_of_tracks, seed=seed))
+    refitted = refit_identity_inputs(out, float_path, np.concatenate(windows_of_tracks))
     int8 = dataclasses.replace(
         manifest,
         name=name,
@@ -200,8 +279,10 @@ def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None
         model={
             **manifest.model,
             "precision": {
-                "weights": "int8 convolutions (per channel) but the first, and their max pools; uint8 "
-                "activations; batch norms folded through the pools; recurrent readers and heads float32",
+                "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
+                "ReLU fused into the uint8 output, ranges the 99.999th percentile); the other convolutions, "
+                "recurrent readers and heads float32",
+                "identity_inputs_refitted": refitted,
                 "float_model": manifest.name,
                 "float_sha256": manifest.onnx_sha256,
                 "calibration_tracks": len(tracks),

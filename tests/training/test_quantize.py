@@ -1,5 +1,6 @@
-"""The int8 twin's graph: batch norms folded through the pools exactly, and convolutions and
-pools quantised, on the shipped model and generated music."""
+"""The int8 twin's graph: the second convolution quantised with its ReLU, the batch norms folded
+through the pools exactly for the folded build, and the identity standardisation refitted so the
+twin's identity inputs are the float model's; on the shipped model and generated music."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from musictagger.audio.frontend import features_from_signal  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import default_model_path  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE, load_backbone  # noqa: E402
-from musictagger.training.quantize import fold_batch_norm_through_pool, quantize_graph  # noqa: E402
+from musictagger.training.quantize import (  # noqa: E402
+    _tensor_of,
+    fold_batch_norm_through_pool,
+    quantize_graph,
+    refit_identity_inputs,
+)
 from tests.audio.signals import piece  # noqa: E402
 
 SR = 16000
@@ -52,11 +58,22 @@ def test_folding_the_batch_norms_through_the_pools_keeps_the_model_exactly(tmp_p
     assert np.array_equal(after["code"] >= 0.5, before["code"] >= 0.5)
 
 
-def test_the_int8_graph_runs_its_convolutions_and_pools_on_int8_and_stays_close(
+def test_the_twin_runs_its_second_convolution_on_int8_with_its_relu_and_stays_close(
     tmp_path: Path, windows: np.ndarray
 ) -> None:
     out = tmp_path / "int8.onnx"
     quantize_graph(default_model_path(), out, list(windows))
+    ops = [node.op_type for node in onnx.load(str(out)).graph.node]
+    assert ops.count("QLinearConv") == 1 and ops.count("Conv") == 4
+    assert ops.count("Relu") == 4  # the int8 convolution's ReLU is its output's range
+    reference, int8 = outputs(default_model_path(), windows), outputs(out, windows)
+    assert np.abs(int8["probabilities"] - reference["probabilities"]).max() < 0.2
+    assert np.abs(int8["tags"] - reference["tags"]).max() < 0.2
+
+
+def test_the_folded_build_runs_its_convolutions_and_pools_on_int8(tmp_path: Path, windows: np.ndarray) -> None:
+    out = tmp_path / "int8.onnx"
+    quantize_graph(default_model_path(), out, list(windows), fold=True, int8_convolutions=range(1, 5))
     nodes = onnx.load(str(out)).graph.node
     ops = [node.op_type for node in nodes]
     assert ops.count("QLinearConv") == 4 and ops.count("Conv") == 1  # the log-mel's own convolution stays float
@@ -65,4 +82,34 @@ def test_the_int8_graph_runs_its_convolutions_and_pools_on_int8_and_stays_close(
     assert ops.count("BatchNormalization") == 1  # the input's: every block's went through its pool
     reference, int8 = outputs(default_model_path(), windows), outputs(out, windows)
     assert np.abs(int8["probabilities"] - reference["probabilities"]).max() < 0.2
-    assert np.abs(int8["tags"] - reference["tags"]).max() < 0.2
+
+
+def test_refitting_the_identity_inputs_gives_the_twin_the_float_models_standardised_means(
+    tmp_path: Path, windows: np.ndarray
+) -> None:
+    params = load_manifest(default_model_path()).front_end
+    fitting = np.concatenate(
+        [features_from_signal(piece(seed, sr=SR), sr=SR, params=params, n_windows=1).windows for seed in range(3, 9)]
+    )
+    twin = tmp_path / "int8.onnx"
+    quantize_graph(default_model_path(), twin, list(windows), int8_convolutions=range(1, 5))
+    standardised = next(n.output[0] for n in onnx.load(str(twin)).graph.node if "identity.scale" in n.input)
+
+    def gap() -> float:
+        """Mean squared difference of the standardised channel means, twin against float."""
+        float_side, twin_side = (_tensor_of(path, standardised, fitting) for path in (default_model_path(), twin))
+        return float(np.mean((twin_side - float_side) ** 2))
+
+    before = gap()
+    assert refit_identity_inputs(twin, default_model_path(), fitting)
+    after = gap()
+    assert after < before / 4, (before, after)
+
+
+def test_a_model_without_identity_bits_is_left_as_it_is(tmp_path: Path, windows: np.ndarray) -> None:
+    first = default_model_path().parent / "hash-cnn-lstm-emotify.onnx"
+    twin = tmp_path / "int8.onnx"
+    quantize_graph(first, twin, list(windows))
+    written = twin.read_bytes()
+    assert not refit_identity_inputs(twin, first, windows)
+    assert twin.read_bytes() == written
