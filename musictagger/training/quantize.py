@@ -238,8 +238,8 @@ def refit_identity_inputs(twin_path: Path, float_path: Path, windows: np.ndarray
     spread = (centred**2).sum(axis=0)
     covariance = (centred * (float_means - float_means.mean(axis=0))).sum(axis=0)
     varies = spread > 1e-12 * max(float(spread.max()), 1e-30)
-    slope = np.where(varies, covariance / np.where(varies, spread, 1.0), 1.0)
-    slope = np.where(slope > 0, slope, 1.0)
+    slope = np.divide(covariance, spread, out=np.ones_like(spread), where=varies)
+    slope[slope <= 0] = 1.0
     intercept = float_means.mean(axis=0) - slope * int8_means.mean(axis=0)
     mean = numpy_helper.to_array(initializers["identity.mean"]).astype(np.float64)
     scale = numpy_helper.to_array(initializers["identity.scale"]).astype(np.float64)
@@ -280,7 +280,7 @@ def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None
             **manifest.model,
             "precision": {
                 "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
-                "ReLU fused into the uint8 output, ranges the 99.999th percentile); the other convolutions, "
+                f"ReLU fused into the uint8 output, ranges the {CALIBRATION_PERCENTILE}th percentile); the other convolutions, "
                 "recurrent readers and heads float32",
                 "identity_inputs_refitted": refitted,
                 "float_model": manifest.name,

@@ -24,6 +24,7 @@ from musictagger.training.quantize import (  # noqa: E402
     refit_identity_inputs,
 )
 from tests.audio.signals import piece  # noqa: E402
+from tests.model.variants import first_model  # noqa: E402
 
 SR = 16000
 
@@ -82,6 +83,7 @@ def test_the_folded_build_runs_its_convolutions_and_pools_on_int8(tmp_path: Path
     assert ops.count("BatchNormalization") == 1  # the input's: every block's went through its pool
     reference, int8 = outputs(default_model_path(), windows), outputs(out, windows)
     assert np.abs(int8["probabilities"] - reference["probabilities"]).max() < 0.2
+    assert np.abs(int8["tags"] - reference["tags"]).max() < 0.2
 
 
 def test_refitting_the_identity_inputs_gives_the_twin_the_float_models_standardised_means(
@@ -107,9 +109,8 @@ def test_refitting_the_identity_inputs_gives_the_twin_the_float_models_standardi
 
 
 def test_a_model_without_identity_bits_is_left_as_it_is(tmp_path: Path, windows: np.ndarray) -> None:
-    first = default_model_path().parent / "hash-cnn-lstm-emotify.onnx"
     twin = tmp_path / "int8.onnx"
-    quantize_graph(first, twin, list(windows))
+    quantize_graph(first_model(), twin, list(windows))
     written = twin.read_bytes()
-    assert not refit_identity_inputs(twin, first, windows)
+    assert not refit_identity_inputs(twin, first_model(), windows)
     assert twin.read_bytes() == written
