@@ -16,5 +16,5 @@ if [ -d "$PREFIX/share/icons/hicolor" ]; then
     find "$PREFIX/share/icons/hicolor" -type f -name "$ID.*" -exec rm -f {} +
 fi
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$PREFIX/share/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$PREFIX/share/icons/hicolor" || true
+command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -f -t "$PREFIX/share/icons/hicolor" || true
 echo "removed musictagger from $PREFIX"
