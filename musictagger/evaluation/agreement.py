@@ -2,7 +2,8 @@
 
 Both models analyse the very same front-end windows of each track, so every difference
 is the quantisation's: the verdict (genre or unknown, and which genre), the unknown/genre
-decision alone, and the Hamming distance between the two 64-bit codes.
+decision alone, and the Hamming distance between the two 64-bit codes.  For a twin that defers
+near ties to its float32 model, the share of tracks it deferred is counted too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from musictagger.model.runtime import GenreModel
 
 @dataclass(frozen=True)
 class Agreement:
-    """Per-set agreement of two models; ``hamming`` counts tracks per distance in bits."""
+    """Per-set agreement of two models; ``hamming`` counts tracks per distance in bits; ``deferred`` is the
+    share of tracks the second model handed to its float32 model."""
 
     tracks: int
     same_verdict: float
@@ -28,6 +30,7 @@ class Agreement:
     median_hamming: float
     hamming: dict[int, int]
     failed: int
+    deferred: float
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -37,7 +40,7 @@ def agreement(
     reference: GenreModel, other: GenreModel, tracks: list[Path], *, on_track: Callable[[int], None] | None = None
 ) -> Agreement:
     """Compare ``other`` with ``reference`` on ``tracks`` (a track the front end refuses is counted as failed)."""
-    same_verdict = same_decision = failed = 0
+    same_verdict = same_decision = failed = deferred = 0
     distances = []
     for done, track in enumerate(tracks, 1):
         try:
@@ -51,6 +54,7 @@ def agreement(
         b = other.analyze_features(features, source=str(track))
         same_verdict += (a.verdict.kind, a.verdict.genre) == (b.verdict.kind, b.verdict.genre)
         same_decision += a.unknown == b.unknown
+        deferred += b.deferred
         distances.append(int(np.count_nonzero(a.bits != b.bits)))
         if on_track:
             on_track(done)
@@ -62,4 +66,5 @@ def agreement(
         median_hamming=float(np.median(distances)) if n else 0.0,
         hamming={int(d): int(c) for d, c in zip(*np.unique(distances, return_counts=True), strict=True)},
         failed=failed,
+        deferred=deferred / n if n else 0.0,
     )

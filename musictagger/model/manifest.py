@@ -72,14 +72,15 @@ class ModelManifest:
         """Short identity of what makes a verdict: the weights, and the verdict policy when there is one.
 
         The library index re-analyses a file whose stored ``model_id`` differs, so a policy
-        retuned in the sidecar (same ONNX file) must change it too; a sidecar without a policy
-        keeps the id it had before policies existed.
+        retuned in the sidecar (same ONNX file) must change it too, and so must an int8 twin's
+        deferral to its float32 model; a sidecar without either keeps the id it had before they existed.
         """
-        weights = f"{self.name}@{self.onnx_sha256[:12]}"
-        if not self.verdict:
-            return weights
-        policy = hashlib.sha256(json.dumps(self.verdict, sort_keys=True).encode()).hexdigest()
-        return f"{weights}+verdict-{policy[:8]}"
+        model_id = f"{self.name}@{self.onnx_sha256[:12]}"
+        defer = self.model.get("precision", {}).get("defer")
+        for part, section in (("verdict", self.verdict), ("defer", defer)):
+            if section:
+                model_id += f"+{part}-{hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:8]}"
+        return model_id
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

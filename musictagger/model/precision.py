@@ -11,6 +11,11 @@ verdict and the same unknown/genre decision on 99 % of tracks, codes a median of
 bits apart, as ``musictagger quantize`` measured and recorded in its sidecar): speed never
 buys different answers unasked.  ``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or
 ``int8``) overrides the choice: ``int8`` runs a twin whatever its agreement.
+
+A twin whose sidecar has a ``defer`` section (:class:`Deferral`) hands a track to its float32
+model when its own answer is within reach of its rounding error: two genres nearly tied, or
+evidence next to a threshold of the verdict policy.  Its agreement is measured with the deferral,
+and so is its speed: one int8 run plus a float32 run for the share of tracks it deferred.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import json
 import os
 import platform
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from musictagger.errors import ModelError
-from musictagger.model.manifest import load_manifest
+from musictagger.model.manifest import ModelManifest, load_manifest
+from musictagger.model.verdict import Verdict, VerdictPolicy
 from musictagger.userdirs import cache_dir
 
 INT8_SUFFIX = "-int8"
@@ -38,6 +45,52 @@ REQUIRED_SPEED_UP = 1.1
 REQUIRED_AGREEMENT = 0.99  # same verdict, and same unknown/genre decision
 MAX_MEDIAN_HAMMING = 2
 TIMED_RUNS = 3
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """When an int8 twin hands a track to its float32 model: when its answer is within reach of its error.
+
+    ``margin``: the twin defers when its best genre leads the second by less than this (calibrated
+    probabilities).  ``evidence``: per value of :attr:`Verdict.evidence`, how near a threshold of the
+    verdict policy (:meth:`VerdictPolicy.boundaries`) it defers.  ``musictagger quantize`` sets each to a
+    multiple of the largest difference between twin and float32 on its calibration tracks.
+    """
+
+    margin: float
+    evidence: dict[str, float]
+
+    def defers(self, probabilities: np.ndarray, verdict: Verdict, policy: VerdictPolicy) -> bool:
+        """Whether the twin's calibrated ``probabilities`` and ``verdict`` are too near a change of answer."""
+        top = np.sort(probabilities)[::-1]
+        if len(top) > 1 and top[0] - top[1] < self.margin:
+            return True
+        return any(
+            abs(verdict.evidence[key] - threshold) < self.evidence[key]
+            for key, thresholds in policy.boundaries().items()
+            for threshold in thresholds
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, manifest: ModelManifest) -> Deferral | None:
+        """The deferral a twin's sidecar records, if any; one that does not cover every threshold of the
+        twin's verdict policy is a :class:`ModelError`."""
+        section = manifest.model.get("precision", {}).get("defer")
+        if section is None:
+            return None
+        try:
+            deferral = cls(
+                margin=float(section["margin"]), evidence={k: float(v) for k, v in section["evidence"].items()}
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelError(f"{manifest.name}: malformed 'defer' section in its sidecar ({exc!r})") from exc
+        missing = set(manifest.verdict_policy.boundaries()) - set(deferral.evidence)
+        if missing:
+            raise ModelError(f"{manifest.name}: its 'defer' section has no tolerance for {sorted(missing)}")
+        return deferral
 
 
 def int8_twin(path: Path) -> Path | None:
@@ -77,10 +130,20 @@ def best_of_runs(session: ort.InferenceSession, feed: dict[str, np.ndarray], run
     return min(times)
 
 
+def recorded_agreement(twin: Path) -> list[dict]:
+    """The twin's agreement with its float32 model on each set ``musictagger quantize`` measured."""
+    precision = load_manifest(twin, verify_digest=False).model.get("precision", {})
+    return list(precision.get("agreement", {}).values())
+
+
+def deferred_share(twin: Path) -> float:
+    """The largest share of tracks the twin handed to its float32 model on any measured set (0 if none)."""
+    return max((float(result.get("deferred", 0.0)) for result in recorded_agreement(twin)), default=0.0)
+
+
 def agrees_enough(twin: Path) -> bool:
     """Whether the twin's recorded agreement with its float32 model meets the bar on every set."""
-    precision = load_manifest(twin, verify_digest=False).model.get("precision", {})
-    sets = precision.get("agreement", {}).values()
+    sets = recorded_agreement(twin)
     return bool(sets) and all(
         result["same_verdict"] >= REQUIRED_AGREEMENT
         and result["same_decision"] >= REQUIRED_AGREEMENT
@@ -90,8 +153,9 @@ def agrees_enough(twin: Path) -> bool:
 
 
 def fastest_variant(path: Path) -> Path:
-    """``path`` or its int8 twin, whichever runs faster here (measured once per machine, then remembered)
-    if the twin agrees enough (:func:`agrees_enough`), unless ``$MUSICTAGGER_PRECISION`` says which."""
+    """``path`` or its int8 twin, whichever runs faster here (measured once per machine, then remembered;
+    a deferring twin's time includes the float32 runs of the share of tracks it deferred) if the twin agrees
+    enough (:func:`agrees_enough`), unless ``$MUSICTAGGER_PRECISION`` says which."""
     precision = os.environ.get(PRECISION_ENV_VAR, "auto")
     if precision not in PRECISIONS:
         raise ModelError(f"${PRECISION_ENV_VAR} is {precision!r}; it must be one of {', '.join(PRECISIONS)}")
@@ -102,16 +166,22 @@ def fastest_variant(path: Path) -> Path:
         return twin
     if not agrees_enough(twin):
         return path
-    digests = [load_manifest(p, verify_digest=False).onnx_sha256[:12] for p in (path, twin)]
-    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {digests[0]} {digests[1]}"
+    ids = [load_manifest(p, verify_digest=False).model_id for p in (path, twin)]
+    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids[0]} {ids[1]}"
     record = cache_dir() / "precision.json"
     try:
         choices = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         choices = {}
     if key not in choices:
-        float_s, int8_s = seconds_per_window(path), seconds_per_window(twin)
-        choices[key] = {"float32_s": float_s, "int8_s": int8_s, "int8": float_s >= REQUIRED_SPEED_UP * int8_s}
+        float_s, int8_s, share = seconds_per_window(path), seconds_per_window(twin), deferred_share(twin)
+        expected_s = int8_s + share * float_s  # a deferred track runs both
+        choices[key] = {
+            "float32_s": float_s,
+            "int8_s": int8_s,
+            "deferred_share": share,
+            "int8": float_s >= REQUIRED_SPEED_UP * expected_s,
+        }
         record.parent.mkdir(parents=True, exist_ok=True)
         partial = record.with_suffix(".partial")
         partial.write_text(json.dumps(choices, indent=2) + "\n", encoding="utf-8")

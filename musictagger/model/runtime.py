@@ -4,7 +4,9 @@ No torch here: the app ships the ONNX export and its sidecar, and this module is
 needs to use them.  A track is analysed as a few windows spread over it, never overlapping
 (see :func:`musictagger.audio.features.window_starts`), run through the model one by one;
 window probabilities are averaged, and the track's bits are the majority vote of the
-windows' bits (the mean relaxed code ≥ ½).
+windows' bits (the mean relaxed code ≥ ½).  An int8 twin that defers
+(:class:`~musictagger.model.precision.Deferral`) loads the float32 model it was built from and
+hands it the tracks whose answer its rounding could have changed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from musictagger.model.embedding import track_embedding
 from musictagger.model.head import PersonalHead
 from musictagger.model.location import model_file
 from musictagger.model.manifest import EVIDENCE_OUTPUTS, LAYER_OUTPUTS, ModelManifest, load_manifest
-from musictagger.model.precision import fastest_variant
+from musictagger.model.precision import Deferral, fastest_variant
 from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide, not_one_of_mine
 
 # The third model (the second's calibration and unknown detector, and codes whose last 48 bits
@@ -60,6 +62,18 @@ class WindowOutputs:
     layers: tuple[np.ndarray, ...]
     novelty: np.ndarray | None = None
     tags: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a model's window outputs say about the track: calibrated probabilities (per window and their
+    mean), the verdict, and the window-averaged evidence it was decided on."""
+
+    window_probabilities: np.ndarray
+    mean: np.ndarray
+    verdict: Verdict
+    novelty: float | None
+    tags: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,8 @@ class Analysis:
     embedding: np.ndarray | None = None
     field: str = "genre"
     """The tag field the labels are values of (a personal head's, once read through it)."""
+    deferred: bool = False
+    """An int8 twin handed this track to its float32 model (:class:`~musictagger.model.precision.Deferral`)."""
 
     @property
     def genre(self) -> str | None:
@@ -220,6 +236,8 @@ class GenreModel:
         if not self.path.is_file():
             raise ModelError(f"{self.path}: model file not found")
         self.manifest: ModelManifest = load_manifest(self.path)
+        self.deferral = Deferral.of(self.manifest)
+        self.reference = self._reference(threads) if self.deferral else None
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -228,6 +246,15 @@ class GenreModel:
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
             raise ModelError(f"{self.path}: onnxruntime cannot load it ({exc})") from exc
         self._check_signature()
+
+    def _reference(self, threads: int | None) -> GenreModel:
+        """The float32 model this int8 twin defers to: the one beside it that it was built from."""
+        precision = self.manifest.model["precision"]
+        path = self.path.with_name(f"{precision['float_model']}.onnx")
+        reference = GenreModel(path, threads=threads)
+        if reference.manifest.onnx_sha256 != precision.get("float_sha256"):
+            raise ModelError(f"{self.path}: {path.name} beside it is not the float32 model it was built from")
+        return reference
 
     def _check_signature(self) -> None:
         params = self.manifest.front_end
@@ -286,15 +313,24 @@ class GenreModel:
             tag_names=self.manifest.tag_names,
         )
 
-    def analyze_features(self, features: Features, *, source: str, through_head: bool = True) -> Analysis:
-        """Aggregate the model's view of each window of ``features`` into one verdict (read through the personal
-        head unless ``through_head`` is false: a caller smoothing several analyses applies it itself)."""
-        outputs = self.run(features.windows)
+    def judge(self, outputs: WindowOutputs) -> Judgement:
+        """The track's calibrated probabilities and verdict from its windows' raw ``outputs``."""
         window_probabilities = calibrate(outputs.probabilities, self.policy.temperature)
         mean = window_probabilities.mean(axis=0)
         novelty = float(outputs.novelty.mean()) if outputs.novelty is not None else None
         tags = outputs.tags.mean(axis=0) if outputs.tags is not None else None
         verdict = self.decide(mean, novelty=novelty, tags=tags)
+        return Judgement(window_probabilities, mean, verdict, novelty, tags)
+
+    def analyze_features(self, features: Features, *, source: str, through_head: bool = True) -> Analysis:
+        """Aggregate the model's view of each window of ``features`` into one verdict (read through the personal
+        head unless ``through_head`` is false: a caller smoothing several analyses applies it itself)."""
+        outputs = self.run(features.windows)
+        judged = self.judge(outputs)
+        deferred = self.reference is not None and self.deferral.defers(judged.mean, judged.verdict, self.policy)
+        if deferred:
+            outputs = self.reference.run(features.windows)
+            judged = self.judge(outputs)
         relaxed = outputs.code.mean(axis=0)
         params = self.manifest.front_end
         warnings = []
@@ -306,21 +342,22 @@ class GenreModel:
             )
         analysis = Analysis(
             source=source,
-            probabilities=mean,
-            ranking=ranking_of(self.labels, mean),
+            probabilities=judged.mean,
+            ranking=ranking_of(self.labels, judged.mean),
             bits=codes.binarize(relaxed),
             relaxed_code=relaxed,
             duration_s=features.report.duration_s,
             window_starts_s=tuple(params.frames_to_seconds(s) for s in features.window_starts),
-            window_probabilities=window_probabilities,
+            window_probabilities=judged.window_probabilities,
             warnings=tuple(warnings),
             model_id=self.manifest.model_id,
             features=features,
             layers=outputs.layers,
-            verdict=verdict,
-            novelty=novelty,
-            tags=tags,
-            embedding=track_embedding(outputs.layers, tags, relaxed),
+            verdict=judged.verdict,
+            novelty=judged.novelty,
+            tags=judged.tags,
+            embedding=track_embedding(outputs.layers, judged.tags, relaxed),
+            deferred=deferred,
         )
         return analysis.through(self.head) if self.head and through_head else analysis
 

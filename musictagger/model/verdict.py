@@ -91,14 +91,20 @@ class VerdictPolicy:
         except TypeError as exc:
             raise ModelError(f"malformed verdict policy: {exc}") from exc
 
+    def boundaries(self) -> dict[str, tuple[float, ...]]:
+        """Where the verdict changes: per value of :attr:`Verdict.evidence` (``novelty``, ``foreign_tags``,
+        ``confidence``), the thresholds :func:`decide` compares it with."""
+        novelty = tuple(t for t in (self.not_music_novelty, self.unknown_novelty) if t is not None)
+        found: dict[str, tuple[float, ...]] = {"novelty": novelty} if novelty else {}
+        if self.foreign_tags is not None:
+            found["foreign_tags"] = (self.foreign_tags.threshold,)
+        if self.min_confidence > 0:
+            found["confidence"] = (self.min_confidence,)
+        return found
+
     @property
     def detects_unknown(self) -> bool:
-        return (
-            self.min_confidence > 0
-            or self.not_music_novelty is not None
-            or self.unknown_novelty is not None
-            or self.foreign_tags is not None
-        )
+        return bool(self.boundaries())
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
 """Static int8 quantisation of a model's backbone, with calibration windows from the training split.
 
 Which convolutions run in int8 is a choice between speed and agreement with the float32
-model, and the shipped twin makes the one measured to agree best for its gain: only the
-second convolution (:data:`INT8_CONVOLUTIONS`; 6.4 G of a window's 8.7 G multiply-adds), its
-weights int8 per output channel, its ReLU fused into its uint8 output (so the output's 256
-levels cover what the ReLU keeps, not the negative half it discards).  The others, the
-recurrent readers, the hash layers and the classifier stay float32.  The classifier reads the
-bits, so one bit that int8 flips in one window can turn a near-tie verdict; every further int8
-convolution flipped more (``bench/int8_graph.py`` times the builds).
+model.  The shipped twin runs every convolution but the first in int8
+(:data:`INT8_CONVOLUTIONS`; the first reads one channel, the log-mel, and is cheap), weights int8
+per output channel, each ReLU fused into its uint8 output (so the output's 256 levels cover what
+the ReLU keeps, not the negative half it discards).  The recurrent readers, the hash layers and
+the classifier stay float32.  The classifier reads the bits, so one bit that int8 flips in one
+window can turn a near-tie verdict: alone, this twin gave another verdict than float32 for 10 of
+Emotify's 400 tracks and 3 of the dev set's 45 clips.  So the twin *defers*: when its answer is within
+reach of its own error (two genres nearly tied, or evidence next to a threshold of the verdict
+policy) the app runs the float32 model instead (:class:`~musictagger.model.precision.Deferral`).
+How near is :data:`DEFERRAL_SAFETY` times the largest difference between twin and float32 seen
+on the calibration tracks (:func:`measure_deferral`); ``musictagger quantize`` then measures the
+agreement, and the share of tracks deferred, on every track of the data set and the dev set.
 
 Activation ranges are the 99.999th percentile of each tensor's histogram over the
 calibration windows (min–max let a few outlying values stretch the 256 levels), collected
@@ -60,12 +65,14 @@ from onnxruntime.quantization import (
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
-from musictagger.model.precision import INT8_SUFFIX
+from musictagger.model.precision import INT8_SUFFIX, Deferral
+from musictagger.model.runtime import GenreModel
 
 CALIBRATION_TRACKS = 64
 CALIBRATION_PERCENTILE = 99.999
 CALIBRATION_CHUNK = 8
-INT8_CONVOLUTIONS = (1,)
+INT8_CONVOLUTIONS = (1, 2, 3, 4)
+DEFERRAL_SAFETY = 2.0
 
 
 class _Windows(CalibrationDataReader):
@@ -261,9 +268,31 @@ def _tensor_of(path: Path, name: str, windows: np.ndarray, batch: int = 16) -> n
     return np.concatenate(runs).astype(np.float64)
 
 
+def measure_deferral(twin_path: Path, float_path: Path, windows_of_tracks: list[np.ndarray]) -> Deferral:
+    """How near a change of answer the twin must defer: :data:`DEFERRAL_SAFETY` times the largest
+    difference between its judgement and the float32 model's over ``windows_of_tracks`` (each a
+    track's windows), in the lead of its best genre over its second and in each evidence value the
+    verdict policy has thresholds for."""
+    twin, reference = GenreModel(twin_path), GenreModel(float_path)
+    margin_error = 0.0
+    evidence_error = dict.fromkeys(reference.policy.boundaries(), 0.0)
+    for windows in windows_of_tracks:
+        ours, theirs = twin.judge(twin.run(windows)), reference.judge(reference.run(windows))
+        best, second = np.argsort(-ours.mean, kind="stable")[:2]
+        lead_error = (ours.mean[best] - ours.mean[second]) - (theirs.mean[best] - theirs.mean[second])
+        margin_error = max(margin_error, abs(float(lead_error)))
+        for key in evidence_error:
+            error = abs(ours.verdict.evidence[key] - theirs.verdict.evidence[key])
+            evidence_error[key] = max(evidence_error[key], error)
+    return Deferral(
+        margin=DEFERRAL_SAFETY * margin_error,
+        evidence={key: DEFERRAL_SAFETY * error for key, error in evidence_error.items()},
+    )
+
+
 def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None = None, seed: int = 0) -> Path:
     """Write ``<name>-int8.onnx`` and its sidecar beside ``float_path`` (or in ``out_dir``), calibrated on
-    ``tracks``; returns its path."""
+    ``tracks``, with its deferral measured on them; returns its path."""
     manifest = load_manifest(float_path)
     out_dir = out_dir or float_path.parent
     name = manifest.name + INT8_SUFFIX
@@ -271,24 +300,28 @@ def quantize_model(float_path: Path, tracks: list[Path], *, out_dir: Path | None
     windows_of_tracks = track_windows(tracks, params=manifest.front_end, n_windows=manifest.windows_per_track)
     quantize_graph(float_path, out, one_window_each(windows_of_tracks, seed=seed))
     refitted = refit_identity_inputs(out, float_path, np.concatenate(windows_of_tracks))
+    precision = {
+        "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
+        f"ReLU fused into the uint8 output, ranges the {CALIBRATION_PERCENTILE}th percentile); the other convolutions, "
+        "recurrent readers and heads float32",
+        "identity_inputs_refitted": refitted,
+        "float_model": manifest.name,
+        "float_sha256": manifest.onnx_sha256,
+        "calibration_tracks": len(tracks),
+        "calibration_seed": seed,
+    }
     int8 = dataclasses.replace(
         manifest,
         name=name,
         onnx_file=out.name,
         onnx_sha256=sha256_of(out),
-        model={
-            **manifest.model,
-            "precision": {
-                "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
-                f"ReLU fused into the uint8 output, ranges the {CALIBRATION_PERCENTILE}th percentile); the other convolutions, "
-                "recurrent readers and heads float32",
-                "identity_inputs_refitted": refitted,
-                "float_model": manifest.name,
-                "float_sha256": manifest.onnx_sha256,
-                "calibration_tracks": len(tracks),
-                "calibration_seed": seed,
-            },
-        },
+        model={**manifest.model, "precision": precision},
     )
     int8.save(sidecar_path(out))
+    deferral = measure_deferral(out, float_path, windows_of_tracks)
+    precision["defer"] = {
+        **deferral.to_dict(),
+        "chosen_on": f"{DEFERRAL_SAFETY:g}× the largest difference from float32 on the {len(tracks)} calibration tracks",
+    }
+    dataclasses.replace(int8, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
     return out

@@ -6,10 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from musictagger.errors import ModelError
-from musictagger.model.precision import PRECISION_ENV_VAR, fastest_variant, int8_twin
+from musictagger.model.manifest import load_manifest
+from musictagger.model.precision import PRECISION_ENV_VAR, REQUIRED_SPEED_UP, Deferral, fastest_variant, int8_twin
+from musictagger.model.verdict import ForeignTags, Verdict, VerdictPolicy
 from musictagger.userdirs import cache_dir
 from tests.model.variants import first_model
 
@@ -53,7 +56,7 @@ def test_auto_times_both_once_and_remembers_the_choice(
     record = cache_dir() / "precision.json"
     (entry,) = json.loads(record.read_text()).values()
     assert entry["float32_s"] > 0 and entry["int8_s"] > 0
-    assert chosen == (twin if entry["float32_s"] >= 1.1 * entry["int8_s"] else model)
+    assert chosen == (twin if entry["float32_s"] >= REQUIRED_SPEED_UP * entry["int8_s"] else model)
     record.write_text(
         json.dumps({key: {**value, "int8": True} for key, value in json.loads(record.read_text()).items()})
     )
@@ -99,3 +102,43 @@ def test_a_twin_without_a_measured_agreement_is_never_chosen_unasked(
     record_agreement(twin)
     monkeypatch.setenv(PRECISION_ENV_VAR, "auto")
     assert fastest_variant(model) == model
+
+
+def test_a_twin_that_defers_every_track_costs_both_runs_and_is_not_chosen(
+    pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, twin = pair
+    record_agreement(twin, emotify={**AGREEING, "deferred": 1.0}, dev={**AGREEING, "deferred": 0.2})
+    monkeypatch.setenv(PRECISION_ENV_VAR, "auto")
+    assert fastest_variant(model) == model
+    (entry,) = json.loads((cache_dir() / "precision.json").read_text()).values()
+    assert entry["deferred_share"] == 1.0  # the largest share of any set
+    assert entry["int8"] is False
+
+
+def test_a_twin_defers_near_a_tie_and_near_each_threshold_of_the_verdict() -> None:
+    policy = VerdictPolicy(
+        not_music_novelty=3.0, unknown_novelty=2.0, foreign_tags=ForeignTags(("country",), ("rock",), 0.05)
+    )
+    deferral = Deferral(margin=0.1, evidence={"novelty": 0.2, "foreign_tags": 0.01})
+
+    def defers(probabilities: list[float], novelty: float = 1.0, foreign: float = -0.5) -> bool:
+        evidence = {"confidence": max(probabilities), "novelty": novelty, "foreign_tags": foreign}
+        return deferral.defers(np.array(probabilities), Verdict("genre", "rock", "rock", 0.6, "", evidence), policy)
+
+    assert not defers([0.6, 0.3, 0.1])
+    assert defers([0.45, 0.4, 0.15])  # two genres within the twin's error
+    assert defers([0.6, 0.3, 0.1], novelty=1.85) and defers([0.6, 0.3, 0.1], novelty=3.1)  # either threshold
+    assert not defers([0.6, 0.3, 0.1], novelty=2.5)
+    assert defers([0.6, 0.3, 0.1], foreign=0.055) and not defers([0.6, 0.3, 0.1], foreign=0.07)
+
+
+def test_a_deferral_must_cover_every_threshold_of_the_verdict(tmp_path: Path) -> None:
+    twin = tmp_path / "m-int8.onnx"
+    shutil.copy(first_model(), twin)
+    sidecar = json.loads(first_model().with_suffix(".json").read_text())
+    sidecar["verdict"] = {"temperature": 1.0, "unknown_novelty": 2.0, "chosen_on": "tests"}
+    sidecar["model"]["precision"] = {"defer": {"margin": 0.1, "evidence": {"foreign_tags": 0.01}}}
+    twin.with_suffix(".json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelError, match=r"no tolerance for \['novelty'\]"):
+        Deferral.of(load_manifest(twin))
