@@ -241,6 +241,8 @@ class GenreModel:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        _register_shared_arena()
+        options.add_session_config_entry("session.use_env_allocators", "1")
         try:
             self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
@@ -391,6 +393,20 @@ class GenreModel:
             y, sr=sr, params=params, n_windows=n_windows or self.manifest.windows_per_track, source=source
         )
         return self.analyze_features(features, source=source, through_head=through_head)
+
+
+@lru_cache(maxsize=1)
+def _register_shared_arena() -> None:
+    """Give onnxruntime one CPU memory arena for every model of this process, registered once.
+
+    Each session otherwise keeps its own arena, grown to its largest run (~350 MB for a window of
+    the backbone's activations).  An int8 twin and the float32 model it defers to run one after
+    the other, never together, so one arena serves both: analysing 10 Emotify test clips (2 of
+    them deferred), the twin's process peaked at 518 MB with it and 879 MB without, the float32
+    model's alone at 512 MB, equally fast (measured by hand).
+    """
+    cpu = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(cpu, None)
 
 
 def load_model(path: Path | None = None) -> GenreModel:
