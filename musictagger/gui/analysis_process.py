@@ -57,7 +57,10 @@ def warm_up(model: GenreModel) -> np.ndarray:
     """
     params = model.manifest.front_end
     t = np.arange(2 * params.sample_rate, dtype=np.float32) / params.sample_rate
-    model.analyze_signal(0.1 * np.sin(2 * np.pi * 440.0 * t), sr=params.sample_rate, n_windows=1, source="<warm-up>")
+    tone = 0.1 * np.sin(2 * np.pi * 440.0 * t)
+    model.analyze_signal(tone, sr=params.sample_rate, n_windows=1, source="<warm-up>")
+    if model.reference is not None:  # an int8 twin's float32 model, for the first track it defers
+        model.reference.analyze_signal(tone, sr=params.sample_rate, n_windows=1, source="<warm-up>")
     return band_centres_hz(params)
 
 
