@@ -253,6 +253,8 @@ class GenreModel:
         """The float32 model this int8 twin defers to: the one beside it that it was built from."""
         precision = self.manifest.model["precision"]
         path = self.path.with_name(f"{precision['float_model']}.onnx")
+        if not path.is_file():
+            raise ModelError(f"{self.path}: the float32 model it defers to, {path.name}, is not beside it")
         reference = GenreModel(path, threads=threads)
         if reference.manifest.onnx_sha256 != precision.get("float_sha256"):
             raise ModelError(f"{self.path}: {path.name} beside it is not the float32 model it was built from")

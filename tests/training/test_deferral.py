@@ -88,10 +88,12 @@ def test_a_deferred_track_gets_the_float_models_answer_and_the_others_the_twins(
         sidecar_path(twin).write_text(original)
 
 
-def test_a_twin_refuses_a_float_model_it_was_not_built_from(pair: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_twin_needs_the_float_model_it_was_built_from_beside_it(pair: tuple[Path, Path], tmp_path: Path) -> None:
     model, twin = pair
     for source in (twin, sidecar_path(twin)):
         shutil.copy(source, tmp_path / source.name)
+    with pytest.raises(ModelError, match=f"the float32 model it defers to, {model.name}, is not beside it"):
+        GenreModel(tmp_path / twin.name)
     shutil.copy(first_model(), tmp_path / model.name)  # another model where the twin's float32 model should be
     shutil.copy(sidecar_path(first_model()), sidecar_path(tmp_path / model.name))
     with pytest.raises(ModelError, match=f"{model.name} beside it is not the float32 model it was built from"):
