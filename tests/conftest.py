@@ -3,6 +3,7 @@ another verdict policy."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,11 +41,18 @@ def virtual_microphone(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield SINK
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Use the float32 model (the reference; choosing int8 by speed is tests/model/test_precision.py's).
+
+    Set before any fixture: a module- or session-scoped fixture that loads the default model runs
+    before the function-scoped ones, and would otherwise time both precisions and get the int8 twin.
+    """
+    os.environ[PRECISION_ENV_VAR] = "float32"
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point platformdirs' data, cache and config dirs at a temporary folder for every test, and use
-    the float32 model (the reference; choosing int8 by speed is tests/model/test_precision.py's)."""
-    monkeypatch.setenv(PRECISION_ENV_VAR, "float32")
+    """Point platformdirs' data, cache and config dirs at a temporary folder for every test."""
     home = tmp_path_factory.mktemp("user")
     for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(variable, str(home / variable.lower()))
