@@ -40,6 +40,8 @@ class Outcome:
     analysis: TrackAnalysis | None = None
     error: str | None = None
     times: StageTimes = field(default_factory=StageTimes)
+    deferred: bool = False
+    """An int8 twin handed the file to its float32 model, so both ran (in ``times.model_s``)."""
 
     @property
     def vanished(self) -> bool:
@@ -69,7 +71,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
     except MemoryError:
         return Outcome(path, stamp, error="too large to analyse in memory")
     times = StageTimes(featured - started, finished - featured)
-    return Outcome(path, stamp, analysis=_compact(analysis, path), times=times)
+    return Outcome(path, stamp, analysis=_compact(analysis, path), times=times, deferred=analysis.deferred)
 
 
 def _compact(analysis: Analysis, path: str) -> TrackAnalysis:

@@ -38,7 +38,8 @@ Activation ranges come from one window at a random place in each of ``count`` tr
 model (:mod:`musictagger.training.int8_views`) and writing its twin (:func:`quantize_model`)
 use the same tracks and seed, so the twin reproduces the quantisation the model was fitted to.
 The twin gets its own sidecar: the float sidecar's labels, front end and verdict policy, its
-own file digest, and a ``precision`` section naming the float model it was made from.
+own file digest, a ``precision`` section naming the float model it was made from, and no
+metrics until ``musictagger evaluate --record`` measures the twin's own.
 
 Needs the ``train`` extra (onnx, which onnxruntime's quantiser imports).
 """
@@ -316,6 +317,7 @@ def quantize_model(float_path: Path, tracks: list[Path], *, seed: int = 0) -> Pa
         onnx_file=out.name,
         onnx_sha256=sha256_of(out),
         model={**manifest.model, "precision": precision},
+        metrics={},  # the float32 model's figures are not the twin's: `musictagger evaluate --record` measures them
     )
     int8.save(sidecar_path(out))
     deferral = measure_deferral(out, float_path, windows_of_tracks)

@@ -15,6 +15,7 @@ pytest.importorskip("onnx", reason="quantising needs the 'train' extra (onnx)")
 
 from musictagger.audio.frontend import Features, features_from_signal
 from musictagger.errors import ModelError
+from musictagger.library.analyse import analyse_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.runtime import GenreModel
 from musictagger.training.quantize import quantize_model
@@ -52,7 +53,9 @@ def with_deferral(twin: Path, margin: float, evidence: float) -> None:
     sidecar_path(twin).write_text(json.dumps(sidecar))
 
 
-def test_the_twin_records_a_tolerance_for_every_threshold_of_its_verdict(pair: tuple[Path, Path]) -> None:
+def test_the_twin_records_a_tolerance_for_every_threshold_and_no_figures_of_its_float_model(
+    pair: tuple[Path, Path],
+) -> None:
     model, twin = pair
     defer = load_manifest(twin).model["precision"]["defer"]
     assert (
@@ -60,6 +63,7 @@ def test_the_twin_records_a_tolerance_for_every_threshold_of_its_verdict(pair: t
     )
     assert defer["margin"] > 0 and all(tolerance > 0 for tolerance in defer["evidence"].values())
     assert GenreModel(twin).reference.path == model
+    assert load_manifest(model).metrics and not load_manifest(twin).metrics  # no figures it was not measured for
 
 
 def test_a_deferred_track_gets_the_float_models_answer_and_the_others_the_twins(
@@ -86,6 +90,23 @@ def test_a_deferred_track_gets_the_float_models_answer_and_the_others_the_twins(
         assert always.manifest.model_id != never.manifest.model_id  # the library re-analyses when the rule changes
     finally:
         sidecar_path(twin).write_text(original)
+
+
+def test_the_index_learns_which_files_the_twin_deferred(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    model, twin = pair
+    song = tmp_path / "piece.flac"
+    sf.write(song, piece(7, sr=SR, seconds=40.0), SR)
+    reference = analyse_file(GenreModel(model), str(song), n_windows=2)
+    original = sidecar_path(twin).read_text()
+    try:
+        with_deferral(twin, margin=1.1, evidence=0.0)
+        deferred = analyse_file(GenreModel(twin), str(song), n_windows=2)
+        with_deferral(twin, margin=0.0, evidence=0.0)
+        own = analyse_file(GenreModel(twin), str(song), n_windows=2)
+    finally:
+        sidecar_path(twin).write_text(original)
+    assert deferred.deferred and not own.deferred and not reference.deferred
+    assert deferred.analysis.probabilities == reference.analysis.probabilities
 
 
 def test_a_twin_needs_the_float_model_it_was_built_from_beside_it(pair: tuple[Path, Path], tmp_path: Path) -> None:
