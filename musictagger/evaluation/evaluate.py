@@ -38,7 +38,12 @@ import numpy as np
 from musictagger.collection import SPLITS, Collection
 from musictagger.errors import MusictaggerError, ParameterError
 from musictagger.evaluation import detector, identity
-from musictagger.evaluation.calibration import brier_score, negative_log_likelihood, reliability_bins
+from musictagger.evaluation.calibration import (
+    brier_score,
+    ece_if_calibrated,
+    negative_log_likelihood,
+    reliability_bins,
+)
 from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.metrics import (
     Interval,
@@ -147,7 +152,8 @@ def _classification(
 
 
 def _calibration(queries: Sequence[Outcome], truth: np.ndarray, *, n_resamples: int) -> dict[str, Any]:
-    """ECE (with an interval over tracks), NLL, Brier score and the reliability bins."""
+    """ECE (with an interval over tracks, and what a calibrated model would show on as many), NLL,
+    Brier score and the reliability bins."""
     probabilities = _stack(queries, "probabilities")
     confidence = probabilities.max(axis=1)
     correct = probabilities.argmax(axis=1) == truth
@@ -159,6 +165,9 @@ def _calibration(queries: Sequence[Outcome], truth: np.ndarray, *, n_resamples: 
     return {
         "tracks": len(queries),
         "ece": bootstrap_ci(ece, confidence, correct, n_resamples=n_resamples),
+        "ece_if_calibrated": ece_if_calibrated(
+            confidence, bins.expected_calibration_error, n_resamples=n_resamples
+        ).to_dict(),
         "nll": negative_log_likelihood(probabilities, truth),
         "brier": brier_score(probabilities, truth),
         "mean_confidence": float(confidence.mean()),

@@ -53,6 +53,18 @@ FIGURES: tuple[Figure, ...] = (
     Figure("macro_f1", "macro-F1", SPLIT, _section("macro_f1")),
     Figure("map", "genre MAP, Hamming ranking against the train split", SPLIT, _section("map"), "≥ 0.78"),
     Figure("ece", "expected calibration error (10 bins)", SPLIT, _section("calibration", "ece"), "≤ 0.05"),
+    Figure(
+        "ece_if_calibrated",
+        "ECE a perfectly calibrated model with these confidences would show on as many tracks (mean)",
+        SPLIT,
+        _section("calibration", "ece_if_calibrated", "mean"),
+    ),
+    Figure(
+        "ece_p_value",
+        "share of those draws with an ECE at least the model's (small: miscalibrated)",
+        SPLIT,
+        _section("calibration", "ece_if_calibrated", "p_value"),
+    ),
     Figure("nll", "negative log-likelihood", SPLIT, _section("calibration", "nll")),
     Figure("brier", "Brier score", SPLIT, _section("calibration", "brier")),
     Figure(
@@ -234,6 +246,8 @@ def _calibration_section(result: Result) -> list[str]:
         f"bins), NLL {fmt(calibration['nll'])}, Brier score {fmt(calibration['brier'])}, mean confidence "
         f"{fmt(calibration['mean_confidence'])}.",
         "",
+        *_calibrated_reference(calibration, result["tracks"]),
+        "",
         "| confidence | tracks | mean confidence | accuracy |",
         "|---|---|---|---|",
     ]
@@ -241,6 +255,23 @@ def _calibration_section(result: Result) -> list[str]:
         f"| ({b['low']:.1f}, {b['high']:.1f}] | {b['count']} | {fmt(b['confidence'])} | {fmt(b['accuracy'])} |"
         for b in calibration["bins"]
         if b["count"]
+    ]
+
+
+def _calibrated_reference(calibration: dict[str, Any], tracks: int) -> list[str]:
+    """The observed ECE beside a perfectly calibrated model's on as many tracks (absent from old results)."""
+    reference = calibration.get("ece_if_calibrated")
+    if reference is None:
+        return []
+    if reference["p_value"] >= 0.05:
+        reading = "this split cannot tell the model's gap from chance"
+    else:
+        reading = "the gap is more than chance: the model is miscalibrated"
+    return [
+        f"The binned ECE is biased upward on few tracks: a perfectly calibrated model with these confidences "
+        f"would show an ECE of {reference['mean']:.3f} on {tracks} tracks (95 % of draws below "
+        f"{reference['high']:.3f}); {reference['p_value']:.0%} of its draws reach this model's "
+        f"{calibration['ece']['value']:.3f}, so {reading}."
     ]
 
 

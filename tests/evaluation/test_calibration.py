@@ -8,6 +8,7 @@ import pytest
 from musictagger.errors import ParameterError
 from musictagger.evaluation.calibration import (
     brier_score,
+    ece_if_calibrated,
     expected_calibration_error,
     negative_log_likelihood,
     reliability_bins,
@@ -33,6 +34,30 @@ def test_ece_compares_bin_means_not_single_tracks() -> None:
 
 def test_a_calibrated_model_has_ece_zero() -> None:
     assert expected_calibration_error(np.full(5, 0.6), np.array([1, 1, 1, 0, 0])) == pytest.approx(0.0)
+
+
+def test_a_calibrated_model_on_few_tracks_shows_an_ece_that_a_reference_explains() -> None:
+    rng = np.random.default_rng(3)
+    confidences = rng.uniform(0.4, 1.0, 80)
+    correct = rng.random(80) < confidences  # right as often as it says: calibrated
+    observed = expected_calibration_error(confidences, correct)
+    reference = ece_if_calibrated(confidences, observed)
+    assert observed > 0.05  # on 80 tracks chance alone misses the goal
+    assert 0.05 < reference.mean < reference.high and reference.p_value > 0.05
+
+
+def test_an_overconfident_model_is_told_apart_from_chance() -> None:
+    confidences, correct = np.full(80, 0.95), np.arange(80) % 2 == 0  # says 0.95, right half the time
+    reference = ece_if_calibrated(confidences, expected_calibration_error(confidences, correct))
+    assert reference.p_value == 0.0 and reference.high < 0.1
+
+
+def test_the_calibrated_reference_shrinks_with_more_tracks() -> None:
+    rng = np.random.default_rng(4)
+    few, many = rng.uniform(0.4, 1.0, 80), rng.uniform(0.4, 1.0, 8000)
+    assert ece_if_calibrated(many, 0.0).mean < ece_if_calibrated(few, 0.0).mean / 5
+    assert ece_if_calibrated(few, 0.0).p_value == 1.0  # every draw reaches an ECE of 0
+    assert ece_if_calibrated(few, 0.0, seed=1) != ece_if_calibrated(few, 0.0, seed=2)
 
 
 def test_reliability_bins_close_on_the_right() -> None:
@@ -64,5 +89,7 @@ def test_calibration_metrics_reject_bad_input() -> None:
         reliability_bins(np.array([0.5, 0.6]), np.array([1]))
     with pytest.raises(ParameterError, match="n_bins"):
         reliability_bins(np.array([0.5]), np.array([1]), n_bins=0)
+    with pytest.raises(ParameterError, match="n_resamples"):
+        ece_if_calibrated(np.array([0.5]), 0.1, n_resamples=0)
     with pytest.raises(ParameterError, match="class indices"):
         brier_score(np.array([[0.5, 0.5]]), np.array([2]))

@@ -190,6 +190,7 @@ def test_the_markdown_report_says_what_each_figure_was_measured_on(setup: dict[s
     assert "This model has no unknown detector" in first
     assert "| jazz | no genre | 1 | 0 | 0 | — |" in first
     assert "seed 2; thresholds are chosen on seed 1" in first
+    assert "a perfectly calibrated model with these confidences would show an ECE of" in first
     assert "Thresholds chosen on: tests." in (setup["reports"] / "evaluation-second-test.md").read_text()
 
 
@@ -199,6 +200,7 @@ def test_record_stores_the_headline_figures_with_their_data(setup: dict[str, Pat
     assert all("split" in group for group in metrics.values())
     assert metrics["test"]["split"] == "test" and metrics["test"]["accuracy"] == result["accuracy"]
     assert metrics["test"]["ece"] == result["calibration"]["ece"]
+    assert metrics["test"]["ece_if_calibrated"] == result["calibration"]["ece_if_calibrated"]["mean"] > 0
     assert metrics["codes"]["distinct_codes"] == result["codes"]["distinct_codes"]
     assert metrics["same-track"]["room_capture_first"] == result["same_track"]["room_capture"]["found"]
     assert metrics["dev-set"]["split"].startswith("dev set dev, 2 clips")
