@@ -15,6 +15,7 @@ from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--windows", type=int, default=None, help="windows per track (default: the model's)")
     parser.add_argument("--non-music-per-kind", type=int, default=2, help="generated non-music sounds of each kind")
+    parser.add_argument(
+        "--tag-threshold",
+        type=float,
+        default=DEFAULT_MIN_CONFIDENCE,
+        metavar="P",
+        help=f"count what `tag` would write at this threshold (default: its own, {DEFAULT_MIN_CONFIDENCE:g})",
+    )
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default reports/)")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals")
     parser.add_argument("--record", action="store_true", help="also store the headline figures in each model's sidecar")
@@ -72,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         )
     collection = load_collection(args.data_dir, split_dir=args.split_dir)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
-    protocol = Protocol(non_music_per_kind=args.non_music_per_kind)
+    protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []
     for path in paths:
         model = GenreModel(path)

@@ -22,6 +22,7 @@ from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
+    DEFAULT_MIN_CONFIDENCE,
     DEFAULT_MODE,
     Action,
     Mode,
@@ -44,9 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--min-confidence",
         type=float,
-        default=0.6,
+        default=DEFAULT_MIN_CONFIDENCE,
         metavar="P",
-        help="leave files alone whose predicted genre is less likely than P (default 0.6)",
+        help=f"leave files alone whose predicted genre is less likely than P (default {DEFAULT_MIN_CONFIDENCE:g})",
     )
     parser.add_argument(
         "--mode",

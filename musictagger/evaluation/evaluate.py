@@ -65,6 +65,7 @@ from musictagger.evaluation.outcomes import (
 from musictagger.evaluation.plots import save_confusion_matrix, save_reliability_diagram
 from musictagger.evaluation.report import render_markdown
 from musictagger.model.runtime import GenreModel
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
 TRAINED_SPLIT = "train"
 """The split the model learnt from: same-track queries come from every other split."""
@@ -79,15 +80,19 @@ class Protocol:
     """The evaluation's fixed choices beyond the splits, recorded in the report.
 
     ``non_music_seed`` must differ from the seed the detector's thresholds were chosen on
-    (:data:`~musictagger.evaluation.nonmusic.CHOICE_SEED`); ``room_seed`` seeds every track's room capture.
+    (:data:`~musictagger.evaluation.nonmusic.CHOICE_SEED`); ``room_seed`` seeds every track's room capture;
+    ``tag_threshold`` is the threshold at which the figures count what ``tag`` would write.
     """
 
     room_seed: int = 0
+    tag_threshold: float = DEFAULT_MIN_CONFIDENCE
     non_music_seed: int = EVALUATION_SEED
     non_music_per_kind: int = 2
     non_music_seconds: float = 30.0
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.tag_threshold <= 1.0:
+            raise ParameterError(f"the tagging threshold is a probability, got {self.tag_threshold}")
         if self.non_music_per_kind < 0 or self.non_music_seconds <= 0:
             raise ParameterError(
                 f"need at least 0 non-music sounds per kind, of a positive length; got {self.non_music_per_kind} "
@@ -295,8 +300,15 @@ def evaluate(
         "unknown_detector": {
             "detects_unknown": policy.detects_unknown,
             "chosen_on": policy.chosen_on,
-            "in_vocabulary": detector.in_vocabulary(answers, [model.labels[i] for i in truth], n_resamples=n_resamples),
-            "dev_set": {"name": dev_set_name, **detector.dev_set(outcomes.dev_set)} if outcomes.dev_set else None,
+            "tag_threshold": protocol.tag_threshold,
+            "in_vocabulary": detector.in_vocabulary(
+                answers, [model.labels[i] for i in truth], tag_threshold=protocol.tag_threshold, n_resamples=n_resamples
+            ),
+            "dev_set": (
+                {"name": dev_set_name, **detector.dev_set(outcomes.dev_set, tag_threshold=protocol.tag_threshold)}
+                if outcomes.dev_set
+                else None
+            ),
             "non_music": detector.non_music_figures(outcomes.non_music, seed=protocol.non_music_seed),
         },
         "codes": identity.distinct_codes([t.library for t in outcomes.tracks], [o for _, o in outcomes.non_music]),

@@ -83,6 +83,18 @@ FIGURES: tuple[Figure, ...] = (
         _section("unknown_detector", "in_vocabulary", "accuracy_overall"),
     ),
     Figure(
+        "written",
+        "tracks `tag` would write a genre into, at the tagging threshold",
+        SPLIT,
+        _section("unknown_detector", "in_vocabulary", "written"),
+    ),
+    Figure(
+        "accuracy_written",
+        "accuracy among the tracks `tag` would write",
+        SPLIT,
+        _section("unknown_detector", "in_vocabulary", "accuracy_written"),
+    ),
+    Figure(
         "out_of_vocabulary_refused",
         "out-of-vocabulary clips refused",
         DEV_SET,
@@ -101,6 +113,18 @@ FIGURES: tuple[Figure, ...] = (
         "rock/metal/pop clips given the expected genre",
         DEV_SET,
         _section("unknown_detector", "dev_set", "in_vocabulary_expected_genre"),
+    ),
+    Figure(
+        "out_of_vocabulary_written",
+        "out-of-vocabulary clips `tag` would write a (wrong) genre into",
+        DEV_SET,
+        _section("unknown_detector", "dev_set", "out_of_vocabulary_written"),
+    ),
+    Figure(
+        "in_vocabulary_written_right",
+        "rock/metal/pop clips `tag` would write the expected genre into",
+        DEV_SET,
+        _section("unknown_detector", "dev_set", "in_vocabulary_written_right"),
     ),
     Figure("refused", "non-music refused", NON_MUSIC, _section("unknown_detector", "non_music", "refused"), "1.00"),
     Figure(
@@ -291,6 +315,7 @@ def _detector_section(result: Result) -> list[str]:
         f"**In vocabulary** ({result['split']} split): {fmt(inside['kept'])} tracks keep a genre "
         f"({fmt(inside['kept_share'])}); accuracy among them {fmt(inside['accuracy_kept'])}, "
         f"overall with unknown counted as wrong {fmt(inside['accuracy_overall'])}.",
+        *_written_sentence(inside, detector.get("tag_threshold")),
         "",
     ]
     if dev is None:
@@ -301,13 +326,14 @@ def _detector_section(result: Result) -> list[str]:
             f"in-vocabulary clips that keep a genre {fmt(dev['in_vocabulary_kept'])}, with the expected genre "
             f"{fmt(dev['in_vocabulary_expected_genre'])}. The detector's thresholds are chosen on this set "
             "(see its README), so these figures are not held out; with five clips a genre, read counts, not rates.",
+            *_dev_written_sentence(dev, detector.get("tag_threshold")),
             "",
-            "| genre | should get | clips | refused | of which not music | expected genre |",
-            "|---|---|---|---|---|---|",
+            "| genre | should get | clips | refused | of which not music | expected genre | `tag` would write |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {g['genre']} | {g['expected'] or 'no genre'} | {g['clips']} | {g['refused']} | {g['not_music']} | "
-            f"{g['expected_genre'] if g['expected'] else '—'} |"
+            f"{g['expected_genre'] if g['expected'] else '—'} | {g.get('written', '—')} |"
             for g in dev["per_genre"]
         ]
         lines.append("")
@@ -317,6 +343,28 @@ def _detector_section(result: Result) -> list[str]:
         f"{fmt(sounds['refused'])}, called not music {fmt(sounds['not_music'])}. Verdicts: {verdicts}."
     )
     return lines
+
+
+def _written_sentence(inside: dict[str, Any], threshold: float | None) -> list[str]:
+    """What ``tag`` would write on the split (absent from results older than the figure)."""
+    if threshold is None:
+        return []
+    return [
+        f"At a tagging threshold of {threshold:g}, `tag` would write a genre into {fmt(inside['written'])} tracks, "
+        f"right for {fmt(inside['accuracy_written'])} of them."
+    ]
+
+
+def _dev_written_sentence(dev: dict[str, Any], threshold: float | None) -> list[str]:
+    """What ``tag`` would write on the dev set (absent from results older than the figure)."""
+    if threshold is None:
+        return []
+    return [
+        f"At a tagging threshold of {threshold:g}, `tag` would write a genre, necessarily wrong, into "
+        f"{fmt(dev['out_of_vocabulary_written'])} out-of-vocabulary clips, and a genre into "
+        f"{fmt(dev['in_vocabulary_written'])} in-vocabulary ones, the expected one for "
+        f"{fmt(dev['in_vocabulary_written_right'])}."
+    ]
 
 
 def _codes_section(result: Result) -> list[str]:

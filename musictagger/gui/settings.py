@@ -11,10 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from musictagger import userdirs
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
 THEMES = ("system", "light", "dark")
 MAX_RECENT = 10
-DEFAULT_THRESHOLD = 0.6
 DEFAULT_LIVE_INTERVAL_S = 1.0
 
 
@@ -43,7 +43,7 @@ class Settings:
     @property
     def threshold(self) -> float:
         """Lowest confidence at which a genre is written by the tagger."""
-        return float(self._qs.value("tagging/threshold", DEFAULT_THRESHOLD))
+        return float(self._qs.value("tagging/threshold", DEFAULT_MIN_CONFIDENCE))
 
     @threshold.setter
     def threshold(self, value: float) -> None:

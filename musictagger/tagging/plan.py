@@ -32,6 +32,10 @@ from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_t
 ProgressCallback = Callable[[int, int, Path], None]
 """``on_progress(done, total, path)``: called after each file; ``path`` is the one just handled."""
 
+DEFAULT_MIN_CONFIDENCE = 0.6
+"""The calibrated probability below which ``tag`` (and the window's tagging dialog) leaves a file alone,
+unless the user sets another; ``musictagger evaluate`` counts what it would write at this threshold."""
+
 
 class Mode(StrEnum):
     """How the predicted label combines with the values a file already has in the field written."""
@@ -119,7 +123,7 @@ def make_plan(
     predictions: Mapping[Path, Prediction | MusictaggerError],
     *,
     mode: Mode | str = DEFAULT_MODE,
-    min_confidence: float = 0.6,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     id3_version: Id3Version = Id3Version.V24,
     field: str = "genre",
     on_progress: ProgressCallback | None = None,

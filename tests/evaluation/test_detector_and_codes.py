@@ -16,19 +16,22 @@ from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of
 LABELS = ("pop", "rock")
 
 
-def outcome(genre: str | None, *, reason: str = "", code: int = 0, relaxed: float = 0.5) -> Outcome:
-    """An outcome with ``genre`` (``None``: unknown for ``reason``) and the 4-bit code ``code``."""
+def outcome(
+    genre: str | None, *, reason: str = "", code: int = 0, relaxed: float = 0.5, confidence: float = 0.5
+) -> Outcome:
+    """An outcome with ``genre`` (``None``: unknown for ``reason``), its best probability ``confidence``
+    and the 4-bit code ``code``."""
     if genre is None:
         verdict = Verdict("unknown", None, "rock", 0.5, reason or not_one_of(LABELS))
     else:
         verdict = Verdict("genre", genre, genre, 0.9)
     bits = np.array([(code >> (3 - i)) & 1 for i in range(4)], dtype=np.uint8)
-    return Outcome(np.array([0.5, 0.5]), bits, bits * 0.6 + 0.2 + relaxed * 0.01, verdict)
+    return Outcome(np.array([confidence, 1.0 - confidence]), bits, bits * 0.6 + 0.2 + relaxed * 0.01, verdict)
 
 
 def test_in_vocabulary_counts_unknown_as_wrong_overall_only() -> None:
     outcomes = [outcome("rock"), outcome(None), outcome("rock"), outcome("pop")]
-    figures = detector.in_vocabulary(outcomes, ["rock", "rock", "pop", "pop"], n_resamples=200)
+    figures = detector.in_vocabulary(outcomes, ["rock", "rock", "pop", "pop"], tag_threshold=0.6, n_resamples=200)
     assert figures["tracks"] == 4
     assert figures["kept"] == {"count": 3, "total": 4}
     assert figures["kept_share"].point == pytest.approx(0.75)
@@ -37,9 +40,23 @@ def test_in_vocabulary_counts_unknown_as_wrong_overall_only() -> None:
 
 
 def test_in_vocabulary_accuracy_among_none_kept_is_undefined() -> None:
-    figures = detector.in_vocabulary([outcome(None), outcome(None)], ["rock", "pop"], n_resamples=50)
+    figures = detector.in_vocabulary([outcome(None), outcome(None)], ["rock", "pop"], tag_threshold=0.6, n_resamples=50)
     assert np.isnan(figures["accuracy_kept"].point) and np.isnan(figures["accuracy_kept"].low)
+    assert figures["written"] == {"count": 0, "total": 2} and np.isnan(figures["accuracy_written"].point)
     assert figures["accuracy_overall"].point == 0.0
+
+
+def test_tag_writes_only_genre_verdicts_at_the_threshold() -> None:
+    outcomes = [
+        outcome("rock", confidence=0.9),  # written, right
+        outcome("pop", confidence=0.6),  # written (at the threshold), wrong
+        outcome("rock", confidence=0.59),  # below the threshold
+        outcome(None, confidence=0.95),  # unknown: never written, however probable its nearest genre
+    ]
+    figures = detector.in_vocabulary(outcomes, ["rock", "rock", "rock", "rock"], tag_threshold=0.6, n_resamples=50)
+    assert figures["written"] == {"count": 2, "total": 4}
+    assert figures["accuracy_written"].point == pytest.approx(0.5)
+    assert detector.in_vocabulary(outcomes, ["rock"] * 4, tag_threshold=0.95, n_resamples=50)["written"]["count"] == 0
 
 
 def test_dev_set_counts_per_genre_add_up() -> None:
@@ -48,16 +65,19 @@ def test_dev_set_counts_per_genre_add_up() -> None:
 
     results = [
         (clip("blues", None, 1), outcome(None)),
-        (clip("blues", None, 2), outcome("rock")),
-        (clip("rock", "rock", 1), outcome("rock")),
+        (clip("blues", None, 2), outcome("rock", confidence=0.8)),
+        (clip("rock", "rock", 1), outcome("rock", confidence=0.7)),
         (clip("rock", "rock", 2), outcome(None, reason=NOT_MUSIC)),
-        (clip("pop", "pop", 1), outcome("rock")),
+        (clip("pop", "pop", 1), outcome("rock", confidence=0.65)),
     ]
-    figures = detector.dev_set(results)
+    figures = detector.dev_set(results, tag_threshold=0.6)
     assert figures["clips"] == 5
     assert figures["out_of_vocabulary_refused"] == {"count": 1, "total": 2}
     assert figures["in_vocabulary_kept"] == {"count": 2, "total": 3}
     assert figures["in_vocabulary_expected_genre"] == {"count": 1, "total": 3}
+    assert figures["out_of_vocabulary_written"] == {"count": 1, "total": 2}  # the blues clip called rock at 0.8
+    assert figures["in_vocabulary_written"] == {"count": 2, "total": 3}
+    assert figures["in_vocabulary_written_right"] == {"count": 1, "total": 3}
     rows = {row["genre"]: row for row in figures["per_genre"]}
     assert rows["blues"] == {
         "genre": "blues",
@@ -66,11 +86,17 @@ def test_dev_set_counts_per_genre_add_up() -> None:
         "refused": 1,
         "not_music": 0,
         "expected_genre": 0,
+        "written": 1,
     }
     assert (rows["rock"]["refused"], rows["rock"]["not_music"], rows["rock"]["expected_genre"]) == (1, 1, 1)
     assert (rows["pop"]["refused"], rows["pop"]["expected_genre"]) == (0, 0)
     assert sum(row["clips"] for row in figures["per_genre"]) == figures["clips"]
-    assert figures["verdicts"][3] == {"file": "rock/rock.2.mp3", "expected": "rock", "verdict": "not music"}
+    assert figures["verdicts"][3] == {
+        "file": "rock/rock.2.mp3",
+        "expected": "rock",
+        "verdict": "not music",
+        "confidence": 0.5,
+    }
 
 
 def test_non_music_figures_tell_not_music_from_other_refusals() -> None:

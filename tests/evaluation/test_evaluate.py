@@ -191,6 +191,7 @@ def test_the_markdown_report_says_what_each_figure_was_measured_on(setup: dict[s
     assert "| jazz | no genre | 1 | 0 | 0 | — |" in first
     assert "seed 2; thresholds are chosen on seed 1" in first
     assert "a perfectly calibrated model with these confidences would show an ECE of" in first
+    assert "At a tagging threshold of 0.6, `tag` would write a genre, necessarily wrong, into" in first
     assert "Thresholds chosen on: tests." in (setup["reports"] / "evaluation-second-test.md").read_text()
 
 
@@ -204,6 +205,10 @@ def test_record_stores_the_headline_figures_with_their_data(setup: dict[str, Pat
     assert metrics["codes"]["distinct_codes"] == result["codes"]["distinct_codes"]
     assert metrics["same-track"]["room_capture_first"] == result["same_track"]["room_capture"]["found"]
     assert metrics["dev-set"]["split"].startswith("dev set dev, 2 clips")
+    assert (
+        metrics["dev-set"]["out_of_vocabulary_written"]
+        == result["unknown_detector"]["dev_set"]["out_of_vocabulary_written"]
+    )
     assert load_manifest(setup["second"]).metrics["test"]["kept_share"]["value"] == 0.0
 
 
