@@ -42,7 +42,7 @@ def _said_not_music(outcomes: Sequence[Outcome]) -> np.ndarray:
 
 def _written(outcomes: Sequence[Outcome], threshold: float) -> np.ndarray:
     """The items ``tag`` would write a genre into at ``threshold``: a genre verdict at least that probable."""
-    return np.array([not o.verdict.unknown and float(o.probabilities.max()) >= threshold for o in outcomes], dtype=bool)
+    return np.array([not o.verdict.unknown and o.verdict.confidence >= threshold for o in outcomes], dtype=bool)
 
 
 def _accuracy_among(chosen: np.ndarray, right: np.ndarray) -> float:
@@ -109,7 +109,7 @@ def dev_set(results: Sequence[tuple[DevClip, Outcome]], *, tag_threshold: float)
                 "file": f"{c.genre}/{c.path.name}",
                 "expected": c.expected,
                 "verdict": o.verdict.label,
-                "confidence": float(o.probabilities.max()),
+                "confidence": o.verdict.confidence,
             }
             for c, o in results
         ],

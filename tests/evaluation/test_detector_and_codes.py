@@ -22,9 +22,9 @@ def outcome(
     """An outcome with ``genre`` (``None``: unknown for ``reason``), its best probability ``confidence``
     and the 4-bit code ``code``."""
     if genre is None:
-        verdict = Verdict("unknown", None, "rock", 0.5, reason or not_one_of(LABELS))
+        verdict = Verdict("unknown", None, "rock", confidence, reason or not_one_of(LABELS))
     else:
-        verdict = Verdict("genre", genre, genre, 0.9)
+        verdict = Verdict("genre", genre, genre, confidence)
     bits = np.array([(code >> (3 - i)) & 1 for i in range(4)], dtype=np.uint8)
     return Outcome(np.array([confidence, 1.0 - confidence]), bits, bits * 0.6 + 0.2 + relaxed * 0.01, verdict)
 
