@@ -27,6 +27,7 @@ from musictagger.cli import (
     models,
     quantize,
     similar,
+    streamline,
     tag,
     train,
     undo,
@@ -34,7 +35,22 @@ from musictagger.cli import (
 from musictagger.errors import MusictaggerError
 from musictagger.version import version_text
 
-COMMANDS = (analyze, index, similar, tag, undo, learn, models, listen, train, export, quantize, evaluate, experiments)
+COMMANDS = (
+    analyze,
+    index,
+    similar,
+    tag,
+    undo,
+    learn,
+    models,
+    listen,
+    train,
+    export,
+    quantize,
+    streamline,
+    evaluate,
+    experiments,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

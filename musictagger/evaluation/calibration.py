@@ -67,16 +67,23 @@ class ReliabilityBins:
         ]
 
 
-def _check_confidences(confidences: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return equally long, non-empty confidences in [0, 1] and booleans."""
-    confidences, correct = np.asarray(confidences, dtype=np.float64), np.asarray(correct)
-    if confidences.ndim != 1 or confidences.shape != correct.shape or confidences.size == 0:
-        raise ParameterError(
-            f"expected non-empty 1-D confidences and correctness of equal length, "
-            f"got {confidences.shape} and {correct.shape}"
-        )
+def _check_confidences(confidences: np.ndarray) -> np.ndarray:
+    """Return non-empty 1-D confidences in [0, 1] as float64."""
+    confidences = np.asarray(confidences, dtype=np.float64)
+    if confidences.ndim != 1 or confidences.size == 0:
+        raise ParameterError(f"expected non-empty 1-D confidences, got shape {confidences.shape}")
     if not np.all((confidences >= 0.0) & (confidences <= 1.0)):
         raise ParameterError("confidences must lie in [0, 1]")
+    return confidences
+
+
+def _check_pairs(confidences: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return checked confidences (:func:`_check_confidences`) and equally many booleans."""
+    confidences, correct = _check_confidences(confidences), np.asarray(correct)
+    if correct.shape != confidences.shape:
+        raise ParameterError(
+            f"expected confidences and correctness of equal length, got {confidences.shape} and {correct.shape}"
+        )
     return confidences, correct.astype(bool)
 
 
@@ -101,7 +108,7 @@ def reliability_bins(confidences: np.ndarray, correct: np.ndarray, *, n_bins: in
     n_bins
         Number of equal-width bins over [0, 1].
     """
-    confidences, correct = _check_confidences(confidences, correct)
+    confidences, correct = _check_pairs(confidences, correct)
     edges, index = _bin_of(confidences, n_bins)
     counts = np.bincount(index, minlength=n_bins)
     with np.errstate(invalid="ignore"):  # empty bins: 0 / 0 is NaN, as documented
@@ -146,7 +153,7 @@ def ece_if_calibrated(
     A bin's term ``n_b · |accuracy_b − confidence_b|`` is ``|Σ_b (correct − confidence)|``, so each
     draw's ECE is a sum over bins of one bincount.
     """
-    confidences, _ = _check_confidences(confidences, np.zeros(np.shape(confidences), bool))
+    confidences = _check_confidences(confidences)
     if n_resamples < 1:
         raise ParameterError(f"n_resamples must be at least 1, got {n_resamples}")
     _, index = _bin_of(confidences, n_bins)

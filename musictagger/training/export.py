@@ -2,12 +2,15 @@
 
 The ONNX graph is the whole model (frozen backbone, resize, channel selection, recurrent
 readers, hash layer, classifier on the quantised bits), so the app needs only
-onnxruntime.  Export is checked on the spot: torch and onnxruntime must agree to 1e-4 on
-probabilities and code, and give the same bits, or nothing is written.
+onnxruntime.  The graph is streamlined (:mod:`~musictagger.training.graph_rewrites`) as it is
+written, and checked on the spot: torch and onnxruntime must agree to 1e-4 on probabilities
+and code, and give the same bits, or nothing is written.  :func:`streamline_model` brings a
+model written before a rewrite existed up to date, checked against its old graph the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import torch
 
@@ -25,12 +29,15 @@ from musictagger.model.manifest import (
     LAYER_OUTPUTS,
     LayerInfo,
     ModelManifest,
+    load_manifest,
     sha256_of,
     sidecar_path,
 )
+from musictagger.model.precision import int8_twin
 from musictagger.training.backbone import CHANNELS, DEFAULT_BACKBONE, load_backbone
 from musictagger.training.config import ModelConfig, config_from_dict
 from musictagger.training.evidence import Evidence, Novelty, WindowTags
+from musictagger.training.graph_rewrites import streamline
 from musictagger.training.identity import IdentityHash
 from musictagger.training.model import HashCNNLSTM, HashHead, LayerMaps
 
@@ -115,9 +122,12 @@ def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> 
     )
 
 
-def export_onnx(model: torch.nn.Module, params: FeatureParams, onnx_path: Path, *, outputs: Sequence[str]) -> None:
+def export_onnx(
+    model: torch.nn.Module, params: FeatureParams, onnx_path: Path, *, outputs: Sequence[str]
+) -> dict[str, int]:
     """Trace ``model`` (input ``log_mel``, outputs named ``outputs``) with a dynamic batch axis and write a
-    self-contained ONNX file: the shipped model, and the backbone that ``int8_views`` quantises."""
+    self-contained ONNX file, streamlined (:mod:`~musictagger.training.graph_rewrites`): the shipped
+    model, and the backbone that ``int8_views`` quantises.  Returns the rewrites made."""
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     batch = torch.export.Dim("batch", min=1, max=64)
     program = torch.onnx.export(
@@ -131,6 +141,10 @@ def export_onnx(model: torch.nn.Module, params: FeatureParams, onnx_path: Path, 
         verbose=False,
     )
     program.save(str(onnx_path))
+    graph = onnx.load(str(onnx_path))
+    rewrites = streamline(graph)
+    onnx.save(graph, str(onnx_path))
+    return rewrites
 
 
 def export_run(
@@ -146,7 +160,7 @@ def export_run(
     params = FeatureParams.from_dict(bundle["front_end"])
     onnx_path = out_dir / f"{name}.onnx"
     partial = onnx_path.with_suffix(".onnx.partial")
-    export_onnx(model, params, partial, outputs=output_names(model))
+    rewrites = export_onnx(model, params, partial, outputs=output_names(model))
     parity = check_parity(model, partial, example_input(params, 3, seed=1))
     worst = max(parity.max_abs_probabilities, parity.max_abs_code, parity.max_rel_evidence)
     if worst > PARITY_TOLERANCE or not parity.bits_equal:
@@ -170,7 +184,7 @@ def export_run(
         front_end=params,
         windows_per_track=bundle["train_config"]["eval_windows"],
         layers=layers,
-        model=bundle["model_config"],
+        model={**bundle["model_config"], "graph_rewrites": rewrites},
         training={**bundle["training"], "train_config": bundle["train_config"]},
         metrics={"valid": bundle["valid_metrics"]},
         licences=licences(bundle.get("backbone_file", backbone_path.name)),
@@ -180,3 +194,49 @@ def export_run(
     )
     manifest.save(sidecar_path(onnx_path))
     return manifest, parity
+
+
+def streamline_model(onnx_path: Path) -> dict[str, int]:
+    """Streamline ``onnx_path`` in place, and the int8 twin beside it (which names the float model's
+    digest); returns the rewrites made to ``onnx_path`` (none: nothing written).
+
+    The new graph must give the old one's outputs on example windows (to :data:`PARITY_TOLERANCE`
+    relative to each output's size, and the same bits), or nothing is written.  The sidecar gets
+    the new digest and ``model.graph_rewrites``; the model id changes with the digest, so a library
+    analyses its files again.
+    """
+    manifest, twin = load_manifest(onnx_path), int8_twin(onnx_path)
+    graph = onnx.load(str(onnx_path))
+    rewrites = streamline(graph)
+    if any(rewrites.values()):
+        partial = onnx_path.with_suffix(".onnx.partial")
+        onnx.save(graph, str(partial))
+        windows = example_input(manifest.front_end, 3, seed=1).numpy()
+        before, after = (
+            ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"log_mel": windows})
+            for path in (onnx_path, partial)
+        )
+        worst = max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1.0)) for a, b in zip(after, before, strict=True))
+        if worst > PARITY_TOLERANCE or not np.array_equal(after[1] >= 0.5, before[1] >= 0.5):
+            partial.unlink()
+            raise ModelError(
+                f"{onnx_path}: the streamlined graph disagrees with the old one (largest difference {worst:.1e})"
+            )
+        partial.replace(onnx_path)
+        old_digest, model = manifest.onnx_sha256, {**manifest.model, "graph_rewrites": rewrites}
+        manifest = dataclasses.replace(manifest, onnx_sha256=sha256_of(onnx_path), model=model)
+        manifest.save(sidecar_path(onnx_path))
+        if twin is not None:
+            _follow_float_model(twin, old_digest, manifest.onnx_sha256)
+    if twin is not None:
+        streamline_model(twin)
+    return rewrites
+
+
+def _follow_float_model(twin: Path, old_digest: str, new_digest: str) -> None:
+    """Point ``twin``'s sidecar at its float model's new digest, if it named the old one."""
+    manifest = load_manifest(twin)
+    precision = manifest.model.get("precision", {})
+    if precision.get("float_sha256") == old_digest:
+        model = {**manifest.model, "precision": {**precision, "float_sha256": new_digest}}
+        dataclasses.replace(manifest, model=model).save(sidecar_path(twin))

@@ -18,7 +18,7 @@ Activation ranges are the 99.999th percentile of each tensor's histogram over th
 calibration windows (min–max let a few outlying values stretch the 256 levels), collected
 :data:`CALIBRATION_CHUNK` windows at a time to bound memory.
 
-:func:`fold_batch_norm_through_pool` rewrites each conv → ReLU → batch norm → max pool block
+:func:`~musictagger.training.graph_rewrites.fold_batch_norm_through_pool` rewrites each conv → ReLU → batch norm → max pool block
 exactly into conv → max pool → per-channel clamp and shift, so the pools run on int8 too.  It
 is faster (``bench/int8_graph.py``) but its conv outputs keep both signs (channels whose batch
 norm is negative need the negative half), which halves their precision: its twin of the third
@@ -69,6 +69,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
 from musictagger.model.precision import INT8_SUFFIX, Deferral
 from musictagger.model.runtime import GenreModel
+from musictagger.training.graph_rewrites import fold_batch_norm_through_pool
 
 CALIBRATION_TRACKS = 64
 CALIBRATION_PERCENTILE = 99.999
@@ -120,71 +121,6 @@ def calibration_windows(
 ) -> list[np.ndarray]:
     """One window per track, at a random one of its ``n_windows`` analysis windows."""
     return one_window_each(track_windows(tracks, params=params, n_windows=n_windows), seed=seed)
-
-
-def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
-    """Rewrite every Conv → Relu → BatchNormalization → MaxPool of ``model`` in place; returns how many.
-
-    With the batch norm's per-channel scale ``s`` and shift ``t``, ``s · relu(z) + t`` equals
-    ``f(s · z) + t`` where ``f`` is ``max(·, 0)`` for ``s > 0`` and ``min(·, 0)`` otherwise.  ``f`` and
-    ``+ t`` never decrease, so they commute with the max pool: the block becomes a conv with
-    weights and bias times ``s``, the pool, then ``f`` and ``+ t`` on the pooled map — the same
-    function, up to float rounding.
-    """
-    graph = model.graph
-    initializers = {i.name: i for i in graph.initializer}
-    producer = {output: node for node in graph.node for output in node.output}
-    consumers: dict[str, int] = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers[name] = consumers.get(name, 0) + 1
-    largest = np.finfo(np.float32).max
-
-    def array(name: str) -> np.ndarray:
-        return numpy_helper.to_array(initializers[name])
-
-    def constant(name: str, values: np.ndarray) -> None:
-        graph.initializer.append(numpy_helper.from_array(values.astype(np.float32).reshape(1, -1, 1, 1), name))
-
-    folded = 0
-    for pool in [node for node in graph.node if node.op_type == "MaxPool"]:
-        norm = producer.get(pool.input[0])
-        relu = producer.get(norm.input[0]) if norm is not None and norm.op_type == "BatchNormalization" else None
-        conv = producer.get(relu.input[0]) if relu is not None and relu.op_type == "Relu" else None
-        if conv is None or conv.op_type != "Conv" or len(conv.input) < 3:
-            continue
-        if any(consumers[node.output[0]] != 1 for node in (conv, relu, norm)):
-            continue  # an intermediate map is read elsewhere: it must stay as it is
-        epsilon = next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5)
-        gamma, beta, mean, variance = (array(name) for name in norm.input[1:5])
-        scale = gamma / np.sqrt(variance + epsilon)
-        shift = beta - mean * scale
-        weights, bias = array(conv.input[1]), array(conv.input[2])
-        initializers[conv.input[1]].CopyFrom(
-            numpy_helper.from_array((weights * scale[:, None, None, None]).astype(np.float32), conv.input[1])
-        )
-        initializers[conv.input[2]].CopyFrom(numpy_helper.from_array((bias * scale).astype(np.float32), conv.input[2]))
-        prefix = f"{conv.output[0]}_folded"
-        constant(f"{prefix}_floor", np.where(scale > 0, 0.0, -largest))
-        constant(f"{prefix}_ceiling", np.where(scale > 0, largest, 0.0))
-        constant(f"{prefix}_shift", shift)
-        output = pool.output[0]
-        pool.input[0], pool.output[0] = conv.output[0], f"{prefix}_pooled"
-        after = [
-            helper.make_node("Max", [f"{prefix}_pooled", f"{prefix}_floor"], [f"{prefix}_floored"]),
-            helper.make_node("Min", [f"{prefix}_floored", f"{prefix}_ceiling"], [f"{prefix}_clamped"]),
-            helper.make_node("Add", [f"{prefix}_clamped", f"{prefix}_shift"], [output]),
-        ]
-        at = list(graph.node).index(pool) + 1
-        for offset, node in enumerate(after):
-            graph.node.insert(at + offset, node)
-        graph.node.remove(relu)
-        graph.node.remove(norm)
-        folded += 1
-    unused = {name for name in initializers} - {name for node in graph.node for name in node.input}
-    for initializer in [i for i in graph.initializer if i.name in unused]:
-        graph.initializer.remove(initializer)
-    return folded
 
 
 def quantize_graph(

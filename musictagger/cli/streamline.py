@@ -1,0 +1,29 @@
+"""``musictagger streamline MODEL…``: rewrite models written before a graph rewrite existed.
+
+Needs the 'train' extra.  Each MODEL (and the int8 twin beside it) gets the exact rewrites
+``musictagger export`` now applies (:mod:`musictagger.training.graph_rewrites`), checked against
+its old graph; a model already streamlined is left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "streamline", help="apply export's exact graph rewrites to models written before them (needs 'train')"
+    )
+    parser.add_argument("models", type=Path, nargs="+", metavar="MODEL", help="float32 .onnx models")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from musictagger.training.export import streamline_model
+
+    for model in args.models:
+        rewrites = streamline_model(model)
+        made = ", ".join(f"{name} ×{count}" for name, count in rewrites.items() if count)
+        print(f"{model}: {made or 'already streamlined'}")
+    return 0

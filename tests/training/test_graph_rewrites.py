@@ -1,0 +1,172 @@
+"""The exact graph rewrites: the first conv strided through its pool gives every output bit for bit,
+on a small graph of the backbone's shape and on the shipped model and its twin as they were
+written before the rewrite; maps read elsewhere are left alone; the shipped models are streamlined."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx", reason="graph rewrites need the 'train' extra (onnx)")
+
+import onnxruntime as ort  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from musictagger.audio.frontend import features_from_signal  # noqa: E402
+from musictagger.cli.main import main  # noqa: E402
+from musictagger.model.manifest import load_manifest, sha256_of  # noqa: E402
+from musictagger.model.precision import int8_twin  # noqa: E402
+from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline  # noqa: E402
+from tests.audio.signals import piece  # noqa: E402
+from tests.model.variants import shipped_model  # noqa: E402
+
+CHANNELS = 6
+
+
+def backbone_like(*, pooled_map_also_read: bool = False) -> onnx.ModelProto:
+    """Two blocks shaped like the backbone's first two: conv 3×3 → ReLU → batch norm (some scales
+    negative) → max pool 4×1 strides 2×2, then the same with a 2×2 pool; both pooled maps are outputs
+    (with ``pooled_map_also_read``, the first block's ReLU output is an output too)."""
+    rng = np.random.default_rng(0)
+    weights = []
+
+    def tensor(name: str, values: np.ndarray) -> str:
+        weights.append(numpy_helper.from_array(values.astype(np.float32), name))
+        return name
+
+    def block(index: int, source: str, in_channels: int, kernel: list[int], strides: list[int]) -> list:
+        gamma = rng.normal(size=CHANNELS) * np.where(np.arange(CHANNELS) % 3 == 0, -1, 1)
+        return [
+            helper.make_node(
+                "Conv",
+                [
+                    source,
+                    tensor(f"w{index}", rng.normal(size=(CHANNELS, in_channels, 3, 3))),
+                    tensor(f"b{index}", rng.normal(size=CHANNELS)),
+                ],
+                [f"conv{index}"],
+                pads=[1, 1, 1, 1],
+                strides=[1, 1],
+                kernel_shape=[3, 3],
+            ),
+            helper.make_node("Relu", [f"conv{index}"], [f"relu{index}"]),
+            helper.make_node(
+                "BatchNormalization",
+                [
+                    f"relu{index}",
+                    tensor(f"g{index}", gamma),
+                    tensor(f"be{index}", rng.normal(size=CHANNELS)),
+                    tensor(f"m{index}", rng.normal(size=CHANNELS)),
+                    tensor(f"v{index}", rng.uniform(0.5, 2, CHANNELS)),
+                ],
+                [f"norm{index}"],
+            ),
+            helper.make_node("MaxPool", [f"norm{index}"], [f"pooled{index}"], kernel_shape=kernel, strides=strides),
+        ]
+
+    nodes = block(1, "x", 1, [4, 1], [2, 2]) + block(2, "pooled1", CHANNELS, [2, 2], [2, 2])
+    outputs = ["pooled1", "pooled2", *(["relu1"] if pooled_map_also_read else [])]
+    graph = helper.make_graph(
+        nodes,
+        "backbone-like",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 1, None, None])],
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in outputs],
+        weights,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def run(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, inputs)
+
+
+def attribute(model: onnx.ModelProto, op_type: str, position: int, name: str) -> list[int]:
+    node = [n for n in model.graph.node if n.op_type == op_type][position]
+    return list(next(helper.get_attribute_value(a) for a in node.attribute if a.name == name))
+
+
+@pytest.mark.parametrize("mel_bands", [12, 13])
+def test_the_first_conv_computes_only_the_positions_its_pool_keeps_and_every_output_is_the_same(
+    mel_bands: int,
+) -> None:
+    model = backbone_like()
+    x = {"x": np.random.default_rng(1).normal(size=(2, 1, 40, mel_bands)).astype(np.float32)}
+    before = run(model, x)
+    assert streamline(model) == {"strided_through_pool": 1}
+    assert attribute(model, "Conv", 0, "strides") == [1, 2] and attribute(model, "MaxPool", 0, "strides") == [2, 1]
+    assert attribute(model, "Conv", 1, "strides") == [1, 1]  # a 2×2 pool reads every position of its conv
+    after = run(model, x)
+    assert [a.shape for a in after] == [b.shape for b in before]
+    assert all(np.array_equal(a, b) for a, b in zip(after, before, strict=True))
+    assert streamline(model) == {"strided_through_pool": 0}  # done once, nothing is left to do
+
+
+def test_a_map_read_elsewhere_keeps_every_position() -> None:
+    model = backbone_like(pooled_map_also_read=True)
+    assert streamline(model) == {"strided_through_pool": 0}
+    assert attribute(model, "Conv", 0, "strides") == [1, 1]
+
+
+def test_folding_the_batch_norms_through_the_pools_keeps_the_function() -> None:
+    model = backbone_like()
+    x = {"x": np.random.default_rng(2).normal(size=(2, 1, 40, 12)).astype(np.float32)}
+    before = run(model, x)
+    assert fold_batch_norm_through_pool(model) == 2
+    assert [n.op_type for n in model.graph.node].count("BatchNormalization") == 0
+    for a, b in zip(run(model, x), before, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_the_shipped_model_and_its_twin_are_streamlined() -> None:
+    for path in (shipped_model(), int8_twin(shipped_model())):
+        assert path is not None
+        assert streamline(onnx.load(str(path))) == {"strided_through_pool": 0}, path
+        assert load_manifest(path).model["graph_rewrites"] == {"strided_through_pool": 1}
+
+
+def as_written_before_the_rewrite(path: Path, folder: Path) -> Path:
+    """A copy of ``path`` (and its sidecar) with the first conv's stride given back to its pool."""
+    model = onnx.load(str(path))
+    conv = next(n for n in model.graph.node if n.op_type == "Conv")
+    pool = next(n for n in model.graph.node if n.op_type == "MaxPool")
+    for node, strides in ((conv, [1, 1]), (pool, [2, 2])):
+        for a in [a for a in node.attribute if a.name == "strides"]:
+            node.attribute.remove(a)
+        node.attribute.append(helper.make_attribute("strides", strides))
+    copy = folder / path.name
+    onnx.save(model, str(copy))
+    sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    sidecar["onnx_sha256"] = sha256_of(copy)
+    del sidecar["model"]["graph_rewrites"]
+    copy.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+    return copy
+
+
+def test_streamline_brings_a_model_and_its_twin_written_before_the_rewrite_up_to_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = as_written_before_the_rewrite(shipped_model(), tmp_path)
+    old_twin = as_written_before_the_rewrite(int8_twin(shipped_model()), tmp_path)
+    twin_sidecar = json.loads(old_twin.with_suffix(".json").read_text(encoding="utf-8"))
+    twin_sidecar["model"]["precision"]["float_sha256"] = sha256_of(old)
+    old_twin.with_suffix(".json").write_text(json.dumps(twin_sidecar), encoding="utf-8")
+    params = load_manifest(shipped_model()).front_end
+    windows = features_from_signal(piece(3, sr=16000), sr=16000, params=params, n_windows=1).windows
+    before = {p.name: run(onnx.load(str(p)), {"log_mel": windows}) for p in (old, old_twin)}
+
+    assert main(["streamline", str(old)]) == 0
+    assert "strided_through_pool ×1" in capsys.readouterr().out
+    for path in (old, old_twin):
+        manifest = load_manifest(path)  # the sidecar's digest is the rewritten file's
+        assert manifest.model["graph_rewrites"] == {"strided_through_pool": 1}
+        assert path.read_bytes() == (shipped_model().parent / path.name).read_bytes()
+        after = run(onnx.load(str(path)), {"log_mel": windows})
+        assert all(np.array_equal(a, b) for a, b in zip(after, before[path.name], strict=True))
+    assert load_manifest(old_twin).model["precision"]["float_sha256"] == sha256_of(old)
+
+    assert main(["streamline", str(old)]) == 0
+    assert "already streamlined" in capsys.readouterr().out
