@@ -20,6 +20,7 @@ import soundfile as sf
 from musictagger.cli.main import main
 from musictagger.evaluation.report import FIGURES
 from musictagger.model.manifest import load_manifest, sidecar_path
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 from tests.audio.signals import music, tone
 from tests.model.variants import ALWAYS_UNKNOWN, first_model, model_with_verdict, shipped_model
 
@@ -191,7 +192,10 @@ def test_the_markdown_report_says_what_each_figure_was_measured_on(setup: dict[s
     assert "| jazz | no genre | 1 | 0 | 0 | — |" in first
     assert "seed 2; thresholds are chosen on seed 1" in first
     assert "a perfectly calibrated model with these confidences would show an ECE of" in first
-    assert "At a tagging threshold of 0.6, `tag` would write a genre, necessarily wrong, into" in first
+    assert (
+        f"At a tagging threshold of {DEFAULT_MIN_CONFIDENCE:g}, `tag` would write a genre, necessarily wrong, into"
+        in first
+    )
     assert "Thresholds chosen on: tests." in (setup["reports"] / "evaluation-second-test.md").read_text()
 
 
