@@ -311,7 +311,7 @@ def evaluate(
             ),
             "non_music": detector.non_music_figures(outcomes.non_music, seed=protocol.non_music_seed),
         },
-        "codes": identity.distinct_codes([t.library for t in outcomes.tracks], [o for _, o in outcomes.non_music]),
+        "codes": identity.distinct_codes([t.library for t in outcomes.tracks], outcomes.non_music),
         "same_track": {"room_seed": protocol.room_seed, **_same_track(outcomes.tracks, n_resamples=n_resamples)},
         "failures": [{"file": f.name, "reason": f.reason} for f in outcomes.failures],
         "predictions": [

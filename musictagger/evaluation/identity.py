@@ -2,7 +2,8 @@
 
 * :func:`distinct_codes` — among a collection's library codes, how many tracks have a code of
   their own, how many codes there are and how many tracks the largest group shares; and whether
-  any generated non-music shares a code with a track or with another non-music sound.
+  any generated non-music shares a code with a track or with a sound of another kind (two renders
+  of one kind, two brown noises, may rightly share one: counted apart).
 * :func:`same_track` — a query (a degraded or different part of a track) searches a database
   holding each track once, with the library's ranking
   (:func:`~musictagger.evaluation.metrics.own_item_ranks`); the figure is the share of queries
@@ -20,10 +21,11 @@ from musictagger.evaluation.metrics import (
     bootstrap_ci,
     code_groups,
     codes_found_in,
-    codes_shared_within,
+    codes_shared_by_kind,
     own_item_ranks,
     tally,
 )
+from musictagger.evaluation.nonmusic import kind_of
 from musictagger.evaluation.outcomes import Outcome
 
 
@@ -35,8 +37,10 @@ def _relaxed(outcomes: Sequence[Outcome]) -> np.ndarray:
     return np.stack([o.relaxed for o in outcomes])
 
 
-def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[Outcome]) -> dict[str, Any]:
-    """Code collisions among ``tracks`` and between ``non_music`` sounds and anything else."""
+def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[tuple[str, Outcome]]) -> dict[str, Any]:
+    """Code collisions among ``tracks``, and between the named ``non_music`` sounds and the tracks or sounds
+    of other kinds.  ``sharing`` counts the sounds that collide so; ``sharing_own_kind`` those whose code only
+    another render of their own kind has."""
     groups = code_groups(_bits(tracks))
     figures: dict[str, Any] = {
         "tracks": groups.n_items,
@@ -47,13 +51,16 @@ def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[Outcome]) -> d
         "non_music": None,
     }
     if non_music:
-        with_tracks = codes_found_in(_bits(non_music), _bits(tracks))
-        with_each_other = codes_shared_within(_bits(non_music))
+        sounds = [outcome for _, outcome in non_music]
+        with_tracks = codes_found_in(_bits(sounds), _bits(tracks))
+        own_kind, other_kinds = codes_shared_by_kind(_bits(sounds), [kind_of(name) for name, _ in non_music])
+        colliding = with_tracks | other_kinds
         figures["non_music"] = {
-            "sounds": len(non_music),
+            "sounds": len(sounds),
             "sharing_with_tracks": int(with_tracks.sum()),
-            "sharing_with_each_other": int(with_each_other.sum()),
-            "sharing": tally(with_tracks | with_each_other),
+            "sharing_with_other_kinds": int(other_kinds.sum()),
+            "sharing": tally(colliding),
+            "sharing_own_kind": tally(own_kind & ~colliding),
         }
     return figures
 

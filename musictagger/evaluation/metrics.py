@@ -380,10 +380,20 @@ def code_groups(bits: np.ndarray) -> CodeGroups:
     )
 
 
-def codes_shared_within(bits: np.ndarray) -> np.ndarray:
-    """Whether each code of ``bits`` ``(N, K)`` is also the code of another of them, shape ``(N,)``."""
-    _, inverse, counts = np.unique(_packed_codes(bits), return_inverse=True, return_counts=True)
-    return counts[inverse] > 1
+def codes_shared_by_kind(bits: np.ndarray, kinds: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each code of ``bits`` ``(N, K)`` is also the code of another item of its own kind, and
+    whether it is also the code of an item of another kind; two arrays of shape ``(N,)``.
+
+    Two renders of one kind of sound (two brown noises) may rightly share a code; sounds of different
+    kinds sharing one is a collision.  Compares every pair: meant for tens of sounds, not a library.
+    """
+    packed, kinds = _packed_codes(bits), np.asarray(kinds)
+    if kinds.shape != packed.shape:
+        raise ParameterError(f"need one kind per code: {kinds.size} kinds for {packed.size} codes")
+    same_code = packed[:, None] == packed[None, :]
+    np.fill_diagonal(same_code, False)
+    same_kind = kinds[:, None] == kinds[None, :]
+    return (same_code & same_kind).any(axis=1), (same_code & ~same_kind).any(axis=1)
 
 
 def codes_found_in(bits: np.ndarray, other_bits: np.ndarray) -> np.ndarray:

@@ -111,3 +111,8 @@ def non_music(seed: int, *, sr: int = 16000, seconds: float = 30.0, per_kind: in
     """``per_kind`` examples of every generator, named ``"<kind> #<i>"``, from one seed."""
     rng = np.random.default_rng(seed)
     return [(f"{kind} #{i + 1}", make(rng, sr, seconds)) for kind, make in GENERATORS.items() for i in range(per_kind)]
+
+
+def kind_of(name: str) -> str:
+    """The generator of a sound named by :func:`non_music`: ``"brown noise #2"`` → ``"brown noise"``."""
+    return name.rsplit(" #", 1)[0]

@@ -132,10 +132,16 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "codes_shared_by_unrelated_sounds",
-        "non-music sounds sharing a code with a track or another sound",
+        "non-music sounds sharing a code with a track or a sound of another kind",
         NON_MUSIC,
         _section("codes", "non_music", "sharing"),
         "0",
+    ),
+    Figure(
+        "codes_shared_by_own_kind",
+        "non-music sounds sharing a code only with another render of their own kind",
+        NON_MUSIC,
+        _section("codes", "non_music", "sharing_own_kind"),
     ),
     Figure("unique_share", "tracks whose code no other track has", CODES, _section("codes", "unique_share"), "≥ 0.99"),
     Figure("distinct_codes", "distinct codes", CODES, _section("codes", "distinct_codes")),
@@ -381,7 +387,8 @@ def _codes_section(result: Result) -> list[str]:
         sharing = codes["non_music"]
         lines.append(
             f"Of {sharing['sounds']} generated non-music sounds, {sharing['sharing_with_tracks']} share a code with a "
-            f"track and {sharing['sharing_with_each_other']} with another sound."
+            f"track, {sharing['sharing_with_other_kinds']} with a sound of another kind, and "
+            f"{sharing['sharing_own_kind']['count']} only with another render of their own kind."
         )
     lines += [
         "",

@@ -110,16 +110,18 @@ def test_non_music_figures_tell_not_music_from_other_refusals() -> None:
 
 def test_distinct_codes_and_codes_shared_by_non_music() -> None:
     tracks = [outcome("rock", code=c) for c in (1, 2, 2, 3, 3, 3)]
-    sounds = [outcome(None, code=c) for c in (3, 7, 8, 8, 9)]  # 3 is a track's; 8 twice; 7 and 9 their own
-    figures = identity.distinct_codes(tracks, sounds)
+    # 3 is a track's; 8 shared by two hums, 9 by a tone and a sweep; 7 its own
+    codes = {"tone #1": 3, "tone #2": 7, "hum #1": 8, "hum #2": 8, "tone #3": 9, "sweep #1": 9}
+    figures = identity.distinct_codes(tracks, [(name, outcome(None, code=c)) for name, c in codes.items()])
     assert figures["tracks"] == 6 and figures["distinct_codes"] == 3
     assert figures["unique_tracks"] == 1 and figures["unique_share"] == pytest.approx(1 / 6)
     assert figures["largest_group"] == 3
     assert figures["non_music"] == {
-        "sounds": 5,
+        "sounds": 6,
         "sharing_with_tracks": 1,
-        "sharing_with_each_other": 2,
-        "sharing": {"count": 3, "total": 5},
+        "sharing_with_other_kinds": 2,
+        "sharing": {"count": 3, "total": 6},
+        "sharing_own_kind": {"count": 2, "total": 6},
     }
     assert identity.distinct_codes(tracks, [])["non_music"] is None
 

@@ -16,7 +16,7 @@ from musictagger.evaluation.metrics import (
     bootstrap_ci,
     code_groups,
     codes_found_in,
-    codes_shared_within,
+    codes_shared_by_kind,
     confusion_matrix,
     hamming_retrieval,
     macro_f1,
@@ -253,10 +253,14 @@ def test_code_groups_count_shared_codes() -> None:
     groups = code_groups(bits)
     assert (groups.n_items, groups.n_distinct, groups.n_unique_items, groups.largest_group) == (7, 4, 2, 3)
     assert groups.unique_share == pytest.approx(2 / 7)
-    np.testing.assert_array_equal(codes_shared_within(bits), [True, True, True, False, True, True, False])
+    own_kind, other_kinds = codes_shared_by_kind(bits, ["x", "x", "y", "y", "x", "z", "z"])
+    np.testing.assert_array_equal(own_kind, [True, False, False, False, True, False, False])  # a: items 0 and 4
+    np.testing.assert_array_equal(other_kinds, [True, True, True, False, True, True, False])  # a with y, b x with z
     np.testing.assert_array_equal(codes_found_in(np.array([c, [1, 1, 1, 1]]), bits), [True, False])
     with pytest.raises(ParameterError, match="non-empty"):
         code_groups(np.zeros((0, 4), dtype=np.uint8))
+    with pytest.raises(ParameterError, match="one kind per code"):
+        codes_shared_by_kind(bits, ["x"])
 
 
 def test_tally_counts_true_items() -> None:
