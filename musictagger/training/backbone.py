@@ -43,10 +43,17 @@ POOLS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
 class ConvBlock(nn.Module):
     """Conv 3×3 'same' → ReLU → batch norm → max pool (musicnn's order)."""
 
-    def __init__(self, in_channels: int, *, pool_kernel: tuple[int, int], pool_stride: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        *,
+        pool_kernel: tuple[int, int],
+        pool_stride: tuple[int, int],
+        channels: int = CHANNELS,
+    ) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, CHANNELS, kernel_size=3, padding=1)
-        self.bn = nn.BatchNorm2d(CHANNELS, eps=TF_BATCH_NORM_EPS)
+        self.conv = nn.Conv2d(in_channels, channels, kernel_size=3, padding=1)
+        self.bn = nn.BatchNorm2d(channels, eps=TF_BATCH_NORM_EPS)
         self.pool = nn.MaxPool2d(pool_kernel, stride=pool_stride)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -57,14 +64,16 @@ class FCN5Backbone(nn.Module):
     """The five conv blocks of ``MTT_vgg``; returns every block's pooled output.
 
     For a ``(B, T, 96)`` input the outputs are ``(B, 128, T_i, F_i)`` with F = 48, 24, 12, 6, 1
-    and, for T = 1820, T_i = 909, 454, 227, 113, 28.
+    and, for T = 1820, T_i = 909, 454, 227, 113, 28.  ``channels`` narrower than MTT_vgg's 128 gives
+    the same network with fewer channels per block (``bench/backbone_width.py`` times it), which the
+    pre-trained weights do not fit.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, channels: int = CHANNELS) -> None:
         super().__init__()
         self.input_bn = nn.BatchNorm2d(1, eps=TF_BATCH_NORM_EPS)
         self.blocks = nn.ModuleList(
-            ConvBlock(1 if i == 0 else CHANNELS, pool_kernel=kernel, pool_stride=stride)
+            ConvBlock(1 if i == 0 else channels, pool_kernel=kernel, pool_stride=stride, channels=channels)
             for i, (kernel, stride) in enumerate(POOLS)
         )
 

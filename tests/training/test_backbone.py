@@ -65,11 +65,13 @@ def test_pools_match_tensorflow(converted: Converted, golden: dict[str, np.ndarr
     np.testing.assert_allclose(sample, golden[f"{name}_sample"], rtol=POOL_RTOL, atol=POOL_ATOL)
 
 
-def test_pool_shapes_of_a_full_window() -> None:
+@pytest.mark.parametrize("channels", [128, 32])
+def test_pool_shapes_of_a_full_window(channels: int) -> None:
     with torch.no_grad():
-        pools = FCN5Backbone().eval()(torch.zeros(2, 1820, 96))
-    shapes = [tuple(pool.shape) for pool in pools]
-    assert shapes == [(2, 128, 909, 48), (2, 128, 454, 24), (2, 128, 227, 12), (2, 128, 113, 6), (2, 128, 28, 1)]
+        pools = (FCN5Backbone() if channels == 128 else FCN5Backbone(channels)).eval()(torch.zeros(2, 1820, 96))
+    shapes = [tuple(pool.shape)[2:] for pool in pools]
+    assert shapes == [(909, 48), (454, 24), (227, 12), (113, 6), (28, 1)]
+    assert {pool.shape[:2] for pool in pools} == {(2, channels)}
 
 
 def test_a_missing_array_is_an_error_not_a_random_weight(tmp_path: Path) -> None:
