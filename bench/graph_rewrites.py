@@ -32,6 +32,7 @@ import onnxruntime as ort
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
+from musictagger.training.export import relative_difference
 from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,7 @@ def compare(model: Path, windows: np.ndarray, *, threads: int, rounds: int, fold
     for label in sessions:
         reference, ours = outputs["as built"], outputs[label]
         difference = max(
-            float(np.abs(a - b).max() / max(float(np.abs(b).max()), 1.0))
+            relative_difference(a, b)
             for run, ref in zip(ours, reference, strict=True)
             for a, b in zip(run, ref, strict=True)
         )

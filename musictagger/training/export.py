@@ -104,6 +104,11 @@ class Parity:
     max_rel_evidence: float = 0.0
 
 
+def relative_difference(actual: np.ndarray, reference: np.ndarray) -> float:
+    """The largest difference between two outputs, relative to the reference's size (at least 1)."""
+    return float(np.abs(actual - reference).max() / max(float(np.abs(reference).max()), 1.0))
+
+
 def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> Parity:
     """Compare torch and onnxruntime on the same input (the evidence outputs relative to their size)."""
     with torch.no_grad():
@@ -111,7 +116,7 @@ def check_parity(model: HashCNNLSTM, onnx_path: Path, log_mel: torch.Tensor) -> 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     actual = session.run(None, {"log_mel": log_mel.numpy()})
     evidence = [
-        float(np.abs(a - r).max() / max(np.abs(r).max(), 1.0))
+        relative_difference(a, r)
         for a, r in zip(actual[len(OUTPUT_NAMES) :], reference[len(OUTPUT_NAMES) :], strict=True)
     ]
     return Parity(
@@ -216,7 +221,7 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
             ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"log_mel": windows})
             for path in (onnx_path, partial)
         )
-        worst = max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1.0)) for a, b in zip(after, before, strict=True))
+        worst = max(relative_difference(a, b) for a, b in zip(after, before, strict=True))
         if worst > PARITY_TOLERANCE or not np.array_equal(after[1] >= 0.5, before[1] >= 0.5):
             partial.unlink()
             raise ModelError(
