@@ -7,7 +7,8 @@ block (random weights: the time does not depend on them; batch-norm statistics s
 identity so nothing is folded away) is exported to ONNX, streamlined as ``musictagger export``
 writes models (:func:`~musictagger.training.graph_rewrites.streamline`), and run on one window of
 the app's shape (1820 frames × 96 mel bands) in float32 on ``--threads`` onnxruntime threads.  The
-table gives the convolutions' multiply-adds and the best of ``--runs`` timed runs per thread count,
+table gives the convolutions' multiply-adds, read from the exported graph as ``bench/speed.py`` reads
+them, and the best of ``--runs`` timed runs per thread count,
 for the five blocks alone (the shipped model adds its map readers, hash layer and heads, and at
 128 channels is the first row's network with the pre-trained weights).  Needs the train extra.
 """
@@ -22,24 +23,13 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from speed import conv_shapes, macs  # bench/ is this script's folder, so on its path
 
 from musictagger.model.precision import best_of_runs
-from musictagger.training.backbone import N_MELS, POOLS, FCN5Backbone
+from musictagger.training.backbone import N_MELS, FCN5Backbone
 from musictagger.training.graph_rewrites import streamline
 
 WINDOW_FRAMES = 1820
-
-
-def conv_macs(channels: int, frames: int = WINDOW_FRAMES, bands: int = N_MELS) -> int:
-    """Multiply-adds of the five 3×3 'same' convolutions for one window as streamlined: each block convolves
-    what the previous block's pool left, the first only at the mel bands its pool keeps."""
-    total, in_channels = 0, 1
-    for block, (kernel, stride) in enumerate(POOLS):
-        computed_bands = -(-bands // stride[1]) if block == 0 else bands
-        total += frames * computed_bands * 9 * in_channels * channels
-        in_channels = channels
-        frames, bands = (frames - kernel[0]) // stride[0] + 1, (bands - kernel[1]) // stride[1] + 1
-    return total
 
 
 def export_backbone(channels: int, path: Path) -> Path:
@@ -84,7 +74,8 @@ def main() -> None:
             path = export_backbone(channels, Path(scratch) / f"backbone-{channels}.onnx")
             times = [seconds_per_window(path, threads, args.runs) for threads in args.threads]
             cells = " | ".join(f"{1000 * seconds:.1f}" for seconds in times)
-            print(f"| {channels} | {conv_macs(channels) / 1e9:.2f} | {cells} |", flush=True)
+            multiply_adds = sum(macs(shape) for shape in conv_shapes(path))
+            print(f"| {channels} | {multiply_adds / 1e9:.2f} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":
