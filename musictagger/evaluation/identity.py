@@ -51,12 +51,12 @@ def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[tuple[str, Out
         "non_music": None,
     }
     if non_music:
-        sounds = [outcome for _, outcome in non_music]
-        with_tracks = codes_found_in(_bits(sounds), _bits(tracks))
-        own_kind, other_kinds = codes_shared_by_kind(_bits(sounds), [kind_of(name) for name, _ in non_music])
+        sound_bits = _bits([outcome for _, outcome in non_music])
+        with_tracks = codes_found_in(sound_bits, _bits(tracks))
+        own_kind, other_kinds = codes_shared_by_kind(sound_bits, [kind_of(name) for name, _ in non_music])
         colliding = with_tracks | other_kinds
         figures["non_music"] = {
-            "sounds": len(sounds),
+            "sounds": len(non_music),
             "sharing_with_tracks": int(with_tracks.sum()),
             "sharing_with_other_kinds": int(other_kinds.sum()),
             "sharing": tally(colliding),
