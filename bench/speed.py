@@ -1,9 +1,10 @@
-"""The speed issue's goals in one table: float32 and int8 side by side, the musicnn peer, the compute limit.
+"""The speed issue's goals in one table: each model in float32 and int8 side by side, the musicnn peer, the compute limit.
 
-    .venv/bin/python bench/speed.py [--tracks 20] [--index-tracks 400] [--gui-runs 2] [--musicnn-python PY]
+    .venv/bin/python bench/speed.py [--model M.onnx …] [--tracks 20] [--index-tracks 400] [--gui-runs 2]
+                                    [--musicnn-python PY]
 
-Measured in one run on this machine (idle), for the shipped model in float32 and its int8
-twin (``MUSICTAGGER_PRECISION`` selects each):
+Measured in one run on this machine (idle), for each ``--model`` (default: the shipped default
+model) in float32 and, where it ships one, its int8 twin (``MUSICTAGGER_MODEL`` names each file):
 
 - analysis of a 60-s track with the default windows (Emotify test clips of every genre, warm model, the
   front end reading only the windows), split into front end and model, and how many of the
@@ -36,7 +37,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY = ROOT.parent / "shared" / "datasets" / "emotify"
-MODEL = ROOT / "models" / "hash-cnn-lstm-emotify-v3.onnx"
 
 
 def sibling(name: str):
@@ -47,24 +47,25 @@ def sibling(name: str):
     return module
 
 
-def model_for(precision: str) -> Path | None:
-    """The model file of ``precision``: :data:`MODEL`, or its int8 twin (None when it ships without one)."""
+def variants(models: list[Path]) -> dict[str, Path]:
+    """Each float32 model and, where it ships one, its int8 twin, by column name."""
     from musictagger.model.precision import int8_twin
 
-    return MODEL if precision == "float32" else int8_twin(MODEL)
+    found = {}
+    for model in models:
+        found[f"{model.stem} float32"] = model
+        twin = int8_twin(model)
+        if twin is not None:
+            found[f"{model.stem} int8"] = twin
+    return found
 
 
-def precisions() -> tuple[str, ...]:
-    """float32, and int8 where the model has a twin."""
-    return tuple(p for p in ("float32", "int8") if model_for(p) is not None)
-
-
-def analysis_seconds(precision: str, tracks: list[Path]) -> dict[str, float]:
+def analysis_seconds(model_file: Path, tracks: list[Path]) -> dict[str, float]:
     """Mean seconds per track: front end (reading the windows included) and model."""
     from musictagger.library.analyse import analyse_file
     from musictagger.model.runtime import GenreModel
 
-    model = GenreModel(model_for(precision))
+    model = GenreModel(model_file)
     windows = model.manifest.windows_per_track
     analyse_file(model, str(tracks[0]), n_windows=windows)  # warm
     outcomes = [analyse_file(model, str(t), n_windows=windows) for t in tracks]
@@ -74,12 +75,12 @@ def analysis_seconds(precision: str, tracks: list[Path]) -> dict[str, float]:
     return {"front_end_s": front, "model_s": network, "total_s": front + network, "deferred": deferred}
 
 
-def index_figures(precision: str, tracks: list[Path]) -> dict[str, float]:
+def index_figures(model_file: Path, tracks: list[Path]) -> dict[str, float]:
     """Tracks per second over ``tracks`` and peak memory, and the peak over a quarter of them."""
     from musictagger.library import index_folders
 
     peak = sibling("index_throughput").PeakMemory
-    os.environ["MUSICTAGGER_PRECISION"] = precision
+    os.environ["MUSICTAGGER_MODEL"] = str(model_file)
     with tempfile.TemporaryDirectory() as scratch:
         with peak() as quarter:
             index_folders(tracks[: len(tracks) // 4], library_path=Path(scratch) / "quarter.sqlite3")
@@ -93,10 +94,10 @@ def index_figures(precision: str, tracks: list[Path]) -> dict[str, float]:
     }
 
 
-def drop_to_genre(precision: str, runs: int) -> float:
+def drop_to_genre(model_file: Path, runs: int) -> float:
     """Median seconds from dropping a new 4-minute MP3 on the window to its genre shown."""
     latency = sibling("gui_latency")
-    os.environ["MUSICTAGGER_PRECISION"] = precision
+    os.environ["MUSICTAGGER_MODEL"] = str(model_file)
     with tempfile.TemporaryDirectory() as folder:
         times = [
             latency.run_once(latency.make_mp3(Path(folder) / f"drop-{run}.mp3", seed=run), "offscreen")[
@@ -192,73 +193,91 @@ def plain_conv_rates(shape: tuple[int, int, int, int, int, int], folder: Path) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, action="append", default=None, help="float32 model (repeatable)")
     parser.add_argument("--tracks", type=int, default=20, help="Emotify test clips timed for analysis")
     parser.add_argument("--index-tracks", type=int, default=400, help="Emotify tracks indexed (0: skip)")
-    parser.add_argument("--gui-runs", type=int, default=2, help="drops timed per precision (0: skip)")
+    parser.add_argument("--gui-runs", type=int, default=2, help="drops timed per model file (0: skip)")
     parser.add_argument("--musicnn-python", type=Path, default=None, help="interpreter with tensorflow and musicnn")
     args = parser.parse_args()
     if not (EMOTIFY / "test.txt").is_file():
         raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
     sys.path.insert(0, str(ROOT))
-    from musictagger.model.precision import cpu_name
+    from musictagger.model.location import model_file
+    from musictagger.model.precision import cpu_name, fastest_variant
+    from musictagger.model.runtime import DEFAULT_MODEL_NAME
 
+    models = args.model or [model_file(DEFAULT_MODEL_NAME)]
     split = (EMOTIFY / "test.txt").read_text().split()  # listed genre by genre: take clips spread over it
     test = [EMOTIFY / split[i] for i in np.linspace(0, len(split) - 1, min(args.tracks, len(split))).astype(int)]
     listed = [t for s in ("train", "valid", "test") for t in (EMOTIFY / f"{s}.txt").read_text().split()]
     indexed = [EMOTIFY / t for t in listed[: args.index_tracks]]
 
     results: dict[str, dict[str, float]] = {}
-    for precision in precisions():
+    for name, path in variants(models).items():
         # In a process of its own: the model's memory arena lives as long as its process, and would
         # otherwise count in the indexing's peak memory below.
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            figures = pool.submit(analysis_seconds, precision, test).result()
+            figures = pool.submit(analysis_seconds, path, test).result()
         if indexed:
-            figures |= index_figures(precision, indexed)
+            figures |= index_figures(path, indexed)
         if args.gui_runs:
-            figures["drop_s"] = drop_to_genre(precision, args.gui_runs)
-        results[precision] = figures
-        print(f"{precision}: {figures}", file=sys.stderr, flush=True)
+            figures["drop_s"] = drop_to_genre(path, args.gui_runs)
+        results[name] = figures
+        print(f"{name}: {figures}", file=sys.stderr, flush=True)
+    os.environ.pop("MUSICTAGGER_MODEL", None)
     peer = musicnn_seconds(args.musicnn_python, test) if args.musicnn_python else None
 
-    shapes = conv_shapes(MODEL)
-    heaviest = max(shapes, key=macs)
-    per_window = sum(macs(s) for s in shapes)
+    per_window = {model.stem: sum(macs(s) for s in conv_shapes(model)) for model in models}
+    heaviest = max((s for model in models for s in conv_shapes(model)), key=macs)
     with tempfile.TemporaryDirectory() as scratch:
         limits = plain_conv_rates(heaviest, Path(scratch))
 
-    from musictagger.model.precision import fastest_variant
-
-    os.environ["MUSICTAGGER_PRECISION"] = "auto"
-    chosen = "int8" if fastest_variant(MODEL) != MODEL else "float32"
+    chosen = ", ".join(f"{model.stem} → {fastest_variant(model).stem}" for model in models)
     print(f"CPU: {cpu_name()}; {os.cpu_count()} cores; the app's automatic choice here: {chosen}")
     print()
-    missing = dict.fromkeys(results["float32"])  # every figure absent: the model has no int8 twin
-    f, q = results["float32"], results.get("int8", missing)
-    cell = lambda v, fmt: "—" if v is None else format(v, fmt)  # noqa: E731
-    print("| measure | issue's 'today' | goal | float32 | int8 | musicnn MSD_musicnn (TF) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    print(
-        f"| analysis, 60-s track, default windows (s) | 0.57 | ≤ 0.25 | {f['total_s']:.3f} | {cell(q['total_s'], '.3f')} | "
-        f"{cell(peer, '.3f')} |"
+    names = list(results)
+    row = lambda label, today, goal, cells: print(f"| {label} | {today} | {goal} | {' | '.join(cells)} |")  # noqa: E731
+    peer_cell = "—" if peer is None else f"{peer:.3f}"
+    row("measure", "issue's 'today'", "goal", [*names, "musicnn MSD_musicnn (TF)"])
+    print("|---|---:|---:|" + "---:|" * (len(names) + 1))
+    row(
+        "analysis, 60-s track, default windows (s)",
+        "0.57",
+        "≤ 0.25",
+        [f"{results[n]['total_s']:.3f}" for n in names] + [peer_cell],
     )
-    print(
-        f"| … of which front end (read windows + mel) (s) | | | {f['front_end_s']:.3f} | {cell(q['front_end_s'], '.3f')} | |"
+    row(
+        "… of which front end (read windows + mel) (s)",
+        "",
+        "",
+        [f"{results[n]['front_end_s']:.3f}" for n in names] + [""],
     )
-    print(f"| … of which model (s) | | | {f['model_s']:.3f} | {cell(q['model_s'], '.3f')} | |")
-    print(f"| … tracks the twin deferred to float32 (run both) | | | | {cell(q['deferred'], 'd')} of {len(test)} | |")
-    if "tracks_per_s" in f:
-        print(
-            f"| `index` throughput, Emotify (tracks/s) | 4.1 | ≥ 10 | {f['tracks_per_s']:.2f} | {cell(q['tracks_per_s'], '.2f')} | |"
+    row("… of which model (s)", "", "", [f"{results[n]['model_s']:.3f}" for n in names] + [""])
+    row(
+        "… tracks a twin deferred to float32 (run both)",
+        "",
+        "",
+        [f"{results[n]['deferred']} of {len(test)}" if n.endswith("int8") else "" for n in names] + [""],
+    )
+    if indexed:
+        row(
+            "`index` throughput, Emotify (tracks/s)",
+            "4.1",
+            "≥ 10",
+            [f"{results[n]['tracks_per_s']:.2f}" for n in names] + [""],
         )
-        print(
-            f"| peak memory while indexing, {len(indexed) // 4} → {len(indexed)} tracks (MB) | | flat | "
-            f"{f['quarter_peak_mb']:.0f} → {f['peak_mb']:.0f} | "
-            f"{cell(q['quarter_peak_mb'], '.0f')} → {cell(q['peak_mb'], '.0f')} | |"
+        row(
+            f"peak memory while indexing, {len(indexed) // 4} → {len(indexed)} tracks (MB)",
+            "",
+            "flat",
+            [f"{results[n]['quarter_peak_mb']:.0f} → {results[n]['peak_mb']:.0f}" for n in names] + [""],
         )
-    if "drop_s" in f:
-        print(
-            f"| dropped 4-min MP3 → genre shown (s) | 1.23 | ≤ 0.6 | {f['drop_s']:.2f} | {cell(q['drop_s'], '.2f')} | |"
+    if args.gui_runs:
+        row(
+            "dropped 4-min MP3 → genre shown (s)",
+            "1.23",
+            "≤ 0.6",
+            [f"{results[n]['drop_s']:.2f}" for n in names] + [""],
         )
     print()
     print(
@@ -268,10 +287,12 @@ def main() -> None:
         f"- float32 {limits['float32'] / 1e9:.1f} G multiply-adds/s, int8 {limits['int8'] / 1e9:.1f} G multiply-adds/s"
     )
     windows = 2  # a 60-s clip holds two windows
-    for precision, figures in results.items():
-        achieved = per_window * windows / figures["model_s"]
+    for name, figures in results.items():
+        stem, precision = name.rsplit(" ", 1)
+        macs_per_window = per_window[stem]
+        achieved = macs_per_window * windows / figures["model_s"]
         print(
-            f"- {precision} model: {per_window / 1e9:.2f} G conv multiply-adds per window, {windows} windows per clip, "
+            f"- {name}: {macs_per_window / 1e9:.2f} G conv multiply-adds per window, {windows} windows per clip, "
             f"{achieved / 1e9:.1f} G/s achieved = {achieved / limits[precision]:.0%} of the plain {precision} convolution"
         )
 

@@ -18,6 +18,7 @@ from types import FrameType
 
 from musictagger.cli import (
     analyze,
+    distil,
     evaluate,
     experiments,
     export,
@@ -45,6 +46,7 @@ COMMANDS = (
     models,
     listen,
     train,
+    distil,
     export,
     quantize,
     streamline,

@@ -15,6 +15,8 @@ on any ``T ≥ 187`` (the app feeds 1820-frame windows); only the tag head needs
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -96,13 +98,14 @@ class MTTTagHead(nn.Module):
     weights apply unchanged.
     """
 
-    def __init__(self, n_tags: int) -> None:
+    def __init__(self, n_tags: int, *, channels: int = CHANNELS) -> None:
         super().__init__()
-        self.dense = nn.Linear(CHANNELS * 2, n_tags)
+        self.channels = channels
+        self.dense = nn.Linear(channels * 2, n_tags)
 
     def forward(self, pool5: Tensor) -> Tensor:
-        """Logits ``(B, n_tags)`` from pool5 ``(B, 128, 2, 1)``."""
-        if tuple(pool5.shape[1:]) != (CHANNELS, 2, 1):
+        """Logits ``(B, n_tags)`` from pool5 ``(B, channels, 2, 1)``."""
+        if tuple(pool5.shape[1:]) != (self.channels, 2, 1):
             raise ParameterError(f"the tag head needs pool5 of a {PATCH_FRAMES}-frame patch, got {tuple(pool5.shape)}")
         return self.dense(pool5.permute(0, 2, 3, 1).flatten(1))
 
@@ -128,7 +131,7 @@ def load_weights(module: nn.Module, arrays: dict[str, np.ndarray], prefix: str, 
 
 
 def load_backbone(path: str | Path) -> tuple[FCN5Backbone, MTTTagHead, list[str]]:
-    """Load the converted backbone, its tag head and the tag names, in eval mode.
+    """Load the converted (or distilled, narrower) backbone, its tag head and the tag names, in eval mode.
 
     Raises
     ------
@@ -143,7 +146,24 @@ def load_backbone(path: str | Path) -> tuple[FCN5Backbone, MTTTagHead, list[str]
     if "labels" not in arrays:
         raise ModelError(f"{path}: no tag names (array 'labels') in the backbone file")
     labels = [str(label) for label in arrays.pop("labels")]
-    backbone, head = FCN5Backbone(), MTTTagHead(len(labels))
+    first_conv = arrays.get("backbone.blocks.0.conv.weight")
+    channels = CHANNELS if first_conv is None else int(first_conv.shape[0])
+    backbone, head = FCN5Backbone(channels), MTTTagHead(len(labels), channels=channels)
     load_weights(backbone, arrays, "backbone.", path)
     load_weights(head, arrays, "head.", path)
     return backbone.eval(), head.eval(), labels
+
+
+def save_backbone(path: str | Path, backbone: FCN5Backbone, head: MTTTagHead, labels: Sequence[str]) -> None:
+    """Write a backbone in the layout :func:`load_backbone` reads (temporary name, then renamed)."""
+    path = Path(path)
+    arrays = {
+        f"{prefix}{key}": value.detach().numpy()
+        for prefix, module in (("backbone.", backbone), ("head.", head))
+        for key, value in module.state_dict().items()
+        if not key.endswith("num_batches_tracked")
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, labels=np.array(labels), **arrays)
+    os.replace(partial, path)

@@ -13,7 +13,7 @@ from musictagger.errors import ParameterError
 
 CellType = Literal["lstm", "gru", "rnn"]
 ALLOWED_BITS = (16, 32, 48, 64)
-Config = TypeVar("Config", "ModelConfig", "TrainConfig", "SimilarityTrainConfig")
+Config = TypeVar("Config", "ModelConfig", "TrainConfig", "SimilarityTrainConfig", "DistilConfig")
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,38 @@ class SimilarityTrainConfig:
     seed: int = 0
 
 
-def config_to_dict(config: ModelConfig | TrainConfig | SimilarityTrainConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DistilConfig:
+    """How the narrower backbone is made (the defaults made the shipped `models/backbone/fcn5-64-distilled.npz`).
+
+    Attributes
+    ----------
+    channels
+        Output channels of every block of the student.
+    views
+        Degraded renders of each training track, beside the clean one.
+    crop_frames
+        Length of the crops trained on (374 frames ≈ 6 s: two of the tag head's 187-frame patches).
+    steps_per_epoch, batch_size, epochs, learning_rate
+        Optimisation (AdamW, cosine decay over all steps).
+    tag_weight
+        Weight of the tag term beside the mean of the five blocks' terms.
+    seed
+        Seeds the degraded renders and the crops.
+    """
+
+    channels: int = 64
+    views: int = 1
+    crop_frames: int = 374
+    steps_per_epoch: int = 120
+    batch_size: int = 12
+    epochs: int = 5
+    learning_rate: float = 1e-3
+    tag_weight: float = 1.0
+    seed: int = 0
+
+
+def config_to_dict(config: ModelConfig | TrainConfig | SimilarityTrainConfig | DistilConfig) -> dict[str, Any]:
     """Plain dictionary for JSON."""
     return asdict(config)
 

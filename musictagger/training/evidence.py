@@ -31,9 +31,14 @@ class WindowTags(nn.Module):
         self.head = head
 
     def forward(self, pool5: Tensor) -> Tensor:
-        pairs = pool5.squeeze(-1).unfold(2, 2, 1)  # (B, C, T5 - 1, 2): each 187-frame patch's pool5
-        flat = pairs.permute(0, 2, 3, 1).flatten(2)  # (B, T5 - 1, 2·C) in TF's (time, channel) order
-        return torch.sigmoid(self.head.dense(flat)).mean(dim=1)
+        return torch.sigmoid(self.head.dense(patch_pairs(pool5))).mean(dim=1)
+
+
+def patch_pairs(pool5: Tensor) -> Tensor:
+    """Each 187-frame patch's pool5 — every pair of consecutive steps of ``(B, C, T5, 1)`` — flattened in TF's
+    (time, channel) order for the tag head's dense layer: ``(B, T5 − 1, 2·C)``."""
+    pairs = pool5.squeeze(-1).unfold(2, 2, 1)  # (B, C, T5 - 1, 2)
+    return pairs.permute(0, 2, 3, 1).flatten(2)
 
 
 def layer_statistics(maps: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ from musictagger.model.manifest import (
     sidecar_path,
 )
 from musictagger.model.precision import int8_twin
-from musictagger.training.backbone import CHANNELS, DEFAULT_BACKBONE, load_backbone
+from musictagger.training.backbone import DEFAULT_BACKBONE, load_backbone
 from musictagger.training.config import ModelConfig, config_from_dict
 from musictagger.training.evidence import Evidence, Novelty, WindowTags
 from musictagger.training.graph_rewrites import streamline
@@ -45,7 +45,11 @@ LAYER_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
 OUTPUT_NAMES = ("probabilities", "code", *LAYER_OUTPUTS)
 PARITY_TOLERANCE = 1e-4
 
-BACKBONE_NAMES = {"musicnn_mtt_vgg.npz": "MTT_vgg", "musicnn_msd_vgg.npz": "MSD_vgg"}
+BACKBONE_NAMES = {
+    "musicnn_mtt_vgg.npz": "MTT_vgg",
+    "musicnn_msd_vgg.npz": "MSD_vgg",
+    "fcn5-64-distilled.npz": "MTT_vgg pruned to 64 channels per block and distilled on Emotify's training audio by musictagger distil",
+}
 TRAINED_WEIGHTS_LICENCE = {
     "component": "trained hash-CNN-LSTM weights",
     "licence": "CC BY-NC-SA (inherited from the training data)",
@@ -177,7 +181,12 @@ def export_run(
         outputs = model(example_input(params, 1))
     channel_index = bundle["head_state"]["channel_index"].tolist()
     layers = tuple(
-        LayerInfo(name=layer, output=output, shape=(CHANNELS, *out.shape[2:]), channels=tuple(channel_index[i]))
+        LayerInfo(
+            name=layer,
+            output=output,
+            shape=(model.layer_maps.backbone.blocks[i].conv.out_channels, *out.shape[2:]),
+            channels=tuple(channel_index[i]),
+        )
         for i, (layer, output, out) in enumerate(zip(LAYER_NAMES, LAYER_OUTPUTS, outputs[2:7], strict=True))
     )
     manifest = ModelManifest(

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the conventional name)
 from torch import Tensor, nn
 
-from musictagger.training.backbone import CHANNELS, POOLS, FCN5Backbone
+from musictagger.training.backbone import POOLS, FCN5Backbone
 from musictagger.training.config import ModelConfig
 from musictagger.training.evidence import Evidence
 from musictagger.training.identity import IdentityHash
@@ -60,13 +60,13 @@ def make_recurrent(cell: str, *, input_size: int, hidden_size: int, layers: int,
 
 
 def select_channels(maps: Tensor, channel_index: Tensor) -> Tensor:
-    """Keep the chosen channels of each layer: ``(B, 5, 128, …)`` → ``(B, 5, C, …)``.
+    """Keep the chosen channels of each layer: ``(B, 5, channels, …)`` → ``(B, 5, C, …)``.
 
     ``channel_index`` is ``(5, C)``; the gather is done on a flattened layer×channel axis
     so it exports as a single ONNX ``Gather``.
     """
     n_layers, per_layer = channel_index.shape
-    flat_index = (channel_index + CHANNELS * torch.arange(n_layers).unsqueeze(1)).reshape(-1)
+    flat_index = (channel_index + maps.shape[2] * torch.arange(n_layers).unsqueeze(1)).reshape(-1)
     flat = maps.flatten(1, 2).index_select(1, flat_index)
     return flat.unflatten(1, (n_layers, per_layer))
 

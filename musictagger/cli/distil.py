@@ -1,0 +1,71 @@
+"""``musictagger distil DATA``: make a narrower FCN-5 backbone from the pre-trained one.
+
+Needs the 'train' extra.  The pruned-then-distilled backbone (:mod:`musictagger.training.distil`)
+hears DATA's training split only (clean and degraded renders, no labels); its validation split's
+clean windows choose the epoch.  ``musictagger train DATA --backbone OUT`` then trains the heads on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from musictagger.cli.options import add_front_end_option, front_end_params
+from musictagger.training.config import DistilConfig, config_to_dict
+
+DEFAULTS = DistilConfig()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "distil", help="distil a narrower backbone from the pre-trained one on DATA's training audio (needs 'train')"
+    )
+    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    parser.add_argument("--out", type=Path, required=True, help="the backbone file to write (.npz)")
+    parser.add_argument("--teacher", type=Path, default=None, help="the backbone to distil (default: MTT_vgg)")
+    parser.add_argument("--channels", type=int, default=DEFAULTS.channels, help="channels per block")
+    parser.add_argument("--views", type=int, default=DEFAULTS.views, help="degraded renders per training track")
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs)
+    parser.add_argument("--steps", type=int, default=DEFAULTS.steps_per_epoch, help="steps per epoch")
+    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate)
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    add_front_end_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from musictagger.collection import load_collection
+    from musictagger.training.backbone import DEFAULT_BACKBONE
+    from musictagger.training.distil import distil, render_windows
+
+    config = DistilConfig(
+        channels=args.channels,
+        views=args.views,
+        steps_per_epoch=args.steps,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        seed=args.seed,
+    )
+    params = front_end_params(args.param)
+    collection = load_collection(args.data)
+    rendered = {}
+    for split, views in (("train", config.views), ("valid", 0)):
+        paths = [track.path for track in collection.tracks(split)]
+        with tqdm(total=len(paths), desc=f"rendering {split}", unit="track") as bar:
+            rendered[split] = render_windows(paths, params=params, views=views, seed=config.seed, on_track=bar.update)
+    teacher = args.teacher or DEFAULT_BACKBONE
+    result = distil(teacher, rendered["train"], rendered["valid"], config, args.out, log=tqdm.write)
+    provenance = {
+        "teacher": teacher.name,
+        "config": config_to_dict(config),
+        "heard": f"{args.data.name} training split ({len(collection.tracks('train'))} tracks, no labels)",
+        **result,
+    }
+    args.out.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} (epoch {result['epoch']:.0f} of {config.epochs}, {result['seconds']:.0f} s)")
+    return 0
