@@ -227,8 +227,9 @@ def main() -> None:
     os.environ.pop("MUSICTAGGER_MODEL", None)
     peer = musicnn_seconds(args.musicnn_python, test) if args.musicnn_python else None
 
-    per_window = {model.stem: sum(macs(s) for s in conv_shapes(model)) for model in models}
-    heaviest = max((s for model in models for s in conv_shapes(model)), key=macs)
+    shapes = {model.stem: conv_shapes(model) for model in models}
+    per_window = {stem: sum(macs(s) for s in found) for stem, found in shapes.items()}
+    heaviest = max((s for found in shapes.values() for s in found), key=macs)
     with tempfile.TemporaryDirectory() as scratch:
         limits = plain_conv_rates(heaviest, Path(scratch))
 

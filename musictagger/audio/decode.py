@@ -22,6 +22,7 @@ import av
 import numpy as np
 import soundfile as sf
 
+from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
@@ -216,3 +217,11 @@ def decode(path: str | Path) -> DecodedAudio:
     if not np.isfinite(audio.y).all():  # float wav/aiff: nothing checks the bytes
         raise DecodeError(path, "damaged: some samples are not numbers (NaN or infinity)")
     return audio
+
+
+def decode_mono(path: str | Path, *, sr: int) -> np.ndarray:
+    """The whole of ``path`` decoded, mixed to mono and resampled to ``sr``: what the training views,
+    the distillation and the MFCC baseline start from (the analysis reads only its windows instead,
+    :mod:`musictagger.audio.frontend`)."""
+    audio = decode(path)
+    return resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)

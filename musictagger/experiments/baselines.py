@@ -26,8 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from musictagger.audio.decode import decode
-from musictagger.audio.signal import resample, to_mono
+from musictagger.audio.decode import decode_mono
 from musictagger.collection import Track
 from musictagger.errors import MusictaggerError
 
@@ -85,8 +84,7 @@ class VectorCache:
 
 def mfcc_vector(path: Path) -> np.ndarray:
     """Mean and spread of 20 MFCCs and their deltas over the decoded file (80 values)."""
-    audio = decode(path)
-    y = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=SAMPLE_RATE)
+    y = decode_mono(path, sr=SAMPLE_RATE)
     mfcc = librosa.feature.mfcc(y=y, sr=SAMPLE_RATE, n_mfcc=N_MFCC, n_fft=512, hop_length=256)
     both = np.concatenate([mfcc, librosa.feature.delta(mfcc)])
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)

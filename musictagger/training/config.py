@@ -13,7 +13,7 @@ from musictagger.errors import ParameterError
 
 CellType = Literal["lstm", "gru", "rnn"]
 ALLOWED_BITS = (16, 32, 48, 64)
-Config = TypeVar("Config", "ModelConfig", "TrainConfig", "SimilarityTrainConfig", "DistilConfig")
+Config = TypeVar("Config", "ModelConfig", "TrainConfig", "SimilarityTrainConfig")
 
 
 @dataclass(frozen=True)

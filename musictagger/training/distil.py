@@ -31,10 +31,9 @@ import torch.nn.functional as F  # noqa: N812 (the conventional name)
 from torch import Tensor, nn
 
 from musictagger.audio.augment import random_view
-from musictagger.audio.decode import decode
+from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
-from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import MusictaggerError, SilentAudioError
 from musictagger.training.backbone import FCN5Backbone, MTTTagHead, load_backbone, save_backbone
 from musictagger.training.config import DistilConfig
@@ -56,8 +55,7 @@ def render_windows(
     for path in paths:
         windows.append(features_from_file(path, params=params, n_windows=WINDOWS_PER_RENDER).windows)
         if views:
-            audio = decode(path)
-            mono = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)
+            mono = decode_mono(path, sr=sr)
             for _ in range(views):
                 try:
                     degraded = random_view(mono, sr, rng)

@@ -25,10 +25,9 @@ import numpy as np
 import torch
 
 from musictagger.audio.augment import random_view
-from musictagger.audio.decode import decode
+from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
-from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import SilentAudioError
 from musictagger.training.backbone import FCN5Backbone, MTTTagHead
 from musictagger.training.evidence import WindowTags, statistics_of
@@ -116,9 +115,8 @@ class ViewCache:
         """``n_views`` random crops of the track, each degraded by :func:`random_view`."""
 
         def compute() -> Views:
-            audio = decode(path)
             sr = self.params.sample_rate
-            mono = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)
+            mono = decode_mono(path, sr=sr)
             rng = np.random.default_rng([seed, int(hashlib.sha256(str(path).encode()).hexdigest()[:8], 16)])
             length = round(self.params.window_seconds * sr)
             return self.encode(np.stack([self._view_window(mono, length, rng) for _ in range(n_views)]))
