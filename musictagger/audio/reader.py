@@ -22,7 +22,15 @@ import av
 import numpy as np
 import soundfile as sf
 
-from musictagger.audio.decode import PYAV_ERRORS, PacketCounts, check_file, decode, decode_frames, ffmpeg_first
+from musictagger.audio.decode import (
+    PYAV_ERRORS,
+    PacketCounts,
+    check_file,
+    decode,
+    decode_frames,
+    ffmpeg_first,
+    float_samples,
+)
 from musictagger.errors import DecodeError, ParameterError
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
@@ -147,12 +155,12 @@ class _PyAVReader:
         through a converter to packed float (see ``decode._FloatFrames`` for why not planar).
         """
         if frame.format.name == "fltp" and frame.layout.nb_channels == self.channels:
-            return frame.to_ndarray()
+            return float_samples(frame)
         source = (frame.format.name, frame.layout.name, frame.sample_rate)
         if self._resampler is None or source != self._source:
             self._resampler = av.AudioResampler(format="flt", layout=self._layout, rate=frame.sample_rate)
             self._source = source
-        chunks = [f.to_ndarray().reshape(-1, f.layout.nb_channels).T for f in self._resampler.resample(frame)]
+        chunks = [float_samples(f) for f in self._resampler.resample(frame)]
         return np.concatenate(chunks, axis=1) if chunks else np.zeros((self.channels, 0), np.float32)
 
 

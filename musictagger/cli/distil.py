@@ -53,17 +53,22 @@ def run(args: argparse.Namespace) -> int:
     )
     params = front_end_params(args.param)
     collection = load_collection(args.data)
+    relative = {track.path: track.relative for split in ("train", "valid") for track in collection.tracks(split)}
     rendered = {}
     for split, views in (("train", config.views), ("valid", 0)):
         paths = [track.path for track in collection.tracks(split)]
         with tqdm(total=len(paths), desc=f"rendering {split}", unit="track") as bar:
             rendered[split] = render_windows(paths, params=params, views=views, seed=config.seed, on_track=bar.update)
+        for path, reason in rendered[split].failures:
+            tqdm.write(f"skipped {path}: {reason}")
     teacher = args.teacher or DEFAULT_BACKBONE
-    result = distil(teacher, rendered["train"], rendered["valid"], config, args.out, log=tqdm.write)
+    result = distil(teacher, rendered["train"].windows, rendered["valid"].windows, config, args.out, log=tqdm.write)
+    heard = len(collection.tracks("train")) - len(rendered["train"].failures)
     provenance = {
         "teacher": teacher.name,
         "config": config_to_dict(config),
-        "heard": f"{args.data.name} training split ({len(collection.tracks('train'))} tracks, no labels)",
+        "heard": f"{args.data.name} training split ({heard} tracks, no labels)",
+        "skipped_files": {relative[path]: reason for split in rendered.values() for path, reason in split.failures},
         **result,
     }
     args.out.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")

@@ -42,31 +42,52 @@ from musictagger.training.evidence import patch_pairs
 WINDOWS_PER_RENDER = 2  # two 29-s windows cover a 60-s clip
 
 
+@dataclass(frozen=True)
+class Renders:
+    """Log-mel windows ``(n, window_frames, n_mels)`` float16 of the files that could be read, and
+    the others with the front end's reason."""
+
+    windows: np.ndarray
+    failures: list[tuple[Path, str]]
+
+
 def render_windows(
     paths: Sequence[Path], *, params: FeatureParams, views: int, seed: int, on_track: Callable[[], None] | None = None
-) -> np.ndarray:
-    """Log-mel windows ``(n, window_frames, n_mels)`` float16 of each file, clean and ``views`` times degraded.
+) -> Renders:
+    """Each file's windows, clean and ``views`` times degraded, through the app's one front end.
 
-    Everything goes through the app's one front end; a degraded render made silent is left out.
+    A file the front end refuses is recorded and skipped (as ``train``'s feature cache does), so
+    one damaged track does not end a 25-minute run.
     """
     rng = np.random.default_rng(seed)
-    sr = params.sample_rate
-    windows = []
+    windows, failures = [], []
     for path in paths:
-        windows.append(features_from_file(path, params=params, n_windows=WINDOWS_PER_RENDER).windows)
-        if views:
-            mono = decode_mono(path, sr=sr)
-            for _ in range(views):
-                try:
-                    degraded = random_view(mono, sr, rng)
-                    windows.append(
-                        features_from_signal(degraded, sr=sr, params=params, n_windows=WINDOWS_PER_RENDER).windows
-                    )
-                except SilentAudioError:
-                    continue
+        try:
+            windows.extend(_renders_of(path, params=params, views=views, rng=rng))
+        except MusictaggerError as exc:
+            failures.append((path, str(exc)))
         if on_track:
             on_track()
-    return np.concatenate(windows).astype(np.float16)
+    if not windows:
+        raise MusictaggerError(f"none of the {len(paths)} files could be read")
+    return Renders(np.concatenate(windows).astype(np.float16), failures)
+
+
+def _renders_of(path: Path, *, params: FeatureParams, views: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One file's clean windows and its degraded renders' (a render made silent is left out)."""
+    renders = [features_from_file(path, params=params, n_windows=WINDOWS_PER_RENDER).windows]
+    if views:
+        sr = params.sample_rate
+        mono = decode_mono(path, sr=sr)
+        for _ in range(views):
+            try:
+                degraded = random_view(mono, sr, rng)
+                renders.append(
+                    features_from_signal(degraded, sr=sr, params=params, n_windows=WINDOWS_PER_RENDER).windows
+                )
+            except SilentAudioError:
+                continue
+    return renders
 
 
 @torch.no_grad()

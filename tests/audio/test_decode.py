@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
 
-from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode
+from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode, float_samples
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import DecodeError
@@ -130,6 +131,20 @@ def test_eight_channel_aac_decodes_without_crashing_the_interpreter(tmp_path: Pa
 
     assert audio.y.shape[0] == 8
     assert peak_frequency(audio.y[0], SR) == pytest.approx(440.0, abs=2.0)
+
+
+@pytest.mark.parametrize("layout", ["mono", "stereo", "5.1"])
+@pytest.mark.parametrize("sample_format", ["flt", "fltp"])
+def test_a_frames_samples_read_from_its_planes_are_pyavs_own(layout: str, sample_format: str) -> None:
+    """The decoder reads frames' planes directly (not ``to_ndarray``); the samples and their channel order
+    must be exactly what PyAV itself gives, packed or planar."""
+    channels = av.AudioLayout(layout).nb_channels
+    samples = np.random.default_rng(channels).uniform(-1, 1, (channels, 1152)).astype(np.float32)
+    array = samples.T.reshape(1, -1) if sample_format == "flt" else samples
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(array), format=sample_format, layout=layout)
+    read = float_samples(frame)
+    assert read.shape == (channels, 1152) and read.dtype == np.float32
+    np.testing.assert_array_equal(read, samples)
 
 
 def test_a_stream_whose_format_changes_midway_decodes_whole_at_its_first_rate(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ the file round-trips, and ``musictagger distil`` writes a backbone that ``train`
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -99,17 +101,23 @@ def test_a_saved_backbone_loads_at_its_own_width(tmp_path: Path, teacher_and_cro
 def test_distil_command_writes_a_backbone_train_can_use(
     collection: Path, tmp_path: Path, teacher_and_crops: tuple
 ) -> None:
-    """The whole command on the generated collection's audio; a 32-channel teacher keeps it quick."""
+    """The whole command on the generated collection's audio, one training file damaged (it is skipped and
+    recorded, the run goes on); a 32-channel teacher keeps it quick."""
+    data = tmp_path / "data"
+    shutil.copytree(collection, data)
+    damaged = (data / "train.txt").read_text(encoding="utf-8").split()[0]
+    (data / damaged).write_bytes(b"RIFF\x00\x00\x00\x00not a wave file at all")
     teacher, head, labels, _, pools = teacher_and_crops
     small_teacher = tmp_path / "teacher32.npz"
     save_backbone(small_teacher, *prune(teacher, head, pools, 32)[:2], labels)
     out = tmp_path / "narrow.npz"
     status = main(
-        ["distil", str(collection), "--out", str(out), "--teacher", str(small_teacher), "--channels", "16",
+        ["distil", str(data), "--out", str(out), "--teacher", str(small_teacher), "--channels", "16",
          "--views", "1", "--epochs", "2", "--steps", "2", "--batch-size", "2"]
     )  # fmt: skip
     assert status == 0
     backbone, _, written_labels = load_backbone(out)
     assert backbone.blocks[0].conv.out_channels == 16 and written_labels == labels
-    provenance = out.with_suffix(".json").read_text(encoding="utf-8")
-    assert '"teacher": "teacher32.npz"' in provenance and "training split (9 tracks" in provenance
+    provenance = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert provenance["teacher"] == "teacher32.npz" and "training split (8 tracks" in provenance["heard"]
+    assert list(provenance["skipped_files"]) == [damaged] and damaged in provenance["skipped_files"][damaged]
