@@ -156,20 +156,29 @@ class Adapters(nn.Module):
         return [adapter(pool) for adapter, pool in zip(self.maps, pools, strict=True)]
 
 
+@dataclass(frozen=True)
+class Targets:
+    """What the student learns to reproduce on a batch: the teacher's standardised block outputs and its
+    tag probabilities (computed once per batch; the validation batch's once for the whole run)."""
+
+    blocks: list[Tensor]
+    tags: Tensor
+
+    @staticmethod
+    @torch.no_grad()
+    def of(teacher_pools: list[Tensor], teacher_head: MTTTagHead, standardise: Standardiser) -> Targets:
+        tags = torch.sigmoid(teacher_head.dense(patch_pairs(teacher_pools[-1])))
+        return Targets(standardise(teacher_pools), tags)
+
+
 def distillation_losses(
-    student_pools: list[Tensor],
-    student_head: MTTTagHead,
-    adapters: Adapters,
-    teacher_pools: list[Tensor],
-    teacher_head: MTTTagHead,
-    standardise: Standardiser,
+    student_pools: list[Tensor], student_head: MTTTagHead, adapters: Adapters, targets: Targets
 ) -> tuple[Tensor, Tensor]:
     """(mean of the blocks' standardised squared errors, tag cross-entropy against the teacher's probabilities)."""
-    targets = standardise(teacher_pools)
-    blocks = torch.stack([F.mse_loss(a, t) for a, t in zip(adapters(student_pools), targets, strict=True)]).mean()
-    with torch.no_grad():
-        teacher_tags = torch.sigmoid(teacher_head.dense(patch_pairs(teacher_pools[-1])))
-    tags = F.binary_cross_entropy_with_logits(student_head.dense(patch_pairs(student_pools[-1])), teacher_tags)
+    blocks = torch.stack(
+        [F.mse_loss(a, t) for a, t in zip(adapters(student_pools), targets.blocks, strict=True)]
+    ).mean()
+    tags = F.binary_cross_entropy_with_logits(student_head.dense(patch_pairs(student_pools[-1])), targets.tags)
     return blocks, tags
 
 
@@ -211,14 +220,12 @@ def distil(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.epochs * config.steps_per_epoch)
     valid = random_crops(valid_windows, 128, config.crop_frames, np.random.default_rng(config.seed + 1))
     with torch.no_grad():
-        valid_teacher = teacher(valid)
+        valid_targets = Targets.of(teacher(valid), teacher_head, standardise)
 
     def validation() -> tuple[float, float]:
         student.eval()
         with torch.no_grad():
-            blocks, tags = distillation_losses(
-                student(valid), student_head, adapters, valid_teacher, teacher_head, standardise
-            )
+            blocks, tags = distillation_losses(student(valid), student_head, adapters, valid_targets)
         return float(blocks), float(tags)
 
     best = {"epoch": 0.0, "valid_blocks": float("inf"), "valid_tags": float("inf")}
@@ -230,10 +237,8 @@ def distil(
         for _ in range(config.steps_per_epoch):
             crops = random_crops(train_windows, config.batch_size, config.crop_frames, rng)
             with torch.no_grad():
-                teacher_pools = teacher(crops)
-            blocks, tags = distillation_losses(
-                student(crops), student_head, adapters, teacher_pools, teacher_head, standardise
-            )
+                targets = Targets.of(teacher(crops), teacher_head, standardise)
+            blocks, tags = distillation_losses(student(crops), student_head, adapters, targets)
             optimiser.zero_grad()
             (blocks + config.tag_weight * tags).backward()
             optimiser.step()

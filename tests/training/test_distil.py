@@ -17,6 +17,7 @@ from musictagger.training.backbone import DEFAULT_BACKBONE, load_backbone, save_
 from musictagger.training.distil import (  # noqa: E402
     Adapters,
     Standardiser,
+    Targets,
     distillation_losses,
     prune,
 )
@@ -75,13 +76,13 @@ def test_the_losses_are_zero_for_the_teacher_itself_and_positive_for_a_pruned_st
     full, full_head, kept_all = prune(teacher, head, pools, 128)
     narrow, narrow_head, kept = prune(teacher, head, pools, 32)
     with torch.no_grad():
-        blocks, _ = distillation_losses(
-            full.eval()(crops), full_head, Adapters(kept_all, standardise), pools, head, standardise
-        )
-        narrow_blocks, _ = distillation_losses(
-            narrow.eval()(crops), narrow_head, Adapters(kept, standardise), pools, head, standardise
-        )
+        targets = Targets.of(pools, head, standardise)
+        blocks, tags = distillation_losses(full.eval()(crops), full_head, Adapters(kept_all, standardise), targets)
+        narrow_blocks, _ = distillation_losses(narrow.eval()(crops), narrow_head, Adapters(kept, standardise), targets)
     assert float(blocks) < 1e-6
+    # The teacher's own tags reach the cross-entropy's floor: the entropy of its probabilities.
+    entropy = torch.nn.functional.binary_cross_entropy(targets.tags, targets.tags)
+    torch.testing.assert_close(tags, entropy, rtol=1e-4, atol=1e-5)
     assert float(narrow_blocks) > 0.1
 
 
