@@ -31,8 +31,8 @@ _BLOCK_FRAMES = 1 << 16
 
 # PyAV raises FFmpegError subclasses for FFmpeg's errors (InvalidDataError, EOFError,
 # PermissionError, …, each also the matching builtin) and ValueError from its own checks
-# (AudioResampler: "Frame does not match AudioResampler setup"; to_ndarray: a sample
-# format numpy cannot hold; UnicodeDecodeError: a tag that is not UTF-8).
+# (AudioResampler: "Frame does not match AudioResampler setup"; UnicodeDecodeError: a tag
+# that is not UTF-8).  Frames reach numpy only as float (:func:`float_samples`).
 PYAV_ERRORS = (av.FFmpegError, ValueError)
 
 # What libsndfile reads first, told by a file's first bytes (wav/rf64/w64, flac, ogg/opus, aiff,

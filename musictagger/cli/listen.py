@@ -16,6 +16,7 @@ from pathlib import Path
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.errors import CaptureError
 from musictagger.library import CodeIndex, Library, current_index, find_similar
+from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
 from musictagger.personal.active import load_active_model
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
     settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
-    recognizer = LiveRecognizer(load_active_model(), source, settings)
+    model = load_active_model()
+    recognizer = LiveRecognizer(model, source, settings)
+    family = model_family(model.path)
     with Library() as library:
         index = current_index(library)
         source.start()
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                     recorder.drain()
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
-                nearest = _nearest(library, index, result)
+                nearest = _nearest(library, index, result, family)
                 print(_format(result, nearest, source.overruns, args.json), flush=True)
                 if args.file and not source.running:
                     break
@@ -76,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nearest(library: Library, index: CodeIndex, result: LiveResult) -> str | None:
+def _nearest(library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str]) -> str | None:
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
         return None
-    matches = find_similar(library, result.bits, result.relaxed_code, k=1, index=index)
+    matches = find_similar(library, result.bits, result.relaxed_code, k=1, index=index, models=models)
     return f"{matches[0].record.display_name} (distance {matches[0].distance})" if matches else None
 
 

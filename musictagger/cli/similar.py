@@ -15,7 +15,9 @@ from pathlib import Path
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
+from musictagger.library.search import comparable_models, model_family
 from musictagger.library.store import TrackAnalysis
+from musictagger.model.runtime import default_model_path
 
 AMBIGUOUS_SHOWN = 10
 
@@ -37,8 +39,12 @@ def run(args: argparse.Namespace) -> int:
             raise MusictaggerError(
                 "the library index is empty: index your music first, e.g. `musictagger index ~/Music`"
             )
-        label, path, analysis = _resolve(library, args.query, args.model)
-        matches = find_similar(library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path)
+        label, path, analysis, model_id = _resolve(library, args.query, args.model)
+        family = model_family(args.model or default_model_path())
+        models = family if model_id is None else comparable_models(model_id, family)
+        matches = find_similar(
+            library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path, models=models
+        )
     if args.json:
         print(json.dumps({"query": label, "matches": [_match_dict(m) for m in matches]}, indent=2))
     else:
@@ -47,11 +53,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve(library: Library, query: str, model_path: Path | None) -> tuple[str, str | None, TrackAnalysis]:
-    """(label, path to exclude, analysis) for a file, a track id or a unique text match."""
+def _resolve(
+    library: Library, query: str, model_path: Path | None
+) -> tuple[str, str | None, TrackAnalysis, str | None]:
+    """(label, path to exclude, analysis, the model id of an indexed track's stored analysis; None for
+    a file, analysed by the model in use) for a file, a track id or a unique text match."""
     if os.path.isfile(query):
         path = os.path.abspath(query)
-        return path, path, analysis_for(library, path, model_path=model_path)
+        return path, path, analysis_for(library, path, model_path=model_path), None
     if query.isdigit() and (record := library.record_by_id(int(query))) is not None:
         candidates = [record]
     else:
@@ -63,7 +72,7 @@ def _resolve(library: Library, query: str, model_path: Path | None) -> tuple[str
         listing = "\n".join(f"  {record.id}: {record.path}" for record in analysed[:AMBIGUOUS_SHOWN])
         raise MusictaggerError(f"{query!r} matches several tracks; give a track id:\n{listing}")
     (record,) = analysed
-    return f"track {record.id} {record.path}", record.path, record.analysis
+    return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
 
 
 def _table(matches: list[Match]) -> str:

@@ -45,6 +45,7 @@ from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import TaskRunner
+from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.display import ScrollingMel
 from musictagger.live.recorder import Recorder
@@ -134,7 +135,7 @@ class LivePanel(QWidget):
         self.genre = GenreView(self.labels)
         self.genre.clear("not listening")
         self.code = CodeView()
-        self.matches = MatchesView(io_runner)
+        self.matches = MatchesView(io_runner, model_family(model_path))
         self.matches.play_query_button.hide()  # the query is the room, not a file
         self.save_button = QPushButton("Save recording…")
         self.save_button.clicked.connect(self.save_recording)

@@ -55,6 +55,7 @@ from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
+from musictagger.library.search import model_family
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.personal.active import field_in_use, personal_in_use
@@ -81,11 +82,13 @@ def analyse(
     return dataclasses.replace(analysis, layers=layers), mel_db(overview.log_mel, params)
 
 
-def stored_code(path: Path, _task: Task) -> tuple[np.ndarray, np.ndarray] | None:
-    """Worker: the hash code the index holds for ``path`` (bits, relaxed), if it was analysed."""
+def stored_code(path: Path, _task: Task) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Worker: the hash code the index holds for ``path`` (bits, relaxed, the model that made it), if it was analysed."""
     with Library() as library:
         record = library.record(path)
-    return (record.analysis.bits, record.analysis.relaxed_code) if record and record.analysis else None
+    if record is None or record.analysis is None:
+        return None
+    return record.analysis.bits, record.analysis.relaxed_code, record.key.model_id
 
 
 def library_scope(_task: Task) -> TagScope:
@@ -122,7 +125,7 @@ class MainWindow(QMainWindow):
         self.genre = GenreView(labels_in_use(self.manifest, self.personal))
         self.genre.clear(self._placeholder(None))
         self.code = CodeView()
-        self.matches = MatchesView(self.io_runner)
+        self.matches = MatchesView(self.io_runner, model_family(self.model_path))
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
         self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 

@@ -28,20 +28,24 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
+from musictagger.library.search import comparable_models
 
 MATCHES = 10
 MAX_COLUMN_WIDTH = 180
 
 
 def search(
-    bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None
+    bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None, models: frozenset[str]
 ) -> tuple[CodeIndex, list[Match]]:
-    """The nearest library tracks to a code (worker thread); also returns the code index used."""
+    """The nearest library tracks to a code among those analysed by ``models`` (worker thread); also
+    returns the code index used."""
     with Library() as library:
         index = current_index(library, index)
         if len(index) == 0:
             return index, []
-        return index, find_similar(library, bits, relaxed, k=MATCHES, exclude_path=str(exclude), index=index)
+        return index, find_similar(
+            library, bits, relaxed, k=MATCHES, exclude_path=str(exclude), index=index, models=models
+        )
 
 
 class Player:
@@ -78,12 +82,14 @@ class Player:
 class MatchesView(QWidget):
     """Nearest matches of the selected file: distance, genre, title, artist, path."""
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, family: frozenset[str]) -> None:
         super().__init__()
         self.runner = runner
+        self.family = family
+        """The model in use and its twin (:func:`~musictagger.library.search.model_family`): whose codes compare."""
         self.player = Player()
         self.query: Path | None = None
-        self._code: tuple[np.ndarray, np.ndarray] | None = None
+        self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
         self._index: CodeIndex | None = None
         self._generation = 0
         self.message = QLabel()
@@ -125,18 +131,20 @@ class MatchesView(QWidget):
         if self.query is not None and self._code is not None:
             self.show_matches_for(self.query, *self._code)
 
-    def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray) -> None:
-        """Search the library for the nearest codes to ``path``'s, in the background."""
+    def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray, model_id: str | None = None) -> None:
+        """Search the library for the nearest codes to ``path``'s, in the background; ``model_id``: the
+        model that made a stored code (None: the model in use)."""
         self._generation += 1
         generation = self._generation
         self.query = path
-        self._code = (bits, relaxed)
+        self._code = (bits, relaxed, model_id)
         self.table.clear()
         self.message.setText("Searching the library…")
         index = self._index
+        models = self.family if model_id is None else comparable_models(model_id, self.family)
 
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
-            return search(bits, relaxed, path, index)
+            return search(bits, relaxed, path, index, models)
 
         self.runner.run(
             work,

@@ -20,8 +20,9 @@ An index loaded from a library knows when the library has changed since (:attr:`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -29,8 +30,10 @@ from musictagger.db import ChangeWatcher
 from musictagger.errors import ParameterError
 from musictagger.library.code_sidecar import read_codes, write_codes
 from musictagger.library.hamming import within_radius
-from musictagger.library.store import Library, TrackRecord
+from musictagger.library.store import AnalysisKey, Library, TrackRecord
 from musictagger.model import codes
+from musictagger.model.manifest import load_manifest
+from musictagger.model.precision import INT8_SUFFIX, int8_twin
 
 DUPLICATE_TOLERANCE = 1e-3
 """Relaxed codes closer than this (Euclidean) at Hamming distance 0 come from the same sound."""
@@ -134,7 +137,9 @@ class CodeIndex:
         relaxed codes' distance (:func:`musictagger.model.codes.shortlist_order`).
 
         ``relaxed_codes(rows)`` gives the relaxed codes ``(len(rows), K)`` of the candidate rows
-        for the tie-break, NaN for a row that has no code any more (such rows are left out).
+        for the tie-break, NaN for a row that has no code any more or whose code is not comparable with
+        the query's (another model's); such rows are left out, and the search reaches further until the
+        shortlist is full of rows that count.
         ``compiled``: whether a large index may be scanned by the compiled pass (see
         :func:`.hamming.within_radius`; the ranking is the same either way).
         """
@@ -147,13 +152,18 @@ class CodeIndex:
         excluded = list(set(exclude_rows))
         query = codes.pack(query_bits)
         shortlist = max(k, codes.SHORTLIST)
-        rows, distances = within_radius(self.packed, query, shortlist + len(excluded), self.n_bits, compiled=compiled)
-        keep = ~np.isin(rows, excluded)
-        rows, distances = rows[keep], distances[keep]
-        relaxed = np.asarray(relaxed_codes(rows), np.float64)
-        squared = np.sum(np.square(relaxed - np.asarray(query_relaxed, np.float64)), axis=1)
-        known = ~np.isnan(squared)
-        rows, distances, squared = rows[known], distances[known], squared[known]
+        wanted = shortlist + len(excluded)
+        while True:
+            rows, distances = within_radius(self.packed, query, wanted, self.n_bits, compiled=compiled)
+            keep = ~np.isin(rows, excluded)
+            rows, distances = rows[keep], distances[keep]
+            relaxed = np.asarray(relaxed_codes(rows), np.float64)
+            squared = np.sum(np.square(relaxed - np.asarray(query_relaxed, np.float64)), axis=1)
+            known = ~np.isnan(squared)
+            rows, distances, squared = rows[known], distances[known], squared[known]
+            if len(rows) >= shortlist or wanted >= len(self):
+                break
+            wanted = 2 * wanted + int(np.count_nonzero(~known))  # rows left out: search further
         order = codes.shortlist_order(distances, squared, shortlist)[:k]
         return [Neighbour(int(rows[i]), int(distances[i]), float(np.sqrt(squared[i]))) for i in order]
 
@@ -163,12 +173,15 @@ def current_index(library: Library, index: CodeIndex | None = None) -> CodeIndex
     return index if index is not None and not index.stale else CodeIndex.from_library(library)
 
 
-def library_relaxed_codes(library: Library, index: CodeIndex) -> Callable[[np.ndarray], np.ndarray]:
-    """:meth:`CodeIndex.nearest`'s ``relaxed_codes`` for an index of ``library``: fetched by track id."""
+def library_relaxed_codes(
+    library: Library, index: CodeIndex, models: Collection[str] | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """:meth:`CodeIndex.nearest`'s ``relaxed_codes`` for an index of ``library``: fetched by track id, only
+    of tracks analysed by one of ``models`` (None: any)."""
 
     def relaxed_codes(rows: np.ndarray) -> np.ndarray:
         ids = index.ids[rows]
-        found = library.relaxed_codes(ids)
+        found = library.relaxed_codes(ids, models=models)
         gone = np.full(index.n_bits, np.nan, np.float32)
         return np.array([found.get(int(track_id), gone) for track_id in ids], np.float32).reshape(
             len(ids), index.n_bits
@@ -185,8 +198,13 @@ def find_similar(
     k: int = 10,
     exclude_path: str | None = None,
     index: CodeIndex | None = None,
+    models: Collection[str] | None = None,
 ) -> list[Match]:
     """The ``k`` library tracks whose codes are nearest the query, skipping ``exclude_path`` itself.
+
+    ``models``: the analysis keys' model ids whose codes are comparable with the query's
+    (:func:`comparable_models`); tracks another model analysed, not yet indexed again, are left out
+    rather than compared with codes they share nothing with.  None: every track.
 
     Pass ``index`` to reuse one :class:`CodeIndex` across queries (the GUI does; it is read
     afresh if the library has changed since, see :func:`current_index`); otherwise the codes
@@ -199,7 +217,7 @@ def find_similar(
     excluded_record = library.record(exclude_path) if exclude_path else None
     exclude_rows = index.rows_of(excluded_record.id) if excluded_record else ()
     matches = []
-    relaxed_codes = library_relaxed_codes(library, index)
+    relaxed_codes = library_relaxed_codes(library, index, models)
     neighbours = index.nearest(
         bits, relaxed_code, k=k, relaxed_codes=relaxed_codes, exclude_rows=exclude_rows, compiled=not one_off
     )
@@ -208,3 +226,24 @@ def find_similar(
         if record is not None:  # pruned since the index was loaded
             matches.append(Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate))
     return matches
+
+
+def model_family(model_path: Path) -> frozenset[str]:
+    """The analysis keys' model ids whose codes compare with ``model_path``'s: its own, and those of the
+    float32 model and int8 twin it belongs with (a twin's codes are its float32 model's, near enough:
+    ``musictagger quantize`` measures the Hamming distance between them)."""
+    float_path = model_path
+    if model_path.stem.endswith(INT8_SUFFIX):
+        float_path = model_path.with_name(model_path.stem.removesuffix(INT8_SUFFIX) + model_path.suffix)
+    paths = [model_path, float_path, int8_twin(float_path) if float_path.is_file() else None]
+    return frozenset(
+        AnalysisKey.of(load_manifest(path, verify_digest=False), None).model_id
+        for path in dict.fromkeys(paths)
+        if path is not None and path.is_file()
+    )
+
+
+def comparable_models(model_id: str, family: frozenset[str]) -> frozenset[str]:
+    """The models whose codes a query made by ``model_id`` is compared with: ``family`` (the model in use
+    and its twin) when it is one of them, else that model alone (a track indexed by an older model)."""
+    return family if model_id in family else frozenset({model_id})

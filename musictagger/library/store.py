@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -498,14 +498,19 @@ class Library:
         """Whether any track is analysed (stops at the first: cheap however large the library)."""
         return bool(self._db.execute("SELECT EXISTS (SELECT 1 FROM tracks WHERE error IS NULL)").fetchone()[0])
 
-    def relaxed_codes(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id."""
+    def relaxed_codes(self, ids: Sequence[int], *, models: Collection[str] | None = None) -> dict[int, np.ndarray]:
+        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id; with ``models``,
+        only of the tracks whose analysis key's model is one of them."""
+        models = sorted(models) if models is not None else None
         found: dict[int, np.ndarray] = {}
-        for start in range(0, len(ids), SQL_VARIABLES):
-            chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
+        step = SQL_VARIABLES - len(models or ())
+        for start in range(0, len(ids), step):
+            chunk = [int(i) for i in ids[start : start + step]]
             placeholders = ", ".join("?" * len(chunk))
             sql = f"SELECT id, relaxed_code FROM tracks WHERE id IN ({placeholders}) AND relaxed_code IS NOT NULL"
-            for track_id, blob in self._db.execute(sql, chunk):
+            if models is not None:
+                sql += f" AND model_id IN ({', '.join('?' * len(models))})"
+            for track_id, blob in self._db.execute(sql, [*chunk, *(models or ())]):
                 found[track_id] = np.frombuffer(blob, "<f4").astype(np.float32)
         return found
 

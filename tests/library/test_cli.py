@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from musictagger.cli.main import main
 from musictagger.library import Library
+from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
 
 
@@ -65,6 +67,28 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert "matches several tracks" in capsys.readouterr().err
     assert main(["similar", "no-such-thing"]) == 1
     assert "neither a file nor an analysed track" in capsys.readouterr().err
+
+
+def test_similar_never_compares_codes_of_another_model(
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A track an older model analysed (its code means nothing to today's model) is left out of a search
+    by today's code, even as the query's exact copy; searched from, it finds only its own model's tracks."""
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+    older = music_folder / "album1" / "01.flac"
+    with sqlite3.connect(library_db_path()) as db:  # as a library indexed before the model was updated
+        db.execute("UPDATE tracks SET model_id = 'an-older-model+frontend-2' WHERE path = ?", (str(older),))
+    outsider = write_track(tmp_path / "elsewhere" / "query.flac", "flac", seed=0)  # 01.flac's very signal
+
+    assert main(["similar", str(outsider), "-k", "10", "--json"]) == 0
+    paths = [match["path"] for match in json.loads(capsys.readouterr().out)["matches"]]
+    assert str(older) not in paths and len(paths) == 4  # the other four analysed tracks
+
+    with Library() as library:
+        older_id = library.record(older).id
+    assert main(["similar", str(older_id), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["matches"] == []  # no other track of the older model
 
 
 def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:

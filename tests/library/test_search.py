@@ -13,8 +13,12 @@ from hypothesis import strategies as st
 
 from musictagger.errors import ParameterError
 from musictagger.library import CodeIndex, Library, current_index, find_similar, hamming, index_folders
+from musictagger.library.search import comparable_models, model_family
 from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model import codes
+from musictagger.model.location import model_file
+from musictagger.model.manifest import load_manifest
+from musictagger.model.precision import int8_twin
 from musictagger.model.runtime import analyze
 from musictagger.model.verdict import Verdict
 
@@ -126,8 +130,8 @@ def test_ids_out_of_order_are_refused() -> None:
         CodeIndex(np.array([3, 2]), np.zeros(2, np.uint64), 64)
 
 
-def store_random_tracks(library: Library, first: int, relaxed: np.ndarray) -> list[str]:
-    """One analysed row per relaxed code, as indexing stores them; returns their paths."""
+def store_random_tracks(library: Library, first: int, relaxed: np.ndarray, model: str = "test-model") -> list[str]:
+    """One analysed row per relaxed code, as indexing stores them (by ``model``); returns their paths."""
     paths = []
     for offset, code in enumerate(relaxed):
         path = f"/archive/{first + offset:05d}.flac"
@@ -139,7 +143,7 @@ def store_random_tracks(library: Library, first: int, relaxed: np.ndarray) -> li
             bits=codes.binarize(code),
             relaxed_code=code,
         )
-        library.store_analysis(path, FileStamp(1, 1), AnalysisKey("test-model", 3), analysis)
+        library.store_analysis(path, FileStamp(1, 1), AnalysisKey(model, 3), analysis)
         paths.append(path)
     return paths
 
@@ -212,3 +216,32 @@ def test_tracks_of_another_code_length_are_left_out_of_the_index() -> None:
         index = CodeIndex.from_library(library)
         assert index.n_bits == 64
         assert [library.record_by_id(int(i)).path for i in index.ids] == kept
+
+
+def test_a_search_by_model_leaves_other_models_tracks_out_and_reaches_further_for_its_own() -> None:
+    """40 tracks of an older model sit right around the query; today's model's 200 tracks are farther.
+    Searched by today's model, the result is the ranking of its tracks alone, k of them, although the
+    shortlist first found only the older model's."""
+    rng = np.random.default_rng(4)
+    query = rng.random(64, dtype=np.float32)
+    near = np.clip(query + rng.normal(0, 0.02, (40, 64)), 0, 1).astype(np.float32)
+    far = rng.random((200, 64), dtype=np.float32)
+    with Library() as library:
+        older = store_random_tracks(library, 0, near, model="older-model")
+        today = store_random_tracks(library, 40, far)
+        bits = codes.binarize(query)
+        everyone = find_similar(library, bits, query, k=5)
+        assert {m.record.path for m in everyone} <= set(older)
+        matches = find_similar(library, bits, query, k=5, models={"test-model"})
+    expected = expected_head(np.vstack([codes.binarize(far), bits[None]]), np.vstack([far, query[None]]), 200, 5, {200})
+    assert [m.record.path for m in matches] == [today[row] for row in expected]
+
+
+def test_a_models_family_is_itself_and_its_int8_twin() -> None:
+    v3, v4 = (model_file(f"hash-cnn-lstm-emotify-{name}") for name in ("v3", "v4"))
+    family = model_family(v3)
+    keys = {AnalysisKey.of(load_manifest(path, verify_digest=False), None).model_id for path in (v3, int8_twin(v3))}
+    assert family == keys and model_family(int8_twin(v3)) == family
+    assert not family & model_family(v4)
+    assert comparable_models(next(iter(keys)), family) == family
+    assert comparable_models("an-older-model+frontend-2", family) == {"an-older-model+frontend-2"}
