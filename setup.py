@@ -4,9 +4,9 @@ Metadata lives in pyproject.toml; this file only adds a ``build_py`` step.  Why 
 ``package-data``: the files' one home is the repository's top-level ``models/`` and
 ``resources/`` (training writes there, the tests and ``make run`` read there), outside the
 package, and package data must sit inside it.  Copying at build time keeps a single copy in git
-and ships exactly what the app needs: the default model's files and its variants (every
-``models/<default-name>*.onnx`` and ``.json``, e.g. an int8 export beside it), the licences and
-the icons; not the first model nor the backbone's training weights.  The copies land in
+and ships exactly what the app needs: the files of the default model and of the fast one and
+their variants (every ``models/<name>*.onnx`` and ``.json``, e.g. an int8 export beside it), the
+licences and the icons; not the older models nor the backbone's training weights.  The copies land in
 ``musictagger/shipped/``, where :mod:`musictagger.shipped` looks first.  Listing them in
 ``get_source_files`` also puts them in the sdist, from which ``python -m build`` builds the wheel.
 An editable install copies nothing: it reads the repository's folders directly.
@@ -25,26 +25,35 @@ ROOT = Path(__file__).resolve().parent
 PACKAGED = Path("musictagger") / "shipped"
 
 
-def default_model_name() -> str:
-    """``DEFAULT_MODEL_NAME`` as runtime.py spells it, read without importing the package (no numpy at build time)."""
+def runtime_constant(constant: str) -> str:
+    """A string constant of runtime.py, read without importing the package (no numpy at build time)."""
     tree = ast.parse((ROOT / "musictagger" / "model" / "runtime.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEFAULT_MODEL_NAME" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == constant for t in node.targets):
             return ast.literal_eval(node.value)
-    raise RuntimeError("musictagger/model/runtime.py defines no DEFAULT_MODEL_NAME")
+    raise RuntimeError(f"musictagger/model/runtime.py defines no {constant}")
 
 
-def shipped_files() -> list[tuple[str, str]]:
-    """(source, destination inside the built package tree) for every file the app ships beside its code."""
-    name = default_model_name()
+def model_files(name: str) -> list[Path]:
+    """``models/<name>.onnx`` and ``.json`` and their variants (an int8 twin), not another model sharing the prefix."""
     models = sorted(
         path
         for pattern in (f"models/{name}*.onnx", f"models/{name}*.json")
         for path in ROOT.glob(pattern)
-        if path.stem == name or path.stem.startswith(f"{name}-")  # variants, not another model sharing the prefix
+        if path.stem == name or path.stem.startswith(f"{name}-")
     )
     if not any(path.name == f"{name}.onnx" for path in models):
-        raise RuntimeError(f"the default model models/{name}.onnx is missing: nothing to ship")
+        raise RuntimeError(f"the shipped model models/{name}.onnx is missing")
+    return models
+
+
+def shipped_files() -> list[tuple[str, str]]:
+    """(source, destination inside the built package tree) for every file the app ships beside its code."""
+    models = [
+        path
+        for constant in ("DEFAULT_MODEL_NAME", "FAST_MODEL_NAME")
+        for path in model_files(runtime_constant(constant))
+    ]
     icons = sorted(path for path in (ROOT / "resources" / "icons").rglob("*") if path.is_file())
     sources = [*models, ROOT / "models" / "backbone" / "LICENSE-musicnn.txt", *icons]
     pairs = [(path.relative_to(ROOT).as_posix(), (PACKAGED / path.relative_to(ROOT)).as_posix()) for path in sources]

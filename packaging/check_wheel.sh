@@ -20,13 +20,15 @@ VERSION=$(basename "$WHEEL" | cut -d- -f2)
 step "built $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KiB) and $(basename "$WORK"/dist/*.tar.gz) ($(du -k "$WORK"/dist/*.tar.gz | cut -f1) KiB)"
 
 "$PYTHON" - "$WHEEL" <<'PY'
-"""The wheel carries the default model, its sidecar, the licences and the icons, and no training files."""
+"""The wheel carries the default and the fast model with their sidecars, the licences and the icons, and no training files."""
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 shipped = "musictagger/shipped/"
 needed = [
     shipped + "models/hash-cnn-lstm-emotify-v3.onnx",
     shipped + "models/hash-cnn-lstm-emotify-v3.json",
+    shipped + "models/hash-cnn-lstm-emotify-v4.onnx",
+    shipped + "models/hash-cnn-lstm-emotify-v4.json",
     shipped + "models/backbone/LICENSE-musicnn.txt",
     shipped + "LICENSE",
     shipped + "resources/icons/hicolor/256x256/apps/io.github.musictagger.MusicTagger.png",

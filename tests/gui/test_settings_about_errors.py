@@ -11,8 +11,9 @@ from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
+from musictagger.model import choice
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import default_model_path
+from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, default_model_path
 from tests.gui.conftest import write_song
 
 
@@ -31,6 +32,24 @@ def test_settings_persist_across_restarts_in_the_config_dir(qtbot, tmp_path: Pat
     again.add_recent([tmp_path / "5.mp3"])
     assert again.recent_files[:2] == [tmp_path / "5.mp3", tmp_path / "0.mp3"]
     assert len(again.recent_files) == MAX_RECENT
+
+
+def test_the_model_chosen_in_settings_is_what_the_next_start_and_the_command_line_use(qtbot, monkeypatch) -> None:
+    from musictagger.gui.settings_dialog import SettingsDialog
+
+    overridden = SettingsDialog(Settings())  # these tests run with $MUSICTAGGER_MODEL set: it decides
+    qtbot.addWidget(overridden)
+    assert not overridden.model.isEnabled() and MODEL_ENV_VAR in overridden.model_note.text()
+    monkeypatch.delenv(MODEL_ENV_VAR)
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.model.isEnabled() and dialog.model.currentData() == "accurate"
+    dialog.model.setCurrentIndex(dialog.model.findData("fast"))
+    dialog.accept()
+    assert choice.chosen() == "fast" and default_model_path().stem.startswith(FAST_MODEL_NAME)
+    again = SettingsDialog(Settings())  # reopened, it shows what was chosen
+    qtbot.addWidget(again)
+    assert again.model.currentData() == "fast"
 
 
 def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: Path) -> None:
