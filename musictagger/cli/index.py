@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
+from musictagger.library.search import model_family
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
@@ -118,17 +119,26 @@ def _print_status(model_path: Path | None) -> int:
     with Library() as library:
         counts, verdicts = library.counts(), library.verdict_counts()
         roots, failures = library.roots(), library.failures()
-        embedded = library.embedded_counts()
+        embedded, coded = library.embedded_counts(), library.code_counts()
         print(f"index: {library.path}")
     print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
     if verdicts:
         print("  verdicts: " + ", ".join(f"{label} {count}" for label, count in verdicts.most_common()))
     _print_model_status(model_path, embedded, counts.analysed)
+    _print_code_status(model_path or default_model_path(), coded)
     for root in roots:
         print(f"  folder: {root}")
     for record in failures:
         print(f"  failed: {record.path}: {record.error}")
     return 0
+
+
+def _print_code_status(model_path: Path, coded: Counter[str]) -> None:
+    """How many tracks' codes the model in use can search among (:func:`~musictagger.library.search.model_family`)."""
+    searched = sum(coded[model_id] for model_id in model_family(model_path))
+    others = sum(coded.values()) - searched
+    missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
+    print(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}")
 
 
 def _print_model_status(model_path: Path | None, embedded: Counter[str], analysed: int) -> None:

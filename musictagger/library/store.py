@@ -435,6 +435,11 @@ class Library:
         )
         return Counter(dict(rows.fetchall()))
 
+    def code_counts(self) -> Counter[str]:
+        """Tracks holding a hash code, per analysis model id (the search compares only one model's codes)."""
+        rows = self._db.execute("SELECT model_id, COUNT(*) FROM tracks WHERE code IS NOT NULL GROUP BY model_id")
+        return Counter(dict(rows.fetchall()))
+
     def embedding_bytes(self) -> float:
         """Mean stored bytes of an embedding per track that has one (0 when none has)."""
         (mean,) = self._db.execute("SELECT AVG(LENGTH(embedding)) FROM tracks WHERE embedding IS NOT NULL").fetchone()

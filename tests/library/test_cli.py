@@ -90,6 +90,11 @@ def test_similar_never_compares_codes_of_another_model(
     assert main(["similar", str(older_id), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["matches"] == []  # no other track of the older model
 
+    assert main(["index", "--status"]) == 0
+    status = capsys.readouterr().out
+    assert "codes: 4 tracks are searched" in status
+    assert "; 1 analysed by another model need `musictagger index` again" in status
+
 
 def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["similar", "anything"]) == 1
