@@ -7,7 +7,10 @@ the test suite points everything at a temporary folder.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
@@ -37,3 +40,12 @@ def library_db_path() -> Path:
 def journal_db_path() -> Path:
     """The SQLite file of the tagging journal (what every tagging run changed, for undo)."""
     return data_dir() / "journal.sqlite3"
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``path`` as JSON, atomically (a temporary file beside it, then renamed), creating
+    its folder: a setting or record of user state is never seen half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path)

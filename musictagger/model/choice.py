@@ -10,11 +10,10 @@ library again, and until it has, the search leaves the other model's tracks out
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from musictagger.errors import ParameterError
-from musictagger.userdirs import config_dir
+from musictagger.userdirs import config_dir, write_json
 
 CHOICES = ("accurate", "fast")
 DEFAULT_CHOICE = "accurate"
@@ -37,8 +36,4 @@ def choose(choice: str) -> None:
     """Store ``choice`` (one of :data:`CHOICES`), atomically."""
     if choice not in CHOICES:
         raise ParameterError(f"no shipped model is called {choice!r}; choose one of: {', '.join(CHOICES)}")
-    path = setting_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps({"model": choice}) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_json(setting_path(), {"model": choice})

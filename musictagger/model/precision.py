@@ -33,7 +33,7 @@ import onnxruntime as ort
 from musictagger.errors import ModelError
 from musictagger.model.manifest import ModelManifest, load_manifest
 from musictagger.model.verdict import Verdict, VerdictPolicy
-from musictagger.userdirs import cache_dir
+from musictagger.userdirs import cache_dir, write_json
 
 INT8_SUFFIX = "-int8"
 PRECISION_ENV_VAR = "MUSICTAGGER_PRECISION"
@@ -182,8 +182,5 @@ def fastest_variant(path: Path) -> Path:
             "deferred_share": share,
             "int8": float_s >= REQUIRED_SPEED_UP * expected_s,
         }
-        record.parent.mkdir(parents=True, exist_ok=True)
-        partial = record.with_suffix(".partial")
-        partial.write_text(json.dumps(choices, indent=2) + "\n", encoding="utf-8")
-        partial.replace(record)
+        write_json(record, choices)
     return twin if choices[key]["int8"] else path

@@ -20,7 +20,7 @@ import numpy as np
 
 from musictagger.errors import MusictaggerError
 from musictagger.model.head import PersonalHead
-from musictagger.userdirs import config_dir, data_dir
+from musictagger.userdirs import config_dir, data_dir, write_json
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SHIPPED = "shipped"
@@ -73,7 +73,7 @@ def save_model(head: PersonalHead, sidecar: dict[str, Any]) -> Path:
         np.savez(file, **head.to_arrays())
     os.replace(arrays_tmp, folder / f"{name}.npz")
     sidecar_path = folder / f"{name}.json"
-    _write_json(sidecar_path, sidecar)
+    write_json(sidecar_path, sidecar)
     return sidecar_path
 
 
@@ -137,7 +137,7 @@ def use(name: str | None) -> None:
         return
     read_sidecar(name)  # it must exist
     load_head(name)
-    _write_json(active_setting_path(), {"active": name})
+    write_json(active_setting_path(), {"active": name})
 
 
 def delete(name: str) -> None:
@@ -170,10 +170,3 @@ def _info(name: str, sidecar: dict[str, Any], active: str | None) -> PersonalMod
         created=sidecar["created"],
         active=name == active,
     )
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
