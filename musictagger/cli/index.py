@@ -116,6 +116,7 @@ def _print_summary(summary: IndexSummary) -> None:
 
 
 def _print_status(model_path: Path | None) -> int:
+    model_path = model_path or default_model_path()
     with Library() as library:
         counts, verdicts = library.counts(), library.verdict_counts()
         roots, failures = library.roots(), library.failures()
@@ -125,7 +126,7 @@ def _print_status(model_path: Path | None) -> int:
     if verdicts:
         print("  verdicts: " + ", ".join(f"{label} {count}" for label, count in verdicts.most_common()))
     _print_model_status(model_path, embedded, counts.analysed)
-    _print_code_status(model_path or default_model_path(), coded)
+    _print_code_status(model_path, coded)
     for root in roots:
         print(f"  folder: {root}")
     for record in failures:
@@ -141,10 +142,10 @@ def _print_code_status(model_path: Path, coded: Counter[str]) -> None:
     print(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}")
 
 
-def _print_model_status(model_path: Path | None, embedded: Counter[str], analysed: int) -> None:
+def _print_model_status(model_path: Path, embedded: Counter[str], analysed: int) -> None:
     """Which model's verdicts are in use, and how many analysed tracks hold the embedding its personal head
     reads (or, with the shipped model, that ``learn`` would learn from)."""
-    base_model_id = AnalysisKey.of(load_manifest(model_path or default_model_path()), None).model_id
+    base_model_id = AnalysisKey.of(load_manifest(model_path), None).model_id
     personal = active_model()
     if personal is None:
         print("active model: the shipped model")
