@@ -506,16 +506,15 @@ class Library:
     def relaxed_codes(self, ids: Sequence[int], *, models: Collection[str] | None = None) -> dict[int, np.ndarray]:
         """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id; with ``models``,
         only of the tracks whose analysis key's model is one of them."""
-        models = sorted(models) if models is not None else None
+        allowed = [] if models is None else sorted(models)
+        model_clause = "" if models is None else f" AND model_id IN ({', '.join('?' * len(allowed))})"
         found: dict[int, np.ndarray] = {}
-        step = SQL_VARIABLES - len(models or ())
+        step = SQL_VARIABLES - len(allowed)
         for start in range(0, len(ids), step):
             chunk = [int(i) for i in ids[start : start + step]]
             placeholders = ", ".join("?" * len(chunk))
             sql = f"SELECT id, relaxed_code FROM tracks WHERE id IN ({placeholders}) AND relaxed_code IS NOT NULL"
-            if models is not None:
-                sql += f" AND model_id IN ({', '.join('?' * len(models))})"
-            for track_id, blob in self._db.execute(sql, [*chunk, *(models or ())]):
+            for track_id, blob in self._db.execute(sql + model_clause, [*chunk, *allowed]):
                 found[track_id] = np.frombuffer(blob, "<f4").astype(np.float32)
         return found
 
