@@ -1,6 +1,6 @@
 """Indexing throughput over the Emotify set: tracks per second by workers × threads, peak memory.
 
-    .venv/bin/python bench/index_throughput.py [--tracks 400] [--grid 1x1 1x2 2x1 2x2]
+    .venv/bin/python bench/index_throughput.py [--tracks 400] [--grid 1x1 1x2 2x1 2x2] [--openblas-threads 2]
 
 Each configuration (worker processes × onnxruntime threads per worker) indexes the same
 tracks into a fresh SQLite index in a temporary folder (the user's library is not touched),
@@ -10,6 +10,11 @@ transaction per stored track.  The stage columns are the mean time per track ins
 below their sum.  Peak memory is the largest sum of the resident memory of this process and
 its workers, sampled every 50 ms.  A last run re-indexes the unchanged set to show what an
 incremental refresh costs.
+
+The workers run NumPy's BLAS on one thread, as the app's processes do (:mod:`musictagger.threads`);
+``--openblas-threads N`` runs every configuration a second time with ``OPENBLAS_NUM_THREADS=N`` in the
+environment, which the app leaves alone (N = the number of cores is what OpenBLAS takes by itself):
+the comparison, measured in the same run.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from musictagger.library import IndexSummary, index_folders
+from musictagger.threads import BLAS_THREADS_ENV_VAR, limit_blas_threads
 
 EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "emotify"
 
@@ -63,11 +71,22 @@ class PeakMemory:
         self._thread.join()
 
 
-def row(label: str, summary: IndexSummary, tracks: int, peak_mb: float) -> str:
+def use_blas_threads(threads: str | None) -> None:
+    """BLAS threads for the workers (through the environment) and for this process (``1 × N`` analyses
+    here): ``None`` is the app's own setting, one."""
+    if threads is None:
+        os.environ.pop(BLAS_THREADS_ENV_VAR, None)
+        limit_blas_threads()
+    else:
+        os.environ[BLAS_THREADS_ENV_VAR] = threads
+        threadpool_limits(int(threads), user_api="blas")
+
+
+def row(label: str, blas: str, summary: IndexSummary, tracks: int, peak_mb: float) -> str:
     n = max(summary.analysed, 1)
     times = summary.times
     return (
-        f"| {label} | {tracks} | {summary.analysed} | {len(summary.failed)} | {summary.elapsed_s:.1f} | "
+        f"| {label} | {blas} | {tracks} | {summary.analysed} | {len(summary.failed)} | {summary.elapsed_s:.1f} | "
         f"{tracks / summary.elapsed_s:.2f} | {times.front_end_s / n * 1e3:.0f} | "
         f"{times.model_s / n * 1e3:.0f} | {peak_mb:.0f} |"
     )
@@ -77,6 +96,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracks", type=int, default=400)
     parser.add_argument("--grid", nargs="+", default=["1x1", "1x2", "2x1", "2x2"], help="WORKERSxTHREADS")
+    parser.add_argument(
+        "--openblas-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also run each configuration with N BLAS threads",
+    )
     args = parser.parse_args()
     if not (EMOTIFY / "train.txt").is_file():
         raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
@@ -84,19 +110,27 @@ def main() -> None:
 
     print(f"{len(tracks)} Emotify tracks (60-s MP3 clips), {os.cpu_count()} cores")
     print(
-        "| workers × threads | tracks | analysed | failed | wall s | tracks/s | read+front end ms | model ms | peak MB |"
+        "| workers × threads | BLAS threads | tracks | analysed | failed | wall s | tracks/s | read+front end ms "
+        "| model ms | peak MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    blas_settings = [None] if args.openblas_threads is None else [None, str(args.openblas_threads)]
     with tempfile.TemporaryDirectory() as scratch:
         for config in args.grid:
             workers, threads = (int(x) for x in config.split("x"))
-            database = Path(scratch) / f"library-{config}.sqlite3"
-            with PeakMemory() as memory:
-                summary = index_folders(tracks, library_path=database, workers=workers, threads=threads)
-            print(row(f"{workers} × {threads}", summary, len(tracks), memory.peak_mb), flush=True)
+            for blas in blas_settings:
+                use_blas_threads(blas)
+                database = Path(scratch) / f"library-{config}-{blas}.sqlite3"
+                with PeakMemory() as memory:
+                    summary = index_folders(tracks, library_path=database, workers=workers, threads=threads)
+                print(
+                    row(f"{workers} × {threads}", blas or "1 (the app's)", summary, len(tracks), memory.peak_mb),
+                    flush=True,
+                )
+        use_blas_threads(None)
         with PeakMemory() as memory:
             refresh = index_folders(tracks, library_path=database, workers=workers, threads=threads)
-        print(row("refresh, nothing changed", refresh, len(tracks), memory.peak_mb))
+        print(row("refresh, nothing changed", "", refresh, len(tracks), memory.peak_mb))
 
 
 if __name__ == "__main__":

@@ -61,10 +61,13 @@ def variants(models: list[Path]) -> dict[str, Path]:
 
 
 def analysis_seconds(model_file: Path, tracks: list[Path]) -> dict[str, float]:
-    """Mean seconds per track: front end (reading the windows included) and model."""
+    """Mean seconds per track: front end (reading the windows included) and model, with one BLAS thread
+    as in the app's processes."""
     from musictagger.library.analyse import analyse_file
     from musictagger.model.runtime import GenreModel
+    from musictagger.threads import limit_blas_threads
 
+    limit_blas_threads()
     model = GenreModel(model_file)
     windows = model.manifest.windows_per_track
     analyse_file(model, str(tracks[0]), n_windows=windows)  # warm

@@ -34,6 +34,7 @@ from musictagger.cli import (
     undo,
 )
 from musictagger.errors import MusictaggerError
+from musictagger.threads import limit_blas_threads
 from musictagger.version import version_text
 
 COMMANDS = (
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit_blas_threads()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         status = args.run(args)
