@@ -90,10 +90,12 @@ class AnalysisProcess:
     def _new_pool(self) -> ProcessPoolExecutor:
         return spawn_pool(1, _start, (self.model_path,))
 
-    def reload(self) -> None:
-        """Load the model again in the worker, with the personal model active now (the process, its
-        imports and its warm-up stay)."""
-        self._pool.submit(_start, self.model_path).result()
+    def reload(self, model_path: Path) -> None:
+        """Load the model at ``model_path`` in the worker (the same one, or the shipped model chosen
+        instead), with the personal model active now, and warm it up; the process and its imports stay."""
+        self.model_path = model_path
+        self._pool.submit(_start, model_path).result()
+        self.warm_up()
 
     def warm_up(self) -> np.ndarray:
         """Start the worker and run the chain once; returns the mel band centres (Hz)."""

@@ -31,25 +31,37 @@ class LayersView(QWidget):
 
     def __init__(self, layers: tuple[LayerInfo, ...]) -> None:
         super().__init__()
-        self.infos = layers
+        self.infos: tuple[LayerInfo, ...] = ()
         self.analysis: Analysis | None = None
         self.window = 0
-        self.channel = MEAN
         self.caption = QLabel("Conv layer activations")
         self.picker = QComboBox()
         self.picker.setToolTip("Show the mean over the channels the model reads, or one of them")
-        n_channels = len(layers[0].channels)
-        self.picker.addItem(f"mean of {n_channels} channels", MEAN)
-        for k in range(n_channels):
-            self.picker.addItem(f"channel {k + 1} of {n_channels}", k)
         self.picker.currentIndexChanged.connect(self._on_channel_picked)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
         self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
+        self.set_layers(layers)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.picker)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+    def set_layers(self, layers: tuple[LayerInfo, ...]) -> None:
+        """A panel for each of ``layers`` and a picker over its channels (a model's, at start or when
+        another model is chosen); shows nothing until the next analysis."""
+        self.clear()
+        self.infos, self.channel = layers, MEAN
+        self.graphics.clear()
+        self.plots.clear()
+        self.images.clear()
         colour_map = pg.colormap.get(COLOUR_MAP)
-        for info in layers:
+        for index, info in enumerate(layers):
             plot = self.graphics.addPlot()
             plot.hideAxis("left")
             plot.hideAxis("bottom")
@@ -60,14 +72,14 @@ class LayersView(QWidget):
             plot.addItem(image)
             self.plots.append(plot)
             self.images.append(image)
-            self._title(len(self.plots) - 1, info)
-        top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
-        top.addWidget(self.picker)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.stack, 1)
+            self._title(index, info)
+        n_channels = len(layers[0].channels)
+        self.picker.blockSignals(True)  # the channel was reset above, not by each item's removal
+        self.picker.clear()
+        self.picker.addItem(f"mean of {n_channels} channels", MEAN)
+        for k in range(n_channels):
+            self.picker.addItem(f"channel {k + 1} of {n_channels}", k)
+        self.picker.blockSignals(False)
 
     def _title(self, index: int, info: LayerInfo, shape: tuple[int, ...] | None = None) -> None:
         channels, time, mel = shape or (len(info.channels), *info.shape[1:])

@@ -212,6 +212,11 @@ class LivePanel(QWidget):
         self.status.setText(text)
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
+    def use_base_model(self, manifest: ModelManifest, model_path: Path) -> None:
+        """Another shipped model was chosen: its codes for the matches; :meth:`follow_model` then loads it."""
+        self.params, self.model_path = manifest.front_end, model_path
+        self.matches.family = model_family(model_path)
+
     def follow_model(self, labels: tuple[str, ...]) -> None:
         """The active model changed: show ``labels``, and load the model afresh (at once if listening)."""
         self.labels = labels

@@ -449,8 +449,23 @@ class MainWindow(QMainWindow):
     # Dialogs.
 
     def edit_settings(self) -> None:
-        """File ▸ Settings…"""
-        SettingsDialog(self.settings, self).exec()
+        """File ▸ Settings…; another shipped model chosen there is used at once."""
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() and dialog.model_changed:
+            self.use_base_model(default_model_path())
+
+    def use_base_model(self, model_path: Path) -> None:
+        """Analyse with the shipped model at ``model_path`` from now on, without a restart: its sidecar and
+        layers, its codes for the matches (the library's tracks analysed by the previous one wait for the
+        next indexing), and the personal model learned on it if that is the active one; the files listed are
+        analysed again (:meth:`follow_active_model`).  The shipped models share the front end."""
+        self.model_path = model_path
+        self.manifest = load_manifest(model_path, verify_digest=False)
+        self.layers.set_layers(self.manifest.layers)
+        self.matches.family = model_family(model_path)
+        self.library_view.model.manifest = self.manifest
+        self.live.use_base_model(self.manifest, model_path)
+        self.follow_active_model()
 
     def tag_genres(self) -> None:
         """Tools ▸ Tag genres of the selection…: the tracks selected in the library tab when it is shown,
@@ -543,7 +558,7 @@ class MainWindow(QMainWindow):
         self._detailed.clear()
         # On the analysis runner, so the files queued next are analysed by the new model.
         self.analysis_runner.run(
-            lambda _task: self.analyser.reload(), on_done=lambda _none: None, on_error=self._model_failed
+            lambda _task: self.analyser.reload(self.model_path), on_done=lambda _none: None, on_error=self._model_failed
         )
         for entry in self.files.entries.values():
             entry.analysis, entry.spectrogram_db = None, None
@@ -553,7 +568,11 @@ class MainWindow(QMainWindow):
 
     def _model_name(self) -> str:
         """The model whose verdicts the window shows, in words."""
-        return f"your personal model \u201c{self.personal.name}\u201d" if self.personal else "the shipped model"
+        return (
+            f"your personal model \u201c{self.personal.name}\u201d"
+            if self.personal
+            else f"the shipped model {self.manifest.model_id}"
+        )
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""

@@ -1,7 +1,8 @@
 """File ▸ Settings…: the shipped model, windows per track, the tagging threshold and the theme.
 
 The model is :mod:`musictagger.model.choice`'s setting, which the command line shares; the window
-analyses with the model it started with, so a new choice applies from the next start.
+uses a new choice at once (:meth:`~musictagger.gui.main_window.MainWindow.use_base_model`, which
+:attr:`SettingsDialog.model_changed` tells it to call).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
+        self.model_changed = False
+        """OK chose another shipped model: the window should use it."""
         self.windows = QSpinBox()
         self.windows.setRange(0, 10)
         self.windows.setSpecialValueText("model default")
@@ -59,7 +62,7 @@ class SettingsDialog(QDialog):
         self.model_note = QLabel(
             f"${MODEL_ENV_VAR} is set and chooses the model."
             if overridden
-            else "Applies from the next start; indexing then analyses your library again."
+            else "Applies at once; indexing then analyses your library again."
         )
         self.model_note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -81,5 +84,6 @@ class SettingsDialog(QDialog):
         self.settings.sync()
         if self.model.isEnabled() and self.model.currentData() != choice.chosen():
             choice.choose(self.model.currentData())
+            self.model_changed = True
         apply_theme(self.settings.theme)
         super().accept()

@@ -11,9 +11,11 @@ from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
+from musictagger.library.search import model_family
 from musictagger.model import choice
+from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, default_model_path
+from musictagger.model.runtime import DEFAULT_MODEL_NAME, FAST_MODEL_NAME, MODEL_ENV_VAR, default_model_path
 from tests.gui.conftest import write_song
 
 
@@ -34,7 +36,7 @@ def test_settings_persist_across_restarts_in_the_config_dir(qtbot, tmp_path: Pat
     assert len(again.recent_files) == MAX_RECENT
 
 
-def test_the_model_chosen_in_settings_is_what_the_next_start_and_the_command_line_use(qtbot, monkeypatch) -> None:
+def test_the_model_chosen_in_settings_is_what_the_window_and_the_command_line_use(qtbot, monkeypatch) -> None:
     from musictagger.gui.settings_dialog import SettingsDialog
 
     overridden = SettingsDialog(Settings())  # these tests run with $MUSICTAGGER_MODEL set: it decides
@@ -46,10 +48,37 @@ def test_the_model_chosen_in_settings_is_what_the_next_start_and_the_command_lin
     assert dialog.model.isEnabled() and dialog.model.currentData() == "accurate"
     dialog.model.setCurrentIndex(dialog.model.findData("fast"))
     dialog.accept()
+    assert dialog.model_changed  # the window then uses it (the next test)
     assert choice.chosen() == "fast" and default_model_path().stem.startswith(FAST_MODEL_NAME)
     again = SettingsDialog(Settings())  # reopened, it shows what was chosen
     qtbot.addWidget(again)
     assert again.model.currentData() == "fast"
+    again.accept()
+    assert not again.model_changed
+
+
+def test_a_shipped_model_chosen_in_settings_is_used_at_once(qtbot, monkeypatch, tmp_path: Path) -> None:
+    from musictagger.gui.app import create_window
+    from musictagger.gui.file_list import State
+
+    monkeypatch.delenv(MODEL_ENV_VAR)
+    window = create_window([write_song(tmp_path / "song.flac", seconds=40.0)], Settings())
+    qtbot.addWidget(window)
+
+    def analysed_by(name: str) -> bool:
+        entry = window.files.current_entry()
+        return entry is not None and entry.state is State.DONE and entry.analysis.model_id.startswith(name)
+
+    qtbot.waitUntil(lambda: analysed_by(DEFAULT_MODEL_NAME), timeout=120_000)
+    choice.choose("fast")
+    window.use_base_model(default_model_path())  # what File ▸ Settings does when OK changed the model
+    qtbot.waitUntil(lambda: analysed_by(FAST_MODEL_NAME), timeout=120_000)
+    fast = load_manifest(default_model_path())
+    assert window.layers.infos == fast.layers != load_manifest(model_file(DEFAULT_MODEL_NAME)).layers
+    assert window.matches.family == window.live.matches.family == model_family(default_model_path())
+    assert window.analyser.model_path == window.live.model_path == default_model_path()
+    assert FAST_MODEL_NAME in about_text(window.manifest)
+    window.close()
 
 
 def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: Path) -> None:
