@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
-from musictagger.library.search import model_family
+from musictagger.library.search import codes_in_reach
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
@@ -135,9 +135,8 @@ def _print_status(model_path: Path | None) -> int:
 
 
 def _print_code_status(model_path: Path, coded: Counter[str]) -> None:
-    """How many tracks' codes the model in use can search among (:func:`~musictagger.library.search.model_family`)."""
-    searched = sum(coded[model_id] for model_id in model_family(model_path))
-    others = sum(coded.values()) - searched
+    """How many tracks' codes the model in use can search among (:func:`~musictagger.library.search.codes_in_reach`)."""
+    searched, others = codes_in_reach(coded, model_path)
     missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
     print(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}")
 

@@ -30,6 +30,8 @@ from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
 from musictagger.library.index import usable_cores
+from musictagger.library.search import codes_in_reach
+from musictagger.model.runtime import default_model_path
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class LibraryState:
     roots: list[Path]
     counts: LibraryCounts
     failures: list[tuple[str, str]]
+    waiting: int
+    """Tracks analysed by another model than the one in use: the next indexing analyses them again."""
 
 
 def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> LibraryState:
@@ -49,7 +53,8 @@ def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> Library
         for root in roots_to_remove:
             library.remove_root(root)
         failures = [(record.path, record.error or "") for record in library.failures()]
-        return LibraryState(library.roots(), library.counts(), failures)
+        _searched, waiting = codes_in_reach(library.code_counts(), default_model_path())
+        return LibraryState(library.roots(), library.counts(), failures, waiting)
 
 
 def describe_progress(progress: IndexProgress) -> str:
@@ -123,7 +128,10 @@ class LibraryPanel(QWidget):
         self.folders.clear()
         self.folders.addItems([str(root) for root in state.roots])
         counts = state.counts
-        self.counts.setText(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
+        text = f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed"
+        if state.waiting:
+            text += f"; {state.waiting} analysed by another model wait for Index now"
+        self.counts.setText(text)
         self.failures.clear()
         for path, reason in state.failures:
             item = QTreeWidgetItem([Path(path).name, reason])

@@ -465,6 +465,7 @@ class MainWindow(QMainWindow):
         self.matches.family = model_family(model_path)
         self.library_view.model.manifest = self.manifest
         self.live.use_base_model(self.manifest, model_path)
+        self.library.refresh()  # it counts the tracks the previous model analysed
         self.follow_active_model()
 
     def tag_genres(self) -> None:

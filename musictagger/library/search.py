@@ -20,6 +20,7 @@ An index loaded from a library knows when the library has changed since (:attr:`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +242,14 @@ def model_family(model_path: Path) -> frozenset[str]:
         for path in dict.fromkeys(paths)
         if path is not None and path.is_file()
     )
+
+
+def codes_in_reach(coded: Counter[str], model_path: Path) -> tuple[int, int]:
+    """Of the tracks holding a code (:meth:`Library.code_counts`, per model id): how many the model at
+    ``model_path`` searches among (its family's, :func:`model_family`), and how many another model
+    analysed, which wait for the next indexing."""
+    searched = sum(coded[model_id] for model_id in model_family(model_path))
+    return searched, sum(coded.values()) - searched
 
 
 def comparable_models(model_id: str, family: frozenset[str]) -> frozenset[str]:

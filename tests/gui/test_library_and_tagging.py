@@ -6,13 +6,14 @@ from pathlib import Path
 
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
-from musictagger.model.runtime import load_model
+from musictagger.model.location import model_file
+from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, load_model
 from musictagger.tagging.formats import detect, read_genres
 from musictagger.tagging.plan import Action, Mode, genre_tag
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
 
-def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_path: Path) -> None:
+def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_path: Path, monkeypatch) -> None:
     music = tmp_path / "Music"
     tracks = [write_song(music / f"{seed:02}.flac", seed=seed) for seed in range(3)]
     (music / "broken.mp3").write_bytes(b"not an mp3" * 100)
@@ -38,6 +39,11 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
         distance = int((record.analysis.bits != query.bits).sum())
         assert row.text(0).split()[0] == str(distance)
         assert row.text(1) == record.genre
+
+    monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(FAST_MODEL_NAME)))  # as after choosing another model
+    panel.refresh()
+    qtbot.waitUntil(lambda: "another model" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
+    assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
 
 
 def tag_dialog_settled(dialog) -> bool:
