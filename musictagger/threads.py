@@ -3,7 +3,7 @@
 NumPy's OpenBLAS starts a thread for every core.  The app's BLAS work is small (the front end's
 product with the mel filterbank, a few milliseconds a window), while onnxruntime's threads and the
 index's other worker process need those cores: with OpenBLAS's own threads, two index workers each
-ran 40–50 % slower than one alone, and a track's analysis with the model's two threads 25–30 %
+ran 40–50 % slower than one alone, and a track's analysis with the model's two threads 25–40 %
 slower (README, "How fast it is").  Every process that analyses (the command, the window, each
 spawned worker) calls :func:`limit_blas_threads` at its start; an ``OPENBLAS_NUM_THREADS`` set in
 the environment wins, and is how the benchmark measures the difference.

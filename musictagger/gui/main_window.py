@@ -57,7 +57,8 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.library.search import model_family
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import Analysis, default_model_path
+from musictagger.model.precision import INT8_SUFFIX
+from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
 from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelInfo
 
@@ -569,11 +570,11 @@ class MainWindow(QMainWindow):
 
     def _model_name(self) -> str:
         """The model whose verdicts the window shows, in words."""
-        return (
-            f"your personal model \u201c{self.personal.name}\u201d"
-            if self.personal
-            else f"the shipped model {self.manifest.model_id}"
-        )
+        if self.personal:
+            return f"your personal model \u201c{self.personal.name}\u201d"
+        stem = self.model_path.stem.removesuffix(INT8_SUFFIX)  # a shipped model's twin is that model
+        choice = next((choice for choice, name in SHIPPED_MODELS.items() if name == stem), None)
+        return f"the shipped {choice} model" if choice else f"the model {stem}"
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""
