@@ -104,6 +104,30 @@ def itq_rotation(projected: np.ndarray, *, bits: int, seed: int) -> np.ndarray:
     return rotation
 
 
+def fit_linear_hash(
+    features: list[np.ndarray], clean_counts: list[int], *, bits: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The similarity-preserving linear hash of steps 2 and 3 on any per-window ``features[i]`` ``(n_i, d)``
+    of training track ``i`` (its first ``clean_counts[i]`` rows clean windows): ``(mean, scale, projection,
+    offset)`` such that ``((x − mean) / scale) @ projection − offset`` has one unit-spread column per bit
+    (features that never vary over the clean windows get no weight)."""
+    clean = np.concatenate([f[:count] for f, count in zip(features, clean_counts, strict=True)])
+    mean, spread_of_feature = clean.mean(axis=0), clean.std(axis=0)
+    live = spread_of_feature > DEAD_CHANNEL * np.median(spread_of_feature)
+    scale = np.where(live, spread_of_feature, 1.0)
+    standardised = [((f - mean) / scale)[:, live] for f in features]
+    dims = min(max(bits, 64), len(features) - 1)  # the between-track scatter has no more directions than that
+    directions = discriminant_directions(standardised, clean_counts, dims=dims)
+    projected = np.concatenate(standardised) @ directions
+    centre = projected.mean(axis=0)
+    rotation = itq_rotation(projected - centre, bits=bits, seed=seed)
+    offset = centre @ rotation
+    spread = (projected @ rotation - offset).std(axis=0) + 1e-9
+    projection = np.zeros((len(live), bits))
+    projection[live] = directions @ rotation
+    return mean, scale, projection / spread, offset / spread
+
+
 def fit_identity_hash(
     pools: list[np.ndarray],
     clean_counts: list[int],
@@ -125,18 +149,5 @@ def fit_identity_hash(
             np.concatenate([f, f[:count].mean(axis=0) + channel_means(int8) - f[:count]])
             for f, count, int8 in zip(features, clean_counts, int8_maps, strict=True)
         ]
-    clean = np.concatenate([f[:count] for f, count in zip(features, clean_counts, strict=True)])
-    mean, spread_of_channel = clean.mean(axis=0), clean.std(axis=0)
-    live = spread_of_channel > DEAD_CHANNEL * np.median(spread_of_channel)
-    scale = np.where(live, spread_of_channel, 1.0)
-    standardised = [((f - mean) / scale)[:, live] for f in features]
-    dims = min(max(bits, 64), len(pools) - 1)  # the between-track scatter has no more directions than that
-    directions = discriminant_directions(standardised, clean_counts, dims=dims)
-    projected = np.concatenate(standardised) @ directions
-    centre = projected.mean(axis=0)
-    rotation = itq_rotation(projected - centre, bits=bits, seed=seed)
-    offset = centre @ rotation
-    spread = (projected @ rotation - offset).std(axis=0) + 1e-9
-    projection = np.zeros((len(live), bits))
-    projection[live] = directions @ rotation
-    return IdentityHash(mean, scale, projection / spread, offset / spread, SHARPNESS)
+    mean, scale, projection, offset = fit_linear_hash(features, clean_counts, bits=bits, seed=seed)
+    return IdentityHash(mean, scale, projection, offset, SHARPNESS)
