@@ -57,7 +57,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.library.search import model_family
 from musictagger.model.manifest import load_manifest
-from musictagger.model.precision import INT8_SUFFIX
+from musictagger.model.precision import float_model
 from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
 from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelInfo
@@ -572,7 +572,7 @@ class MainWindow(QMainWindow):
         """The model whose verdicts the window shows, in words."""
         if self.personal:
             return f"your personal model \u201c{self.personal.name}\u201d"
-        stem = self.model_path.stem.removesuffix(INT8_SUFFIX)  # a shipped model's twin is that model
+        stem = float_model(self.model_path).stem  # a shipped model's twin is that model
         choice = next((choice for choice, name in SHIPPED_MODELS.items() if name == stem), None)
         return f"the shipped {choice} model" if choice else f"the model {stem}"
 

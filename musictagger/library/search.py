@@ -34,7 +34,7 @@ from musictagger.library.hamming import within_radius
 from musictagger.library.store import AnalysisKey, Library, TrackRecord
 from musictagger.model import codes
 from musictagger.model.manifest import load_manifest
-from musictagger.model.precision import INT8_SUFFIX, int8_twin
+from musictagger.model.precision import float_model, int8_twin
 
 DUPLICATE_TOLERANCE = 1e-3
 """Relaxed codes closer than this (Euclidean) at Hamming distance 0 come from the same sound."""
@@ -233,9 +233,7 @@ def model_family(model_path: Path) -> frozenset[str]:
     """The analysis keys' model ids whose codes compare with ``model_path``'s: its own, and those of the
     float32 model and int8 twin it belongs with (a twin's codes are its float32 model's, near enough:
     ``musictagger quantize`` measures the Hamming distance between them)."""
-    float_path = model_path
-    if model_path.stem.endswith(INT8_SUFFIX):
-        float_path = model_path.with_name(model_path.stem.removesuffix(INT8_SUFFIX) + model_path.suffix)
+    float_path = float_model(model_path)
     paths = [model_path, float_path, int8_twin(float_path) if float_path.is_file() else None]
     return frozenset(
         AnalysisKey.of(load_manifest(path, verify_digest=False), None).model_id

@@ -99,6 +99,11 @@ def int8_twin(path: Path) -> Path | None:
     return twin if twin.is_file() and twin.with_suffix(".json").is_file() else None
 
 
+def float_model(path: Path) -> Path:
+    """The float32 model of ``path``: the one an int8 twin's name says it was built from, else ``path`` itself."""
+    return path.with_name(path.stem.removesuffix(INT8_SUFFIX) + path.suffix)
+
+
 def cpu_name() -> str:
     """The CPU's model name and its int8 dot-product instructions, as the kernel reports them."""
     try:
