@@ -104,11 +104,10 @@ def main() -> None:
         backbone_digest=sha256_of(BACKBONE),
     )
     collection = load_collection(EMOTIFY)
-    tracks = collection.all_tracks()
+    tracks = [(split, track) for split, members in collection.splits.items() for track in members]
     window = params.window_frames * params.hop_length
     train, clean, rooms, codes, room_codes = [], [], {}, [], {}
-    for index, track in enumerate(tracks):
-        split = next(name for name, members in collection.splits.items() if track in members)
+    for index, (split, track) in enumerate(tracks):
         maps = cache.clean(track.path, n_windows=model.manifest.windows_per_track).maps
         clean.append(maps)
         query = split != "train"
