@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +53,11 @@ def per_channel(statistic: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.n
     return lambda maps: statistic(maps.astype(np.float32)).reshape(len(maps), -1).astype(np.float64)
 
 
-MEANS = per_channel(lambda m: m.mean(axis=(3, 4)))
+MEANS = partial(identity.channel_features, maxima=False)
 FEATURES = {
-    "channel means (the shipped fit)": MEANS,
+    "channel means (the third model's fit)": MEANS,
     "means + spreads over the grid": lambda m: np.hstack([MEANS(m), per_channel(lambda x: x.std(axis=(3, 4)))(m)]),
-    "means + maxima over the grid": lambda m: np.hstack([MEANS(m), per_channel(lambda x: x.max(axis=(3, 4)))(m)]),
+    "means + maxima over the grid (the fifth model's fit)": partial(identity.channel_features, maxima=True),
     "means + spreads over time": lambda m: np.hstack([MEANS(m), per_channel(lambda x: x.mean(axis=4).std(axis=3))(m)]),
 }
 

@@ -112,6 +112,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --objective similarity: how many of the code's bits are the closed-form identity part "
         "(the third model: 48); 0 learns every bit with the recurrent readers (the second model)",
     )
+    parser.add_argument(
+        "--identity-maxima",
+        action="store_true",
+        help="with --identity-bits: the identity part reads each channel's maximum over the grid beside its "
+        "mean (the fifth model)",
+    )
     add_front_end_option(parser)
     parser.set_defaults(run=run)
 
@@ -178,6 +184,7 @@ def run_similarity(args: argparse.Namespace) -> int:
             layers=args.layers,
             channels_per_layer=args.channels,
             identity_bits=args.identity_bits,
+            identity_maxima=args.identity_maxima,
         ),
         config=SimilarityTrainConfig(
             epochs=_or(args.epochs, SIMILARITY_DEFAULTS.epochs),

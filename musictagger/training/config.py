@@ -37,6 +37,10 @@ class ModelConfig:
         How many of the K bits are the closed-form identity part
         (:mod:`musictagger.training.identity`, the third model); 0 for the paper's code, whose
         every bit comes from the recurrent readers.
+    identity_maxima
+        Whether the identity part reads each channel's maximum over the grid beside its mean (the
+        fifth model): a window's loudest moments tell tracks apart better than its averages
+        (``bench/identity_features.py``).
     dropout
         Dropout on the recurrent outputs during training.
     """
@@ -51,12 +55,15 @@ class ModelConfig:
     bits: int = 64
     dropout: float = 0.5
     identity_bits: int = 0
+    identity_maxima: bool = False
 
     def __post_init__(self) -> None:
         if self.bits not in ALLOWED_BITS:
             raise ParameterError(f"bits must be one of {ALLOWED_BITS}, got {self.bits}")
         if not 0 <= self.identity_bits < self.bits:
             raise ParameterError(f"identity_bits must be in 0..{self.bits - 1}, got {self.identity_bits}")
+        if self.identity_maxima and not self.identity_bits:
+            raise ParameterError("identity_maxima needs identity_bits: there is no identity part to read them")
         if self.cell not in ("lstm", "gru", "rnn"):
             raise ParameterError(f"cell must be lstm, gru or rnn, got {self.cell!r}")
         if self.layers not in (1, 2):

@@ -84,7 +84,9 @@ def build_model(bundle: dict[str, Any], *, backbone_path: Path) -> HashCNNLSTM:
     identity = None
     if config.identity_bits:
         state = bundle["identity_state"]
-        identity = IdentityHash.empty(features=state["mean"].numel(), bits=config.identity_bits)
+        identity = IdentityHash.empty(
+            features=state["mean"].numel(), bits=config.identity_bits, maxima=config.identity_maxima
+        )
         identity.load_state_dict(state)
     return HashCNNLSTM(layer_maps, head, evidence, identity).eval()
 

@@ -8,8 +8,10 @@ music a window is, if one looks in the right directions: the channel means of it
 tracks — once the directions that rooms and windows move are discounted.  So the identity bits
 are fitted in closed form on the training split, as a similarity-preserving hash:
 
-1. **Channel means** of the five grid maps, standardised on the clean training windows; the
-   channels that never vary there (dead after the ReLU) are left out.
+1. **Channel means** of the five grid maps (640 values) and, for the fifth model
+   (``identity_maxima``), each channel's **maximum** over the grid beside them (1280 values),
+   standardised on the clean training windows; the features that never vary there (dead after the
+   ReLU) are left out.
 2. **Linear discriminant directions between tracks** (each track a class): the within-track
    scatter comes from every training window's distance to its track's clean mean — its other
    clean windows and its degraded random crops (:func:`musictagger.audio.augment.random_view`) and,
@@ -20,7 +22,7 @@ are fitted in closed form on the training split, as a similarity-preserving hash
 3. **ITQ** (Gong & Lazebnik, 2011): the rotation of those directions whose signs lose least,
    one bit per column; the relaxed code is ``sigmoid(sharpness · projection / spread)``.
 
-:class:`IdentityHash` is a fixed linear layer on the channel means, exported inside the ONNX
+:class:`IdentityHash` is a fixed linear layer on those features, exported inside the ONNX
 graph; nothing here is trained by gradient descent.
 """
 
@@ -40,19 +42,30 @@ ITQ_ITERATIONS = 50
 SHARPNESS = 2.0
 
 
-def channel_means(maps: np.ndarray) -> np.ndarray:
-    """Each channel's mean over the grid, all five layers (what :meth:`IdentityHash.forward` reads):
-    ``(n, 5, 128, Tg, Fg)`` → ``(n, 640)`` float64."""
-    return maps.astype(np.float32).mean(axis=(3, 4)).reshape(len(maps), -1).astype(np.float64)
+def channel_features(maps: np.ndarray, *, maxima: bool) -> np.ndarray:
+    """What :meth:`IdentityHash.forward` reads of the grid maps ``(n, 5, 128, Tg, Fg)``: each channel's mean
+    over the grid, all five layers, then with ``maxima`` each channel's maximum → ``(n, 640 or 1280)`` float64."""
+    maps = maps.astype(np.float32)
+    statistics = [maps.mean(axis=(3, 4)), *([maps.max(axis=(3, 4))] if maxima else [])]
+    return np.hstack([s.reshape(len(maps), -1) for s in statistics]).astype(np.float64)
 
 
 class IdentityHash(nn.Module):
-    """``sigmoid(sharpness · (((means − μ) / σ) @ projection − offset))`` on the grid maps ``(B, 5, 128, Tg, Fg)``."""
+    """``sigmoid(sharpness · (((x − μ) / σ) @ projection − offset))`` on the grid maps ``(B, 5, 128, Tg, Fg)``,
+    ``x`` the channel means, and with ``maxima`` the channel maxima after them."""
 
     def __init__(
-        self, mean: np.ndarray, scale: np.ndarray, projection: np.ndarray, offset: np.ndarray, sharpness: float
+        self,
+        mean: np.ndarray,
+        scale: np.ndarray,
+        projection: np.ndarray,
+        offset: np.ndarray,
+        sharpness: float,
+        *,
+        maxima: bool = False,
     ) -> None:
         super().__init__()
+        self.maxima = maxima
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
         self.register_buffer("projection", torch.as_tensor(projection, dtype=torch.float32))
@@ -64,13 +77,15 @@ class IdentityHash(nn.Module):
         return int(self.projection.shape[1])
 
     @classmethod
-    def empty(cls, *, features: int, bits: int) -> IdentityHash:
+    def empty(cls, *, features: int, bits: int, maxima: bool) -> IdentityHash:
         """A hash of the right shape whose buffers a saved state will fill."""
-        return cls(np.zeros(features), np.ones(features), np.zeros((features, bits)), np.zeros(bits), SHARPNESS)
+        zeros, ones = np.zeros(features), np.ones(features)
+        return cls(zeros, ones, np.zeros((features, bits)), np.zeros(bits), SHARPNESS, maxima=maxima)
 
     def forward(self, grid_maps: Tensor) -> Tensor:
-        means = grid_maps.mean(dim=(3, 4)).flatten(1)
-        return torch.sigmoid(self.sharpness * (((means - self.mean) / self.scale) @ self.projection - self.offset))
+        statistics = [grid_maps.mean(dim=(3, 4)), *([grid_maps.amax(dim=(3, 4))] if self.maxima else [])]
+        features = torch.cat([s.flatten(1) for s in statistics], dim=1)
+        return torch.sigmoid(self.sharpness * (((features - self.mean) / self.scale) @ self.projection - self.offset))
 
 
 def _inverse_sqrt(matrix: np.ndarray) -> np.ndarray:
@@ -134,20 +149,22 @@ def fit_identity_hash(
     *,
     bits: int,
     seed: int,
+    maxima: bool = False,
     int8_maps: list[np.ndarray] | None = None,
 ) -> IdentityHash:
     """Fit :class:`IdentityHash` on training tracks' grid maps (``pools[i]``: ``(n_i, 5, 128, Tg, Fg)``,
     its first ``clean_counts[i]`` windows clean, the rest degraded views).
 
+    ``maxima``: read the channel maxima beside the means (:func:`channel_features`).
     ``int8_maps[i]``, if given, are the int8 backbone's maps of the same clean windows: how far
-    int8 moves each window's channel means is added, from the track's clean centre, as more
+    int8 moves each window's features is added, from the track's clean centre, as more
     within-track variation (the quantisation's alone: the int8 windows themselves would count
     the clean windows' own spread twice)."""
-    features = [channel_means(pool) for pool in pools]
+    features = [channel_features(pool, maxima=maxima) for pool in pools]
     if int8_maps is not None:
         features = [
-            np.concatenate([f, f[:count].mean(axis=0) + channel_means(int8) - f[:count]])
+            np.concatenate([f, f[:count].mean(axis=0) + channel_features(int8, maxima=maxima) - f[:count]])
             for f, count, int8 in zip(features, clean_counts, int8_maps, strict=True)
         ]
     mean, scale, projection, offset = fit_linear_hash(features, clean_counts, bits=bits, seed=seed)
-    return IdentityHash(mean, scale, projection, offset, SHARPNESS)
+    return IdentityHash(mean, scale, projection, offset, SHARPNESS, maxima=maxima)

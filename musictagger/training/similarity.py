@@ -99,7 +99,12 @@ def train_similarity_head(
     identity = None
     if model_config.identity_bits:
         identity = fit_identity_hash(
-            train_pools, clean_counts, bits=model_config.identity_bits, seed=config.seed, int8_maps=int8_maps
+            train_pools,
+            clean_counts,
+            bits=model_config.identity_bits,
+            seed=config.seed,
+            maxima=model_config.identity_maxima,
+            int8_maps=int8_maps,
         )
         log.write("identity_hash", bits=model_config.identity_bits, features=int(identity.mean.numel()))
     if int8_maps is not None:

@@ -1,5 +1,5 @@
-"""The third model's identity bits: fitted in closed form, discounting what rooms change, and
-exported inside the ONNX graph of a model trained on a tiny generated collection."""
+"""The identity bits (third and fifth models): fitted in closed form, discounting what rooms change,
+and exported inside the ONNX graph of a model trained on a tiny generated collection."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
-from musictagger.training.identity import fit_identity_hash  # noqa: E402
+from musictagger.training.identity import channel_features, fit_identity_hash  # noqa: E402
 from tests.training.conftest import GENRES, SR, make_signal  # noqa: E402
 
 IDENTITY_BITS = 8
@@ -24,8 +24,9 @@ IDENTITY_BITS = 8
 
 @pytest.fixture(scope="module")
 def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 16-bit model whose last 8 bits are the identity part, trained with int8 views; the dev set is
-    the collection's own valid split (the thresholds are not what this module tests)."""
+    """A 16-bit model whose last 8 bits are the identity part reading channel means and maxima (as the
+    fifth model's), trained with int8 views; the dev set is the collection's own valid split (the
+    thresholds are not what this module tests)."""
     work = tmp_path_factory.mktemp("identity")
     dev = work / "dev"
     dev.mkdir()
@@ -39,7 +40,7 @@ def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -
     args = ["train", str(collection), "--objective", "similarity", "--dev-set", str(dev)]
     args += ["--run-dir", str(paths["run"]), "--cache-dir", str(work / "cache"), "--epochs", "3"]
     args += ["--train-windows", "1", "--eval-windows", "1", "--views", "3", "--bits", "16"]
-    args += ["--identity-bits", str(IDENTITY_BITS), "--contrastive-weight", "0", "--int8-views"]
+    args += ["--identity-bits", str(IDENTITY_BITS), "--identity-maxima", "--contrastive-weight", "0", "--int8-views"]
     assert main(args) == 0
     assert main(["export", str(paths["run"]), "--out", str(paths["models"]), "--name", "tiny-v3"]) == 0
     return paths
@@ -50,10 +51,12 @@ def test_the_export_holds_the_identity_part_and_agrees_with_torch(
 ) -> None:
     onnx_path = identity_model["models"] / "tiny-v3.onnx"
     assert load_manifest(onnx_path).model["identity_bits"] == IDENTITY_BITS
+    assert load_manifest(onnx_path).model["identity_maxima"] is True
     model = build_model(
         torch.load(identity_model["run"] / "model.pt", weights_only=True), backbone_path=DEFAULT_BACKBONE
     )
-    assert model.identity is not None and model.identity.bits == IDENTITY_BITS
+    assert model.identity is not None and model.identity.bits == IDENTITY_BITS and model.identity.maxima
+    assert model.identity.mean.numel() == 2 * 5 * 128
     windows = np.concatenate(
         [features_from_signal(make_signal(g, 4), sr=SR, params=FeatureParams(), n_windows=1).windows for g in GENRES]
     )
@@ -89,6 +92,24 @@ def test_the_hash_discounts_what_rooms_change_and_keeps_what_tells_tracks_apart(
     plain = np.stack([np.sign(t.mean(axis=(3, 4)).reshape(2, -1) @ signs) for t in unseen])
     plain_distances = (plain[:, None, 1] != plain[None, :, 0]).sum(axis=2)
     assert np.mean(plain_distances.argmin(axis=1) == np.arange(len(unseen))) < 0.5, "the test is not hard enough"
+
+
+@pytest.mark.parametrize("maxima", [False, True], ids=["means", "means+maxima"])
+def test_the_layer_reads_what_the_fit_was_given(maxima: bool) -> None:
+    """The fit sees :func:`channel_features` of the maps; the exported layer must compute the same
+    features itself, or the fitted projection would be applied to other numbers."""
+    rng = np.random.default_rng(2)
+    pools = [rng.gamma(1.0, size=(3, 5, 128, 4, 2)).astype(np.float32) for _ in range(30)]
+    identity = fit_identity_hash(pools, [1] * len(pools), bits=8, seed=0, maxima=maxima)
+    assert identity.mean.numel() == (2 if maxima else 1) * 5 * 128
+    features = channel_features(pools[0], maxima=maxima)
+    expected = identity.sharpness.item() * (
+        ((features - identity.mean.numpy()) / identity.scale.numpy()) @ identity.projection.numpy()
+        - identity.offset.numpy()
+    )
+    with torch.no_grad():
+        relaxed = identity(torch.from_numpy(pools[0])).numpy()
+    np.testing.assert_allclose(relaxed, 1.0 / (1.0 + np.exp(-expected)), atol=1e-5)
 
 
 def test_channels_that_never_vary_get_no_weight_so_rounding_cannot_move_a_bit() -> None:
