@@ -3,7 +3,8 @@
 Indexing is :func:`musictagger.library.index_folders` on the background runner (its own
 worker processes do the analysis), with its progress shown in a bar and a Cancel button
 that reaches its ``should_stop()``.  The folder list is the library's own (``Library.roots``),
-so the CLI and the window index the same folders.
+so the CLI and the window index the same folders.  When another model is chosen, the panel offers to
+analyse again the tracks the previous one analysed (the search leaves them out until then).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTreeWidget,
@@ -78,6 +80,7 @@ class LibraryPanel(QWidget):
         self.io = io
         self.settings = settings
         self.indexing: Task | None = None
+        self.reanalysis_prompt: QMessageBox | None = None
         self.folders = QListWidget()
         self.folders.setAcceptDrops(False)
         self.add_button = QPushButton("Add folder…")
@@ -116,15 +119,18 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.failures, 1)
         self.refresh()
 
-    def refresh(self, add: list[Path] | None = None, remove: list[Path] | None = None) -> None:
-        """Re-read the library (after applying folder changes) on a worker thread."""
+    def refresh(
+        self, add: list[Path] | None = None, remove: list[Path] | None = None, *, offer_reanalysis: bool = False
+    ) -> None:
+        """Re-read the library (after applying folder changes) on a worker thread; with ``offer_reanalysis``
+        (another model was just chosen), then ask whether to analyse again the tracks another model analysed."""
         self.io.run(
             lambda _task: read_state(add or [], remove or []),
-            on_done=self._show_state,
+            on_done=lambda state: self._show_state(state, offer_reanalysis=offer_reanalysis),
             on_error=lambda error: self.counts.setText(f"The library cannot be read: {describe(error)}"),
         )
 
-    def _show_state(self, state: LibraryState) -> None:
+    def _show_state(self, state: LibraryState, *, offer_reanalysis: bool = False) -> None:
         self.folders.clear()
         self.folders.addItems([str(root) for root in state.roots])
         counts = state.counts
@@ -138,6 +144,29 @@ class LibraryPanel(QWidget):
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             self.failures.addTopLevelItem(item)
+        if offer_reanalysis and state.waiting and self.indexing is None:
+            self._offer_reanalysis(state.waiting)
+
+    def _offer_reanalysis(self, waiting: int) -> None:
+        """Ask, without blocking the window, whether to index now: the tracks another model analysed are
+        left out of the search until the model in use analyses them."""
+        if self.reanalysis_prompt is not None:
+            self.reanalysis_prompt.close()
+        tracks = "1 track of your library was" if waiting == 1 else f"{waiting} tracks of your library were"
+        prompt = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Analyse the library again?",
+            f"{tracks} analysed by another model. Similar tracks are found only among "
+            "tracks the model in use analysed, so these are left out until they are analysed again.",
+            parent=self.window(),  # centred on the main window: the panel may be a tab behind another
+        )
+        analyse = prompt.addButton("Analyse now", QMessageBox.ButtonRole.AcceptRole)
+        prompt.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        prompt.setDefaultButton(analyse)
+        prompt.setInformativeText("Later: Index now in the Library panel does it whenever you like.")
+        prompt.finished.connect(lambda _result: self.index_now() if prompt.clickedButton() is analyse else None)
+        self.reanalysis_prompt = prompt
+        prompt.open()
 
     def choose_folder(self) -> None:
         """Add a music folder and index it."""

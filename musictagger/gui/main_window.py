@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
     def use_base_model(self, model_path: Path) -> None:
         """Analyse with the shipped model at ``model_path`` from now on, without a restart: its sidecar and
         layers, its codes for the matches (the library's tracks analysed by the previous one wait for the
-        next indexing), and the personal model learned on it if that is the active one; the files listed are
+        next indexing, which the Library panel offers to start), and the personal model learned on it if that is the active one; the files listed are
         analysed again (:meth:`follow_active_model`).  The shipped models share the front end."""
         self.model_path = model_path
         self.manifest = load_manifest(model_path, verify_digest=False)
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
         self.matches.family = model_family(model_path)
         self.library_view.model.manifest = self.manifest
         self.live.use_base_model(self.manifest, model_path)
-        self.library.refresh()  # it counts the tracks the previous model analysed
+        self.library.refresh(offer_reanalysis=True)  # it counts, and offers to analyse, the previous model's tracks
         self.follow_active_model()
 
     def tag_genres(self) -> None:

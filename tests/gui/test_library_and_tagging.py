@@ -6,6 +6,7 @@ from pathlib import Path
 
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
+from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
 from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, load_model
 from musictagger.tagging.formats import detect, read_genres
@@ -44,6 +45,40 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     panel.refresh()
     qtbot.waitUntil(lambda: "another model" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
     assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
+
+
+def test_choosing_another_model_offers_to_analyse_the_library_again(
+    qtbot, window, message_boxes: list[str], tmp_path: Path, monkeypatch
+) -> None:
+    music = tmp_path / "Music"
+    for seed in range(2):
+        write_song(music / f"{seed:02}.flac", seed=seed, seconds=20.0)
+    panel = window.library
+    panel.add_folder(music)
+    qtbot.waitUntil(lambda: panel.indexing is None and "2 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
+    assert panel.reanalysis_prompt is None  # indexing with the model in use asks nothing
+
+    fast = model_file(FAST_MODEL_NAME)
+    monkeypatch.setenv(MODEL_ENV_VAR, str(fast))  # as File ▸ Settings choosing the fast model does
+    offer = (
+        "Analyse the library again?: 2 tracks of your library were analysed by another model. Similar tracks are "
+        "found only among tracks the model in use analysed, so these are left out until they are analysed again."
+    )
+
+    def answer(text: str) -> None:
+        message_boxes.clear()
+        window.use_base_model(fast)
+        qtbot.waitUntil(lambda: message_boxes == [offer])
+        next(b for b in panel.reanalysis_prompt.buttons() if b.text() == text).click()
+
+    answer("Later")
+    assert panel.indexing is None
+    assert panel.counts.text().endswith("; 2 analysed by another model wait for Index now")
+    answer("Analyse now")
+    assert panel.indexing is not None
+    qtbot.waitUntil(lambda: panel.counts.text() == "2 tracks: 2 analysed, 0 failed", timeout=ANALYSIS_TIMEOUT_MS)
+    with Library() as library:
+        assert codes_in_reach(library.code_counts(), fast) == (2, 0)
 
 
 def tag_dialog_settled(dialog) -> bool:
