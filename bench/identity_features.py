@@ -57,7 +57,7 @@ MEANS = partial(identity.channel_features, maxima=False)
 FEATURES = {
     "channel means (the third model's fit)": MEANS,
     "means + spreads over the grid": lambda m: np.hstack([MEANS(m), per_channel(lambda x: x.std(axis=(3, 4)))(m)]),
-    "means + maxima over the grid (the fifth model's fit)": partial(identity.channel_features, maxima=True),
+    "means + maxima over the grid (train --identity-maxima)": partial(identity.channel_features, maxima=True),
     "means + spreads over time": lambda m: np.hstack([MEANS(m), per_channel(lambda x: x.mean(axis=4).std(axis=3))(m)]),
 }
 

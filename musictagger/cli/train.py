@@ -116,7 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--identity-maxima",
         action="store_true",
         help="with --identity-bits: the identity part reads each channel's maximum over the grid beside its "
-        "mean (the fifth model)",
+        "mean (tried for a fifth model, not shipped)",
     )
     add_front_end_option(parser)
     parser.set_defaults(run=run)

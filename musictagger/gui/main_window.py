@@ -458,8 +458,9 @@ class MainWindow(QMainWindow):
     def use_base_model(self, model_path: Path) -> None:
         """Analyse with the shipped model at ``model_path`` from now on, without a restart: its sidecar and
         layers, its codes for the matches (the library's tracks analysed by the previous one wait for the
-        next indexing, which the Library panel offers to start), and the personal model learned on it if that is the active one; the files listed are
-        analysed again (:meth:`follow_active_model`).  The shipped models share the front end."""
+        next indexing, which the Library panel offers to start), and the personal model learned on it if
+        that is the active one; the files listed are analysed again (:meth:`follow_active_model`).  The
+        shipped models share the front end."""
         self.model_path = model_path
         self.manifest = load_manifest(model_path, verify_digest=False)
         self.layers.set_layers(self.manifest.layers)

@@ -38,9 +38,10 @@ class ModelConfig:
         (:mod:`musictagger.training.identity`, the third model); 0 for the paper's code, whose
         every bit comes from the recurrent readers.
     identity_maxima
-        Whether the identity part reads each channel's maximum over the grid beside its mean (the
-        fifth model): a window's loudest moments tell tracks apart better than its averages
-        (``bench/identity_features.py``).
+        Whether the identity part reads each channel's maximum over the grid beside its mean: a
+        candidate for a fifth model, better at finding a room capture's track in
+        ``bench/identity_features.py`` but not once a head was trained on it (README, "What limits the
+        room-capture figure").
     dropout
         Dropout on the recurrent outputs during training.
     """

@@ -8,8 +8,8 @@ music a window is, if one looks in the right directions: the channel means of it
 tracks — once the directions that rooms and windows move are discounted.  So the identity bits
 are fitted in closed form on the training split, as a similarity-preserving hash:
 
-1. **Channel means** of the five grid maps (640 values) and, for the fifth model
-   (``identity_maxima``), each channel's **maximum** over the grid beside them (1280 values),
+1. **Channel means** of the five grid maps (640 values) and, with ``identity_maxima`` (tried for a
+   fifth model), each channel's **maximum** over the grid beside them (1280 values),
    standardised on the clean training windows; the features that never vary there (dead after the
    ReLU) are left out.
 2. **Linear discriminant directions between tracks** (each track a class): the within-track

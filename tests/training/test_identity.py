@@ -1,5 +1,6 @@
-"""The identity bits (third and fifth models): fitted in closed form, discounting what rooms change,
-and exported inside the ONNX graph of a model trained on a tiny generated collection."""
+"""The identity bits (the third model's, and reading channel maxima too): fitted in closed form,
+discounting what rooms change, and exported inside the ONNX graph of a model trained on a tiny
+generated collection."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ IDENTITY_BITS = 8
 
 @pytest.fixture(scope="module")
 def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 16-bit model whose last 8 bits are the identity part reading channel means and maxima (as the
-    fifth model's), trained with int8 views; the dev set is the collection's own valid split (the
-    thresholds are not what this module tests)."""
+    """A 16-bit model whose last 8 bits are the identity part reading channel means and maxima
+    (``--identity-maxima``), trained with int8 views; the dev set is the collection's own valid split
+    (the thresholds are not what this module tests)."""
     work = tmp_path_factory.mktemp("identity")
     dev = work / "dev"
     dev.mkdir()
