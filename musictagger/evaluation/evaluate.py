@@ -180,10 +180,12 @@ def _calibration(queries: Sequence[Outcome], truth: np.ndarray, *, n_resamples: 
     }
 
 
-def _same_track(tracks: Sequence[TrackOutcomes], *, n_resamples: int) -> dict[str, Any]:
-    """Room-capture and later-window queries of the tracks that have them, against all tracks."""
-    rooms = [(i, t.room_capture) for i, t in enumerate(tracks) if t.room_capture is not None]
-    later = [(i, t.later_window) for i, t in enumerate(tracks) if t.later_window is not None]
+def _same_track(tracks: Sequence[TrackOutcomes], *, n_resamples: int, asking: set[str] | None = None) -> dict[str, Any]:
+    """Room-capture and later-window queries of the tracks that have them (of those in ``asking``, by
+    relative path, if given), against all tracks."""
+    asked = [asking is None or t.track.relative in asking for t in tracks]
+    rooms = [(i, t.room_capture) for i, t in enumerate(tracks) if t.room_capture is not None and asked[i]]
+    later = [(i, t.later_window) for i, t in enumerate(tracks) if t.later_window is not None and asked[i]]
 
     def figure(pairs: list[tuple[int, Outcome]], database: list[Outcome], within: int) -> dict[str, Any] | None:
         if not pairs:
@@ -312,7 +314,14 @@ def evaluate(
             "non_music": detector.non_music_figures(outcomes.non_music, seed=protocol.non_music_seed),
         },
         "codes": identity.distinct_codes([t.library for t in outcomes.tracks], outcomes.non_music),
-        "same_track": {"room_seed": protocol.room_seed, **_same_track(outcomes.tracks, n_resamples=n_resamples)},
+        "same_track": {
+            "room_seed": protocol.room_seed,
+            **_same_track(outcomes.tracks, n_resamples=n_resamples),
+            # the split's own queries alone: a choice made on valid must not read test tracks' figures
+            "of_split": _same_track(
+                outcomes.tracks, n_resamples=n_resamples, asking={t.track.relative for t in queries}
+            ),
+        },
         "failures": [{"file": f.name, "reason": f.reason} for f in outcomes.failures],
         "predictions": [
             {

@@ -17,7 +17,8 @@ from typing import Any
 Result = dict[str, Any]
 
 # Groups of figures by the data they are measured on; the split group is named after the split.
-SPLIT, DEV_SET, NON_MUSIC, CODES, SAME_TRACK = "split", "dev-set", "non-music", "codes", "same-track"
+SPLIT, DEV_SET, NON_MUSIC, CODES = "split", "dev-set", "non-music", "codes"
+SAME_TRACK, SAME_TRACK_SPLIT = "same-track", "same-track-split"
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,18 @@ FIGURES: tuple[Figure, ...] = (
         _section("same_track", "later_window", "found"),
         "≥ 0.50",
     ),
+    Figure(
+        "room_capture_first_of_split",
+        "room capture of the first window: own track ranked first",
+        SAME_TRACK_SPLIT,
+        _section("same_track", "of_split", "room_capture", "found"),
+    ),
+    Figure(
+        "later_window_top10_of_split",
+        "window from 30 s: own track in the top 10 of first windows",
+        SAME_TRACK_SPLIT,
+        _section("same_track", "of_split", "later_window", "found"),
+    ),
 )
 
 
@@ -178,19 +191,28 @@ def data_of(group: str, result: Result) -> str | None:
     if group == CODES:
         return f"all {result['codes']['tracks']} tracks"
     if group == SAME_TRACK:
-        same = result["same_track"]
-        if same["room_capture"] is None:
-            return None
-        later = same["later_window"]["queries"] if same["later_window"] else 0
-        return (
-            f"queries: {same['room_capture']['queries']} tracks outside train ({later} long enough for a later "
-            f"window); database: all {same['database_tracks']}"
-        )
+        return _same_track_data(result["same_track"], "tracks outside train")
+    if group == SAME_TRACK_SPLIT:
+        return _same_track_data(result["same_track"].get("of_split"), f"{result['split']} tracks alone")
     raise ValueError(f"unknown group of figures {group!r}")
 
 
+def _same_track_data(same: dict[str, Any] | None, asking: str) -> str | None:
+    """The queries and database of the same-track figures, in words; ``None`` if there were no queries."""
+    if same is None or same["room_capture"] is None:
+        return None
+    later = same["later_window"]["queries"] if same["later_window"] else 0
+    return (
+        f"queries: {same['room_capture']['queries']} {asking} ({later} long enough for a later window); "
+        f"database: all {same['database_tracks']}"
+    )
+
+
 def _group_key(group: str, result: Result) -> str:
-    """The group's key in the sidecar's ``metrics``: the split's name for the split group."""
+    """The group's key in the sidecar's ``metrics``: the split's name for the split group, and for the
+    same-track figures of the split's queries ``same-track-<split>``."""
+    if group == SAME_TRACK_SPLIT:
+        return f"same-track-{result['split']}"
     return result["split"] if group == SPLIT else group
 
 

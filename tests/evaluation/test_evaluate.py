@@ -128,6 +128,10 @@ def test_figures_are_in_range_and_add_up(setup: dict[str, Path]) -> None:
     assert same["room_capture"]["queries"] == 4 and same["room_capture"]["database"] == 6  # valid + test tracks
     assert same["later_window"]["queries"] == 2 and same["later_window_skipped"] == 2  # the two 60-s tracks
     assert same["later_window"]["within"] == 10 and same["room_capture"]["within"] == 1
+    of_split = same["of_split"]  # the test split's queries alone, as a choice made on a split must read them
+    assert of_split["room_capture"]["queries"] == result["tracks"] == 2 and of_split["room_capture"]["database"] == 6
+    assert of_split["room_capture"]["found"]["value"] * 2 <= same["room_capture"]["found"]["value"] * 4 + 1e-9
+    assert of_split["later_window"] is None or of_split["later_window"]["queries"] <= 2
 
 
 def test_a_model_without_a_detector_gives_everything_a_genre(setup: dict[str, Path]) -> None:
@@ -209,6 +213,9 @@ def test_record_stores_the_headline_figures_with_their_data(setup: dict[str, Pat
     assert metrics["test"]["ece_if_calibrated"] == result["calibration"]["ece_if_calibrated"]["mean"] > 0
     assert metrics["codes"]["distinct_codes"] == result["codes"]["distinct_codes"]
     assert metrics["same-track"]["room_capture_first"] == result["same_track"]["room_capture"]["found"]
+    split_alone = metrics["same-track-test"]
+    assert split_alone["room_capture_first_of_split"] == result["same_track"]["of_split"]["room_capture"]["found"]
+    assert split_alone["split"].startswith("queries: 2 test tracks alone")
     assert metrics["dev-set"]["split"].startswith("dev set dev, 2 clips")
     assert (
         metrics["dev-set"]["out_of_vocabulary_written"]
