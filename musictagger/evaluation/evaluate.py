@@ -18,7 +18,8 @@ the data it was measured on:
 * **Codes** (:mod:`musictagger.evaluation.identity`): distinct codes among all tracks, codes
   shared by non-music, and same-track retrieval: tracks the code was not trained on (every
   split but ``train``) as queries against all tracks, once as a room capture of the first
-  window (found first?) and once as the window after it (found in the top 10?).
+  window (found first?) and once as the window after it (found in the top 10?); both again for
+  the query split's own tracks alone, so a choice made on valid need not read test tracks.
 
 Results go to ``reports/`` as JSON, Markdown and PNGs named after the model, so the reports
 of two models sit side by side (:mod:`musictagger.evaluation.compare`).
