@@ -81,6 +81,8 @@ class LibraryPanel(QWidget):
         self.settings = settings
         self.indexing: Task | None = None
         self.reanalysis_prompt: QMessageBox | None = None
+        self.offer_when_indexed = False
+        """Another model was chosen while indexing ran with the previous one: ask when it ends."""
         self.folders = QListWidget()
         self.folders.setAcceptDrops(False)
         self.add_button = QPushButton("Add folder…")
@@ -144,7 +146,9 @@ class LibraryPanel(QWidget):
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             self.failures.addTopLevelItem(item)
-        if offer_reanalysis and state.waiting and self.indexing is None:
+        if offer_reanalysis and self.indexing is not None:
+            self.offer_when_indexed = True
+        elif offer_reanalysis and state.waiting:
             self._offer_reanalysis(state.waiting)
 
     def _offer_reanalysis(self, waiting: int) -> None:
@@ -205,10 +209,12 @@ class LibraryPanel(QWidget):
             return
         windows = self.settings.windows_per_track
         workers = max(1, usable_cores() - 1)  # leave a core for the window and for dropped files
+        model_path = default_model_path()  # the model in use now, whenever the worker thread starts
 
         def work(task: Task) -> IndexSummary:
             return index_folders(
                 roots,
+                model_path=model_path,
                 n_windows=windows,
                 workers=workers,
                 on_progress=task.progress,
@@ -248,7 +254,8 @@ class LibraryPanel(QWidget):
         self.progress.setVisible(False)
         self.progress_text.setText(message)
         self.libraryChanged.emit()
-        self.refresh()
+        self.refresh(offer_reanalysis=self.offer_when_indexed)
+        self.offer_when_indexed = False
 
     def _indexed(self, summary: IndexSummary) -> None:
         state = "Stopped" if summary.interrupted else "Indexed"

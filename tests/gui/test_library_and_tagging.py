@@ -54,26 +54,30 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
     for seed in range(2):
         write_song(music / f"{seed:02}.flac", seed=seed, seconds=20.0)
     panel = window.library
-    panel.add_folder(music)
-    qtbot.waitUntil(lambda: panel.indexing is None and "2 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
-    assert panel.reanalysis_prompt is None  # indexing with the model in use asks nothing
-
     fast = model_file(FAST_MODEL_NAME)
-    monkeypatch.setenv(MODEL_ENV_VAR, str(fast))  # as File ▸ Settings choosing the fast model does
     offer = (
         "Analyse the library again?: 2 tracks of your library were analysed by another model. Similar tracks are "
         "found only among tracks the model in use analysed, so these are left out until they are analysed again."
     )
 
-    def answer(text: str) -> None:
+    def choose_fast() -> None:
         message_boxes.clear()
+        monkeypatch.setenv(MODEL_ENV_VAR, str(fast))  # as File ▸ Settings choosing the fast model does
         window.use_base_model(fast)
-        qtbot.waitUntil(lambda: message_boxes == [offer])
+
+    def answer(text: str) -> None:
+        qtbot.waitUntil(lambda: message_boxes == [offer], timeout=ANALYSIS_TIMEOUT_MS)
         next(b for b in panel.reanalysis_prompt.buttons() if b.text() == text).click()
 
+    panel.add_folder(music)  # indexed by the default model, which is chosen against while it runs
+    choose_fast()
+    qtbot.waitUntil(lambda: panel.offer_when_indexed or panel.indexing is None)
+    assert panel.indexing is not None and message_boxes == []  # asked when the run ends, not during it
     answer("Later")
-    assert panel.indexing is None
-    assert panel.counts.text().endswith("; 2 analysed by another model wait for Index now")
+    assert panel.indexing is None and not panel.offer_when_indexed
+    assert panel.counts.text() == "2 tracks: 2 analysed, 0 failed; 2 analysed by another model wait for Index now"
+
+    choose_fast()  # chosen again, with nothing indexing: asked at once
     answer("Analyse now")
     assert panel.indexing is not None
     qtbot.waitUntil(lambda: panel.counts.text() == "2 tracks: 2 analysed, 0 failed", timeout=ANALYSIS_TIMEOUT_MS)
