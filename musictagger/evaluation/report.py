@@ -193,7 +193,7 @@ def data_of(group: str, result: Result) -> str | None:
     if group == SAME_TRACK:
         return _same_track_data(result["same_track"], "tracks outside train")
     if group == SAME_TRACK_SPLIT:
-        return _same_track_data(result["same_track"].get("of_split"), f"{result['split']} tracks alone")
+        return _same_track_data(result["same_track"]["of_split"], f"{result['split']} tracks alone")
     raise ValueError(f"unknown group of figures {group!r}")
 
 
