@@ -8,8 +8,9 @@ music a window is, if one looks in the right directions: the channel means of it
 tracks — once the directions that rooms and windows move are discounted.  So the identity bits
 are fitted in closed form on the training split, as a similarity-preserving hash:
 
-1. **Channel means** of the five grid maps (640 values) and, with ``identity_maxima`` (tried for a
-   fifth model), each channel's **maximum** over the grid beside them (1280 values),
+1. **Channel means** of the five grid maps (640 values with MTT_vgg, 320 with the fast model's
+   backbone) and, with ``identity_maxima`` (tried for a fifth model), each channel's **maximum** over
+   the grid beside them (twice as many values),
    standardised on the clean training windows; the features that never vary there (dead after the
    ReLU) are left out.
 2. **Linear discriminant directions between tracks** (each track a class): the within-track
@@ -43,8 +44,9 @@ SHARPNESS = 2.0
 
 
 def channel_features(maps: np.ndarray, *, maxima: bool) -> np.ndarray:
-    """What :meth:`IdentityHash.forward` reads of the grid maps ``(n, 5, 128, Tg, Fg)``: each channel's mean
-    over the grid, all five layers, then with ``maxima`` each channel's maximum → ``(n, 640 or 1280)`` float64."""
+    """What :meth:`IdentityHash.forward` reads of the grid maps ``(n, 5, C, Tg, Fg)``: each channel's mean
+    over the grid, all five layers, then with ``maxima`` each channel's maximum → ``(n, 5·C)`` or
+    ``(n, 10·C)`` float64 (C = 128 for MTT_vgg, 64 for the fast model's backbone)."""
     maps = maps.astype(np.float32)
     statistics = [maps.mean(axis=(3, 4)), *([maps.max(axis=(3, 4))] if maxima else [])]
     return np.hstack([s.reshape(len(maps), -1) for s in statistics]).astype(np.float64)
