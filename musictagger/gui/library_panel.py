@@ -73,6 +73,7 @@ class LibraryPanel(QWidget):
     """Folders, Index / Cancel with progress, counts and the files that failed."""
 
     libraryChanged = Signal()  # noqa: N815 (Qt signal naming)
+    indexingStarted = Signal()  # noqa: N815 (the window brings the panel, where the progress shows, to the front)
 
     def __init__(self, background: TaskRunner, io: TaskRunner, settings: Settings) -> None:
         super().__init__()
@@ -231,6 +232,7 @@ class LibraryPanel(QWidget):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.progress_text.setText("Looking for audio files…")
+        self.indexingStarted.emit()
 
     def cancel(self) -> None:
         """Stop indexing after the files in flight; everything stored so far stays."""

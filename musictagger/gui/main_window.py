@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.files.entrySelected.connect(self.show_entry)
         self.files.removeRequested.connect(self.remove_files)
         self.spectrogram.windowHovered.connect(self.layers.set_window)
+        self.library.indexingStarted.connect(self.show_library_panel)
         self.library.libraryChanged.connect(self.matches.library_changed)
         self.library.libraryChanged.connect(self.live.matches.library_changed)
         self.library.libraryChanged.connect(self.library_view.refresh)
@@ -213,7 +214,7 @@ class MainWindow(QMainWindow):
         self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
         self._action("&View", "&Live listening", self.show_live, "Ctrl+Shift+L")
         self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
-        self._action("&Library", "Show &library panel", self.library_dock.raise_, "Ctrl+L")
+        self._action("&Library", "Show &library panel", self.show_library_panel, "Ctrl+L")
         self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
         self._menus["&Library"].addSeparator()
         self._action("&Library", "Learn from my ta&gs…", self.learn_from_tags)
@@ -252,6 +253,12 @@ class MainWindow(QMainWindow):
         self.live_dock.show()
         self.live_dock.raise_()
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once the dock has claimed its room
+
+    def show_library_panel(self) -> None:
+        """Library ▸ Show library panel, and whenever indexing starts: the panel, where its progress shows, in
+        front of the file list it shares a place with (shown again if it was closed)."""
+        self.library_dock.show()
+        self.library_dock.raise_()
 
     def show_library_tracks(self) -> None:
         """Library ▸ Show the library's tracks: the Library tab."""

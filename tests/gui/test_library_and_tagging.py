@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QTabBar
+
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
 from musictagger.library.search import codes_in_reach
@@ -47,6 +49,12 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
 
 
+def library_panel_in_front(window) -> bool:
+    """Whether the Library panel is shown and is the current tab of the docks it shares with the file list."""
+    (docks,) = [bar for bar in window.findChildren(QTabBar) if {"Files", "Library"} == {bar.tabText(i) for i in (0, 1)}]
+    return window.library_dock.isVisible() and docks.tabText(docks.currentIndex()) == "Library"
+
+
 def test_choosing_another_model_offers_to_analyse_the_library_again(
     qtbot, window, message_boxes: list[str], tmp_path: Path, monkeypatch
 ) -> None:
@@ -77,9 +85,11 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
     assert panel.indexing is None and not panel.offer_when_indexed
     assert panel.counts.text() == "2 tracks: 2 analysed, 0 failed; 2 analysed by another model wait for Index now"
 
+    window.library_dock.close()  # the panel, where indexing shows its progress, closed
     choose_fast()  # chosen again, with nothing indexing: asked at once
     answer("Analyse now")
     assert panel.indexing is not None
+    assert library_panel_in_front(window)  # shown again, in front of the file list
     qtbot.waitUntil(lambda: panel.counts.text() == "2 tracks: 2 analysed, 0 failed", timeout=ANALYSIS_TIMEOUT_MS)
     with Library() as library:
         assert codes_in_reach(library.code_counts(), fast) == (2, 0)
