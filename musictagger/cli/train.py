@@ -106,6 +106,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "so that the model's int8 twin (musictagger quantize) agrees with it",
     )
     parser.add_argument(
+        "--valid-rooms",
+        type=int,
+        default=SIMILARITY_DEFAULTS.valid_rooms,
+        help="with --objective similarity: room captures of each validation track (the evaluation's recipe, "
+        "other draws); the share whose own track is found first joins the choice of the epoch kept",
+    )
+    parser.add_argument(
         "--identity-bits",
         type=int,
         default=MODEL_DEFAULTS.identity_bits,
@@ -196,12 +203,14 @@ def run_similarity(args: argparse.Namespace) -> int:
             eval_windows=args.eval_windows,
             views=args.views,
             int8_views=args.int8_views,
+            valid_rooms=args.valid_rooms,
             seed=args.seed,
         ),
     )
     print(
         f"best epoch {summary['best_epoch']}: valid accuracy {summary['valid_accuracy']:.3f}, "
         f"first→last window retrieval {summary['valid_window_retrieval']:.3f}"
+        + (f", room captures found first {summary['valid_room_first']:.3f}" if "valid_room_first" in summary else "")
     )
     print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
     return 0

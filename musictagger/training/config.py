@@ -106,9 +106,10 @@ class SimilarityTrainConfig:
     quantisation, bit-balance and ``decorrelation_weight`` × bit-decorrelation terms, and
     ``centre_weight`` × the distance of the learnt bits to their genre's centre (the third model).  Training
     runs ``epochs`` epochs and keeps the epoch best on validation accuracy plus same-track
-    retrieval across windows.  With ``int8_views`` each training track also gets the int8
-    backbone's maps of its clean windows as views (:mod:`musictagger.training.int8_views`), so
-    that the model's int8 twin agrees with it.
+    retrieval across windows, plus, with ``valid_rooms``, the share of that many room captures of
+    each validation track whose own track the search finds first.  With ``int8_views`` each
+    training track also gets the int8 backbone's maps of its clean windows as views
+    (:mod:`musictagger.training.int8_views`), so that the model's int8 twin agrees with it.
     """
 
     epochs: int = 60
@@ -124,6 +125,7 @@ class SimilarityTrainConfig:
     train_windows: int = 3
     views: int = 4
     int8_views: bool = False
+    valid_rooms: int = 0
     eval_windows: int = 3
     seed: int = 0
 

@@ -5,7 +5,9 @@ analysis windows and its degraded random crops): the two views are the positives
 contrastive term, the other tracks of the batch its negatives, and both are classified.
 Validation is what the app will do: track-level accuracy read from the quantised bits, and
 same-track retrieval between a track's first and last windows (which do not overlap on a
-60-s track), by Hamming distance; the epoch best on their sum is kept.
+60-s track), by Hamming distance, and, given room captures of the validation tracks, the share
+of them whose own track the library's search would show first among every training and
+validation track; the epoch best on their sum is kept.
 
 With ``identity_bits`` (the third model) the code's last bits are not learnt here: they are
 fitted first, in closed form, on the same pools (:mod:`musictagger.training.identity`), and
@@ -22,6 +24,8 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from tqdm import tqdm
 
+from musictagger.evaluation.metrics import own_item_ranks
+from musictagger.model.codes import binarize
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig
 from musictagger.training.identity import IdentityHash, fit_identity_hash
 from musictagger.training.loop import RunLog, WindowSet, evaluate_tracks, identity_codes, selected, windows_of
@@ -43,6 +47,7 @@ class SimilarityResult:
     best_epoch: int
     valid_accuracy: float
     valid_retrieval: float
+    valid_room_first: float | None  # None: no room captures were given
     epochs_run: int
 
 
@@ -56,6 +61,39 @@ def window_retrieval(head: HashHead, first: WindowSet, last: WindowSet) -> float
     own = distances.diagonal().unsqueeze(1)
     rivals_closer = (distances < own).sum(dim=1)
     return float((rivals_closer == 0).float().mean())
+
+
+def found_first(
+    query_codes: np.ndarray, query_tracks: np.ndarray, window_codes: np.ndarray, window_tracks: np.ndarray
+) -> float:
+    """Share of queries (relaxed codes ``(Q, K)``, of tracks ``query_tracks``) whose own track the library's
+    search shows first, among tracks whose windows have the relaxed codes ``window_codes`` ``(N, K)`` (of
+    tracks ``window_tracks``, numbered from 0): a track's code is the mean of its windows', as the app
+    makes it, and the ranking is the search's (:func:`~musictagger.evaluation.metrics.own_item_ranks`)."""
+    sums = np.zeros((window_tracks.max() + 1, window_codes.shape[1]))
+    np.add.at(sums, window_tracks, window_codes)
+    track_codes = sums / np.bincount(window_tracks)[:, None]
+    ranks = own_item_ranks(
+        binarize(query_codes),
+        binarize(track_codes),
+        query_tracks,
+        query_relaxed=query_codes,
+        database_relaxed=track_codes,
+    )
+    return float(np.mean(ranks == 0))
+
+
+@torch.no_grad()
+def room_first(head: HashHead, rooms: WindowSet, library: WindowSet) -> float:
+    """:func:`found_first` for room captures (``rooms``, of the tracks numbered as ``library``'s first
+    tracks) among the ``library`` tracks, by ``head``'s codes."""
+    head.eval()
+    return found_first(
+        head.relaxed_code(rooms.maps, rooms.identity).numpy(),
+        rooms.track_of_window,
+        head.relaxed_code(library.maps, library.identity).numpy(),
+        library.track_of_window,
+    )
 
 
 def _pair_batch(
@@ -84,6 +122,7 @@ def train_similarity_head(
     checkpoint_path: Path,
     log: RunLog,
     int8_maps: list[np.ndarray] | None = None,
+    valid_rooms: list[np.ndarray] | None = None,
 ) -> SimilarityResult:
     """Fit a :class:`HashHead` on pools of windows per training track (clean windows first).
 
@@ -91,8 +130,9 @@ def train_similarity_head(
     ``clean_counts[i]`` clean windows (at most ``config.train_windows``: a short track has
     fewer), then its degraded views.  ``int8_maps[i]``, if given, are the int8 backbone's maps of
     those clean windows: the identity fit discounts how they moved, and the head trains on them
-    as more views.  Channels are selected by Fisher score on the clean windows only, as the
-    paper's model does.
+    as more views.  ``valid_rooms[i]``, if given, are room captures of validation track ``i``: the
+    share found first (:func:`room_first`) joins the epoch's score.  Channels are selected by
+    Fisher score on the clean windows only, as the paper's model does.
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -121,6 +161,12 @@ def train_similarity_head(
     valid: WindowSet = windows_of(valid_maps, valid_labels, channel_index, identity)
     first = windows_of([m[:1] for m in valid_maps], valid_labels, channel_index, identity)
     last = windows_of([m[-1:] for m in valid_maps], valid_labels, channel_index, identity)
+    rooms = None  # the room captures, and the library they search: validation then training tracks, clean
+    if valid_rooms is not None:
+        rooms = (
+            windows_of(valid_rooms, valid_labels, channel_index, identity),
+            windows_of([*valid_maps, *clean], np.concatenate([valid_labels, train_labels]), channel_index, identity),
+        )
 
     head = HashHead(model_config, n_classes=n_classes, channel_index=torch.from_numpy(channel_index))
     learnt_bits = model_config.bits - model_config.identity_bits
@@ -166,6 +212,7 @@ def train_similarity_head(
         schedule.step()
         evaluation = evaluate_tracks(head, valid)
         retrieval = window_retrieval(head, first, last)
+        room = None if rooms is None else room_first(head, *rooms)
         names = ("loss", "classification", "contrastive", "quantization", "balance", "decorrelation")
         log.write(
             "epoch",
@@ -174,8 +221,9 @@ def train_similarity_head(
             valid_accuracy=evaluation.accuracy,
             valid_loss=round(evaluation.loss, 5),
             valid_window_retrieval=retrieval,
+            **({} if room is None else {"valid_room_first": room}),
         )
-        score = evaluation.accuracy + retrieval
+        score = evaluation.accuracy + retrieval + (room or 0.0)
         if best is None or score > best:
             best, best_epoch = score, epoch
             torch.save(head.state_dict(), checkpoint_path)
@@ -187,6 +235,7 @@ def train_similarity_head(
         best_epoch=best_epoch,
         valid_accuracy=final.accuracy,
         valid_retrieval=window_retrieval(head, first, last),
+        valid_room_first=None if rooms is None else room_first(head, *rooms),
         epochs_run=config.epochs,
     )
 

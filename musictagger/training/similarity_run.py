@@ -154,6 +154,10 @@ def run_similarity_training(
             int8.of_file(t.path, n_windows=config.train_windows) for t in tqdm(train_tracks, desc="int8 views")
         ]
     valid_views = [cache.clean(t.path, n_windows=config.eval_windows) for t in tqdm(valid_tracks, desc="valid")]
+    valid_rooms = [
+        cache.room_captures(t.path, n_views=config.valid_rooms, seed=config.seed).maps
+        for t in tqdm(valid_tracks if config.valid_rooms else [], desc="valid room captures")
+    ]
     dev_clips = load_dev_set(dev_dir)
     dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
     non_music_views = [
@@ -177,6 +181,7 @@ def run_similarity_training(
             checkpoint_path=paths.checkpoint,
             log=log,
             int8_maps=train_int8 or None,
+            valid_rooms=valid_rooms or None,
         )
     finally:
         torch.set_num_threads(threads)
@@ -215,6 +220,7 @@ def run_similarity_training(
         "epochs_run": result.epochs_run,
         "valid_accuracy": result.valid_accuracy,
         "valid_window_retrieval": result.valid_retrieval,
+        **({} if result.valid_room_first is None else {"valid_room_first": result.valid_room_first}),
         "seconds": round(time.monotonic() - started, 1),
     }
     bundle = {

@@ -5,7 +5,9 @@ for each track, its clean analysis windows (as the app cuts them) and ``n_views`
 views — a random 29-s crop passed through :func:`musictagger.audio.augment.random_view` —
 each as grid maps (float16) and backbone tags.  Two windows of one track
 are the positives of the contrastive term; the statistics fit the novelty detector; the
-tags feed the "foreign genre" evidence.
+tags feed the "foreign genre" evidence.  Validation tracks may also get room captures (the
+evaluation's recipe, :func:`musictagger.audio.augment.room_capture`, on random crops), whose
+retrieval joins the choice of the training epoch.
 
 Entries are keyed by everything they depend on (front end, backbone digest, grid, the
 file's path, size and mtime, the kind of entry, its count and seed), written to a temporary
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musictagger.audio.augment import random_view
+from musictagger.audio.augment import random_view, room_capture
 from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
@@ -34,6 +36,7 @@ from musictagger.training.evidence import WindowTags, statistics_of
 from musictagger.training.model import LayerMaps
 
 VIEW_ATTEMPTS = 8
+Degradation = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]  # (mono, sample rate, rng) → degraded
 
 
 @dataclass(frozen=True)
@@ -113,23 +116,31 @@ class ViewCache:
 
     def augmented(self, path: Path, *, n_views: int, seed: int) -> Views:
         """``n_views`` random crops of the track, each degraded by :func:`random_view`."""
+        return self._cached(
+            self._entry(path, f"views-{n_views}-{seed}"), lambda: self._views(path, n_views, seed, random_view)
+        )
 
-        def compute() -> Views:
-            sr = self.params.sample_rate
-            mono = decode_mono(path, sr=sr)
-            rng = np.random.default_rng([seed, int(hashlib.sha256(str(path).encode()).hexdigest()[:8], 16)])
-            length = round(self.params.window_seconds * sr)
-            return self.encode(np.stack([self._view_window(mono, length, rng) for _ in range(n_views)]))
+    def room_captures(self, path: Path, *, n_views: int, seed: int) -> Views:
+        """``n_views`` random crops of the track, each played in a room as the evaluation plays its queries
+        (:func:`room_capture`, other draws of the same recipe)."""
+        return self._cached(
+            self._entry(path, f"rooms-{n_views}-{seed}"), lambda: self._views(path, n_views, seed, room_capture)
+        )
 
-        return self._cached(self._entry(path, f"views-{n_views}-{seed}"), compute)
+    def _views(self, path: Path, n_views: int, seed: int, degrade: Degradation) -> Views:
+        sr = self.params.sample_rate
+        mono = decode_mono(path, sr=sr)
+        rng = np.random.default_rng([seed, int(hashlib.sha256(str(path).encode()).hexdigest()[:8], 16)])
+        length = round(self.params.window_seconds * sr)
+        return self.encode(np.stack([self._view_window(mono, length, rng, degrade) for _ in range(n_views)]))
 
-    def _view_window(self, mono: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    def _view_window(self, mono: np.ndarray, length: int, rng: np.random.Generator, degrade: Degradation) -> np.ndarray:
         """The front end's window of one random crop, degraded; a crop that the degradation (down to
         −20 dB of gain) made silent is drawn again, up to :data:`VIEW_ATTEMPTS` times."""
         sr = self.params.sample_rate
         for attempt in range(VIEW_ATTEMPTS):
             start = int(rng.integers(0, max(mono.size - length, 0) + 1))
-            view = random_view(mono[start : start + length], sr, rng)
+            view = degrade(mono[start : start + length], sr, rng)
             try:
                 return features_from_signal(view, sr=sr, params=self.params, n_windows=1).windows[0]
             except SilentAudioError:

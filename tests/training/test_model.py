@@ -12,6 +12,7 @@ from musictagger.training.config import ModelConfig  # noqa: E402
 from musictagger.training.losses import hash_loss  # noqa: E402
 from musictagger.training.model import HashHead, select_channels  # noqa: E402
 from musictagger.training.selection import fisher_scores, select_channels_by_fisher  # noqa: E402
+from musictagger.training.similarity import found_first  # noqa: E402
 
 
 def random_index(per_layer: int, seed: int = 0) -> torch.Tensor:
@@ -83,3 +84,11 @@ def test_fisher_selection_finds_the_channels_that_separate_the_classes() -> None
 def test_fisher_score_is_zero_for_a_feature_with_equal_class_means() -> None:
     features = np.array([[1.0], [-1.0], [1.0], [-1.0]])
     assert fisher_scores(features, np.array([0, 0, 1, 1]))[0] == pytest.approx(0.0)
+
+
+def test_found_first_ranks_each_query_against_its_tracks_mean_code() -> None:
+    window_codes = np.array([[0.9, 0.9, 0.1], [0.7, 0.9, 0.1], [0.9, 0.1, 0.1], [0.1, 0.1, 0.9]])
+    window_tracks = np.array([0, 0, 1, 2])  # track 0 has two windows, whose mean code is (0.8, 0.9, 0.1)
+    queries = np.array([[0.8, 0.8, 0.2], [0.9, 0.2, 0.2], [0.2, 0.2, 0.8], [0.6, 0.6, 0.4]])
+    assert found_first(queries, np.array([0, 1, 2, 0]), window_codes, window_tracks) == 1.0
+    assert found_first(queries, np.array([1, 2, 0, 0]), window_codes, window_tracks) == 0.25

@@ -53,7 +53,7 @@ def run(collection: Path, dev_set: Path, tmp_path_factory: pytest.TempPathFactor
     paths = {"run": work / "run", "cache": work / "cache", "models": work / "models"}
     args = ["train", str(collection), "--objective", "similarity", "--dev-set", str(dev_set)]
     args += ["--run-dir", str(paths["run"]), "--cache-dir", str(paths["cache"]), "--epochs", "12"]
-    args += ["--train-windows", "1", "--eval-windows", "1", "--views", "2", "--bits", "16"]
+    args += ["--train-windows", "1", "--eval-windows", "1", "--views", "2", "--bits", "16", "--valid-rooms", "2"]
     assert main(args) == 0
     assert main(["export", str(paths["run"]), "--out", str(paths["models"]), "--name", "tiny-v2"]) == 0
     return paths
@@ -65,10 +65,13 @@ def test_the_run_logs_training_and_the_chosen_policy(run: dict[str, Path]) -> No
     assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("epoch") == 12
     epoch = next(e for e in events if e["event"] == "epoch")
     assert {"contrastive", "decorrelation", "valid_window_retrieval"} <= set(epoch)
+    room_first = [e["valid_room_first"] for e in events if e["event"] == "epoch"]
+    assert all(0.0 <= share <= 1.0 for share in room_first)
+    assert events[-1]["valid_room_first"] == room_first[events[-1]["best_epoch"] - 1]  # the epoch kept's
     policy = next(e for e in events if e["event"] == "verdict_policy")
     assert policy["outcomes"]["non-music"]["tracks"] == 18
     assert policy["policy"]["temperature"] > 0 and "dev set" in policy["policy"]["chosen_on"]
-    assert len(list(run["cache"].glob("*.npz"))) == 9 * 2 + 3 + 4, "clean + views of train, valid, dev"
+    assert len(list(run["cache"].glob("*.npz"))) == 9 * 2 + 3 * 2 + 4, "clean + views of train, valid, dev"
 
 
 def test_the_export_carries_the_detector_and_agrees_with_torch(collection: Path, run: dict[str, Path]) -> None:
