@@ -32,6 +32,7 @@ from musictagger.cli import (
     tag,
     train,
     undo,
+    verdict,
 )
 from musictagger.errors import MusictaggerError
 from musictagger.threads import limit_blas_threads
@@ -50,6 +51,7 @@ COMMANDS = (
     distil,
     export,
     quantize,
+    verdict,
     streamline,
     evaluate,
     experiments,

@@ -31,8 +31,8 @@ from musictagger.evaluation.metrics import accuracy, bootstrap_ci
 from musictagger.model.manifest import sha256_of
 from musictagger.model.verdict import ForeignTags
 from musictagger.training.backbone import DEFAULT_BACKBONE, load_backbone
+from musictagger.training.calibration import GENRE_TAGS, tag_vocabulary
 from musictagger.training.evidence import Novelty, fit_whitening
-from musictagger.training.similarity_run import GENRE_TAGS, tag_vocabulary
 from musictagger.training.views import ViewCache, Views
 from musictagger.userdirs import cache_dir
 

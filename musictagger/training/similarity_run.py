@@ -37,7 +37,7 @@ from musictagger.evaluation.devset import load_dev_set
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
 from musictagger.model.manifest import sha256_of
 from musictagger.training.backbone import load_backbone
-from musictagger.training.calibration import EvidenceSet, choose_policy, fit_temperature
+from musictagger.training.calibration import GENRE_TAGS, EvidenceSet, choose_policy, fit_temperature, tag_vocabulary
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, config_to_dict
 from musictagger.training.evidence import Novelty, fit_whitening, statistics_of
 from musictagger.training.int8_views import Int8LayerMaps
@@ -45,38 +45,6 @@ from musictagger.training.loop import RunLog
 from musictagger.training.run import RunPaths
 from musictagger.training.similarity import SimilarityResult, train_similarity_head, window_probabilities
 from musictagger.training.views import ViewCache, Views
-
-# Backbone tags that name a genre outside the model's four (foreign) or inside them (native),
-# per tag vocabulary.  Chosen by what the tags mean, before looking at any score.
-GENRE_TAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "msd": (
-        ("jazz", "blues", "Hip-Hop", "country", "soul", "rnb", "funk", "folk"),
-        (
-            "rock",
-            "pop",
-            "electronic",
-            "metal",
-            "classic rock",
-            "hard rock",
-            "heavy metal",
-            "indie rock",
-            "alternative rock",
-            "punk",
-            "electronica",
-            "electro",
-            "House",
-            "indie pop",
-            "dance",
-            "ambient",
-        ),
-    ),
-    "mtt": (("country", "indian", "sitar"), ("classical", "techno", "electronic", "rock", "pop", "metal", "dance")),
-}
-
-
-def tag_vocabulary(tag_names: tuple[str, ...]) -> str:
-    """``msd`` or ``mtt``: which musicnn tag set a backbone's tag head outputs."""
-    return "msd" if "Hip-Hop" in tag_names else "mtt"
 
 
 def _evidence(name: str, views: list[Views], result: SimilarityResult, novelty: Novelty, expected: list) -> EvidenceSet:

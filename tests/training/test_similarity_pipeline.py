@@ -5,7 +5,9 @@ objective, the detector fitted and its thresholds chosen on a dev set, export wi
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +99,33 @@ def test_the_runtime_gives_music_a_genre_and_noise_none(collection: Path, run: d
     noise = dict(non_music(seed=5, sr=16000, seconds=8.0, per_kind=1))["white noise #1"]
     refused = model.analyze_signal(noise, sr=16000)
     assert refused.unknown and refused.genre is None, "generated noise is no genre the model knows"
+
+
+def test_the_verdict_can_be_chosen_again_from_the_exported_models_outputs(
+    collection: Path, dev_set: Path, run: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(run["models"], models)
+    model = models / "tiny-v2.onnx"
+    for suffix in (".onnx", ".json"):  # a twin beside it, which shares its float32 model's policy
+        shutil.copy(model.with_suffix(suffix), models / f"tiny-v2-int8{suffix}")
+    before = load_manifest(model)
+
+    assert main(["verdict", str(model), str(collection), "--dev-set", str(dev_set), "--min-valid-kept", "1", "0"]) == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    (strict, lenient) = [[cell.strip() for cell in row] for row in rows[1:]]
+    assert int(strict[1]) <= int(lenient[1]), "a lower floor leaves more policies feasible"
+    assert strict[2].startswith("3/3") and strict[5] == "18/18"  # every valid track keeps a genre, noise refused
+    assert load_manifest(model) == before, "nothing written without --write"
+
+    assert (
+        main(["verdict", str(model), str(collection), "--dev-set", str(dev_set), "--min-valid-kept", "1", "--write"])
+        == 0
+    )
+    after, twin = load_manifest(model), load_manifest(models / "tiny-v2-int8.onnx")
+    assert after.verdict == twin.verdict and "at least 100% keep a genre" in after.verdict["chosen_on"]
+    assert after.verdict["temperature"] == before.verdict["temperature"]  # the fitted temperature is kept
+    assert dataclasses.replace(after, verdict=before.verdict) == before, "only the verdict section changes"
+    assert after.model_id != before.model_id, "the library analyses its tracks again"
+    valid = [collection / t for t in (collection / "valid.txt").read_text().split()]
+    assert all(not GenreModel(model).analyze_file(path).unknown for path in valid)

@@ -1,0 +1,82 @@
+"""``musictagger verdict MODEL DATA --dev-set DEV``: choose an exported model's unknown-detector thresholds again.
+
+The choice training makes (:func:`musictagger.training.calibration.choose_policy`), made on the
+model's own outputs (:mod:`musictagger.training.verdict_choice`) for each ``--min-valid-kept`` floor
+given: one row per floor, what the policy chosen under it does on the validation split, the dev set
+and generated non-music.  ``--write`` puts the policy of the (single) floor into the sidecars of
+MODEL and of its int8 twin; record their metrics again afterwards with ``musictagger evaluate --record``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from musictagger.training.calibration import MIN_VALID_KEPT
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "verdict",
+        help="choose MODEL's unknown-detector thresholds again on DATA's validation split, a dev set and "
+        "generated non-music (from the model's own outputs)",
+    )
+    parser.add_argument("model", type=Path, metavar="MODEL", help="the float32 .onnx model")
+    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+    parser.add_argument(
+        "--min-valid-kept",
+        type=float,
+        nargs="+",
+        default=[MIN_VALID_KEPT],
+        help=f"share of the validation split that must keep a genre (default {MIN_VALID_KEPT}); several "
+        "values print one row each",
+    )
+    parser.add_argument("--write", action="store_true", help="write the chosen policy into the sidecars (one floor)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from musictagger.collection import load_collection
+    from musictagger.errors import ParameterError
+    from musictagger.evaluation.devset import load_dev_set
+    from musictagger.model.runtime import GenreModel
+    from musictagger.training.verdict_choice import choice_sounds, choose_again, model_evidence, write_policy
+
+    if args.write and len(args.min_valid_kept) != 1:
+        raise ParameterError("--write takes exactly one --min-valid-kept floor")
+    model = GenreModel(args.model)
+    collection = load_collection(args.data)
+    dev_clips = load_dev_set(args.dev_set)
+    sounds = choice_sounds()
+    items = len(collection.tracks("valid")) + len(dev_clips) + len(sounds)
+    with tqdm(total=items, desc="analysing", unit="item") as bar:
+        evidence = model_evidence(model, collection, dev_clips, sounds, on_item=bar.update)
+    print(
+        "| floor | feasible policies | valid: keep a genre / right | dev, in vocabulary: keep / right "
+        "| dev, out of vocabulary: refused | non-music refused |"
+    )
+    print("|---:|---:|---|---|---:|---:|")
+    choices = []
+    for floor in args.min_valid_kept:
+        chosen_on = (
+            f"temperature on {collection.root.name} valid; thresholds on {collection.root.name} valid (at least "
+            f"{floor:.0%} keep a genre), the dev set {args.dev_set.name} and generated non-music, from the "
+            "exported model's own outputs (musictagger verdict)"
+        )
+        choice = choose_again(model, evidence, min_valid_kept=floor, chosen_on=chosen_on)
+        valid, dev, noise = (choice.outcomes[name] for name in ("valid", "dev", "non-music"))
+        in_vocabulary = dev.tracks - dev.should_refuse
+        print(
+            f"| {floor:g} | {choice.feasible} | {valid.kept}/{valid.tracks} / {valid.correct} | "
+            f"{dev.kept}/{in_vocabulary} / {dev.correct} | {dev.refused_correctly}/{dev.should_refuse} | "
+            f"{noise.refused}/{noise.tracks} |"
+        )
+        choices.append(choice)
+    if args.write:
+        for sidecar in write_policy(args.model, choices[0].policy):
+            print(f"wrote the verdict policy into {sidecar}")
+        print("record the metrics again: musictagger evaluate DATA --dev-set DEV --model MODEL --record")
+    return 0

@@ -1,0 +1,124 @@
+"""Choosing an exported model's verdict thresholds again, from what the app computes.
+
+Training chooses the unknown detector's thresholds (:func:`~musictagger.training.calibration.choose_policy`)
+on the cached backbone outputs of the validation split, the dev set and generated non-music.  This
+module makes the same choice for a model already exported, from the ONNX model's own outputs on the
+windows the app analyses (window probabilities, novelty and backbone tags, through
+:meth:`~musictagger.model.runtime.GenreModel.run`), keeping the temperature fitted at training.  It
+is how a shipped model's floor of validation tracks that must keep a genre
+(``min_valid_kept``) is changed without training it again.
+
+:func:`write_policy` puts the chosen policy into the model's sidecar and into its int8 twin's (which
+shares its float32 model's policy), leaving everything else as it was.  Both models' ``model_id``
+then changes, so the library analyses its tracks again; the metrics the sidecars record are those of
+the previous policy until ``musictagger evaluate --record`` measures them again.
+
+Needs no torch: the model runs in onnxruntime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from musictagger.audio.frontend import features_from_file, features_from_signal
+from musictagger.collection import Collection
+from musictagger.evaluation.devset import DevClip
+from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
+from musictagger.model.manifest import load_manifest, sidecar_path
+from musictagger.model.precision import int8_twin
+from musictagger.model.runtime import GenreModel
+from musictagger.model.verdict import VerdictPolicy
+from musictagger.training.calibration import GENRE_TAGS, EvidenceSet, PolicyChoice, choose_policy, tag_vocabulary
+
+NON_MUSIC_SR = 16000
+
+
+def evidence_of(model: GenreModel, name: str, windows: Sequence[np.ndarray], expected: list[str | None]) -> EvidenceSet:
+    """The model's outputs on each item's log-mel ``windows`` (raw window probabilities, mean novelty and tags)."""
+    outputs = [model.run(w) for w in windows]
+    if any(o.novelty is None or o.tags is None for o in outputs):
+        raise ValueError(f"{model.manifest.name} has no unknown detector (no novelty or tags output) to choose for")
+    return EvidenceSet(
+        name=name,
+        window_probabilities=[o.probabilities for o in outputs],
+        novelty=np.array([float(o.novelty.mean()) for o in outputs]),
+        tags=np.stack([o.tags.mean(axis=0) for o in outputs]),
+        expected=expected,
+    )
+
+
+def choice_sounds() -> list[tuple[str, np.ndarray]]:
+    """The generated non-music a policy is chosen on (seed :data:`CHOICE_SEED`, as in training)."""
+    return non_music(CHOICE_SEED, sr=NON_MUSIC_SR)
+
+
+def model_evidence(
+    model: GenreModel,
+    collection: Collection,
+    dev_clips: Sequence[DevClip],
+    sounds: Sequence[tuple[str, np.ndarray]],
+    *,
+    on_item: Callable[[], None] = lambda: None,
+) -> tuple[EvidenceSet, EvidenceSet, EvidenceSet]:
+    """Evidence on the validation split, the dev set and the generated non-music ``sounds``
+    (:func:`choice_sounds`), each item analysed through the model's front end with the sidecar's
+    windows per track."""
+    params, n_windows = model.manifest.front_end, model.manifest.windows_per_track
+
+    def of_file(path: Path) -> np.ndarray:
+        on_item()
+        return features_from_file(path, params=params, n_windows=n_windows).windows
+
+    def of_signal(y: np.ndarray) -> np.ndarray:
+        on_item()
+        return features_from_signal(y, sr=NON_MUSIC_SR, params=params, n_windows=n_windows).windows
+
+    labels = collection.labels
+    valid_tracks = collection.tracks("valid")
+    valid = evidence_of(
+        model, "valid", [of_file(t.path) for t in valid_tracks], [labels[t.label] for t in valid_tracks]
+    )
+    dev = evidence_of(model, "dev", [of_file(c.path) for c in dev_clips], [c.expected for c in dev_clips])
+    noise = evidence_of(model, "non-music", [of_signal(y) for _, y in sounds], [None] * len(sounds))
+    return valid, dev, noise
+
+
+def choose_again(
+    model: GenreModel,
+    evidence: tuple[EvidenceSet, EvidenceSet, EvidenceSet],
+    *,
+    min_valid_kept: float,
+    chosen_on: str,
+) -> PolicyChoice:
+    """The policy :func:`choose_policy` picks on ``evidence`` (valid, dev, non-music) with the model's temperature."""
+    valid, dev, noise = evidence
+    tag_names = model.manifest.tag_names
+    foreign, native = GENRE_TAGS[tag_vocabulary(tag_names)]
+    return choose_policy(
+        temperature=model.policy.temperature,
+        valid=valid,
+        dev=dev,
+        non_music=noise,
+        labels=model.labels,
+        tag_names=tag_names,
+        foreign=foreign,
+        native=native,
+        chosen_on=chosen_on,
+        min_valid_kept=min_valid_kept,
+    )
+
+
+def write_policy(model_path: Path, policy: VerdictPolicy) -> list[Path]:
+    """Put ``policy`` into the sidecar of ``model_path`` and of its int8 twin, if there is one; returns the
+    sidecars rewritten."""
+    written = []
+    for path in (model_path, int8_twin(model_path)):
+        if path.is_file():
+            manifest = load_manifest(path)
+            replace(manifest, verdict=policy.to_dict()).save(sidecar_path(path))
+            written.append(sidecar_path(path))
+    return written
