@@ -3,8 +3,10 @@
 The choice training makes (:func:`musictagger.training.calibration.choose_policy`), made on the
 model's own outputs (:mod:`musictagger.training.verdict_choice`) for each ``--min-valid-kept`` floor
 given: one row per floor, what the policy chosen under it does on the validation split, the dev set
-and generated non-music.  ``--write`` puts the policy of the (single) floor into the sidecars of
-MODEL and of its int8 twin; record their metrics again afterwards with ``musictagger evaluate --record``.
+and generated non-music, and what policies chosen on one half of the dev set do on the other half
+(the dev set's own figures are not held out: the thresholds are chosen on it).  ``--write`` puts the
+policy of the (single) floor into the sidecars of MODEL and of its int8 twin; record their metrics
+again afterwards with ``musictagger evaluate --record``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.errors import ParameterError
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.model.runtime import GenreModel
-    from musictagger.training.verdict_choice import choice_sounds, choose_again, model_evidence, write_policy
+    from musictagger.training.verdict_choice import (
+        choice_sounds,
+        choose_again,
+        dev_folds,
+        held_out_dev,
+        model_evidence,
+        write_policy,
+    )
 
     if args.write and len(args.min_valid_kept) != 1:
         raise ParameterError("--write takes exactly one --min-valid-kept floor")
@@ -54,11 +63,13 @@ def run(args: argparse.Namespace) -> int:
     items = len(collection.tracks("valid")) + len(dev_clips) + len(sounds)
     with tqdm(total=items, desc="analysing", unit="item") as bar:
         evidence = model_evidence(model, collection, dev_clips, sounds, on_item=bar.update)
+    folds = dev_folds(dev_clips)
     print(
         "| floor | feasible policies | valid: keep a genre / right | dev, in vocabulary: keep / right "
-        "| dev, out of vocabulary: refused | non-music refused |"
+        "| dev, out of vocabulary: refused | non-music refused | dev held out (two-fold): out of vocabulary "
+        "refused / in vocabulary keep |"
     )
-    print("|---:|---:|---|---|---:|---:|")
+    print("|---:|---:|---|---|---:|---:|---|")
     choices = []
     for floor in args.min_valid_kept:
         chosen_on = (
@@ -68,11 +79,13 @@ def run(args: argparse.Namespace) -> int:
         )
         choice = choose_again(model, evidence, min_valid_kept=floor, chosen_on=chosen_on)
         valid, dev, noise = (choice.outcomes[name] for name in ("valid", "dev", "non-music"))
+        held = held_out_dev(model, evidence, folds, min_valid_kept=floor)
         in_vocabulary = dev.tracks - dev.should_refuse
         print(
             f"| {floor:g} | {choice.feasible} | {valid.kept}/{valid.tracks} / {valid.correct} | "
             f"{dev.kept}/{in_vocabulary} / {dev.correct} | {dev.refused_correctly}/{dev.should_refuse} | "
-            f"{noise.refused}/{noise.tracks} |"
+            f"{noise.refused}/{noise.tracks} | {held.refused_correctly}/{held.should_refuse} / "
+            f"{held.kept}/{held.tracks - held.should_refuse} |"
         )
         choices.append(choice)
     if args.write:

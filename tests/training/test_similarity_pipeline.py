@@ -19,11 +19,13 @@ torch = pytest.importorskip("torch", reason="training needs the 'train' extra (t
 from musictagger.audio.frontend import features_from_file  # noqa: E402
 from musictagger.audio.params import FeatureParams  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
+from musictagger.evaluation.devset import DevClip  # noqa: E402
 from musictagger.evaluation.nonmusic import non_music  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
+from musictagger.training.verdict_choice import dev_folds  # noqa: E402
 from tests.training.conftest import GENRES, SR, make_signal  # noqa: E402
 
 
@@ -116,6 +118,9 @@ def test_the_verdict_can_be_chosen_again_from_the_exported_models_outputs(
     (strict, lenient) = [[cell.strip() for cell in row] for row in rows[1:]]
     assert int(strict[1]) <= int(lenient[1]), "a lower floor leaves more policies feasible"
     assert strict[2].startswith("3/3") and strict[5] == "18/18"  # every valid track keeps a genre, noise refused
+    for row in (strict, lenient):  # chosen on one half of the dev set, counted on the other: every clip once
+        refused, kept = row[6].split(" / ")
+        assert refused.endswith("/2") and kept.endswith("/2")
     assert load_manifest(model) == before, "nothing written without --write"
 
     assert (
@@ -129,3 +134,8 @@ def test_the_verdict_can_be_chosen_again_from_the_exported_models_outputs(
     assert after.model_id != before.model_id, "the library analyses its tracks again"
     valid = [collection / t for t in (collection / "valid.txt").read_text().split()]
     assert all(not GenreModel(model).analyze_file(path).unknown for path in valid)
+
+
+def test_the_dev_folds_alternate_within_each_genre() -> None:
+    clips = [DevClip(Path(f"{genre}/{i}.wav"), genre, None) for genre in ("jazz", "rock") for i in range(3)]
+    assert dev_folds(clips).tolist() == [0, 1, 0, 0, 1, 0]
