@@ -26,6 +26,7 @@ import numpy as np
 
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.collection import Collection
+from musictagger.errors import ModelError
 from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
 from musictagger.model.manifest import load_manifest, sidecar_path
@@ -49,7 +50,7 @@ def evidence_of(model: GenreModel, name: str, windows: Sequence[np.ndarray], exp
     """The model's outputs on each item's log-mel ``windows`` (raw window probabilities, mean novelty and tags)."""
     outputs = [model.run(w) for w in windows]
     if any(o.novelty is None or o.tags is None for o in outputs):
-        raise ValueError(f"{model.manifest.name} has no unknown detector (no novelty or tags output) to choose for")
+        raise ModelError(f"{model.path}: no unknown detector (no novelty or tags output) to choose thresholds for")
     return EvidenceSet(
         name=name,
         window_probabilities=[o.probabilities for o in outputs],
@@ -165,10 +166,9 @@ def held_out_dev(
 def write_policy(model_path: Path, policy: VerdictPolicy) -> list[Path]:
     """Put ``policy`` into the sidecar of ``model_path`` and of its int8 twin, if there is one; returns the
     sidecars rewritten."""
+    twin = int8_twin(model_path)
     written = []
-    for path in (model_path, int8_twin(model_path)):
-        if path.is_file():
-            manifest = load_manifest(path)
-            replace(manifest, verdict=policy.to_dict()).save(sidecar_path(path))
-            written.append(sidecar_path(path))
+    for path in (model_path, *([twin] if twin is not None else [])):
+        replace(load_manifest(path), verdict=policy.to_dict()).save(sidecar_path(path))
+        written.append(sidecar_path(path))
     return written

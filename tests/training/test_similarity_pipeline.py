@@ -25,7 +25,7 @@ from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
-from musictagger.training.verdict_choice import dev_folds  # noqa: E402
+from musictagger.training.verdict_choice import dev_folds, write_policy  # noqa: E402
 from tests.training.conftest import GENRES, SR, make_signal  # noqa: E402
 
 
@@ -109,6 +109,9 @@ def test_the_verdict_can_be_chosen_again_from_the_exported_models_outputs(
     models = tmp_path / "models"
     shutil.copytree(run["models"], models)
     model = models / "tiny-v2.onnx"
+    alone = shutil.copy(model, tmp_path / "alone.onnx")  # a model without a twin: only its own sidecar
+    shutil.copy(model.with_suffix(".json"), tmp_path / "alone.json")
+    assert write_policy(alone, load_manifest(model).verdict_policy) == [tmp_path / "alone.json"]
     for suffix in (".onnx", ".json"):  # a twin beside it, which shares its float32 model's policy
         shutil.copy(model.with_suffix(suffix), models / f"tiny-v2-int8{suffix}")
     before = load_manifest(model)
