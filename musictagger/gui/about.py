@@ -22,14 +22,23 @@ def known_genres_text(manifest: ModelManifest, personal: PersonalModelInfo | Non
 
     A personal model knows the user's labels and always has its "not one of my labels" verdict.
     Whether the shipped model can say "not one of my genres" at all depends on the sidecar's verdict
-    policy: a model without one always names the nearest of its genres, and the text says so.
+    policy: a model without one always names the nearest of its genres, and the text says so.  A model
+    whose sidecar records how many out-of-vocabulary dev clips it refused says that too, so nobody takes
+    the detector for a guarantee.
     """
     if personal is not None:
         return personal_labels_text(personal)
     known = f"This model knows {len(manifest.labels)} genres: {', '.join(manifest.labels)}."
-    if manifest.verdict_policy.detects_unknown:
-        return f"{known} Anything it does not recognise as one of them is reported as not one of its genres."
-    return f"{known} It cannot tell when music is none of them: anything else gets the nearest of these."
+    if not manifest.verdict_policy.detects_unknown:
+        return f"{known} It cannot tell when music is none of them: anything else gets the nearest of these."
+    text = f"{known} Anything it does not recognise as one of them is reported as not one of its genres."
+    refused = manifest.metrics.get("dev-set", {}).get("out_of_vocabulary_refused")
+    if refused:  # what its evaluation measured (musictagger evaluate --record): it does not catch everything
+        text += (
+            f" It does not recognise all other music: of {refused['total']} clips of other genres it was "
+            f"tested on, it said so of {refused['count']}."
+        )
+    return text
 
 
 def personal_labels_text(personal: PersonalModelInfo) -> str:

@@ -7,13 +7,14 @@ verdict policy calls every track "not one of: classical, electronic, pop, rock".
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from musictagger.audio.capture import FileSource
-from musictagger.gui.about import about_text
+from musictagger.gui.about import about_text, known_genres_text
 from musictagger.gui.file_list import FileEntry, State
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.tag_dialog import TagScope
@@ -56,6 +57,16 @@ def test_the_about_box_and_the_empty_result_panel_say_which_genres_the_model_kno
     assert "reported as not one of its genres" in about_text(load_manifest(unknown_model))
     first = about_text(load_manifest(first_model()))  # no verdict policy: it cannot say "none of these"
     assert KNOWS in first and "not one of its genres" not in first and "cannot tell" in first
+
+
+def test_the_known_genres_text_says_how_much_other_music_the_detector_caught(unknown_model: Path) -> None:
+    manifest = load_manifest(unknown_model)
+    unmeasured = dataclasses.replace(manifest, metrics={})
+    assert "tested on" not in known_genres_text(unmeasured)
+    measured = dataclasses.replace(
+        manifest, metrics={"dev-set": {"out_of_vocabulary_refused": {"count": 3, "total": 30}}}
+    )
+    assert known_genres_text(measured).endswith("of 30 clips of other genres it was tested on, it said so of 3.")
 
 
 def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
