@@ -30,7 +30,7 @@ from musictagger.errors import ModelError
 from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
 from musictagger.model.manifest import load_manifest, sidecar_path
-from musictagger.model.precision import int8_twin
+from musictagger.model.precision import Deferral, int8_twin
 from musictagger.model.runtime import GenreModel
 from musictagger.model.verdict import VerdictPolicy
 from musictagger.training.calibration import (
@@ -156,19 +156,24 @@ def held_out_dev(
     parts = []
     for fold in (0, 1):
         chosen_on, counted = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
-        policy = choose_again(model, (valid, _rows(dev, chosen_on), noise), min_valid_kept=min_valid_kept, chosen_on="")
+        choice = choose_again(model, (valid, _rows(dev, chosen_on), noise), min_valid_kept=min_valid_kept, chosen_on="")
         part = _rows(dev, counted)
-        parts.append(outcome(part, part.verdicts(policy.policy, model.labels, model.manifest.tag_names)))
+        parts.append(outcome(part, part.verdicts(choice.policy, model.labels, model.manifest.tag_names)))
     counts = {f.name: sum(getattr(p, f.name) for p in parts) for f in fields(Outcome) if f.name != "name"}
     return Outcome(name="dev, held out", **counts)
 
 
 def write_policy(model_path: Path, policy: VerdictPolicy) -> list[Path]:
     """Put ``policy`` into the sidecar of ``model_path`` and of its int8 twin, if there is one; returns the
-    sidecars rewritten."""
+    sidecars rewritten.  Both new sidecars are checked first (a twin must still have a deferral tolerance
+    for every threshold of the policy, or it would no longer load), so either both are written or neither."""
     twin = int8_twin(model_path)
-    written = []
-    for path in (model_path, *([twin] if twin is not None else [])):
-        replace(load_manifest(path), verdict=policy.to_dict()).save(sidecar_path(path))
-        written.append(sidecar_path(path))
-    return written
+    updated = {
+        sidecar_path(path): replace(load_manifest(path), verdict=policy.to_dict())
+        for path in (model_path, *([twin] if twin is not None else []))
+    }
+    for manifest in updated.values():
+        Deferral.of(manifest)  # raises ModelError if the twin's tolerances do not cover the new thresholds
+    for sidecar, manifest in updated.items():
+        manifest.save(sidecar)
+    return list(updated)
