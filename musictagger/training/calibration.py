@@ -75,6 +75,25 @@ class EvidenceSet:
     tags: np.ndarray
     expected: list[str | None]
 
+    @classmethod
+    def of_windows(
+        cls,
+        name: str,
+        window_probabilities: list[np.ndarray],
+        window_novelty: list[np.ndarray],
+        window_tags: list[np.ndarray],
+        expected: list[str | None],
+    ) -> EvidenceSet:
+        """From each track's per-window outputs, its evidence as the app makes it: the mean novelty and
+        the mean tags over its windows (the probabilities stay per window: they are calibrated first)."""
+        return cls(
+            name=name,
+            window_probabilities=window_probabilities,
+            novelty=np.array([float(n.mean()) for n in window_novelty]),
+            tags=np.stack([t.mean(axis=0) for t in window_tags]),
+            expected=expected,
+        )
+
     def verdicts(self, policy: VerdictPolicy, labels: tuple[str, ...], tag_names: tuple[str, ...]) -> list[Verdict]:
         return [
             decide(

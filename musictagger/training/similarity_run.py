@@ -49,13 +49,13 @@ from musictagger.training.views import ViewCache, Views
 
 def _evidence(name: str, views: list[Views], result: SimilarityResult, novelty: Novelty, expected: list) -> EvidenceSet:
     with torch.no_grad():
-        scores = [float(novelty(torch.from_numpy(v.statistics)).mean()) for v in views]
-    return EvidenceSet(
-        name=name,
-        window_probabilities=[window_probabilities(result.head, v.maps, result.identity) for v in views],
-        novelty=np.array(scores),
-        tags=np.stack([v.tags.mean(axis=0) for v in views]),
-        expected=expected,
+        scores = [novelty(torch.from_numpy(v.statistics)).numpy() for v in views]
+    return EvidenceSet.of_windows(
+        name,
+        [window_probabilities(result.head, v.maps, result.identity) for v in views],
+        scores,
+        [v.tags for v in views],
+        expected,
     )
 
 
@@ -122,10 +122,14 @@ def run_similarity_training(
             int8.of_file(t.path, n_windows=config.train_windows) for t in tqdm(train_tracks, desc="int8 views")
         ]
     valid_views = [cache.clean(t.path, n_windows=config.eval_windows) for t in tqdm(valid_tracks, desc="valid")]
-    valid_rooms = [
-        cache.room_captures(t.path, n_views=config.valid_rooms, seed=config.seed).maps
-        for t in tqdm(valid_tracks if config.valid_rooms else [], desc="valid room captures")
-    ]
+    valid_rooms = (
+        [
+            cache.room_captures(t.path, n_views=config.valid_rooms, seed=config.seed).maps
+            for t in tqdm(valid_tracks, desc="valid room captures")
+        ]
+        if config.valid_rooms
+        else []
+    )
     dev_clips = load_dev_set(dev_dir)
     dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
     non_music_views = [

@@ -51,12 +51,8 @@ def evidence_of(model: GenreModel, name: str, windows: Sequence[np.ndarray], exp
     outputs = [model.run(w) for w in windows]
     if any(o.novelty is None or o.tags is None for o in outputs):
         raise ModelError(f"{model.path}: no unknown detector (no novelty or tags output) to choose thresholds for")
-    return EvidenceSet(
-        name=name,
-        window_probabilities=[o.probabilities for o in outputs],
-        novelty=np.array([float(o.novelty.mean()) for o in outputs]),
-        tags=np.stack([o.tags.mean(axis=0) for o in outputs]),
-        expected=expected,
+    return EvidenceSet.of_windows(
+        name, [o.probabilities for o in outputs], [o.novelty for o in outputs], [o.tags for o in outputs], expected
     )
 
 
