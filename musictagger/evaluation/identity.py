@@ -5,7 +5,7 @@
   any generated non-music shares a code with a track or with a sound of another kind (two renders
   of one kind, two brown noises, may rightly share one: counted apart).
 * :func:`same_track` — a query (a degraded or different part of a track) searches a database
-  holding each track once, with the library's ranking
+  holding each track once (its code, and its windows' relaxed codes for the order), with the library's ranking
   (:func:`~musictagger.evaluation.metrics.own_item_ranks`); the figure is the share of queries
   whose own track is among the first ``within`` results, with a bootstrap interval over queries.
 """
@@ -35,6 +35,16 @@ def _bits(outcomes: Sequence[Outcome]) -> np.ndarray:
 
 def _relaxed(outcomes: Sequence[Outcome]) -> np.ndarray:
     return np.stack([o.relaxed for o in outcomes])
+
+
+def _searched_codes(outcomes: Sequence[Outcome]) -> np.ndarray:
+    """Each outcome's own relaxed code then its windows', ``(N, M, K)``, rows of NaN padding the shorter."""
+    most = 1 + max(len(o.window_codes) for o in outcomes)
+    found = np.full((len(outcomes), most, len(outcomes[0].relaxed)), np.nan)
+    for row, outcome in enumerate(outcomes):
+        found[row, 0] = outcome.relaxed
+        found[row, 1 : 1 + len(outcome.window_codes)] = outcome.window_codes
+    return found
 
 
 def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[tuple[str, Outcome]]) -> dict[str, Any]:
@@ -73,13 +83,16 @@ def same_track(
     within: int,
     n_resamples: int,
 ) -> dict[str, Any]:
-    """Share of ``queries`` whose own database item (``database[own_index[i]]``) ranks in the first ``within``."""
+    """Share of ``queries`` whose own database item (``database[own_index[i]]``) ranks in the first ``within``.
+
+    Each database item is ranked as the library's search ranks a track: by its own code's Hamming
+    distance, with the nearest of its own and its windows' relaxed codes ordering the shortlist."""
     ranks = own_item_ranks(
         _bits(queries),
         _bits(database),
         np.asarray(own_index, dtype=np.int64),
         query_relaxed=_relaxed(queries),
-        database_relaxed=_relaxed(database),
+        database_relaxed=_searched_codes(database),
     )
     hits = ranks < within
     return {

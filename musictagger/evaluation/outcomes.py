@@ -46,16 +46,20 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True, eq=False)
 class Outcome:
-    """The part of one analysis the figures use: calibrated track probabilities, code, verdict."""
+    """The part of one analysis the figures use: calibrated track probabilities, code, verdict, and
+    the windows' relaxed codes ``(n_windows, K)``, which the library searches beside the track's code."""
 
     probabilities: np.ndarray
     bits: np.ndarray
     relaxed: np.ndarray
     verdict: Verdict
+    window_codes: np.ndarray
 
     @classmethod
     def of(cls, analysis: Analysis) -> Outcome:
-        return cls(analysis.probabilities, analysis.bits, analysis.relaxed_code, analysis.verdict)
+        return cls(
+            analysis.probabilities, analysis.bits, analysis.relaxed_code, analysis.verdict, analysis.window_codes
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -83,6 +83,7 @@ def _compact(analysis: Analysis, path: str) -> TrackAnalysis:
         probabilities={score.label: score.probability for score in analysis.ranking},
         bits=analysis.bits,
         relaxed_code=analysis.relaxed_code.astype("float32"),
+        window_codes=analysis.window_codes.astype("float32"),
         warnings=analysis.warnings,
         title=tags.title,
         artist=tags.artist,

@@ -132,4 +132,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        # A query made of one part of a track (a microphone hears 29 s of it) is nearer that part's code
+        # than the track's, which is the mean over its windows: the search orders its shortlist by the
+        # nearest of a track's own relaxed code and its windows' (musictagger.library.search), kept here as
+        # float32 (windows × bits).  NULL: stored before; the next indexing run analyses those rows
+        # again (Library.missing_window_codes).  The search's codes file holds the tracks' own codes alone.
+        "store each analysed window's relaxed code for the search",
+        """
+        ALTER TABLE tracks ADD COLUMN window_relaxed BLOB;
+        """,
+    ),
 )

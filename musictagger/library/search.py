@@ -5,7 +5,10 @@ track ids beside them: 16 bytes per track, 160 MB for ten million.  A query find
 within the smallest Hamming radius that holds ``max(k, SHORTLIST)`` of them (:mod:`.hamming`: numpy for a small
 library, one compiled pass split between the cores for a large one), then fetches the relaxed
 codes of only those few candidates from the library to order them exactly — no full sort, so
-ten million tracks answer in ~2 ms on two idle cores (``bench/search_speed.py``).  The codes
+ten million tracks answer in ~2 ms on two idle cores (``bench/search_speed.py``).  A candidate's
+relaxed codes are its own and each analysed window's, and the nearest orders it: a query made of
+one part of a track (what a microphone heard) is nearer that part's window than the track's own
+code, the mean over its windows.  The codes
 come from a file beside the library while it is current (:mod:`.code_sidecar`), so a new process
 need not read them out of SQLite.
 
@@ -137,10 +140,11 @@ class CodeIndex:
         codes within the Hamming distance of the ``max(k, SHORTLIST)``-th nearest, ordered by the
         relaxed codes' distance (:func:`musictagger.model.codes.shortlist_order`).
 
-        ``relaxed_codes(rows)`` gives the relaxed codes ``(len(rows), K)`` of the candidate rows
-        for the tie-break, NaN for a row that has no code any more or whose code is not comparable with
-        the query's (another model's); such rows are left out, and the search reaches further until the
-        shortlist is full of rows that count.
+        ``relaxed_codes(rows)`` gives the relaxed codes of the candidate rows for the tie-break,
+        ``(len(rows), K)`` or ``(len(rows), M, K)`` with each track's own code and its windows' (the nearest
+        counts, :func:`musictagger.model.codes.squared_to_nearest`), NaN for a row that has no code any more
+        or whose code is not comparable with the query's (another model's); such rows are left out, and the
+        search reaches further until the shortlist is full of rows that count.
         ``compiled``: whether a large index may be scanned by the compiled pass (see
         :func:`.hamming.within_radius`; the ranking is the same either way).
         """
@@ -158,8 +162,7 @@ class CodeIndex:
             rows, distances = within_radius(self.packed, query, wanted, self.n_bits, compiled=compiled)
             keep = ~np.isin(rows, excluded)
             rows, distances = rows[keep], distances[keep]
-            relaxed = np.asarray(relaxed_codes(rows), np.float64)
-            squared = np.sum(np.square(relaxed - np.asarray(query_relaxed, np.float64)), axis=1)
+            squared = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows))
             known = ~np.isnan(squared)
             rows, distances, squared = rows[known], distances[known], squared[known]
             if len(rows) >= shortlist or wanted >= len(self):
@@ -177,16 +180,19 @@ def current_index(library: Library, index: CodeIndex | None = None) -> CodeIndex
 def library_relaxed_codes(
     library: Library, index: CodeIndex, models: Collection[str] | None = None
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """:meth:`CodeIndex.nearest`'s ``relaxed_codes`` for an index of ``library``: fetched by track id, only
-    of tracks analysed by one of ``models`` (None: any)."""
+    """:meth:`CodeIndex.nearest`'s ``relaxed_codes`` for an index of ``library``: each track's own and its
+    windows' ``(len(rows), M, K)``, fetched by track id, only of tracks analysed by one of ``models`` (None: any)."""
 
     def relaxed_codes(rows: np.ndarray) -> np.ndarray:
         ids = index.ids[rows]
         found = library.relaxed_codes(ids, models=models)
-        gone = np.full(index.n_bits, np.nan, np.float32)
-        return np.array([found.get(int(track_id), gone) for track_id in ids], np.float32).reshape(
-            len(ids), index.n_bits
-        )
+        most = max((len(codes_of_track) for codes_of_track in found.values()), default=1)
+        padded = np.full((len(ids), most, index.n_bits), np.nan, np.float32)
+        for row, track_id in enumerate(ids):
+            codes_of_track = found.get(int(track_id))
+            if codes_of_track is not None:
+                padded[row, : len(codes_of_track)] = codes_of_track
+        return padded
 
     return relaxed_codes
 

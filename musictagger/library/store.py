@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import numpy as np
 
@@ -87,6 +88,9 @@ class TrackAnalysis:
     """The genres in the file's own tags (empty: none, or unreadable tags); None: not read yet."""
     embedding: np.ndarray | None = None
     """What a personal head reads (:mod:`musictagger.model.embedding`); None: stored before embeddings were."""
+    window_codes: np.ndarray | None = None
+    """Each analysed window's relaxed code ``(n_windows, K)``, which orders the search's shortlist beside the
+    track's own (see :meth:`Library.relaxed_codes`); None: stored before they were."""
     field: str = "genre"
     """The tag field the labels are values of (a personal head's, once read through it; not stored)."""
 
@@ -248,6 +252,9 @@ class Library:
                 "album": analysis.album,
                 "tag_genres": None if analysis.tag_genres is None else json.dumps(list(analysis.tag_genres)),
                 "embedding": None if analysis.embedding is None else embedding.to_blob(analysis.embedding),
+                "window_relaxed": None
+                if analysis.window_codes is None
+                else np.asarray(analysis.window_codes, dtype="<f4").tobytes(),
                 "warnings": json.dumps(list(analysis.warnings)),
                 "error": None,
             },
@@ -261,6 +268,7 @@ class Library:
         columns = ("duration_s", "genre", "verdict", "reason", "nearest_genre", "confidence", "uncertain")
         columns += ("probabilities", "n_bits", "code")
         columns += ("relaxed_code", "title", "artist", "album", "tag_genres", "embedding", "warnings", "error")
+        columns += ("window_relaxed",)
         row = {column: values.get(column) for column in columns}
         row |= {
             "path": path,
@@ -394,7 +402,15 @@ class Library:
 
     def missing_embeddings(self) -> set[str]:
         """Paths of analysed tracks stored before embeddings were (the next indexing run analyses them again)."""
-        rows = self._db.execute("SELECT path FROM tracks WHERE error IS NULL AND embedding IS NULL")
+        return self._analysed_without("embedding")
+
+    def missing_window_codes(self) -> set[str]:
+        """Paths of analysed tracks stored before their windows' codes were (the next indexing run analyses them
+        again; until then the search finds them by their own code alone)."""
+        return self._analysed_without("window_relaxed")
+
+    def _analysed_without(self, column: Literal["embedding", "window_relaxed"]) -> set[str]:
+        rows = self._db.execute(f"SELECT path FROM tracks WHERE error IS NULL AND {column} IS NULL")
         return {row[0] for row in rows}
 
     def tag_rows(self) -> list[TagRow]:
@@ -504,7 +520,8 @@ class Library:
         return bool(self._db.execute("SELECT EXISTS (SELECT 1 FROM tracks WHERE error IS NULL)").fetchone()[0])
 
     def relaxed_codes(self, ids: Sequence[int], *, models: Collection[str] | None = None) -> dict[int, np.ndarray]:
-        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id; with ``models``,
+        """The relaxed codes (float32) of the tracks ``ids`` that are still analysed, by id: ``(1 + n_windows, K)``,
+        the track's own then its windows' (its own alone if stored before window codes were); with ``models``,
         only of the tracks whose analysis key's model is one of them."""
         allowed = [] if models is None else sorted(models)
         model_clause = "" if models is None else f" AND model_id IN ({', '.join('?' * len(allowed))})"
@@ -513,9 +530,13 @@ class Library:
         for start in range(0, len(ids), step):
             chunk = [int(i) for i in ids[start : start + step]]
             placeholders = ", ".join("?" * len(chunk))
-            sql = f"SELECT id, relaxed_code FROM tracks WHERE id IN ({placeholders}) AND relaxed_code IS NOT NULL"
-            for track_id, blob in self._db.execute(sql + model_clause, [*chunk, *allowed]):
-                found[track_id] = np.frombuffer(blob, "<f4").astype(np.float32)
+            sql = (
+                f"SELECT id, relaxed_code, window_relaxed FROM tracks WHERE id IN ({placeholders}) "
+                "AND relaxed_code IS NOT NULL"
+            )
+            for track_id, blob, windows in self._db.execute(sql + model_clause, [*chunk, *allowed]):
+                own = np.frombuffer(blob, "<f4")
+                found[track_id] = np.frombuffer(blob + (windows or b""), "<f4").reshape(-1, len(own)).astype(np.float32)
         return found
 
 
@@ -537,6 +558,9 @@ def _record(row: sqlite3.Row) -> TrackRecord:
             album=row["album"],
             tag_genres=None if row["tag_genres"] is None else tuple(json.loads(row["tag_genres"])),
             embedding=None if row["embedding"] is None else embedding.from_blob(row["embedding"]),
+            window_codes=None
+            if row["window_relaxed"] is None
+            else np.frombuffer(row["window_relaxed"], dtype="<f4").reshape(-1, n_bits).copy(),
         )
     return TrackRecord(
         id=row["id"],

@@ -136,7 +136,9 @@ class Analysis:
     order (the mean over windows); ``ranking`` lists every genre, most probable first.
     ``verdict`` says whether the model has a genre for the track at all: ``genre`` is ``None``
     when it does not, and ``nearest_genre`` is then the most probable one, for display.  ``bits`` is the K-bit hash code,
-    ``relaxed_code`` the mean of the windows' sigmoid codes it was thresholded from.
+    ``relaxed_code`` the mean of the windows' sigmoid codes it was thresholded from, and
+    ``window_codes`` those codes ``(n_windows, K)``: the library keeps them, so that a query made
+    of one part of a track (a microphone's capture) finds the track by that part.
     ``warnings`` holds notes that lower trust in the result (e.g. clipping).  ``novelty`` and
     ``tags`` are the window-averaged evidence outputs of a model that has them (``None`` otherwise),
     kept so that a caller smoothing several analyses (the live recogniser) can decide again.
@@ -158,6 +160,7 @@ class Analysis:
     features: Features
     layers: tuple[np.ndarray, ...]
     verdict: Verdict
+    window_codes: np.ndarray
     novelty: float | None = None
     tags: np.ndarray | None = None
     embedding: np.ndarray | None = None
@@ -378,6 +381,7 @@ class GenreModel:
             tags=judged.tags,
             embedding=track_embedding(outputs.layers, judged.tags, relaxed),
             deferred=deferred,
+            window_codes=outputs.code,
         )
         return analysis.through(self.head) if self.head and through_head else analysis
 

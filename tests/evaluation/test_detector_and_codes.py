@@ -26,7 +26,8 @@ def outcome(
     else:
         verdict = Verdict("genre", genre, genre, confidence)
     bits = np.array([(code >> (3 - i)) & 1 for i in range(4)], dtype=np.uint8)
-    return Outcome(np.array([confidence, 1.0 - confidence]), bits, bits * 0.6 + 0.2 + relaxed * 0.01, verdict)
+    relaxed_code = bits * 0.6 + 0.2 + relaxed * 0.01
+    return Outcome(np.array([confidence, 1.0 - confidence]), bits, relaxed_code, verdict, relaxed_code[None])
 
 
 def test_in_vocabulary_counts_unknown_as_wrong_overall_only() -> None:

@@ -41,12 +41,15 @@ def comparable(record: TrackRecord) -> dict[str, object]:
     analysis = record.analysis and dataclasses.asdict(record.analysis)
     if analysis:
         analysis["bits"] = analysis["bits"].tolist()
-        del analysis["relaxed_code"], analysis["embedding"]
+        del analysis["relaxed_code"], analysis["embedding"], analysis["window_codes"]
     return {"path": record.path, "stamp": record.stamp, "key": record.key, "error": record.error, "analysis": analysis}
 
 
 def relaxed_codes(library: Library) -> np.ndarray:
-    return np.stack([r.analysis.relaxed_code for r in library.tracks() if r.analysis])
+    """Each analysed track's relaxed code and its windows', one row each."""
+    return np.concatenate(
+        [np.vstack([r.analysis.relaxed_code, r.analysis.window_codes]) for r in library.tracks() if r.analysis]
+    )
 
 
 def embeddings(library: Library) -> np.ndarray:

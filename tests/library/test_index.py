@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import mutagen.flac
@@ -13,6 +15,7 @@ import pytest
 from musictagger.library import IndexProgress, Library, index_folders
 from musictagger.library.store import AnalysisKey
 from musictagger.model.runtime import analyze, load_model
+from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
 
 
@@ -38,6 +41,7 @@ def test_first_run_stores_what_the_model_says_and_the_failures(music_folder: Pat
     assert record.genre == direct.genre
     np.testing.assert_array_equal(record.analysis.bits, direct.bits)
     np.testing.assert_allclose(record.analysis.relaxed_code, direct.relaxed_code, atol=1e-6)
+    np.testing.assert_allclose(record.analysis.window_codes, direct.window_codes, atol=1e-6)
     assert record.analysis.probabilities == pytest.approx({s.label: s.probability for s in direct.ranking}, abs=1e-6)
     assert record.analysis.duration_s == pytest.approx(3.0, abs=0.01)
 
@@ -50,6 +54,21 @@ def test_second_run_skips_unchanged_files_including_known_failures(music_folder:
     assert (summary.analysed, summary.skipped, summary.failed) == (0, 6, [])
     with Library() as library:
         assert analysed_at(library) == before
+
+
+def test_tracks_stored_without_window_codes_are_analysed_again(music_folder: Path) -> None:
+    """A row an earlier release stored (no window codes) is analysed again by the next run, the others not."""
+    index_folders([music_folder], workers=1)
+    old = str(music_folder / "album2" / "03.wav")
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:  # as a track indexed before
+        db.execute("UPDATE tracks SET window_relaxed = NULL WHERE path = ?", (old,))
+    with Library() as library:
+        assert library.missing_window_codes() == {old}
+    summary = index_folders([music_folder], workers=1)
+    assert (summary.analysed, summary.skipped) == (1, 5)
+    with Library() as library:
+        assert library.missing_window_codes() == set()
+        assert library.record(old).analysis.window_codes.shape == (1, 64)
 
 
 def test_changed_new_and_removed_files(music_folder: Path) -> None:

@@ -1,9 +1,11 @@
-"""Hamming search of the library: same ranking as the evaluation's, exclusions, duplicates, and
-an index that follows the library and holds 16 bytes per track."""
+"""Hamming search of the library: same ranking as the evaluation's, exclusions, duplicates, a track
+found by its nearest code (its own or a window's), and an index that follows the library and holds
+16 bytes per code."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import int8_twin
 from musictagger.model.runtime import analyze
 from musictagger.model.verdict import Verdict
+from tests.audio.signals import chirp, drum_pattern, music, tone, write
 
 
 def random_index(n: int, n_bits: int, seed: int) -> tuple[CodeIndex, np.ndarray, np.ndarray]:
@@ -55,6 +58,31 @@ def test_nearest_is_the_head_of_the_full_hamming_ranking(n: int, n_bits: int, k:
     found = index.nearest(bits[query], relaxed[query], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=[query])
     assert [n.row for n in found] == expected_head(bits, relaxed, query, k, {query})
     assert [n.relaxed_distance for n in found] == sorted(n.relaxed_distance for n in found)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 200), n_bits=st.sampled_from([8, 16, 64]), k=st.integers(1, 20), seed=st.integers(0, 10**6))
+def test_a_tracks_nearest_window_orders_the_shortlist_as_the_evaluation_orders_it(
+    n: int, n_bits: int, k: int, seed: int
+) -> None:
+    """Each track holds its own relaxed code and up to three windows' (NaN-padded, as the library gives them);
+    the search orders its shortlist by the nearest of them, as :func:`codes.rank_by_hamming` does."""
+    rng = np.random.default_rng(seed)
+    index, bits, relaxed = random_index(n, n_bits, seed)
+    windows = np.clip(relaxed[:, None] + rng.normal(0, 0.3, (n, 3, n_bits)), 0, 1).astype(np.float32)
+    windows[rng.random((n, 3)) < 0.4] = np.nan
+    searched = np.concatenate([relaxed[:, None], windows], axis=1)
+    query_track = seed % n
+    query = windows[query_track, 0] if not np.isnan(windows[query_track, 0, 0]) else relaxed[query_track]
+    found = index.nearest(codes.binarize(query), query, k=k, relaxed_codes=searched.__getitem__)
+    expected = codes.rank_by_hamming(
+        codes.binarize(query),
+        bits,
+        query_relaxed=query,
+        database_relaxed=searched,
+        shortlist=max(k, codes.SHORTLIST),
+    )
+    assert [n.row for n in found] == expected[:k].tolist()
 
 
 def test_query_of_the_wrong_length_or_k_is_refused() -> None:
@@ -130,8 +158,11 @@ def test_ids_out_of_order_are_refused() -> None:
         CodeIndex(np.array([3, 2]), np.zeros(2, np.uint64), 64)
 
 
-def store_random_tracks(library: Library, first: int, relaxed: np.ndarray, model: str = "test-model") -> list[str]:
-    """One analysed row per relaxed code, as indexing stores them (by ``model``); returns their paths."""
+def store_random_tracks(
+    library: Library, first: int, relaxed: np.ndarray, model: str = "test-model", windows: np.ndarray | None = None
+) -> list[str]:
+    """One analysed row per relaxed code, as indexing stores them (by ``model``; with ``windows[i]``, the
+    track's window codes); returns their paths."""
     paths = []
     for offset, code in enumerate(relaxed):
         path = f"/archive/{first + offset:05d}.flac"
@@ -142,6 +173,7 @@ def store_random_tracks(library: Library, first: int, relaxed: np.ndarray, model
             probabilities={"rock": 0.9},
             bits=codes.binarize(code),
             relaxed_code=code,
+            window_codes=None if windows is None else windows[offset],
         )
         library.store_analysis(path, FileStamp(1, 1), AnalysisKey(model, 3), analysis)
         paths.append(path)
@@ -163,6 +195,33 @@ def test_a_library_round_trip_ranks_as_the_evaluation_does_with_ties_broken_in_s
             assert [m.record.path for m in matches] == [paths[row] for row in expected]
             distances = codes.hamming_distances(codes.pack(bits[query]), codes.pack(bits[expected]))
             assert [m.distance for m in matches] == distances.tolist()
+
+
+def test_a_query_near_one_window_of_a_track_finds_it_first_by_that_window() -> None:
+    """Tracks stored with their windows' relaxed codes: a query equal to one window of a track (its own code
+    the mean, a few bits away) finds that track first, at the window's relaxed distance 0, although another
+    track's own code is nearer the query; a track stored before window codes were is searched by its own
+    code alone and listed for analysing again."""
+    rng = np.random.default_rng(5)
+    first, second = rng.random(64, dtype=np.float32), rng.random(64, dtype=np.float32)
+    windows = np.stack([np.clip(first + rng.normal(0, 0.25, (2, 64)), 0, 1) for _ in range(2)]).astype(np.float32)
+    windows[1] = np.stack([first, second])  # the second track: a part like the first track, then another
+    own = np.stack([windows[0].mean(axis=0), windows[1].mean(axis=0), first + 0.01])
+    with Library() as library:
+        paths = store_random_tracks(library, 0, own[:2], windows=windows)
+        (old,) = store_random_tracks(library, 2, own[2:])
+        index = CodeIndex.from_library(library)
+        assert len(index) == 3 and index.nbytes == 3 * 16
+        assert library.missing_window_codes() == {old}
+        found = library.relaxed_codes(index.ids)
+        assert [len(found[int(i)]) for i in index.ids] == [3, 3, 1]
+        assert np.array_equal(found[int(index.ids[1])], np.vstack([own[1], windows[1]]))
+        query = second
+        (match, *_) = find_similar(library, codes.binarize(query), query, k=3, index=index)
+        assert match.record.path == paths[1] and match.relaxed_distance == 0.0
+        assert np.array_equal(match.record.analysis.window_codes, windows[1])
+        (near_first, *_) = find_similar(library, codes.binarize(first), first, k=3, index=index)
+        assert near_first.record.path == paths[1] and near_first.relaxed_distance == 0.0
 
 
 def test_a_reused_index_is_stale_once_tracks_are_added_or_removed_and_is_then_read_afresh() -> None:
@@ -201,6 +260,29 @@ def test_find_similar_excludes_the_query_and_marks_copies_as_duplicates(music_fo
     assert paths[0] == str(copy) and matches[0].duplicate and matches[0].distance == 0
     assert not any(m.duplicate for m in matches[1:])
     assert [m.distance for m in matches] == sorted(m.distance for m in matches)
+
+
+def test_a_part_of_a_track_finds_the_track_by_that_parts_window(tmp_path: Path, use_model: Callable) -> None:
+    """A minute of a sweep then chords, indexed by the shipped model beside a tone and drums; its last half
+    minute alone (what a microphone might hear) is far from the track's own relaxed code, the mean of a
+    sweep window and a chord window, but near the chord window's, which puts the track first."""
+    use_model(model_file("hash-cnn-lstm-emotify-v3"))
+    sr = 22050
+    sweep, chords = chirp(100.0, 4000.0, sr=sr, seconds=30.0), music(sr=sr, seconds=30.0, seed=3)
+    (tmp_path / "Music").mkdir()
+    whole = write(tmp_path / "Music" / "whole.flac", np.concatenate([sweep, chords]), sr, "flac")
+    write(tmp_path / "Music" / "tone.flac", tone(440.0, sr=sr, seconds=60.0), sr, "flac")
+    beat = drum_pattern([i * 0.5 for i in range(120)], sr=sr, seconds=60.0)
+    write(tmp_path / "Music" / "drums.flac", beat, sr, "flac")
+    part = analyze(write(tmp_path / "part.flac", chords, sr, "flac"))
+    index_folders([tmp_path / "Music"], workers=1)
+    with Library() as library:
+        stored = library.record(whole).analysis
+        (match, *_) = find_similar(library, part.bits, part.relaxed_code, k=3)
+    to_windows = np.linalg.norm(stored.window_codes - part.relaxed_code, axis=1)
+    to_own = float(np.linalg.norm(stored.relaxed_code - part.relaxed_code))
+    assert len(stored.window_codes) == 2 and to_windows.min() < to_own
+    assert match.record.path == str(whole) and match.relaxed_distance == pytest.approx(to_windows.min())
 
 
 def test_find_similar_on_an_empty_library_finds_nothing() -> None:
