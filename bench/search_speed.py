@@ -1,11 +1,14 @@
 """Nearest-match search over millions of codes read from a real SQLite library: load time, memory, query time.
 
     .venv/bin/python bench/search_speed.py [--tracks 1000000 10000000] [--queries 200] [-k 10]
-        [--library-dir DIR] [--old-up-to 10000000]
+        [--library-dir DIR] [--old-up-to 10000000] [--windows 3] [--shortlists 20 40]
 
 For each size, a library file of random 64-bit codes is built once in ``--library-dir`` (by
-``executemany``, as indexing would have stored them: packed code and 64 relaxed floats per row;
-ten million rows take ~4 GB and ~6 minutes) and reused by later runs.  Methods, on that file:
+``executemany``, as indexing would have stored them: packed code and 64 relaxed floats per row, and
+with ``--windows W`` each row's W windows' relaxed codes, which the search fetches for its candidates
+too; ten million rows without windows take ~4 GB and ~6 minutes) and reused by later runs.  The exact
+check holds every row's relaxed codes in memory: 1 GB a million rows with three windows.  Methods, on
+that file:
 
 * ``before`` — the previous release's index: ids, codes and relaxed codes all read with one
   ``fetchall`` (a Python tuple per row) and kept in memory (~280 bytes per track); a query is
@@ -22,7 +25,9 @@ ten million rows take ~4 GB and ~6 minutes) and reused by later runs.  Methods, 
 * ``memory read of the codes (floor)`` — numpy's sum of the packed codes: the time any pass that
   reads every code once needs on this machine at this moment (no search);
 * ``now, codes file current`` — load only: :meth:`CodeIndex.from_library` memory-mapping the
-  codes file, then every code read once (what the first query does).
+  codes file, then every code read once (what the first query does);
+* ``now, shortlist S`` — ``now`` with :data:`codes.SHORTLIST` set to each other ``--shortlists``
+  value: how a longer shortlist (more candidates' codes fetched) costs.
 
 A second table times ``musictagger similar TRACK-ID --json`` from process start to answer (a
 fresh interpreter each: the cold start of the command line) on the same file, reached through
@@ -63,28 +68,39 @@ from musictagger.model import codes
 BATCH = 200_000
 
 
-def random_batches(n: int, n_bits: int, seed: int) -> Iterator[np.ndarray]:
-    """The relaxed codes of the bench library, in the batches it is written in."""
+def random_batches(n: int, n_bits: int, seed: int, windows: int) -> Iterator[np.ndarray]:
+    """The relaxed codes of the bench library ``(rows, 1 + windows, K)``, each row's own code then its windows'
+    (the own code's bits jittered: a track's windows resemble it), in the batches it is written in."""
     rng = np.random.default_rng(seed)
     for start in range(0, n, BATCH):
-        yield rng.random((min(BATCH, n - start), n_bits), dtype=np.float32)
+        own = rng.random((min(BATCH, n - start), 1, n_bits), dtype=np.float32)
+        jitter = rng.normal(0, 0.2, (len(own), windows, n_bits)).astype(np.float32)
+        yield np.concatenate([own, np.clip(own + jitter, 0, 1)], axis=1)
 
 
-def build_library(path: Path, n: int, n_bits: int, seed: int) -> None:
+def build_library(path: Path, n: int, n_bits: int, seed: int, windows: int) -> None:
     """A library of ``n`` analysed rows of random codes (written straight, one transaction per batch)."""
     Library(path).close()  # the schema, by the app's own migrations
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     sql = (
         "INSERT INTO tracks (path, size, mtime_ns, model_id, windows, analysed_at, duration_s, verdict, genre,"
-        " nearest_genre, confidence, uncertain, probabilities, n_bits, code, relaxed_code)"
-        " VALUES (?, 0, 0, 'bench', 3, ?, 30.0, 'genre', 'rock', 'rock', 1.0, 0, '{\"rock\": 1.0}', ?, ?, ?)"
+        " nearest_genre, confidence, uncertain, probabilities, n_bits, code, relaxed_code, window_relaxed)"
+        " VALUES (?, 0, 0, 'bench', 3, ?, 30.0, 'genre', 'rock', 'rock', 1.0, 0, '{\"rock\": 1.0}', ?, ?, ?, ?)"
     )
     start = 0
-    for relaxed in random_batches(n, n_bits, seed):
+    for batch in random_batches(n, n_bits, seed, windows):
+        relaxed = batch[:, 0]
         packed = codes.pack(codes.binarize(relaxed)).astype("<u8")
         rows = (
-            (f"/archive/{start + i:09d}.flac", float(start + i), n_bits, packed[i].tobytes(), relaxed[i].tobytes())
+            (
+                f"/archive/{start + i:09d}.flac",
+                float(start + i),
+                n_bits,
+                packed[i].tobytes(),
+                relaxed[i].tobytes(),
+                batch[i, 1:].tobytes() if windows else None,
+            )
             for i in range(len(relaxed))
         )
         db.execute("BEGIN")
@@ -150,7 +166,8 @@ def time_queries(search: Callable[[int], list[int]], queries: np.ndarray) -> lis
 
 
 def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query: int, k: int) -> list[int]:
-    """The exact rule's top k excluding the query, over every other row within the shortlist's distance."""
+    """The exact rule's top k excluding the query, over every other row within the shortlist's distance
+    (``relaxed``: every row's codes, ``(n, 1 + windows, K)``; the query is its own code)."""
     shortlist = max(k, codes.SHORTLIST)
     distances = codes.hamming_distances(packed[query], packed)
     bound = np.partition(distances, shortlist)[shortlist]
@@ -159,7 +176,7 @@ def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query
     order = codes.rank_by_hamming(
         bits_of(packed[query]),
         bits_of(packed[rows]),
-        query_relaxed=relaxed[query],
+        query_relaxed=relaxed[query, 0],
         database_relaxed=relaxed[rows],
         shortlist=shortlist,
     )
@@ -168,7 +185,7 @@ def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query
 
 def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     k, n_bits = args.k, args.bits
-    relaxed = np.concatenate(list(random_batches(n, n_bits, args.seed)))
+    relaxed = np.concatenate(list(random_batches(n, n_bits, args.seed, args.windows)))
     with Library(path) as library:
         index = CodeIndex.from_library(library)
         assert len(index) == n, f"{path} holds {len(index)} codes, not {n}: remove it to rebuild"
@@ -177,46 +194,53 @@ def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict]
         def bits_of(packed: np.ndarray) -> np.ndarray:
             return codes.unpack(packed, n_bits)
 
-        expected = {int(q): exact_head(index.packed, bits_of, relaxed, int(q), k) for q in queries}
         from_sqlite = library_relaxed_codes(library, index)
 
         def now(row: int) -> list[int]:
             found = index.nearest(
-                bits_of(index.packed[row]), relaxed[row], k=k, relaxed_codes=from_sqlite, exclude_rows=[row]
+                bits_of(index.packed[row]), relaxed[row, 0], k=k, relaxed_codes=from_sqlite, exclude_rows=[row]
             )
             return [n.row for n in found]
 
         def before(row: int) -> list[int]:
             found = index.nearest(
-                bits_of(index.packed[row]), relaxed[row], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=[row]
+                bits_of(index.packed[row]),
+                relaxed[row, 0],
+                k=k,
+                relaxed_codes=relaxed.__getitem__,
+                exclude_rows=[row],
             )
             return [n.row for n in found]
 
-        methods: dict[str, tuple[Callable[[int], list[int]], dict[str, float], int]] = {}
+        methods: dict[str, tuple[Callable[[int], list[int]], dict[tuple[object, str], int], int]] = {}
         if n <= args.old_up_to:
             before_bytes = index.nbytes + relaxed.nbytes
-            methods["before"] = (before, {"COMPILED_FROM": n + 1}, before_bytes)
+            methods["before"] = (before, {(hamming, "COMPILED_FROM"): n + 1}, before_bytes)
 
         def read_every_code(row: int) -> list[int]:
             index.packed.sum()
             return []
 
         methods["now"] = (now, {}, index.nbytes)
-        methods["now, one thread"] = (now, {"ROWS_PER_THREAD": n + 1}, index.nbytes)
-        methods["now, numpy"] = (now, {"COMPILED_FROM": n + 1}, index.nbytes)
+        methods["now, one thread"] = (now, {(hamming, "ROWS_PER_THREAD"): n + 1}, index.nbytes)
+        methods["now, numpy"] = (now, {(hamming, "COMPILED_FROM"): n + 1}, index.nbytes)
         methods["memory read of the codes (floor)"] = (read_every_code, {}, index.packed.nbytes)
+        for shortlist in args.shortlists:
+            if shortlist != codes.SHORTLIST:
+                methods[f"now, shortlist {shortlist}"] = (now, {(codes, "SHORTLIST"): shortlist}, index.nbytes)
         results = []
         for name, (search, settings, nbytes) in methods.items():
-            saved = {setting: getattr(hamming, setting) for setting in settings}
-            for setting, value in settings.items():
-                setattr(hamming, setting, value)
+            saved = {setting: getattr(*setting) for setting in settings}
+            for (module, setting), value in settings.items():
+                setattr(module, setting, value)
             try:
                 floor = name.startswith("memory read")
+                expected = {int(q): exact_head(index.packed, bits_of, relaxed, int(q), k) for q in queries}
                 mismatches = 0 if floor else sum(search(int(q)) != expected[int(q)] for q in queries)
                 timings = time_queries(search, queries)
             finally:
-                for setting, value in saved.items():
-                    setattr(hamming, setting, value)
+                for (module, setting), value in saved.items():
+                    setattr(module, setting, value)
             load = load_in_child(path, name) if name in ("before", "now") else None
             results.append(
                 {"tracks": n, "method": name, "load": load, "bytes": nbytes, "timings": timings, "exact": mismatches}
@@ -233,7 +257,8 @@ def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict]
         }
     )
     query = int(queries[0])
-    cli = [time_command_line(path, n, index.ids[query], index.ids[expected[query]], file) for file in (False, True)]
+    expected_ids = index.ids[exact_head(index.packed, bits_of, relaxed, query, k)]
+    cli = [time_command_line(path, n, index.ids[query], expected_ids, file) for file in (False, True)]
     return results, cli
 
 
@@ -296,20 +321,27 @@ def main() -> None:
     parser.add_argument(
         "--old-up-to", type=int, default=10_000_000, help="measure the previous index only up to this many tracks"
     )
+    parser.add_argument("--windows", type=int, default=3, help="window codes stored per track (the app: 3)")
+    parser.add_argument(
+        "--shortlists", type=int, nargs="+", default=[codes.SHORTLIST], help="also time these shortlist lengths"
+    )
     args = parser.parse_args()
     args.library_dir.mkdir(parents=True, exist_ok=True)
     load_at_start = os.getloadavg()
     results, cli = [], []
     for n in args.tracks:
-        path = args.library_dir / f"library-{n}-{args.bits}bit-seed{args.seed}.sqlite3"
+        path = args.library_dir / f"library-{n}-{args.bits}bit-seed{args.seed}-windows{args.windows}.sqlite3"
         if not path.exists():
             started = time.perf_counter()
-            build_library(path, n, args.bits, args.seed)
+            build_library(path, n, args.bits, args.seed, args.windows)
             print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         size_results, size_cli = bench_size(path, n, args)
         results += size_results
         cli += size_cli
-    print(f"random {args.bits}-bit codes, k = {args.k}, {args.queries} queries per method; {os.cpu_count()} cores")
+    print(
+        f"random {args.bits}-bit codes, {args.windows} window codes per track, k = {args.k}, "
+        f"{args.queries} queries per method, shortlist {codes.SHORTLIST} unless named; {os.cpu_count()} cores"
+    )
     print("goal: ≤ 1 ms per query at 1 M codes, ≤ 10 ms at 10 M, ≤ 16 bytes per track beside the SQLite file")
     print("| tracks | method | load s | load peak MB | resident B/track | query p50 ms | p95 ms | top-k exact |")
     print("|---:|---|---:|---:|---:|---:|---:|---|")

@@ -27,6 +27,7 @@ from musictagger.evaluation.metrics import (
 )
 from musictagger.evaluation.nonmusic import kind_of
 from musictagger.evaluation.outcomes import Outcome
+from musictagger.model import codes
 
 
 def _bits(outcomes: Sequence[Outcome]) -> np.ndarray:
@@ -38,13 +39,8 @@ def _relaxed(outcomes: Sequence[Outcome]) -> np.ndarray:
 
 
 def _searched_codes(outcomes: Sequence[Outcome]) -> np.ndarray:
-    """Each outcome's own relaxed code then its windows', ``(N, M, K)``, rows of NaN padding the shorter."""
-    most = 1 + max(len(o.window_codes) for o in outcomes)
-    found = np.full((len(outcomes), most, len(outcomes[0].relaxed)), np.nan)
-    for row, outcome in enumerate(outcomes):
-        found[row, 0] = outcome.relaxed
-        found[row, 1 : 1 + len(outcome.window_codes)] = outcome.window_codes
-    return found
+    """Each outcome's own relaxed code then its windows', as the library's search holds a track's."""
+    return codes.padded_codes([np.vstack([o.relaxed, o.window_codes]) for o in outcomes], len(outcomes[0].relaxed))
 
 
 def distinct_codes(tracks: Sequence[Outcome], non_music: Sequence[tuple[str, Outcome]]) -> dict[str, Any]:

@@ -186,13 +186,7 @@ def library_relaxed_codes(
     def relaxed_codes(rows: np.ndarray) -> np.ndarray:
         ids = index.ids[rows]
         found = library.relaxed_codes(ids, models=models)
-        most = max((len(codes_of_track) for codes_of_track in found.values()), default=1)
-        padded = np.full((len(ids), most, index.n_bits), np.nan, np.float32)
-        for row, track_id in enumerate(ids):
-            codes_of_track = found.get(int(track_id))
-            if codes_of_track is not None:
-                padded[row, : len(codes_of_track)] = codes_of_track
-        return padded
+        return codes.padded_codes([found.get(int(track_id)) for track_id in ids], index.n_bits)
 
     return relaxed_codes
 

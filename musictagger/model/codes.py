@@ -18,6 +18,7 @@ Numpy only: this module belongs to the Qt-free, torch-free core of the applicati
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -209,6 +210,18 @@ def _check_relaxed(relaxed: np.ndarray, bits: np.ndarray, name: str) -> np.ndarr
     if relaxed.shape != bits.shape and (relaxed.ndim != 3 or relaxed.shape[::2] != bits.shape):
         raise ParameterError(f"{name} has shape {relaxed.shape}, its bits have shape {bits.shape}")
     return relaxed
+
+
+def padded_codes(items: Sequence[np.ndarray | None], n_bits: int) -> np.ndarray:
+    """Several relaxed codes per item ``(m_i, K)`` (a track's own, then its windows') as one array
+    ``(N, max m_i, K)`` for :func:`squared_to_nearest`, rows of NaN padding the shorter; ``None``: an
+    item without codes (all NaN)."""
+    most = max((len(codes_of_item) for codes_of_item in items if codes_of_item is not None), default=1)
+    padded = np.full((len(items), most, n_bits), np.nan, np.float32)
+    for row, codes_of_item in enumerate(items):
+        if codes_of_item is not None:
+            padded[row, : len(codes_of_item)] = codes_of_item
+    return padded
 
 
 def squared_to_nearest(query_relaxed: np.ndarray, item_codes: np.ndarray) -> np.ndarray:

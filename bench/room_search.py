@@ -1,0 +1,97 @@
+"""How often a room capture finds its own track first, by how the search orders its shortlist.
+
+    .venv/bin/python bench/room_search.py ../shared/datasets/emotify [--model MODEL] [--seeds 0 1 2]
+        [--offsets 8 15 23] [--shortlists 20 40]
+
+Every Emotify track is analysed as the library analyses it (the model's windows per track); each
+validation and test track is then heard through a room (:func:`musictagger.audio.augment.room_capture`,
+the evaluation's recipe): its first window under each room draw of ``--seeds``, and a window starting
+at each of ``--offsets`` seconds (not aligned with the library's windows) under draw 0.  Each capture
+searches all the tracks, ranked as the library ranks them (:func:`musictagger.model.codes.rank_by_hamming`
+with the shortlist re-ordered by relaxed codes), once by each track's own relaxed code and once by the
+nearest of its own and its windows' (what the library stores since window codes), for each shortlist
+length.  Printed per split: the share of captures whose own track comes first, per draw and offset,
+and their mean.  The evaluation (``musictagger evaluate``) reports draw 0's first windows only; this is
+where the shortlist length is chosen, on the validation split.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from musictagger.audio.augment import room_capture
+from musictagger.audio.decode import decode
+from musictagger.audio.signal import resample, to_mono
+from musictagger.collection import load_collection
+from musictagger.evaluation.outcomes import room_rng
+from musictagger.model import codes
+from musictagger.model.runtime import GenreModel, default_model_path
+
+QUERY_SPLITS = ("valid", "test")
+
+
+def first_share(
+    queries: np.ndarray, owners: np.ndarray, bits: np.ndarray, relaxed: np.ndarray, shortlist: int
+) -> float:
+    """Share of relaxed-code ``queries`` whose own track (``owners``) the search ranks first."""
+    rankings = codes.rank_by_hamming(
+        codes.binarize(queries), bits, query_relaxed=queries, database_relaxed=relaxed, shortlist=shortlist
+    )
+    return float(np.mean(rankings[:, 0] == owners))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--offsets", type=float, nargs="+", default=[8.0, 15.0, 23.0])
+    parser.add_argument("--shortlists", type=int, nargs="+", default=[20, 40])
+    args = parser.parse_args()
+    model = GenreModel(args.model or default_model_path(), threads=2)
+    params = model.manifest.front_end
+    sr, window = params.sample_rate, params.window_frames * params.hop_length
+    collection = load_collection(args.data)
+    splits = [(split, t) for split in ("train", *QUERY_SPLITS) for t in collection.tracks(split)]
+    own, windows = [], []
+    captures: dict[str, list[tuple[int, np.ndarray]]] = {}
+    for row, (split, track) in enumerate(tqdm(splits, desc="tracks")):
+        audio = decode(track.path)
+        library = model.analyze_signal(audio.y, sr=audio.sr, source=str(track.path))
+        own.append(library.relaxed_code)
+        windows.append(library.window_codes)
+        if split not in QUERY_SPLITS:
+            continue
+        y = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=sr)
+        parts = {f"first window, draw {seed}": (0, seed) for seed in args.seeds}
+        parts |= {f"from {offset:g} s, draw 0": (round(offset * sr), 0) for offset in args.offsets}
+        for name, (start, seed) in parts.items():
+            start = min(start, max(0, y.size - window))
+            heard = room_capture(y[start : start + window], sr, room_rng(seed, track))
+            code = model.analyze_signal(heard, sr=sr, n_windows=1, source=name).relaxed_code
+            captures.setdefault(f"{split}|{name}", []).append((row, code))
+    own_codes = np.stack(own)
+    bits = codes.binarize(own_codes)
+    with_windows = codes.padded_codes([np.vstack([o, w]) for o, w in zip(own, windows, strict=True)], bits.shape[1])
+    databases = {"own code": own_codes, "own and windows' codes": with_windows}
+    print(f"{model.path.name}: own track first among {len(splits)} tracks")
+    names = list(dict.fromkeys(key.split("|")[1] for key in captures))
+    print("| split | relaxed codes of a track | shortlist | " + " | ".join(names) + " | mean |")
+    print("|---|---|---:|" + "---:|" * (len(names) + 1))
+    for split in QUERY_SPLITS:
+        for database, relaxed in databases.items():
+            for shortlist in args.shortlists:
+                shares = []
+                for name in names:
+                    owners, queries = zip(*captures[f"{split}|{name}"], strict=True)
+                    shares.append(first_share(np.stack(queries), np.array(owners), bits, relaxed, shortlist))
+                cells = " | ".join(f"{share:.3f}" for share in shares)
+                print(f"| {split} | {database} | {shortlist} | {cells} | {np.mean(shares):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
