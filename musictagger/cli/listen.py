@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                     recorder.drain()
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
-                nearest = _nearest(library, index, result, family)
+                nearest = _nearest(library, index, result, family, model.manifest.front_end.window_seconds)
                 print(_format(result, nearest, source.overruns, args.json), flush=True)
                 if args.file and not source.running:
                     break
@@ -79,11 +79,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nearest(library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str]) -> str | None:
+def _nearest(
+    library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], window_seconds: float
+) -> str | None:
+    """The nearest library track, with its Hamming distance and which part of it was nearest."""
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
         return None
     matches = find_similar(library, result.bits, result.relaxed_code, k=1, index=index, models=models)
-    return f"{matches[0].record.display_name} (distance {matches[0].distance})" if matches else None
+    if not matches:
+        return None
+    (match,) = matches
+    return f"{match.record.display_name} (distance {match.distance}, {match.part_text(window_seconds)})"
 
 
 def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:

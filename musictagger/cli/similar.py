@@ -2,7 +2,8 @@
 
 The query is a file (analysed on the fly unless the index already knows it as it is now),
 a track id from the index, or text matching one indexed track's path, title or artist.
-Ranking: Hamming distance between hash codes, ties broken by the relaxed codes' distance.
+Ranking: Hamming distance between hash codes, ties broken by the relaxed codes' distance (the nearest of
+a track's own and its windows'); each match says which part of it was nearest.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
 from musictagger.library.search import comparable_models, model_family
 from musictagger.library.store import TrackAnalysis
+from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 
 AMBIGUOUS_SHOWN = 10
@@ -45,11 +47,12 @@ def run(args: argparse.Namespace) -> int:
         matches = find_similar(
             library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path, models=models
         )
+    window_seconds = load_manifest(args.model or default_model_path(), verify_digest=False).front_end.window_seconds
     if args.json:
-        print(json.dumps({"query": label, "matches": [_match_dict(m) for m in matches]}, indent=2))
+        print(json.dumps({"query": label, "matches": [_match_dict(m, window_seconds) for m in matches]}, indent=2))
     else:
         print(f"nearest to {label} ({analysis.summary()}):")
-        print(_table(matches))
+        print(_table(matches, window_seconds))
     return 0
 
 
@@ -75,20 +78,22 @@ def _resolve(
     return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
 
 
-def _table(matches: list[Match]) -> str:
+def _table(matches: list[Match], window_seconds: float) -> str:
     if not matches:
         return "  (no other analysed tracks in the library)"
-    lines = [f"  {'#':>3}  {'dist':>4}  {'tie':>6}  {'genre':<11} {'track':<40} path"]
+    lines = [f"  {'#':>3}  {'dist':>4}  {'tie':>6}  {'nearest part':<12}  {'genre':<11} {'track':<40} path"]
     for rank, match in enumerate(matches, start=1):
         note = "  (duplicate)" if match.duplicate else ""
         lines.append(
-            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  {match.record.verdict_label:<11} "
+            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  "
+            f"{match.part_text(window_seconds):<12}  {match.record.verdict_label:<11} "
             f"{match.record.display_name[:40]:<40} {match.record.path}{note}"
         )
     return "\n".join(lines)
 
 
-def _match_dict(match: Match) -> dict:
+def _match_dict(match: Match, window_seconds: float) -> dict:
+    span = match.window_span(window_seconds)
     return {
         "id": match.record.id,
         "path": match.record.path,
@@ -99,4 +104,7 @@ def _match_dict(match: Match) -> dict:
         "distance": match.distance,
         "relaxed_distance": round(match.relaxed_distance, 6),
         "duplicate": match.duplicate,
+        "nearest_part": None
+        if span is None
+        else {"window": match.part, "start_s": round(span[0], 2), "end_s": round(span[1], 2)},
     }

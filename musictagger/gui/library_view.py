@@ -46,6 +46,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.verdict import not_one_of_mine
 from musictagger.personal.active import judge_active
+from musictagger.timefmt import clock
 
 PAGE_ROWS = 100
 PAGES_KEPT = 128
@@ -95,8 +96,7 @@ def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
     if column is Column.DURATION:
         if row.duration_s is None:
             return ""
-        minutes, seconds = divmod(round(row.duration_s), 60)
-        return f"{minutes}:{seconds:02}"
+        return clock(row.duration_s)
     return {
         Column.ARTIST: row.artist or "",
         Column.ALBUM: row.album or "",

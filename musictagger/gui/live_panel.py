@@ -135,7 +135,7 @@ class LivePanel(QWidget):
         self.genre = GenreView(self.labels)
         self.genre.clear("not listening")
         self.code = CodeView()
-        self.matches = MatchesView(io_runner, model_family(model_path))
+        self.matches = MatchesView(io_runner, model_family(model_path), self.params.window_seconds)
         self.matches.play_query_button.hide()  # the query is the room, not a file
         self.save_button = QPushButton("Save recording…")
         self.save_button.clicked.connect(self.save_recording)

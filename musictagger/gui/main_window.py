@@ -126,7 +126,9 @@ class MainWindow(QMainWindow):
         self.genre = GenreView(labels_in_use(self.manifest, self.personal))
         self.genre.clear(self._placeholder(None))
         self.code = CodeView()
-        self.matches = MatchesView(self.io_runner, model_family(self.model_path))
+        self.matches = MatchesView(
+            self.io_runner, model_family(self.model_path), self.manifest.front_end.window_seconds
+        )
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
         self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 

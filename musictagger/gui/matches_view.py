@@ -82,11 +82,13 @@ class Player:
 class MatchesView(QWidget):
     """Nearest matches of the selected file: distance, genre, title, artist, path."""
 
-    def __init__(self, runner: TaskRunner, family: frozenset[str]) -> None:
+    def __init__(self, runner: TaskRunner, family: frozenset[str], window_seconds: float) -> None:
         super().__init__()
         self.runner = runner
         self.family = family
         """The model in use and its twin (:func:`~musictagger.library.search.model_family`): whose codes compare."""
+        self.window_seconds = window_seconds
+        """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
         self.player = Player()
         self.query: Path | None = None
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
@@ -95,7 +97,8 @@ class MatchesView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.table = QTreeWidget()
-        self.table.setHeaderLabels(["Distance", "Genre", "Title", "Artist", "Path"])  # the verdict first: never clipped
+        # the verdict and the nearest part first: never clipped
+        self.table.setHeaderLabels(["Distance", "Genre", "Nearest part", "Title", "Artist", "Path"])
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAcceptDrops(False)
@@ -163,7 +166,8 @@ class MatchesView(QWidget):
             return
         self.message.setText(
             f"{len(matches)} nearest tracks in the library by their {index.n_bits}-bit codes "
-            "(the column: Hamming distance; the nearest are ordered by the codes' finer values)"
+            "(the column: Hamming distance; the nearest are ordered by the codes' finer values, a track's own "
+            "or one of its windows', whichever is nearest: its nearest part)"
         )
         for match in matches:
             analysis = match.record.analysis
@@ -172,6 +176,7 @@ class MatchesView(QWidget):
                 [
                     distance,
                     match.record.verdict_label,
+                    match.part_text(self.window_seconds),
                     (analysis.title if analysis else None) or Path(match.record.path).name,
                     (analysis.artist if analysis else None) or "",
                     match.record.path,
@@ -180,7 +185,7 @@ class MatchesView(QWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, match.record.path)
             self.table.addTopLevelItem(item)
         self.table.setCurrentItem(self.table.topLevelItem(0))
-        for column in range(4):
+        for column in range(5):
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
 

@@ -38,6 +38,7 @@ from musictagger.library.store import AnalysisKey, Library, TrackRecord
 from musictagger.model import codes
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model, int8_twin
+from musictagger.timefmt import clock
 
 DUPLICATE_TOLERANCE = 1e-3
 """Relaxed codes closer than this (Euclidean) at Hamming distance 0 come from the same sound."""
@@ -50,20 +51,41 @@ class Neighbour:
     row: int
     distance: int
     relaxed_distance: float
+    part: int = 0
+    """Which of the row's relaxed codes is nearest: 0 the track's own, ``i`` its ``i``-th analysed window's."""
 
     @property
     def duplicate(self) -> bool:
-        return self.distance == 0 and self.relaxed_distance < DUPLICATE_TOLERANCE
+        """The same sound as the query: the whole track's code, not one window's (that is an excerpt)."""
+        return self.distance == 0 and self.part == 0 and self.relaxed_distance < DUPLICATE_TOLERANCE
 
 
 @dataclass(frozen=True)
 class Match:
-    """A library track near the query; ``duplicate`` marks the same sound (e.g. a copy of the file)."""
+    """A library track near the query; ``duplicate`` marks the same sound (e.g. a copy of the file); ``part``
+    which of its relaxed codes was nearest: 0 the whole track's, ``i`` its ``i``-th analysed window's."""
 
     record: TrackRecord
     distance: int
     relaxed_distance: float
     duplicate: bool
+    part: int = 0
+
+    def window_span(self, window_seconds: float) -> tuple[float, float] | None:
+        """Where in the track the nearest window lies, in seconds (None when the whole track's code was nearest):
+        the analysed windows spread evenly from its start to its end
+        (:func:`musictagger.audio.features.window_starts`)."""
+        analysis = self.record.analysis
+        if self.part == 0 or analysis is None or analysis.window_codes is None:
+            return None
+        last_start = max(analysis.duration_s - window_seconds, 0.0)
+        start = float(np.linspace(0.0, last_start, len(analysis.window_codes))[self.part - 1])
+        return start, min(start + window_seconds, analysis.duration_s)
+
+    def part_text(self, window_seconds: float) -> str:
+        """The nearest part in words: ``whole track`` or the window's span, e.g. ``0:31–1:00``."""
+        span = self.window_span(window_seconds)
+        return "whole track" if span is None else f"{clock(span[0])}–{clock(span[1])}"
 
 
 class CodeIndex:
@@ -162,14 +184,14 @@ class CodeIndex:
             rows, distances = within_radius(self.packed, query, wanted, self.n_bits, compiled=compiled)
             keep = ~np.isin(rows, excluded)
             rows, distances = rows[keep], distances[keep]
-            squared = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows))
+            squared, parts = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows))
             known = ~np.isnan(squared)
-            rows, distances, squared = rows[known], distances[known], squared[known]
+            rows, distances, squared, parts = rows[known], distances[known], squared[known], parts[known]
             if len(rows) >= shortlist or wanted >= len(self):
                 break
             wanted = 2 * wanted + int(np.count_nonzero(~known))  # rows left out: search further
         order = codes.shortlist_order(distances, squared, shortlist)[:k]
-        return [Neighbour(int(rows[i]), int(distances[i]), float(np.sqrt(squared[i]))) for i in order]
+        return [Neighbour(int(rows[i]), int(distances[i]), float(np.sqrt(squared[i])), int(parts[i])) for i in order]
 
 
 def current_index(library: Library, index: CodeIndex | None = None) -> CodeIndex:
@@ -225,7 +247,9 @@ def find_similar(
     for neighbour in neighbours:
         record = library.record_by_id(int(index.ids[neighbour.row]))
         if record is not None:  # pruned since the index was loaded
-            matches.append(Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate))
+            matches.append(
+                Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate, neighbour.part)
+            )
     return matches
 
 

@@ -224,8 +224,9 @@ def padded_codes(items: Sequence[np.ndarray | None], n_bits: int) -> np.ndarray:
     return padded
 
 
-def squared_to_nearest(query_relaxed: np.ndarray, item_codes: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distance from a relaxed code ``(K,)`` to the nearest relaxed code of each item.
+def squared_to_nearest(query_relaxed: np.ndarray, item_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Squared Euclidean distance from a relaxed code ``(K,)`` to the nearest relaxed code of each item, and
+    which of the item's codes that is (0 with one code per item).
 
     ``item_codes`` is ``(N, K)``, one code per item, or ``(N, M, K)``: each library track's own code and
     its analysed windows' (rows of NaN where a track has fewer than ``M``).  A query made of one part of
@@ -234,9 +235,11 @@ def squared_to_nearest(query_relaxed: np.ndarray, item_codes: np.ndarray) -> np.
     """
     squared = np.sum(np.square(np.asarray(item_codes, np.float64) - np.asarray(query_relaxed, np.float64)), axis=-1)
     if squared.ndim == 1:
-        return squared
-    nearest = np.where(np.isnan(squared), np.inf, squared).min(axis=-1)
-    return np.where(np.isinf(nearest), np.nan, nearest)
+        return squared, np.zeros(len(squared), np.int64)
+    filled = np.where(np.isnan(squared), np.inf, squared)
+    which = np.argmin(filled, axis=-1)
+    nearest = np.take_along_axis(filled, which[:, None], axis=-1)[:, 0]
+    return np.where(np.isinf(nearest), np.nan, nearest), which
 
 
 def rank_by_hamming(
@@ -293,7 +296,8 @@ def rank_by_hamming(
     def one(row_distances: np.ndarray, row_relaxed: np.ndarray) -> np.ndarray:
         # The squared Euclidean distance orders exactly as the Euclidean one and avoids rounding
         # distinct distances together in a square root.
-        return shortlist_order(row_distances, squared_to_nearest(row_relaxed, database_relaxed), shortlist or 0)
+        squared, _ = squared_to_nearest(row_relaxed, database_relaxed)
+        return shortlist_order(row_distances, squared, shortlist or 0)
 
     if query_bits.ndim == 1:
         return one(distances, query_relaxed)

@@ -45,7 +45,7 @@ def render(out: Path, audio: Path, library: Path | None) -> dict[str, object]:
             verdict=window.genre.verdict.text(),
             code=window.code.hex.text(),
             platform=app.platformName(),
-            matches=[table.topLevelItem(i).text(4) for i in range(table.topLevelItemCount())],
+            matches=[table.topLevelItem(i).text(5) for i in range(table.topLevelItemCount())],
         )
         window.close()
 

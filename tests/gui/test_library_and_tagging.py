@@ -32,16 +32,17 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     drop(window, [tracks[0]])
     wait_until_settled(qtbot, window, 1)
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
-    shown = {window.matches.table.topLevelItem(i).text(4) for i in range(2)}
+    shown = {window.matches.table.topLevelItem(i).text(5) for i in range(2)}
     assert shown == {str(tracks[1]), str(tracks[2])}  # the file itself is not its own match
     query = load_model().analyze_file(tracks[0])
     for i in range(2):
         row = window.matches.table.topLevelItem(i)
         with Library() as library:
-            record = library.record(row.text(4))
+            record = library.record(row.text(5))
         distance = int((record.analysis.bits != query.bits).sum())
         assert row.text(0).split()[0] == str(distance)
         assert row.text(1) == record.genre
+        assert row.text(2) == "whole track"  # 3-s tracks: one window, whose code is the track's
 
     monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(FAST_MODEL_NAME)))  # as after choosing another model
     panel.refresh()

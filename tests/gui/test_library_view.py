@@ -189,7 +189,7 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
 
     window.library.add_folder(folder)  # no reselection after this
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
-    assert {window.matches.table.topLevelItem(i).text(4) for i in range(2)} == {str(songs[1]), str(songs[2])}
+    assert {window.matches.table.topLevelItem(i).text(5) for i in range(2)} == {str(songs[1]), str(songs[2])}
 
     view = window.library_view
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10_000)  # the table followed the index too

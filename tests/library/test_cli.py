@@ -54,6 +54,7 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert result["query"] == str(outsider) and len(result["matches"]) == 3
     assert result["matches"][0]["path"] == str(music_folder / "album1" / "01.flac")  # same signal, same sound
     assert result["matches"][0]["duplicate"]
+    assert all(match["nearest_part"] is None for match in result["matches"])  # 3-s tracks: one window, the whole
     with Library() as library:
         assert library.record(outsider) is None  # a query does not join the library
         track_id = library.record(music_folder / "05.wav").id
@@ -62,6 +63,7 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     out = capsys.readouterr().out
     assert out.startswith(f"nearest to track {track_id} {music_folder / '05.wav'}")
     assert "05.wav  " not in out.split("\n", 1)[1]  # the query itself is not among its matches
+    assert "nearest part" in out and "whole track" in out
 
     assert main(["similar", "album1"]) == 1
     assert "matches several tracks" in capsys.readouterr().err

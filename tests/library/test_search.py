@@ -218,10 +218,13 @@ def test_a_query_near_one_window_of_a_track_finds_it_first_by_that_window() -> N
         assert np.array_equal(found[int(index.ids[1])], np.vstack([own[1], windows[1]]))
         query = second
         (match, *_) = find_similar(library, codes.binarize(query), query, k=3, index=index)
-        assert match.record.path == paths[1] and match.relaxed_distance == 0.0
+        assert match.record.path == paths[1] and match.relaxed_distance == 0.0 and match.part == 2
         assert np.array_equal(match.record.analysis.window_codes, windows[1])
+        assert match.window_span(10.0) == (20.0, 30.0) and match.part_text(10.0) == "0:20–0:30"  # 30-s tracks
         (near_first, *_) = find_similar(library, codes.binarize(first), first, k=3, index=index)
-        assert near_first.record.path == paths[1] and near_first.relaxed_distance == 0.0
+        assert near_first.record.path == paths[1] and near_first.relaxed_distance == 0.0 and near_first.part == 1
+        (near_old, *_) = find_similar(library, codes.binarize(own[2]), own[2], k=1, index=index)
+        assert near_old.record.path == old and near_old.part == 0 and near_old.part_text(10.0) == "whole track"
 
 
 def test_a_reused_index_is_stale_once_tracks_are_added_or_removed_and_is_then_read_afresh() -> None:
@@ -283,6 +286,11 @@ def test_a_part_of_a_track_finds_the_track_by_that_parts_window(tmp_path: Path, 
     to_own = float(np.linalg.norm(stored.relaxed_code - part.relaxed_code))
     assert len(stored.window_codes) == 2 and to_windows.min() < to_own
     assert match.record.path == str(whole) and match.relaxed_distance == pytest.approx(to_windows.min())
+    assert (
+        match.part == 2
+        and match.part_text(load_manifest(model_file("hash-cnn-lstm-emotify-v3")).front_end.window_seconds)
+        == "0:31–1:00"
+    )
 
 
 def test_find_similar_on_an_empty_library_finds_nothing() -> None:

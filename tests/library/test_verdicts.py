@@ -157,7 +157,9 @@ def test_unknown_verdicts_are_stored_read_back_and_never_tagged_from_the_index(
     assert header == f"nearest to track {query.id} {query.path} ({query.analysis.summary()}):"
     assert query.analysis.summary().startswith("not one of my genres (nearest: ")
     assert len(table) == 4
-    assert all(line.split()[3] == ("not" if str(marked) in line else "unknown") for line in table)
+    # rank, distance, tie, nearest part ("whole track": these 3-s tracks have one window), then the verdict
+    assert all(line.split()[3:5] == ["whole", "track"] for line in table)
+    assert all(line.split()[5] == ("not" if str(marked) in line else "unknown") for line in table)
 
     assert main(["similar", str(query.id), "-k", "4", "--json"]) == 0
     matches = json.loads(capsys.readouterr().out)["matches"]
