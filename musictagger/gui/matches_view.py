@@ -80,7 +80,7 @@ class Player:
 
 
 class MatchesView(QWidget):
-    """Nearest matches of the selected file: distance, genre, title, artist, path."""
+    """Nearest matches of the selected file: distance, genre, nearest part, title, artist, path."""
 
     def __init__(self, runner: TaskRunner, family: frozenset[str], window_seconds: float) -> None:
         super().__init__()

@@ -51,7 +51,7 @@ class Neighbour:
     row: int
     distance: int
     relaxed_distance: float
-    part: int = 0
+    part: int
     """Which of the row's relaxed codes is nearest: 0 the track's own, ``i`` its ``i``-th analysed window's."""
 
     @property
@@ -69,7 +69,7 @@ class Match:
     distance: int
     relaxed_distance: float
     duplicate: bool
-    part: int = 0
+    part: int
 
     def window_span(self, window_seconds: float) -> tuple[float, float] | None:
         """Where in the track the nearest window lies, in seconds (None when the whole track's code was nearest):
