@@ -172,7 +172,7 @@ def _needing_analysis(
     library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
 ) -> list[FoundFile]:
     stored = library.stamps()
-    again = library.missing_embeddings() | library.missing_window_codes()
+    again = library.incomplete_analyses()
     again |= {record.path for record in library.failures()} if retry_failed else set()
     return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
 

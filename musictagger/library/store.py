@@ -409,8 +409,14 @@ class Library:
         again; until then the search finds them by their own code alone)."""
         return self._analysed_without("window_relaxed")
 
-    def _analysed_without(self, column: Literal["embedding", "window_relaxed"]) -> set[str]:
-        rows = self._db.execute(f"SELECT path FROM tracks WHERE error IS NULL AND {column} IS NULL")
+    def incomplete_analyses(self) -> set[str]:
+        """Paths of analysed tracks stored before embeddings or window codes were, which the next indexing run
+        analyses again (one pass over the table, however many of the two are missing)."""
+        return self._analysed_without("embedding", "window_relaxed")
+
+    def _analysed_without(self, *columns: Literal["embedding", "window_relaxed"]) -> set[str]:
+        missing = " OR ".join(f"{column} IS NULL" for column in columns)
+        rows = self._db.execute(f"SELECT path FROM tracks WHERE error IS NULL AND ({missing})")
         return {row[0] for row in rows}
 
     def tag_rows(self) -> list[TagRow]:
