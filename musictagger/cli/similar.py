@@ -42,12 +42,13 @@ def run(args: argparse.Namespace) -> int:
                 "the library index is empty: index your music first, e.g. `musictagger index ~/Music`"
             )
         label, path, analysis, model_id = _resolve(library, args.query, args.model)
-        family = model_family(args.model or default_model_path())
+        model_path = args.model or default_model_path()
+        family = model_family(model_path)
         models = family if model_id is None else comparable_models(model_id, family)
         matches = find_similar(
             library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path, models=models
         )
-    window_seconds = load_manifest(args.model or default_model_path(), verify_digest=False).front_end.window_seconds
+    window_seconds = load_manifest(model_path, verify_digest=False).front_end.window_seconds
     if args.json:
         print(json.dumps({"query": label, "matches": [_match_dict(m, window_seconds) for m in matches]}, indent=2))
     else:
