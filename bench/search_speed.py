@@ -29,6 +29,14 @@ that file:
 * ``now, shortlist S`` — ``now`` with :data:`codes.SHORTLIST` set to each other ``--shortlists``
   value: how a longer shortlist (more candidates' codes fetched) costs.
 
+Each method's queries are timed twice on a library connection of its own: first 200 queries
+(``--queries``) none of the bench has asked on that connection (the exactness check uses another
+200), then the same asked again.  The first ask reads its candidates' rows into SQLite's page cache;
+asked again, they are there (a window or ``listen`` asking about the same music again).  The
+library file is read through once at the start so that the operating system's cache holds it for
+every method alike; with ``--drop-os-cache`` (root, Linux) the method ``now, file not cached`` runs
+after the system's page cache has been dropped: the first search after a reboot.
+
 A second table times ``musictagger similar TRACK-ID --json`` from process start to answer (a
 fresh interpreter each: the cold start of the command line) on the same file, reached through
 a symbolic link in a private ``XDG_DATA_HOME``: first without a codes file (read from SQLite and
@@ -55,6 +63,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +75,9 @@ from musictagger.library.store import Library
 from musictagger.model import codes
 
 BATCH = 200_000
+Search = Callable[[int], list[int]]
+Method = tuple[Callable[[Library], Search], dict[tuple[object, str], object], int]
+"""A method of the bench: its search on a library connection, the module settings it runs with, its resident bytes."""
 
 
 def random_batches(n: int, n_bits: int, seed: int, windows: int) -> Iterator[np.ndarray]:
@@ -155,14 +167,40 @@ def load_in_child(path: Path, method: str) -> dict[str, float]:
     return json.loads(output)
 
 
-def time_queries(search: Callable[[int], list[int]], queries: np.ndarray) -> list[float]:
-    search(int(queries[0]))  # warm caches (and compile or load the compiled pass)
+def time_queries(search: Search, queries: np.ndarray) -> list[float]:
+    """Each query's time, in order."""
     timings = []
     for row in queries:
         started = time.perf_counter()
         search(int(row))
         timings.append(time.perf_counter() - started)
     return timings
+
+
+@contextmanager
+def settings_applied(settings: dict[tuple[object, str], object]) -> Iterator[None]:
+    """Module settings (``{(module, name): value}``) in force for the block, restored after."""
+    saved = {setting: getattr(*setting) for setting in settings}
+    for (module, name), value in settings.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for (module, name), value in saved.items():
+            setattr(module, name, value)
+
+
+def read_through(path: Path) -> None:
+    """Read ``path`` once, so the operating system's cache holds it for every method alike."""
+    with path.open("rb") as file:
+        while file.read(1 << 24):
+            pass
+
+
+def drop_os_cache() -> None:
+    """Drop the system's page cache (Linux, root): the files are read from the disk again."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
 def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query: int, k: int) -> list[int]:
@@ -186,85 +224,94 @@ def exact_head(packed: np.ndarray, bits_of: Callable, relaxed: np.ndarray, query
 def bench_size(path: Path, n: int, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     k, n_bits = args.k, args.bits
     relaxed = np.concatenate(list(random_batches(n, n_bits, args.seed, args.windows)))
+    read_through(path)
     with Library(path) as library:
         index = CodeIndex.from_library(library)
-        assert len(index) == n, f"{path} holds {len(index)} codes, not {n}: remove it to rebuild"
-        queries = np.random.default_rng(args.seed + 1).choice(n, size=args.queries, replace=False)
+    assert len(index) == n, f"{path} holds {len(index)} codes, not {n}: remove it to rebuild"
+    checked, timed = np.split(np.random.default_rng(args.seed + 1).choice(n, size=2 * args.queries, replace=False), 2)
 
-        def bits_of(packed: np.ndarray) -> np.ndarray:
-            return codes.unpack(packed, n_bits)
+    def bits_of(packed: np.ndarray) -> np.ndarray:
+        return codes.unpack(packed, n_bits)
 
-        from_sqlite = library_relaxed_codes(library, index)
-        exact: dict[int, dict[int, list[int]]] = {}  # per shortlist length, each query's exact top k
+    exact: dict[int, dict[int, list[int]]] = {}  # per shortlist length, each checked query's exact top k
 
-        def expected_now() -> dict[int, list[int]]:
-            if codes.SHORTLIST not in exact:
-                exact[codes.SHORTLIST] = {
-                    int(q): exact_head(index.packed, bits_of, relaxed, int(q), k) for q in queries
-                }
-            return exact[codes.SHORTLIST]
+    def expected_now() -> dict[int, list[int]]:
+        if codes.SHORTLIST not in exact:
+            exact[codes.SHORTLIST] = {int(q): exact_head(index.packed, bits_of, relaxed, int(q), k) for q in checked}
+        return exact[codes.SHORTLIST]
 
-        def now(row: int) -> list[int]:
+    def searching(relaxed_codes: Callable[[np.ndarray], np.ndarray]) -> Search:
+        def search(row: int) -> list[int]:
             found = index.nearest(
-                bits_of(index.packed[row]), relaxed[row, 0], k=k, relaxed_codes=from_sqlite, exclude_rows=[row]
+                bits_of(index.packed[row]), relaxed[row, 0], k=k, relaxed_codes=relaxed_codes, exclude_rows=[row]
             )
             return [n.row for n in found]
 
-        def before(row: int) -> list[int]:
-            found = index.nearest(
-                bits_of(index.packed[row]),
-                relaxed[row, 0],
-                k=k,
-                relaxed_codes=relaxed.__getitem__,
-                exclude_rows=[row],
-            )
-            return [n.row for n in found]
+        return search
 
-        methods: dict[str, tuple[Callable[[int], list[int]], dict[tuple[object, str], int], int]] = {}
-        if n <= args.old_up_to:
-            before_bytes = index.nbytes + relaxed.nbytes
-            methods["before"] = (before, {(hamming, "COMPILED_FROM"): n + 1}, before_bytes)
+    def now(library: Library) -> Search:
+        return searching(library_relaxed_codes(library, index))
 
-        def read_every_code(row: int) -> list[int]:
+    def before(library: Library) -> Search:
+        return searching(relaxed.__getitem__)
+
+    def read_every_code(library: Library) -> Search:
+        def search(row: int) -> list[int]:
             index.packed.sum()
             return []
 
-        methods["now"] = (now, {}, index.nbytes)
-        methods["now, one thread"] = (now, {(hamming, "ROWS_PER_THREAD"): n + 1}, index.nbytes)
-        methods["now, numpy"] = (now, {(hamming, "COMPILED_FROM"): n + 1}, index.nbytes)
-        methods["memory read of the codes (floor)"] = (read_every_code, {}, index.packed.nbytes)
-        for shortlist in args.shortlists:
-            if shortlist != codes.SHORTLIST:
-                methods[f"now, shortlist {shortlist}"] = (now, {(codes, "SHORTLIST"): shortlist}, index.nbytes)
-        results = []
-        for name, (search, settings, nbytes) in methods.items():
-            saved = {setting: getattr(*setting) for setting in settings}
-            for (module, setting), value in settings.items():
-                setattr(module, setting, value)
-            try:
-                floor = name.startswith("memory read")
-                mismatches = 0 if floor else sum(search(int(q)) != expected_now()[int(q)] for q in queries)
-                timings = time_queries(search, queries)
-            finally:
-                for (module, setting), value in saved.items():
-                    setattr(module, setting, value)
-            load = load_in_child(path, name) if name in ("before", "now") else None
-            results.append(
-                {"tracks": n, "method": name, "load": load, "bytes": nbytes, "timings": timings, "exact": mismatches}
-            )
-            if floor:
-                results[-1]["exact"] = None
+        return search
+
+    methods: dict[str, Method] = {}
+    if n <= args.old_up_to:
+        methods["before"] = (before, {(hamming, "COMPILED_FROM"): n + 1}, index.nbytes + relaxed.nbytes)
+    methods["now"] = (now, {}, index.nbytes)
+    methods["now, one thread"] = (now, {(hamming, "ROWS_PER_THREAD"): n + 1}, index.nbytes)
+    methods["now, numpy"] = (now, {(hamming, "COMPILED_FROM"): n + 1}, index.nbytes)
+    methods["memory read of the codes (floor)"] = (read_every_code, {}, index.packed.nbytes)
+    for shortlist in args.shortlists:
+        if shortlist != codes.SHORTLIST:
+            methods[f"now, shortlist {shortlist}"] = (now, {(codes, "SHORTLIST"): shortlist}, index.nbytes)
+    if args.drop_os_cache:
+        methods["now, file not cached"] = (now, {}, index.nbytes)
+    results = []
+    for name, (make_search, settings, nbytes) in methods.items():
+        floor = name.startswith("memory read")
+        with settings_applied(settings):
+            with Library(path) as library:
+                search = make_search(library)
+                mismatches = 0 if floor else sum(search(int(q)) != expected_now()[int(q)] for q in checked)
+            if name == "now, file not cached":
+                drop_os_cache()
+            with Library(path) as library:  # a connection of its own: SQLite's page cache starts empty
+                search = make_search(library)
+                first = time_queries(search, timed)
+                again = time_queries(search, timed)
+        if name == "now, file not cached":
+            read_through(path)
+        load = load_in_child(path, name) if name in ("before", "now") else None
+        results.append(
+            {
+                "tracks": n,
+                "method": name,
+                "load": load,
+                "bytes": nbytes,
+                "first": first,
+                "again": again,
+                "exact": None if floor else mismatches,
+            }
+        )
     results.append(
         {
             "tracks": n,
             "method": "now, codes file current",
             "load": load_in_child(path, "codes file"),
             "bytes": index.nbytes,
-            "timings": None,
+            "first": None,
         }
     )
-    query = int(queries[0])
-    expected_ids = index.ids[exact[codes.SHORTLIST][query]]
+    query = int(checked[0])
+    expected_ids = index.ids[expected_now()[query]]
     cli = [time_command_line(path, n, index.ids[query], expected_ids, file) for file in (False, True)]
     return results, cli
 
@@ -296,13 +343,16 @@ def time_command_line(
 
 
 def row(result: dict[str, object], queries: int) -> str:
-    load, timings = result["load"], result["timings"]
+    load = result["load"]
     load_text = f"{load['seconds']:.1f} | {load['peak_mb']:.0f}" if load else "– | –"
-    if timings:
-        query_text = f"{statistics.median(timings) * 1e3:.2f} | {np.percentile(timings, 95) * 1e3:.2f}"
+    if result["first"]:
+        query_text = " | ".join(
+            f"{statistics.median(timings) * 1e3:.2f} | {np.percentile(timings, 95) * 1e3:.2f}"
+            for timings in (result["first"], result["again"])
+        )
         exact_text = f"{queries - result['exact']} of {queries}" if result["exact"] is not None else "–"
     else:
-        query_text, exact_text = "– | –", "–"
+        query_text, exact_text = "– | – | – | –", "–"
     return (
         f"| {result['tracks']:,} | {result['method']} | {load_text} | {result['bytes'] / result['tracks']:.0f} | "
         f"{query_text} | {exact_text} |"
@@ -332,6 +382,11 @@ def main() -> None:
     parser.add_argument(
         "--shortlists", type=int, nargs="+", default=[codes.SHORTLIST], help="also time these shortlist lengths"
     )
+    parser.add_argument(
+        "--drop-os-cache",
+        action="store_true",
+        help="also time queries after dropping the system's page cache (Linux, root): the first search after a reboot",
+    )
     args = parser.parse_args()
     args.library_dir.mkdir(parents=True, exist_ok=True)
     load_at_start = os.getloadavg()
@@ -350,8 +405,11 @@ def main() -> None:
         f"{args.queries} queries per method, shortlist {codes.SHORTLIST} unless named; {os.cpu_count()} cores"
     )
     print("goal: ≤ 1 ms per query at 1 M codes, ≤ 10 ms at 10 M, ≤ 16 bytes per track beside the SQLite file")
-    print("| tracks | method | load s | load peak MB | resident B/track | query p50 ms | p95 ms | top-k exact |")
-    print("|---:|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| tracks | method | load s | load peak MB | resident B/track | first ask p50 ms | p95 ms "
+        "| asked again p50 ms | p95 ms | top-k exact |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for result in results:
         print(row(result, args.queries))
     print()
