@@ -31,6 +31,8 @@ from musictagger.library import CodeIndex, Library, Match, current_index, find_s
 from musictagger.library.search import comparable_models
 
 MATCHES = 10
+START_ROLE = Qt.ItemDataRole.UserRole + 1
+"""A match row's data: where its nearest part starts, in seconds (0 for the whole track): playback starts there."""
 MAX_COLUMN_WIDTH = 180
 
 
@@ -49,27 +51,42 @@ def search(
 
 
 class Player:
-    """Plays one file at a time; :meth:`toggle` on the playing file pauses it."""
+    """Plays one file at a time, from its start or from a given second; :meth:`toggle` on the playing file pauses it.
+
+    QMediaPlayer drops a seek asked for before the file is loaded, seekable and playing (its FFmpeg
+    backend reports none of this), so a start is kept until the player's signals say all three hold.
+    """
 
     def __init__(self) -> None:
         self._player = None
         self._output = None
+        self._start_ms: int | None = None
 
-    def toggle(self, path: Path) -> bool:
-        """Play ``path`` (or pause it if it is what is playing); True when it is now playing."""
+    def toggle(self, path: Path, start_s: float = 0.0) -> bool:
+        """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
+        was paused); True when it is now playing."""
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
         if self._player is None:
             self._player = QMediaPlayer()
             self._output = QAudioOutput()
             self._player.setAudioOutput(self._output)
+            for signal in (
+                self._player.mediaStatusChanged,
+                self._player.seekableChanged,
+                self._player.playbackStateChanged,
+            ):
+                signal.connect(self._seek_to_start)
         source = QUrl.fromLocalFile(str(path))
         playing = self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         if self._player.source() == source and playing:
             self._player.pause()
             return False
-        if self._player.source() != source:
+        another_file = self._player.source() != source
+        if another_file:
             self._player.setSource(source)
+        if another_file or self._player.playbackState() == QMediaPlayer.PlaybackState.StoppedState:
+            self._start_ms = round(start_s * 1000) if start_s > 0 else None  # else resume where it was paused
         self._player.play()
         return True
 
@@ -77,6 +94,24 @@ class Player:
         """Stop playback, if any."""
         if self._player is not None:
             self._player.stop()
+
+    def position_s(self) -> float:
+        """Where playback is, in seconds (0 before anything has played)."""
+        return self._player.position() / 1000 if self._player is not None else 0.0
+
+    def _seek_to_start(self, *_: object) -> None:
+        """Seek to the start asked for once the player takes a seek: loaded, seekable and playing."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        ready = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
+        if (
+            self._start_ms is not None
+            and self._player.isSeekable()
+            and self._player.mediaStatus() in ready
+            and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        ):
+            start, self._start_ms = self._start_ms, None
+            self._player.setPosition(start)
 
 
 class MatchesView(QWidget):
@@ -106,6 +141,7 @@ class MatchesView(QWidget):
         self.play_query_button = QPushButton("Play / pause file")
         self.play_query_button.clicked.connect(self.play_query)
         self.play_match_button = QPushButton("Play / pause match")
+        self.play_match_button.setToolTip("Plays the selected match from its nearest part (double-click or Space too)")
         self.play_match_button.clicked.connect(self.play_match)
         self.show_button = QPushButton("Show in folder")
         self.show_button.clicked.connect(self.show_in_folder)
@@ -183,6 +219,8 @@ class MatchesView(QWidget):
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, match.record.path)
+            span = match.window_span(self.window_seconds)
+            item.setData(0, START_ROLE, span[0] if span else 0.0)
             self.table.addTopLevelItem(item)
         self.table.setCurrentItem(self.table.topLevelItem(0))
         for column in range(5):
@@ -204,10 +242,10 @@ class MatchesView(QWidget):
             self.player.toggle(self.query)
 
     def play_match(self) -> None:
-        """Play or pause the selected match."""
-        match = self.selected_match()
-        if match is not None:
-            self.player.toggle(match)
+        """Play or pause the selected match, from its nearest part (the start of the window nearest the query)."""
+        item = self.table.currentItem()
+        if item is not None:
+            self.player.toggle(Path(item.data(0, Qt.ItemDataRole.UserRole)), item.data(0, START_ROLE))
 
     def show_in_folder(self) -> None:
         """Open the folder of the selected match (or of the file, with no match selected)."""

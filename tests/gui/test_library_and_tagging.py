@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtWidgets import QTabBar
 
 from musictagger.gui.tag_dialog import TagScope
@@ -13,7 +14,8 @@ from musictagger.model.location import model_file
 from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, load_model
 from musictagger.tagging.formats import detect, read_genres
 from musictagger.tagging.plan import Action, Mode, genre_tag
-from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+from tests.audio.signals import chirp, music, tone, write
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, SR, drop, wait_until_settled, write_song
 
 
 def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_path: Path, monkeypatch) -> None:
@@ -48,6 +50,36 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     panel.refresh()
     qtbot.waitUntil(lambda: "another model" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
     assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
+
+
+def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path) -> None:
+    """A minute of a sweep then chords in the library; its chords alone dropped in find it by its second
+    window, and playing that match starts there, where the dropped music is, and a second press pauses."""
+    sweep, chords = chirp(100.0, 4000.0, sr=SR, seconds=30.0), music(sr=SR, seconds=30.0, seed=3)
+    (tmp_path / "Music").mkdir()
+    whole = write(tmp_path / "Music" / "whole.flac", np.concatenate([sweep, chords]), SR, "flac")
+    write(tmp_path / "Music" / "tone.flac", tone(440.0, sr=SR, seconds=60.0), SR, "flac")
+    panel = window.library
+    panel.add_folder(tmp_path / "Music")
+    qtbot.waitUntil(lambda: panel.indexing is None and "2 analysed" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
+    drop(window, [write(tmp_path / "part.flac", chords, SR, "flac")])
+    wait_until_settled(qtbot, window, 1)
+    matches = window.matches
+    qtbot.waitUntil(lambda: matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
+    first = matches.table.topLevelItem(0)
+    assert (first.text(5), first.text(2)) == (str(whole), "0:31–1:00")
+    with Library() as library:
+        duration = library.record(whole).analysis.duration_s
+    start = duration - window.manifest.front_end.window_seconds  # the last of two windows: the track's end
+    matches.table.setCurrentItem(first)
+    matches.play_match_button.click()
+    qtbot.waitUntil(lambda: matches.player.position_s() >= start, timeout=10_000)
+    assert matches.player.position_s() < start + 5.0  # from the part, not played through from 0:00
+    matches.play_match_button.click()  # pauses where it is
+    paused_at = matches.player.position_s()
+    qtbot.wait(300)
+    assert matches.player.position_s() == paused_at
+    matches.player.stop()
 
 
 def library_panel_in_front(window) -> bool:
