@@ -7,12 +7,15 @@ Every Emotify track is analysed as the library analyses it (the model's windows 
 validation and test track is then heard through a room (:func:`musictagger.audio.augment.room_capture`,
 the evaluation's recipe): its first window under each room draw of ``--seeds``, and a window starting
 at each of ``--offsets`` seconds (not aligned with the library's windows) under draw 0.  Each capture
-searches all the tracks, ranked as the library ranks them (:func:`musictagger.model.codes.rank_by_hamming`
-with the shortlist re-ordered by relaxed codes), once by each track's own relaxed code and once by the
-nearest of its own and its windows' (what the library stores since window codes), for each shortlist
-length.  Printed per split: the share of captures whose own track comes first, per draw and offset,
-and their mean.  The evaluation (``musictagger evaluate``) reports draw 0's first windows only; this is
-where the shortlist length is chosen, on the validation split.
+searches all the tracks, ranked as the library ranks them (:func:`musictagger.evaluation.metrics.own_item_ranks`:
+the Hamming shortlist re-ordered by relaxed codes), once by each track's own relaxed code and once by the
+nearest of its own and its windows' (what the library stores since window codes), comparing all the bits
+and the model's identity bits alone (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`, what the
+search compares), for each shortlist length.  Printed per split: the share of captures whose own track
+comes first, per draw and offset, and their mean; and what the rest of a match list is worth, the mean
+share of the first ten matches of a split's track (its own code the query) in that track's genre.  The
+evaluation (``musictagger evaluate``) reports draw 0's first windows only; this is where the shortlist
+length and the bits compared are chosen, on the validation split.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from musictagger.audio.augment import room_capture
 from musictagger.audio.decode import decode
 from musictagger.audio.signal import resample, to_mono
 from musictagger.collection import load_collection
+from musictagger.evaluation.metrics import own_item_ranks
 from musictagger.evaluation.outcomes import room_rng
 from musictagger.model import codes
 from musictagger.model.runtime import GenreModel, default_model_path
@@ -34,14 +38,40 @@ from musictagger.model.runtime import GenreModel, default_model_path
 QUERY_SPLITS = ("valid", "test")
 
 
-def first_share(
-    queries: np.ndarray, owners: np.ndarray, bits: np.ndarray, relaxed: np.ndarray, shortlist: int
-) -> float:
-    """Share of relaxed-code ``queries`` whose own track (``owners``) the search ranks first."""
-    rankings = codes.rank_by_hamming(
-        codes.binarize(queries), bits, query_relaxed=queries, database_relaxed=relaxed, shortlist=shortlist
+def first_share(queries: np.ndarray, owners: np.ndarray, relaxed: np.ndarray, shortlist: int, match_bits: int) -> float:
+    """Share of relaxed-code ``queries`` whose own track (``owners``) the search ranks first, comparing the codes'
+    last ``match_bits`` bits (``relaxed``: each track's searched relaxed codes, ``(N, M, K)``)."""
+    ranks = own_item_ranks(
+        codes.binarize(queries),
+        codes.binarize(relaxed[:, 0]),
+        owners,
+        query_relaxed=queries,
+        database_relaxed=relaxed,
+        match_bits=match_bits,
+        shortlist=shortlist,
     )
-    return float(np.mean(rankings[:, 0] == owners))
+    return float(np.mean(ranks == 0))
+
+
+def genre_agreement(
+    relaxed: np.ndarray, labels: np.ndarray, askers: np.ndarray, shortlist: int, match_bits: int
+) -> float:
+    """Mean share of the first ten matches in the asking track's genre, each asking track's own code the query
+    (itself left out): what the rest of a match list is worth, beside finding the same track."""
+    compared = slice(-match_bits, None)
+    bits = codes.binarize(relaxed[:, 0, compared])
+    shares = []
+    for row in askers:
+        others = np.flatnonzero(np.arange(len(relaxed)) != row)
+        order = codes.rank_by_hamming(
+            bits[row],
+            bits[others],
+            query_relaxed=relaxed[row, 0, compared],
+            database_relaxed=relaxed[others][..., compared],
+            shortlist=shortlist,
+        )
+        shares.append(np.mean(labels[others[order[:10]]] == labels[row]))
+    return float(np.mean(shares))
 
 
 def main() -> None:
@@ -75,22 +105,38 @@ def main() -> None:
             code = model.analyze_signal(heard, sr=sr, n_windows=1, source=name).relaxed_code
             captures.setdefault(f"{split}|{name}", []).append((row, code))
     own_codes = np.stack(own)
-    bits = codes.binarize(own_codes)
-    with_windows = codes.padded_codes([np.vstack([o, w]) for o, w in zip(own, windows, strict=True)], bits.shape[1])
-    databases = {"own code": own_codes, "own and windows' codes": with_windows}
-    print(f"{model.path.name}: own track first among {len(splits)} tracks")
+    n_bits = own_codes.shape[1]
+    databases = {
+        "own code": own_codes[:, None],
+        "own and windows' codes": codes.padded_codes(
+            [np.vstack([o, w]) for o, w in zip(own, windows, strict=True)], n_bits
+        ),
+    }
+    compared = dict.fromkeys([n_bits, model.manifest.match_bits])
+    labels = np.array([track.label for _, track in splits])
+    print(f"{model.path.name}: own track first among {len(splits)} tracks; genre agreement of the first ten matches")
     names = list(dict.fromkeys(key.split("|")[1] for key in captures))
-    print("| split | relaxed codes of a track | shortlist | " + " | ".join(names) + " | mean |")
-    print("|---|---|---:|" + "---:|" * (len(names) + 1))
+    print(
+        "| split | relaxed codes of a track | bits compared | shortlist | "
+        + " | ".join(names)
+        + " | mean | genre of 10 |"
+    )
+    print("|---|---|---:|---:|" + "---:|" * (len(names) + 2))
     for split in QUERY_SPLITS:
+        askers = np.array([row for row, (of, _) in enumerate(splits) if of == split])
         for database, relaxed in databases.items():
-            for shortlist in args.shortlists:
-                shares = []
-                for name in names:
-                    owners, queries = zip(*captures[f"{split}|{name}"], strict=True)
-                    shares.append(first_share(np.stack(queries), np.array(owners), bits, relaxed, shortlist))
-                cells = " | ".join(f"{share:.3f}" for share in shares)
-                print(f"| {split} | {database} | {shortlist} | {cells} | {np.mean(shares):.3f} |")
+            for match_bits in compared:
+                for shortlist in args.shortlists:
+                    shares = []
+                    for name in names:
+                        owners, queries = zip(*captures[f"{split}|{name}"], strict=True)
+                        shares.append(first_share(np.stack(queries), np.array(owners), relaxed, shortlist, match_bits))
+                    cells = " | ".join(f"{share:.3f}" for share in shares)
+                    genre = genre_agreement(relaxed, labels, askers, shortlist, match_bits)
+                    print(
+                        f"| {split} | {database} | {match_bits} | {shortlist} | {cells} | {np.mean(shares):.3f} "
+                        f"| {genre:.3f} |"
+                    )
 
 
 if __name__ == "__main__":

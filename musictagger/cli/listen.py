@@ -19,6 +19,7 @@ from musictagger.library import CodeIndex, Library, current_index, find_similar
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
+from musictagger.model.manifest import ModelManifest
 from musictagger.personal.active import load_active_model
 
 DEFAULTS = LiveSettings()
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                     recorder.drain()
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
-                nearest = _nearest(library, index, result, family, model.manifest.front_end.window_seconds)
+                nearest = _nearest(library, index, result, family, model.manifest)
                 print(_format(result, nearest, source.overruns, args.json), flush=True)
                 if args.file and not source.running:
                     break
@@ -80,16 +81,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _nearest(
-    library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], window_seconds: float
+    library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], manifest: ModelManifest
 ) -> str | None:
     """The nearest library track, with its Hamming distance and which part of it was nearest."""
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
         return None
-    matches = find_similar(library, result.bits, result.relaxed_code, k=1, index=index, models=models)
+    matches = find_similar(
+        library, result.bits, result.relaxed_code, k=1, index=index, models=models, match_bits=manifest.match_bits
+    )
     if not matches:
         return None
     (match,) = matches
-    return f"{match.record.display_name} (distance {match.distance}, {match.part_text(window_seconds)})"
+    part = match.part_text(manifest.front_end.window_seconds)
+    return f"{match.record.display_name} (distance {match.distance}, {part})"
 
 
 def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:

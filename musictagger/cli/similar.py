@@ -2,8 +2,9 @@
 
 The query is a file (analysed on the fly unless the index already knows it as it is now),
 a track id from the index, or text matching one indexed track's path, title or artist.
-Ranking: Hamming distance between hash codes, ties broken by the relaxed codes' distance (the nearest of
-a track's own and its windows'); each match says which part of it was nearest.
+Ranking: Hamming distance between hash codes (the model's identity bits where it has them), the shortlist
+ordered by the relaxed codes' distance (the nearest of a track's own and its windows'); each match says
+which part of it was nearest.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
-from musictagger.library.search import comparable_models, model_family
+from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
@@ -43,14 +44,26 @@ def run(args: argparse.Namespace) -> int:
             )
         label, path, analysis, model_id = _resolve(library, args.query, args.model)
         model_path = args.model or default_model_path()
+        manifest = load_manifest(model_path, verify_digest=False)
         family = model_family(model_path)
-        models = family if model_id is None else comparable_models(model_id, family)
+        match_bits = query_match_bits(model_id, family, manifest.match_bits)
         matches = find_similar(
-            library, analysis.bits, analysis.relaxed_code, k=args.k, exclude_path=path, models=models
+            library,
+            analysis.bits,
+            analysis.relaxed_code,
+            k=args.k,
+            exclude_path=path,
+            models=family if model_id is None else comparable_models(model_id, family),
+            match_bits=match_bits,
         )
-    window_seconds = load_manifest(model_path, verify_digest=False).front_end.window_seconds
+    window_seconds = manifest.front_end.window_seconds
     if args.json:
-        print(json.dumps({"query": label, "matches": [_match_dict(m, window_seconds) for m in matches]}, indent=2))
+        answer = {
+            "query": label,
+            "compared_bits": match_bits or len(analysis.bits),
+            "matches": [_match_dict(m, window_seconds) for m in matches],
+        }
+        print(json.dumps(answer, indent=2))
     else:
         print(f"nearest to {label} ({analysis.summary()}):")
         print(_table(matches, window_seconds))

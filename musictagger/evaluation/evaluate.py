@@ -181,9 +181,12 @@ def _calibration(queries: Sequence[Outcome], truth: np.ndarray, *, n_resamples: 
     }
 
 
-def _same_track(tracks: Sequence[TrackOutcomes], *, n_resamples: int, asking: set[str] | None = None) -> dict[str, Any]:
+def _same_track(
+    tracks: Sequence[TrackOutcomes], *, match_bits: int, n_resamples: int, asking: set[str] | None = None
+) -> dict[str, Any]:
     """Room-capture and later-window queries of the tracks that have them (of those in ``asking``, by
-    relative path, if given), against all tracks."""
+    relative path, if given), against all tracks, by the codes' last ``match_bits`` bits as the library's
+    search compares them."""
     asked = [asking is None or t.track.relative in asking for t in tracks]
     rooms = [(i, t.room_capture) for i, t in enumerate(tracks) if t.room_capture is not None and asked[i]]
     later = [(i, t.later_window) for i, t in enumerate(tracks) if t.later_window is not None and asked[i]]
@@ -192,7 +195,9 @@ def _same_track(tracks: Sequence[TrackOutcomes], *, n_resamples: int, asking: se
         if not pairs:
             return None
         own, queries = zip(*pairs, strict=True)
-        return identity.same_track(queries, database, own, within=within, n_resamples=n_resamples)
+        return identity.same_track(
+            queries, database, own, within=within, n_resamples=n_resamples, match_bits=match_bits
+        )
 
     return {
         "database_tracks": len(tracks),
@@ -317,10 +322,14 @@ def evaluate(
         "codes": identity.distinct_codes([t.library for t in outcomes.tracks], outcomes.non_music),
         "same_track": {
             "room_seed": protocol.room_seed,
-            **_same_track(outcomes.tracks, n_resamples=n_resamples),
+            "compared_bits": model.manifest.match_bits,
+            **_same_track(outcomes.tracks, match_bits=model.manifest.match_bits, n_resamples=n_resamples),
             # the split's own queries alone: a choice made on valid must not read test tracks' figures
             "of_split": _same_track(
-                outcomes.tracks, n_resamples=n_resamples, asking={t.track.relative for t in queries}
+                outcomes.tracks,
+                match_bits=model.manifest.match_bits,
+                n_resamples=n_resamples,
+                asking={t.track.relative for t in queries},
             ),
         },
         "failures": [{"file": f.name, "reason": f.reason} for f in outcomes.failures],

@@ -78,17 +78,21 @@ def same_track(
     *,
     within: int,
     n_resamples: int,
+    match_bits: int | None = None,
 ) -> dict[str, Any]:
     """Share of ``queries`` whose own database item (``database[own_index[i]]``) ranks in the first ``within``.
 
     Each database item is ranked as the library's search ranks a track: by its own code's Hamming
-    distance, with the nearest of its own and its windows' relaxed codes ordering the shortlist."""
+    distance, with the nearest of its own and its windows' relaxed codes ordering the shortlist, over the
+    codes' last ``match_bits`` bits (the model's :attr:`~musictagger.model.manifest.ModelManifest.match_bits`;
+    None: all)."""
     ranks = own_item_ranks(
         _bits(queries),
         _bits(database),
         np.asarray(own_index, dtype=np.int64),
         query_relaxed=_relaxed(queries),
         database_relaxed=_searched_codes(database),
+        match_bits=match_bits,
     )
     hits = ranks < within
     return {

@@ -311,12 +311,16 @@ def own_item_ranks(
     *,
     query_relaxed: np.ndarray | None = None,
     database_relaxed: np.ndarray | None = None,
+    match_bits: int | None = None,
+    shortlist: int = SHORTLIST,
 ) -> np.ndarray:
     """Where each query finds its own database item (the same track) in its Hamming ranking.
 
     The ranking is the library's search order (:func:`musictagger.model.codes.rank_by_hamming`
-    with the search's :data:`~musictagger.model.codes.SHORTLIST` re-ordered by the relaxed codes
-    when they are given), so rank 0 means the library would show that track first.
+    with the search's ``shortlist`` re-ordered by the relaxed codes
+    when they are given, over the codes' last ``match_bits`` bits as the search compares them:
+    :attr:`~musictagger.model.manifest.ModelManifest.match_bits`; None: all), so rank 0 means the
+    library would show that track first.
 
     Parameters
     ----------
@@ -340,12 +344,13 @@ def own_item_ranks(
         )
     if own_index.dtype.kind not in "iu" or own_index.min(initial=0) < 0 or own_index.max(initial=0) >= n_database:
         raise ParameterError(f"own_index must hold database indices in [0, {n_database})")
+    compared = slice(-match_bits if match_bits else None, None)
     rankings = rank_by_hamming(
-        query_bits,
-        database_bits,
-        query_relaxed=query_relaxed,
-        database_relaxed=database_relaxed,
-        shortlist=SHORTLIST if query_relaxed is not None else None,
+        query_bits[:, compared],
+        np.asarray(database_bits)[:, compared],
+        query_relaxed=None if query_relaxed is None else np.asarray(query_relaxed)[..., compared],
+        database_relaxed=None if database_relaxed is None else np.asarray(database_relaxed)[..., compared],
+        shortlist=shortlist if query_relaxed is not None else None,
     )
     return np.argmax(rankings == own_index[:, np.newaxis], axis=1)
 

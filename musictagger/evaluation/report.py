@@ -415,7 +415,7 @@ def _codes_section(result: Result) -> list[str]:
     lines += [
         "",
         f"**Same track** (queries: tracks outside the train split; database: all {same['database_tracks']} tracks, "
-        "ranked as the library ranks):",
+        f"ranked as the library ranks{_compared(result)}):",
         "",
     ]
     if room is not None:
@@ -431,6 +431,16 @@ def _codes_section(result: Result) -> list[str]:
             f"{later['median_rank']:g}); tracks too short to have a later window: {same['later_window_skipped']}."
         )
     return lines
+
+
+def _compared(result: Result) -> str:
+    """Which bits of the codes the same-track search compared, in words (nothing when all of them)."""
+    compared = result["same_track"].get("compared_bits", result["bits"])
+    return (
+        ""
+        if compared == result["bits"]
+        else f", by the last {compared} of the {result['bits']} bits: the identity bits"
+    )
 
 
 def render_markdown(result: Result) -> str:

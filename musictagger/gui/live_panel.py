@@ -45,7 +45,6 @@ from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import TaskRunner
-from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.display import ScrollingMel
 from musictagger.live.recorder import Recorder
@@ -135,7 +134,7 @@ class LivePanel(QWidget):
         self.genre = GenreView(self.labels)
         self.genre.clear("not listening")
         self.code = CodeView()
-        self.matches = MatchesView(io_runner, model_family(model_path), self.params.window_seconds)
+        self.matches = MatchesView(io_runner, model_path, manifest)
         self.matches.play_query_button.hide()  # the query is the room, not a file
         self.save_button = QPushButton("Save recording…")
         self.save_button.clicked.connect(self.save_recording)
@@ -215,7 +214,7 @@ class LivePanel(QWidget):
     def use_base_model(self, manifest: ModelManifest, model_path: Path) -> None:
         """Another shipped model was chosen: its codes for the matches; :meth:`follow_model` then loads it."""
         self.params, self.model_path = manifest.front_end, model_path
-        self.matches.family = model_family(model_path)
+        self.matches.use_model(model_path, manifest)
 
     def follow_model(self, labels: tuple[str, ...]) -> None:
         """The active model changed: show ``labels``, and load the model afresh (at once if listening)."""

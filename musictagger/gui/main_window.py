@@ -55,7 +55,6 @@ from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
-from musictagger.library.search import model_family
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
 from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
@@ -126,9 +125,7 @@ class MainWindow(QMainWindow):
         self.genre = GenreView(labels_in_use(self.manifest, self.personal))
         self.genre.clear(self._placeholder(None))
         self.code = CodeView()
-        self.matches = MatchesView(
-            self.io_runner, model_family(self.model_path), self.manifest.front_end.window_seconds
-        )
+        self.matches = MatchesView(self.io_runner, self.model_path, self.manifest)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
         self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 
@@ -473,7 +470,7 @@ class MainWindow(QMainWindow):
         self.model_path = model_path
         self.manifest = load_manifest(model_path, verify_digest=False)
         self.layers.set_layers(self.manifest.layers)
-        self.matches.family = model_family(model_path)
+        self.matches.use_model(model_path, self.manifest)
         self.library_view.model.manifest = self.manifest
         self.live.use_base_model(self.manifest, model_path)
         self.library.refresh(offer_reanalysis=True)  # it counts, and offers to analyse, the previous model's tracks

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
-from musictagger.library.search import comparable_models
+from musictagger.library.search import comparable_models, model_family, query_match_bits
+from musictagger.model.manifest import ModelManifest
 
 MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,16 +38,28 @@ MAX_COLUMN_WIDTH = 180
 
 
 def search(
-    bits: np.ndarray, relaxed: np.ndarray, exclude: Path, index: CodeIndex | None, models: frozenset[str]
+    bits: np.ndarray,
+    relaxed: np.ndarray,
+    exclude: Path,
+    index: CodeIndex | None,
+    models: frozenset[str],
+    match_bits: int | None,
 ) -> tuple[CodeIndex, list[Match]]:
-    """The nearest library tracks to a code among those analysed by ``models`` (worker thread); also
-    returns the code index used."""
+    """The nearest library tracks to a code among those analysed by ``models``, by its last ``match_bits`` bits
+    (worker thread); also returns the code index used."""
     with Library() as library:
         index = current_index(library, index)
         if len(index) == 0:
             return index, []
         return index, find_similar(
-            library, bits, relaxed, k=MATCHES, exclude_path=str(exclude), index=index, models=models
+            library,
+            bits,
+            relaxed,
+            k=MATCHES,
+            exclude_path=str(exclude),
+            index=index,
+            models=models,
+            match_bits=match_bits,
         )
 
 
@@ -117,13 +130,10 @@ class Player:
 class MatchesView(QWidget):
     """Nearest matches of the selected file: distance, genre, nearest part, title, artist, path."""
 
-    def __init__(self, runner: TaskRunner, family: frozenset[str], window_seconds: float) -> None:
+    def __init__(self, runner: TaskRunner, model_path: Path, manifest: ModelManifest) -> None:
         super().__init__()
         self.runner = runner
-        self.family = family
-        """The model in use and its twin (:func:`~musictagger.library.search.model_family`): whose codes compare."""
-        self.window_seconds = window_seconds
-        """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
+        self.use_model(model_path, manifest)
         self.player = Player()
         self.query: Path | None = None
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
@@ -156,6 +166,16 @@ class MatchesView(QWidget):
         layout.addLayout(buttons)
         self.clear()
 
+    def use_model(self, model_path: Path, manifest: ModelManifest) -> None:
+        """Search by the codes of the model at ``model_path`` from now on: among its family's tracks, by its
+        compared bits."""
+        self.family = model_family(model_path)
+        """The model in use and its twin (:func:`~musictagger.library.search.model_family`): whose codes compare."""
+        self.match_bits = manifest.match_bits
+        """The bits of a code the search compares (:attr:`ModelManifest.match_bits`)."""
+        self.window_seconds = manifest.front_end.window_seconds
+        """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
+
     def clear(self) -> None:
         """No query: empty table."""
         self._generation += 1
@@ -181,17 +201,18 @@ class MatchesView(QWidget):
         self.message.setText("Searching the library…")
         index = self._index
         models = self.family if model_id is None else comparable_models(model_id, self.family)
+        match_bits = query_match_bits(model_id, self.family, self.match_bits)
 
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
-            return search(bits, relaxed, path, index, models)
+            return search(bits, relaxed, path, index, models, match_bits)
 
         self.runner.run(
             work,
-            on_done=lambda result: self._show(generation, *result),
+            on_done=lambda result: self._show(generation, match_bits, *result),
             on_error=lambda error: self._failed(generation, error),
         )
 
-    def _show(self, generation: int, index: CodeIndex, matches: list[Match]) -> None:
+    def _show(self, generation: int, match_bits: int | None, index: CodeIndex, matches: list[Match]) -> None:
         if generation != self._generation:
             return  # the user moved on to another file
         self._index = index
@@ -200,8 +221,13 @@ class MatchesView(QWidget):
                 "No matches: the library is empty. Add music folders in the Library panel and index them."
             )
             return
+        compared = (
+            f"the {match_bits} identity bits of their {index.n_bits}-bit codes"
+            if match_bits and match_bits < index.n_bits
+            else f"their {index.n_bits}-bit codes"
+        )
         self.message.setText(
-            f"{len(matches)} nearest tracks in the library by their {index.n_bits}-bit codes "
+            f"{len(matches)} nearest tracks in the library by {compared} "
             "(the column: Hamming distance; the nearest are ordered by the codes' finer values, a track's own "
             "or one of its windows', whichever is nearest: its nearest part)"
         )

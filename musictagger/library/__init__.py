@@ -4,7 +4,9 @@ Qt-free; the CLI (``musictagger index``, ``musictagger similar``) and the GUI us
 
     summary = index_folders([Path("~/Music").expanduser()], on_progress=print)
     with Library() as library:
-        matches = find_similar(library, analysis.bits, analysis.relaxed_code, k=10)
+        matches = find_similar(
+            library, analysis.bits, analysis.relaxed_code, k=10, match_bits=model.manifest.match_bits
+        )
 """
 
 from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow

@@ -38,7 +38,13 @@ ROWS_PER_THREAD = 2_000_000
 
 
 def within_radius(
-    packed: np.ndarray, query: np.uint64, count: int, n_bits: int, *, compiled: bool = True
+    packed: np.ndarray,
+    query: np.uint64,
+    count: int,
+    n_bits: int,
+    *,
+    match_bits: int | None = None,
+    compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows within the smallest Hamming radius that holds ``count`` rows, and their distances.
 
@@ -51,7 +57,9 @@ def within_radius(
     count
         How many rows the radius must hold (all rows when there are fewer).
     n_bits
-        The code length ``K``: the largest possible distance.
+        The code length ``K``.
+    match_bits
+        Compare only the codes' last ``match_bits`` bits (the largest possible distance); None: all ``K``.
     compiled
         Whether a large array may be scanned by the compiled pass; ``False`` for a one-off query,
         which numpy answers sooner than numba is imported and its pass loaded (1–2 s).
@@ -63,26 +71,29 @@ def within_radius(
         distances ``(m,)`` uint8.
     """
     query = np.uint64(query)
+    compared = match_bits or n_bits
+    mask = codes.trailing_mask(compared)
     if not compiled or len(packed) < COMPILED_FROM or not compiled_pass_installed():
-        distances, histogram = _distances(packed, query, n_bits)
-        rows = np.flatnonzero(distances <= _radius_holding(histogram, count, n_bits))
+        distances, histogram = _distances(packed, query, mask, compared)
+        rows = np.flatnonzero(distances <= _radius_holding(histogram, count, compared))
         return rows, distances[rows]
     from musictagger.library.hamming_kernel import scan
 
     def scan_part(part: slice) -> tuple[np.ndarray, np.ndarray]:
-        return scan(packed[part], query, count, n_bits)
+        return scan(packed[part], query, mask, count, compared)
 
     parts = _parts(len(packed))
     others = [_threads().submit(scan_part, part) for part in parts[1:]]
     results = [scan_part(parts[0])] + [other.result() for other in others]  # the first share in this thread
     rows = np.concatenate([found + part.start for (found, _), part in zip(results, parts, strict=True)])
     distances = np.concatenate([distance for _, distance in results])
-    keep = distances <= _radius_holding(np.bincount(distances, minlength=n_bits + 1), count, n_bits)
+    keep = distances <= _radius_holding(np.bincount(distances, minlength=compared + 1), count, compared)
     return rows[keep], distances[keep]
 
 
-def _distances(packed: np.ndarray, query: np.uint64, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """numpy's Hamming distances ``(n,)`` uint8 and their histogram ``(n_bits + 1,)``.
+def _distances(packed: np.ndarray, query: np.uint64, mask: np.uint64, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's Hamming distances over the bits of ``mask`` (``n_bits`` of them) ``(n,)`` uint8 and their histogram
+    ``(n_bits + 1,)``.
 
     Computed in steps of :data:`NUMPY_STEP` codes, so that the temporaries stay in the cache and
     nothing beside the codes needs more than 1 byte per code (a histogram of all the distances
@@ -91,7 +102,7 @@ def _distances(packed: np.ndarray, query: np.uint64, n_bits: int) -> tuple[np.nd
     distances = np.empty(len(packed), np.uint8)
     histogram = np.zeros(n_bits + 1, np.int64)
     for start in range(0, len(packed), NUMPY_STEP):
-        step = codes.hamming_distances(query, packed[start : start + NUMPY_STEP])
+        step = codes.hamming_distances(query, packed[start : start + NUMPY_STEP], mask=mask)
         distances[start : start + NUMPY_STEP] = step
         histogram += np.bincount(step, minlength=n_bits + 1)
     return distances, histogram

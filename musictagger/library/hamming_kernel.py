@@ -53,8 +53,8 @@ def _tighten(rows: np.ndarray, distances: np.ndarray, held: int, count: int, rad
 
 
 @njit(nogil=True, cache=True)
-def _count_within(block: np.ndarray, query: np.uint64, radius: int) -> int:
-    """How many codes of ``block`` lie within ``radius``.
+def _count_within(block: np.ndarray, query: np.uint64, mask: np.uint64, radius: int) -> int:
+    """How many codes of ``block`` lie within ``radius`` (over the bits of ``mask``).
 
     Indexed from 0 over a view, so that LLVM knows every index is in range and vectorises the
     loop with contiguous loads (indexing ``packed[start:stop]`` from ``start`` instead made it
@@ -62,13 +62,20 @@ def _count_within(block: np.ndarray, query: np.uint64, radius: int) -> int:
     """
     count = 0
     for i in range(block.size):
-        count += _popcount(block[i] ^ query) <= radius
+        count += _popcount((block[i] ^ query) & mask) <= radius
     return count
 
 
 @njit(nogil=True, cache=True)
 def _fill(
-    packed: np.ndarray, start: int, query: np.uint64, radius: int, rows: np.ndarray, distances: np.ndarray, held: int
+    packed: np.ndarray,
+    start: int,
+    query: np.uint64,
+    mask: np.uint64,
+    radius: int,
+    rows: np.ndarray,
+    distances: np.ndarray,
+    held: int,
 ) -> tuple[int, int]:
     """Hold the rows from ``start`` on within ``radius`` until the buffers are full; returns (next row, held).
 
@@ -79,9 +86,9 @@ def _fill(
     block_start = start
     while block_start < packed.size:
         block = packed[block_start : min(block_start + _BLOCK, packed.size)]
-        if _count_within(block, query, radius):
+        if _count_within(block, query, mask, radius):
             for i in range(block.size):
-                distance = _popcount(block[i] ^ query)
+                distance = _popcount((block[i] ^ query) & mask)
                 if distance <= radius:
                     if held == rows.size:
                         return block_start + i, held
@@ -93,20 +100,23 @@ def _fill(
 
 
 @njit(nogil=True, cache=True)
-def scan(packed: np.ndarray, query: np.uint64, count: int, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of ``packed`` within the smallest radius holding ``count`` of them, and their distances.
+def scan(
+    packed: np.ndarray, query: np.uint64, mask: np.uint64, count: int, n_bits: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``packed`` within the smallest radius holding ``count`` of them, and their distances, over the
+    bits of ``mask`` (``n_bits`` of them: the largest distance).
 
     The rows come in ascending order; the distances as ``uint8``.
     """
     rows = np.empty(_FIRST_HELD, np.int64)
     distances = np.empty(_FIRST_HELD, np.uint8)
     radius = n_bits
-    position, held = _fill(packed, 0, query, radius, rows, distances, 0)
+    position, held = _fill(packed, 0, query, mask, radius, rows, distances, 0)
     while position < packed.size:  # the buffers are full: tighten the radius, or make room for its ties
         radius, held = _tighten(rows, distances, held, count, radius)
         if held == rows.size:
             rows = np.concatenate((rows, np.empty_like(rows)))
             distances = np.concatenate((distances, np.empty_like(distances)))
-        position, held = _fill(packed, position, query, radius, rows, distances, held)
+        position, held = _fill(packed, position, query, mask, radius, rows, distances, held)
     radius, held = _tighten(rows, distances, held, count, radius)
     return rows[:held].copy(), distances[:held].copy()

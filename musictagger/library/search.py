@@ -8,9 +8,11 @@ codes of only those few candidates from the library to order them exactly — no
 ten million tracks answer in ~2 ms on two idle cores (``bench/search_speed.py``).  A candidate's
 relaxed codes are its own and each analysed window's, and the nearest orders it: a query made of
 one part of a track (what a microphone heard) is nearer that part's window than the track's own
-code, the mean over its windows.  The codes
-come from a file beside the library while it is current (:mod:`.code_sidecar`), so a new process
-need not read them out of SQLite.
+code, the mean over its windows.  A model with identity bits (the third and the fast one) is searched by
+those alone, Hamming and relaxed distances alike: they say which music a code is, and the genre bits
+before them, compared too, let a room's doubt about the genre push a capture's own track out of the
+shortlist.  The codes come from a file beside the library while it is current (:mod:`.code_sidecar`),
+so a new process need not read them out of SQLite.
 
 The order is :func:`musictagger.model.codes.shortlist_order` (inside that radius, squared
 Euclidean distance between relaxed codes, then Hamming distance, then database order), which
@@ -62,8 +64,10 @@ class Neighbour:
 
 @dataclass(frozen=True)
 class Match:
-    """A library track near the query; ``duplicate`` marks the same sound (e.g. a copy of the file); ``part``
-    which of its relaxed codes was nearest: 0 the whole track's, ``i`` its ``i``-th analysed window's."""
+    """A library track near the query; ``distance`` and ``relaxed_distance`` are over the bits compared (the
+    model's identity bits, :attr:`~musictagger.model.manifest.ModelManifest.match_bits`); ``duplicate`` marks the
+    same sound (e.g. a copy of the file); ``part`` which of its relaxed codes was nearest: 0 the whole track's,
+    ``i`` its ``i``-th analysed window's."""
 
     record: TrackRecord
     distance: int
@@ -156,11 +160,15 @@ class CodeIndex:
         k: int,
         relaxed_codes: Callable[[np.ndarray], np.ndarray],
         exclude_rows: Iterable[int] = (),
+        match_bits: int | None = None,
         compiled: bool = True,
     ) -> list[Neighbour]:
         """The ``k`` rows nearest the query (fewer if the index is smaller), nearest first: the
         codes within the Hamming distance of the ``max(k, SHORTLIST)``-th nearest, ordered by the
         relaxed codes' distance (:func:`musictagger.model.codes.shortlist_order`).
+
+        ``match_bits``: compare only the codes' last ``match_bits`` bits, Hamming and relaxed distances alike
+        (a model's identity bits, :attr:`~musictagger.model.manifest.ModelManifest.match_bits`); None: all.
 
         ``relaxed_codes(rows)`` gives the relaxed codes of the candidate rows for the tie-break,
         ``(len(rows), K)`` or ``(len(rows), M, K)`` with each track's own code and its windows' (the nearest
@@ -176,15 +184,21 @@ class CodeIndex:
             return []
         if len(query_bits) != self.n_bits:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
+        compared = match_bits or self.n_bits
+        if not 1 <= compared <= self.n_bits:
+            raise ParameterError(f"cannot compare {compared} bits of {self.n_bits}-bit codes")
         excluded = list(set(exclude_rows))
         query = codes.pack(query_bits)
+        query_relaxed = np.asarray(query_relaxed)[-compared:]
         shortlist = max(k, codes.SHORTLIST)
         wanted = shortlist + len(excluded)
         while True:
-            rows, distances = within_radius(self.packed, query, wanted, self.n_bits, compiled=compiled)
+            rows, distances = within_radius(
+                self.packed, query, wanted, self.n_bits, match_bits=compared, compiled=compiled
+            )
             keep = ~np.isin(rows, excluded)
             rows, distances = rows[keep], distances[keep]
-            squared, parts = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows))
+            squared, parts = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows)[..., -compared:])
             known = ~np.isnan(squared)
             rows, distances, squared, parts = rows[known], distances[known], squared[known], parts[known]
             if len(rows) >= shortlist or wanted >= len(self):
@@ -222,12 +236,15 @@ def find_similar(
     exclude_path: str | None = None,
     index: CodeIndex | None = None,
     models: Collection[str] | None = None,
+    match_bits: int | None = None,
 ) -> list[Match]:
     """The ``k`` library tracks whose codes are nearest the query, skipping ``exclude_path`` itself.
 
     ``models``: the analysis keys' model ids whose codes are comparable with the query's
     (:func:`comparable_models`); tracks another model analysed, not yet indexed again, are left out
     rather than compared with codes they share nothing with.  None: every track.
+    ``match_bits``: compare only the codes' last ``match_bits`` bits (:func:`query_match_bits`: the model's
+    identity bits); None: all.
 
     Pass ``index`` to reuse one :class:`CodeIndex` across queries (the GUI does; it is read
     afresh if the library has changed since, see :func:`current_index`); otherwise the codes
@@ -242,7 +259,13 @@ def find_similar(
     matches = []
     relaxed_codes = library_relaxed_codes(library, index, models)
     neighbours = index.nearest(
-        bits, relaxed_code, k=k, relaxed_codes=relaxed_codes, exclude_rows=exclude_rows, compiled=not one_off
+        bits,
+        relaxed_code,
+        k=k,
+        relaxed_codes=relaxed_codes,
+        exclude_rows=exclude_rows,
+        match_bits=match_bits,
+        compiled=not one_off,
     )
     for neighbour in neighbours:
         record = library.record_by_id(int(index.ids[neighbour.row]))
@@ -272,6 +295,13 @@ def codes_in_reach(coded: Counter[str], model_path: Path) -> tuple[int, int]:
     analysed, which wait for the next indexing."""
     searched = sum(coded[model_id] for model_id in model_family(model_path))
     return searched, sum(coded.values()) - searched
+
+
+def query_match_bits(model_id: str | None, family: frozenset[str], match_bits: int) -> int | None:
+    """The bits of the code a query made by ``model_id`` (None: the model in use) compares: the model in use's
+    ``match_bits`` (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`) for its family's codes, all of
+    them for an older model's, whose layout the model in use does not know."""
+    return match_bits if model_id is None or model_id in family else None
 
 
 def comparable_models(model_id: str, family: frozenset[str]) -> frozenset[str]:

@@ -182,8 +182,17 @@ def from_hex(text: str, n_bits: int) -> np.ndarray:
     return unpack(np.uint64(int(text, 16)), n_bits)
 
 
-def hamming_distances(query_packed: np.uint64 | np.ndarray, database_packed: np.ndarray) -> np.ndarray:
-    """Hamming distances between packed codes: popcount of XOR.
+def trailing_mask(match_bits: int) -> np.uint64:
+    """The packed form's mask of a code's last ``match_bits`` bits (packing is MSB-first: they are the lowest)."""
+    if not 1 <= match_bits <= MAX_BITS:
+        raise ParameterError(f"a code's compared bits must be 1–{MAX_BITS}, got {match_bits}")
+    return np.uint64((1 << match_bits) - 1)
+
+
+def hamming_distances(
+    query_packed: np.uint64 | np.ndarray, database_packed: np.ndarray, *, mask: np.uint64 | None = None
+) -> np.ndarray:
+    """Hamming distances between packed codes: popcount of XOR (of the bits in ``mask`` only, if given).
 
     Parameters
     ----------
@@ -191,6 +200,8 @@ def hamming_distances(query_packed: np.uint64 | np.ndarray, database_packed: np.
         One packed code, or an array of shape ``(Q,)``.
     database_packed
         Packed codes of shape ``(N,)``, same code length as the query.
+    mask
+        Which bits count (:func:`trailing_mask`); None: all.
 
     Returns
     -------
@@ -200,7 +211,7 @@ def hamming_distances(query_packed: np.uint64 | np.ndarray, database_packed: np.
         subtracting distances).
     """
     xor = np.bitwise_xor.outer(_as_packed(query_packed), _as_packed(database_packed))
-    return np.bitwise_count(xor)
+    return np.bitwise_count(xor if mask is None else xor & np.uint64(mask))
 
 
 def _check_relaxed(relaxed: np.ndarray, bits: np.ndarray, name: str) -> np.ndarray:

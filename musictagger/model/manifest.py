@@ -68,6 +68,14 @@ class ModelManifest:
         return VerdictPolicy.from_dict(self.verdict)
 
     @property
+    def match_bits(self) -> int:
+        """The code's last bits that tell which music it is, and that the library's search compares: the identity
+        bits where the model has them, else all.  The learnt bits before them say the genre; compared too, a room
+        capture whose genre the room made doubtful lost its own track from the search's shortlist (README,
+        "Search")."""
+        return int(self.model.get("identity_bits") or self.bits)
+
+    @property
     def model_id(self) -> str:
         """Short identity of what makes a verdict: the weights, and the verdict policy when there is one.
 

@@ -239,6 +239,24 @@ def test_own_item_ranks_follow_the_library_ranking() -> None:
     np.testing.assert_array_equal(ranked, [0, 0, 0])
 
 
+def test_own_item_ranks_compare_the_last_bits_as_the_search_does() -> None:
+    """Item 0 differs from the query in its first two bits only, item 1 in one of its last two: by all four
+    bits item 1 is nearer; by the last two, item 0 equals the query."""
+    database = np.array([[0, 0, 1, 0], [1, 1, 1, 1]], dtype=np.uint8)
+    queries = np.array([[1, 1, 1, 0]], dtype=np.uint8)
+    relaxed_database, relaxed_query = database * 0.8 + 0.1, queries * 0.8 + 0.1
+    for match_bits, rank in ((None, 1), (4, 1), (2, 0)):
+        ranks = own_item_ranks(
+            queries,
+            database,
+            np.array([0]),
+            query_relaxed=relaxed_query,
+            database_relaxed=relaxed_database,
+            match_bits=match_bits,
+        )
+        np.testing.assert_array_equal(ranks, [rank])
+
+
 def test_own_item_ranks_reject_indices_outside_the_database() -> None:
     bits = np.zeros((2, 4), dtype=np.uint8)
     with pytest.raises(ParameterError, match="own_index"):

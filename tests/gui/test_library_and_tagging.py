@@ -36,12 +36,14 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
     shown = {window.matches.table.topLevelItem(i).text(5) for i in range(2)}
     assert shown == {str(tracks[1]), str(tracks[2])}  # the file itself is not its own match
+    assert "by their 64-bit codes" in window.matches.message.text()  # the first model has no identity bits
     query = load_model().analyze_file(tracks[0])
     for i in range(2):
         row = window.matches.table.topLevelItem(i)
         with Library() as library:
             record = library.record(row.text(5))
-        distance = int((record.analysis.bits != query.bits).sum())
+        compared = slice(-window.manifest.match_bits, None)  # the search's bits: the model's identity bits
+        distance = int((record.analysis.bits[compared] != query.bits[compared]).sum())
         assert row.text(0).split()[0] == str(distance)
         assert row.text(1) == record.genre
         assert row.text(2) == "whole track"  # 3-s tracks: one window, whose code is the track's

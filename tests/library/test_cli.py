@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from musictagger.cli.main import main
 from musictagger.library import Library
+from musictagger.model.location import model_file
+from musictagger.model.runtime import load_model
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
 
@@ -55,6 +58,7 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert result["matches"][0]["path"] == str(music_folder / "album1" / "01.flac")  # same signal, same sound
     assert result["matches"][0]["duplicate"]
     assert all(match["nearest_part"] is None for match in result["matches"])  # 3-s tracks: one window, the whole
+    assert result["compared_bits"] == 64  # the first model has no identity bits: all are compared
     with Library() as library:
         assert library.record(outsider) is None  # a query does not join the library
         track_id = library.record(music_folder / "05.wav").id
@@ -69,6 +73,25 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert "matches several tracks" in capsys.readouterr().err
     assert main(["similar", "no-such-thing"]) == 1
     assert "neither a file nor an analysed track" in capsys.readouterr().err
+
+
+def test_similar_compares_the_identity_bits_of_a_model_that_has_them(
+    music_folder: Path, tmp_path: Path, use_model: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The third model's code ends with 48 identity bits; the search, and the distances it shows, are theirs."""
+    use_model(model_file("hash-cnn-lstm-emotify-v3"))
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+    outsider = write_track(tmp_path / "elsewhere" / "query.flac", "flac", seed=2)
+    assert main(["similar", str(outsider), "-k", "4", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    compared = result["compared_bits"]
+    assert compared == 48 and len(result["matches"]) == 4
+    query_bits = load_model().analyze_file(outsider).bits
+    with Library() as library:
+        for match in result["matches"]:
+            stored = library.record_by_id(match["id"]).analysis.bits
+            assert match["distance"] == int((stored[-compared:] != query_bits[-compared:]).sum())
 
 
 def test_similar_never_compares_codes_of_another_model(

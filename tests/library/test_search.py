@@ -85,12 +85,56 @@ def test_a_tracks_nearest_window_orders_the_shortlist_as_the_evaluation_orders_i
     assert [n.row for n in found] == expected[:k].tolist()
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    n_bits=st.sampled_from([8, 16, 64]),
+    match_bits=st.integers(1, 64),
+    k=st.integers(1, 20),
+    seed=st.integers(0, 10**6),
+)
+def test_nearest_by_the_last_bits_ranks_as_the_evaluation_ranks_those_bits(
+    n: int, n_bits: int, match_bits: int, k: int, seed: int
+) -> None:
+    """Comparing a code's last bits alone (a model's identity bits): the Hamming radius, the distances and the
+    relaxed order are those of the codes cut to those bits."""
+    match_bits = min(match_bits, n_bits)
+    index, bits, relaxed = random_index(n, n_bits, seed)
+    query = seed % n
+    found = index.nearest(
+        bits[query], relaxed[query], k=k, relaxed_codes=relaxed.__getitem__, exclude_rows=[query], match_bits=match_bits
+    )
+    last = slice(n_bits - match_bits, None)
+    assert [n.row for n in found] == expected_head(bits[:, last], relaxed[:, last], query, k, {query})
+    assert [n.distance for n in found] == [int((bits[n.row, last] != bits[query, last]).sum()) for n in found]
+
+
+def test_the_genre_bits_before_the_identity_bits_do_not_push_a_track_out_of_the_shortlist(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A query whose four leading (genre) bits a room flipped: by all eight bits, a track of the query's new
+    genre but other music comes first; by the last four, its own track does."""
+    own = np.array([0.9, 0.9, 0.9, 0.9, 0.8, 0.2, 0.8, 0.2], np.float32)
+    other = np.array([0.1, 0.1, 0.1, 0.1, 0.8, 0.8, 0.2, 0.2], np.float32)
+    relaxed = np.stack([own, other])
+    query = np.array([0.1, 0.1, 0.1, 0.1, 0.7, 0.3, 0.7, 0.3], np.float32)
+    index = CodeIndex(np.array([1, 2]), codes.pack(codes.binarize(relaxed)), 8)
+    monkeypatch.setattr(codes, "SHORTLIST", 1)  # two tracks: the shortlist holds the nearest alone, as a large
+    # library's holds few of its tracks
+    by_all = index.nearest(codes.binarize(query), query, k=2, relaxed_codes=relaxed.__getitem__)
+    by_last = index.nearest(codes.binarize(query), query, k=2, relaxed_codes=relaxed.__getitem__, match_bits=4)
+    assert [n.row for n in by_all] == [1, 0]
+    assert [n.row for n in by_last] == [0, 1] and by_last[0].distance == 0
+
+
 def test_query_of_the_wrong_length_or_k_is_refused() -> None:
     index, bits, relaxed = random_index(10, 16, 0)
     with pytest.raises(ParameterError, match="16"):
         index.nearest(np.zeros(64, np.uint8), np.zeros(64, np.float32), k=3, relaxed_codes=relaxed.__getitem__)
     with pytest.raises(ParameterError, match="k must be"):
         index.nearest(bits[0], relaxed[0], k=0, relaxed_codes=relaxed.__getitem__)
+    with pytest.raises(ParameterError, match="cannot compare 17 bits of 16-bit codes"):
+        index.nearest(bits[0], relaxed[0], k=3, relaxed_codes=relaxed.__getitem__, match_bits=17)
 
 
 @pytest.mark.parametrize("n_bits", [8, 16, 64])
@@ -134,18 +178,19 @@ def test_numpy_and_the_compiled_pass_find_the_same_rows_and_rank_alike(
     bits = codes.binarize(relaxed)
     index = CodeIndex(np.arange(20_000) + 1, codes.pack(bits), n_bits)
 
-    def search(compiled_from: int, rows_per_thread: int, query: int, count: int) -> tuple[list, tuple]:
+    def search(compiled_from: int, rows_per_thread: int, query: int, count: int, match: int | None) -> tuple:
         monkeypatch.setattr(hamming, "COMPILED_FROM", compiled_from)
         monkeypatch.setattr(hamming, "ROWS_PER_THREAD", rows_per_thread)
-        rows, distances = hamming.within_radius(index.packed, index.packed[query], count, n_bits)
-        found = index.nearest(bits[query], relaxed[query], k=count, relaxed_codes=relaxed.__getitem__)
+        rows, distances = hamming.within_radius(index.packed, index.packed[query], count, n_bits, match_bits=match)
+        found = index.nearest(bits[query], relaxed[query], k=count, relaxed_codes=relaxed.__getitem__, match_bits=match)
         return [rows.tolist(), distances.tolist()], tuple((n.row, n.distance, n.relaxed_distance) for n in found)
 
     for query in (11, 5_100, 19_999):
         for count in (1, 11, 400):
-            with_numpy = search(10**9, 10**9, query, count)
-            assert search(0, 10**9, query, count) == with_numpy
-            assert search(0, 3_000, query, count) == with_numpy
+            for match in (None, n_bits * 3 // 4):  # all the bits, or the last three quarters (identity bits)
+                with_numpy = search(10**9, 10**9, query, count, match)
+                assert search(0, 10**9, query, count, match) == with_numpy
+                assert search(0, 3_000, query, count, match) == with_numpy
 
 
 def test_the_index_holds_sixteen_bytes_per_track() -> None:
