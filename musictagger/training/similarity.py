@@ -69,7 +69,9 @@ def found_first(
     """Share of queries (relaxed codes ``(Q, K)``, of tracks ``query_tracks``) whose own track the library's
     search shows first, among tracks whose windows have the relaxed codes ``window_codes`` ``(N, K)`` (of
     tracks ``window_tracks``, numbered from 0): a track's code is the mean of its windows', as the app
-    makes it, and the ranking is the search's (:func:`~musictagger.evaluation.metrics.own_item_ranks`)."""
+    makes it, and the ranking is the search's over all the bits
+    (:func:`~musictagger.evaluation.metrics.own_item_ranks`): the head's learnt bits count, which the app's
+    search leaves out of a model with identity bits."""
     sums = np.zeros((window_tracks.max() + 1, window_codes.shape[1]))
     np.add.at(sums, window_tracks, window_codes)
     track_codes = sums / np.bincount(window_tracks)[:, None]

@@ -18,7 +18,7 @@ import pytest
 import soundfile as sf
 
 from musictagger.cli.main import main
-from musictagger.evaluation.report import FIGURES
+from musictagger.evaluation.report import FIGURES, render_markdown
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 from tests.audio.signals import music, tone
@@ -240,3 +240,11 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
         sf.write(tmp_path / genre / "1.wav", music(sr=SR, seconds=2.0), SR)
     assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
     assert "jazz are not among the model's" in capsys.readouterr().err
+
+
+def test_the_report_says_which_bits_the_same_track_search_compared(setup: dict[str, Path]) -> None:
+    result = _result(setup, "first")
+    assert result["same_track"]["compared_bits"] == 64  # the first model has no identity bits: all are compared
+    assert "identity bits" not in render_markdown(result)
+    result["same_track"]["compared_bits"] = 48  # as for the third model
+    assert "ranked as the library ranks, by the last 48 of the 64 bits: the identity bits" in render_markdown(result)
