@@ -37,6 +37,14 @@ START_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_COLUMN_WIDTH = 180
 
 
+def compared_bits(match_bits: int | None, n_bits: int) -> str:
+    """The bits a search compares, in words: ``the 48 identity bits of the 64-bit codes``, or ``the 64-bit codes``
+    for a model without identity bits (``match_bits`` None or all of them)."""
+    if match_bits and match_bits < n_bits:
+        return f"the {match_bits} identity bits of the {n_bits}-bit codes"
+    return f"the {n_bits}-bit codes"
+
+
 def search(
     bits: np.ndarray,
     relaxed: np.ndarray,
@@ -133,7 +141,6 @@ class MatchesView(QWidget):
     def __init__(self, runner: TaskRunner, model_path: Path, manifest: ModelManifest) -> None:
         super().__init__()
         self.runner = runner
-        self.use_model(model_path, manifest)
         self.player = Player()
         self.query: Path | None = None
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
@@ -144,6 +151,7 @@ class MatchesView(QWidget):
         self.table = QTreeWidget()
         # the verdict and the nearest part first: never clipped
         self.table.setHeaderLabels(["Distance", "Genre", "Nearest part", "Title", "Artist", "Path"])
+        self.use_model(model_path, manifest)
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAcceptDrops(False)
@@ -175,6 +183,9 @@ class MatchesView(QWidget):
         """The bits of a code the search compares (:attr:`ModelManifest.match_bits`)."""
         self.window_seconds = manifest.front_end.window_seconds
         """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
+        self.table.headerItem().setToolTip(
+            0, f"Hamming distance between {compared_bits(self.match_bits, manifest.bits)}: how many of them differ"
+        )
 
     def clear(self) -> None:
         """No query: empty table."""
@@ -221,13 +232,8 @@ class MatchesView(QWidget):
                 "No matches: the library is empty. Add music folders in the Library panel and index them."
             )
             return
-        compared = (
-            f"the {match_bits} identity bits of their {index.n_bits}-bit codes"
-            if match_bits and match_bits < index.n_bits
-            else f"their {index.n_bits}-bit codes"
-        )
         self.message.setText(
-            f"{len(matches)} nearest tracks in the library by {compared} "
+            f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)} "
             "(the column: Hamming distance; the nearest are ordered by the codes' finer values, a track's own "
             "or one of its windows', whichever is nearest: its nearest part)"
         )

@@ -36,7 +36,7 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
     shown = {window.matches.table.topLevelItem(i).text(5) for i in range(2)}
     assert shown == {str(tracks[1]), str(tracks[2])}  # the file itself is not its own match
-    assert "by their 64-bit codes" in window.matches.message.text()  # the first model has no identity bits
+    assert "by the 64-bit codes" in window.matches.message.text()  # the first model has no identity bits
     query = load_model().analyze_file(tracks[0])
     for i in range(2):
         row = window.matches.table.topLevelItem(i)
