@@ -399,20 +399,16 @@ class GenreModel:
         sr: int,
         n_windows: int | None = None,
         source: str = "<signal>",
-        noise_reduction: float | None = None,
         through_head: bool = True,
     ) -> Analysis:
-        """Analyse decoded samples (e.g. a microphone buffer) through the same front end.
-
-        ``noise_reduction`` overrides the sidecar's strength (see
-        :func:`musictagger.audio.features.reduce_noise`): a room microphone hears a noise
-        floor that files do not have.
-        """
-        params = self.manifest.front_end
-        if noise_reduction is not None:
-            params = dataclasses.replace(params, noise_reduction=noise_reduction)
+        """Analyse decoded samples (e.g. a microphone buffer) through the same front end, with the sidecar's
+        parameters, as a file is analysed."""
         features = features_from_signal(
-            y, sr=sr, params=params, n_windows=n_windows or self.manifest.windows_per_track, source=source
+            y,
+            sr=sr,
+            params=self.manifest.front_end,
+            n_windows=n_windows or self.manifest.windows_per_track,
+            source=source,
         )
         return self.analyze_features(features, source=source, through_head=through_head)
 
