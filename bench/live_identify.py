@@ -18,7 +18,9 @@ private user dirs, so the user's own library is left alone).
    else a :class:`FileSource`.  :class:`LiveRecognizer` listens with the default settings a user gets
    (smoothing, a verdict a second), and its last verdict's code searches the library as the window's
    Live panel does (:func:`find_similar` with the model's :attr:`match_bits`).  Per track: the rank of
-   its own track and the first match; then the share found first and in the top 10.
+   its own track and the first match, and from how many seconds heard (since Record) on every step's
+   first match was the track; then the share found first and in the top 10, and the median of those
+   seconds.
 """
 
 from __future__ import annotations
@@ -60,16 +62,24 @@ SR = 44100
 
 def listen(
     recognizer: LiveRecognizer, source: AudioSource, player: subprocess.Popen | None, interval_s: float
-) -> LiveResult | None:
-    """Step ``recognizer`` once an interval until the music has ended; the last recognised result (or None)."""
-    last = None
+) -> list[LiveResult]:
+    """Step ``recognizer`` once an interval until the music has ended; the steps that had a code, in order."""
+    steps = []
     started = time.monotonic()
     while source.running and (player is None or player.poll() is None):
         time.sleep(max(0.0, interval_s - (time.monotonic() - started) % interval_s))
         result = recognizer.step()
         if result.bits is not None:
-            last = result
-    return last
+            steps.append(result)
+    return steps
+
+
+def named_from(steps: list[LiveResult], firsts: list[str], own: str) -> float | None:
+    """Seconds heard (since Record) from which every step's first match is ``own``; None if the last is not."""
+    named = None
+    for step, first in zip(steps, firsts, strict=True):
+        named = (named if named is not None else step.heard_s) if first == own else None
+    return named
 
 
 def heard_in_room(track: Track, start_s: float, seconds: float) -> np.ndarray:
@@ -122,9 +132,9 @@ def live_table(
     asked = asked[:: max(1, len(asked) // args.tracks)][: args.tracks]
     through = "PulseAudio and PortAudio" if not args.pulse_problem else f"FileSource ({args.pulse_problem})"
     print(f"\nlive, heard through {through}, {args.seconds:g} s from {args.start:g} s:")
-    print("| track | own track's rank | first match |")
-    print("|---|---:|---|")
-    ranks = []
+    print("| track | own track's rank | first match | named from (s heard) |")
+    print("|---|---:|---|---:|")
+    ranks, named = [], []
     for track in asked:
         heard = work / "heard.wav"
         sf.write(heard, heard_in_room(track, args.start, args.seconds), SR, subtype="PCM_16")
@@ -135,24 +145,32 @@ def live_table(
         if not args.pulse_problem:
             player = subprocess.Popen(["paplay", f"--device={args.sink}", str(heard)])
         try:
-            result = listen(recognizer, source, player, settings.interval_s)
+            steps = listen(recognizer, source, player, settings.interval_s)
         finally:
             source.stop()
             if player is not None:
                 player.wait()
-        if result is None:
+        if not steps:
             ranks.append(None)
-            print(f"| {track.relative} | no verdict | |")
+            print(f"| {track.relative} | no verdict | | |")
             continue
-        paths = [match.record.path for match in search(library, result)]
         own = str(track.path.resolve())
+        firsts = [search(library, step)[0].record.path for step in steps[:-1]]
+        paths = [match.record.path for match in search(library, steps[-1])]
         rank = paths.index(own) + 1 if own in paths else None
         ranks.append(rank)
-        first = Path(paths[0]).relative_to(args.data.resolve()) if paths else "-"
-        print(f"| {track.relative} | {rank or '> 10'} | {first} |")
+        named.append(named_from(steps, [*firsts, paths[0]], own))
+        first = Path(paths[0]).relative_to(args.data.resolve())
+        since = "-" if named[-1] is None else f"{named[-1]:.0f}"
+        print(f"| {track.relative} | {rank or '> 10'} | {first} | {since} |")
     found = np.array([rank == 1 for rank in ranks])
     top10 = np.array([rank is not None for rank in ranks])
     print(f"own track first: {found.sum()} of {len(ranks)} ({found.mean():.3f}); in the top 10: {top10.sum()}")
+    heard = [seconds for seconds in named if seconds is not None]
+    if heard:
+        print(
+            f"named for good after a median of {np.median(heard):.0f} s heard (range {min(heard):.0f}–{max(heard):.0f})"
+        )
 
 
 def main() -> None:
