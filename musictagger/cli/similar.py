@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             analysis.relaxed_code,
             k=args.k,
             exclude_path=path,
-            models=family if model_id is None else comparable_models(model_id, family),
+            models=comparable_models(model_id, family),
             match_bits=match_bits,
         )
     window_seconds = manifest.front_end.window_seconds

@@ -211,7 +211,7 @@ class MatchesView(QWidget):
         self.table.clear()
         self.message.setText("Searching the library…")
         index = self._index
-        models = self.family if model_id is None else comparable_models(model_id, self.family)
+        models = comparable_models(model_id, self.family)
         match_bits = query_match_bits(model_id, self.family, self.match_bits)
 
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:

@@ -43,7 +43,6 @@ def within_radius(
     count: int,
     n_bits: int,
     *,
-    match_bits: int | None = None,
     compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows within the smallest Hamming radius that holds ``count`` rows, and their distances.
@@ -57,9 +56,8 @@ def within_radius(
     count
         How many rows the radius must hold (all rows when there are fewer).
     n_bits
-        The code length ``K``.
-    match_bits
-        Compare only the codes' last ``match_bits`` bits (the largest possible distance); None: all ``K``.
+        How many of the codes' last bits are compared (the code length ``K``: all of them; fewer: a model's
+        identity bits): the largest possible distance.
     compiled
         Whether a large array may be scanned by the compiled pass; ``False`` for a one-off query,
         which numpy answers sooner than numba is imported and its pass loaded (1–2 s).
@@ -71,23 +69,22 @@ def within_radius(
         distances ``(m,)`` uint8.
     """
     query = np.uint64(query)
-    compared = match_bits or n_bits
-    mask = codes.trailing_mask(compared)
+    mask = codes.trailing_mask(n_bits)
     if not compiled or len(packed) < COMPILED_FROM or not compiled_pass_installed():
-        distances, histogram = _distances(packed, query, mask, compared)
-        rows = np.flatnonzero(distances <= _radius_holding(histogram, count, compared))
+        distances, histogram = _distances(packed, query, mask, n_bits)
+        rows = np.flatnonzero(distances <= _radius_holding(histogram, count, n_bits))
         return rows, distances[rows]
     from musictagger.library.hamming_kernel import scan
 
     def scan_part(part: slice) -> tuple[np.ndarray, np.ndarray]:
-        return scan(packed[part], query, mask, count, compared)
+        return scan(packed[part], query, mask, count, n_bits)
 
     parts = _parts(len(packed))
     others = [_threads().submit(scan_part, part) for part in parts[1:]]
     results = [scan_part(parts[0])] + [other.result() for other in others]  # the first share in this thread
     rows = np.concatenate([found + part.start for (found, _), part in zip(results, parts, strict=True)])
     distances = np.concatenate([distance for _, distance in results])
-    keep = distances <= _radius_holding(np.bincount(distances, minlength=compared + 1), count, compared)
+    keep = distances <= _radius_holding(np.bincount(distances, minlength=n_bits + 1), count, n_bits)
     return rows[keep], distances[keep]
 
 

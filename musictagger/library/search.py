@@ -193,9 +193,7 @@ class CodeIndex:
         shortlist = max(k, codes.SHORTLIST)
         wanted = shortlist + len(excluded)
         while True:
-            rows, distances = within_radius(
-                self.packed, query, wanted, self.n_bits, match_bits=compared, compiled=compiled
-            )
+            rows, distances = within_radius(self.packed, query, wanted, compared, compiled=compiled)
             keep = ~np.isin(rows, excluded)
             rows, distances = rows[keep], distances[keep]
             squared, parts = codes.squared_to_nearest(query_relaxed, relaxed_codes(rows)[..., -compared:])
@@ -304,7 +302,8 @@ def query_match_bits(model_id: str | None, family: frozenset[str], match_bits: i
     return match_bits if model_id is None or model_id in family else None
 
 
-def comparable_models(model_id: str, family: frozenset[str]) -> frozenset[str]:
-    """The models whose codes a query made by ``model_id`` is compared with: ``family`` (the model in use
-    and its twin) when it is one of them, else that model alone (a track indexed by an older model)."""
-    return family if model_id in family else frozenset({model_id})
+def comparable_models(model_id: str | None, family: frozenset[str]) -> frozenset[str]:
+    """The models whose codes a query made by ``model_id`` (None: the model in use) is compared with: ``family``
+    (the model in use and its twin) when it is one of them, else that model alone (a track indexed by an older
+    model)."""
+    return family if model_id is None or model_id in family else frozenset({model_id})

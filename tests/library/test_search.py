@@ -181,7 +181,7 @@ def test_numpy_and_the_compiled_pass_find_the_same_rows_and_rank_alike(
     def search(compiled_from: int, rows_per_thread: int, query: int, count: int, match: int | None) -> tuple:
         monkeypatch.setattr(hamming, "COMPILED_FROM", compiled_from)
         monkeypatch.setattr(hamming, "ROWS_PER_THREAD", rows_per_thread)
-        rows, distances = hamming.within_radius(index.packed, index.packed[query], count, n_bits, match_bits=match)
+        rows, distances = hamming.within_radius(index.packed, index.packed[query], count, match or n_bits)
         found = index.nearest(bits[query], relaxed[query], k=count, relaxed_codes=relaxed.__getitem__, match_bits=match)
         return [rows.tolist(), distances.tolist()], tuple((n.row, n.distance, n.relaxed_distance) for n in found)
 
