@@ -25,13 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musictagger.audio.augment import room_capture
-from musictagger.audio.decode import decode
+from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_signal
-from musictagger.audio.signal import resample, to_mono
 from musictagger.collection import load_collection
 from musictagger.evaluation.metrics import own_item_ranks
-from musictagger.evaluation.outcomes import analyse_track, room_rng
+from musictagger.evaluation.outcomes import analyse_track, heard_in_room
 from musictagger.model.codes import SHORTLIST
 from musictagger.model.manifest import sha256_of
 from musictagger.model.runtime import GenreModel
@@ -117,9 +115,8 @@ def main() -> None:
         if not query:
             train.append((np.concatenate([maps, cache.augmented(track.path, n_views=6, seed=0).maps]), len(maps)))
             continue
-        audio = decode(track.path)
-        y = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=params.sample_rate)
-        heard = room_capture(y[:window], params.sample_rate, room_rng(ROOM_SEED, track))
+        y = decode_mono(track.path, sr=params.sample_rate)
+        heard = heard_in_room(track, y, params.sample_rate, seed=ROOM_SEED, length=window)
         room_maps = cache.encode(features_from_signal(heard, sr=params.sample_rate, params=params, n_windows=1).windows)
         rooms.setdefault(split, []).append((room_maps.maps, index))
         room_codes.setdefault(split, []).append(outcomes.room_capture.relaxed)

@@ -38,13 +38,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from musictagger.audio.augment import room_capture
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device
-from musictagger.audio.decode import decode
+from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_signal
-from musictagger.audio.signal import resample, to_mono
 from musictagger.collection import Collection, Track, load_collection
-from musictagger.evaluation.outcomes import room_rng
+from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.library import Library, Match, current_index, find_similar, index_folders
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings
@@ -82,11 +80,10 @@ def named_from(steps: list[LiveResult], firsts: list[str], own: str) -> float | 
     return named
 
 
-def heard_in_room(track: Track, start_s: float, seconds: float) -> np.ndarray:
+def room_seconds(track: Track, start_s: float, seconds: float) -> np.ndarray:
     """``seconds`` of ``track`` from ``start_s`` as the evaluation's room hears them, mono at :data:`SR`."""
-    audio = decode(track.path)
-    y = resample(to_mono(audio.y), orig_sr=audio.sr, target_sr=SR)
-    return room_capture(y[round(start_s * SR) : round((start_s + seconds) * SR)], SR, room_rng(0, track))
+    y = decode_mono(track.path, sr=SR)
+    return heard_in_room(track, y, SR, seed=0, start=round(start_s * SR), length=round(seconds * SR))
 
 
 def front_end_table(
@@ -99,7 +96,7 @@ def front_end_table(
     for split in ("valid", "test"):
         rows = {strength: [] for strength in args.strengths}
         for track in collection.tracks(split):
-            heard = heard_in_room(track, args.start, window_s)
+            heard = room_seconds(track, args.start, window_s)
             for strength in args.strengths:
                 params = dataclasses.replace(model.manifest.front_end, noise_reduction=strength)
                 features = features_from_signal(heard, sr=SR, params=params, n_windows=1, source=str(track.path))
@@ -137,7 +134,7 @@ def live_table(
     ranks, named = [], []
     for track in asked:
         heard = work / "heard.wav"
-        sf.write(heard, heard_in_room(track, args.start, args.seconds), SR, subtype="PCM_16")
+        sf.write(heard, room_seconds(track, args.start, args.seconds), SR, subtype="PCM_16")
         player = None
         source = FileSource(heard) if args.pulse_problem else DeviceSource(find_device("pulse"))
         recognizer = LiveRecognizer(model, source, settings)

@@ -26,12 +26,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from musictagger.audio.augment import room_capture
 from musictagger.audio.decode import decode
 from musictagger.audio.signal import resample, to_mono
 from musictagger.collection import load_collection
 from musictagger.evaluation.metrics import own_item_ranks
-from musictagger.evaluation.outcomes import room_rng
+from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.model import codes
 from musictagger.model.runtime import GenreModel, default_model_path
 
@@ -101,7 +100,7 @@ def main() -> None:
         parts |= {f"from {offset:g} s, draw 0": (round(offset * sr), 0) for offset in args.offsets}
         for name, (start, seed) in parts.items():
             start = min(start, max(0, y.size - window))
-            heard = room_capture(y[start : start + window], sr, room_rng(seed, track))
+            heard = heard_in_room(track, y, sr, seed=seed, start=start, length=window)
             code = model.analyze_signal(heard, sr=sr, n_windows=1, source=name).relaxed_code
             captures.setdefault(f"{split}|{name}", []).append((row, code))
     own_codes = np.stack(own)

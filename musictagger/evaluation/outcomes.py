@@ -115,6 +115,13 @@ def room_rng(seed: int, track: Track) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(track.relative.encode("utf-8"))])
 
 
+def heard_in_room(track: Track, y: np.ndarray, sr: int, *, seed: int, start: int = 0, length: int) -> np.ndarray:
+    """``length`` samples of ``track``'s mono signal ``y`` (at ``sr``) from ``start``, as the evaluation's
+    room hears them (:func:`musictagger.audio.augment.room_capture`, drawn by :func:`room_rng`): the
+    query every same-track figure and bench asks, so a capture of one track is the same everywhere."""
+    return room_capture(y[start : start + length], sr, room_rng(seed, track))
+
+
 def analyse_track(
     model: GenreModel, track: Track, *, query: bool, n_windows: int | None, room_seed: int
 ) -> TrackOutcomes:
@@ -139,6 +146,6 @@ def analyse_track(
         track,
         library,
         first_window,
-        room_capture=one_window(room_capture(first, sr, room_rng(room_seed, track)), "room capture"),
+        room_capture=one_window(heard_in_room(track, y, sr, seed=room_seed, length=window), "room capture"),
         later_window=None if later is None else one_window(later, "later window"),
     )

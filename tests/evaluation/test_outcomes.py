@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from musictagger.audio.decode import decode_mono
 from musictagger.collection import Track
 from musictagger.errors import MusictaggerError
-from musictagger.evaluation.outcomes import Failure, Outcome, analyse_each, analyse_track, later_window, room_rng
+from musictagger.evaluation.outcomes import (
+    Failure,
+    Outcome,
+    analyse_each,
+    analyse_track,
+    heard_in_room,
+    later_window,
+    room_rng,
+)
 from musictagger.model.runtime import GenreModel
 from tests.audio.signals import channels_of, music
 from tests.model.variants import shipped_model
@@ -37,6 +46,18 @@ def test_room_rng_depends_on_the_seed_and_the_track_only() -> None:
     np.testing.assert_array_equal(draw, room_rng(0, Track(Path("/elsewhere"), "rock/1.mp3", 1)).random(4))
     assert not np.array_equal(draw, room_rng(1, track).random(4))
     assert not np.array_equal(draw, room_rng(0, other).random(4))
+
+
+def test_heard_in_room_is_the_slice_through_the_room_drawn_for_the_track_and_seed() -> None:
+    track, other = Track(Path("/a/rock/1.mp3"), "rock/1.mp3", 0), Track(Path("/a/rock/2.mp3"), "rock/2.mp3", 0)
+    y = music(sr=16000, seconds=6.0)
+    heard = heard_in_room(track, y, 16000, seed=0, start=16000, length=32000)
+    assert heard.shape == (32000,)
+    np.testing.assert_array_equal(heard, heard_in_room(track, y, 16000, seed=0, start=16000, length=32000))
+    assert not np.allclose(heard, heard_in_room(other, y, 16000, seed=0, start=16000, length=32000))
+    assert not np.allclose(heard, heard_in_room(track, y, 16000, seed=1, start=16000, length=32000))
+    # the room is applied to the slice, not the slice cut from a room applied to the whole
+    assert not np.allclose(heard, heard_in_room(track, y, 16000, seed=0, length=48000)[16000:])
 
 
 def test_analyse_each_collects_failures_and_goes_on() -> None:
@@ -72,6 +93,17 @@ def test_analyse_track_gives_the_library_analysis_and_the_query_views(model: Gen
     views = (outcomes.first_window, outcomes.room_capture, outcomes.later_window)
     assert all(view.bits.shape == (model.manifest.bits,) for view in views)
     assert not np.allclose(outcomes.room_capture.relaxed, outcomes.first_window.relaxed)  # the room changed it
+    # the capture the benches ask (heard_in_room on the decoded track) is the evaluation's query
+    params = model.manifest.front_end
+    heard = heard_in_room(
+        track,
+        decode_mono(path, sr=params.sample_rate),
+        params.sample_rate,
+        seed=0,
+        length=params.window_frames * params.hop_length,
+    )
+    asked = model.analyze_signal(heard, sr=params.sample_rate, n_windows=1)
+    np.testing.assert_allclose(asked.relaxed_code, outcomes.room_capture.relaxed, atol=1e-6)
 
 
 def test_analyse_track_of_a_database_only_track_has_no_queries(model: GenreModel, tmp_path: Path) -> None:
