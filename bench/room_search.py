@@ -13,7 +13,9 @@ nearest of its own and its windows' (what the library stores since window codes)
 and the model's identity bits alone (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`, what the
 search compares), for each shortlist length.  Printed per split: the share of captures whose own track
 comes first, per draw and offset, and their mean; and what the rest of a match list is worth, the mean
-share of the first ten matches of a split's track (its own code the query) in that track's genre.  The
+share of the first ten matches of a split's track (its own code the query) in that track's genre.  Then,
+for the search as the library runs it, each track's share of its captures found first, with a bootstrap
+interval over tracks (a track's captures resampled together: they are not independent).  The
 evaluation (``musictagger evaluate``) reports draw 0's first windows only; this is where the shortlist
 length and the bits compared are chosen, on the validation split.
 """
@@ -29,16 +31,19 @@ from tqdm import tqdm
 from musictagger.audio.decode import decode
 from musictagger.audio.signal import resample, to_mono
 from musictagger.collection import load_collection
-from musictagger.evaluation.metrics import own_item_ranks
+from musictagger.evaluation.metrics import bootstrap_ci, own_item_ranks
 from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.model import codes
+from musictagger.model.codes import SHORTLIST
 from musictagger.model.runtime import GenreModel, default_model_path
 
 QUERY_SPLITS = ("valid", "test")
 
 
-def first_share(queries: np.ndarray, owners: np.ndarray, relaxed: np.ndarray, shortlist: int, match_bits: int) -> float:
-    """Share of relaxed-code ``queries`` whose own track (``owners``) the search ranks first, comparing the codes'
+def found_first(
+    queries: np.ndarray, owners: np.ndarray, relaxed: np.ndarray, shortlist: int, match_bits: int
+) -> np.ndarray:
+    """Whether the search ranks each relaxed-code query's own track (``owners``) first, comparing the codes'
     last ``match_bits`` bits (``relaxed``: each track's searched relaxed codes, ``(N, M, K)``)."""
     ranks = own_item_ranks(
         codes.binarize(queries),
@@ -49,7 +54,7 @@ def first_share(queries: np.ndarray, owners: np.ndarray, relaxed: np.ndarray, sh
         match_bits=match_bits,
         shortlist=shortlist,
     )
-    return float(np.mean(ranks == 0))
+    return ranks == 0
 
 
 def genre_agreement(
@@ -121,21 +126,33 @@ def main() -> None:
         + " | mean | genre of 10 |"
     )
     print("|---|---|---:|---:|" + "---:|" * (len(names) + 2))
+    searched = ("own and windows' codes", model.manifest.match_bits, SHORTLIST)  # what the library does
+    per_track: dict[str, np.ndarray] = {}
     for split in QUERY_SPLITS:
         askers = np.array([row for row, (of, _) in enumerate(splits) if of == split])
         for database, relaxed in databases.items():
             for match_bits in compared:
                 for shortlist in args.shortlists:
-                    shares = []
+                    hits = []  # (captures, tracks): every capture lists the split's tracks in one order
                     for name in names:
                         owners, queries = zip(*captures[f"{split}|{name}"], strict=True)
-                        shares.append(first_share(np.stack(queries), np.array(owners), relaxed, shortlist, match_bits))
+                        hits.append(found_first(np.stack(queries), np.array(owners), relaxed, shortlist, match_bits))
+                    shares = np.mean(hits, axis=1)
+                    if (database, match_bits, shortlist) == searched:
+                        per_track[split] = np.mean(hits, axis=0)
                     cells = " | ".join(f"{share:.3f}" for share in shares)
                     genre = genre_agreement(relaxed, labels, askers, shortlist, match_bits)
                     print(
                         f"| {split} | {database} | {match_bits} | {shortlist} | {cells} | {np.mean(shares):.3f} "
                         f"| {genre:.3f} |"
                     )
+    if per_track:
+        print(
+            f"\nthe library's search ({searched[0]}, {searched[1]} bits, shortlist {searched[2]}), each track's share of"
+        )
+        print(f"its {len(names)} captures found first; 95% bootstrap interval over tracks:")
+        for name, shares in [*per_track.items(), ("valid + test", np.concatenate(list(per_track.values())))]:
+            print(f"- {name}, {len(shares)} tracks: {bootstrap_ci(np.mean, shares)}")
 
 
 if __name__ == "__main__":
