@@ -42,6 +42,7 @@ from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, fin
 from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_signal
 from musictagger.collection import Collection, Track, load_collection
+from musictagger.evaluation.metrics import bootstrap_ci
 from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.library import Library, Match, current_index, find_similar, index_folders
 from musictagger.library.search import model_family
@@ -162,7 +163,10 @@ def live_table(
         print(f"| {track.relative} | {rank or '> 10'} | {first} | {since} |")
     found = np.array([rank == 1 for rank in ranks])
     top10 = np.array([rank is not None for rank in ranks])
-    print(f"own track first: {found.sum()} of {len(ranks)} ({found.mean():.3f}); in the top 10: {top10.sum()}")
+    print(
+        f"own track first: {found.sum()} of {len(ranks)}, {bootstrap_ci(np.mean, found.astype(float))} "
+        f"(95% bootstrap interval); in the top 10: {top10.sum()}"
+    )
     heard = [seconds for seconds in named if seconds is not None]
     if heard:
         print(

@@ -46,6 +46,17 @@ class RunPaths:
         return self.root / "model.pt"
 
 
+def start_run(run_dir: Path, settings: dict, echo: Callable[[str], None] | None = None) -> tuple[RunPaths, RunLog]:
+    """Create ``run_dir``, write the run's ``settings`` to its ``config.json`` and open its log with a
+    ``start`` event holding them: how every training run (either objective) begins."""
+    paths = RunPaths(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    paths.config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    log = RunLog(paths.log, echo)
+    log.write("start", **settings)
+    return paths, log
+
+
 def run_training(
     collection: Collection,
     *,
@@ -58,8 +69,6 @@ def run_training(
     echo: Callable[[str], None] | None = None,
 ) -> TrainingResult:
     """Train on ``collection``'s train split, early-stop on valid, and write the run folder."""
-    paths = RunPaths(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     settings = {
         "data": str(collection.root),
         "split": collection.split_source,
@@ -69,9 +78,7 @@ def run_training(
         "train_config": config_to_dict(train_config),
         "backbone": str(backbone_path),
     }
-    paths.config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    log = RunLog(paths.log, echo)
-    log.write("start", **settings)
+    paths, log = start_run(run_dir, settings, echo)
 
     started = time.monotonic()
     backbone, _, _ = load_backbone(backbone_path)

@@ -20,7 +20,6 @@ model with its ``novelty`` and ``tags`` outputs and the sidecar's ``verdict`` se
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -41,8 +40,7 @@ from musictagger.training.calibration import GENRE_TAGS, EvidenceSet, choose_pol
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, config_to_dict
 from musictagger.training.evidence import Novelty, fit_whitening, statistics_of
 from musictagger.training.int8_views import Int8LayerMaps
-from musictagger.training.loop import RunLog
-from musictagger.training.run import RunPaths
+from musictagger.training.run import start_run
 from musictagger.training.similarity import SimilarityResult, train_similarity_head, window_probabilities
 from musictagger.training.views import ViewCache, Views
 
@@ -72,8 +70,6 @@ def run_similarity_training(
     echo: Callable[[str], None] | None = None,
 ) -> dict:
     """Train, calibrate and choose thresholds; write ``run_dir/model.pt``; return the bundle's summary."""
-    paths = RunPaths(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     settings = {
         "objective": "similarity",
         "data": str(collection.root),
@@ -85,9 +81,7 @@ def run_similarity_training(
         "train_config": config_to_dict(config),
         "backbone": str(backbone_path),
     }
-    paths.config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    log = RunLog(paths.log, echo)
-    log.write("start", **settings)
+    paths, log = start_run(run_dir, settings, echo)
     started = time.monotonic()
 
     backbone, tag_head, tag_names = load_backbone(backbone_path)
