@@ -7,7 +7,8 @@ The third model's 48 identity bits are a closed-form hash of the channel means o
 track's clean windows and 6 degraded views, seed 0, as ``musictagger train --views 6`` caches them) from
 other features of the same maps, puts the model's own 16 reader bits in front of it as the model does,
 and searches the 400 Emotify tracks with the room capture of each validation and test track's first
-window (the evaluation's seed 0) in the library's search order.  Printed per feature set: the share of
+window (the evaluation's seed 0) in the library's search order: the 48 identity bits compared, each
+track by the nearest of its own and its windows' relaxed codes.  Printed per feature set: the share of
 queries whose own track comes first (choose on valid), its share in the Hamming shortlist the search
 re-orders (no re-ordering can do better), and the distinct codes of the 400 tracks; the first row is
 the shipped model's own codes.  The backbone's outputs are cached in ``--cache`` (about 16 min on the
@@ -30,7 +31,7 @@ from musictagger.audio.frontend import features_from_signal
 from musictagger.collection import load_collection
 from musictagger.evaluation.metrics import own_item_ranks
 from musictagger.evaluation.outcomes import analyse_track, heard_in_room
-from musictagger.model.codes import SHORTLIST
+from musictagger.model.codes import SHORTLIST, padded_codes
 from musictagger.model.manifest import sha256_of
 from musictagger.model.runtime import GenreModel
 from musictagger.threads import limit_blas_threads
@@ -71,14 +72,24 @@ def fit_relaxed(train: list[tuple[np.ndarray, int]], features: Callable) -> Call
     )
 
 
-def room_share(library: np.ndarray, queries: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple]:
-    """Per split: share of queries whose own track is first, and in the shortlist; ``queries[split]`` is
-    (relaxed query codes, own database index)."""
+def room_share(
+    library: np.ndarray, windows: list[np.ndarray], queries: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> dict[str, tuple]:
+    """Per split: share of queries whose own track is first, and in the shortlist; ``library`` holds each
+    track's relaxed code, ``windows`` its windows', ``queries[split]`` (relaxed query codes, own database index)."""
     bits = (library > 0.5).astype(np.uint8)
+    searched = padded_codes(
+        [np.vstack([own, parts]) for own, parts in zip(library, windows, strict=True)], len(bits[0])
+    )
     shares = {}
     for split, (relaxed, own) in queries.items():
         ranks = own_item_ranks(
-            (relaxed > 0.5).astype(np.uint8), bits, own, query_relaxed=relaxed, database_relaxed=library
+            (relaxed > 0.5).astype(np.uint8),
+            bits,
+            own,
+            query_relaxed=relaxed,
+            database_relaxed=searched,
+            match_bits=IDENTITY_BITS,
         )
         shares[split] = (float(np.mean(ranks == 0)), float(np.mean(ranks < SHORTLIST)), len(ranks))
     return shares
@@ -105,13 +116,14 @@ def main() -> None:
     collection = load_collection(EMOTIFY)
     tracks = [(split, track) for split, members in collection.splits.items() for track in members]
     window = params.window_frames * params.hop_length
-    train, clean, rooms, codes, room_codes = [], [], {}, [], {}
+    train, clean, rooms, codes, windows, room_codes = [], [], {}, [], [], {}
     for index, (split, track) in enumerate(tracks):
         maps = cache.clean(track.path, n_windows=model.manifest.windows_per_track).maps
         clean.append(maps)
         query = split != "train"
         outcomes = analyse_track(model, track, query=query, n_windows=None, room_seed=ROOM_SEED)
         codes.append(outcomes.library.relaxed)
+        windows.append(outcomes.library.window_codes)
         if not query:
             train.append((np.concatenate([maps, cache.augmented(track.path, n_views=6, seed=0).maps]), len(maps)))
             continue
@@ -122,12 +134,15 @@ def main() -> None:
         room_codes.setdefault(split, []).append(outcomes.room_capture.relaxed)
 
     own = {split: np.array([i for _, i in found]) for split, found in rooms.items()}
-    shipped = room_share(np.stack(codes), {s: (np.stack(room_codes[s]), own[s]) for s in rooms})
+    shipped = room_share(np.stack(codes), windows, {s: (np.stack(room_codes[s]), own[s]) for s in rooms})
     rows = [("the shipped model's codes", shipped, len({bytes(c > 0.5) for c in codes}))]
     readers = np.stack(codes)[:, :READER_BITS]
     for name, features in FEATURES.items():
         relaxed = fit_relaxed(train, features)
         library = np.hstack([readers, np.stack([relaxed(maps).mean(axis=0) for maps in clean])])
+        refitted = [
+            np.hstack([parts[:, :READER_BITS], relaxed(maps)]) for parts, maps in zip(windows, clean, strict=True)
+        ]
         queries = {
             split: (
                 np.hstack([np.stack(room_codes[split])[:, :READER_BITS], np.vstack([relaxed(m) for m, _ in found])]),
@@ -135,7 +150,7 @@ def main() -> None:
             )
             for split, found in rooms.items()
         }
-        rows.append((name, room_share(library, queries), len({bytes(c > 0.5) for c in library})))
+        rows.append((name, room_share(library, refitted, queries), len({bytes(c > 0.5) for c in library})))
 
     print(
         f"| identity bits from | valid: own track first / in the {SHORTLIST}-code shortlist | test | valid + test | distinct codes |"
