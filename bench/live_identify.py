@@ -19,8 +19,8 @@ private user dirs, so the user's own library is left alone).
    (smoothing, a verdict a second), and its last verdict's code searches the library as the window's
    Live panel does (:func:`find_similar` with the model's :attr:`match_bits`).  Per track: the rank of
    its own track and the first match, and from how many seconds heard (since Record) on every step's
-   first match was the track; then the share found first and in the top 10, and the median of those
-   seconds.
+   first match was the track; then the share found first (with a bootstrap interval over the tracks) and
+   in the top 10, and the median of those seconds.
 """
 
 from __future__ import annotations

@@ -46,7 +46,9 @@ class RunPaths:
         return self.root / "model.pt"
 
 
-def start_run(run_dir: Path, settings: dict, echo: Callable[[str], None] | None = None) -> tuple[RunPaths, RunLog]:
+def start_run(
+    run_dir: Path, settings: dict[str, object], echo: Callable[[str], None] | None = None
+) -> tuple[RunPaths, RunLog]:
     """Create ``run_dir``, write the run's ``settings`` to its ``config.json`` and open its log with a
     ``start`` event holding them: how every training run (either objective) begins."""
     paths = RunPaths(run_dir)
