@@ -295,15 +295,20 @@ def codes_in_reach(coded: Counter[str], model_path: Path) -> tuple[int, int]:
     return searched, sum(coded.values()) - searched
 
 
+def _made_by_family(model_id: str | None, family: frozenset[str]) -> bool:
+    """Whether a query made by ``model_id`` (None: the model in use) has the codes of ``family``'s models."""
+    return model_id is None or model_id in family
+
+
 def query_match_bits(model_id: str | None, family: frozenset[str], match_bits: int) -> int | None:
     """The bits of the code a query made by ``model_id`` (None: the model in use) compares: the model in use's
     ``match_bits`` (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`) for its family's codes, all of
     them for an older model's, whose layout the model in use does not know."""
-    return match_bits if model_id is None or model_id in family else None
+    return match_bits if _made_by_family(model_id, family) else None
 
 
 def comparable_models(model_id: str | None, family: frozenset[str]) -> frozenset[str]:
     """The models whose codes a query made by ``model_id`` (None: the model in use) is compared with: ``family``
     (the model in use and its twin) when it is one of them, else that model alone (a track indexed by an older
     model)."""
-    return family if model_id is None or model_id in family else frozenset({model_id})
+    return family if _made_by_family(model_id, family) else frozenset({model_id})
