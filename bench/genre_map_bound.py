@@ -44,9 +44,9 @@ def analysed(model: GenreModel, tracks: tuple[Track, ...], desc: str) -> tuple[n
     )
 
 
-def genre_code(probabilities: np.ndarray) -> np.ndarray:
-    """Each row's best genre as a one-hot code: the ranking a code that is the verdict would give."""
-    return np.eye(probabilities.shape[1], dtype=np.uint8)[probabilities.argmax(axis=1)]
+def genre_code(genres: np.ndarray, n_genres: int) -> np.ndarray:
+    """Each track's genre (an index) as a one-hot code: the ranking a code that is the genre would give."""
+    return np.eye(n_genres, dtype=np.uint8)[genres]
 
 
 def figures(query: tuple[np.ndarray, ...], database: tuple[np.ndarray, ...]) -> dict[str, float | Interval]:
@@ -61,15 +61,15 @@ def figures(query: tuple[np.ndarray, ...], database: tuple[np.ndarray, ...]) -> 
         )
         return retrieval.map_ci()
 
-    truth_code = np.eye(n_genres, dtype=np.uint8)[d_labels]
+    q_best, d_best, d_truth = (
+        genre_code(g, n_genres) for g in (q_probs.argmax(axis=1), d_probs.argmax(axis=1), d_labels)
+    )
     return {
         "query accuracy": float(np.mean(q_probs.argmax(axis=1) == q_labels)),
         "train accuracy": float(np.mean(d_probs.argmax(axis=1) == d_labels)),
         "MAP, Hamming (the evaluation's)": map_of(d_bits, d_relaxed, q_bits, q_relaxed),
-        "MAP, ranked by best genre": map_of(genre_code(d_probs), d_probs, genre_code(q_probs), q_probs),
-        "MAP, best genre, train labelled right": map_of(
-            truth_code, truth_code.astype(float), genre_code(q_probs), q_probs
-        ),
+        "MAP, ranked by best genre": map_of(d_best, d_probs, q_best, q_probs),
+        "MAP, best genre, train labelled right": map_of(d_truth, d_truth.astype(float), q_best, q_probs),
     }
 
 
