@@ -61,12 +61,11 @@ def figures(query: tuple[np.ndarray, ...], database: tuple[np.ndarray, ...]) -> 
         )
         return retrieval.map_ci()
 
-    q_best, d_best, d_truth = (
-        genre_code(g, n_genres) for g in (q_probs.argmax(axis=1), d_probs.argmax(axis=1), d_labels)
-    )
+    q_predicted, d_predicted = q_probs.argmax(axis=1), d_probs.argmax(axis=1)
+    q_best, d_best, d_truth = (genre_code(g, n_genres) for g in (q_predicted, d_predicted, d_labels))
     return {
-        "query accuracy": float(np.mean(q_probs.argmax(axis=1) == q_labels)),
-        "train accuracy": float(np.mean(d_probs.argmax(axis=1) == d_labels)),
+        "query accuracy": float(np.mean(q_predicted == q_labels)),
+        "train accuracy": float(np.mean(d_predicted == d_labels)),
         "MAP, Hamming (the evaluation's)": map_of(d_bits, d_relaxed, q_bits, q_relaxed),
         "MAP, ranked by best genre": map_of(d_best, d_probs, q_best, q_probs),
         "MAP, best genre, train labelled right": map_of(d_truth, d_truth.astype(float), q_best, q_probs),
