@@ -1,14 +1,17 @@
-"""What each exact graph rewrite of :mod:`musictagger.training.graph_rewrites` buys, per model.
+"""What each graph rewrite of :mod:`musictagger.training.graph_rewrites` buys, per model.
 
     .venv/bin/python bench/graph_rewrites.py [--model PATH ...] [--threads 1 2] [--rounds 8]
 
 For each model (default: the second model and its int8 twin, built before the rewrites existed,
-so the "as built" row is the graph torch exported; a streamlined model shows no rewrites) it
-builds, in a temporary folder:
+so the "as built" row is the graph torch exported; a streamlined model shows no rewrites; to
+measure a model as it was before a rewrite, give its file from git history) it builds, in a
+temporary folder:
 
 1. the graph as built;
-2. the first block's conv computed at the pooled positions only (``streamline``: what export writes);
-3. as 2, with every block's batch norm folded through its pool (why ``streamline`` does not fold them).
+2. the first block's conv computed at the pooled positions only;
+3. as 2, with each layer map's resize to the common grid done as two products (``streamline``:
+   what export writes);
+4. as 3, with every block's batch norm folded through its pool (why ``streamline`` does not fold them).
 
 Each build runs the same real windows (Emotify test clips if ../shared is there, else generated
 music), interleaved round by round, on ``--threads`` onnxruntime threads; the table gives the
@@ -33,7 +36,7 @@ from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.training.export import relative_difference
-from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline
+from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline, stride_through_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY = ROOT.parent / "shared" / "datasets" / "emotify"
@@ -41,7 +44,8 @@ DEFAULT_MODELS = ("hash-cnn-lstm-emotify-v2", "hash-cnn-lstm-emotify-v2-int8")
 
 BUILDS: dict[str, Callable[[onnx.ModelProto], object]] = {
     "as built": lambda model: None,
-    "first conv strided through its pool (streamline)": streamline,
+    "first conv strided through its pool": stride_through_pool,
+    "+ the resizes as products (streamline)": streamline,
     "+ every batch norm through its pool": lambda model: (streamline(model), fold_batch_norm_through_pool(model)),
 }
 

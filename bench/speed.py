@@ -48,11 +48,13 @@ def sibling(name: str):
 
 
 def variants(models: list[Path]) -> dict[str, Path]:
-    """Each float32 model and, where it ships one, its int8 twin, by column name."""
+    """Each float32 model and, where it ships one, its int8 twin, by column name (the file's stem)."""
     from musictagger.model.precision import int8_twin
 
     found = {}
     for model in models:
+        if f"{model.stem} float32" in found:
+            raise SystemExit(f"two --model files are named {model.name}: copy one under another name to compare them")
         found[f"{model.stem} float32"] = model
         twin = int8_twin(model)
         if twin is not None:

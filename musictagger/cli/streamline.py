@@ -1,6 +1,6 @@
 """``musictagger streamline MODEL…``: rewrite models written before a graph rewrite existed.
 
-Needs the 'train' extra.  Each MODEL (and the int8 twin beside it) gets the exact rewrites
+Needs the 'train' extra.  Each MODEL (and the int8 twin beside it) gets the graph rewrites
 ``musictagger export`` now applies (:mod:`musictagger.training.graph_rewrites`), checked against
 its old graph; a model already streamlined is left as it is.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "streamline", help="apply export's exact graph rewrites to models written before them (needs 'train')"
+        "streamline", help="apply export's graph rewrites to models written before them (needs 'train')"
     )
     parser.add_argument("models", type=Path, nargs="+", metavar="MODEL", help="float32 .onnx models")
     parser.set_defaults(run=run)

@@ -1,6 +1,7 @@
-"""The exact graph rewrites: the first conv strided through its pool gives every output bit for bit,
+"""The graph rewrites: the first conv strided through its pool gives every output bit for bit,
 on a small graph of the backbone's shape and on the shipped model and its twin as they were
-written before the rewrite; maps read elsewhere are left alone; the shipped models are streamlined."""
+written before the rewrite; maps read elsewhere are left alone; a map's antialiased resize to the
+common grid becomes two products with the same result; the shipped models are streamlined."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from musictagger.audio.frontend import features_from_signal  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest, sha256_of  # noqa: E402
 from musictagger.model.precision import int8_twin  # noqa: E402
-from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline  # noqa: E402
+from musictagger.training.graph_rewrites import (  # noqa: E402
+    fold_batch_norm_through_pool,
+    resize_as_matmul,
+    streamline,
+)
 from tests.audio.signals import piece  # noqa: E402
 from tests.model.variants import shipped_model  # noqa: E402
 
@@ -96,18 +101,18 @@ def test_the_first_conv_computes_only_the_positions_its_pool_keeps_and_every_out
     model = backbone_like()
     x = {"x": np.random.default_rng(1).normal(size=(2, 1, 40, mel_bands)).astype(np.float32)}
     before = run(model, x)
-    assert streamline(model) == {"strided_through_pool": 1}
+    assert streamline(model) == {"strided_through_pool": 1, "resize_as_matmul": 0}
     assert attribute(model, "Conv", 0, "strides") == [1, 2] and attribute(model, "MaxPool", 0, "strides") == [2, 1]
     assert attribute(model, "Conv", 1, "strides") == [1, 1]  # a 2×2 pool reads every position of its conv
     after = run(model, x)
     assert [a.shape for a in after] == [b.shape for b in before]
     assert all(np.array_equal(a, b) for a, b in zip(after, before, strict=True))
-    assert streamline(model) == {"strided_through_pool": 0}  # done once, nothing is left to do
+    assert streamline(model) == {"strided_through_pool": 0, "resize_as_matmul": 0}  # done once, nothing left
 
 
 def test_a_map_read_elsewhere_keeps_every_position() -> None:
     model = backbone_like(pooled_map_also_read=True)
-    assert streamline(model) == {"strided_through_pool": 0}
+    assert streamline(model) == {"strided_through_pool": 0, "resize_as_matmul": 0}
     assert attribute(model, "Conv", 0, "strides") == [1, 1]
 
 
@@ -121,15 +126,68 @@ def test_folding_the_batch_norms_through_the_pools_keeps_the_function() -> None:
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
+def resized_to_grid(height: int | None, width: int, grid: tuple[int, int]) -> onnx.ModelProto:
+    """A map resized onto ``grid`` as torch exports ``F.interpolate(..., antialias=True)``: the sizes
+    are the map's own batch and channels, then the grid (``height`` None: a height known only at run time)."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["batch_and_channels"], start=0, end=2),
+        helper.make_node("Concat", ["batch_and_channels", "grid"], ["sizes"], axis=0),
+        helper.make_node(
+            "Resize",
+            ["x", "", "", "sizes"],
+            ["y"],
+            mode="linear",
+            coordinate_transformation_mode="half_pixel",
+            antialias=1,
+        ),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "resize",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", CHANNELS, height or "time", width])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(grid, dtype=np.int64), "grid")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "grid"),
+    [(909, 48, (32, 8)), (28, 1, (32, 8)), (30, 200, (7, 9))],
+    ids=["shrink both axes", "stretch both axes", "shrink height first"],
+)
+def test_a_resize_to_the_grid_becomes_two_products_with_the_same_result(
+    height: int, width: int, grid: tuple[int, int]
+) -> None:
+    model = resized_to_grid(height, width, grid)
+    x = {"x": np.random.default_rng(3).normal(size=(2, CHANNELS, height, width)).astype(np.float32)}
+    (before,) = run(model, x)
+    assert resize_as_matmul(model) == 1
+    assert [n.op_type for n in model.graph.node] == ["MatMul", "MatMul"]  # the sizes' Shape and Concat are gone
+    (after,) = run(model, x)
+    assert after.shape == before.shape == (2, CHANNELS, *grid)
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
+
+
+def test_a_resize_of_a_map_whose_size_is_known_only_at_run_time_is_left_alone() -> None:
+    model = resized_to_grid(None, 48, (32, 8))
+    assert resize_as_matmul(model) == 0
+    assert [n.op_type for n in model.graph.node] == ["Shape", "Concat", "Resize"]
+
+
+SHIPPED_REWRITES = {"strided_through_pool": 1, "resize_as_matmul": 5}
+
+
 def test_the_shipped_model_and_its_twin_are_streamlined() -> None:
     for path in (shipped_model(), int8_twin(shipped_model())):
         assert path is not None
-        assert streamline(onnx.load(str(path))) == {"strided_through_pool": 0}, path
-        assert load_manifest(path).model["graph_rewrites"] == {"strided_through_pool": 1}
+        assert streamline(onnx.load(str(path))) == {"strided_through_pool": 0, "resize_as_matmul": 0}, path
+        assert load_manifest(path).model["graph_rewrites"] == SHIPPED_REWRITES
 
 
 def as_written_before_the_rewrite(path: Path, folder: Path) -> Path:
-    """A copy of ``path`` (and its sidecar) with the first conv's stride given back to its pool."""
+    """A copy of ``path`` (and its sidecar) with the first conv's stride given back to its pool
+    (the resizes stay products, and the sidecar says so)."""
     model = onnx.load(str(path))
     conv = next(n for n in model.graph.node if n.op_type == "Conv")
     pool = next(n for n in model.graph.node if n.op_type == "MaxPool")
@@ -141,7 +199,7 @@ def as_written_before_the_rewrite(path: Path, folder: Path) -> Path:
     onnx.save(model, str(copy))
     sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     sidecar["onnx_sha256"] = sha256_of(copy)
-    del sidecar["model"]["graph_rewrites"]
+    sidecar["model"]["graph_rewrites"] = {"resize_as_matmul": SHIPPED_REWRITES["resize_as_matmul"]}
     copy.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
     return copy
 
@@ -162,7 +220,7 @@ def test_streamline_brings_a_model_and_its_twin_written_before_the_rewrite_up_to
     assert "strided_through_pool ×1" in capsys.readouterr().out
     for path in (old, old_twin):
         manifest = load_manifest(path)  # the sidecar's digest is the rewritten file's
-        assert manifest.model["graph_rewrites"] == {"strided_through_pool": 1}
+        assert manifest.model["graph_rewrites"] == SHIPPED_REWRITES  # the stride added to the record
         assert path.read_bytes() == (shipped_model().parent / path.name).read_bytes()
         after = run(onnx.load(str(path)), {"log_mel": windows})
         assert all(np.array_equal(a, b) for a, b in zip(after, before[path.name], strict=True))
