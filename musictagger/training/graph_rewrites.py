@@ -41,14 +41,19 @@ from onnx import TensorProto, helper, numpy_helper
 POINTWISE_OPS = ("Relu", "BatchNormalization")
 
 
+def _option(node: onnx.NodeProto, name: str, default: object = None) -> object:
+    """The value of ``node``'s attribute ``name`` (strings as bytes), or ``default``."""
+    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
+
+
 def _attribute(node: onnx.NodeProto, name: str) -> list[int] | None:
-    return next((list(helper.get_attribute_value(a)) for a in node.attribute if a.name == name), None)
+    value = _option(node, name)
+    return None if value is None else list(value)
 
 
 def _pads_itself(node: onnx.NodeProto) -> bool:
     """Whether ``node`` chooses its own padding (``auto_pad`` other than NOTSET): its explicit pads do not say."""
-    auto_pad = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "auto_pad"), b"NOTSET")
-    return auto_pad not in (b"NOTSET", "NOTSET")
+    return _option(node, "auto_pad", b"NOTSET") != b"NOTSET"
 
 
 def _set_attribute(node: onnx.NodeProto, name: str, value: list[int]) -> None:
@@ -177,22 +182,19 @@ def _static_sizes(
 ) -> tuple[int, int] | None:
     """The (height, width) a Resize of a 4-D map asks for, where its ``sizes`` are the map's own
     batch and channels (``Shape(x)[0:2]``) followed by a constant pair, as torch exports them."""
-    if len(resize.input) < 4 or not resize.input[3]:
-        return None
+    if len(resize.input) != 4 or any(resize.input[1:3]) or _option(resize, "axes") is not None:
+        return None  # a region of interest, given scales or a subset of axes: not the torch export's form
     concat = producer.get(resize.input[3])
     if concat is None or concat.op_type != "Concat" or len(concat.input) != 2:
         return None
     shape, grid = producer.get(concat.input[0]), initializers.get(concat.input[1])
-    bounds = (_attribute_int(shape, "start", 0), _attribute_int(shape, "end", None)) if shape is not None else None
-    if shape is None or shape.op_type != "Shape" or shape.input[0] != resize.input[0] or bounds != (0, 2):
+    if shape is None or shape.op_type != "Shape" or shape.input[0] != resize.input[0]:
+        return None
+    if (_option(shape, "start", 0), _option(shape, "end")) != (0, 2):
         return None
     if grid is None or grid.shape != (2,):
         return None
     return int(grid[0]), int(grid[1])
-
-
-def _attribute_int(node: onnx.NodeProto, name: str, default: int | None) -> int | None:
-    return next((int(helper.get_attribute_value(a)) for a in node.attribute if a.name == name), default)
 
 
 def _map_sizes(model: onnx.ModelProto) -> dict[str, tuple[int, int]]:
@@ -206,7 +208,7 @@ def _map_sizes(model: onnx.ModelProto) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def resize_weights(resize: onnx.NodeProto, length: int, target: int) -> np.ndarray:
+def _resize_weights(resize: onnx.NodeProto, length: int, target: int) -> np.ndarray:
     """The ``target × length`` matrix that ``resize`` (its mode and options) applies along an axis
     of ``length`` resized to ``target``: onnxruntime's own Resize of the identity."""
     node = helper.make_node("Resize", ["x", "", "", "sizes"], ["y"])
@@ -237,13 +239,12 @@ def resize_as_matmul(model: onnx.ModelProto) -> int:
     initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     rewritten = 0
     for resize in [node for node in graph.node if node.op_type == "Resize"]:
-        mode = next((helper.get_attribute_value(a) for a in resize.attribute if a.name == "mode"), b"nearest")
         grid = _static_sizes(resize, producer, initializers)
-        if mode not in (b"linear", "linear") or grid is None or resize.input[0] not in map_sizes:
+        if _option(resize, "mode", b"nearest") != b"linear" or grid is None or resize.input[0] not in map_sizes:
             continue
         (height, width), (rows, columns) = map_sizes[resize.input[0]], grid
-        along_height = resize_weights(resize, height, rows)  # rows × height
-        along_width = resize_weights(resize, width, columns).T  # width × columns
+        along_height = _resize_weights(resize, height, rows)  # rows × height
+        along_width = _resize_weights(resize, width, columns).T  # width × columns
         prefix = f"{resize.output[0]}_matmul"
         graph.initializer.extend(
             [
