@@ -2,7 +2,9 @@
 
 Needs the 'train' extra.  The twin is calibrated on DATA's training split; its agreement
 with the float32 model is then measured on every track of DATA (and ``--dev-set``), written
-to ``reports/int8-agreement-<MODEL's name>.{md,json}`` and into the twin's sidecar.
+to ``reports/int8-agreement-<MODEL's name>.{md,json}`` and into the twin's sidecar with the two
+models' ids.  The app counts the record only while those ids are the models' (a new verdict
+policy, deferral or graph changes them): ``--remeasure`` measures the twin already there again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,13 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
+
+# What `verdict --write` and `streamline` say when they change a model that has a twin: its recorded
+# agreement no longer names the models (precision.recorded_agreement), so the app keeps float32.
+REMEASURE_HINT = (
+    "measure the int8 twin's agreement again (until then the app runs MODEL in float32 unless asked): "
+    "musictagger quantize MODEL DATA --dev-set DEV --remeasure"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,21 +37,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the agreement report goes")
+    parser.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="measure the agreement of the twin already beside MODEL again (after its verdict policy, deferral "
+        "or graph changed), without quantising it again",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from musictagger.errors import ModelError
     from musictagger.evaluation.agreement import agreement
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.model.manifest import load_manifest, sidecar_path
+    from musictagger.model.precision import int8_twin, measured_pair
     from musictagger.model.runtime import GenreModel
     from musictagger.training.quantize import calibration_tracks, quantize_model
 
-    train = [args.data / t for t in _split(args.data, "train")]
-    out = quantize_model(args.model, calibration_tracks(train, count=args.tracks, seed=args.seed), seed=args.seed)
-    print(f"wrote {out} and its sidecar")
+    if args.remeasure:
+        out = int8_twin(args.model)
+        if out is None:
+            raise ModelError(f"{args.model}: there is no int8 twin beside it to measure (run without --remeasure)")
+    else:
+        train = [args.data / t for t in _split(args.data, "train")]
+        out = quantize_model(args.model, calibration_tracks(train, count=args.tracks, seed=args.seed), seed=args.seed)
+        print(f"wrote {out} and its sidecar")
 
     sets = {args.data.name: [args.data / t for s in ("train", "valid", "test") for t in _split(args.data, s)]}
     if args.dev_set:
@@ -53,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         with tqdm(total=len(tracks), desc=f"agreement on {name}", unit="track") as bar:
             results[name] = agreement(reference, int8, tracks, on_track=lambda _: bar.update()).to_dict()
     manifest = load_manifest(out)
-    precision = {**manifest.model["precision"], "agreement": results}
+    precision = {**manifest.model["precision"], "agreement": results, "agreement_measured_with": measured_pair(out)}
     dataclasses.replace(manifest, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
     args.reports.mkdir(parents=True, exist_ok=True)
     report = f"int8-agreement-{reference.manifest.name}"

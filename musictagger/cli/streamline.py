@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.quantize import REMEASURE_HINT
+from musictagger.model.precision import int8_twin
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -26,4 +29,6 @@ def run(args: argparse.Namespace) -> int:
         rewrites = streamline_model(model)
         made = ", ".join(f"{name} ×{count}" for name, count in rewrites.items() if count)
         print(f"{model}: {made or 'already streamlined'}")
+        if made and int8_twin(model) is not None:
+            print(REMEASURE_HINT)
     return 0

@@ -6,7 +6,9 @@ given: one row per floor, what the policy chosen under it does on the validation
 and generated non-music, and what policies chosen on one half of the dev set do on the other half
 (the dev set's own figures are not held out: the thresholds are chosen on it).  ``--write`` puts the
 policy of the (single) floor into the sidecars of MODEL and of its int8 twin; record their metrics
-again afterwards with ``musictagger evaluate --record``.
+again afterwards with ``musictagger evaluate --record``, and the twin's agreement with
+``musictagger quantize --remeasure`` (the app does not run a twin unasked on an agreement measured
+under another policy).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.quantize import REMEASURE_HINT
+from musictagger.model.precision import int8_twin
 from musictagger.training.calibration import MIN_VALID_KEPT
 
 
@@ -92,4 +96,6 @@ def run(args: argparse.Namespace) -> int:
         for sidecar in write_policy(args.model, choices[0].policy):
             print(f"wrote the verdict policy into {sidecar}")
         print("record the metrics again: musictagger evaluate DATA --dev-set DEV --model MODEL --record")
+        if int8_twin(args.model) is not None:
+            print(REMEASURE_HINT)
     return 0

@@ -8,8 +8,10 @@ and keeps the faster (int8 only when clearly so), remembering the choice in the 
 dir per (CPU, onnxruntime version, pair of models): a later start costs a file read.
 A twin is a candidate only if it agrees with its float32 model closely enough (the same
 verdict and the same unknown/genre decision on 99 % of tracks, codes a median of at most 2
-bits apart, as ``musictagger quantize`` measured and recorded in its sidecar): speed never
-buys different answers unasked.  ``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or
+bits apart, as ``musictagger quantize`` measured and recorded in its sidecar, with the two
+models' ids it measured: a record made before either model's weights, verdict policy or
+deferral changed says nothing about them and does not count): speed never buys different
+answers unasked.  ``$MUSICTAGGER_PRECISION`` (``auto``, ``float32`` or
 ``int8``) overrides the choice: ``int8`` runs a twin whatever its agreement.
 
 A twin whose sidecar has a ``defer`` section (:class:`Deferral`) hands a track to its float32
@@ -135,9 +137,20 @@ def best_of_runs(session: ort.InferenceSession, feed: dict[str, np.ndarray], run
     return min(times)
 
 
+def measured_pair(twin: Path) -> dict[str, str]:
+    """The model ids of ``twin`` and its float32 model as they are now: what an agreement record must name."""
+    return {
+        "float32": load_manifest(float_model(twin), verify_digest=False).model_id,
+        "int8": load_manifest(twin, verify_digest=False).model_id,
+    }
+
+
 def recorded_agreement(twin: Path) -> list[dict]:
-    """The twin's agreement with its float32 model on each set ``musictagger quantize`` measured."""
+    """The twin's agreement with its float32 model on each set ``musictagger quantize`` measured; none
+    when the record was made with other models (other weights, verdict policy or deferral) than these."""
     precision = load_manifest(twin, verify_digest=False).model.get("precision", {})
+    if precision.get("agreement_measured_with") != measured_pair(twin):
+        return []
     return list(precision.get("agreement", {}).values())
 
 
@@ -172,14 +185,15 @@ def fastest_variant(path: Path) -> Path:
     if not agrees_enough(twin):
         return path
     ids = [load_manifest(p, verify_digest=False).model_id for p in (path, twin)]
-    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids[0]} {ids[1]}"
+    share = deferred_share(twin)  # in the key: an agreement measured again may defer another share
+    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids[0]} {ids[1]} | deferring {share:g}"
     record = cache_dir() / "precision.json"
     try:
         choices = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         choices = {}
     if key not in choices:
-        float_s, int8_s, share = seconds_per_window(path), seconds_per_window(twin), deferred_share(twin)
+        float_s, int8_s = seconds_per_window(path), seconds_per_window(twin)
         expected_s = int8_s + share * float_s  # a deferred track runs both
         choices[key] = {
             "float32_s": float_s,

@@ -11,7 +11,14 @@ import pytest
 
 from musictagger.errors import ModelError
 from musictagger.model.manifest import load_manifest
-from musictagger.model.precision import PRECISION_ENV_VAR, REQUIRED_SPEED_UP, Deferral, fastest_variant, int8_twin
+from musictagger.model.precision import (
+    PRECISION_ENV_VAR,
+    REQUIRED_SPEED_UP,
+    Deferral,
+    fastest_variant,
+    int8_twin,
+    measured_pair,
+)
 from musictagger.model.verdict import ForeignTags, Verdict, VerdictPolicy
 from musictagger.userdirs import cache_dir
 from tests.model.variants import first_model
@@ -20,9 +27,9 @@ AGREEING = {"same_verdict": 0.995, "same_decision": 1.0, "median_hamming": 0}
 
 
 def record_agreement(twin: Path, **sets: dict) -> None:
-    """Write what ``musictagger quantize`` records into the twin's sidecar."""
+    """Write what ``musictagger quantize`` records into the twin's sidecar (measured with these two models)."""
     sidecar = json.loads(twin.with_suffix(".json").read_text())
-    sidecar["model"]["precision"] = {"agreement": sets}
+    sidecar["model"]["precision"] = {"agreement": sets, "agreement_measured_with": measured_pair(twin)}
     twin.with_suffix(".json").write_text(json.dumps(sidecar))
 
 
@@ -114,6 +121,17 @@ def test_a_twin_that_defers_every_track_costs_both_runs_and_is_not_chosen(
     (entry,) = json.loads((cache_dir() / "precision.json").read_text()).values()
     assert entry["deferred_share"] == 1.0  # the largest share of any set
     assert entry["int8"] is False
+
+
+def test_an_agreement_measured_again_is_timed_again(pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    model, twin = pair
+    monkeypatch.setenv(PRECISION_ENV_VAR, "auto")
+    record_agreement(twin, emotify={**AGREEING, "deferred": 0.2}, dev=AGREEING)
+    fastest_variant(model)
+    record_agreement(twin, emotify={**AGREEING, "deferred": 0.4}, dev=AGREEING)  # the same models, a new record
+    fastest_variant(model)
+    entries = json.loads((cache_dir() / "precision.json").read_text()).values()
+    assert sorted(entry["deferred_share"] for entry in entries) == [0.2, 0.4]
 
 
 def test_a_twin_defers_near_a_tie_and_near_each_threshold_of_the_verdict() -> None:

@@ -9,6 +9,7 @@ training loop, early stopping, export parity and the runtime together.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from musictagger.audio.frontend import features_from_file  # noqa: E402
 from musictagger.audio.params import FeatureParams  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
+from musictagger.model.precision import int8_twin, recorded_agreement  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
@@ -121,6 +123,30 @@ def test_evaluate_writes_reports_and_records_figures_in_the_sidecar(
     assert "| accuracy | 1.000" in (reports / "evaluation-tiny-test.md").read_text()
     recorded = load_manifest(exported_model).metrics
     assert recorded["test"]["accuracy"] == result["accuracy"] and "valid" in recorded
+
+
+def test_a_twins_agreement_counts_only_for_the_models_it_was_measured_with(
+    collection: Path, exported_model: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "tiny.onnx"
+    for suffix in (".onnx", ".json"):
+        shutil.copy(exported_model.with_suffix(suffix), model.with_suffix(suffix))
+    quantize = ["quantize", str(model), str(collection), "--reports", str(tmp_path / "reports")]
+    assert main([*quantize, "--tracks", "3"]) == 0
+    twin = int8_twin(model)
+    assert twin is not None and len(recorded_agreement(twin)) == 1  # the data set's every track, no dev set
+    built = twin.read_bytes()
+
+    for path in (model, twin):  # the verdict policy retuned after the measurement: new model ids
+        sidecar = json.loads(path.with_suffix(".json").read_text())
+        sidecar["verdict"] = {**sidecar["verdict"], "temperature": 2.0}
+        path.with_suffix(".json").write_text(json.dumps(sidecar))
+    assert recorded_agreement(twin) == []  # so the app would not take the twin unasked
+
+    assert main([*quantize, "--remeasure"]) == 0
+    assert len(recorded_agreement(twin)) == 1
+    assert twin.read_bytes() == built  # measured again, not quantised again
+    assert main(["quantize", str(tmp_path / "none.onnx"), str(collection), "--remeasure"]) == 1
 
 
 def test_train_on_a_missing_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
