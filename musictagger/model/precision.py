@@ -5,7 +5,8 @@
 VNNI instructions (AVX-512 VNNI, AVX-VNNI) onnxruntime's int8 convolutions beat float32;
 on plain AVX2 they can be slower.  So the first use on a machine times both on one window
 and keeps the faster (int8 only when clearly so), remembering the choice in the user cache
-dir per (CPU, onnxruntime version, pair of models): a later start costs a file read.
+dir per (CPU, onnxruntime version, pair of models, share of tracks the twin defers): a later
+start costs a file read.
 A twin is a candidate only if it agrees with its float32 model closely enough (the same
 verdict and the same unknown/genre decision on 99 % of tracks, codes a median of at most 2
 bits apart, as ``musictagger quantize`` measured and recorded in its sidecar, with the two
@@ -184,9 +185,9 @@ def fastest_variant(path: Path) -> Path:
         return twin
     if not agrees_enough(twin):
         return path
-    ids = [load_manifest(p, verify_digest=False).model_id for p in (path, twin)]
+    ids = measured_pair(twin)
     share = deferred_share(twin)  # in the key: an agreement measured again may defer another share
-    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids[0]} {ids[1]} | deferring {share:g}"
+    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids['float32']} {ids['int8']} | deferring {share:g}"
     record = cache_dir() / "precision.json"
     try:
         choices = json.loads(record.read_text(encoding="utf-8"))
