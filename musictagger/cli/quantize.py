@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.remeasure:
         out = int8_twin(args.model)
+        if not args.model.is_file():
+            raise ModelError(f"{args.model}: no such model file")
         if out is None:
             raise ModelError(f"{args.model}: there is no int8 twin beside it to measure (run without --remeasure)")
     else:
