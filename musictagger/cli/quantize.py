@@ -58,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.training.quantize import calibration_tracks, quantize_model
 
     if args.remeasure:
-        out = int8_twin(args.model)
         if not args.model.is_file():
             raise ModelError(f"{args.model}: no such model file")
+        out = int8_twin(args.model)
         if out is None:
             raise ModelError(f"{args.model}: there is no int8 twin beside it to measure (run without --remeasure)")
     else:

@@ -155,14 +155,14 @@ def recorded_agreement(twin: Path) -> list[dict]:
     return list(precision.get("agreement", {}).values())
 
 
-def deferred_share(twin: Path) -> float:
-    """The largest share of tracks the twin handed to its float32 model on any measured set (0 if none)."""
-    return max((float(result.get("deferred", 0.0)) for result in recorded_agreement(twin)), default=0.0)
+def deferred_share(sets: list[dict]) -> float:
+    """The largest share of tracks the twin handed to its float32 model on any set of its
+    :func:`recorded_agreement` (0 if none)."""
+    return max((float(result.get("deferred", 0.0)) for result in sets), default=0.0)
 
 
-def agrees_enough(twin: Path) -> bool:
-    """Whether the twin's recorded agreement with its float32 model meets the bar on every set."""
-    sets = recorded_agreement(twin)
+def agrees_enough(sets: list[dict]) -> bool:
+    """Whether a twin's :func:`recorded_agreement` with its float32 model meets the bar on every set."""
     return bool(sets) and all(
         result["same_verdict"] >= REQUIRED_AGREEMENT
         and result["same_decision"] >= REQUIRED_AGREEMENT
@@ -183,10 +183,11 @@ def fastest_variant(path: Path) -> Path:
         return path
     if precision == "int8":
         return twin
-    if not agrees_enough(twin):
+    sets = recorded_agreement(twin)
+    if not agrees_enough(sets):
         return path
     ids = measured_pair(twin)
-    share = deferred_share(twin)  # in the key: an agreement measured again may defer another share
+    share = deferred_share(sets)  # in the key: an agreement measured again may defer another share
     key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids['float32']} {ids['int8']} | deferring {share:g}"
     record = cache_dir() / "precision.json"
     try:
