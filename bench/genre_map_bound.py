@@ -30,7 +30,7 @@ from tqdm import tqdm
 from musictagger.collection import Track, load_collection
 from musictagger.evaluation.metrics import Interval, hamming_retrieval
 from musictagger.model.runtime import GenreModel, default_model_path
-from musictagger.threads import limit_blas_threads
+from musictagger.process import prepare_analysing_process
 
 
 def analysed(model: GenreModel, tracks: tuple[Track, ...], desc: str) -> tuple[np.ndarray, ...]:
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, action="append", help="ONNX model (repeatable; default: the app's)")
     parser.add_argument("--split", default="test", choices=("valid", "test"), help="the query split")
     args = parser.parse_args()
-    limit_blas_threads()
+    prepare_analysing_process()
     collection = load_collection(args.data)
     rows: dict[str, list[str]] = {}
     names = []

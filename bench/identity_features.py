@@ -34,7 +34,7 @@ from musictagger.evaluation.outcomes import analyse_track, heard_in_room
 from musictagger.model.codes import SHORTLIST, padded_codes
 from musictagger.model.manifest import sha256_of
 from musictagger.model.runtime import GenreModel
-from musictagger.threads import limit_blas_threads
+from musictagger.process import prepare_analysing_process
 from musictagger.training import identity
 from musictagger.training.backbone import load_backbone
 from musictagger.training.views import ViewCache
@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "hash-cnn-lstm-emotify-v3.onnx")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "musictagger-identity-cache")
     args = parser.parse_args()
-    limit_blas_threads()
+    prepare_analysing_process()
     torch.set_num_threads(2)
     model = GenreModel(args.model)
     params = model.manifest.front_end

@@ -11,7 +11,7 @@ below their sum.  Peak memory is the largest sum of the resident memory of this 
 its workers, sampled every 50 ms.  A last run re-indexes the unchanged set to show what an
 incremental refresh costs.
 
-The workers run NumPy's BLAS on one thread, as the app's processes do (:mod:`musictagger.threads`);
+The workers run NumPy's BLAS on one thread, as the app's processes do (:mod:`musictagger.process`);
 ``--openblas-threads N`` runs every configuration a second time with ``OPENBLAS_NUM_THREADS=N`` in the
 environment, which the app leaves alone (N = the number of cores is what OpenBLAS takes by itself):
 the comparison, measured in the same run.
@@ -28,7 +28,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from musictagger.library import IndexSummary, index_folders
-from musictagger.threads import BLAS_THREADS_ENV_VAR, limit_blas_threads
+from musictagger.process import BLAS_THREADS_ENV_VAR, keep_freed_memory, limit_blas_threads
 
 EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "emotify"
 
@@ -107,6 +107,7 @@ def main() -> None:
     if not (EMOTIFY / "train.txt").is_file():
         raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
     tracks = emotify_tracks(args.tracks)
+    keep_freed_memory()  # as the app's command does: one worker analyses in this process
 
     print(f"{len(tracks)} Emotify tracks (60-s MP3 clips), {os.cpu_count()} cores")
     print(

@@ -1,7 +1,7 @@
 """The speed issue's goals in one table: each model in float32 and int8 side by side, the musicnn peer, the compute limit.
 
     .venv/bin/python bench/speed.py [--model M.onnx …] [--tracks 20] [--index-tracks 400] [--gui-runs 2]
-                                    [--musicnn-python PY]
+                                    [--musicnn-python PY] [--compare-malloc]
 
 Measured in one run on this machine (idle), for each ``--model`` (default: the shipped default
 model) in float32 and, where it ships one, its int8 twin (``MUSICTAGGER_MODEL`` names each file):
@@ -17,6 +17,10 @@ model) in float32 and, where it ships one, its int8 twin (``MUSICTAGGER_MODEL`` 
 - the compute limit: multiply-adds per second of one plain convolution of the backbone's
   heaviest shape, float32 and int8 (onnxruntime, all cores), and the model's convolution
   multiply-adds per window; the ratio says how close the model runs to that limit.
+
+``--compare-malloc`` measures every column a second time with glibc's malloc as it comes (the
+environment sets one of its tunables, the thread cache, to its default value, and the app then leaves
+malloc alone: :func:`musictagger.process.keep_freed_memory`): the comparison, in the same run.
 Needs the train extra (onnx) for the compute-limit part.
 """
 
@@ -47,6 +51,10 @@ def sibling(name: str):
     return module
 
 
+# A glibc malloc tunable at its default value: malloc behaves as it comes, and the app leaves it alone.
+GLIBC_MALLOC_AS_IT_COMES = "glibc.malloc.tcache_count=7"
+
+
 def variants(models: list[Path]) -> dict[str, Path]:
     """Each float32 model and, where it ships one, its int8 twin, by column name (the file's stem)."""
     from musictagger.model.precision import int8_twin
@@ -67,9 +75,9 @@ def analysis_seconds(model_file: Path, tracks: list[Path]) -> dict[str, float]:
     as in the app's processes."""
     from musictagger.library.analyse import analyse_file
     from musictagger.model.runtime import GenreModel
-    from musictagger.threads import limit_blas_threads
+    from musictagger.process import prepare_analysing_process
 
-    limit_blas_threads()
+    prepare_analysing_process()
     model = GenreModel(model_file)
     windows = model.manifest.windows_per_track
     analyse_file(model, str(tracks[0]), n_windows=windows)  # warm
@@ -111,6 +119,37 @@ def drop_to_genre(model_file: Path, runs: int) -> float:
             for run in range(runs)
         ]
     return statistics.median(times)
+
+
+def model_and_precision(label: str) -> tuple[str, str]:
+    """The model's stem and ``float32`` or ``int8`` from a column's label (``"<stem> <precision>[, …]"``)."""
+    stem, precision = label.split(",")[0].rsplit(" ", 1)
+    return stem, precision
+
+
+def measure(
+    path: Path, test: list[Path], indexed: list[Path], gui_runs: int, *, glibc_tunables: str | None
+) -> dict[str, float]:
+    """One column: analysis, indexing and drop figures of the model file ``path``, every process it starts
+    given ``GLIBC_TUNABLES=glibc_tunables`` (``None``: the environment as it is)."""
+    previous = os.environ.get("GLIBC_TUNABLES")
+    if glibc_tunables is not None:
+        os.environ["GLIBC_TUNABLES"] = glibc_tunables
+    try:
+        # In a process of its own: the model's memory arena lives as long as its process, and would
+        # otherwise count in the indexing's peak memory below.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            figures = pool.submit(analysis_seconds, path, test).result()
+        if indexed:
+            figures |= index_figures(path, indexed)
+        if gui_runs:
+            figures["drop_s"] = drop_to_genre(path, gui_runs)
+    finally:
+        if previous is None:
+            os.environ.pop("GLIBC_TUNABLES", None)
+        else:
+            os.environ["GLIBC_TUNABLES"] = previous
+    return figures
 
 
 def musicnn_seconds(python: Path, tracks: list[Path]) -> float:
@@ -203,6 +242,9 @@ def main() -> None:
     parser.add_argument("--index-tracks", type=int, default=400, help="Emotify tracks indexed (0: skip)")
     parser.add_argument("--gui-runs", type=int, default=2, help="drops timed per model file (0: skip)")
     parser.add_argument("--musicnn-python", type=Path, default=None, help="interpreter with tensorflow and musicnn")
+    parser.add_argument(
+        "--compare-malloc", action="store_true", help="measure each column again with glibc's malloc as it comes"
+    )
     args = parser.parse_args()
     if not (EMOTIFY / "test.txt").is_file():
         raise SystemExit(f"the Emotify set is not at {EMOTIFY}")
@@ -219,16 +261,10 @@ def main() -> None:
 
     results: dict[str, dict[str, float]] = {}
     for name, path in variants(models).items():
-        # In a process of its own: the model's memory arena lives as long as its process, and would
-        # otherwise count in the indexing's peak memory below.
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            figures = pool.submit(analysis_seconds, path, test).result()
-        if indexed:
-            figures |= index_figures(path, indexed)
-        if args.gui_runs:
-            figures["drop_s"] = drop_to_genre(path, args.gui_runs)
-        results[name] = figures
-        print(f"{name}: {figures}", file=sys.stderr, flush=True)
+        for malloc in (None, GLIBC_MALLOC_AS_IT_COMES) if args.compare_malloc else (None,):
+            label = name if malloc is None else f"{name}, glibc's malloc"
+            results[label] = measure(path, test, indexed, args.gui_runs, glibc_tunables=malloc)
+            print(f"{label}: {results[label]}", file=sys.stderr, flush=True)
     os.environ.pop("MUSICTAGGER_MODEL", None)
     peer = musicnn_seconds(args.musicnn_python, test) if args.musicnn_python else None
 
@@ -263,7 +299,8 @@ def main() -> None:
         "… tracks a twin deferred to float32 (run both)",
         "",
         "",
-        [f"{results[n]['deferred']} of {len(test)}" if n.endswith("int8") else "" for n in names] + [""],
+        [f"{results[n]['deferred']} of {len(test)}" if model_and_precision(n)[1] == "int8" else "" for n in names]
+        + [""],
     )
     if indexed:
         row(
@@ -294,7 +331,7 @@ def main() -> None:
     )
     windows = 2  # a 60-s clip holds two windows
     for name, figures in results.items():
-        stem, precision = name.rsplit(" ", 1)
+        stem, precision = model_and_precision(name)
         macs_per_window = per_window[stem]
         achieved = macs_per_window * windows / figures["model_s"]
         print(

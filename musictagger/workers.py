@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from musictagger.threads import limit_blas_threads
+from musictagger.process import prepare_analysing_process
 
 ORPHAN_EXIT_STATUS = 1
 
@@ -30,7 +30,7 @@ def spawn_pool(
     max_workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()
 ) -> ProcessPoolExecutor:
     """A process pool of ``max_workers`` spawned workers, each running ``initializer(*initargs)`` at start
-    (after :func:`~musictagger.threads.limit_blas_threads`) and ending as soon as this process ends.
+    (after :func:`~musictagger.process.prepare_analysing_process`) and ending as soon as this process ends.
 
     Spawned, not forked: the window's process has Qt threads, which a fork would copy half-way.
     """
@@ -51,7 +51,7 @@ def exit_with_parent() -> None:
 
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
     exit_with_parent()
-    limit_blas_threads()
+    prepare_analysing_process()
     initializer(*initargs)
 
 

@@ -35,7 +35,7 @@ from musictagger.cli import (
     verdict,
 )
 from musictagger.errors import MusictaggerError
-from musictagger.threads import limit_blas_threads
+from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 
 COMMANDS = (
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    limit_blas_threads()
+    prepare_analysing_process()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         status = args.run(args)

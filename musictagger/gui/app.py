@@ -20,7 +20,7 @@ from musictagger.gui.icon import APP_ID, app_icon
 from musictagger.gui.main_window import MainWindow
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
-from musictagger.threads import limit_blas_threads
+from musictagger.process import prepare_analysing_process
 from musictagger.userdirs import APP_NAME
 from musictagger.version import version_text
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     setup_logging()
-    limit_blas_threads()
+    prepare_analysing_process()
     try:
         window = create_window(options.files)
         if options.quit_after_first_result:
