@@ -9,9 +9,11 @@ temporary folder:
 
 1. the graph as built;
 2. the first block's conv computed at the pooled positions only;
-3. as 2, with each layer map's resize to the common grid done as two products (``streamline``:
+3. as 2, with every batch norm that has no negative scale moved past its pool;
+4. as 3, with each layer map's resize to the common grid done as two products (``streamline``:
    what export writes);
-4. as 3, with every block's batch norm folded through its pool (why ``streamline`` does not fold them).
+5. as 4, with the other blocks' batch norms folded through their pools (why ``streamline`` does not
+   fold them).
 
 Each build runs the same real windows (Emotify test clips if ../shared is there, else generated
 music), interleaved round by round, on ``--threads`` onnxruntime threads; the table gives the
@@ -36,7 +38,12 @@ from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.training.export import relative_difference
-from musictagger.training.graph_rewrites import fold_batch_norm_through_pool, streamline, stride_through_pool
+from musictagger.training.graph_rewrites import (
+    batch_norm_after_pool,
+    fold_batch_norm_through_pool,
+    streamline,
+    stride_through_pool,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY = ROOT.parent / "shared" / "datasets" / "emotify"
@@ -45,8 +52,12 @@ DEFAULT_MODELS = ("hash-cnn-lstm-emotify-v2", "hash-cnn-lstm-emotify-v2-int8")
 BUILDS: dict[str, Callable[[onnx.ModelProto], object]] = {
     "as built": lambda model: None,
     "first conv strided through its pool": stride_through_pool,
+    "+ batch norms after their pools": lambda model: (stride_through_pool(model), batch_norm_after_pool(model)),
     "+ the resizes as products (streamline)": streamline,
-    "+ every batch norm through its pool": lambda model: (streamline(model), fold_batch_norm_through_pool(model)),
+    "+ the other batch norms folded through their pools": lambda model: (
+        streamline(model),
+        fold_batch_norm_through_pool(model),
+    ),
 }
 
 

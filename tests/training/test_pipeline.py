@@ -77,8 +77,13 @@ def test_export_agrees_with_torch_and_runs_without_it(collection: Path, exported
         (128, 113, 6),
         (128, 28, 1),
     ]
-    # streamlined as written: the first conv strided through its pool, the five maps' resizes as products
-    assert manifest.model["graph_rewrites"] == {"strided_through_pool": 1, "resize_as_matmul": 5}
+    # streamlined as written: the first conv strided through its pool, the fifth block's batch norm (the one
+    # whose scales are all positive) after its pool, the five maps' resizes as products
+    assert manifest.model["graph_rewrites"] == {
+        "strided_through_pool": 1,
+        "batch_norm_after_pool": 1,
+        "resize_as_matmul": 5,
+    }
 
     model = GenreModel(onnx_path)
     for genre in GENRES:
