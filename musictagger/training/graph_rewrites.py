@@ -134,30 +134,47 @@ def batch_norm_after_pool(model: onnx.ModelProto) -> int:
     every output is bit for bit the same; onnxruntime's optimised graph may compute the norm with
     another kernel where it now sits (a fused multiply-add), a float's last bit apart, which the
     next conv carries on within float rounding — for the shipped models, every output of real
-    windows stayed bit for bit the same.  A channel with
-    ``γ < 0`` would turn the max into a min, so a norm with one is left where it is.
+    windows stayed bit for bit the same.  A channel with ``γ < 0`` would turn the max into a min, so
+    a norm with one is left where it is.
     """
     graph = model.graph
+    pairs = _norm_and_pool(graph, norm_first=True)
+    for norm, pool in pairs:
+        _swap(graph, norm, pool, middle=f"{norm.output[0]}_pooled")
+    if pairs:
+        _forget_inner_shapes(graph)
+    return len(pairs)
+
+
+def _norm_and_pool(graph: onnx.GraphProto, *, norm_first: bool) -> list[tuple[onnx.NodeProto, onnx.NodeProto]]:
+    """Each inference batch norm with no negative scale and the max pool next to it in a chain (the pool
+    reading the norm's output alone, or with not ``norm_first`` the norm reading the pool's alone)."""
     initializers = {i.name: i for i in graph.initializer}
-    consumers = _consumer_counts(graph)
+    producer, consumers = _producers(graph), _consumer_counts(graph)
     readers = {name: node for node in graph.node for name in node.input}  # the only reader where consumers says one
-    moved = 0
+    found = []
     for norm in [node for node in graph.node if node.op_type == "BatchNormalization"]:
-        pool = readers.get(norm.output[0])
-        if pool is None or pool.op_type != "MaxPool" or consumers[norm.output[0]] != 1 or len(pool.output) != 1:
-            continue
         if len(norm.output) != 1 or _option(norm, "training_mode", 0) or norm.input[1] not in initializers:
             continue
         if (numpy_helper.to_array(initializers[norm.input[1]]) < 0).any():
             continue
-        pooled = f"{norm.output[0]}_pooled"
-        pool.input[0], pool.output[0], norm.input[0], norm.output[0] = norm.input[0], pooled, pooled, pool.output[0]
-        graph.node.remove(norm)
-        graph.node.insert(list(graph.node).index(pool) + 1, norm)
-        moved += 1
-    if moved:
-        _forget_inner_shapes(graph)
-    return moved
+        if norm_first:
+            pool, between = readers.get(norm.output[0]), norm.output[0]
+        else:
+            pool, between = producer.get(norm.input[0]), norm.input[0]
+        if pool is not None and pool.op_type == "MaxPool" and len(pool.output) == 1 and consumers[between] == 1:
+            found.append((norm, pool) if norm_first else (pool, norm))
+    return found
+
+
+def _swap(graph: onnx.GraphProto, first: onnx.NodeProto, second: onnx.NodeProto, *, middle: str) -> None:
+    """Make the chain ``first`` → ``second`` (each reading one map) run as ``second`` → ``first``, with the
+    map between them named ``middle``; what read ``second``'s output reads ``first``'s."""
+    source, target = first.input[0], second.output[0]
+    second.input[0], second.output[0] = source, middle
+    first.input[0], first.output[0] = middle, target
+    graph.node.remove(first)
+    graph.node.insert(list(graph.node).index(second) + 1, first)
 
 
 def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
@@ -167,9 +184,12 @@ def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
     ``f(s · z) + t`` where ``f`` is ``max(·, 0)`` for ``s > 0`` and ``min(·, 0)`` otherwise.  ``f`` and
     ``+ t`` never decrease, so they commute with the max pool: the block becomes a conv with
     weights and bias times ``s``, the pool, then ``f`` and ``+ t`` on the pooled map — the same
-    function, up to float rounding.
+    function, up to float rounding.  A norm :func:`batch_norm_after_pool` moved is put back before its
+    pool first.
     """
     graph = model.graph
+    for pool, norm in _norm_and_pool(graph, norm_first=False):
+        _swap(graph, pool, norm, middle=f"{pool.output[0]}_normed")
     initializers = {i.name: i for i in graph.initializer}
     producer, consumers = _producers(graph), _consumer_counts(graph)
     largest = np.finfo(np.float32).max
