@@ -137,10 +137,15 @@ def batch_norm_after_pool(model: onnx.ModelProto) -> int:
     windows stayed bit for bit the same.  A channel with ``γ < 0`` would turn the max into a min, so
     a norm with one is left where it is.
     """
-    graph = model.graph
-    pairs = _norm_and_pool(graph, norm_first=True)
-    for norm, pool in pairs:
-        _swap(graph, norm, pool, middle=f"{norm.output[0]}_pooled")
+    return _swap_norms_and_pools(model.graph, norm_first=True)
+
+
+def _swap_norms_and_pools(graph: onnx.GraphProto, *, norm_first: bool) -> int:
+    """Swap each pair :func:`_norm_and_pool` finds (``norm_first``: the norm then runs after its pool;
+    else before it); returns how many."""
+    pairs = _norm_and_pool(graph, norm_first=norm_first)
+    for first, second in pairs:
+        _swap(graph, first, second, middle=f"{first.output[0]}_{'pooled' if norm_first else 'normed'}")
     if pairs:
         _forget_inner_shapes(graph)
     return len(pairs)
@@ -188,11 +193,7 @@ def fold_batch_norm_through_pool(model: onnx.ModelProto) -> int:
     pool first.
     """
     graph = model.graph
-    moved = _norm_and_pool(graph, norm_first=False)
-    for pool, norm in moved:
-        _swap(graph, pool, norm, middle=f"{pool.output[0]}_normed")
-    if moved:
-        _forget_inner_shapes(graph)
+    _swap_norms_and_pools(graph, norm_first=False)
     initializers = {i.name: i for i in graph.initializer}
     producer, consumers = _producers(graph), _consumer_counts(graph)
     largest = np.finfo(np.float32).max
