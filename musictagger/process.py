@@ -12,7 +12,7 @@ and is how the benchmark measures the difference.
 
 **Freed memory kept.** Each analysis allocates and frees the same few dozen arrays of 1–20 MB (decoded
 excerpts, spectrograms, layer maps).  glibc's malloc hands blocks that large to the kernel on every
-free and takes them back, zero-filled page by page, on the next allocation; that cost 8–12 % of a
+free and takes them back, zero-filled page by page, on the next allocation; that cost 6–13 % of a
 track's analysis on one thread.  :func:`keep_freed_memory` makes malloc serve blocks up to its ceiling
 of 32 MiB from its heap and keep up to :data:`KEPT_FREE_BYTES` of freed heap, so the next track reuses
 the pages; the process's peak memory is unchanged, it only keeps what it peaked at.  Only on glibc
