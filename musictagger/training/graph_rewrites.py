@@ -17,9 +17,10 @@ it: half of that conv's outputs are computed, normalised and thrown away.
   matrix product does in a fraction of the time; equal up to float rounding.
 * :func:`batch_norm_after_pool` — a batch norm with no negative scale never decreases, so it
   commutes with the max pool after it (node by node, bit for bit): moved past the pool it
-  normalises a half to a sixteenth of the positions.  onnxruntime runs a batch norm between a ReLU and a pool as a
-  per-channel convolution over the whole map: 6.7 of the fast model's 43 ms a window (one
-  thread), whose every scale is positive; the third model's first four blocks have negative ones.
+  normalises a half to a sixteenth of the positions.  onnxruntime runs a batch norm between a
+  ReLU and a pool as a per-channel convolution over the whole map: 6.7 of the fast model's 43 ms
+  a window (one thread), whose every scale is positive; the third model's first four blocks have
+  negative ones.
 * :func:`fold_batch_norm_through_pool` — conv → ReLU → batch norm → max pool becomes conv → max
   pool → per-channel clamp and shift, equal up to float rounding.  The int8 twin's folded build
   uses it to run its pools on uint8 (``quantize_graph(fold=True)``).
