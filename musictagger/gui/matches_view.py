@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +74,12 @@ def search(
 class Player:
     """Plays one file at a time, from its start or from a given second; :meth:`toggle` on the playing file pauses it.
 
+    Every command reaches the QMediaPlayer through Qt's event loop (:meth:`_send`), never as a direct
+    call: PySide holds the GIL through a direct ``pause()`` or ``stop()``, which wait for a lock that
+    the FFmpeg backend's audio thread may hold while it needs the GIL itself (to ask whether Python
+    overrides a virtual of an object created here): the window froze for good.  Called from the event
+    loop, which PySide runs without the GIL, the same command cannot deadlock.
+
     QMediaPlayer drops a seek asked for before the file is loaded, seekable and playing (its FFmpeg
     backend reports none of this), so a start is kept until the player's signals say all three hold.
     """
@@ -85,7 +91,7 @@ class Player:
 
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
-        was paused); True when it is now playing."""
+        was paused); True when it is set to play (it does once the event loop has run)."""
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
         if self._player is None:
@@ -99,26 +105,35 @@ class Player:
             ):
                 signal.connect(self._seek_to_start)
         source = QUrl.fromLocalFile(str(path))
-        playing = self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
-        if self._player.source() == source and playing:
-            self._player.pause()
+        if self._player.source() == source and self.is_playing():
+            self._send("pause")
             return False
         another_file = self._player.source() != source
         if another_file:
-            self._player.setSource(source)
+            self._send("setSource", Q_ARG("QUrl", source))
         if another_file or self._player.playbackState() == QMediaPlayer.PlaybackState.StoppedState:
             self._start_ms = round(start_s * 1000) if start_s > 0 else None  # else resume where it was paused
-        self._player.play()
+        self._send("play")
         return True
 
     def stop(self) -> None:
         """Stop playback, if any."""
         if self._player is not None:
-            self._player.stop()
+            self._send("stop")
+
+    def is_playing(self) -> bool:
+        """Whether the player is playing now (a command sent is carried out when the event loop next runs)."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
     def position_s(self) -> float:
         """Where playback is, in seconds (0 before anything has played)."""
         return self._player.position() / 1000 if self._player is not None else 0.0
+
+    def _send(self, slot: str, *arguments: object) -> None:
+        """Have the event loop call one of the QMediaPlayer's slots, in the order sent (see the class docstring)."""
+        QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection, *arguments)
 
     def _seek_to_start(self, *_: object) -> None:
         """Seek to the start asked for once the player takes a seek: loaded, seekable and playing."""
@@ -129,10 +144,10 @@ class Player:
             self._start_ms is not None
             and self._player.isSeekable()
             and self._player.mediaStatus() in ready
-            and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+            and self.is_playing()
         ):
             start, self._start_ms = self._start_ms, None
-            self._player.setPosition(start)
+            self._send("setPosition", Q_ARG("qint64", start))
 
 
 class MatchesView(QWidget):

@@ -77,7 +77,8 @@ def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Pat
     matches.play_match_button.click()
     qtbot.waitUntil(lambda: matches.player.position_s() >= start, timeout=10_000)
     assert matches.player.position_s() < start + 5.0  # from the part, not played through from 0:00
-    matches.play_match_button.click()  # pauses where it is
+    matches.play_match_button.click()  # pauses where it is, once the event loop has run
+    qtbot.waitUntil(lambda: not matches.player.is_playing(), timeout=5_000)
     paused_at = matches.player.position_s()
     qtbot.wait(300)
     assert matches.player.position_s() == paused_at
