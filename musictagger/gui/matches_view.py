@@ -133,7 +133,8 @@ class Player:
 
     def _send(self, slot: str, *arguments: object) -> None:
         """Have the event loop call one of the QMediaPlayer's slots, in the order sent (see the class docstring)."""
-        QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection, *arguments)
+        if not QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection, *arguments):
+            raise RuntimeError(f"QMediaPlayer has no slot {slot} taking these arguments")
 
     def _seek_to_start(self, *_: object) -> None:
         """Seek to the start asked for once the player takes a seek: loaded, seekable and playing."""
