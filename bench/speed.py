@@ -183,8 +183,11 @@ def macs(shape: tuple[int, int, int, int, int, int]) -> int:
     return c_in * c_out * k_h * k_w * h_out * w_out
 
 
-def plain_conv_rates(shape: tuple[int, int, int, int, int, int], folder: Path) -> dict[str, float]:
-    """Multiply-adds per second of one convolution of ``shape`` (same padding), float32 and int8."""
+def plain_conv_rates(
+    shape: tuple[int, int, int, int, int, int], folder: Path, threads: int | None = None
+) -> dict[str, float]:
+    """Multiply-adds per second of one convolution of ``shape`` (same padding), float32 and int8, on
+    ``threads`` onnxruntime threads (default: all cores)."""
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
@@ -222,9 +225,11 @@ def plain_conv_rates(shape: tuple[int, int, int, int, int, int], folder: Path) -
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
     )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or 0
     rates = {}
     for precision, path in (("float32", plain), ("int8", quantised)):
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         session.run(None, {"x": feed})
         times = []
         for _ in range(5):
