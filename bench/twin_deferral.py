@@ -1,4 +1,4 @@
-"""Why an int8 twin hands the tracks it does to its float32 model, and what a narrower deferral would cost.
+"""Why an int8 twin hands the tracks it does to its float32 model, and what another tolerance would do.
 
     .venv/bin/python bench/twin_deferral.py [--model models/hash-cnn-lstm-emotify-v3.onnx]
 
@@ -11,8 +11,9 @@ runs the twin without deferring, and float32, on the app's windows and prints:
 
 1. per set: the tracks deferred, by the rule nearest a change; the tracks whose verdict the twin
    alone gives otherwise than float32, and how near a change each was, in tolerances;
-2. the tolerance scaled down: the share deferred and the differing verdicts left, per set — whether
-   a narrower deferral keeps the app's bar (the same verdict on 99 % of each set);
+2. the tolerance scaled: the share deferred and the differing verdicts left, per set — whether a
+   narrower deferral keeps the app's bar (the same verdict on 99 % of each set), and what a wider one
+   would hand float32;
 3. where the twin's lead differs: window code bits on the other side of 0.5 from float32's, in the
    hash layer's bits and in the identity bits (the classifier reads both), and the lead's
    difference on tracks with and without such a bit.
@@ -32,7 +33,7 @@ from musictagger.model.runtime import GenreModel, Judgement
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
-SCALES = (1.0, 0.75, 0.5, 0.25, 0.0)
+SCALES = (2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)
 
 
 def nearness(judgement: Judgement, deferral: Deferral, boundaries: dict[str, tuple[float, ...]]) -> tuple[str, float]:
