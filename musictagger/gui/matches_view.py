@@ -81,13 +81,14 @@ class Player:
     loop, which PySide runs without the GIL, the same command cannot deadlock.
 
     QMediaPlayer drops a seek asked for before the file is loaded, seekable and playing (its FFmpeg
-    backend reports none of this), so a start is kept until the player's signals say all three hold.
+    backend reports none of this), so a start is kept until the player's signals say all three hold for
+    the file it was asked for.
     """
 
     def __init__(self) -> None:
         self._player = None
         self._output = None
-        self._start_ms: int | None = None
+        self._start: tuple[QUrl, int] | None = None  # the file a start was asked for, and the start in ms
 
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
@@ -112,7 +113,7 @@ class Player:
         if another_file:
             self._send("setSource", Q_ARG("QUrl", source))
         if another_file or self._player.playbackState() == QMediaPlayer.PlaybackState.StoppedState:
-            self._start_ms = round(start_s * 1000) if start_s > 0 else None  # else resume where it was paused
+            self._start = (source, round(start_s * 1000)) if start_s > 0 else None  # else resume where it was paused
         self._send("play")
         return True
 
@@ -142,13 +143,14 @@ class Player:
 
         ready = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
         if (
-            self._start_ms is not None
+            self._start is not None
+            and self._player.source() == self._start[0]  # not the file before it, whose signals may still come
             and self._player.isSeekable()
             and self._player.mediaStatus() in ready
             and self.is_playing()
         ):
-            start, self._start_ms = self._start_ms, None
-            self._send("setPosition", Q_ARG("qint64", start))
+            (_, start_ms), self._start = self._start, None
+            self._send("setPosition", Q_ARG("qint64", start_ms))
 
 
 class MatchesView(QWidget):
