@@ -30,21 +30,22 @@ from musictagger.audio.frontend import features_from_file
 from musictagger.evaluation.devset import load_dev_set
 from musictagger.model.precision import Deferral, int8_twin
 from musictagger.model.runtime import GenreModel, Judgement
+from musictagger.model.verdict import VerdictPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
 SCALES = (2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)
 
 
-def nearness(judgement: Judgement, deferral: Deferral, boundaries: dict[str, tuple[float, ...]]) -> tuple[str, float]:
-    """The rule whose change is nearest the twin's answer, and how near, in that rule's tolerances
-    (below 1: deferred)."""
-    top = np.sort(judgement.mean)[::-1]
-    candidates = [("lead", (top[0] - top[1]) / deferral.margin)]
-    for key, thresholds in boundaries.items():
-        value = judgement.verdict.evidence[key]
-        candidates += [(key, abs(value - t) / deferral.evidence[key]) for t in thresholds]
-    return min(candidates, key=lambda c: c[1])
+def nearness(judgement: Judgement, deferral: Deferral, policy: VerdictPolicy) -> tuple[str, float]:
+    """The way of changing the answer nearest the twin's, and how near, in its tolerances (below 1: deferred)."""
+    return min(
+        (
+            (way, distance / tolerance)
+            for way, distance, tolerance in deferral.distances(judgement.mean, judgement.verdict, policy)
+        ),
+        key=lambda candidate: candidate[1],
+    )
 
 
 def lead_of(judgement: Judgement, order: np.ndarray) -> float:
@@ -54,7 +55,7 @@ def lead_of(judgement: Judgement, order: np.ndarray) -> float:
 def measure(reference: GenreModel, twin: GenreModel, tracks: list[Path]) -> list[dict]:
     """Per track: the rule nearest a change and its nearness, whether the verdicts agree, the window bits
     on the other side of 0.5 (hash layer, identity) and the lead's difference."""
-    deferral, boundaries = Deferral.of(twin.manifest), twin.policy.boundaries()
+    deferral = Deferral.of(twin.manifest)
     identity = int(reference.manifest.model.get("identity_bits", 0))
     found = []
     for track in tracks:
@@ -63,7 +64,7 @@ def measure(reference: GenreModel, twin: GenreModel, tracks: list[Path]) -> list
         ).windows
         ours, theirs = twin.run(windows), reference.run(windows)
         mine, float32 = twin.judge(ours), reference.judge(theirs)
-        rule, near = nearness(mine, deferral, boundaries)
+        rule, near = nearness(mine, deferral, twin.policy)
         flipped = (ours.code >= 0.5) != (theirs.code >= 0.5)
         order = np.argsort(-float32.mean, kind="stable")
         found.append(

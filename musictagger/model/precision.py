@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,14 +66,19 @@ class Deferral:
 
     def defers(self, probabilities: np.ndarray, verdict: Verdict, policy: VerdictPolicy) -> bool:
         """Whether the twin's calibrated ``probabilities`` and ``verdict`` are too near a change of answer."""
+        return any(distance < tolerance for _, distance, tolerance in self.distances(probabilities, verdict, policy))
+
+    def distances(
+        self, probabilities: np.ndarray, verdict: Verdict, policy: VerdictPolicy
+    ) -> Iterator[tuple[str, float, float]]:
+        """Each way the answer could change: its name (``"lead"`` or an evidence key), how far the twin's
+        answer is from it, and the tolerance within which the twin defers."""
         top = np.sort(probabilities)[::-1]
-        if len(top) > 1 and top[0] - top[1] < self.margin:
-            return True
-        return any(
-            abs(verdict.evidence[key] - threshold) < self.evidence[key]
-            for key, thresholds in policy.boundaries().items()
-            for threshold in thresholds
-        )
+        if len(top) > 1:
+            yield "lead", float(top[0] - top[1]), self.margin
+        for key, thresholds in policy.boundaries().items():
+            for threshold in thresholds:
+                yield key, abs(verdict.evidence[key] - threshold), self.evidence[key]
 
     def to_dict(self) -> dict:
         return asdict(self)
