@@ -81,7 +81,7 @@ def measure(reference: GenreModel, twin: GenreModel, tracks: list[Path]) -> list
 
 
 def report(sets: dict[str, list[dict]]) -> None:
-    rules = sorted({r["rule"] for rows in sets.values() for r in rows}, key=lambda r: r != "lead")
+    rules = sorted({r["rule"] for rows in sets.values() for r in rows}, key=lambda r: (r != "lead", r))
     print(
         "| set | tracks | deferred | … nearest rule: "
         + " / ".join(rules)
