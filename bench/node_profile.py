@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +28,6 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = ("hash-cnn-lstm-emotify-v3", "hash-cnn-lstm-emotify-v3-int8")
 
 
@@ -109,11 +107,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
-    from musictagger.model.location import model_file
-
-    sys.path.insert(0, str(ROOT / "bench"))  # its scripts, as modules
-    import graph_rewrites
+    import graph_rewrites  # bench/ is this script's folder, so on its path
     import speed
+
+    from musictagger.model.location import model_file
 
     models = args.model or [model_file(name) for name in DEFAULT_MODELS]
     with tempfile.TemporaryDirectory() as scratch:

@@ -27,7 +27,6 @@ Needs the train extra (onnx) for the compute-limit part.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import multiprocessing
 import os
 import statistics
@@ -41,14 +40,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY = ROOT.parent / "shared" / "datasets" / "emotify"
-
-
-def sibling(name: str):
-    """Another script of bench/ as a module (they are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # A glibc malloc tunable at its default value: malloc behaves as it comes, and the app leaves it alone.
@@ -90,14 +81,15 @@ def analysis_seconds(model_file: Path, tracks: list[Path]) -> dict[str, float]:
 
 def index_figures(model_file: Path, tracks: list[Path]) -> dict[str, float]:
     """Tracks per second over ``tracks`` and peak memory, and the peak over a quarter of them."""
+    from index_throughput import PeakMemory  # bench/ is this script's folder, so on its path
+
     from musictagger.library import index_folders
 
-    peak = sibling("index_throughput").PeakMemory
     os.environ["MUSICTAGGER_MODEL"] = str(model_file)
     with tempfile.TemporaryDirectory() as scratch:
-        with peak() as quarter:
+        with PeakMemory() as quarter:
             index_folders(tracks[: len(tracks) // 4], library_path=Path(scratch) / "quarter.sqlite3")
-        with peak() as whole:
+        with PeakMemory() as whole:
             summary = index_folders(tracks, library_path=Path(scratch) / "all.sqlite3")
     return {
         "tracks_per_s": len(tracks) / summary.elapsed_s,
@@ -109,7 +101,8 @@ def index_figures(model_file: Path, tracks: list[Path]) -> dict[str, float]:
 
 def drop_to_genre(model_file: Path, runs: int) -> float:
     """Median seconds from dropping a new 4-minute MP3 on the window to its genre shown."""
-    latency = sibling("gui_latency")
+    import gui_latency as latency  # bench/ is this script's folder, so on its path
+
     os.environ["MUSICTAGGER_MODEL"] = str(model_file)
     with tempfile.TemporaryDirectory() as folder:
         times = [
