@@ -9,8 +9,9 @@ each tolerance to twice the largest difference from float32 on its calibration t
 track of Emotify and of the dev set (from ../shared; without it the script says so and stops) this
 runs the twin without deferring, and float32, on the app's windows and prints:
 
-1. per set: the tracks deferred, by the rule nearest a change; the tracks whose verdict the twin
-   alone gives otherwise than float32, and how near a change each was, in tolerances;
+1. per set: the tracks deferred, by the rule nearest a change, and those the evidence rules alone
+   would defer (the least any twin of this backbone defers, however steady its lead); the tracks whose
+   verdict the twin alone gives otherwise than float32, and how near a change each was, in tolerances;
 2. the tolerance scaled: the share deferred and the differing verdicts left, per set — whether a
    narrower deferral keeps the app's bar (the same verdict on 99 % of each set), and what a wider one
    would hand float32;
@@ -37,15 +38,11 @@ SHARED = ROOT.parent / "shared" / "datasets"
 SCALES = (2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)
 
 
-def nearness(judgement: Judgement, deferral: Deferral, policy: VerdictPolicy) -> tuple[str, float]:
-    """The way of changing the answer nearest the twin's, and how near, in its tolerances (below 1: deferred)."""
-    return min(
-        (
-            (way, distance / tolerance)
-            for way, distance, tolerance in deferral.distances(judgement.mean, judgement.verdict, policy)
-        ),
-        key=lambda candidate: candidate[1],
-    )
+def nearness(judgement: Judgement, deferral: Deferral, policy: VerdictPolicy) -> list[tuple[str, float]]:
+    """Each way of changing the twin's answer and how near it is, in its tolerances (below 1: deferred),
+    nearest first."""
+    ways = deferral.distances(judgement.mean, judgement.verdict, policy)
+    return sorted(((way, distance / tolerance) for way, distance, tolerance in ways), key=lambda way: way[1])
 
 
 def lead_of(judgement: Judgement, order: np.ndarray) -> float:
@@ -64,13 +61,15 @@ def measure(reference: GenreModel, twin: GenreModel, tracks: list[Path]) -> list
         ).windows
         ours, theirs = twin.run(windows), reference.run(windows)
         mine, float32 = twin.judge(ours), reference.judge(theirs)
-        rule, near = nearness(mine, deferral, twin.policy)
+        ways = nearness(mine, deferral, twin.policy)
+        rule, near = ways[0]
         flipped = (ours.code >= 0.5) != (theirs.code >= 0.5)
         order = np.argsort(-float32.mean, kind="stable")
         found.append(
             {
                 "rule": rule,
                 "near": near,
+                "near_evidence": min((n for way, n in ways if way != "lead"), default=np.inf),
                 "same": (mine.verdict.kind, mine.verdict.genre) == (float32.verdict.kind, float32.verdict.genre),
                 "hash_flips": int(flipped[:, : flipped.shape[1] - identity].sum()),
                 "identity_flips": int(flipped[:, flipped.shape[1] - identity :].sum()),
@@ -85,15 +84,16 @@ def report(sets: dict[str, list[dict]]) -> None:
     print(
         "| set | tracks | deferred | … nearest rule: "
         + " / ".join(rules)
-        + " | differing verdicts alone | their nearness |"
+        + " | deferred by the evidence rules alone | differing verdicts alone | their nearness |"
     )
-    print("|---|---:|---:|---|---:|---|")
+    print("|---|---:|---:|---|---:|---:|---|")
     for name, rows in sets.items():
         deferred = [r for r in rows if r["near"] < 1]
         by_rule = " / ".join(str(sum(r["rule"] == rule for r in deferred)) for rule in rules)
         differ = sorted(r["near"] for r in rows if not r["same"])
+        evidence = sum(r["near_evidence"] < 1 for r in rows) / len(rows)
         print(
-            f"| {name} | {len(rows)} | {len(deferred) / len(rows):.1%} | {by_rule} | {len(differ)} | "
+            f"| {name} | {len(rows)} | {len(deferred) / len(rows):.1%} | {by_rule} | {evidence:.1%} | {len(differ)} | "
             f"{', '.join(f'{d:.2f}' for d in differ)} |"
         )
     print("\n| tolerance × | " + " | ".join(f"{n}: deferred / differing verdicts left" for n in sets) + " |")
