@@ -7,7 +7,7 @@ Every process that analyses (the command, the window, each spawned worker) calls
 (the front end's product with the mel filterbank, a few milliseconds a window), while onnxruntime's
 threads and the index's other worker process need those cores: with OpenBLAS's own threads, two index
 workers each ran 40–50 % slower than one alone, and a track's analysis with the model's two threads
-25–40 % slower (README, "How fast it is").  An ``OPENBLAS_NUM_THREADS`` set in the environment wins,
+25–40 % slower (``reports/speed.md``).  An ``OPENBLAS_NUM_THREADS`` set in the environment wins,
 and is how the benchmark measures the difference.
 
 **Freed memory kept.** Each analysis allocates and frees the same few dozen arrays of 1–20 MB (decoded

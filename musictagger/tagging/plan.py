@@ -40,7 +40,7 @@ Chosen for the shipped model on the sets its verdict's thresholds are chosen on,
 from 0.6 to 0.7 the genres it would write into the dev set's 30 out-of-vocabulary clips (all of them
 wrong) fall from 20 to 10, and those it writes into Emotify's validation split go from 44 of 80
 (84 % right) to 38 (89 %); 0.75 would leave 6 more validation tracks untagged to spare 2 more dev
-clips.  (A scratch run over the float model's outputs; the README has the table.)"""
+clips.  (A scratch run over the float model's outputs; ``reports/quality.md`` has the table.)"""
 
 
 class Mode(StrEnum):

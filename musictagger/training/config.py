@@ -40,8 +40,8 @@ class ModelConfig:
     identity_maxima
         Whether the identity part reads each channel's maximum over the grid beside its mean: a
         candidate for a fifth model, better at finding a room capture's track in
-        ``bench/identity_features.py`` but not once a head was trained on it (README, "What limits the
-        room-capture figure").
+        ``bench/identity_features.py`` but not once a head was trained on it (``reports/quality.md``, "What
+        limits the room-capture figure").
     dropout
         Dropout on the recurrent outputs during training.
     """
