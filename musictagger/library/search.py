@@ -5,7 +5,7 @@ track ids beside them: 16 bytes per track, 160 MB for ten million.  A query find
 within the smallest Hamming radius that holds ``max(k, SHORTLIST)`` of them (:mod:`.hamming`: numpy for a small
 library, one compiled pass split between the cores for a large one), then fetches the relaxed
 codes of only those few candidates from the library to order them exactly — no full sort, so
-ten million tracks answer in ~2 ms on two idle cores (``bench/search_speed.py``).  A candidate's
+ten million tracks answer in 3–4 ms on two idle cores (``bench/search_speed.py``).  A candidate's
 relaxed codes are its own and each analysed window's, and the nearest orders it: a query made of
 one part of a track (what a microphone heard) is nearer that part's window than the track's own
 code, the mean over its windows.  A model with identity bits (the third and the fast one) is searched by
