@@ -145,9 +145,11 @@ def load_manifest(onnx_path: Path, *, verify_digest: bool = True) -> ModelManife
     Raises
     ------
     ModelError
-        The sidecar is missing or malformed, or (with ``verify_digest``) it describes a
-        different ONNX file than the one beside it.
+        The sidecar is missing or malformed, or (with ``verify_digest``) the ONNX file is missing or
+        the sidecar describes a different one.
     """
+    if verify_digest and not Path(onnx_path).is_file():
+        raise ModelError(f"{onnx_path}: model file not found")
     path = sidecar_path(onnx_path)
     if not path.is_file():
         raise ModelError(f"{path}: the model's sidecar is missing (every .onnx needs its .json)")

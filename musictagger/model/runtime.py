@@ -252,9 +252,7 @@ class GenreModel:
     def __init__(self, onnx_path: str | Path, *, threads: int | None = None, head: PersonalHead | None = None) -> None:
         self.path = Path(onnx_path)
         self.head = head
-        if not self.path.is_file():
-            raise ModelError(f"{self.path}: model file not found")
-        self.manifest: ModelManifest = load_manifest(self.path)
+        self.manifest: ModelManifest = load_manifest(self.path)  # refuses a missing file too
         self.deferral = Deferral.of(self.manifest)
         self.reference = self._reference(threads) if self.deferral else None
         options = ort.SessionOptions()
