@@ -94,8 +94,8 @@ class Change:
     new: tuple[str, ...]
     before: Fingerprint
     old_id3_version: Id3Version | None
-    id3_version: Id3Version
-    """The ID3 revision to write (for ID3 files)."""
+    id3_version: Id3Version | None
+    """The ID3v2 revision to write (for ID3 files); None keeps an ID3v1-only file so (an undo)."""
     source: EntrySource = EntrySource.MODEL
     """Who chose ``new`` (journalled with the entry)."""
     field: str = "genre"

@@ -39,7 +39,7 @@ def write_labels_atomically(
     tag_format: WritableFormat,
     field: str,
     values: Sequence[str],
-    id3_version: Id3Version,
+    id3_version: Id3Version | None,
     *,
     expected: Fingerprint,
     before_replace: Callable[[Fingerprint], None],

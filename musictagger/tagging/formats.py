@@ -17,6 +17,7 @@ from pathlib import Path
 
 import mutagen
 from mutagen.id3 import Frames
+from mutagen.id3 import delete as delete_id3
 from mutagen.mp4 import MP4FreeForm
 
 from musictagger.errors import TagWriteError
@@ -61,10 +62,13 @@ class WritableFormat(TagFormat):
         return cls(tag_format.family, tag_format.file_type)
 
     def write_labels(
-        self, path: Path, field: str, values: Sequence[str], id3_version: Id3Version = Id3Version.V24
+        self, path: Path, field: str, values: Sequence[str], id3_version: Id3Version | None = Id3Version.V24
     ) -> None:
         """Set label field ``field``'s values in place, keeping every other tag (callers write to a copy,
-        see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot."""
+        see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot.
+
+        ``id3_version`` is the ID3v2 revision written; None (an undo, of a file that had no ID3v2 tag)
+        leaves an MP3 that has an ID3v1 tag with that tag alone, as it was."""
         if field not in LABEL_FIELDS:
             raise TagWriteError(path, f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})")
         audio = self.load(path)
@@ -85,12 +89,24 @@ class WritableFormat(TagFormat):
             if id3 and not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
                 audio.delete()
             elif id3:
-                audio.save(v2_version=id3_version.minor, v23_sep=Id3Family.V23_SEPARATOR)
+                version = id3_version or Id3Version.V24
+                audio.save(v2_version=version.minor, v23_sep=Id3Family.V23_SEPARATOR)
+                if id3_version is None and _has_id3v1(path):
+                    delete_id3(path, delete_v1=False, delete_v2=True)
             else:
                 audio.save()
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
+
+
+def _has_id3v1(path: Path) -> bool:
+    """Whether the file ends with an ID3v1 tag (its last 128 bytes start with ``TAG``)."""
+    with open(path, "rb") as file:
+        if file.seek(0, 2) < 128:
+            return False
+        file.seek(-128, 2)
+        return file.read(3) == b"TAG"
 
 
 def _mp4_values(key: str, values: Sequence[str]) -> list[str] | list[MP4FreeForm]:

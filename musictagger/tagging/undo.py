@@ -19,7 +19,7 @@ from musictagger.errors import MusictaggerError
 from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_write
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.formats import detect
 from musictagger.tagging.journal import Entry, EntryState, Journal, Run, RunStatus
 from musictagger.tagging.plan import ProgressCallback, reason_of
 
@@ -102,7 +102,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         entry.old_genres,
         current,
         id3_version_now,
-        entry.old_id3_version or Id3Version.V24,
+        entry.old_id3_version,
         field=entry.field,
     )
     outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)

@@ -197,9 +197,10 @@ class TagFormat:
         return self.family.labels(audio, field)
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
-        """The ID3 revision the file has now (None for other families or an untagged file)."""
+        """The ID3v2 revision the file has now, v2.3 for a v2.2 tag (mutagen writes no v2.2); None for other
+        families and for a file without an ID3v2 tag (untagged, or an MP3 with an ID3v1 tag alone)."""
         tags = self.load(path).tags
-        if not isinstance(self.family, Id3Family) or not tags or tags.version < (2, 3, 0):
+        if not isinstance(self.family, Id3Family) or not tags or tags.version < (2, 2, 0):
             return None
         return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
 

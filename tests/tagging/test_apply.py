@@ -15,6 +15,8 @@ from pathlib import Path
 
 import mutagen
 import pytest
+from mutagen.id3 import TCON, TIT2
+from mutagen.id3 import delete as delete_id3
 
 from musictagger.errors import MusictaggerError
 from musictagger.tagging.apply import apply_plan
@@ -85,6 +87,27 @@ def test_undo_brings_back_the_id3_revision_and_an_untagged_file_stays_untagged(
     assert mutagen.File(v23).tags.version == (2, 3, 0)
     assert native_genres(v23) == ["Jazz/Blues"]
     assert mutagen.File(bare).tags is None
+
+
+def test_undo_leaves_an_mp3_that_had_an_id3v1_tag_alone_with_that_tag_alone(tmp_path: Path, journal: Journal) -> None:
+    """Old collections hold MP3s with an ID3v1 tag and no ID3v2 tag: tagging adds one (and updates the v1
+    genre); undo takes it away again, so the file is byte for byte what it was."""
+    path = make_file(tmp_path, "mp3", name="v1")
+    audio = mutagen.File(path)
+    audio.add_tags()
+    audio.tags.add(TCON(encoding=0, text=["Jazz"]))
+    audio.tags.add(TIT2(encoding=0, text=["An old song"]))
+    audio.save(v1=2)
+    delete_id3(path, delete_v1=False, delete_v2=True)
+    original = path.read_bytes()
+    assert mutagen.File(path).tags.version == (1, 1)  # ID3v1 alone
+
+    apply_plan(plan_for([path]), journal)
+    assert mutagen.File(path).tags.version == (2, 4, 0) and native_genres(path) == ["Rock"]
+    assert path.read_bytes()[-128:-125] == b"TAG"  # the v1 tag is kept, with the new genre
+    undo(journal)
+
+    assert path.read_bytes() == original
 
 
 def test_several_genres_are_separate_values_in_every_format(tmp_path: Path, journal: Journal) -> None:
