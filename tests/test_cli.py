@@ -91,3 +91,64 @@ def test_an_mp3_named_wav_is_decoded_without_libmpg123_notes(tmp_path: Path) -> 
 
     assert MPG123_NOTE not in stderr_of(DECODE, str(misnamed))
     assert MPG123_NOTE not in stderr_of(ANALYSE_WINDOWS, str(misnamed))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        (["analyze", "-k", "0", "song.wav"], "argument -k/--top: must be at least 1, got 0"),
+        (["analyze", "--windows", "-1", "song.wav"], "argument --windows: must be at least 1, got -1"),
+        (["index", "--workers", "two"], "argument --workers: 'two' is not a whole number"),
+        (["similar", "-k", "0", "song.wav"], "argument -k: must be at least 1, got 0"),
+        (["tag", "--min-confidence", "1.5", "."], "argument --min-confidence: must be between 0 and 1, got 1.5"),
+    ],
+)
+def test_counts_and_thresholds_out_of_range_are_refused_as_they_are_read(
+    arguments: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(arguments)
+
+    assert exited.value.code == 2
+    assert complaint in capsys.readouterr().err
+
+
+def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "notes"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no music here")
+    song = write(tmp_path / "song.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
+    fake = tmp_path / "fake.mp3"
+    fake.write_text("not audio")
+
+    assert main(["analyze", "--json", str(empty), str(song), str(fake)]) == 1
+
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [(line["file"], line["verdict"]) for line in lines] == [
+        (str(song), lines[0]["verdict"]),
+        (str(fake), "error"),
+    ]
+    assert lines[0]["verdict"] in {"genre", "unknown"}
+    assert lines[1]["error"].startswith(str(fake))
+    assert f"error: {empty}: no audio files in this folder" in captured.err
+    assert "1 of 2 files could not be analysed" in captured.err
+
+
+def test_progress_bars_stay_out_of_a_log(tmp_path: Path) -> None:
+    """``tag … 2>log``: the log gets the command's messages, not a progress bar's frames."""
+    (tmp_path / "music").mkdir()
+    write(tmp_path / "music" / "song.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
+    result = subprocess.run(
+        [sys.executable, "-m", "musictagger", "tag", str(tmp_path / "music"), "--dry-run"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "dry run: nothing was written" in result.stdout
+    assert "analysing" not in result.stderr and "\r" not in result.stderr, result.stderr

@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from musictagger.cli.options import positive_int
 from musictagger.errors import MusictaggerError
 from musictagger.library.scan import scan
 from musictagger.model.runtime import Analysis
@@ -26,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("analyze", help="predict the genre and hash code of audio files")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files, or folders to search")
     parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
-    parser.add_argument("-k", "--top", type=int, default=3, help="genres to list per file (default 3)")
-    parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
+    parser.add_argument("-k", "--top", type=positive_int, default=3, help="genres to list per file (default 3)")
+    parser.add_argument(
+        "--windows", type=positive_int, default=None, help="analysis windows per track (default: the model's)"
+    )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
 
@@ -52,25 +55,30 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
     model = load_active_model(args.model)
-    failed = len(problems)
+    failed = 0
     for path in files:
         try:
             analysis = model.analyze_file(path, n_windows=args.windows)
         except MusictaggerError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
+            if args.json:  # one object per file, failures included, for a script reading the lines
+                print(json.dumps({"file": str(path), "verdict": "error", "error": str(exc)}), flush=True)
             continue
         if args.json:
             print(json.dumps(analysis.to_dict(top_k=args.top)), flush=True)
         else:
             print(format_text(analysis, args.top), flush=True)
     if failed:
-        print(f"{failed} of {len(files) + len(problems)} files could not be analysed", file=sys.stderr)
-    return 1 if failed else 0
+        print(f"{failed} of {len(files)} files could not be analysed", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} other paths were not analysed (listed above)", file=sys.stderr)
+    return 1 if failed or problems else 0
 
 
 def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """The files to analyse, each folder replaced by its audio files; and what could not be searched (path, reason)."""
+    """The files to analyse, each folder replaced by its audio files; and what could not be searched (path,
+    reason), a folder without any audio file among it."""
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
     for path in paths:
@@ -78,6 +86,8 @@ def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]
             found = scan([path])
             files += [Path(f.path) for f in found.files]
             problems += found.problems
+            if not found.files and not found.problems:
+                problems.append((str(path), "no audio files in this folder"))
         else:
             files.append(path)
     return files, problems

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from musictagger.cli.options import positive_int
 from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dev-set", type=Path, default=None, help="out-of-vocabulary dev set (folder with manifest.csv)"
     )
-    parser.add_argument("--windows", type=int, default=None, help="windows per track (default: the model's)")
+    parser.add_argument("--windows", type=positive_int, default=None, help="windows per track (default: the model's)")
     parser.add_argument("--non-music-per-kind", type=int, default=2, help="generated non-music sounds of each kind")
     parser.add_argument(
         "--tag-threshold",

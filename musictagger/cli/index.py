@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from musictagger.cli.options import positive_int
+from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.search import codes_in_reach
@@ -30,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "folders", nargs="*", type=Path, metavar="DIR", help="folders or files (default: those indexed before)"
     )
-    parser.add_argument("--workers", type=int, default=None, help="parallel analyses (default: one per core)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="parallel analyses (default: one per core)")
     parser.add_argument(
         "--cluster",
         metavar="ADDRESS",
@@ -39,9 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "its workers must see the folders at the same paths",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="threads per analysis (default: the cores left to each worker)"
+        "--threads",
+        type=positive_int,
+        default=None,
+        help="threads per analysis (default: the cores left to each worker)",
     )
-    parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (default: the model's)")
+    parser.add_argument(
+        "--windows", type=positive_int, default=None, help="analysis windows per track (default: the model's)"
+    )
     parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
     parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")
     parser.add_argument("--status", action="store_true", help="show the index's folders, counts and failures")
@@ -57,7 +64,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.status:
         return _print_status(args.model)
-    folders = args.folders or _known_roots()
+    missing = [folder for folder in args.folders if not folder.exists()]
+    for folder in missing:
+        print(f"error: {folder}: no such file or folder", file=sys.stderr)
+    if missing and len(missing) == len(args.folders):
+        return 1
+    folders = [folder for folder in args.folders if folder.exists()] or _known_roots()
     with _ProgressBar() as bar:
         summary = index_folders(
             folders,
@@ -73,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.interrupted:
         print("interrupted: everything analysed so far is kept; run the same command to resume", file=sys.stderr)
         return 130
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or missing else 0
 
 
 def _known_roots() -> list[Path]:
@@ -99,7 +111,7 @@ class _ProgressBar:
 
     def update(self, progress: IndexProgress) -> None:
         if self.bar is None:
-            self.bar = tqdm(total=progress.total, initial=progress.done, unit="file", dynamic_ncols=True)
+            self.bar = progress_bar(total=progress.total, initial=progress.done, unit="file", dynamic_ncols=True)
         self.bar.update(progress.done - self.bar.n)
         self.bar.set_postfix(analysed=progress.analysed, unchanged=progress.skipped, failed=progress.failed)
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from tqdm import tqdm
-
+from musictagger.cli.progress import progress_bar
 from musictagger.cli.tag import format_table
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
         print(format_survey(found))
         print(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
-        with tqdm(total=100, desc="learning", unit="%", leave=False) as bar:
+        with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
 
             def progress(fraction: float, text: str) -> None:
                 bar.set_postfix_str(text)

@@ -9,6 +9,28 @@ from musictagger.audio.params import FeatureParams
 from musictagger.errors import ParameterError
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (windows, matches, genres listed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def probability(text: str) -> float:
+    """An argparse type: a number from 0 to 1 (a confidence threshold)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value:g}")
+    return value
+
+
 def add_front_end_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--param",

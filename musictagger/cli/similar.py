@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from musictagger.cli.options import positive_int
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "query", metavar="FILE|TRACK", help="an audio file, a track id, or text from a track's path/title/artist"
     )
-    parser.add_argument("-k", type=int, default=10, help="how many matches (default 10)")
+    parser.add_argument("-k", type=positive_int, default=10, help="how many matches (default 10)")
     parser.add_argument("--json", action="store_true", help="print the matches as JSON")
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
@@ -67,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"nearest to {label} ({analysis.summary()}):")
         print(_table(matches, window_seconds))
+        if matches:
+            print(
+                f"  (ordered by distance: between relaxed codes; bits: of the {match_bits or len(analysis.bits)} "
+                "code bits compared, how many differ)"
+            )
     return 0
 
 
@@ -95,11 +101,11 @@ def _resolve(
 def _table(matches: list[Match], window_seconds: float) -> str:
     if not matches:
         return "  (no other analysed tracks in the library)"
-    lines = [f"  {'#':>3}  {'dist':>4}  {'tie':>6}  {'nearest part':<12}  {'genre':<11} {'track':<40} path"]
+    lines = [f"  {'#':>3}  {'distance':>8}  {'bits':>4}  {'nearest part':<12}  {'genre':<11} {'track':<40} path"]
     for rank, match in enumerate(matches, start=1):
         note = "  (duplicate)" if match.duplicate else ""
         lines.append(
-            f"  {rank:>3}  {match.distance:>4}  {match.relaxed_distance:>6.3f}  "
+            f"  {rank:>3}  {match.relaxed_distance:>8.3f}  {match.distance:>4}  "
             f"{match.part_text(window_seconds):<12}  {match.record.verdict_label:<11} "
             f"{match.record.display_name[:40]:<40} {match.record.path}{note}"
         )
@@ -115,6 +121,7 @@ def _match_dict(match: Match, window_seconds: float) -> dict:
         "artist": match.record.analysis.artist if match.record.analysis else None,
         "genre": match.record.genre,
         "verdict": match.record.analysis.verdict.kind if match.record.analysis else None,
+        "reason": (match.record.analysis.verdict.reason or None) if match.record.analysis else None,
         "distance": match.distance,
         "relaxed_distance": round(match.relaxed_distance, 6),
         "duplicate": match.duplicate,

@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
+from musictagger.cli.options import probability
+from musictagger.cli.progress import progress_bar
 from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="only show what would be written")
     parser.add_argument(
         "--min-confidence",
-        type=float,
+        type=probability,
         default=DEFAULT_MIN_CONFIDENCE,
         metavar="P",
         help=f"leave files alone whose predicted genre is less likely than P (default {DEFAULT_MIN_CONFIDENCE:g})",
@@ -53,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=[mode.value for mode in Mode],
         default=DEFAULT_MODE.value,
-        help="fill only files without a value in the field written (genre, or the personal model's field), append "
-        f"the prediction, or replace the values (default {DEFAULT_MODE})",
+        help="replace the values of the field written (genre, or the personal model's field), append the "
+        f"prediction to them, or fill only files without a value (default {DEFAULT_MODE})",
     )
     parser.add_argument(
         "--id3",
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     found = scan(args.paths)
     for path, reason in found.problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
-    with tqdm(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
+    with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
             [f.path for f in found.files], on_progress=lambda done, total: bar.update(done - bar.n)
         )
@@ -92,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("dry run: nothing was written")
         return 1 if counts[Action.ERROR] or found.problems else 0
-    with Journal() as journal, tqdm(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar:
+    with (
+        Journal() as journal,
+        progress_bar(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar,
+    ):
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
         with Library() as library:
             update_index(journal, report.run_id, library)
@@ -109,17 +112,20 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def _print_report(plan: Plan, report: RunReport) -> int:
-    counts = report.counts()
+    """What happened to each file the run did not write, then the run's totals over every file of the plan."""
+    counts, planned = report.counts(), plan.counts()
     for outcome in report.outcomes:
         if outcome.status != "written":
             label = "error" if outcome.status == "failed" else outcome.status
             print(f"{label}: {outcome.path}: {outcome.reason}", file=sys.stderr)
+    failed = counts["failed"] + planned[Action.ERROR]
     if report.run_id is None:
         print("nothing to write")
     else:
         print(
-            f"run {report.run_id}: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed"
+            f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
+            f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
             + (" (cancelled)" if report.cancelled else "")
             + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
         )
-    return 1 if counts["failed"] or plan.counts()[Action.ERROR] else 0
+    return 1 if failed else 0

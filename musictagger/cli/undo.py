@@ -11,8 +11,7 @@ import argparse
 import sys
 from datetime import datetime
 
-from tqdm import tqdm
-
+from musictagger.cli.progress import progress_bar
 from musictagger.cli.tag import format_table
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index
@@ -34,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
             return 0
         target = run_to_undo(journal, args.run_id)
         total = target.counts.get("written", 0) + target.counts.get("planned", 0)
-        with tqdm(total=total, desc="restoring", unit="file", leave=False, disable=not total) as bar:
+        with progress_bar(
+            total=total, desc="restoring", unit="file", leave=False, disable=True if not total else None
+        ) as bar:
             report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
         with Library() as library:
             update_index(journal, report.run_id, library)

@@ -229,14 +229,16 @@ def decide(
     """Action, reason and proposed values for a file with values ``current`` in ``field`` (no I/O).
 
     A file below the threshold keeps the genres it would have got as ``proposed``, so a preview
-    can show what a lower threshold would do; an unknown verdict proposes nothing.
+    can show what a lower threshold would do; a file ``fill-empty`` leaves alone because it has a
+    value shows the model's own, what replacing would write (not its current value, which a preview
+    would read as the model's proposal); an unknown verdict proposes nothing.
     """
     if prediction.label is None:
         return Action.SKIP, f"unknown: {prediction.reason}", ()
     genre = genre_tag(prediction.label)
     present = [existing.casefold() for existing in current]
     if mode is Mode.FILL_EMPTY and current:
-        return Action.UNCHANGED, f"has a {field} already", current
+        return Action.UNCHANGED, f"has a {field} already", (genre,)
     proposed = (genre,)
     if mode is Mode.APPEND:
         proposed = current if genre.casefold() in present else (*current, genre)

@@ -33,6 +33,21 @@ def test_index_prints_a_summary_and_fails_the_batch_on_a_bad_file(
     assert "6 tracks: 5 analysed, 1 failed" in status and f"folder: {music_folder}" in status
 
 
+def test_a_missing_folder_is_an_error_and_the_others_are_indexed(
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unplugged = tmp_path / "unplugged drive"
+
+    assert main(["index", str(unplugged)]) == 1
+    assert f"error: {unplugged}: no such file or folder" in capsys.readouterr().err
+    assert main(["index", str(unplugged), str(music_folder), "--workers", "1"]) == 1
+    captured = capsys.readouterr()
+    assert f"error: {unplugged}: no such file or folder" in captured.err
+    assert "5 analysed, 0 unchanged, 1 failed" in captured.out
+    with Library() as library:
+        assert library.roots() == [music_folder]
+
+
 def test_index_without_folders_on_a_new_library_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index"]) == 1
     assert "no folders indexed yet" in capsys.readouterr().err
@@ -68,6 +83,7 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert out.startswith(f"nearest to track {track_id} {music_folder / '05.wav'}")
     assert "05.wav  " not in out.split("\n", 1)[1]  # the query itself is not among its matches
     assert "nearest part" in out and "whole track" in out
+    assert "distance  bits" in out and "ordered by distance: between relaxed codes" in out
 
     assert main(["similar", "album1"]) == 1
     assert "matches several tracks" in capsys.readouterr().err
@@ -90,8 +106,10 @@ def test_similar_compares_the_identity_bits_of_a_model_that_has_them(
     query_bits = load_model().analyze_file(outsider).bits
     with Library() as library:
         for match in result["matches"]:
-            stored = library.record_by_id(match["id"]).analysis.bits
-            assert match["distance"] == int((stored[-compared:] != query_bits[-compared:]).sum())
+            stored = library.record_by_id(match["id"]).analysis
+            assert match["distance"] == int((stored.bits[-compared:] != query_bits[-compared:]).sum())
+            assert match["reason"] == (stored.verdict.reason or None)  # why a track has no genre, as `analyze` says
+            assert (match["reason"] is None) == (match["verdict"] == "genre")
 
 
 def test_similar_never_compares_codes_of_another_model(

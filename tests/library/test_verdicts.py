@@ -153,14 +153,17 @@ def test_unknown_verdicts_are_stored_read_back_and_never_tagged_from_the_index(
     with Library() as library:
         query = library.record(music_folder / "album1" / "01.flac")
     assert main(["similar", str(query.id), "-k", "4"]) == 0
-    header, _columns, *table = capsys.readouterr().out.splitlines()
+    header, _columns, *table, legend = capsys.readouterr().out.splitlines()
     assert header == f"nearest to track {query.id} {query.path} ({query.analysis.summary()}):"
     assert query.analysis.summary().startswith("not one of my genres (nearest: ")
-    assert len(table) == 4
-    # rank, distance, tie, nearest part ("whole track": these 3-s tracks have one window), then the verdict
+    assert len(table) == 4 and legend.strip().startswith("(ordered by distance")
+    # rank, distance, bits, nearest part ("whole track": these 3-s tracks have one window), then the verdict
     assert all(line.split()[3:5] == ["whole", "track"] for line in table)
     assert all(line.split()[5] == ("not" if str(marked) in line else "unknown") for line in table)
 
     assert main(["similar", str(query.id), "-k", "4", "--json"]) == 0
     matches = json.loads(capsys.readouterr().out)["matches"]
     assert [(m["genre"], m["verdict"]) for m in matches] == [(None, "unknown")] * 4
+    assert sorted(m["reason"] for m in matches) == sorted(
+        "not music" if m["path"] == str(marked) else NOT_ONE_OF for m in matches
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import functools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -97,9 +98,12 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     command = ["tag", str(folder), "--mode", "append", "--min-confidence", str(threshold)]
 
     assert main(command) == 1  # the corrupt file is reported, the rest is written
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
 
     assert f"error: {corrupt}: " in err
+    # The run's totals count every file of the plan, as the plan's line above them does.
+    assert f"{len(music)} write, 0 unchanged, 1 skip, 1 error" in out
+    assert f"run 1: {len(music)} written, 0 unchanged, 1 skipped, 1 failed; undo with" in out
     for path in music:
         old = tags_before[path].get("TCON") or tags_before[path].get("genre") or tags_before[path].get("©gen") or []
         assert native_genres(path) == [*old, predicted(path)[0]]
@@ -253,7 +257,13 @@ def test_the_default_mode_keeps_an_existing_genre_and_fills_empty_ones(
 
     assert main(["tag", str(tmp_path), "--min-confidence", "0"]) == 0
 
-    assert "1 write, 1 unchanged, 0 skip, 0 error" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 write, 1 unchanged, 0 skip, 0 error" in out
+    # The kept file's row shows what the model says beside its own genre, not its genre as a proposal.
+    (row,) = [line for line in out.splitlines() if line.startswith(str(tagged))]
+    assert re.split(r" {2,}", row)[1:3] == ["Alternative Rock", predicted(tagged)[0]]
+    assert row.endswith("unchanged: has a genre already")
+    assert "run 1: 1 written, 1 unchanged, 0 skipped, 0 failed" in out
     assert tagged.read_bytes() == content
     assert native_genres(bare) == [predicted(bare)[0]]
 
