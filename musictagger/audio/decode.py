@@ -35,6 +35,10 @@ _BLOCK_FRAMES = 1 << 16
 # that is not UTF-8).  Frames reach numpy only as float (:func:`float_samples`).
 PYAV_ERRORS = (av.FFmpegError, ValueError)
 
+# FFmpeg's end of file inside a container's headers: a file cut short, or bytes that only looked like
+# the container its name or first bytes suggested (random bytes named .ogg end the same way).
+ENDS_BEFORE_AUDIO = "not an audio file, or cut short before its audio starts"
+
 # What libsndfile reads first, told by a file's first bytes (wav/rf64/w64, flac, ogg/opus, aiff,
 # au, caf); anything else — MP3 whatever its name says, AAC, … — goes to FFmpeg first.
 _LIBSNDFILE_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"riff", b"fLaC", b"OggS", b"FORM", b".snd", b"caff")
@@ -168,7 +172,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
                 decoded.add(frame)
             decoded.add(None)
     except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
-        raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
+        raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
     except PYAV_ERRORS as exc:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc

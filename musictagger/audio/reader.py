@@ -23,6 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from musictagger.audio.decode import (
+    ENDS_BEFORE_AUDIO,
     PYAV_ERRORS,
     PacketCounts,
     check_file,
@@ -197,7 +198,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except EOFError as exc:
-        raise DecodeError(path, "truncated: the file ends before its audio starts") from exc
+        raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
     except PYAV_ERRORS as exc:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc

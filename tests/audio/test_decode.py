@@ -304,6 +304,8 @@ NOT_AUDIO = {
     "random-bin": ("noise.bin", lambda rng: rng.bytes(50_000), "not an audio file"),
     "random-mp3": ("noise.mp3", lambda rng: rng.bytes(50_000), "not an audio file"),
     "random-m4a": ("noise.m4a", lambda rng: rng.bytes(50_000), "not an audio file"),
+    # FFmpeg's Ogg probe takes a name, and random bytes then end inside what it read as headers.
+    "random-ogg": ("noise.ogg", lambda rng: rng.bytes(5_000), "not an audio file"),
     # FFmpeg's ADTS probe accepts anything named .aac; then no packet decodes.
     "random-aac": ("noise.aac", lambda rng: rng.bytes(50_000), "damaged"),
 }
