@@ -38,6 +38,10 @@ FRONT_END_VERSION = "frontend-2"
 # filter sees the neighbouring samples and the excerpt's edges come out exact.
 RESAMPLE_MARGIN_S = 0.05
 
+# A file whose audio ends this share of its announced length, and at least a second, before its
+# header said is reported as cut short.
+CUT_SHORT_SHARE = 0.02
+
 
 @dataclass(frozen=True)
 class Features:
@@ -53,12 +57,16 @@ class Features:
         Frames of the whole track (centred STFT frames, as a full-track spectrogram has).
     report
         Level, clipping, offset and gain measured on the windows' audio; ``duration_s`` is the track's.
+    announced_duration_s
+        The length the file's header announced, where the audio ended well before it (a damaged file,
+        or one not copied whole); None otherwise.
     """
 
     windows: np.ndarray
     window_starts: np.ndarray
     n_frames: int
     report: SignalReport
+    announced_duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,17 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
     denoised = reduce_noise(np.concatenate(mels), strength=params.noise_reduction, quantile=params.noise_quantile)
     logs = log_compress(denoised, multiplier=params.log_multiplier).reshape(len(excerpts), frames, params.n_mels)
     windows = np.stack([extend_to_window(log, window_frames=params.window_frames) for log in logs])
-    return Features(windows=windows, window_starts=starts, n_frames=n_frames, report=report)
+    # A shortfall of a second or 2 %, not the few milliseconds an estimated length (an MP3 without a table
+    # of contents, its encoder's padding) may be off by.
+    missing = reader.announced_samples - reader.n_samples
+    cut_short = missing > max(reader.sr, CUT_SHORT_SHARE * reader.announced_samples)
+    return Features(
+        windows=windows,
+        window_starts=starts,
+        n_frames=n_frames,
+        report=report,
+        announced_duration_s=reader.announced_samples / reader.sr if cut_short else None,
+    )
 
 
 def features_from_signal(

@@ -13,6 +13,7 @@ memory.  The decoder choice per format is :mod:`musictagger.audio.decode`'s.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,9 @@ class AudioReader(Protocol):
     channels: int
     n_samples: int
     """Length in samples; from the header, corrected when a read meets the end earlier."""
+    announced_samples: int
+    """Length in samples the header announced: more than ``n_samples`` once the audio is found to end
+    first (a damaged file, or one not copied whole)."""
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Samples ``[start, stop)``; positions outside the audio read as zeros."""
@@ -60,6 +64,7 @@ class ArrayReader:
             raise ParameterError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
         self.y = y if y.ndim == 2 else y[np.newaxis, :]
         self.sr, self.channels, self.n_samples = int(sr), self.y.shape[0], self.y.shape[1]
+        self.announced_samples = self.n_samples
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -75,6 +80,7 @@ class _SoundfileReader:
     def __init__(self, path: Path, f: sf.SoundFile) -> None:
         self.path, self.file = path, f
         self.sr, self.channels, self.n_samples = int(f.samplerate), f.channels, f.frames
+        self.announced_samples = _announced_by_libsndfile(f)
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -97,6 +103,7 @@ class _PyAVReader:
         self.stream = container.streams.audio[0]
         context = self.stream.codec_context
         self.sr, self.channels, self.n_samples = int(context.sample_rate), context.channels, n_samples
+        self.announced_samples = n_samples
         self._layout = context.layout
         self._resampler: av.AudioResampler | None = None
         self._source: tuple[str, str, int] | None = None
@@ -180,6 +187,19 @@ def _finite(path: Path, samples: np.ndarray) -> np.ndarray:
     return samples
 
 
+# libsndfile counts a WAV's frames from the bytes present, and logs the size its header declared:
+# "data : 2646000 (should be 264560)" for a data chunk cut to a tenth.
+_DECLARED_DATA = re.compile(r"^data : (\d+) \(should be (\d+)\)$", re.MULTILINE)
+
+
+def _announced_by_libsndfile(f: sf.SoundFile) -> int:
+    """The frames ``f``'s header declared: more than ``f.frames`` for a WAV whose data chunk is cut short."""
+    declared = _DECLARED_DATA.search(f.extra_info)
+    if declared is None or not int(declared[2]):
+        return f.frames
+    return max(f.frames, round(f.frames * int(declared[1]) / int(declared[2])))
+
+
 def _pyav_length(container: av.container.InputContainer) -> int | None:
     """The first audio stream's length in samples from the container's header, if it says."""
     stream = container.streams.audio[0]
@@ -252,6 +272,7 @@ class _RobustSoundfile:
     def __init__(self, reader: _SoundfileReader, path: Path) -> None:
         self._reader, self._path = reader, path
         self.sr, self.channels = reader.sr, reader.channels
+        self.announced_samples = reader.announced_samples
 
     @property
     def n_samples(self) -> int:

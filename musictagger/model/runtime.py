@@ -357,6 +357,11 @@ class GenreModel:
         warnings = []
         if features.report.clipped:
             warnings.append(f"clipped: {features.report.clipped_fraction:.1%} of samples at full scale")
+        if features.announced_duration_s is not None:
+            warnings.append(
+                f"cut short: the audio ends at {features.report.duration_s:.1f} s of the "
+                f"{features.announced_duration_s:.1f} s its header announces (damaged, or not copied whole)"
+            )
         if features.report.duration_s < params.window_seconds:
             warnings.append(
                 f"short: {features.report.duration_s:.1f} s, padded to a {params.window_seconds:.2f} s window by repetition"

@@ -118,3 +118,18 @@ def test_the_silence_check_hears_the_windows_not_the_whole_file() -> None:
     with pytest.raises(SilentAudioError):
         features_from_signal(y[30 * sr :], sr=sr, params=PARAMS, n_windows=3)
     assert len(features_from_signal(y, sr=sr, params=PARAMS, n_windows=3).window_starts) == 3
+
+
+@pytest.mark.parametrize("kind", ["wav-pcm16", "flac", "mp3-lame"])
+def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Path, kind: str) -> None:
+    """An archive's half-copied file: its header announces 40 s, a tenth of the bytes are there."""
+    whole = write(tmp_path / f"whole.{FORMATS[kind][0]}", music(sr=22050, seconds=40.0), 22050, kind)
+    cut = tmp_path / f"cut.{FORMATS[kind][0]}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 10])
+
+    healthy = features_from_file(whole, params=PARAMS, n_windows=2)
+    damaged = features_from_file(cut, params=PARAMS, n_windows=2)
+
+    assert healthy.announced_duration_s is None
+    assert damaged.announced_duration_s == pytest.approx(40.0, abs=0.1)
+    assert 2.0 < damaged.report.duration_s < 6.0

@@ -121,6 +121,18 @@ def test_short_input_is_padded_and_says_so(model: GenreModel) -> None:
     assert any(w.startswith("short:") for w in analysis.warnings)
 
 
+def test_a_file_cut_short_says_so_beside_its_verdict(model: GenreModel, tmp_path: Path) -> None:
+    whole = tmp_path / "whole.flac"
+    sf.write(whole, band_music(40.0), SR)
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])
+
+    analysis = model.analyze_file(cut)
+
+    assert analysis.warnings[0].startswith(f"cut short: the audio ends at {analysis.duration_s:.1f} s of the 40.0 s")
+    assert not any(w.startswith("cut short") for w in model.analyze_file(whole).warnings)
+
+
 def test_a_sidecar_that_does_not_fit_its_model_is_refused(tmp_path: Path) -> None:
     onnx_path = tmp_path / "m.onnx"
     with pytest.raises(ModelError, match=f"{onnx_path}: model file not found"):  # the file, not its sidecar
