@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ID3 revision written to MP3, WAV and AIFF (default v2.4; v2.3 joins several genres with '/')",
     )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the preview table to FILE as CSV")
+    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
 
 
@@ -72,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {path}: {reason}", file=sys.stderr)
     with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
-            [f.path for f in found.files], on_progress=lambda done, total: bar.update(done - bar.n)
+            [f.path for f in found.files],
+            model_path=args.model,
+            on_progress=lambda done, total: bar.update(done - bar.n),
         )
     plan = make_plan(
         proposals.predictions,

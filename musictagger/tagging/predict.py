@@ -36,15 +36,23 @@ class Proposals:
 def predict_labels(
     paths: Sequence[str | Path],
     *,
+    model_path: Path | None = None,
     n_windows: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Proposals:
-    """What the model in use (the active personal model, else the shipped one) proposes for each file."""
-    field = field_in_use(personal_in_use(load_manifest(default_model_path())))
+    """What the model in use (the active personal model, else ``model_path`` or the shipped one) proposes for
+    each file."""
+    model_path = model_path or default_model_path()
+    field = field_in_use(personal_in_use(load_manifest(model_path)))
     with Library() as library:
         results = analyses_for(
-            library, list(paths), n_windows=n_windows, on_progress=on_progress, should_stop=should_stop
+            library,
+            list(paths),
+            model_path=model_path,
+            n_windows=n_windows,
+            on_progress=on_progress,
+            should_stop=should_stop,
         )
     return Proposals(
         field,

@@ -292,3 +292,16 @@ def test_the_dry_run_says_a_read_only_file_will_be_skipped(tmp_path: Path, capsy
 
     (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(path))]
     assert row.rstrip().endswith("skip: is read-only")
+
+
+def test_tag_proposes_what_the_model_it_is_given_says(
+    tmp_path: Path, first_model_as_default: Path, not_music_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_file(tmp_path, "flac")
+    dry_run = ["tag", str(tmp_path), "--dry-run", "--min-confidence", "0"]
+
+    assert main(dry_run) == 0
+    assert "1 write, 0 unchanged, 0 skip, 0 error" in capsys.readouterr().out  # the first model never refuses
+    assert main([*dry_run, "--model", str(not_music_model)]) == 0
+    out = capsys.readouterr().out
+    assert "0 write, 0 unchanged, 1 skip, 0 error" in out and "skip: unknown: not music" in out
