@@ -90,7 +90,7 @@ def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
     if column is Column.TITLE:
         return row.title or Path(row.path).name
     if column is Column.CONFIDENCE:
-        if row.confidence is None:
+        if row.confidence is None or row.genre is None:  # no genre: its nearest one's probability is not a confidence
             return ""
         return f"{row.confidence:.2f}" + (" ?" if row.uncertain else "")
     if column is Column.DURATION:
@@ -366,6 +366,11 @@ class LibraryView(QWidget):
         return paths[0] if paths else None
 
     def _announce_current(self) -> None:
+        """Open the current row's track, if the user chose it: the table taking focus makes its first row
+        current without selecting it, and that opens nothing."""
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
+            return
         path = self.current_path()
         if path is not None:
             self.trackSelected.emit(path)

@@ -35,6 +35,8 @@ MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
 """A match row's data: where its nearest part starts, in seconds (0 for the whole track): playback starts there."""
 MAX_COLUMN_WIDTH = 180
+HEADERS = ("Distance", "Bits", "Genre", "Nearest part", "Title", "Artist", "Path")
+DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
 
 
 def compared_bits(match_bits: int | None, n_bits: int) -> str:
@@ -167,8 +169,8 @@ class MatchesView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.table = QTreeWidget()
-        # the verdict and the nearest part first: never clipped
-        self.table.setHeaderLabels(["Distance", "Genre", "Nearest part", "Title", "Artist", "Path"])
+        # the distances, the verdict and the nearest part first: never clipped
+        self.table.setHeaderLabels(list(HEADERS))
         self.use_model(model_path, manifest)
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -201,9 +203,11 @@ class MatchesView(QWidget):
         """The bits of a code the search compares (:attr:`ModelManifest.match_bits`)."""
         self.window_seconds = manifest.front_end.window_seconds
         """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
-        self.table.headerItem().setToolTip(
-            0, f"Hamming distance between {compared_bits(self.match_bits, manifest.bits)}: how many of them differ"
+        header = self.table.headerItem()
+        header.setToolTip(
+            0, "Distance between the codes' finer (relaxed) values: what orders the matches, nearest first"
         )
+        header.setToolTip(BITS, f"Of {compared_bits(self.match_bits, manifest.bits)}, how many differ")
 
     def clear(self) -> None:
         """No query: empty table."""
@@ -251,16 +255,15 @@ class MatchesView(QWidget):
             )
             return
         self.message.setText(
-            f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)} "
-            "(the column: Hamming distance; the nearest are ordered by the codes' finer values, a track's own "
-            "or one of its windows', whichever is nearest: its nearest part)"
+            f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)}, nearest first"
         )
         for match in matches:
             analysis = match.record.analysis
-            distance = f"{match.distance} (same sound)" if match.duplicate else str(match.distance)
+            distance = f"{match.relaxed_distance:.3f}" + (" (same sound)" if match.duplicate else "")
             item = QTreeWidgetItem(
                 [
                     distance,
+                    str(match.distance),
                     match.record.verdict_label,
                     match.part_text(self.window_seconds),
                     (analysis.title if analysis else None) or Path(match.record.path).name,
@@ -273,7 +276,7 @@ class MatchesView(QWidget):
             item.setData(0, START_ROLE, span[0] if span else 0.0)
             self.table.addTopLevelItem(item)
         self.table.setCurrentItem(self.table.topLevelItem(0))
-        for column in range(5):
+        for column in range(PATH):  # all but the path, which takes the rest
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
 

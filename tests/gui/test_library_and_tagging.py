@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QTabBar
 
+from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Library
 from musictagger.library.search import codes_in_reach
@@ -34,19 +35,21 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     drop(window, [tracks[0]])
     wait_until_settled(qtbot, window, 1)
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
-    shown = {window.matches.table.topLevelItem(i).text(5) for i in range(2)}
+    shown = {window.matches.table.topLevelItem(i).text(PATH) for i in range(2)}
     assert shown == {str(tracks[1]), str(tracks[2])}  # the file itself is not its own match
     assert "by the 64-bit codes" in window.matches.message.text()  # the first model has no identity bits
     query = load_model().analyze_file(tracks[0])
     for i in range(2):
         row = window.matches.table.topLevelItem(i)
         with Library() as library:
-            record = library.record(row.text(5))
+            record = library.record(row.text(PATH))
         compared = slice(-window.manifest.match_bits, None)  # the search's bits: the model's identity bits
         distance = int((record.analysis.bits[compared] != query.bits[compared]).sum())
-        assert row.text(0).split()[0] == str(distance)
-        assert row.text(1) == record.genre
-        assert row.text(2) == "whole track"  # 3-s tracks: one window, whose code is the track's
+        assert row.text(BITS) == str(distance)
+        assert row.text(GENRE) == record.genre
+        assert row.text(PART) == "whole track"  # 3-s tracks: one window, whose code is the track's
+    distances = [float(window.matches.table.topLevelItem(i).text(DISTANCE).split()[0]) for i in range(2)]
+    assert distances == sorted(distances)  # the column that orders them: nearest first
 
     monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(FAST_MODEL_NAME)))  # as after choosing another model
     panel.refresh()
@@ -69,7 +72,7 @@ def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Pat
     matches = window.matches
     qtbot.waitUntil(lambda: matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
     first = matches.table.topLevelItem(0)
-    assert (first.text(5), first.text(2)) == (str(whole), "0:31–1:00")
+    assert (first.text(PATH), first.text(PART)) == (str(whole), "0:31–1:00")
     with Library() as library:
         duration = library.record(whole).analysis.duration_s
     start = duration - window.manifest.front_end.window_seconds  # the last of two windows: the track's end

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QRect, Qt
 
-from musictagger.gui.library_view import COLUMNS, LibraryView
+from musictagger.gui.library_view import COLUMNS, SELECT_DELAY_MS, LibraryView, cell_text
 from musictagger.gui.main_window import library_scope
+from musictagger.gui.matches_view import PATH
 from musictagger.gui.tag_dialog import FILE, PROPOSED, TagDialog, TagScope
-from musictagger.library import Column, Library, QuickFilter, index_folders
+from musictagger.library import Agreement, Column, Library, QuickFilter, TrackRow, index_folders
 from musictagger.tagging.journal import EntrySource, Journal
 from musictagger.tagging.plan import Mode
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, wait_until_settled, write_song
@@ -65,6 +66,13 @@ def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filte
     assert shown(view, Column.VERDICT)[3].startswith("failed: ")
     assert shown(view, Column.AGREEMENT) == ["agrees", "differs", "tag missing", "failed"]
     assert view.counts.text() == "4 tracks"
+    # The table taking focus makes a row current without selecting it: that opens no track; choosing one does.
+    with qtbot.assertNotEmitted(view.trackSelected, wait=SELECT_DELAY_MS + 300):
+        view.table.selectionModel().setCurrentIndex(view.model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+    with qtbot.waitSignal(view.trackSelected, timeout=5_000) as chosen:
+        view.table.selectRow(1)
+    assert chosen.args == [music / "b.flac"]
+    view.table.clearSelection()
 
     view.table.sortByColumn(COLUMNS.index(Column.TITLE), Qt.SortOrder.AscendingOrder)
     settle(qtbot, view)
@@ -189,7 +197,7 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
 
     window.library.add_folder(folder)  # no reselection after this
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
-    assert {window.matches.table.topLevelItem(i).text(5) for i in range(2)} == {str(songs[1]), str(songs[2])}
+    assert {window.matches.table.topLevelItem(i).text(PATH) for i in range(2)} == {str(songs[1]), str(songs[2])}
 
     view = window.library_view
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10_000)  # the table followed the index too
@@ -199,3 +207,13 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
     wait_until_settled(qtbot, window, 2)
     qtbot.waitUntil(lambda: window.files.current_entry().path == songs[2], timeout=10_000)
     assert window.genre.verdict.text() == window.files.current_entry().analysis.summary()
+
+
+@pytest.mark.parametrize(("genre", "reason", "shown_confidence"), [("rock", None, "0.94"), (None, "not music", "")])
+def test_a_track_without_a_genre_shows_no_confidence(
+    genre: str | None, reason: str | None, shown_confidence: str
+) -> None:
+    """The probability of the nearest genre of a track that is none of them would read as certainty."""
+    row = TrackRow(1, "/m/a.flac", "A", None, None, ("Rock",), genre, reason, 0.94, False, 60.0, None, Agreement.AGREES)
+
+    assert cell_text(row, Column.CONFIDENCE) == shown_confidence
