@@ -141,9 +141,12 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
         inspect_signal(heard, sr=params.sample_rate, params=params, source=decoded), duration_s=duration_s
     )
     if report.silent:
-        raise SilentAudioError(
-            source, f"the audio is silent (level {report.rms_dbfs:.1f} dBFS, below {params.silence_dbfs:g} dBFS)"
+        level = (
+            f"level {report.rms_dbfs:.1f} dBFS, below {params.silence_dbfs:g} dBFS"
+            if np.isfinite(report.rms_dbfs)
+            else "every sample is zero"
         )
+        raise SilentAudioError(source, f"the audio is silent ({level})")
     mels = []
     for excerpt in excerpts:
         samples = excerpt.samples.copy()

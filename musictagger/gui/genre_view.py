@@ -12,12 +12,23 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
+from musictagger.model.verdict import NOT_MUSIC, NOT_ONE_OF_PREFIX
 
 BAR_STEPS = 1000
 UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
 CERTAIN_STYLE = "font-weight: bold;"
 UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
 REASON_STYLE = "color: #808080;"
+FAILED_STYLE = "color: #c82828;"  # the Library tab's colour for a file that failed
+
+
+def reason_sentence(reason: str) -> str:
+    """Why there is no genre, in a sentence that does not repeat the verdict above it."""
+    if reason == NOT_MUSIC:
+        return "It does not sound like music to the model (speech, noise, tones and hum come out so)."
+    if reason.startswith(NOT_ONE_OF_PREFIX):
+        return f"The model knows only {reason.removeprefix(NOT_ONE_OF_PREFIX)}; this sounds like none of them."
+    return f"Reason: {reason}"
 
 
 class GenreView(QWidget):
@@ -59,10 +70,10 @@ class GenreView(QWidget):
             self.bars[label] = bar
             self.form.addRow(label, bar)
 
-    def clear(self, message: str = "") -> None:
-        """Show ``message`` (e.g. a file's error) instead of a verdict."""
+    def clear(self, message: str = "", *, failed: bool = False) -> None:
+        """Show ``message`` instead of a verdict; a file's error (``failed``) in the failure colour, over greyed bars."""
         self.verdict.setText(message)
-        self.verdict.setStyleSheet("")
+        self.verdict.setStyleSheet(FAILED_STYLE if failed else "")
         self.verdict.setToolTip("")
         self.reason.hide()
         self.notes.setText("")
@@ -70,7 +81,7 @@ class GenreView(QWidget):
         for bar in self.bars.values():
             bar.setValue(0)
             bar.setFormat("")
-            bar.setEnabled(True)
+            bar.setEnabled(not failed)
         self.setUpdatesEnabled(True)
 
     def show_analysis(self, analysis: Analysis) -> None:
@@ -82,7 +93,7 @@ class GenreView(QWidget):
             self.verdict.setToolTip(
                 "The model has no genre for this; the greyed bars show how near each of its genres came"
             )
-            self.reason.setText(f"Reason: {analysis.verdict.reason}")
+            self.reason.setText(reason_sentence(analysis.verdict.reason))
         else:
             self.verdict.setText(summary)
             self.verdict.setStyleSheet(UNCERTAIN_STYLE if analysis.uncertain else CERTAIN_STYLE)

@@ -88,11 +88,11 @@ class LayersView(QWidget):
             text += f" · ch {info.channels[self.channel]}"
         self.plots[index].setTitle(text, size="9pt")
 
-    def clear(self) -> None:
-        """Show nothing."""
+    def clear(self, message: str = EMPTY_MESSAGE) -> None:
+        """Show nothing: ``message`` instead."""
         self.analysis = None
         self.caption.setText("Conv layer activations")
-        self.stack.show_message()
+        self.stack.show_message(message)
         for image in self.images:
             image.clear()
 

@@ -137,7 +137,7 @@ class LibraryPanel(QWidget):
         self.folders.clear()
         self.folders.addItems([str(root) for root in state.roots])
         counts = state.counts
-        text = f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed"
+        text = f"In the library: {counts.total} tracks, {counts.analysed} analysed, {counts.failed} failed"
         if state.waiting:
             text += f"; {state.waiting} analysed by another model wait for Index now"
         self.counts.setText(text)
@@ -196,7 +196,7 @@ class LibraryPanel(QWidget):
         roots = self.folder_paths()
         roots += [path for path in extra or [] if path not in roots]
         if not roots:
-            self.progress_text.setText("Add a music folder first.")
+            self.progress_text.setText("Add a music folder first (Add folder…), then index it.")
             return
         self._index(roots, reanalyse=False)
 

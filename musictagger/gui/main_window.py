@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         self._action("&Edit", "&Copy hash code", self.code.copy, "Ctrl+Shift+C")
         self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
         self._action("&View", "&Live listening", self.show_live, "Ctrl+Shift+L")
-        self._action("&Library", "&Index music folders", self.library.index_now, "Ctrl+I")
+        self._action("&Library", "&Index music folders", self.index_library, "Ctrl+I")
         self._action("&Library", "Show &library panel", self.show_library_panel, "Ctrl+L")
         self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
         self._menus["&Library"].addSeparator()
@@ -252,6 +252,12 @@ class MainWindow(QMainWindow):
         self.live_dock.show()
         self.live_dock.raise_()
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once the dock has claimed its room
+
+    def index_library(self) -> None:
+        """Library ▸ Index music folders: index them, or, with none yet, show the panel that says to add one."""
+        if not self.library.folder_paths():
+            self.show_library_panel()
+        self.library.index_now()
 
     def show_library_panel(self) -> None:
         """Library ▸ Show library panel, and whenever indexing starts: the panel, where its progress shows, in
@@ -401,7 +407,8 @@ class MainWindow(QMainWindow):
         for entry in self.files.entries.values():
             counts[entry.state] += 1
         parts = [f"{count} {state.name.lower()}" for state, count in counts.items() if count]
-        self.statusBar().showMessage(f"{len(self.files.entries)} files: " + ", ".join(parts) if parts else "")
+        files = len(self.files.entries)
+        self.statusBar().showMessage(f"{files} file{'' if files == 1 else 's'}: " + ", ".join(parts) if parts else "")
 
     # Showing a result.
 
@@ -409,11 +416,16 @@ class MainWindow(QMainWindow):
         """Fill every view from the selected file's analysis (or say why there is none)."""
         analysis = entry.analysis if entry is not None else None
         if entry is None or entry.state is not State.DONE or analysis is None:
-            self.spectrogram.clear()
-            self.layers.clear()
+            if entry is not None and entry.state is State.FAILED:
+                nothing = f"Nothing to show: {entry.path.name} could not be analysed."
+                self.spectrogram.clear(nothing)
+                self.layers.clear(nothing)
+            else:
+                self.spectrogram.clear()
+                self.layers.clear()
             self.code.clear()
             self.matches.clear()
-            self.genre.clear(self._placeholder(entry))
+            self.genre.clear(self._placeholder(entry), failed=entry is not None and entry.state is State.FAILED)
             return
         if entry.spectrogram_db is None and entry.path not in self._tasks:
             self._analyse(entry)  # its details were dropped to save memory

@@ -24,6 +24,7 @@ from musictagger.model.runtime import Analysis
 COLOUR_MAP = "magma"
 DYNAMIC_RANGE_DB = 80.0
 TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
+MIN_TICK_SPACING_BANDS = 7  # of 96: about a line of text at the plot's usual height
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 EMPTY_MESSAGE = "The mel spectrogram the model sees appears here: select an analysed file."
@@ -36,13 +37,15 @@ def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
 
 
 def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:
-    """(y position in bands, label) for round frequencies inside the bands' range."""
-    ticks = []
-    for hz in TICK_HZ:
+    """(y position in bands, label) for round frequencies inside the bands' range, from the top down, leaving
+    out one that would crowd the tick above it (on the mel scale 50, 100 and 200 Hz are a few bands apart)."""
+    ticks: list[tuple[float, str]] = []
+    for hz in sorted(TICK_HZ, reverse=True):
         if centres_hz[0] <= hz <= centres_hz[-1]:
-            label = f"{hz // 1000} k" if hz >= 1000 else f"{hz}"
-            ticks.append((float(np.interp(hz, centres_hz, np.arange(len(centres_hz)))) + 0.5, label))
-    return ticks
+            position = float(np.interp(hz, centres_hz, np.arange(len(centres_hz)))) + 0.5
+            if not ticks or ticks[-1][0] - position >= MIN_TICK_SPACING_BANDS:
+                ticks.append((position, f"{hz // 1000} k" if hz >= 1000 else f"{hz}"))
+    return ticks[::-1]
 
 
 class SpectrogramView(QWidget):
@@ -83,9 +86,9 @@ class SpectrogramView(QWidget):
         """Label the frequency axis in Hz at the mel bands' centre frequencies (known once the analyser started)."""
         self.plot.getAxis("left").setTicks([frequency_ticks(centres_hz), []])
 
-    def clear(self) -> None:
-        """Show nothing (no file selected, or it failed): a message, not empty axes."""
-        self.stack.show_message()
+    def clear(self, message: str = EMPTY_MESSAGE) -> None:
+        """Show nothing (no file selected, or it failed): ``message``, not empty axes."""
+        self.stack.show_message(message)
         self.image.clear()
         self._set_windows([])
 

@@ -452,7 +452,7 @@ class TagDialog(QDialog):
         self._show_results({path: text for path, text in results.items() if path in self._rows})
         message = report_text(report, "undo")
         self._finish(
-            f"Undo: {message}" + ("" if report.run_id is None else " Change the threshold or mode to preview again.")
+            f"Undo: {message}" + ("" if report.run_id is None else "\nChange the threshold or mode to preview again.")
         )
 
     def reject(self) -> None:

@@ -165,9 +165,12 @@ def not_one_of_mine(field: str = "genre") -> str:
     return f"not one of my {FIELD_WORDS.get(field, 'labels')}"
 
 
+NOT_ONE_OF_PREFIX = "not one of: "
+
+
 def not_one_of(labels: tuple[str, ...]) -> str:
     """The reason given for music outside the model's vocabulary."""
-    return "not one of: " + ", ".join(labels)
+    return NOT_ONE_OF_PREFIX + ", ".join(labels)
 
 
 def decide(

@@ -26,7 +26,7 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     panel = window.library
     panel.add_folder(music)
     qtbot.waitUntil(lambda: panel.indexing is None and "4 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
-    assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed"
+    assert panel.counts.text() == "In the library: 4 tracks, 3 analysed, 1 failed"
     assert panel.folder_paths() == [music]
     assert panel.failures.topLevelItem(0).text(0) == "broken.mp3"
     with Library() as library:  # what the panel shows is what the index holds
@@ -54,7 +54,10 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(FAST_MODEL_NAME)))  # as after choosing another model
     panel.refresh()
     qtbot.waitUntil(lambda: "another model" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
-    assert panel.counts.text() == "4 tracks: 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
+    assert (
+        panel.counts.text()
+        == "In the library: 4 tracks, 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
+    )
 
 
 def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path) -> None:
@@ -122,14 +125,19 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
     assert panel.indexing is not None and message_boxes == []  # asked when the run ends, not during it
     answer("Later")
     assert panel.indexing is None and not panel.offer_when_indexed
-    assert panel.counts.text() == "2 tracks: 2 analysed, 0 failed; 2 analysed by another model wait for Index now"
+    assert (
+        panel.counts.text()
+        == "In the library: 2 tracks, 2 analysed, 0 failed; 2 analysed by another model wait for Index now"
+    )
 
     window.library_dock.close()  # the panel, where indexing shows its progress, closed
     choose_fast()  # chosen again, with nothing indexing: asked at once
     answer("Analyse now")
     assert panel.indexing is not None
     assert library_panel_in_front(window)  # shown again, in front of the file list
-    qtbot.waitUntil(lambda: panel.counts.text() == "2 tracks: 2 analysed, 0 failed", timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: panel.counts.text() == "In the library: 2 tracks, 2 analysed, 0 failed", timeout=ANALYSIS_TIMEOUT_MS
+    )
     with Library() as library:
         assert codes_in_reach(library.code_counts(), fast) == (2, 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
+from musictagger.audio.features import band_centres_hz
 from musictagger.audio.overview import overview_from_file
+from musictagger.audio.params import FeatureParams
 from musictagger.gui.app import main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
-from musictagger.gui.spectrogram_view import window_at
+from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
 from musictagger.model.runtime import load_model
 from tests.gui.conftest import drop, wait_until_settled, write_song
 
@@ -63,7 +66,28 @@ def test_a_failing_file_shows_its_error_and_the_others_finish(qtbot, window, tmp
         window.files.select(path.absolute())
         assert window.genre.verdict.text() == f"{path.name} could not be analysed: {entry.error}"
         assert window.code.hex.text() == ""
+        nothing = f"Nothing to show: {path.name} could not be analysed."  # not "select an analysed file"
+        assert window.spectrogram.stack.message.text() == nothing and window.layers.stack.message.text() == nothing
+        assert not any(bar.isEnabled() for bar in window.genre.bars.values())
+    window.show_entry(None)
+    assert window.spectrogram.stack.message.text() == EMPTY_MESSAGE  # the usual message is back without a file
     assert "1 s" in entries[silent.absolute()].error
+    assert window.statusBar().currentMessage() == "3 files: 1 done, 2 failed"
+
+
+def test_the_frequency_axis_labels_do_not_crowd_each_other() -> None:
+    ticks = frequency_ticks(band_centres_hz(FeatureParams()))
+    positions = [position for position, _label in ticks]
+
+    assert all(upper - lower >= MIN_TICK_SPACING_BANDS for lower, upper in itertools.pairwise(positions))
+    assert [label for _position, label in ticks] == ["200", "500", "1 k", "2 k", "4 k"]
+
+
+def test_index_music_folders_with_none_yet_says_to_add_one(window) -> None:
+    window.index_library()  # Library ▸ Index music folders (Ctrl+I); the panel is raised to say it
+
+    assert window.library.indexing is None
+    assert window.library.progress_text.text() == "Add a music folder first (Add folder…), then index it."
 
 
 def test_the_entry_point_opens_a_titled_window_with_its_files_queued(qtbot, songs: list[Path]) -> None:
