@@ -43,11 +43,12 @@ class FileEntry:
     def status(self) -> str:
         """The state in words, with the verdict when done and the reason when failed.
 
-        A verdict without a genre is one word (``unknown`` or ``not music``): the column has no
-        room for the nearest genre, which :attr:`details` adds.
+        A verdict without a genre is said as everywhere in the window (``not one of my genres`` or
+        ``not music``), without the nearest genre, which :attr:`details` adds.
         """
         if self.state is State.DONE and self.analysis is not None:
-            return self.analysis.verdict.label if self.analysis.unknown else self.analysis.summary()
+            analysis = self.analysis
+            return analysis.verdict.words(analysis.field) if analysis.unknown else analysis.summary()
         if self.state is State.FAILED:
             return f"failed: {self.error}"
         return self.state.value

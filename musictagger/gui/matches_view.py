@@ -176,6 +176,7 @@ class MatchesView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAcceptDrops(False)
         self.table.itemDoubleClicked.connect(lambda *_: self.play_match())
+        self.table.currentItemChanged.connect(lambda *_: self._enable_buttons())
         self.play_query_button = QPushButton("Play / pause file")
         self.play_query_button.clicked.connect(self.play_query)
         self.play_match_button = QPushButton("Play / pause match")
@@ -216,6 +217,7 @@ class MatchesView(QWidget):
         self._code = None
         self.table.clear()
         self.message.setText("")
+        self._enable_buttons()
 
     def library_changed(self) -> None:
         """The library was re-indexed: forget the cached code index and search again for the file shown."""
@@ -232,6 +234,7 @@ class MatchesView(QWidget):
         self._code = (bits, relaxed, model_id)
         self.table.clear()
         self.message.setText("Searching the library…")
+        self._enable_buttons()
         index = self._index
         models = comparable_models(model_id, self.family)
         match_bits = query_match_bits(model_id, self.family, self.match_bits)
@@ -250,8 +253,9 @@ class MatchesView(QWidget):
             return  # the user moved on to another file
         self._index = index
         if not matches:
-            self.message.setText(
-                "No matches: the library is empty. Add music folders in the Library panel and index them."
+            self.message.setText(  # empty, or analysed by another model only (the search leaves those out)
+                "No matches: the library holds no track the model in use analysed. Add music folders in the "
+                "Library panel and index them (Index now analyses tracks another model analysed)."
             )
             return
         self.message.setText(
@@ -264,7 +268,7 @@ class MatchesView(QWidget):
                 [
                     distance,
                     str(match.distance),
-                    match.record.verdict_label,
+                    analysis.verdict.words() if analysis else "",
                     match.part_text(self.window_seconds),
                     (analysis.title if analysis else None) or Path(match.record.path).name,
                     (analysis.artist if analysis else None) or "",
@@ -288,6 +292,12 @@ class MatchesView(QWidget):
         """Path of the selected match, if any."""
         item = self.table.currentItem()
         return Path(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _enable_buttons(self) -> None:
+        """Each button only where it has something to act on: a file shown, a match selected."""
+        self.play_query_button.setEnabled(self.query is not None)
+        self.play_match_button.setEnabled(self.table.currentItem() is not None)
+        self.show_button.setEnabled(self.query is not None or self.table.currentItem() is not None)
 
     def play_query(self) -> None:
         """Play or pause the selected file."""

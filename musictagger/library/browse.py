@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.model.verdict import UNKNOWN, not_one_of_mine, verdict_label
+from musictagger.model.verdict import verdict_words
 
 
 class QuickFilter(StrEnum):
@@ -179,8 +179,7 @@ class TrackRow:
         ``not music``; the error for a file that failed."""
         if self.error is not None:
             return f"failed: {self.error}"
-        label = verdict_label(self.genre, self.reason or "")
-        return not_one_of_mine(field) if label == UNKNOWN else label
+        return verdict_words(self.genre, self.reason or "", field)
 
     @property
     def tag_genre_text(self) -> str:

@@ -132,6 +132,11 @@ class Verdict:
         """The verdict in a table cell: the genre, ``unknown`` or ``not music``."""
         return verdict_label(self.genre, self.reason)
 
+    def words(self, field: str = "genre") -> str:
+        """The verdict as the window says it: the genre, ``not music`` or ``not one of my genres`` (in the words
+        of a model of ``field``: :func:`not_one_of_mine`)."""
+        return verdict_words(self.genre, self.reason, field)
+
 
 def verdict_label(genre: str | None, reason: str) -> str:
     """The genre, or for a track without one ``not music`` / ``unknown`` (by its ``reason``).
@@ -141,6 +146,13 @@ def verdict_label(genre: str | None, reason: str) -> str:
     if genre is not None:
         return genre
     return NOT_MUSIC if reason == NOT_MUSIC else UNKNOWN
+
+
+def verdict_words(genre: str | None, reason: str, field: str = "genre") -> str:
+    """The genre, ``not music`` or ``not one of my genres`` (a model of ``field``'s words): the verdict as the
+    window and the library's table say it."""
+    label = verdict_label(genre, reason)
+    return not_one_of_mine(field) if label == UNKNOWN else label
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

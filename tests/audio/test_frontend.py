@@ -148,6 +148,11 @@ def test_silence_raises_silent_audio_error_naming_the_source(level_dbfs: float |
         features(y, sr, source="quiet-room.wav")
 
 
+def test_digital_silence_is_called_so_not_minus_infinity_dbfs() -> None:
+    with pytest.raises(SilentAudioError, match=r"the audio is silent \(every sample is zero\)"):
+        features_from_signal(np.zeros(22050 * 5, np.float32), sr=22050, params=FeatureParams(), n_windows=1)
+
+
 def test_a_full_scale_square_wave_is_reported_clipped_and_a_clean_tone_is_not() -> None:
     for sr in (PARAMS.sample_rate, 44100):
         assert features(square(220.0, sr=sr, seconds=2.0), sr).report.clipped

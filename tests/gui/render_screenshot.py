@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.app import create_window
 from musictagger.gui.file_list import State
+from musictagger.gui.matches_view import PATH
 from musictagger.library import index_folders
 
 
@@ -45,7 +46,7 @@ def render(out: Path, audio: Path, library: Path | None) -> dict[str, object]:
             verdict=window.genre.verdict.text(),
             code=window.code.hex.text(),
             platform=app.platformName(),
-            matches=[table.topLevelItem(i).text(5) for i in range(table.topLevelItemCount())],
+            matches=[table.topLevelItem(i).text(PATH) for i in range(table.topLevelItemCount())],
         )
         window.close()
 

@@ -193,7 +193,7 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
     window.open_paths([songs[0]])
     wait_until_settled(qtbot, window, 1)
     assert not window.spectrogram.stack.empty and not window.layers.stack.empty
-    qtbot.waitUntil(lambda: "library is empty" in window.matches.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "holds no track the model in use analysed" in window.matches.message.text(), timeout=10_000)
 
     window.library.add_folder(folder)  # no reselection after this
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)

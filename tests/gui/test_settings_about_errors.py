@@ -10,6 +10,7 @@ from musictagger import userdirs
 from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
+from musictagger.gui.matches_view import BITS
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
 from musictagger.library.search import model_family
 from musictagger.model import choice
@@ -77,7 +78,7 @@ def test_a_shipped_model_chosen_in_settings_is_used_at_once(qtbot, monkeypatch, 
     assert window.layers.infos == fast.layers != load_manifest(model_file(DEFAULT_MODEL_NAME)).layers
     assert window.matches.family == window.live.matches.family == model_family(default_model_path())
     assert window.matches.match_bits == window.live.matches.match_bits == fast.match_bits == 48  # identity bits
-    assert "the 48 identity bits of the 64-bit codes" in window.matches.table.headerItem().toolTip(0)
+    assert "the 48 identity bits of the 64-bit codes" in window.matches.table.headerItem().toolTip(BITS)
     assert window.analyser.model_path == window.live.model_path == default_model_path()
     assert FAST_MODEL_NAME in about_text(window.manifest)
     assert window._model_name() == "the shipped fast model"  # as the status line and the tag dialog say

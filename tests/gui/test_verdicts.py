@@ -86,7 +86,7 @@ def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
 
     window.files.select(song.absolute())
     item = window.files.currentItem()
-    assert item.text(1) == "unknown" and item.toolTip(1) == expected.summary()
+    assert item.text(1) == "not one of my genres" and item.toolTip(1) == expected.summary()  # as the panel says it
     assert window.genre.verdict.text().startswith("Not one of my genres (nearest: ")
     assert_shows_unknown(window.genre, expected)
 

@@ -25,6 +25,8 @@ from tests.gui.conftest import drop, wait_until_settled, write_song
 
 
 def test_dropped_files_show_what_the_core_api_says(qtbot, window, songs: list[Path]) -> None:
+    buttons = (window.matches.play_query_button, window.matches.play_match_button, window.matches.show_button)
+    assert not any(button.isEnabled() for button in buttons)  # nothing to play or show yet
     drop(window.spectrogram.graphics, songs)  # anywhere on the window
     wait_until_settled(qtbot, window, len(songs))
     model = load_model()
@@ -39,6 +41,7 @@ def test_dropped_files_show_what_the_core_api_says(qtbot, window, songs: list[Pa
             assert bar.format() == f"{score.probability:.2f}"
             assert bar.value() == round(score.probability * bar.maximum())
         assert window.code.hex.text() == expected.code_hex
+        assert window.matches.play_query_button.isEnabled()
         np.testing.assert_array_equal(window.code.grid.bits, expected.bits)
         overview = overview_from_file(path, params=model.manifest.front_end, report=expected.features.report)
         assert window.spectrogram.image.image.shape == overview.log_mel.shape
