@@ -6,7 +6,8 @@ order, filtered and sorted by SQLite, and :meth:`Library.track_rows` reads the f
 screen by id.  This module holds the query's vocabulary and its SQL; :mod:`.store` runs it.
 
 Agreement compares the model's verdict with the genres in the file's tags, without case:
-``agrees`` when the verdict's genre is one of them, ``differs`` when it is not, ``tag missing``
+``agrees`` when the verdict's genre is one of them or one of the words of one (``Alternative Rock``,
+``Post-Rock`` and ``Pop/Rock`` agree with rock; ``Rocksteady`` does not), ``differs`` when it is not, ``tag missing``
 when the file has no genre tag, ``no verdict`` when the model has no genre for the track (it
 is not one of its genres, or not music), ``failed`` when it could not be analysed, and empty
 while the file's tags have not been read (an index from before tags were stored, until the
@@ -69,8 +70,11 @@ AGREEMENT_SQL = f"""CASE
     WHEN tag_genres IS NULL THEN '{Agreement.NOT_READ}'
     WHEN tag_genres = '[]' THEN '{Agreement.TAG_MISSING}'
     WHEN genre IS NULL THEN '{Agreement.NO_VERDICT}'
-    WHEN EXISTS (SELECT 1 FROM json_each(tracks.tag_genres) WHERE lower(json_each.value) = lower(tracks.genre))
-        THEN '{Agreement.AGREES}'
+    WHEN EXISTS (
+        SELECT 1 FROM json_each(tracks.tag_genres)
+        WHERE ' ' || replace(replace(lower(json_each.value), '-', ' '), '/', ' ') || ' '
+            LIKE '% ' || lower(tracks.genre) || ' %'
+    ) THEN '{Agreement.AGREES}'
     ELSE '{Agreement.DIFFERS}' END"""
 
 SORT_SQL = {

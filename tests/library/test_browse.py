@@ -128,3 +128,19 @@ def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexe
         assert library.record(path).analysis.tag_genres == ("Rock",)
         assert not library.store_tags(str(path), read_tags(path), stamp=before)  # the row has moved on
     assert index_folders([path], workers=1).skipped == 1  # its analysis is still current: not analysed again
+
+
+def test_a_subgenre_tag_that_names_the_genre_as_a_word_agrees(music_folder: Path) -> None:
+    """A DJ's "Alternative Rock" is rock: the Differs filter is for real disagreements, not subgenres."""
+    subgenre, other = music_folder / "album2" / "03.wav", music_folder / "05.wav"
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        genres = {path: library.record(path).analysis.genre.capitalize() for path in (subgenre, other)}
+    pretag(subgenre, genres=[f"Alternative {genres[subgenre]}"])
+    pretag(other, genres=[f"{genres[other]}steady"])  # one word: another genre
+    index_folders([music_folder], workers=1)
+
+    agreement = {Path(row.path).name: row.agreement for row in rows(TrackQuery())}
+    assert (agreement["03.wav"], agreement["05.wav"]) == (Agreement.AGREES, Agreement.DIFFERS)
+    assert "05.wav" in names(TrackQuery(quick=QuickFilter.DIFFERS))
+    assert "03.wav" not in names(TrackQuery(quick=QuickFilter.DIFFERS))
