@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
 import musictagger
 from musictagger import userdirs
 from musictagger.errors import DecodeError
@@ -12,6 +15,7 @@ from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
 from musictagger.gui.matches_view import BITS
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
+from musictagger.gui.theme import apply_theme
 from musictagger.library.search import model_family
 from musictagger.model import choice
 from musictagger.model.location import model_file
@@ -144,3 +148,16 @@ def test_qt_calls_keep_their_references_to_none(qtbot) -> None:
     for i in range(5000):
         label.setText(str(i))
     assert sys.getrefcount(None) - before > -100
+
+
+def test_the_dark_theme_applies_where_the_platform_ignores_the_hint(qtbot) -> None:
+    """The offscreen platform, like an X11 session without a desktop theme, ignores Qt's colour scheme hint."""
+    app = QApplication.instance()
+    light = app.palette().color(QPalette.ColorRole.Window)
+    try:
+        apply_theme("dark")
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        assert app.palette().color(QPalette.ColorRole.WindowText).lightness() > 200
+    finally:
+        apply_theme("system")
+    assert app.palette().color(QPalette.ColorRole.Window) == light  # the platform's palette again
