@@ -79,10 +79,14 @@ def learn_library(
 
 def survey_summary(found: LabelSurvey) -> str:
     """What the survey means for learning, in words."""
-    text = (
-        f"{len(found.labels)} labels to learn from {found.tagged_tracks:,} tagged tracks; "
-        f"{found.untagged_tracks:,} tracks without a {found.field} will get proposals."
-    )
+    if found.labels:
+        labels = f"{len(found.labels)} label{'' if len(found.labels) == 1 else 's'}"
+        text = (
+            f"{labels} to learn from {found.tagged_tracks:,} tagged tracks; "
+            f"{found.untagged_tracks:,} tracks without a {found.field} will get proposals."
+        )
+    else:
+        text = f"Nothing to learn yet: no {found.field} has enough tagged tracks (the table says what each needs)."
     if found.missing_embeddings:
         text += (
             f" {found.missing_embeddings:,} indexed tracks were analysed before the index kept what learning "

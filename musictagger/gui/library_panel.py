@@ -101,6 +101,7 @@ class LibraryPanel(QWidget):
         self.progress_text = QLabel()
         self.progress_text.setWordWrap(True)
         self.counts = QLabel()
+        self.counts.setWordWrap(True)  # a narrow panel wraps it rather than cutting it off
         self.failures = QTreeWidget()
         self.failures.setHeaderLabels(["Failed file", "Reason"])
         self.failures.setRootIsDecorated(False)

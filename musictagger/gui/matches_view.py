@@ -177,10 +177,13 @@ class MatchesView(QWidget):
         self.table.setAcceptDrops(False)
         self.table.itemDoubleClicked.connect(lambda *_: self.play_match())
         self.table.currentItemChanged.connect(lambda *_: self._enable_buttons())
-        self.play_query_button = QPushButton("Play / pause file")
+        self.play_query_button = QPushButton("Play file")  # short: the three fit a narrow panel
+        self.play_query_button.setToolTip("Plays the file shown, or pauses it")
         self.play_query_button.clicked.connect(self.play_query)
-        self.play_match_button = QPushButton("Play / pause match")
-        self.play_match_button.setToolTip("Plays the selected match from its nearest part (double-click or Space too)")
+        self.play_match_button = QPushButton("Play match")
+        self.play_match_button.setToolTip(
+            "Plays the selected match from its nearest part, or pauses it (double-click or Space too)"
+        )
         self.play_match_button.clicked.connect(self.play_match)
         self.show_button = QPushButton("Show in folder")
         self.show_button.clicked.connect(self.show_in_folder)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
-from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS
+from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
@@ -27,6 +27,7 @@ from musictagger.live import LiveState
 from musictagger.personal import store
 from musictagger.personal.active import judge_active, load_active_model
 from musictagger.personal.learn import learn
+from musictagger.personal.vocabulary import LabelSurvey
 from musictagger.tagging.plan import Action
 from tests.audio.signals import write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
@@ -282,3 +283,11 @@ def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_wi
     assert {score.label for score in last.ranking} == set(LABEL_OF.values()) and last.analysis.field == "mood"
     assert last.genre == LABEL_OF["beats"]  # the personal model's label, in the user's spelling
     assert window.live.genre.verdict.text() == last.summary()
+
+
+def test_the_survey_says_when_there_is_nothing_to_learn() -> None:
+    nothing = LabelSurvey("genre", {}, {"Jazz": "3 tracks (needs 10)"}, {}, 0, 5, 0, {})
+
+    assert survey_summary(nothing) == (
+        "Nothing to learn yet: no genre has enough tagged tracks (the table says what each needs)."
+    )  # not "0 labels …; 5 tracks without a genre will get proposals"
