@@ -20,6 +20,7 @@ from musictagger.cli.options import positive_int
 from musictagger.errors import MusictaggerError
 from musictagger.library.scan import scan
 from musictagger.model.runtime import Analysis
+from musictagger.model.verdict import reason_sentence
 from musictagger.personal.active import load_active_model
 
 
@@ -40,7 +41,7 @@ def format_text(analysis: Analysis, top_k: int) -> str:
     ranking = "  ".join(f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k])
     lines = [f"{analysis.source}", f"  genre:  {analysis.summary()}"]
     if analysis.unknown:
-        lines.append(f"  reason: {analysis.verdict.reason}")
+        lines.append(f"  reason: {reason_sentence(analysis.verdict.reason)}")
     lines += [
         f"  top:    {ranking}",
         f"  code:   {analysis.code_hex}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
-from musictagger.model.verdict import NOT_MUSIC, NOT_ONE_OF_PREFIX
+from musictagger.model.verdict import reason_sentence
 
 BAR_STEPS = 1000
 UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
@@ -20,15 +20,6 @@ CERTAIN_STYLE = "font-weight: bold;"
 UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
 REASON_STYLE = "color: #808080;"
 FAILED_STYLE = "color: #c82828;"  # the Library tab's colour for a file that failed
-
-
-def reason_sentence(reason: str) -> str:
-    """Why there is no genre, in a sentence that does not repeat the verdict above it."""
-    if reason == NOT_MUSIC:
-        return "It does not sound like music to the model (speech, noise, tones and hum come out so)."
-    if reason.startswith(NOT_ONE_OF_PREFIX):
-        return f"The model knows only {reason.removeprefix(NOT_ONE_OF_PREFIX)}; this sounds like none of them."
-    return f"Reason: {reason}"
 
 
 class GenreView(QWidget):
@@ -93,7 +84,7 @@ class GenreView(QWidget):
             self.verdict.setToolTip(
                 "The model has no genre for this; the greyed bars show how near each of its genres came"
             )
-            self.reason.setText(reason_sentence(analysis.verdict.reason))
+            self.reason.setText(reason_sentence(analysis.verdict.reason))  # why, not the verdict again
         else:
             self.verdict.setText(summary)
             self.verdict.setStyleSheet(UNCERTAIN_STYLE if analysis.uncertain else CERTAIN_STYLE)

@@ -185,6 +185,16 @@ def not_one_of(labels: tuple[str, ...]) -> str:
     return NOT_ONE_OF_PREFIX + ", ".join(labels)
 
 
+def reason_sentence(reason: str) -> str:
+    """Why there is no genre, in a sentence that does not repeat the verdict it explains (the window's line
+    under the verdict, ``analyze``'s ``reason:``); the reason itself stays the JSON's."""
+    if reason == NOT_MUSIC:
+        return "It does not sound like music to the model (speech, noise, tones and hum come out so)."
+    if reason.startswith(NOT_ONE_OF_PREFIX):
+        return f"The model knows only {reason.removeprefix(NOT_ONE_OF_PREFIX)}; this sounds like none of them."
+    return reason
+
+
 def decide(
     probabilities: np.ndarray,
     *,
