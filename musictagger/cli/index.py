@@ -64,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.status:
         return _print_status(args.model)
-    missing = [folder for folder in args.folders if not folder.exists()]
+    present = [folder for folder in args.folders if folder.exists()]
+    missing = [folder for folder in args.folders if folder not in present]
     for folder in missing:
         print(f"error: {folder}: no such file or folder", file=sys.stderr)
-    if missing and len(missing) == len(args.folders):
+    if missing and not present:
         return 1
-    folders = [folder for folder in args.folders if folder.exists()] or _known_roots()
+    folders = present or _known_roots()
     with _ProgressBar() as bar:
         summary = index_folders(
             folders,

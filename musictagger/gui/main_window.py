@@ -254,9 +254,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once the dock has claimed its room
 
     def index_library(self) -> None:
-        """Library ▸ Index music folders: index them, or, with none yet, show the panel that says to add one."""
-        if not self.library.folder_paths():
-            self.show_library_panel()
+        """Library ▸ Index music folders: the panel in front, where the progress shows (as indexing brings it)
+        or, with no folder yet, what to do first; then index."""
+        self.show_library_panel()
         self.library.index_now()
 
     def show_library_panel(self) -> None:

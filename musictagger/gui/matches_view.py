@@ -209,7 +209,7 @@ class MatchesView(QWidget):
         """The model's analysis window, to say which part of a match was nearest (:meth:`Match.part_text`)."""
         header = self.table.headerItem()
         header.setToolTip(
-            0, "Distance between the codes' finer (relaxed) values: what orders the matches, nearest first"
+            DISTANCE, "Distance between the codes' finer (relaxed) values: what orders the matches, nearest first"
         )
         header.setToolTip(BITS, f"Of {compared_bits(self.match_bits, manifest.bits)}, how many differ")
 
