@@ -68,12 +68,12 @@ def about_text(manifest: ModelManifest, personal: PersonalModelInfo | None = Non
     training = manifest.training
     tracks = training.get("tracks", {})
     split = ", ".join(f"{count} {name}" for name, count in tracks.items())
-    accuracy = manifest.metrics.get("test", {}).get("accuracy", {})
+    accuracy = manifest.test_figure("accuracy")
     accuracy_text = ""
-    if isinstance(accuracy, dict) and "value" in accuracy:
-        low, high = accuracy.get("ci95", (None, None))
-        accuracy_text = f"<p>Test accuracy: {accuracy['value']:.2f}" + (
-            f" (95% interval {low:.2f}–{high:.2f})</p>" if low is not None else "</p>"
+    if accuracy is not None:
+        value, interval = accuracy
+        accuracy_text = f"<p>Test accuracy: {value:.2f}" + (
+            f" (95% interval {interval[0]:.2f}–{interval[1]:.2f})</p>" if interval else "</p>"
         )
     licences = "".join(
         f"<li><b>{html.escape(item.get('component', ''))}</b>: {html.escape(item.get('licence', ''))}. "

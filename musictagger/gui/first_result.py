@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.file_list import State
@@ -38,6 +38,10 @@ def quit_after_first_result(window: MainWindow, screenshot: Path | None = None) 
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(screenshot))
         window.close()
+        # Closing the last window posted a Quit for later, which exit() below makes redundant.  Left in
+        # the queue it would outlive this exec() and end every event loop the process runs next
+        # (a caller that goes on with this QApplication, as the tests do, would never see an event again).
+        QCoreApplication.removePostedEvents(QApplication.instance(), QEvent.Type.Quit)
         QApplication.instance().exit(0 if state is State.DONE else 1)
 
     QTimer.singleShot(0, poll)

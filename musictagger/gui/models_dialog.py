@@ -48,6 +48,20 @@ def model_row(info: PersonalModelInfo) -> list[str]:
     ]
 
 
+def shipped_accuracy(manifest: ModelManifest) -> tuple[str, str]:
+    """The shipped model's Accuracy / macro-F1 cell and its tooltip, from its sidecar's test figures
+    (empty where the sidecar has none)."""
+    accuracy, macro_f1 = manifest.test_figure("accuracy"), manifest.test_figure("macro_f1")
+    if accuracy is None or macro_f1 is None:
+        return "", ""
+    tracks = manifest.metrics["test"].get("tracks")
+    where = f"on Emotify's test split ({tracks} tracks it was not trained on)" if tracks else "on its test split"
+    interval = accuracy[1]
+    return f"{accuracy[0]:.2f} / {macro_f1[0]:.2f}", f"measured {where}" + (
+        f"; accuracy's 95 % interval {interval[0]:.2f}–{interval[1]:.2f}" if interval else ""
+    )
+
+
 def counts_text(info: PersonalModelInfo) -> str:
     """``Ambient (40), Hip-Hop (31)``: the tracks each label was learned from."""
     return ", ".join(f"{label} ({info.counts.get(label, 0)})" for label in info.labels)
@@ -125,17 +139,19 @@ class ModelsDialog(QDialog):
         selected = self.selected()
         self.models = models
         self.table.clear()
+        accuracy, accuracy_tip = shipped_accuracy(self.shipped)
         shipped = QTreeWidgetItem(
             [
                 "" if any(info.active for info in models) else ACTIVE_MARK,
                 f"shipped: {self.shipped.name}",
                 "genre",
                 ", ".join(self.shipped.labels),
-                "",
+                accuracy,
                 "",
             ]
         )
         shipped.setData(NAME, Qt.ItemDataRole.UserRole, SHIPPED)
+        shipped.setToolTip(ACCURACY, accuracy_tip)
         self.table.addTopLevelItem(shipped)
         for info in models:
             row = QTreeWidgetItem(model_row(info))

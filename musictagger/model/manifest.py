@@ -75,6 +75,15 @@ class ModelManifest:
         "Search")."""
         return int(self.model.get("identity_bits") or self.bits)
 
+    def test_figure(self, name: str) -> tuple[float, tuple[float, float] | None] | None:
+        """A figure measured on the test split (``accuracy``, ``macro_f1`` …) and its 95 % interval
+        where recorded; None when the sidecar has no such figure (a converted model, an old sidecar)."""
+        figure = self.metrics.get("test", {}).get(name)
+        if not isinstance(figure, dict) or "value" not in figure:
+            return None
+        interval = figure.get("ci95")
+        return float(figure["value"]), (float(interval[0]), float(interval[1])) if interval else None
+
     @property
     def model_id(self) -> str:
         """Short identity of what makes a verdict: the weights, and the verdict policy when there is one.

@@ -19,7 +19,7 @@ from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
 from musictagger.gui.library_view import COLUMNS
-from musictagger.gui.models_dialog import ACTIVE, ACTIVE_MARK, NAME
+from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
@@ -166,6 +166,10 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed_style
     shipped = f"shipped: {window.manifest.name}"
     assert shown() == {shipped: ACTIVE_MARK, "first": "", "second": ""}
     assert not dialog.shipped_button.isEnabled()
+    shipped_row = dialog.table.findItems(shipped, Qt.MatchFlag.MatchExactly, NAME)[0]  # its sidecar's test figures
+    test = window.manifest.metrics["test"]
+    assert shipped_row.text(ACCURACY) == f"{test['accuracy']['value']:.2f} / {test['macro_f1']['value']:.2f}"
+    assert f"test split ({test['tracks']} tracks" in shipped_row.toolTip(ACCURACY)
 
     dialog.table.setCurrentItem(dialog.table.findItems("second", Qt.MatchFlag.MatchExactly, NAME)[0])
     dialog.use_button.click()

@@ -182,3 +182,7 @@ def test_quit_after_first_result_exits_1_when_that_file_fails(qtbot, tmp_path: P
     broken.write_bytes(b"this is not an mp3 at all" * 40)
     assert main(["--quit-after-first-result", str(broken)]) == 1
     assert capsys.readouterr().out.startswith(f"{broken.absolute()}: broken.mp3 could not be analysed: ")
+    QApplication.processEvents()  # as pytest-qt does between tests: a quit left pending would be delivered here
+    fired: list[bool] = []  # and then end every event loop at once; they must still run
+    QTimer.singleShot(100, lambda: fired.append(True))
+    qtbot.waitUntil(lambda: bool(fired), timeout=2000)
