@@ -68,12 +68,15 @@ class CodeView(QWidget):
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.copy)
-        row = QHBoxLayout()
-        row.addWidget(self.hex, 1)
-        row.addWidget(self.copy_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addLayout(row)
+        # The hex and its button beside the grid, not under it: on a laptop's 700-pixel-high window the
+        # Result panel then shows the code whole, without scrolling.
+        beside = QVBoxLayout()
+        beside.addWidget(self.hex)
+        beside.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
+        beside.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(beside, 1)
 
     def clear(self) -> None:
         """Show no code."""

@@ -96,8 +96,7 @@ class FileList(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.setColumnWidth(1, 150)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)  # the names get the rest
         self.entries: dict[Path, FileEntry] = {}
         self._items: dict[Path, QTreeWidgetItem] = {}
         self.currentItemChanged.connect(self._on_current_changed)

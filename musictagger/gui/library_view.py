@@ -24,7 +24,17 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +66,9 @@ SELECT_DELAY_MS = 300
 COLUMNS = tuple(Column)
 COLUMN_WIDTHS = {Column.TITLE: 150, Column.ARTIST: 110, Column.ALBUM: 110, Column.TAG_GENRE: 100}
 COLUMN_WIDTHS |= {Column.VERDICT: 130, Column.CONFIDENCE: 75, Column.AGREEMENT: 85, Column.DURATION: 60}
+HIDDEN_AT_FIRST = (Column.ALBUM, Column.DURATION)
+"""Columns a first start hides, so that the ones that compare tag and model fit a 1280-pixel window without
+scrolling; right-clicking the header shows them, and the window keeps the choice (:meth:`LibraryView.column_state`)."""
 DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
 FAILED_BRUSH = QBrush(QColor(200, 40, 40))
 NUMERIC = (Column.CONFIDENCE, Column.DURATION)
@@ -285,6 +298,11 @@ class LibraryView(QWidget):
         header.setSortIndicator(COLUMNS.index(Column.PATH), Qt.SortOrder.AscendingOrder)
         for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(COLUMNS.index(column), width)
+        for column in HIDDEN_AT_FIRST:
+            self.table.setColumnHidden(COLUMNS.index(column), True)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._columns_menu)
         self.table.setSortingEnabled(True)  # asks the model to sort: the first query
         self.counts = QLabel("Reading the library…")
 
@@ -374,6 +392,30 @@ class LibraryView(QWidget):
         path = self.current_path()
         if path is not None:
             self.trackSelected.emit(path)
+
+    def column_state(self) -> QByteArray:
+        """The columns' order, widths, visibility and sort, for :meth:`restore_column_state` at the next start."""
+        return self.table.horizontalHeader().saveState()
+
+    def restore_column_state(self, state: QByteArray | None) -> None:
+        """Put back what :meth:`column_state` saved (nothing saved yet, or an unreadable state: the defaults)."""
+        if state is not None:
+            self.table.horizontalHeader().restoreState(state)
+
+    def _columns_menu(self, position: QPoint) -> None:
+        self.columns_menu().popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def columns_menu(self) -> QMenu:
+        """The header's menu: a check per column to show or hide it (the title always stays)."""
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        for index, column in enumerate(COLUMNS):
+            action = menu.addAction(str(column))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(index))
+            action.setEnabled(column is not Column.TITLE)
+            action.toggled.connect(lambda shown, index=index: self.table.setColumnHidden(index, not shown))
+        return menu
 
     def _context_menu(self, position: QPoint) -> None:
         """The actions on the selection; the selection's paths are read only when an action is chosen."""

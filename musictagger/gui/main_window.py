@@ -239,12 +239,13 @@ class MainWindow(QMainWindow):
             action.setText(text)
 
     def restore_layout(self) -> None:
-        """The size, place and docks saved last time, within the screen (it may be smaller than it was)."""
+        """The size, place, docks and library columns saved last time, within the screen (it may be smaller than it was)."""
         geometry, state = self.settings.window_state
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        self.library_view.restore_column_state(self.settings.library_columns)
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once shown, with its frame
 
     def show_live(self) -> None:
@@ -602,6 +603,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._closing = True
         self.settings.window_state = (self.saveGeometry(), self.saveState())
+        self.settings.library_columns = self.library_view.column_state()
         self.settings.sync()
         self.matches.player.stop()
         self.live.shutdown()

@@ -107,6 +107,15 @@ class Settings:
         self._qs.setValue("window/geometry", value[0])
         self._qs.setValue("window/state", value[1])
 
+    @property
+    def library_columns(self) -> QByteArray | None:
+        """The Library tab's saved column order, widths, visibility and sort (None: never saved)."""
+        return self._qs.value("library/columns")
+
+    @library_columns.setter
+    def library_columns(self, value: QByteArray) -> None:
+        self._qs.setValue("library/columns", value)
+
     def sync(self) -> None:
         """Write pending changes to disk now."""
         self._qs.sync()

@@ -13,9 +13,11 @@ from musictagger import userdirs
 from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
+from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import BITS
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
 from musictagger.gui.theme import apply_theme
+from musictagger.library import Column
 from musictagger.library.search import model_family
 from musictagger.model import choice
 from musictagger.model.location import model_file
@@ -109,6 +111,27 @@ def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: 
     qtbot.addWidget(reopened)
     assert reopened.height() == height
     reopened.close()
+
+
+def test_the_library_columns_shown_are_chosen_from_the_header_and_kept_across_restarts(qtbot) -> None:
+    from musictagger.gui.app import create_window
+
+    window = create_window([], Settings())
+    qtbot.addWidget(window)
+    album, duration, tag = (COLUMNS.index(column) for column in (Column.ALBUM, Column.DURATION, Column.TAG_GENRE))
+    table = window.library_view.table
+    assert table.isColumnHidden(album) and table.isColumnHidden(duration) and not table.isColumnHidden(tag)
+    actions = {action.text(): action for action in window.library_view.columns_menu().actions()}
+    assert list(actions) == [str(column) for column in COLUMNS]
+    assert not actions["Title"].isEnabled() and not actions["Album"].isChecked() and actions["Genre tag"].isChecked()
+    actions["Album"].trigger()
+    actions["Genre tag"].trigger()
+    assert not table.isColumnHidden(album) and table.isColumnHidden(tag)
+    window.close()
+    table = create_window([], Settings()).library_view.table
+    qtbot.addWidget(table.window())
+    assert not table.isColumnHidden(album) and table.isColumnHidden(tag) and table.isColumnHidden(duration)
+    table.window().close()
 
 
 def test_the_about_box_names_the_version_the_model_its_training_data_and_licences() -> None:
