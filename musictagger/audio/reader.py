@@ -187,17 +187,20 @@ def _finite(path: Path, samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-# libsndfile counts a WAV's frames from the bytes present, and logs the size its header declared:
-# "data : 2646000 (should be 264560)" for a data chunk cut to a tenth.
+# libsndfile counts a WAV's or an AIFF's frames from the bytes present, and logs what the header declared:
+# a WAV's data size, "data : 2646000 (should be 264560)" for a data chunk cut to a tenth; an AIFF's frame
+# count, "  Frames      : 441000" in its COMM chunk.
 _DECLARED_DATA = re.compile(r"^data : (\d+) \(should be (\d+)\)$", re.MULTILINE)
+_DECLARED_FRAMES = re.compile(r"^ *Frames *: (\d+)$", re.MULTILINE)
 
 
 def _announced_by_libsndfile(f: sf.SoundFile) -> int:
-    """The frames ``f``'s header declared: more than ``f.frames`` for a WAV whose data chunk is cut short."""
+    """The frames ``f``'s header declared: more than ``f.frames`` for a WAV or AIFF whose audio is cut short."""
     declared = _DECLARED_DATA.search(f.extra_info)
-    if declared is None or not int(declared[2]):
-        return f.frames
-    return max(f.frames, round(f.frames * int(declared[1]) / int(declared[2])))
+    if declared is not None and int(declared[2]):
+        return max(f.frames, round(f.frames * int(declared[1]) / int(declared[2])))
+    frames = _DECLARED_FRAMES.search(f.extra_info)
+    return max(f.frames, int(frames[1])) if frames is not None else f.frames
 
 
 def _pyav_length(container: av.container.InputContainer) -> int | None:

@@ -120,7 +120,7 @@ def test_the_silence_check_hears_the_windows_not_the_whole_file() -> None:
     assert len(features_from_signal(y, sr=sr, params=PARAMS, n_windows=3).window_starts) == 3
 
 
-@pytest.mark.parametrize("kind", ["wav-pcm16", "flac", "mp3-lame"])
+@pytest.mark.parametrize("kind", ["wav-pcm16", "aiff", "flac", "mp3-lame"])
 def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Path, kind: str) -> None:
     """An archive's half-copied file: its header announces 40 s, a tenth of the bytes are there."""
     whole = write(tmp_path / f"whole.{FORMATS[kind][0]}", music(sr=22050, seconds=40.0), 22050, kind)
