@@ -41,23 +41,24 @@ class FileEntry:
 
     @property
     def status(self) -> str:
-        """The state in words, with the verdict when done and the reason when failed.
-
-        A verdict without a genre is said as everywhere in the window (``not one of my genres`` or
-        ``not music``), without the nearest genre, which :attr:`details` adds.
-        """
+        """The state in a few words, so that the list's file names keep the room: ``rock 0.86``, and
+        ``pop 0.51 ?`` when unsure, as the Library tab writes them; a verdict without a genre as
+        everywhere in the window (``not one of my genres`` or ``not music``); ``failed``.  The
+        runner-up, the nearest genre and the reason of a failure are in :attr:`details`."""
         if self.state is State.DONE and self.analysis is not None:
             analysis = self.analysis
-            return analysis.verdict.words(analysis.field) if analysis.unknown else analysis.summary()
-        if self.state is State.FAILED:
-            return f"failed: {self.error}"
+            if analysis.unknown:
+                return analysis.verdict.words(analysis.field)
+            return f"{analysis.nearest_genre} {analysis.confidence:.2f}" + (" ?" if analysis.uncertain else "")
         return self.state.value
 
     @property
     def details(self) -> str:
-        """The status in full, for a tooltip: the whole verdict in words."""
+        """The status in full, for a tooltip: the whole verdict in words, or why the file failed."""
         if self.state is State.DONE and self.analysis is not None:
             return self.analysis.summary()
+        if self.state is State.FAILED:
+            return f"failed: {self.error}"
         return self.status
 
 

@@ -64,8 +64,8 @@ FILTER_DELAY_MS = 250
 SELECT_DELAY_MS = 300
 """A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
 COLUMNS = tuple(Column)
-COLUMN_WIDTHS = {Column.TITLE: 150, Column.ARTIST: 110, Column.ALBUM: 110, Column.TAG_GENRE: 100}
-COLUMN_WIDTHS |= {Column.VERDICT: 130, Column.CONFIDENCE: 75, Column.AGREEMENT: 85, Column.DURATION: 60}
+COLUMN_WIDTHS = {Column.TITLE: 130, Column.ARTIST: 100, Column.ALBUM: 110, Column.TAG_GENRE: 95}
+COLUMN_WIDTHS |= {Column.VERDICT: 125, Column.CONFIDENCE: 78, Column.AGREEMENT: 85, Column.DURATION: 60}
 HIDDEN_AT_FIRST = (Column.ALBUM, Column.DURATION)
 """Columns a first start hides, so that the ones that compare tag and model fit a 1280-pixel window without
 scrolling; right-clicking the header shows them, and the window keeps the choice (:meth:`LibraryView.column_state`)."""

@@ -91,6 +91,8 @@ def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
     assert_shows_unknown(window.genre, expected)
 
     window.files.select(short.absolute())  # failed: no reason, and the bars greyed and empty
+    assert window.files.currentItem().text(1) == "failed"  # short, so that the names keep the room; why, on hover
+    assert window.files.currentItem().toolTip(1) == "failed: only 0.500 s of audio; at least 1 s is needed"
     assert window.genre.reason.isHidden() and not any(bar.isEnabled() for bar in window.genre.bars.values())
     assert all(bar.value() == 0 for bar in window.genre.bars.values())
 
