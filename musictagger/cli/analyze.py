@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from musictagger.cli.options import positive_int
+from musictagger.cli.paths import expand_folders
 from musictagger.errors import MusictaggerError
-from musictagger.library.scan import scan
 from musictagger.model.runtime import Analysis
 from musictagger.model.verdict import reason_sentence
 from musictagger.personal.active import load_active_model
@@ -75,20 +75,3 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} other paths were not analysed (listed above)", file=sys.stderr)
     return 1 if failed or problems else 0
-
-
-def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """The files to analyse, each folder replaced by its audio files; and what could not be searched (path,
-    reason), a folder without any audio file among it."""
-    files: list[Path] = []
-    problems: list[tuple[str, str]] = []
-    for path in paths:
-        if path.is_dir():
-            found = scan([path])
-            files += [Path(f.path) for f in found.files]
-            problems += found.problems
-            if not found.files and not found.problems:
-                problems.append((str(path), "no audio files in this folder"))
-        else:
-            files.append(path)
-    return files, problems

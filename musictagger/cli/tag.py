@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from musictagger.cli.options import probability
+from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
 from musictagger.library import Library
 from musictagger.library.scan import scan
@@ -69,7 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     found = scan(args.paths)
-    for path, reason in found.problems:
+    problems = found.problems + folders_without_audio(args.paths, found)
+    for path, reason in problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
     with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {item.path}: {item.reason}", file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing was written")
-        return 1 if counts[Action.ERROR] or found.problems else 0
+        return 1 if counts[Action.ERROR] or problems else 0
     with (
         Journal() as journal,
         progress_bar(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar,
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
         with Library() as library:
             update_index(journal, report.run_id, library)
-    return _print_report(plan, report) or int(bool(found.problems))
+    return _print_report(plan, report) or int(bool(problems))
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

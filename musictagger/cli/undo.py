@@ -65,7 +65,7 @@ def format_runs(runs: list[Run]) -> str:
             ", ".join(r.fields),
             r.mode or "",
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
-            r.id3_version or "",
+            r.id3_version or ("keep" if r.kind == "tag" else ""),
             ", ".join(f"{n} {state}" for state, n in sorted(r.counts.items())),
         )
         for r in runs

@@ -169,7 +169,7 @@ def _copy(source: Path, temp: Path) -> None:
     try:
         shutil.copy2(source, temp)
     except OSError as exc:
-        raise RefusedError(source, f"cannot make a copy beside it ({exc.strerror or exc})") from exc
+        raise TagWriteError(source, f"cannot make a copy beside it ({exc.strerror or exc})") from exc
     stat = source.stat()
     with contextlib.suppress(PermissionError, AttributeError):  # only root may give files away
         os.chown(temp, stat.st_uid, stat.st_gid)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.id3 import Frames
+from mutagen.id3 import ID3, Frames
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp4 import MP4FreeForm
 
@@ -32,6 +32,7 @@ from musictagger.tags.formats import (
     read_genres,
     read_tags,
 )
+from musictagger.tags.id3_structure import id3v2_damage, revision_losses
 
 __all__ = [
     "LABEL_FIELDS",
@@ -68,45 +69,80 @@ class WritableFormat(TagFormat):
         see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot.
 
         ``id3_version`` is the ID3v2 revision written; None (an undo, of a file that had no ID3v2 tag)
-        leaves an MP3 that has an ID3v1 tag with that tag alone, as it was."""
+        leaves an MP3 that has an ID3v1 tag with that tag alone, as it was.  Every other ID3 frame is
+        kept as the file has it: a tag is read in its own revision and converted only to change
+        revision, which is refused where the conversion would drop frames; an ID3v1 tag is kept byte
+        for byte (mutagen would rewrite it from the ID3v2 frames); a damaged ID3v2 tag is not rewritten."""
         if field not in LABEL_FIELDS:
             raise TagWriteError(path, f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})")
-        audio = self.load(path)
         id3 = isinstance(self.family, Id3Family)
+        if id3 and (damage := id3v2_damage(path)):
+            raise TagWriteError(path, f"{damage}; rewriting it would lose the frames after the damage")
+        audio = self.load(path, as_stored=True)
         key = self.family.fields[field]
         if audio.tags is None:
             audio.add_tags()
         if id3:
-            audio.tags.delall(key)
-            if values:
-                audio.tags.add(Frames[key](encoding=3, text=list(values)))
+            self._set_id3_frames(path, audio.tags, key, values, (id3_version or Id3Version.V24).minor)
         else:
             if key in audio.tags:
                 del audio.tags[key]
             if values:
                 audio.tags[key] = _mp4_values(key, values) if isinstance(self.family, Mp4Family) else list(values)
         try:
-            if id3 and not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
-                audio.delete()
-            elif id3:
-                version = id3_version or Id3Version.V24
-                audio.save(v2_version=version.minor, v23_sep=Id3Family.V23_SEPARATOR)
-                if id3_version is None and _has_id3v1(path):
-                    delete_id3(path, delete_v1=False, delete_v2=True)
-            else:
+            if not id3:
                 audio.save()
+                return
+            v1_block = _id3v1_block(path)
+            if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
+                audio.delete()
+            else:
+                minor = (id3_version or Id3Version.V24).minor
+                audio.save(v2_version=minor, v23_sep=Id3Family.V23_SEPARATOR, **({"v1": 0} if v1_block else {}))
+            if v1_block:
+                _put_back_id3v1(path, v1_block)
+                if id3_version is None:
+                    delete_id3(path, delete_v1=False, delete_v2=True)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
+    @staticmethod
+    def _set_id3_frames(path: Path, tags: ID3, key: str, values: Sequence[str], minor: int) -> None:
+        """Give frame ``key`` of ``tags`` (read in the file's own revision) ``values``, in ID3v2.``minor``."""
+        tags.delall(key)
+        if tags.version[1] != minor:  # another revision (or a tag read from ID3v1): convert, unless that loses frames
+            if lost := revision_losses(tags, minor):
+                raise TagWriteError(
+                    path,
+                    f"converting its ID3v2.{tags.version[1]} tag to v2.{minor} would drop its {', '.join(lost)} "
+                    f"frames; write it in v2.{tags.version[1]} (--id3 keep, the default) to keep them",
+                )
+            if minor == 3:
+                tags.update_to_v23()
+            else:
+                tags.update_to_v24()
+        if values:
+            tags.add(Frames[key](encoding=3, text=list(values)))
 
-def _has_id3v1(path: Path) -> bool:
-    """Whether the file ends with an ID3v1 tag (its last 128 bytes start with ``TAG``)."""
+
+def _id3v1_block(path: Path) -> bytes | None:
+    """The file's ID3v1 tag (its last 128 bytes, when they start with ``TAG``), or None."""
     with open(path, "rb") as file:
         if file.seek(0, 2) < 128:
-            return False
+            return None
         file.seek(-128, 2)
-        return file.read(3) == b"TAG"
+        block = file.read(128)
+    return block if block.startswith(b"TAG") else None
+
+
+def _put_back_id3v1(path: Path, block: bytes) -> None:
+    """End the file with ``block``, the ID3v1 tag it had (saved without one, or with one mutagen rewrote)."""
+    if _id3v1_block(path) is not None:
+        with open(path, "r+b") as file:
+            file.truncate(file.seek(-128, 2))
+    with open(path, "ab") as file:
+        file.write(block)
 
 
 def _mp4_values(key: str, values: Sequence[str]) -> list[str] | list[MP4FreeForm]:

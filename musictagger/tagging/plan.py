@@ -111,7 +111,9 @@ class Plan:
     items: tuple[PlanItem, ...]
     mode: Mode
     min_confidence: float
-    id3_version: Id3Version
+    id3_version: Id3Version | None
+    """The ID3v2 revision written; None keeps each file's own (v2.4 for a file without an ID3v2 tag), which
+    converts nothing and so drops no frame."""
     field: str = "genre"
     """The tag field the plan writes (see :data:`~musictagger.tags.formats.LABEL_FIELDS`)."""
 
@@ -130,7 +132,7 @@ def make_plan(
     *,
     mode: Mode | str = DEFAULT_MODE,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-    id3_version: Id3Version = Id3Version.V24,
+    id3_version: Id3Version | None = None,
     field: str = "genre",
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -245,7 +247,9 @@ def decide(
     if [g.casefold() for g in proposed] == present:
         return Action.UNCHANGED, "already set", current
     if prediction.confidence < min_confidence:
-        return Action.SKIP, f"below threshold {min_confidence:.2f}", proposed
+        # 0.6959 shows as 0.70 in the confidence column: then the reason gives the digit that decides
+        shown = f" ({prediction.confidence:.3f})" if f"{prediction.confidence:.2f}" == f"{min_confidence:.2f}" else ""
+        return Action.SKIP, f"below threshold {min_confidence:.2f}{shown}", proposed
     return Action.WRITE, "", proposed
 
 

@@ -34,6 +34,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from musictagger.errors import TagReadError
+from musictagger.tags.id3_structure import id3v2_damage
 
 LABEL_FIELDS = ("genre", "mood", "grouping")
 """The one-value-per-track fields a personal model learns (``musictagger learn --field``) and tagging writes.
@@ -174,10 +175,14 @@ class TagFormat:
         """E.g. ``"MP3 (ID3)"``."""
         return f"{self.file_type.__name__} ({self.family.name})"
 
-    def load(self, path: Path) -> mutagen.FileType:
-        """The file's tags, loaded; TagReadError naming it when they cannot be parsed."""
+    def load(self, path: Path, *, as_stored: bool = False) -> mutagen.FileType:
+        """The file's tags, loaded; TagReadError naming it when they cannot be parsed.
+
+        ``as_stored``: ID3 frames in the revision the file has them in (mutagen otherwise converts them
+        to v2.4 as it reads, deleting the frames v2.4 has no form for); what a writer must start from."""
+        options = {"translate": False} if as_stored and isinstance(self.family, Id3Family) else {}
         try:
-            return self.file_type(path)
+            return self.file_type(path, **options)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             raise TagReadError(path, f"cannot read its {self.family.name} tags ({_reason(exc)})") from exc
 
@@ -198,9 +203,16 @@ class TagFormat:
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
         """The ID3v2 revision the file has now, v2.3 for a v2.2 tag (mutagen writes no v2.2); None for other
-        families and for a file without an ID3v2 tag (untagged, or an MP3 with an ID3v1 tag alone)."""
+        families and for a file without an ID3v2 tag (untagged, or an MP3 with an ID3v1 tag alone).
+
+        TagReadError when the tag is damaged (:func:`~musictagger.tags.id3_structure.id3v2_damage`): a
+        writer would keep only the frames before the damage, so tagging asks this first."""
+        if not isinstance(self.family, Id3Family):
+            return None
+        if damage := id3v2_damage(path):
+            raise TagReadError(path, f"{damage}; rewriting it would lose the frames after the damage")
         tags = self.load(path).tags
-        if not isinstance(self.family, Id3Family) or not tags or tags.version < (2, 2, 0):
+        if not tags or tags.version < (2, 2, 0):
             return None
         return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
 

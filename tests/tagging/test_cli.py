@@ -305,3 +305,16 @@ def test_tag_proposes_what_the_model_it_is_given_says(
     assert main([*dry_run, "--model", str(not_music_model)]) == 0
     out = capsys.readouterr().out
     assert "0 write, 0 unchanged, 1 skip, 0 error" in out and "skip: unknown: not music" in out
+
+
+def test_a_folder_without_audio_is_reported_and_the_others_tagged(tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "cover.jpg").write_bytes(b"\xff\xd8 not music")
+    song = make_file(tmp_path / "music", "flac")
+
+    assert main(["tag", str(empty), str(song.parent), "--mode", "replace", "--min-confidence", "0.01"]) == 1
+
+    captured = capsys.readouterr()
+    assert f"error: {empty}: no audio files in this folder" in captured.err
+    assert native_genres(song) == [predicted(song)[0]]

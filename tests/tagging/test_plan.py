@@ -54,6 +54,8 @@ def test_below_the_threshold_a_file_is_skipped_but_shows_what_it_would_get() -> 
     assert reason == "below threshold 0.81"
     assert proposed == ("Jazz", "Rock")
     assert decide(("Jazz",), ROCK, mode=Mode.APPEND, min_confidence=0.8)[0] is Action.WRITE
+    nearly = Prediction("rock", 0.6959, uncertain=False)  # shown as 0.70: the reason says why it is below 0.70
+    assert decide((), nearly, mode=Mode.APPEND, min_confidence=0.7)[1] == "below threshold 0.70 (0.696)"
 
 
 @pytest.mark.parametrize("mode", list(Mode))

@@ -1,0 +1,181 @@
+"""What tagging keeps of an MP3's other ID3 data: a damaged tag is left alone, a tag keeps its revision and the
+frames mutagen does not know, an ID3v1 tag is kept byte for byte, and a copy that cannot be made is a failure."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.id3 import COMM, ID3, TCON, TDAT, TIT2, TYER
+
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.formats import Id3Version
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
+from musictagger.tagging.undo import undo
+from tests.tagging.media import make_file, native_genres, pretag
+
+ROCK = Prediction("rock", 0.9, uncertain=False)
+UNKNOWN_FRAME = b"XTST" + (11).to_bytes(4, "big") + b"\x00\x00" + b"kept as is!"
+"""A frame of a tagger mutagen does not know, as it wrote it into an ID3v2.3 tag."""
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    with Journal() as journal:
+        yield journal
+
+
+def frames_as_stored(path: Path) -> dict[str, list[str]]:
+    """The file's ID3v2 text frames in the revision it has them in (no conversion on reading)."""
+    tags = ID3(path, translate=False)
+    return {key: [str(text) for text in frame.text] for key, frame in tags.items() if hasattr(frame, "text")}
+
+
+def synchsafe(value: int) -> bytes:
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def insert_first_frame(path: Path, frame: bytes) -> None:
+    """Put ``frame`` (raw bytes) first in ``path``'s ID3v2.3 tag, growing the tag's size to hold it."""
+    data = bytearray(path.read_bytes())
+    size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
+    data[10:10] = frame
+    data[6:10] = synchsafe(size + len(frame))
+    path.write_bytes(bytes(data))
+
+
+def v23_mp3(folder: Path) -> Path:
+    """An MP3 tagged by an older program: an ID3v2.3 tag with a date in TYER/TDAT and a frame mutagen does not know."""
+    path = make_file(folder, "mp3", name="old")
+    audio = mutagen.File(path)
+    audio.add_tags()
+    for frame in (
+        TIT2(encoding=1, text=["An old song"]),
+        TYER(encoding=0, text=["1999"]),
+        TDAT(encoding=0, text=["2403"]),
+        TCON(encoding=0, text=["Jazz"]),
+    ):
+        audio.tags.add(frame)
+    audio.save(v2_version=3)
+    insert_first_frame(path, UNKNOWN_FRAME)
+    assert ID3(path).version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
+    return path
+
+
+def test_a_damaged_id3_tag_is_not_rewritten_and_the_file_is_left_as_it_was(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "mp3", name="damaged")
+    pretag(path, genres=["Jazz"])
+    data = bytearray(path.read_bytes())
+    title = data.index(b"TIT2", 0, 200)
+    data[title + 4 : title + 8] = b"\x7f\x7f\x7f\x7f"  # the first frame claims far more bytes than the tag has
+    path.write_bytes(bytes(data))
+    assert "TPE1" not in mutagen.File(path).tags  # mutagen reads on and loses the frames after the damage
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    (item,) = plan.items
+    assert item.action is Action.ERROR
+    assert (
+        item.reason
+        == "its ID3v2 tag's frame TIT2 runs past the end of the tag; rewriting it would lose the frames after the damage"
+    )
+    apply_plan(plan, journal)
+    assert path.read_bytes() == original
+
+
+def test_a_tag_keeps_its_revision_its_dates_and_the_frames_mutagen_does_not_know(
+    tmp_path: Path, journal: Journal
+) -> None:
+    path = v23_mp3(tmp_path)
+    before = frames_as_stored(path)
+
+    report = apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+
+    assert [outcome.status for outcome in report.outcomes] == ["written"]
+    assert ID3(path).version == (2, 3, 0) and native_genres(path) == ["Rock"]
+    assert UNKNOWN_FRAME in path.read_bytes()
+    assert frames_as_stored(path) == {**before, "TCON": ["Rock"]}  # TYER and TDAT, not a v2.4 TDRC
+    (run,) = journal.runs()
+    assert run.id3_version is None  # "keep"
+
+    undo(journal)
+    assert frames_as_stored(path) == before and UNKNOWN_FRAME in path.read_bytes()
+
+
+def test_a_revision_change_that_would_drop_frames_fails_and_leaves_the_file_alone(
+    tmp_path: Path, journal: Journal
+) -> None:
+    path = v23_mp3(tmp_path)
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V24)
+    (outcome,) = apply_plan(plan, journal).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.reason == (
+        "converting its ID3v2.3 tag to v2.4 would drop its XTST frames; write it in v2.3 (--id3 keep, the default) "
+        "to keep them"
+    )
+    assert path.read_bytes() == original
+
+
+def test_a_revision_change_converts_the_dates(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "mp3", name="dated")
+    pretag(path, genres=["Jazz"])  # v2.4
+    audio = mutagen.File(path)
+    audio.tags.add(TYER(encoding=0, text=["1999"]))  # read into TDRC as the file loads; TDRC again when saved
+    audio.save()
+
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V23), journal)
+
+    stored = frames_as_stored(path)
+    assert ID3(path).version == (2, 3, 0) and stored["TYER"] == ["1999"] and "TDRC" not in stored
+
+
+def test_an_id3v1_tag_is_kept_byte_for_byte_beside_the_id3v2_one(tmp_path: Path, journal: Journal) -> None:
+    """mutagen would rewrite the v1 tag from the v2 frames: other title, comment gone, and undo could not tell."""
+    path = make_file(tmp_path, "mp3", name="both")
+    pretag(path, genres=["Jazz"], title="A much longer ID3v2 title")
+    audio = mutagen.File(path)
+    audio.tags.add(COMM(encoding=3, lang="eng", desc="", text=["a v2 comment"]))
+    audio.save()
+    v1 = b"TAG" + b"Short v1 title".ljust(30, b"\0") + b"V1 artist".ljust(30, b"\0") + b"V1 album".ljust(30, b"\0")
+    v1 += b"1998" + b"my v1 comment".ljust(28, b"\0") + b"\x00\x05" + bytes([8])  # track 5, genre 8 (jazz)
+    with open(path, "ab") as file:
+        file.write(v1)
+
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+    assert native_genres(path) == ["Rock"] and path.read_bytes()[-128:] == v1
+
+    undo(journal)
+    assert native_genres(path) == ["Jazz"] and path.read_bytes()[-128:] == v1
+
+
+def test_a_copy_that_cannot_be_made_is_a_failure_not_a_skip(tmp_path: Path) -> None:
+    """A full disk, here a file size limit: the file is reported failed (exit status 1) and left as it was."""
+    path = make_file(tmp_path, "wav", name="big", seconds=3.0)
+    original = path.read_bytes()
+    limit = len(original) // 2
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "musictagger", "tag", str(path), "--mode", "replace", "--min-confidence", "0.01"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=300,
+    )
+
+    assert completed.returncode == 1, completed.stderr
+    assert f"error: {path}: cannot make a copy beside it (File too large)" in completed.stderr
+    assert completed.stdout.rstrip().endswith("0 written, 0 unchanged, 0 skipped, 1 failed")
+    assert path.read_bytes() == original
