@@ -164,9 +164,9 @@ def plan_file(
         return PlanItem(path, Action.ERROR, reason_of(prediction))
     try:
         tag_format = detect(path)
-        current = tag_format.read_labels(path, field)
+        current, elsewhere = current_labels(tag_format, path, field)
         action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence, field=field)
-        if action is Action.WRITE and (refusal := unwritable_because(path)):
+        if action is Action.WRITE and (refusal := elsewhere or unwritable_because(path)):
             action, reason = Action.SKIP, refusal
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
@@ -175,6 +175,15 @@ def plan_file(
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
     return PlanItem(path, action, reason, current, proposed, prediction, tag_format, id3_version, fingerprint)
+
+
+def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[tuple[str, ...], str]:
+    """The file's values of ``field``, and, when they are held where tagging does not write (a WAV's RIFF
+    INFO chunk), why the file is left alone: an ID3 value written beside them would leave it saying two things."""
+    current = tag_format.read_labels(path, field)
+    if current or not (elsewhere := tag_format.read_only_labels(path, field)):
+        return current, ""
+    return elsewhere, f"its {field} is in its RIFF INFO chunk, which tagging does not write"
 
 
 def correct(item: PlanItem, genres: tuple[str, ...], field: str = "genre") -> PlanItem:
@@ -190,9 +199,11 @@ def correct(item: PlanItem, genres: tuple[str, ...], field: str = "genre") -> Pl
         return item
     try:
         tag_format = detect(path)
-        current = tag_format.read_labels(path, field)
+        current, elsewhere = current_labels(tag_format, path, field)
         if [g.casefold() for g in genres] == [g.casefold() for g in current]:
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
+        if elsewhere:
+            return PlanItem(path, Action.SKIP, elsewhere, current, genres, item.prediction, tag_format)
         id3_version = tag_format.read_id3_version(path)
         fingerprint = Fingerprint.of(path)
     except MusictaggerError as exc:

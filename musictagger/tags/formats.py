@@ -35,6 +35,7 @@ from mutagen.wave import WAVE
 
 from musictagger.errors import TagReadError
 from musictagger.tags.id3_structure import id3v2_damage
+from musictagger.tags.riff_info import INFO_FIELDS, read_riff_info
 
 LABEL_FIELDS = ("genre", "mood", "grouping")
 """The one-value-per-track fields a personal model learns (``musictagger learn --field``) and tagging writes.
@@ -201,6 +202,14 @@ class TagFormat:
             raise TagReadError(path, f"its {self.family.name} tags have no field {field!r} (known: {known})")
         return self.family.labels(audio, field)
 
+    def read_only_labels(self, path: Path, field: str) -> tuple[str, ...]:
+        """Values of ``field`` the file holds where tagging does not write: a WAV's RIFF INFO chunk
+        (:mod:`~musictagger.tags.riff_info`; several values separated by ``;``).  Empty for other files."""
+        if self.file_type is not WAVE or field not in INFO_FIELDS:
+            return ()
+        text = read_riff_info(path).get(field, "")
+        return tuple(value.strip() for value in text.split(";") if value.strip())
+
     def read_id3_version(self, path: Path) -> Id3Version | None:
         """The ID3v2 revision the file has now, v2.3 for a v2.2 tag (mutagen writes no v2.2); None for other
         families and for a file without an ID3v2 tag (untagged, or an MP3 with an ID3v1 tag alone).
@@ -269,10 +278,13 @@ def read_tags(path: Path) -> TagSummary:
     audio = tag_format.load(Path(path))
     family = tag_format.family
 
-    def text(field: str) -> str | None:
-        return "; ".join(family.values(audio, field)) or None
+    info = read_riff_info(path) if tag_format.file_type is WAVE else {}  # where a WAV's ID3 chunk says nothing
 
-    return TagSummary(text("title"), text("artist"), text("album"), family.genres(audio))
+    def text(field: str) -> str | None:
+        return "; ".join(family.values(audio, field)) or info.get(field)
+
+    genres = family.genres(audio) or tag_format.read_only_labels(Path(path), "genre")
+    return TagSummary(text("title"), text("artist"), text("album"), genres)
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,5 +1,6 @@
-"""What tagging keeps of an MP3's other ID3 data: a damaged tag is left alone, a tag keeps its revision and the
-frames mutagen does not know, an ID3v1 tag is kept byte for byte, and a copy that cannot be made is a failure."""
+"""What tagging keeps of a file's other tags: a damaged ID3 tag is left alone, a tag keeps its revision and the
+frames mutagen does not know, an ID3v1 tag is kept byte for byte, a WAV's RIFF INFO genre is not contradicted,
+and a copy that cannot be made is a failure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
+import soundfile
 from mutagen.id3 import COMM, ID3, TCON, TDAT, TIT2, TYER
 
 from musictagger.tagging.apply import apply_plan
@@ -18,6 +20,8 @@ from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
+from musictagger.tags.formats import TagSummary, read_tags
+from tests.audio.signals import music
 from tests.tagging.media import make_file, native_genres, pretag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
@@ -179,3 +183,35 @@ def test_a_copy_that_cannot_be_made_is_a_failure_not_a_skip(tmp_path: Path) -> N
     assert f"error: {path}: cannot make a copy beside it (File too large)" in completed.stderr
     assert completed.stdout.rstrip().endswith("0 written, 0 unchanged, 0 skipped, 1 failed")
     assert path.read_bytes() == original
+
+
+def info_wav(folder: Path, **fields: str) -> Path:
+    """A WAV whose tags are in a RIFF INFO chunk, as libsndfile (and broadcast tools) write them."""
+    path = folder / "broadcast.wav"
+    folder.mkdir(parents=True, exist_ok=True)
+    with soundfile.SoundFile(path, "w", 22050, 1, "PCM_16") as file:
+        for name, value in fields.items():
+            setattr(file, name, value)
+        file.write(music(sr=22050, seconds=3.0))
+    return path
+
+
+def test_a_wav_whose_genre_is_in_its_info_chunk_is_shown_so_and_not_given_a_second_one(
+    tmp_path: Path, journal: Journal
+) -> None:
+    path = info_wav(tmp_path, title="Morning", artist="The Testers", genre="Jazz")
+    original = path.read_bytes()
+
+    assert read_tags(path) == TagSummary("Morning", "The Testers", None, ("Jazz",))  # what the Library tab shows
+    kept, replaced = (
+        make_plan({path: ROCK}, mode=mode, min_confidence=0.5).items[0] for mode in (Mode.FILL_EMPTY, Mode.REPLACE)
+    )
+    assert (kept.action, kept.reason, kept.current) == (Action.UNCHANGED, "has a genre already", ("Jazz",))
+    assert (replaced.action, replaced.current) == (Action.SKIP, ("Jazz",))
+    assert replaced.reason == "its genre is in its RIFF INFO chunk, which tagging does not write"
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+    assert path.read_bytes() == original
+
+    untagged = info_wav(tmp_path / "plain", title="Evening")  # an INFO chunk without a genre: tagged as usual
+    apply_plan(make_plan({untagged: ROCK}, min_confidence=0.5), journal)
+    assert native_genres(untagged) == ["Rock"] and read_tags(untagged).title == "Evening"

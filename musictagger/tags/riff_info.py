@@ -1,0 +1,64 @@
+"""A WAV file's RIFF ``LIST/INFO`` chunk: the title, artist, album and genre broadcast and archive tools write.
+
+mutagen reads a WAV's ID3 chunk but not its INFO chunk, where Sound Forge, Audition, BWF tools and
+libsndfile keep their tags.  The library shows those where the ID3 chunk has none, and tagging must know
+that a genre is there: it writes ID3 only, and a second, different genre beside the INFO one would leave
+the file saying two things.  Read only.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+INFO_FIELDS = {"title": b"INAM", "artist": b"IART", "album": b"IPRD", "genre": b"IGNR"}
+"""Our field names and the INFO chunk ids that hold them."""
+_MAX_INFO_BYTES = 1 << 20  # a LIST chunk larger than this is not a tag list: it is not read
+
+
+def read_riff_info(path: Path) -> dict[str, str]:
+    """The fields of :data:`INFO_FIELDS` that ``path``'s INFO chunk holds (empty when it is not a RIFF WAVE
+    file, has no INFO chunk, or the chunk is damaged: a tag that cannot be read is not shown)."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(12)
+            if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+                return {}
+            while chunk := file.read(8):
+                if len(chunk) < 8:
+                    return {}
+                chunk_id, size = struct.unpack("<4sI", chunk)
+                if chunk_id == b"LIST" and 4 <= size <= _MAX_INFO_BYTES:
+                    body = file.read(size)
+                    if body[:4] == b"INFO":
+                        return _fields(body[4:])
+                else:
+                    file.seek(size, 1)
+                if size % 2:
+                    file.seek(1, 1)  # chunks are padded to an even size
+    except OSError:
+        return {}
+    return {}
+
+
+def _fields(body: bytes) -> dict[str, str]:
+    """The INFO subchunks of ``body`` that :data:`INFO_FIELDS` names, as text."""
+    wanted = {chunk_id: field for field, chunk_id in INFO_FIELDS.items()}
+    found: dict[str, str] = {}
+    position = 0
+    while position + 8 <= len(body):
+        chunk_id, size = struct.unpack_from("<4sI", body, position)
+        data = body[position + 8 : position + 8 + size]
+        if chunk_id in wanted and (text := _text(data)):
+            found[wanted[chunk_id]] = text
+        position += 8 + size + size % 2
+    return found
+
+
+def _text(data: bytes) -> str:
+    """A NUL-terminated INFO string: UTF-8 where it decodes as such, else Latin-1 (what older tools wrote)."""
+    raw = data.split(b"\x00", 1)[0]
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").strip()
