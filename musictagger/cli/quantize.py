@@ -98,14 +98,15 @@ def _markdown(float_name: str, int8_name: str, results: dict[str, dict]) -> str:
         "Both models analyse the same front-end windows of every track (`musictagger quantize`); the int8 model "
         "hands the tracks whose answer is within reach of its error to the float32 model (deferred).",
         "",
-        "| set | tracks | same verdict | same unknown/genre decision | median Hamming (bits) | tracks per Hamming distance "
-        "| deferred to float32 |",
-        "|---|---|---|---|---|---|---|",
+        "| set | tracks | same verdict | same unknown/genre decision | same genre written by `tag` at its default "
+        "threshold | median Hamming (bits) | tracks per Hamming distance | deferred to float32 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         spread = ", ".join(f"{d}: {c}" for d, c in sorted(r["hamming"].items(), key=lambda kv: int(kv[0])))
         lines.append(
             f"| {name} | {r['tracks']} | {r['same_verdict']:.1%} | {r['same_decision']:.1%} | "
+            f"{r['same_tag_decision']:.1%} | "
             f"{r['median_hamming']:g} | {spread} | {r['deferred']:.1%} |"
         )
     return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 Both models analyse the very same front-end windows of each track, so every difference
 is the quantisation's: the verdict (genre or unknown, and which genre), the unknown/genre
-decision alone, and the Hamming distance between the two 64-bit codes.  For a twin that defers
+decision alone, what ``tag`` would write at its default threshold (the genre, or nothing: the
+confidences differ, and a track near the threshold can be written by one model and not by the
+other), and the Hamming distance between the two 64-bit codes.  For a twin that defers
 near ties to its float32 model, the share of tracks it deferred is counted too.
 """
 
@@ -16,7 +18,8 @@ import numpy as np
 
 from musictagger.audio.frontend import features_from_file
 from musictagger.errors import MusictaggerError
-from musictagger.model.runtime import GenreModel
+from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Agreement:
     tracks: int
     same_verdict: float
     same_decision: float
+    same_tag_decision: float
     median_hamming: float
     hamming: dict[int, int]
     failed: int
@@ -36,11 +40,18 @@ class Agreement:
         return asdict(self)
 
 
+def written_by_tag(analysis: Analysis) -> str | None:
+    """The genre ``musictagger tag`` would write for ``analysis`` at its default threshold, or None."""
+    if analysis.genre is None or analysis.confidence < DEFAULT_MIN_CONFIDENCE:
+        return None
+    return analysis.genre
+
+
 def agreement(
     reference: GenreModel, other: GenreModel, tracks: list[Path], *, on_track: Callable[[int], None] | None = None
 ) -> Agreement:
     """Compare ``other`` with ``reference`` on ``tracks`` (a track the front end refuses is counted as failed)."""
-    same_verdict = same_decision = failed = deferred = 0
+    same_verdict = same_decision = same_tag_decision = failed = deferred = 0
     distances = []
     for done, track in enumerate(tracks, 1):
         try:
@@ -54,6 +65,7 @@ def agreement(
         b = other.analyze_features(features, source=str(track))
         same_verdict += (a.verdict.kind, a.verdict.genre) == (b.verdict.kind, b.verdict.genre)
         same_decision += a.unknown == b.unknown
+        same_tag_decision += written_by_tag(a) == written_by_tag(b)
         deferred += b.deferred
         distances.append(int(np.count_nonzero(a.bits != b.bits)))
         if on_track:
@@ -63,6 +75,7 @@ def agreement(
         tracks=n,
         same_verdict=same_verdict / n if n else 0.0,
         same_decision=same_decision / n if n else 0.0,
+        same_tag_decision=same_tag_decision / n if n else 0.0,
         median_hamming=float(np.median(distances)) if n else 0.0,
         hamming={int(d): int(c) for d, c in zip(*np.unique(distances, return_counts=True), strict=True)},
         failed=failed,

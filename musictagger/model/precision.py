@@ -46,7 +46,7 @@ PRECISIONS = ("auto", "float32", "int8")
 REQUIRED_SPEED_UP = 1.1
 # How closely a twin must agree with its float32 model, on every set ``musictagger quantize``
 # measured and recorded in the twin's sidecar, to stand in for it unasked.
-REQUIRED_AGREEMENT = 0.99  # same verdict, and same unknown/genre decision
+REQUIRED_AGREEMENT = 0.99  # same verdict, same unknown/genre decision, same genre written by `tag`
 MAX_MEDIAN_HAMMING = 2
 TIMED_RUNS = 3
 
@@ -172,6 +172,7 @@ def agrees_enough(sets: list[dict]) -> bool:
     return bool(sets) and all(
         result["same_verdict"] >= REQUIRED_AGREEMENT
         and result["same_decision"] >= REQUIRED_AGREEMENT
+        and result.get("same_tag_decision", 0.0) >= REQUIRED_AGREEMENT  # unmeasured (an older record): not enough
         and result["median_hamming"] <= MAX_MEDIAN_HAMMING
         for result in sets
     )

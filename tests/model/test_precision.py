@@ -23,7 +23,7 @@ from musictagger.model.verdict import ForeignTags, Verdict, VerdictPolicy
 from musictagger.userdirs import cache_dir
 from tests.model.variants import first_model
 
-AGREEING = {"same_verdict": 0.995, "same_decision": 1.0, "median_hamming": 0}
+AGREEING = {"same_verdict": 0.995, "same_decision": 1.0, "same_tag_decision": 0.99, "median_hamming": 0}
 
 
 def record_agreement(twin: Path, **sets: dict) -> None:
@@ -87,6 +87,8 @@ def test_the_environment_forces_a_precision(pair: tuple[Path, Path], monkeypatch
     [
         {**AGREEING, "same_verdict": 0.955},
         {**AGREEING, "same_decision": 0.978},
+        {**AGREEING, "same_tag_decision": 0.933},  # writes a genre where float32 would not, or the reverse
+        {key: value for key, value in AGREEING.items() if key != "same_tag_decision"},  # recorded before it was
         {**AGREEING, "median_hamming": 3},
     ],
 )
