@@ -10,6 +10,7 @@ Dask cluster's workers instead of here (see :mod:`musictagger.library.cluster`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.forget:
         with Library() as library:
-            dropped = library.remove_root(args.forget.resolve())
+            dropped = library.remove_root(Path(os.path.abspath(args.forget)))  # as roots are stored: links kept
         print(f"forgot {args.forget} and its {dropped} tracks")
         return 0
     if args.status:

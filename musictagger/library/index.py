@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -109,8 +111,8 @@ def index_folders(
     with _analyser(model_path, key, cluster, workers, threads) as analyse, Library(library_path) as library:
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
-        summary.problems = found.problems
-        summary.pruned = _prune(library, roots, found.files)
+        summary.pruned, kept = _prune(library, roots, found.files)
+        summary.problems = found.problems + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -157,15 +159,63 @@ def _analyser(
     yield analyse_here
 
 
-def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> int:
-    """Drop rows under ``roots`` whose file no longer exists (kept if merely unreadable)."""
+def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tuple[int, list[tuple[str, str]]]:
+    """Drop the rows under ``roots`` whose file is gone for certain; how many, and the folders whose rows
+    are kept because they look like a drive that is not mounted, as problems (path, reason).
+
+    A file out of reach (a folder that cannot be read) is not gone.  Nor is one whose folders are gone
+    below an empty folder, or directly in an empty folder the user indexed: that is what an unplugged
+    drive leaves at its mount point, and re-analysing an archive's drive takes days.
+    """
     found = {f.path for f in files}
-    gone = []
+    gone: list[str] = []
+    kept: Counter[str] = Counter()
     for root in roots:
         root_path = Path(os.path.abspath(root))
         stored = library.paths_under(root_path) if root_path.is_dir() else [str(root_path)]
-        gone += [path for path in stored if path not in found and not os.path.exists(path)]
-    return library.delete_paths(sorted(set(gone)))
+        for path in stored:
+            if path in found or not _missing(path):
+                continue
+            if unmounted := _empty_folder_in_its_place(path, root_path):
+                kept[unmounted] += 1
+            else:
+                gone.append(path)
+    problems = [
+        (
+            folder,
+            f"is empty, so its {count} indexed tracks are kept (a drive not mounted?); "
+            "`musictagger index --forget` removes a folder's tracks",
+        )
+        for folder, count in sorted(kept.items())
+    ]
+    return library.delete_paths(sorted(set(gone))), problems
+
+
+def _missing(path: str) -> bool:
+    """Whether ``path`` does not exist (not merely out of reach: a folder on the way cannot be read)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _empty_folder_in_its_place(path: str, root: Path) -> str | None:
+    """The empty folder left where a missing file's folders were, if that is how it went missing: the
+    nearest existing folder above it is empty and is either not its own folder (its folders are gone
+    too) or the indexed folder itself.  None when the file was simply deleted (or renamed)."""
+    folder = os.path.dirname(path)
+    while _missing(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    try:
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
+    except OSError:
+        return None
+    own_folder = folder == os.path.dirname(path)
+    return folder if empty and (not own_folder or folder == str(root)) else None
 
 
 def _needing_analysis(
@@ -263,7 +313,27 @@ def analyse_files(
     try:
         yield from _bounded_map(pool, paths, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _interrupts_held():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM while a pool shuts down (in the main thread, where signals arrive).
+
+    A second Ctrl-C used to cut the shutdown short: the workers never got their stop, and the process
+    hung at exit joining them.  The shutdown waits only for the files in flight, and the run is ending
+    anyway, so a signal meanwhile has nothing left to stop.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _bounded_map(

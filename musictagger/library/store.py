@@ -25,6 +25,7 @@ import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, snapshot, transaction
+from musictagger.errors import MusictaggerError
 from musictagger.library import judged
 from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow
 from musictagger.library.code_sidecar import StoredCodes
@@ -213,7 +214,13 @@ class Library:
             )
 
     def remove_root(self, root: Path) -> int:
-        """Forget a folder and every track under it; returns how many tracks were dropped."""
+        """Forget folder ``root`` of the library (as :meth:`roots` lists it) and every track under it; returns
+        how many tracks were dropped.  MusictaggerError when it is not one of the library's folders: a folder
+        inside one would be indexed again by the next run, and another path would forget nothing."""
+        roots = self.roots()
+        if root not in roots:
+            known = ", ".join(map(str, roots)) or "none yet"
+            raise MusictaggerError(f"{root} is not a folder of the library (its folders: {known})")
         with transaction(self._db):
             self._db.execute("DELETE FROM roots WHERE path = ?", (str(root),))
             dropped = self.delete_paths(self.paths_under(root), in_transaction=True)

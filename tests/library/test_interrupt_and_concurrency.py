@@ -133,3 +133,21 @@ def test_the_workers_die_when_the_command_is_killed(big_folder: Path) -> None:
     workers = wait_for_workers(process, 2)
 
     assert_workers_die_with(process, workers)
+
+
+def test_a_second_ctrl_c_while_the_workers_stop_does_not_hang_the_command(big_folder: Path) -> None:
+    """Pressed twice, Ctrl-C cut the pool's shutdown short, and the process waited for its workers forever."""
+    process = start_indexing(big_folder, workers=2)
+    try:
+        wait_for_rows(process, 1)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)  # the pool is shutting down, waiting for the files in flight
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and 1 <= rows_stored() < N_FILES

@@ -1,0 +1,93 @@
+"""Pruning removes only the tracks whose files are gone for certain: not those of a folder that cannot be
+read, nor those of a drive whose mount point is left empty; and --forget forgets the folder it names."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.library import Library, index_folders
+from tests.library.conftest import write_track
+
+WITHOUT_ROOTS_POWERS = [
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+]
+"""As root, a command that cannot read every folder (as a user's cannot): root reads them whatever their mode."""
+
+
+def stored_paths() -> set[str]:
+    with Library() as library:
+        return {record.path for record in library.tracks()}
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None, reason="as root, needs setpriv (util-linux)")
+def test_a_folder_that_cannot_be_read_keeps_its_tracks(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    before = stored_paths()
+    locked = music_folder / "album2"
+    locked.chmod(0)
+    try:
+        completed = subprocess.run(
+            [*(WITHOUT_ROOTS_POWERS if os.geteuid() == 0 else []), sys.executable, "-m", "musictagger", "index"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        locked.chmod(0o755)
+    assert f"skipped: {locked}: cannot read folder: Permission denied" in completed.stdout, completed.stderr
+    assert stored_paths() == before
+
+
+def test_an_emptied_mount_point_keeps_its_tracks_and_says_so(tmp_path: Path) -> None:
+    """The drive at ``Music/drive`` (its tracks in folders) and the drive that is the indexed folder itself are
+    unplugged: both mount points are left empty.  A file deleted, and an album folder deleted, are pruned."""
+    music, archive = tmp_path / "Music", tmp_path / "Archive"
+    drive = [write_track(music / "drive" / "Artist" / f"{i}.wav", "wav-pcm16", seed=i) for i in range(2)]
+    deleted = write_track(music / "album" / "gone.wav", "wav-pcm16", seed=2)
+    kept = write_track(music / "album" / "kept.wav", "wav-pcm16", seed=3)
+    album = [write_track(music / "old album" / f"{i}.wav", "wav-pcm16", seed=i) for i in range(2)]
+    on_archive = [write_track(archive / f"{i}.wav", "wav-pcm16", seed=i) for i in range(2)]
+    index_folders([music, archive], workers=1)
+
+    shutil.rmtree(music / "drive" / "Artist")  # what an unmount leaves: the empty mount point
+    for path in on_archive:
+        path.unlink()
+    deleted.unlink()
+    shutil.rmtree(music / "old album")
+    summary = index_folders([music, archive], workers=1)
+
+    assert summary.pruned == 1 + len(album)
+    assert stored_paths() == {str(p) for p in [*drive, kept, *on_archive]}
+    reasons = dict(summary.problems)
+    assert reasons[str(music / "drive")].startswith("is empty, so its 2 indexed tracks are kept (a drive not mounted?)")
+    assert reasons[str(archive)].startswith("is empty, so its 2 indexed tracks are kept")
+
+
+def test_forget_takes_the_folder_as_named_and_refuses_one_that_is_not_the_librarys(
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(music_folder)
+    index_folders([music_folder], workers=1)
+    index_folders([link], workers=1)  # a link to a library folder, added later as a folder of its own
+    through_link = {p for p in stored_paths() if p.startswith(str(link) + os.sep)}
+    assert through_link
+
+    assert main(["index", "--forget", str(link)]) == 0
+    with Library() as library:
+        assert library.roots() == [music_folder]
+    assert stored_paths().isdisjoint(through_link) and stored_paths()
+
+    assert main(["index", "--forget", str(music_folder / "album1")]) == 1
+    assert f"error: {music_folder / 'album1'} is not a folder of the library (its folders: {music_folder})" in (
+        capsys.readouterr().err
+    )
