@@ -18,6 +18,7 @@ from pathlib import Path
 import mutagen
 from mutagen.id3 import ID3, Frames
 from mutagen.id3 import delete as delete_id3
+from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4FreeForm
 
 from musictagger.errors import TagWriteError
@@ -80,10 +81,11 @@ class WritableFormat(TagFormat):
             raise TagWriteError(path, f"{damage}; rewriting it would lose the frames after the damage")
         audio = self.load(path, as_stored=True)
         key = self.family.fields[field]
+        minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
             audio.add_tags()
         if id3:
-            self._set_id3_frames(path, audio.tags, key, values, (id3_version or Id3Version.V24).minor)
+            self._set_id3_frames(path, audio.tags, key, values, minor)
         else:
             if key in audio.tags:
                 del audio.tags[key]
@@ -93,11 +95,10 @@ class WritableFormat(TagFormat):
             if not id3:
                 audio.save()
                 return
-            v1_block = _id3v1_block(path)
+            v1_block = _id3v1_block(path) if self.file_type is MP3 else None  # ID3v1 ends MP3 files only
             if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
                 audio.delete()
             else:
-                minor = (id3_version or Id3Version.V24).minor
                 audio.save(v2_version=minor, v23_sep=Id3Family.V23_SEPARATOR, **({"v1": 0} if v1_block else {}))
             if v1_block:
                 _put_back_id3v1(path, v1_block)
