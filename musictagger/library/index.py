@@ -168,18 +168,20 @@ def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> t
     drive leaves at its mount point, and re-analysing an archive's drive takes days.
     """
     found = {f.path for f in files}
-    gone: list[str] = []
-    kept: Counter[str] = Counter()
+    candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library)]
     for root in roots:
         root_path = Path(os.path.abspath(root))
         stored = library.paths_under(root_path) if root_path.is_dir() else [str(root_path)]
-        for path in stored:
-            if path in found or not _missing(path):
-                continue
-            if unmounted := _empty_folder_in_its_place(path, root_path):
-                kept[unmounted] += 1
-            else:
-                gone.append(path)
+        candidates += [(path, root_path) for path in stored]
+    gone: list[str] = []
+    kept: Counter[str] = Counter()
+    for path, root in candidates:
+        if path in found or not _missing(path):
+            continue
+        if unmounted := _empty_folder_in_its_place(path, root):
+            kept[unmounted] += 1
+        else:
+            gone.append(path)
     problems = [
         (
             folder,
@@ -189,6 +191,13 @@ def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> t
         for folder, count in sorted(kept.items())
     ]
     return library.delete_paths(sorted(set(gone))), problems
+
+
+def _files_indexed_alone(library: Library) -> list[str]:
+    """Rows under no folder of the library: files indexed on their own (``index FILE``), which no run's
+    folders reach, so every run looks at them."""
+    folders = tuple(os.path.join(str(root), "") for root in library.roots())
+    return [path for path in library.stamps() if not path.startswith(folders)]
 
 
 def _missing(path: str) -> bool:

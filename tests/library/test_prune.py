@@ -91,3 +91,16 @@ def test_forget_takes_the_folder_as_named_and_refuses_one_that_is_not_the_librar
     assert f"error: {music_folder / 'album1'} is not a folder of the library (its folders: {music_folder})" in (
         capsys.readouterr().err
     )
+
+
+def test_a_file_indexed_on_its_own_is_removed_once_deleted(music_folder: Path, tmp_path: Path) -> None:
+    single = write_track(tmp_path / "Downloads" / "single.wav", "wav-pcm16", seed=5)
+    write_track(tmp_path / "Downloads" / "other.wav", "wav-pcm16", seed=6)  # its folder still holds something
+    index_folders([music_folder], workers=1)
+    index_folders([single], workers=1)
+    assert str(single) in stored_paths()
+
+    single.unlink()
+    summary = index_folders([music_folder], workers=1)  # a run over the library's folders (`index`)
+
+    assert summary.pruned == 1 and str(single) not in stored_paths()
