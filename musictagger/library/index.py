@@ -109,10 +109,11 @@ def index_folders(
     should_stop = should_stop or (lambda: False)
     summary = IndexSummary()
     with _analyser(model_path, key, cluster, workers, threads) as analyse, Library(library_path) as library:
+        roots, aliases = _without_aliases(library, roots)
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
         summary.pruned, kept = _prune(library, roots, found.files)
-        summary.problems = found.problems + kept
+        summary.problems = aliases + found.problems + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -157,6 +158,28 @@ def _analyser(
         return analyse_files(paths, local_model, key.windows, workers, should_stop, threads=threads)
 
     yield analyse_here
+
+
+def _without_aliases(library: Library, roots: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """``roots`` without the folders that are a folder of the library (or inside one) reached through a link,
+    and those as problems (path, reason): indexed under both names, every track would be in the index twice."""
+    folders = {Path(os.path.realpath(folder)): folder for folder in library.roots()}
+    kept: list[Path] = []
+    aliases: list[tuple[str, str]] = []
+    for root in roots:
+        real, named = Path(os.path.realpath(root)), Path(os.path.abspath(root))
+        same = next((folder for target, folder in folders.items() if real.is_relative_to(target)), None)
+        if os.path.isdir(root) and same is not None and not named.is_relative_to(same):
+            aliases.append(
+                (
+                    str(root),
+                    f"is {same / real.relative_to(os.path.realpath(same))} through a link, "
+                    "a folder the library indexes already",
+                )
+            )
+        else:
+            kept.append(root)
+    return kept, aliases
 
 
 def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tuple[int, list[tuple[str, str]]]:

@@ -77,20 +77,35 @@ def test_forget_takes_the_folder_as_named_and_refuses_one_that_is_not_the_librar
 ) -> None:
     link = tmp_path / "link"
     link.symlink_to(music_folder)
-    index_folders([music_folder], workers=1)
-    index_folders([link], workers=1)  # a link to a library folder, added later as a folder of its own
-    through_link = {p for p in stored_paths() if p.startswith(str(link) + os.sep)}
-    assert through_link
-
-    assert main(["index", "--forget", str(link)]) == 0
-    with Library() as library:
-        assert library.roots() == [music_folder]
-    assert stored_paths().isdisjoint(through_link) and stored_paths()
+    index_folders([link], workers=1)  # the library's folder is the link, as the user named it
+    assert stored_paths() and all(path.startswith(str(link) + os.sep) for path in stored_paths())
 
     assert main(["index", "--forget", str(music_folder / "album1")]) == 1
-    assert f"error: {music_folder / 'album1'} is not a folder of the library (its folders: {music_folder})" in (
+    assert f"error: {music_folder / 'album1'} is not a folder of the library (its folders: {link})" in (
         capsys.readouterr().err
     )
+    assert main(["index", "--forget", str(link)]) == 0
+    with Library() as library:
+        assert library.roots() == [] and library.counts().total == 0
+
+
+def test_a_folder_of_the_library_reached_through_a_link_is_not_indexed_twice(
+    music_folder: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(music_folder)
+    index_folders([music_folder], workers=1)
+    before = stored_paths()
+
+    summary = index_folders([link, link / "album1"], workers=1)
+
+    assert stored_paths() == before and summary.analysed == 0
+    assert summary.problems == [
+        (str(link), f"is {music_folder} through a link, a folder the library indexes already"),
+        (str(link / "album1"), f"is {music_folder / 'album1'} through a link, a folder the library indexes already"),
+    ]
+    with Library() as library:
+        assert library.roots() == [music_folder]
 
 
 def test_a_file_indexed_on_its_own_is_removed_once_deleted(music_folder: Path, tmp_path: Path) -> None:
