@@ -104,7 +104,13 @@ def run(args: argparse.Namespace) -> int:
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
         with Library() as library:
             update_index(journal, report.run_id, library)
-    return _print_report(plan, report) or int(bool(problems))
+    status = _print_report(plan, report) or int(bool(problems))
+    if report.interrupted:
+        print(
+            "interrupted: the files written so far keep their new tags; run the same command to go on", file=sys.stderr
+        )
+        return 130
+    return status
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -114,6 +120,12 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
         "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in [header, *rows]
     )
+
+
+def _stopped_text(report: RunReport, not_reached: int) -> str:
+    """`` (interrupted: 27 not reached)`` for a run that stopped before its last file, else nothing."""
+    stopped = "cancelled" if report.cancelled else "interrupted" if report.interrupted else ""
+    return f" ({stopped}: {not_reached} not reached)" if stopped else ""
 
 
 def _print_report(plan: Plan, report: RunReport) -> int:
@@ -130,7 +142,7 @@ def _print_report(plan: Plan, report: RunReport) -> int:
         print(
             f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
             f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
-            + (" (cancelled)" if report.cancelled else "")
+            + _stopped_text(report, planned[Action.WRITE] - len(report.outcomes))
             + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
         )
     return 1 if failed else 0

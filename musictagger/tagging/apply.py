@@ -38,6 +38,8 @@ class RunReport:
     """None when there was nothing to do."""
     outcomes: list[Outcome] = field(default_factory=list)
     cancelled: bool = False
+    interrupted: bool = False
+    """Ctrl-C or SIGTERM stopped the run between files (the journal says so too)."""
 
     def counts(self) -> Counter[str]:
         """Files per status."""
@@ -54,7 +56,9 @@ def apply_plan(
     """Write every ``write`` item of ``plan``; a report with one outcome per file attempted.
 
     A plan with nothing to write makes no run (the report has no run id), so that ``undo`` still
-    means the last run that changed something.
+    means the last run that changed something.  Ctrl-C (a KeyboardInterrupt) ends the run like a
+    cancel, with the report of the files done: each is fully old or fully new, and the caller still
+    has to tell the library what was written.
     """
     items = [item for item in plan.items if item.action is Action.WRITE]
     if not items:
@@ -72,6 +76,8 @@ def apply_plan(
             if on_progress:
                 on_progress(done, len(items), item.path)
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
+    except KeyboardInterrupt:
+        report.interrupted = True
     finally:
         journal.finish_run(run_id, status)
     return report

@@ -7,6 +7,7 @@ import csv
 import functools
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -197,6 +198,36 @@ def test_a_run_killed_mid_batch_leaves_every_file_whole_and_the_next_run_finishe
     assert main(["undo"]) == 0
     assert main(["undo", "1"]) == 0
     assert {path: native_tags(path) for path in files} == tags_before
+
+
+def test_ctrl_c_mid_batch_says_what_was_written_and_exits_130(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    files = [make_file(folder, fmt, name=f"{i:02d}-{fmt}", seed=i) for i, fmt in enumerate(list(KINDS) * 2)]
+    command = [sys.executable, "-m", "musictagger", "tag", str(folder), "--mode", "replace", "--min-confidence", "0"]
+    journal = userdirs.journal_db_path()
+
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C, even under nohup
+    )
+    deadline = time.monotonic() + 300
+    while written_entries(journal) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+
+    written = written_entries(journal)
+    assert process.returncode == 130, (stdout, stderr)
+    assert 0 < written < len(files), "the interrupt should land mid-batch"
+    assert re.search(rf"run 1: {written} written, .* \(interrupted: {len(files) - written} not reached\)", stdout)
+    assert "interrupted: the files written so far keep their new tags" in stderr
+    with Journal() as done:
+        assert done.run(1).status is RunStatus.INTERRUPTED
+    assert list(folder.glob(f"*{TEMP_MARK}*")) == []
 
 
 def name_of_bytes(size: int, suffix: str) -> str:
