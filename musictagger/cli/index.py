@@ -121,7 +121,9 @@ class _ProgressBar:
 def _print_summary(summary: IndexSummary) -> None:
     print(
         f"{summary.analysed} analysed, {summary.skipped} unchanged, {len(summary.failed)} failed, "
-        f"{summary.pruned + summary.vanished} removed from the index, in {summary.elapsed_s:.1f} s"
+        f"{summary.pruned + summary.vanished} removed from the index"
+        + (f", {summary.moved} moved" if summary.moved else "")
+        + f", in {summary.elapsed_s:.1f} s"
     )
     for path, reason in summary.failed:
         print(f"  failed: {path}: {reason}")

@@ -264,7 +264,9 @@ class LibraryPanel(QWidget):
         state = "Stopped" if summary.interrupted else "Indexed"
         message = (
             f"{state}: {summary.analysed} analysed, {summary.skipped} unchanged, {len(summary.failed)} failed, "
-            f"{summary.pruned} gone from disk ({summary.elapsed_s:.0f} s)"
+            f"{summary.pruned} gone from disk"
+            + (f", {summary.moved} moved" if summary.moved else "")
+            + f" ({summary.elapsed_s:.0f} s)"
         )
         problems = "; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3])
         self._finish(message + (f". Not read: {problems}" if problems else ""))

@@ -20,7 +20,7 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -30,7 +30,7 @@ from pathlib import Path
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
 from musictagger.library.scan import FoundFile, scan
-from musictagger.library.store import AnalysisKey, Library
+from musictagger.library.store import AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.workers import spawn_pool
@@ -61,6 +61,8 @@ class IndexSummary:
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     pruned: int = 0
+    moved: int = 0
+    """Files found at a new path with the size and mtime of a file gone from its old one: their rows follow them."""
     tags_read: int = 0
     """Unchanged files whose tags were read for the first time (an index from before tags were stored)."""
     vanished: int = 0
@@ -112,7 +114,9 @@ def index_folders(
         roots, aliases = _without_aliases(library, roots)
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
-        summary.pruned, kept = _prune(library, roots, found.files)
+        gone, kept = _gone(library, roots, found.files)
+        moved = _follow_moves(library, found.files, gone)
+        summary.moved, summary.pruned = len(moved), library.delete_paths(sorted(set(gone) - moved))
         summary.problems = aliases + found.problems + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
@@ -182,9 +186,9 @@ def _without_aliases(library: Library, roots: Sequence[Path]) -> tuple[list[Path
     return kept, aliases
 
 
-def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tuple[int, list[tuple[str, str]]]:
-    """Drop the rows under ``roots`` whose file is gone for certain; how many, and the folders whose rows
-    are kept because they look like a drive that is not mounted, as problems (path, reason).
+def _gone(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The stored paths under ``roots`` whose file is gone for certain, and the folders whose rows are kept
+    because they look like a drive that is not mounted, as problems (path, reason).
 
     A file out of reach (a folder that cannot be read) is not gone.  Nor is one whose folders are gone
     below an empty folder, or directly in an empty folder the user indexed: that is what an unplugged
@@ -194,11 +198,13 @@ def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> t
     candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library)]
     for root in roots:
         root_path = Path(os.path.abspath(root))
-        stored = library.paths_under(root_path) if root_path.is_dir() else [str(root_path)]
-        candidates += [(path, root_path) for path in stored]
+        if root_path.is_dir():
+            candidates += [(path, root_path) for path in library.paths_under(root_path)]
+        elif library.record(root_path) is not None:  # a file indexed on its own (a missing folder holds none)
+            candidates.append((str(root_path), root_path.parent))
     gone: list[str] = []
     kept: Counter[str] = Counter()
-    for path, root in candidates:
+    for path, root in dict(candidates).items():  # a file indexed alone may also be one of the run's roots
         if path in found or not _missing(path):
             continue
         if unmounted := _empty_folder_in_its_place(path, root):
@@ -213,7 +219,31 @@ def _prune(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> t
         )
         for folder, count in sorted(kept.items())
     ]
-    return library.delete_paths(sorted(set(gone))), problems
+    return gone, problems
+
+
+def _follow_moves(library: Library, files: list[FoundFile], gone: list[str]) -> set[str]:
+    """Give the rows of files that moved their new path; the old paths so renamed.
+
+    A file moved or renamed keeps its size and its mtime to the nanosecond; a path gone and a new path
+    found with the same ones, each the only one with them, are the same file, so a folder renamed or moved
+    is not analysed again (hours, for an archive's drive) and its tracks keep their ids.
+    """
+    stamps = library.stamps()
+    old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
+    for path in gone:
+        old_by_stamp[stamps[path][0]].append(path)
+    new_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
+    for found in files:
+        if found.path not in stamps:
+            new_by_stamp[found.stamp].append(found.path)
+    moves = [
+        (old[0], new_by_stamp[stamp][0])
+        for stamp, old in old_by_stamp.items()
+        if len(old) == 1 and len(new_by_stamp.get(stamp, ())) == 1
+    ]
+    library.rename_paths(moves)
+    return {old for old, _new in moves}
 
 
 def _files_indexed_alone(library: Library) -> list[str]:

@@ -307,6 +307,11 @@ class Library:
         # The cursor's count, not total_changes: that also counts what triggers change (the codes stamp).
         return self._db.executemany("DELETE FROM tracks WHERE path = ?", [(p,) for p in paths]).rowcount
 
+    def rename_paths(self, moves: list[tuple[str, str]]) -> None:
+        """Give the rows at the first path of each pair the second (files that moved: same row, same id)."""
+        with transaction(self._db):
+            self._db.executemany("UPDATE tracks SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+
     def paths_under(self, root: Path) -> list[str]:
         """Stored paths inside folder ``root``."""
         prefix = str(root).rstrip("/") + "/"

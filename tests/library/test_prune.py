@@ -119,3 +119,22 @@ def test_a_file_indexed_on_its_own_is_removed_once_deleted(music_folder: Path, t
     summary = index_folders([music_folder], workers=1)  # a run over the library's folders (`index`)
 
     assert summary.pruned == 1 and str(single) not in stored_paths()
+
+
+def test_a_folder_renamed_keeps_its_analyses_and_ids_and_a_new_file_is_not_taken_for_a_moved_one(
+    music_folder: Path,
+) -> None:
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        ids = {Path(record.path).name: record.id for record in library.tracks()}
+    (music_folder / "album1").rename(music_folder / "Album One (2024)")
+    (music_folder / "05.wav").unlink()
+    write_track(music_folder / "06.wav", "wav-pcm16", seed=4, seconds=4.0)  # another file: another size
+
+    summary = index_folders([music_folder], workers=1)
+
+    assert (summary.moved, summary.analysed, summary.pruned) == (2, 1, 1)
+    with Library() as library:
+        moved = {Path(r.path).name: r.id for r in library.tracks() if "Album One (2024)" in r.path}
+        assert library.record(music_folder / "05.wav") is None
+    assert moved == {"01.flac": ids["01.flac"], "02.flac": ids["02.flac"]}
