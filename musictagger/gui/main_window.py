@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
 
     def undo_tagging(self) -> None:
         """Tools ▸ Undo last tagging run."""
-        undo_last_run(self, self.background_runner)
+        undo_last_run(self, self.background_runner, on_undone=self.library_view.refresh)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._closing = True

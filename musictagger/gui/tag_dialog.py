@@ -47,6 +47,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import Outcome, RunReport, apply_plan
+from musictagger.tagging.atomic import unwritable_because
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
@@ -118,6 +119,24 @@ def result_text(item: PlanItem, outcome: Outcome | None) -> str:
     return f"skipped: {item.reason}" if item.reason else "skipped"
 
 
+def reviewed_action_text(item: PlanItem, ticked: bool, genres: tuple[str, ...], field: str = "genre") -> str:
+    """What Apply will do with a row as the user left it: the plan's action, unless the tick or a correction
+    changed it (a ticked row is written with the values shown, whatever the plan said, as
+    :func:`~musictagger.tagging.plan.correct` does; an unticked one is left alone)."""
+    if ticked and item.action is Action.WRITE and genres == item.proposed:
+        return item.action_text
+    if not ticked:
+        return "skip: left out" if item.action is Action.WRITE else item.action_text
+    if not genres:
+        return f"skip: no {field} given"
+    if [g.casefold() for g in genres] == [g.casefold() for g in item.current]:
+        return "unchanged: already set"
+    if refusal := unwritable_because(item.path):
+        return f"skip: {refusal}"
+    replaced = [value for value in item.current if value.casefold() not in {g.casefold() for g in genres}]
+    return "write: your choice" + (f", replaces {'; '.join(replaced)}" if replaced else "")
+
+
 def predict(paths: list[Path], n_windows: int | None, task: Task) -> Proposals:
     """Worker: the proposal for every audio file under ``paths`` (as ``musictagger tag`` finds them), or the
     error that prevented one, and the field they are values of."""
@@ -173,12 +192,16 @@ def apply_review(
     return reviewed, report
 
 
-def undo_last_run(parent: QWidget, runner: TaskRunner) -> Task:
-    """Undo the latest tagging run in the background and say what was restored."""
+def undo_last_run(parent: QWidget, runner: TaskRunner, on_undone: Callable[[], None]) -> Task:
+    """Undo the latest tagging run in the background, say what was restored, then call ``on_undone`` (the
+    window's library table reads the restored tags)."""
+
+    def undone(report: RunReport) -> None:
+        show_message(parent, "Undo last tagging run", report_text(report, "undo"))
+        on_undone()
+
     return runner.run(
-        undo_latest,
-        on_done=lambda report: show_message(parent, "Undo last tagging run", report_text(report, "undo")),
-        on_error=lambda error: show_error(parent, "Undo last tagging run", error),
+        undo_latest, on_done=undone, on_error=lambda error: show_error(parent, "Undo last tagging run", error)
     )
 
 
@@ -376,13 +399,17 @@ class TagDialog(QDialog):
             self.table.editItem(widget_item, PROPOSED)
 
     def _edited(self, widget_item: QTreeWidgetItem, column: int) -> None:
-        """A corrected genre ticks its row; the counts follow every change."""
+        """A corrected genre ticks its row; the row's action and the counts follow every change."""
         if self._filling or self.plan is None:
             return
+        self._filling = True
         if column == PROPOSED:
-            self._filling = True
             widget_item.setCheckState(FILE, Qt.CheckState.Checked)
-            self._filling = False
+        item = next(item for item in self.plan.items if item.path == widget_item.data(FILE, Qt.ItemDataRole.UserRole))
+        ticked = widget_item.checkState(FILE) == Qt.CheckState.Checked
+        genres = parse_genres(widget_item.text(PROPOSED))
+        widget_item.setText(ACTION, reviewed_action_text(item, ticked, genres, self.plan.field))
+        self._filling = False
         if self.task is None:
             self._finish(self._plan_summary())
 
@@ -445,6 +472,9 @@ class TagDialog(QDialog):
 
     def _undone(self, report: RunReport) -> None:
         self.last_report = report
+        if report.run_id is None:  # nothing was undone: the preview stands, and Apply with it
+            self._finish(f"Undo: {report_text(report, 'undo')}" + (f" {self._plan_summary()}" if self.plan else ""))
+            return
         self.plan = None
         results = {
             outcome.path: result_text(PlanItem(outcome.path, Action.SKIP), outcome) for outcome in report.outcomes

@@ -64,3 +64,10 @@ def apply_theme(theme: str) -> None:
     elif _platform_palette is not None:
         app.setPalette(_platform_palette)
         _platform_palette = None
+    else:
+        return
+    # A widget with a style sheet keeps the colours it was polished with (the verdict's headline stayed
+    # black on the dark panel): setting its sheet again polishes it with the new palette.
+    for widget in app.allWidgets():
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())

@@ -73,7 +73,7 @@ AGREEMENT_SQL = f"""CASE
     WHEN EXISTS (
         SELECT 1 FROM json_each(tracks.tag_genres)
         WHERE ' ' || replace(replace(lower(json_each.value), '-', ' '), '/', ' ') || ' '
-            LIKE '% ' || lower(tracks.genre) || ' %'
+            LIKE '% ' || replace(replace(lower(tracks.genre), '-', ' '), '/', ' ') || ' %'
     ) THEN '{Agreement.AGREES}'
     ELSE '{Agreement.DIFFERS}' END"""
 
@@ -83,7 +83,7 @@ SORT_SQL = {
     Column.ALBUM: "album COLLATE NOCASE",
     Column.TAG_GENRE: "tag_genres COLLATE NOCASE",
     Column.VERDICT: "coalesce(genre, reason, error)",
-    Column.CONFIDENCE: "confidence",
+    Column.CONFIDENCE: "CASE WHEN genre IS NULL THEN NULL ELSE confidence END",  # as shown: none without a genre
     Column.AGREEMENT: AGREEMENT_SQL,
     Column.DURATION: "duration_s",
     Column.PATH: "path",

@@ -166,8 +166,9 @@ def plan_file(
         tag_format = detect(path)
         current, elsewhere = current_labels(tag_format, path, field)
         action, reason, proposed = decide(current, prediction, mode=mode, min_confidence=min_confidence, field=field)
-        if action is Action.WRITE and (refusal := elsewhere or unwritable_because(path)):
-            action, reason = Action.SKIP, refusal
+        would_write = action is Action.WRITE or (action is Action.SKIP and bool(proposed))  # or below the threshold
+        if would_write and (refusal := elsewhere or unwritable_because(path)):
+            action, reason = Action.SKIP, refusal  # a lower threshold, or a tick in the window, would not help
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
         id3_version = tag_format.read_id3_version(path)
@@ -296,7 +297,9 @@ def write_preview_csv(plan: Plan, path: Path) -> None:
 
 
 def _confidence_text(prediction: Prediction | None) -> str:
-    if prediction is None:
+    """The proposal's confidence; none for a file the model has no label for (its nearest label's
+    probability is not the confidence of anything to write, and the Library tab shows none either)."""
+    if prediction is None or prediction.label is None:
         return ""
     return f"{prediction.confidence:.2f}" + (" (uncertain)" if prediction.uncertain else "")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
@@ -160,6 +161,11 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     # The safe default, fill-empty, keeps "Jazz"; replacing it is something the user asks for.
     assert dialog.plan.mode is Mode.FILL_EMPTY
     assert {item.path: item.action for item in dialog.plan.items} == {tagged: Action.UNCHANGED, untagged: Action.WRITE}
+    row = next(dialog.table.topLevelItem(i) for i in range(2) if dialog.table.topLevelItem(i).text(0) == str(tagged))
+    row.setCheckState(0, Qt.CheckState.Checked)  # the user ticks the row fill-empty leaves alone: it will be written
+    assert row.text(4) == "write: your choice, replaces Jazz" and dialog.status.text().endswith("2 ticked")
+    row.setCheckState(0, Qt.CheckState.Unchecked)
+    assert row.text(4) == "unchanged: has a genre already"
     dialog.mode.setCurrentIndex(dialog.mode.findData(Mode.REPLACE))
     qtbot.waitUntil(
         lambda: tag_dialog_settled(dialog) and dialog.plan.mode is Mode.REPLACE, timeout=ANALYSIS_TIMEOUT_MS

@@ -17,8 +17,10 @@ from musictagger.gui.main_window import library_scope
 from musictagger.gui.matches_view import PATH
 from musictagger.gui.tag_dialog import FILE, PROPOSED, TagDialog, TagScope
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackRow, index_folders
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import EntrySource, Journal
-from musictagger.tagging.plan import Mode
+from musictagger.tagging.plan import Mode, Prediction, make_plan
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, wait_until_settled, write_song
 from tests.tagging.media import native_genres, pretag
 
@@ -141,6 +143,11 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     rows["b.flac"].setText(PROPOSED, "Bossa Nova; Jazz")  # the user's correction
     model_genre = rows["a.flac"].text(PROPOSED)
     assert rows["b.flac"].checkState(FILE) == Qt.CheckState.Checked
+    assert {name: row.text(4) for name, row in rows.items()} == {  # each row says what Apply will do with it
+        "a.flac": "write",
+        "b.flac": "write: your choice",  # its Jazz stays
+        "c.flac": "skip: left out",
+    }
 
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
@@ -169,9 +176,30 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
         "c.flac": "skipped: left out",
     }
     assert native_genres(music / "b.flac") == ["Jazz"]
+    dialog.replan()  # a new preview, then Undo with nothing left to undo: the preview stands
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    dialog.last_report = None
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.status.text().startswith("Undo: Nothing to undo.")
+    assert dialog.plan is not None and dialog.apply_button.isEnabled()
+    assert dialog.table.headerItem().text(4) == "action"
     dialog.close()
     settle(qtbot, view)  # closing the dialog refreshes the table: it shows the tags on disk again
-    assert shown(view, Column.TAG_GENRE)[:2] == ["Classical; Electronic; Pop; Rock", "Jazz"]
+    before = shown(view, Column.TAG_GENRE)
+    assert before[:2] == ["Classical; Electronic; Pop; Rock", "Jazz"]
+
+    with Journal() as journal, Library() as library:  # a run of `musictagger tag`, then Tools ▸ Undo last tagging run
+        rock = Prediction("rock", 0.9, uncertain=False)
+        report = apply_plan(make_plan({music / "c.flac": rock}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+        update_index(journal, report.run_id, library)
+    view.refresh()
+    settle(qtbot, view)
+    assert shown(view, Column.TAG_GENRE) != before
+    window.undo_tagging()
+    qtbot.waitUntil(lambda: not window.background_runner.busy, timeout=ANALYSIS_TIMEOUT_MS)
+    settle(qtbot, view)
+    assert shown(view, Column.TAG_GENRE) == before  # the table read the restored tags
 
 
 def test_a_saved_geometry_larger_than_the_screen_is_clamped_and_live_does_not_grow_the_window(qtbot, window) -> None:

@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 import musictagger
 from musictagger import userdirs
 from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, setup_logging
+from musictagger.gui.genre_view import CERTAIN_STYLE
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import BITS
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
@@ -177,10 +178,16 @@ def test_the_dark_theme_applies_where_the_platform_ignores_the_hint(qtbot) -> No
     """The offscreen platform, like an X11 session without a desktop theme, ignores Qt's colour scheme hint."""
     app = QApplication.instance()
     light = app.palette().color(QPalette.ColorRole.Window)
+    headline = QLabel("rock 0.86")  # styled as the result panel's verdict is, before the theme changes
+    headline.setStyleSheet(CERTAIN_STYLE)
+    qtbot.addWidget(headline)
+    headline.show()
     try:
         apply_theme("dark")
         assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
         assert app.palette().color(QPalette.ColorRole.WindowText).lightness() > 200
+        assert headline.palette().color(QPalette.ColorRole.WindowText).lightness() > 200  # not black on dark
     finally:
         apply_theme("system")
     assert app.palette().color(QPalette.ColorRole.Window) == light  # the platform's palette again
+    assert headline.palette().color(QPalette.ColorRole.WindowText) == app.palette().color(QPalette.ColorRole.WindowText)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from musictagger.library import Library, index_folders
-from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.library.browse import AGREEMENT_SQL, Agreement, Column, QuickFilter, TrackQuery, TrackRow
 from musictagger.tagging.formats import detect, read_tags
 from musictagger.userdirs import library_db_path
 from tests.tagging.media import pretag
@@ -101,6 +101,9 @@ def test_rows_hold_the_files_tags_and_the_stored_verdicts_filtered_and_sorted_by
     confidences = [row.confidence for row in by_confidence if row.confidence is not None]
     assert confidences == sorted(confidences) and len(confidences) == 5
     assert by_confidence[-1].error is not None  # empty values last
+    for descending in (False, True):  # a track without a genre shows no confidence, and sorts as having none
+        ranked = rows(TrackQuery(sort=Column.CONFIDENCE, descending=descending))
+        assert {Path(row.path).name for row in ranked[-2:]} == {"04.ogg", "broken.mp3"}
     agreements = [row.agreement for row in rows(TrackQuery(sort=Column.AGREEMENT))]
     assert agreements == sorted(agreements)
     for column in Column:  # every column sorts, both ways, and keeps every row
@@ -144,3 +147,15 @@ def test_a_subgenre_tag_that_names_the_genre_as_a_word_agrees(music_folder: Path
     assert (agreement["03.wav"], agreement["05.wav"]) == (Agreement.AGREES, Agreement.DIFFERS)
     assert "05.wav" in names(TrackQuery(quick=QuickFilter.DIFFERS))
     assert "03.wav" not in names(TrackQuery(quick=QuickFilter.DIFFERS))
+
+
+def test_a_label_with_a_hyphen_agrees_with_its_tag_however_either_is_spelled() -> None:
+    """A personal model's ``Hip-Hop`` and a file's ``Hip Hop`` are one genre; ``Trip-Hop`` is another."""
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE tracks (error TEXT, tag_genres TEXT, genre TEXT)")
+    cases = [("Hip-Hop", "Hip-Hop"), ("Hip Hop", "Hip-Hop"), ("hip-hop", "Hip Hop"), ("Trip-Hop", "Hip-Hop")]
+    database.executemany("INSERT INTO tracks VALUES (NULL, json_array(?), ?)", cases)
+
+    agreements = [row[0] for row in database.execute(f"SELECT {AGREEMENT_SQL} FROM tracks ORDER BY rowid")]
+
+    assert agreements == [Agreement.AGREES, Agreement.AGREES, Agreement.AGREES, Agreement.DIFFERS]

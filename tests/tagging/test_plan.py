@@ -162,3 +162,25 @@ def test_the_default_and_the_modes_text_keep_an_existing_genre(tmp_path: Path, m
         assert [(item.action, item.current, item.proposed) for item in plan.items] == [
             (Action.UNCHANGED, ("Alternative Rock",), ("Rock",))
         ]
+
+
+def test_a_read_only_file_below_the_threshold_says_it_is_read_only(tmp_path: Path) -> None:
+    """A lower threshold (or a tick in the window) would not get it written: the preview says what would."""
+    path = make_file(tmp_path, "flac")
+    path.chmod(0o444)
+
+    (item,) = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.95).items
+
+    assert (item.action, item.reason, item.proposed) == (Action.SKIP, "is read-only", ("Rock",))
+
+
+def test_the_preview_gives_no_confidence_to_a_file_the_model_has_no_genre_for(tmp_path: Path) -> None:
+    known, unknown = make_file(tmp_path, "flac", name="known"), make_file(tmp_path, "flac", name="unknown", seed=1)
+    refused = Prediction(None, 0.94, uncertain=False, reason="not one of: classical, electronic, pop, rock")
+
+    rows = preview_rows(make_plan({known: ROCK, unknown: refused}, mode=Mode.REPLACE, min_confidence=0.5))
+
+    assert [(row[3], row[4]) for row in rows] == [
+        ("0.80", "write"),
+        ("", "skip: unknown: not one of: classical, electronic, pop, rock"),
+    ]
