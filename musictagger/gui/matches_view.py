@@ -9,6 +9,7 @@ created on first use so that a machine without audio output still opens the wind
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,9 @@ from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import comparable_models, model_family, query_match_bits
+from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
+from musictagger.personal.active import head_for
 
 MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -71,6 +74,19 @@ def search(
             models=models,
             match_bits=match_bits,
         )
+
+
+def through_personal(matches: list[Match], head: PersonalHead | None) -> list[Match]:
+    """``matches`` with their verdicts as the active personal model (``head``) gives them, as the Library tab
+    shows them; unchanged when none is active."""
+    if head is None:
+        return matches
+    return [
+        replace(match, record=replace(match.record, analysis=match.record.analysis.through(head)))
+        if match.record.analysis is not None
+        else match
+        for match in matches
+    ]
 
 
 class Player:
@@ -201,6 +217,8 @@ class MatchesView(QWidget):
     def use_model(self, model_path: Path, manifest: ModelManifest) -> None:
         """Search by the codes of the model at ``model_path`` from now on: among its family's tracks, by its
         compared bits."""
+        self.manifest = manifest
+        """The model in use's sidecar: an active personal model reads the matches' analyses through it."""
         self.family = model_family(model_path)
         """The model in use and its twin (:func:`~musictagger.library.search.model_family`): whose codes compare."""
         self.match_bits = manifest.match_bits
@@ -242,8 +260,11 @@ class MatchesView(QWidget):
         models = comparable_models(model_id, self.family)
         match_bits = query_match_bits(model_id, self.family, self.match_bits)
 
+        manifest = self.manifest
+
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
-            return search(bits, relaxed, path, index, models, match_bits)
+            found, matches = search(bits, relaxed, path, index, models, match_bits)
+            return found, through_personal(matches, head_for(manifest))
 
         self.runner.run(
             work,
@@ -271,7 +292,7 @@ class MatchesView(QWidget):
                 [
                     distance,
                     str(match.distance),
-                    analysis.verdict.words() if analysis else "",
+                    analysis.verdict.words(analysis.field) if analysis else "",
                     match.part_text(self.window_seconds),
                     (analysis.title if analysis else None) or Path(match.record.path).name,
                     (analysis.artist if analysis else None) or "",

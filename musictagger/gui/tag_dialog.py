@@ -20,6 +20,7 @@ Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -147,6 +148,17 @@ def predict(paths: list[Path], n_windows: int | None, task: Task) -> Proposals:
         on_progress=lambda done, total: task.progress((done, total)),
         should_stop=task.should_stop,
     )
+
+
+RESULTS = ("written", "unchanged", "skipped", "failed")
+"""What can become of a file of the plan, in the order the run's summary counts them."""
+
+
+def results_summary(results: dict[Path, str]) -> str:
+    """``3 written, 6 unchanged, 8 skipped, 0 failed``: every file of the plan, as ``tag``'s last line counts
+    them (from each row's :func:`result_text`), not only the files the run tried."""
+    counts = Counter(text.split(":", 1)[0] for text in results.values())
+    return ", ".join(f"{counts[result]} {result}" for result in RESULTS)
 
 
 def report_text(report: RunReport, verb: str) -> str:
@@ -446,8 +458,9 @@ class TagDialog(QDialog):
         self.last_report = report
         self.plan = None  # the files changed: this plan is spent
         outcomes = {outcome.path: outcome for outcome in report.outcomes}
-        self._show_results({item.path: result_text(item, outcomes.get(item.path)) for item in reviewed.items})
-        self._finish(report_text(report, "write"))
+        results = {item.path: result_text(item, outcomes.get(item.path)) for item in reviewed.items}
+        self._show_results(results)
+        self._finish(results_summary(results) + (" (cancelled)" if report.cancelled else ""))
 
     def _show_results(self, results: dict[Path, str]) -> None:
         """Put what happened to each file in the last column (now "result"); rows can no longer be edited."""

@@ -19,6 +19,7 @@ from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
 from musictagger.gui.library_view import COLUMNS
+from musictagger.gui.matches_view import GENRE
 from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, NAME
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Column, Library, QuickFilter
@@ -129,6 +130,14 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     expected = load_active_model().analyze_file(song)
     assert expected.genre == "Ambient"
     assert window.genre.verdict.text() == expected.summary()
+
+    def match_genres() -> set[str]:
+        table = window.matches.table
+        return {table.topLevelItem(i).text(GENRE) for i in range(table.topLevelItemCount())}
+
+    # The nearest matches say the user's labels too, as the Library tab does, not the shipped model's genres.
+    qtbot.waitUntil(lambda: bool(match_genres() & set(LABEL_OF.values())), timeout=ANALYSIS_TIMEOUT_MS)
+    assert not match_genres() & set(window.manifest.labels)
     for score in expected.ranking:
         assert window.genre.bars[score.label].format() == f"{score.probability:.2f}"
     window.remove_files([song.absolute()])

@@ -155,6 +155,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     assert native_genres(music / "a.flac") == [model_genre]
     assert (music / "c.flac").read_bytes() == untouched
     assert dialog.table.headerItem().text(4) == "result"
+    assert dialog.status.text() == "2 written, 0 unchanged, 1 skipped, 0 failed"  # every file of the plan
     assert {name: row.text(4) for name, row in rows.items()} == {
         "a.flac": "written",
         "b.flac": "written",
