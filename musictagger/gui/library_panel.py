@@ -86,11 +86,13 @@ class LibraryPanel(QWidget):
         """Another model was chosen while indexing ran with the previous one: ask when it ends."""
         self.folders = QListWidget()
         self.folders.setAcceptDrops(False)
+        self.folders.currentItemChanged.connect(lambda *_items: self._enable_remove())
         self.add_button = QPushButton("Add folder…")
         self.add_button.clicked.connect(self.choose_folder)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Stop indexing this folder and forget its tracks (the files stay)")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button.setEnabled(False)  # until a folder is selected
         self.index_button = QPushButton("Index now")
         self.index_button.clicked.connect(self.index_now)
         self.cancel_button = QPushButton("Cancel")
@@ -185,6 +187,10 @@ class LibraryPanel(QWidget):
         self.refresh(add=[folder.absolute()])
         self.index_now(extra=[folder.absolute()])
 
+    def _enable_remove(self) -> None:
+        """Remove acts on the selected folder, and not while indexing reads the folders."""
+        self.remove_button.setEnabled(self.indexing is None and self.folders.currentItem() is not None)
+
     def remove_selected(self) -> None:
         """Forget the selected folder (its tracks leave the index; no file is touched)."""
         item = self.folders.currentItem()
@@ -228,7 +234,7 @@ class LibraryPanel(QWidget):
             work, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress
         )
         self.index_button.setEnabled(False)
-        self.remove_button.setEnabled(False)
+        self._enable_remove()
         self.cancel_button.setEnabled(True)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
@@ -252,7 +258,7 @@ class LibraryPanel(QWidget):
     def _finish(self, message: str) -> None:
         self.indexing = None
         self.index_button.setEnabled(True)
-        self.remove_button.setEnabled(True)
+        self._enable_remove()
         self.cancel_button.setEnabled(False)
         self.progress.setVisible(False)
         self.progress_text.setText(message)

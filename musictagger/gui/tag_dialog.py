@@ -336,14 +336,14 @@ class TagDialog(QDialog):
         self.undo_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
         self.status.setText(message)
 
     def _finish(self, message: str) -> None:
         self.task = None
         self.cancel_button.setEnabled(False)
         self.undo_button.setEnabled(True)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.progress.setVisible(False)  # shown while a step runs: a full bar over a preview read as "done"
         self.status.setText(message)
         self.apply_button.setEnabled(self.plan is not None and bool(self.review()[0]))
 

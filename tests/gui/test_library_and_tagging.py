@@ -30,6 +30,9 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     assert panel.counts.text() == "In the library: 4 tracks, 3 analysed, 1 failed"
     assert panel.folder_paths() == [music]
     assert panel.failures.topLevelItem(0).text(0) == "broken.mp3"
+    assert not panel.remove_button.isEnabled()  # no folder selected: nothing to remove
+    panel.folders.setCurrentRow(0)
+    assert panel.remove_button.isEnabled()
     with Library() as library:  # what the panel shows is what the index holds
         assert library.counts().analysed == 3
 

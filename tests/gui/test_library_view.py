@@ -137,6 +137,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
         timeout=ANALYSIS_TIMEOUT_MS,
     )
     assert dialog.table.topLevelItemCount() == 3  # what the scope says is what it will touch
+    assert dialog.progress.isHidden()  # nothing running: no bar (a full one read as "done")
     rows = {Path(dialog.table.topLevelItem(i).text(FILE)).name: dialog.table.topLevelItem(i) for i in range(3)}
     untouched = (music / "c.flac").read_bytes()
     rows["c.flac"].setCheckState(FILE, Qt.CheckState.Unchecked)
