@@ -312,7 +312,10 @@ class TagDialog(QDialog):
         self.field = field
         self.setWindowTitle(f"Tag {field}s")
         self.table.setHeaderLabels(list(preview_columns(field)))
-        self.threshold.setToolTip(f"Files whose predicted {field} is less likely than this are left alone")
+        self.threshold.setToolTip(
+            f"Files whose predicted {field} is less likely than this are left alone; "
+            "Apply keeps it as the tagging threshold (File ▸ Settings) for next time"
+        )
         self.mode.setToolTip(
             f"replace: the {field} becomes the prediction; append: added to the values there; "
             f"fill-empty: only files without a {field}"
