@@ -35,6 +35,11 @@ from musictagger.tagging.plan import (
 )
 from musictagger.tagging.predict import predict_labels
 
+KEEP_ID3 = "keep"
+"""``--id3 keep``: each file's ID3v2 revision stays as it is."""
+ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+"""How a table cell writes the characters that would break its row (:func:`format_table`)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -59,9 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--id3",
-        choices=[version.value for version in Id3Version],
-        default=Id3Version.V24.value,
-        help="ID3 revision written to MP3, WAV and AIFF (default v2.4; v2.3 joins several genres with '/')",
+        choices=[KEEP_ID3, *(version.value for version in Id3Version)],
+        default=KEEP_ID3,
+        help="ID3v2 revision written to MP3, WAV and AIFF: keep each file's own (the default; v2.4 for a file "
+        "without one), or convert to v2.3 (several genres joined with '/') or v2.4, unless converting would drop frames",
     )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the preview table to FILE as CSV")
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         proposals.predictions,
         mode=Mode(args.mode),
         min_confidence=args.min_confidence,
-        id3_version=Id3Version(args.id3),
+        id3_version=None if args.id3 == KEEP_ID3 else Id3Version(args.id3),
         field=proposals.field,
     )
     print(format_table(preview_columns(plan.field), preview_rows(plan)))
@@ -114,11 +120,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """Left-aligned columns as wide as their widest cell."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    """Left-aligned columns as wide as their widest cell; a line break or tab in a cell (a file name may hold
+    one) is written as ``\\n`` or ``\\t``, so that each row stays one line."""
+    cells = [[str(cell).translate(ONE_LINE) for cell in row] for row in [header, *rows]]
+    widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
     return "\n".join(
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
-from mutagen.id3 import TALB, TCON, TIT2, TPE1, Frames
+from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
 
 from tests.audio.signals import FORMATS, music, noise, write
@@ -129,3 +129,38 @@ def native_values(path: Path, field: str) -> list[str]:
     if _family(tags) == "id3":
         return [text for frame in tags.getall(key) for text in frame.text]
     return [value.decode() if isinstance(value, bytes) else str(value) for value in tags.get(key, [])]
+
+
+UNKNOWN_FRAME = b"XTST" + (11).to_bytes(4, "big") + b"\x00\x00" + b"kept as is!"
+"""A frame of a tagger mutagen does not know, as it wrote it into an ID3v2.3 tag."""
+
+
+def synchsafe(value: int) -> bytes:
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def insert_first_frame(path: Path, frame: bytes) -> None:
+    """Put ``frame`` (raw bytes) first in ``path``'s ID3v2.3 tag, growing the tag's size to hold it."""
+    data = bytearray(path.read_bytes())
+    size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
+    data[10:10] = frame
+    data[6:10] = synchsafe(size + len(frame))
+    path.write_bytes(bytes(data))
+
+
+def v23_mp3(folder: Path) -> Path:
+    """An MP3 tagged by an older program: an ID3v2.3 tag with a date in TYER/TDAT and a frame mutagen does not know."""
+    path = make_file(folder, "mp3", name="old")
+    audio = mutagen.File(path)
+    audio.add_tags()
+    for frame in (
+        TIT2(encoding=1, text=["An old song"]),
+        TYER(encoding=0, text=["1999"]),
+        TDAT(encoding=0, text=["2403"]),
+        TCON(encoding=0, text=["Jazz"]),
+    ):
+        audio.tags.add(frame)
+    audio.save(v2_version=3)
+    insert_first_frame(path, UNKNOWN_FRAME)
+    assert ID3(path).version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
+    return path

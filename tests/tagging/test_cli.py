@@ -24,7 +24,7 @@ from musictagger.tagging.atomic import TEMP_MARK
 from musictagger.tagging.journal import Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
 from tests.conftest import PROJECT_ROOT
-from tests.tagging.media import KINDS, make_file, native_genres, native_tags, pretag
+from tests.tagging.media import KINDS, UNKNOWN_FRAME, make_file, native_genres, native_tags, pretag, v23_mp3
 
 
 def snapshot(paths: list[Path]) -> dict[Path, bytes]:
@@ -349,3 +349,25 @@ def test_a_folder_without_audio_is_reported_and_the_others_tagged(tmp_path: Path
     captured = capsys.readouterr()
     assert f"error: {empty}: no audio files in this folder" in captured.err
     assert native_genres(song) == [predicted(song)[0]]
+
+
+def test_a_file_name_with_a_line_break_keeps_its_preview_row_on_one_line(tmp_path: Path, capsys) -> None:
+    odd = make_file(tmp_path / "music", "flac", name="two\nlines")
+
+    main(["tag", str(odd.parent), "--dry-run"])
+
+    rows = capsys.readouterr().out.splitlines()
+    assert any(row.startswith(str(odd).replace("\n", "\\n")) for row in rows)
+    assert len(rows) == 4  # header, the file, the counts, "dry run"
+
+
+def test_tag_keeps_each_files_id3_revision_unless_told_and_says_why_it_cannot_convert(tmp_path: Path, capsys) -> None:
+    path = v23_mp3(tmp_path / "old")
+    common = ["tag", str(path), "--mode", "replace", "--min-confidence", "0"]
+
+    assert main([*common, "--id3", "v2.4"]) == 1  # converting would drop the frame mutagen does not know
+    assert "would drop its XTST frames; write it in v2.3 (--id3 keep, the default)" in capsys.readouterr().err
+    assert main(common) == 0
+    assert mutagen.File(path).tags.version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
+    assert main(["undo", "--list"]) == 0
+    assert re.search(r"\btag\b.*\bkeep\b", capsys.readouterr().out)  # the run's ID3 column

@@ -13,7 +13,7 @@ from pathlib import Path
 import mutagen
 import pytest
 import soundfile
-from mutagen.id3 import COMM, ID3, TCON, TDAT, TIT2, TYER
+from mutagen.id3 import COMM, ID3, TYER
 
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.formats import Id3Version
@@ -22,11 +22,9 @@ from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import TagSummary, read_tags
 from tests.audio.signals import music
-from tests.tagging.media import make_file, native_genres, pretag
+from tests.tagging.media import UNKNOWN_FRAME, make_file, native_genres, pretag, v23_mp3
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
-UNKNOWN_FRAME = b"XTST" + (11).to_bytes(4, "big") + b"\x00\x00" + b"kept as is!"
-"""A frame of a tagger mutagen does not know, as it wrote it into an ID3v2.3 tag."""
 
 
 @pytest.fixture
@@ -39,37 +37,6 @@ def frames_as_stored(path: Path) -> dict[str, list[str]]:
     """The file's ID3v2 text frames in the revision it has them in (no conversion on reading)."""
     tags = ID3(path, translate=False)
     return {key: [str(text) for text in frame.text] for key, frame in tags.items() if hasattr(frame, "text")}
-
-
-def synchsafe(value: int) -> bytes:
-    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
-
-
-def insert_first_frame(path: Path, frame: bytes) -> None:
-    """Put ``frame`` (raw bytes) first in ``path``'s ID3v2.3 tag, growing the tag's size to hold it."""
-    data = bytearray(path.read_bytes())
-    size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
-    data[10:10] = frame
-    data[6:10] = synchsafe(size + len(frame))
-    path.write_bytes(bytes(data))
-
-
-def v23_mp3(folder: Path) -> Path:
-    """An MP3 tagged by an older program: an ID3v2.3 tag with a date in TYER/TDAT and a frame mutagen does not know."""
-    path = make_file(folder, "mp3", name="old")
-    audio = mutagen.File(path)
-    audio.add_tags()
-    for frame in (
-        TIT2(encoding=1, text=["An old song"]),
-        TYER(encoding=0, text=["1999"]),
-        TDAT(encoding=0, text=["2403"]),
-        TCON(encoding=0, text=["Jazz"]),
-    ):
-        audio.tags.add(frame)
-    audio.save(v2_version=3)
-    insert_first_frame(path, UNKNOWN_FRAME)
-    assert ID3(path).version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
-    return path
 
 
 def test_a_damaged_id3_tag_is_not_rewritten_and_the_file_is_left_as_it_was(tmp_path: Path, journal: Journal) -> None:
