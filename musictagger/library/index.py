@@ -1,8 +1,9 @@
 """Incremental, parallel, interruptible indexing of music folders.
 
-One run: scan the folders → prune rows whose files are gone → analyse every file that is
-new, changed (size or mtime), or was analysed by another model or window count → store
-each result the moment it arrives, in its own transaction.  Killing the process therefore
+One run: scan the folders → give the rows of files that moved their new paths, and prune the
+rows whose files are gone for certain (not those out of reach, nor those of an unmounted drive) →
+analyse every file that is new, changed (size or mtime), or was analysed by another model or
+window count → store each result the moment it arrives, in its own transaction.  Killing the process therefore
 loses at most the files in flight, and the next run resumes where this one stopped.
 
 Analysis runs in local worker processes (by default one per core, each with a single-threaded
