@@ -86,9 +86,8 @@ def apply_plan(
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
     assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
     source = EntrySource.USER if item.corrected else EntrySource.MODEL
-    written_in = (
-        plan.id3_version or item.id3_version or Id3Version.V24
-    )  # the file's own revision, unless one is asked for
+    # The ID3v2 revision asked for, else the file's own (v2.4 for a file without one).
+    written_in = plan.id3_version or item.id3_version or Id3Version.V24
     change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, written_in, source, plan.field)
     return journalled_write(journal, run_id, item.path, item.tag_format, change)
 
