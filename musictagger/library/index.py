@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,8 +115,10 @@ def index_folders(
         roots, aliases = _without_aliases(library, roots)
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
-        gone, kept = _gone(library, roots, found.files)
-        moved = _follow_moves(library, found.files, gone)
+        stored = library.stamps()  # as the run starts: what the paths found are compared with
+        found.files = _without_links_to_indexed_files(stored, found.files)
+        gone, kept = _gone(library, stored, roots, found.files)
+        moved = _follow_moves(library, stored, found.files, gone)
         summary.moved, summary.pruned = len(moved), library.delete_paths(sorted(set(gone) - moved))
         summary.problems = aliases + found.problems + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
@@ -187,7 +189,15 @@ def _without_aliases(library: Library, roots: Sequence[Path]) -> tuple[list[Path
     return kept, aliases
 
 
-def _gone(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tuple[list[str], list[tuple[str, str]]]:
+def _without_links_to_indexed_files(stored: Collection[str], files: list[FoundFile]) -> list[FoundFile]:
+    """``files`` without the new paths that reach an indexed file (one of ``stored``) through a link (a folder
+    link made inside the library after its files were indexed): each physical file keeps one row."""
+    return [f for f in files if f.path in stored or os.path.realpath(f.path) not in stored]
+
+
+def _gone(
+    library: Library, stored: Collection[str], roots: Sequence[Path], files: list[FoundFile]
+) -> tuple[list[str], list[tuple[str, str]]]:
     """The stored paths under ``roots`` whose file is gone for certain, and the folders whose rows are kept
     because they look like a drive that is not mounted, as problems (path, reason).
 
@@ -196,7 +206,7 @@ def _gone(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tu
     drive leaves at its mount point, and re-analysing an archive's drive takes days.
     """
     found = {f.path for f in files}
-    candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library)]
+    candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library, stored)]
     for root in roots:
         root_path = Path(os.path.abspath(root))
         if root_path.is_dir():
@@ -223,14 +233,15 @@ def _gone(library: Library, roots: Sequence[Path], files: list[FoundFile]) -> tu
     return gone, problems
 
 
-def _follow_moves(library: Library, files: list[FoundFile], gone: list[str]) -> set[str]:
+def _follow_moves(
+    library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile], gone: list[str]
+) -> set[str]:
     """Give the rows of files that moved their new path; the old paths so renamed.
 
     A file moved or renamed keeps its size and its mtime to the nanosecond; a path gone and a new path
     found with the same ones, each the only one with them, are the same file, so a folder renamed or moved
     is not analysed again (hours, for an archive's drive) and its tracks keep their ids.
     """
-    stamps = library.stamps()
     old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
     for path in gone:
         old_by_stamp[stamps[path][0]].append(path)
@@ -247,11 +258,11 @@ def _follow_moves(library: Library, files: list[FoundFile], gone: list[str]) -> 
     return {old for old, _new in moves}
 
 
-def _files_indexed_alone(library: Library) -> list[str]:
-    """Rows under no folder of the library: files indexed on their own (``index FILE``), which no run's
-    folders reach, so every run looks at them."""
+def _files_indexed_alone(library: Library, stored: Collection[str]) -> list[str]:
+    """The ``stored`` paths under no folder of the library: files indexed on their own (``index FILE``),
+    which no run's folders reach, so every run looks at them."""
     folders = tuple(os.path.join(str(root), "") for root in library.roots())
-    return [path for path in library.stamps() if not path.startswith(folders)]
+    return [path for path in stored if not path.startswith(folders)]
 
 
 def _missing(path: str) -> bool:

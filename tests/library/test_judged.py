@@ -101,8 +101,9 @@ def test_verdicts_are_judged_once_and_the_table_shows_filters_and_sorts_by_them(
         path for path, words in table.items() if words in ("not one of my moods", NOT_MUSIC)
     }
     by_confidence = library.track_rows(library.track_ids(TrackQuery(sort=Column.CONFIDENCE)))
-    confidences = [row.confidence for row in by_confidence if row.confidence is not None]
+    confidences = [row.confidence for row in by_confidence if row.genre is not None]  # as shown: none without one
     assert confidences == sorted(confidences)
+    assert all(row.genre is None for row in by_confidence[len(confidences) :])  # with the empty values
     library.use_judged(None)
     assert {row.verdict() for row in library.track_rows(library.track_ids(TrackQuery()))} <= {
         "rock",

@@ -138,3 +138,13 @@ def test_a_folder_renamed_keeps_its_analyses_and_ids_and_a_new_file_is_not_taken
         moved = {Path(r.path).name: r.id for r in library.tracks() if "Album One (2024)" in r.path}
         assert library.record(music_folder / "05.wav") is None
     assert moved == {"01.flac": ids["01.flac"], "02.flac": ids["02.flac"]}
+
+
+def test_a_link_made_inside_the_library_later_does_not_index_its_files_twice(music_folder: Path) -> None:
+    index_folders([music_folder], workers=1)
+    before = stored_paths()
+    (music_folder / "zlink").symlink_to(music_folder / "album1")
+
+    summary = index_folders([music_folder], workers=1)
+
+    assert stored_paths() == before and summary.analysed == 0
