@@ -239,6 +239,8 @@ class TagDialog(QDialog):
         self.runner = runner
         self.field = field
         self.proposals: Proposals | None = None
+        self.analysis_cancelled = False
+        """Cancel stopped the analysis: the plan lists only the files analysed by then."""
         self.plan: Plan | None = None
         self.task: Task | None = None
         self.last_report: RunReport | None = None
@@ -360,6 +362,7 @@ class TagDialog(QDialog):
 
     def _predicted(self, proposals: Proposals) -> None:
         self.proposals = proposals
+        self.analysis_cancelled = self.task is not None and self.task.should_stop()
         self.scope_label.setText(f"Works on {self.scope.describe(len(proposals.predictions))}")
         self.task = None
         self.replan()
@@ -406,7 +409,15 @@ class TagDialog(QDialog):
 
     def _plan_summary(self) -> str:
         counts = self.plan.counts()
-        return ", ".join(f"{counts[action]} {action}" for action in Action) + f"; {len(self.review()[0])} ticked"
+        cancelled = (
+            f" (analysis cancelled: the {len(self.plan.items)} files analysed by then)"
+            if self.analysis_cancelled
+            else ""
+        )
+        return (
+            ", ".join(f"{counts[action]} {action}" for action in Action)
+            + f"; {len(self.review()[0])} ticked{cancelled}"
+        )
 
     def _edit(self, widget_item: QTreeWidgetItem, column: int) -> None:
         """Double-clicking a proposed genre (of a plan not yet applied) opens it for correction."""
@@ -480,7 +491,7 @@ class TagDialog(QDialog):
         """Stop the running step after the current file (files written so far stay written, and undoable)."""
         if self.task is not None:
             self.task.cancel()
-            self.status.setText("Stopping after the current file…")
+            self.status.setText("Stopping once the files already started are done…")
 
     def undo(self) -> None:
         """Undo the latest tagging run."""

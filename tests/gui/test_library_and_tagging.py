@@ -194,3 +194,18 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     assert read_genres(tagged) == ("Jazz",)
     assert read_genres(untagged) == ()
     assert window.settings.threshold == 0.0  # Apply remembered the threshold
+
+
+def test_cancelling_the_tag_dialogs_analysis_says_the_preview_holds_only_what_was_analysed(
+    qtbot, window, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    for seed in range(4):
+        write_song(folder / f"{seed}.flac", seed=seed)
+    dialog = window.open_tag_dialog(TagScope.folder(folder))
+    qtbot.addWidget(dialog)
+    dialog.cancel()  # at once, while the files are being analysed
+    assert dialog.status.text() == "Stopping once the files already started are done…"
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
+    analysed = len(dialog.plan.items)
+    assert dialog.status.text().endswith(f"(analysis cancelled: the {analysed} files analysed by then)")
