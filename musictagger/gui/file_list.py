@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from musictagger.library.scan import scan
-from musictagger.model.runtime import Analysis
+from musictagger.model.runtime import Analysis, confidence_text
 
 FAILED_COLOUR = QColor(200, 40, 40)
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class FileEntry:
             analysis = self.analysis
             if analysis.unknown:
                 return analysis.verdict.words(analysis.field)
-            return f"{analysis.nearest_genre} {analysis.confidence:.2f}" + (" ?" if analysis.uncertain else "")
+            return f"{analysis.nearest_genre} {confidence_text(analysis.confidence, analysis.uncertain)}"
         return self.state.value
 
     @property

@@ -54,6 +54,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
+from musictagger.model.runtime import confidence_text
 from musictagger.model.verdict import not_one_of_mine
 from musictagger.personal.active import judge_active
 from musictagger.timefmt import clock
@@ -105,7 +106,7 @@ def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
     if column is Column.CONFIDENCE:
         if row.confidence is None or row.genre is None:  # no genre: its nearest one's probability is not a confidence
             return ""
-        return f"{row.confidence:.2f}" + (" ?" if row.uncertain else "")
+        return confidence_text(row.confidence, row.uncertain)
     if column is Column.DURATION:
         if row.duration_s is None:
             return ""

@@ -116,6 +116,11 @@ def uncertain_over(labels: Sequence[str], probabilities: np.ndarray, verdict: Ve
     return not verdict.unknown and is_uncertain(ranking_of(labels, probabilities))
 
 
+def confidence_text(confidence: float, uncertain: bool) -> str:
+    """A confidence as the window's tables write it: ``0.86``, or ``0.51 ?`` when the verdict is uncertain."""
+    return f"{confidence:.2f}" + (" ?" if uncertain else "")
+
+
 def verdict_text(ranking: tuple[GenreScore, ...], verdict: Verdict | None = None, field: str = "genre") -> str:
     """A verdict in words: ``pop 0.82``, ``uncertain: pop 0.41 / rock 0.38`` when unsure,
     ``not music`` or ``not one of my genres (nearest: rock 0.45)`` when the model has no genre for it

@@ -207,8 +207,7 @@ class TagFormat:
         (:mod:`~musictagger.tags.riff_info`; several values separated by ``;``).  Empty for other files."""
         if self.file_type is not WAVE or field not in INFO_FIELDS:
             return ()
-        text = read_riff_info(path).get(field, "")
-        return tuple(value.strip() for value in text.split(";") if value.strip())
+        return info_values(read_riff_info(path), field)
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
         """The ID3v2 revision the file has now, v2.3 for a v2.2 tag (mutagen writes no v2.2); None for other
@@ -283,8 +282,13 @@ def read_tags(path: Path) -> TagSummary:
     def text(field: str) -> str | None:
         return "; ".join(family.values(audio, field)) or info.get(field)
 
-    genres = family.genres(audio) or tag_format.read_only_labels(Path(path), "genre")
+    genres = family.genres(audio) or info_values(info, "genre")
     return TagSummary(text("title"), text("artist"), text("album"), genres)
+
+
+def info_values(info: dict[str, str], field: str) -> tuple[str, ...]:
+    """The values of ``field`` in a RIFF INFO chunk's fields (:func:`read_riff_info`), several separated by ``;``."""
+    return tuple(value.strip() for value in info.get(field, "").split(";") if value.strip())
 
 
 def _reason(exc: BaseException) -> str:
