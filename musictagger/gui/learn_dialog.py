@@ -110,7 +110,6 @@ class LearnDialog(QDialog):
         self.learned: LearnedModel | None = None
         self.task: Task | None = None
         self.user_excluded: set[str] = set()
-        self._known: dict[str, tuple[int, tuple[str, ...]]] = {}
         """Count and spellings of every label seen, so a label the user ticks out keeps its row's figures."""
         self._survey_generation = 0
         self._filling = False
@@ -210,7 +209,6 @@ class LearnDialog(QDialog):
     def _field_changed(self) -> None:
         self.name.setPlaceholderText(self.field.currentText())  # learn()'s default name
         self.user_excluded.clear()
-        self._known.clear()
         self.resurvey()
 
     def resurvey(self) -> None:
@@ -231,8 +229,6 @@ class LearnDialog(QDialog):
         if generation != self._survey_generation:
             return  # the user changed something meanwhile; a newer survey is on its way
         self.found = found
-        for label, count in found.labels.items():
-            self._known[label] = (count, found.spellings.get(label, (label,)))
         self._fill_table(found)
         self.summary.setText(survey_summary(found))
         self.index_button.setVisible(found.missing_embeddings > 0)
@@ -254,8 +250,8 @@ class LearnDialog(QDialog):
         rows = [(label, "learned", True) for label in found.labels]
         rows += [(label, reason, label in self.user_excluded) for label, reason in found.excluded.items()]
         for label, status, tickable in rows:
-            count, spellings = self._known.get(label, (None, ()))
-            row = QTreeWidgetItem([label, "" if count is None else str(count), ", ".join(spellings), status])
+            spellings = found.spellings[label]
+            row = QTreeWidgetItem([label, str(found.tracks[label]), ", ".join(spellings), status])
             row.setData(LABEL, Qt.ItemDataRole.UserRole, label)
             row.setToolTip(SPELLINGS, "\n".join(spellings))
             row.setToolTip(STATUS, status)

@@ -57,7 +57,9 @@ class LabelSurvey:
     excluded: dict[str, str]
     """Label → why it is left out, e.g. ``"3 tracks (needs 10)"``, ``"excluded by you"``."""
     spellings: dict[str, tuple[str, ...]]
-    """Kept label → every raw spelling merged into it."""
+    """Every label found, kept or excluded → every raw spelling merged into it."""
+    tracks: dict[str, int]
+    """Every label found, kept or excluded → the tracks carrying it, most tracks first."""
     tagged_tracks: int
     """Indexed tracks carrying at least one kept label."""
     untagged_tracks: int
@@ -110,7 +112,8 @@ def survey(
         field=field,
         labels={name[key]: tracks_per_key[key] for key in kept},
         excluded=excluded,
-        spellings={name[key]: tuple(sorted(spelt[key])) for key in kept},
+        spellings={name[key]: tuple(sorted(spellings)) for key, spellings in spelt.items()},
+        tracks={name[key]: count for key, count in tracks_per_key.most_common()},
         tagged_tracks=len(track_labels),
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),

@@ -67,7 +67,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     # The default minimum (10) keeps nothing: every label is listed as excluded, and why.
     surveyed(qtbot, dialog, lambda rows: len(rows) == 5)
     assert not dialog.learn_button.isEnabled()
-    assert survey_rows(dialog)["Hip-Hop"] == ("", "4 tracks (needs 10)", None)
+    assert survey_rows(dialog)["Hip-Hop"] == ("4", "4 tracks (needs 10)", None)
 
     dialog.min_per_label.setValue(MIN_PER_LABEL)  # the table follows the spin box
     surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "learned")
@@ -75,8 +75,8 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
         "Ambient": ("4", "learned", True),
         "Hip-Hop": ("4", "learned", True),
         "Drum & Bass": ("4", "learned", True),
-        "Rock": ("", "1 track (needs 3)", None),
-        "Jazz": ("", "1 track (needs 3)", None),
+        "Rock": ("1", "1 track (needs 3)", None),
+        "Jazz": ("1", "1 track (needs 3)", None),
     }
     hip_hop = dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0]
     assert hip_hop.text(SPELLINGS) == "Hip-Hop, HipHop, hip hop"  # merged into the commonest spelling
@@ -299,7 +299,7 @@ def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_wi
 
 
 def test_the_survey_says_when_there_is_nothing_to_learn() -> None:
-    nothing = LabelSurvey("genre", {}, {"Jazz": "3 tracks (needs 10)"}, {}, 0, 5, 0, {})
+    nothing = LabelSurvey("genre", {}, {"Jazz": "3 tracks (needs 10)"}, {"Jazz": ("Jazz",)}, {"Jazz": 3}, 0, 5, 0, {})
 
     assert survey_summary(nothing) == (
         "Nothing to learn yet: no genre has enough tagged tracks (the table says what each needs)."

@@ -43,6 +43,7 @@ def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed
     assert found.spellings["Hip-Hop"] == ("Hip-Hop", "HipHop", "hip hop")
     assert found.spellings["Drum & Bass"] == ("Drum & Bass", "Drum-and-Bass", "drum and bass")
     assert found.excluded == {"Jazz": "1 track (needs 3)", "Rock": "1 track (needs 3)"}
+    assert (found.tracks["Jazz"], found.tracks["Hip-Hop"]) == (1, 4)  # excluded labels are counted too
     assert (found.tagged_tracks, found.untagged_tracks, found.missing_embeddings) == (12, 6, 0)
 
 
