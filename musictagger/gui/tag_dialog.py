@@ -20,6 +20,7 @@ Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,6 +108,17 @@ class TagScope:
         if self.kind == "library":
             return f"all {number} track{plural} of {self.where}"
         return f"all {number} audio file{plural} in {self.where}"
+
+
+def shown_names(paths: list[Path]) -> dict[Path, str]:
+    """Each path as the table shows it: relative to the folder holding them all, so that the file names are
+    what fits the column (the full path is the row's tooltip); the full path where they share no folder."""
+    if not paths:
+        return {}
+    common = Path(os.path.commonpath([path.parent for path in paths]))
+    if common == Path(common.anchor):  # nothing shared but the root: a relative name would hide where they are
+        return {path: str(path) for path in paths}
+    return {path: str(path.relative_to(common)) for path in paths}
 
 
 def result_text(item: PlanItem, outcome: Outcome | None) -> str:
@@ -393,8 +405,9 @@ class TagDialog(QDialog):
             self.proposer_label.setText(f"Proposals written into the files' {plan.field} tag")
         self._name_field(plan.field)
         self._rows = {}
+        names = shown_names([item.path for item in plan.items])
         for item, row in zip(plan.items, preview_rows(plan), strict=True):
-            widget_item = QTreeWidgetItem(list(row))
+            widget_item = QTreeWidgetItem([names[item.path], *row[1:]])
             widget_item.setFlags(widget_item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
             widget_item.setCheckState(
                 FILE, Qt.CheckState.Checked if item.action is Action.WRITE else Qt.CheckState.Unchecked

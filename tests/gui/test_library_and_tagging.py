@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
-from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.tag_dialog import TagScope, shown_names
 from musictagger.library import Library
 from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
@@ -150,6 +150,14 @@ def tag_dialog_settled(dialog) -> bool:
     return dialog.task is None and dialog.proposals is not None
 
 
+def test_the_tag_dialog_names_files_from_the_folder_they_share() -> None:
+    album, single = Path("/music/Artist/Album/01 a.flac"), Path("/music/Artist/Album/CD2/02 b.flac")
+    assert shown_names([album, single]) == {album: "01 a.flac", single: "CD2/02 b.flac"}
+    assert shown_names([album]) == {album: "01 a.flac"}
+    elsewhere = Path("/mnt/usb/c.mp3")  # nothing shared but the root: full paths say where each is
+    assert shown_names([album, elsewhere]) == {album: str(album), elsewhere: str(elsewhere)}
+
+
 def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, tmp_path: Path) -> None:
     folder = tmp_path / "to-tag"
     tagged = write_song(folder / "tagged.flac", seed=0)
@@ -164,7 +172,8 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     # The safe default, fill-empty, keeps "Jazz"; replacing it is something the user asks for.
     assert dialog.plan.mode is Mode.FILL_EMPTY
     assert {item.path: item.action for item in dialog.plan.items} == {tagged: Action.UNCHANGED, untagged: Action.WRITE}
-    row = next(dialog.table.topLevelItem(i) for i in range(2) if dialog.table.topLevelItem(i).text(0) == str(tagged))
+    row = next(dialog.table.topLevelItem(i) for i in range(2) if dialog.table.topLevelItem(i).text(0) == tagged.name)
+    assert row.toolTip(0) == str(tagged)  # the name fits the column; the full path is in the tooltip
     row.setCheckState(0, Qt.CheckState.Checked)  # the user ticks the row fill-empty leaves alone: it will be written
     assert row.text(4) == "write: your choice, replaces Jazz" and dialog.status.text().endswith("2 ticked")
     row.setCheckState(0, Qt.CheckState.Unchecked)
@@ -176,9 +185,9 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     model = load_model()
     expected = {path: genre_tag(model.analyze_file(path).genre) for path in (tagged, untagged)}
     rows = {dialog.table.topLevelItem(i).text(0): dialog.table.topLevelItem(i) for i in range(2)}
-    assert rows[str(tagged)].text(1) == "Jazz"
-    assert rows[str(tagged)].text(2) == expected[tagged]
-    assert rows[str(untagged)].text(1) == ""
+    assert rows[tagged.name].text(1) == "Jazz"
+    assert rows[tagged.name].text(2) == expected[tagged]
+    assert rows[untagged.name].text(1) == ""
     assert all(item.action is Action.WRITE for item in dialog.plan.items)
     assert dialog.scope_label.text() == f"Works on all 2 audio files in {folder}"  # counted once found
 

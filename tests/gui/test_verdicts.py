@@ -119,7 +119,7 @@ def test_the_tag_dialog_previews_an_unknown_file_as_skipped_and_writes_nothing(q
         timeout=ANALYSIS_TIMEOUT_MS,
     )
     row = dialog.table.topLevelItem(0)
-    assert (row.text(0), row.text(1), row.text(2)) == (str(song), "Jazz", "")
+    assert (row.text(0), row.text(1), row.text(2)) == (song.name, "Jazz", "")
     assert row.text(4) == f"skip: unknown: {NOT_ONE_OF}"
     assert dialog.table.topLevelItemCount() == 1 and not dialog.apply_button.isEnabled()
     assert read_genres(song) == ("Jazz",)
