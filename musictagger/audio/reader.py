@@ -107,6 +107,7 @@ class _PyAVReader:
         self._layout = context.layout
         self._resampler: av.AudioResampler | None = None
         self._source: tuple[str, str, int] | None = None
+        self._origin: int | None = None
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -131,6 +132,8 @@ class _PyAVReader:
         lo, preroll = max(start, 0), PREROLL_S
         while True:
             first = max(lo - int(preroll * self.sr), 0)
+            if first > 0 and self._origin is None:
+                self._origin = self._first_stamp()
             self.container.seek(int(first / self.sr / self.stream.time_base), stream=self.stream)
             landed, reached, counts = self._decode_into(out, start, stop)
             if first == 0 or landed is None or landed <= lo:
@@ -138,19 +141,44 @@ class _PyAVReader:
             preroll *= 4
 
     def _decode_into(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int | None, PacketCounts]:
-        """Decode from the current position until ``stop``; returns the first and last sample
-        reached and the packet counts."""
+        """Decode from the current position until ``stop``; returns the first and last sample reached and
+        the packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_stamp`).
+
+        The first frame is placed by its timestamp, each later one right after the frame before it unless
+        its timestamp says there is a gap: ASF (WMA) and Matroska stamp frames in milliseconds, 44 samples
+        at 44.1 kHz, so placing every frame by its rounded stamp left gaps and overlaps of up to 22 samples
+        between frames, a click every 46 ms that changed verdicts and codes.
+        """
         landed = reached = None
         counts = PacketCounts()
         samples_per_tick = float(self.stream.time_base) * self.sr
-        origin = self.stream.start_time or 0  # the encoder's delay, which a sequential decode drops
+        resolution = samples_per_tick + 1  # how far a stamp may be from the true position, in samples
         for frame in decode_frames(self.container, self.stream, counts):
-            position = round((frame.pts - origin) * samples_per_tick) if frame.pts is not None else (reached or 0)
+            if self._origin is None:  # decoding from the start: this is the first frame
+                self._origin = self._stamp(frame)
+            stamped = round((frame.pts - self._origin) * samples_per_tick) if frame.pts is not None else None
+            if reached is None:
+                position = stamped or 0
+            else:
+                position = stamped if stamped is not None and abs(stamped - reached) > resolution else reached
             landed = position if landed is None else landed
             reached = self._place(frame, position, out, start, stop)
             if reached >= stop:
                 break
         return landed, reached, counts
+
+    def _first_stamp(self) -> int:
+        """The timestamp of the stream's first decoded frame: sample 0 of a sequential decode.
+
+        Not always the stream's start time: that is the encoder's delay for an MP3, but an ASF (WMA) stream
+        says 0 and stamps its first frame with its preroll (93 ms, say), and a Matroska Vorbis stream 12 ms.
+        Found by decoding that frame: a read from the start finds it on the way, other reads first.
+        """
+        self.container.seek(0, stream=self.stream)
+        return self._stamp(next(iter(decode_frames(self.container, self.stream, PacketCounts())), None))
+
+    def _stamp(self, first: av.AudioFrame | None) -> int:
+        return first.pts if first is not None and first.pts is not None else (self.stream.start_time or 0)
 
     def _place(self, frame: av.AudioFrame, position: int, out: np.ndarray, start: int, stop: int) -> int:
         """Copy the part of ``frame`` (first sample at ``position``) that falls in ``[start, stop)`` into

@@ -148,6 +148,8 @@ def write_aac(
     with av.open(str(path), "w", format=container, metadata_encoding="latin-1") as out:
         out.metadata.update(metadata or {})
         stream = out.add_stream(codec, rate=sr, layout=layout)
+        if codec.startswith("wma"):
+            stream.bit_rate = 128_000  # WMA's encoder has no default
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout=layout)
         frame.sample_rate = sr
         for packet in [*stream.encode(frame), *stream.encode(None)]:

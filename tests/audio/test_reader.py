@@ -42,6 +42,27 @@ def test_an_excerpt_read_by_seeking_is_the_same_samples_a_whole_decode_gives(tmp
                 np.testing.assert_allclose(excerpt, expected, atol=1e-6)
 
 
+@pytest.mark.parametrize(("name", "codec"), [("song.wma", "wmav2"), ("song.mka", "alac")])
+def test_frames_stamped_in_milliseconds_are_read_without_gaps(tmp_path: Path, name: str, codec: str) -> None:
+    """ASF (WMA) and Matroska stamp frames in whole milliseconds, 44.1 samples at 44.1 kHz: each frame is
+    placed right after the one before it, so a span is the whole decode's samples, one piece, shifted by
+    at most half a millisecond where a seek's first frame was placed by its stamp."""
+    stereo = channels_of(music(sr=44100, seconds=40.0), 2)
+    path = write_aac(tmp_path / name, stereo, 44100, container="asf" if codec == "wmav2" else "matroska", codec=codec)
+    whole = decode(path).y
+
+    with open_reader(path) as reader:
+        np.testing.assert_array_equal(reader.read(0, 44_100), whole[:, :44_100])  # from the start: exact
+        for start in (441_000, 1_000_003):
+            excerpt = reader.read(start, start + 5 * 44_100)  # 5 s: a hundred WMA frames, fifty ALAC ones
+            shifts = [
+                lag
+                for lag in range(-23, 24)
+                if np.array_equal(excerpt, whole[:, start + lag : start + lag + excerpt.shape[1]])
+            ]
+            assert shifts, f"no shift of at most 23 samples matches the excerpt from {start}"
+
+
 def test_reading_past_either_end_gives_zeros_there(tmp_path: Path) -> None:
     path = write(tmp_path / "song.wav", music(sr=16000, seconds=3.0)[np.newaxis], 16000, "wav-pcm16")
     whole = decode(path).y
