@@ -198,12 +198,14 @@ class MatchesView(QWidget):
         self.play_query_button.clicked.connect(self.play_query)
         self.play_match_button = QPushButton("Play match")
         self.play_match_button.setToolTip(
-            "Plays the selected match from its nearest part, or pauses it (double-click or Space too)"
+            "Plays the selected match from its nearest part, or pauses it (double-click it, or Space in the list, too)"
         )
         self.play_match_button.clicked.connect(self.play_match)
         self.show_button = QPushButton("Show in folder")
         self.show_button.clicked.connect(self.show_in_folder)
-        play = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)
+        # Space plays only while the table has the focus: a window-wide Space took it from every focused button,
+        # and the file and live matches views' two shortcuts were ambiguous, so Space did nothing anywhere.
+        play = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table, context=Qt.ShortcutContext.WidgetShortcut)
         play.activated.connect(self.play_match)
         buttons = QHBoxLayout()
         for button in (self.play_query_button, self.play_match_button, self.show_button):

@@ -92,6 +92,13 @@ def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Pat
     paused_at = matches.player.position_s()
     qtbot.wait(300)
     assert matches.player.position_s() == paused_at
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    matches.table.setFocus()  # Space in the table plays the selected match, from where it was paused
+    qtbot.waitUntil(matches.table.hasFocus, timeout=2000)
+    qtbot.keyClick(matches.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(matches.player.is_playing, timeout=5_000)
+    assert matches.player.position_s() >= paused_at
     matches.player.stop()
 
 

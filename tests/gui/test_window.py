@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -186,3 +186,23 @@ def test_quit_after_first_result_exits_1_when_that_file_fails(qtbot, tmp_path: P
     fired: list[bool] = []  # and then end every event loop at once; they must still run
     QTimer.singleShot(100, lambda: fired.append(True))
     qtbot.waitUntil(lambda: bool(fired), timeout=2000)
+
+
+def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, window, songs: list[Path]) -> None:
+    """Space is the focused button's, not a window-wide "play the match" (the two matches views' shortcuts
+    made it do nothing anywhere while the Live panel was shown)."""
+    window.show_live()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    devices = window.live.devices
+    qtbot.waitUntil(lambda: devices.has_scanned and not devices.scanning, timeout=10_000)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+
+    for button in (devices.refresh_button, window.matches.play_query_button):
+        button.setFocus()
+        qtbot.waitUntil(button.hasFocus, timeout=2000)
+        with qtbot.waitSignal(button.clicked, timeout=2000):
+            qtbot.keyClick(button, Qt.Key.Key_Space)
+    qtbot.waitUntil(window.matches.player.is_playing, timeout=10_000)  # Play file, pressed by Space, plays it
+    window.matches.player.stop()
