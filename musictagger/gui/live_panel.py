@@ -108,6 +108,8 @@ class LivePanel(QWidget):
         self.skipped_steps = 0
         self._model: GenreModel | None = None
         self._loading = False
+        self._pending: AudioSource | None = None
+        """The source a start waits for the model to listen to; :meth:`stop` calls it off."""
         self._stepping = False
         self._session = 0
         self._meter_position = 0
@@ -253,28 +255,34 @@ class LivePanel(QWidget):
             return
         if self._model is None:
             self._loading = True
+            self._pending = source
             self._update_controls()
             self._set_status("Loading the model…")
             self.runner.run(
                 lambda _task: load_warm_model(self.model_path),
-                on_done=partial(self._model_loaded, source),
+                on_done=self._model_loaded,
                 on_error=self._model_failed,
             )
             return
         self._begin(source)
 
-    def _model_loaded(self, source: AudioSource, loaded: tuple[GenreModel, np.ndarray]) -> None:
+    def _model_loaded(self, loaded: tuple[GenreModel, np.ndarray]) -> None:
         self._loading = False
         self._model, centres = loaded
         self.spectrogram.set_band_centres(centres)
+        source, self._pending = self._pending, None
         # The process now holds ~200 000 long-lived objects (Qt, onnxruntime, NumPy);
         # a full collection walking them froze the display for ~120 ms every few seconds of
         # listening.  Frozen, they are left out of every later collection.
         gc.freeze()
+        if source is None:  # stopped (the panel closed) while the model loaded
+            self._update_controls()
+            return
         self._begin(source)
 
     def _model_failed(self, error: BaseException) -> None:
         self._loading = False
+        self._pending = None
         self._update_controls()
         self._set_status(f"The model cannot be loaded: {describe(error)}", error=True)
 
@@ -309,8 +317,11 @@ class LivePanel(QWidget):
         self._update_controls()
 
     def stop(self) -> None:
-        """Stop listening; what was heard stays ready to save."""
-        self._finish("Stopped")
+        """Stop listening (Stop, or the panel closed), or call off a start waiting for the model; what was heard
+        stays ready to save.  Nothing to stop: nothing changes."""
+        if self.listening or self._pending is not None:
+            self._pending = None
+            self._finish("Stopped")
 
     def _finish(self, message: str, *, error: bool = False) -> None:
         self._frame_timer.stop()

@@ -150,6 +150,41 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     assert panel.status.text().startswith("Stopped")
 
 
+def test_closing_the_live_panel_stops_listening_and_the_menu_item_follows_it(qtbot, window, tmp_path: Path) -> None:
+    action = window.live_action
+    assert action.isCheckable() and not action.isChecked()
+    action.trigger()  # View ▸ Live listening (Ctrl+Shift+L) shows the panel …
+    assert window.live_dock.isVisible() and action.isChecked()
+    action.trigger()  # … and hides it again
+    assert not window.live_dock.isVisible() and not action.isChecked()
+
+    panel = window.live
+    path = played(tmp_path / "long.flac", 30.0)
+    window.show_live()
+    waiting = FileSource(path)
+    panel.start(waiting)  # the model loads first …
+    window.live_dock.close()  # … and the panel is closed meanwhile: the start is called off
+    qtbot.waitUntil(lambda: not panel._loading, timeout=ANALYSIS_TIMEOUT_MS)
+    qtbot.wait(100)
+    assert not panel.listening and not waiting.running
+
+    source = FileSource(path)
+    listening_panel(qtbot, window, source)
+    assert action.isChecked()
+    qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
+    window.live_dock.close()  # its title bar's close button
+    assert not panel.listening and not source.running  # not recording with nothing on screen saying so
+    assert not action.isChecked()
+    assert panel.status.text().startswith("Stopped")
+
+    window.show_live()
+    assert action.isChecked()
+    panel.start(FileSource(played(tmp_path / "again.flac", 30.0, seed=4)))
+    assert panel.listening
+    window.live_dock.close()
+    assert not panel.listening
+
+
 def play_into_the_panel(qtbot, window, virtual_microphone: str, path: Path) -> list:
     """Record from the ``pulse`` input in the window's live panel while ``path`` plays into the virtual
     microphone; the panel's results, once it has stopped."""
