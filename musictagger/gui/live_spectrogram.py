@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from musictagger.audio.params import FeatureParams
-from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, SpectrogramView, mel_db
+from musictagger.gui.spectrogram_view import SpectrogramView, colour_levels, mel_db
 
 LEVEL_STEP_DB = 1.0
 """The colour scale follows the loudest cell shown once it moves by more than this."""
@@ -57,10 +57,10 @@ class LiveSpectrogram(SpectrogramView):
             self.stack.show_content()
             db = mel_db(log_mel, self.params)
             self.image.setImage(db, autoLevels=False)
-            top = float(db.max())
-            if abs(top - self._top) > LEVEL_STEP_DB:  # a new scale re-lays the colour bar's axis: not every frame
-                self._top = top
-                self.colour_bar.setLevels((top - DYNAMIC_RANGE_DB, top))
+            levels = colour_levels(db, self.params)  # silence dark, not a scale shrunk to fit it
+            if abs(levels[1] - self._top) > LEVEL_STEP_DB:  # a new scale re-lays the colour bar's axis: not every frame
+                self._top = levels[1]
+                self.colour_bar.setLevels(levels)
         if self.image.image is None:
             return
         width = self.params.frames_to_seconds(len(self.image.image))

@@ -5,7 +5,8 @@ shown in dB: the front end's compression ``log10(1 + C·mel)`` is undone and the
 expressed as ``10·log10(mel)``.  x is time in seconds over the track's duration, y the mel band,
 labelled with the Hz of the bands' centre frequencies (Slaney mel scale, as the front end;
 computed by the analysis process, see :func:`musictagger.audio.features.band_centres_hz`).
-The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB.
+The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB, whose top is
+never below −40 dB (silence is drawn dark).
 Moving the mouse over an analysed window announces it (``windowHovered``) so the layer view
 can follow.
 """
@@ -34,6 +35,14 @@ def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
     """Mel power in dB from the front end's ``log10(1 + C·mel)`` (floored at -120 dB)."""
     mel = np.expm1(np.asarray(log_mel, dtype=np.float32) * np.float32(np.log(10.0))) / np.float32(params.log_multiplier)
     return 10.0 * np.log10(np.maximum(mel, np.float32(1e-12)))
+
+
+def colour_levels(db: np.ndarray, params: FeatureParams) -> tuple[float, float]:
+    """The colour scale for ``db``: the top :data:`DYNAMIC_RANGE_DB` below its loudest cell, that top never below
+    the level the front end's ``log10(1 + C·mel)`` flattens out under (``1/C``: −40 dB, cells the model sees as nothing),
+    so that silence is drawn dark, not in the brightest colour of a scale shrunk to fit it."""
+    top = max(float(db.max()), -10.0 * float(np.log10(params.log_multiplier)))
+    return top - DYNAMIC_RANGE_DB, top
 
 
 def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:
@@ -97,10 +106,9 @@ class SpectrogramView(QWidget):
         off the UI thread) over the track's duration, and mark the analysis windows of ``window_seconds``."""
         self.stack.show_content()
         duration = analysis.duration_s
-        top = float(db.max())
         self.image.setImage(db, autoLevels=False)
         self.image.setRect(0.0, 0.0, duration, float(self.params.n_mels))
-        self.colour_bar.setLevels((top - DYNAMIC_RANGE_DB, top))
+        self.colour_bar.setLevels(colour_levels(db, self.params))
         self.plot.setLimits(xMin=0.0, xMax=duration, yMin=0.0, yMax=float(self.params.n_mels))
         self.plot.setRange(xRange=(0.0, duration), yRange=(0.0, float(self.params.n_mels)), padding=0)
         self._set_windows([(start, min(start + window_seconds, duration)) for start in analysis.window_starts_s])

@@ -8,14 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from PySide6.QtGui import QImage
 
 from musictagger.audio.capture import DeviceSource, FileSource, InputDevice, input_devices
+from musictagger.audio.features import log_compress, mel_power
+from musictagger.audio.params import FeatureParams
 from musictagger.errors import CaptureError
 from musictagger.gui.device_picker import NO_DEVICE
 from musictagger.gui.file_list import State
 from musictagger.gui.level_meter import CLIP_HOLD_S, CLIP_STYLE, LevelMeter
+from musictagger.gui.live_panel import HISTORY_S
+from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.settings import Settings
-from musictagger.gui.spectrogram_view import mel_db
+from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
 from musictagger.live import LiveState
 from musictagger.model.runtime import analyze
 from tests.audio.signals import music, write
@@ -238,3 +243,30 @@ def test_the_clipping_light_holds_red_for_a_second(qtbot) -> None:
     qtbot.wait(round(CLIP_HOLD_S * 1000) + 100)
     meter.show_block(np.zeros((0, 2), np.float32))
     assert not meter.clipping and meter.light.styleSheet() != CLIP_STYLE
+
+
+def test_silence_scrolls_by_dark_and_music_keeps_the_scale_of_its_loudest_cell(qtbot) -> None:
+    params = FeatureParams()
+    view = LiveSpectrogram(params, seconds=HISTORY_S)
+    qtbot.addWidget(view)
+    frames = int(HISTORY_S * params.sample_rate / params.hop_length)
+
+    def drawn(log_mel: np.ndarray) -> np.ndarray:
+        """The RGB of the image's pixels as drawn with the view's colour scale."""
+        view.show(log_mel, frames_added=len(log_mel), heard_s=HISTORY_S)
+        view.image.render()
+        image = view.image.qimage.convertToFormat(QImage.Format.Format_RGB32)
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+        return pixels[:, : image.width(), :3].copy()  # the QImage goes with this call
+
+    silent = drawn(np.zeros((frames, params.n_mels), np.float32))  # digital silence: log10(1 + C·0)
+    assert silent.max() < 40  # magma's darkest end, not its brightest
+
+    y = music(sr=params.sample_rate, seconds=HISTORY_S, seed=3)
+    heard = log_compress(
+        mel_power(y / np.abs(y).max() * 0.3, params=params, center=False), multiplier=params.log_multiplier
+    )
+    db = mel_db(heard, params)
+    assert db.max() > -40  # music well above the floor: the scale still follows its loudest cell
+    drawn(heard)
+    assert view.colour_bar.levels() == pytest.approx((db.max() - DYNAMIC_RANGE_DB, db.max()), abs=1e-3)
