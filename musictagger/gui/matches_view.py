@@ -250,13 +250,19 @@ class MatchesView(QWidget):
 
     def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray, model_id: str | None = None) -> None:
         """Search the library for the nearest codes to ``path``'s, in the background; ``model_id``: the
-        model that made a stored code (None: the model in use)."""
+        model that made a stored code (None: the model in use).
+
+        Another query's matches are cleared at once; the same query searched again (a new live code, the
+        library re-indexed) keeps its matches, and the one selected, until the new ones arrive.
+        """
         self._generation += 1
         generation = self._generation
+        again = path == self.query and self.table.topLevelItemCount() > 0
         self.query = path
         self._code = (bits, relaxed, model_id)
-        self.table.clear()
-        self.message.setText("Searching the library…")
+        if not again:
+            self.table.clear()
+            self.message.setText("Searching the library…")
         self._enable_buttons()
         index = self._index
         models = comparable_models(model_id, self.family)
@@ -278,6 +284,8 @@ class MatchesView(QWidget):
         if generation != self._generation:
             return  # the user moved on to another file
         self._index = index
+        selected = self.selected_match()  # kept selected when it is still among the matches
+        self.table.clear()
         if not matches:
             self.message.setText(  # empty, or analysed by another model only (the search leaves those out)
                 "No matches: the library holds no track the model in use analysed. Add music folders in the "
@@ -305,19 +313,25 @@ class MatchesView(QWidget):
             span = match.window_span(self.window_seconds)
             item.setData(0, START_ROLE, span[0] if span else 0.0)
             self.table.addTopLevelItem(item)
-        self.table.setCurrentItem(self.table.topLevelItem(0))
+        rows = [self.table.topLevelItem(row) for row in range(self.table.topLevelItemCount())]
+        self.table.setCurrentItem(next((item for item in rows if self._path(item) == selected), rows[0]))
         for column in range(PATH):  # all but the path, which takes the rest
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
+            self.table.clear()  # matches of an earlier search, no longer this query's
             self.message.setText(f"The library could not be searched: {describe(error)}")
 
     def selected_match(self) -> Path | None:
         """Path of the selected match, if any."""
         item = self.table.currentItem()
-        return Path(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else None
+        return self._path(item) if item is not None else None
+
+    @staticmethod
+    def _path(item: QTreeWidgetItem) -> Path:
+        return Path(item.data(0, Qt.ItemDataRole.UserRole))
 
     def _enable_buttons(self) -> None:
         """Each button only where it has something to act on: a file shown, a match selected."""

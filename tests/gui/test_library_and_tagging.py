@@ -8,9 +8,10 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
+from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
 from musictagger.gui.tag_dialog import TagScope, shown_names
-from musictagger.library import Library
+from musictagger.library import Library, index_folders
 from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
 from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, load_model
@@ -225,3 +226,33 @@ def test_cancelling_the_tag_dialogs_analysis_says_the_preview_holds_only_what_wa
     qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
     analysed = len(dialog.plan.items)
     assert dialog.status.text().endswith(f"(analysis cancelled: the {analysed} files analysed by then)")
+
+
+def test_the_live_matches_update_in_place_and_keep_the_selected_track(qtbot, window, tmp_path: Path) -> None:
+    """A new live code searches again without blanking the list, and the match the user picked stays picked."""
+    folder = tmp_path / "Music"
+    tracks = [write_song(folder / f"{seed:02}.flac", seconds=3.0, seed=seed) for seed in range(4)]
+    assert index_folders([folder], workers=1).analysed == len(tracks)
+    model = load_model()
+    first, second = (model.analyze_file(path) for path in tracks[:2])
+    matches = window.live.matches
+    table = matches.table
+
+    def paths() -> list[str]:
+        return [table.topLevelItem(row).text(PATH) for row in range(table.topLevelItemCount())]
+
+    matches.show_matches_for(LIVE_QUERY, first.bits, first.relaxed_code)
+    qtbot.waitUntil(lambda: len(paths()) == len(tracks), timeout=ANALYSIS_TIMEOUT_MS)
+    assert paths()[0] == str(tracks[0])
+    picked_path = next(path for path in reversed(paths()) if path != str(tracks[1]))  # not the next first match
+    table.setCurrentItem(table.topLevelItem(paths().index(picked_path)))
+    before = paths()
+
+    matches.show_matches_for(LIVE_QUERY, second.bits, second.relaxed_code)  # the live code changed
+    assert paths() == before and table.currentItem().text(PATH) == picked_path  # while the search runs
+    qtbot.waitUntil(lambda: paths()[0] == str(tracks[1]), timeout=ANALYSIS_TIMEOUT_MS)
+    assert table.currentItem().text(PATH) == picked_path  # still the track the user picked, wherever it is now
+    assert matches.play_match_button.isEnabled()
+
+    window.live.matches.clear()  # another query (here none) starts from an empty list
+    assert not paths()
