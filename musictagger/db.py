@@ -73,8 +73,13 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception.
 
     Keep these short: while one is open, other writers (another process indexing or
-    tagging) wait up to the busy timeout.
+    tagging) wait up to the busy timeout.  A Ctrl-C can land between any two steps, between the
+    ``BEGIN`` and the ``try`` that would roll it back too, so a transaction an interrupt left open is
+    rolled back when the next one begins (else every later write failed: "cannot start a
+    transaction within a transaction").
     """
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
     try:
         connection.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -82,12 +87,14 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield connection
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     try:
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
 
 

@@ -40,6 +40,17 @@ def test_upgrade_backs_up_first_and_keeps_the_data(tmp_path: Path) -> None:
     assert [r[0] for r in backup.execute("SELECT name FROM items")] == ["kept"]
 
 
+def test_a_transaction_an_interrupt_left_open_is_rolled_back_and_writing_goes_on(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "x.sqlite3", V1)
+    db.execute("BEGIN IMMEDIATE")  # as a Ctrl-C between the BEGIN and the try that would roll it back leaves it
+    db.execute("INSERT INTO items (name) VALUES ('half-done')")
+
+    with transaction(db):
+        db.execute("INSERT INTO items (name) VALUES ('next')")
+
+    assert [r[0] for r in db.execute("SELECT name FROM items")] == ["next"]
+
+
 def test_a_database_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "x.sqlite3"
     open_database(path, V2).close()
