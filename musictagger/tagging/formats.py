@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.id3 import ID3, Frames
+from mutagen.id3 import Frames
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4FreeForm
@@ -33,7 +33,7 @@ from musictagger.tags.formats import (
     read_genres,
     read_tags,
 )
-from musictagger.tags.id3_structure import id3v2_damage, revision_losses
+from musictagger.tags.id3_structure import id3v2_damage, joined_in_v23, revision_losses, rewrite_losses
 
 __all__ = [
     "LABEL_FIELDS",
@@ -72,20 +72,22 @@ class WritableFormat(TagFormat):
         ``id3_version`` is the ID3v2 revision written; None (an undo, of a file that had no ID3v2 tag)
         leaves an MP3 that has an ID3v1 tag with that tag alone, as it was.  Every other ID3 frame is
         kept as the file has it: a tag is read in its own revision and converted only to change
-        revision, which is refused where the conversion would drop frames; an ID3v1 tag is kept byte
-        for byte (mutagen would rewrite it from the ID3v2 frames); a damaged ID3v2 tag is not rewritten."""
-        if field not in LABEL_FIELDS:
-            raise TagWriteError(path, f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})")
+        revision, and a tag whose rewriting would lose anything is refused (:meth:`rewrite_refusal`); an
+        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames)."""
+        if refusal := self.rewrite_refusal(path, field, id3_version):
+            raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
-        if id3 and (damage := id3v2_damage(path)):
-            raise TagWriteError(path, f"{damage}; rewriting it would lose the frames after the damage")
         audio = self.load(path, as_stored=True)
         key = self.family.fields[field]
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
             audio.add_tags()
         if id3:
-            self._set_id3_frames(path, audio.tags, key, values, minor)
+            audio.tags.delall(key)
+            if audio.tags.version[1] != minor:  # another revision (or a tag read from ID3v1)
+                audio.tags.update_to_v23() if minor == 3 else audio.tags.update_to_v24()
+            if values:
+                audio.tags.add(Frames[key](encoding=3, text=list(values)))
         else:
             if key in audio.tags:
                 del audio.tags[key]
@@ -108,23 +110,42 @@ class WritableFormat(TagFormat):
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
-    @staticmethod
-    def _set_id3_frames(path: Path, tags: ID3, key: str, values: Sequence[str], minor: int) -> None:
-        """Give frame ``key`` of ``tags`` (read in the file's own revision) ``values``, in ID3v2.``minor``."""
+    def rewrite_refusal(self, path: Path, field: str, id3_version: Id3Version | None = Id3Version.V24) -> str | None:
+        """Why writing ``field`` into ``path`` in ID3v2 revision ``id3_version`` (None as v2.4, as
+        :meth:`write_labels` takes it) would lose other tags, or None when it would not: the preview asks
+        it, and the writer again before it writes.
+
+        For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); frames mutagen
+        cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
+        revision, frames the other revision drops or values it joins.
+        """
+        if field not in LABEL_FIELDS:
+            return f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})"
+        if not isinstance(self.family, Id3Family):
+            return None
+        if damage := id3v2_damage(path):
+            return f"{damage}; rewriting it would lose the frames after the damage"
+        tags = self.load(path, as_stored=True).tags
+        if tags is None:
+            return None
+        key = self.family.fields[field]
+        if loss := rewrite_losses(path, tags, key):
+            return loss
+        stored, minor = tags.version[1], (id3_version or Id3Version.V24).minor
+        if stored == minor or tags.version < (2, 2, 0):
+            return None
         tags.delall(key)
-        if tags.version[1] != minor:  # another revision (or a tag read from ID3v1): convert, unless that loses frames
-            if lost := revision_losses(tags, minor):
-                raise TagWriteError(
-                    path,
-                    f"converting its ID3v2.{tags.version[1]} tag to v2.{minor} would drop its {', '.join(lost)} "
-                    f"frames; write it in v2.{tags.version[1]} (--id3 keep, the default) to keep them",
-                )
-            if minor == 3:
-                tags.update_to_v23()
-            else:
-                tags.update_to_v24()
-        if values:
-            tags.add(Frames[key](encoding=3, text=list(values)))
+        if lost := revision_losses(tags, minor):
+            return (
+                f"converting its ID3v2.{stored} tag to v2.{minor} would drop its {', '.join(lost)} frames; "
+                f"write it in v2.{stored} (--id3 keep, the default) to keep them"
+            )
+        if minor == 3 and (joined := joined_in_v23(tags)):
+            return (
+                f"converting its ID3v2.{stored} tag to v2.3 would join the values of its {', '.join(joined)} frames "
+                f"with '/'; write it in v2.{stored} (--id3 keep, the default) to keep them apart"
+            )
+        return None
 
 
 def _id3v1_block(path: Path) -> bytes | None:

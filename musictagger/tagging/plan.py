@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.errors import FileError, MusictaggerError
+from musictagger.errors import FileError, MusictaggerError, TagReadError
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
@@ -148,16 +148,26 @@ def make_plan(
     for done, (path, prediction) in enumerate(predictions.items(), start=1):
         if should_stop and should_stop():
             break
-        items.append(plan_file(Path(path), prediction, mode=mode, min_confidence=min_confidence, field=field))
+        items.append(
+            plan_file(
+                Path(path), prediction, mode=mode, min_confidence=min_confidence, field=field, id3_version=id3_version
+            )
+        )
         if on_progress:
             on_progress(done, len(predictions), Path(path))
     return Plan(tuple(items), mode, min_confidence, id3_version, field)
 
 
 def plan_file(
-    path: Path, prediction: Prediction | MusictaggerError, *, mode: Mode, min_confidence: float, field: str = "genre"
+    path: Path,
+    prediction: Prediction | MusictaggerError,
+    *,
+    mode: Mode,
+    min_confidence: float,
+    field: str = "genre",
+    id3_version: Id3Version | None = None,
 ) -> PlanItem:
-    """The plan for one file."""
+    """The plan for one file; ``id3_version`` is the ID3 revision the run writes (None: each tag's own)."""
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})")
     if isinstance(prediction, MusictaggerError):
@@ -171,11 +181,21 @@ def plan_file(
             action, reason = Action.SKIP, refusal  # a lower threshold, or a tick in the window, would not help
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
-        id3_version = tag_format.read_id3_version(path)
-        fingerprint = Fingerprint.of(path)
+        stored_id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
-    return PlanItem(path, action, reason, current, proposed, prediction, tag_format, id3_version, fingerprint)
+    return PlanItem(path, action, reason, current, proposed, prediction, tag_format, stored_id3_version, fingerprint)
+
+
+def writable_state(
+    tag_format: WritableFormat, path: Path, field: str, id3_version: Id3Version | None
+) -> tuple[Id3Version | None, Fingerprint]:
+    """The ID3 revision ``path`` has and its fingerprint, for a file the run will write; TagReadError when
+    writing ``field`` (in ``id3_version``, None for the tag's own) would lose other tags, as the writer would find."""
+    stored = tag_format.read_id3_version(path)
+    if refusal := tag_format.rewrite_refusal(path, field, id3_version or stored or Id3Version.V24):
+        raise TagReadError(path, refusal)
+    return stored, Fingerprint.of(path)
 
 
 def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[tuple[str, ...], str]:
@@ -187,11 +207,14 @@ def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[
     return elsewhere, f"its {field} is in its RIFF INFO chunk, which tagging does not write"
 
 
-def correct(item: PlanItem, genres: tuple[str, ...], field: str = "genre") -> PlanItem:
+def correct(
+    item: PlanItem, genres: tuple[str, ...], field: str = "genre", id3_version: Id3Version | None = None
+) -> PlanItem:
     """``item`` with the user's ``genres`` (values of ``field``) instead of the model's proposal (reads the file again).
 
     It is written unless the file has these genres already, whatever the threshold, the mode or
     the model's verdict: the user has decided.  No genres at all means the file is left alone.
+    ``id3_version`` is the ID3 revision the run writes (None: each tag's own).
     """
     path = item.path
     if not genres:
@@ -205,8 +228,7 @@ def correct(item: PlanItem, genres: tuple[str, ...], field: str = "genre") -> Pl
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
         if elsewhere:
             return PlanItem(path, Action.SKIP, elsewhere, current, genres, item.prediction, tag_format)
-        id3_version = tag_format.read_id3_version(path)
-        fingerprint = Fingerprint.of(path)
+        id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=item.prediction)
     return PlanItem(
@@ -224,7 +246,7 @@ def revise(plan: Plan, *, left_out: set[Path], corrections: Mapping[Path, tuple[
     items = tuple(
         leave_out(item)
         if item.path in left_out
-        else correct(item, corrections[item.path], plan.field)
+        else correct(item, corrections[item.path], plan.field, plan.id3_version)
         if item.path in corrections
         else item
         for item in plan.items

@@ -4,17 +4,20 @@ mutagen reads a damaged ID3v2 tag without complaint: a frame whose size runs pas
 swallows every frame after it, and saving the tag then writes only the frames it kept (the title,
 artist, cover art … are gone for good).  :func:`id3v2_damage` walks the raw frame headers the way
 the standard lays them out and says what is wrong, so that tagging leaves such a file alone and says
-why.  :func:`revision_losses` names the frames mutagen drops when it converts a tag to another
-revision (it cannot write frames it does not know in another revision than they were read in, and it
-deletes the frames the target revision does not define).
+why.  :func:`rewrite_losses` says what saving a whole tag would still lose: frames mutagen cannot read or
+keeps only one of, values it joins.  :func:`revision_losses` names the frames mutagen drops when it converts
+a tag to another revision (it cannot write frames it does not know in another revision than they were read
+in, and it deletes the frames the target revision does not define).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
+from typing import BinaryIO
 
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, TextFrame
 
 HEADER_BYTES = 10
 _FLAG_UNSYNCHRONISED = 0x80
@@ -46,13 +49,74 @@ def id3v2_damage(path: Path) -> str | None:
     plain integers; a tag that reads whole either way is whole, as mutagen reads both.
     """
     with open(path, "rb") as file:
-        header = file.read(HEADER_BYTES)
-        if len(header) < HEADER_BYTES or header[:3] != b"ID3":
-            return None
-        major, flags, size = header[3], header[5], _syncsafe(header[6:10])
-        if major not in _FRAME_ID or size is None:
-            return None  # not a tag mutagen reads as ID3v2 either: it leaves those bytes alone
-        body = file.read(size)
+        tag = _read_tag(file)
+    if tag is None or isinstance(tag, str):
+        return tag
+    major, body = tag
+    problems = [_walk(body, major, synchsafe)[0] for synchsafe in ((True, False) if major == 4 else (False,))]
+    return None if None in problems else problems[0]
+
+
+def rewrite_losses(path: Path, tags: ID3, keep_out: str = "") -> str | None:
+    """What saving ``tags``, as mutagen read them from ``path`` (in their own revision, without
+    translation), would lose of the tag's other frames than ``keep_out`` (the one being written); None if nothing.
+
+    mutagen drops a frame it cannot read (text that is not in the encoding it declares, a TXXX without a
+    value), keeps one of two frames with the same key (two lyrics, or two MusicBrainz UFIDs, of the same
+    description) or merges them into one (two comments), and joins the null-separated values of an
+    ID3v2.3 text frame with ``/``.  Each is found by counting the frames the tag holds against the frames
+    mutagen would write.  An ID3v2.2 tag is not checked: it is always written as v2.3.
+    """
+    if tags.version < (2, 3, 0):
+        return None
+    with open(path, "rb") as file:
+        tags._pre_load_header(file)  # where the tag starts: 0 in an MP3, its chunk in a WAV or an AIFF
+        tag = _read_tag(file)
+    if tag is None or isinstance(tag, str):
+        return tag
+    major, body = tag
+    walks = [_walk(body, major, synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
+    whole = [counts for problem, counts in walks if problem is None]
+    if not whole:
+        return walks[0][0]
+    stored = whole[0]
+    written = Counter(frame.FrameID for frame in tags.values() if not (isinstance(frame, TextFrame) and not str(frame)))
+    written.update(frame[:4].decode("latin-1") for frame in tags.unknown_frames)
+    lost = [
+        f"{frame_id} (unreadable or empty)"
+        if not written[frame_id]
+        else f"{frame_id} ({count} kept as {written[frame_id]})"
+        for frame_id, count in sorted(stored.items())
+        if frame_id != keep_out and written[frame_id] < count
+    ]
+    if lost:
+        return f"rewriting its ID3v2 tag would lose frames mutagen cannot keep as they are: {', '.join(lost)}"
+    if major == 3 and (joined := joined_in_v23(tags, keep_out)):
+        return (
+            f"its ID3v2.3 tag's {', '.join(joined)} frames hold several values separated by nulls, which "
+            "rewriting the tag would join with '/'"
+        )
+    return None
+
+
+def joined_in_v23(tags: ID3, keep_out: str = "") -> list[str]:
+    """The text frames of ``tags`` other than ``keep_out`` with several values, which ID3v2.3 stores as one
+    (mutagen joins them with ``/``)."""
+    return sorted(
+        {frame.FrameID for frame in tags.values() if isinstance(frame, TextFrame) and len(frame.text) > 1} - {keep_out}
+    )
+
+
+def _read_tag(file: BinaryIO) -> tuple[int, bytes] | str | None:
+    """The ID3v2 tag at ``file``'s position: its major revision and its frames' bytes (tag-wide
+    unsynchronisation undone, extended header skipped); a problem when it is cut short; None when there is none."""
+    header = file.read(HEADER_BYTES)
+    if len(header) < HEADER_BYTES or header[:3] != b"ID3":
+        return None
+    major, flags, size = header[3], header[5], _syncsafe(header[6:10])
+    if major not in _FRAME_ID or size is None:
+        return None  # not a tag mutagen reads as ID3v2 either: it leaves those bytes alone
+    body = file.read(size)
     if len(body) < size:
         return f"its ID3v2 tag says it is {size} bytes, more than the file holds"
     if major < 4 and flags & _FLAG_UNSYNCHRONISED:
@@ -60,13 +124,14 @@ def id3v2_damage(path: Path) -> str | None:
     if flags & _FLAG_EXTENDED_HEADER and major >= 3:
         extended = int.from_bytes(body[:4], "big") + 4 if major == 3 else _syncsafe(body[:4]) or 0
         body = body[extended:]
-    problems = [_walk(body, major, synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
-    return None if None in problems else problems[0]
+    return major, body
 
 
-def _walk(body: bytes, major: int, synchsafe: bool) -> str | None:
-    """Why the frames of a tag's ``body`` do not add up, or None when they do."""
+def _walk(body: bytes, major: int, synchsafe: bool) -> tuple[str | None, Counter[str]]:
+    """Why the frames of a tag's ``body`` do not add up (None when they do), and how many frames of each
+    kind it holds (empty frames, which carry nothing, not counted)."""
     id_bytes, header_bytes = (3, 6) if major == 2 else (4, 10)
+    counts: Counter[str] = Counter()
     position = 0
     while position + header_bytes <= len(body) and body[position] != 0:
         frame_id = body[position : position + id_bytes]
@@ -74,15 +139,17 @@ def _walk(body: bytes, major: int, synchsafe: bool) -> str | None:
         size = _syncsafe(size_bytes) if synchsafe else int.from_bytes(size_bytes, "big")
         name = frame_id.decode("latin-1")
         if not _FRAME_ID[major].match(frame_id):
-            return f"its ID3v2 tag has a damaged frame header at byte {position} ({name!r})"
+            return f"its ID3v2 tag has a damaged frame header at byte {position} ({name!r})", counts
         if size is None or position + header_bytes + size > len(body):
-            return f"its ID3v2 tag's frame {name} runs past the end of the tag"
+            return f"its ID3v2 tag's frame {name} runs past the end of the tag", counts
+        counts[name] += size > 0
         position += header_bytes + size
     if any(body[position:]):
-        return (
+        problem = (
             f"its ID3v2 tag has {len(body) - position} bytes after its last frame that are neither a frame nor padding"
         )
-    return None
+        return problem, counts
+    return None, counts
 
 
 def revision_losses(tags: ID3, minor: int) -> list[str]:

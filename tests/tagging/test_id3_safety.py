@@ -13,16 +13,17 @@ from pathlib import Path
 import mutagen
 import pytest
 import soundfile
-from mutagen.id3 import COMM, ID3, TYER
+from mutagen.id3 import COMM, ID3, TPE1, TYER
 
+from musictagger.errors import TagWriteError
 from musictagger.tagging.apply import apply_plan
-from musictagger.tagging.formats import Id3Version
+from musictagger.tagging.formats import Id3Version, detect
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import TagSummary, read_tags
 from tests.audio.signals import music
-from tests.tagging.media import UNKNOWN_FRAME, make_file, native_genres, pretag, v23_mp3
+from tests.tagging.media import UNKNOWN_FRAME, insert_first_frame, make_file, native_genres, pretag, v23_mp3
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
 
@@ -61,6 +62,52 @@ def test_a_damaged_id3_tag_is_not_rewritten_and_the_file_is_left_as_it_was(tmp_p
     assert path.read_bytes() == original
 
 
+def v23_frame(frame_id: str, payload: bytes) -> bytes:
+    """A raw ID3v2.3 frame (a plain 32-bit size, no flags)."""
+    return frame_id.encode("ascii") + len(payload).to_bytes(4, "big") + b"\0\0" + payload
+
+
+LOST = "rewriting its ID3v2 tag would lose frames mutagen cannot keep as they are: "
+
+
+@pytest.mark.parametrize(
+    ("frames", "reason"),
+    [
+        pytest.param(  # Latin-1 bytes in a frame that says UTF-8: mutagen drops the frame as junk
+            [v23_frame("TIT3", b"\x03Caf\xe9 del Mar")], LOST + "TIT3 (unreadable or empty)", id="bad-utf8"
+        ),
+        pytest.param(  # two lyrics of one language and description: mutagen keeps the last
+            [v23_frame("USLT", b"\x00eng\x00First verse"), v23_frame("USLT", b"\x00eng\x00Second verse")],
+            LOST + "USLT (2 kept as 1)",
+            id="duplicate-lyrics",
+        ),
+        pytest.param(  # ID3v2.3 has one value a frame: mutagen would write "Artist A/Artist B"
+            [v23_frame("TPE1", b"\x00Artist A\x00Artist B")],
+            "its ID3v2.3 tag's TPE1 frames hold several values separated by nulls, which rewriting the tag would "
+            "join with '/'",
+            id="null-separated",
+        ),
+    ],
+)
+def test_a_tag_mutagen_cannot_rewrite_whole_is_refused_in_the_preview_and_by_the_writer(
+    tmp_path: Path, journal: Journal, frames: list[bytes], reason: str
+) -> None:
+    path = v23_mp3(tmp_path)
+    for frame in frames:
+        insert_first_frame(path, frame)
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    (item,) = plan.items
+    assert (item.action, item.reason) == (Action.ERROR, reason)
+    apply_plan(plan, journal)
+    with pytest.raises(TagWriteError) as refused:  # the writer asks again, whoever calls it
+        detect(path).write_labels(path, "genre", ["Rock"], Id3Version.V23)
+    assert refused.value.reason == reason
+    assert path.read_bytes() == original
+
+
 def test_a_tag_keeps_its_revision_its_dates_and_the_frames_mutagen_does_not_know(
     tmp_path: Path, journal: Journal
 ) -> None:
@@ -87,13 +134,36 @@ def test_a_revision_change_that_would_drop_frames_fails_and_leaves_the_file_alon
     original = path.read_bytes()
 
     plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V24)
-    (outcome,) = apply_plan(plan, journal).outcomes
 
-    assert outcome.status == "failed"
-    assert outcome.reason == (
+    (item,) = plan.items  # the preview says so: the run would fail on it
+    assert (item.action, item.reason) == (
+        Action.ERROR,
         "converting its ID3v2.3 tag to v2.4 would drop its XTST frames; write it in v2.3 (--id3 keep, the default) "
-        "to keep them"
+        "to keep them",
     )
+    apply_plan(plan, journal)
+    with pytest.raises(TagWriteError) as refused:  # and the writer refuses it on its own
+        detect(path).write_labels(path, "genre", ["Rock"], Id3Version.V24)
+    assert refused.value.reason == item.reason
+    assert path.read_bytes() == original
+
+
+def test_a_revision_change_that_would_join_values_is_refused_in_the_preview(tmp_path: Path, journal: Journal) -> None:
+    path = make_file(tmp_path, "mp3", name="artists")
+    tags = ID3()
+    tags.add(TPE1(encoding=3, text=["Artist One", "Artist Two"]))  # two values, as ID3v2.4 stores them
+    tags.save(path, v2_version=4)
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V23)
+
+    (item,) = plan.items
+    assert (item.action, item.reason) == (
+        Action.ERROR,
+        "converting its ID3v2.4 tag to v2.3 would join the values of its TPE1 frames with '/'; write it in v2.4 "
+        "(--id3 keep, the default) to keep them apart",
+    )
+    apply_plan(plan, journal)
     assert path.read_bytes() == original
 
 
