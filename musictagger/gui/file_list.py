@@ -19,6 +19,9 @@ from musictagger.model.runtime import Analysis, confidence_text
 FAILED_COLOUR = QColor(200, 40, 40)
 log = logging.getLogger(__name__)
 
+Stamp = tuple[int, int]
+"""A file's size and modification time (ns) when it was listed: opened again with another, it is analysed again."""
+
 
 class State(Enum):
     """Where a file is in the analysis."""
@@ -38,6 +41,7 @@ class FileEntry:
     analysis: Analysis | None = None
     spectrogram_db: np.ndarray | None = None
     error: str = ""
+    stamp: Stamp | None = None
 
     @property
     def status(self) -> str:
@@ -80,6 +84,20 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def file_stamp(path: Path) -> Stamp | None:
+    """``path``'s size and modification time, or None if it cannot be read (it is not there)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+def stamped(paths: Iterable[Path]) -> list[tuple[Path, Stamp | None]]:
+    """Each path with its :func:`file_stamp` (worker thread: a network folder's files are slow to stat)."""
+    return [(path, file_stamp(path)) for path in paths]
+
+
 class FileList(QTreeWidget):
     """Two columns, file and status; selecting a row announces its entry (``entrySelected``)."""
 
@@ -104,23 +122,29 @@ class FileList(QTreeWidget):
         remove = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self)
         remove.activated.connect(lambda: self.removeRequested.emit(self.selected_paths()))
 
-    def add(self, paths: Iterable[Path]) -> list[FileEntry]:
-        """Add the files not listed yet (queued); return their new entries."""
+    def add(self, files: Iterable[tuple[Path, Stamp | None]]) -> list[FileEntry]:
+        """List the files (with their :func:`file_stamp`) not listed yet, and afresh those listed whose stamp has
+        changed since (changed on disk); return their new entries (queued), the first of them made the current
+        row (or, with none, the first file named: opening a listed file shows it)."""
         added = []
-        for path in paths:
+        first_named = None
+        for path, stamp in files:
             path = path.absolute()
-            if path in self.entries:
+            first_named = first_named or path
+            listed = self.entries.get(path)
+            if listed is not None and listed.stamp == stamp:
                 continue
-            entry = FileEntry(path)
-            item = QTreeWidgetItem([path.name, entry.status])
-            item.setToolTip(0, str(path))
-            item.setData(0, Qt.ItemDataRole.UserRole, path)
-            self.addTopLevelItem(item)
+            entry = FileEntry(path, stamp=stamp)  # a new entry: the old one's analysis, if still running, is dropped
             self.entries[path] = entry
-            self._items[path] = item
+            if listed is None:
+                item = QTreeWidgetItem([path.name, entry.status])
+                item.setToolTip(0, str(path))
+                item.setData(0, Qt.ItemDataRole.UserRole, path)
+                self.addTopLevelItem(item)
+                self._items[path] = item
             added.append(entry)
-        if added and self.currentItem() is None:
-            self.setCurrentItem(self._items[added[0].path])
+        if added or first_named is not None:
+            self.select(added[0].path if added else first_named)
         return added
 
     def remove(self, paths: Iterable[Path]) -> None:

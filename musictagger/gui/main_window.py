@@ -38,7 +38,7 @@ from musictagger.gui.about import known_genres_text, show_about
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
-from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths
+from musictagger.gui.file_list import FileEntry, FileList, Stamp, State, expand_paths, file_stamp, stamped
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen
 from musictagger.gui.layers_view import LayersView
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         """Show a library track's analysis (computed now, off the UI thread), opening it like a dropped file."""
         path = path.absolute()
         if path not in self.files.entries:
-            self._queue([path])
+            self._queue([path], [(path, file_stamp(path))])
         self.files.select(path)
 
     def find_similar(self, path: Path) -> None:
@@ -321,16 +321,21 @@ class MainWindow(QMainWindow):
             return
         self.settings.add_recent(paths)
         self.io_runner.run(
-            lambda _task: expand_paths(paths),
-            on_done=self._queue,
+            lambda _task: stamped(expand_paths(paths)),
+            on_done=partial(self._queue, paths),
             on_error=lambda error: show_error(self, "Cannot open", error),
         )
 
-    def _queue(self, files: list[Path]) -> None:
-        if not files:
-            self.statusBar().showMessage("No audio files found there")
+    def _queue(self, opened: list[Path], files: list[tuple[Path, Stamp | None]]) -> None:
+        """Analyse the files of ``opened`` not listed yet, or changed on disk since they were."""
+        if not files:  # only folders were opened: files named directly are listed, audio or not
+            self.statusBar().showMessage(f"No audio files found in {', '.join(str(path) for path in opened)}")
             return
         for entry in self.files.add(files):
+            earlier = self._tasks.pop(entry.path, None)  # the file changed on disk since it was listed
+            if earlier is not None:
+                earlier.cancel()
+            self._detailed = deque(e for e in self._detailed if e.path != entry.path)
             self._analyse(entry)
         self._update_status()
 
@@ -374,8 +379,8 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _failed(self, entry: FileEntry, generation: int, error: BaseException) -> None:
-        if self._closing or generation != self._model_generation:
-            return  # cancelled by the closing window, or by a change of model
+        if not self._current(entry, generation):
+            return  # cancelled by the closing window, a change of model, or the file listed afresh or removed
         self._tasks.pop(entry.path, None)
         entry.state = State.FAILED
         entry.error = error.reason if isinstance(error, FileError) else describe(error)

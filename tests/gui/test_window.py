@@ -206,3 +206,35 @@ def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, windo
             qtbot.keyClick(button, Qt.Key.Key_Space)
     qtbot.waitUntil(window.matches.player.is_playing, timeout=10_000)  # Play file, pressed by Space, plays it
     window.matches.player.stop()
+
+
+def test_a_file_dropped_again_after_it_changed_is_analysed_again_and_dropped_files_are_selected(
+    qtbot, window, tmp_path: Path
+) -> None:
+    first, second = write_song(tmp_path / "a.flac", seed=0), write_song(tmp_path / "b.flac", seed=2)
+    drop(window, [first])
+    wait_until_settled(qtbot, window, 1)
+    drop(window, [second])  # while the first is selected: the new file is shown
+    wait_until_settled(qtbot, window, 2)
+    assert window.files.current_entry().path == second.absolute()
+
+    write_song(first, seed=1)  # the first file changed on disk: a sweep now
+    expected = load_model().analyze_file(first)
+    drop(window, [first])
+    qtbot.waitUntil(lambda: window.files.current_entry().path == first.absolute(), timeout=10_000)
+    wait_until_settled(qtbot, window, 2)
+    assert window.files.current_entry().analysis.code_hex == expected.code_hex
+    assert window.code.hex.text() == expected.code_hex
+
+    window.files.select(second.absolute())
+    drop(window, [first])  # unchanged since: shown, not analysed again
+    qtbot.waitUntil(lambda: window.files.current_entry().path == first.absolute(), timeout=10_000)
+    assert window.files.current_entry().state is State.DONE and not window.analysis_runner.busy
+
+
+def test_a_folder_without_audio_is_named_in_the_status_bar(qtbot, window, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("no music here")
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"No audio files found in {folder}", timeout=10_000)
