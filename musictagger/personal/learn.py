@@ -4,8 +4,10 @@ The features are the embeddings the index already holds (no audio is decoded aga
 a standardised multinomial logistic regression with balanced class weights (a small library is
 rarely balanced).  It is measured by cross-validation with folds grouped by artist
 (``StratifiedGroupKFold``), so one artist's tracks never sit on both sides; the out-of-fold
-scores then choose the calibration temperature (least log-loss) and the "not one of my labels"
-threshold (see :func:`choose_threshold`).  The saved head is fitted on every tagged track.
+scores then choose the calibration temperature (:func:`fit_temperature`), the novelty radius beyond
+which a track is unlike every training track (:func:`novelty_space`, :data:`FAMILIAR_SHARE`) and
+the "not one of my labels" threshold (see :func:`choose_threshold`).  The saved head is fitted on
+every tagged track.
 scikit-learn is imported only when learning runs: the CLI and the window import this module at start.
 """
 
@@ -20,9 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from musictagger.errors import MusictaggerError
-from musictagger.evaluation.calibration import negative_log_likelihood
 from musictagger.library.store import AnalysisKey, Library
-from musictagger.model.head import PersonalHead, linear_logits
+from musictagger.model.head import (
+    UNFAMILIAR_BELOW,
+    PersonalHead,
+    familiarity_of,
+    linear_logits,
+    nearest_distances,
+)
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 from musictagger.model.verdict import softmax
@@ -37,6 +44,13 @@ TARGET_PRECISION = 0.8
 MIN_COVERAGE = 0.1
 CONFUSION_SHARE = 0.15
 """A confusion is reported when at least this share of a label's tracks (and two) went to another."""
+FAMILIAR_SHARE = 0.95
+"""The novelty radius keeps this share of held-out tagged tracks (artists the fold did not learn) familiar."""
+NOVELTY_DIMENSIONS = 32
+"""Familiarity is measured along the standardised embeddings' main directions: as discriminating on Emotify
+as all 434 values, and a nearest neighbour there is cheap."""
+MAX_REFERENCES = 1024
+"""Beyond this many training tracks, familiarity is measured to k-means prototypes of each label (speed)."""
 
 
 class LearnError(MusictaggerError):
@@ -137,6 +151,7 @@ def learn(
         "metrics": asdict(report),
         "temperature": head.temperature,
         "threshold": head.threshold,
+        "novelty_radius": head.novelty_radius,
         "base_model_id": base_model_id,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -201,20 +216,28 @@ def fit_head(
     splits = fold_splits(data)
     n_labels = len(data.labels)
     logits = np.zeros((len(data.y), n_labels))
+    distances = np.zeros(len(data.y))
+    dimensions = min(NOVELTY_DIMENSIONS, data.x.shape[1], min(len(train) for train, _test in splits) - 1)
     for fold, (train, test) in enumerate(splits):
         if should_stop and should_stop():
             raise LearnCancelledError()
         on_progress(0.05 + 0.8 * fold / (len(splits) + 1), f"cross-validating: fold {fold + 1} of {len(splits)}")
-        logits[test] = _fit(data.x[train], data.y[train], n_labels).logits(data.x[test])
+        model = _fit(data.x[train], data.y[train], n_labels)
+        logits[test] = model.logits(data.x[test])
+        basis, references = novelty_space(model.standardise(data.x[train]), data.y[train], dimensions)
+        distances[test] = nearest_distances(model.standardise(data.x[test]) @ basis, references)
     if should_stop and should_stop():
         raise LearnCancelledError()
     on_progress(0.05 + 0.8 * len(splits) / (len(splits) + 1), "training on every tagged track")
     temperature = fit_temperature(logits, data.y)
-    probabilities = softmax(logits / temperature)
+    radius = familiar_radius(distances)
+    probabilities = softmax(logits / temperature) * familiarity_of(distances, radius)[:, None]
+    familiar = probabilities.sum(axis=1) >= UNFAMILIAR_BELOW
     predicted = probabilities.argmax(axis=1)
     truth = np.array([p if p in labels else y for p, y, labels in zip(predicted, data.y, data.label_sets, strict=True)])
-    threshold = choose_threshold(probabilities.max(axis=1), predicted == truth)
+    threshold = choose_threshold(probabilities.max(axis=1)[familiar], (predicted == truth)[familiar])
     final = _fit(data.x, data.y, n_labels)
+    basis, references = novelty_space(final.standardise(data.x), data.y, dimensions)
     head = PersonalHead(
         name=name,
         labels=data.labels,
@@ -225,12 +248,15 @@ def fit_head(
         temperature=temperature,
         threshold=threshold,
         base_model_id=base_model_id,
+        novelty_basis=basis,
+        novelty_references=references,
+        novelty_radius=radius,
     )
     report = make_report(
         truth,
         predicted,
         data.labels,
-        unknown_rate=float((probabilities.max(axis=1) < threshold).mean()),
+        unknown_rate=float(((probabilities.max(axis=1) < threshold) | ~familiar).mean()),
         folds=len(splits),
         seconds=time.perf_counter() - started,
     )
@@ -262,6 +288,9 @@ class _Linear:
     def logits(self, x: np.ndarray) -> np.ndarray:
         return linear_logits(x, self.mean, self.scale, self.weights, self.bias)
 
+    def standardise(self, x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+
 
 def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
     """Standardise, then a class-balanced logistic regression; the weights laid out for all ``n_labels``
@@ -285,10 +314,48 @@ def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
     return _Linear(scaler.mean_, scale, weights, bias)
 
 
+def novelty_space(z: np.ndarray, y: np.ndarray, dimensions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where familiarity is measured, from standardised training embeddings ``z`` (n, d) and their labels:
+    the basis ``(d, k)`` of their ``dimensions`` main directions (as many for every fold and the final
+    head: distances in more dimensions are longer), and the references ``(m, k)``
+    — the tracks themselves, or beyond :data:`MAX_REFERENCES` of them k-means prototypes of each label
+    in proportion to its tracks."""
+    centred = z - z.mean(axis=0)
+    _values, vectors = np.linalg.eigh(centred.T @ centred)  # ascending
+    basis = vectors[:, ::-1][:, : max(dimensions, 1)]
+    points = z @ basis
+    if len(points) <= MAX_REFERENCES:
+        return basis, points
+    from sklearn.cluster import KMeans
+
+    prototypes = []
+    for label in np.unique(y):
+        members = points[y == label]
+        k = max(1, min(len(members), round(MAX_REFERENCES * len(members) / len(points))))
+        prototypes.append(KMeans(k, n_init=1, random_state=0).fit(members).cluster_centers_)
+    return basis, np.concatenate(prototypes)
+
+
+def familiar_radius(distances: np.ndarray) -> float:
+    """The out-of-fold distance within which a new tagged track falls :data:`FAMILIAR_SHARE` of the time:
+    the ``⌈(n + 1)·share⌉``-th smallest of ``n`` (the finite-sample quantile; the largest below 19 tracks)."""
+    ordered = np.sort(distances)
+    rank = min(len(ordered), int(np.ceil((len(ordered) + 1) * FAMILIAR_SHARE)))
+    return float(ordered[rank - 1])
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """The temperature of least log-loss of the out-of-fold scores (a grid search over 0.05–20)."""
-    temperatures = np.geomspace(0.05, 20.0, 80)
-    losses = [negative_log_likelihood(softmax(logits / t), y) for t in temperatures]
+    """The temperature of least log-loss of the out-of-fold scores (a grid search over 0.05–50), the truth
+    softened as if one held-out track more than there were had been of any label (Laplace's rule of
+    succession: ``1 / (n + 2)`` of each track's weight spread over the labels).  Without it, folds that
+    separate perfectly drive the temperature to its floor and every proposal to 1.00; with it, no
+    number of right answers claims more certainty than they can show."""
+    n, n_labels = logits.shape
+    doubt = 1.0 / (n + 2)
+    truth = np.full((n, n_labels), doubt / n_labels)
+    truth[np.arange(n), y] += 1.0 - doubt
+    temperatures = np.geomspace(0.05, 50.0, 100)
+    losses = [-np.mean(np.sum(truth * np.log(np.clip(softmax(logits / t), 1e-300, 1.0)), axis=1)) for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])
 
 

@@ -13,7 +13,7 @@ from musictagger.library import Library
 from musictagger.library.lookup import analyses_for
 from musictagger.personal import store
 from musictagger.personal.active import load_active_model
-from musictagger.personal.learn import LearnError, choose_threshold, learn
+from musictagger.personal.learn import LearnError, choose_threshold, fit_temperature, learn
 from musictagger.personal.vocabulary import normalise, survey
 from tests.personal.library import LABEL_OF, StyleLibrary
 
@@ -89,3 +89,33 @@ def test_threshold_is_the_lowest_confidence_whose_proposals_are_right_often_enou
 def test_learning_with_fewer_than_two_labels_says_what_to_do(indexed_styles: StyleLibrary) -> None:
     with Library() as library, pytest.raises(LearnError, match=r"need at least two genre labels.*found 0"):
         learn(library, min_per_label=50)
+
+
+def test_music_unlike_every_learnt_label_is_not_given_one(indexed_styles: StyleLibrary) -> None:
+    """The audit's case: a model of two styles called the third one of them at 1.00 (its folds separate
+    perfectly, so the temperature collapsed and the threshold was 0); the third is unlike both."""
+    with Library() as library:
+        learned = learn(library, min_per_label=3, exclude=["Drum & Bass"], name="two")
+        records = {style: library.record(path) for style, path in indexed_styles.held.items()}
+    head = store.load_head("two")
+    assert learned.report.accuracy == 1.0 and head.temperature > 0.5 and head.novelty_radius > 0
+    assert records["beats"].analysis.through(head).genre == "Hip-Hop"  # what it learnt keeps its label
+    assert records["ambient"].analysis.through(head).verdict.nearest == "Ambient"
+    chimes = records["chimes"].analysis.through(head)
+    assert chimes.genre is None and chimes.verdict.reason == "not one of: Ambient, Hip-Hop"
+    assert chimes.verdict.confidence < 0.5 and sum(chimes.probabilities.values()) < 0.5
+    assert store.read_sidecar("two")["novelty_radius"] == head.novelty_radius
+
+
+def test_temperature_of_separable_folds_does_not_collapse() -> None:
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 50)
+    logits = np.zeros((100, 2))
+    logits[np.arange(100), y] = rng.uniform(4.0, 12.0, 100)  # every out-of-fold answer right
+    temperature = fit_temperature(logits, y)
+    assert temperature > 1.0
+    weakest = np.exp(4.0 / temperature) / (1.0 + np.exp(4.0 / temperature))
+    assert 0.8 < weakest < 0.99  # the least sure right answer is not called certain
+    with_errors = logits.copy()
+    with_errors[:10] = with_errors[:10, ::-1]  # 10 % wrong: a fitted temperature, as before
+    assert fit_temperature(with_errors, y) > temperature
