@@ -30,10 +30,12 @@ from musictagger.tags.formats import (
     Mp4Family,
     TagFormat,
     TagSummary,
+    VorbisFamily,
     read_genres,
     read_tags,
 )
 from musictagger.tags.id3_structure import id3v2_damage, joined_in_v23, revision_losses, rewrite_losses
+from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
 __all__ = [
     "LABEL_FIELDS",
@@ -117,10 +119,13 @@ class WritableFormat(TagFormat):
 
         For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); frames mutagen
         cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
-        revision, frames the other revision drops or values it joins.
+        revision, frames the other revision drops or values it joins.  For Vorbis comments: a field that
+        is not UTF-8 ``name=value`` text (:func:`~musictagger.tags.vorbis_structure.vorbis_comment_damage`).
         """
         if field not in LABEL_FIELDS:
             return f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})"
+        if isinstance(self.family, VorbisFamily):
+            return vorbis_comment_damage(path, self.file_type)
         if not isinstance(self.family, Id3Family):
             return None
         if damage := id3v2_damage(path):

@@ -1,6 +1,6 @@
-"""What tagging keeps of a file's other tags: a damaged ID3 tag is left alone, a tag keeps its revision and the
-frames mutagen does not know, an ID3v1 tag is kept byte for byte, a WAV's RIFF INFO genre is not contradicted,
-and a copy that cannot be made is a failure."""
+"""What tagging keeps of a file's other tags: a damaged ID3 tag, or one or Vorbis comments mutagen cannot rewrite as
+they are, is left alone; a tag keeps its revision and the frames mutagen does not know, an ID3v1 tag is kept byte
+for byte, a WAV's RIFF INFO genre is not contradicted, and a copy that cannot be made is a failure."""
 
 from __future__ import annotations
 
@@ -105,6 +105,44 @@ def test_a_tag_mutagen_cannot_rewrite_whole_is_refused_in_the_preview_and_by_the
     with pytest.raises(TagWriteError) as refused:  # the writer asks again, whoever calls it
         detect(path).write_labels(path, "genre", ["Rock"], Id3Version.V23)
     assert refused.value.reason == reason
+    assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+@pytest.mark.parametrize(
+    ("stored", "damaged", "reason"),
+    [
+        (
+            b"TITLE=CafX",
+            b"TITLE=Caf\xe9",
+            "its Vorbis comment 'TITLE=Café' is not UTF-8 text, which rewriting would replace",
+        ),
+        (
+            b"NOTE=just text",
+            b"NOTE just text",
+            "its Vorbis comment 'NOTE just text' has no '=', which rewriting would rename",
+        ),
+    ],
+    ids=["latin-1", "no-equals"],
+)
+def test_vorbis_comments_mutagen_cannot_rewrite_as_they_are_are_refused(
+    tmp_path: Path, journal: Journal, fmt: str, stored: bytes, damaged: bytes, reason: str
+) -> None:
+    path = make_file(tmp_path, fmt)
+    audio = mutagen.File(path)
+    name, value = stored.decode().split("=")
+    audio[name] = value  # then its bytes changed as an old tagger would have written them
+    audio.save()
+    data = path.read_bytes()
+    assert data.count(stored) == 1
+    path.write_bytes(data.replace(stored, damaged))
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    (item,) = plan.items
+    assert (item.action, item.reason) == (Action.ERROR, reason)
+    apply_plan(plan, journal)
     assert path.read_bytes() == original
 
 

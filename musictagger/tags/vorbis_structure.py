@@ -1,0 +1,104 @@
+"""Whether a file's Vorbis comments (FLAC, Ogg Vorbis, Opus) can be rewritten without changing the other fields.
+
+mutagen reads Vorbis comments forgivingly and writes back what it read: bytes that are not UTF-8 come back
+as U+FFFD, a field without ``=`` comes back renamed ``unknown2=…``, and a field whose name is not one
+(outside ASCII ``0x20``–``0x7D``, or with ``=``) is dropped.  So tagging such a file would change fields
+it was not asked to touch, for good.  :func:`vorbis_comment_damage` reads the comment block's raw fields
+and says which one would not survive.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import mutagen
+from mutagen._vorbis import is_valid_key
+from mutagen.flac import FLAC
+from mutagen.ogg import OggPage
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+_FLAC_VORBIS_COMMENT = 4
+_PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags"}
+
+
+def vorbis_comment_damage(path: Path, file_type: type[mutagen.FileType]) -> str | None:
+    """Which field of ``path``'s Vorbis comments a rewrite would change or drop, or None when every one survives."""
+    with open(path, "rb") as file:
+        block = _flac_block(file) if file_type is FLAC else _ogg_packet(file, _PACKET_MARKS.get(file_type))
+    if block is None:
+        return None
+    for field in _fields(block):
+        if field is None:
+            return "its Vorbis comment block is cut short"
+        shown = field[:40].decode("latin-1") + ("…" if len(field) > 40 else "")
+        try:
+            text = field.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"its Vorbis comment {shown!r} is not UTF-8 text, which rewriting would replace"
+        name, equals, _ = text.partition("=")
+        if not equals:
+            return f"its Vorbis comment {shown!r} has no '=', which rewriting would rename"
+        if not is_valid_key(name):
+            return f"its Vorbis comment {shown!r} has a name rewriting would drop"
+    return None
+
+
+def _fields(block: bytes) -> list[bytes | None]:
+    """The raw ``name=value`` fields of a comment block (after the vendor string); None for one cut short."""
+    data = io.BytesIO(block)
+    try:
+        (vendor,) = struct.unpack("<I", data.read(4))
+        data.seek(vendor, io.SEEK_CUR)
+        (count,) = struct.unpack("<I", data.read(4))
+    except struct.error:
+        return [None]
+    fields: list[bytes | None] = []
+    for _ in range(count):
+        size = data.read(4)
+        field = data.read(struct.unpack("<I", size)[0]) if len(size) == 4 else b""
+        if len(size) < 4 or len(field) < struct.unpack("<I", size)[0]:
+            return [*fields, None]
+        fields.append(field)
+    return fields
+
+
+def _flac_block(file: io.BufferedReader) -> bytes | None:
+    """A FLAC file's VORBIS_COMMENT metadata block (after an ID3v2 tag some taggers put first), if any."""
+    header = file.read(10)
+    if header[:3] == b"ID3":
+        file.seek(10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(header[6:10])))
+    else:
+        file.seek(0)
+    if file.read(4) != b"fLaC":
+        return None
+    last = False
+    while not last:
+        head = file.read(4)
+        if len(head) < 4:
+            return None
+        last, kind, size = bool(head[0] & 0x80), head[0] & 0x7F, int.from_bytes(head[1:], "big")
+        if kind == _FLAC_VORBIS_COMMENT:
+            return file.read(size)
+        file.seek(size, io.SEEK_CUR)
+    return None
+
+
+def _ogg_packet(file: io.BufferedReader, mark: bytes | None) -> bytes | None:
+    """The comment header of an Ogg stream's first logical stream (its second packet), without ``mark``."""
+    if mark is None:
+        return None
+    try:
+        first = OggPage(file)
+        pages, complete = [], False
+        while not complete:
+            page = OggPage(file)
+            if page.serial == first.serial:
+                pages.append(page)
+                complete = page.complete or len(page.packets) > 1
+    except (mutagen.MutagenError, EOFError, struct.error):
+        return None
+    packet = OggPage.to_packets(pages)[0]
+    return packet[len(mark) :] if packet.startswith(mark) else None
