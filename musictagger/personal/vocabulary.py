@@ -55,7 +55,8 @@ class LabelSurvey:
     labels: dict[str, int]
     """Kept label (spelled as the user spells it most often) → tracks, most tracks first."""
     excluded: dict[str, str]
-    """Label → why it is left out, e.g. ``"3 tracks (needs 10)"``, ``"excluded by you"``."""
+    """Label → why it is left out, e.g. ``"3 tracks (needs 10)"``, ``"excluded by you"``, or for a label
+    found mostly beside a commoner one ``"12 tracks, all also tagged Pop (needs 10 of its own)"``."""
     spellings: dict[str, tuple[str, ...]]
     """Every label found, kept or excluded → every raw spelling merged into it."""
     tracks: dict[str, int]
@@ -77,6 +78,8 @@ def survey(
 
     ``genre`` is read from the index (stored when the file was indexed); any other field from
     the files' tags.  A multi-value field counts each value.  ``exclude`` names labels in any spelling.
+    A label is kept only with ``min_per_label`` tracks of its own: learning gives each track its most common
+    kept label, so ``Rock`` found only in ``Rock/Pop`` beside a commoner ``Pop`` would have nothing to learn from.
     """
     rows = library.tag_rows()
     values = {row.id: _values(row, field) for row in rows}
@@ -102,6 +105,12 @@ def survey(
             excluded[name[key]] = f"{count} track{'s' * (count != 1)} (needs {min_per_label})"
         else:
             kept.append(key)
+    for key, reason in _shared_only(kept, keys_of, tracks_per_key, name, min_per_label).items():
+        kept.remove(key)
+        excluded[name[key]] = reason
+    excluded = {
+        label: excluded[label] for label in sorted(excluded, key=lambda label: -tracks_per_key[label_key(label)])
+    }
     order = {key: i for i, key in enumerate(kept)}
     track_labels = {
         track_id: tuple(name[key] for key in sorted((k for k in keys if k in order), key=order.__getitem__))
@@ -119,6 +128,41 @@ def survey(
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
         track_labels=track_labels,
     )
+
+
+def _shared_only(
+    kept: list[str],
+    keys_of: dict[int, tuple[str, ...]],
+    tracks_per_key: Counter[str],
+    name: dict[str, str],
+    min_per_label: int,
+) -> dict[str, str]:
+    """The kept labels (keys) that would have fewer than ``min_per_label`` tracks of their own to learn from,
+    with why: learning gives a track only its most common kept label (``Rock/Pop`` is learnt as ``Pop``
+    when Pop is more common), so a label found mostly beside a commoner one has few rows.  Removed one at a
+    time, the one with fewest own tracks first (its tracks then go to their next label)."""
+    kept = list(kept)
+    dropped: dict[str, str] = {}
+    while kept:
+        order = {key: i for i, key in enumerate(kept)}
+        primary: dict[str, list[str]] = {key: [] for key in kept}  # key → the primary label of each of its tracks
+        for keys in keys_of.values():
+            ours = sorted((k for k in keys if k in order), key=order.__getitem__)
+            for key in ours:
+                primary[key].append(ours[0])
+        own = {key: primary[key].count(key) for key in kept}
+        key = min(kept, key=lambda k: (own[k], -order[k]))
+        if own[key] >= min_per_label:
+            return dropped
+        others = Counter(k for k in primary[key] if k != key)
+        names = ", ".join(name[k] for k, _count in others.most_common(2)) + (", …" if len(others) > 2 else "")
+        total = tracks_per_key[key]
+        shared = "all" if own[key] == 0 else f"{total - own[key]} of them"
+        dropped[key] = (
+            f"{total} track{'s' * (total != 1)}, {shared} also tagged {names} (needs {min_per_label} of its own)"
+        )
+        kept.remove(key)
+    return dropped
 
 
 def _values(row: TagRow, field: str) -> tuple[str, ...] | None:

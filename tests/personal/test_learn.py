@@ -119,3 +119,14 @@ def test_temperature_of_separable_folds_does_not_collapse() -> None:
     with_errors = logits.copy()
     with_errors[:10] = with_errors[:10, ::-1]  # 10 % wrong: a fitted temperature, as before
     assert fit_temperature(with_errors, y) > temperature
+
+
+def test_a_label_found_only_beside_a_commoner_one_is_left_out_with_the_reason(indexed_styles: StyleLibrary) -> None:
+    """Rock is only in "HipHop/Rock", and that track is learnt as Hip-Hop: kept, it had no track to learn from."""
+    with Library() as library:
+        found = survey(library, min_per_label=1)
+        learned = learn(library, min_per_label=1, exclude=["Jazz"], name="all")
+    assert found.excluded == {"Rock": "1 track, all also tagged Hip-Hop (needs 1 of its own)"}
+    assert set(found.labels) == {"Ambient", "Hip-Hop", "Drum & Bass", "Jazz"} and found.track_labels
+    assert learned.counts == {"Ambient": 4, "Hip-Hop": 4, "Drum & Bass": 4}
+    assert store.read_sidecar("all")["excluded"] == {"Jazz": "excluded by you", **found.excluded}
