@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 
+from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.tag import format_table
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
-from musictagger.personal.vocabulary import LabelSurvey, survey
+from musictagger.personal.store import PersonalModelError, check_name
+from musictagger.personal.vocabulary import LabelSurvey, label_key, survey
 from musictagger.tags.formats import LABEL_FIELDS
 
 
@@ -23,17 +25,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--field", default="genre", choices=LABEL_FIELDS, help="the tag field to learn (default genre); `tag` writes it"
     )
     parser.add_argument(
-        "--min-per-label", type=int, default=10, metavar="N", help="keep labels with at least N tracks (default 10)"
+        "--min-per-label",
+        type=positive_int,
+        default=10,
+        metavar="N",
+        help="keep labels with at least N tracks, N >= 1 (default 10)",
     )
     parser.add_argument("--exclude", nargs="+", default=[], metavar="LABEL", help="labels to leave out")
-    parser.add_argument("--name", default=None, help="the model's name (default: the field's name)")
+    parser.add_argument(
+        "--name",
+        type=model_name,
+        default=None,
+        help="the model's name: letters, digits, '.', '_' or '-', starting with a letter or digit "
+        "(default: the field's name); a model of that name is replaced",
+    )
     parser.set_defaults(run=run)
+
+
+def model_name(text: str) -> str:
+    """An argparse type: a name :func:`~musictagger.personal.store.check_name` accepts."""
+    if not text:
+        raise argparse.ArgumentTypeError("a model's name cannot be empty (leave --name out to use the field's name)")
+    try:
+        return check_name(text)
+    except PersonalModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     with Library() as library:
         found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
         print(format_survey(found))
+        for label in unmatched(args.exclude, found):
+            print(f"  --exclude {label!r} matched no {found.field} label in the library")
         print(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
         with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
 
@@ -51,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
             )
     print(format_report(learned))
     return 0
+
+
+def unmatched(exclude: list[str], found: LabelSurvey) -> list[str]:
+    """The ``--exclude`` labels that name no label found, in any spelling."""
+    keys = {label_key(spelling) for spellings in found.spellings.values() for spelling in spellings}
+    return [label for label in exclude if label_key(label) not in keys]
 
 
 def format_survey(found: LabelSurvey) -> str:

@@ -130,7 +130,7 @@ def learn(
     Raises :class:`LearnError` when there is nothing to learn, :class:`LearnCancelledError` when stopped.
     """
     started = time.perf_counter()
-    name = check_name(name or field)
+    name = check_name(field if name is None else name)
     progress = on_progress or (lambda fraction, text: None)
     progress(0.0, f"reading the {field} tags")
     found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude)

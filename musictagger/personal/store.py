@@ -58,7 +58,8 @@ def check_name(name: str) -> str:
     """``name`` if it can name a model file; PersonalModelError otherwise."""
     if name == SHIPPED or not NAME_PATTERN.match(name):
         raise PersonalModelError(
-            f"{name!r} cannot name a personal model: use letters, digits, '.', '_' or '-' (not {SHIPPED!r})"
+            f"{name!r} cannot name a personal model: a name starts with a letter or digit, then up to 63 letters, "
+            f"digits, '.', '_' or '-', and is not {SHIPPED!r}"
         )
     return name
 

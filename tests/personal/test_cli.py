@@ -125,3 +125,34 @@ def test_index_status_counts_the_embeddings_and_names_the_active_model(
     out = capsys.readouterr().out
     assert "active model: personal model 'mine' (genre: Ambient, Hip-Hop, Drum & Bass)" in out
     assert "embeddings: 18 of 19 analysed tracks have the one 'mine' needs; 1 need `musictagger index` again" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--min-per-label", "0"], "argument --min-per-label: must be at least 1, got 0"),
+        (["--min-per-label", "-5"], "argument --min-per-label: must be at least 1, got -5"),
+        (["--name="], "argument --name: a model's name cannot be empty"),
+        (["--name", "a/b"], "'a/b' cannot name a personal model: a name starts with a letter or digit"),
+        (["--name=-x"], "'-x' cannot name a personal model: a name starts with a letter or digit"),
+    ],
+)
+def test_learn_refuses_bad_options_before_surveying(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    assert main(["learn", "--min-per-label", "3", "--name", "genre"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["learn", *options])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2 and message in err and out == ""
+    assert [m.name for m in store.list_models()] == ["genre"]  # nothing learnt over the existing model
+
+
+def test_learn_says_an_exclusion_matched_no_label(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["learn", "--min-per-label", "3", "--exclude", "Nonexistent", "hip hop", "--name", "x"]) == 0
+    out = capsys.readouterr().out
+    assert "--exclude 'Nonexistent' matched no genre label in the library" in out
+    assert "excluded: Hip-Hop: excluded by you" in out and "'hip hop' matched" not in out
