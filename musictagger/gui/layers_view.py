@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from musictagger.gui.empty_state import EmptyState
 from musictagger.model.manifest import LayerInfo
 from musictagger.model.runtime import Analysis
+from musictagger.timefmt import clock
 
 COLOUR_MAP = "viridis"
 MEAN = -1
@@ -117,7 +118,7 @@ class LayersView(QWidget):
         self.stack.show_content()
         start = analysis.window_starts_s[self.window]
         self.caption.setText(
-            f"Conv layer activations, window {self.window + 1} of {len(analysis.window_starts_s)} (from {start:.1f} s)"
+            f"Conv layer activations, window {self.window + 1} of {len(analysis.window_starts_s)} (from {clock(start)})"
         )
         for index, (info, activations) in enumerate(zip(self.infos, analysis.layers, strict=True)):
             window_activations = activations[self.window]

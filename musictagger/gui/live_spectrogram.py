@@ -14,6 +14,7 @@ rate and each new frame appears at its true time before now.  A tick moves the i
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 
 from musictagger.audio.params import FeatureParams
 from musictagger.gui.spectrogram_view import SpectrogramView, colour_levels, mel_db
@@ -26,7 +27,7 @@ class LiveSpectrogram(SpectrogramView):
     """The newest log-mel history, newest frame at its time before now."""
 
     def __init__(self, params: FeatureParams, *, seconds: float) -> None:
-        super().__init__(params, windows=0)
+        super().__init__(params, windows=0, time_axis=pg.AxisItem("bottom"))  # seconds before now, not a clock
         self.seconds = seconds
         self.frames_drawn = 0
         """How many display ticks moved or redrew the image (the display's frame count)."""

@@ -2,7 +2,7 @@
 
 The image is the track's log-mel at display resolution (:mod:`musictagger.audio.overview`),
 shown in dB: the front end's compression ``log10(1 + C·mel)`` is undone and the mel power
-expressed as ``10·log10(mel)``.  x is time in seconds over the track's duration, y the mel band,
+expressed as ``10·log10(mel)``.  x is time (``m:ss``) over the track's duration, y the mel band,
 labelled with the Hz of the bands' centre frequencies (Slaney mel scale, as the front end;
 computed by the analysis process, see :func:`musictagger.audio.features.band_centres_hz`).
 The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB, whose top is
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from musictagger.audio.params import FeatureParams
 from musictagger.gui.empty_state import EmptyState
 from musictagger.model.runtime import Analysis
+from musictagger.timefmt import clock
 
 COLOUR_MAP = "magma"
 DYNAMIC_RANGE_DB = 80.0
@@ -29,6 +30,10 @@ MIN_TICK_SPACING_BANDS = 7  # of 96: about a line of text at the plot's usual he
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 EMPTY_MESSAGE = "The mel spectrogram the model sees appears here: select an analysed file."
+CLOCK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+"""Tick spacings of the time axis: round seconds, minutes and hours, as a clock reads."""
+TICK_PIXELS = 80
+"""About one time label per this many pixels."""
 
 
 def mel_db(log_mel: np.ndarray, params: FeatureParams) -> np.ndarray:
@@ -57,6 +62,31 @@ def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:
     return ticks[::-1]
 
 
+def clock_text(seconds: float, spacing: float) -> str:
+    """A time tick's label: ``m:ss`` (:func:`~musictagger.timefmt.clock`, as the matches' parts read), with
+    tenths or hundredths when the ticks are closer than a second."""
+    if spacing >= 1:
+        return clock(seconds)
+    decimals = 1 if spacing >= 0.1 else 2
+    minutes, rest = divmod(round(seconds, decimals), 60)
+    return f"{int(minutes)}:{rest:0{3 + decimals}.{decimals}f}"
+
+
+class ClockAxis(pg.AxisItem):
+    """A time axis labelled ``m:ss`` at round clock steps, not in SI-prefixed seconds (``time (ks)`` past 16 min)."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # noqa: N802, N803
+        ideal = (maxVal - minVal) / max(2.0, size / TICK_PIXELS)
+        if ideal < 1:  # zoomed in under a second a tick: decimal steps
+            return super().tickSpacing(minVal, maxVal, size)
+        hours = int(np.ceil(ideal / CLOCK_STEPS_S[-1]))
+        major = next((step for step in CLOCK_STEPS_S if step >= ideal), hours * CLOCK_STEPS_S[-1])
+        return [(float(major), 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [clock_text(value * scale, spacing * scale) for value in values]
+
+
 class SpectrogramView(QWidget):
     """Zoomable, pannable mel spectrogram with a dB colour bar and shaded analysis windows.
 
@@ -66,7 +96,7 @@ class SpectrogramView(QWidget):
 
     windowHovered = Signal(int)  # noqa: N815 (Qt signal naming)
 
-    def __init__(self, params: FeatureParams, *, windows: int) -> None:
+    def __init__(self, params: FeatureParams, *, windows: int, time_axis: pg.AxisItem | None = None) -> None:
         super().__init__()
         self.params = params
         self.graphics = pg.GraphicsLayoutWidget()
@@ -75,8 +105,8 @@ class SpectrogramView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.plot = self.graphics.addPlot()
-        self.plot.setLabel("bottom", "time", units="s")
+        self.plot = self.graphics.addPlot(axisItems={"bottom": time_axis or ClockAxis("bottom")})
+        self.plot.setLabel("bottom", "time (m:ss)")
         self.plot.setLabel("left", "frequency (Hz, mel scale)")
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="col-major")

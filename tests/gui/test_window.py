@@ -21,6 +21,8 @@ from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
 from musictagger.model.runtime import load_model
+from musictagger.timefmt import clock
+from tests.audio.signals import tone, write
 from tests.gui.conftest import drop, wait_until_settled, write_song
 
 
@@ -238,3 +240,23 @@ def test_a_folder_without_audio_is_named_in_the_status_bar(qtbot, window, tmp_pa
     (folder / "readme.txt").write_text("no music here")
     drop(window, [folder])
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"No audio files found in {folder}", timeout=10_000)
+
+
+def test_a_long_files_time_axis_and_layer_caption_read_minutes_and_seconds(qtbot, window, tmp_path: Path) -> None:
+    """17 minutes: pyqtgraph's SI prefixes made the axis read ``time (ks)``; m:ss as the matches' parts read."""
+    long = write(tmp_path / "long.flac", tone(440.0, sr=8000, seconds=17 * 60.0), 8000, "flac")
+    drop(window, [long])
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.files.current_entry().spectrogram_db is not None, timeout=10_000)
+    axis = window.spectrogram.plot.getAxis("bottom")
+    label = axis.labelString()  # HTML
+    assert "time (m:ss)" in label and "(ks)" not in label
+    ticks = axis.tickValues(0.0, 17 * 60.0, 800.0)
+    assert [spacing for spacing, _values in ticks] == [120.0]  # round minutes, about one a 80 pixels
+    assert axis.tickStrings(ticks[0][1], 1.0, 120.0) == [f"{m}:00" for m in range(0, 18, 2)]
+    assert axis.tickStrings([61.25, 62.5], 1.0, 0.25) == ["1:01.2", "1:02.5"]  # zoomed in: tenths
+
+    starts = window.files.current_entry().analysis.window_starts_s
+    window.layers.set_window(len(starts) - 1)
+    assert window.layers.caption.text().endswith(f"(from {clock(starts[-1])})")
+    assert "(from 16:" in window.layers.caption.text()
