@@ -61,13 +61,18 @@ LIVE_QUERY = Path("<live input>")
 """The matches view's query path for live codes: no library file has it, so nothing is excluded."""
 ERROR_STYLE = "color: #d02020;"
 IDLE_TEXT = "Choose an input and press Record to recognise the music playing in the room"
+FILE_NOTES = ("short:", "cut short:")
+"""The starts of the analysis's notes on a file's length (:meth:`GenreModel.analyze_signal`): while the heard audio
+grows to a window it is "short" and padded, which the status line says its own way (verdict over the last 15 s)."""
 
 
 def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
-    """The step's analysis carrying the smoothed verdict and code, for the file views to show."""
+    """The step's analysis carrying the smoothed verdict and code, for the file views to show, without the notes
+    meant for a file."""
     by_label = {score.label: score.probability for score in result.ranking}
     return dataclasses.replace(
         result.analysis,
+        warnings=tuple(note for note in result.analysis.warnings if not note.startswith(FILE_NOTES)),
         probabilities=np.array([by_label[label] for label in labels], dtype=np.float32),
         ranking=result.ranking,
         verdict=result.verdict,

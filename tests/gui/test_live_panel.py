@@ -87,6 +87,8 @@ def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtb
     assert last.state is LiveState.RECOGNISED
     assert last.genre == expected.genre
     assert panel.genre.verdict.text() == last.summary()
+    assert any(note.startswith("short:") for note in last.analysis.warnings)  # 8 s heard, padded to a window …
+    assert panel.genre.notes.text() == ""  # … a note for a file, not said in the live panel
     for score in last.ranking:
         assert panel.genre.bars[score.label].format() == f"{score.probability:.2f}"
     assert panel.code.hex.text() == last.code_hex
