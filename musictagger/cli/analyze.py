@@ -19,9 +19,10 @@ from pathlib import Path
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
 from musictagger.errors import MusictaggerError
-from musictagger.model.runtime import Analysis
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.model.verdict import reason_sentence
-from musictagger.personal.active import load_active_model
+from musictagger.personal.active import load_active_model, not_in_use_note
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in problems:
         print(f"error: {path}: {reason}", file=sys.stderr)
     model = load_active_model(args.model)
+    if note := not_in_use_note(load_manifest(args.model or default_model_path())):
+        print(f"note: {note}", file=sys.stderr)
     failed = 0
     for path in files:
         try:

@@ -77,6 +77,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+CELL_WIDTH = 60
+"""Longest table cell the tables print (a 300-character label would pad every row)."""
+
+
+def clip(text: str, width: int = CELL_WIDTH) -> str:
+    """``text``, cut to ``width`` characters with ``…`` when longer."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def unmatched(exclude: list[str], found: LabelSurvey) -> list[str]:
     """The ``--exclude`` labels that name no label found, in any spelling."""
     keys = {label_key(spelling) for spellings in found.spellings.values() for spelling in spellings}
@@ -91,18 +100,21 @@ def format_survey(found: LabelSurvey) -> str:
     if found.missing_embeddings:
         lines.append(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
     rows = [
-        (label, str(count), ", ".join(s for s in found.spellings[label] if s != label))
+        (clip(label), str(count), clip(", ".join(s for s in found.spellings[label] if s != label)))
         for label, count in found.labels.items()
     ]
     lines.append(format_table(("label", "tracks", "also spelt"), rows))
-    lines += [f"  excluded: {label}: {reason}" for label, reason in found.excluded.items()]
+    lines += [f"  excluded: {clip(label)}: {reason}" for label, reason in found.excluded.items()]
     return "\n".join(lines)
 
 
 def format_report(learned: LearnedModel) -> str:
     """The cross-validated figures per label, the confusions in words, and how to activate the model."""
     report = learned.report
-    rows = [(s.label, str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}") for s in report.per_label]
+    rows = [
+        (clip(s.label), str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}")
+        for s in report.per_label
+    ]
     lines = [
         f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
         f"macro-F1 {report.macro_f1:.2f}; 'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks",

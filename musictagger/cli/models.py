@@ -11,11 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 
+from musictagger.cli.learn import clip
 from musictagger.cli.tag import format_table
 from musictagger.errors import MusictaggerError
 from musictagger.model import choice
-from musictagger.model.runtime import MODEL_ENV_VAR, SHIPPED_MODELS, chosen_model_file, installed_choices
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import (
+    MODEL_ENV_VAR,
+    SHIPPED_MODELS,
+    chosen_model_file,
+    default_model_path,
+    installed_choices,
+)
 from musictagger.personal import store
+from musictagger.personal.active import not_in_use_note
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         store.delete(args.delete)
         print(f"deleted personal model {args.delete!r}")
     print(format_models(store.list_models()))
+    if note := not_in_use_note(load_manifest(default_model_path())):
+        print(f"note: {note}")
     return 0
 
 
@@ -64,15 +75,19 @@ def _choose_base(base: str) -> int:
 
 
 def format_models(models: list[store.PersonalModelInfo]) -> str:
-    """The shipped model in use and every personal one; ``*`` marks the active one."""
+    """The shipped model in use and every personal one; ``*`` marks the model whose verdicts are given: the
+    active personal one when it reads the shipped model's analyses, else the shipped one (the personal one
+    then marked ``(not in use)``)."""
     shipped = f"{chosen_model_file().stem} (`--base {'|'.join(installed_choices())}` chooses)"
-    rows = [("*" if not any(m.active for m in models) else "", store.SHIPPED, "genre", shipped, "", "")]
+    idle = not_in_use_note(load_manifest(default_model_path())) is not None
+    in_use = any(m.active for m in models) and not idle
+    rows = [("" if in_use else "*", store.SHIPPED, "genre", shipped, "", "")]
     rows += [
         (
-            "*" if m.active else "",
+            ("*" if in_use else "(not in use)") if m.active else "",
             m.name,
             m.field,
-            f"{len(m.labels)} labels: " + ", ".join(m.labels),
+            clip(f"{len(m.labels)} labels: " + ", ".join(m.labels)),
             f"{m.accuracy:.2f}",
             m.created,
         )

@@ -35,6 +35,21 @@ def personal_in_use(manifest: ModelManifest) -> PersonalModelInfo | None:
     return store.active_model()
 
 
+def not_in_use_note(manifest: ModelManifest) -> str | None:
+    """Why the active personal model is not read through, when analyses by ``manifest``'s model skip it
+    (it was learnt on another base model's analyses); None when it is in use, or none is active."""
+    active = store.active_model()
+    if active is None or head_for(manifest) is not None:
+        return None
+    made_for = active.base_model_id.split("@")[0]
+    return (
+        f"personal model {active.name!r} is not in use: it was learnt from analyses by {made_for}, and files "
+        f"are now analysed by {manifest.model_id.split('@')[0]}, so the shipped model's verdicts stand "
+        f"(choose that model again with `musictagger models --base`, or learn {active.name!r} again after "
+        "`musictagger index`)"
+    )
+
+
 def field_in_use(personal: PersonalModelInfo | None) -> str:
     """The tag field the verdicts are values of: the personal model's (``mood`` …), else ``genre``."""
     return personal.field if personal is not None else "genre"

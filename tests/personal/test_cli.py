@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from musictagger.cli.main import main
+from musictagger.model.location import model_file
+from musictagger.model.runtime import MODEL_ENV_VAR, SHIPPED_MODELS
 from musictagger.personal import store
 from musictagger.personal.active import load_active_model
 from musictagger.tagging.journal import Journal
@@ -156,3 +159,31 @@ def test_learn_says_an_exclusion_matched_no_label(
     out = capsys.readouterr().out
     assert "--exclude 'Nonexistent' matched no genre label in the library" in out
     assert "excluded: Hip-Hop: excluded by you" in out and "'hip hop' matched" not in out
+
+
+def test_a_personal_model_over_another_base_model_is_said_not_in_use(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(SHIPPED_MODELS["accurate"])))  # as after `models --base`
+    capsys.readouterr()
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:2] == ["*", "shipped"] and out[2].split()[:4] == ["(not", "in", "use)", "mine"]
+    assert out[3].startswith("note: personal model 'mine' is not in use: it was learnt from analyses by ")
+    assert main(["analyze", str(indexed_styles.held["chimes"])]) == 0
+    out, err = capsys.readouterr()
+    assert "note: personal model 'mine' is not in use" in err
+    assert not any(label in out for label in LABEL_OF.values())  # the shipped model's genres
+
+
+def test_long_labels_are_cut_in_the_tables(indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    long = "Ambient " + "x" * 300
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:
+        db.execute("UPDATE tracks SET tag_genres = ? WHERE tag_genres LIKE '%mbient%'", (json.dumps([long]),))
+    assert main(["learn", "--min-per-label", "3", "--name", "long"]) == 0
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "Ambient xxx" in out and "…" in out and long not in out
+    assert max(len(line) for line in out.splitlines() if not line.startswith(("saved", "note"))) < 140
