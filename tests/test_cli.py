@@ -4,6 +4,8 @@ decoder's notes about damaged MP3 frames, in real processes where the behaviour 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +154,38 @@ def test_progress_bars_stay_out_of_a_log(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "dry run: nothing was written" in result.stdout
     assert "analysing" not in result.stderr and "\r" not in result.stderr, result.stderr
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """``command`` without root's power to read any folder (the tests may run as root), as a user runs it."""
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv, which drops root's power to read any folder")
+    drop = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--", *command]
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["index"], ["tag", "--dry-run"]])
+def test_a_file_in_a_folder_that_cannot_be_read_is_an_error_naming_it_and_the_batch_goes_on(
+    tmp_path: Path, command: list[str]
+) -> None:
+    for folder in ("open", "locked"):
+        (tmp_path / folder).mkdir()
+    readable = write(tmp_path / "open" / "ok.wav", music(sr=16000, seconds=3.0), 16000, "wav-pcm16")
+    locked = write(tmp_path / "locked" / "inside.wav", music(sr=16000, seconds=3.0), 16000, "wav-pcm16")
+    locked.parent.chmod(0)
+    try:
+        process = subprocess.run(
+            unprivileged([sys.executable, "-m", "musictagger", *command, str(readable), str(locked)]),
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        locked.parent.chmod(0o755)
+    assert f"error: {locked}: cannot be read (Permission denied)" in process.stderr
+    assert "Traceback" not in process.stderr
+    assert process.returncode == 1
+    assert "ok.wav" in process.stdout or "1 analysed" in process.stdout  # the readable file was not given up

@@ -21,6 +21,7 @@ from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
+from musictagger.library.scan import unreachable_because
 from musictagger.library.search import codes_in_reach
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
@@ -65,11 +66,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.status:
         return _print_status(args.model)
-    present = [folder for folder in args.folders if folder.exists()]
-    missing = [folder for folder in args.folders if folder not in present]
-    for folder in missing:
-        print(f"error: {folder}: no such file or folder", file=sys.stderr)
-    if missing and not present:
+    unusable = {folder: reason for folder in args.folders if (reason := unreachable_because(folder))}
+    present = [folder for folder in args.folders if folder not in unusable]
+    for folder, reason in unusable.items():
+        print(f"error: {folder}: {reason}", file=sys.stderr)
+    if unusable and not present:
         return 1
     folders = present or _known_roots()
     with _ProgressBar() as bar:
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.interrupted:
         print("interrupted: everything analysed so far is kept; run the same command to resume", file=sys.stderr)
         return 130
-    return 1 if summary.failed or missing else 0
+    return 1 if summary.failed or unusable else 0
 
 
 def _known_roots() -> list[Path]:

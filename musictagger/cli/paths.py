@@ -16,7 +16,7 @@ def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
     for path in paths:
-        if path.is_dir():
+        if os.path.isdir(path):  # False also where a folder above it cannot be read: the file then says why
             found = scan([path])
             files += [Path(f.path) for f in found.files]
             problems += found.problems + folders_without_audio([path], found)
@@ -32,7 +32,7 @@ def folders_without_audio(roots: list[Path], found: ScanResult) -> list[tuple[st
     return [
         (str(root), NO_AUDIO)
         for root in roots
-        if root.is_dir()
+        if os.path.isdir(root)
         and not any(f.path.startswith(os.path.join(os.path.abspath(root), "")) for f in found.files)
         and not any(problem.is_relative_to(os.path.abspath(root)) for problem in seen)
     ]

@@ -84,6 +84,14 @@ def _resolve(
     if os.path.isfile(query):
         path = os.path.abspath(query)
         return path, path, analysis_for(library, path, model_path=model_path), None
+    if os.path.isdir(query):
+        raise MusictaggerError(f"{query}: is a folder; give an audio file, a track id or text matching one track")
+    try:
+        os.stat(query)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        pass  # not a path: a track id or text
+    except OSError as exc:
+        raise MusictaggerError(f"{query}: cannot be read ({exc.strerror or exc})") from exc
     if query.isdigit() and (record := library.record_by_id(int(query))) is not None:
         candidates = [record]
     else:

@@ -45,9 +45,20 @@ def scan(roots: list[Path]) -> ScanResult:
         elif os.path.isfile(root_path):
             _add_file(root_path, result, seen_files)
         else:
-            result.problems.append((root_path, "no such file or folder"))
+            result.problems.append((root_path, unreachable_because(root_path) or "not a file or folder"))
     result.files.sort(key=lambda found: found.path)
     return result
+
+
+def unreachable_because(path: str | Path) -> str | None:
+    """Why ``path`` cannot be reached (it does not exist, or a folder above it cannot be read), or None."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def _walk(top: str, result: ScanResult, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]) -> None:
