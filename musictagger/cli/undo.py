@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
             report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
         with Library() as library:
             update_index(journal, report.run_id, library)
-    if report.run_id is None:
-        print(f"run {target.id}: nothing left to restore")
-        return 0
+        if report.run_id is None:
+            print(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}")
+            return 0
     counts = report.counts()
     for outcome in report.outcomes:
         if outcome.status != "restored":
@@ -51,6 +51,22 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['skipped'] + counts['failed']} not restored" + (" (cancelled)" if report.cancelled else "")
     )
     return 1 if counts["skipped"] or counts["failed"] else 0
+
+
+def _earlier_hint(journal: Journal, undone: int) -> str:
+    """``; run 27 (…) still has 1 file it wrote: `musictagger undo 27``` when an older run does, else nothing.
+
+    A plain ``undo`` undoes the latest run only: stepping back on its own through older runs would undo
+    one the user meant to keep on a second, accidental ``undo``."""
+    earlier = journal.earlier_run_to_undo(undone)
+    if earlier is None:
+        return ""
+    files = earlier.counts.get("written", 0) + earlier.counts.get("planned", 0)
+    started = datetime.fromtimestamp(earlier.started_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"; run {earlier.id} ({started}, {earlier.status}) still has {files} file{'s' * (files != 1)} "
+        f"it wrote: `musictagger undo {earlier.id}`"
+    )
 
 
 def format_runs(runs: list[Run]) -> str:

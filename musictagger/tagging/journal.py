@@ -214,6 +214,16 @@ class Journal:
         )
         return runs[0] if runs else None
 
+    def earlier_run_to_undo(self, before: int) -> Run | None:
+        """The most recent tagging run older than run ``before`` whose files may still carry its change
+        (written, or stopped while writing): what to undo next once run ``before`` is undone."""
+        runs = self._runs(
+            "WHERE kind = 'tag' AND id < ? AND EXISTS (SELECT 1 FROM entries WHERE entries.run_id = runs.id"
+            " AND state IN (?, ?)) ORDER BY id DESC LIMIT 1",
+            (before, EntryState.PLANNED, EntryState.WRITTEN),
+        )
+        return runs[0] if runs else None
+
     def _runs(self, where: str, parameters: tuple) -> list[Run]:
         with transaction(self.connection) as db:
             self._mark_dead_runs(db)

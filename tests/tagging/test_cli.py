@@ -274,6 +274,12 @@ def test_append_then_replace_then_undo_newest_first_brings_back_both_runs(
     assert main(["undo"]) == 0
     assert "undo of run 2 (run 3): 4 restored, 0 not restored" in capsys.readouterr().out
     assert all(native_genres(path) == ["Jazz", predicted(path)[0]] for path in files)
+    assert main(["undo"]) == 0  # a second plain undo does not step back on its own, but says what is left
+    assert re.search(
+        r"run 2: nothing left to restore; run 1 \(.*, finished\) still has 4 files it wrote: "
+        r"`musictagger undo 1`",
+        capsys.readouterr().out,
+    )
     assert main(["undo", "1"]) == 0
     assert "undo of run 1 (run 4): 4 restored, 0 not restored" in capsys.readouterr().out
     assert {path: native_tags(path) for path in files} == tags_before
