@@ -489,6 +489,7 @@ class LivePanel(QWidget):
     def shutdown(self) -> None:
         """Stop listening, drop an unsaved recording and stop the worker (the window is closing)."""
         self._finish("Stopped")
+        self.mel = None  # its soxr resampler, which gc.freeze() would keep past the exit
         if self.recorder is not None:
             self.recorder.discard()
             self.recorder = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -272,3 +274,48 @@ def test_silence_scrolls_by_dark_and_music_keeps_the_scale_of_its_loudest_cell(q
     assert db.max() > -40  # music well above the floor: the scale still follows its loudest cell
     drawn(heard)
     assert view.colour_bar.levels() == pytest.approx((db.max() - DYNAMIC_RANGE_DB, db.max()), abs=1e-3)
+
+
+LISTEN_THEN_QUIT = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from musictagger.audio.capture import FileSource
+from musictagger.gui.app import create_window
+
+app = QApplication([])
+window = create_window([])
+window.show_live()
+window.live.start(FileSource(Path(sys.argv[1])))
+
+def close_once_heard():
+    mel = window.live.mel
+    if mel is None or mel.frames_added == 0:
+        QTimer.singleShot(50, close_once_heard)
+        return
+    window.close()
+    app.quit()
+
+QTimer.singleShot(50, close_once_heard)
+QTimer.singleShot(60_000, app.quit)
+app.exec()
+print("heard" if window.live.spectrogram.frames_drawn else "nothing heard")
+"""
+
+
+def test_quitting_after_listening_leaves_no_resampler_behind(tmp_path: Path) -> None:
+    """The live resampler (soxr, a nanobind extension) is released with the window: nanobind printed ~20 lines
+    of leak warnings at every exit after listening."""
+    path = played(tmp_path / "live.flac", 20.0)
+    completed = subprocess.run(
+        [sys.executable, "-c", LISTEN_THEN_QUIT, str(path)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.strip() == "heard"
+    assert "leaked" not in completed.stderr, completed.stderr[-3000:]
