@@ -199,12 +199,16 @@ def writable_state(
 
 
 def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[tuple[str, ...], str]:
-    """The file's values of ``field``, and, when they are held where tagging does not write (a WAV's RIFF
-    INFO chunk), why the file is left alone: an ID3 value written beside them would leave it saying two things."""
+    """The file's values of ``field``, and, when it also holds some where tagging does not write (a WAV's RIFF
+    INFO chunk, an MP3's APEv2 tag, an ID3v2 tag before a FLAC stream), why the file is left alone: a value
+    written beside them would leave the file saying two things."""
     current = tag_format.read_labels(path, field)
-    if current or not (elsewhere := tag_format.read_only_labels(path, field)):
+    elsewhere, where = tag_format.read_only_labels(path, field)
+    if not elsewhere:
         return current, ""
-    return elsewhere, f"its {field} is in its RIFF INFO chunk, which tagging does not write"
+    if current:
+        return current, f"{where} holds a {field} too ({'; '.join(elsewhere)}), which tagging does not write"
+    return elsewhere, f"its {field} is in {where}, which tagging does not write"
 
 
 def correct(

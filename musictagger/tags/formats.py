@@ -26,7 +26,9 @@ from typing import ClassVar
 import mutagen
 from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
+from mutagen.apev2 import APEv2
 from mutagen.flac import FLAC
+from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
@@ -202,12 +204,23 @@ class TagFormat:
             raise TagReadError(path, f"its {self.family.name} tags have no field {field!r} (known: {known})")
         return self.family.labels(audio, field)
 
-    def read_only_labels(self, path: Path, field: str) -> tuple[str, ...]:
-        """Values of ``field`` the file holds where tagging does not write: a WAV's RIFF INFO chunk
-        (:mod:`~musictagger.tags.riff_info`; several values separated by ``;``).  Empty for other files."""
-        if self.file_type is not WAVE or field not in INFO_FIELDS:
-            return ()
-        return info_values(read_riff_info(path), field)
+    def read_only_labels(self, path: Path, field: str) -> tuple[tuple[str, ...], str]:
+        """Values of ``field`` the file holds where tagging does not write, and where: a WAV's RIFF INFO
+        chunks (:mod:`~musictagger.tags.riff_info`; several values separated by ``;``), an MP3's APEv2 tag,
+        an ID3v2 tag some taggers put before a FLAC stream.  ``((), "")`` when there are none."""
+        if self.file_type is WAVE and field in INFO_FIELDS:
+            return info_values(read_riff_info(path), field), "its RIFF INFO chunk"
+        try:
+            if self.file_type is MP3:
+                value = APEv2(path).get(field)  # APEv2 keys are case-insensitive: "Genre", "GENRE"
+                return (tuple(str(value).split("\0")) if value else ()), "its APEv2 tag"
+            if self.file_type is FLAC:
+                frame = ID3(path).get(Id3Family.fields[field])
+                values = () if frame is None else frame.genres if field == "genre" else frame.text
+                return tuple(str(value) for value in values if value), "the ID3v2 tag before its FLAC stream"
+        except (mutagen.MutagenError, OSError):
+            pass  # none there (or unreadable, which that tag's own tools must mend)
+        return (), ""
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
         """The ID3v2 revision the file has now, v2.3 for a v2.2 tag (mutagen writes no v2.2); None for other

@@ -17,28 +17,28 @@ _MAX_INFO_BYTES = 1 << 20  # a LIST chunk larger than this is not a tag list: it
 
 
 def read_riff_info(path: Path) -> dict[str, str]:
-    """The fields of :data:`INFO_FIELDS` that ``path``'s INFO chunk holds (empty when it is not a RIFF WAVE
-    file, has no INFO chunk, or the chunk is damaged: a tag that cannot be read is not shown)."""
+    """The fields of :data:`INFO_FIELDS` that ``path``'s INFO chunks hold (empty when it is not a RIFF WAVE
+    file or has none).  A file may have several (FFmpeg writes one with its own name; another tool adds a
+    second with the genre): the first value of each field wins.  A damaged chunk ends the reading."""
+    found: dict[str, str] = {}
     try:
         with open(path, "rb") as file:
             header = file.read(12)
             if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
                 return {}
-            while chunk := file.read(8):
-                if len(chunk) < 8:
-                    return {}
+            while len(chunk := file.read(8)) == 8:
                 chunk_id, size = struct.unpack("<4sI", chunk)
                 if chunk_id == b"LIST" and 4 <= size <= _MAX_INFO_BYTES:
                     body = file.read(size)
                     if body[:4] == b"INFO":
-                        return _fields(body[4:])
+                        found = _fields(body[4:]) | found
                 else:
                     file.seek(size, 1)
                 if size % 2:
                     file.seek(1, 1)  # chunks are padded to an even size
     except OSError:
-        return {}
-    return {}
+        return found
+    return found
 
 
 def _fields(body: bytes) -> dict[str, str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import mutagen
 import pytest
 import soundfile
-from mutagen.id3 import COMM, ID3, TPE1, TYER
+from mutagen.apev2 import APEv2
+from mutagen.id3 import COMM, ID3, TCON, TPE1, TYER
 
 from musictagger.errors import TagWriteError
 from musictagger.tagging.apply import apply_plan
@@ -290,3 +291,66 @@ def test_a_wav_whose_genre_is_in_its_info_chunk_is_shown_so_and_not_given_a_seco
     untagged = info_wav(tmp_path / "plain", title="Evening")  # an INFO chunk without a genre: tagged as usual
     apply_plan(make_plan({untagged: ROCK}, min_confidence=0.5), journal)
     assert native_genres(untagged) == ["Rock"] and read_tags(untagged).title == "Evening"
+
+
+def second_info_chunk(path: Path, genre: str) -> Path:
+    """``path`` (a WAV) with a second LIST/INFO chunk holding ``genre``, as a tool adds one after FFmpeg's."""
+    text = genre.encode() + b"\0"
+    text += b"\0" * (len(text) % 2)
+    chunk = b"LIST" + (4 + 8 + len(text)).to_bytes(4, "little") + b"INFO" + b"IGNR" + len(text).to_bytes(4, "little")
+    data = bytearray(path.read_bytes()) + chunk + text
+    data[4:8] = (len(data) - 8).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def ape_genre(path: Path, genre: str) -> Path:
+    tag = APEv2()
+    tag["Genre"] = genre
+    tag.save(path)
+    return path
+
+
+def id3_before_flac(path: Path, genre: str) -> Path:
+    tags = ID3()
+    tags.add(TCON(encoding=3, text=[genre]))
+    tags.save(path)  # mutagen puts it before the "fLaC" marker, as some taggers do
+    assert path.read_bytes()[:3] == b"ID3"
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "where"),
+    [
+        (lambda folder: second_info_chunk(info_wav(folder, title="Morning"), "Jazz"), "its RIFF INFO chunk"),
+        (lambda folder: ape_genre(make_file(folder, "mp3"), "Jazz"), "its APEv2 tag"),
+        (lambda folder: id3_before_flac(make_file(folder, "flac"), "Jazz"), "the ID3v2 tag before its FLAC stream"),
+    ],
+    ids=["second-info-chunk", "apev2", "id3-in-flac"],
+)
+def test_a_genre_held_where_tagging_does_not_write_is_not_contradicted(
+    tmp_path: Path, journal: Journal, make, where: str
+) -> None:
+    path = make(tmp_path)
+    original = path.read_bytes()
+
+    kept, replaced = (
+        make_plan({path: ROCK}, mode=mode, min_confidence=0.5).items[0] for mode in (Mode.FILL_EMPTY, Mode.REPLACE)
+    )
+
+    assert (kept.action, kept.current) == (Action.UNCHANGED, ("Jazz",))  # fill-empty: it has a genre
+    assert (replaced.action, replaced.reason) == (Action.SKIP, f"its genre is in {where}, which tagging does not write")
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+    assert path.read_bytes() == original
+
+
+def test_a_genre_in_an_apev2_tag_beside_the_id3_one_keeps_the_file_from_being_retagged(
+    tmp_path: Path, journal: Journal
+) -> None:
+    path = ape_genre(make_file(tmp_path, "mp3"), "Jazz")
+    pretag(path, genres=["Blues"])
+
+    (item,) = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5).items
+
+    assert (item.action, item.current) == (Action.SKIP, ("Blues",))
+    assert item.reason == "its APEv2 tag holds a genre too (Jazz), which tagging does not write"
