@@ -98,12 +98,18 @@ class _SoundfileReader:
 class _PyAVReader:
     """FFmpeg: seek to the packet before a span, decode, place frames by their timestamps."""
 
-    def __init__(self, path: Path, container: av.container.InputContainer, n_samples: int) -> None:
+    def __init__(
+        self, path: Path, container: av.container.InputContainer, n_samples: int, *, estimated: bool = False
+    ) -> None:
+        """``estimated``: the length is FFmpeg's guess from the bit rate (an MP3 without a Xing, Info or VBRI
+        header), so audio that ends before it is not reported as cut short."""
         self.path, self.container = path, container
         self.stream = container.streams.audio[0]
         context = self.stream.codec_context
         self.sr, self.channels, self.n_samples = int(context.sample_rate), context.channels, n_samples
         self.announced_samples = n_samples
+        self._estimated = estimated
+        self._furthest = 0  # the furthest sample any read reached: where the audio goes on to at least
         self._layout = context.layout
         self._resampler: av.AudioResampler | None = None
         self._source: tuple[str, str, int] | None = None
@@ -120,10 +126,15 @@ class _PyAVReader:
             reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
             raise DecodeError(self.path, f"damaged: cannot decode from {lo / self.sr:.1f} s ({reason})") from exc
         if reached is None and lo < self.n_samples:
-            raise DecodeError(self.path, "truncated or damaged: no audio could be decoded")
+            if not self._furthest:
+                raise DecodeError(self.path, "truncated or damaged: no audio could be decoded")
+            reached = self._furthest  # a file cut short: its audio ends before this span, after what was read
         counts.check(self.path)
         if reached is not None and reached < min(stop, self.n_samples):  # the end came before the header said
             self.n_samples = reached
+            if self._estimated:
+                self.announced_samples = reached
+        self._furthest = max(self._furthest, min(reached or 0, self.n_samples))
         return _finite(self.path, out)
 
     def _seek_and_decode(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, PacketCounts]:
@@ -262,7 +273,22 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
             audio = decode(path)
             yield ArrayReader(audio.y, audio.sr)
         else:
-            yield _PyAVReader(path, container, length)
+            estimated = container.format.name == "mp3" and not _has_length_header(path)
+            yield _PyAVReader(path, container, length, estimated=estimated)
+
+
+def _has_length_header(path: Path) -> bool:
+    """True when an MP3's first frame is a Xing, Info or VBRI header, which counts its frames (without one,
+    FFmpeg guesses the length from the first frames' bit rate: half or twice the truth for a VBR file)."""
+    with open(path, "rb") as file:
+        head = file.read(10)
+        if head[:3] == b"ID3":
+            file.seek(10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(head[6:10])))
+        else:
+            file.seek(0)
+        start = file.read(1 << 16)
+    sync = next((i for i in range(len(start) - 1) if start[i] == 0xFF and start[i + 1] & 0xE0 == 0xE0), None)
+    return sync is not None and any(mark in start[sync : sync + 200] for mark in (b"Xing", b"Info", b"VBRI"))
 
 
 @contextmanager

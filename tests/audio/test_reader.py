@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
@@ -154,3 +155,54 @@ def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Pa
     assert healthy.announced_duration_s is None
     assert damaged.announced_duration_s == pytest.approx(40.0, abs=0.1)
     assert 2.0 < damaged.report.duration_s < 6.0
+
+
+def test_an_m4a_cut_after_its_first_window_is_analysed_as_far_as_it_goes(tmp_path: Path) -> None:
+    """Its index at the front (``faststart``, as web and iTunes files are) lists packets that are not there:
+    the second window decodes nothing, which ended the whole analysis with "no audio could be decoded"."""
+    whole = tmp_path / "whole.m4a"
+    with av.open(str(whole), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("aac", rate=22050, layout="mono")
+        frame = av.AudioFrame.from_ndarray(music(sr=22050, seconds=70.0)[np.newaxis], format="flt", layout="mono")
+        frame.sample_rate = 22050
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 45 // 100])  # 31 s: the second window starts at 41
+
+    damaged = features_from_file(cut, params=PARAMS, n_windows=2)
+
+    assert damaged.announced_duration_s == pytest.approx(70.0, abs=0.2)
+    assert 29.0 < damaged.report.duration_s < 32.0
+
+
+def concatenated_mp3(path: Path, parts: list[tuple[np.ndarray, int]], sr: int) -> Path:
+    """MP3 streams of ``(samples, bit rate)`` one after another, each without a Xing/Info header, as a
+    program that writes frames straight to disk leaves them: the length is then a guess from the bit rate."""
+    data = b""
+    for number, (y, bit_rate) in enumerate(parts):
+        part = path.with_name(f"{path.stem}-{number}.mp3")
+        with av.open(str(part), "w", format="mp3", options={"write_xing": "0"}) as out:
+            stream = out.add_stream("libmp3lame", rate=sr, layout="mono")
+            stream.bit_rate = bit_rate
+            frame = av.AudioFrame.from_ndarray(y[np.newaxis], format="flt", layout="mono")
+            frame.sample_rate = sr
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+        data += part.read_bytes()
+    path.write_bytes(data)
+    return path
+
+
+def test_an_mp3_without_a_length_header_is_not_called_cut_short(tmp_path: Path) -> None:
+    """Two quiet seconds at 32 kbit/s, then music at 320: FFmpeg's guess from the first frames is about ten
+    times the truth, and the file was reported as cut short ("damaged, or not copied whole")."""
+    quiet = np.zeros(2 * 22050, np.float32)
+    path = concatenated_mp3(tmp_path / "intact.mp3", [(quiet, 32_000), (music(sr=22050, seconds=20.0), 320_000)], 22050)
+    with open_reader(path) as reader:
+        assert reader.n_samples > 60 * 22050  # the guess
+
+    features = features_from_file(path, params=PARAMS, n_windows=2)
+
+    assert features.announced_duration_s is None
+    assert 21.0 < features.report.duration_s < 23.0
