@@ -40,6 +40,12 @@ MIME_TYPES = {
     ".mp4": "audio/mp4",
     ".aac": "audio/aac",
     ".wma": "audio/x-ms-wma",
+    ".wv": "audio/x-wavpack",
+    ".tta": "audio/x-tta",
+    ".mka": "audio/x-matroska",
+    ".m4b": "audio/x-m4b",
+    ".mp2": "audio/mp2",
+    ".ac3": "audio/ac3",
 }
 
 

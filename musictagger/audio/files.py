@@ -6,6 +6,7 @@ from pathlib import Path
 
 AUDIO_EXTENSIONS = frozenset(
     {".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".aif", ".aiff", ".aifc", ".m4a", ".mp4", ".aac", ".wma"}
+    | {".wv", ".tta", ".mka", ".m4b", ".mp2", ".ac3"}  # WavPack, TTA, Matroska audio, audiobooks, MPEG-1 Layer II, AC-3
 )
 
 

@@ -49,7 +49,9 @@ __all__ = [
     "read_tags",
 ]
 
-TAGGABLE_EXTENSIONS = frozenset({".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4"})
+TAGGABLE_EXTENSIONS = frozenset(
+    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4"}
+)
 
 
 def is_taggable(path: Path) -> bool:

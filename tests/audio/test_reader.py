@@ -17,6 +17,7 @@ from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
 from musictagger.errors import SilentAudioError
+from musictagger.library.scan import scan
 from tests.audio.signals import FORMATS, channels_of, music, write, write_aac
 
 PARAMS = FeatureParams()
@@ -101,6 +102,7 @@ import json, resource, sys
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import SilentAudioError
+from musictagger.library.scan import scan
 try:
     features = features_from_file(sys.argv[1], params=FeatureParams(), n_windows=3)
     result = {"windows": len(features.window_starts), "duration_s": features.report.duration_s}
@@ -206,3 +208,37 @@ def test_an_mp3_without_a_length_header_is_not_called_cut_short(tmp_path: Path) 
 
     assert features.announced_duration_s is None
     assert 21.0 < features.report.duration_s < 23.0
+
+
+# Formats a folder scan picks up beside the common ones: (extension, FFmpeg encoder, container).
+MORE_FORMATS = [
+    ("wv", "wavpack", None),
+    ("tta", "tta", None),
+    ("mka", "alac", "matroska"),
+    ("m4b", "aac", "ipod"),
+    ("mp2", "mp2", None),
+    ("ac3", "ac3", None),
+]
+
+
+def test_a_folder_of_wavpack_tta_matroska_audiobooks_mp2_and_ac3_is_scanned_and_analysed(tmp_path: Path) -> None:
+    """A collector's lossless and audiobook files were left out of every folder scan without a word."""
+    stereo = channels_of(music(sr=44100, seconds=4.0), 2)
+    for extension, codec, container in MORE_FORMATS:
+        with av.open(str(tmp_path / f"song.{extension}"), "w", format=container) as out:
+            stream = out.add_stream(codec, rate=44100, layout="stereo")
+            if codec in ("mp2", "ac3"):
+                stream.bit_rate = 192_000
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(stereo.T).reshape(1, -1), format="flt", layout="stereo"
+            )
+            frame.sample_rate = 44100
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+
+    found = scan([tmp_path])
+
+    assert sorted(Path(f.path).suffix for f in found.files) == sorted(f".{e}" for e, _, _ in MORE_FORMATS)
+    for file in found.files:
+        features = features_from_file(file.path, params=PARAMS, n_windows=1)
+        assert 3.9 < features.report.duration_s < 4.2, file.path
