@@ -3,7 +3,8 @@
 Each container is parsed here, independently of mutagen (which writes the tags), so the check
 does not share the writer's assumptions:
 
-- MP3: everything between a leading ID3v2 tag and trailing APEv2 / ID3v1 tags;
+- MP3: everything between a leading ID3v2 tag and trailing APEv2 / ID3v1 tags (the first frame may follow
+  the tag after zeros, padding a tagger left outside the tag's declared size);
 - FLAC: the audio frames after the metadata blocks (a leading ID3v2 tag is skipped too);
 - Ogg (Vorbis, Opus): the audio packets, reassembled from the pages, without the header packets.
   Rewriting the comment header renumbers and re-checksums every page, so pages cannot be hashed;
@@ -54,10 +55,11 @@ def _audio_parts(data: bytes) -> Iterator[bytes]:
         yield from _mp4_mdat(data)
     else:
         start = _id3v2_size(data)
+        first_frame = _after_zeros(data, start)
         if data[start : start + 4] == b"fLaC":
             yield data[_flac_frames_start(data, start + 4) :]
-        elif data[start : start + 2] and data[start] == 0xFF and data[start + 1] & 0xE0 == 0xE0:
-            yield data[start : _mp3_audio_end(data)]
+        elif data[first_frame : first_frame + 2] and data[first_frame] == 0xFF and data[first_frame + 1] & 0xE0 == 0xE0:
+            yield data[start : _mp3_audio_end(data)]  # zeros a tagger left after its tag belong to neither: kept
         else:
             raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC or MP3 stream")
 
@@ -87,6 +89,12 @@ def _id3v2_size(data: bytes) -> int:
         size = (size << 7) | (byte & 0x7F)
     footer = 10 if data[5] & 0x10 else 0
     return 10 + size + footer
+
+
+def _after_zeros(data: bytes, offset: int, limit: int = 1 << 16) -> int:
+    """The first byte at or after ``offset`` that is not zero (looking ``limit`` bytes on at most)."""
+    window = data[offset : offset + limit]
+    return offset + len(window) - len(window.lstrip(b"\0"))
 
 
 def _mp3_audio_end(data: bytes) -> int:

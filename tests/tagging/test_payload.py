@@ -54,6 +54,21 @@ def test_a_truncated_container_is_reported_not_hashed(tmp_path: Path, fmt: str) 
         audio_payload_digest(path)
 
 
+def test_zeros_between_an_mp3s_tag_and_its_first_frame_do_not_make_it_unreadable(tmp_path: Path) -> None:
+    """Some taggers pad past the tag's declared size; players skip the zeros, and the file was refused with
+    "cannot locate its audio data" (the tagging audit)."""
+    path = make_file(tmp_path, "mp3")
+    pretag(path, genres=["Jazz"])
+    data = path.read_bytes()
+    tag_end = 10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
+    path.write_bytes(data[:tag_end] + bytes(512) + data[tag_end:])
+    before = audio_payload_digest(path)
+
+    detect(path).write_labels(path, "genre", MANY_GENRES, Id3Version.V24)  # the tag grows past the zeros
+
+    assert audio_payload_digest(path) == before
+
+
 def test_a_file_that_is_no_audio_is_named(tmp_path: Path) -> None:
     path = tmp_path / "notes.mp3"
     path.write_text("not audio at all")
