@@ -43,13 +43,16 @@ def write_labels_atomically(
     *,
     expected: Fingerprint,
     before_replace: Callable[[Fingerprint], None],
+    size: int | None = None,
 ) -> Fingerprint:
     """Give ``path``'s label field ``field`` exactly ``values``, atomically; the fingerprint of the new file.
 
     ``expected`` is the fingerprint the file had when the change was planned: a file that differs
     from it, is read-only, is hard-linked or is locked by another process is left alone
     (RefusedError naming the file and why).  ``before_replace`` receives the new fingerprint before the original
-    is replaced (the journal records it there).  TagWriteError when the new tags do not verify.
+    is replaced (the journal records it there).  ``size`` is the size to give the file where its tags'
+    padding allows (an undo's: the size before the run; default: the size it has).  TagWriteError when the
+    new tags do not verify.
     """
     with _exclusive_lock(path):
         refusal = _refusal(path, expected)
@@ -59,7 +62,7 @@ def write_labels_atomically(
         temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
-            tag_format.write_labels(temp, field, values, id3_version)
+            tag_format.write_labels(temp, field, values, id3_version, size=size)
             _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)

@@ -11,11 +11,13 @@ with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
+from mutagen import PaddingInfo
+from mutagen._vorbis import VCommentDict
 from mutagen.id3 import Frames
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp3 import MP3
@@ -68,7 +70,13 @@ class WritableFormat(TagFormat):
         return cls(tag_format.family, tag_format.file_type)
 
     def write_labels(
-        self, path: Path, field: str, values: Sequence[str], id3_version: Id3Version | None = Id3Version.V24
+        self,
+        path: Path,
+        field: str,
+        values: Sequence[str],
+        id3_version: Id3Version | None = Id3Version.V24,
+        *,
+        size: int | None = None,
     ) -> None:
         """Set label field ``field``'s values in place, keeping every other tag (callers write to a copy,
         see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot.
@@ -77,7 +85,11 @@ class WritableFormat(TagFormat):
         leaves an MP3 that has an ID3v1 tag with that tag alone, as it was.  Every other ID3 frame is
         kept as the file has it: a tag is read in its own revision and converted only to change
         revision, and a tag whose rewriting would lose anything is refused (:meth:`rewrite_refusal`); an
-        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames)."""
+        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  The tags' padding is
+        chosen to give the file ``size`` bytes (default: the size it has) where it can be
+        (:func:`_padding_for`), so a value that fits leaves the rest of the file where it was, and an undo
+        gives back the bytes the file had.  A Vorbis field keeps its place among the comments and the
+        spelling of its name."""
         if refusal := self.rewrite_refusal(path, field, id3_version):
             raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
@@ -92,20 +104,28 @@ class WritableFormat(TagFormat):
                 audio.tags.update_to_v23() if minor == 3 else audio.tags.update_to_v24()
             if values:
                 audio.tags.add(Frames[key](encoding=3, text=list(values)))
-        else:
+        elif isinstance(self.family, Mp4Family):
             if key in audio.tags:
                 del audio.tags[key]
             if values:
-                audio.tags[key] = _mp4_values(key, values) if isinstance(self.family, Mp4Family) else list(values)
+                audio.tags[key] = _mp4_values(key, values)
+        else:
+            _set_vorbis_field(audio.tags, key, values)
+        padding = _padding_for(path.stat().st_size if size is None else size, path.stat().st_size)
         try:
             if not id3:
-                audio.save()
+                audio.save(padding=padding)
                 return
             v1_block = _id3v1_block(path) if self.file_type is MP3 else None  # ID3v1 ends MP3 files only
             if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
                 audio.delete()
             else:
-                audio.save(v2_version=minor, v23_sep=Id3Family.V23_SEPARATOR, **({"v1": 0} if v1_block else {}))
+                audio.save(
+                    v2_version=minor,
+                    v23_sep=Id3Family.V23_SEPARATOR,
+                    padding=padding,
+                    **({"v1": 0} if v1_block else {}),
+                )
             if v1_block:
                 _put_back_id3v1(path, v1_block)
                 if id3_version is None:
@@ -153,6 +173,39 @@ class WritableFormat(TagFormat):
                 f"with '/'; write it in v2.{stored} (--id3 keep, the default) to keep them apart"
             )
         return None
+
+
+RESTORE_SLACK = 64
+"""Bytes by which a restore's padding may come out short of the original size (see :func:`_padding_for`)."""
+
+
+def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:
+    """mutagen's padding choice for a file of ``size_now`` bytes to end ``size`` bytes long: the padding that
+    gives that length where it is not negative, else mutagen's own choice (the tags outgrew the room).
+
+    Keeping the padding mutagen found leaves the file's length as it is; each byte more or less of padding is
+    about a byte more or less of file: a RIFF chunk's pad byte or an Ogg page's header can make it a few
+    bytes short, and a restore that far short of no padding at all is one to a file that had none.
+    """
+
+    def choose(info: PaddingInfo) -> int:
+        wanted = info.padding + size - size_now
+        if wanted >= 0:
+            return wanted
+        return 0 if size != size_now and wanted > -RESTORE_SLACK else info.get_default_padding()
+
+    return choose
+
+
+def _set_vorbis_field(tags: VCommentDict, key: str, values: Sequence[str]) -> None:
+    """Give Vorbis comment ``key`` ``values`` where its first field was, spelt as it was (``genre=`` stays
+    lower case); mutagen's own assignment moves the field to the end and spells it as given."""
+    pairs = list(tags)
+    matching = {i for i, (name, _value) in enumerate(pairs) if name.casefold() == key.casefold()}
+    place = min(matching, default=len(pairs))
+    spelling = pairs[place][0] if matching else key
+    kept = [pair for i, pair in enumerate(pairs) if i not in matching]
+    tags[:] = kept[:place] + [(spelling, value) for value in values] + kept[place:]
 
 
 def _id3v1_block(path: Path) -> bytes | None:

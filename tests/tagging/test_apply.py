@@ -15,6 +15,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
+from mutagen._vorbis import VCommentDict
 from mutagen.id3 import TCON, TIT2
 from mutagen.id3 import delete as delete_id3
 
@@ -69,6 +70,29 @@ def test_tag_then_undo_every_format_exactly_with_the_audio_untouched(
     assert native_tags(path) == tags_before
     assert audio_payload_digest(path) == audio_before
     assert temporaries(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", KINDS)
+@pytest.mark.parametrize("padding", [0, 65536], ids=["no-padding", "64k-padding"])
+def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journal, fmt: str, padding: int) -> None:
+    """The tags' padding is sized to give back the file's length, and a Vorbis genre its place and spelling:
+    tag and undo used to resize a FLAC's 64 KiB of padding to 2 KiB, and move a ``genre=`` field to the end
+    as ``GENRE=`` (the tagging audit)."""
+    path = make_file(tmp_path, fmt)
+    pretag(path, genres=["Jazz"])
+    audio = mutagen.File(path)
+    if isinstance(audio.tags, VCommentDict):  # another tagger's spelling and order: the genre first, lower case
+        audio.tags[:] = [("genre", "Jazz"), *((k, v) for k, v in audio.tags if k.casefold() != "genre")]
+    audio.save(padding=lambda _info: padding)
+    original = path.read_bytes()
+
+    apply_plan(plan_for([path], mode=Mode.APPEND), journal)
+
+    assert native_genres(path) == ["Jazz", "Rock"]
+    if padding:  # the genre fits in the padding: the file keeps its length, its audio where it was
+        assert path.stat().st_size == len(original)
+    undo(journal)
+    assert path.read_bytes() == original
 
 
 @pytest.mark.parametrize("fmt", ["wav", "aiff", "mp3"])
