@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with the characters that would break a line of output (a file name may hold them) written
+    as ``\\n``, ``\\r`` or ``\\t``: every message, table row and file heading stays one line."""
+    return text.translate(ONE_LINE)
+
 
 class MusictaggerError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -33,7 +41,7 @@ class FileError(MusictaggerError):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{one_line(str(self.path))}: {reason}")
 
     def __reduce__(self) -> tuple[type, tuple[Path, str]]:
         """Pickle by the constructor's arguments, so the error crosses from worker processes intact."""

@@ -130,13 +130,31 @@ def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_li
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [(line["file"], line["verdict"]) for line in lines] == [
-        (str(song), lines[0]["verdict"]),
+        (str(empty), "error"),  # the folder has its line too: a script reading the lines sees every path
+        (str(song), lines[1]["verdict"]),
         (str(fake), "error"),
     ]
-    assert lines[0]["verdict"] in {"genre", "unknown"}
-    assert lines[1]["error"].startswith(str(fake))
+    assert lines[0]["error"] == "no audio files in this folder"
+    assert lines[1]["verdict"] in {"genre", "unknown"}
+    assert lines[2]["error"].startswith(str(fake))
     assert f"error: {empty}: no audio files in this folder" in captured.err
     assert "1 of 2 files could not be analysed" in captured.err
+    assert "1 other path was not analysed (listed above)" in captured.err
+
+
+def test_a_line_break_in_a_file_name_keeps_each_message_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    song = write(tmp_path / "new\nline.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
+    missing = tmp_path / "no\nsuch.mp3"
+
+    assert main(["analyze", str(song), str(missing)]) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == str(song).replace("\n", "\\n")
+    assert [line for line in captured.err.splitlines() if "such.mp3" in line] == [
+        f"error: {tmp_path}/no\\nsuch.mp3: no such file"
+    ]
 
 
 def test_progress_bars_stay_out_of_a_log(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
-from musictagger.errors import MusictaggerError
+from musictagger.errors import MusictaggerError, one_line
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.model.verdict import reason_sentence
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def format_text(analysis: Analysis, top_k: int) -> str:
     """Human-readable block for one file."""
     ranking = "  ".join(f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k])
-    lines = [f"{analysis.source}", f"  genre:  {analysis.summary()}"]
+    lines = [one_line(str(analysis.source)), f"  genre:  {analysis.summary()}"]
     if analysis.unknown:
         lines.append(f"  reason: {reason_sentence(analysis.verdict.reason)}")
     lines += [
@@ -55,7 +55,9 @@ def format_text(analysis: Analysis, top_k: int) -> str:
 def run(args: argparse.Namespace) -> int:
     files, problems = expand_folders(args.files)
     for path, reason in problems:
-        print(f"error: {path}: {reason}", file=sys.stderr)
+        print(f"error: {one_line(str(path))}: {reason}", file=sys.stderr)
+        if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
+            print(json.dumps({"file": str(path), "verdict": "error", "error": reason}), flush=True)
     model = load_active_model(args.model)
     if note := not_in_use_note(load_manifest(args.model or default_model_path())):
         print(f"note: {note}", file=sys.stderr)
@@ -76,5 +78,6 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         print(f"{failed} of {len(files)} files could not be analysed", file=sys.stderr)
     if problems:
-        print(f"{len(problems)} other paths were not analysed (listed above)", file=sys.stderr)
+        paths = "1 other path was" if len(problems) == 1 else f"{len(problems)} other paths were"
+        print(f"{paths} not analysed (listed above)", file=sys.stderr)
     return 1 if failed or problems else 0

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 def _nearest(
     library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], manifest: ModelManifest
 ) -> str | None:
-    """The nearest library track, with its Hamming distance and which part of it was nearest."""
+    """The nearest library track, with how many of the compared code bits differ and which part of it was nearest."""
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
         return None
     matches = find_similar(
@@ -93,7 +93,7 @@ def _nearest(
         return None
     (match,) = matches
     part = match.part_text(manifest.front_end.window_seconds)
-    return f"{match.record.display_name} (distance {match.distance}, {part})"
+    return f"{match.record.display_name} ({match.distance} bits differ, {part})"
 
 
 def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from musictagger.cli.options import probability
 from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
+from musictagger.errors import one_line
 from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
@@ -37,8 +38,6 @@ from musictagger.tagging.predict import predict_labels
 
 KEEP_ID3 = "keep"
 """``--id3 keep``: each file's ID3v2 revision stays as it is."""
-ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
-"""How a table cell writes the characters that would break its row (:func:`format_table`)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     """Left-aligned columns as wide as their widest cell; a line break or tab in a cell (a file name may hold
     one) is written as ``\\n`` or ``\\t``, so that each row stays one line."""
-    cells = [[str(cell).translate(ONE_LINE) for cell in row] for row in [header, *rows]]
+    cells = [[one_line(str(cell)) for cell in row] for row in [header, *rows]]
     widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells
