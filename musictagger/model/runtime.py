@@ -35,7 +35,7 @@ from musictagger.model.verdict import NOT_MUSIC, Verdict, calibrate, decide, not
 # tell tracks apart) is the default; the first, the paper's configuration, and the second stay in
 # models/ as hash-cnn-lstm-emotify and hash-cnn-lstm-emotify-v2.
 DEFAULT_MODEL_NAME = "hash-cnn-lstm-emotify-v3"
-# The same recipe on a 64-channel backbone distilled from MTT_vgg: about 1.6× faster, a little less sure.
+# The same recipe on a 64-channel backbone distilled from MTT_vgg: about twice as fast, a little less sure.
 FAST_MODEL_NAME = "hash-cnn-lstm-emotify-v4"
 SHIPPED_MODELS = {"accurate": DEFAULT_MODEL_NAME, "fast": FAST_MODEL_NAME}
 """The shipped model of each :data:`musictagger.model.choice.CHOICES`."""
