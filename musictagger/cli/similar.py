@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from musictagger.cli.options import positive_int
-from musictagger.errors import MusictaggerError
+from musictagger.errors import MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
 from musictagger.library.search import comparable_models, model_family, query_match_bits
@@ -100,8 +100,9 @@ def _resolve(
     if not analysed:
         raise MusictaggerError(f"{query!r} is neither a file nor an analysed track of the library")
     if len(analysed) > 1:
-        listing = "\n".join(f"  {record.id}: {record.path}" for record in analysed[:AMBIGUOUS_SHOWN])
-        raise MusictaggerError(f"{query!r} matches several tracks; give a track id:\n{listing}")
+        listing = "\n".join(f"  {record.id}: {one_line(record.path)}" for record in analysed[:AMBIGUOUS_SHOWN])
+        more = "\n  … and more: give more of the text" if len(analysed) > AMBIGUOUS_SHOWN else ""
+        raise MusictaggerError(f"{query!r} matches several tracks; give a track id:\n{listing}{more}")
     (record,) = analysed
     return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
 

@@ -87,6 +87,8 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
 
     assert main(["similar", "album1"]) == 1
     assert "matches several tracks" in capsys.readouterr().err
+    assert main(["similar", str(music_folder / "album1")]) == 1  # a folder is not searched for as text
+    assert f"{music_folder / 'album1'}: is a folder; give an audio file" in capsys.readouterr().err
     assert main(["similar", "no-such-thing"]) == 1
     assert "neither a file nor an analysed track" in capsys.readouterr().err
 
