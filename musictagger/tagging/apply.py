@@ -106,8 +106,9 @@ class Change:
     """Who chose ``new`` (journalled with the entry)."""
     field: str = "genre"
     """The tag field changed (journalled with the entry, so that undo restores that one)."""
-    restored_size: int | None = None
-    """For an undo: the size the file had before the run, which its tags' padding is sized to give back."""
+    restoring: Fingerprint | None = None
+    """For an undo: the file as it was before the run, whose size the tags' padding is chosen to give back
+    (and whose modification time, when the bytes come back too)."""
 
 
 def journalled_write(
@@ -143,7 +144,7 @@ def journalled_write(
             change.id3_version,
             expected=change.before,
             before_replace=lambda after: journal.set_after(entry, after),
-            size=change.restored_size,
+            restoring=change.restoring,
         )
     except MusictaggerError as exc:
         state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED

@@ -17,6 +17,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -43,16 +44,17 @@ def write_labels_atomically(
     *,
     expected: Fingerprint,
     before_replace: Callable[[Fingerprint], None],
-    size: int | None = None,
+    restoring: Fingerprint | None = None,
 ) -> Fingerprint:
     """Give ``path``'s label field ``field`` exactly ``values``, atomically; the fingerprint of the new file.
 
     ``expected`` is the fingerprint the file had when the change was planned: a file that differs
     from it, is read-only, is hard-linked or is locked by another process is left alone
     (RefusedError naming the file and why).  ``before_replace`` receives the new fingerprint before the original
-    is replaced (the journal records it there).  ``size`` is the size to give the file where its tags'
-    padding allows (an undo's: the size before the run; default: the size it has).  TagWriteError when the
-    new tags do not verify.
+    is replaced (the journal records it there).  ``restoring`` (an undo's) is the file as it was before the
+    run: its size is given back where the tags' padding allows, and its modification time when its bytes
+    come back as they were (the default keeps the size the file has).  TagWriteError when the new tags do
+    not verify.
     """
     with _exclusive_lock(path):
         refusal = _refusal(path, expected)
@@ -62,10 +64,13 @@ def write_labels_atomically(
         temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
-            tag_format.write_labels(temp, field, values, id3_version, size=size)
+            tag_format.write_labels(temp, field, values, id3_version, size=restoring.size if restoring else None)
             _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)
+            if restoring and (after.size, after.sha256) == (restoring.size, restoring.sha256):
+                os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))  # as it was, modification time too
+                after = Fingerprint.of(temp)
             before_replace(after)
             if _stat_key(path) != (expected.size, expected.mtime_ns):
                 raise RefusedError(path, "changed while its tags were being written; left as it was")

@@ -104,7 +104,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         id3_version_now,
         entry.old_id3_version,
         field=entry.field,
-        restored_size=entry.before.size,
+        restoring=entry.before,
     )
     outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
     if outcome.status != "written":

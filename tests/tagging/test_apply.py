@@ -84,7 +84,7 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
     if isinstance(audio.tags, VCommentDict):  # another tagger's spelling and order: the genre first, lower case
         audio.tags[:] = [("genre", "Jazz"), *((k, v) for k, v in audio.tags if k.casefold() != "genre")]
     audio.save(padding=lambda _info: padding)
-    original = path.read_bytes()
+    original, modified = path.read_bytes(), path.stat().st_mtime_ns
 
     apply_plan(plan_for([path], mode=Mode.APPEND), journal)
 
@@ -93,6 +93,7 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
         assert path.stat().st_size == len(original)
     undo(journal)
     assert path.read_bytes() == original
+    assert path.stat().st_mtime_ns == modified  # the bytes came back, and so does the file's time
 
 
 @pytest.mark.parametrize("fmt", ["wav", "aiff", "mp3"])
