@@ -36,6 +36,12 @@ class Fingerprint:
             raise FileError(path, f"cannot read it ({exc.strerror or exc})") from exc
         return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
 
+    @property
+    def content(self) -> tuple[int, str]:
+        """What the file holds, whatever its modification time: a ``touch`` or a copy back from a backup
+        changes that time alone."""
+        return self.size, self.sha256
+
     def __str__(self) -> str:
         """Compact text for the journal: ``size:mtime_ns:sha256``."""
         return f"{self.size}:{self.mtime_ns}:{self.sha256}"

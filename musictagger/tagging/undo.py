@@ -1,10 +1,10 @@
 """Undo a tagging run: give each of its files back the old values of the field it wrote (genres, or a personal
 model's moods …), only where nobody touched it since.
 
-A file is restored only when it is exactly as the run left it: its fingerprint equals the
-journalled "after" fingerprint, or the one an undo of a later run gave it when that later run had
-found it as this run left it (so runs undone newest first all come back, although each undo gives
-the file a new modification time).  Otherwise it is reported as changed since the run and left alone.
+A file is restored only when it holds exactly what the run left in it: its size and SHA-256 equal the
+journalled "after" fingerprint's, or those an undo of a later run gave it when that later run had
+found it as this run left it (so runs undone newest first all come back).  Its modification time
+alone may differ: a ``touch``, or a copy back from a backup, changes nothing in it.  Otherwise it is reported as changed since the run and left alone.
 Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
 had and into the field its journal entry names (no other), and an empty old value removes that field.
 The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
@@ -84,7 +84,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         current = Fingerprint.of(path)
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
-    if current not in _states_left_by(journal, entry):
+    if current.content not in {state.content for state in _states_left_by(journal, entry) if state}:
         if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
             journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
             return Outcome(path, "restored")

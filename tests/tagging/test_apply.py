@@ -278,6 +278,18 @@ def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, jo
     assert [e.state for e in journal.entries(run)] == [EntryState.RESTORE_SKIPPED, EntryState.RESTORED]
 
 
+def test_undo_restores_a_file_whose_modification_time_alone_changed(tmp_path: Path, journal: Journal) -> None:
+    """A ``touch``, or a copy back from a backup with its own times, changes nothing the run wrote."""
+    path = make_file(tmp_path, "flac")
+    pretag(path, genres=["Jazz"])
+    apply_plan(plan_for([path]), journal)
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 3_600_000_000_000))  # an hour later, the same bytes
+
+    (outcome,) = undo(journal).outcomes
+
+    assert (outcome.status, native_genres(path)) == ("restored", ["Jazz"])
+
+
 def test_undo_twice_is_harmless_and_an_undo_cannot_be_undone(tmp_path: Path, journal: Journal) -> None:
     path = make_file(tmp_path, "flac")
     apply_plan(plan_for([path]), journal)
