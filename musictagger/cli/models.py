@@ -14,7 +14,10 @@ import os
 from musictagger.cli.learn import clip
 from musictagger.cli.tag import format_table
 from musictagger.errors import MusictaggerError
+from musictagger.library import Library
+from musictagger.library.search import codes_in_reach
 from musictagger.model import choice
+from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import (
     MODEL_ENV_VAR,
@@ -67,11 +70,17 @@ def _choose_base(base: str) -> int:
     print(f"shipped model: {base} ({SHIPPED_MODELS[base]})")
     if os.environ.get(MODEL_ENV_VAR):
         print(f"note: ${MODEL_ENV_VAR} is set and overrides this choice")
-    print(
-        "its codes are not comparable with the other model's: run `musictagger index` to analyse your library "
-        "again (until then, similar tracks leave out the tracks the other model analysed); a personal model "
-        "applies only to analyses by the shipped model it was learned from"
-    )
+    with Library() as library:
+        searched, others = codes_in_reach(library.code_counts(), model_file(SHIPPED_MODELS[base]))
+    if others:
+        print(
+            f"tracks of your library analysed by the other model, whose codes are not comparable with this "
+            f"one's: {others} of {searched + others}; run `musictagger index` to analyse them again (until then, "
+            "similar tracks leave them out)"
+        )
+    elif searched:
+        print(f"every track of your library ({searched}) was analysed by this model already")
+    print("a personal model applies only to analyses by the shipped model it was learned from")
     return 0
 
 

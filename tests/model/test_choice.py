@@ -40,8 +40,13 @@ def test_the_choice_made_on_the_command_line_analyses_files_and_the_environment_
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     song = write(tmp_path / "song.flac", music(sr=22050, seconds=8.0), 22050, "flac")
+    assert main(["index", str(tmp_path)]) == 0  # by the default model
+    capsys.readouterr()
     assert main(["models", "--base", "fast"]) == 0
-    assert "musictagger index" in capsys.readouterr().out
+    assert (
+        "analysed by the other model, whose codes are not comparable with this one's: 1 of 1; run "
+        "`musictagger index`" in capsys.readouterr().out
+    )
     assert default_model_path().stem.startswith(FAST_MODEL_NAME)
 
     assert main(["analyze", "--json", str(song)]) == 0
@@ -53,4 +58,5 @@ def test_the_choice_made_on_the_command_line_analyses_files_and_the_environment_
     assert default_model_path() == model_file(DEFAULT_MODEL_NAME)
     monkeypatch.delenv(MODEL_ENV_VAR)
     assert main(["models", "--base", "accurate"]) == 0
+    assert "every track of your library (1) was analysed by this model already" in capsys.readouterr().out
     assert default_model_path().stem.startswith(DEFAULT_MODEL_NAME)
