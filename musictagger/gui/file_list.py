@@ -119,7 +119,11 @@ class FileList(QTreeWidget):
         self.entries: dict[Path, FileEntry] = {}
         self._items: dict[Path, QTreeWidgetItem] = {}
         self.currentItemChanged.connect(self._on_current_changed)
-        remove = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self)
+        # Delete removes files only while the list has the focus: window-wide, Delete pressed in the Library
+        # tab took files out of this list unseen.
+        remove = QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Delete), self, context=Qt.ShortcutContext.WidgetShortcut
+        )
         remove.activated.connect(lambda: self.removeRequested.emit(self.selected_paths()))
 
     def add(self, files: Iterable[tuple[Path, Stamp | None]]) -> list[FileEntry]:

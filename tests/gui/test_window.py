@@ -210,6 +210,24 @@ def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, windo
     window.matches.player.stop()
 
 
+def test_delete_removes_files_only_while_the_files_list_has_the_focus(qtbot, window, songs: list[Path]) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    drop(window, songs[:2])
+    wait_until_settled(qtbot, window, 2)
+
+    window.code.copy_button.setFocus()  # elsewhere in the window: Delete is not the list's
+    qtbot.waitUntil(window.code.copy_button.hasFocus, timeout=2000)
+    qtbot.keyClick(window.code.copy_button, Qt.Key.Key_Delete)
+    qtbot.wait(100)
+    assert len(window.files.entries) == 2
+
+    window.files.setFocus()
+    qtbot.waitUntil(window.files.hasFocus, timeout=2000)
+    qtbot.keyClick(window.files, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(window.files.entries) == 1, timeout=5000)
+
+
 def test_a_file_dropped_again_after_it_changed_is_analysed_again_and_dropped_files_are_selected(
     qtbot, window, tmp_path: Path
 ) -> None:
