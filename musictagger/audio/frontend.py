@@ -60,6 +60,8 @@ class Features:
     announced_duration_s
         The length the file's header announced, where the audio ended well before it (a damaged file,
         or one not copied whole); None otherwise.
+    source_rate
+        The decoded audio's sample rate, before resampling to the model's (0 where unknown).
     """
 
     windows: np.ndarray
@@ -67,6 +69,7 @@ class Features:
     n_frames: int
     report: SignalReport
     announced_duration_s: float | None = None
+    source_rate: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
         n_frames=n_frames,
         report=report,
         announced_duration_s=reader.announced_samples / reader.sr if cut_short else None,
+        source_rate=int(reader.sr),
     )
 
 

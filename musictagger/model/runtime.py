@@ -367,6 +367,12 @@ class GenreModel:
                 f"cut short: the audio ends at {features.report.duration_s:.1f} s of the "
                 f"{features.announced_duration_s:.1f} s its header announces (damaged, or not copied whole)"
             )
+        if 0 < features.source_rate < params.sample_rate:
+            warnings.append(
+                f"narrow band: sampled at {features.source_rate} Hz, it holds nothing above "
+                f"{features.source_rate / 2000:g} kHz of the {params.sample_rate / 2000:g} kHz the model hears; "
+                "trust the verdict less"
+            )
         if features.report.duration_s < params.window_seconds:
             warnings.append(
                 f"short: {features.report.duration_s:.1f} s, padded to a {params.window_seconds:.2f} s window by repetition"

@@ -121,6 +121,17 @@ def test_short_input_is_padded_and_says_so(model: GenreModel) -> None:
     assert any(w.startswith("short:") for w in analysis.warnings)
 
 
+def test_a_narrow_band_recording_says_so_beside_its_verdict(model: GenreModel) -> None:
+    """A telephone or old archive recording, sampled at 8 kHz, holds nothing above 4 kHz: the model, which
+    hears up to 8 kHz, moved its verdict on such files without a word (the CLI audit)."""
+    telephone = model.analyze_signal(band_music(8.0, sr=8000), sr=8000)
+    assert (
+        "narrow band: sampled at 8000 Hz, it holds nothing above 4 kHz of the 8 kHz the model hears; "
+        "trust the verdict less"
+    ) in telephone.warnings
+    assert not any(w.startswith("narrow band") for w in model.analyze_signal(band_music(8.0), sr=SR).warnings)
+
+
 def test_a_file_cut_short_says_so_beside_its_verdict(model: GenreModel, tmp_path: Path) -> None:
     whole = tmp_path / "whole.flac"
     sf.write(whole, band_music(40.0), SR)
