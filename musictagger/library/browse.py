@@ -65,6 +65,17 @@ class Column(StrEnum):
     PATH = "Path"
 
 
+def _label_key_sql(value: str) -> str:
+    """SQL for :func:`musictagger.personal.vocabulary.label_key` of ``value`` (ASCII case folding): lower case,
+    ``&`` as ``and``, without spaces, ``-``, ``_`` or ``.``, so ``HipHop`` is ``Hip-Hop`` and ``Drum and Bass``
+    is ``Drum & Bass``, as learning merged them."""
+    key = f"replace(lower({value}), '&', 'and')"
+    for joiner in (" ", "-", "_", "."):
+        key = f"replace({key}, '{joiner}', '')"
+    return key
+
+
+# A tag agrees when it holds the verdict as a word ("Alternative Rock" and rock) or is one of its spellings.
 AGREEMENT_SQL = f"""CASE
     WHEN error IS NOT NULL THEN '{Agreement.FAILED}'
     WHEN tag_genres IS NULL THEN '{Agreement.NOT_READ}'
@@ -74,6 +85,7 @@ AGREEMENT_SQL = f"""CASE
         SELECT 1 FROM json_each(tracks.tag_genres)
         WHERE ' ' || replace(replace(lower(json_each.value), '-', ' '), '/', ' ') || ' '
             LIKE '% ' || replace(replace(lower(tracks.genre), '-', ' '), '/', ' ') || ' %'
+        OR {_label_key_sql("json_each.value")} = {_label_key_sql("tracks.genre")}
     ) THEN '{Agreement.AGREES}'
     ELSE '{Agreement.DIFFERS}' END"""
 
@@ -97,8 +109,12 @@ FILTER_SQL = {
     QuickFilter.FAILED: "error IS NOT NULL",
 }
 
-TEXT_COLUMNS = ("title", "artist", "album", "tag_genres", "path")
-"""What the text filter searches (case-insensitive substring)."""
+TEXT_MATCHES = (
+    *(f"{column} LIKE ? ESCAPE '\\'" for column in ("title", "artist", "album", "path")),
+    "EXISTS (SELECT 1 FROM json_each(tracks.tag_genres) WHERE json_each.value LIKE ? ESCAPE '\\')",
+)
+"""What the text filter searches (case-insensitive substring): title, artist, album, path and each genre tag
+(its values, not the JSON list they are stored as, whose brackets and quotes every track would match)."""
 
 ROW_COLUMNS = (
     "id, path, title, artist, album, tag_genres, genre, reason, confidence, uncertain, duration_s, error, "
@@ -127,9 +143,10 @@ class TrackQuery:
         """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters; the
         verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`)."""
         where, parameters = [FILTER_SQL[self.quick]], []
-        if self.text:
-            where.append("(" + " OR ".join(f"{column} LIKE ?" for column in TEXT_COLUMNS) + ")")
-            parameters += [f"%{self.text}%"] * len(TEXT_COLUMNS)
+        if self.text:  # the text as typed: % and _ are not wildcards
+            where.append("(" + " OR ".join(TEXT_MATCHES) + ")")
+            escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parameters += [f"%{escaped}%"] * len(TEXT_MATCHES)
         if self.folder is not None:
             prefix = str(self.folder).rstrip("/") + "/"
             where.append("substr(path, 1, ?) = ?")

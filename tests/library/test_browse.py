@@ -153,9 +153,25 @@ def test_a_label_with_a_hyphen_agrees_with_its_tag_however_either_is_spelled() -
     """A personal model's ``Hip-Hop`` and a file's ``Hip Hop`` are one genre; ``Trip-Hop`` is another."""
     database = sqlite3.connect(":memory:")
     database.execute("CREATE TABLE tracks (error TEXT, tag_genres TEXT, genre TEXT)")
-    cases = [("Hip-Hop", "Hip-Hop"), ("Hip Hop", "Hip-Hop"), ("hip-hop", "Hip Hop"), ("Trip-Hop", "Hip-Hop")]
+    cases = [
+        ("Hip-Hop", "Hip-Hop"),
+        ("Hip Hop", "Hip-Hop"),
+        ("hip-hop", "Hip Hop"),
+        ("HipHop", "Hip-Hop"),  # spellings learning merged into one label (the user audit)
+        ("drum and bass", "Drum & Bass"),
+        ("Trip-Hop", "Hip-Hop"),
+    ]
     database.executemany("INSERT INTO tracks VALUES (NULL, json_array(?), ?)", cases)
 
     agreements = [row[0] for row in database.execute(f"SELECT {AGREEMENT_SQL} FROM tracks ORDER BY rowid")]
 
-    assert agreements == [Agreement.AGREES, Agreement.AGREES, Agreement.AGREES, Agreement.DIFFERS]
+    assert agreements == [Agreement.AGREES] * 5 + [Agreement.DIFFERS]
+
+
+def test_the_find_text_is_matched_as_typed_and_genre_tags_by_their_values(indexed: Path) -> None:
+    """% and _ are not wildcards, and a genre tag's JSON brackets and quotes match nothing (the user audit:
+    "%", "_" and "[" each listed every track)."""
+    for text in ("%", "Alph_", "[", '"'):  # as wildcards, "Alph_" matched the title Alpha
+        assert rows(TrackQuery(text=text)) == [], text
+    assert names(TrackQuery(text="Alpha")) == ["02.flac"]
+    assert names(TrackQuery(text="jazz")) == ["02.flac", "04.ogg"]  # a genre tag's value
