@@ -59,7 +59,7 @@ class GenreView(QWidget):
             bar.setTextVisible(True)
             bar.setFormat("")
             self.bars[label] = bar
-            self.form.addRow(label, bar)
+            self.form.addRow(label.replace("&", "&&"), bar)  # a label's & is text, not a shortcut mark
 
     def clear(self, message: str = "", *, failed: bool = False) -> None:
         """Show ``message`` instead of a verdict; a file's error (``failed``) in the failure colour, over greyed bars."""
