@@ -13,7 +13,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from musictagger import userdirs
@@ -79,3 +80,10 @@ def install_excepthook(parent: QWidget) -> None:
         show_error(parent, "musictagger", error.with_traceback(traceback))
 
     sys.excepthook = hook
+
+
+def open_folder_of(parent: QWidget | None, path: Path) -> None:
+    """Open the folder holding ``path`` in the desktop's file manager, or say where it is when none can be
+    opened (a desktop without a file launcher: Qt only logs "Unable to detect a launcher")."""
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))):
+        show_message(parent, "Show in folder", f"No file manager could be opened here. The file is in:\n{path.parent}")

@@ -32,10 +32,9 @@ from PySide6.QtCore import (
     QPoint,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,7 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from musictagger.gui.errors import describe
+from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 from musictagger.model.head import PersonalHead
@@ -428,6 +427,6 @@ class LibraryView(QWidget):
         tracks = f"{count:,} track{'s' if count > 1 else ''}"
         menu.addAction(f"Tag {self.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
         menu.addAction("Play / pause", lambda: self.playRequested.emit(current))
-        menu.addAction("Show in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(current.parent))))
+        menu.addAction("Show in folder", lambda: open_folder_of(self, current))
         menu.addAction(f"Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))
         menu.popup(self.table.viewport().mapToGlobal(position))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from musictagger.gui.errors import describe
+from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import comparable_models, model_family, query_match_bits
@@ -354,4 +354,4 @@ class MatchesView(QWidget):
         """Open the folder of the selected match (or of the file, with no match selected)."""
         path = self.selected_match() or self.query
         if path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+            open_folder_of(self, path)

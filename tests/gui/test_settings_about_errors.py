@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 import musictagger
 from musictagger import userdirs
 from musictagger.errors import DecodeError
 from musictagger.gui.about import about_text
-from musictagger.gui.errors import describe, log_path, setup_logging
+from musictagger.gui.errors import describe, log_path, open_folder_of, setup_logging
 from musictagger.gui.genre_view import CERTAIN_STYLE
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import BITS
@@ -191,3 +191,18 @@ def test_the_dark_theme_applies_where_the_platform_ignores_the_hint(qtbot) -> No
         apply_theme("system")
     assert app.palette().color(QPalette.ColorRole.Window) == light  # the platform's palette again
     assert headline.palette().color(QPalette.ColorRole.WindowText) == app.palette().color(QPalette.ColorRole.WindowText)
+
+
+def test_show_in_folder_says_where_the_file_is_when_no_file_manager_opens(
+    qtbot, tmp_path: Path, monkeypatch, message_boxes: list[str]
+) -> None:
+    """A desktop without a file launcher: Qt only logged "Unable to detect a launcher" and nothing happened."""
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))  # the desktop, not the app
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    open_folder_of(parent, tmp_path / "album" / "song.flac")
+
+    assert message_boxes == [
+        f"Show in folder: No file manager could be opened here. The file is in:\n{tmp_path / 'album'}"
+    ]
