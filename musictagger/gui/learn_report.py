@@ -26,9 +26,17 @@ def figures_text(report: LearnReport) -> str:
     )
 
 
+UNTAUGHT = (
+    "These figures are for your labels only. Music of a genre you did not tag that sounds like one you did "
+    "gets that label, often confidently: tag a few tracks of every genre your library holds first."
+)
+"""What cross-validation cannot show: it only ever sees tracks of the labels learnt."""
+
+
 def caveats_text(report: LearnReport) -> str:
-    """The confusions and the labels it cannot tell apart, one sentence a line ("" when there are none)."""
-    return "\n".join(f"It {text}." for text in (*report.confusions, *report.indistinguishable))
+    """The confusions and the labels it cannot tell apart, one sentence a line, then :data:`UNTAUGHT`."""
+    mixed = "\n".join(f"It {text}." for text in (*report.confusions, *report.indistinguishable))
+    return f"{mixed or 'No pair of labels is often mixed up.'}\n{UNTAUGHT}"
 
 
 class LearnReportView(QWidget):
@@ -62,4 +70,4 @@ class LearnReportView(QWidget):
                 row.setToolTip(4, f"weak: F1 below {WEAK_F1}; its proposals will often be wrong")
                 row.setText(4, f"{score.f1:.2f} (weak)")
             self.table.addTopLevelItem(row)
-        self.caveats.setText(caveats_text(report) or "No pair of labels is often mixed up.")
+        self.caveats.setText(caveats_text(report))

@@ -18,6 +18,7 @@ from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
+from musictagger.gui.learn_report import UNTAUGHT
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import GENRE
 from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, NAME
@@ -104,6 +105,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert dialog.report.isVisibleTo(dialog)
     assert f"accuracy {report.accuracy:.2f}" in dialog.report.figures.text()
     assert f"macro-F1 {report.macro_f1:.2f}" in dialog.report.figures.text()
+    assert dialog.report.caveats.text().endswith(UNTAUGHT)  # what cross-validation cannot show is said too
     table = dialog.report.table
     shown = [tuple(table.topLevelItem(i).text(c) for c in range(5)) for i in range(table.topLevelItemCount())]
     assert shown == [
