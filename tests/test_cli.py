@@ -3,6 +3,7 @@ decoder's notes about damaged MP3 frames, in real processes where the behaviour 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -207,3 +208,21 @@ def test_a_file_in_a_folder_that_cannot_be_read_is_an_error_naming_it_and_the_ba
     assert "Traceback" not in process.stderr
     assert process.returncode == 1
     assert "ok.wav" in process.stdout or "1 analysed" in process.stdout  # the readable file was not given up
+
+
+def test_a_command_of_the_train_extra_says_so_when_it_is_not_installed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain install has the app's dependencies only: evaluate did all its work, then ended in a
+    ModuleNotFoundError traceback from its plots (the README audit)."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else find_spec(name, *a)
+    )
+
+    assert main(["evaluate", str(tmp_path)]) == 2
+
+    assert capsys.readouterr().err == (
+        "error: `musictagger evaluate` needs the 'train' extra, which is not installed (matplotlib missing): "
+        "pip install 'musictagger[train]' (from a checkout: make .venv/.dev)\n"
+    )

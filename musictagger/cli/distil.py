@@ -17,9 +17,14 @@ from musictagger.training.config import DistilConfig, config_to_dict
 DEFAULTS = DistilConfig()
 
 
+NEEDS = ("torch",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "distil", help="distil a narrower backbone from the pre-trained one on DATA's training audio (needs 'train')"
+        "distil",
+        help="distil a narrower backbone from the pre-trained one on DATA's training audio (needs the 'train' extra)",
     )
     parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
     parser.add_argument("--out", type=Path, required=True, help="the backbone file to write (.npz)")

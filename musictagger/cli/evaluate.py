@@ -18,11 +18,14 @@ from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
+NEEDS = ("matplotlib",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate",
-        help="score the exported model(s) on DATA_DIR (and a dev set) and write reports/",
+        help="score the exported model(s) on DATA_DIR (and a dev set) and write reports/ (needs the 'train' extra)",
         description="Genre figures on --split (retrieval database: the train split), calibration, the unknown "
         "detector (on --split, --dev-set and generated non-music), distinct codes over all tracks, and same-track "
         "retrieval of the tracks outside the train split. Give --model twice or more to compare models.",

@@ -15,6 +15,10 @@ from musictagger.userdirs import cache_dir
 EMOTIFY = Path("../shared/datasets/emotify")
 
 
+NEEDS = ("torch",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "experiments",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+NEEDS = ("torch", "onnx")
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export a training run to ONNX + sidecar (needs the 'train' extra)")

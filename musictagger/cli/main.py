@@ -10,6 +10,7 @@ its reader (``musictagger index --status | head -2``) ends the command quietly.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -69,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if missing := _missing_extra(args.command):
+        print(
+            f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed ({', '.join(missing)} "
+            "missing): pip install 'musictagger[train]' (from a checkout: make .venv/.dev)",
+            file=sys.stderr,
+        )
+        return 2
     prepare_analysing_process()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -87,6 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _missing_extra(command: str) -> list[str]:
+    """The modules of the 'train' extra that ``command`` needs (its module's ``NEEDS``) and that are not
+    installed: a plain install has the app's dependencies only, and such a command would otherwise end in
+    a traceback, `evaluate` after all its work."""
+    module = next(module for module in COMMANDS if module.__name__.rsplit(".", 1)[1] == command)
+    return [name for name in getattr(module, "NEEDS", ()) if importlib.util.find_spec(name) is None]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -31,7 +31,9 @@ from musictagger.personal.active import not_in_use_note
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("models", help="list, choose or delete your personal models")
+    parser = subparsers.add_parser(
+        "models", help="choose the shipped model (--base) and list, choose or delete your personal models"
+    )
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
         "--use", metavar="NAME", help=f"make NAME the active model ({store.SHIPPED!r}: the shipped one)"

@@ -22,9 +22,14 @@ REMEASURE_HINT = (
 )
 
 
+NEEDS = ("onnx",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "quantize", help="write MODEL's int8 twin (<name>-int8.onnx), calibrated on DATA's training split"
+        "quantize",
+        help="write MODEL's int8 twin (<name>-int8.onnx), calibrated on DATA's training split (needs the 'train' extra)",
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="the float32 .onnx model")
     parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")

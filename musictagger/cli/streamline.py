@@ -13,10 +13,13 @@ from pathlib import Path
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 
+NEEDS = ("onnx",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "streamline", help="apply export's graph rewrites to models written before them (needs 'train')"
+        "streamline", help="apply export's graph rewrites to models written before them (needs the 'train' extra)"
     )
     parser.add_argument("models", type=Path, nargs="+", metavar="MODEL", help="float32 .onnx models")
     parser.set_defaults(run=run)

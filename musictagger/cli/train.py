@@ -19,6 +19,10 @@ TRAIN_DEFAULTS = TrainConfig()
 SIMILARITY_DEFAULTS = SimilarityTrainConfig()
 
 
+NEEDS = ("torch",)
+"""Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
