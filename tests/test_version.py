@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 import musictagger
@@ -20,3 +24,19 @@ def test_version_names_the_model_musictagger_model_points_at(capsys, first_model
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.endswith("(model: hash-cnn-lstm-emotify)\n")
+
+
+def test_the_window_command_answers_version_and_help_without_a_display() -> None:
+    """An installation checked over ssh: Qt aborted (exit 134, "xcb-cursor0 … is needed") before the
+    options were read (the README audit)."""
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    for option, expected in (
+        ("--version", f"musictagger {musictagger.__version__} ("),
+        ("--help", "usage: musictagger-gui"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "musictagger.gui", option], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert (done.returncode, done.stdout.startswith(expected)) == (0, True), done.stderr

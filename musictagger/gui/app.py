@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
+    if {"--version", "-h", "--help"} & set(args):  # answered (and exits) before Qt, which needs a display
+        build_parser().parse_args(args)
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0], *args])
