@@ -135,7 +135,7 @@ def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_li
         (str(song), lines[1]["verdict"]),
         (str(fake), "error"),
     ]
-    assert lines[0]["error"] == "no audio files in this folder"
+    assert lines[0]["error"] == f"{empty}: no audio files in this folder"  # as a file's: "<file>: <reason>"
     assert lines[1]["verdict"] in {"genre", "unknown"}
     assert lines[2]["error"].startswith(str(fake))
     assert f"error: {empty}: no audio files in this folder" in captured.err

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in problems:
         print(f"error: {one_line(str(path))}: {reason}", file=sys.stderr)
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
-            print(json.dumps({"file": str(path), "verdict": "error", "error": reason}), flush=True)
+            print(json.dumps({"file": str(path), "verdict": "error", "error": f"{path}: {reason}"}), flush=True)
     model = load_active_model(args.model)
     if note := not_in_use_note(load_manifest(args.model or default_model_path())):
         print(f"note: {note}", file=sys.stderr)

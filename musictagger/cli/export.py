@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export a training run to ONNX + sidecar (needs the 'train' extra)")
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument(
-        "--name", required=True, help="model name, the file stem (the shipped ones: hash-cnn-lstm-emotify, -v2)"
+        "--name",
+        required=True,
+        help="model name, the file stem (the shipped ones: hash-cnn-lstm-emotify-v3, the default, and -v4, the fast one)",
     )
     parser.add_argument("--out", type=Path, default=Path("models"), help="output folder (default models/)")
     parser.add_argument(

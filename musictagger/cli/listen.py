@@ -31,9 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--list-devices", action="store_true", help="list input devices and exit")
     parser.add_argument("--file", type=Path, help="play FILE through the live pipeline instead of a device")
     parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
-    parser.add_argument("--interval", type=float, default=DEFAULTS.interval_s, help="seconds between verdicts")
     parser.add_argument(
-        "--start-after", type=float, default=DEFAULTS.start_after_s, help="seconds heard before the first verdict"
+        "--interval", type=float, default=DEFAULTS.interval_s, help="seconds between verdicts (default: %(default)g)"
+    )
+    parser.add_argument(
+        "--start-after",
+        type=float,
+        default=DEFAULTS.start_after_s,
+        help="seconds heard before the first verdict (default: %(default)g)",
     )
     parser.add_argument("--save", type=Path, metavar="WAV", help="save what was heard to WAV at the end")
     parser.add_argument("--json", action="store_true", help="one JSON object per step")
@@ -93,7 +98,8 @@ def _nearest(
         return None
     (match,) = matches
     part = match.part_text(manifest.front_end.window_seconds)
-    return f"{match.record.display_name} ({match.distance} bits differ, {part})"
+    differ = "1 bit differs" if match.distance == 1 else f"{match.distance} bits differ"
+    return f"{match.record.display_name} ({differ}, {part})"
 
 
 def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:

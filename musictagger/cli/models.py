@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--base",
         choices=choice.CHOICES,
         help="the shipped model that analyses files: 'accurate' (the default) or 'fast' (about twice as fast "
-        "to analyse a track and 2.4x to index, a little less sure; README, 'How fast it is'); the library is "
+        "to analyse a track and to index, a little less sure; README, 'How fast it is'); the library is "
         "analysed again by the next `musictagger index`",
     )
     parser.set_defaults(run=run)

@@ -225,7 +225,7 @@ def _gone(
     problems = [
         (
             folder,
-            f"is empty, so its {count} indexed tracks are kept (a drive not mounted?); "
+            f"is empty, so its {count} indexed track{'s' * (count != 1)} {'are' if count != 1 else 'is'} kept (a drive not mounted?); "
             "`musictagger index --forget` removes a folder's tracks",
         )
         for folder, count in sorted(kept.items())
