@@ -27,19 +27,22 @@ from musictagger.gui.errors import describe
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.model.manifest import ModelManifest
 from musictagger.personal import store
+from musictagger.personal.active import not_in_use_note
 from musictagger.personal.store import PersonalModelInfo
 
 ACTIVE, NAME, FIELD, LABELS, ACCURACY, CREATED = range(6)
 MODEL_COLUMNS = ("Active", "Model", "Learns", "Labels", "Accuracy / macro-F1", "Created")
 ACTIVE_MARK = "\u25cf active"
+IDLE_MARK = "\u25cb not in use"
+"""The active personal model's mark while the shipped model in use is not the one it was learnt on."""
 SHIPPED = None
 """The row data of the shipped model (a personal model's is its name)."""
 
 
-def model_row(info: PersonalModelInfo) -> list[str]:
-    """The list's cells for a personal model."""
+def model_row(info: PersonalModelInfo, *, idle: bool = False) -> list[str]:
+    """The list's cells for a personal model (``idle``: it is the active one, but not in use)."""
     return [
-        ACTIVE_MARK if info.active else "",
+        (IDLE_MARK if idle else ACTIVE_MARK) if info.active else "",
         info.name,
         info.field,
         ", ".join(info.labels),
@@ -140,9 +143,10 @@ class ModelsDialog(QDialog):
         self.models = models
         self.table.clear()
         accuracy, accuracy_tip = shipped_accuracy(self.shipped)
+        idle = not_in_use_note(self.shipped)  # the active personal model was learnt on the other shipped model
         shipped = QTreeWidgetItem(
             [
-                "" if any(info.active for info in models) else ACTIVE_MARK,
+                "" if any(info.active for info in models) and not idle else ACTIVE_MARK,
                 f"shipped: {self.shipped.name}",
                 "genre",
                 ", ".join(self.shipped.labels),
@@ -154,7 +158,9 @@ class ModelsDialog(QDialog):
         shipped.setToolTip(ACCURACY, accuracy_tip)
         self.table.addTopLevelItem(shipped)
         for info in models:
-            row = QTreeWidgetItem(model_row(info))
+            row = QTreeWidgetItem(model_row(info, idle=idle is not None))
+            if info.active and idle:
+                row.setToolTip(ACTIVE, idle)
             row.setData(NAME, Qt.ItemDataRole.UserRole, info.name)
             row.setToolTip(LABELS, f"learned from: {counts_text(info)}")
             row.setToolTip(ACCURACY, "cross-validated, folds grouped by artist")
@@ -164,6 +170,8 @@ class ModelsDialog(QDialog):
                 self.table.setCurrentItem(self.table.topLevelItem(i))
         if not models:
             self.status.setText("No personal model yet: Library ▸ Learn from my tags… makes one.")
+        elif idle:
+            self.status.setText(idle[0].upper() + idle[1:] + ".")
 
     def selected(self) -> str | None:
         """The name of the selected personal model (None: the shipped model, or nothing selected)."""

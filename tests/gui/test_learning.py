@@ -21,11 +21,14 @@ from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, surve
 from musictagger.gui.learn_report import UNTAUGHT
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import GENRE
-from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, NAME
+from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, IDLE_MARK, NAME, ModelsDialog
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
 from musictagger.live import LiveState
+from musictagger.model.location import model_file
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import SHIPPED_MODELS
 from musictagger.personal import store
 from musictagger.personal.active import judge_active, load_active_model
 from musictagger.personal.learn import learn
@@ -158,6 +161,26 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
         indexed_styles.held[style]: (Action.WRITE, (label,)) for style, label in LABEL_OF.items()
     }
     tag.reject()  # Close: a replan the threshold change scheduled is dropped
+
+
+def test_the_models_dialog_says_when_the_active_personal_model_is_not_in_use(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    """After the other shipped model was chosen, the dialog marked the personal model "active" and its Use
+    button did nothing, while the window gave the shipped genres (the user audit)."""
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="mine")
+    store.use("mine")
+    manifests = [load_manifest(model_file(name)) for name in SHIPPED_MODELS.values()]
+    other = next(manifest for manifest in manifests if manifest.model_id != window.manifest.model_id)
+
+    dialog = ModelsDialog(other, window.io_runner, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.models is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    marks = {dialog.table.topLevelItem(i).text(NAME): dialog.table.topLevelItem(i).text(ACTIVE) for i in range(2)}
+    assert marks == {f"shipped: {other.name}": ACTIVE_MARK, "mine": IDLE_MARK}
+    assert dialog.status.text().startswith("Personal model 'mine' is not in use: it was learnt from analyses by")
 
 
 def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed_styles: StyleLibrary, window) -> None:
