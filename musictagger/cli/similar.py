@@ -48,26 +48,35 @@ def run(args: argparse.Namespace) -> int:
         manifest = load_manifest(model_path, verify_digest=False)
         family = model_family(model_path)
         match_bits = query_match_bits(model_id, family, manifest.match_bits)
+        models = comparable_models(model_id, family)
         matches = find_similar(
             library,
             analysis.bits,
             analysis.relaxed_code,
             k=args.k,
             exclude_path=path,
-            models=comparable_models(model_id, family),
+            models=models,
             match_bits=match_bits,
         )
+        coded = library.code_counts()
+        left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds
     if args.json:
         answer = {
             "query": label,
             "compared_bits": match_bits or len(analysis.bits),
             "matches": [_match_dict(m, window_seconds) for m in matches],
+            "left_out": left_out,  # tracks analysed by a model whose codes do not compare with the query's
         }
         print(json.dumps(answer, indent=2))
     else:
         print(f"nearest to {label} ({analysis.summary()}):")
         print(_table(matches, window_seconds))
+        if left_out:
+            print(
+                f"  ({left_out} track{'s' * (left_out != 1)} analysed by another model, whose codes do not compare "
+                "with this one's, left out: `musictagger index` analyses them again)"
+            )
         if matches:
             print(
                 f"  (ordered by distance: between relaxed codes; bits: of the {match_bits or len(analysis.bits)} "

@@ -127,8 +127,15 @@ def test_similar_never_compares_codes_of_another_model(
     outsider = write_track(tmp_path / "elsewhere" / "query.flac", "flac", seed=0)  # 01.flac's very signal
 
     assert main(["similar", str(outsider), "-k", "10", "--json"]) == 0
-    paths = [match["path"] for match in json.loads(capsys.readouterr().out)["matches"]]
+    answer = json.loads(capsys.readouterr().out)
+    paths = [match["path"] for match in answer["matches"]]
     assert str(older) not in paths and len(paths) == 4  # the other four analysed tracks
+    assert answer["left_out"] == 1  # and it says one was left out
+    assert main(["similar", str(outsider), "-k", "2"]) == 0
+    assert (
+        "(1 track analysed by another model, whose codes do not compare with this one's, left out: "
+        "`musictagger index` analyses them again)" in capsys.readouterr().out
+    )
 
     with Library() as library:
         older_id = library.record(older).id
