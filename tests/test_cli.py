@@ -226,3 +226,10 @@ def test_a_command_of_the_train_extra_says_so_when_it_is_not_installed(
         "error: `musictagger evaluate` needs the 'train' extra, which is not installed (matplotlib missing): "
         "pip install 'musictagger[train]' (from a checkout: make .venv/.dev)\n"
     )
+
+
+def test_analyse_spelt_the_british_way_is_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every help text says "analyse"; the command was refused as an invalid choice (the README audit)."""
+    song = write(tmp_path / "song.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
+    assert main(["analyse", "--json", str(song)]) == 0
+    assert json.loads(capsys.readouterr().out)["file"] == str(song)

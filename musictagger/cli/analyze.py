@@ -26,7 +26,9 @@ from musictagger.personal.active import load_active_model, not_in_use_note
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("analyze", help="predict the genre and hash code of audio files")
+    parser = subparsers.add_parser(
+        "analyze", aliases=["analyse"], help="predict the genre and hash code of audio files (also: analyse)"
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files, or folders to search")
     parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
     parser.add_argument("-k", "--top", type=positive_int, default=3, help="genres to list per file (default 3)")

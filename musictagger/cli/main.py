@@ -14,7 +14,7 @@ import importlib.util
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from musictagger.cli import (
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if missing := _missing_extra(args.command):
+    if missing := _missing_extra(args.run):
         print(
             f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed ({', '.join(missing)} "
             "missing): pip install 'musictagger[train]' (from a checkout: make .venv/.dev)",
@@ -97,12 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _missing_extra(command: str) -> list[str]:
-    """The modules of the 'train' extra that ``command`` needs (its module's ``NEEDS``) and that are not
-    installed: a plain install has the app's dependencies only, and such a command would otherwise end in
-    a traceback, `evaluate` after all its work."""
-    module = next(module for module in COMMANDS if module.__name__.rsplit(".", 1)[1] == command)
-    return [name for name in getattr(module, "NEEDS", ()) if importlib.util.find_spec(name) is None]
+def _missing_extra(run: Callable[[argparse.Namespace], int]) -> list[str]:
+    """The modules of the 'train' extra that the command ``run`` belongs to needs (its module's ``NEEDS``)
+    and that are not installed: a plain install has the app's dependencies only, and such a command would
+    otherwise end in a traceback, `evaluate` after all its work."""
+    needs = getattr(sys.modules[run.__module__], "NEEDS", ())
+    return [name for name in needs if importlib.util.find_spec(name) is None]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -48,7 +48,7 @@ DEFAULT_MIN_PER_LABEL = 10
 RESURVEY_DELAY_MS = 250
 PROGRESS_STEPS = 1000
 LABEL, TRACKS, SPELLINGS, STATUS = range(4)
-SURVEY_COLUMNS = ("Label", "Tracks", "Spellings merged", "Learned?")
+SURVEY_COLUMNS = ("Label", "Tracks", "Spellings merged", "Learn it?")
 EXCLUDED_BY_YOU = "excluded by you"
 
 
@@ -83,7 +83,8 @@ def survey_summary(found: LabelSurvey) -> str:
         labels = f"{len(found.labels)} label{'' if len(found.labels) == 1 else 's'}"
         text = (
             f"{labels} to learn from {found.tagged_tracks:,} tagged tracks; "
-            f"{found.untagged_tracks:,} tracks without a {found.field} will get proposals."
+            f"{found.untagged_tracks:,} tracks without a {found.field} can get proposals (those it is sure enough "
+            "about)."
         )
     else:
         text = f"Nothing to learn yet: no {found.field} has enough tagged tracks (the table says what each needs)."
@@ -247,7 +248,7 @@ class LearnDialog(QDialog):
         left out can be ticked back in, one with too few tracks cannot."""
         self._filling = True
         self.table.clear()
-        rows = [(label, "learned", True) for label in found.labels]
+        rows = [(label, "to learn", True) for label in found.labels]
         rows += [(label, reason, label in self.user_excluded) for label, reason in found.excluded.items()]
         for label, status, tickable in rows:
             spellings = found.spellings[label]

@@ -74,11 +74,11 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     assert survey_rows(dialog)["Hip-Hop"] == ("4", "4 tracks (needs 10)", None)
 
     dialog.min_per_label.setValue(MIN_PER_LABEL)  # the table follows the spin box
-    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "learned")
+    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "to learn")
     assert survey_rows(dialog) == {
-        "Ambient": ("4", "learned", True),
-        "Hip-Hop": ("4", "learned", True),
-        "Drum & Bass": ("4", "learned", True),
+        "Ambient": ("4", "to learn", True),
+        "Hip-Hop": ("4", "to learn", True),
+        "Drum & Bass": ("4", "to learn", True),
         "Rock": ("1", "1 track (needs 3)", None),
         "Jazz": ("1", "1 track (needs 3)", None),
     }
@@ -92,7 +92,7 @@ def test_learning_from_the_tags_then_the_window_and_the_tag_dialog_use_the_users
     surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"] == ("4", "excluded by you", False))
     assert "2 labels to learn from 8 tagged tracks" in dialog.summary.text()
     dialog.table.findItems("Hip-Hop", Qt.MatchFlag.MatchExactly, LABEL)[0].setCheckState(LABEL, Qt.CheckState.Checked)
-    surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"][1] == "learned")
+    surveyed(qtbot, dialog, lambda rows: rows["Hip-Hop"][1] == "to learn")
 
     dialog.name.setText("my-genres")
     dialog.learn_button.click()
