@@ -38,6 +38,7 @@ from musictagger.library.code_sidecar import read_codes, write_codes
 from musictagger.library.hamming import within_radius
 from musictagger.library.store import AnalysisKey, Library, TrackRecord
 from musictagger.model import codes
+from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model, int8_twin
 from musictagger.timefmt import clock
@@ -302,9 +303,18 @@ def _made_by_family(model_id: str | None, family: frozenset[str]) -> bool:
 
 def query_match_bits(model_id: str | None, family: frozenset[str], match_bits: int) -> int | None:
     """The bits of the code a query made by ``model_id`` (None: the model in use) compares: the model in use's
-    ``match_bits`` (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`) for its family's codes, all of
-    them for an older model's, whose layout the model in use does not know."""
-    return match_bits if _made_by_family(model_id, family) else None
+    ``match_bits`` (:attr:`~musictagger.model.manifest.ModelManifest.match_bits`) for its family's codes, the
+    other shipped model's for its codes (a track indexed before ``models --base`` switched), all of them for an
+    older model's, whose layout nothing here knows."""
+    if _made_by_family(model_id, family):
+        return match_bits
+    from musictagger.model.runtime import SHIPPED_MODELS  # here: the library does not load onnxruntime
+
+    for name in SHIPPED_MODELS.values():
+        path = model_file(name)
+        if path.is_file() and model_id in model_family(path):
+            return load_manifest(path, verify_digest=False).match_bits
+    return None
 
 
 def comparable_models(model_id: str | None, family: frozenset[str]) -> frozenset[str]:

@@ -114,6 +114,24 @@ def test_similar_compares_the_identity_bits_of_a_model_that_has_them(
             assert (match["reason"] is None) == (match["verdict"] == "genre")
 
 
+def test_a_track_the_other_shipped_model_indexed_is_searched_from_by_its_identity_bits(
+    music_folder: Path, use_model: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After models --base switched, a search from a track the other shipped model indexed compared all 64
+    bits of its code, learnt bits included, though that model's codes compare by their 48 identity bits."""
+    use_model(model_file("hash-cnn-lstm-emotify-v3"))
+    main(["index", str(music_folder), "--workers", "1"])
+    with Library() as library:
+        track_id = library.record(music_folder / "05.wav").id
+    use_model(model_file("hash-cnn-lstm-emotify-v4"))
+    capsys.readouterr()
+
+    assert main(["similar", str(track_id), "--json"]) == 0
+
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["compared_bits"] == 48 and len(answer["matches"]) == 4  # its own model's four other tracks
+
+
 def test_similar_never_compares_codes_of_another_model(
     music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
