@@ -21,6 +21,7 @@ Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +120,21 @@ def shown_names(paths: list[Path]) -> dict[Path, str]:
     if common == Path(common.anchor):  # nothing shared but the root: a relative name would hide where they are
         return {path: str(path) for path in paths}
     return {path: str(path.relative_to(common)) for path in paths}
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """``text`` as a sort key with its runs of digits as numbers: track 2 before track 10, as file managers sort."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text))
+
+
+class PreviewRow(QTreeWidgetItem):
+    """A row of the review table: the File column sorts naturally (``2 b.flac`` before ``10 a.flac``)."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        column = self.treeWidget().sortColumn() if self.treeWidget() else FILE
+        if column == FILE:
+            return natural_key(self.text(FILE)) < natural_key(other.text(FILE))
+        return super().__lt__(other)
 
 
 def result_text(item: PlanItem, outcome: Outcome | None) -> str:
@@ -407,7 +423,7 @@ class TagDialog(QDialog):
         self._rows = {}
         names = shown_names([item.path for item in plan.items])
         for item, row in zip(plan.items, preview_rows(plan), strict=True):
-            widget_item = QTreeWidgetItem([names[item.path], *row[1:]])
+            widget_item = PreviewRow([names[item.path], *row[1:]])
             widget_item.setFlags(widget_item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
             widget_item.setCheckState(
                 FILE, Qt.CheckState.Checked if item.action is Action.WRITE else Qt.CheckState.Unchecked

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QTabBar
 
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
-from musictagger.gui.tag_dialog import TagScope, shown_names
+from musictagger.gui.tag_dialog import TagScope, natural_key, shown_names
 from musictagger.library import Library, index_folders
 from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
@@ -156,6 +156,11 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
 
 def tag_dialog_settled(dialog) -> bool:
     return dialog.task is None and dialog.proposals is not None
+
+
+def test_the_tag_dialogs_file_names_sort_with_their_numbers_as_numbers() -> None:
+    names = ["10 ten.flac", "2 two.flac", "1 one.flac", "CD2/1 a.flac", "cd1/3 c.flac"]
+    assert sorted(names, key=natural_key) == ["1 one.flac", "2 two.flac", "10 ten.flac", "cd1/3 c.flac", "CD2/1 a.flac"]
 
 
 def test_the_tag_dialog_names_files_from_the_folder_they_share() -> None:
