@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger import userdirs
+from musictagger.db import ChangeWatcher
+from musictagger.errors import DatabaseError
 from musictagger.gui.errors import describe
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
@@ -45,6 +48,10 @@ class LibraryState:
     failures: list[tuple[str, str]]
     waiting: int
     """Tracks analysed by another model than the one in use: the next indexing analyses them again."""
+
+
+WATCH_INTERVAL_MS = 3000
+"""How often the panel looks whether someone else wrote to the index (a check costs microseconds)."""
 
 
 def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> LibraryState:
@@ -123,7 +130,30 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.progress_text)
         layout.addWidget(self.counts)
         layout.addWidget(self.failures, 1)
+        self._watcher: ChangeWatcher | None = None
+        self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
+        self._watch.timeout.connect(self._follow_others)
+        self._watch.start()
         self.refresh()
+
+    def _follow_others(self) -> None:
+        """Follow what others write to the index (``musictagger index`` in a terminal, another window): the
+        counts here, and through :attr:`libraryChanged` the Library tab and the matches.  Not while this
+        panel indexes: its own writes are followed when it finishes."""
+        path = userdirs.library_db_path()
+        if self.indexing is not None or not path.exists():
+            self._watcher = None
+            return
+        try:
+            if self._watcher is not None and not self._watcher.changed():
+                return
+            first = self._watcher is None
+            self._watcher = ChangeWatcher(path)  # from now on
+        except DatabaseError:
+            return  # the next tick asks again
+        if not first:
+            self.refresh()
+            self.libraryChanged.emit()
 
     def refresh(
         self, add: list[Path] | None = None, remove: list[Path] | None = None, *, offer_reanalysis: bool = False

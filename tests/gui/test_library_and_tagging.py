@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
+from musictagger.gui.library_panel import WATCH_INTERVAL_MS
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
 from musictagger.gui.tag_dialog import TagScope, natural_key, shown_names
@@ -63,6 +64,21 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
         panel.counts.text()
         == "In the library: 4 tracks, 3 analysed, 1 failed; 3 analysed by another model wait for Index now"
     )
+
+
+def test_the_library_panel_and_tab_follow_an_index_run_outside_the_window(qtbot, window, tmp_path: Path) -> None:
+    """`musictagger index` in a terminal while the window is open: the panel kept its old counts until
+    something else refreshed it (the user audit)."""
+    music = tmp_path / "Music"
+    for seed in range(2):
+        write_song(music / f"{seed:02}.flac", seed=seed)
+    panel = window.library
+    qtbot.wait(2 * WATCH_INTERVAL_MS)  # the panel has looked at the index once: from now on it follows it
+
+    index_folders([music], workers=1)  # another connection, as another process's
+
+    qtbot.waitUntil(lambda: "2 tracks" in panel.counts.text(), timeout=4 * WATCH_INTERVAL_MS)
+    qtbot.waitUntil(lambda: window.library_view.model.rowCount() == 2, timeout=4 * WATCH_INTERVAL_MS)
 
 
 def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path) -> None:
