@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(answer, indent=2))
     else:
-        print(f"nearest to {label} ({analysis.summary()}):")
+        print(f"nearest to {label}, {analysis.summary()}:")  # a summary may hold brackets: "(nearest: rock 0.45)"
         print(_table(matches, window_seconds))
         if left_out:
             print(
