@@ -154,7 +154,7 @@ def test_unknown_verdicts_are_stored_read_back_and_never_tagged_from_the_index(
         query = library.record(music_folder / "album1" / "01.flac")
     assert main(["similar", str(query.id), "-k", "4"]) == 0
     header, _columns, *table, legend = capsys.readouterr().out.splitlines()
-    assert header == f"nearest to track {query.id} {query.path} ({query.analysis.summary()}):"
+    assert header == f"nearest to track {query.id} {query.path}, {query.analysis.summary()}:"
     assert query.analysis.summary().startswith("not one of my genres (nearest: ")
     assert len(table) == 4 and legend.strip().startswith("(ordered by distance")
     # rank, distance, bits, nearest part ("whole track": these 3-s tracks have one window), then the verdict
