@@ -73,29 +73,26 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception.
 
     Keep these short: while one is open, other writers (another process indexing or
-    tagging) wait up to the busy timeout.  A Ctrl-C can land between any two steps, between the
-    ``BEGIN`` and the ``try`` that would roll it back too, so a transaction an interrupt left open is
-    rolled back when the next one begins (else every later write failed: "cannot start a
-    transaction within a transaction").
+    tagging) wait up to the busy timeout.  The ``BEGIN`` and the ``COMMIT`` sit inside the ``try`` that
+    rolls back, so a Ctrl-C landing anywhere, between the ``BEGIN`` and the body or in the ``COMMIT``,
+    leaves no transaction open (one left open made every later write of a run fail: "cannot start a
+    transaction within a transaction").  Nesting stays an error, and the outer transaction is left alone.
     """
     if connection.in_transaction:
-        connection.execute("ROLLBACK")
+        raise DatabaseError(f"{database_file(connection)}: a transaction is already open on this connection")
+    stage = "begin"
     try:
         connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
-    try:
+        stage = "body"
         yield connection
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    try:
+        stage = "commit"
         connection.execute("COMMIT")
-    except sqlite3.Error as exc:
-        if connection.in_transaction:
+    except BaseException as exc:
+        if connection.in_transaction:  # ours: none was open when we began
             connection.execute("ROLLBACK")
-        raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+        if stage != "body" and isinstance(exc, sqlite3.Error):
+            raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+        raise
 
 
 @contextmanager

@@ -40,15 +40,29 @@ def test_upgrade_backs_up_first_and_keeps_the_data(tmp_path: Path) -> None:
     assert [r[0] for r in backup.execute("SELECT name FROM items")] == ["kept"]
 
 
-def test_a_transaction_an_interrupt_left_open_is_rolled_back_and_writing_goes_on(tmp_path: Path) -> None:
+def test_an_interrupt_in_a_transaction_leaves_none_open_and_writing_goes_on(tmp_path: Path) -> None:
+    """A Ctrl-C in the body rolls back; the next transaction begins as usual."""
     db = open_database(tmp_path / "x.sqlite3", V1)
-    db.execute("BEGIN IMMEDIATE")  # as a Ctrl-C between the BEGIN and the try that would roll it back leaves it
-    db.execute("INSERT INTO items (name) VALUES ('half-done')")
+    with pytest.raises(KeyboardInterrupt), transaction(db):
+        db.execute("INSERT INTO items (name) VALUES ('half-done')")
+        raise KeyboardInterrupt
 
     with transaction(db):
         db.execute("INSERT INTO items (name) VALUES ('next')")
 
+    assert not db.in_transaction
     assert [r[0] for r in db.execute("SELECT name FROM items")] == ["next"]
+
+
+def test_a_transaction_inside_another_is_refused_and_the_outer_one_keeps_its_work(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "x.sqlite3", V1)
+    with transaction(db):
+        db.execute("INSERT INTO items (name) VALUES ('outer')")
+        with pytest.raises(DatabaseError, match="already open"), transaction(db):
+            pass
+        db.execute("INSERT INTO items (name) VALUES ('outer-2')")
+
+    assert [r[0] for r in db.execute("SELECT name FROM items ORDER BY id")] == ["outer", "outer-2"]
 
 
 def test_a_database_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def write_labels_atomically(
             _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)
-            if restoring and (after.size, after.sha256) == (restoring.size, restoring.sha256):
+            if restoring and after.content == restoring.content:
                 os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))  # as it was, modification time too
                 after = Fingerprint.of(temp)
             before_replace(after)

@@ -84,11 +84,13 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         current = Fingerprint.of(path)
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
-    if current.content not in {state.content for state in _states_left_by(journal, entry) if state}:
-        if any(attempt.after == current for attempt in journal.restore_attempts(entry.id)):
+    if current.content not in _contents_left_by(journal, entry):
+        if any(
+            attempt.after and attempt.after.content == current.content for attempt in journal.restore_attempts(entry.id)
+        ):
             journal.set_state(entry.id, EntryState.RESTORED)  # an undo was killed after replacing it
             return Outcome(path, "restored")
-        if entry.state is EntryState.PLANNED and entry.before == current:  # stopped before replacing it
+        if entry.state is EntryState.PLANNED and entry.before.content == current.content:  # stopped before replacing it
             journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
             return None
         return _not_restored(journal, entry, f"changed since run {target.id}")
@@ -113,19 +115,20 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     return Outcome(path, "restored")
 
 
-def _states_left_by(journal: Journal, entry: Entry) -> set[Fingerprint | None]:
-    """The fingerprints at which ``entry``'s file is still as its run left it, as far as the journal knows.
+def _contents_left_by(journal: Journal, entry: Entry) -> set[tuple[int, str]]:
+    """What ``entry``'s file holds (:attr:`Fingerprint.content`) while it is still as its run left it, as far as
+    the journal knows; its modification time is not asked (a ``touch`` changes nothing in it).
 
-    Its own "after"; and, for each later run that started from such a state and whose undo
-    restored the file, the fingerprint that undo wrote: the same tags, a new modification time.
+    Its own "after"; and, for each later run that started from such a content and whose undo restored
+    the file, the content that undo wrote (the same tags, perhaps other padding).
     """
-    states = {entry.after}
+    contents = {entry.after.content} if entry.after else set()
     later = journal.entries_after(entry)
-    started_from = {e.id: e.before for e in later}
+    started_from = {e.id: e.before.content for e in later}
     for undone in later:
-        if undone.restores in started_from and started_from[undone.restores] in states and undone.after:
-            states.add(undone.after)
-    return states
+        if undone.restores in started_from and started_from[undone.restores] in contents and undone.after:
+            contents.add(undone.after.content)
+    return contents
 
 
 def _not_restored(journal: Journal, entry: Entry, reason: str) -> Outcome:
