@@ -126,7 +126,7 @@ class _PyAVReader:
             reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
             raise DecodeError(self.path, f"damaged: cannot decode from {lo / self.sr:.1f} s ({reason})") from exc
         if reached is None and lo < self.n_samples:
-            if not self._furthest:
+            if not self._furthest or lo < self._furthest:  # nothing here, though audio goes on past it: damage
                 raise DecodeError(self.path, "truncated or damaged: no audio could be decoded")
             reached = self._furthest  # a file cut short: its audio ends before this span, after what was read
         counts.check(self.path)

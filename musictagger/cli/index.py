@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
-from musictagger.errors import MusictaggerError
+from musictagger.errors import MusictaggerError, one_line
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.scan import unreachable_because
 from musictagger.library.search import codes_in_reach
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     unusable = {folder: reason for folder in args.folders if (reason := unreachable_because(folder))}
     present = [folder for folder in args.folders if folder not in unusable]
     for folder, reason in unusable.items():
-        print(f"error: {folder}: {reason}", file=sys.stderr)
+        print(f"error: {one_line(str(folder))}: {reason}", file=sys.stderr)
     if unusable and not present:
         return 1
     folders = present or _known_roots()
@@ -127,9 +127,9 @@ def _print_summary(summary: IndexSummary) -> None:
         + f", in {summary.elapsed_s:.1f} s"
     )
     for path, reason in summary.failed:
-        print(f"  failed: {path}: {reason}")
+        print(f"  failed: {one_line(str(path))}: {reason}")
     for path, reason in summary.problems:
-        print(f"  skipped: {path}: {reason}")
+        print(f"  skipped: {one_line(str(path))}: {reason}")
 
 
 def _print_status(model_path: Path | None) -> int:
@@ -147,7 +147,7 @@ def _print_status(model_path: Path | None) -> int:
     for root in roots:
         print(f"  folder: {root}")
     for record in failures:
-        print(f"  failed: {record.path}: {record.error}")
+        print(f"  failed: {one_line(str(record.path))}: {record.error}")
     return 0
 
 

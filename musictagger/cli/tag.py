@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     found = scan(args.paths)
     problems = found.problems + folders_without_audio(args.paths, found)
     for path, reason in problems:
-        print(f"error: {path}: {reason}", file=sys.stderr)
+        print(f"error: {one_line(str(path))}: {reason}", file=sys.stderr)
     with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
             [f.path for f in found.files],
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     print(", ".join(f"{counts[action]} {action}" for action in Action))
     for item in plan.items:
         if item.action is Action.ERROR:
-            print(f"error: {item.path}: {item.reason}", file=sys.stderr)
+            print(f"error: {one_line(str(item.path))}: {item.reason}", file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing was written")
         return 1 if counts[Action.ERROR] or problems else 0
@@ -140,7 +140,7 @@ def _print_report(plan: Plan, report: RunReport) -> int:
     for outcome in report.outcomes:
         if outcome.status != "written":
             label = "error" if outcome.status == "failed" else outcome.status
-            print(f"{label}: {outcome.path}: {outcome.reason}", file=sys.stderr)
+            print(f"{label}: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
     failed = counts["failed"] + planned[Action.ERROR]
     if report.run_id is None:
         print("nothing to write")

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.tag import format_table
+from musictagger.errors import one_line
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal, Run
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     counts = report.counts()
     for outcome in report.outcomes:
         if outcome.status != "restored":
-            print(f"not restored: {outcome.path}: {outcome.reason}", file=sys.stderr)
+            print(f"not restored: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
     print(
         f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored, "
         f"{counts['skipped'] + counts['failed']} not restored" + (" (cancelled)" if report.cancelled else "")
@@ -58,10 +59,10 @@ def _earlier_hint(journal: Journal, undone: int) -> str:
 
     A plain ``undo`` undoes the latest run only: stepping back on its own through older runs would undo
     one the user meant to keep on a second, accidental ``undo``."""
-    earlier = journal.earlier_run_to_undo(undone)
-    if earlier is None:
+    found = journal.earlier_run_to_undo(undone)
+    if found is None:
         return ""
-    files = earlier.counts.get("written", 0) + earlier.counts.get("planned", 0)
+    earlier, files = found
     started = datetime.fromtimestamp(earlier.started_at).strftime("%Y-%m-%d %H:%M")
     return (
         f"; run {earlier.id} ({started}, {earlier.status}) still has {files} file{'s' * (files != 1)} "

@@ -214,15 +214,18 @@ class Journal:
         )
         return runs[0] if runs else None
 
-    def earlier_run_to_undo(self, before: int) -> Run | None:
-        """The most recent tagging run older than run ``before`` whose files may still carry its change
-        (written, or stopped while writing): what to undo next once run ``before`` is undone."""
-        runs = self._runs(
-            "WHERE kind = 'tag' AND id < ? AND EXISTS (SELECT 1 FROM entries WHERE entries.run_id = runs.id"
-            " AND state IN (?, ?)) ORDER BY id DESC LIMIT 1",
-            (before, EntryState.PLANNED, EntryState.WRITTEN),
-        )
-        return runs[0] if runs else None
+    def earlier_run_to_undo(self, before: int) -> tuple[Run, int] | None:
+        """The most recent tagging run older than run ``before`` that wrote files whose change may still be in
+        them, and how many: what to undo next once run ``before`` is undone.  A file counts when its entry is
+        written, or planned with its new version made (stopped between that and its last journal step); one
+        stopped before its copy was made was never written."""
+        row = self.connection.execute(
+            "SELECT run_id, COUNT(*) FROM entries JOIN runs ON runs.id = entries.run_id WHERE runs.kind = 'tag'"
+            " AND run_id < ? AND (state = ? OR (state = ? AND fingerprint_after IS NOT NULL))"
+            " GROUP BY run_id ORDER BY run_id DESC LIMIT 1",
+            (before, EntryState.WRITTEN, EntryState.PLANNED),
+        ).fetchone()
+        return None if row is None else (self.run(row[0]), row[1])
 
     def _runs(self, where: str, parameters: tuple) -> list[Run]:
         with transaction(self.connection) as db:

@@ -26,7 +26,7 @@ from typing import ClassVar
 import mutagen
 from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
-from mutagen.apev2 import APEv2
+from mutagen.apev2 import APETextValue, APEv2
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
@@ -213,7 +213,8 @@ class TagFormat:
         try:
             if self.file_type is MP3:
                 value = APEv2(path).get(field)  # APEv2 keys are case-insensitive: "Genre", "GENRE"
-                return (tuple(str(value).split("\0")) if value else ()), "its APEv2 tag"
+                text = tuple(value) if isinstance(value, APETextValue) else ()  # not a binary value's repr
+                return text, "its APEv2 tag"
             if self.file_type is FLAC:
                 frame = ID3(path).get(Id3Family.fields[field])
                 values = () if frame is None else frame.genres if field == "genre" else frame.text

@@ -393,3 +393,18 @@ def test_a_run_that_wrote_nothing_is_not_the_run_a_plain_undo_means(tmp_path: Pa
     assert [(o.path, o.status) for o in report.outcomes] == [(written, "restored")]
     assert journal.run(report.run_id).undoes == first
     assert native_genres(written) == []
+
+
+def test_the_older_run_named_after_an_undo_counts_only_files_it_wrote(tmp_path: Path, journal: Journal) -> None:
+    """A run stopped before its copy was made wrote nothing: the hint offered 'run 1 still has 1 file it
+    wrote', and undoing it restored nothing (the review)."""
+    path = make_file(tmp_path, "flac")
+    stopped = journal.start_run("tag")
+    entry = journal.add_entry(stopped, path, old=(), new=("Rock",), before=Fingerprint.of(path))  # planned only
+    journal.finish_run(stopped, RunStatus.INTERRUPTED)
+
+    assert journal.earlier_run_to_undo(stopped + 1) is None
+
+    journal.set_after(entry, Fingerprint.of(path))  # its new version was made: it may have replaced the file
+    run, files = journal.earlier_run_to_undo(stopped + 1)
+    assert (run.id, files) == (stopped, 1)
