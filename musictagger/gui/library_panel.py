@@ -131,6 +131,8 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.counts)
         layout.addWidget(self.failures, 1)
         self._watcher: ChangeWatcher | None = None
+        self._others_wrote = False
+        """Someone else wrote to the index since the Library tab and the matches last followed it."""
         self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
         self._watch.timeout.connect(self._follow_others)
         self._watch.start()
@@ -138,21 +140,25 @@ class LibraryPanel(QWidget):
 
     def _follow_others(self) -> None:
         """Follow what others write to the index (``musictagger index`` in a terminal, another window): the
-        counts here, and through :attr:`libraryChanged` the Library tab and the matches.  Not while this
-        panel indexes: its own writes are followed when it finishes."""
+        counts here at every change, and, once the writes have stopped for a tick, the Library tab and the
+        matches through :attr:`libraryChanged` (reloading them at every tick of an hour-long run would throw
+        away the tab's selection and scroll position each time).  Not while this panel indexes: its own
+        writes are followed when it finishes."""
         path = userdirs.library_db_path()
         if self.indexing is not None or not path.exists():
-            self._watcher = None
+            self._watcher, self._others_wrote = None, False
             return
         try:
-            if self._watcher is not None and not self._watcher.changed():
-                return
-            first = self._watcher is None
-            self._watcher = ChangeWatcher(path)  # from now on
+            changed = self._watcher is not None and self._watcher.changed()
+            if self._watcher is None or changed:
+                self._watcher = ChangeWatcher(path)  # from now on
         except DatabaseError:
             return  # the next tick asks again
-        if not first:
+        if changed:
+            self._others_wrote = True
             self.refresh()
+        elif self._others_wrote:
+            self._others_wrote = False
             self.libraryChanged.emit()
 
     def refresh(

@@ -78,7 +78,12 @@ def test_the_library_panel_and_tab_follow_an_index_run_outside_the_window(qtbot,
     index_folders([music], workers=1)  # another connection, as another process's
 
     qtbot.waitUntil(lambda: "2 tracks" in panel.counts.text(), timeout=4 * WATCH_INTERVAL_MS)
+    # The tab and the matches follow once the writes have stopped for a tick (not at every tick of a long run).
+    with qtbot.waitSignal(panel.libraryChanged, timeout=4 * WATCH_INTERVAL_MS):
+        pass
     qtbot.waitUntil(lambda: window.library_view.model.rowCount() == 2, timeout=4 * WATCH_INTERVAL_MS)
+    with qtbot.assertNotEmitted(panel.libraryChanged, wait=2 * WATCH_INTERVAL_MS):
+        pass  # nothing more written: nothing more to follow (the panel's own reading writes nothing)
 
 
 def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path) -> None:
