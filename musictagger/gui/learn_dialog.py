@@ -268,7 +268,7 @@ class LearnDialog(QDialog):
         """Ask the window to index the library; the survey is read again when that has finished."""
         self.index_button.setEnabled(False)
         self.status.setText(
-            "Indexing the library in the background (Library panel); the table follows when it is done…"
+            "Indexing the library in the background (Music folders panel); the table follows when it is done…"
         )
         self.indexRequested.emit()
 

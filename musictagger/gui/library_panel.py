@@ -1,4 +1,4 @@
-"""The library panel: the music folders, indexing them in the background, counts and failures.
+"""The Music folders panel: the library's music folders, indexing them in the background, counts and failures.
 
 Indexing is :func:`musictagger.library.index_folders` on the background runner (its own
 worker processes do the analysis), with its progress shown in a bar and a Cancel button
@@ -207,7 +207,7 @@ class LibraryPanel(QWidget):
         analyse = prompt.addButton("Analyse now", QMessageBox.ButtonRole.AcceptRole)
         prompt.addButton("Later", QMessageBox.ButtonRole.RejectRole)
         prompt.setDefaultButton(analyse)
-        prompt.setInformativeText("Later: Index now in the Library panel does it whenever you like.")
+        prompt.setInformativeText("Later: Index now in the Music folders panel does it whenever you like.")
         prompt.finished.connect(lambda _result: self.index_now() if prompt.clickedButton() is analyse else None)
         self.reanalysis_prompt = prompt
         prompt.open()

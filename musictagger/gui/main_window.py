@@ -143,7 +143,9 @@ class MainWindow(QMainWindow):
         result_layout.addWidget(self.code)
         result_layout.addStretch(1)
         self.files_dock = self._dock("Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # "Music folders", not "Library": the centre's Library tab is the library's tracks, and two tabs of one
+        # name beside each other left a user guessing which was which.
+        self.library_dock = self._dock("Music folders", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.files_dock, self.library_dock)
         self.files_dock.raise_()
         self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -220,7 +222,7 @@ class MainWindow(QMainWindow):
         self._menus["&View"] = self.menuBar().addMenu("&View")
         self._menus["&View"].addAction(self.live_action)
         self._action("&Library", "&Index music folders", self.index_library, "Ctrl+I")
-        self._action("&Library", "Show &library panel", self.show_library_panel, "Ctrl+L")
+        self._action("&Library", "Show &music folders", self.show_library_panel, "Ctrl+L")
         self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
         self._menus["&Library"].addSeparator()
         self._action("&Library", "Learn from my ta&gs…", self.learn_from_tags)
@@ -268,7 +270,7 @@ class MainWindow(QMainWindow):
         self.library.index_now()
 
     def show_library_panel(self) -> None:
-        """Library ▸ Show library panel, and whenever indexing starts: the panel, where its progress shows, in
+        """Library ▸ Show music folders, and whenever indexing starts: the panel, where its progress shows, in
         front of the file list it shares a place with (shown again if it was closed)."""
         self.library_dock.show()
         self.library_dock.raise_()
@@ -489,7 +491,7 @@ class MainWindow(QMainWindow):
     def use_base_model(self, model_path: Path) -> None:
         """Analyse with the shipped model at ``model_path`` from now on, without a restart: its sidecar and
         layers, its codes for the matches (the library's tracks analysed by the previous one wait for the
-        next indexing, which the Library panel offers to start), and the personal model learned on it if
+        next indexing, which the Music folders panel offers to start), and the personal model learned on it if
         that is the active one; the files listed are analysed again (:meth:`follow_active_model`).  The
         shipped models share the front end."""
         self.model_path = model_path

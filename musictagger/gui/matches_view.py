@@ -289,7 +289,7 @@ class MatchesView(QWidget):
         if not matches:
             self.message.setText(  # empty, or analysed by another model only (the search leaves those out)
                 "No matches: the library holds no track the model in use analysed. Add music folders in the "
-                "Library panel and index them (Index now analyses tracks another model analysed)."
+                "Music folders panel and index them (Index now also analyses again tracks another model analysed)."
             )
             return
         self.message.setText(

@@ -125,9 +125,11 @@ def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Pat
 
 
 def library_panel_in_front(window) -> bool:
-    """Whether the Library panel is shown and is the current tab of the docks it shares with the file list."""
-    (docks,) = [bar for bar in window.findChildren(QTabBar) if {"Files", "Library"} == {bar.tabText(i) for i in (0, 1)}]
-    return window.library_dock.isVisible() and docks.tabText(docks.currentIndex()) == "Library"
+    """Whether the Music folders panel is shown and is the current tab of the docks it shares with the file list."""
+    (docks,) = [
+        bar for bar in window.findChildren(QTabBar) if {"Files", "Music folders"} == {bar.tabText(i) for i in (0, 1)}
+    ]
+    return window.library_dock.isVisible() and docks.tabText(docks.currentIndex()) == "Music folders"
 
 
 def test_choosing_another_model_offers_to_analyse_the_library_again(
