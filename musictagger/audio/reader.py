@@ -34,10 +34,12 @@ from musictagger.audio.decode import (
     float_samples,
 )
 from musictagger.errors import DecodeError, ParameterError
+from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
 # it, and AAC starts with a priming frame, so the first frames after a seek are not exact.
 PREROLL_S = 0.5
+_FRAME_SYNC = re.compile(rb"\xff[\xe0-\xff]")  # an MPEG frame header's 11 set bits
 
 
 class AudioReader(Protocol):
@@ -281,14 +283,12 @@ def _has_length_header(path: Path) -> bool:
     """True when an MP3's first frame is a Xing, Info or VBRI header, which counts its frames (without one,
     FFmpeg guesses the length from the first frames' bit rate: half or twice the truth for a VBR file)."""
     with open(path, "rb") as file:
-        head = file.read(10)
-        if head[:3] == b"ID3":
-            file.seek(10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(head[6:10])))
-        else:
-            file.seek(0)
+        file.seek(leading_tag_size(file.read(HEADER_BYTES)))
         start = file.read(1 << 16)
-    sync = next((i for i in range(len(start) - 1) if start[i] == 0xFF and start[i + 1] & 0xE0 == 0xE0), None)
-    return sync is not None and any(mark in start[sync : sync + 200] for mark in (b"Xing", b"Info", b"VBRI"))
+    sync = _FRAME_SYNC.search(start)
+    return sync is not None and any(
+        mark in start[sync.start() : sync.start() + 200] for mark in (b"Xing", b"Info", b"VBRI")
+    )
 
 
 @contextmanager

@@ -49,12 +49,8 @@ def id3v2_damage(path: Path) -> str | None:
     plain integers; a tag that reads whole either way is whole, as mutagen reads both.
     """
     with open(path, "rb") as file:
-        tag = _read_tag(file)
-    if tag is None or isinstance(tag, str):
-        return tag
-    major, body = tag
-    problems = [_walk(body, major, synchsafe)[0] for synchsafe in ((True, False) if major == 4 else (False,))]
-    return None if None in problems else problems[0]
+        found = _frame_counts(file)
+    return found if isinstance(found, str) else None
 
 
 def rewrite_losses(path: Path, tags: ID3, keep_out: str = "") -> str | None:
@@ -71,15 +67,9 @@ def rewrite_losses(path: Path, tags: ID3, keep_out: str = "") -> str | None:
         return None
     with open(path, "rb") as file:
         tags._pre_load_header(file)  # where the tag starts: 0 in an MP3, its chunk in a WAV or an AIFF
-        tag = _read_tag(file)
-    if tag is None or isinstance(tag, str):
-        return tag
-    major, body = tag
-    walks = [_walk(body, major, synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
-    whole = [counts for problem, counts in walks if problem is None]
-    if not whole:
-        return walks[0][0]
-    stored = whole[0]
+        stored = _frame_counts(file)
+    if stored is None or isinstance(stored, str):
+        return stored
     written = Counter(frame.FrameID for frame in tags.values() if not (isinstance(frame, TextFrame) and not str(frame)))
     written.update(frame[:4].decode("latin-1") for frame in tags.unknown_frames)
     lost = [
@@ -91,7 +81,7 @@ def rewrite_losses(path: Path, tags: ID3, keep_out: str = "") -> str | None:
     ]
     if lost:
         return f"rewriting its ID3v2 tag would lose frames mutagen cannot keep as they are: {', '.join(lost)}"
-    if major == 3 and (joined := joined_in_v23(tags, keep_out)):
+    if tags.version < (2, 4, 0) and (joined := joined_in_v23(tags, keep_out)):
         return (
             f"its ID3v2.3 tag's {', '.join(joined)} frames hold several values separated by nulls, which "
             "rewriting the tag would join with '/'"
@@ -105,6 +95,25 @@ def joined_in_v23(tags: ID3, keep_out: str = "") -> list[str]:
     return sorted(
         {frame.FrameID for frame in tags.values() if isinstance(frame, TextFrame) and len(frame.text) > 1} - {keep_out}
     )
+
+
+def leading_tag_size(header: bytes) -> int:
+    """Bytes an ID3v2 tag takes at the start of a file whose first 10 bytes are ``header`` (0 without one):
+    what to skip to reach the FLAC or MPEG stream some taggers put it before."""
+    size = _syncsafe(header[6:10]) if header[:3] == b"ID3" and len(header) >= HEADER_BYTES else None
+    return 0 if size is None else HEADER_BYTES + size
+
+
+def _frame_counts(file: BinaryIO) -> Counter[str] | str | None:
+    """How many frames of each kind the ID3v2 tag at ``file``'s position holds; what is wrong with it when
+    it is damaged; None when there is none.  ID3v2.4 frame sizes are read as synchsafe, then as the plain
+    integers some writers stored: the first reading that adds up wins, as mutagen reads both."""
+    tag = _read_tag(file)
+    if tag is None or isinstance(tag, str):
+        return tag
+    major, body = tag
+    walks = [_walk(body, major, synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
+    return next((counts for problem, counts in walks if problem is None), walks[0][0])
 
 
 def _read_tag(file: BinaryIO) -> tuple[int, bytes] | str | None:

@@ -20,6 +20,8 @@ from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
+
 _FLAC_VORBIS_COMMENT = 4
 _PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags"}
 
@@ -58,8 +60,9 @@ def _fields(block: bytes) -> list[bytes | None]:
     fields: list[bytes | None] = []
     for _ in range(count):
         size = data.read(4)
-        field = data.read(struct.unpack("<I", size)[0]) if len(size) == 4 else b""
-        if len(size) < 4 or len(field) < struct.unpack("<I", size)[0]:
+        length = struct.unpack("<I", size)[0] if len(size) == 4 else -1
+        field = data.read(max(length, 0))
+        if len(field) != length:
             return [*fields, None]
         fields.append(field)
     return fields
@@ -67,11 +70,7 @@ def _fields(block: bytes) -> list[bytes | None]:
 
 def _flac_block(file: io.BufferedReader) -> bytes | None:
     """A FLAC file's VORBIS_COMMENT metadata block (after an ID3v2 tag some taggers put first), if any."""
-    header = file.read(10)
-    if header[:3] == b"ID3":
-        file.seek(10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(header[6:10])))
-    else:
-        file.seek(0)
+    file.seek(leading_tag_size(file.read(HEADER_BYTES)))
     if file.read(4) != b"fLaC":
         return None
     last = False
