@@ -18,7 +18,7 @@ from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import EntrySource, EntryState, Journal, RunStatus
-from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of
+from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of, revision_written
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,7 @@ def apply_plan(
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
     assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
     source = EntrySource.USER if item.corrected else EntrySource.MODEL
-    # The ID3v2 revision asked for, else the file's own (v2.4 for a file without one).
-    written_in = plan.id3_version or item.id3_version or Id3Version.V24
+    written_in = revision_written(plan.id3_version, item.id3_version)
     change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, written_in, source, plan.field)
     return journalled_write(journal, run_id, item.path, item.tag_format, change)
 

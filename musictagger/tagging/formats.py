@@ -111,7 +111,8 @@ class WritableFormat(TagFormat):
                 audio.tags[key] = _mp4_values(key, values)
         else:
             _set_vorbis_field(audio.tags, key, values)
-        padding = _padding_for(path.stat().st_size if size is None else size, path.stat().st_size)
+        size_now = path.stat().st_size
+        padding = _padding_for(size_now if size is None else size, size_now)
         try:
             if not id3:
                 audio.save(padding=padding)

@@ -193,9 +193,15 @@ def writable_state(
     """The ID3 revision ``path`` has and its fingerprint, for a file the run will write; TagReadError when
     writing ``field`` (in ``id3_version``, None for the tag's own) would lose other tags, as the writer would find."""
     stored = tag_format.read_id3_version(path)
-    if refusal := tag_format.rewrite_refusal(path, field, id3_version or stored or Id3Version.V24):
+    if refusal := tag_format.rewrite_refusal(path, field, revision_written(id3_version, stored)):
         raise TagReadError(path, refusal)
     return stored, Fingerprint.of(path)
+
+
+def revision_written(asked: Id3Version | None, stored: Id3Version | None) -> Id3Version:
+    """The ID3v2 revision a run writes into a file: the one asked for, else the file's own (v2.4 for a file
+    without one).  The preview checks it, and the run writes it."""
+    return asked or stored or Id3Version.V24
 
 
 def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[tuple[str, ...], str]:
