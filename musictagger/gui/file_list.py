@@ -14,13 +14,11 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from musictagger.library.scan import scan
+from musictagger.library.store import FileStamp
 from musictagger.model.runtime import Analysis, confidence_text
 
 FAILED_COLOUR = QColor(200, 40, 40)
 log = logging.getLogger(__name__)
-
-Stamp = tuple[int, int]
-"""A file's size and modification time (ns) when it was listed: opened again with another, it is analysed again."""
 
 
 class State(Enum):
@@ -41,7 +39,8 @@ class FileEntry:
     analysis: Analysis | None = None
     spectrogram_db: np.ndarray | None = None
     error: str = ""
-    stamp: Stamp | None = None
+    stamp: FileStamp | None = None
+    """The file's size and modification time when it was listed: opened again with another, it is analysed again."""
 
     @property
     def status(self) -> str:
@@ -84,16 +83,16 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def file_stamp(path: Path) -> Stamp | None:
+def file_stamp(path: Path) -> FileStamp | None:
     """``path``'s size and modification time, or None if it cannot be read (it is not there)."""
     try:
         status = path.stat()
     except OSError:
         return None
-    return status.st_size, status.st_mtime_ns
+    return FileStamp(status.st_size, status.st_mtime_ns)
 
 
-def stamped(paths: Iterable[Path]) -> list[tuple[Path, Stamp | None]]:
+def stamped(paths: Iterable[Path]) -> list[tuple[Path, FileStamp | None]]:
     """Each path with its :func:`file_stamp` (worker thread: a network folder's files are slow to stat)."""
     return [(path, file_stamp(path)) for path in paths]
 
@@ -126,7 +125,7 @@ class FileList(QTreeWidget):
         )
         remove.activated.connect(lambda: self.removeRequested.emit(self.selected_paths()))
 
-    def add(self, files: Iterable[tuple[Path, Stamp | None]]) -> list[FileEntry]:
+    def add(self, files: Iterable[tuple[Path, FileStamp | None]]) -> list[FileEntry]:
         """List the files (with their :func:`file_stamp`) not listed yet, and afresh those listed whose stamp has
         changed since (changed on disk); return their new entries (queued), the first of them made the current
         row (or, with none, the first file named: opening a listed file shows it)."""

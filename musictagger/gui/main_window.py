@@ -38,7 +38,7 @@ from musictagger.gui.about import known_genres_text, show_about
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
-from musictagger.gui.file_list import FileEntry, FileList, Stamp, State, expand_paths, file_stamp, stamped
+from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths, file_stamp, stamped
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen
 from musictagger.gui.layers_view import LayersView
@@ -55,6 +55,7 @@ from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
+from musictagger.library.store import FileStamp
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
 from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
@@ -328,7 +329,7 @@ class MainWindow(QMainWindow):
             on_error=lambda error: show_error(self, "Cannot open", error),
         )
 
-    def _queue(self, opened: list[Path], files: list[tuple[Path, Stamp | None]]) -> None:
+    def _queue(self, opened: list[Path], files: list[tuple[Path, FileStamp | None]]) -> None:
         """Analyse the files of ``opened`` not listed yet, or changed on disk since they were."""
         if not files:  # only folders were opened: files named directly are listed, audio or not
             self.statusBar().showMessage(f"No audio files found in {', '.join(str(path) for path in opened)}")
