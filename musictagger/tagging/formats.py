@@ -87,7 +87,7 @@ class WritableFormat(TagFormat):
         revision, and a tag whose rewriting would lose anything is refused (:meth:`rewrite_refusal`); an
         ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  The tags' padding is
         chosen to give the file ``size`` bytes (default: the size it has) where it can be
-        (:func:`_padding_for`), so a value that fits leaves the rest of the file where it was, and an undo
+        (:func:`_save_to_size`), so a value that fits leaves the rest of the file where it was, and an undo
         gives back the bytes the file had.  A Vorbis field keeps its place among the comments and the
         spelling of its name."""
         if refusal := self.rewrite_refusal(path, field, id3_version):
@@ -111,13 +111,12 @@ class WritableFormat(TagFormat):
                 audio.tags[key] = _mp4_values(key, values)
         else:
             _set_vorbis_field(audio.tags, key, values)
-        size_now = path.stat().st_size
-        padding = _padding_for(size_now if size is None else size, size_now)
-        try:
+        v1_block = _id3v1_block(path) if self.file_type is MP3 else None  # ID3v1 ends MP3 files only
+
+        def save(padding: Callable[[PaddingInfo], int]) -> None:
             if not id3:
                 audio.save(padding=padding)
                 return
-            v1_block = _id3v1_block(path) if self.file_type is MP3 else None  # ID3v1 ends MP3 files only
             if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
                 audio.delete()
             else:
@@ -131,6 +130,9 @@ class WritableFormat(TagFormat):
                 _put_back_id3v1(path, v1_block)
                 if id3_version is None:
                     delete_id3(path, delete_v1=False, delete_v2=True)
+
+        try:
+            _save_to_size(save, path, size)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
@@ -179,21 +181,47 @@ class WritableFormat(TagFormat):
 RESTORE_SLACK = 64
 """Bytes by which a restore's padding may come out short of the original size (see :func:`_padding_for`)."""
 
+RESTORE_SAVES = 4
+"""Saves a restore may take to reach the original size (see :func:`_save_to_size`)."""
+
+
+def _save_to_size(save: Callable[[Callable[[PaddingInfo], int]], None], path: Path, size: int | None) -> None:
+    """``save(padding)`` the tags with the padding that gives ``path`` ``size`` bytes (None: the size it has).
+
+    A restore saves again while the file misses that size by a few bytes: the framing around an Ogg comment
+    packet grows with it (a lacing byte every 255 bytes), so the padding found from the size of the file
+    the run left is that many bytes off the padding the file had; each save comes closer, as the file grows
+    with its padding.  A file that had no padding, or whose tags outgrew it, ends the first time.
+    """
+    size_now = path.stat().st_size
+    target = size_now if size is None else size
+    for _ in range(RESTORE_SAVES if size is not None else 1):
+        save(_padding_for(target, size_now))
+        size_before, size_now = size_now, path.stat().st_size
+        if size_now in (target, size_before) or abs(size_now - target) >= RESTORE_SLACK:
+            return
+
 
 def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:
     """mutagen's padding choice for a file of ``size_now`` bytes to end ``size`` bytes long: the padding that
     gives that length where it is not negative, else mutagen's own choice (the tags outgrew the room).
 
     Keeping the padding mutagen found leaves the file's length as it is; each byte more or less of padding is
-    about a byte more or less of file: a RIFF chunk's pad byte or an Ogg page's header can make it a few
-    bytes short, and a restore that far short of no padding at all is one to a file that had none.
+    about a byte more or less of file: an Ogg page's lacing can make it a few bytes short (which
+    :func:`_save_to_size` makes up), and a restore that far short of no padding at all is one to a file that
+    had none.  mutagen's own choice keeps the parity of the room the tags had: an ID3 chunk of odd length in
+    a WAV or AIFF file is followed by a pad byte, so its length and the next one up take the same room, and
+    only a chunk that kept its parity comes back from an undo at the length it had.
     """
 
     def choose(info: PaddingInfo) -> int:
         wanted = info.padding + size - size_now
         if wanted >= 0:
             return wanted
-        return 0 if size != size_now and wanted > -RESTORE_SLACK else info.get_default_padding()
+        if size != size_now and wanted > -RESTORE_SLACK:
+            return 0
+        default = info.get_default_padding()
+        return default + (default - info.padding) % 2
 
     return choose
 

@@ -73,11 +73,13 @@ def test_tag_then_undo_every_format_exactly_with_the_audio_untouched(
 
 
 @pytest.mark.parametrize("fmt", KINDS)
-@pytest.mark.parametrize("padding", [0, 65536], ids=["no-padding", "64k-padding"])
+@pytest.mark.parametrize("padding", [0, 2, 5, 65536], ids=["no-padding", "2-bytes", "5-bytes", "64k-padding"])
 def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journal, fmt: str, padding: int) -> None:
     """The tags' padding is sized to give back the file's length, and a Vorbis genre its place and spelling:
     tag and undo used to resize a FLAC's 64 KiB of padding to 2 KiB, and move a ``genre=`` field to the end
-    as ``GENRE=`` (the tagging audit)."""
+    as ``GENRE=`` (the tagging audit).  A few bytes of padding, which the new genre outgrows, come back too:
+    an Ogg file came back 1 to 4 bytes short (its comment packet's lacing had grown with the tagged
+    packet), and a WAV or AIFF file whose ID3 chunk had an even length got one a byte shorter, with a pad byte."""
     path = make_file(tmp_path, fmt)
     pretag(path, genres=["Jazz"])
     audio = mutagen.File(path)
@@ -89,7 +91,7 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
     apply_plan(plan_for([path], mode=Mode.APPEND), journal)
 
     assert native_genres(path) == ["Jazz", "Rock"]
-    if padding:  # the genre fits in the padding: the file keeps its length, its audio where it was
+    if padding > 1000:  # the genre fits in the padding: the file keeps its length, its audio where it was
         assert path.stat().st_size == len(original)
     undo(journal)
     assert path.read_bytes() == original
