@@ -64,7 +64,7 @@ def write_labels_atomically(
         temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
-            tag_format.write_labels(temp, field, values, id3_version, size=restoring.size if restoring else None)
+            tag_format.write_labels(temp, field, values, id3_version, restoring=restoring)
             _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)

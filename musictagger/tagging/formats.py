@@ -24,6 +24,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4FreeForm
 
 from musictagger.errors import TagWriteError
+from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tags import formats as read_side
 from musictagger.tags.formats import (
     LABEL_FIELDS,
@@ -36,7 +37,13 @@ from musictagger.tags.formats import (
     read_genres,
     read_tags,
 )
-from musictagger.tags.id3_structure import id3v2_damage, joined_in_v23, revision_losses, rewrite_losses
+from musictagger.tags.id3_structure import (
+    convert_revision,
+    id3v2_damage,
+    joined_in_v23,
+    revision_losses,
+    rewrite_losses,
+)
 from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
 __all__ = [
@@ -76,7 +83,7 @@ class WritableFormat(TagFormat):
         values: Sequence[str],
         id3_version: Id3Version | None = Id3Version.V24,
         *,
-        size: int | None = None,
+        restoring: Fingerprint | None = None,
     ) -> None:
         """Set label field ``field``'s values in place, keeping every other tag (callers write to a copy,
         see ``apply``); no values removes the field.  TagWriteError naming the file when it cannot.
@@ -85,12 +92,13 @@ class WritableFormat(TagFormat):
         leaves an MP3 that has an ID3v1 tag with that tag alone, as it was.  Every other ID3 frame is
         kept as the file has it: a tag is read in its own revision and converted only to change
         revision, and a tag whose rewriting would lose anything is refused (:meth:`rewrite_refusal`); an
-        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  The tags' padding is
-        chosen to give the file ``size`` bytes (default: the size it has) where it can be
-        (:func:`_save_to_size`), so a value that fits leaves the rest of the file where it was, and an undo
-        gives back the bytes the file had.  A Vorbis field keeps its place among the comments and the
-        spelling of its name."""
-        if refusal := self.rewrite_refusal(path, field, id3_version):
+        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  ``restoring`` is
+        an undo's: the file as it was before the run.  The tags' padding is chosen to give the file its size
+        (default: the size it has) where it can be (:func:`_save_to_size`), so a value that fits leaves the
+        rest of the file where it was, and an undo gives back the bytes the file had; an undo into ID3v2.3
+        keeps the frames its v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).  A
+        Vorbis field keeps its place among the comments and the spelling of its name."""
+        if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None):
             raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
         audio = self.load(path, as_stored=True)
@@ -101,7 +109,7 @@ class WritableFormat(TagFormat):
         if id3:
             audio.tags.delall(key)
             if audio.tags.version[1] != minor:  # another revision (or a tag read from ID3v1)
-                audio.tags.update_to_v23() if minor == 3 else audio.tags.update_to_v24()
+                convert_revision(audio.tags, minor, restoring=restoring is not None)
             if values:
                 audio.tags.add(Frames[key](encoding=3, text=list(values)))
         elif isinstance(self.family, Mp4Family):
@@ -132,15 +140,18 @@ class WritableFormat(TagFormat):
                     delete_id3(path, delete_v1=False, delete_v2=True)
 
         try:
-            _save_to_size(save, path, size)
+            _save_to_size(save, path, restoring.size if restoring else None)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
-    def rewrite_refusal(self, path: Path, field: str, id3_version: Id3Version | None = Id3Version.V24) -> str | None:
+    def rewrite_refusal(
+        self, path: Path, field: str, id3_version: Id3Version | None = Id3Version.V24, *, restoring: bool = False
+    ) -> str | None:
         """Why writing ``field`` into ``path`` in ID3v2 revision ``id3_version`` (None as v2.4, as
         :meth:`write_labels` takes it) would lose other tags, or None when it would not: the preview asks
-        it, and the writer again before it writes.
+        it, and the writer again before it writes.  ``restoring``: for an undo, which keeps the frames a
+        v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).
 
         For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); frames mutagen
         cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
@@ -165,11 +176,9 @@ class WritableFormat(TagFormat):
         if stored == minor or tags.version < (2, 2, 0):
             return None
         tags.delall(key)
-        if lost := revision_losses(tags, minor):
-            return (
-                f"converting its ID3v2.{stored} tag to v2.{minor} would drop its {', '.join(lost)} frames; "
-                f"write it in v2.{stored} (--id3 keep, the default) to keep them"
-            )
+        if lost := revision_losses(tags, minor, restoring=restoring):
+            advice = "" if restoring else f"; write it in v2.{stored} (--id3 keep, the default) to keep them"
+            return f"converting its ID3v2.{stored} tag to v2.{minor} would drop its {', '.join(lost)} frames{advice}"
         if minor == 3 and (joined := joined_in_v23(tags)):
             return (
                 f"converting its ID3v2.{stored} tag to v2.3 would join the values of its {', '.join(joined)} frames "

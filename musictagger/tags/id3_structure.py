@@ -5,13 +5,14 @@ swallows every frame after it, and saving the tag then writes only the frames it
 artist, cover art … are gone for good).  :func:`id3v2_damage` walks the raw frame headers the way
 the standard lays them out and says what is wrong, so that tagging leaves such a file alone and says
 why.  :func:`rewrite_losses` says what saving a whole tag would still lose: frames mutagen cannot read or
-keeps only one of, values it joins.  :func:`revision_losses` names the frames mutagen drops when it converts
-a tag to another revision (it cannot write frames it does not know in another revision than they were read
-in, and it deletes the frames the target revision does not define).
+keeps only one of, values it joins.  :func:`convert_revision` converts a tag to another revision as the
+writer does, and :func:`revision_losses` names the frames that conversion loses for good (frames mutagen
+does not know, frames the target revision does not define, dates it cannot carry across).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from pathlib import Path
@@ -24,8 +25,6 @@ _FLAG_UNSYNCHRONISED = 0x80
 _FLAG_EXTENDED_HEADER = 0x40
 _FRAME_ID = {2: re.compile(rb"[A-Z0-9]{3}\Z"), 3: re.compile(rb"[A-Z0-9]{4}\Z"), 4: re.compile(rb"[A-Z0-9]{4}\Z")}
 
-DROPPED_BY_V24 = frozenset({"RVAD", "EQUA", "TRDA", "TSIZ"})
-"""ID3v2.3 frames that mutagen deletes when it converts a tag to v2.4 (it has no v2.4 form for them)."""
 DROPPED_BY_V23 = frozenset({"ASPI", "EQU2", "RVA2", "SEEK", "SIGN", "TDEN", "TDRL", "TDTG", "TMOO", "TPRO"})
 DROPPED_BY_V23 |= {"TSOA", "TSOP", "TSOT", "TSST"}
 """ID3v2.4 frames that mutagen deletes when it converts a tag to v2.3 (dates and people lists it converts)."""
@@ -161,11 +160,42 @@ def _walk(body: bytes, major: int, synchsafe: bool) -> tuple[str | None, Counter
     return None, counts
 
 
-def revision_losses(tags: ID3, minor: int) -> list[str]:
-    """The frames of ``tags`` (read without translation) that converting them to ID3v2.``minor`` would drop."""
+def convert_revision(tags: ID3, minor: int, *, restoring: bool = False) -> None:
+    """Convert ``tags`` (read without translation) to ID3v2.``minor`` in place, as mutagen does.
+
+    mutagen deletes the frames v2.3 does not define (:data:`DROPPED_BY_V23`), which taggers write into v2.3
+    tags all the same (TSOP, TSOA …).  ``restoring``: an undo into v2.3 of a tag its run converted to v2.4,
+    which keeps them, as the v2.3 tag had them (set aside and added back, as mutagen's documentation of
+    ``update_to_v23`` says): converting to v2.4 makes none of them."""
+    if minor == 4:
+        tags.update_to_v24()
+        return
+    kept = [frame for frame in tags.values() if frame.FrameID in DROPPED_BY_V23] if restoring else []
+    tags.update_to_v23()
+    for frame in kept:
+        tags.add(frame)
+
+
+def revision_losses(tags: ID3, minor: int, *, restoring: bool = False) -> list[str]:
+    """The frames of ``tags`` (read without translation) that converting them to ID3v2.``minor`` (an undo's
+    conversion when ``restoring``) would lose for good: what an undo could not give back.
+
+    mutagen cannot write frames it does not know in another revision than they were read in; it deletes
+    the frames the target revision does not define (RVAD in v2.4, TMOO in v2.3); and it carries dates
+    across v2.3's TYER, TDAT and TIME and v2.4's TDRC only when they are whole (a TIME without a TDAT, a
+    TDAT without a TYER, a year that is not four digits are dropped; a time in the hour after midnight
+    does not come back to v2.3).  So a copy is converted there and back, and the frames that do not come
+    back as they read are lost; a tag in v2.2, which is written as v2.3, comes back to v2.3.
+    """
     if tags.version[1] == minor or tags.version < (2, 2, 0):
         return []
     id_bytes = 3 if tags.version < (2, 3, 0) else 4
     unknown = sorted({frame[:id_bytes].decode("latin-1") for frame in tags.unknown_frames})
-    dropped = DROPPED_BY_V24 if minor == 4 else DROPPED_BY_V23
-    return unknown + sorted(frame_id for frame_id in {key[:4] for key in tags} if frame_id in dropped)
+    own = max(tags.version[1], 3)
+    reference, there = copy.deepcopy(tags), copy.deepcopy(tags)
+    convert_revision(reference, own)  # what mutagen writes in the tag's own revision
+    convert_revision(there, minor, restoring=restoring)
+    if own != minor:
+        convert_revision(there, own, restoring=True)  # as an undo converts it back
+    lost = Counter(frame.pprint() for frame in reference.values()) - Counter(frame.pprint() for frame in there.values())
+    return unknown + sorted({shown.split("=", 1)[0] for shown in lost})

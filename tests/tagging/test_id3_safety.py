@@ -14,7 +14,7 @@ import mutagen
 import pytest
 import soundfile
 from mutagen.apev2 import APEv2
-from mutagen.id3 import COMM, ID3, TCON, TPE1, TYER
+from mutagen.id3 import COMM, ID3, TCON, TDAT, TIT2, TPE1, TSO2, TSOA, TSOP, TYER, Frames
 
 from musictagger.errors import TagWriteError
 from musictagger.tagging.apply import apply_plan
@@ -217,6 +217,68 @@ def test_a_revision_change_converts_the_dates(tmp_path: Path, journal: Journal) 
 
     stored = frames_as_stored(path)
     assert ID3(path).version == (2, 3, 0) and stored["TYER"] == ["1999"] and "TDRC" not in stored
+
+
+def test_undo_of_a_conversion_to_v24_gives_back_the_v23_tag_with_its_sort_frames(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """``tag --id3 v2.4`` into a v2.3 tag with TSOP, TSOA (which taggers write into v2.3, though only v2.4
+    defines them), TSO2 and a date in TYER/TDAT, then ``undo``: undo was refused ('converting its ID3v2.4
+    tag to v2.3 would drop its TSOA, TSOP frames; write it in v2.4 (--id3 keep …)'), since mutagen deletes
+    those frames when it converts to v2.3.  The undo now keeps them, and the file comes back byte for byte."""
+    path = make_file(tmp_path, "mp3", name="sorted")
+    tags = ID3()
+    for frame in (
+        TIT2(encoding=1, text=["An old song"]),
+        TPE1(encoding=1, text=["The Artist"]),
+        TSOP(encoding=1, text=["Artist, The"]),
+        TSOA(encoding=0, text=["Album, An"]),
+        TSO2(encoding=1, text=["Artists, Various"]),
+        TYER(encoding=0, text=["1999"]),
+        TDAT(encoding=0, text=["2403"]),
+        TCON(encoding=1, text=["Jazz"]),  # UTF-16, as the writer puts text into a v2.3 tag
+    ):
+        tags.add(frame)
+    tags.save(path, v2_version=3)
+    original = path.read_bytes()
+
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V24), journal)
+    assert ID3(path).version == (2, 4, 0) and {"TSOP", "TSOA", "TSO2", "TDRC"} <= set(frames_as_stored(path))
+    (outcome,) = undo(journal).outcomes
+
+    assert (outcome.status, outcome.reason) == ("restored", "")
+    assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize(
+    ("dates", "lost"),
+    [
+        ({"TYER": "1999", "TIME": "1230"}, "TIME"),  # v2.4's TDRC holds a time only with a day
+        ({"TDAT": "2403"}, "TDAT"),  # nor a day without a year
+        ({"TYER": "99"}, "TYER"),  # nor a year that is not four digits
+        ({"TYER": "1999", "TDAT": "2403", "TIME": "0030"}, "TIME"),  # kept in TDRC, but not converted back
+    ],
+)
+def test_a_conversion_to_v24_that_would_lose_a_date_is_refused(
+    tmp_path: Path, journal: Journal, dates: dict[str, str], lost: str
+) -> None:
+    """mutagen converts v2.3's TYER, TDAT and TIME into v2.4's TDRC only when they are whole, and TDRC back
+    only when its hour is not 0: such a run dropped the date frames without a word (or its undo did)."""
+    path = make_file(tmp_path, "mp3", name="dated")
+    tags = ID3()
+    tags.add(TCON(encoding=1, text=["Jazz"]))
+    for frame_id, text in dates.items():
+        tags.add(Frames[frame_id](encoding=0, text=[text]))
+    tags.save(path, v2_version=3)
+    original = path.read_bytes()
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V24)
+
+    (item,) = plan.items
+    assert item.action is Action.ERROR
+    assert item.reason.startswith(f"converting its ID3v2.3 tag to v2.4 would drop its {lost} frames;")
+    apply_plan(plan, journal)
+    assert path.read_bytes() == original
 
 
 def test_an_id3v1_tag_is_kept_byte_for_byte_beside_the_id3v2_one(tmp_path: Path, journal: Journal) -> None:
