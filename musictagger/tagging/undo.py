@@ -7,6 +7,8 @@ found it as this run left it (so runs undone newest first all come back).  Its m
 alone may differ: a ``touch``, or a copy back from a backup, changes nothing in it.  Otherwise it is reported as changed since the run and left alone.
 Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
 had and into the field its journal entry names (no other), and an empty old value removes that field.
+A file is known by its path: one moved or renamed since the run is reported as no longer there, and left to
+the user (the others are restored).
 The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
 nothing twice; a killed undo is finished by the next one.
 """
@@ -80,6 +82,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     if entry.state is EntryState.PLANNED and entry.after is None:  # stopped before its copy was ready
         journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
         return None
+    if not path.exists():  # the journal knows a file by its path alone
+        return _not_restored(journal, entry, f"is no longer there (moved, renamed or deleted since run {target.id})")
     try:
         current = Fingerprint.of(path)
     except MusictaggerError as exc:

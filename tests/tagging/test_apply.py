@@ -280,6 +280,22 @@ def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, jo
     assert [e.state for e in journal.entries(run)] == [EntryState.RESTORE_SKIPPED, EntryState.RESTORED]
 
 
+def test_undo_names_a_file_moved_since_the_run_and_restores_the_others(tmp_path: Path, journal: Journal) -> None:
+    """The journal knows a file by its path: a file renamed after the run was reported as 'cannot read it
+    (No such file or directory)', which reads like a permission problem."""
+    moved, kept = make_file(tmp_path, "flac", name="moved"), make_file(tmp_path, "mp3", name="kept")
+    apply_plan(plan_for([moved, kept]), journal)
+    moved.rename(tmp_path / "renamed.flac")
+
+    report = undo(journal)
+
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (moved, "skipped", "is no longer there (moved, renamed or deleted since run 1)"),
+        (kept, "restored", ""),
+    ]
+    assert native_genres(kept) == [] and native_genres(tmp_path / "renamed.flac") == ["Rock"]
+
+
 def test_undo_restores_a_file_whose_modification_time_alone_changed(tmp_path: Path, journal: Journal) -> None:
     """A ``touch``, or a copy back from a backup with its own times, changes nothing the run wrote."""
     path = make_file(tmp_path, "flac")
