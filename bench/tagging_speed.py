@@ -1,4 +1,4 @@
-"""Time per file of safe tagging: fingerprint, audio digest, apply (atomic verified write) and undo.
+"""Time per file of safe tagging: fingerprint, audio digest, plan (the preview), apply (atomic verified write) and undo.
 
     .venv/bin/python bench/tagging_speed.py [FILES_OR_DIRS...] [--tracks 20]
 
@@ -77,19 +77,21 @@ def main() -> None:
                 size_mb = statistics.mean(p.stat().st_size for p in paths) / 1e6
                 fingerprint = per_file_ms(lambda ps: [Fingerprint.of(p) for p in ps], paths)
                 digest = per_file_ms(lambda ps: [audio_payload_digest(p) for p in ps], paths)
+                start = time.perf_counter()
                 plan = make_plan(dict.fromkeys(paths, Prediction("rock", 0.9, False)), mode=Mode.REPLACE)
+                planning = (time.perf_counter() - start) / len(paths) * 1000
                 apply = per_file_ms(lambda ps, plan=plan: apply_plan(plan, journal), paths)
                 restore = per_file_ms(lambda ps: undo(journal), paths)
-                rows.append((fmt, len(paths), size_mb, fingerprint, digest, apply, restore))
+                rows.append((fmt, len(paths), size_mb, fingerprint, digest, planning, apply, restore))
 
     print(f"{os.cpu_count()} CPUs; temporary folder on the system's temp file system")
     print(
-        f"{'format':>6} | {'files':>5} | {'MB/file':>7} | {'fingerprint ms':>14} | {'audio digest ms':>15} | {'apply ms':>8} | {'undo ms':>7}"
+        f"{'format':>6} | {'files':>5} | {'MB/file':>7} | {'fingerprint ms':>14} | {'audio digest ms':>15} | {'plan ms':>7} | {'apply ms':>8} | {'undo ms':>7}"
     )
-    print("-" * 80)
-    for fmt, n, size, fingerprint, digest, apply, restore in rows:
+    print("-" * 90)
+    for fmt, n, size, fingerprint, digest, planning, apply, restore in rows:
         print(
-            f"{fmt:>6} | {n:>5} | {size:>7.2f} | {fingerprint:>14.1f} | {digest:>15.1f} | {apply:>8.1f} | {restore:>7.1f}"
+            f"{fmt:>6} | {n:>5} | {size:>7.2f} | {fingerprint:>14.1f} | {digest:>15.1f} | {planning:>7.1f} | {apply:>8.1f} | {restore:>7.1f}"
         )
 
 
