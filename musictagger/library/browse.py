@@ -5,9 +5,10 @@ answers a :class:`TrackQuery` (text, a quick filter, a sort column) with the mat
 order, filtered and sorted by SQLite, and :meth:`Library.track_rows` reads the few rows on
 screen by id.  This module holds the query's vocabulary and its SQL; :mod:`.store` runs it.
 
-Agreement compares the model's verdict with the genres in the file's tags, without case:
-``agrees`` when the verdict's genre is one of them or one of the words of one (``Alternative Rock``,
-``Post-Rock`` and ``Pop/Rock`` agree with rock; ``Rocksteady`` does not), ``differs`` when it is not, ``tag missing``
+Agreement compares the model's verdict with the genres in the file's tags as learning reads them
+(:func:`musictagger.tags.labels.names_label`, which the SQL calls): ``agrees`` when the verdict's genre is one of
+them in any case or spelling learning merges, or words of one (``Alternative Rock``, ``Post-Rock`` and ``Pop/Rock``
+agree with rock; ``Rocksteady`` does not), ``differs`` when it is not, ``tag missing``
 when the file has no genre tag, ``no verdict`` when the model has no genre for the track (it
 is not one of its genres, or not music), ``failed`` when it could not be analysed, and empty
 while the file's tags have not been read (an index from before tags were stored, until the
@@ -28,6 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from musictagger.model.verdict import verdict_words
+from musictagger.tags.labels import names_label
 
 
 class QuickFilter(StrEnum):
@@ -65,29 +67,22 @@ class Column(StrEnum):
     PATH = "Path"
 
 
-def _label_key_sql(value: str) -> str:
-    """SQL for :func:`musictagger.personal.vocabulary.label_key` of ``value`` (ASCII case folding): lower case,
-    ``&`` as ``and``, without spaces, ``-``, ``_`` or ``.``, so ``HipHop`` is ``Hip-Hop`` and ``Drum and Bass``
-    is ``Drum & Bass``, as learning merged them."""
-    key = f"replace(lower({value}), '&', 'and')"
-    for joiner in (" ", "-", "_", "."):
-        key = f"replace({key}, '{joiner}', '')"
-    return key
+def register_functions(connection: sqlite3.Connection) -> None:
+    """Give ``connection`` the Python functions the browse SQL calls: :func:`~musictagger.tags.labels.names_label`
+    as ``names_label(tag, label)``, so that the Agreement column reads a tag as learning does, case folded beyond
+    ASCII (SQLite's ``lower()`` and ``LIKE`` fold ASCII alone)."""
+    connection.create_function("names_label", 2, names_label, deterministic=True)
 
 
-# A tag agrees when it holds the verdict as a word ("Alternative Rock" and rock) or is one of its spellings.
 AGREEMENT_SQL = f"""CASE
     WHEN error IS NOT NULL THEN '{Agreement.FAILED}'
     WHEN tag_genres IS NULL THEN '{Agreement.NOT_READ}'
     WHEN tag_genres = '[]' THEN '{Agreement.TAG_MISSING}'
     WHEN genre IS NULL THEN '{Agreement.NO_VERDICT}'
-    WHEN EXISTS (
-        SELECT 1 FROM json_each(tracks.tag_genres)
-        WHERE ' ' || replace(replace(lower(json_each.value), '-', ' '), '/', ' ') || ' '
-            LIKE '% ' || replace(replace(lower(tracks.genre), '-', ' '), '/', ' ') || ' %'
-        OR {_label_key_sql("json_each.value")} = {_label_key_sql("tracks.genre")}
-    ) THEN '{Agreement.AGREES}'
+    WHEN EXISTS (SELECT 1 FROM json_each(tracks.tag_genres) WHERE names_label(json_each.value, tracks.genre))
+    THEN '{Agreement.AGREES}'
     ELSE '{Agreement.DIFFERS}' END"""
+"""The agreement of a row, in SQL (:func:`register_functions` gives a connection what it calls)."""
 
 SORT_SQL = {
     Column.TITLE: "title COLLATE NOCASE",

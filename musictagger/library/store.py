@@ -27,7 +27,7 @@ from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, snapshot, transaction
 from musictagger.errors import MusictaggerError
 from musictagger.library import judged
-from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow
+from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow, register_functions
 from musictagger.library.code_sidecar import StoredCodes
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
@@ -190,6 +190,7 @@ class Library:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else library_db_path()
         self._db = open_database(self.path, MIGRATIONS)
+        register_functions(self._db)
         self._verdicts = STORED
         """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
 

@@ -8,43 +8,20 @@ labels with enough examples, and names each kept label as the user spells it mos
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from musictagger.errors import TagReadError
 from musictagger.library.store import Library, TagRow
-from musictagger.tags.formats import id3_genre_name, read_values
-
-SEPARATORS = re.compile(r"\s*[/;|,]\s*")
-"""Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
-ID3_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
-JOINERS = re.compile(r"[-_.]+")
-"""Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop``."""
+from musictagger.tags.formats import read_values
+from musictagger.tags.labels import label_key, spellings_in
 
 
 def normalise(raw: str) -> tuple[str, ...]:
     """One raw tag value → the canonical keys it stands for ("Hip-Hop"/"hip hop"/"HipHop" → ("hiphop",);
     "Rock/Pop" → ("rock", "pop"); ID3 "(17)"/"17" → ("rock",))."""
     return tuple(dict.fromkeys(key for part in spellings_in(raw) if (key := label_key(part))))
-
-
-def spellings_in(raw: str) -> list[str]:
-    """The labels in one raw value as the user spelt them (an ID3 number as its genre's name)."""
-    parts = [part.strip() for part in SEPARATORS.split(raw) if part.strip()]
-    return [_id3_name(part) or part for part in parts]
-
-
-def label_key(spelling: str) -> str:
-    """The canonical key of one label: lower case, ``&`` as ``and``, without spaces, ``-``, ``_`` or ``.``
-    (``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label)."""
-    return "".join(JOINERS.sub(" ", spelling.casefold()).replace("&", " and ").split())
-
-
-def _id3_name(part: str) -> str | None:
-    match = ID3_NUMBER.match(part)
-    return id3_genre_name(int(match.group(1))) if match else None
 
 
 @dataclass(frozen=True)

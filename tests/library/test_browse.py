@@ -10,10 +10,13 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from musictagger.library import Library, index_folders
-from musictagger.library.browse import AGREEMENT_SQL, Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
+from musictagger.model.verdict import Verdict
 from musictagger.tagging.formats import detect, read_tags
 from musictagger.userdirs import library_db_path
 from tests.tagging.media import pretag
@@ -149,23 +152,56 @@ def test_a_subgenre_tag_that_names_the_genre_as_a_word_agrees(music_folder: Path
     assert "03.wav" not in names(TrackQuery(quick=QuickFilter.DIFFERS))
 
 
-def test_a_label_with_a_hyphen_agrees_with_its_tag_however_either_is_spelled() -> None:
-    """A personal model's ``Hip-Hop`` and a file's ``Hip Hop`` are one genre; ``Trip-Hop`` is another."""
-    database = sqlite3.connect(":memory:")
-    database.execute("CREATE TABLE tracks (error TEXT, tag_genres TEXT, genre TEXT)")
-    cases = [
-        ("Hip-Hop", "Hip-Hop"),
-        ("Hip Hop", "Hip-Hop"),
-        ("hip-hop", "Hip Hop"),
-        ("HipHop", "Hip-Hop"),  # spellings learning merged into one label (the user audit)
-        ("drum and bass", "Drum & Bass"),
-        ("Trip-Hop", "Hip-Hop"),
-    ]
-    database.executemany("INSERT INTO tracks VALUES (NULL, json_array(?), ?)", cases)
+def stored_with_tags(database: Path, cases: list[tuple[str, str]]) -> Library:
+    """A library at ``database`` holding one analysed track per (genre tag, verdict's genre) of ``cases``, in order."""
+    library = Library(database)
+    for i, (tag, genre) in enumerate(cases):
+        bits = np.zeros(64, np.uint8)
+        analysis = TrackAnalysis(
+            duration_s=60.0,
+            verdict=Verdict("genre", genre, genre, 0.9),
+            uncertain=False,
+            probabilities={genre: 0.9},
+            bits=bits,
+            relaxed_code=bits.astype(np.float32),
+            tag_genres=(tag,),
+        )
+        library.store_analysis(f"/music/{i:02}.flac", FileStamp(i, i), AnalysisKey("model", 3), analysis)
+    return library
 
-    agreements = [row[0] for row in database.execute(f"SELECT {AGREEMENT_SQL} FROM tracks ORDER BY rowid")]
 
-    assert agreements == [Agreement.AGREES] * 5 + [Agreement.DIFFERS]
+def test_a_tag_agrees_with_the_verdict_in_any_spelling_learning_merges_whatever_its_letters(tmp_path: Path) -> None:
+    """A tag is read as learning reads it.  A personal model's ``Hip-Hop`` and a file's ``Hip Hop`` are one genre;
+    ``Trip-Hop`` is another.  Case is folded beyond ASCII: a label learnt as ``Chanson française`` or
+    ``Straßenmusik`` agrees with the file's ``CHANSON FRANÇAISE`` or ``STRASSENMUSIK`` (SQLite's lower() and LIKE,
+    which the Agreement column used, fold ASCII alone)."""
+    cases = {
+        ("Hip-Hop", "Hip-Hop"): Agreement.AGREES,
+        ("Hip Hop", "Hip-Hop"): Agreement.AGREES,
+        ("hip-hop", "Hip Hop"): Agreement.AGREES,
+        ("HipHop", "Hip-Hop"): Agreement.AGREES,  # spellings learning merged into one label (the user audit)
+        ("drum and bass", "Drum & Bass"): Agreement.AGREES,
+        ("Trip-Hop", "Hip-Hop"): Agreement.DIFFERS,
+        ("Post-Rock", "rock"): Agreement.AGREES,  # the genre as a word of the tag
+        ("Pop/Rock", "Rock"): Agreement.AGREES,
+        ("Rocksteady", "Rock"): Agreement.DIFFERS,
+        ("CHANSON FRANÇAISE", "Chanson française"): Agreement.AGREES,
+        ("Nouvelle CHANSON FRANÇAISE", "Chanson française"): Agreement.AGREES,
+        ("STRASSENMUSIK", "Straßenmusik"): Agreement.AGREES,
+        ("ÉLECTRO", "électro"): Agreement.AGREES,
+        ("Électro", "Electro"): Agreement.DIFFERS,  # another letter, not another case
+        ("Pop; Rock", "Pop"): Agreement.AGREES,  # two labels in one value, as learning splits them
+        ("(17)", "Rock"): Agreement.AGREES,  # an ID3 genre number, as learning reads it
+        ("Liquid Drum & Bass", "Drum and Bass"): Agreement.AGREES,
+    }
+    with stored_with_tags(tmp_path / "library.sqlite3", list(cases)) as library:
+        by_path = {row.path: row.agreement for row in library.track_rows(library.track_ids(TrackQuery()))}
+        differs = library.track_rows(library.track_ids(TrackQuery(quick=QuickFilter.DIFFERS)))
+        by_agreement = library.track_rows(library.track_ids(TrackQuery(sort=Column.AGREEMENT)))
+
+    assert dict(zip(cases, by_path.values(), strict=True)) == cases
+    assert [row.tag_genres[0] for row in differs] == [tag for (tag, _), a in cases.items() if a is Agreement.DIFFERS]
+    assert [row.agreement for row in by_agreement] == sorted(cases.values())
 
 
 def test_the_find_text_is_matched_as_typed_and_genre_tags_by_their_values(indexed: Path) -> None:

@@ -1,0 +1,68 @@
+"""How a tag's text names labels: the one reading that learning, the Library tab and its filters share.
+
+Tag values are spelt freely: ``Rock/Pop`` is two labels and an ID3 genre may be the number ``(17)``
+(:func:`spellings_in`); ``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label (:func:`label_key`); a DJ's
+``Alternative Rock`` names rock as one of its words (:func:`names_label`).  Case is folded with
+:meth:`str.casefold`, beyond ASCII (``STRASSENMUSIK`` is ``Straßenmusik``).  The Library tab's SQL calls
+these very functions (:func:`musictagger.library.browse.register_functions`): SQLite's ``lower()`` and
+``LIKE`` fold ASCII alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from musictagger.tags.formats import id3_genre_name
+
+SEPARATORS = re.compile(r"\s*[/;|,]\s*")
+"""Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
+ID3_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
+JOINERS = re.compile(r"[-_.]+")
+"""Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop``."""
+
+
+def spellings_in(raw: str) -> list[str]:
+    """The labels in one raw value as the user spelt them (an ID3 number as its genre's name)."""
+    parts = [part.strip() for part in SEPARATORS.split(raw) if part.strip()]
+    return [_id3_name(part) or part for part in parts]
+
+
+def label_key(spelling: str) -> str:
+    """The canonical key of one label: lower case, ``&`` as ``and``, without spaces, ``-``, ``_`` or ``.``
+    (``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label)."""
+    return "".join(_words(spelling))
+
+
+def names_label(raw: str, label: str) -> bool:
+    """Whether one raw tag value names ``label``: one of its labels (:func:`spellings_in`) is ``label`` in another
+    spelling (:func:`label_key`), or holds its words (``Alternative Rock`` and ``Post-Rock`` name rock, ``Rocksteady``
+    does not)."""
+    key, words = _reading(label)
+    return bool(key) and any(
+        part_key == key or f" {words} " in f" {part_words} " for part_key, part_words in map(_reading, _labels_in(raw))
+    )
+
+
+def _words(spelling: str) -> list[str]:
+    """The words of a label, case folded, ``&`` as ``and`` (``Drum & Bass`` → drum, and, bass)."""
+    return JOINERS.sub(" ", spelling.casefold()).replace("&", " and ").split()
+
+
+# The Library tab's SQL asks names_label of every row's tags, which are a library's few distinct values over and
+# over: each value is read once (sorting 100,000 tracks by agreement: 0.3 s instead of 0.5 s read at every row).
+@functools.lru_cache(maxsize=1 << 16)
+def _reading(spelling: str) -> tuple[str, str]:
+    """The key of a label and its words joined by spaces."""
+    words = _words(spelling)
+    return "".join(words), " ".join(words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _labels_in(raw: str) -> tuple[str, ...]:
+    return tuple(spellings_in(raw))
+
+
+def _id3_name(part: str) -> str | None:
+    match = ID3_NUMBER.match(part)
+    return id3_genre_name(int(match.group(1))) if match else None
