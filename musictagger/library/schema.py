@@ -143,4 +143,90 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE tracks ADD COLUMN window_relaxed BLOB;
         """,
     ),
+    Migration(
+        # A track's id outlives its row: the Library tab holds a query's ids and reads the rows on screen by
+        # id until it reloads, and `similar --json` prints ids that `similar ID` takes.  Without AUTOINCREMENT
+        # SQLite gave a new file the id of the last track pruned, so those showed and acted on the new file in
+        # the deleted one's place.  AUTOINCREMENT needs the table rebuilt: every row is copied with its id, and
+        # personal_verdicts, whose foreign key names the table, is rebuilt beside it (dropping the old tracks
+        # with personal_verdicts still referring to it would delete every verdict through ON DELETE CASCADE);
+        # the index and the triggers go with the old table and are made again, as migrations 1, 5 and 6 made them.
+        "never give a new track the id of a deleted one",
+        """
+        CREATE TABLE tracks_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            model_id TEXT NOT NULL,
+            windows INTEGER NOT NULL,
+            analysed_at REAL NOT NULL,
+            duration_s REAL,
+            genre TEXT,
+            confidence REAL,
+            uncertain INTEGER,
+            probabilities TEXT,
+            n_bits INTEGER,
+            code BLOB,
+            relaxed_code BLOB,
+            title TEXT,
+            artist TEXT,
+            warnings TEXT,
+            error TEXT,
+            verdict TEXT,
+            reason TEXT,
+            nearest_genre TEXT,
+            album TEXT,
+            tag_genres TEXT,
+            embedding BLOB,
+            window_relaxed BLOB
+        );
+        INSERT INTO tracks_new (
+            id, path, size, mtime_ns, model_id, windows, analysed_at, duration_s, genre, confidence, uncertain,
+            probabilities, n_bits, code, relaxed_code, title, artist, warnings, error, verdict, reason,
+            nearest_genre, album, tag_genres, embedding, window_relaxed
+        )
+        SELECT
+            id, path, size, mtime_ns, model_id, windows, analysed_at, duration_s, genre, confidence, uncertain,
+            probabilities, n_bits, code, relaxed_code, title, artist, warnings, error, verdict, reason,
+            nearest_genre, album, tag_genres, embedding, window_relaxed
+        FROM tracks;
+        CREATE TABLE personal_verdicts_new (
+            id INTEGER PRIMARY KEY REFERENCES tracks_new (id) ON DELETE CASCADE,
+            genre TEXT,
+            reason TEXT,
+            confidence REAL,
+            uncertain INTEGER
+        );
+        INSERT INTO personal_verdicts_new (id, genre, reason, confidence, uncertain)
+        SELECT id, genre, reason, confidence, uncertain FROM personal_verdicts;
+        DROP TABLE personal_verdicts;
+        DROP TABLE tracks;
+        ALTER TABLE tracks_new RENAME TO tracks;
+        ALTER TABLE personal_verdicts_new RENAME TO personal_verdicts;
+        CREATE INDEX tracks_genre ON tracks (genre);
+        CREATE TRIGGER codes_added AFTER INSERT ON tracks WHEN NEW.code IS NOT NULL
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        CREATE TRIGGER codes_removed AFTER DELETE ON tracks WHEN OLD.code IS NOT NULL
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        CREATE TRIGGER codes_changed AFTER UPDATE OF code, n_bits ON tracks
+        WHEN OLD.code IS NOT NEW.code OR OLD.n_bits IS NOT NEW.n_bits
+        BEGIN
+            UPDATE codes_stamp SET stamp = random();
+        END;
+        CREATE TRIGGER personal_verdicts_added AFTER INSERT ON tracks
+        BEGIN
+            UPDATE personal_model SET complete = 0;
+        END;
+        CREATE TRIGGER personal_verdicts_stale AFTER UPDATE OF embedding, model_id, reason ON tracks
+        BEGIN
+            DELETE FROM personal_verdicts WHERE id = OLD.id;
+            UPDATE personal_model SET complete = 0;
+        END;
+        """,
+    ),
 )

@@ -176,6 +176,6 @@ def test_an_index_of_the_previous_schema_gains_the_codes_stamp_and_its_triggers(
         library.delete_paths(["/archive/3.flac"])
         assert library.codes_stamp() != stamp and read_codes(library.path, library.codes_stamp()) is None
     with sqlite3.connect(library_db_path()) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 7
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert {"codes_added", "codes_removed", "codes_changed"} <= names
