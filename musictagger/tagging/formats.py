@@ -98,10 +98,10 @@ class WritableFormat(TagFormat):
         rest of the file where it was, and an undo gives back the bytes the file had; an undo into ID3v2.3
         keeps the frames its v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).  A
         Vorbis field keeps its place among the comments and the spelling of its name."""
-        if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None):
+        audio = self.load(path, as_stored=True)
+        if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None, audio=audio):
             raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
-        audio = self.load(path, as_stored=True)
         key = self.family.fields[field]
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
@@ -146,12 +146,19 @@ class WritableFormat(TagFormat):
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
 
     def rewrite_refusal(
-        self, path: Path, field: str, id3_version: Id3Version | None = Id3Version.V24, *, restoring: bool = False
+        self,
+        path: Path,
+        field: str,
+        id3_version: Id3Version | None = Id3Version.V24,
+        *,
+        restoring: bool = False,
+        audio: mutagen.FileType | None = None,
     ) -> str | None:
         """Why writing ``field`` into ``path`` in ID3v2 revision ``id3_version`` (None as v2.4, as
         :meth:`write_labels` takes it) would lose other tags, or None when it would not: the preview asks
-        it, and the writer again before it writes.  ``restoring``: for an undo, which keeps the frames a
-        v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).
+        it, and the writer again, of the copy it writes, before it writes.  ``restoring``: for an undo, which
+        keeps the frames a v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).
+        ``audio``: the file's tags as stored (:meth:`load` ``as_stored``), when the caller has loaded them.
 
         For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); frames mutagen
         cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
@@ -166,7 +173,7 @@ class WritableFormat(TagFormat):
             return None
         if damage := id3v2_damage(path):
             return f"{damage}; rewriting it would lose the frames after the damage"
-        tags = self.load(path, as_stored=True).tags
+        tags = (self.load(path, as_stored=True) if audio is None else audio).tags
         if tags is None:
             return None
         key = self.family.fields[field]

@@ -233,10 +233,15 @@ class TagFormat:
             return None
         if damage := id3v2_damage(path):
             raise TagReadError(path, f"{damage}; rewriting it would lose the frames after the damage")
-        tags = self.load(path).tags
-        if not tags or tags.version < (2, 2, 0):
-            return None
-        return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
+        return id3_revision(self.load(path).tags)
+
+
+def id3_revision(tags: ID3 | None) -> Id3Version | None:
+    """The ID3v2 revision of tags as loaded (:meth:`TagFormat.load`), v2.3 for a v2.2 tag (mutagen writes no
+    v2.2); None for no tag, an ID3v1 tag alone, or an empty one."""
+    if not tags or tags.version < (2, 2, 0):
+        return None
+    return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
 
 
 def detect(path: Path) -> TagFormat:
