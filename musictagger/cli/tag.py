@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()
-    print(", ".join(f"{counts[action]} {action}" for action in Action))
+    print(plan.summary())
     for item in plan.items:
         if item.action is Action.ERROR:
             print(f"error: {one_line(str(item.path))}: {item.reason}", file=sys.stderr)

@@ -437,16 +437,12 @@ class TagDialog(QDialog):
         self._finish(self._plan_summary())
 
     def _plan_summary(self) -> str:
-        counts = self.plan.counts()
         cancelled = (
             f" (analysis cancelled: the {len(self.plan.items)} files analysed by then)"
             if self.analysis_cancelled
             else ""
         )
-        return (
-            ", ".join(f"{counts[action]} {action}" for action in Action)
-            + f"; {len(self.review()[0])} ticked{cancelled}"
-        )
+        return f"{self.plan.summary()}; {len(self.review()[0])} ticked{cancelled}"
 
     def _edit(self, widget_item: QTreeWidgetItem, column: int) -> None:
         """Double-clicking a proposed genre (of a plan not yet applied) opens it for correction."""

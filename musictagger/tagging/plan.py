@@ -25,6 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from musictagger.errors import FileError, MusictaggerError, TagReadError
+from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
@@ -65,6 +66,18 @@ class Action(StrEnum):
     ERROR = "error"
 
 
+class Skip(StrEnum):
+    """Why a skipped file is left alone, as a plan's summary groups them (each file's reason says more)."""
+
+    NOT_MUSIC = "not music"
+    NOT_ONE_OF_MINE = "not one of the model's labels"
+    BELOW_THRESHOLD = "below the threshold"
+    CANNOT_WRITE = "cannot be written"
+    NOT_TAGGABLE = "not a taggable format"
+    NO_VALUE = "no value given"
+    LEFT_OUT = "left out"
+
+
 @dataclass(frozen=True)
 class Prediction:
     """The model's verdict on one file, as tagging needs it.
@@ -98,6 +111,8 @@ class PlanItem:
     """Of the file when planned (files to write only): apply skips it if it changed since."""
     corrected: bool = False
     """``proposed`` is the user's correction of the model's proposal (journalled as such)."""
+    skip: Skip | None = None
+    """Why a skipped file is left alone (skipped files only)."""
 
     @property
     def action_text(self) -> str:
@@ -121,6 +136,26 @@ class Plan:
     def counts(self) -> Counter[Action]:
         """Files per action."""
         return Counter(item.action for item in self.items)
+
+    def summary(self) -> str:
+        """Files per action, the skipped ones by why, most first: ``9 write, 0 unchanged, 11 skip (6 not one of
+        my genres, 3 below 0.70, 2 cannot be written), 0 error`` (the preview's last line, in the CLI and the
+        window): in a large run the table scrolls away, and this line says what kept the files alone."""
+        counts = self.counts()
+        skipped = Counter(item.skip for item in self.items if item.action is Action.SKIP and item.skip)
+        why = ", ".join(f"{n} {self._skip_words(skip)}" for skip, n in skipped.most_common())
+        return ", ".join(
+            f"{counts[action]} {action}" + (f" ({why})" if action is Action.SKIP and why else "") for action in Action
+        )
+
+    def _skip_words(self, skip: Skip) -> str:
+        if skip is Skip.NOT_ONE_OF_MINE:
+            return not_one_of_mine(self.field)
+        if skip is Skip.BELOW_THRESHOLD:
+            return f"below {self.min_confidence:.2f}"
+        if skip is Skip.NO_VALUE:
+            return f"no {self.field} given"
+        return str(skip)
 
 
 def preview_columns(field: str = "genre") -> tuple[str, str, str, str, str]:
@@ -170,7 +205,7 @@ def plan_file(
 ) -> PlanItem:
     """The plan for one file; ``id3_version`` is the ID3 revision the run writes (None: each tag's own)."""
     if not is_taggable(path):
-        return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})")
+        return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
     if isinstance(prediction, MusictaggerError):
         return PlanItem(path, Action.ERROR, reason_of(prediction))
     try:
@@ -180,8 +215,11 @@ def plan_file(
         would_write = action is Action.WRITE or (action is Action.SKIP and bool(proposed))  # or below the threshold
         if would_write and (refusal := elsewhere or unwritable_because(path)):
             action, reason = Action.SKIP, refusal  # a lower threshold, or a tick in the window, would not help
+            skip = Skip.CANNOT_WRITE
+        else:
+            skip = skip_of(action, prediction)
         if action is not Action.WRITE:
-            return PlanItem(path, action, reason, current, proposed, prediction, tag_format)
+            return PlanItem(path, action, reason, current, proposed, prediction, tag_format, skip=skip)
         stored_id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
@@ -231,7 +269,16 @@ def correct(
     """
     path = item.path
     if not genres:
-        return PlanItem(path, Action.SKIP, f"no {field} given", item.current, (), item.prediction, item.tag_format)
+        return PlanItem(
+            path,
+            Action.SKIP,
+            f"no {field} given",
+            item.current,
+            (),
+            item.prediction,
+            item.tag_format,
+            skip=Skip.NO_VALUE,
+        )
     if not is_taggable(path):
         return item
     try:
@@ -240,7 +287,9 @@ def correct(
         if [g.casefold() for g in genres] == [g.casefold() for g in current]:
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
         if elsewhere:
-            return PlanItem(path, Action.SKIP, elsewhere, current, genres, item.prediction, tag_format)
+            return PlanItem(
+                path, Action.SKIP, elsewhere, current, genres, item.prediction, tag_format, skip=Skip.CANNOT_WRITE
+            )
         id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
     except MusictaggerError as exc:
         return PlanItem(path, Action.ERROR, reason_of(exc), prediction=item.prediction)
@@ -251,7 +300,7 @@ def correct(
 
 def leave_out(item: PlanItem) -> PlanItem:
     """``item`` left out of the run by the user: its file is not touched."""
-    return dataclasses.replace(item, action=Action.SKIP, reason="left out", fingerprint=None)
+    return dataclasses.replace(item, action=Action.SKIP, reason="left out", fingerprint=None, skip=Skip.LEFT_OUT)
 
 
 def revise(plan: Plan, *, left_out: set[Path], corrections: Mapping[Path, tuple[str, ...]]) -> Plan:
@@ -298,6 +347,15 @@ def decide(
         shown = f" ({prediction.confidence:.3f})" if f"{prediction.confidence:.2f}" == f"{min_confidence:.2f}" else ""
         return Action.SKIP, f"below threshold {min_confidence:.2f}{shown}", proposed
     return Action.WRITE, "", proposed
+
+
+def skip_of(action: Action, prediction: Prediction) -> Skip | None:
+    """Why :func:`decide` left a file alone: the model has no label for it, or not a sure enough one."""
+    if action is not Action.SKIP:
+        return None
+    if prediction.label is None:
+        return Skip.NOT_MUSIC if prediction.reason == NOT_MUSIC else Skip.NOT_ONE_OF_MINE
+    return Skip.BELOW_THRESHOLD
 
 
 def genre_tag(label: str) -> str:

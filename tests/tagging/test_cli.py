@@ -103,7 +103,7 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
 
     assert f"error: {corrupt}: " in err
     # The run's totals count every file of the plan, as the plan's line above them does.
-    assert f"{len(music)} write, 0 unchanged, 1 skip, 1 error" in out
+    assert f"{len(music)} write, 0 unchanged, 1 skip (1 below {threshold:.2f}), 1 error" in out
     assert f"run 1: {len(music)} written, 0 unchanged, 1 skipped, 1 failed; undo with" in out
     for path in music:
         old = tags_before[path].get("TCON") or tags_before[path].get("genre") or tags_before[path].get("©gen") or []
@@ -114,7 +114,7 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     # The same command again changes nothing: every file is already as planned.
     written = snapshot(music)
     assert main(command) == 1
-    assert f"0 write, {len(music)} unchanged, 1 skip, 1 error" in capsys.readouterr().out
+    assert f"0 write, {len(music)} unchanged, 1 skip (1 below {threshold:.2f}), 1 error" in capsys.readouterr().out
     assert snapshot(music) == written
 
     edited = music[1]
@@ -341,7 +341,7 @@ def test_tag_proposes_what_the_model_it_is_given_says(
     assert "1 write, 0 unchanged, 0 skip, 0 error" in capsys.readouterr().out  # the first model never refuses
     assert main([*dry_run, "--model", str(not_music_model)]) == 0
     out = capsys.readouterr().out
-    assert "0 write, 0 unchanged, 1 skip, 0 error" in out and "skip: unknown: not music" in out
+    assert "0 write, 0 unchanged, 1 skip (1 not music), 0 error" in out and "skip: unknown: not music" in out
 
 
 def test_a_folder_without_audio_is_reported_and_the_others_tagged(tmp_path: Path, capsys) -> None:

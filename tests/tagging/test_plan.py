@@ -184,3 +184,33 @@ def test_the_preview_gives_no_confidence_to_a_file_the_model_has_no_genre_for(tm
         ("0.80", "write"),
         ("", "skip: unknown: not one of: classical, electronic, pop, rock"),
     ]
+
+
+def test_the_summary_says_what_kept_the_skipped_files_alone_most_first(tmp_path: Path) -> None:
+    """In a run of thousands the table scrolls away: the last line groups the skipped files by why."""
+    files = [make_file(tmp_path, "flac", name=f"f{i}", seed=i) for i in range(7)]
+    read_only = make_file(tmp_path, "mp3", name="read-only")
+    read_only.chmod(0o444)
+    foreign = tmp_path / "song.wma"
+    foreign.write_bytes(b"whatever")
+    not_mine = Prediction(None, 0.9, uncertain=False, reason="not one of: classical, electronic, pop, rock")
+    predictions = {
+        files[0]: ROCK,
+        files[1]: not_mine,
+        files[2]: not_mine,
+        files[3]: not_mine,
+        files[4]: Prediction("pop", 0.55, uncertain=True),
+        files[5]: Prediction("pop", 0.61, uncertain=False),
+        files[6]: Prediction(None, 0.7, uncertain=False, reason="not music"),
+        read_only: ROCK,
+        foreign: ROCK,
+    }
+
+    plan = make_plan(predictions, mode=Mode.REPLACE, min_confidence=0.7)
+
+    assert plan.summary() == (
+        "1 write, 0 unchanged, 8 skip (3 not one of my genres, 2 below 0.70, 1 not music, 1 cannot be written, "
+        "1 not a taggable format), 0 error"
+    )
+    mood = make_plan({files[1]: not_mine}, mode=Mode.REPLACE, field="mood")
+    assert mood.summary() == "0 write, 0 unchanged, 1 skip (1 not one of my moods), 0 error"
