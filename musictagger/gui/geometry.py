@@ -1,13 +1,41 @@
-"""Keeping the window on its screen: a saved geometry or a newly shown dock must never put it off-screen.
+"""Keeping windows on their screen: a first size, a saved geometry or a newly shown dock must never put a window
+off-screen.
 
 A window restored from a larger monitor, or grown by a dock whose contents want more room than
 the screen has, would otherwise open partly off-screen, and its size would be saved that way.
+A window's or dialog's first size is its preferred size only where that fits the screen with the frame the window
+manager adds once it is shown (a 1280×800 window on a 1366×768 laptop lost its status bar below the screen).
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QStyle, QWidget
+
+
+def frame_allowance(window: QWidget) -> QSize:
+    """The room a window manager's frame takes, before the window has one: a title bar and a border on each side,
+    as the style draws a window's (a subwindow's) frame.
+
+    Qt itself allows a title bar of the style's height when it restores a geometry; the window's frame is
+    only known once it is shown, too late for its first size.
+    """
+    style = window.style()
+    border = style.pixelMetric(QStyle.PixelMetric.PM_MdiSubWindowFrameWidth, None, window)
+    title = style.pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight, None, window)
+    return QSize(2 * border, title + 2 * border)
+
+
+def resize_within_screen(window: QWidget, preferred: QSize) -> None:
+    """Give ``window`` (not shown yet) its ``preferred`` size, shrunk to what fits its screen's available area
+    with the frame still to come; a dialog opens on its parent's screen."""
+    screen = (window.parentWidget() or window).screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(preferred)
+        return
+    room = screen.availableGeometry().size() - frame_allowance(window)
+    window.resize(preferred.boundedTo(room))
 
 
 def fit_to_screen(window: QWidget) -> None:

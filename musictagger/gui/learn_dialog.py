@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.errors import describe
+from musictagger.gui.geometry import resize_within_screen
 from musictagger.gui.learn_report import LearnReportView
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
@@ -105,7 +106,7 @@ class LearnDialog(QDialog):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Learn from my tags")
-        self.resize(760, 640)
+        resize_within_screen(self, QSize(760, 640))
         self.runner = runner
         self.found: LabelSurvey | None = None
         self.learned: LearnedModel | None = None

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -40,7 +40,7 @@ from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
 from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths, file_stamp, stamped
 from musictagger.gui.genre_view import GenreView
-from musictagger.gui.geometry import fit_to_screen
+from musictagger.gui.geometry import fit_to_screen, resize_within_screen
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.learn_dialog import LearnDialog
 from musictagger.gui.library_panel import LibraryPanel
@@ -63,6 +63,10 @@ from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelInfo
 
 DETAILS_KEPT = 8
+PREFERRED_SIZE = QSize(1280, 800)
+"""The window's first size where the screen has room for it (a smaller screen: all its room)."""
+SIDE_DOCK_WIDTHS = (240, 390)
+"""The Files and Result docks' first widths in a window of the preferred size; in proportion in a narrower one."""
 ANALYSIS_TAB, LIBRARY_TAB = 0, 1
 
 
@@ -156,9 +160,12 @@ class MainWindow(QMainWindow):
         self.live_dock = self._dock("Live", self.live, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.live_dock.hide()  # until View ▸ Live listening (or the saved layout) shows it
         self._build_menus()
-        self.resize(1280, 800)
-        # The docks' scroll areas would size them by their contents' wishes; the centre gets the room.
-        self.resizeDocks([self.files_dock, self.result_dock], [240, 390], Qt.Orientation.Horizontal)
+        resize_within_screen(self, PREFERRED_SIZE)
+        # The docks' scroll areas would size them by their contents' wishes; the centre gets the room, and on a
+        # window narrower than the preferred one the docks give up their share too (the Library tab needs it).
+        scale = min(1.0, self.width() / PREFERRED_SIZE.width())
+        widths = [round(width * scale) for width in SIDE_DOCK_WIDTHS]
+        self.resizeDocks([self.files_dock, self.result_dock], widths, Qt.Orientation.Horizontal)
         self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)

@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.errors import describe, show_error, show_message
+from musictagger.gui.geometry import resize_within_screen
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
@@ -261,7 +262,7 @@ class TagDialog(QDialog):
         """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model), ``field``
         the tag field it proposes values for (the predictions, when they arrive, say which for certain)."""
         super().__init__(parent)
-        self.resize(960, 560)
+        resize_within_screen(self, QSize(960, 560))
         self.scope = scope
         self.settings = settings
         self.runner = runner
@@ -288,14 +289,14 @@ class TagDialog(QDialog):
         self.proposer_label = QLabel()
         self.table = QTreeWidget()
         self.table.setRootIsDecorated(False)
-        self.table.setColumnWidth(FILE, 300)
-        self.table.setColumnWidth(PROPOSED, 140)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
         self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed value: see _edit
         self.table.itemDoubleClicked.connect(self._edit)
         self.table.itemChanged.connect(self._edited)
         self._name_field(field, proposer)
+        self.table.setColumnWidth(FILE, 300)  # once the columns exist: set before, the widths were lost
+        self.table.setColumnWidth(PROPOSED, 140)
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -432,6 +433,7 @@ class TagDialog(QDialog):
             widget_item.setToolTip(FILE, str(item.path))
             self.table.addTopLevelItem(widget_item)
             self._rows[item.path] = widget_item
+        self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
         self.table.setSortingEnabled(True)
         self._filling = False
         self._finish(self._plan_summary())
