@@ -27,14 +27,17 @@ import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +46,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionHeader,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -54,7 +61,7 @@ from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQu
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import confidence_text
-from musictagger.model.verdict import not_one_of_mine
+from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.personal.active import judge_active
 from musictagger.timefmt import clock
 
@@ -64,8 +71,18 @@ FILTER_DELAY_MS = 250
 SELECT_DELAY_MS = 300
 """A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
 COLUMNS = tuple(Column)
-COLUMN_WIDTHS = {Column.TITLE: 130, Column.ARTIST: 100, Column.ALBUM: 110, Column.TAG_GENRE: 95}
-COLUMN_WIDTHS |= {Column.VERDICT: 125, Column.CONFIDENCE: 78, Column.AGREEMENT: 85, Column.DURATION: 60}
+WHOLE_COLUMNS = (Column.VERDICT, Column.CONFIDENCE, Column.AGREEMENT, Column.DURATION)
+"""Columns whose every value is known in advance (the model's labels, the agreements, a confidence, a duration):
+always as wide as the widest, never cut."""
+WANTED_CHARS = {Column.TITLE: 24, Column.TAG_GENRE: 12, Column.ARTIST: 13, Column.ALBUM: 16, Column.PATH: 40}
+"""The other columns' wishes, in average characters, in the order they are served when the table is narrow: the
+title first (typical titles whole), the rest shrink alike and are cut with an ellipsis (the path in its middle)."""
+LEAST_CHARS = 6
+"""What a column keeps however narrow the table (a horizontal scroll bar beyond); the title twice this."""
+NARROW_HIDES = (Column.PATH, Column.ARTIST, Column.TAG_GENRE)
+"""Columns a first start also hides, in this order, while the table is too narrow for all it shows to be as wide
+as they wish (the path in a 1280-pixel window; in a 1024-pixel one all three, leaving the title room): the path
+is every row's tooltip, and the header's menu shows them again."""
 HIDDEN_AT_FIRST = (Column.ALBUM, Column.DURATION)
 """Columns a first start hides, so that the ones that compare tag and model fit a 1280-pixel window without
 scrolling; right-clicking the header shows them, and the window keeps the choice (:meth:`LibraryView.column_state`)."""
@@ -118,6 +135,36 @@ def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
         Column.AGREEMENT: str(row.agreement),
         Column.PATH: row.path,
     }[column]
+
+
+def share_width(
+    room: int, whole: dict[Column, int], wanted: dict[Column, int], least: dict[Column, int]
+) -> dict[Column, int]:
+    """Widths of the shown columns that fill ``room`` pixels: the ``whole`` ones as they are; the others (in
+    ``wanted``'s order of priority) as ``wanted``, in proportion when there is more room; when there is less, the
+    first as wanted while the rest keep their ``least``, and the rest their least and what is left, in proportion
+    to what they lack."""
+    if not wanted:
+        return dict(whole)
+    left, total = room - sum(whole.values()), sum(wanted.values())
+    first, *rest = wanted
+    if left >= total:
+        shares = {column: wish * left // total for column, wish in wanted.items()}
+    else:
+        shares = {first: max(least[first], min(wanted[first], left - sum(least[column] for column in rest)))}
+        spare = max(0, left - shares[first] - sum(least[column] for column in rest))
+        short = sum(wanted[column] - least[column] for column in rest) or 1
+        shares |= {column: least[column] + spare * (wanted[column] - least[column]) // short for column in rest}
+    shares[first] += max(0, room - sum(whole.values()) - sum(shares.values()))  # what rounding left over
+    return whole | shares
+
+
+class MiddleElided(QStyledItemDelegate):
+    """Cells cut in the middle, so a long path keeps its start (the folder) and its end (the file name)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 def identity(head: PersonalHead | None) -> str | None:
@@ -293,13 +340,20 @@ class LibraryView(QWidget):
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no row is measured: 100,000 rows cost nothing
         rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.path_delegate = MiddleElided(self.table)
+        self.table.setItemDelegateForColumn(COLUMNS.index(Column.PATH), self.path_delegate)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setSortIndicator(COLUMNS.index(Column.PATH), Qt.SortOrder.AscendingOrder)
-        for column, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(COLUMNS.index(column), width)
         for column in HIDDEN_AT_FIRST:
             self.table.setColumnHidden(COLUMNS.index(column), True)
+        self.user_widths: dict[Column, int] = {}
+        """Columns the user sized by dragging their edge: the fitting leaves them so (for this session)."""
+        self._dragging = False
+        self._first_fit = True
+        header.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._section_resized)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # the sorted heading's arrow
+        self.table.viewport().installEventFilter(self)
         header.setSectionsMovable(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._columns_menu)
@@ -313,6 +367,7 @@ class LibraryView(QWidget):
         self.find.textChanged.connect(lambda _text: self._find_timer.start())
         self.filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
         self.model.loaded.connect(self._update_counts)
+        self.model.loaded.connect(self.fit_columns)  # the verdicts' labels may be another model's
         self.model.failed.connect(self.counts.setText)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_counts())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
@@ -393,14 +448,101 @@ class LibraryView(QWidget):
         if path is not None:
             self.trackSelected.emit(path)
 
+    # The columns' widths.
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The table's width changed: fit the columns to it; the header pressed: the user may drag an edge."""
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            if event.size().width() != event.oldSize().width():
+                self.fit_columns()
+        elif event.type() == QEvent.Type.MouseButtonPress:
+            self._dragging = True
+        elif event.type() == QEvent.Type.MouseButtonRelease:
+            self._dragging = False
+        return False
+
+    def _section_resized(self, index: int, _old: int, new: int) -> None:
+        if self._dragging and new > 0:
+            self.user_widths[COLUMNS[index]] = new
+
+    def whole_width(self, column: Column) -> int:
+        """How wide ``column`` (one of :data:`WHOLE_COLUMNS`) must be for its widest value and its heading."""
+        if column is Column.VERDICT:
+            head, manifest = self.model.head, self.model.manifest
+            labels = head.labels if head is not None else manifest.labels if manifest is not None else ()
+            values: tuple[str, ...] = (*labels, not_one_of_mine(self.model.field), NOT_MUSIC)
+        elif column is Column.CONFIDENCE:
+            values = (confidence_text(0.0, uncertain=True),)
+        elif column is Column.AGREEMENT:
+            values = tuple(Agreement)
+        else:
+            values = (clock(59 * 60 + 59),)
+        return max(max(self.cell_width(value) for value in values), self.heading_width(column))
+
+    def cell_width(self, text: str) -> int:
+        """How wide a cell must be to show ``text`` whole, as the table measures its cells (grid line included)."""
+        option = QStyleOptionViewItem()
+        option.initFrom(self.table)
+        option.features = QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        option.text, option.font = text, self.table.font()
+        size = self.table.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), self.table)
+        return size.width() + (1 if self.table.showGrid() else 0)
+
+    def heading_width(self, column: Column) -> int:
+        """How wide ``column`` must be to show its heading whole: in bold, as headings are drawn while a row is
+        selected, and the sorted column's with its sort arrow (the header's own measure)."""
+        header, index = self.table.horizontalHeader(), COLUMNS.index(column)
+        if header.sortIndicatorSection() == index:
+            return header.sectionSizeFromContents(index).width()
+        bold = QFont(header.font())
+        bold.setBold(True)
+        option = QStyleOptionHeader()
+        option.initFrom(header)
+        option.fontMetrics, option.text, option.section = QFontMetrics(bold), str(column), index
+        return header.style().sizeFromContents(QStyle.ContentsType.CT_HeaderSection, option, QSize(), header).width()
+
+    def shown_columns(self) -> list[Column]:
+        """The columns not hidden, in the model's order."""
+        header = self.table.horizontalHeader()
+        return [column for index, column in enumerate(COLUMNS) if not header.isSectionHidden(index)]
+
+    def _wishes(self, shown: list[Column]) -> tuple[dict[Column, int], dict[Column, int], dict[Column, int]]:
+        """For :func:`share_width`: the whole columns' and those the user sized, the others' wishes and least."""
+        char, margin = self.table.fontMetrics().averageCharWidth(), self.cell_width("")
+        whole = {column: self.whole_width(column) for column in shown if column in WHOLE_COLUMNS}
+        whole |= {column: width for column, width in self.user_widths.items() if column in shown}
+        wanted = {c: chars * char + margin for c, chars in WANTED_CHARS.items() if c in shown and c not in whole}
+        least = {c: LEAST_CHARS * char * (2 if c is Column.TITLE else 1) + margin for c in wanted}
+        return whole, wanted, least
+
+    def fit_columns(self) -> None:
+        """Share the table's width among the columns shown, without a horizontal scroll bar where they fit: the
+        verdict, agreement, confidence and duration whole, then the title, then the rest, cut as needed.
+
+        The first time the tab shows at a first start, the columns of :data:`NARROW_HIDES` are hidden, as
+        :data:`HIDDEN_AT_FIRST` are, while the columns shown cannot all be as wide as they wish (the header's menu
+        shows them again)."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)  # the widths fill the table (a restored state may have set it)
+        room = self.table.viewport().width()
+        if self._first_fit and self.table.isVisible():  # its width is known once the tab shows
+            self._first_fit = False
+            for column in NARROW_HIDES:
+                whole, wanted, _least = self._wishes(self.shown_columns())
+                if sum(whole.values()) + sum(wanted.values()) > room:
+                    self.table.setColumnHidden(COLUMNS.index(column), True)
+        for column, width in share_width(room, *self._wishes(self.shown_columns())).items():
+            header.resizeSection(COLUMNS.index(column), width)
+
     def column_state(self) -> QByteArray:
         """The columns' order, widths, visibility and sort, for :meth:`restore_column_state` at the next start."""
         return self.table.horizontalHeader().saveState()
 
     def restore_column_state(self, state: QByteArray | None) -> None:
         """Put back what :meth:`column_state` saved (nothing saved yet, or an unreadable state: the defaults)."""
-        if state is not None:
-            self.table.horizontalHeader().restoreState(state)
+        if state is not None and self.table.horizontalHeader().restoreState(state):
+            self._first_fit = False  # the columns shown are the user's
+        self.fit_columns()
 
     def _columns_menu(self, position: QPoint) -> None:
         self.columns_menu().popup(self.table.horizontalHeader().mapToGlobal(position))
@@ -414,8 +556,13 @@ class LibraryView(QWidget):
             action.setCheckable(True)
             action.setChecked(not header.isSectionHidden(index))
             action.setEnabled(column is not Column.TITLE)
-            action.toggled.connect(lambda shown, index=index: self.table.setColumnHidden(index, not shown))
+            action.toggled.connect(lambda shown, index=index: self.show_column(index, shown))
         return menu
+
+    def show_column(self, index: int, shown: bool) -> None:
+        """Show or hide the column at ``index``; the columns shown share the width again."""
+        self.table.setColumnHidden(index, not shown)
+        self.fit_columns()
 
     def _context_menu(self, position: QPoint) -> None:
         """The actions on the selection; the selection's paths are read only when an action is chosen."""
