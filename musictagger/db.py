@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +38,17 @@ class Migration:
     sql: str
 
 
-def open_database(path: Path, migrations: Sequence[Migration]) -> sqlite3.Connection:
+def open_database(
+    path: Path,
+    migrations: Sequence[Migration],
+    functions: Callable[[sqlite3.Connection], None] | None = None,
+) -> sqlite3.Connection:
     """Open (creating if needed) the SQLite file at ``path`` and bring its schema up to date.
 
     The connection is in autocommit mode; group writes with :func:`transaction`.
-    Rows come back as :class:`sqlite3.Row` (access by column name).
+    Rows come back as :class:`sqlite3.Row` (access by column name).  ``functions`` gives the
+    connection the Python functions its SQL calls (``create_function``) before it is migrated,
+    so that a migration can fill a new column through them.
     """
     path = Path(path)
     try:
@@ -58,6 +64,8 @@ def open_database(path: Path, migrations: Sequence[Migration]) -> sqlite3.Connec
             raise DatabaseError(f"{path}: SQLite refused WAL mode (got {mode!r}); is it on a network drive?")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
+        if functions is not None:
+            functions(connection)
         _migrate(connection, path, migrations)
     except sqlite3.DatabaseError as exc:
         connection.close()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from musictagger.library.folding import fold, fold_genres
 from musictagger.model.verdict import verdict_words
 from musictagger.tags.labels import names_label
 
@@ -68,10 +69,14 @@ class Column(StrEnum):
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
-    """Give ``connection`` the Python functions the browse SQL calls: :func:`~musictagger.tags.labels.names_label`
-    as ``names_label(tag, label)``, so that the Agreement column reads a tag as learning does, case folded beyond
-    ASCII (SQLite's ``lower()`` and ``LIKE`` fold ASCII alone)."""
+    """Give ``connection`` the Python functions the library's SQL calls (SQLite's ``lower()``, ``LIKE`` and
+    ``NOCASE`` fold ASCII alone): :func:`~musictagger.tags.labels.names_label` as ``names_label(tag, label)``, so
+    that the Agreement column reads a tag as learning does, and :func:`~.folding.fold` and
+    :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migration 9 of
+    :mod:`.schema` fills the folded columns with."""
     connection.create_function("names_label", 2, names_label, deterministic=True)
+    connection.create_function("fold", 1, fold, deterministic=True)
+    connection.create_function("fold_genres", 1, fold_genres, deterministic=True)
 
 
 AGREEMENT_SQL = f"""CASE
@@ -84,17 +89,19 @@ AGREEMENT_SQL = f"""CASE
     ELSE '{Agreement.DIFFERS}' END"""
 """The agreement of a row, in SQL (:func:`register_functions` gives a connection what it calls)."""
 
-SORT_SQL = {
-    Column.TITLE: "title COLLATE NOCASE",
-    Column.ARTIST: "artist COLLATE NOCASE",
-    Column.ALBUM: "album COLLATE NOCASE",
-    Column.TAG_GENRE: "tag_genres COLLATE NOCASE",
-    Column.VERDICT: "coalesce(genre, reason, error)",
-    Column.CONFIDENCE: "CASE WHEN genre IS NULL THEN NULL ELSE confidence END",  # as shown: none without a genre
-    Column.AGREEMENT: AGREEMENT_SQL,
-    Column.DURATION: "duration_s",
-    Column.PATH: "path",
+SORT_SQL: dict[Column, tuple[str, ...]] = {
+    Column.TITLE: ("title_folded", "title"),
+    Column.ARTIST: ("artist_folded", "artist"),
+    Column.ALBUM: ("album_folded", "album"),
+    Column.TAG_GENRE: ("nullif(tag_genres_folded, '')", "tag_genres"),  # none: an empty cell, last
+    Column.VERDICT: ("coalesce(genre, reason, error)",),
+    Column.CONFIDENCE: ("CASE WHEN genre IS NULL THEN NULL ELSE confidence END",),  # as shown: none without a genre
+    Column.AGREEMENT: (AGREEMENT_SQL,),
+    Column.DURATION: ("duration_s",),
+    Column.PATH: ("path",),
 }
+"""What each column sorts by, in order.  Names sort by their folded text (:mod:`.folding`: without case or accents,
+so ``Élodie`` and ``elodie`` sort together, before ``Zazie``), then by the text itself to order those alike."""
 
 FILTER_SQL = {
     QuickFilter.ALL: "1",
@@ -104,12 +111,17 @@ FILTER_SQL = {
     QuickFilter.FAILED: "error IS NOT NULL",
 }
 
-TEXT_MATCHES = (
-    *(f"{column} LIKE ? ESCAPE '\\'" for column in ("title", "artist", "album", "path")),
-    "EXISTS (SELECT 1 FROM json_each(tracks.tag_genres) WHERE json_each.value LIKE ? ESCAPE '\\')",
-)
-"""What the text filter searches (case-insensitive substring): title, artist, album, path and each genre tag
-(its values, not the JSON list they are stored as, whose brackets and quotes every track would match)."""
+FOUND_IN = ("title", "artist", "album", "path", "tag_genres")
+"""What the find box searches: title, artist, album, path and each genre tag value (folded one a line, not the
+JSON list the values are stored as, whose brackets and quotes every track would match)."""
+
+
+def finding(text: str, columns: tuple[str, ...] = FOUND_IN) -> tuple[str, list[str]]:
+    """SQL that holds for a track one of whose ``columns`` (of :data:`FOUND_IN`) contains ``text`` without case or
+    accents (``bjork`` finds ``Björk``), compared folded (:mod:`.folding`) as typed (no character is a wildcard),
+    and its parameters."""
+    return "(" + " OR ".join(f"instr({column}_folded, ?) > 0" for column in columns) + ")", [fold(text)] * len(columns)
+
 
 ROW_COLUMNS = (
     "id, path, title, artist, album, tag_genres, genre, reason, confidence, uncertain, duration_s, error, "
@@ -138,16 +150,17 @@ class TrackQuery:
         """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters; the
         verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`)."""
         where, parameters = [FILTER_SQL[self.quick]], []
-        if self.text:  # the text as typed: % and _ are not wildcards
-            where.append("(" + " OR ".join(TEXT_MATCHES) + ")")
-            escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parameters += [f"%{escaped}%"] * len(TEXT_MATCHES)
+        if self.text:
+            found, found_parameters = finding(self.text)
+            where.append(found)
+            parameters += found_parameters
         if self.folder is not None:
             prefix = str(self.folder).rstrip("/") + "/"
             where.append("substr(path, 1, ?) = ?")
             parameters += [len(prefix), prefix]
         direction = "DESC" if self.descending else "ASC"
-        order = f"{SORT_SQL[self.sort]} {direction} NULLS LAST, path {direction}"  # empty cells last, both ways
+        keys = (*SORT_SQL[self.sort], "path")  # empty cells last, both ways
+        order = ", ".join(f"{key} {direction} NULLS LAST" for key in keys)
         return f"SELECT id FROM {source} AS tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
 
 

@@ -1,7 +1,9 @@
 """The library index's schema, as named migrations applied in order (see :mod:`musictagger.db`).
 
 Append a new :class:`~musictagger.db.Migration` to change the schema; never edit one that
-has shipped, because databases in the field have already run it.
+has shipped, because databases in the field have already run it.  A migration may call the
+Python functions :func:`musictagger.library.browse.register_functions` gives a connection
+(:class:`~musictagger.library.store.Library` gives them before migrating): migration 9 does.
 """
 
 from __future__ import annotations
@@ -227,6 +229,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             DELETE FROM personal_verdicts WHERE id = OLD.id;
             UPDATE personal_model SET complete = 0;
         END;
+        """,
+    ),
+    Migration(
+        # The Library tab's find box and its sorting by title, artist, album and genre tag compare names without
+        # case or accents (musictagger.library.folding): `bjork` finds Björk, `motörhead` MOTÖRHEAD, and Élodie sorts
+        # before Zazie.  SQLite's LIKE and NOCASE fold ASCII alone, and a Python collation made sorting 100,000 tracks
+        # by title take 1.6 s instead of 0.45 s (bench/library_view.py), so each row keeps its texts folded: the store
+        # writes them with the row, and this fills them for the rows stored before through the same Python functions,
+        # which the library registers on its connection before migrating it (browse.register_functions).  100,000
+        # tracks: 1.7 s at the first open, the backup included.
+        "store each track's title, artist, album, path and genre tags folded, for finding and sorting",
+        """
+        ALTER TABLE tracks ADD COLUMN title_folded TEXT;
+        ALTER TABLE tracks ADD COLUMN artist_folded TEXT;
+        ALTER TABLE tracks ADD COLUMN album_folded TEXT;
+        ALTER TABLE tracks ADD COLUMN path_folded TEXT;
+        ALTER TABLE tracks ADD COLUMN tag_genres_folded TEXT;
+        UPDATE tracks SET
+            title_folded = fold(title),
+            artist_folded = fold(artist),
+            album_folded = fold(album),
+            path_folded = fold(path),
+            tag_genres_folded = fold_genres(tag_genres);
         """,
     ),
 )

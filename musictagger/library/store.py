@@ -27,8 +27,9 @@ from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, snapshot, transaction
 from musictagger.errors import MusictaggerError
 from musictagger.library import judged
-from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow, register_functions
+from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow, finding, register_functions
 from musictagger.library.code_sidecar import StoredCodes
+from musictagger.library.folding import fold, fold_genres
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
@@ -189,8 +190,7 @@ class Library:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else library_db_path()
-        self._db = open_database(self.path, MIGRATIONS)
-        register_functions(self._db)
+        self._db = open_database(self.path, MIGRATIONS, register_functions)
         self._verdicts = STORED
         """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
 
@@ -286,6 +286,7 @@ class Library:
             "windows": key.windows,
             "analysed_at": time.time(),
         }
+        row |= _folded(row)
         names = ", ".join(row)
         placeholders = ", ".join(f":{name}" for name in row)
         updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "path")
@@ -311,7 +312,10 @@ class Library:
     def rename_paths(self, moves: list[tuple[str, str]]) -> None:
         """Give the rows at the first path of each pair the second (files that moved: same row, same id)."""
         with transaction(self._db):
-            self._db.executemany("UPDATE tracks SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+            self._db.executemany(
+                "UPDATE tracks SET path = ?, path_folded = ? WHERE path = ?",
+                [(new, FOLDING["path"](new), old) for old, new in moves],
+            )
 
     def paths_under(self, root: Path) -> list[str]:
         """Stored paths inside folder ``root``."""
@@ -339,12 +343,10 @@ class Library:
         return _record(row) if row else None
 
     def find(self, text: str, *, limit: int = 20) -> list[TrackRecord]:
-        """Tracks whose path, title or artist contains ``text`` (case-insensitive)."""
-        pattern = f"%{text}%"
-        rows = self._db.execute(
-            "SELECT * FROM tracks WHERE path LIKE ? OR title LIKE ? OR artist LIKE ? ORDER BY path LIMIT ?",
-            (pattern, pattern, pattern, limit),
-        )
+        """Tracks whose path, title or artist contains ``text`` without case or accents (``bjork`` finds
+        ``Björk``: :func:`~musictagger.library.browse.finding`), in path order."""
+        found, parameters = finding(text, ("path", "title", "artist"))
+        rows = self._db.execute(f"SELECT * FROM tracks WHERE {found} ORDER BY path LIMIT ?", (*parameters, limit))
         return [_record(row) for row in rows]
 
     def tracks(self) -> list[TrackRecord]:
@@ -398,8 +400,15 @@ class Library:
         analysis of older audio is never passed off as current.  Tagging keeps the audio
         byte-identical, which is why the analysis stays valid.
         """
-        values = [tags.title, tags.artist, tags.album, json.dumps(list(tags.genres))]
-        sql = "UPDATE tracks SET title = ?, artist = ?, album = ?, tag_genres = ?"
+        read = {
+            "title": tags.title,
+            "artist": tags.artist,
+            "album": tags.album,
+            "tag_genres": json.dumps(list(tags.genres)),
+        }
+        read |= _folded(read)
+        sql = "UPDATE tracks SET " + ", ".join(f"{column} = ?" for column in read)
+        values = list(read.values())
         if stamp is None:
             sql += " WHERE path = ?"
             values.append(path)
@@ -557,6 +566,16 @@ class Library:
                 own = np.frombuffer(blob, "<f4")
                 found[track_id] = np.frombuffer(blob + (windows or b""), "<f4").reshape(-1, len(own)).astype(np.float32)
         return found
+
+
+FOLDING = {"title": fold, "artist": fold, "album": fold, "path": fold, "tag_genres": fold_genres}
+"""How each text column is folded into its ``…_folded`` column, which the find box searches and the table sorts by
+(:mod:`.folding`; migration 9 of :mod:`.schema` fills them for older rows through the same functions)."""
+
+
+def _folded(values: dict[str, object]) -> dict[str, str | None]:
+    """The folded columns of the texts among ``values`` (by column name): ``title_folded`` for ``title``, and so on."""
+    return {f"{column}_folded": folding(values[column]) for column, folding in FOLDING.items() if column in values}
 
 
 def _record(row: sqlite3.Row) -> TrackRecord:

@@ -61,6 +61,7 @@ def test_an_index_of_the_previous_schema_keeps_every_row_and_id_and_gives_none_a
     database = tmp_path / "library.sqlite3"
     head = mood_head(0)
     monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:7])
+    monkeypatch.setattr(store, "FOLDING", {})  # its rows had no folded texts (migration 9)
     with Library(database) as old:
         old.add_roots([Path("/music")])
         for i in range(6):
@@ -79,7 +80,9 @@ def test_an_index_of_the_previous_schema_keeps_every_row_and_id_and_gives_none_a
 
     with Library(database) as library:
         assert (tmp_path / "library.sqlite3.v7.bak").is_file()
-        assert everything(database) == before
+        after = everything(database)
+        width = len(before["tracks"][0])  # the columns migration 9 adds are tested in test_folded_names
+        assert after | {"tracks": [row[:width] for row in after["tracks"]]} == before
         stamp = library.codes_stamp()
         library.delete_paths(["/music/5.flac", "/music/6.flac"])  # ids 6 and 7, the largest
         assert library.codes_stamp() != stamp  # the codes' triggers, on the rebuilt table
