@@ -116,6 +116,7 @@ class _PyAVReader:
         self._resampler: av.AudioResampler | None = None
         self._source: tuple[str, str, int] | None = None
         self._origin: int | None = None
+        self._start = _start_stamp(container, self.stream)
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -147,7 +148,8 @@ class _PyAVReader:
             first = max(lo - int(preroll * self.sr), 0)
             if first > 0 and self._origin is None:
                 self._origin = self._first_stamp()
-            self.container.seek(int(first / self.sr / self.stream.time_base), stream=self.stream)
+            target = int(first / self.sr / self.stream.time_base) if first else self._start
+            self.container.seek(target, stream=self.stream)
             landed, reached, counts = self._decode_into(out, start, stop)
             if first == 0 or landed is None or landed <= lo:
                 return reached, counts
@@ -187,7 +189,7 @@ class _PyAVReader:
         says 0 and stamps its first frame with its preroll (93 ms, say), and a Matroska Vorbis stream 12 ms.
         Found by decoding that frame: a read from the start finds it on the way, other reads first.
         """
-        self.container.seek(0, stream=self.stream)
+        self.container.seek(self._start, stream=self.stream)
         return self._stamp(next(iter(decode_frames(self.container, self.stream, PacketCounts())), None))
 
     def _stamp(self, first: av.AudioFrame | None) -> int:
@@ -220,6 +222,21 @@ class _PyAVReader:
             self._source = source
         chunks = [float_samples(f) for f in self._resampler.resample(frame)]
         return np.concatenate(chunks, axis=1) if chunks else np.zeros((self.channels, 0), np.float32)
+
+
+def _start_stamp(container: av.container.InputContainer, stream: av.AudioStream) -> int:
+    """Where a seek to the start of ``stream`` must go: its first packet's timestamp when that is before 0, else 0.
+
+    An encoder's delay is stamped before 0 (a Matroska or WebM Opus stream's first packet at -7 ms, its
+    pre-skip; an M4A's AAC priming packet at -1024 samples), and a seek to 0 lands on the packet after it:
+    every read of a WebM download was 20 ms late (the first packet skipped, the next one's samples dropped
+    as pre-skip), and an M4A's read from the start began without its priming packet.  Read before any seek.
+    """
+    try:
+        first = next((packet.pts for packet in container.demux(stream) if packet.pts is not None), 0)
+    except PYAV_ERRORS:
+        return 0  # damaged from its first packet: the reads will say so
+    return min(first, 0)
 
 
 def _finite(path: Path, samples: np.ndarray) -> np.ndarray:

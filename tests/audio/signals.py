@@ -7,6 +7,7 @@ same libraries the decoder reads with, so no ``ffmpeg`` binary is needed.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -137,11 +138,14 @@ def write_aac(
     container: str | None = None,
     metadata: dict[str, str] | None = None,
     codec: str = "aac",
+    stamped: bool = False,
 ) -> Path:
     """Write ``(channels, samples)`` as AAC (or ``codec``) with PyAV, in the container the name says or ``container``.
 
     The frame is built packed (``flt``): PyAV 18's planar ``from_ndarray`` fails at 8 channels.
-    ``metadata`` is stored as Latin-1, as old taggers do, so it is not valid UTF-8.
+    ``metadata`` is stored as Latin-1, as old taggers do, so it is not valid UTF-8.  ``stamped``: the frame is
+    stamped 0, as FFmpeg's command line stamps it, so the encoder's delay is stamped before 0 (an M4A's AAC
+    priming packet at -1024 samples, a WebM Opus stream's first packet at -7 ms), as in the files users have.
     """
     channels = y.shape[0]
     layout = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}[channels]
@@ -152,6 +156,8 @@ def write_aac(
             stream.bit_rate = 128_000  # WMA's encoder has no default
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout=layout)
         frame.sample_rate = sr
+        if stamped:
+            frame.pts, frame.time_base = 0, Fraction(1, sr)
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
     return path

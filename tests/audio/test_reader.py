@@ -44,25 +44,46 @@ def test_an_excerpt_read_by_seeking_is_the_same_samples_a_whole_decode_gives(tmp
                 np.testing.assert_allclose(excerpt, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize(("name", "codec"), [("song.wma", "wmav2"), ("song.mka", "alac")])
-def test_frames_stamped_in_milliseconds_are_read_without_gaps(tmp_path: Path, name: str, codec: str) -> None:
-    """ASF (WMA) and Matroska stamp frames in whole milliseconds, 44.1 samples at 44.1 kHz: each frame is
-    placed right after the one before it, so a span is the whole decode's samples, one piece, shifted by
-    at most half a millisecond where a seek's first frame was placed by its stamp."""
-    stereo = channels_of(music(sr=44100, seconds=40.0), 2)
-    path = write_aac(tmp_path / name, stereo, 44100, container="asf" if codec == "wmav2" else "matroska", codec=codec)
+@pytest.mark.parametrize(
+    ("name", "codec", "sr"),
+    [("song.wma", "wmav2", 44100), ("song.mka", "alac", 44100), ("song.webm", "libopus", 48000)],
+)
+def test_frames_stamped_in_milliseconds_are_read_without_gaps(tmp_path: Path, name: str, codec: str, sr: int) -> None:
+    """ASF (WMA) and Matroska (WebM) stamp frames in whole milliseconds, 44.1 samples at 44.1 kHz: each frame
+    is placed right after the one before it, so a span is the whole decode's samples, one piece, shifted by
+    at most half a millisecond where a seek's first frame was placed by its stamp.  A Matroska Opus stream's
+    first packet is stamped before 0 (minus its pre-skip): a seek to 0 skipped it, and every read of a WebM
+    download was 20 ms late."""
+    stereo = channels_of(music(sr=sr, seconds=40.0), 2)
+    container = {"song.wma": "asf", "song.mka": "matroska", "song.webm": "webm"}[name]
+    path = write_aac(tmp_path / name, stereo, sr, container=container, codec=codec, stamped=codec == "libopus")
+    whole = decode(path).y
+    half_ms = -(-sr // 2000)  # 23 samples at 44.1 kHz, 24 at 48 kHz
+
+    with open_reader(path) as reader:
+        np.testing.assert_array_equal(reader.read(0, sr), whole[:, :sr])  # from the start: exact
+        for start in (10 * sr, 1_000_003):
+            excerpt = reader.read(start, start + 5 * sr)  # 5 s: a hundred WMA frames, fifty ALAC ones
+            shifts = [
+                lag
+                for lag in range(-half_ms, half_ms + 1)
+                if np.array_equal(excerpt, whole[:, start + lag : start + lag + excerpt.shape[1]])
+            ]
+            assert shifts, f"no shift of at most {half_ms} samples matches the excerpt from {start}"
+
+
+@pytest.mark.parametrize(("name", "codec", "sr"), [("song.m4a", "aac", 44100), ("song.webm", "libopus", 48000)])
+def test_a_read_from_the_start_begins_with_the_packet_stamped_before_0(
+    tmp_path: Path, name: str, codec: str, sr: int
+) -> None:
+    """An encoder's delay is stamped before 0 (an M4A's AAC priming packet at -1024 samples, a WebM Opus
+    stream's first packet at -7 ms), and a seek to 0 landed on the packet after it: the first window of such
+    an M4A was read without its priming (most of its first second other samples), a WebM's 20 ms late."""
+    path = write_aac(tmp_path / name, channels_of(music(sr=sr, seconds=10.0), 2), sr, codec=codec, stamped=True)
     whole = decode(path).y
 
     with open_reader(path) as reader:
-        np.testing.assert_array_equal(reader.read(0, 44_100), whole[:, :44_100])  # from the start: exact
-        for start in (441_000, 1_000_003):
-            excerpt = reader.read(start, start + 5 * 44_100)  # 5 s: a hundred WMA frames, fifty ALAC ones
-            shifts = [
-                lag
-                for lag in range(-23, 24)
-                if np.array_equal(excerpt, whole[:, start + lag : start + lag + excerpt.shape[1]])
-            ]
-            assert shifts, f"no shift of at most 23 samples matches the excerpt from {start}"
+        np.testing.assert_array_equal(reader.read(0, sr), whole[:, :sr])
 
 
 def test_reading_past_either_end_gives_zeros_there(tmp_path: Path) -> None:
