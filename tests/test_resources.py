@@ -46,6 +46,12 @@ MIME_TYPES = {
     ".m4b": "audio/x-m4b",
     ".mp2": "audio/mp2",
     ".ac3": "audio/ac3",
+    ".ape": "audio/x-ape",
+    ".dsf": "audio/x-dsf",
+    ".dff": "audio/x-dff",
+    ".webm": "audio/webm",  # file managers sniff most .webm files as video/webm, which the entry does not claim
+    ".caf": "audio/x-caf",  # shared-mime-info has no Core Audio or Wave64 type: the names other programs give
+    ".w64": "audio/x-w64",
 }
 
 

@@ -7,12 +7,14 @@ same libraries the decoder reads with, so no ``ffmpeg`` binary is needed.
 
 from __future__ import annotations
 
+import struct
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import soundfile as sf
+import soxr
 
 NOTE = 2 ** (1 / 12)
 """A semitone's frequency ratio."""
@@ -160,6 +162,62 @@ def write_aac(
             frame.pts, frame.time_base = 0, Fraction(1, sr)
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
+    return path
+
+
+DSD_RATE = 2_822_400
+"""DSD64's bit rate per channel: 64 × 44.1 kHz."""
+
+
+def dsd_bits(y: np.ndarray, sr: int) -> np.ndarray:
+    """``(channels, samples)`` as DSD64 bits (0 or 1 per sample), by a first-order sigma-delta modulator: a 1
+    wherever the running sum of the pulse density ``(y + 1) / 2`` passes a whole number.  The signal is
+    resampled to 8 × 44.1 kHz and each sample held 8 times, a second at a time (a 2.8-MHz signal is big)."""
+    held = DSD_RATE // 8
+    bits = []
+    for channel in y:
+        up = soxr.resample(channel.astype(np.float64), sr, held)
+        parts, carry = [], 0.0
+        for start in range(0, up.size, held):
+            density = carry + np.cumsum(np.repeat((np.clip(up[start : start + held], -1.0, 1.0) + 1.0) / 2.0, 8))
+            parts.append(np.diff(np.floor(density), prepend=np.floor(carry)).astype(np.uint8))
+            carry = density[-1]
+        bits.append(np.concatenate(parts))
+    return np.stack(bits)
+
+
+def write_dsf(path: Path, y: np.ndarray, sr: int) -> Path:
+    """``(channels, samples)`` (one or two channels) as a Sony DSF file: a ``DSD `` chunk, a ``fmt `` chunk and a
+    ``data`` chunk of 4096-byte blocks, one per channel in turn, least significant bit first."""
+    bits = dsd_bits(y, sr)
+    channels, n = bits.shape
+    packed = np.packbits(bits, axis=1, bitorder="little")
+    blocks = -(-packed.shape[1] // 4096)
+    padded = np.zeros((channels, blocks * 4096), np.uint8)
+    padded[:, : packed.shape[1]] = packed
+    data = padded.reshape(channels, blocks, 4096).transpose(1, 0, 2).tobytes()
+    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, channels, channels, DSD_RATE, 1, n, 4096, 0)
+    chunk = b"data" + struct.pack("<Q", 12 + len(data)) + data
+    path.write_bytes(b"DSD " + struct.pack("<QQQ", 28, 28 + len(fmt) + len(chunk), 0) + fmt + chunk)
+    return path
+
+
+def write_dff(path: Path, y: np.ndarray, sr: int) -> Path:
+    """``(channels, samples)`` (one or two channels) as a DSDIFF file: ``FRM8`` holding ``FVER``, ``PROP`` (rate,
+    channels, no compression) and a ``DSD `` chunk of bytes interleaved by channel, most significant bit first."""
+    bits = dsd_bits(y, sr)
+
+    def chunk(name: bytes, body: bytes) -> bytes:
+        return name + struct.pack(">Q", len(body)) + body + b"\0" * (len(body) % 2)
+
+    ids = b"C   " if bits.shape[0] == 1 else b"SLFTSRGT"
+    prop = (
+        b"SND " + chunk(b"FS  ", struct.pack(">I", DSD_RATE)) + chunk(b"CHNL", struct.pack(">H", bits.shape[0]) + ids)
+    )
+    prop += chunk(b"CMPR", b"DSD " + bytes([14]) + b"not compressed")
+    sound = np.packbits(bits, axis=1, bitorder="big").T.tobytes()
+    body = b"DSD " + chunk(b"FVER", struct.pack(">I", 0x01050000)) + chunk(b"PROP", prop) + chunk(b"DSD ", sound)
+    path.write_bytes(chunk(b"FRM8", body))
     return path
 
 
