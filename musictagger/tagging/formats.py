@@ -1,10 +1,11 @@
 """Writing label fields (genre, mood, grouping) into files' tags with mutagen, on the read-only registry of
 :mod:`musictagger.tags.formats`, whose per-family field maps say where each field lives (ID3 TCON / TMOO /
-TIT1, Vorbis GENRE / MOOD / GROUPING, MP4 ``©gen`` / ``----:com.apple.iTunes:MOOD`` / ``©grp``).
+TIT1, Vorbis GENRE / MOOD / GROUPING, MP4 ``©gen`` / ``----:com.apple.iTunes:MOOD`` / ``©grp``, APEv2
+Genre / Mood / Grouping).
 
 Multiple values are stored as the genres are; multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
-several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list.
-ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
+several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list, an APEv2 ``Genre``
+item's null-separated values.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
 with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.formats.Id3Family`).
 :func:`detect` here gives a :class:`WritableFormat`: the file's tag format with ``write_labels``.
 """
@@ -26,8 +27,10 @@ from mutagen.mp4 import MP4FreeForm
 from musictagger.errors import TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tags import formats as read_side
+from musictagger.tags.ape_structure import ape_rewrite_problem, set_ape_item
 from musictagger.tags.formats import (
     LABEL_FIELDS,
+    ApeFamily,
     Id3Family,
     Id3Version,
     Mp4Family,
@@ -59,7 +62,7 @@ __all__ = [
 ]
 
 TAGGABLE_EXTENSIONS = frozenset(
-    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4"}
+    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4", ".wv", ".ape"}
 )
 
 
@@ -97,12 +100,18 @@ class WritableFormat(TagFormat):
         (default: the size it has) where it can be (:func:`_save_to_size`), so a value that fits leaves the
         rest of the file where it was, and an undo gives back the bytes the file had; an undo into ID3v2.3
         keeps the frames its v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).  A
-        Vorbis field keeps its place among the comments and the spelling of its name."""
+        Vorbis field keeps its place among the comments and the spelling of its name, and so does an APEv2
+        item, whose tag is rewritten item by item (:func:`~musictagger.tags.ape_structure.set_ape_item`:
+        mutagen's writer reorders the items and drops an ID3v1 tag after them); it has no padding, and ends
+        the file, so the audio never moves."""
         audio = self.load(path, as_stored=True)
         if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None, audio=audio):
             raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
         key = self.family.fields[field]
+        if isinstance(self.family, ApeFamily):
+            self._save(path, lambda _padding: set_ape_item(path, key, values), restoring)
+            return
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
             audio.add_tags()
@@ -139,6 +148,12 @@ class WritableFormat(TagFormat):
                 if id3_version is None:
                     delete_id3(path, delete_v1=False, delete_v2=True)
 
+        self._save(path, save, restoring)
+
+    def _save(
+        self, path: Path, save: Callable[[Callable[[PaddingInfo], int]], None], restoring: Fingerprint | None
+    ) -> None:
+        """``save(padding)`` to the size the file had (:func:`_save_to_size`); TagWriteError naming it when it fails."""
         try:
             _save_to_size(save, path, restoring.size if restoring else None)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
@@ -164,11 +179,16 @@ class WritableFormat(TagFormat):
         cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
         revision, frames the other revision drops or values it joins.  For Vorbis comments: a field that
         is not UTF-8 ``name=value`` text (:func:`~musictagger.tags.vorbis_structure.vorbis_comment_damage`).
+        For APEv2: a damaged tag, one that does not end the file, an item of that field holding binary data
+        (:func:`~musictagger.tags.ape_structure.ape_rewrite_problem`).
         """
         if field not in LABEL_FIELDS:
             return f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})"
         if isinstance(self.family, VorbisFamily):
             return vorbis_comment_damage(path, self.file_type)
+        if isinstance(self.family, ApeFamily):
+            tags = (self.load(path, as_stored=True) if audio is None else audio).tags
+            return ape_rewrite_problem(path, self.family.fields[field], mutagen_found=tags is not None)
         if not isinstance(self.family, Id3Family):
             return None
         if damage := id3v2_damage(path):

@@ -10,7 +10,8 @@ does not share the writer's assumptions:
   Rewriting the comment header renumbers and re-checksums every page, so pages cannot be hashed;
   the packets themselves must not change;
 - MP4: the contents of the ``mdat`` atoms (mutagen may move them and rewrite offsets around them);
-- WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``).
+- WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``);
+- WavPack, Monkey's Audio: everything before the trailing APEv2 / ID3v1 tags.
 """
 
 from __future__ import annotations
@@ -53,15 +54,17 @@ def _audio_parts(data: bytes) -> Iterator[bytes]:
         yield from _ogg_audio_packets(data)
     elif data[4:8] == b"ftyp":
         yield from _mp4_mdat(data)
+    elif data[:4] in (b"wvpk", b"MAC "):
+        yield data[: _before_trailing_tags(data)]
     else:
         start = _id3v2_size(data)
         first_frame = _after_zeros(data, start)
         if data[start : start + 4] == b"fLaC":
             yield data[_flac_frames_start(data, start + 4) :]
         elif data[first_frame : first_frame + 2] and data[first_frame] == 0xFF and data[first_frame + 1] & 0xE0 == 0xE0:
-            yield data[start : _mp3_audio_end(data)]  # zeros a tagger left after its tag belong to neither: kept
+            yield data[start : _before_trailing_tags(data)]  # zeros a tagger left after its tag belong to neither: kept
         else:
-            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC or MP3 stream")
+            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack or Monkey's Audio stream")
 
 
 def _chunks(data: bytes, offset: int, endian: str, wanted: set[bytes]) -> Iterator[bytes]:
@@ -97,8 +100,8 @@ def _after_zeros(data: bytes, offset: int, limit: int = 1 << 16) -> int:
     return offset + len(window) - len(window.lstrip(b"\0"))
 
 
-def _mp3_audio_end(data: bytes) -> int:
-    """Where the MPEG frames end: before a trailing ID3v1 tag and an APEv2 tag, in either order."""
+def _before_trailing_tags(data: bytes) -> int:
+    """Where the audio ends: before a trailing ID3v1 tag and an APEv2 tag, in either order."""
     end = len(data)
     while True:
         if end >= 128 and data[end - 128 : end - 125] == b"TAG":

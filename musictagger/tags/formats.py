@@ -2,13 +2,13 @@
 
 Read-only: writing genres lives in :mod:`musictagger.tagging.formats`, on top of this.
 One small class per tag family, as Picard does: ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC,
-Ogg Vorbis, Opus) and MP4 atoms (M4A/MP4).  A file is taggable by its extension, and its family
+Ogg Vorbis, Opus), MP4 atoms (M4A/MP4) and APEv2 (WavPack, Monkey's Audio).  A file is taggable by its extension, and its family
 is then found by sniffing its header (``mutagen.File``), so an ``.mp3`` that is really a FLAC file
 is read (and tagged) as FLAC.  Every mutagen call of the package lives in ``tags/`` and ``tagging/``.
 
 Multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
-several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list.
-ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
+several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list, an APEv2
+``Genre`` item's null-separated values.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
 with ``/`` there, and a v2.3 TCON is split on ``/`` when read; reading and writing v2.3 thus
 round-trip, at the price of a v2.3 genre that itself contains ``/`` being read as two genres.
 ID3 genres are read as mutagen interprets them, so a numeric ID3v1 reference such as ``(17)`` is
@@ -29,11 +29,13 @@ from mutagen.aiff import AIFF
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
+from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
 from musictagger.errors import TagReadError
 from musictagger.tags.id3_structure import id3v2_damage
@@ -159,7 +161,30 @@ class Mp4Family(TagFamily):
     }
 
 
-FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family())
+class ApeFamily(TagFamily):
+    """APEv2 tags ending WavPack and Monkey's Audio files: a ``Genre`` item of null-separated values.
+
+    Keys are case-insensitive (``GENRE`` is ``Genre``); an item holding binary data or an external
+    reference has no text values.  (TTA files carry APEv2 tags too, where foobar2000 and Picard write them,
+    but mutagen reads a TTA file's ID3v2 tag instead, so they are not tagged.)"""
+
+    name = "APEv2"
+    file_types = (WavPack, MonkeysAudio)
+    fields: ClassVar[Mapping[str, str]] = {
+        "title": "Title",
+        "artist": "Artist",
+        "album": "Album",
+        "genre": "Genre",
+        "mood": "Mood",
+        "grouping": "Grouping",
+    }
+
+    def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
+        value = audio.tags.get(self.fields[field]) if audio.tags is not None else None
+        return tuple(value) if isinstance(value, APETextValue) else ()
+
+
+FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family(), ApeFamily())
 
 
 @dataclass(frozen=True)

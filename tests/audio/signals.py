@@ -113,6 +113,7 @@ FORMATS: dict[str, tuple[str, str | None, str | None]] = {
     "mp3": ("mp3", "MP3", "MPEG_LAYER_III"),
     "m4a-aac": ("m4a", None, None),
     "mp3-lame": ("mp3", None, None),  # LAME through FFmpeg, one stream: libsndfile's encoder restarts every write
+    "wavpack": ("wv", None, None),
 }
 
 # Samples a lossy codec may add (encoder delay, padding to whole frames): two AAC frames.
@@ -124,7 +125,7 @@ def write(path: Path, y: np.ndarray, sr: int, kind: str) -> Path:
     _, fmt, subtype = FORMATS[kind]
     y2 = np.atleast_2d(y)
     if fmt is None:
-        return write_aac(path, y2, sr, codec="libmp3lame" if kind == "mp3-lame" else "aac")
+        return write_aac(path, y2, sr, codec={"mp3-lame": "libmp3lame", "wavpack": "wavpack"}.get(kind, "aac"))
     # In blocks: libsndfile 1.2.2 overflows its stack writing ~1M+ vorbis frames in one call.
     with sf.SoundFile(path, "w", samplerate=sr, channels=y2.shape[0], format=fmt, subtype=subtype) as f:
         for start in range(0, y2.shape[1], 1 << 16):
@@ -156,6 +157,8 @@ def write_aac(
         stream = out.add_stream(codec, rate=sr, layout=layout)
         if codec.startswith("wma"):
             stream.bit_rate = 128_000  # WMA's encoder has no default
+        if codec == "wavpack":
+            stream.codec_context.format = "s16p"  # its first format, which PyAV would pick, is 8-bit
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout=layout)
         frame.sample_rate = sr
         if stamped:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
+from mutagen.apev2 import APETextValue, APEv2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
 
@@ -26,6 +27,7 @@ KINDS = {
     "opus": "opus",
     "mp3": "mp3",
     "m4a": "m4a-aac",
+    "wv": "wavpack",
 }
 
 
@@ -63,7 +65,7 @@ def pretag(path: Path, *, genres: Sequence[str] = (), title: str = "A title", ar
             tags.add(frame)
         if genres:
             tags.add(TCON(encoding=3, text=list(genres)))
-    else:  # Vorbis comments
+    else:  # Vorbis comments, APEv2 (whose keys are case-insensitive)
         tags["title"], tags["artist"], tags["album"] = [title], [artist], ["An album"]
         if genres:
             tags["genre"] = list(genres)
@@ -91,17 +93,21 @@ def native_tags(path: Path) -> dict[str, list[str]]:
         return {frame.HashKey: [str(v) for v in getattr(frame, "text", [frame])] for frame in tags.values()}
     if isinstance(tags, MP4Tags):
         return {key: [str(v) for v in value] for key, value in tags.items()}
+    if isinstance(tags, APEv2):
+        return {key: list(value) if isinstance(value, APETextValue) else [repr(value)] for key, value in tags.items()}
     return {key: tags[key] for key in sorted({key.lower() for key, _ in tags})}
 
 
 # Where mood and grouping live, spelt out here independently of the registry (tags/formats.py).
 NATIVE_KEYS = {
-    "mood": {"id3": "TMOO", "vorbis": "mood", "mp4": "----:com.apple.iTunes:MOOD"},
-    "grouping": {"id3": "TIT1", "vorbis": "grouping", "mp4": "©grp"},
+    "mood": {"id3": "TMOO", "vorbis": "mood", "mp4": "----:com.apple.iTunes:MOOD", "ape": "Mood"},
+    "grouping": {"id3": "TIT1", "vorbis": "grouping", "mp4": "©grp", "ape": "Grouping"},
 }
 
 
 def _family(tags: object) -> str:
+    if isinstance(tags, APEv2):
+        return "ape"
     return "id3" if hasattr(tags, "getall") else "mp4" if isinstance(tags, MP4Tags) else "vorbis"
 
 

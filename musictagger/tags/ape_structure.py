@@ -1,0 +1,157 @@
+"""The APEv2 tag that ends a WavPack or Monkey's Audio file, read and rewritten item by item.
+
+mutagen reads these tags (:class:`musictagger.tags.formats.ApeFamily`), but its writer sorts the items by
+size, clears their read-only flags, gives a tag without a header one and truncates the file at the tag, so
+an ID3v1 tag after it is lost: other taggers' items would move, and an undo could not give the file's bytes
+back.  :func:`set_ape_item` changes one item and keeps every other byte: the other items as stored, in their
+order with their flags, the header and footer with only their size and count changed, and the bytes after
+the footer (an ID3v1 tag).  A tag elsewhere (at the file's start, before a Lyrics3 tag) is left alone:
+:func:`ape_rewrite_problem` says so.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+PREAMBLE = b"APETAGEX"
+BLOCK = 32
+"""Bytes of an APEv2 header or footer."""
+ID3V1 = 128
+HAS_HEADER = 1 << 31
+IS_HEADER = 1 << 29
+NEW_TAG_VERSION = 2000
+_KINDS = {0: "text", 1: "binary data", 2: "an external reference", 3: "a reserved kind"}
+
+
+@dataclass(frozen=True)
+class ApeTag:
+    """An APEv2 tag at the end of a file: where it lies and its items' bytes as stored."""
+
+    start: int
+    """Offset of its header (of its first item when it has none)."""
+    end: int
+    """Offset after its footer: an ID3v1 tag, or the end of the file."""
+    header: bytes | None
+    footer: bytes
+    items: tuple[bytes, ...]
+
+    def item_keys(self) -> list[str]:
+        """Each item's key, as spelt."""
+        return [_key(item) for item in self.items]
+
+
+def read_ape_tag(file: BinaryIO) -> ApeTag | str | None:
+    """The APEv2 tag ending ``file`` (before an ID3v1 tag, if any); what is wrong with it when it is damaged;
+    None when there is none there."""
+    end = _tags_end(file)
+    if end < BLOCK:
+        return None
+    file.seek(end - BLOCK)
+    footer = file.read(BLOCK)
+    if footer[:8] != PREAMBLE:
+        return None
+    _version, tag_size, count, flags = struct.unpack("<4I", footer[8:24])
+    body_start = end - tag_size
+    start = body_start - BLOCK if flags & HAS_HEADER else body_start
+    if tag_size < BLOCK or start < 0:
+        return f"its APEv2 tag says it is {tag_size} bytes, more than the file holds"
+    file.seek(start)
+    header = file.read(BLOCK) if flags & HAS_HEADER else None
+    if header is not None and header[:8] != PREAMBLE:
+        return "its APEv2 tag says it has a header, and has none"
+    body = file.read(tag_size - BLOCK)
+    items, offset = [], 0
+    for _ in range(count):
+        if offset + 8 > len(body) or (key_end := body.find(b"\0", offset + 8)) < 0:
+            return f"its APEv2 tag's item {len(items) + 1} of {count} runs past the tag's end"
+        (length,) = struct.unpack("<I", body[offset : offset + 4])
+        if key_end + 1 + length > len(body):
+            return f"its APEv2 tag's item {len(items) + 1} of {count} runs past the tag's end"
+        items.append(body[offset : key_end + 1 + length])
+        offset = key_end + 1 + length
+    if offset != len(body):
+        return f"its APEv2 tag holds {len(body) - offset} bytes after its {count} items"
+    return ApeTag(start, end, header, footer, tuple(items))
+
+
+def ape_rewrite_problem(path: Path, key: str, *, mutagen_found: bool) -> str | None:
+    """Why :func:`set_ape_item` cannot write ``key`` into ``path`` keeping everything else; None when it can.
+
+    ``mutagen_found``: mutagen read an APEv2 tag from the file (it finds one at the start too, or before a
+    Lyrics3 tag, where this writer would add a second one)."""
+    with open(path, "rb") as file:
+        tag = read_ape_tag(file)
+    if isinstance(tag, str):
+        return f"{tag}; rewriting it would lose the items after the damage"
+    if tag is None:
+        return (
+            "its APEv2 tag does not end the file (it is at the start, or before a Lyrics3 tag)"
+            if mutagen_found
+            else None
+        )
+    for item, item_key in zip(tag.items, tag.item_keys(), strict=True):
+        kind = (struct.unpack("<I", item[4:8])[0] >> 1) & 3
+        if item_key.casefold() == key.casefold() and kind:
+            return f"its APEv2 {item_key} item holds {_KINDS[kind]}, not text, which writing text would replace"
+    return None
+
+
+def set_ape_item(path: Path, key: str, values: Sequence[str]) -> None:
+    """Give the text item ``key`` of the APEv2 tag ending ``path`` ``values`` (NUL-separated), where its first
+    item was and spelt as it was (others of that key, in another case, removed); no values removes it.
+
+    Every other byte stays: a file without a tag gets one (header, item, footer) before its ID3v1 tag, if
+    any; a tag left with no items is removed.  Callers check :func:`ape_rewrite_problem` first."""
+    with open(path, "r+b") as file:
+        tag = read_ape_tag(file)
+        if isinstance(tag, str):
+            raise ValueError(tag)
+        if tag is None:
+            end = _tags_end(file)
+            tag = ApeTag(
+                end, end, _block(NEW_TAG_VERSION, HAS_HEADER | IS_HEADER), _block(NEW_TAG_VERSION, HAS_HEADER), ()
+            )
+        file.seek(tag.end)
+        after = file.read()
+        matching = [i for i, item_key in enumerate(tag.item_keys()) if item_key.casefold() == key.casefold()]
+        place = matching[0] if matching else len(tag.items)
+        spelling, flags = (_key(tag.items[place]), _flags(tag.items[place])) if matching else (key, 0)
+        value = "\0".join(values).encode("utf-8")
+        new_items = [struct.pack("<2I", len(value), flags) + spelling.encode("ascii") + b"\0" + value] if values else []
+        kept = [item for i, item in enumerate(tag.items) if i not in matching]
+        items = kept[:place] + new_items + kept[place:]
+        body = b"".join(items)
+        block = b""
+        if items:
+            sizes = struct.pack("<2I", len(body) + BLOCK, len(items))
+            header = b"" if tag.header is None else tag.header[:12] + sizes + tag.header[20:]
+            block = header + body + tag.footer[:12] + sizes + tag.footer[20:]
+        file.seek(tag.start)
+        file.write(block + after)
+        file.truncate()
+
+
+def _tags_end(file: BinaryIO) -> int:
+    """Where an APEv2 tag ending ``file`` ends: before its ID3v1 tag (its last 128 bytes, from ``TAG``), if any."""
+    size = file.seek(0, 2)
+    if size < ID3V1:
+        return size
+    file.seek(size - ID3V1)
+    return size - ID3V1 if file.read(3) == b"TAG" else size
+
+
+def _block(version: int, flags: int) -> bytes:
+    """A new header or footer (size and count filled in when the tag is written)."""
+    return PREAMBLE + struct.pack("<4I", version, 0, 0, flags) + bytes(8)
+
+
+def _key(item: bytes) -> str:
+    return item[8 : item.index(b"\0", 8)].decode("ascii", "replace")
+
+
+def _flags(item: bytes) -> int:
+    return struct.unpack("<I", item[4:8])[0]
