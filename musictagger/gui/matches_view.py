@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -185,6 +186,10 @@ class MatchesView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.table = QTreeWidget()
+        self.table.setAccessibleName("Nearest matches")
+        # The table takes the height left, not the ten rows it would like: in a dock's scroll area on a
+        # 700-pixel-high screen that wish (with the wrapped message above) scrolled the buttons below it out of view.
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         # the distances, the verdict and the nearest part first: never clipped
         self.table.setHeaderLabels(list(HEADERS))
         self.use_model(model_path, manifest)

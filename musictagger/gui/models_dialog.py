@@ -14,6 +14,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -88,18 +89,26 @@ class ModelsDialog(QDialog):
         self.table = QTreeWidget()
         self.table.setHeaderLabels(list(MODEL_COLUMNS))
         self.table.setRootIsDecorated(False)
-        self.table.setColumnWidth(ACTIVE, 70)
-        self.table.setColumnWidth(NAME, 260)
-        self.table.setColumnWidth(LABELS, 260)
+        self.table.setAccessibleName("Models")
+        # The short columns as wide as their values and headings, the names and labels share the rest (cut if
+        # need be): fixed widths of 890 pixels made "Accuracy / macro-F1" and "Created" scroll out of a dialog
+        # on a small screen.
+        header = self.table.header()
+        header.setStretchLastSection(False)
+        for column in range(len(MODEL_COLUMNS)):
+            stretch = column in (NAME, LABELS)
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.ResizeToContents
+            )
         self.table.currentItemChanged.connect(lambda *_items: self._update_buttons())
         self.table.itemDoubleClicked.connect(lambda *_args: self.use_selected())
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.use_button = QPushButton("Use")
+        self.use_button = QPushButton("&Use")
         self.use_button.clicked.connect(self.use_selected)
-        self.shipped_button = QPushButton("Use the shipped model")
+        self.shipped_button = QPushButton("Use the &shipped model")
         self.shipped_button.clicked.connect(lambda: self._use(SHIPPED))
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton("&Delete…")
         self.delete_button.clicked.connect(self.delete_selected)
         close_button = QPushButton("Close")
         close_button.clicked.connect(self.accept)
@@ -157,6 +166,7 @@ class ModelsDialog(QDialog):
         )
         shipped.setData(NAME, Qt.ItemDataRole.UserRole, SHIPPED)
         shipped.setToolTip(ACCURACY, accuracy_tip)
+        shipped.setToolTip(LABELS, ", ".join(self.shipped.labels))  # whole, where the column cuts them
         self.table.addTopLevelItem(shipped)
         for info in models:
             row = QTreeWidgetItem(model_row(info, idle=idle is not None))

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -71,6 +72,9 @@ from musictagger.tagging.undo import undo
 
 SLIDER_STEPS = 100
 REPLAN_DELAY_MS = 250
+MAX_VALUES_WIDTH = 260
+"""The current and proposed values' columns fit their longest value and heading up to this width (the default
+100 pixels cut "Alternative Rock")."""
 FILE, CURRENT, PROPOSED, CONFIDENCE, ACTION = range(len(preview_columns()))
 
 
@@ -293,6 +297,8 @@ class TagDialog(QDialog):
         self.table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
         self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed value: see _edit
         self.table.itemDoubleClicked.connect(self._edit)
+        edit = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+        edit.activated.connect(lambda: self._edit(self.table.currentItem(), PROPOSED))
         self.table.itemChanged.connect(self._edited)
         self._name_field(field, proposer)
         self.table.setColumnWidth(FILE, 300)  # once the columns exist: set before, the widths were lost
@@ -300,12 +306,12 @@ class TagDialog(QDialog):
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.apply_button = QPushButton("Apply")
+        self.apply_button = QPushButton("&Apply")
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.undo_button = QPushButton("Undo last tagging run")
+        self.undo_button = QPushButton("&Undo last tagging run")
         self.undo_button.clicked.connect(self.undo)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
@@ -316,11 +322,14 @@ class TagDialog(QDialog):
         self.threshold.valueChanged.connect(self._on_threshold)
         self.mode.currentIndexChanged.connect(lambda _index: self._replan_timer.start())
 
+        threshold_name, mode_name = QLabel("&Threshold"), QLabel("&Mode")
+        threshold_name.setBuddy(self.threshold)  # Alt+T goes there, and a screen reader names the slider so
+        mode_name.setBuddy(self.mode)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Threshold"))
+        controls.addWidget(threshold_name)
         controls.addWidget(self.threshold, 1)
         controls.addWidget(self.threshold_label)
-        controls.addWidget(QLabel("Mode"))
+        controls.addWidget(mode_name)
         controls.addWidget(self.mode)
         buttons = QHBoxLayout()
         buttons.addWidget(self.undo_button)
@@ -351,7 +360,10 @@ class TagDialog(QDialog):
             f"replace: the {field} becomes the prediction; append: added to the values there; "
             f"fill-empty: only files without a {field}"
         )
-        self.table.setToolTip(f"Untick a file to leave it alone; double-click a proposed {field} to correct it")
+        self.table.setToolTip(
+            f"Untick a file to leave it alone (Space); double-click a proposed {field} (or press F2) to correct it"
+        )
+        self.table.setAccessibleName(f"Proposed {field}s, a row per file")
         if proposer is not None:
             self.proposer_label.setText(f"Proposals from {proposer}, written into the files' {field} tag")
 
@@ -434,6 +446,9 @@ class TagDialog(QDialog):
             self.table.addTopLevelItem(widget_item)
             self._rows[item.path] = widget_item
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
+        for column in (CURRENT, PROPOSED):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_VALUES_WIDTH))
         self.table.setSortingEnabled(True)
         self._filling = False
         self._finish(self._plan_summary())
@@ -446,9 +461,9 @@ class TagDialog(QDialog):
         )
         return f"{self.plan.summary()}; {len(self.review()[0])} ticked{cancelled}"
 
-    def _edit(self, widget_item: QTreeWidgetItem, column: int) -> None:
-        """Double-clicking a proposed genre (of a plan not yet applied) opens it for correction."""
-        if column == PROPOSED and self.plan is not None and self.task is None:
+    def _edit(self, widget_item: QTreeWidgetItem | None, column: int) -> None:
+        """Double-clicking a proposed genre (of a plan not yet applied), or F2 on its row, opens it for correction."""
+        if widget_item is not None and column == PROPOSED and self.plan is not None and self.task is None:
             self.table.editItem(widget_item, PROPOSED)
 
     def _edited(self, widget_item: QTreeWidgetItem, column: int) -> None:

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog, QStyle, QStyleOptionViewItem
+from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QStyle, QStyleOptionViewItem
 
 from musictagger.gui.library_view import COLUMNS
+from musictagger.gui.matches_view import MatchesView
+from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
-from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
-from tests.gui.conftest import write_song
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 from tests.tagging.media import pretag
 
 # Typical tracks: titles and artists of everyday length, genre tags a tagger writes.
@@ -146,3 +148,52 @@ def test_path_is_cut_in_the_middle_and_a_column_the_user_sized_stays_as_the_wind
     assert header.sectionSize(artist) == wanted
     shown = [i for i in range(len(COLUMNS)) if not table.isColumnHidden(i)]
     assert sum(header.sectionSize(i) for i in shown) == table.viewport().width()  # the columns fill the table
+
+
+def test_the_nearest_matches_buttons_show_whole_on_a_small_screen(qtbot, window) -> None:
+    """The table gives up rows, not the buttons: in the Nearest matches dock of a 1024×700 screen (a scroll area of
+    296×256 pixels), its wish for ten rows, with the message above wrapped over two lines, scrolled the buttons'
+    lower part out of view."""
+    matches = MatchesView(window.io_runner, window.model_path, window.manifest)
+    scroll = QScrollArea()  # as the window's docks hold their panels
+    scroll.setWidget(matches)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    qtbot.addWidget(scroll)
+    matches.message.setText(
+        "10 nearest tracks in the library by the 48 identity bits of the 64-bit codes, nearest first"
+    )
+    scroll.resize(296, 256)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    assert matches.message.height() > matches.message.fontMetrics().lineSpacing()  # wrapped
+    for button in (matches.play_query_button, matches.play_match_button, matches.show_button):
+        assert button.visibleRegion().boundingRect() == button.rect(), button.text()
+
+
+def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window, tmp_path: Path) -> None:
+    song = write_song(tmp_path / "music" / "song.flac", seed=0)
+    pretag(song, genres=["Alternative Rock"])
+    dialog = window.open_tag_dialog(TagScope.selection([song]))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    table = dialog.table
+    assert table.topLevelItem(0).text(CURRENT) == "Alternative Rock"
+    for column in (CURRENT, PROPOSED):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+    dialog.reject()
+
+
+def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot, window) -> None:
+    dialog = window.open_models_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.models is not None and not dialog.busy, timeout=10_000)
+    table, header = dialog.table, dialog.table.header()
+    assert dialog.width() < 860  # the tests' screen is narrower than the dialog's preferred width
+    widths = [table.columnWidth(column) for column in range(len(MODEL_COLUMNS))]
+    assert sum(widths) <= table.viewport().width(), widths  # no horizontal scroll bar
+    for column in (ACCURACY, CREATED):
+        assert table.columnWidth(column) >= max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
+    dialog.reject()
