@@ -1,7 +1,8 @@
 """The track's hash code: an 8-wide grid of its bits and its hex, ready to copy.
 
 Bits are drawn in code order (bit 0 top left, rows of eight), set bits filled; the hex is
-:attr:`Analysis.code_hex`, the form the CLI prints and the tagger stores.
+:attr:`Analysis.code_hex`, the form the CLI prints and the tagger stores.  A screen reader reads the
+grid's accessible description: the hex, then the bits in rows of eight as the grid draws them.
 """
 
 from __future__ import annotations
@@ -22,17 +23,24 @@ class BitGrid(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.bits = np.zeros(0, dtype=np.uint8)
+        self.setAccessibleName("Hash code bits")
+        self.set_bits(np.zeros(0, dtype=np.uint8))
         self.setMinimumSize(self.sizeHint())
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         rows = max(1, -(-len(self.bits) // ROW))
         return QSize(ROW * CELL + 1, max(rows, ROW) * CELL + 1)
 
-    def set_bits(self, bits: np.ndarray) -> None:
-        """Show ``bits`` (0/1 array), or nothing for an empty array."""
+    def set_bits(self, bits: np.ndarray, code_hex: str = "") -> None:
+        """Show ``bits`` (0/1 array; their hex ``code_hex`` says them in words), or nothing for an empty array."""
         self.bits = np.asarray(bits, dtype=np.uint8)
         self.setToolTip("".join(str(int(b)) for b in self.bits))
+        rows = " ".join(
+            "".join(str(int(b)) for b in self.bits[start : start + ROW]) for start in range(0, len(self.bits), ROW)
+        )
+        self.setAccessibleDescription(
+            f"{code_hex}: {len(self.bits)} bits, {rows}" if len(self.bits) else "no hash code"
+        )
         self.updateGeometry()
         self.update()
 
@@ -60,6 +68,7 @@ class CodeView(QWidget):
         self.hex = QLineEdit()
         self.hex.setReadOnly(True)
         self.hex.setPlaceholderText("hash code")
+        self.hex.setAccessibleName("Hash code (hex)")
         self.hex.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the hash code (hex) to the clipboard")
@@ -86,7 +95,7 @@ class CodeView(QWidget):
 
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the bits and hex of ``analysis``."""
-        self.grid.set_bits(analysis.bits)
+        self.grid.set_bits(analysis.bits, analysis.code_hex)
         self.hex.setText(analysis.code_hex)
         self.copy_button.setEnabled(True)
 

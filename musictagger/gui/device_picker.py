@@ -59,7 +59,9 @@ class DevicePicker(QWidget):
         self.refresh_button.clicked.connect(lambda: self.scan(rescan=True))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Input"))
+        label = QLabel("Input")
+        label.setBuddy(self.combo)  # names the combo box for a screen reader
+        row.addWidget(label)
         row.addWidget(self.combo, 1)
         row.addWidget(self.refresh_button)
 

@@ -107,6 +107,7 @@ class FileList(QTreeWidget):
         super().__init__()
         self.setColumnCount(2)
         self.setHeaderLabels(["File", "Status"])
+        self.setAccessibleName("Files")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -3,7 +3,8 @@
 The model outputs each conv block's activations (the channels its hash head reads, at the
 block's own time × mel resolution; shapes in the sidecar, :class:`~musictagger.model.manifest.LayerInfo`).
 A panel shows the mean over those channels, or one channel picked in the combo box, with
-time along x and mel along y as in the spectrogram; its title gives the layer's shape.
+time along x and mel along y as in the spectrogram; its title gives the layer's shape.  The panels'
+accessible description says which window and channel they show and each layer's shape, for a screen reader.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from musictagger.gui.accessible import frame_focus
 from musictagger.gui.empty_state import EmptyState
 from musictagger.model.manifest import LayerInfo
 from musictagger.model.runtime import Analysis
@@ -37,10 +39,13 @@ class LayersView(QWidget):
         self.window = 0
         self.caption = QLabel("Conv layer activations")
         self.picker = QComboBox()
+        self.caption.setBuddy(self.picker)  # a screen reader names the picker by the caption
         self.picker.setToolTip("Show the mean over the channels the model reads, or one of them")
         self.picker.currentIndexChanged.connect(self._on_channel_picked)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
+        self.graphics.setAccessibleName("Conv layer activations")
+        frame_focus(self.graphics)
         self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
@@ -94,6 +99,7 @@ class LayersView(QWidget):
         self.analysis = None
         self.caption.setText("Conv layer activations")
         self.stack.show_message(message)
+        self.graphics.setAccessibleDescription(message)
         for image in self.images:
             image.clear()
 
@@ -127,3 +133,10 @@ class LayersView(QWidget):
                 self.plots[index].setRange(xRange=(0, image.shape[0]), yRange=(0, image.shape[1]), padding=0)
             self.images[index].setImage(image, autoLevels=True)
             self._title(index, info, window_activations.shape)
+        shapes = ", ".join(
+            f"{info.name} {'×'.join(str(size) for size in activations.shape[1:])}"
+            for info, activations in zip(self.infos, analysis.layers, strict=True)
+        )
+        self.graphics.setAccessibleDescription(
+            f"{self.caption.text()}: {self.picker.currentText()}, one image per layer (channels×time×mel): {shapes}"
+        )

@@ -2,7 +2,8 @@
 
 Fed each block of new audio by the live panel's display timer; the light turns red when
 any sample reaches :data:`CLIP_PEAK` of full scale and stays red for :data:`CLIP_HOLD_S`,
-long enough to be seen even when the overload lasted one sample.
+long enough to be seen even when the overload lasted one sample.  The light's accessible description says
+whether it is lit, for a screen reader, as its colour says it for the eye.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class LevelMeter(QWidget):
         self.bar.setRange(FLOOR_DBFS, 0)
         self.bar.setTextVisible(True)
         self.bar.setToolTip("Input peak level (dBFS); the text is the RMS level")
+        self.bar.setAccessibleName("Input level")
         self.light = QLabel("CLIP")
+        self.light.setAccessibleName("Clipping light")
         self.light.setToolTip(f"Red for {CLIP_HOLD_S:g} s after the input reached full scale: turn the input gain down")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -67,3 +70,4 @@ class LevelMeter(QWidget):
         if on != self._lit:  # restyling costs a relayout: only on a change
             self._lit = on
             self.light.setStyleSheet(CLIP_STYLE if on else IDLE_STYLE)
+            self.light.setAccessibleDescription("clipping: turn the input gain down" if on else "not clipping")

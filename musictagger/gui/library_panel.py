@@ -114,6 +114,7 @@ class LibraryPanel(QWidget):
         self.failures = QTreeWidget()
         self.failures.setHeaderLabels(["Failed file", "Reason"])
         self.failures.setRootIsDecorated(False)
+        self.failures.setAccessibleName("Files that failed")
         self.failures.setAcceptDrops(False)
         folder_buttons = QHBoxLayout()
         for button in (self.add_button, self.remove_button):
@@ -122,7 +123,9 @@ class LibraryPanel(QWidget):
         for button in (self.index_button, self.cancel_button):
             index_buttons.addWidget(button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Music folders"))
+        heading = QLabel("Music folders")
+        heading.setBuddy(self.folders)  # names the list for a screen reader
+        layout.addWidget(heading)
         layout.addWidget(self.folders, 1)
         layout.addLayout(folder_buttons)
         layout.addLayout(index_buttons)

@@ -324,11 +324,14 @@ class LibraryView(QWidget):
         self.find = QLineEdit()
         self.find.setPlaceholderText("Find by title, artist, album, genre tag or path")
         self.find.setClearButtonEnabled(True)
+        self.find.setAccessibleName("Find in the library")
         self.filter = QComboBox()
         self.filter.setToolTip("Quick filters: the tracks worth a look")
         for quick in QuickFilter:
             self.filter.addItem(quick_filter_text(quick, self.model.field), quick)
         self.table = QTableView()
+        self.table.setAccessibleName("Library tracks")
+        self.table.setTabKeyNavigation(False)  # rows are chosen, not cells: Tab leaves the table, arrows move in it
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -376,7 +379,9 @@ class LibraryView(QWidget):
 
         filters = QHBoxLayout()
         filters.addWidget(self.find, 1)
-        filters.addWidget(QLabel("Show"))
+        show = QLabel("Show")
+        show.setBuddy(self.filter)  # names the quick filters for a screen reader
+        filters.addWidget(show)
         filters.addWidget(self.filter)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)

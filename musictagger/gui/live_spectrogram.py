@@ -38,6 +38,10 @@ class LiveSpectrogram(SpectrogramView):
         self.plot.setLimits(xMin=-seconds, xMax=0.0, yMin=0.0, yMax=bands)
         self.plot.setRange(xRange=(-seconds, 0.0), yRange=(0.0, bands), padding=0)
         self.stack.show_message("What the input hears scrolls here while recording.")
+        self.graphics.setAccessibleName("Live mel spectrogram")
+        self.graphics.setAccessibleDescription(
+            f"What the input heard in the last {seconds:g} s, the newest at the right"
+        )
 
     def frames_end_s(self, frames_added: int) -> float:
         """Where the newest of ``frames_added`` frames ends, in seconds of audio since the first.

@@ -7,6 +7,11 @@ analysis runner (one at a time, in order, each in the analysis process), library
 and tagging on the background runner.  Full results (spectrogram, layer maps: tens of MB per
 track) are kept for the last :data:`DETAILS_KEPT` files; older ones keep their verdict and
 code, and are analysed again when selected.
+
+Everything works from the keyboard: each menu action has a mnemonic, the common ones a standard shortcut
+(Open, Find in the Library tab, Preferences, Quit …), and Tab goes through the panels left to right, top
+to bottom — the files, the centre's tabs and what they show, the verdict and code, the matches — skipping
+the panel hidden behind another's tab.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,6 +42,7 @@ from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import FileError
 from musictagger.gui.about import known_genres_text, show_about
+from musictagger.gui.accessible import set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.errors import describe, show_error
@@ -68,6 +76,8 @@ PREFERRED_SIZE = QSize(1280, 800)
 SIDE_DOCK_WIDTHS = (240, 390)
 """The Files and Result docks' first widths in a window of the preferred size; in proportion in a narrower one."""
 ANALYSIS_TAB, LIBRARY_TAB = 0, 1
+HIDDEN_TAB_STOPS_MAX = 64
+"""Tab skips at most this many widgets that cannot be seen in a row (a hidden panel has a few)."""
 
 
 def analyse(
@@ -195,6 +205,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(widget)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that shows and says nothing; its contents take focus
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
         dock.setWidget(scroll)
@@ -229,12 +240,17 @@ class MainWindow(QMainWindow):
         self.live_action.toggled.connect(lambda shown: None if shown else self.live.stop())
         self._menus["&View"] = self.menuBar().addMenu("&View")
         self._menus["&View"].addAction(self.live_action)
+        self._menus["&Playback"] = self.menuBar().addMenu("&Playback")
+        play = self._action("&Playback", "&Play / pause the file", self.matches.play_query)
+        play.setShortcuts([QKeySequence("Ctrl+P"), QKeySequence(Qt.Key.Key_MediaTogglePlayPause)])
+        self._action("&Playback", "&Stop", self.stop_playback, QKeySequence(Qt.Key.Key_MediaStop))
+        self._action("&Library", "&Find in the library…", self.find_in_library, QKeySequence.StandardKey.Find)
         self._action("&Library", "&Index music folders", self.index_library, "Ctrl+I")
         self._action("&Library", "Show &music folders", self.show_library_panel, "Ctrl+L")
         self._action("&Library", "Show the library's &tracks", self.show_library_tracks, "Ctrl+Shift+T")
         self._menus["&Library"].addSeparator()
         self._action("&Library", "Learn from my ta&gs…", self.learn_from_tags)
-        self._action("&Library", "Personal &models…", self.choose_model)
+        self._action("&Library", "Personal mo&dels…", self.choose_model)  # M is Show music folders
         self._tag_actions = (
             self._action("&Tools", "", self.tag_genres, "Ctrl+T"),
             self._action("&Tools", "", self.tag_folder),
@@ -264,6 +280,27 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.library_view.restore_column_state(self.settings.library_columns)
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once shown, with its frame
+        QTimer.singleShot(0, self.order_tab_stops)  # once shown: Qt makes the docks' tab bars again as it lays them out
+
+    def order_tab_stops(self) -> None:
+        """Tab goes left to right, top to bottom (the docks were chained in the order they were made: the right-hand
+        panels came before the centre); last, the tabs of the Files and Music folders docks (Shift+Tab from Files)."""
+        panel, library = self.library, self.library_view
+        dock_tabs = [bar for bar in self.findChildren(QTabBar) if bar.parent() is self and bar.isVisible()]
+        set_tab_order(
+            [
+                self.files,
+                *(panel.folders, panel.add_button, panel.remove_button, panel.index_button, panel.cancel_button),
+                panel.failures,
+                self.centre,
+                *(self.spectrogram.graphics, self.layers.picker, self.layers.graphics),
+                *(library.find, library.filter, library.table),
+                *(self.genre, self.code.hex, self.code.copy_button),
+                self.matches.table,
+                *(self.matches.play_query_button, self.matches.play_match_button, self.matches.show_button),
+                *dock_tabs,
+            ]
+        )
 
     def show_live(self) -> None:
         """View ▸ Live listening: show the live panel (the window stays within the screen)."""
@@ -287,6 +324,29 @@ class MainWindow(QMainWindow):
         """Library ▸ Show the library's tracks: the Library tab."""
         self.centre.setCurrentIndex(LIBRARY_TAB)
         self.library_view.table.setFocus()
+
+    def find_in_library(self) -> None:
+        """Library ▸ Find in the library…: the Library tab, its find box focused with its text selected."""
+        self.centre.setCurrentIndex(LIBRARY_TAB)
+        self.library_view.find.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.library_view.find.selectAll()
+
+    def stop_playback(self) -> None:
+        """Playback ▸ Stop: the file or match playing, from the window or the Live panel's matches."""
+        self.matches.player.stop()
+        self.live.matches.player.stop()
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 (Qt override)
+        """Tab and Shift+Tab skip widgets that cannot be seen: a dock tabbed behind another (Music folders behind
+        Files) keeps its widgets shown but moves them off the window, so Tab went into them unseen."""
+        start = QApplication.focusWidget()
+        for _ in range(HIDDEN_TAB_STOPS_MAX + 1):
+            if not super().focusNextPrevChild(forward):
+                return False
+            reached = QApplication.focusWidget()
+            if reached is None or reached is start or not reached.visibleRegion().isEmpty():
+                return True
+        return True
 
     def show_track(self, path: Path) -> None:
         """Show a library track's analysis (computed now, off the UI thread), opening it like a dropped file."""

@@ -8,17 +8,20 @@ computed by the analysis process, see :func:`musictagger.audio.features.band_cen
 The colour map is perceptually uniform (magma); the colour bar spans the top 80 dB, whose top is
 never below −40 dB (silence is drawn dark).
 Moving the mouse over an analysed window announces it (``windowHovered``) so the layer view
-can follow.
+can follow; so do the Left and Right arrow keys while the plot has the focus (a frame shows it).  Its
+accessible description says the track's length and its windows in words, for a screen reader.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from musictagger.audio.params import FeatureParams
+from musictagger.gui.accessible import frame_focus
 from musictagger.gui.empty_state import EmptyState
 from musictagger.model.runtime import Analysis
 from musictagger.timefmt import clock
@@ -101,6 +104,12 @@ class SpectrogramView(QWidget):
         self.params = params
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)  # drops go to the main window
+        self.graphics.setAccessibleName("Mel spectrogram")
+        self.graphics.setAccessibleDescription(EMPTY_MESSAGE)
+        frame_focus(self.graphics)
+        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
+            shortcut = QShortcut(QKeySequence(key), self.graphics, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda step=step: self.choose_window(self.current_window + step))
         self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -116,6 +125,7 @@ class SpectrogramView(QWidget):
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
         self._regions: list[pg.LinearRegionItem] = []
         self._window_spans: list[tuple[float, float]] = []
+        self._duration_s = 0.0
         self.current_window = 0
         self._set_windows([(0.0, 0.0)] * windows)  # create the usual number of region items now: creating them is slow
         self._set_windows([])
@@ -130,6 +140,7 @@ class SpectrogramView(QWidget):
         self.stack.show_message(message)
         self.image.clear()
         self._set_windows([])
+        self.graphics.setAccessibleDescription(message)
 
     def show_analysis(self, analysis: Analysis, db: np.ndarray, *, window_seconds: float) -> None:
         """Show ``db`` (:func:`mel_db` of the track's :mod:`overview <musictagger.audio.overview>`, computed
@@ -142,6 +153,8 @@ class SpectrogramView(QWidget):
         self.plot.setLimits(xMin=0.0, xMax=duration, yMin=0.0, yMax=float(self.params.n_mels))
         self.plot.setRange(xRange=(0.0, duration), yRange=(0.0, float(self.params.n_mels)), padding=0)
         self._set_windows([(start, min(start + window_seconds, duration)) for start in analysis.window_starts_s])
+        self._duration_s = duration
+        self._describe()
 
     def _set_windows(self, spans: list[tuple[float, float]]) -> None:
         while len(self._regions) < len(spans):  # region items are reused
@@ -166,15 +179,31 @@ class SpectrogramView(QWidget):
             region.setBrush(pg.mkBrush(CURRENT_WINDOW_BRUSH if index == self.current_window else WINDOW_BRUSH))
             region.update()
 
+    def choose_window(self, index: int) -> None:
+        """Make analysis window ``index`` the current one (if there is such a window) and announce it."""
+        if 0 <= index < len(self._window_spans) and index != self.current_window:
+            self.current_window = index
+            self._highlight()
+            self._describe()
+            self.windowHovered.emit(index)
+
+    def _describe(self) -> None:
+        """Say what the plot shows for a screen reader: the track's length, its windows, the current one."""
+        spans = self._window_spans
+        windows = ", ".join(f"{clock(start)} to {clock(end)}" for start, end in spans)
+        current = f"; window {self.current_window + 1} is shown in the layer images (Left and Right choose)"
+        self.graphics.setAccessibleDescription(
+            f"{clock(self._duration_s)} of audio, {len(spans)} analysis window{'' if len(spans) == 1 else 's'}: "
+            f"{windows}{current if len(spans) > 1 else ''}"
+        )
+
     def _on_mouse_moved(self, position: QPointF) -> None:
         if not self.plot.sceneBoundingRect().contains(position):
             return
         t = self.plot.vb.mapSceneToView(position).x()
         index = window_at(self._window_spans, t, current=self.current_window)
-        if index is not None and index != self.current_window:
-            self.current_window = index
-            self._highlight()
-            self.windowHovered.emit(index)
+        if index is not None:
+            self.choose_window(index)
 
 
 def window_at(spans: list[tuple[float, float]], t: float, *, current: int) -> int | None:

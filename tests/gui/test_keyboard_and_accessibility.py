@@ -1,0 +1,244 @@
+"""The window without a mouse, and as a screen reader reads it: Tab order, shortcuts, mnemonics, and the
+accessible names and descriptions of what the views show.
+
+Offscreen, on the real window and dialogs, with real generated audio; keys are pressed with QTest on the
+widget that has the focus, and the accessibility tree is read through QAccessible, as Orca reads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QKeySequence
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
+
+from musictagger.gui.settings_dialog import SettingsDialog
+from musictagger.gui.tag_dialog import PROPOSED, TagScope
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+from tests.tagging.media import pretag
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> QWidget | None:
+    """Press ``key`` where the focus is, as a keyboard does; the widget that has the focus then."""
+    qtbot.keyClick(focused(), key, modifier)
+    return focused()
+
+
+def tab_round(qtbot, start: QWidget) -> list[QWidget]:
+    """The widgets Tab reaches from ``start`` until it comes back to it (at most 60 presses)."""
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(start.hasFocus, timeout=2000)
+    reached: list[QWidget] = []
+    for _ in range(60):
+        widget = press(qtbot, Qt.Key.Key_Tab)
+        if widget is start or widget is None:
+            break
+        reached.append(widget)
+    return reached
+
+
+def accessible(widget: QWidget) -> tuple[str, str]:
+    """The widget's accessible name and description, as QAccessible gives them to a screen reader."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    return interface.text(QAccessible.Text.Name), interface.text(QAccessible.Text.Description)
+
+
+def unnamed(top: QWidget) -> list[str]:
+    """The widgets of ``top`` that Tab reaches (shown, enabled) but that a screen reader cannot name: no accessible
+    name, or, for a combo box (whose name on Linux is its current text), no label pointing at it."""
+    found = []
+    for widget in QApplication.allWidgets():
+        if (
+            QWidget.window(widget) is not top  # LayersView.window is its analysis window's number
+            or not widget.isVisible()
+            or not widget.isEnabled()
+            or widget.focusProxy() is not None
+            or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            or widget.visibleRegion().isEmpty()  # behind another dock's tab
+        ):
+            continue
+        interface = QAccessible.queryAccessibleInterface(widget)
+        labelled = bool(interface.relations(QAccessible.RelationFlag.Label))
+        named = bool(interface.text(QAccessible.Text.Name).strip())
+        if not labelled and (not named or interface.role() == QAccessible.Role.ComboBox):
+            found.append(f"{type(widget).__name__} {interface.role().name} {widget.objectName()!r}")
+    return found
+
+
+def activate(qtbot, window: QWidget) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
+def test_tab_goes_left_to_right_through_what_is_shown(qtbot, window, songs: list[Path]) -> None:
+    """Files, the centre's tabs and plots, the verdict and code, the matches; never into the Music folders panel
+    tabbed behind the file list (its widgets are off the window) nor onto a dock's scroll area, which says nothing."""
+    activate(qtbot, window)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: not window.spectrogram.stack.empty, timeout=ANALYSIS_TIMEOUT_MS)  # the plots are shown
+    reached = tab_round(qtbot, window.files)
+
+    order = [
+        window.centre.tabBar(),
+        window.spectrogram.graphics,
+        window.layers.picker,
+        window.layers.graphics,
+        window.genre,
+        window.code.hex,
+        window.code.copy_button,
+        window.matches.table,
+        window.matches.play_query_button,
+    ]
+    assert all(widget in reached for widget in order), [type(w).__name__ for w in reached]
+    assert [reached.index(widget) for widget in order] == sorted(reached.index(widget) for widget in order)
+    assert not [widget for widget in reached if window.library.isAncestorOf(widget)]  # Music folders is behind Files
+    assert not [widget for widget in reached if isinstance(widget, QScrollArea)]
+    assert all(not widget.visibleRegion().isEmpty() for widget in reached)
+
+
+def test_find_in_the_library_and_tab_out_of_its_table(qtbot, window) -> None:
+    activate(qtbot, window)
+    window.files.setFocus()
+    qtbot.waitUntil(window.files.hasFocus, timeout=2000)
+    view = window.library_view
+
+    assert press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier) is view.find  # Ctrl+F: the find box
+    assert window.centre.currentWidget() is view
+    assert press(qtbot, Qt.Key.Key_Tab) is view.filter
+    assert press(qtbot, Qt.Key.Key_Tab) is view.table
+    assert press(qtbot, Qt.Key.Key_Tab) is window.genre  # Tab leaves the table, not moves to its next cell
+    assert press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier) is view.table
+
+
+def test_every_menu_action_has_its_own_mnemonic_and_the_common_ones_standard_shortcuts(window) -> None:
+    def actions(menu: QMenu) -> list:
+        return [action for action in menu.actions() if not action.isSeparator()]
+
+    menus = [action.menu() for action in window.menuBar().actions()]
+    for menu in [*menus, window.recent_menu]:
+        if menu is window.recent_menu:
+            continue  # recent files are named by their paths
+        letters = []
+        for action in actions(menu):
+            text = action.text()
+            assert text.count("&") == 1, f"{menu.title()} ▸ {text}: no mnemonic"
+            letters.append(text[text.index("&") + 1].lower())
+        assert len(letters) == len(set(letters)), f"{menu.title()}: a mnemonic twice ({letters})"
+    titles = [menu.title() for menu in menus]
+    assert len({title[title.index("&") + 1] for title in titles}) == len(titles)
+
+    shortcuts = {action.text(): action.shortcut() for menu in menus for action in actions(menu)}
+    for text, key in [
+        ("&Open files…", QKeySequence.StandardKey.Open),
+        ("&Settings…", QKeySequence.StandardKey.Preferences),
+        ("&Quit", QKeySequence.StandardKey.Quit),
+        ("&Find in the library…", QKeySequence.StandardKey.Find),
+    ]:
+        assert shortcuts[text] == QKeySequence(key), text
+
+
+def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> None:
+    activate(qtbot, window)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    window.files.setFocus()
+    qtbot.waitUntil(window.files.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.matches.player.is_playing, timeout=10_000)
+    stop = next(action for action in window.menuBar().actions() if action.text() == "&Playback").menu().actions()[1]
+    stop.trigger()
+    qtbot.waitUntil(lambda: not window.matches.player.is_playing(), timeout=5_000)
+
+
+def test_the_views_say_what_they_show(qtbot, window, tmp_path: Path) -> None:
+    """The verdict with every probability, the code in hex and bits, the spectrogram's windows and the layers'
+    window; Right in the spectrogram moves the layers to the next window, as the mouse does."""
+    activate(qtbot, window)
+    drop(window, [write_song(tmp_path / "long.flac", seconds=65.0)])  # long enough for more than one window
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: not window.spectrogram.stack.empty, timeout=ANALYSIS_TIMEOUT_MS)
+    analysis = window.files.current_entry().analysis
+
+    name, description = accessible(window.genre)
+    assert name == "Verdict"
+    assert description.startswith(analysis.summary())
+    for score in analysis.ranking:
+        assert f"{score.label} {score.probability:.2f}" in description
+    name, description = accessible(window.code.grid)
+    assert name == "Hash code bits" and description.startswith(analysis.code_hex)
+    assert "".join(str(int(bit)) for bit in analysis.bits[:8]) in description
+    assert accessible(window.code.hex)[0] == "Hash code (hex)"
+
+    windows = len(analysis.window_starts_s)
+    assert windows > 1
+    assert f"{windows} analysis windows" in accessible(window.spectrogram.graphics)[1]
+    assert accessible(window.layers.graphics)[1].startswith(f"Conv layer activations, window 1 of {windows}")
+    window.spectrogram.graphics.setFocus()
+    qtbot.waitUntil(window.spectrogram.graphics.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_Right)
+    assert window.layers.window == 1
+    assert accessible(window.layers.graphics)[1].startswith(f"Conv layer activations, window 2 of {windows}")
+    press(qtbot, Qt.Key.Key_Left)
+    assert window.layers.window == 0
+
+
+def test_every_control_the_keyboard_reaches_has_a_name(qtbot, window, songs: list[Path]) -> None:
+    """In the window (the Analysis and Library tabs, the Live panel) and in each dialog."""
+    activate(qtbot, window)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    window.show_live()
+    qtbot.waitUntil(lambda: window.live.devices.has_scanned and not window.live.devices.scanning, timeout=10_000)
+    assert unnamed(window) == []
+    window.show_library_tracks()
+    assert unnamed(window) == []
+
+    for dialog in (
+        window.open_tag_dialog(TagScope.selection(songs[:1])),
+        window.open_learn_dialog(),
+        window.open_models_dialog(),
+        SettingsDialog(window.settings, window),
+    ):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert unnamed(dialog) == [], dialog.windowTitle()
+        dialog.reject()
+
+
+def test_the_tag_dialog_from_the_keyboard(qtbot, window, tmp_path: Path) -> None:
+    """Alt+T and Alt+M reach the threshold and the mode, Space unticks a file, F2 corrects its proposal, Esc closes."""
+    song = write_song(tmp_path / "music" / "song.flac", seed=0)
+    pretag(song, genres=["Alternative Rock"])
+    activate(qtbot, window)
+    dialog = window.open_tag_dialog(TagScope.selection([song]))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier) is dialog.threshold
+    assert press(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier) is dialog.mode
+    table = dialog.table
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus, timeout=2000)
+    row = table.topLevelItem(0)
+    table.setCurrentItem(row, 0)  # the tick's column
+    ticked = row.checkState(0)
+    press(qtbot, Qt.Key.Key_Space)
+    assert row.checkState(0) != ticked
+    editor = press(qtbot, Qt.Key.Key_F2)
+    assert editor is not table and table.isAncestorOf(editor)  # the proposed value, open for correction
+    qtbot.keyClicks(editor, "Shoegaze")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: focused() is table, timeout=2000)
+    assert row.text(PROPOSED) == "Shoegaze" and row.checkState(0) == Qt.CheckState.Checked  # a correction ticks it
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
