@@ -124,11 +124,21 @@ def active_model() -> PersonalModelInfo | None:
 
 
 def active_head(base_model_id: str) -> PersonalHead | None:
-    """The active personal model's head if it reads analyses of ``base_model_id``, else None."""
+    """The active personal model's head if it reads analyses of ``base_model_id``, else None.
+
+    Another process (the window's Models dialog, ``musictagger models --delete``) may delete or change the
+    active model between reading which is active and loading it: then the one active after is loaded, as if
+    this had been asked a moment later, rather than failing on a model that is gone."""
     info = active_model()
     if info is None or info.base_model_id != base_model_id:
         return None
-    return dataclasses.replace(load_head(info.name), field=info.field)
+    try:
+        head = load_head(info.name)
+    except PersonalModelError:
+        if _active_name() == info.name:
+            raise  # still the active one: it is damaged, which the user must hear
+        return active_head(base_model_id)
+    return dataclasses.replace(head, field=info.field)
 
 
 def use(name: str | None) -> None:

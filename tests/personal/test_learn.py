@@ -130,3 +130,23 @@ def test_a_label_found_only_beside_a_commoner_one_is_left_out_with_the_reason(in
     assert set(found.labels) == {"Ambient", "Hip-Hop", "Drum & Bass", "Jazz"} and found.track_labels
     assert learned.counts == {"Ambient": 4, "Hip-Hop": 4, "Drum & Bass": 4}
     assert store.read_sidecar("all")["excluded"] == {"Jazz": "excluded by you", **found.excluded}
+
+
+def test_a_model_deleted_while_it_is_being_loaded_gives_way_to_the_one_active_after(
+    indexed_styles: StyleLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window reloads its model in another process: deleting the active personal model between that
+    process reading which model is active and loading it must load the shipped model, not fail."""
+    with Library() as library:
+        learn(library, min_per_label=3, name="mine")
+    store.use("mine")
+    real_load_head = store.load_head
+
+    def deleted_meanwhile(name: str):
+        store.delete(name)  # the Models dialog, in the window's process, at this very moment
+        return real_load_head(name)
+
+    monkeypatch.setattr(store, "load_head", deleted_meanwhile)
+    model = load_active_model()
+
+    assert model.head is None and store.active_model() is None and store.list_models() == []
