@@ -460,8 +460,8 @@ class LibraryView(QWidget):
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             if event.size().width() != event.oldSize().width():
                 self.fit_columns()
-        elif event.type() == QEvent.Type.MouseButtonPress:
-            self._dragging = True
+        elif watched is self.table.horizontalHeader().viewport() and event.type() == QEvent.Type.MouseButtonPress:
+            self._dragging = True  # a press in the rows is no drag of an edge
         elif event.type() == QEvent.Type.MouseButtonRelease:
             self._dragging = False
         return False
@@ -540,7 +540,8 @@ class LibraryView(QWidget):
             header.resizeSection(COLUMNS.index(column), width)
 
     def column_state(self) -> QByteArray:
-        """The columns' order, widths, visibility and sort, for :meth:`restore_column_state` at the next start."""
+        """The columns' order, visibility and sort, for :meth:`restore_column_state` at the next start (the widths
+        saved with them give way to :meth:`fit_columns`, which shares the table's width at every start)."""
         return self.table.horizontalHeader().saveState()
 
     def restore_column_state(self, state: QByteArray | None) -> None:

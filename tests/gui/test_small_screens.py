@@ -197,3 +197,24 @@ def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot
     for column in (ACCURACY, CREATED):
         assert table.columnWidth(column) >= max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
     dialog.reject()
+
+
+def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_users(
+    qtbot, window, library: Path
+) -> None:
+    """Only a press on the header may start a drag of a column's edge: a click held in the rows while the
+    window is resized must leave every column to the fitting."""
+    view = window.library_view
+    window.show_library_tracks()
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == len(TRACKS), timeout=10_000)
+    header = view.table.horizontalHeader()
+    title = header.sectionSize(COLUMNS.index(Column.TITLE))
+    row = view.table.visualRect(view.model.index(0, COLUMNS.index(Column.TITLE))).center()
+
+    qtbot.mousePress(view.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    window.resize(window.width() + 300, window.height())
+    qtbot.waitUntil(lambda: header.sectionSize(COLUMNS.index(Column.TITLE)) > title, timeout=5_000)
+    qtbot.mouseRelease(view.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+
+    assert view.user_widths == {}
