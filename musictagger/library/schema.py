@@ -201,7 +201,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             uncertain INTEGER
         );
         INSERT INTO personal_verdicts_new (id, genre, reason, confidence, uncertain)
-        SELECT id, genre, reason, confidence, uncertain FROM personal_verdicts;
+        SELECT id, genre, reason, confidence, uncertain FROM personal_verdicts WHERE id IN (SELECT id FROM tracks_new);
         DROP TABLE personal_verdicts;
         DROP TABLE tracks;
         ALTER TABLE tracks_new RENAME TO tracks;

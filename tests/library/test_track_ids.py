@@ -97,3 +97,29 @@ def test_an_index_of_the_previous_schema_keeps_every_row_and_id_and_gives_none_a
         assert {row[0] for row in db.execute("SELECT id FROM personal_verdicts")} == {1, 2, 4, 5, 8}  # 6's went
         assert schema(db) == old_schema
     db.close()
+
+
+def test_a_verdict_left_without_its_track_does_not_keep_the_index_from_opening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection without foreign keys (an old tool, a hand edit) may have deleted a track and left its verdict:
+    the rebuild copies the verdicts of the tracks there are, where copying that one would fail the whole migration
+    and leave the library unopenable."""
+    database = tmp_path / "library.sqlite3"
+    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:7])
+    monkeypatch.setattr(store, "FOLDING", {})
+    with Library(database) as old:
+        for i in range(3):
+            old.store_analysis(f"/music/{i}.flac", FileStamp(i, i), KEY, analysis(i))
+        assert old.judge(mood_head(0)) == 3
+    monkeypatch.undo()
+    with sqlite3.connect(database) as db:  # foreign keys off, as sqlite3's default is
+        db.execute("DELETE FROM tracks WHERE path = '/music/1.flac'")
+    db.close()
+
+    with Library(database) as library:
+        assert [record.path for record in library.tracks()] == ["/music/0.flac", "/music/2.flac"]
+    with sqlite3.connect(database) as db:
+        assert {row[0] for row in db.execute("SELECT id FROM personal_verdicts")} == {1, 3}
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
