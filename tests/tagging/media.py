@@ -6,11 +6,14 @@ the registry cannot hide behind the same bug on the reading side.
 
 from __future__ import annotations
 
+import random
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
 from mutagen.apev2 import APETextValue, APEv2
+from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
 
@@ -44,6 +47,55 @@ def make_file(
     path = folder / f"{name or fmt}.{FORMATS[kind][0]}"
     y = noise(sr=SR, seconds=seconds, rms_dbfs=-20, seed=seed) if hiss else music(sr=SR, seconds=seconds, seed=seed)
     return write(path, y, SR, kind)
+
+
+def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> Path:
+    """A Monkey's Audio file laid out as Monkey's Audio 3.99 (and Debian's jmac) writes one, without an encoder:
+    the ``MAC `` descriptor, the header (16-bit stereo at 48 kHz, in one frame), the seek table, the WAV header
+    a decoder gives back, and the frame data.  The frame data are stand-in bytes no decoder would play: mutagen
+    reads the descriptor and header alone (their first 76 bytes), and tagging and the payload check keep the
+    frames' bytes without reading them, so the tagging tests run on .ape files where no encoder is installed."""
+    blocks = round(seconds * SR)
+    frames = random.Random(0).randbytes(blocks)  # about what 16-bit stereo at level 2 compresses to
+    seek_table = struct.pack("<I", 52 + 24 + 4 + 44)  # where the one frame starts
+    wav_header = b"RIFF" + struct.pack(
+        "<I4s4sIHHIIHH4sI", 36 + 4 * blocks, b"WAVE", b"fmt ", 16, 1, 2, SR, 4 * SR, 4, 16, b"data", 4 * blocks
+    )
+    descriptor = b"MAC " + struct.pack(
+        "<HH7I16s", 3990, 0, 52, 24, len(seek_table), len(wav_header), len(frames), 0, 0, bytes(16)
+    )
+    header = struct.pack("<HHIIIHHI", 2000, 0, 73728, blocks, 1, 16, 2, SR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ape"
+    path.write_bytes(descriptor + header + seek_table + wav_header + frames)
+    return path
+
+
+def apev2_file(folder: Path, fmt: str) -> Path:
+    """A file whose tags are APEv2, without a tag: WavPack (``wv``, encoded by FFmpeg, whose tag is deleted) or
+    Monkey's Audio (``ape``, :func:`monkeys_audio`)."""
+    if fmt == "ape":
+        return monkeys_audio(folder)
+    path = make_file(folder, fmt)
+    delete_apev2(path)  # FFmpeg's muxer wrote one, naming itself
+    return path
+
+
+def ape_item(key: str, value: bytes, *, kind: int = 0, read_only: bool = False) -> bytes:
+    """An APEv2 item as stored: value length, flags (kind in bits 1-2, read-only in bit 0), key, NUL, value."""
+    return struct.pack("<2I", len(value), kind << 1 | read_only) + key.encode() + b"\0" + value
+
+
+def ape_tag(items: list[bytes], *, header: bool = True, version: int = 2000) -> bytes:
+    """An APE tag of ``items`` in their order: header (or none, as some writers and APEv1 leave out), items, footer."""
+    body = b"".join(items)
+    sizes = struct.pack("<3I", version, len(body) + 32, len(items))
+    flags = (1 << 31) if header else 0
+    head = b"APETAGEX" + sizes + struct.pack("<I", flags | 1 << 29) + bytes(8) if header else b""
+    return head + body + b"APETAGEX" + sizes + struct.pack("<I", flags) + bytes(8)
+
+
+ID3V1_TAG = b"TAG" + b"An old song".ljust(30, b"\0") + bytes(94) + b"\x08"
 
 
 def pretag(path: Path, *, genres: Sequence[str] = (), title: str = "A title", artist: str = "An artist") -> None:

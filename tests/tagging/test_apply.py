@@ -8,7 +8,6 @@ import fcntl
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ import mutagen
 import pytest
 from mutagen._vorbis import VCommentDict
 from mutagen.apev2 import APEv2
-from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import TCON, TIT2
 from mutagen.id3 import delete as delete_id3
 
@@ -31,7 +29,13 @@ from musictagger.tagging.journal import EntryState, Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
 from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
 from musictagger.tagging.undo import undo
-from tests.tagging.media import KINDS, make_file, native_genres, native_tags, pretag
+from tests.tagging.media import (
+    KINDS,
+    make_file,
+    native_genres,
+    native_tags,
+    pretag,
+)
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
 
@@ -103,99 +107,6 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
     undo(journal)
     assert path.read_bytes() == original
     assert path.stat().st_mtime_ns == modified  # the bytes came back, and so does the file's time
-
-
-def ape_item(key: str, value: bytes, *, kind: int = 0, read_only: bool = False) -> bytes:
-    """An APEv2 item as stored: value length, flags (kind in bits 1-2, read-only in bit 0), key, NUL, value."""
-    return struct.pack("<2I", len(value), kind << 1 | read_only) + key.encode() + b"\0" + value
-
-
-def ape_tag(items: list[bytes], *, header: bool = True) -> bytes:
-    """An APEv2 tag of ``items`` in their order: header (or none, as some writers leave out), items, footer."""
-    body = b"".join(items)
-    sizes = struct.pack("<3I", 2000, len(body) + 32, len(items))
-    flags = (1 << 31) if header else 0
-    head = b"APETAGEX" + sizes + struct.pack("<I", flags | 1 << 29) + bytes(8) if header else b""
-    return head + body + b"APETAGEX" + sizes + struct.pack("<I", flags) + bytes(8)
-
-
-def monkeys_audio(folder: Path) -> Path:
-    """A Monkey's Audio file, encoded by Debian's jmac (skips the test where it is not installed)."""
-    if shutil.which("jmac") is None:
-        pytest.skip("no Monkey's Audio encoder: Debian's libjmac-java (jmac, with a Java runtime) writes one")
-    wav = make_file(folder, "wav", name="source")
-    subprocess.run(["jmac", "c2", str(wav), str(folder / "song.ape")], check=True, capture_output=True)
-    return folder / "song.ape"
-
-
-ID3V1_TAG = b"TAG" + b"An old song".ljust(30, b"\0") + bytes(94) + b"\x08"
-
-
-@pytest.mark.parametrize("fmt", ["wv", "ape"])
-@pytest.mark.parametrize("header", [True, False], ids=["header", "footer-only"])
-def test_an_apev2_tag_comes_back_byte_for_byte_with_its_items_order_flags_and_the_id3v1_tag_after_it(
-    tmp_path: Path, journal: Journal, fmt: str, header: bool
-) -> None:
-    """mutagen's APEv2 writer sorts the items by size, clears read-only flags, adds a header and drops an ID3v1
-    tag after the APEv2 tag: the genre item is rewritten where it was, every other byte kept."""
-    path = monkeys_audio(tmp_path) if fmt == "ape" else make_file(tmp_path, fmt)
-    items = [
-        ape_item("Title", b"A rather long title, longer than the rest"),
-        ape_item("GENRE", b"Jazz"),
-        ape_item("Cover Art (Front)", b"front.jpg\0\xff\xd8\xff\xe0 not text", kind=1),
-        ape_item("Related", b"https://example.org/song", kind=2),
-        ape_item("Artist", b"An artist", read_only=True),
-    ]
-    path.write_bytes(path.read_bytes() + ape_tag(items, header=header) + ID3V1_TAG)
-    original = path.read_bytes()
-    audio_before = audio_payload_digest(path)
-
-    apply_plan(plan_for([path], mode=Mode.APPEND), journal)
-
-    tagged = path.read_bytes()
-    assert native_genres(path) == ["Jazz", "Rock"]
-    assert ape_tag([*items[:1], ape_item("GENRE", b"Jazz\0Rock"), *items[2:]], header=header) in tagged
-    assert tagged.endswith(ID3V1_TAG) and audio_payload_digest(path) == audio_before
-    undo(journal)
-    assert path.read_bytes() == original
-
-
-def test_a_wavpack_file_without_an_apev2_tag_gets_one_before_its_id3v1_tag_and_undo_takes_it_away(
-    tmp_path: Path, journal: Journal
-) -> None:
-    path = make_file(tmp_path, "wv")
-    delete_apev2(path)  # FFmpeg's muxer wrote one, naming itself
-    path.write_bytes(path.read_bytes() + ID3V1_TAG)
-    original = path.read_bytes()
-    assert mutagen.File(path).tags is None
-
-    apply_plan(plan_for([path]), journal)
-    assert native_genres(path) == ["Rock"] and path.read_bytes().endswith(
-        ape_tag([ape_item("Genre", b"Rock")]) + ID3V1_TAG
-    )
-    undo(journal)
-
-    assert path.read_bytes() == original
-
-
-def test_an_apev2_genre_that_is_not_text_or_a_tag_before_lyrics3_is_refused(tmp_path: Path) -> None:
-    """Writing text would replace a binary genre, and undo could not give it back; mutagen finds a tag before a
-    Lyrics3v2 block and an ID3v1 tag, where the writer would add a second one after them."""
-    binary = make_file(tmp_path, "wv", name="binary")
-    binary.write_bytes(binary.read_bytes() + ape_tag([ape_item("Genre", b"\x00\x01", kind=1)]))
-    lyrics3 = make_file(tmp_path, "wv", name="lyrics3")
-    lyrics = b"LYRICSBEGININD0000210"
-    lyrics3.write_bytes(
-        lyrics3.read_bytes()
-        + ape_tag([ape_item("Genre", b"Jazz")])
-        + lyrics
-        + b"%06dLYRICS200" % len(lyrics)
-        + ID3V1_TAG
-    )
-
-    assert "its APEv2 Genre item holds binary data, not text" in detect(binary).rewrite_refusal(binary, "genre")
-    assert native_genres(lyrics3) == ["Jazz"]
-    assert "does not end the file" in detect(lyrics3).rewrite_refusal(lyrics3, "genre")
 
 
 @pytest.mark.parametrize("fmt", ["wav", "aiff", "mp3"])
