@@ -110,7 +110,8 @@ class WritableFormat(TagFormat):
         id3 = isinstance(self.family, Id3Family)
         key = self.family.fields[field]
         if isinstance(self.family, ApeFamily):
-            self._save(path, lambda _padding: set_ape_item(path, key, values), restoring)
+            size = restoring.size if restoring else None  # an empty tag the file had stays
+            self._save(path, lambda _padding: set_ape_item(path, key, values, size=size), restoring)
             return
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
@@ -179,7 +180,8 @@ class WritableFormat(TagFormat):
         cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
         revision, frames the other revision drops or values it joins.  For Vorbis comments: a field that
         is not UTF-8 ``name=value`` text (:func:`~musictagger.tags.vorbis_structure.vorbis_comment_damage`).
-        For APEv2: a damaged tag, one that does not end the file, an item of that field holding binary data
+        For APEv2: a damaged tag, one that does not end the file, an APEv1 tag, and items of that field in
+        several spellings, flagged read-only or holding binary data
         (:func:`~musictagger.tags.ape_structure.ape_rewrite_problem`).
         """
         if field not in LABEL_FIELDS:
