@@ -101,14 +101,20 @@ def _after_zeros(data: bytes, offset: int, limit: int = 1 << 16) -> int:
 
 
 def _before_trailing_tags(data: bytes) -> int:
-    """Where the audio ends: before a trailing ID3v1 tag and an APEv2 tag, in either order."""
+    """Where the audio ends: before a trailing ID3v1 tag and an APEv2 tag, in either order.
+
+    ValueError when an APEv2 footer says its tag is shorter than the footer (a size of 0 would be stepped
+    over forever) or longer than the bytes before it."""
     end = len(data)
     while True:
         if end >= 128 and data[end - 128 : end - 125] == b"TAG":
             end -= 128
         elif end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
             size, _, flags = struct.unpack("<III", data[end - 20 : end - 8])
-            end -= size + (32 if flags & 0x80000000 else 0)
+            tag_size = size + (32 if flags & 0x80000000 else 0)
+            if size < 32 or tag_size > end:
+                raise ValueError(f"the APEv2 tag ending at byte {end} says it is {tag_size} bytes long")
+            end -= tag_size
         else:
             return end
 

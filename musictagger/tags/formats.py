@@ -38,6 +38,7 @@ from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
 from musictagger.errors import TagReadError
+from musictagger.tags.ape_structure import read_ape_tag
 from musictagger.tags.id3_structure import id3v2_damage
 from musictagger.tags.riff_info import INFO_FIELDS, read_riff_info
 
@@ -246,6 +247,9 @@ class TagFormat:
                 return tuple(str(value) for value in values if value), "the ID3v2 tag before its FLAC stream"
         except (mutagen.MutagenError, OSError):
             pass  # none there (or unreadable, which that tag's own tools must mend)
+        except ValueError as exc:  # damage mutagen does not catch: an APEv2 footer saying the tag is 0 bytes
+            where = "its APEv2 tag" if self.file_type is MP3 else "the ID3v2 tag before its FLAC stream"
+            raise TagReadError(path, _damage_reason(path, where, exc)) from exc
         return (), ""
 
     def read_id3_version(self, path: Path) -> Id3Version | None:
@@ -337,6 +341,17 @@ def info_values(info: dict[str, str], field: str) -> tuple[str, ...]:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+def _damage_reason(path: Path, where: str, exc: ValueError) -> str:
+    """Why mutagen failed with ``exc`` to read ``where`` (a tag of ``path``): the damage of the APEv2 tag ending
+    the file (:func:`~musictagger.tags.ape_structure.read_ape_tag`) when it has one, else mutagen's words."""
+    try:
+        with open(path, "rb") as file:
+            damage = read_ape_tag(file)
+    except OSError:
+        damage = None
+    return damage if isinstance(damage, str) else f"cannot read {where} ({_reason(exc)})"
 
 
 def id3_genre_name(number: int) -> str | None:

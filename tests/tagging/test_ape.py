@@ -255,3 +255,18 @@ def test_a_damaged_tag_mutagen_reads_is_refused_naming_the_file(tmp_path: Path, 
     with pytest.raises(TagWriteError) as raised:
         detect(path).write_labels(path, "genre", ["Rock"])
     assert str(raised.value) == f"{path}: {reason}"
+
+
+def test_an_mp3_whose_apev2_footer_says_0_bytes_is_an_error_of_its_own_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """mutagen raises ValueError reading that tag, which only its MutagenError and OSError were caught for: the
+    preview of the whole batch ended in a traceback."""
+    broken = make_file(tmp_path, "mp3", name="broken")
+    broken.write_bytes(broken.read_bytes() + damaged_tag(b"", count=0, size=0))
+    fine = make_file(tmp_path, "mp3", name="fine")
+
+    plan = plan_for([broken, fine])
+
+    assert [(item.path, item.action, item.reason) for item in plan.items] == [
+        (broken, Action.ERROR, "its APEv2 tag says it is 0 bytes long, less than its own 32-byte footer"),
+        (fine, Action.WRITE, ""),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -74,4 +75,15 @@ def test_a_file_that_is_no_audio_is_named(tmp_path: Path) -> None:
     path.write_text("not audio at all")
 
     with pytest.raises(FileError, match="notes"):
+        audio_payload_digest(path)
+
+
+@pytest.mark.timeout(60)  # it used to step back by 0 bytes forever
+@pytest.mark.parametrize("fmt", ["mp3", "wv"])
+@pytest.mark.parametrize("size", [0, 10**6], ids=["0-bytes", "past-the-start"])
+def test_an_apev2_footer_saying_a_size_the_tag_cannot_have_is_reported(tmp_path: Path, fmt: str, size: int) -> None:
+    path = make_file(tmp_path, fmt)
+    path.write_bytes(path.read_bytes() + b"APETAGEX" + struct.pack("<4I", 2000, size, 0, 0) + bytes(8))
+
+    with pytest.raises(FileError, match=rf"{fmt}\.{fmt}: cannot locate its audio data \(the APEv2 tag ending at byte"):
         audio_payload_digest(path)
