@@ -5,7 +5,8 @@ concert whole wastes time and memory in proportion to its length.  An :class:`Au
 knows the file's rate, channels and length from its header and returns any span of samples;
 :func:`open_reader` picks libsndfile (exact seeking: wav, flac, ogg, aiff) or FFmpeg through
 PyAV (mp3, m4a/aac …: it seeks to the packet before the span and decodes from there,
-discarding a pre-roll so that the decoder's state has settled).  Where neither can tell the
+discarding a pre-roll so that the decoder's state has settled; DSD, which FFmpeg decodes at 352.8 kHz
+or more, is brought down to 44.1 or 48 kHz as the frames arrive).  Where neither can tell the
 length, the whole file is decoded once (:func:`~musictagger.audio.decode.decode`) and read from
 memory.  The decoder choice per format is :mod:`musictagger.audio.decode`'s.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,7 @@ from musictagger.audio.decode import (
     ffmpeg_first,
     float_samples,
 )
+from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
 from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 
@@ -41,9 +44,13 @@ from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 PREROLL_S = 0.5
 _FRAME_SYNC = re.compile(rb"\xff[\xe0-\xff]")  # an MPEG frame header's 11 set bits
 
+# The highest rate a DSD stream is read at (see :func:`_decimation`).
+DSD_READ_RATE = 48000
+
 
 class AudioReader(Protocol):
-    """Spans of one audio file (or signal) as float32 ``(channels, samples)`` at its own rate."""
+    """Spans of one audio file (or signal) as float32 ``(channels, samples)`` at its own rate (a DSD file's
+    brought down to 44.1 or 48 kHz, see :func:`_decimation`)."""
 
     sr: int
     channels: int
@@ -98,7 +105,8 @@ class _SoundfileReader:
 
 
 class _PyAVReader:
-    """FFmpeg: seek to the packet before a span, decode, place frames by their timestamps."""
+    """FFmpeg: seek to the packet before a span, decode, place frames by their timestamps (a DSD stream's
+    brought down in rate on the way, :class:`_Decimation`)."""
 
     def __init__(
         self, path: Path, container: av.container.InputContainer, n_samples: int, *, estimated: bool = False
@@ -108,8 +116,9 @@ class _PyAVReader:
         self.path, self.container = path, container
         self.stream = container.streams.audio[0]
         context = self.stream.codec_context
-        self.sr, self.channels, self.n_samples = int(context.sample_rate), context.channels, n_samples
-        self.announced_samples = n_samples
+        self._rate, self._factor = int(context.sample_rate), _decimation(context)
+        self.sr, self.channels = self._rate // self._factor, context.channels
+        self.n_samples = self.announced_samples = -(-n_samples // self._factor)
         self._estimated = estimated
         self._furthest = 0  # the furthest sample any read reached: where the audio goes on to at least
         self._layout = context.layout
@@ -150,24 +159,29 @@ class _PyAVReader:
                 self._origin = self._first_stamp()
             target = int(first / self.sr / self.stream.time_base) if first else self._start
             self.container.seek(target, stream=self.stream)
-            landed, reached, counts = self._decode_into(out, start, stop)
-            if first == 0 or landed is None or landed <= lo:
-                return reached, counts
+            sink: _Placement | _Decimation = (
+                _Placement(out, start, stop)
+                if self._factor == 1
+                else _Decimation(out, start, stop, rate=self._rate, factor=self._factor)
+            )
+            counts = self._decode_into(sink)
+            if first == 0 or sink.landed is None or sink.landed <= lo:
+                return sink.reached, counts
             preroll *= 4
 
-    def _decode_into(self, out: np.ndarray, start: int, stop: int) -> tuple[int | None, int | None, PacketCounts]:
-        """Decode from the current position until ``stop``; returns the first and last sample reached and
-        the packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_stamp`).
+    def _decode_into(self, sink: _Placement | _Decimation) -> PacketCounts:
+        """Decode from the current position into ``sink`` until it is full or the stream ends; returns the
+        packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_stamp`).
 
         The first frame is placed by its timestamp, each later one right after the frame before it unless
         its timestamp says there is a gap: ASF (WMA) and Matroska stamp frames in milliseconds, 44 samples
         at 44.1 kHz, so placing every frame by its rounded stamp left gaps and overlaps of up to 22 samples
         between frames, a click every 46 ms that changed verdicts and codes.
         """
-        landed = reached = None
         counts = PacketCounts()
-        samples_per_tick = float(self.stream.time_base) * self.sr
+        samples_per_tick = float(self.stream.time_base) * self._rate
         resolution = samples_per_tick + 1  # how far a stamp may be from the true position, in samples
+        reached = None  # the position after the last frame, in decoded samples
         for frame in decode_frames(self.container, self.stream, counts):
             if self._origin is None:  # decoding from the start: this is the first frame
                 self._origin = self._stamp(frame)
@@ -176,11 +190,13 @@ class _PyAVReader:
                 position = stamped or 0
             else:
                 position = stamped if stamped is not None and abs(stamped - reached) > resolution else reached
-            landed = position if landed is None else landed
-            reached = self._place(frame, position, out, start, stop)
-            if reached >= stop:
-                break
-        return landed, reached, counts
+            rows = self._rows(frame)
+            sink.put(rows, position)
+            reached = position + rows[0].size
+            if sink.full:
+                return counts
+        sink.end()
+        return counts
 
     def _first_stamp(self) -> int:
         """The timestamp of the stream's first decoded frame: sample 0 of a sequential decode.
@@ -195,24 +211,16 @@ class _PyAVReader:
     def _stamp(self, first: av.AudioFrame | None) -> int:
         return first.pts if first is not None and first.pts is not None else (self.stream.start_time or 0)
 
-    def _place(self, frame: av.AudioFrame, position: int, out: np.ndarray, start: int, stop: int) -> int:
-        """Copy the part of ``frame`` (first sample at ``position``) that falls in ``[start, stop)`` into
-        ``out``, in the stream's first layout; returns the position after the frame.
+    def _rows(self, frame: av.AudioFrame) -> list[np.ndarray]:
+        """A frame's samples as one float32 row per channel, in the stream's first layout.
 
-        Planar float (what the MP3 and AAC decoders give) is copied from the frame's planes straight
-        into ``out``: a 60-s MP3 has 2,300 frames, and an array made of each cost a tenth of the
-        reading.  Anything else goes through a converter to packed float (see ``decode._FloatFrames``
-        for why not planar).
+        Planar float (what the MP3, AAC and DSD decoders give) is read from the frame's planes without a
+        copy: a 60-s MP3 has 2,300 frames, and an array made of each cost a tenth of the reading.  Anything
+        else goes through a converter to packed float (see ``decode._FloatFrames`` for why not planar).
         """
-        planar = frame.format.name == "fltp" and frame.layout.nb_channels == self.channels
-        samples = None if planar else self._convert(frame)
-        n = frame.samples if planar else samples.shape[1]
-        lo, hi = max(position, start), min(position + n, stop)
-        if hi > lo:
-            rows = (np.frombuffer(plane, np.float32, n) for plane in frame.planes) if planar else samples
-            for channel, row in enumerate(rows):
-                out[channel, lo - start : hi - start] = row[lo - position : hi - position]
-        return position + n
+        if frame.format.name == "fltp" and frame.layout.nb_channels == self.channels:
+            return [np.frombuffer(plane, np.float32, frame.samples) for plane in frame.planes]
+        return list(self._convert(frame))
 
     def _convert(self, frame: av.AudioFrame) -> np.ndarray:
         """A frame as float32 ``(channels, n)`` in the stream's first layout, through a converter."""
@@ -222,6 +230,109 @@ class _PyAVReader:
             self._source = source
         chunks = [float_samples(f) for f in self._resampler.resample(frame)]
         return np.concatenate(chunks, axis=1) if chunks else np.zeros((self.channels, 0), np.float32)
+
+
+class _Placement:
+    """Frames copied into ``out``, which holds samples ``[start, stop)``, where the reader places them."""
+
+    def __init__(self, out: np.ndarray, start: int, stop: int) -> None:
+        self.out, self.start, self.stop = out, start, stop
+        self.landed: int | None = None
+        """Where the first frame went."""
+        self.reached: int | None = None
+        """The position after the last frame: where the audio ends, once :meth:`end` has been called."""
+
+    @property
+    def full(self) -> bool:
+        """Whether ``out`` is complete (no further frame belongs in it)."""
+        return self.reached is not None and self.reached >= self.stop
+
+    def put(self, rows: list[np.ndarray], position: int) -> None:
+        """Copy the part of a frame (one row per channel, first sample at ``position``) in ``[start, stop)``."""
+        n = rows[0].size
+        lo, hi = max(position, self.start), min(position + n, self.stop)
+        for channel, row in enumerate(rows if hi > lo else ()):
+            self.out[channel, lo - self.start : hi - self.start] = row[lo - position : hi - position]
+        self.landed = position if self.landed is None else self.landed
+        self.reached = position + n
+
+    def end(self) -> None:
+        """The stream has no more frames."""
+
+
+class _Decimation:
+    """Frames brought down ``factor`` times in rate as they arrive, into ``out``, which holds samples
+    ``[start, stop)`` at the lower rate: never more than a frame is held at the decoded rate.
+
+    Each channel goes through the front end's resampler (:class:`~musictagger.audio.signal.StreamResampler`,
+    soxr's filter), started on a sample of the lower rate, so a window comes out as the whole stream brought
+    down at once gives it (once the filter has settled within the reader's pre-roll), and its samples are
+    where the decoded ones are: sample ``k`` is decoded sample ``k × factor``.
+    """
+
+    def __init__(self, out: np.ndarray, start: int, stop: int, *, rate: int, factor: int) -> None:
+        self.out, self.start, self.stop = out, start, stop
+        self._rate, self._factor = rate, factor
+        self._resamplers: list[StreamResampler] = []
+        self._next = 0  # the decoded position the resamplers take next
+        self._made = 0  # the samples they have given
+        self.landed: int | None = None
+        """Where the first sample went, at the lower rate."""
+        self.reached: int | None = None
+        """The position after the last sample given; where the audio ends, once :meth:`end` has been called."""
+
+    @property
+    def full(self) -> bool:
+        """Whether ``out`` is complete (no further frame belongs in it)."""
+        return self.reached is not None and self.reached >= self.stop
+
+    def put(self, rows: list[np.ndarray], position: int) -> None:
+        """Resample a frame (one row per channel, first sample at ``position`` in decoded samples) and copy
+        what it completes in ``[start, stop)``.  A gap between the frames is silence; an overlap is dropped."""
+        if self.landed is None:
+            aligned = -(-position // self._factor) * self._factor
+            self.landed, self._next = aligned // self._factor, aligned
+            target = self._rate // self._factor
+            self._resamplers = [StreamResampler(orig_sr=self._rate, target_sr=target) for _ in rows]
+        if position > self._next:
+            self._give([np.zeros(position - self._next, np.float32)] * len(rows))
+        given = self._next - position
+        if given < rows[0].size:
+            self._give([row[given:] for row in rows])
+        self.reached = self.landed + self._made
+
+    def end(self) -> None:
+        """The stream has no more frames: the resamplers give what they hold, up to the audio's end."""
+        if self.landed is None:
+            return
+        self.reached = -(-self._next // self._factor)
+        self._give([np.zeros(0, np.float32)] * len(self._resamplers), last=True)
+
+    def _give(self, rows: list[np.ndarray], *, last: bool = False) -> None:
+        made = [resample(row, last=last) for resample, row in zip(self._resamplers, rows, strict=True)]
+        position, n = self.landed + self._made, made[0].size
+        lo, hi = max(position, self.start), min(position + n, self.stop)
+        if last:
+            hi = min(hi, self.reached)
+        for channel, row in enumerate(made if hi > lo else ()):
+            self.out[channel, lo - self.start : hi - self.start] = row[lo - position : hi - position]
+        self._next += rows[0].size
+        self._made += n
+
+
+def _decimation(context: av.AudioCodecContext) -> int:
+    """How many decoded samples make one that the reader gives: 1, but for DSD.
+
+    FFmpeg decodes DSD at an eighth of its bit rate (352.8 kHz for DSD64, 705.6 kHz for DSD128), so a 29-s
+    window was ~10 M samples a channel in float, held at that rate through the front end (a 120-s DSF took
+    670 MB to analyse, its WAV 365 MB).  Halved until at most :data:`DSD_READ_RATE`: DSD64 is read at
+    44.1 kHz, a CD's rate, and a 48-kHz family's DSD at 48 kHz.
+    """
+    factor = 1
+    if context.name.startswith("dsd_"):
+        while context.sample_rate // factor > DSD_READ_RATE and context.sample_rate % (2 * factor) == 0:
+            factor *= 2
+    return factor
 
 
 def _start_stamp(container: av.container.InputContainer, stream: av.AudioStream) -> int:
@@ -286,7 +397,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
     with container:
         if not container.streams.audio:
             raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
-        length = _pyav_length(container)
+        length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container)
         channels = container.streams.audio[0].codec_context.channels
         if length is None or not channels or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
             audio = decode(path)
@@ -294,6 +405,26 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
         else:
             estimated = container.format.name == "mp3" and not _has_length_header(path)
             yield _PyAVReader(path, container, length, estimated=estimated)
+
+
+def _dsf_length(path: Path) -> int | None:
+    """A DSF file's length in the samples FFmpeg decodes (one per 8 bits of DSD), from its ``fmt`` chunk.
+
+    FFmpeg's DSF demuxer announces no length: its guess from the bit rate counts every byte after the
+    header as audio, the padding of the last 4096-byte block (256 samples too many for a 120-s track, which
+    the front end found at its last window and then read every window again) and any ID3 tag at the end (a
+    10-s track with 2 MB of cover art was announced 12.8 s long, and reported cut short).
+    """
+    with open(path, "rb") as file:
+        header = file.read(_DSF_HEADER_BYTES)
+    if len(header) < _DSF_HEADER_BYTES or header[28:32] != b"fmt ":
+        return None
+    return struct.unpack_from("<Q", header, _DSF_SAMPLE_COUNT_AT)[0] // 8 or None
+
+
+# A DSF file's ``DSD `` chunk (28 bytes) and ``fmt `` chunk (52), whose sample count (64-bit, per channel) is at 64.
+_DSF_HEADER_BYTES = 80
+_DSF_SAMPLE_COUNT_AT = 64
 
 
 def _has_length_header(path: Path) -> bool:

@@ -59,11 +59,13 @@ class StreamResampler:
             else None
         )
 
-    def __call__(self, chunk: np.ndarray) -> np.ndarray:
-        """The resampled samples that ``chunk`` (mono) completes; the filter's delay is held back."""
+    def __call__(self, chunk: np.ndarray, *, last: bool = False) -> np.ndarray:
+        """The resampled samples that ``chunk`` (mono) completes; the filter's delay is held back, unless
+        ``last`` says the signal ends with this chunk (then the stream gives all it holds, as :func:`resample`
+        gives a whole signal's end)."""
         if self._stream is None:
             return chunk.astype(np.float32, copy=False)
-        return self._stream.resample_chunk(chunk.astype(np.float32, copy=False))
+        return self._stream.resample_chunk(chunk.astype(np.float32, copy=False), last=last)
 
 
 def dbfs(value: float) -> float:

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tracemalloc
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,11 +14,14 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
+from mutagen.dsf import DSF
+from mutagen.id3 import APIC
 
 from musictagger.audio.decode import decode
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
+from musictagger.audio.signal import resample
 from musictagger.errors import SilentAudioError
 from musictagger.library.scan import scan
 from tests.audio.signals import FORMATS, channels_of, music, write, write_aac, write_dff, write_dsf
@@ -164,6 +168,73 @@ def test_a_collectors_format_is_scanned_and_analysed_as_its_wav_is(tmp_path: Pat
         assert difference.mean() < 0.1, difference.mean()
     else:
         np.testing.assert_allclose(ours.windows, theirs.windows, atol=1e-4)
+
+
+def test_a_dsd_file_is_read_at_44_1_khz_as_its_whole_decode_resampled_at_once_gives(tmp_path: Path) -> None:
+    """FFmpeg decodes DSD64 at 352.8 kHz; the reader brings each frame down to 44.1 kHz as it arrives, with the
+    front end's resampler: a span read anywhere, up to the end, is what resampling the whole decode gives,
+    sample for sample in its place."""
+    path = write_dsf(tmp_path / "song.dsf", channels_of(music(sr=44100, seconds=12.0), 2), 44100)
+    whole = decode(path)
+    expected = np.stack([resample(channel, orig_sr=whole.sr, target_sr=44100) for channel in whole.y])
+
+    with open_reader(path) as reader:
+        assert (whole.sr, reader.sr, reader.n_samples) == (352_800, 44100, 12 * 44100)
+        for start in (0, 100_003, 12 * 44100 - 30_000):
+            excerpt = reader.read(start, start + 44100)
+            inside = min(44100, reader.n_samples - start)
+            np.testing.assert_allclose(excerpt[:, :inside], expected[:, start : start + inside], atol=1e-6)
+            assert not excerpt[:, inside:].any()
+        assert reader.n_samples == 12 * 44100  # the end is where the header said
+
+
+def analysis_peak_bytes(path: Path) -> int:
+    """The most memory the front end's Python and NumPy allocations held at once while analysing ``path``."""
+    tracemalloc.start()
+    try:
+        features_from_file(path, params=PARAMS, n_windows=3)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("name", ["song.dsf", "song.dff"])
+def test_a_dsd_file_is_analysed_in_the_memory_its_wav_needs(tmp_path: Path, name: str) -> None:
+    """A 29-s window at DSD64's decoded 352.8 kHz is 10 M samples a channel, and each was held whole through
+    the front end: a 120-s DSF took 670 MB to analyse, its WAV 365 MB.  Counted as the front end's own
+    allocations (tracemalloc), the same on any machine, rather than timed."""
+    stereo = channels_of(music(sr=44100, seconds=35.0), 2)
+    wav = write(tmp_path / "song.wav", stereo, 44100, "wav-pcm16")
+    dsd = (write_dsf if name.endswith(".dsf") else write_dff)(tmp_path / name, stereo, 44100)
+
+    assert analysis_peak_bytes(dsd) < 1.25 * analysis_peak_bytes(wav)
+
+
+def test_a_dsf_files_length_is_its_sample_count_whatever_follows_its_audio(tmp_path: Path) -> None:
+    """FFmpeg announces no length for a DSF file: its guess from the bit rate counted the padding of the last
+    4096-byte block as audio (the front end found the end 256 samples early and read every window again) and
+    an ID3 tag after the audio too (a 10-s track with 2 MB of cover art was reported cut short, at 10.0 of
+    12.8 s).  The length is the header's sample count, and a file that ends before it is reported cut short."""
+    path = write_dsf(tmp_path / "song.dsf", music(sr=44100, seconds=10.0)[np.newaxis], 44100)
+    tagged = tmp_path / "tagged.dsf"
+    shutil.copy(path, tagged)
+    tags = DSF(tagged)
+    tags.add_tags()
+    tags.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=bytes(2_000_000)))
+    tags.save()
+    cut = tmp_path / "cut.dsf"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    for intact in (path, tagged):
+        with open_reader(intact) as reader:
+            assert reader.n_samples == 10 * 44100
+            reader.read(reader.n_samples - 1000, reader.n_samples)
+            assert reader.n_samples == 10 * 44100, "the audio ended before the length the reader was given"
+        features = features_from_file(intact, params=PARAMS, n_windows=3)
+        assert (features.report.duration_s, features.announced_duration_s) == (10.0, None)
+    damaged = features_from_file(cut, params=PARAMS, n_windows=3)
+    assert damaged.announced_duration_s == 10.0
+    assert 4.0 < damaged.report.duration_s < 6.0
 
 
 def write_long_wav(path: Path, *, hours: float, sr: int, silent: bool) -> Path:
