@@ -13,6 +13,7 @@ memory.  The decoder choice per format is :mod:`musictagger.audio.decode`'s.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import struct
@@ -125,6 +126,8 @@ class _PyAVReader:
         self._resampler: av.AudioResampler | None = None
         self._source: tuple[str, str, int] | None = None
         self._origin: int | None = None
+        self._ticks = float(self.stream.time_base) * self._rate  # decoded samples per timestamp tick
+        self._head: list[int] = []  # the lengths of the stream's first two frames: see _on_grid
         self._start = _start_stamp(container, self.stream)
 
     def read(self, start: int, stop: int) -> np.ndarray:
@@ -156,7 +159,7 @@ class _PyAVReader:
         while True:
             first = max(lo - int(preroll * self.sr), 0)
             if first > 0 and self._origin is None:
-                self._origin = self._first_stamp()
+                self._first_frames()
             target = int(first / self.sr / self.stream.time_base) if first else self._start
             self.container.seek(target, stream=self.stream)
             sink: _Placement | _Decimation = (
@@ -171,26 +174,29 @@ class _PyAVReader:
 
     def _decode_into(self, sink: _Placement | _Decimation) -> PacketCounts:
         """Decode from the current position into ``sink`` until it is full or the stream ends; returns the
-        packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_stamp`).
+        packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_frames`).
 
-        The first frame is placed by its timestamp, each later one right after the frame before it unless
-        its timestamp says there is a gap: ASF (WMA) and Matroska stamp frames in milliseconds, 44 samples
-        at 44.1 kHz, so placing every frame by its rounded stamp left gaps and overlaps of up to 22 samples
-        between frames, a click every 46 ms that changed verdicts and codes.
+        The first frame is placed by its timestamp (on the frames' grid where the stamps are coarser than
+        the samples, :meth:`_on_grid`), each later one right after the frame before it unless its timestamp
+        says there is a gap: ASF (WMA) and Matroska stamp frames in milliseconds, 44 samples at 44.1 kHz, so
+        placing every frame by its rounded stamp left gaps and overlaps of up to 22 samples between frames, a
+        click every 46 ms that changed verdicts and codes.
         """
         counts = PacketCounts()
-        samples_per_tick = float(self.stream.time_base) * self._rate
-        resolution = samples_per_tick + 1  # how far a stamp may be from the true position, in samples
+        resolution = self._ticks + 1  # how far a stamp may be from the true position, in samples
         reached = None  # the position after the last frame, in decoded samples
+        first_decode = self._origin is None  # from the start, before any other decoding: see _first_frames
         for frame in decode_frames(self.container, self.stream, counts):
             if self._origin is None:  # decoding from the start: this is the first frame
                 self._origin = self._stamp(frame)
-            stamped = round((frame.pts - self._origin) * samples_per_tick) if frame.pts is not None else None
+            stamped = round((frame.pts - self._origin) * self._ticks) if frame.pts is not None else None
+            rows = self._rows(frame)
+            if first_decode and len(self._head) < 2:
+                self._head.append(rows[0].size)
             if reached is None:
-                position = stamped or 0
+                position = self._on_grid(stamped, rows[0].size) if stamped is not None else 0
             else:
                 position = stamped if stamped is not None and abs(stamped - reached) > resolution else reached
-            rows = self._rows(frame)
             sink.put(rows, position)
             reached = position + rows[0].size
             if sink.full:
@@ -198,15 +204,40 @@ class _PyAVReader:
         sink.end()
         return counts
 
-    def _first_stamp(self) -> int:
-        """The timestamp of the stream's first decoded frame: sample 0 of a sequential decode.
+    def _first_frames(self) -> None:
+        """Decode the stream's first two frames: the first one's timestamp is sample 0 of a sequential decode
+        (``_origin``), and their lengths are the grid the frames after them lie on (``_head``, :meth:`_on_grid`).
 
-        Not always the stream's start time: that is the encoder's delay for an MP3, but an ASF (WMA) stream
-        says 0 and stamps its first frame with its preroll (93 ms, say), and a Matroska Vorbis stream 12 ms.
-        Found by decoding that frame: a read from the start finds it on the way, other reads first.
+        Sample 0 is not always at the stream's start time: that is the encoder's delay for an MP3, but an ASF
+        (WMA) stream says 0 and stamps its first frame with its preroll (93 ms, say), and a Matroska Vorbis
+        stream 12 ms.  A read from the start finds these frames on the way, other reads first.  Only before any
+        other decoding: FFmpeg drops an Opus stream's pre-skip (312 samples of its first frame) and an AAC
+        stream's priming only the first time it decodes them, not after a seek.
         """
         self.container.seek(self._start, stream=self.stream)
-        return self._stamp(next(iter(decode_frames(self.container, self.stream, PacketCounts())), None))
+        first = list(itertools.islice(decode_frames(self.container, self.stream, PacketCounts()), 2))
+        self._origin = self._stamp(first[0] if first else None)
+        self._head = [frame.samples for frame in first]
+
+    def _on_grid(self, stamped: int, n: int) -> int:
+        """Where the first frame of a read, ``n`` samples long and stamped ``stamped`` samples after sample 0,
+        lies: on the grid of a stream whose frames after the first are all as long as the second.
+
+        A stamp in milliseconds (ASF, Matroska) is 44 samples wide at 44.1 kHz, and sample 0's own stamp is
+        rounded too: reads after a seek were up to 36 samples off in a WMA file stamped as FFmpeg's command
+        line stamps it, 21 in a Matroska ALAC one, 24 in a WebM Opus one.  Frames of a fixed length lie at
+        the first frame's end plus whole frames (its end is 648 samples in for an Opus stream, the rest of its
+        first packet after the encoder's delay), so the grid point within two ticks of the stamp is exact.
+        Frames of another length (a stream's last; Vorbis, whose frames vary) keep their stamp, and so does
+        a stamp no grid point is near: a wrong grid can move a frame no further than its stamp may be off.
+        """
+        if len(self._head) < 2 or self._ticks <= 1:
+            return stamped
+        head, step = self._head
+        if step <= 0 or n != step or stamped < head:
+            return stamped
+        nearest = head + round((stamped - head) / step) * step
+        return nearest if abs(nearest - stamped) <= 2 * self._ticks + 1 else stamped
 
     def _stamp(self, first: av.AudioFrame | None) -> int:
         return first.pts if first is not None and first.pts is not None else (self.stream.start_time or 0)
