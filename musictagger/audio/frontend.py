@@ -86,11 +86,17 @@ def track_frames(n_samples: int, params: FeatureParams) -> int:
     return 1 + n_samples // params.hop_length
 
 
+def excerpt_span(first_frame: int, frames: int, params: FeatureParams) -> tuple[int, int]:
+    """First and last-plus-one sample (at the model's rate) behind frames ``[first_frame, first_frame + frames)``
+    of the track's centred STFT."""
+    begin = first_frame * params.hop_length - params.n_fft // 2
+    return begin, (first_frame + frames - 1) * params.hop_length + params.n_fft // 2
+
+
 def read_excerpt(reader: AudioReader, first_frame: int, frames: int, n_target: int, params: FeatureParams) -> Excerpt:
     """The samples behind frames ``[first_frame, first_frame + frames)`` of the track's centred STFT."""
     rate = params.sample_rate
-    begin = first_frame * params.hop_length - params.n_fft // 2
-    end = (first_frame + frames - 1) * params.hop_length + params.n_fft // 2
+    begin, end = excerpt_span(first_frame, frames, params)
     lo, hi = max(begin, 0), min(end, n_target)
     if reader.sr == rate:
         source = reader.read(lo, hi)
@@ -124,6 +130,7 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
     SilentAudioError
         The windows' level is below ``params.silence_dbfs``: any genre would be a guess.
     """
+    read: dict[tuple[int, int, int], Excerpt] = {}  # by first frame, frames and where the track's end cuts them
     while True:
         n_samples = reader.n_samples
         duration_s = n_samples / reader.sr
@@ -135,7 +142,9 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
         n_frames = track_frames(n_target, params)
         starts = window_starts(n_frames, window_frames=params.window_frames, n_windows=n_windows)
         frames = min(params.window_frames, n_frames)
-        excerpts = [read_excerpt(reader, int(start), frames, n_target, params) for start in starts]
+        keys = [(int(start), frames, min(excerpt_span(int(start), frames, params)[1], n_target)) for start in starts]
+        read = {key: read.get(key) or read_excerpt(reader, key[0], frames, n_target, params) for key in keys}
+        excerpts = [read[key] for key in keys]
         if reader.n_samples == n_samples:
             break  # else the file ended before its header said: place the windows again on its true length
     heard = np.concatenate([e.samples[e.inside] for e in excerpts])

@@ -104,9 +104,20 @@ def test_reading_past_either_end_gives_zeros_there(tmp_path: Path) -> None:
     np.testing.assert_array_equal(excerpt[:, 100:-100], whole)
 
 
-@pytest.mark.parametrize("kind", ["mp3-lame", "wav-pcm16"])
+@pytest.mark.parametrize("kind", ["mp3-lame", "wav-pcm16", "webm-opus", "wma"])
 def test_a_file_gives_the_windows_its_decoded_samples_give(tmp_path: Path, kind: str) -> None:
-    path = write(tmp_path / f"song.{FORMATS[kind][0]}", channels_of(music(sr=44100, seconds=95.0), 2), 44100, kind)
+    """A WebM download's header announces 8 ms more than decodes, so the front end placed the windows again on
+    the true length and read them all again: the first after other reads, when FFmpeg no longer drops the
+    Opus pre-skip (6.5 ms of its first packet), so the first window was misplaced.  A window the second
+    placement leaves where it was is now read once.  WMA: every frame read where the whole decode has it."""
+    if kind == "webm-opus":
+        stereo = channels_of(music(sr=48000, seconds=95.0), 2)
+        path = write_aac(tmp_path / "song.webm", stereo, 48000, codec="libopus", stamped=True)
+    elif kind == "wma":
+        stereo = channels_of(music(sr=44100, seconds=95.0), 2)
+        path = write_aac(tmp_path / "song.wma", stereo, 44100, container="asf", codec="wmav2", stamped=True)
+    else:
+        path = write(tmp_path / f"song.{FORMATS[kind][0]}", channels_of(music(sr=44100, seconds=95.0), 2), 44100, kind)
     audio = decode(path)
 
     from_file = features_from_file(path, params=PARAMS, n_windows=3)
