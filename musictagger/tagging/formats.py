@@ -247,9 +247,10 @@ def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:
     Keeping the padding mutagen found leaves the file's length as it is; each byte more or less of padding is
     about a byte more or less of file: an Ogg page's lacing can make it a few bytes short (which
     :func:`_save_to_size` makes up), and a restore that far short of no padding at all is one to a file that
-    had none.  mutagen's own choice keeps the parity of the room the tags had: an ID3 chunk of odd length in
-    a WAV or AIFF file is followed by a pad byte, so its length and the next one up take the same room, and
-    only a chunk that kept its parity comes back from an undo at the length it had.
+    had none.  mutagen's own choice keeps the parity of the room the tags had, in every format: an ID3 chunk
+    of odd length in a WAV or AIFF file is followed by a pad byte, so its length and the next one up take the
+    same room, and only a chunk that kept its parity comes back from an undo at the length it had; elsewhere a
+    byte of padding more or less changes nothing but the file's length, which undo sets again.
     """
 
     def choose(info: PaddingInfo) -> int:
