@@ -291,31 +291,23 @@ class _Placement:
         """The stream has no more frames."""
 
 
-class _Decimation:
+class _Decimation(_Placement):
     """Frames brought down ``factor`` times in rate as they arrive, into ``out``, which holds samples
     ``[start, stop)`` at the lower rate: never more than a frame is held at the decoded rate.
 
     Each channel goes through the front end's resampler (:class:`~musictagger.audio.signal.StreamResampler`,
     soxr's filter), started on a sample of the lower rate, so a window comes out as the whole stream brought
     down at once gives it (once the filter has settled within the reader's pre-roll), and its samples are
-    where the decoded ones are: sample ``k`` is decoded sample ``k × factor``.
+    where the decoded ones are: sample ``k`` is decoded sample ``k × factor``.  ``landed`` and ``reached`` are
+    positions at the lower rate.
     """
 
     def __init__(self, out: np.ndarray, start: int, stop: int, *, rate: int, factor: int) -> None:
-        self.out, self.start, self.stop = out, start, stop
+        super().__init__(out, start, stop)
         self._rate, self._factor = rate, factor
         self._resamplers: list[StreamResampler] = []
         self._next = 0  # the decoded position the resamplers take next
         self._made = 0  # the samples they have given
-        self.landed: int | None = None
-        """Where the first sample went, at the lower rate."""
-        self.reached: int | None = None
-        """The position after the last sample given; where the audio ends, once :meth:`end` has been called."""
-
-    @property
-    def full(self) -> bool:
-        """Whether ``out`` is complete (no further frame belongs in it)."""
-        return self.reached is not None and self.reached >= self.stop
 
     def put(self, rows: list[np.ndarray], position: int) -> None:
         """Resample a frame (one row per channel, first sample at ``position`` in decoded samples) and copy
