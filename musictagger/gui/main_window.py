@@ -75,6 +75,8 @@ PREFERRED_SIZE = QSize(1280, 800)
 """The window's first size where the screen has room for it (a smaller screen: all its room)."""
 SIDE_DOCK_WIDTHS = (240, 390)
 """The Files and Result docks' first widths in a window of the preferred size; in proportion in a narrower one."""
+RESULT_MATCHES_HEIGHTS = (0.55, 0.45)
+"""The first shares of the right side's height: the verdict and code above, the nearest matches below."""
 ANALYSIS_TAB, LIBRARY_TAB = 0, 1
 HIDDEN_TAB_STOPS_MAX = 64
 """Tab skips at most this many widgets that cannot be seen in a row (a hidden panel has a few)."""
@@ -176,6 +178,10 @@ class MainWindow(QMainWindow):
         scale = min(1.0, self.width() / PREFERRED_SIZE.width())
         widths = [round(width * scale) for width in SIDE_DOCK_WIDTHS]
         self.resizeDocks([self.files_dock, self.result_dock], widths, Qt.Orientation.Horizontal)
+        # The matches table takes the height it is given (it asks for none, so that its buttons stay in view on a
+        # small screen): without a share of its own the Result dock took nearly all of it, leaving two rows.
+        heights = [round(self.height() * share) for share in RESULT_MATCHES_HEIGHTS]
+        self.resizeDocks([self.result_dock, self.matches_dock], heights, Qt.Orientation.Vertical)
         self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)

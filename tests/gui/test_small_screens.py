@@ -171,6 +171,16 @@ def test_the_nearest_matches_buttons_show_whole_on_a_small_screen(qtbot, window)
         assert button.visibleRegion().boundingRect() == button.rect(), button.text()
 
 
+def test_the_nearest_matches_keep_their_share_of_the_window_beside_the_result(qtbot, window) -> None:
+    """The matches table asks for no height (above), so the right side's split must give it one: without it the
+    Result dock took nearly all the height and the matches showed two rows in a window of the preferred size."""
+    window.show()
+    qtbot.waitExposed(window)
+    right_side = window.result_dock.height() + window.matches_dock.height()
+    assert window.matches_dock.height() >= 0.4 * right_side
+    assert window.result_dock.height() >= window.result_dock.widget().widget().minimumSizeHint().height()
+
+
 def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window, tmp_path: Path) -> None:
     song = write_song(tmp_path / "music" / "song.flac", seed=0)
     pretag(song, genres=["Alternative Rock"])
