@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
-from musictagger.gui.library_panel import WATCH_INTERVAL_MS
+from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
 from musictagger.gui.tag_dialog import TagScope, natural_key, shown_names
@@ -66,6 +67,18 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     )
 
 
+WATCH_INTERVAL_MS = 300
+"""The panel's look at the index in the test that follows an index run: a tenth of the app's
+(``library_panel.WATCH_INTERVAL_MS``), whose ticks that test waits through six times."""
+
+
+@pytest.fixture
+def quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's library panel looks at the index every :data:`WATCH_INTERVAL_MS` (its timer is made with the window)."""
+    monkeypatch.setattr(library_panel, "WATCH_INTERVAL_MS", WATCH_INTERVAL_MS)
+
+
+@pytest.mark.usefixtures("quick_watch")  # before the window, which makes the timer
 def test_the_library_panel_and_tab_follow_an_index_run_outside_the_window(qtbot, window, tmp_path: Path) -> None:
     """`musictagger index` in a terminal while the window is open: the panel kept its old counts until
     something else refreshed it (the user audit)."""
@@ -73,15 +86,16 @@ def test_the_library_panel_and_tab_follow_an_index_run_outside_the_window(qtbot,
     for seed in range(2):
         write_song(music / f"{seed:02}.flac", seed=seed)
     panel = window.library
+    assert panel._watch.interval() == WATCH_INTERVAL_MS
     qtbot.wait(2 * WATCH_INTERVAL_MS)  # the panel has looked at the index once: from now on it follows it
 
     index_folders([music], workers=1)  # another connection, as another process's
 
-    qtbot.waitUntil(lambda: "2 tracks" in panel.counts.text(), timeout=4 * WATCH_INTERVAL_MS)
+    qtbot.waitUntil(lambda: "2 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
     # The tab and the matches follow once the writes have stopped for a tick (not at every tick of a long run).
-    with qtbot.waitSignal(panel.libraryChanged, timeout=4 * WATCH_INTERVAL_MS):
+    with qtbot.waitSignal(panel.libraryChanged, timeout=ANALYSIS_TIMEOUT_MS):
         pass
-    qtbot.waitUntil(lambda: window.library_view.model.rowCount() == 2, timeout=4 * WATCH_INTERVAL_MS)
+    qtbot.waitUntil(lambda: window.library_view.model.rowCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
     with qtbot.assertNotEmitted(panel.libraryChanged, wait=2 * WATCH_INTERVAL_MS):
         pass  # nothing more written: nothing more to follow (the panel's own reading writes nothing)
 
