@@ -44,10 +44,11 @@ run: $(VENV)/.app gui-libs
 	$(BIN)/musictagger-gui $(FILES)
 
 # The suite in two parts: the window's and live audio's tests (real time, a real sound server) alone in one
-# process, as a user's desktop runs them; everything else in two processes (pytest-xdist), a module each.
+# process, as a user's desktop runs them; everything else in two processes (pytest-xdist), a module each, handed
+# out in collection order: the training modules, which take minutes, first (tests/conftest.py).
 test: $(VENV)/.dev gui-test-libs
 	$(BIN)/ruff check musictagger tests bench packaging resources setup.py
-	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/gui --ignore=tests/live
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/gui --ignore=tests/live
 	$(BIN)/python -m pytest tests/gui tests/live
 	@$(MAKE) --no-print-directory check-wheel
 

@@ -26,6 +26,7 @@ from tests.personal.library import StyleLibrary, build_style_library
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"
+TRAINING_TESTS = Path(__file__).resolve().parent / "training"
 
 
 @pytest.fixture
@@ -48,6 +49,17 @@ def pytest_configure(config: pytest.Config) -> None:
     before the function-scoped ones, and would otherwise time both precisions and get the int8 twin.
     """
     os.environ[PRECISION_ENV_VAR] = "float32"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The training tests first, the rest in their order.
+
+    Their modules train, export and quantise a model once each: a minute or more, the two longest
+    near three.  ``make test`` hands modules to its two processes in collection order
+    (``--no-loadscope-reorder``; xdist's own order puts modules with the fewest tests, these, last),
+    so they start early and the many short modules after them even out where the two processes end.
+    """
+    items.sort(key=lambda item: not item.path.is_relative_to(TRAINING_TESTS))
 
 
 @pytest.fixture(autouse=True)
