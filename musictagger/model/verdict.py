@@ -20,6 +20,7 @@ identity policy: uncalibrated, and never "unknown".
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -30,6 +31,13 @@ from musictagger.errors import ModelError
 VerdictKind = Literal["genre", "unknown"]
 NOT_MUSIC = "not music"
 UNKNOWN = "unknown"
+
+
+@functools.lru_cache(maxsize=8)
+def _positions(names: tuple[str, ...]) -> dict[str, int]:
+    """Each name's position in ``names``: made once per tag vocabulary, where a policy search scores a track's
+    tags for each of thousands of policies."""
+    return {name: i for i, name in enumerate(names)}
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class ForeignTags:
     threshold: float
 
     def score(self, tags: np.ndarray, tag_names: tuple[str, ...]) -> float:
-        index = {name: i for i, name in enumerate(tag_names)}
+        index = _positions(tag_names)
         missing = [t for t in (*self.foreign, *self.native) if t not in index]
         if missing:
             raise ModelError(f"the verdict policy names tags the model does not output: {missing}")

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -74,6 +74,7 @@ class EvidenceSet:
     novelty: np.ndarray
     tags: np.ndarray
     expected: list[str | None]
+    _calibrated: dict[float, list[np.ndarray]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of_windows(
@@ -94,17 +95,17 @@ class EvidenceSet:
             expected=expected,
         )
 
+    def track_probabilities(self, temperature: float) -> list[np.ndarray]:
+        """Each track's window probabilities calibrated with ``temperature`` and averaged, as the app does;
+        computed once per temperature, since a policy search decides thousands of policies with one."""
+        if temperature not in self._calibrated:
+            self._calibrated[temperature] = [calibrate(p, temperature).mean(axis=0) for p in self.window_probabilities]
+        return self._calibrated[temperature]
+
     def verdicts(self, policy: VerdictPolicy, labels: tuple[str, ...], tag_names: tuple[str, ...]) -> list[Verdict]:
         return [
-            decide(
-                calibrate(p, policy.temperature).mean(axis=0),
-                labels=labels,
-                policy=policy,
-                novelty=float(n),
-                tags=t,
-                tag_names=tag_names,
-            )
-            for p, n, t in zip(self.window_probabilities, self.novelty, self.tags, strict=True)
+            decide(p, labels=labels, policy=policy, novelty=float(n), tags=t, tag_names=tag_names)
+            for p, n, t in zip(self.track_probabilities(policy.temperature), self.novelty, self.tags, strict=True)
         ]
 
 
