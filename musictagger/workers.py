@@ -9,16 +9,28 @@ waits on it and ends the worker at once.  This works for the spawn start method 
 
 Linux's ``prctl(PR_SET_PDEATHSIG)`` is not used: its "parent" is the *thread* that started the
 worker, and the window starts its worker from a pool thread that Qt retires after 30 s idle,
-which would kill a healthy worker.  Qt-free.
+which would kill a healthy worker.
+
+**Ctrl-C is the parent's business.**  A terminal sends Ctrl-C to every process of the command, the
+workers included, and the parent decides what it means (``index`` keeps what is done and ends).  A
+worker ignores it from its first instruction: its interpreter and the app's imports take half a second
+before the initialiser runs, and a Ctrl-C then ended the worker with a KeyboardInterrupt traceback, or a
+"Fatal Python error" in its site import.  So the parent blocks SIGINT while it starts a worker (a Ctrl-C
+meanwhile waits for it the few milliseconds that takes), the worker inherits the blocked signal through
+fork and exec, and unblocks it once it ignores it, which discards one that came meanwhile (CPython starts
+its resource tracker so).  Qt-free.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from musictagger.process import prepare_analysing_process
@@ -36,7 +48,7 @@ def spawn_pool(
     """
     return ProcessPoolExecutor(
         max_workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=_SpawnContext(),
         initializer=_start_worker,
         initargs=(initializer, initargs),
     )
@@ -49,7 +61,38 @@ def exit_with_parent() -> None:
         threading.Thread(target=_exit_after, args=(parent,), name="exit-with-parent", daemon=True).start()
 
 
+class _SpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that starts with SIGINT blocked (see the module docstring)."""
+
+    def start(self) -> None:
+        with _sigint_blocked():
+            super().start()
+
+
+class _SpawnContext(multiprocessing.context.SpawnContext):
+    """The spawn start method, with :class:`_SpawnProcess` for its processes."""
+
+    Process = _SpawnProcess
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold SIGINT back from this thread (and the processes it starts) for the ``with`` block; where there
+    are no POSIX signal masks (Windows, where Ctrl-C is another mechanism), do nothing."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a Ctrl-C held back meanwhile is dropped
     exit_with_parent()
     prepare_analysing_process()
     initializer(*initargs)

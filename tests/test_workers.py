@@ -1,19 +1,46 @@
 """The window's analysis process ends with the window's process, even when that is SIGKILLed (see
-``musictagger.workers``; the pool of ``index`` and ``tag`` is tested in tests/library)."""
+``musictagger.workers``; the pool of ``index`` and ``tag`` is tested in tests/library), and a Ctrl-C that
+reaches a worker while it starts leaves it running."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from musictagger.workers import spawn_pool
 from tests.processes import HAS_PROC, assert_workers_die_with, wait_for_workers
 
-pytestmark = pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
+
+def ready() -> None:
+    """A worker initialiser with nothing to prepare."""
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signals")
+def test_a_ctrl_c_while_a_worker_starts_neither_ends_it_nor_prints_a_traceback(capfd: pytest.CaptureFixture) -> None:
+    """A terminal's Ctrl-C reaches every process of the command.  One that came while a worker was still
+    starting (its interpreter and the app's imports, half a second before the initialiser ignores Ctrl-C)
+    ended that worker with a KeyboardInterrupt traceback, or a "Fatal Python error" in its site import,
+    two of them on the screen for an `index` interrupted early."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
+    try:
+        with spawn_pool(1, ready) as pool:
+            future = pool.submit(os.getpid)
+            (worker,) = multiprocessing.active_children()  # started by submit, still starting
+            os.kill(worker.pid, signal.SIGINT)
+            assert future.result(timeout=60) == worker.pid
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
 def test_the_windows_analysis_process_dies_when_the_window_is_killed() -> None:
     script = textwrap.dedent(
         """

@@ -445,9 +445,9 @@ _worker_model: GenreModel | None = None
 
 
 def _start_worker(model_path: Path, threads: int) -> None:
-    """Worker initialiser: Ctrl-C is the parent's business; one model per worker, with ``threads`` threads."""
+    """Worker initialiser: one model per worker, with ``threads`` threads (Ctrl-C is the parent's business:
+    :mod:`musictagger.workers` has the worker ignore it)."""
     global _worker_model
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_model = GenreModel(model_path, threads=threads)
 
 
