@@ -12,6 +12,7 @@ with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.for
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ from musictagger.tags.id3_structure import (
     revision_losses,
     rewrite_losses,
 )
+from musictagger.tags.padding_structure import EMPTY_PADDING_BYTES, without_empty_padding
 from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
 __all__ = [
@@ -98,9 +100,10 @@ class WritableFormat(TagFormat):
         ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  ``restoring`` is
         an undo's: the file as it was before the run.  The tags' padding is chosen to give the file its size
         (default: the size it has) where it can be (:func:`_save_to_size`), so a value that fits leaves the
-        rest of the file where it was, and an undo gives back the bytes the file had; an undo into ID3v2.3
-        keeps the frames its v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).  A
-        Vorbis field keeps its place among the comments and the spelling of its name, and so does an APEv2
+        rest of the file where it was, and an undo gives back the bytes the file had (without the empty padding
+        block or atom mutagen adds to a FLAC or MP4 file that had none, :func:`_drop_empty_padding_it_had_not`);
+        an undo into ID3v2.3 keeps the frames its v2.3 tag had
+        (:func:`~musictagger.tags.id3_structure.convert_revision`).  A Vorbis field keeps its place among the comments and the spelling of its name, and so does an APEv2
         item, whose tag is rewritten item by item (:func:`~musictagger.tags.ape_structure.set_ape_item`:
         mutagen's writer reorders the items and drops an ID3v1 tag after them); it has no padding, and ends
         the file, so the audio never moves."""
@@ -154,9 +157,12 @@ class WritableFormat(TagFormat):
     def _save(
         self, path: Path, save: Callable[[Callable[[PaddingInfo], int]], None], restoring: Fingerprint | None
     ) -> None:
-        """``save(padding)`` to the size the file had (:func:`_save_to_size`); TagWriteError naming it when it fails."""
+        """``save(padding)`` to the size the file had (:func:`_save_to_size`), without the empty padding it had not
+        (:func:`_drop_empty_padding_it_had_not`); TagWriteError naming it when it fails."""
         try:
             _save_to_size(save, path, restoring.size if restoring else None)
+            if restoring:
+                _drop_empty_padding_it_had_not(path, restoring)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
@@ -238,6 +244,19 @@ def _save_to_size(save: Callable[[Callable[[PaddingInfo], int]], None], path: Pa
         size_before, size_now = size_now, path.stat().st_size
         if size_now in (target, size_before) or abs(size_now - target) >= RESTORE_SLACK:
             return
+
+
+def _drop_empty_padding_it_had_not(path: Path, restoring: Fingerprint) -> None:
+    """Give ``path`` the bytes it had before the run when they are its bytes now without the empty FLAC PADDING
+    block or MP4 ``free`` atom mutagen's writer always leaves
+    (:func:`~musictagger.tags.padding_structure.without_empty_padding`): those of a file that had none.
+
+    Only those bytes: their SHA-256 must be the one ``restoring`` has, so nothing else can come of it."""
+    if path.stat().st_size - restoring.size not in EMPTY_PADDING_BYTES:
+        return
+    trimmed = without_empty_padding(path.read_bytes())
+    if trimmed is not None and hashlib.sha256(trimmed).hexdigest() == restoring.sha256:
+        path.write_bytes(trimmed)
 
 
 def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:

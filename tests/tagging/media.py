@@ -11,13 +11,16 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 
+import av
 import mutagen
+import numpy as np
+import soundfile as sf
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
 
-from tests.audio.signals import FORMATS, music, noise, write
+from tests.audio.signals import FORMATS, music, noise, write, write_aac
 
 SR = 48000  # libsndfile writes Opus at 48 kHz (or lower rates only)
 
@@ -47,6 +50,34 @@ def make_file(
     path = folder / f"{name or fmt}.{FORMATS[kind][0]}"
     y = noise(sr=SR, seconds=seconds, rms_dbfs=-20, seed=seed) if hiss else music(sr=SR, seconds=seconds, seed=seed)
     return write(path, y, SR, kind)
+
+
+def as_encoded(folder: Path, fmt: str, *, faststart: bool = False) -> Path:
+    """A second of music as a FLAC (libsndfile) or M4A (``m4a``, FFmpeg) file, given a title and an artist by its
+    encoder: without the FLAC PADDING block or the MP4 ``free`` atom beside the tags that mutagen's writer
+    always adds.  ``faststart``: the M4A's ``moov`` atom before its ``mdat`` (FFmpeg's ``-movflags
+    +faststart``, as files to be streamed have it), so that the chunk offsets move with the tags."""
+    folder.mkdir(parents=True, exist_ok=True)
+    y = music(sr=SR, seconds=1.0)
+    path = folder / f"encoded.{fmt}"
+    if fmt == "flac":
+        with sf.SoundFile(path, "w", samplerate=SR, channels=1, format="FLAC", subtype="PCM_16") as file:
+            file.title, file.artist = "A title", "An artist"
+            file.write(y)
+        return path
+    tags = {"title": "A title", "artist": "An artist"}
+    encoded = write_aac(folder / "encoded-first.m4a", np.atleast_2d(y), SR, metadata=tags)
+    if not faststart:
+        return encoded.rename(path)
+    with av.open(str(encoded)) as source, av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
+        out.metadata.update(source.metadata)
+        stream = out.add_stream_from_template(source.streams.audio[0])
+        for packet in source.demux(source.streams.audio[0]):
+            if packet.dts is not None:  # not the flush packet demux ends with
+                packet.stream = stream
+                out.mux(packet)
+    encoded.unlink()
+    return path
 
 
 def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> Path:
