@@ -11,7 +11,7 @@ import argparse
 
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
-from musictagger.cli.tag import format_table
+from musictagger.cli.table import clip, format_table
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
 from musictagger.personal.store import PersonalModelError, check_name
@@ -75,15 +75,6 @@ def run(args: argparse.Namespace) -> int:
             )
     print(format_report(learned))
     return 0
-
-
-CELL_WIDTH = 60
-"""Longest table cell the tables print (a 300-character label would pad every row)."""
-
-
-def clip(text: str, width: int = CELL_WIDTH) -> str:
-    """``text``, cut to ``width`` characters with ``…`` when longer."""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def unmatched(exclude: list[str], found: LabelSurvey) -> list[str]:

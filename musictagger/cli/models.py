@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from musictagger.cli.learn import clip
-from musictagger.cli.tag import format_table
+from musictagger.cli.table import clip, format_table
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library
 from musictagger.library.search import codes_in_reach

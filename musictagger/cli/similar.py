@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from musictagger.cli.options import positive_int
+from musictagger.cli.table import clip, format_table
 from musictagger.errors import MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
@@ -24,6 +25,8 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 
 AMBIGUOUS_SHOWN = 10
+TRACK_WIDTH = 40
+"""Longest track name the table shows (its path follows it whole)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(answer, indent=2))
     else:
-        print(f"nearest to {label}, {analysis.summary()}:")  # a summary may hold brackets: "(nearest: rock 0.45)"
+        # A summary may hold brackets, "(nearest: rock 0.45)"; a file name a line break, written as \n.
+        print(f"nearest to {one_line(label)}, {analysis.summary()}:")
         print(_table(matches, window_seconds))
         if left_out:
             print(
@@ -117,17 +121,25 @@ def _resolve(
 
 
 def _table(matches: list[Match], window_seconds: float) -> str:
+    """The matches as columns as wide as their widest cell, one line each (see :func:`format_table`), the
+    numbers right-aligned under their headings."""
     if not matches:
         return "  (no other analysed tracks in the library)"
-    lines = [f"  {'#':>3}  {'distance':>8}  {'bits':>4}  {'nearest part':<12}  {'genre':<11} {'track':<40} path"]
-    for rank, match in enumerate(matches, start=1):
-        note = "  (duplicate)" if match.duplicate else ""
-        lines.append(
-            f"  {rank:>3}  {match.relaxed_distance:>8.3f}  {match.distance:>4}  "
-            f"{match.part_text(window_seconds):<12}  {match.record.verdict_label:<11} "
-            f"{match.record.display_name[:40]:<40} {match.record.path}{note}"
+    rank_width = len(str(len(matches)))
+    header = ("#".rjust(rank_width), "distance", "bits", "nearest part", "genre", "track", "path")
+    rows = [
+        (
+            str(rank).rjust(rank_width),
+            f"{match.relaxed_distance:8.3f}",
+            f"{match.distance:4}",
+            match.part_text(window_seconds),
+            match.record.verdict_label,
+            clip(match.record.display_name, TRACK_WIDTH),
+            match.record.path + ("  (duplicate)" if match.duplicate else ""),
         )
-    return "\n".join(lines)
+        for rank, match in enumerate(matches, start=1)
+    ]
+    return "\n".join(f"  {line}" for line in format_table(header, rows).splitlines())
 
 
 def _match_dict(match: Match, window_seconds: float) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 from musictagger.cli.options import probability
 from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
+from musictagger.cli.table import format_table
 from musictagger.errors import one_line
 from musictagger.library import Library
 from musictagger.library.scan import scan
@@ -116,16 +117,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     return status
-
-
-def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """Left-aligned columns as wide as their widest cell; a line break or tab in a cell (a file name may hold
-    one) is written as ``\\n`` or ``\\t``, so that each row stays one line."""
-    cells = [[one_line(str(cell)) for cell in row] for row in [header, *rows]]
-    widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells
-    )
 
 
 def _stopped_text(report: RunReport, not_reached: int) -> str:

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 
 from musictagger.cli.progress import progress_bar
-from musictagger.cli.tag import format_table
+from musictagger.cli.table import format_table
 from musictagger.errors import one_line
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index

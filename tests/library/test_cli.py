@@ -169,3 +169,23 @@ def test_similar_never_compares_codes_of_another_model(
 def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["similar", "anything"]) == 1
     assert "index your music first" in capsys.readouterr().err
+
+
+def test_similar_keeps_each_match_on_one_line_in_aligned_columns_whatever_the_file_names(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line break or tab in a file name is written as ``\\n`` or ``\\t`` (as `index` and `tag` write them):
+    printed as is, it broke a match over two lines, and the heading of a query so named."""
+    odd = write_track(music_folder / "new\nline" / "a\tb.flac", "flac", seed=0)  # sounds as album1/01.flac
+    shown = f"{music_folder}/new\\nline/a\\tb.flac"
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+
+    for query, heading in ((odd, shown), (music_folder / "album1" / "01.flac", None)):
+        assert main(["similar", str(query), "-k", "5"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith(f"nearest to {heading or query}, ")
+        header, rows, footer = lines[1], lines[2:-1], lines[-1]
+        assert len(rows) == 5 and footer.startswith("  (ordered by distance")
+        assert {row.index(str(music_folder)) for row in rows} == {header.index("path")}
+    assert any(row.endswith(f"{shown}  (duplicate)") for row in rows)
