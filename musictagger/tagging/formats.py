@@ -48,6 +48,7 @@ from musictagger.tags.id3_structure import (
     revision_losses,
     rewrite_losses,
 )
+from musictagger.tags.mp4_structure import mp4_rewrite_problem
 from musictagger.tags.padding_structure import EMPTY_PADDING_BYTES, without_empty_padding
 from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
@@ -188,7 +189,10 @@ class WritableFormat(TagFormat):
         is not UTF-8 ``name=value`` text (:func:`~musictagger.tags.vorbis_structure.vorbis_comment_damage`).
         For APEv2: a damaged tag, one that does not end the file, an APEv1 tag, and items of that field in
         several spellings, flagged read-only or holding binary data
-        (:func:`~musictagger.tags.ape_structure.ape_rewrite_problem`).
+        (:func:`~musictagger.tags.ape_structure.ape_rewrite_problem`).  For MP4: a fragmented file, whose
+        fragments mutagen's writer would move without all their offsets
+        (:func:`~musictagger.tags.mp4_structure.mp4_rewrite_problem`); an undo (of a file an earlier release
+        tagged) goes ahead: the size it gives back puts the fragments back where their offsets point.
         """
         if field not in LABEL_FIELDS:
             return f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})"
@@ -197,6 +201,8 @@ class WritableFormat(TagFormat):
         if isinstance(self.family, ApeFamily):
             tags = (self.load(path, as_stored=True) if audio is None else audio).tags
             return ape_rewrite_problem(path, self.family.fields[field], mutagen_found=tags is not None)
+        if isinstance(self.family, Mp4Family):
+            return None if restoring else mp4_rewrite_problem(path)
         if not isinstance(self.family, Id3Family):
             return None
         if damage := id3v2_damage(path):

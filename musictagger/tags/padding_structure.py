@@ -18,6 +18,7 @@ import struct
 from mutagen.mp4 import AtomError, Atoms
 
 from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
+from musictagger.tags.mp4_structure import fragment_count
 
 FLAC_BLOCK_HEADER = 4
 ATOM_HEADER = 8
@@ -57,8 +58,8 @@ def _flac_without_empty_padding(data: bytes) -> bytes | None:
 def _mp4_without_empty_free(data: bytes) -> bytes | None:
     """An MP4 file without an empty ``free`` atom right after its ``moov.udta.meta.ilst`` atom.
 
-    A fragmented file (``moof`` atoms) is left as it is: mutagen moves the base offset of its first fragment
-    alone, which this does not undo."""
+    A fragmented file is left as it is: mutagen moves the base offsets of its first fragment alone
+    (:mod:`~musictagger.tags.mp4_structure`), which this does not undo."""
     try:
         atoms = Atoms(io.BytesIO(data))
         *parents, ilst = atoms.path(b"moov", b"udta", b"meta", b"ilst")
@@ -66,9 +67,7 @@ def _mp4_without_empty_free(data: bytes) -> bytes | None:
         return None
     siblings = parents[-1].children
     after = siblings[siblings.index(ilst) + 1 : siblings.index(ilst) + 2]
-    if [(atom.name, atom.length) for atom in after] != [(b"free", ATOM_HEADER)] or any(
-        atom.name == b"moof" for atom in atoms.atoms
-    ):
+    if [(atom.name, atom.length) for atom in after] != [(b"free", ATOM_HEADER)] or fragment_count(atoms):
         return None
     free = after[0].offset
     edited = bytearray(data)

@@ -52,11 +52,18 @@ def make_file(
     return write(path, y, SR, kind)
 
 
-def as_encoded(folder: Path, fmt: str, *, faststart: bool = False) -> Path:
+FASTSTART = {"movflags": "+faststart"}
+"""FFmpeg's MP4 muxer options that put the ``moov`` atom before the ``mdat`` (as files to be streamed have it), so
+that the chunk offsets move with the tags."""
+FRAGMENTED = {"movflags": "frag_keyframe+empty_moov", "frag_duration": "250000"}
+"""FFmpeg's MP4 muxer options that cut the audio in fragments of a quarter of a second (``moof`` atoms)."""
+
+
+def as_encoded(folder: Path, fmt: str, *, muxer_options: dict[str, str] | None = None) -> Path:
     """A second of music as a FLAC (libsndfile) or M4A (``m4a``, FFmpeg) file, given a title and an artist by its
     encoder: without the FLAC PADDING block or the MP4 ``free`` atom beside the tags that mutagen's writer
-    always adds.  ``faststart``: the M4A's ``moov`` atom before its ``mdat`` (FFmpeg's ``-movflags
-    +faststart``, as files to be streamed have it), so that the chunk offsets move with the tags."""
+    always adds.  ``muxer_options``: the M4A remuxed with these options of FFmpeg's MP4 muxer
+    (:data:`FASTSTART`, :data:`FRAGMENTED`)."""
     folder.mkdir(parents=True, exist_ok=True)
     y = music(sr=SR, seconds=1.0)
     path = folder / f"encoded.{fmt}"
@@ -67,9 +74,9 @@ def as_encoded(folder: Path, fmt: str, *, faststart: bool = False) -> Path:
         return path
     tags = {"title": "A title", "artist": "An artist"}
     encoded = write_aac(folder / "encoded-first.m4a", np.atleast_2d(y), SR, metadata=tags)
-    if not faststart:
+    if not muxer_options:
         return encoded.rename(path)
-    with av.open(str(encoded)) as source, av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
+    with av.open(str(encoded)) as source, av.open(str(path), "w", options=muxer_options) as out:
         out.metadata.update(source.metadata)
         stream = out.add_stream_from_template(source.streams.audio[0])
         for packet in source.demux(source.streams.audio[0]):

@@ -30,6 +30,7 @@ from musictagger.tagging.payload import audio_payload_digest
 from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from tests.tagging.media import (
+    FASTSTART,
     KINDS,
     as_encoded,
     make_file,
@@ -119,7 +120,7 @@ def test_undo_gives_back_the_bytes_of_a_file_its_encoder_tagged(
     encoders write them (``padding`` None), come back from tag and undo byte for byte: mutagen's writer always
     adds one, which undo left behind, empty (4 and 8 bytes more, the tagging audit).  In a faststart M4A the
     chunk offsets move with the tags.  With padding mutagen gave them, they came back already, and still do."""
-    path = as_encoded(tmp_path, layout.split("-")[0], faststart=layout.endswith("faststart"))
+    path = as_encoded(tmp_path, layout.split("-")[0], muxer_options=FASTSTART if layout.endswith("faststart") else None)
     if padding is not None:
         mutagen.File(path).save(padding=lambda _info: padding)
     original, modified = path.read_bytes(), path.stat().st_mtime_ns

@@ -1,6 +1,7 @@
 """What tagging keeps of a file's other tags: a damaged ID3 tag, or one or Vorbis comments mutagen cannot rewrite as
 they are, is left alone; a tag keeps its revision and the frames mutagen does not know, an ID3v1 tag is kept byte
-for byte, a WAV's RIFF INFO genre is not contradicted, and a copy that cannot be made is a failure."""
+for byte, a WAV's RIFF INFO genre is not contradicted, and a copy that cannot be made is a failure.  A fragmented
+MP4 file, which mutagen's writer would damage, is left alone too."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import TagSummary, read_tags
 from tests.audio.signals import music
-from tests.tagging.media import UNKNOWN_FRAME, insert_first_frame, make_file, native_genres, pretag, v23_mp3
+from tests.tagging.media import (
+    FRAGMENTED,
+    UNKNOWN_FRAME,
+    as_encoded,
+    insert_first_frame,
+    make_file,
+    native_genres,
+    pretag,
+    v23_mp3,
+)
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
 
@@ -105,6 +115,30 @@ def test_a_tag_mutagen_cannot_rewrite_whole_is_refused_in_the_preview_and_by_the
     apply_plan(plan, journal)
     with pytest.raises(TagWriteError) as refused:  # the writer asks again, whoever calls it
         detect(path).write_labels(path, "genre", ["Rock"], Id3Version.V23)
+    assert refused.value.reason == reason
+    assert path.read_bytes() == original
+
+
+def test_a_fragmented_mp4_file_is_refused_in_the_preview_and_by_the_writer(tmp_path: Path, journal: Journal) -> None:
+    """mutagen's writer moves an MP4 file's fragments without correcting the offsets of all but the first: an
+    M4A file in fragments, tagged so, no longer decoded past its first fragment, and was reported written (its
+    ``mdat`` atoms, which the audio check compares, hold the same bytes)."""
+    path = as_encoded(tmp_path, "m4a", muxer_options=FRAGMENTED)
+    original = path.read_bytes()
+    fragments = original.count(b"mfhd")  # each fragment's header
+    assert fragments > 1
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    (item,) = plan.items
+    reason = (
+        f"it is a fragmented MP4 file ({fragments} fragments), whose offsets mutagen's writer does not all correct "
+        "when it moves them: writing its tags would damage it"
+    )
+    assert (item.action, item.reason) == (Action.ERROR, reason)
+    apply_plan(plan, journal)
+    with pytest.raises(TagWriteError) as refused:  # the writer asks again, whoever calls it
+        detect(path).write_labels(path, "genre", ["Rock"])
     assert refused.value.reason == reason
     assert path.read_bytes() == original
 
