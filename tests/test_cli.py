@@ -61,6 +61,26 @@ def test_analyze_walks_a_folder_as_index_does(tmp_path: Path, capsys: pytest.Cap
     assert [json.loads(line)["file"] for line in out.splitlines()] == [str(song) for song in songs]
 
 
+def test_analyze_analyses_each_file_once_however_many_folders_reach_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each folder was walked on its own: a file that a link in one folder and another folder given both reach
+    (a link back to the music's top, a folder given inside another) was analysed once for each, three times
+    here. Index lists each physical file once, and analyze walks as index does."""
+    folder = tmp_path / "Music"
+    (folder / "Rock").mkdir(parents=True)
+    (folder / "Downloads").mkdir()
+    song = write(folder / "Rock" / "song.flac", music(sr=22050, seconds=4.0), 22050, "flac")
+    (folder / "Downloads" / "all music").symlink_to(folder)
+
+    assert main(["analyze", "--json", str(folder / "Downloads"), str(folder / "Rock"), str(folder)]) == 0
+
+    out = capsys.readouterr().out
+    assert [json.loads(line)["file"] for line in out.splitlines()] == [
+        str(folder / "Downloads" / "all music" / "Rock" / song.name)
+    ]
+
+
 def damaged_mp3(path: Path) -> Path:
     """An 8 s MP3 with three runs of 400 random bytes in the middle of its frames."""
     write(path, music(sr=44100, seconds=8.0, seed=1), 44100, "mp3")

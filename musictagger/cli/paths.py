@@ -12,13 +12,20 @@ NO_AUDIO = "no audio files in this folder"
 
 def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """The files to analyse, each folder replaced by its audio files; and what could not be searched (path,
-    reason), a folder without any audio file among it."""
+    reason), a folder without any audio file among it.
+
+    Each physical file is listed once, as ``index`` lists it: a folder's file that an earlier folder reached
+    already (through a link, or a folder given inside another) is left out.  Files named are listed as named.
+    """
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
+    listed: set[tuple[int, int]] = set()
     for path in paths:
         if os.path.isdir(path):  # False also where a folder above it cannot be read: the file then says why
             found = scan([path])
-            files += [Path(f.path) for f in found.files]
+            new = [f for f in found.files if f.identity not in listed]
+            listed.update(f.identity for f in new)
+            files += [Path(f.path) for f in new]
             problems += found.problems + folders_without_audio([path], found)
         else:
             files.append(path)

@@ -20,8 +20,11 @@ from musictagger.library.store import FileStamp
 
 @dataclass(frozen=True)
 class FoundFile:
+    """An audio file found: its path, size and mtime, and which physical file it is (device, inode)."""
+
     path: str
     stamp: FileStamp
+    identity: tuple[int, int]
 
 
 @dataclass
@@ -108,4 +111,4 @@ def _add_file(path: str, result: ScanResult, seen_files: set[tuple[int, int]]) -
     if identity in seen_files:
         return  # the same physical file through another link
     seen_files.add(identity)
-    result.files.append(FoundFile(path, FileStamp(info.st_size, info.st_mtime_ns)))
+    result.files.append(FoundFile(path, FileStamp(info.st_size, info.st_mtime_ns), identity))
