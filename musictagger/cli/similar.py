@@ -110,8 +110,13 @@ def _resolve(
     else:
         candidates = library.find(query, limit=AMBIGUOUS_SHOWN + 1)
     analysed = [record for record in candidates if record.analysis is not None]
-    if not analysed:
+    if not candidates:
         raise MusictaggerError(f"{query!r} is neither a file nor an analysed track of the library")
+    if not analysed:
+        listing = "\n".join(f"  {r.id}: {one_line(r.path)}: {r.error}" for r in candidates[:AMBIGUOUS_SHOWN])
+        raise MusictaggerError(
+            f"{query!r} matches only tracks that could not be analysed, with nothing to search from:\n{listing}"
+        )
     if len(analysed) > 1:
         listing = "\n".join(f"  {record.id}: {one_line(record.path)}" for record in analysed[:AMBIGUOUS_SHOWN])
         more = "\n  … and more: give more of the text" if len(analysed) > AMBIGUOUS_SHOWN else ""

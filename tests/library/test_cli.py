@@ -189,3 +189,21 @@ def test_similar_keeps_each_match_on_one_line_in_aligned_columns_whatever_the_fi
         assert len(rows) == 5 and footer.startswith("  (ordered by distance")
         assert {row.index(str(music_folder)) for row in rows} == {header.index("path")}
     assert any(row.endswith(f"{shown}  (duplicate)") for row in rows)
+
+
+def test_similar_from_a_track_that_failed_says_why_it_has_nothing_to_search_from(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said the track was "neither a file nor an analysed track of the library", which a user whose
+    library lists it (`index --status`) cannot make sense of."""
+    main(["index", str(music_folder), "--workers", "1"])
+    broken = music_folder / "album2" / "broken.mp3"
+    with Library() as library:
+        track_id = library.record(broken).id
+    capsys.readouterr()
+
+    for query in (str(track_id), "broken"):
+        assert main(["similar", query]) == 1
+        err = capsys.readouterr().err
+        assert f"{query!r} matches only tracks that could not be analysed" in err
+        assert f"  {track_id}: {broken}: not an audio file" in err
