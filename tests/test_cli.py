@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from musictagger.cli.main import main
+from musictagger.cli.table import format_table
 from tests.audio.signals import music, tone, write
 from tests.conftest import PROJECT_ROOT
 
@@ -253,3 +254,16 @@ def test_analyse_spelt_the_british_way_is_analyze(tmp_path: Path, capsys: pytest
     song = write(tmp_path / "song.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
     assert main(["analyse", "--json", str(song)]) == 0
     assert json.loads(capsys.readouterr().out)["file"] == str(song)
+
+
+def test_tables_align_their_columns_under_names_in_wide_characters() -> None:
+    """A terminal gives a Japanese or Chinese character two columns and a combining accent none: columns
+    sized by characters were 4 columns short after `トラック.wma` and 1 too wide after a decomposed `é`."""
+    rows = [("トラック.wma", "/a"), ("Homoge\u0301nic", "/b"), ("abc", "/c")]  # 12, 9 and 3 columns wide
+
+    assert format_table(("track", "path"), rows).splitlines() == [
+        "track" + " " * 9 + "path",
+        "トラック.wma  /a",
+        "Homoge\u0301nic" + " " * 5 + "/b",
+        "abc" + " " * 11 + "/c",
+    ]
