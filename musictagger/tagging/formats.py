@@ -48,8 +48,8 @@ from musictagger.tags.id3_structure import (
     revision_losses,
     rewrite_losses,
 )
-from musictagger.tags.mp4_structure import mp4_rewrite_problem
-from musictagger.tags.padding_structure import EMPTY_PADDING_BYTES, without_empty_padding
+from musictagger.tags.mp4_structure import mp4_rewrite_problem, rewrites_item_by_item, set_mp4_item
+from musictagger.tags.padding_structure import FLAC_BLOCK_HEADER, without_empty_padding
 from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
 __all__ = [
@@ -102,12 +102,15 @@ class WritableFormat(TagFormat):
         an undo's: the file as it was before the run.  The tags' padding is chosen to give the file its size
         (default: the size it has) where it can be (:func:`_save_to_size`), so a value that fits leaves the
         rest of the file where it was, and an undo gives back the bytes the file had (without the empty padding
-        block or atom mutagen adds to a FLAC or MP4 file that had none, :func:`_drop_empty_padding_it_had_not`);
+        block mutagen adds to a FLAC file that had none, :func:`_drop_empty_padding_it_had_not`);
         an undo into ID3v2.3 keeps the frames its v2.3 tag had
         (:func:`~musictagger.tags.id3_structure.convert_revision`).  A Vorbis field keeps its place among the comments and the spelling of its name, and so does an APEv2
         item, whose tag is rewritten item by item (:func:`~musictagger.tags.ape_structure.set_ape_item`:
         mutagen's writer reorders the items and drops an ID3v1 tag after them); it has no padding, and ends
-        the file, so the audio never moves."""
+        the file, so the audio never moves.  An MP4 item is rewritten where it was too, every other item kept
+        byte for byte in its order (:func:`~musictagger.tags.mp4_structure.set_mp4_item`: mutagen's writer
+        sorts them into iTunes' order), with no ``free`` atom where the padding chosen is none; a file without
+        an item list, or a fragmented one an undo writes, is saved by mutagen."""
         audio = self.load(path, as_stored=True)
         if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None, audio=audio):
             raise TagWriteError(path, refusal)
@@ -116,6 +119,9 @@ class WritableFormat(TagFormat):
         if isinstance(self.family, ApeFamily):
             size = restoring.size if restoring else None  # an empty tag the file had stays
             self._save(path, lambda _padding: set_ape_item(path, key, values, size=size), restoring)
+            return
+        if isinstance(self.family, Mp4Family) and rewrites_item_by_item(path):
+            self._save(path, lambda padding: set_mp4_item(path, key, values, padding), restoring)
             return
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
@@ -254,11 +260,11 @@ def _save_to_size(save: Callable[[Callable[[PaddingInfo], int]], None], path: Pa
 
 def _drop_empty_padding_it_had_not(path: Path, restoring: Fingerprint) -> None:
     """Give ``path`` the bytes it had before the run when they are its bytes now without the empty FLAC PADDING
-    block or MP4 ``free`` atom mutagen's writer always leaves
-    (:func:`~musictagger.tags.padding_structure.without_empty_padding`): those of a file that had none.
+    block mutagen's writer always leaves (:func:`~musictagger.tags.padding_structure.without_empty_padding`):
+    those of a file that had none.
 
     Only those bytes: their SHA-256 must be the one ``restoring`` has, so nothing else can come of it."""
-    if path.stat().st_size - restoring.size not in EMPTY_PADDING_BYTES:
+    if path.stat().st_size - restoring.size != FLAC_BLOCK_HEADER:
         return
     trimmed = without_empty_padding(path.read_bytes())
     if trimmed is not None and hashlib.sha256(trimmed).hexdigest() == restoring.sha256:

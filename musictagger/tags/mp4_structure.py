@@ -1,19 +1,47 @@
-"""Whether mutagen's writer can rewrite an MP4 file's tags without damaging the file.
+"""An MP4 file's iTunes-style item list (``moov.udta.meta.ilst``), rewritten item by item, and whether rewriting
+its tags would damage the file.
 
-mutagen grows or shrinks the ``moov`` atom in place and moves what follows it, correcting the offsets that
-point past the tags: the chunk offsets of ``stco`` and ``co64`` atoms, and the base offsets of the first
+mutagen reads these items (:class:`musictagger.tags.formats.Mp4Family`), but its writer renders every item
+again, sorted into iTunes' order (``©gen`` before ``©too``, ``----`` then ``covr`` near the end), writes the
+items it cannot read after the others, and always leaves a ``free`` atom after the list: an FFmpeg file's
+``©too`` item, which FFmpeg writes before its ``©gen``, came back after it from a tag and its undo, and so did
+other taggers' items in their own order, so the undo did not give back the file's bytes.  :func:`set_mp4_item`
+changes one item and keeps every other byte: the other items as stored and in their order (freeform ``----``
+items, cover art, items mutagen does not know), the ``ilst`` atom's header in its 32- or 64-bit form, and the
+``free`` atom beside it on its side; no ``free`` atom is added where the padding asked for is none.  Items are
+found with mutagen's own atom reader, which mutagen reads them with.
+
+mutagen's writer grows or shrinks the ``moov`` atom in place and moves what follows it, correcting the offsets
+that point past the tags: the chunk offsets of ``stco`` and ``co64`` atoms, and the base offsets of the first
 ``moof`` fragment only.  In a fragmented file (FFmpeg's ``-movflags frag_keyframe``, files cut for
 streaming) every later fragment keeps offsets to where its audio was, and the ``mfra`` index at the end keeps
 the fragments' old places: checked, a file in six fragments no longer decodes after a genre is written, though
 its ``mdat`` atoms hold the same bytes (which is all the audio check compares).  :func:`mp4_rewrite_problem`
-says so, and tagging leaves such a file alone.
+says so, and tagging leaves such a file alone; :func:`set_mp4_item`, which corrects the chunk offsets alone,
+leaves it to mutagen's writer too (:func:`rewrites_item_by_item`), and so does a file without an item list.
 """
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
-from mutagen.mp4 import AtomError, Atoms
+from mutagen import PaddingInfo
+from mutagen._util import resize_bytes
+from mutagen.mp4 import Atom, AtomError, Atoms
+
+ATOM_HEADER = 8
+"""Bytes of an atom's header (size and name); a 64-bit size (size field 1) follows it in 8 more."""
+ITEM_LIST = (b"moov", b"udta", b"meta", b"ilst")
+UTF8 = 1
+"""The ``data`` atom type of UTF-8 text."""
+READ_AS = {b"\xa9gen": frozenset({b"\xa9gen", b"gnre"})}
+"""Item names mutagen reads under another item's key: an ID3v1 genre number (``gnre``, as iTunes once wrote
+it) is read as a ``©gen`` value, so it is one of the genre items that writing the genre replaces."""
+_CHUNK_OFFSETS = {b"stco": "I", b"co64": "Q"}
+"""The tables of audio chunk offsets in a ``moov`` atom, and the width of an offset in them."""
 
 
 def fragment_count(atoms: Atoms) -> int:
@@ -36,3 +64,144 @@ def mp4_rewrite_problem(path: Path) -> str | None:
         f"it is a fragmented MP4 file ({fragments}), whose offsets mutagen's writer does not all correct when "
         "it moves them: writing its tags would damage it"
     )
+
+
+def rewrites_item_by_item(path: Path) -> bool:
+    """Whether :func:`set_mp4_item` writes ``path``'s items: it has an item list and no fragments.
+
+    A file without one is left to mutagen's writer, which makes the ``meta`` atom with its handler; so is a
+    fragmented file, which only an undo writes: mutagen's writer moved its first fragment's offsets when an
+    earlier release tagged it, and moves them back."""
+    try:
+        with open(path, "rb") as file:
+            atoms = Atoms(file)
+    except AtomError:
+        return False
+    return b".".join(ITEM_LIST) in atoms and not fragment_count(atoms)
+
+
+def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[[PaddingInfo], int]) -> None:
+    """Give the item ``key`` (mutagen's key: ``©gen``, ``----:mean:name``) of ``path``'s item list ``values`` as
+    UTF-8 text, where its first item was (with ``©gen``, an ID3v1 genre number's too, :data:`READ_AS`); no
+    values removes it, and a new item ends the list.
+
+    Every other byte stays but the room beside the list: ``padding`` (a mutagen padding function) is asked the
+    bytes of the ``free`` atom beside it (0: none), knowing the room the list leaves where it and its ``free``
+    atom were (:class:`~mutagen.PaddingInfo`: a room of 1 to 7 bytes, too small for an atom, counts as 8 too
+    few).  When the list and its room change size, what follows moves, and so do the sizes of the atoms holding
+    it and the chunk offsets past it (:func:`_move_chunk_offsets`).  Callers check
+    :func:`rewrites_item_by_item` first; ValueError when the list is damaged."""
+    with open(path, "r+b") as file:
+        *parents, ilst = Atoms(file).path(*ITEM_LIST)
+        file.seek(ilst.offset)
+        new_ilst = _with_item(file.read(ilst.length), ilst, key, values)
+        free = _free_beside(parents[-1], ilst)
+        start = min(ilst.offset, free.offset) if free else ilst.offset
+        old_size = ilst.length + (free.length if free else 0)
+        room = old_size - len(new_ilst)
+        after = file.seek(0, 2) - start - old_size
+        free_size = padding(PaddingInfo(room if room == 0 or room >= ATOM_HEADER else room - ATOM_HEADER, after))
+        free_atom = _atom(b"free", bytes(max(free_size, ATOM_HEADER) - ATOM_HEADER)) if free_size > 0 else b""
+        region = free_atom + new_ilst if free and free.offset < ilst.offset else new_ilst + free_atom
+
+        resize_bytes(file, old_size, len(region), start)
+        file.seek(start)
+        file.write(region)
+        delta = len(region) - old_size
+        for atom in parents:
+            _resize(file, atom.offset, delta)
+        _move_chunk_offsets(file, parents[0], delta, after=start)
+
+
+def _with_item(stored: bytes, ilst: Atom, key: str, values: Sequence[str]) -> bytes:
+    """The ``ilst`` atom ``stored`` (``ilst`` as mutagen's reader found it) with the items of ``key`` replaced by
+    one of ``values`` where the first was (at the end when there was none), or removed when there are none; its
+    header keeps its 32- or 64-bit form."""
+    items = [stored[atom.offset - ilst.offset : atom.offset - ilst.offset + atom.length] for atom in ilst.children]
+    if sum(map(len, items)) + _header_size(stored) != ilst.length:
+        raise ValueError("its ilst atom's items run past the atom's end")
+    names = READ_AS.get(key.encode("latin-1"), {key.encode("latin-1")})
+    matching = {i for i, item in enumerate(items) if _item_key(item) in names}
+    place = min(matching, default=len(items))
+    kept = [item for i, item in enumerate(items) if i not in matching]
+    new = [_render_item(key, values)] if values else []
+    return _atom(b"ilst", b"".join(kept[:place] + new + kept[place:]), wide=_header_size(stored) > ATOM_HEADER)
+
+
+def _item_key(item: bytes) -> bytes:
+    """The key mutagen reads ``item`` (an item atom as stored) under: its name; ``----:mean:name`` for a freeform
+    item, its first two atoms' text after their version and flags, as mutagen reads them."""
+    name = item[4:8]
+    if name != b"----":
+        return name
+    body = item[_header_size(item) :]
+    try:
+        (first,) = struct.unpack_from(">I", body)
+        (second,) = struct.unpack_from(">I", body, first)
+    except struct.error:  # cut short: no key tagging writes
+        return name
+    return b":".join((name, body[12:first], body[first + 12 : first + second]))
+
+
+def _render_item(key: str, values: Sequence[str]) -> bytes:
+    """The item ``key`` holding ``values``, one UTF-8 ``data`` atom each, as iTunes lays it out (and mutagen
+    writes it); a freeform item's ``mean`` and ``name`` atoms come first."""
+    name, *freeform = key.encode("latin-1").split(b":", 2)
+    data = b"".join(_atom(b"data", struct.pack(">2I", UTF8, 0) + value.encode("utf-8")) for value in values)
+    if freeform:
+        mean, label = freeform
+        data = _atom(b"mean", bytes(4) + mean) + _atom(b"name", bytes(4) + label) + data
+    return _atom(name, data)
+
+
+def _atom(name: bytes, body: bytes, *, wide: bool = False) -> bytes:
+    """An atom of ``body``: with a 64-bit size when ``wide`` or when 32 bits cannot hold it."""
+    size = ATOM_HEADER + len(body)
+    if wide or size > 0xFFFFFFFF:
+        return struct.pack(">I4sQ", 1, name, size + 8) + body
+    return struct.pack(">I4s", size, name) + body
+
+
+def _header_size(atom: bytes) -> int:
+    """Bytes of the header of the atom ``atom`` starts with: 16 with a 64-bit size."""
+    return 2 * ATOM_HEADER if struct.unpack_from(">I", atom)[0] == 1 else ATOM_HEADER
+
+
+def _free_beside(meta: Atom, ilst: Atom) -> Atom | None:
+    """The ``free`` atom right before ``ilst`` in ``meta``, else the one right after it, or None: the room
+    mutagen's writer gives the list too."""
+    index = meta.children.index(ilst)
+    beside = meta.children[max(index - 1, 0) : index] + meta.children[index + 1 : index + 2]
+    return next((atom for atom in beside if atom.name == b"free"), None)
+
+
+def _resize(file: BinaryIO, offset: int, delta: int) -> None:
+    """Add ``delta`` to the size of the atom at ``offset``, in its 64-bit size when it has one (a top-level atom
+    of size 0, which runs to the end of the file, keeps it)."""
+    file.seek(offset)
+    (size,) = struct.unpack(">I", file.read(4))
+    if size == 1:
+        file.seek(offset + ATOM_HEADER)
+        (size,) = struct.unpack(">Q", file.read(8))
+        file.seek(offset + ATOM_HEADER)
+        file.write(struct.pack(">Q", size + delta))
+    elif size:
+        file.seek(offset)
+        file.write(struct.pack(">I", size + delta))
+
+
+def _move_chunk_offsets(file: BinaryIO, moov: Atom, delta: int, *, after: int) -> None:
+    """Move by ``delta`` the chunk offsets past ``after`` in the ``stco`` and ``co64`` atoms of ``moov`` (found
+    where they were before the bytes after ``after`` moved by ``delta``): a ``moov`` before the ``mdat``."""
+    if not delta:
+        return
+    for name, width in _CHUNK_OFFSETS.items():
+        for table in moov.findall(name, True):
+            offset = table.offset + delta if table.offset > after else table.offset
+            file.seek(offset + 12)
+            layout = f">{struct.unpack('>I', file.read(4))[0]}{width}"
+            if 16 + struct.calcsize(layout) > table.length:
+                raise ValueError(f"its {name.decode()} atom holds fewer chunk offsets than it says")
+            chunks = struct.unpack(layout, file.read(struct.calcsize(layout)))
+            file.seek(offset + 16)
+            file.write(struct.pack(layout, *(chunk + delta if chunk > after else chunk for chunk in chunks)))

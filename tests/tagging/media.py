@@ -6,6 +6,7 @@ the registry cannot hide behind the same bug on the reading side.
 
 from __future__ import annotations
 
+import io
 import random
 import struct
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import soundfile as sf
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
-from mutagen.mp4 import MP4, MP4FreeForm, MP4Tags
+from mutagen.mp4 import MP4, Atoms, MP4FreeForm, MP4Tags
 
 from tests.audio.signals import FORMATS, music, noise, write, write_aac
 
@@ -59,11 +60,14 @@ FRAGMENTED = {"movflags": "frag_keyframe+empty_moov", "frag_duration": "250000"}
 """FFmpeg's MP4 muxer options that cut the audio in fragments of a quarter of a second (``moof`` atoms)."""
 
 
-def as_encoded(folder: Path, fmt: str, *, muxer_options: dict[str, str] | None = None) -> Path:
+def as_encoded(
+    folder: Path, fmt: str, *, muxer_options: dict[str, str] | None = None, genre: str | None = None
+) -> Path:
     """A second of music as a FLAC (libsndfile) or M4A (``m4a``, FFmpeg) file, given a title and an artist by its
     encoder: without the FLAC PADDING block or the MP4 ``free`` atom beside the tags that mutagen's writer
     always adds.  ``muxer_options``: the M4A remuxed with these options of FFmpeg's MP4 muxer
-    (:data:`FASTSTART`, :data:`FRAGMENTED`)."""
+    (:data:`FASTSTART`, :data:`FRAGMENTED`).  ``genre``: the M4A's, which FFmpeg writes after its ``©too``
+    item (iTunes' order has it before)."""
     folder.mkdir(parents=True, exist_ok=True)
     y = music(sr=SR, seconds=1.0)
     path = folder / f"encoded.{fmt}"
@@ -72,7 +76,7 @@ def as_encoded(folder: Path, fmt: str, *, muxer_options: dict[str, str] | None =
             file.title, file.artist = "A title", "An artist"
             file.write(y)
         return path
-    tags = {"title": "A title", "artist": "An artist"}
+    tags = {"title": "A title", "artist": "An artist", **({"genre": genre} if genre else {})}
     encoded = write_aac(folder / "encoded-first.m4a", np.atleast_2d(y), SR, metadata=tags)
     if not muxer_options:
         return encoded.rename(path)
@@ -85,6 +89,46 @@ def as_encoded(folder: Path, fmt: str, *, muxer_options: dict[str, str] | None =
                 out.mux(packet)
     encoded.unlink()
     return path
+
+
+ITEM_LIST = (b"moov", b"udta", b"meta", b"ilst")
+UNKNOWN_MP4_ITEM = struct.pack(">I4sI4s2I", 28, b"xtra", 20, b"data", 0, 0) + b"\x01\x02\x03\x04"
+"""An MP4 item of a tagger mutagen does not know, holding binary data (mutagen cannot read it as text)."""
+
+
+def mp4_items(path: Path) -> list[bytes]:
+    """The items of ``path``'s MP4 item list, each atom as stored, in their order."""
+    data = path.read_bytes()
+    ilst = Atoms(io.BytesIO(data)).path(*ITEM_LIST)[-1]
+    return [data[atom.offset : atom.offset + atom.length] for atom in ilst.children]
+
+
+def with_mp4_items(path: Path, items: Sequence[bytes]) -> None:
+    """Give ``path``'s MP4 item list ``items`` (atoms as stored) in their order, as another tagger would order
+    them, taking the room from (or giving it to) the ``free`` atom after the list, which mutagen's writer left:
+    no other atom moves."""
+    data = bytearray(path.read_bytes())
+    *_parents, meta, ilst = Atoms(io.BytesIO(bytes(data))).path(*ITEM_LIST)
+    free = meta.children[meta.children.index(ilst) + 1]
+    assert free.name == b"free"
+    body = b"".join(items)
+    region = struct.pack(">I4s", 8 + len(body), b"ilst") + body
+    room = ilst.length + free.length - len(region)
+    data[ilst.offset : free.offset + free.length] = region + struct.pack(">I4s", room, b"free") + bytes(room - 8)
+    path.write_bytes(bytes(data))
+
+
+def widen_mp4(path: Path) -> None:
+    """Give the ``moov``, ``udta``, ``meta`` and ``ilst`` atoms of ``path`` (an M4A whose ``moov`` ends the file, so
+    that nothing after them moves) the 64-bit form of their size, as a writer of large files may."""
+    data = bytearray(path.read_bytes())
+    atoms = Atoms(io.BytesIO(bytes(data)))
+    assert atoms.atoms[-1].name == b"moov"
+    holding = atoms.path(*ITEM_LIST)
+    for depth, atom in reversed(list(enumerate(holding))):  # the innermost first: the offsets before it stay
+        wider = 8 * (len(holding) - depth)  # its own header's 8 bytes more, and those of the atoms it holds
+        data[atom.offset : atom.offset + 8] = struct.pack(">I4sQ", 1, atom.name, atom.length + wider)
+    path.write_bytes(bytes(data))
 
 
 def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> Path:

@@ -1,0 +1,133 @@
+"""The MP4 item-list writer (``tags.mp4_structure``): tagging changes the genre item alone, every other item kept
+byte for byte where it was, and undo gives back the file's bytes, in the layouts FFmpeg and other taggers leave.
+
+mutagen's writer sorted every item into iTunes' order: an FFmpeg M4A's ``©too`` item, written before its
+``©gen``, came back after it, 8 bytes longer (the tagging audit), and so did other taggers' orders."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from mutagen.mp4 import MP4, Atoms, MP4Cover, MP4FreeForm
+
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
+from musictagger.tagging.undo import undo
+from tests.tagging.media import (
+    FASTSTART,
+    ITEM_LIST,
+    UNKNOWN_MP4_ITEM,
+    as_encoded,
+    mp4_items,
+    native_genres,
+    native_values,
+    pretag_field,
+    widen_mp4,
+    with_mp4_items,
+)
+
+ROCK = Prediction("rock", 0.9, uncertain=False)
+CALM = Prediction("calm", 0.9, uncertain=False)
+GENRE = b"\xa9gen"
+TRACK_ID = "----:com.apple.iTunes:MusicBrainz Track Id"
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    with Journal() as journal:  # in the per-test user data dir (tests/conftest.py)
+        yield journal
+
+
+def plan_for(path: Path, *, mode: Mode = Mode.REPLACE, field: str = "genre") -> Plan:
+    return make_plan({path: CALM if field == "mood" else ROCK}, mode=mode, min_confidence=0.5, field=field)
+
+
+def m4a(folder: Path, layout: str) -> Path:
+    """An FFmpeg M4A with a genre (none for ``no-genre``), ``moov`` after the audio (before it, ``faststart``), or
+    its item-list atoms with 64-bit sizes (``64-bit``), or tagged by another tagger (``cover-freeform``): mutagen
+    adds cover art and a freeform item (and a ``free`` atom), then the items are put in that tagger's order:
+    its own first, an item mutagen cannot read, then FFmpeg's in FFmpeg's order."""
+    options = FASTSTART if layout == "faststart" else None
+    path = as_encoded(folder, "m4a", muxer_options=options, genre=None if layout == "no-genre" else "Jazz")
+    if layout == "64-bit":
+        widen_mp4(path)
+    if layout == "cover-freeform":
+        ffmpeg_order = [item[4:8] for item in mp4_items(path)]
+        audio = MP4(path)
+        audio.tags["covr"] = [MP4Cover(b"\x89PNG\r\n\x1a\n" + bytes(2000), imageformat=MP4Cover.FORMAT_PNG)]
+        audio.tags[TRACK_ID] = [MP4FreeForm(b"0d4c6a3c-8d3e-4b5d-9f3a-123456789abc")]
+        audio.save()
+        items = {item[4:8]: item for item in mp4_items(path)}
+        with_mp4_items(path, [items[b"covr"], items[b"----"], UNKNOWN_MP4_ITEM, *map(items.get, ffmpeg_order)])
+    return path
+
+
+def wide_sizes(path: Path) -> list[bool]:
+    """Which of the atoms holding the item list, from ``moov`` to ``ilst``, have a 64-bit size."""
+    data = path.read_bytes()
+    return [data[atom.offset : atom.offset + 4] == b"\0\0\0\1" for atom in Atoms(io.BytesIO(data)).path(*ITEM_LIST)]
+
+
+def decoded(path: Path) -> np.ndarray:
+    """The file's audio, decoded by PyAV."""
+    with av.open(str(path)) as container:
+        return np.concatenate([frame.to_ndarray() for frame in container.decode(audio=0)], axis=1)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+@pytest.mark.parametrize("layout", ["genre", "no-genre", "cover-freeform", "faststart", "64-bit"])
+def test_tag_changes_the_genre_item_alone_and_undo_gives_back_the_files_bytes(
+    tmp_path: Path, journal: Journal, layout: str, mode: Mode
+) -> None:
+    """The other items keep their bytes and places (cover art, a freeform item, an item mutagen cannot read), a
+    new genre item ends the list, the atoms keep their 32- or 64-bit sizes, the chunk offsets of a faststart
+    file follow the audio, which still decodes to the same samples; undo gives back the file's SHA-256."""
+    path = m4a(tmp_path, layout)
+    original, items, sound, forms = sha256(path), mp4_items(path), decoded(path), wide_sizes(path)
+    had = native_genres(path)
+    place = next((i for i, item in enumerate(items) if item[4:8] == GENRE), len(items))
+
+    report = apply_plan(plan_for(path, mode=mode), journal)
+
+    assert [(o.path, o.status) for o in report.outcomes] == [(path, "written")]
+    assert native_genres(path) == (had if mode is Mode.APPEND else []) + ["Rock"]
+    tagged = mp4_items(path)
+    assert tagged[place][4:8] == GENRE
+    assert tagged[:place] + tagged[place + 1 :] == [item for item in items if item[4:8] != GENRE]
+    assert wide_sizes(path) == forms
+    assert np.array_equal(decoded(path), sound)
+    assert [(o.path, o.status) for o in undo(journal).outcomes] == [(path, "restored")]
+    assert sha256(path) == original
+
+
+def test_a_freeform_mood_item_is_rewritten_where_it_was_beside_another_freeform_item(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A freeform item is known by its mean and name: the ``MOOD`` item is replaced where it was, first, and the
+    MusicBrainz one is kept as it was (mutagen's writer put the ``MOOD`` item back among the freeform items)."""
+    path = m4a(tmp_path, "cover-freeform")
+    pretag_field(path, "mood", ["Dark"])  # mutagen's writer: every item in iTunes' order, MOOD among them
+    mood = next(item for item in mp4_items(path) if b"MOOD" in item)
+    items = [mood, *(item for item in mp4_items(path) if item != mood)]
+    with_mp4_items(path, items)  # the MOOD item first
+    original = sha256(path)
+
+    apply_plan(plan_for(path, field="mood"), journal)
+
+    assert native_values(path, "mood") == ["Calm"] and native_genres(path) == ["Jazz"]
+    tagged = mp4_items(path)
+    assert b"MOOD" in tagged[0] and b"Calm" in tagged[0]
+    assert tagged[1:] == items[1:]
+    undo(journal)
+    assert sha256(path) == original
