@@ -2,6 +2,6 @@
 
 import sys
 
-from musictagger.cli.main import main
+from musictagger.cli.entry import musictagger
 
-sys.exit(main())
+sys.exit(musictagger())

@@ -4,7 +4,8 @@ Errors the user can fix (a bad file, a missing model) are printed as ``error: â€
 give exit status 1; a batch command reports each bad file and goes on, exiting 1 at the
 end if any failed.  Unexpected exceptions keep their traceback: those are bugs.
 SIGTERM is handled as Ctrl-C (what was done is kept, status 130), and output cut short by
-its reader (``musictagger index --status | head -2``) ends the command quietly.
+its reader (``musictagger index --status | head -2``) ends the command quietly.  The installed command
+starts in :mod:`musictagger.cli.entry`, which handles a Ctrl-C while this module still imports.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
+from musictagger.cli.entry import interrupted
 from musictagger.errors import MusictaggerError
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
@@ -87,8 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except BrokenPipeError:
         # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
