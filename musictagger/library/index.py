@@ -120,7 +120,8 @@ def index_folders(
         gone, kept = _gone(library, stored, roots, found.files)
         moved = _follow_moves(library, stored, found.files, gone)
         summary.moved, summary.pruned = len(moved), library.delete_paths(sorted(set(gone) - moved))
-        summary.problems = aliases + found.problems + kept
+        reported = {path for path, _reason in kept}  # a missing folder is one problem: its tracks kept
+        summary.problems = aliases + [p for p in found.problems if p[0] not in reported] + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -203,34 +204,41 @@ def _gone(
 
     A file out of reach (a folder that cannot be read) is not gone.  Nor is one whose folders are gone
     below an empty folder, or directly in an empty folder the user indexed: that is what an unplugged
-    drive leaves at its mount point, and re-analysing an archive's drive takes days.
+    drive leaves at its mount point, and re-analysing an archive's drive takes days.  Nor is one of a
+    folder of the library that is missing altogether (a drive's mount point that its unmounting removed,
+    as udisks does, or a folder renamed outside the library).
     """
     found = {f.path for f in files}
     candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library, stored)]
+    missing: dict[str, int] = {}
     for root in roots:
         root_path = Path(os.path.abspath(root))
         if root_path.is_dir():
             candidates += [(path, root_path) for path in library.paths_under(root_path)]
-        elif library.record(root_path) is not None:  # a file indexed on its own (a missing folder holds none)
+        elif library.record(root_path) is not None:  # a file indexed on its own
             candidates.append((str(root_path), root_path.parent))
+        elif _missing(str(root_path)) and (count := len(library.paths_under(root_path))):
+            missing[str(root_path)] = count
     gone: list[str] = []
-    kept: Counter[str] = Counter()
+    emptied: Counter[str] = Counter()
     for path, root in dict(candidates).items():  # a file indexed alone may also be one of the run's roots
         if path in found or not _missing(path):
             continue
         if unmounted := _empty_folder_in_its_place(path, root):
-            kept[unmounted] += 1
+            emptied[unmounted] += 1
         else:
             gone.append(path)
-    problems = [
-        (
-            folder,
-            f"is empty, so its {count} indexed track{'s' * (count != 1)} {'are' if count != 1 else 'is'} kept (a drive not mounted?); "
-            "`musictagger index --forget` removes a folder's tracks",
-        )
-        for folder, count in sorted(kept.items())
-    ]
+    problems = [(folder, _kept_because("no such folder", count)) for folder, count in sorted(missing.items())]
+    problems += [(folder, _kept_because("is empty", count)) for folder, count in sorted(emptied.items())]
     return gone, problems
+
+
+def _kept_because(state: str, count: int) -> str:
+    """Why a folder's indexed tracks are kept though their files are not there: the folder's ``state``."""
+    tracks = f"{count} indexed track{'s' * (count != 1)} {'are' if count != 1 else 'is'}"
+    return (
+        f"{state}, so its {tracks} kept (a drive not mounted?); `musictagger index --forget` removes a folder's tracks"
+    )
 
 
 def _follow_moves(

@@ -72,6 +72,31 @@ def test_an_emptied_mount_point_keeps_its_tracks_and_says_so(tmp_path: Path) -> 
     assert reasons[str(archive)].startswith("is empty, so its 2 indexed tracks are kept")
 
 
+def test_a_missing_folder_of_the_library_keeps_its_tracks_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refresh (``index`` alone) with a folder of the library gone altogether, as a drive whose unmounting
+    removed its mount point leaves it, said `skipped: DIR: no such file or folder`, not that its tracks are
+    kept, as it says of an emptied mount point."""
+    music, archive = tmp_path / "Music", tmp_path / "Archive"
+    songs = [write_track(music / f"{i}.wav", "wav-pcm16", seed=i) for i in range(2)]
+    on_archive = write_track(archive / "0.wav", "wav-pcm16", seed=2)
+    index_folders([music, archive], workers=1)
+    capsys.readouterr()
+
+    music.rename(tmp_path / "Away")
+    archive.rename(tmp_path / "Archive away")
+    main(["index"])
+
+    assert stored_paths() == {str(p) for p in [*songs, on_archive]}
+    skipped = [line for line in capsys.readouterr().out.splitlines() if "skipped" in line]
+    forget = "; `musictagger index --forget` removes a folder's tracks"
+    assert skipped == [
+        f"  skipped: {archive}: no such folder, so its 1 indexed track is kept (a drive not mounted?){forget}",
+        f"  skipped: {music}: no such folder, so its 2 indexed tracks are kept (a drive not mounted?){forget}",
+    ]
+
+
 def test_forget_takes_the_folder_as_named_and_refuses_one_that_is_not_the_librarys(
     music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
