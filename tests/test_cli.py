@@ -17,7 +17,10 @@ import numpy as np
 import pytest
 
 from musictagger.cli.main import main
-from musictagger.cli.table import format_table
+from musictagger.cli.models import format_models
+from musictagger.cli.table import clip, columns, format_table
+from musictagger.model.runtime import chosen_model_file
+from musictagger.personal.store import PersonalModelInfo
 from tests.audio.signals import music, tone, write
 from tests.conftest import PROJECT_ROOT
 
@@ -298,3 +301,40 @@ def test_tables_align_their_columns_under_names_in_wide_characters() -> None:
         "Homoge\u0301nic" + " " * 5 + "/b",
         "abc" + " " * 11 + "/c",
     ]
+
+
+def test_cells_are_cut_by_the_terminal_columns_they_take() -> None:
+    """Cut at 40 characters, a Japanese name took 80 columns; a decomposed accent lost its letter's accent."""
+    assert clip("日本語のアルバム" * 6, 40) == "日本語のアルバム" * 2 + "日本語…"  # 38 columns and the ellipsis
+    assert clip("e\u0301" * 12, 10) == "e\u0301" * 9 + "…"
+    assert clip("トラック.wma", 12) == "トラック.wma"
+
+
+def test_the_model_list_fits_80_columns_and_names_the_shipped_model_outside_its_labels() -> None:
+    """It was 91 columns with the shipped model alone: its labels cell held the model's name and a hint,
+    padded, and the accuracy and day came after it."""
+    mine = PersonalModelInfo(
+        name="my-genres-2025",
+        field="genre",
+        labels=("Ambient", "Hip-Hop", "Drum & Bass", "Jazz " + "x" * 300),
+        counts={},
+        accuracy=0.875,
+        macro_f1=0.8,
+        base_model_id="",
+        created="2025-12-05T21:33:00+00:00",
+        active=True,
+    )
+
+    lines = format_models([mine]).splitlines()
+
+    assert max(columns(line) for line in lines) == 80
+    assert [line.split()[:5] for line in lines] == [
+        ["model", "field", "accuracy", "created", "labels"],
+        ["shipped", "genre", manifest_created(), f"{chosen_model_file().stem}:", "4"],
+        ["*", "my-genres-2025", "genre", "0.88", "2025-12-05"],
+    ]
+    assert lines[2].endswith("  4 labels: Ambient, Hip-Hop, Dru…")  # cut to the 32 columns left
+
+
+def manifest_created() -> str:
+    return json.loads(chosen_model_file().with_suffix(".json").read_text())["created"]

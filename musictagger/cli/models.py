@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from musictagger.cli.table import clip, format_table
+from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library
 from musictagger.library.search import codes_in_reach
@@ -85,23 +85,38 @@ def _choose_base(base: str) -> int:
     return 0
 
 
+LINE_WIDTH = 80
+"""Terminal columns the list fits in: its labels are cut to the room the other columns leave."""
+
+
 def format_models(models: list[store.PersonalModelInfo]) -> str:
     """The shipped model in use and every personal one; ``*`` marks the model whose verdicts are given: the
     active personal one when it reads the shipped model's analyses, else the shipped one (the personal one
-    then marked ``(not in use)``)."""
-    shipped = f"{chosen_model_file().stem} (`--base {'|'.join(installed_choices())}` chooses)"
+    then marked ``(not in use)``).  The labels come last, cut to fit 80 columns (the shipped model's cell names
+    it first); a model's day stands for the time it was made."""
+    shipped = chosen_model_file()
+    manifest = load_manifest(shipped, verify_digest=False)
     idle = not_in_use_note(load_manifest(default_model_path())) is not None
     in_use = any(m.active for m in models) and not idle
-    rows = [("" if in_use else "*", store.SHIPPED, "genre", shipped, "", "")]
+    rows = [
+        (
+            "" if in_use else "*",
+            store.SHIPPED,
+            "genre",
+            "",
+            manifest.created,
+            f"{shipped.stem}: {len(manifest.labels)} labels",
+        )
+    ]
     rows += [
         (
             ("*" if in_use else "(not in use)") if m.active else "",
             m.name,
             m.field,
-            clip(f"{len(m.labels)} labels: " + ", ".join(m.labels)),
             f"{m.accuracy:.2f}",
-            m.created,
+            m.created[:10],
+            f"{len(m.labels)} labels: " + ", ".join(m.labels),
         )
         for m in models
     ]
-    return format_table(("", "model", "field", "labels", "accuracy", "created"), rows)
+    return format_table(("", "model", "field", "accuracy", "created", "labels"), rows, fit=LINE_WIDTH)

@@ -25,8 +25,11 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 
 AMBIGUOUS_SHOWN = 10
-TRACK_WIDTH = 40
-"""Longest track name the table shows (its path follows it whole)."""
+GENRE_WIDTH = 16
+"""Widest genre the table shows, in terminal columns (a personal model's label may be long)."""
+TRACK_WIDTH = 22
+"""Widest track name (its tags' artist and title) the table shows, in terminal columns: the columns before it
+take at most 55 (up to 99 matches, a part past 99 minutes, a genre cut at 16), so the path starts by column 80."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
             )
         if matches:
             print(
-                f"  (ordered by distance: between relaxed codes; bits: of the {match_bits or len(analysis.bits)} "
-                "code bits compared, how many differ)"
+                "  (ordered by distance: between relaxed codes; bits: how many of the "
+                f"{match_bits or len(analysis.bits)} differ)"
             )
     return 0
 
@@ -127,22 +130,25 @@ def _resolve(
 
 def _table(matches: list[Match], window_seconds: float) -> str:
     """The matches as columns as wide as their widest cell, one line each (see :func:`format_table`), the
-    numbers right-aligned under their headings."""
+    numbers right-aligned under their headings and the path last.  The track column is the tags' artist and
+    title, left out when no match has them: a file name alone is already the path's end."""
     if not matches:
         return "  (no other analysed tracks in the library)"
     rank_width = len(str(len(matches)))
-    header = ("#".rjust(rank_width), "distance", "bits", "nearest part", "genre", "track", "path")
+    names = [match.record.tagged_name or "" for match in matches]
+    track = ("track",) if any(names) else ()
+    header = ("#".rjust(rank_width), "distance", "bits", "nearest part", "genre", *track, "path")
     rows = [
         (
             str(rank).rjust(rank_width),
             f"{match.relaxed_distance:8.3f}",
             f"{match.distance:4}",
             match.part_text(window_seconds),
-            match.record.verdict_label,
-            clip(match.record.display_name, TRACK_WIDTH),
+            clip(match.record.verdict_label, GENRE_WIDTH),
+            *(clip(name, TRACK_WIDTH) for _ in track),
             match.record.path + ("  (duplicate)" if match.duplicate else ""),
         )
-        for rank, match in enumerate(matches, start=1)
+        for rank, (match, name) in enumerate(zip(matches, names, strict=True), start=1)
     ]
     return "\n".join(f"  {line}" for line in format_table(header, rows).splitlines())
 

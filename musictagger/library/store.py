@@ -158,10 +158,15 @@ class TrackRecord:
     @property
     def display_name(self) -> str:
         """``Artist – Title`` from the tags when known, else the file name."""
+        return self.tagged_name or Path(self.path).name
+
+    @property
+    def tagged_name(self) -> str | None:
+        """``Artist – Title`` (or the title alone) from the tags; None when they give no title."""
         analysis = self.analysis
         if analysis and analysis.title:
             return f"{analysis.artist} – {analysis.title}" if analysis.artist else analysis.title
-        return Path(self.path).name
+        return None
 
 
 @dataclass(frozen=True)

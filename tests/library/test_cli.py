@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from musictagger.cli.main import main
+from musictagger.cli.table import columns
 from musictagger.library import Library
 from musictagger.model.location import model_file
 from musictagger.model.runtime import load_model
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
+from tests.tagging.media import pretag
 
 
 def test_index_prints_a_summary_and_fails_the_batch_on_a_bad_file(
@@ -81,7 +83,7 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert main(["similar", str(track_id), "-k", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"nearest to track {track_id} {music_folder / '05.wav'}")
-    assert "05.wav  " not in out.split("\n", 1)[1]  # the query itself is not among its matches
+    assert str(music_folder / "05.wav") not in out.split("\n", 1)[1]  # the query itself is not among its matches
     assert "nearest part" in out and "whole track" in out
     assert "distance  bits" in out and "ordered by distance: between relaxed codes" in out
 
@@ -189,6 +191,32 @@ def test_similar_keeps_each_match_on_one_line_in_aligned_columns_whatever_the_fi
         assert len(rows) == 5 and footer.startswith("  (ordered by distance")
         assert {row.index(str(music_folder)) for row in rows} == {header.index("path")}
     assert any(row.endswith(f"{shown}  (duplicate)") for row in rows)
+
+
+def test_similar_starts_every_path_within_80_columns_and_names_tracks_by_their_tags(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The columns before the path took 84 terminal columns or more: a track column of file names (which the
+    path ends with) cut at 40 characters, so a Japanese name took 80 columns. The track column is now the tags'
+    artist and title, cut at 22 columns, and is left out when no match has tags."""
+    tagged = music_folder / "album1" / "02.flac"
+    pretag(tagged, artist="東京の交響楽団と合唱団", title="とても長い名前の曲、第二楽章" * 3)
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+
+    tables = {}
+    for query in ("03.wav", "02.flac"):
+        assert main(["similar", query, "-k", "4"]) == 0
+        header, *rows = capsys.readouterr().out.splitlines()[1:-1]
+        tables[query] = (header.split(), rows)
+        starts = {columns(row[: row.index(str(music_folder))]) for row in rows}
+        assert starts == {columns(header[: header.index("path")])} and max(starts) < 80, rows
+
+    header, rows = tables["03.wav"]
+    assert header == ["#", "distance", "bits", "nearest", "part", "genre", "track", "path"]
+    (row,) = [row for row in rows if row.endswith(str(tagged))]
+    assert row.split()[-2:] == ["東京の交響楽団と合唱…", str(tagged)]
+    assert tables["02.flac"][0] == ["#", "distance", "bits", "nearest", "part", "genre", "path"]
 
 
 def test_similar_from_a_track_that_failed_says_why_it_has_nothing_to_search_from(
