@@ -3,6 +3,7 @@ decoder's notes about damaged MP3 frames, in real processes where the behaviour 
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musictagger.cli.main import main
+from musictagger.cli.main import build_parser, main
 from musictagger.cli.models import format_models
 from musictagger.cli.table import clip, columns, format_table
 from musictagger.model.runtime import chosen_model_file
@@ -338,3 +339,18 @@ def test_the_model_list_fits_80_columns_and_names_the_shipped_model_outside_its_
 
 def manifest_created() -> str:
     return json.loads(chosen_model_file().with_suffix(".json").read_text())["created"]
+
+
+def test_every_argument_has_a_help_text_that_states_its_default() -> None:
+    """`evaluate --help` listed --split, DATA_DIR, --split-dir, --non-music-per-kind and --bootstrap without a
+    word, or without the value taken when they are not given; so did a dozen options of train and distil."""
+    (commands,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    silent = []
+    for name, parser in commands.choices.items():
+        for action in parser._actions:
+            text = parser._get_formatter()._expand_help(action) if action.help else ""  # %(default)s filled in
+            stated = "default" in text or action.default is False or action.default in (None, [], argparse.SUPPRESS)
+            if not (text.strip() and stated):
+                silent.append(f"{name} {'/'.join(action.option_strings) or action.metavar or action.dest}: {text!r}")
+
+    assert silent == []

@@ -29,13 +29,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
     parser.add_argument("--out", type=Path, required=True, help="the backbone file to write (.npz)")
     parser.add_argument("--teacher", type=Path, default=None, help="the backbone to distil (default: MTT_vgg)")
-    parser.add_argument("--channels", type=int, default=DEFAULTS.channels, help="channels per block")
-    parser.add_argument("--views", type=int, default=DEFAULTS.views, help="degraded renders per training track")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs)
-    parser.add_argument("--steps", type=int, default=DEFAULTS.steps_per_epoch, help="steps per epoch")
-    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate)
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    parser.add_argument(
+        "--channels", type=int, default=DEFAULTS.channels, help="channels per block (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--views", type=int, default=DEFAULTS.views, help="degraded renders per training track (default: %(default)s)"
+    )
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="epochs (default: %(default)s)")
+    parser.add_argument(
+        "--steps", type=int, default=DEFAULTS.steps_per_epoch, help="steps per epoch (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=DEFAULTS.batch_size, help="crops per step (default: %(default)s)"
+    )
+    parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate, help="learning rate (default: %(default)s)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULTS.seed,
+        help="seed of the renders, the crops and the weights (default: %(default)s)",
+    )
     add_front_end_option(parser)
     parser.set_defaults(run=run)
 

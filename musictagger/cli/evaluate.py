@@ -30,9 +30,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "detector (on --split, --dev-set and generated non-music), distinct codes over all tracks, and same-track "
         "retrieval of the tracks outside the train split. Give --model twice or more to compare models.",
     )
-    parser.add_argument("data_dir", type=Path, metavar="DATA_DIR")
-    parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
-    parser.add_argument("--split-dir", type=Path, default=None, help="folder with train.txt, valid.txt, test.txt")
+    parser.add_argument(
+        "data_dir", type=Path, metavar="DATA_DIR", help="the collection: DATA_DIR/<genre>/<files> (as train reads it)"
+    )
+    parser.add_argument(
+        "--split",
+        default="test",
+        choices=("train", "valid", "test"),
+        help="the split the genres are scored on (default: %(default)s); the train split is the retrieval database",
+    )
+    parser.add_argument(
+        "--split-dir",
+        type=Path,
+        default=None,
+        help="folder with train.txt, valid.txt, test.txt (default: DATA_DIR; where it has none, a seeded "
+        "stratified split is drawn)",
+    )
     parser.add_argument(
         "--model",
         type=Path,
@@ -41,10 +54,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ONNX model (default: the shipped one); repeat to compare models, the first being the reference",
     )
     parser.add_argument(
-        "--dev-set", type=Path, default=None, help="out-of-vocabulary dev set (folder with manifest.csv)"
+        "--dev-set",
+        type=Path,
+        default=None,
+        help="out-of-vocabulary dev set (folder with manifest.csv; default: none, the detector is measured on "
+        "--split and generated non-music)",
     )
     parser.add_argument("--windows", type=positive_int, default=None, help="windows per track (default: the model's)")
-    parser.add_argument("--non-music-per-kind", type=int, default=2, help="generated non-music sounds of each kind")
+    parser.add_argument(
+        "--non-music-per-kind",
+        type=int,
+        default=2,
+        help="generated non-music sounds of each kind (default: %(default)s)",
+    )
     parser.add_argument(
         "--tag-threshold",
         type=float,
@@ -53,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"count what `tag` would write at this threshold (default: its own, {DEFAULT_MIN_CONFIDENCE:g})",
     )
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default reports/)")
-    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals")
+    parser.add_argument(
+        "--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals (default: %(default)s)"
+    )
     parser.add_argument("--record", action="store_true", help="also store the headline figures in each model's sidecar")
     parser.set_defaults(run=run)
 

@@ -46,10 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="interpreter with tensorflow, tf_keras and musicnn for the pre-trained peer (skipped without it)",
     )
     parser.add_argument(
-        "--cache-dir", type=Path, default=cache_dir() / "experiments", help="trained runs, MFCCs, embeddings"
+        "--cache-dir",
+        type=Path,
+        default=cache_dir() / "experiments",
+        help="trained runs, MFCCs, embeddings (default: experiments/ in the user cache dir)",
     )
     parser.add_argument(
-        "--features-dir", type=Path, default=cache_dir() / "features", help="backbone map cache (as train)"
+        "--features-dir",
+        type=Path,
+        default=cache_dir() / "features",
+        help="backbone map cache (default: train's, features/ in the user cache dir)",
     )
     parser.set_defaults(run=run)
 

@@ -11,7 +11,7 @@ NEEDS = ("torch", "onnx")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export a training run to ONNX + sidecar (needs the 'train' extra)")
-    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the training run's folder, as train wrote it")
     parser.add_argument(
         "--name",
         required=True,

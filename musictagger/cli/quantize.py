@@ -40,8 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="calibration tracks drawn from train.txt (default: as many as train --int8-views draws, 64)",
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the agreement report goes")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the calibration tracks and windows drawn (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reports", type=Path, default=Path("reports"), help="where the agreement report goes (default: reports/)"
+    )
     parser.add_argument(
         "--remeasure",
         action="store_true",

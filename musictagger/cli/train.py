@@ -31,8 +31,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stopping on the validation split. Split files train.txt/valid.txt/test.txt are read from DATA_DIR "
         "(or --split-dir); without them a seeded stratified split is drawn.",
     )
-    parser.add_argument("data_dir", type=Path, metavar="DATA_DIR")
-    parser.add_argument("--split-dir", type=Path, default=None, help="folder with train.txt, valid.txt, test.txt")
+    parser.add_argument(
+        "data_dir", type=Path, metavar="DATA_DIR", help="the collection: DATA_DIR/<genre>/<files>, a folder per genre"
+    )
+    parser.add_argument(
+        "--split-dir",
+        type=Path,
+        default=None,
+        help="folder with train.txt, valid.txt, test.txt (default: DATA_DIR; where it has none, a split is drawn "
+        "with --seed)",
+    )
     parser.add_argument("--run-dir", type=Path, default=None, help="output folder (default runs/<date-time>)")
     parser.add_argument(
         "--cache-dir",
@@ -40,12 +48,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=cache_dir() / "features",
         help="feature cache (default: the user cache dir)",
     )
-    parser.add_argument("--backbone", type=Path, default=None, help="converted musicnn weights (.npz)")
-    parser.add_argument("--bits", type=int, default=MODEL_DEFAULTS.bits, choices=(16, 32, 48, 64))
-    parser.add_argument("--cell", default=MODEL_DEFAULTS.cell, choices=("lstm", "gru", "rnn"))
-    parser.add_argument("--layers", type=int, default=MODEL_DEFAULTS.layers, choices=(1, 2))
     parser.add_argument(
-        "--channels", type=int, default=MODEL_DEFAULTS.channels_per_layer, help="channels kept per layer"
+        "--backbone",
+        type=Path,
+        default=None,
+        help="converted musicnn weights (.npz; default: models/backbone/musicnn_mtt_vgg.npz)",
+    )
+    parser.add_argument(
+        "--bits",
+        type=int,
+        default=MODEL_DEFAULTS.bits,
+        choices=(16, 32, 48, 64),
+        help="code length (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cell",
+        default=MODEL_DEFAULTS.cell,
+        choices=("lstm", "gru", "rnn"),
+        help="recurrent cell (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--layers",
+        type=int,
+        default=MODEL_DEFAULTS.layers,
+        choices=(1, 2),
+        help="recurrent layers (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--channels",
+        type=int,
+        default=MODEL_DEFAULTS.channels_per_layer,
+        help="channels kept per layer (default: %(default)s)",
     )
     parser.add_argument(
         "--epochs",
@@ -54,22 +87,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"default {TRAIN_DEFAULTS.epochs} (paper objective, with early stopping) or "
         f"{SIMILARITY_DEFAULTS.epochs} (similarity objective, best epoch kept)",
     )
-    parser.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience, help="epochs without improvement")
-    parser.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size)
-    parser.add_argument("--lr", type=float, default=TRAIN_DEFAULTS.learning_rate)
     parser.add_argument(
-        "--train-windows", type=int, default=TRAIN_DEFAULTS.train_windows, help="windows per training track"
+        "--patience",
+        type=int,
+        default=TRAIN_DEFAULTS.patience,
+        help="epochs without improvement before training stops (paper objective) (default: %(default)s)",
     )
     parser.add_argument(
-        "--eval-windows", type=int, default=TRAIN_DEFAULTS.eval_windows, help="windows per valid/test track"
+        "--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size, help="tracks per step (default: %(default)s)"
     )
-    parser.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed)
+    parser.add_argument(
+        "--lr", type=float, default=TRAIN_DEFAULTS.learning_rate, help="learning rate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--train-windows",
+        type=int,
+        default=TRAIN_DEFAULTS.train_windows,
+        help="windows per training track (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--eval-windows",
+        type=int,
+        default=TRAIN_DEFAULTS.eval_windows,
+        help="windows per valid/test track (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=TRAIN_DEFAULTS.seed,
+        help="seed of the split drawn, the weights and the crops (default: %(default)s)",
+    )
     parser.add_argument(
         "--objective",
         choices=("paper", "similarity"),
         default="paper",
-        help="'paper': the first model (classification + quantisation + balance, early stopping); 'similarity': "
-        "the second (adds contrastive views and bit decorrelation, then calibrates and fits the unknown detector)",
+        help="'paper' (the default): the first model (classification + quantisation + balance, early stopping); "
+        "'similarity': the second (adds contrastive views and bit decorrelation, then calibrates and fits the "
+        "unknown detector)",
     )
     parser.add_argument(
         "--dev-set",
@@ -82,7 +136,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--views",
         type=int,
         default=SIMILARITY_DEFAULTS.views,
-        help="with --objective similarity: degraded random crops per training track",
+        help="with --objective similarity: degraded random crops per training track (default: %(default)s)",
     )
     parser.add_argument(
         "--quantization-weight",
@@ -95,13 +149,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--contrastive-weight",
         type=float,
         default=SIMILARITY_DEFAULTS.contrastive_weight,
-        help="with --objective similarity: weight of the contrastive term",
+        help="with --objective similarity: weight of the contrastive term (default: %(default)s)",
     )
     parser.add_argument(
         "--centre-weight",
         type=float,
         default=SIMILARITY_DEFAULTS.centre_weight,
-        help="with --objective similarity: weight of the term gathering each genre's learnt bits at one code",
+        help="with --objective similarity: weight of the term gathering each genre's learnt bits at one code "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--int8-views",
@@ -114,14 +169,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=SIMILARITY_DEFAULTS.valid_rooms,
         help="with --objective similarity: room captures of each validation track (the evaluation's recipe, "
-        "other draws); the share whose own track is found first joins the choice of the epoch kept",
+        "other draws); the share whose own track is found first joins the choice of the epoch kept (default: %(default)s)",
     )
     parser.add_argument(
         "--identity-bits",
         type=int,
         default=MODEL_DEFAULTS.identity_bits,
         help="with --objective similarity: how many of the code's bits are the closed-form identity part "
-        "(the third model: 48); 0 learns every bit with the recurrent readers (the second model)",
+        "(the third model: 48); 0 learns every bit with the recurrent readers (the second model) (default: %(default)s)",
     )
     parser.add_argument(
         "--identity-maxima",
