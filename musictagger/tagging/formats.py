@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import mutagen
 from mutagen import PaddingInfo
 from mutagen._vorbis import VCommentDict
-from mutagen.id3 import Frames
+from mutagen.id3 import ID3, Frames
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4FreeForm
@@ -41,6 +42,7 @@ from musictagger.tags.formats import (
     read_genres,
     read_tags,
 )
+from musictagger.tags.id3_frames import StoredTag, stored_tag, text_frame_bodies, write_frame_by_frame
 from musictagger.tags.id3_structure import (
     convert_revision,
     id3v2_damage,
@@ -96,9 +98,13 @@ class WritableFormat(TagFormat):
 
         ``id3_version`` is the ID3v2 revision written; None (an undo, of a file that had no ID3v2 tag)
         leaves an MP3 that has an ID3v1 tag with that tag alone, as it was.  Every other ID3 frame is
-        kept as the file has it: a tag is read in its own revision and converted only to change
-        revision, and a tag whose rewriting would lose anything is refused (:meth:`rewrite_refusal`); an
-        ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2 frames).  ``restoring`` is
+        kept as the file has it: a tag in its own revision is rewritten frame by frame, the field's frame
+        where it was and every other frame byte for byte in its order
+        (:func:`~musictagger.tags.id3_frames.with_text_frame`: mutagen's writer sorts and re-encodes them);
+        one mutagen's writer rewrites whole (to change revision; a v2.2, unsynchronised or compressed one) is
+        converted only to change revision, and refused when its rewriting would lose anything
+        (:meth:`rewrite_refusal`); an ID3v1 tag is kept byte for byte (mutagen would rewrite it from the ID3v2
+        frames).  ``restoring`` is
         an undo's: the file as it was before the run.  The tags' padding is chosen to give the file its size
         (default: the size it has) where it can be (:func:`_save_to_size`), so a value that fits leaves the
         rest of the file where it was, and an undo gives back the bytes the file had (without the empty padding
@@ -123,6 +129,10 @@ class WritableFormat(TagFormat):
         if isinstance(self.family, Mp4Family) and rewrites_item_by_item(path):
             self._save(path, lambda padding: set_mp4_item(path, key, values, padding), restoring)
             return
+        tag = self._frames_kept(path, audio.tags, field, id3_version) if id3 else None
+        if tag is not None and (values or restoring or tag.holds_besides(key)):  # else no tag is left, as below
+            self._write_frame(path, audio, tag, key, values, restoring)
+            return
         minor = (id3_version or Id3Version.V24).minor
         if audio.tags is None:
             audio.add_tags()
@@ -145,21 +155,56 @@ class WritableFormat(TagFormat):
             if not id3:
                 audio.save(padding=padding)
                 return
-            if not audio.tags:  # nothing left (undo of a file that had no tags): drop the tag block
-                audio.delete()
-            else:
-                audio.save(
-                    v2_version=minor,
-                    v23_sep=Id3Family.V23_SEPARATOR,
-                    padding=padding,
-                    **({"v1": 0} if v1_block else {}),
+            if audio.tags:
+                _save_keeping_id3v1(
+                    audio, path, v1_block, v2_version=minor, v23_sep=Id3Family.V23_SEPARATOR, padding=padding
                 )
-            if v1_block:
-                _put_back_id3v1(path, v1_block)
-                if id3_version is None:
-                    delete_id3(path, delete_v1=False, delete_v2=True)
+            else:  # nothing left (undo of a file that had no tags): drop the tag block
+                audio.delete()
+                if v1_block:
+                    _put_back_id3v1(path, v1_block)
+            if v1_block and id3_version is None:
+                delete_id3(path, delete_v1=False, delete_v2=True)
 
         self._save(path, save, restoring)
+
+    def _frames_kept(
+        self, path: Path, tags: ID3 | None, field: str, id3_version: Id3Version | None
+    ) -> StoredTag | None:
+        """``path``'s ID3v2 tag when ``field`` is written into it frame by frame, every other frame kept as stored
+        (:mod:`~musictagger.tags.id3_frames`); None when mutagen's writer rewrites the tag whole: no tag, one in
+        another revision than ``id3_version`` (or None: an undo into a file that had no ID3v2 tag, which deletes
+        it), or one the frame writer does not cover (:func:`~musictagger.tags.id3_frames.stored_tag`)."""
+        if id3_version is None or tags is None or tags.version[1] != id3_version.minor:
+            return None
+        return stored_tag(path, tags, self.family.fields[field])
+
+    def _write_frame(
+        self,
+        path: Path,
+        audio: mutagen.FileType,
+        tag: StoredTag,
+        key: str,
+        values: Sequence[str],
+        restoring: Fingerprint | None,
+    ) -> None:
+        """Give ``tag``'s frame ``key`` ``values``, every other frame kept as stored, and an ID3v1 tag after the audio.
+
+        An undo tries the forms the frame its run replaced may have had
+        (:func:`~musictagger.tags.id3_frames.text_frame_bodies`) until one gives back the file's bytes, and keeps
+        the form tagging writes when none does."""
+        v1_block = _id3v1_block(path) if self.file_type is MP3 else None
+        bodies = text_frame_bodies(tag, key, values, restoring=restoring is not None)
+
+        def save(body: bytes | None, padding: Callable[[PaddingInfo], int]) -> None:
+            write_frame_by_frame(audio.tags, key, body)
+            _save_keeping_id3v1(audio, path, v1_block, v2_version=tag.major, padding=padding)
+
+        for body in bodies:
+            self._save(path, partial(save, body), restoring)
+            if restoring is None or len(bodies) == 1 or _holds(path, restoring):
+                return
+        self._save(path, partial(save, bodies[0]), restoring)  # none gave the bytes back: the form tagging writes
 
     def _save(
         self, path: Path, save: Callable[[Callable[[PaddingInfo], int]], None], restoring: Fingerprint | None
@@ -189,9 +234,10 @@ class WritableFormat(TagFormat):
         keeps the frames a v2.3 tag had (:func:`~musictagger.tags.id3_structure.convert_revision`).
         ``audio``: the file's tags as stored (:meth:`load` ``as_stored``), when the caller has loaded them.
 
-        For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); frames mutagen
-        cannot keep as they are (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change
-        revision, frames the other revision drops or values it joins.  For Vorbis comments: a field that
+        For an ID3 tag: a damaged tag (mutagen keeps only the frames before the damage); in a tag mutagen's
+        writer rewrites whole (not :meth:`_frames_kept`), frames it cannot keep as they are
+        (:func:`~musictagger.tags.id3_structure.rewrite_losses`); and, to change revision, frames the other
+        revision drops or values it joins.  For Vorbis comments: a field that
         is not UTF-8 ``name=value`` text (:func:`~musictagger.tags.vorbis_structure.vorbis_comment_damage`).
         For APEv2: a damaged tag, one that does not end the file, an APEv1 tag, and items of that field in
         several spellings, flagged read-only or holding binary data
@@ -217,7 +263,8 @@ class WritableFormat(TagFormat):
         if tags is None:
             return None
         key = self.family.fields[field]
-        if loss := rewrite_losses(path, tags, key):
+        frames_kept = self._frames_kept(path, tags, field, id3_version) is not None
+        if not frames_kept and (loss := rewrite_losses(path, tags, key)):
             return loss
         stored, minor = tags.version[1], (id3_version or Id3Version.V24).minor
         if stored == minor or tags.version < (2, 2, 0):
@@ -315,6 +362,19 @@ def _id3v1_block(path: Path) -> bytes | None:
         file.seek(-128, 2)
         block = file.read(128)
     return block if block.startswith(b"TAG") else None
+
+
+def _save_keeping_id3v1(audio: mutagen.FileType, path: Path, v1_block: bytes | None, **options: object) -> None:
+    """Save ``audio``'s ID3v2 tag with mutagen's ``options``, and end the file with ``v1_block``, the ID3v1 tag it
+    had, byte for byte (mutagen would write it again from the ID3v2 frames)."""
+    audio.save(**options, **({"v1": 0} if v1_block else {}))
+    if v1_block:
+        _put_back_id3v1(path, v1_block)
+
+
+def _holds(path: Path, fingerprint: Fingerprint) -> bool:
+    """Whether ``path`` holds the bytes of the file ``fingerprint`` was taken of (its size first: no hash otherwise)."""
+    return path.stat().st_size == fingerprint.size and Fingerprint.of(path).content == fingerprint.content
 
 
 def _put_back_id3v1(path: Path, block: bytes) -> None:

@@ -267,8 +267,9 @@ class TagFormat:
 
 def id3_revision(tags: ID3 | None) -> Id3Version | None:
     """The ID3v2 revision of tags as loaded (:meth:`TagFormat.load`), v2.3 for a v2.2 tag (mutagen writes no
-    v2.2); None for no tag, an ID3v1 tag alone, or an empty one."""
-    if not tags or tags.version < (2, 2, 0):
+    v2.2); None for no tag or an ID3v1 tag alone.  A tag without frames has its revision too: an undo gives it
+    back."""
+    if tags is None or tags.version < (2, 2, 0):
         return None
     return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
 

@@ -8,6 +8,7 @@ why.  :func:`rewrite_losses` says what saving a whole tag would still lose: fram
 keeps only one of, values it joins.  :func:`convert_revision` converts a tag to another revision as the
 writer does, and :func:`revision_losses` names the frames that conversion loses for good (frames mutagen
 does not know, frames the target revision does not define, dates it cannot carry across).
+:func:`walk_frames` gives a tag's frames as stored, which :mod:`musictagger.tags.id3_frames` rewrites a tag from.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from mutagen.id3 import ID3, TextFrame
 
 HEADER_BYTES = 10
-_FLAG_UNSYNCHRONISED = 0x80
-_FLAG_EXTENDED_HEADER = 0x40
+FLAG_UNSYNCHRONISED = 0x80
+FLAG_EXTENDED_HEADER = 0x40
+FLAG_FOOTER = 0x10
+"""ID3v2 tag header flags: tag-wide unsynchronisation, an extended header after the header, a footer after the
+frames (v2.4)."""
 _FRAME_ID = {2: re.compile(rb"[A-Z0-9]{3}\Z"), 3: re.compile(rb"[A-Z0-9]{4}\Z"), 4: re.compile(rb"[A-Z0-9]{4}\Z")}
 
 DROPPED_BY_V23 = frozenset({"ASPI", "EQU2", "RVA2", "SEEK", "SIGN", "TDEN", "TDRL", "TDTG", "TMOO", "TPRO"})
@@ -104,15 +109,47 @@ def leading_tag_size(header: bytes) -> int:
 
 
 def _frame_counts(file: BinaryIO) -> Counter[str] | str | None:
-    """How many frames of each kind the ID3v2 tag at ``file``'s position holds; what is wrong with it when
-    it is damaged; None when there is none.  ID3v2.4 frame sizes are read as synchsafe, then as the plain
-    integers some writers stored: the first reading that adds up wins, as mutagen reads both."""
+    """How many frames of each kind the ID3v2 tag at ``file``'s position holds (empty frames, which carry nothing,
+    not counted); what is wrong with it when it is damaged; None when there is none."""
     tag = _read_tag(file)
     if tag is None or isinstance(tag, str):
         return tag
     major, body = tag
-    walks = [_walk(body, major, synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
-    return next((counts for problem, counts in walks if problem is None), walks[0][0])
+    walk = walk_frames(body, major)
+    if isinstance(walk, str):
+        return walk
+    id_bytes, header_bytes = frame_layout(major)
+    return Counter(frame[:id_bytes].decode("latin-1") for frame in walk.frames if len(frame) > header_bytes)
+
+
+@dataclass(frozen=True)
+class FrameWalk:
+    """The frames of a tag, each as stored (header and body), and how their sizes read."""
+
+    frames: tuple[bytes, ...]
+    synchsafe: bool
+    """Whether the frame sizes are synchsafe (ID3v2.4), or the plain integers of ID3v2.3 (and of some v2.4 writers)."""
+
+
+def walk_frames(body: bytes, major: int) -> FrameWalk | str:
+    """The frames of a tag's ``body`` (its bytes after the header, without tag-wide unsynchronisation or an extended
+    header), or what is wrong with them.  ID3v2.4 frame sizes are read as synchsafe, then as the plain integers
+    some writers stored: the first reading that adds up wins, as mutagen reads both."""
+    walks = [(_walk(body, major, synchsafe), synchsafe) for synchsafe in ((True, False) if major == 4 else (False,))]
+    for (problem, frames), synchsafe in walks:
+        if problem is None:
+            return FrameWalk(tuple(frames), synchsafe)
+    return walks[0][0][0]
+
+
+def frame_layout(major: int) -> tuple[int, int]:
+    """Bytes of a frame's ID and of its whole header in ID3v2.``major``: 3 and 6 in v2.2, else 4 and 10."""
+    return (3, 6) if major == 2 else (4, HEADER_BYTES)
+
+
+def synchsafe_bytes(value: int) -> bytes:
+    """``value`` as a 4-byte synchsafe integer (7 bits a byte), as ID3v2 tag sizes and v2.4 frame sizes are stored."""
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
 
 
 def _read_tag(file: BinaryIO) -> tuple[int, bytes] | str | None:
@@ -127,19 +164,19 @@ def _read_tag(file: BinaryIO) -> tuple[int, bytes] | str | None:
     body = file.read(size)
     if len(body) < size:
         return f"its ID3v2 tag says it is {size} bytes, more than the file holds"
-    if major < 4 and flags & _FLAG_UNSYNCHRONISED:
+    if major < 4 and flags & FLAG_UNSYNCHRONISED:
         body = body.replace(b"\xff\x00", b"\xff")
-    if flags & _FLAG_EXTENDED_HEADER and major >= 3:
+    if flags & FLAG_EXTENDED_HEADER and major >= 3:
         extended = int.from_bytes(body[:4], "big") + 4 if major == 3 else _syncsafe(body[:4]) or 0
         body = body[extended:]
     return major, body
 
 
-def _walk(body: bytes, major: int, synchsafe: bool) -> tuple[str | None, Counter[str]]:
-    """Why the frames of a tag's ``body`` do not add up (None when they do), and how many frames of each
-    kind it holds (empty frames, which carry nothing, not counted)."""
-    id_bytes, header_bytes = (3, 6) if major == 2 else (4, 10)
-    counts: Counter[str] = Counter()
+def _walk(body: bytes, major: int, synchsafe: bool) -> tuple[str | None, list[bytes]]:
+    """Why the frames of a tag's ``body`` do not add up (None when they do), and the frames found, each as stored
+    (their sizes read as ``synchsafe`` integers or plain ones)."""
+    id_bytes, header_bytes = frame_layout(major)
+    frames: list[bytes] = []
     position = 0
     while position + header_bytes <= len(body) and body[position] != 0:
         frame_id = body[position : position + id_bytes]
@@ -147,17 +184,17 @@ def _walk(body: bytes, major: int, synchsafe: bool) -> tuple[str | None, Counter
         size = _syncsafe(size_bytes) if synchsafe else int.from_bytes(size_bytes, "big")
         name = frame_id.decode("latin-1")
         if not _FRAME_ID[major].match(frame_id):
-            return f"its ID3v2 tag has a damaged frame header at byte {position} ({name!r})", counts
+            return f"its ID3v2 tag has a damaged frame header at byte {position} ({name!r})", frames
         if size is None or position + header_bytes + size > len(body):
-            return f"its ID3v2 tag's frame {name} runs past the end of the tag", counts
-        counts[name] += size > 0
+            return f"its ID3v2 tag's frame {name} runs past the end of the tag", frames
+        frames.append(body[position : position + header_bytes + size])
         position += header_bytes + size
     if any(body[position:]):
         problem = (
             f"its ID3v2 tag has {len(body) - position} bytes after its last frame that are neither a frame nor padding"
         )
-        return problem, counts
-    return None, counts
+        return problem, frames
+    return None, frames
 
 
 def convert_revision(tags: ID3, minor: int, *, restoring: bool = False) -> None:

@@ -304,3 +304,44 @@ def v23_mp3(folder: Path) -> Path:
     insert_first_frame(path, UNKNOWN_FRAME)
     assert ID3(path).version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
     return path
+
+
+def id3_frame(frame_id: str, body: bytes, major: int, *, flags: bytes = b"\0\0") -> bytes:
+    """A raw ID3v2.``major`` frame: its size synchsafe in v2.4, a plain integer in v2.3."""
+    size = synchsafe(len(body)) if major == 4 else len(body).to_bytes(4, "big")
+    return frame_id.encode("ascii") + size + flags + body
+
+
+def id3_tag(major: int, frames: Sequence[bytes], *, padding: int) -> bytes:
+    """A raw ID3v2.``major`` tag of ``frames`` and ``padding`` zeros."""
+    body = b"".join(frames) + bytes(padding)
+    return b"ID3" + bytes([major, 0, 0]) + synchsafe(len(body)) + body
+
+
+def with_id3_tag(folder: Path, fmt: str, tag: bytes) -> Path:
+    """A second of music as ``fmt`` (``mp3``, ``wav``, ``aiff``) holding the raw ID3v2 ``tag`` as another tagger wrote
+    it: before an MP3's audio, in a WAV's ``id3`` chunk or an AIFF's ``ID3`` chunk after the audio's."""
+    path = make_file(folder, fmt, seconds=1.0)
+    data = path.read_bytes()
+    if fmt == "mp3":
+        path.write_bytes(tag + data)
+        return path
+    order = "little" if fmt == "wav" else "big"
+    chunk = (b"id3 " if fmt == "wav" else b"ID3 ") + len(tag).to_bytes(4, order) + tag + bytes(len(tag) % 2)
+    whole = data + chunk
+    path.write_bytes(whole[:4] + (len(whole) - 8).to_bytes(4, order) + whole[8:])
+    return path
+
+
+def id3_frames(path: Path, major: int) -> tuple[list[bytes], int]:
+    """The frames of ``path``'s ID3v2.``major`` tag, each as stored (header and body), and where the tag ends."""
+    data = path.read_bytes()
+    start = data.index(b"ID3" + bytes([major, 0]))
+    end = start + 10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[start + 6 : start + 10]))
+    frames, position = [], start + 10
+    while position < end and data[position]:
+        size_bytes = data[position + 4 : position + 8]
+        size = sum(b << (7 * (3 - i)) for i, b in enumerate(size_bytes)) if major == 4 else int.from_bytes(size_bytes)
+        frames.append(data[position : position + 10 + size])
+        position += 10 + size
+    return frames, end

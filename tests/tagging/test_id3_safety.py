@@ -103,9 +103,14 @@ LOST = "rewriting its ID3v2 tag would lose frames mutagen cannot keep as they ar
 def test_a_tag_mutagen_cannot_rewrite_whole_is_refused_in_the_preview_and_by_the_writer(
     tmp_path: Path, journal: Journal, frames: list[bytes], reason: str
 ) -> None:
+    """A tag only mutagen's writer rewrites (here: unsynchronised, which the frame by frame writer leaves to it) and
+    which it would not write back as it is; the same frames are kept as stored in a tag written frame by frame."""
     path = v23_mp3(tmp_path)
     for frame in frames:
         insert_first_frame(path, frame)
+    data = bytearray(path.read_bytes())
+    data[5] |= 0x80  # tag-wide unsynchronisation (no byte of this tag needs it)
+    path.write_bytes(bytes(data))
     original = path.read_bytes()
 
     plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)

@@ -1,0 +1,160 @@
+"""The ID3v2 frame by frame writer (``tags.id3_frames``): tagging changes the genre frame alone, every other frame kept
+byte for byte in its order, and undo gives back the file's bytes, in MP3s and in WAV and AIFF ID3 chunks.
+
+mutagen's writer sorted every frame (title, artist … pictures last, the frames it does not know after them),
+wrote Latin-1 text as UTF-16 (v2.3) or UTF-8 (v2.4), a genre ``(9)Metal`` as ``Metal`` and a PRIV owner with the
+null it lacked, so tag and undo gave back the frames in another order and encoding (the tagging audit)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import Mode, Prediction, make_plan
+from musictagger.tagging.undo import undo
+from musictagger.tags.formats import read_genres
+from tests.tagging.media import id3_frame, id3_frames, id3_tag, with_id3_tag
+
+ROCK = Prediction("rock", 0.9, uncertain=False)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(600)
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    with Journal() as journal:  # in the per-test user data dir (tests/conftest.py)
+        yield journal
+
+
+def another_taggers_frames(major: int, genre: bytes = b"\0Jazz\0") -> list[bytes]:
+    """Frames in an order no sorting gives, in Latin-1: the genre first, a frame mutagen does not know, a PRIV
+    whose owner lacks its null (mutagen writes one back), a comment and cover art."""
+    return [
+        id3_frame(frame_id, body, major)
+        for frame_id, body in (
+            ("TCON", genre),
+            ("TALB", b"\0An album\0"),
+            ("XABC", b"kept as is!"),
+            ("TIT2", b"\0A title\0"),
+            ("PRIV", b"\xff\xff\xff"),
+            ("TPE1", b"\0An artist\0"),
+            ("COMM", b"\0eng\0ripped with care"),
+            ("APIC", b"\0image/png\0\x03\0" + PNG),
+        )
+    ]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tag(path: Path, journal: Journal, *, mode: Mode = Mode.REPLACE, prediction: Prediction = ROCK) -> None:
+    """Tag ``path`` through a plan and its run, which writes it."""
+    plan = make_plan({path: prediction}, mode=mode, min_confidence=0.5)
+    assert [(o.path, o.status) for o in apply_plan(plan, journal).outcomes] == [(path, "written")]
+
+
+def undone(path: Path, journal: Journal) -> str:
+    """The file's SHA-256 after undoing the latest run."""
+    assert [(o.path, o.status) for o in undo(journal).outcomes] == [(path, "restored")]
+    return sha256(path)
+
+
+@pytest.mark.parametrize(
+    ("mode", "genres", "body"),
+    [
+        (Mode.REPLACE, ("Rock",), {3: b"\0Rock\0", 4: b"\0Rock\0"}),
+        (Mode.APPEND, ("Jazz", "Rock"), {3: b"\0Jazz/Rock\0", 4: b"\0Jazz\0Rock\0"}),
+    ],
+)
+@pytest.mark.parametrize("major", [3, 4])
+def test_tag_changes_the_genre_frame_alone_and_undo_gives_back_the_files_bytes(
+    tmp_path: Path, journal: Journal, major: int, mode: Mode, genres: tuple[str, ...], body: dict[int, bytes]
+) -> None:
+    """The genre frame keeps its place and Latin-1 (several genres null-separated in v2.4, joined with ``/`` in
+    v2.3, as mutagen joins them); every other frame its bytes and place; the audio its bytes."""
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(major, another_taggers_frames(major), padding=256))
+    original, (frames, end) = sha256(path), id3_frames(path, major)
+    audio = path.read_bytes()[end:]
+
+    tag(path, journal, mode=mode)
+
+    tagged, tagged_end = id3_frames(path, major)
+    assert tagged[0] == id3_frame("TCON", body[major], major)
+    assert tagged[1:] == frames[1:]
+    assert (tagged_end, path.read_bytes()[tagged_end:]) == (end, audio)  # the genre fitted in the padding
+    assert read_genres(path) == genres
+    assert undone(path, journal) == original
+
+
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+@pytest.mark.parametrize("major", [3, 4])
+def test_a_genre_stored_as_its_id3v1_number_comes_back_as_stored(
+    tmp_path: Path, journal: Journal, major: int, mode: Mode
+) -> None:
+    """``(9)Metal`` reads as ``Metal``, which the journal keeps: the undo finds the form that gives back the file's
+    bytes (mutagen's writer wrote ``Metal``)."""
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(major, another_taggers_frames(major, b"\0(9)Metal"), padding=64))
+    original = sha256(path)
+
+    tag(path, journal, mode=mode)
+
+    assert read_genres(path) == (("Rock",) if mode is Mode.REPLACE else ("Metal", "Rock"))
+    assert undone(path, journal) == original
+
+
+@pytest.mark.parametrize("major", [3, 4])
+def test_a_genre_latin1_cannot_hold_is_written_in_unicode_and_undo_gives_back_the_latin1_frame(
+    tmp_path: Path, journal: Journal, major: int
+) -> None:
+    """UTF-16 with a byte order mark in v2.3, UTF-8 in v2.4, as mutagen writes new text; the undo finds the Latin-1
+    form the file had."""
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(major, another_taggers_frames(major), padding=64))
+    original, (frames, _end) = sha256(path), id3_frames(path, major)
+
+    tag(path, journal, prediction=Prediction("ポップ", 0.9, uncertain=False))
+
+    tagged, _end = id3_frames(path, major)
+    unicode = (
+        b"\1\xff\xfe" + "ポップ".encode("utf-16-le") + b"\0\0" if major == 3 else b"\3" + "ポップ".encode() + b"\0"
+    )
+    assert tagged == [id3_frame("TCON", unicode, major), *frames[1:]]
+    assert read_genres(path) == ("ポップ",)
+    assert undone(path, journal) == original
+
+
+@pytest.mark.parametrize("major", [3, 4])
+def test_a_genre_that_outgrows_the_padding_moves_the_audio_and_undo_gives_back_the_files_bytes(
+    tmp_path: Path, journal: Journal, major: int
+) -> None:
+    """A tag without padding grows (by mutagen's padding choice), the audio after it keeps its bytes, and the
+    undo's padding gives back the file's length."""
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(major, another_taggers_frames(major, b"\0Pop"), padding=0))
+    original, (frames, end) = sha256(path), id3_frames(path, major)
+    audio = path.read_bytes()[end:]
+
+    tag(path, journal, mode=Mode.APPEND)
+
+    tagged, tagged_end = id3_frames(path, major)
+    assert tagged_end > end and path.read_bytes()[tagged_end:] == audio
+    assert tagged[0][:4] == b"TCON" and tagged[1:] == frames[1:]
+    assert read_genres(path) == ("Pop", "Rock")
+    assert undone(path, journal) == original
+
+
+@pytest.mark.parametrize("fmt", ["wav", "aiff"])
+def test_an_id3_chunk_is_rewritten_frame_by_frame_too(tmp_path: Path, journal: Journal, fmt: str) -> None:
+    """mutagen's WAV and AIFF writers place the tag in its chunk, resized with the RIFF or FORM size around it."""
+    path = with_id3_tag(tmp_path, fmt, id3_tag(3, another_taggers_frames(3), padding=64))
+    original, (frames, _end) = sha256(path), id3_frames(path, 3)
+
+    tag(path, journal)
+
+    tagged, _end = id3_frames(path, 3)
+    assert tagged == [id3_frame("TCON", b"\0Rock\0", 3), *frames[1:]]
+    assert read_genres(path) == ("Rock",)
+    assert undone(path, journal) == original
