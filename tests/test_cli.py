@@ -199,6 +199,30 @@ def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_li
     assert "1 other path was not analysed (listed above)" in captured.err
 
 
+def test_a_broken_link_is_called_so_once_however_it_is_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken link in a folder that a link in another folder given reaches too was reported by both paths,
+    and named on the command line it was "no such file", where a folder's and index's say "broken link"."""
+    music = tmp_path / "Music"
+    (music / "Downloads").mkdir(parents=True)
+    (music / "dead.mp3").symlink_to(tmp_path / "gone" / "x.mp3")
+    (music / "Downloads" / "all music").symlink_to(music)
+
+    assert main(["analyze", "--json", str(music / "Downloads"), str(music), str(music / "dead.mp3")]) == 1
+
+    captured = capsys.readouterr()
+    reached = music / "Downloads" / "all music" / "dead.mp3"  # the first path to it
+    assert [json.loads(line)["error"] for line in captured.out.splitlines()] == [f"{reached}: broken link"]
+    assert captured.err.splitlines() == [
+        f"error: {reached}: broken link",
+        "1 other path was not analysed (listed above)",
+    ]
+
+    assert main(["index", str(music / "dead.mp3")]) == 1
+    assert capsys.readouterr().err == f"error: {music / 'dead.mp3'}: broken link\n"
+
+
 def test_a_line_break_in_a_file_name_keeps_each_message_on_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

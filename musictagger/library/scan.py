@@ -17,6 +17,9 @@ from pathlib import Path
 from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.library.store import FileStamp
 
+BROKEN_LINK = "broken link"
+"""What a symbolic link whose target does not exist is called, wherever it is met (named or found)."""
+
 
 @dataclass(frozen=True)
 class FoundFile:
@@ -54,11 +57,12 @@ def scan(roots: list[Path]) -> ScanResult:
 
 
 def unreachable_because(path: str | Path) -> str | None:
-    """Why ``path`` cannot be reached (it does not exist, or a folder above it cannot be read), or None."""
+    """Why ``path`` cannot be reached (it does not exist, is a broken link, or a folder above it cannot be
+    read), or None."""
     try:
         os.stat(path)
     except FileNotFoundError:
-        return "no such file or folder"
+        return BROKEN_LINK if os.path.islink(path) else "no such file or folder"
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     return None
@@ -102,7 +106,7 @@ def _add_file(path: str, result: ScanResult, seen_files: set[tuple[int, int]]) -
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            result.problems.append((path, "broken link"))
+            result.problems.append((path, BROKEN_LINK))
         return  # vanished while we looked: nothing to index
     except OSError as exc:
         result.problems.append((path, f"cannot stat: {exc.strerror}"))
