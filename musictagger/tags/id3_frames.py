@@ -22,6 +22,7 @@ to v2.3 cannot be told from one to keep it).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,10 +102,26 @@ def parse_tag(data: bytes) -> StoredTag | None:
     return None if isinstance(walk, str) else StoredTag(header, walk.frames, walk.synchsafe)
 
 
+def _mutagen_renders_as_expected() -> bool:
+    """Whether this mutagen's ID3 writers render a tag with ``_prepare_data(fileobj, start, available, v2_version,
+    v23_sep, pad_func)`` and find it with ``_pre_load_header``, the private methods :func:`write_frame_by_frame` and
+    :func:`stored_tag` rely on (mutagen 1.47 and 1.48).  A release that changed them gets mutagen's own writer,
+    which keeps the tag's values, not its bytes, rather than a writer that would fail or be passed over."""
+    prepare, find = getattr(ID3, "_prepare_data", None), getattr(ID3, "_pre_load_header", None)
+    if prepare is None or find is None:
+        return False
+    expected = ["self", "fileobj", "start", "available", "v2_version", "v23_sep", "pad_func"]
+    return list(inspect.signature(prepare).parameters) == expected
+
+
+WRITES_FRAME_BY_FRAME = _mutagen_renders_as_expected()
+
+
 def stored_tag(path: Path, tags: ID3, frame_id: str) -> StoredTag | None:
     """The ID3v2 tag of ``path`` (where mutagen found ``tags``: at the start of an MP3, in a WAV's or AIFF's chunk)
-    when :func:`with_text_frame` can rewrite its ``frame_id`` frames; None when mutagen's writer must."""
-    if tags.version < (2, 3, 0):
+    when :func:`with_text_frame` can rewrite its ``frame_id`` frames; None when mutagen's writer must (also with a
+    mutagen whose private writer methods are not the ones this module replaces: :data:`WRITES_FRAME_BY_FRAME`)."""
+    if not WRITES_FRAME_BY_FRAME or tags.version < (2, 3, 0):
         return None
     with open(path, "rb") as file:
         tags._pre_load_header(file)  # where the tag starts: 0 in an MP3, its chunk in a WAV or an AIFF
