@@ -120,14 +120,24 @@ class _ProgressBar:
 
 
 def _print_summary(summary: IndexSummary) -> None:
+    """What the run did, and the failures of earlier runs among its files, which it did not try again (they are
+    the library's still, though not this run's: its exit status is 0 without new ones)."""
+    earlier = summary.failed_before
     print(
-        f"{summary.analysed} analysed, {summary.skipped} unchanged, {len(summary.failed)} failed, "
-        f"{summary.pruned + summary.vanished} removed from the index"
+        f"{summary.analysed} analysed, {summary.skipped - earlier} unchanged, {len(summary.failed)} failed"
+        + (f", {earlier} failed earlier" if earlier else "")
+        + f", {summary.pruned + summary.vanished} removed from the index"
         + (f", {summary.moved} moved" if summary.moved else "")
         + f", in {summary.elapsed_s:.1f} s"
     )
     for path, reason in summary.failed:
         print(f"  failed: {one_line(str(path))}: {reason}")
+    if earlier:
+        them = "it" if earlier == 1 else "them"
+        print(
+            f"  {earlier} failed earlier, unchanged since: `musictagger index --status` lists {them}, "
+            f"`--retry-failed` tries {them} again"
+        )
     for path, reason in summary.problems:
         print(f"  skipped: {one_line(str(path))}: {reason}")
 

@@ -61,6 +61,9 @@ class IndexSummary:
     analysed: int = 0
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    failed_before: int = 0
+    """Of the files ``skipped``, those whose analysis failed in an earlier run: unchanged since, they are not
+    tried again (unless ``retry_failed``), and stay failures of the library that this run's ``failed`` omits."""
     pruned: int = 0
     moved: int = 0
     """Files found at a new path with the size and mtime of a file gone from its old one: their rows follow them."""
@@ -124,6 +127,7 @@ def index_folders(
         summary.problems = aliases + [p for p in found.problems if p[0] not in reported] + kept
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
+        summary.failed_before = _failed_before(library, found.files, todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
         tracker = _Tracker(len(found.files), summary, started, on_progress)
         tracker.report(None)
@@ -307,6 +311,12 @@ def _needing_analysis(
     again = library.incomplete_analyses()
     again |= {record.path for record in library.failures()} if retry_failed else set()
     return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
+
+
+def _failed_before(library: Library, files: list[FoundFile], todo: list[FoundFile]) -> int:
+    """How many of ``files`` that are not to be analysed again (not in ``todo``) failed when they last were."""
+    failed = {record.path for record in library.failures()}
+    return len({f.path for f in files} & failed - {f.path for f in todo})
 
 
 def _read_unread_tags(

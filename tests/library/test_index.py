@@ -51,7 +51,7 @@ def test_second_run_skips_unchanged_files_including_known_failures(music_folder:
     with Library() as library:
         before = analysed_at(library)
     summary = index_folders([music_folder], workers=1)
-    assert (summary.analysed, summary.skipped, summary.failed) == (0, 6, [])
+    assert (summary.analysed, summary.skipped, summary.failed, summary.failed_before) == (0, 6, [], 1)
     with Library() as library:
         assert analysed_at(library) == before
 
@@ -111,7 +111,7 @@ def test_another_model_or_window_count_reanalyses(music_folder: Path) -> None:
 def test_retry_failed_tries_known_failures_again(music_folder: Path) -> None:
     index_folders([music_folder], workers=1)
     summary = index_folders([music_folder], workers=1, retry_failed=True)
-    assert summary.analysed == 0 and len(summary.failed) == 1 and summary.skipped == 5
+    assert summary.analysed == 0 and len(summary.failed) == 1 and summary.skipped == 5 and summary.failed_before == 0
 
 
 def test_unplugged_folder_prunes_nothing(music_folder: Path, tmp_path: Path) -> None:
