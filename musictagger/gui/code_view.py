@@ -16,6 +16,8 @@ from musictagger.model.runtime import Analysis
 
 ROW = 8
 CELL = 16
+"""A cell's side where there is room; the grid shrinks to :data:`MIN_CELL` where there is not (a short dock)."""
+MIN_CELL = 6
 
 
 class BitGrid(QWidget):
@@ -25,11 +27,17 @@ class BitGrid(QWidget):
         super().__init__()
         self.setAccessibleName("Hash code bits")
         self.set_bits(np.zeros(0, dtype=np.uint8))
-        self.setMinimumSize(self.sizeHint())
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return self._size(CELL)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return self._size(MIN_CELL)
+
+    def _size(self, cell: int) -> QSize:
+        """The grid's size with cells of side ``cell``: eight columns, at least eight rows."""
         rows = max(1, -(-len(self.bits) // ROW))
-        return QSize(ROW * CELL + 1, max(rows, ROW) * CELL + 1)
+        return QSize(ROW * cell + 1, max(rows, ROW) * cell + 1)
 
     def set_bits(self, bits: np.ndarray, code_hex: str = "") -> None:
         """Show ``bits`` (0/1 array; their hex ``code_hex`` says them in words), or nothing for an empty array."""
@@ -86,18 +94,22 @@ class CodeView(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(beside, 1)
+        self.clear()
 
     def clear(self) -> None:
-        """Show no code."""
+        """Show no code: the view hides, since a blank grid beside an empty field says nothing (and its height
+        pushed the empty Result panel's last lines out of view on a 700-pixel-high screen)."""
         self.grid.set_bits(np.zeros(0, dtype=np.uint8))
         self.hex.clear()
         self.copy_button.setEnabled(False)
+        self.hide()
 
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the bits and hex of ``analysis``."""
         self.grid.set_bits(analysis.bits, analysis.code_hex)
         self.hex.setText(analysis.code_hex)
         self.copy_button.setEnabled(True)
+        self.show()
 
     def copy(self) -> None:
         """Put the hex code on the clipboard."""

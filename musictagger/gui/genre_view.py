@@ -13,8 +13,8 @@ verdict and every probability in its accessible description, which a screen read
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
@@ -38,9 +38,9 @@ class GenreView(QWidget):
         self.setAccessibleName("Verdict")
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
-        font = self.verdict.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        self.verdict.setFont(font)
+        self.verdict_font = self.verdict.font()
+        self.verdict_font.setPointSizeF(self.verdict_font.pointSizeF() * 1.5)
+        self.verdict.setFont(self.verdict_font)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(REASON_STYLE)
@@ -70,8 +70,13 @@ class GenreView(QWidget):
             self.bars[label] = bar
             self.form.addRow(label.replace("&", "&&"), bar)  # a label's & is text, not a shortcut mark
 
-    def clear(self, message: str = "", *, failed: bool = False) -> None:
-        """Show ``message`` instead of a verdict; a file's error (``failed``) in the failure colour, over greyed bars."""
+    def clear(self, message: str = "", *, failed: bool = False, prose: bool = False) -> None:
+        """Show ``message`` instead of a verdict; a file's error (``failed``) in the failure colour, over greyed bars.
+
+        ``prose``: sentences (what the model knows, an error) at the text's size, not the verdict's, whose half again
+        made the empty panel's paragraph thirteen lines in a 1024-pixel window, pushing the bars out of view.
+        """
+        self.verdict.setFont(self.font() if prose else self.verdict_font)
         self.verdict.setText(message)
         self.verdict.setStyleSheet(FAILED_STYLE if failed else "")
         self.verdict.setToolTip("")
@@ -88,6 +93,7 @@ class GenreView(QWidget):
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the verdict and probabilities of ``analysis``."""
         summary = analysis.summary()
+        self.verdict.setFont(self.verdict_font)
         if analysis.unknown:
             self.verdict.setText(summary[:1].upper() + summary[1:])  # a sentence here, not a label
             self.verdict.setStyleSheet(UNKNOWN_STYLE)
@@ -112,6 +118,19 @@ class GenreView(QWidget):
         self.setUpdatesEnabled(True)
         self.notes.setText("\n".join(analysis.warnings))
         self.setAccessibleDescription(spoken_verdict(analysis))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """At least the height its wrapped text needs at its width: Qt's minimum for wrapped text is a guess at a width
+        of its own, and in the Live panel's splitter the bars were squeezed over the verdict's lines."""
+        hint = super().minimumSizeHint()
+        if self.width() > 0:
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # its minimum height follows its width
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         paint_focus(self)

@@ -323,6 +323,7 @@ class LibraryView(QWidget):
         self.model = TrackTableModel(runner, manifest)
         self.find = QLineEdit()
         self.find.setPlaceholderText("Find by title, artist, album, genre tag or path")
+        self.find.setToolTip(self.find.placeholderText())  # a narrow window cuts it short ("…genre tag or…" at 1024 px)
         self.find.setClearButtonEnabled(True)
         self.find.setAccessibleName("Find in the library")
         self.filter = QComboBox()

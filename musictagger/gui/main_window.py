@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QFrame,
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QTabBar,
     QTabWidget,
@@ -45,6 +43,7 @@ from musictagger.gui.about import known_genres_text, show_about
 from musictagger.gui.accessible import set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
+from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.errors import describe, show_error
 from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths, file_stamp, stamped
 from musictagger.gui.genre_view import GenreView
@@ -140,7 +139,7 @@ class MainWindow(QMainWindow):
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
         self.layers = LayersView(self.manifest.layers)
         self.genre = GenreView(labels_in_use(self.manifest, self.personal))
-        self.genre.clear(self._placeholder(None))
+        self.genre.clear(self._placeholder(None), prose=True)
         self.code = CodeView()
         self.matches = MatchesView(self.io_runner, self.model_path, self.manifest)
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
@@ -175,8 +174,13 @@ class MainWindow(QMainWindow):
         resize_within_screen(self, PREFERRED_SIZE)
         # The docks' scroll areas would size them by their contents' wishes; the centre gets the room, and on a
         # window narrower than the preferred one the docks give up their share too (the Library tab needs it).
+        # Never narrower than their panels need, though (a sideways scroll bar in Music folders at 1024 pixels).
         scale = min(1.0, self.width() / PREFERRED_SIZE.width())
-        widths = [round(width * scale) for width in SIDE_DOCK_WIDTHS]
+        sides = ([self.files_dock, self.library_dock], [self.result_dock, self.matches_dock])
+        widths = [
+            max(round(width * scale), *(dock.widget().fitting_width() for dock in docks))
+            for width, docks in zip(SIDE_DOCK_WIDTHS, sides, strict=True)
+        ]
         self.resizeDocks([self.files_dock, self.result_dock], widths, Qt.Orientation.Horizontal)
         # The matches table takes the height it is given (it asks for none, so that its buttons stay in view on a
         # small screen): without a share of its own the Result dock took nearly all of it, leaving two rows.
@@ -205,16 +209,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Drop audio files or folders anywhere on the window, or use File ▸ Open")
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        """A dock holding ``widget`` in a scroll area: a dock may shrink below what its contents want, so
-        showing one never grows the window past the screen."""
-        scroll = QScrollArea()
-        scroll.setWidget(widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that shows and says nothing; its contents take focus
+        """A dock holding ``widget`` in a scroll area (:class:`DockScroll`): a dock may shrink below what its
+        contents want, so showing one never grows the window past the screen."""
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
-        dock.setWidget(scroll)
+        dock.setWidget(DockScroll(widget))
         self.addDockWidget(area, dock)
         return dock
 
@@ -514,7 +513,8 @@ class MainWindow(QMainWindow):
                 self.layers.clear()
             self.code.clear()
             self.matches.clear()
-            self.genre.clear(self._placeholder(entry), failed=entry is not None and entry.state is State.FAILED)
+            failed = entry is not None and entry.state is State.FAILED
+            self.genre.clear(self._placeholder(entry), failed=failed, prose=entry is None or failed)
             return
         if entry.spectrogram_db is None and entry.path not in self._tasks:
             self._analyse(entry)  # its details were dropped to save memory

@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QTreeWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
@@ -39,6 +39,10 @@ MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
 """A match row's data: where its nearest part starts, in seconds (0 for the whole track): playback starts there."""
 MAX_COLUMN_WIDTH = 180
+MESSAGE_LINES = 3
+"""The message above the table shows at most this many lines, the whole text in its tooltip: the longest (no
+matches, and what to do) wrapped over five in a dock on a 1024-pixel screen, and with the Live panel open
+pushed the buttons out of a 103-pixel dock."""
 HEADERS = ("Distance", "Bits", "Genre", "Nearest part", "Title", "Artist", "Path")
 DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
 
@@ -183,8 +187,7 @@ class MatchesView(QWidget):
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
         self._index: CodeIndex | None = None
         self._generation = 0
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = CappedLabel(MESSAGE_LINES)
         self.table = QTreeWidget()
         self.table.setAccessibleName("Nearest matches")
         # The table takes the height left, not the ten rows it would like: in a dock's scroll area on a

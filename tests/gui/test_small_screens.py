@@ -1,8 +1,8 @@
 """The window and its dialogs on a laptop's screen: 1024×700 usable, and 1366×768 at 200 % (2732×1536).
 
-A screen is chosen once per process, so the Library tab's measurements run the real window in a
-subprocess on an offscreen screen of that size (``measure_library_tab.py``); the dialogs and the
-first size are measured here, on the tests' own offscreen screen (800 pixels wide, narrower than
+A screen is chosen once per process, so the Library tab's and the docks' measurements run the real window in a
+subprocess on an offscreen screen of that size (``measure_library_tab.py``, ``measure_docks.py``); the dialogs
+and the first size are measured here, on the tests' own offscreen screen (800 pixels wide, narrower than
 the dialogs' preferred sizes).
 """
 
@@ -16,14 +16,19 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QStyle, QStyleOptionViewItem
+from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
+from musictagger.gui.about import known_genres_text
+from musictagger.gui.capped_label import CappedLabel
+from musictagger.gui.dock_scroll import DockScroll
+from musictagger.gui.genre_view import GenreView
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
+from musictagger.model.runtime import MODEL_ENV_VAR
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 from tests.tagging.media import pretag
 
@@ -37,6 +42,9 @@ TRACKS = [
     ("Salem", "Norine Braun", []),
 ]
 IMPORTANT = (Column.TITLE, Column.VERDICT, Column.AGREEMENT)
+SCREENS = {"1024x700": ((1024, 700), "1"), "200%": ((2732, 1536), "2")}
+"""A laptop's screen (pixels) and its scale: 1024×700 usable, and 1366×768 at 200 %."""
+MATCHES_BUTTONS = ("Play file", "Play match", "Show in folder")
 
 
 @pytest.fixture
@@ -50,21 +58,106 @@ def library(tmp_path: Path) -> Path:
     return music
 
 
-def measure_on(screen: tuple[int, int], scale: str, folder: Path) -> dict:
-    """The Library tab's measurements at the first start of a window on a ``screen`` (pixels) at ``scale``."""
+def measure_on(
+    screen: tuple[int, int],
+    scale: str,
+    folder: Path,
+    script: str = "measure_library_tab.py",
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> dict:
+    """A measuring ``script``'s findings at the first start of a window on a ``screen`` (pixels) at ``scale``, in
+    ``env`` (this process's environment by default)."""
     config = folder / "screen.json"
     width, height = screen
     config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "QT_SCALE_FACTOR": scale}
-    script = Path(__file__).with_name("measure_library_tab.py")
+    env = {**(env or os.environ), "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "QT_SCALE_FACTOR": scale}
+    path = Path(__file__).with_name(script)
     completed = subprocess.run(
-        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, str(path), *args], env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("screen", "scale"), [((1024, 700), "1"), ((2732, 1536), "2")], ids=["1024x700", "200%"])
+@pytest.fixture(scope="module", params=list(SCREENS))
+def docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The window's docks on a laptop's screen with an empty library (``measure_docks.py``): before any file, with a
+    file's result, with Music folders in front and with the Live panel shown.  One window a screen for the tests
+    below, in user dirs of its own; the shipped model calls the generated file "not music" and says why, which
+    with the short file's note is the tallest Result there is."""
+    folder = tmp_path_factory.mktemp("docks")
+    song = write_song(folder / "music" / "band.flac", seed=0)
+    env = {key: value for key, value in os.environ.items() if key != MODEL_ENV_VAR}
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        env[variable] = str(folder / "user" / variable.lower())
+    screen, scale = SCREENS[request.param]
+    return measure_on(screen, scale, folder, "measure_docks.py", str(song), env=env)
+
+
+@pytest.mark.parametrize("state", ["empty", "result", "folders"])
+def test_every_dock_shows_its_panel_whole_on_a_small_screen(docks: dict, state: str) -> None:
+    """No dock scrolls, down or sideways, at the window's first start.  At 1024×700 the Result panel needed 404
+    pixels in its 325 (the code grid cut; in the empty state 594: the genres' paragraph at the verdict's size
+    pushed the bars below), and Music folders 192 pixels of width in 190; at 200 % the Result needed 376 in 363."""
+    for title, dock in docks[state].items():
+        (view_width, view_height), (width, height) = dock["viewport"], dock["panel"]
+        assert width <= view_width and height <= view_height, (state, title, dock)
+
+
+def test_the_nearest_matches_buttons_show_whole_beside_the_live_panel_with_the_empty_library_message(
+    docks: dict,
+) -> None:
+    """With the Live panel open, the Nearest matches dock of a 1024×700 screen is 103 pixels high: the empty
+    library's message, wrapped over four lines, pushed the buttons' lower part out of it."""
+    assert "holds no track the model in use analysed" in docks["message"]
+    matches = docks["live"]["Nearest matches"]
+    width, height = matches["viewport"]
+    for name in MATCHES_BUTTONS:
+        x, y, button_width, button_height = matches["widgets"][name]
+        assert x >= 0 and y >= 0 and x + button_width <= width and y + button_height <= height, (name, matches)
+
+
+def test_a_capped_message_keeps_its_first_lines_and_says_the_rest_in_its_tooltip(qtbot) -> None:
+    label = CappedLabel(2)
+    qtbot.addWidget(label)
+    text = "No matches: the library holds no track the model in use analysed. " * 3
+    label.setText(text)
+    label.show()
+    line = label.fontMetrics().lineSpacing()
+    label.resize(label.fontMetrics().horizontalAdvance(text) // 4, label.heightForWidth(200))
+    assert label.height() == 2 * line  # four lines' worth of text in two
+    assert label.toolTip() == text and label.text() == text
+    label.resize(label.fontMetrics().horizontalAdvance(text) + 10, label.heightForWidth(200))
+    assert label.heightForWidth(label.width()) == line and label.toolTip() == ""  # whole: no tooltip
+
+
+def test_the_find_box_says_in_its_tooltip_what_its_cut_placeholder_says(qtbot, window) -> None:
+    """At 1024×700 the Library tab's find box is 256 pixels wide and its placeholder ends "genre tag or…"."""
+    find = window.library_view.find
+    find.setFixedWidth(256)
+    assert find.fontMetrics().horizontalAdvance(find.placeholderText()) > find.contentsRect().width()
+    assert find.toolTip() == find.placeholderText()
+
+
+def test_the_verdicts_wrapped_text_keeps_its_height_when_a_splitter_squeezes_it(qtbot, window) -> None:
+    """The Live panel's verdict sits in splitters, which shrink a widget to its minimum size and no further: Qt's
+    minimum for wrapped text is a guess at a width of its own, and the bars were drawn over the verdict's lines."""
+    genre = GenreView(window.manifest.labels)
+    genre.clear(known_genres_text(window.manifest), prose=True)  # a paragraph, as the empty Result panel shows
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.addWidget(genre)
+    splitter.addWidget(QWidget())
+    qtbot.addWidget(splitter)
+    splitter.resize(200, 700)
+    splitter.show()
+    qtbot.waitExposed(splitter)
+    splitter.setSizes([50, 650])  # the handle dragged up (to 0 it would fold the verdict away, as Qt lets it)
+    qtbot.waitUntil(lambda: genre.height() >= genre.heightForWidth(genre.width()), timeout=2000)
+    assert genre.height() == genre.heightForWidth(genre.width())  # squeezed, down to what its text needs
+
+
+@pytest.mark.parametrize(("screen", "scale"), list(SCREENS.values()), ids=list(SCREENS))
 def test_the_library_tab_shows_title_verdict_and_agreement_whole_without_scrolling(
     screen: tuple[int, int], scale: str, library: Path, tmp_path: Path
 ) -> None:
@@ -155,10 +248,7 @@ def test_the_nearest_matches_buttons_show_whole_on_a_small_screen(qtbot, window)
     296×256 pixels), its wish for ten rows, with the message above wrapped over two lines, scrolled the buttons'
     lower part out of view."""
     matches = MatchesView(window.io_runner, window.model_path, window.manifest)
-    scroll = QScrollArea()  # as the window's docks hold their panels
-    scroll.setWidget(matches)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll = DockScroll(matches)  # as the window's docks hold their panels
     qtbot.addWidget(scroll)
     matches.message.setText(
         "10 nearest tracks in the library by the 48 identity bits of the 64-bit codes, nearest first"
@@ -178,7 +268,9 @@ def test_the_nearest_matches_keep_their_share_of_the_window_beside_the_result(qt
     qtbot.waitExposed(window)
     right_side = window.result_dock.height() + window.matches_dock.height()
     assert window.matches_dock.height() >= 0.4 * right_side
-    assert window.result_dock.height() >= window.result_dock.widget().widget().minimumSizeHint().height()
+    scroll = window.result_dock.widget()
+    qtbot.waitUntil(lambda: scroll.width() >= scroll.fitting_width(), timeout=5000)  # the docks' first widths
+    assert scroll.viewport().height() >= scroll.widget().heightForWidth(scroll.viewport().width())  # no scrolling
 
 
 def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window, tmp_path: Path) -> None:

@@ -1,0 +1,64 @@
+"""A dock's scroll area that scrolls only when its panel cannot shrink further.
+
+The window's docks hold their panels in scroll areas so that a dock may be smaller than its panel wants and
+showing one never grows the window past the screen.  A plain :class:`QScrollArea` gives a panel with wrapped
+text its *preferred* height for the width, so a table or a grid that could have shrunk made the dock scroll:
+on a 700-pixel-high screen the Result's code grid and the Nearest matches' buttons went out of view.  Here a
+panel gets the viewport's height as long as that holds its least height for the width (wrapped text whole,
+every other widget at its minimum, a table at the height left); only below that does the dock scroll.
+
+A panel narrower than its minimum still scrolls sideways (a large desktop font on a small screen leaves the
+docks less than their panels need, and the window must stay on the screen); :meth:`DockScroll.fitting_width`
+is the width at which it does not, for the window's first layout.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QStyle, QVBoxLayout, QWidget
+
+
+class _Holder(QWidget):
+    """Holds a dock's panel and tells the scroll area the least height the panel needs at a width."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.panel = panel
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(panel)
+
+    def _wraps(self) -> bool:
+        """Whether the panel's height depends on its width (it holds wrapped text)."""
+        inner = self.panel.layout()
+        return inner is not None and inner.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+        """The panel's least height at ``width``: what QScrollArea sizes it to at least (it asks for the preferred)."""
+        if not self._wraps():
+            return super().heightForWidth(width)
+        return self.panel.layout().minimumHeightForWidth(width)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """The panel's least width; its least height comes from :meth:`heightForWidth` when it holds wrapped text
+        (the minimum Qt estimates for wrapped text, at some width of its own, would make the dock scroll)."""
+        hint = super().minimumSizeHint()
+        if self._wraps():
+            hint.setHeight(0)
+        return hint
+
+
+class DockScroll(QScrollArea):
+    """The scroll area of a dock holding ``panel``: see the module's docstring."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.setWidget(_Holder(panel))
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that shows and says nothing; its panel takes focus
+
+    def fitting_width(self) -> int:
+        """The least width at which the panel shows whole, without a sideways scroll bar even when it scrolls."""
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return self.widget().minimumSizeHint().width() + bar + 2 * self.frameWidth()

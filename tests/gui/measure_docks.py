@@ -1,0 +1,100 @@
+"""Open the window on the screen the environment gives it and measure its docks (run by test_small_screens.py).
+
+Usage: ``python tests/gui/measure_docks.py AUDIO_FILE``, with ``QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json``
+(and ``QT_SCALE_FACTOR``) making a laptop's screen and an empty library in the user dirs of the environment.
+The window is created as the app creates it, at its first start.  Prints as JSON, for each state in turn —
+``empty`` (no file yet), ``result`` (AUDIO_FILE analysed, its matches searched), ``folders`` (the Music folders
+dock in front of Files) and ``live`` (the Live panel shown) — each dock in view: the size of its scroll area's
+viewport, the size of the panel in it, and where its buttons and bars are in the viewport; and the Nearest
+matches' message and tooltip.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QProgressBar
+
+from musictagger.gui.app import create_window
+from musictagger.gui.file_list import State
+from musictagger.gui.main_window import MainWindow
+
+SETTLE_MS = 200
+"""A state is measured again after this long, until two measurements agree: it has been laid out."""
+
+
+def docks_in_view(window: MainWindow) -> dict[str, object]:
+    """Each dock in view (shown, not tabbed behind another): its viewport, its panel and its buttons and bars."""
+    found: dict[str, object] = {}
+    for dock in window.findChildren(QDockWidget):
+        if not dock.isVisible() or dock.visibleRegion().isEmpty():
+            continue
+        scroll = dock.widget()
+        viewport, panel = scroll.viewport(), scroll.widget()
+        widgets = {}
+        for widget in panel.findChildren(QAbstractButton) + panel.findChildren(QProgressBar):
+            if widget.isVisible():
+                corner = widget.mapTo(viewport, QPoint(0, 0))
+                name = widget.text() if isinstance(widget, QAbstractButton) else widget.accessibleName()
+                widgets[name or type(widget).__name__] = [corner.x(), corner.y(), widget.width(), widget.height()]
+        found[dock.windowTitle()] = {
+            "viewport": [viewport.width(), viewport.height()],
+            "panel": [panel.width(), panel.height()],
+            "widgets": widgets,
+        }
+    return found
+
+
+def measure(audio: Path) -> dict[str, object]:
+    """The first start's window, measured in each state in turn (see the module's docstring)."""
+    app = QApplication([sys.argv[0]])
+    window = create_window([])
+    for label, bar in window.genre.bars.items():
+        bar.setAccessibleName(f"{label} bar")  # names the bars in the measurements
+    states: dict[str, object] = {}
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("result", lambda: window.open_paths([audio])),
+        ("folders", window.show_library_panel),
+        ("live", lambda: (window.files_dock.raise_(), window.show_live())),
+    ]
+
+    def ready(name: str) -> bool:
+        """Whether what the state waits for has come: the file's result and matches, the Live panel's devices."""
+        if name == "result":
+            entry = window.files.current_entry()
+            searched = window.matches.message.text() not in ("", "Searching the library…")
+            return entry is not None and entry.state in (State.DONE, State.FAILED) and searched
+        return name != "live" or window.live.devices.has_scanned
+
+    def record(name: str, before: dict[str, object] | None = None) -> None:
+        """Measure state ``name`` once it is ready and laid out (two measurements alike), then go on to the next."""
+        if not ready(name):
+            QTimer.singleShot(100, lambda: record(name))
+            return
+        found = docks_in_view(window)
+        if found != before:
+            QTimer.singleShot(SETTLE_MS, lambda: record(name, found))
+            return
+        states[name] = found
+        if steps:
+            following, action = steps.pop(0)
+            action()
+            record(following)
+            return
+        states["message"] = window.matches.message.text()
+        states["tooltip"] = window.matches.message.toolTip()
+        window.close()
+        app.quit()
+
+    record("empty")
+    QTimer.singleShot(120_000, app.quit)
+    app.exec()
+    return states
+
+
+if __name__ == "__main__":  # the window's analysis process imports this module too
+    print(json.dumps(measure(Path(sys.argv[1]))))
