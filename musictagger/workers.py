@@ -28,11 +28,11 @@ import multiprocessing.context
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
+from musictagger.interrupts import sigint_blocked
 from musictagger.process import prepare_analysing_process
 
 ORPHAN_EXIT_STATUS = 1
@@ -65,7 +65,7 @@ class _SpawnProcess(multiprocessing.context.SpawnProcess):
     """A spawned process that starts with SIGINT blocked (see the module docstring)."""
 
     def start(self) -> None:
-        with _sigint_blocked():
+        with sigint_blocked():
             super().start()
 
 
@@ -73,20 +73,6 @@ class _SpawnContext(multiprocessing.context.SpawnContext):
     """The spawn start method, with :class:`_SpawnProcess` for its processes."""
 
     Process = _SpawnProcess
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Hold SIGINT back from this thread (and the processes it starts) for the ``with`` block; where there
-    are no POSIX signal masks (Windows, where Ctrl-C is another mechanism), do nothing."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:

@@ -12,19 +12,15 @@ Python's own start (before this module runs, ~20 ms) is out of its reach.
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-INTERRUPTED_STATUS = 130
-"""Exit status of a program stopped by Ctrl-C or SIGTERM (128 + SIGINT, as a shell reports it)."""
+from musictagger.interrupts import INTERRUPTED_STATUS, sigint_blocked
 
 
 def musictagger() -> int:
     """The ``musictagger`` command (pyproject's ``[project.scripts]``, ``python -m musictagger``)."""
     try:
-        with _ctrl_c_held_back():
+        with sigint_blocked():
             from musictagger.cli.main import main
         return main()
     except KeyboardInterrupt:
@@ -34,7 +30,7 @@ def musictagger() -> int:
 def musictagger_gui() -> int:
     """The ``musictagger-gui`` program (pyproject's ``[project.gui-scripts]``): the window's ``main``."""
     try:
-        with _ctrl_c_held_back():
+        with sigint_blocked():
             from musictagger.gui.app import main
         return main()
     except KeyboardInterrupt:
@@ -45,17 +41,3 @@ def interrupted() -> int:
     """Say that Ctrl-C stopped the program, on one line; its exit status."""
     print("interrupted", file=sys.stderr)
     return INTERRUPTED_STATUS
-
-
-@contextmanager
-def _ctrl_c_held_back() -> Iterator[None]:
-    """Hold SIGINT back for the ``with`` block; one that came meanwhile raises KeyboardInterrupt at its end.
-    Where there are no POSIX signal masks (Windows, where Ctrl-C is another mechanism), do nothing."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

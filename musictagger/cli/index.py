@@ -20,6 +20,7 @@ from tqdm import tqdm
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError, one_line
+from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.scan import unreachable_because
 from musictagger.library.search import codes_in_reach
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     _print_summary(summary)
     if summary.interrupted:
         print("interrupted: everything analysed so far is kept; run the same command to resume", file=sys.stderr)
-        return 130
+        return INTERRUPTED_STATUS
     return 1 if summary.failed or unusable else 0
 
 

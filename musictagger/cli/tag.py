@@ -18,6 +18,7 @@ from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
 from musictagger.errors import one_line
+from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             "interrupted: the files written so far keep their new tags; run the same command to go on", file=sys.stderr
         )
-        return 130
+        return INTERRUPTED_STATUS
     return status
 
 
