@@ -19,6 +19,8 @@ the fragments' old places: checked, a file in six fragments no longer decodes af
 its ``mdat`` atoms hold the same bytes (which is all the audio check compares).  :func:`mp4_rewrite_problem`
 says so, and tagging leaves such a file alone; :func:`set_mp4_item`, which corrects the chunk offsets alone,
 leaves it to mutagen's writer too (:func:`rewrites_item_by_item`), and so does a file without an item list.
+Tagging leaves alone, too, a damaged file with an atom that says it runs past the one holding it: FFmpeg plays
+it, but the writers would write over what that atom takes in.
 """
 
 from __future__ import annotations
@@ -49,14 +51,49 @@ def fragment_count(atoms: Atoms) -> int:
     return sum(atom.name == b"moof" for atom in atoms.atoms)
 
 
+def _overrun_problem(atoms: Atoms, size: int) -> str | None:
+    """Which atom of the ``moov`` atom (as mutagen reads it, in a file of ``size`` bytes) says it runs past the end of
+    the atom holding it, or of the file: a phrase (``its moov.udta.meta.free atom runs past …``), or None.
+
+    mutagen reads such an atom at the length it says, and the atoms after it inside it, or not at all: FFmpeg still
+    plays the file (it bounds an atom by its holder), but the writers would find the item list, the room beside it
+    and the chunk offsets where they are not, and write over the atoms the damaged one takes in (a ``trak``)."""
+    moov = next((atom for atom in atoms.atoms if atom.name == b"moov"), None)
+    found = _first_overrun(moov, size, b"") if moov is not None else None
+    if found is None:
+        return None
+    shown = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in found.decode("latin-1"))
+    return f"its {shown} atom runs past the end of the atom holding it"
+
+
+def _first_overrun(atom: Atom, end: int, path: bytes) -> bytes | None:
+    """The path (after ``path``) of ``atom`` when it runs past ``end``, else of the first atom in it that runs past
+    the end of its holder, or None.  A ``meta`` atom elsewhere than in a ``udta`` is not looked into: QuickTime's,
+    which is not a full atom, so mutagen misreads what it holds (and does not use it)."""
+    path += atom.name
+    if atom.offset + atom.length > end:
+        return path
+    if atom.name == b"meta" and not path.endswith(b"udta.meta"):
+        return None
+    for child in atom.children or ():
+        if found := _first_overrun(child, atom.offset + atom.length, path + b"."):
+            return found
+    return None
+
+
 def mp4_rewrite_problem(path: Path) -> str | None:
     """Why rewriting ``path``'s MP4 tags would damage it (a phrase to which callers add the file's name), or
-    None when it would not, or when its atoms cannot be read (mutagen's own reading then says why)."""
+    None when it would not, or when its atoms cannot be read (mutagen's own reading then says why): an atom that
+    runs past the one holding it (:func:`_overrun_problem`), or fragments."""
     try:
         with open(path, "rb") as file:
-            count = fragment_count(Atoms(file))
+            atoms = Atoms(file)
+            size = file.seek(0, 2)
     except AtomError:
         return None
+    if overrun := _overrun_problem(atoms, size):
+        return f"{overrun}: writing its tags could damage it"
+    count = fragment_count(atoms)
     if not count:
         return None
     fragments = "1 fragment" if count == 1 else f"{count} fragments"
@@ -90,9 +127,13 @@ def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[
     atom were (:class:`~mutagen.PaddingInfo`: a room of 1 to 7 bytes, too small for an atom, counts as 8 too
     few).  When the list and its room change size, what follows moves, and so do the sizes of the atoms holding
     it and the chunk offsets past it (:func:`_move_chunk_offsets`).  Callers check
-    :func:`rewrites_item_by_item` first; ValueError when the list is damaged."""
+    :func:`rewrites_item_by_item` first; ValueError when an atom runs past the one holding it
+    (:func:`_overrun_problem`)."""
     with open(path, "r+b") as file:
-        *parents, ilst = Atoms(file).path(*ITEM_LIST)
+        atoms = Atoms(file)
+        if overrun := _overrun_problem(atoms, file.seek(0, 2)):
+            raise ValueError(overrun)
+        *parents, ilst = atoms.path(*ITEM_LIST)
         file.seek(ilst.offset)
         new_ilst = _with_item(file.read(ilst.length), ilst, key, values)
         free = _free_beside(parents[-1], ilst)
@@ -114,12 +155,10 @@ def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[
 
 
 def _with_item(stored: bytes, ilst: Atom, key: str, values: Sequence[str]) -> bytes:
-    """The ``ilst`` atom ``stored`` (``ilst`` as mutagen's reader found it) with the items of ``key`` replaced by
-    one of ``values`` where the first was (at the end when there was none), or removed when there are none; its
-    header keeps its 32- or 64-bit form."""
+    """The ``ilst`` atom ``stored`` (``ilst`` as mutagen's reader found it, its items within it) with the items of
+    ``key`` replaced by one of ``values`` where the first was (at the end when there was none), or removed when
+    there are none; its header keeps its 32- or 64-bit form."""
     items = [stored[atom.offset - ilst.offset : atom.offset - ilst.offset + atom.length] for atom in ilst.children]
-    if sum(map(len, items)) + _header_size(stored) != ilst.length:
-        raise ValueError("its ilst atom's items run past the atom's end")
     names = READ_AS.get(key.encode("latin-1"), {key.encode("latin-1")})
     matching = {i for i, item in enumerate(items) if _item_key(item) in names}
     place = min(matching, default=len(items))

@@ -131,6 +131,26 @@ def widen_mp4(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def udta_first(path: Path) -> None:
+    """Put the ``udta`` atom of ``path``'s ``moov`` right after its ``mvhd``, before the traks, as some muxers order
+    them: ``moov`` keeps its size, so nothing else moves."""
+    data = path.read_bytes()
+    children = Atoms(io.BytesIO(data))[b"moov"].children
+    parts = {atom.name: data[atom.offset : atom.offset + atom.length] for atom in children}
+    assert list(parts) == [b"mvhd", b"trak", b"udta"]
+    start, end = children[0].offset, children[-1].offset + children[-1].length
+    path.write_bytes(data[:start] + parts[b"mvhd"] + parts[b"udta"] + parts[b"trak"] + data[end:])
+
+
+def lengthen_mp4_atom(path: Path, names: Sequence[bytes], by: int) -> None:
+    """Make the atom at ``names`` (a path of atom names from the top) say it is ``by`` bytes longer than it is, as a
+    damaged file's may: it then takes in the start of the atom after it."""
+    data = bytearray(path.read_bytes())
+    atom = Atoms(io.BytesIO(bytes(data))).path(*names)[-1]
+    data[atom.offset : atom.offset + 4] = struct.pack(">I", atom.length + by)
+    path.write_bytes(bytes(data))
+
+
 def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> Path:
     """A Monkey's Audio file laid out as Monkey's Audio 3.99 (and Debian's jmac) writes one, without an encoder:
     the ``MAC `` descriptor, the header (16-bit stereo at 48 kHz, in one frame), the seek table, the WAV header

@@ -16,19 +16,23 @@ import numpy as np
 import pytest
 from mutagen.mp4 import MP4, Atoms, MP4Cover, MP4FreeForm
 
+from musictagger.errors import TagWriteError
 from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.formats import detect
 from musictagger.tagging.journal import Journal
-from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
+from musictagger.tagging.plan import Action, Mode, Plan, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from tests.tagging.media import (
     FASTSTART,
     ITEM_LIST,
     UNKNOWN_MP4_ITEM,
     as_encoded,
+    lengthen_mp4_atom,
     mp4_items,
     native_genres,
     native_values,
     pretag_field,
+    udta_first,
     widen_mp4,
     with_mp4_items,
 )
@@ -131,3 +135,33 @@ def test_a_freeform_mood_item_is_rewritten_where_it_was_beside_another_freeform_
     assert tagged[1:] == items[1:]
     undo(journal)
     assert sha256(path) == original
+
+
+@pytest.mark.parametrize(
+    ("layout", "damaged"), [("genre", ITEM_LIST), ("cover-freeform", (*ITEM_LIST[:3], b"free"))], ids=["ilst", "free"]
+)
+def test_an_atom_running_past_the_one_holding_it_is_refused_in_the_preview_and_by_the_writer(
+    tmp_path: Path, journal: Journal, layout: str, damaged: tuple[bytes, ...]
+) -> None:
+    """A damaged M4A whose ``ilst`` (or the ``free`` atom after it) says it is 8 bytes longer than the ``meta`` atom
+    holding it, so that mutagen reads the next atom's header (the ``trak``'s, after the tags) as part of it: FFmpeg
+    plays the file (it bounds an atom by the one holding it), but a genre appended was written with the ``trak``'s
+    header kept as an item (or padded over), the rest of the ``trak`` moved, so the file no longer decoded, and it
+    was reported written: its ``mdat``, which the audio check compares, was untouched (found by fuzzing)."""
+    path = m4a(tmp_path, layout)
+    udta_first(path)
+    lengthen_mp4_atom(path, damaged, 8)
+    original = path.read_bytes()
+    assert decoded(path).size
+
+    plan = plan_for(path, mode=Mode.APPEND)
+
+    (item,) = plan.items
+    name = ".".join(name.decode() for name in damaged)
+    reason = f"its {name} atom runs past the end of the atom holding it: writing its tags could damage it"
+    assert (item.action, item.reason) == (Action.ERROR, reason)
+    apply_plan(plan, journal)
+    with pytest.raises(TagWriteError) as refused:  # the writer asks again, whoever calls it
+        detect(path).write_labels(path, "genre", ["Jazz", "Rock"])
+    assert refused.value.reason == reason
+    assert path.read_bytes() == original
