@@ -44,6 +44,8 @@ READ_AS = {b"\xa9gen": frozenset({b"\xa9gen", b"gnre"})}
 it) is read as a ``©gen`` value, so it is one of the genre items that writing the genre replaces."""
 _CHUNK_OFFSETS = {b"stco": "I", b"co64": "Q"}
 """The tables of audio chunk offsets in a ``moov`` atom, and the width of an offset in them."""
+_LARGEST_32_BIT = 0xFFFFFFFF
+"""The largest 32-bit atom size or ``stco`` chunk offset."""
 
 
 def fragment_count(atoms: Atoms) -> int:
@@ -128,7 +130,7 @@ def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[
     few).  When the list and its room change size, what follows moves, and so do the sizes of the atoms holding
     it and the chunk offsets past it (:func:`_move_chunk_offsets`).  Callers check
     :func:`rewrites_item_by_item` first; ValueError when an atom runs past the one holding it
-    (:func:`_overrun_problem`)."""
+    (:func:`_overrun_problem`), or when a 32-bit size or chunk offset would pass 4 GiB."""
     with open(path, "r+b") as file:
         atoms = Atoms(file)
         if overrun := _overrun_problem(atoms, file.seek(0, 2)):
@@ -196,7 +198,7 @@ def _render_item(key: str, values: Sequence[str]) -> bytes:
 def _atom(name: bytes, body: bytes, *, wide: bool = False) -> bytes:
     """An atom of ``body``: with a 64-bit size when ``wide`` or when 32 bits cannot hold it."""
     size = ATOM_HEADER + len(body)
-    if wide or size > 0xFFFFFFFF:
+    if wide or size > _LARGEST_32_BIT:
         return struct.pack(">I4sQ", 1, name, size + 8) + body
     return struct.pack(">I4s", size, name) + body
 
@@ -216,31 +218,36 @@ def _free_beside(meta: Atom, ilst: Atom) -> Atom | None:
 
 def _resize(file: BinaryIO, offset: int, delta: int) -> None:
     """Add ``delta`` to the size of the atom at ``offset``, in its 64-bit size when it has one (a top-level atom
-    of size 0, which runs to the end of the file, keeps it)."""
+    of size 0, which runs to the end of the file, keeps it); ValueError when its 32-bit size cannot hold it."""
     file.seek(offset)
-    (size,) = struct.unpack(">I", file.read(4))
+    size, name = struct.unpack(">I4s", file.read(ATOM_HEADER))
     if size == 1:
-        file.seek(offset + ATOM_HEADER)
         (size,) = struct.unpack(">Q", file.read(8))
         file.seek(offset + ATOM_HEADER)
         file.write(struct.pack(">Q", size + delta))
     elif size:
+        if size + delta > _LARGEST_32_BIT:
+            raise ValueError(f"its {name.decode('latin-1')} atom would outgrow the 4 GiB its 32-bit size can say")
         file.seek(offset)
         file.write(struct.pack(">I", size + delta))
 
 
 def _move_chunk_offsets(file: BinaryIO, moov: Atom, delta: int, *, after: int) -> None:
     """Move by ``delta`` the chunk offsets past ``after`` in the ``stco`` and ``co64`` atoms of ``moov`` (found
-    where they were before the bytes after ``after`` moved by ``delta``): a ``moov`` before the ``mdat``."""
+    where they were before the bytes after ``after`` moved by ``delta``): a ``moov`` before the ``mdat``.
+    ValueError when a table is cut short, or an ``stco`` offset would pass the 4 GiB its 32 bits can say."""
     if not delta:
         return
     for name, width in _CHUNK_OFFSETS.items():
         for table in moov.findall(name, True):
             offset = table.offset + delta if table.offset > after else table.offset
-            file.seek(offset + 12)
-            layout = f">{struct.unpack('>I', file.read(4))[0]}{width}"
-            if 16 + struct.calcsize(layout) > table.length:
+            file.seek(offset)
+            data = file.read(table.length)
+            layout = f">{int.from_bytes(data[12:16], 'big')}{width}"
+            if 16 + struct.calcsize(layout) > len(data):
                 raise ValueError(f"its {name.decode()} atom holds fewer chunk offsets than it says")
-            chunks = struct.unpack(layout, file.read(struct.calcsize(layout)))
+            chunks = [chunk + delta if chunk > after else chunk for chunk in struct.unpack_from(layout, data, 16)]
+            if width == "I" and any(chunk > _LARGEST_32_BIT for chunk in chunks):
+                raise ValueError("its chunk offsets would pass 4 GiB, more than its stco atom can say")
             file.seek(offset + 16)
-            file.write(struct.pack(layout, *(chunk + delta if chunk > after else chunk for chunk in chunks)))
+            file.write(struct.pack(layout, *chunks))

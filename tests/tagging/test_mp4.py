@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +166,27 @@ def test_an_atom_running_past_the_one_holding_it_is_refused_in_the_preview_and_b
         detect(path).write_labels(path, "genre", ["Jazz", "Rock"])
     assert refused.value.reason == reason
     assert path.read_bytes() == original
+
+
+def test_an_m4a_whose_chunk_offsets_would_pass_4_gib_fails_alone_and_the_run_goes_on(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A faststart M4A whose chunk offsets lie just below 4 GiB, as in a file that large (here, in a small one): a
+    genre appended moves them past what an ``stco`` atom's 32 bits can say, and a struct.error escaped the writer,
+    which ended the whole run (the next file was never written)."""
+    large = as_encoded(tmp_path / "large", "m4a", muxer_options=FASTSTART, genre="Jazz")
+    data = bytearray(large.read_bytes())
+    for table in Atoms(io.BytesIO(bytes(data)))[b"moov"].findall(b"stco", True):
+        (count,) = struct.unpack_from(">I", data, table.offset + 12)
+        struct.pack_into(f">{count}I", data, table.offset + 16, *range(0xFFFFFF00, 0xFFFFFF00 + count))
+    large.write_bytes(bytes(data))
+    other = as_encoded(tmp_path / "other", "m4a", genre="Jazz")
+
+    report = apply_plan(make_plan({large: ROCK, other: ROCK}, mode=Mode.APPEND, min_confidence=0.5), journal)
+
+    reason = "cannot write its MP4 tags (its chunk offsets would pass 4 GiB, more than its stco atom can say)"
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (large, "failed", reason),
+        (other, "written", ""),
+    ]
+    assert large.read_bytes() == data
