@@ -12,8 +12,9 @@ with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.for
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -194,7 +195,8 @@ class WritableFormat(TagFormat):
         (:func:`~musictagger.tags.id3_frames.text_frame_bodies`) until one gives back the file's bytes, and keeps
         the form tagging writes when none does."""
         v1_block = _id3v1_block(path) if self.file_type is MP3 else None
-        bodies = text_frame_bodies(tag, key, values, restoring=restoring is not None)
+        with self._writing(path):  # a value no text encoding holds (a lone surrogate)
+            bodies = text_frame_bodies(tag, key, values, restoring=restoring is not None)
 
         def save(body: bytes | None, padding: Callable[[PaddingInfo], int]) -> None:
             write_frame_by_frame(audio.tags, key, body)
@@ -211,10 +213,17 @@ class WritableFormat(TagFormat):
     ) -> None:
         """``save(padding)`` to the size the file had (:func:`_save_to_size`), without the empty padding it had not
         (:func:`_drop_empty_padding_it_had_not`); TagWriteError naming it when it fails."""
-        try:
+        with self._writing(path):
             _save_to_size(save, path, restoring.size if restoring else None)
             if restoring:
                 _drop_empty_padding_it_had_not(path, restoring)
+
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """TagWriteError naming ``path`` for what writing its tags raises (mutagen's errors, OSError, ValueError: a
+        structure the writers cannot rewrite, a value the tag's encodings cannot hold), so that a run goes on."""
+        try:
+            yield
         except (mutagen.MutagenError, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc

@@ -158,3 +158,29 @@ def test_an_id3_chunk_is_rewritten_frame_by_frame_too(tmp_path: Path, journal: J
     assert tagged == [id3_frame("TCON", b"\0Rock\0", 3), *frames[1:]]
     assert read_genres(path) == ("Rock",)
     assert undone(path, journal) == original
+
+
+def test_a_value_no_text_encoding_holds_fails_its_file_alone_and_the_run_goes_on(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A label holding a lone surrogate (what Python makes of bytes that are not UTF-8 in a name or an argument):
+    neither Latin-1, UTF-16 nor UTF-8 holds it, and the frame writer's UnicodeEncodeError, raised outside the
+    writer's catch, ended the whole run (the next file was never written)."""
+    first = with_id3_tag(tmp_path / "first", "mp3", id3_tag(4, another_taggers_frames(4), padding=64))
+    second = with_id3_tag(tmp_path / "second", "mp3", id3_tag(4, another_taggers_frames(4), padding=64))
+    original = first.read_bytes()
+    plan = make_plan(
+        {first: Prediction("r\udcffck", 0.9, uncertain=False), second: ROCK}, mode=Mode.REPLACE, min_confidence=0.5
+    )
+
+    report = apply_plan(plan, journal)
+
+    reason = (
+        "cannot write its ID3 tags ('utf-8' codec can't encode character '\\udcff' in position 1: surrogates not "
+        "allowed)"
+    )
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (first, "failed", reason),
+        (second, "written", ""),
+    ]
+    assert first.read_bytes() == original
