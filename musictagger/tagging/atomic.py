@@ -192,7 +192,12 @@ def _verify(
         raise TagWriteError(
             path, f"its new {field} tags read back as {list(written)}, not {list(values)}; left as it was"
         )
-    if audio_payload_digest(temp) != payload:
+    try:
+        changed = audio_payload_digest(temp) != payload
+    except FileError as exc:  # the writer left a container the check cannot walk
+        reason = f"writing the tags would have damaged the file; left as it was (the copy written: {exc.reason})"
+        raise TagWriteError(path, reason) from exc
+    if changed:
         raise TagWriteError(path, "writing the tags would have changed the audio data; left as it was")
 
 

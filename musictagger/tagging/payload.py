@@ -9,16 +9,21 @@ does not share the writer's assumptions:
 - Ogg (Vorbis, Opus): the audio packets, reassembled from the pages, without the header packets.
   Rewriting the comment header renumbers and re-checksums every page, so pages cannot be hashed;
   the packets themselves must not change;
-- MP4: the contents of the ``mdat`` atoms (mutagen may move them and rewrite offsets around them);
+- MP4: the contents of the ``mdat`` atoms (mutagen may move them and rewrite offsets around them), and what a
+  decoder finds them by: the ``moov`` atom but its tags (``udta``), each chunk offset of its ``stco``/``co64``
+  tables as its place in its ``mdat``.  A writer that moves the audio moves these offsets by as much; one that
+  missed an offset, moved it wrong or wrote over a track's tables leaves the ``mdat`` bytes as they were but the
+  file undecodable, which the ``mdat`` bytes alone would not show;
 - WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``);
 - WavPack, Monkey's Audio: everything before the trailing APEv2 / ID3v1 tags.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError
@@ -53,7 +58,7 @@ def _audio_parts(data: bytes) -> Iterator[bytes]:
     elif data[:4] == b"OggS":
         yield from _ogg_audio_packets(data)
     elif data[4:8] == b"ftyp":
-        yield from _mp4_mdat(data)
+        yield from _mp4_audio(data)
     elif data[:4] in (b"wvpk", b"MAC "):
         yield data[: _before_trailing_tags(data)]
     else:
@@ -162,22 +167,74 @@ def _ogg_header_packets(first: bytes) -> int:
     raise ValueError("an Ogg stream that is neither Vorbis nor Opus")
 
 
-def _mp4_mdat(data: bytes) -> Iterator[bytes]:
-    """Contents of every top-level ``mdat`` atom."""
-    offset, found = 0, False
-    while offset + 8 <= len(data):
+def _mp4_audio(data: bytes) -> Iterator[bytes]:
+    """Contents of every top-level ``mdat`` atom, then of every ``moov`` atom but its ``udta``, chunk offsets as
+    places in the ``mdat`` atoms (:func:`_decoder_view`)."""
+    atoms = list(_mp4_atoms(data, 0, len(data), top=True))
+    mdats = [(start, end) for kind, _at, start, end in atoms if kind == b"mdat"]
+    if not mdats:
+        raise ValueError("no mdat atom")
+    for start, end in mdats:
+        yield data[start:end]
+    for kind, _at, start, end in atoms:
+        if kind == b"moov":
+            yield from _decoder_view(data, start, end, mdats)
+
+
+_SAMPLE_TABLE_HOLDERS = frozenset({b"trak", b"mdia", b"minf", b"stbl"})
+"""The atoms of a ``moov`` atom that hold a track's chunk offset tables (``stco``, ``co64``)."""
+_CHUNK_OFFSET_WIDTHS = {b"stco": "I", b"co64": "Q"}
+
+
+def _decoder_view(data: bytes, start: int, end: int, mdats: Sequence[tuple[int, int]]) -> Iterator[bytes]:
+    """The atoms between ``start`` and ``end`` (a ``moov`` atom's contents) as a decoder reads the audio by them:
+    each as stored, but a ``udta`` (the tags, which writers rewrite) left out and the chunk offsets of ``stco`` and
+    ``co64`` tables given as the ``mdat`` (of ``mdats``, their contents' ranges) and the place in it they point at."""
+    for kind, at, contents, atom_end in _mp4_atoms(data, start, end):
+        if kind == b"udta":
+            continue
+        if kind in _SAMPLE_TABLE_HOLDERS:
+            yield data[at:contents]
+            yield from _decoder_view(data, contents, atom_end, mdats)
+        elif kind in _CHUNK_OFFSET_WIDTHS and (offsets := _chunk_offsets(data, kind, contents, atom_end)) is not None:
+            yield data[at : contents + 8]  # size, name, version, flags, count
+            starts = [mdat_start for mdat_start, _mdat_end in mdats]
+            yield b"".join(_place_in(offset, mdats, starts) for offset in offsets)
+        else:
+            yield data[at:atom_end]
+
+
+def _chunk_offsets(data: bytes, kind: bytes, start: int, end: int) -> tuple[int, ...] | None:
+    """The offsets of the ``stco`` or ``co64`` table (``kind``) whose contents lie between ``start`` and ``end``; None
+    when it holds fewer than it says (as stored, such a table is compared byte for byte)."""
+    if end - start < 8:
+        return None
+    layout = f">{int.from_bytes(data[start + 4 : start + 8], 'big')}{_CHUNK_OFFSET_WIDTHS[kind]}"
+    return struct.unpack_from(layout, data, start + 8) if start + 8 + struct.calcsize(layout) <= end else None
+
+
+def _place_in(offset: int, mdats: Sequence[tuple[int, int]], starts: Sequence[int]) -> bytes:
+    """Which of ``mdats`` (their contents' ranges, in order; ``starts``, where each starts) the chunk at ``offset``
+    starts in, and where in it; the offset itself, marked, when it points at none."""
+    index = bisect.bisect_right(starts, offset) - 1
+    if index >= 0 and offset < mdats[index][1]:
+        return struct.pack(">iQ", index, offset - mdats[index][0])
+    return struct.pack(">iQ", -1, offset)
+
+
+def _mp4_atoms(data: bytes, offset: int, end: int, *, top: bool = False) -> Iterator[tuple[bytes, int, int, int]]:
+    """The atoms between ``offset`` and ``end``: name, where the atom starts, where its contents start and where it
+    ends.  A size of 0 runs to the end of the file (``top`` atoms alone).  ValueError when an atom's size is not one
+    it can have."""
+    while offset + 8 <= end:
         size, kind = struct.unpack(">I4s", data[offset : offset + 8])
         header = 8
         if size == 1:
             (size,) = struct.unpack(">Q", data[offset + 8 : offset + 16])
             header = 16
-        elif size == 0:
-            size = len(data) - offset
-        if size < header or offset + size > len(data):
+        elif size == 0 and top:
+            size = end - offset
+        if size < header or offset + size > end:
             raise ValueError(f"atom {kind!r} at byte {offset} has a bad size {size} (truncated?)")
-        if kind == b"mdat":
-            found = True
-            yield data[offset + header : offset + size]
+        yield kind, offset, offset + header, offset + size
         offset += size
-    if not found:
-        raise ValueError("no mdat atom")

@@ -142,6 +142,16 @@ def udta_first(path: Path) -> None:
     path.write_bytes(data[:start] + parts[b"mvhd"] + parts[b"udta"] + parts[b"trak"] + data[end:])
 
 
+def untagged_moov_to_the_end(path: Path) -> None:
+    """Take the ``udta`` atom (the tags) out of the ``moov`` atom that ends ``path`` (FFmpeg's layout, so nothing else
+    moves), and give the ``moov`` the size 0 that says it runs to the end of the file, as the standard allows."""
+    data = path.read_bytes()
+    moov = Atoms(io.BytesIO(data)).atoms[-1]
+    udta = next(atom for atom in moov.children if atom.name == b"udta")
+    assert moov.name == b"moov" and udta.offset + udta.length == len(data)
+    path.write_bytes(data[: moov.offset] + bytes(4) + data[moov.offset + 4 : udta.offset])
+
+
 def lengthen_mp4_atom(path: Path, names: Sequence[bytes], by: int) -> None:
     """Make the atom at ``names`` (a path of atom names from the top) say it is ``by`` bytes longer than it is, as a
     damaged file's may: it then takes in the start of the atom after it."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.tagging.media import (
     native_values,
     pretag_field,
     udta_first,
+    untagged_moov_to_the_end,
     widen_mp4,
     with_mp4_items,
 )
@@ -190,3 +192,24 @@ def test_an_m4a_whose_chunk_offsets_would_pass_4_gib_fails_alone_and_the_run_goe
         (other, "written", ""),
     ]
     assert large.read_bytes() == data
+
+
+def test_an_m4a_mutagens_writer_would_leave_undecodable_fails_the_audio_check(tmp_path: Path, journal: Journal) -> None:
+    """An M4A without an item list whose ``moov`` ends the file with the size 0 that says so: mutagen's writer, which
+    makes the list there, adds the list's size to the 0, so the ``moov`` ended after the new ``udta``, before its
+    track: the file was written undecodable and reported written, its ``mdat`` untouched.  The audio check now
+    compares the ``moov``'s tracks too, chunk offsets as places in the ``mdat``."""
+    path = as_encoded(tmp_path, "m4a")
+    untagged_moov_to_the_end(path)
+    original = path.read_bytes()
+    assert decoded(path).size
+
+    (outcome,) = apply_plan(plan_for(path), journal).outcomes
+
+    assert (outcome.path, outcome.status) == (path, "failed")
+    assert re.fullmatch(
+        r"writing the tags would have damaged the file; left as it was \(the copy written: cannot locate its audio "
+        r"data \(atom b'udta' at byte \d+ has a bad size \d+ \(truncated\?\)\)\)",
+        outcome.reason,
+    )
+    assert path.read_bytes() == original

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
 import pytest
+from mutagen.mp4 import Atoms
 
 from musictagger.errors import FileError
 from musictagger.tagging.formats import Id3Version, detect
 from musictagger.tagging.payload import audio_payload_digest
-from tests.tagging.media import KINDS, make_file, pretag
+from tests.tagging.media import FASTSTART, KINDS, as_encoded, make_file, pretag
 
 # Large enough to overflow any padding left by the encoder, so the tag block must grow and the
 # audio move (and, in MP4, the chunk offsets be rewritten).
@@ -87,3 +89,35 @@ def test_an_apev2_footer_saying_a_size_the_tag_cannot_have_is_reported(tmp_path:
 
     with pytest.raises(FileError, match=rf"{fmt}\.{fmt}: cannot locate its audio data \(the APEv2 tag ending at byte"):
         audio_payload_digest(path)
+
+
+def test_tags_of_any_size_leave_a_faststart_m4as_digest_alone(tmp_path: Path) -> None:
+    """The audio after the tags moves, and the chunk offsets with it: each still points where it did in the audio."""
+    path = as_encoded(tmp_path, "m4a", muxer_options=FASTSTART)
+    before = audio_payload_digest(path)
+    size = path.stat().st_size
+
+    detect(path).write_labels(path, "genre", MANY_GENRES)
+    assert path.stat().st_size > size + 8000
+    assert audio_payload_digest(path) == before
+
+    detect(path).write_labels(path, "genre", [])
+    assert audio_payload_digest(path) == before
+
+
+@pytest.mark.parametrize("muxer_options", [None, FASTSTART], ids=["moov-last", "faststart"])
+def test_a_chunk_offset_pointing_elsewhere_changes_an_m4as_digest(
+    tmp_path: Path, muxer_options: dict[str, str] | None
+) -> None:
+    """A writer that moves the audio without one of its chunk offsets, or moves one wrong, leaves the mdat's bytes as
+    they were and the file undecodable: the digest hashed the mdat alone, so the audio check passed such a file."""
+    path = as_encoded(tmp_path, "m4a", muxer_options=muxer_options)
+    before = audio_payload_digest(path)
+    data = bytearray(path.read_bytes())
+    table = next(Atoms(io.BytesIO(bytes(data)))[b"moov"].findall(b"stco", True))
+    (count,) = struct.unpack_from(">I", data, table.offset + 12)
+    last = table.offset + 16 + 4 * (count - 1)
+    struct.pack_into(">I", data, last, struct.unpack_from(">I", data, last)[0] + 8)
+    path.write_bytes(bytes(data))
+
+    assert audio_payload_digest(path) != before
