@@ -193,7 +193,10 @@ class WritableFormat(TagFormat):
 
         An undo tries the forms the frame its run replaced may have had
         (:func:`~musictagger.tags.id3_frames.text_frame_bodies`) until one gives back the file's bytes, and keeps
-        the form tagging writes when none does."""
+        the form tagging writes when none does.  Each is tried on the file as the run left it: its padding is
+        chosen from the room the tag has, and the room another form left is not the file's (in a WAV or AIFF chunk
+        of odd length, a byte of padding can take the place of the pad byte, which gives the file's length, not its
+        bytes)."""
         v1_block = _id3v1_block(path) if self.file_type is MP3 else None
         with self._writing(path):  # a value no text encoding holds (a lone surrogate)
             bodies = text_frame_bodies(tag, key, values, restoring=restoring is not None)
@@ -202,11 +205,16 @@ class WritableFormat(TagFormat):
             write_frame_by_frame(audio.tags, key, body)
             _save_keeping_id3v1(audio, path, v1_block, v2_version=tag.major, padding=padding)
 
-        for body in bodies:
+        if restoring is None or len(bodies) == 1:
+            self._save(path, partial(save, bodies[0]), restoring)
+            return
+        tagged = path.read_bytes()
+        for attempt, body in enumerate((*bodies, bodies[0])):  # none gave the bytes back: the form tagging writes
+            if attempt:
+                path.write_bytes(tagged)
             self._save(path, partial(save, body), restoring)
-            if restoring is None or len(bodies) == 1 or _holds(path, restoring):
+            if _holds(path, restoring):
                 return
-        self._save(path, partial(save, bodies[0]), restoring)  # none gave the bytes back: the form tagging writes
 
     def _save(
         self, path: Path, save: Callable[[Callable[[PaddingInfo], int]], None], restoring: Fingerprint | None

@@ -184,3 +184,21 @@ def test_a_value_no_text_encoding_holds_fails_its_file_alone_and_the_run_goes_on
         (second, "written", ""),
     ]
     assert first.read_bytes() == original
+
+
+def test_each_form_an_undo_tries_starts_from_the_file_the_run_left(tmp_path: Path, journal: Journal) -> None:
+    """An AIFF's ID3 chunk of odd length (and its pad byte), its tag without padding, its genre ``(9)``: a genre Latin-1
+    cannot hold, appended, outgrows the tag.  The undo tried each form the frame may have had on the file the form
+    before it left, whose padding had lost the chunk's parity, so the form that was the file's (the last tried) came
+    back a byte of padding longer and a pad byte shorter, and the form tagging writes was saved again from a file of
+    the right size: a kilobyte of padding more (found by fuzzing)."""
+    frames = another_taggers_frames(3, b"\0(9)")
+    tag = id3_tag(3, frames, padding=1 - len(id3_tag(3, frames, padding=0)) % 2)
+    path = with_id3_tag(tmp_path, "aiff", tag)
+    original = sha256(path)
+
+    tag_run = make_plan({path: Prediction("ポップ", 0.9, uncertain=False)}, mode=Mode.APPEND, min_confidence=0.5)
+    assert [o.status for o in apply_plan(tag_run, journal).outcomes] == ["written"]
+
+    assert read_genres(path) == ("Metal", "ポップ")
+    assert undone(path, journal) == original
