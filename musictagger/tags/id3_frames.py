@@ -177,24 +177,23 @@ def write_frame_by_frame(tags: ID3, frame_id: str, body: bytes | None) -> None:
 
 
 def text_frame_bodies(tag: StoredTag, frame_id: str, values: Sequence[str], *, restoring: bool) -> list[bytes | None]:
-    """The bodies of a ``frame_id`` frame of ``tag`` holding ``values`` (``[None]``, no frame, when there are none).
+    """The bodies of a ``frame_id`` frame of ``tag`` holding ``values`` (None, no frame, when there are none).
 
     The first is the one tagging writes: in the encoding of the tag's first ``frame_id`` frame where every value
     fits it (Latin-1 stays Latin-1), with its UTF-16 byte order and its null after the last value or none, else in
     UTF-16 in v2.3 and UTF-8 in v2.4 (mutagen's choice, as for a new frame); several values separated by nulls in
     v2.4, joined with ``/`` in v2.3, as mutagen's writer joins them (and :class:`Id3Family` splits them).
 
-    ``restoring`` (an undo): then the other bodies mutagen reads as ``values`` which the frame the run replaced may
-    have been, for the undo to try for the file's own bytes: in Latin-1 where tagging had to leave it, a genre as its
-    ID3v1 number too (``(9)Metal``, ``(9)``), v2.3 values separated by nulls, as some taggers write them."""
-    if not values:
-        return [None]
+    ``restoring`` (an undo): then the other bodies which the frame the run replaced may have been, for the undo to
+    try for the file's own bytes: in Latin-1 where tagging had to leave it, a genre as its ID3v1 number too
+    (``(9)Metal``, ``(9)``), v2.3 values separated by nulls, as some taggers write them; then no frame and an empty
+    one, which mutagen reads as an ID3v1 tag's genre (or none) after the audio of an MP3."""
     like = tag.frames_of(frame_id)
     form = _Form.of(like[0][HEADER_BYTES:], tag.major) if like else _Form.new(tag.major)
     if not form.fits(values):
         form = replace(_Form.new(tag.major), terminated=form.terminated)
     if not restoring:
-        return [form.body(_texts(values, tag.major, joined=True))]
+        return [form.body(_texts(values, tag.major, joined=True)) if values else None]
     forms = [form, replace(form, encoding=LATIN1, big_endian=False)]
     spellings = [list(values)]
     if frame_id == "TCON" and any(value in _ID3V1_NUMBERS for value in values):
@@ -203,11 +202,11 @@ def text_frame_bodies(tag: StoredTag, frame_id: str, values: Sequence[str], *, r
     bodies = [
         each.body(_texts(spelling, tag.major, joined=joined))
         for each in forms
-        if each.fits(values)
+        if values and each.fits(values)
         for spelling in spellings
         for joined in joins
     ]
-    return list(dict.fromkeys(bodies))
+    return list(dict.fromkeys([*bodies, None, *(each.body([""]) for each in forms)]))
 
 
 @dataclass(frozen=True)

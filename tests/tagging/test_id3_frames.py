@@ -18,7 +18,7 @@ from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import read_genres
-from tests.tagging.media import id3_frame, id3_frames, id3_tag, with_id3_tag
+from tests.tagging.media import ID3V1_TAG, id3_frame, id3_frames, id3_tag, with_id3_tag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(600)
@@ -201,4 +201,25 @@ def test_each_form_an_undo_tries_starts_from_the_file_the_run_left(tmp_path: Pat
     assert [o.status for o in apply_plan(tag_run, journal).outcomes] == ["written"]
 
     assert read_genres(path) == ("Metal", "ポップ")
+    assert undone(path, journal) == original
+
+
+@pytest.mark.parametrize("genre_frame", [None, b"\0", b"\0\0"], ids=["none", "empty", "empty-and-null"])
+def test_an_undo_gives_back_a_tag_whose_genre_an_id3v1_tag_held(
+    tmp_path: Path, journal: Journal, genre_frame: bytes | None
+) -> None:
+    """An MP3 whose ID3v1 tag names a genre (Jazz) and whose ID3v2 tag has no genre frame or an empty one: mutagen reads
+    the ID3v1 genre where there is no frame or an empty one (or no genre where the frame's empty text ends with a
+    null), so the undo wrote a genre frame ``Jazz`` that was not there, or, to give back no genre, no frame, which
+    the ID3v1 genre then showed through: the undo was refused and the file kept the run's genre."""
+    frames = [frame for frame in another_taggers_frames(4) if frame[:4] != b"TCON"]
+    if genre_frame is not None:
+        frames.insert(2, id3_frame("TCON", genre_frame, 4))
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(4, frames, padding=64))
+    path.write_bytes(path.read_bytes() + ID3V1_TAG)
+    original = sha256(path)
+
+    tag(path, journal)
+
+    assert read_genres(path) == ("Rock",)
     assert undone(path, journal) == original
