@@ -148,7 +148,10 @@ def frame_layout(major: int) -> tuple[int, int]:
 
 
 def synchsafe_bytes(value: int) -> bytes:
-    """``value`` as a 4-byte synchsafe integer (7 bits a byte), as ID3v2 tag sizes and v2.4 frame sizes are stored."""
+    """``value`` as a 4-byte synchsafe integer (7 bits a byte), as ID3v2 tag sizes and v2.4 frame sizes are stored;
+    ValueError when those 28 bits cannot hold it (it would be stored modulo 2**28: another size)."""
+    if not 0 <= value < 1 << 28:
+        raise ValueError(f"a size of {value} bytes, more than the 2**28 - 1 an ID3v2 synchsafe size can say")
     return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
 
 

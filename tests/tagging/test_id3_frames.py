@@ -18,6 +18,7 @@ from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import read_genres
+from musictagger.tags.id3_frames import parse_tag, with_text_frame
 from tests.tagging.media import ID3V1_TAG, id3_frame, id3_frames, id3_tag, with_id3_tag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
@@ -223,3 +224,14 @@ def test_an_undo_gives_back_a_tag_whose_genre_an_id3v1_tag_held(
 
     assert read_genres(path) == ("Rock",)
     assert undone(path, journal) == original
+
+
+def test_a_tag_its_synchsafe_size_cannot_say_is_an_error_not_a_smaller_tag() -> None:
+    """An ID3v2 tag's size is a 28-bit synchsafe integer (under 256 MiB): a tag the padding asked for made larger was
+    given its size modulo 2**28, a header saying a tag of a few bytes before the frames and zeros (in a WAV's chunk,
+    where the audio check does not look, the frames after that size would have been lost to every reader)."""
+    tag = parse_tag(id3_tag(4, another_taggers_frames(4), padding=0))
+    assert tag is not None
+
+    with pytest.raises(ValueError, match=r"^a size of \d+ bytes, more than the 2\*\*28 - 1 an ID3v2 synchsafe size"):
+        with_text_frame(tag, "TCON", b"\0Rock\0", lambda _info: (1 << 28) - 10, room=0, trailing=0)
