@@ -77,7 +77,9 @@ class DevicePicker(QWidget):
         self.setEnabled(False)
         self.combo.setPlaceholderText("looking for input devices…")
         self.changed.emit()  # no stream may open while PortAudio restarts
-        self.runner.run(lambda _task: scan_devices(rescan=rescan), on_done=self._fill, on_error=self._failed)
+        self.runner.run(
+            lambda _task: scan_devices(rescan=rescan), owner=self, on_done=self._fill, on_error=self._failed
+        )
 
     def _fill(self, found: tuple[list[InputDevice], InputDevice | None]) -> None:
         devices, default = found

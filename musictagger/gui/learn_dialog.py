@@ -222,6 +222,7 @@ class LearnDialog(QDialog):
             partial(
                 survey_library, self.field.currentText(), self.min_per_label.value(), tuple(sorted(self.user_excluded))
             ),
+            owner=self,
             on_done=partial(self._surveyed, generation),
             on_error=partial(self._survey_failed, generation),
         )
@@ -303,7 +304,9 @@ class LearnDialog(QDialog):
         self._start(work, self._learned, "Learning…")
 
     def _start(self, work: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
-        self.task = self.runner.run(work, on_done=on_done, on_error=self._learn_failed, on_progress=self._on_progress)
+        self.task = self.runner.run(
+            work, owner=self, on_done=on_done, on_error=self._learn_failed, on_progress=self._on_progress
+        )
         self.progress.setValue(0)
         self.progress.show()
         self.status.setText(message)

@@ -171,6 +171,7 @@ class LibraryPanel(QWidget):
         (another model was just chosen), then ask whether to analyse again the tracks another model analysed."""
         self.io.run(
             lambda _task: read_state(add or [], remove or []),
+            owner=self,
             on_done=lambda state: self._show_state(state, offer_reanalysis=offer_reanalysis),
             on_error=lambda error: self.counts.setText(f"The library cannot be read: {describe(error)}"),
         )
@@ -270,7 +271,7 @@ class LibraryPanel(QWidget):
             )
 
         self.indexing = self.background.run(
-            work, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress
+            work, owner=self, on_done=self._indexed, on_error=self._index_failed, on_progress=self._on_progress
         )
         self.index_button.setEnabled(False)
         self._enable_remove()
@@ -318,6 +319,11 @@ class LibraryPanel(QWidget):
 
     def _index_failed(self, error: BaseException) -> None:
         self._finish(f"Indexing failed: {describe(error)}")
+
+    def shutdown(self) -> None:
+        """The window is closing: stop following others' writes (its runners, shut down by the window, stop
+        indexing and drop what was on its way here)."""
+        self._watch.stop()
 
     def folder_paths(self) -> list[Path]:
         """The folders listed."""

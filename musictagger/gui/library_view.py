@@ -204,6 +204,7 @@ class TrackTableModel(QAbstractTableModel):
         self.loading = True
         self.runner.run(
             lambda task: find_ids(query, manifest, task),
+            owner=self,
             on_done=lambda ids: self._arrived(generation, ids),
             on_error=lambda error: self._failed(generation, error),
         )

@@ -234,6 +234,7 @@ class LivePanel(QWidget):
             self._loading = True
             self.runner.run(
                 lambda _task: load_warm_model(self.model_path),
+                owner=self,
                 on_done=self._model_reloaded,
                 on_error=self._model_failed,
             )
@@ -267,6 +268,7 @@ class LivePanel(QWidget):
             self._set_status("Loading the model…")
             self.runner.run(
                 lambda _task: load_warm_model(self.model_path),
+                owner=self,
                 on_done=self._model_loaded,
                 on_error=self._model_failed,
             )
@@ -395,6 +397,7 @@ class LivePanel(QWidget):
         recognizer = self.recognizer
         self.runner.run(
             lambda _task: recognizer.step(),
+            owner=self,
             on_done=partial(self._stepped, self._session),
             on_error=partial(self._step_failed, self._session),
         )

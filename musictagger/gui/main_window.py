@@ -133,7 +133,6 @@ class MainWindow(QMainWindow):
         self._detailed: deque[FileEntry] = deque()
         self._model_generation = 0
         """Counts changes of the active model; an analysis started under an earlier one is dropped."""
-        self._closing = False
 
         self.files = FileList()
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
@@ -203,6 +202,7 @@ class MainWindow(QMainWindow):
         self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
             lambda _task: self.analyser.warm_up(),
+            owner=self,
             on_done=self._warmed_up,
             on_error=self._model_failed,
         )
@@ -366,6 +366,7 @@ class MainWindow(QMainWindow):
         self.matches_dock.raise_()
         self.io_runner.run(
             partial(stored_code, path),
+            owner=self,
             on_done=lambda code: self.matches.show_matches_for(path, *code) if code else None,
             on_error=lambda error: show_error(self, "Cannot read the library", error),
         )
@@ -397,6 +398,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(paths)
         self.io_runner.run(
             lambda _task: stamped(expand_paths(paths)),
+            owner=self,
             on_done=partial(self._queue, paths),
             on_error=lambda error: show_error(self, "Cannot open", error),
         )
@@ -419,16 +421,16 @@ class MainWindow(QMainWindow):
         self.files.refresh(entry)
         self._tasks[entry.path] = self.analysis_runner.run(
             partial(analyse, self.analyser, self.manifest.front_end, entry.path, self.settings.windows_per_track),
+            owner=self,
             on_done=partial(self._analysed, entry, self._model_generation),
             on_error=partial(self._failed, entry, self._model_generation),
             on_progress=partial(self._progressed, entry, self._model_generation),
         )
 
     def _current(self, entry: FileEntry, generation: int) -> bool:
-        """False when the window closed, the file left the list, or another model became active since."""
-        return (
-            not self._closing and self.files.entries.get(entry.path) is entry and generation == self._model_generation
-        )
+        """False when the file left the list, or another model became active since (a window closing gets no
+        outcome: its runners are shut down)."""
+        return self.files.entries.get(entry.path) is entry and generation == self._model_generation
 
     def _progressed(self, entry: FileEntry, generation: int, step: State | Analysis) -> None:
         """The analysis started, or its verdict is ready (the spectrogram follows)."""
@@ -443,7 +445,7 @@ class MainWindow(QMainWindow):
 
     def _analysed(self, entry: FileEntry, generation: int, result: tuple[Analysis, np.ndarray] | None) -> None:
         if not self._current(entry, generation):
-            return  # the window closed, the file was removed, or its analysis is by the previous model
+            return  # the file was removed, or its analysis is by the previous model
         self._tasks.pop(entry.path, None)
         if result is None:
             return  # cancelled
@@ -455,7 +457,7 @@ class MainWindow(QMainWindow):
 
     def _failed(self, entry: FileEntry, generation: int, error: BaseException) -> None:
         if not self._current(entry, generation):
-            return  # cancelled by the closing window, a change of model, or the file listed afresh or removed
+            return  # cancelled by a change of model, or the file listed afresh or removed
         self._tasks.pop(entry.path, None)
         entry.state = State.FAILED
         entry.error = error.reason if isinstance(error, FileError) else describe(error)
@@ -463,12 +465,10 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _warmed_up(self, band_centres_hz: np.ndarray) -> None:
-        if not self._closing:  # a window closed during its warm-up has no axis left to label
-            self.spectrogram.set_band_centres(band_centres_hz)
+        self.spectrogram.set_band_centres(band_centres_hz)
 
     def _model_failed(self, error: BaseException) -> None:
-        if not self._closing:  # closing cancels the warm-up: that is no error to show
-            show_error(self, "The model cannot be loaded", error)
+        show_error(self, "The model cannot be loaded", error)
 
     def _keep_details(self, entry: FileEntry) -> None:
         if entry in self._detailed:
@@ -599,6 +599,7 @@ class MainWindow(QMainWindow):
         """Tools ▸ Tag genres of the whole library…: every indexed track."""
         self.io_runner.run(
             library_scope,
+            owner=self,
             on_done=self.tag_scope,
             on_error=lambda error: show_error(self, "Cannot read the library", error),
         )
@@ -647,6 +648,7 @@ class MainWindow(QMainWindow):
         """Another personal model (or the shipped one) became active: read which, then follow it."""
         self.io_runner.run(
             lambda _task: personal_in_use(self.manifest),
+            owner=self,
             on_done=self._use_personal,
             on_error=lambda error: show_error(self, "Cannot read the personal model", error),
         )
@@ -654,8 +656,6 @@ class MainWindow(QMainWindow):
     def _use_personal(self, personal: PersonalModelInfo | None) -> None:
         """Verdicts, labels and texts follow ``personal``: the analysis process loads the model afresh, and
         the files listed are analysed again (their verdicts were the previous model's)."""
-        if self._closing:
-            return
         self.personal = personal
         self._name_tag_actions()
         self.genre.set_labels(labels_in_use(self.manifest, personal))
@@ -668,7 +668,10 @@ class MainWindow(QMainWindow):
         self._detailed.clear()
         # On the analysis runner, so the files queued next are analysed by the new model.
         self.analysis_runner.run(
-            lambda _task: self.analyser.reload(self.model_path), on_done=lambda _none: None, on_error=self._model_failed
+            lambda _task: self.analyser.reload(self.model_path),
+            owner=self,
+            on_done=lambda _none: None,
+            on_error=self._model_failed,
         )
         for entry in self.files.entries.values():
             entry.analysis, entry.spectrogram_db = None, None
@@ -689,15 +692,14 @@ class MainWindow(QMainWindow):
         undo_last_run(self, self.background_runner, on_undone=self.library_view.refresh)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        self._closing = True
         self.settings.window_state = (self.saveGeometry(), self.saveState())
         self.settings.library_columns = self.library_view.column_state()
         self.settings.sync()
         self.matches.player.stop()
         self.live.shutdown()
+        self.library.shutdown()
         self.analyser.shutdown()
         self.library_view.shutdown()
         for runner in (self.analysis_runner, self.io_runner, self.background_runner, self.learn_runner):
-            runner.shutdown()
-        self.matches.clear()  # a search still on its way back finds nothing left to fill
+            runner.shutdown()  # what is still on its way to the window is dropped
         super().closeEvent(event)

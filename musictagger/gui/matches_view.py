@@ -284,6 +284,7 @@ class MatchesView(QWidget):
 
         self.runner.run(
             work,
+            owner=self,
             on_done=lambda result: self._show(generation, match_bits, *result),
             on_error=lambda error: self._failed(generation, error),
         )

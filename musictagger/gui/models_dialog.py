@@ -136,7 +136,7 @@ class ModelsDialog(QDialog):
     def _run(self, work: Callable[[Task], object], on_done: Callable[[object], None]) -> None:
         self.busy = True
         self._update_buttons()
-        self.runner.run(work, on_done=partial(self._done, on_done), on_error=self._failed)
+        self.runner.run(work, owner=self, on_done=partial(self._done, on_done), on_error=self._failed)
 
     def _done(self, on_done: Callable[[object], None], result: object) -> None:
         self.busy = False

@@ -246,7 +246,10 @@ def undo_last_run(parent: QWidget, runner: TaskRunner, on_undone: Callable[[], N
         on_undone()
 
     return runner.run(
-        undo_latest, on_done=undone, on_error=lambda error: show_error(parent, "Undo last tagging run", error)
+        undo_latest,
+        owner=parent,
+        on_done=undone,
+        on_error=lambda error: show_error(parent, "Undo last tagging run", error),
     )
 
 
@@ -377,7 +380,9 @@ class TagDialog(QDialog):
         self._replan_timer.start()
 
     def _start(self, fn: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
-        self.task = self.runner.run(fn, on_done=on_done, on_error=self._failed, on_progress=self._on_progress)
+        self.task = self.runner.run(
+            fn, owner=self, on_done=on_done, on_error=self._failed, on_progress=self._on_progress
+        )
         self.apply_button.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

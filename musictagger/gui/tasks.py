@@ -6,6 +6,12 @@ thread through queued signals, to the callbacks given to :meth:`TaskRunner.run`.
 work has its own runner (and pool), so a long indexing run never delays the analysis of a file
 the user has just dropped.  Workers learn that they should stop from :meth:`Task.should_stop`,
 the same ``should_stop()`` the core's long operations accept.
+
+An outcome goes only where it can still be shown, as Qt drops a queued call whose context object is gone:
+each task names its ``owner`` (the widget whose methods its callbacks call), and its outcome is dropped when
+that widget was deleted meanwhile (a dialog closed and deleted, the window deleted while the library was being
+read), or when the runner was shut down (the window is closing: a result would only start more work, or pop up
+a message, after the window has gone).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ PROGRESS_INTERVAL_S = 0.05
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; worker threads emit its signals, its slots call the callbacks there."""
+    """Lives on the UI thread; worker threads emit its signals, its slots call the callbacks there while
+    ``deliverable()`` holds."""
 
     done = Signal(object)
     failed = Signal(object)
@@ -38,12 +45,14 @@ class _Relay(QObject):
         on_error: Callable[[BaseException], None],
         on_progress: Callable[[Any], None] | None,
         on_finished: Callable[[], None],
+        deliverable: Callable[[], bool],
     ) -> None:
         super().__init__()
         self._on_done = on_done
         self._on_error = on_error
         self._on_progress = on_progress
         self._on_finished = on_finished
+        self._deliverable = deliverable
         self.done.connect(self._deliver_done, Qt.ConnectionType.QueuedConnection)
         self.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
         self.progressed.connect(self._deliver_progress, Qt.ConnectionType.QueuedConnection)
@@ -51,7 +60,7 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver_done(self, result: Any) -> None:
         try:
-            if _receiver_alive(self._on_done):
+            if self._deliverable():
                 self._on_done(result)
         finally:
             self._on_finished()
@@ -59,22 +68,15 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver_error(self, error: BaseException) -> None:
         try:
-            if _receiver_alive(self._on_error):
+            if self._deliverable():
                 self._on_error(error)
         finally:
             self._on_finished()
 
     @Slot(object)
     def _deliver_progress(self, value: Any) -> None:
-        if self._on_progress is not None and _receiver_alive(self._on_progress):
+        if self._on_progress is not None and self._deliverable():
             self._on_progress(value)
-
-
-def _receiver_alive(callback: Callable[..., Any]) -> bool:
-    """False when ``callback`` is a method of a Qt object already deleted (a dialog closed while its
-    work ran, e.g. a plan still being made): the outcome has nowhere left to be shown."""
-    owner = getattr(callback, "__self__", None)
-    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class Task:
@@ -141,23 +143,33 @@ class TaskRunner:
         self._pool.setObjectName(name)
         self._pool.setMaxThreadCount(threads)
         self._active: dict[Task, _Relay] = {}
+        self._shut_down = False
 
     def run(
         self,
         fn: Callable[[Task], Any],
         *,
+        owner: QObject,
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
         on_progress: Callable[[Any], None] | None = None,
     ) -> Task:
-        """Queue ``fn(task)``; exactly one of ``on_done(result)`` / ``on_error(exc)`` follows on the UI thread."""
+        """Queue ``fn(task)``; exactly one of ``on_done(result)`` / ``on_error(exc)`` follows on the UI thread,
+        unless ``owner`` (the widget the callbacks show the outcome in) has been deleted by then or the runner
+        has been shut down.  A runner shut down starts nothing: the task returned is cancelled."""
         task: Task
 
         def finished() -> None:
             self._active.pop(task, None)
 
-        relay = _Relay(on_done, on_error, on_progress, finished)
+        def deliverable() -> bool:
+            return not self._shut_down and shiboken6.isValid(owner)
+
+        relay = _Relay(on_done, on_error, on_progress, finished, deliverable)
         task = Task(relay)
+        if self._shut_down:
+            task.cancel()
+            return task
         self._active[task] = relay  # the relay must outlive the worker's last emit
         self._pool.start(_Runnable(fn, task, relay))
         return task
@@ -173,7 +185,9 @@ class TaskRunner:
             task.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything, drop queued work and wait for running workers; False if they outlived the timeout."""
+        """Cancel everything, drop queued work and wait for running workers; False if they outlived the timeout.
+        From then on the runner delivers no outcome and starts no work (the window is closing)."""
+        self._shut_down = True
         self.cancel_all()
         self._pool.clear()
         return self._pool.waitForDone(timeout_ms)
