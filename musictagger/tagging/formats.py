@@ -205,7 +205,7 @@ class WritableFormat(TagFormat):
             write_frame_by_frame(audio.tags, key, body)
             _save_keeping_id3v1(audio, path, v1_block, v2_version=tag.major, padding=padding)
 
-        if restoring is None or len(bodies) == 1:
+        if restoring is None:  # one body: the form tagging writes
             self._save(path, partial(save, bodies[0]), restoring)
             return
         tagged = path.read_bytes()
