@@ -208,8 +208,11 @@ class TagFormat:
         """The file's tags, loaded; TagReadError naming it when they cannot be parsed.
 
         ``as_stored``: ID3 frames in the revision the file has them in (mutagen otherwise converts them
-        to v2.4 as it reads, deleting the frames v2.4 has no form for); what a writer must start from."""
-        options = {"translate": False} if as_stored and isinstance(self.family, Id3Family) else {}
+        to v2.4 as it reads, deleting the frames v2.4 has no form for), and those of the ID3v2 tag alone (mutagen
+        otherwise adds an ID3v1 tag's title, artist, album, year, comment, track and genre where the ID3v2 tag
+        has none, and its writer would write them into it); what a writer must start from."""
+        as_stored_id3 = {"translate": False, "load_v1": False}
+        options = as_stored_id3 if as_stored and isinstance(self.family, Id3Family) else {}
         try:
             return self.file_type(path, **options)
         except (mutagen.MutagenError, OSError, ValueError) as exc:

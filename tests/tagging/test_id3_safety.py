@@ -339,6 +339,36 @@ def test_an_id3v1_tag_is_kept_byte_for_byte_beside_the_id3v2_one(tmp_path: Path,
     assert native_genres(path) == ["Jazz"] and path.read_bytes()[-128:] == v1
 
 
+@pytest.mark.parametrize("id3_version", [Id3Version.V24, None], ids=["converted", "kept"])
+def test_a_tag_rewritten_whole_takes_nothing_from_the_id3v1_tag(
+    tmp_path: Path, journal: Journal, id3_version: Id3Version | None
+) -> None:
+    """mutagen reads an ID3v1 tag's title, artist, album, year, comment and track into the ID3v2 frames the tag lacks,
+    and its writer, which rewrites a tag whole (to change its revision; an unsynchronised tag kept in its own),
+    wrote them into the ID3v2 tag: an MP3 whose tag held a title and a genre came back from a genre written with
+    five more frames (artist, album, year, comment, track), which the undo kept.  The writer now reads the ID3v2
+    tag alone."""
+    path = make_file(tmp_path, "mp3", name="both")
+    audio = mutagen.File(path)
+    audio.add_tags()
+    audio.tags.add(TIT2(encoding=3, text=["An ID3v2 title"]))
+    audio.tags.add(TCON(encoding=3, text=["Jazz"]))
+    audio.save(v2_version=3)
+    if id3_version is None:  # unsynchronised: mutagen's writer keeps it in v2.3, whole
+        data = bytearray(path.read_bytes())
+        data[5] |= 0x80
+        path.write_bytes(bytes(data))
+    v1 = b"TAG" + b"Short v1 title".ljust(30, b"\0") + b"V1 artist".ljust(30, b"\0") + b"V1 album".ljust(30, b"\0")
+    v1 += b"1998" + b"my v1 comment".ljust(28, b"\0") + b"\x00\x05" + bytes([8])
+    path.write_bytes(path.read_bytes() + v1)
+
+    plan = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=id3_version)
+    assert [o.status for o in apply_plan(plan, journal).outcomes] == ["written"]
+
+    assert sorted(ID3(path, load_v1=False).keys()) == ["TCON", "TIT2"]
+    assert path.read_bytes()[-128:] == v1
+
+
 def test_a_copy_that_cannot_be_made_is_a_failure_not_a_skip(tmp_path: Path) -> None:
     """A full disk, here a file size limit: the file is reported failed (exit status 1) and left as it was."""
     path = make_file(tmp_path, "wav", name="big", seconds=3.0)
