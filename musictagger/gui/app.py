@@ -14,10 +14,12 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
+from musictagger.cli.entry import interrupted
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.first_result import quit_after_first_result
 from musictagger.gui.icon import APP_ID, app_icon
 from musictagger.gui.main_window import MainWindow
+from musictagger.gui.quit_signals import QuitOnSignals
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
 from musictagger.process import prepare_analysing_process
@@ -73,15 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     setup_logging()
     prepare_analysing_process()
-    try:
-        window = create_window(options.files)
-        if options.quit_after_first_result:
-            quit_after_first_result(window, options.screenshot)
-    except (
-        Exception
-    ) as exc:  # e.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees
-        QMessageBox.critical(None, "musictagger cannot start", describe(exc))  # modal: the process ends after it
-        return 1
-    status = app.exec()
+    with QuitOnSignals() as signals:  # Ctrl-C and SIGTERM close the window as Quit does
+        try:
+            window = create_window(options.files)
+            if options.quit_after_first_result:
+                quit_after_first_result(window, options.screenshot)
+        # E.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees.
+        except Exception as exc:
+            QMessageBox.critical(None, "musictagger cannot start", describe(exc))  # modal: the process ends after it
+            return 1
+        status = app.exec()
     del window
-    return status
+    return interrupted() if signals.received is not None else status

@@ -1,16 +1,23 @@
-"""Closing the window, or a panel going away, while background work is under way: what was on its way to a
-widget is dropped, not delivered to a closed window or a deleted widget."""
+"""Closing the window: by Ctrl-C or SIGTERM as by Quit, and while background work is under way (what was on its
+way to a widget is dropped, not delivered to a closed window or a deleted widget)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.library_panel import LibraryPanel
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import TaskRunner
+from musictagger.interrupts import INTERRUPTED_STATUS
+from tests.gui.conftest import write_song
 
 
 def test_a_library_reading_that_arrives_after_its_panel_was_deleted_is_dropped(qtbot) -> None:
@@ -34,3 +41,44 @@ def test_what_was_on_its_way_to_a_closed_window_is_dropped(qtbot, window, tmp_pa
     window.close()  # waits for the worker: the folders it read are on their way to the panel
     qtbot.waitUntil(lambda: not window.io_runner.busy)
     assert window.library.folder_paths() == []
+
+
+SHOWN = "the window is shown"
+START_WINDOW = f"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from musictagger.cli.entry import musictagger_gui
+
+app = QApplication(sys.argv)  # the program's own, which it takes as it finds it
+QTimer.singleShot(0, lambda: print({SHOWN!r}, flush=True))  # once the event loop runs: the window is shown
+sys.exit(musictagger_gui())
+"""
+"""``musictagger-gui FILE`` through its entry point, saying on stdout when its window is shown."""
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_closes_the_window_as_quit_does(tmp_path: Path, number: signal.Signals) -> None:
+    """Ctrl-C in the terminal did nothing to a running window: Python's handler never ran while Qt's event loop
+    waited, and at the next Python callback it printed a KeyboardInterrupt's traceback, the window still open."""
+    song = write_song(tmp_path / "band.flac")  # being analysed when the signal comes
+    window = subprocess.Popen(
+        [sys.executable, "-c", START_WINDOW, str(song)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal gives a program
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        assert window.stdout.readline().strip() == SHOWN
+        os.killpg(window.pid, number)  # as a terminal's Ctrl-C: to the analysis process too
+        _output, errors = window.communicate(timeout=60)
+    finally:
+        if window.poll() is None:
+            os.killpg(window.pid, signal.SIGKILL)
+            window.communicate()
+    assert window.returncode == INTERRUPTED_STATUS, errors
+    assert "interrupted" in errors.splitlines() and "Traceback" not in errors and "Fatal" not in errors, errors
+    geometry, layout = Settings().window_state  # saved at close, as Quit saves them
+    assert geometry is not None and layout is not None

@@ -1,0 +1,74 @@
+"""Ctrl-C in the terminal (SIGINT) and SIGTERM close the window as File ▸ Quit does.
+
+Python runs a signal's handler between the main thread's bytecodes, and while Qt's event loop waits in C++ there
+are none: Ctrl-C did nothing to a running window (then raised a KeyboardInterrupt in whatever callback ran next).
+So, while the window runs, the two signals' Python handlers do nothing themselves: :func:`signal.set_wakeup_fd`
+has Python's C-level handler write each signal's number to a socket, a :class:`QSocketNotifier` on the other end
+wakes the event loop, and its slot closes every window.  The main window's close does what Quit does (its layout
+and settings saved, the analysis process and the live input stopped, background work cancelled and waited for),
+and a dialog open meanwhile is closed as its Close button would.  The program then exits with status 130, as the
+command line does for either signal (:data:`musictagger.interrupts.INTERRUPTED_STATUS`).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+from types import FrameType, TracebackType
+
+from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class QuitOnSignals(QObject):
+    """For a ``with`` block around the event loop: SIGINT and SIGTERM close every window; :attr:`received` is the
+    first such signal (None if none came).  The signals' handlers and Python's wake-up fd are given back after."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: signal.Signals | None = None
+        self._read, self._write = socket.socketpair()
+        for end in (self._read, self._write):
+            end.setblocking(False)  # a burst of signals never blocks the handler, nor the slot reading them
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._woken)
+        self._previous_fd = -1
+        self._previous_handlers: dict[signal.Signals, object] = {}
+
+    def __enter__(self) -> QuitOnSignals:
+        self._previous_fd = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
+        self._previous_handlers = {number: signal.signal(number, _noted) for number in SIGNALS}
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        for number, handler in self._previous_handlers.items():
+            signal.signal(number, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._read.close()
+        self._write.close()
+
+    def _woken(self) -> None:
+        """The socket has signal numbers to read: close the windows on SIGINT or SIGTERM (others are ignored)."""
+        try:
+            numbers = self._read.recv(256)
+        except BlockingIOError:
+            return
+        caught = [signal.Signals(number) for number in numbers if number in SIGNALS]
+        if not caught:
+            return
+        if self.received is None:
+            self.received = caught[0]
+            log.info("%s received: closing the window", self.received.name)
+        QApplication.closeAllWindows()  # dialogs too; the last window closed ends the event loop
+
+
+def _noted(_number: int, _frame: FrameType | None) -> None:
+    """The signals' Python handler: nothing to do here, the wake-up fd carries the signal (see the module)."""
