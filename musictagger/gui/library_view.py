@@ -14,13 +14,16 @@ becomes active) and each connection reads the stored verdicts
 (:meth:`~musictagger.library.Library.use_judged`), in the model's words ("not one of my moods").
 
 The view announces what the user does with tracks (select, tag, find similar, re-analyse);
-the main window wires those to the analysis, the tag dialog, the matches and the indexer.
+the main window wires those to the analysis, the tag dialog, the matches and the indexer.  Without a track to
+show, it says why in the table's place and offers what to do: add a music folder to an empty library, index
+folders that have no tracks yet, or clear a find text or quick filter that leaves none.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
@@ -100,13 +104,54 @@ ROLES = frozenset(
 )
 
 
-def find_ids(query: TrackQuery, manifest: ModelManifest | None, _task: Task) -> tuple[np.ndarray, PersonalHead | None]:
-    """Worker: the ids of the tracks matching ``query``, in order, and the active personal head whose
-    verdicts they were filtered and sorted by (None: the stored ones), over analyses by ``manifest``'s model."""
+class NoTracks(Enum):
+    """Why a query found no track."""
+
+    NO_FOLDERS = "the library has no music folder"
+    NOT_INDEXED = "its music folders have no indexed track"
+    NONE_MATCH = "the find text or quick filter leaves out every track"
+
+
+def find_ids(
+    query: TrackQuery, manifest: ModelManifest | None, _task: Task
+) -> tuple[np.ndarray, PersonalHead | None, NoTracks | None]:
+    """Worker: the ids of the tracks matching ``query``, in order, the active personal head whose
+    verdicts they were filtered and sorted by (None: the stored ones), over analyses by ``manifest``'s model,
+    and, when there are none, why."""
     with Library() as library:
         head = judge_active(library, manifest) if manifest is not None else None
         library.use_judged(head.identity if head is not None else None)
-        return library.track_ids(query), head
+        ids = library.track_ids(query)
+        return ids, head, None if len(ids) else why_no_tracks(library)
+
+
+def why_no_tracks(library: Library) -> NoTracks:
+    """Why a query of ``library`` found no track: it has tracks (the query left them all out), or none yet."""
+    if library.counts().total:
+        return NoTracks.NONE_MATCH
+    return NoTracks.NOT_INDEXED if library.roots() else NoTracks.NO_FOLDERS
+
+
+NO_FOLDERS_TEXT = (
+    "Your library is empty.\n\nAdd the folders that hold your music: their tracks are indexed in the background and "
+    "listed here. The Music folders panel (Library \u25b8 Show music folders, Ctrl+L) lists the folders and shows "
+    "the progress."
+)
+NOT_INDEXED_TEXT = (
+    "Your music folders have no indexed track yet.\n\nIndex them (Library \u25b8 Index music folders, Ctrl+I): their "
+    "tracks are listed here, and the Music folders panel shows the progress."
+)
+NO_TRACKS_ACTIONS = {NoTracks.NO_FOLDERS: "Add a music folder\u2026", NoTracks.NOT_INDEXED: "Index now"}
+SHOW_ALL = "Show all tracks"
+
+
+def no_match_text(text: str, quick: QuickFilter, field: str) -> str:
+    """What the table says when the find ``text`` or the ``quick`` filter (of a model of ``field``) leaves no track."""
+    name = f"\u201c{quick_filter_text(quick, field)}\u201d"
+    if not text:
+        return f"No track to show with the filter {name}."
+    found = f"No track matches \u201c{text}\u201d"
+    return f"{found}." if quick is QuickFilter.ALL else f"{found} with the filter {name}."
 
 
 def quick_filter_text(quick: QuickFilter, field: str) -> str:
@@ -187,6 +232,8 @@ class TrackTableModel(QAbstractTableModel):
         """The personal head whose verdicts are shown (None: the stored ones)."""
         self.query = TrackQuery()
         self.ids = np.zeros(0, dtype=np.int64)
+        self.no_tracks: NoTracks | None = None
+        """Why the last query found no track (None when it found some)."""
         self.loading = False
         self._pages: OrderedDict[int, dict[int, tuple[TrackRow, tuple[str, ...]]]] = OrderedDict()
         self._library: Library | None = None
@@ -214,11 +261,11 @@ class TrackTableModel(QAbstractTableModel):
         """The tag field the verdicts shown are values of."""
         return self.head.field if self.head is not None else "genre"
 
-    def _arrived(self, generation: int, found: tuple[np.ndarray, PersonalHead | None]) -> None:
+    def _arrived(self, generation: int, found: tuple[np.ndarray, PersonalHead | None, NoTracks | None]) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
         self.beginResetModel()
-        self.ids, head = found
+        self.ids, head, self.no_tracks = found
         if self._library is not None and identity(head) != identity(self.head):
             self._library.use_judged(identity(head))  # the rows on screen are read with the ids' verdicts
         self.head = head
@@ -314,6 +361,8 @@ class LibraryView(QWidget):
     """Find box, quick filters, the track table with its counts, and the actions on a selection."""
 
     trackSelected = Signal(object)  # noqa: N815 (Qt signal naming) — Path of the track to show
+    addFolderRequested = Signal()  # noqa: N815 — the empty library's button
+    indexRequested = Signal()  # noqa: N815 — the button of music folders without indexed tracks
     tagRequested = Signal(list)  # noqa: N815 — [Path] of the selected tracks
     similarRequested = Signal(object)  # noqa: N815 — Path
     reanalyseRequested = Signal(list)  # noqa: N815 — [Path]
@@ -364,6 +413,9 @@ class LibraryView(QWidget):
         header.customContextMenuRequested.connect(self._columns_menu)
         self.table.setSortingEnabled(True)  # asks the model to sort: the first query
         self.counts = QLabel("Reading the library…")
+        self.stack = EmptyState(self.table, "")
+        self.stack.show_content()  # until the first query says whether there is a track to show
+        self.stack.button.clicked.connect(self._no_tracks_action)
 
         self._find_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._find_timer.timeout.connect(self._apply_filters)
@@ -372,6 +424,7 @@ class LibraryView(QWidget):
         self.find.textChanged.connect(lambda _text: self._find_timer.start())
         self.filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
         self.model.loaded.connect(self._update_counts)
+        self.model.loaded.connect(self._show_tracks_or_why_none)
         self.model.loaded.connect(self.fit_columns)  # the verdicts' labels may be another model's
         self.model.failed.connect(self.counts.setText)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_counts())
@@ -387,7 +440,7 @@ class LibraryView(QWidget):
         filters.addWidget(self.filter)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.counts)
 
     def shutdown(self) -> None:
@@ -425,6 +478,30 @@ class LibraryView(QWidget):
         if selected:
             text += f" · {selected:,} selected"
         self.counts.setText(text)
+
+    def _show_tracks_or_why_none(self) -> None:
+        """The table, or in its place why it has no track and what to do about it."""
+        no_tracks, query = self.model.no_tracks, self.model.query
+        if no_tracks is None:
+            self.stack.show_content()
+        elif no_tracks is NoTracks.NONE_MATCH:
+            self.stack.show_message(no_match_text(query.text, query.quick, self.model.field), action=SHOW_ALL)
+        else:
+            text = NO_FOLDERS_TEXT if no_tracks is NoTracks.NO_FOLDERS else NOT_INDEXED_TEXT
+            self.stack.show_message(text, action=NO_TRACKS_ACTIONS[no_tracks])
+
+    def _no_tracks_action(self) -> None:
+        """The button in the table's place: add a folder, index, or show every track (find box and filter cleared)."""
+        no_tracks = self.model.no_tracks
+        if no_tracks is NoTracks.NO_FOLDERS:
+            self.addFolderRequested.emit()
+        elif no_tracks is NoTracks.NOT_INDEXED:
+            self.indexRequested.emit()
+        else:
+            self.find.clear()
+            self.set_quick_filter(QuickFilter.ALL)
+            self._apply_filters()  # at once, not after the find box's typing delay
+            self.find.setFocus()
 
     def selected_rows(self) -> list[int]:
         """Row numbers of the selection, in table order (from its ranges: no index object per row)."""

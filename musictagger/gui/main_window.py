@@ -199,6 +199,8 @@ class MainWindow(QMainWindow):
         self.library_view.similarRequested.connect(self.find_similar)
         self.library_view.playRequested.connect(self.matches.player.toggle)
         self.library_view.reanalyseRequested.connect(self.library.reanalyse)
+        self.library_view.addFolderRequested.connect(self.add_music_folder)
+        self.library_view.indexRequested.connect(self.index_library)
         self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
             lambda _task: self.analyser.warm_up(),
@@ -299,7 +301,7 @@ class MainWindow(QMainWindow):
                 panel.failures,
                 self.centre,
                 *(self.spectrogram.graphics, self.layers.picker, self.layers.graphics),
-                *(library.find, library.filter, library.table),
+                *(library.find, library.filter, library.table, library.stack.button),
                 *(self.genre, self.code.hex, self.code.copy_button),
                 self.matches.table,
                 *(self.matches.play_query_button, self.matches.play_match_button, self.matches.show_button),
@@ -318,6 +320,12 @@ class MainWindow(QMainWindow):
         or, with no folder yet, what to do first; then index."""
         self.show_library_panel()
         self.library.index_now()
+
+    def add_music_folder(self) -> None:
+        """The empty Library tab's Add a music folder…: the Music folders panel in front, where the folder is listed
+        and its indexing shows, and the folder chosen there."""
+        self.show_library_panel()
+        self.library.choose_folder()
 
     def show_library_panel(self) -> None:
         """Library ▸ Show music folders, and whenever indexing starts: the panel, where its progress shows, in

@@ -13,8 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
 
+from musictagger.gui.library_view import NO_FOLDERS_TEXT
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import PROPOSED, TagScope
+from musictagger.library import Library
+from musictagger.library.store import AnalysisKey, FileStamp
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 from tests.tagging.media import pretag
 
@@ -102,7 +105,8 @@ def test_tab_goes_left_to_right_through_what_is_shown(qtbot, window, songs: list
     assert all(not widget.visibleRegion().isEmpty() for widget in reached)
 
 
-def test_find_in_the_library_and_tab_out_of_its_table(qtbot, window) -> None:
+def test_find_in_the_library_and_tab_out_of_its_table(qtbot, window, tmp_path: Path) -> None:
+    """With an empty library, Tab reaches the button offered in the table's place, and says why."""
     activate(qtbot, window)
     window.files.setFocus()
     qtbot.waitUntil(window.files.hasFocus, timeout=2000)
@@ -110,6 +114,17 @@ def test_find_in_the_library_and_tab_out_of_its_table(qtbot, window) -> None:
 
     assert press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier) is view.find  # Ctrl+F: the find box
     assert window.centre.currentWidget() is view
+    qtbot.waitUntil(lambda: view.stack.empty, timeout=10_000)  # the library is empty
+    assert press(qtbot, Qt.Key.Key_Tab) is view.filter
+    assert press(qtbot, Qt.Key.Key_Tab) is view.stack.button
+    assert accessible(view.stack.button) == ("Add a music folder…", NO_FOLDERS_TEXT)
+    assert press(qtbot, Qt.Key.Key_Tab) is window.genre
+
+    with Library() as library:  # a track, failed (as an unreadable file is indexed)
+        library.store_error(str(tmp_path / "broken.mp3"), FileStamp(10, 1), AnalysisKey("model", 1), "not audio")
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.stack.empty, timeout=10_000)
+    assert press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier) is view.find
     assert press(qtbot, Qt.Key.Key_Tab) is view.filter
     assert press(qtbot, Qt.Key.Key_Tab) is view.table
     assert press(qtbot, Qt.Key.Key_Tab) is window.genre  # Tab leaves the table, not moves to its next cell

@@ -11,12 +11,21 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QRect, Qt
+from PySide6.QtWidgets import QFileDialog
 
-from musictagger.gui.library_view import COLUMNS, SELECT_DELAY_MS, LibraryView, cell_text
+from musictagger.gui.library_view import (
+    COLUMNS,
+    NO_FOLDERS_TEXT,
+    NOT_INDEXED_TEXT,
+    SELECT_DELAY_MS,
+    LibraryView,
+    cell_text,
+)
 from musictagger.gui.main_window import library_scope
 from musictagger.gui.matches_view import PATH
 from musictagger.gui.tag_dialog import FILE, PROPOSED, TagDialog, TagScope
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackRow, index_folders
+from musictagger.library.store import AnalysisKey, FileStamp
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import EntrySource, Journal
@@ -247,3 +256,68 @@ def test_a_track_without_a_genre_shows_no_confidence(
     row = TrackRow(1, "/m/a.flac", "A", None, None, ("Rock",), genre, reason, 0.94, False, 60.0, None, Agreement.AGREES)
 
     assert cell_text(row, Column.CONFIDENCE) == shown_confidence
+
+
+def test_an_empty_library_tab_says_to_add_a_music_folder_and_its_button_adds_one(
+    qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The empty Library tab said only "0 tracks"."""
+    view = window.library_view
+    window.show_library_tracks()
+    settle(qtbot, view)
+    assert view.stack.empty and view.stack.message.text() == NO_FOLDERS_TEXT
+    assert view.stack.button.isVisible() and view.stack.button.text() == "Add a music folder…"
+
+    folder = tmp_path / "Music"
+    write_song(folder / "a.flac", seconds=3.0)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_args: str(folder))  # the user's choice
+    view.stack.button.click()
+    qtbot.waitUntil(lambda: not window.library_dock.visibleRegion().isEmpty(), timeout=5000)  # where it is indexed
+    qtbot.waitUntil(lambda: not view.stack.empty and view.model.rowCount() == 1, timeout=ANALYSIS_TIMEOUT_MS)
+    assert window.library.folder_paths() == [folder]
+
+
+def test_the_library_tab_says_why_it_shows_no_track_and_offers_to_show_them_all(qtbot, window, tmp_path: Path) -> None:
+    view = window.library_view
+    window.show_library_tracks()
+    folder = tmp_path / "Music"
+    folder.mkdir()
+    with Library() as library:  # a folder added, never indexed (as `musictagger index` cut short leaves it)
+        library.add_roots([folder])
+    window.library.refresh()
+    qtbot.waitUntil(lambda: window.library.folder_paths() == [folder], timeout=10_000)
+    view.refresh()
+    settle(qtbot, view)
+    assert view.stack.empty and view.stack.message.text() == NOT_INDEXED_TEXT
+    assert view.stack.button.text() == "Index now"
+    view.stack.button.click()
+    assert window.library.indexing is not None  # the Music folders panel indexes, in front
+    qtbot.waitUntil(lambda: window.library.indexing is None, timeout=ANALYSIS_TIMEOUT_MS)
+    settle(qtbot, view)
+    assert view.stack.message.text() == NOT_INDEXED_TEXT  # no audio there
+
+    with Library() as library:  # a track of the folder, failed (as an unreadable file is indexed)
+        library.store_error(str(folder / "broken.mp3"), FileStamp(10, 1), AnalysisKey("model", 1), "not audio")
+    view.refresh()
+    settle(qtbot, view)
+    assert not view.stack.empty and view.model.rowCount() == 1
+
+    view.find.setText("bjork")
+    qtbot.waitUntil(lambda: view.stack.empty, timeout=10_000)
+    assert view.stack.message.text() == "No track matches \u201cbjork\u201d."
+    view.set_quick_filter(QuickFilter.DIFFERS)
+    qtbot.waitUntil(lambda: "with the filter" in view.stack.message.text(), timeout=10_000)
+    assert (
+        view.stack.message.text()
+        == "No track matches \u201cbjork\u201d with the filter \u201cDiffers from the model\u201d."
+    )
+    view.find.clear()
+    qtbot.waitUntil(lambda: "bjork" not in view.stack.message.text(), timeout=10_000)
+    assert view.stack.message.text() == "No track to show with the filter \u201cDiffers from the model\u201d."
+
+    assert view.stack.button.text() == "Show all tracks"
+    view.find.setText("bjork")
+    view.stack.button.click()
+    settle(qtbot, view)
+    assert not view.stack.empty and view.model.rowCount() == 1
+    assert view.find.text() == "" and view.quick_filter() is QuickFilter.ALL
