@@ -68,9 +68,10 @@ class BitGrid(QWidget):
 
 
 class CodeView(QWidget):
-    """Bit grid, read-only hex field and a Copy button (Ctrl+C while the view has focus)."""
+    """Bit grid, read-only hex field and a Copy button (Ctrl+C while the view has focus); ``under``: the hex and its
+    button under the grid rather than beside it (the Live panel, wide and short, puts the code beside the verdict)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, under: bool = False) -> None:
         super().__init__()
         self.grid = BitGrid()
         self.hex = QLineEdit()
@@ -85,15 +86,15 @@ class CodeView(QWidget):
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.copy)
-        # The hex and its button beside the grid, not under it: on a laptop's 700-pixel-high window the
+        # The hex and its button beside the grid unless asked: on a laptop's 700-pixel-high window the
         # Result panel then shows the code whole, without scrolling.
-        beside = QVBoxLayout()
-        beside.addWidget(self.hex)
-        beside.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
-        beside.addStretch(1)
-        layout = QHBoxLayout(self)
+        text = QVBoxLayout()
+        text.addWidget(self.hex)
+        text.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
+        text.addStretch(1)
+        layout = QVBoxLayout(self) if under else QHBoxLayout(self)
         layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(beside, 1)
+        layout.addLayout(text, 1)
         self.clear()
 
     def clear(self) -> None:

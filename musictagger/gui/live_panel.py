@@ -61,6 +61,9 @@ LIVE_QUERY = Path("<live input>")
 """The matches view's query path for live codes: no library file has it, so nothing is excluded."""
 ERROR_STYLE = "color: #d02020;"
 IDLE_TEXT = "Choose an input and press Record to recognise the music playing in the room"
+BODY_SHARES = (0.28, 0.44, 0.28)
+"""The first shares of the panel's width: the spectrogram, the verdict and the code beside it, and the nearest
+tracks."""
 FILE_NOTES = ("short:", "cut short:")
 """The starts of the analysis's notes on a file's length (:meth:`GenreModel.analyze_signal`): while the heard audio
 grows to a window it is "short" and padded, which the status line says its own way (verdict over the last 15 s)."""
@@ -121,6 +124,7 @@ class LivePanel(QWidget):
         self._mel_origin = 0
         self._matched_code: str | None = None
         self._last_problem = ""
+        self._shared_out = False
 
         self.devices = DevicePicker(self.runner, settings)
         self.devices.changed.connect(self._devices_changed)
@@ -140,7 +144,7 @@ class LivePanel(QWidget):
         self.spectrogram = LiveSpectrogram(self.params, seconds=HISTORY_S)
         self.genre = GenreView(self.labels)
         self.genre.clear("not listening")
-        self.code = CodeView()
+        self.code = CodeView(under=True)
         self.matches = MatchesView(io_runner, model_path, manifest)
         self.matches.play_query_button.hide()  # the query is the room, not a file
         self.save_button = QPushButton("Save recording…")
@@ -159,6 +163,9 @@ class LivePanel(QWidget):
         self._update_controls()
 
     def _layout(self) -> None:
+        """Side by side below the controls and the status line: what is heard, the verdict, and the code with the
+        library's nearest tracks (a dock at the bottom is wide and short: at 1024×700 and 1280×800 it is 336
+        pixels high, and stacked, the verdict above the matches needed 490)."""
         controls = QHBoxLayout()
         controls.addWidget(self.devices, 3)
         controls.addWidget(self.record_button)
@@ -167,38 +174,39 @@ class LivePanel(QWidget):
         controls.addWidget(every)
         controls.addWidget(self.interval)
         controls.addWidget(self.meter, 2)
-        verdict = QWidget()
-        verdict_layout = QVBoxLayout(verdict)
-        verdict_layout.addWidget(self.genre)
-        verdict_layout.addWidget(self.code)
-        verdict_layout.addStretch(1)
-        upper = QSplitter(Qt.Orientation.Horizontal)
-        upper.addWidget(self.spectrogram)
-        upper.addWidget(verdict)
-        upper.setStretchFactor(0, 3)
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(upper)
-        body.addWidget(self.matches)
-        body.setStretchFactor(0, 3)
-        recording = QHBoxLayout()
-        recording.addWidget(self.save_button)
-        recording.addWidget(self.analyse_button)
-        recording.addStretch(1)
+        status = QHBoxLayout()  # what was heard can be saved from where the session says how it goes
+        status.addWidget(self.status, 1)
+        status.addWidget(self.save_button)
+        status.addWidget(self.analyse_button)
+        verdict = QWidget()  # the genre and its bars, the code beside them
+        verdict_layout = QHBoxLayout(verdict)
+        verdict_layout.setContentsMargins(0, 0, 0, 0)
+        verdict_layout.addWidget(self.genre, 1, Qt.AlignmentFlag.AlignTop)
+        verdict_layout.addWidget(self.code, 0, Qt.AlignmentFlag.AlignTop)
+        keep = self.code.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the bars keep their width when the code comes and goes
+        self.code.setSizePolicy(keep)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        for pane in (self.spectrogram, verdict, self.matches):
+            self.body.addWidget(pane)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addWidget(self.status)
-        layout.addWidget(body, 1)
-        layout.addLayout(recording)
+        layout.addLayout(status)
+        layout.addWidget(self.body, 1)
 
     @property
     def listening(self) -> bool:
         return self.source is not None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        """List the input devices the first time the panel is seen (not at start-up)."""
+        """List the input devices the first time the panel is seen (not at start-up), and share its width out."""
         super().showEvent(event)
         if not self.devices.has_scanned and not self.listening:
             self.devices.scan(rescan=False)
+        if not self._shared_out:  # once: then the widths are the user's to drag
+            self._shared_out = True
+            width = self.body.width() - self.body.handleWidth() * (self.body.count() - 1)
+            self.body.setSizes([round(width * share) for share in BODY_SHARES])
 
     def _update_controls(self) -> None:
         idle = not self.listening and not self._loading and not self.devices.scanning

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
 
 from musictagger.audio.params import FeatureParams
 from musictagger.gui.spectrogram_view import SpectrogramView, colour_levels, mel_db
 
 LEVEL_STEP_DB = 1.0
 """The colour scale follows the loudest cell shown once it moves by more than this."""
+PREFERRED_HEIGHT = 250
+"""The height the plot asks for, and so the Live dock when it opens (with the controls above it): room for the
+verdict beside it while the model recognises, its reason and bars whole."""
 
 
 class LiveSpectrogram(SpectrogramView):
@@ -42,6 +46,10 @@ class LiveSpectrogram(SpectrogramView):
         self.graphics.setAccessibleDescription(
             f"What the input heard in the last {seconds:g} s, the newest at the right"
         )
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        return QSize(hint.width(), PREFERRED_HEIGHT)
 
     def frames_end_s(self, frames_added: int) -> float:
         """Where the newest of ``frames_added`` frames ends, in seconds of audio since the first.

@@ -4,9 +4,9 @@ Usage: ``python tests/gui/measure_docks.py AUDIO_FILE``, with ``QT_QPA_PLATFORM=
 (and ``QT_SCALE_FACTOR``) making a laptop's screen and an empty library in the user dirs of the environment.
 The window is created as the app creates it, at its first start.  Prints as JSON, for each state in turn —
 ``empty`` (no file yet), ``result`` (AUDIO_FILE analysed, its matches searched), ``folders`` (the Music folders
-dock in front of Files) and ``live`` (the Live panel shown) — each dock in view: the size of its scroll area's
-viewport, the size of the panel in it, and where its buttons and bars are in the viewport; and the Nearest
-matches' message and tooltip.
+dock in front of Files), ``live`` (the Live panel shown) and ``recognising`` (AUDIO_FILE played into the Live panel,
+its verdict, code and matches shown) — each dock in view: the size of its scroll area's viewport, the size of the
+panel in it, and where its buttons and bars are in the viewport; and the Nearest matches' message and tooltip.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QProgressBar
 
+from musictagger.audio.capture import FileSource
 from musictagger.gui.app import create_window
 from musictagger.gui.file_list import State
 from musictagger.gui.main_window import MainWindow
+from musictagger.live import LiveState
 
 SETTLE_MS = 200
 """A state is measured again after this long, until two measurements agree: it has been laid out."""
+LIVE_START_S = 1.0
+"""The Live panel's first verdict after this much audio (not the usual seconds: the measurement waits for it)."""
 
 
 def docks_in_view(window: MainWindow) -> dict[str, object]:
@@ -60,7 +64,9 @@ def measure(audio: Path) -> dict[str, object]:
         ("result", lambda: window.open_paths([audio])),
         ("folders", window.show_library_panel),
         ("live", lambda: (window.files_dock.raise_(), window.show_live())),
+        ("recognising", lambda: window.live.start(FileSource(audio))),
     ]
+    window.live.start_after_s = LIVE_START_S
 
     def ready(name: str) -> bool:
         """Whether what the state waits for has come: the file's result and matches, the Live panel's devices."""
@@ -68,6 +74,10 @@ def measure(audio: Path) -> dict[str, object]:
             entry = window.files.current_entry()
             searched = window.matches.message.text() not in ("", "Searching the library…")
             return entry is not None and entry.state in (State.DONE, State.FAILED) and searched
+        if name == "recognising":
+            result, message = window.live.last_result, window.live.matches.message.text()
+            recognised = result is not None and result.state is LiveState.RECOGNISED
+            return recognised and message not in ("", "Searching the library…")
         return name != "live" or window.live.devices.has_scanned
 
     def record(name: str, before: dict[str, object] | None = None) -> None:

@@ -44,6 +44,8 @@ TRACKS = [
 IMPORTANT = (Column.TITLE, Column.VERDICT, Column.AGREEMENT)
 SCREENS = {"1024x700": ((1024, 700), "1"), "200%": ((2732, 1536), "2")}
 """A laptop's screen (pixels) and its scale: 1024×700 usable, and 1366×768 at 200 %."""
+DOCK_SCREENS = {**SCREENS, "1280x800": ((1280, 800), "1")}
+"""The docks' screens: the laptops', and one of the window's preferred size."""
 MATCHES_BUTTONS = ("Play file", "Play match", "Show in folder")
 
 
@@ -80,18 +82,19 @@ def measure_on(
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module", params=list(SCREENS))
+@pytest.fixture(scope="module", params=list(DOCK_SCREENS))
 def docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The window's docks on a laptop's screen with an empty library (``measure_docks.py``): before any file, with a
-    file's result, with Music folders in front and with the Live panel shown.  One window a screen for the tests
-    below, in user dirs of its own; the shipped model calls the generated file "not music" and says why, which
-    with the short file's note is the tallest Result there is."""
+    file's result, with Music folders in front, with the Live panel shown and while it recognises the file played
+    into it.  One window a screen for the tests below, in user dirs of its own; the shipped model calls the generated
+    file "not music" and says why, which with the short file's note is the tallest Result there is (and a tall
+    verdict in the Live panel)."""
     folder = tmp_path_factory.mktemp("docks")
     song = write_song(folder / "music" / "band.flac", seed=0)
     env = {key: value for key, value in os.environ.items() if key != MODEL_ENV_VAR}
     for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         env[variable] = str(folder / "user" / variable.lower())
-    screen, scale = SCREENS[request.param]
+    screen, scale = DOCK_SCREENS[request.param]
     return measure_on(screen, scale, folder, "measure_docks.py", str(song), env=env)
 
 
@@ -103,6 +106,15 @@ def test_every_dock_shows_its_panel_whole_on_a_small_screen(docks: dict, state: 
     for title, dock in docks[state].items():
         (view_width, view_height), (width, height) = dock["viewport"], dock["panel"]
         assert width <= view_width and height <= view_height, (state, title, dock)
+
+
+@pytest.mark.parametrize("state", ["live", "recognising"])
+def test_the_live_panel_shows_whole_without_scrolling(docks: dict, state: str) -> None:
+    """The Live dock is 336 pixels high at 1024×700 and 1280×800, and its panel needed 340 before a verdict and 490
+    while recognising (the verdict, code and nearest tracks stacked under the spectrogram)."""
+    live = docks[state]["Live"]
+    (view_width, view_height), (width, height) = live["viewport"], live["panel"]
+    assert width <= view_width and height <= view_height, (state, live)
 
 
 def test_the_nearest_matches_buttons_show_whole_beside_the_live_panel_with_the_empty_library_message(
