@@ -225,6 +225,18 @@ def test_a_saved_geometry_larger_than_the_screen_is_clamped_and_live_does_not_gr
     assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
 
 
+def test_a_saved_layout_whose_side_docks_cut_their_panels_is_widened_at_the_next_start(qtbot, window) -> None:
+    """A layout saved with the Result and Nearest matches docks at 54 pixels (a larger font's, or Qt's first layout
+    on a small screen) showed their panels cut, with sideways scroll bars; the next start widens them."""
+    dock = window.result_dock
+    needed = dock.widget().fitting_width()
+    window.resizeDocks([dock], [54], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: dock.width() < needed, timeout=5_000)
+    window.settings.window_state = (window.saveGeometry(), window.saveState())
+    window.restore_layout()  # as the next start does
+    qtbot.waitUntil(lambda: dock.width() >= needed, timeout=5_000)
+
+
 def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(qtbot, window, tmp_path: Path) -> None:
     assert window.spectrogram.stack.empty and window.layers.stack.empty  # a message, not empty axes
     folder = tmp_path / "Music"
