@@ -1,4 +1,5 @@
-"""Ctrl-C: the exit status of a command it stopped, and holding it back while a process cannot take it well.
+"""Ctrl-C: the exit status of a command it stopped and the line saying so, and holding it back while a process
+cannot take it well.
 
 Imports nothing heavy: the programs' entry points (:mod:`musictagger.cli.entry`) use it before their modules
 are imported, and :mod:`musictagger.workers` while it starts a worker process, which inherits the blocked
@@ -7,6 +8,7 @@ signal.  Qt-free."""
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,3 +29,9 @@ def sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def interrupted() -> int:
+    """Say that Ctrl-C (or SIGTERM) stopped the program, on one line; its exit status."""
+    print("interrupted", file=sys.stderr)
+    return INTERRUPTED_STATUS

@@ -12,9 +12,7 @@ Python's own start (before this module runs, ~20 ms) is out of its reach.
 
 from __future__ import annotations
 
-import sys
-
-from musictagger.interrupts import INTERRUPTED_STATUS, sigint_blocked
+from musictagger.interrupts import interrupted, sigint_blocked
 
 
 def musictagger() -> int:
@@ -35,9 +33,3 @@ def musictagger_gui() -> int:
         return main()
     except KeyboardInterrupt:
         return interrupted()
-
-
-def interrupted() -> int:
-    """Say that Ctrl-C stopped the program, on one line; its exit status."""
-    print("interrupted", file=sys.stderr)
-    return INTERRUPTED_STATUS

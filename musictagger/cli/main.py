@@ -36,8 +36,8 @@ from musictagger.cli import (
     undo,
     verdict,
 )
-from musictagger.cli.entry import interrupted
 from musictagger.errors import MusictaggerError
+from musictagger.interrupts import interrupted
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
-from musictagger.cli.entry import interrupted
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.first_result import quit_after_first_result
 from musictagger.gui.icon import APP_ID, app_icon
@@ -22,6 +21,7 @@ from musictagger.gui.main_window import MainWindow
 from musictagger.gui.quit_signals import QuitOnSignals
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
+from musictagger.interrupts import interrupted
 from musictagger.process import prepare_analysing_process
 from musictagger.userdirs import APP_NAME
 from musictagger.version import version_text
