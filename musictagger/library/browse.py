@@ -72,8 +72,8 @@ def register_functions(connection: sqlite3.Connection) -> None:
     """Give ``connection`` the Python functions the library's SQL calls (SQLite's ``lower()``, ``LIKE`` and
     ``NOCASE`` fold ASCII alone): :func:`~musictagger.tags.labels.names_label` as ``names_label(tag, label)``, so
     that the Agreement column reads a tag as learning does, and :func:`~.folding.fold` and
-    :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migration 9 of
-    :mod:`.schema` fills the folded columns with."""
+    :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migrations 9 and 10
+    of :mod:`.schema` fill the folded columns with."""
     connection.create_function("names_label", 2, names_label, deterministic=True)
     connection.create_function("fold", 1, fold, deterministic=True)
     connection.create_function("fold_genres", 1, fold_genres, deterministic=True)

@@ -3,7 +3,7 @@
 Append a new :class:`~musictagger.db.Migration` to change the schema; never edit one that
 has shipped, because databases in the field have already run it.  A migration may call the
 Python functions :func:`musictagger.library.browse.register_functions` gives a connection
-(:class:`~musictagger.library.store.Library` gives them before migrating): migration 9 does.
+(:class:`~musictagger.library.store.Library` gives them before migrating): migrations 9 and 10 do.
 """
 
 from __future__ import annotations
@@ -246,6 +246,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE tracks ADD COLUMN album_folded TEXT;
         ALTER TABLE tracks ADD COLUMN path_folded TEXT;
         ALTER TABLE tracks ADD COLUMN tag_genres_folded TEXT;
+        UPDATE tracks SET
+            title_folded = fold(title),
+            artist_folded = fold(artist),
+            album_folded = fold(album),
+            path_folded = fold(path),
+            tag_genres_folded = fold_genres(tag_genres);
+        """,
+    ),
+    Migration(
+        # The fold removed every combining mark after NFKD, which also merged letters of other alphabets: Cyrillic
+        # й was и (`мои` found Мой, and they sorted as one), kana lost their voicing (ガ was カ), Thai its tone marks,
+        # Devanagari its virama and nukta.  It now removes the marks of Latin, Greek, Arabic and Hebrew letters and
+        # ё's diaeresis alone, and keeps the others, recomposed (musictagger.library.folding).  The rows stored
+        # before keep the old folds, which a text folded the new way no longer finds (`мой` did not find the Мой
+        # stored as `мои`), so every row's folded texts are folded again through the same functions as new rows.
+        "fold each track's texts again, keeping the letters of non-Latin alphabets whole",
+        """
         UPDATE tracks SET
             title_folded = fold(title),
             artist_folded = fold(artist),

@@ -575,7 +575,7 @@ class Library:
 
 FOLDING = {"title": fold, "artist": fold, "album": fold, "path": fold, "tag_genres": fold_genres}
 """How each text column is folded into its ``…_folded`` column, which the find box searches and the table sorts by
-(:mod:`.folding`; migration 9 of :mod:`.schema` fills them for older rows through the same functions)."""
+(:mod:`.folding`; migrations 9 and 10 of :mod:`.schema` fill them for older rows through the same functions)."""
 
 
 def _folded(values: dict[str, object]) -> dict[str, str | None]:
