@@ -3,8 +3,11 @@
 Indexing is :func:`musictagger.library.index_folders` on the background runner (its own
 worker processes do the analysis), with its progress shown in a bar and a Cancel button
 that reaches its ``should_stop()``.  The folder list is the library's own (``Library.roots``),
-so the CLI and the window index the same folders.  When another model is chosen, the panel offers to
-analyse again the tracks the previous one analysed (the search leaves them out until then).
+so the CLI and the window index the same folders.  Folders come from Add folder… or are dropped on the panel
+from a file manager, one way in for both (:meth:`LibraryPanel.add_folders`): each is checked before it is added
+(:func:`musictagger.library.folders.why_not_added`), the panel says which were added and why any was not, and
+indexing starts.  When another model is chosen, the panel offers to analyse again the tracks the previous one
+analysed (the search leaves them out until then).
 """
 
 from __future__ import annotations
@@ -13,6 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -34,6 +47,7 @@ from musictagger.gui.errors import describe
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
+from musictagger.library.folders import IS_A_FILE, quoted, why_not_added
 from musictagger.library.index import usable_cores
 from musictagger.library.search import codes_in_reach
 from musictagger.model.runtime import default_model_path
@@ -48,22 +62,80 @@ class LibraryState:
     failures: list[tuple[str, str]]
     waiting: int
     """Tracks analysed by another model than the one in use: the next indexing analyses them again."""
+    added: list[Path]
+    """The folders this reading was asked to add that were added."""
+    refused: list[tuple[Path, str]]
+    """The paths it was asked to add that were not, each with why (:func:`why_not_added`)."""
 
 
 WATCH_INTERVAL_MS = 3000
 """How often the panel looks whether someone else wrote to the index (a check costs microseconds)."""
+NAMES_SHOWN = 3
+"""A message about added or refused folders names this many of each kind, then counts the rest."""
+DROP_HINT = "Drop folders here to add them to the library."
+"""What the panel says while a drag of local files or folders hovers it."""
+DROP_FRAME_PX = 2
+"""The width of the highlight drawn round the panel while a drag hovers it."""
 
 
 def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> LibraryState:
-    """Worker: apply folder changes, then read the folders, counts and failures."""
+    """Worker: apply folder changes (each folder to add only if :func:`why_not_added` finds nothing against it),
+    then read the folders, counts and failures."""
     with Library() as library:
-        if roots_to_add:
-            library.add_roots(roots_to_add)
+        roots = library.roots()
+        added: list[Path] = []
+        refused: list[tuple[Path, str]] = []
+        for path in roots_to_add:
+            reason = why_not_added(path, roots)
+            if reason is None:
+                added.append(path)
+                roots.append(path)  # a second dropped folder inside this one is refused too
+            else:
+                refused.append((path, reason))
+        if added:
+            library.add_roots(added)
         for root in roots_to_remove:
             library.remove_root(root)
         failures = [(record.path, record.error or "") for record in library.failures()]
         _searched, waiting = codes_in_reach(library.code_counts(), default_model_path())
-        return LibraryState(library.roots(), library.counts(), failures, waiting)
+        return LibraryState(library.roots(), library.counts(), failures, waiting, added, refused)
+
+
+def named(paths: list[Path]) -> str:
+    """Up to :data:`NAMES_SHOWN` names in a sentence: “a”, “a” and “b”, “a”, “b”, “c” and 2 more."""
+    names = [quoted(path) for path in paths[:NAMES_SHOWN]]
+    if len(paths) > NAMES_SHOWN:
+        return f"{', '.join(names)} and {len(paths) - NAMES_SHOWN} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def describe_change(added: list[Path], refused: list[tuple[Path, str]], *, indexing: bool) -> str:
+    """What became of the folders the user added or dropped, a line each: those added, the files among them (said
+    once), and each folder refused with its reason; ``indexing``: a run was under way, which does not take the new
+    ones."""
+    lines = []
+    if added:
+        lines.append(f"Added {named(added)} to the library's folders.")
+        if indexing:
+            them = "it" if len(added) == 1 else "them"
+            lines[-1] += f" Indexing is under way already: Index now indexes {them} once it ends."
+    files = [path for path, reason in refused if reason == IS_A_FILE]
+    if files:
+        are = "is a file" if len(files) == 1 else "are files"
+        lines.append(
+            f"Not added: {named(files)} {are}, and only folders can be added to the library here. "
+            "To analyse files, drop them anywhere else on the window."
+        )
+    folders = [(path, reason) for path, reason in refused if reason != IS_A_FILE]
+    lines += [f"Not added: {quoted(path)} {reason}." for path, reason in folders[:NAMES_SHOWN]]
+    if len(folders) > NAMES_SHOWN:
+        lines.append(f"{len(folders) - NAMES_SHOWN} more folders not added.")
+    return "\n".join(lines)
+
+
+def local_paths(event: QDropEvent) -> list[Path]:
+    """The local files and folders a drag carries (a web page's or a remote share's URLs are not)."""
+    return [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
 
 
 def describe_progress(progress: IndexProgress) -> str:
@@ -77,7 +149,7 @@ def describe_progress(progress: IndexProgress) -> str:
 
 
 class LibraryPanel(QWidget):
-    """Folders, Index / Cancel with progress, counts and the files that failed."""
+    """Folders (added by Add folder… or dropped here), Index / Cancel with progress, counts and the files that failed."""
 
     libraryChanged = Signal()  # noqa: N815 (Qt signal naming)
     indexingStarted = Signal()  # noqa: N815 (the window brings the panel, where the progress shows, to the front)
@@ -91,10 +163,14 @@ class LibraryPanel(QWidget):
         self.reanalysis_prompt: QMessageBox | None = None
         self.offer_when_indexed = False
         """Another model was chosen while indexing ran with the previous one: ask when it ends."""
+        self.setAcceptDrops(True)  # folders dropped anywhere on the panel are added: see dropEvent
+        self.dropping = False
+        """A drag the panel would take hovers it: highlighted, and the notice says what a drop does."""
         self.folders = QListWidget()
-        self.folders.setAcceptDrops(False)
+        self.folders.setAcceptDrops(False)  # the list's own drops would move its items; the panel takes them
         self.folders.currentItemChanged.connect(lambda *_items: self._enable_remove())
         self.add_button = QPushButton("Add folder…")
+        self.add_button.setToolTip("Add a folder of music to the library and index it (or drop folders on this panel)")
         self.add_button.clicked.connect(self.choose_folder)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Stop indexing this folder and forget its tracks (the files stay)")
@@ -105,6 +181,11 @@ class LibraryPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)  # until a folder is added or dropped
+        self._told = ""
+        """What the notice says when no drag hovers the panel."""
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress_text = QLabel()
@@ -128,6 +209,7 @@ class LibraryPanel(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.folders, 1)
         layout.addLayout(folder_buttons)
+        layout.addWidget(self.notice)
         layout.addLayout(index_buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_text)
@@ -194,6 +276,10 @@ class LibraryPanel(QWidget):
             self.offer_when_indexed = True
         elif offer_reanalysis and state.waiting:
             self._offer_reanalysis(state.waiting)
+        if state.added or state.refused:
+            self._tell(describe_change(state.added, state.refused, indexing=self.indexing is not None))
+        if state.added:
+            self.index_now()  # the folders listed now include them
 
     def _offer_reanalysis(self, waiting: int) -> None:
         """Ask, without blocking the window, whether to index now: the tracks another model analysed are
@@ -217,15 +303,61 @@ class LibraryPanel(QWidget):
         prompt.open()
 
     def choose_folder(self) -> None:
-        """Add a music folder and index it."""
+        """Add folder…: add a music folder and index it."""
         folder = QFileDialog.getExistingDirectory(self, "Add a music folder to the library")
         if folder:
-            self.add_folder(Path(folder))
+            self.add_folders([Path(folder)])
 
-    def add_folder(self, folder: Path) -> None:
-        """Add ``folder`` to the library's folders and start indexing."""
-        self.refresh(add=[folder.absolute()])
-        self.index_now(extra=[folder.absolute()])
+    def add_folders(self, paths: list[Path]) -> None:
+        """Add the folders among ``paths`` to the library's folders and start indexing; the panel says what was
+        added, and why any path was not (a file, a folder already indexed, gone or unreadable: :func:`read_state`)."""
+        self.refresh(add=[path.absolute() for path in paths])
+
+    def _tell(self, text: str) -> None:
+        """Say ``text`` under the folders (nothing: the notice hides)."""
+        self._told = text
+        self._show_drop_target(self.dropping)
+
+    def _show_drop_target(self, dropping: bool) -> None:
+        """Highlight the panel and say what a drop does while a drag hovers it; else the notice's own text."""
+        self.dropping = dropping
+        text = DROP_HINT if dropping else self._told
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        self.update()
+
+    # Drops: the folders a file manager's drag carries are added (anywhere else on the window, files are analysed).
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        """Take a drag of local files or folders (others, such as a web page's links, go on to the window, which
+        refuses them too)."""
+        if local_paths(event):
+            event.acceptProposedAction()
+            self._show_drop_target(True)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt override)
+        if local_paths(event):
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, _event: QDragLeaveEvent) -> None:  # noqa: N802 (Qt override)
+        self._show_drop_target(False)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        self._show_drop_target(False)
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.add_folders(paths)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """While a drag hovers: a frame in the palette's highlight colour round the panel, as file managers mark
+        where a drop lands."""
+        super().paintEvent(event)
+        if self.dropping:
+            painter = QPainter(self)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), DROP_FRAME_PX))
+            inset = DROP_FRAME_PX // 2
+            painter.drawRect(self.rect().adjusted(inset, inset, -inset, -inset))
 
     def _enable_remove(self) -> None:
         """Remove acts on the selected folder, and not while indexing reads the folders."""
@@ -235,13 +367,13 @@ class LibraryPanel(QWidget):
         """Forget the selected folder (its tracks leave the index; no file is touched)."""
         item = self.folders.currentItem()
         if item is not None and self.indexing is None:
+            self._tell("")  # what it said of the folders added last may be of this one
             self.refresh(remove=[Path(item.text())])
             self.libraryChanged.emit()
 
-    def index_now(self, extra: list[Path] | None = None) -> None:
-        """Index every library folder (plus ``extra``) in the background."""
+    def index_now(self) -> None:
+        """Index every library folder in the background."""
         roots = self.folder_paths()
-        roots += [path for path in extra or [] if path not in roots]
         if not roots:
             self.progress_text.setText("Add a music folder first (Add folder…), then index it.")
             return

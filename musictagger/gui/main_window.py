@@ -208,7 +208,10 @@ class MainWindow(QMainWindow):
             on_done=self._warmed_up,
             on_error=self._model_failed,
         )
-        self.statusBar().showMessage("Drop audio files or folders anywhere on the window, or use File ▸ Open")
+        self.statusBar().showMessage(
+            "Drop audio files or folders anywhere to analyse them, or on Music folders to add folders to the library; "
+            "or use File ▸ Open"
+        )
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         """A dock holding ``widget`` in a scroll area (:class:`DockScroll`): a dock may shrink below what its
@@ -557,7 +560,7 @@ class MainWindow(QMainWindow):
             return f"{entry.path.name} could not be analysed: {entry.error}"
         return f"{entry.path.name}: {entry.state.value}"
 
-    # Drag and drop anywhere on the window.
+    # Drag and drop anywhere on the window (but the Music folders panel, whose own drops add folders to the library).
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if any(url.isLocalFile() for url in event.mimeData().urls()):

@@ -28,7 +28,7 @@ def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_
     tracks = [write_song(music / f"{seed:02}.flac", seed=seed) for seed in range(3)]
     (music / "broken.mp3").write_bytes(b"not an mp3" * 100)
     panel = window.library
-    panel.add_folder(music)
+    panel.add_folders([music])
     qtbot.waitUntil(lambda: panel.indexing is None and "4 tracks" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
     assert panel.counts.text() == "In the library: 4 tracks, 3 analysed, 1 failed"
     assert panel.folder_paths() == [music]
@@ -108,7 +108,7 @@ def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Pat
     whole = write(tmp_path / "Music" / "whole.flac", np.concatenate([sweep, chords]), SR, "flac")
     write(tmp_path / "Music" / "tone.flac", tone(440.0, sr=SR, seconds=60.0), SR, "flac")
     panel = window.library
-    panel.add_folder(tmp_path / "Music")
+    panel.add_folders([tmp_path / "Music"])
     qtbot.waitUntil(lambda: panel.indexing is None and "2 analysed" in panel.counts.text(), timeout=ANALYSIS_TIMEOUT_MS)
     drop(window, [write(tmp_path / "part.flac", chords, SR, "flac")])
     wait_until_settled(qtbot, window, 1)
@@ -168,7 +168,8 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
         qtbot.waitUntil(lambda: message_boxes == [offer], timeout=ANALYSIS_TIMEOUT_MS)
         next(b for b in panel.reanalysis_prompt.buttons() if b.text() == text).click()
 
-    panel.add_folder(music)  # indexed by the default model, which is chosen against while it runs
+    with qtbot.waitSignal(panel.indexingStarted, timeout=10_000):  # once the folder is checked and added
+        panel.add_folders([music])  # indexed by the default model, which is chosen against while it runs
     choose_fast()
     qtbot.waitUntil(lambda: panel.offer_when_indexed or panel.indexing is None)
     assert panel.indexing is not None and message_boxes == []  # asked when the run ends, not during it

@@ -246,7 +246,7 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
     assert not window.spectrogram.stack.empty and not window.layers.stack.empty
     qtbot.waitUntil(lambda: "holds no track the model in use analysed" in window.matches.message.text(), timeout=10_000)
 
-    window.library.add_folder(folder)  # no reselection after this
+    window.library.add_folders([folder])  # no reselection after this
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
     assert {window.matches.table.topLevelItem(i).text(PATH) for i in range(2)} == {str(songs[1]), str(songs[2])}
 

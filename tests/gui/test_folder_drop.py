@@ -1,0 +1,139 @@
+"""Folders dropped on the Music folders panel join the library (as Add folder… adds them); anywhere else on the
+window a drop is analysed, as before.  Real window offscreen, real folders with generated WAVs, the real index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QPalette
+from PySide6.QtWidgets import QApplication
+
+from musictagger.gui.library_panel import DROP_HINT
+from musictagger.library import Library
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+
+FILES_NOT_ADDED = (
+    "Not added: \u201ca.wav\u201d is a file, and only folders can be added to the library here. "
+    "To analyse files, drop them anywhere else on the window."
+)
+
+
+def library_folders() -> list[Path]:
+    """The library's folders as the index holds them."""
+    with Library() as library:
+        return library.roots()
+
+
+def drag_over(widget, urls: list[QUrl]) -> QDragEnterEvent:
+    """A drag carrying ``urls`` enters ``widget`` (and stays over it): the event, accepted or not."""
+    mime = QMimeData()
+    mime.setUrls(urls)
+    event = QDragEnterEvent(
+        QPoint(widget.width() // 2, widget.height() // 2),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_a_folder_dropped_on_the_panel_is_added_to_the_library_and_indexed(qtbot, window, tmp_path: Path) -> None:
+    """It was analysed file by file in the Files list, and the library stayed without it."""
+    music = tmp_path / "Music"
+    song = write_song(music / "a.wav", kind="wav-pcm16", seconds=2.0)
+    panel = window.library
+    window.show_library_panel()
+    with qtbot.waitSignal(panel.indexingStarted, timeout=10_000):
+        drop(panel.folders, [music])
+    assert library_folders() == [music]
+    assert panel.notice.text() == "Added \u201cMusic\u201d to the library's folders."
+    assert panel.folder_paths() == [music]
+    qtbot.waitUntil(lambda: panel.indexing is None, timeout=ANALYSIS_TIMEOUT_MS)
+    with Library() as library:
+        assert library.record(song) is not None  # indexed, as Add folder… does
+    assert window.files.entries == {}  # and not analysed in the Files list
+
+
+def test_a_file_dropped_on_the_panel_adds_nothing_and_says_where_files_go(qtbot, window, tmp_path: Path) -> None:
+    song = write_song(tmp_path / "a.wav", kind="wav-pcm16", seconds=2.0)
+    panel = window.library
+    window.show_library_panel()
+    drop(panel.folders, [song])
+    qtbot.waitUntil(lambda: panel.notice.text() != "", timeout=10_000)
+    assert panel.notice.text() == FILES_NOT_ADDED
+    assert panel.notice.isVisible()
+    assert library_folders() == [] and panel.indexing is None
+    assert window.files.entries == {}  # nor analysed
+
+
+def test_folders_the_library_has_or_that_are_gone_are_not_added_each_saying_why(qtbot, window, tmp_path: Path) -> None:
+    music = tmp_path / "Music"
+    (music / "Jazz").mkdir(parents=True)
+    (tmp_path / "Link").symlink_to(music / "Jazz")
+    with Library() as library:
+        library.add_roots([music])
+    panel = window.library
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.folder_paths() == [music], timeout=10_000)
+
+    drop(panel, [music, music / "Jazz", tmp_path / "Gone"])
+    qtbot.waitUntil(lambda: panel.notice.text() != "", timeout=10_000)
+    assert panel.notice.text() == (
+        "Not added: \u201cMusic\u201d is one of the library's folders already.\n"
+        "Not added: \u201cJazz\u201d is inside \u201cMusic\u201d, one of the library's folders: "
+        "its tracks are indexed with it.\n"
+        "Not added: \u201cGone\u201d no longer exists."
+    )
+    drop(panel.failures, [tmp_path / "Link"])  # anywhere on the panel
+    qtbot.waitUntil(lambda: "Link" in panel.notice.text(), timeout=10_000)
+    assert panel.notice.text() == (
+        "Not added: \u201cLink\u201d leads through a link into \u201cMusic\u201d, one of the library's folders: "
+        "its tracks are indexed with it."
+    )
+    assert library_folders() == [music] and panel.indexing is None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_an_unreadable_folder_is_not_added(qtbot, window, tmp_path: Path) -> None:
+    locked = tmp_path / "Locked"
+    locked.mkdir(mode=0)
+    try:
+        drop(window.library, [locked])
+        qtbot.waitUntil(lambda: window.library.notice.text() != "", timeout=10_000)
+        assert window.library.notice.text() == "Not added: \u201cLocked\u201d cannot be read (Permission denied)."
+        assert library_folders() == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_drag_over_the_panel_is_highlighted_and_one_of_web_links_is_refused(qtbot, window, tmp_path: Path) -> None:
+    panel = window.library
+    window.show_library_panel()
+    qtbot.waitUntil(lambda: not panel.visibleRegion().isEmpty(), timeout=5000)
+    edge = QPoint(0, panel.height() // 2)  # in the layout's margin, where no child paints
+    highlight = panel.palette().color(QPalette.ColorRole.Highlight)
+    assert panel.grab().toImage().pixelColor(edge) != highlight
+
+    entered = drag_over(panel.folders, [QUrl.fromLocalFile(str(tmp_path))])
+    assert entered.isAccepted() and panel.dropping
+    assert panel.notice.text() == DROP_HINT and panel.notice.isVisible()
+    assert panel.grab().toImage().pixelColor(edge) == highlight
+    QApplication.sendEvent(panel.folders, QDragLeaveEvent())
+    assert not panel.dropping and not panel.notice.isVisible()
+    assert panel.grab().toImage().pixelColor(edge) != highlight
+
+    refused = drag_over(panel.folders, [QUrl("https://example.com/album.zip")])
+    assert not refused.isAccepted() and not panel.dropping  # by the panel and by the window behind it
+
+
+def test_files_dropped_on_the_file_list_are_still_analysed(qtbot, window, tmp_path: Path) -> None:
+    song = write_song(tmp_path / "in" / "a.wav", kind="wav-pcm16", seconds=2.0)
+    drop(window.files, [song.parent])
+    wait_until_settled(qtbot, window, 1)
+    assert list(window.files.entries) == [song]
+    assert library_folders() == [] and window.library.notice.text() == ""
