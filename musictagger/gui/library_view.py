@@ -134,8 +134,8 @@ def why_no_tracks(library: Library) -> NoTracks:
 
 NO_FOLDERS_TEXT = (
     "Your library is empty.\n\nAdd the folders that hold your music: their tracks are indexed in the background and "
-    "listed here. The Music folders panel (Library \u25b8 Show music folders, Ctrl+L) lists the folders and shows "
-    "the progress."
+    "listed here. The Music folders panel (Library \u25b8 Show music folders, Ctrl+L) lists the folders, adds those "
+    "dropped on it from your file manager, and shows the progress."
 )
 NOT_INDEXED_TEXT = (
     "Your music folders have no indexed track yet.\n\nIndex them (Library \u25b8 Index music folders, Ctrl+I): their "
