@@ -43,7 +43,7 @@ from musictagger.tags.formats import (
     read_genres,
     read_tags,
 )
-from musictagger.tags.id3_frames import StoredTag, stored_tag, text_frame_bodies, write_frame_by_frame
+from musictagger.tags.id3_frames import Placed, StoredTag, stored_tag, text_frame_forms, write_frame_by_frame
 from musictagger.tags.id3_structure import (
     convert_revision,
     id3v2_damage,
@@ -191,28 +191,35 @@ class WritableFormat(TagFormat):
     ) -> None:
         """Give ``tag``'s frame ``key`` ``values``, every other frame kept as stored, and an ID3v1 tag after the audio.
 
-        An undo tries the forms the frame its run replaced may have had
-        (:func:`~musictagger.tags.id3_frames.text_frame_bodies`) until one gives back the file's bytes, and keeps
-        the form tagging writes when none does.  Each is tried on the file as the run left it: its padding is
-        chosen from the room the tag has, and the room another form left is not the file's (in a WAV or AIFF chunk
-        of odd length, a byte of padding can take the place of the pad byte, which gives the file's length, not its
-        bytes)."""
+        An undo tries the forms the frames its run replaced may have had
+        (:func:`~musictagger.tags.id3_frames.text_frame_forms`, :meth:`_save_first_holding`)."""
         v1_block = _id3v1_block(path) if self.file_type is MP3 else None
         with self._writing(path):  # a value no text encoding holds (a lone surrogate)
-            bodies = text_frame_bodies(tag, key, values, restoring=restoring is not None)
+            forms = text_frame_forms(tag, key, values, restoring=restoring is not None)
 
-        def save(body: bytes | None, padding: Callable[[PaddingInfo], int]) -> None:
-            write_frame_by_frame(audio.tags, key, body)
+        def save(placed: Placed, padding: Callable[[PaddingInfo], int]) -> None:
+            write_frame_by_frame(audio.tags, key, placed)
             _save_keeping_id3v1(audio, path, v1_block, v2_version=tag.major, padding=padding)
 
-        if restoring is None:  # one body: the form tagging writes
-            self._save(path, partial(save, bodies[0]), restoring)
+        self._save_first_holding(path, [partial(save, placed) for placed in forms], restoring)
+
+    def _save_first_holding(
+        self, path: Path, saves: Sequence[Callable[[Callable[[PaddingInfo], int]], None]], restoring: Fingerprint | None
+    ) -> None:
+        """``saves[0]``, the form tagging writes (:meth:`_save`); for an undo, each of ``saves`` (the forms the tags its
+        run replaced may have had) until one gives back the bytes the file had, and the first again when none does.
+
+        Each is tried on the file as the run left it: its padding is chosen from the room the tags have, and the room
+        another form left is not the file's (in a WAV or AIFF chunk of odd length, a byte of padding can take the
+        place of the pad byte, which gives the file's length, not its bytes)."""
+        if restoring is None or len(saves) == 1:
+            self._save(path, saves[0], restoring)
             return
         tagged = path.read_bytes()
-        for attempt, body in enumerate((*bodies, bodies[0])):  # none gave the bytes back: the form tagging writes
+        for attempt, save in enumerate((*saves, saves[0])):  # none gave the bytes back: the form tagging writes
             if attempt:
                 path.write_bytes(tagged)
-            self._save(path, partial(save, body), restoring)
+            self._save(path, save, restoring)
             if _holds(path, restoring):
                 return
 

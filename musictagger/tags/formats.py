@@ -363,6 +363,15 @@ def id3_genre_name(number: int) -> str | None:
     return GENRES[number] if 0 <= number < len(GENRES) else None
 
 
+def id3v1_genre_number(name: str) -> int | None:
+    """The ID3v1 genre number of ``name`` (``"Rock"`` → ``17``; the first of a name listed twice), None when it has
+    none: what old taggers wrote for a genre, ``(9)`` in an ID3 TCON frame, an M4A's ``gnre`` item."""
+    return _ID3V1_NUMBERS.get(name)
+
+
+_ID3V1_NUMBERS = {name: number for number, name in reversed(list(enumerate(GENRES)))}
+
+
 def read_values(path: Path, field: str) -> tuple[str, ...]:
     """Every value of ``field`` (``genre``, ``mood``, ``grouping`` …) in the tags of ``path``.
 

@@ -9,7 +9,8 @@ in another order and encoding, and a tag holding frames mutagen cannot keep as t
 :func:`with_text_frame` replaces the frames of one ID by one frame of the new values where the first was (a new one
 ends the frames), copies every other frame's header and body, keeps the tag header's revision and flags, and sizes
 the padding with a mutagen padding function, so the audio moves only when the tag outgrows its room;
-:func:`text_frame_bodies` writes the values in the replaced frame's encoding where they fit it.
+:func:`text_frame_forms` writes the values in the replaced frame's encoding where they fit it, and gives an undo the
+other forms the replaced frames may have had (two frames of that ID, a v2.4 frame's size as a plain integer).
 
 mutagen's three ID3 writers (an MP3's tag, a WAV's ``id3`` chunk, an AIFF's ``ID3`` chunk) each render the tag with
 the tag object's ``_prepare_data`` and place its bytes themselves, resizing the file or the chunk:
@@ -29,10 +30,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mutagen import PaddingInfo
-from mutagen._constants import GENRES
 from mutagen.id3 import ID3
 
-from musictagger.tags.formats import Id3Family
+from musictagger.tags.formats import Id3Family, id3v1_genre_number
 from musictagger.tags.id3_structure import (
     FLAG_EXTENDED_HEADER,
     FLAG_FOOTER,
@@ -53,8 +53,13 @@ _CODECS = {
 }
 _ENCODINGS = {3: (LATIN1, UTF16), 4: (LATIN1, UTF16, UTF16BE, UTF8)}
 _BOM = {False: b"\xff\xfe", True: b"\xfe\xff"}
-_ID3V1_NUMBERS = {name: number for number, name in reversed(list(enumerate(GENRES)))}
-"""ID3v1 genre numbers by name (the first number of a name listed twice), which old taggers wrote in TCON: ``(9)``."""
+_LARGEST_SEVEN_BITS = 0x7F
+"""The largest frame size whose synchsafe and plain forms are the same bytes."""
+
+Placed = tuple[tuple[int, bytes], ...]
+"""The frames of one ID a tag is given, each as stored (header and body) after the number of the tag's other frames
+between it and the one before it; the first's number counts from where the tag's first frame of that ID was (from
+the end of its frames when it has none).  ``()``: no frame of that ID."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,13 @@ class StoredTag:
         """A frame of ``body`` with a header as this tag's are: its size synchsafe or plain, as theirs are read."""
         size = synchsafe_bytes(len(body)) if self.synchsafe else len(body).to_bytes(4, "big")
         return frame_id.encode("ascii") + size + flags + body
+
+    @property
+    def sizes_read_alike(self) -> bool:
+        """Whether it is an ID3v2.4 tag whose frame sizes are each the same bytes synchsafe or plain (all below 128),
+        so that they do not say which its writer used: a buggy writer's plain size for a frame of 128 bytes or more
+        (one the run replaced) cannot be told from them."""
+        return self.major == 4 and all(len(frame) - HEADER_BYTES <= _LARGEST_SEVEN_BITS for frame in self.frames)
 
 
 def parse_tag(data: bytes) -> StoredTag | None:
@@ -132,33 +144,36 @@ def stored_tag(path: Path, tags: ID3, frame_id: str) -> StoredTag | None:
 def with_text_frame(
     tag: StoredTag,
     frame_id: str,
-    body: bytes | None,
+    placed: Placed,
     padding: Callable[[PaddingInfo], int],
     *,
     room: int,
     trailing: int,
 ) -> bytes:
-    """The bytes of ``tag`` with its ``frame_id`` frames replaced by one of ``body`` where the first was, with its
-    status flags (at the end of the frames when there was none), or removed when ``body`` is None.
+    """The bytes of ``tag`` with its ``frame_id`` frames replaced by the frames ``placed``: the first where the first
+    was (at the end of the frames when there was none), each other that many other frames after the one before it;
+    ``()`` removes them.
 
     Every other frame is copied as stored, in its order, and the header keeps its revision and flags.
     ``padding`` (a mutagen padding function) is asked the zeros after the frames, knowing what is left of
     ``room``, the bytes the tag takes now, and ``trailing``, the bytes after its start, as mutagen asks it."""
     matching = [i for i, frame in enumerate(tag.frames) if frame[:4] == frame_id.encode("ascii")]
-    place = matching[0] if matching else len(tag.frames)
-    flags = tag.frames[place][8:10] if matching else b"\0\0"
+    position = matching[0] if matching else len(tag.frames)  # the frames before the first are all kept
     kept = [frame for i, frame in enumerate(tag.frames) if i not in matching]
-    new = [tag.frame(frame_id, body, flags)] if body is not None else []
-    frames = b"".join(kept[:place] + new + kept[place:])
+    ordered = kept[:position]
+    for gap, frame in placed:
+        ordered += [*kept[position : position + gap], frame]
+        position += gap
+    frames = b"".join(ordered + kept[position:])
     zeros = padding(PaddingInfo(room - HEADER_BYTES - len(frames), trailing))
     if zeros < 0:
         raise ValueError(f"invalid padding {zeros}")
     return tag.header[:6] + synchsafe_bytes(len(frames) + zeros) + frames + bytes(zeros)
 
 
-def write_frame_by_frame(tags: ID3, frame_id: str, body: bytes | None) -> None:
+def write_frame_by_frame(tags: ID3, frame_id: str, placed: Placed) -> None:
     """Have mutagen's next save of ``tags`` (an MP3's, a WAV's or an AIFF's) write the tag it finds in the file with
-    its ``frame_id`` frames replaced by one of ``body`` (:func:`with_text_frame`), instead of the frames it read.
+    its ``frame_id`` frames replaced by the frames ``placed`` (:func:`with_text_frame`), instead of the frames it read.
 
     The tag is read again at each save, so a file saved twice (a restore that misses its size) keeps its frames.
     ValueError when it is no longer one :func:`parse_tag` reads."""
@@ -171,42 +186,64 @@ def write_frame_by_frame(tags: ID3, frame_id: str, body: bytes | None) -> None:
         if tag is None:
             raise ValueError("its ID3v2 tag changed while it was being written")
         trailing = file.seek(0, 2) - start
-        return with_text_frame(tag, frame_id, body, padding, room=room, trailing=trailing)
+        return with_text_frame(tag, frame_id, placed, padding, room=room, trailing=trailing)
 
     tags._prepare_data = prepare  # what the MP3, WAV and AIFF savers all call for the tag's bytes
 
 
-def text_frame_bodies(tag: StoredTag, frame_id: str, values: Sequence[str], *, restoring: bool) -> list[bytes | None]:
-    """The bodies of a ``frame_id`` frame of ``tag`` holding ``values`` (None, no frame, when there are none).
+def text_frame_forms(tag: StoredTag, frame_id: str, values: Sequence[str], *, restoring: bool) -> list[Placed]:
+    """The forms a ``frame_id`` frame of ``tag`` holding ``values`` may take (no frame when there are none), as
+    :func:`with_text_frame` places them, with the status flags of the tag's first ``frame_id`` frame.
 
     The first is the one tagging writes: in the encoding of the tag's first ``frame_id`` frame where every value
     fits it (Latin-1 stays Latin-1), with its UTF-16 byte order and its null after the last value or none, else in
     UTF-16 in v2.3 and UTF-8 in v2.4 (mutagen's choice, as for a new frame); several values separated by nulls in
     v2.4, joined with ``/`` in v2.3, as mutagen's writer joins them (and :class:`Id3Family` splits them).
 
-    ``restoring`` (an undo): then the other bodies which the frame the run replaced may have been, for the undo to
-    try for the file's own bytes: in Latin-1 where tagging had to leave it, a genre as its ID3v1 number too
-    (``(9)Metal``, ``(9)``), v2.3 values separated by nulls, as some taggers write them; then no frame and an empty
-    one, which mutagen reads as an ID3v1 tag's genre (or none) after the audio of an MP3."""
+    ``restoring`` (an undo): then the other forms the frames the run replaced may have had, for the undo to try for
+    the file's own bytes: in Latin-1 where tagging had to leave it, a genre as its ID3v1 number too (``(9)Metal``,
+    ``(9)``), v2.3 values separated by nulls, as some taggers write them; no frame and an empty one, which mutagen
+    reads as an ID3v1 tag's genre (or none) after the audio of an MP3; the size of a frame of 128 bytes or more as a
+    plain integer in a v2.4 tag whose sizes do not say (:attr:`StoredTag.sizes_read_alike`); and the values in two
+    frames, the second after any of the other frames (mutagen reads two frames of one ID as one of both values)."""
     like = tag.frames_of(frame_id)
+    flags = like[0][8:10] if like else b"\0\0"
     form = _Form.of(like[0][HEADER_BYTES:], tag.major) if like else _Form.new(tag.major)
     if not form.fits(values):
         form = replace(_Form.new(tag.major), terminated=form.terminated)
+
+    def frame(each: _Form, texts: Sequence[str], sizes: StoredTag = tag) -> bytes:
+        return sizes.frame(frame_id, each.body(texts), flags)
+
     if not restoring:
-        return [form.body(_texts(values, tag.major, joined=True)) if values else None]
+        return [((0, frame(form, _texts(values, tag.major, joined=True))),) if values else ()]
     forms = [form, replace(form, encoding=LATIN1, big_endian=False)]
+    holding = [each for each in forms if values and each.fits(values)]
     spellings = [list(values)]
-    if frame_id == "TCON" and any(value in _ID3V1_NUMBERS for value in values):
+    if frame_id == "TCON" and any(id3v1_genre_number(value) is not None for value in values):
         spellings += [[_numbered(value, named) for value in values] for named in (True, False)]
     joins = (True, False) if tag.major == 3 and len(values) > 1 else (True,)
-    bodies = [
-        each.body(_texts(spelling, tag.major, joined=joined))
-        for each in forms
-        if values and each.fits(values)
+    sized = [tag, replace(tag, synchsafe=False)] if tag.sizes_read_alike else [tag]
+    one = [
+        ((0, frame(each, _texts(spelling, tag.major, joined=joined), sizes)),)
+        for each in holding
         for spelling in spellings
         for joined in joins
+        for sizes in sized
     ]
-    return list(dict.fromkeys([*bodies, None, *(each.body([""]) for each in forms)]))
+    empty = [((0, frame(each, [""])),) for each in forms]
+    first = tag.frames.index(like[0]) if like else len(tag.frames)
+    others_after = sum(other[:4] != frame_id.encode("ascii") for other in tag.frames[first:])
+    two = [
+        (
+            (0, frame(each, _texts(values[:split], tag.major, joined=True))),
+            (gap, frame(each, _texts(values[split:], tag.major, joined=True))),
+        )
+        for each in holding
+        for split in range(1, len(values))
+        for gap in range(others_after + 1)
+    ]
+    return list(dict.fromkeys([*one, (), *empty, *two]))
 
 
 @dataclass(frozen=True)
@@ -254,7 +291,7 @@ def _texts(values: Sequence[str], major: int, *, joined: bool) -> list[str]:
 
 def _numbered(value: str, named: bool) -> str:
     """A genre as its ID3v1 number, ``(9)Metal`` (``named``) or ``(9)``; as it is when it has none."""
-    number = _ID3V1_NUMBERS.get(value)
+    number = id3v1_genre_number(value)
     return value if number is None else f"({number}){value}" if named else f"({number})"
 
 

@@ -226,6 +226,46 @@ def test_an_undo_gives_back_a_tag_whose_genre_an_id3v1_tag_held(
     assert undone(path, journal) == original
 
 
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+@pytest.mark.parametrize("major", [3, 4])
+def test_a_tag_with_two_genre_frames_comes_back_with_both(
+    tmp_path: Path, journal: Journal, major: int, mode: Mode
+) -> None:
+    """Two genre frames, Jazz first and Blues after two other frames, as some taggers add a genre: mutagen reads them
+    as one frame of both values, which the journal keeps, and tagging writes one frame where the first was.  The undo
+    gave back one frame of both values; it now tries them in two frames, the second after each of the frames after
+    the first, which gives back the file's bytes."""
+    frames = another_taggers_frames(major)
+    frames.insert(3, id3_frame("TCON", b"\0Blues\0", major))
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(major, frames, padding=64))
+    original = sha256(path)
+    assert read_genres(path) == ("Jazz", "Blues")
+
+    tag(path, journal, mode=mode)
+
+    assert read_genres(path) == (("Jazz", "Blues", "Rock") if mode is Mode.APPEND else ("Rock",))
+    assert [frame[:4] for frame in id3_frames(path, major)[0]].count(b"TCON") == 1
+    assert undone(path, journal) == original
+
+
+def test_a_plain_genre_frame_size_in_a_v24_tag_comes_back_plain(tmp_path: Path, journal: Journal) -> None:
+    """An ID3v2.4 tag whose frame sizes a buggy writer stored as plain integers, not synchsafe, its genre frame of 128
+    bytes or more (its size's low byte has its top bit set, which a synchsafe size never has), the others shorter, so
+    that their sizes read alike either way: once tagging replaced the long genre frame, nothing in the tag said its
+    sizes were plain, and the undo gave back the genre frame with a synchsafe size.  It now tries the plain size too."""
+    genres = [f"Genre number {number}" for number in range(10)]
+    frames = another_taggers_frames(4, b"\0" + "\0".join(genres).encode() + b"\0")[:6]  # no cover art: all short
+    long_frame = frames[0][:4] + (len(frames[0]) - 10).to_bytes(4, "big") + frames[0][8:]
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(4, [long_frame, *frames[1:]], padding=64))
+    original = sha256(path)
+    assert len(long_frame) - 10 >= 128 and read_genres(path) == tuple(genres)
+
+    tag(path, journal)
+
+    assert read_genres(path) == ("Rock",)
+    assert undone(path, journal) == original
+
+
 def test_a_tag_its_synchsafe_size_cannot_say_is_an_error_not_a_smaller_tag() -> None:
     """An ID3v2 tag's size is a 28-bit synchsafe integer (under 256 MiB): a tag the padding asked for made larger was
     given its size modulo 2**28, a header saying a tag of a few bytes before the frames and zeros (in a WAV's chunk,
@@ -234,4 +274,11 @@ def test_a_tag_its_synchsafe_size_cannot_say_is_an_error_not_a_smaller_tag() -> 
     assert tag is not None
 
     with pytest.raises(ValueError, match=r"^a size of \d+ bytes, more than the 2\*\*28 - 1 an ID3v2 synchsafe size"):
-        with_text_frame(tag, "TCON", b"\0Rock\0", lambda _info: (1 << 28) - 10, room=0, trailing=0)
+        with_text_frame(
+            tag,
+            "TCON",
+            ((0, tag.frame("TCON", b"\0Rock\0", b"\0\0")),),
+            lambda _info: (1 << 28) - 10,
+            room=0,
+            trailing=0,
+        )
