@@ -51,7 +51,7 @@ from musictagger.tags.id3_structure import (
     revision_losses,
     rewrite_losses,
 )
-from musictagger.tags.mp4_structure import mp4_rewrite_problem, rewrites_item_by_item, set_mp4_item
+from musictagger.tags.mp4_structure import item_forms, mp4_rewrite_problem, rewrites_item_by_item, set_mp4_item
 from musictagger.tags.padding_structure import FLAC_BLOCK_HEADER, without_empty_padding
 from musictagger.tags.vorbis_structure import vorbis_comment_damage
 
@@ -116,8 +116,10 @@ class WritableFormat(TagFormat):
         mutagen's writer reorders the items and drops an ID3v1 tag after them); it has no padding, and ends
         the file, so the audio never moves.  An MP4 item is rewritten where it was too, every other item kept
         byte for byte in its order (:func:`~musictagger.tags.mp4_structure.set_mp4_item`: mutagen's writer
-        sorts them into iTunes' order), with no ``free`` atom where the padding chosen is none; a file without
-        an item list, or a fragmented one an undo writes, is saved by mutagen."""
+        sorts them into iTunes' order), with no ``free`` atom where the padding chosen is none, and an undo tries
+        the forms the items its run replaced may have had (:func:`~musictagger.tags.mp4_structure.item_forms`: a
+        ``gnre`` item, no item list); a file without an item list, or a fragmented one an undo writes, is saved by
+        mutagen."""
         audio = self.load(path, as_stored=True)
         if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None, audio=audio):
             raise TagWriteError(path, refusal)
@@ -128,7 +130,9 @@ class WritableFormat(TagFormat):
             self._save(path, lambda _padding: set_ape_item(path, key, values, size=size), restoring)
             return
         if isinstance(self.family, Mp4Family) and rewrites_item_by_item(path):
-            self._save(path, lambda padding: set_mp4_item(path, key, values, padding), restoring)
+            with self._writing(path):  # a value UTF-8 cannot hold (a lone surrogate)
+                forms = item_forms(path, key, values, restoring_size=restoring.size if restoring else None)
+            self._save_first_holding(path, [partial(set_mp4_item, path, key, form) for form in forms], restoring)
             return
         tag = self._frames_kept(path, audio.tags, field, id3_version) if id3 else None
         if tag is not None and (values or restoring or tag.holds_besides(key)):  # else no tag is left, as below

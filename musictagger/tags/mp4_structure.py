@@ -21,12 +21,17 @@ says so, and tagging leaves such a file alone; :func:`set_mp4_item`, which corre
 leaves it to mutagen's writer too (:func:`rewrites_item_by_item`), and so does a file without an item list.
 Tagging leaves alone, too, a damaged file with an atom that says it runs past the one holding it: FFmpeg plays
 it, but the writers would write over what that atom takes in.
+
+An undo gives back the items the run replaced in the forms they may have had (:func:`item_forms`), for the file's
+own bytes: a genre as its ID3v1 number (a ``gnre`` item, which tagging replaces with a ``©gen`` item), and no item
+list, where mutagen's writer made one (with its ``meta`` atom, and a ``udta`` where the file had none).
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,11 +39,15 @@ from mutagen import PaddingInfo
 from mutagen._util import resize_bytes
 from mutagen.mp4 import Atom, AtomError, Atoms
 
+from musictagger.tags.formats import id3v1_genre_number
+
 ATOM_HEADER = 8
 """Bytes of an atom's header (size and name); a 64-bit size (size field 1) follows it in 8 more."""
 ITEM_LIST = (b"moov", b"udta", b"meta", b"ilst")
 UTF8 = 1
 """The ``data`` atom type of UTF-8 text."""
+IMPLICIT = 0
+"""The ``data`` atom type of a value whose item says what it is: a ``gnre`` item's genre number."""
 READ_AS = {b"\xa9gen": frozenset({b"\xa9gen", b"gnre"})}
 """Item names mutagen reads under another item's key: an ID3v1 genre number (``gnre``, as iTunes once wrote
 it) is read as a ``©gen`` value, so it is one of the genre items that writing the genre replaces."""
@@ -119,33 +128,75 @@ def rewrites_item_by_item(path: Path) -> bool:
     return b".".join(ITEM_LIST) in atoms and not fragment_count(atoms)
 
 
-def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[[PaddingInfo], int]) -> None:
-    """Give the item ``key`` (mutagen's key: ``©gen``, ``----:mean:name``) of ``path``'s item list ``values`` as
-    UTF-8 text, where its first item was (with ``©gen``, an ID3v1 genre number's too, :data:`READ_AS`); no
-    values removes it, and a new item ends the list.
+@dataclass(frozen=True)
+class ItemForm:
+    """Items of one key as :func:`set_mp4_item` writes them: ``item``, the item atom as stored (None: no item), and
+    ``taken_out``, for an undo that leaves the item list without items, the atom holding the list (``meta``, or the
+    ``udta`` holding that) taken out with it."""
+
+    item: bytes | None
+    taken_out: bytes | None = None
+
+
+def item_forms(path: Path, key: str, values: Sequence[str], *, restoring_size: int | None) -> list[ItemForm]:
+    """The forms the items of ``key`` (mutagen's key) holding ``values`` may take in ``path``'s item list: first the
+    one tagging writes, one item of UTF-8 text values (none without values).
+
+    For an undo (``restoring_size``: the size the file had before its run), then the other forms the items the run
+    replaced may have had, for the undo to try for the file's own bytes: genres as their ID3v1 numbers, a ``gnre``
+    item (as iTunes once wrote them, and mutagen reads them as ``©gen`` values); without values, the list taken out
+    with the ``meta`` atom holding it, or with its ``udta`` too, where they hold nothing else
+    (:func:`_holders_left_empty`) and the file without them is the size it had: mutagen's writer made them in a file
+    without an item list."""
+    forms = [ItemForm(_render_item(key, values) if values else None)]
+    if restoring_size is None:
+        return forms
+    numbers = [id3v1_genre_number(value) for value in values]
+    if key == "©gen" and values and None not in numbers:
+        data = b"".join(_atom(b"data", struct.pack(">2IH", IMPLICIT, 0, number + 1)) for number in numbers)
+        forms.append(ItemForm(_atom(b"gnre", data)))
+    if values:
+        return forms
+    with open(path, "rb") as file:
+        atoms = Atoms(file)
+        size = file.seek(0, 2)
+        *parents, ilst = atoms.path(*ITEM_LIST)
+        file.seek(ilst.offset)
+        emptied = _with_item(file.read(ilst.length), ilst, key, None)
+    holders = _holders_left_empty(parents, emptied)
+    return forms + [ItemForm(None, holder.name) for holder in holders if size - holder.length == restoring_size]
+
+
+def set_mp4_item(path: Path, key: str, form: ItemForm, padding: Callable[[PaddingInfo], int]) -> None:
+    """Give the items ``key`` (mutagen's key: ``©gen``, ``----:mean:name``) of ``path``'s item list the ``form``
+    (:func:`item_forms`), its item where the first item of that key was (with ``©gen``, an ID3v1 genre number's too,
+    :data:`READ_AS`); no item removes them, and a new item ends the list.
 
     Every other byte stays but the room beside the list: ``padding`` (a mutagen padding function) is asked the
     bytes of the ``free`` atom beside it (0: none), knowing the room the list leaves where it and its ``free``
     atom were (:class:`~mutagen.PaddingInfo`: a room of 1 to 7 bytes, too small for an atom, counts as 8 too
-    few).  When the list and its room change size, what follows moves, and so do the sizes of the atoms holding
-    it and the chunk offsets past it (:func:`_move_chunk_offsets`).  Callers check
-    :func:`rewrites_item_by_item` first; ValueError when an atom runs past the one holding it
-    (:func:`_overrun_problem`), or when a 32-bit size or chunk offset would pass 4 GiB."""
+    few); a form that takes the list out with the atom holding it takes that atom's room too.  When the list and
+    its room change size, what follows moves, and so do the sizes of the atoms holding it and the chunk offsets past
+    it (:func:`_move_chunk_offsets`).  Callers check :func:`rewrites_item_by_item` first; ValueError when an atom
+    runs past the one holding it (:func:`_overrun_problem`), when a 32-bit size or chunk offset would pass 4 GiB, or
+    when the atom to take out holds more than the list (:func:`_holders_left_empty`)."""
     with open(path, "r+b") as file:
         atoms = Atoms(file)
         if overrun := _overrun_problem(atoms, file.seek(0, 2)):
             raise ValueError(overrun)
         *parents, ilst = atoms.path(*ITEM_LIST)
         file.seek(ilst.offset)
-        new_ilst = _with_item(file.read(ilst.length), ilst, key, values)
-        free = _free_beside(parents[-1], ilst)
-        start = min(ilst.offset, free.offset) if free else ilst.offset
-        old_size = ilst.length + (free.length if free else 0)
-        room = old_size - len(new_ilst)
-        after = file.seek(0, 2) - start - old_size
-        free_size = padding(PaddingInfo(room if room == 0 or room >= ATOM_HEADER else room - ATOM_HEADER, after))
-        free_atom = _atom(b"free", bytes(max(free_size, ATOM_HEADER) - ATOM_HEADER)) if free_size > 0 else b""
-        region = free_atom + new_ilst if free and free.offset < ilst.offset else new_ilst + free_atom
+        new_ilst = _with_item(file.read(ilst.length), ilst, key, form.item)
+        if form.taken_out:
+            holder = next(
+                (atom for atom in _holders_left_empty(parents, new_ilst) if atom.name == form.taken_out), None
+            )
+            if holder is None:
+                raise ValueError(f"its {form.taken_out.decode('latin-1')} atom holds more than its item list")
+            parents = parents[: parents.index(holder)]
+            start, old_size, region = holder.offset, holder.length, b""
+        else:
+            start, old_size, region = _list_with_room(file, parents[-1], ilst, new_ilst, padding)
 
         resize_bytes(file, old_size, len(region), start)
         file.seek(start)
@@ -156,16 +207,45 @@ def set_mp4_item(path: Path, key: str, values: Sequence[str], padding: Callable[
         _move_chunk_offsets(file, parents[0], delta, after=start)
 
 
-def _with_item(stored: bytes, ilst: Atom, key: str, values: Sequence[str]) -> bytes:
+def _list_with_room(
+    file: BinaryIO, meta: Atom, ilst: Atom, new_ilst: bytes, padding: Callable[[PaddingInfo], int]
+) -> tuple[int, int, bytes]:
+    """Where the item list ``ilst`` of ``meta`` and the ``free`` atom beside it start, the bytes they take, and the
+    bytes to put there: ``new_ilst`` and a ``free`` atom of the size ``padding`` chooses, on the side it was."""
+    free = _free_beside(meta, ilst)
+    start = min(ilst.offset, free.offset) if free else ilst.offset
+    old_size = ilst.length + (free.length if free else 0)
+    room = old_size - len(new_ilst)
+    after = file.seek(0, 2) - start - old_size
+    free_size = padding(PaddingInfo(room if room == 0 or room >= ATOM_HEADER else room - ATOM_HEADER, after))
+    free_atom = _atom(b"free", bytes(max(free_size, ATOM_HEADER) - ATOM_HEADER)) if free_size > 0 else b""
+    region = free_atom + new_ilst if free and free.offset < ilst.offset else new_ilst + free_atom
+    return start, old_size, region
+
+
+def _holders_left_empty(parents: Sequence[Atom], new_ilst: bytes) -> list[Atom]:
+    """The atoms holding the item list (``parents``: ``moov``, ``udta``, ``meta``) that hold nothing else once it is
+    ``new_ilst``, as mutagen's writer makes them in a file without an item list: a ``new_ilst`` without items, the
+    ``meta`` atom holding nothing but its ``hdlr``, the list and ``free`` atoms, then the ``udta`` holding nothing
+    but that ``meta``.  Empty when the list keeps an item."""
+    _moov, udta, meta = parents
+    if len(new_ilst) > _header_size(new_ilst) or any(
+        child.name not in (b"hdlr", b"ilst", b"free") for child in meta.children
+    ):
+        return []
+    return [meta, udta] if len(udta.children) == 1 else [meta]
+
+
+def _with_item(stored: bytes, ilst: Atom, key: str, new_item: bytes | None) -> bytes:
     """The ``ilst`` atom ``stored`` (``ilst`` as mutagen's reader found it, its items within it) with the items of
-    ``key`` replaced by one of ``values`` where the first was (at the end when there was none), or removed when
-    there are none; its header keeps its 32- or 64-bit form."""
+    ``key`` replaced by ``new_item`` where the first was (at the end when there was none), or removed when it is
+    None; its header keeps its 32- or 64-bit form."""
     items = [stored[atom.offset - ilst.offset : atom.offset - ilst.offset + atom.length] for atom in ilst.children]
     names = READ_AS.get(key.encode("latin-1"), {key.encode("latin-1")})
     matching = {i for i, item in enumerate(items) if _item_key(item) in names}
     place = min(matching, default=len(items))
     kept = [item for i, item in enumerate(items) if i not in matching]
-    new = [_render_item(key, values)] if values else []
+    new = [new_item] if new_item is not None else []
     return _atom(b"ilst", b"".join(kept[:place] + new + kept[place:]), wide=_header_size(stored) > ATOM_HEADER)
 
 

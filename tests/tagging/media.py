@@ -152,6 +152,40 @@ def untagged_moov_to_the_end(path: Path) -> None:
     path.write_bytes(data[: moov.offset] + bytes(4) + data[moov.offset + 4 : udta.offset])
 
 
+def take_out_mp4_atom(path: Path, names: Sequence[bytes]) -> None:
+    """Take the atom at ``names`` (a path of atom names from the top: ``moov.udta``) out of ``path``, as a muxer that
+    writes no tags leaves the file, the atoms holding it shrinking with it.  Nothing else moves: the ``moov`` ends the
+    file, or (FFmpeg's faststart layout) the ``free`` atom after it takes the room, before the ``mdat``."""
+    data = path.read_bytes()
+    *holders, gone = Atoms(io.BytesIO(data)).path(*names)
+    taken = gone.length
+    kept = bytearray(data[: gone.offset] + data[gone.offset + taken :])
+    for atom in holders:
+        kept[atom.offset : atom.offset + 4] = struct.pack(">I", atom.length - taken)
+    end = holders[0].offset + holders[0].length - taken
+    if end < len(kept):
+        size, name = struct.unpack_from(">I4s", kept, end)
+        assert name == b"free"
+        kept[end : end + 4] = struct.pack(">I", size + taken)
+        kept[end + size : end + size] = bytes(taken)
+    path.write_bytes(bytes(kept))
+
+
+def genre_as_its_id3v1_number(path: Path, number: int) -> None:
+    """Put a ``gnre`` item of ID3v1 genre ``number`` in the place of the ``©gen`` item of ``path`` (an FFmpeg M4A whose
+    ``moov`` ends the file), as iTunes once wrote a genre: the number plus one, in 16 bits.  The atoms holding the list
+    shrink with it; nothing else moves."""
+    data = path.read_bytes()
+    *holders, ilst = Atoms(io.BytesIO(data)).path(*ITEM_LIST)
+    assert holders[0].offset + holders[0].length == len(data)
+    item = next(atom for atom in ilst.children if atom.name == b"\xa9gen")
+    gnre = struct.pack(">I4sI4s2IH", 26, b"gnre", 18, b"data", 0, 0, number + 1)
+    changed = bytearray(data[: item.offset] + gnre + data[item.offset + item.length :])
+    for atom in (*holders, ilst):
+        changed[atom.offset : atom.offset + 4] = struct.pack(">I", atom.length + len(gnre) - item.length)
+    path.write_bytes(bytes(changed))
+
+
 def lengthen_mp4_atom(path: Path, names: Sequence[bytes], by: int) -> None:
     """Make the atom at ``names`` (a path of atom names from the top) say it is ``by`` bytes longer than it is, as a
     damaged file's may: it then takes in the start of the atom after it."""

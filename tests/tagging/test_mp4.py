@@ -29,11 +29,13 @@ from tests.tagging.media import (
     ITEM_LIST,
     UNKNOWN_MP4_ITEM,
     as_encoded,
+    genre_as_its_id3v1_number,
     lengthen_mp4_atom,
     mp4_items,
     native_genres,
     native_values,
     pretag_field,
+    take_out_mp4_atom,
     udta_first,
     untagged_moov_to_the_end,
     widen_mp4,
@@ -115,6 +117,46 @@ def test_tag_changes_the_genre_item_alone_and_undo_gives_back_the_files_bytes(
     assert wide_sizes(path) == forms
     assert np.array_equal(decoded(path), sound)
     assert [(o.path, o.status) for o in undo(journal).outcomes] == [(path, "restored")]
+    assert sha256(path) == original
+
+
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+def test_a_genre_stored_as_its_id3v1_number_comes_back_as_stored(tmp_path: Path, journal: Journal, mode: Mode) -> None:
+    """An M4A whose genre is a ``gnre`` item, the ID3v1 genre number of Jazz, as iTunes once wrote a genre: mutagen
+    reads it as the ``©gen`` value Jazz, which the journal keeps, and tagging writes a ``©gen`` item in its place.
+    The undo gave back a ``©gen`` item, 2 bytes longer; it now tries the number too, which gives back the file's
+    bytes."""
+    path = as_encoded(tmp_path, "m4a", genre="Jazz")
+    genre_as_its_id3v1_number(path, 8)
+    original, names = sha256(path), [item[4:8] for item in mp4_items(path)]
+    assert b"gnre" in names and native_genres(path) == ["Jazz"]
+
+    apply_plan(plan_for(path, mode=mode), journal)
+
+    assert native_genres(path) == (["Jazz", "Rock"] if mode is Mode.APPEND else ["Rock"])
+    assert [item[4:8] for item in mp4_items(path)] == [GENRE if name == b"gnre" else name for name in names]
+    assert [(o.path, o.status, o.reason) for o in undo(journal).outcomes] == [(path, "restored", "")]
+    assert sha256(path) == original
+
+
+@pytest.mark.parametrize("faststart", [False, True], ids=["moov-last", "faststart"])
+@pytest.mark.parametrize("taken", [ITEM_LIST[:2], ITEM_LIST[:3]], ids=["no-udta", "empty-udta"])
+def test_an_m4a_without_an_item_list_comes_back_without_the_atoms_tagging_made(
+    tmp_path: Path, journal: Journal, taken: tuple[bytes, ...], faststart: bool
+) -> None:
+    """An M4A without a ``udta`` atom, or with an empty one: mutagen's writer makes the ``meta`` atom (its ``hdlr``, the
+    item list) there, and in a ``udta`` it makes too, before the tracks, moving the audio's chunk offsets of a
+    faststart file.  The undo took the genre item out and left those atoms, 61 (or 53) bytes; it now takes them out
+    too when that gives back the file's bytes."""
+    path = as_encoded(tmp_path, "m4a", muxer_options=FASTSTART if faststart else None)
+    take_out_mp4_atom(path, taken)
+    original, sound = sha256(path), decoded(path)
+
+    apply_plan(plan_for(path), journal)
+
+    assert native_genres(path) == ["Rock"]
+    assert np.array_equal(decoded(path), sound)
+    assert [(o.path, o.status, o.reason) for o in undo(journal).outcomes] == [(path, "restored", "")]
     assert sha256(path) == original
 
 
