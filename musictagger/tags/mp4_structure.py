@@ -20,7 +20,8 @@ its ``mdat`` atoms hold the same bytes (which is all the audio check compares). 
 says so, and tagging leaves such a file alone; :func:`set_mp4_item`, which corrects the chunk offsets alone,
 leaves it to mutagen's writer too (:func:`rewrites_item_by_item`), and so does a file without an item list.
 Tagging leaves alone, too, a damaged file with an atom that says it runs past the one holding it: FFmpeg plays
-it, but the writers would write over what that atom takes in.
+it, but the writers would write over what that atom takes in; and a file without an item list whose ``moov`` atom
+has the size 0 that says it runs to the end of the file, to which mutagen's writer adds the list's size.
 
 An undo gives back the items the run replaced in the forms they may have had (:func:`item_forms`), for the file's
 own bytes: a genre as its ID3v1 number (a ``gnre`` item, which tagging replaces with a ``©gen`` item), and no item
@@ -95,15 +96,22 @@ def _first_overrun(atom: Atom, end: int, path: bytes) -> bytes | None:
 def mp4_rewrite_problem(path: Path) -> str | None:
     """Why rewriting ``path``'s MP4 tags would damage it (a phrase to which callers add the file's name), or
     None when it would not, or when its atoms cannot be read (mutagen's own reading then says why): an atom that
-    runs past the one holding it (:func:`_overrun_problem`), or fragments."""
+    runs past the one holding it (:func:`_overrun_problem`), a ``moov`` atom of size 0 without an item list
+    (:func:`_sized_to_the_end`), or fragments."""
     try:
         with open(path, "rb") as file:
             atoms = Atoms(file)
             size = file.seek(0, 2)
+            moov_to_the_end = _sized_to_the_end(file, atoms)
     except AtomError:
         return None
     if overrun := _overrun_problem(atoms, size):
         return f"{overrun}: writing its tags could damage it"
+    if moov_to_the_end and b".".join(ITEM_LIST) not in atoms:
+        return (
+            "its moov atom has the size 0 (it runs to the end of the file), to which mutagen's writer, making the "
+            "item list it lacks, would add the list's size, cutting its tracks off: writing its tags would damage it"
+        )
     count = fragment_count(atoms)
     if not count:
         return None
@@ -112,6 +120,17 @@ def mp4_rewrite_problem(path: Path) -> str | None:
         f"it is a fragmented MP4 file ({fragments}), whose offsets mutagen's writer does not all correct when "
         "it moves them: writing its tags would damage it"
     )
+
+
+def _sized_to_the_end(file: BinaryIO, atoms: Atoms) -> bool:
+    """Whether the ``moov`` atom of ``file`` (read into ``atoms``) has the size 0 that says it runs to the end of the
+    file, as the standard allows the last atom: mutagen reads it at the length it has, and :func:`_resize` keeps the
+    0, but mutagen's writer adds to it the size of the atoms it puts in."""
+    moov = next((atom for atom in atoms.atoms if atom.name == b"moov"), None)
+    if moov is None:
+        return False
+    file.seek(moov.offset)
+    return file.read(4) == bytes(4)
 
 
 def rewrites_item_by_item(path: Path) -> bool:

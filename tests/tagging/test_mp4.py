@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,22 +235,29 @@ def test_an_m4a_whose_chunk_offsets_would_pass_4_gib_fails_alone_and_the_run_goe
     assert large.read_bytes() == data
 
 
-def test_an_m4a_mutagens_writer_would_leave_undecodable_fails_the_audio_check(tmp_path: Path, journal: Journal) -> None:
+def test_an_m4a_whose_moov_runs_to_the_end_without_an_item_list_is_refused_in_the_preview(
+    tmp_path: Path, journal: Journal
+) -> None:
     """An M4A without an item list whose ``moov`` ends the file with the size 0 that says so: mutagen's writer, which
-    makes the list there, adds the list's size to the 0, so the ``moov`` ended after the new ``udta``, before its
-    track: the file was written undecodable and reported written, its ``mdat`` untouched.  The audio check now
-    compares the ``moov``'s tracks too, chunk offsets as places in the ``mdat``."""
+    makes the list there, adds the list's size to the 0, so the ``moov`` would end after the new ``udta``, before its
+    track.  The audio check, which compares the ``moov``'s tracks too, refused the copy, but only when the run wrote
+    it: the preview said ``write``.  It now says at once that the file is left alone, and why, and so does the writer
+    asked directly."""
     path = as_encoded(tmp_path, "m4a")
     untagged_moov_to_the_end(path)
     original = path.read_bytes()
     assert decoded(path).size
 
-    (outcome,) = apply_plan(plan_for(path), journal).outcomes
+    plan = plan_for(path)
 
-    assert (outcome.path, outcome.status) == (path, "failed")
-    assert re.fullmatch(
-        r"writing the tags would have damaged the file; left as it was \(the copy written: cannot locate its audio "
-        r"data \(atom b'udta' at byte \d+ has a bad size \d+ \(truncated\?\)\)\)",
-        outcome.reason,
+    (item,) = plan.items
+    reason = (
+        "its moov atom has the size 0 (it runs to the end of the file), to which mutagen's writer, making the item "
+        "list it lacks, would add the list's size, cutting its tracks off: writing its tags would damage it"
     )
+    assert (item.action, item.reason) == (Action.ERROR, reason)
+    assert apply_plan(plan, journal).run_id is None  # nothing to write
+    with pytest.raises(TagWriteError) as refused:
+        detect(path).write_labels(path, "genre", ["Rock"])
+    assert refused.value.reason == reason
     assert path.read_bytes() == original
