@@ -1,7 +1,8 @@
 """``musictagger undo [RUN]``: give the files of a tagging run back the old values of the field it wrote
 (genres, or a personal model's moods …); ``--list`` the runs.
 
-Only files exactly as the run left them are restored; the others are reported with the reason.
+Only files exactly as the run left them are restored; the others are reported with the reason, and so is a file
+restored with its old values whose bytes did not come back as they were.
 The library index learns the restored tags, as after a tagging run.
 """
 
@@ -47,9 +48,14 @@ def run(args: argparse.Namespace) -> int:
     for outcome in report.outcomes:
         if outcome.status != "restored":
             print(f"not restored: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
+        elif outcome.reason:  # its old values back, not its bytes
+            print(f"restored: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
+    other_bytes = sum(outcome.status == "restored" and bool(outcome.reason) for outcome in report.outcomes)
     print(
-        f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored, "
-        f"{counts['skipped'] + counts['failed']} not restored" + (" (cancelled)" if report.cancelled else "")
+        f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
+        + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
+        + f", {counts['skipped'] + counts['failed']} not restored"
+        + (" (cancelled)" if report.cancelled else "")
     )
     return 1 if counts["skipped"] or counts["failed"] else 0
 

@@ -121,7 +121,8 @@ def journalled_write(
 ) -> Outcome:
     """Journal ``change`` as planned, write it atomically, journal the result: the outcome.
 
-    ``restores`` is the entry an undo run is restoring.
+    ``restores`` is the entry an undo run is restoring; a file it writes without giving back the bytes it had before
+    the run (:func:`not_as_it_was`) is written with the reason.
     """
     entry = journal.add_entry(
         run_id,
@@ -135,7 +136,7 @@ def journalled_write(
         field=change.field,
     )
     try:
-        write_labels_atomically(
+        after = write_labels_atomically(
             path.resolve(),  # through symlinks: the link stays, its target gets the tags
             tag_format,
             change.field,
@@ -149,5 +150,18 @@ def journalled_write(
         state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED
         journal.set_state(entry, state, reason_of(exc))
         return Outcome(path, str(state), reason_of(exc))
-    journal.set_state(entry, EntryState.WRITTEN)
-    return Outcome(path, "written")
+    differs = not_as_it_was(after, change.restoring, change.field) if change.restoring else ""
+    journal.set_state(entry, EntryState.WRITTEN, differs or None)
+    return Outcome(path, "written", differs)
+
+
+def not_as_it_was(after: Fingerprint, before: Fingerprint, field: str) -> str:
+    """Why a file an undo wrote (``after``) is not the file it was before the run (``before``), byte for byte, as a
+    checksum manifest would see it; empty when it is.  Said rather than left to be found: the writers give the bytes
+    back where they can find the form the file's tags had, and a file whose form they cannot find gets the old values
+    alone."""
+    if after.content == before.content:
+        return ""
+    length = after.size - before.size
+    how = f"{abs(length)} bytes {'longer' if length > 0 else 'shorter'}" if length else "the same length, other bytes"
+    return f"its old {field} values are back, but it is not byte for byte as before the run ({how})"

@@ -115,8 +115,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
     if outcome.status != "written":
         return _not_restored(journal, entry, outcome.reason)
-    journal.set_state(entry.id, EntryState.RESTORED)
-    return Outcome(path, "restored")
+    journal.set_state(entry.id, EntryState.RESTORED, outcome.reason or None)  # not byte for byte: says so
+    return Outcome(path, "restored", outcome.reason)
 
 
 def _contents_left_by(journal: Journal, entry: Entry) -> set[tuple[int, str]]:

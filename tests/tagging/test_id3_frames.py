@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.cli.main import main
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
@@ -264,6 +265,30 @@ def test_a_plain_genre_frame_size_in_a_v24_tag_comes_back_plain(tmp_path: Path, 
 
     assert read_genres(path) == ("Rock",)
     assert undone(path, journal) == original
+
+
+def test_an_undo_that_cannot_give_back_the_files_bytes_says_so(
+    tmp_path: Path, journal: Journal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three genre frames: the undo tries one and two frames, none of which is the file's, and gives back the genres in
+    one frame.  The file is restored, and the undo says, for that file, that its bytes are not as they were (it said
+    nothing: a checksum manifest would have found the file changed)."""
+    frames = another_taggers_frames(4)
+    frames[3:3] = [id3_frame("TCON", b"\0Blues\0", 4), id3_frame("TCON", b"\0Soul\0", 4)]
+    path = with_id3_tag(tmp_path, "mp3", id3_tag(4, frames, padding=64))
+    original = sha256(path)
+    tag(path, journal)
+
+    assert main(["undo"]) == 0
+
+    reason = (
+        "its old genre values are back, but it is not byte for byte as before the run (the same length, other bytes)"
+    )
+    captured = capsys.readouterr()
+    assert f"restored: {path}: {reason}" in captured.err
+    assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
+    assert read_genres(path) == ("Jazz", "Blues", "Soul")
+    assert sha256(path) != original
 
 
 def test_a_tag_its_synchsafe_size_cannot_say_is_an_error_not_a_smaller_tag() -> None:
