@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -215,17 +216,25 @@ class WritableFormat(TagFormat):
 
         Each is tried on the file as the run left it: its padding is chosen from the room the tags have, and the room
         another form left is not the file's (in a WAV or AIFF chunk of odd length, a byte of padding can take the
-        place of the pad byte, which gives the file's length, not its bytes)."""
+        place of the pad byte, which gives the file's length, not its bytes).  ``path`` is the atomic writer's
+        temporary copy; the file as the run left it is kept in a second copy beside it, not in memory (an audiobook
+        is a gigabyte), named so that a killed run's is deleted as the first one is (its name begins the same)."""
         if restoring is None or len(saves) == 1:
             self._save(path, saves[0], restoring)
             return
-        tagged = path.read_bytes()
-        for attempt, save in enumerate((*saves, saves[0])):  # none gave the bytes back: the form tagging writes
-            if attempt:
-                path.write_bytes(tagged)
-            self._save(path, save, restoring)
-            if _holds(path, restoring):
-                return
+        tagged = path.with_name(f"{path.stem}-as-tagged{path.suffix}")
+        with self._writing(path):
+            shutil.copyfile(path, tagged)
+        try:
+            for attempt, save in enumerate((*saves, saves[0])):  # none gave the bytes back: the form tagging writes
+                if attempt:
+                    with self._writing(path):
+                        shutil.copyfile(tagged, path)
+                self._save(path, save, restoring)
+                if _holds(path, restoring):
+                    return
+        finally:
+            tagged.unlink(missing_ok=True)
 
     def _save(
         self, path: Path, save: Callable[[Callable[[PaddingInfo], int]], None], restoring: Fingerprint | None

@@ -398,13 +398,15 @@ def test_undo_restores_a_file_replaced_just_before_a_crash(tmp_path: Path, journ
 def test_copies_left_by_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path, journal: Journal) -> None:
     path = make_file(tmp_path, "mp3")
     dead = tmp_path / f".mp3.mp3{TEMP_MARK}999999999-0a1b2c3d.tmp"
+    dead_as_tagged = tmp_path / f"{TEMP_MARK}999999999-0a1b2c3d4e5f-0a1b2c3d-as-tagged.tmp"  # an undo's second copy
     alive = tmp_path / f".mp3.mp3{TEMP_MARK}{os.getpid()}-0a1b2c3d.tmp"
     dead.write_bytes(b"half a copy")
+    dead_as_tagged.write_bytes(b"the file as a run left it")
     alive.write_bytes(b"another run's copy in progress")
 
     apply_plan(plan_for([path]), journal)
 
-    assert not dead.exists()
+    assert not dead.exists() and not dead_as_tagged.exists()
     assert alive.exists()
 
 

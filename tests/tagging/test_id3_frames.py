@@ -288,6 +288,7 @@ def test_an_undo_that_cannot_give_back_the_files_bytes_says_so(
     assert f"restored: {path}: {reason}" in captured.err
     assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
     assert read_genres(path) == ("Jazz", "Blues", "Soul")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no copy of the forms tried left behind
     assert sha256(path) != original
 
 
