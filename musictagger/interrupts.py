@@ -1,9 +1,9 @@
 """Ctrl-C: the exit status of a command it stopped and the line saying so, and holding it back while a process
 cannot take it well.
 
-Imports nothing heavy: the programs' entry points (:mod:`musictagger.cli.entry`) use it before their modules
-are imported, and :mod:`musictagger.workers` while it starts a worker process, which inherits the blocked
-signal.  Qt-free."""
+Imports nothing heavy: the programs' entry points (:mod:`musictagger.cli.entry`, which holds SIGINT back itself
+from its first statement, before this import) use it before their modules are imported, and
+:mod:`musictagger.workers` while it starts a worker process, which inherits the blocked signal.  Qt-free."""
 
 from __future__ import annotations
 

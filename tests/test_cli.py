@@ -34,19 +34,42 @@ ANALYSE_WINDOWS = [
     "FeatureParams; features_from_file(sys.argv[1], params=FeatureParams(), n_windows=3)",
 ]
 """The analysis's reader of windows, in a process of its own."""
-CTRL_C_AT_NUMPY = """
+CTRL_C_AT_IMPORT = """
 import atexit, os, signal, sys
+LAUNCHER = {"musictagger", "musictagger.__main__", "musictagger.cli", "musictagger.cli.entry"}
 class CtrlC:
+    def __init__(self, at):
+        self.at = at
     def find_spec(self, name, path=None, target=None):
-        if name == "numpy":
-            sys.meta_path.remove(self)
-            os.kill(os.getpid(), signal.SIGINT)
-sys.meta_path.insert(0, CtrlC())
+        if isinstance(self.at, int):
+            if "musictagger" not in sys.modules or name in LAUNCHER:
+                return None
+            self.at -= 1
+            if self.at:
+                return None
+        elif name != self.at:
+            return None
+        sys.meta_path.remove(self)
+        os.kill(os.getpid(), signal.SIGINT)
+sys.meta_path.insert(0, CtrlC(AT))
 atexit.register(lambda: print(*(m for m in ("musictagger.cli.main", "musictagger.gui.app") if m in sys.modules)))
 """
-"""Python code that presses Ctrl-C (a real SIGINT) when the process first imports numpy, as a user's Ctrl-C
-in the first ~0.3 s of a command lands while it still imports its modules, and at exit prints which of the
-command's and the window's main modules it imported."""
+"""Python code that presses Ctrl-C (a real SIGINT) when the process first imports the module named ``AT``, or,
+``AT`` a number, at the AT-th import of a module that the program's own code makes (the launcher's lookup of the
+package and of its entry module aside), and at exit prints which of the command's and the window's main modules
+it imported.  ``AT`` is given before it."""
+
+
+def ctrl_c_at_import(at: str | int, start: str) -> subprocess.CompletedProcess[str]:
+    """A program started by ``start`` with ``--version``, Ctrl-C pressed at ``at`` (:data:`CTRL_C_AT_IMPORT`)."""
+    return subprocess.run(
+        [sys.executable, "-c", f"AT = {at!r}\n" + CTRL_C_AT_IMPORT + start, "--version"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's, even under nohup
+    )
 
 
 def entry_points() -> list[tuple[str, str]]:
@@ -68,16 +91,23 @@ def test_ctrl_c_while_a_program_still_imports_its_modules_ends_it_quietly(start:
     imports it cut short, before the command's own handler was there; a C extension's initialiser cut short
     even turns it into an ImportError (onnxruntime) or the process's abort (shiboken). The imports now end
     (the main module is loaded), and then the Ctrl-C ends the program."""
-    process = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AT_NUMPY + start, "--version"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's, even under nohup
-    )
+    process = ctrl_c_at_import("numpy", start)
 
     assert (process.returncode, process.stderr, process.stdout) == (130, "interrupted\n", main_module + "\n")
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 4])
+def test_ctrl_c_at_the_first_imports_of_the_programs_own_code_ends_it_quietly(at: int) -> None:
+    """A Ctrl-C in a command's first ~25 ms (``timeout -s INT 0.015 musictagger index --status``) printed a
+    traceback of the imports the package and its entry module made before they held Ctrl-C back: typing (and
+    its own) in ``musictagger/__init__.py``, then musictagger.interrupts.  The package imports nothing now, and
+    the entry module holds Ctrl-C back from its first statement, before its first import.  Pressed at imports,
+    not at instants: a Ctrl-C in Python's own start (its site import) still prints a traceback, out of reach."""
+    command_start = entry_points()[0][0]
+
+    process = ctrl_c_at_import(at, command_start)
+
+    assert (process.returncode, process.stderr, process.stdout) == (130, "interrupted\n", "musictagger.cli.main\n")
 
 
 def test_analyze_walks_a_folder_as_index_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

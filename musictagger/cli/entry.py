@@ -1,25 +1,36 @@
 """The installed programs' entry points: ``musictagger``, ``musictagger-gui`` and ``python -m musictagger``.
 
-They import nothing heavy themselves, so that Ctrl-C ends a program the same way from its first moment.
+Ctrl-C ends a program the same way from the first statement of this module: ``interrupted`` and status 130.
 The command's and the window's modules (numpy, PyAV, onnxruntime, Qt) take ~0.3 s and ~1 s to import, and a
 Ctrl-C in that time printed a traceback of the import it cut short, and not always a KeyboardInterrupt's:
 onnxruntime's initialiser turns it into ``ImportError: initialization failed``, Python 3.11 one in a class
 body into a ``RuntimeError`` (threadpoolctl), and shiboken (Qt) ends the process with a "Fatal Python error".
-So SIGINT is held back while they import, and one that came meanwhile stops the program once they are in,
-with ``interrupted`` and status 130, as a Ctrl-C while the command runs does (:func:`musictagger.cli.main.main`).
-Python's own start (before this module runs, ~20 ms) is out of its reach.
+So SIGINT is held back from this module's first statement, before any other import, until the program's
+modules are in; one that came meanwhile then stops the program, as a Ctrl-C while the command runs does
+(:func:`musictagger.cli.main.main`).  Importing this module is therefore for starting a program alone.
+
+Out of its reach: Python's own start, whose SIGINT handler is there before its ``site`` import (a Ctrl-C
+there ends in "Fatal Python error: init_import_site" and a traceback, status 1), and the launcher's lookup
+of this module and of the ``musictagger`` package, kept free of imports for that (~1 ms).
 """
 
-from __future__ import annotations
+import _signal  # signal's C half, already loaded: ``signal`` imports enum, 3 ms of Ctrl-C tracebacks more
 
-from musictagger.interrupts import interrupted, sigint_blocked
+_MASK_AT_START = (
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGINT}) if hasattr(_signal, "pthread_sigmask") else None
+)
+"""This thread's signal mask before SIGINT was held back; None where there are no masks (Windows)."""
+
+from musictagger.interrupts import interrupted  # noqa: E402 (SIGINT is held back first)
 
 
 def musictagger() -> int:
     """The ``musictagger`` command (pyproject's ``[project.scripts]``, ``python -m musictagger``)."""
     try:
-        with sigint_blocked():
+        try:
             from musictagger.cli.main import main
+        finally:
+            _let_sigint_in()
         return main()
     except KeyboardInterrupt:
         return interrupted()
@@ -28,8 +39,17 @@ def musictagger() -> int:
 def musictagger_gui() -> int:
     """The ``musictagger-gui`` program (pyproject's ``[project.gui-scripts]``): the window's ``main``."""
     try:
-        with sigint_blocked():
+        try:
             from musictagger.gui.app import main
+        finally:
+            _let_sigint_in()
         return main()
     except KeyboardInterrupt:
         return interrupted()
+
+
+def _let_sigint_in() -> None:
+    """Give this thread back the signal mask it started with: a Ctrl-C held back meanwhile raises
+    KeyboardInterrupt here."""
+    if _MASK_AT_START is not None:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, _MASK_AT_START)
