@@ -8,6 +8,7 @@ carry its path so the message always names the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -20,7 +21,14 @@ def one_line(text: str) -> str:
 
 
 class MusictaggerError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    ``paths``: the paths its message names, as written there (:func:`one_line`), which the command line never
+    breaks across lines as it wraps a long message (a path may hold spaces)."""
+
+    def __init__(self, *args: object, paths: Iterable[str | Path] = ()) -> None:
+        super().__init__(*args)
+        self.paths = tuple(one_line(str(path)) for path in paths)
 
 
 class ParameterError(MusictaggerError, ValueError):
@@ -41,7 +49,7 @@ class FileError(MusictaggerError):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{one_line(str(self.path))}: {reason}")
+        super().__init__(f"{one_line(str(self.path))}: {reason}", paths=[self.path])
 
     def __reduce__(self) -> tuple[type, tuple[Path, str]]:
         """Pickle by the constructor's arguments, so the error crosses from worker processes intact."""

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -17,13 +18,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.main import build_parser, main
 from musictagger.cli.models import format_models
 from musictagger.cli.table import clip, columns, format_table
+from musictagger.library import Library
 from musictagger.model.runtime import chosen_model_file
 from musictagger.personal.store import PersonalModelInfo
+from musictagger.userdirs import library_db_path
 from tests.audio.signals import music, tone, write
 from tests.conftest import PROJECT_ROOT
+from tests.library.conftest import write_track
+from tests.tagging.media import pretag
 
 MPG123_NOTE = "Illegal Audio-MPEG-Header"
 DECODE = ["-c", "import sys; from musictagger.audio.decode import decode; decode(sys.argv[1])"]
@@ -224,7 +230,7 @@ def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_li
     assert lines[0]["error"] == f"{empty}: no audio files in this folder"  # as a file's: "<file>: <reason>"
     assert lines[1]["verdict"] in {"genre", "unknown"}
     assert lines[2]["error"].startswith(str(fake))
-    assert f"error: {empty}: no audio files in this folder" in captured.err
+    assert path_line("error", empty, "no audio files in this folder") in captured.err
     assert "1 of 2 files could not be analysed" in captured.err
     assert "1 other path was not analysed (listed above)" in captured.err
 
@@ -244,13 +250,12 @@ def test_a_broken_link_is_called_so_once_however_it_is_reached(
     captured = capsys.readouterr()
     reached = music / "Downloads" / "all music" / "dead.mp3"  # the first path to it
     assert [json.loads(line)["error"] for line in captured.out.splitlines()] == [f"{reached}: broken link"]
-    assert captured.err.splitlines() == [
-        f"error: {reached}: broken link",
-        "1 other path was not analysed (listed above)",
-    ]
+    assert (
+        captured.err == path_line("error", reached, "broken link") + "\n1 other path was not analysed (listed above)\n"
+    )
 
     assert main(["index", str(music / "dead.mp3")]) == 1
-    assert capsys.readouterr().err == f"error: {music / 'dead.mp3'}: broken link\n"
+    assert capsys.readouterr().err == path_line("error", music / "dead.mp3", "broken link") + "\n"
 
 
 def test_a_line_break_in_a_file_name_keeps_each_message_on_one_line(
@@ -263,9 +268,7 @@ def test_a_line_break_in_a_file_name_keeps_each_message_on_one_line(
 
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == str(song).replace("\n", "\\n")
-    assert [line for line in captured.err.splitlines() if "such.mp3" in line] == [
-        f"error: {tmp_path}/no\\nsuch.mp3: no such file"
-    ]
+    assert path_line("error", f"{tmp_path}/no\\nsuch.mp3", "no such file") + "\n" in captured.err
 
 
 def test_progress_bars_stay_out_of_a_log(tmp_path: Path) -> None:
@@ -314,7 +317,7 @@ def test_a_file_in_a_folder_that_cannot_be_read_is_an_error_naming_it_and_the_ba
         )
     finally:
         locked.parent.chmod(0o755)
-    assert f"error: {locked}: cannot be read (Permission denied)" in process.stderr
+    assert path_line("error", locked, "cannot be read (Permission denied)") in process.stderr
     assert "Traceback" not in process.stderr
     assert process.returncode == 1
     assert "ok.wav" in process.stdout or "1 analysed" in process.stdout  # the readable file was not given up
@@ -332,7 +335,7 @@ def test_a_command_of_the_train_extra_says_so_when_it_is_not_installed(
 
     assert main(["evaluate", str(tmp_path)]) == 2
 
-    assert capsys.readouterr().err == (
+    assert capsys.readouterr().err == wrap(
         "error: `musictagger evaluate` needs the 'train' extra, which is not installed (matplotlib missing): "
         "pip install 'musictagger[train]' (from a checkout: make .venv/.dev)\n"
     )
@@ -408,3 +411,90 @@ def test_every_argument_has_a_help_text_that_states_its_default() -> None:
                 silent.append(f"{name} {'/'.join(action.option_strings) or action.metavar or action.dest}: {text!r}")
 
     assert silent == []
+
+
+def test_prose_is_wrapped_at_80_columns_between_words_and_never_inside_a_path() -> None:
+    """A message ran as wide as the paths it named (300 columns in a deep music folder), which a terminal folds
+    anywhere.  It is broken between words now, its lines after the first indented two columns more; a path,
+    spaces and all, is one word, and one no line can hold has a line of its own, for a user to copy whole."""
+    short = "/Music/Some Band/An Album/01 Song.flac"
+    long = "/home/someone/Music/The Very Long Name Of A Band/An Album Title That Goes On (Deluxe Edition)/01.flac"
+    reason = "not an audio file, or damaged beyond use (Invalid data found when processing input)"
+
+    assert path_line("  failed", short, reason).splitlines() == [
+        "  failed: /Music/Some Band/An Album/01 Song.flac: not an audio file, or damaged",
+        "    beyond use (Invalid data found when processing input)",
+    ]
+    assert path_line("error", long, reason).splitlines() == [
+        "error:",
+        long,  # without the ':' that joined it to the reason
+        "  not an audio file, or damaged beyond use (Invalid data found when processing",
+        "  input)",
+    ]
+    assert path_line("error", short, "no such file") == f"error: {short}: no such file"  # fits: as it is
+    # The spaces within a line stay as they were (analyze's columns); a line break in a name is written as \n.
+    ranked = [f"label {i} 0.0{i}" for i in range(8)]
+    assert wrap("  top:    " + "  ".join(ranked), ranked, hang=10).splitlines() == [
+        "  top:    label 0 0.00  label 1 0.01  label 2 0.02  label 3 0.03  label 4 0.04",
+        "          label 5 0.05  label 6 0.06  label 7 0.07",
+    ]
+    assert path_line("error", "/a\nb.mp3", "no such file") == "error: /a\\nb.mp3: no such file"
+    # Wide characters take two columns: 40 of them fill a line.
+    assert wrap("日本語" * 20 + " 終わり").splitlines() == ["日本語" * 20, "  終わり"]
+
+
+def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
+    tmp_path: Path,
+    first_model_as_default: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """index's failures and "failed earlier" line, its status, similar's heading, note and listings, analyze's
+    and tag's errors and undo's lines ran past 80 columns, some to 300, in a library of long names.  Each line
+    is 80 columns at most now, but a path alone on its line.  Tables keep a row a line: similar's, its path column
+    last and starting within 80 columns, and tag's preview, whose file column comes first (left as it is)."""
+    monkeypatch.chdir(tmp_path)
+    album = Path("Music") / "The Very Long Name Of A Band With Many Members" / "An Album Title (Deluxe Edition)"
+    songs = [
+        write_track(
+            tmp_path / album / f"{i:02d} - A Song Whose Title Is Quite Long Indeed, Part {i}.flac", "flac", seed=i
+        )
+        for i in range(3)
+    ]
+    broken = tmp_path / album / "99 - This File Is Not Audio At All Though Its Name Says It Is.mp3"
+    broken.write_bytes(b"not audio" * 50)
+    bad = Path("Music/b.mp3")  # named relatively, as a user in the folder above does: a path of 11 columns
+    (tmp_path / bad).write_bytes(b"not audio" * 50)
+    empty = tmp_path / "Music" / "An Empty Folder With A Rather Long Name, Kept For Later"
+    empty.mkdir()
+    paths = {str(p) for p in [*songs, broken, tmp_path / bad, empty, tmp_path / "Music", tmp_path / album]}
+    paths.add(str(library_db_path()))  # index --status names it
+    printed: list[str] = []
+
+    def run(*arguments: object, table: int = 0) -> int:
+        """Run a command; its output's lines join ``printed``, but the first ``table`` (a table, the file first)."""
+        status = main([str(argument) for argument in arguments])
+        captured = capsys.readouterr()
+        printed.extend([*captured.out.splitlines()[table:], *captured.err.splitlines()])
+        return status
+
+    assert run("index", tmp_path / "Music", "--workers", "1") == 1
+    assert run("index", "--workers", "1") == 0  # "2 failed earlier"
+    with sqlite3.connect(library_db_path()) as db:  # one track as an older model indexed it: "left out"
+        db.execute("UPDATE tracks SET model_id = 'an-older-model+frontend-2' WHERE path = ?", (str(songs[2]),))
+    assert run("index", "--status") == 0
+    with Library() as library:
+        query, failed = library.record(songs[0]).id, library.record(broken).id
+    assert run("similar", query, "-k", "3") == 0
+    assert run("similar", "A Song Whose") == 1  # several tracks: their ids and paths
+    assert run("similar", failed) == 1  # a failed track: its path and why
+    assert run("analyze", tmp_path / album, empty, bad) == 1
+    assert run("tag", tmp_path / album, "--min-confidence", "0", table=1 + len(songs) + 1) == 1  # its preview aside
+    pretag(songs[1], genres=["Chanson"])
+    assert run("undo") == 1  # "not restored: …: changed since run 1"
+
+    wide = [line for line in printed if columns(line) > 80 and line not in paths]
+    table = [line for line in wide if any(line.endswith(p) and columns(line[: -len(p)]) < 80 for p in paths)]
+    assert set(wide) == set(table) and len(table) == 1  # similar's match, its path starting within 80
+    assert str(broken) in printed and str(songs[0]) in printed  # paths that no line can hold, alone
+    assert any(line.startswith(f"error: {bad}: not an audio file") for line in printed)  # a short path in its line

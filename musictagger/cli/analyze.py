@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from musictagger.cli.lines import error_line, path_line, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
 from musictagger.errors import MusictaggerError, one_line
@@ -23,6 +24,9 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.model.verdict import reason_sentence
 from musictagger.personal.active import load_active_model, not_in_use_note
+
+VALUES_AT = 10
+"""The column a file's values start at, after ``  reason: ``, and their wrapped lines too."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,35 +45,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def format_text(analysis: Analysis, top_k: int) -> str:
     """Human-readable block for one file."""
-    ranking = "  ".join(f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k])
-    lines = [one_line(str(analysis.source)), f"  genre:  {analysis.summary()}"]
+    ranked = [f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k]]
+    source = one_line(str(analysis.source))
+    lines = [source, f"  genre:  {analysis.summary()}"]
     if analysis.unknown:
         lines.append(f"  reason: {reason_sentence(analysis.verdict.reason)}")
     lines += [
-        f"  top:    {ranking}",
+        f"  top:    {'  '.join(ranked)}",
         f"  code:   {analysis.code_hex}",
         f"  bits:   {''.join(str(int(b)) for b in analysis.bits)}",
     ]
     lines += [f"  note:   {w}" for w in analysis.warnings]
-    return "\n".join(lines)
+    return "\n".join(wrap(line, [source, *ranked], hang=VALUES_AT) for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:
     files, problems = expand_folders(args.files)
     for path, reason in problems:
-        print(f"error: {one_line(str(path))}: {reason}", file=sys.stderr)
+        print(path_line("error", path, reason), file=sys.stderr)
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
             print(json.dumps({"file": str(path), "verdict": "error", "error": f"{path}: {reason}"}), flush=True)
     model = load_active_model(args.model)
     if note := not_in_use_note(load_manifest(args.model or default_model_path())):
-        print(f"note: {note}", file=sys.stderr)
+        print(wrap(f"note: {note}"), file=sys.stderr)
     failed = 0
     for path in files:
         try:
             analysis = model.analyze_file(path, n_windows=args.windows)
         except MusictaggerError as exc:
             failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             if args.json:  # one object per file, failures included, for a script reading the lines
                 print(json.dumps({"file": str(path), "verdict": "error", "error": str(exc)}), flush=True)
             continue

@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from musictagger.cli.lines import with_path
 from musictagger.cli.options import add_front_end_option, front_end_params
 from musictagger.training.config import DistilConfig, config_to_dict
 
@@ -90,5 +91,7 @@ def run(args: argparse.Namespace) -> int:
         **result,
     }
     args.out.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} (epoch {result['epoch']:.0f} of {config.epochs}, {result['seconds']:.0f} s)")
+    print(
+        with_path("wrote ", args.out, f" (epoch {result['epoch']:.0f} of {config.epochs}, {result['seconds']:.0f} s)")
+    )
     return 0

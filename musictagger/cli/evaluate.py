@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from musictagger.cli.lines import with_path
 from musictagger.cli.options import positive_int
 from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
@@ -89,7 +90,7 @@ def _record(model: GenreModel, result: dict[str, Any]) -> None:
     groups = headline(result)
     manifest = model.manifest
     dataclasses.replace(manifest, metrics={**manifest.metrics, **groups}).save(sidecar_path(model.path))
-    print(f"recorded the {', '.join(groups)} figures in {sidecar_path(model.path)}")
+    print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar_path(model.path)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,12 +124,12 @@ def run(args: argparse.Namespace) -> int:
             protocol=protocol,
         )
         for written in write_reports(result, args.reports):
-            print(f"wrote {written}")
+            print(with_path("wrote ", written))
         print(f"{result['model_name']}: accuracy {fmt(result['accuracy'])}  MAP {fmt(result['map'])}")
         if args.record:
             _record(model, result)
         results.append(result)
     if len(results) > 1:
         for written in write_comparison(compare(results), args.reports):
-            print(f"wrote {written}")
+            print(with_path("wrote ", written))
     return 0

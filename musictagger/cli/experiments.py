@@ -10,6 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from musictagger.cli.lines import with_path, wrap
 from musictagger.userdirs import cache_dir
 
 EMOTIFY = Path("../shared/datasets/emotify")
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         features_dir=args.features_dir,
         musicnn_python=args.musicnn_python,
         command=shlex.join(["musictagger", *sys.argv[1:]]),
-        progress=lambda message: print(message, flush=True),
+        progress=lambda message: print(wrap(message), flush=True),
     )
-    print(f"report written to {path}")
+    print(with_path("report written to ", path))
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.lines import with_path, wrap
+
 NEEDS = ("torch", "onnx")
 """Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
 
@@ -34,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
     manifest, parity = export_run(
         RunPaths(args.run_dir).bundle, backbone_path=args.backbone, out_dir=args.out, name=args.name
     )
-    print(f"wrote {args.out / manifest.onnx_file} and its sidecar ({manifest.model_id})")
+    print(with_path("wrote ", args.out / manifest.onnx_file, f" and its sidecar ({manifest.model_id})"))
     print(
-        f"parity torch/onnxruntime: probabilities {parity.max_abs_probabilities:.2e}, code {parity.max_abs_code:.2e}, "
-        f"bits equal: {parity.bits_equal}"
+        wrap(
+            f"parity torch/onnxruntime: probabilities {parity.max_abs_probabilities:.2e}, "
+            f"code {parity.max_abs_code:.2e}, bits equal: {parity.bits_equal}"
+        )
     )
     return 0

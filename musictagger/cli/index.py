@@ -17,9 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
-from musictagger.errors import MusictaggerError, one_line
+from musictagger.errors import MusictaggerError
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.scan import unreachable_because
@@ -63,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
     if args.forget:
         with Library() as library:
             dropped = library.remove_root(Path(os.path.abspath(args.forget)))  # as roots are stored: links kept
-        print(f"forgot {args.forget} and its {dropped} tracks")
+        print(with_path("forgot ", args.forget, f" and its {dropped} tracks"))
         return 0
     if args.status:
         return _print_status(args.model)
     unusable = {folder: reason for folder in args.folders if (reason := unreachable_because(folder))}
     present = [folder for folder in args.folders if folder not in unusable]
     for folder, reason in unusable.items():
-        print(f"error: {one_line(str(folder))}: {reason}", file=sys.stderr)
+        print(path_line("error", folder, reason), file=sys.stderr)
     if unusable and not present:
         return 1
     folders = present or _known_roots()
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         )
     _print_summary(summary)
     if summary.interrupted:
-        print("interrupted: everything analysed so far is kept; run the same command to resume", file=sys.stderr)
+        print(wrap("interrupted: everything analysed so far is kept; run the same command to resume"), file=sys.stderr)
         return INTERRUPTED_STATUS
     return 1 if summary.failed or unusable else 0
 
@@ -125,22 +126,26 @@ def _print_summary(summary: IndexSummary) -> None:
     the library's still, though not this run's: its exit status is 0 without new ones)."""
     earlier = summary.failed_before
     print(
-        f"{summary.analysed} analysed, {summary.skipped - earlier} unchanged, {len(summary.failed)} failed"
-        + (f", {earlier} failed earlier" if earlier else "")
-        + f", {summary.pruned + summary.vanished} removed from the index"
-        + (f", {summary.moved} moved" if summary.moved else "")
-        + f", in {summary.elapsed_s:.1f} s"
+        wrap(
+            f"{summary.analysed} analysed, {summary.skipped - earlier} unchanged, {len(summary.failed)} failed"
+            + (f", {earlier} failed earlier" if earlier else "")
+            + f", {summary.pruned + summary.vanished} removed from the index"
+            + (f", {summary.moved} moved" if summary.moved else "")
+            + f", in {summary.elapsed_s:.1f} s"
+        )
     )
     for path, reason in summary.failed:
-        print(f"  failed: {one_line(str(path))}: {reason}")
+        print(path_line("  failed", path, reason))
     if earlier:
         them = "it" if earlier == 1 else "them"
         print(
-            f"  {earlier} failed earlier, unchanged since: `musictagger index --status` lists {them}, "
-            f"`--retry-failed` tries {them} again"
+            wrap(
+                f"  {earlier} failed earlier, unchanged since: `musictagger index --status` lists {them}, "
+                f"`--retry-failed` tries {them} again"
+            )
         )
     for path, reason in summary.problems:
-        print(f"  skipped: {one_line(str(path))}: {reason}")
+        print(path_line("  skipped", path, reason))
 
 
 def _print_status(model_path: Path | None) -> int:
@@ -149,16 +154,17 @@ def _print_status(model_path: Path | None) -> int:
         counts, verdicts = library.counts(), library.verdict_counts()
         roots, failures = library.roots(), library.failures()
         embedded, coded = library.embedded_counts(), library.code_counts()
-        print(f"index: {library.path}")
+        print(path_line("index", library.path))
     print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
     if verdicts:
-        print("  verdicts: " + ", ".join(f"{label} {count}" for label, count in verdicts.most_common()))
+        counted = [f"{label} {count}" for label, count in verdicts.most_common()]
+        print(wrap("  verdicts: " + ", ".join(counted), counted))
     _print_model_status(model_path, embedded, counts.analysed)
     _print_code_status(model_path, coded)
     for root in roots:
-        print(f"  folder: {root}")
+        print(path_line("  folder", root))
     for record in failures:
-        print(f"  failed: {one_line(str(record.path))}: {record.error}")
+        print(path_line("  failed", record.path, record.error))
     return 0
 
 
@@ -166,7 +172,7 @@ def _print_code_status(model_path: Path, coded: Counter[str]) -> None:
     """How many tracks' codes the model in use can search among (:func:`~musictagger.library.search.codes_in_reach`)."""
     searched, others = codes_in_reach(coded, model_path)
     missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
-    print(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}")
+    print(wrap(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}"))
 
 
 def _print_model_status(model_path: Path, embedded: Counter[str], analysed: int) -> None:
@@ -179,9 +185,11 @@ def _print_model_status(model_path: Path, embedded: Counter[str], analysed: int)
         have, reader = embedded[base_model_id], "`musictagger learn` needs"
     else:
         labels = ", ".join(personal.labels)
-        print(f"active model: personal model {personal.name!r} ({personal.field}: {labels})")
+        print(wrap(f"active model: personal model {personal.name!r} ({personal.field}: {labels})"))
         have, reader = embedded[personal.base_model_id], f"{personal.name!r} needs"
         if personal.base_model_id != base_model_id:
-            print(f"  it reads analyses by {personal.base_model_id}, not by this model: its verdicts are not in use")
+            print(
+                wrap(f"  it reads analyses by {personal.base_model_id}, not by this model: its verdicts are not in use")
+            )
     missing = f"; {analysed - have} need `musictagger index` again" if have < analysed else ""
-    print(f"  embeddings: {have} of {analysed} analysed tracks have the one {reader}{missing}")
+    print(wrap(f"  embeddings: {have} of {analysed} analysed tracks have the one {reader}{missing}"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from musictagger.cli.lines import LINE_WIDTH, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import clip, format_table
@@ -57,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
         found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
         print(format_survey(found))
         for label in unmatched(args.exclude, found):
-            print(f"  --exclude {label!r} matched no {found.field} label in the library")
-        print(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
+            print(wrap(f"  --exclude {label!r} matched no {found.field} label in the library"))
+        print(
+            wrap(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
+        )
         with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
 
             def progress(fraction: float, text: str) -> None:
@@ -86,16 +89,21 @@ def unmatched(exclude: list[str], found: LabelSurvey) -> list[str]:
 def format_survey(found: LabelSurvey) -> str:
     """The labels found in the library's tags, in words and a table."""
     lines = [
-        f"{found.field}: {found.tagged_tracks} tagged tracks to learn from, {found.untagged_tracks} without a {found.field}"
+        wrap(
+            f"{found.field}: {found.tagged_tracks} tagged tracks to learn from, "
+            f"{found.untagged_tracks} without a {found.field}"
+        )
     ]
     if found.missing_embeddings:
-        lines.append(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
+        lines.append(
+            wrap(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
+        )
     rows = [
         (clip(label), str(count), clip(", ".join(s for s in found.spellings[label] if s != label)))
         for label, count in found.labels.items()
     ]
-    lines.append(format_table(("label", "tracks", "also spelt"), rows))
-    lines += [f"  excluded: {clip(label)}: {reason}" for label, reason in found.excluded.items()]
+    lines.append(format_table(("label", "tracks", "also spelt"), rows, fit=LINE_WIDTH))
+    lines += [wrap(f"  excluded: {clip(label)}: {reason}") for label, reason in found.excluded.items()]
     return "\n".join(lines)
 
 
@@ -107,12 +115,14 @@ def format_report(learned: LearnedModel) -> str:
         for s in report.per_label
     ]
     lines = [
-        f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
-        f"macro-F1 {report.macro_f1:.2f}; 'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks",
+        wrap(
+            f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
+            f"macro-F1 {report.macro_f1:.2f}; 'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks"
+        ),
         format_table(("label", "tracks", "precision", "recall", "F1"), rows),
-        *(f"  {text}" for text in report.confusions),
-        *(f"  {text}" for text in report.indistinguishable),
-        f"saved personal model {learned.name!r} ({learned.path}) in {report.seconds:.1f} s",
-        f"make it active with `musictagger models --use {learned.name}`",
+        *(wrap(f"  {text}") for text in report.confusions),
+        *(wrap(f"  {text}") for text in report.indistinguishable),
+        with_path(f"saved personal model {learned.name!r} (", learned.path, f") in {report.seconds:.1f} s"),
+        wrap(f"make it active with `musictagger models --use {learned.name}`"),
     ]
     return "\n".join(lines)

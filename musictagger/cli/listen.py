@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
+from musictagger.cli.lines import with_path, wrap
 from musictagger.errors import CaptureError
 from musictagger.library import CodeIndex, Library, current_index, find_similar
 from musictagger.library.search import model_family
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_devices:
         devices = input_devices()
         for device in devices:
-            print(f"{device.index}: {device}")
+            print(wrap(f"{device.index}: {device}"))
         if not devices:
             print("no input devices")
         return 0
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             source.stop()
             if recorder:
-                print(f"saved {recorder.save(args.save)} ({recorder.seconds:.1f} s)")
+                print(with_path("saved ", recorder.save(args.save), f" ({recorder.seconds:.1f} s)"))
     return 0
 
 
@@ -125,4 +126,4 @@ def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: boo
         )
     code = f"  {result.code_hex}" if result.code_hex else ""
     near = f"  ≈ {nearest}" if nearest else ""
-    return f"{result.heard_s:6.1f} s  {result.level_dbfs:6.1f} dBFS  {result.summary()}{code}{near}"
+    return wrap(f"{result.heard_s:6.1f} s  {result.level_dbfs:6.1f} dBFS  {result.summary()}{code}{near}")

@@ -36,6 +36,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
+from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import interrupted
 from musictagger.process import prepare_analysing_process
@@ -74,8 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if missing := _missing_extra(args.run):
         print(
-            f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed ({', '.join(missing)} "
-            "missing): pip install 'musictagger[train]' (from a checkout: make .venv/.dev)",
+            wrap(
+                f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed "
+                f"({', '.join(missing)} missing): pip install 'musictagger[train]' (from a checkout: make .venv/.dev)"
+            ),
             file=sys.stderr,
         )
         return 2
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
         return status
     except MusictaggerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return interrupted()

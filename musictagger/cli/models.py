@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from musictagger.cli.lines import LINE_WIDTH, wrap
 from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
 from musictagger.library import Library
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"deleted personal model {args.delete!r}")
     print(format_models(store.list_models()))
     if note := not_in_use_note(load_manifest(default_model_path())):
-        print(f"note: {note}")
+        print(wrap(f"note: {note}"))
     return 0
 
 
@@ -75,25 +76,23 @@ def _choose_base(base: str) -> int:
         searched, others = codes_in_reach(library.code_counts(), model_file(SHIPPED_MODELS[base]))
     if others:
         print(
-            f"tracks of your library analysed by the other model, whose codes are not comparable with this "
-            f"one's: {others} of {searched + others}; run `musictagger index` to analyse them again (until then, "
-            "similar tracks leave them out)"
+            wrap(
+                f"tracks of your library analysed by the other model, whose codes are not comparable with this "
+                f"one's: {others} of {searched + others}; run `musictagger index` to analyse them again (until "
+                "then, similar tracks leave them out)"
+            )
         )
     elif searched:
-        print(f"every track of your library ({searched}) was analysed by this model already")
-    print("a personal model applies only to analyses by the shipped model it was learned from")
+        print(wrap(f"every track of your library ({searched}) was analysed by this model already"))
+    print(wrap("a personal model applies only to analyses by the shipped model it was learned from"))
     return 0
-
-
-LINE_WIDTH = 80
-"""Terminal columns the list fits in: its labels are cut to the room the other columns leave."""
 
 
 def format_models(models: list[store.PersonalModelInfo]) -> str:
     """The shipped model in use and every personal one; ``*`` marks the model whose verdicts are given: the
     active personal one when it reads the shipped model's analyses, else the shipped one (the personal one
-    then marked ``(not in use)``).  The labels come last, cut to fit 80 columns (the shipped model's cell names
-    it first); a model's day stands for the time it was made."""
+    then marked ``(not in use)``).  The labels come last, cut to fit 80 columns (:data:`LINE_WIDTH`; the shipped
+    model's cell names it first); a model's day stands for the time it was made."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
     idle = not_in_use_note(load_manifest(default_model_path())) is not None

@@ -14,6 +14,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from musictagger.cli.lines import with_path
+
 # What `verdict --write` and `streamline` say when they change a model that has a twin: its recorded
 # agreement no longer names the models (precision.recorded_agreement), so the app keeps float32.
 REMEASURE_HINT = (
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         train = [args.data / t for t in _split(args.data, "train")]
         out = quantize_model(args.model, calibration_tracks(train, count=args.tracks, seed=args.seed), seed=args.seed)
-        print(f"wrote {out} and its sidecar")
+        print(with_path("wrote ", out, " and its sidecar"))
 
     sets = {args.data.name: [args.data / t for s in ("train", "valid", "test") for t in _split(args.data, s)]}
     if args.dev_set:

@@ -14,9 +14,10 @@ import json
 import os
 from pathlib import Path
 
+from musictagger.cli.lines import wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
-from musictagger.errors import MusictaggerError, one_line
+from musictagger.errors import FileError, MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for
 from musictagger.library.search import comparable_models, model_family, query_match_bits
@@ -77,17 +78,21 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(answer, indent=2))
     else:
         # A summary may hold brackets, "(nearest: rock 0.45)"; a file name a line break, written as \n.
-        print(f"nearest to {one_line(label)}, {analysis.summary()}:")
+        print(wrap(f"nearest to {one_line(label)}, {analysis.summary()}:", [one_line(path)] if path else []))
         print(_table(matches, window_seconds))
         if left_out:
             print(
-                f"  ({left_out} track{'s' * (left_out != 1)} analysed by another model, whose codes do not compare "
-                "with this one's, left out: `musictagger index` analyses them again)"
+                wrap(
+                    f"  ({left_out} track{'s' * (left_out != 1)} analysed by another model, whose codes do not "
+                    "compare with this one's, left out: `musictagger index` analyses them again)"
+                )
             )
         if matches:
             print(
-                "  (ordered by distance: between relaxed codes; bits: how many of the "
-                f"{match_bits or len(analysis.bits)} differ)"
+                wrap(
+                    "  (ordered by distance: between relaxed codes; bits: how many of the "
+                    f"{match_bits or len(analysis.bits)} differ)"
+                )
             )
     return 0
 
@@ -101,13 +106,13 @@ def _resolve(
         path = os.path.abspath(query)
         return path, path, analysis_for(library, path, model_path=model_path), None
     if os.path.isdir(query):
-        raise MusictaggerError(f"{query}: is a folder; give an audio file, a track id or text matching one track")
+        raise FileError(query, "is a folder; give an audio file, a track id or text matching one track")
     try:
         os.stat(query)
     except (FileNotFoundError, NotADirectoryError, ValueError):
         pass  # not a path: a track id or text
     except OSError as exc:
-        raise MusictaggerError(f"{query}: cannot be read ({exc.strerror or exc})") from exc
+        raise FileError(query, f"cannot be read ({exc.strerror or exc})") from exc
     if query.isdigit() and (record := library.record_by_id(int(query))) is not None:
         candidates = [record]
     else:
@@ -116,14 +121,19 @@ def _resolve(
     if not candidates:
         raise MusictaggerError(f"{query!r} is neither a file nor an analysed track of the library")
     if not analysed:
-        listing = "\n".join(f"  {r.id}: {one_line(r.path)}: {r.error}" for r in candidates[:AMBIGUOUS_SHOWN])
+        shown = candidates[:AMBIGUOUS_SHOWN]
+        listing = "\n".join(f"  {r.id}: {one_line(r.path)}: {r.error}" for r in shown)
         raise MusictaggerError(
-            f"{query!r} matches only tracks that could not be analysed, with nothing to search from:\n{listing}"
+            f"{query!r} matches only tracks that could not be analysed, with nothing to search from:\n{listing}",
+            paths=[r.path for r in shown],
         )
     if len(analysed) > 1:
-        listing = "\n".join(f"  {record.id}: {one_line(record.path)}" for record in analysed[:AMBIGUOUS_SHOWN])
+        shown = analysed[:AMBIGUOUS_SHOWN]
+        listing = "\n".join(f"  {record.id}: {one_line(record.path)}" for record in shown)
         more = "\n  … and more: give more of the text" if len(analysed) > AMBIGUOUS_SHOWN else ""
-        raise MusictaggerError(f"{query!r} matches several tracks; give a track id:\n{listing}{more}")
+        raise MusictaggerError(
+            f"{query!r} matches several tracks; give a track id:\n{listing}{more}", paths=[r.path for r in shown]
+        )
     (record,) = analysed
     return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     for model in args.models:
         rewrites = streamline_model(model)
         made = ", ".join(f"{name} ×{count}" for name, count in rewrites.items() if count)
-        print(f"{model}: {made or 'already streamlined'}")
+        print(with_path("", model, f": {made or 'already streamlined'}"))
         if made and int8_twin(model) is not None:
-            print(REMEASURE_HINT)
+            print(wrap(REMEASURE_HINT))
     return 0

@@ -13,11 +13,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.options import probability
 from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
-from musictagger.errors import one_line
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import Library
 from musictagger.library.scan import scan
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     found = scan(args.paths)
     problems = found.problems + folders_without_audio(args.paths, found)
     for path, reason in problems:
-        print(f"error: {one_line(str(path))}: {reason}", file=sys.stderr)
+        print(path_line("error", path, reason), file=sys.stderr)
     with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
             [f.path for f in found.files],
@@ -97,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()
-    print(plan.summary())
+    print(wrap(plan.summary()))
     for item in plan.items:
         if item.action is Action.ERROR:
-            print(f"error: {one_line(str(item.path))}: {item.reason}", file=sys.stderr)
+            print(path_line("error", item.path, item.reason), file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing was written")
         return 1 if counts[Action.ERROR] or problems else 0
@@ -114,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     status = _print_report(plan, report) or int(bool(problems))
     if report.interrupted:
         print(
-            "interrupted: the files written so far keep their new tags; run the same command to go on", file=sys.stderr
+            wrap("interrupted: the files written so far keep their new tags; run the same command to go on"),
+            file=sys.stderr,
         )
         return INTERRUPTED_STATUS
     return status
@@ -132,15 +133,17 @@ def _print_report(plan: Plan, report: RunReport) -> int:
     for outcome in report.outcomes:
         if outcome.status != "written":
             label = "error" if outcome.status == "failed" else outcome.status
-            print(f"{label}: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
+            print(path_line(label, outcome.path, outcome.reason), file=sys.stderr)
     failed = counts["failed"] + planned[Action.ERROR]
     if report.run_id is None:
         print("nothing to write")
     else:
         print(
-            f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
-            f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
-            + _stopped_text(report, planned[Action.WRITE] - len(report.outcomes))
-            + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
+            wrap(
+                f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
+                f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
+                + _stopped_text(report, planned[Action.WRITE] - len(report.outcomes))
+                + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
+            )
         )
     return 1 if failed else 0

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from musictagger.cli.lines import wrap
 from musictagger.cli.options import add_front_end_option, front_end_params
+from musictagger.errors import one_line
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, TrainConfig
 from musictagger.userdirs import cache_dir
 
@@ -222,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     print(f"best epoch {result.best_epoch}: valid accuracy {result.valid.accuracy:.3f}")
-    print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
+    print(_written_line(run_dir))
     return 0
 
 
@@ -233,7 +235,7 @@ def run_similarity(args: argparse.Namespace) -> int:
     from musictagger.training.similarity_run import run_similarity_training
 
     if args.dev_set is None:
-        print("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)")
+        print(wrap("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)"))
         return 2
     collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
     run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
@@ -267,9 +269,21 @@ def run_similarity(args: argparse.Namespace) -> int:
         ),
     )
     print(
-        f"best epoch {summary['best_epoch']}: valid accuracy {summary['valid_accuracy']:.3f}, "
-        f"first→last window retrieval {summary['valid_window_retrieval']:.3f}"
-        + (f", room captures found first {summary['valid_room_first']:.3f}" if "valid_room_first" in summary else "")
+        wrap(
+            f"best epoch {summary['best_epoch']}: valid accuracy {summary['valid_accuracy']:.3f}, "
+            f"first→last window retrieval {summary['valid_window_retrieval']:.3f}"
+            + (
+                f", room captures found first {summary['valid_room_first']:.3f}"
+                if "valid_room_first" in summary
+                else ""
+            )
+        )
     )
-    print(f"run written to {run_dir}; export it with: musictagger export {run_dir}")
+    print(_written_line(run_dir))
     return 0
+
+
+def _written_line(run_dir: Path) -> str:
+    """Where a training run was written, and how to export it."""
+    shown = one_line(str(run_dir))
+    return wrap(f"run written to {shown}; export it with: musictagger export {shown}", [shown])

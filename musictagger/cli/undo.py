@@ -12,9 +12,9 @@ import argparse
 import sys
 from datetime import datetime
 
+from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
-from musictagger.errors import one_line
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import Journal, Run
@@ -42,20 +42,22 @@ def run(args: argparse.Namespace) -> int:
         with Library() as library:
             update_index(journal, report.run_id, library)
         if report.run_id is None:
-            print(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}")
+            print(wrap(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}"))
             return 0
     counts = report.counts()
     for outcome in report.outcomes:
         if outcome.status != "restored":
-            print(f"not restored: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
+            print(path_line("not restored", outcome.path, outcome.reason), file=sys.stderr)
         elif outcome.reason:  # its old values back, not its bytes
-            print(f"restored: {one_line(str(outcome.path))}: {outcome.reason}", file=sys.stderr)
+            print(path_line("restored", outcome.path, outcome.reason), file=sys.stderr)
     other_bytes = sum(outcome.status == "restored" and bool(outcome.reason) for outcome in report.outcomes)
     print(
-        f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
-        + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
-        + f", {counts['skipped'] + counts['failed']} not restored"
-        + (" (cancelled)" if report.cancelled else "")
+        wrap(
+            f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
+            + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
+            + f", {counts['skipped'] + counts['failed']} not restored"
+            + (" (cancelled)" if report.cancelled else "")
+        )
     )
     return 1 if counts["skipped"] or counts["failed"] else 0
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 from musictagger.training.calibration import MIN_VALID_KEPT
@@ -94,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
         choices.append(choice)
     if args.write:
         for sidecar in write_policy(args.model, choices[0].policy):
-            print(f"wrote the verdict policy into {sidecar}")
-        print("record the metrics again: musictagger evaluate DATA --dev-set DEV --model MODEL --record")
+            print(with_path("wrote the verdict policy into ", sidecar))
+        print(wrap("record the metrics again: musictagger evaluate DATA --dev-set DEV --model MODEL --record"))
         if int8_twin(args.model) is not None:
-            print(REMEASURE_HINT)
+            print(wrap(REMEASURE_HINT))
     return 0

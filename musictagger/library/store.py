@@ -226,7 +226,9 @@ class Library:
         roots = self.roots()
         if root not in roots:
             known = ", ".join(map(str, roots)) or "none yet"
-            raise MusictaggerError(f"{root} is not a folder of the library (its folders: {known})")
+            raise MusictaggerError(
+                f"{root} is not a folder of the library (its folders: {known})", paths=[root, *roots]
+            )
         with transaction(self._db):
             self._db.execute("DELETE FROM roots WHERE path = ?", (str(root),))
             dropped = self.delete_paths(self.paths_under(root), in_transaction=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.main import main
 from musictagger.cli.table import columns
 from musictagger.library import Library
@@ -22,25 +23,35 @@ from tests.tagging.media import pretag
 def test_index_prints_a_summary_and_fails_the_batch_on_a_bad_file(
     music_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    broken = music_folder / "album2" / "broken.mp3"
     assert main(["index", str(music_folder), "--workers", "1"]) == 1
     out = capsys.readouterr().out
     assert "5 analysed, 0 unchanged, 1 failed" in out
-    assert f"failed: {music_folder / 'album2' / 'broken.mp3'}: not an audio file" in out
+    with Library() as library:
+        (failure,) = library.failures()
+    assert failure.path == str(broken) and failure.error.startswith("not an audio file")
+    assert path_line("  failed", broken, failure.error) in out
 
     # No folder: refresh the known ones. The bad file is unchanged, so not tried again: this run failed nothing
     # (status 0), but the summary said "0 failed" of a library that holds a failure, and nothing of it.
     assert main(["index", "--workers", "1"]) == 0
-    summary, earlier = capsys.readouterr().out.splitlines()[:2]
-    assert summary.startswith("0 analysed, 5 unchanged, 0 failed, 1 failed earlier, 0 removed from the index, in ")
-    assert earlier == (
-        "  1 failed earlier, unchanged since: `musictagger index --status` lists it, `--retry-failed` tries it again"
+    out = capsys.readouterr().out
+    assert " ".join(out.split()).startswith(
+        "0 analysed, 5 unchanged, 0 failed, 1 failed earlier, 0 removed from the index, in "
+    )
+    assert (
+        wrap(
+            "  1 failed earlier, unchanged since: `musictagger index --status` lists it, `--retry-failed` tries it "
+            "again"
+        )
+        in out
     )
     assert main(["index", "--workers", "1", "--retry-failed"]) == 1  # tried again: this run's failure
     assert "0 analysed, 5 unchanged, 1 failed, 0 removed" in capsys.readouterr().out
 
     assert main(["index", "--status"]) == 0
     status = capsys.readouterr().out
-    assert "6 tracks: 5 analysed, 1 failed" in status and f"folder: {music_folder}" in status
+    assert "6 tracks: 5 analysed, 1 failed" in status and path_line("  folder", music_folder) in status
 
 
 def test_a_missing_folder_is_an_error_and_the_others_are_indexed(
@@ -49,10 +60,10 @@ def test_a_missing_folder_is_an_error_and_the_others_are_indexed(
     unplugged = tmp_path / "unplugged drive"
 
     assert main(["index", str(unplugged)]) == 1
-    assert f"error: {unplugged}: no such file or folder" in capsys.readouterr().err
+    assert capsys.readouterr().err == path_line("error", unplugged, "no such file or folder") + "\n"
     assert main(["index", str(unplugged), str(music_folder), "--workers", "1"]) == 1
     captured = capsys.readouterr()
-    assert f"error: {unplugged}: no such file or folder" in captured.err
+    assert captured.err == path_line("error", unplugged, "no such file or folder") + "\n"
     assert "5 analysed, 0 unchanged, 1 failed" in captured.out
     with Library() as library:
         assert library.roots() == [music_folder]
@@ -90,15 +101,18 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
 
     assert main(["similar", str(track_id), "-k", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"nearest to track {track_id} {music_folder / '05.wav'}")
-    assert str(music_folder / "05.wav") not in out.split("\n", 1)[1]  # the query itself is not among its matches
+    heading = with_path(f"nearest to track {track_id} ", music_folder / "05.wav", ", ")
+    assert out.startswith(heading)
+    assert str(music_folder / "05.wav") not in out.removeprefix(heading)  # the query is not among its matches
     assert "nearest part" in out and "whole track" in out
     assert "distance  bits" in out and "ordered by distance: between relaxed codes" in out
 
     assert main(["similar", "album1"]) == 1
     assert "matches several tracks" in capsys.readouterr().err
     assert main(["similar", str(music_folder / "album1")]) == 1  # a folder is not searched for as text
-    assert f"{music_folder / 'album1'}: is a folder; give an audio file" in capsys.readouterr().err
+    assert capsys.readouterr().err == path_line(
+        "error", music_folder / "album1", "is a folder; give an audio file, a track id or text matching one track\n"
+    )
     assert main(["similar", "no-such-thing"]) == 1
     assert "neither a file nor an analysed track" in capsys.readouterr().err
 
@@ -161,8 +175,11 @@ def test_similar_never_compares_codes_of_another_model(
     assert answer["left_out"] == 1  # and it says one was left out
     assert main(["similar", str(outsider), "-k", "2"]) == 0
     assert (
-        "(1 track analysed by another model, whose codes do not compare with this one's, left out: "
-        "`musictagger index` analyses them again)" in capsys.readouterr().out
+        wrap(
+            "  (1 track analysed by another model, whose codes do not compare with this one's, left out: "
+            "`musictagger index` analyses them again)"
+        )
+        in capsys.readouterr().out
     )
 
     with Library() as library:
@@ -171,7 +188,7 @@ def test_similar_never_compares_codes_of_another_model(
     assert json.loads(capsys.readouterr().out)["matches"] == []  # no other track of the older model
 
     assert main(["index", "--status"]) == 0
-    status = capsys.readouterr().out
+    status = " ".join(capsys.readouterr().out.split())
     assert "codes: 4 tracks are searched" in status
     assert "; 1 analysed by another model need `musictagger index` again" in status
 
@@ -193,10 +210,9 @@ def test_similar_keeps_each_match_on_one_line_in_aligned_columns_whatever_the_fi
 
     for query, heading in ((odd, shown), (music_folder / "album1" / "01.flac", None)):
         assert main(["similar", str(query), "-k", "5"]) == 0
-        lines = capsys.readouterr().out.splitlines()
-        assert lines[0].startswith(f"nearest to {heading or query}, ")
-        header, rows, footer = lines[1], lines[2:-1], lines[-1]
-        assert len(rows) == 5 and footer.startswith("  (ordered by distance")
+        above, header, rows, below = similar_table(capsys.readouterr().out)
+        assert " ".join(above.split()).startswith(f"nearest to {heading or query}")
+        assert len(rows) == 5 and below.startswith("  (ordered by distance")
         assert {row.index(str(music_folder)) for row in rows} == {header.index("path")}
     assert any(row.endswith(f"{shown}  (duplicate)") for row in rows)
 
@@ -215,7 +231,7 @@ def test_similar_starts_every_path_within_80_columns_and_names_tracks_by_their_t
     tables = {}
     for query in ("03.wav", "02.flac"):
         assert main(["similar", query, "-k", "4"]) == 0
-        header, *rows = capsys.readouterr().out.splitlines()[1:-1]
+        _, header, rows, _ = similar_table(capsys.readouterr().out)
         tables[query] = (header.split(), rows)
         starts = {columns(row[: row.index(str(music_folder))]) for row in rows}
         assert starts == {columns(header[: header.index("path")])} and max(starts) < 80, rows
@@ -225,6 +241,15 @@ def test_similar_starts_every_path_within_80_columns_and_names_tracks_by_their_t
     (row,) = [row for row in rows if row.endswith(str(tagged))]
     assert row.split()[-2:] == ["東京の交響楽団と合唱…", str(tagged)]
     assert tables["02.flac"][0] == ["#", "distance", "bits", "nearest", "part", "genre", "path"]
+
+
+def similar_table(out: str) -> tuple[str, str, list[str], str]:
+    """``similar``'s output: the lines above its table (the query, wrapped), the table's header and rows (one line
+    each, whatever their width), and the lines below it."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[:2] == ["#", "distance"])
+    end = next(i for i, line in enumerate(lines) if i > at and line.startswith("  ("))
+    return "\n".join(lines[:at]), lines[at], lines[at + 1 : end], "\n".join(lines[end:])
 
 
 def test_similar_from_a_track_that_failed_says_why_it_has_nothing_to_search_from(
@@ -242,4 +267,6 @@ def test_similar_from_a_track_that_failed_says_why_it_has_nothing_to_search_from
         assert main(["similar", query]) == 1
         err = capsys.readouterr().err
         assert f"{query!r} matches only tracks that could not be analysed" in err
-        assert f"  {track_id}: {broken}: not an audio file" in err
+        with Library() as library:
+            error = library.record(broken).error
+        assert error.startswith("not an audio file") and path_line(f"  {track_id}", broken, error) in err

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger.cli.lines import with_path
 from musictagger.cli.main import main
 from musictagger.db import open_database, transaction
 from musictagger.library import Library, index_folders
@@ -153,8 +154,10 @@ def test_unknown_verdicts_are_stored_read_back_and_never_tagged_from_the_index(
     with Library() as library:
         query = library.record(music_folder / "album1" / "01.flac")
     assert main(["similar", str(query.id), "-k", "4"]) == 0
-    header, _columns, *table, legend = capsys.readouterr().out.splitlines()
-    assert header == f"nearest to track {query.id} {query.path}, {query.analysis.summary()}:"
+    out = capsys.readouterr().out
+    heading = with_path(f"nearest to track {query.id} ", query.path, f", {query.analysis.summary()}:")
+    _columns, *table, legend = out.removeprefix(heading + "\n").splitlines()
+    assert out.startswith(heading + "\n")
     assert query.analysis.summary().startswith("not one of my genres (nearest: ")
     assert len(table) == 4 and legend.strip().startswith("(ordered by distance")
     # rank, distance, bits, nearest part ("whole track": these 3-s tracks have one window), then the verdict

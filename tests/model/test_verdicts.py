@@ -109,9 +109,15 @@ def test_analyze_text_says_it_in_words(
     lines = capsys.readouterr().out.splitlines()
     nearest = GenreModel(unknown_model).analyze_file(song)
     assert f"  genre:  not one of my genres (nearest: {nearest.nearest_genre} {nearest.confidence:.2f})" in lines
-    assert "  reason: The model knows only classical, electronic, pop, rock; this sounds like none of them." in lines
+    assert lines[2:4] == [  # wrapped at 80 columns, under its first line's words
+        "  reason: The model knows only classical, electronic, pop, rock; this sounds",
+        "          like none of them.",
+    ]
 
     assert main(["analyze", "--model", str(not_music_model), str(song)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "  genre:  not music" in lines  # and why, in words that do not repeat it
-    assert "  reason: It does not sound like music to the model (speech, noise, tones and hum come out so)." in lines
+    assert lines[2:4] == [
+        "  reason: It does not sound like music to the model (speech, noise, tones and",
+        "          hum come out so).",
+    ]

@@ -18,6 +18,7 @@ import mutagen
 import pytest
 
 from musictagger import userdirs
+from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
 from musictagger.model.runtime import load_model
 from musictagger.tagging.atomic import TEMP_MARK
@@ -101,7 +102,7 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     assert main(command) == 1  # the corrupt file is reported, the rest is written
     out, err = capsys.readouterr()
 
-    assert f"error: {corrupt}: " in err
+    assert " ".join(err.split()).startswith(f"error: {corrupt}")  # its own line, wrapped at 80 columns
     # The run's totals count every file of the plan, as the plan's line above them does.
     assert f"{len(music)} write, 0 unchanged, 1 skip (1 below {threshold:.2f}), 1 error" in out
     assert f"run 1: {len(music)} written, 0 unchanged, 1 skipped, 1 failed; undo with" in out
@@ -122,7 +123,7 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     assert main(["undo"]) == 1  # one file could not be restored
     captured = capsys.readouterr()
 
-    assert f"not restored: {edited}: changed since run 1" in captured.err
+    assert path_line("not restored", edited, "changed since run 1") in captured.err
     assert f"{len(music) - 1} restored, 1 not restored" in captured.out
     for path in music:
         if path != edited:
@@ -223,7 +224,8 @@ def test_ctrl_c_mid_batch_says_what_was_written_and_exits_130(tmp_path: Path) ->
     written = written_entries(journal)
     assert process.returncode == 130, (stdout, stderr)
     assert 0 < written < len(files), "the interrupt should land mid-batch"
-    assert re.search(rf"run 1: {written} written, .* \(interrupted: {len(files) - written} not reached\)", stdout)
+    said = " ".join(stdout.split())  # the lines as wrapped at 80 columns, joined
+    assert re.search(rf"run 1: {written} written, .* \(interrupted: {len(files) - written} not reached\)", said)
     assert "interrupted: the files written so far keep their new tags" in stderr
     with Journal() as done:
         assert done.run(1).status is RunStatus.INTERRUPTED
@@ -278,7 +280,7 @@ def test_append_then_replace_then_undo_newest_first_brings_back_both_runs(
     assert re.search(
         r"run 2: nothing left to restore; run 1 \(.*, finished\) still has 4 files it wrote: "
         r"`musictagger undo 1`",
-        capsys.readouterr().out,
+        " ".join(capsys.readouterr().out.split()),  # the lines as wrapped at 80 columns, joined
     )
     assert main(["undo", "1"]) == 0
     assert "undo of run 1 (run 4): 4 restored, 0 not restored" in capsys.readouterr().out
@@ -353,7 +355,7 @@ def test_a_folder_without_audio_is_reported_and_the_others_tagged(tmp_path: Path
     assert main(["tag", str(empty), str(song.parent), "--mode", "replace", "--min-confidence", "0.01"]) == 1
 
     captured = capsys.readouterr()
-    assert f"error: {empty}: no audio files in this folder" in captured.err
+    assert path_line("error", empty, "no audio files in this folder") in captured.err
     assert native_genres(song) == [predicted(song)[0]]
 
 
@@ -372,7 +374,8 @@ def test_tag_keeps_each_files_id3_revision_unless_told_and_says_why_it_cannot_co
     common = ["tag", str(path), "--mode", "replace", "--min-confidence", "0"]
 
     assert main([*common, "--id3", "v2.4"]) == 1  # converting would drop the frame mutagen does not know
-    assert "would drop its XTST frames; write it in v2.3 (--id3 keep, the default)" in capsys.readouterr().err
+    err = " ".join(capsys.readouterr().err.split())  # the lines as wrapped at 80 columns, joined
+    assert "would drop its XTST frames; write it in v2.3 (--id3 keep, the default)" in err
     assert main(common) == 0
     assert mutagen.File(path).tags.version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
     assert main(["undo", "--list"]) == 0

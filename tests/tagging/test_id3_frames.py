@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
@@ -285,7 +286,7 @@ def test_an_undo_that_cannot_give_back_the_files_bytes_says_so(
         "its old genre values are back, but it is not byte for byte as before the run (the same length, other bytes)"
     )
     captured = capsys.readouterr()
-    assert f"restored: {path}: {reason}" in captured.err
+    assert path_line("restored", path, reason) in captured.err
     assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
     assert read_genres(path) == ("Jazz", "Blues", "Soul")
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no copy of the forms tried left behind

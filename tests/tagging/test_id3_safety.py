@@ -17,6 +17,7 @@ import soundfile
 from mutagen.apev2 import APEv2
 from mutagen.id3 import COMM, ID3, TCON, TDAT, TIT2, TPE1, TSO2, TSOA, TSOP, TYER, Frames
 
+from musictagger.cli.lines import path_line
 from musictagger.errors import TagWriteError
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.formats import Id3Version, detect
@@ -387,7 +388,7 @@ def test_a_copy_that_cannot_be_made_is_a_failure_not_a_skip(tmp_path: Path) -> N
     )
 
     assert completed.returncode == 1, completed.stderr
-    assert f"error: {path}: cannot make a copy beside it (File too large)" in completed.stderr
+    assert path_line("error", path, "cannot make a copy beside it (File too large)") in completed.stderr
     assert completed.stdout.rstrip().endswith("0 written, 0 unchanged, 0 skipped, 1 failed")
     assert path.read_bytes() == original
 
