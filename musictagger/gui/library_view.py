@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionHeader,
@@ -58,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
@@ -143,6 +145,7 @@ NOT_INDEXED_TEXT = (
 )
 NO_TRACKS_ACTIONS = {NoTracks.NO_FOLDERS: "Add a music folder\u2026", NoTracks.NOT_INDEXED: "Index now"}
 SHOW_ALL = "Show all tracks"
+COUNTS_LINES = 2
 
 
 def no_match_text(text: str, quick: QuickFilter, field: str) -> str:
@@ -412,7 +415,14 @@ class LibraryView(QWidget):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._columns_menu)
         self.table.setSortingEnabled(True)  # asks the model to sort: the first query
-        self.counts = QLabel("Reading the library…")
+        # At most two lines, cut anywhere, the rest in its tooltip, and no least width of its own: the library's
+        # error names its file, and on one line it made the window wider than a 1024-pixel screen (the side docks
+        # squeezed to 54 pixels, scrolling sideways) when a first start found the new index busy.
+        self.counts = CappedLabel(COUNTS_LINES)
+        policy = self.counts.sizePolicy()
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        self.counts.setSizePolicy(policy)
+        self.counts.setText("Reading the library…")
         self.stack = EmptyState(self.table, "")
         self.stack.show_content()  # until the first query says whether there is a track to show
         self.stack.button.clicked.connect(self._no_tracks_action)

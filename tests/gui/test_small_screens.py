@@ -185,6 +185,26 @@ def test_the_library_tab_shows_title_verdict_and_agreement_whole_without_scrolli
     assert sum(shown["width"] for shown in columns.values()) <= found["viewport"], found  # no horizontal scroll bar
 
 
+def test_a_long_library_error_under_the_library_tab_leaves_the_window_within_the_screen(qtbot, window) -> None:
+    """The Library tab's line under the table said why the library could not be read on one line, its file's path and
+    all: 1,045 pixels, the window's least width on a first start that found the new index busy (10 of 880 first
+    starts here), so the window grew past a 1024-pixel screen and the side docks were squeezed to 54 pixels."""
+    view = window.library_view
+    window.show()
+    window.show_library_tracks()
+    qtbot.waitExposed(window)
+    path = Path.home() / ".local" / "share" / "musictagger" / "library.sqlite3"
+    text = (
+        f"The library cannot be read: {path}: database is locked: another musictagger process kept it busy; try again"
+    )
+    view.model.failed.emit(text)
+    available = window.screen().availableGeometry().width()
+    assert view.counts.fontMetrics().horizontalAdvance(text) > available  # on one line it would not fit
+    qtbot.waitUntil(lambda: view.counts.toolTip() == text, timeout=5000)  # cut short, the whole of it a hover away
+    assert view.counts.text() == text
+    assert window.minimumSizeHint().width() <= available and window.width() <= available
+
+
 def test_dialogs_fit_the_screen(qtbot, window) -> None:
     """Tag, Learn, Models and Settings open within the screen's available area, with room for their frame."""
     available = window.screen().availableGeometry()
