@@ -38,6 +38,9 @@ class LayersView(QWidget):
         self.analysis: Analysis | None = None
         self.window = 0
         self.caption = QLabel("Conv layer activations")
+        # Wrapped: on one line its window and start set the centre's least width, and with an 11-pt font on a
+        # 1024-pixel screen that squeezed the side docks below their panels' least width (a sideways scroll bar).
+        self.caption.setWordWrap(True)
         self.picker = QComboBox()
         self.caption.setBuddy(self.picker)  # a screen reader names the picker by the caption
         self.picker.setToolTip("Show the mean over the channels the model reads, or one of them")

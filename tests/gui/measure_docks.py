@@ -1,16 +1,19 @@
 """Open the window on the screen the environment gives it and measure its docks (run by test_small_screens.py).
 
-Usage: ``python tests/gui/measure_docks.py AUDIO_FILE``, with ``QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json``
-(and ``QT_SCALE_FACTOR``) making a laptop's screen and an empty library in the user dirs of the environment.
-The window is created as the app creates it, at its first start.  Prints as JSON, for each state in turn —
-``empty`` (no file yet), ``result`` (AUDIO_FILE analysed, its matches searched), ``folders`` (the Music folders
-dock in front of Files), ``live`` (the Live panel shown) and ``recognising`` (AUDIO_FILE played into the Live panel,
-its verdict, code and matches shown) — each dock in view: the size of its scroll area's viewport, the size of the
-panel in it, and where its buttons and bars are in the viewport; and the Nearest matches' message and tooltip.
+Usage: ``python tests/gui/measure_docks.py AUDIO_FILE [--font-size PT]``, with
+``QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json`` (and ``QT_SCALE_FACTOR``) making a laptop's screen and an empty
+library in the user dirs of the environment.  The window is created as the app creates it, at its first start, in an
+application font of ``PT`` points where given (a desktop's font, as its platform theme sets it; Qt's own is 9).
+Prints as JSON, for each state in turn — ``empty`` (no file yet), ``result`` (AUDIO_FILE analysed, its matches
+searched), ``folders`` (the Music folders dock in front of Files), ``live`` (the Live panel shown) and
+``recognising`` (AUDIO_FILE played into the Live panel, its verdict, code and matches shown) — each dock in view: the
+size of its scroll area's viewport, the size of the panel in it, the least size the panel needs there, and where its
+buttons and bars are in the viewport; and the Nearest matches' message and tooltip.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -32,7 +35,8 @@ LIVE_START_S = 1.0
 
 
 def docks_in_view(window: MainWindow) -> dict[str, object]:
-    """Each dock in view (shown, not tabbed behind another): its viewport, its panel and its buttons and bars."""
+    """Each dock in view (shown, not tabbed behind another): its viewport, its panel, the least size the panel needs
+    there (its least width; its least height at the viewport's width) and its buttons and bars."""
     found: dict[str, object] = {}
     for dock in window.findChildren(QDockWidget):
         if not dock.isVisible() or dock.visibleRegion().isEmpty():
@@ -45,17 +49,23 @@ def docks_in_view(window: MainWindow) -> dict[str, object]:
                 corner = widget.mapTo(viewport, QPoint(0, 0))
                 name = widget.text() if isinstance(widget, QAbstractButton) else widget.accessibleName()
                 widgets[name or type(widget).__name__] = [corner.x(), corner.y(), widget.width(), widget.height()]
+        least_height = panel.heightForWidth(viewport.width())
         found[dock.windowTitle()] = {
             "viewport": [viewport.width(), viewport.height()],
             "panel": [panel.width(), panel.height()],
+            "least": [panel.minimumSizeHint().width(), max(least_height, panel.minimumSizeHint().height())],
             "widgets": widgets,
         }
     return found
 
 
-def measure(audio: Path) -> dict[str, object]:
+def measure(audio: Path, font_size: float | None = None) -> dict[str, object]:
     """The first start's window, measured in each state in turn (see the module's docstring)."""
     app = QApplication([sys.argv[0]])
+    if font_size is not None:
+        font = app.font()
+        font.setPointSizeF(font_size)
+        app.setFont(font)
     window = create_window([])
     for label, bar in window.genre.bars.items():
         bar.setAccessibleName(f"{label} bar")  # names the bars in the measurements
@@ -107,4 +117,8 @@ def measure(audio: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":  # the window's analysis process imports this module too
-    print(json.dumps(measure(Path(sys.argv[1]))))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("audio", type=Path)
+    parser.add_argument("--font-size", type=float)
+    arguments = parser.parse_args()
+    print(json.dumps(measure(arguments.audio, arguments.font_size)))
