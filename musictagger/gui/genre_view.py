@@ -6,6 +6,10 @@ uncertain verdict is shown in a warning colour with the rule that made it uncert
 tooltip.  When the model has no genre for the track, the verdict and its reason are shown in
 grey and the bars are greyed out: they say how near each genre came, not that one of them won.
 
+The bars are :class:`~musictagger.gui.probability_bars.ProbabilityBars`: every label's when they fit, else the most
+probable and how many more.  Its height is a range, not one height for a width: the least shows the verdict's text
+whole over the fewest bars, the most every bar, and the bars take what the panel gives between them.
+
 The view takes the keyboard focus (in the Tab order after the file list and the centre) and says the
 verdict and every probability in its accessible description, which a screen reader reads on focus:
 ``rock 0.83. rock 0.83, pop 0.10, …``.
@@ -15,13 +19,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
+from musictagger.gui.probability_bars import ProbabilityBars
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
 from musictagger.model.verdict import reason_sentence
 
-BAR_STEPS = 1000
 UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
 CERTAIN_STYLE = "font-weight: bold;"
 UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
@@ -45,30 +49,25 @@ class GenreView(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(REASON_STYLE)
         self.reason.hide()
-        self.bars: dict[str, QProgressBar] = {}
-        self.form = QFormLayout()
+        self.chart = ProbabilityBars(labels)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.verdict)
         layout.addWidget(self.reason)
-        layout.addLayout(self.form)
+        layout.addWidget(self.chart)
         layout.addWidget(self.notes)
-        self.set_labels(labels)
+        self.labels = labels
+
+    @property
+    def bars(self) -> dict[str, QProgressBar]:
+        """The bar showing each label (one the height leaves out is hidden)."""
+        return self.chart.bars
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
         """One bar per label of the model in use (another model, e.g. a personal one, has other labels)."""
-        while self.form.rowCount():
-            self.form.removeRow(0)
         self.labels = labels
-        self.bars = {}
-        for label in labels:
-            bar = QProgressBar()
-            bar.setRange(0, BAR_STEPS)
-            bar.setTextVisible(True)
-            bar.setFormat("")
-            self.bars[label] = bar
-            self.form.addRow(label.replace("&", "&&"), bar)  # a label's & is text, not a shortcut mark
+        self.chart.set_labels(labels)
 
     def clear(self, message: str = "", *, failed: bool = False, prose: bool = False) -> None:
         """Show ``message`` instead of a verdict; a file's error (``failed``) in the failure colour, over greyed bars.
@@ -82,12 +81,7 @@ class GenreView(QWidget):
         self.verdict.setToolTip("")
         self.reason.hide()
         self.notes.setText("")
-        self.setUpdatesEnabled(False)
-        for bar in self.bars.values():
-            bar.setValue(0)
-            bar.setFormat("")
-            bar.setEnabled(not failed)
-        self.setUpdatesEnabled(True)
+        self.chart.show_values(None, enabled=not failed)
         self.setAccessibleDescription(message)
 
     def show_analysis(self, analysis: Analysis) -> None:
@@ -110,27 +104,37 @@ class GenreView(QWidget):
                 else ""
             )
         self.reason.setVisible(analysis.unknown)
-        self.setUpdatesEnabled(False)  # QProgressBar.setValue repaints at once; paint the four bars together, later
-        for label, probability in zip(self.labels, analysis.probabilities, strict=True):
-            self.bars[label].setValue(round(float(probability) * BAR_STEPS))
-            self.bars[label].setFormat(f"{probability:.2f}")
-            self.bars[label].setEnabled(not analysis.unknown)
-        self.setUpdatesEnabled(True)
+        probabilities = zip(self.labels, analysis.probabilities.tolist(), strict=True)
+        self.chart.show_values(dict(probabilities), enabled=not analysis.unknown)
         self.notes.setText("\n".join(analysis.warnings))
         self.setAccessibleDescription(spoken_verdict(analysis))
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        """False, though its text wraps: a layout holds a widget that has a height for its width at that one height,
+        here every bar's, and the panel scrolled.  Its hints follow its width instead (:meth:`sizeHint`,
+        :meth:`minimumSizeHint`), and the bars take what it is given between them."""
+        return False
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """The height its wrapped text and every bar need at its width."""
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.layout().heightForWidth(self.width()))
+        return hint
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        """At least the height its wrapped text needs at its width: Qt's minimum for wrapped text is a guess at a width
-        of its own, and in the Live panel's splitter the bars were squeezed over the verdict's lines."""
+        """The height its wrapped text needs at its width, whole, over the fewest bars: Qt's minimum for wrapped text is
+        a guess at a width of its own, and in the Live panel's splitter the bars were squeezed over the verdict's
+        lines."""
         hint = super().minimumSizeHint()
         if self.width() > 0:
-            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+            hint.setHeight(self.layout().minimumHeightForWidth(self.width()))
         return hint
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
-            self.updateGeometry()  # its minimum height follows its width
+            self.updateGeometry()  # its hints follow its width
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         paint_focus(self)

@@ -4,7 +4,7 @@ A screen is chosen once per process, so the Library tab's and the docks' measure
 subprocess on an offscreen screen of that size (``measure_library_tab.py``, ``measure_docks.py``); the dialogs
 and the first size are measured here, on the tests' own offscreen screen (800 pixels wide, narrower than
 the dialogs' preferred sizes).  The docks are measured in Qt's own 9-point font and in the 11-point font of
-Ubuntu's and other desktops' settings.
+Ubuntu's and other desktops' settings, there also with a personal model of twenty labels.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
@@ -29,7 +30,12 @@ from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
-from musictagger.model.runtime import MODEL_ENV_VAR
+from musictagger.library.store import AnalysisKey
+from musictagger.model.head import PersonalHead
+from musictagger.model.location import model_file
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR, GenreModel
+from musictagger.personal import store
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 from tests.tagging.media import pretag
 
@@ -52,6 +58,12 @@ DESKTOP_FONT_PT = "11"
 """Ubuntu's and several other desktops' interface font."""
 ROOMY_SCREENS = ("1280x800", "200%")
 """Where no panel scrolls with a result shown in the desktop's font; at 1024×700 the tallest may scroll down."""
+MANY_LABELS = (
+    *("Ambient", "Alternative Rock", "Blues", "Classical", "Contemporary Christian", "Country", "Drum & Bass"),
+    *("Electronic", "Folk", "Hip-Hop", "Jazz", "Metal", "Pop", "Punk", "R&B", "Reggae", "Singer-Songwriter"),
+    *("Soul", "Techno", "World"),
+)
+"""A personal model's labels as a large tagged library gives them."""
 
 
 @pytest.fixture
@@ -108,16 +120,50 @@ def docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return measure_on(screen, scale, folder, "measure_docks.py", str(song), env=shipped_model_env(folder))
 
 
+def save_personal_model(env: dict[str, str], song: Path) -> None:
+    """A personal model of :data:`MANY_LABELS` over the shipped model, in the user dirs of ``env``, not active: its
+    probabilities fall from the first label to the last (its weights are zero, its biases a slope) and none reaches
+    its threshold."""
+    path = model_file(DEFAULT_MODEL_NAME)
+    size = GenreModel(path).analyze_file(song).embedding.shape[0]
+    count = len(MANY_LABELS)
+    head = PersonalHead(
+        "styles",
+        MANY_LABELS,
+        np.zeros(size),
+        np.ones(size),
+        np.zeros((size, count)),
+        np.linspace(2.0, 0.0, count),
+        1.0,
+        0.5,
+        AnalysisKey.of(load_manifest(path), None).model_id,
+    )
+    sidecar = {
+        "field": "genre",
+        "labels": list(MANY_LABELS),
+        "counts": dict.fromkeys(MANY_LABELS, 12),
+        "metrics": {"accuracy": 0.6, "macro_f1": 0.5},
+        "base_model_id": head.base_model_id,
+        "created": "2025-01-01",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+            patch.setenv(variable, env[variable])
+        store.save_model(head, sidecar)
+
+
 @pytest.fixture(scope="module", params=list(DOCK_SCREENS))
 def desktop_font_docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The docks measured as :func:`docks` measures them, in the desktop's 11-point font; the screen's name is under
-    ``screen``."""
+    """The docks measured as :func:`docks` measures them, in the desktop's 11-point font, then with the personal model
+    of :data:`MANY_LABELS` made the active one (``personal result``) and the file played into the Live panel again
+    (``personal recognising``); the screen's name is under ``screen``."""
     folder = tmp_path_factory.mktemp("desktop-font-docks")
     song = write_song(folder / "music" / "band.flac", seed=0)
+    env = shipped_model_env(folder)
+    save_personal_model(env, song)
     screen, scale = DOCK_SCREENS[request.param]
-    arguments = (str(song), "--font-size", DESKTOP_FONT_PT)
-    found = measure_on(screen, scale, folder, "measure_docks.py", *arguments, env=shipped_model_env(folder))
-    return {"screen": request.param, **found}
+    arguments = (str(song), "--font-size", DESKTOP_FONT_PT, "--personal", "styles")
+    return {"screen": request.param, **measure_on(screen, scale, folder, "measure_docks.py", *arguments, env=env)}
 
 
 @pytest.mark.parametrize("state", ["empty", "result", "folders"])
@@ -152,12 +198,14 @@ def test_the_nearest_matches_buttons_show_whole_beside_the_live_panel_with_the_e
         assert x >= 0 and y >= 0 and x + button_width <= width and y + button_height <= height, (name, matches)
 
 
-@pytest.mark.parametrize("state", ["empty", "result", "folders", "live", "recognising"])
+@pytest.mark.parametrize(
+    "state", ["empty", "result", "folders", "live", "recognising", "personal result", "personal recognising"]
+)
 def test_no_dock_scrolls_sideways_in_the_desktops_font(desktop_font_docks: dict, state: str) -> None:
     """In an 11-point font at 1024×700 the Conv layer caption on one line ("..., window 1 of 1 (from 0:00)", 372
     pixels) set the centre's least width once a file was shown, and the side docks were squeezed: Files 225 to 157
     pixels, Result and Nearest matches 345 to 278, so Nearest matches (331 needed) and Music folders (211) scrolled
-    sideways."""
+    sideways, and the Result too with twenty labels' bars (325)."""
     for title, dock in desktop_font_docks[state].items():
         assert dock["panel"][0] <= dock["viewport"][0], (desktop_font_docks["screen"], state, title, dock)
 
@@ -169,19 +217,41 @@ def test_no_dock_scrolls_sideways_in_the_desktops_font(desktop_font_docks: dict,
         ("folders", ("Music folders", "Result", "Nearest matches")),
         ("live", ("Live",)),
         ("recognising", ("Live",)),
+        ("personal result", ("Files", "Result", "Nearest matches")),
+        ("personal recognising", ("Live",)),
     ],
 )
 def test_no_panel_scrolls_with_a_result_in_the_desktops_font_at_1280x800_and_1366x768(
     desktop_font_docks: dict, state: str, titles: tuple[str, ...]
 ) -> None:
-    """The Result panel needs 352 pixels of its 373 at 1280×800 and of its 356 at 1366×768, the Live panel 321 of its
-    333 while recognising.  (With the Live panel open the Result dock keeps a few rows of its panel in view, as in
-    Qt's own font; at 1024×700 the Result panel may scroll down by a few lines.)"""
+    """In an 11-point font with twenty labels a bar each, the Result panel needed 882 pixels in its 373 at 1280×800
+    (864 in 356 at 1366×768) and the Live panel 833 in 333; the bars now show as many of the most probable as fit,
+    and how many more.  (With the Live panel open the Result dock keeps a few rows of its panel in view, as in Qt's
+    own font; at 1024×700 the Result panel may scroll down by a few lines.)"""
     if desktop_font_docks["screen"] not in ROOMY_SCREENS:
         pytest.skip("at 1024×700 the tallest panels may scroll down")
     for title in titles:
         dock = desktop_font_docks[state][title]
         assert dock["panel"][1] <= dock["viewport"][1], (desktop_font_docks["screen"], state, title, dock)
+
+
+@pytest.mark.parametrize(("state", "title"), [("personal result", "Result"), ("personal recognising", "Live")])
+def test_many_labels_show_the_most_probable_bars_that_fit_and_how_many_more(
+    desktop_font_docks: dict, state: str, title: str
+) -> None:
+    """The personal model's probabilities fall from its first label to its last: the bars in view are the first
+    labels, most probable at the top, at least three, and under them the line saying how many more."""
+    dock = desktop_font_docks[state][title]
+    (width, height), widgets = dock["viewport"], dock["widgets"]
+    bars = sorted((widgets[label][1], label) for label in MANY_LABELS if label in widgets)
+    shown = [label for _, label in bars]
+    assert 3 <= len(shown) < len(MANY_LABELS) - 1 and shown == list(MANY_LABELS[: len(shown)]), dock
+    more = f"+{len(MANY_LABELS) - len(shown)} more"
+    assert more in widgets and widgets[more][1] > bars[-1][0], dock
+    if desktop_font_docks["screen"] in ROOMY_SCREENS:
+        for name in (*shown, more):
+            x, y, bar_width, bar_height = widgets[name]
+            assert x >= 0 and y >= 0 and x + bar_width <= width and y + bar_height <= height, (name, dock)
 
 
 def test_a_capped_message_keeps_its_first_lines_and_says_the_rest_in_its_tooltip(qtbot) -> None:
@@ -356,7 +426,9 @@ def test_the_nearest_matches_keep_their_share_of_the_window_beside_the_result(qt
     assert window.matches_dock.height() >= 0.4 * right_side
     scroll = window.result_dock.widget()
     qtbot.waitUntil(lambda: scroll.width() >= scroll.fitting_width(), timeout=5000)  # the docks' first widths
-    assert scroll.viewport().height() >= scroll.widget().heightForWidth(scroll.viewport().width())  # no scrolling
+    panel, width = scroll.widget(), scroll.viewport().width()
+    least = max(panel.heightForWidth(width), panel.minimumSizeHint().height())  # as measure_docks.py measures it
+    assert scroll.viewport().height() >= least  # no scrolling
 
 
 def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window, tmp_path: Path) -> None:

@@ -154,6 +154,6 @@ def test_a_label_with_an_ampersand_reads_as_written(qtbot) -> None:
     """Qt takes & in a form's row label for a shortcut mark: "Drum & Bass" read "Drum _Bass" (the user audit)."""
     view = GenreView(("Drum & Bass", "Ambient"))
     qtbot.addWidget(view)
-    shown = [view.form.labelForField(view.bars[label]).text() for label in ("Drum & Bass", "Ambient")]
+    shown = [view.chart.form.labelForField(view.bars[label]).text() for label in ("Drum & Bass", "Ambient")]
     assert [text.replace("&&", "&") for text in shown] == ["Drum & Bass", "Ambient"]
     assert "&" not in shown[0].replace("&&", "")  # no lone & left to mark a shortcut
