@@ -59,7 +59,7 @@ def open_database(
     connection.row_factory = sqlite3.Row
     try:
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _wal_mode(connection)
         if mode.lower() != "wal":
             raise DatabaseError(f"{path}: SQLite refused WAL mode (got {mode!r}); is it on a network drive?")
         connection.execute("PRAGMA synchronous = NORMAL")
@@ -151,6 +151,24 @@ def database_file(connection: sqlite3.Connection) -> str:
 def schema_version(connection: sqlite3.Connection) -> int:
     """The number of migrations applied to this database."""
     return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _wal_mode(connection: sqlite3.Connection) -> str:
+    """``PRAGMA journal_mode = WAL``'s answer, asked again while another connection holds the lock it needs.
+
+    A new file is switched to WAL by the first connection (the mode then stays with the file), which needs the
+    file to itself, and SQLite answers "database is locked" at once, without its busy handler, when another
+    connection has the file open meanwhile: at a first start the window's Library tab and its Music folders
+    panel open the new index together, and about one start in ten failed so.  So it waits as a busy handler
+    would, up to the same timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration]) -> None:
