@@ -681,6 +681,7 @@ class MainWindow(QMainWindow):
         self.personal = personal
         self._name_tag_actions()
         self.genre.set_labels(labels_in_use(self.manifest, personal))
+        QTimer.singleShot(0, self.widen_cut_docks)  # longer labels than the last model's may need a wider Result dock
         self.library_view.refresh()  # its verdict column follows the model too
         self.live.follow_model(labels_in_use(self.manifest, personal))
         self._model_generation += 1

@@ -59,7 +59,7 @@ DESKTOP_FONT_PT = "11"
 ROOMY_SCREENS = ("1280x800", "200%")
 """Where no panel scrolls with a result shown in the desktop's font; at 1024×700 the tallest may scroll down."""
 MANY_LABELS = (
-    *("Ambient", "Alternative Rock", "Blues", "Classical", "Contemporary Christian", "Country", "Drum & Bass"),
+    *("Ambient", "Alternative Rock", "Blues", "Classical", "Contemporary Christian Worship", "Country", "Drum & Bass"),
     *("Electronic", "Folk", "Hip-Hop", "Jazz", "Metal", "Pop", "Punk", "R&B", "Reggae", "Singer-Songwriter"),
     *("Soul", "Techno", "World"),
 )
