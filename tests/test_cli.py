@@ -451,8 +451,8 @@ def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
 ) -> None:
     """index's failures and "failed earlier" line, its status, similar's heading, note and listings, analyze's
     and tag's errors and undo's lines ran past 80 columns, some to 300, in a library of long names.  Each line
-    is 80 columns at most now, but a path alone on its line.  Tables keep a row a line: similar's, its path column
-    last and starting within 80 columns, and tag's preview, whose file column comes first (left as it is)."""
+    is 80 columns at most now, but a path alone on its line.  Tables keep a row a line, their path column last and
+    starting within 80 columns: similar's, and tag's preview (whose file column came first)."""
     monkeypatch.chdir(tmp_path)
     album = Path("Music") / "The Very Long Name Of A Band With Many Members" / "An Album Title (Deluxe Edition)"
     songs = [
@@ -471,11 +471,11 @@ def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
     paths.add(str(library_db_path()))  # index --status names it
     printed: list[str] = []
 
-    def run(*arguments: object, table: int = 0) -> int:
-        """Run a command; its output's lines join ``printed``, but the first ``table`` (a table, the file first)."""
+    def run(*arguments: object) -> int:
+        """Run a command; its output's lines join ``printed``."""
         status = main([str(argument) for argument in arguments])
         captured = capsys.readouterr()
-        printed.extend([*captured.out.splitlines()[table:], *captured.err.splitlines()])
+        printed.extend([*captured.out.splitlines(), *captured.err.splitlines()])
         return status
 
     assert run("index", tmp_path / "Music", "--workers", "1") == 1
@@ -489,12 +489,13 @@ def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
     assert run("similar", "A Song Whose") == 1  # several tracks: their ids and paths
     assert run("similar", failed) == 1  # a failed track: its path and why
     assert run("analyze", tmp_path / album, empty, bad) == 1
-    assert run("tag", tmp_path / album, "--min-confidence", "0", table=1 + len(songs) + 1) == 1  # its preview aside
+    assert run("tag", tmp_path / album, "--min-confidence", "0") == 1
     pretag(songs[1], genres=["Chanson"])
     assert run("undo") == 1  # "not restored: …: changed since run 1"
 
     wide = [line for line in printed if columns(line) > 80 and line not in paths]
     table = [line for line in wide if any(line.endswith(p) and columns(line[: -len(p)]) < 80 for p in paths)]
-    assert set(wide) == set(table) and len(table) == 1  # similar's match, its path starting within 80
+    # similar's match and tag's rows (the songs and the broken file), each path starting within 80
+    assert set(wide) == set(table) and len(table) == 1 + len(songs) + 1
     assert str(broken) in printed and str(songs[0]) in printed  # paths that no line can hold, alone
     assert any(line.startswith(f"error: {bad}: not an audio file") for line in printed)  # a short path in its line

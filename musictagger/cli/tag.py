@@ -17,7 +17,8 @@ from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.options import probability
 from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
-from musictagger.cli.table import format_table
+from musictagger.cli.table import clip, format_table
+from musictagger.errors import one_line
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import Library
 from musictagger.library.scan import scan
@@ -40,6 +41,10 @@ from musictagger.tagging.predict import predict_labels
 
 KEEP_ID3 = "keep"
 """``--id3 keep``: each file's ID3v2 revision stays as it is."""
+LABELS_WIDTH = 24
+"""Widest current or proposed value the preview shows, in terminal columns (a file may hold many genres, a
+personal model long labels): the columns before the file take at most 72 (two of 24, a confidence of 16 and
+the indentation), so the path starts by column 80.  The CSV (``--csv``) holds them whole."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -93,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         id3_version=None if args.id3 == KEEP_ID3 else Id3Version(args.id3),
         field=proposals.field,
     )
-    print(format_table(preview_columns(plan.field), preview_rows(plan)))
+    print(format_preview(plan))
     if args.csv:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()
@@ -119,6 +124,31 @@ def run(args: argparse.Namespace) -> int:
         )
         return INTERRUPTED_STATUS
     return status
+
+
+def format_preview(plan: Plan) -> str:
+    """The plan as the preview prints it: the files grouped under what the run does to them, in the order of
+    :class:`~musictagger.tagging.plan.Action` (``write``, ``unchanged: has a genre already``, ``skip: is
+    read-only``, an ``error: …`` each), each file a row of the current and proposed values, the confidence and
+    the path last, aligned with the others' (see :func:`format_table`) and indented under its heading.
+
+    With the file first, a library's paths made every row 150-250 columns wide and a terminal folded the columns
+    that matter into the next lines; with the action and its reason in a column, the path could not start within
+    80 columns either.  As ``git status`` groups files by state, the reason is said once for its files."""
+    groups: dict[tuple[int, str], list[tuple[str, ...]]] = {}
+    order = list(Action)
+    for item, (path, current, proposed, confidence, _) in zip(plan.items, preview_rows(plan), strict=True):
+        row = (clip(current, LABELS_WIDTH), clip(proposed, LABELS_WIDTH), confidence, path)
+        groups.setdefault((order.index(item.action), item.action_text), []).append(row)
+    ranked = sorted(groups.items(), key=lambda group: group[0][0])  # stable: reasons in the order first met
+    file_heading, *headings, _ = preview_columns(plan.field)
+    table = format_table((*headings, file_heading), [row for _, rows in ranked for row in rows]).splitlines()
+    lines, at = [f"  {table[0]}"], 1
+    for (_, action_text), rows in ranked:
+        lines.append(wrap(one_line(action_text), hang=4))
+        lines.extend(f"  {row}" for row in table[at : at + len(rows)])
+        at += len(rows)
+    return "\n".join(lines)
 
 
 def _stopped_text(report: RunReport, not_reached: int) -> str:

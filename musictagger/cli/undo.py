@@ -17,7 +17,7 @@ from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index
-from musictagger.tagging.journal import Journal, Run
+from musictagger.tagging.journal import EntryState, Journal, Run, RunStatus
 from musictagger.tagging.undo import run_to_undo, undo
 
 
@@ -78,21 +78,33 @@ def _earlier_hint(journal: Journal, undone: int) -> str:
     )
 
 
+STATE_WORDS = {EntryState.RESTORE_SKIPPED: "not restored"}
+"""The files column's word for an entry state, where the journal's own is not the one ``undo`` prints."""
+
+
 def format_runs(runs: list[Run]) -> str:
-    """The runs as a table, newest first."""
-    header = ("run", "kind", "started", "status", "field", "mode", "min conf.", "ID3", "files")
+    """The runs as a table, newest first, one line each within 80 columns: an undo run's mode is ``undo of N``
+    (the settings are a tagging run's), the start to the minute (as ``dnf history``), and a run that did not
+    finish says so after its files (``5 written, 3 planned (interrupted)``, as tag's last line does).  With a
+    column each for the kind, the seconds and the status, the list was 83-87 columns wide."""
+    header = ("run", "started", "field", "mode", "min", "ID3", "files")
     rows = [
         (
             str(r.id),
-            r.kind if r.undoes is None else f"undo of {r.undoes}",
-            datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
-            str(r.status),
+            datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M"),
             ", ".join(r.fields),
-            r.mode or "",
+            f"undo of {r.undoes}" if r.undoes is not None else r.mode or r.kind,
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
             r.id3_version or ("keep" if r.kind == "tag" else ""),
-            ", ".join(f"{n} {state}" for state, n in sorted(r.counts.items())),
+            _files_text(r),
         )
         for r in runs
     ]
     return format_table(header, rows) if rows else "no runs in the journal yet"
+
+
+def _files_text(run: Run) -> str:
+    """``3 restored, 1 not restored``: the run's files per state, then its status unless it finished."""
+    files = ", ".join(f"{n} {STATE_WORDS.get(state, state)}" for state, n in sorted(run.counts.items()))
+    status = "" if run.status == RunStatus.FINISHED else f"({run.status})"
+    return " ".join(part for part in (files, status) if part)

@@ -20,12 +20,14 @@ import pytest
 from musictagger import userdirs
 from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
+from musictagger.cli.table import columns
 from musictagger.model.runtime import load_model
 from musictagger.tagging.atomic import TEMP_MARK
 from musictagger.tagging.journal import Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
 from tests.conftest import PROJECT_ROOT
 from tests.tagging.media import KINDS, UNKNOWN_FRAME, make_file, native_genres, native_tags, pretag, v23_mp3
+from tests.tagging.preview import preview_actions
 
 
 def snapshot(paths: list[Path]) -> dict[Path, bytes]:
@@ -86,8 +88,7 @@ def test_dry_run_writes_nothing_and_prints_and_saves_the_plan(
     assert rows[hiss]["action"] == f"skip: below threshold {threshold:.2f}"
     assert rows[corrupt]["action"].startswith("error: ")
     out = capsys.readouterr().out
-    for path, row in rows.items():
-        assert any(line.startswith(str(path)) and line.rstrip().endswith(row["action"]) for line in out.splitlines())
+    assert preview_actions(out, rows) == {path: row["action"] for path, row in rows.items()}
 
 
 def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,10 +132,13 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     assert native_genres(edited) == ["Chanson"]
     assert main(["undo", "--list"]) == 0
     listing = capsys.readouterr().out.splitlines()
-    assert listing[1].split()[:4] == ["2", "undo", "of", "1"]
-    assert listing[2].split()[:2] == ["1", "tag"]
-    at = listing[0].index("field")
-    assert [line[at:].split()[0] for line in listing[1:]] == ["genre", "genre"]
+    at, field = listing[0].index("mode"), listing[0].index("field")
+    assert [line[at:].split()[:3] for line in listing[1:]] == [
+        ["undo", "of", "1"],
+        ["append", f"{threshold:.2f}", "keep"],
+    ]
+    assert [line[field:].split()[0] for line in listing[1:]] == ["genre", "genre"]
+    assert listing[2].endswith(f"keep  1 not restored, {len(music) - 1} restored")  # as undo itself said
 
 
 def test_fill_empty_with_id3_v23(tmp_path: Path) -> None:
@@ -299,9 +303,9 @@ def test_the_default_mode_keeps_an_existing_genre_and_fills_empty_ones(
     out = capsys.readouterr().out
     assert "1 write, 1 unchanged, 0 skip, 0 error" in out
     # The kept file's row shows what the model says beside its own genre, not its genre as a proposal.
-    (row,) = [line for line in out.splitlines() if line.startswith(str(tagged))]
-    assert re.split(r" {2,}", row)[1:3] == ["Alternative Rock", predicted(tagged)[0]]
-    assert row.endswith("unchanged: has a genre already")
+    (row,) = [line for line in out.splitlines() if line.endswith(f"  {tagged}")]
+    assert re.split(r" {2,}", row.strip())[:2] == ["Alternative Rock", predicted(tagged)[0]]
+    assert preview_actions(out, [tagged]) == {tagged: "unchanged: has a genre already"}
     assert "run 1: 1 written, 1 unchanged, 0 skipped, 0 failed" in out
     assert tagged.read_bytes() == content
     assert native_genres(bare) == [predicted(bare)[0]]
@@ -329,8 +333,7 @@ def test_the_dry_run_says_a_read_only_file_will_be_skipped(tmp_path: Path, capsy
 
     assert main(["tag", str(tmp_path), "--dry-run", "--min-confidence", "0"]) == 0
 
-    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(path))]
-    assert row.rstrip().endswith("skip: is read-only")
+    assert preview_actions(capsys.readouterr().out, [path]) == {path: "skip: is read-only"}
 
 
 def test_tag_proposes_what_the_model_it_is_given_says(
@@ -364,9 +367,9 @@ def test_a_file_name_with_a_line_break_keeps_its_preview_row_on_one_line(tmp_pat
 
     main(["tag", str(odd.parent), "--dry-run"])
 
-    rows = capsys.readouterr().out.splitlines()
-    assert any(row.startswith(str(odd).replace("\n", "\\n")) for row in rows)
-    assert len(rows) == 4  # header, the file, the counts, "dry run"
+    out = capsys.readouterr().out
+    assert preview_actions(out, [odd]) == {odd: "write"}
+    assert len(out.splitlines()) == 5  # the columns' names, the action, the file, the counts, "dry run"
 
 
 def test_tag_keeps_each_files_id3_revision_unless_told_and_says_why_it_cannot_convert(tmp_path: Path, capsys) -> None:
@@ -379,4 +382,55 @@ def test_tag_keeps_each_files_id3_revision_unless_told_and_says_why_it_cannot_co
     assert main(common) == 0
     assert mutagen.File(path).tags.version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
     assert main(["undo", "--list"]) == 0
-    assert re.search(r"\btag\b.*\bkeep\b", capsys.readouterr().out)  # the run's ID3 column
+    assert re.search(r"\breplace\b.*\bkeep\b", capsys.readouterr().out)  # the run's ID3 column
+
+
+def test_the_preview_and_the_run_list_fit_80_columns_with_the_path_last(
+    tmp_path: Path, first_model_as_default: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the file first, a library's paths made each preview row 150-250 columns wide, and a terminal folded
+    the genres, the confidence and the action into the next lines; `undo --list` was 83-87 columns wide.  Now
+    the preview's short columns come first, aligned, each file under its action, its path last and starting by
+    column 80; the run list fits 80 columns."""
+    album = tmp_path / "Music" / "The Very Long Name Of A Band With Many Members" / "An Album Title (Deluxe Edition)"
+    songs = [
+        make_file(album, fmt, seed=i, name=f"{i:02d} - A Song Whose Title Is Quite Long Indeed, Part {i}")
+        for i, fmt in enumerate(["mp3", "flac", "m4a", "ogg"])
+    ]
+    pretag(songs[0], genres=["Jazz"])  # fill-empty leaves it
+    songs[3].chmod(0o444)
+    broken = album / "99 - This File Is Not Audio At All Though Its Name Says It Is.mp3"
+    broken.write_bytes(b"not audio" * 50)
+    paths = [*songs, broken]
+
+    assert main(["tag", str(tmp_path / "Music"), "--dry-run", "--min-confidence", "0"]) == 1
+
+    lines = capsys.readouterr().out.splitlines()
+    rows = {path: line for line in lines for path in paths if line.endswith(f"  {path}")}
+    assert set(rows) == set(paths)
+    starts = {columns(line) - columns(str(path)) for path, line in rows.items()}
+    assert starts == {lines[0].index("file")} and lines[0].endswith("file") and max(starts) <= 80
+    assert all(columns(line) <= 80 for line in lines if line not in rows.values())
+    at = lines[0].index("confidence")  # each confidence under its name
+    assert all(re.fullmatch(r"  \d\.\d\d ", rows[path][at - 2 : at + 5]) for path in songs)
+    assert not rows[broken][: starts.pop()].strip()  # an error has no values: its path under the others
+    actions = preview_actions("\n".join(lines), paths)
+    assert actions.pop(broken).startswith("error: not an audio file")
+    assert actions == {
+        songs[0]: "unchanged: has a genre already",
+        songs[1]: "write",
+        songs[2]: "write",
+        songs[3]: "skip: is read-only",
+    }
+
+    assert main(["tag", str(tmp_path / "Music"), "--mode", "replace", "--min-confidence", "0"]) == 1
+    pretag(songs[1], genres=["Chanson"])
+    assert main(["undo"]) == 1
+    capsys.readouterr()
+    assert main(["undo", "--list"]) == 0
+
+    header, *runs = capsys.readouterr().out.splitlines()
+    assert max(columns(line) for line in [header, *runs]) <= 80
+    assert runs[1].split()[3:] == ["genre", "replace", "0.00", "keep", "1", "not", "restored,", "2", "restored"]
+    starts = [header.index(name) for name in header.split()[1:]]
+    assert all(run[start - 2 : start] == "  " for run in runs for start in starts)  # no cell runs into the next

@@ -14,6 +14,7 @@ from musictagger.model.runtime import GenreModel
 from musictagger.tagging.plan import genre_tag
 from tests.model.variants import first_model
 from tests.tagging.media import make_file, native_genres, native_tags, pretag
+from tests.tagging.preview import preview_actions
 
 
 def plan_rows(path: Path) -> dict[Path, dict[str, str]]:
@@ -56,8 +57,7 @@ def test_not_music_is_skipped_with_its_own_reason(
     path = make_file(tmp_path / "music", "ogg")
     use_model(not_music_model)
     assert main(["tag", str(path.parent), "--dry-run", "--min-confidence", "0"]) == 0
-    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(path))]
-    assert row.rstrip().endswith("skip: unknown: not music")
+    assert preview_actions(capsys.readouterr().out, [path]) == {path: "skip: unknown: not music"}
 
 
 def test_the_threshold_applies_to_the_calibrated_confidence(
