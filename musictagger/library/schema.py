@@ -10,6 +10,17 @@ from __future__ import annotations
 
 from musictagger.db import Migration
 
+FOLD_EVERY_TRACK = """
+        UPDATE tracks SET
+            title_folded = fold(title),
+            artist_folded = fold(artist),
+            album_folded = fold(album),
+            path_folded = fold(path),
+            tag_genres_folded = fold_genres(tag_genres);
+"""
+"""Every track's folded texts (:mod:`musictagger.library.folding`) made afresh: migration 9 filled them so, and
+migration 10, after the fold's rule changed, filled them again."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "create tracks and roots",
@@ -246,13 +257,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE tracks ADD COLUMN album_folded TEXT;
         ALTER TABLE tracks ADD COLUMN path_folded TEXT;
         ALTER TABLE tracks ADD COLUMN tag_genres_folded TEXT;
-        UPDATE tracks SET
-            title_folded = fold(title),
-            artist_folded = fold(artist),
-            album_folded = fold(album),
-            path_folded = fold(path),
-            tag_genres_folded = fold_genres(tag_genres);
-        """,
+        """
+        + FOLD_EVERY_TRACK,
     ),
     Migration(
         # The fold removed every combining mark after NFKD, which also merged letters of other alphabets: Cyrillic
@@ -262,13 +268,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         # before keep the old folds, which a text folded the new way no longer finds (`мой` did not find the Мой
         # stored as `мои`), so every row's folded texts are folded again through the same functions as new rows.
         "fold each track's texts again, keeping the letters of non-Latin alphabets whole",
-        """
-        UPDATE tracks SET
-            title_folded = fold(title),
-            artist_folded = fold(artist),
-            album_folded = fold(album),
-            path_folded = fold(path),
-            tag_genres_folded = fold_genres(tag_genres);
-        """,
+        FOLD_EVERY_TRACK,
     ),
 )
