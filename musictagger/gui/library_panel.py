@@ -118,7 +118,7 @@ def describe_change(added: list[Path], refused: list[tuple[Path, str]], *, index
         lines.append(f"Added {named(added)} to the library's folders.")
         if indexing:
             them = "it" if len(added) == 1 else "them"
-            lines[-1] += f" Indexing is under way already: Index now indexes {them} once it ends."
+            lines[-1] += f" Indexing is under way already: {them} will be indexed once it ends."
     files = [path for path, reason in refused if reason == IS_A_FILE]
     if files:
         are = "is a file" if len(files) == 1 else "are files"
@@ -163,6 +163,8 @@ class LibraryPanel(QWidget):
         self.reanalysis_prompt: QMessageBox | None = None
         self.offer_when_indexed = False
         """Another model was chosen while indexing ran with the previous one: ask when it ends."""
+        self.index_when_indexed = False
+        """Folders were added while indexing ran, which does not take them: index again when it ends."""
         self.setAcceptDrops(True)  # folders dropped anywhere on the panel are added: see dropEvent
         self.dropping = False
         """A drag the panel would take hovers it: highlighted, and the notice says what a drop does."""
@@ -278,7 +280,9 @@ class LibraryPanel(QWidget):
             self._offer_reanalysis(state.waiting)
         if state.added or state.refused:
             self._tell(describe_change(state.added, state.refused, indexing=self.indexing is not None))
-        if state.added:
+        if state.added and self.indexing is not None:
+            self.index_when_indexed = True
+        elif state.added:
             self.index_now()  # the folders listed now include them
 
     def _offer_reanalysis(self, waiting: int) -> None:
@@ -427,7 +431,8 @@ class LibraryPanel(QWidget):
         self.progress.setValue(progress.done)
         self.progress_text.setText(describe_progress(progress))
 
-    def _finish(self, message: str) -> None:
+    def _finish(self, message: str, *, completed: bool) -> None:
+        """The run ended (``completed``: not stopped, nor failed): the panel idle again, with ``message``."""
         self.indexing = None
         self.index_button.setEnabled(True)
         self._enable_remove()
@@ -437,6 +442,9 @@ class LibraryPanel(QWidget):
         self.libraryChanged.emit()
         self.refresh(offer_reanalysis=self.offer_when_indexed)
         self.offer_when_indexed = False
+        if self.index_when_indexed and completed:
+            self.index_now()  # the folders added meanwhile
+        self.index_when_indexed = False
 
     def _indexed(self, summary: IndexSummary) -> None:
         state = "Stopped" if summary.interrupted else "Indexed"
@@ -447,10 +455,10 @@ class LibraryPanel(QWidget):
             + f" ({summary.elapsed_s:.0f} s)"
         )
         problems = "; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3])
-        self._finish(message + (f". Not read: {problems}" if problems else ""))
+        self._finish(message + (f". Not read: {problems}" if problems else ""), completed=not summary.interrupted)
 
     def _index_failed(self, error: BaseException) -> None:
-        self._finish(f"Indexing failed: {describe(error)}")
+        self._finish(f"Indexing failed: {describe(error)}", completed=False)
 
     def shutdown(self) -> None:
         """The window is closing: stop following others' writes (its runners, shut down by the window, stop

@@ -137,3 +137,25 @@ def test_files_dropped_on_the_file_list_are_still_analysed(qtbot, window, tmp_pa
     wait_until_settled(qtbot, window, 1)
     assert list(window.files.entries) == [song]
     assert library_folders() == [] and window.library.notice.text() == ""
+
+
+def test_a_folder_dropped_while_indexing_runs_is_indexed_once_the_run_ends(qtbot, window, tmp_path: Path) -> None:
+    """The run under way indexes the folders it started with; a folder dropped meanwhile was listed and then waited
+    for the user to press Index now again (the notice said so).  It is indexed when the run ends."""
+    first, second = tmp_path / "Music", tmp_path / "More music"
+    write_song(first / "a.wav", kind="wav-pcm16", seconds=2.0)
+    later = write_song(second / "b.wav", kind="wav-pcm16", seconds=2.0)
+    panel = window.library
+    window.show_library_panel()
+    with qtbot.waitSignal(panel.indexingStarted, timeout=10_000):
+        drop(panel.folders, [first])
+    drop(panel.folders, [second])  # the run has only started its workers: it takes seconds yet
+    qtbot.waitUntil(lambda: "More music" in panel.notice.text(), timeout=10_000)
+    assert panel.notice.text().endswith("Indexing is under way already: it will be indexed once it ends.")
+
+    def indexed() -> bool:
+        with Library() as library:
+            return panel.indexing is None and library.record(later) is not None
+
+    qtbot.waitUntil(indexed, timeout=2 * ANALYSIS_TIMEOUT_MS)
+    assert library_folders() == sorted([first, second])
