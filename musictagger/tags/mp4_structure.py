@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mutagen import PaddingInfo
+from mutagen._constants import GENRES
 from mutagen._util import resize_bytes
 from mutagen.mp4 import Atom, AtomError, Atoms
 
@@ -261,11 +262,30 @@ def _with_item(stored: bytes, ilst: Atom, key: str, new_item: bytes | None) -> b
     None; its header keeps its 32- or 64-bit form."""
     items = [stored[atom.offset - ilst.offset : atom.offset - ilst.offset + atom.length] for atom in ilst.children]
     names = READ_AS.get(key.encode("latin-1"), {key.encode("latin-1")})
-    matching = {i for i, item in enumerate(items) if _item_key(item) in names}
+    matching = {i for i, item in enumerate(items) if _item_key(item) in names and _readable(item)}
     place = min(matching, default=len(items))
     kept = [item for i, item in enumerate(items) if i not in matching]
     new = [new_item] if new_item is not None else []
     return _atom(b"ilst", b"".join(kept[:place] + new + kept[place:]), wide=_header_size(stored) > ATOM_HEADER)
+
+
+def _readable(item: bytes) -> bool:
+    """Whether mutagen reads a value from ``item`` (an item atom as stored): every item but a ``gnre`` whose values
+    are not all ID3v1 genre numbers (2 bytes each, at most the list's length), which mutagen leaves unread and writes
+    back as stored.  Such an item holds no genre anyone sees, so writing the genre leaves it where it is too (it was
+    taken out, and an undo, whose journal never saw a genre in it, could not give it back)."""
+    if item[4:8] != b"gnre":
+        return True
+    body, at = item[_header_size(item) :], 0
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 4], "big")
+        value = body[at + 16 : at + size]
+        if size < 16 or body[at + 4 : at + 8] != b"data" or at + size > len(body) or len(value) != 2:
+            return False
+        if int.from_bytes(value, "big") > len(GENRES):  # mutagen reads GENRES[number - 1]: 0 is the last one
+            return False
+        at += size
+    return True
 
 
 def _item_key(item: bytes) -> bytes:

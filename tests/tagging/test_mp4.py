@@ -138,6 +138,25 @@ def test_a_genre_stored_as_its_id3v1_number_comes_back_as_stored(tmp_path: Path,
     assert sha256(path) == original
 
 
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+def test_a_genre_number_mutagen_cannot_read_stays_as_stored(tmp_path: Path, journal: Journal, mode: Mode) -> None:
+    """A ``gnre`` item whose number is past the ID3v1 list (199 here): mutagen reads no genre from it and writes it back
+    as stored, so the journal saw none.  Tagging took it out with the genre items it replaces, and the undo, giving
+    back no genre, could not give it back (the same length, other bytes: 26 of 750 M4A cases of a fuzz).  It stays
+    where it was, the new genre item ending the list, and the undo gives back the file's bytes."""
+    path = as_encoded(tmp_path, "m4a", genre="Jazz")
+    genre_as_its_id3v1_number(path, 199)
+    original, items = sha256(path), mp4_items(path)
+    assert b"gnre" in [item[4:8] for item in items] and native_genres(path) == []
+
+    apply_plan(plan_for(path, mode=mode), journal)
+
+    assert native_genres(path) == ["Rock"]
+    assert mp4_items(path)[:-1] == items and mp4_items(path)[-1][4:8] == GENRE
+    assert [(o.path, o.status, o.reason) for o in undo(journal).outcomes] == [(path, "restored", "")]
+    assert sha256(path) == original
+
+
 @pytest.mark.parametrize("faststart", [False, True], ids=["moov-last", "faststart"])
 @pytest.mark.parametrize("taken", [ITEM_LIST[:2], ITEM_LIST[:3]], ids=["no-udta", "empty-udta"])
 def test_an_m4a_without_an_item_list_comes_back_without_the_atoms_tagging_made(
