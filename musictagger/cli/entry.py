@@ -23,24 +23,39 @@ _MASK_AT_START = (
 
 from musictagger.interrupts import interrupted  # noqa: E402 (SIGINT is held back first)
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for type checkers alone: collections is one more import before SIGINT is let in
+    from collections.abc import Callable
+
 
 def musictagger() -> int:
     """The ``musictagger`` command (pyproject's ``[project.scripts]``, ``python -m musictagger``)."""
-    try:
-        try:
-            from musictagger.cli.main import main
-        finally:
-            _let_sigint_in()
-        return main()
-    except KeyboardInterrupt:
-        return interrupted()
+    return _started(_command_main)
 
 
 def musictagger_gui() -> int:
     """The ``musictagger-gui`` program (pyproject's ``[project.gui-scripts]``): the window's ``main``."""
+    return _started(_window_main)
+
+
+def _command_main() -> "Callable[[], int]":
+    from musictagger.cli.main import main
+
+    return main
+
+
+def _window_main() -> "Callable[[], int]":
+    from musictagger.gui.app import main
+
+    return main
+
+
+def _started(import_main: "Callable[[], Callable[[], int]]") -> int:
+    """Import a program's ``main`` (``import_main``: the import written out, where PyInstaller finds it) with
+    SIGINT still held back, let it in, and run ``main``: a Ctrl-C at any time ends it with ``interrupted``."""
     try:
         try:
-            from musictagger.gui.app import main
+            main = import_main()
         finally:
             _let_sigint_in()
         return main()
