@@ -57,7 +57,11 @@ class GenreView(QWidget):
         layout.addWidget(self.reason)
         layout.addWidget(self.chart)
         layout.addWidget(self.notes)
-        self.labels = labels
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The labels of the model in use, in its order (the chart's)."""
+        return self.chart.labels
 
     @property
     def bars(self) -> dict[str, QProgressBar]:
@@ -66,7 +70,6 @@ class GenreView(QWidget):
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
         """One bar per label of the model in use (another model, e.g. a personal one, has other labels)."""
-        self.labels = labels
         self.chart.set_labels(labels)
 
     def clear(self, message: str = "", *, failed: bool = False, prose: bool = False) -> None:
