@@ -50,7 +50,7 @@ from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen, resize_within_screen
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.learn_dialog import LearnDialog
-from musictagger.gui.library_panel import LibraryPanel
+from musictagger.gui.library_panel import LibraryPanel, local_paths
 from musictagger.gui.library_view import LibraryView
 from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
@@ -563,7 +563,7 @@ class MainWindow(QMainWindow):
     # Drag and drop anywhere on the window (but the Music folders panel, whose own drops add folders to the library).
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
+        if local_paths(event):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
@@ -571,7 +571,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        paths = local_paths(event)
         if paths:
             event.acceptProposedAction()
             self.open_paths(paths)
