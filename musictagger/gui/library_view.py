@@ -667,7 +667,7 @@ class LibraryView(QWidget):
         menu = QMenu(self)
         menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
         tracks = f"{count:,} track{'s' if count > 1 else ''}"
-        menu.addAction(f"Tag {self.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
+        menu.addAction(f"Tag {self.model.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
         menu.addAction("Play / pause", lambda: self.playRequested.emit(current))
         menu.addAction("Show in folder", lambda: open_folder_of(self, current))
         menu.addAction(f"Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QRect, Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from musictagger.gui.library_view import (
     COLUMNS,
@@ -333,3 +334,42 @@ def test_the_library_tab_says_why_it_shows_no_track_and_offers_to_show_them_all(
     settle(qtbot, view)
     assert not view.stack.empty and view.model.rowCount() == 1
     assert view.find.text() == "" and view.quick_filter() is QuickFilter.ALL
+
+
+def test_a_rows_context_menu_names_its_actions_for_the_selection_and_find_similar_searches_from_it(
+    qtbot, window, music: Path
+) -> None:
+    """Right-click on selected rows: the menu's actions count the selection, and Find similar searches the library from
+    the track's stored code (the menu raised AttributeError instead: it asked the view for the model's field)."""
+    view = window.library_view
+    window.show_library_tracks()
+    view.refresh()
+    settle(qtbot, view)
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    )
+    viewport = view.table.viewport()
+    where = view.table.visualRect(view.model.index(0, 0)).center()
+    QApplication.sendEvent(
+        viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, viewport.mapToGlobal(where))
+    )
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    menu = QApplication.activePopupWidget()
+    actions = {action.text(): action for action in menu.actions()}
+    assert list(actions) == [
+        "Find similar",
+        "Tag genres of 2 tracks…",
+        "Play / pause",
+        "Show in folder",
+        "Re-analyse 2 tracks",
+    ]
+
+    actions["Find similar"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=10_000)  # the other two tracks
+    assert window.matches.query == music / "a.flac"
+    assert {window.matches.table.topLevelItem(i).text(PATH) for i in range(2)} == {
+        str(music / "b.flac"),
+        str(music / "c.flac"),
+    }
