@@ -156,6 +156,20 @@ class _FloatFrames:
         self.chunks.extend(float_samples(frame) for frame in frames)
 
 
+def audio_stream(path: Path, container: av.container.InputContainer) -> av.AudioStream:
+    """The container's first audio stream, refused when it has none or FFmpeg has no decoder for it (a WAV
+    whose header names a format tag FFmpeg does not know, or 0 bits a sample: PyAV then gives the stream no
+    codec context at all)."""
+    if not container.streams.audio:
+        raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        raise DecodeError(
+            path, f"its audio is in an encoding FFmpeg has no decoder for (in a {container.format.long_name} file)"
+        )
+    return stream
+
+
 def _decode_pyav(path: Path) -> DecodedAudio:
     """Decode the first audio stream with FFmpeg, skipping packets it cannot decode (as ffmpeg does).
 
@@ -164,11 +178,10 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     """
     try:
         with av.open(str(path), metadata_errors="ignore") as container:  # tags need not be UTF-8
-            if not container.streams.audio:
-                raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+            stream = audio_stream(path, container)
             decoded = _FloatFrames()
             counts = PacketCounts()
-            for frame in decode_frames(container, container.streams.audio[0], counts):
+            for frame in decode_frames(container, stream, counts):
                 decoded.add(frame)
             decoded.add(None)
     except EOFError as exc:  # av.error.EOFError: the file ends inside its headers

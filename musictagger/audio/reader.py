@@ -30,6 +30,7 @@ from musictagger.audio.decode import (
     ENDS_BEFORE_AUDIO,
     PYAV_ERRORS,
     PacketCounts,
+    audio_stream,
     check_file,
     decode,
     decode_frames,
@@ -418,10 +419,8 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
     with container:
-        if not container.streams.audio:
-            raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+        channels = audio_stream(path, container).codec_context.channels
         length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container)
-        channels = container.streams.audio[0].codec_context.channels
         if length is None or not channels or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
             audio = decode(path)
             yield ArrayReader(audio.y, audio.sr)

@@ -323,6 +323,23 @@ def test_a_file_that_is_not_audio_raises_decode_error_naming_it(tmp_path: Path, 
     assert reason in raised.value.reason
 
 
+@pytest.mark.parametrize(("field_at", "value"), [(20, 99), (34, 0)], ids=["unknown-format-tag", "zero-bits"])
+def test_a_wav_whose_encoding_no_decoder_knows_raises_decode_error_saying_so(
+    tmp_path: Path, field_at: int, value: int
+) -> None:
+    """A WAV header naming a format tag FFmpeg does not know, or 0 bits a sample: libsndfile refuses it, and
+    PyAV opens it with no codec context (it used to raise AttributeError from the reader, which stopped a
+    whole index or tag run with a traceback)."""
+    data = bytearray(tone_file(tmp_path, "wav-pcm16").read_bytes())
+    data[field_at : field_at + 2] = value.to_bytes(2, "little")
+    path = tmp_path / "odd.wav"
+    path.write_bytes(bytes(data))
+
+    for read in (decode, lambda p: features_from_file(p, params=FeatureParams(), n_windows=1)):
+        with pytest.raises(DecodeError, match=r"odd\.wav: its audio is in an encoding FFmpeg has no decoder for"):
+            read(path)
+
+
 def test_a_wav_with_no_samples_raises_decode_error(tmp_path: Path) -> None:
     path = tmp_path / "header-only.wav"
     sf.write(path, np.zeros((0, 2), np.float32), SR)
