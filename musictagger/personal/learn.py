@@ -294,17 +294,22 @@ class _Linear:
 
 def _fit(x: np.ndarray, y: np.ndarray, n_labels: int) -> _Linear:
     """Standardise, then a class-balanced logistic regression; the weights laid out for all ``n_labels``
-    (a label absent from this fold's training tracks gets a score it never wins)."""
+    (a label absent from this fold's training tracks gets a score it never wins).  A fold whose training
+    tracks all have one label (every track of the others is by the artists it holds out) predicts that
+    label: the regression needs two, and a label learnt from one artist alone is not known for another's."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    regression = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=500, tol=1e-3)
-    regression.fit(((x - scaler.mean_) / scale).astype(np.float32), y)  # float32: half the time of float64
     weights = np.zeros((x.shape[1], n_labels))
     bias = np.full(n_labels, -1e3)
-    classes = regression.classes_
+    classes = np.unique(y)
+    if len(classes) == 1:
+        bias[classes[0]] = 0.0
+        return _Linear(scaler.mean_, scale, weights, bias)
+    regression = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=500, tol=1e-3)
+    regression.fit(((x - scaler.mean_) / scale).astype(np.float32), y)  # float32: half the time of float64
     if len(classes) == 2:  # one score for the second class against the first
         weights[:, classes[1]], bias[classes[1]] = regression.coef_[0], regression.intercept_[0]
         bias[classes[0]] = 0.0

@@ -13,7 +13,14 @@ from musictagger.library import Library
 from musictagger.library.lookup import analyses_for
 from musictagger.personal import store
 from musictagger.personal.active import load_active_model
-from musictagger.personal.learn import LearnError, choose_threshold, fit_temperature, learn
+from musictagger.personal.learn import (
+    LearnError,
+    TrainingSet,
+    choose_threshold,
+    fit_head,
+    fit_temperature,
+    learn,
+)
 from musictagger.personal.vocabulary import normalise, survey
 from tests.personal.library import LABEL_OF, StyleLibrary
 
@@ -105,6 +112,27 @@ def test_music_unlike_every_learnt_label_is_not_given_one(indexed_styles: StyleL
     assert chimes.genre is None and chimes.verdict.reason == "not one of: Ambient, Hip-Hop"
     assert chimes.verdict.confidence < 0.5 and sum(chimes.probabilities.values()) < 0.5
     assert store.read_sidecar("two")["novelty_radius"] == head.novelty_radius
+
+
+def test_a_label_whose_tracks_are_all_by_one_artist_is_learnt_and_measured() -> None:
+    """A small library's case: Rock by two artists, Classical by Bach alone.  The fold that holds Bach out
+    trains on Rock alone, which the logistic regression refused with a traceback; it now calls every
+    held-out track Rock, and the head learns both labels from all the tracks."""
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 6 + [1] * 3)
+    x = rng.normal(size=(9, 16)) + 4.0 * y[:, None]  # two clearly apart clusters
+    data = TrainingSet(
+        x=x,
+        y=y,
+        groups=np.array(["rock band"] * 5 + ["v1 artist"] + ["bach"] * 3),
+        label_sets=[frozenset({int(label)}) for label in y],
+        labels=("Rock", "Classical"),
+    )
+    head, report = fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)
+    assert report.folds == 3
+    assert [score.label for score in report.per_label] == ["Rock", "Classical"]
+    assert [score.recall for score in report.per_label] == [1.0, 0.0]  # Bach's tracks held out: called Rock
+    assert head.labels == ("Rock", "Classical") and np.all(np.isfinite(head.weights))
 
 
 def test_temperature_of_separable_folds_does_not_collapse() -> None:
