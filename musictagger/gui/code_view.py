@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QFontDatabase,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from musictagger.model.runtime import Analysis
@@ -82,7 +91,9 @@ class CodeView(QWidget):
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the hash code (hex) to the clipboard")
         self.copy_button.clicked.connect(self.copy)
-        self.copy_button.setEnabled(False)
+        self.copy_action = QAction(self)
+        """The window's Edit ▸ Copy hash code: enabled with the button, while there is a code to copy."""
+        self.copy_action.triggered.connect(self.copy)
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.copy)
@@ -93,6 +104,7 @@ class CodeView(QWidget):
         text.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
         text.addStretch(1)
         layout = QVBoxLayout(self) if under else QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # the panel holding it has the margins
         layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(text, 1)
         self.clear()
@@ -102,15 +114,19 @@ class CodeView(QWidget):
         pushed the empty Result panel's last lines out of view on a 700-pixel-high screen)."""
         self.grid.set_bits(np.zeros(0, dtype=np.uint8))
         self.hex.clear()
-        self.copy_button.setEnabled(False)
+        self._enable_copy(False)
         self.hide()
 
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the bits and hex of ``analysis``."""
         self.grid.set_bits(analysis.bits, analysis.code_hex)
         self.hex.setText(analysis.code_hex)
-        self.copy_button.setEnabled(True)
+        self._enable_copy(True)
         self.show()
+
+    def _enable_copy(self, enabled: bool) -> None:
+        self.copy_button.setEnabled(enabled)
+        self.copy_action.setEnabled(enabled)
 
     def copy(self) -> None:
         """Put the hex code on the clipboard."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from musictagger.library.scan import scan
@@ -125,6 +125,11 @@ class FileList(QTreeWidget):
             QKeySequence(QKeySequence.StandardKey.Delete), self, context=Qt.ShortcutContext.WidgetShortcut
         )
         remove.activated.connect(lambda: self.removeRequested.emit(self.selected_paths()))
+        self.remove_action = QAction(self)
+        """The window's Edit ▸ Remove from list: enabled while files are selected."""
+        self.remove_action.setEnabled(False)
+        self.remove_action.triggered.connect(lambda: self.removeRequested.emit(self.selected_paths()))
+        self.itemSelectionChanged.connect(lambda: self.remove_action.setEnabled(bool(self.selectedItems())))
 
     def add(self, files: Iterable[tuple[Path, FileStamp | None]]) -> list[FileEntry]:
         """List the files (with their :func:`file_stamp`) not listed yet, and afresh those listed whose stamp has

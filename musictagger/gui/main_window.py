@@ -222,11 +222,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu_name: str, text: str, slot: object, shortcut: QKeySequence | str | None = None) -> QAction:
+    def _action(
+        self, menu_name: str, text: str, slot: object | QAction, shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        """A menu item doing ``slot``, or a view's own action (which the view enables when it has something to act on)."""
         menu = self._menus.get(menu_name) or self.menuBar().addMenu(menu_name)
         self._menus[menu_name] = menu
-        action = menu.addAction(text)
-        action.triggered.connect(slot)
+        if isinstance(slot, QAction):
+            action = slot
+            action.setText(text)
+            menu.addAction(action)
+        else:
+            action = menu.addAction(text)
+            action.triggered.connect(slot)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         return action
@@ -237,11 +245,12 @@ class MainWindow(QMainWindow):
         self._action("&File", "Open &folder…", self.choose_folder, "Ctrl+Shift+O")
         self.recent_menu = self._menus["&File"].addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._menus["&File"].aboutToShow.connect(lambda: self.recent_menu.setEnabled(bool(self.settings.recent_files)))
         self._menus["&File"].addSeparator()
         self._action("&File", "&Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
         self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self._action("&Edit", "&Copy hash code", self.code.copy, "Ctrl+Shift+C")
-        self._action("&Edit", "&Remove from list", lambda: self.remove_files(self.files.selected_paths()))
+        self._action("&Edit", "&Copy hash code", self.code.copy_action, "Ctrl+Shift+C")
+        self._action("&Edit", "&Remove from list", self.files.remove_action)
         # Checked while the Live panel is shown (closed by its title bar's button too); closing it stops listening.
         self.live_action = self.live_dock.toggleViewAction()
         self.live_action.setText("&Live listening")
@@ -251,7 +260,7 @@ class MainWindow(QMainWindow):
         self._menus["&View"] = self.menuBar().addMenu("&View")
         self._menus["&View"].addAction(self.live_action)
         self._menus["&Playback"] = self.menuBar().addMenu("&Playback")
-        play = self._action("&Playback", "&Play / pause the file", self.matches.play_query)
+        play = self._action("&Playback", "&Play / pause the file", self.matches.play_query_action)
         play.setShortcuts([QKeySequence("Ctrl+P"), QKeySequence(Qt.Key.Key_MediaTogglePlayPause)])
         self._action("&Playback", "&Stop", self.stop_playback, QKeySequence(Qt.Key.Key_MediaStop))
         self._action("&Library", "&Find in the library…", self.find_in_library, QKeySequence.StandardKey.Find)
@@ -411,7 +420,6 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for path in self.settings.recent_files:
             self.recent_menu.addAction(str(path), partial(self.open_paths, [path]))
-        self.recent_menu.setEnabled(True)
 
     def open_paths(self, paths: list[Path]) -> None:
         """Queue files (and the audio files in folders) for analysis; folders are listed off the UI thread."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -204,6 +204,9 @@ class MatchesView(QWidget):
         self.play_query_button = QPushButton("Play file")  # short: the three fit a narrow panel
         self.play_query_button.setToolTip("Plays the file shown, or pauses it")
         self.play_query_button.clicked.connect(self.play_query)
+        self.play_query_action = QAction(self)
+        """The window's Playback ▸ Play / pause the file: enabled with the button, while a file is shown."""
+        self.play_query_action.triggered.connect(self.play_query)
         self.play_match_button = QPushButton("Play match")
         self.play_match_button.setToolTip(
             "Plays the selected match from its nearest part, or pauses it (double-click it, or Space in the list, too)"
@@ -345,6 +348,7 @@ class MatchesView(QWidget):
     def _enable_buttons(self) -> None:
         """Each button only where it has something to act on: a file shown, a match selected."""
         self.play_query_button.setEnabled(self.query is not None)
+        self.play_query_action.setEnabled(self.query is not None)
         self.play_match_button.setEnabled(self.table.currentItem() is not None)
         self.show_button.setEnabled(self.query is not None or self.table.currentItem() is not None)
 

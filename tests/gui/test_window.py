@@ -118,6 +118,32 @@ def test_opened_paths_become_recent_files(qtbot, window, songs: list[Path]) -> N
     assert [action.text() for action in window.recent_menu.actions()][:1] == [str(songs[0].parent)]
 
 
+def test_the_menus_offer_an_action_only_with_something_to_act_on(qtbot, window, songs: list[Path]) -> None:
+    """Edit ▸ Copy hash code, Edit ▸ Remove from list, Playback ▸ Play / pause the file and File ▸ Open recent were
+    enabled at a first start, doing nothing (Open recent opened an empty menu); they follow what is shown."""
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    items = {action.text(): action for menu in menus.values() for action in menu.actions()}
+    copy, remove, play = items["&Copy hash code"], items["&Remove from list"], items["&Play / pause the file"]
+
+    def offered() -> list[bool]:
+        menus["&File"].aboutToShow.emit()
+        return [copy.isEnabled(), remove.isEnabled(), play.isEnabled(), window.recent_menu.isEnabled()]
+
+    assert offered() == [False, False, False, False]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    assert offered() == [True, True, True, True]
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(window.files, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == window.files.current_entry().analysis.code_hex
+
+    remove.trigger()
+    assert not window.files.entries
+    assert offered() == [False, False, False, True]  # the file is still a recent one
+
+
 @pytest.mark.parametrize(
     ("t", "current", "expected"),
     [(5.0, 0, 0), (25.0, 0, 0), (25.0, 1, 1), (35.0, 0, 1), (50.0, 2, 2), (80.0, 0, None)],
