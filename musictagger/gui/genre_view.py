@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStyle, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
 from musictagger.gui.probability_bars import ProbabilityBars
@@ -53,6 +53,11 @@ class GenreView(QWidget):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
+        # Room for its focus frame, not a panel's margins: the panel holding it has those, and the two together
+        # left the Result panel scrolling at 1024×700 in an 11-point font.
+        across = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self)
+        down = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameVMargin, None, self)
+        layout.setContentsMargins(across, down, across, down)
         layout.addWidget(self.verdict)
         layout.addWidget(self.reason)
         layout.addWidget(self.chart)
