@@ -35,3 +35,13 @@ def test_current_rows_answer_and_changed_or_unknown_files_are_analysed(music_fol
 
         os.utime(indexed, ns=(record.stamp.mtime_ns + 10**9, record.stamp.mtime_ns + 10**9))
         assert analyses_for(library, [indexed], workers=1)[str(indexed)].genre != "from-the-index"
+
+
+def test_the_analyses_come_in_the_order_of_the_paths_asked(music_folder: Path) -> None:
+    """A tagging preview lists its files in this order: the indexed ones came first, then the others as their
+    analyses ended, so a folder's files were listed out of order, and differently from run to run."""
+    paths = [music_folder / "album1" / "01.flac", music_folder / "album1" / "02.flac", music_folder / "05.wav"]
+    index_folders([paths[1]], workers=1)
+    with Library() as library:
+        results = analyses_for(library, [*paths, paths[0]], workers=2)
+    assert list(results) == [str(path) for path in paths]
