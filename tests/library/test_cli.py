@@ -117,6 +117,25 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert "neither a file nor an analysed track" in capsys.readouterr().err
 
 
+def test_similar_from_a_file_reached_through_a_link_leaves_the_file_itself_out(
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The query named through a link to a folder of the library was analysed again and listed as its own
+    duplicate, at distance 0, first."""
+    main(["index", str(music_folder), "--workers", "1"])
+    capsys.readouterr()
+    (tmp_path / "shortcut").symlink_to(music_folder / "album1")
+    query = tmp_path / "shortcut" / "01.flac"
+
+    assert main(["similar", str(query), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["query"] == str(query)
+    assert [match["path"] for match in result["matches"]] == [
+        match["path"] for match in result["matches"] if match["path"] != str(music_folder / "album1" / "01.flac")
+    ]
+    assert len(result["matches"]) == 4  # the library's other analysed tracks
+
+
 def test_similar_compares_the_identity_bits_of_a_model_that_has_them(
     music_folder: Path, tmp_path: Path, use_model: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
