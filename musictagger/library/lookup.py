@@ -31,7 +31,8 @@ def analyses_for(
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, TrackAnalysis | FileError]:
-    """Each path's analysis or the :class:`FileError` that prevented it, keyed by absolute path.
+    """Each path's analysis or the :class:`FileError` that prevented it, keyed by absolute path, in the order of
+    ``paths`` (a tagging preview lists its files so, whichever were indexed and whichever analysis ended first).
 
     ``on_progress(done, total)`` is called as results arrive; paths not reached before
     ``should_stop()`` turns true are missing from the result.
@@ -41,7 +42,8 @@ def analyses_for(
     key = AnalysisKey.of(manifest, n_windows)
     results: dict[str, TrackAnalysis | FileError] = {}
     todo = []
-    for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+    asked = list(dict.fromkeys(os.path.abspath(p) for p in paths))
+    for path in asked:
         record = library.current_record(path, key)
         if record is not None and record.analysis is not None:
             results[path] = record.analysis
@@ -59,7 +61,7 @@ def analyses_for(
             results[outcome.path] = outcome.analysis
         if on_progress:
             on_progress(len(results), total)
-    return through_active(results, manifest)
+    return through_active({path: results[path] for path in asked if path in results}, manifest)
 
 
 def analysis_for(library: Library, path: str | Path, *, model_path: Path | None = None) -> TrackAnalysis:
