@@ -11,7 +11,8 @@ Both stores follow the same rules, learnt from beets' issues:
   applied, each recorded in a ``migrations`` table; an existing database is backed up
   before it is migrated, and a database written by a newer release is refused rather
   than damaged;
-- paths stored as text (``str``), never bytes;
+- paths stored as text (``str``), never bytes: a name that is not UTF-8 cannot be stored, and is refused
+  before it reaches a store (:func:`storable_name`);
 - ``sqlite3`` errors surface as :class:`~musictagger.errors.DatabaseError` naming the file.
 """
 
@@ -28,6 +29,16 @@ from pathlib import Path
 from musictagger.errors import DatabaseError
 
 BUSY_TIMEOUT_S = 30.0
+
+
+def storable_name(path: str | Path) -> bool:
+    """Whether ``path`` can be stored as text: not a name whose bytes are not UTF-8 (``caf\\xe9.flac``, written on a
+    Latin-1 system), which Python holds as lone surrogates and SQLite's text refuses with UnicodeEncodeError."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import os
 import signal
 import sys
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _print_names_as_their_bytes()
     args = build_parser().parse_args(argv)
     if missing := _missing_extra(args.run):
         print(
@@ -99,6 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _print_names_as_their_bytes() -> None:
+    """Print a file name that is not UTF-8 (Latin-1 bytes, which Python holds as lone surrogates) as its own
+    bytes, as ``ls`` does: in a UTF-8 locale other than C.UTF-8 (en_US.UTF-8, a desktop's) Python's output
+    refuses them, and ``analyze``, ``index`` and ``tag`` ended in UnicodeEncodeError at the first such name."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="surrogateescape")
 
 
 def _missing_extra(run: Callable[[argparse.Namespace], int]) -> list[str]:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
 from musictagger.library.scan import FoundFile, scan
@@ -37,6 +38,8 @@ from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.workers import spawn_pool
 
 IN_FLIGHT_PER_WORKER = 4
+
+NAME_NOT_UTF8 = "its name is not UTF-8 text, which the library index cannot store: rename it to index it"
 
 
 @dataclass(frozen=True)
@@ -115,16 +118,22 @@ def index_folders(
     should_stop = should_stop or (lambda: False)
     summary = IndexSummary()
     with _analyser(model_path, key, cluster, workers, threads) as analyse, Library(library_path) as library:
+        unnamed = [(str(root), NAME_NOT_UTF8) for root in roots if not storable_name(os.path.abspath(root))]
+        roots = [root for root in roots if storable_name(os.path.abspath(root))]
         roots, aliases = _without_aliases(library, roots)
         library.add_roots([Path(os.path.abspath(r)) for r in roots if os.path.isdir(r)])
         found = scan(list(roots))
+        found.files, unnamed_inside = _with_storable_names(found.files)
         stored = library.stamps()  # as the run starts: what the paths found are compared with
         found.files = _without_links_to_indexed_files(stored, found.files)
+        own_paths = _to_own_paths(library, stored, found.files)
         gone, kept = _gone(library, stored, roots, found.files)
         moved = _follow_moves(library, stored, found.files, gone)
-        summary.moved, summary.pruned = len(moved), library.delete_paths(sorted(set(gone) - moved))
+        summary.moved, summary.pruned = own_paths + len(moved), library.delete_paths(sorted(set(gone) - moved))
         reported = {path for path, _reason in kept}  # a missing folder is one problem: its tracks kept
-        summary.problems = aliases + [p for p in found.problems if p[0] not in reported] + kept
+        summary.problems = (
+            unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
+        )
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.failed_before = _failed_before(library, found.files, todo)
@@ -194,10 +203,51 @@ def _without_aliases(library: Library, roots: Sequence[Path]) -> tuple[list[Path
     return kept, aliases
 
 
+def _with_storable_names(files: list[FoundFile]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
+    """``files`` whose paths the index can store, and the others as problems (path, reason): a file whose name is
+    not UTF-8, or the outermost folder so named once, with the number of audio files in it left out."""
+    kept: list[FoundFile] = []
+    left_out: Counter[str] = Counter()
+    for found in files:
+        if storable_name(found.path):
+            kept.append(found)
+        else:
+            named = next(p for p in [*reversed(Path(found.path).parents), Path(found.path)] if not storable_name(p))
+            left_out[str(named)] += 1
+    return kept, [
+        (
+            path,
+            f"{NAME_NOT_UTF8} (its {count} audio file{'s' * (count != 1)} not indexed)"
+            if os.path.isdir(path)
+            else NAME_NOT_UTF8,
+        )
+        for path, count in sorted(left_out.items())
+    ]
+
+
 def _without_links_to_indexed_files(stored: Collection[str], files: list[FoundFile]) -> list[FoundFile]:
     """``files`` without the new paths that reach an indexed file (one of ``stored``) through a link (a folder
     link made inside the library after its files were indexed): each physical file keeps one row."""
     return [f for f in files if f.path in stored or os.path.realpath(f.path) not in stored]
+
+
+def _to_own_paths(library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> int:
+    """Give the rows stored under a path through a link inside the library the file's own path, where this run found
+    the file by it; how many.  The walk used to meet such a link (``Music/Linked Classical`` to ``Music/Classical``)
+    before the folder it reaches and stored its tracks under the link's name; it now finds them by their own, and
+    each row keeps its id and analysis rather than the file getting a second row.  Only rows of a new path's size
+    and mtime are looked at, so a run that finds a new file in a large library resolves a few paths, not all."""
+    new: dict[FileStamp, set[str]] = defaultdict(set)
+    for found in files:
+        if found.path not in stamps:
+            new[found.stamp].add(found.path)
+    moves = [
+        (path, own)
+        for path, (stamp, _key) in stamps.items()
+        if stamp in new and (own := os.path.realpath(path)) in new[stamp]
+    ]
+    library.rename_paths(moves)
+    return len(moves)
 
 
 def _gone(

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from musictagger.audio.frontend import FRONT_END_VERSION
-from musictagger.db import open_database, snapshot, transaction
+from musictagger.db import open_database, snapshot, storable_name, transaction
 from musictagger.errors import MusictaggerError
 from musictagger.library import judged
 from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow, finding, register_functions
@@ -331,6 +331,9 @@ class Library:
         return [row[0] for row in rows]
 
     def record(self, path: str | Path) -> TrackRecord | None:
+        """The row of ``path``, or None (always for a name that is not UTF-8, which the index never stores)."""
+        if not storable_name(path):
+            return None
         row = self._db.execute("SELECT * FROM tracks WHERE path = ?", (str(path),)).fetchone()
         return _record(row) if row else None
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from musictagger.db import storable_name
 from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -125,11 +126,14 @@ def _discard(temp: Path) -> None:
 
 
 def unwritable_because(path: Path) -> str | None:
-    """Why ``path`` cannot be given a new version (read-only, in a read-only folder, hard-linked), or None.
+    """Why ``path`` cannot be given a new version (read-only, in a read-only folder, hard-linked, or named so that
+    the journal cannot record it, and so the change could not be undone), or None.
 
     The plan asks it too, so that a preview does not promise a write the run would refuse.
     """
-    path = Path(path).resolve()  # through symlinks, as the writer goes
+    named, path = path, Path(path).resolve()  # through symlinks, as the writer goes
+    if not (storable_name(named) and storable_name(path)):
+        return "its name is not UTF-8 text, which the tagging journal cannot record for an undo: rename it to tag it"
     try:
         stat = path.stat()
     except OSError as exc:

@@ -379,9 +379,9 @@ def preview_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
 
 
 def write_preview_csv(plan: Plan, path: Path) -> None:
-    """Write the preview table as CSV (UTF-8, a header row)."""
+    """Write the preview table as CSV (UTF-8, a header row; a file name that is not UTF-8 keeps its own bytes)."""
     try:
-        with open(path, "w", newline="", encoding="utf-8") as file:
+        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as file:
             writer = csv.writer(file)
             writer.writerow(preview_columns(plan.field))
             writer.writerows(preview_rows(plan))

@@ -173,3 +173,27 @@ def test_files_given_directly_and_relative_paths(music_folder: Path, monkeypatch
     assert summary.analysed == 2
     with Library() as library:
         assert library.record(os.path.abspath("album1/01.flac")) is not None
+
+
+def test_names_that_are_not_utf8_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    """A file or folder named in Latin-1 bytes (Python holds them as lone surrogates, which SQLite's text refuses):
+    the first such file stopped the run with UnicodeEncodeError; each is now a problem naming it, a folder once."""
+    music = tmp_path / "Music"
+    plain = write_track(music / "plain.flac", "flac")
+    odd_file = write_track(music / "cafe.flac", "flac", seed=1).rename(music / os.fsdecode(b"caf\xe9.flac"))
+    write_track(music / "Bjork" / "01.flac", "flac", seed=2)
+    write_track(music / "Bjork" / "02.flac", "flac", seed=3)
+    odd_folder = (music / "Bjork").rename(music / os.fsdecode(b"Bj\xf6rk"))
+
+    summary = index_folders([music, odd_folder], workers=1)
+
+    assert summary.analysed == 1 and summary.failed == []
+    not_utf8 = "its name is not UTF-8 text, which the library index cannot store: rename it to index it"
+    assert sorted(summary.problems) == [
+        (str(odd_folder), not_utf8),
+        (str(odd_folder), f"{not_utf8} (its 2 audio files not indexed)"),
+        (str(odd_file), not_utf8),
+    ]
+    with Library() as library:
+        assert [record.path for record in library.tracks()] == [str(plain)] and library.roots() == [music]
+        assert library.record(odd_file) is None

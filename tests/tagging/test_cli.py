@@ -262,6 +262,28 @@ def test_a_legal_244_byte_name_is_tagged_with_the_rest_of_its_folder_and_the_run
     assert list(folder.glob(f"*{TEMP_MARK}*")) == []
 
 
+def test_a_name_that_is_not_utf8_is_skipped_saying_why_and_the_rest_of_its_folder_tagged(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """A name in Latin-1 bytes (Python holds them as lone surrogates): the journal (SQLite text) cannot record it,
+    so no undo could restore the file, and the first such file stopped the preview and the run with
+    UnicodeEncodeError, as printing its name did (pytest's output is strict UTF-8, as a desktop's
+    en_US.UTF-8 locale makes Python's).  It is skipped; the preview and the CSV keep its name's bytes."""
+    folder = tmp_path / "music"
+    plain = make_file(folder, "mp3", name="plain")
+    odd = make_file(folder, "flac", name="cafe", seed=1).rename(folder / os.fsdecode(b"caf\xe9.flac"))
+    untouched = odd.read_bytes()
+    plan_csv = tmp_path / "plan.csv"
+
+    assert main(["tag", str(folder), "--min-confidence", "0", "--csv", str(plan_csv)]) == 0
+
+    skip = "skip: its name is not UTF-8 text, which the tagging journal cannot record for an undo: rename it to tag it"
+    out = capsysbinary.readouterr().out.decode(errors="surrogateescape")
+    assert preview_actions(out, [plain, odd]) == {plain: "write", odd: skip}
+    assert b"/caf\xe9.flac," in plan_csv.read_bytes()
+    assert native_genres(plain) == [predicted(plain)[0]] and odd.read_bytes() == untouched
+
+
 def test_append_then_replace_then_undo_newest_first_brings_back_both_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
