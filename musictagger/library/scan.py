@@ -5,7 +5,9 @@ vanish while we look, and macOS ``._`` sidecar files with audio extensions.  The
 follows symlinked folders once (loops are cut by remembering each folder's device and
 inode), lists each physical file once, skips hidden names, and reports every folder it
 could not read instead of failing: files under an unreadable folder are neither indexed
-nor pruned.
+nor pruned.  What a symbolic link reaches is walked after everything the roots reach
+without one, so a file met both ways keeps its own path, not the link's: a link
+``Music/Linked Classical`` to ``Music/Classical`` does not move the tracks under its name.
 """
 
 from __future__ import annotations
@@ -44,14 +46,19 @@ def scan(roots: list[Path]) -> ScanResult:
     result = ScanResult()
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
+    links: list[tuple[str, bool]] = []
     for root in roots:
         root_path = os.path.abspath(root)
         if os.path.isdir(root_path):
-            _walk(root_path, result, seen_dirs, seen_files)
+            links += _walk([root_path], result, seen_dirs, seen_files, defer_links=True)
         elif os.path.isfile(root_path):
             _add_file(root_path, result, seen_files)
         else:
             result.problems.append((root_path, unreachable_because(root_path) or "not a file or folder"))
+    _walk([path for path, is_dir in links if is_dir], result, seen_dirs, seen_files, defer_links=False)
+    for path, is_dir in links:
+        if not is_dir:
+            _add_file(path, result, seen_files)
     result.files.sort(key=lambda found: found.path)
     return result
 
@@ -68,8 +75,19 @@ def unreachable_because(path: str | Path) -> str | None:
     return None
 
 
-def _walk(top: str, result: ScanResult, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]) -> None:
-    pending = [top]
+def _walk(
+    tops: list[str],
+    result: ScanResult,
+    seen_dirs: set[tuple[int, int]],
+    seen_files: set[tuple[int, int]],
+    *,
+    defer_links: bool,
+) -> list[tuple[str, bool]]:
+    """Walk the folders ``tops`` and add their audio files; with ``defer_links``, the symbolic links met to folders
+    and audio files are not followed but returned (each path, and whether it is a folder's), to be walked once
+    everything else has been."""
+    links: list[tuple[str, bool]] = []
+    pending = list(tops)
     while pending:
         folder = pending.pop()
         try:
@@ -95,10 +113,14 @@ def _walk(top: str, result: ScanResult, seen_dirs: set[tuple[int, int]], seen_fi
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
-            if is_dir:
+            audio = not is_dir and os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS
+            if defer_links and (is_dir or audio) and entry.is_symlink():
+                links.append((entry.path, is_dir))
+            elif is_dir:
                 pending.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
+            elif audio:
                 _add_file(entry.path, result, seen_files)
+    return links
 
 
 def _add_file(path: str, result: ScanResult, seen_files: set[tuple[int, int]]) -> None:

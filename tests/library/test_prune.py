@@ -140,6 +140,27 @@ def test_a_folder_of_the_library_reached_through_a_link_is_not_indexed_twice(
         assert library.roots() == [music_folder]
 
 
+def test_tracks_stored_under_a_link_inside_the_library_get_their_own_paths(music_folder: Path) -> None:
+    """The walk met a link inside the library (``linked album`` to ``album1``) before the folder it reaches, so an
+    index made then holds album1's tracks under the link's name.  The walk now finds them by their own path: the
+    rows take it, with their ids and analyses, and no file has two rows."""
+    (music_folder / "linked album").symlink_to(music_folder / "album1")
+    index_folders([music_folder], workers=1)
+    own = [str(music_folder / "album1" / name) for name in ("01.flac", "02.flac")]
+    linked = [str(music_folder / "linked album" / name) for name in ("01.flac", "02.flac")]
+    with Library() as library:
+        ids = [library.record(path).id for path in own]
+        library.rename_paths(list(zip(own, linked, strict=True)))  # as the walk stored them before
+    before = sorted(stored_paths())
+
+    summary = index_folders([music_folder], workers=1)
+
+    assert (summary.analysed, summary.moved, summary.pruned) == (0, 2, 0)
+    assert sorted(stored_paths()) == sorted(set(before) - set(linked) | set(own))
+    with Library() as library:
+        assert [library.record(path).id for path in own] == ids
+
+
 def test_a_file_indexed_on_its_own_is_removed_once_deleted(music_folder: Path, tmp_path: Path) -> None:
     single = write_track(tmp_path / "Downloads" / "single.wav", "wav-pcm16", seed=5)
     write_track(tmp_path / "Downloads" / "other.wav", "wav-pcm16", seed=6)  # its folder still holds something

@@ -35,6 +35,29 @@ def test_symlink_loops_and_links_to_the_same_file_are_followed_once(music_folder
     assert sum(f.path.endswith("01.flac") or f.path.endswith("alias.flac") for f in result.files) == 1
 
 
+def test_a_file_reached_through_a_link_and_without_one_keeps_its_own_path(music_folder: Path) -> None:
+    """A link inside the library to one of its folders or files: the walk met the link first (a folder's files
+    before its sub-folders, its sub-folders last name first), so the tracks were listed under the link's name."""
+    (music_folder / "linked album").symlink_to(music_folder / "album1")
+    (music_folder / "alias.wav").symlink_to(music_folder / "album2" / "03.wav")
+    elsewhere = music_folder.parent / "Elsewhere"
+    write_track(elsewhere / "06.flac", "flac", seed=5)
+    (music_folder / "z link out").symlink_to(elsewhere)  # a folder the library reaches by a link alone
+    result = scan([music_folder])
+    names = [os.path.relpath(f.path, music_folder) for f in result.files]
+    assert names == [
+        "05.wav",
+        "album1/01.flac",
+        "album1/02.flac",
+        "album2/03.wav",
+        "album2/04.ogg",
+        "album2/broken.mp3",
+        "z link out/06.flac",
+    ]
+    both = [f.path for f in scan([music_folder, elsewhere]).files]
+    assert str(elsewhere / "06.flac") in both and len(both) == 7  # a root of its own: its own path
+
+
 def test_hidden_files_and_broken_links(music_folder: Path) -> None:
     write_track(music_folder / "._05.wav", "wav-pcm16")  # a macOS AppleDouble sidecar
     write_track(music_folder / ".hidden" / "x.wav", "wav-pcm16")
