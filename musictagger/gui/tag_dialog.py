@@ -310,6 +310,9 @@ class TagDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.apply_button = QPushButton("&Apply")
+        # Return applies the plan shown; without a default Qt made the first button, Undo, the default, so Return
+        # pressed on the mode or the threshold undid the last tagging run.
+        self.apply_button.setDefault(True)
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
         self.cancel_button = QPushButton("Cancel")

@@ -256,6 +256,26 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     assert window.settings.threshold == 0.0  # Apply remembered the threshold
 
 
+def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run(qtbot, window, tmp_path: Path) -> None:
+    """Return on the mode (as after choosing one with Alt+M and the arrows) presses Apply, the default button; it
+    pressed Undo last tagging run, Qt's default for want of one, which undid the run made before."""
+    song = write_song(tmp_path / "to-tag" / "song.flac", seconds=3.0)
+    dialog = window.open_tag_dialog(TagScope.selection([song]))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
+    dialog.mode.setFocus()
+    qtbot.waitUntil(dialog.mode.hasFocus, timeout=2000)
+    proposed = dialog.plan.items[0].proposed
+    qtbot.keyClick(dialog.mode, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert dialog.last_report.counts()["written"] == 1
+    assert proposed and read_genres(song) == proposed
+    assert dialog.apply_button.isDefault() and not dialog.undo_button.isDefault()
+
+
 def test_cancelling_the_tag_dialogs_analysis_says_the_preview_holds_only_what_was_analysed(
     qtbot, window, tmp_path: Path
 ) -> None:
