@@ -94,8 +94,20 @@ def decode_frames(
     container: av.container.InputContainer, stream: av.AudioStream, counts: PacketCounts
 ) -> Iterator[av.AudioFrame]:
     """Frames of ``stream`` from the container's position on, skipping packets FFmpeg cannot
-    decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``."""
-    for packet in container.demux(stream):
+    decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``.
+
+    A packet the demuxer cannot read ends the stream there, as it ends ffmpeg's reading ("Error during
+    demuxing"): WavPack's demuxer fails so on a block cut short, and a WavPack file missing its last byte
+    was refused whole ("damaged: cannot decode from 0.0 s")."""
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError:
+            counts.damaged += 1
+            return
         counts.packets += packet.size > 0
         try:
             frames = packet.decode()

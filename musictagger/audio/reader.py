@@ -162,7 +162,7 @@ class _PyAVReader:
             if first > 0 and self._origin is None:
                 self._first_frames()
             target = int(first / self.sr / self.stream.time_base) if first else self._start
-            self.container.seek(target, stream=self.stream)
+            self._seek(target)
             sink: _Placement | _Decimation = (
                 _Placement(out, start, stop)
                 if self._factor == 1
@@ -172,6 +172,16 @@ class _PyAVReader:
             if first == 0 or sink.landed is None or sink.landed <= lo:
                 return sink.reached, counts
             preroll *= 4
+
+    def _seek(self, target: int) -> None:
+        """Seek the stream to ``target`` (in its time base).  A demuxer that cannot seek there (a WavPack file cut
+        inside its first block, even to its start) fails with FFmpeg's bare -1, which reads as EPERM, "Operation not
+        permitted": the reason says where instead."""
+        try:
+            self.container.seek(target, stream=self.stream)
+        except av.FFmpegError as exc:
+            at = max(target, 0) * float(self.stream.time_base)
+            raise DecodeError(self.path, f"truncated or damaged: its audio cannot be found at {at:.1f} s") from exc
 
     def _decode_into(self, sink: _Placement | _Decimation) -> PacketCounts:
         """Decode from the current position into ``sink`` until it is full or the stream ends; returns the
@@ -215,7 +225,7 @@ class _PyAVReader:
         other decoding: FFmpeg drops an Opus stream's pre-skip (312 samples of its first frame) and an AAC
         stream's priming only the first time it decodes them, not after a seek.
         """
-        self.container.seek(self._start, stream=self.stream)
+        self._seek(self._start)
         first = list(itertools.islice(decode_frames(self.container, self.stream, PacketCounts()), 2))
         self._origin = self._stamp(first[0] if first else None)
         self._head = [frame.samples for frame in first]

@@ -209,7 +209,7 @@ def test_a_header_claiming_a_huge_length_decodes_the_real_audio(tmp_path: Path) 
 # --- damaged files: the part that is there, or a DecodeError --------------------------------
 
 
-@pytest.mark.parametrize("kind", ["wav-pcm16", "wav-float", "aiff", "flac", "mp3", "ogg-vorbis", "opus"])
+@pytest.mark.parametrize("kind", ["wav-pcm16", "wav-float", "aiff", "flac", "mp3", "ogg-vorbis", "opus", "wavpack"])
 def test_a_file_cut_in_half_decodes_the_part_that_is_there(tmp_path: Path, kind: str) -> None:
     sr = rate_for(kind)
     y = channels_of(tone(440.0, sr=sr, seconds=6.0) + noise(sr=sr, seconds=6.0, rms_dbfs=-30.0), 2)

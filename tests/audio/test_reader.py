@@ -22,7 +22,7 @@ from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
 from musictagger.audio.signal import resample
-from musictagger.errors import SilentAudioError
+from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
 from tests.audio.signals import FORMATS, channels_of, music, write, write_aac, write_dff, write_dsf
 
@@ -305,7 +305,7 @@ def test_the_silence_check_hears_the_windows_not_the_whole_file() -> None:
     assert len(features_from_signal(y, sr=sr, params=PARAMS, n_windows=3).window_starts) == 3
 
 
-@pytest.mark.parametrize("kind", ["wav-pcm16", "aiff", "flac", "mp3-lame"])
+@pytest.mark.parametrize("kind", ["wav-pcm16", "aiff", "flac", "mp3-lame", "wavpack"])
 def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Path, kind: str) -> None:
     """An archive's half-copied file: its header announces 40 s, a tenth of the bytes are there."""
     whole = write(tmp_path / f"whole.{FORMATS[kind][0]}", music(sr=22050, seconds=40.0), 22050, kind)
@@ -318,6 +318,17 @@ def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Pa
     assert healthy.announced_duration_s is None
     assert damaged.announced_duration_s == pytest.approx(40.0, abs=0.1)
     assert 2.0 < damaged.report.duration_s < 6.0
+
+
+def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
+    """FFmpeg's WavPack demuxer cannot even seek to the start of a file cut inside its first block, and fails with
+    its bare -1, which read as "Operation not permitted" in the reason."""
+    whole = write(tmp_path / "whole.wv", music(sr=22050, seconds=10.0), 22050, "wavpack")
+    cut = tmp_path / "cut.wv"
+    cut.write_bytes(whole.read_bytes()[:4096])
+
+    with pytest.raises(DecodeError, match=r"cut\.wv: truncated or damaged: its audio cannot be found at 0\.0 s$"):
+        features_from_file(cut, params=PARAMS, n_windows=1)
 
 
 def test_an_m4a_cut_after_its_first_window_is_analysed_as_far_as_it_goes(tmp_path: Path) -> None:
