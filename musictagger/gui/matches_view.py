@@ -43,6 +43,16 @@ MESSAGE_LINES = 3
 """The message above the table shows at most this many lines, the whole text in its tooltip: the longest (no
 matches, and what to do) wrapped over five in a dock on a 1024-pixel screen, and with the Live panel open
 pushed the buttons out of a 103-pixel dock."""
+NO_TRACK_TEXT = (
+    "No matches: the library holds no track the model in use analysed. "
+    "Add your music folders in the Music folders panel (Ctrl+L)."
+)
+"""Said when no track of the library has a code (a first start): short enough to be read whole in the panel."""
+NO_OTHER_TRACK_TEXT = (
+    "No matches: the library holds no other track the model in use analysed "
+    "(Index now analyses again the tracks another model analysed)."
+)
+"""Said when the library's tracks are the file itself, or were analysed by another model (the search leaves those out)."""
 HEADERS = ("Distance", "Bits", "Genre", "Nearest part", "Title", "Artist", "Path")
 DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
 
@@ -299,10 +309,7 @@ class MatchesView(QWidget):
         selected = self.selected_match()  # kept selected when it is still among the matches
         self.table.clear()
         if not matches:
-            self.message.setText(  # empty, or analysed by another model only (the search leaves those out)
-                "No matches: the library holds no track the model in use analysed. Add music folders in the "
-                "Music folders panel and index them (Index now also analyses again tracks another model analysed)."
-            )
+            self.message.setText(NO_TRACK_TEXT if len(index) == 0 else NO_OTHER_TRACK_TEXT)
             return
         self.message.setText(
             f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)}, nearest first"

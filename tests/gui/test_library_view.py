@@ -23,7 +23,7 @@ from musictagger.gui.library_view import (
     cell_text,
 )
 from musictagger.gui.main_window import library_scope
-from musictagger.gui.matches_view import PATH
+from musictagger.gui.matches_view import NO_OTHER_TRACK_TEXT, NO_TRACK_TEXT, PATH
 from musictagger.gui.tag_dialog import FILE, PROPOSED, TagDialog, TagScope
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackRow, index_folders
 from musictagger.library.store import AnalysisKey, FileStamp
@@ -245,7 +245,7 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
     window.open_paths([songs[0]])
     wait_until_settled(qtbot, window, 1)
     assert not window.spectrogram.stack.empty and not window.layers.stack.empty
-    qtbot.waitUntil(lambda: "holds no track the model in use analysed" in window.matches.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.matches.message.text() == NO_TRACK_TEXT, timeout=10_000)
 
     window.library.add_folders([folder])  # no reselection after this
     qtbot.waitUntil(lambda: window.matches.table.topLevelItemCount() == 2, timeout=ANALYSIS_TIMEOUT_MS)
@@ -259,6 +259,21 @@ def test_matches_refresh_after_indexing_and_a_selected_track_shows_its_analysis(
     wait_until_settled(qtbot, window, 2)
     qtbot.waitUntil(lambda: window.files.current_entry().path == songs[2], timeout=10_000)
     assert window.genre.verdict.text() == window.files.current_entry().analysis.summary()
+
+
+def test_the_matches_say_what_to_do_whole_and_which_case_it_is(qtbot, window, tmp_path: Path) -> None:
+    """At a first start the empty library's message was cut ('… tracks another …', the rest in a tooltip) by a clause
+    about tracks of another model, which an empty library has none of; and a library holding only the file shown
+    was said to hold no track at all."""
+    song = write_song(tmp_path / "Music" / "song.flac", seconds=3.0)
+    window.open_paths([song])
+    wait_until_settled(qtbot, window, 1)
+    message = window.matches.message
+    qtbot.waitUntil(lambda: message.text() == NO_TRACK_TEXT, timeout=10_000)
+    assert message.toolTip() == ""  # shown whole
+
+    window.library.add_folders([song.parent])  # the library now holds the file shown, and nothing else
+    qtbot.waitUntil(lambda: message.text() == NO_OTHER_TRACK_TEXT, timeout=ANALYSIS_TIMEOUT_MS)
 
 
 @pytest.mark.parametrize(("genre", "reason", "shown_confidence"), [("rock", None, "0.94"), (None, "not music", "")])
