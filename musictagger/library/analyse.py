@@ -50,13 +50,9 @@ class Outcome:
 
 def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
     """Analyse ``path`` with ``model``; the stamp is taken before reading, so a file changed meanwhile is re-analysed next run."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return Outcome(path, None)
-    except OSError as exc:
-        return Outcome(path, FileStamp(0, 0), error=f"cannot stat: {exc.strerror}")
-    stamp = FileStamp(info.st_size, info.st_mtime_ns)
+    stamp = _stamp(path)
+    if isinstance(stamp, Outcome):
+        return stamp
     started = time.perf_counter()
     try:
         features = features_from_file(path, params=model.manifest.front_end, n_windows=n_windows)
@@ -72,6 +68,27 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
         return Outcome(path, stamp, error="too large to analyse in memory")
     times = StageTimes(featured - started, finished - featured)
     return Outcome(path, stamp, analysis=_compact(analysis, path), times=times, deferred=analysis.deferred)
+
+
+CRASHED = "the analysis process crashed on this file"
+
+
+def crashed(path: str) -> Outcome:
+    """The outcome of ``path`` when the worker process analysing it died (a decoder crashing on damaged data, the
+    system killing it for its memory): a failure, stamped as the file is now, so it is tried again once it changes."""
+    stamp = _stamp(path)
+    return stamp if isinstance(stamp, Outcome) else Outcome(path, stamp, error=CRASHED)
+
+
+def _stamp(path: str) -> FileStamp | Outcome:
+    """``path``'s size and mtime, or its outcome when it has none: vanished, or an error."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return Outcome(path, None)
+    except OSError as exc:
+        return Outcome(path, FileStamp(0, 0), error=f"cannot stat: {exc.strerror}")
+    return FileStamp(info.st_size, info.st_mtime_ns)
 
 
 def _compact(analysis: Analysis, path: str) -> TrackAnalysis:

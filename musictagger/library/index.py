@@ -22,15 +22,16 @@ import signal
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
-from musictagger.library.analyse import Outcome, StageTimes, analyse_file, file_tags
+from musictagger.library.analyse import Outcome, StageTimes, analyse_file, crashed, file_tags
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
@@ -451,12 +452,44 @@ def analyse_files(
                 return
             yield analyse_file(model, path, n_windows=n_windows)
         return
+    queue = iter(paths)
+    while True:
+        with _pool(workers, model_path, threads) as pool:
+            suspects = yield from _bounded_map(pool, queue, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
+        if not suspects:
+            return
+        yield from _one_by_one(suspects, model_path, n_windows, threads, should_stop)
+
+
+@contextmanager
+def _pool(workers: int, model_path: Path, threads: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` worker processes with the model, shut down on exit (the files in flight waited for)."""
     pool = spawn_pool(workers, _start_worker, (model_path, threads))
     try:
-        yield from _bounded_map(pool, paths, n_windows, workers * IN_FLIGHT_PER_WORKER, should_stop)
+        yield pool
     finally:
         with _interrupts_held():
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _one_by_one(
+    paths: list[str], model_path: Path, n_windows: int, threads: int, should_stop: Callable[[], bool]
+) -> Iterator[Outcome]:
+    """Outcomes of ``paths``, the files in flight when a worker process died, each analysed alone in a worker
+    of its own: a file on which the worker dies again (a decoder crashing on its damaged data, the system
+    killing it for its memory) is reported as failed, and the others are analysed as usual.
+
+    A worker that cannot even start (it dies before any file) is not any file's fault: that stops the run.
+    """
+    for path in paths:
+        if should_stop():
+            return
+        with _pool(1, model_path, threads) as pool:
+            pool.submit(int).result()  # started, with its model: BrokenProcessPool here is not this file's
+            try:
+                yield pool.submit(_worker_analyse, path, n_windows).result()
+            except BrokenProcessPool:
+                yield crashed(path)
 
 
 @contextmanager
@@ -480,24 +513,40 @@ def _interrupts_held() -> Iterator[None]:
 
 def _bounded_map(
     pool: ProcessPoolExecutor,
-    paths: list[str],
+    queue: Iterator[str],
     n_windows: int,
     limit: int,
     should_stop: Callable[[], bool],
-) -> Iterator[Outcome]:
-    """Keep at most ``limit`` files in flight, so cancelling never waits for a whole queue."""
-    queue = iter(paths)
-    in_flight: set[Future[Outcome]] = set()
+) -> Generator[Outcome, None, list[str]]:
+    """Keep at most ``limit`` files of ``queue`` in flight, so cancelling never waits for a whole queue.
+
+    Returns the files in flight when a worker process died (the pool is then broken: every file in flight fails
+    with it, though only one killed it), for :func:`_one_by_one`; none when the queue is done or stopped.
+    """
+    in_flight: dict[Future[Outcome], str] = {}
     while True:
         while len(in_flight) < limit and not should_stop():
             path = next(queue, None)
             if path is None:
                 break
-            in_flight.add(pool.submit(_worker_analyse, path, n_windows))
+            try:
+                in_flight[pool.submit(_worker_analyse, path, n_windows)] = path
+            except BrokenProcessPool:
+                return [*in_flight.values(), path]
         if not in_flight:
-            return
-        finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            return []
+        finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        if any(isinstance(future.exception(), BrokenProcessPool) for future in finished):
+            wait(in_flight)  # a broken pool fails every future left at once
+            suspects = []
+            for future, path in in_flight.items():
+                if isinstance(future.exception(), BrokenProcessPool):
+                    suspects.append(path)
+                else:
+                    yield future.result()
+            return suspects
         for future in finished:
+            del in_flight[future]
             yield future.result()
 
 

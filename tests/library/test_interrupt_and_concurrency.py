@@ -151,3 +151,38 @@ def test_a_second_ctrl_c_while_the_workers_stop_does_not_hang_the_command(big_fo
             process.communicate()
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and 1 <= rows_stored() < N_FILES
+
+
+# Loaded by every Python process started with the test's PYTHONPATH (the index's spawned workers): a worker that
+# opens the file named so is killed, as a decoder crashing on its damaged data, or the system out of memory, kills it.
+KILLS_ITS_WORKER = """
+import os, signal, sys
+
+def _die_on(event, args):
+    if event == "open" and str(args[0]).endswith("kills-its-worker.wav"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(_die_on)
+"""
+
+
+def test_a_file_on_which_a_worker_dies_is_a_failure_and_the_others_are_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first worker to die stopped the whole run with a BrokenProcessPool traceback, the files after it not
+    indexed; tag stopped so too.  The files in flight then are analysed again one by one, and the one the worker
+    dies on again is reported."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILLS_ITS_WORKER)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
+    music = tmp_path / "Music"
+    fine = [write_track(music / f"{i}.wav", "wav-pcm16", seed=i) for i in range(4)]
+    killer = write_track(music / "kills-its-worker.wav", "wav-pcm16", seed=4)
+
+    summary = index_folders([music], workers=2)
+
+    assert summary.failed == [(str(killer), "the analysis process crashed on this file")]
+    assert summary.analysed == len(fine) and not summary.interrupted
+    with Library() as library:
+        assert library.counts().total == 5 and library.counts().failed == 1
