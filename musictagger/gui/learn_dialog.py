@@ -179,9 +179,9 @@ class LearnDialog(QDialog):
 
     def _layout(self, intro: QLabel) -> None:
         form = QFormLayout()
-        form.addRow("Learn the tag", self.field)
-        form.addRow("Tracks needed per label", self.min_per_label)
-        form.addRow("Name of the model", self.name)
+        form.addRow("Learn the &tag", self.field)  # each label's mnemonic (Alt+letter) goes to its field
+        form.addRow("Tracks needed &per label", self.min_per_label)
+        form.addRow("Name of the &model", self.name)
         summary = QHBoxLayout()
         summary.addWidget(self.summary, 1)
         summary.addWidget(self.index_button)

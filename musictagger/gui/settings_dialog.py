@@ -51,8 +51,9 @@ class SettingsDialog(QDialog):
         self.threshold.setValue(settings.threshold)
         self.threshold.setToolTip("The tagger leaves a file alone when the model is less confident than this")
         self.theme = QComboBox()
-        self.theme.addItems(THEMES)
-        self.theme.setCurrentText(settings.theme)
+        for theme in THEMES:
+            self.theme.addItem(theme.capitalize(), theme)  # capitalised as the model's choices are
+        self.theme.setCurrentIndex(self.theme.findData(settings.theme))
         self.model = QComboBox()
         for name in installed_choices():
             self.model.addItem(MODEL_LABELS[name], name)
@@ -69,18 +70,19 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("Model", self.model)
+        # Each label's mnemonic (Alt+letter) goes to its field, as in the Tag genres dialog.
+        form.addRow("&Model", self.model)
         form.addRow("", self.model_note)
-        form.addRow("Windows per track", self.windows)
-        form.addRow("Tagging threshold", self.threshold)
-        form.addRow("Theme", self.theme)
+        form.addRow("&Windows per track", self.windows)
+        form.addRow("Tagging &threshold", self.threshold)
+        form.addRow("T&heme", self.theme)
         form.addRow(buttons)
 
     def accept(self) -> None:
         """Save and apply."""
         self.settings.windows_per_track = self.windows.value() or None
         self.settings.threshold = self.threshold.value()
-        self.settings.theme = self.theme.currentText()
+        self.settings.theme = self.theme.currentData()
         self.settings.sync()
         if self.model.isEnabled() and self.model.currentData() != choice.chosen():
             choice.choose(self.model.currentData())

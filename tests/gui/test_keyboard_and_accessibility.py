@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
 from musictagger.gui.library_view import NO_FOLDERS_TEXT
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import PROPOSED, TagScope
+from musictagger.gui.theme import apply_theme
 from musictagger.library import Library
 from musictagger.library.store import AnalysisKey, FileStamp
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
@@ -257,3 +258,30 @@ def test_the_tag_dialog_from_the_keyboard(qtbot, window, tmp_path: Path) -> None
     assert row.text(PROPOSED) == "Shoegaze" and row.checkState(0) == Qt.CheckState.Checked  # a correction ticks it
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+
+def test_the_settings_and_learn_dialogs_fields_have_mnemonics_and_the_themes_capitals(qtbot, window) -> None:
+    """Their form labels had no mnemonic, so Alt+letter reached no field (the Tag genres dialog's did), and the themes
+    read 'system', 'light', 'dark' beside the models' 'Accurate (the default)'."""
+    activate(qtbot, window)
+    settings = SettingsDialog(window.settings, window)
+    learn = window.open_learn_dialog()
+    for dialog, keys in (
+        (settings, {Qt.Key.Key_W: settings.windows, Qt.Key.Key_T: settings.threshold, Qt.Key.Key_H: settings.theme}),
+        (learn, {Qt.Key.Key_T: learn.field, Qt.Key.Key_P: learn.min_per_label, Qt.Key.Key_M: learn.name}),
+    ):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+        for key, field in keys.items():
+            assert press(qtbot, key, Qt.KeyboardModifier.AltModifier) is field, (dialog.windowTitle(), key)
+        dialog.reject()
+
+    assert [settings.theme.itemText(i) for i in range(settings.theme.count())] == ["System", "Light", "Dark"]
+    settings.theme.setCurrentText("Dark")
+    try:
+        settings.accept()
+        assert window.settings.theme == "dark"
+    finally:
+        apply_theme("system")  # the next tests' windows in the platform's colours
