@@ -357,7 +357,8 @@ class TagDialog(QDialog):
         """Title, headers, tooltips and the proposer line say which field is proposed (``genre``, ``mood`` …)."""
         self.field = field
         self.setWindowTitle(f"Tag {field}s")
-        self.table.setHeaderLabels(list(preview_columns(field)))
+        # The CSV's headings, capitalised as the window's other tables' (Library tab, Nearest matches) are.
+        self.table.setHeaderLabels([heading.capitalize() for heading in preview_columns(field)])
         self.threshold.setToolTip(
             f"Files whose predicted {field} is less likely than this are left alone; "
             "Apply keeps it as the tagging threshold (File ▸ Settings) for next time"
@@ -527,9 +528,9 @@ class TagDialog(QDialog):
         self._finish(results_summary(results) + (" (cancelled)" if report.cancelled else ""))
 
     def _show_results(self, results: dict[Path, str]) -> None:
-        """Put what happened to each file in the last column (now "result"); rows can no longer be edited."""
+        """Put what happened to each file in the last column (now "Result"); rows can no longer be edited."""
         self._filling = True
-        self.table.headerItem().setText(ACTION, "result")
+        self.table.headerItem().setText(ACTION, "Result")
         for path, widget_item in self._rows.items():
             if path in results:
                 widget_item.setText(ACTION, results[path])

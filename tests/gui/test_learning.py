@@ -298,7 +298,7 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
     assert tag.windowTitle() == "Tag moods"
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tag.plan.field == "mood" and tag.table.headerItem().text(2) == "proposed mood"
+    assert tag.plan.field == "mood" and tag.table.headerItem().text(2) == "Proposed mood"
     assert {item.path: item.proposed for item in tag.plan.items} == {
         indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
     }

@@ -165,7 +165,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     assert native_genres(music / "b.flac") == ["Bossa Nova", "Jazz"]
     assert native_genres(music / "a.flac") == [model_genre]
     assert (music / "c.flac").read_bytes() == untouched
-    assert dialog.table.headerItem().text(4) == "result"
+    assert dialog.table.headerItem().text(4) == "Result"
     assert dialog.status.text() == "2 written, 0 unchanged, 1 skipped, 0 failed"  # every file of the plan
     assert {name: row.text(4) for name, row in rows.items()} == {
         "a.flac": "written",
@@ -195,7 +195,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
     assert dialog.status.text().startswith("Undo: Nothing to undo.")
     assert dialog.plan is not None and dialog.apply_button.isEnabled()
-    assert dialog.table.headerItem().text(4) == "action"
+    assert dialog.table.headerItem().text(4) == "Action"
     dialog.close()
     settle(qtbot, view)  # closing the dialog refreshes the table: it shows the tags on disk again
     before = shown(view, Column.TAG_GENRE)
