@@ -210,8 +210,14 @@ def report_text(report: RunReport, verb: str) -> str:
 
 
 def undo_latest(task: Task) -> RunReport:
-    """Worker: undo the latest tagging run (and tell the library index the restored tags)."""
+    """Worker: undo the latest tagging run (and tell the library index the restored tags).
+
+    A journal without a run that changed files has nothing to undo, as one whose last run was undone already:
+    the window says so (the command line's error named the journal's file, in a warning, at a first start).
+    """
     with Journal() as journal:
+        if journal.latest_tag_run() is None:
+            return RunReport(None)
         report = undo(
             journal, on_progress=lambda done, total, _path: task.progress((done, total)), should_stop=task.should_stop
         )

@@ -319,3 +319,11 @@ def test_the_live_matches_update_in_place_and_keep_the_selected_track(qtbot, win
 
     window.live.matches.clear()  # another query (here none) starts from an empty list
     assert not paths()
+
+
+def test_undo_with_no_tagging_run_says_there_is_nothing_to_undo(qtbot, window, message_boxes: list[str]) -> None:
+    """Tools ▸ Undo last tagging run before any run showed a warning, 'nothing to undo: no tagging run that changed
+    files in the journal /…/journal.sqlite3', where the Tag genres dialog, after an undo, says 'Nothing to undo.'."""
+    tools = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Tools")
+    next(action for action in tools.actions() if action.text() == "&Undo last tagging run").trigger()
+    qtbot.waitUntil(lambda: message_boxes == ["Undo last tagging run: Nothing to undo."], timeout=10_000)
