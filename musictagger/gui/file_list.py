@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 from musictagger.library.scan import scan
 from musictagger.library.store import FileStamp
 from musictagger.model.runtime import Analysis, confidence_text
+from musictagger.model.verdict import reason_sentence
 
 FAILED_COLOUR = QColor(200, 40, 40)
 log = logging.getLogger(__name__)
@@ -57,8 +58,11 @@ class FileEntry:
 
     @property
     def details(self) -> str:
-        """The status in full, for a tooltip: the whole verdict in words, or why the file failed."""
+        """The status in full, for a tooltip: the whole verdict in words (and, without a genre, why, as the result
+        panel says it under the verdict), or why the file failed."""
         if self.state is State.DONE and self.analysis is not None:
+            if self.analysis.unknown:
+                return f"{self.analysis.summary()}\n{reason_sentence(self.analysis.verdict.reason)}"
             return self.analysis.summary()
         if self.state is State.FAILED:
             return f"failed: {self.error}"

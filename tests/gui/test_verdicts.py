@@ -86,7 +86,8 @@ def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
 
     window.files.select(song.absolute())
     item = window.files.currentItem()
-    assert item.text(1) == "not one of my genres" and item.toolTip(1) == expected.summary()  # as the panel says it
+    assert item.text(1) == "not one of my genres"
+    assert item.toolTip(1) == f"{expected.summary()}\n{window.genre.reason.text()}"  # as the panel says it, and why
     assert window.genre.verdict.text().startswith("Not one of my genres (nearest: ")
     assert_shows_unknown(window.genre, expected)
 
@@ -100,7 +101,12 @@ def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
 def test_not_music_reads_as_such_in_the_list_and_the_view(qtbot, tmp_path: Path, not_music_model: Path) -> None:
     song = write_song(tmp_path / "hum.flac", seed=1)
     analysis = GenreModel(not_music_model).analyze_file(song)
-    assert FileEntry(song, State.DONE, analysis).status == "not music"
+    entry = FileEntry(song, State.DONE, analysis)
+    assert entry.status == "not music"
+    assert (
+        entry.details
+        == "not music\nIt does not sound like music to the model (speech, noise, tones and hum come out so)."
+    )
     view = GenreView(load_manifest(not_music_model).labels)
     qtbot.addWidget(view)
     view.show_analysis(analysis)
