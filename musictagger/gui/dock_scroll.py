@@ -58,6 +58,11 @@ class DockScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that shows and says nothing; its panel takes focus
 
+    def fits_height(self) -> bool:
+        """Whether the panel shows whole in the viewport's height, without scrolling down."""
+        holder, width = self.widget(), self.viewport().width()
+        return self.viewport().height() >= max(holder.heightForWidth(width), holder.minimumSizeHint().height())
+
     def fitting_width(self) -> int:
         """The least width at which the panel shows whole, without a sideways scroll bar even when it scrolls."""
         bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)

@@ -56,6 +56,7 @@ from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.model_in_use import labels_in_use
 from musictagger.gui.models_dialog import ModelsDialog
+from musictagger.gui.right_side import RightSide
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
@@ -74,8 +75,6 @@ PREFERRED_SIZE = QSize(1280, 800)
 """The window's first size where the screen has room for it (a smaller screen: all its room)."""
 SIDE_DOCK_WIDTHS = (240, 390)
 """The Files and Result docks' first widths in a window of the preferred size; in proportion in a narrower one."""
-RESULT_MATCHES_HEIGHTS = (0.55, 0.45)
-"""The first shares of the right side's height: the verdict and code above, the nearest matches below."""
 ANALYSIS_TAB, LIBRARY_TAB = 0, 1
 HIDDEN_TAB_STOPS_MAX = 64
 """Tab skips at most this many widgets that cannot be seen in a row (a hidden panel has a few)."""
@@ -181,10 +180,9 @@ class MainWindow(QMainWindow):
             for width, docks in zip(SIDE_DOCK_WIDTHS, sides, strict=True)
         ]
         self.resizeDocks([self.files_dock, self.result_dock], widths, Qt.Orientation.Horizontal)
-        # The matches table takes the height it is given (it asks for none, so that its buttons stay in view on a
-        # small screen): without a share of its own the Result dock took nearly all of it, leaving two rows.
-        heights = [round(self.height() * share) for share in RESULT_MATCHES_HEIGHTS]
-        self.resizeDocks([self.result_dock, self.matches_dock], heights, Qt.Orientation.Vertical)
+        # The Result over the Nearest matches in shares of the height; tabs while the Live panel leaves them too short.
+        self.right_side = RightSide(self, self.result_dock, self.matches_dock, self.live_dock, self.order_tab_stops)
+        self.right_side.share_height()
         self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)

@@ -5,8 +5,9 @@ Usage: ``python tests/gui/measure_docks.py AUDIO_FILE [--font-size PT] [--person
 library in the user dirs of the environment.  The window is created as the app creates it, at its first start, in an
 application font of ``PT`` points where given (a desktop's font, as its platform theme sets it; Qt's own is 9).
 Prints as JSON, for each state in turn — ``empty`` (no file yet), ``result`` (AUDIO_FILE analysed, its matches
-searched), ``folders`` (the Music folders dock in front of Files), ``live`` (the Live panel shown) and
-``recognising`` (AUDIO_FILE played into the Live panel, its verdict, code and matches shown); with ``--personal``,
+searched), ``folders`` (the Music folders dock in front of Files), ``live`` (the Live panel shown),
+``recognising`` (AUDIO_FILE played into the Live panel, its verdict, code and matches shown) and ``live matches`` (the
+Nearest matches dock brought to the front, where the Live panel left it tabbed behind the Result); with ``--personal``,
 then ``personal result`` (the Live panel closed and the personal model NAME of the user dirs made the active one, as
 the Models dialog does: AUDIO_FILE analysed again, with its labels' bars) and ``personal recognising`` (the Live panel
 shown again and AUDIO_FILE played into it until recognised) — each dock in view: the size of its scroll area's
@@ -84,6 +85,7 @@ def measure(audio: Path, font_size: float | None = None, personal: str | None = 
         ("folders", window.show_library_panel),
         ("live", lambda: (window.files_dock.raise_(), window.show_live())),
         ("recognising", lambda: window.live.start(FileSource(audio))),
+        ("live matches", window.matches_dock.raise_),
     ]
     window.live.start_after_s = LIVE_START_S
     heard: list[LiveResult] = []  # the Live panel's steps since the personal model became active

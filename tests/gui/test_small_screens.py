@@ -186,10 +186,10 @@ def test_the_live_panel_shows_whole_without_scrolling(docks: dict, state: str) -
 def test_the_nearest_matches_buttons_show_whole_beside_the_live_panel_with_the_empty_library_message(
     docks: dict,
 ) -> None:
-    """With the Live panel open, the Nearest matches dock of a 1024×700 screen is 103 pixels high: the empty
+    """With the Live panel open, the Nearest matches dock of a 1024×700 screen was 103 pixels high: the empty
     library's message, wrapped over four lines, pushed the buttons' lower part out of it."""
     assert "holds no track the model in use analysed" in docks["message"]
-    matches = docks["live"]["Nearest matches"]
+    matches = docks["live matches"]["Nearest matches"]
     width, height = matches["viewport"]
     for name in MATCHES_BUTTONS:
         x, y, button_width, button_height = matches["widgets"][name]
@@ -250,6 +250,63 @@ def test_many_labels_show_the_most_probable_bars_that_fit_and_how_many_more(
         assert x >= 0 and y >= 0 and x + bar_width <= width and y + bar_height <= height, (name, dock)
 
 
+def assert_verdict_in_view_beside_live(found: dict, state: str) -> None:
+    """In ``state`` (the Live panel shown) the Result dock is in view, its verdict's bars (at least three, and the
+    line saying how many more) within its viewport; with the Nearest matches brought to the front, its panel whole."""
+    result = found[state]["Result"]
+    (width, height), widgets = result["viewport"], result["widgets"]
+    labels = (*load_manifest(model_file(DEFAULT_MODEL_NAME)).labels, *MANY_LABELS)
+    bars = [name for name in widgets if name in labels or name.endswith(" more")]
+    assert len([name for name in bars if name in labels]) >= 3, result
+    for name in bars:
+        x, y, bar_width, bar_height = widgets[name]
+        assert x >= 0 and y >= 0 and x + bar_width <= width and y + bar_height <= height, (name, result)
+    matches = found["live matches"]["Nearest matches"]
+    assert matches["panel"][1] <= matches["viewport"][1], matches
+
+
+@pytest.mark.parametrize("state", ["live", "recognising", "personal recognising"])
+def test_the_result_dock_shows_the_verdicts_bars_beside_the_live_panel_in_the_desktops_font(
+    desktop_font_docks: dict, state: str
+) -> None:
+    """With the Live panel open, the right side kept 263 pixels at 1024×700 in an 11-point font (363 at 1280×800):
+    the Result dock showed 121 of its panel's 370 pixels (176 at 1280×800), the verdict but none of its bars, and
+    Nearest matches 96 of its 110.  Where the Result does not fit beside the Live panel the two docks are now tabs,
+    the Result in front: 213 pixels there, the verdict and every bar in view (at 1280×800 the whole panel)."""
+    assert_verdict_in_view_beside_live(desktop_font_docks, state)
+
+
+@pytest.mark.parametrize("state", ["live", "recognising"])
+def test_the_result_dock_shows_the_verdicts_bars_beside_the_live_panel(docks: dict, state: str) -> None:
+    """In Qt's own font the Result dock showed 134 of its panel's 325 pixels beside the Live panel at 1024×700, the
+    bars cut; as tabs, 238."""
+    assert_verdict_in_view_beside_live(docks, state)
+
+
+def test_the_result_and_matches_tabbed_beside_the_live_panel_are_split_when_it_closes_after_a_restart(
+    qtbot, window
+) -> None:
+    """On the tests' 600-pixel-high screen the Live panel leaves the Result too short: the two docks become tabs, the
+    Result in front.  The window closed so, the next start shows the Live panel and the tabs again, and closing the
+    Live panel splits them as at a first start, the matches with their share of the height."""
+    from musictagger.gui.app import create_window
+
+    window.show_live()
+    qtbot.waitUntil(lambda: window.matches_dock in window.tabifiedDockWidgets(window.result_dock), timeout=5000)
+    assert not window.result_dock.visibleRegion().isEmpty() and window.matches_dock.visibleRegion().isEmpty()
+    window.close()  # which saves the layout
+    again = create_window([], window.settings)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.matches_dock in again.tabifiedDockWidgets(again.result_dock), timeout=5000)
+    assert again.live_dock.isVisible() and not again.result_dock.visibleRegion().isEmpty()
+    again.live_dock.close()
+    qtbot.waitUntil(lambda: not again.tabifiedDockWidgets(again.result_dock), timeout=5000)
+    qtbot.waitUntil(lambda: not again.matches_dock.visibleRegion().isEmpty(), timeout=5000)
+    right_side = again.result_dock.height() + again.matches_dock.height()
+    assert not again.result_dock.visibleRegion().isEmpty() and again.matches_dock.height() >= 0.4 * right_side
+    again.close()
+
+
 def test_a_capped_message_keeps_its_first_lines_and_says_the_rest_in_its_tooltip(qtbot) -> None:
     label = CappedLabel(2)
     qtbot.addWidget(label)
@@ -285,8 +342,12 @@ def test_the_verdicts_wrapped_text_keeps_its_height_when_a_splitter_squeezes_it(
     splitter.show()
     qtbot.waitExposed(splitter)
     splitter.setSizes([50, 650])  # the handle dragged up (to 0 it would fold the verdict away, as Qt lets it)
-    qtbot.waitUntil(lambda: genre.height() >= genre.heightForWidth(genre.width()), timeout=2000)
-    assert genre.height() == genre.heightForWidth(genre.width())  # squeezed, down to what its text needs
+    least = genre.layout().minimumHeightForWidth(genre.width())  # the text whole over the bars, squeezed
+    qtbot.waitUntil(lambda: genre.height() >= least, timeout=2000)
+    verdict = genre.verdict
+    assert genre.height() == least  # squeezed, down to what its text needs
+    assert verdict.height() >= verdict.heightForWidth(verdict.width())  # every line of the text …
+    assert genre.chart.y() >= verdict.geometry().bottom()  # … and the bars below it, not over it
 
 
 @pytest.mark.parametrize(("screen", "scale"), list(SCREENS.values()), ids=list(SCREENS))
