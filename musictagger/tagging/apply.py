@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.errors import MusictaggerError, RefusedError
+from musictagger.errors import MusictaggerError, RefusedError, TagWriteError
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import EntrySource, EntryState, Journal, RunStatus
+from musictagger.tagging.kept_bytes import KeptBytes, changed_bytes, undo_gives_back
 from musictagger.tagging.plan import Action, Plan, PlanItem, ProgressCallback, reason_of, revision_written
 
 
@@ -108,6 +109,8 @@ class Change:
     restoring: Fingerprint | None = None
     """For an undo: the file as it was before the run, whose size the tags' padding is chosen to give back
     (and whose modification time, when the bytes come back too)."""
+    kept: KeptBytes | None = None
+    """For an undo: the bytes the run changed in the file, as they were, put back instead of writing ``new``."""
 
 
 def journalled_write(
@@ -121,6 +124,8 @@ def journalled_write(
 ) -> Outcome:
     """Journal ``change`` as planned, write it atomically, journal the result: the outcome.
 
+    A tagging run's entry keeps the bytes the new version changes, as they were, where its undo's writer could not
+    give them back (:func:`~musictagger.tagging.kept_bytes.undo_gives_back`), journalled before the file is replaced.
     ``restores`` is the entry an undo run is restoring; a file it writes without giving back the bytes it had before
     the run (:func:`not_as_it_was`) is written with the reason.
     """
@@ -135,16 +140,28 @@ def journalled_write(
         source=change.source,
         field=change.field,
     )
+    target = path.resolve()  # through symlinks: the link stays, its target gets the tags
+
+    def before_replace(after: Fingerprint, new_version: Path) -> None:
+        keep = restores is None and not undo_gives_back(tag_format, target, new_version, change.field, change.old)
+        journal.set_after(entry, after, changed_bytes(target, new_version) if keep else None)
+
+    def put_back(copy: Path) -> None:
+        assert change.kept is not None and change.restoring is not None
+        if change.kept.put_back(target, copy) != change.restoring.sha256:
+            raise TagWriteError(path, "the bytes the journal kept of it do not give back the file it was")
+
     try:
         after = write_labels_atomically(
-            path.resolve(),  # through symlinks: the link stays, its target gets the tags
+            target,
             tag_format,
             change.field,
             change.new,
             change.id3_version,
             expected=change.before,
-            before_replace=lambda after: journal.set_after(entry, after),
+            before_replace=before_replace,
             restoring=change.restoring,
+            rewrite=put_back if change.kept else None,
         )
     except MusictaggerError as exc:
         state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED

@@ -44,18 +44,21 @@ def write_labels_atomically(
     id3_version: Id3Version | None,
     *,
     expected: Fingerprint,
-    before_replace: Callable[[Fingerprint], None],
+    before_replace: Callable[[Fingerprint, Path], None],
     restoring: Fingerprint | None = None,
+    rewrite: Callable[[Path], None] | None = None,
 ) -> Fingerprint:
     """Give ``path``'s label field ``field`` exactly ``values``, atomically; the fingerprint of the new file.
 
     ``expected`` is the fingerprint the file had when the change was planned: a file that differs
     from it, is read-only, is hard-linked or is locked by another process is left alone
-    (RefusedError naming the file and why).  ``before_replace`` receives the new fingerprint before the original
-    is replaced (the journal records it there).  ``restoring`` (an undo's) is the file as it was before the
+    (RefusedError naming the file and why).  ``before_replace`` receives the new fingerprint and the new version
+    (beside the original, which it may still read) before the original is replaced (the journal records it
+    there).  ``restoring`` (an undo's) is the file as it was before the
     run: its size is given back where the tags' padding allows, and its modification time when its bytes
-    come back as they were (the default keeps the size the file has).  TagWriteError when the new tags do
-    not verify.
+    come back as they were (the default keeps the size the file has).  ``rewrite`` gives the copy its new tags
+    in place of ``tag_format.write_labels`` (an undo that puts back the bytes its run kept).  TagWriteError when
+    the new tags do not verify.
     """
     with _exclusive_lock(path):
         refusal = _refusal(path, expected)
@@ -65,14 +68,17 @@ def write_labels_atomically(
         temp = temporary_copy_path(path)
         try:
             _copy(path, temp)
-            tag_format.write_labels(temp, field, values, id3_version, restoring=restoring)
+            if rewrite is None:
+                tag_format.write_labels(temp, field, values, id3_version, restoring=restoring)
+            else:
+                rewrite(temp)
             _verify(path, temp, tag_format, field, tuple(values), payload)
             _fsync(temp)
             after = Fingerprint.of(temp)
             if restoring and after.content == restoring.content:
                 os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))  # as it was, modification time too
                 after = Fingerprint.of(temp)
-            before_replace(after)
+            before_replace(after, temp)
             if _stat_key(path) != (expected.size, expected.mtime_ns):
                 raise RefusedError(path, "changed while its tags were being written; left as it was")
             os.replace(temp, path)

@@ -9,6 +9,8 @@ the new version is ready and before it replaces the original, and becomes ``writ
 have changed, and the "after" fingerprint tells undo whether the replacement happened.
 Undo marks the original entries ``restored`` or ``restore-skipped`` (with the reason) and records
 its own writes as a run of kind ``undo`` whose entries point back at the entries they restored.
+Where the undo's writer could not give a file's tag back as it was (an ID3v2 tag mutagen's writer rewrote whole),
+an entry also keeps the bytes its run changed, as they were (``kept_bytes``, with its "after" fingerprint).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from musictagger import userdirs
 from musictagger.db import Migration, open_database, transaction
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version
+from musictagger.tagging.kept_bytes import KeptBytes
 
 MIGRATIONS = (
     Migration(
@@ -75,6 +78,19 @@ MIGRATIONS = (
         # must restore exactly that field.  Every earlier entry wrote genres.
         "the field written",
         "ALTER TABLE entries ADD COLUMN field TEXT NOT NULL DEFAULT 'genre';",
+    ),
+    Migration(
+        # The bytes a tagging run changed in a file whose tag its undo's writer cannot give back as it was (an
+        # ID3v2 tag mutagen's writer rewrote whole), kept as they were so that the undo puts them back
+        # (see kept_bytes); past the cap, their count alone (patches NULL).  Earlier entries kept none.
+        "the bytes a run changed, kept",
+        """
+        CREATE TABLE kept_bytes (
+            entry_id INTEGER PRIMARY KEY REFERENCES entries (id),
+            size INTEGER NOT NULL,
+            patches BLOB
+        );
+        """,
     ),
 )
 
@@ -304,13 +320,26 @@ class Journal:
             )
             return int(cursor.lastrowid)
 
-    def set_after(self, entry_id: int, after: Fingerprint) -> None:
-        """Record the fingerprint the file will have once replaced (called just before replacing it)."""
+    def set_after(self, entry_id: int, after: Fingerprint, kept: KeptBytes | None = None) -> None:
+        """Record the fingerprint the file will have once replaced (called just before replacing it), and the bytes
+        of it the new version changes, as they were, when the undo needs them (``kept``)."""
         with transaction(self.connection) as db:
             db.execute(
                 "UPDATE entries SET fingerprint_after = ?, updated_at = ? WHERE id = ?",
                 (str(after), time.time(), entry_id),
             )
+            if kept is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO kept_bytes (entry_id, size, patches) VALUES (?, ?, ?)",
+                    (entry_id, kept.size, kept.to_blob()),
+                )
+
+    def kept_bytes(self, entry_id: int) -> KeptBytes | None:
+        """The bytes the entry's run changed in its file, as they were (:meth:`set_after`), or None when it kept
+        none (a run journalled before they were kept, or a file whose undo needs none).  ValueError when the journal
+        holds them damaged."""
+        row = self.connection.execute("SELECT size, patches FROM kept_bytes WHERE entry_id = ?", (entry_id,)).fetchone()
+        return None if row is None else KeptBytes.from_blob(row["size"], row["patches"])
 
     def set_state(self, entry_id: int, state: EntryState, reason: str | None = None) -> None:
         """Record what became of the entry's file."""

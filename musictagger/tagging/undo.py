@@ -6,7 +6,10 @@ journalled "after" fingerprint's, or those an undo of a later run gave it when t
 found it as this run left it (so runs undone newest first all come back).  Its modification time
 alone may differ: a ``touch``, or a copy back from a backup, changes nothing in it.  Otherwise it is reported as changed since the run and left alone.
 Restoring goes through the same journalled atomic write as tagging, into the ID3 revision the file
-had and into the field its journal entry names (no other), and an empty old value removes that field.
+had and into the field its journal entry names (no other), and an empty old value removes that field; or, where the
+run kept the bytes it changed (:mod:`~musictagger.tagging.kept_bytes`) and the file holds exactly what the run left,
+by putting them back, checked against the file's SHA-256 before the run (else the old values are written, saying why
+the bytes are not back).
 A file is known by its path: one moved or renamed since the run is reported as no longer there, and left to
 the user (the others are restored).
 The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
@@ -16,6 +19,7 @@ nothing twice; a killed undo is finished by the next one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from musictagger.errors import MusictaggerError
 from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_write
@@ -23,6 +27,7 @@ from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import detect
 from musictagger.tagging.journal import Entry, EntryState, Journal, Run, RunStatus
+from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP, KeptBytes
 from musictagger.tagging.plan import ProgressCallback, reason_of
 
 PENDING = (EntryState.PLANNED, EntryState.WRITTEN, EntryState.RESTORE_SKIPPED)
@@ -103,6 +108,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         id3_version_now = tag_format.read_id3_version(path)
     except MusictaggerError as exc:
         return _not_restored(journal, entry, reason_of(exc))
+    kept, unkept = _kept_bytes(journal, target, entry, current)
     change = Change(
         entry.new_genres,
         entry.old_genres,
@@ -111,12 +117,39 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         entry.old_id3_version,
         field=entry.field,
         restoring=entry.before,
+        kept=kept,
     )
     outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
+    if kept is not None and outcome.status == "failed":  # they did not give it back: its old values, as before
+        unkept = outcome.reason
+        outcome = journalled_write(journal, undo_run, path, tag_format, replace(change, kept=None), restores=entry.id)
     if outcome.status != "written":
         return _not_restored(journal, entry, outcome.reason)
-    journal.set_state(entry.id, EntryState.RESTORED, outcome.reason or None)  # not byte for byte: says so
-    return Outcome(path, "restored", outcome.reason)
+    reason = f"{outcome.reason}; {unkept}" if outcome.reason and unkept else outcome.reason
+    journal.set_state(entry.id, EntryState.RESTORED, reason or None)  # not byte for byte: says so, and why
+    return Outcome(path, "restored", reason)
+
+
+def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprint) -> tuple[KeptBytes | None, str]:
+    """The bytes run ``target`` kept of ``entry``'s file, as it was (:mod:`~musictagger.tagging.kept_bytes`), when they
+    can be put back into it as it is now (``current``); else None and why they cannot (empty when it kept none)."""
+    try:
+        kept = journal.kept_bytes(entry.id)
+    except ValueError as exc:
+        return None, f"the bytes run {target.id} kept of it are damaged in the journal ({exc})"
+    if kept is None:
+        return None, ""
+    if kept.patches is None:
+        return None, (
+            f"run {target.id} did not keep the {kept.size:,} bytes of its tag it changed, more than the"
+            f" {KEPT_BYTES_CAP >> 20} MiB the journal keeps of a file"
+        )
+    if entry.after is None or current.content != entry.after.content:
+        return (
+            None,
+            f"the bytes run {target.id} kept of it are for the file as that run left it, not as an undo of a later run did",
+        )
+    return kept, ""
 
 
 def _contents_left_by(journal: Journal, entry: Entry) -> set[tuple[int, str]]:

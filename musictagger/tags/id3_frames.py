@@ -157,6 +157,16 @@ def with_text_frame(
     Every other frame is copied as stored, in its order, and the header keeps its revision and flags.
     ``padding`` (a mutagen padding function) is asked the zeros after the frames, knowing what is left of
     ``room``, the bytes the tag takes now, and ``trailing``, the bytes after its start, as mutagen asks it."""
+    frames = b"".join(frames_placed(tag, frame_id, placed))
+    zeros = padding(PaddingInfo(room - HEADER_BYTES - len(frames), trailing))
+    if zeros < 0:
+        raise ValueError(f"invalid padding {zeros}")
+    return tag.header[:6] + synchsafe_bytes(len(frames) + zeros) + frames + bytes(zeros)
+
+
+def frames_placed(tag: StoredTag, frame_id: str, placed: Placed) -> tuple[bytes, ...]:
+    """The frames of ``tag`` with its ``frame_id`` frames replaced by the frames ``placed``, each as stored, in their
+    order (see :func:`with_text_frame`)."""
     matching = [i for i, frame in enumerate(tag.frames) if frame[:4] == frame_id.encode("ascii")]
     position = matching[0] if matching else len(tag.frames)  # the frames before the first are all kept
     kept = [frame for i, frame in enumerate(tag.frames) if i not in matching]
@@ -164,11 +174,7 @@ def with_text_frame(
     for gap, frame in placed:
         ordered += [*kept[position : position + gap], frame]
         position += gap
-    frames = b"".join(ordered + kept[position:])
-    zeros = padding(PaddingInfo(room - HEADER_BYTES - len(frames), trailing))
-    if zeros < 0:
-        raise ValueError(f"invalid padding {zeros}")
-    return tag.header[:6] + synchsafe_bytes(len(frames) + zeros) + frames + bytes(zeros)
+    return (*ordered, *kept[position:])
 
 
 def write_frame_by_frame(tags: ID3, frame_id: str, placed: Placed) -> None:

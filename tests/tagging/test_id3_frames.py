@@ -8,6 +8,7 @@ null it lacked, so tag and undo gave back the frames in another order and encodi
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
+from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import read_genres
@@ -271,19 +273,25 @@ def test_a_plain_genre_frame_size_in_a_v24_tag_comes_back_plain(tmp_path: Path, 
 def test_an_undo_that_cannot_give_back_the_files_bytes_says_so(
     tmp_path: Path, journal: Journal, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Three genre frames: the undo tries one and two frames, none of which is the file's, and gives back the genres in
-    one frame.  The file is restored, and the undo says, for that file, that its bytes are not as they were (it said
-    nothing: a checksum manifest would have found the file changed)."""
+    """Three genre frames before cover art of more than the 1 MiB the journal keeps of a file: the undo tries one and
+    two frames, none of which is the file's, and gives back the genres in one frame.  The file is restored, and the
+    undo says, for that file, that its bytes are not as they were, and why (it said nothing: a checksum manifest would
+    have found the file changed)."""
     frames = another_taggers_frames(4)
     frames[3:3] = [id3_frame("TCON", b"\0Blues\0", 4), id3_frame("TCON", b"\0Soul\0", 4)]
+    frames[-1] = id3_frame("APIC", b"\0image/png\0\x03\0" + random.Random(0).randbytes(KEPT_BYTES_CAP), 4)
     path = with_id3_tag(tmp_path, "mp3", id3_tag(4, frames, padding=64))
     original = sha256(path)
     tag(path, journal)
+    kept = journal.kept_bytes(journal.entries(1)[0].id)
+    assert kept is not None and kept.patches is None
 
     assert main(["undo"]) == 0
 
     reason = (
-        "its old genre values are back, but it is not byte for byte as before the run (the same length, other bytes)"
+        "its old genre values are back, but it is not byte for byte as before the run (the same length, other bytes); "
+        f"run 1 did not keep the {kept.size:,} bytes of its tag it changed, more than the 1 MiB the journal keeps of a "
+        "file"
     )
     captured = capsys.readouterr()
     assert path_line("restored", path, reason) in captured.err
