@@ -8,6 +8,7 @@ carry its path so the message always names the file.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,19 @@ def one_line(text: str) -> str:
     """``text`` with the characters that would break a line of output (a file name may hold them) written
     as ``\\n``, ``\\r`` or ``\\t``: every message, table row and file heading stays one line."""
     return text.translate(ONE_LINE)
+
+
+def unexpected(error: Exception, path: str | Path) -> str:
+    """What a batch records for ``path`` when ``error``, which no check raised on purpose (a bug), ended its
+    analysis, after logging the traceback (to the error output, or to the window's log file) for a bug report.
+
+    A batch goes on past it: one file that meets a bug must not cost the hours of an indexing run, nor the
+    files after it their analysis.  The file is a failure like a damaged one, tried again by ``index
+    --retry-failed`` once a release fixes the bug."""
+    logging.getLogger(__name__).error(
+        "unexpected error analysing %s", one_line(str(path)), exc_info=(type(error), error, error.__traceback__)
+    )
+    return f"an error inside musictagger ({type(error).__name__}: {error}), a bug: please report it"
 
 
 class MusictaggerError(Exception):

@@ -4,6 +4,7 @@ decoder's notes about damaged MP3 frames, in real processes where the behaviour 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger.audio import frontend
 from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.main import build_parser, main
 from musictagger.cli.models import format_models
@@ -233,6 +235,34 @@ def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_li
     assert path_line("error", empty, "no audio files in this folder") in captured.err
     assert "1 of 2 files could not be analysed" in captured.err
     assert "1 other path was not analysed (listed above)" in captured.err
+
+
+def test_a_bug_met_on_one_file_is_that_files_error_and_the_others_are_analysed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception no check raises on purpose (a bug; planted here in the reader, for one file) is that file's
+    error line, its traceback logged for the bug report, and the files after it are analysed."""
+    songs = [write(tmp_path / f"{name}.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16") for name in "ab"]
+    real_open_reader = frontend.open_reader
+
+    def open_reader_with_a_bug(path: str | Path) -> contextlib.AbstractContextManager:
+        if Path(path) == songs[0]:
+            raise AttributeError("'NoneType' object has no attribute 'rate'")
+        return real_open_reader(path)
+
+    monkeypatch.setattr(frontend, "open_reader", open_reader_with_a_bug)
+    assert main(["analyze", "--json", *map(str, songs)]) == 1
+
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    reason = "an error inside musictagger (AttributeError: 'NoneType' object has no attribute 'rate'), a bug: please report it"
+    assert lines[0] == {"file": str(songs[0]), "verdict": "error", "error": f"{songs[0]}: {reason}"}
+    assert lines[1]["file"] == str(songs[1]) and lines[1]["verdict"] in {"genre", "unknown"}
+    assert "1 of 2 files could not be analysed" in captured.err
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == [AttributeError]
 
 
 def test_a_broken_link_is_called_so_once_however_it_is_reached(

@@ -19,7 +19,7 @@ from pathlib import Path
 from musictagger.cli.lines import error_line, path_line, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
-from musictagger.errors import MusictaggerError, one_line
+from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.model.verdict import reason_sentence
@@ -72,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
     for path in files:
         try:
             analysis = model.analyze_file(path, n_windows=args.windows)
-        except MusictaggerError as exc:
+        except Exception as exc:  # a bug met on one file is that file's failure too (errors.unexpected)
+            error = exc if isinstance(exc, MusictaggerError) else FileError(path, unexpected(exc, path))
             failed += 1
-            print(error_line(exc), file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             if args.json:  # one object per file, failures included, for a script reading the lines
-                print(json.dumps({"file": str(path), "verdict": "error", "error": str(exc)}), flush=True)
+                print(json.dumps({"file": str(path), "verdict": "error", "error": str(error)}), flush=True)
             continue
         if args.json:
             print(json.dumps(analysis.to_dict(top_k=args.top)), flush=True)

@@ -1,8 +1,8 @@
 """Analysing one file for the index: the shipped pipeline, timed stage by stage, reduced to what is stored.
 
 This runs in worker processes, so it returns small picklable values (no spectrogram, no
-layer maps) and turns every per-file failure into an error string: one bad file must
-never stop a batch.  The stages are the front end
+layer maps) and turns every per-file failure into an error string, a bug met on one file
+included (:func:`~musictagger.errors.unexpected`): one bad file must never stop a batch.  The stages are the front end
 (:func:`~musictagger.audio.frontend.features_from_file`: reading the analysed windows and
 transforming them) and the model, timed apart for the throughput benchmark.
 """
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from musictagger.audio.frontend import features_from_file
-from musictagger.errors import FileError, MusictaggerError, TagReadError
+from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.tags.formats import TagSummary, read_tags
@@ -59,6 +59,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
         featured = time.perf_counter()
         analysis = model.analyze_features(features, source=path)
         finished = time.perf_counter()
+        compact = _compact(analysis, path)
     except MusictaggerError as exc:
         reason = exc.reason if isinstance(exc, FileError) else str(exc)
         if not os.path.exists(path):
@@ -66,8 +67,10 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
         return Outcome(path, stamp, error=reason)
     except MemoryError:
         return Outcome(path, stamp, error="too large to analyse in memory")
+    except Exception as exc:  # a bug met on this file: the batch goes on (errors.unexpected)
+        return Outcome(path, stamp, error=unexpected(exc, path))
     times = StageTimes(featured - started, finished - featured)
-    return Outcome(path, stamp, analysis=_compact(analysis, path), times=times, deferred=analysis.deferred)
+    return Outcome(path, stamp, analysis=compact, times=times, deferred=analysis.deferred)
 
 
 CRASHED = "the analysis process crashed on this file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ import mutagen.flac
 import numpy as np
 import pytest
 
+from musictagger.audio import frontend
 from musictagger.library import IndexProgress, Library, index_folders
 from musictagger.library.store import AnalysisKey
 from musictagger.model.runtime import analyze, load_model
@@ -197,3 +199,33 @@ def test_names_that_are_not_utf8_are_reported_and_the_rest_indexed(tmp_path: Pat
     with Library() as library:
         assert [record.path for record in library.tracks()] == [str(plain)] and library.roots() == [music]
         assert library.record(odd_file) is None
+
+
+def test_a_bug_met_on_one_file_fails_that_file_and_the_run_goes_on(
+    music_folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception no check raises on purpose (a bug; planted here in the reader, for one file) fails that file
+    with its traceback logged, and the files after it are indexed: one file must not cost a run of hours."""
+    real_open_reader = frontend.open_reader
+
+    def open_reader_with_a_bug(path: str | Path) -> contextlib.AbstractContextManager:
+        if Path(path).name == "02.flac":
+            raise AttributeError("'NoneType' object has no attribute 'rate'")
+        return real_open_reader(path)
+
+    monkeypatch.setattr(frontend, "open_reader", open_reader_with_a_bug)
+    summary = index_folders([music_folder], workers=1)  # in this process, where the bug is planted
+
+    assert summary.analysed == 4 and not summary.interrupted  # the four other tracks (broken.mp3 fails as it did)
+    failures = {Path(path).name: reason for path, reason in summary.failed}
+    assert failures["02.flac"] == (
+        "an error inside musictagger (AttributeError: 'NoneType' object has no attribute 'rate'), a bug: please report it"
+    )
+    [logged] = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert logged.getMessage() == f"unexpected error analysing {music_folder / 'album1' / '02.flac'}"
+    assert logged.exc_info is not None and "open_reader_with_a_bug" in logging.Formatter().formatException(
+        logged.exc_info
+    )  # the traceback, for the bug report
+    with Library() as library:
+        assert library.counts().total == 6 and library.counts().failed == 2
+        assert library.record(music_folder / "album2" / "03.wav").genre is not None
