@@ -232,3 +232,22 @@ def test_a_run_journalled_before_bytes_were_kept_is_undone_as_before(tmp_path: P
     assert outcome.reason.startswith("its old genre values are back, but it is not byte for byte as before the run")
     assert ";" not in outcome.reason
     assert read_genres(path) == ("Jazz",)
+
+
+def test_runs_undone_newest_first_each_give_back_the_bytes_the_run_before_left(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A v2.2 tag tagged --id3 v2.3, then --id3 v2.4 with another genre: undoing the second puts back the file the first
+    left, byte for byte, so that undoing the first (which finds the file as it left it) gives back the original."""
+    path = with_id3_tag(tmp_path, "mp3", v22_tag())
+    original = path.read_bytes()
+    apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5, id3_version=Id3Version.V23), journal)
+    first_left = path.read_bytes()
+    pop = Prediction("pop", 0.9, uncertain=False)
+    apply_plan(make_plan({path: pop}, mode=Mode.APPEND, min_confidence=0.5, id3_version=Id3Version.V24), journal)
+    assert read_genres(path) == ("Rock", "Pop")
+
+    assert [(o.status, o.reason) for o in undo(journal, 2).outcomes] == [("restored", "")]
+    assert path.read_bytes() == first_left
+    assert [(o.status, o.reason) for o in undo(journal, 1).outcomes] == [("restored", "")]
+    assert path.read_bytes() == original
