@@ -7,8 +7,9 @@ spelt as no writer spells it).  For such a file (:func:`undo_gives_back` says wh
 file is replaced, the bytes its new version changed, as they were (:func:`changed_bytes`: the tag with its
 padding, and a WAV's or AIFF's chunk and container sizes), and the undo of a file that holds exactly what the run
 left puts them back (:meth:`KeptBytes.put_back`), which gives back the file's bytes, checked by their SHA-256.
-A tag of more than :data:`KEPT_BYTES_CAP` (cover art) is not kept, only its size: that file's undo gives back its
-old values alone, as before, and says why.
+Only the bytes that differ are kept (cover art that stays where it was is not), and no more than
+:data:`KEPT_BYTES_CAP` a file: past that (cover art that moved), only their count, and that file's undo gives back its
+old values alone, as before, saying why.
 """
 
 from __future__ import annotations
