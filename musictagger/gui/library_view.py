@@ -145,6 +145,8 @@ NOT_INDEXED_TEXT = (
 )
 NO_TRACKS_ACTIONS = {NoTracks.NO_FOLDERS: "Add a music folder\u2026", NoTracks.NOT_INDEXED: "Index now"}
 SHOW_ALL = "Show all tracks"
+NO_CODE_TEXT = "This track could not be analysed, so it has no code to find similar tracks by"
+"""The row's menu's Find similar, disabled on a track that failed: its tooltip, before the error."""
 COUNTS_LINES = 2
 
 
@@ -532,6 +534,12 @@ class LibraryView(QWidget):
         paths = self.model.paths([index.row()]) if index.isValid() else []
         return paths[0] if paths else None
 
+    def current_error(self) -> str | None:
+        """Why the current row's track could not be analysed, if it could not (None: it has an analysis)."""
+        index = self.table.currentIndex()
+        shown = self.model.row(index.row()) if index.isValid() else None
+        return shown[0].error if shown is not None else None
+
     def _announce_current(self) -> None:
         """Open the current row's track, if the user chose it: the table taking focus makes its first row
         current without selecting it, and that opens nothing."""
@@ -665,7 +673,12 @@ class LibraryView(QWidget):
         if not count or current is None:
             return
         menu = QMenu(self)
-        menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
+        menu.setToolTipsVisible(True)  # a disabled action says why
+        similar = menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
+        failed = self.current_error()
+        if failed is not None:  # no code to search from: choosing it did nothing, silently
+            similar.setEnabled(False)
+            similar.setToolTip(f"{NO_CODE_TEXT} ({failed})")
         tracks = f"{count:,} track{'s' if count > 1 else ''}"
         menu.addAction(f"Tag {self.model.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
         menu.addAction("Play / pause", lambda: self.playRequested.emit(current))

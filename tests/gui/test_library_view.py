@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from musictagger.gui.library_view import (
     COLUMNS,
+    NO_CODE_TEXT,
     NO_FOLDERS_TEXT,
     NOT_INDEXED_TEXT,
     SELECT_DELAY_MS,
@@ -388,3 +389,28 @@ def test_a_rows_context_menu_names_its_actions_for_the_selection_and_find_simila
         str(music / "b.flac"),
         str(music / "c.flac"),
     }
+
+
+def test_find_similar_is_disabled_on_a_track_that_failed_and_says_why(qtbot, window, music: Path) -> None:
+    """A file that could not be analysed has no code: its menu's Find similar did nothing when chosen, silently."""
+    view = window.library_view
+    window.show_library_tracks()
+    view.refresh()
+    settle(qtbot, view)
+    paths = view.model.paths(list(range(view.model.rowCount())))
+    broken = paths.index(music / "d.mp3")
+    view.table.selectRow(broken)
+    viewport = view.table.viewport()
+    where = view.table.visualRect(view.model.index(broken, 0)).center()
+    QApplication.sendEvent(
+        viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, viewport.mapToGlobal(where))
+    )
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    menu = QApplication.activePopupWidget()
+    actions = {action.text(): action for action in menu.actions()}
+    similar = actions["Find similar"]
+    assert not similar.isEnabled() and menu.toolTipsVisible()
+    error = view.model.row(broken)[0].error
+    assert similar.toolTip() == f"{NO_CODE_TEXT} ({error})"
+    assert actions["Re-analyse 1 track"].isEnabled()  # what can be done about it
+    menu.close()
