@@ -24,23 +24,21 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
-    QEvent,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     QPoint,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,9 +48,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSizePolicy,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -60,6 +56,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.capped_label import CappedLabel
+from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
@@ -79,12 +76,12 @@ SELECT_DELAY_MS = 300
 COLUMNS = tuple(Column)
 WHOLE_COLUMNS = (Column.VERDICT, Column.CONFIDENCE, Column.AGREEMENT, Column.DURATION)
 """Columns whose every value is known in advance (the model's labels, the agreements, a confidence, a duration):
-always as wide as the widest, never cut."""
+always as wide as the widest, never cut (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
 WANTED_CHARS = {Column.TITLE: 24, Column.TAG_GENRE: 12, Column.ARTIST: 13, Column.ALBUM: 16, Column.PATH: 40}
 """The other columns' wishes, in average characters, in the order they are served when the table is narrow: the
 title first (typical titles whole), the rest shrink alike and are cut with an ellipsis (the path in its middle)."""
-LEAST_CHARS = 6
-"""What a column keeps however narrow the table (a horizontal scroll bar beyond); the title twice this."""
+LEAST = {Column.TITLE: 2 * LEAST_CHARS}
+"""The title keeps twice what the other columns keep however narrow the table (a horizontal scroll bar beyond)."""
 NARROW_HIDES = (Column.PATH, Column.ARTIST, Column.TAG_GENRE)
 """Columns a first start also hides, in this order, while the table is too narrow for all it shows to be as wide
 as they wish (the path in a 1280-pixel window; in a 1024-pixel one all three, leaving the title room): the path
@@ -185,28 +182,6 @@ def cell_text(row: TrackRow, column: Column, field: str = "genre") -> str:
         Column.AGREEMENT: str(row.agreement),
         Column.PATH: row.path,
     }[column]
-
-
-def share_width(
-    room: int, whole: dict[Column, int], wanted: dict[Column, int], least: dict[Column, int]
-) -> dict[Column, int]:
-    """Widths of the shown columns that fill ``room`` pixels: the ``whole`` ones as they are; the others (in
-    ``wanted``'s order of priority) as ``wanted``, in proportion when there is more room; when there is less, the
-    first as wanted while the rest keep their ``least``, and the rest their least and what is left, in proportion
-    to what they lack."""
-    if not wanted:
-        return dict(whole)
-    left, total = room - sum(whole.values()), sum(wanted.values())
-    first, *rest = wanted
-    if left >= total:
-        shares = {column: wish * left // total for column, wish in wanted.items()}
-    else:
-        shares = {first: max(least[first], min(wanted[first], left - sum(least[column] for column in rest)))}
-        spare = max(0, left - shares[first] - sum(least[column] for column in rest))
-        short = sum(wanted[column] - least[column] for column in rest) or 1
-        shares |= {column: least[column] + spare * (wanted[column] - least[column]) // short for column in rest}
-    shares[first] += max(0, room - sum(whole.values()) - sum(shares.values()))  # what rounding left over
-    return whole | shares
 
 
 class MiddleElided(QStyledItemDelegate):
@@ -405,14 +380,18 @@ class LibraryView(QWidget):
         header.setSortIndicator(COLUMNS.index(Column.PATH), Qt.SortOrder.AscendingOrder)
         for column in HIDDEN_AT_FIRST:
             self.table.setColumnHidden(COLUMNS.index(column), True)
-        self.user_widths: dict[Column, int] = {}
-        """Columns the user sized by dragging their edge: the fitting leaves them so (for this session)."""
-        self._dragging = False
-        self._first_fit = True
-        header.viewport().installEventFilter(self)
-        header.sectionResized.connect(self._section_resized)
+        self.column_fit = ColumnFit(
+            self.table,
+            COLUMNS,
+            {column: partial(self.whole_values, column) for column in WHOLE_COLUMNS},
+            WANTED_CHARS,
+            LEAST,
+            NARROW_HIDES,
+        )
+        """The columns share the table's width: the verdict, agreement, confidence and duration whole, then the
+        title, then the rest, cut as needed; at a first start the columns of :data:`NARROW_HIDES` are hidden, as
+        :data:`HIDDEN_AT_FIRST` are, while the columns shown cannot all be as wide as they wish."""
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # the sorted heading's arrow
-        self.table.viewport().installEventFilter(self)
         header.setSectionsMovable(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._columns_menu)
@@ -552,89 +531,21 @@ class LibraryView(QWidget):
 
     # The columns' widths.
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        """The table's width changed: fit the columns to it; the header pressed: the user may drag an edge."""
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            if event.size().width() != event.oldSize().width():
-                self.fit_columns()
-        elif watched is self.table.horizontalHeader().viewport() and event.type() == QEvent.Type.MouseButtonPress:
-            self._dragging = True  # a press in the rows is no drag of an edge
-        elif event.type() == QEvent.Type.MouseButtonRelease:
-            self._dragging = False
-        return False
-
-    def _section_resized(self, index: int, _old: int, new: int) -> None:
-        if self._dragging and new > 0:
-            self.user_widths[COLUMNS[index]] = new
-
-    def whole_width(self, column: Column) -> int:
-        """How wide ``column`` (one of :data:`WHOLE_COLUMNS`) must be for its widest value and its heading."""
+    def whole_values(self, column: Column) -> tuple[str, ...]:
+        """Every value ``column`` (one of :data:`WHOLE_COLUMNS`) may show: the verdicts of the model in use."""
         if column is Column.VERDICT:
             head, manifest = self.model.head, self.model.manifest
             labels = head.labels if head is not None else manifest.labels if manifest is not None else ()
-            values: tuple[str, ...] = (*labels, not_one_of_mine(self.model.field), NOT_MUSIC)
-        elif column is Column.CONFIDENCE:
-            values = (confidence_text(0.0, uncertain=True),)
-        elif column is Column.AGREEMENT:
-            values = tuple(Agreement)
-        else:
-            values = (clock(59 * 60 + 59),)
-        return max(max(self.cell_width(value) for value in values), self.heading_width(column))
-
-    def cell_width(self, text: str) -> int:
-        """How wide a cell must be to show ``text`` whole, as the table measures its cells (grid line included)."""
-        option = QStyleOptionViewItem()
-        option.initFrom(self.table)
-        option.features = QStyleOptionViewItem.ViewItemFeature.HasDisplay
-        option.text, option.font = text, self.table.font()
-        size = self.table.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), self.table)
-        return size.width() + (1 if self.table.showGrid() else 0)
-
-    def heading_width(self, column: Column) -> int:
-        """How wide ``column`` must be to show its heading whole: in bold, as headings are drawn while a row is
-        selected, and the sorted column's with its sort arrow (the header's own measure)."""
-        header, index = self.table.horizontalHeader(), COLUMNS.index(column)
-        if header.sortIndicatorSection() == index:
-            return header.sectionSizeFromContents(index).width()
-        bold = QFont(header.font())
-        bold.setBold(True)
-        option = QStyleOptionHeader()
-        option.initFrom(header)
-        option.fontMetrics, option.text, option.section = QFontMetrics(bold), str(column), index
-        return header.style().sizeFromContents(QStyle.ContentsType.CT_HeaderSection, option, QSize(), header).width()
-
-    def shown_columns(self) -> list[Column]:
-        """The columns not hidden, in the model's order."""
-        header = self.table.horizontalHeader()
-        return [column for index, column in enumerate(COLUMNS) if not header.isSectionHidden(index)]
-
-    def _wishes(self, shown: list[Column]) -> tuple[dict[Column, int], dict[Column, int], dict[Column, int]]:
-        """For :func:`share_width`: the whole columns' and those the user sized, the others' wishes and least."""
-        char, margin = self.table.fontMetrics().averageCharWidth(), self.cell_width("")
-        whole = {column: self.whole_width(column) for column in shown if column in WHOLE_COLUMNS}
-        whole |= {column: width for column, width in self.user_widths.items() if column in shown}
-        wanted = {c: chars * char + margin for c, chars in WANTED_CHARS.items() if c in shown and c not in whole}
-        least = {c: LEAST_CHARS * char * (2 if c is Column.TITLE else 1) + margin for c in wanted}
-        return whole, wanted, least
+            return (*labels, not_one_of_mine(self.model.field), NOT_MUSIC)
+        if column is Column.CONFIDENCE:
+            return (confidence_text(0.0, uncertain=True),)
+        if column is Column.AGREEMENT:
+            return tuple(str(agreement) for agreement in Agreement)
+        return (clock(59 * 60 + 59),)
 
     def fit_columns(self) -> None:
-        """Share the table's width among the columns shown, without a horizontal scroll bar where they fit: the
-        verdict, agreement, confidence and duration whole, then the title, then the rest, cut as needed.
-
-        The first time the tab shows at a first start, the columns of :data:`NARROW_HIDES` are hidden, as
-        :data:`HIDDEN_AT_FIRST` are, while the columns shown cannot all be as wide as they wish (the header's menu
-        shows them again)."""
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)  # the widths fill the table (a restored state may have set it)
-        room = self.table.viewport().width()
-        if self._first_fit and self.table.isVisible():  # its width is known once the tab shows
-            self._first_fit = False
-            for column in NARROW_HIDES:
-                whole, wanted, _least = self._wishes(self.shown_columns())
-                if sum(whole.values()) + sum(wanted.values()) > room:
-                    self.table.setColumnHidden(COLUMNS.index(column), True)
-        for column, width in share_width(room, *self._wishes(self.shown_columns())).items():
-            header.resizeSection(COLUMNS.index(column), width)
+        """Share the table's width among the columns shown (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
+        self.column_fit.fit()
 
     def column_state(self) -> QByteArray:
         """The columns' order, visibility and sort, for :meth:`restore_column_state` at the next start (the widths
@@ -644,7 +555,7 @@ class LibraryView(QWidget):
     def restore_column_state(self, state: QByteArray | None) -> None:
         """Put back what :meth:`column_state` saved (nothing saved yet, or an unreadable state: the defaults)."""
         if state is not None and self.table.horizontalHeader().restoreState(state):
-            self._first_fit = False  # the columns shown are the user's
+            self.column_fit.first_fit = False  # the columns shown are the user's
         self.fit_columns()
 
     def _columns_menu(self, position: QPoint) -> None:
@@ -652,20 +563,7 @@ class LibraryView(QWidget):
 
     def columns_menu(self) -> QMenu:
         """The header's menu: a check per column to show or hide it (the title always stays)."""
-        header = self.table.horizontalHeader()
-        menu = QMenu(self)
-        for index, column in enumerate(COLUMNS):
-            action = menu.addAction(str(column))
-            action.setCheckable(True)
-            action.setChecked(not header.isSectionHidden(index))
-            action.setEnabled(column is not Column.TITLE)
-            action.toggled.connect(lambda shown, index=index: self.show_column(index, shown))
-        return menu
-
-    def show_column(self, index: int, shown: bool) -> None:
-        """Show or hide the column at ``index``; the columns shown share the width again."""
-        self.table.setColumnHidden(index, not shown)
-        self.fit_columns()
+        return self.column_fit.columns_menu(self)
 
     def _context_menu(self, position: QPoint) -> None:
         """The actions on the selection; the selection's paths are read only when an action is chosen."""

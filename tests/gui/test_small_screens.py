@@ -534,4 +534,4 @@ def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_
     qtbot.waitUntil(lambda: header.sectionSize(COLUMNS.index(Column.TITLE)) > title, timeout=5_000)
     qtbot.mouseRelease(view.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
 
-    assert view.user_widths == {}
+    assert view.column_fit.user_widths == {}
