@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.errors import MusictaggerError, RefusedError, TagWriteError
+from musictagger.errors import RefusedError, TagWriteError
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -163,10 +163,11 @@ def journalled_write(
             restoring=change.restoring,
             rewrite=put_back if change.kept else None,
         )
-    except MusictaggerError as exc:
+    except Exception as exc:  # a bug met on this file too (reason_of): the run goes on, the file as it was
         state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED
-        journal.set_state(entry, state, reason_of(exc))
-        return Outcome(path, str(state), reason_of(exc))
+        reason = reason_of(exc, path)
+        journal.set_state(entry, state, reason)
+        return Outcome(path, str(state), reason)
     differs = not_as_it_was(after, change.restoring, change.field) if change.restoring else ""
     journal.set_state(entry, EntryState.WRITTEN, differs or None)
     return Outcome(path, "written", differs)

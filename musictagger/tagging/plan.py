@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.errors import FileError, MusictaggerError, TagReadError
+from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
@@ -207,7 +207,7 @@ def plan_file(
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
     if isinstance(prediction, MusictaggerError):
-        return PlanItem(path, Action.ERROR, reason_of(prediction))
+        return PlanItem(path, Action.ERROR, reason_of(prediction, path))
     try:
         tag_format = detect(path)
         current, elsewhere = current_labels(tag_format, path, field)
@@ -221,8 +221,8 @@ def plan_file(
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format, skip=skip)
         stored_id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
-    except MusictaggerError as exc:
-        return PlanItem(path, Action.ERROR, reason_of(exc), prediction=prediction)
+    except Exception as exc:  # a bug met on this file too (reason_of): the others are planned
+        return PlanItem(path, Action.ERROR, reason_of(exc, path), prediction=prediction)
     return PlanItem(path, action, reason, current, proposed, prediction, tag_format, stored_id3_version, fingerprint)
 
 
@@ -291,8 +291,8 @@ def correct(
                 path, Action.SKIP, elsewhere, current, genres, item.prediction, tag_format, skip=Skip.CANNOT_WRITE
             )
         id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
-    except MusictaggerError as exc:
-        return PlanItem(path, Action.ERROR, reason_of(exc), prediction=item.prediction)
+    except Exception as exc:  # a bug met on this file too (reason_of): the others are planned
+        return PlanItem(path, Action.ERROR, reason_of(exc, path), prediction=item.prediction)
     return PlanItem(
         path, Action.WRITE, "corrected", current, genres, item.prediction, tag_format, id3_version, fingerprint, True
     )
@@ -397,6 +397,10 @@ def _confidence_text(prediction: Prediction | None) -> str:
     return f"{prediction.confidence:.2f}" + (" (uncertain)" if prediction.uncertain else "")
 
 
-def reason_of(exc: MusictaggerError) -> str:
-    """The message without the path, for a report that already names the file."""
-    return exc.reason if isinstance(exc, FileError) else str(exc)
+def reason_of(exc: Exception, path: Path) -> str:
+    """The message without the path, for a report that already names the file (``path``); for an exception no
+    check raises on purpose, a bug met on that file, :func:`~musictagger.errors.unexpected`'s, its traceback logged:
+    the run goes on to the other files."""
+    if isinstance(exc, FileError):
+        return exc.reason
+    return str(exc) if isinstance(exc, MusictaggerError) else unexpected(exc, path)

@@ -91,8 +91,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         return _not_restored(journal, entry, f"is no longer there (moved, renamed or deleted since run {target.id})")
     try:
         current = Fingerprint.of(path)
-    except MusictaggerError as exc:
-        return _not_restored(journal, entry, reason_of(exc))
+    except Exception as exc:  # a bug met on this file too (reason_of): the others are restored
+        return _not_restored(journal, entry, reason_of(exc, path))
     if current.content not in _contents_left_by(journal, entry):
         if any(
             attempt.after and attempt.after.content == current.content for attempt in journal.restore_attempts(entry.id)
@@ -106,8 +106,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     try:
         tag_format = detect(path)
         id3_version_now = tag_format.read_id3_version(path)
-    except MusictaggerError as exc:
-        return _not_restored(journal, entry, reason_of(exc))
+    except Exception as exc:  # a bug met on this file too (reason_of): the others are restored
+        return _not_restored(journal, entry, reason_of(exc, path))
     kept, unkept = _kept_bytes(journal, target, entry, current)
     change = Change(
         entry.new_genres,

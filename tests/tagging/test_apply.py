@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,13 +22,14 @@ from mutagen.id3 import TCON, TIT2
 from mutagen.id3 import delete as delete_id3
 
 from musictagger.errors import MusictaggerError
+from musictagger.tagging import plan as plan_module
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.atomic import TEMP_MARK
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.formats import Id3Version, WritableFormat, detect
 from musictagger.tagging.journal import EntryState, Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
-from musictagger.tagging.plan import Mode, Plan, Prediction, make_plan
+from musictagger.tagging.plan import Action, Mode, Plan, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from tests.tagging.media import (
     FASTSTART,
@@ -463,3 +465,43 @@ def test_the_older_run_named_after_an_undo_counts_only_files_it_wrote(tmp_path: 
     journal.set_after(entry, Fingerprint.of(path))  # its new version was made: it may have replaced the file
     run, files = journal.earlier_run_to_undo(stopped + 1)
     assert (run.id, files) == (stopped, 1)
+
+
+def test_a_bug_met_on_one_file_fails_that_file_and_the_run_tags_and_undoes_the_others(
+    tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception no check raises on purpose (a bug; planted here in the planner for one file and in the writer for
+    another) is that file's error, its traceback logged; the file is left as it was and the others are tagged."""
+    planned_wrong, written_wrong, fine = (
+        make_file(tmp_path, "flac", name=name, seed=seed) for seed, name in enumerate("abc")
+    )
+    before = {path: path.read_bytes() for path in (planned_wrong, written_wrong)}
+    real_detect, real_write = plan_module.detect, WritableFormat.write_labels
+
+    def detect_with_a_bug(path: Path) -> WritableFormat:
+        if path == planned_wrong:
+            raise struct.error("unpack requires a buffer of 4 bytes")
+        return real_detect(path)
+
+    def write_with_a_bug(self: WritableFormat, path: Path, *args: object, **kwargs: object) -> None:
+        if path.read_bytes() == before[written_wrong]:  # the copy the writer makes beside the file
+            raise IndexError("list index out of range")
+        real_write(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "detect", detect_with_a_bug)
+    monkeypatch.setattr(WritableFormat, "write_labels", write_with_a_bug)
+    plan = plan_for([planned_wrong, written_wrong, fine])
+    report = apply_plan(plan, journal)
+
+    bug = "an error inside musictagger ({}), a bug: please report it"
+    assert [(item.path, item.action, item.reason) for item in plan.items if item.action is Action.ERROR] == [
+        (planned_wrong, Action.ERROR, bug.format("error: unpack requires a buffer of 4 bytes"))
+    ]
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (written_wrong, "failed", bug.format("IndexError: list index out of range")),
+        (fine, "written", ""),
+    ]
+    assert {path: path.read_bytes() for path in before} == before and not temporaries(tmp_path)
+    assert native_genres(fine) == ["Rock"]
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == [struct.error, IndexError]
+    assert [(o.path, o.status) for o in undo(journal).outcomes] == [(fine, "restored")]
