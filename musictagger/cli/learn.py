@@ -122,6 +122,7 @@ def format_report(learned: LearnedModel) -> str:
         format_table(("label", "tracks", "precision", "recall", "F1"), rows),
         *(wrap(f"  {text}") for text in report.confusions),
         *(wrap(f"  {text}") for text in report.indistinguishable),
+        *(wrap(f"  {text}") for text in report.unmeasured),
         with_path(f"saved personal model {learned.name!r} (", learned.path, f") in {report.seconds:.1f} s"),
         wrap(f"make it active with `musictagger models --use {learned.name}`"),
     ]

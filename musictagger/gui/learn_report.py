@@ -2,8 +2,8 @@
 
 Every figure is the core's cross-validation (:class:`~musictagger.personal.learn.LearnReport`,
 folds grouped by artist): the overall accuracy and macro-F1, how often the "not one of my
-labels" verdict holds back, one row per label, and the confusions and labels it cannot tell
-apart in words.  Nothing is hidden: a weak label is shown as weak.
+labels" verdict holds back, one row per label, and the confusions, the labels it cannot tell
+apart and those it could not be measured on in words.  Nothing is hidden: a weak label is shown as weak.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ UNTAUGHT = (
 
 def caveats_text(report: LearnReport) -> str:
     """The confusions and the labels it cannot tell apart, one sentence a line, then :data:`UNTAUGHT`."""
-    mixed = "\n".join(f"It {text}." for text in (*report.confusions, *report.indistinguishable))
+    mixed = "\n".join(f"It {text}." for text in (*report.confusions, *report.indistinguishable, *report.unmeasured))
     return f"{mixed or 'No pair of labels is often mixed up.'}\n{UNTAUGHT}"
 
 
@@ -66,7 +66,11 @@ class LearnReportView(QWidget):
             row = QTreeWidgetItem(
                 [score.label, str(score.support), f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}"]
             )
-            if score.f1 < WEAK_F1:
+            if not score.measured:  # its zeros are the folds', not the model's (the sentence below says why)
+                for column, text in ((2, "\u2013"), (3, "\u2013"), (4, "not measured")):
+                    row.setText(column, text)
+                row.setToolTip(4, "Its tracks' artists were held out together: the sentence below the table says why")
+            elif score.f1 < WEAK_F1:
                 row.setToolTip(4, f"weak: F1 below {WEAK_F1}; its proposals will often be wrong")
                 row.setText(4, f"{score.f1:.2f} (weak)")
             self.table.addTopLevelItem(row)

@@ -71,6 +71,9 @@ class LabelScore:
     precision: float
     recall: float
     f1: float
+    measured: bool = True
+    """False when none of its tracks was held out by a fold that had learnt the label (they are all by one
+    artist): its recall and F1 are then 0 by construction and say nothing of another artist's tracks."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class LearnReport:
     """In words: ``often mixes Trip-Hop with Downtempo (12 of 40)``."""
     indistinguishable: tuple[str, ...]
     """Labels it cannot tell apart, reported not hidden."""
+    unmeasured: tuple[str, ...]
+    """In words, the labels it could not be measured on: ``was never measured on Classical: its 8 tracks are
+    all by one artist …`` (see :attr:`LabelScore.measured`)."""
     unknown_rate: float
     """Share of held-out tagged tracks the unknown verdict withholds."""
     folds: int
@@ -217,6 +223,7 @@ def fit_head(
     n_labels = len(data.labels)
     logits = np.zeros((len(data.y), n_labels))
     distances = np.zeros(len(data.y))
+    learnt = np.zeros(len(data.y), dtype=bool)  # the track's label was among its fold's training labels
     dimensions = min(NOVELTY_DIMENSIONS, data.x.shape[1], min(len(train) for train, _test in splits) - 1)
     for fold, (train, test) in enumerate(splits):
         if should_stop and should_stop():
@@ -224,12 +231,15 @@ def fit_head(
         on_progress(0.05 + 0.8 * fold / (len(splits) + 1), f"cross-validating: fold {fold + 1} of {len(splits)}")
         model = _fit(data.x[train], data.y[train], n_labels)
         logits[test] = model.logits(data.x[test])
+        learnt[test] = np.isin(data.y[test], data.y[train])
         basis, references = novelty_space(model.standardise(data.x[train]), data.y[train], dimensions)
         distances[test] = nearest_distances(model.standardise(data.x[test]) @ basis, references)
     if should_stop and should_stop():
         raise LearnCancelledError()
     on_progress(0.05 + 0.8 * len(splits) / (len(splits) + 1), "training on every tagged track")
-    temperature = fit_temperature(logits, data.y)
+    # A label absent from a fold's training tracks gets a score it never wins (_fit), not a calibrated one:
+    # fitted on those tracks too, the temperature went to its grid's ceiling and every proposal to 1/labels.
+    temperature = fit_temperature(logits[learnt], data.y[learnt]) if learnt.any() else 1.0
     radius = familiar_radius(distances)
     probabilities = softmax(logits / temperature) * familiarity_of(distances, radius)[:, None]
     familiar = probabilities.sum(axis=1) >= UNFAMILIAR_BELOW
@@ -257,6 +267,8 @@ def fit_head(
         predicted,
         data.labels,
         unknown_rate=float(((probabilities.max(axis=1) < threshold) | ~familiar).mean()),
+        measured=np.bincount(data.y[learnt], minlength=n_labels) > 0,
+        artists=[len(set(data.groups[data.y == i].tolist())) for i in range(n_labels)],
         folds=len(splits),
         seconds=time.perf_counter() - started,
     )
@@ -384,10 +396,16 @@ def make_report(
     labels: tuple[str, ...],
     *,
     unknown_rate: float,
+    measured: np.ndarray,
+    artists: Sequence[int],
     folds: int,
     seconds: float,
 ) -> LearnReport:
-    """Accuracy, macro-F1, per-label scores and the confusions in words, from out-of-fold predictions."""
+    """Accuracy, macro-F1, per-label scores and the confusions in words, from out-of-fold predictions.
+
+    ``measured`` (per label) says which labels were held out by a fold that had learnt them: the
+    others' tracks could only be called something else, so their misses are not reported as confusions or
+    as a label it cannot tell apart, but as a label it was never measured on (``artists``: each label's)."""
     from sklearn.metrics import precision_recall_fscore_support
 
     indices = list(range(len(labels)))
@@ -395,10 +413,11 @@ def make_report(
         truth, predicted, labels=indices, zero_division=0.0
     )
     per_label = tuple(
-        LabelScore(labels[i], int(support[i]), float(precision[i]), float(recall[i]), float(f1[i])) for i in indices
+        LabelScore(labels[i], int(support[i]), float(precision[i]), float(recall[i]), float(f1[i]), bool(measured[i]))
+        for i in indices
     )
     confusions = []
-    for i in indices:
+    for i in np.flatnonzero(measured):
         mistaken = np.bincount(predicted[truth == i], minlength=len(labels))
         for j in np.argsort(-mistaken, kind="stable"):
             if j != i and mistaken[j] >= max(2, CONFUSION_SHARE * support[i]):
@@ -407,7 +426,14 @@ def make_report(
     indistinguishable = tuple(
         f"cannot tell {score.label} from the others (recall {score.recall:.2f}, chance {chance:.2f})"
         for score in per_label
-        if score.recall <= chance
+        if score.measured and score.recall <= chance
+    )
+    unmeasured = tuple(
+        f"was never measured on {score.label}: its {score.support} tracks are "
+        + ("all by one artist" if artists[i] == 1 else f"by {artists[i]} artists the folds held out together")
+        + ", and it is measured only on artists it did not learn from (tag tracks of another artist to measure it)"
+        for i, score in enumerate(per_label)
+        if not score.measured
     )
     return LearnReport(
         accuracy=float((truth == predicted).mean()),
@@ -415,6 +441,7 @@ def make_report(
         per_label=per_label,
         confusions=tuple(confusions),
         indistinguishable=indistinguishable,
+        unmeasured=unmeasured,
         unknown_rate=unknown_rate,
         folds=folds,
         seconds=seconds,

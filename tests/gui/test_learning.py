@@ -18,7 +18,7 @@ from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
-from musictagger.gui.learn_report import UNTAUGHT
+from musictagger.gui.learn_report import UNTAUGHT, LearnReportView
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import GENRE
 from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, IDLE_MARK, NAME, ModelsDialog
@@ -31,7 +31,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import SHIPPED_MODELS
 from musictagger.personal import store
 from musictagger.personal.active import judge_active, load_active_model
-from musictagger.personal.learn import learn
+from musictagger.personal.learn import TrainingSet, fit_head, learn
 from musictagger.personal.vocabulary import LabelSurvey
 from musictagger.tagging.plan import Action
 from tests.audio.signals import write
@@ -329,3 +329,23 @@ def test_the_survey_says_when_there_is_nothing_to_learn() -> None:
     assert survey_summary(nothing) == (
         "Nothing to learn yet: no genre has enough tagged tracks (the table says what each needs)."
     )  # not "0 labels …; 5 tracks without a genre will get proposals"
+
+
+def test_the_report_says_a_label_of_one_artist_was_not_measured_rather_than_weak(qtbot) -> None:
+    """Its zeros are the folds' (the artist held out, the label never learnt), not "weak: its proposals will
+    often be wrong"; the sentence under the table says why instead of "cannot tell Lounge from the others"."""
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1, 2], [6, 6, 3])
+    x = rng.normal(size=(len(y), 8)) + 6.0 * np.eye(3, 8)[y]
+    groups = np.array([f"rock {i % 3}" for i in range(6)] + [f"jazz {i % 3}" for i in range(6)] + ["lonely"] * 3)
+    data = TrainingSet(x, y, groups, [frozenset({int(label)}) for label in y], ("Rock", "Jazz", "Lounge"))
+    _head, report = fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)
+    view = LearnReportView()
+    qtbot.addWidget(view)
+
+    view.show_report(report)
+
+    lounge = view.table.topLevelItem(2)
+    assert [lounge.text(c) for c in range(5)] == ["Lounge", "3", "\u2013", "\u2013", "not measured"]
+    assert "It was never measured on Lounge: its 3 tracks are all by one artist" in view.caveats.text()
+    assert "cannot tell Lounge" not in view.caveats.text()
