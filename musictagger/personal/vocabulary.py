@@ -71,7 +71,7 @@ def survey(
                     keys.append(key)
         keys_of[track_id] = tuple(dict.fromkeys(keys))
     tracks_per_key = Counter(key for keys in keys_of.values() for key in keys)
-    name = {key: spellings.most_common(1)[0][0] for key, spellings in spelt.items()}
+    name = {key: preferred_spelling(spellings) for key, spellings in spelt.items()}
     excluded_keys = {label_key(label) for label in exclude}
     excluded: dict[str, str] = {}
     kept: list[str] = []
@@ -104,6 +104,16 @@ def survey(
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
         track_labels=track_labels,
+    )
+
+
+def preferred_spelling(spellings: Counter[str]) -> str:
+    """The spelling a label is named by: the one used on most tracks; among as many, a capitalised one over
+    one in capitals or in lower case (``Rock`` of ``Rock``, ``rock``, ``ROCK`` four tracks each), then the
+    first in alphabetical order: never whichever the index happens to list first."""
+    return max(
+        sorted(spellings),
+        key=lambda text: (spellings[text], text[:1].isupper(), not text.isupper()),
     )
 
 

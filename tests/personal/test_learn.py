@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from musictagger.personal.learn import (
     fit_temperature,
     learn,
 )
-from musictagger.personal.vocabulary import normalise, survey
+from musictagger.personal.vocabulary import normalise, preferred_spelling, survey
 from tests.personal.library import LABEL_OF, StyleLibrary
 
 
@@ -41,6 +42,16 @@ from tests.personal.library import LABEL_OF, StyleLibrary
 )
 def test_normalise_merges_spellings_splits_lists_and_names_id3_numbers(raw: str, keys: tuple[str, ...]) -> None:
     assert normalise(raw) == keys
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["ambient", "AMBIENT", "Ambient"])))
+def test_a_label_spelt_as_often_in_several_cases_is_named_capitalised(order: tuple[str, ...]) -> None:
+    """The walk's library: Ambient, ambient and AMBIENT on four tracks each, Rock, rock and ROCK too; the
+    label was named by whichever spelling the index listed first, "ambient" beside "Rock"."""
+    spellings = Counter({text: 4 for text in order})
+    assert preferred_spelling(spellings) == "Ambient"
+    assert preferred_spelling(Counter({**spellings, "ambient": 5})) == "ambient"  # the commonest wins still
+    assert preferred_spelling(Counter({"Drum-and-Bass": 2, "drum and bass": 2, "Drum & Bass": 2})) == "Drum & Bass"
 
 
 def test_survey_keeps_labels_merges_spellings_and_reports_the_small_ones(indexed_styles: StyleLibrary) -> None:
