@@ -47,7 +47,8 @@ def format_text(analysis: Analysis, top_k: int) -> str:
     """Human-readable block for one file."""
     ranked = [f"{s.label} {s.probability:.2f}" for s in analysis.ranking[:top_k]]
     source = one_line(str(analysis.source))
-    lines = [source, f"  genre:  {analysis.summary()}"]
+    # The field the verdict is a value of: "mood:" for a personal mood model's, whose labels are moods.
+    lines = [source, f"{'  ' + analysis.field + ':':<{VALUES_AT - 1}} {analysis.summary()}"]
     if analysis.unknown:
         lines.append(f"  reason: {reason_sentence(analysis.verdict.reason)}")
     lines += [

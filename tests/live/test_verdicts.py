@@ -109,4 +109,4 @@ def test_a_personal_mood_models_unknown_verdict_says_not_one_of_my_moods_live_an
     for line in recognised:
         assert line["summary"] == "not one of my moods (nearest: calm 0.50)"
     assert main(["analyze", str(heard)]) == 0
-    assert "  genre:  not one of my moods (nearest: calm 0.50)" in capsys.readouterr().out.splitlines()
+    assert "  mood:   not one of my moods (nearest: calm 0.50)" in capsys.readouterr().out.splitlines()

@@ -111,6 +111,22 @@ def test_tag_with_a_personal_mood_model_writes_moods_and_undo_restores_the_origi
     assert [line[at:].split()[0] for line in runs] == ["mood", "mood"]  # the undo run, then the tag run
 
 
+def test_analyze_names_a_mood_models_verdict_a_mood(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "genre:  Hip-Hop" for a mood model's verdict, the line every other is the genre's."""
+    assert main(["learn", "--min-per-label", "3", "--name", "moods"]) == 0
+    store.save_model(store.load_head("moods"), {**store.read_sidecar("moods"), "field": "mood"})
+    assert main(["models", "--use", "moods"]) == 0
+    capsys.readouterr()
+
+    assert main(["analyze", str(indexed_styles.held["beats"])]) == 0
+
+    verdict = capsys.readouterr().out.splitlines()[1]
+    assert verdict == f"  mood:   {load_active_model().analyze_file(indexed_styles.held['beats']).summary()}"
+    assert "Hip-Hop" in verdict
+
+
 def test_index_status_counts_the_embeddings_and_names_the_active_model(
     indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
 ) -> None:
