@@ -10,15 +10,25 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
+from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.library.scan import scan
 from musictagger.library.store import FileStamp
 from musictagger.model.runtime import Analysis, confidence_text
 from musictagger.model.verdict import reason_sentence
 
 FAILED_COLOUR = QColor(200, 40, 40)
+COLUMNS = ("File", "Status")
+WANTED_CHARS = {"File": 32, "Status": 20}
+"""The columns' wishes in average characters, the name served first: in a narrow dock (205 pixels at 1280×800) the
+status keeps :data:`LEAST` and the name the rest, up to a typical file name whole."""
+LEAST = {"File": 2 * LEAST_CHARS, "Status": 10}
+"""What the status keeps: short words whole (``rock 0.86 ?``, ``analysing…``, ``not music``); a longer verdict is
+cut with an ellipsis, whole in the cell's tooltip."""
+PLACEHOLDER = "Drop audio files or folders here"
+"""What the empty list says in its place, as a file manager's empty view does."""
 log = logging.getLogger(__name__)
 
 
@@ -109,17 +119,16 @@ class FileList(QTreeWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setColumnCount(2)
-        self.setHeaderLabels(["File", "Status"])
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(list(COLUMNS))
         self.setAccessibleName("Files")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(False)  # drops go to the main window
-        header = self.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)  # the names get the rest
+        # The name first: sized to its contents, a verdict without a genre ("not one of my genres") left the name
+        # 7 of its characters in a 205-pixel dock.
+        self.column_fit = ColumnFit(self, COLUMNS, {}, WANTED_CHARS, LEAST)
         self.entries: dict[Path, FileEntry] = {}
         self._items: dict[Path, QTreeWidgetItem] = {}
         self.currentItemChanged.connect(self._on_current_changed)
@@ -178,6 +187,17 @@ class FileList(QTreeWidget):
         item.setForeground(1, QBrush(FAILED_COLOUR) if entry.state is State.FAILED else QBrush())
         if item is self.currentItem():
             self.entrySelected.emit(entry)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """The rows, or with none :data:`PLACEHOLDER`, in the placeholder text's colour, centred."""
+        super().paintEvent(event)
+        if self.topLevelItemCount():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        margin = self.fontMetrics().averageCharWidth()
+        area = self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, PLACEHOLDER)
 
     def current_entry(self) -> FileEntry | None:
         """The entry of the selected row, if any."""

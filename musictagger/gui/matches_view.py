@@ -10,6 +10,7 @@ created on first use so that a machine without audio output still opens the wind
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,18 +28,19 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.capped_label import CappedLabel
+from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
+from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.personal.active import head_for
 
 MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
 """A match row's data: where its nearest part starts, in seconds (0 for the whole track): playback starts there."""
-MAX_COLUMN_WIDTH = 180
 MESSAGE_LINES = 3
 """The message above the table shows at most this many lines, the whole text in its tooltip: the longest (no
 matches, and what to do) wrapped over five in a dock on a 1024-pixel screen, and with the Live panel open
@@ -55,6 +57,20 @@ NO_OTHER_TRACK_TEXT = (
 """Said when the library's tracks are the file itself, or were analysed by another model (the search leaves those out)."""
 HEADERS = ("Distance", "Bits", "Genre", "Nearest part", "Title", "Artist", "Path")
 DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
+WHOLE_HEADERS = ("Bits", "Genre")
+"""Columns never cut: the bits that differ and the verdict (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
+DISTANCE_CHARS = len(f"{0:.3f}") + 1
+"""What the distance keeps (a distance whole: an average character is narrower than a digit); its wish is its
+widest text (``0.000 (same sound)`` for a duplicate) and its heading, served second."""
+WANTED_CHARS = {"Title": 16, "Distance": DISTANCE_CHARS, "Nearest part": 11, "Artist": 13, "Path": 40}
+"""The other columns' wishes in average characters, the title served first: the dock is a third of the Library
+tab's width (290 to 370 pixels on a laptop), where the seven columns at their contents' widths (706 pixels) scrolled
+sideways, even with no match."""
+LEAST = {"Title": 2 * LEAST_CHARS, "Distance": DISTANCE_CHARS}
+NARROW_HIDES = ("Path", "Artist", "Bits", "Nearest part")
+"""Hidden at the first fit, in this order, while the columns shown cannot all be as wide as they wish (at 1280×800
+the path, artist and bits; in an 11-point font the nearest part too): the path is in each row's tooltip, and the
+header's menu shows them again."""
 
 
 def compared_bits(match_bits: int | None, n_bits: int) -> str:
@@ -205,6 +221,18 @@ class MatchesView(QWidget):
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         # the distances, the verdict and the nearest part first: never clipped
         self.table.setHeaderLabels(list(HEADERS))
+        self.column_fit = ColumnFit(
+            self.table,
+            HEADERS,
+            {header: partial(self.whole_values, HEADERS.index(header)) for header in WHOLE_HEADERS},
+            dict(WANTED_CHARS),  # the distance's wish follows the rows shown (_fit_columns)
+            LEAST,
+            NARROW_HIDES,
+        )
+        self.table.header().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.header().customContextMenuRequested.connect(
+            lambda position: self.column_fit.columns_menu(self).popup(self.table.header().mapToGlobal(position))
+        )
         self.use_model(model_path, manifest)
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -260,6 +288,7 @@ class MatchesView(QWidget):
         self.query = None
         self._code = None
         self.table.clear()
+        self._fit_columns()
         self.message.setText("")
         self._enable_buttons()
 
@@ -328,15 +357,30 @@ class MatchesView(QWidget):
                     match.record.path,
                 ]
             )
+            for column in range(len(HEADERS)):  # a cell cut short, or a column hidden, a hover away
+                item.setToolTip(column, f"{item.text(column)}\n{match.record.path}")
             item.setData(0, Qt.ItemDataRole.UserRole, match.record.path)
             span = match.window_span(self.window_seconds)
             item.setData(0, START_ROLE, span[0] if span else 0.0)
             self.table.addTopLevelItem(item)
         rows = [self.table.topLevelItem(row) for row in range(self.table.topLevelItemCount())]
         self.table.setCurrentItem(next((item for item in rows if self._path(item) == selected), rows[0]))
-        for column in range(PATH):  # all but the path, which takes the rest
-            self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
+        self._fit_columns()
+
+    def _shown(self, column: int) -> list[str]:
+        """The texts of ``column`` in the rows shown."""
+        return [self.table.topLevelItem(row).text(column) for row in range(self.table.topLevelItemCount())]
+
+    def whole_values(self, column: int) -> tuple[str, ...]:
+        """What a whole ``column`` may show: a count of bits, a verdict (the model's labels, or without a genre), and
+        the values of the rows shown."""
+        known = (*self.manifest.labels, not_one_of_mine(), NOT_MUSIC) if column == GENRE else (str(self.manifest.bits),)
+        return (*self._shown(column), *known)
+
+    def _fit_columns(self) -> None:
+        """Share the table's width among its columns, the distance wishing for its widest text ("same sound")."""
+        self.column_fit.wanted["Distance"] = max(map(len, [HEADERS[DISTANCE], *self._shown(DISTANCE)]))
+        self.column_fit.fit()
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:

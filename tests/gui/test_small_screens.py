@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, 
 
 from musictagger.gui.about import known_genres_text
 from musictagger.gui.capped_label import CappedLabel
+from musictagger.gui.column_fit import LEAST_CHARS
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.library_view import COLUMNS
@@ -535,3 +536,41 @@ def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_
     qtbot.mouseRelease(view.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
 
     assert view.column_fit.user_widths == {}
+
+
+@pytest.fixture(scope="module", params=[(screen, font) for screen in DOCK_SCREENS for font in (None, DESKTOP_FONT_PT)])
+def lists(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, unknown_model: Path) -> dict:
+    """The Files list and Nearest matches of a first start (``measure_lists.py``), empty and with a track's result and
+    matches, on a laptop's screen in Qt's font or the desktop's: the model calls every track "not one of my genres",
+    the longest status there is; the library holds the typical tracks."""
+    screen_name, font = request.param
+    folder = tmp_path_factory.mktemp("lists")
+    env = {**shipped_model_env(folder), MODEL_ENV_VAR: str(unknown_model)}
+    music = folder / "Music"
+    for seed, (title, artist, genres) in enumerate(TRACKS):
+        pretag(write_song(music / artist / f"{seed + 1:02d} - {title}.flac", seconds=3.0, seed=seed), genres=genres)
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", MODEL_ENV_VAR):
+            patch.setenv(variable, env[variable])
+        index_folders([music], workers=1)
+    song = next((music / "Tom Bolton").glob("*.flac"))
+    screen, scale = DOCK_SCREENS[screen_name]
+    arguments = (str(song), *(("--font-size", font) if font else ()))
+    return {"screen": request.param, **measure_on(screen, scale, folder, "measure_lists.py", *arguments, env=env)}
+
+
+@pytest.mark.parametrize("state", ["empty", "result"])
+def test_the_files_and_matches_columns_fit_their_docks_without_scrolling_sideways(lists: dict, state: str) -> None:
+    """The Nearest matches' seven columns at their contents' widths (706 pixels in Qt's font, 849 in the desktop's)
+    ran past their 290-to-370-pixel dock: a sideways scroll bar, even with no match."""
+    for title, shown in lists[state].items():
+        assert sum(shown["columns"]) <= shown["viewport"] and not shown["scrolls sideways"], (lists["screen"], title)
+
+
+def test_the_files_list_shows_the_name_first_and_the_whole_verdict_in_its_tooltip(lists: dict) -> None:
+    """The status column was as wide as 'not one of my genres', and the file name, read first, showed 7 of its 32
+    characters in Qt's font ('04 - Wh…'), 5 in the desktop's."""
+    (row,) = lists["result"]["Files"]["rows"]
+    assert row["status"] == "not one of my genres"  # what the verdict says, unchanged
+    assert row["name shown"] >= 2 * LEAST_CHARS and row["name shown"] > row["status shown"], (lists["screen"], row)
+    assert row["status tooltip"].startswith("not one of my genres (nearest: "), row

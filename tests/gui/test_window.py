@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 from musictagger.audio.features import band_centres_hz
@@ -304,3 +304,19 @@ def test_a_long_files_time_axis_and_layer_caption_read_minutes_and_seconds(qtbot
     window.layers.set_window(len(starts) - 1)
     assert window.layers.caption.text().endswith(f"(from {clock(starts[-1])})")
     assert "(from 16:" in window.layers.caption.text()
+
+
+def test_the_empty_files_list_says_to_drop_files_there(qtbot, window) -> None:
+    """At a first start the Files list was blank (only the Result panel and the status bar said what to do): it now
+    paints "Drop audio files or folders here" in its place, as a file manager's empty view does."""
+    window.show()
+    qtbot.waitExposed(window)
+    files = window.files
+    base = files.palette().color(QPalette.ColorRole.Base).rgb()
+
+    def painted() -> int:
+        """How many of the viewport's pixels are not its background."""
+        image = files.viewport().grab().toImage()
+        return sum(image.pixel(x, y) != base for y in range(image.height()) for x in range(image.width()))
+
+    assert files.topLevelItemCount() == 0 and painted() > 0
