@@ -59,9 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_survey(found))
         for label in unmatched(args.exclude, found):
             print(wrap(f"  --exclude {label!r} matched no {found.field} label in the library"))
-        print(
-            wrap(f"  the index keeps {library.embedding_bytes():.0f} bytes per track for learning (float16 embeddings)")
-        )
+        if per_track := library.embedding_bytes():  # none in an index without a track
+            print(wrap(f"  the index keeps {per_track:.0f} bytes per track for learning (float16 embeddings)"))
         with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
 
             def progress(fraction: float, text: str) -> None:
@@ -102,7 +101,8 @@ def format_survey(found: LabelSurvey) -> str:
         (clip(label), str(count), clip(", ".join(s for s in found.spellings[label] if s != label)))
         for label, count in found.labels.items()
     ]
-    lines.append(format_table(("label", "tracks", "also spelt"), rows, fit=LINE_WIDTH))
+    if rows:  # a heading over no label said nothing
+        lines.append(format_table(("label", "tracks", "also spelt"), rows, fit=LINE_WIDTH))
     lines += [wrap(f"  excluded: {clip(label)}: {reason}") for label, reason in found.excluded.items()]
     return "\n".join(lines)
 

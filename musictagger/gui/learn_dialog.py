@@ -87,8 +87,15 @@ def survey_summary(found: LabelSurvey) -> str:
             f"{found.untagged_tracks:,} tracks without a {found.field} can get proposals (those it is sure enough "
             "about)."
         )
-    else:
+    elif found.tracks:
         text = f"Nothing to learn yet: no {found.field} has enough tagged tracks (the table says what each needs)."
+    elif found.untagged_tracks or found.missing_embeddings:
+        text = f"Nothing to learn yet: no indexed track has a {found.field}."
+    else:
+        text = (
+            "Nothing to learn yet: the library index holds no track. Learning reads it: add your music folders "
+            "(Library \u25b8 Show music folders), and the table follows when they are indexed."
+        )
     if found.missing_embeddings:
         text += (
             f" {found.missing_embeddings:,} indexed tracks were analysed before the index kept what learning "

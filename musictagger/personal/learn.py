@@ -169,6 +169,12 @@ def learn(
 def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> TrainingSet:
     """The tagged tracks whose embedding was computed by ``base_model_id``, one row per track
     (labelled with its most common kept label; all its kept labels count as right)."""
+    if not found.tracks:
+        raise LearnError(
+            f"no indexed track has a {found.field}: tag some tracks first"
+            if found.untagged_tracks or found.missing_embeddings
+            else "the library index holds no track: run `musictagger index` on your music folders first"
+        )
     if len(found.labels) < 2:
         kept = ", ".join(found.labels) or "none"
         raise LearnError(

@@ -349,3 +349,16 @@ def test_the_report_says_a_label_of_one_artist_was_not_measured_rather_than_weak
     assert [lounge.text(c) for c in range(5)] == ["Lounge", "3", "\u2013", "\u2013", "not measured"]
     assert "It was never measured on Lounge: its 3 tracks are all by one artist" in view.caveats.text()
     assert "cannot tell Lounge" not in view.caveats.text()
+
+
+def test_the_survey_says_when_no_track_has_the_field_or_none_is_indexed() -> None:
+    """Both said "no genre has enough tagged tracks (the table says what each needs)" over an empty table,
+    as the dialog opened while a first indexing had not yet stored a track does."""
+    no_grouping = LabelSurvey("grouping", {}, {}, {}, {}, 0, 19, 0, {})
+    empty = LabelSurvey("genre", {}, {}, {}, {}, 0, 0, 0, {})
+
+    assert survey_summary(no_grouping) == "Nothing to learn yet: no indexed track has a grouping."
+    assert survey_summary(empty) == (
+        "Nothing to learn yet: the library index holds no track. Learning reads it: add your music folders "
+        "(Library \u25b8 Show music folders), and the table follows when they are indexed."
+    )

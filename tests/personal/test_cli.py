@@ -169,6 +169,26 @@ def test_learn_refuses_bad_options_before_surveying(
     assert [m.name for m in store.list_models()] == ["genre"]  # nothing learnt over the existing model
 
 
+def test_learn_says_when_no_track_has_the_field_or_no_track_is_indexed(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both said "found 0 (none); lower --min-per-label or tag more tracks" under an empty table heading,
+    advice that cannot help, and an empty index "keeps 0 bytes per track for learning"."""
+    assert main(["learn", "--field", "grouping"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "grouping: 0 tagged tracks to learn from, 19 without a grouping"
+    assert "label" not in out and "bytes per track" in out
+    assert err == "error: no indexed track has a grouping: tag some tracks first\n"
+
+    library_db_path().unlink()  # a first start: no folder indexed yet
+    assert main(["learn"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "genre: 0 tagged tracks to learn from, 0 without a genre\n"
+    assert " ".join(err.split()) == (
+        "error: the library index holds no track: run `musictagger index` on your music folders first"
+    )
+
+
 def test_learn_says_an_exclusion_matched_no_label(
     indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
 ) -> None:
