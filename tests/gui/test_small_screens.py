@@ -538,7 +538,14 @@ def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_
     assert view.column_fit.user_widths == {}
 
 
-@pytest.fixture(scope="module", params=[(screen, font) for screen in DOCK_SCREENS for font in (None, DESKTOP_FONT_PT)])
+LIST_SCREENS = [("1024x700", DESKTOP_FONT_PT), ("1280x800", None), ("200%", DESKTOP_FONT_PT)]
+"""The screens and fonts the lists are measured at, a window each: the narrowest docks there are (1024x700 in 11
+points), the preferred window in Qt's font and a high-density laptop in the desktop's.  When the lists were fitted,
+every screen in both fonts was measured (0c677a5): the name showed 19 characters in Qt's font and 14 in 11 points on
+each screen, and no list scrolled sideways on any."""
+
+
+@pytest.fixture(scope="module", params=LIST_SCREENS)
 def lists(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, unknown_model: Path) -> dict:
     """The Files list and Nearest matches of a first start (``measure_lists.py``), empty and with a track's result and
     matches, on a laptop's screen in Qt's font or the desktop's: the model calls every track "not one of my genres",
