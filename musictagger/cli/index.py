@@ -28,6 +28,7 @@ from musictagger.library.search import codes_in_reach
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
+from musictagger.personal.active import judge_active
 from musictagger.personal.store import active_model
 
 
@@ -151,6 +152,8 @@ def _print_summary(summary: IndexSummary) -> None:
 def _print_status(model_path: Path | None) -> int:
     model_path = model_path or default_model_path()
     with Library() as library:
+        if head := judge_active(library, load_manifest(model_path)):  # its verdicts, as the Library tab counts them
+            library.use_judged(head.identity)
         counts, verdicts = library.counts(), library.verdict_counts()
         roots, failures = library.roots(), library.failures()
         embedded, coded = library.embedded_counts(), library.code_counts()

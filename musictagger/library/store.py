@@ -504,8 +504,11 @@ class Library:
         return LibraryCounts(total=total, analysed=total - failed, failed=failed)
 
     def verdict_counts(self) -> Counter[str]:
-        """Analysed tracks per verdict: each genre, ``unknown`` and ``not music`` (see :attr:`Verdict.label`)."""
-        rows = self._db.execute("SELECT genre, reason, COUNT(*) FROM tracks WHERE error IS NULL GROUP BY genre, reason")
+        """Analysed tracks per verdict: each genre, ``unknown`` and ``not music`` (see :attr:`Verdict.label`);
+        a personal model's, after :meth:`use_judged`."""
+        rows = self._db.execute(
+            f"SELECT genre, reason, COUNT(*) FROM {self._verdicts} WHERE error IS NULL GROUP BY genre, reason"
+        )
         counts: Counter[str] = Counter()
         for genre, reason, count in rows:
             counts[verdict_label(genre, reason or "")] += count

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from musictagger.cli.main import main
+from musictagger.library import Library
 from musictagger.model.location import model_file
 from musictagger.model.runtime import MODEL_ENV_VAR, SHIPPED_MODELS
 from musictagger.personal import store
@@ -145,6 +147,26 @@ def test_index_status_counts_the_embeddings_and_names_the_active_model(
     assert "active model: personal model 'mine' (genre: Ambient, Hip-Hop, Drum & Bass)" in out
     said = " ".join(out.split())  # the lines as wrapped at 80 columns, joined
     assert "embeddings: 18 of 19 analysed tracks have the one 'mine' needs; 1 need `musictagger index` again" in said
+
+
+def test_index_status_counts_the_active_personal_models_verdicts(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It counted the shipped model's verdicts ("electronic 12, …") just above "active model: personal model
+    'mine'", whose verdicts the Library tab, analyze and tag give."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    capsys.readouterr()
+
+    assert main(["index", "--status"]) == 0
+
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("  verdicts: "))
+    head = store.load_head("mine")
+    with Library(library_db_path()) as library:
+        expected = Counter(record.analysis.through(head).verdict.label for record in library.tracks())
+    shown = Counter({label: int(count) for label, count in (part.rsplit(" ", 1) for part in line[12:].split(", "))})
+    assert shown == expected
+    assert expected["Ambient"] >= 4 and not set(expected) & {"classical", "electronic", "pop", "rock"}
 
 
 @pytest.mark.parametrize(
