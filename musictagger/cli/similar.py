@@ -24,6 +24,7 @@ from musictagger.library.search import comparable_models, model_family, query_ma
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
+from musictagger.personal.active import head_for, matches_through
 
 AMBIGUOUS_SHOWN = 10
 GENRE_WIDTH = 16
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
             models=models,
             match_bits=match_bits,
         )
+        matches = matches_through(matches, head_for(manifest))  # the query's verdict is the active model's too
         coded = library.code_counts()
         left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds

@@ -9,9 +9,11 @@ applies to analyses by the base model it was trained on; otherwise the base mode
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from musictagger.library.search import Match
 from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest, load_manifest
@@ -71,6 +73,19 @@ def through_active(
     return {
         path: result.through(head) if isinstance(result, TrackAnalysis) else result for path, result in analyses.items()
     }
+
+
+def matches_through(matches: list[Match], head: PersonalHead | None) -> list[Match]:
+    """``matches`` with their verdicts as personal head ``head`` (the active one: :func:`head_for`) gives them,
+    as the Library tab shows them; unchanged for None."""
+    if head is None:
+        return matches
+    return [
+        replace(match, record=replace(match.record, analysis=match.record.analysis.through(head)))
+        if match.record.analysis is not None
+        else match
+        for match in matches
+    ]
 
 
 def judge_active(library: Library, manifest: ModelManifest) -> PersonalHead | None:

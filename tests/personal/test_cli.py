@@ -169,6 +169,25 @@ def test_index_status_counts_the_active_personal_models_verdicts(
     assert expected["Ambient"] >= 4 and not set(expected) & {"classical", "electronic", "pop", "rock"}
 
 
+def test_similar_gives_the_matches_the_active_personal_models_verdicts(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its heading gave the query the personal model's verdict and its rows the shipped model's ("electronic"),
+    where the window's Nearest matches give the personal model's."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    capsys.readouterr()
+
+    assert main(["similar", str(indexed_styles.held["ambient"]), "--json"]) == 0
+
+    matches = json.loads(capsys.readouterr().out)["matches"]
+    head = store.load_head("mine")
+    with Library(library_db_path()) as library:
+        expected = {record.path: record.analysis.through(head).genre for record in library.tracks()}
+    assert [match["genre"] for match in matches] == [expected[match["path"]] for match in matches]
+    assert "Ambient" in {match["genre"] for match in matches}
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
