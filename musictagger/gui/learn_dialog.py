@@ -80,10 +80,15 @@ def learn_library(
 
 def survey_summary(found: LabelSurvey) -> str:
     """What the survey means for learning, in words."""
-    if found.labels:
-        labels = f"{len(found.labels)} label{'' if len(found.labels) == 1 else 's'}"
+    if len(found.labels) == 1:  # Learn is disabled: say why, not what it would do
+        (label,) = found.labels
         text = (
-            f"{labels} to learn from {found.tagged_tracks:,} tagged tracks; "
+            f"Nothing to learn yet: only \u201c{label}\u201d has enough tagged tracks, and learning needs two labels "
+            "to tell apart. Lower the tracks needed per label, or tag more tracks of another label."
+        )
+    elif found.labels:
+        text = (
+            f"{len(found.labels)} labels to learn from {found.tagged_tracks:,} tagged tracks; "
             f"{found.untagged_tracks:,} tracks without a {found.field} can get proposals (those it is sure enough "
             "about)."
         )

@@ -362,3 +362,14 @@ def test_the_survey_says_when_no_track_has_the_field_or_none_is_indexed() -> Non
         "Nothing to learn yet: the library index holds no track. Learning reads it: add your music folders "
         "(Library \u25b8 Show music folders), and the table follows when they are indexed."
     )
+
+
+def test_the_survey_says_why_one_label_is_not_enough() -> None:
+    """Learn is disabled with one label; the summary said "1 label to learn from 12 tagged tracks; 3 tracks
+    without a genre can get proposals", which learning it could not give."""
+    one = LabelSurvey("genre", {"Drum & Bass": 12}, {"Rock": "excluded by you"}, {}, {}, 12, 3, 0, {})
+
+    assert survey_summary(one) == (
+        "Nothing to learn yet: only \u201cDrum & Bass\u201d has enough tagged tracks, and learning needs two labels "
+        "to tell apart. Lower the tracks needed per label, or tag more tracks of another label."
+    )
