@@ -17,7 +17,8 @@ the bits are the smoothed relaxed code thresholded.  With a personal head on the
 personal model, :func:`musictagger.personal.active.load_active_model`), its embedding is smoothed
 too and the smoothed analysis is read through the head (:meth:`Analysis.through`), so the verdict
 and ranking are over the user's labels, with the same "not one of my labels" verdict.  Below the front end's silence level the
-state is QUIET and no genre is claimed; the smoothing restarts when sound returns.
+state is QUIET and no genre is claimed, as soon as the last ``quiet_after_s`` seconds are (the music stopped: the
+window still holding it would go on naming it for up to 29 s); the smoothing restarts when sound returns.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class LiveSettings:
     start_after_s: float = 10.0
     smoothing: float = 0.6
     """Weight of the past in the moving average (0 = no smoothing)."""
+    quiet_after_s: float = 3.0
+    """How long the input must stay below the front end's silence level to be called too quiet to tell: the music
+    stopped, though the window analysed still holds it (a shorter pause, between two songs, keeps the verdict)."""
 
 
 class LiveState(Enum):
@@ -110,8 +114,11 @@ class LiveRecognizer:
         level = rms_dbfs(recent)
         if heard_s < self.settings.start_after_s:
             return LiveResult(LiveState.WAITING, heard_s, level)
-        window_s = self.model.manifest.front_end.window_seconds
-        audio = self.source.ring.latest(int(rate * window_s))
+        front_end = self.model.manifest.front_end
+        if rms_dbfs(self.source.ring.latest(int(rate * self.settings.quiet_after_s))) < front_end.silence_dbfs:
+            self.reset()
+            return LiveResult(LiveState.QUIET, heard_s, level, elapsed_s=time.perf_counter() - started)
+        audio = self.source.ring.latest(int(rate * front_end.window_seconds))
         try:
             analysis = self.model.analyze_signal(
                 audio.T,

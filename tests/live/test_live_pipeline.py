@@ -63,6 +63,22 @@ def test_silence_is_called_quiet_not_a_genre(tmp_path: Path) -> None:
     assert result.summary() == "too quiet to tell"
 
 
+def test_music_that_stopped_is_called_quiet_though_the_window_still_holds_it(tmp_path: Path) -> None:
+    """The music stopped 4 s ago: too quiet to tell, not the verdict of the music still in the 29-s window (the
+    panel named it for up to 29 s of silence); a 2-s pause between songs keeps the verdict."""
+    model, tune = load_model(), music(sr=SR, seconds=6.0, seed=3)
+
+    def heard_with_silence_after(seconds: float) -> LiveState:
+        y = np.concatenate([tune, np.zeros(round(SR * seconds), np.float32)])
+        source = FileSource(write(tmp_path / f"{seconds}.wav", y, SR, "wav-float"), realtime=False)
+        source.start()
+        source.wait()
+        return LiveRecognizer(model, source, LiveSettings(start_after_s=1.0)).step().state
+
+    assert heard_with_silence_after(4.0) is LiveState.QUIET
+    assert heard_with_silence_after(2.0) is LiveState.RECOGNISED
+
+
 def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     y = np.stack([music(sr=SR, seconds=3.0, seed=1), music(sr=SR, seconds=3.0, seed=2)])
     path = write(tmp_path / "heard.wav", y, SR, "wav-float")
