@@ -112,6 +112,8 @@ def format_report(learned: LearnedModel) -> str:
     report = learned.report
     rows = [
         (clip(s.label), str(s.support), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}")
+        if s.measured
+        else (clip(s.label), str(s.support), "-", "-", "-")  # zeros of the folds', said why below the table
         for s in report.per_label
     ]
     lines = [

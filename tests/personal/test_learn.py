@@ -6,15 +6,18 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from musictagger.cli.learn import format_report
 from musictagger.library import Library
 from musictagger.library.lookup import analyses_for
 from musictagger.personal import store
 from musictagger.personal.active import load_active_model
 from musictagger.personal.learn import (
+    LearnedModel,
     LearnError,
     TrainingSet,
     choose_threshold,
@@ -167,6 +170,8 @@ def test_a_label_of_one_artist_leaves_the_others_confident_and_is_said_not_measu
         "did not learn from (tag tracks of another artist to measure it)",
     )
     assert not report.indistinguishable and not any(text.startswith("often mixes Lounge") for text in report.confusions)
+    learned = LearnedModel("mine", "genre", data.labels, {}, report, "base", Path("mine.json"))
+    assert "Lounge  5       -          -       -" in format_report(learned).splitlines()  # not "0.00  0.00  0.00"
 
 
 def test_temperature_of_separable_folds_does_not_collapse() -> None:
