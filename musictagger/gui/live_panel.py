@@ -326,7 +326,7 @@ class LivePanel(QWidget):
         self.saved_path = None
         self.analyse_button.hide()
         self._show_verdict(None)
-        self.spectrogram.clear()
+        self.spectrogram.clear(f"Waiting for the first audio from {source.name}…")
         self.meter.reset()
         self._set_status(f"Listening to {source.name}…")
         self._frame_timer.start()

@@ -25,6 +25,7 @@ LEVEL_STEP_DB = 1.0
 PREFERRED_HEIGHT = 250
 """The height the plot asks for, and so the Live dock when it opens (with the controls above it): room for the
 verdict beside it while the model recognises, its reason and bars whole."""
+IDLE_MESSAGE = "What the input hears scrolls here while recording."
 
 
 class LiveSpectrogram(SpectrogramView):
@@ -41,15 +42,20 @@ class LiveSpectrogram(SpectrogramView):
         bands = float(params.n_mels)
         self.plot.setLimits(xMin=-seconds, xMax=0.0, yMin=0.0, yMax=bands)
         self.plot.setRange(xRange=(-seconds, 0.0), yRange=(0.0, bands), padding=0)
-        self.stack.show_message("What the input hears scrolls here while recording.")
         self.graphics.setAccessibleName("Live mel spectrogram")
-        self.graphics.setAccessibleDescription(
-            f"What the input heard in the last {seconds:g} s, the newest at the right"
-        )
+        self.clear()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         hint = super().sizeHint()
         return QSize(hint.width(), PREFERRED_HEIGHT)
+
+    def clear(self, message: str = IDLE_MESSAGE) -> None:
+        """Show ``message`` until audio arrives (the file view's own, 'select an analysed file', showed in the
+        first seconds of every recording)."""
+        super().clear(message)
+        self.graphics.setAccessibleDescription(
+            f"What the input heard in the last {self.seconds:g} s, the newest at the right"
+        )
 
     def frames_end_s(self, frames_added: int) -> float:
         """Where the newest of ``frames_added`` frames ends, in seconds of audio since the first.

@@ -153,6 +153,9 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     again = FileSource(path)
     panel.start(again)
     assert panel.listening
+    # Until its first audio arrives, the spectrogram says so (not the file view's "select an analysed file").
+    assert panel.spectrogram.stack.empty
+    assert panel.spectrogram.stack.message.text() == f"Waiting for the first audio from {path}…"
     qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
     panel.record_button.click()  # Stop
     assert not panel.listening and not again.running
