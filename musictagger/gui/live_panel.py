@@ -61,6 +61,8 @@ LIVE_QUERY = Path("<live input>")
 """The matches view's query path for live codes: no library file has it, so nothing is excluded."""
 ERROR_STYLE = "color: #d02020;"
 IDLE_TEXT = "Choose an input and press Record to recognise the music playing in the room"
+NOT_LISTENING = "not listening"
+"""The verdict's place when there is no verdict to show and nothing is heard."""
 BODY_SHARES = (0.28, 0.44, 0.28)
 """The first shares of the panel's width: the spectrogram, the verdict and the code beside it, and the nearest
 tracks."""
@@ -143,7 +145,7 @@ class LivePanel(QWidget):
         self.status.setWordWrap(True)
         self.spectrogram = LiveSpectrogram(self.params, seconds=HISTORY_S)
         self.genre = GenreView(self.labels)
-        self.genre.clear("not listening")
+        self.genre.clear(NOT_LISTENING)
         self.code = CodeView(under=True)
         self.matches = MatchesView(io_runner, model_path, manifest)
         self.matches.play_query_button.hide()  # the query is the room, not a file
@@ -340,7 +342,8 @@ class LivePanel(QWidget):
             self._pending = None
             self._finish("Stopped")
 
-    def _finish(self, message: str, *, error: bool = False) -> None:
+    def _finish(self, message: str, *, error: bool = False, then: str = "") -> None:
+        """End the session saying ``message``, how much was heard to save, and ``then`` what to do next."""
         self._frame_timer.stop()
         self._step_timer.stop()
         source, self.source = self.source, None
@@ -353,13 +356,15 @@ class LivePanel(QWidget):
                 self._drain()
         if self.recorder is not None and self.recorder.frames:
             message += f"; {self.recorder.seconds:.1f} s heard — Save recording… keeps it"
+        if self.last_result is None or self.last_result.state is not LiveState.RECOGNISED:
+            self.genre.clear(NOT_LISTENING)  # not "listening…" nor "too quiet to tell": nothing is heard now
         self.meter.reset()
-        self._set_status(message, error=error)
+        self._set_status(f"{message}. {then}" if then else message, error=error)
         self._update_controls()
 
     def _fail(self, message: str) -> None:
         """End the session over a device problem; list the devices again (one may have gone)."""
-        self._finish(f"{message}. Pick an input and press Record to try again.", error=True)
+        self._finish(message, error=True, then="Pick an input and press Record to try again.")
         self.devices.scan(rescan=True)
 
     # The display timer: spectrogram, meter, recorder.

@@ -139,7 +139,8 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
     source.broken = UNPLUGGED
     qtbot.waitUntil(lambda: not panel.listening, timeout=5000)
-    assert UNPLUGGED in panel.status.text() and "press Record to try again" in panel.status.text()
+    heard = f"{panel.recorder.seconds:.1f} s heard — Save recording… keeps it"
+    assert panel.status.text() == f"{UNPLUGGED}; {heard}. Pick an input and press Record to try again."
     assert not source.running  # the panel let go of it
     assert panel.save_button.isEnabled()  # what was heard before the failure can still be saved
 
@@ -186,6 +187,7 @@ def test_closing_the_live_panel_stops_listening_and_the_menu_item_follows_it(qtb
     qtbot.waitUntil(lambda: panel.mel.frames_added > 0, timeout=5000)
     window.live_dock.close()  # its title bar's close button
     assert not panel.listening and not source.running  # not recording with nothing on screen saying so
+    assert panel.genre.verdict.text() == "not listening"  # stopped before the first verdict: not "listening…"
     assert not action.isChecked()
     assert panel.status.text().startswith("Stopped")
 
