@@ -6,17 +6,18 @@ sideways (even when empty) or one column takes the room the one read first needs
 as wide as their widest value (known in advance: a model's labels, a confidence) and their heading, never cut; the
 others *wish* for a number of average characters, in an order of priority: the first (the title, the file name)
 is served first, the rest shrink alike and are cut with an ellipsis, each keeping its *least*; beyond that the
-table scrolls sideways.  The columns are fitted again whenever the table's width changes; a column the user sized
-by dragging its edge keeps that width (for the session).  At the first fit, the columns given as *narrow hides*
-are hidden, in order, while the columns shown cannot all be as wide as they wish; the header's menu
-(:meth:`ColumnFit.columns_menu`) shows them again.
+table scrolls sideways.  A column may keep its heading whole too (a number's: its values are narrower than it).
+The columns are fitted again whenever the table's width changes; a column the user sized by dragging its edge
+keeps that width (for the session).  At the first fit, the columns given as *narrow hides* are hidden, in order,
+while the columns shown cannot all be as wide as they wish; the header's menu (:meth:`ColumnFit.columns_menu`)
+shows them again, and :meth:`ColumnFit.state` and :meth:`ColumnFit.restore` keep the user's choice across starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,8 +60,9 @@ class ColumnFit(QObject):
     """Fits ``view``'s ``columns`` (keys in the model's order, each named by its ``str``) to its width, as the
     module's docstring says: ``whole`` gives each whole column's values known in advance (read at each fit: the
     labels of the model in use); ``wanted`` the others' wishes in average characters, in order of priority (the
-    first always shown); ``least`` what they keep (:data:`LEAST_CHARS` where not given); ``narrow_hides`` the
-    columns the first fit hides while the table is too narrow for all it shows."""
+    first always shown); ``least`` what they keep (:data:`LEAST_CHARS` where not given); ``whole_headings`` those
+    of them that keep their heading's width at least, and wish for it; ``narrow_hides`` the columns the first fit
+    hides while the table is too narrow for all it shows."""
 
     def __init__(
         self,
@@ -70,16 +72,20 @@ class ColumnFit(QObject):
         wanted: dict[Hashable, int],
         least: dict[Hashable, int] | None = None,
         narrow_hides: Sequence[Hashable] = (),
+        whole_headings: Sequence[Hashable] = (),
     ) -> None:
         super().__init__(view)
         self.view, self.columns = view, tuple(columns)
         self.whole, self.wanted, self.least, self.narrow_hides = whole, wanted, least or {}, tuple(narrow_hides)
+        self.whole_headings = tuple(whole_headings)
         self.header: QHeaderView = view.horizontalHeader() if isinstance(view, QTableView) else view.header()
         self.header.setStretchLastSection(False)  # the widths fill the table
         self.user_widths: dict[Hashable, int] = {}
         """Columns the user sized by dragging their edge: the fitting leaves them so (for this session)."""
         self.first_fit = True
         """Whether the next fit with the view shown is its first (which may hide :attr:`narrow_hides`)."""
+        self.chosen = False
+        """Whether the user chose the columns shown: in the header's menu, or at a start before (:meth:`restore`)."""
         self._dragging = False
         # Kept, not asked of the view in the filter: the viewport's last events come while the view is being deleted.
         self._viewport, self._header_viewport = view.viewport(), self.header.viewport()
@@ -140,6 +146,9 @@ class ColumnFit(QObject):
         whole |= {column: width for column, width in self.user_widths.items() if column in shown}
         wanted = {c: chars * char + margin for c, chars in self.wanted.items() if c in shown and c not in whole}
         least = {c: self.least.get(c, LEAST_CHARS) * char + margin for c in wanted}
+        for column in set(self.whole_headings) & wanted.keys():
+            least[column] = max(least[column], self.heading_width(column))
+            wanted[column] = max(wanted[column], least[column])
         return whole, wanted, least
 
     def fit(self) -> None:
@@ -168,6 +177,19 @@ class ColumnFit(QObject):
         return menu
 
     def show_column(self, index: int, shown: bool) -> None:
-        """Show or hide the column at ``index``; the columns shown share the width again."""
+        """Show or hide the column at ``index`` (the user's choice); the columns shown share the width again."""
+        self.chosen = True
         self.view.setColumnHidden(index, not shown)
+        self.fit()
+
+    def state(self) -> QByteArray:
+        """The header's columns: their order, visibility and sort, for :meth:`restore` at the next start (the widths
+        saved with them give way to :meth:`fit`, which shares the view's width at every start)."""
+        return self.header.saveState()
+
+    def restore(self, state: QByteArray | None) -> None:
+        """Put back what :meth:`state` saved, as the user's choice (nothing saved, or an unreadable state: the first
+        fit's defaults), and fit."""
+        if state is not None and self.header.restoreState(state):
+            self.first_fit, self.chosen = False, True
         self.fit()

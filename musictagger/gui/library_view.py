@@ -548,15 +548,12 @@ class LibraryView(QWidget):
         self.column_fit.fit()
 
     def column_state(self) -> QByteArray:
-        """The columns' order, visibility and sort, for :meth:`restore_column_state` at the next start (the widths
-        saved with them give way to :meth:`fit_columns`, which shares the table's width at every start)."""
-        return self.table.horizontalHeader().saveState()
+        """The columns' order, visibility and sort, for :meth:`restore_column_state` at the next start."""
+        return self.column_fit.state()
 
     def restore_column_state(self, state: QByteArray | None) -> None:
         """Put back what :meth:`column_state` saved (nothing saved yet, or an unreadable state: the defaults)."""
-        if state is not None and self.table.horizontalHeader().restoreState(state):
-            self.column_fit.first_fit = False  # the columns shown are the user's
-        self.fit_columns()
+        self.column_fit.restore(state)
 
     def _columns_menu(self, position: QPoint) -> None:
         self.columns_menu().popup(self.table.horizontalHeader().mapToGlobal(position))

@@ -55,19 +55,22 @@ NO_OTHER_TRACK_TEXT = (
     "(Index now analyses again the tracks another model analysed)."
 )
 """Said when the library's tracks are the file itself, or were analysed by another model (the search leaves those out)."""
-HEADERS = ("Distance", "Bits", "Genre", "Nearest part", "Title", "Artist", "Path")
+HEADERS = ("Dist.", "Bits", "Genre", "Part", "Title", "Artist", "Path")
+"""The numbers' headings are short, whole in their tooltips: the title left the distance and the nearest part the
+width of their values, and "Distance" read "Dista…" at 1024×700 in an 11-point font, "Nearest part" "Neare…" at
+1280×800 (kept whole, they would have cut the title below what it keeps)."""
 DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
 WHOLE_HEADERS = ("Bits", "Genre")
 """Columns never cut: the bits that differ and the verdict (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
 DISTANCE_CHARS = len(f"{0:.3f}") + 1
-"""What the distance keeps (a distance whole: an average character is narrower than a digit); its wish is its
-widest text (``0.000 (same sound)`` for a duplicate) and its heading, served second."""
-WANTED_CHARS = {"Title": 16, "Distance": DISTANCE_CHARS, "Nearest part": 11, "Artist": 13, "Path": 40}
+"""What the distance keeps (a distance whole: an average character is narrower than a digit), and its heading
+whole; its wish is its widest text (``0.000 (same sound)`` for a duplicate), served second."""
+WANTED_CHARS = {"Title": 16, HEADERS[DISTANCE]: DISTANCE_CHARS, HEADERS[PART]: 11, "Artist": 13, "Path": 40}
 """The other columns' wishes in average characters, the title served first: the dock is a third of the Library
 tab's width (290 to 370 pixels on a laptop), where the seven columns at their contents' widths (706 pixels) scrolled
 sideways, even with no match."""
-LEAST = {"Title": 2 * LEAST_CHARS, "Distance": DISTANCE_CHARS}
-NARROW_HIDES = ("Path", "Artist", "Bits", "Nearest part")
+LEAST = {"Title": 2 * LEAST_CHARS, HEADERS[DISTANCE]: DISTANCE_CHARS}
+NARROW_HIDES = ("Path", "Artist", "Bits", HEADERS[PART])
 """Hidden at the first fit, in this order, while the columns shown cannot all be as wide as they wish (at 1280×800
 the path, artist and bits; in an 11-point font the nearest part too): the path is in each row's tooltip, and the
 header's menu shows them again."""
@@ -228,6 +231,7 @@ class MatchesView(QWidget):
             dict(WANTED_CHARS),  # the distance's wish follows the rows shown (_fit_columns)
             LEAST,
             NARROW_HIDES,
+            whole_headings=(HEADERS[DISTANCE], HEADERS[PART]),
         )
         self.table.header().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.header().customContextMenuRequested.connect(
@@ -281,6 +285,7 @@ class MatchesView(QWidget):
             DISTANCE, "Distance between the codes' finer (relaxed) values: what orders the matches, nearest first"
         )
         header.setToolTip(BITS, f"Of {compared_bits(self.match_bits, manifest.bits)}, how many differ")
+        header.setToolTip(PART, "Nearest part: the match's stretch nearest the file, where Play match starts")
 
     def clear(self) -> None:
         """No query: empty table."""
@@ -379,7 +384,7 @@ class MatchesView(QWidget):
 
     def _fit_columns(self) -> None:
         """Share the table's width among its columns, the distance wishing for its widest text ("same sound")."""
-        self.column_fit.wanted["Distance"] = max(map(len, [HEADERS[DISTANCE], *self._shown(DISTANCE)]))
+        self.column_fit.wanted[HEADERS[DISTANCE]] = max([DISTANCE_CHARS, *map(len, self._shown(DISTANCE))])
         self.column_fit.fit()
 
     def _failed(self, generation: int, error: BaseException) -> None:

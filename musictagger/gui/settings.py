@@ -116,6 +116,15 @@ class Settings:
     def library_columns(self, value: QByteArray) -> None:
         self._qs.setValue("library/columns", value)
 
+    @property
+    def matches_columns(self) -> QByteArray | None:
+        """The Nearest matches' columns as the user chose them in its header's menu (None: never chosen)."""
+        return self._qs.value("matches/columns")
+
+    @matches_columns.setter
+    def matches_columns(self, value: QByteArray) -> None:
+        self._qs.setValue("matches/columns", value)
+
     def sync(self) -> None:
         """Write pending changes to disk now."""
         self._qs.sync()

@@ -6,7 +6,8 @@ Usage: ``python tests/gui/measure_lists.py AUDIO_FILE [--font-size PT]``, with
 library of the user dirs of the environment holding AUDIO_FILE and other tracks.  The window is created as the app
 creates it, at its first start, in an application font of ``PT`` points where given.  Prints as JSON, for the state
 ``empty`` (no file yet) and ``result`` (AUDIO_FILE analysed, its matches shown), each list's viewport width, its
-columns' widths, whether it shows a horizontal scroll bar, and for each row of the Files list how many characters
+columns' widths, whether it shows a horizontal scroll bar, its shown columns' headings with their widths and the
+widths their headings need whole, and for each row of the Files list how many characters
 of its name and of its status show (an elided cell's ellipsis not counted) and the status's tooltip.
 """
 
@@ -21,6 +22,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTreeWidget
 
 from musictagger.gui.app import create_window
+from musictagger.gui.column_fit import ColumnFit
 from musictagger.gui.file_list import State
 from musictagger.gui.main_window import MainWindow
 
@@ -46,12 +48,17 @@ def shown_characters(tree: QTreeWidget, row: int, column: int) -> int:
     return len(elided) if elided == text else max(0, len(elided) - 1)
 
 
-def list_state(tree: QTreeWidget) -> dict[str, object]:
-    """The view's viewport width, columns' widths and horizontal scroll bar."""
+def list_state(tree: QTreeWidget, fit: ColumnFit) -> dict[str, object]:
+    """The view's viewport width, columns' widths, horizontal scroll bar, and its shown columns' headings: each
+    with its width and the width its heading needs whole (``fit``'s measure, in bold as a selection draws it)."""
     return {
         "viewport": tree.viewport().width(),
         "columns": [tree.columnWidth(column) for column in range(tree.columnCount())],
         "scrolls sideways": tree.horizontalScrollBar().isVisible(),
+        "headings": {
+            str(column): [tree.columnWidth(fit.columns.index(column)), fit.heading_width(column)]
+            for column in fit.shown_columns()
+        },
     }
 
 
@@ -68,7 +75,11 @@ def lists_in_view(window: MainWindow) -> dict[str, object]:
         }
         for row in range(files.topLevelItemCount())
     ]
-    return {"Files": {**list_state(files), "rows": rows}, "Nearest matches": list_state(window.matches.table)}
+    matches = window.matches
+    return {
+        "Files": {**list_state(files, files.column_fit), "rows": rows},
+        "Nearest matches": list_state(matches.table, matches.column_fit),
+    }
 
 
 def measure(audio: Path, font_size: float | None = None) -> dict[str, object]:

@@ -15,7 +15,7 @@ from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, open_folder_of, setup_logging
 from musictagger.gui.genre_view import CERTAIN_STYLE
 from musictagger.gui.library_view import COLUMNS
-from musictagger.gui.matches_view import BITS
+from musictagger.gui.matches_view import BITS, HEADERS, PATH
 from musictagger.gui.settings import MAX_RECENT, Settings, settings_path
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Column
@@ -133,6 +133,31 @@ def test_the_library_columns_shown_are_chosen_from_the_header_and_kept_across_re
     qtbot.addWidget(table.window())
     assert not table.isColumnHidden(album) and table.isColumnHidden(tag) and table.isColumnHidden(duration)
     table.window().close()
+
+
+def test_the_matches_columns_the_user_shows_are_kept_across_restarts_and_only_those(qtbot) -> None:
+    """A column shown from the Nearest matches' header was hidden again at the next start; a window closed without a
+    choice keeps none, so that the next first fit follows the table's width (the tests' screen hides the path)."""
+    from musictagger.gui.app import create_window
+
+    def fitted_matches():
+        window = create_window([], Settings())
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: not window.matches.column_fit.first_fit, timeout=5000)  # shown and fitted
+        return window, window.matches
+
+    window, matches = fitted_matches()
+    assert matches.table.isColumnHidden(PATH)
+    window.close()
+    assert Settings().matches_columns is None
+    window, matches = fitted_matches()
+    actions = {action.text(): action for action in matches.column_fit.columns_menu(matches).actions()}
+    actions[HEADERS[PATH]].trigger()
+    assert not matches.table.isColumnHidden(PATH)
+    window.close()
+    window, matches = fitted_matches()
+    assert not matches.table.isColumnHidden(PATH)
+    window.close()
 
 
 def test_the_about_box_names_the_version_the_model_its_training_data_and_licences() -> None:

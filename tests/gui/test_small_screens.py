@@ -26,7 +26,7 @@ from musictagger.gui.column_fit import LEAST_CHARS
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.library_view import COLUMNS
-from musictagger.gui.matches_view import MatchesView
+from musictagger.gui.matches_view import BITS, DISTANCE, HEADERS, PART, MatchesView
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
@@ -572,6 +572,18 @@ def test_the_files_and_matches_columns_fit_their_docks_without_scrolling_sideway
     ran past their 290-to-370-pixel dock: a sideways scroll bar, even with no match."""
     for title, shown in lists[state].items():
         assert sum(shown["columns"]) <= shown["viewport"] and not shown["scrolls sideways"], (lists["screen"], title)
+
+
+def test_the_matches_numbers_show_their_headings_whole(lists: dict) -> None:
+    """The distance and nearest part kept the width of their values: "Distance" read "Dista…" at 1024×700 in an
+    11-point font, "Nearest part" "Neare…" at 1280×800.  Their headings are now short (whole in their tooltips) and
+    kept whole."""
+    headings = lists["result"]["Nearest matches"]["headings"]
+    assert HEADERS[DISTANCE] in headings, headings
+    for heading in (HEADERS[DISTANCE], HEADERS[BITS], HEADERS[PART]):
+        if heading in headings:
+            width, needs = headings[heading]
+            assert width >= needs, (lists["screen"], heading, headings)
 
 
 def test_the_files_list_shows_the_name_first_and_the_whole_verdict_in_its_tooltip(lists: dict) -> None:
