@@ -102,10 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_preview_csv(plan, args.csv)
     counts = plan.counts()
-    print(wrap(plan.summary()))
-    for item in plan.items:
-        if item.action is Action.ERROR:
-            print(path_line("error", item.path, item.reason), file=sys.stderr)
+    print(wrap(plan.summary()))  # a file's error is said in the preview, under its heading (once: not on stderr too)
     if args.dry_run:
         print("dry run: nothing was written")
         return 1 if counts[Action.ERROR] or problems else 0

@@ -101,9 +101,9 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     command = ["tag", str(folder), "--mode", "append", "--min-confidence", str(threshold)]
 
     assert main(command) == 1  # the corrupt file is reported, the rest is written
-    out, err = capsys.readouterr()
+    out = capsys.readouterr().out
 
-    assert " ".join(err.split()).startswith(f"error: {corrupt}")  # its own line, wrapped at 80 columns
+    assert preview_actions(out, [corrupt])[corrupt].startswith("error: ")  # in the preview, under its heading
     # The run's totals count every file of the plan, as the plan's line above them does.
     assert f"{len(music)} write, 0 unchanged, 1 skip (1 below {threshold:.2f}), 1 error" in out
     assert f"run 1: {len(music)} written, 0 unchanged, 1 skipped, 1 failed; undo with" in out
@@ -399,12 +399,28 @@ def test_tag_keeps_each_files_id3_revision_unless_told_and_says_why_it_cannot_co
     common = ["tag", str(path), "--mode", "replace", "--min-confidence", "0"]
 
     assert main([*common, "--id3", "v2.4"]) == 1  # converting would drop the frame mutagen does not know
-    err = " ".join(capsys.readouterr().err.split())  # the lines as wrapped at 80 columns, joined
-    assert "would drop its XTST frames; write it in v2.3 (--id3 keep, the default)" in err
+    action = preview_actions(capsys.readouterr().out, [path])[path]  # its heading's wrapped lines, joined
+    assert "would drop its XTST frames; write it in v2.3 (--id3 keep, the default)" in action
     assert main(common) == 0
     assert mutagen.File(path).tags.version == (2, 3, 0) and UNKNOWN_FRAME in path.read_bytes()
     assert main(["undo", "--list"]) == 0
     assert re.search(r"\breplace\b.*\bkeep\b", capsys.readouterr().out)  # the run's ID3 column
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "run"])
+def test_a_files_error_is_said_once_in_the_preview_under_its_heading(
+    tmp_path: Path, dry_run: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The preview said why a file could not be analysed, and stderr said it again just below."""
+    broken = tmp_path / "music" / "broken.mp3"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not audio" * 50)
+
+    assert main(["tag", str(broken.parent), *(["--dry-run"] if dry_run else [])]) == 1
+
+    out, err = capsys.readouterr()
+    assert preview_actions(out, [broken])[broken].startswith("error: not an audio file")
+    assert " ".join((out + err).split()).count("not an audio file") == 1, (out, err)
 
 
 def test_the_preview_and_the_run_list_fit_80_columns_with_the_path_last(
