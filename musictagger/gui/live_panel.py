@@ -236,10 +236,14 @@ class LivePanel(QWidget):
         self.matches.use_model(model_path, manifest)
 
     def follow_model(self, labels: tuple[str, ...]) -> None:
-        """The active model changed: show ``labels``, and load the model afresh (at once if listening)."""
+        """The active model changed: show ``labels``, and load the model afresh (at once if listening).
+
+        Meanwhile no step is taken, and one on its way is dropped: the previous model's genres are not ``labels``
+        (a personal model made active while listening raised a KeyError on its first label)."""
         self.labels = labels
         self.genre.set_labels(labels)
         self._model = None
+        self._session += 1
         if self.listening and not self._loading:
             self._loading = True
             self.runner.run(
@@ -403,6 +407,8 @@ class LivePanel(QWidget):
     # The model, every interval, on the worker.
 
     def _step(self) -> None:
+        if self._loading:  # the model is being replaced (:meth:`follow_model`)
+            return
         if self._stepping:
             self.skipped_steps += 1
             return
@@ -418,7 +424,7 @@ class LivePanel(QWidget):
     def _stepped(self, session: int, result: LiveResult) -> None:
         self._stepping = False
         if session != self._session:
-            return  # a step of an earlier recording
+            return  # a step of an earlier recording, or of the model before the one now in use
         self.last_result = result
         self._show_verdict(result)
         if self.listening:

@@ -23,8 +23,12 @@ from musictagger.gui.live_panel import HISTORY_S
 from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
+from musictagger.library.store import AnalysisKey
 from musictagger.live import LiveState
-from musictagger.model.runtime import analyze
+from musictagger.model.head import PersonalHead
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import GenreModel, analyze
+from musictagger.personal import store
 from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
@@ -324,3 +328,35 @@ def test_quitting_after_listening_leaves_no_resampler_behind(tmp_path: Path) -> 
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert completed.stdout.strip() == "heard"
     assert "leaked" not in completed.stderr, completed.stderr[-3000:]
+
+
+def test_a_personal_model_made_active_while_listening_takes_over_the_verdict(
+    qtbot, window, first_model_as_default: Path, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """The steps the previous model was still taking (its genres) are not shown under the new model's labels: they
+    raised a KeyError on the first mood, which the window showed as an error box."""
+    path = played(tmp_path / "long.flac", 30.0)
+    manifest = load_manifest(first_model_as_default)
+    size = GenreModel(first_model_as_default).analyze_file(path).embedding.shape[0]
+    moods = ("calm", "happy")
+    head = PersonalHead(  # equal odds for both moods, below a threshold nothing reaches: always unknown
+        "moods", moods, np.zeros(size), np.ones(size), np.zeros((size, 2)), np.zeros(2), 1.0, 1.01,
+        AnalysisKey.of(manifest, None).model_id,
+    )  # fmt: skip
+    counts = dict.fromkeys(moods, 10)
+    metrics = {"accuracy": 0.5, "macro_f1": 0.5}
+    sidecar = {"field": "mood", "labels": list(moods), "counts": counts, "metrics": metrics, "created": "now"}
+    store.save_model(head, {**sidecar, "base_model_id": head.base_model_id})
+    window.live.start_after_s = 1.0
+    window.live.interval.setValue(0.25)
+    results = []
+    window.live.stepped.connect(results.append)
+    panel = listening_panel(qtbot, window, FileSource(path))
+    qtbot.waitUntil(lambda: any(r.state is LiveState.RECOGNISED for r in results), timeout=10_000)
+
+    store.use("moods")
+    panel._step()  # a step of the genre model on its way, as the step timer starts one every interval …
+    panel.follow_model(moods)  # … when the window hands the panel the personal model's labels
+    qtbot.waitUntil(lambda: panel.genre.verdict.text().startswith("Not one of my moods"), timeout=20_000)
+    panel.stop()
+    assert set(panel.genre.bars) == set(moods)
