@@ -15,7 +15,8 @@ from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.cli.lines import with_path, wrap
-from musictagger.errors import CaptureError
+from musictagger.cli.options import positive_seconds
+from musictagger.errors import CaptureError, FileError
 from musictagger.library import CodeIndex, Library, current_index, find_similar
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
@@ -31,9 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", help="input device index or name (default: the system's default input)")
     parser.add_argument("--list-devices", action="store_true", help="list input devices and exit")
     parser.add_argument("--file", type=Path, help="play FILE through the live pipeline instead of a device")
-    parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     parser.add_argument(
-        "--interval", type=float, default=DEFAULTS.interval_s, help="seconds between verdicts (default: %(default)g)"
+        "--seconds", type=positive_seconds, default=None, help="stop after this long (default: until Ctrl-C)"
+    )
+    parser.add_argument(
+        "--interval",
+        type=positive_seconds,
+        default=DEFAULTS.interval_s,
+        help="seconds between verdicts (default: %(default)g)",
     )
     parser.add_argument(
         "--start-after",
@@ -54,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         if not devices:
             print("no input devices")
         return 0
+    if args.save and not args.save.parent.is_dir():  # said now, not once all that was heard cannot be saved
+        raise FileError(args.save, "cannot save the recording: no such folder")
     source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
     settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
     model = load_active_model()

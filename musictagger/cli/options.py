@@ -20,6 +20,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_seconds(text: str) -> float:
+    """An argparse type: a length of time above 0 s (listen's step and length; 0 divided by zero, a negative one
+    printed lines as fast as it could)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0.0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {value:g}")
+    return value
+
+
 def probability(text: str) -> float:
     """An argparse type: a number from 0 to 1 (a confidence threshold)."""
     try:

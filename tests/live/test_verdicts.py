@@ -110,3 +110,25 @@ def test_a_personal_mood_models_unknown_verdict_says_not_one_of_my_moods_live_an
         assert line["summary"] == "not one of my moods (nearest: calm 0.50)"
     assert main(["analyze", str(heard)]) == 0
     assert "  mood:   not one of my moods (nearest: calm 0.50)" in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize("option", [["--interval", "0"], ["--interval", "-1"], ["--seconds", "-3"]])
+def test_listen_refuses_a_step_or_length_of_no_time(
+    option: list[str], heard: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--interval 0 ended in a ZeroDivisionError traceback, -1 printed lines as fast as it could, --seconds -3
+    listened to nothing and said nothing."""
+    with pytest.raises(SystemExit) as exited:
+        main(["listen", "--file", str(heard), *option])
+    assert exited.value.code == 2
+    assert f"argument {option[0]}: must be more than 0 seconds, got {option[1]}" in capsys.readouterr().err
+
+
+def test_listen_says_before_listening_that_it_cannot_save_where_asked(
+    heard: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Listening went on until Ctrl-C (or --seconds), and only then said the recording could not be saved."""
+    target = tmp_path / "no such folder" / "heard.wav"
+    assert main(["listen", "--file", str(heard), "--json", "--start-after", "30", "--save", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "cannot save the recording: no such folder" in err
