@@ -473,6 +473,20 @@ def test_prose_is_wrapped_at_80_columns_between_words_and_never_inside_a_path() 
     assert wrap("日本語" * 20 + " 終わり").splitlines() == ["日本語" * 20, "  終わり"]
 
 
+def test_a_number_keeps_its_unit_on_its_line_wherever_the_line_breaks() -> None:
+    """A file too short to analyse read "… at least 1" at a line's end and "s is needed" on the next: a number and
+    the unit or short word after it are one word now, on any message the wrapper breaks."""
+    reason = "only 0.500 s of audio; at least 1 s is needed"
+    prose = "at least 1 s, 12 MiB, 200 % and 3 tracks of 4 were read, by run 7: then 0:31 or so"
+    for length in range(50):  # each place the break can fall
+        path = "/Music/" + "a" * length + ".flac"
+        said, wrapped = path_line("error", path, reason), wrap("x" * length + " " + prose)
+        assert " ".join(said.split()) == f"error: {path}: {reason}"
+        assert " ".join(wrapped.split()) == "x" * length + " " + prose if length else prose
+        for line in (*said.splitlines(), *wrapped.splitlines()):
+            assert line.split()[-1] not in ("0.500", "1", "12", "200", "3", "4", "0:31"), (line, said, wrapped)
+
+
 def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
     tmp_path: Path,
     first_model_as_default: Path,

@@ -1,7 +1,8 @@
 """The command line's prose: lines wrapped at 80 terminal columns, the paths they name kept whole.
 
 A message naming a file in a deep music folder ran to 300 columns, which a terminal folds anywhere, mid-word
-and mid-path.  Tables lay out their own lines (:mod:`musictagger.cli.table`).
+and mid-path.  A number keeps the unit or short word after it on its line (``at least 1 s``, ``12 tracks``), which
+a break between them read as a number left hanging.  Tables lay out their own lines (:mod:`musictagger.cli.table`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ HANG = 2
 """Columns a wrapped line's continuation lines are indented by, past the line's own indentation."""
 COMMAND = re.compile(r"`[^`]*`")
 """A command the text names, in backticks: never broken either."""
+NUMBER = re.compile(r"[(\[]?[-+]?\d+(?:[.,:]\d+)*")
+"""A number, as a word: ``1``, ``0.500``, ``12,345``, ``0:31``, ``(3``; not one a ``:`` or ``,`` ends (``run 7:``)."""
+UNIT = re.compile(r"(?:%|[^\W\d_]{1,10})[.,;:)\]]*")
+"""A unit or a short word that belongs to the number before it (``s``, ``MiB``, ``%``, ``tracks,``, ``seconds)``):
+kept on the number's line."""
 JOINERS = (":", ",")
 """What may join a path to the text after it: dropped, the line break between them saying as much, when the path
 goes on a line of its own."""
@@ -30,7 +36,8 @@ def wrap(text: str, keep: Iterable[str] = (), *, hang: int | None = None) -> str
     itself); the spaces at a break are dropped, the others kept as they are.
 
     A word is what lies between spaces, except that each of ``keep`` (the paths the text names, which may hold
-    spaces) and each command in backticks is never broken.  A word no line can hold (a path of 100 columns)
+    spaces) and each command in backticks is never broken, and a number and the unit or short word after it are
+    one word (:data:`NUMBER`, :data:`UNIT`).  A word no line can hold (a path of 100 columns)
     gets a line of its own, without indentation, for a user to copy: the ``:`` or ``,`` after a path is then
     dropped.  Lines that fit are left as they are."""
     kept = [one for one in keep if one]
@@ -80,7 +87,8 @@ def _wrap_line(line: str, keep: list[str], hang: int | None) -> str:
 
 def _words(text: str, keep: list[str]) -> list[tuple[str, str]]:
     """``text``'s words, each with the spaces before it: split at spaces, but not within any of ``keep`` nor
-    within a command in backticks (```musictagger undo 1```), which a user copies too."""
+    within a command in backticks (```musictagger undo 1```), which a user copies too, nor between a number and
+    its unit (:func:`_with_units`)."""
     inside = [False] * len(text)
     spans = [(m.start(), m.end()) for m in COMMAND.finditer(text)]
     for one in keep:
@@ -90,19 +98,35 @@ def _words(text: str, keep: list[str]) -> list[tuple[str, str]]:
             start = text.find(one, start + len(one))
     for start, end in spans:
         inside[start:end] = [True] * (end - start)
-    words: list[tuple[str, str]] = []
-    space, word = "", ""
+    words: list[tuple[str, str, bool]] = []
+    space, word, kept_word = "", "", False
     for ch, kept in zip(text, inside, strict=True):
         if ch == " " and not kept:
             if word:
-                words.append((space, word))
-                space, word = "", ""
+                words.append((space, word, kept_word))
+                space, word, kept_word = "", "", False
             space += ch
         else:
-            word += ch
+            word, kept_word = word + ch, kept_word or kept
     if word:
-        words.append((space, word))
-    return words
+        words.append((space, word, kept_word))
+    return _with_units(words)
+
+
+def _with_units(words: list[tuple[str, str, bool]]) -> list[tuple[str, str]]:
+    """The ``(space, word, kept)`` words as ``(space, word)``, each number joined to the unit after it (the
+    spaces between them kept): neither of them a path nor a command (``kept``)."""
+    joined: list[tuple[str, str]] = []
+    after_number = False  # whether the last word joined is a number a unit may join
+    for space, word, kept in words:
+        if after_number and not kept and UNIT.fullmatch(word):
+            before, number = joined.pop()
+            joined.append((before, f"{number}{space}{word}"))
+            after_number = False
+        else:
+            joined.append((space, word))
+            after_number = not kept and NUMBER.fullmatch(word) is not None
+    return joined
 
 
 def _without_joiner(word: str, keep: list[str]) -> str:
