@@ -6,7 +6,9 @@ sideways (even when empty) or one column takes the room the one read first needs
 as wide as their widest value (known in advance: a model's labels, a confidence) and their heading, never cut; the
 others *wish* for a number of average characters, in an order of priority: the first (the title, the file name)
 is served first, the rest shrink alike and are cut with an ellipsis, each keeping its *least*; beyond that the
-table scrolls sideways.  A column may keep its heading whole too (a number's: its values are narrower than it).
+table scrolls sideways.  A whole column given a least too is whole where there is room, and cut down to its least
+where there is not, as the others are.  A column may keep its heading whole too (a number's: its values are
+narrower than it).
 The columns are fitted again whenever the table's width changes; a column the user sized by dragging its edge
 keeps that width (for the session).  At the first fit, the columns given as *narrow hides* are hidden, in order,
 while the columns shown cannot all be as wide as they wish; the header's menu (:meth:`ColumnFit.columns_menu`)
@@ -60,7 +62,8 @@ class ColumnFit(QObject):
     """Fits ``view``'s ``columns`` (keys in the model's order, each named by its ``str``) to its width, as the
     module's docstring says: ``whole`` gives each whole column's values known in advance (read at each fit: the
     labels of the model in use); ``wanted`` the others' wishes in average characters, in order of priority (the
-    first always shown); ``least`` what they keep (:data:`LEAST_CHARS` where not given); ``whole_headings`` those
+    first always shown); ``least`` what they keep (:data:`LEAST_CHARS` where not given; a whole column given one is
+    served last, wishing for its whole width, where the table is too narrow for it whole); ``whole_headings`` those
     of them that keep their heading's width at least, and wish for it; ``narrow_hides`` the columns the first fit
     hides while the table is too narrow for all it shows."""
 
@@ -140,12 +143,17 @@ class ColumnFit(QObject):
         return [column for index, column in enumerate(self.columns) if not self.header.isSectionHidden(index)]
 
     def _wishes(self, shown: list[Hashable]) -> tuple[dict[Hashable, int], dict[Hashable, int], dict[Hashable, int]]:
-        """For :func:`share_width`: the whole columns' and those the user sized, the others' wishes and least."""
+        """For :func:`share_width`: the whole columns' and those the user sized, the others' wishes and least (a
+        whole column's, one with a least, among them while the whole ones and the others' least leave it short)."""
         char, margin = self.view.fontMetrics().averageCharWidth(), self.cell_width("")
         whole = {column: self.whole_width(column) for column in shown if column in self.whole}
         whole |= {column: width for column, width in self.user_widths.items() if column in shown}
         wanted = {c: chars * char + margin for c, chars in self.wanted.items() if c in shown and c not in whole}
         least = {c: self.least.get(c, LEAST_CHARS) * char + margin for c in wanted}
+        room = self.view.viewport().width()
+        for column in [c for c in whole if c in self.least and c not in self.user_widths]:
+            if sum(whole.values()) + sum(least.values()) > room:
+                wanted[column], least[column] = whole.pop(column), self.least[column] * char + margin
         for column in set(self.whole_headings) & wanted.keys():
             least[column] = max(least[column], self.heading_width(column))
             wanted[column] = max(wanted[column], least[column])

@@ -61,7 +61,13 @@ width of their values, and "Distance" read "Dista…" at 1024×700 in an 11-poin
 1280×800 (kept whole, they would have cut the title below what it keeps)."""
 DISTANCE, BITS, GENRE, PART, TITLE, ARTIST, PATH = range(len(HEADERS))
 WHOLE_HEADERS = ("Bits", "Genre")
-"""Columns never cut: the bits that differ and the verdict (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
+"""Columns as wide as their widest value: the bits that differ, never cut, and the verdict, cut down to
+:data:`GENRE_CHARS` only where the table is too narrow for it whole (:class:`~musictagger.gui.column_fit.ColumnFit`)."""
+GENRE_CHARS = 11
+"""What the verdict keeps: a label of ten letters whole (``electronic``); a longer verdict (``not one of my genres``,
+167 pixels in an 11-point font) is cut only in a table too narrow for it, as the Live panel's matches are at 1024×700
+in that font (257 pixels, where the verdict whole, the distance and the title's least needed 323), and whole in its
+cell's tooltip."""
 DISTANCE_CHARS = len(f"{0:.3f}") + 1
 """What the distance keeps (a distance whole: an average character is narrower than a digit), and its heading
 whole; its wish is its widest text (``0.000 (same sound)`` for a duplicate), served second."""
@@ -69,7 +75,7 @@ WANTED_CHARS = {"Title": 16, HEADERS[DISTANCE]: DISTANCE_CHARS, HEADERS[PART]: 1
 """The other columns' wishes in average characters, the title served first: the dock is a third of the Library
 tab's width (290 to 370 pixels on a laptop), where the seven columns at their contents' widths (706 pixels) scrolled
 sideways, even with no match."""
-LEAST = {"Title": 2 * LEAST_CHARS, HEADERS[DISTANCE]: DISTANCE_CHARS}
+LEAST = {"Title": 2 * LEAST_CHARS, HEADERS[DISTANCE]: DISTANCE_CHARS, HEADERS[GENRE]: GENRE_CHARS}
 NARROW_HIDES = ("Path", "Artist", "Bits", HEADERS[PART])
 """Hidden at the first fit, in this order, while the columns shown cannot all be as wide as they wish (at 1280×800
 the path, artist and bits; in an 11-point font the nearest part too): the path is in each row's tooltip, and the

@@ -11,8 +11,8 @@ Nearest matches dock brought to the front, where the Live panel left it tabbed b
 then ``personal result`` (the Live panel closed and the personal model NAME of the user dirs made the active one, as
 the Models dialog does: AUDIO_FILE analysed again, with its labels' bars) and ``personal recognising`` (the Live panel
 shown again and AUDIO_FILE played into it until recognised) — each dock in view: the size of its scroll area's
-viewport, the size of the panel in it, the least size the panel needs there, and where its buttons and bars are in
-the viewport; and the Nearest matches' message and tooltip.
+viewport, the size of the panel in it, the least size the panel needs there, where its buttons and bars are in
+the viewport, and its fitted lists' columns; and the Nearest matches' message and tooltip.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel
 
 from musictagger.audio.capture import FileSource
 from musictagger.gui.app import create_window
+from musictagger.gui.column_fit import ColumnFit
 from musictagger.gui.file_list import State
 from musictagger.gui.main_window import MainWindow
 from musictagger.gui.probability_bars import ProbabilityBars
@@ -67,8 +68,20 @@ def docks_in_view(window: MainWindow) -> dict[str, object]:
             "panel": [panel.width(), panel.height()],
             "least": [panel.minimumSizeHint().width(), max(least_height, panel.minimumSizeHint().height())],
             "widgets": widgets,
+            "lists": {fit.view.accessibleName(): fitted_list(fit) for fit in panel.findChildren(ColumnFit)},
         }
     return found
+
+
+def fitted_list(fit: ColumnFit) -> dict[str, object]:
+    """A list whose columns share its width: its viewport's width, its shown columns' widths, whether it shows a
+    horizontal scroll bar."""
+    view = fit.view
+    return {
+        "viewport": view.viewport().width(),
+        "columns": [fit.header.sectionSize(fit.columns.index(column)) for column in fit.shown_columns()],
+        "scrolls sideways": view.horizontalScrollBar().isVisible(),
+    }
 
 
 def measure(audio: Path, font_size: float | None = None, personal: str | None = None) -> dict[str, object]:

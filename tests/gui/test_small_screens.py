@@ -184,6 +184,35 @@ def test_the_live_panel_shows_whole_without_scrolling(docks: dict, state: str) -
     assert width <= view_width and height <= view_height, (state, live)
 
 
+MATCHES_BESIDE_LIVE = [("recognising", "Live"), ("live matches", "Nearest matches")]
+"""The states where a matches table is in view beside (or in) the Live panel, and the dock it is in."""
+
+
+def assert_lists_fit(found: dict, state: str, dock: str) -> None:
+    """In ``state`` the matches table is in ``dock``, and no fitted list in view scrolls sideways: its shown columns
+    are within its width."""
+    assert "Nearest matches" in found[state][dock]["lists"], found[state][dock]
+    for title, shown_dock in found[state].items():
+        for name, shown in shown_dock["lists"].items():
+            assert sum(shown["columns"]) <= shown["viewport"] and not shown["scrolls sideways"], (title, name, shown)
+
+
+@pytest.mark.parametrize(("state", "dock"), MATCHES_BESIDE_LIVE)
+def test_the_matches_tables_fit_without_scrolling_sideways_beside_the_live_panel(
+    docks: dict, state: str, dock: str
+) -> None:
+    """The Live panel's matches and the window's share their columns' widths (gui/column_fit.py)."""
+    assert_lists_fit(docks, state, dock)
+
+
+@pytest.mark.parametrize(("state", "dock"), MATCHES_BESIDE_LIVE)
+def test_the_matches_tables_fit_without_scrolling_sideways_beside_the_live_panel_in_the_desktops_font(
+    desktop_font_docks: dict, state: str, dock: str
+) -> None:
+    """The Live panel's matches table ran past its width in an 11-point font."""
+    assert_lists_fit(desktop_font_docks, state, dock)
+
+
 def test_the_nearest_matches_buttons_show_whole_beside_the_live_panel_with_the_empty_library_message(
     docks: dict,
 ) -> None:
