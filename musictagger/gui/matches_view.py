@@ -9,7 +9,6 @@ created on first use so that a machine without audio output still opens the wind
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -33,10 +32,9 @@ from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import comparable_models, model_family, query_match_bits
-from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
-from musictagger.personal.active import head_for
+from musictagger.personal.active import head_for, matches_through
 
 MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -114,19 +112,6 @@ def search(
             models=models,
             match_bits=match_bits,
         )
-
-
-def through_personal(matches: list[Match], head: PersonalHead | None) -> list[Match]:
-    """``matches`` with their verdicts as the active personal model (``head``) gives them, as the Library tab
-    shows them; unchanged when none is active."""
-    if head is None:
-        return matches
-    return [
-        replace(match, record=replace(match.record, analysis=match.record.analysis.through(head)))
-        if match.record.analysis is not None
-        else match
-        for match in matches
-    ]
 
 
 class Player:
@@ -333,7 +318,7 @@ class MatchesView(QWidget):
 
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
             found, matches = search(bits, relaxed, path, index, models, match_bits)
-            return found, through_personal(matches, head_for(manifest))
+            return found, matches_through(matches, head_for(manifest))
 
         self.runner.run(
             work,
