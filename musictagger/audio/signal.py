@@ -73,6 +73,12 @@ def dbfs(value: float) -> float:
     return float(20.0 * np.log10(value)) if value > 0 else float("-inf")
 
 
+def level_words(level_dbfs: float, decimals: int = 0) -> str:
+    """A level as a user reads it: ``-23 dBFS``, or ``silence`` where every sample is zero (``-inf``), which the
+    level meter, the Live panel's "too quiet" line and ``listen``'s lines all say the same way."""
+    return f"{level_dbfs:.{decimals}f} dBFS" if np.isfinite(level_dbfs) else "silence"
+
+
 def rms_dbfs(y: np.ndarray) -> float:
     """RMS level of ``y`` (any shape, all samples together) in dBFS; ``-inf`` for silence or no samples."""
     if y.size == 0:

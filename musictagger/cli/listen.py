@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
+from musictagger.audio.signal import level_words
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
 from musictagger.errors import CaptureError, FileError
@@ -134,4 +135,4 @@ def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: boo
         )
     code = f"  {result.code_hex}" if result.code_hex else ""
     near = f"  ≈ {nearest}" if nearest else ""
-    return wrap(f"{result.heard_s:6.1f} s  {result.level_dbfs:6.1f} dBFS  {result.summary()}{code}{near}")
+    return wrap(f"{result.heard_s:6.1f} s  {level_words(result.level_dbfs, 1):>11}  {result.summary()}{code}{near}")

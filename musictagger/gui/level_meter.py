@@ -13,7 +13,7 @@ import time
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from musictagger.audio.signal import dbfs, rms_dbfs
+from musictagger.audio.signal import dbfs, level_words, rms_dbfs
 
 CLIP_PEAK = 0.999
 CLIP_HOLD_S = 1.0
@@ -61,7 +61,7 @@ class LevelMeter(QWidget):
             peak = float(np.max(np.abs(block)))
             level = rms_dbfs(block)
             self.bar.setValue(round(min(0.0, max(float(FLOOR_DBFS), dbfs(peak)))))
-            self.bar.setFormat(f"{level:.0f} dBFS" if level > float("-inf") else "silence")
+            self.bar.setFormat(level_words(level))
             if peak >= CLIP_PEAK:
                 self._clipped_at = time.monotonic()
         self._light(self.clipping)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.audio.capture import AudioSource, DeviceSource
+from musictagger.audio.signal import level_words
 from musictagger.gui.analysis_process import warm_up
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.device_picker import DevicePicker
@@ -455,7 +456,8 @@ class LivePanel(QWidget):
         if result.state is LiveState.WAITING:
             text = f"Listening… {heard}; the first verdict after {self.start_after_s:g} s"
         elif result.state is LiveState.QUIET:
-            text = f"Too quiet to tell ({result.level_dbfs:.0f} dBFS, {heard}): turn the music up or bring the microphone closer"
+            level = level_words(result.level_dbfs)
+            text = f"Too quiet to tell ({level}, {heard}): turn the music up or bring the microphone closer"
         else:
             text = (
                 f"{heard}; verdict over the last {result.analysed_s:.0f} s, smoothed (model {result.elapsed_s:.2f} s)"

@@ -132,3 +132,14 @@ def test_listen_says_before_listening_that_it_cannot_save_where_asked(
     assert main(["listen", "--file", str(heard), "--json", "--start-after", "30", "--save", str(target)]) == 1
     out, err = capsys.readouterr()
     assert out == "" and "cannot save the recording: no such folder" in err
+
+
+def test_listen_calls_digital_silence_silence_not_minus_infinity_dbfs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A step of nothing but zeros printed its level as '-inf dBFS'; the level meter already said 'silence'."""
+    quiet = write(tmp_path / "quiet.wav", np.zeros(int(SR * 2.5), np.float32), SR, "wav-pcm16")
+    assert main(["listen", "--file", str(quiet), "--start-after", "1", "--interval", "0.5", "--seconds", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.split()[2:3] == ["silence"] for line in lines), lines
+    assert [line.split("silence  ")[1] for line in lines][-1] == "too quiet to tell"
