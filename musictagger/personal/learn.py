@@ -34,7 +34,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 from musictagger.model.verdict import softmax
 from musictagger.personal.store import check_name, save_model
-from musictagger.personal.vocabulary import LabelSurvey, survey
+from musictagger.personal.vocabulary import EXCLUDED_BY_YOU, LabelSurvey, survey
 
 MAX_FOLDS = 5
 REGULARISATION = 0.05
@@ -166,6 +166,15 @@ def learn(
     return LearnedModel(name, field, data.labels, counts, report, base_model_id, path)
 
 
+def _more_labels(found: LabelSurvey) -> str:
+    """What would give ``found`` more labels to learn, by why the others were left out: a lower --min-per-label
+    only where some had too few tracks, fewer exclusions only where the user excluded some."""
+    reasons = set(found.excluded.values())
+    ways = ["lower --min-per-label"] if reasons - {EXCLUDED_BY_YOU} else []
+    ways += ["exclude fewer labels"] if EXCLUDED_BY_YOU in reasons else []
+    return " or ".join([*ways, "tag more tracks"])
+
+
 def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> TrainingSet:
     """The tagged tracks whose embedding was computed by ``base_model_id``, one row per track
     (labelled with its most common kept label; all its kept labels count as right)."""
@@ -179,7 +188,7 @@ def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> Tr
         kept = ", ".join(found.labels) or "none"
         raise LearnError(
             f"need at least two {found.field} labels with enough tracks to learn, found {len(found.labels)} ({kept});"
-            " lower --min-per-label or tag more tracks"
+            f" {_more_labels(found)}"
         )
     rows = {row.id: row for row in library.tag_rows()}
     ids = [

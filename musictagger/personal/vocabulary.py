@@ -24,6 +24,10 @@ def normalise(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(key for part in spellings_in(raw) if (key := label_key(part))))
 
 
+EXCLUDED_BY_YOU = "excluded by you"
+"""Why a label the user excluded (``learn --exclude``, a tick taken out in the dialog) is left out."""
+
+
 @dataclass(frozen=True)
 class LabelSurvey:
     """The labels found in one tag field of the indexed tracks (see :func:`survey`)."""
@@ -77,7 +81,7 @@ def survey(
     kept: list[str] = []
     for key, count in tracks_per_key.most_common():
         if key in excluded_keys:
-            excluded[name[key]] = "excluded by you"
+            excluded[name[key]] = EXCLUDED_BY_YOU
         elif count < min_per_label:
             excluded[name[key]] = f"{count} track{'s' * (count != 1)} (needs {min_per_label})"
         else:

@@ -266,3 +266,18 @@ def test_long_labels_are_cut_in_the_tables(indexed_styles: StyleLibrary, capsys:
     out = capsys.readouterr().out
     assert "Ambient xxx" in out and "…" in out and long not in out
     assert max(len(line) for line in out.splitlines() if not line.startswith(("saved", "note"))) < 140
+
+
+def test_learn_with_one_label_left_says_what_would_give_more(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every other label excluded by the user: the advice was "lower --min-per-label or tag more tracks", which
+    cannot help there; with labels too small as well, both ways are said."""
+    assert main(["learn", "--min-per-label", "1", "--exclude", "Hip-Hop", "Drum & Bass", "Rock", "Jazz"]) == 1
+    assert " ".join(capsys.readouterr().err.split()) == (
+        "error: need at least two genre labels with enough tracks to learn, found 1 (Ambient);"
+        " exclude fewer labels or tag more tracks"
+    )
+    assert main(["learn", "--min-per-label", "3", "--exclude", "Hip-Hop", "Drum & Bass"]) == 1
+    advice = " ".join(capsys.readouterr().err.split(";")[1].split())
+    assert advice == "lower --min-per-label or exclude fewer labels or tag more tracks"
