@@ -240,7 +240,8 @@ class LivePanel(QWidget):
         """The active model changed: show ``labels``, and load the model afresh (at once if listening).
 
         Meanwhile no step is taken, and one on its way is dropped: the previous model's genres are not ``labels``
-        (a personal model made active while listening raised a KeyError on its first label)."""
+        (a personal model made active while listening raised a KeyError on its first label).  A model that cannot
+        be loaded stops listening (:meth:`_reload_failed`)."""
         self.labels = labels
         self.genre.set_labels(labels)
         self._model = None
@@ -251,7 +252,7 @@ class LivePanel(QWidget):
                 lambda _task: load_warm_model(self.model_path),
                 owner=self,
                 on_done=self._model_reloaded,
-                on_error=self._model_failed,
+                on_error=self._reload_failed,
             )
 
     def _model_reloaded(self, loaded: tuple[GenreModel, np.ndarray]) -> None:
@@ -260,6 +261,19 @@ class LivePanel(QWidget):
         if self.recognizer is not None:
             self.recognizer.model = self._model
             self.recognizer.reset()
+
+    def _reload_failed(self, error: BaseException) -> None:
+        """The model made active while listening cannot be loaded (a damaged personal model, say): listening stops,
+        saying why, rather than going on with the previous model, whose genres are not the labels the panel and the
+        window now show (its steps raised a KeyError on the first new label).  Record loads the active model again."""
+        self._loading = False
+        self.last_result = None  # the previous model's verdict: not one over these labels
+        self._show_verdict(None)
+        self._finish(
+            f"The model made active cannot be loaded, so listening stopped: {describe(error)}",
+            error=True,
+            then="Choose another model, or press Record to try again.",
+        )
 
     # Starting and stopping.
 

@@ -19,7 +19,7 @@ from musictagger.errors import CaptureError
 from musictagger.gui.device_picker import NO_DEVICE
 from musictagger.gui.file_list import State
 from musictagger.gui.level_meter import CLIP_HOLD_S, CLIP_STYLE, LevelMeter
-from musictagger.gui.live_panel import HISTORY_S
+from musictagger.gui.live_panel import ERROR_STYLE, HISTORY_S, NOT_LISTENING
 from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
@@ -330,23 +330,33 @@ def test_quitting_after_listening_leaves_no_resampler_behind(tmp_path: Path) -> 
     assert "leaked" not in completed.stderr, completed.stderr[-3000:]
 
 
+MOODS = ("calm", "happy")
+
+
+def save_mood_model(model_path: Path, heard: Path) -> None:
+    """A personal model "moods" over the model at ``model_path``, saved in the test's user dirs: equal odds for both
+    moods, below a threshold nothing reaches, so its verdict is always unknown (``heard`` gives the embedding's
+    size)."""
+    manifest = load_manifest(model_path)
+    size = GenreModel(model_path).analyze_file(heard).embedding.shape[0]
+    head = PersonalHead(
+        "moods", MOODS, np.zeros(size), np.ones(size), np.zeros((size, 2)), np.zeros(2), 1.0, 1.01,
+        AnalysisKey.of(manifest, None).model_id,
+    )  # fmt: skip
+    counts = dict.fromkeys(MOODS, 10)
+    metrics = {"accuracy": 0.5, "macro_f1": 0.5}
+    sidecar = {"field": "mood", "labels": list(MOODS), "counts": counts, "metrics": metrics, "created": "now"}
+    store.save_model(head, {**sidecar, "base_model_id": head.base_model_id})
+
+
 def test_a_personal_model_made_active_while_listening_takes_over_the_verdict(
     qtbot, window, first_model_as_default: Path, tmp_path: Path, message_boxes: list[str]
 ) -> None:
     """The steps the previous model was still taking (its genres) are not shown under the new model's labels: they
     raised a KeyError on the first mood, which the window showed as an error box."""
     path = played(tmp_path / "long.flac", 30.0)
-    manifest = load_manifest(first_model_as_default)
-    size = GenreModel(first_model_as_default).analyze_file(path).embedding.shape[0]
-    moods = ("calm", "happy")
-    head = PersonalHead(  # equal odds for both moods, below a threshold nothing reaches: always unknown
-        "moods", moods, np.zeros(size), np.ones(size), np.zeros((size, 2)), np.zeros(2), 1.0, 1.01,
-        AnalysisKey.of(manifest, None).model_id,
-    )  # fmt: skip
-    counts = dict.fromkeys(moods, 10)
-    metrics = {"accuracy": 0.5, "macro_f1": 0.5}
-    sidecar = {"field": "mood", "labels": list(moods), "counts": counts, "metrics": metrics, "created": "now"}
-    store.save_model(head, {**sidecar, "base_model_id": head.base_model_id})
+    moods = MOODS
+    save_mood_model(first_model_as_default, path)
     window.live.start_after_s = 1.0
     window.live.interval.setValue(0.25)
     results = []
@@ -360,3 +370,35 @@ def test_a_personal_model_made_active_while_listening_takes_over_the_verdict(
     qtbot.waitUntil(lambda: panel.genre.verdict.text().startswith("Not one of my moods"), timeout=20_000)
     panel.stop()
     assert set(panel.genre.bars) == set(moods)
+
+
+def test_a_model_made_active_while_listening_that_cannot_be_loaded_stops_listening_and_says_why(
+    qtbot, window, first_model_as_default: Path, tmp_path: Path
+) -> None:
+    """A damaged personal model made active while listening: the panel went on with the previous model under the
+    new labels, and its next step raised a KeyError on the first mood (an error box); now listening stops, saying
+    why, over the new labels, and Record tries the active model again."""
+    path = played(tmp_path / "long.flac", 30.0)
+    save_mood_model(first_model_as_default, path)
+    window.live.start_after_s = 1.0
+    window.live.interval.setValue(0.25)
+    results = []
+    window.live.stepped.connect(results.append)
+    panel = listening_panel(qtbot, window, FileSource(path))
+    qtbot.waitUntil(lambda: any(r.state is LiveState.RECOGNISED for r in results), timeout=10_000)
+
+    store.use("moods")
+    (store.models_dir() / "moods.npz").write_bytes(b"not a model")  # damaged since it was made active
+    panel.follow_model(MOODS)
+    qtbot.waitUntil(lambda: not panel.listening, timeout=20_000)
+    assert panel.status.text().startswith("The model made active cannot be loaded, so listening stopped: ")
+    assert "moods.npz: cannot read the personal model" in panel.status.text()
+    assert panel.status.styleSheet() == ERROR_STYLE
+    assert set(panel.genre.bars) == set(MOODS)
+    assert panel.genre.verdict.text() == NOT_LISTENING  # not the previous model's verdict over the moods
+    assert panel.code.hex.text() == ""
+
+    panel.start(FileSource(path))  # Record: the active model is loaded again, and still cannot be
+    qtbot.waitUntil(lambda: not panel._loading, timeout=20_000)
+    assert not panel.listening
+    assert panel.status.text().startswith("The model cannot be loaded: ")
