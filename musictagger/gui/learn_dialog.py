@@ -332,14 +332,15 @@ class LearnDialog(QDialog):
         self.status.setText(doing)
 
     def _finish(self, message: str) -> None:
+        """The task is over (done, failed or cancelled): the bar goes, ``message`` says how it ended."""
         self.task = None
+        self.progress.hide()
         self.status.setText(message)
         self._update_buttons()
 
     def _learned(self, result: tuple[LearnedModel, bool]) -> None:
         learned, in_use = result
         self.learned = learned
-        self.progress.setValue(PROGRESS_STEPS)
         self.report.show_report(learned.report)
         self.report.show()
         if in_use:  # it replaced the active model of its name: the window must follow, nothing to ask
@@ -357,7 +358,6 @@ class LearnDialog(QDialog):
         self._finish("")
 
     def _learn_failed(self, error: BaseException) -> None:
-        self.progress.setValue(0)
         self._finish("Cancelled: nothing was saved." if isinstance(error, LearnCancelledError) else describe(error))
 
     def cancel(self) -> None:

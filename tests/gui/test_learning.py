@@ -373,3 +373,19 @@ def test_the_survey_says_why_one_label_is_not_enough() -> None:
         "Nothing to learn yet: only \u201cDrum & Bass\u201d has enough tagged tracks, and learning needs two labels "
         "to tell apart. Lower the tracks needed per label, or tag more tracks of another label."
     )
+
+
+def test_cancelling_learning_takes_the_progress_bar_away(qtbot, indexed_styles: StyleLibrary, window) -> None:
+    """The bar stayed at 0 % under "Cancelled: nothing was saved.", as if something were still to come."""
+    dialog = window.open_learn_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.min_per_label.setValue(MIN_PER_LABEL)
+    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "to learn")
+    dialog.learn_button.click()
+    assert dialog.progress.isVisible()
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert dialog.status.text() == "Cancelled: nothing was saved."
+    assert not dialog.progress.isVisible()
