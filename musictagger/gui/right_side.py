@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
@@ -59,6 +60,12 @@ class RightSide(QObject):
         self.window.resizeDocks([self.upper, self.lower], heights, Qt.Orientation.Vertical)
 
     def _live_toggled(self, shown: bool) -> None:
+        """Make room for the Live panel shown, or split the docks again once it is closed; nothing while the window
+        is being deleted (its docks hide then: a script that ended without closing the window raised "MainWindow
+        already deleted" here, as the runners' outcomes did before :class:`~musictagger.gui.tasks.TaskRunner`
+        checked their owner)."""
+        if not shiboken6.isValid(self.window):
+            return
         if shown:
             QTimer.singleShot(0, self._make_room)  # once the Live dock has claimed its height
         elif self.tabbed_for_live:

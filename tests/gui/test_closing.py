@@ -82,3 +82,27 @@ def test_ctrl_c_or_sigterm_closes_the_window_as_quit_does(tmp_path: Path, number
     assert "interrupted" in errors.splitlines() and "Traceback" not in errors and "Fatal" not in errors, errors
     geometry, layout = Settings().window_state  # saved at close, as Quit saves them
     assert geometry is not None and layout is not None
+
+
+def test_a_window_deleted_unclosed_with_the_live_panel_beside_tabbed_docks_raises_nothing(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script that ended without closing the window: as the window was deleted, its Live dock hid and the right
+    side went to split the Result and Nearest matches tabs again, on the deleted window ("Internal C++ object
+    (MainWindow) already deleted" at the interpreter's exit)."""
+    from musictagger.gui.app import create_window
+
+    window = create_window([])
+    window.show_live()
+    qtbot.waitUntil(window.live_dock.isVisible)
+    window.tabifyDockWidget(window.result_dock, window.matches_dock)  # as on a short screen (RightSide._make_room)
+    window.right_side.tabbed_for_live = True
+    for part in (window.live, window.library, window.analyser, window.library_view):
+        part.shutdown()  # its workers and process stopped, as closing would; the window itself is not closed
+    for runner in (window.analysis_runner, window.io_runner, window.background_runner, window.learn_runner):
+        runner.shutdown()
+    raised: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _kind, error, _traceback: raised.append(error))
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert raised == []
