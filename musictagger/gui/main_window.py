@@ -289,8 +289,8 @@ class MainWindow(QMainWindow):
             action.setText(text)
 
     def restore_layout(self) -> None:
-        """The size, place, docks, library columns and the matches' columns the user chose, saved last time, within the
-        screen (it may be smaller than it was)."""
+        """The size, place, docks, library columns and the columns the user chose in Nearest matches and the Live
+        panel's matches, saved last time, within the screen (it may be smaller than it was)."""
         geometry, state = self.settings.window_state
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.library_view.restore_column_state(self.settings.library_columns)
         self.matches.column_fit.restore(self.settings.matches_columns)
+        self.live.matches.column_fit.restore(self.settings.live_matches_columns)
         QTimer.singleShot(0, partial(fit_to_screen, self))  # once shown, with its frame
         QTimer.singleShot(0, self.widen_cut_docks)  # once laid out at that size
         QTimer.singleShot(0, self.order_tab_stops)  # once shown: Qt makes the docks' tab bars again as it lays them out
@@ -727,6 +728,8 @@ class MainWindow(QMainWindow):
         self.settings.library_columns = self.library_view.column_state()
         if self.matches.column_fit.chosen:  # else the next start's first fit follows the table's width
             self.settings.matches_columns = self.matches.column_fit.state()
+        if self.live.matches.column_fit.chosen:
+            self.settings.live_matches_columns = self.live.matches.column_fit.state()
         self.settings.sync()
         self.matches.player.stop()
         self.live.shutdown()

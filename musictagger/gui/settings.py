@@ -125,6 +125,15 @@ class Settings:
     def matches_columns(self, value: QByteArray) -> None:
         self._qs.setValue("matches/columns", value)
 
+    @property
+    def live_matches_columns(self) -> QByteArray | None:
+        """The Live panel's matches' columns as the user chose them in its header's menu (None: never chosen)."""
+        return self._qs.value("live/matches_columns")
+
+    @live_matches_columns.setter
+    def live_matches_columns(self, value: QByteArray) -> None:
+        self._qs.setValue("live/matches_columns", value)
+
     def sync(self) -> None:
         """Write pending changes to disk now."""
         self._qs.sync()

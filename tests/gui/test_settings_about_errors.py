@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -135,26 +136,38 @@ def test_the_library_columns_shown_are_chosen_from_the_header_and_kept_across_re
     table.window().close()
 
 
-def test_the_matches_columns_the_user_shows_are_kept_across_restarts_and_only_those(qtbot) -> None:
-    """A column shown from the Nearest matches' header was hidden again at the next start; a window closed without a
-    choice keeps none, so that the next first fit follows the table's width (the tests' screen hides the path)."""
+@pytest.mark.parametrize("live", [False, True], ids=["Nearest matches", "the Live panel's matches"])
+def test_the_matches_columns_the_user_shows_are_kept_across_restarts_and_only_those(qtbot, live: bool) -> None:
+    """A column shown from the Nearest matches' header (or the Live panel's matches', which kept no choice at all)
+    was hidden again at the next start; a window closed without a choice keeps none, so that the next first fit
+    follows the table's width (the tests' screen hides the path).  Each table keeps its own choice."""
     from musictagger.gui.app import create_window
 
     def fitted_matches():
         window = create_window([], Settings())
         qtbot.addWidget(window)
-        qtbot.waitUntil(lambda: not window.matches.column_fit.first_fit, timeout=5000)  # shown and fitted
-        return window, window.matches
+        if live:
+            window.show_live()
+        matches = window.live.matches if live else window.matches
+        qtbot.waitUntil(lambda: not matches.column_fit.first_fit, timeout=5000)  # shown and fitted
+        return window, matches
+
+    def saved() -> tuple[object, object]:
+        """What was kept: this table's choice, and the other's."""
+        settings = Settings()
+        kept = (settings.matches_columns, settings.live_matches_columns)
+        return kept[::-1] if live else kept
 
     window, matches = fitted_matches()
     assert matches.table.isColumnHidden(PATH)
     window.close()
-    assert Settings().matches_columns is None
+    assert saved() == (None, None)
     window, matches = fitted_matches()
     actions = {action.text(): action for action in matches.column_fit.columns_menu(matches).actions()}
     actions[HEADERS[PATH]].trigger()
     assert not matches.table.isColumnHidden(PATH)
     window.close()
+    assert saved()[0] is not None and saved()[1] is None
     window, matches = fitted_matches()
     assert not matches.table.isColumnHidden(PATH)
     window.close()
