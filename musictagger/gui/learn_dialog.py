@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -208,14 +209,23 @@ class LearnDialog(QDialog):
         buttons.addStretch(1)
         for button in (self.learn_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
+        surveyed = QWidget()
+        survey_pane = QVBoxLayout(surveyed)
+        survey_pane.setContentsMargins(0, 0, 0, 0)
+        survey_pane.addWidget(self.table, 1)
+        survey_pane.addLayout(summary)
+        # The survey above, the report below it once there is one, sharing the height evenly (the user can drag
+        # the handle): in one column the report's sentences left the survey table about three rows.
+        self.panes = QSplitter(Qt.Orientation.Vertical)
+        self.panes.setChildrenCollapsible(False)
+        self.panes.addWidget(surveyed)
+        self.panes.addWidget(self.report)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.table, 2)
-        layout.addLayout(summary)
+        layout.addWidget(self.panes, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.report, 3)
         layout.addWidget(self.asking)
         layout.addLayout(buttons)
 

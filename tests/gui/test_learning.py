@@ -389,3 +389,33 @@ def test_cancelling_learning_takes_the_progress_bar_away(qtbot, indexed_styles: 
 
     assert dialog.status.text() == "Cancelled: nothing was saved."
     assert not dialog.progress.isVisible()
+
+
+def learnt_in_the_dialog(qtbot, window):
+    """The Learn dialog, shown, after learning the indexed styles (three labels of four tracks each)."""
+    dialog = window.open_learn_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.min_per_label.setValue(MIN_PER_LABEL)
+    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "to learn")
+    dialog.learn_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.learned is not None, dialog.status.text()
+    return dialog
+
+
+def rows_in_view(table) -> int:
+    """How many of ``table``'s rows are wholly inside its viewport (none is scrolled away: it starts at the top)."""
+    height = table.viewport().height()
+    return sum(
+        1 for i in range(table.topLevelItemCount()) if table.visualItemRect(table.topLevelItem(i)).bottom() < height
+    )
+
+
+def test_the_report_leaves_the_survey_table_room_for_its_labels(qtbot, indexed_styles: StyleLibrary, window) -> None:
+    """Once the report was shown, the survey table shrank to about three rows of its five."""
+    dialog = learnt_in_the_dialog(qtbot, window)
+
+    assert dialog.report.isVisible()
+    assert rows_in_view(dialog.table) == dialog.table.topLevelItemCount() == 5
+    assert rows_in_view(dialog.report.table) == dialog.report.table.topLevelItemCount() == 3
