@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.gui.errors import describe
 from musictagger.gui.geometry import resize_within_screen
-from musictagger.gui.learn_report import LearnReportView
+from musictagger.gui.learn_report import LearnReportView, changed_text
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.personal import store
@@ -123,6 +123,8 @@ class LearnDialog(QDialog):
         self.runner = runner
         self.found: LabelSurvey | None = None
         self.learned: LearnedModel | None = None
+        self.learning_from: LabelSurvey | None = None
+        """The survey shown when learning began: what the report's counts are compared with as the library changes."""
         self.task: Task | None = None
         self.user_excluded: set[str] = set()
         """Count and spellings of every label seen, so a label the user ticks out keeps its row's figures."""
@@ -261,6 +263,17 @@ class LearnDialog(QDialog):
         self.index_button.setEnabled(True)
         self.status.setText("")
         self._update_buttons()
+        self._compare_with_learnt()
+
+    def _compare_with_learnt(self) -> None:
+        """Say on the report when the library's counts of the labels it learnt differ from when learning began
+        (indexing went on): the survey table shows the new ones, the report the old."""
+        if self.learned is None or self.learning_from is None or self.found is None:
+            return
+        if self.found.field != self.learned.field:
+            return  # the table surveys another field: the two tables are not about the same tags
+        then = {label: self.learning_from.tracks.get(label, 0) for label in self.learned.labels}
+        self.report.show_changed(changed_text(then, self.found.tracks))
 
     def _survey_failed(self, generation: int, error: BaseException) -> None:
         if generation == self._survey_generation:
@@ -314,6 +327,7 @@ class LearnDialog(QDialog):
         if self.found is None or self.task is not None:
             return
         self.learned = None
+        self.learning_from = self.found
         self.report.hide()
         self.asking.hide()
         work = partial(
@@ -352,6 +366,7 @@ class LearnDialog(QDialog):
         learned, in_use = result
         self.learned = learned
         self.report.show_report(learned.report)
+        self._compare_with_learnt()  # the library may have changed while it learnt
         self.report.show()
         if in_use:  # it replaced the active model of its name: the window must follow, nothing to ask
             self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")

@@ -3,7 +3,8 @@
 Every figure is the core's cross-validation (:class:`~musictagger.personal.learn.LearnReport`,
 folds grouped by artist): the overall accuracy and macro-F1, how often the "not one of my
 labels" verdict holds back, one row per label, and the confusions, the labels it cannot tell
-apart and those it could not be measured on in words.  Nothing is hidden: a weak label is shown as weak.
+apart and those it could not be measured on in words.  Nothing is hidden: a weak label is shown as weak, and
+track counts that the library has outgrown since are said to be.
 """
 
 from __future__ import annotations
@@ -39,11 +40,32 @@ def caveats_text(report: LearnReport) -> str:
     return f"{mixed or 'No pair of labels is often mixed up.'}\n{UNTAUGHT}"
 
 
+CHANGES_NAMED = 3
+"""At most this many labels whose track counts changed are named; the others are counted."""
+
+
+def changed_text(then: dict[str, int], now: dict[str, int]) -> str:
+    """What changed in the library since the model learnt, from each learnt label's tracks ``then`` and ``now``:
+    empty when nothing did, so the report's counts and the survey's agree or say why they do not."""
+    changes = [(label, count, now.get(label, 0)) for label, count in then.items() if now.get(label, 0) != count]
+    if not changes:
+        return ""
+    (label, before, after), *others = changes
+    named = [f"{label} has {after:,} tracks now ({before:,} then)"]
+    named += [f"{label} {after:,} ({before:,})" for label, before, after in others[: CHANGES_NAMED - 1]]
+    more = len(changes) - CHANGES_NAMED
+    tail = f", and {more} label{'s' * (more != 1)} more" if more > 0 else ""
+    return f"The library has changed since learning began: {', '.join(named)}{tail}. Learn again to learn from it as it is now."
+
+
 class LearnReportView(QWidget):
     """The figures, a table of per-label scores, and the confusions in words."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.changed = QLabel()
+        self.changed.setWordWrap(True)
+        self.changed.hide()
         self.figures = QLabel()
         self.figures.setWordWrap(True)
         self.table = QTreeWidget()
@@ -54,12 +76,14 @@ class LearnReportView(QWidget):
         self.caveats.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.changed)
         layout.addWidget(self.figures)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.caveats)
 
     def show_report(self, report: LearnReport) -> None:
-        """Fill the view from ``report``."""
+        """Fill the view from ``report`` (learnt from the library as it is: nothing has changed yet)."""
+        self.show_changed("")
         self.figures.setText(figures_text(report))
         self.table.clear()
         for score in report.per_label:
@@ -75,3 +99,9 @@ class LearnReportView(QWidget):
                 row.setText(4, f"{score.f1:.2f} (weak)")
             self.table.addTopLevelItem(row)
         self.caveats.setText(caveats_text(report))
+
+    def show_changed(self, text: str) -> None:
+        """Say above the figures what has changed in the library since they were measured (see
+        :func:`changed_text`); nothing when ``text`` is empty."""
+        self.changed.setText(text)
+        self.changed.setVisible(bool(text))

@@ -18,7 +18,7 @@ from musictagger import userdirs
 from musictagger.db import open_database
 from musictagger.gui.about import about_text
 from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, survey_summary
-from musictagger.gui.learn_report import UNTAUGHT, LearnReportView
+from musictagger.gui.learn_report import UNTAUGHT, LearnReportView, changed_text
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import GENRE
 from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, IDLE_MARK, NAME, ModelsDialog
@@ -419,3 +419,36 @@ def test_the_report_leaves_the_survey_table_room_for_its_labels(qtbot, indexed_s
     assert dialog.report.isVisible()
     assert rows_in_view(dialog.table) == dialog.table.topLevelItemCount() == 5
     assert rows_in_view(dialog.report.table) == dialog.report.table.topLevelItemCount() == 3
+
+
+def test_the_report_says_when_the_library_has_changed_since_it_learnt(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    """Indexing went on while it learnt: the survey table grew under a report of the counts it learnt from,
+    and nothing said why the two disagreed."""
+    dialog = learnt_in_the_dialog(qtbot, window)
+    assert dialog.report.changed.isHidden()  # nothing has changed yet
+
+    database = open_database(userdirs.library_db_path(), MIGRATIONS)  # six untagged tracks get a genre
+    with database:
+        database.execute("UPDATE tracks SET tag_genres = '[\"Ambient\"]' WHERE tag_genres = '[]'")
+    database.close()
+    dialog.resurvey()  # as the window asks when the library changes
+    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][0] == "10")
+
+    assert dialog.report.changed.isVisible()
+    assert dialog.report.changed.text() == (
+        "The library has changed since learning began: Ambient has 10 tracks now (4 then). "
+        "Learn again to learn from it as it is now."
+    )
+
+
+def test_the_report_names_a_few_changed_labels_and_counts_the_others() -> None:
+    then = {"Rock": 40, "Jazz": 30, "Pop": 20, "Folk": 10, "Soul": 10, "Blues": 5}
+    now = {"Rock": 41, "Jazz": 30, "Pop": 22, "Folk": 12, "Soul": 9}  # Blues untagged everywhere meanwhile
+
+    assert changed_text(then, dict(then)) == ""
+    assert changed_text(then, now) == (
+        "The library has changed since learning began: Rock has 41 tracks now (40 then), Pop 22 (20), Folk 12 (10), "
+        "and 2 labels more. Learn again to learn from it as it is now."
+    )
