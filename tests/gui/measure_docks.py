@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel, QProgressBar
+from measuring import application, walk_states
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QAbstractButton, QDockWidget, QLabel, QProgressBar
 
 from musictagger.audio.capture import FileSource
 from musictagger.gui.app import create_window
@@ -35,8 +35,6 @@ from musictagger.gui.probability_bars import ProbabilityBars
 from musictagger.live import LiveResult, LiveState
 from musictagger.personal import store
 
-SETTLE_MS = 200
-"""A state is measured again after this long, until two measurements agree: it has been laid out."""
 LIVE_START_S = 1.0
 """The Live panel's first verdict after this much audio (not the usual seconds: the measurement waits for it)."""
 
@@ -86,13 +84,8 @@ def fitted_list(fit: ColumnFit) -> dict[str, object]:
 
 def measure(audio: Path, font_size: float | None = None, personal: str | None = None) -> dict[str, object]:
     """The first start's window, measured in each state in turn (see the module's docstring)."""
-    app = QApplication([sys.argv[0]])
-    if font_size is not None:
-        font = app.font()
-        font.setPointSizeF(font_size)
-        app.setFont(font)
+    app = application(font_size)
     window = create_window([])
-    states: dict[str, object] = {}
     steps: list[tuple[str, Callable[[], None]]] = [
         ("result", lambda: window.open_paths([audio])),
         ("folders", window.show_library_panel),
@@ -133,30 +126,11 @@ def measure(audio: Path, font_size: float | None = None, personal: str | None = 
             return recognised and window.live.matches.message.text() not in ("", "Searching the library…")
         return name != "live" or window.live.devices.has_scanned
 
-    def record(name: str, before: dict[str, object] | None = None) -> None:
-        """Measure state ``name`` once it is ready and laid out (two measurements alike), then go on to the next."""
-        if not ready(name):
-            QTimer.singleShot(100, lambda: record(name))
-            return
-        found = docks_in_view(window)
-        if found != before:
-            QTimer.singleShot(SETTLE_MS, lambda: record(name, found))
-            return
-        states[name] = found
-        if steps:
-            following, action = steps.pop(0)
-            action()
-            record(following)
-            return
-        states["message"] = window.matches.message.text()
-        states["tooltip"] = window.matches.message.toolTip()
-        window.close()
-        app.quit()
+    def read_matches_message(found: dict[str, object]) -> None:
+        found["message"] = window.matches.message.text()
+        found["tooltip"] = window.matches.message.toolTip()
 
-    record("empty")
-    QTimer.singleShot(120_000, app.quit)
-    app.exec()
-    return states
+    return walk_states(app, window, steps, ready, docks_in_view, last=read_matches_message)
 
 
 if __name__ == "__main__":  # the window's analysis process imports this module too

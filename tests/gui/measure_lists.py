@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTreeWidget
+from measuring import application, walk_states
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTreeWidget
 
 from musictagger.gui.app import create_window
 from musictagger.gui.column_fit import ColumnFit
 from musictagger.gui.file_list import State
 from musictagger.gui.main_window import MainWindow
-
-SETTLE_MS = 200
-"""A state is measured again after this long, until two measurements agree: it has been laid out."""
 
 
 def shown_characters(tree: QTreeWidget, row: int, column: int) -> int:
@@ -84,13 +80,8 @@ def lists_in_view(window: MainWindow) -> dict[str, object]:
 
 def measure(audio: Path, font_size: float | None = None) -> dict[str, object]:
     """The first start's window, empty, then with ``audio``'s result and matches (see the module's docstring)."""
-    app = QApplication([sys.argv[0]])
-    if font_size is not None:
-        font = app.font()
-        font.setPointSizeF(font_size)
-        app.setFont(font)
+    app = application(font_size)
     window = create_window([])
-    states: dict[str, object] = {}
     steps = [("result", lambda: window.open_paths([audio]))]
 
     def ready(name: str) -> bool:
@@ -103,28 +94,7 @@ def measure(audio: Path, font_size: float | None = None) -> dict[str, object]:
             and window.matches.message.text() not in ("", "Searching the library…")
         )
 
-    def record(name: str, before: dict[str, object] | None = None) -> None:
-        """Measure state ``name`` once it is ready and laid out (two measurements alike), then go on to the next."""
-        if not ready(name):
-            QTimer.singleShot(100, lambda: record(name))
-            return
-        found = lists_in_view(window)
-        if found != before:
-            QTimer.singleShot(SETTLE_MS, lambda: record(name, found))
-            return
-        states[name] = found
-        if steps:
-            following, action = steps.pop(0)
-            action()
-            record(following)
-            return
-        window.close()
-        app.quit()
-
-    record("empty")
-    QTimer.singleShot(120_000, app.quit)
-    app.exec()
-    return states
+    return walk_states(app, window, steps, ready, lists_in_view)
 
 
 if __name__ == "__main__":  # the window's analysis process imports this module too
