@@ -375,14 +375,20 @@ def test_the_survey_says_why_one_label_is_not_enough() -> None:
     )
 
 
-def test_cancelling_learning_takes_the_progress_bar_away(qtbot, indexed_styles: StyleLibrary, window) -> None:
-    """The bar stayed at 0 % under "Cancelled: nothing was saved.", as if something were still to come."""
+def learning_in_the_dialog(qtbot, window):
+    """The Learn dialog, shown, once Learn is clicked on the indexed styles (three labels of four tracks each)."""
     dialog = window.open_learn_dialog()
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.min_per_label.setValue(MIN_PER_LABEL)
     surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "to learn")
     dialog.learn_button.click()
+    return dialog
+
+
+def test_cancelling_learning_takes_the_progress_bar_away(qtbot, indexed_styles: StyleLibrary, window) -> None:
+    """The bar stayed at 0 % under "Cancelled: nothing was saved.", as if something were still to come."""
+    dialog = learning_in_the_dialog(qtbot, window)
     assert dialog.progress.isVisible()
     dialog.cancel_button.click()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
@@ -393,12 +399,7 @@ def test_cancelling_learning_takes_the_progress_bar_away(qtbot, indexed_styles: 
 
 def learnt_in_the_dialog(qtbot, window):
     """The Learn dialog, shown, after learning the indexed styles (three labels of four tracks each)."""
-    dialog = window.open_learn_dialog()
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.min_per_label.setValue(MIN_PER_LABEL)
-    surveyed(qtbot, dialog, lambda rows: rows["Ambient"][1] == "to learn")
-    dialog.learn_button.click()
+    dialog = learning_in_the_dialog(qtbot, window)
     qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
     assert dialog.learned is not None, dialog.status.text()
     return dialog

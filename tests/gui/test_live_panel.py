@@ -19,7 +19,7 @@ from musictagger.errors import CaptureError
 from musictagger.gui.device_picker import NO_DEVICE
 from musictagger.gui.file_list import State
 from musictagger.gui.level_meter import CLIP_HOLD_S, CLIP_STYLE, LevelMeter
-from musictagger.gui.live_panel import ERROR_STYLE, HISTORY_S, NOT_LISTENING
+from musictagger.gui.live_panel import ERROR_STYLE, HISTORY_S, NOT_LISTENING, LivePanel
 from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
@@ -349,21 +349,27 @@ def save_mood_model(model_path: Path, heard: Path) -> None:
     store.save_model(head, {**sidecar, "base_model_id": head.base_model_id})
 
 
-def test_a_personal_model_made_active_while_listening_takes_over_the_verdict(
-    qtbot, window, first_model_as_default: Path, tmp_path: Path, message_boxes: list[str]
-) -> None:
-    """The steps the previous model was still taking (its genres) are not shown under the new model's labels: they
-    raised a KeyError on the first mood, which the window showed as an error box."""
+def recognising_beside_a_mood_model(qtbot, window, base_model: Path, tmp_path: Path) -> tuple[LivePanel, Path]:
+    """The Live panel recognising a long generated piece (and the piece) with the first model, a personal mood model
+    over it saved (not yet active), stepping every quarter second."""
     path = played(tmp_path / "long.flac", 30.0)
-    moods = MOODS
-    save_mood_model(first_model_as_default, path)
+    save_mood_model(base_model, path)
     window.live.start_after_s = 1.0
     window.live.interval.setValue(0.25)
     results = []
     window.live.stepped.connect(results.append)
     panel = listening_panel(qtbot, window, FileSource(path))
     qtbot.waitUntil(lambda: any(r.state is LiveState.RECOGNISED for r in results), timeout=10_000)
+    return panel, path
 
+
+def test_a_personal_model_made_active_while_listening_takes_over_the_verdict(
+    qtbot, window, first_model_as_default: Path, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """The steps the previous model was still taking (its genres) are not shown under the new model's labels: they
+    raised a KeyError on the first mood, which the window showed as an error box."""
+    moods = MOODS
+    panel, _ = recognising_beside_a_mood_model(qtbot, window, first_model_as_default, tmp_path)
     store.use("moods")
     panel._step()  # a step of the genre model on its way, as the step timer starts one every interval …
     panel.follow_model(moods)  # … when the window hands the panel the personal model's labels
@@ -378,15 +384,7 @@ def test_a_model_made_active_while_listening_that_cannot_be_loaded_stops_listeni
     """A damaged personal model made active while listening: the panel went on with the previous model under the
     new labels, and its next step raised a KeyError on the first mood (an error box); now listening stops, saying
     why, over the new labels, and Record tries the active model again."""
-    path = played(tmp_path / "long.flac", 30.0)
-    save_mood_model(first_model_as_default, path)
-    window.live.start_after_s = 1.0
-    window.live.interval.setValue(0.25)
-    results = []
-    window.live.stepped.connect(results.append)
-    panel = listening_panel(qtbot, window, FileSource(path))
-    qtbot.waitUntil(lambda: any(r.state is LiveState.RECOGNISED for r in results), timeout=10_000)
-
+    panel, path = recognising_beside_a_mood_model(qtbot, window, first_model_as_default, tmp_path)
     store.use("moods")
     (store.models_dir() / "moods.npz").write_bytes(b"not a model")  # damaged since it was made active
     panel.follow_model(MOODS)
