@@ -10,18 +10,21 @@ import pytest
 from musictagger.library.scan import scan
 from tests.library.conftest import write_track
 
+MUSIC_FOLDER_FILES = [
+    "05.wav",
+    "album1/01.flac",
+    "album1/02.flac",
+    "album2/03.wav",
+    "album2/04.ogg",
+    "album2/broken.mp3",
+]
+"""The audio files of the ``music_folder`` fixture, as the walk lists them (path order)."""
+
 
 def test_finds_audio_files_in_path_order_and_ignores_other_files(music_folder: Path) -> None:
     result = scan([music_folder])
     names = [os.path.relpath(f.path, music_folder) for f in result.files]
-    assert names == [
-        "05.wav",
-        "album1/01.flac",
-        "album1/02.flac",
-        "album2/03.wav",
-        "album2/04.ogg",
-        "album2/broken.mp3",
-    ]
+    assert names == MUSIC_FOLDER_FILES
     assert result.problems == []
     first = result.files[0]
     assert first.stamp.size == os.stat(first.path).st_size
@@ -45,15 +48,7 @@ def test_a_file_reached_through_a_link_and_without_one_keeps_its_own_path(music_
     (music_folder / "z link out").symlink_to(elsewhere)  # a folder the library reaches by a link alone
     result = scan([music_folder])
     names = [os.path.relpath(f.path, music_folder) for f in result.files]
-    assert names == [
-        "05.wav",
-        "album1/01.flac",
-        "album1/02.flac",
-        "album2/03.wav",
-        "album2/04.ogg",
-        "album2/broken.mp3",
-        "z link out/06.flac",
-    ]
+    assert names == [*MUSIC_FOLDER_FILES, "z link out/06.flac"]
     both = [f.path for f in scan([music_folder, elsewhere]).files]
     assert str(elsewhere / "06.flac") in both and len(both) == 7  # a root of its own: its own path
 
