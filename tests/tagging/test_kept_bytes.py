@@ -23,7 +23,7 @@ from musictagger.cli.main import main
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.journal import MIGRATIONS, Journal
-from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP
+from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP, KeptBytes
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from musictagger.tags.formats import read_genres
@@ -166,6 +166,21 @@ def test_a_tag_the_frame_writer_gives_back_keeps_nothing_in_the_journal(tmp_path
     assert path.read_bytes() == original
 
 
+def undo_says_the_bytes_were_not_kept(capsys: pytest.CaptureFixture[str], path: Path, kept: KeptBytes) -> None:
+    """``undo`` of run 1, which kept only the count of ``path``'s changed bytes (``kept``): the file restored and
+    named as not byte for byte (the same length), saying why."""
+    assert main(["undo"]) == 0
+
+    reason = (
+        "its old genre values are back, but it is not byte for byte as before the run (the same length, other "
+        f"bytes); run 1 did not keep the {kept.size:,} bytes of its tag it changed, more than the 1 MiB the journal "
+        "keeps of a file"
+    )
+    captured = capsys.readouterr()
+    assert path_line("restored", path, reason) in captured.err
+    assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
+
+
 def test_a_tag_larger_than_the_cap_is_not_kept_and_its_undo_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -180,16 +195,7 @@ def test_a_tag_larger_than_the_cap_is_not_kept_and_its_undo_says_so(
         kept = journal.kept_bytes(journal.entries(report.run_id)[0].id)
     assert kept is not None and kept.patches is None and kept.size > KEPT_BYTES_CAP
 
-    assert main(["undo"]) == 0
-
-    reason = (
-        "its old genre values are back, but it is not byte for byte as before the run (the same length, other "
-        f"bytes); run 1 did not keep the {kept.size:,} bytes of its tag it changed, more than the 1 MiB the journal "
-        "keeps of a file"
-    )
-    captured = capsys.readouterr()
-    assert path_line("restored", path, reason) in captured.err
-    assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
+    undo_says_the_bytes_were_not_kept(capsys, path, kept)
     assert read_genres(path) == ("Jazz",) and path.read_bytes() != original
 
 
