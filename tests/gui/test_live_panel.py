@@ -23,14 +23,12 @@ from musictagger.gui.live_panel import ERROR_STYLE, HISTORY_S, NOT_LISTENING, Li
 from musictagger.gui.live_spectrogram import LiveSpectrogram
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
-from musictagger.library.store import AnalysisKey
 from musictagger.live import LiveState
-from musictagger.model.head import PersonalHead
-from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import GenreModel, analyze
+from musictagger.model.runtime import analyze
 from musictagger.personal import store
 from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+from tests.personal.heads import MOODS, save_mood_model
 
 SR = 44100
 UNPLUGGED = "vmic: the input device stopped delivering audio (unplugged or taken away?)"
@@ -328,25 +326,6 @@ def test_quitting_after_listening_leaves_no_resampler_behind(tmp_path: Path) -> 
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert completed.stdout.strip() == "heard"
     assert "leaked" not in completed.stderr, completed.stderr[-3000:]
-
-
-MOODS = ("calm", "happy")
-
-
-def save_mood_model(model_path: Path, heard: Path) -> None:
-    """A personal model "moods" over the model at ``model_path``, saved in the test's user dirs: equal odds for both
-    moods, below a threshold nothing reaches, so its verdict is always unknown (``heard`` gives the embedding's
-    size)."""
-    manifest = load_manifest(model_path)
-    size = GenreModel(model_path).analyze_file(heard).embedding.shape[0]
-    head = PersonalHead(
-        "moods", MOODS, np.zeros(size), np.ones(size), np.zeros((size, 2)), np.zeros(2), 1.0, 1.01,
-        AnalysisKey.of(manifest, None).model_id,
-    )  # fmt: skip
-    counts = dict.fromkeys(MOODS, 10)
-    metrics = {"accuracy": 0.5, "macro_f1": 0.5}
-    sidecar = {"field": "mood", "labels": list(MOODS), "counts": counts, "metrics": metrics, "created": "now"}
-    store.save_model(head, {**sidecar, "base_model_id": head.base_model_id})
 
 
 def recognising_beside_a_mood_model(qtbot, window, base_model: Path, tmp_path: Path) -> tuple[LivePanel, Path]:

@@ -31,13 +31,11 @@ from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
-from musictagger.library.store import AnalysisKey
-from musictagger.model.head import PersonalHead
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR, GenreModel
-from musictagger.personal import store
+from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
+from tests.personal.heads import save_head
 from tests.tagging.media import pretag
 
 # Typical tracks: titles and artists of everyday length, genre tags a tagger writes.
@@ -123,32 +121,21 @@ def save_personal_model(env: dict[str, str], song: Path) -> None:
     """A personal model of :data:`MANY_LABELS` over the shipped model, in the user dirs of ``env``, not active: its
     probabilities fall from the first label to the last (its weights are zero, its biases a slope) and none reaches
     its threshold."""
-    path = model_file(DEFAULT_MODEL_NAME)
-    size = GenreModel(path).analyze_file(song).embedding.shape[0]
-    count = len(MANY_LABELS)
-    head = PersonalHead(
-        "styles",
-        MANY_LABELS,
-        np.zeros(size),
-        np.ones(size),
-        np.zeros((size, count)),
-        np.linspace(2.0, 0.0, count),
-        1.0,
-        0.5,
-        AnalysisKey.of(load_manifest(path), None).model_id,
-    )
-    sidecar = {
-        "field": "genre",
-        "labels": list(MANY_LABELS),
-        "counts": dict.fromkeys(MANY_LABELS, 12),
-        "metrics": {"accuracy": 0.6, "macro_f1": 0.5},
-        "base_model_id": head.base_model_id,
-        "created": "2025-01-01",
-    }
     with pytest.MonkeyPatch.context() as patch:
         for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
             patch.setenv(variable, env[variable])
-        store.save_model(head, sidecar)
+        save_head(
+            model_file(DEFAULT_MODEL_NAME),
+            song,
+            "styles",
+            "genre",
+            MANY_LABELS,
+            threshold=0.5,
+            tracks_each=12,
+            bias=np.linspace(2.0, 0.0, len(MANY_LABELS)),
+            accuracy=0.6,
+            created="2025-01-01",
+        )
 
 
 @pytest.fixture(scope="module", params=list(DOCK_SCREENS))

@@ -12,14 +12,12 @@ import pytest
 
 from musictagger.audio.capture import FileSource
 from musictagger.cli.main import main
-from musictagger.library.store import AnalysisKey
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
-from musictagger.model.head import PersonalHead
-from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel
 from musictagger.model.verdict import NOT_MUSIC
 from musictagger.personal import store
 from tests.audio.signals import music, write
+from tests.personal.heads import save_mood_model
 
 SR = 44100
 NOT_ONE_OF = "not one of: classical, electronic, pop, rock"
@@ -77,29 +75,7 @@ def test_listen_json_has_the_verdict_and_reason_of_analyze(
 def test_a_personal_mood_models_unknown_verdict_says_not_one_of_my_moods_live_and_in_analyze(
     use_model: Callable[[Path], Path], first_model_as_default: Path, heard: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    manifest = load_manifest(first_model_as_default)
-    size = GenreModel(first_model_as_default).analyze_file(heard).embedding.shape[0]
-    moods = ("calm", "happy")
-    head = PersonalHead(  # equal odds for both moods, below a threshold nothing reaches: always unknown
-        "moods",
-        moods,
-        np.zeros(size),
-        np.ones(size),
-        np.zeros((size, 2)),
-        np.zeros(2),
-        1.0,
-        1.01,
-        AnalysisKey.of(manifest, None).model_id,
-    )
-    sidecar = {
-        "field": "mood",
-        "labels": list(moods),
-        "counts": dict.fromkeys(moods, 10),
-        "metrics": {"accuracy": 0.5, "macro_f1": 0.5},
-        "base_model_id": head.base_model_id,
-        "created": "now",
-    }
-    store.save_model(head, sidecar)
+    save_mood_model(first_model_as_default, heard)
     store.use("moods")
 
     assert main(["listen", "--file", str(heard), "--json", "--start-after", "1.5", "--interval", "0.5"]) == 0
