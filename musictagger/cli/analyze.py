@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from musictagger.cli.json_fields import failure, file_name
 from musictagger.cli.lines import error_line, path_line, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
@@ -34,7 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "analyze", aliases=["analyse"], help="predict the genre and hash code of audio files (also: analyse)"
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files, or folders to search")
-    parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per file (JSON Lines): its "file" is the absolute path, its "field" what the '
+        "verdict is of (genre, or a personal model's field: mood …)",
+    )
     parser.add_argument("-k", "--top", type=positive_int, default=3, help="genres to list per file (default 3)")
     parser.add_argument(
         "--windows", type=positive_int, default=None, help="analysis windows per track (default: the model's)"
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in problems:
         print(path_line("error", path, reason), file=sys.stderr)
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
-            print(json.dumps({"file": str(path), "verdict": "error", "error": f"{path}: {reason}"}), flush=True)
+            print(json.dumps(failure(path, reason)), flush=True)
     model = load_active_model(args.model)
     if note := not_in_use_note(load_manifest(args.model or default_model_path())):
         print(wrap(f"note: {note}"), file=sys.stderr)
@@ -78,10 +84,12 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             print(error_line(error), file=sys.stderr)
             if args.json:  # one object per file, failures included, for a script reading the lines
-                print(json.dumps({"file": str(path), "verdict": "error", "error": str(error)}), flush=True)
+                reason = error.reason if isinstance(error, FileError) else str(error)
+                print(json.dumps(failure(path, reason)), flush=True)
             continue
-        if args.json:
-            print(json.dumps(analysis.to_dict(top_k=args.top)), flush=True)
+        if args.json:  # "field": what the labels are ("mood": a personal mood model's, whose "genre" keys hold moods)
+            answer = analysis.to_dict(top_k=args.top) | {"file": file_name(path), "field": analysis.field}
+            print(json.dumps(answer), flush=True)
         else:
             print(format_text(analysis, args.top), flush=True)
     if failed:

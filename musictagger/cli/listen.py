@@ -15,6 +15,7 @@ from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.audio.signal import level_words
+from musictagger.cli.json_fields import verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
 from musictagger.errors import CaptureError, FileError
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_active_model()
     recognizer = LiveRecognizer(model, source, settings)
     family = model_family(model.path)
+    json_field = verdict_field(model.head) if args.json else None
     with Library() as library:
         index = current_index(library)
         source.start()
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
                 nearest = _nearest(library, index, result, family, model.manifest)
-                print(_format(result, nearest, source.overruns, args.json), flush=True)
+                print(_format(result, nearest, source.overruns, json_field), flush=True)
                 if args.file and not source.running:
                     break
         except KeyboardInterrupt:
@@ -112,9 +114,10 @@ def _nearest(
     return f"{match.record.display_name} ({differ}, {part})"
 
 
-def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: bool) -> str:
-    """One step's line: text, or a JSON object whose verdict fields are those of ``analyze --json``."""
-    if as_json:
+def _format(result: LiveResult, nearest: str | None, overruns: int, json_field: str | None) -> str:
+    """One step's line: text, or given ``json_field`` (what the verdict is of), a JSON object whose verdict fields
+    are those of ``analyze --json``."""
+    if json_field is not None:
         verdict = result.verdict
         return json.dumps(
             {
@@ -123,6 +126,7 @@ def _format(result: LiveResult, nearest: str | None, overruns: int, as_json: boo
                 "state": result.state.name.lower(),
                 "summary": result.summary(),
                 "genre": result.genre,
+                "field": json_field,
                 "verdict": verdict.kind if verdict else None,
                 "reason": (verdict.reason or None) if verdict else None,
                 "nearest_genre": verdict.nearest if verdict else None,

@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from musictagger.cli.json_fields import verdict_field
 from musictagger.cli.lines import wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
@@ -40,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "query", metavar="FILE|TRACK", help="an audio file, a track id, or text from a track's path/title/artist"
     )
     parser.add_argument("-k", type=positive_int, default=10, help="how many matches (default 10)")
-    parser.add_argument("--json", action="store_true", help="print the matches as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print the matches as JSON: paths absolute, "field" what their "genre" is of (genre, mood …)',
+    )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
 
@@ -66,13 +71,15 @@ def run(args: argparse.Namespace) -> int:
             models=models,
             match_bits=match_bits,
         )
-        matches = matches_through(matches, head_for(manifest))  # the query's verdict is the active model's too
+        head = head_for(manifest)
+        matches = matches_through(matches, head)  # the query's verdict is the active model's too
         coded = library.code_counts()
         left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds
     if args.json:
         answer = {
             "query": label,
+            "field": verdict_field(head),  # what the matches' "genre" is a value of: "mood" for a mood model's
             "compared_bits": match_bits or len(analysis.bits),
             "matches": [_match_dict(m, window_seconds) for m in matches],
             "left_out": left_out,  # tracks analysed by a model whose codes do not compare with the query's

@@ -1,0 +1,64 @@
+"""The command line as a script uses it: one rule for how every command's JSON names a file, what field the
+verdict's labels are of.  The real commands, on generated audio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.personal import store
+from tests.library.conftest import write_track
+from tests.personal.heads import MOODS, save_mood_model
+
+
+def json_lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_every_commands_json_names_a_file_by_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """analyze --json printed Music/a/one.wav for the file named so, /…/Music/a/one.wav for the same file found in
+    Music, which similar --json and the index call it too; a failed file's error named it as given."""
+    monkeypatch.chdir(tmp_path)
+    write_track(tmp_path / "Music" / "a" / "one.wav", "wav-pcm16", seed=0)
+    write_track(tmp_path / "Music" / "b" / "two.flac", "flac", seed=2)
+    one, two, missing = (str(Path.cwd() / name) for name in ("Music/a/one.wav", "Music/b/two.flac", "missing.wav"))
+
+    assert main(["analyze", "--json", "Music/a/one.wav", "./Music/b/../a/one.wav", "Music", "missing.wav"]) == 1
+    lines = json_lines(capsys.readouterr().out)
+    assert [line["file"] for line in lines] == [one, one, one, two, missing]
+    assert lines[-1]["error"] == f"{missing}: no such file"
+
+    assert main(["index", "Music", "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["similar", "--json", "Music/a/one.wav"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["query"] == one and [match["path"] for match in answer["matches"]] == [two]
+
+
+def test_json_says_which_field_the_verdict_is_of(
+    first_model_as_default: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a personal mood model active, analyze --json called its answer "genre" and said nothing of moods."""
+    heard = write_track(tmp_path / "Music" / "heard.wav", "wav-pcm16", seed=0, seconds=1.5)
+    assert main(["analyze", "--json", str(heard)]) == 0
+    assert json_lines(capsys.readouterr().out)[0]["field"] == "genre"
+    assert main(["index", str(heard.parent), "--workers", "1"]) == 0
+    save_mood_model(first_model_as_default, heard)
+    store.use("moods")
+    capsys.readouterr()
+
+    assert main(["analyze", "--json", str(heard)]) == 0
+    (analysed,) = json_lines(capsys.readouterr().out)
+    assert analysed["field"] == "mood"
+    assert analysed["nearest_genre"] in MOODS and {score["genre"] for score in analysed["top"]} == set(MOODS)
+    assert main(["similar", "--json", str(heard)]) == 0
+    assert json.loads(capsys.readouterr().out)["field"] == "mood"
+    assert main(["listen", "--file", str(heard), "--json", "--start-after", "1", "--interval", "0.5"]) == 0
+    steps = json_lines(capsys.readouterr().out)
+    assert any(step["state"] == "recognised" for step in steps)
+    assert {step["field"] for step in steps} == {"mood"}
