@@ -1,5 +1,5 @@
 """The command line as a script uses it: one rule for how every command's JSON names a file, what field the
-verdict's labels are of.  The real commands, on generated audio."""
+verdict's labels are of, and files whose names start with ``-``.  The real commands, on generated audio."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from musictagger.cli.main import main
 from musictagger.personal import store
 from tests.library.conftest import write_track
 from tests.personal.heads import MOODS, save_mood_model
+
+DASHED = "-weird-name.wav"
 
 
 def json_lines(out: str) -> list[dict]:
@@ -38,6 +40,58 @@ def test_every_commands_json_names_a_file_by_its_absolute_path(
     assert main(["similar", "--json", "Music/a/one.wav"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["query"] == one and [match["path"] for match in answer["matches"]] == [two]
+
+
+def test_a_file_named_with_a_leading_dash_after_double_dash_works_in_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As with Unix tools, ``--`` ends the options; ``./-weird-name.wav``, which the refusal below advises, works."""
+    monkeypatch.chdir(tmp_path)
+    write_track(tmp_path / DASHED, "wav-pcm16", seed=1)
+    dashed = str(Path.cwd() / DASHED)
+
+    assert main(["index", "--workers", "1", "--", DASHED]) == 0
+    assert "1 analysed" in capsys.readouterr().out
+    for named in (["--", DASHED], [f"./{DASHED}"]):
+        assert main(["analyze", "--json", *named]) == 0
+        assert json_lines(capsys.readouterr().out)[0]["file"] == dashed
+    assert main(["similar", "--json", "--", DASHED]) == 0
+    assert json.loads(capsys.readouterr().out)["query"] == dashed
+    assert main(["tag", "--dry-run", "--", DASHED]) == 0
+    assert dashed in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # a mistake elsewhere on the line is not about the file named as it should be
+        main(["analyze", "-k", "0", "--", DASHED])
+    err = capsys.readouterr().err
+    assert "argument -k/--top: must be at least 1, got 0" in err and "is a file" not in err
+
+
+@pytest.mark.parametrize(
+    ("given", "after_double_dash"),
+    [
+        (["analyze", "other.wav", DASHED], True),  # the top-level usage and "unrecognized arguments" before
+        (["analyze", DASHED], True),
+        (["similar", DASHED], True),
+        (["index", DASHED], True),
+        (["tag", "--dry-run", DASHED], True),
+        (["listen", "--file", DASHED], False),  # an option's value: ./ alone
+    ],
+)
+def test_a_file_named_with_a_leading_dash_before_double_dash_is_refused_under_the_commands_usage_with_advice(
+    given: list[str],
+    after_double_dash: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_track(tmp_path / DASHED, "wav-pcm16", seed=1)
+    with pytest.raises(SystemExit) as exited:
+        main(given)
+    assert exited.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith(f"usage: musictagger {given[0]} ")
+    assert f"{DASHED} is a file: name it `./{DASHED}`" in err
+    assert (f"`musictagger {given[0]} -- {DASHED}`" in err) is after_double_dash
 
 
 def test_json_says_which_field_the_verdict_is_of(

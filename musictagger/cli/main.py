@@ -37,6 +37,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
+from musictagger.cli.command_parser import CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import interrupted
@@ -66,7 +67,7 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musictagger", description="Listens to music and tags it.")
     parser.add_argument("--version", action="version", version=version_text())
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
     for command in COMMANDS:
         command.register(subparsers)
     return parser

@@ -1,0 +1,52 @@
+"""The parser of each sub-command: its own usage for every mistake, and what to do about a file named ``-…``.
+
+argparse hands the arguments a sub-command does not know back to the top-level parser, which reported them under
+its own usage: ``musictagger analyze a.mp3 -weird-name.mp3`` printed ``usage: musictagger [-h] [--version] COMMAND
+...`` and ``unrecognized arguments: -weird-name.mp3``, nothing of ``analyze``'s arguments, nor how to name such a
+file.  Each sub-command now reports them itself, under its usage, and an argument before ``--`` that starts with
+``-`` and names a file or folder that exists gets a hint: after ``--``, as users of Unix tools write it, or as
+``./-weird-name.mp3``, which also works as an option's value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from musictagger.cli.lines import wrap
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A sub-command's parser (``add_subparsers(parser_class=CommandParser)``)."""
+
+    given: tuple[str, ...] = ()
+    """The arguments the sub-command was last given, for :meth:`error`'s hint."""
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.given = tuple(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and ``message``, with how to name a file that starts with ``-``, and exit with status 2."""
+        hints = [self._file_hint(name, option_value=message.startswith("argument -")) for name in self._dash_files()]
+        super().error("\n".join([message, *hints]))
+
+    def _dash_files(self) -> list[str]:
+        """The arguments before ``--`` that look like options and name a file or folder that exists."""
+        before = self.given[: self.given.index("--")] if "--" in self.given else self.given
+        return [name for name in before if name.startswith("-") and name != "-" and os.path.lexists(name)]
+
+    def _file_hint(self, name: str, *, option_value: bool) -> str:
+        """How to name the file ``name``: ``./name``; and after ``--`` where it is one of the command's files, not
+        the value of an option (``option_value``) and the command takes files at all."""
+        takes_files = any(not action.option_strings for action in self._actions)
+        after = f", or put it after `--`: `{self.prog} -- {name}`" if takes_files and not option_value else ""
+        return wrap(f"{name} is a file: name it `./{name}`{after}", [name])
