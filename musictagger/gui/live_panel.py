@@ -17,8 +17,10 @@ import dataclasses
 import gc
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
@@ -119,6 +121,7 @@ class LivePanel(QWidget):
         self.skipped_steps = 0
         self._model: GenreModel | None = None
         self._loading = False
+        self._model_changes = 0  # the active model changed this many times: see _load_model
         self._pending: AudioSource | None = None
         """The source a start waits for the model to listen to; :meth:`stop` calls it off."""
         self._stepping = False
@@ -246,14 +249,36 @@ class LivePanel(QWidget):
         self.genre.set_labels(labels)
         self._model = None
         self._session += 1
+        self._model_changes += 1
         if self.listening and not self._loading:
-            self._loading = True
-            self.runner.run(
-                lambda _task: load_warm_model(self.model_path),
-                owner=self,
-                on_done=self._model_reloaded,
-                on_error=self._reload_failed,
-            )
+            self._load_model(on_done=self._model_reloaded, on_error=self._reload_failed)
+
+    def _load_model(
+        self, *, on_done: Callable[[tuple[GenreModel, np.ndarray]], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        """Load the active model on the worker, then ``on_done((model, band centres))`` or ``on_error(error)``.
+
+        A load that the active model changed under (:meth:`follow_model` before its outcome came) is done again:
+        it may have read the model before the change, and Record would then listen with the previous model under
+        the new labels."""
+        self._loading = True
+        changes = self._model_changes
+
+        def unless_changed(deliver: Callable[[Any], None]) -> Callable[[Any], None]:
+            def outcome(value: Any) -> None:
+                if changes == self._model_changes:
+                    deliver(value)
+                else:
+                    self._load_model(on_done=on_done, on_error=on_error)
+
+            return outcome
+
+        self.runner.run(
+            lambda _task: load_warm_model(self.model_path),
+            owner=self,
+            on_done=unless_changed(on_done),
+            on_error=unless_changed(on_error),
+        )
 
     def _model_reloaded(self, loaded: tuple[GenreModel, np.ndarray]) -> None:
         self._loading = False
@@ -291,16 +316,10 @@ class LivePanel(QWidget):
         if self.listening or self._loading:
             return
         if self._model is None:
-            self._loading = True
             self._pending = source
+            self._load_model(on_done=self._model_loaded, on_error=self._model_failed)
             self._update_controls()
             self._set_status("Loading the model…")
-            self.runner.run(
-                lambda _task: load_warm_model(self.model_path),
-                owner=self,
-                on_done=self._model_loaded,
-                on_error=self._model_failed,
-            )
             return
         self._begin(source)
 

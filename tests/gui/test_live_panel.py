@@ -379,3 +379,27 @@ def test_a_model_made_active_while_listening_that_cannot_be_loaded_stops_listeni
     qtbot.waitUntil(lambda: not panel._loading, timeout=20_000)
     assert not panel.listening
     assert panel.status.text().startswith("The model cannot be loaded: ")
+
+
+def test_a_personal_model_made_active_while_the_model_loads_for_record_is_the_one_that_listens(
+    qtbot, window, first_model_as_default: Path, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """Record loads the model on a worker; a personal model made active before that load is delivered was ignored:
+    the panel listened with the genre model it had loaded, under the personal model's labels (a KeyError box on the
+    first mood).  Now the load is done again for the model made active."""
+    path = played(tmp_path / "long.flac", 30.0)
+    save_mood_model(first_model_as_default, path)
+    window.live.start_after_s = 1.0
+    window.live.interval.setValue(0.25)
+    window.show_live()
+    panel = window.live
+    panel.start(FileSource(path))
+    # The genre model loaded; its outcome waits in the event queue, which this thread does not run meanwhile.
+    assert panel.runner._pool.waitForDone(60_000)
+    store.use("moods")
+    panel.follow_model(MOODS)
+    qtbot.waitUntil(lambda: panel.listening, timeout=ANALYSIS_TIMEOUT_MS)
+    assert panel.recognizer.model.output_labels == MOODS
+    qtbot.waitUntil(lambda: panel.genre.verdict.text().startswith("Not one of my moods"), timeout=20_000)
+    panel.stop()
+    assert set(panel.genre.bars) == set(MOODS)
