@@ -124,6 +124,8 @@ class Id3Family(TagFamily):
         """As for every family, and a v2.3 frame is split on ``/`` (its several values were joined so)."""
         if field == "genre":
             return self.genres(audio)
+        if audio.tags is None:  # a file with no ID3 tag yet
+            return ()
         return self._split_v23(audio, self.values(audio, field))
 
     def _split_v23(self, audio: mutagen.FileType, values: Sequence[str]) -> tuple[str, ...]:

@@ -124,3 +124,11 @@ def test_taggable_extensions() -> None:
     assert is_taggable(Path("a/B.FLAC"))
     assert not is_taggable(Path("a/b.wma"))
     assert not is_taggable(Path("a/b.aac"))
+
+
+@pytest.mark.parametrize("fmt", KINDS)
+@pytest.mark.parametrize("field", ["genre", "mood", "grouping"])
+def test_a_fresh_file_has_no_labels_in_any_field(tmp_path: Path, fmt: str, field: str) -> None:
+    """An MP3 without an ID3 tag raised AttributeError for a field other than the genre (a mood model's `tag`)."""
+    path = make_file(tmp_path, fmt)
+    assert detect(path).read_labels(path, field) == ()
