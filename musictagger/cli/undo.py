@@ -1,5 +1,6 @@
 """``musictagger undo [RUN]``: give the files of a tagging run back the old values of the field it wrote
-(genres, or a personal model's moods …); ``--list`` the runs.
+(genres, or a personal model's moods …); ``--list`` the runs and the bytes the journal keeps for them;
+``--forget-before RUN`` the older runs, to shrink the journal.
 
 Only files exactly as the run left them are restored; the others are reported with the reason, and so is a file
 restored with its old values whose bytes did not come back as they were.
@@ -15,6 +16,7 @@ from datetime import datetime
 from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
+from musictagger.errors import MusictaggerError
 from musictagger.library import Library
 from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import EntryState, Journal, Run, RunStatus
@@ -24,14 +26,31 @@ from musictagger.tagging.undo import run_to_undo, undo
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("undo", help="restore the tags a tagging run replaced (default: the latest)")
     parser.add_argument("run_id", nargs="?", type=int, metavar="RUN", help="the run to undo (see --list)")
-    parser.add_argument("--list", action="store_true", help="show the recent tagging and undo runs")
+    actions = parser.add_mutually_exclusive_group()
+    actions.add_argument(
+        "--list", action="store_true", help="show the recent tagging and undo runs, and the bytes kept for them"
+    )
+    actions.add_argument(
+        "--forget-before",
+        type=int,
+        metavar="RUN",
+        help="forget the runs before RUN (and their undos), which can then no longer be undone, to shrink the journal",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.forget_before is not None and args.run_id is not None:
+        raise MusictaggerError("give either a run to undo or --forget-before RUN, not both")
     with Journal() as journal:
         if args.list:
-            print(format_runs(journal.runs()))
+            runs = journal.runs()
+            print(format_runs(runs))
+            if any(r.kept or r.dropped for r in runs):
+                print(wrap(_kept_note(journal)))
+            return 0
+        if args.forget_before is not None:
+            print(wrap(_forget(journal, args.forget_before)))
             return 0
         target = run_to_undo(journal, args.run_id)
         total = target.counts.get("written", 0) + target.counts.get("planned", 0)
@@ -78,6 +97,53 @@ def _earlier_hint(journal: Journal, undone: int) -> str:
     )
 
 
+def _forget(journal: Journal, before: int) -> str:
+    """Forget the runs before run ``before`` (:meth:`Journal.forget_runs_before`); what was forgotten, and the journal's
+    size before and after."""
+    if journal.run(before) is None:
+        raise MusictaggerError(f"no run {before} in the journal {journal.path}")
+    size = journal.size()
+    forgotten = journal.forget_runs_before(before)
+    if not forgotten:
+        return f"nothing to forget: run {before} is the first in the journal"
+    return (
+        f"forgot {len(forgotten)} run{'s' * (len(forgotten) != 1)} ({_run_ids(forgotten)}), which can no longer be"
+        f" undone; the journal takes {byte_size(journal.size())} (it took {byte_size(size)})"
+    )
+
+
+def _run_ids(ids: list[int]) -> str:
+    """``1-4, 6``: run ids, in order, a range for each unbroken stretch."""
+    stretches: list[list[int]] = []
+    for run_id in ids:
+        if stretches and stretches[-1][-1] == run_id - 1:
+            stretches[-1].append(run_id)
+        else:
+            stretches.append([run_id])
+    return ", ".join(str(s[0]) if len(s) == 1 else f"{s[0]}-{s[-1]}" for s in stretches)
+
+
+def _kept_note(journal: Journal) -> str:
+    """What the run list's ``kept`` column means, how it is bounded, and the journal's size."""
+    return (
+        "kept: the bytes of tags the journal keeps so that undo gives the files back byte for byte: the newest run's,"
+        f" and older runs' up to {byte_size(journal.kept_bytes_budget)} (past that dropped: their undo restores the"
+        f" values alone). The journal takes {byte_size(journal.size())}; `musictagger undo --forget-before RUN`"
+        " forgets older runs"
+    )
+
+
+def byte_size(count: int) -> str:
+    """``512 bytes``, ``9.8 KiB``, ``545 KiB``, ``1.9 MiB``: a number of bytes in the binary units the journal's cap and
+    budget are given in, to two or three digits."""
+    size, unit = float(count), "bytes"
+    for larger in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, larger
+    return f"{size:.0f} {unit}" if unit == "bytes" or size >= 10 else f"{size:.1f} {unit}"
+
+
 STATE_WORDS = {EntryState.RESTORE_SKIPPED: "not restored"}
 """The files column's word for an entry state, where the journal's own is not the one ``undo`` prints."""
 
@@ -86,8 +152,11 @@ def format_runs(runs: list[Run]) -> str:
     """The runs as a table, newest first, one line each within 80 columns: an undo run's mode is ``undo of N``
     (the settings are a tagging run's), the start to the minute (as ``dnf history``), and a run that did not
     finish says so after its files (``5 written, 3 planned (interrupted)``, as tag's last line does).  With a
-    column each for the kind, the seconds and the status, the list was 83-87 columns wide."""
-    header = ("run", "started", "field", "mode", "min", "ID3", "files")
+    column each for the kind, the seconds and the status, the list was 83-87 columns wide.  Where a run keeps bytes
+    for its undo or dropped them (:attr:`Run.kept`, :attr:`Run.dropped`), a ``kept`` column before the files says how
+    many (``1.9 MiB``) or ``dropped``; a journal without any has no such column."""
+    kept = any(r.kept or r.dropped for r in runs)
+    header = ("run", "started", "field", "mode", "min", "ID3", *(("kept",) if kept else ()), "files")
     rows = [
         (
             str(r.id),
@@ -96,6 +165,7 @@ def format_runs(runs: list[Run]) -> str:
             f"undo of {r.undoes}" if r.undoes is not None else r.mode or r.kind,
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
             r.id3_version or ("keep" if r.kind == "tag" else ""),
+            *((byte_size(r.kept) if r.kept else "dropped" if r.dropped else "",) if kept else ()),
             _files_text(r),
         )
         for r in runs

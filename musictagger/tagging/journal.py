@@ -10,7 +10,10 @@ have changed, and the "after" fingerprint tells undo whether the replacement hap
 Undo marks the original entries ``restored`` or ``restore-skipped`` (with the reason) and records
 its own writes as a run of kind ``undo`` whose entries point back at the entries they restored.
 Where the undo's writer could not give a file's tag back as it was (an ID3v2 tag mutagen's writer rewrote whole),
-an entry also keeps the bytes its run changed, as they were (``kept_bytes``, with its "after" fingerprint).
+an entry also keeps the bytes its run changed, as they were (``kept_bytes``, with its "after" fingerprint).  They are
+bounded as each run ends (:meth:`Journal.bound_kept_bytes`): the latest runs' kept, older runs' dropped, their count
+kept so that the undo says why the bytes are not back; and the user may forget old runs whole
+(:meth:`Journal.forget_runs_before`).  Either gives the space back to the file system.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from pathlib import Path
 
 from musictagger import userdirs
 from musictagger.db import Migration, open_database, transaction
+from musictagger.errors import MusictaggerError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version
-from musictagger.tagging.kept_bytes import KeptBytes
+from musictagger.tagging.kept_bytes import KEPT_BYTES_BUDGET, KeptBytes
 
 MIGRATIONS = (
     Migration(
@@ -92,6 +96,12 @@ MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        # Kept bytes dropped to bound the journal (Journal.bound_kept_bytes): patches NULL, their count kept, so that
+        # the undo says why the bytes are not back.  Every earlier row was kept, or past the cap.
+        "kept bytes dropped",
+        "ALTER TABLE kept_bytes ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;",
+    ),
 )
 
 
@@ -113,6 +123,10 @@ class EntryState(StrEnum):
     SKIPPED = "skipped"
     RESTORED = "restored"
     RESTORE_SKIPPED = "restore-skipped"
+
+
+UNDOABLE = (EntryState.PLANNED, EntryState.WRITTEN, EntryState.RESTORE_SKIPPED)
+"""Entry states whose file may still carry its run's change: those an undo restores (and whose kept bytes it uses)."""
 
 
 class EntrySource(StrEnum):
@@ -141,6 +155,10 @@ class Run:
     """Entries per state."""
     fields: tuple[str, ...] = ()
     """The tag fields its entries wrote (one, but for a run with no entries: none)."""
+    kept: int = 0
+    """Bytes the journal keeps for its undo to give back its files' bytes (:mod:`~musictagger.tagging.kept_bytes`)."""
+    dropped: int = 0
+    """Bytes it kept, then dropped to bound the journal (:meth:`Journal.bound_kept_bytes`)."""
 
 
 @dataclass(frozen=True)
@@ -166,10 +184,12 @@ class Entry:
 
 
 class Journal:
-    """The journal at ``path`` (default: the user's ``journal.sqlite3``), one connection per thread."""
+    """The journal at ``path`` (default: the user's ``journal.sqlite3``), one connection per thread, keeping up to
+    ``kept_bytes_budget`` bytes for the undo of runs before the latest (:meth:`bound_kept_bytes`)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, kept_bytes_budget: int = KEPT_BYTES_BUDGET) -> None:
         self.path = Path(path or userdirs.journal_db_path())
+        self.kept_bytes_budget = kept_bytes_budget
         self.connection = open_database(self.path, MIGRATIONS)
 
     def close(self) -> None:
@@ -204,9 +224,96 @@ class Journal:
             return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, status: RunStatus) -> None:
-        """Record how the run ended."""
+        """Record how the run ended; then, its kept bytes all in (or, for an undo, its files' of no more use), bound
+        those the journal keeps (:meth:`bound_kept_bytes`)."""
         with transaction(self.connection) as db:
             db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, time.time(), run_id))
+        self.bound_kept_bytes()
+
+    def bound_kept_bytes(self) -> int:
+        """Drop the kept bytes no undo can use any more (of files restored, or never written) and those of older runs
+        past the budget (see :data:`~musictagger.tagging.kept_bytes.KEPT_BYTES_BUDGET`): the newest run whose undo can
+        use some keeps them all, the runs before it keep theirs newest first while they add up to no more than
+        :attr:`kept_bytes_budget`; a run still going on keeps its own and counts for nothing.  A dropped run's entries keep their
+        count, so that its undo says why the bytes are not back.  The bytes dropped; the file shrinks by them
+        (:meth:`_give_back_space`)."""
+        undoable = ", ".join("?" * len(UNDOABLE))
+        with transaction(self.connection) as db:
+            rows = db.execute(
+                "SELECT run_id, SUM(size) FROM kept_bytes JOIN entries ON entries.id = entry_id"
+                f" JOIN runs ON runs.id = run_id WHERE patches IS NOT NULL AND state IN ({undoable})"
+                " AND runs.status != ? GROUP BY run_id ORDER BY run_id DESC",
+                (*UNDOABLE, RunStatus.RUNNING),
+            ).fetchall()
+            over, total = [], 0
+            for run_id, size in rows[1:]:
+                total += size
+                if total > self.kept_bytes_budget:
+                    over.append(run_id)
+            dropped = sum(size for run_id, size in rows if run_id in over)
+            dropped += db.execute(
+                "SELECT COALESCE(SUM(size), 0) FROM kept_bytes WHERE patches IS NOT NULL AND entry_id IN"
+                f" (SELECT id FROM entries WHERE state NOT IN ({undoable}))",
+                UNDOABLE,
+            ).fetchone()[0]
+            db.execute(
+                f"DELETE FROM kept_bytes WHERE entry_id IN (SELECT id FROM entries WHERE state NOT IN ({undoable}))",
+                UNDOABLE,
+            )
+            db.execute(
+                "UPDATE kept_bytes SET patches = NULL, dropped = 1 WHERE patches IS NOT NULL AND entry_id IN"
+                f" (SELECT id FROM entries WHERE run_id IN ({', '.join('?' * len(over))}))",
+                over,
+            )
+        if dropped:
+            self._give_back_space()
+        return dropped
+
+    def forget_runs_before(self, run_id: int) -> list[int]:
+        """Forget the runs before run ``run_id``, and the undos of them: their entries and kept bytes go, and they can
+        no longer be undone; the ids of the runs forgotten.  The runs from ``run_id`` on are undone as before (an undo
+        looks at the entries after those it restores).  MusictaggerError when one of them is still running."""
+        with transaction(self.connection) as db:
+            self._mark_dead_runs(db)
+            forgotten = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM runs WHERE id < ? OR undoes < ? ORDER BY id", (run_id, run_id)
+                ).fetchall()
+            ]
+            marks = ", ".join("?" * len(forgotten))
+            running = db.execute(
+                f"SELECT id FROM runs WHERE id IN ({marks}) AND status = ?", (*forgotten, RunStatus.RUNNING)
+            ).fetchone()
+            if running is not None:
+                raise MusictaggerError(f"run {running[0]} is still running; wait for it or stop it first")
+            entries = f"SELECT id FROM entries WHERE run_id IN ({marks})"
+            db.execute(f"DELETE FROM kept_bytes WHERE entry_id IN ({entries})", forgotten)
+            db.execute(f"DELETE FROM entries WHERE run_id IN ({marks})", forgotten)
+            db.execute(f"DELETE FROM runs WHERE id IN ({marks})", forgotten)
+        if forgotten:
+            self._give_back_space()
+        return forgotten
+
+    def size(self) -> int:
+        """The bytes the journal takes on disk: its file and its write-ahead log."""
+        wal = self.path.with_name(f"{self.path.name}-wal")
+        return sum(path.stat().st_size for path in (self.path, wal) if path.exists())
+
+    def _give_back_space(self) -> None:
+        """Give the pages rows freed back to the file system, so that the file shrinks: a journal made before it did
+        is vacuumed once, whole, into SQLite's incremental vacuum, which then frees the pages alone; and the
+        write-ahead log is checkpointed into the file and emptied.  Another process keeping the journal busy past
+        the timeout leaves the pages free inside it, for later rows and the next bound."""
+        try:
+            if self.connection.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # not INCREMENTAL yet
+                self.connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                self.connection.execute("VACUUM")
+            else:  # as a script: each step frees one page, and execute() would take only the first
+                self.connection.executescript("PRAGMA incremental_vacuum;")
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass
 
     def run(self, run_id: int) -> Run | None:
         """The run with this id, if any."""
@@ -256,6 +363,12 @@ class Journal:
         ):
             counts[state] = counts.get(state, 0) + count
             fields.add(field)
+        kept, dropped = self.connection.execute(
+            "SELECT COALESCE(SUM(CASE WHEN patches IS NOT NULL THEN size END), 0),"
+            " COALESCE(SUM(CASE WHEN dropped THEN size END), 0)"
+            " FROM kept_bytes JOIN entries ON entries.id = entry_id WHERE run_id = ?",
+            (row["id"],),
+        ).fetchone()
         return Run(
             row["id"],
             row["kind"],
@@ -268,6 +381,8 @@ class Journal:
             row["finished_at"],
             counts,
             tuple(sorted(fields)),
+            kept,
+            dropped,
         )
 
     @staticmethod
@@ -338,8 +453,10 @@ class Journal:
         """The bytes the entry's run changed in its file, as they were (:meth:`set_after`), or None when it kept
         none (a run journalled before they were kept, or a file whose undo needs none).  ValueError when the journal
         holds them damaged."""
-        row = self.connection.execute("SELECT size, patches FROM kept_bytes WHERE entry_id = ?", (entry_id,)).fetchone()
-        return None if row is None else KeptBytes.from_blob(row["size"], row["patches"])
+        row = self.connection.execute(
+            "SELECT size, patches, dropped FROM kept_bytes WHERE entry_id = ?", (entry_id,)
+        ).fetchone()
+        return None if row is None else KeptBytes.from_blob(row["size"], row["patches"], dropped=bool(row["dropped"]))
 
     def set_state(self, entry_id: int, state: EntryState, reason: str | None = None) -> None:
         """Record what became of the entry's file."""

@@ -9,7 +9,9 @@ padding, and a WAV's or AIFF's chunk and container sizes), and the undo of a fil
 left puts them back (:meth:`KeptBytes.put_back`), which gives back the file's bytes, checked by their SHA-256.
 Only the bytes that differ are kept (cover art that stays where it was is not), and no more than
 :data:`KEPT_BYTES_CAP` a file: past that (cover art that moved), only their count, and that file's undo gives back its
-old values alone, as before, saying why.
+old values alone, as before, saying why.  The journal keeps them for the latest runs only
+(:data:`KEPT_BYTES_BUDGET`, ``Journal.bound_kept_bytes``): an older run's are dropped, their count kept, and its undo
+gives back the old values alone, saying why.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ from musictagger.tags.id3_structure import leading_tag_size
 
 KEPT_BYTES_CAP = 1 << 20
 """The most bytes the journal keeps of one file (1 MiB): a tag holding a larger cover art is not kept."""
+KEPT_BYTES_BUDGET = 256 << 20
+"""The most bytes the journal keeps for the runs before the newest whose undo can use kept bytes (256 MiB).
+
+The undo a user most needs is the latest run's, so that run keeps all of its own (each file's under
+:data:`KEPT_BYTES_CAP`, so at most 1 MiB a file it wrote); the runs before it keep theirs, newest first, while they
+add up to no more than this, and a run whose bytes would pass it drops them, as every older run does: an older run's
+kept bytes serve only once the runs after it are undone byte for byte.  So the journal holds at most the latest run's
+and 256 MiB more, where keeping every run's grew it by the tags of every file each run converted (100 KB of cover art
+each, a run: 5 GB for 50,000 such files); 256 MiB is a few thousand such files' tags, several runs of an album
+collection."""
 
 _BLOCK = 1 << 20
 """Bytes compared at a time."""
@@ -52,11 +64,13 @@ class Patch:
 @dataclass(frozen=True)
 class KeptBytes:
     """The bytes a run changed in one file, as they were (``patches``, in their order); or, when they are more than
-    :data:`KEPT_BYTES_CAP`, only how many (``patches`` None)."""
+    :data:`KEPT_BYTES_CAP` or were ``dropped`` since, only how many (``patches`` None)."""
 
     size: int
     """Bytes the patches put back."""
     patches: tuple[Patch, ...] | None
+    dropped: bool = False
+    """The patches were kept, then dropped with an older run's to bound the journal (:data:`KEPT_BYTES_BUDGET`)."""
 
     def to_blob(self) -> bytes | None:
         """The patches as the journal stores them (None: not kept)."""
@@ -65,10 +79,10 @@ class KeptBytes:
         return b"".join(_PATCH.pack(p.offset, p.length, len(p.original)) + p.original for p in self.patches)
 
     @classmethod
-    def from_blob(cls, size: int, blob: bytes | None) -> KeptBytes:
-        """The inverse of :meth:`to_blob`; ValueError when ``blob`` is not one."""
+    def from_blob(cls, size: int, blob: bytes | None, *, dropped: bool = False) -> KeptBytes:
+        """The inverse of :meth:`to_blob` (``dropped``: as the journal says); ValueError when ``blob`` is not one."""
         if blob is None:
-            return cls(size, None)
+            return cls(size, None, dropped)
         patches, position = [], 0
         while position < len(blob):
             offset, length, count = _PATCH.unpack_from(blob, position)

@@ -9,7 +9,7 @@ Restoring goes through the same journalled atomic write as tagging, into the ID3
 had and into the field its journal entry names (no other), and an empty old value removes that field; or, where the
 run kept the bytes it changed (:mod:`~musictagger.tagging.kept_bytes`) and the file holds exactly what the run left,
 by putting them back, checked against the file's SHA-256 before the run (else the old values are written, saying why
-the bytes are not back).
+the bytes are not back: past the cap, dropped with an older run's, or not for the file as it is).
 A file is known by its path: one moved or renamed since the run is reported as no longer there, and left to
 the user (the others are restored).
 The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
@@ -26,12 +26,9 @@ from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_wri
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import detect
-from musictagger.tagging.journal import Entry, EntryState, Journal, Run, RunStatus
+from musictagger.tagging.journal import UNDOABLE, Entry, EntryState, Journal, Run, RunStatus
 from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP, KeptBytes
 from musictagger.tagging.plan import ProgressCallback, reason_of
-
-PENDING = (EntryState.PLANNED, EntryState.WRITTEN, EntryState.RESTORE_SKIPPED)
-"""Entries whose file may still carry the run's change."""
 
 
 def undo(
@@ -46,7 +43,7 @@ def undo(
     The report has no run id (and no outcomes) when nothing was left to restore.
     """
     target = run_to_undo(journal, run_id)
-    entries = [entry for entry in journal.entries(target.id) if entry.state in PENDING]
+    entries = [entry for entry in journal.entries(target.id) if entry.state in UNDOABLE]
     if not entries:
         return RunReport(None)
     remove_stale_copies_beside(entry.path for entry in entries)
@@ -139,6 +136,11 @@ def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprin
         return None, f"the bytes run {target.id} kept of it are damaged in the journal ({exc})"
     if kept is None:
         return None, ""
+    if kept.dropped:
+        return None, (
+            f"the journal no longer keeps the {kept.size:,} bytes of its tag run {target.id} changed: it keeps the latest"
+            f" runs' alone (the newest's, and up to {journal.kept_bytes_budget >> 20} MiB of those before)"
+        )
     if kept.patches is None:
         return None, (
             f"run {target.id} did not keep the {kept.size:,} bytes of its tag it changed, more than the"

@@ -31,6 +31,8 @@ from musictagger.userdirs import journal_db_path
 from tests.tagging.media import ID3V1_TAG, id3_frame, id3_tag, make_file, synchsafe, with_id3_tag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
+KEPT_BYTES_SCHEMA = next(n for n, m in enumerate(MIGRATIONS, start=1) if m.name == "the bytes a run changed, kept")
+"""The journal's schema version once it kept bytes."""
 AN_HOUR_AGO = 1_700_000_000_000_000_000
 
 
@@ -166,19 +168,28 @@ def test_a_tag_the_frame_writer_gives_back_keeps_nothing_in_the_journal(tmp_path
     assert path.read_bytes() == original
 
 
-def undo_says_the_bytes_were_not_kept(capsys: pytest.CaptureFixture[str], path: Path, kept: KeptBytes) -> None:
-    """``undo`` of run 1, which kept only the count of ``path``'s changed bytes (``kept``): the file restored and
-    named as not byte for byte (the same length), saying why."""
-    assert main(["undo"]) == 0
+def undo_says_the_bytes_were_not_kept(
+    capsys: pytest.CaptureFixture[str], path: Path, kept: KeptBytes, *, run: int = 1, undo_run: int = 2
+) -> None:
+    """``undo RUN`` of run ``run`` (made run ``undo_run``), which kept only the count of ``path``'s changed bytes
+    (``kept``: past the cap, or dropped since to bound the journal): the file restored and named as not byte for byte
+    (the same length), saying why."""
+    assert main(["undo", str(run)]) == 0
 
+    why = (
+        f"the journal no longer keeps the {kept.size:,} bytes of its tag run {run} changed: it keeps the latest runs'"
+        " alone (the newest's, and up to 256 MiB of those before)"
+        if kept.dropped
+        else f"run {run} did not keep the {kept.size:,} bytes of its tag it changed, more than the 1 MiB the journal"
+        " keeps of a file"
+    )
     reason = (
         "its old genre values are back, but it is not byte for byte as before the run (the same length, other "
-        f"bytes); run 1 did not keep the {kept.size:,} bytes of its tag it changed, more than the 1 MiB the journal "
-        "keeps of a file"
+        f"bytes); {why}"
     )
     captured = capsys.readouterr()
     assert path_line("restored", path, reason) in captured.err
-    assert "(run 2): 1 restored (1 not byte for byte), 0 not restored" in captured.out
+    assert f"(run {undo_run}): 1 restored (1 not byte for byte), 0 not restored" in captured.out
 
 
 def test_a_tag_larger_than_the_cap_is_not_kept_and_its_undo_says_so(
@@ -228,8 +239,8 @@ def test_a_run_journalled_before_bytes_were_kept_is_undone_as_before(tmp_path: P
         apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
     with sqlite3.connect(journal_db_path()) as db:  # the journal as the release before wrote it
         db.execute("DROP TABLE kept_bytes")
-        db.execute("DELETE FROM migrations WHERE version = ?", (len(MIGRATIONS),))
-        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        db.execute("DELETE FROM migrations WHERE version >= ?", (KEPT_BYTES_SCHEMA,))
+        db.execute(f"PRAGMA user_version = {KEPT_BYTES_SCHEMA - 1}")
 
     with Journal() as journal:
         (outcome,) = undo(journal).outcomes
