@@ -543,3 +543,29 @@ def test_no_line_the_commands_print_is_wider_than_80_columns_but_a_path_alone(
     assert set(wide) == set(table) and len(table) == 1 + len(songs) + 1
     assert str(broken) in printed and str(songs[0]) in printed  # paths that no line can hold, alone
     assert any(line.startswith(f"error: {bad}: not an audio file") for line in printed)  # a short path in its line
+
+
+def test_a_header_saying_a_sample_rate_no_recording_has_is_an_error_saying_so_and_the_batch_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A WAV whose header said 1 Hz was analysed as its music slowed down 22,050 times and given a verdict, in
+    analyze as in index (and so in tag and the window, which analyse as they do)."""
+    song = write(tmp_path / "song.wav", music(sr=22050, seconds=4.0), 22050, "wav-pcm16")
+    data = bytearray(song.read_bytes())
+    data[24:28] = (1).to_bytes(4, "little")  # the fmt chunk's sample rate
+    lying = tmp_path / "lying.wav"
+    lying.write_bytes(bytes(data))
+    reason = "its header says a sample rate of 1 Hz (recordings have 4000 Hz or more): not audio, or a damaged header"
+
+    assert main(["analyze", "--json", str(lying), str(song)]) == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert lines[0] == {"file": str(lying), "verdict": "error", "error": f"{lying}: {reason}"}
+    assert lines[1]["file"] == str(song) and lines[1]["verdict"] in {"genre", "unknown"}
+    assert "1 of 2 files could not be analysed" in captured.err
+
+    assert main(["index", str(tmp_path), "--workers", "1"]) == 1
+    assert "1 analysed, 0 unchanged, 1 failed" in capsys.readouterr().out
+    with Library() as library:
+        assert library.record(lying).error == reason
+        assert library.record(song).error is None

@@ -44,6 +44,54 @@ ENDS_BEFORE_AUDIO = "not an audio file, or cut short before its audio starts"
 _LIBSNDFILE_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"riff", b"fLaC", b"OggS", b"FORM", b".snd", b"caff")
 
 
+# The sample rates recordings are made at.  The slowest is 4 kHz, the least a Sound Blaster card (and so a
+# Creative VOC file) recorded at, half a telephone's 8 kHz: music brought down to 4 kHz still gives a code nearer
+# its own than another piece's (4 of 8 generated pieces; at 3 kHz 1 of 8, as by chance), while a header's rate of
+# 1, 10 or 100 Hz was analysed as music slowed down thousands of times and given a verdict.  The fastest is the
+# 1536 kHz a few DACs play (twice 768 kHz); FFmpeg decodes DSD at an eighth of its bit rate, so DSD1024 of the
+# 48 kHz family at 6144 kHz.  A header's 10 MHz made a 6-s WAV "only 0.013 s of audio".
+LOWEST_RATE = 4000
+HIGHEST_RATE = 1_536_000
+HIGHEST_DSD_RATE = 6_144_000
+
+# What a header that lies about its audio is, in the reasons below.
+_BAD_HEADER = "not audio, or a damaged header"
+
+
+def is_dsd(context: av.AudioCodecContext) -> bool:
+    """Whether FFmpeg decodes ``context``'s stream from DSD (at an eighth of its bit rate: 352.8 kHz for DSD64)."""
+    return context.name.startswith("dsd_")
+
+
+def check_sample_rate(path: Path, rate: int, *, dsd: bool = False) -> None:
+    """Refuse a sample rate no recording has (see :data:`LOWEST_RATE`): the header lies, and the samples
+    after it would be analysed as music slowed down or sped up a thousand times."""
+    highest = HIGHEST_DSD_RATE if dsd else HIGHEST_RATE
+    if not LOWEST_RATE <= rate <= highest:
+        bound = f"{LOWEST_RATE} Hz or more" if rate < LOWEST_RATE else f"{highest} Hz or less"
+        raise DecodeError(path, f"its header says a sample rate of {rate} Hz (recordings have {bound}): {_BAD_HEADER}")
+
+
+def open_soundfile(path: Path) -> sf.SoundFile:
+    """``path`` opened by libsndfile, refused when its header's sample rate is no recording's (see
+    :func:`check_sample_rate`).
+
+    Raises
+    ------
+    soundfile.SoundFileError
+        libsndfile cannot open it (FFmpeg may).
+    DecodeError
+        Its sample rate is absurd.
+    """
+    f = sf.SoundFile(os.fsencode(path))  # bytes: a str name must be valid UTF-8
+    try:
+        check_sample_rate(path, f.samplerate)
+    except DecodeError:
+        f.close()
+        raise
+    return f
+
+
 def ffmpeg_first(path: Path) -> bool:
     """True unless ``path`` starts like a container libsndfile reads (see :data:`_LIBSNDFILE_MAGIC`)."""
     with path.open("rb") as f:
@@ -70,7 +118,7 @@ def _join(chunks: list[np.ndarray]) -> np.ndarray:
 
 def _decode_soundfile(path: Path) -> DecodedAudio:
     """Read the whole file with libsndfile, block by block."""
-    with sf.SoundFile(os.fsencode(path)) as f:  # bytes: a str name must be valid UTF-8
+    with open_soundfile(path) as f:
         blocks = [np.zeros((0, f.channels), np.float32)]
         while len(block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)):
             blocks.append(block)
@@ -175,10 +223,15 @@ def audio_stream(path: Path, container: av.container.InputContainer) -> av.Audio
     if not container.streams.audio:
         raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
     stream = container.streams.audio[0]
-    if stream.codec_context is None:
+    context = stream.codec_context
+    if context is None:
         raise DecodeError(
             path, f"its audio is in an encoding FFmpeg has no decoder for (in a {container.format.long_name} file)"
         )
+    if not context.channels:
+        raise DecodeError(path, f"its header says it has 0 channels: {_BAD_HEADER}")
+    if context.sample_rate:  # 0: FFmpeg leaves it to the frames
+        check_sample_rate(path, context.sample_rate, dsd=is_dsd(context))
     return stream
 
 
@@ -245,7 +298,8 @@ def decode(path: str | Path) -> DecodedAudio:
     Raises
     ------
     DecodeError
-        The file does not exist, is empty, is not audio, or is too damaged to decode.
+        The file does not exist, is empty, is not audio, is too damaged to decode, or its header says a sample
+        rate or a channel count no recording has.
     """
     path = Path(path)
     check_file(path)

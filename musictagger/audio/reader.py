@@ -14,7 +14,6 @@ memory.  The decoder choice per format is :mod:`musictagger.audio.decode`'s.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import struct
 from collections.abc import Iterator
@@ -36,6 +35,8 @@ from musictagger.audio.decode import (
     decode_frames,
     ffmpeg_first,
     float_samples,
+    is_dsd,
+    open_soundfile,
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
@@ -363,7 +364,7 @@ def _decimation(context: av.AudioCodecContext) -> int:
     44.1 kHz, a CD's rate, and a 48-kHz family's DSD at 48 kHz.
     """
     factor = 1
-    if context.name.startswith("dsd_"):
+    if is_dsd(context):
         while context.sample_rate // factor > DSD_READ_RATE and context.sample_rate % (2 * factor) == 0:
             factor *= 2
     return factor
@@ -431,7 +432,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
     with container:
         channels = audio_stream(path, container).codec_context.channels
         length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container)
-        if length is None or not channels or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
+        if length is None or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
             audio = decode(path)
             yield ArrayReader(audio.y, audio.sr)
         else:
@@ -478,14 +479,14 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
     Raises
     ------
     DecodeError
-        The file does not exist, is empty, is not audio, or is too damaged to decode
-        (also from a later ``read``).
+        The file does not exist, is empty, is not audio, is too damaged to decode (also from a later ``read``),
+        or its header says a sample rate or a channel count no recording has.
     """
     path = Path(path)
     check_file(path)
     if not ffmpeg_first(path):
         try:
-            f = sf.SoundFile(os.fsencode(path))  # bytes: a str name must be valid UTF-8
+            f = open_soundfile(path)
         except sf.SoundFileError:
             f = None
         if f is not None:

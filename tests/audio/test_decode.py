@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode, float_samples
-from musictagger.audio.frontend import features_from_file
+from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import DecodeError
 from tests.audio.signals import (
@@ -338,6 +338,64 @@ def test_a_wav_whose_encoding_no_decoder_knows_raises_decode_error_saying_so(
     for read in (decode, lambda p: features_from_file(p, params=FeatureParams(), n_windows=1)):
         with pytest.raises(DecodeError, match=r"odd\.wav: its audio is in an encoding FFmpeg has no decoder for"):
             read(path)
+
+
+def wav_saying(tmp_path: Path, *, rate: int | None = None, channels: int | None = None) -> Path:
+    """A 2-s tone written as a 22.05 kHz mono WAV, its header then changed to say ``rate`` or ``channels``."""
+    data = bytearray(tone_file(tmp_path, "wav-pcm16", channels=1, sr=22050).read_bytes())
+    if rate is not None:
+        data[24:28] = rate.to_bytes(4, "little")
+        data[28:32] = (2 * rate % 2**32).to_bytes(4, "little")  # bytes a second, as a writer would put it
+    if channels is not None:
+        data[22:24] = channels.to_bytes(2, "little")
+    path = tmp_path / "odd.wav"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def analyse(path: Path) -> Features:
+    """The analysis's reading of ``path`` (:func:`features_from_file`, through the reader)."""
+    return features_from_file(path, params=FeatureParams(), n_windows=1)
+
+
+@pytest.mark.parametrize("rate", [1, 10, 100, 1000, 3999, 1_536_001, 10_000_000])
+def test_a_header_saying_a_sample_rate_no_recording_has_raises_decode_error_saying_so(
+    tmp_path: Path, rate: int
+) -> None:
+    """A WAV whose header said 1 Hz was analysed as its audio slowed down 22,050 times and given a verdict
+    ('narrow band: … nothing above 0.0005 kHz'); one that said 10 MHz was 'only 0.000 s of audio'.  libsndfile
+    and FFmpeg read the header alike: each decoder, the whole decode and the analysis say what is wrong."""
+    path = wav_saying(tmp_path, rate=rate)
+    bound = "4000 Hz or more" if rate < 4000 else "1536000 Hz or less"
+    reason = f"its header says a sample rate of {rate} Hz (recordings have {bound}): not audio, or a damaged header"
+
+    for read in (_decode_soundfile, _decode_pyav, decode, analyse):
+        with pytest.raises(DecodeError) as raised:
+            read(path)
+        assert (raised.value.path, raised.value.reason) == (path, reason)
+
+
+@pytest.mark.parametrize("rate", [4000, 8000, 1_536_000])
+def test_the_slowest_and_fastest_rates_recordings_have_are_decoded_and_analysed(tmp_path: Path, rate: int) -> None:
+    """A Sound Blaster's 4 kHz, a telephone's 8 kHz and the fastest rate a DAC plays stay audio."""
+    path = tone_file(tmp_path, "wav-pcm16", channels=1, sr=rate)
+
+    assert decode(path).sr == rate
+    assert analyse(path).source_rate == rate
+
+
+def test_a_header_saying_0_channels_raises_decode_error_saying_so(tmp_path: Path) -> None:
+    """libsndfile refuses it and FFmpeg opens no decoder for it: it was 'truncated or damaged: no audio could be
+    decoded', which sent the user looking for a cut-off copy."""
+    path = wav_saying(tmp_path, channels=0)
+
+    for read in (_decode_pyav, decode, analyse):
+        with pytest.raises(DecodeError) as raised:
+            read(path)
+        assert (raised.value.path, raised.value.reason) == (
+            path,
+            "its header says it has 0 channels: not audio, or a damaged header",
+        )
 
 
 def test_a_wav_with_no_samples_raises_decode_error(tmp_path: Path) -> None:

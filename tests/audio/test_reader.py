@@ -24,7 +24,7 @@ from musictagger.audio.reader import open_reader
 from musictagger.audio.signal import resample
 from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
-from tests.audio.signals import FORMATS, channels_of, music, write, write_aac, write_dff, write_dsf
+from tests.audio.signals import DSD_RATE, FORMATS, channels_of, music, write, write_aac, write_dff, write_dsf
 
 PARAMS = FeatureParams()
 
@@ -247,6 +247,32 @@ def test_a_dsf_files_length_is_its_sample_count_whatever_follows_its_audio(tmp_p
     damaged = features_from_file(cut, params=PARAMS, n_windows=3)
     assert damaged.announced_duration_s == 10.0
     assert 4.0 < damaged.report.duration_s < 6.0
+
+
+def test_a_dsd512_file_is_read_though_ffmpeg_decodes_it_above_any_pcm_rate(tmp_path: Path) -> None:
+    """FFmpeg decodes DSD at an eighth of its bit rate: DSD512 at 2822.4 kHz, above the fastest PCM rate a header
+    may say (1536 kHz), and still a recording's."""
+    path = write_dsf(tmp_path / "song.dsf", music(sr=44100, seconds=16.0)[np.newaxis], 44100)
+    data = bytearray(path.read_bytes())
+    data[56:60] = (8 * DSD_RATE).to_bytes(4, "little")  # the fmt chunk's rate: DSD512, the same bits 8 times faster
+    path.write_bytes(bytes(data))
+
+    assert decode(path).sr == DSD_RATE
+    with open_reader(path) as reader:
+        assert (reader.sr, reader.n_samples) == (44100, 2 * 44100)
+
+
+@pytest.mark.parametrize("rate", [1, 10_000_000])
+def test_a_rate_no_recording_has_is_refused_where_ffmpeg_reads_the_file(tmp_path: Path, rate: int) -> None:
+    """Matroska goes to FFmpeg first: its reader says what libsndfile's does of a WAV (test_decode)."""
+    path = write_aac(tmp_path / "odd.mka", music(sr=22050, seconds=2.0)[np.newaxis], rate, codec="pcm_s16le")
+    bound = "4000 Hz or more" if rate < 4000 else "1536000 Hz or less"
+
+    with pytest.raises(DecodeError) as raised, open_reader(path):
+        pass
+    assert raised.value.reason == (
+        f"its header says a sample rate of {rate} Hz (recordings have {bound}): not audio, or a damaged header"
+    )
 
 
 def write_long_wav(path: Path, *, hours: float, sr: int, silent: bool) -> Path:
