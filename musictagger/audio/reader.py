@@ -397,11 +397,19 @@ def _finite(path: Path, samples: np.ndarray) -> np.ndarray:
 _DECLARED_DATA = re.compile(r"^data : (\d+) \(should be (\d+)\)$", re.MULTILINE)
 _DECLARED_FRAMES = re.compile(r"^ *Frames *: (\d+)$", re.MULTILINE)
 
+# The data size of a WAV written where the writer cannot go back to fill it in (FFmpeg's ``-f wav -`` to a pipe):
+# the header announces no length, and a 16-bit mono one at 22.05 kHz was called cut short, at 3.0 s of 97391.5 s.
+_UNKNOWN_DATA_SIZE = 0xFFFFFFFF
+# The frames libsndfile gives a file whose header announces no length (SF_COUNT_MAX): a FLAC written to a pipe,
+# whose STREAMINFO says 0 samples, was called cut short at 3.0 s of 418293516410647.4 s.  Its length is found by
+# decoding it whole, as a length FFmpeg cannot tell is.
+_UNKNOWN_FRAMES = 2**63 - 1
+
 
 def _announced_by_libsndfile(f: sf.SoundFile) -> int:
     """The frames ``f``'s header declared: more than ``f.frames`` for a WAV or AIFF whose audio is cut short."""
     declared = _DECLARED_DATA.search(f.extra_info)
-    if declared is not None and int(declared[2]):
+    if declared is not None and int(declared[2]) and int(declared[1]) != _UNKNOWN_DATA_SIZE:
         return max(f.frames, round(f.frames * int(declared[1]) / int(declared[2])))
     frames = _DECLARED_FRAMES.search(f.extra_info)
     return max(f.frames, int(frames[1])) if frames is not None else f.frames
@@ -491,7 +499,7 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
             f = None
         if f is not None:
             with f:
-                if f.frames > 0 and f.seekable():
+                if 0 < f.frames < _UNKNOWN_FRAMES and f.seekable():  # else FFmpeg, or a whole decode
                     reader = _SoundfileReader(path, f)
                     try:
                         reader.read(0, 1)

@@ -408,6 +408,45 @@ def test_an_mp3_without_a_length_header_is_not_called_cut_short(tmp_path: Path) 
     assert 21.0 < features.report.duration_s < 23.0
 
 
+class Pipe:
+    """A file object that cannot seek back, as a pipe: a writer cannot fill in its header's length at the end."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        return len(data)
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [(".wav", "pcm_s16le"), (".flac", "flac")])
+def test_a_file_written_to_a_pipe_is_analysed_as_its_twin_and_not_called_cut_short(
+    tmp_path: Path, suffix: str, codec: str
+) -> None:
+    """FFmpeg writing to a pipe (``ffmpeg -i song.mp3 -f wav - > song.wav``) leaves the length unknown: a WAV's data
+    size 0xFFFFFFFF, a FLAC's sample count 0 (libsndfile's SF_COUNT_MAX).  Both were taken as lengths, and the files
+    called cut short, at 20.0 s of 97391.5 s (the WAV) or of 418293516410647.4 s (the FLAC)."""
+    y = music(sr=22050, seconds=20.0)
+    pipe = Pipe()
+    with av.open(pipe, "w", format=suffix[1:]) as out:
+        stream = out.add_stream(codec, rate=22050, layout="mono")
+        frame = av.AudioFrame.from_ndarray(y[np.newaxis], format="flt", layout="mono")
+        frame.sample_rate = 22050
+        for packet in stream.encode(frame):  # as ffmpeg does, each packet out before the next is encoded
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    piped = tmp_path / f"piped{suffix}"
+    piped.write_bytes(bytes(pipe.data))
+    twin = write_aac(tmp_path / f"twin{suffix}", y[np.newaxis], 22050, codec=codec)
+
+    ours, theirs = (features_from_file(path, params=PARAMS, n_windows=2) for path in (piped, twin))
+
+    assert ours.announced_duration_s is None
+    assert ours.report.duration_s == theirs.report.duration_s == 20.0
+    np.testing.assert_allclose(ours.windows, theirs.windows, atol=1e-5)
+
+
 # Formats a folder scan picks up beside the common ones: (extension, FFmpeg encoder, container).
 MORE_FORMATS = [
     ("wv", "wavpack", None),
