@@ -43,13 +43,15 @@ $(VENV)/.dev: $(VENV)/.app
 run: $(VENV)/.app gui-libs
 	$(BIN)/musictagger-gui $(FILES)
 
-# The suite in two parts: the window's and live audio's tests (real time, a real sound server) alone in one
-# process, as a user's desktop runs them; everything else in two processes (pytest-xdist), a module each, handed
-# out in collection order: the training modules, which take minutes, first (tests/conftest.py).
+# The suite in two parts, each in two processes (pytest-xdist), a module each: first everything but the window's
+# and live audio's tests, handed out in collection order (the training modules, which take minutes, first:
+# tests/conftest.py); then those, apart from that CPU-bound part, as they wait on real time and a real sound
+# server (most of their time is waiting: two processes took 2:50 where one took 3:52; the two share the virtual
+# microphone one test at a time, tests/live/pulse.py).
 test: $(VENV)/.dev gui-test-libs
 	$(BIN)/ruff check musictagger tests bench packaging resources setup.py
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/gui --ignore=tests/live
-	$(BIN)/python -m pytest tests/gui tests/live
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/gui tests/live
 	@$(MAKE) --no-print-directory check-wheel
 
 # The wheel as a user installs it: built, installed into a fresh venv outside the checkout, run there.
