@@ -95,6 +95,9 @@ def survey_summary(found: LabelSurvey) -> str:
         )
     elif found.tracks:
         text = f"Nothing to learn yet: no {found.field} has enough tagged tracks (the table says what each needs)."
+    elif found.unread_tracks:
+        tracks = "1 track" if found.unread_tracks == 1 else f"{found.unread_tracks:,} tracks"
+        text = f"Nothing to learn yet: an earlier release indexed {tracks} without reading their {found.field} tags."
     elif found.untagged_tracks or found.missing_embeddings:
         text = f"Nothing to learn yet: no indexed track has a {found.field}."
     else:

@@ -166,6 +166,19 @@ def learn(
     return LearnedModel(name, field, data.labels, counts, report, base_model_id, path)
 
 
+def _nothing_tagged(found: LabelSurvey) -> str:
+    """Why ``found`` has no label at all, and what would give it some: tracks to index, or to tag."""
+    if found.unread_tracks:
+        tracks = "1 track" if found.unread_tracks == 1 else f"{found.unread_tracks:,} tracks"
+        return (
+            f"the index has not read the {found.field} tags of {tracks} an earlier release indexed:"
+            " run `musictagger index` first (it reads them)"
+        )
+    if found.untagged_tracks or found.missing_embeddings:
+        return f"no indexed track has a {found.field}: tag some tracks first"
+    return "the library index holds no track: run `musictagger index` on your music folders first"
+
+
 def _more_labels(found: LabelSurvey) -> str:
     """What would give ``found`` more labels to learn, by why the others were left out: a lower --min-per-label
     only where some had too few tracks, fewer exclusions only where the user excluded some."""
@@ -179,11 +192,7 @@ def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> Tr
     """The tagged tracks whose embedding was computed by ``base_model_id``, one row per track
     (labelled with its most common kept label; all its kept labels count as right)."""
     if not found.tracks:
-        raise LearnError(
-            f"no indexed track has a {found.field}: tag some tracks first"
-            if found.untagged_tracks or found.missing_embeddings
-            else "the library index holds no track: run `musictagger index` on your music folders first"
-        )
+        raise LearnError(_nothing_tagged(found))
     if len(found.labels) < 2:
         kept = ", ".join(found.labels) or "none"
         raise LearnError(

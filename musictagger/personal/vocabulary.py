@@ -50,6 +50,9 @@ class LabelSurvey:
     """Tracks that need ``musictagger index`` again before learning."""
     track_labels: dict[int, tuple[str, ...]]
     """Track id → its kept labels (most common label first), for the tracks that have one."""
+    unread_tracks: int = 0
+    """Tracks whose ``genre`` tags the index has not read yet (indexed by a release before it kept them): neither
+    tagged nor untagged as far as it knows, until ``musictagger index`` reads them."""
 
 
 def survey(
@@ -108,6 +111,7 @@ def survey(
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
         track_labels=track_labels,
+        unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
     )
 
 

@@ -364,6 +364,18 @@ def test_the_survey_says_when_no_track_has_the_field_or_none_is_indexed() -> Non
     )
 
 
+def test_the_survey_of_an_index_of_release_0_5_0_says_its_tags_are_not_read_yet() -> None:
+    """Release 0.5.0's index kept no genre tags: the summary said "no indexed track has a genre" of a library
+    whose files all had genres, before saying that the tracks needed indexing again."""
+    unread = LabelSurvey("genre", {}, {}, {}, {}, 0, 0, 52, {}, unread_tracks=52)
+
+    assert survey_summary(unread) == (
+        "Nothing to learn yet: an earlier release indexed 52 tracks without reading their genre tags. 52 indexed "
+        "tracks were analysed before the index kept what learning needs: they are left out until the library is "
+        "indexed again."
+    )
+
+
 def test_the_survey_says_why_one_label_is_not_enough() -> None:
     """Learn is disabled with one label; the summary said "1 label to learn from 12 tagged tracks; 3 tracks
     without a genre can get proposals", which learning it could not give."""

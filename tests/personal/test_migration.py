@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from musictagger.db import open_database
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.db import open_database, transaction
 from musictagger.library import Library, index_folders
 from musictagger.library.schema import MIGRATIONS
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
+from musictagger.userdirs import library_db_path
 from tests.personal.library import StyleLibrary
 
 
@@ -40,3 +44,26 @@ def test_an_old_index_gains_embeddings_on_the_next_run(
         embedding = library.record(path).analysis.embedding
         assert embedding is not None and library.embedding_bytes() == 2 * embedding.shape[0]
     assert (tmp_path / "old.sqlite3.v3.bak").is_file()  # backed up before migrating
+
+
+def test_learn_on_an_index_of_release_0_5_0_says_to_index_it_first(capsys: pytest.CaptureFixture[str]) -> None:
+    """Release 0.5.0's index (schema 2) kept no genre tags, so its tracks are neither tagged nor untagged until the
+    next `index` reads them: learn said 'no indexed track has a genre: tag some tracks first' to a user whose files
+    all had genres, advice that could not help."""
+    old = open_database(library_db_path(), MIGRATIONS[:2])  # as release 0.5.0 left it
+    with transaction(old):
+        for n in range(3):
+            old.execute(
+                "INSERT INTO tracks (path, size, mtime_ns, model_id, windows, analysed_at, genre, verdict, nearest_genre)"
+                " VALUES (?, 1, 1, 'hash-cnn-lstm-emotify-v2', 3, 0, 'rock', 'genre', 'rock')",
+                (f"/music/{n}.flac",),
+            )
+    old.close()
+
+    assert main(["learn"]) == 1
+    out, err = capsys.readouterr()
+    assert "3 tracks need `musictagger index` again before they can be used" in out
+    assert " ".join(err.split()) == (
+        "error: the index has not read the genre tags of 3 tracks an earlier release indexed:"
+        " run `musictagger index` first (it reads them)"
+    )
