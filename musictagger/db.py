@@ -13,11 +13,14 @@ Both stores follow the same rules, learnt from beets' issues:
   than damaged;
 - paths stored as text (``str``), never bytes: a name that is not UTF-8 cannot be stored, and is refused
   before it reaches a store (:func:`storable_name`);
-- ``sqlite3`` errors surface as :class:`~musictagger.errors.DatabaseError` naming the file.
+- ``sqlite3`` errors surface as :class:`~musictagger.errors.DatabaseError` naming the file, and one the disk caused
+  (full, read-only) says so (:func:`_explain`), wherever it is met, the body of a :func:`transaction` included.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -65,8 +68,10 @@ def open_database(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         raise DatabaseError(f"{path}: cannot open the database ({exc})") from exc
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, path)})") from exc
     connection.row_factory = sqlite3.Row
     try:
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -80,7 +85,7 @@ def open_database(
         _migrate(connection, path, migrations)
     except sqlite3.DatabaseError as exc:
         connection.close()
-        raise DatabaseError(f"{path}: {_explain(exc)}") from exc
+        raise DatabaseError(f"{path}: {_explain(exc, path)}") from exc
     except DatabaseError:
         connection.close()
         raise
@@ -96,6 +101,8 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     rolls back, so a Ctrl-C landing anywhere, between the ``BEGIN`` and the body or in the ``COMMIT``,
     leaves no transaction open (one left open made every later write of a run fail: "cannot start a
     transaction within a transaction").  Nesting stays an error, and the outer transaction is left alone.
+    A statement of the body that fails because of the disk (:func:`_disk_failure`: full, read-only) is a
+    DatabaseError too, as the ``COMMIT``'s is: a full disk may fail either.
     """
     if connection.in_transaction:
         raise DatabaseError(f"{database_file(connection)}: a transaction is already open on this connection")
@@ -109,8 +116,9 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException as exc:
         if connection.in_transaction:  # ours: none was open when we began
             connection.execute("ROLLBACK")
-        if stage != "body" and isinstance(exc, sqlite3.Error):
-            raise DatabaseError(f"{database_file(connection)}: {_explain(exc)}") from exc
+        if isinstance(exc, sqlite3.Error) and (stage != "body" or _disk_failure(exc)):
+            path = database_file(connection)
+            raise DatabaseError(f"{path}: {_explain(exc, Path(path))}") from exc
         raise
 
 
@@ -143,7 +151,7 @@ class ChangeWatcher:
             self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             self._version = self._data_version()
         except sqlite3.Error as exc:
-            raise DatabaseError(f"{path}: cannot open the database ({_explain(exc)})") from exc
+            raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, Path(path))})") from exc
 
     def _data_version(self) -> int:
         with self._lock:
@@ -235,10 +243,53 @@ def _backup(connection: sqlite3.Connection, path: Path, version: int) -> None:
     backup.close()
 
 
-def _explain(exc: sqlite3.Error) -> str:
+DISK_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+"""The SQLite result codes (and their extended codes: ``SQLITE_IOERR_SHMSIZE`` …) a disk can cause: full, failing,
+read-only, or a folder where no file can be made (the ``-wal`` and ``-shm`` files WAL mode needs beside the file)."""
+
+NEARLY_FULL = 1 << 20
+"""Free bytes below which a disk is called full when SQLite fails to write to it: SQLite says ``disk I/O error``
+when its shared-memory file cannot grow, ``database or disk is full`` only when a page cannot be written."""
+
+
+def _disk_failure(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` is a failure of the disk holding the database, not of the SQL that met it."""
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(DISK_FAILURES)
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> str:
+    """SQLite's message for ``exc`` on the database at ``path``, with what a user can do: its bare ``disk I/O error`` or
+    ``unable to open database file`` named a full or read-only disk without saying so."""
     message = str(exc)
     if "locked" in message or "busy" in message:
         return f"{message}: another musictagger process kept it busy for over {BUSY_TIMEOUT_S:.0f} s; try again"
     if "not a database" in message or "malformed" in message:
         return f"{message}: the file is damaged; move it aside and musictagger will start a new one"
+    if _disk_failure(exc) and (disk := disk_trouble(path.parent)):
+        return f"{message}: {disk}"
     return message
+
+
+def disk_trouble(folder: Path) -> str | None:
+    """Why nothing can be written into ``folder``: on a read-only file system, read-only itself, or on a full disk;
+    None when none of these holds (or the folder cannot be looked at)."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if on_read_only_mount(folder):
+        return "its folder is on a read-only file system (mounted read-only), so it cannot be written"
+    if not os.access(folder, os.W_OK):
+        return "its folder is read-only, so it cannot be written"
+    if free < NEARLY_FULL:
+        return f"the disk holding it is full ({free:,} bytes free): free some space and try again"
+    return None
+
+
+def on_read_only_mount(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only (a user checking its files' modes would find nothing
+    read-only); False where that cannot be told (Windows, a folder that cannot be looked at)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
+    except OSError:
+        return False

@@ -20,11 +20,10 @@ from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import clip, format_table
 from musictagger.errors import one_line
 from musictagger.interrupts import INTERRUPTED_STATUS
-from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.formats import Id3Version
-from musictagger.tagging.index_sync import update_index
+from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MIN_CONFIDENCE,
@@ -111,9 +110,10 @@ def run(args: argparse.Namespace) -> int:
         progress_bar(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar,
     ):
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
-        with Library() as library:
-            update_index(journal, report.run_id, library)
+        index_problem = update_library_index(journal, report.run_id)
     status = _print_report(plan, report) or int(bool(problems))
+    if index_problem:
+        print(wrap(f"warning: {index_problem}"), file=sys.stderr)
     if report.interrupted:
         print(
             wrap("interrupted: the files written so far keep their new tags; run the same command to go on"),
@@ -150,7 +150,8 @@ def format_preview(plan: Plan) -> str:
 
 def _stopped_text(report: RunReport, not_reached: int) -> str:
     """`` (interrupted: 27 not reached)`` for a run that stopped before its last file, else nothing."""
-    stopped = "cancelled" if report.cancelled else "interrupted" if report.interrupted else ""
+    why = (("cancelled", report.cancelled), ("interrupted", report.interrupted), ("stopped", bool(report.stopped)))
+    stopped = next((word for word, stopped_so in why if stopped_so), "")
     return f" ({stopped}: {not_reached} not reached)" if stopped else ""
 
 
@@ -161,6 +162,8 @@ def _print_report(plan: Plan, report: RunReport) -> int:
         if outcome.status != "written":
             label = "error" if outcome.status == "failed" else outcome.status
             print(path_line(label, outcome.path, outcome.reason), file=sys.stderr)
+    if report.stopped:
+        print(wrap(f"error: {report.stopped}"), file=sys.stderr)
     failed = counts["failed"] + planned[Action.ERROR]
     if report.run_id is None:
         print("nothing to write")
@@ -173,4 +176,4 @@ def _print_report(plan: Plan, report: RunReport) -> int:
                 + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
             )
         )
-    return 1 if failed else 0
+    return 1 if failed or report.stopped else 0

@@ -17,8 +17,7 @@ from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
-from musictagger.library import Library
-from musictagger.tagging.index_sync import update_index
+from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import EntryState, Journal, Run, RunStatus
 from musictagger.tagging.undo import run_to_undo, undo
 
@@ -58,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
             total=total, desc="restoring", unit="file", leave=False, disable=True if not total else None
         ) as bar:
             report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
-        with Library() as library:
-            update_index(journal, report.run_id, library)
+        index_problem = update_library_index(journal, report.run_id)
         if report.run_id is None:
             print(wrap(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}"))
             return 0
@@ -69,16 +67,20 @@ def run(args: argparse.Namespace) -> int:
             print(path_line("not restored", outcome.path, outcome.reason), file=sys.stderr)
         elif outcome.reason:  # its old values back, not its bytes
             print(path_line("restored", outcome.path, outcome.reason), file=sys.stderr)
+    if report.stopped:
+        print(wrap(f"error: {report.stopped}"), file=sys.stderr)
     other_bytes = sum(outcome.status == "restored" and bool(outcome.reason) for outcome in report.outcomes)
     print(
         wrap(
             f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
             + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
             + f", {counts['skipped'] + counts['failed']} not restored"
-            + (" (cancelled)" if report.cancelled else "")
+            + (" (cancelled)" if report.cancelled else " (stopped)" if report.stopped else "")
         )
     )
-    return 1 if counts["skipped"] or counts["failed"] else 0
+    if index_problem:
+        print(wrap(f"warning: {index_problem}"), file=sys.stderr)
+    return 1 if counts["skipped"] or counts["failed"] or report.stopped else 0
 
 
 def _earlier_hint(journal: Journal, undone: int) -> str:

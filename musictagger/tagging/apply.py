@@ -3,17 +3,19 @@
 Every file to write is journalled *before* it is touched (see ``journal``), written with
 ``atomic.write_labels_atomically`` (fully old or fully new, audio verified byte-identical), and the
 batch goes on past any file that is read-only, locked, changed since it was planned or fails to
-write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly, never mid-file.
+write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly, never mid-file.  A journal that
+cannot be written (its disk full or read-only) stops the run there: no file is touched that it could not record.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from musictagger.errors import RefusedError, TagWriteError
+from musictagger.errors import DatabaseError, RefusedError, TagWriteError
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -41,6 +43,8 @@ class RunReport:
     cancelled: bool = False
     interrupted: bool = False
     """Ctrl-C or SIGTERM stopped the run between files (the journal says so too)."""
+    stopped: str = ""
+    """Why the run stopped before its last file on its own (the journal could not be written), or empty."""
 
     def counts(self) -> Counter[str]:
         """Files per status."""
@@ -79,9 +83,24 @@ def apply_plan(
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
     except KeyboardInterrupt:
         report.interrupted = True
+    except DatabaseError as exc:
+        report.stopped = journal_unwritable(exc)
     finally:
-        journal.finish_run(run_id, status)
+        finish_run(journal, run_id, status)
     return report
+
+
+def journal_unwritable(exc: DatabaseError) -> str:
+    """Why a run stopped when its journal could not be written (``exc``): the files after it were left as they were,
+    since a change the journal cannot record could not be undone."""
+    return f"the tagging journal cannot be written ({exc}), so the files not reached were left as they were"
+
+
+def finish_run(journal: Journal, run_id: int, status: RunStatus) -> None:
+    """:meth:`Journal.finish_run`, past a journal that cannot be written (its disk full or read-only), whose run is
+    then listed as interrupted once this process ends: its files are journalled all the same."""
+    with contextlib.suppress(DatabaseError):
+        journal.finish_run(run_id, status)
 
 
 def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
@@ -165,7 +184,11 @@ def journalled_write(
         )
     except Exception as exc:  # a bug met on this file too (reason_of): the run goes on, the file as it was
         state = EntryState.SKIPPED if isinstance(exc, RefusedError) else EntryState.FAILED
-        reason = reason_of(exc, path)
+        reason = (
+            f"the tagging journal cannot record its change ({exc}); left as it was"
+            if isinstance(exc, DatabaseError)
+            else reason_of(exc, path)
+        )
         journal.set_state(entry, state, reason)
         return Outcome(path, str(state), reason)
     differs = not_as_it_was(after, change.restoring, change.field) if change.restoring else ""

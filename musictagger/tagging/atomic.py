@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from musictagger.db import storable_name
+from musictagger.db import on_read_only_mount, storable_name
 from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -132,7 +132,8 @@ def _discard(temp: Path) -> None:
 
 
 def unwritable_because(path: Path) -> str | None:
-    """Why ``path`` cannot be given a new version (read-only, in a read-only folder, hard-linked, or named so that
+    """Why ``path`` cannot be given a new version (on a read-only mount, read-only, in a read-only folder, hard-linked,
+    or named so that
     the journal cannot record it, and so the change could not be undone), or None.
 
     The plan asks it too, so that a preview does not promise a write the run would refuse.
@@ -144,6 +145,8 @@ def unwritable_because(path: Path) -> str | None:
         stat = path.stat()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
+    if on_read_only_mount(path.parent):
+        return "is on a read-only file system (mounted read-only)"
     if not stat.st_mode & 0o222 or not os.access(path, os.W_OK):
         return "is read-only"
     if not os.access(path.parent, os.W_OK | os.X_OK):

@@ -223,9 +223,9 @@ class WritableFormat(TagFormat):
             self._save(path, saves[0], restoring)
             return
         tagged = path.with_name(f"{path.stem}-as-tagged{path.suffix}")
-        with self._writing(path):
-            shutil.copyfile(path, tagged)
-        try:
+        try:  # a copy cut short (a full disk) goes too
+            with self._writing(path):
+                shutil.copyfile(path, tagged)
             for attempt, save in enumerate((*saves, saves[0])):  # none gave the bytes back: the form tagging writes
                 if attempt:
                     with self._writing(path):
@@ -253,8 +253,7 @@ class WritableFormat(TagFormat):
         try:
             yield
         except (mutagen.MutagenError, OSError, ValueError) as exc:
-            reason = str(exc) or type(exc).__name__
-            raise TagWriteError(path, f"cannot write its {self.family.name} tags ({reason})") from exc
+            raise TagWriteError(path, f"cannot write its {self.family.name} tags ({_reason(exc)})") from exc
 
     def rewrite_refusal(
         self,
@@ -431,3 +430,10 @@ def _mp4_values(key: str, values: Sequence[str]) -> list[str] | list[MP4FreeForm
 def detect(path: Path) -> WritableFormat:
     """The tag format of ``path``, writable (TagReadError naming the file when unknown or unreadable)."""
     return WritableFormat.of(read_side.detect(path))
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, in words: an OSError's (or the one a MutagenError wraps) its bare reason (``No space left on
+    device``), without the names of the temporary copies it met or an errno number."""
+    os_error = next((error for error in (exc, *exc.args[:1]) if isinstance(error, OSError)), None)
+    return (os_error.strerror if os_error else None) or str(exc) or type(exc).__name__

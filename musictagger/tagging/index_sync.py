@@ -10,7 +10,7 @@ one (:meth:`musictagger.library.Library.store_tags`).
 
 from __future__ import annotations
 
-from musictagger.errors import MusictaggerError
+from musictagger.errors import DatabaseError, MusictaggerError
 from musictagger.library import Library
 from musictagger.library.store import FileStamp
 from musictagger.tagging.journal import EntryState, Journal
@@ -32,3 +32,17 @@ def update_index(journal: Journal, run_id: int | None, library: Library) -> int:
         stamp = FileStamp(entry.before.size, entry.before.mtime_ns)
         updated += library.store_tags(str(entry.path), tags, stamp=stamp)
     return updated
+
+
+def update_library_index(journal: Journal, run_id: int | None) -> str:
+    """:func:`update_index` into the user's library index; empty, or why the index could not take the new tags (its
+    disk full or read-only): the files are written and journalled all the same, and the next ``index`` reads them.
+
+    The run's report comes after this: a library that cannot be written lost it whole (``error: …library.sqlite3: …``
+    alone, not which files the run wrote)."""
+    try:
+        with Library() as library:
+            update_index(journal, run_id, library)
+    except DatabaseError as exc:
+        return f"the library index could not take the new tags ({exc}); the next `musictagger index` reads them"
+    return ""

@@ -18,6 +18,7 @@ kept so that the undo says why the bytes are not back; and the user may forget o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from musictagger import userdirs
 from musictagger.db import Migration, open_database, transaction
-from musictagger.errors import MusictaggerError
+from musictagger.errors import DatabaseError, MusictaggerError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.kept_bytes import KEPT_BYTES_BUDGET, KeptBytes
@@ -351,12 +352,15 @@ class Journal:
         return None if row is None else (self.run(row[0]), row[1])
 
     def _runs(self, where: str, parameters: tuple) -> list[Run]:
-        with transaction(self.connection) as db:
+        """The runs ``where`` says, those found dead marked interrupted first; a journal that cannot be written (its
+        disk full or read-only) is read all the same, and :meth:`_run` calls them interrupted."""
+        with contextlib.suppress(DatabaseError), transaction(self.connection) as db:
             self._mark_dead_runs(db)
         rows = self.connection.execute(f"SELECT * FROM runs {where}", parameters).fetchall()
         return [self._run(row) for row in rows]
 
     def _run(self, row: sqlite3.Row) -> Run:
+        running = row["status"] == RunStatus.RUNNING
         counts, fields = {}, set()
         for state, field, count in self.connection.execute(
             "SELECT state, field, COUNT(*) FROM entries WHERE run_id = ? GROUP BY state, field", (row["id"],)
@@ -376,7 +380,7 @@ class Journal:
             row["mode"],
             row["min_confidence"],
             row["id3_version"],
-            RunStatus(row["status"]),
+            RunStatus.INTERRUPTED if running and not process_alive(row["pid"]) else RunStatus(row["status"]),
             row["started_at"],
             row["finished_at"],
             counts,

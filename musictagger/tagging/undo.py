@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from musictagger.errors import MusictaggerError
-from musictagger.tagging.apply import Change, Outcome, RunReport, journalled_write
+from musictagger.errors import DatabaseError, MusictaggerError
+from musictagger.tagging.apply import Change, Outcome, RunReport, finish_run, journal_unwritable, journalled_write
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import detect
@@ -60,8 +60,10 @@ def undo(
             if on_progress:
                 on_progress(done, len(entries), entry.path)
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
+    except DatabaseError as exc:
+        report.stopped = journal_unwritable(exc)
     finally:
-        journal.finish_run(report.run_id, status)
+        finish_run(journal, report.run_id, status)
     return report
 
 
