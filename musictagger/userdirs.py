@@ -7,12 +7,15 @@ the test suite points everything at a temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
+
+from musictagger.errors import FileError
 
 APP_NAME = "musictagger"
 
@@ -43,9 +46,33 @@ def journal_db_path() -> Path:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to ``path`` as JSON, atomically (a temporary file beside it, then renamed), creating
-    its folder: a setting or record of user state is never seen half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    """Write ``data`` to ``path`` as JSON, atomically (:func:`write_atomically`)."""
+    write_atomically((path, json_bytes(data)))
+
+
+def json_bytes(data: dict[str, Any]) -> bytes:
+    """``data`` as the JSON text user state is kept in (indented, UTF-8)."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_atomically(*files: tuple[Path, bytes]) -> None:
+    """Write each ``(path, content)`` of ``files`` atomically, creating its folder: every content goes to a temporary
+    file beside its path first, and only once all are written are they renamed into place, in order: a setting or
+    record of user state is never seen half-written, nor a file of a pair without the other.  FileError naming the
+    path when one cannot be written (a full disk, a read-only folder), every file then as it was and the temporary
+    ones gone: one cut short by a full disk was left beside it, and the OSError ended the command in a traceback."""
+    temporaries = [(path.with_name(f".{path.name}.tmp"), path) for path, _ in files]
+    try:
+        for (temporary, path), (_, content) in zip(temporaries, files, strict=True):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary.write_bytes(content)
+            except OSError as exc:
+                raise FileError(path, f"cannot be saved ({exc.strerror or exc}); it is as it was") from exc
+    except FileError:
+        for temporary, _ in temporaries:
+            with contextlib.suppress(OSError):  # not made, or in a folder that refuses even that
+                temporary.unlink(missing_ok=True)
+        raise
+    for temporary, path in temporaries:
+        os.replace(temporary, path)

@@ -2,15 +2,15 @@
 sidecar: field, labels, counts, spellings, metrics, base model, created) in the user data dir, and
 which one is active (``active-model.json`` in the user config dir; absent: the shipped model).
 
-Files are written to a temporary name and renamed into place, the sidecar last, so a model is
-listed only once it is whole.
+Files are written to a temporary name and renamed into place once both are written, the sidecar last, so a model is
+listed only once it is whole, and one that cannot be saved (a full disk) leaves a model of that name as it was.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 
 from musictagger.errors import MusictaggerError
 from musictagger.model.head import PersonalHead
-from musictagger.userdirs import config_dir, data_dir, write_json
+from musictagger.userdirs import config_dir, data_dir, json_bytes, write_atomically, write_json
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SHIPPED = "shipped"
@@ -66,15 +66,11 @@ def check_name(name: str) -> str:
 
 def save_model(head: PersonalHead, sidecar: dict[str, Any]) -> Path:
     """Write ``head`` and its sidecar as ``head.name`` (replacing a model of that name); returns the sidecar's path."""
-    folder = models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     name = check_name(head.name)
-    arrays_tmp = folder / f".{name}.npz.tmp"
-    with open(arrays_tmp, "wb") as file:
-        np.savez(file, **head.to_arrays())
-    os.replace(arrays_tmp, folder / f"{name}.npz")
-    sidecar_path = folder / f"{name}.json"
-    write_json(sidecar_path, sidecar)
+    arrays = io.BytesIO()
+    np.savez(arrays, **head.to_arrays())
+    sidecar_path = models_dir() / f"{name}.json"
+    write_atomically((models_dir() / f"{name}.npz", arrays.getvalue()), (sidecar_path, json_bytes(sidecar)))
     return sidecar_path
 
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from musictagger import userdirs
+from musictagger.cli.lines import path_line
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.atomic import TEMP_MARK
 from musictagger.tagging.index_sync import update_library_index
@@ -116,3 +121,34 @@ def test_the_library_index_that_cannot_take_a_runs_tags_is_a_warning_not_the_rep
 
     assert problem.startswith(f"the library index could not take the new tags ({userdirs.library_db_path()}: ")
     assert problem.endswith("the next `musictagger index` reads them")
+
+
+def limited_to(size: int) -> None:
+    """In a child process: files may not grow past ``size`` bytes, and a write past it fails (EFBIG) rather than
+    killing the process (SIGXFSZ)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_setting_that_cannot_be_saved_is_said_and_the_old_one_kept_whole() -> None:
+    """`models --base` on a full disk ended in a traceback, its temporary file cut short beside the setting."""
+    command = [sys.executable, "-m", "musictagger", "models", "--base"]
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([*command, "accurate"], check=True, capture_output=True, env=environment, timeout=120)
+    setting = userdirs.config_dir() / "base-model.json"
+    before = setting.read_bytes()
+
+    completed = subprocess.run(
+        [*command, "fast"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        preexec_fn=lambda: limited_to(8),
+        timeout=120,
+    )
+
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert path_line("error", setting, "cannot be saved (File too large); it is as it was") in completed.stderr
+    assert setting.read_bytes() == before
+    assert leftovers(setting.parent) == []
