@@ -135,6 +135,9 @@ def _print_summary(summary: IndexSummary) -> None:
             + f", in {summary.elapsed_s:.1f} s"
         )
     )
+    for reason, count in summary.again.most_common():
+        files = "1 file" if count == 1 else f"{count} files"
+        print(wrap(f"  {files} unchanged since indexed, analysed again because {reason}"))
     for path, reason in summary.failed:
         print(path_line("  failed", path, reason))
     if earlier:

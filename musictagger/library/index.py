@@ -32,6 +32,7 @@ from pathlib import Path
 from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, crashed, file_tags
+from musictagger.library.reanalysis import STORED_INCOMPLETE, why_again
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
@@ -73,6 +74,9 @@ class IndexSummary:
     """Files found at a new path with the size and mtime of a file gone from its old one: their rows follow them."""
     tags_read: int = 0
     """Unchanged files whose tags were read for the first time (an index from before tags were stored)."""
+    again: Counter[str] = field(default_factory=Counter)
+    """Of the files to analyse, those unchanged on disk since their stored analysis, by why they are analysed
+    again (:func:`~musictagger.library.reanalysis.why_again`): another model, front end or window count."""
     vanished: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
@@ -136,6 +140,7 @@ def index_folders(
             unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
         )
         todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+        summary.again = Counter() if reanalyse else _why_analysed_again(library, todo, key)
         summary.skipped = len(found.files) - len(todo)
         summary.failed_before = _failed_before(library, found.files, todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -362,6 +367,23 @@ def _needing_analysis(
     again = library.incomplete_analyses()
     again |= {record.path for record in library.failures()} if retry_failed else set()
     return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
+
+
+def _why_analysed_again(library: Library, todo: list[FoundFile], key: AnalysisKey) -> Counter[str]:
+    """Of ``todo``, the files unchanged on disk since their stored analysis, counted by why they are analysed again
+    (a file that failed and is retried is not counted: ``--retry-failed`` asked for it)."""
+    stored = library.stamps()
+    incomplete = library.incomplete_analyses()
+    why: Counter[str] = Counter()
+    for found in todo:
+        stamp, stored_key = stored.get(found.path, (None, None))
+        if stamp != found.stamp or stored_key is None:
+            continue  # new or changed: analysed for that
+        if stored_key != key:
+            why[why_again(stored_key, key)] += 1
+        elif found.path in incomplete:
+            why[STORED_INCOMPLETE] += 1
+    return why
 
 
 def _failed_before(library: Library, files: list[FoundFile], todo: list[FoundFile]) -> int:
