@@ -34,6 +34,9 @@ from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.kept_bytes import KEPT_BYTES_BUDGET, KeptBytes
 
+KEEPING_BYTES = "the bytes a run changed, kept"
+"""The name of the migration from which on the journal keeps the bytes runs change (:meth:`Journal.keeps_bytes_since`)."""
+
 MIGRATIONS = (
     Migration(
         "runs and entries",
@@ -88,7 +91,7 @@ MIGRATIONS = (
         # The bytes a tagging run changed in a file whose tag its undo's writer cannot give back as it was (an
         # ID3v2 tag mutagen's writer rewrote whole), kept as they were so that the undo puts them back
         # (see kept_bytes); past the cap, their count alone (patches NULL).  Earlier entries kept none.
-        "the bytes a run changed, kept",
+        KEEPING_BYTES,
         """
         CREATE TABLE kept_bytes (
             entry_id INTEGER PRIMARY KEY REFERENCES entries (id),
@@ -461,6 +464,13 @@ class Journal:
             "SELECT size, patches, dropped FROM kept_bytes WHERE entry_id = ?", (entry_id,)
         ).fetchone()
         return None if row is None else KeptBytes.from_blob(row["size"], row["patches"], dropped=bool(row["dropped"]))
+
+    def keeps_bytes_since(self) -> float:
+        """When this journal began keeping the bytes runs change (the time its :data:`KEEPING_BYTES` migration ran):
+        a run started before, by an earlier release (0.5.0 …), kept none, so its undo cannot give files back byte for
+        byte where that release's writer changed more than their values."""
+        row = self.connection.execute("SELECT applied_at FROM migrations WHERE name = ?", (KEEPING_BYTES,)).fetchone()
+        return float(row["applied_at"])
 
     def set_state(self, entry_id: int, state: EntryState, reason: str | None = None) -> None:
         """Record what became of the entry's file."""

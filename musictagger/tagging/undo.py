@@ -137,7 +137,7 @@ def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprin
     except ValueError as exc:
         return None, f"the bytes run {target.id} kept of it are damaged in the journal ({exc})"
     if kept is None:
-        return None, ""
+        return None, _made_before_bytes_were_kept(journal, target)
     if kept.dropped:
         return None, (
             f"the journal no longer keeps the {kept.size:,} bytes of its tag run {target.id} changed: it keeps the latest"
@@ -154,6 +154,15 @@ def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprin
             f"the bytes run {target.id} kept of it are for the file as that run left it, not as an undo of a later run did",
         )
     return kept, ""
+
+
+def _made_before_bytes_were_kept(journal: Journal, target: Run) -> str:
+    """Why run ``target`` kept no bytes of a file: it was made before the journal kept any, by an earlier release,
+    whose writer may have changed more than the values (the undo says so where the file is not back byte for byte);
+    empty for a run that needed none."""
+    if target.started_at >= journal.keeps_bytes_since():
+        return ""
+    return f"run {target.id} was made by an earlier release of musictagger, whose journal kept none of the bytes it changed"
 
 
 def _contents_left_by(journal: Journal, entry: Entry) -> set[tuple[int, str]]:
