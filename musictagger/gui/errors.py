@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from musictagger import userdirs
 from musictagger.errors import MusictaggerError
+from musictagger.gui.readable import readable
 
 log = logging.getLogger("musictagger.gui")
 
@@ -44,10 +45,10 @@ def setup_logging() -> Path:
 def describe(error: BaseException) -> str:
     """The sentence a user sees for ``error``; unexpected errors are logged with their traceback."""
     if isinstance(error, MusictaggerError):
-        return str(error)
+        return readable(str(error))
     log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
     return (
-        f"Something went wrong inside musictagger ({type(error).__name__}: {error}).\n"
+        f"Something went wrong inside musictagger ({type(error).__name__}: {readable(str(error))}).\n"
         f"The details are in the log file: {log_path()}"
     )
 

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPainter, QPain
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
+from musictagger.gui.readable import readable
 from musictagger.library.scan import scan
 from musictagger.library.store import FileStamp
 from musictagger.model.runtime import Analysis, confidence_text
@@ -159,8 +160,8 @@ class FileList(QTreeWidget):
             entry = FileEntry(path, stamp=stamp)  # a new entry: the old one's analysis, if still running, is dropped
             self.entries[path] = entry
             if listed is None:
-                item = QTreeWidgetItem([path.name, entry.status])
-                item.setToolTip(0, str(path))
+                item = QTreeWidgetItem([readable(path.name), entry.status])
+                item.setToolTip(0, readable(path))
                 item.setData(0, Qt.ItemDataRole.UserRole, path)
                 self.addTopLevelItem(item)
                 self._items[path] = item

@@ -44,6 +44,7 @@ from musictagger import userdirs
 from musictagger.db import ChangeWatcher
 from musictagger.errors import DatabaseError
 from musictagger.gui.errors import describe
+from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
@@ -270,9 +271,9 @@ class LibraryPanel(QWidget):
         self.counts.setText(text)
         self.failures.clear()
         for path, reason in state.failures:
-            item = QTreeWidgetItem([Path(path).name, reason])
-            item.setToolTip(0, path)
-            item.setToolTip(1, reason)
+            item = QTreeWidgetItem([readable(Path(path).name), readable(reason)])
+            item.setToolTip(0, readable(path))
+            item.setToolTip(1, readable(reason))
             self.failures.addTopLevelItem(item)
         if offer_reanalysis and self.indexing is not None:
             self.offer_when_indexed = True
@@ -454,7 +455,7 @@ class LibraryPanel(QWidget):
             + (f", {summary.moved} moved" if summary.moved else "")
             + f" ({summary.elapsed_s:.0f} s)"
         )
-        problems = "; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3])
+        problems = readable("; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3]))
         self._finish(message + (f". Not read: {problems}" if problems else ""), completed=not summary.interrupted)
 
     def _index_failed(self, error: BaseException) -> None:

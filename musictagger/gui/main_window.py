@@ -56,6 +56,7 @@ from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import MatchesView
 from musictagger.gui.model_in_use import labels_in_use
 from musictagger.gui.models_dialog import ModelsDialog
+from musictagger.gui.readable import readable
 from musictagger.gui.right_side import RightSide
 from musictagger.gui.settings import Settings
 from musictagger.gui.settings_dialog import SettingsDialog
@@ -536,7 +537,7 @@ class MainWindow(QMainWindow):
         analysis = entry.analysis if entry is not None else None
         if entry is None or entry.state is not State.DONE or analysis is None:
             if entry is not None and entry.state is State.FAILED:
-                nothing = f"Nothing to show: {entry.path.name} could not be analysed."
+                nothing = f"Nothing to show: {readable(entry.path.name)} could not be analysed."
                 self.spectrogram.clear(nothing)
                 self.layers.clear(nothing)
             else:
@@ -566,8 +567,8 @@ class MainWindow(QMainWindow):
         if entry is None:
             return f"Drop audio files or folders here.\n\n{known_genres_text(self.manifest, self.personal)}"
         if entry.state is State.FAILED:
-            return f"{entry.path.name} could not be analysed: {entry.error}"
-        return f"{entry.path.name}: {entry.state.value}"
+            return readable(f"{entry.path.name} could not be analysed: {entry.error}")
+        return f"{readable(entry.path.name)}: {entry.state.value}"
 
     # Drag and drop anywhere on the window (but the Music folders panel, whose own drops add folders to the library).
 

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
@@ -123,8 +124,8 @@ def shown_names(paths: list[Path]) -> dict[Path, str]:
         return {}
     common = Path(os.path.commonpath([path.parent for path in paths]))
     if common == Path(common.anchor):  # nothing shared but the root: a relative name would hide where they are
-        return {path: str(path) for path in paths}
-    return {path: str(path.relative_to(common)) for path in paths}
+        return {path: readable(path) for path in paths}
+    return {path: readable(path.relative_to(common)) for path in paths}
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -204,7 +205,9 @@ def report_text(report: RunReport, verb: str) -> str:
         + (" (cancelled)" if report.cancelled else "")
     ]
     lines += [
-        f"{outcome.path.name}: {outcome.status}: {outcome.reason}" for outcome in report.outcomes if outcome.reason
+        readable(f"{outcome.path.name}: {outcome.status}: {outcome.reason}")
+        for outcome in report.outcomes
+        if outcome.reason
     ][:10]
     return "\n".join(lines)
 
@@ -457,7 +460,7 @@ class TagDialog(QDialog):
                 FILE, Qt.CheckState.Checked if item.action is Action.WRITE else Qt.CheckState.Unchecked
             )
             widget_item.setData(FILE, Qt.ItemDataRole.UserRole, item.path)
-            widget_item.setToolTip(FILE, str(item.path))
+            widget_item.setToolTip(FILE, readable(item.path))
             self.table.addTopLevelItem(widget_item)
             self._rows[item.path] = widget_item
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut

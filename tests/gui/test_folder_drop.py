@@ -139,6 +139,24 @@ def test_files_dropped_on_the_file_list_are_still_analysed(qtbot, window, tmp_pa
     assert library_folders() == [] and window.library.notice.text() == ""
 
 
+def test_a_name_that_is_not_utf8_is_shown_with_its_bytes_escaped_in_the_list_and_the_result(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """A name in Latin-1 (an archive copied from an older system) was listed as “caf.wav”: Qt drops the bytes
+    Python holds as lone surrogates, so the list, its tooltip and the error named a file that is not there."""
+    folder = tmp_path / "in"
+    song = write_song(folder / "plain.wav", kind="wav-pcm16", seconds=2.0)
+    latin1 = Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9.wav"))
+    latin1.write_bytes(b"not audio at all")
+    drop(window.files, [folder])
+    wait_until_settled(qtbot, window, 2)
+    shown = {window.files.topLevelItem(i).text(0) for i in range(window.files.topLevelItemCount())}
+    assert shown == {"caf\\xe9.wav", song.name}
+    window.files.select(latin1)
+    assert window.files.currentItem().toolTip(0) == f"{folder}/caf\\xe9.wav"
+    assert window.genre.verdict.text().startswith("caf\\xe9.wav could not be analysed: not an audio file")
+
+
 def test_a_folder_dropped_while_indexing_runs_is_indexed_once_the_run_ends(qtbot, window, tmp_path: Path) -> None:
     """The run under way indexes the folders it started with; a folder dropped meanwhile was listed and then waited
     for the user to press Index now again (the notice said so).  It is indexed when the run ends."""
