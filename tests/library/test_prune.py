@@ -13,7 +13,7 @@ import pytest
 
 from musictagger.cli.lines import path_line, with_path
 from musictagger.cli.main import main
-from musictagger.library import Library, index_folders
+from musictagger.library import IndexProgress, Library, index_folders
 from tests.library.conftest import write_track
 
 WITHOUT_ROOTS_POWERS = [
@@ -201,3 +201,43 @@ def test_a_link_made_inside_the_library_later_does_not_index_its_files_twice(mus
     summary = index_folders([music_folder], workers=1)
 
     assert stored_paths() == before and summary.analysed == 0
+
+
+@pytest.mark.parametrize("how", ["unmounted", "emptied", "deleted"])
+def test_a_drive_unmounted_during_a_run_keeps_its_tracks_and_says_so(tmp_path: Path, how: str) -> None:
+    """The drive holding the folder goes while the run analyses its changed files again: every file still to be
+    analysed was removed from the index as it was found gone (a run after a model update, an archive's drive
+    unmounted mid-run, lost days of analysis in silence).  As when the run begins without the drive, its tracks are
+    kept and the folder is named; files deleted from a folder that still holds others are still removed."""
+    archive = tmp_path / "Archive"
+    tracks = [write_track(archive / "Artist" / f"{i}.wav", "wav-pcm16", seed=i) for i in range(4)]
+    index_folders([archive], workers=1)
+    for track in tracks:  # changed since: analysed again, one at a time in path order
+        os.utime(track, ns=(track.stat().st_atime_ns, track.stat().st_mtime_ns + 10**9))
+
+    def drive_goes(progress: IndexProgress) -> None:
+        if progress.analysed == 1 and (archive / "Artist" / "1.wav").exists():
+            if how == "unmounted":  # the mount point removed with it
+                archive.rename(tmp_path / "elsewhere")
+            elif how == "emptied":  # the mount point left empty
+                (archive / "Artist").rename(tmp_path / "elsewhere")
+            else:
+                tracks[1].unlink()
+                tracks[2].unlink()
+
+    summary = index_folders([archive], workers=1, on_progress=drive_goes)
+
+    if how == "deleted":
+        assert (summary.analysed, summary.pruned + summary.vanished) == (2, 2) and not summary.problems
+        assert stored_paths() == {str(tracks[0]), str(tracks[3])}
+        return
+    assert stored_paths() == {str(track) for track in tracks}
+    assert (summary.analysed, summary.vanished, summary.kept_absent) == (1, 0, 3)
+    state = "went missing" if how == "unmounted" else "was emptied"
+    assert summary.problems == [
+        (
+            str(archive),
+            f"{state} during the run, so its 4 indexed tracks are kept (a drive not mounted?); "
+            "`musictagger index --forget` removes a folder's tracks",
+        )
+    ]
