@@ -24,6 +24,7 @@ from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, default_model_path
 from musictagger.model.verdict import reason_sentence
+from musictagger.model.windows_choice import windows_for
 from musictagger.personal.active import load_active_model, not_in_use_note
 
 VALUES_AT = 10
@@ -43,7 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-k", "--top", type=positive_int, default=3, help="genres to list per file (default 3)")
     parser.add_argument(
-        "--windows", type=positive_int, default=None, help="analysis windows per track (default: the model's)"
+        "--windows",
+        type=positive_int,
+        default=None,
+        help="analysis windows per track (default: the number chosen in the window's Settings, else the model's)",
     )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            analysis = model.analyze_file(path, n_windows=args.windows)
+            analysis = model.analyze_file(path, n_windows=windows_for(args.windows))
         except Exception as exc:  # a bug met on one file is that file's failure too (errors.unexpected)
             error = exc if isinstance(exc, MusictaggerError) else FileError(path, unexpected(exc, path))
             failed += 1

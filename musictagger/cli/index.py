@@ -52,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="threads per analysis (default: the cores left to each worker)",
     )
     parser.add_argument(
-        "--windows", type=positive_int, default=None, help="analysis windows per track (default: the model's)"
+        "--windows",
+        type=positive_int,
+        default=None,
+        help="analysis windows per track (default: the number chosen in the window's Settings, else the model's)",
     )
     parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
     parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")

@@ -11,11 +11,13 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from musictagger import userdirs
+from musictagger.model.windows_choice import choose_windows, chosen_windows
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
 THEMES = ("system", "light", "dark")
 MAX_RECENT = 10
 DEFAULT_LIVE_INTERVAL_S = 1.0
+OLD_WINDOWS_KEY = "analysis/windows"
 
 
 def settings_path() -> Path:
@@ -33,6 +35,7 @@ class Settings:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self._move_windows_to_the_shared_setting()
 
     def _list(self, key: str) -> list[str]:
         value = self._qs.value(key, [])
@@ -51,13 +54,23 @@ class Settings:
 
     @property
     def windows_per_track(self) -> int | None:
-        """Analysis windows per track; None means the model's own default."""
-        value = int(self._qs.value("analysis/windows", 0))
-        return value or None
+        """Analysis windows per track; None means the model's own default.  The command line's setting too
+        (:mod:`~musictagger.model.windows_choice`), not this file's."""
+        return chosen_windows()
 
     @windows_per_track.setter
     def windows_per_track(self, value: int | None) -> None:
-        self._qs.setValue("analysis/windows", int(value or 0))
+        choose_windows(value)
+
+    def _move_windows_to_the_shared_setting(self) -> None:
+        """Windows per track were this file's ``analysis/windows`` until the command line shared them: a count chosen
+        then becomes the shared setting (unless one is already there), and leaves this file."""
+        if not self._qs.contains(OLD_WINDOWS_KEY):
+            return
+        windows = int(self._qs.value(OLD_WINDOWS_KEY, 0) or 0)
+        if windows and chosen_windows() is None:
+            choose_windows(windows)
+        self._qs.remove(OLD_WINDOWS_KEY)
 
     @property
     def theme(self) -> str:

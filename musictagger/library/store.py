@@ -36,6 +36,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.runtime import ranking_of, uncertain_over, verdict_text
 from musictagger.model.verdict import Verdict, verdict_label
+from musictagger.model.windows_choice import windows_for
 from musictagger.tags.formats import TagSummary
 from musictagger.userdirs import library_db_path
 
@@ -64,8 +65,9 @@ class AnalysisKey:
 
     @classmethod
     def of(cls, manifest: ModelManifest, n_windows: int | None) -> AnalysisKey:
-        """The key of analyses by ``manifest``'s model through today's front end, at ``n_windows`` (default: the sidecar's)."""
-        return cls(f"{manifest.model_id}+{FRONT_END_VERSION}", n_windows or manifest.windows_per_track)
+        """The key of analyses by ``manifest``'s model through today's front end, at ``n_windows`` (default: the user's
+        choice, :mod:`~musictagger.model.windows_choice`, else the sidecar's)."""
+        return cls(f"{manifest.model_id}+{FRONT_END_VERSION}", windows_for(n_windows) or manifest.windows_per_track)
 
 
 @dataclass(frozen=True)
