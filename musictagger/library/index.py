@@ -32,11 +32,13 @@ from pathlib import Path
 from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, crashed, file_tags
+from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import STORED_INCOMPLETE, why_again
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
+from musictagger.userdirs import library_db_path
 from musictagger.workers import spawn_pool
 
 IN_FLIGHT_PER_WORKER = 4
@@ -125,7 +127,11 @@ def index_folders(
     key = AnalysisKey.of(manifest, n_windows)
     should_stop = should_stop or (lambda: False)
     summary = IndexSummary()
-    with _analyser(model_path, key, cluster, workers, threads) as analyse, Library(library_path) as library:
+    with (
+        indexing_lock(library_path or library_db_path()),
+        _analyser(model_path, key, cluster, workers, threads) as analyse,
+        Library(library_path) as library,
+    ):
         unnamed = [(str(root), NAME_NOT_UTF8) for root in roots if not storable_name(os.path.abspath(root))]
         roots = [root for root in roots if storable_name(os.path.abspath(root))]
         roots, aliases = _without_aliases(library, roots)

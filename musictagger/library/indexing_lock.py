@@ -1,0 +1,58 @@
+"""One indexing run at a time per library index: a second is refused, naming the process that runs the first.
+
+Two runs on the same index (a second ``musictagger index`` while a long one runs, a cron job meeting a run by
+hand, the window's Index now meanwhile) each took the same files still to be analysed, in the same order, and
+analysed every one of them twice: twice the machine for the same index, each run at half speed, and nothing said.
+The lock is an advisory ``flock`` on ``library.sqlite3.indexing`` beside the index, which the system releases when
+its process ends in any way (a kill included), so a killed run never leaves the library locked; the file holds the
+running process's id for the refusal.  Readers (``similar``, ``index --status``, the window) take no lock.
+Without ``fcntl`` (Windows) nothing is locked, as before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from musictagger.errors import MusictaggerError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+
+def lock_path(library_path: Path) -> Path:
+    """The lock file of the index at ``library_path``."""
+    return library_path.with_name(library_path.name + ".indexing")
+
+
+@contextmanager
+def indexing_lock(library_path: Path) -> Iterator[None]:
+    """Hold the index's indexing lock for the ``with`` block; MusictaggerError at once when another process holds it."""
+    if fcntl is None:
+        yield
+        return
+    path = lock_path(library_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip()
+            by = f"process {holder}" if holder.isdigit() else "another process"
+            raise MusictaggerError(
+                f"{library_path} is being indexed by {by}: wait for that run to end (or stop it: what it has "
+                "analysed is kept), then run this one, which carries on from there",
+                paths=[library_path],
+            ) from exc
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
