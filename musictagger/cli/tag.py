@@ -110,10 +110,10 @@ def run(args: argparse.Namespace) -> int:
         progress_bar(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar,
     ):
         report = apply_plan(plan, journal, on_progress=lambda done, total, path: bar.update(done - bar.n))
-        index_problem = update_library_index(journal, report.run_id)
+        update_library_index(journal, report)
     status = _print_report(plan, report) or int(bool(problems))
-    if index_problem:
-        print(wrap(f"warning: {index_problem}"), file=sys.stderr)
+    if report.index_problem:
+        print(wrap(f"warning: {report.index_problem}"), file=sys.stderr)
     if report.interrupted:
         print(
             wrap("interrupted: the files written so far keep their new tags; run the same command to go on"),

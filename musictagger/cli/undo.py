@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             total=total, desc="restoring", unit="file", leave=False, disable=True if not total else None
         ) as bar:
             report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
-        index_problem = update_library_index(journal, report.run_id)
+        update_library_index(journal, report)
         if report.run_id is None:
             print(wrap(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}"))
             return 0
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
             + (" (cancelled)" if report.cancelled else " (stopped)" if report.stopped else "")
         )
     )
-    if index_problem:
-        print(wrap(f"warning: {index_problem}"), file=sys.stderr)
+    if report.index_problem:
+        print(wrap(f"warning: {report.index_problem}"), file=sys.stderr)
     return 1 if counts["skipped"] or counts["failed"] or report.stopped else 0
 
 

@@ -50,11 +50,10 @@ from musictagger.gui.geometry import resize_within_screen
 from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.library import Library
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import Outcome, RunReport, apply_plan
 from musictagger.tagging.atomic import unwritable_because
-from musictagger.tagging.index_sync import update_index
+from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
@@ -209,7 +208,12 @@ def report_text(report: RunReport, verb: str) -> str:
         for outcome in report.outcomes
         if outcome.reason
     ][:10]
-    return "\n".join(lines)
+    return "\n".join([*lines, *run_notes(report)])
+
+
+def run_notes(report: RunReport) -> list[str]:
+    """Sentences for why a run stopped before its last file and why the library index did not take its tags."""
+    return [readable(f"{note[0].upper()}{note[1:]}.") for note in (report.stopped, report.index_problem) if note]
 
 
 def undo_latest(task: Task) -> RunReport:
@@ -224,8 +228,7 @@ def undo_latest(task: Task) -> RunReport:
         report = undo(
             journal, on_progress=lambda done, total, _path: task.progress((done, total)), should_stop=task.should_stop
         )
-        with Library() as library:
-            update_index(journal, report.run_id, library)
+        update_library_index(journal, report)
         return report
 
 
@@ -241,8 +244,7 @@ def apply_review(
             on_progress=lambda done, total, _path: task.progress((done, total)),
             should_stop=task.should_stop,
         )
-        with Library() as library:
-            update_index(journal, report.run_id, library)
+        update_library_index(journal, report)
     return reviewed, report
 
 
@@ -534,7 +536,9 @@ class TagDialog(QDialog):
         outcomes = {outcome.path: outcome for outcome in report.outcomes}
         results = {item.path: result_text(item, outcomes.get(item.path)) for item in reviewed.items}
         self._show_results(results)
-        self._finish(results_summary(results) + (" (cancelled)" if report.cancelled else ""))
+        self._finish(
+            " ".join([results_summary(results) + (" (cancelled)" if report.cancelled else ""), *run_notes(report)])
+        )
 
     def _show_results(self, results: dict[Path, str]) -> None:
         """Put what happened to each file in the last column (now "Result"); rows can no longer be edited."""

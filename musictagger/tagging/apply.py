@@ -45,6 +45,9 @@ class RunReport:
     """Ctrl-C or SIGTERM stopped the run between files (the journal says so too)."""
     stopped: str = ""
     """Why the run stopped before its last file on its own (the journal could not be written), or empty."""
+    index_problem: str = ""
+    """Why the library index could not take the tags the run wrote (:func:`~musictagger.tagging.index_sync.
+    update_library_index`), or empty: a warning, as the files are written and journalled all the same."""
 
     def counts(self) -> Counter[str]:
         """Files per status."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from musictagger.errors import DatabaseError, MusictaggerError
 from musictagger.library import Library
 from musictagger.library.store import FileStamp
+from musictagger.tagging.apply import RunReport
 from musictagger.tagging.journal import EntryState, Journal
 from musictagger.tags.formats import read_tags
 
@@ -34,15 +35,17 @@ def update_index(journal: Journal, run_id: int | None, library: Library) -> int:
     return updated
 
 
-def update_library_index(journal: Journal, run_id: int | None) -> str:
-    """:func:`update_index` into the user's library index; empty, or why the index could not take the new tags (its
-    disk full or read-only): the files are written and journalled all the same, and the next ``index`` reads them.
+def update_library_index(journal: Journal, report: RunReport) -> None:
+    """:func:`update_index` into the user's library index for the run of ``report``, whose ``index_problem`` then says
+    why the index could not take the new tags (its disk full or read-only), if it could not: the files are written
+    and journalled all the same, and the next ``index`` reads them.
 
     The run's report comes after this: a library that cannot be written lost it whole (``error: …library.sqlite3: …``
-    alone, not which files the run wrote)."""
+    alone, not which files the run wrote; in the window, an error box in place of the report)."""
     try:
         with Library() as library:
-            update_index(journal, run_id, library)
+            update_index(journal, report.run_id, library)
     except DatabaseError as exc:
-        return f"the library index could not take the new tags ({exc}); the next `musictagger index` reads them"
-    return ""
+        report.index_problem = (
+            f"the library index could not take the new tags ({exc}); the next `musictagger index` reads them"
+        )

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
+from musictagger import userdirs
 from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
@@ -274,6 +275,30 @@ def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run
     assert dialog.last_report.counts()["written"] == 1
     assert proposed and read_genres(song) == proposed
     assert dialog.apply_button.isDefault() and not dialog.undo_button.isDefault()
+
+
+def test_a_library_index_that_cannot_take_the_new_tags_is_a_note_under_the_dialogs_results(
+    qtbot, window, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """The index written after the files (its disk full, say; here a folder where its file was) failed the worker:
+    an error box in place of the results, though the file was written and journalled."""
+    song = write_song(tmp_path / "to-tag" / "song.flac", seconds=3.0)
+    dialog = window.open_tag_dialog(TagScope.selection([song]))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
+    proposed = dialog.plan.items[0].proposed
+    index = userdirs.library_db_path()
+    index.rename(index.with_name("aside.sqlite3"))
+    index.mkdir()
+
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert proposed and read_genres(song) == proposed
+    assert dialog.last_report is not None and dialog.last_report.counts()["written"] == 1
+    assert "The library index could not take the new tags" in dialog.status.text()
+    assert dialog.status.text().endswith("the next `musictagger index` reads them.")
+    assert message_boxes == []
 
 
 def test_cancelling_the_tag_dialogs_analysis_says_the_preview_holds_only_what_was_analysed(

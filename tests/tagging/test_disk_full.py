@@ -117,10 +117,12 @@ def test_the_library_index_that_cannot_take_a_runs_tags_is_a_warning_not_the_rep
     report = apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
     userdirs.library_db_path().mkdir(parents=True)
 
-    problem = update_library_index(journal, report.run_id)
+    update_library_index(journal, report)
 
-    assert problem.startswith(f"the library index could not take the new tags ({userdirs.library_db_path()}: ")
-    assert problem.endswith("the next `musictagger index` reads them")
+    assert report.index_problem.startswith(
+        f"the library index could not take the new tags ({userdirs.library_db_path()}: "
+    )
+    assert report.index_problem.endswith("the next `musictagger index` reads them")
 
 
 def limited_to(size: int) -> None:
