@@ -66,10 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.forget:
-        with Library() as library:
-            dropped = library.remove_root(Path(os.path.abspath(args.forget)))  # as roots are stored: links kept
-        print(with_path("forgot ", args.forget, f" and its {dropped} tracks"))
-        return 0
+        return _forget(Path(os.path.abspath(args.forget)))  # as roots are stored: links kept
     if args.status:
         return _print_status(args.model)
     unusable = {folder: reason for folder in args.folders if (reason := unreachable_because(folder))}
@@ -95,6 +92,20 @@ def run(args: argparse.Namespace) -> int:
         print(wrap("interrupted: everything analysed so far is kept; run the same command to resume"), file=sys.stderr)
         return INTERRUPTED_STATUS
     return 1 if summary.failed or unusable else 0
+
+
+def _forget(folder: Path) -> int:
+    """Forget ``folder`` of the library and its tracks, saying how many went, and which stay because another
+    folder of the library holds them (one inside the other)."""
+    with Library() as library:
+        dropped = library.remove_root(folder)
+        kept = len(library.paths_under(folder))
+        holders = [str(root) for root in library.roots() if folder.is_relative_to(root) or root.is_relative_to(folder)]
+    print(with_path("forgot ", folder, f" and its {dropped} tracks"))
+    if kept:
+        which = "a folder of the library too, holds" if len(holders) == 1 else "folders of the library too, hold"
+        print(wrap(f"  its other {kept} stay in the index: {', '.join(holders)}, {which} them", holders))
+    return 0
 
 
 def _known_roots() -> list[Path]:

@@ -222,18 +222,24 @@ class Library:
             )
 
     def remove_root(self, root: Path) -> int:
-        """Forget folder ``root`` of the library (as :meth:`roots` lists it) and every track under it; returns
-        how many tracks were dropped.  MusictaggerError when it is not one of the library's folders: a folder
-        inside one would be indexed again by the next run, and another path would forget nothing."""
+        """Forget folder ``root`` of the library (as :meth:`roots` lists it) and every track under it that no other
+        folder of the library holds; returns how many tracks were dropped.  MusictaggerError when it is not one of
+        the library's folders: a folder inside one would be indexed again by the next run, and another path would
+        forget nothing.
+
+        A folder inside another (``index ~/Music/Jazz`` after ``index ~/Music``) used to take the other's tracks
+        with it, which the next run then analysed all over again."""
         roots = self.roots()
         if root not in roots:
             known = ", ".join(map(str, roots)) or "none yet"
             raise MusictaggerError(
                 f"{root} is not a folder of the library (its folders: {known})", paths=[root, *roots]
             )
+        others = tuple(os.path.join(str(other), "") for other in roots if other != root)
         with transaction(self._db):
             self._db.execute("DELETE FROM roots WHERE path = ?", (str(root),))
-            dropped = self.delete_paths(self.paths_under(root), in_transaction=True)
+            held_by_none = [path for path in self.paths_under(root) if not path.startswith(others)]
+            dropped = self.delete_paths(held_by_none, in_transaction=True)
         return dropped
 
     def roots(self) -> list[Path]:

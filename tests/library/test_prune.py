@@ -241,3 +241,26 @@ def test_a_drive_unmounted_during_a_run_keeps_its_tracks_and_says_so(tmp_path: P
             "`musictagger index --forget` removes a folder's tracks",
         )
     ]
+
+
+@pytest.mark.parametrize("forgotten", ["inner", "outer"])
+def test_forgetting_a_folder_keeps_the_tracks_another_folder_of_the_library_holds(
+    music_folder: Path, forgotten: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``index Music/album1`` after ``index Music`` makes album1 a folder of the library too; forgetting it took its
+    tracks, which Music still holds, out of the index, and the next run analysed them all again (an archive's
+    sub-folder: hours).  Forgetting Music, album1 keeps its own."""
+    index_folders([music_folder], workers=1)
+    inner = music_folder / "album1"
+    index_folders([inner], workers=1)
+    before = stored_paths()
+    capsys.readouterr()
+
+    assert main(["index", "--forget", str(inner if forgotten == "inner" else music_folder)]) == 0
+
+    in_album1 = {path for path in before if path.startswith(f"{inner}{os.sep}")}
+    assert stored_paths() == (before if forgotten == "inner" else in_album1)
+    out = capsys.readouterr().out
+    assert f"its other {len(in_album1)} stay in the index" in " ".join(out.split())
+    if forgotten == "inner":
+        assert index_folders([music_folder], workers=1).analysed == 0
