@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from musictagger.errors import MusictaggerError
+from musictagger.errors import DatabaseError, MusictaggerError
 
 try:
     import fcntl
@@ -36,8 +36,12 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
         yield
         return
     path = lock_path(library_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise DatabaseError(f"{library_path}: cannot open the database ({exc})", paths=[library_path]) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

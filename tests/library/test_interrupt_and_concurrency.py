@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.cli.main import main
 from musictagger.library import Library, index_folders
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
@@ -145,6 +146,21 @@ def test_a_second_run_on_the_same_index_is_refused_naming_the_first(big_folder: 
     assert said.startswith(f"error: {library_db_path()} is being indexed by process {first.pid}: wait for that run")
     assert first.returncode == 130
     assert index_folders([write_track(big_folder.parent / "Next" / "0.wav", "wav-pcm16")], workers=1).analysed == 1
+
+
+def test_an_index_whose_folder_cannot_be_made_is_an_error_not_a_traceback(
+    music_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The indexing lock beside the index is opened first: where the index's folder cannot be made (a file in its
+    place), that is the database's error, as it was before there was a lock (NotADirectoryError's traceback)."""
+    in_the_way = tmp_path / "data"
+    in_the_way.write_bytes(b"")
+    monkeypatch.setenv("XDG_DATA_HOME", str(in_the_way))
+
+    assert main(["index", str(music_folder)]) == 1
+
+    said = " ".join(capsys.readouterr().err.split())
+    assert said.startswith(f"error: {library_db_path()}") and "cannot open the database ([Errno 20] Not a dir" in said
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
