@@ -23,6 +23,7 @@ from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
+from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.scan import unreachable_because
 from musictagger.library.search import codes_in_reach
 from musictagger.library.store import AnalysisKey
@@ -30,6 +31,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 from musictagger.personal.active import judge_active
 from musictagger.personal.store import active_model
+from musictagger.userdirs import library_db_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _forget(folder: Path) -> int:
     """Forget ``folder`` of the library and its tracks, saying how many went, and which stay because another
-    folder of the library holds them (one inside the other)."""
-    with Library() as library:
+    folder of the library holds them (one inside the other).  Not while a run indexes: it went on storing the
+    folder's tracks after they were forgotten (108 of a forgotten folder's, left under no folder of the library)."""
+    with indexing_lock(library_db_path()), Library() as library:
         dropped = library.remove_root(folder)
         kept = len(library.paths_under(folder))
         holders = [str(root) for root in library.roots() if folder.is_relative_to(root) or root.is_relative_to(folder)]

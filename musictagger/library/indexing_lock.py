@@ -50,7 +50,7 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
             by = f"process {holder}" if holder.isdigit() else "another process"
             raise MusictaggerError(
                 f"{library_path} is being indexed by {by}: wait for that run to end (or stop it: what it has "
-                "analysed is kept), then run this one, which carries on from there",
+                "analysed is kept), then run this command again",
                 paths=[library_path],
             ) from exc
         handle.truncate(0)

@@ -14,6 +14,8 @@ import pytest
 from musictagger.cli.lines import path_line, with_path
 from musictagger.cli.main import main
 from musictagger.library import IndexProgress, Library, index_folders
+from musictagger.library.indexing_lock import indexing_lock
+from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
 
 WITHOUT_ROOTS_POWERS = [
@@ -264,3 +266,14 @@ def test_forgetting_a_folder_keeps_the_tracks_another_folder_of_the_library_hold
     assert f"its other {len(in_album1)} stay in the index" in " ".join(out.split())
     if forgotten == "inner":
         assert index_folders([music_folder], workers=1).analysed == 0
+
+
+def test_a_folder_is_not_forgotten_while_a_run_indexes(music_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Forgotten while a run indexed it, a folder's tracks went on being stored after it (108 of a walk's, left under
+    no folder of the library): --forget waits its turn as a second run does."""
+    index_folders([music_folder], workers=1)
+    capsys.readouterr()
+    with indexing_lock(library_db_path()):  # as a run holds it
+        assert main(["index", "--forget", str(music_folder)]) == 1
+    assert "is being indexed by process" in " ".join(capsys.readouterr().err.split())
+    assert stored_paths() and main(["index", "--forget", str(music_folder)]) == 0 and not stored_paths()
