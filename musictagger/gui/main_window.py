@@ -160,7 +160,10 @@ class MainWindow(QMainWindow):
         self.files_dock = self._dock("Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         # "Music folders", not "Library": the centre's Library tab is the library's tracks, and two tabs of one
         # name beside each other left a user guessing which was which.
-        self.library_dock = self._dock("Music folders", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Named as releases up to 0.5.0 named it (its title then), so that the place they saved for it is kept.
+        self.library_dock = self._dock(
+            "Music folders", self.library, Qt.DockWidgetArea.LeftDockWidgetArea, state_name="Library"
+        )
         self.tabifyDockWidget(self.files_dock, self.library_dock)
         self.files_dock.raise_()
         self.result_dock = self._dock("Result", result, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -212,11 +215,14 @@ class MainWindow(QMainWindow):
             "or use File ▸ Open"
         )
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, *, state_name: str | None = None
+    ) -> QDockWidget:
         """A dock holding ``widget`` in a scroll area (:class:`DockScroll`): a dock may shrink below what its
-        contents want, so showing one never grows the window past the screen."""
+        contents want, so showing one never grows the window past the screen.  ``state_name`` (default: the title) is
+        what the saved layout knows it by: a dock whose title changes keeps its old one, or loses its saved place."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(title)
+        dock.setObjectName(state_name or title)
         dock.setWidget(DockScroll(widget))
         self.addDockWidget(area, dock)
         return dock

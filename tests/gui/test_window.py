@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
 from musictagger.audio.overview import overview_from_file
 from musictagger.audio.params import FeatureParams
-from musictagger.gui.app import main
+from musictagger.gui.app import create_window, main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
+from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
 from musictagger.model.runtime import load_model
 from musictagger.timefmt import clock
@@ -320,3 +321,23 @@ def test_the_empty_files_list_says_to_drop_files_there(qtbot, window) -> None:
         return sum(image.pixel(x, y) != base for y in range(image.height()) for x in range(image.width()))
 
     assert files.topLevelItemCount() == 0 and painted() > 0
+
+
+def test_the_music_folders_dock_keeps_the_place_a_release_that_called_it_library_saved(qtbot) -> None:
+    """Releases up to 0.5.0 called the dock of music folders "Library", and their saved layout knows it by that name:
+    once renamed, the dock went back to the left at the first start, whatever place the user had given it."""
+    left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+    release = QMainWindow()  # the docks as 0.5.0 named them, its folders dock moved to the right
+    release.setCentralWidget(QLabel("Library"))
+    for name, area in (("Files", left), ("Library", right), ("Result", right), ("Nearest matches", right)):
+        dock = QDockWidget(name, release)
+        dock.setObjectName(name)
+        dock.setWidget(QLabel(name))
+        release.addDockWidget(area, dock)
+    Settings().window_state = (release.saveGeometry(), release.saveState())
+
+    window = create_window([])
+    qtbot.addWidget(window)
+    assert window.dockWidgetArea(window.library_dock) is right
+    assert window.dockWidgetArea(window.files_dock) is left
+    window.close()
