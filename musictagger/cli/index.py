@@ -24,6 +24,7 @@ from musictagger.errors import MusictaggerError
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.indexing_lock import indexing_lock
+from musictagger.library.reanalysis import again_lines
 from musictagger.library.scan import unreachable_because
 from musictagger.library.search import codes_in_reach
 from musictagger.library.store import AnalysisKey
@@ -152,9 +153,8 @@ def _print_summary(summary: IndexSummary) -> None:
             + f", in {summary.elapsed_s:.1f} s"
         )
     )
-    for reason, count in summary.again.most_common():
-        files = "1 file" if count == 1 else f"{count} files"
-        print(wrap(f"  {files} unchanged since indexed, analysed again because {reason}"))
+    for line in again_lines(summary.again):
+        print(wrap(f"  {line}"))
     for path, reason in summary.failed:
         print(path_line("  failed", path, reason))
     if earlier:

@@ -50,6 +50,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
 from musictagger.library.folders import IS_A_FILE, quoted, why_not_added
 from musictagger.library.index import usable_cores
+from musictagger.library.reanalysis import again_lines
 from musictagger.library.search import codes_in_reach
 from musictagger.model.runtime import default_model_path
 
@@ -454,6 +455,7 @@ class LibraryPanel(QWidget):
             f"{summary.pruned} gone from disk"
             + (f", {summary.moved} moved" if summary.moved else "")
             + f" ({summary.elapsed_s:.0f} s)"
+            + "".join(f". {line[0].upper()}{line[1:]}" for line in again_lines(summary.again))
         )
         problems = readable("; ".join(f"{Path(path).name}: {reason}" for path, reason in summary.problems[:3]))
         self._finish(message + (f". Not read: {problems}" if problems else ""), completed=not summary.interrupted)

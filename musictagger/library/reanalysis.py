@@ -8,6 +8,8 @@ whole library, and the summary says why rather than leaving a user to wonder at 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from musictagger.library.store import AnalysisKey
 
 STORED_INCOMPLETE = "they were stored before the index kept what learning and the search by parts need"
@@ -34,3 +36,12 @@ def why_again(stored: AnalysisKey, key: AnalysisKey) -> str:
     if old_parts != parts:
         return f"{name}'s verdict policy has changed since they were analysed"
     return f"they had been analysed with {stored.windows} windows a track (now {key.windows})"
+
+
+def again_lines(again: Counter[str]) -> list[str]:
+    """A run's lines for the files it analysed again though unchanged on disk (``IndexSummary.again``), the most
+    common reason first: ``14 files unchanged since indexed, analysed again because …``."""
+    return [
+        f"{'1 file' if count == 1 else f'{count} files'} unchanged since indexed, analysed again because {reason}"
+        for reason, count in again.most_common()
+    ]

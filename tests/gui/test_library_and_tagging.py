@@ -155,6 +155,7 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
         write_song(music / f"{seed:02}.flac", seed=seed, seconds=20.0)
     panel = window.library
     fast = model_file(FAST_MODEL_NAME)
+    indexed_by = window.manifest.name
     offer = (
         "Analyse the library again?: 2 tracks of your library were analysed by another model. Similar tracks are "
         "found only among tracks the model in use analysed, so these are left out until they are analysed again."
@@ -191,6 +192,10 @@ def test_choosing_another_model_offers_to_analyse_the_library_again(
     )
     with Library() as library:
         assert codes_in_reach(library.code_counts(), fast) == (2, 0)
+    assert panel.progress_text.text().endswith(  # why the whole library took its time again
+        f". 2 files unchanged since indexed, analysed again because another model had analysed them "
+        f"({indexed_by}; the model in use is {load_model(fast).manifest.name})"
+    )
 
 
 def tag_dialog_settled(dialog) -> bool:
