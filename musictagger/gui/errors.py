@@ -29,17 +29,37 @@ def log_path() -> Path:
     return userdirs.cache_dir() / "gui.log"
 
 
-def setup_logging() -> Path:
-    """Send the app's log (warnings and up, with tracebacks) to :func:`log_path`; return that path."""
+_log_trouble: str | None = None
+"""Why :func:`log_path` could not be opened for the log, when :func:`setup_logging` found it so."""
+
+
+def setup_logging() -> Path | None:
+    """Send the app's log (warnings and up, with tracebacks) to :func:`log_path`; return that path, or None when it
+    cannot be opened (its disk read-only, a file where its folder should be): the window starts all the same and the
+    log goes to standard error, where a failed open of the file ended the start in a traceback before any window."""
+    global _log_trouble
     path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger("musictagger")
     if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
-        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+        except OSError as exc:
+            _log_trouble = f"{path} cannot be written ({exc.strerror or exc})"
+            return None
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    _log_trouble = None
     return path
+
+
+def where_the_details_are() -> str:
+    """Where a user finds the traceback of an unexpected error: the log file, or standard error when it could not be
+    opened (naming it the log file then sent them to a file that is not there)."""
+    if _log_trouble is not None:
+        return f"The details went to standard error: the log file {_log_trouble}."
+    return f"The details are in the log file: {log_path()}"
 
 
 def describe(error: BaseException) -> str:
@@ -49,7 +69,7 @@ def describe(error: BaseException) -> str:
     log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
     return (
         f"Something went wrong inside musictagger ({type(error).__name__}: {readable(str(error))}).\n"
-        f"The details are in the log file: {log_path()}"
+        + where_the_details_are()
     )
 
 

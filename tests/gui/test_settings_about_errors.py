@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 import musictagger
 from musictagger import userdirs
 from musictagger.errors import DecodeError
+from musictagger.gui import errors
 from musictagger.gui.about import about_text
 from musictagger.gui.errors import describe, log_path, open_folder_of, setup_logging
 from musictagger.gui.genre_view import CERTAIN_STYLE
@@ -197,6 +198,25 @@ def test_errors_read_as_sentences_and_tracebacks_go_to_the_log() -> None:
     assert log_path().parent == userdirs.cache_dir()
     logged = log_path().read_text(encoding="utf-8")
     assert "Traceback" in logged and "KeyError: 'missing'" in logged
+
+
+def test_a_log_file_that_cannot_be_opened_leaves_the_window_to_start_and_says_where_the_details_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only cache disk (walked on a read-only mount) or, here, a file where the cache folder should be: opening
+    the log ended musictagger-gui's start in a traceback (OSError), before any window."""
+    monkeypatch.setattr(errors, "_log_trouble", None)  # this module's later tests see the log as they found it
+    in_the_way = tmp_path / "cache"
+    in_the_way.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(in_the_way))
+
+    assert setup_logging() is None  # raised NotADirectoryError before
+    try:
+        {}["missing"]
+    except KeyError as bug:
+        message = describe(bug)
+    assert f"The details went to standard error: the log file {log_path()} cannot be written (" in message
+    assert "in the log file" not in message
 
 
 def test_qt_calls_keep_their_references_to_none(qtbot) -> None:
