@@ -12,6 +12,7 @@ analysed (the search leaves them out until then).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
 from musictagger.library.folders import IS_A_FILE, quoted, why_not_added
 from musictagger.library.index import usable_cores
+from musictagger.library.indexing_lock import IndexingBusyError, indexing_lock
 from musictagger.library.reanalysis import again_lines
 from musictagger.library.search import codes_in_reach
 from musictagger.model.runtime import default_model_path
@@ -68,6 +70,9 @@ class LibraryState:
     """The folders this reading was asked to add that were added."""
     refused: list[tuple[Path, str]]
     """The paths it was asked to add that were not, each with why (:func:`why_not_added`)."""
+    kept: list[tuple[Path, str]]
+    """The folders it was asked to remove that were kept because a run was indexing the library, each with who ran it
+    (:func:`remove_unless_indexed`)."""
 
 
 WATCH_INTERVAL_MS = 3000
@@ -96,11 +101,23 @@ def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> Library
                 refused.append((path, reason))
         if added:
             library.add_roots(added)
-        for root in roots_to_remove:
-            library.remove_root(root)
+        kept = [(root, holder) for root in roots_to_remove if (holder := remove_unless_indexed(library, root))]
         failures = [(record.path, record.error or "") for record in library.failures()]
         _searched, waiting = codes_in_reach(library.code_counts(), default_model_path())
-        return LibraryState(library.roots(), library.counts(), failures, waiting, added, refused)
+        return LibraryState(library.roots(), library.counts(), failures, waiting, added, refused, kept)
+
+
+def remove_unless_indexed(library: Library, root: Path) -> str | None:
+    """Forget ``root`` and its tracks, as ``musictagger index --forget`` does, unless a run indexes the library: then
+    keep it and return who runs it (``process 4242``, or ``this window``).  A folder removed while a run (the command
+    line's, or this window's own Index now) indexed it went on having its tracks stored, under a folder the library no
+    longer has."""
+    try:
+        with indexing_lock(library.path):
+            library.remove_root(root)
+    except IndexingBusyError as busy:
+        return "this window" if busy.holder == f"process {os.getpid()}" else busy.holder
+    return None
 
 
 def named(paths: list[Path]) -> str:
@@ -138,6 +155,15 @@ def describe_change(added: list[Path], refused: list[tuple[Path, str]], *, index
 def local_paths(event: QDropEvent) -> list[Path]:
     """The local files and folders a drag carries (a web page's or a remote share's URLs are not)."""
     return [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+
+
+def describe_kept(kept: list[tuple[Path, str]]) -> str:
+    """Why the folders the user removed are still there, a line each: a run was indexing the library."""
+    return "\n".join(
+        f"Not removed: {quoted(path)}: the library is being indexed by {holder}, which would go on storing its "
+        "tracks. Remove it again once that run has ended (or stop it: what it has analysed is kept)."
+        for path, holder in kept
+    )
 
 
 def describe_progress(progress: IndexProgress) -> str:
@@ -282,6 +308,8 @@ class LibraryPanel(QWidget):
             self._offer_reanalysis(state.waiting)
         if state.added or state.refused:
             self._tell(describe_change(state.added, state.refused, indexing=self.indexing is not None))
+        if state.kept:
+            self._tell(describe_kept(state.kept))
         if state.added and self.indexing is not None:
             self.index_when_indexed = True
         elif state.added:

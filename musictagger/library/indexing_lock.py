@@ -24,6 +24,19 @@ except ImportError:  # Windows
     fcntl = None
 
 
+class IndexingBusyError(MusictaggerError):
+    """Another run holds the index's indexing lock; ``holder`` names it (``process 25493``, or ``another process``)
+    for a message of the caller's own (the window's Remove says what it left undone)."""
+
+    def __init__(self, library_path: Path, holder: str) -> None:
+        super().__init__(
+            f"{library_path} is being indexed by {holder}: wait for that run to end (or stop it: what it has "
+            "analysed is kept), then run this command again",
+            paths=[library_path],
+        )
+        self.holder = holder
+
+
 def lock_path(library_path: Path) -> Path:
     """The lock file of the index at ``library_path``."""
     return library_path.with_name(library_path.name + ".indexing")
@@ -31,7 +44,8 @@ def lock_path(library_path: Path) -> Path:
 
 @contextmanager
 def indexing_lock(library_path: Path) -> Iterator[None]:
-    """Hold the index's indexing lock for the ``with`` block; MusictaggerError at once when another process holds it."""
+    """Hold the index's indexing lock for the ``with`` block; :class:`IndexingBusyError` at once when another run holds it
+    (another process's, or the window's own: each holder opens the file afresh, so the lock is per run)."""
     if fcntl is None:
         yield
         return
@@ -47,11 +61,8 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             handle.seek(0)
             holder = handle.read().strip()
-            by = f"process {holder}" if holder.isdigit() else "another process"
-            raise MusictaggerError(
-                f"{library_path} is being indexed by {by}: wait for that run to end (or stop it: what it has "
-                "analysed is kept), then run this command again",
-                paths=[library_path],
+            raise IndexingBusyError(
+                library_path, f"process {holder}" if holder.isdigit() else "another process"
             ) from exc
         handle.truncate(0)
         handle.write(str(os.getpid()))

@@ -4,6 +4,8 @@ window a drop is analysed, as before.  Real window offscreen, real folders with 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QPalette
 from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.library_panel import DROP_HINT
-from musictagger.library import Library
+from musictagger.library import Library, index_folders
+from musictagger.userdirs import library_db_path
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
 FILES_NOT_ADDED = (
@@ -177,3 +180,50 @@ def test_a_folder_dropped_while_indexing_runs_is_indexed_once_the_run_ends(qtbot
 
     qtbot.waitUntil(indexed, timeout=2 * ANALYSIS_TIMEOUT_MS)
     assert library_folders() == sorted([first, second])
+
+
+def test_a_folder_is_not_removed_while_another_run_indexes_the_library(qtbot, window, tmp_path: Path) -> None:
+    """`musictagger index` running in a terminal: Remove forgot the folder and its tracks at once, and the run went on
+    storing them, under a folder the library no longer had (``index --forget`` waits its turn since c03c90d)."""
+    music = tmp_path / "Music"
+    song = write_song(music / "a.wav", kind="wav-pcm16", seconds=2.0)
+    index_folders([music], workers=1)
+    panel = window.library
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.folder_paths() == [music], timeout=10_000)
+    run = subprocess.Popen(  # a run indexing the library: it holds the indexing lock as `musictagger index` does
+        [sys.executable, "-c", HOLD_THE_INDEXING_LOCK, str(library_db_path())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert run.stdout.readline() == "held\n"
+        panel.folders.setCurrentRow(0)
+        panel.remove_selected()
+        qtbot.waitUntil(lambda: panel.notice.text().startswith("Not removed"), timeout=10_000)
+        assert panel.notice.text() == (
+            f"Not removed: \u201cMusic\u201d: the library is being indexed by process {run.pid}, which would go on "
+            "storing its tracks. Remove it again once that run has ended (or stop it: what it has analysed is kept)."
+        )
+        assert panel.folder_paths() == [music] and library_folders() == [music]
+        with Library() as library:
+            assert library.record(song) is not None
+    finally:
+        run.communicate("")  # the run ends
+    panel.folders.setCurrentRow(0)  # once it has ended, Remove does
+    panel.remove_selected()
+    qtbot.waitUntil(lambda: panel.folder_paths() == [], timeout=10_000)
+    assert panel.notice.text() == ""
+    with Library() as library:
+        assert library.roots() == [] and library.record(song) is None
+
+
+HOLD_THE_INDEXING_LOCK = """
+import sys
+from pathlib import Path
+from musictagger.library.indexing_lock import indexing_lock
+with indexing_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
