@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabBar,
     QTabWidget,
@@ -44,7 +45,7 @@ from musictagger.gui.accessible import set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.dock_scroll import DockScroll
-from musictagger.gui.errors import describe, show_error
+from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths, file_stamp, stamped
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen, resize_within_screen
@@ -214,6 +215,8 @@ class MainWindow(QMainWindow):
             "Drop audio files or folders anywhere to analyse them, or on Music folders to add folders to the library; "
             "or use File ▸ Open"
         )
+        self._told_settings_unsaved = False
+        QTimer.singleShot(0, self.tell_if_settings_unsaved)  # once shown, over the window
 
     def _dock(
         self, title: str, widget: QWidget, area: Qt.DockWidgetArea, *, state_name: str | None = None
@@ -599,6 +602,23 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() and dialog.model_changed:
             self.use_base_model(default_model_path())
+        self.tell_if_settings_unsaved()
+
+    def tell_if_settings_unsaved(self) -> None:
+        """Say once, in a box that does not block, that the settings cannot be saved and why (its disk full or
+        read-only: :meth:`Settings.why_unsaved`), at the start or when it comes to be so: QSettings fails without a
+        word, and a user whose config disk was full found every change gone at the next start.  Said once, not at
+        every change; the layout saved at close is lost with them, which the window can no longer say then."""
+        if self._told_settings_unsaved or (why := self.settings.why_unsaved()) is None:
+            return
+        self._told_settings_unsaved = True
+        show_message(
+            self,
+            "Settings cannot be saved",
+            f"{readable(why)}.\n\nWhat you change in Settings, the files opened lately and the window's layout are "
+            "kept only until you quit.",
+            QMessageBox.Icon.Warning,
+        )
 
     def use_base_model(self, model_path: Path) -> None:
         """Analyse with the shipped model at ``model_path`` from now on, without a restart: its sidecar and

@@ -1,16 +1,19 @@
 """The window's persistent settings: an INI file in the platform config dir, through QSettings.
 
 Typed properties keep the keys and their defaults in one place; every widget reads and
-writes settings through :class:`Settings`, never through ``QSettings`` directly.
+writes settings through :class:`Settings`, never through ``QSettings`` directly.  QSettings fails silently (its
+``status()`` alone says so): :meth:`Settings.why_unsaved` tells the window when the file cannot be saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from musictagger import userdirs
+from musictagger.db import disk_trouble
 from musictagger.model.windows_choice import choose_windows, chosen_windows
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
@@ -148,5 +151,29 @@ class Settings:
         self._qs.setValue("live/matches_columns", value)
 
     def sync(self) -> None:
-        """Write pending changes to disk now."""
+        """Write pending changes to disk now (:meth:`why_unsaved` says whether they were)."""
         self._qs.sync()
+
+    def why_unsaved(self) -> str | None:
+        """Why this file cannot be saved (``…/gui.ini cannot be saved: the disk holding it is full …``), or None when
+        it can: the last write failed, or a few bytes cannot be written beside it (its disk full or read-only, no
+        folder can be made for it).  A user whose config disk was full lost every change at the next start, unsaid."""
+        failure = _cannot_write_beside(self.path)
+        if failure is None and self._qs.status() != QSettings.Status.NoError:
+            failure = "the last change could not be written"
+        return None if failure is None else f"{self.path} cannot be saved: {disk_trouble(self.path.parent) or failure}"
+
+
+def _cannot_write_beside(path: Path) -> str | None:
+    """Why a few bytes cannot be written to a file beside ``path`` (its folder made if need be), or None when they
+    can: the file is removed again.  Writing is the one sure test (a full disk takes an empty file)."""
+    probe = path.with_name(f".{path.name}.probe")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"musictagger checks that its settings can be saved\n")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
+    return None

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.errors import MusictaggerError
+from musictagger.gui.errors import show_error
 from musictagger.gui.settings import THEMES, Settings
 from musictagger.gui.theme import apply_theme
 from musictagger.model import choice
@@ -79,13 +81,20 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def accept(self) -> None:
-        """Save and apply."""
-        self.settings.windows_per_track = self.windows.value() or None
+        """Save and apply.  The model and the windows per track are saved only when changed, and one that cannot be
+        saved (its disk full or read-only) stays as it was, the dialog closing with a word of why: every OK on a
+        read-only config disk raised there (an OSError), and the dialog stayed open on an error box."""
         self.settings.threshold = self.threshold.value()
         self.settings.theme = self.theme.currentData()
         self.settings.sync()
-        if self.model.isEnabled() and self.model.currentData() != choice.chosen():
-            choice.choose(self.model.currentData())
-            self.model_changed = True
+        windows = self.windows.value() or None
+        try:
+            if windows != self.settings.windows_per_track:
+                self.settings.windows_per_track = windows
+            if self.model.isEnabled() and self.model.currentData() != choice.chosen():
+                choice.choose(self.model.currentData())
+                self.model_changed = True
+        except MusictaggerError as error:
+            show_error(self.parentWidget(), "Setting not changed", error)
         apply_theme(self.settings.theme)
         super().accept()

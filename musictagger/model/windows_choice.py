@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from musictagger.errors import ParameterError
+from musictagger.errors import FileError, ParameterError
 from musictagger.userdirs import config_dir, write_json
 
 MAX_WINDOWS = 10
@@ -34,7 +34,10 @@ def chosen_windows() -> int | None:
 def choose_windows(windows: int | None) -> None:
     """Store ``windows`` per track (1 to :data:`MAX_WINDOWS`), or None for the model's own, atomically."""
     if windows is None:
-        setting_path().unlink(missing_ok=True)
+        try:
+            setting_path().unlink(missing_ok=True)
+        except OSError as exc:  # a read-only disk refuses even a file that is not there
+            raise FileError(setting_path(), f"cannot be removed ({exc.strerror or exc}); it is as it was") from exc
         return
     if not 1 <= windows <= MAX_WINDOWS:
         raise ParameterError(f"windows per track must be 1 to {MAX_WINDOWS}, got {windows}")

@@ -94,6 +94,51 @@ def test_a_shipped_model_chosen_in_settings_is_used_at_once(qtbot, monkeypatch, 
     window.close()
 
 
+@pytest.fixture
+def boxes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message box the window opens, warnings included (the suite's own recorder fails a test on a warning)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    opened: list[str] = []
+    monkeypatch.setattr(QMessageBox, "open", lambda box: opened.append(f"{box.windowTitle()}: {box.text()}"))
+    return opened
+
+
+def test_settings_that_cannot_be_saved_are_said_once_and_the_settings_dialog_closes(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boxes: list[str]
+) -> None:
+    """A config disk full or read-only (walked on real mounts) or, here, a file where the config folder should be:
+    QSettings failed without a word, so every change was gone at the next start; and OK in Settings raised there (an
+    OSError or a FileError from the windows per track's file), the dialog staying open on an error box."""
+    from musictagger.gui.app import create_window
+    from musictagger.gui.settings_dialog import SettingsDialog
+
+    in_the_way = tmp_path / "config"
+    in_the_way.write_text("a file where the config folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(in_the_way))
+    window = create_window([], Settings())
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: bool(boxes))
+    assert boxes == [
+        f"Settings cannot be saved: {settings_path()} cannot be saved: Not a directory.\n\n"
+        "What you change in Settings, the files opened lately and the window's layout are kept only until you quit."
+    ]
+
+    dialog = SettingsDialog(window.settings, window)
+    dialog.threshold.setValue(0.42)
+    dialog.accept()  # raised NotADirectoryError (the windows per track, unchanged, were removed from the folder)
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted and window.settings.threshold == 0.42
+    window.tell_if_settings_unsaved()  # as after the dialog: said once already
+    dialog = SettingsDialog(window.settings, window)
+    dialog.windows.setValue(3)
+    dialog.accept()  # raised the FileError
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted and window.settings.windows_per_track is None
+    window.tell_if_settings_unsaved()
+    windows_file = in_the_way / "musictagger" / "analysis-windows.json"
+    assert boxes[1:] == [f"Setting not changed: {windows_file}: cannot be saved (Not a directory); it is as it was"]
+    window.close()
+
+
 def test_window_settings_are_used_and_the_window_size_restored(qtbot, tmp_path: Path) -> None:
     from musictagger.gui.app import create_window
     from musictagger.gui.file_list import State
