@@ -2,9 +2,11 @@
 
 Without folders it refreshes every folder indexed before.  ``--status`` also says which model's
 verdicts are in use (the shipped one, or the active personal model) and how many indexed tracks
-hold the embedding a personal model reads (learning needs it, and an active model's verdicts).  Ctrl-C stops cleanly: what was
+hold the embedding a personal model reads (learning needs it, and an active model's verdicts):
+:mod:`musictagger.cli.index_status`.  Ctrl-C stops cleanly: what was
 analysed is kept, and the next run carries on from there.  ``--cluster ADDRESS`` analyses on a
-Dask cluster's workers instead of here (see :mod:`musictagger.library.cluster`).
+Dask cluster's workers instead of here (see :mod:`musictagger.library.cluster`).  ``--json`` gives the
+status, or a run's summary, as one JSON document for a script (the progress bar stays on stderr).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
+from musictagger.cli.index_status import print_status, read_status, status_document
+from musictagger.cli.json_fields import document, problem
 from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
@@ -26,12 +30,6 @@ from musictagger.library import IndexProgress, IndexSummary, Library, index_fold
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import again_lines
 from musictagger.library.scan import unreachable_because
-from musictagger.library.search import codes_in_reach
-from musictagger.library.store import AnalysisKey
-from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import default_model_path
-from musictagger.personal.active import judge_active
-from musictagger.personal.store import active_model
 from musictagger.userdirs import library_db_path
 
 
@@ -63,15 +61,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
     parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")
     parser.add_argument("--status", action="store_true", help="show the index's folders, counts and failures")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the status (with --status), or the run's summary once it ends, as one JSON document "
+        "(its keys: README, 'Command line')",
+    )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.forget:
+        if args.json:
+            raise MusictaggerError("--json gives the status (--status) or a run's summary, not --forget's")
         return _forget(Path(os.path.abspath(args.forget)))  # as roots are stored: links kept
     if args.status:
-        return _print_status(args.model)
+        status = read_status(args.model)
+        if args.json:
+            print(document(status_document(status)))
+        else:
+            print_status(status)
+        return 0
     unusable = {folder: reason for folder in args.folders if (reason := unreachable_because(folder))}
     present = [folder for folder in args.folders if folder not in unusable]
     for folder, reason in unusable.items():
@@ -90,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             on_progress=bar.update,
         )
-    _print_summary(summary)
+    if args.json:
+        print(document(summary_document(summary, unusable)))
+    else:
+        _print_summary(summary)
     if summary.interrupted:
         print(wrap("interrupted: everything analysed so far is kept; run the same command to resume"), file=sys.stderr)
         return INTERRUPTED_STATUS
@@ -169,50 +183,20 @@ def _print_summary(summary: IndexSummary) -> None:
         print(path_line("  skipped", path, reason))
 
 
-def _print_status(model_path: Path | None) -> int:
-    model_path = model_path or default_model_path()
-    with Library() as library:
-        if head := judge_active(library, load_manifest(model_path)):  # its verdicts, as the Library tab counts them
-            library.use_judged(head.identity)
-        counts, verdicts = library.counts(), library.verdict_counts()
-        roots, failures = library.roots(), library.failures()
-        embedded, coded = library.embedded_counts(), library.code_counts()
-        print(path_line("index", library.path))
-    print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
-    if verdicts:
-        counted = [f"{label} {count}" for label, count in verdicts.most_common()]
-        print(wrap("  verdicts: " + ", ".join(counted), counted))
-    _print_model_status(model_path, embedded, counts.analysed)
-    _print_code_status(model_path, coded)
-    for root in roots:
-        print(path_line("  folder", root))
-    for record in failures:
-        print(path_line("  failed", record.path, record.error))
-    return 0
-
-
-def _print_code_status(model_path: Path, coded: Counter[str]) -> None:
-    """How many tracks' codes the model in use can search among (:func:`~musictagger.library.search.codes_in_reach`)."""
-    searched, others = codes_in_reach(coded, model_path)
-    missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
-    print(wrap(f"  codes: {searched} tracks are searched for similar ones with {model_path.stem}{missing}"))
-
-
-def _print_model_status(model_path: Path, embedded: Counter[str], analysed: int) -> None:
-    """Which model's verdicts are in use, and how many analysed tracks hold the embedding its personal head
-    reads (or, with the shipped model, that ``learn`` would learn from)."""
-    base_model_id = AnalysisKey.of(load_manifest(model_path), None).model_id
-    personal = active_model()
-    if personal is None:
-        print("active model: the shipped model")
-        have, reader = embedded[base_model_id], "`musictagger learn` needs"
-    else:
-        labels = ", ".join(personal.labels)
-        print(wrap(f"active model: personal model {personal.name!r} ({personal.field}: {labels})"))
-        have, reader = embedded[personal.base_model_id], f"{personal.name!r} needs"
-        if personal.base_model_id != base_model_id:
-            print(
-                wrap(f"  it reads analyses by {personal.base_model_id}, not by this model: its verdicts are not in use")
-            )
-    missing = f"; {analysed - have} need `musictagger index` again" if have < analysed else ""
-    print(wrap(f"  embeddings: {have} of {analysed} analysed tracks have the one {reader}{missing}"))
+def summary_document(summary: IndexSummary, unusable: dict[Path, str]) -> dict[str, Any]:
+    """The run's summary as ``index --json`` prints it (README, the JSON paragraph): what the text summary says,
+    the same keys always, and the folders given that could not be indexed (``unreachable``; said on stderr too)."""
+    return {
+        "analysed": summary.analysed,
+        "unchanged": summary.skipped - summary.failed_before,
+        "failed": [problem(path, reason) for path, reason in summary.failed],
+        "failed_earlier": summary.failed_before,
+        "removed": summary.pruned + summary.vanished,
+        "moved": summary.moved,
+        "analysed_again": [{"files": count, "reason": reason} for reason, count in summary.again.most_common()],
+        "kept_absent": summary.kept_absent,
+        "skipped": [problem(path, reason) for path, reason in summary.problems],
+        "unreachable": [problem(folder, reason) for folder, reason in unusable.items()],
+        "interrupted": summary.interrupted,
+        "elapsed_s": round(summary.elapsed_s, 3),
+    }

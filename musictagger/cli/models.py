@@ -4,13 +4,16 @@
 command and the window (:mod:`musictagger.model.choice`).  ``--use NAME`` makes a personal model
 active for ``analyze``, ``index``, ``tag`` and the window; ``--use shipped`` goes back to the shipped
 model; ``--delete NAME`` removes one (the shipped model becomes active again if it was the active one).
+``--json`` gives the list as one JSON document, for a script.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
+from musictagger.cli.json_fields import document, file_name
 from musictagger.cli.lines import LINE_WIDTH, wrap
 from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
@@ -46,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "to analyse a track and to index, a little less sure; README, 'How fast it is'); the library is "
         "analysed again by the next `musictagger index`",
     )
+    action.add_argument(
+        "--json", action="store_true", help="list the models as one JSON document (its keys: README, 'Command line')"
+    )
     parser.set_defaults(run=run)
 
 
@@ -59,8 +65,11 @@ def run(args: argparse.Namespace) -> int:
     if args.delete:
         store.delete(args.delete)
         print(f"deleted personal model {args.delete!r}")
+    if args.json:
+        print(document(models_document(store.list_models())))
+        return 0
     print(format_models(store.list_models()))
-    if note := not_in_use_note(load_manifest(default_model_path())):
+    if note := _note():
         print(wrap(f"note: {note}"))
     return 0
 
@@ -88,6 +97,57 @@ def _choose_base(base: str) -> int:
     return 0
 
 
+def _personal_in_use(models: list[store.PersonalModelInfo], note: str | None) -> bool:
+    """Whether the active personal model's verdicts are given: there is one, and no ``note``
+    (:func:`not_in_use_note`) says it reads another model's analyses."""
+    return any(m.active for m in models) and note is None
+
+
+def _note() -> str | None:
+    """Why the active personal model is not in use, if it is not (:func:`not_in_use_note`)."""
+    return not_in_use_note(load_manifest(default_model_path()))
+
+
+def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
+    """``models --json`` (README, the JSON paragraph): the shipped model chosen (``--base``) and every personal
+    one, what each knows, which is active and whose verdicts are given (``in_use``: the list's ``*``), and why an
+    active personal model is not in use (``note``, null otherwise); the same keys always."""
+    shipped = chosen_model_file()
+    manifest = load_manifest(shipped, verify_digest=False)
+    note = _note()
+    personal_in_use = _personal_in_use(models, note)
+    return {
+        "shipped": {
+            "name": store.SHIPPED,
+            "base": next(base for base, name in SHIPPED_MODELS.items() if model_file(name) == shipped),
+            "model": shipped.stem,
+            "file": file_name(shipped),
+            "field": "genre",
+            "labels": list(manifest.labels),
+            "created": manifest.created,
+            "active": not any(m.active for m in models),
+            "in_use": not personal_in_use,
+        },
+        "personal": [
+            {
+                "name": m.name,
+                "field": m.field,
+                "labels": list(m.labels),
+                "tracks_per_label": m.counts,
+                "accuracy": m.accuracy,
+                "macro_f1": m.macro_f1,
+                "reads": m.base_model_id,
+                "created": m.created,
+                "active": m.active,
+                "in_use": m.active and personal_in_use,
+            }
+            for m in models
+        ],
+        "in_use": next((m.name for m in models if m.active), store.SHIPPED) if personal_in_use else store.SHIPPED,
+        "note": note,
+    }
+
+
 def format_models(models: list[store.PersonalModelInfo]) -> str:
     """The shipped model in use and every personal one; ``*`` marks the model whose verdicts are given: the
     active personal one when it reads the shipped model's analyses, else the shipped one (the personal one
@@ -95,8 +155,7 @@ def format_models(models: list[store.PersonalModelInfo]) -> str:
     model's cell names it first); a model's day stands for the time it was made."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
-    idle = not_in_use_note(load_manifest(default_model_path())) is not None
-    in_use = any(m.active for m in models) and not idle
+    in_use = _personal_in_use(models, _note())
     rows = [
         (
             "" if in_use else "*",

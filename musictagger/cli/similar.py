@@ -10,11 +10,10 @@ which part of it was nearest.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
-from musictagger.cli.json_fields import verdict_field
+from musictagger.cli.json_fields import document, verdict_field
 from musictagger.cli.lines import wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             "matches": [_match_dict(m, window_seconds) for m in matches],
             "left_out": left_out,  # tracks analysed by a model whose codes do not compare with the query's
         }
-        print(json.dumps(answer, indent=2))
+        print(document(answer))
     else:
         # A summary may hold brackets, "(nearest: rock 0.45)"; a file name a line break, written as \n.
         print(wrap(f"nearest to {one_line(label)}, {analysis.summary()}:", [one_line(path)] if path else []))

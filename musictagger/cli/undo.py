@@ -1,6 +1,6 @@
 """``musictagger undo [RUN]``: give the files of a tagging run back the old values of the field it wrote
-(genres, or a personal model's moods …); ``--list`` the runs and the bytes the journal keeps for them;
-``--forget-before RUN`` the older runs, to shrink the journal.
+(genres, or a personal model's moods …); ``--list`` the runs and the bytes the journal keeps for them (``--json``:
+as one JSON document, for a script); ``--forget-before RUN`` the older runs, to shrink the journal.
 
 Only files exactly as the run left them are restored; the others are reported with the reason, and so is a file
 restored with its old values whose bytes did not come back as they were.
@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from typing import Any
 
+from musictagger.cli.json_fields import document, file_name, moment
 from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
@@ -35,15 +37,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="RUN",
         help="forget the runs before RUN (and their undos), which can then no longer be undone, to shrink the journal",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --list: the runs as one JSON document (its keys: README, 'Command line')",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.forget_before is not None and args.run_id is not None:
         raise MusictaggerError("give either a run to undo or --forget-before RUN, not both")
+    if args.json and not args.list:
+        raise MusictaggerError("--json lists the runs: give it with --list")
     with Journal() as journal:
         if args.list:
             runs = journal.runs()
+            if args.json:
+                print(document(runs_document(journal, runs)))
+                return 0
             print(format_runs(runs))
             if any(r.kept or r.dropped for r in runs):
                 print(wrap(_kept_note(journal)))
@@ -166,13 +178,48 @@ def format_runs(runs: list[Run]) -> str:
             ", ".join(r.fields),
             f"undo of {r.undoes}" if r.undoes is not None else r.mode or r.kind,
             "" if r.min_confidence is None else f"{r.min_confidence:.2f}",
-            r.id3_version or ("keep" if r.kind == "tag" else ""),
+            _id3_version(r) or "",
             *((byte_size(r.kept) if r.kept else "dropped" if r.dropped else "",) if kept else ()),
             _files_text(r),
         )
         for r in runs
     ]
     return format_table(header, rows) if rows else "no runs in the journal yet"
+
+
+def _id3_version(run: Run) -> str | None:
+    """The ID3 version a run gave the files it wrote: ``v2.3``, ``v2.4``, ``keep`` (each file's own), None for an
+    undo (each file's old one)."""
+    return run.id3_version or ("keep" if run.kind == "tag" else None)
+
+
+def runs_document(journal: Journal, runs: list[Run]) -> dict[str, Any]:
+    """``undo --list --json`` (README, the JSON paragraph): the journal, its size and the budget of bytes it keeps
+    for older runs' undo, and ``runs`` as the list shows them, newest first, the same keys always; ``files`` counts
+    the run's files per journal state (``restore-skipped`` is the list's ``not restored``)."""
+    return {
+        "journal": file_name(journal.path),
+        "size_bytes": journal.size(),
+        "kept_bytes_budget": journal.kept_bytes_budget,
+        "runs": [
+            {
+                "run": r.id,
+                "kind": r.kind,
+                "undoes": r.undoes,
+                "started": moment(r.started_at),
+                "finished": moment(r.finished_at),
+                "status": str(r.status),
+                "fields": list(r.fields),
+                "mode": r.mode,
+                "min_confidence": r.min_confidence,
+                "id3_version": _id3_version(r),
+                "kept_bytes": r.kept,
+                "dropped_bytes": r.dropped,
+                "files": dict(sorted(r.counts.items())),
+            }
+            for r in runs
+        ],
+    }
 
 
 def _files_text(run: Run) -> str:
