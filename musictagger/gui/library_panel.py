@@ -285,8 +285,20 @@ class LibraryPanel(QWidget):
             lambda _task: read_state(add or [], remove or []),
             owner=self,
             on_done=lambda state: self._show_state(state, offer_reanalysis=offer_reanalysis),
-            on_error=lambda error: self.counts.setText(f"The library cannot be read: {describe(error)}"),
+            on_error=lambda error: (
+                self._not_changed(add or [], remove or [], error)
+                if add or remove
+                else self.counts.setText(f"The library cannot be read: {describe(error)}")
+            ),
         )
+
+    def _not_changed(self, add: list[Path], remove: list[Path], error: BaseException) -> None:
+        """Adding or removing folders failed (the index cannot be written: its disk full or read-only): say which
+        and why, and show the library as it is.  It said 'The library cannot be read', in place of the counts,
+        and nothing of the folders."""
+        verb, paths = ("added", add) if add else ("removed", remove)
+        self._tell(f"Not {verb}: {named(paths)}: {describe(error)}")
+        self.refresh()
 
     def _show_state(self, state: LibraryState, *, offer_reanalysis: bool = False) -> None:
         self.folders.clear()

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from musictagger.db import disk_trouble
 from musictagger.errors import DatabaseError, MusictaggerError
 
 try:
@@ -54,7 +55,8 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     except OSError as exc:
-        raise DatabaseError(f"{library_path}: cannot open the database ({exc})", paths=[library_path]) from exc
+        why = disk_trouble(path.parent) or exc  # a read-only or full disk said so, not as '[Errno 30] …'
+        raise DatabaseError(f"{library_path}: cannot open the database ({why})", paths=[library_path]) from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.library_panel import DROP_HINT
 from musictagger.library import Library, index_folders
+from musictagger.library.indexing_lock import lock_path
 from musictagger.userdirs import library_db_path
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 
@@ -227,3 +228,29 @@ with indexing_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()
 """
+
+
+def test_a_folder_the_index_cannot_forget_is_said_not_removed_and_the_counts_stay(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """An index that cannot be written (its disk full or read-only; here a folder where the indexing lock's file
+    should be): Remove put 'The library cannot be read: …' in place of the counts, and said nothing of the folder."""
+    music = tmp_path / "Music"
+    write_song(music / "a.wav", kind="wav-pcm16", seconds=2.0)
+    index_folders([music], workers=1)
+    panel = window.library
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.folder_paths() == [music], timeout=10_000)
+    lock_path(library_db_path()).unlink()
+    lock_path(library_db_path()).mkdir()
+
+    panel.folders.setCurrentRow(0)
+    panel.remove_selected()
+
+    qtbot.waitUntil(lambda: panel.notice.text().startswith("Not removed"), timeout=10_000)
+    assert panel.notice.text() == (
+        f"Not removed: \u201cMusic\u201d: {library_db_path()}: cannot open the database ([Errno 21] Is a directory: "
+        f"'{lock_path(library_db_path())}')"
+    )
+    qtbot.waitUntil(lambda: panel.counts.text() == "In the library: 1 tracks, 1 analysed, 0 failed", timeout=10_000)
+    assert panel.folder_paths() == [music] and library_folders() == [music]
