@@ -501,6 +501,13 @@ class LibraryPanel(QWidget):
         self._finish(message + (f". Not read: {problems}" if problems else ""), completed=not summary.interrupted)
 
     def _index_failed(self, error: BaseException) -> None:
+        if isinstance(error, IndexingBusyError):  # its message tells a command line user to run the command again
+            self._finish(
+                f"Not indexed: the library is being indexed by {error.holder}. Press Index now once that run has "
+                "ended (or stop it: what it has analysed is kept).",
+                completed=False,
+            )
+            return
         self._finish(f"Indexing failed: {describe(error)}", completed=False)
 
     def shutdown(self) -> None:

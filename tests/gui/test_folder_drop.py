@@ -210,6 +210,12 @@ def test_a_folder_is_not_removed_while_another_run_indexes_the_library(qtbot, wi
         assert panel.folder_paths() == [music] and library_folders() == [music]
         with Library() as library:
             assert library.record(song) is not None
+        panel.index_now()  # said in the window's words, not the command line's "run this command again"
+        qtbot.waitUntil(lambda: panel.indexing is None, timeout=10_000)
+        assert panel.progress_text.text() == (
+            f"Not indexed: the library is being indexed by process {run.pid}. Press Index now once that run has "
+            "ended (or stop it: what it has analysed is kept)."
+        )
     finally:
         run.communicate("")  # the run ends
     panel.folders.setCurrentRow(0)  # once it has ended, Remove does
