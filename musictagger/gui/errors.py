@@ -7,6 +7,7 @@ where the log file is, and the traceback goes into that file, never into a dialo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from logging.handlers import RotatingFileHandler
@@ -33,6 +34,22 @@ _log_trouble: str | None = None
 """Why :func:`log_path` could not be opened for the log, when :func:`setup_logging` found it so."""
 
 
+class _LogFile(RotatingFileHandler):
+    """The log file, until a write to it fails (its disk full since the window started): the log then goes to standard
+    error, as when the file could not be opened, said there once.  Each record printed ``--- Logging error ---`` and a
+    traceback there instead, and an error's message still sent the user to the file."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        global _log_trouble
+        error = sys.exc_info()[1]
+        _log_trouble = f"{self.baseFilename} cannot be written ({getattr(error, 'strerror', None) or error})"
+        logging.getLogger("musictagger").removeHandler(self)
+        with contextlib.suppress(OSError):  # what is left unwritten cannot be written either
+            self.close()
+        print(f"musictagger: the log file {_log_trouble}: the log goes to standard error from now on", file=sys.stderr)
+        logging.lastResort.handle(record)
+
+
 def setup_logging() -> Path | None:
     """Send the app's log (warnings and up, with tracebacks) to :func:`log_path`; return that path, or None when it
     cannot be opened (its disk read-only, a file where its folder should be): the window starts all the same and the
@@ -40,10 +57,10 @@ def setup_logging() -> Path | None:
     global _log_trouble
     path = log_path()
     root = logging.getLogger("musictagger")
-    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
+    if not any(isinstance(h, _LogFile) and Path(h.baseFilename) == path for h in root.handlers):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+            handler = _LogFile(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
         except OSError as exc:
             _log_trouble = f"{path} cannot be written ({exc.strerror or exc})"
             return None

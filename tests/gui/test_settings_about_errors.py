@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -262,6 +263,35 @@ def test_a_log_file_that_cannot_be_opened_leaves_the_window_to_start_and_says_wh
         message = describe(bug)
     assert f"The details went to standard error: the log file {log_path()} cannot be written (" in message
     assert "in the log file" not in message
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here to stand for a full disk")
+def test_a_log_file_that_fills_up_hands_the_log_to_standard_error_saying_so_once(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The cache disk full after the start (walked on a full tmpfs): every record printed '--- Logging error ---' and
+    a traceback to standard error, and an error's message still sent the user to the log file."""
+    monkeypatch.setattr(errors, "_log_trouble", None)
+    monkeypatch.setattr(logging.getLogger("musictagger"), "handlers", [])  # as at a start: the earlier tests' logs gone
+    setup_logging()
+    (handler,) = [
+        h for h in logging.getLogger("musictagger").handlers if getattr(h, "baseFilename", "") == str(log_path())
+    ]
+    handler.stream = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 - the handler closes it
+    try:
+        {}["missing"]
+    except KeyError as bug:
+        message = describe(bug)  # logs its traceback: the write fails
+    logging.getLogger("musictagger.gui").warning("a later warning")  # no second notice, no "Logging error"
+
+    errors_seen = capfd.readouterr().err
+    assert "Logging error" not in errors_seen
+    assert errors_seen.count(f"musictagger: the log file {log_path()} cannot be written (No space left on device)") == 1
+    assert "KeyError: 'missing'" in errors_seen  # the record the file could not take
+    assert handler not in logging.getLogger("musictagger").handlers
+    assert message.endswith(
+        f"The details went to standard error: the log file {log_path()} cannot be written (No space left on device)."
+    )
 
 
 def test_qt_calls_keep_their_references_to_none(qtbot) -> None:
