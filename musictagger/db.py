@@ -85,10 +85,44 @@ def open_database(
         _migrate(connection, path, migrations)
     except sqlite3.DatabaseError as exc:
         connection.close()
+        readable = _open_unchangeable(path, len(migrations), functions) if _disk_failure(exc) else None
+        if readable is not None:
+            return readable
         raise DatabaseError(f"{path}: {_explain(exc, path)}") from exc
     except DatabaseError:
         connection.close()
         raise
+    return connection
+
+
+def _open_unchangeable(
+    path: Path, version: int, functions: Callable[[sqlite3.Connection], None] | None
+) -> sqlite3.Connection | None:
+    """A read-only connection to ``path`` as it is on disk, for a database the disk will not let SQLite open as usual
+    (full, or read-only: WAL mode must make its ``-shm`` file beside it); None where there is none to read, or its
+    schema is not ``version`` (it would need migrating, which is writing).
+
+    So ``similar``, ``index --status``, ``undo --list`` and the window's Library tab read a library on a full disk,
+    where each started with ``disk I/O error``; whatever writes then fails with SQLite's "readonly database", said
+    as the disk's trouble (:func:`_explain`).  ``immutable`` reads the file alone, without the locks and the
+    ``-shm`` file: a write-ahead log left beside it (a writer that died) is not read, so the last writes may be
+    missing until the disk takes the file again; nothing is written."""
+    if not path.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    connection.row_factory = sqlite3.Row
+    try:
+        if schema_version(connection) != version:
+            connection.close()
+            return None
+        if functions is not None:
+            functions(connection)
+    except sqlite3.Error:
+        connection.close()
+        return None
     return connection
 
 

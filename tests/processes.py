@@ -1,8 +1,10 @@
-"""Finding a process's multiprocessing workers through /proc (Linux), and checking they die with it."""
+"""Finding a process's multiprocessing workers through /proc (Linux), and checking they die with it; a child process
+whose files cannot grow, standing for a full disk."""
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -69,3 +71,10 @@ def assert_workers_die_with(process: subprocess.Popen, workers: list[int]) -> No
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == [], f"workers alive {GONE_WITHIN_S} s after their parent was killed"
+
+
+def limited_to(size: int) -> None:
+    """In a child process (``preexec_fn``): files may not grow past ``size`` bytes, and a write past it fails (EFBIG)
+    rather than killing the process (SIGXFSZ): a full disk, without root or a mount."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))

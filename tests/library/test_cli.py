@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,11 +14,12 @@ import pytest
 from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.main import main
 from musictagger.cli.table import columns
-from musictagger.library import Library
+from musictagger.library import Library, index_folders
 from musictagger.model.location import model_file
 from musictagger.model.runtime import load_model
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
+from tests.processes import limited_to
 from tests.tagging.media import pretag
 
 
@@ -289,3 +292,30 @@ def test_similar_from_a_track_that_failed_says_why_it_has_nothing_to_search_from
         with Library() as library:
             error = library.record(broken).error
         assert error.startswith("not an audio file") and path_line(f"  {track_id}", broken, error) in err
+
+
+def test_the_library_is_read_on_a_disk_that_will_not_let_it_be_opened_for_writing(music_folder: Path) -> None:
+    """On a full disk SQLite cannot make the shared-memory file its write-ahead log needs, and every command that
+    reads the library (`index --status`, `similar`, the window's Library tab) stopped at 'disk I/O error'.  Now the
+    library is read as it is on disk; a command that writes says why it cannot (here files may not grow past 4 KiB:
+    a full disk, without root or a mount)."""
+    index_folders([music_folder], workers=1)
+    before = library_db_path().read_bytes()
+    command = [sys.executable, "-m", "musictagger", "index"]
+
+    status = subprocess.run(
+        [*command, "--status"], capture_output=True, text=True, preexec_fn=lambda: limited_to(4096), timeout=120
+    )
+    forget = subprocess.run(
+        [*command, "--forget", str(music_folder)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: limited_to(4096),
+        timeout=120,
+    )
+
+    assert status.returncode == 0, status.stderr
+    assert "6 tracks: 5 analysed, 1 failed" in status.stdout and str(music_folder) in status.stdout
+    assert forget.returncode == 1 and "Traceback" not in forget.stderr
+    assert "attempt to write a readonly database" in forget.stderr
+    assert library_db_path().read_bytes() == before

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal, RunStatus
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
+from tests.processes import limited_to
 from tests.tagging.media import make_file, pretag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
@@ -123,13 +122,6 @@ def test_the_library_index_that_cannot_take_a_runs_tags_is_a_warning_not_the_rep
         f"the library index could not take the new tags ({userdirs.library_db_path()}: "
     )
     assert report.index_problem.endswith("the next `musictagger index` reads them")
-
-
-def limited_to(size: int) -> None:
-    """In a child process: files may not grow past ``size`` bytes, and a write past it fails (EFBIG) rather than
-    killing the process (SIGXFSZ)."""
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
 def test_a_setting_that_cannot_be_saved_is_said_and_the_old_one_kept_whole() -> None:
