@@ -47,7 +47,7 @@ class IndexStatus:
     @property
     def model_id(self) -> str:
         """The id under which the model in use stores its analyses."""
-        return AnalysisKey.of(self.manifest, None).model_id
+        return AnalysisKey.model_id_of(self.manifest)
 
     @property
     def reads(self) -> str:

@@ -282,7 +282,7 @@ def model_family(model_path: Path) -> frozenset[str]:
     float_path = float_model(model_path)
     paths = [model_path, float_path, int8_twin(float_path) if float_path.is_file() else None]
     return frozenset(
-        AnalysisKey.of(load_manifest(path, verify_digest=False), None).model_id
+        AnalysisKey.model_id_of(load_manifest(path, verify_digest=False))
         for path in dict.fromkeys(paths)
         if path is not None and path.is_file()
     )

@@ -67,7 +67,13 @@ class AnalysisKey:
     def of(cls, manifest: ModelManifest, n_windows: int | None) -> AnalysisKey:
         """The key of analyses by ``manifest``'s model through today's front end, at ``n_windows`` (default: the user's
         choice, :mod:`~musictagger.model.windows_choice`, else the sidecar's)."""
-        return cls(f"{manifest.model_id}+{FRONT_END_VERSION}", windows_for(n_windows) or manifest.windows_per_track)
+        return cls(cls.model_id_of(manifest), windows_for(n_windows) or manifest.windows_per_track)
+
+    @staticmethod
+    def model_id_of(manifest: ModelManifest) -> str:
+        """The ``model_id`` of :meth:`of`'s keys, whatever the windows: what a caller comparing models needs, without
+        reading the user's window count (``of`` reads it from disk)."""
+        return f"{manifest.model_id}+{FRONT_END_VERSION}"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ Other = TypeVar("Other")
 
 def head_for(manifest: ModelManifest) -> PersonalHead | None:
     """The active personal head if it reads analyses by ``manifest``'s model, else None."""
-    return active_head(AnalysisKey.of(manifest, None).model_id)
+    return active_head(AnalysisKey.model_id_of(manifest))
 
 
 def personal_in_use(manifest: ModelManifest) -> PersonalModelInfo | None:

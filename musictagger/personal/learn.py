@@ -140,7 +140,7 @@ def learn(
     progress = on_progress or (lambda fraction, text: None)
     progress(0.0, f"reading the {field} tags")
     found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude)
-    base_model_id = AnalysisKey.of(load_manifest(default_model_path()), None).model_id
+    base_model_id = AnalysisKey.model_id_of(load_manifest(default_model_path()))
     data = training_set(library, found, base_model_id)
     head, report = fit_head(
         data, name=name, base_model_id=base_model_id, on_progress=progress, should_stop=should_stop, started=started
