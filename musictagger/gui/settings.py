@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from musictagger import userdirs
 from musictagger.db import disk_trouble
+from musictagger.errors import FileError
 from musictagger.model.windows_choice import choose_windows, chosen_windows
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
@@ -38,6 +39,8 @@ class Settings:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self._unmoved_windows: int | None = None
+        """A count this file held that the shared setting could not take (its disk read-only or full)."""
         self._move_windows_to_the_shared_setting()
 
     def _list(self, key: str) -> list[str]:
@@ -59,7 +62,7 @@ class Settings:
     def windows_per_track(self) -> int | None:
         """Analysis windows per track; None means the model's own default.  The command line's setting too
         (:mod:`~musictagger.model.windows_choice`), not this file's."""
-        return chosen_windows()
+        return chosen_windows() or self._unmoved_windows
 
     @windows_per_track.setter
     def windows_per_track(self, value: int | None) -> None:
@@ -67,12 +70,18 @@ class Settings:
 
     def _move_windows_to_the_shared_setting(self) -> None:
         """Windows per track were this file's ``analysis/windows`` until the command line shared them: a count chosen
-        then becomes the shared setting (unless one is already there), and leaves this file."""
+        then becomes the shared setting (unless one is already there), and leaves this file.  Where the shared
+        setting cannot be written, the count stays here and is used meanwhile: the window started no more (the
+        FileError left this constructor), and :meth:`why_unsaved` says why."""
         if not self._qs.contains(OLD_WINDOWS_KEY):
             return
         windows = int(self._qs.value(OLD_WINDOWS_KEY, 0) or 0)
         if windows and chosen_windows() is None:
-            choose_windows(windows)
+            try:
+                choose_windows(windows)
+            except FileError:
+                self._unmoved_windows = windows
+                return
         self._qs.remove(OLD_WINDOWS_KEY)
 
     @property

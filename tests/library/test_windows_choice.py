@@ -50,3 +50,21 @@ def test_a_count_the_window_kept_in_its_own_settings_becomes_the_shared_one() ->
 
     assert Settings().windows_per_track == 5 == chosen_windows()
     assert not QSettings(str(settings_path()), QSettings.Format.IniFormat).contains("analysis/windows")
+
+
+def test_a_count_the_shared_setting_cannot_take_stays_in_use_and_the_window_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config disk that takes nothing (here a file where its folder should be; read-only or full alike): moving the
+    count raised FileError out of Settings(), so the window did not start at all."""
+    ini = tmp_path / "gui.ini"
+    old = QSettings(str(ini), QSettings.Format.IniFormat)
+    old.setValue("analysis/windows", 5)
+    old.sync()
+    blocked = tmp_path / "config"
+    blocked.write_text("a file where the config folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
+
+    assert Settings(ini).windows_per_track == 5
+    assert chosen_windows() is None
+    assert QSettings(str(ini), QSettings.Format.IniFormat).contains("analysis/windows")  # moved at a later start
