@@ -148,8 +148,10 @@ def index_folders(
         summary.problems = (
             unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
         )
-        todo = found.files if reanalyse else _needing_analysis(library, found.files, key, retry_failed=retry_failed)
-        summary.again = Counter() if reanalyse else _why_analysed_again(library, todo, key)
+        if reanalyse:
+            todo = found.files
+        else:
+            todo, summary.again = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.failed_before = _failed_before(library, found.files, todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -373,18 +375,24 @@ def _empty_folder_in_its_place(path: str, root: Path) -> str | None:
 
 def _needing_analysis(
     library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
-) -> list[FoundFile]:
-    stored = library.stamps()
-    again = library.incomplete_analyses()
-    again |= {record.path for record in library.failures()} if retry_failed else set()
-    return [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
-
-
-def _why_analysed_again(library: Library, todo: list[FoundFile], key: AnalysisKey) -> Counter[str]:
-    """Of ``todo``, the files unchanged on disk since their stored analysis, counted by why they are analysed again
-    (a file that failed and is retried is not counted: ``--retry-failed`` asked for it)."""
+) -> tuple[list[FoundFile], Counter[str]]:
+    """The files to analyse, and of them those unchanged on disk since their stored analysis, counted by why they are
+    analysed again (:func:`_why_analysed_again`): the index's stamps are read once for both, a pass over every track."""
     stored = library.stamps()
     incomplete = library.incomplete_analyses()
+    again = incomplete | ({record.path for record in library.failures()} if retry_failed else set())
+    todo = [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
+    return todo, _why_analysed_again(todo, stored, incomplete, key)
+
+
+def _why_analysed_again(
+    todo: list[FoundFile],
+    stored: dict[str, tuple[FileStamp, AnalysisKey]],
+    incomplete: set[str],
+    key: AnalysisKey,
+) -> Counter[str]:
+    """Of ``todo``, the files unchanged on disk since their ``stored`` analysis, counted by why they are analysed again
+    (a file that failed and is retried is not counted: ``--retry-failed`` asked for it)."""
     why: Counter[str] = Counter()
     for found in todo:
         stamp, stored_key = stored.get(found.path, (None, None))
