@@ -31,7 +31,7 @@ from mutagen.mp4 import MP4FreeForm
 from musictagger.errors import TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tags import formats as read_side
-from musictagger.tags.ape_structure import ape_rewrite_problem, set_ape_item
+from musictagger.tags.ape_structure import ID3V1, ape_rewrite_problem, is_id3v1_tag, set_ape_item
 from musictagger.tags.formats import (
     LABEL_FIELDS,
     ApeFamily,
@@ -391,13 +391,14 @@ def _set_vorbis_field(tags: VCommentDict, key: str, values: Sequence[str]) -> No
 
 
 def _id3v1_block(path: Path) -> bytes | None:
-    """The file's ID3v1 tag (its last 128 bytes, when they start with ``TAG``), or None."""
+    """The file's ID3v1 tag (its last 128 bytes, when they are one: :func:`~musictagger.tags.ape_structure.
+    is_id3v1_tag`), or None."""
     with open(path, "rb") as file:
-        if file.seek(0, 2) < 128:
+        if file.seek(0, 2) < ID3V1:
             return None
-        file.seek(-128, 2)
-        block = file.read(128)
-    return block if block.startswith(b"TAG") else None
+        file.seek(-ID3V1, 2)
+        block = file.read(ID3V1)
+    return block if is_id3v1_tag(block) else None
 
 
 def _save_keeping_id3v1(audio: mutagen.FileType, path: Path, v1_block: bytes | None, **options: object) -> None:
@@ -417,7 +418,7 @@ def _put_back_id3v1(path: Path, block: bytes) -> None:
     """End the file with ``block``, the ID3v1 tag it had (saved without one, or with one mutagen rewrote)."""
     if _id3v1_block(path) is not None:
         with open(path, "r+b") as file:
-            file.truncate(file.seek(-128, 2))
+            file.truncate(file.seek(-ID3V1, 2))
     with open(path, "ab") as file:
         file.write(block)
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError
+from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
 
 
 def audio_payload_digest(path: Path) -> str:
@@ -112,8 +113,8 @@ def _before_trailing_tags(data: bytes) -> int:
     over forever) or longer than the bytes before it."""
     end = len(data)
     while True:
-        if end >= 128 and data[end - 128 : end - 125] == b"TAG":
-            end -= 128
+        if end >= ID3V1 and is_id3v1_tag(data[end - ID3V1 : end]):
+            end -= ID3V1
         elif end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
             size, _, flags = struct.unpack("<III", data[end - 20 : end - 8])
             tag_size = size + (32 if flags & 0x80000000 else 0)

@@ -177,13 +177,21 @@ def set_ape_item(path: Path, key: str, values: Sequence[str], *, size: int | Non
         file.truncate()
 
 
+def is_id3v1_tag(last: bytes) -> bool:
+    """Whether ``last``, a file's last 128 bytes, are an ID3v1 tag: they begin with ``TAG`` and do not end as an APEv2
+    tag does.  An APEv2 tag whose header lies 131 bytes before the end (or an item holding ``TAG`` where an ID3v1 tag
+    would begin) ends the file with ``TAG`` 128 bytes before its end too; an ID3v1 tag never ends with ``APETAGEX``
+    32 bytes before its end, and mutagen tells them apart so too."""
+    return len(last) == ID3V1 and last.startswith(b"TAG") and last[-BLOCK:][: len(PREAMBLE)] != PREAMBLE
+
+
 def _tags_end(file: BinaryIO) -> int:
-    """Where an APEv2 tag ending ``file`` ends: before its ID3v1 tag (its last 128 bytes, from ``TAG``), if any."""
+    """Where an APEv2 tag ending ``file`` ends: before its ID3v1 tag (:func:`is_id3v1_tag`), if any."""
     size = file.seek(0, 2)
     if size < ID3V1:
         return size
     file.seek(size - ID3V1)
-    return size - ID3V1 if file.read(3) == b"TAG" else size
+    return size - ID3V1 if is_id3v1_tag(file.read(ID3V1)) else size
 
 
 def _block(version: int, flags: int) -> bytes:

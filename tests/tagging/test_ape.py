@@ -115,6 +115,31 @@ def test_a_tag_without_items_the_file_had_comes_back_from_undo(
     assert path.read_bytes() == original
 
 
+@pytest.mark.parametrize("fmt", ["wv", "ape"])
+@pytest.mark.parametrize(
+    ("title_length", "mode"), [(35, Mode.REPLACE), (30, Mode.APPEND)], ids=["131-bytes-long", "grows-to-131-bytes"]
+)
+def test_an_apev2_tag_131_bytes_long_is_not_taken_for_an_id3v1_tag(
+    tmp_path: Path, journal: Journal, fmt: str, title_length: int, mode: Mode
+) -> None:
+    """With its header, such a tag ends the file with the ``TAG`` of its ``APETAGEX`` 128 bytes before the end, where
+    an ID3v1 tag begins: the writer refused a file whose tag was that long ('its APEv2 tag does not end the file'),
+    and the audio check failed a genre that made it so ('writing the tags would have changed the audio data')."""
+    path = apev2_file(tmp_path, fmt)
+    tag = ape_tag([ape_item("Title", b"t" * title_length), ape_item("GENRE", b"Jazz")])
+    path.write_bytes(path.read_bytes() + tag)
+    original = path.read_bytes()
+    audio_before = audio_payload_digest(path)
+
+    report = apply_plan(plan_for([path], mode=mode), journal)
+
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [(path, "written", "")]
+    assert native_genres(path) == (["Rock"] if mode is Mode.REPLACE else ["Jazz", "Rock"])
+    assert len(path.read_bytes()) - len(original) + len(tag) == 131 and audio_payload_digest(path) == audio_before
+    assert [(o.path, o.status) for o in undo(journal).outcomes] == [(path, "restored")]
+    assert path.read_bytes() == original
+
+
 @pytest.mark.parametrize(
     ("items", "version", "reason"),
     [
