@@ -63,13 +63,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"active model: {args.use}")
         return 0
     if args.delete:
-        store.delete(args.delete)
-        print(f"deleted personal model {args.delete!r}")
+        was_active = store.delete(args.delete)
+        print(f"deleted personal model {args.delete!r}" + (": the shipped model is active again" * was_active))
     if args.json:
         print(document(models_document(store.list_models())))
         return 0
     print(format_models(store.list_models()))
-    if note := _note():
+    note = _note()
+    for name, why in store.damaged_models().items():
+        if why not in (note or ""):  # the note says it already of the active one
+            print(wrap(f"note: personal model {name!r} is left out: {why}"))
+    if note:
         print(wrap(f"note: {note}"))
     return 0
 
@@ -110,8 +114,9 @@ def _note() -> str | None:
 
 def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
     """``models --json`` (README, the JSON paragraph): the shipped model chosen (``--base``) and every personal
-    one, what each knows, which is active and whose verdicts are given (``in_use``: the list's ``*``), and why an
-    active personal model is not in use (``note``, null otherwise); the same keys always."""
+    one, what each knows, which is active and whose verdicts are given (``in_use``: the list's ``*``), why an
+    active personal model is not in use (``note``, null otherwise), and the personal models whose sidecar cannot be
+    read (``damaged``, each ``name`` and ``error``); the same keys always."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
     note = _note()
@@ -145,6 +150,7 @@ def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
         ],
         "in_use": next((m.name for m in models if m.active), store.SHIPPED) if personal_in_use else store.SHIPPED,
         "note": note,
+        "damaged": [{"name": name, "error": why} for name, why in store.damaged_models().items()],
     }
 
 

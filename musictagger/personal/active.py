@@ -19,7 +19,7 @@ from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest, load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.personal import store
-from musictagger.personal.store import PersonalModelInfo, active_head
+from musictagger.personal.store import PersonalModelError, PersonalModelInfo, active_head
 
 Other = TypeVar("Other")
 
@@ -39,10 +39,16 @@ def personal_in_use(manifest: ModelManifest) -> PersonalModelInfo | None:
 
 def not_in_use_note(manifest: ModelManifest) -> str | None:
     """Why the active personal model is not read through, when analyses by ``manifest``'s model skip it
-    (it was learnt on another base model's analyses); None when it is in use, or none is active."""
-    active = store.active_model()
-    if active is None or head_for(manifest) is not None:
-        return None
+    (it was learnt on another base model's analyses, or it is damaged); None when it is in use, or none is active.
+
+    A damaged one is said here rather than raised, so that the lists of models (``musictagger models``, the window's
+    Models dialog) still show, where a user goes to delete it or choose another; what would analyse with it refuses."""
+    try:
+        active = store.active_model()
+        if active is None or head_for(manifest) is not None:
+            return None
+    except PersonalModelError as exc:
+        return f"the active personal model cannot be used: {exc}"
     made_for = active.base_model_id.split("@")[0]
     return (
         f"personal model {active.name!r} is not in use: it was learnt from analyses by {made_for}, and files "

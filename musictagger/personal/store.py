@@ -12,13 +12,15 @@ import dataclasses
 import io
 import json
 import re
+import tokenize
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from musictagger.errors import MusictaggerError
+from musictagger.errors import ModelError, MusictaggerError
 from musictagger.model.head import PersonalHead
 from musictagger.userdirs import config_dir, data_dir, json_bytes, write_atomically, write_json
 
@@ -29,6 +31,17 @@ SHIPPED = "shipped"
 
 class PersonalModelError(MusictaggerError):
     """A personal model is missing, damaged or badly named; the message says which and why."""
+
+
+class NoSuchModelError(PersonalModelError):
+    """No personal model of that name (neither of its files is there)."""
+
+
+DAMAGED_ARRAYS = (OSError, ValueError, EOFError, zipfile.BadZipFile, tokenize.TokenError, SyntaxError, ModelError)
+"""What reading a damaged ``NAME.npz`` raises: numpy's and zipfile's errors for a file cut short or with changed
+bytes (a bad CRC, a header that does not parse), ModelError for one that lacks an array."""
+OUT_OF_IT = "learn it again, or delete it"
+"""What a user can do about a damaged personal model (the command line's and the window's ways alike)."""
 
 
 @dataclass(frozen=True)
@@ -81,41 +94,62 @@ def load_head(name: str) -> PersonalHead:
         with np.load(path) as arrays:
             return PersonalHead.from_arrays(name, dict(arrays))
     except FileNotFoundError as exc:
-        raise PersonalModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
-    except (OSError, ValueError) as exc:
-        raise PersonalModelError(f"{path}: cannot read the personal model ({exc}); learn it again") from exc
+        raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
+    except DAMAGED_ARRAYS as exc:
+        raise PersonalModelError(f"{path}: cannot read the personal model ({exc}); {OUT_OF_IT}") from exc
 
 
 def read_sidecar(name: str) -> dict[str, Any]:
+    """The sidecar of personal model ``name``; NoSuchModelError when it is missing, PersonalModelError when damaged."""
     path = models_dir() / f"{check_name(name)}.json"
     try:
-        return json.loads(path.read_text())
+        sidecar = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise PersonalModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
+        raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
     except (OSError, ValueError) as exc:
-        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({exc}); learn it again") from exc
+        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({exc}); {OUT_OF_IT}") from exc
+    if not isinstance(sidecar, dict):
+        raise PersonalModelError(f"{path}: the personal model's sidecar holds no model; {OUT_OF_IT}")
+    return sidecar
 
 
 def list_models() -> list[PersonalModelInfo]:
-    """Every personal model, by name (a damaged sidecar is left out)."""
+    """Every personal model whose sidecar can be read, by name (:func:`damaged_models` says which cannot)."""
     active = _active_name()
     infos = []
     for path in sorted(models_dir().glob("*.json")):
         try:
-            infos.append(_info(path.stem, json.loads(path.read_text()), active))
-        except (OSError, ValueError, KeyError):
+            infos.append(model_info(path.stem, active))
+        except PersonalModelError:
             continue
     return infos
 
 
+def damaged_models() -> dict[str, str]:
+    """Name → why, for each personal model whose sidecar cannot be read: :func:`list_models` leaves them out, and a
+    user must hear of them (and can delete them)."""
+    damaged = {}
+    for path in sorted(models_dir().glob("*.json")):
+        try:
+            model_info(path.stem, None)
+        except NoSuchModelError:
+            continue  # deleted meanwhile
+        except PersonalModelError as exc:
+            damaged[path.stem] = str(exc)
+    return damaged
+
+
 def active_model() -> PersonalModelInfo | None:
-    """The active personal model; None: the shipped model is active (also when the chosen one was removed)."""
+    """The active personal model; None: the shipped model is active (also when the chosen one was removed).
+
+    PersonalModelError when its sidecar is there but damaged: its verdicts would otherwise give way to the shipped
+    model's without a word."""
     name = _active_name()
     if name is None:
         return None
     try:
-        return _info(name, read_sidecar(name), name)
-    except (PersonalModelError, KeyError):
+        return model_info(name, name)
+    except NoSuchModelError:
         return None
 
 
@@ -147,13 +181,18 @@ def use(name: str | None) -> None:
     write_json(active_setting_path(), {"active": name})
 
 
-def delete(name: str) -> None:
-    """Remove personal model ``name``; deleting the active one reverts to the shipped model."""
-    read_sidecar(name)
-    if _active_name() == name:
+def delete(name: str) -> bool:
+    """Remove personal model ``name``, damaged or not; whether it was the active one (the shipped model is then
+    active again)."""
+    files = [models_dir() / f"{check_name(name)}.json", models_dir() / f"{name}.npz"]
+    if not any(path.exists() for path in files):
+        raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)")
+    active = _active_name() == name
+    if active:
         use(None)
-    (models_dir() / f"{name}.json").unlink()
-    (models_dir() / f"{name}.npz").unlink(missing_ok=True)
+    for path in files:  # the sidecar first: a model is listed by it
+        path.unlink(missing_ok=True)
+    return active
 
 
 def _active_name() -> str | None:
@@ -164,16 +203,24 @@ def _active_name() -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _info(name: str, sidecar: dict[str, Any], active: str | None) -> PersonalModelInfo:
-    metrics = sidecar["metrics"]
-    return PersonalModelInfo(
-        name=name,
-        field=sidecar["field"],
-        labels=tuple(sidecar["labels"]),
-        counts=dict(sidecar["counts"]),
-        accuracy=float(metrics["accuracy"]),
-        macro_f1=float(metrics["macro_f1"]),
-        base_model_id=sidecar["base_model_id"],
-        created=sidecar["created"],
-        active=name == active,
-    )
+def model_info(name: str, active: str | None) -> PersonalModelInfo:
+    """What the list shows of personal model ``name`` (``active``: the active one's name); NoSuchModelError when
+    it is missing, PersonalModelError when its sidecar is damaged or lacks what the list shows."""
+    sidecar = read_sidecar(name)
+    try:
+        metrics = sidecar["metrics"]
+        return PersonalModelInfo(
+            name=name,
+            field=sidecar["field"],
+            labels=tuple(sidecar["labels"]),
+            counts=dict(sidecar["counts"]),
+            accuracy=float(metrics["accuracy"]),
+            macro_f1=float(metrics["macro_f1"]),
+            base_model_id=sidecar["base_model_id"],
+            created=sidecar["created"],
+            active=name == active,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        path = models_dir() / f"{name}.json"
+        what = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({what}); {OUT_OF_IT}") from exc

@@ -281,3 +281,54 @@ def test_learn_with_one_label_left_says_what_would_give_more(
     assert main(["learn", "--min-per-label", "3", "--exclude", "Hip-Hop", "Drum & Bass"]) == 1
     advice = " ".join(capsys.readouterr().err.split(";")[1].split())
     assert advice == "lower --min-per-label or exclude fewer labels or tag more tracks"
+
+
+def test_a_damaged_active_model_is_said_and_the_list_still_shows_it(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its arrays cut short on disk (a crash, a full disk): `models`, `analyze` and `tag` ended in a traceback
+    (zipfile.BadZipFile), the window did not start; now the commands that would use it say which file and why, and
+    `models` lists it (not in use) with the same words, then deletes it."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    arrays = store.models_dir() / "mine.npz"
+    arrays.write_bytes(arrays.read_bytes()[:5000])
+    capsys.readouterr()
+
+    assert main(["analyze", str(indexed_styles.held["beats"])]) == 1
+    why = f"{arrays}: cannot read the personal model (File is not a zip file); learn it again, or delete it"
+    assert " ".join(capsys.readouterr().err.split()) == f"error: {why}"
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:2] == ["*", "shipped"] and out[2].split()[:4] == ["(not", "in", "use)", "mine"]
+    assert " ".join(" ".join(out[3:]).split()) == f"note: the active personal model cannot be used: {why}"
+    assert main(["models", "--delete", "mine"]) == 0
+    assert capsys.readouterr().out.startswith("deleted personal model 'mine': the shipped model is active again\n")
+    assert store.active_model() is None and not arrays.exists()
+
+
+def test_a_damaged_sidecar_is_said_not_passed_over_and_can_be_deleted(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sidecar cut short: the model dropped out of `models` without a word, and when it was the active one the
+    shipped model's genres came back in its place, silently (`analyze`, `tag`); `models --delete` refused it, so only
+    deleting its files by hand removed it."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    sidecar = store.models_dir() / "mine.json"
+    sidecar.write_bytes(sidecar.read_bytes()[:300])
+    capsys.readouterr()
+
+    assert main(["analyze", str(indexed_styles.held["beats"])]) == 1
+    assert f"error: {sidecar}: cannot read the personal model's sidecar (" in " ".join(capsys.readouterr().err.split())
+    assert main(["models", "--use", "shipped"]) == 0
+    assert main(["models", "--json"]) == 0
+    (damaged,) = json.loads(capsys.readouterr().out.split("\n", 1)[1])["damaged"]
+    assert damaged["name"] == "mine" and damaged["error"].startswith(f"{sidecar}: cannot read")
+    assert main(["models"]) == 0
+    assert f"note: personal model 'mine' is left out: {sidecar}: cannot read" in " ".join(
+        capsys.readouterr().out.split()
+    )
+    assert main(["models", "--delete", "mine"]) == 0
+    assert capsys.readouterr().out.startswith("deleted personal model 'mine'\n")
+    assert list(store.models_dir().iterdir()) == []
