@@ -30,6 +30,11 @@ DARK_DISABLED = {
     QPalette.ColorRole.WindowText: "#7f7f7f",
     QPalette.ColorRole.Text: "#7f7f7f",
     QPalette.ColorRole.ButtonText: "#7f7f7f",
+    # Greyed as Fusion's light palette greys them: a disabled bar's chunk (the verdict's bars when the model has no
+    # genre for a track) kept the highlight's blue without these, and a disabled field looked editable.
+    QPalette.ColorRole.Highlight: "#5a5a5a",
+    QPalette.ColorRole.HighlightedText: "#bebebe",
+    QPalette.ColorRole.Base: "#353535",
 }
 
 

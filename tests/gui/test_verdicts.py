@@ -12,12 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
 
 from musictagger.audio.capture import FileSource
 from musictagger.gui.about import about_text, known_genres_text
 from musictagger.gui.file_list import FileEntry, State
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.theme import apply_theme
 from musictagger.live import LiveResult, LiveState
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import Analysis, GenreModel
@@ -96,6 +99,26 @@ def test_a_track_without_a_genre_shows_the_reason_and_greyed_bars(
     assert window.files.currentItem().toolTip(1) == "failed: only 0.500 s of audio; at least 1 s is needed"
     assert window.genre.reason.isHidden() and not any(bar.isEnabled() for bar in window.genre.bars.values())
     assert all(bar.value() == 0 for bar in window.genre.bars.values())
+
+
+def test_a_track_without_a_genre_shows_grey_bars_in_the_dark_theme_too(qtbot, window, tmp_path: Path) -> None:
+    """The dark palette greyed nothing: its disabled bars kept the highlight's blue, so "not one of my genres" stood
+    over a full blue bar, as a verdict that won reads."""
+    song = write_song(tmp_path / "in" / "band.flac", seed=0)
+    drop(window, [song])
+    wait_until_settled(qtbot, window, 1)
+    apply_theme("dark")
+    try:
+        bars = window.genre.bars.values()
+        bar = max(bars, key=lambda bar: bar.value())  # the nearest genre's: the longest chunk
+        assert not bar.isEnabled()
+        dark = QApplication.palette().color(QPalette.ColorRole.Window)
+        qtbot.waitUntil(lambda: bar.palette().color(QPalette.ColorRole.Window) == dark, timeout=2000)  # repolished
+        image = bar.grab().toImage()
+        chunk = image.pixelColor(round(image.width() * bar.value() / bar.maximum() / 4), image.height() // 4)
+        assert chunk.hslSaturation() < 40, chunk.name()  # grey, not the highlight's blue
+    finally:
+        apply_theme("system")
 
 
 def test_not_music_reads_as_such_in_the_list_and_the_view(qtbot, tmp_path: Path, not_music_model: Path) -> None:
