@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -18,13 +19,14 @@ from musictagger.audio.signal import level_words
 from musictagger.cli.json_fields import verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
-from musictagger.errors import CaptureError, FileError
-from musictagger.library import CodeIndex, Library, current_index, find_similar
+from musictagger.cli.similar import _match_dict
+from musictagger.errors import CaptureError, FileError, one_line
+from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
-from musictagger.model.manifest import ModelManifest
-from musictagger.personal.active import load_active_model
+from musictagger.model.runtime import GenreModel
+from musictagger.personal.active import load_active_model, matches_through
 
 DEFAULTS = LiveSettings()
 
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     recognizer = LiveRecognizer(model, source, settings)
     family = model_family(model.path)
     json_field = verdict_field(model.head) if args.json else None
+    window_seconds = model.manifest.front_end.window_seconds
     with Library() as library:
         index = current_index(library)
         source.start()
@@ -84,39 +87,44 @@ def run(args: argparse.Namespace) -> int:
                     recorder.drain()
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
-                nearest = _nearest(library, index, result, family, model.manifest)
-                print(_format(result, nearest, source.overruns, json_field), flush=True)
+                nearest = _nearest(library, index, result, family, model)
+                print(_format(result, nearest, source.overruns, json_field, window_seconds), flush=True)
                 if args.file and not source.running:
                     break
         except KeyboardInterrupt:
             pass
         finally:
             source.stop()
-            if recorder:
-                print(with_path("saved ", recorder.save(args.save), f" ({recorder.seconds:.1f} s)"))
+            if recorder:  # said on stderr under --json, whose lines on stdout are the steps' objects alone
+                saved = with_path("saved ", recorder.save(args.save), f" ({recorder.seconds:.1f} s)")
+                print(saved, file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
 def _nearest(
-    library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], manifest: ModelManifest
-) -> str | None:
-    """The nearest library track, with how many of the compared code bits differ and which part of it was nearest."""
+    library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], model: GenreModel
+) -> Match | None:
+    """The nearest library track, its verdict the active model's (a personal model's labels), or None."""
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
         return None
     matches = find_similar(
-        library, result.bits, result.relaxed_code, k=1, index=index, models=models, match_bits=manifest.match_bits
+        library, result.bits, result.relaxed_code, k=1, index=index, models=models, match_bits=model.manifest.match_bits
     )
-    if not matches:
-        return None
-    (match,) = matches
-    part = match.part_text(manifest.front_end.window_seconds)
+    return next(iter(matches_through(matches, model.head)), None)
+
+
+def _nearest_text(match: Match, window_seconds: float) -> str:
+    """The nearest track in words: its name, how many of the compared code bits differ and which part was nearest."""
     differ = "1 bit differs" if match.distance == 1 else f"{match.distance} bits differ"
-    return f"{match.record.display_name} ({differ}, {part})"
+    return f"{one_line(match.record.display_name)} ({differ}, {match.part_text(window_seconds)})"
 
 
-def _format(result: LiveResult, nearest: str | None, overruns: int, json_field: str | None) -> str:
+def _format(
+    result: LiveResult, nearest: Match | None, overruns: int, json_field: str | None, window_seconds: float
+) -> str:
     """One step's line: text, or given ``json_field`` (what the verdict is of), a JSON object whose verdict fields
-    are those of ``analyze --json``."""
+    are those of ``analyze --json`` and whose ``nearest`` is a match of ``similar --json`` (the track by its
+    absolute path), or null."""
     if json_field is not None:
         verdict = result.verdict
         return json.dumps(
@@ -132,11 +140,11 @@ def _format(result: LiveResult, nearest: str | None, overruns: int, json_field: 
                 "nearest_genre": verdict.nearest if verdict else None,
                 "confidence": round(result.confidence, 4) if result.confidence is not None else None,
                 "code_hex": result.code_hex,
-                "nearest": nearest,
+                "nearest": _match_dict(nearest, window_seconds) if nearest else None,
                 "overruns": overruns,
                 "step_s": round(result.elapsed_s, 3),
             }
         )
     code = f"  {result.code_hex}" if result.code_hex else ""
-    near = f"  ≈ {nearest}" if nearest else ""
+    near = f"  ≈ {_nearest_text(nearest, window_seconds)}" if nearest else ""
     return wrap(f"{result.heard_s:6.1f} s  {level_words(result.level_dbfs, 1):>11}  {result.summary()}{code}{near}")

@@ -1,0 +1,36 @@
+"""``listen --json`` read by a script line by line: every line on stdout is a step's object, and the nearest library
+track is named as ``similar --json`` names it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.library import index_folders
+from tests.audio.signals import music, write
+
+SR = 44100
+
+
+def test_listen_json_names_the_nearest_track_by_its_path_and_keeps_stdout_to_the_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The nearest track was its file name in a sentence ('one.flac (0 bits differ, whole track)'), where every other
+    command's JSON names a file by its absolute path; and --save's 'saved …' line came among the objects, so a
+    script parsing each line as JSON failed on the last one."""
+    (tmp_path / "Music").mkdir()
+    track = write(tmp_path / "Music" / "one.flac", np.stack([music(sr=SR, seconds=1.6, seed=4)] * 2), SR, "flac")
+    index_folders([tmp_path / "Music"], workers=1)
+    saved = tmp_path / "heard.wav"
+    command = ["listen", "--file", str(track), "--json", "--start-after", "1", "--interval", "0.5", "--save"]
+    assert main([*command, str(saved)]) == 0
+    out, err = capsys.readouterr()
+    steps = [json.loads(line) for line in out.splitlines()]  # each line one object
+    recognised = [step for step in steps if step["state"] == "recognised"]
+    assert recognised and all(step["nearest"]["path"] == str(track) for step in recognised)
+    assert all(step["nearest"] is None for step in steps if step["state"] == "waiting")
+    assert err.split() == ["saved", str(saved), "(1.6", "s)"] and saved.stat().st_size > SR
