@@ -126,6 +126,10 @@ def format_report(learned: LearnedModel) -> str:
         *(wrap(f"  {text}") for text in report.indistinguishable),
         *(wrap(f"  {text}") for text in report.unmeasured),
         with_path(f"saved personal model {learned.name!r} (", learned.path, f") in {report.seconds:.1f} s"),
-        wrap(f"make it active with `musictagger models --use {learned.name}`"),
+        wrap(
+            "it replaced the active model of that name, and is in use from now on"
+            if learned.replaced_active
+            else f"make it active with `musictagger models --use {learned.name}`"
+        ),
     ]
     return "\n".join(lines)

@@ -62,11 +62,10 @@ def survey_library(field: str, min_per_label: int, exclude: tuple[str, ...], _ta
 
 def learn_library(
     field: str, min_per_label: int, exclude: tuple[str, ...], name: str | None, task: Task
-) -> tuple[LearnedModel, bool]:
-    """Worker: train, measure and save a personal model; and whether it is the active one already (it
-    replaced the active model of its name)."""
+) -> LearnedModel:
+    """Worker: train, measure and save a personal model."""
     with Library() as library:
-        learned = learn(
+        return learn(
             library,
             field=field,
             min_per_label=min_per_label,
@@ -75,8 +74,6 @@ def learn_library(
             on_progress=lambda fraction, doing: task.progress((fraction, doing)),
             should_stop=task.should_stop,
         )
-    active = store.active_model()
-    return learned, active is not None and active.name == learned.name
 
 
 def survey_summary(found: LabelSurvey) -> str:
@@ -365,13 +362,12 @@ class LearnDialog(QDialog):
         self.status.setText(message)
         self._update_buttons()
 
-    def _learned(self, result: tuple[LearnedModel, bool]) -> None:
-        learned, in_use = result
+    def _learned(self, learned: LearnedModel) -> None:
         self.learned = learned
         self.report.show_report(learned.report)
         self._compare_with_learnt()  # the library may have changed while it learnt
         self.report.show()
-        if in_use:  # it replaced the active model of its name: the window must follow, nothing to ask
+        if learned.replaced_active:  # the window must follow, nothing to ask
             self._finish(f"Saved as \u201c{learned.name}\u201d, replacing the active model of that name: in use now.")
             self.modelActivated.emit()
             return

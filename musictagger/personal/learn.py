@@ -33,7 +33,7 @@ from musictagger.model.head import (
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 from musictagger.model.verdict import softmax
-from musictagger.personal.store import check_name, save_model
+from musictagger.personal.store import active_name, check_name, save_model
 from musictagger.personal.vocabulary import EXCLUDED_BY_YOU, LabelSurvey, survey
 
 MAX_FOLDS = 5
@@ -105,6 +105,8 @@ class LearnedModel:
     report: LearnReport
     base_model_id: str
     path: Path
+    replaced_active: bool = False
+    """It replaced the active model of its name: it is in use from now on, with nothing to choose."""
 
 
 LearnProgress = Callable[[float, str], None]
@@ -163,7 +165,7 @@ def learn(
     }
     path = save_model(head, sidecar)
     progress(1.0, "saved")
-    return LearnedModel(name, field, data.labels, counts, report, base_model_id, path)
+    return LearnedModel(name, field, data.labels, counts, report, base_model_id, path, active_name() == name)
 
 
 def _nothing_tagged(found: LabelSurvey) -> str:

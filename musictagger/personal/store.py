@@ -115,7 +115,7 @@ def read_sidecar(name: str) -> dict[str, Any]:
 
 def list_models() -> list[PersonalModelInfo]:
     """Every personal model whose sidecar can be read, by name (:func:`damaged_models` says which cannot)."""
-    active = _active_name()
+    active = active_name()
     infos = []
     for path in sorted(models_dir().glob("*.json")):
         try:
@@ -144,7 +144,7 @@ def active_model() -> PersonalModelInfo | None:
 
     PersonalModelError when its sidecar is there but damaged: its verdicts would otherwise give way to the shipped
     model's without a word."""
-    name = _active_name()
+    name = active_name()
     if name is None:
         return None
     try:
@@ -165,7 +165,7 @@ def active_head(base_model_id: str) -> PersonalHead | None:
     try:
         head = load_head(info.name)
     except PersonalModelError:
-        if _active_name() == info.name:
+        if active_name() == info.name:
             raise  # still the active one: it is damaged, which the user must hear
         return active_head(base_model_id)
     return dataclasses.replace(head, field=info.field)
@@ -187,7 +187,7 @@ def delete(name: str) -> bool:
     files = [models_dir() / f"{check_name(name)}.json", models_dir() / f"{name}.npz"]
     if not any(path.exists() for path in files):
         raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)")
-    active = _active_name() == name
+    active = active_name() == name
     if active:
         use(None)
     for path in files:  # the sidecar first: a model is listed by it
@@ -195,7 +195,7 @@ def delete(name: str) -> bool:
     return active
 
 
-def _active_name() -> str | None:
+def active_name() -> str | None:
     try:
         name = json.loads(active_setting_path().read_text())["active"]
     except (OSError, ValueError, KeyError, TypeError):

@@ -465,3 +465,18 @@ def test_the_report_names_a_few_changed_labels_and_counts_the_others() -> None:
         "The library has changed since learning began: Rock has 41 tracks now (40 then), Pop 22 (20), Folk 12 (10), "
         "and 2 labels more. Learn again to learn from it as it is now."
     )
+
+
+def test_learning_again_under_the_active_models_name_says_it_is_in_use(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    """Learnt again under its name, the active model is replaced and in use at once: nothing to ask."""
+    dialog = learnt_in_the_dialog(qtbot, window)
+    dialog.use_learned()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert store.active_model().name == dialog.learned.name == "genre"
+    dialog.learn_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert dialog.status.text() == "Saved as \u201cgenre\u201d, replacing the active model of that name: in use now."
+    assert dialog.asking.isHidden()

@@ -332,3 +332,18 @@ def test_a_damaged_sidecar_is_said_not_passed_over_and_can_be_deleted(
     assert main(["models", "--delete", "mine"]) == 0
     assert capsys.readouterr().out.startswith("deleted personal model 'mine'\n")
     assert list(store.models_dir().iterdir()) == []
+
+
+def test_learning_again_under_the_active_models_name_says_it_is_in_use(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new model replaces the active one and its verdicts are given at once; learn said "make it active with
+    `musictagger models --use mine`", as if the shipped model's still were."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert capsys.readouterr().out.endswith("make it active with `musictagger models --use mine`\n")
+    assert main(["models", "--use", "mine"]) == 0
+    assert main(["learn", "--min-per-label", "3", "--exclude", "Drum & Bass", "--name", "mine"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("it replaced the active model of that name, and is in use from now on\n")
+    assert "--use mine" not in out
+    assert store.active_model().labels == ("Ambient", "Hip-Hop")
