@@ -428,9 +428,11 @@ class MainWindow(QMainWindow):
             self.open_paths([Path(folder)])
 
     def _fill_recent(self) -> None:
+        """File ▸ Open recent: a file or folder a line, named as the file list names it (a name that is not UTF-8
+        with its bytes escaped), and an & in it shown, not taken for a shortcut mark (``Simon _Garfunkel``)."""
         self.recent_menu.clear()
         for path in self.settings.recent_files:
-            self.recent_menu.addAction(str(path), partial(self.open_paths, [path]))
+            self.recent_menu.addAction(readable(path).replace("&", "&&"), partial(self.open_paths, [path]))
 
     def open_paths(self, paths: list[Path]) -> None:
         """Queue files (and the audio files in folders) for analysis; folders are listed off the UI thread."""

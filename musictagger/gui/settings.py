@@ -8,6 +8,7 @@ writes settings through :class:`Settings`, never through ``QSettings`` directly.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -29,6 +30,25 @@ def settings_path() -> Path:
     return userdirs.config_dir() / "gui.ini"
 
 
+def stored_path(path: Path) -> str | QByteArray:
+    """``path`` as the settings file keeps it: its text, or its bytes for a name that is not UTF-8.  Python holds such
+    a name's bytes as lone surrogates, which QSettings drops: ``café.flac`` named in Latin-1 came back as
+    ``caf.flac``, and Open recent offered a file no one has."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return QByteArray(os.fsencode(path))
+    return text
+
+
+def read_path(value: object) -> Path:
+    """A path :func:`stored_path` kept."""
+    if isinstance(value, QByteArray | bytes):
+        return Path(os.fsdecode(bytes(value)))
+    return Path(str(value))
+
+
 class Settings:
     """Tagging threshold, windows per track, theme, recent files, live input and interval, window layout.
 
@@ -42,12 +62,6 @@ class Settings:
         self._unmoved_windows: int | None = None
         """A count this file held that the shared setting could not take (its disk read-only or full)."""
         self._move_windows_to_the_shared_setting()
-
-    def _list(self, key: str) -> list[str]:
-        value = self._qs.value(key, [])
-        if isinstance(value, str):  # QSettings returns a one-item list as a bare string
-            return [value] if value else []
-        return [str(v) for v in value or []]
 
     @property
     def threshold(self) -> float:
@@ -97,12 +111,18 @@ class Settings:
     @property
     def recent_files(self) -> list[Path]:
         """Files opened lately, most recent first."""
-        return [Path(p) for p in self._list("files/recent")]
+        value = self._qs.value("files/recent", [])
+        if isinstance(value, str):  # QSettings returns a one-item list of text as a bare string
+            value = [value] if value else []
+        return [read_path(item) for item in value or []]
 
     def add_recent(self, paths: list[Path]) -> None:
-        """Put ``paths`` at the top of the recent files, keeping at most :data:`MAX_RECENT`."""
-        recent = [str(p) for p in paths] + [str(p) for p in self.recent_files if p not in paths]
-        self._qs.setValue("files/recent", recent[:MAX_RECENT])
+        """Put ``paths`` at the top of the recent files, keeping at most :data:`MAX_RECENT`.  Kept absolute: a file
+        named on the command line as ``song.flac`` was offered at the next start, from another folder, as a file
+        that is not there."""
+        opened = [path.absolute() for path in paths]
+        recent = opened + [path for path in self.recent_files if path not in opened]
+        self._qs.setValue("files/recent", [stored_path(path) for path in recent[:MAX_RECENT]])
 
     @property
     def live_device(self) -> str:

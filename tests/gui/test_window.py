@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,32 @@ def test_opened_paths_become_recent_files(qtbot, window, songs: list[Path]) -> N
     wait_until_settled(qtbot, window, len(songs))
     window.recent_menu.aboutToShow.emit()
     assert [action.text() for action in window.recent_menu.actions()][:1] == [str(songs[0].parent)]
+
+
+def test_open_recent_names_and_opens_each_file_as_it_was_opened(
+    qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files named relative to the folder the window started in, one with an & in its path, one whose name is not
+    UTF-8: the menu read "Simon _Garfunkel" and "caf.flac", and a later start offered the relative path and the
+    name without its byte, files that are not there."""
+    monkeypatch.chdir(tmp_path)
+    ampersand = write_song(tmp_path / "Simon & Garfunkel" / "song.flac", seed=0)
+    latin1 = tmp_path / os.fsdecode(b"caf\xe9.flac")
+    latin1.write_bytes(ampersand.read_bytes())
+    window.open_paths([ampersand.relative_to(tmp_path), latin1.relative_to(tmp_path)])
+    wait_until_settled(qtbot, window, 2)
+
+    assert Settings().recent_files[:2] == [ampersand, latin1]  # as the next start reads them
+    window.recent_menu.aboutToShow.emit()
+    recent = window.recent_menu.actions()
+    assert [action.text() for action in recent[:2]] == [
+        f"{tmp_path}/Simon && Garfunkel/song.flac",  # shown as "Simon & Garfunkel"
+        f"{tmp_path}/caf\\xe9.flac",  # as the file list shows it
+    ]
+    window.remove_files(list(window.files.entries))
+    recent[1].trigger()
+    wait_until_settled(qtbot, window, 1)
+    assert window.files.current_entry().path == latin1 and window.files.current_entry().state is State.DONE
 
 
 def test_the_menus_offer_an_action_only_with_something_to_act_on(qtbot, window, songs: list[Path]) -> None:
