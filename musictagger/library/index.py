@@ -141,9 +141,11 @@ def index_folders(
         stored = library.stamps()  # as the run starts: what the paths found are compared with
         found.files = _without_links_to_indexed_files(stored, found.files)
         own_paths = _to_own_paths(library, stored, found.files)
+        moved = _follow_moves(library, stored, found.files)
+        for old in moved:  # the rows moved are at their new paths now: not gone, nor kept as a drive's
+            del stored[old]
         gone, kept = _gone(library, stored, roots, found.files)
-        moved = _follow_moves(library, stored, found.files, gone)
-        summary.moved, summary.pruned = own_paths + len(moved), library.delete_paths(sorted(set(gone) - moved))
+        summary.moved, summary.pruned = own_paths + len(moved), library.delete_paths(sorted(gone))
         reported = {path for path, _reason in kept}  # a missing folder is one problem: its tracks kept
         summary.problems = (
             unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
@@ -315,25 +317,31 @@ def _kept_because(state: str, count: int) -> str:
 
 
 def _follow_moves(
-    library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile], gone: list[str]
+    library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]
 ) -> set[str]:
     """Give the rows of files that moved their new path; the old paths so renamed.
 
-    A file moved or renamed keeps its size and its mtime to the nanosecond; a path gone and a new path
-    found with the same ones, each the only one with them, are the same file, so a folder renamed or moved
-    is not analysed again (hours, for an archive's drive) and its tracks keep their ids.
+    A file moved or renamed keeps its size and its mtime to the nanosecond; a stored path whose file is missing
+    and a new path found with the same ones, each the only one with them, are the same file, so a folder renamed
+    or moved is not analysed again (hours, for an archive's drive) and its tracks keep their ids.  The stored path
+    may be under any folder of the library, not only those of this run: the library's folder itself renamed, or a
+    drive mounted at ``Archive1`` because ``Archive`` was taken, and indexed by its new name, is moved too (its
+    rows were kept as a drive not mounted, and every file analysed again under its new name, so twice in the
+    index).  Only the stored paths of a new path's size and mtime are looked at, so a run over a large library
+    looks up a few files, not all.
     """
-    old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
-    for path in gone:
-        old_by_stamp[stamps[path][0]].append(path)
     new_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
     for found in files:
         if found.path not in stamps:
             new_by_stamp[found.stamp].append(found.path)
+    old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
+    for path, (stamp, _key) in stamps.items():
+        if stamp in new_by_stamp and _missing(path):
+            old_by_stamp[stamp].append(path)
     moves = [
         (old[0], new_by_stamp[stamp][0])
         for stamp, old in old_by_stamp.items()
-        if len(old) == 1 and len(new_by_stamp.get(stamp, ())) == 1
+        if len(old) == 1 and len(new_by_stamp[stamp]) == 1
     ]
     library.rename_paths(moves)
     return {old for old, _new in moves}

@@ -277,3 +277,27 @@ def test_a_folder_is_not_forgotten_while_a_run_indexes(music_folder: Path, capsy
         assert main(["index", "--forget", str(music_folder)]) == 1
     assert "is being indexed by process" in " ".join(capsys.readouterr().err.split())
     assert stored_paths() and main(["index", "--forget", str(music_folder)]) == 0 and not stored_paths()
+
+
+def test_a_library_folder_renamed_or_mounted_elsewhere_keeps_its_tracks_analyses_and_ids(music_folder: Path) -> None:
+    """The library's folder itself renamed (``~/Music`` to ``~/Musik``), or a drive mounted at ``Archive1`` because
+    ``Archive`` was taken, and indexed by its new name: every file was analysed again (hours for an archive's drive)
+    and each track was then twice in the index, once under the folder gone, kept as a drive not mounted.  Its rows
+    now follow the files, as an album folder's do, and follow them back when the old name comes back."""
+    index_folders([music_folder], workers=1)
+    with Library() as library:
+        ids = {os.path.relpath(record.path, music_folder): record.id for record in library.tracks()}
+    renamed = music_folder.with_name("Musik")
+    music_folder.rename(renamed)
+
+    summary = index_folders([renamed], workers=1)
+
+    assert (summary.analysed, summary.moved, summary.pruned, summary.problems) == (0, len(ids), 0, [])
+    with Library() as library:
+        assert {os.path.relpath(record.path, renamed): record.id for record in library.tracks()} == ids
+    renamed.rename(music_folder)
+    summary = index_folders([music_folder, renamed], workers=1)  # `musictagger index`: the library's folders
+
+    gone = [(str(renamed), "no such file or folder")]  # not "… so its 6 indexed tracks are kept": they moved
+    assert (summary.analysed, summary.moved, summary.pruned, summary.problems) == (0, len(ids), 0, gone)
+    assert stored_paths() == {str(music_folder / path) for path in ids}
