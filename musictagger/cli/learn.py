@@ -119,7 +119,8 @@ def format_report(learned: LearnedModel) -> str:
     lines = [
         wrap(
             f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
-            f"macro-F1 {report.macro_f1:.2f}; 'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks"
+            f"macro-F1 {report.macro_f1:.2f}{' (of the labels it was measured on)' * bool(report.unmeasured)}; "
+            f"'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks"
         ),
         format_table(("label", "tracks", "precision", "recall", "F1"), rows),
         *(wrap(f"  {text}") for text in report.confusions),
