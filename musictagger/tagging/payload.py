@@ -136,9 +136,11 @@ def _flac_frames_start(data: bytes, offset: int) -> int:
 
 
 def _ogg_audio_packets(data: bytes) -> Iterator[bytes]:
-    """Every audio packet of every logical stream, length-prefixed, header packets left out."""
+    """Every audio packet of every logical stream, length-prefixed, header packets left out.  A packet's segments are
+    joined once it ends: adding each to the bytes so far copied a comment packet holding 2 MB of cover art (10,000
+    segments) 10,000 times, 10 s for each check of such a file."""
     packets: dict[int, list[bytes]] = {}
-    pending: dict[int, bytes] = {}
+    pending: dict[int, list[bytes]] = {}
     offset = 0
     while offset < len(data):
         if data[offset : offset + 4] != b"OggS":
@@ -149,10 +151,10 @@ def _ogg_audio_packets(data: bytes) -> Iterator[bytes]:
         if body + sum(lacing) > len(data):
             raise ValueError(f"truncated Ogg page at byte {offset}")
         for value in lacing:
-            pending[serial] = pending.get(serial, b"") + data[body : body + value]
+            pending.setdefault(serial, []).append(data[body : body + value])
             body += value
             if value < 255:
-                packets.setdefault(serial, []).append(pending.pop(serial))
+                packets.setdefault(serial, []).append(b"".join(pending.pop(serial)))
         offset = body
     for stream in packets.values():
         for packet in stream[_ogg_header_packets(stream[0]) :]:
