@@ -290,6 +290,8 @@ class TagDialog(QDialog):
         """Cancel stopped the analysis: the plan lists only the files analysed by then."""
         self.plan: Plan | None = None
         self.task: Task | None = None
+        self.writing = self.closed_while_writing = False
+        """The running step writes files (Apply, Undo); the dialog was closed while it did."""
         self.last_report: RunReport | None = None
         self._rows: dict[Path, QTreeWidgetItem] = {}
         self._filling = False
@@ -394,10 +396,14 @@ class TagDialog(QDialog):
         self.threshold_label.setText(f"{value / SLIDER_STEPS:.2f}")
         self._replan_timer.start()
 
-    def _start(self, fn: Callable[[Task], Any], on_done: Callable[[Any], None], message: str) -> None:
+    def _start(
+        self, fn: Callable[[Task], Any], on_done: Callable[[Any], None], message: str, *, writes: bool = False
+    ) -> None:
+        """Run a step; ``writes``: it changes files (Apply, Undo), so its outcome is said even if the dialog closes."""
         self.task = self.runner.run(
             fn, owner=self, on_done=on_done, on_error=self._failed, on_progress=self._on_progress
         )
+        self.writing = writes
         self.apply_button.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -406,7 +412,12 @@ class TagDialog(QDialog):
         self.status.setText(message)
 
     def _finish(self, message: str) -> None:
+        """The step ended: say ``message`` in the dialog, or, for a step that wrote files after the dialog was closed
+        (Esc or Close while Apply ran: it stops after the file being written), in a box over the window."""
+        if self.writing and self.closed_while_writing:
+            show_message(self.parentWidget(), self.windowTitle(), message)
         self.task = None
+        self.writing = self.closed_while_writing = False
         self.cancel_button.setEnabled(False)
         self.undo_button.setEnabled(True)
         self.progress.setVisible(False)  # shown while a step runs: a full bar over a preview read as "done"
@@ -527,7 +538,9 @@ class TagDialog(QDialog):
             return
         self.settings.threshold = plan.min_confidence
         _ticked, left_out, corrections = self.review()
-        self._start(partial(apply_review, plan, left_out, corrections), self._applied, f"Writing {plan.field}s…")
+        self._start(
+            partial(apply_review, plan, left_out, corrections), self._applied, f"Writing {plan.field}s…", writes=True
+        )
 
     def _applied(self, result: tuple[Plan, RunReport]) -> None:
         reviewed, report = result
@@ -559,7 +572,7 @@ class TagDialog(QDialog):
 
     def undo(self) -> None:
         """Undo the latest tagging run."""
-        self._start(undo_latest, self._undone, "Restoring the previous tags…")
+        self._start(undo_latest, self._undone, "Restoring the previous tags…", writes=True)
 
     def _undone(self, report: RunReport) -> None:
         self.last_report = report
@@ -577,7 +590,9 @@ class TagDialog(QDialog):
         )
 
     def reject(self) -> None:
-        """Close; a running step is asked to stop first, and a change of threshold or mode not yet planned is dropped."""
+        """Close; a running step is asked to stop first (what one writing files wrote is said once it has stopped:
+        :meth:`_finish`), and a change of threshold or mode not yet planned is dropped."""
         self._replan_timer.stop()
+        self.closed_while_writing = self.writing
         self.cancel()
         super().reject()

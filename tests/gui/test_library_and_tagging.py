@@ -262,6 +262,27 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     assert window.settings.threshold == 0.0  # Apply remembered the threshold
 
 
+def test_closing_the_tag_dialog_while_it_writes_says_what_it_wrote(
+    qtbot, window, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """Esc (or Close) while Apply writes stops the run after the file being written and closes the dialog, as it
+    did; the files written by then were never said (the results went to the closed dialog): a box says them now."""
+    songs = [write_song(tmp_path / "to-tag" / f"{seed}.flac", seconds=3.0, seed=seed) for seed in range(3)]
+    dialog = window.open_tag_dialog(TagScope.selection(songs))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
+
+    dialog.apply_button.click()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=20_000)
+
+    written = sum(bool(read_genres(song)) for song in songs)
+    assert message_boxes[0].startswith(f"Tag genres: {written} written, ")
+    assert len(message_boxes) == 1
+
+
 def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run(qtbot, window, tmp_path: Path) -> None:
     """Return on the mode (as after choosing one with Alt+M and the arrows) presses Apply, the default button; it
     pressed Undo last tagging run, Qt's default for want of one, which undid the run made before."""
