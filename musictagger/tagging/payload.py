@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import mmap
+import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError
 from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
+
+Data = bytes | memoryview
+"""A file's bytes, or a view of them (:func:`_mapped`), whose slices are views too."""
 
 
 def audio_payload_digest(path: Path) -> str:
@@ -36,22 +41,49 @@ def audio_payload_digest(path: Path) -> str:
     Raises FileError naming the file when its container is not one of the above or is damaged.
     The file is read whole: a few seconds of hashing at most, and only once per file written.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileError(path, f"cannot read it ({exc.strerror or exc})") from exc
     digest = hashlib.sha256()
-    try:
-        for part in _audio_parts(data):
-            digest.update(part)
-    except (ValueError, struct.error) as exc:
-        raise FileError(path, f"cannot locate its audio data ({exc})") from exc
+    _walk_audio(Path(path), Path.read_bytes, digest.update)
     return digest.hexdigest()
 
 
-def _audio_parts(data: bytes) -> Iterator[bytes]:
-    """The byte ranges that carry the audio, by container (recognised from the header)."""
+def audio_layout_problem(path: Path) -> str | None:
+    """Why :func:`audio_payload_digest` cannot locate the audio of ``path`` (a container cut short: a recording or a
+    download that stopped), or None.  The preview asks it, so that it does not promise a write that the run's check
+    would refuse.  Nothing is hashed, and the file is mapped rather than read: the walk reads what locates the audio
+    (a WAV's chunk headers, an Ogg file's pages), not the audio a container holds in one piece (a WAV's data chunk,
+    an MP4's mdat atom)."""
+    try:
+        _walk_audio(Path(path), _mapped, lambda _part: None)
+    except FileError as exc:
+        return exc.reason
+    return None
+
+
+def _walk_audio(path: Path, read: Callable[[Path], Data], use: Callable[[Data], object]) -> None:
+    """Hand each part of the audio of ``path``, as ``read`` gives its bytes, to ``use``; FileError naming it when they
+    cannot be read or the audio located."""
+    try:
+        data = read(path)
+    except OSError as exc:
+        raise FileError(path, f"cannot read it ({exc.strerror or exc})") from exc
+    try:
+        for part in _audio_parts(data):
+            use(part)
+    except (ValueError, struct.error) as exc:
+        raise FileError(path, f"cannot locate its audio data ({exc})") from exc
+
+
+def _mapped(path: Path) -> Data:
+    """The bytes of ``path`` as a view of the file mapped into memory, read only where looked at (an empty file's are
+    empty bytes: it cannot be mapped).  The mapping ends once the view and its slices are gone."""
+    with open(path, "rb") as file:
+        if os.fstat(file.fileno()).st_size == 0:
+            return b""
+        return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+
+
+def _audio_parts(data: Data) -> Iterator[Data]:
+    """The byte ranges that carry the audio, by container (recognised from the header) in ``data``."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         yield from _chunks(data, 12, "<", {b"fmt ", b"data"})
     elif data[:4] == b"FORM" and data[8:12] in (b"AIFF", b"AIFC"):
@@ -73,23 +105,24 @@ def _audio_parts(data: bytes) -> Iterator[bytes]:
             raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack or Monkey's Audio stream")
 
 
-def _chunks(data: bytes, offset: int, endian: str, wanted: set[bytes]) -> Iterator[bytes]:
-    """Contents of the ``wanted`` chunks of a RIFF (little-endian) or IFF (big-endian) file."""
+def _chunks(data: Data, offset: int, endian: str, wanted: set[bytes]) -> Iterator[Data]:
+    """The name and contents of each of the ``wanted`` chunks of a RIFF (little-endian) or IFF (big-endian) file."""
     found: set[bytes] = set()
     while offset + 8 <= len(data):
-        chunk_id = data[offset : offset + 4]
+        chunk_id = bytes(data[offset : offset + 4])
         (size,) = struct.unpack(f"{endian}I", data[offset + 4 : offset + 8])
         if offset + 8 + size > len(data):
             raise ValueError(f"chunk {chunk_id!r} runs past the end of the file (truncated?)")
         if chunk_id in wanted:
             found.add(chunk_id)
-            yield chunk_id + data[offset + 8 : offset + 8 + size]
+            yield chunk_id  # apart from its contents, which a view need not read (the digest is of both alike)
+            yield data[offset + 8 : offset + 8 + size]
         offset += 8 + size + (size & 1)
     if found != wanted:
         raise ValueError(f"missing chunk(s) {sorted(c.decode() for c in wanted - found)}")
 
 
-def _id3v2_size(data: bytes) -> int:
+def _id3v2_size(data: Data) -> int:
     """Bytes taken by an ID3v2 tag at the start of ``data`` (0 if there is none)."""
     if data[:3] != b"ID3" or len(data) < 10:
         return 0
@@ -100,20 +133,20 @@ def _id3v2_size(data: bytes) -> int:
     return 10 + size + footer
 
 
-def _after_zeros(data: bytes, offset: int, limit: int = 1 << 16) -> int:
+def _after_zeros(data: Data, offset: int, limit: int = 1 << 16) -> int:
     """The first byte at or after ``offset`` that is not zero (looking ``limit`` bytes on at most)."""
-    window = data[offset : offset + limit]
+    window = bytes(data[offset : offset + limit])
     return offset + len(window) - len(window.lstrip(b"\0"))
 
 
-def _before_trailing_tags(data: bytes) -> int:
+def _before_trailing_tags(data: Data) -> int:
     """Where the audio ends: before a trailing ID3v1 tag and an APEv2 tag, in either order.
 
     ValueError when an APEv2 footer says its tag is shorter than the footer (a size of 0 would be stepped
     over forever) or longer than the bytes before it."""
     end = len(data)
     while True:
-        if end >= ID3V1 and is_id3v1_tag(data[end - ID3V1 : end]):
+        if end >= ID3V1 and is_id3v1_tag(bytes(data[end - ID3V1 : end])):
             end -= ID3V1
         elif end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
             size, _, flags = struct.unpack("<III", data[end - 20 : end - 8])
@@ -125,7 +158,7 @@ def _before_trailing_tags(data: bytes) -> int:
             return end
 
 
-def _flac_frames_start(data: bytes, offset: int) -> int:
+def _flac_frames_start(data: Data, offset: int) -> int:
     """Offset of the first FLAC frame: after the last metadata block."""
     while True:
         header = data[offset]
@@ -135,12 +168,12 @@ def _flac_frames_start(data: bytes, offset: int) -> int:
             return offset
 
 
-def _ogg_audio_packets(data: bytes) -> Iterator[bytes]:
+def _ogg_audio_packets(data: Data) -> Iterator[bytes]:
     """Every audio packet of every logical stream, length-prefixed, header packets left out.  A packet's segments are
     joined once it ends: adding each to the bytes so far copied a comment packet holding 2 MB of cover art (10,000
     segments) 10,000 times, 10 s for each check of such a file."""
     packets: dict[int, list[bytes]] = {}
-    pending: dict[int, list[bytes]] = {}
+    pending: dict[int, list[Data]] = {}
     offset = 0
     while offset < len(data):
         if data[offset : offset + 4] != b"OggS":
@@ -170,7 +203,7 @@ def _ogg_header_packets(first: bytes) -> int:
     raise ValueError("an Ogg stream that is neither Vorbis nor Opus")
 
 
-def _mp4_audio(data: bytes) -> Iterator[bytes]:
+def _mp4_audio(data: Data) -> Iterator[Data]:
     """Contents of every top-level ``mdat`` atom, then of every ``moov`` atom but its ``udta``, chunk offsets as
     places in the ``mdat`` atoms (:func:`_decoder_view`)."""
     atoms = list(_mp4_atoms(data, 0, len(data), top=True))
@@ -189,7 +222,7 @@ _SAMPLE_TABLE_HOLDERS = frozenset({b"trak", b"mdia", b"minf", b"stbl"})
 _CHUNK_OFFSET_WIDTHS = {b"stco": "I", b"co64": "Q"}
 
 
-def _decoder_view(data: bytes, start: int, end: int, mdats: Sequence[tuple[int, int]]) -> Iterator[bytes]:
+def _decoder_view(data: Data, start: int, end: int, mdats: Sequence[tuple[int, int]]) -> Iterator[Data]:
     """The atoms between ``start`` and ``end`` (a ``moov`` atom's contents) as a decoder reads the audio by them:
     each as stored, but a ``udta`` (the tags, which writers rewrite) left out and the chunk offsets of ``stco`` and
     ``co64`` tables given as the ``mdat`` (of ``mdats``, their contents' ranges) and the place in it they point at."""
@@ -207,7 +240,7 @@ def _decoder_view(data: bytes, start: int, end: int, mdats: Sequence[tuple[int, 
             yield data[at:atom_end]
 
 
-def _chunk_offsets(data: bytes, kind: bytes, start: int, end: int) -> tuple[int, ...] | None:
+def _chunk_offsets(data: Data, kind: bytes, start: int, end: int) -> tuple[int, ...] | None:
     """The offsets of the ``stco`` or ``co64`` table (``kind``) whose contents lie between ``start`` and ``end``; None
     when it holds fewer than it says (as stored, such a table is compared byte for byte)."""
     if end - start < 8:
@@ -225,7 +258,7 @@ def _place_in(offset: int, mdats: Sequence[tuple[int, int]], starts: Sequence[in
     return struct.pack(">iQ", -1, offset)
 
 
-def _mp4_atoms(data: bytes, offset: int, end: int, *, top: bool = False) -> Iterator[tuple[bytes, int, int, int]]:
+def _mp4_atoms(data: Data, offset: int, end: int, *, top: bool = False) -> Iterator[tuple[bytes, int, int, int]]:
     """The atoms between ``offset`` and ``end``: name, where the atom starts, where its contents start and where it
     ends.  A size of 0 runs to the end of the file (``top`` atoms alone).  ValueError when an atom's size is not one
     it can have."""

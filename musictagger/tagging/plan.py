@@ -29,6 +29,7 @@ from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
+from musictagger.tagging.payload import audio_layout_problem
 from musictagger.tags.formats import Id3Family, id3_revision
 
 ProgressCallback = Callable[[int, int, Path], None]
@@ -230,11 +231,14 @@ def writable_state(
     tag_format: WritableFormat, path: Path, field: str, id3_version: Id3Version | None
 ) -> tuple[Id3Version | None, Fingerprint]:
     """The ID3 revision ``path`` has and its fingerprint, for a file the run will write; TagReadError when
-    writing ``field`` (in ``id3_version``, None for the tag's own) would lose other tags, as the writer would find
-    (it checks again, the copy it writes).  One load of an ID3 tag serves the revision and the check."""
+    writing ``field`` (in ``id3_version``, None for the tag's own) would lose other tags, or when the check that the
+    run leaves the audio as it was cannot locate it (a container cut short), as the writer would find (it checks
+    again, the copy it writes).  One load of an ID3 tag serves the revision and the check."""
     audio = tag_format.load(path, as_stored=True) if isinstance(tag_format.family, Id3Family) else None
     stored = id3_revision(audio.tags) if audio is not None else None
-    if refusal := tag_format.rewrite_refusal(path, field, revision_written(id3_version, stored), audio=audio):
+    written_in = revision_written(id3_version, stored)
+    refusal = tag_format.rewrite_refusal(path, field, written_in, audio=audio) or audio_layout_problem(path)
+    if refusal:
         raise TagReadError(path, refusal)
     return stored, Fingerprint.of(path)
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from musictagger.errors import DecodeError
+from musictagger.errors import DecodeError, FileError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, detect
+from musictagger.tagging.payload import audio_payload_digest
 from musictagger.tagging.plan import (
     Action,
     Mode,
@@ -100,6 +101,22 @@ def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path:
     assert by_path[foreign].action_text == "skip: not taggable (.wma)"
     assert by_path[failed].action_text == "error: too damaged to analyse"
     assert plan.counts() == {Action.WRITE: 1, Action.UNCHANGED: 1, Action.ERROR: 2, Action.SKIP: 1}
+
+
+# MP3, FLAC and WavPack are bare streams of frames, still streams of frames when cut short: they are written.
+@pytest.mark.parametrize("fmt", ["wav", "aiff", "ogg", "opus"])
+def test_a_container_cut_short_is_an_error_in_the_preview_as_the_run_would_find_it(tmp_path: Path, fmt: str) -> None:
+    """A recording or a download cut short: the run's check that tagging leaves the audio as it was cannot find it
+    ('chunk b'data' runs past the end of the file (truncated?)'), and the preview said 'write'."""
+    path = make_file(tmp_path, fmt, seconds=1.0)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
+    with pytest.raises(FileError) as refused:
+        audio_payload_digest(path)
+
+    (item,) = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5).items
+
+    assert (item.action, item.reason) == (Action.ERROR, refused.value.reason)
+    assert item.reason.startswith("cannot locate its audio data (")
 
 
 def test_the_id3_version_of_a_file_to_write_is_recorded_for_undo(tmp_path: Path) -> None:
