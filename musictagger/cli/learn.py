@@ -103,8 +103,32 @@ def format_survey(found: LabelSurvey) -> str:
     ]
     if rows:  # a heading over no label said nothing
         lines.append(format_table(("label", "tracks", "also spelt"), rows, fit=LINE_WIDTH))
-    lines += [wrap(f"  excluded: {clip(label)}: {reason}") for label, reason in found.excluded.items()]
-    return "\n".join(lines)
+    return "\n".join([*lines, *excluded_lines(found)])
+
+
+EXCLUDED_LINES = 12
+"""Most lines the labels left out take: beyond, those too small to learn are counted in one line."""
+NAMED_IN_SUMMARY = 3
+
+
+def excluded_lines(found: LabelSurvey) -> list[str]:
+    """One line per label left out, and why, at most :data:`EXCLUDED_LINES`: the labels too small to learn
+    beyond those (hundreds of one-off genres in a collector's tags) are counted in the last line, naming the first
+    few; the user's exclusions and the labels shadowed by a commoner one are always listed."""
+    small = found.too_few()
+    listed = max(EXCLUDED_LINES - 1 - (len(found.excluded) - len(small)), 0)  # the small ones that keep a line
+    folded = small[listed:] if len(small) - listed > 1 else []
+    hidden = set(folded)
+    lines = [wrap(f"  excluded: {clip(label)}: {why}") for label, why in found.excluded.items() if label not in hidden]
+    if folded:
+        fewest, most = found.tracks[folded[-1]], found.tracks[folded[0]]
+        tracks = f"{fewest} to {most} tracks" if fewest != most else f"{most} track{'s' * (most != 1)}"
+        named = ", ".join(clip(label, 30) for label in folded[:NAMED_IN_SUMMARY])
+        more = ", …" if len(folded) > NAMED_IN_SUMMARY else ""
+        lines.append(
+            wrap(f"  excluded: {len(folded)} more labels of {tracks} each (needs {found.min_per_label}): {named}{more}")
+        )
+    return lines
 
 
 def format_report(learned: LearnedModel) -> str:

@@ -53,6 +53,17 @@ class LabelSurvey:
     unread_tracks: int = 0
     """Tracks whose ``genre`` tags the index has not read yet (indexed by a release before it kept them): neither
     tagged nor untagged as far as it knows, until ``musictagger index`` reads them."""
+    min_per_label: int = 10
+    """The tracks a label needs to be learnt: the excluded labels with fewer are :meth:`too_few`."""
+
+    def too_few(self) -> list[str]:
+        """The excluded labels left out only for having fewer than :attr:`min_per_label` tracks, most tracks first:
+        a collector's tags hold hundreds of one-off genres."""
+        return [
+            label
+            for label, reason in self.excluded.items()
+            if reason != EXCLUDED_BY_YOU and self.tracks[label] < self.min_per_label
+        ]
 
 
 def survey(
@@ -92,8 +103,9 @@ def survey(
     for key, reason in _shared_only(kept, keys_of, tracks_per_key, name, min_per_label).items():
         kept.remove(key)
         excluded[name[key]] = reason
-    excluded = {
-        label: excluded[label] for label in sorted(excluded, key=lambda label: -tracks_per_key[label_key(label)])
+    excluded = {  # most tracks first, then by name (not in whichever order the index lists the tracks)
+        label: excluded[label]
+        for label in sorted(excluded, key=lambda label: (-tracks_per_key[label_key(label)], label.casefold(), label))
     }
     order = {key: i for i, key in enumerate(kept)}
     track_labels = {
@@ -112,6 +124,7 @@ def survey(
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
         track_labels=track_labels,
         unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
+        min_per_label=min_per_label,
     )
 
 

@@ -347,3 +347,29 @@ def test_learning_again_under_the_active_models_name_says_it_is_in_use(
     assert out.endswith("it replaced the active model of that name, and is in use from now on\n")
     assert "--use mine" not in out
     assert store.active_model().labels == ("Ambient", "Hip-Hop")
+
+
+def test_hundreds_of_one_off_labels_are_counted_in_one_line(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A collector's tags hold hundreds of one-off genres: learn printed a line for each (the walk's library: 205
+    lines between the survey and the report), in the order the index lists the tracks."""
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:
+        rows = db.execute("SELECT id, tag_genres FROM tracks ORDER BY path DESC").fetchall()
+        for i, (track, genres) in enumerate(rows[:18]):
+            db.execute(
+                "UPDATE tracks SET tag_genres = ? WHERE id = ?",
+                (json.dumps([*json.loads(genres), f"Odd {i:02}"]), track),
+            )
+    assert main(["learn", "--min-per-label", "3", "--name", "odd"]) == 0
+    out = capsys.readouterr().out
+
+    excluded = [line for line in out.splitlines() if line.startswith("  excluded:")]
+    assert len(excluded) == 12
+    assert excluded[:3] == [
+        "  excluded: Jazz: 1 track (needs 3)",
+        "  excluded: Odd 00: 1 track (needs 3)",
+        "  excluded: Odd 01: 1 track (needs 3)",
+    ]
+    assert "excluded: 9 more labels of 1 track each (needs 3): Odd 10, Odd 11, Odd 12, …" in " ".join(out.split())
+    assert len(store.read_sidecar("odd")["excluded"]) == 20  # the model keeps them all
