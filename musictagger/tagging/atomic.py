@@ -166,7 +166,8 @@ def _refusal(path: Path, expected: Fingerprint) -> str | None:
 
 @contextlib.contextmanager
 def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an advisory lock on ``path``; FileError when another process (another run) holds one.
+    """Hold an advisory lock on ``path``; RefusedError when another process (another run) holds one, or when the file
+    is no longer there, FileError when it cannot be opened.
 
     Without ``fcntl`` (Windows) nothing is held open, since Windows would then refuse the replace.
     """
@@ -175,6 +176,8 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
         return
     try:
         handle = open(path, "rb")  # noqa: SIM115 - held for the whole block
+    except FileNotFoundError as exc:  # a change since the plan, as another program's new tags are: skipped
+        raise RefusedError(path, "is no longer there (moved, renamed or deleted since it was planned)") from exc
     except OSError as exc:
         raise FileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
     with handle:

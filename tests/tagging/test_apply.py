@@ -202,6 +202,23 @@ def test_a_file_changed_after_planning_is_skipped_untouched(tmp_path: Path, jour
     assert [e.state for e in journal.entries(report.run_id)] == [EntryState.SKIPPED, EntryState.WRITTEN]
 
 
+def test_a_file_deleted_or_moved_after_planning_is_skipped_saying_so(tmp_path: Path, journal: Journal) -> None:
+    """Between the Tag dialog's preview and its Apply a file may be moved or deleted: it was counted as failed, with
+    'cannot be opened (No such file or directory)', and the run's exit status 1."""
+    moved, kept = make_file(tmp_path, "ogg", name="moved"), make_file(tmp_path, "ogg", name="kept")
+    plan = plan_for([moved, kept])
+    moved.rename(tmp_path / "elsewhere.ogg")
+
+    report = apply_plan(plan, journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("skipped", "is no longer there (moved, renamed or deleted since it was planned)"),
+        ("written", ""),
+    ]
+    assert [e.state for e in journal.entries(report.run_id)] == [EntryState.SKIPPED, EntryState.WRITTEN]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.ogg", "kept.ogg"]
+
+
 def test_read_only_hard_linked_and_locked_files_are_skipped_untouched(tmp_path: Path, journal: Journal) -> None:
     read_only, linked, locked, fine = (make_file(tmp_path, "mp3", name=n) for n in ("ro", "linked", "locked", "fine"))
     plan = plan_for([read_only, linked, locked, fine])  # the plan would say so; these became so after it
