@@ -1,9 +1,9 @@
 """``musictagger listen``: live genre, hash code and nearest library tracks from a microphone.
 
-One line per step (every second): time heard, input level, the smoothed verdict (a genre,
-``not one of my genres`` or ``not music``, as ``analyze`` says it; the active personal model's, if any), the code and the nearest
-library track.  ``--file`` plays a file through the same live pipeline at
-real-time speed instead of a device (a test seam, and a demo without a microphone).
+One line per step (every second): time heard, input level, the smoothed verdict (a genre, ``not one of my genres``
+or ``not music``, as ``analyze`` says it; the active personal model's, if any), the code, the nearest library track
+and what lowers trust in what was heard (clipping), as ``analyze`` notes it.  ``--file`` plays a file through the same
+live pipeline at real-time speed instead of a device (a test seam, and a demo without a microphone).
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ def _format(
                 "nearest_genre": verdict.nearest if verdict else None,
                 "confidence": round(result.confidence, 4) if result.confidence is not None else None,
                 "code_hex": result.code_hex,
+                "warnings": list(result.notes),
                 "nearest": _match_dict(nearest, window_seconds) if nearest else None,
                 "overruns": overruns,
                 "step_s": round(result.elapsed_s, 3),
@@ -147,4 +148,6 @@ def _format(
         )
     code = f"  {result.code_hex}" if result.code_hex else ""
     near = f"  ≈ {_nearest_text(nearest, window_seconds)}" if nearest else ""
-    return wrap(f"{result.heard_s:6.1f} s  {level_words(result.level_dbfs, 1):>11}  {result.summary()}{code}{near}")
+    notes = "".join(f"  ({note})" for note in result.notes)
+    level = level_words(result.level_dbfs, 1)
+    return wrap(f"{result.heard_s:6.1f} s  {level:>11}  {result.summary()}{code}{near}{notes}")

@@ -69,9 +69,6 @@ NOT_LISTENING = "not listening"
 BODY_SHARES = (0.28, 0.44, 0.28)
 """The first shares of the panel's width: the spectrogram, the verdict and the code beside it, and the nearest
 tracks."""
-FILE_NOTES = ("short:", "cut short:")
-"""The starts of the analysis's notes on a file's length (:meth:`GenreModel.analyze_signal`): while the heard audio
-grows to a window it is "short" and padded, which the status line says its own way (verdict over the last 15 s)."""
 
 
 def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
@@ -80,7 +77,7 @@ def smoothed_analysis(result: LiveResult, labels: tuple[str, ...]) -> Analysis:
     by_label = {score.label: score.probability for score in result.ranking}
     return dataclasses.replace(
         result.analysis,
-        warnings=tuple(note for note in result.analysis.warnings if not note.startswith(FILE_NOTES)),
+        warnings=result.notes,
         probabilities=np.array([by_label[label] for label in labels], dtype=np.float32),
         ranking=result.ranking,
         verdict=result.verdict,

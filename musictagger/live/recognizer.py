@@ -51,6 +51,11 @@ class LiveSettings:
     stopped, though the window analysed still holds it (a shorter pause, between two songs, keeps the verdict)."""
 
 
+FILE_NOTES = ("short:", "cut short:")
+"""The starts of the analysis's notes on a file's length (:meth:`GenreModel.analyze_signal`): while the heard audio
+grows to a window it is "short" and padded, which live listening says its own way (how much was heard)."""
+
+
 class LiveState(Enum):
     WAITING = "listening…"
     QUIET = "too quiet to tell"
@@ -87,6 +92,13 @@ class LiveResult:
     @property
     def code_hex(self) -> str | None:
         return codes.to_hex(self.bits) if self.bits is not None else None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What lowers trust in what was heard (``clipped: …``, ``narrow band: …``), as a file's analysis notes it;
+        not the notes on a file's length (:data:`FILE_NOTES`)."""
+        warnings = self.analysis.warnings if self.analysis else ()
+        return tuple(note for note in warnings if not note.startswith(FILE_NOTES))
 
     def summary(self) -> str:
         if self.state is not LiveState.RECOGNISED:

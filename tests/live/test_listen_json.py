@@ -34,3 +34,17 @@ def test_listen_json_names_the_nearest_track_by_its_path_and_keeps_stdout_to_the
     assert recognised and all(step["nearest"]["path"] == str(track) for step in recognised)
     assert all(step["nearest"] is None for step in steps if step["state"] == "waiting")
     assert err.split() == ["saved", str(saved), "(1.6", "s)"] and saved.stat().st_size > SR
+
+
+def test_listen_says_the_input_clips_as_analyze_notes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A clipping input (a mixer's send too hot) was heard at -2 dBFS with a verdict and not a word of clipping,
+    which the Live panel's light and a file's analysis both say; the notes on a short file's padding stay out."""
+    clipped = write(tmp_path / "hot.wav", np.clip(music(sr=SR, seconds=1.2, seed=4) * 20, -1, 1), SR, "wav-pcm16")
+    command = ["listen", "--file", str(clipped), "--start-after", "1", "--interval", "0.5"]
+    assert main([*command, "--json"]) == 0
+    recognised = [step for step in map(json.loads, capsys.readouterr().out.splitlines()) if step["state"] != "waiting"]
+    assert recognised and all(len(step["warnings"]) == 1 for step in recognised)
+    assert all(step["warnings"][0].startswith("clipped: ") for step in recognised)
+    assert main(command) == 0
+    *_, last = capsys.readouterr().out.splitlines()
+    assert f"({recognised[-1]['warnings'][0]})" in last
