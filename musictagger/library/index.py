@@ -139,7 +139,7 @@ def index_folders(
         found = scan(list(roots))
         found.files, unnamed_inside = _with_storable_names(found.files)
         stored = library.stamps()  # as the run starts: what the paths found are compared with
-        found.files = _without_links_to_indexed_files(stored, found.files)
+        found.files = _by_indexed_names(stored, _without_links_to_indexed_files(stored, found.files))
         own_paths = _to_own_paths(library, stored, found.files)
         moved = _follow_moves(library, stored, found.files)
         for old in moved:  # the rows moved are at their new paths now: not gone, nor kept as a drive's
@@ -250,6 +250,33 @@ def _without_links_to_indexed_files(stored: Collection[str], files: list[FoundFi
     """``files`` without the new paths that reach an indexed file (one of ``stored``) through a link (a folder
     link made inside the library after its files were indexed): each physical file keeps one row."""
     return [f for f in files if f.path in stored or os.path.realpath(f.path) not in stored]
+
+
+def _by_indexed_names(stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> list[FoundFile]:
+    """``files``, each found by a name the index does not hold but is another name of an indexed file (a hard link:
+    a torrent client's seeding folder linked into the library), by the name the index holds: each physical file keeps
+    one row.  The walk lists a file once, by the name it meets first, which was analysed again and kept beside the
+    indexed one.  Only the stored paths of a new path's size and mtime (a hard link's are its file's) are looked at.
+    A name through a symbolic link is not one of these (:func:`_to_own_paths`)."""
+    new: dict[FileStamp, list[FoundFile]] = defaultdict(list)
+    for found in files:
+        if found.path not in stamps:
+            new[found.stamp].append(found)
+    named: dict[str, str] = {}
+    for path, (stamp, _key) in stamps.items():
+        for found in new.get(stamp, ()):
+            if _same_file(path, found) and os.path.realpath(path) != os.path.realpath(found.path):
+                named[found.path] = path
+    return [FoundFile(named[f.path], f.stamp, f.identity) if f.path in named else f for f in files]
+
+
+def _same_file(path: str, found: FoundFile) -> bool:
+    """Whether ``path`` names the physical file ``found`` is (False when it cannot be looked at)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) == found.identity
 
 
 def _to_own_paths(library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> int:

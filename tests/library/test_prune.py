@@ -301,3 +301,20 @@ def test_a_library_folder_renamed_or_mounted_elsewhere_keeps_its_tracks_analyses
     gone = [(str(renamed), "no such file or folder")]  # not "… so its 6 indexed tracks are kept": they moved
     assert (summary.analysed, summary.moved, summary.pruned, summary.problems) == (0, len(ids), 0, gone)
     assert stored_paths() == {str(music_folder / path) for path in ids}
+
+
+def test_a_hard_link_to_an_indexed_file_does_not_index_it_twice(music_folder: Path, tmp_path: Path) -> None:
+    """A second name of an indexed file (a hard link: the downloads folder a torrent client seeds from, linked into
+    the library) found before the indexed one, in a folder the walk takes first or in another folder of the library,
+    was analysed again and kept as a second track of the same physical file.  The index keeps the name it holds."""
+    index_folders([music_folder], workers=1)
+    before = stored_paths()
+    (music_folder / "zz linked").mkdir()
+    os.link(music_folder / "album2" / "03.wav", music_folder / "zz linked" / "03.wav")
+    (tmp_path / "Downloads").mkdir()
+    os.link(music_folder / "album1" / "01.flac", tmp_path / "Downloads" / "01.flac")
+
+    in_library = index_folders([music_folder], workers=1)
+    in_another = index_folders([tmp_path / "Downloads"], workers=1)
+
+    assert (in_library.analysed, in_another.analysed, stored_paths()) == (0, 0, before)
