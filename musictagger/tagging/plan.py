@@ -30,7 +30,7 @@ from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_be
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
 from musictagger.tagging.payload import audio_layout_problem
-from musictagger.tags.formats import Id3Family, id3_revision
+from musictagger.tags.formats import Id3Family, NotTaggableError, id3_revision
 
 ProgressCallback = Callable[[int, int, Path], None]
 """``on_progress(done, total, path)``: called after each file; ``path`` is the one just handled."""
@@ -222,6 +222,8 @@ def plan_file(
         if action is not Action.WRITE:
             return PlanItem(path, action, reason, current, proposed, prediction, tag_format, skip=skip)
         stored_id3_version, fingerprint = writable_state(tag_format, path, field, id3_version)
+    except NotTaggableError as exc:  # an Ogg FLAC .oga, an RF64 .wav
+        return PlanItem(path, Action.SKIP, exc.reason, skip=Skip.NOT_TAGGABLE)
     except Exception as exc:  # a bug met on this file too (reason_of): the others are planned
         return PlanItem(path, Action.ERROR, reason_of(exc, path), prediction=prediction)
     return PlanItem(path, action, reason, current, proposed, prediction, tag_format, stored_id3_version, fingerprint)

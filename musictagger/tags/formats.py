@@ -279,8 +279,29 @@ def id3_revision(tags: ID3 | None) -> Id3Version | None:
     return Id3Version.V23 if tags.version < (2, 4, 0) else Id3Version.V24
 
 
+class NotTaggableError(TagReadError):
+    """A file whose extension is that of a format tagging writes, holding one it does not: an Ogg FLAC or Speex
+    stream (``.oga``, ``.ogg``), an RF64 WAV (a broadcast recorder's, or one past 4 GB).  Tagging skips it as not
+    taggable, as it does a ``.tta`` file, rather than count it as failed at every run."""
+
+    def __init__(self, path: str | Path, kind: str) -> None:
+        super().__init__(path, f"not taggable ({kind})")
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        return type(self), (self.path, self.kind)
+
+
+UNTAGGED_NAMES = {"OggFLAC": "Ogg FLAC", "OggSpeex": "Ogg Speex", "OggTheora": "Ogg Theora"}
+"""How :class:`NotTaggableError` names the mutagen classes of files with a taggable extension whose tags are not
+written (other classes by their own names: ``ASF``)."""
+RF64_IDS = (b"RF64", b"BW64")
+"""The first bytes of a WAV file in the 64-bit RIFF forms (EBU RF64, ITU BW64), which mutagen cannot read."""
+
+
 def detect(path: Path) -> TagFormat:
-    """The tag format of ``path`` (TagReadError naming the file when unknown or unreadable).
+    """The tag format of ``path`` (TagReadError naming the file when unknown or unreadable; NotTaggableError when it
+    is a format whose tags are not written).
 
     mutagen weighs the extension and the header; when that fails (an ``.mp3`` that is really a
     FLAC file), the header alone decides.
@@ -290,6 +311,8 @@ def detect(path: Path) -> TagFormat:
         audio = mutagen.File(path)
     except (mutagen.MutagenError, OSError, ValueError) as exc:
         audio = _sniff(path)
+        if audio is None and _starts_with(path, RF64_IDS):
+            raise NotTaggableError(path, "RF64") from exc
         if audio is None:
             raise TagReadError(path, f"cannot read its tags ({_reason(exc)})") from exc
     if audio is None:
@@ -297,7 +320,17 @@ def detect(path: Path) -> TagFormat:
     for family in FAMILIES:
         if isinstance(audio, family.file_types):
             return TagFormat(family, type(audio))
-    raise TagReadError(path, f"tags of {type(audio).__name__} files are not supported")
+    name = type(audio).__name__
+    raise NotTaggableError(path, UNTAGGED_NAMES.get(name, name))
+
+
+def _starts_with(path: Path, ids: Sequence[bytes]) -> bool:
+    """Whether the file ``path`` begins with one of ``ids`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) in ids
+    except OSError:
+        return False
 
 
 def _sniff(path: Path) -> mutagen.FileType | None:

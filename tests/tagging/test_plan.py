@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
+import soundfile as sf
 
 from musictagger.errors import DecodeError, FileError
 from musictagger.tagging.fingerprint import Fingerprint
@@ -117,6 +120,35 @@ def test_a_container_cut_short_is_an_error_in_the_preview_as_the_run_would_find_
 
     assert (item.action, item.reason) == (Action.ERROR, refused.value.reason)
     assert item.reason.startswith("cannot locate its audio data (")
+
+
+def ogg_flac(path: Path) -> Path:
+    """A second of a tone as FLAC in an Ogg stream (``.oga``), as FFmpeg writes it."""
+    samples = (np.sin(np.arange(48000) / 10) * 10000).astype(np.int16)[None]
+    with av.open(str(path), "w", format="ogg") as out:
+        stream = out.add_stream("flac", rate=48000, layout="mono")
+        stream.codec_context.format = "s16"
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.rate, frame.pts = 48000, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+def test_a_format_tagging_does_not_write_under_a_taggable_extension_is_skipped_as_not_taggable(
+    tmp_path: Path,
+) -> None:
+    """An Ogg FLAC ``.oga`` and an RF64 ``.wav`` were errors ('tags of OggFLAC files are not supported', 'cannot read
+    its tags (Root chunk must be a RIFF chunk, got RF64)'), counted as failed at every run, where a ``.tta`` is
+    skipped."""
+    oga = ogg_flac(tmp_path / "song.oga")
+    rf64 = tmp_path / "take.wav"
+    sf.write(rf64, np.zeros(4800, dtype=np.float32), 48000, format="RF64", subtype="PCM_16")
+
+    plan = make_plan({oga: ROCK, rf64: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    assert [item.action_text for item in plan.items] == ["skip: not taggable (Ogg FLAC)", "skip: not taggable (RF64)"]
+    assert plan.summary() == "0 write, 0 unchanged, 2 skip (2 not a taggable format), 0 error"
 
 
 def test_the_id3_version_of_a_file_to_write_is_recorded_for_undo(tmp_path: Path) -> None:
