@@ -9,18 +9,18 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.readable import readable
+from musictagger.gui.theme import failed_colour
 from musictagger.library.scan import scan
 from musictagger.library.store import FileStamp
 from musictagger.model.runtime import Analysis, confidence_text
 from musictagger.model.verdict import reason_sentence
 
-FAILED_COLOUR = QColor(200, 40, 40)
 COLUMNS = ("File", "Status")
 WANTED_CHARS = {"File": 32, "Status": 20}
 """The columns' wishes in average characters, the name served first: in a narrow dock (205 pixels at 1280×800) the
@@ -185,9 +185,20 @@ class FileList(QTreeWidget):
             return
         item.setText(1, entry.status)
         item.setToolTip(1, entry.details)
-        item.setForeground(1, QBrush(FAILED_COLOUR) if entry.state is State.FAILED else QBrush())
+        self._colour(item, entry)
         if item is self.currentItem():
             self.entrySelected.emit(entry)
+
+    def _colour(self, item: QTreeWidgetItem, entry: FileEntry) -> None:
+        """A failed file's status in the failure colour of the palette in use."""
+        item.setForeground(1, QBrush(failed_colour(self.palette())) if entry.state is State.FAILED else QBrush())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Another theme: the failed rows take its failure colour."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for path, item in self._items.items():
+                self._colour(item, self.entries[path])
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         """The rows, or with none :data:`PLACEHOLDER`, in the placeholder text's colour, centred."""

@@ -17,12 +17,13 @@ verdict and every probability in its accessible description, which a screen read
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QStyle, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
 from musictagger.gui.probability_bars import ProbabilityBars
+from musictagger.gui.theme import failed_colour
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
 from musictagger.model.verdict import reason_sentence
 
@@ -30,7 +31,6 @@ UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
 CERTAIN_STYLE = "font-weight: bold;"
 UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
 REASON_STYLE = "color: #808080;"
-FAILED_STYLE = "color: #c82828;"  # the Library tab's colour for a file that failed
 
 
 class GenreView(QWidget):
@@ -49,6 +49,8 @@ class GenreView(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(REASON_STYLE)
         self.reason.hide()
+        self.failed = False
+        """A file's error is shown (in the failure colour)."""
         self.chart = ProbabilityBars(labels)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
@@ -85,7 +87,8 @@ class GenreView(QWidget):
         """
         self.verdict.setFont(self.font() if prose else self.verdict_font)
         self.verdict.setText(message)
-        self.verdict.setStyleSheet(FAILED_STYLE if failed else "")
+        self.failed = failed
+        self.verdict.setStyleSheet(self._failed_style() if failed else "")
         self.verdict.setToolTip("")
         self.reason.hide()
         self.notes.setText("")
@@ -95,6 +98,7 @@ class GenreView(QWidget):
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the verdict and probabilities of ``analysis``."""
         summary = analysis.summary()
+        self.failed = False
         self.verdict.setFont(self.verdict_font)
         if analysis.unknown:
             self.verdict.setText(summary[:1].upper() + summary[1:])  # a sentence here, not a label
@@ -116,6 +120,16 @@ class GenreView(QWidget):
         self.chart.show_values(dict(probabilities), enabled=not analysis.unknown)
         self.notes.setText("\n".join(analysis.warnings))
         self.setAccessibleDescription(spoken_verdict(analysis))
+
+    def _failed_style(self) -> str:
+        """A file's error in the failure colour of the palette in use (the Library tab's for a file that failed)."""
+        return f"color: {failed_colour(self.palette()).name()};"
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Another theme: an error shown takes its failure colour."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.failed:
+            self.verdict.setStyleSheet(self._failed_style())
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         """False, though its text wraps: a layout holds a widget that has a height for its width at that one height,

@@ -41,6 +41,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -60,6 +61,7 @@ from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.gui.theme import failed_colour
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
@@ -90,7 +92,6 @@ HIDDEN_AT_FIRST = (Column.ALBUM, Column.DURATION)
 """Columns a first start hides, so that the ones that compare tag and model fit a 1280-pixel window without
 scrolling; right-clicking the header shows them, and the window keeps the choice (:meth:`LibraryView.column_state`)."""
 DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
-FAILED_BRUSH = QBrush(QColor(200, 40, 40))
 NUMERIC = (Column.CONFIDENCE, Column.DURATION)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 ROLES = frozenset(
@@ -326,7 +327,7 @@ class TrackTableModel(QAbstractTableModel):
             return row.error if column is Column.VERDICT and row.error else row.path
         if column in (Column.VERDICT, Column.AGREEMENT):  # the foreground
             if row.error is not None:
-                return FAILED_BRUSH
+                return QBrush(failed_colour(QApplication.palette()))  # the theme's, whenever it changes
             if row.agreement is Agreement.DIFFERS:
                 return DIFFERS_BRUSH
         return None

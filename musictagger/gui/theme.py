@@ -38,6 +38,17 @@ DARK_DISABLED = {
 }
 
 
+FAILED_COLOURS = ("#c82828", "#ff7070")
+"""A file that failed, on a light base and on a dark one: the dark red alone was 2.6:1 on the dark theme's base and
+2.3:1 on its window, dim for the sentence saying why a file failed; each is over 4.5:1 on its own."""
+
+
+def failed_colour(palette: QPalette) -> QColor:
+    """The colour of a failure (a file list's row, the result panel's error, the Library tab's verdict) on
+    ``palette``: the dark red where its base is light, a light red where it is dark."""
+    return QColor(FAILED_COLOURS[palette.color(QPalette.ColorRole.Base).lightness() < 128])
+
+
 def dark_palette() -> QPalette:
     """A dark palette for the Fusion style."""
     palette = QPalette()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QImage, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
@@ -20,8 +20,12 @@ from musictagger.audio.params import FeatureParams
 from musictagger.gui.app import create_window, main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
+from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
+from musictagger.gui.theme import apply_theme
+from musictagger.library import Column, Library
+from musictagger.library.store import AnalysisKey, FileStamp
 from musictagger.model.runtime import load_model
 from musictagger.timefmt import clock
 from tests.audio.signals import tone, write
@@ -80,6 +84,59 @@ def test_a_failing_file_shows_its_error_and_the_others_finish(qtbot, window, tmp
     assert window.spectrogram.stack.message.text() == EMPTY_MESSAGE  # the usual message is back without a file
     assert "1 s" in entries[silent.absolute()].error
     assert window.statusBar().currentMessage() == "3 files: 1 done, 2 failed"
+
+
+def contrast(one: QColor, other: QColor) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21; 4.5 is its least for text)."""
+
+    def luminance(colour: QColor) -> float:
+        channels = [c / 255 for c in (colour.red(), colour.green(), colour.blue())]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_failed_file_reads_in_red_on_the_dark_theme_as_on_the_light_one(qtbot, window, tmp_path: Path) -> None:
+    """The failure red was 2.6:1 on the dark theme's base and 2.3:1 on its window: the list's "failed", the result
+    panel's sentence saying why and the Library tab's verdict, dim on dark grey. The theme is changed with the
+    file shown, as Settings changes it."""
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"this is not an mp3 at all" * 40)
+    drop(window, [broken])
+    wait_until_settled(qtbot, window, 1)
+    with Library() as library:  # as indexing stores a file it could not read
+        library.store_error(str(broken), FileStamp(10, 1), AnalysisKey("model", 1), "not audio")
+    window.show_library_tracks()
+    window.library_view.refresh()
+    table = window.library_view.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1, timeout=10_000)
+    verdict = table.model().index(0, COLUMNS.index(Column.VERDICT))
+
+    def contrasts() -> list[float]:
+        label = window.genre.verdict
+        base = window.files.palette().color(QPalette.ColorRole.Base)
+        return [
+            contrast(window.files.currentItem().foreground(1).color(), base),
+            contrast(
+                label.palette().color(QPalette.ColorRole.WindowText), label.palette().color(QPalette.ColorRole.Window)
+            ),
+            contrast(
+                verdict.data(Qt.ItemDataRole.ForegroundRole).color(), table.palette().color(QPalette.ColorRole.Base)
+            ),
+        ]
+
+    assert min(contrasts()) >= 4.5
+    apply_theme("dark")
+    try:
+        dark = QApplication.palette().color(QPalette.ColorRole.Base)
+        widgets = (window.files, window.genre, window.genre.verdict, table)
+        qtbot.waitUntil(lambda: all(w.palette().color(QPalette.ColorRole.Base) == dark for w in widgets), timeout=2000)
+        assert window.genre.verdict.text().startswith("broken.mp3 could not be analysed: ")
+        assert min(contrasts()) >= 4.5, contrasts()
+    finally:
+        apply_theme("system")
 
 
 def test_the_frequency_axis_labels_do_not_crowd_each_other() -> None:
