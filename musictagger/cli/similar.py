@@ -52,9 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     with Library() as library:
         if not library.any_analysed():
-            raise MusictaggerError(
-                "the library index is empty: index your music first, e.g. `musictagger index ~/Music`"
-            )
+            raise _nothing_to_compare_with(library)
         label, path, analysis, model_id = _resolve(library, args.query, args.model)
         model_path = args.model or default_model_path()
         manifest = load_manifest(model_path, verify_digest=False)
@@ -87,14 +85,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         # A summary may hold brackets, "(nearest: rock 0.45)"; a file name a line break, written as \n.
         print(wrap(f"nearest to {one_line(label)}, {analysis.summary()}:", [one_line(path)] if path else []))
-        print(_table(matches, window_seconds))
+        in_use = models == family  # the query's code is the model in use's (else an indexed track's older code)
+        print(_table(matches, window_seconds) if matches else _nothing_near(left_out, in_use=in_use))
         if left_out:
-            print(
-                wrap(
-                    f"  ({left_out} track{'s' * (left_out != 1)} analysed by another model, whose codes do not "
-                    "compare with this one's, left out: `musictagger index` analyses them again)"
-                )
-            )
+            print(wrap(_left_out_line(left_out, in_use=in_use)))
         if matches:
             print(
                 wrap(
@@ -103,6 +97,26 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     return 0
+
+
+def _nothing_to_compare_with(library: Library) -> MusictaggerError:
+    """Why a library without an analysed track has no match for any query, and what to do: index music, or look
+    at why its files failed.  Every such library was called empty, and a user who had just indexed a folder of
+    damaged files was told to index their music first."""
+    failed = library.counts().failed
+    if failed:
+        return MusictaggerError(
+            f"the library index holds no analysed track to compare with: its {failed} file{'s' * (failed != 1)} "
+            "failed (`musictagger index --status` says why)"
+        )
+    folders = [one_line(str(root)) for root in library.roots()]
+    if folders:
+        return MusictaggerError(
+            f"the library index holds no track: no audio file was found in its folder{'s' * (len(folders) != 1)} "
+            f"({', '.join(folders)}) when it was last indexed; `musictagger index` looks again",
+            paths=folders,
+        )
+    return MusictaggerError("the library index is empty: index your music first, e.g. `musictagger index ~/Music`")
 
 
 def _resolve(
@@ -154,12 +168,36 @@ def _as_indexed(library: Library, path: str) -> str:
     return real if library.record(path) is None and library.record(real) is not None else path
 
 
+def _nothing_near(left_out: int, *, in_use: bool) -> str:
+    """What stands for the table when nothing matched: no other analysed track, or none of the query's model (the
+    others ``left_out``, :func:`_left_out_line`)."""
+    if not left_out:
+        return "  (no other analysed tracks in the library)"
+    model = "the model in use" if in_use else "this track's model"
+    return f"  (no other track analysed by {model})"
+
+
+def _left_out_line(left_out: int, *, in_use: bool) -> str:
+    """How many tracks were left out of the search because their codes do not compare with the query's, and what
+    makes them compare: ``index`` analysing them with the model in use, or, when the query is an indexed track
+    another model analysed (``in_use`` False), analysing that track, for the tracks left out are the model in
+    use's (or yet another's)."""
+    tracks = f"{left_out} track{'s' * (left_out != 1)}"
+    if in_use:
+        return (
+            f"  ({tracks} analysed by another model, whose codes do not compare with this one's, left out: "
+            "`musictagger index` analyses them again)"
+        )
+    return (
+        f"  ({tracks} left out, analysed by another model than this track, whose codes do not compare with its: "
+        "`musictagger index` analyses it again with the model in use)"
+    )
+
+
 def _table(matches: list[Match], window_seconds: float) -> str:
     """The matches as columns as wide as their widest cell, one line each (see :func:`format_table`), the
     numbers right-aligned under their headings and the path last.  The track column is the tags' artist and
     title, left out when no match has them: a file name alone is already the path's end."""
-    if not matches:
-        return "  (no other analysed tracks in the library)"
     rank_width = len(str(len(matches)))
     names = [match.record.tagged_name or "" for match in matches]
     track = ("track",) if any(names) else ()

@@ -208,6 +208,17 @@ def test_similar_never_compares_codes_of_another_model(
         older_id = library.record(older).id
     assert main(["similar", str(older_id), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["matches"] == []  # no other track of the older model
+    # Said so, not "no other analysed tracks in the library" and "4 tracks … left out: `musictagger index` analyses
+    # them again", which are the model in use's: index analyses the query's track again, not them.
+    assert main(["similar", str(older_id)]) == 0
+    assert capsys.readouterr().out.endswith(
+        "  (no other track analysed by this track's model)\n"
+        + wrap(
+            "  (4 tracks left out, analysed by another model than this track, whose codes do not compare with its: "
+            "`musictagger index` analyses it again with the model in use)"
+        )
+        + "\n"
+    )
 
     assert main(["index", "--status"]) == 0
     status = " ".join(capsys.readouterr().out.split())
@@ -218,6 +229,41 @@ def test_similar_never_compares_codes_of_another_model(
 def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["similar", "anything"]) == 1
     assert "index your music first" in capsys.readouterr().err
+
+
+def test_similar_on_a_library_without_an_analysed_track_says_why_not_to_index_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A library whose files all failed, or whose folder held no audio file, was called empty and the user told to
+    index their music first: what they had just done."""
+    empty, broken = tmp_path / "Empty", tmp_path / "Broken"
+    empty.mkdir()
+    main(["index", str(empty), "--workers", "1"])
+    capsys.readouterr()
+    assert main(["similar", "anything"]) == 1
+    assert (
+        capsys.readouterr().err
+        == wrap(
+            f"error: the library index holds no track: no audio file was found in its folder ({empty}) when it was "
+            "last indexed; `musictagger index` looks again",
+            [str(empty)],
+        )
+        + "\n"
+    )
+
+    write_track(broken / "a.wav", "wav-pcm16").write_bytes(b"not audio" * 100)
+    (broken / "b.wav").write_bytes(b"")
+    main(["index", str(broken), "--workers", "1"])
+    capsys.readouterr()
+    assert main(["similar", "anything"]) == 1
+    assert (
+        capsys.readouterr().err
+        == wrap(
+            "error: the library index holds no analysed track to compare with: its 2 files failed "
+            "(`musictagger index --status` says why)"
+        )
+        + "\n"
+    )
 
 
 def test_similar_keeps_each_match_on_one_line_in_aligned_columns_whatever_the_file_names(
