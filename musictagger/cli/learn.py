@@ -140,16 +140,23 @@ def format_report(learned: LearnedModel) -> str:
         else (clip(s.label), str(s.support), "-", "-", "-")  # zeros of the folds', said why below the table
         for s in report.per_label
     ]
+    measured_only = " (of the labels it was measured on)" if report.unmeasured else ""
+    not_music = (
+        f", and no label for the {report.not_music_rate:.0%} the shipped model calls not music"
+        if report.not_music_rate
+        else ""
+    )
     lines = [
         wrap(
             f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
-            f"macro-F1 {report.macro_f1:.2f}{' (of the labels it was measured on)' * bool(report.unmeasured)}; "
-            f"'not one of my labels' for {report.unknown_rate:.0%} of held-out tracks"
+            f"macro-F1 {report.macro_f1:.2f}{measured_only}; 'not one of my labels' for {report.unknown_rate:.0%} "
+            f"of held-out tracks{not_music}"
         ),
         format_table(("label", "tracks", "precision", "recall", "F1"), rows),
         *(wrap(f"  {text}") for text in report.confusions),
         *(wrap(f"  {text}") for text in report.indistinguishable),
         *(wrap(f"  {text}") for text in report.unmeasured),
+        *(wrap(f"  {text}") for text in report.not_music),
         with_path(f"saved personal model {learned.name!r} (", learned.path, f") in {report.seconds:.1f} s"),
         wrap(
             "it replaced the active model of that name, and is in use from now on"

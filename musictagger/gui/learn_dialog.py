@@ -41,7 +41,7 @@ from musictagger.gui.learn_report import LearnReportView, changed_text
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.personal import store
-from musictagger.personal.learn import LearnCancelledError, LearnedModel, learn
+from musictagger.personal.learn import LearnCancelledError, LearnedModel, LearnReport, learn
 from musictagger.personal.store import NAME_PATTERN
 from musictagger.personal.vocabulary import LabelSurvey, survey
 from musictagger.tags.formats import LABEL_FIELDS
@@ -110,6 +110,12 @@ def survey_summary(found: LabelSurvey) -> str:
     return text
 
 
+def not_music_text(report: LearnReport) -> str:
+    """The labels many of whose tracks the shipped model calls not music, in sentences: the report's figures, of
+    the personal model's own scores, say nothing of them."""
+    return " ".join(f"{text[0].upper()}{text[1:]}." for text in report.not_music)
+
+
 class LearnDialog(QDialog):
     """Field, minimum, the survey table with a tick per label, a name, Learn / Cancel, the report, Use it."""
 
@@ -168,6 +174,9 @@ class LearnDialog(QDialog):
         self.status.setWordWrap(True)
         self.report = LearnReportView()
         self.report.hide()
+        self.not_music = QLabel()
+        self.not_music.setWordWrap(True)
+        self.not_music.hide()  # until a report says the base model calls many of a label's tracks not music
         self.question = QLabel()
         self.question.setWordWrap(True)
         self.use_button = QPushButton("&Use it")
@@ -226,6 +235,7 @@ class LearnDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.panes, 1)
+        layout.addWidget(self.not_music)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.asking)
@@ -329,6 +339,7 @@ class LearnDialog(QDialog):
         self.learned = None
         self.learning_from = self.found
         self.report.hide()
+        self.not_music.hide()
         self.asking.hide()
         work = partial(
             learn_library,
@@ -365,6 +376,8 @@ class LearnDialog(QDialog):
     def _learned(self, learned: LearnedModel) -> None:
         self.learned = learned
         self.report.show_report(learned.report)
+        self.not_music.setText(not_music_text(learned.report))
+        self.not_music.setVisible(bool(learned.report.not_music))
         self._compare_with_learnt()  # the library may have changed while it learnt
         self.report.show()
         if learned.replaced_active:  # the window must follow, nothing to ask

@@ -13,6 +13,7 @@ scikit-learn is imported only when learning runs: the CLI and the window import 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -32,7 +33,7 @@ from musictagger.model.head import (
 )
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
-from musictagger.model.verdict import softmax
+from musictagger.model.verdict import NOT_MUSIC, softmax
 from musictagger.personal.store import active_name, check_name, save_model
 from musictagger.personal.vocabulary import EXCLUDED_BY_YOU, LabelSurvey, survey
 
@@ -44,6 +45,9 @@ TARGET_PRECISION = 0.8
 MIN_COVERAGE = 0.1
 CONFUSION_SHARE = 0.15
 """A confusion is reported when at least this share of a label's tracks (and two) went to another."""
+NOT_MUSIC_SHARE = 0.1
+"""A label is said to be mostly out of reach when the base model calls at least this share of its tracks (and two)
+not music: the personal model gives those no label, whatever it learnt."""
 FAMILIAR_SHARE = 0.95
 """The novelty radius keeps this share of held-out tagged tracks (artists the fold did not learn) familiar."""
 NOVELTY_DIMENSIONS = 32
@@ -94,6 +98,12 @@ class LearnReport:
     """Share of held-out tagged tracks the unknown verdict withholds."""
     folds: int
     seconds: float
+    not_music_rate: float = 0.0
+    """Share of the tagged tracks the base model calls not music: the personal model keeps that verdict (no label),
+    which the cross-validated figures, of its own scores, do not count."""
+    not_music: tuple[str, ...] = ()
+    """In words, the labels many of whose tracks are not music to the base model: ``the shipped model calls many
+    tracks of these labels not music, … Hip-Hop 14 of 14, Ambient 5 of 15``."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +124,15 @@ LearnProgress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """Embeddings ``x`` (n, d), label indices ``y`` (n,), artist groups (n,), and each track's labels."""
+    """Embeddings ``x`` (n, d), label indices ``y`` (n,), artist groups (n,), each track's labels, and which tracks
+    the base model calls not music (n,; None: none)."""
 
     x: np.ndarray
     y: np.ndarray
     groups: np.ndarray
     label_sets: list[frozenset[int]]
     labels: tuple[str, ...]
+    not_music: np.ndarray | None = None
 
 
 def learn(
@@ -222,7 +234,9 @@ def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> Tr
             "fewer than two labels have tracks with embeddings: run `musictagger index` on your music folders first"
         )
     groups = np.array([artist_group(rows[i].artist, rows[i].album, rows[i].path) for i in ids])
-    return TrainingSet(library.embeddings(ids), y, groups, label_sets, labels)
+    reasons = {row.id: row.reason for row in library.track_rows(ids)}
+    not_music = np.array([reasons.get(i) == NOT_MUSIC for i in ids])
+    return TrainingSet(library.embeddings(ids), y, groups, label_sets, labels, not_music)
 
 
 def artist_group(artist: str | None, album: str | None, path: str) -> str:
@@ -288,6 +302,7 @@ def fit_head(
         novelty_references=references,
         novelty_radius=radius,
     )
+    not_music = np.zeros(len(data.y), dtype=bool) if data.not_music is None else data.not_music
     report = make_report(
         truth,
         predicted,
@@ -298,7 +313,32 @@ def fit_head(
         folds=len(splits),
         seconds=time.perf_counter() - started,
     )
-    return head, report
+    return head, dataclasses.replace(
+        report,
+        not_music_rate=float(not_music.mean()),
+        not_music=not_music_words(np.bincount(data.y[not_music], minlength=n_labels), report.per_label),
+    )
+
+
+def not_music_words(not_music: np.ndarray, per_label: Sequence[LabelScore]) -> tuple[str, ...]:
+    """What the base model's *not music* verdicts (``not_music``: per label, of its tracks) take from the labels
+    where they are many, in one sentence (none when there are none): the cross-validation scores the head alone,
+    which would name those tracks well."""
+    many = sorted(
+        (
+            (count, score)
+            for count, score in zip(not_music.tolist(), per_label, strict=True)
+            if count >= max(2, NOT_MUSIC_SHARE * score.support)
+        ),
+        key=lambda item: -item[0] / item[1].support,
+    )
+    if not many:
+        return ()
+    counts = ", ".join(f"{score.label} {count} of {score.support}" for count, score in many)
+    return (
+        "the shipped model calls many tracks of these labels not music, and this model gives them (and tracks like "
+        f"them) no label: {counts}",
+    )
 
 
 def fold_splits(data: TrainingSet) -> list[tuple[np.ndarray, np.ndarray]]:

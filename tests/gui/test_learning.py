@@ -480,3 +480,24 @@ def test_learning_again_under_the_active_models_name_says_it_is_in_use(
 
     assert dialog.status.text() == "Saved as \u201cgenre\u201d, replacing the active model of that name: in use now."
     assert dialog.asking.isHidden()
+
+
+def test_the_dialog_says_which_labels_the_shipped_model_calls_not_music(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    """Its figures, of the personal model's own scores, showed Hip-Hop right every time, though the shipped model
+    calls its tracks not music and the personal model keeps that verdict (no label)."""
+    database = open_database(userdirs.library_db_path(), MIGRATIONS)
+    with database:
+        database.execute(
+            "UPDATE tracks SET verdict = 'unknown', genre = NULL, reason = 'not music' WHERE path LIKE ?",
+            (f"{indexed_styles.root / 'beats'}%",),
+        )
+    database.close()
+    dialog = learnt_in_the_dialog(qtbot, window)
+
+    assert dialog.not_music.isVisible()
+    assert dialog.not_music.text() == (
+        "The shipped model calls many tracks of these labels not music, and this model gives them (and tracks like "
+        "them) no label: Hip-Hop 4 of 4."
+    )
