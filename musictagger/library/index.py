@@ -262,6 +262,8 @@ def _by_indexed_names(stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: l
     for found in files:
         if found.path not in stamps:
             new[found.stamp].append(found)
+    if not new:
+        return files  # a run that finds nothing new (most runs) makes no pass over the index's million stamps
     named: dict[str, str] = {}
     for path, (stamp, _key) in stamps.items():
         for found in new.get(stamp, ()):
@@ -361,6 +363,8 @@ def _follow_moves(
     for found in files:
         if found.path not in stamps:
             new_by_stamp[found.stamp].append(found.path)
+    if not new_by_stamp:
+        return set()  # nothing new, nothing moved: no pass over the index's stamps
     old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
     for path, (stamp, _key) in stamps.items():
         if stamp in new_by_stamp and _missing(path):
