@@ -11,8 +11,10 @@ GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libgli
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
 # PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests;
-# the desktop's validators for the desktop entry and AppStream metainfo in resources/ (tests and check-wheel).
-GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream strace
+# the desktop's validators for the desktop entry and AppStream metainfo in resources/ (tests and check-wheel), and
+# GLib's launcher (gio, libglib2.0-bin) that starts the installed entry as a desktop does (tests/test_desktop_entry.py).
+GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream \
+	libglib2.0-bin strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define install_debs
 	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \

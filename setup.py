@@ -1,4 +1,5 @@
-"""Build hook: the wheel carries the shipped model, its licences and the icons, copied from the repository.
+"""Build hook: the wheel carries the shipped model, its licences, the icons and the desktop entry, copied from the
+repository.
 
 Metadata lives in pyproject.toml; this file only adds a ``build_py`` step.  Why a hook and not
 ``package-data``: the files' one home is the repository's top-level ``models/`` and
@@ -6,10 +7,11 @@ Metadata lives in pyproject.toml; this file only adds a ``build_py`` step.  Why 
 package, and package data must sit inside it.  Copying at build time keeps a single copy in git
 and ships exactly what the app needs: the files of the default model and of the fast one and
 their variants (every ``models/<name>*.onnx`` and ``.json``, e.g. an int8 export beside it), the
-licences and the icons; not the older models nor the backbone's training weights.  The copies land in
-``musictagger/shipped/``, where :mod:`musictagger.shipped` looks first.  Listing them in
-``get_source_files`` also puts them in the sdist, from which ``python -m build`` builds the wheel.
-An editable install copies nothing: it reads the repository's folders directly.
+licences, the icons, and the desktop entry and metainfo (``musictagger-gui --install-desktop-entry`` installs
+them); not the older models nor the backbone's training weights.  The copies land in ``musictagger/shipped/``,
+where :mod:`musictagger.shipped` looks first.  Listing them in ``get_source_files`` also puts them in the sdist,
+from which ``python -m build`` builds the wheel.  An editable install copies nothing: it reads the repository's
+folders directly.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def shipped_files() -> list[tuple[str, str]]:
         for path in model_files(runtime_constant(constant))
     ]
     icons = sorted(path for path in (ROOT / "resources" / "icons").rglob("*") if path.is_file())
-    sources = [*models, ROOT / "models" / "backbone" / "LICENSE-musicnn.txt", *icons]
+    desktop = sorted([*ROOT.glob("resources/*.desktop"), *ROOT.glob("resources/*.metainfo.xml")])
+    sources = [*models, ROOT / "models" / "backbone" / "LICENSE-musicnn.txt", *icons, *desktop]
     pairs = [(path.relative_to(ROOT).as_posix(), (PACKAGED / path.relative_to(ROOT)).as_posix()) for path in sources]
     return [*pairs, ("LICENSE", (PACKAGED / "LICENSE").as_posix())]
 

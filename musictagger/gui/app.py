@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
+from musictagger import desktop_entry
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.first_result import quit_after_first_result
 from musictagger.gui.icon import APP_ID, app_icon
@@ -43,6 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musictagger-gui", description="Open the musictagger window.")
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files or folders to analyse")
     parser.add_argument("--version", action="version", version=version_text())
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help='put the window in the desktop\'s menu and "Open with" (its entry, icons and metainfo in ~/.local/share), then exit',
+    )
+    desktop.add_argument(
+        "--remove-desktop-entry",
+        action="store_true",
+        help="take them away again (your library and settings stay), then exit",
+    )
     parser.add_argument(
         "--quit-after-first-result",
         action="store_true",
@@ -57,13 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    if {"--version", "-h", "--help"} & set(args):  # answered (and exits) before Qt, which needs a display
-        build_parser().parse_args(args)
+    parser = build_parser()
+    early, _ = parser.parse_known_args(args)  # before Qt, which needs a display (and takes options of its own)
+    if early.install_desktop_entry or early.remove_desktop_entry:  # --version and --help exited above
+        if early.files:
+            parser.error("--install-desktop-entry and --remove-desktop-entry take no FILE")
+        return desktop_entry.run(install_it=early.install_desktop_entry)
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0], *args])
         args = app.arguments()[1:]  # without the options Qt took for itself (-platform, -style …)
-    parser = build_parser()
     options = parser.parse_args(args)
     if options.quit_after_first_result and not options.files:
         parser.error("--quit-after-first-result needs a FILE")
