@@ -73,7 +73,9 @@ done
 desktop-file-validate "$WORK/prefix/share/applications/$ID.desktop"
 grep -qx "Exec=$WORK/prefix/bin/musictagger-gui %F" "$WORK/prefix/share/applications/$ID.desktop"
 "$WORK/prefix/bin/musictagger" --version
-PREFIX=$WORK/prefix "$UNPACKED/uninstall.sh"
+PREFIX=$WORK/prefix "$UNPACKED/uninstall.sh" | tee "$WORK/uninstall.txt"
+grep -q "your library, tagging journal and settings stay in " "$WORK/uninstall.txt" \
+    || { echo "error: uninstall.sh did not say where the user's data stays"; exit 1; }
 # Only the desktop's own caches may stay (update-desktop-database rewrote them without the app).
 left=$(find "$WORK/prefix" \( -type f -o -type l \) ! -name mimeinfo.cache ! -name icon-theme.cache)
 [ -z "$left" ] || { echo "error: uninstall.sh left $left"; exit 1; }

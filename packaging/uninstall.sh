@@ -1,7 +1,8 @@
 #!/usr/bin/env sh
 # Remove what install.sh installed (the same option or PREFIX): the app folder, the two links on the PATH,
 # and the desktop entry, icons and metainfo named after the app's id.  Your library, settings and tagging
-# journal (~/.local/share/musictagger, ~/.config/musictagger) are left alone.
+# journal (~/.local/share/musictagger, ~/.config/musictagger) and the log (~/.cache/musictagger) are left
+# alone, and it says where (the top-level README's "Uninstalling" says how to remove them).
 set -eu
 ID=io.github.musictagger.MusicTagger
 if [ "${1:-}" = "--system" ]; then PREFIX=${PREFIX:-/usr/local}; else PREFIX=${PREFIX:-$HOME/.local}; fi
@@ -18,3 +19,9 @@ fi
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$PREFIX/share/applications" || true
 command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -f -t "$PREFIX/share/icons/hicolor" || true
 echo "removed musictagger from $PREFIX"
+if [ "${1:-}" = "--system" ]; then
+    echo "each user's library, tagging journal and settings stay in their ~/.local/share/musictagger and ~/.config/musictagger"
+else
+    echo "your library, tagging journal and settings stay in ${XDG_DATA_HOME:-$HOME/.local/share}/musictagger" \
+        "and ${XDG_CONFIG_HOME:-$HOME/.config}/musictagger, the log in ${XDG_CACHE_HOME:-$HOME/.cache}/musictagger"
+fi
