@@ -16,9 +16,19 @@ for program in musictagger musictagger-gui; do
     ln -sf "$PREFIX/lib/musictagger/$program" "$PREFIX/bin/$program"
 done
 # The entry names the installed program by its full path: ~/.local/bin is not on every session's PATH.
-sed -e "s|^Exec=musictagger-gui |Exec=$PREFIX/bin/musictagger-gui |" \
-    -e "s|^TryExec=musictagger-gui$|TryExec=$PREFIX/bin/musictagger-gui|" \
-    "$HERE/share/applications/$ID.desktop" >"$PREFIX/share/applications/$ID.desktop"
+# Exec's argument in double quotes, with " ` $ \ escaped inside them, then every \ doubled for the key's string
+# value and % doubled (Desktop Entry spec): unquoted, a prefix with a space (a home folder's) split the path in
+# two and the desktop hid the entry.  TryExec is a plain string: its backslashes doubled alone.
+program=$PREFIX/bin/musictagger-gui
+exec_path=$(printf '%s\n' "$program" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' -e 's/%/%%/g')
+try_path=$(printf '%s\n' "$program" | sed -e 's/\\/\\\\/g')
+while IFS= read -r line; do
+    case $line in
+        "Exec=musictagger-gui "*) printf 'Exec="%s" %s\n' "$exec_path" "${line#Exec=musictagger-gui }" ;;
+        "TryExec=musictagger-gui") printf 'TryExec=%s\n' "$try_path" ;;
+        *) printf '%s\n' "$line" ;;
+    esac
+done <"$HERE/share/applications/$ID.desktop" >"$PREFIX/share/applications/$ID.desktop"
 cp "$HERE/share/metainfo/$ID.metainfo.xml" "$PREFIX/share/metainfo/"
 (cd "$HERE/share" && find icons -type f -name "$ID.*") | while read -r icon; do
     mkdir -p "$PREFIX/share/$(dirname "$icon")"

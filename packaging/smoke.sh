@@ -71,7 +71,7 @@ for file in bin/musictagger bin/musictagger-gui share/applications/$ID.desktop s
     [ -e "$WORK/prefix/$file" ] || { echo "error: install.sh did not install $file"; exit 1; }
 done
 desktop-file-validate "$WORK/prefix/share/applications/$ID.desktop"
-grep -qx "Exec=$WORK/prefix/bin/musictagger-gui %F" "$WORK/prefix/share/applications/$ID.desktop"
+grep -qx "Exec=\"$WORK/prefix/bin/musictagger-gui\" %F" "$WORK/prefix/share/applications/$ID.desktop"
 "$WORK/prefix/bin/musictagger" --version
 PREFIX=$WORK/prefix "$UNPACKED/uninstall.sh" | tee "$WORK/uninstall.txt"
 grep -q "your library, tagging journal and settings stay in " "$WORK/uninstall.txt" \
