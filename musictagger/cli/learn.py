@@ -97,6 +97,13 @@ def format_survey(found: LabelSurvey) -> str:
         lines.append(
             wrap(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
         )
+    if found.other_model:
+        lines.append(
+            wrap(
+                f"  {found.other_model} tagged tracks were analysed by another model than the one in use and are left "
+                "out: `musictagger index` analyses them again"
+            )
+        )
     rows = [
         (clip(label), str(count), clip(", ".join(s for s in found.spellings[label] if s != label)))
         for label, count in found.labels.items()
@@ -141,6 +148,11 @@ def format_report(learned: LearnedModel) -> str:
         for s in report.per_label
     ]
     measured_only = " (of the labels it was measured on)" if report.unmeasured else ""
+    figures = (
+        f"accuracy {report.accuracy:.2f}, macro-F1 {report.macro_f1:.2f}{measured_only}"
+        if any(score.measured for score in report.per_label)
+        else "no accuracy, as it was measured on no label (see below)"
+    )
     not_music = (
         f", and no label for the {report.not_music_rate:.0%} the shipped model calls not music"
         if report.not_music_rate
@@ -148,9 +160,8 @@ def format_report(learned: LearnedModel) -> str:
     )
     lines = [
         wrap(
-            f"cross-validated over {report.folds} folds grouped by artist: accuracy {report.accuracy:.2f}, "
-            f"macro-F1 {report.macro_f1:.2f}{measured_only}; 'not one of my labels' for {report.unknown_rate:.0%} "
-            f"of held-out tracks{not_music}"
+            f"cross-validated over {report.folds} folds grouped by artist: {figures}; 'not one of my labels' for "
+            f"{report.unknown_rate:.0%} of held-out tracks{not_music}"
         ),
         format_table(("label", "tracks", "precision", "recall", "F1"), rows),
         *(wrap(f"  {text}") for text in report.confusions),

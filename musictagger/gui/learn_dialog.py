@@ -107,6 +107,11 @@ def survey_summary(found: LabelSurvey) -> str:
             f" {found.missing_embeddings:,} indexed tracks were analysed before the index kept what learning "
             "needs: they are left out until the library is indexed again."
         )
+    if found.other_model:
+        text += (
+            f" {found.other_model:,} tagged tracks were analysed by another model than the one in use: they are left "
+            "out until the library is indexed again."
+        )
     return text
 
 
@@ -269,7 +274,7 @@ class LearnDialog(QDialog):
         self.found = found
         self._fill_table(found)
         self.summary.setText(survey_summary(found))
-        self.index_button.setVisible(found.missing_embeddings > 0)
+        self.index_button.setVisible(found.missing_embeddings > 0 or found.other_model > 0)
         self.index_button.setEnabled(True)
         self.status.setText("")
         self._update_buttons()

@@ -153,9 +153,9 @@ def learn(
     name = check_name(field if name is None else name)
     progress = on_progress or (lambda fraction, text: None)
     progress(0.0, f"reading the {field} tags")
-    found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude)
     base_model_id = AnalysisKey.model_id_of(load_manifest(default_model_path()))
-    data = training_set(library, found, base_model_id)
+    found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude, base_model_id=base_model_id)
+    data = training_set(library, found)
     head, report = fit_head(
         data, name=name, base_model_id=base_model_id, on_progress=progress, should_stop=should_stop, started=started
     )
@@ -188,6 +188,8 @@ def _nothing_tagged(found: LabelSurvey) -> str:
             f"the index has not read the {found.field} tags of {tracks} an earlier release indexed:"
             " run `musictagger index` first (it reads them)"
         )
+    if found.other_model:
+        return f"{_other_model(found)}: run `musictagger index` first (it analyses them again)"
     if found.untagged_tracks or found.missing_embeddings:
         return f"no indexed track has a {found.field}: tag some tracks first"
     return "the library index holds no track: run `musictagger index` on your music folders first"
@@ -197,13 +199,20 @@ def _more_labels(found: LabelSurvey) -> str:
     """What would give ``found`` more labels to learn, by why the others were left out: a lower --min-per-label
     only where some had too few tracks, fewer exclusions only where the user excluded some."""
     reasons = set(found.excluded.values())
-    ways = ["lower --min-per-label"] if reasons - {EXCLUDED_BY_YOU} else []
+    ways = [f"run `musictagger index` ({_other_model(found)})"] if found.other_model else []
+    ways += ["lower --min-per-label"] if reasons - {EXCLUDED_BY_YOU} else []
     ways += ["exclude fewer labels"] if EXCLUDED_BY_YOU in reasons else []
     return " or ".join([*ways, "tag more tracks"])
 
 
-def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> TrainingSet:
-    """The tagged tracks whose embedding was computed by ``base_model_id``, one row per track
+def _other_model(found: LabelSurvey) -> str:
+    """The tagged tracks the survey left out for having been analysed by another model, in words."""
+    tracks = "1 tagged track was" if found.other_model == 1 else f"{found.other_model:,} tagged tracks were"
+    return f"{tracks} analysed by another model than the one in use"
+
+
+def training_set(library: Library, found: LabelSurvey) -> TrainingSet:
+    """The tagged tracks of ``found`` (whose embedding its base model computed), one row per track
     (labelled with its most common kept label; all its kept labels count as right)."""
     if not found.tracks:
         raise LearnError(_nothing_tagged(found))
@@ -214,25 +223,11 @@ def training_set(library: Library, found: LabelSurvey, base_model_id: str) -> Tr
             f" {_more_labels(found)}"
         )
     rows = {row.id: row for row in library.tag_rows()}
-    ids = [
-        track_id
-        for track_id in found.track_labels
-        if rows[track_id].has_embedding and rows[track_id].model_id == base_model_id
-    ]
-    if not ids:
-        raise LearnError(
-            f"none of the {found.tagged_tracks} tagged tracks has an embedding from the current model: "
-            "run `musictagger index` on your music folders first"
-        )
+    ids = list(found.track_labels)  # each kept label has min_per_label of them, all with an embedding of the base's
     labels = tuple(found.labels)
     index = {label: i for i, label in enumerate(labels)}
     label_sets = [frozenset(index[label] for label in found.track_labels[i]) for i in ids]
     y = np.array([index[found.track_labels[i][0]] for i in ids])
-    present = set(y.tolist())
-    if len(present) < 2:
-        raise LearnError(
-            "fewer than two labels have tracks with embeddings: run `musictagger index` on your music folders first"
-        )
     groups = np.array([artist_group(rows[i].artist, rows[i].album, rows[i].path) for i in ids])
     reasons = {row.id: row.reason for row in library.track_rows(ids)}
     not_music = np.array([reasons.get(i) == NOT_MUSIC for i in ids])

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from musictagger.errors import TagReadError
-from musictagger.library.store import Library, TagRow
+from musictagger.library.store import AnalysisKey, Library, TagRow
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import default_model_path
 from musictagger.tags.formats import read_values
 from musictagger.tags.labels import label_key, spellings_in
 
@@ -50,6 +52,9 @@ class LabelSurvey:
     """Tracks that need ``musictagger index`` again before learning."""
     track_labels: dict[int, tuple[str, ...]]
     """Track id → its kept labels (most common label first), for the tracks that have one."""
+    other_model: int = 0
+    """Tagged tracks analysed by another model than the one learning reads (the other shipped model): left out of
+    the counts until ``musictagger index`` analyses them again."""
     unread_tracks: int = 0
     """Tracks whose ``genre`` tags the index has not read yet (indexed by a release before it kept them): neither
     tagged nor untagged as far as it knows, until ``musictagger index`` reads them."""
@@ -66,21 +71,37 @@ class LabelSurvey:
         ]
 
 
+def current_model_id() -> str:
+    """The id of the model whose analyses a personal model learnt now reads: the one files are analysed by."""
+    return AnalysisKey.model_id_of(load_manifest(default_model_path(), verify_digest=False))
+
+
 def survey(
-    library: Library, *, field: str = "genre", min_per_label: int = 10, exclude: Sequence[str] = ()
+    library: Library,
+    *,
+    field: str = "genre",
+    min_per_label: int = 10,
+    exclude: Sequence[str] = (),
+    base_model_id: str | None = None,
 ) -> LabelSurvey:
-    """Count the labels of ``field`` over the indexed tracks and decide which can be learnt.
+    """Count the labels of ``field`` over the indexed tracks learning can use and decide which can be learnt.
 
     ``genre`` is read from the index (stored when the file was indexed); any other field from
     the files' tags.  A multi-value field counts each value.  ``exclude`` names labels in any spelling.
     A label is kept only with ``min_per_label`` tracks of its own: learning gives each track its most common
     kept label, so ``Rock`` found only in ``Rock/Pop`` beside a commoner ``Pop`` would have nothing to learn from.
+    Only tracks whose embedding ``base_model_id`` (default: :func:`current_model_id`) computed are counted: a
+    label's tracks analysed by the other shipped model would be counted, then not learnt from.
     """
+    base_model_id = current_model_id() if base_model_id is None else base_model_id
     rows = library.tag_rows()
     values = {row.id: _values(row, field) for row in rows}
+    usable = {row.id for row in rows if row.has_embedding and row.model_id == base_model_id}
     spelt: dict[str, Counter[str]] = defaultdict(Counter)
     keys_of: dict[int, tuple[str, ...]] = {}
     for track_id, raw_values in values.items():
+        if track_id not in usable:
+            continue
         keys: list[str] = []
         for raw in raw_values or ():
             for spelling in spellings_in(raw):
@@ -122,6 +143,7 @@ def survey(
         tagged_tracks=len(track_labels),
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
+        other_model=sum(1 for row in rows if row.has_embedding and row.id not in usable and values[row.id]),
         track_labels=track_labels,
         unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
         min_per_label=min_per_label,

@@ -398,3 +398,29 @@ def test_learn_says_which_labels_the_shipped_model_calls_not_music(
     with Library() as library:
         beats = library.record(indexed_styles.root / "beats" / "0.flac").analysis
     assert beats.through(head).genre is None and beats.through(head).verdict.reason == "not music"
+
+
+def test_tracks_analysed_by_the_other_model_are_left_out_of_the_survey_and_said(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `models --base` chose the other model and `index` analysed part of the library again, the survey
+    counted every tagged track, learning then used only those the model in use had analysed: the walk's 'Rock 21'
+    was learnt from 4 tracks, and labels with none left were learnt all the same ('its 0 tracks are by 0 artists')."""
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:
+        db.execute(
+            "UPDATE tracks SET model_id = 'the-other-model@0' WHERE path LIKE ?", (f"{indexed_styles.root / 'beats'}%",)
+        )
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    out = capsys.readouterr().out
+
+    assert (
+        "4 tagged tracks were analysed by another model than the one in use and are left out: `musictagger index` "
+        "analyses them again" in " ".join(out.split())
+    )
+    assert "Hip-Hop" not in out
+    assert store.read_sidecar("mine")["counts"] == {"Ambient": 4, "Drum & Bass": 4}
+    assert main(["learn", "--min-per-label", "5"]) == 1
+    assert " ".join(capsys.readouterr().err.split()) == (
+        "error: need at least two genre labels with enough tracks to learn, found 0 (none); run `musictagger index` (4 "
+        "tagged tracks were analysed by another model than the one in use) or lower --min-per-label or tag more tracks"
+    )

@@ -239,3 +239,21 @@ def test_a_model_deleted_while_it_is_being_loaded_gives_way_to_the_one_active_af
     model = load_active_model()
 
     assert model.head is None and store.active_model() is None and store.list_models() == []
+
+
+def test_a_model_measured_on_no_label_gives_no_accuracy() -> None:
+    """Each label by one artist: every fold held out the one label it never learnt, and learn printed "accuracy
+    0.00, macro-F1 0.00" for a model that may well tell the two apart."""
+    rng = np.random.default_rng(2)
+    y = np.repeat([0, 1], 6)
+    x = rng.normal(size=(12, 16)) + 6.0 * np.eye(2, 16)[y]
+    data = TrainingSet(
+        x, y, np.array(["bach"] * 6 + ["miles"] * 6), [frozenset({int(v)}) for v in y], ("Baroque", "Jazz")
+    )
+
+    _head, report = fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)
+
+    assert not any(score.measured for score in report.per_label)
+    learned = LearnedModel("mine", "genre", data.labels, {}, report, "base", Path("mine.json"))
+    text = " ".join(format_report(learned).split())
+    assert "no accuracy, as it was measured on no label (see below);" in text and "accuracy 0.00" not in text
