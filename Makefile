@@ -18,7 +18,7 @@ GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-p
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define install_debs
 	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \
-		echo "installing system packages for the window: $(1)"; \
+		echo "installing system packages: $(1)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
 	fi
 endef
@@ -29,8 +29,14 @@ gui-libs:
 gui-test-libs:
 	$(call install_debs,$(GUI_TEST_DEBS))
 
+# Debian's and Ubuntu's Python comes without the pip a venv starts with (ensurepip): `python3 -m venv` then
+# stops at "ensurepip is not available" and leaves a .venv without pip.  Its package, when that is so.
+VENV_DEB := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
+	$(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])' 2>/dev/null)
+
 # The app alone: no torch, no test tools.
 $(VENV)/.app: pyproject.toml
+	$(if $(VENV_DEB),$(call install_debs,$(VENV_DEB)))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .

@@ -1,0 +1,50 @@
+"""`make run` on a fresh Debian or Ubuntu: the Python there has no ensurepip until python3.X-venv is installed.
+
+The system is stood in for by scripts on PATH: a Python that has no ensurepip and stops at ``-m venv`` (the step
+that failed), and ``dpkg``, ``apt-get`` and ``sudo`` that record what make asks of them.  What is under test is
+the Makefile's own recipe: which packages it installs, and that it does so before it makes the venv.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+STAND_INS = {
+    # Debian's python3.11 without python3.11-venv: no ensurepip; `-m venv` is where `make run` stopped.
+    "python3": """#!/bin/sh
+case "$*" in
+    *"import ensurepip"*) echo "ModuleNotFoundError: No module named 'ensurepip'" >&2; exit 1 ;;
+    *"import sys"*) echo python3.11-venv ;;
+    *"-m venv"*) echo "venv $*" >>"$LOG"; exit 3 ;;
+esac
+""",
+    "dpkg": '#!/bin/sh\n[ "$1" = -s ] && exit 1\n',  # nothing installed
+    "apt-get": '#!/bin/sh\necho "apt-get $*" >>"$LOG"\n',
+    "sudo": '#!/bin/sh\nexec "$@"\n',
+}
+
+
+def test_make_run_installs_the_venv_package_before_making_the_venv(tmp_path: Path) -> None:
+    """Before, `make run` went straight to `python3 -m venv`, which stopped at 'ensurepip is not available'."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in STAND_INS.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "log"
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)}
+    done = subprocess.run(
+        ["make", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0  # the stand-in Python stops at -m venv
+    steps = log.read_text().splitlines()
+    assert steps[0] == "apt-get update -qq", steps
+    assert steps[1].startswith("apt-get install ") and steps[1].endswith(" python3.11-venv"), steps
+    assert steps[2].startswith("venv -m venv "), steps
