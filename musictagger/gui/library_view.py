@@ -31,6 +31,7 @@ import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -56,6 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.gui.accessible import menu_on_shift_f10
 from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.empty_state import EmptyState
@@ -422,6 +424,7 @@ class LibraryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_counts())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
         self.table.customContextMenuRequested.connect(self._context_menu)
+        menu_on_shift_f10(self.table)
         self.table.doubleClicked.connect(lambda _index: self._announce_current())
 
         filters = QHBoxLayout()
@@ -564,20 +567,27 @@ class LibraryView(QWidget):
         return self.column_fit.columns_menu(self)
 
     def _context_menu(self, position: QPoint) -> None:
-        """The actions on the selection; the selection's paths are read only when an action is chosen."""
-        count, current = self.selected_count(), self.current_path()
-        if not count or current is None:
+        """The actions on the selection, and the columns shown; the selection's paths are read only when an action is
+        chosen.  The Menu key or Shift+F10 opens it at the current row."""
+        current = self.current_path()
+        if current is None:
             return
+        if not self.selected_count():  # the keyboard's current row, unselected (moved to with Ctrl+arrows, or first)
+            rows = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().select(self.table.currentIndex(), rows)  # not selectRow: Shift (F10) extends
+        count = self.selected_count()
         menu = QMenu(self)
         menu.setToolTipsVisible(True)  # a disabled action says why
-        similar = menu.addAction("Find similar", lambda: self.similarRequested.emit(current))
+        similar = menu.addAction("Find &similar", lambda: self.similarRequested.emit(current))
         failed = self.current_error()
         if failed is not None:  # no code to search from: choosing it did nothing, silently
             similar.setEnabled(False)
             similar.setToolTip(f"{NO_CODE_TEXT} ({failed})")
         tracks = f"{count:,} track{'s' if count > 1 else ''}"
-        menu.addAction(f"Tag {self.model.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
-        menu.addAction("Play / pause", lambda: self.playRequested.emit(current))
-        menu.addAction("Show in folder", lambda: open_folder_of(self, current))
-        menu.addAction(f"Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))
+        menu.addAction(f"&Tag {self.model.field}s of {tracks}…", lambda: self.tagRequested.emit(self.selected_paths()))
+        menu.addAction("&Play / pause", lambda: self.playRequested.emit(current))
+        menu.addAction("Show in &folder", lambda: open_folder_of(self, current))
+        menu.addAction(f"&Re-analyse {tracks}", lambda: self.reanalyseRequested.emit(self.selected_paths()))
+        menu.addSeparator()
+        menu.addMenu(self.column_fit.columns_menu(menu)).setText("Show &columns")  # the header's, which no key opens
         menu.popup(self.table.viewport().mapToGlobal(position))

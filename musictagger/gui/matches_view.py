@@ -13,11 +13,12 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
+from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTreeWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from musictagger.gui.accessible import menu_on_shift_f10
 from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.errors import describe, open_folder_of
@@ -228,6 +230,11 @@ class MatchesView(QWidget):
         self.table.header().customContextMenuRequested.connect(
             lambda position: self.column_fit.columns_menu(self).popup(self.table.header().mapToGlobal(position))
         )
+        # The rows' menu (right-click, the Menu key, Shift+F10): the buttons' actions, and the columns, which the
+        # header's menu alone offered, out of a keyboard's reach.
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        menu_on_shift_f10(self.table)
         self.use_model(model_path, manifest)
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -398,6 +405,15 @@ class MatchesView(QWidget):
         self.play_query_action.setEnabled(self.query is not None)
         self.play_match_button.setEnabled(self.table.currentItem() is not None)
         self.show_button.setEnabled(self.query is not None or self.table.currentItem() is not None)
+
+    def _context_menu(self, position: QPoint) -> None:
+        """Play match and Show in folder, as the buttons (enabled as they are), and the columns shown."""
+        menu = QMenu(self)
+        menu.addAction("&Play match", self.play_match).setEnabled(self.play_match_button.isEnabled())
+        menu.addAction("Show in &folder", self.show_in_folder).setEnabled(self.show_button.isEnabled())
+        menu.addSeparator()
+        menu.addMenu(self.column_fit.columns_menu(menu)).setText("Show &columns")
+        menu.popup(self.table.viewport().mapToGlobal(position))
 
     def play_query(self) -> None:
         """Play or pause the selected file."""

@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
 
-from musictagger.gui.library_view import NO_FOLDERS_TEXT
+from musictagger.gui.library_view import COLUMNS, NO_FOLDERS_TEXT
+from musictagger.gui.matches_view import HEADERS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import PROPOSED, TagScope
 from musictagger.gui.theme import apply_theme
-from musictagger.library import Library
+from musictagger.library import Column, Library
 from musictagger.library.store import AnalysisKey, FileStamp
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
 from tests.tagging.media import pretag
@@ -157,6 +158,57 @@ def test_every_menu_action_has_its_own_mnemonic_and_the_common_ones_standard_sho
         ("&Find in the library…", QKeySequence.StandardKey.Find),
     ]:
         assert shortcuts[text] == QKeySequence(key), text
+
+
+def menu_on_shift_f10(qtbot) -> QMenu:
+    """Press Shift+F10 where the focus is; the context menu it opens."""
+    press(qtbot, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    return QApplication.activePopupWidget()
+
+
+def texts(menu: QMenu) -> list[str]:
+    return [action.text() for action in menu.actions() if not action.isSeparator()]
+
+
+def test_shift_f10_opens_the_tables_menus_and_their_columns(qtbot, window, songs: list[Path], tmp_path: Path) -> None:
+    """A laptop's keyboard has no Menu key, and Qt binds no Shift+F10: the Library tab's rows' menu (Find similar,
+    Re-analyse …) and the columns of both tables, which only a right-click on a header showed, were out of reach."""
+    activate(qtbot, window)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    with Library() as library:  # a track, failed (as an unreadable file is indexed)
+        library.store_error(str(tmp_path / "broken.mp3"), FileStamp(10, 1), AnalysisKey("model", 1), "not audio")
+    view = window.library_view
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+    window.show_library_tracks()
+    qtbot.waitUntil(view.table.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_Down)  # the first row, current but not selected
+
+    menu = menu_on_shift_f10(qtbot)
+    assert texts(menu) == [
+        *("Find &similar", "&Tag genres of 1 track…", "&Play / pause", "Show in &folder", "&Re-analyse 1 track"),
+        "Show &columns",
+    ]
+    qtbot.keyClick(menu, Qt.Key.Key_C)  # its mnemonic opens the columns
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() not in (menu, None), timeout=5000)
+    album = next(action for action in QApplication.activePopupWidget().actions() if action.text() == "Album")
+    assert not album.isChecked()
+    album.trigger()
+    assert not view.table.isColumnHidden(COLUMNS.index(Column.ALBUM))
+    while QApplication.activePopupWidget() is not None:
+        QApplication.activePopupWidget().close()
+
+    window.matches.table.setFocus()
+    qtbot.waitUntil(window.matches.table.hasFocus, timeout=2000)
+    menu = menu_on_shift_f10(qtbot)
+    assert texts(menu) == ["&Play match", "Show in &folder", "Show &columns"]
+    column = menu.actions()[-1].menu().actions()[-1]  # the last column, shown or hidden
+    hidden = window.matches.table.isColumnHidden(len(HEADERS) - 1)
+    column.trigger()
+    assert window.matches.table.isColumnHidden(len(HEADERS) - 1) is not hidden
+    menu.close()
 
 
 def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> None:
