@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import mmap
-import os
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -74,12 +73,14 @@ def _walk_audio(path: Path, read: Callable[[Path], Data], use: Callable[[Data], 
 
 
 def _mapped(path: Path) -> Data:
-    """The bytes of ``path`` as a view of the file mapped into memory, read only where looked at (an empty file's are
-    empty bytes: it cannot be mapped).  The mapping ends once the view and its slices are gone."""
+    """The bytes of ``path`` as a view of the file mapped into memory, read only where looked at; the bytes themselves
+    where the file cannot be mapped (an empty file, a file system that maps none).  The mapping ends once the view and
+    its slices are gone."""
     with open(path, "rb") as file:
-        if os.fstat(file.fileno()).st_size == 0:
-            return b""
-        return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+        try:
+            return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):  # ValueError: an empty file
+            return file.read()
 
 
 def _audio_parts(data: Data) -> Iterator[Data]:

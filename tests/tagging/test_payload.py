@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import mmap
+import os
 import struct
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from mutagen.mp4 import Atoms
 
 from musictagger.errors import FileError
 from musictagger.tagging.formats import Id3Version, detect
-from musictagger.tagging.payload import audio_payload_digest
+from musictagger.tagging.payload import audio_layout_problem, audio_payload_digest
 from tests.tagging.media import FASTSTART, KINDS, as_encoded, make_file, pretag
 
 # Large enough to overflow any padding left by the encoder, so the tag block must grow and the
@@ -78,6 +81,34 @@ def test_a_file_that_is_no_audio_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(FileError, match="notes"):
         audio_payload_digest(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not audio at all"], ids=["empty", "text"])
+def test_the_preview_check_finds_what_the_digest_finds_in_a_file_it_cannot_map_or_read_as_audio(
+    tmp_path: Path, content: bytes
+) -> None:
+    """An empty file cannot be mapped: the check reads its bytes instead, and says what the writer's digest says."""
+    path = tmp_path / "notes.wav"
+    path.write_bytes(content)
+    with pytest.raises(FileError) as refused:
+        audio_payload_digest(path)
+
+    assert audio_layout_problem(path) == refused.value.reason
+
+
+def test_the_preview_check_reads_a_file_on_a_file_system_that_maps_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some FUSE and network file systems refuse mmap (ENODEV): every file there would have been an error in the
+    preview ('cannot read it (No such device)')."""
+    path = make_file(tmp_path, "wav", seconds=0.5)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+
+    assert audio_layout_problem(path) is None
 
 
 @pytest.mark.timeout(60)  # it used to step back by 0 bytes forever
