@@ -9,6 +9,7 @@ live pipeline at real-time speed instead of a device (a test seam, and a demo wi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.audio.signal import level_words
-from musictagger.cli.json_fields import verdict_field
+from musictagger.cli.json_fields import document, verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
 from musictagger.cli.similar import _match_dict
@@ -52,18 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="seconds heard before the first verdict (default: %(default)g)",
     )
     parser.add_argument("--save", type=Path, metavar="WAV", help="save what was heard to WAV at the end")
-    parser.add_argument("--json", action="store_true", help="one JSON object per step")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per step (with --list-devices: one JSON document)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_devices:
-        devices = input_devices()
-        for device in devices:
-            print(wrap(f"{device.index}: {device}"))
-        if not devices:
-            print("no input devices")
-        return 0
+        return _list_devices(as_json=args.json)
     if args.save and not args.save.parent.is_dir():  # said now, not once all that was heard cannot be saved
         raise FileError(args.save, "cannot save the recording: no such folder")
     source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
@@ -98,6 +96,21 @@ def run(args: argparse.Namespace) -> int:
             if recorder:  # said on stderr under --json, whose lines on stdout are the steps' objects alone
                 saved = with_path("saved ", recorder.save(args.save), f" ({recorder.seconds:.1f} s)")
                 print(saved, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _list_devices(*, as_json: bool) -> int:
+    """Print the input devices PortAudio sees, marking the one ``listen`` takes without ``--device``; as JSON,
+    ``{"devices": [{index, name, channels, default_sample_rate, host_api, default}]}``."""
+    devices = input_devices()
+    default = find_device(None) if devices else None
+    if as_json:
+        print(document({"devices": [{**dataclasses.asdict(d), "default": d == default} for d in devices]}))
+        return 0
+    for device in devices:
+        print(wrap(f"{device.index}: {device}{'  (the default)' if device == default else ''}"))
+    if not devices:
+        print("no input devices")
     return 0
 
 

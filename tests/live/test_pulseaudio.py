@@ -37,6 +37,19 @@ def test_the_pulse_input_is_listed(virtual_microphone: str) -> None:
     assert "pulse" in listed.stdout
 
 
+def test_a_script_lists_the_inputs_as_json_and_sees_the_default(virtual_microphone: str) -> None:
+    """--list-devices --json printed the text lines, which a script reading JSON could not parse."""
+    listed = musictagger("listen", "--list-devices", "--json")
+    assert listed.returncode == 0, listed.stderr
+    devices = json.loads(listed.stdout)["devices"]
+    assert "pulse" in [device["name"] for device in devices]
+    (default,) = [device for device in devices if device["default"]]
+    assert default["channels"] > 0 and default["default_sample_rate"] > 0
+    text = musictagger("listen", "--list-devices").stdout.splitlines()
+    assert f"{default['index']}: {default['name']} (" in text[devices.index(default)]
+    assert [line.endswith("(the default)") for line in text] == [device["default"] for device in devices]
+
+
 def test_an_unknown_device_is_a_clear_error_naming_the_choices(virtual_microphone: str) -> None:
     result = musictagger("listen", "--device", "no such microphone", "--seconds", "1")
     assert result.returncode == 1
