@@ -19,7 +19,7 @@ from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
 from musictagger.errors import FileError, MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
-from musictagger.library.lookup import analysis_for
+from musictagger.library.lookup import analysis_for, indexed_name
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
@@ -125,7 +125,7 @@ def _resolve(
     """(label, path to exclude, analysis, the model id of an indexed track's stored analysis; None for
     a file, analysed by the model in use) for a file, a track id or a unique text match."""
     if os.path.isfile(query):
-        path = _as_indexed(library, os.path.abspath(query))
+        path = indexed_name(library, os.path.abspath(query))
         return os.path.abspath(query), path, analysis_for(library, path, model_path=model_path), None
     if os.path.isdir(query):
         raise FileError(query, "is a folder; give an audio file, a track id or text matching one track")
@@ -158,14 +158,6 @@ def _resolve(
         )
     (record,) = analysed
     return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
-
-
-def _as_indexed(library: Library, path: str) -> str:
-    """``path``, or its file's own path when the library indexes the file by that one and ``path`` reaches it
-    through a link (to the file, or to a folder of the library): the stored analysis answers, and the search
-    leaves the file itself out rather than listing it as its own duplicate."""
-    real = os.path.realpath(path)
-    return real if library.record(path) is None and library.record(real) is not None else path
 
 
 def _nothing_near(left_out: int, *, in_use: bool) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from musictagger.errors import DecodeError, FileError
 from musictagger.library.index import analyse_files
-from musictagger.library.store import AnalysisKey, Library, TrackAnalysis
+from musictagger.library.store import AnalysisKey, FileStamp, Library, TrackAnalysis
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
 from musictagger.personal.active import through_active
@@ -70,3 +70,36 @@ def analysis_for(library: Library, path: str | Path, *, model_path: Path | None 
     if isinstance(result, FileError):
         raise result
     return result
+
+
+def indexed_name(library: Library, path: str) -> str:
+    """The name by which the library indexes the file at ``path`` (absolute): ``path`` itself, the file's own path
+    where ``path`` reaches it through a link (to the file, or to a folder of the library), or the indexed name of a
+    hard link to it (the index holds one name per physical file); ``path`` when the library does not index the file.
+    Under that name the stored analysis answers, and a search from the file leaves the file itself out rather than
+    listing it as its own duplicate."""
+    if library.record(path) is not None:
+        return path
+    real = os.path.realpath(path)
+    if library.record(real) is not None:
+        return real
+    return _indexed_hard_link(library, path) or path
+
+
+def _indexed_hard_link(library: Library, path: str) -> str | None:
+    """The indexed name of another hard link to the file at ``path``, if it has any: looked for among the stored
+    files of its size and mtime only when the file has several names, so a query from a file of one name (most)
+    costs no scan of the index."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if info.st_nlink < 2:
+        return None
+    for other in library.paths_with_stamp(FileStamp(info.st_size, info.st_mtime_ns)):
+        try:
+            if os.path.samefile(other, path):
+                return other
+        except OSError:
+            continue  # gone since it was indexed
+    return None

@@ -362,6 +362,11 @@ class Library:
             return None
         return record if record.stamp == FileStamp(info.st_size, info.st_mtime_ns) else None
 
+    def paths_with_stamp(self, stamp: FileStamp) -> list[str]:
+        """Stored paths of files of this size and mtime (a scan of the index: it holds no index of them)."""
+        rows = self._db.execute("SELECT path FROM tracks WHERE size = ? AND mtime_ns = ?", (stamp.size, stamp.mtime_ns))
+        return [row[0] for row in rows]
+
     def record_by_id(self, track_id: int) -> TrackRecord | None:
         row = self._db.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
         return _record(row) if row else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -120,15 +121,21 @@ def test_similar_by_file_outside_the_library_by_id_and_by_text(
     assert "neither a file nor an analysed track" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
 def test_similar_from_a_file_reached_through_a_link_leaves_the_file_itself_out(
-    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    music_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
 ) -> None:
-    """The query named through a link to a folder of the library was analysed again and listed as its own
-    duplicate, at distance 0, first."""
+    """The query named through a link to a folder of the library, or by a hard link's other name (a seeding folder
+    linked into the library), was analysed again and listed as its own duplicate, at distance 0, first."""
     main(["index", str(music_folder), "--workers", "1"])
     capsys.readouterr()
-    (tmp_path / "shortcut").symlink_to(music_folder / "album1")
-    query = tmp_path / "shortcut" / "01.flac"
+    if link == "symbolic":
+        (tmp_path / "shortcut").symlink_to(music_folder / "album1")
+        query = tmp_path / "shortcut" / "01.flac"
+    else:
+        query = tmp_path / "seeding" / "01.flac"
+        query.parent.mkdir()
+        os.link(music_folder / "album1" / "01.flac", query)
 
     assert main(["similar", str(query), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
