@@ -229,6 +229,25 @@ def test_the_menus_offer_an_action_only_with_something_to_act_on(qtbot, window, 
     assert offered() == [False, False, False, True]  # the file is still a recent one
 
 
+def test_a_panel_closed_by_its_title_bars_button_comes_back_from_the_view_menu(qtbot, window) -> None:
+    """Only the docks' right-click menu, which no key opens, brought back a closed Files, Music folders, Result or
+    Nearest matches panel; and closed it stayed, at every start."""
+    view = {action.text(): action.menu() for action in window.menuBar().actions()}["&View"]
+    panels = {action.text(): action for action in view.actions()}
+    for dock, panel, text in (
+        (window.files_dock, window.files, "&Files"),
+        (window.library_dock, window.library.folders, "&Music folders"),
+        (window.result_dock, window.genre, "&Result"),
+        (window.matches_dock, window.matches.table, "&Nearest matches"),
+    ):
+        assert panels[text].isChecked()
+        dock.close()
+        assert not panels[text].isChecked()
+        panels[text].trigger()
+        qtbot.waitUntil(lambda panel=panel: not panel.visibleRegion().isEmpty(), timeout=2000)  # in front of its tabs
+        assert panels[text].isChecked()
+
+
 @pytest.mark.parametrize(
     ("t", "current", "expected"),
     [(5.0, 0, 0), (25.0, 0, 0), (25.0, 1, 1), (35.0, 0, 1), (50.0, 2, 2), (80.0, 0, None)],
