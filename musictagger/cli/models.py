@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if args.use:
         store.use(args.use)
         print(f"active model: {args.use}")
+        if note := _note():  # chosen, yet its verdicts are not the ones given
+            print(wrap(f"note: {note}"))
         return 0
     if args.delete:
         was_active = store.delete(args.delete)

@@ -424,3 +424,18 @@ def test_tracks_analysed_by_the_other_model_are_left_out_of_the_survey_and_said(
         "error: need at least two genre labels with enough tracks to learn, found 0 (none); run `musictagger index` (4 "
         "tagged tracks were analysed by another model than the one in use) or lower --min-per-label or tag more tracks"
     )
+
+
+def test_choosing_a_model_learnt_on_the_other_shipped_model_says_it_is_not_in_use(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`models --use` said 'active model: mine' alone, and analyze, tag and the window went on giving the shipped
+    model's genres: only `models` itself told why."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(SHIPPED_MODELS["accurate"])))  # as after `models --base`
+    capsys.readouterr()
+    assert main(["models", "--use", "mine"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith(
+        "active model: mine note: personal model 'mine' is not in use: it was learnt from analyses by"
+    )
