@@ -124,9 +124,9 @@ class LiveRecognizer:
         heard_s = self.source.ring.written / rate
         recent = self.source.ring.latest(int(rate * self.settings.interval_s))
         level = rms_dbfs(recent)
-        if heard_s < self.settings.start_after_s:
-            return LiveResult(LiveState.WAITING, heard_s, level)
         front_end = self.model.manifest.front_end
+        if heard_s < max(self.settings.start_after_s, front_end.min_duration_s):  # the model's least, whatever asked
+            return LiveResult(LiveState.WAITING, heard_s, level)
         if rms_dbfs(self.source.ring.latest(int(rate * self.settings.quiet_after_s))) < front_end.silence_dbfs:
             self.reset()
             return LiveResult(LiveState.QUIET, heard_s, level, elapsed_s=time.perf_counter() - started)

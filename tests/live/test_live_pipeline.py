@@ -63,6 +63,16 @@ def test_silence_is_called_quiet_not_a_genre(tmp_path: Path) -> None:
     assert result.summary() == "too quiet to tell"
 
 
+def test_a_first_verdict_asked_before_a_second_is_heard_waits_for_the_second(tmp_path: Path) -> None:
+    """listen --start-after 0 (or 0.5) ended at its first step in 'error: pulse: only 0.255 s of audio; at least 1 s
+    is needed': the model's shortest audio, which a file must have, came before the start asked for."""
+    source = FileSource(write(tmp_path / "half.wav", music(sr=SR, seconds=0.5), SR, "wav-float"), realtime=False)
+    source.start()
+    source.wait()
+    result = LiveRecognizer(load_model(), source, LiveSettings(start_after_s=0.0)).step()
+    assert result.state is LiveState.WAITING and result.heard_s == pytest.approx(0.5)
+
+
 def test_music_that_stopped_is_called_quiet_though_the_window_still_holds_it(tmp_path: Path) -> None:
     """The music stopped 4 s ago: too quiet to tell, not the verdict of the music still in the 29-s window (the
     panel named it for up to 29 s of silence); a 2-s pause between songs keeps the verdict."""
