@@ -143,7 +143,11 @@ def survey(
         tagged_tracks=len(track_labels),
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
-        other_model=sum(1 for row in rows if row.has_embedding and row.id not in usable and values[row.id]),
+        other_model=sum(
+            1
+            for row in rows
+            if row.has_embedding and row.id not in usable and any(map(normalise, values[row.id] or ()))
+        ),
         track_labels=track_labels,
         unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
         min_per_label=min_per_label,

@@ -410,18 +410,21 @@ def test_tracks_analysed_by_the_other_model_are_left_out_of_the_survey_and_said(
         db.execute(
             "UPDATE tracks SET model_id = 'the-other-model@0' WHERE path LIKE ?", (f"{indexed_styles.root / 'beats'}%",)
         )
+        db.execute(  # a blank genre names no label: not counted as tagged
+            "UPDATE tracks SET tag_genres = '[\"\"]' WHERE path = ?", (str(indexed_styles.root / "beats" / "3.flac"),)
+        )
     assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
     out = capsys.readouterr().out
 
     assert (
-        "4 tagged tracks were analysed by another model than the one in use and are left out: `musictagger index` "
+        "3 tagged tracks were analysed by another model than the one in use and are left out: `musictagger index` "
         "analyses them again" in " ".join(out.split())
     )
     assert "Hip-Hop" not in out
     assert store.read_sidecar("mine")["counts"] == {"Ambient": 4, "Drum & Bass": 4}
     assert main(["learn", "--min-per-label", "5"]) == 1
     assert " ".join(capsys.readouterr().err.split()) == (
-        "error: need at least two genre labels with enough tracks to learn, found 0 (none); run `musictagger index` (4 "
+        "error: need at least two genre labels with enough tracks to learn, found 0 (none); run `musictagger index` (3 "
         "tagged tracks were analysed by another model than the one in use) or lower --min-per-label or tag more tracks"
     )
 
