@@ -40,8 +40,12 @@ class NoSuchModelError(PersonalModelError):
 DAMAGED_ARRAYS = (OSError, ValueError, EOFError, zipfile.BadZipFile, tokenize.TokenError, SyntaxError, ModelError)
 """What reading a damaged ``NAME.npz`` raises: numpy's and zipfile's errors for a file cut short or with changed
 bytes (a bad CRC, a header that does not parse), ModelError for one that lacks an array."""
-OUT_OF_IT = "learn it again, or delete it"
-"""What a user can do about a damaged personal model (the command line's and the window's ways alike)."""
+
+
+def _way_out(name: str) -> str:
+    """What a user can do about damaged personal model ``name``: the command named works where the window, whose
+    start it may stop, cannot."""
+    return f"learn it again, or delete it (`musictagger models --delete {name}`)"
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def load_head(name: str) -> PersonalHead:
     except FileNotFoundError as exc:
         raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
     except DAMAGED_ARRAYS as exc:
-        raise PersonalModelError(f"{path}: cannot read the personal model ({exc}); {OUT_OF_IT}") from exc
+        raise PersonalModelError(f"{path}: cannot read the personal model ({exc}); {_way_out(name)}") from exc
 
 
 def read_sidecar(name: str) -> dict[str, Any]:
@@ -107,9 +111,9 @@ def read_sidecar(name: str) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise NoSuchModelError(f"no personal model named {name!r} (see `musictagger models`)") from exc
     except (OSError, ValueError) as exc:
-        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({exc}); {OUT_OF_IT}") from exc
+        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({exc}); {_way_out(name)}") from exc
     if not isinstance(sidecar, dict):
-        raise PersonalModelError(f"{path}: the personal model's sidecar holds no model; {OUT_OF_IT}")
+        raise PersonalModelError(f"{path}: the personal model's sidecar holds no model; {_way_out(name)}")
     return sidecar
 
 
@@ -223,4 +227,6 @@ def model_info(name: str, active: str | None) -> PersonalModelInfo:
     except (KeyError, TypeError, ValueError) as exc:
         path = models_dir() / f"{name}.json"
         what = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise PersonalModelError(f"{path}: cannot read the personal model's sidecar ({what}); {OUT_OF_IT}") from exc
+        raise PersonalModelError(
+            f"{path}: cannot read the personal model's sidecar ({what}); {_way_out(name)}"
+        ) from exc

@@ -296,7 +296,10 @@ def test_a_damaged_active_model_is_said_and_the_list_still_shows_it(
     capsys.readouterr()
 
     assert main(["analyze", str(indexed_styles.held["beats"])]) == 1
-    why = f"{arrays}: cannot read the personal model (File is not a zip file); learn it again, or delete it"
+    why = (
+        f"{arrays}: cannot read the personal model (File is not a zip file); learn it again, or delete it "
+        "(`musictagger models --delete mine`)"
+    )
     assert " ".join(capsys.readouterr().err.split()) == f"error: {why}"
     assert main(["models"]) == 0
     out = capsys.readouterr().out.splitlines()
