@@ -21,7 +21,7 @@ from musictagger.cli.json_fields import document, verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
 from musictagger.cli.similar import _match_dict
-from musictagger.errors import CaptureError, FileError, one_line
+from musictagger.errors import CaptureError, FileError, MusictaggerError, one_line
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return _list_devices(as_json=args.json)
     if args.save and not args.save.parent.is_dir():  # said now, not once all that was heard cannot be saved
         raise FileError(args.save, "cannot save the recording: no such folder")
+    if args.save and args.save.is_dir():
+        raise FileError(args.save, "cannot save the recording: it is a folder; name a file in it")
     source: AudioSource = FileSource(args.file) if args.file else DeviceSource(find_device(args.device))
     settings = LiveSettings(interval_s=args.interval, start_after_s=args.start_after)
     model = load_active_model()
@@ -94,9 +96,21 @@ def run(args: argparse.Namespace) -> int:
         finally:
             source.stop()
             if recorder:  # said on stderr under --json, whose lines on stdout are the steps' objects alone
-                saved = with_path("saved ", recorder.save(args.save), f" ({recorder.seconds:.1f} s)")
+                saved = with_path("saved ", _save(recorder, args.save), f" ({recorder.seconds:.1f} s)")
                 print(saved, file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _save(recorder: Recorder, path: Path) -> Path:
+    """Save the recording to ``path``; when it cannot be (a full disk, no permission), say where what was heard is
+    kept, hours of it perhaps."""
+    try:
+        return recorder.save(path)
+    except FileError as exc:
+        kept = one_line(str(recorder.path))
+        raise MusictaggerError(
+            f"{exc}; what was heard is kept in {kept} ({recorder.seconds:.1f} s)", paths=[*exc.paths, kept]
+        ) from exc
 
 
 def _list_devices(*, as_json: bool) -> int:

@@ -9,6 +9,7 @@ the user's chosen name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -42,6 +43,12 @@ class Recorder:
     def seconds(self) -> float:
         return self.frames / self.source.sample_rate
 
+    @property
+    def path(self) -> Path:
+        """Where the recording is kept until it is saved: named to the user when saving fails, so nothing heard is
+        lost unsaid."""
+        return self._temp
+
     def drain(self) -> None:
         """Append what the source heard since the last drain (counting any the ring had already dropped)."""
         block, self._position, lost = self.source.ring.since(self._position)
@@ -64,7 +71,8 @@ class Recorder:
             shutil.copyfile(self._temp, partial)
             os.replace(partial, destination)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder in its place, say: the reason to give is the first
+                partial.unlink(missing_ok=True)
             raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
         self._temp.unlink(missing_ok=True)
         return destination

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from musictagger.audio.capture import FileSource
 from musictagger.cli.main import main
@@ -108,6 +109,26 @@ def test_listen_says_before_listening_that_it_cannot_save_where_asked(
     assert main(["listen", "--file", str(heard), "--json", "--start-after", "30", "--save", str(target)]) == 1
     out, err = capsys.readouterr()
     assert out == "" and "cannot save the recording: no such folder" in err
+
+
+@pytest.mark.parametrize("in_the_way", ["folder", "full disk"])
+def test_listen_that_cannot_save_says_so_at_once_or_where_what_was_heard_is_kept(
+    in_the_way: str, heard: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--save naming a folder listened until Ctrl-C, then said 'cannot save the recording: Is a directory'; and a
+    recording that could not be saved at the end (a full disk) was left in the cache folder without a word of it."""
+    if in_the_way == "folder":
+        assert main(["listen", "--file", str(heard), "--json", "--save", str(tmp_path)]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and "cannot save the recording: it is a folder; name a file in it" in " ".join(err.split())
+        return
+    target = tmp_path / "heard.wav"
+    (tmp_path / "heard.wav.part").symlink_to("/dev/full")  # the copy's writes fail as on a full disk
+    assert main(["listen", "--file", str(heard), "--seconds", "1", "--save", str(target)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{target}: cannot save the recording: No space left on device; what was heard is kept in " in err
+    kept = Path(err.split("kept in ")[1].split(" (")[0])
+    assert sf.info(kept).duration >= 0.9 and not target.exists()
 
 
 def test_listen_calls_digital_silence_silence_not_minus_infinity_dbfs(
