@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,11 @@ from 0.6 to 0.7 the genres it would write into the dev set's 30 out-of-vocabular
 wrong) fall from 20 to 10, and those it writes into Emotify's validation split go from 44 of 80
 (84 % right) to 38 (89 %); 0.75 would leave 6 more validation tracks untagged to spare 2 more dev
 clips.  (A scratch run over the float model's outputs; ``reports/quality.md`` has the table.)"""
+
+
+GONE_SINCE_FOUND = "is no longer there (moved, renamed or deleted since it was found)"
+"""Why a file the run found is left alone when it has gone before its plan (a file gone after it is skipped by the
+writer, as one changed since the plan is)."""
 
 
 class Mode(StrEnum):
@@ -207,6 +213,8 @@ def plan_file(
     """The plan for one file; ``id3_version`` is the ID3 revision the run writes (None: each tag's own)."""
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
+    if not os.path.lexists(path):  # moved out of the folder while the run analysed it or the others
+        return PlanItem(path, Action.SKIP, GONE_SINCE_FOUND, skip=Skip.CANNOT_WRITE)
     if isinstance(prediction, MusictaggerError):
         return PlanItem(path, Action.ERROR, reason_of(prediction, path))
     try:

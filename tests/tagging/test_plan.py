@@ -18,6 +18,7 @@ from musictagger.tagging.plan import (
     Action,
     Mode,
     Prediction,
+    Skip,
     decide,
     make_plan,
     preview_columns,
@@ -120,6 +121,21 @@ def test_a_container_cut_short_is_an_error_in_the_preview_as_the_run_would_find_
 
     assert (item.action, item.reason) == (Action.ERROR, refused.value.reason)
     assert item.reason.startswith("cannot locate its audio data (")
+
+
+@pytest.mark.parametrize("analysed", [True, False], ids=["after-its-analysis", "during-its-analysis"])
+def test_a_file_moved_or_deleted_since_it_was_found_is_skipped_saying_so(tmp_path: Path, analysed: bool) -> None:
+    """Moved out of the folder while the run analysed the others: it was an error ('file not found' from the
+    analysis, or 'cannot read its tags ([Errno 2] No such file or directory: …)'), counted as failed, where a file
+    moved after the plan is skipped."""
+    path = make_file(tmp_path, "flac", name="moved")
+    path.rename(tmp_path / "elsewhere.flac")
+    prediction = ROCK if analysed else DecodeError(path, "file not found")
+
+    (item,) = make_plan({path: prediction}, mode=Mode.REPLACE, min_confidence=0.5).items
+
+    assert item.action_text == "skip: is no longer there (moved, renamed or deleted since it was found)"
+    assert item.skip is Skip.CANNOT_WRITE
 
 
 def ogg_flac(path: Path) -> Path:
