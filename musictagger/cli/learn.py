@@ -97,11 +97,11 @@ def format_survey(found: LabelSurvey) -> str:
         lines.append(
             wrap(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
         )
-    if found.other_model:
+    if found.to_index:
         lines.append(
             wrap(
-                f"  {found.other_model} tagged tracks were analysed by another model than the one in use and are left "
-                "out: `musictagger index` analyses them again"
+                f"  {found.to_index} tagged tracks were analysed by another model than the one in use, or by an "
+                "earlier release, and are left out: `musictagger index` analyses them again"
             )
         )
     rows = [

@@ -107,10 +107,10 @@ def survey_summary(found: LabelSurvey) -> str:
             f" {found.missing_embeddings:,} indexed tracks were analysed before the index kept what learning "
             "needs: they are left out until the library is indexed again."
         )
-    if found.other_model:
+    if found.to_index:
         text += (
-            f" {found.other_model:,} tagged tracks were analysed by another model than the one in use: they are left "
-            "out until the library is indexed again."
+            f" {found.to_index:,} tagged tracks were analysed by another model than the one in use, or by an earlier "
+            "release: they are left out until the library is indexed again."
         )
     return text
 
@@ -274,7 +274,7 @@ class LearnDialog(QDialog):
         self.found = found
         self._fill_table(found)
         self.summary.setText(survey_summary(found))
-        self.index_button.setVisible(found.missing_embeddings > 0 or found.other_model > 0)
+        self.index_button.setVisible(found.missing_embeddings > 0 or found.to_index > 0)
         self.index_button.setEnabled(True)
         self.status.setText("")
         self._update_buttons()

@@ -52,9 +52,10 @@ class LabelSurvey:
     """Tracks that need ``musictagger index`` again before learning."""
     track_labels: dict[int, tuple[str, ...]]
     """Track id → its kept labels (most common label first), for the tracks that have one."""
-    other_model: int = 0
-    """Tagged tracks analysed by another model than the one learning reads (the other shipped model): left out of
-    the counts until ``musictagger index`` analyses them again."""
+    to_index: int = 0
+    """Tracks whose tags name a label but whose analysis learning cannot use (another model's, the other shipped
+    one; or one without an embedding, by an earlier release): left out of the counts until ``musictagger index``
+    analyses them again."""
     unread_tracks: int = 0
     """Tracks whose ``genre`` tags the index has not read yet (indexed by a release before it kept them): neither
     tagged nor untagged as far as it knows, until ``musictagger index`` reads them."""
@@ -143,11 +144,7 @@ def survey(
         tagged_tracks=len(track_labels),
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
         missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
-        other_model=sum(
-            1
-            for row in rows
-            if row.has_embedding and row.id not in usable and any(map(normalise, values[row.id] or ()))
-        ),
+        to_index=sum(1 for row in rows if row.id not in usable and any(map(normalise, values[row.id] or ()))),
         track_labels=track_labels,
         unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
         min_per_label=min_per_label,

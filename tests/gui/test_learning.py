@@ -504,8 +504,8 @@ def test_the_dialog_says_which_labels_the_shipped_model_calls_not_music(
 
 
 def test_the_survey_says_tracks_analysed_by_the_other_model_are_left_out() -> None:
-    found = LabelSurvey("genre", {"Rock": 12, "Jazz": 10}, {}, {}, {}, 22, 3, 0, {}, other_model=40)
+    found = LabelSurvey("genre", {"Rock": 12, "Jazz": 10}, {}, {}, {}, 22, 3, 0, {}, to_index=40)
     assert survey_summary(found).endswith(
-        " 40 tagged tracks were analysed by another model than the one in use: they are left out until the library "
-        "is indexed again."
+        " 40 tagged tracks were analysed by another model than the one in use, or by an earlier release: they are "
+        "left out until the library is indexed again."
     )

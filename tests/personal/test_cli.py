@@ -420,15 +420,16 @@ def test_tracks_analysed_by_the_other_model_are_left_out_of_the_survey_and_said(
     out = capsys.readouterr().out
 
     assert (
-        "3 tagged tracks were analysed by another model than the one in use and are left out: `musictagger index` "
-        "analyses them again" in " ".join(out.split())
+        "3 tagged tracks were analysed by another model than the one in use, or by an earlier release, and are left "
+        "out: `musictagger index` analyses them again" in " ".join(out.split())
     )
     assert "Hip-Hop" not in out
     assert store.read_sidecar("mine")["counts"] == {"Ambient": 4, "Drum & Bass": 4}
     assert main(["learn", "--min-per-label", "5"]) == 1
     assert " ".join(capsys.readouterr().err.split()) == (
         "error: need at least two genre labels with enough tracks to learn, found 0 (none); run `musictagger index` (3 "
-        "tagged tracks were analysed by another model than the one in use) or lower --min-per-label or tag more tracks"
+        "tagged tracks were analysed by another model than the one in use, or by an earlier release) or lower "
+        "--min-per-label or tag more tracks"
     )
 
 
@@ -444,4 +445,18 @@ def test_choosing_a_model_learnt_on_the_other_shipped_model_says_it_is_not_in_us
     out = " ".join(capsys.readouterr().out.split())
     assert out.startswith(
         "active model: mine note: personal model 'mine' is not in use: it was learnt from analyses by"
+    )
+
+
+def test_tagged_tracks_without_embeddings_are_sent_to_index_not_to_tagging(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tracks whose tags were read but whose analysis kept no embedding (an earlier release's) cannot be learnt
+    from: `musictagger index` fills them in, which the message must say rather than 'tag some tracks first'."""
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:
+        db.execute("UPDATE tracks SET embedding = NULL")
+    assert main(["learn"]) == 1
+    assert " ".join(capsys.readouterr().err.split()) == (
+        "error: 13 tagged tracks were analysed by another model than the one in use, or by an earlier release: run "
+        "`musictagger index` first (it analyses them again)"
     )
