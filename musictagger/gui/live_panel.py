@@ -523,19 +523,27 @@ class LivePanel(QWidget):
     def save_recording_to(self, path: Path) -> Path | None:
         """Write what was heard to the WAV ``path``; listening goes on into a new recording.
 
-        Then offers to analyse the file like a dropped one (:attr:`analyseRequested`).
+        Then offers to analyse the file like a dropped one (:attr:`analyseRequested`).  One that cannot be saved (a
+        full disk) stays to be saved elsewhere once stopped; while listening, the panel says where it is kept.
         """
         path = path if path.suffix.lower() == ".wav" else path.with_name(path.name + ".wav")
-        recorder, self.recorder = self.recorder, None
+        recorder = self.recorder
         try:
             saved = recorder.save(path)
         except Exception as exc:
-            self._set_status(f"The recording was not saved: {describe(exc)}", error=True)
+            if self.source is None:
+                then = "press Save recording… to save it elsewhere"
+            else:
+                then = f"what was heard until now is kept in {recorder.path}"
+            self._set_status(f"The recording was not saved: {describe(exc)}; {then}", error=True)
+            saved = None
+        if self.source is not None:
+            self.recorder = Recorder(self.source)  # listening goes on into a new recording
+        elif saved is not None:
+            self.recorder = None  # stopped and saved: nothing more to save
+        self._update_controls()
+        if saved is None:
             return None
-        finally:
-            if self.source is not None:
-                self.recorder = Recorder(self.source)
-            self._update_controls()
         self.saved_path = saved
         self.analyse_button.setText(f"Analyse {saved.name}")
         self.analyse_button.show()

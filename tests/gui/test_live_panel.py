@@ -165,6 +165,21 @@ def test_a_failing_device_is_reported_and_record_works_again(qtbot, window, tmp_
     assert panel.status.text().startswith("Stopped")
 
 
+def test_a_recording_that_cannot_be_saved_once_stopped_can_be_saved_elsewhere(qtbot, window, tmp_path: Path) -> None:
+    """Save recording… on a full disk said 'not saved' and dropped the recording: the button went grey and what was
+    heard stayed in the cache folder, out of reach."""
+    path = played(tmp_path / "short.flac", 2.0)
+    panel = listening_panel(qtbot, window, FileSource(path, realtime=False))
+    qtbot.waitUntil(lambda: not panel.listening, timeout=5000)  # the file ended
+    (tmp_path / "full.wav.part").symlink_to("/dev/full")  # the copy's writes fail as on a full disk
+    assert panel.save_recording_to(tmp_path / "full.wav") is None
+    assert "No space left on device; press Save recording… to save it elsewhere" in panel.status.text()
+    assert panel.save_button.isEnabled()
+    saved = panel.save_recording_to(tmp_path / "elsewhere.wav")
+    np.testing.assert_array_equal(sf.read(saved, dtype="float32")[0], sf.read(path, dtype="float32")[0])
+    assert not panel.save_button.isEnabled()
+
+
 def test_closing_the_live_panel_stops_listening_and_the_menu_item_follows_it(qtbot, window, tmp_path: Path) -> None:
     action = window.live_action
     assert action.isCheckable() and not action.isChecked()
