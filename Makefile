@@ -34,8 +34,17 @@ gui-test-libs:
 VENV_DEB := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
 	$(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])' 2>/dev/null)
 
+# The Python pyproject.toml's requires-python asks for (">=3.11,<3.12": 3.11).  A venv made with another one
+# failed at `pip install -e .` and stayed, and `make run PYTHON=python3.11` then kept its bin/python.
+PYTHON_NEEDED := $(shell sed -n 's/^requires-python = ">=\([0-9]*\.[0-9]*\),.*/\1/p' pyproject.toml)
+is_needed_python = $(1) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_NEEDED)")' 2>/dev/null
+
 # The app alone: no torch, no test tools.
 $(VENV)/.app: pyproject.toml
+	@$(call is_needed_python,$(PYTHON)) || { echo "error: musictagger needs Python $(PYTHON_NEEDED), and $(PYTHON) is" \
+		"$$($(PYTHON) --version 2>/dev/null || echo not there): make $(or $(MAKECMDGOALS),run) PYTHON=python$(PYTHON_NEEDED)"; exit 1; }
+	@if [ -e $(BIN)/python ] && ! $(call is_needed_python,$(BIN)/python); then \
+		echo "$(VENV) was made with another Python: making it again"; rm -rf $(VENV); fi
 	$(if $(VENV_DEB),$(call install_debs,$(VENV_DEB)))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

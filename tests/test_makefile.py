@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +19,8 @@ STAND_INS = {
     "python3": """#!/bin/sh
 case "$*" in
     *"import ensurepip"*) echo "ModuleNotFoundError: No module named 'ensurepip'" >&2; exit 1 ;;
-    *"import sys"*) echo python3.11-venv ;;
+    *'!= "3.11"'*) exit 0 ;;
+    *"-venv"*) echo python3.11-venv ;;
     *"-m venv"*) echo "venv $*" >>"$LOG"; exit 3 ;;
 esac
 """,
@@ -48,3 +50,32 @@ def test_make_run_installs_the_venv_package_before_making_the_venv(tmp_path: Pat
     assert steps[0] == "apt-get update -qq", steps
     assert steps[1].startswith("apt-get install ") and steps[1].endswith(" python3.11-venv"), steps
     assert steps[2].startswith("venv -m venv "), steps
+
+
+def test_make_run_with_another_python_says_which_it_needs_and_makes_no_venv(tmp_path: Path) -> None:
+    """Before, a python3 of 3.12 (Ubuntu 24.04's, Fedora's) made .venv, failed at `pip install -e .` ('requires a
+    different Python'), and that venv's bin/python stayed 3.12 after `make run PYTHON=python3.11` (README: 'after
+    `make clean`')."""
+    stand_in = tmp_path / "python3.12"
+    stand_in.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        "sys.version_info = (3, 12, 1, 'final', 0)\n"
+        "if sys.argv[1:2] == ['-c']:\n"
+        "    exec(sys.argv[2])\n"
+        "elif sys.argv[1:] == ['--version']:\n"
+        "    print('Python 3.12.1')\n"
+        "else:  # -m venv DIR, which makes DIR\n"
+        "    import os\n"
+        "    os.makedirs(sys.argv[-1])\n"
+    )
+    stand_in.chmod(0o755)
+    venv = tmp_path / "venv"
+    done = subprocess.run(
+        ["make", "-C", str(ROOT), f"VENV={venv}", f"PYTHON={stand_in}", "run"], capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert f"error: musictagger needs Python 3.11, and {stand_in} is Python 3.12.1: make run PYTHON=python3.11\n" in (
+        done.stdout
+    )
+    assert not venv.exists()
