@@ -6,6 +6,10 @@ its own usage: ``musictagger analyze a.mp3 -weird-name.mp3`` printed ``usage: mu
 file.  Each sub-command now reports them itself, under its usage, and an argument before ``--`` that starts with
 ``-`` and names a file or folder that exists gets a hint: after ``--``, as users of Unix tools write it, or as
 ``./-weird-name.mp3``, which also works as an option's value.
+
+An empty argument where a file or folder is expected is refused too: ``Path("")`` is the working directory, so
+``musictagger index "$DIR"`` with ``DIR`` unset in a script indexed the folder it ran in into the library, and
+``index --forget ""`` forgot it; ``analyze ""`` analysed every file under it.
 """
 
 from __future__ import annotations
@@ -14,9 +18,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 from musictagger.cli.lines import wrap
+from musictagger.interrupts import INTERRUPTED_STATUS
+
+READER_GONE_STATUS = 141
+"""Exit status of a command whose output's reader went away (``| head -1``): a program that SIGPIPE ends has
+it (128 + 13), as the shell reports ``cat`` or ``grep`` ended so.  It used to be 1, which says files failed."""
+EXIT_STATUSES = f"""exit status: 0 all done; 1 not all done, and the output says what was not (files that
+failed, the others done; or an error: that stopped the command); 2 a usage error, nothing done; {INTERRUPTED_STATUS}
+stopped by Ctrl-C or SIGTERM, what was done is kept; {READER_GONE_STATUS} the output's reader went away (| head)"""
+"""The exit statuses every command gives, as its help ends with them (README, "Command line")."""
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -24,6 +38,10 @@ class CommandParser(argparse.ArgumentParser):
 
     given: tuple[str, ...] = ()
     """The arguments the sub-command was last given, for :meth:`error`'s hint."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"epilog": EXIT_STATUSES, **kwargs})
+        self.register("type", Path, path_argument)  # every ``type=Path`` argument of the sub-command
 
     def parse_known_args(
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -50,3 +68,11 @@ class CommandParser(argparse.ArgumentParser):
         takes_files = any(not action.option_strings for action in self._actions)
         after = f", or put it after `--`: `{self.prog} -- {name}`" if takes_files and not option_value else ""
         return wrap(f"{name} is a file: name it `./{name}`{after}", [name])
+
+
+def path_argument(text: str) -> Path:
+    """A file or folder named on the command line (the type ``type=Path`` stands for in a sub-command): not an
+    empty argument, which ``Path`` takes for the working directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty argument names no file or folder (a variable left unset?)")
+    return Path(text)

@@ -4,8 +4,10 @@ Errors the user can fix (a bad file, a missing model) are printed as ``error: â€
 give exit status 1; a batch command reports each bad file and goes on, exiting 1 at the
 end if any failed.  Unexpected exceptions keep their traceback: those are bugs.
 SIGTERM is handled as Ctrl-C (what was done is kept, status 130), and output cut short by
-its reader (``musictagger index --status | head -2``) ends the command quietly.  The installed command
-starts in :mod:`musictagger.cli.entry`, which handles a Ctrl-C while this module still imports.
+its reader (``musictagger index --status | head -2``) ends the command quietly, with the status
+of a program that SIGPIPE ended (141).  :data:`EXIT_STATUSES` says it all in every command's help.
+The installed command starts in :mod:`musictagger.cli.entry`, which handles a Ctrl-C while this
+module still imports.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
-from musictagger.cli.command_parser import CommandParser
+from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import interrupted
@@ -65,7 +67,9 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="musictagger", description="Listens to music and tags it.")
+    parser = argparse.ArgumentParser(
+        prog="musictagger", description="Listens to music and tags it.", epilog=EXIT_STATUSES
+    )
     parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
     for command in COMMANDS:
@@ -99,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return READER_GONE_STATUS
     finally:
         signal.signal(signal.SIGTERM, previous)
 
