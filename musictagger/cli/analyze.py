@@ -21,8 +21,9 @@ from musictagger.cli.lines import error_line, path_line, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.paths import expand_folders
 from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
+from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import Analysis, default_model_path
+from musictagger.model.runtime import Analysis, GenreModel, default_model_path
 from musictagger.model.verdict import reason_sentence
 from musictagger.model.windows_choice import windows_for
 from musictagger.personal.active import load_active_model, not_in_use_note
@@ -75,30 +76,44 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in problems:
         print(path_line("error", path, reason), file=sys.stderr)
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
-            print(json.dumps(failure(path, reason)), flush=True)
+            print_whole(json.dumps(failure(path, reason)))
     model = load_active_model(args.model)
     if note := not_in_use_note(load_manifest(args.model or default_model_path())):
         print(wrap(f"note: {note}"), file=sys.stderr)
-    failed = 0
-    for path in files:
-        try:
-            analysis = model.analyze_file(path, n_windows=windows_for(args.windows))
-        except Exception as exc:  # a bug met on one file is that file's failure too (errors.unexpected)
-            error = exc if isinstance(exc, MusictaggerError) else FileError(path, unexpected(exc, path))
-            failed += 1
-            print(error_line(error), file=sys.stderr)
-            if args.json:  # one object per file, failures included, for a script reading the lines
-                reason = error.reason if isinstance(error, FileError) else str(error)
-                print(json.dumps(failure(path, reason)), flush=True)
-            continue
-        if args.json:  # "field": what the labels are ("mood": a personal mood model's, whose "genre" keys hold moods)
-            answer = analysis.to_dict(top_k=args.top) | {"file": file_name(path), "field": analysis.field}
-            print(json.dumps(answer), flush=True)
-        else:
-            print(format_text(analysis, args.top), flush=True)
+    done = failed = 0
+    try:
+        for path in files:
+            output, error = _outcome(model, path, args)
+            done, failed = done + 1, failed + (error is not None)  # counted before printed: an interrupt waits for it
+            if error is not None:
+                print(error, file=sys.stderr)
+            if output is not None:
+                print_whole(output)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far the batch went
+        rest = len(files) - done
+        print(
+            wrap(f"interrupted: {done} of {len(files)} files done ({failed} failed), {rest} not analysed"),
+            file=sys.stderr,
+        )
+        return INTERRUPTED_STATUS
     if failed:
         print(f"{failed} of {len(files)} files could not be analysed", file=sys.stderr)
     if problems:
         paths = "1 other path was" if len(problems) == 1 else f"{len(problems)} other paths were"
         print(f"{paths} not analysed (listed above)", file=sys.stderr)
     return 1 if failed or problems else 0
+
+
+def _outcome(model: GenreModel, path: Path, args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The file at ``path`` analysed: what its output says (its verdict; with ``--json`` its error too), and its
+    ``error: …`` line, None for a file analysed."""
+    try:
+        analysis = model.analyze_file(path, n_windows=windows_for(args.windows))
+    except Exception as exc:  # a bug met on one file is that file's failure too (errors.unexpected)
+        error = exc if isinstance(exc, MusictaggerError) else FileError(path, unexpected(exc, path))
+        reason = error.reason if isinstance(error, FileError) else str(error)
+        # with --json one object per file, failures included, for a script reading the lines
+        return (json.dumps(failure(path, reason)) if args.json else None), error_line(error)
+    if args.json:  # "field": what the labels are ("mood": a personal mood model's, whose "genre" keys hold moods)
+        return json.dumps(analysis.to_dict(top_k=args.top) | {"file": file_name(path), "field": analysis.field}), None
+    return format_text(analysis, args.top), None

@@ -1,11 +1,16 @@
 """The command line driven as a script drives it: an argument left empty by an unset variable, output whose reader
-goes away (``| head -1``), and the exit statuses every command's help states.  Real processes where the behaviour is the process's (pipes, signals)."""
+goes away (``| head -1``), SIGTERM in the middle of a batch whose JSON Lines a slow reader takes, and the exit
+statuses every command's help states.  Real processes where the behaviour is the process's (pipes, signals)."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +18,11 @@ import pytest
 from musictagger.cli.main import main
 from musictagger.library import Library
 from tests.audio.signals import piece, write
+from tests.processes import HAS_PROC
 
 COMMAND = [sys.executable, "-m", "musictagger"]
+F_SETPIPE_SZ = 1031
+"""fcntl's command that sets a pipe's capacity (Linux)."""
 
 
 def song(path: Path, seconds: float = 1.5) -> Path:
@@ -59,6 +67,44 @@ def test_a_reader_gone_ends_the_command_with_sigpipes_status_and_no_message(tmp_
         os.close(write_end)
 
     assert (process.returncode, process.stderr) == (141, b"")
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to see the command wait in its write")
+def test_sigterm_while_a_slow_reader_holds_the_json_lines_up_cuts_no_line_and_says_how_far_it_went(
+    tmp_path: Path,
+) -> None:
+    """A batch stopped by SIGTERM while its output waited for a slow reader (a pipe full) left its last JSON line
+    without its end, a damaged record for a script reading JSON Lines (PYTHONUNBUFFERED, which containers often
+    set, has Python write a line and its break apart), and said only 'interrupted'.  The line is finished, and the
+    command says how many files it did, how many failed and how many it did not reach."""
+    first = song(tmp_path / "00.wav")
+    files = [first] + [tmp_path / f"{i:02d}.wav" for i in range(1, 12)]
+    for path in files[1:]:
+        os.link(first, path)
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # a page: full after a few lines
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [*COMMAND, "analyze", "--json", "--windows", "1", *map(str, files)]
+    process = subprocess.Popen(command, stdout=write_end, stderr=subprocess.PIPE, env=environment)
+    os.close(write_end)
+    try:
+        while not Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_write"):
+            assert process.poll() is None, "the command ended before its output filled the pipe"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        with os.fdopen(read_end, "rb") as reader:
+            output = reader.read()
+        error = process.stderr.read().decode() if process.stderr else ""
+    finally:
+        process.kill()
+        process.wait()
+
+    lines = output.decode().split("\n")
+    assert lines[-1] == ""  # the last line ends
+    done = len(lines) - 1
+    assert [json.loads(line)["file"] for line in lines[:-1]] == [str(path) for path in files[:done]]
+    assert process.returncode == 130
+    assert error == f"interrupted: {done} of {len(files)} files done (0 failed), {len(files) - done} not analysed\n"
 
 
 @pytest.mark.parametrize("command", [[], ["analyze"], ["index"], ["similar"], ["models"], ["learn"]])
