@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
 from musictagger import desktop_entry
+from musictagger.gui.display import display_checked
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.first_result import quit_after_first_result
 from musictagger.gui.icon import APP_ID, app_icon
@@ -67,22 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def no_display(args: list[str]) -> str | None:
-    """Why no window can open, where Qt would abort (status 134) blaming a missing xcb-cursor0 and advising a
-    reinstall: on Linux, a session that names no display server (ssh without -X, a text console, a cron job) and
-    no Qt platform (``QT_QPA_PLATFORM``, ``-platform``).  None where a window can be tried."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    if any(arg.lstrip("-").startswith("platform") for arg in args):
-        return None
-    return (
-        "no display to open the window on: neither DISPLAY nor WAYLAND_DISPLAY is set "
-        "(over ssh, connect with ssh -X; the command line, musictagger, needs none)"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
@@ -94,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         return desktop_entry.run(install_it=early.install_desktop_entry)
     app = QApplication.instance()
     if app is None:
-        if problem := no_display(args):
-            print(f"musictagger-gui: error: {problem}", file=sys.stderr)
-            return 1
-        app = QApplication([sys.argv[0], *args])
+        with display_checked(args) as problem:
+            if problem:
+                print(f"musictagger-gui: error: {problem}", file=sys.stderr)
+                return 1
+            app = QApplication([sys.argv[0], *args])
         args = app.arguments()[1:]  # without the options Qt took for itself (-platform, -style …)
     options = parser.parse_args(args)
     if options.quit_after_first_result and not options.files:
