@@ -28,7 +28,7 @@ from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.flac import FLAC
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, TCON
 from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
@@ -113,12 +113,18 @@ class Id3Family(TagFamily):
         "grouping": "TIT1",
     }
     V23_SEPARATOR = "/"
+    NO_GENRE = frozenset({"255", "(255)"})
+    """ID3v1's genre number for none, as converters carried it into the genre frame (the ripper abcde writes it for a
+    disc without a genre): no genre, where mutagen reads the genre 'Unknown'.  Only a frame as stored holds it; the
+    tags are read so (:meth:`TagFormat.load`)."""
 
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
         tags = audio.tags
         if tags is None or "TCON" not in tags:
             return ()
-        return self._split_v23(audio, tags["TCON"].genres)
+        frame = tags["TCON"]
+        named = TCON(encoding=frame.encoding, text=[text for text in frame.text if text.strip() not in self.NO_GENRE])
+        return self._split_v23(audio, named.genres)
 
     def labels(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         """As for every family, and a v2.3 frame is split on ``/`` (its several values were joined so)."""
@@ -209,12 +215,12 @@ class TagFormat:
     def load(self, path: Path, *, as_stored: bool = False) -> mutagen.FileType:
         """The file's tags, loaded; TagReadError naming it when they cannot be parsed.
 
-        ``as_stored``: ID3 frames in the revision the file has them in (mutagen otherwise converts them
-        to v2.4 as it reads, deleting the frames v2.4 has no form for), and those of the ID3v2 tag alone (mutagen
-        otherwise adds an ID3v1 tag's title, artist, album, year, comment, track and genre where the ID3v2 tag
-        has none, and its writer would write them into it); what a writer must start from."""
-        as_stored_id3 = {"translate": False, "load_v1": False}
-        options = as_stored_id3 if as_stored and isinstance(self.family, Id3Family) else {}
+        ``as_stored``: those of the ID3v2 tag alone (mutagen otherwise adds an ID3v1 tag's title, artist, album,
+        year, comment, track and genre where the ID3v2 tag has none, and its writer would write them into it); what a
+        writer must start from.  ID3 frames are loaded in the revision the file has them in either way: mutagen's
+        conversion to v2.4 as it reads deletes the frames v2.4 has no form for, and rewrites a genre frame's text as
+        the names it reads there, ``255`` (none: :attr:`Id3Family.NO_GENRE`) as ``Unknown``."""
+        options = {"translate": False, "load_v1": not as_stored} if isinstance(self.family, Id3Family) else {}
         try:
             return self.file_type(path, **options)
         except (mutagen.MutagenError, OSError, ValueError) as exc:

@@ -340,6 +340,32 @@ def test_an_id3v1_tag_is_kept_byte_for_byte_beside_the_id3v2_one(tmp_path: Path,
     assert native_genres(path) == ["Jazz"] and path.read_bytes()[-128:] == v1
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "aiff"])
+@pytest.mark.parametrize(("major", "text"), [(3, "(255)"), (4, "255")])
+def test_a_genre_frame_holding_id3v1s_number_for_none_is_no_genre(
+    tmp_path: Path, journal: Journal, fmt: str, major: int, text: str
+) -> None:
+    """ID3v1 says 255 for no genre, and rippers carried it into the genre frame (abcde writes it for a disc without
+    one); mutagen reads it as the genre 'Unknown', so fill-empty left the file alone ('has a genre already'), the
+    library showed 'Unknown', and append wrote 'Unknown/Rock' into it."""
+    path = make_file(tmp_path, fmt)
+    tags = mutagen.File(path)
+    tags.add_tags()
+    tags.tags.add(TIT2(encoding=0, text=["A title"]))
+    tags.tags.add(TCON(encoding=0, text=[text]))
+    tags.save(v2_version=major)
+    original = path.read_bytes()
+    assert read_tags(path) == TagSummary("A title", None, None, ())
+
+    (item,) = make_plan({path: ROCK}, min_confidence=0.5).items  # fill-empty
+    assert (item.action, item.current, item.proposed) == (Action.WRITE, (), ("Rock",))
+    report = apply_plan(make_plan({path: ROCK}, min_confidence=0.5), journal)
+
+    assert [o.status for o in report.outcomes] == ["written"] and native_genres(path) == ["Rock"]
+    assert [(o.status, o.reason) for o in undo(journal).outcomes] == [("restored", "")]
+    assert path.read_bytes() == original
+
+
 @pytest.mark.parametrize("id3_version", [Id3Version.V24, None], ids=["converted", "kept"])
 def test_a_tag_rewritten_whole_takes_nothing_from_the_id3v1_tag(
     tmp_path: Path, journal: Journal, id3_version: Id3Version | None
