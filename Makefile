@@ -39,6 +39,10 @@ VENV_DEB := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
 PYTHON_NEEDED := $(shell sed -n 's/^requires-python = ">=\([0-9]*\.[0-9]*\),.*/\1/p' pyproject.toml)
 is_needed_python = $(1) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_NEEDED)")' 2>/dev/null
 
+# setuptools' note on every editable install, a 9-line '!! … Please be careful with folders in your working
+# directory with the same name as your package' banner even under --quiet: here that folder is the package.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
+
 # The app alone: no torch, no test tools.
 $(VENV)/.app: pyproject.toml
 	@$(call is_needed_python,$(PYTHON)) || { echo "error: musictagger needs Python $(PYTHON_NEEDED), and $(PYTHON) is" \
@@ -48,12 +52,12 @@ $(VENV)/.app: pyproject.toml
 	$(if $(VENV_DEB),$(call install_debs,$(VENV_DEB)))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(EDITABLE) $(BIN)/pip install --quiet -e .
 	touch $@
 
 # Everything: training extra (torch==2.13.0, CPU build) and test tools.
 $(VENV)/.dev: $(VENV)/.app
-	$(BIN)/pip install --quiet -e ".[train,dev]"
+	$(EDITABLE) $(BIN)/pip install --quiet -e ".[train,dev]"
 	touch $@
 
 # Opens the window, with FILES="a.mp3 b.flac" (files or folders) queued for analysis.
