@@ -13,6 +13,7 @@ module still imports.
 from __future__ import annotations
 
 import argparse
+import codecs
 import importlib.util
 import io
 import os
@@ -111,10 +112,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _print_names_as_their_bytes() -> None:
     """Print a file name that is not UTF-8 (Latin-1 bytes, which Python holds as lone surrogates) as its own
     bytes, as ``ls`` does: in a UTF-8 locale other than C.UTF-8 (en_US.UTF-8, a desktop's) Python's output
-    refuses them, and ``analyze``, ``index`` and ``tag`` ended in UnicodeEncodeError at the first such name."""
+    refuses them, and ``analyze``, ``index`` and ``tag`` ended in UnicodeEncodeError at the first such name.
+    In a locale whose encoding lacks a character printed (``…`` or a Japanese name in en_US.ISO-8859-1) it is
+    printed as ``?``: every message holding one ended the command in "lost sys.stderr", status 1."""
+    codecs.register_error(_AS_BYTES_OR_MARK, _as_bytes_or_mark)
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="surrogateescape")
+            stream.reconfigure(errors=_AS_BYTES_OR_MARK)
+
+
+_AS_BYTES_OR_MARK = "musictagger.bytes-or-mark"
+"""The name of :func:`_as_bytes_or_mark` as an error handler of the codecs."""
+
+
+def _as_bytes_or_mark(error: UnicodeError) -> tuple[bytes, int]:
+    """The error handler of the command's output: a byte of a name that is not UTF-8 (a lone surrogate,
+    ``surrogateescape``'s) is written as that byte, any other character the output's encoding lacks as ``?``."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    unprintable = error.object[error.start : error.end]
+    return bytes(ord(ch) - 0xDC00 if "\udc80" <= ch <= "\udcff" else ord("?") for ch in unprintable), error.end
 
 
 def _missing_extra(run: Callable[[argparse.Namespace], int]) -> list[str]:

@@ -119,3 +119,22 @@ def test_every_commands_help_ends_with_the_exit_statuses(
     statuses = " ".join(capsys.readouterr().out.split("exit status:")[1].split())
     for status in ("0 all done", "1 not all done", "2 a usage error", "130 stopped by Ctrl-C or SIGTERM", "141"):
         assert status in statuses
+
+
+def test_a_locale_without_a_character_printed_gets_a_question_mark_and_a_name_its_own_bytes(tmp_path: Path) -> None:
+    """In a locale whose encoding lacks a character a message holds (en_US.ISO-8859-1 and the ``…`` or ``–`` of the
+    command's prose, or a name in Japanese), the message ended the command in "lost sys.stderr" (status 1) instead
+    of being printed.  The character is printed as ``?``; a name that is not UTF-8 is still written as its bytes."""
+    latin = os.fsdecode(b"caf\xe9.wav")
+    environment = {**os.environ, "PYTHONIOENCODING": "latin-1"}  # what such a locale gives Python's output
+
+    process = subprocess.run(
+        [*COMMAND, "analyze", "a…b.wav", latin], cwd=tmp_path, capture_output=True, env=environment
+    )
+
+    assert process.returncode == 1
+    assert process.stderr.splitlines() == [
+        b"error: a?b.wav: no such file",
+        b"error: caf\xe9.wav: no such file",
+        b"2 of 2 files could not be analysed",
+    ]
