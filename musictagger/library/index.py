@@ -314,6 +314,7 @@ def _gone(
     """
     found = {f.path for f in files}
     candidates = [(path, Path(os.path.dirname(path))) for path in _files_indexed_alone(library, stored)]
+    folders = set(library.roots())
     missing: dict[str, int] = {}
     for root in roots:
         root_path = Path(os.path.abspath(root))
@@ -321,7 +322,7 @@ def _gone(
             candidates += [(path, root_path) for path in library.paths_under(root_path)]
         elif library.record(root_path) is not None:  # a file indexed on its own
             candidates.append((str(root_path), root_path.parent))
-        elif _missing(str(root_path)) and (count := len(library.paths_under(root_path))):
+        elif _missing(str(root_path)) and ((count := len(library.paths_under(root_path))) or root_path in folders):
             missing[str(root_path)] = count
     gone: list[str] = []
     emptied: Counter[str] = Counter()
@@ -332,9 +333,18 @@ def _gone(
             emptied[unmounted] += 1
         else:
             gone.append(path)
-    problems = [(folder, _kept_because("no such folder", count)) for folder, count in sorted(missing.items())]
+    problems = [(folder, _missing_because(count)) for folder, count in sorted(missing.items())]
     problems += [(folder, _kept_because("is empty", count)) for folder, count in sorted(emptied.items())]
     return gone, problems
+
+
+def _missing_because(count: int) -> str:
+    """Why a folder of the library that is not there is passed over: its ``count`` tracks are kept, or it holds none
+    (they moved with it to the name it was indexed by since, :func:`_follow_moves`, or it never held any) and the
+    user may forget it, rather than read 'no such file or folder' at every run."""
+    if count:
+        return _kept_because("no such folder", count)
+    return "no such folder, and no track of the library is in it: `musictagger index --forget` removes it"
 
 
 def _kept_because(state: str, count: int) -> str:
