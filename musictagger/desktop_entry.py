@@ -48,9 +48,9 @@ def program_path() -> Path:
 
 
 def exec_argument(path: str) -> str:
-    """``path`` as an argument of an Exec key: in double quotes where it holds a reserved character (with ``"``,
-    `````, ``$`` and ``\\`` escaped inside them), ``%`` doubled, and every backslash doubled once more for the
-    key's string value."""
+    """``path`` as an argument of an Exec key: in double quotes where it holds a reserved character (with a double
+    quote, a backquote, ``$`` and a backslash escaped inside them), ``%`` doubled, and every backslash doubled once
+    more for the key's string value."""
     if EXEC_RESERVED & set(path):
         path = '"' + re.sub(r'(["`$\\])', r"\\\1", path) + '"'
     return path.replace("%", "%%").replace("\\", "\\\\")
