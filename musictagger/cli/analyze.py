@@ -18,8 +18,8 @@ from pathlib import Path
 
 from musictagger.cli.json_fields import failure, file_name
 from musictagger.cli.lines import error_line, path_line, wrap
-from musictagger.cli.options import positive_int
-from musictagger.cli.paths import expand_folders
+from musictagger.cli.options import add_files_from_option, positive_int
+from musictagger.cli.paths import expand_folders, listed_files
 from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
 from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
 from musictagger.model.manifest import load_manifest
@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "analyze", aliases=["analyse"], help="predict the genre and hash code of audio files (also: analyse)"
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files, or folders to search")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="audio files, or folders to search")
+    add_files_from_option(parser)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="analysis windows per track (default: the number chosen in the window's Settings, else the model's)",
     )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, usage_error=parser.error)
 
 
 def format_text(analysis: Analysis, top_k: int) -> str:
@@ -72,7 +73,12 @@ def format_text(analysis: Analysis, top_k: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    files, problems = expand_folders(args.files)
+    if args.files_from is None and not args.files:
+        args.usage_error("give the files or folders to analyse (FILE …), or list them (--files-from LIST)")
+    # A list may be empty: nothing to do (a nightly `find -newer` that found nothing), not a mistake.
+    files, problems = expand_folders(
+        args.files + (listed_files(args.files_from) if args.files_from is not None else [])
+    )
     for path, reason in problems:
         print(path_line("error", path, reason), file=sys.stderr)
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ParameterError
@@ -41,6 +42,19 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value:g}")
     return value
+
+
+def add_files_from_option(parser: argparse.ArgumentParser) -> None:
+    """``--files-from LIST``: the files (or folders) to work on, listed in a file or on standard input
+    (:func:`musictagger.cli.paths.listed_files`), besides those named."""
+    parser.add_argument(
+        "--files-from",
+        type=Path,
+        metavar="LIST",
+        default=None,
+        help="also the files or folders listed in LIST, one a line or NUL-separated (find -print0); "
+        "'-' reads the list from standard input (default: only those named)",
+    )
 
 
 def add_front_end_option(parser: argparse.ArgumentParser) -> None:

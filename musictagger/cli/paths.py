@@ -1,13 +1,38 @@
-"""The audio files a command is given: files as named, folders searched for audio (one walk, the library's)."""
+"""The audio files a command is given: files as named or listed (``--files-from``), folders searched for audio (one
+walk, the library's)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
+from musictagger.errors import FileError
 from musictagger.library.scan import BROKEN_LINK, ScanResult, scan, unreachable_because
 
 NO_AUDIO = "no audio files in this folder"
+STANDARD_INPUT = "-"
+"""The list ``--files-from -`` reads: standard input."""
+
+
+def listed_files(source: Path) -> list[Path]:
+    """The files (or folders) listed in the file ``source``, or on standard input for ``-``: one a line, or
+    separated by NUL characters where the list holds one (``find … -print0``), which a name cannot hold; empty
+    entries left out.  A name is taken as its bytes, as a file named on the command line is: one that is not UTF-8
+    names its file still.
+
+    A script hands thousands of files to one command so (``find ~/Music -newer stamp | musictagger analyze
+    --files-from -``), rather than through ``xargs``, which starts the command again for each 128 KiB of names."""
+    try:
+        if str(source) == STANDARD_INPUT:
+            data = sys.stdin.buffer.read()
+        else:
+            with open(source, "rb") as listing:
+                data = listing.read()
+    except OSError as exc:
+        raise FileError(source, f"the list of files cannot be read ({exc.strerror})") from None
+    entries = data.split(b"\0") if b"\0" in data else data.splitlines()
+    return [Path(os.fsdecode(entry)) for entry in entries if entry]
 
 
 def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:

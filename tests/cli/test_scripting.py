@@ -5,6 +5,7 @@ statuses every command's help states.  Real processes where the behaviour is the
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import signal
@@ -138,3 +139,30 @@ def test_a_locale_without_a_character_printed_gets_a_question_mark_and_a_name_it
         b"error: caf\xe9.wav: no such file",
         b"2 of 2 files could not be analysed",
     ]
+
+
+def test_analyze_takes_its_files_from_a_list_on_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A script handing analyze the output of ``find … -print0`` (or a list file) had only ``xargs``, which starts
+    the command again for each 128 KiB of names and loses its summary and exit status in its own 123.  Files and
+    folders now come from ``--files-from`` too (``-``: standard input), one a line or NUL-separated, a name that
+    is not UTF-8 as its bytes; an empty list is nothing to do, not a mistake."""
+    named = song(tmp_path / "named.wav")
+    listed = song(tmp_path / "cafe.wav").rename(tmp_path / os.fsdecode(b"caf\xe9.wav"))  # soundfile takes UTF-8
+    folder = tmp_path / "Album"
+    folder.mkdir()
+    in_folder = song(folder / "01.wav")
+    listing = b"\0".join(os.fsencode(path) for path in (listed, folder)) + b"\0"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(listing)))
+
+    assert main(["analyze", "--json", "--windows", "1", str(named), "--files-from", "-"]) == 0
+
+    assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [
+        str(named),
+        str(listed),
+        str(in_folder),
+    ]
+    (tmp_path / "nothing new.txt").write_bytes(b"")
+    assert main(["analyze", "--files-from", str(tmp_path / "nothing new.txt")]) == 0
+    assert capsys.readouterr().out == ""
