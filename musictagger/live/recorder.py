@@ -5,6 +5,11 @@ The ring buffer only holds the last minute, so a :class:`Recorder` drains it reg
 :meth:`save` finishes that file and moves it into place atomically (a ``.part`` file beside
 the destination, then a rename), so a crash never leaves a half-written recording under
 the user's chosen name.
+
+A WAV's sizes are 32-bit: past 4 GiB (3.4 hours of 44.1-kHz stereo float, 1.6 hours at 96 kHz) its header
+cannot say how long it is, and a reader stops where the size wraps (a 12,400-s recording read back as 12,174 s).
+The recording is therefore written as RF64, the WAV that holds 64-bit sizes, which libsndfile writes as a plain
+WAV when it ends under 4 GiB (its auto-downgrade: the header keeps a JUNK chunk where the 64-bit sizes would go).
 """
 
 from __future__ import annotations
@@ -16,10 +21,14 @@ import tempfile
 from pathlib import Path
 
 import soundfile as sf
+from soundfile import _ffi, _snd
 
 from musictagger.audio.capture import AudioSource
 from musictagger.errors import FileError
 from musictagger.userdirs import cache_dir
+
+SFC_RF64_AUTO_DOWNGRADE = 0x1210
+"""libsndfile's command (sndfile.h) to write an RF64 file under 4 GiB as a plain WAV; soundfile does not name it."""
 
 
 class Recorder:
@@ -33,8 +42,14 @@ class Recorder:
         os.close(handle)
         self._temp = Path(name)
         self._file = sf.SoundFile(
-            self._temp, "w", samplerate=source.sample_rate, channels=source.ring.channels, subtype="FLOAT"
+            self._temp,
+            "w",
+            samplerate=source.sample_rate,
+            channels=source.ring.channels,
+            subtype="FLOAT",
+            format="RF64",
         )
+        _snd.sf_command(self._file._file, SFC_RF64_AUTO_DOWNGRADE, _ffi.NULL, _snd.SF_TRUE)
         self._position = source.ring.written
         self.frames = 0
         self.lost_frames = 0

@@ -106,6 +106,22 @@ def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*.part"))
 
 
+def test_a_recording_keeps_room_to_grow_past_a_wavs_4_gib(tmp_path: Path) -> None:
+    """A plain WAV's 32-bit sizes wrap at 4 GiB: a 12,400-s recording (3.4 hours of 44.1-kHz stereo, 1.6 at 96 kHz)
+    read back as 12,174 s, the rest silently lost.  The recording is RF64, written as a plain WAV while it is under
+    4 GiB, with a JUNK chunk where the 64-bit sizes go past it (measured by hand: 12,400 s read back whole; writing
+    4 GiB takes too long here).  A short one stays a WAV that any reader opens."""
+    y = music(sr=SR, seconds=1.0)
+    source = FileSource(write(tmp_path / "heard.wav", y, SR, "wav-float"), realtime=False)
+    recorder = Recorder(source)
+    source.start()
+    source.wait()
+    saved = recorder.save(tmp_path / "recording.wav")
+    header = saved.read_bytes()[:16]
+    assert header[:4] == b"RIFF" and header[8:16] == b"WAVEJUNK"
+    np.testing.assert_array_equal(sf.read(saved, dtype="float32")[0], y)
+
+
 def test_a_room_capture_of_a_library_track_is_found_first_through_the_live_pipeline(tmp_path: Path) -> None:
     """Five generated pieces indexed by the default model; each heard through the evaluation's room and played
     into the live pipeline.  Live listening adds no transform of its own (its code is a file analysis's of the
