@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QStyle, QTabBar
 
 from musictagger import userdirs
 from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
 from musictagger.gui.tag_dialog import TagScope, natural_key, shown_names
+from musictagger.gui.theme import apply_theme
 from musictagger.library import Library, index_folders
 from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
@@ -281,6 +283,35 @@ def test_closing_the_tag_dialog_while_it_writes_says_what_it_wrote(
     written = sum(bool(read_genres(song)) for song in songs)
     assert message_boxes[0].startswith(f"Tag genres: {written} written, ")
     assert len(message_boxes) == 1
+
+
+def test_an_unticked_row_shows_its_box_in_the_dark_theme(qtbot, window, tmp_path: Path) -> None:
+    """Fusion drew the tick box's frame a shade darker than the window, invisible on the dark base: an unticked file
+    showed no box at all, as if it could not be ticked."""
+    songs = [write_song(tmp_path / "to-tag" / f"{seed}.flac", seconds=3.0, seed=seed) for seed in range(2)]
+    apply_theme("dark")
+    try:
+        dialog = window.open_tag_dialog(TagScope.selection(songs))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
+        table = dialog.table
+        table.setCurrentItem(table.topLevelItem(0))
+        unticked = table.topLevelItem(1)
+        unticked.setCheckState(0, Qt.CheckState.Unchecked)
+        image = table.viewport().grab().toImage()
+        row = table.visualItemRect(unticked)
+        base = table.palette().color(QPalette.ColorRole.Base).lightness()
+        box = table.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 4  # the box, left in the row
+        frame = [
+            (x, y)
+            for x in range(row.left(), row.left() + box)
+            for y in range(row.top(), row.bottom())
+            if image.pixelColor(x, y).lightness() > base + 40
+        ]
+        assert len(frame) >= 20  # its four sides, seen
+    finally:
+        apply_theme("system")
 
 
 def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run(qtbot, window, tmp_path: Path) -> None:
