@@ -16,10 +16,21 @@ GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libgli
 GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream \
 	libglib2.0-bin strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# A package counts as there when installed or provided by an installed one: Ubuntu 24.04 has no libglib2.0-0,
+# only libglib2.0-0t64 providing it (the 64-bit time_t rename), and asking dpkg for the name alone had every
+# `make run` there run sudo apt-get again.  Only the packages missing are installed.
 define install_debs
-	@if command -v dpkg >/dev/null && ! dpkg -s $(1) >/dev/null 2>&1; then \
-		echo "installing system packages: $(1)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+	@if command -v dpkg >/dev/null; then \
+		provided=$$(dpkg-query -W -f '$${db:Status-Abbrev}|, $${Provides},\n' 2>/dev/null | sed -n 's/^ii *|//p'); \
+		missing=; for package in $(1); do \
+			dpkg -s $$package >/dev/null 2>&1 || case "$$provided" in \
+				*", $$package "*|*", $$package,"*) ;; *) missing="$$missing $$package" ;; esac; \
+		done; \
+		if [ -n "$$missing" ]; then \
+			echo "installing system packages:$$missing"; \
+			$(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		fi; \
 	fi
 endef
 

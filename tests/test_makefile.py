@@ -25,6 +25,7 @@ case "$*" in
 esac
 """,
     "dpkg": '#!/bin/sh\n[ "$1" = -s ] && exit 1\n',  # nothing installed
+    "dpkg-query": "#!/bin/sh\n",
     "apt-get": '#!/bin/sh\necho "apt-get $*" >>"$LOG"\n',
     "sudo": '#!/bin/sh\nexec "$@"\n',
 }
@@ -79,3 +80,28 @@ def test_make_run_with_another_python_says_which_it_needs_and_makes_no_venv(tmp_
         done.stdout
     )
     assert not venv.exists()
+
+
+def test_make_run_counts_a_package_provided_by_another_as_there(tmp_path: Path) -> None:
+    """Ubuntu 24.04 has no libglib2.0-0, only libglib2.0-0t64 providing it. Before, `dpkg -s` of every name at once
+    failed there at every `make run`, which ran sudo apt-get update and an install of all 21 packages each time."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_ins = {
+        # Everything installed under its own name but libglib2.0-0 (provided by libglib2.0-0t64) and libportaudio2.
+        "dpkg": '#!/bin/sh\n[ "$1" = -s ] || exit 2\ncase "$2" in libglib2.0-0|libportaudio2) exit 1 ;; esac\n',
+        "dpkg-query": "#!/bin/sh\nprintf 'ii |, libglib2.0-0 (= 2.80.0-6ubuntu3.1),\\nrc |, libportaudio2,\\n'\n",
+        "apt-get": '#!/bin/sh\necho "apt-get $*" >>"$LOG"\n',
+        "sudo": '#!/bin/sh\nexec "$@"\n',
+    }
+    for name, text in stand_ins.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "log"
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "gui-libs"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "installing system packages: libportaudio2\n"
+    assert log.read_text().splitlines()[1] == "apt-get install -y -qq --no-install-recommends libportaudio2"
