@@ -52,6 +52,8 @@ def print_whole(text: str) -> None:
     until then; a reader that takes nothing more keeps the command waiting, as it would any program's write.  A
     stream in memory (a caller's, or a test's) takes them at once."""
     stream = sys.stdout
+    if stream is None:  # no output at all (``>&-``): dropped, as print drops it
+        return
     try:
         fd = stream.fileno()
     except (AttributeError, io.UnsupportedOperation):
@@ -60,9 +62,19 @@ def print_whole(text: str) -> None:
         return
     stream.flush()
     data = memoryview((text + "\n").encode(stream.encoding, stream.errors))
-    with _interrupt_held():
-        while data:
-            data = data[os.write(fd, data) :]
+    try:
+        with _interrupt_held():
+            while data:
+                data = data[os.write(fd, data) :]
+    except BrokenPipeError:  # the reader has gone: the command ends quietly (cli.main)
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror) from None
+
+
+class OutputError(OSError):
+    """Standard output cannot be written (a full disk, a quota, an I/O error): the command says so and ends
+    (:mod:`musictagger.cli.main`), where it ended in a traceback (``analyze --json … > out.jsonl`` on a full disk)."""
 
 
 @contextmanager

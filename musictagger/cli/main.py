@@ -43,7 +43,7 @@ from musictagger.cli import (
 from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import interrupted
+from musictagger.interrupts import OutputError, interrupted
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 
@@ -94,13 +94,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         status = args.run(args)
-        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        if sys.stdout is not None:  # None: started with no output at all (``>&-``)
+            sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
         return status
     except MusictaggerError as exc:
         print(error_line(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return interrupted()
+    except OutputError as exc:  # what went out before is whole (interrupts.print_whole)
+        print(
+            wrap(f"error: the output cannot be written ({exc.strerror}): what was written before is whole"),
+            file=sys.stderr,
+        )
+        return 1
     except BrokenPipeError:
         # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -166,3 +166,20 @@ def test_analyze_takes_its_files_from_a_list_on_standard_input(
     (tmp_path / "nothing new.txt").write_bytes(b"")
     assert main(["analyze", "--files-from", str(tmp_path / "nothing new.txt")]) == 0
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a disk always full")
+def test_output_to_a_full_disk_is_an_error_saying_so(tmp_path: Path) -> None:
+    """``musictagger analyze --json … > results.jsonl`` on a full disk ended in a traceback (OSError: No space left
+    on device); with no output at all (``>&-``) in an AttributeError.  The first says what went wrong, status 1;
+    the second drops the output, as Python's print does."""
+    file = str(song(tmp_path / "a.wav"))
+    with open("/dev/full", "wb") as full:
+        process = subprocess.run([*COMMAND, "analyze", "--json", file], stdout=full, stderr=subprocess.PIPE)
+    closed = subprocess.run([*COMMAND, "analyze", file], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+
+    assert (process.returncode, process.stderr.decode().split("\n")[0]) == (
+        1,
+        "error: the output cannot be written (No space left on device): what was written",
+    )
+    assert (closed.returncode, closed.stderr) == (0, b"")
