@@ -24,6 +24,7 @@ import soundfile as sf
 
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
+from musictagger.tags import ogg_structure
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
 # sf.read() allocates the length the header claims, and a corrupt header can claim 512 GiB.
@@ -303,7 +304,7 @@ def decode(path: str | Path) -> DecodedAudio:
     """
     path = Path(path)
     check_file(path)
-    if ffmpeg_first(path):
+    if ffmpeg_first(path) or ogg_structure.is_chained(path):  # libsndfile reads a chained Ogg's first link alone
         try:
             audio = _decode_pyav(path)
         except DecodeError:

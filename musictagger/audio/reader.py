@@ -40,6 +40,7 @@ from musictagger.audio.decode import (
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
+from musictagger.tags import ogg_structure
 from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
@@ -492,6 +493,10 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
     """
     path = Path(path)
     check_file(path)
+    if ogg_structure.is_chained(path):  # its later links restart their timestamps: a seek cannot find them
+        audio = decode(path)
+        yield ArrayReader(audio.y, audio.sr)
+        return
     if not ffmpeg_first(path):
         try:
             f = open_soundfile(path)

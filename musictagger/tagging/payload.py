@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError
+from musictagger.tags import ogg_structure
 from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
 
 Data = bytes | memoryview
@@ -175,21 +176,13 @@ def _ogg_audio_packets(data: Data) -> Iterator[bytes]:
     segments) 10,000 times, 10 s for each check of such a file."""
     packets: dict[int, list[bytes]] = {}
     pending: dict[int, list[Data]] = {}
-    offset = 0
-    while offset < len(data):
-        if data[offset : offset + 4] != b"OggS":
-            raise ValueError(f"lost Ogg page sync at byte {offset}")
-        serial = struct.unpack("<I", data[offset + 14 : offset + 18])[0]
-        lacing = data[offset + 27 : offset + 27 + data[offset + 26]]
-        body = offset + 27 + len(lacing)
-        if body + sum(lacing) > len(data):
-            raise ValueError(f"truncated Ogg page at byte {offset}")
-        for value in lacing:
-            pending.setdefault(serial, []).append(data[body : body + value])
+    for page in ogg_structure.pages(data):
+        body = page.body
+        for value in page.lacing:
+            pending.setdefault(page.serial, []).append(data[body : body + value])
             body += value
             if value < 255:
-                packets.setdefault(serial, []).append(b"".join(pending.pop(serial)))
-        offset = body
+                packets.setdefault(page.serial, []).append(b"".join(pending.pop(page.serial)))
     for stream in packets.values():
         for packet in stream[_ogg_header_packets(stream[0]) :]:
             yield struct.pack("<I", len(packet)) + packet
