@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 import soundfile as sf
-from soundfile import _ffi, _snd
 
 from musictagger.audio.capture import AudioSource
 from musictagger.errors import FileError
@@ -29,6 +28,19 @@ from musictagger.userdirs import cache_dir
 
 SFC_RF64_AUTO_DOWNGRADE = 0x1210
 """libsndfile's command (sndfile.h) to write an RF64 file under 4 GiB as a plain WAV; soundfile does not name it."""
+
+
+def _plain_wav_while_small(file: sf.SoundFile) -> None:
+    """Have libsndfile write ``file`` (RF64) as a plain WAV if it ends under 4 GiB.  soundfile names no such command,
+    so this goes through its private binding; a soundfile without it (a later release may rename it) leaves the
+    recording RF64, whole either way, rather than stop every recording at its import."""
+    try:
+        from soundfile import _ffi, _snd
+
+        handle = file._file
+    except (ImportError, AttributeError):
+        return
+    _snd.sf_command(handle, SFC_RF64_AUTO_DOWNGRADE, _ffi.NULL, _snd.SF_TRUE)
 
 
 class Recorder:
@@ -49,7 +61,7 @@ class Recorder:
             subtype="FLOAT",
             format="RF64",
         )
-        _snd.sf_command(self._file._file, SFC_RF64_AUTO_DOWNGRADE, _ffi.NULL, _snd.SF_TRUE)
+        _plain_wav_while_small(self._file)
         self._position = source.ring.written
         self.frames = 0
         self.lost_frames = 0
