@@ -62,19 +62,27 @@ def print_whole(text: str) -> None:
         return
     stream.flush()
     data = memoryview((text + "\n").encode(stream.encoding, stream.errors))
-    try:
-        with _interrupt_held():
-            while data:
-                data = data[os.write(fd, data) :]
-    except BrokenPipeError:  # the reader has gone: the command ends quietly (cli.main)
-        raise
-    except OSError as exc:
-        raise OutputError(exc.errno, exc.strerror) from None
+    with output_errors(), _interrupt_held():
+        while data:
+            data = data[os.write(fd, data) :]
 
 
 class OutputError(OSError):
     """Standard output cannot be written (a full disk, a quota, an I/O error): the command says so and ends
-    (:mod:`musictagger.cli.main`), where it ended in a traceback (``analyze --json … > out.jsonl`` on a full disk)."""
+    (:mod:`musictagger.cli.main`), where it ended in a traceback (``analyze --json … > out.jsonl`` on a full disk).
+    What went out before is whole."""
+
+
+@contextmanager
+def output_errors() -> Iterator[None]:
+    """An OSError of the ``with`` block, writing standard output, as :class:`OutputError`; but the reader's going
+    (BrokenPipeError), which ends the command quietly (:mod:`musictagger.cli.main`)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror) from None
 
 
 @contextmanager

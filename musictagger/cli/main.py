@@ -21,6 +21,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any, TextIO
 
 from musictagger.cli import (
     analyze,
@@ -43,7 +44,7 @@ from musictagger.cli import (
 from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import OutputError, interrupted
+from musictagger.interrupts import OutputError, interrupted, output_errors
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 
@@ -92,9 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     prepare_analysing_process()
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    given_output = sys.stdout
+    if given_output is not None:  # None: started with no output at all (``>&-``): print drops what it is given
+        sys.stdout = _Output(given_output)
     try:
         status = args.run(args)
-        if sys.stdout is not None:  # None: started with no output at all (``>&-``)
+        if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
         return status
     except MusictaggerError as exc:
@@ -102,18 +106,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return interrupted()
-    except OutputError as exc:  # what went out before is whole (interrupts.print_whole)
-        print(
-            wrap(f"error: the output cannot be written ({exc.strerror}): what was written before is whole"),
-            file=sys.stderr,
-        )
-        return 1
     except BrokenPipeError:
         # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_output()
         return READER_GONE_STATUS
+    except OutputError as exc:
+        print(wrap(f"error: the output cannot be written ({exc.strerror})"), file=sys.stderr)
+        _drop_output()
+        return 1
     finally:
+        sys.stdout = given_output
         signal.signal(signal.SIGTERM, previous)
+
+
+class _Output:
+    """Standard output as the commands write to it: a write that fails but for its reader's going (a full disk, a
+    quota: ``musictagger index --status > status.txt`` ended in a traceback) is :class:`OutputError`, which
+    :func:`main` tells apart from another file's error.  The rest is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        with output_errors():
+            return self._stream.write(text)
+
+    def flush(self) -> None:
+        with output_errors():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _drop_output() -> None:
+    """Send what is still buffered for standard output nowhere, so that the exit's flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _print_names_as_their_bytes() -> None:
