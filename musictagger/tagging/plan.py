@@ -343,18 +343,21 @@ def decide(
     A file below the threshold keeps the genres it would have got as ``proposed``, so a preview
     can show what a lower threshold would do; a file ``fill-empty`` leaves alone because it has a
     value shows the model's own, what replacing would write (not its current value, which a preview
-    would read as the model's proposal); an unknown verdict proposes nothing.
+    would read as the model's proposal); an unknown verdict proposes nothing.  A blank value (``GENRE=""``, or a
+    space, as rippers and tag editors leave where a disc had none) is no value: fill-empty fills such a file, and
+    append does not write the blank back (``current`` keeps it, so that undo gives it back).
     """
     if prediction.label is None:
         return Action.SKIP, f"unknown: {prediction.reason}", ()
     genre = genre_tag(prediction.label)
-    present = [existing.casefold() for existing in current]
-    if mode is Mode.FILL_EMPTY and current:
+    values = tuple(value for value in current if value.strip())
+    present = [existing.casefold() for existing in values]
+    if mode is Mode.FILL_EMPTY and values:
         return Action.UNCHANGED, f"has a {field} already", (genre,)
     proposed = (genre,)
     if mode is Mode.APPEND:
-        proposed = current if genre.casefold() in present else (*current, genre)
-    if [g.casefold() for g in proposed] == present:
+        proposed = values if genre.casefold() in present else (*values, genre)
+    if [g.casefold() for g in proposed] == present:  # a blank beside them is no reason to write the file
         return Action.UNCHANGED, "already set", current
     if prediction.confidence < min_confidence:
         # 0.6959 shows as 0.70 in the confidence column: then the reason gives the digit that decides

@@ -229,6 +229,22 @@ def test_the_default_and_the_modes_text_keep_an_existing_genre(tmp_path: Path, m
         ]
 
 
+@pytest.mark.parametrize(("fmt", "blank"), [("flac", ""), ("m4a", ""), ("ogg", " "), ("mp3", " ")])
+def test_a_blank_genre_is_no_genre_and_fill_empty_fills_it(tmp_path: Path, fmt: str, blank: str) -> None:
+    """A ripper or a tag editor leaves GENRE="" (or a space) where a disc had none: fill-empty left such a file alone
+    as 'has a genre already', and append wrote the blank back beside the new genre."""
+    path = make_file(tmp_path, fmt)
+    pretag(path, genres=[blank])
+
+    filled = make_plan({path: ROCK}, mode=Mode.FILL_EMPTY, min_confidence=0.5, id3_version=Id3Version.V24)
+    appended = make_plan({path: ROCK}, mode=Mode.APPEND, min_confidence=0.5, id3_version=Id3Version.V24)
+
+    for plan in (filled, appended):  # the blank kept as the current value: undo gives it back
+        assert [(item.action, item.current, item.proposed) for item in plan.items] == [
+            (Action.WRITE, (blank,), ("Rock",))
+        ]
+
+
 def test_a_read_only_file_below_the_threshold_says_it_is_read_only(tmp_path: Path) -> None:
     """A lower threshold (or a tick in the window) would not get it written: the preview says what would."""
     path = make_file(tmp_path, "flac")
