@@ -40,6 +40,16 @@ def test_every_commands_json_names_a_file_by_its_absolute_path(
     assert main(["similar", "--json", "Music/a/one.wav"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["query"] == one and [match["path"] for match in answer["matches"]] == [two]
+    assert answer["track"] is None  # a file, not a track of the index named by id or text
+    # A track named by its id or by text: its path too (it was the sentence 'track 2 /…/two.flac'), and its id
+    track = answer["matches"][0]["id"]
+    for named in (str(track), "two.flac"):
+        assert main(["similar", "--json", named]) == 0
+        answer = json.loads(capsys.readouterr().out)
+        assert (answer["query"], answer["track"]) == (two, track)
+    with pytest.raises(SystemExit) as refused:  # a script's variable left unset: it matched every track
+        main(["similar", ""])
+    assert refused.value.code == 2 and "an empty argument" in capsys.readouterr().err
 
 
 def test_a_file_named_with_a_leading_dash_after_double_dash_works_in_every_command(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from musictagger.cli.json_fields import document, verdict_field
 from musictagger.cli.lines import wrap
@@ -37,7 +38,10 @@ take at most 55 (up to 99 matches, a part past 99 minutes, a genre cut at 16), s
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("similar", help="list the library tracks that sound most like a file or track")
     parser.add_argument(
-        "query", metavar="FILE|TRACK", help="an audio file, a track id, or text from a track's path/title/artist"
+        "query",
+        metavar="FILE|TRACK",
+        type=_query_argument,
+        help="an audio file, a track id, or text from a track's path/title/artist",
     )
     parser.add_argument("-k", type=positive_int, default=10, help="how many matches (default 10)")
     parser.add_argument(
@@ -49,11 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _query_argument(text: str) -> str:
+    """A query as given, not blank: an empty one (a script's variable left unset) matched every track's path."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty argument names no file, track id or text (a variable left unset?)")
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
     with Library() as library:
         if not library.any_analysed():
             raise _nothing_to_compare_with(library)
-        label, path, analysis, model_id = _resolve(library, args.query, args.model)
+        query = _resolve(library, args.query, args.model)
+        path, analysis, model_id = query.path, query.analysis, query.model_id
         model_path = args.model or default_model_path()
         manifest = load_manifest(model_path, verify_digest=False)
         family = model_family(model_path)
@@ -75,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     window_seconds = manifest.front_end.window_seconds
     if args.json:
         answer = {
-            "query": label,
+            "query": query.name,  # absolute: the file's, or the indexed track's
+            "track": query.track,  # the indexed track's id when the query named one by id or text, else null
             "field": verdict_field(head),  # what the matches' "genre" is a value of: "mood" for a mood model's
             "compared_bits": match_bits or len(analysis.bits),
             "matches": [_match_dict(m, window_seconds) for m in matches],
@@ -84,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         print(document(answer))
     else:
         # A summary may hold brackets, "(nearest: rock 0.45)"; a file name a line break, written as \n.
+        label = query.name if query.track is None else f"track {query.track} {query.name}"
         print(wrap(f"nearest to {one_line(label)}, {analysis.summary()}:", [one_line(path)] if path else []))
         in_use = models == family  # the query's code is the model in use's (else an indexed track's older code)
         print(_table(matches, window_seconds) if matches else _nothing_near(left_out, in_use=in_use))
@@ -119,14 +133,25 @@ def _nothing_to_compare_with(library: Library) -> MusictaggerError:
     return MusictaggerError("the library index is empty: index your music first, e.g. `musictagger index ~/Music`")
 
 
-def _resolve(
-    library: Library, query: str, model_path: Path | None
-) -> tuple[str, str | None, TrackAnalysis, str | None]:
-    """(label, path to exclude, analysis, the model id of an indexed track's stored analysis; None for
-    a file, analysed by the model in use) for a file, a track id or a unique text match."""
+class _Query(NamedTuple):
+    """What a search starts from: a file, or a track of the index named by its id or by text."""
+
+    name: str
+    """The file's absolute path, or the indexed track's."""
+    path: str | None
+    """The indexed name to leave out of the matches."""
+    analysis: TrackAnalysis
+    model_id: str | None
+    """The model id of an indexed track's stored analysis; None for a file, analysed by the model in use."""
+    track: int | None
+    """The indexed track's id, when the query named a track by its id or by text."""
+
+
+def _resolve(library: Library, query: str, model_path: Path | None) -> _Query:
+    """The query for a file, a track id or a unique text match."""
     if os.path.isfile(query):
         path = indexed_name(library, os.path.abspath(query))
-        return os.path.abspath(query), path, analysis_for(library, path, model_path=model_path), None
+        return _Query(os.path.abspath(query), path, analysis_for(library, path, model_path=model_path), None, None)
     if os.path.isdir(query):
         raise FileError(query, "is a folder; give an audio file, a track id or text matching one track")
     try:
@@ -157,7 +182,7 @@ def _resolve(
             f"{query!r} matches several tracks; give a track id:\n{listing}{more}", paths=[r.path for r in shown]
         )
     (record,) = analysed
-    return f"track {record.id} {record.path}", record.path, record.analysis, record.key.model_id
+    return _Query(record.path, record.path, record.analysis, record.key.model_id, record.id)
 
 
 def _nothing_near(left_out: int, *, in_use: bool) -> str:
