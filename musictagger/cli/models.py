@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 from musictagger.cli.json_fields import document, file_name
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         store.use(args.use)
         print(f"active model: {args.use}")
         if note := _note():  # chosen, yet its verdicts are not the ones given
-            print(wrap(f"note: {note}"))
+            print(wrap(f"note: {note}"), file=sys.stderr)
         return 0
     if args.delete:
         was_active = store.delete(args.delete)
@@ -74,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     note = _note()
     for name, why in store.damaged_models().items():
         if why not in (note or ""):  # the note says it already of the active one
-            print(wrap(f"note: personal model {name!r} is left out: {why}"))
+            print(wrap(f"note: personal model {name!r} is left out: {why}"), file=sys.stderr)
     if note:
-        print(wrap(f"note: {note}"))
+        print(wrap(f"note: {note}"), file=sys.stderr)
     return 0
 
 
@@ -86,7 +87,7 @@ def _choose_base(base: str) -> int:
     choice.choose(base)
     print(f"shipped model: {base} ({SHIPPED_MODELS[base]})")
     if os.environ.get(MODEL_ENV_VAR):
-        print(f"note: ${MODEL_ENV_VAR} is set and overrides this choice")
+        print(f"note: ${MODEL_ENV_VAR} is set and overrides this choice", file=sys.stderr)
     with Library() as library:
         searched, others = codes_in_reach(library.code_counts(), model_file(SHIPPED_MODELS[base]))
     if others:

@@ -6,6 +6,7 @@ Torch is imported only when this command runs (it is the ``train`` extra).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,9 @@ def run_similarity(args: argparse.Namespace) -> int:
     from musictagger.training.similarity_run import run_similarity_training
 
     if args.dev_set is None:
-        print(wrap("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)"))
+        print(
+            wrap("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)"), file=sys.stderr
+        )
         return 2
     collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
     run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")

@@ -247,9 +247,10 @@ def test_a_personal_model_over_another_base_model_is_said_not_in_use(
     monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(SHIPPED_MODELS["accurate"])))  # as after `models --base`
     capsys.readouterr()
     assert main(["models"]) == 0
-    out = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
+    out = out.splitlines()
     assert out[1].split()[:2] == ["*", "shipped"] and out[2].split()[:4] == ["(not", "in", "use)", "mine"]
-    note = " ".join(" ".join(out[3:]).split())  # wrapped at 80 columns
+    note = " ".join(err.split())  # wrapped at 80 columns, on stderr as analyze's notes
     assert note.startswith("note: personal model 'mine' is not in use: it was learnt from analyses by ")
     assert main(["analyze", str(indexed_styles.held["chimes"])]) == 0
     out, err = capsys.readouterr()
@@ -302,9 +303,10 @@ def test_a_damaged_active_model_is_said_and_the_list_still_shows_it(
     )
     assert " ".join(capsys.readouterr().err.split()) == f"error: {why}"
     assert main(["models"]) == 0
-    out = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
+    out = out.splitlines()
     assert out[1].split()[:2] == ["*", "shipped"] and out[2].split()[:4] == ["(not", "in", "use)", "mine"]
-    assert " ".join(" ".join(out[3:]).split()) == f"note: the active personal model cannot be used: {why}"
+    assert " ".join(err.split()) == f"note: the active personal model cannot be used: {why}"
     assert main(["models", "--delete", "mine"]) == 0
     assert capsys.readouterr().out.startswith("deleted personal model 'mine': the shipped model is active again\n")
     assert store.active_model() is None and not arrays.exists()
@@ -330,7 +332,7 @@ def test_a_damaged_sidecar_is_said_not_passed_over_and_can_be_deleted(
     assert damaged["name"] == "mine" and damaged["error"].startswith(f"{sidecar}: cannot read")
     assert main(["models"]) == 0
     assert f"note: personal model 'mine' is left out: {sidecar}: cannot read" in " ".join(
-        capsys.readouterr().out.split()
+        capsys.readouterr().err.split()
     )
     assert main(["models", "--delete", "mine"]) == 0
     assert capsys.readouterr().out.startswith("deleted personal model 'mine'\n")
@@ -442,10 +444,9 @@ def test_choosing_a_model_learnt_on_the_other_shipped_model_says_it_is_not_in_us
     monkeypatch.setenv(MODEL_ENV_VAR, str(model_file(SHIPPED_MODELS["accurate"])))  # as after `models --base`
     capsys.readouterr()
     assert main(["models", "--use", "mine"]) == 0
-    out = " ".join(capsys.readouterr().out.split())
-    assert out.startswith(
-        "active model: mine note: personal model 'mine' is not in use: it was learnt from analyses by"
-    )
+    out, err = capsys.readouterr()
+    assert out == "active model: mine\n"
+    assert " ".join(err.split()).startswith("note: personal model 'mine' is not in use: it was learnt from analyses by")
 
 
 def test_tagged_tracks_without_embeddings_are_sent_to_index_not_to_tagging(
