@@ -28,12 +28,16 @@ from musictagger.audio.signal import SignalReport
 from musictagger.errors import FileError
 from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.personal.active import load_active_model
+from musictagger.personal.store import PersonalModelError
 from musictagger.workers import spawn_pool
 
 T = TypeVar("T")
 
 _model: GenreModel | None = None
 """The worker process's model, loaded by :func:`_start` (again when the active personal model changes)."""
+_unusable: PersonalModelError | None = None
+"""Why the active personal model cannot be loaded (damaged on disk): every call says it, where a worker whose start
+failed died, and the window said only 'BrokenProcessPool'."""
 _kept: dict[str, Analysis] = {}
 """The last analysis, whose layer maps the window asks for next (:func:`_details`)."""
 
@@ -41,12 +45,22 @@ _kept: dict[str, Analysis] = {}
 def _start(model_path: Path) -> None:
     """Worker initialiser: load the model, with the active personal model read through it (onnxruntime's
     default threads: the window's thread needs little CPU, and a dropped file wants its genre soon)."""
-    global _model
-    _model = load_active_model(model_path)
+    global _model, _unusable
+    try:
+        _model, _unusable = load_active_model(model_path), None
+    except PersonalModelError as exc:
+        _model, _unusable = None, exc
+
+
+def _loaded() -> GenreModel:
+    """The worker's model; the reason it has none, raised."""
+    if _unusable is not None:
+        raise _unusable
+    return _model
 
 
 def _warm_up() -> np.ndarray:
-    return warm_up(_model)
+    return warm_up(_loaded())
 
 
 def warm_up(model: GenreModel) -> np.ndarray:
@@ -67,7 +81,7 @@ def warm_up(model: GenreModel) -> np.ndarray:
 def _analyse(path: str, n_windows: int | None) -> Analysis:
     """Worker: one file's analysis without its layer maps (kept here for :func:`_details`), so the
     verdict crosses to the window at once; a :class:`FileError` travels back pickled and is re-raised."""
-    analysis = _model.analyze_file(path, n_windows=n_windows)
+    analysis = _loaded().analyze_file(path, n_windows=n_windows)
     _kept.clear()
     _kept[path] = analysis
     return analysis.without_details()
@@ -76,8 +90,9 @@ def _analyse(path: str, n_windows: int | None) -> Analysis:
 def _details(path: str, report: SignalReport) -> tuple[tuple[np.ndarray, ...], Overview]:
     """Worker: the layer maps of the file last analysed, and its whole-track log-mel at display resolution."""
     kept = _kept.pop(path, None)
-    layers = kept.layers if kept is not None else _model.analyze_file(path).layers
-    return layers, overview_from_file(path, params=_model.manifest.front_end, report=report)
+    model = _loaded()
+    layers = kept.layers if kept is not None else model.analyze_file(path).layers
+    return layers, overview_from_file(path, params=model.manifest.front_end, report=report)
 
 
 class AnalysisProcess:

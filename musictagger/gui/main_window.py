@@ -70,7 +70,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
 from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
 from musictagger.personal.active import field_in_use, personal_in_use
-from musictagger.personal.store import PersonalModelInfo
+from musictagger.personal.store import PersonalModelError, PersonalModelInfo
 
 DETAILS_KEPT = 8
 PREFERRED_SIZE = QSize(1280, 800)
@@ -124,7 +124,10 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.model_path = model_path or default_model_path()
         self.manifest = load_manifest(self.model_path, verify_digest=False)
-        self.personal = personal_in_use(self.manifest)
+        try:
+            self.personal = personal_in_use(self.manifest)
+        except PersonalModelError:  # damaged: it stopped the window from starting, where Models mends it
+            self.personal = None  # the analysis process refuses it, saying why, until then
         self.analyser = AnalysisProcess(self.model_path)
         self.analysis_runner = TaskRunner("analysis")
         self.io_runner = TaskRunner("io")

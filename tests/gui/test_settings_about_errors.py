@@ -339,3 +339,33 @@ def test_show_in_folder_says_where_the_file_is_when_no_file_manager_opens(
     assert message_boxes == [
         f"Show in folder: No file manager could be opened here. The file is in:\n{tmp_path / 'album'}"
     ]
+
+
+def test_a_damaged_active_personal_model_is_said_and_the_window_starts(
+    qtbot, tmp_path: Path, first_model_as_default: Path, boxes: list[str]
+) -> None:
+    """A personal model's arrays cut short (a crash, a full disk) while it was the active one: the window did not start
+    ('musictagger cannot start: …'), and the Models dialog, where a user deletes it or chooses another, was out of
+    reach.  Now it starts, the analysis says why it cannot analyse, and so does each file dropped."""
+    from musictagger.gui.app import create_window
+    from musictagger.gui.file_list import State
+    from musictagger.personal import store
+    from tests.gui.conftest import drop
+    from tests.personal.heads import save_mood_model
+
+    song = write_song(tmp_path / "song.flac", seed=0)
+    save_mood_model(first_model_as_default, song)
+    store.use("moods")
+    arrays = store.models_dir() / "moods.npz"
+    arrays.write_bytes(arrays.read_bytes()[:3000])
+
+    window = create_window([], Settings())
+    qtbot.addWidget(window)
+    drop(window, [song])
+    qtbot.waitUntil(lambda: [entry.state for entry in window.files.entries.values()] == [State.FAILED], timeout=30_000)
+
+    why = f"{arrays}: cannot read the personal model (File is not a zip file)"
+    assert boxes and all(box.startswith(f"The model cannot be loaded: {why}") for box in boxes)
+    (entry,) = window.files.entries.values()
+    assert why in entry.error
+    window.close()
