@@ -81,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _print_names_as_their_bytes()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # as git does: the commands, not 'COMMAND is required' alone
+        parser.print_help(sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     if missing := _missing_extra(args.run):
         print(
             wrap(

@@ -122,6 +122,16 @@ def test_every_commands_help_ends_with_the_exit_statuses(
         assert status in statuses
 
 
+def test_the_command_alone_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """``musictagger`` with no command printed 'the following arguments are required: COMMAND' and the one-line
+    usage, which names no command: a new user learnt nothing of what to type (found by the fresh-install walk)."""
+    assert main([]) == 2
+
+    listing = capsys.readouterr().err
+    for command in ("analyze", "index", "similar", "tag", "undo", "learn", "models", "listen"):
+        assert f"\n    {command}" in listing
+
+
 def test_a_locale_without_a_character_printed_gets_a_question_mark_and_a_name_its_own_bytes(tmp_path: Path) -> None:
     """In a locale whose encoding lacks a character a message holds (en_US.ISO-8859-1 and the ``…`` or ``–`` of the
     command's prose, or a name in Japanese), the message ended the command in "lost sys.stderr" (status 1) instead
