@@ -17,17 +17,18 @@ verdict and every probability in its accessible description, which a screen read
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QStyle, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
 from musictagger.gui.probability_bars import ProbabilityBars
-from musictagger.gui.theme import failed_colour
+from musictagger.gui.theme import failed_colour, unsure_colour
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
 from musictagger.model.verdict import reason_sentence
 
-UNCERTAIN_STYLE = "color: #d08000; font-weight: bold;"
 CERTAIN_STYLE = "font-weight: bold;"
 UNKNOWN_STYLE = "color: #808080; font-weight: bold;"
 REASON_STYLE = "color: #808080;"
@@ -49,8 +50,9 @@ class GenreView(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(REASON_STYLE)
         self.reason.hide()
-        self.failed = False
-        """A file's error is shown (in the failure colour)."""
+        self.colour: Callable[[QPalette], QColor] | None = None
+        """The verdict's colour (a file's error, an uncertain verdict), which follows the palette in use."""
+        self._verdict_style = ""
         self.chart = ProbabilityBars(labels)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
@@ -87,8 +89,8 @@ class GenreView(QWidget):
         """
         self.verdict.setFont(self.font() if prose else self.verdict_font)
         self.verdict.setText(message)
-        self.failed = failed
-        self.verdict.setStyleSheet(self._failed_style() if failed else "")
+        self.colour = failed_colour if failed else None
+        self._colour_verdict()
         self.verdict.setToolTip("")
         self.reason.hide()
         self.notes.setText("")
@@ -98,7 +100,7 @@ class GenreView(QWidget):
     def show_analysis(self, analysis: Analysis) -> None:
         """Show the verdict and probabilities of ``analysis``."""
         summary = analysis.summary()
-        self.failed = False
+        self.colour = None
         self.verdict.setFont(self.verdict_font)
         if analysis.unknown:
             self.verdict.setText(summary[:1].upper() + summary[1:])  # a sentence here, not a label
@@ -109,7 +111,8 @@ class GenreView(QWidget):
             self.reason.setText(reason_sentence(analysis.verdict.reason))  # why, not the verdict again
         else:
             self.verdict.setText(summary)
-            self.verdict.setStyleSheet(UNCERTAIN_STYLE if analysis.uncertain else CERTAIN_STYLE)
+            self.colour = unsure_colour if analysis.uncertain else None
+            self._colour_verdict(CERTAIN_STYLE)
             self.verdict.setToolTip(
                 f"Uncertain when the best genre is below {UNCERTAIN_BELOW} or leads the runner-up by less than {UNCERTAIN_MARGIN}"
                 if analysis.uncertain
@@ -121,15 +124,18 @@ class GenreView(QWidget):
         self.notes.setText("\n".join(analysis.warnings))
         self.setAccessibleDescription(spoken_verdict(analysis))
 
-    def _failed_style(self) -> str:
-        """A file's error in the failure colour of the palette in use (the Library tab's for a file that failed)."""
-        return f"color: {failed_colour(self.palette()).name()};"
+    def _colour_verdict(self, style: str = "") -> None:
+        """Style the verdict with ``style``, in :attr:`colour` of the palette in use if it has one (an error in the
+        Library tab's red for a file that failed, an uncertain verdict in its orange)."""
+        self._verdict_style = style
+        colour = "" if self.colour is None else f"color: {self.colour(self.palette()).name()}; "
+        self.verdict.setStyleSheet(colour + style)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        """Another theme: an error shown takes its failure colour."""
+        """Another theme: a coloured verdict takes its colour."""
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.failed:
-            self.verdict.setStyleSheet(self._failed_style())
+        if event.type() == QEvent.Type.PaletteChange and self.colour is not None:
+            self._colour_verdict(self._verdict_style)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         """False, though its text wraps: a layout holds a widget that has a height for its width at that one height,

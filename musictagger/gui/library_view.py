@@ -39,7 +39,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -63,7 +63,7 @@ from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.gui.theme import failed_colour
+from musictagger.gui.theme import failed_colour, unsure_colour
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
@@ -93,7 +93,6 @@ is every row's tooltip, and the header's menu shows them again."""
 HIDDEN_AT_FIRST = (Column.ALBUM, Column.DURATION)
 """Columns a first start hides, so that the ones that compare tag and model fit a 1280-pixel window without
 scrolling; right-clicking the header shows them, and the window keeps the choice (:meth:`LibraryView.column_state`)."""
-DIFFERS_BRUSH = QBrush(QColor(208, 128, 0))
 NUMERIC = (Column.CONFIDENCE, Column.DURATION)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 ROLES = frozenset(
@@ -331,7 +330,7 @@ class TrackTableModel(QAbstractTableModel):
             if row.error is not None:
                 return QBrush(failed_colour(QApplication.palette()))  # the theme's, whenever it changes
             if row.agreement is Agreement.DIFFERS:
-                return DIFFERS_BRUSH
+                return QBrush(unsure_colour(QApplication.palette()))
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

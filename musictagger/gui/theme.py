@@ -41,12 +41,22 @@ DARK_DISABLED = {
 FAILED_COLOURS = ("#c82828", "#ff7070")
 """A file that failed, on a light base and on a dark one: the dark red alone was 2.6:1 on the dark theme's base and
 2.3:1 on its window, dim for the sentence saying why a file failed; each is over 4.5:1 on its own."""
+UNSURE_COLOURS = ("#9a5a00", "#e08c00")
+"""An uncertain verdict, and a tag that differs from the model, on a light base and on a dark one: one orange
+(#d08000) was 3.1:1 on the light base (the Library tab's ``differs``), 2.8:1 on the light window (the uncertain
+verdict) and 3.9:1 on the dark one; each is over 4.5:1 on its own."""
 
 
 def failed_colour(palette: QPalette) -> QColor:
     """The colour of a failure (a file list's row, the result panel's error, the Library tab's verdict) on
     ``palette``: the dark red where its base is light, a light red where it is dark."""
     return QColor(FAILED_COLOURS[palette.color(QPalette.ColorRole.Base).lightness() < 128])
+
+
+def unsure_colour(palette: QPalette) -> QColor:
+    """The colour of doubt (an uncertain verdict, a tag that differs from the model's) on ``palette``: a dark orange
+    where its base is light, a light one where it is dark."""
+    return QColor(UNSURE_COLOURS[palette.color(QPalette.ColorRole.Base).lightness() < 128])
 
 
 def dark_palette() -> QPalette:

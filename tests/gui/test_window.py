@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import subprocess
@@ -24,12 +25,13 @@ from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
 from musictagger.gui.theme import apply_theme
-from musictagger.library import Column, Library
+from musictagger.library import Column, Library, index_folders
 from musictagger.library.store import AnalysisKey, FileStamp
-from musictagger.model.runtime import load_model
+from musictagger.model.runtime import load_model, ranking_of
 from musictagger.timefmt import clock
 from tests.audio.signals import tone, write
 from tests.gui.conftest import drop, wait_until_settled, write_song
+from tests.tagging.media import pretag
 
 
 def test_dropped_files_show_what_the_core_api_says(qtbot, window, songs: list[Path]) -> None:
@@ -134,6 +136,51 @@ def test_a_failed_file_reads_in_red_on_the_dark_theme_as_on_the_light_one(qtbot,
         widgets = (window.files, window.genre, window.genre.verdict, table)
         qtbot.waitUntil(lambda: all(w.palette().color(QPalette.ColorRole.Base) == dark for w in widgets), timeout=2000)
         assert window.genre.verdict.text().startswith("broken.mp3 could not be analysed: ")
+        assert min(contrasts()) >= 4.5, contrasts()
+    finally:
+        apply_theme("system")
+
+
+def test_differs_and_an_uncertain_verdict_read_in_orange_on_the_light_theme_as_on_the_dark_one(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """One orange (#d08000) was 3.1:1 on the light base (the Library tab's "differs") and 2.8:1 on the light window
+    (the result panel's uncertain verdict), 3.9:1 on the dark window."""
+    song = write_song(tmp_path / "Music" / "song.flac", seconds=3.0)
+    pretag(song, genres=["Jazz"])  # which the model never says
+    index_folders([song.parent], workers=1)
+    drop(window, [song])
+    wait_until_settled(qtbot, window, 1)
+    analysis = window.files.current_entry().analysis
+    close = np.array([0.41, 0.38, 0.11, 0.10])  # the two best too near each other
+    uncertain = dataclasses.replace(analysis, probabilities=close, ranking=ranking_of(window.genre.labels, close))
+    assert uncertain.uncertain
+    window.genre.show_analysis(uncertain)
+    view = window.library_view
+    view.refresh()
+    table = view.table
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+    differs = view.model.index(0, COLUMNS.index(Column.AGREEMENT))
+    assert differs.data() == "differs"
+
+    def contrasts() -> list[float]:
+        label = window.genre.verdict
+        return [
+            contrast(
+                differs.data(Qt.ItemDataRole.ForegroundRole).color(), table.palette().color(QPalette.ColorRole.Base)
+            ),
+            contrast(
+                label.palette().color(QPalette.ColorRole.WindowText), label.palette().color(QPalette.ColorRole.Window)
+            ),
+        ]
+
+    assert min(contrasts()) >= 4.5, contrasts()
+    apply_theme("dark")
+    try:
+        dark = QApplication.palette().color(QPalette.ColorRole.Base)
+        widgets = (window.genre, window.genre.verdict, table)
+        qtbot.waitUntil(lambda: all(w.palette().color(QPalette.ColorRole.Base) == dark for w in widgets), timeout=2000)
+        assert window.genre.verdict.text() == uncertain.summary()
         assert min(contrasts()) >= 4.5, contrasts()
     finally:
         apply_theme("system")
