@@ -20,7 +20,7 @@ from musictagger.audio.signal import level_words
 from musictagger.cli.json_fields import document, verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_seconds
-from musictagger.cli.similar import _match_dict
+from musictagger.cli.similar import match_document
 from musictagger.errors import CaptureError, FileError, MusictaggerError, one_line
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.search import model_family
@@ -168,7 +168,7 @@ def _format(
                 "confidence": round(result.confidence, 4) if result.confidence is not None else None,
                 "code_hex": result.code_hex,
                 "warnings": list(result.notes),
-                "nearest": _match_dict(nearest, window_seconds) if nearest else None,
+                "nearest": match_document(nearest, window_seconds) if nearest else None,
                 "overruns": overruns,
                 "step_s": round(result.elapsed_s, 3),
             }

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             "track": query.track,  # the indexed track's id when the query named one by id or text, else null
             "field": verdict_field(head),  # what the matches' "genre" is a value of: "mood" for a mood model's
             "compared_bits": match_bits or len(analysis.bits),
-            "matches": [_match_dict(m, window_seconds) for m in matches],
+            "matches": [match_document(m, window_seconds) for m in matches],
             "left_out": left_out,  # tracks analysed by a model whose codes do not compare with the query's
         }
         print(document(answer))
@@ -234,7 +234,8 @@ def _table(matches: list[Match], window_seconds: float) -> str:
     return "\n".join(f"  {line}" for line in format_table(header, rows).splitlines())
 
 
-def _match_dict(match: Match, window_seconds: float) -> dict:
+def match_document(match: Match, window_seconds: float) -> dict:
+    """One match as ``similar --json`` gives it, and ``listen --json`` its nearest track."""
     span = match.window_span(window_seconds)
     return {
         "id": match.record.id,
