@@ -31,15 +31,20 @@ esac
 }
 
 
-def test_make_run_installs_the_venv_package_before_making_the_venv(tmp_path: Path) -> None:
-    """Before, `make run` went straight to `python3 -m venv`, which stopped at 'ensurepip is not available'."""
+def system_of(tmp_path: Path, stand_ins: dict[str, str]) -> tuple[dict[str, str], Path]:
+    """The environment of a system whose ``stand_ins`` (name → script) come first on PATH, and the log they write."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, text in STAND_INS.items():
+    for name, text in stand_ins.items():
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     log = tmp_path / "log"
-    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)}
+    return {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)}, log
+
+
+def test_make_run_installs_the_venv_package_before_making_the_venv(tmp_path: Path) -> None:
+    """Before, `make run` went straight to `python3 -m venv`, which stopped at 'ensurepip is not available'."""
+    env, log = system_of(tmp_path, STAND_INS)
     done = subprocess.run(
         ["make", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", "run"],
         env=env,
@@ -85,8 +90,6 @@ def test_make_run_with_another_python_says_which_it_needs_and_makes_no_venv(tmp_
 def test_make_run_counts_a_package_provided_by_another_as_there(tmp_path: Path) -> None:
     """Ubuntu 24.04 has no libglib2.0-0, only libglib2.0-0t64 providing it. Before, `dpkg -s` of every name at once
     failed there at every `make run`, which ran sudo apt-get update and an install of all 21 packages each time."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     stand_ins = {
         # Everything installed under its own name but libglib2.0-0 (provided by libglib2.0-0t64) and libportaudio2.
         "dpkg": '#!/bin/sh\n[ "$1" = -s ] || exit 2\ncase "$2" in libglib2.0-0|libportaudio2) exit 1 ;; esac\n',
@@ -94,11 +97,7 @@ def test_make_run_counts_a_package_provided_by_another_as_there(tmp_path: Path) 
         "apt-get": '#!/bin/sh\necho "apt-get $*" >>"$LOG"\n',
         "sudo": '#!/bin/sh\nexec "$@"\n',
     }
-    for name, text in stand_ins.items():
-        (bin_dir / name).write_text(text)
-        (bin_dir / name).chmod(0o755)
-    log = tmp_path / "log"
-    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)}
+    env, log = system_of(tmp_path, stand_ins)
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), "gui-libs"], env=env, capture_output=True, text=True
     )
