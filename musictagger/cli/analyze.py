@@ -22,11 +22,10 @@ from musictagger.cli.options import add_files_from_option, positive_int
 from musictagger.cli.paths import expand_folders, listed_files
 from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
 from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
-from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import Analysis, GenreModel, default_model_path
+from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.model.verdict import reason_sentence
 from musictagger.model.windows_choice import windows_for
-from musictagger.personal.active import load_active_model, not_in_use_note
+from musictagger.personal.active import load_active_model, not_in_use_note_for
 
 VALUES_AT = 10
 """The column a file's values start at, after ``  reason: ``, and their wrapped lines too."""
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:  # a folder without audio, or one that cannot be read, gets its line as a file does
             print_whole(json.dumps(failure(path, reason)))
     model = load_active_model(args.model)
-    if note := not_in_use_note(load_manifest(args.model or default_model_path())):
+    if note := not_in_use_note_for(args.model):
         print(wrap(f"note: {note}"), file=sys.stderr)
     done = failed = 0
     try:

@@ -27,11 +27,10 @@ from musictagger.model.runtime import (
     MODEL_ENV_VAR,
     SHIPPED_MODELS,
     chosen_model_file,
-    default_model_path,
     installed_choices,
 )
 from musictagger.personal import store
-from musictagger.personal.active import not_in_use_note
+from musictagger.personal.active import not_in_use_note_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.use:
         store.use(args.use)
         print(f"active model: {args.use}")
-        if note := _note():  # chosen, yet its verdicts are not the ones given
+        if note := not_in_use_note_for(None):  # chosen, yet its verdicts are not the ones given
             print(wrap(f"note: {note}"), file=sys.stderr)
         return 0
     if args.delete:
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(document(models_document(store.list_models())))
         return 0
     print(format_models(store.list_models()))
-    note = _note()
+    note = not_in_use_note_for(None)
     for name, why in store.damaged_models().items():
         if why not in (note or ""):  # the note says it already of the active one
             print(wrap(f"note: personal model {name!r} is left out: {why}"), file=sys.stderr)
@@ -110,11 +109,6 @@ def _personal_in_use(models: list[store.PersonalModelInfo], note: str | None) ->
     return any(m.active for m in models) and note is None
 
 
-def _note() -> str | None:
-    """Why the active personal model is not in use, if it is not (:func:`not_in_use_note`)."""
-    return not_in_use_note(load_manifest(default_model_path()))
-
-
 def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
     """``models --json`` (README, the JSON paragraph): the shipped model chosen (``--base``) and every personal
     one, what each knows, which is active and whose verdicts are given (``in_use``: the list's ``*``), why an
@@ -122,7 +116,7 @@ def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
     read (``damaged``, each ``name`` and ``error``); the same keys always."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
-    note = _note()
+    note = not_in_use_note_for(None)
     personal_in_use = _personal_in_use(models, note)
     return {
         "shipped": {
@@ -164,7 +158,7 @@ def format_models(models: list[store.PersonalModelInfo]) -> str:
     model's cell names it first); a model's day stands for the time it was made."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
-    in_use = _personal_in_use(models, _note())
+    in_use = _personal_in_use(models, not_in_use_note_for(None))
     rows = [
         (
             "" if in_use else "*",

@@ -21,6 +21,7 @@ from musictagger.cli.table import clip, format_table
 from musictagger.errors import one_line
 from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library.scan import scan
+from musictagger.personal.active import not_in_use_note_for
 from musictagger.tagging.apply import RunReport, apply_plan
 from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.index_sync import update_library_index
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     problems = found.problems + folders_without_audio(args.paths, found)
     for path, reason in problems:
         print(path_line("error", path, reason), file=sys.stderr)
+    if note := not_in_use_note_for(args.model):  # as analyze says it: the genres proposed are the shipped model's
+        print(wrap(f"note: {note}"), file=sys.stderr)
     with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
         proposals = predict_labels(
             [f.path for f in found.files],

@@ -58,6 +58,12 @@ def not_in_use_note(manifest: ModelManifest) -> str | None:
     )
 
 
+def not_in_use_note_for(model_path: Path | None) -> str | None:
+    """:func:`not_in_use_note` for the model at ``model_path`` (default: :func:`default_model_path`): what ``analyze``
+    and ``tag`` say before the verdicts, so that nobody takes the shipped model's genres for their own labels."""
+    return not_in_use_note(load_manifest(model_path or default_model_path()))
+
+
 def field_in_use(personal: PersonalModelInfo | None) -> str:
     """The tag field the verdicts are values of: the personal model's (``mood`` …), else ``genre``."""
     return personal.field if personal is not None else "genre"

@@ -256,6 +256,9 @@ def test_a_personal_model_over_another_base_model_is_said_not_in_use(
     out, err = capsys.readouterr()
     assert "note: personal model 'mine' is not in use" in err
     assert not any(label in out for label in LABEL_OF.values())  # the shipped model's genres
+    # tag proposed the shipped model's genres without a word of it (found by the learn walk)
+    assert main(["tag", "--dry-run", str(indexed_styles.held["chimes"])]) == 0
+    assert "note: personal model 'mine' is not in use" in capsys.readouterr().err
 
 
 def test_long_labels_are_cut_in_the_tables(indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]) -> None:
