@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import NamedTuple
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,7 +37,10 @@ ACTIVE, NAME, FIELD, LABELS, ACCURACY, CREATED = range(6)
 MODEL_COLUMNS = ("Active", "Model", "Learns", "Labels", "Accuracy / macro-F1", "Created")
 ACTIVE_MARK = "\u25cf active"
 IDLE_MARK = "\u25cb not in use"
-"""The active personal model's mark while the shipped model in use is not the one it was learnt on."""
+"""The active personal model's mark while the shipped model in use is not the one it was learnt on (or it is
+damaged)."""
+DAMAGED = "damaged: cannot be read (its tooltip says why); delete it, or learn it again"
+"""The Labels cell of a personal model whose sidecar cannot be read."""
 SHIPPED = None
 """The row data of the shipped model (a personal model's is its name)."""
 
@@ -67,6 +71,21 @@ def shipped_accuracy(manifest: ModelManifest) -> tuple[str, str]:
     )
 
 
+class Listing(NamedTuple):
+    """What the dialog lists, read together off the UI thread."""
+
+    models: list[PersonalModelInfo]
+    damaged: dict[str, str]
+    """Name → why, for the personal models whose sidecar cannot be read (:func:`store.damaged_models`)."""
+    active: str | None
+    """The active personal model's name, listed or damaged; None: the shipped model."""
+
+
+def read_listing() -> Listing:
+    """The personal models, the damaged ones and which is active (:class:`Listing`)."""
+    return Listing(store.list_models(), store.damaged_models(), store.active_name())
+
+
 def counts_text(info: PersonalModelInfo) -> str:
     """``Ambient (40), Hip-Hop (31)``: the tracks each label was learned from."""
     return ", ".join(f"{label} ({info.counts.get(label, 0)})" for label in info.labels)
@@ -84,6 +103,8 @@ class ModelsDialog(QDialog):
         self.shipped = shipped
         self.runner = runner
         self.models: list[PersonalModelInfo] | None = None
+        self.damaged: dict[str, str] = {}
+        self.active: str | None = None
         self.confirmation: QMessageBox | None = None
         self.busy = False
         self.table = QTreeWidget()
@@ -131,7 +152,7 @@ class ModelsDialog(QDialog):
 
     def refresh(self) -> None:
         """Read the list of models again (off the UI thread)."""
-        self._run(lambda _task: store.list_models(), self._show)
+        self._run(lambda _task: read_listing(), self._show)
 
     def _run(self, work: Callable[[Task], object], on_done: Callable[[object], None]) -> None:
         self.busy = True
@@ -148,9 +169,10 @@ class ModelsDialog(QDialog):
         self.status.setText(describe(error))
         self._update_buttons()
 
-    def _show(self, models: list[PersonalModelInfo]) -> None:
+    def _show(self, listing: Listing) -> None:
         selected = self.selected()
-        self.models = models
+        models = listing.models
+        self.models, self.damaged, self.active = models, listing.damaged, listing.active
         self.table.clear()
         accuracy, accuracy_tip = shipped_accuracy(self.shipped)
         idle = not_in_use_note(self.shipped)  # the active personal model was learnt on the other shipped model
@@ -176,10 +198,16 @@ class ModelsDialog(QDialog):
             row.setToolTip(LABELS, f"learned from: {counts_text(info)}")
             row.setToolTip(ACCURACY, "cross-validated, folds grouped by artist")
             self.table.addTopLevelItem(row)
+        for name, why in listing.damaged.items():  # listed so that they can be deleted (a model's sidecar cut short)
+            row = QTreeWidgetItem([IDLE_MARK if name == listing.active else "", name, "", DAMAGED, "", ""])
+            row.setData(NAME, Qt.ItemDataRole.UserRole, name)
+            for column in range(len(MODEL_COLUMNS)):
+                row.setToolTip(column, why)
+            self.table.addTopLevelItem(row)
         for i in range(self.table.topLevelItemCount()):
             if self.table.topLevelItem(i).data(NAME, Qt.ItemDataRole.UserRole) == selected:
                 self.table.setCurrentItem(self.table.topLevelItem(i))
-        if not models:
+        if not models and not listing.damaged:
             self.status.setText("No personal model yet: Library ▸ Learn from my tags… makes one.")
         elif idle:
             self.status.setText(idle[0].upper() + idle[1:] + ".")
@@ -190,9 +218,9 @@ class ModelsDialog(QDialog):
         return None if item is None else item.data(NAME, Qt.ItemDataRole.UserRole)
 
     def _update_buttons(self) -> None:
-        chosen = self.selected()
-        active = next((info.name for info in self.models or () if info.active), SHIPPED)
-        self.use_button.setEnabled(not self.busy and self.table.currentItem() is not None and chosen != active)
+        chosen, active = self.selected(), self.active
+        usable = self.table.currentItem() is not None and chosen != active and chosen not in self.damaged
+        self.use_button.setEnabled(not self.busy and usable)
         self.shipped_button.setEnabled(not self.busy and active is not SHIPPED)
         self.delete_button.setEnabled(not self.busy and chosen is not None)
 
@@ -202,16 +230,16 @@ class ModelsDialog(QDialog):
             self._use(self.selected())
 
     def _use(self, name: str | None) -> None:
-        def work(_task: Task) -> list[PersonalModelInfo]:
+        def work(_task: Task) -> Listing:
             store.use(name)
-            return store.list_models()
+            return read_listing()
 
         self._run(work, self._activated)
         self.status.setText("")
 
-    def _activated(self, models: list[PersonalModelInfo]) -> None:
-        self._show(models)
-        active = next((info.name for info in models if info.active), None)
+    def _activated(self, listing: Listing) -> None:
+        self._show(listing)
+        active = listing.active
         self.status.setText(
             f"\u201c{active}\u201d is now the active model." if active else "The shipped model is now the active one."
         )
@@ -222,7 +250,7 @@ class ModelsDialog(QDialog):
         name = self.selected()
         if name is None or self.busy:
             return
-        active = any(info.name == name and info.active for info in self.models or ())
+        active = name == self.active
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete a personal model",
@@ -242,14 +270,14 @@ class ModelsDialog(QDialog):
         box.open()  # not exec(): the window's event loop keeps running
 
     def _delete(self, name: str, active: bool) -> None:
-        def work(_task: Task) -> list[PersonalModelInfo]:
+        def work(_task: Task) -> Listing:
             store.delete(name)
-            return store.list_models()
+            return read_listing()
 
         self._run(work, partial(self._deleted, name, active))
 
-    def _deleted(self, name: str, active: bool, models: list[PersonalModelInfo]) -> None:
-        self._show(models)
+    def _deleted(self, name: str, active: bool, listing: Listing) -> None:
+        self._show(listing)
         self.status.setText(
             f"Deleted \u201c{name}\u201d." + (" The shipped model is the active one again." if active else "")
         )

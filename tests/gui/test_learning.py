@@ -21,7 +21,16 @@ from musictagger.gui.learn_dialog import LABEL, SPELLINGS, STATUS, TRACKS, surve
 from musictagger.gui.learn_report import UNTAUGHT, LearnReportView, changed_text
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import GENRE
-from musictagger.gui.models_dialog import ACCURACY, ACTIVE, ACTIVE_MARK, IDLE_MARK, NAME, ModelsDialog
+from musictagger.gui.models_dialog import (
+    ACCURACY,
+    ACTIVE,
+    ACTIVE_MARK,
+    DAMAGED,
+    IDLE_MARK,
+    LABELS,
+    NAME,
+    ModelsDialog,
+)
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
@@ -223,6 +232,32 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed_style
     assert store.active_model() is None and shown()[shipped] == ACTIVE_MARK
     qtbot.waitUntil(lambda: window.personal is None)
     assert tuple(window.genre.bars) == window.manifest.labels
+
+
+def test_the_models_dialog_lists_a_damaged_model_to_delete_it(qtbot, indexed_styles: StyleLibrary, window) -> None:
+    """A personal model whose sidecar was cut short (a crash, a full disk) was left out of the dialog: the user could
+    neither delete it nor, when it was the active one, choose the shipped model (its button greyed out, as if the
+    shipped model were active), so only deleting its files by hand mended the window (found by the learn walk)."""
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="mine")
+    store.use("mine")
+    sidecar = store.models_dir() / "mine.json"
+    sidecar.write_bytes(sidecar.read_bytes()[:300])
+    dialog = window.open_models_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.models is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    (row,) = dialog.table.findItems("mine", Qt.MatchFlag.MatchExactly, NAME)
+    assert row.text(LABELS) == DAMAGED and row.toolTip(LABELS).startswith(f"{sidecar}: cannot read")
+    dialog.table.setCurrentItem(row)
+    assert not dialog.use_button.isEnabled() and dialog.delete_button.isEnabled()
+    assert dialog.shipped_button.isEnabled()
+
+    dialog.delete_button.click()
+    assert "The shipped model becomes the active one" in dialog.confirmation.text()
+    dialog.confirmation.button(dialog.confirmation.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not dialog.table.findItems("mine", Qt.MatchFlag.MatchExactly, NAME))
+    assert list(store.models_dir().iterdir()) == [] and store.active_name() is None
 
 
 def test_tracks_indexed_without_embeddings_are_counted_and_indexing_again_fills_them(
