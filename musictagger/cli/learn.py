@@ -147,12 +147,7 @@ def format_report(learned: LearnedModel) -> str:
         else (clip(s.label), str(s.support), "-", "-", "-")  # zeros of the folds', said why below the table
         for s in report.per_label
     ]
-    measured_only = " (of the labels it was measured on)" if report.unmeasured else ""
-    figures = (
-        f"accuracy {report.accuracy:.2f}, macro-F1 {report.macro_f1:.2f}{measured_only}"
-        if any(score.measured for score in report.per_label)
-        else "no accuracy, as it was measured on no label (see below)"
-    )
+    figures = report.accuracy_words() + ("" if any(score.measured for score in report.per_label) else " (see below)")
     not_music = (
         f", and no label for the {report.not_music_rate:.0%} the shipped model calls not music"
         if report.not_music_rate

@@ -21,8 +21,8 @@ WEAK_F1 = 0.5
 def figures_text(report: LearnReport) -> str:
     """The headline figures in one sentence (plain text)."""
     return (
-        f"Cross-validated over {report.folds} folds, grouped by artist: accuracy {report.accuracy:.2f}, "
-        f"macro-F1 {report.macro_f1:.2f}. It holds back {report.unknown_rate:.0%} of tagged tracks as "
+        f"Cross-validated over {report.folds} folds, grouped by artist: {report.accuracy_words()}. "
+        f"It holds back {report.unknown_rate:.0%} of tagged tracks as "
         f"\u201cnot one of my labels\u201d. Learned in {report.seconds:.1f} s."
     )
 

@@ -105,6 +105,14 @@ class LearnReport:
     """In words, the labels many of whose tracks are not music to the base model: ``the shipped model calls many
     tracks of these labels not music, … Hip-Hop 14 of 14, Ambient 5 of 15``."""
 
+    def accuracy_words(self) -> str:
+        """``accuracy 0.83, macro-F1 0.71`` (of the labels it was measured on, when some were not), or that it has
+        none: the accuracy of a model measured on no label is the folds' zeros, not a measurement."""
+        if not any(score.measured for score in self.per_label):
+            return "no accuracy, as it was measured on no label"
+        measured_only = " (of the labels it was measured on)" if self.unmeasured else ""
+        return f"accuracy {self.accuracy:.2f}, macro-F1 {self.macro_f1:.2f}{measured_only}"
+
 
 @dataclass(frozen=True)
 class LearnedModel:

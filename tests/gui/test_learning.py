@@ -386,6 +386,24 @@ def test_the_report_says_a_label_of_one_artist_was_not_measured_rather_than_weak
     assert "cannot tell Lounge" not in view.caveats.text()
 
 
+def test_the_report_of_a_model_measured_on_no_label_gives_no_accuracy(qtbot) -> None:
+    """Each label by one artist: every fold held out the one label it never learnt, and the dialog said "accuracy 0.00,
+    macro-F1 0.00" (the command line says there is none) of a model that may well tell the two apart."""
+    rng = np.random.default_rng(2)
+    y = np.repeat([0, 1], 6)
+    x = rng.normal(size=(12, 16)) + 6.0 * np.eye(2, 16)[y]
+    groups = np.array(["bach"] * 6 + ["miles"] * 6)
+    data = TrainingSet(x, y, groups, [frozenset({int(v)}) for v in y], ("Baroque", "Jazz"))
+    _head, report = fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)
+    view = LearnReportView()
+    qtbot.addWidget(view)
+
+    view.show_report(report)
+
+    assert "grouped by artist: no accuracy, as it was measured on no label." in view.figures.text()
+    assert "accuracy 0.00" not in view.figures.text()
+
+
 def test_the_survey_says_when_no_track_has_the_field_or_none_is_indexed() -> None:
     """Both said "no genre has enough tagged tracks (the table says what each needs)" over an empty table,
     as the dialog opened while a first indexing had not yet stored a track does."""
