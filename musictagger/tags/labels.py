@@ -1,7 +1,7 @@
 """How a tag's text names labels: the one reading that learning, the Library tab and its filters share.
 
-Tag values are spelt freely: ``Rock/Pop`` is two labels and an ID3 genre may be the number ``(17)``
-(:func:`spellings_in`); ``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label (:func:`label_key`); a DJ's
+Tag values are spelt freely: ``Rock/Pop`` is two labels, Discogs' ``Folk, World, & Country`` one, and an ID3 genre
+may be the number ``(17)`` (:func:`spellings_in`); ``Hip-Hop``, ``hip hop`` and ``HipHop`` are one label (:func:`label_key`); a DJ's
 ``Alternative Rock`` names rock as one of its words (:func:`names_label`).  Case is folded with
 :meth:`str.casefold`, beyond ASCII (``STRASSENMUSIK`` is ``Straßenmusik``).  The Library tab's SQL calls
 these very functions (:func:`musictagger.library.browse.register_functions`): SQLite's ``lower()`` and
@@ -17,14 +17,25 @@ from musictagger.tags.formats import id3_genre_name
 
 SEPARATORS = re.compile(r"\s*[/;|,]\s*")
 """Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
+WHOLE_NAMES = re.compile(r"(\bfolk\s*,\s*world\s*,?\s*(?:&|and)\s*country\b)", re.IGNORECASE)
+"""Labels whose name holds a separator: Discogs' genre ``Folk, World, & Country`` (which Picard's and beets' Discogs
+plugins write) is one genre, not ``Folk``, ``World`` and ``& Country``."""
 ID3_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
-JOINERS = re.compile(r"[-_.]+")
-"""Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop``."""
+JOINERS = re.compile(r"[-_.,]+")
+"""Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop`` (a comma, inside one of
+:data:`WHOLE_NAMES`)."""
 
 
 def spellings_in(raw: str) -> list[str]:
-    """The labels in one raw value as the user spelt them (an ID3 number as its genre's name)."""
-    parts = [part.strip() for part in SEPARATORS.split(raw) if part.strip()]
+    """The labels in one raw value as the user spelt them (an ID3 number as its genre's name; a name that holds a
+    separator, :data:`WHOLE_NAMES`, whole)."""
+    pieces = WHOLE_NAMES.split(raw)  # other text, a whole name, other text, …
+    parts = [
+        part.strip()
+        for index, piece in enumerate(pieces)
+        for part in ([piece] if index % 2 else SEPARATORS.split(piece))
+        if part.strip()
+    ]
     return [_id3_name(part) or part for part in parts]
 
 

@@ -41,6 +41,10 @@ from tests.personal.library import LABEL_OF, StyleLibrary
         ("17", ("rock",)),
         ("Drum & Bass", ("drumandbass",)),
         ("  ", ()),
+        # Discogs' genre, which its taggers write: one label, not Folk, World and "& Country"
+        ("Folk, World, & Country", ("folkworldandcountry",)),
+        ("Rock; Folk, World, & Country", ("rock", "folkworldandcountry")),
+        ("Electronic, Folk, World & Country", ("electronic", "folkworldandcountry")),
     ],
 )
 def test_normalise_merges_spellings_splits_lists_and_names_id3_numbers(raw: str, keys: tuple[str, ...]) -> None:
