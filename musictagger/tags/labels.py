@@ -18,8 +18,8 @@ from musictagger.tags.formats import id3_genre_name
 SEPARATORS = re.compile(r"\s*[/;|,]\s*")
 """Between several labels in one value: ``Rock/Pop``, ``rock; pop``."""
 WHOLE_NAMES = re.compile(r"(\bfolk\s*,\s*world\s*,?\s*(?:&|and)\s*country\b)", re.IGNORECASE)
-"""Labels whose name holds a separator: Discogs' genre ``Folk, World, & Country`` (which Picard's and beets' Discogs
-plugins write) is one genre, not ``Folk``, ``World`` and ``& Country``."""
+"""Labels whose name holds a separator: Discogs' genre ``Folk, World, & Country`` (in the tags of files tagged from
+Discogs) is one genre, not ``Folk``, ``World`` and ``& Country``."""
 ID3_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
 JOINERS = re.compile(r"[-_.,]+")
 """Spelling variants of a space inside a label, or none: ``Hip-Hop``, ``hip_hop``, ``HipHop`` (a comma, inside one of
