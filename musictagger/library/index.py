@@ -139,9 +139,11 @@ def index_folders(
         found = scan(list(roots))
         found.files, unnamed_inside = _with_storable_names(found.files)
         stored = library.stamps()  # as the run starts: what the paths found are compared with
-        found.files = _by_indexed_names(stored, _without_links_to_indexed_files(stored, found.files))
-        own_paths = _to_own_paths(library, stored, found.files)
-        moved = _follow_moves(library, stored, found.files)
+        found.files = _without_links_to_indexed_files(stored, found.files)
+        same_stamp = _stored_by_stamp(stored, _new_by_stamp(stored, found.files))  # for the three steps below
+        found.files = _by_indexed_names(stored, same_stamp, found.files)
+        own_paths = _to_own_paths(library, stored, same_stamp, found.files)
+        moved = _follow_moves(library, stored, same_stamp, found.files)
         for old in moved:  # the rows moved are at their new paths now: not gone, nor kept as a drive's
             del stored[old]
         gone, kept = _gone(library, stored, roots, found.files)
@@ -252,23 +254,46 @@ def _without_links_to_indexed_files(stored: Collection[str], files: list[FoundFi
     return [f for f in files if f.path in stored or os.path.realpath(f.path) not in stored]
 
 
-def _by_indexed_names(stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> list[FoundFile]:
-    """``files``, each found by a name the index does not hold but is another name of an indexed file (a hard link:
-    a torrent client's seeding folder linked into the library), by the name the index holds: each physical file keeps
-    one row.  The walk lists a file once, by the name it meets first, which was analysed again and kept beside the
-    indexed one.  Only the stored paths of a new path's size and mtime (a hard link's are its file's) are looked at.
-    A name through a symbolic link is not one of these (:func:`_to_own_paths`)."""
+def _new_by_stamp(
+    stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]
+) -> dict[FileStamp, list[FoundFile]]:
+    """The files found at a path the index does not hold, by size and mtime."""
     new: dict[FileStamp, list[FoundFile]] = defaultdict(list)
     for found in files:
         if found.path not in stamps:
             new[found.stamp].append(found)
-    if not new:
-        return files  # a run that finds nothing new (most runs) makes no pass over the index's million stamps
-    named: dict[str, str] = {}
+    return new
+
+
+def _stored_by_stamp(
+    stamps: dict[str, tuple[FileStamp, AnalysisKey]], wanted: Collection[FileStamp]
+) -> dict[FileStamp, list[str]]:
+    """The stored paths of each size and mtime in ``wanted`` (a new file's): where another name of a file, a link or a
+    move is looked for.  One pass over the index's stamps, a million for the largest archives, and none in a run that
+    finds nothing new (most runs)."""
+    by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
+    if not wanted:
+        return by_stamp
     for path, (stamp, _key) in stamps.items():
-        for found in new.get(stamp, ()):
-            if _same_file(path, found) and os.path.realpath(path) != os.path.realpath(found.path):
-                named[found.path] = path
+        if stamp in wanted:
+            by_stamp[stamp].append(path)
+    return by_stamp
+
+
+def _by_indexed_names(
+    stamps: dict[str, tuple[FileStamp, AnalysisKey]], same_stamp: dict[FileStamp, list[str]], files: list[FoundFile]
+) -> list[FoundFile]:
+    """``files``, each found by a name the index does not hold but is another name of an indexed file (a hard link:
+    a torrent client's seeding folder linked into the library), by the name the index holds: each physical file keeps
+    one row.  The walk lists a file once, by the name it meets first, which was analysed again and kept beside the
+    indexed one.  Only the stored paths of a new path's size and mtime (``same_stamp``: a hard link's are its file's)
+    are looked at.  A name through a symbolic link is not one of these (:func:`_to_own_paths`)."""
+    named: dict[str, str] = {}
+    for stamp, new in _new_by_stamp(stamps, files).items():
+        for path in same_stamp.get(stamp, ()):
+            for found in new:
+                if _same_file(path, found) and os.path.realpath(path) != os.path.realpath(found.path):
+                    named[found.path] = path
     return [FoundFile(named[f.path], f.stamp, f.identity) if f.path in named else f for f in files]
 
 
@@ -281,21 +306,22 @@ def _same_file(path: str, found: FoundFile) -> bool:
     return (info.st_dev, info.st_ino) == found.identity
 
 
-def _to_own_paths(library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> int:
+def _to_own_paths(
+    library: Library,
+    stamps: dict[str, tuple[FileStamp, AnalysisKey]],
+    same_stamp: dict[FileStamp, list[str]],
+    files: list[FoundFile],
+) -> int:
     """Give the rows stored under a path through a link inside the library the file's own path, where this run found
     the file by it; how many.  The walk used to meet such a link (``Music/Linked Classical`` to ``Music/Classical``)
     before the folder it reaches and stored its tracks under the link's name; it now finds them by their own, and
     each row keeps its id and analysis rather than the file getting a second row.  Only rows of a new path's size
-    and mtime are looked at, so a run that finds a new file in a large library resolves a few paths, not all."""
-    new: dict[FileStamp, set[str]] = defaultdict(set)
-    for found in files:
-        if found.path not in stamps:
-            new[found.stamp].add(found.path)
-    moves = [
-        (path, own)
-        for path, (stamp, _key) in stamps.items()
-        if stamp in new and (own := os.path.realpath(path)) in new[stamp]
-    ]
+    and mtime (``same_stamp``) are looked at, so a run that finds a new file in a large library resolves a few paths,
+    not all."""
+    moves = []
+    for stamp, new in _new_by_stamp(stamps, files).items():
+        paths = {found.path for found in new}
+        moves += [(path, own) for path in same_stamp.get(stamp, ()) if (own := os.path.realpath(path)) in paths]
     library.rename_paths(moves)
     return len(moves)
 
@@ -356,7 +382,10 @@ def _kept_because(state: str, count: int) -> str:
 
 
 def _follow_moves(
-    library: Library, stamps: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]
+    library: Library,
+    stamps: dict[str, tuple[FileStamp, AnalysisKey]],
+    same_stamp: dict[FileStamp, list[str]],
+    files: list[FoundFile],
 ) -> set[str]:
     """Give the rows of files that moved their new path; the old paths so renamed.
 
@@ -366,24 +395,14 @@ def _follow_moves(
     may be under any folder of the library, not only those of this run: the library's folder itself renamed, or a
     drive mounted at ``Archive1`` because ``Archive`` was taken, and indexed by its new name, is moved too (its
     rows were kept as a drive not mounted, and every file analysed again under its new name, so twice in the
-    index).  Only the stored paths of a new path's size and mtime are looked at, so a run over a large library
-    looks up a few files, not all.
+    index).  Only the stored paths of a new path's size and mtime (``same_stamp``) are looked at, so a run over a
+    large library looks up a few files, not all.
     """
-    new_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
-    for found in files:
-        if found.path not in stamps:
-            new_by_stamp[found.stamp].append(found.path)
-    if not new_by_stamp:
-        return set()  # nothing new, nothing moved: no pass over the index's stamps
-    old_by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
-    for path, (stamp, _key) in stamps.items():
-        if stamp in new_by_stamp and _missing(path):
-            old_by_stamp[stamp].append(path)
-    moves = [
-        (old[0], new_by_stamp[stamp][0])
-        for stamp, old in old_by_stamp.items()
-        if len(old) == 1 and len(new_by_stamp[stamp]) == 1
-    ]
+    moves = []
+    for stamp, new in _new_by_stamp(stamps, files).items():
+        old = [path for path in same_stamp.get(stamp, ()) if _missing(path)]
+        if len(old) == 1 and len(new) == 1:
+            moves.append((old[0], new[0].path))
     library.rename_paths(moves)
     return {old for old, _new in moves}
 
