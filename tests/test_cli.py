@@ -413,7 +413,7 @@ def test_the_model_list_fits_80_columns_and_names_the_shipped_model_outside_its_
         active=True,
     )
 
-    lines = format_models([mine]).splitlines()
+    lines = format_models([mine], None).splitlines()
 
     assert max(columns(line) for line in lines) == 80
     assert [line.split()[:5] for line in lines] == [

@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(document(models_document(store.list_models())))
         return 0
-    print(format_models(store.list_models()))
     note = not_in_use_note_for(None)
+    print(format_models(store.list_models(), note))
     for name, why in store.damaged_models().items():
         if why not in (note or ""):  # the note says it already of the active one
             print(wrap(f"note: personal model {name!r} is left out: {why}"), file=sys.stderr)
@@ -151,14 +151,14 @@ def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
     }
 
 
-def format_models(models: list[store.PersonalModelInfo]) -> str:
+def format_models(models: list[store.PersonalModelInfo], note: str | None) -> str:
     """The shipped model in use and every personal one; ``*`` marks the model whose verdicts are given: the
     active personal one when it reads the shipped model's analyses, else the shipped one (the personal one
-    then marked ``(not in use)``).  The labels come last, cut to fit 80 columns (:data:`LINE_WIDTH`; the shipped
+    then marked ``(not in use)``, which ``note``, :func:`not_in_use_note_for`, says why).  The labels come last, cut to fit 80 columns (:data:`LINE_WIDTH`; the shipped
     model's cell names it first); a model's day stands for the time it was made."""
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
-    in_use = _personal_in_use(models, not_in_use_note_for(None))
+    in_use = _personal_in_use(models, note)
     rows = [
         (
             "" if in_use else "*",
