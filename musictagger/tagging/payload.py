@@ -22,17 +22,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import mmap
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from musictagger.errors import FileError
+from musictagger.file_bytes import FileBytes, mapped_bytes
 from musictagger.tags import ogg_structure
 from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
-
-Data = bytes | memoryview
-"""A file's bytes, or a view of them (:func:`_mapped`), whose slices are views too."""
 
 
 def audio_payload_digest(path: Path) -> str:
@@ -53,13 +50,13 @@ def audio_layout_problem(path: Path) -> str | None:
     (a WAV's chunk headers, an Ogg file's pages), not the audio a container holds in one piece (a WAV's data chunk,
     an MP4's mdat atom)."""
     try:
-        _walk_audio(Path(path), _mapped, lambda _part: None)
+        _walk_audio(Path(path), mapped_bytes, lambda _part: None)
     except FileError as exc:
         return exc.reason
     return None
 
 
-def _walk_audio(path: Path, read: Callable[[Path], Data], use: Callable[[Data], object]) -> None:
+def _walk_audio(path: Path, read: Callable[[Path], FileBytes], use: Callable[[FileBytes], object]) -> None:
     """Hand each part of the audio of ``path``, as ``read`` gives its bytes, to ``use``; FileError naming it when they
     cannot be read or the audio located."""
     try:
@@ -73,18 +70,7 @@ def _walk_audio(path: Path, read: Callable[[Path], Data], use: Callable[[Data], 
         raise FileError(path, f"cannot locate its audio data ({exc})") from exc
 
 
-def _mapped(path: Path) -> Data:
-    """The bytes of ``path`` as a view of the file mapped into memory, read only where looked at; the bytes themselves
-    where the file cannot be mapped (an empty file, a file system that maps none).  The mapping ends once the view and
-    its slices are gone."""
-    with open(path, "rb") as file:
-        try:
-            return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
-        except (OSError, ValueError):  # ValueError: an empty file
-            return file.read()
-
-
-def _audio_parts(data: Data) -> Iterator[Data]:
+def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
     """The byte ranges that carry the audio, by container (recognised from the header) in ``data``."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         yield from _chunks(data, 12, "<", {b"fmt ", b"data"})
@@ -107,7 +93,7 @@ def _audio_parts(data: Data) -> Iterator[Data]:
             raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack or Monkey's Audio stream")
 
 
-def _chunks(data: Data, offset: int, endian: str, wanted: set[bytes]) -> Iterator[Data]:
+def _chunks(data: FileBytes, offset: int, endian: str, wanted: set[bytes]) -> Iterator[FileBytes]:
     """The name and contents of each of the ``wanted`` chunks of a RIFF (little-endian) or IFF (big-endian) file."""
     found: set[bytes] = set()
     while offset + 8 <= len(data):
@@ -124,7 +110,7 @@ def _chunks(data: Data, offset: int, endian: str, wanted: set[bytes]) -> Iterato
         raise ValueError(f"missing chunk(s) {sorted(c.decode() for c in wanted - found)}")
 
 
-def _id3v2_size(data: Data) -> int:
+def _id3v2_size(data: FileBytes) -> int:
     """Bytes taken by an ID3v2 tag at the start of ``data`` (0 if there is none)."""
     if data[:3] != b"ID3" or len(data) < 10:
         return 0
@@ -135,13 +121,13 @@ def _id3v2_size(data: Data) -> int:
     return 10 + size + footer
 
 
-def _after_zeros(data: Data, offset: int, limit: int = 1 << 16) -> int:
+def _after_zeros(data: FileBytes, offset: int, limit: int = 1 << 16) -> int:
     """The first byte at or after ``offset`` that is not zero (looking ``limit`` bytes on at most)."""
     window = bytes(data[offset : offset + limit])
     return offset + len(window) - len(window.lstrip(b"\0"))
 
 
-def _before_trailing_tags(data: Data) -> int:
+def _before_trailing_tags(data: FileBytes) -> int:
     """Where the audio ends: before a trailing ID3v1 tag and an APEv2 tag, in either order.
 
     ValueError when an APEv2 footer says its tag is shorter than the footer (a size of 0 would be stepped
@@ -160,7 +146,7 @@ def _before_trailing_tags(data: Data) -> int:
             return end
 
 
-def _flac_frames_start(data: Data, offset: int) -> int:
+def _flac_frames_start(data: FileBytes, offset: int) -> int:
     """Offset of the first FLAC frame: after the last metadata block."""
     while True:
         header = data[offset]
@@ -170,12 +156,12 @@ def _flac_frames_start(data: Data, offset: int) -> int:
             return offset
 
 
-def _ogg_audio_packets(data: Data) -> Iterator[bytes]:
+def _ogg_audio_packets(data: FileBytes) -> Iterator[bytes]:
     """Every audio packet of every logical stream, length-prefixed, header packets left out.  A packet's segments are
     joined once it ends: adding each to the bytes so far copied a comment packet holding 2 MB of cover art (10,000
     segments) 10,000 times, 10 s for each check of such a file."""
     packets: dict[int, list[bytes]] = {}
-    pending: dict[int, list[Data]] = {}
+    pending: dict[int, list[FileBytes]] = {}
     for page in ogg_structure.pages(data):
         body = page.body
         for value in page.lacing:
@@ -197,7 +183,7 @@ def _ogg_header_packets(first: bytes) -> int:
     raise ValueError("an Ogg stream that is neither Vorbis nor Opus")
 
 
-def _mp4_audio(data: Data) -> Iterator[Data]:
+def _mp4_audio(data: FileBytes) -> Iterator[FileBytes]:
     """Contents of every top-level ``mdat`` atom, then of every ``moov`` atom but its ``udta``, chunk offsets as
     places in the ``mdat`` atoms (:func:`_decoder_view`)."""
     atoms = list(_mp4_atoms(data, 0, len(data), top=True))
@@ -216,7 +202,7 @@ _SAMPLE_TABLE_HOLDERS = frozenset({b"trak", b"mdia", b"minf", b"stbl"})
 _CHUNK_OFFSET_WIDTHS = {b"stco": "I", b"co64": "Q"}
 
 
-def _decoder_view(data: Data, start: int, end: int, mdats: Sequence[tuple[int, int]]) -> Iterator[Data]:
+def _decoder_view(data: FileBytes, start: int, end: int, mdats: Sequence[tuple[int, int]]) -> Iterator[FileBytes]:
     """The atoms between ``start`` and ``end`` (a ``moov`` atom's contents) as a decoder reads the audio by them:
     each as stored, but a ``udta`` (the tags, which writers rewrite) left out and the chunk offsets of ``stco`` and
     ``co64`` tables given as the ``mdat`` (of ``mdats``, their contents' ranges) and the place in it they point at."""
@@ -234,7 +220,7 @@ def _decoder_view(data: Data, start: int, end: int, mdats: Sequence[tuple[int, i
             yield data[at:atom_end]
 
 
-def _chunk_offsets(data: Data, kind: bytes, start: int, end: int) -> tuple[int, ...] | None:
+def _chunk_offsets(data: FileBytes, kind: bytes, start: int, end: int) -> tuple[int, ...] | None:
     """The offsets of the ``stco`` or ``co64`` table (``kind``) whose contents lie between ``start`` and ``end``; None
     when it holds fewer than it says (as stored, such a table is compared byte for byte)."""
     if end - start < 8:
@@ -252,7 +238,7 @@ def _place_in(offset: int, mdats: Sequence[tuple[int, int]], starts: Sequence[in
     return struct.pack(">iQ", -1, offset)
 
 
-def _mp4_atoms(data: Data, offset: int, end: int, *, top: bool = False) -> Iterator[tuple[bytes, int, int, int]]:
+def _mp4_atoms(data: FileBytes, offset: int, end: int, *, top: bool = False) -> Iterator[tuple[bytes, int, int, int]]:
     """The atoms between ``offset`` and ``end``: name, where the atom starts, where its contents start and where it
     ends.  A size of 0 runs to the end of the file (``top`` atoms alone).  ValueError when an atom's size is not one
     it can have."""

@@ -9,13 +9,12 @@ another: a stream begins after another's pages have started, which :func:`is_cha
 
 from __future__ import annotations
 
-import mmap
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-Data = bytes | memoryview | mmap.mmap
+from musictagger.file_bytes import FileBytes, mapped_bytes
 
 MAGIC = b"OggS"
 HEADER_BYTES = 27
@@ -39,7 +38,7 @@ class Page:
         return self.body + sum(self.lacing)
 
 
-def pages(data: Data) -> Iterator[Page]:
+def pages(data: FileBytes) -> Iterator[Page]:
     """The pages of ``data`` in order, each found where the one before it ends.
 
     Raises
@@ -68,21 +67,13 @@ def is_chained(path: Path) -> bool:
     with path.open("rb") as file:
         if file.read(4) != MAGIC:
             return False
-        try:
-            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # a file system that maps nothing (some FUSE and network mounts)
-            file.seek(0)
-            data = file.read()
+    started = False
     try:
-        started = False
-        for page in pages(data):
+        for page in pages(mapped_bytes(path)):
             if not page.flags & BEGINS_STREAM:
                 started = True
             elif started:
                 return True
     except ValueError:
         return False
-    finally:
-        if isinstance(data, mmap.mmap):
-            data.close()
     return False
