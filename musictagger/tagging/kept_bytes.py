@@ -17,16 +17,15 @@ gives back the old values alone, saying why.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import struct
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from musictagger.file_bytes import FileBytes, mapped_bytes
 from musictagger.tags.formats import Id3Family, TagFormat
 from musictagger.tags.id3_frames import frames_placed, stored_tag, text_frame_forms
 from musictagger.tags.id3_structure import leading_tag_size
@@ -148,35 +147,24 @@ def changed_bytes(original: Path, tagged: Path) -> KeptBytes:
     The files are compared as a writer changes them: the same bytes at their end (the audio after the tag, or the
     chunks after a WAV's ID3 chunk), and before that the same offsets but for a few bytes (a container's size) and
     the tag, which may have grown or shrunk."""
-    with _mapped(original) as before, _mapped(tagged) as after:
-        end_before, end_after = _before_common_end(before, after)
-        aligned = min(end_before, end_after)
-        runs = _changed_runs(before, after, aligned)
-        if end_before != end_after:  # the tag changed size: it runs to the end of what differs
-            start = runs.pop()[0] if runs and runs[-1][1] + _GAP >= aligned else aligned
-            runs.append((start, end_before))
-        size = sum(stop - start for start, stop in runs)
-        if size > KEPT_BYTES_CAP:
-            return KeptBytes(size, None)
-        patches = [Patch(start, stop - start, before[start:stop]) for start, stop in runs]
-        if end_before != end_after:
-            start = runs[-1][0]
-            patches[-1] = Patch(start, end_after - start, before[start:end_before])
+    before, after = mapped_bytes(original), mapped_bytes(tagged)
+    end_before, end_after = _before_common_end(before, after)
+    aligned = min(end_before, end_after)
+    runs = _changed_runs(before, after, aligned)
+    if end_before != end_after:  # the tag changed size: it runs to the end of what differs
+        start = runs.pop()[0] if runs and runs[-1][1] + _GAP >= aligned else aligned
+        runs.append((start, end_before))
+    size = sum(stop - start for start, stop in runs)
+    if size > KEPT_BYTES_CAP:
+        return KeptBytes(size, None)
+    patches = [Patch(start, stop - start, bytes(before[start:stop])) for start, stop in runs]
+    if end_before != end_after:
+        start = runs[-1][0]
+        patches[-1] = Patch(start, end_after - start, bytes(before[start:end_before]))
     return KeptBytes(size, tuple(patches))
 
 
-@contextmanager
-def _mapped(path: Path) -> Iterator[bytes | mmap.mmap]:
-    """``path``'s bytes, mapped (read as they are needed); an empty file, which cannot be mapped, as ``b""``."""
-    with open(path, "rb") as file:
-        if not file.seek(0, 2):
-            yield b""
-            return
-        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            yield mapped
-
-
-def _before_common_end(before: bytes | mmap.mmap, after: bytes | mmap.mmap) -> tuple[int, int]:
+def _before_common_end(before: FileBytes, after: FileBytes) -> tuple[int, int]:
     """Where the bytes the two files end with alike begin, in each."""
     same, limit = 0, min(len(before), len(after))
     while same < limit:
@@ -191,7 +179,7 @@ def _before_common_end(before: bytes | mmap.mmap, after: bytes | mmap.mmap) -> t
     return len(before) - same, len(after) - same
 
 
-def _changed_runs(before: bytes | mmap.mmap, after: bytes | mmap.mmap, end: int) -> list[tuple[int, int]]:
+def _changed_runs(before: FileBytes, after: FileBytes, end: int) -> list[tuple[int, int]]:
     """The runs (start, stop) of bytes that differ at the same offsets of the two files before ``end``, runs fewer
     than :data:`_GAP` bytes apart joined; those found up to a little past :data:`KEPT_BYTES_CAP` bytes (the caller
     keeps no more)."""
@@ -215,7 +203,7 @@ def _changed_runs(before: bytes | mmap.mmap, after: bytes | mmap.mmap, end: int)
     return runs
 
 
-def _array(data: bytes) -> np.ndarray:
+def _array(data: FileBytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 

@@ -7,6 +7,8 @@ and said so per file ('not byte for byte')."""
 
 from __future__ import annotations
 
+import errno
+import mmap
 import os
 import random
 import sqlite3
@@ -152,6 +154,26 @@ def test_a_genre_only_the_id3v1_tag_held_does_not_come_back_in_a_genre_frame(tmp
     assert plan.items[0].current == ("Jazz",)
     apply_plan(plan, journal)
 
+    assert [(o.status, o.reason) for o in undo(journal).outcomes] == [("restored", "")]
+    assert path.read_bytes() == original
+
+
+def test_a_file_on_a_file_system_that_maps_none_is_tagged_and_undone_byte_for_byte(
+    tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some FUSE and network file systems refuse mmap (ENODEV): keeping the bytes a run changed mapped both versions,
+    so every such file whose tag mutagen rewrote whole failed to be written ('No such device')."""
+    path = with_id3_tag(tmp_path, "mp3", three_genre_frames_tag())
+    original = path.read_bytes()
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    report = apply_plan(make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5), journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [("written", "")]
+    assert journal.kept_bytes(journal.entries(report.run_id)[0].id) is not None
     assert [(o.status, o.reason) for o in undo(journal).outcomes] == [("restored", "")]
     assert path.read_bytes() == original
 
