@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from musictagger.errors import MusictaggerError
-from musictagger.library.store import AnalysisKey, Library
+from musictagger.library.store import Library
 from musictagger.model.head import (
     UNFAMILIAR_BELOW,
     PersonalHead,
@@ -31,11 +31,9 @@ from musictagger.model.head import (
     linear_logits,
     nearest_distances,
 )
-from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import default_model_path
 from musictagger.model.verdict import NOT_MUSIC, softmax
 from musictagger.personal.store import active_name, check_name, save_model
-from musictagger.personal.vocabulary import EXCLUDED_BY_YOU, LabelSurvey, survey
+from musictagger.personal.vocabulary import EXCLUDED_BY_YOU, LabelSurvey, current_model_id, survey
 
 MAX_FOLDS = 5
 REGULARISATION = 0.05
@@ -161,7 +159,7 @@ def learn(
     name = check_name(field if name is None else name)
     progress = on_progress or (lambda fraction, text: None)
     progress(0.0, f"reading the {field} tags")
-    base_model_id = AnalysisKey.model_id_of(load_manifest(default_model_path()))
+    base_model_id = current_model_id(verify_digest=True)
     found = survey(library, field=field, min_per_label=min_per_label, exclude=exclude, base_model_id=base_model_id)
     data = training_set(library, found)
     head, report = fit_head(

@@ -72,9 +72,10 @@ class LabelSurvey:
         ]
 
 
-def current_model_id() -> str:
-    """The id of the model whose analyses a personal model learnt now reads: the one files are analysed by."""
-    return AnalysisKey.model_id_of(load_manifest(default_model_path(), verify_digest=False))
+def current_model_id(*, verify_digest: bool = False) -> str:
+    """The id of the model whose analyses a personal model learnt now reads: the one files are analysed by.  With
+    ``verify_digest`` (before a personal model is bound to it), its ONNX file must be the one its sidecar describes."""
+    return AnalysisKey.model_id_of(load_manifest(default_model_path(), verify_digest=verify_digest))
 
 
 def survey(
