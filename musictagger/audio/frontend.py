@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from musictagger.audio.features import extend_to_window, log_compress, mel_power, reduce_noise, window_starts
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import ArrayReader, AudioReader, open_reader
-from musictagger.audio.signal import SignalReport, inspect_signal, normalise, resample, to_mono
+from musictagger.audio.signal import SignalReport, as_channels, inspect_signal, normalise, resample, to_mono
 from musictagger.errors import AudioTooShortError, ParameterError, SilentAudioError
 
 # Changes whenever what the model is given for the same file changes (window placement,
@@ -182,14 +184,20 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
 
 
 def features_from_signal(
-    y: np.ndarray, *, sr: int, params: FeatureParams, n_windows: int, source: str | Path = "<signal>"
+    y: npt.ArrayLike, *, sr: int, params: FeatureParams, n_windows: int, source: str | Path = "<signal>"
 ) -> Features:
-    """Run the front end on a decoded signal ``(samples,)`` or ``(channels, samples)`` (see :func:`features_from_reader`)."""
-    if sr <= 0:
-        raise ParameterError(f"sample rate must be positive, got {sr}")
-    return features_from_reader(
-        ArrayReader(np.asarray(y, np.float32), sr), params=params, n_windows=n_windows, source=source
-    )
+    """Run the front end on decoded samples, as :func:`~musictagger.audio.signal.as_channels` takes them, at
+    ``sr`` samples per second (see :func:`features_from_reader`).
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not a positive whole number (a rate of 0.5 divided by zero, 44100.5 was taken for 44100),
+        or ``y`` is not audio (:func:`~musictagger.audio.signal.as_channels`).
+    """
+    if isinstance(sr, bool) or not isinstance(sr, numbers.Real) or sr <= 0 or sr != int(sr):
+        raise ParameterError(f"sample rate must be a positive whole number of samples per second, got {sr!r}")
+    return features_from_reader(ArrayReader(as_channels(y), int(sr)), params=params, n_windows=n_windows, source=source)
 
 
 def features_from_file(path: str | Path, *, params: FeatureParams, n_windows: int) -> Features:

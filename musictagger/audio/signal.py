@@ -9,10 +9,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import soxr
 
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ParameterError
+
+
+def as_channels(y: npt.ArrayLike) -> np.ndarray:
+    """A caller's samples as the front end takes them: float32 ``(channels, samples)`` at full scale ±1.
+
+    ``y`` may be what any reader gives: 1-D, ``(channels, samples)`` (librosa's layout) or
+    ``(samples, channels)`` (soundfile's; told apart by its rows outnumbering its columns, as a second of
+    audio outnumbers any count of channels), float, or integer PCM scaled by its type's full scale
+    (int16 by 32768, uint8 about 128), as soundfile reads such samples.  Taken as they were, 16-bit
+    samples read as thousands of times full scale (every one reported clipped), and soundfile's layout as
+    thousands of channels of a few samples each ("only 0.000 s of audio").
+
+    Raises
+    ------
+    ParameterError
+        ``y`` has more than two dimensions, holds no real numbers (complex, boolean, text), or holds NaN
+        or infinite samples, which no level or spectrum can be measured on.
+    """
+    samples = np.asarray(y)
+    if samples.ndim not in (1, 2):
+        raise ParameterError(
+            f"audio must be 1-D, (channels, samples) or (samples, channels), got shape {samples.shape}"
+        )
+    kind = samples.dtype.kind
+    if kind == "f":
+        samples = samples.astype(np.float32, copy=False)
+    elif kind in "iu":
+        half_scale = float(2 ** (8 * samples.dtype.itemsize - 1))
+        offset = half_scale if kind == "u" else 0.0
+        samples = ((samples.astype(np.float64) - offset) / half_scale).astype(np.float32)
+    else:
+        raise ParameterError(f"audio samples must be float or integer PCM, got {samples.dtype}")
+    if samples.ndim == 1:
+        samples = samples[np.newaxis, :]
+    elif 0 < samples.shape[1] < samples.shape[0]:
+        samples = samples.T
+    finite = np.isfinite(samples)
+    if not finite.all():
+        bad = finite.size - np.count_nonzero(finite)
+        first = int(np.argmin(finite.all(axis=0)))
+        raise ParameterError(
+            f"audio holds NaN or infinite samples ({bad} of {finite.size}, the first at sample {first}), "
+            "which no level or spectrum can be measured on"
+        )
+    return samples
 
 
 def to_mono(y: np.ndarray) -> np.ndarray:

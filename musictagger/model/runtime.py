@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import onnxruntime as ort
 
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
@@ -408,7 +409,7 @@ class GenreModel:
 
     def analyze_signal(
         self,
-        y: np.ndarray,
+        y: npt.ArrayLike,
         *,
         sr: int,
         n_windows: int | None = None,
@@ -416,7 +417,11 @@ class GenreModel:
         through_head: bool = True,
     ) -> Analysis:
         """Analyse decoded samples (e.g. a microphone buffer) through the same front end, with the sidecar's
-        parameters, as a file is analysed."""
+        parameters, as a file is analysed.
+
+        ``y`` is 1-D, ``(channels, samples)`` or ``(samples, channels)``, float at full scale ±1 or integer PCM
+        (:func:`~musictagger.audio.signal.as_channels`); ``sr`` its samples per second.  An array that is not
+        audio, NaN samples among them, is a :class:`~musictagger.errors.ParameterError`."""
         features = features_from_signal(
             y,
             sr=sr,
