@@ -25,7 +25,7 @@ from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import INTERRUPTED_STATUS
+from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import again_lines
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             on_progress=bar.update,
         )
     if args.json:
-        print(document(summary_document(summary, unusable)))
+        print_whole(document(summary_document(summary, unusable)))  # whole, though Ctrl-C comes during a slow write
     else:
         _print_summary(summary)
     if summary.interrupted:

@@ -108,6 +108,39 @@ def test_sigterm_while_a_slow_reader_holds_the_json_lines_up_cuts_no_line_and_sa
     assert error == f"interrupted: {done} of {len(files)} files done (0 failed), {len(files) - done} not analysed\n"
 
 
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to see the command wait in its write")
+def test_index_json_stopped_while_a_slow_reader_takes_its_summary_gives_the_whole_document(tmp_path: Path) -> None:
+    """SIGTERM while ``index --json``'s summary (here long: 60 files that are not audio) waited for a slow reader cut
+    the document short, JSON a script cannot read.  It goes out whole, then the command stops as interrupted."""
+    music = tmp_path / "Music"
+    music.mkdir()
+    for i in range(60):
+        (music / f"not audio, a text file of a long name, number {i:02d}.wav").write_text("notes")
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # a page: full before the summary is out
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*COMMAND, "index", "--json", "--workers", "1", str(music)],
+        stdout=write_end,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    os.close(write_end)
+    try:
+        while not Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_write"):
+            assert process.poll() is None, "the command ended before its output filled the pipe"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        with os.fdopen(read_end, "rb") as reader:
+            output = reader.read()
+    finally:
+        process.kill()
+        process.wait()
+
+    assert len(json.loads(output)["failed"]) == 60
+    assert process.returncode == 130
+
+
 @pytest.mark.parametrize("command", [[], ["analyze"], ["index"], ["similar"], ["models"], ["learn"]])
 def test_every_commands_help_ends_with_the_exit_statuses(
     command: list[str], capsys: pytest.CaptureFixture[str]
