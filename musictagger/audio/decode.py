@@ -22,6 +22,7 @@ import av
 import numpy as np
 import soundfile as sf
 
+from musictagger.audio import not_audio
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
 from musictagger.tags import ogg_structure
@@ -264,7 +265,9 @@ def _decode_pyav(path: Path) -> DecodedAudio:
 
 
 def check_file(path: Path) -> None:
-    """Refuse what is not a readable, non-empty regular file, before any decoder opens it."""
+    """Refuse what is not a readable, non-empty regular file, and a file whose first bytes say it is something other
+    than a recording (:func:`~musictagger.audio.not_audio.not_a_recording`: MIDI, a cue sheet, …), before any
+    decoder opens it."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
@@ -277,11 +280,13 @@ def check_file(path: Path) -> None:
         raise DecodeError(path, "not a regular file")
     try:
         with path.open("rb") as f:
-            empty = not f.read(1)
+            head = f.read(not_audio.HEAD_BYTES)
     except OSError as exc:
         raise DecodeError(path, f"cannot be read ({exc.strerror})") from exc
-    if empty:
+    if not head:
         raise DecodeError(path, "the file is empty")
+    if (what := not_audio.not_a_recording(head, path.name)) is not None:
+        raise DecodeError(path, what)
 
 
 def _try_soundfile(path: Path) -> DecodedAudio | None:

@@ -4,6 +4,7 @@ and every kind of bad file fails with a DecodeError that names it."""
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import av
@@ -294,13 +295,41 @@ def _png(rng: np.random.Generator) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + rng.bytes(4000)
 
 
+def _midi() -> bytes:
+    """A one-note Standard MIDI File: a header chunk and one track."""
+    track = bytes([0x00, 0x90, 60, 100, 0x83, 0x60, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00])
+    return b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(track)) + track
+
+
 # case → (file name, content from a random generator, words the reason must contain)
 NOT_AUDIO = {
     "empty": ("empty.wav", lambda rng: b"", "the file is empty"),
     "text": ("lyrics.mp3", lambda rng: b"la la la\n" * 500, "not an audio file"),
-    "text-as-txt": ("notes.txt", lambda rng: b"hello\n" * 500, "no audio stream"),
-    "png": ("cover.png", _png, "no audio stream"),
-    "png-as-wav": ("cover.wav", _png, "no audio stream"),
+    "text-as-txt": ("notes.txt", lambda rng: b"hello\n" * 500, "a text file, not audio"),
+    "rip-log": ("Album.log", lambda rng: "\ufeffExact Audio Copy V1.6\r\n".encode("utf-16") * 300, "a text file"),
+    "png": ("cover.png", _png, "an image, not audio"),
+    "png-as-wav": ("cover.wav", _png, "an image, not audio"),
+    "jpeg": ("folder.jpg", lambda rng: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + rng.bytes(4000), "an image, not audio"),
+    # What a music folder holds besides recordings: FFmpeg called each "not an audio file, or damaged beyond use",
+    # an IT module "no audio stream (FFmpeg reads it as CD Graphics)", a .pls "… as LRC lyrics".
+    "midi": ("tune.mid", lambda rng: _midi(), "MIDI holds notes, not sound; musictagger cannot analyse it"),
+    "karaoke-midi": ("tune.kar", lambda rng: _midi(), "MIDI holds notes, not sound"),
+    "mod": ("song.mod", lambda rng: rng.bytes(1080) + b"M.K." + rng.bytes(2000), "a tracker module (MOD) holds notes"),
+    "xm": ("song.xm", lambda rng: b"Extended Module: song\x1a" + rng.bytes(400), "a tracker module (XM)"),
+    "it": ("song.it", lambda rng: b"IMPMsong" + bytes(400), "a tracker module (IT)"),
+    "s3m": ("song.s3m", lambda rng: b"song".ljust(44, b"\0") + b"SCRM" + bytes(400), "a tracker module (S3M)"),
+    "appledouble": (
+        "._01 - Song.mp3",
+        lambda rng: b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(4000),
+        "a macOS AppleDouble file (the Finder's data about 01 - Song.mp3",
+    ),
+    "cue-sheet": (
+        "Album.cue",
+        lambda rng: b'FILE "Album.flac" WAVE\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n',
+        "a cue sheet (the track list of Album.flac), not audio: analyse Album.flac itself",
+    ),
+    "m3u": ("Album.m3u", lambda rng: b"#EXTM3U\n#EXTINF:123,Band - Song\n01 - Song.mp3\n", "a playlist, not audio"),
+    "pls": ("Album.pls", lambda rng: b"[playlist]\nFile1=01 - Song.mp3\nNumberOfEntries=1\n", "a playlist, not audio"),
     "random-bin": ("noise.bin", lambda rng: rng.bytes(50_000), "not an audio file"),
     "random-mp3": ("noise.mp3", lambda rng: rng.bytes(50_000), "not an audio file"),
     "random-m4a": ("noise.m4a", lambda rng: rng.bytes(50_000), "not an audio file"),
@@ -448,7 +477,9 @@ def test_an_unreadable_file_raises_decode_error(tmp_path: Path) -> None:
         path.chmod(0o644)
 
 
-@pytest.mark.parametrize("case", ["empty", "text", "png-as-wav", "random-mp3", "missing", "directory", "truncated"])
+@pytest.mark.parametrize(
+    "case", ["empty", "text", "png-as-wav", "midi", "cue-sheet", "random-mp3", "missing", "directory", "truncated"]
+)
 def test_features_from_file_raises_the_decoders_error(tmp_path: Path, case: str) -> None:
     path = tmp_path / f"{case}.wav"
     if case == "directory":
