@@ -154,11 +154,14 @@ def load_manifest(onnx_path: Path, *, verify_digest: bool = True) -> ModelManife
     Raises
     ------
     ModelError
-        The sidecar is missing or malformed, or (with ``verify_digest``) the ONNX file is missing or
-        the sidecar describes a different one.
+        ``onnx_path`` is not an ``.onnx`` file (a sidecar given for its model was refused as describing
+        "a different model than" itself), the sidecar is missing or malformed, or (with ``verify_digest``)
+        the ONNX file is missing or the sidecar describes a different one.
     """
     if verify_digest and not Path(onnx_path).is_file():
         raise ModelError(f"{onnx_path}: model file not found")
+    if Path(onnx_path).suffix.lower() != ".onnx":  # its sidecar was looked for as itself, or as a .json it never had
+        raise ModelError(f"{onnx_path}: not a model: a model is an .onnx file, read with the .json sidecar beside it")
     path = sidecar_path(onnx_path)
     if not path.is_file():
         raise ModelError(f"{path}: the model's sidecar is missing (every .onnx needs its .json)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -253,6 +254,10 @@ class GenreModel:
     With a personal ``head`` (see :mod:`musictagger.personal`), analyses are read through it: the
     user's labels and verdicts.  ``labels`` stays the base model's (what its outputs mean);
     ``output_labels`` are the labels analyses carry.
+
+    One model serves many threads at once: it keeps nothing between analyses, and onnxruntime runs one
+    session from several threads; load it once (:func:`load_model`) and share it, rather than hold a
+    copy of its arrays per thread.
     """
 
     def __init__(self, onnx_path: str | Path, *, threads: int | None = None, head: PersonalHead | None = None) -> None:
@@ -446,9 +451,17 @@ def _register_shared_arena() -> None:
     ort.create_and_register_allocator(cpu, None)
 
 
-def load_model(path: Path | None = None) -> GenreModel:
-    """The model at ``path`` (default: :func:`default_model_path`, read now), loaded once per process."""
-    return _load_model(path or default_model_path())
+_loading = threading.Lock()
+"""Held while a model is chosen and loaded: threads that ask for their first model at once (a pool mapping
+:func:`analyze` over files) share one load, where each loaded its own and timed the int8 twin against the
+others' runs (:func:`~musictagger.model.precision.fastest_variant`)."""
+
+
+def load_model(path: str | Path | None = None) -> GenreModel:
+    """The model at ``path`` (default: :func:`default_model_path`, read now), loaded once per process and
+    shared by every thread that asks for it (see :class:`GenreModel` on threads)."""
+    with _loading:
+        return _load_model(Path(path) if path else default_model_path())
 
 
 @lru_cache(maxsize=4)
@@ -456,6 +469,21 @@ def _load_model(path: Path) -> GenreModel:
     return GenreModel(path)
 
 
-def analyze(path: str | Path, *, model: GenreModel | None = None, n_windows: int | None = None) -> Analysis:
-    """Analyse one audio file with the shipped model (or ``model``): genre, confidence, hash code."""
-    return (model or load_model()).analyze_file(path, n_windows=n_windows)
+def analyze(
+    path: str | Path, *, model: GenreModel | str | Path | None = None, n_windows: int | None = None
+) -> Analysis:
+    """Analyse one audio file with the shipped model (or ``model``, loaded or the path of one: another shipped
+    model's ``.onnx`` file, or its int8 twin): genre, confidence, hash code.
+
+    Raises
+    ------
+    DecodeError
+        The file is missing, not audio, or damaged beyond use (:mod:`musictagger.errors` has them all, under
+        :class:`~musictagger.errors.MusictaggerError`).
+    AudioTooShortError, SilentAudioError
+        The audio is under a second long, or silent: any genre would be a guess.
+    ModelError
+        ``model`` (or ``$MUSICTAGGER_MODEL``) is not a model, or its sidecar does not fit it.
+    """
+    loaded = model if isinstance(model, GenreModel) else load_model(model)
+    return loaded.analyze_file(path, n_windows=n_windows)

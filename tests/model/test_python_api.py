@@ -1,0 +1,84 @@
+"""The Python API as a researcher's script uses it: another model by its path, one model shared by threads,
+and the errors for a path that is not a model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import musictagger
+from musictagger.errors import ModelError
+from musictagger.model.location import model_file
+from musictagger.model.manifest import sidecar_path
+from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel, _load_model, load_model
+from tests.audio.signals import music
+
+SR = 22050
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("songs")
+    paths = [folder / f"song{seed}.flac" for seed in range(4)]
+    for seed, path in enumerate(paths):
+        sf.write(path, music(sr=SR, seconds=3.0, seed=seed), SR)
+    return paths
+
+
+def test_another_shipped_model_is_given_by_its_path(songs: list[Path]) -> None:
+    """``analyze(path, model="…/x.onnx")`` ended in AttributeError: 'str' object has no attribute 'analyze_file'."""
+    fast = model_file(FAST_MODEL_NAME)
+
+    by_path = musictagger.analyze(songs[0], model=str(fast))
+
+    assert by_path.model_id == load_model(fast).manifest.model_id
+    assert by_path.code_hex == musictagger.analyze(songs[0], model=load_model(fast)).code_hex
+    assert load_model(str(fast)) is load_model(fast)  # one load, by either spelling of its path
+
+
+def test_threads_asking_for_a_model_at_once_share_one_load() -> None:
+    """Each of the threads of a pool mapping ``analyze`` over files loaded a model of its own (and timed the int8
+    twin against the others' runs), holding as many copies of its arrays."""
+    _load_model.cache_clear()
+    start = threading.Barrier(4)
+
+    def first_model(_: int) -> GenreModel:
+        start.wait()
+        return load_model(model_file(FAST_MODEL_NAME))
+
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(first_model, range(4)))
+
+    assert len({id(model) for model in models}) == 1
+
+
+def test_one_model_shared_by_threads_gives_each_file_its_own_analysis(songs: list[Path]) -> None:
+    model = load_model(model_file(FAST_MODEL_NAME))
+    alone = [model.analyze_file(path) for path in songs]
+
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(model.analyze_file, songs))
+
+    for one, other in zip(alone, together, strict=True):
+        assert other.source == one.source and other.code_hex == one.code_hex
+        np.testing.assert_array_equal(other.probabilities, one.probabilities)
+
+
+def test_a_path_that_is_not_a_model_is_refused_as_such(songs: list[Path], tmp_path: Path) -> None:
+    """The sidecar given for the model was refused as 'describes a different model than m.json (SHA-256
+    mismatch)'; an audio file as 'song0.json: the model's sidecar is missing', a file never named."""
+    onnx_path = tmp_path / "m.onnx"
+    shutil.copy(model_file(FAST_MODEL_NAME), onnx_path)
+    shutil.copy(sidecar_path(model_file(FAST_MODEL_NAME)), sidecar_path(onnx_path))
+    assert GenreModel(onnx_path).labels
+
+    for not_a_model in (sidecar_path(onnx_path), songs[0]):
+        with pytest.raises(ModelError, match=f"^{re.escape(str(not_a_model))}: not a model: a model is an .onnx file"):
+            GenreModel(not_a_model)
