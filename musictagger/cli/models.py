@@ -174,7 +174,7 @@ def format_models(models: list[store.PersonalModelInfo], note: str | None) -> st
             ("*" if in_use else "(not in use)") if m.active else "",
             m.name,
             m.field,
-            f"{m.accuracy:.2f}",
+            "none" if m.accuracy is None else f"{m.accuracy:.2f}",
             m.created[:10],
             f"{len(m.labels)} labels: " + ", ".join(m.labels),
         )

@@ -53,10 +53,14 @@ def personal_labels_text(personal: PersonalModelInfo) -> str:
 def personal_text(personal: PersonalModelInfo) -> str:
     """Rich text on the active personal model: its labels, where they come from and how well it knows them."""
     tracks = sum(personal.counts.values())
+    figures = (
+        "It has no cross-validated accuracy: it was measured on no label."
+        if personal.accuracy is None
+        else f"Cross-validated accuracy {personal.accuracy:.2f}, macro-F1 {personal.macro_f1:.2f}."
+    )
     return (
         f"<p>Active personal model: <b>{html.escape(personal.name)}</b>, learned on {personal.created} from "
-        f"{tracks:,} tracks of your library tagged with its {html.escape(personal.field)}. "
-        f"Cross-validated accuracy {personal.accuracy:.2f}, macro-F1 {personal.macro_f1:.2f}.</p>"
+        f"{tracks:,} tracks of your library tagged with its {html.escape(personal.field)}. {figures}</p>"
         f"<p>{html.escape(personal_labels_text(personal))}</p>"
         "<p>It reads what the base model below hears in a track:</p>"
     )

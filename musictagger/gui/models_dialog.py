@@ -52,7 +52,7 @@ def model_row(info: PersonalModelInfo, *, idle: bool = False) -> list[str]:
         info.name,
         info.field,
         ", ".join(info.labels),
-        f"{info.accuracy:.2f} / {info.macro_f1:.2f}",
+        "none (measured on no label)" if info.accuracy is None else f"{info.accuracy:.2f} / {info.macro_f1:.2f}",
         info.created[:16].replace("T", " "),  # ISO 8601 to the minute
     ]
 

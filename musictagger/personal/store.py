@@ -56,8 +56,10 @@ class PersonalModelInfo:
     field: str
     labels: tuple[str, ...]
     counts: dict[str, int]
-    accuracy: float
-    macro_f1: float
+    accuracy: float | None
+    """Cross-validated, of the labels it was measured on; None when it was measured on none (each label's tracks
+    by one artist: the folds' zeros are no measurement)."""
+    macro_f1: float | None
     base_model_id: str
     created: str
     active: bool
@@ -213,13 +215,14 @@ def model_info(name: str, active: str | None) -> PersonalModelInfo:
     sidecar = read_sidecar(name)
     try:
         metrics = sidecar["metrics"]
+        measured = any(score.get("measured", True) for score in metrics.get("per_label") or [{}])
         return PersonalModelInfo(
             name=name,
             field=sidecar["field"],
             labels=tuple(sidecar["labels"]),
             counts=dict(sidecar["counts"]),
-            accuracy=float(metrics["accuracy"]),
-            macro_f1=float(metrics["macro_f1"]),
+            accuracy=float(metrics["accuracy"]) if measured else None,
+            macro_f1=float(metrics["macro_f1"]) if measured else None,
             base_model_id=sidecar["base_model_id"],
             created=sidecar["created"],
             active=name == active,

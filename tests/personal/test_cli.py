@@ -54,6 +54,27 @@ def test_models_lists_uses_and_deletes(indexed_styles: StyleLibrary, capsys: pyt
     assert "error: no personal model named 'nope' (see `musictagger models`)" in capsys.readouterr().err
 
 
+def test_models_gives_no_accuracy_for_a_model_measured_on_no_label(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each label's tracks by one artist: every fold held out the label it never learnt, so learn saves the folds'
+    zeros and says there is no accuracy; `models` listed it as "0.00" (and its JSON as 0.0)."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    sidecar = store.read_sidecar("mine")
+    metrics = sidecar["metrics"]
+    unmeasured = [{**score, "recall": 0.0, "f1": 0.0, "measured": False} for score in metrics["per_label"]]
+    metrics = {**metrics, "accuracy": 0.0, "macro_f1": 0.0, "per_label": unmeasured}
+    store.save_model(store.load_head("mine"), {**sidecar, "metrics": metrics})  # as learn saves such a model
+    capsys.readouterr()
+
+    assert main(["models"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if " mine " in line]
+    assert row.split()[2] == "none"
+    assert main(["models", "--json"]) == 0
+    (mine,) = json.loads(capsys.readouterr().out)["personal"]
+    assert (mine["accuracy"], mine["macro_f1"]) == (None, None)
+
+
 def test_tag_with_a_personal_model_writes_the_users_spelling_and_undo_restores(
     indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
 ) -> None:
