@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
             match_bits=match_bits,
         )
         head = head_for(manifest)
-        matches = matches_through(matches, head)  # the query's verdict is the active model's too
+        matches = matches_through(matches, head)
+        if query.track is not None and head is not None:  # a file's analysis is read through it already
+            analysis = analysis.through(head)  # the heading's verdict is the active model's, as its matches' are
         coded = library.code_counts()
         left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds

@@ -209,6 +209,26 @@ def test_similar_gives_the_matches_the_active_personal_models_verdicts(
     assert "Ambient" in {match["genre"] for match in matches}
 
 
+def test_similar_from_an_indexed_track_heads_it_with_the_active_personal_models_verdict(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A track named by its id or by text was headed with its stored verdict, the shipped model's ('nearest to
+    track 14 …, electronic 0.99:'), above matches given the personal model's labels; a file's heading had the latter."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    held = str(indexed_styles.held["ambient"])
+    with Library(library_db_path()) as library:
+        record = library.record(held)
+    wanted = record.analysis.through(store.load_head("mine")).summary()
+    assert wanted != record.analysis.summary()
+    capsys.readouterr()
+
+    for query in (str(record.id), "new/ambient"):
+        assert main(["similar", query, "-k", "2"]) == 0
+        heading = capsys.readouterr().out.split("\n  #")[0]  # wrapped at 80 columns: the path on a line of its own
+        assert " ".join(heading.split()) == f"nearest to track {record.id} {held}, {wanted}:"
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
