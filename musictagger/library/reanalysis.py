@@ -35,7 +35,9 @@ def why_again(stored: AnalysisKey, key: AnalysisKey) -> str:
         return "an earlier front end had computed their spectrograms"
     if old_parts != parts:
         return f"{name}'s verdict policy has changed since they were analysed"
-    return f"they had been analysed with {stored.windows} windows a track (now {key.windows})"
+    return (
+        f"they had been analysed with {stored.windows} window{'s' * (stored.windows != 1)} a track (now {key.windows})"
+    )
 
 
 def again_lines(again: Counter[str]) -> list[str]:

@@ -74,3 +74,4 @@ def test_why_again_names_what_changed() -> None:
         "hash-cnn-lstm-emotify-v3's verdict policy has changed since they were analysed"
     )
     assert why(now.model_id, 5) == "they had been analysed with 5 windows a track (now 3)"
+    assert why(now.model_id, 1) == "they had been analysed with 1 window a track (now 3)"  # not '1 windows'
