@@ -218,13 +218,20 @@ class _FloatFrames:
         self.chunks.extend(float_samples(frame) for frame in frames)
 
 
+def _plays_first(stream: av.AudioStream) -> bool:
+    """Whether ``stream`` is marked as the one to play (its ``default`` disposition)."""
+    return bool(stream.disposition & av.stream.Disposition.default)
+
+
 def audio_stream(path: Path, container: av.container.InputContainer) -> av.AudioStream:
-    """The container's first audio stream, refused when it has none or FFmpeg has no decoder for it (a WAV
-    whose header names a format tag FFmpeg does not know, or 0 bits a sample: PyAV then gives the stream no
-    codec context at all)."""
-    if not container.streams.audio:
+    """The audio stream a player plays: the first marked default (a music video's second track may be, its first a
+    commentary), else the first.  Refused when the file has none or FFmpeg has no decoder for it (a WAV whose
+    header names a format tag FFmpeg does not know, or 0 bits a sample: PyAV then gives the stream no codec
+    context at all)."""
+    streams = container.streams.audio
+    if not streams:
         raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
-    stream = container.streams.audio[0]
+    stream = next((stream for stream in streams if _plays_first(stream)), streams[0])
     context = stream.codec_context
     if context is None:
         raise DecodeError(
@@ -235,6 +242,22 @@ def audio_stream(path: Path, container: av.container.InputContainer) -> av.Audio
     if context.sample_rate:  # 0: FFmpeg leaves it to the frames
         check_sample_rate(path, context.sample_rate, dsd=is_dsd(context))
     return stream
+
+
+def tracks_notes(container: av.container.InputContainer, stream: av.AudioStream) -> tuple[str, ...]:
+    """What the analysis of ``stream`` must say when the file holds other audio tracks (a music video's languages or
+    commentary, a concert's stereo and surround mixes): which one was heard, since the others were not."""
+    streams = list(container.streams.audio)
+    if len(streams) < 2:
+        return ()
+    described = ", ".join(
+        f"{key} {value}" for key in ("title", "language") if (value := stream.metadata.get(key)) and value != "und"
+    )
+    which = "the one marked default" if _plays_first(stream) else "the first; none is marked default"
+    return (
+        f"{len(streams)} audio tracks: analysed track {streams.index(stream) + 1} ({described + ', ' if described else ''}"
+        f"{which}); the others are not heard",
+    )
 
 
 def _decode_pyav(path: Path) -> DecodedAudio:

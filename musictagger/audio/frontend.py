@@ -64,6 +64,9 @@ class Features:
         or one not copied whole); None otherwise.
     source_rate
         The decoded audio's sample rate, before resampling to the model's (0 where unknown).
+    notes
+        What the analysis must say about which audio of the file it heard (one of its audio tracks,
+        :attr:`~musictagger.audio.reader.AudioReader.notes`).
     """
 
     windows: np.ndarray
@@ -72,6 +75,7 @@ class Features:
     report: SignalReport
     announced_duration_s: float | None = None
     source_rate: int = 0
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
         report=report,
         announced_duration_s=reader.announced_samples / reader.sr if cut_short else None,
         source_rate=int(reader.sr),
+        notes=reader.notes,
     )
 
 

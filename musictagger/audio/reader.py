@@ -37,6 +37,7 @@ from musictagger.audio.decode import (
     float_samples,
     is_dsd,
     open_soundfile,
+    tracks_notes,
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
@@ -63,6 +64,9 @@ class AudioReader(Protocol):
     announced_samples: int
     """Length in samples the header announced: more than ``n_samples`` once the audio is found to end
     first (a damaged file, or one not copied whole)."""
+    notes: tuple[str, ...]
+    """What an analysis of these samples must say about which of the file's audio they are (one of its several
+    audio tracks, :func:`~musictagger.audio.decode.tracks_notes`)."""
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Samples ``[start, stop)``; positions outside the audio read as zeros."""
@@ -78,6 +82,7 @@ class ArrayReader:
         self.y = y if y.ndim == 2 else y[np.newaxis, :]
         self.sr, self.channels, self.n_samples = int(sr), self.y.shape[0], self.y.shape[1]
         self.announced_samples = self.n_samples
+        self.notes: tuple[str, ...] = ()
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -94,6 +99,7 @@ class _SoundfileReader:
         self.path, self.file = path, f
         self.sr, self.channels, self.n_samples = int(f.samplerate), f.channels, f.frames
         self.announced_samples = _announced_by_libsndfile(f)
+        self.notes: tuple[str, ...] = ()  # libsndfile's containers hold one stream
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -113,12 +119,19 @@ class _PyAVReader:
     brought down in rate on the way, :class:`_Decimation`)."""
 
     def __init__(
-        self, path: Path, container: av.container.InputContainer, n_samples: int, *, estimated: bool = False
+        self,
+        path: Path,
+        container: av.container.InputContainer,
+        stream: av.AudioStream,
+        n_samples: int,
+        *,
+        estimated: bool = False,
     ) -> None:
-        """``estimated``: the length is FFmpeg's guess from the bit rate (an MP3 without a Xing, Info or VBRI
-        header), so audio that ends before it is not reported as cut short."""
-        self.path, self.container = path, container
-        self.stream = container.streams.audio[0]
+        """``stream``: the one read (:func:`~musictagger.audio.decode.audio_stream`); ``estimated``: the length is
+        FFmpeg's guess from the bit rate (an MP3 without a Xing, Info or VBRI header), so audio that ends before
+        it is not reported as cut short."""
+        self.path, self.container, self.stream = path, container, stream
+        self.notes = tracks_notes(container, stream)
         context = self.stream.codec_context
         self._rate, self._factor = int(context.sample_rate), _decimation(context)
         self.sr, self.channels = self._rate // self._factor, context.channels
@@ -416,9 +429,8 @@ def _announced_by_libsndfile(f: sf.SoundFile) -> int:
     return max(f.frames, int(frames[1])) if frames is not None else f.frames
 
 
-def _pyav_length(container: av.container.InputContainer) -> int | None:
-    """The first audio stream's length in samples from the container's header, if it says."""
-    stream = container.streams.audio[0]
+def _pyav_length(container: av.container.InputContainer, stream: av.AudioStream) -> int | None:
+    """``stream``'s length in samples from the container's header, if it says."""
     rate = stream.codec_context.sample_rate
     if stream.duration and stream.time_base:
         seconds = float(stream.duration * stream.time_base)
@@ -439,14 +451,16 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
         reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
         raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
     with container:
-        channels = audio_stream(path, container).codec_context.channels
-        length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container)
-        if length is None or channels >= 8:  # unknown length; PyAV's planar >8-channel crash
+        stream = audio_stream(path, container)
+        length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container, stream)
+        if length is None or stream.codec_context.channels >= 8:  # unknown length; PyAV's planar >8-channel crash
             audio = decode(path)
-            yield ArrayReader(audio.y, audio.sr)
+            whole = ArrayReader(audio.y, audio.sr)
+            whole.notes = tracks_notes(container, stream)
+            yield whole
         else:
             estimated = container.format.name == "mp3" and not _has_length_header(path)
-            yield _PyAVReader(path, container, length, estimated=estimated)
+            yield _PyAVReader(path, container, stream, length, estimated=estimated)
 
 
 def _dsf_length(path: Path) -> int | None:
@@ -523,7 +537,7 @@ class _RobustSoundfile:
     def __init__(self, reader: _SoundfileReader, path: Path) -> None:
         self._reader, self._path = reader, path
         self.sr, self.channels = reader.sr, reader.channels
-        self.announced_samples = reader.announced_samples
+        self.announced_samples, self.notes = reader.announced_samples, reader.notes
 
     @property
     def n_samples(self) -> int:

@@ -365,7 +365,7 @@ class GenreModel:
             judged = self.judge(outputs)
         relaxed = outputs.code.mean(axis=0)
         params = self.manifest.front_end
-        warnings = []
+        warnings = list(features.notes)
         if features.report.clipped:
             warnings.append(f"clipped: {features.report.clipped_fraction:.1%} of samples at full scale")
         if features.announced_duration_s is not None:

@@ -513,3 +513,43 @@ def test_a_chained_ogg_file_is_analysed_whole(tmp_path: Path) -> None:
     assert (
         np.abs(window.windows[0][after] - expected[after]).mean() < 0.5 * np.abs(wrong[after] - expected[after]).mean()
     )
+
+
+def tracks_file(path: Path, tracks: list[np.ndarray], sr: int, *, default: int | None) -> Path:
+    """A Matroska file of one FLAC track per ``tracks`` entry (mono), track ``default`` (from 0) marked default."""
+    with av.open(str(path), "w", format="matroska") as out:
+        streams = [out.add_stream("flac", rate=sr, layout="mono") for _ in tracks]
+        streams[0].metadata["title"] = "Commentary"
+        for k, stream in enumerate(streams):  # before the header is written, with the first packet
+            stream.disposition = av.stream.Disposition.default if k == default else av.stream.Disposition(0)
+        for stream, y in zip(streams, tracks, strict=True):
+            frame = av.AudioFrame.from_ndarray(y.reshape(1, -1), format="flt", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+    return path
+
+
+def test_of_several_audio_tracks_the_one_marked_default_is_analysed_and_the_analysis_says_which(
+    tmp_path: Path,
+) -> None:
+    """A music video or a concert holds several audio tracks (a commentary first, the music marked default; a stereo
+    and a surround mix): the first was analysed, without a word, whatever the file marked to play.  The track
+    marked default is analysed, as players play it, and the analysis names it among the others; with none marked,
+    the first, saying so.  A file of one track says nothing of tracks."""
+    sr = 44100
+    commentary, song = piece(1, sr=sr, seconds=8.0), piece(2, sr=sr, seconds=8.0)
+    marked = tracks_file(tmp_path / "video.mkv", [commentary, song], sr, default=1)
+    unmarked = tracks_file(tmp_path / "unmarked.mkv", [commentary, song], sr, default=None)
+    single = tracks_file(tmp_path / "single.mka", [song], sr, default=0)
+    alone = features_from_file(single, params=PARAMS, n_windows=1)
+
+    features = features_from_file(marked, params=PARAMS, n_windows=1)
+    np.testing.assert_array_equal(features.windows, alone.windows)
+    assert features.notes == ("2 audio tracks: analysed track 2 (the one marked default); the others are not heard",)
+    np.testing.assert_array_equal(decode(marked).y, decode(single).y)  # the whole decode reads it too
+    assert features_from_file(unmarked, params=PARAMS, n_windows=1).notes == (
+        "2 audio tracks: analysed track 1 (title Commentary, the first; none is marked default); the others are not "
+        "heard",
+    )
+    assert alone.notes == ()
