@@ -21,6 +21,7 @@ import os
 import signal
 import threading
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -146,6 +147,7 @@ def index_folders(
         moved = _follow_moves(library, stored, same_stamp, found.files)
         for old in moved:  # the rows moved are at their new paths now: not gone, nor kept as a drive's
             del stored[old]
+        library.restamp(_kept_coarser(stored, found.files))
         gone, kept = _gone(library, stored, roots, found.files)
         summary.moved, summary.pruned = own_paths + len(moved), library.delete_paths(sorted(gone))
         reported = {path for path, _reason in kept}  # a missing folder is one problem: its tracks kept
@@ -268,14 +270,15 @@ def _new_by_stamp(
 def _stored_by_stamp(
     stamps: dict[str, tuple[FileStamp, AnalysisKey]], wanted: Collection[FileStamp]
 ) -> dict[FileStamp, list[str]]:
-    """The stored paths of each size and mtime in ``wanted`` (a new file's): where another name of a file, a link or a
-    move is looked for.  One pass over the index's stamps, a million for the largest archives, and none in a run that
-    finds nothing new (most runs)."""
+    """The stored paths of each size and mtime whose size is one in ``wanted`` (a new file's): where another name of a
+    file, a link or a move is looked for, by its exact stamp or its mtime kept coarser.  One pass over the index's
+    stamps, a million for the largest archives, and none in a run that finds nothing new (most runs)."""
     by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
-    if not wanted:
+    sizes = {stamp.size for stamp in wanted}
+    if not sizes:
         return by_stamp
     for path, (stamp, _key) in stamps.items():
-        if stamp in wanted:
+        if stamp.size in sizes:
             by_stamp[stamp].append(path)
     return by_stamp
 
@@ -395,16 +398,69 @@ def _follow_moves(
     may be under any folder of the library, not only those of this run: the library's folder itself renamed, or a
     drive mounted at ``Archive1`` because ``Archive`` was taken, and indexed by its new name, is moved too (its
     rows were kept as a drive not mounted, and every file analysed again under its new name, so twice in the
-    index).  Only the stored paths of a new path's size and mtime (``same_stamp``) are looked at, so a run over a
-    large library looks up a few files, not all.
+    index).  Only the stored paths of a new path's size (``same_stamp``) are looked at, so a run over a large library
+    looks up a few files, not all.
+
+    A file copied where its mtime was kept to a coarser precision (a library restored from a tar backup into another
+    home folder, or carried on a FAT drive) keeps its size and name instead: such a file, of no stored file's exact
+    stamp, takes the row of the one missing file of its size, its name (in either Unicode normalisation, as a Mac's
+    copy spells it) and its mtime to that precision (:meth:`FileStamp.kept_coarser_as`), each the only one, and its
+    new mtime.  Before, every file of a library restored so was analysed again, and kept twice in the index.
     """
-    moves = []
+    moves: list[tuple[str, str]] = []
+    unmatched: list[FoundFile] = []
     for stamp, new in _new_by_stamp(stamps, files).items():
         old = [path for path in same_stamp.get(stamp, ()) if _missing(path)]
         if len(old) == 1 and len(new) == 1:
             moves.append((old[0], new[0].path))
-    library.rename_paths(moves)
-    return {old for old, _new in moves}
+        elif stamp not in same_stamp:
+            unmatched += new
+    coarser = _moves_kept_coarser(same_stamp, unmatched)
+    library.rename_paths(moves + [(old, found.path) for old, found in coarser])
+    library.restamp({found.path: found.stamp for _old, found in coarser})
+    return {old for old, _new in moves} | {old for old, _found in coarser}
+
+
+def _moves_kept_coarser(
+    same_size: dict[FileStamp, list[str]], unmatched: list[FoundFile]
+) -> list[tuple[str, FoundFile]]:
+    """The stored paths whose files moved to ``unmatched`` (new files of no stored file's exact stamp) with their
+    mtimes kept coarser, each with its file found: the one missing stored file of its size, name (compared in NFC)
+    and mtime to a coarser precision, of which it is the one such new file.  ``same_size`` holds the stored paths of
+    each stamp whose size is a new file's."""
+    by_size: dict[int, list[FileStamp]] = defaultdict(list)
+    for stamp in same_size:
+        by_size[stamp.size].append(stamp)
+    claims: dict[str, list[FoundFile]] = defaultdict(list)
+    for found in unmatched:
+        name = _name(found.path)
+        old = [
+            path
+            for stamp in by_size.get(found.stamp.size, ())
+            if stamp.kept_coarser_as(found.stamp)
+            for path in same_size[stamp]
+            if _name(path) == name and _missing(path)
+        ]
+        if len(old) == 1:
+            claims[old[0]].append(found)
+    return [(old, found[0]) for old, found in claims.items() if len(found) == 1]
+
+
+def _name(path: str) -> str:
+    """A file's name as a move compares it: in NFC, so that a name a Mac decomposed (``Cafe\u0301``) is the name a
+    Linux copy composes (``Caf\u00e9``)."""
+    return unicodedata.normalize("NFC", os.path.basename(path))
+
+
+def _kept_coarser(stored: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> dict[str, FileStamp]:
+    """The files found where they were indexed whose mtime a copy kept coarser (:meth:`FileStamp.kept_coarser_as`),
+    by path, with their stamps now: a library restored from a tar backup to the same home folder, every mtime cut to
+    the second, was analysed again whole."""
+    return {
+        found.path: found.stamp
+        for found in files
+        if found.path in stored and stored[found.path][0].kept_coarser_as(found.stamp)
+    }
 
 
 def _files_indexed_alone(library: Library, stored: Collection[str]) -> list[str]:

@@ -47,12 +47,28 @@ CODE_IDS_PER_QUERY = 1 << 18
 """Track ids per query when loading every code: strings of a few MB, few round trips."""
 
 
+MTIME_STEPS_NS = (100, 1_000, 10_000_000, 1_000_000_000, 2_000_000_000)
+"""The precisions a copy may keep a file's mtime to: 100 ns (NTFS, SMB), a microsecond (``utimes``, some NFS
+servers), 10 ms (exFAT), a second (a tar archive, HFS+, ext3) and 2 s (FAT)."""
+
+
 @dataclass(frozen=True)
 class FileStamp:
     """What identifies a version of a file on disk: a changed size or mtime means re-analyse."""
 
     size: int
     mtime_ns: int
+
+    def kept_coarser_as(self, other: FileStamp) -> bool:
+        """Whether ``other`` is this version of the file as a copy kept it, its mtime to a coarser precision
+        (:data:`MTIME_STEPS_NS`): the same size, and the mtime a multiple of a step this one is not, less than that
+        step away.  A library restored from a backup (tar keeps whole seconds) or carried on a FAT or exFAT drive
+        comes back so, every file's mtime cut; an edit does not, since where an edit's mtime is that coarse (on
+        such a drive), so was the one before it."""
+        return self.size == other.size and any(
+            other.mtime_ns % step == 0 and self.mtime_ns % step != 0 and abs(other.mtime_ns - self.mtime_ns) < step
+            for step in MTIME_STEPS_NS
+        )
 
 
 @dataclass(frozen=True)
@@ -336,6 +352,15 @@ class Library:
             self._db.executemany(
                 "UPDATE tracks SET path = ?, path_folded = ? WHERE path = ?",
                 [(new, FOLDING["path"](new), old) for old, new in moves],
+            )
+
+    def restamp(self, stamps: dict[str, FileStamp]) -> None:
+        """Give the rows of these paths these sizes and mtimes, keeping their analyses: the files are the versions
+        analysed, as a copy kept them (:meth:`FileStamp.kept_coarser_as`)."""
+        with transaction(self._db):
+            self._db.executemany(
+                "UPDATE tracks SET size = ?, mtime_ns = ? WHERE path = ?",
+                [(stamp.size, stamp.mtime_ns, path) for path, stamp in stamps.items()],
             )
 
     def paths_under(self, root: Path) -> list[str]:
