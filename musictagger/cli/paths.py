@@ -3,6 +3,7 @@ walk, the library's)."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from pathlib import Path
@@ -22,7 +23,12 @@ def listed_files(source: Path) -> list[Path]:
     names its file still.
 
     A script hands thousands of files to one command so (``find ~/Music -newer stamp | musictagger analyze
-    --files-from -``), rather than through ``xargs``, which starts the command again for each 128 KiB of names."""
+    --files-from -``), rather than through ``xargs``, which starts the command again for each 128 KiB of names.
+
+    A list written on Windows is read as it was meant: in UTF-16 (PowerShell's ``>``) or UTF-8 after a byte-order
+    mark (Notepad's), its lines ended by CR LF, and a relative name with backslashes (``Album\\01.flac``) that names
+    nothing taken with slashes where that names a file or folder.  The mark was taken for the first name's first
+    character, and that file, shown by the same name, was not found."""
     try:
         if str(source) == STANDARD_INPUT:
             data = sys.stdin.buffer.read()
@@ -31,8 +37,21 @@ def listed_files(source: Path) -> list[Path]:
                 data = listing.read()
     except OSError as exc:
         raise FileError(source, f"the list of files cannot be read ({exc.strerror})") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = os.fsencode(data.decode("utf-16", errors="replace"))
+    data = data.removeprefix(codecs.BOM_UTF8)
     entries = data.split(b"\0") if b"\0" in data else data.splitlines()
-    return [Path(os.fsdecode(entry)) for entry in entries if entry]
+    return [_with_slashes(Path(os.fsdecode(entry))) for entry in entries if entry]
+
+
+def _with_slashes(path: Path) -> Path:
+    """``path``, or where it names nothing and holds a backslash, the same with slashes if that names something: a
+    name a list written on Windows gives (``Album\\01.flac``).  A backslash is a character of a name on Linux, so
+    a name that holds one and names a file is taken as it is."""
+    if "\\" not in str(path) or os.path.lexists(path):
+        return path
+    slashed = Path(str(path).replace("\\", "/"))
+    return slashed if os.path.lexists(slashed) else path
 
 
 def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:

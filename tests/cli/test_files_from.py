@@ -1,0 +1,56 @@
+"""``analyze --files-from`` with a list written on Windows: Notepad's UTF-8 with a byte-order mark, PowerShell's
+UTF-16, CR LF line ends and backslashes between folders."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pytest
+
+from musictagger.cli.main import main
+from tests.audio.signals import piece, write
+
+NAMES = ["Album\\01 Café.wav", "Album\\02.wav", "03.wav"]
+"""The list's names, as Windows writes them relative to the folder above ``Album``."""
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        codecs.BOM_UTF8 + "\r\n".join(NAMES).encode() + b"\r\n",
+        "\r\n".join(NAMES).encode("utf-16"),  # with its byte-order mark, as PowerShell's > writes it
+    ],
+    ids=["utf-8 with a mark", "utf-16"],
+)
+def test_a_list_written_on_windows_names_its_files(
+    encoded: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, the first name began with the mark (``error: \\ufeffAlbum…: no such file``, the mark invisible), a
+    UTF-16 list was no name at all, and ``Album\\02.wav`` was no such file."""
+    songs = [tmp_path / name.replace("\\", "/") for name in NAMES]
+    for seed, song in enumerate(songs):
+        song.parent.mkdir(exist_ok=True)
+        write(song, piece(seed, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    (tmp_path / "list.txt").write_bytes(encoded)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["analyze", "--json", "--windows", "1", "--files-from", "list.txt"]) == 0
+
+    assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(s) for s in songs]
+
+
+def test_a_name_holding_a_backslash_is_taken_as_it_is_where_it_names_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On Linux a backslash is a character of a name: a file so named is the one the list names, not another."""
+    named = write(tmp_path / "AC\\DC.wav", piece(0, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    (tmp_path / "AC").mkdir()
+    write(tmp_path / "AC" / "DC.wav", piece(1, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    (tmp_path / "list.txt").write_bytes(b"AC\\DC.wav\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["analyze", "--json", "--windows", "1", "--files-from", "list.txt"]) == 0
+
+    assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(named)]
