@@ -27,9 +27,12 @@ import multiprocessing
 import multiprocessing.context
 import os
 import signal
+import sys
 import threading
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from musictagger.interrupts import sigint_blocked
@@ -62,11 +65,32 @@ def exit_with_parent() -> None:
 
 
 class _SpawnProcess(multiprocessing.context.SpawnProcess):
-    """A spawned process that starts with SIGINT blocked (see the module docstring)."""
+    """A spawned process that starts with SIGINT blocked (see the module docstring), without the main script."""
 
     def start(self) -> None:
-        with sigint_blocked():
+        with sigint_blocked(), _main_script_left_out():
             super().start()
+
+
+_starting = threading.Lock()
+
+
+@contextmanager
+def _main_script_left_out() -> Iterator[None]:
+    """``__main__`` as a bare module while a worker starts, so that the worker does not run the main script again.
+
+    The spawn start method imports the script that started this process in every worker (as ``__mp_main__``), for
+    the functions it may define; a worker here runs musictagger's alone.  A researcher's script calling
+    :func:`~musictagger.library.index.index_folders` outside ``if __name__ == "__main__":`` then indexed again in each
+    worker as it started, which found the index held by the script and failed (``IndexingBusyError``), and the run
+    ended in ``BrokenProcessPool``.  Starts are serialised: each puts back the ``__main__`` it found."""
+    with _starting:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 class _SpawnContext(multiprocessing.context.SpawnContext):
