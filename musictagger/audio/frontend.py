@@ -31,6 +31,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import ArrayReader, AudioReader, open_reader
 from musictagger.audio.signal import SignalReport, as_channels, inspect_signal, normalise, resample, to_mono
 from musictagger.errors import AudioTooShortError, ParameterError, SilentAudioError
+from musictagger.tags.cue_sheet import disc_image_tracks
 
 # Changes whenever what the model is given for the same file changes (window placement,
 # level measurement): the library index re-analyses what an older front end analysed.
@@ -65,8 +66,9 @@ class Features:
     source_rate
         The decoded audio's sample rate, before resampling to the model's (0 where unknown).
     notes
-        What the analysis must say about which audio of the file it heard (one of its audio tracks,
-        :attr:`~musictagger.audio.reader.AudioReader.notes`).
+        What the analysis must say about which audio of the file it heard: one of its audio tracks
+        (:attr:`~musictagger.audio.reader.AudioReader.notes`), a whole disc's (a CD image,
+        :func:`~musictagger.tags.cue_sheet.disc_image_tracks`).
     """
 
     windows: np.ndarray
@@ -206,6 +208,9 @@ def features_from_signal(
 
 
 def features_from_file(path: str | Path, *, params: FeatureParams, n_windows: int) -> Features:
-    """Read the windows of ``path`` and run the front end on them (see :func:`features_from_reader`)."""
+    """Read the windows of ``path`` and run the front end on them (see :func:`features_from_reader`), noting a CD
+    image's tracks."""
     with open_reader(path) as reader:
-        return features_from_reader(reader, params=params, n_windows=n_windows, source=path)
+        features = features_from_reader(reader, params=params, n_windows=n_windows, source=path)
+    image = disc_image_tracks(Path(path))
+    return features if image is None else dataclasses.replace(features, notes=(*features.notes, image.note))

@@ -1,0 +1,123 @@
+"""CD images: one file holding a whole disc, whose tracks a cue sheet lists.
+
+A rip kept as an image (EAC's or XLD's "image + CUE") is one FLAC, WavPack or Monkey's Audio file per disc, with a
+``.cue`` file beside it, or the cue sheet inside it (a FLAC CUESHEET block, a ``CUESHEET`` Vorbis comment or APEv2
+item, as foobar2000 embeds it).  Analysed as a file, it is one track an hour long: its verdict and its matches are
+the disc's, which a user who sees one row must be told.  :func:`disc_image_tracks` counts the tracks of such a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC
+
+# Lines of a cue sheet: ``FILE "Album.flac" WAVE`` opens a file's tracks, ``TRACK 01 AUDIO`` each.
+_LINE = re.compile(r'^\s*(?:FILE\s+"?(?P<file>[^"\r\n]+?)"?\s+\S+|TRACK\s+\d+\s+AUDIO)\s*$', re.IGNORECASE)
+
+# The most of a cue sheet read: a disc's, even with every track's REM lines, is a few kilobytes.
+_MOST_CUE_BYTES = 1 << 20
+
+# The embedded cue sheet's keys (case-insensitive in both families).
+_EMBEDDED_KEY = "cuesheet"
+
+# A FLAC CUESHEET block's lead-out "track", numbered 170 on a CD (255 otherwise), holds no audio.
+_LEAD_OUT = frozenset({170, 255})
+
+
+@dataclass(frozen=True)
+class DiscImage:
+    """A file holding ``tracks`` tracks of a disc, as ``listed_by`` (a cue sheet's name, or words) says."""
+
+    tracks: int
+    listed_by: str
+
+    @property
+    def note(self) -> str:
+        """What an analysis of the file says of it."""
+        return (
+            f"a CD image: {self.listed_by} lists {self.tracks} tracks in this file, analysed as one track "
+            "(the verdict and the matches are the whole disc's)"
+        )
+
+
+def _cue_text(data: bytes) -> str:
+    """A cue sheet's text: UTF-8 (with or without its byte-order mark), else the Windows code page EAC wrote it in."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _tracks_for(text: str, path: Path) -> int:
+    """The audio tracks ``text``, a cue sheet, lists in ``path``: those under a FILE line naming it, or naming a file
+    of its stem (EAC writes ``Album.wav`` into the sheet of the WAV it then compressed to ``Album.flac``)."""
+    names = {path.name.casefold(), path.stem.casefold()}
+    tracks, mine = 0, False
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        if match["file"] is not None:
+            named = Path(match["file"].replace("\\", "/")).name.casefold()
+            mine = named in names or Path(named).stem in names
+        elif mine:
+            tracks += 1
+    return tracks
+
+
+def _beside(path: Path) -> DiscImage | None:
+    """The tracks a ``.cue`` file in ``path``'s folder lists in it."""
+    try:
+        with os.scandir(path.parent) as entries:
+            sheets = sorted(entry.path for entry in entries if entry.name.lower().endswith(".cue") and entry.is_file())
+    except OSError:
+        return None
+    for sheet in sheets:
+        try:
+            with open(sheet, "rb") as file:
+                text = _cue_text(file.read(_MOST_CUE_BYTES))
+        except OSError:
+            continue
+        if (tracks := _tracks_for(text, path)) > 1:
+            return DiscImage(tracks, Path(sheet).name)
+    return None
+
+
+def _embedded(path: Path) -> DiscImage | None:
+    """The tracks a cue sheet inside ``path`` lists: a FLAC CUESHEET block, or a ``CUESHEET`` tag."""
+    try:
+        audio = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError):  # damaged: the decoders will say so
+        return None
+    if audio is None:
+        return None
+    if isinstance(audio, FLAC) and audio.cuesheet is not None:
+        tracks = sum(track.track_number not in _LEAD_OUT for track in audio.cuesheet.tracks)
+        if tracks > 1:
+            return DiscImage(tracks, "its CUESHEET block")
+    tags = audio.tags
+    for key in tags.keys() if tags is not None else ():
+        if key.casefold() == _EMBEDDED_KEY:
+            value = tags[key]  # a Vorbis comment's list of values, or an APEv2 item
+            text = value[0] if isinstance(value, list) else str(value)
+            tracks = sum(1 for line in text.splitlines() if (match := _LINE.match(line)) and match["file"] is None)
+            if tracks > 1:
+                return DiscImage(tracks, "its embedded cue sheet")
+    return None
+
+
+# The formats a disc is kept whole in; an MP3 or AAC of a whole disc is rare, and needs a cue sheet beside it.
+_IMAGE_SUFFIXES = frozenset({".flac", ".wv", ".ape"})
+
+
+def disc_image_tracks(path: Path) -> DiscImage | None:
+    """How many tracks ``path`` holds as a CD image (two or more, by a cue sheet beside it or inside it), else None."""
+    found = _beside(path)
+    if found is None and path.suffix.lower() in _IMAGE_SUFFIXES:
+        found = _embedded(path)
+    return found
