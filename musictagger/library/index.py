@@ -370,18 +370,20 @@ def _gone(
 def _missing_because(count: int) -> str:
     """Why a folder of the library that is not there is passed over: its ``count`` tracks are kept, or it holds none
     (they moved with it to the name it was indexed by since, :func:`_follow_moves`, or it never held any) and the
-    user may forget it, rather than read 'no such file or folder' at every run."""
+    user may forget it, rather than read 'no such file or folder' at every run.  A folder moved (a home folder renamed,
+    a library restored into another) is one too: the words say how its tracks follow it, where they said only how to
+    forget them, and a user who did so had every track analysed again under the new name."""
     if count:
-        return _kept_because("no such folder", count)
+        moved = "a drive not mounted, or moved? `musictagger index NEW_FOLDER` takes those it finds there"
+        return _kept_because("no such folder", count, moved)
     return "no such folder, and no track of the library is in it: `musictagger index --forget` removes it"
 
 
-def _kept_because(state: str, count: int) -> str:
-    """Why a folder's indexed tracks are kept though their files are not there: the folder's ``state``."""
+def _kept_because(state: str, count: int, guess: str = "a drive not mounted?") -> str:
+    """Why a folder's indexed tracks are kept though their files are not there: the folder's ``state``, and the
+    ``guess`` at why."""
     tracks = f"{count} indexed track{'s' * (count != 1)} {'are' if count != 1 else 'is'}"
-    return (
-        f"{state}, so its {tracks} kept (a drive not mounted?); `musictagger index --forget` removes a folder's tracks"
-    )
+    return f"{state}, so its {tracks} kept ({guess}); `musictagger index --forget` removes a folder's tracks"
 
 
 def _follow_moves(

@@ -122,8 +122,8 @@ def test_unplugged_folder_prunes_nothing(music_folder: Path, tmp_path: Path) -> 
     shutil.move(music_folder, moved)
     summary = index_folders([music_folder], workers=1)
     assert summary.pruned == 0 and [reason for _path, reason in summary.problems] == [
-        "no such folder, so its 6 indexed tracks are kept (a drive not mounted?); "
-        "`musictagger index --forget` removes a folder's tracks"
+        "no such folder, so its 6 indexed tracks are kept (a drive not mounted, or moved? `musictagger index "
+        "NEW_FOLDER` takes those it finds there); `musictagger index --forget` removes a folder's tracks"
     ]
     with Library() as library:
         assert library.counts().total == 6

@@ -80,7 +80,8 @@ def test_a_missing_folder_of_the_library_keeps_its_tracks_and_says_so(
 ) -> None:
     """A refresh (``index`` alone) with a folder of the library gone altogether, as a drive whose unmounting
     removed its mount point leaves it, said `skipped: DIR: no such file or folder`, not that its tracks are
-    kept, as it says of an emptied mount point."""
+    kept, as it says of an emptied mount point; and how the tracks of a folder that moved follow it, where it said
+    only how to forget them (and a user who did had every track analysed again under the new name)."""
     music, archive = tmp_path / "Music", tmp_path / "Archive"
     songs = [write_track(music / f"{i}.wav", "wav-pcm16", seed=i) for i in range(2)]
     on_archive = write_track(archive / "0.wav", "wav-pcm16", seed=2)
@@ -93,15 +94,12 @@ def test_a_missing_folder_of_the_library_keeps_its_tracks_and_says_so(
 
     assert stored_paths() == {str(p) for p in [*songs, on_archive]}
     out = capsys.readouterr().out
+    why = "a drive not mounted, or moved? `musictagger index NEW_FOLDER` takes those it finds there"
     forget = "; `musictagger index --forget` removes a folder's tracks"
     assert out.endswith(
-        path_line(
-            "  skipped", archive, f"no such folder, so its 1 indexed track is kept (a drive not mounted?){forget}"
-        )
+        path_line("  skipped", archive, f"no such folder, so its 1 indexed track is kept ({why}){forget}")
         + "\n"
-        + path_line(
-            "  skipped", music, f"no such folder, so its 2 indexed tracks are kept (a drive not mounted?){forget}"
-        )
+        + path_line("  skipped", music, f"no such folder, so its 2 indexed tracks are kept ({why}){forget}")
         + "\n"
     )
 
