@@ -370,15 +370,17 @@ class Library:
         return [row[0] for row in rows]
 
     def record(self, path: str | Path) -> TrackRecord | None:
-        """The row of ``path``, or None (always for a name that is not UTF-8, which the index never stores)."""
+        """The row of ``path``, relative to the working folder or absolute, as indexing stores it (``.`` and ``..``
+        taken out, links not followed: a relative path found no row, and ``find_similar`` did not leave it out);
+        None where there is none (always for a name that is not UTF-8, which the index never stores)."""
         if not storable_name(path):
             return None
-        row = self._db.execute("SELECT * FROM tracks WHERE path = ?", (str(path),)).fetchone()
+        row = self._db.execute("SELECT * FROM tracks WHERE path = ?", (os.path.abspath(path),)).fetchone()
         return _record(row) if row else None
 
     def current_record(self, path: str | Path, key: AnalysisKey) -> TrackRecord | None:
         """The row of ``path`` if it still describes the file on disk under analysis ``key``."""
-        record = self.record(os.path.abspath(path))
+        record = self.record(path)
         if record is None or record.key != key:
             return None
         try:

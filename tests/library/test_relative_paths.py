@@ -1,0 +1,41 @@
+"""A track of the library named by a path relative to the working folder, as a script names it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musictagger.library import Library, find_similar
+from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
+from musictagger.model import codes
+from musictagger.model.verdict import Verdict
+
+
+def test_a_relative_path_finds_its_row_and_is_left_out_of_its_own_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``library.record("album/01.flac")`` found no row (indexing stores absolute paths), and
+    ``find_similar(..., exclude_path="album/01.flac")`` listed the query's own track first, at distance 0."""
+    relaxed = np.random.default_rng(3).random((4, 64), dtype=np.float32)
+    paths = [str(tmp_path / "album" / f"{i:02}.flac") for i in range(4)]
+    with Library() as library:
+        for path, code in zip(paths, relaxed, strict=True):
+            analysis = TrackAnalysis(
+                duration_s=30.0,
+                verdict=Verdict("genre", "rock", "rock", 0.9),
+                uncertain=False,
+                probabilities={"rock": 0.9},
+                bits=codes.binarize(code),
+                relaxed_code=code,
+            )
+            library.store_analysis(path, FileStamp(1, 1), AnalysisKey("test-model", 3), analysis)
+        monkeypatch.chdir(tmp_path)
+
+        record = library.record("album/01.flac")
+        assert record is not None and record.path == paths[1]
+        assert library.record("./album/../album/01.flac").id == record.id  # type: ignore[union-attr]
+        matches = find_similar(library, codes.binarize(relaxed[1]), relaxed[1], k=3, exclude_path="album/01.flac")
+        assert paths[1] not in [match.record.path for match in matches]
+        assert len(matches) == 3
