@@ -39,7 +39,7 @@ from mutagen.wavpack import WavPack
 
 from musictagger.errors import TagReadError
 from musictagger.tags.ape_structure import read_ape_tag
-from musictagger.tags.id3_structure import id3v2_damage
+from musictagger.tags.id3_structure import HEADER_BYTES, id3v2_damage, leading_tag_size
 from musictagger.tags.riff_info import INFO_FIELDS, read_riff_info
 
 LABEL_FIELDS = ("genre", "mood", "grouping")
@@ -317,11 +317,13 @@ def detect(path: Path) -> TagFormat:
         audio = mutagen.File(path)
     except (mutagen.MutagenError, OSError, ValueError) as exc:
         audio = _sniff(path)
-        if audio is None and _starts_with(path, RF64_IDS):
-            raise NotTaggableError(path, "RF64") from exc
+        if audio is None and (foreign := _foreign_format(path)):
+            raise NotTaggableError(path, foreign) from exc
         if audio is None:
             raise TagReadError(path, f"cannot read its tags ({_reason(exc)})") from exc
     if audio is None:
+        if foreign := _foreign_format(path):
+            raise NotTaggableError(path, foreign)
         raise TagReadError(path, "not a file format whose tags can be read (unrecognised header)")
     for family in FAMILIES:
         if isinstance(audio, family.file_types):
@@ -330,13 +332,36 @@ def detect(path: Path) -> TagFormat:
     raise NotTaggableError(path, UNTAGGED_NAMES.get(name, name))
 
 
-def _starts_with(path: Path, ids: Sequence[bytes]) -> bool:
-    """Whether the file ``path`` begins with one of ``ids`` (False when it cannot be read)."""
+# The first bytes of recordings in formats tagging does not write, which mutagen does not recognise under a name that
+# lies (a Sun AU file named .wav, an ADTS AAC stream named .m4a, a TTA file named .flac) or at all (CAF, Wave64,
+# Matroska): such a file is skipped as not taggable, as a .tta or .caf file is, where it failed with mutagen's words
+# ("Root chunk must be a RIFF chunk, got .snd") and was counted as failed at every run.  After any ID3v2 tag.
+_FOREIGN_IDS = (
+    (RF64_IDS, "RF64"),
+    ((b".snd",), "Sun AU"),
+    ((b"riff",), "Wave64"),
+    ((b"caff",), "CAF"),
+    ((b"\x1aE\xdf\xa3",), "Matroska"),
+    ((b"TTA1", b"TTA2"), "TrueAudio"),
+    ((b"MPCK", b"MP+\x07", b"MP+\x17"), "Musepack"),
+    ((b"ajkg",), "Shorten"),
+    ((b"DSD ",), "DSF"),
+    ((b"FRM8",), "DSDIFF"),
+)
+
+
+def _foreign_format(path: Path) -> str | None:
+    """The format tagging does not write that ``path``'s first bytes say it is (:data:`_FOREIGN_IDS`, or an ADTS
+    AAC stream's frame sync), if any (None too when it cannot be read)."""
     try:
         with open(path, "rb") as file:
-            return file.read(4) in ids
+            file.seek(leading_tag_size(file.read(HEADER_BYTES)))
+            head = file.read(4)
     except OSError:
-        return False
+        return None
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:  # 12 sync bits, MPEG-4 or -2, layer 0
+        return "ADTS AAC"
+    return next((name for ids, name in _FOREIGN_IDS if head.startswith(ids)), None)
 
 
 def _sniff(path: Path) -> mutagen.FileType | None:

@@ -167,6 +167,51 @@ def test_a_format_tagging_does_not_write_under_a_taggable_extension_is_skipped_a
     assert plan.summary() == "0 write, 0 unchanged, 2 skip (2 not a taggable format), 0 error"
 
 
+def pyav_file(path: Path, container: str, codec: str) -> Path:
+    """A tenth of a second of a tone, encoded with ``codec`` in ``container`` whatever ``path``'s extension says."""
+    samples = (np.sin(np.arange(4410) / 10) * 0.3).astype(np.float32)[None]
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=44100, layout="mono")
+        frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+        frame.rate, frame.pts = 44100, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+# (name, container, codec) of recordings whose name promises a taggable format their bytes are not.
+LYING_NAMES = [
+    ("sun.wav", "au", "pcm_s16be"),
+    ("wave64.wav", "w64", "pcm_s16le"),
+    ("adts.m4a", "adts", "aac"),
+    ("adts.mp3", "adts", "aac"),
+    ("core.m4a", "caf", "pcm_s16le"),
+    ("matroska.m4a", "matroska", "flac"),
+    ("true.flac", "tta", "tta"),
+]
+
+
+def test_a_recording_whose_name_promises_a_taggable_format_it_is_not_is_skipped_naming_what_it_is(
+    tmp_path: Path,
+) -> None:
+    """A Sun AU or Wave64 file named .wav, an ADTS AAC stream named .m4a (as some rippers and downloaders name it) or
+    .mp3, a CAF or Matroska file named .m4a, a TTA file named .flac: each was an error in mutagen's words ('cannot read
+    its tags (Root chunk must be a RIFF chunk, got .snd)', 'not a file format whose tags can be read (unrecognised
+    header)', '… is not a valid FLAC file'), counted as failed at every run, where the same file under its own name
+    is skipped as not taggable.  Each is now skipped, naming what it is, and left as it was."""
+    paths = [pyav_file(tmp_path / name, container, codec) for name, container, codec in LYING_NAMES]
+    before = [path.read_bytes() for path in paths]
+
+    plan = make_plan(dict.fromkeys(paths, ROCK), mode=Mode.REPLACE, min_confidence=0.5)
+
+    assert [item.action_text for item in plan.items] == [
+        f"skip: not taggable ({kind})"
+        for kind in ("Sun AU", "Wave64", "ADTS AAC", "ADTS AAC", "CAF", "Matroska", "TrueAudio")
+    ]
+    assert [item.skip for item in plan.items] == [Skip.NOT_TAGGABLE] * len(paths)
+    assert [path.read_bytes() for path in paths] == before
+
+
 def test_the_id3_version_of_a_file_to_write_is_recorded_for_undo(tmp_path: Path) -> None:
     v23 = make_file(tmp_path, "aiff")
     pretag(v23, genres=["Jazz"])
