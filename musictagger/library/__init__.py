@@ -2,11 +2,25 @@
 
 Qt-free; the CLI (``musictagger index``, ``musictagger similar``) and the GUI use this API::
 
+    from pathlib import Path
+
+    from musictagger.library import Library, find_similar, index_folders
+    from musictagger.library.search import model_family
+    from musictagger.model.runtime import load_model
+
     summary = index_folders([Path("~/Music").expanduser()], on_progress=print)
+    model = load_model()
+    query = model.analyze_file("song.mp3")
     with Library() as library:
         matches = find_similar(
-            library, analysis.bits, analysis.relaxed_code, k=10, match_bits=model.manifest.match_bits
+            library, query.bits, query.relaxed_code, k=10, exclude_path="song.mp3",
+            models=model_family(model.path), match_bits=model.manifest.match_bits,
         )
+        for match in matches:
+            print(match.distance, match.record.path, match.record.verdict_label)
+
+``index_folders`` analyses in worker processes it spawns; they run musictagger's code alone, so a script
+needs no ``if __name__ == "__main__":`` for them.
 """
 
 from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
