@@ -4,10 +4,16 @@
 ``train.txt``, ``valid.txt`` and ``test.txt`` (one path relative to ``DATA_DIR`` per line)
 in ``DATA_DIR`` or a given folder; without them a seeded, stratified split is drawn and the
 run log says so, because a random split is not artist-disjoint and flatters the model.
+
+A collection crosses machines: copied from a Mac, its names have their accents decomposed (NFD: ``E\u0301lectro``),
+and split files written on Windows have a byte-order mark, CR LF line ends and backslashes.  A label is its folder's
+name composed (NFC), as typed and as other programs search a tag for it, and a split file's line names the file it
+names whatever the normalisation of either and whichever separator it uses.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +54,20 @@ class Collection:
 
 
 def _read_split_file(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The relative paths a split file lists, one a line, in UTF-8 after a byte-order mark where it has one
+    (Notepad's: it was read as the first path's first character, and that file was not in a genre folder)."""
+    return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+
+
+def _composed(name: str) -> str:
+    """``name`` in NFC: a Mac's copy decomposes accents (``E\u0301lectro``), a keyboard composes them."""
+    return unicodedata.normalize("NFC", name)
+
+
+def _spelling(relative: str) -> str:
+    """A relative path as a split file's line and a file are matched: composed (:func:`_composed`), and with ``/``
+    where a split file written on Windows has ``\\`` (``rock\\01.wav``)."""
+    return _composed(relative.replace("\\", "/"))
 
 
 def _random_split(relatives: list[str], labels: list[int], *, seed: int, fractions: tuple[float, float]) -> dict:
@@ -79,12 +98,12 @@ def load_collection(
     if not root.is_dir():
         raise MusictaggerError(f"{root}: no such folder")
     genre_dirs = sorted(d for d in root.iterdir() if d.is_dir() and any(is_audio_file(f) for f in d.iterdir()))
-    if len(genre_dirs) < 2:
-        raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(genre_dirs)}")
-    labels = tuple(d.name for d in genre_dirs)
+    labels = tuple(sorted({_composed(d.name) for d in genre_dirs}))  # two folders spelt apart are one genre
+    if len(labels) < 2:
+        raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(labels)}")
     label_of = {name: i for i, name in enumerate(labels)}
     all_files = {
-        f.relative_to(root).as_posix(): label_of[d.name]
+        f.relative_to(root).as_posix(): label_of[_composed(d.name)]
         for d in genre_dirs
         for f in sorted(d.iterdir())
         if is_audio_file(f)
@@ -99,12 +118,14 @@ def load_collection(
         relatives = _random_split(list(all_files), list(all_files.values()), seed=seed, fractions=fractions)
         source = f"random stratified split (seed {seed}; not artist-disjoint)"
 
+    by_spelling = {_spelling(r): r for r in all_files}
     splits: dict[str, tuple[Track, ...]] = {}
     for name, members in relatives.items():
-        unknown = [r for r in members if r not in all_files]
+        files = [r if r in all_files else by_spelling.get(_spelling(r)) for r in members]
+        unknown = [r for r, file in zip(members, files, strict=True) if file is None]
         if unknown:
             raise MusictaggerError(
                 f"{split_files[name]}: {len(unknown)} listed files are not in a genre folder, e.g. {unknown[0]}"
             )
-        splits[name] = tuple(Track(root / r, r, all_files[r]) for r in members)
+        splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
     return Collection(root=root, labels=labels, splits=splits, split_source=source)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,31 @@ def test_one_genre_is_not_a_collection(tmp_path: Path) -> None:
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MusictaggerError, match="no such folder"):
         load_collection(tmp_path / "nowhere")
+
+
+def test_a_collection_copied_from_a_mac_with_split_files_written_on_windows(tmp_path: Path) -> None:
+    """Genre folders and files named on a Mac (accents decomposed, NFD) and split files saved by Notepad (a
+    byte-order mark, CR LF, backslashes, names typed composed): the label was the decomposed name (written so into
+    tags, where a search typed on a keyboard does not find it, and not among a model's labels of the same name), one
+    genre copied in both spellings was two labels, and every line was 'not in a genre folder' (the first for its mark
+    alone)."""
+    electro, cafe = (unicodedata.normalize("NFC", name) for name in ("Électro", "Café.wav"))
+    decomposed = tmp_path / unicodedata.normalize("NFD", electro)
+    root = make_collection(tmp_path, {"rock": 2})
+    decomposed.mkdir()
+    (decomposed / unicodedata.normalize("NFD", cafe)).write_bytes(b"RIFF")
+    (root / electro).mkdir()  # the same genre, copied once more by a program that composes names
+    (root / electro / "more.wav").write_bytes(b"RIFF")
+    lines = {"train": ["rock\\0.wav", f"{electro}\\{cafe}"], "valid": ["rock/1.wav"], "test": [f"{electro}/more.wav"]}
+    for name, listed in lines.items():
+        (root / f"{name}.txt").write_bytes(codecs.BOM_UTF8 + "\r\n".join(listed).encode() + b"\r\n")
+
+    collection = load_collection(root)
+
+    assert collection.labels == ("rock", electro)  # in code point order, as folder names are sorted
+    assert [(t.path, t.label) for t in collection.tracks("train")] == [
+        (root / "rock" / "0.wav", 0),
+        (decomposed / unicodedata.normalize("NFD", cafe), 1),
+    ]
+    assert [(t.path, t.label) for t in collection.tracks("test")] == [(root / electro / "more.wav", 1)]
+    assert all(t.path.is_file() for t in collection.all_tracks())
