@@ -14,6 +14,12 @@ __version__ = "0.5.0"
 __all__ = ["__version__", "analyze"]
 
 
+def __dir__() -> list[str]:
+    """The module's names with ``analyze``, which it imports only when asked: a notebook's completion lists what
+    ``dir`` gives, and offered no ``musictagger.analyze``."""
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(name: str) -> object:
     if name == "analyze":
         from musictagger.model.runtime import analyze

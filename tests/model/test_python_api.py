@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -82,3 +84,10 @@ def test_a_path_that_is_not_a_model_is_refused_as_such(songs: list[Path], tmp_pa
     for not_a_model in (sidecar_path(onnx_path), songs[0]):
         with pytest.raises(ModelError, match=f"^{re.escape(str(not_a_model))}: not a model: a model is an .onnx file"):
             GenreModel(not_a_model)
+
+
+def test_a_notebook_completes_musictagger_analyze_without_loading_the_model() -> None:
+    """``dir(musictagger)``, which a notebook's completion lists, lacked ``analyze``, the one function it offers."""
+    code = "import sys, musictagger; print('analyze' in dir(musictagger), 'onnxruntime' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["True", "False"]
