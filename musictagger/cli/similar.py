@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             models=models,
             match_bits=match_bits,
         )
-        head = head_for(manifest)
+        # The personal model reads the embeddings of the model in use: not those of a track another model analysed,
+        # whose matches are that model's too.
+        head = head_for(manifest) if models == family else None
         matches = matches_through(matches, head)
         if query.track is not None and head is not None:  # a file's analysis is read through it already
             analysis = analysis.through(head)  # the heading's verdict is the active model's, as its matches' are

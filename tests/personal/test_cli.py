@@ -229,6 +229,29 @@ def test_similar_from_an_indexed_track_heads_it_with_the_active_personal_models_
         assert " ".join(heading.split()) == f"nearest to track {record.id} {held}, {wanted}:"
 
 
+def test_similar_from_a_track_another_model_analysed_gives_its_stored_verdicts(
+    indexed_styles: StyleLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The personal model reads the embeddings of the model it was learnt on: a search from a track another model
+    analysed (before `models --base` chose this one), among that model's tracks, read their embeddings through it
+    all the same, a label from numbers it never learnt from."""
+    assert main(["learn", "--min-per-label", "3", "--name", "mine"]) == 0
+    assert main(["models", "--use", "mine"]) == 0
+    other = [str(indexed_styles.held[style]) for style in ("ambient", "beats")]
+    with contextlib.closing(sqlite3.connect(library_db_path())) as db, db:
+        db.executemany("UPDATE tracks SET model_id = 'the-other-model@0' WHERE path = ?", [(p,) for p in other])
+    with Library(library_db_path()) as library:
+        query, match = (library.record(path) for path in other)
+    capsys.readouterr()
+
+    assert main(["similar", str(query.id), "-k", "1"]) == 0
+    heading = capsys.readouterr().out.split("\n  #")[0]
+    assert " ".join(heading.split()) == f"nearest to track {query.id} {other[0]}, {query.analysis.summary()}:"
+    assert main(["similar", str(query.id), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert [(m["path"], m["genre"]) for m in answer["matches"]] == [(other[1], match.analysis.genre)]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
