@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built bundle (dist/musictagger/ and its tarball, from `make bundle`):
-#  1. the bundled CLI prints its version and analyses a generated WAV;
+#  1. the bundled CLI prints its version and analyses a generated WAV, then indexes eight tagged WAVs and learns
+#     a personal model from their genres (scikit-learn must be in the bundle);
 #  2. the bundled window opens under Xvfb with that file queued (as "Open with" passes it) and shows
 #     its verdict; the time from launch to the window mapped on the X server (xdotool) and to the
 #     verdict shown is printed, and a screenshot saved to reports/screenshots/bundle-window.png;
@@ -37,6 +38,37 @@ PY
 echo "--- the bundled CLI"
 "$APP/musictagger" --version
 "$APP/musictagger" analyze "$WORK/song.wav"
+
+echo "--- the bundled CLI learns a personal model"
+python3 - "$WORK/tagged" <<'PY'
+"""Eight 6 s WAVs of two kinds (chords with a beat, a slow tone), each with its genre in a RIFF INFO chunk."""
+import math, random, struct, sys, wave
+from pathlib import Path
+sr, folder = 22050, Path(sys.argv[1])
+folder.mkdir()
+for seed in range(4):
+    for genre in ("Beats", "Drone"):
+        rng, root, frames = random.Random(seed), 196.0 * 2 ** (seed / 12), bytearray()
+        for i in range(6 * sr):
+            t = i / sr
+            if genre == "Beats":
+                x = 0.13 * sum(math.sin(2 * math.pi * root * r * t) for r in (1, 1.26, 1.5))
+                x += 0.3 * math.exp(-30 * (t % 0.5)) * rng.uniform(-1, 1)
+            else:
+                x = 0.3 * math.sin(2 * math.pi * root * t) * (0.6 + 0.4 * math.sin(2 * math.pi * 0.2 * t))
+            frames += struct.pack("<h", int(32767 * x))
+        path = folder / f"{genre}{seed}.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1); out.setsampwidth(2); out.setframerate(sr); out.writeframes(bytes(frames))
+        value = genre.encode() + b"\0"
+        info = b"INFO" + b"IGNR" + struct.pack("<I", len(value)) + value + b"\0" * (len(value) % 2)
+        data = bytearray(path.read_bytes()) + b"LIST" + struct.pack("<I", len(info)) + info
+        data[4:8] = struct.pack("<I", len(data) - 8)
+        path.write_bytes(bytes(data))
+PY
+"$APP/musictagger" index "$WORK/tagged"
+"$APP/musictagger" learn --min-per-label 3 --name smoke | tail -2
+"$APP/musictagger" models | grep -q " smoke " || { echo "error: the learnt model is not listed"; exit 1; }
 
 echo "--- the bundled window under Xvfb"
 # Xvfb picks a free display itself and writes its number (a fixed one may belong to another X server).
