@@ -215,7 +215,11 @@ class LibraryCounts:
 
 
 class Library:
-    """The library index at ``path`` (default: ``library.sqlite3`` in the user data dir)."""
+    """The library index at ``path`` (default: ``library.sqlite3`` in the user data dir).
+
+    One SQLite connection, for the thread that opened it (another thread's use is sqlite3's ``ProgrammingError``):
+    threads open a ``Library`` each, and read at once (the index is in WAL mode) while one of them writes.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else library_db_path()
