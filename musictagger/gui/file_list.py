@@ -9,7 +9,7 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
@@ -171,12 +171,22 @@ class FileList(QTreeWidget):
         return added
 
     def remove(self, paths: Iterable[Path]) -> None:
-        """Take files off the list."""
-        for path in paths:
-            item = self._items.pop(path, None)
-            self.entries.pop(path, None)
-            if item is not None:
+        """Take files off the list, then announce the row current after, once, if it is another.
+
+        Taken off one by one with the list's signals on, each removal of the current row made the next one current
+        and announced it, a file itself about to go: the window showed it, analysing it again when its details had
+        been dropped, so that clearing a long list queued a hundred removed files ahead of the next ones dropped.
+        """
+        before = self.currentItem()
+        items = [item for path in paths if (item := self._items.pop(path, None)) is not None]
+        for item in items:
+            self.entries.pop(item.data(0, Qt.ItemDataRole.UserRole), None)
+        with QSignalBlocker(self):
+            for item in items:
                 self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+        self.remove_action.setEnabled(bool(self.selectedItems()))
+        if self.currentItem() is not before:
+            self.entrySelected.emit(self.current_entry())
 
     def refresh(self, entry: FileEntry) -> None:
         """Redraw the row of ``entry`` after its state changed."""
