@@ -20,7 +20,6 @@ from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe
 from musictagger.gui.geometry import resize_within_screen
 from musictagger.gui.learn_report import LearnReportView, changed_text
+from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
 from musictagger.personal import store
@@ -121,7 +121,7 @@ def not_music_text(report: LearnReport) -> str:
     return " ".join(f"{text[0].upper()}{text[1:]}." for text in report.not_music)
 
 
-class LearnDialog(QDialog):
+class LearnDialog(OneShotDialog):
     """Field, minimum, the survey table with a tick per label, a name, Learn / Cancel, the report, Use it."""
 
     modelActivated = Signal()  # noqa: N815 (Qt signal naming) — the active model changed
@@ -377,6 +377,11 @@ class LearnDialog(QDialog):
         self.progress.hide()
         self.status.setText(message)
         self._update_buttons()
+        self.release_if_closed()
+
+    def working(self) -> bool:
+        """Learning or switching models runs (closed meanwhile, the dialog stays until it ends)."""
+        return self.task is not None
 
     def _learned(self, learned: LearnedModel) -> None:
         self.learned = learned

@@ -681,7 +681,7 @@ class MainWindow(QMainWindow):
 
     def tag_scope(self, scope: TagScope) -> None:
         """Show the tag dialog for ``scope``."""
-        self.open_tag_dialog(scope).exec()
+        self.open_tag_dialog(scope).exec_once()
 
     def open_tag_dialog(self, scope: TagScope) -> TagDialog:
         """The tag dialog for ``scope``; the caller shows it.  The library table reads the new tags when it closes."""
@@ -698,7 +698,7 @@ class MainWindow(QMainWindow):
 
     def learn_from_tags(self) -> None:
         """Library ▸ Learn from my tags…"""
-        self.open_learn_dialog().exec()
+        self.open_learn_dialog().exec_once()
 
     def open_learn_dialog(self) -> LearnDialog:
         """The learn dialog; the caller shows it.  Its survey follows indexing done meanwhile."""
@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
 
     def choose_model(self) -> None:
         """Library ▸ Personal models…"""
-        self.open_models_dialog().exec()
+        self.open_models_dialog().exec_once()
 
     def open_models_dialog(self) -> ModelsDialog:
         """The models dialog; the caller shows it."""

@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.gui.errors import describe
 from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.model.manifest import ModelManifest
 from musictagger.personal import store
@@ -91,7 +91,7 @@ def counts_text(info: PersonalModelInfo) -> str:
     return ", ".join(f"{label} ({info.counts.get(label, 0)})" for label in info.labels)
 
 
-class ModelsDialog(QDialog):
+class ModelsDialog(OneShotDialog):
     """The models, Use / Use the shipped model / Delete…, and Close."""
 
     modelActivated = Signal()  # noqa: N815 (Qt signal naming) — the active model changed
@@ -163,11 +163,18 @@ class ModelsDialog(QDialog):
         self.busy = False
         on_done(result)
         self._update_buttons()
+        self.release_if_closed()
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
         self.status.setText(describe(error))
         self._update_buttons()
+        self.release_if_closed()
+
+    def working(self) -> bool:
+        """Models are read or changed (closed meanwhile, the dialog stays until a change of the active model is
+        announced)."""
+        return self.busy
 
     def _show(self, listing: Listing) -> None:
         selected = self.selected()

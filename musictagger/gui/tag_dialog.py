@@ -33,7 +33,6 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
@@ -264,7 +264,7 @@ def undo_last_run(parent: QWidget, runner: TaskRunner, on_undone: Callable[[], N
     )
 
 
-class TagDialog(QDialog):
+class TagDialog(OneShotDialog):
     """Scope, threshold slider, mode, the review table, Apply / Cancel with progress, Undo."""
 
     def __init__(
@@ -423,6 +423,11 @@ class TagDialog(QDialog):
         self.progress.setVisible(False)  # shown while a step runs: a full bar over a preview read as "done"
         self.status.setText(message)
         self.apply_button.setEnabled(self.plan is not None and bool(self.review()[0]))
+        self.release_if_closed()
+
+    def working(self) -> bool:
+        """A step runs (closed meanwhile, the dialog stays until it ends: :meth:`_finish` says what Apply wrote)."""
+        return self.task is not None
 
     def _on_progress(self, value: tuple[int, int]) -> None:
         done, total = value

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
 from musictagger.gui.file_list import FileEntry, FileList
+from musictagger.gui.tag_dialog import TagScope
 
 
 def test_clearing_the_file_list_announces_none_of_the_files_removed(qtbot, tmp_path: Path) -> None:
@@ -33,3 +37,25 @@ def test_clearing_the_file_list_announces_none_of_the_files_removed(qtbot, tmp_p
     assert announced == [None]
     assert not files.entries and files.topLevelItemCount() == 0
     assert not files.remove_action.isEnabled()
+
+
+def test_a_dialog_closed_is_deleted_once_its_work_has_ended(qtbot, window, tmp_path: Path) -> None:
+    """Tag genres, Learn from my tags and Personal models stayed the window's children once closed, each with all it
+    had read, until the window quit: 50 openings of each over a 100,000-track library took it from 191 MB to 933 MB."""
+
+    def close_when_shown() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, close_when_shown)
+        else:
+            dialog.reject()  # at once: the Tag dialog's analysis and the models' listing still run
+
+    for _ in range(3):
+        for open_it in (
+            lambda: window.tag_scope(TagScope.selection([tmp_path / "gone.flac"])),
+            window.learn_from_tags,
+            window.choose_model,
+        ):
+            QTimer.singleShot(0, close_when_shown)
+            open_it()
+    qtbot.waitUntil(lambda: not window.findChildren(QDialog), timeout=10_000)
