@@ -70,23 +70,14 @@ def test_a_reader_gone_ends_the_command_with_sigpipes_status_and_no_message(tmp_
     assert (process.returncode, process.stderr) == (141, b"")
 
 
-@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to see the command wait in its write")
-def test_sigterm_while_a_slow_reader_holds_the_json_lines_up_cuts_no_line_and_says_how_far_it_went(
-    tmp_path: Path,
-) -> None:
-    """A batch stopped by SIGTERM while its output waited for a slow reader (a pipe full) left its last JSON line
-    without its end, a damaged record for a script reading JSON Lines (PYTHONUNBUFFERED, which containers often
-    set, has Python write a line and its break apart), and said only 'interrupted'.  The line is finished, and the
-    command says how many files it did, how many failed and how many it did not reach."""
-    first = song(tmp_path / "00.wav")
-    files = [first] + [tmp_path / f"{i:02d}.wav" for i in range(1, 12)]
-    for path in files[1:]:
-        os.link(first, path)
+def sigterm_while_waiting_for_a_slow_reader(arguments: list[str]) -> tuple[bytes, str, int]:
+    """Run the command, its standard output a one-page pipe read by nobody until the command waits in its write
+    (Python unbuffered, as containers often set it), then SIGTERM it and read everything: its output, standard error
+    and exit status."""
     read_end, write_end = os.pipe()
-    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # a page: full after a few lines
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [*COMMAND, "analyze", "--json", "--windows", "1", *map(str, files)]
-    process = subprocess.Popen(command, stdout=write_end, stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen([*COMMAND, *arguments], stdout=write_end, stderr=subprocess.PIPE, env=environment)
     os.close(write_end)
     try:
         while not Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_write"):
@@ -99,12 +90,30 @@ def test_sigterm_while_a_slow_reader_holds_the_json_lines_up_cuts_no_line_and_sa
     finally:
         process.kill()
         process.wait()
+    return output, error, process.returncode
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to see the command wait in its write")
+def test_sigterm_while_a_slow_reader_holds_the_json_lines_up_cuts_no_line_and_says_how_far_it_went(
+    tmp_path: Path,
+) -> None:
+    """A batch stopped by SIGTERM while its output waited for a slow reader (a pipe full) left its last JSON line
+    without its end, a damaged record for a script reading JSON Lines (PYTHONUNBUFFERED, which containers often
+    set, has Python write a line and its break apart), and said only 'interrupted'.  The line is finished, and the
+    command says how many files it did, how many failed and how many it did not reach."""
+    first = song(tmp_path / "00.wav")
+    files = [first] + [tmp_path / f"{i:02d}.wav" for i in range(1, 12)]
+    for path in files[1:]:
+        os.link(first, path)
+    output, error, status = sigterm_while_waiting_for_a_slow_reader(
+        ["analyze", "--json", "--windows", "1", *map(str, files)]
+    )
 
     lines = output.decode().split("\n")
     assert lines[-1] == ""  # the last line ends
     done = len(lines) - 1
     assert [json.loads(line)["file"] for line in lines[:-1]] == [str(path) for path in files[:done]]
-    assert process.returncode == 130
+    assert status == 130
     assert error == f"interrupted: {done} of {len(files)} files done (0 failed), {len(files) - done} not analysed\n"
 
 
@@ -116,29 +125,10 @@ def test_index_json_stopped_while_a_slow_reader_takes_its_summary_gives_the_whol
     music.mkdir()
     for i in range(60):
         (music / f"not audio, a text file of a long name, number {i:02d}.wav").write_text("notes")
-    read_end, write_end = os.pipe()
-    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # a page: full before the summary is out
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [*COMMAND, "index", "--json", "--workers", "1", str(music)],
-        stdout=write_end,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
-    os.close(write_end)
-    try:
-        while not Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_write"):
-            assert process.poll() is None, "the command ended before its output filled the pipe"
-            time.sleep(0.02)
-        process.send_signal(signal.SIGTERM)
-        with os.fdopen(read_end, "rb") as reader:
-            output = reader.read()
-    finally:
-        process.kill()
-        process.wait()
+    output, _error, status = sigterm_while_waiting_for_a_slow_reader(["index", "--json", "--workers", "1", str(music)])
 
     assert len(json.loads(output)["failed"]) == 60
-    assert process.returncode == 130
+    assert status == 130
 
 
 @pytest.mark.parametrize("command", [[], ["analyze"], ["index"], ["similar"], ["models"], ["learn"]])
