@@ -171,6 +171,14 @@ def _print_summary(summary: IndexSummary) -> None:
         print(wrap(f"  {line}"))
     for path, reason in summary.failed:
         print(path_line("  failed", path, reason))
+    if summary.unreadable:
+        files, them = ("file", "it") if summary.unreadable == 1 else ("files", "them")
+        print(
+            wrap(
+                f"  {summary.unreadable} {files} of these could not be read (their permissions, or a drive unplugged "
+                f"or failing?): the index keeps what it held of {them}, and the next run tries {them} again"
+            )
+        )
     if earlier:
         them = "it" if earlier == 1 else "them"
         print(
@@ -190,6 +198,7 @@ def summary_document(summary: IndexSummary, unusable: dict[Path, str]) -> dict[s
         "analysed": summary.analysed,
         "unchanged": summary.skipped - summary.failed_before,
         "failed": [problem(path, reason) for path, reason in summary.failed],
+        "unreadable": summary.unreadable,
         "failed_earlier": summary.failed_before,
         "removed": summary.pruned + summary.vanished,
         "moved": summary.moved,

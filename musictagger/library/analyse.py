@@ -42,6 +42,10 @@ class Outcome:
     times: StageTimes = field(default_factory=StageTimes)
     deferred: bool = False
     """An int8 twin handed the file to its float32 model, so both ran (in ``times.model_s``)."""
+    unreadable: bool = False
+    """The file could not be read (``error`` says why): the file system refused it (its permissions, a drive failing
+    with I/O errors), which says nothing of its content, so the index keeps what it holds of it and the next run
+    tries it again (:func:`unreadable_because`)."""
 
     @property
     def vanished(self) -> bool:
@@ -61,10 +65,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
         finished = time.perf_counter()
         compact = _compact(analysis, path)
     except MusictaggerError as exc:
-        reason = exc.reason if isinstance(exc, FileError) else str(exc)
-        if not os.path.exists(path):
-            return Outcome(path, None)
-        return Outcome(path, stamp, error=reason)
+        return _failed(path, stamp, exc.reason if isinstance(exc, FileError) else str(exc))
     except MemoryError:
         return Outcome(path, stamp, error="too large to analyse in memory")
     except Exception as exc:  # a bug met on this file: the batch goes on (errors.unexpected)
@@ -84,14 +85,56 @@ def crashed(path: str) -> Outcome:
 
 
 def _stamp(path: str) -> FileStamp | Outcome:
-    """``path``'s size and mtime, or its outcome when it has none: vanished, or an error."""
+    """``path``'s size and mtime, or its outcome when it has none: vanished, or unreadable."""
     try:
         info = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Outcome(path, None)
     except OSError as exc:
-        return Outcome(path, FileStamp(0, 0), error=f"cannot stat: {exc.strerror}")
+        return Outcome(path, FileStamp(0, 0), error=_cannot_read(exc), unreadable=True)
     return FileStamp(info.st_size, info.st_mtime_ns)
+
+
+def _failed(path: str, stamp: FileStamp, reason: str) -> Outcome:
+    """The outcome of ``path`` whose analysis failed for ``reason``: vanished when the file is gone, unreadable when the
+    file system refuses to read it (:func:`unreadable_because`), else a failure of the file's own.
+
+    A file the system would not read was stored as a failure of its own in place of its analysis (a folder's
+    permissions changed, a drive failing mid-run: every file still to analyse), and was not tried again once it could
+    be read, its size and modification time unchanged; and one whose folder could not be searched looked gone (as
+    ``os.path.exists`` says of any error), so its row was deleted."""
+    if missing(path):
+        return Outcome(path, None)
+    if why := unreadable_because(path):
+        return Outcome(path, stamp, error=why, unreadable=True)
+    return Outcome(path, stamp, error=reason)
+
+
+def missing(path: str) -> bool:
+    """Whether ``path`` does not exist (not merely out of reach: a folder on the way cannot be read)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def unreadable_because(path: str) -> str | None:
+    """Why the file system will not give ``path``'s bytes (``cannot be read (Input/output error)``), read through to
+    its end as a decoder reads it; None when it reads (a failure is then the content's)."""
+    try:
+        with open(path, "rb") as file:
+            while file.read(1 << 20):
+                pass
+    except OSError as exc:
+        return _cannot_read(exc)
+    return None
+
+
+def _cannot_read(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def _compact(analysis: Analysis, path: str) -> TrackAnalysis:

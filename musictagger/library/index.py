@@ -33,6 +33,7 @@ from pathlib import Path
 from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, crashed, file_tags
+from musictagger.library.analyse import missing as _missing
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import STORED_INCOMPLETE, why_again
 from musictagger.library.scan import FoundFile, scan
@@ -81,6 +82,9 @@ class IndexSummary:
     """Of the files to analyse, those unchanged on disk since their stored analysis, by why they are analysed
     again (:func:`~musictagger.library.reanalysis.why_again`): another model, front end or window count."""
     vanished: int = 0
+    unreadable: int = 0
+    """Of the files ``failed``, those the file system would not read (:attr:`Outcome.unreadable`): their rows are
+    kept as they were, and the next run tries them again."""
     kept_absent: int = 0
     """Files found gone during the run with their folder (a drive unmounted meanwhile): their rows are kept, and
     the folder is one of ``problems``, as a drive found unmounted when the run begins."""
@@ -472,17 +476,6 @@ def _files_indexed_alone(library: Library, stored: Collection[str]) -> list[str]
     return [path for path in stored if not path.startswith(folders)]
 
 
-def _missing(path: str) -> bool:
-    """Whether ``path`` does not exist (not merely out of reach: a folder on the way cannot be read)."""
-    try:
-        os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    except OSError:
-        return False
-    return False
-
-
 def _empty_folder_in_its_place(path: str, root: Path) -> str | None:
     """The empty folder left where a missing file's folders were, if that is how it went missing: the
     nearest existing folder above it is empty and is either not its own folder (its folders are gone
@@ -587,6 +580,9 @@ def _store(library: Library, outcome: Outcome, key: AnalysisKey, summary: IndexS
     elif outcome.vanished:
         summary.vanished += 1
         library.delete_paths([outcome.path])
+    elif outcome.unreadable:  # the disk's failure, not the file's: nothing stored, so the next run tries it again
+        summary.unreadable += 1
+        summary.failed.append((outcome.path, outcome.error or "cannot be read"))
     elif outcome.analysis is not None:
         library.store_analysis(outcome.path, outcome.stamp, key, outcome.analysis)
         summary.analysed += 1

@@ -1,0 +1,146 @@
+"""Files that cannot be read while a run analyses them (their permissions, a drive failing: the file system's refusal,
+not their content) keep what the index holds of them, and the next run tries them again."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from musictagger.cli.index import summary_document
+from musictagger.cli.lines import path_line
+from musictagger.cli.main import main
+from musictagger.library import IndexProgress, Library, index_folders
+from musictagger.library.store import TrackRecord
+from tests.library.conftest import write_track
+
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+POSIX = pytest.mark.skipif(
+    os.name != "posix" or (os.geteuid() == 0 and sys.platform != "linux"),
+    reason="file modes; as root, Linux's capabilities",
+)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+@contextmanager
+def as_a_user() -> Iterator[None]:
+    """Run the block as a user runs it, who cannot read what a file's or folder's mode forbids: as root, without the
+    powers to read and search whatever the mode says, taken from this thread's effective capabilities (Linux keeps
+    them per thread) and given back after."""
+    if os.geteuid() != 0:
+        yield
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    effective = data[0].effective
+    data[0].effective &= ~((1 << CAP_DAC_OVERRIDE) | (1 << CAP_DAC_READ_SEARCH))
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+    try:
+        yield
+    finally:
+        data[0].effective = effective
+        libc.capset(ctypes.byref(header), data)
+
+
+def record(path: Path) -> TrackRecord:
+    with Library() as library:
+        found = library.record(str(path))
+    assert found is not None, f"{path} is no longer in the index"
+    return found
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    """Two albums of two short tracks, indexed."""
+    root = tmp_path / "Music"
+    for i, (name, kind) in enumerate(
+        [
+            ("album1/01.flac", "flac"),
+            ("album1/02.wav", "wav-pcm16"),
+            ("album2/03.wav", "wav-pcm16"),
+            ("album2/04.ogg", "ogg-vorbis"),
+        ]
+    ):
+        write_track(root / name, kind, seed=i)
+    index_folders([root], workers=1)
+    return root
+
+
+def changed(path: Path) -> None:
+    """A new modification time, as an edit leaves: the next run analyses the file again."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+
+
+@POSIX
+def test_a_file_that_cannot_be_read_keeps_its_analysis_and_is_tried_again_once_it_can(
+    music: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file whose permissions were taken away (a copy from another account, a NAS share's modes) was stored as a
+    failure in place of its analysis, and as its modification time stays the same when its permissions are given
+    back, it stayed a failure ('1 failed earlier') until `--retry-failed`."""
+    song = music / "album1" / "01.flac"
+    before = record(song)
+    changed(song)
+    song.chmod(0)
+    try:
+        with as_a_user():
+            status = main(["index", "--workers", "1"])
+    finally:
+        song.chmod(0o644)
+
+    out = capsys.readouterr().out
+    assert status == 1 and path_line("  failed", song, "cannot be read (Permission denied)") in out
+    assert (
+        "1 file of these could not be read (their permissions, or a drive unplugged or failing?): the index keeps "
+        "what it held of it, and the next run tries it again"
+    ) in " ".join(out.split())
+    kept = record(song)
+    assert kept.ok and (kept.stamp, kept.analysis.verdict) == (before.stamp, before.analysis.verdict)
+
+    again = index_folders([music], workers=1)
+    assert (again.analysed, again.failed, again.failed_before) == (1, [], 0)
+    assert record(song).ok and record(song).stamp != before.stamp
+
+
+@POSIX
+def test_a_folder_that_cannot_be_read_once_the_run_began_keeps_its_tracks_analyses(music: Path) -> None:
+    """A folder found readable, then not by the time its files' turn came (its permissions changed, a drive failing
+    with I/O errors), had its changed files' analyses replaced by failures ('cannot stat: Permission denied')."""
+    folder = music / "album2"
+    songs = [folder / "03.wav", folder / "04.ogg"]
+    before = [record(song) for song in songs]
+    for song in songs:
+        changed(song)
+
+    def folder_locked(progress: IndexProgress) -> None:
+        if progress.current is None:  # found, none analysed yet
+            folder.chmod(0)
+
+    try:
+        with as_a_user():
+            summary = index_folders([music], workers=1, on_progress=folder_locked)
+    finally:
+        folder.chmod(0o755)
+
+    assert summary.failed == [(str(song), "cannot be read (Permission denied)") for song in songs]
+    assert (summary.vanished, summary.pruned, summary_document(summary, {})["unreadable"]) == (0, 0, 2)
+    assert [(r.ok, r.stamp, r.analysis.verdict) for r in map(record, songs)] == [
+        (True, r.stamp, r.analysis.verdict) for r in before
+    ]
