@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from musictagger.gui.file_list import FileEntry, FileList
+from musictagger.gui.library_view import LibraryView
 from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.tasks import TaskRunner
+from musictagger.library import Library
+from musictagger.library.store import AnalysisKey, FileStamp
+
+TRACKS = 2000
 
 
 def test_clearing_the_file_list_announces_none_of_the_files_removed(qtbot, tmp_path: Path) -> None:
@@ -59,3 +66,37 @@ def test_a_dialog_closed_is_deleted_once_its_work_has_ended(qtbot, window, tmp_p
             QTimer.singleShot(0, close_when_shown)
             open_it()
     qtbot.waitUntil(lambda: not window.findChildren(QDialog), timeout=10_000)
+
+
+@pytest.fixture
+def many_tracks() -> None:
+    """:data:`TRACKS` indexed tracks, stored as failed (the cheapest rows to write)."""
+    with Library() as library:
+        for i in range(TRACKS):
+            library.store_error(f"/music/{i:05}.flac", FileStamp(i, i), AnalysisKey("model", 1), "not audio")
+
+
+@pytest.fixture
+def library_view(qtbot, many_tracks: None) -> LibraryView:
+    """The Library tab over :data:`TRACKS` indexed tracks, shown."""
+    view = LibraryView(TaskRunner("library view"))
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == TRACKS, timeout=10_000)
+    yield view
+    view.shutdown()
+
+
+def test_painting_the_header_over_a_large_selection_asks_about_no_row(qtbot, library_view: LibraryView) -> None:
+    """Each paint of the header asked, for every column, whether each row was selected: with 100,000 tracks
+    selected, select all, widening a column or the mouse over the header held the window 0.7 s each time."""
+    model, header = library_view.model, library_view.table.horizontalHeader()
+    asked = []
+    row_count = model.rowCount
+    model.rowCount = lambda *parent: asked.append(1) or row_count(*parent)
+    library_view.table.selectAll()
+    assert library_view.selected_count() == TRACKS
+    asked.clear()
+    header.repaint()
+    assert len(asked) < TRACKS  # before: a question per row and column
