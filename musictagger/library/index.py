@@ -37,7 +37,7 @@ from musictagger.library.analyse import missing as _missing
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import STORED_INCOMPLETE, why_again
 from musictagger.library.scan import FoundFile, scan
-from musictagger.library.store import AnalysisKey, FileStamp, Library
+from musictagger.library.store import MTIME_STEPS_NS, AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.userdirs import library_db_path
@@ -79,7 +79,7 @@ class IndexSummary:
     tags_read: int = 0
     """Unchanged files whose tags were read for the first time (an index from before tags were stored)."""
     again: Counter[str] = field(default_factory=Counter)
-    """Of the files to analyse, those unchanged on disk since their stored analysis, by why they are analysed
+    """Of the files analysed, those unchanged on disk since their stored analysis, by why they were analysed
     again (:func:`~musictagger.library.reanalysis.why_again`): another model, front end or window count."""
     vanished: int = 0
     unreadable: int = 0
@@ -274,17 +274,26 @@ def _new_by_stamp(
 def _stored_by_stamp(
     stamps: dict[str, tuple[FileStamp, AnalysisKey]], wanted: Collection[FileStamp]
 ) -> dict[FileStamp, list[str]]:
-    """The stored paths of each size and mtime whose size is one in ``wanted`` (a new file's): where another name of a
-    file, a link or a move is looked for, by its exact stamp or its mtime kept coarser.  One pass over the index's
-    stamps, a million for the largest archives, and none in a run that finds nothing new (most runs)."""
+    """The stored paths of each size and mtime in ``wanted`` (a new file's), and of every mtime of a new file's size
+    where its mtime may be a copy's kept coarser (:func:`_may_be_a_copy`): where another name of a file, a link or a
+    move is looked for.  One pass over the index's stamps, a million for the largest archives, and none in a run that
+    finds nothing new (most runs)."""
     by_stamp: dict[FileStamp, list[str]] = defaultdict(list)
     sizes = {stamp.size for stamp in wanted}
+    copies = {stamp.size for stamp in wanted if _may_be_a_copy(stamp)}
     if not sizes:
         return by_stamp
     for path, (stamp, _key) in stamps.items():
-        if stamp.size in sizes:
+        if stamp.size in sizes and (stamp.size in copies or stamp in wanted):
             by_stamp[stamp].append(path)
     return by_stamp
+
+
+def _may_be_a_copy(stamp: FileStamp) -> bool:
+    """Whether a new file's mtime is a multiple of 100 ns, the finest step a copy keeps (every step is a multiple of
+    it), so that it may be a copy's (:meth:`FileStamp.kept_coarser_as`): most new files' are not, and are looked up
+    by their exact stamps alone."""
+    return stamp.mtime_ns % MTIME_STEPS_NS[0] == 0
 
 
 def _by_indexed_names(
@@ -433,19 +442,24 @@ def _moves_kept_coarser(
     """The stored paths whose files moved to ``unmatched`` (new files of no stored file's exact stamp) with their
     mtimes kept coarser, each with its file found: the one missing stored file of its size, name (compared in NFC)
     and mtime to a coarser precision, of which it is the one such new file.  ``same_size`` holds the stored paths of
-    each stamp whose size is a new file's."""
-    by_size: dict[int, list[FileStamp]] = defaultdict(list)
-    for stamp in same_size:
-        by_size[stamp.size].append(stamp)
+    each stamp whose size is a new file's.
+
+    The stored files are looked up by size and name: a clip collection's files are of one size, and unpacked in a
+    minute, thousands of them within a copy's 2 s of each other; the stored names are compared as they are with the
+    new ones in NFC and NFD, rather than each normalised."""
+    coarse = [found for found in unmatched if _may_be_a_copy(found.stamp)]
+    spellings = {spelling for found in coarse for spelling in _spellings(found.path)}
+    by_name: dict[tuple[int, str], list[tuple[str, FileStamp]]] = defaultdict(list)
+    for stamp, paths in same_size.items():
+        for path in paths:
+            if os.path.basename(path) in spellings:
+                by_name[stamp.size, _name(path)].append((path, stamp))
     claims: dict[str, list[FoundFile]] = defaultdict(list)
-    for found in unmatched:
-        name = _name(found.path)
+    for found in coarse:
         old = [
             path
-            for stamp in by_size.get(found.stamp.size, ())
-            if stamp.kept_coarser_as(found.stamp)
-            for path in same_size[stamp]
-            if _name(path) == name and _missing(path)
+            for path, stamp in by_name.get((found.stamp.size, _name(found.path)), ())
+            if stamp.kept_coarser_as(found.stamp) and _missing(path)
         ]
         if len(old) == 1:
             claims[old[0]].append(found)
@@ -458,6 +472,12 @@ def _name(path: str) -> str:
     return unicodedata.normalize("NFC", os.path.basename(path))
 
 
+def _spellings(path: str) -> set[str]:
+    """A file's name composed and decomposed (NFC and NFD), as a copy may spell it."""
+    name = os.path.basename(path)
+    return {unicodedata.normalize(form, name) for form in ("NFC", "NFD")}
+
+
 def _kept_coarser(stored: dict[str, tuple[FileStamp, AnalysisKey]], files: list[FoundFile]) -> dict[str, FileStamp]:
     """The files found where they were indexed whose mtime a copy kept coarser (:meth:`FileStamp.kept_coarser_as`),
     by path, with their stamps now: a library restored from a tar backup to the same home folder, every mtime cut to
@@ -465,7 +485,9 @@ def _kept_coarser(stored: dict[str, tuple[FileStamp, AnalysisKey]], files: list[
     return {
         found.path: found.stamp
         for found in files
-        if found.path in stored and stored[found.path][0].kept_coarser_as(found.stamp)
+        if found.path in stored
+        and (old := stored[found.path][0]).mtime_ns != found.stamp.mtime_ns  # most are unchanged: at once
+        and old.kept_coarser_as(found.stamp)
     }
 
 
