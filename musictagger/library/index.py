@@ -159,9 +159,9 @@ def index_folders(
             unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
         )
         if reanalyse:
-            todo = found.files
+            todo, again = found.files, {}
         else:
-            todo, summary.again = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+            todo, again = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
         summary.failed_before = _failed_before(library, found.files, todo)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
@@ -172,6 +172,8 @@ def index_folders(
         try:
             for outcome in analyse(todo, should_stop):
                 _store(library, outcome, key, summary, unmounted)
+                if outcome.analysis is not None and outcome.path in again:  # said of those analysed, not planned
+                    summary.again[again[outcome.path]] += 1
                 processed += 1
                 tracker.report(outcome.path)
         except KeyboardInterrupt:
@@ -516,33 +518,36 @@ def _empty_folder_in_its_place(path: str, root: Path) -> str | None:
 
 def _needing_analysis(
     library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
-) -> tuple[list[FoundFile], Counter[str]]:
-    """The files to analyse, and of them those unchanged on disk since their stored analysis, counted by why they are
+) -> tuple[list[FoundFile], dict[str, str]]:
+    """The files to analyse, and of them those unchanged on disk since their stored analysis, each with why it is
     analysed again (:func:`_why_analysed_again`): the index's stamps are read once for both, a pass over every track."""
     stored = library.stamps()
     incomplete = library.incomplete_analyses()
-    again = incomplete | ({record.path for record in library.failures()} if retry_failed else set())
+    failed = {record.path for record in library.failures()}
+    again = incomplete | (failed if retry_failed else set())
     todo = [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
-    return todo, _why_analysed_again(todo, stored, incomplete, key)
+    return todo, _why_analysed_again(todo, stored, incomplete, failed, key)
 
 
 def _why_analysed_again(
     todo: list[FoundFile],
     stored: dict[str, tuple[FileStamp, AnalysisKey]],
     incomplete: set[str],
+    failed: set[str],
     key: AnalysisKey,
-) -> Counter[str]:
-    """Of ``todo``, the files unchanged on disk since their ``stored`` analysis, counted by why they are analysed again
-    (a file that failed and is retried is not counted: ``--retry-failed`` asked for it)."""
-    why: Counter[str] = Counter()
+) -> dict[str, str]:
+    """Of ``todo``, the files unchanged on disk since their ``stored`` analysis, each with why it is analysed again.
+    A file whose analysis ``failed`` had none to do again (retried by ``--retry-failed``, or under another model or
+    window count, it was counted as "analysed with 3 windows a track" and listed as failed again)."""
+    why: dict[str, str] = {}
     for found in todo:
         stamp, stored_key = stored.get(found.path, (None, None))
-        if stamp != found.stamp or stored_key is None:
-            continue  # new or changed: analysed for that
+        if stamp != found.stamp or stored_key is None or found.path in failed:
+            continue  # new or changed: analysed for that; or never analysed
         if stored_key != key:
-            why[why_again(stored_key, key)] += 1
+            why[found.path] = why_again(stored_key, key)
         elif found.path in incomplete:
-            why[STORED_INCOMPLETE] += 1
+            why[found.path] = STORED_INCOMPLETE
     return why
 
 

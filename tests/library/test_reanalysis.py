@@ -10,6 +10,7 @@ import pytest
 
 from musictagger.cli.lines import wrap
 from musictagger.cli.main import main
+from musictagger.library import index_folders
 from musictagger.library.reanalysis import why_again
 from musictagger.library.store import AnalysisKey
 from musictagger.model.manifest import load_manifest
@@ -50,6 +51,22 @@ def test_index_says_why_it_analyses_unchanged_files_again(
 
     assert main(["index", "--workers", "1"]) == 0
     assert "analysed again" not in capsys.readouterr().out  # nothing is, the next time
+
+
+def test_the_files_said_analysed_again_are_those_analysed(music_folder: Path, first_model_as_default: Path) -> None:
+    """A run stopped before it analysed a file said '5 files unchanged since indexed, analysed again because …' of
+    the files it meant to analyse; and a file that failed, tried again under another window count, was counted among
+    those 'analysed with 3 windows a track' though it had never been analysed and failed again."""
+    index_folders([music_folder], workers=1)
+    before = load_manifest(first_model_as_default).windows_per_track
+    now = before + 1
+
+    stopped = index_folders([music_folder], workers=1, n_windows=now, should_stop=lambda: True)
+    assert stopped.interrupted and stopped.analysed == 0
+    assert not stopped.again
+    summary = index_folders([music_folder], workers=1, n_windows=now)
+    assert summary.analysed == 5 and [Path(path).name for path, _why in summary.failed] == ["broken.mp3"]
+    assert summary.again == {f"they had been analysed with {before} windows a track (now {now})": 5}
 
 
 def test_why_again_names_what_changed() -> None:
