@@ -116,8 +116,8 @@ class _SoundfileReader:
 
 class _PyAVReader:
     """FFmpeg: seek to the packet before a span, decode, place frames by their timestamps (a DSD stream's
-    brought down in rate on the way, :class:`_Decimation`); a Vorbis stream's, whose timestamps are not its
-    samples', frame after frame from its start."""
+    brought down in rate on the way, :class:`_Decimation`); a Vorbis stream's, or a WAV's compressed one, whose
+    timestamps are not where its samples are, frame after frame from its start."""
 
     def __init__(
         self,
@@ -146,13 +146,17 @@ class _PyAVReader:
         self._ticks = float(self.stream.time_base) * self._rate  # decoded samples per timestamp tick
         self._head: list[int] = []  # the lengths of the stream's first two frames: see _on_grid
         self._start = _start_stamp(container, self.stream)
-        self._contiguous = context.name == "vorbis"
+        self._contiguous = context.name == "vorbis" or (
+            container.format.name == "wav" and not context.name.startswith("pcm_")
+        )
         """FFmpeg stamps a Vorbis stream's frames by its own count of each packet's samples, which is not the
         decoder's where the encoder switches between long and short blocks (a frame of 1024 samples at 8896 is
         followed by one stamped 10368): placed by their stamps, the frames of a WebM or Matroska Vorbis download,
         or of an Ogg video, left gaps and overlaps that changed verdicts and codes (a confidence of 0.58 where the
-        same stream in an Ogg file, read by libsndfile, gives 0.82).  Such a stream is read from its start, each
-        frame right after the one before, as a whole decode reads it (:meth:`_read_along`)."""
+        same stream in an Ogg file, read by libsndfile, gives 0.82).  A seek in an AC-3 or DTS stream carried in a
+        WAV's samples (:func:`~musictagger.audio.decode.ffmpeg_first`) lands a frame away from where its stamps
+        say (1,626 samples early).  Such a stream is read from its start, each frame right after the one before,
+        as a whole decode reads it (:meth:`_read_along`)."""
         self._run: _Run | None = None
 
     def read(self, start: int, stop: int) -> np.ndarray:

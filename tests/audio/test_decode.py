@@ -4,7 +4,9 @@ and every kind of bad file fails with a DecodeError that names it."""
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import av
@@ -15,6 +17,7 @@ import soundfile as sf
 from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode, float_samples
 from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
+from musictagger.audio.reader import open_reader
 from musictagger.errors import DecodeError
 from tests.audio.signals import (
     CODEC_PADDING,
@@ -496,3 +499,43 @@ def test_features_from_file_raises_the_decoders_error(tmp_path: Path, case: str)
 
     assert str(from_features.value) == str(from_decode.value)
     assert path.name in str(from_features.value)
+
+
+def spdif_wav(path: Path, y: np.ndarray, sr: int, codec: str) -> Path:
+    """``(2, samples)`` encoded as AC-3 or DTS and carried in the 16-bit samples of a stereo WAV as a S/PDIF output
+    carries it (IEC 61937 bursts): a capture of a digital output, a DTS music CD's track ripped.  DTS through the
+    ``ffmpeg`` command (PyAV's FFmpeg has no DTS encoder): the test skips without it."""
+    bursts = path.with_suffix(".spdif")
+    if codec == "dts":
+        if shutil.which("ffmpeg") is None:
+            pytest.skip("no ffmpeg command: PyAV's FFmpeg has no DTS encoder")
+        source = write(path.with_suffix(".source.wav"), y, sr, "wav-float")
+        command = ["ffmpeg", "-v", "error", "-i", str(source), "-strict", "-2", "-c:a", "dca", "-f", "spdif"]
+        subprocess.run([*command, str(bursts)], check=True)
+    else:
+        with av.open(str(bursts), "w", format="spdif") as out:
+            stream = out.add_stream(codec, rate=sr, layout="stereo")
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout="stereo")
+            frame.sample_rate = sr
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+    words = np.frombuffer(bursts.read_bytes(), "<i2")
+    sf.write(path, words[: words.size // 2 * 2].reshape(-1, 2), sr, subtype="PCM_16")
+    return path
+
+
+@pytest.mark.parametrize(("codec", "sr"), [("ac3", 48000), ("dts", 44100)])
+def test_a_wav_carrying_a_compressed_stream_is_decoded_as_that_stream(tmp_path: Path, codec: str, sr: int) -> None:
+    """libsndfile read such a WAV's samples as PCM, full-scale hiss, which the model called "not music" (an AC-3
+    capture) or a genre with "clipped: 2.2 %" (a DTS CD's track); FFmpeg finds the stream and decodes it, and the
+    seeking reader reads it as the whole decode does."""
+    y = channels_of(tone(440.0, sr=sr, seconds=3.0), 2)
+    path = spdif_wav(tmp_path / "capture.wav", y, sr, codec)
+
+    audio = decode(path)
+
+    assert audio.sr == sr and audio.y.shape[0] == 2
+    assert audio.duration_s == pytest.approx(3.0, abs=0.1)
+    assert peak_frequency(audio.y[0], sr) == pytest.approx(440.0, abs=5.0)
+    with open_reader(path) as reader:
+        np.testing.assert_allclose(reader.read(sr, 2 * sr), audio.y[:, sr : 2 * sr], atol=1e-6)
