@@ -5,13 +5,15 @@ may be the number ``(17)`` (:func:`spellings_in`); ``Hip-Hop``, ``hip hop`` and 
 ``Alternative Rock`` names rock as one of its words (:func:`names_label`).  Case is folded with
 :meth:`str.casefold`, beyond ASCII (``STRASSENMUSIK`` is ``Straßenmusik``).  The Library tab's SQL calls
 these very functions (:func:`musictagger.library.browse.register_functions`): SQLite's ``lower()`` and
-``LIKE`` fold ASCII alone.
+``LIKE`` fold ASCII alone.  Text is read composed (NFC): a tag written on a Mac from a file name has its accents
+decomposed (``E\u0301lectro``), and is the label a keyboard types (``\u00c9lectro``), named as typed.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from musictagger.tags.formats import id3_genre_name
 
@@ -29,7 +31,7 @@ JOINERS = re.compile(r"[-_.,]+")
 def spellings_in(raw: str) -> list[str]:
     """The labels in one raw value as the user spelt them (an ID3 number as its genre's name; a name that holds a
     separator, :data:`WHOLE_NAMES`, whole)."""
-    pieces = WHOLE_NAMES.split(raw)  # other text, a whole name, other text, …
+    pieces = WHOLE_NAMES.split(unicodedata.normalize("NFC", raw))  # other text, a whole name, other text, …
     parts = [
         part.strip()
         for index, piece in enumerate(pieces)
@@ -56,8 +58,8 @@ def names_label(raw: str, label: str) -> bool:
 
 
 def _words(spelling: str) -> list[str]:
-    """The words of a label, case folded, ``&`` as ``and`` (``Drum & Bass`` → drum, and, bass)."""
-    return JOINERS.sub(" ", spelling.casefold()).replace("&", " and ").split()
+    """The words of a label, case folded and composed, ``&`` as ``and`` (``Drum & Bass`` → drum, and, bass)."""
+    return JOINERS.sub(" ", unicodedata.normalize("NFC", spelling.casefold())).replace("&", " and ").split()
 
 
 # The Library tab's SQL asks names_label of every row's tags, which are a library's few distinct values over and

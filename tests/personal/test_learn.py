@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from musictagger.personal.learn import (
     learn,
 )
 from musictagger.personal.vocabulary import normalise, preferred_spelling, survey
+from musictagger.tags.labels import names_label, spellings_in
 from tests.personal.library import LABEL_OF, StyleLibrary
 
 
@@ -49,6 +51,16 @@ from tests.personal.library import LABEL_OF, StyleLibrary
 )
 def test_normalise_merges_spellings_splits_lists_and_names_id3_numbers(raw: str, keys: tuple[str, ...]) -> None:
     assert normalise(raw) == keys
+
+
+def test_a_label_whose_accents_a_mac_decomposed_is_the_label_typed() -> None:
+    """Tags filled on a Mac from file names (Électro, its accent decomposed: NFD) beside tags typed (composed, NFC):
+    learn made two labels that look alike, and the Library tab said a file tagged one differs from a proposal of
+    the other."""
+    decomposed, composed = (unicodedata.normalize(form, "Électro House") for form in ("NFD", "NFC"))
+    assert normalise(decomposed) == normalise(composed) == ("électrohouse",)
+    assert spellings_in(decomposed) == [composed]  # the label is named as typed
+    assert names_label(decomposed, composed) and names_label(composed, unicodedata.normalize("NFD", "électro"))
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(["ambient", "AMBIENT", "Ambient"])))
