@@ -68,7 +68,7 @@ class FeatureParams:
     noise_quantile: float = 0.1
 
     def __post_init__(self) -> None:
-        for name in ("sample_rate", "n_fft", "hop_length", "n_mels", "window_frames"):
+        for name in ("sample_rate", "n_fft", "hop_length", "n_mels", "window_frames", "log_multiplier"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"FeatureParams.{name} must be positive, got {getattr(self, name)}")
         if not 0.0 <= self.noise_reduction <= 1.0:
@@ -92,8 +92,12 @@ class FeatureParams:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureParams:
         """Rebuild from :meth:`to_dict` output; unknown keys are an error, not ignored."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        kinds = {f.name: (int,) if f.type == "int" else (int, float) for f in fields(cls)}
+        unknown = set(data) - set(kinds)
         if unknown:
             raise ParameterError(f"unknown front-end parameters: {', '.join(sorted(unknown))}")
+        for name, value in data.items():  # a hand edit's "-60" or null failed as a TypeError deep in an analysis
+            if isinstance(value, bool) or not isinstance(value, kinds[name]):
+                kind = "a whole number" if kinds[name] == (int,) else "a number"
+                raise ParameterError(f"front-end parameter {name} must be {kind}, got {value!r}")
         return cls(**data)

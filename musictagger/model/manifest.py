@@ -106,6 +106,7 @@ class ModelManifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelManifest:
+        data = data if isinstance(data, dict) else {}  # JSON of another kind: a list, a number
         if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"not a {FORMAT} v{FORMAT_VERSION} sidecar (format={data.get('format')!r}, "
@@ -113,6 +114,7 @@ class ModelManifest:
             )
         body = {k: v for k, v in data.items() if k not in ("format", "format_version")}
         try:
+            _check_kinds(body)
             body["front_end"] = FeatureParams.from_dict(body["front_end"])
             body["labels"] = tuple(body["labels"])
             body["layers"] = tuple(
@@ -132,6 +134,20 @@ class ModelManifest:
         partial = path.with_suffix(".json.partial")
         partial.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
         partial.replace(path)
+
+
+def _check_kinds(body: dict[str, Any]) -> None:
+    """Refuse a sidecar whose values are not of their kind (a hand edit's ``"windows_per_track": "3"``, a label
+    that is not text), which failed as a ``TypeError`` or ``AttributeError`` at the first analysis."""
+    labels = body["labels"]
+    if not isinstance(labels, list) or not labels or not all(isinstance(label, str) and label for label in labels):
+        raise ParameterError(f"labels must be a list of names, got {labels!r}")
+    for name in ("bits", "windows_per_track"):
+        if isinstance(body[name], bool) or not isinstance(body[name], int) or body[name] < 1:
+            raise ParameterError(f"{name} must be a whole number of at least 1, got {body[name]!r}")
+    for name in ("front_end", "model", "training", "metrics", "verdict"):
+        if not isinstance(body.get(name, {}), dict):
+            raise ParameterError(f"{name} must be a section of named values, got {body[name]!r}")
 
 
 def sha256_of(path: Path) -> str:

@@ -303,6 +303,10 @@ class GenreModel:
             raise ModelError(f"{self.path}: outputs {names}, expected {expected} then any of {list(EVIDENCE_OUTPUTS)}")
         if "tags" in extras and not self.manifest.tag_names:
             raise ModelError(f"{self.path}: the model outputs tags but its sidecar names none")
+        probabilities, code = (output.shape[-1] for output in self.session.get_outputs()[:2])
+        for size, named, what in ((probabilities, len(self.labels), "labels"), (code, self.manifest.bits, "bits")):
+            if isinstance(size, int) and size != named:  # a label left out analysed as IndexError
+                raise ModelError(f"{self.path}: the model outputs {size} {what}, its sidecar names {named}")
         self.input_name = model_input.name
         self.output_names = names
         self.policy = self.manifest.verdict_policy

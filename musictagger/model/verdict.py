@@ -94,6 +94,12 @@ class VerdictPolicy:
             body["foreign_tags"] = ForeignTags(
                 foreign=tuple(tags["foreign"]), native=tuple(tags["native"]), threshold=float(tags["threshold"])
             )
+        optional = ("not_music_novelty", "unknown_novelty")  # None: that check is off
+        for name in ("temperature", "min_confidence", *optional):  # a hand edit's "0.5" was a TypeError at analysis
+            if name not in body or (name in optional and body[name] is None):
+                continue
+            if isinstance(body[name], bool) or not isinstance(body[name], int | float):
+                raise ModelError(f"malformed verdict policy: {name} must be a number, got {body[name]!r}")
         try:
             return cls(**body)
         except TypeError as exc:

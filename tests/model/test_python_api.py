@@ -3,6 +3,7 @@ and the errors for a path that is not a model."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -91,3 +92,37 @@ def test_a_notebook_completes_musictagger_analyze_without_loading_the_model() ->
     code = "import sys, musictagger; print('analyze' in dir(musictagger), 'onnxruntime' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["True", "False"]
+
+
+def edited(sidecar: dict, where: str, value: object) -> dict:
+    """``sidecar`` with the value at ``where`` (``key`` or ``section.key``) replaced, as a hand edit leaves it."""
+    section, _, key = where.rpartition(".")
+    (sidecar[section] if section else sidecar)[key] = value
+    return sidecar
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("labels", ["classical", "electronic", "pop"], "the model outputs 4 labels, its sidecar names 3"),
+        ("windows_per_track", "3", "windows_per_track must be a whole number of at least 1, got '3'"),
+        ("verdict.unknown_novelty", "0.5", "unknown_novelty must be a number, got '0.5'"),
+        ("front_end.silence_dbfs", None, "front-end parameter silence_dbfs must be a number, got None"),
+        ("front_end.log_multiplier", -1, "log_multiplier must be positive, got -1"),
+        ("front_end", [], "front_end must be a section of named values, got []"),
+        ("model", "int8", "model must be a section of named values, got 'int8'"),
+    ],
+)
+def test_a_hand_edited_sidecar_is_refused_as_the_model_loads_saying_what(
+    songs: list[Path], tmp_path: Path, where: str, value: object, message: str
+) -> None:
+    """A label left out (renaming the labels) analysed as IndexError, a number written as text or null as a
+    TypeError at the first analysis, a section of another kind as AttributeError; a negative log multiplier
+    analysed into NaN."""
+    onnx_path = tmp_path / "m.onnx"
+    shutil.copy(model_file(FAST_MODEL_NAME), onnx_path)
+    sidecar = json.loads(sidecar_path(model_file(FAST_MODEL_NAME)).read_text(encoding="utf-8"))
+    sidecar_path(onnx_path).write_text(json.dumps(edited(sidecar, where, value)), encoding="utf-8")
+
+    with pytest.raises(ModelError, match=re.escape(message)):
+        GenreModel(onnx_path).analyze_file(songs[0])
