@@ -656,13 +656,13 @@ class MainWindow(QMainWindow):
         """Tools ▸ Tag genres of the selection…: the tracks selected in the library tab when it is shown,
         else the files selected in the list, else a folder chosen."""
         if self.centre.currentIndex() == LIBRARY_TAB:
-            paths = self.library_view.selected_paths()
-        else:
-            paths = self.files.selected_paths()
-        if not paths:
-            self.tag_folder()
+            if self.library_view.selected_count():
+                self.library_view.tag_selection()  # its paths are read off the UI thread, then tagRequested
+                return
+        elif paths := self.files.selected_paths():
+            self.tag_scope(TagScope.selection(paths))
             return
-        self.tag_scope(TagScope.selection(paths))
+        self.tag_folder()
 
     def tag_folder(self) -> None:
         """Tools ▸ Tag genres of a folder…"""

@@ -136,7 +136,10 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
         selection.select(
             view.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         )
-    paths = view.selected_paths()
+    read: list[list[Path]] = []
+    view.with_selected_paths(read.append)
+    qtbot.waitUntil(lambda: bool(read), timeout=10_000)
+    paths = read[0]
     assert [path.name for path in paths] == ["a.flac", "b.flac", "c.flac"]
     dialog = window.open_tag_dialog(TagScope.selection(paths))
     qtbot.addWidget(dialog)

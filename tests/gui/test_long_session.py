@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from musictagger.gui.file_list import FileEntry, FileList
@@ -100,3 +100,31 @@ def test_painting_the_header_over_a_large_selection_asks_about_no_row(qtbot, lib
     asked.clear()
     header.repaint()
     assert len(asked) < TRACKS  # before: a question per row and column
+
+
+def test_tagging_a_large_selection_reads_no_row_on_the_ui_thread(qtbot, window, many_tracks: None) -> None:
+    """Ctrl+T on the Library tab read the selected tracks' paths on the UI thread, a page of rows at a time: with
+    100,000 selected, the window froze 2.5 s of its own time (7 s on a busy machine) before the Tag dialog opened."""
+    view = window.library_view
+    window.show_library_tracks()
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == TRACKS, timeout=10_000)
+    read_here: set[int] = set()
+    row = view.model.row
+    view.model.row = lambda index: read_here.add(index) or row(index)
+    view.table.selectAll()
+    scopes: list[str] = []
+
+    def close_when_shown() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, close_when_shown)
+        else:
+            scopes.append(dialog.scope_label.text())
+            dialog.reject()
+
+    QTimer.singleShot(0, close_when_shown)
+    qtbot.keyClick(view.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(scopes), timeout=10_000)
+    assert scopes == [f"Works on {TRACKS:,} selected tracks"]
+    assert len(read_here) < TRACKS // 10  # the rows painted, not every row selected
