@@ -52,6 +52,10 @@ MIME_TYPES = {
     ".webm": "audio/webm",  # file managers sniff most .webm files as video/webm, which the entry does not claim
     ".caf": "audio/x-caf",  # shared-mime-info has no Core Audio or Wave64 type: the names other programs give
     ".w64": "audio/x-w64",
+    ".au": "audio/basic",
+    ".snd": "audio/basic",
+    ".dts": "audio/vnd.dts",
+    ".mkv": "audio/x-matroska",  # file managers sniff a .mkv as video/x-matroska, which the entry does not claim
 }
 
 

@@ -481,6 +481,23 @@ def test_a_folder_of_wavpack_tta_matroska_audiobooks_mp2_and_ac3_is_scanned_and_
         assert 3.9 < features.report.duration_s < 4.2, file.path
 
 
+def test_a_folder_of_sun_audio_and_matroska_videos_is_scanned_and_analysed(tmp_path: Path) -> None:
+    """Sun/NeXT audio (.au, .snd: libsndfile's own) and Matroska video files were left out of every folder scan, and
+    so of index, tag and the window's folder drops, without a word, though the decoders read them (a music video in
+    .mp4 or .webm was found, the same in .mkv not).  (DTS files too: PyAV's FFmpeg has no DTS encoder to write one.)"""
+    stereo = channels_of(music(sr=44100, seconds=4.0), 2)
+    for name, container, codec in (("song.au", "au", "pcm_s16be"), ("song.snd", "au", "pcm_s16be")):
+        write_aac(tmp_path / name, stereo, 44100, container=container, codec=codec)
+    write_aac(tmp_path / "video.mkv", stereo, 44100, container="matroska", codec="alac")
+
+    found = scan([tmp_path])
+
+    assert sorted(Path(f.path).name for f in found.files) == ["song.au", "song.snd", "video.mkv"]
+    for file in found.files:
+        features = features_from_file(file.path, params=PARAMS, n_windows=1)
+        assert features.report.duration_s == pytest.approx(4.0, abs=0.01), file.path
+
+
 def test_a_chained_ogg_file_is_analysed_whole(tmp_path: Path) -> None:
     """A stream recorder saves one broadcast after another as one chained Ogg file, whose second link restarts its
     timestamps.  libsndfile read the first link alone; the seeking reader placed the second link's frames over the
