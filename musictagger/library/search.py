@@ -239,6 +239,9 @@ def find_similar(
 ) -> list[Match]:
     """The ``k`` library tracks whose codes are nearest the query, skipping ``exclude_path`` itself.
 
+    ``bits`` and ``relaxed_code`` are an analysis's (:attr:`~musictagger.model.runtime.Analysis.bits` and
+    ``relaxed_code``); a query known only by its code (``codes.from_hex(code_hex, 64)``) passes its bits as both,
+    the tracks' relaxed codes then ordered by their distance from those bits.
     ``models``: the analysis keys' model ids whose codes are comparable with the query's
     (:func:`comparable_models`); tracks another model analysed, not yet indexed again, are left out
     rather than compared with codes they share nothing with.  None: every track.
