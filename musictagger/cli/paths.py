@@ -6,6 +6,8 @@ from __future__ import annotations
 import codecs
 import os
 import sys
+import unicodedata
+from collections import defaultdict
 from pathlib import Path
 
 from musictagger.errors import FileError
@@ -25,10 +27,11 @@ def listed_files(source: Path) -> list[Path]:
     A script hands thousands of files to one command so (``find ~/Music -newer stamp | musictagger analyze
     --files-from -``), rather than through ``xargs``, which starts the command again for each 128 KiB of names.
 
-    A list written on Windows is read as it was meant: in UTF-16 (PowerShell's ``>``) or UTF-8 after a byte-order
-    mark (Notepad's), its lines ended by CR LF, and a relative name with backslashes (``Album\\01.flac``) that names
-    nothing taken with slashes where that names a file or folder.  The mark was taken for the first name's first
-    character, and that file, shown by the same name, was not found."""
+    A list written on another system is read as it was meant (:class:`_AsMeant`): on Windows in UTF-16
+    (PowerShell's ``>``) or UTF-8 after a byte-order mark (Notepad's), its lines ended by CR LF, its folders
+    separated by backslashes; and its names' accents composed where a Mac's copy of the files decomposed them, or
+    the reverse.  The mark was taken for the first name's first character, and that file, shown by the same name,
+    was not found."""
     try:
         if str(source) == STANDARD_INPUT:
             data = sys.stdin.buffer.read()
@@ -41,17 +44,44 @@ def listed_files(source: Path) -> list[Path]:
         data = os.fsencode(data.decode("utf-16", errors="replace"))
     data = data.removeprefix(codecs.BOM_UTF8)
     entries = data.split(b"\0") if b"\0" in data else data.splitlines()
-    return [_with_slashes(Path(os.fsdecode(entry))) for entry in entries if entry]
+    as_meant = _AsMeant()
+    return [as_meant(Path(os.fsdecode(entry))) for entry in entries if entry]
 
 
-def _with_slashes(path: Path) -> Path:
-    """``path``, or where it names nothing and holds a backslash, the same with slashes if that names something: a
-    name a list written on Windows gives (``Album\\01.flac``).  A backslash is a character of a name on Linux, so
-    a name that holds one and names a file is taken as it is."""
-    if "\\" not in str(path) or os.path.lexists(path):
-        return path
-    slashed = Path(str(path).replace("\\", "/"))
-    return slashed if os.path.lexists(slashed) else path
+class _AsMeant:
+    """The file or folder a listed path that names nothing here names as another system wrote it: its backslashes
+    as slashes (``Album\\01.flac``), and each name as this folder spells it, where exactly one of its names is the
+    same in NFC (``Cafe\u0301.flac`` copied from a Mac, listed as ``Caf\u00e9.flac``).  A path that names something
+    is taken as it is (on Linux a backslash is a character of a name), and one that names nothing either way too,
+    to be reported as listed.  Each folder is listed once, however many of its files the list names."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, dict[str, list[str]]] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if os.path.lexists(path):
+            return path
+        meant = Path()
+        for part in Path(str(path).replace("\\", "/")).parts:
+            if not os.path.lexists(meant / part):
+                spelt = self._names_in(meant).get(unicodedata.normalize("NFC", part), [])
+                if len(spelt) != 1:
+                    return path
+                part = spelt[0]
+            meant /= part
+        return meant
+
+    def _names_in(self, folder: Path) -> dict[str, list[str]]:
+        """The names in ``folder`` by their NFC spelling (none where it cannot be read)."""
+        if folder not in self._names:
+            names: dict[str, list[str]] = defaultdict(list)
+            try:
+                for name in os.listdir(folder):
+                    names[unicodedata.normalize("NFC", name)].append(name)
+            except OSError:
+                pass  # not a folder, or not one to read: the path is reported as listed
+            self._names[folder] = names
+        return self._names[folder]
 
 
 def expand_folders(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:

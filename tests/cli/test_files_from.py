@@ -1,10 +1,12 @@
-"""``analyze --files-from`` with a list written on Windows: Notepad's UTF-8 with a byte-order mark, PowerShell's
-UTF-16, CR LF line ends and backslashes between folders."""
+"""``analyze --files-from`` with a list written on another system: on Windows, Notepad's UTF-8 with a byte-order
+mark, PowerShell's UTF-16, CR LF line ends and backslashes between folders; names composed where a Mac's copy of the
+files decomposed them."""
 
 from __future__ import annotations
 
 import codecs
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,18 @@ def test_a_name_holding_a_backslash_is_taken_as_it_is_where_it_names_a_file(
     assert main(["analyze", "--json", "--windows", "1", "--files-from", "list.txt"]) == 0
 
     assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(named)]
+
+
+def test_a_list_names_the_files_a_mac_copied_with_their_accents_decomposed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files copied from a Mac (``Électro/Café.wav`` with their accents decomposed, NFD) listed as other systems and
+    keyboards write names, composed (NFC): each was 'no such file', though ``ls`` shows that very name."""
+    copied = tmp_path / unicodedata.normalize("NFD", "Électro") / unicodedata.normalize("NFD", "Café.wav")
+    copied.parent.mkdir()
+    write(copied, piece(0, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    (tmp_path / "list.txt").write_text(unicodedata.normalize("NFC", f"{tmp_path}/Électro/Café.wav\n"))
+
+    assert main(["analyze", "--json", "--windows", "1", "--files-from", str(tmp_path / "list.txt")]) == 0
+
+    assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(copied)]
