@@ -217,9 +217,23 @@ class Journal:
         min_confidence: float | None = None,
         id3_version: Id3Version | None = None,
     ) -> int:
-        """Record a new run as running (and any run whose process died as interrupted); its id."""
+        """Record a new run as running (and any run whose process died as interrupted); its id.
+
+        An undo of a run another undo is restoring is refused (MusictaggerError naming it): each found half the files
+        locked by the other, and the second marked files the first had restored as not restored.  The check and the
+        new run are one transaction, so of two undos started together one goes on."""
         with transaction(self.connection) as db:
             self._mark_dead_runs(db)
+            if undoes is not None and (
+                busy := db.execute(
+                    "SELECT id, pid FROM runs WHERE kind = 'undo' AND undoes = ? AND status = ?",
+                    (undoes, RunStatus.RUNNING),
+                ).fetchone()
+            ):
+                raise MusictaggerError(
+                    f"run {undoes} is being undone already (run {busy['id']}, process {busy['pid']}): wait for that "
+                    "undo to end"
+                )
             cursor = db.execute(
                 "INSERT INTO runs (kind, undoes, mode, min_confidence, id3_version, status, pid, started_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
