@@ -397,7 +397,9 @@ class Journal:
             row["mode"],
             row["min_confidence"],
             row["id3_version"],
-            RunStatus.INTERRUPTED if running and not process_alive(row["pid"]) else RunStatus(row["status"]),
+            RunStatus.INTERRUPTED
+            if running and not process_alive(row["pid"], row["started_at"])
+            else RunStatus(row["status"]),
             row["started_at"],
             row["finished_at"],
             counts,
@@ -409,8 +411,9 @@ class Journal:
     @staticmethod
     def _mark_dead_runs(db: sqlite3.Connection) -> None:
         """Runs still ``running`` whose process is gone were killed: call them interrupted."""
-        for row in db.execute("SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING,)).fetchall():
-            if not process_alive(row["pid"]):
+        running = db.execute("SELECT id, pid, started_at FROM runs WHERE status = ?", (RunStatus.RUNNING,)).fetchall()
+        for row in running:
+            if not process_alive(row["pid"], row["started_at"]):
                 db.execute("UPDATE runs SET status = ? WHERE id = ?", (RunStatus.INTERRUPTED, row["id"]))
 
     # --- entries ------------------------------------------------------------------------------
@@ -532,8 +535,20 @@ def _entry(row: sqlite3.Row) -> Entry:
     )
 
 
-def process_alive(pid: int) -> bool:
-    """True while process ``pid`` exists on this machine (the journal is a local file).
+STARTED_SLACK_S = 10.0
+"""How much later than ``since`` :func:`process_alive` lets a process have started and still be the one that ran then:
+the boot time Linux gives is whole seconds, and the clock may have been stepped forward a little since (a time server
+correcting it)."""
+
+
+def process_alive(pid: int, since: float | None = None) -> bool:
+    """True while process ``pid`` exists on this machine (the journal is a local file) and, with ``since`` (a moment it
+    ran at, seconds since the epoch: its run's start), is the process that ran then.
+
+    A killed run's process id is taken by another process sooner or later (after a restart, or once the ids, 32768 on
+    many systems, wrap around): the run was listed as running for as long as that process lived, and its undo refused
+    ('run 22 is still running'), as it was for an unrelated ``sleep`` given its id.  Where the start of a process can be
+    told (Linux), one started after ``since`` is another.
 
     On Windows signal 0 would be CTRL_C_EVENT, so there every process counts as alive and a
     killed run stays "running" in the listing: harmless, since undo does not depend on it.
@@ -545,5 +560,17 @@ def process_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+        pass
+    started = None if since is None else _process_started(pid)
+    return started is None or started <= since + STARTED_SLACK_S
+
+
+def _process_started(pid: int) -> float | None:
+    """When process ``pid`` started, in seconds since the epoch (Linux: its start in clock ticks after the boot, in
+    ``/proc``); None where that cannot be told."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # after the name, which may hold ')'
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
+        return float(boot.split()[1]) + int(fields[19]) / os.sysconf("SC_CLK_TCK")  # fields[19]: starttime, field 22
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
