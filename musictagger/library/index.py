@@ -98,7 +98,7 @@ ProgressCallback = Callable[[IndexProgress], None]
 
 
 def index_folders(
-    roots: Sequence[Path],
+    roots: Sequence[str | Path] | str | Path,
     *,
     library_path: Path | None = None,
     model_path: Path | None = None,
@@ -111,7 +111,7 @@ def index_folders(
     reanalyse: bool = False,
     cluster: str | None = None,
 ) -> IndexSummary:
-    """Bring the index up to date for ``roots`` (folders or files); see the module docstring.
+    """Bring the index up to date for ``roots`` (folders or files, or one of them); see the module docstring.
 
     ``workers`` defaults to the number of usable cores, ``threads`` (per worker) to the cores
     left to each; ``retry_failed`` re-analyses files that failed before even though they have
@@ -127,6 +127,8 @@ def index_folders(
             "workers and threads are for a local run; a cluster's are set where its workers start "
             "(dask worker --nthreads)"
         )
+    if isinstance(roots, str | os.PathLike):  # one folder: index_folders("Music") took each letter for a folder
+        roots = [roots]
     started = time.perf_counter()
     manifest = load_manifest(model_path or default_model_path())
     key = AnalysisKey.of(manifest, n_windows)

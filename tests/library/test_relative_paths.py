@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musictagger.library import Library, find_similar
+from musictagger.library import Library, find_similar, index_folders
 from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model import codes
 from musictagger.model.verdict import Verdict
+from tests.library.conftest import write_track
 
 
 def test_a_relative_path_finds_its_row_and_is_left_out_of_its_own_matches(
@@ -39,3 +40,20 @@ def test_a_relative_path_finds_its_row_and_is_left_out_of_its_own_matches(
         matches = find_similar(library, codes.binarize(relaxed[1]), relaxed[1], k=3, exclude_path="album/01.flac")
         assert paths[1] not in [match.record.path for match in matches]
         assert len(matches) == 3
+
+
+def test_one_folder_given_alone_is_indexed_by_its_relative_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``index_folders("Music")`` took each letter of the name for a folder: 'M', 'u', 's', 'i', 'c', no such file or
+    folder, and indexed nothing."""
+    for seed in range(2):
+        write_track(tmp_path / "Music" / f"{seed:02}.flac", "flac", seed=seed)
+    monkeypatch.chdir(tmp_path)
+
+    summary = index_folders("Music", workers=1)
+
+    assert (summary.analysed, summary.problems) == (2, [])
+    with Library() as library:
+        assert library.roots() == [tmp_path / "Music"]
+        assert library.record("Music/01.flac") is not None
