@@ -383,7 +383,9 @@ class Library:
         return _record(row) if row else None
 
     def current_record(self, path: str | Path, key: AnalysisKey) -> TrackRecord | None:
-        """The row of ``path`` if it still describes the file on disk under analysis ``key``."""
+        """The row of ``path`` if it still describes the file on disk under analysis ``key``: the file as indexed, or
+        as a copy kept it (:meth:`FileStamp.kept_coarser_as`: a library restored from a backup, before ``index``
+        takes its new mtimes, whose every file ``tag`` and ``similar`` analysed again)."""
         record = self.record(path)
         if record is None or record.key != key:
             return None
@@ -391,7 +393,8 @@ class Library:
             info = os.stat(record.path)
         except OSError:
             return None
-        return record if record.stamp == FileStamp(info.st_size, info.st_mtime_ns) else None
+        now = FileStamp(info.st_size, info.st_mtime_ns)
+        return record if now == record.stamp or record.stamp.kept_coarser_as(now) else None
 
     def paths_with_stamp(self, stamp: FileStamp) -> list[str]:
         """Stored paths of files of this size and mtime (a scan of the index: it holds no index of them)."""

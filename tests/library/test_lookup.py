@@ -33,6 +33,11 @@ def test_current_rows_answer_and_changed_or_unknown_files_are_analysed(music_fol
         assert progress[0] == (1, 3) and progress[-1] == (3, 3)
         assert library.record(outsider) is None  # not added to the library
 
+        fine = record.stamp.mtime_ns // 10**9 * 10**9 + 123_456_789  # indexed at an mtime to the nanosecond
+        library.restamp({record.path: dataclasses.replace(record.stamp, mtime_ns=fine)})
+        os.utime(indexed, ns=(fine, fine - fine % 10**9))  # restored from a tar backup: the second alone
+        assert analyses_for(library, [indexed], workers=1)[str(indexed)].genre == "from-the-index"  # as it was
+
         os.utime(indexed, ns=(record.stamp.mtime_ns + 10**9, record.stamp.mtime_ns + 10**9))
         assert analyses_for(library, [indexed], workers=1)[str(indexed)].genre != "from-the-index"
 
