@@ -10,6 +10,7 @@ transforming them) and the model, timed apart for the throughput benchmark.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 
@@ -123,14 +124,22 @@ def missing(path: str) -> bool:
 
 def unreadable_because(path: str) -> str | None:
     """Why the file system will not give ``path``'s bytes (``cannot be read (Input/output error)``), read through to
-    its end as a decoder reads it; None when it reads (a failure is then the content's)."""
+    its end as a decoder reads it; None when it reads (a failure is then the content's), or is no regular file (a
+    pipe or a device given an audio file's name, which would never end: the decoder's refusal says what it is)."""
     try:
-        with open(path, "rb") as file:
+        with open(path, "rb", opener=_without_waiting) as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
             while file.read(1 << 20):
                 pass
     except OSError as exc:
         return _cannot_read(exc)
     return None
+
+
+def _without_waiting(path: str, flags: int) -> int:
+    """Open ``path`` without waiting for a writer, as opening a named pipe for reading would."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _cannot_read(exc: OSError) -> str:

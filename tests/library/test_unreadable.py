@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,3 +145,19 @@ def test_a_folder_that_cannot_be_read_once_the_run_began_keeps_its_tracks_analys
     assert [(r.ok, r.stamp, r.analysis.verdict) for r in map(record, songs)] == [
         (True, r.stamp, r.analysis.verdict) for r in before
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes (POSIX)")
+def test_a_named_pipe_given_an_audio_files_name_fails_and_the_run_ends(tmp_path: Path) -> None:
+    """Telling a file the system will not read from one whose content fails reads it through: a pipe named
+    ``pipe.mp3`` in the library would have held the run, waiting for a writer, for ever."""
+    folder = tmp_path / "Music"
+    song = write_track(folder / "song.wav", "wav-pcm16")
+    os.mkfifo(folder / "pipe.mp3")
+    command = [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", "1"]
+
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    assert completed.returncode == 1, completed.stderr
+    assert path_line("  failed", folder / "pipe.mp3", "not a regular file") in completed.stdout
+    assert record(song).ok
