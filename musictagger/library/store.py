@@ -461,7 +461,9 @@ class Library:
         ``stamp`` is the file's version before its tags were rewritten (by tagging): the row is
         then only updated (to the file's new size and mtime) if it described that version, so an
         analysis of older audio is never passed off as current.  Tagging keeps the audio
-        byte-identical, which is why the analysis stays valid.
+        byte-identical, which is why the analysis stays valid.  A row describes the version a copy kept
+        (:meth:`FileStamp.kept_coarser_as`) too: a library restored from a backup, tagged before ``index`` ran,
+        kept its old mtimes and old tags, and its tagged files were analysed again at the next ``index``.
         """
         read = {
             "title": tags.title,
@@ -480,6 +482,8 @@ class Library:
                 info = os.stat(path)
             except OSError:
                 return False
+            if (stored := self.record(path)) is not None and stored.stamp.kept_coarser_as(stamp):
+                stamp = stored.stamp
             sql += ", size = ?, mtime_ns = ? WHERE path = ? AND size = ? AND mtime_ns = ?"
             values += [info.st_size, info.st_mtime_ns, path, stamp.size, stamp.mtime_ns]
         with transaction(self._db):

@@ -9,7 +9,9 @@ import shutil
 import unicodedata
 from pathlib import Path
 
+from musictagger.cli.main import main
 from musictagger.library import Library, index_folders
+from musictagger.tags.formats import read_tags
 from tests.library.conftest import write_track
 
 SECOND = 1_000_000_000
@@ -85,3 +87,20 @@ def test_files_of_one_size_and_name_are_not_taken_for_each_other(tmp_path: Path)
     summary = index_folders([new], workers=1)
 
     assert (summary.analysed, summary.moved) == (2, 0)
+
+
+def test_a_library_restored_and_tagged_before_it_is_indexed_is_not_analysed_again(tmp_path: Path) -> None:
+    """Restored in place from a tar backup (mtimes cut to the second), then tagged before ``index`` ran: the index
+    kept the files' old tags and mtimes, and the next ``index`` analysed every file the run wrote again."""
+    music = tmp_path / "Music"
+    track = write_track(music / "01.flac", "flac", seed=0, seconds=2.0)
+    os.utime(track, ns=(0, 1_700_000_000 * SECOND + 123_456_789))
+    index_folders([music], workers=1)
+    cut_mtimes(music, SECOND)
+
+    assert main(["tag", str(music), "--mode", "replace", "--min-confidence", "0"]) == 0
+
+    assert read_tags(track).genres != ()
+    with Library() as library:  # the row took the tagged file's new mtime
+        assert library.record(track).stamp.mtime_ns == track.stat().st_mtime_ns
+    assert index_folders([music], workers=1).analysed == 0
