@@ -69,8 +69,11 @@ def _utf8(head: bytes) -> bool:
 
 
 def _text_kind(text: str, name: str) -> str | None:
-    """What a text file is: a cue sheet, a playlist, or text; None for text named as audio (a download that
-    failed, saved under the song's name), which the decoders' words call damaged."""
+    """What a text file is: a cue sheet, a playlist, a web page (what a download that failed saves under the song's
+    name: a server's "403 Forbidden", a login page), or text; None for other text named as audio, which the decoders'
+    words call damaged."""
+    if re.match(r"\s*<(?:!doctype\s+html|html|head|body)\b", text, re.IGNORECASE):
+        return "a web page, not audio (a download that failed?)"
     files = [match["name"] for match in _CUE_FILE.finditer(text)]
     if files and _CUE_TRACK.search(text):
         return f"a cue sheet (the track list of {files[0]}), not audio: analyse {files[0]} itself"
@@ -82,8 +85,8 @@ def _text_kind(text: str, name: str) -> str | None:
 
 def not_a_recording(head: bytes, name: str) -> str | None:
     """Why the file named ``name`` cannot be analysed, when ``head``, its first :data:`HEAD_BYTES` bytes, says what
-    else it is (MIDI, a tracker module, a macOS AppleDouble file, an image, a cue sheet, a playlist, text); None for
-    anything else, which the decoders try."""
+    else it is (MIDI, a tracker module, a macOS AppleDouble file, an image, a cue sheet, a playlist, a web page,
+    text); None for anything else, which the decoders try."""
     if head.startswith(b"MThd") or (head.startswith(b"RIFF") and head[8:12] == b"RMID"):
         return f"MIDI holds notes, not sound; {_CANNOT}"
     if kind := _tracker(head):

@@ -332,6 +332,11 @@ NOT_AUDIO = {
         "a cue sheet (the track list of Album.flac), not audio: analyse Album.flac itself",
     ),
     "m3u": ("Album.m3u", lambda rng: b"#EXTM3U\n#EXTINF:123,Band - Song\n01 - Song.mp3\n", "a playlist, not audio"),
+    "web-page": (
+        "song.mp3",
+        lambda rng: b"\n<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head></html>\n",
+        "a web page, not audio (a download that failed?)",
+    ),
     "pls": ("Album.pls", lambda rng: b"[playlist]\nFile1=01 - Song.mp3\nNumberOfEntries=1\n", "a playlist, not audio"),
     "random-bin": ("noise.bin", lambda rng: rng.bytes(50_000), "not an audio file"),
     "random-mp3": ("noise.mp3", lambda rng: rng.bytes(50_000), "not an audio file"),
