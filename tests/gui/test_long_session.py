@@ -9,12 +9,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from musictagger.gui import tag_dialog
 from musictagger.gui.file_list import FileEntry, FileList
 from musictagger.gui.library_view import LibraryView
-from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.settings import Settings
+from musictagger.gui.tag_dialog import FILE, TagDialog, TagScope, natural_key
 from musictagger.gui.tasks import TaskRunner
 from musictagger.library import Library
 from musictagger.library.store import AnalysisKey, FileStamp
+from musictagger.tagging.plan import Prediction, make_plan
 
 TRACKS = 2000
 
@@ -128,3 +131,19 @@ def test_tagging_a_large_selection_reads_no_row_on_the_ui_thread(qtbot, window, 
     qtbot.waitUntil(lambda: bool(scopes), timeout=10_000)
     assert scopes == [f"Works on {TRACKS:,} selected tracks"]
     assert len(read_here) < TRACKS // 10  # the rows painted, not every row selected
+
+
+def test_a_large_plan_is_sorted_by_name_with_one_key_a_file(qtbot, monkeypatch, tmp_path: Path) -> None:
+    """The Tag dialog's table made both natural sort keys at each comparison of its sort, some 2·log2(n) a file: a
+    plan of 20,000 files held the window 1.7-1.9 s of its own CPU time (5-14 s on a busy machine) at each new plan,
+    a move of the threshold included."""
+    names = [f"{i} track.flac" for i in range(300)]
+    plan = make_plan({tmp_path / name: Prediction("jazz", 0.8, False) for name in reversed(names)})
+    dialog = TagDialog(TagScope.selection([]), Settings(), TaskRunner("tag"))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=10_000)
+    made: list[str] = []
+    monkeypatch.setattr(tag_dialog, "natural_key", lambda text: made.append(text) or natural_key(text))
+    dialog._planned(plan)  # as when the plan arrives from its worker
+    assert [dialog.table.topLevelItem(i).text(FILE) for i in range(len(names))] == names  # 2 before 10, as before
+    assert len(made) == len(names)  # before: two a comparison, thousands
