@@ -409,10 +409,15 @@ class GenreModel:
         )
         return analysis.through(self.head) if self.head and through_head else analysis
 
+    def _windows_or_default(self, n_windows: int | None) -> int:
+        """``n_windows``, or the sidecar's windows per track where it is None.  0 is a count like any other, refused
+        by the front end as below 1: it was taken for None, and analysed as many windows as the sidecar says."""
+        return self.manifest.windows_per_track if n_windows is None else n_windows
+
     def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
         """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""
         features = features_from_file(
-            path, params=self.manifest.front_end, n_windows=n_windows or self.manifest.windows_per_track
+            path, params=self.manifest.front_end, n_windows=self._windows_or_default(n_windows)
         )
         return self.analyze_features(features, source=str(path))
 
@@ -435,7 +440,7 @@ class GenreModel:
             y,
             sr=sr,
             params=self.manifest.front_end,
-            n_windows=n_windows or self.manifest.windows_per_track,
+            n_windows=self._windows_or_default(n_windows),
             source=source,
         )
         return self.analyze_features(features, source=source, through_head=through_head)

@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 import musictagger
-from musictagger.errors import ModelError
+from musictagger.errors import ModelError, ParameterError
 from musictagger.model.location import model_file
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel, _load_model, load_model
@@ -126,3 +126,16 @@ def test_a_hand_edited_sidecar_is_refused_as_the_model_loads_saying_what(
 
     with pytest.raises(ModelError, match=re.escape(message)):
         GenreModel(onnx_path).analyze_file(songs[0])
+
+
+def test_no_windows_is_refused_as_any_count_below_one_is(songs: list[Path]) -> None:
+    """``n_windows=0`` was taken for None: three windows analysed, where -1 was refused."""
+    model = load_model(model_file(FAST_MODEL_NAME))
+    y, sr = sf.read(songs[0], dtype="float32")
+    for analyse in (
+        lambda n: model.analyze_file(songs[0], n_windows=n),
+        lambda n: model.analyze_signal(y, sr=sr, n_windows=n),
+    ):
+        for count in (0, -1):
+            with pytest.raises(ParameterError, match=f"n_windows must be at least 1, got {count}"):
+                analyse(count)
