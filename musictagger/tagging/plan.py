@@ -80,6 +80,8 @@ class Skip(StrEnum):
     NOT_ONE_OF_MINE = "not one of the model's labels"
     BELOW_THRESHOLD = "below the threshold"
     CANNOT_WRITE = "cannot be written"
+    GONE = "no longer there"
+    """Gone since the run found it (moved, deleted, or its drive unplugged): not a file that cannot be written."""
     NOT_TAGGABLE = "not a taggable format"
     NO_VALUE = "no value given"
     LEFT_OUT = "left out"
@@ -214,7 +216,7 @@ def plan_file(
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
     if not os.path.lexists(path):  # moved out of the folder while the run analysed it or the others
-        return PlanItem(path, Action.SKIP, GONE_SINCE_FOUND, skip=Skip.CANNOT_WRITE)
+        return PlanItem(path, Action.SKIP, GONE_SINCE_FOUND, skip=Skip.GONE)
     if isinstance(prediction, MusictaggerError):
         return PlanItem(path, Action.ERROR, reason_of(prediction, path))
     try:

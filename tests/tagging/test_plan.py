@@ -135,7 +135,7 @@ def test_a_file_moved_or_deleted_since_it_was_found_is_skipped_saying_so(tmp_pat
     (item,) = make_plan({path: prediction}, mode=Mode.REPLACE, min_confidence=0.5).items
 
     assert item.action_text == "skip: is no longer there (moved, renamed or deleted since it was found)"
-    assert item.skip is Skip.CANNOT_WRITE
+    assert item.skip is Skip.GONE
 
 
 def ogg_flac(path: Path) -> Path:
@@ -340,3 +340,16 @@ def test_the_summary_says_what_kept_the_skipped_files_alone_most_first(tmp_path:
     )
     mood = make_plan({files[1]: not_mine}, mode=Mode.REPLACE, field="mood")
     assert mood.summary() == "0 write, 0 unchanged, 1 skip (1 not one of my moods), 0 error"
+
+
+def test_files_gone_since_they_were_found_are_counted_as_gone_not_as_files_that_cannot_be_written(
+    tmp_path: Path,
+) -> None:
+    """A drive unplugged while `tag` analysed its files: the last line said `150 skip (150 cannot be written)`, as it
+    says of read-only files, over a table of files that are `no longer there` (found by the concurrency walk)."""
+    kept, gone = make_file(tmp_path, "flac", name="kept"), make_file(tmp_path, "flac", name="gone")
+    gone.unlink()
+
+    plan = make_plan({kept: ROCK, gone: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+
+    assert plan.summary() == "1 write, 0 unchanged, 1 skip (1 no longer there), 0 error"
