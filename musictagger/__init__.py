@@ -4,6 +4,11 @@
 model.  It is loaded on first use, so ``import musictagger`` stays cheap and never pulls in
 onnxruntime, scikit-learn or (ever) torch until asked.  It imports nothing at all: the programs run it before
 they can hold Ctrl-C back (:mod:`musictagger.cli.entry`), and typing's import was 2-6 ms of Ctrl-C tracebacks.
+
+The rest of the Python API: :func:`musictagger.model.runtime.load_model` for a model to keep
+(``analyze_signal`` for samples already decoded; one model serves many threads), :mod:`musictagger.library`
+for the library index and its search, and :mod:`musictagger.errors` for what each call raises (every one a
+``MusictaggerError``).
 """
 
 TYPE_CHECKING = False
