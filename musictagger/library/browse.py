@@ -89,6 +89,16 @@ AGREEMENT_SQL = f"""CASE
     ELSE '{Agreement.DIFFERS}' END"""
 """The agreement of a row, in SQL (:func:`register_functions` gives a connection what it calls)."""
 
+UNCOMPARED_SQL = f"CASE WHEN error IS NOT NULL THEN '{Agreement.FAILED}' ELSE '{Agreement.NOT_READ}' END"
+"""The agreement of a row under a personal model of another field than genre (moods): the index keeps the files'
+genre tags alone, and a mood compared with them 'differed' on every track tagged with a genre."""
+
+
+def agreement_sql(field: str) -> str:
+    """The agreement of a row, in SQL, under a model whose verdicts are values of ``field``."""
+    return AGREEMENT_SQL if field == "genre" else UNCOMPARED_SQL
+
+
 SORT_SQL: dict[Column, tuple[str, ...]] = {
     Column.TITLE: ("title_folded", "title"),
     Column.ARTIST: ("artist_folded", "artist"),
@@ -96,17 +106,18 @@ SORT_SQL: dict[Column, tuple[str, ...]] = {
     Column.TAG_GENRE: ("nullif(tag_genres_folded, '')", "tag_genres"),  # none: an empty cell, last
     Column.VERDICT: ("coalesce(genre, reason, error)",),
     Column.CONFIDENCE: ("CASE WHEN genre IS NULL THEN NULL ELSE confidence END",),  # as shown: none without a genre
-    Column.AGREEMENT: (AGREEMENT_SQL,),
+    Column.AGREEMENT: ("{agreement}",),
     Column.DURATION: ("duration_s",),
     Column.PATH: ("path",),
 }
 """What each column sorts by, in order.  Names sort by their folded text (:mod:`.folding`: without case or accents,
-so ``Élodie`` and ``elodie`` sort together, before ``Zazie``), then by the text itself to order those alike."""
+so ``Élodie`` and ``elodie`` sort together, before ``Zazie``), then by the text itself to order those alike; the
+agreement as :func:`agreement_sql` has it."""
 
 FILTER_SQL = {
     QuickFilter.ALL: "1",
     QuickFilter.NO_GENRE_TAG: "tag_genres = '[]'",
-    QuickFilter.DIFFERS: f"({AGREEMENT_SQL}) = '{Agreement.DIFFERS}'",
+    QuickFilter.DIFFERS: f"({{agreement}}) = '{Agreement.DIFFERS}'",
     QuickFilter.NOT_MY_GENRES: "error IS NULL AND genre IS NULL",
     QuickFilter.FAILED: "error IS NOT NULL",
 }
@@ -125,8 +136,15 @@ def finding(text: str, columns: tuple[str, ...] = FOUND_IN) -> tuple[str, list[s
 
 ROW_COLUMNS = (
     "id, path, title, artist, album, tag_genres, genre, reason, confidence, uncertain, duration_s, error, "
-    f"{AGREEMENT_SQL} AS agreement"
+    "{agreement} AS agreement"
 )
+"""The columns of a :class:`TrackRow`, the agreement as :func:`agreement_sql` has it (:func:`with_agreement`)."""
+
+
+def with_agreement(sql: str, field: str) -> str:
+    """``sql`` (of :data:`ROW_COLUMNS`, :data:`SORT_SQL` or :data:`FILTER_SQL`) with the agreement under a model whose
+    verdicts are values of ``field``."""
+    return sql.replace("{agreement}", agreement_sql(field))
 
 
 STORED = "main.tracks"
@@ -146,10 +164,10 @@ class TrackQuery:
     folder: Path | None = None
     """Only tracks inside this folder."""
 
-    def sql(self, source: str = STORED) -> tuple[str, list[object]]:
+    def sql(self, source: str = STORED, field: str = "genre") -> tuple[str, list[object]]:
         """``SELECT id …`` of the matching tracks in order (ties broken by path), and its parameters; the
-        verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`)."""
-        where, parameters = [FILTER_SQL[self.quick]], []
+        verdicts are ``source``'s (:data:`STORED` or :data:`JUDGED`), values of ``field``."""
+        where, parameters = [with_agreement(FILTER_SQL[self.quick], field)], []
         if self.text:
             found, found_parameters = finding(self.text)
             where.append(found)
@@ -159,7 +177,7 @@ class TrackQuery:
             where.append("substr(path, 1, ?) = ?")
             parameters += [len(prefix), prefix]
         direction = "DESC" if self.descending else "ASC"
-        keys = (*SORT_SQL[self.sort], "path")  # empty cells last, both ways
+        keys = (*(with_agreement(key, field) for key in SORT_SQL[self.sort]), "path")  # empty cells last, both ways
         order = ", ".join(f"{key} {direction} NULLS LAST" for key in keys)
         return f"SELECT id FROM {source} AS tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
 

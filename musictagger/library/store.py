@@ -27,7 +27,16 @@ from musictagger.audio.frontend import FRONT_END_VERSION
 from musictagger.db import open_database, snapshot, storable_name, transaction
 from musictagger.errors import MusictaggerError
 from musictagger.library import judged
-from musictagger.library.browse import JUDGED, ROW_COLUMNS, STORED, TrackQuery, TrackRow, finding, register_functions
+from musictagger.library.browse import (
+    JUDGED,
+    ROW_COLUMNS,
+    STORED,
+    TrackQuery,
+    TrackRow,
+    finding,
+    register_functions,
+    with_agreement,
+)
 from musictagger.library.code_sidecar import StoredCodes
 from musictagger.library.folding import fold, fold_genres
 from musictagger.library.schema import MIGRATIONS
@@ -226,6 +235,8 @@ class Library:
         self._db = open_database(self.path, MIGRATIONS, register_functions)
         self._verdicts = STORED
         """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
+        self._field = "genre"
+        """The tag field those verdicts are values of."""
 
     def close(self) -> None:
         self._db.close()
@@ -423,19 +434,20 @@ class Library:
         """Store ``head``'s verdicts on the tracks that have none yet (see :mod:`.judged`); how many were judged."""
         return judged.judge(self._db, head)
 
-    def use_judged(self, model: str | None) -> None:
+    def use_judged(self, model: str | None, field: str = "genre") -> None:
         """Show, filter and sort this connection's table rows by the verdicts :meth:`judge` stored for head
-        ``model`` (its identity) instead of the stored ones; None, or another head's verdicts stored: the
-        stored ones."""
+        ``model`` (its identity), values of ``field`` (its :attr:`~musictagger.model.head.PersonalHead.field`),
+        instead of the stored ones; None, or another head's verdicts stored: the stored ones.  Only genres are
+        compared with the files' genre tags (:func:`~.browse.agreement_sql`)."""
         if model is not None and judged.holds(self._db, model):
             self._db.execute(judged.judged_view())
-            self._verdicts = JUDGED
+            self._verdicts, self._field = JUDGED, field
         else:
-            self._verdicts = STORED
+            self._verdicts, self._field = STORED, "genre"
 
     def track_ids(self, query: TrackQuery) -> np.ndarray:
         """The ids of the tracks matching ``query``, in its order (filtered and sorted by SQLite)."""
-        sql, parameters = query.sql(self._verdicts)
+        sql, parameters = query.sql(self._verdicts, self._field)
         rows = self._db.execute(sql, parameters).fetchall()
         return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
@@ -445,7 +457,7 @@ class Library:
         for start in range(0, len(ids), SQL_VARIABLES):
             chunk = [int(i) for i in ids[start : start + SQL_VARIABLES]]
             placeholders = ", ".join("?" * len(chunk))
-            sql = f"SELECT {ROW_COLUMNS} FROM {self._verdicts} AS tracks WHERE id IN ({placeholders})"
+            sql = f"SELECT {with_agreement(ROW_COLUMNS, self._field)} FROM {self._verdicts} AS tracks WHERE id IN ({placeholders})"
             for row in self._db.execute(sql, chunk):
                 found[row["id"]] = TrackRow.from_sql(row)
         return [found[int(i)] for i in ids if int(i) in found]

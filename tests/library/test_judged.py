@@ -112,6 +112,32 @@ def test_verdicts_are_judged_once_and_the_table_shows_filters_and_sorts_by_them(
     }
 
 
+def test_a_mood_models_verdicts_are_not_compared_with_the_genre_tags(library: Library) -> None:
+    """The index keeps the files' genre tags alone: with a mood model active, the Agreement column compared its moods
+    with them, so every track tagged with a genre 'differed' from the model (in orange, and under the Differs
+    filter), and one tagged with a genre spelt as a mood 'agreed'."""
+    tagged = {"/music/30.flac": ("Rock",), "/music/31.flac": ("Happy",), "/music/32.flac": ()}
+    for n, (path, genres) in enumerate(tagged.items()):
+        library.store_analysis(
+            path, FileStamp(30 + n, 30 + n), KEY, dataclasses.replace(analysis(30), tag_genres=genres)
+        )
+    head = mood_head(0)
+    library.judge(head)
+    assert {shown(library, head)[path] for path in tagged} == {"happy"}  # a mood for each: compared, two disagree
+
+    library.use_judged(head.identity, head.field)
+    rows = library.track_rows(library.track_ids(TrackQuery(sort=Column.AGREEMENT)))
+    assert {row.path: str(row.agreement) for row in rows if row.agreement} == {"/music/22.flac": "failed"}
+    assert len(rows) == 26 and rows[-1].path == "/music/22.flac"  # sorted by it still: the failure after the others
+    assert not len(library.track_ids(TrackQuery(quick=QuickFilter.DIFFERS)))
+    assert len(library.track_ids(TrackQuery(quick=QuickFilter.NO_GENRE_TAG))) == 23  # the genre tags, as shown
+
+    genres = dataclasses.replace(head, field="genre")  # the same verdicts, values of a genre model: compared
+    library.use_judged(genres.identity, genres.field)
+    agreement = {row.path: str(row.agreement) for row in library.track_rows(library.track_ids(TrackQuery()))}
+    assert [agreement[path] for path in tagged] == ["differs", "agrees", "tag missing"]
+
+
 def test_tracks_analysed_again_or_added_are_judged_alone_and_another_head_replaces_the_verdicts(
     library: Library,
 ) -> None:
