@@ -124,12 +124,13 @@ def _carries_bitstream(file: BinaryIO) -> bool:
 
 def ffmpeg_first(path: Path) -> bool:
     """True unless ``path`` starts like a container libsndfile reads (see :data:`_LIBSNDFILE_MAGIC`), or is a WAV
-    whose samples carry a compressed stream (:func:`_carries_bitstream`)."""
+    whose samples carry a compressed stream (:func:`_carries_bitstream`), or an Ogg file of several streams (which
+    libsndfile reads as its first alone, where FFmpeg takes the one to play and says so, :func:`tracks_notes`)."""
     with path.open("rb") as f:
         head = f.read(12)
         if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
             return _carries_bitstream(f)
-        return not head.startswith(_LIBSNDFILE_MAGIC)
+    return not head.startswith(_LIBSNDFILE_MAGIC) or ogg_structure.is_multiplexed(path)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,23 @@ def pages(data: FileBytes) -> Iterator[Page]:
         offset = page.end
 
 
+def is_multiplexed(path: Path) -> bool:
+    """Whether ``path`` is an Ogg file whose first pages begin two or more logical streams (a video's picture and
+    sound, several audio tracks), which libsndfile reads as its first stream alone, without a word."""
+    with path.open("rb") as file:
+        if file.read(4) != MAGIC:
+            return False
+    begun = 0
+    try:
+        for page in pages(mapped_bytes(path)):
+            if not page.flags & BEGINS_STREAM:
+                break
+            begun += 1
+    except ValueError:
+        return False
+    return begun > 1
+
+
 def is_chained(path: Path) -> bool:
     """Whether ``path`` is an Ogg file in which a logical stream begins after another stream's pages began: two or
     more Ogg files joined end to end.  (The streams of one multiplexed file all begin before any other page.)  A

@@ -593,3 +593,33 @@ def test_a_vorbis_stream_in_webm_is_read_as_its_whole_decode_gives_it(tmp_path: 
     theirs = features_from_file(ogg, params=PARAMS, n_windows=3)
     np.testing.assert_array_equal(ours.window_starts, theirs.window_starts)
     np.testing.assert_allclose(ours.windows, theirs.windows, atol=1e-4)
+
+
+def test_an_ogg_file_of_several_audio_streams_says_which_it_analysed(tmp_path: Path) -> None:
+    """libsndfile read a multiplexed Ogg file (two Opus streams, a language each) as its first stream alone, without a
+    word; FFmpeg reads it, takes the first (an Ogg stream is marked default by none) and the analysis says so, as for
+    any file of several audio tracks.  Its windows are the first stream's (as FFmpeg's Opus decoder gives them, a hair
+    from libsndfile's), far from the second's."""
+    sr = 48000
+    tracks = [channels_of(piece(seed, sr=sr, seconds=6.0), 2) for seed in (1, 2)]
+    paths = {name: tmp_path / f"{name}.opus" for name in ("both", "first", "second")}
+    for name, chosen in (("both", tracks), ("first", tracks[:1]), ("second", tracks[1:])):
+        with av.open(str(paths[name]), "w", format="ogg") as out:
+            streams = [out.add_stream("libopus", rate=sr, layout="stereo") for _ in chosen]
+            for stream, y in zip(streams, chosen, strict=True):
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(y.T).reshape(1, -1), format="flt", layout="stereo"
+                )
+                frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
+                for packet in [*stream.encode(frame), *stream.encode(None)]:
+                    out.mux(packet)
+
+    features = features_from_file(paths["both"], params=PARAMS, n_windows=1)
+
+    assert features.notes == (
+        "2 audio tracks: analysed track 1 (the first; none is marked default); the others are not heard",
+    )
+    first, second = (
+        features_from_file(paths[name], params=PARAMS, n_windows=1).windows for name in ("first", "second")
+    )
+    assert np.abs(features.windows - first).mean() < 0.01 < np.abs(features.windows - second).mean()
