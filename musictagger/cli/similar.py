@@ -25,7 +25,7 @@ from musictagger.library.search import comparable_models, model_family, query_ma
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import default_model_path
-from musictagger.personal.active import head_for, matches_through
+from musictagger.personal.active import head_for_search, matches_through
 
 AMBIGUOUS_SHOWN = 10
 GENRE_WIDTH = 16
@@ -80,9 +80,7 @@ def run(args: argparse.Namespace) -> int:
             models=models,
             match_bits=match_bits,
         )
-        # The personal model reads the embeddings of the model in use: not those of a track another model analysed,
-        # whose matches are that model's too.
-        head = head_for(manifest) if models == family else None
+        head = head_for_search(manifest, models, family)
         matches = matches_through(matches, head)
         if query.track is not None and head is not None:  # a file's analysis is read through it already
             analysis = analysis.through(head)  # the heading's verdict is the active model's, as its matches' are

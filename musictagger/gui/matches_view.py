@@ -36,7 +36,7 @@ from musictagger.library import CodeIndex, Library, Match, current_index, find_s
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
-from musictagger.personal.active import head_for, matches_through
+from musictagger.personal.active import head_for_search, matches_through
 
 MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -321,11 +321,11 @@ class MatchesView(QWidget):
         models = comparable_models(model_id, self.family)
         match_bits = query_match_bits(model_id, self.family, self.match_bits)
 
-        manifest = self.manifest
+        manifest, family = self.manifest, self.family
 
         def work(_task: Task) -> tuple[CodeIndex, list[Match]]:
             found, matches = search(bits, relaxed, path, index, models, match_bits)
-            return found, matches_through(matches, head_for(manifest))
+            return found, matches_through(matches, head_for_search(manifest, models, family))
 
         self.runner.run(
             work,

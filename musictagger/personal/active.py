@@ -100,6 +100,14 @@ def matches_through(matches: list[Match], head: PersonalHead | None) -> list[Mat
     ]
 
 
+def head_for_search(manifest: ModelManifest, models: frozenset[str], family: frozenset[str]) -> PersonalHead | None:
+    """The active personal head to read a search's matches (and an indexed query) through: :func:`head_for`
+    ``manifest``'s model when the search compares its ``family``'s codes (its own and its twin's), else None.  A
+    search from a track another model analysed (before ``models --base`` switched) compares that model's codes
+    alone (``models``), whose embeddings the head never learnt from: they read as labels all the same."""
+    return head_for(manifest) if models == family else None
+
+
 def judge_active(library: Library, manifest: ModelManifest) -> PersonalHead | None:
     """The active personal head, its verdicts on ``library``'s tracks stored (:meth:`Library.judge`: only
     tracks analysed since are judged again), when analyses by ``manifest``'s model are read through one;

@@ -34,6 +34,7 @@ from musictagger.gui.models_dialog import (
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.library import Column, Library, QuickFilter
 from musictagger.library.schema import MIGRATIONS
+from musictagger.library.store import AnalysisKey
 from musictagger.live import LiveState
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
@@ -52,6 +53,8 @@ from tests.personal.styles import SR as STYLE_SR
 from tests.personal.styles import style_signal
 
 MIN_PER_LABEL = 3
+OTHER_KEY = AnalysisKey("the-other-model@0", 3)
+"""Another model's analyses: a model chosen in Settings since they were indexed."""
 
 
 def survey_rows(dialog) -> dict[str, tuple[str, str, bool | None]]:
@@ -340,6 +343,32 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
         indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
     }
     tag.reject()
+
+
+def test_find_similar_from_a_track_another_model_analysed_gives_its_matches_their_stored_verdicts(
+    qtbot, indexed_styles: StyleLibrary, window
+) -> None:
+    """The personal model reads the embeddings of the model it was learnt on: Find similar on a track another model
+    analysed (before Settings chose this one) lists that model's tracks, and gave them the personal model's labels,
+    read from embeddings it never learnt from."""
+    with Library() as library:
+        learn(library, min_per_label=MIN_PER_LABEL, name="mine")
+    store.use("mine")
+    window.follow_active_model()
+    qtbot.waitUntil(lambda: window.personal is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    other = [indexed_styles.held[style] for style in ("ambient", "beats")]
+    with Library() as library:
+        for path in other:
+            library.store_analysis(
+                str(path), library.record(str(path)).stamp, OTHER_KEY, library.record(str(path)).analysis
+            )
+        stored = library.record(str(other[1])).analysis
+
+    window.find_similar(other[0])
+
+    table = window.matches.table
+    qtbot.waitUntil(lambda: table.topLevelItemCount() == 1, timeout=ANALYSIS_TIMEOUT_MS)
+    assert table.topLevelItem(0).text(GENRE) == stored.verdict.words(stored.field)
 
 
 def test_a_personal_mood_model_names_music_played_into_the_virtual_microphone_with_its_labels(
