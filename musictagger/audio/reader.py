@@ -85,10 +85,19 @@ class ArrayReader:
         self.notes: tuple[str, ...] = ()
 
     def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)``, zeros outside; NaN or infinite ones among those read are a
+        :class:`ParameterError` (a file's are :class:`DecodeError`'s: checked, as those, where they are read, so
+        that an hour of samples costs no more than a window's)."""
         out = np.zeros((self.channels, stop - start), np.float32)
         lo, hi = max(start, 0), min(stop, self.n_samples)
         if hi > lo:
             out[:, lo - start : hi - start] = self.y[:, lo:hi]
+        finite = np.isfinite(out).all(axis=0)
+        if not finite.all():  # one NaN was called silence ("every sample is zero"), or NaN codes
+            raise ParameterError(
+                f"audio holds NaN or infinite samples (the first at sample {start + int(np.argmin(finite))}), "
+                "which no level or spectrum can be measured on"
+            )
         return out
 
 

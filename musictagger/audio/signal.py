@@ -29,8 +29,8 @@ def as_channels(y: npt.ArrayLike) -> np.ndarray:
     Raises
     ------
     ParameterError
-        ``y`` has more than two dimensions, holds no real numbers (complex, boolean, text), or holds NaN
-        or infinite samples, which no level or spectrum can be measured on.
+        ``y`` has more than two dimensions, or holds no real numbers (complex, boolean, text).  NaN or infinite
+        samples are found where they are read (:class:`~musictagger.audio.reader.ArrayReader`).
     """
     samples = np.asarray(y)
     if samples.ndim not in (1, 2):
@@ -50,14 +50,6 @@ def as_channels(y: npt.ArrayLike) -> np.ndarray:
         samples = samples[np.newaxis, :]
     elif 0 < samples.shape[1] < samples.shape[0]:
         samples = samples.T
-    finite = np.isfinite(samples)
-    if not finite.all():
-        bad = finite.size - np.count_nonzero(finite)
-        first = int(np.argmin(finite.all(axis=0)))
-        raise ParameterError(
-            f"audio holds NaN or infinite samples ({bad} of {finite.size}, the first at sample {first}), "
-            "which no level or spectrum can be measured on"
-        )
     return samples
 
 

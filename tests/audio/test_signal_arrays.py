@@ -72,7 +72,7 @@ def test_a_nan_or_infinite_sample_is_named_not_called_silence(bad: float) -> Non
     """One NaN among loud music was refused as 'the audio is silent (every sample is zero)'."""
     y = music(sr=SR, seconds=2.0)
     y[1000] = bad
-    with pytest.raises(ParameterError, match=r"NaN or infinite samples \(1 of 44100, the first at sample 1000\)"):
+    with pytest.raises(ParameterError, match=r"NaN or infinite samples \(the first at sample 1000\)"):
         features(y)
 
 
