@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         )
         self.statusBar().showMessage(
             "Drop audio files or folders anywhere to analyse them, or on Music folders to add folders to the library; "
-            "or use File ▸ Open"
+            "or use File ▸ Open files…"
         )
         self._told_settings_unsaved = False
         QTimer.singleShot(0, self.tell_if_settings_unsaved)  # once shown, over the window

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -274,6 +275,17 @@ def test_the_menus_offer_an_action_only_with_something_to_act_on(qtbot, window, 
     remove.trigger()
     assert not window.files.entries
     assert offered() == [False, False, False, True]  # the file is still a recent one
+
+
+def test_the_first_hint_names_the_menu_entries_as_the_menus_do(window) -> None:
+    """The status bar's first hint sent a new user to 'File ▸ Open', an entry the File menu does not have (it has
+    'Open files…' and 'Open folder…')."""
+    hint = window.statusBar().currentMessage()
+    named = re.findall(r"(\w+) ▸ ([^;,.]+?)(?=[;,.]|$)", hint)
+    menus = {action.text().replace("&", ""): action.menu() for action in window.menuBar().actions()}
+    assert named
+    for menu, entry in named:
+        assert entry in [action.text().replace("&", "") for action in menus[menu].actions()], hint
 
 
 def test_a_panel_closed_by_its_title_bars_button_comes_back_from_the_view_menu(qtbot, window) -> None:
