@@ -5,7 +5,8 @@ opus and aiff.  What it cannot read (m4a/aac, a truncated flac, a file it finds 
 goes to PyAV, which bundles FFmpeg.  What is not one of libsndfile's own containers by its first
 bytes (MP3 whatever its name says, AAC) goes to FFmpeg first: libsndfile's MP3 decoder,
 libmpg123, prints a line to the process's stderr for every damaged frame (real-world MP3s
-have a few), which cannot be silenced per call; FFmpeg conceals the same frames quietly.  Every failure becomes a
+have a few), which cannot be silenced per call; FFmpeg conceals the same frames quietly.  So do a WAV whose samples
+carry an AC-3 or DTS stream and an Ogg file of several streams (:func:`ffmpeg_first`).  Every failure becomes a
 :class:`~musictagger.errors.DecodeError` naming the file and the problem, so that a batch
 can report a bad file and go on.
 """
@@ -294,7 +295,8 @@ def tracks_notes(container: av.container.InputContainer, stream: av.AudioStream)
 
 
 def _decode_pyav(path: Path) -> DecodedAudio:
-    """Decode the first audio stream with FFmpeg, skipping packets it cannot decode (as ffmpeg does).
+    """Decode the audio stream a player plays (:func:`audio_stream`) with FFmpeg, skipping packets it cannot decode
+    (as ffmpeg does).
 
     A truncated file so loses only its cut last packet.  A file most of whose packets fail
     is refused rather than returned as noise.
