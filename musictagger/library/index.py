@@ -417,8 +417,8 @@ def _follow_moves(
     may be under any folder of the library, not only those of this run: the library's folder itself renamed, or a
     drive mounted at ``Archive1`` because ``Archive`` was taken, and indexed by its new name, is moved too (its
     rows were kept as a drive not mounted, and every file analysed again under its new name, so twice in the
-    index).  Only the stored paths of a new path's size (``same_stamp``) are looked at, so a run over a large library
-    looks up a few files, not all.
+    index).  Only the stored paths of a new path's stamp, or of its size where its mtime may be a copy's
+    (``same_stamp``), are looked at, so a run over a large library looks up a few files, not all.
 
     A file copied where its mtime was kept to a coarser precision (a library restored from a tar backup into another
     home folder, or carried on a FAT drive) keeps its size and name instead: such a file, of no stored file's exact
