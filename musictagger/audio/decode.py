@@ -134,6 +134,13 @@ def ffmpeg_first(path: Path) -> bool:
     return not head.startswith(_LIBSNDFILE_MAGIC) or ogg_structure.is_multiplexed(path)
 
 
+def _libsndfile_container(path: Path) -> bool:
+    """Whether ``path`` starts like a container libsndfile reads (:data:`_LIBSNDFILE_MAGIC`): on anything else it
+    can only try libmpg123, which prints its notes on the bytes it cannot read to the process's stderr."""
+    with path.open("rb") as f:
+        return f.read(12).startswith(_LIBSNDFILE_MAGIC)
+
+
 @dataclass(frozen=True)
 class DecodedAudio:
     """Samples ``y`` shaped ``(channels, samples)``, float32 with full scale 1.0, at rate ``sr``."""
@@ -371,7 +378,7 @@ def decode(path: str | Path) -> DecodedAudio:
         try:
             audio = _decode_pyav(path)
         except DecodeError:
-            audio = _try_soundfile(path)
+            audio = _try_soundfile(path) if _libsndfile_container(path) else None
             if audio is None:
                 raise
     else:

@@ -349,7 +349,12 @@ NOT_AUDIO = {
 
 
 @pytest.mark.parametrize("case", NOT_AUDIO)
-def test_a_file_that_is_not_audio_raises_decode_error_naming_it(tmp_path: Path, case: str) -> None:
+def test_a_file_that_is_not_audio_raises_decode_error_naming_it(
+    tmp_path: Path, case: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Said in the error alone: libmpg123, tried after FFmpeg on what is no container of libsndfile's, printed
+    'Note: Illegal Audio-MPEG-Header 0x00000000 at offset 2.' and two more lines to the process's stderr, above
+    `listen --file`'s error and in a script's output."""
     name, content, reason = NOT_AUDIO[case]
     path = tmp_path / name
     path.write_bytes(content(np.random.default_rng(7)))
@@ -358,6 +363,7 @@ def test_a_file_that_is_not_audio_raises_decode_error_naming_it(tmp_path: Path, 
         decode(path)
     assert raised.value.path == path
     assert reason in raised.value.reason
+    assert capfd.readouterr().err == ""
 
 
 @pytest.mark.parametrize(("field_at", "value"), [(20, 99), (34, 0)], ids=["unknown-format-tag", "zero-bits"])
