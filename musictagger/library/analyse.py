@@ -18,6 +18,7 @@ from musictagger.audio.frontend import features_from_file
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
+from musictagger.presence import missing
 from musictagger.tags.formats import TagSummary, read_tags
 
 
@@ -109,17 +110,6 @@ def _failed(path: str, stamp: FileStamp, reason: str) -> Outcome:
     if why := unreadable_because(path):
         return Outcome(path, stamp, error=why, unreadable=True)
     return Outcome(path, stamp, error=reason)
-
-
-def missing(path: str) -> bool:
-    """Whether ``path`` does not exist (not merely out of reach: a folder on the way cannot be read)."""
-    try:
-        os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def unreadable_because(path: str) -> str | None:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from musictagger.errors import DatabaseError, MusictaggerError
+from musictagger.presence import missing
 from musictagger.tagging.apply import Change, Outcome, RunReport, finish_run, journal_unwritable, journalled_write
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
@@ -86,8 +88,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     if entry.state is EntryState.PLANNED and entry.after is None:  # stopped before its copy was ready
         journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
         return None
-    if not path.exists():  # the journal knows a file by its path alone
-        return _not_restored(journal, entry, f"is no longer there (moved, renamed or deleted since run {target.id})")
+    if missing(path):  # the journal knows a file by its path alone
+        return _not_restored(journal, entry, _gone_because(path, target))
     try:
         current = Fingerprint.of(path)
     except Exception as exc:  # a bug met on this file too (reason_of): the others are restored
@@ -127,6 +129,17 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
     reason = f"{outcome.reason}; {unkept}" if outcome.reason and unkept else outcome.reason
     journal.set_state(entry.id, EntryState.RESTORED, reason or None)  # not byte for byte: says so, and why
     return Outcome(path, "restored", reason)
+
+
+def _gone_because(path: Path, target: Run) -> str:
+    """Why ``path``, a file of run ``target``, is not restored, being gone: with its folder gone too, as a drive unplugged
+    since leaves it, the same undo restores it once the drive is back, where it was said to be deleted."""
+    if missing(path.parent):
+        return (
+            f"is no longer there, nor is its folder {path.parent} (a drive not mounted?): "
+            f"`musictagger undo {target.id}` restores it once it is back"
+        )
+    return f"is no longer there (moved, renamed or deleted since run {target.id})"
 
 
 def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprint) -> tuple[KeptBytes | None, str]:
