@@ -11,6 +11,7 @@ process over 100 MB of memory and a second of its first analysis.
 
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -146,6 +147,8 @@ def window_starts(n_frames: int, *, window_frames: int, n_windows: int) -> np.nd
     (a 60-s track holds two 29-s windows, a 30-s track one).  A track no longer than one
     window gets a single window at 0 (it is padded, see :func:`analysis_windows`).
     """
+    if isinstance(n_windows, bool) or not isinstance(n_windows, numbers.Integral):  # 2.5 was a TypeError inside numpy
+        raise ParameterError(f"n_windows must be a whole number, got {n_windows!r}")
     if n_windows < 1:
         raise ParameterError(f"n_windows must be at least 1, got {n_windows}")
     last_start = max(n_frames - window_frames, 0)

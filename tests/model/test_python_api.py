@@ -129,7 +129,8 @@ def test_a_hand_edited_sidecar_is_refused_as_the_model_loads_saying_what(
 
 
 def test_no_windows_is_refused_as_any_count_below_one_is(songs: list[Path]) -> None:
-    """``n_windows=0`` was taken for None: three windows analysed, where -1 was refused."""
+    """``n_windows=0`` was taken for None: three windows analysed, where -1 was refused; 2.5 or "3" ended in a
+    TypeError from inside numpy, and True analysed one window."""
     model = load_model(model_file(FAST_MODEL_NAME))
     y, sr = sf.read(songs[0], dtype="float32")
     for analyse in (
@@ -138,4 +139,7 @@ def test_no_windows_is_refused_as_any_count_below_one_is(songs: list[Path]) -> N
     ):
         for count in (0, -1):
             with pytest.raises(ParameterError, match=f"n_windows must be at least 1, got {count}"):
+                analyse(count)
+        for count in (2.5, "3", True):  # a TypeError from inside numpy, or True taken for one window
+            with pytest.raises(ParameterError, match=re.escape(f"n_windows must be a whole number, got {count!r}")):
                 analyse(count)
