@@ -1,8 +1,9 @@
 """Whether a file is gone: no such file, not merely out of reach.
 
 A folder on the way that cannot be read, or a drive failing with I/O errors, makes ``os.path.exists`` say False (and
-``Path.exists`` raise): the index would have removed such a file's track, and an undo called it deleted.  Indexing
-(its pruning and its analyses) and undo ask this instead.
+``Path.exists`` raise): the index would have removed such a file's track, an undo called it deleted, and tag's plan
+said it was moved or deleted since it was found.  Indexing (its pruning and its analyses), tag's plan and undo ask
+this instead.
 """
 
 from __future__ import annotations

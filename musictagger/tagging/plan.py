@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
+from musictagger.presence import missing
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
@@ -215,7 +215,7 @@ def plan_file(
     """The plan for one file; ``id3_version`` is the ID3 revision the run writes (None: each tag's own)."""
     if not is_taggable(path):
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
-    if not os.path.lexists(path):  # moved out of the folder while the run analysed it or the others
+    if missing(path):  # moved out of the folder while the run analysed it or the others (not merely out of reach)
         return PlanItem(path, Action.SKIP, GONE_SINCE_FOUND, skip=Skip.GONE)
     if isinstance(prediction, MusictaggerError):
         return PlanItem(path, Action.ERROR, reason_of(prediction, path))

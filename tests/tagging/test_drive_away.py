@@ -9,7 +9,7 @@ import pytest
 
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
-from musictagger.tagging.plan import Mode, Prediction, make_plan
+from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
 from tests.tagging.media import make_file, native_genres
 from tests.users import POSIX, as_a_user
@@ -66,3 +66,20 @@ def test_an_undo_whose_files_cannot_be_reached_says_why_and_restores_the_others(
         (free, "restored", ""),
     ]
     assert [outcome.status for outcome in undo(journal, run).outcomes] == ["restored"] and native_genres(locked) == []
+
+
+@POSIX
+def test_a_file_out_of_reach_when_planned_is_an_error_saying_why_not_a_file_gone(tmp_path: Path) -> None:
+    """A folder made unreadable (or a drive failing) while `tag` analysed the others: its files were `skip: is no
+    longer there (moved, renamed or deleted since it was found)`, as of files deleted, since any error of the check
+    that a file is there read as its absence."""
+    song = make_file(tmp_path / "locked", "flac")
+    song.parent.chmod(0)
+    try:
+        with as_a_user():
+            (item,) = make_plan({song: Prediction("rock", 0.9, uncertain=False)}, mode=Mode.REPLACE).items
+    finally:
+        song.parent.chmod(0o755)
+
+    assert (item.action, item.skip) == (Action.ERROR, None)
+    assert item.reason.startswith("cannot read its tags ([Errno 13] Permission denied"), item.reason
