@@ -24,7 +24,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from musictagger.audio.frontend import Features, features_from_file, features_from_signal
-from musictagger.errors import ModelError
+from musictagger.errors import ModelError, ParameterError
 from musictagger.model import choice, codes
 from musictagger.model.embedding import track_embedding
 from musictagger.model.head import PersonalHead
@@ -414,8 +414,14 @@ class GenreModel:
         by the front end as below 1: it was taken for None, and analysed as many windows as the sidecar says."""
         return self.manifest.windows_per_track if n_windows is None else n_windows
 
-    def analyze_file(self, path: str | Path, *, n_windows: int | None = None) -> Analysis:
+    def analyze_file(self, path: str | bytes | Path, *, n_windows: int | None = None) -> Analysis:
         """Decode and analyse a file; ``n_windows`` defaults to the sidecar's windows per track."""
+        if isinstance(path, bytes):  # a name as os.listdir(b".") gives it
+            path = os.fsdecode(path)
+        if not isinstance(path, str | os.PathLike):  # an array was "expected str, bytes or os.PathLike object"
+            raise ParameterError(
+                f"a file's path is analysed, not {type(path).__name__}: samples go to analyze_signal(y, sr=rate)"
+            )
         features = features_from_file(
             path, params=self.manifest.front_end, n_windows=self._windows_or_default(n_windows)
         )
@@ -479,7 +485,7 @@ def _load_model(path: Path) -> GenreModel:
 
 
 def analyze(
-    path: str | Path, *, model: GenreModel | str | Path | None = None, n_windows: int | None = None
+    path: str | bytes | Path, *, model: GenreModel | str | Path | None = None, n_windows: int | None = None
 ) -> Analysis:
     """Analyse one audio file with the shipped model (or ``model``, loaded or the path of one: another shipped
     model's ``.onnx`` file, or its int8 twin): genre, confidence, hash code.

@@ -143,3 +143,13 @@ def test_no_windows_is_refused_as_any_count_below_one_is(songs: list[Path]) -> N
         for count in (2.5, "3", True):  # a TypeError from inside numpy, or True taken for one window
             with pytest.raises(ParameterError, match=re.escape(f"n_windows must be a whole number, got {count!r}")):
                 analyse(count)
+
+
+def test_samples_given_for_a_path_are_sent_to_analyze_signal(songs: list[Path]) -> None:
+    """An array given to ``analyze`` was 'expected str, bytes or os.PathLike object, not ndarray', a TypeError that
+    named no other way; a name as bytes (``os.listdir(b".")``) was refused as pathlib's TypeError."""
+    y, _ = sf.read(songs[0], dtype="float32")
+    with pytest.raises(ParameterError, match=r"a file's path is analysed, not ndarray: samples go to analyze_signal"):
+        musictagger.analyze(y)  # type: ignore[arg-type]
+    by_bytes = musictagger.analyze(bytes(songs[0]), model=model_file(FAST_MODEL_NAME))
+    assert by_bytes.code_hex == musictagger.analyze(songs[0], model=model_file(FAST_MODEL_NAME)).code_hex
