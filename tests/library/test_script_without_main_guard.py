@@ -26,7 +26,7 @@ def test_a_script_indexing_at_its_top_level_runs_once_and_indexes(tmp_path: Path
             from musictagger.library import index_folders
 
             print("the script runs", flush=True)
-            summary = index_folders([Path({str(tmp_path)!r})], workers=1)
+            summary = index_folders([Path({str(tmp_path)!r})], workers=2)  # one worker analyses in this process
             print("analysed", summary.analysed, "failed", len(summary.failed))
             """
         )
