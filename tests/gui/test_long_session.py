@@ -18,6 +18,7 @@ from musictagger.gui.tasks import TaskRunner
 from musictagger.library import Library
 from musictagger.library.store import AnalysisKey, FileStamp
 from musictagger.tagging.plan import Prediction, make_plan
+from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 
 TRACKS = 2000
 
@@ -69,6 +70,30 @@ def test_a_dialog_closed_is_deleted_once_its_work_has_ended(qtbot, window, tmp_p
             QTimer.singleShot(0, close_when_shown)
             open_it()
     qtbot.waitUntil(lambda: not window.findChildren(QDialog), timeout=10_000)
+
+
+def test_a_tag_dialog_closed_while_it_writes_says_what_it_wrote_before_it_goes(
+    qtbot, window, tmp_path: Path, message_boxes: list[str]
+) -> None:
+    """Closed while Apply writes, the dialog stays until the run has stopped, so that what it wrote is said."""
+    songs = [write_song(tmp_path / "to-tag" / f"{seed}.flac", seconds=3.0, seed=seed) for seed in range(3)]
+    closed_while_writing: list[bool] = []
+
+    def apply_then_close() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.task is not None or dialog.proposals is None:
+            QTimer.singleShot(20, apply_then_close)
+            return
+        dialog.apply_button.click()
+        closed_while_writing.append(dialog.task is not None)
+        dialog.reject()  # Esc
+
+    QTimer.singleShot(0, apply_then_close)
+    window.tag_scope(TagScope.selection(songs))
+    assert closed_while_writing == [True]
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=ANALYSIS_TIMEOUT_MS)
+    assert message_boxes[0].startswith("Tag genres: ")  # said, as before the dialog went at all
+    qtbot.waitUntil(lambda: not window.findChildren(TagDialog), timeout=10_000)  # the box, recorded, stays
 
 
 @pytest.fixture
