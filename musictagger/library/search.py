@@ -185,7 +185,7 @@ class CodeIndex:
             return []
         if len(query_bits) != self.n_bits:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
-        compared = match_bits or self.n_bits
+        compared = self.n_bits if match_bits is None else match_bits  # 0 compared all of them, as None does
         if not 1 <= compared <= self.n_bits:
             raise ParameterError(f"cannot compare {compared} bits of {self.n_bits}-bit codes")
         excluded = list(set(exclude_rows))
