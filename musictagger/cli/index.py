@@ -171,14 +171,6 @@ def _print_summary(summary: IndexSummary) -> None:
         print(wrap(f"  {line}"))
     for path, reason in summary.failed:
         print(path_line("  failed", path, reason))
-    if summary.unreadable:
-        files, them = ("file", "it") if summary.unreadable == 1 else ("files", "them")
-        print(
-            wrap(
-                f"  {summary.unreadable} {files} of these could not be read (their permissions, or a drive unplugged "
-                f"or failing?): the index keeps what it held of {them}, and the next run tries {them} again"
-            )
-        )
     if earlier:
         them = "it" if earlier == 1 else "them"
         print(
@@ -189,6 +181,14 @@ def _print_summary(summary: IndexSummary) -> None:
         )
     for path, reason in summary.problems:
         print(path_line("  skipped", path, reason))
+    if summary.unreadable:
+        files, them = ("file", "it") if summary.unreadable == 1 else ("files", "them")
+        print(
+            wrap(
+                f"  {summary.unreadable} {files} could not be read (their permissions, or a drive unplugged or "
+                f"failing?): the index keeps what it held of {them}, and the next run tries {them} again"
+            )
+        )
 
 
 def summary_document(summary: IndexSummary, unusable: dict[Path, str]) -> dict[str, Any]:
@@ -198,13 +198,13 @@ def summary_document(summary: IndexSummary, unusable: dict[Path, str]) -> dict[s
         "analysed": summary.analysed,
         "unchanged": summary.skipped - summary.failed_before,
         "failed": [problem(path, reason) for path, reason in summary.failed],
-        "unreadable": summary.unreadable,
         "failed_earlier": summary.failed_before,
         "removed": summary.pruned + summary.vanished,
         "moved": summary.moved,
         "analysed_again": [{"files": count, "reason": reason} for reason, count in summary.again.most_common()],
         "kept_absent": summary.kept_absent,
         "skipped": [problem(path, reason) for path, reason in summary.problems],
+        "unreadable": summary.unreadable,
         "unreachable": [problem(folder, reason) for folder, reason in unusable.items()],
         "interrupted": summary.interrupted,
         "elapsed_s": round(summary.elapsed_s, 3),

@@ -83,8 +83,9 @@ class IndexSummary:
     again (:func:`~musictagger.library.reanalysis.why_again`): another model, front end or window count."""
     vanished: int = 0
     unreadable: int = 0
-    """Of the files ``failed``, those the file system would not read (:attr:`Outcome.unreadable`): their rows are
-    kept as they were, and the next run tries them again."""
+    """Files the file system would not read when their turn came (:attr:`Outcome.unreadable`), each one of
+    ``problems``: out of reach, as a folder that cannot be read is, their rows are kept as they were, and the next run
+    tries them again."""
     kept_absent: int = 0
     """Files found gone during the run with their folder (a drive unmounted meanwhile): their rows are kept, and
     the folder is one of ``problems``, as a drive found unmounted when the run begins."""
@@ -611,7 +612,7 @@ def _store(library: Library, outcome: Outcome, key: AnalysisKey, summary: IndexS
         library.delete_paths([outcome.path])
     elif outcome.unreadable:  # the disk's failure, not the file's: nothing stored, so the next run tries it again
         summary.unreadable += 1
-        summary.failed.append((outcome.path, outcome.error or "cannot be read"))
+        summary.problems.append((outcome.path, outcome.error or "cannot be read"))
     elif outcome.analysis is not None:
         library.store_analysis(outcome.path, outcome.stamp, key, outcome.analysis)
         summary.analysed += 1

@@ -67,10 +67,11 @@ def test_a_file_that_cannot_be_read_keeps_its_analysis_and_is_tried_again_once_i
         song.chmod(0o644)
 
     out = capsys.readouterr().out
-    assert status == 1 and path_line("  failed", song, "cannot be read (Permission denied)") in out
+    assert status == 0 and path_line("  skipped", song, "cannot be read (Permission denied)") in out
+    assert out.startswith("0 analysed, 3 unchanged, 0 failed")
     assert (
-        "1 file of these could not be read (their permissions, or a drive unplugged or failing?): the index keeps "
-        "what it held of it, and the next run tries it again"
+        "1 file could not be read (their permissions, or a drive unplugged or failing?): the index keeps what it held "
+        "of it, and the next run tries it again"
     ) in " ".join(out.split())
     kept = record(song)
     assert kept.ok and (kept.stamp, kept.analysis.verdict) == (before.stamp, before.analysis.verdict)
@@ -100,7 +101,8 @@ def test_a_folder_that_cannot_be_read_once_the_run_began_keeps_its_tracks_analys
     finally:
         folder.chmod(0o755)
 
-    assert summary.failed == [(str(song), "cannot be read (Permission denied)") for song in songs]
+    assert summary.problems == [(str(song), "cannot be read (Permission denied)") for song in songs]
+    assert summary.failed == []
     assert (summary.vanished, summary.pruned, summary_document(summary, {})["unreadable"]) == (0, 0, 2)
     assert [(r.ok, r.stamp, r.analysis.verdict) for r in map(record, songs)] == [
         (True, r.stamp, r.analysis.verdict) for r in before
