@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -353,19 +354,25 @@ def decide(
         return Action.SKIP, f"unknown: {prediction.reason}", ()
     genre = genre_tag(prediction.label)
     values = tuple(value for value in current if value.strip())
-    present = [existing.casefold() for existing in values]
+    present = [_same_value_key(existing) for existing in values]
     if mode is Mode.FILL_EMPTY and values:
         return Action.UNCHANGED, f"has a {field} already", (genre,)
     proposed = (genre,)
     if mode is Mode.APPEND:
-        proposed = values if genre.casefold() in present else (*values, genre)
-    if [g.casefold() for g in proposed] == present:  # a blank beside them is no reason to write the file
+        proposed = values if _same_value_key(genre) in present else (*values, genre)
+    if [_same_value_key(g) for g in proposed] == present:  # a blank beside them is no reason to write the file
         return Action.UNCHANGED, "already set", current
     if prediction.confidence < min_confidence:
         # 0.6959 shows as 0.70 in the confidence column: then the reason gives the digit that decides
         shown = f" ({prediction.confidence:.3f})" if f"{prediction.confidence:.2f}" == f"{min_confidence:.2f}" else ""
         return Action.SKIP, f"below threshold {min_confidence:.2f}{shown}", proposed
     return Action.WRITE, "", proposed
+
+
+def _same_value_key(value: str) -> str:
+    """What two values of a field that read the same share: case aside, and accents composed or not (a tag filled on
+    a Mac from a file name holds ``É`` as ``E`` and a combining accent)."""
+    return unicodedata.normalize("NFC", value).casefold()
 
 
 def skip_of(action: Action, prediction: Prediction) -> Skip | None:

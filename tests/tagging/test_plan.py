@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 import av
@@ -50,6 +51,20 @@ def test_each_mode_decides_the_new_genres(
     got_action, _, got_proposed = decide(current, ROCK, mode=mode, min_confidence=0.5)
 
     assert (got_action, got_proposed) == (action, proposed)
+
+
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+def test_a_genre_whose_accents_a_mac_decomposed_is_the_label_the_model_proposes(mode: Mode) -> None:
+    """A personal model's label typed composed (``Électro``) and a file's tag filled on a Mac, its accent a separate
+    character: append wrote a second, identical-looking ``Électro`` beside it, replace rewrote the file."""
+    electro = Prediction("Électro", 0.8, uncertain=False)
+    decomposed = unicodedata.normalize("NFD", "Électro")
+
+    assert decide((decomposed,), electro, mode=mode, min_confidence=0.5) == (
+        Action.UNCHANGED,
+        "already set",
+        (decomposed,),
+    )
 
 
 def test_below_the_threshold_a_file_is_skipped_but_shows_what_it_would_get() -> None:
