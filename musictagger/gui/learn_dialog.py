@@ -49,6 +49,10 @@ from musictagger.tags.formats import LABEL_FIELDS
 DEFAULT_MIN_PER_LABEL = 10
 RESURVEY_DELAY_MS = 250
 PROGRESS_STEPS = 1000
+SURVEYING = "Reading the library's tags…"
+"""The status while the library is surveyed, shown where nothing else is: a survey (after the library changed, or
+the field) must not blank what learning or switching models said, as it did when it ended."""
+SURVEY_FAILED = "The library cannot be surveyed: "
 LABEL, TRACKS, SPELLINGS, STATUS = range(4)
 SURVEY_COLUMNS = ("Label", "Tracks", "Spellings merged", "Learn it?")
 EXCLUDED_BY_YOU = "excluded by you"
@@ -265,7 +269,8 @@ class LearnDialog(OneShotDialog):
             on_done=partial(self._surveyed, generation),
             on_error=partial(self._survey_failed, generation),
         )
-        self.status.setText("Reading the library's tags…")
+        if not self.status.text():  # not over what learning or switching models says
+            self.status.setText(SURVEYING)
         self._update_buttons()
 
     def _surveyed(self, generation: int, found: LabelSurvey) -> None:
@@ -276,7 +281,8 @@ class LearnDialog(OneShotDialog):
         self.summary.setText(survey_summary(found))
         self.index_button.setVisible(found.missing_embeddings > 0 or found.to_index > 0)
         self.index_button.setEnabled(True)
-        self.status.setText("")
+        if self.status.text() == SURVEYING or self.status.text().startswith(SURVEY_FAILED):
+            self.status.setText("")
         self._update_buttons()
         self._compare_with_learnt()
 
@@ -293,7 +299,7 @@ class LearnDialog(OneShotDialog):
     def _survey_failed(self, generation: int, error: BaseException) -> None:
         if generation == self._survey_generation:
             self.found = None
-            self.status.setText(f"The library cannot be surveyed: {describe(error)}")
+            self.status.setText(SURVEY_FAILED + describe(error))
             self._update_buttons()
 
     def _fill_table(self, found: LabelSurvey) -> None:
