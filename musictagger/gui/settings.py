@@ -110,7 +110,9 @@ class Settings:
 
     @property
     def recent_files(self) -> list[Path]:
-        """Files opened lately, most recent first."""
+        """Files opened lately, most recent first, as the settings file holds them now: another window (another
+        process) may have opened some since this one read it, and :meth:`add_recent` must not write them away."""
+        self._qs.sync()
         value = self._qs.value("files/recent", [])
         if isinstance(value, str):  # QSettings returns a one-item list of text as a bare string
             value = [value] if value else []

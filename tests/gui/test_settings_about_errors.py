@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,6 +46,22 @@ def test_settings_persist_across_restarts_in_the_config_dir(qtbot, tmp_path: Pat
     again.add_recent([tmp_path / "5.mp3"])
     assert again.recent_files[:2] == [tmp_path / "5.mp3", tmp_path / "0.mp3"]
     assert len(again.recent_files) == MAX_RECENT
+
+
+def test_a_file_another_window_opened_stays_among_the_recent_files(qtbot, tmp_path: Path) -> None:
+    """Two windows open (two processes): the file the other one opened dropped off Open recent when this one opened
+    another, since this one wrote back the list it had read at its start."""
+    path = tmp_path / "musictagger.ini"
+    here = Settings(path)
+    assert here.recent_files == []  # read at the start, for the Open recent menu
+    other = tmp_path / "other.flac"
+    other_window = "from pathlib import Path; from musictagger.gui.settings import Settings; "
+    other_window += f"Settings(Path({str(path)!r})).add_recent([Path({str(other)!r})])"
+    subprocess.run([sys.executable, "-c", other_window], check=True)
+
+    here.add_recent([tmp_path / "mine.flac"])
+
+    assert here.recent_files == [tmp_path / "mine.flac", other]
 
 
 def test_the_model_chosen_in_settings_is_what_the_window_and_the_command_line_use(qtbot, monkeypatch) -> None:
