@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QKeySequence, QPainter, QPaintEvent, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
+from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.readable import readable
 from musictagger.gui.theme import failed_colour
@@ -80,22 +81,45 @@ class FileEntry:
         return self.status
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus the audio files in folders named (the library's walk, :func:`scan`).
+@dataclass(frozen=True)
+class Expanded:
+    """What :func:`expand_paths` found to analyse, and the files named directly it left out."""
 
-    A file named directly is kept whatever its extension, so that a file that is not audio
-    (or not there) gets a clear error in the list instead of silently vanishing.
+    files: list[Path]
+    left_out: list[Path]
+    """Files named beside audio files whose names say they are not audio (a file manager's selection of a whole
+    album folder: its cover, cue sheet, rip log and playlist); each would have been a failure in the list."""
+
+
+def expand_paths(paths: Iterable[Path]) -> Expanded:
+    """Files named directly, plus the audio files in folders named (the library's walk, :func:`scan`), in order.
+
+    A file named directly is kept whatever its extension, so that a file that is not audio (or not there) gets a
+    clear error in the list instead of silently vanishing; but named beside audio files (or folders), a file whose
+    extension is no audio format's is left out, and said to be (:attr:`Expanded.left_out`).
     """
-    files: list[Path] = []
+    found: list[tuple[Path, bool]] = []  # each file, and whether it was named directly
     for path in paths:
         if path.is_dir():
-            found = scan([path])
-            files += [Path(f.path) for f in found.files]
-            for problem, reason in found.problems:
+            walked = scan([path])
+            found += [(Path(f.path), False) for f in walked.files]
+            for problem, reason in walked.problems:
                 log.warning("%s: %s", problem, reason)
         else:
-            files.append(path)
-    return files
+            found.append((path, True))
+    beside_audio = any(not named or _named_as_audio(path) for path, named in found)
+    left_out = [path for path, named in found if named and beside_audio and not _named_as_audio(path)]
+    return Expanded([path for path, named in found if not (named and path in left_out)], left_out)
+
+
+def _named_as_audio(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_EXTENSIONS
+
+
+def listed(paths: Iterable[Path]) -> tuple[list[tuple[Path, FileStamp | None]], list[Path]]:
+    """Worker: the files :func:`expand_paths` finds, each with its :func:`file_stamp`, and those it left out."""
+    expanded = expand_paths(paths)
+    return stamped(expanded.files), expanded.left_out
 
 
 def file_stamp(path: Path) -> FileStamp | None:

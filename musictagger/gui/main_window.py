@@ -46,7 +46,7 @@ from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.errors import describe, show_error, show_message
-from musictagger.gui.file_list import FileEntry, FileList, State, expand_paths, file_stamp, stamped
+from musictagger.gui.file_list import FileEntry, FileList, State, file_stamp, listed
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen, resize_within_screen
 from musictagger.gui.layers_view import LayersView
@@ -73,6 +73,8 @@ from musictagger.personal.active import field_in_use, personal_in_use
 from musictagger.personal.store import PersonalModelError, PersonalModelInfo
 
 DETAILS_KEPT = 8
+LEFT_OUT_NAMED = 3
+"""The files left out of a drop as not audio that the status bar names (it counts them all)."""
 PREFERRED_SIZE = QSize(1280, 800)
 """The window's first size where the screen has room for it (a smaller screen: all its room)."""
 SIDE_DOCK_WIDTHS = (240, 390)
@@ -135,6 +137,8 @@ class MainWindow(QMainWindow):
         self.learn_runner = TaskRunner("learn")
         self._tasks: dict[Path, Task] = {}
         self._detailed: deque[FileEntry] = deque()
+        self._left_out: list[Path] = []
+        """Files named in the last open or drop beside audio files, left out as not audio (the status bar says so)."""
         self._model_generation = 0
         """Counts changes of the active model; an analysis started under an earlier one is dropped."""
 
@@ -455,14 +459,16 @@ class MainWindow(QMainWindow):
             return
         self.settings.add_recent(paths)
         self.io_runner.run(
-            lambda _task: stamped(expand_paths(paths)),
+            lambda _task: listed(paths),
             owner=self,
             on_done=partial(self._queue, paths),
             on_error=lambda error: show_error(self, "Cannot open", error),
         )
 
-    def _queue(self, opened: list[Path], files: list[tuple[Path, FileStamp | None]]) -> None:
-        """Analyse the files of ``opened`` not listed yet, or changed on disk since they were."""
+    def _queue(self, opened: list[Path], found: tuple[list[tuple[Path, FileStamp | None]], list[Path]]) -> None:
+        """Analyse the files of ``opened`` not listed yet, or changed on disk since they were; the status bar says
+        which files named beside them were left out as not audio."""
+        files, self._left_out = found
         if not files:  # only folders were opened: files named directly are listed, audio or not
             self.statusBar().showMessage(f"No audio files found in {', '.join(str(path) for path in opened)}")
             return
@@ -554,7 +560,12 @@ class MainWindow(QMainWindow):
             counts[entry.state] += 1
         parts = [f"{count} {state.name.lower()}" for state, count in counts.items() if count]
         files = len(self.files.entries)
-        self.statusBar().showMessage(f"{files} file{'' if files == 1 else 's'}: " + ", ".join(parts) if parts else "")
+        status = f"{files} file{'' if files == 1 else 's'}: " + ", ".join(parts) if parts else ""
+        if status and self._left_out:
+            names = ", ".join(readable(path.name) for path in self._left_out[:LEFT_OUT_NAMED])
+            more = ", …" if len(self._left_out) > LEFT_OUT_NAMED else ""
+            status += f"; left out {len(self._left_out)} not audio: {names}{more}"
+        self.statusBar().showMessage(status)
 
     # Showing a result.
 

@@ -143,6 +143,30 @@ def test_files_dropped_on_the_file_list_are_still_analysed(qtbot, window, tmp_pa
     assert library_folders() == [] and window.library.notice.text() == ""
 
 
+def test_a_whole_album_folders_files_dropped_leave_out_what_is_not_audio_saying_so(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """A file manager's selection of an album folder's files: its cover, cue sheet, rip log and playlist each became
+    a failure in the list (16 of 20 in the odd-containers walk).  They are left out, and the status bar says so; a
+    file that is not audio dropped alone is still listed, with why it cannot be analysed."""
+    album = tmp_path / "Album"
+    songs = [write_song(album / f"0{i}.wav", kind="wav-pcm16", seconds=2.0, seed=i) for i in (1, 2)]
+    others = [album / name for name in ("cover.jpg", "Album.cue", "rip.log", "Album.m3u")]
+    for path in others:
+        path.write_bytes(b"not audio")
+
+    drop(window.files, [*songs, *others])
+    wait_until_settled(qtbot, window, 2)
+
+    assert list(window.files.entries) == songs
+    assert window.statusBar().currentMessage() == (
+        "2 files: 2 done; left out 4 not audio: cover.jpg, Album.cue, rip.log, …"
+    )
+    drop(window.files, [others[1]])
+    wait_until_settled(qtbot, window, 3)
+    assert list(window.files.entries) == [*songs, others[1]]
+
+
 def test_a_name_that_is_not_utf8_is_shown_with_its_bytes_escaped_in_the_list_and_the_result(
     qtbot, window, tmp_path: Path
 ) -> None:
