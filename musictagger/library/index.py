@@ -33,13 +33,13 @@ from pathlib import Path
 from musictagger.db import storable_name
 from musictagger.errors import MusictaggerError
 from musictagger.library.analyse import Outcome, StageTimes, analyse_file, crashed, file_tags
-from musictagger.library.analyse import missing as _missing
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import STORED_INCOMPLETE, why_again
 from musictagger.library.scan import FoundFile, scan
 from musictagger.library.store import MTIME_STEPS_NS, AnalysisKey, FileStamp, Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
+from musictagger.presence import missing as _missing
 from musictagger.userdirs import library_db_path
 from musictagger.workers import spawn_pool
 
