@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -55,6 +56,7 @@ from musictagger.library.indexing_lock import IndexingBusyError, indexing_lock
 from musictagger.library.reanalysis import again_lines
 from musictagger.library.search import codes_in_reach
 from musictagger.model.runtime import default_model_path
+from musictagger.presence import missing
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class LibraryState:
     kept: list[tuple[Path, str]]
     """The folders it was asked to remove that were kept because a run was indexing the library, each with who ran it
     (:func:`remove_unless_indexed`)."""
+    gone: frozenset[Path] = frozenset()
+    """The library's folders that are not there (a drive not mounted, a folder renamed, a library restored into
+    another home folder): listed as they were, their tracks showing in the Library tab, they said nothing of it."""
 
 
 WATCH_INTERVAL_MS = 3000
@@ -83,6 +88,12 @@ DROP_HINT = "Drop folders here to add them to the library."
 """What the panel says while a drag of local files or folders hovers it."""
 DROP_FRAME_PX = 2
 """The width of the highlight drawn round the panel while a drag hovers it."""
+GONE_MARK = "  (not found)"
+"""After a library folder that is not there, greyed."""
+GONE_TIP = (
+    "This folder is not there: a drive not mounted, or the folder moved? Its tracks are kept. Add the folder at its "
+    "new place and its tracks follow it, analyses and all; Remove forgets them."
+)
 
 
 def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> LibraryState:
@@ -104,7 +115,9 @@ def read_state(roots_to_add: list[Path], roots_to_remove: list[Path]) -> Library
         kept = [(root, holder) for root in roots_to_remove if (holder := remove_unless_indexed(library, root))]
         failures = [(record.path, record.error or "") for record in library.failures()]
         _searched, waiting = codes_in_reach(library.code_counts(), default_model_path())
-        return LibraryState(library.roots(), library.counts(), failures, waiting, added, refused, kept)
+        roots = library.roots()
+        gone = frozenset(root for root in roots if missing(root))
+        return LibraryState(roots, library.counts(), failures, waiting, added, refused, kept, gone)
 
 
 def remove_unless_indexed(library: Library, root: Path) -> str | None:
@@ -302,7 +315,13 @@ class LibraryPanel(QWidget):
 
     def _show_state(self, state: LibraryState, *, offer_reanalysis: bool = False) -> None:
         self.folders.clear()
-        self.folders.addItems([str(root) for root in state.roots])
+        for root in state.roots:
+            item = QListWidgetItem(str(root) + (GONE_MARK if root in state.gone else ""))
+            item.setData(Qt.ItemDataRole.UserRole, str(root))
+            if root in state.gone:
+                item.setToolTip(GONE_TIP)
+                item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            self.folders.addItem(item)
         counts = state.counts
         text = f"In the library: {counts.total} tracks, {counts.analysed} analysed, {counts.failed} failed"
         if state.waiting:
@@ -414,7 +433,7 @@ class LibraryPanel(QWidget):
         item = self.folders.currentItem()
         if item is not None and self.indexing is None:
             self._tell("")  # what it said of the folders added last may be of this one
-            self.refresh(remove=[Path(item.text())])
+            self.refresh(remove=[Path(item.data(Qt.ItemDataRole.UserRole))])
             self.libraryChanged.emit()
 
     def index_now(self) -> None:
@@ -517,4 +536,4 @@ class LibraryPanel(QWidget):
 
     def folder_paths(self) -> list[Path]:
         """The folders listed."""
-        return [Path(self.folders.item(i).text()) for i in range(self.folders.count())]
+        return [Path(self.folders.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.folders.count())]

@@ -102,6 +102,28 @@ def test_folders_the_library_has_or_that_are_gone_are_not_added_each_saying_why(
     assert library_folders() == [music] and panel.indexing is None
 
 
+def test_a_library_folder_that_is_gone_is_marked_and_still_removable(qtbot, window, tmp_path: Path) -> None:
+    """A library restored into another home folder, or a drive not mounted: the panel listed the old folder as if it
+    were there, its tracks in the Library tab, with no sign of it."""
+    music, renamed = tmp_path / "Music", tmp_path / "Music, renamed"
+    write_song(music / "a.wav", kind="wav-pcm16", seconds=2.0)
+    index_folders([music], workers=1)
+    music.rename(renamed)
+    panel = window.library
+
+    panel.refresh()
+    qtbot.waitUntil(
+        lambda: panel.folders.count() == 1 and "(not found)" in panel.folders.item(0).text(), timeout=10_000
+    )
+
+    assert panel.folders.item(0).toolTip().startswith("This folder is not there")
+    assert panel.folder_paths() == [music]
+    panel.folders.setCurrentRow(0)
+    panel.remove_selected()
+    qtbot.waitUntil(lambda: panel.folders.count() == 0, timeout=10_000)
+    assert library_folders() == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
 def test_an_unreadable_folder_is_not_added(qtbot, window, tmp_path: Path) -> None:
     locked = tmp_path / "Locked"
