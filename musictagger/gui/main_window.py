@@ -289,7 +289,10 @@ class MainWindow(QMainWindow):
         self._menus["&Playback"] = self.menuBar().addMenu("&Playback")
         play = self._action("&Playback", "&Play / pause the file", self.matches.play_query_action)
         play.setShortcuts([QKeySequence("Ctrl+P"), QKeySequence(Qt.Key.Key_MediaTogglePlayPause)])
-        self._action("&Playback", "&Stop", self.stop_playback, QKeySequence(Qt.Key.Key_MediaStop))
+        stop = self._action("&Playback", "&Stop", self.stop_playback, QKeySequence(Qt.Key.Key_MediaStop))
+        # Greyed in the menu with nothing playing or paused; its key works whatever the menu last showed.
+        self._menus["&Playback"].aboutToShow.connect(lambda: stop.setEnabled(self._playback_started()))
+        self._menus["&Playback"].aboutToHide.connect(lambda: stop.setEnabled(True))
         self._action("&Library", "&Find in the library…", self.find_in_library, QKeySequence.StandardKey.Find)
         self._action("&Library", "&Index music folders", self.index_library, "Ctrl+I")
         self._action("&Library", "Show &music folders", self.show_library_panel, "Ctrl+L")
@@ -396,6 +399,10 @@ class MainWindow(QMainWindow):
         self.centre.setCurrentIndex(LIBRARY_TAB)
         self.library_view.find.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.library_view.find.selectAll()
+
+    def _playback_started(self) -> bool:
+        """Whether the window's or the Live panel's player has a file playing or paused."""
+        return self.matches.player.has_started() or self.live.matches.player.has_started()
 
     def stop_playback(self) -> None:
         """Playback ▸ Stop: the file or match playing, from the window or the Live panel's matches."""

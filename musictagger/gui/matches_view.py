@@ -173,6 +173,12 @@ class Player:
 
         return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
+    def has_started(self) -> bool:
+        """Whether a file is playing or paused: something Stop would stop."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        return self._player is not None and self._player.playbackState() != QMediaPlayer.PlaybackState.StoppedState
+
     def position_s(self) -> float:
         """Where playback is, in seconds (0 before anything has played)."""
         return self._player.position() / 1000 if self._player is not None else 0.0

@@ -212,14 +212,29 @@ def test_shift_f10_opens_the_tables_menus_and_their_columns(qtbot, window, songs
 
 
 def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> None:
+    """Playback ▸ Stop is greyed while nothing plays (it was enabled, doing nothing), and works once something does."""
     activate(qtbot, window)
+    playback = next(action for action in window.menuBar().actions() if action.text() == "&Playback").menu()
+    stop = playback.actions()[1]
+
+    def stop_shown_enabled() -> bool:
+        playback.popup(window.mapToGlobal(window.rect().center()))
+        qtbot.waitUntil(playback.isVisible, timeout=2000)
+        enabled = stop.isEnabled()
+        playback.close()
+        qtbot.waitUntil(lambda: not playback.isVisible(), timeout=2000)
+        return enabled
+
+    assert not stop_shown_enabled()
+    assert stop.isEnabled()  # its key still works, whatever the menu showed
+    activate(qtbot, window)  # the menu had the focus
     drop(window, songs[:1])
     wait_until_settled(qtbot, window, 1)
     window.files.setFocus()
     qtbot.waitUntil(window.files.hasFocus, timeout=2000)
     press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.matches.player.is_playing, timeout=10_000)
-    stop = next(action for action in window.menuBar().actions() if action.text() == "&Playback").menu().actions()[1]
+    assert stop_shown_enabled()
     stop.trigger()
     qtbot.waitUntil(lambda: not window.matches.player.is_playing(), timeout=5_000)
 
