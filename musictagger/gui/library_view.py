@@ -474,6 +474,18 @@ class LibraryView(QWidget):
         if query != self.model.query:
             self.model.set_query(query)
 
+    def _offer_differs(self) -> None:
+        """ "Differs from the model" only where the model gives genres: another field's verdicts (a mood model's) are
+        not compared with the files' genre tags, all the index keeps, so the filter found nothing, always."""
+        genres = self.model.field == "genre"
+        differs = self.filter.model().item(self.filter.findData(QuickFilter.DIFFERS))
+        differs.setEnabled(genres)
+        differs.setToolTip(
+            "" if genres else f"The model in use gives {self.model.field}s, not compared with genre tags"
+        )
+        if not genres and self.quick_filter() is QuickFilter.DIFFERS:
+            self.set_quick_filter(QuickFilter.ALL)
+
     def refresh(self) -> None:
         """Read the index again (after indexing or tagging)."""
         self.model.reload()
@@ -481,6 +493,7 @@ class LibraryView(QWidget):
     def _update_counts(self) -> None:
         index = self.filter.findData(QuickFilter.NOT_MY_GENRES)
         self.filter.setItemText(index, quick_filter_text(QuickFilter.NOT_MY_GENRES, self.model.field))
+        self._offer_differs()
         shown = len(self.model.ids)
         selected = self.selected_count()
         text = f"{shown:,} track{'' if shown == 1 else 's'}"

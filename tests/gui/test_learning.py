@@ -319,6 +319,8 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
     assert shown == {path: analysis.genre or "not one of my moods" for path, analysis in core.items()}
     agreements = {table.row(index)[1][COLUMNS.index(Column.AGREEMENT)] for index in range(table.rowCount())}
     assert agreements <= {"", "failed"}  # moods are not compared with the genre tags, all the index keeps of a file
+    quick = window.library_view.filter
+    assert not quick.model().item(quick.findData(QuickFilter.DIFFERS)).isEnabled()  # it could find nothing
     for style, path in indexed_styles.held.items():
         assert core[str(path)].genre == LABEL_OF[style]  # the user's spelling
     assert (
