@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
         """Show a library track's analysis (computed now, off the UI thread), opening it like a dropped file."""
         path = path.absolute()
         if path not in self.files.entries:
-            self._queue([path], [(path, file_stamp(path))])
+            self._queue([path], ([(path, file_stamp(path))], []))
         self.files.select(path)
 
     def find_similar(self, path: Path) -> None:
