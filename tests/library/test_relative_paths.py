@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from musictagger.library import Library, find_similar, index_folders
-from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model import codes
-from musictagger.model.verdict import Verdict
 from tests.library.conftest import write_track
+from tests.library.test_search import store_random_tracks
 
 
 def test_a_relative_path_finds_its_row_and_is_left_out_of_its_own_matches(
@@ -21,24 +20,14 @@ def test_a_relative_path_finds_its_row_and_is_left_out_of_its_own_matches(
     """``library.record("album/01.flac")`` found no row (indexing stores absolute paths), and
     ``find_similar(..., exclude_path="album/01.flac")`` listed the query's own track first, at distance 0."""
     relaxed = np.random.default_rng(3).random((4, 64), dtype=np.float32)
-    paths = [str(tmp_path / "album" / f"{i:02}.flac") for i in range(4)]
     with Library() as library:
-        for path, code in zip(paths, relaxed, strict=True):
-            analysis = TrackAnalysis(
-                duration_s=30.0,
-                verdict=Verdict("genre", "rock", "rock", 0.9),
-                uncertain=False,
-                probabilities={"rock": 0.9},
-                bits=codes.binarize(code),
-                relaxed_code=code,
-            )
-            library.store_analysis(path, FileStamp(1, 1), AnalysisKey("test-model", 3), analysis)
+        paths = store_random_tracks(library, 0, relaxed, folder=str(tmp_path / "album"))
         monkeypatch.chdir(tmp_path)
 
-        record = library.record("album/01.flac")
+        record = library.record("album/00001.flac")
         assert record is not None and record.path == paths[1]
-        assert library.record("./album/../album/01.flac").id == record.id  # type: ignore[union-attr]
-        matches = find_similar(library, codes.binarize(relaxed[1]), relaxed[1], k=3, exclude_path="album/01.flac")
+        assert library.record("./album/../album/00001.flac").id == record.id  # type: ignore[union-attr]
+        matches = find_similar(library, codes.binarize(relaxed[1]), relaxed[1], k=3, exclude_path="album/00001.flac")
         assert paths[1] not in [match.record.path for match in matches]
         assert len(matches) == 3
 
@@ -65,17 +54,7 @@ def test_a_loop_over_the_tracks_reads_them_as_it_goes(tmp_path: Path) -> None:
     loop saw the first."""
     relaxed = np.random.default_rng(5).random((500, 64), dtype=np.float32)
     with Library() as library:
-        for i, code in enumerate(relaxed):
-            analysis = TrackAnalysis(
-                duration_s=30.0,
-                verdict=Verdict("genre", "rock", "rock", 0.9),
-                uncertain=False,
-                probabilities={"rock": 0.9},
-                bits=codes.binarize(code),
-                relaxed_code=code,
-                window_codes=np.stack([code] * 3),
-            )
-            library.store_analysis(f"/music/{i:04}.flac", FileStamp(1, 1), AnalysisKey("test-model", 3), analysis)
+        paths = store_random_tracks(library, 0, relaxed, windows=np.stack([relaxed] * 3, axis=1))
 
         tracemalloc.start()
         try:
@@ -88,5 +67,5 @@ def test_a_loop_over_the_tracks_reads_them_as_it_goes(tmp_path: Path) -> None:
         finally:
             tracemalloc.stop()
 
-    assert [record.path for record in everything] == [f"/music/{i:04}.flac" for i in range(500)]
+    assert [record.path for record in everything] == paths
     assert lazily * 20 < at_once, (lazily, at_once)

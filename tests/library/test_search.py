@@ -204,13 +204,18 @@ def test_ids_out_of_order_are_refused() -> None:
 
 
 def store_random_tracks(
-    library: Library, first: int, relaxed: np.ndarray, model: str = "test-model", windows: np.ndarray | None = None
+    library: Library,
+    first: int,
+    relaxed: np.ndarray,
+    model: str = "test-model",
+    windows: np.ndarray | None = None,
+    folder: str = "/archive",
 ) -> list[str]:
     """One analysed row per relaxed code, as indexing stores them (by ``model``; with ``windows[i]``, the
-    track's window codes); returns their paths."""
+    track's window codes), named by their number in ``folder``; returns their paths."""
     paths = []
     for offset, code in enumerate(relaxed):
-        path = f"/archive/{first + offset:05d}.flac"
+        path = f"{folder}/{first + offset:05d}.flac"
         analysis = TrackAnalysis(
             duration_s=30.0,
             verdict=Verdict("genre", "rock", "rock", 0.9),
