@@ -83,43 +83,40 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class Expanded:
-    """What :func:`expand_paths` found to analyse, and the files named directly it left out."""
+    """What :func:`expand_paths` found to analyse, each file with its :func:`file_stamp`, and the files named directly
+    it left out."""
 
-    files: list[Path]
+    files: list[tuple[Path, FileStamp | None]]
     left_out: list[Path]
     """Files named beside audio files whose names say they are not audio (a file manager's selection of a whole
     album folder: its cover, cue sheet, rip log and playlist); each would have been a failure in the list."""
 
 
 def expand_paths(paths: Iterable[Path]) -> Expanded:
-    """Files named directly, plus the audio files in folders named (the library's walk, :func:`scan`), in order.
+    """Worker: files named directly, plus the audio files in folders named (the library's walk, :func:`scan`, whose
+    stamps are kept: a network folder's files are slow to stat), in order, each with its :func:`file_stamp`.
 
     A file named directly is kept whatever its extension, so that a file that is not audio (or not there) gets a
     clear error in the list instead of silently vanishing; but named beside audio files (or folders), a file whose
     extension is no audio format's is left out, and said to be (:attr:`Expanded.left_out`).
     """
-    found: list[tuple[Path, bool]] = []  # each file, and whether it was named directly
+    found: list[tuple[Path, FileStamp | None, bool]] = []  # each file, its stamp, and whether it was named directly
     for path in paths:
         if path.is_dir():
             walked = scan([path])
-            found += [(Path(f.path), False) for f in walked.files]
+            found += [(Path(f.path), f.stamp, False) for f in walked.files]
             for problem, reason in walked.problems:
                 log.warning("%s: %s", problem, reason)
         else:
-            found.append((path, True))
-    beside_audio = any(not named or _named_as_audio(path) for path, named in found)
-    left_out = [path for path, named in found if named and beside_audio and not _named_as_audio(path)]
-    return Expanded([path for path, named in found if not (named and path in left_out)], left_out)
+            found.append((path, file_stamp(path), True))
+    beside_audio = any(not named or _named_as_audio(path) for path, _stamp, named in found)
+    left_out = [path for path, _stamp, named in found if named and beside_audio and not _named_as_audio(path)]
+    kept = [(path, stamp) for path, stamp, named in found if not (named and path in left_out)]
+    return Expanded(kept, left_out)
 
 
 def _named_as_audio(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_EXTENSIONS
-
-
-def listed(paths: Iterable[Path]) -> tuple[list[tuple[Path, FileStamp | None]], list[Path]]:
-    """Worker: the files :func:`expand_paths` finds, each with its :func:`file_stamp`, and those it left out."""
-    expanded = expand_paths(paths)
-    return stamped(expanded.files), expanded.left_out
 
 
 def file_stamp(path: Path) -> FileStamp | None:
@@ -129,11 +126,6 @@ def file_stamp(path: Path) -> FileStamp | None:
     except OSError:
         return None
     return FileStamp(status.st_size, status.st_mtime_ns)
-
-
-def stamped(paths: Iterable[Path]) -> list[tuple[Path, FileStamp | None]]:
-    """Each path with its :func:`file_stamp` (worker thread: a network folder's files are slow to stat)."""
-    return [(path, file_stamp(path)) for path in paths]
 
 
 class FileList(QTreeWidget):

@@ -46,7 +46,7 @@ from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.errors import describe, show_error, show_message
-from musictagger.gui.file_list import FileEntry, FileList, State, file_stamp, listed
+from musictagger.gui.file_list import Expanded, FileEntry, FileList, State, expand_paths, file_stamp
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen, resize_within_screen
 from musictagger.gui.layers_view import LayersView
@@ -65,7 +65,6 @@ from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library import Library
-from musictagger.library.store import FileStamp
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
 from musictagger.model.runtime import SHIPPED_MODELS, Analysis, default_model_path
@@ -425,7 +424,7 @@ class MainWindow(QMainWindow):
         """Show a library track's analysis (computed now, off the UI thread), opening it like a dropped file."""
         path = path.absolute()
         if path not in self.files.entries:
-            self._queue([path], ([(path, file_stamp(path))], []))
+            self._queue([path], Expanded([(path, file_stamp(path))], []))
         self.files.select(path)
 
     def find_similar(self, path: Path) -> None:
@@ -466,16 +465,16 @@ class MainWindow(QMainWindow):
             return
         self.settings.add_recent(paths)
         self.io_runner.run(
-            lambda _task: listed(paths),
+            lambda _task: expand_paths(paths),
             owner=self,
             on_done=partial(self._queue, paths),
             on_error=lambda error: show_error(self, "Cannot open", error),
         )
 
-    def _queue(self, opened: list[Path], found: tuple[list[tuple[Path, FileStamp | None]], list[Path]]) -> None:
+    def _queue(self, opened: list[Path], found: Expanded) -> None:
         """Analyse the files of ``opened`` not listed yet, or changed on disk since they were; the status bar says
         which files named beside them were left out as not audio."""
-        files, self._left_out = found
+        files, self._left_out = found.files, found.left_out
         if not files:  # only folders were opened: files named directly are listed, audio or not
             self.statusBar().showMessage(f"No audio files found in {', '.join(str(path) for path in opened)}")
             return
