@@ -433,6 +433,7 @@ class LibraryView(QWidget):
         self._select_timer.timeout.connect(self._announce_current)
         self.find.textChanged.connect(lambda _text: self._find_timer.start())
         self.filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        self.model.loaded.connect(self._name_filters_for_the_field)  # the model's field changes only as it loads
         self.model.loaded.connect(self._update_counts)
         self.model.loaded.connect(self._show_tracks_or_why_none)
         self.model.loaded.connect(self.fit_columns)  # the verdicts' labels may be another model's
@@ -474,9 +475,12 @@ class LibraryView(QWidget):
         if query != self.model.query:
             self.model.set_query(query)
 
-    def _offer_differs(self) -> None:
-        """ "Differs from the model" only where the model gives genres: another field's verdicts (a mood model's) are
-        not compared with the files' genre tags, all the index keeps, so the filter found nothing, always."""
+    def _name_filters_for_the_field(self) -> None:
+        """The quick filters in the words of the model's field (``Not one of my moods``), and "Differs from the model"
+        only where the model gives genres: another field's verdicts (a mood model's) are not compared with the files'
+        genre tags, all the index keeps, so the filter found nothing, always."""
+        index = self.filter.findData(QuickFilter.NOT_MY_GENRES)
+        self.filter.setItemText(index, quick_filter_text(QuickFilter.NOT_MY_GENRES, self.model.field))
         genres = self.model.field == "genre"
         differs = self.filter.model().item(self.filter.findData(QuickFilter.DIFFERS))
         differs.setEnabled(genres)
@@ -491,9 +495,6 @@ class LibraryView(QWidget):
         self.model.reload()
 
     def _update_counts(self) -> None:
-        index = self.filter.findData(QuickFilter.NOT_MY_GENRES)
-        self.filter.setItemText(index, quick_filter_text(QuickFilter.NOT_MY_GENRES, self.model.field))
-        self._offer_differs()
         shown = len(self.model.ids)
         selected = self.selected_count()
         text = f"{shown:,} track{'' if shown == 1 else 's'}"
