@@ -20,7 +20,7 @@ import csv
 import dataclasses
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -301,7 +301,7 @@ def correct(
     try:
         tag_format = detect(path)
         current, elsewhere = current_labels(tag_format, path, field)
-        if [g.casefold() for g in genres] == [g.casefold() for g in current]:
+        if _same_values(genres, current):
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
         if elsewhere:
             return PlanItem(
@@ -354,13 +354,12 @@ def decide(
         return Action.SKIP, f"unknown: {prediction.reason}", ()
     genre = genre_tag(prediction.label)
     values = tuple(value for value in current if value.strip())
-    present = [_same_value_key(existing) for existing in values]
     if mode is Mode.FILL_EMPTY and values:
         return Action.UNCHANGED, f"has a {field} already", (genre,)
     proposed = (genre,)
     if mode is Mode.APPEND:
-        proposed = values if _same_value_key(genre) in present else (*values, genre)
-    if [_same_value_key(g) for g in proposed] == present:  # a blank beside them is no reason to write the file
+        proposed = values if _key(genre) in [_key(value) for value in values] else (*values, genre)
+    if _same_values(proposed, values):  # a blank beside them is no reason to write the file
         return Action.UNCHANGED, "already set", current
     if prediction.confidence < min_confidence:
         # 0.6959 shows as 0.70 in the confidence column: then the reason gives the digit that decides
@@ -369,9 +368,14 @@ def decide(
     return Action.WRITE, "", proposed
 
 
-def _same_value_key(value: str) -> str:
-    """What two values of a field that read the same share: case aside, and accents composed or not (a tag filled on
-    a Mac from a file name holds ``É`` as ``E`` and a combining accent)."""
+def _same_values(these: Sequence[str], those: Sequence[str]) -> bool:
+    """Whether two lists of a field's values read the same, in order: case aside, and accents composed or not (a tag
+    filled on a Mac from a file name holds ``É`` as ``E`` and a combining accent)."""
+    return [_key(value) for value in these] == [_key(value) for value in those]
+
+
+def _key(value: str) -> str:
+    """What the values of a field that read the same share (:func:`_same_values`)."""
     return unicodedata.normalize("NFC", value).casefold()
 
 
