@@ -161,12 +161,13 @@ def index_folders(
         summary.problems = (
             unnamed + aliases + [p for p in found.problems if p[0] not in reported] + unnamed_inside + kept
         )
+        failed = {record.path for record in library.failures()}
         if reanalyse:
             todo, again = found.files, {}
         else:
-            todo, again = _needing_analysis(library, found.files, key, retry_failed=retry_failed)
+            todo, again = _needing_analysis(library, found.files, key, failed, retry_failed=retry_failed)
         summary.skipped = len(found.files) - len(todo)
-        summary.failed_before = _failed_before(library, found.files, todo)
+        summary.failed_before = _failed_before(found.files, todo, failed)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
         tracker = _Tracker(len(found.files), summary, started, on_progress)
         tracker.report(None)
@@ -520,13 +521,13 @@ def _empty_folder_in_its_place(path: str, root: Path) -> str | None:
 
 
 def _needing_analysis(
-    library: Library, files: list[FoundFile], key: AnalysisKey, *, retry_failed: bool
+    library: Library, files: list[FoundFile], key: AnalysisKey, failed: set[str], *, retry_failed: bool
 ) -> tuple[list[FoundFile], dict[str, str]]:
     """The files to analyse, and of them those unchanged on disk since their stored analysis, each with why it is
-    analysed again (:func:`_why_analysed_again`): the index's stamps are read once for both, a pass over every track."""
+    analysed again (:func:`_why_analysed_again`): the index's stamps are read once for both, a pass over every track.
+    ``failed``: the stored paths whose analysis failed."""
     stored = library.stamps()
     incomplete = library.incomplete_analyses()
-    failed = {record.path for record in library.failures()}
     again = incomplete | (failed if retry_failed else set())
     todo = [f for f in files if stored.get(f.path) != (f.stamp, key) or f.path in again]
     return todo, _why_analysed_again(todo, stored, incomplete, failed, key)
@@ -554,9 +555,9 @@ def _why_analysed_again(
     return why
 
 
-def _failed_before(library: Library, files: list[FoundFile], todo: list[FoundFile]) -> int:
-    """How many of ``files`` that are not to be analysed again (not in ``todo``) failed when they last were."""
-    failed = {record.path for record in library.failures()}
+def _failed_before(files: list[FoundFile], todo: list[FoundFile], failed: set[str]) -> int:
+    """How many of ``files`` that are not to be analysed again (not in ``todo``) failed when they last were (their
+    paths in ``failed``)."""
     return len({f.path for f in files} & failed - {f.path for f in todo})
 
 
@@ -628,15 +629,20 @@ class _Tracker:
     def __init__(self, total: int, summary: IndexSummary, started: float, callback: ProgressCallback | None):
         self.total, self.summary, self.started, self.callback = total, summary, started, callback
         self.analysis_started = time.perf_counter()
+        self.worked = 0
+        """Outcomes stored, whatever they were: a sum of the summary's counts left out those it gained since (files
+        found unreadable), and the bar stood still through a failing drive's files."""
 
     def report(self, current: str | None) -> None:
+        """Report progress before any outcome (``current`` None), then after each outcome stored (its path)."""
+        if current is not None:
+            self.worked += 1
         if self.callback is None:
             return
         s = self.summary
-        worked = s.analysed + len(s.failed) + s.vanished + s.kept_absent
-        done = s.skipped + worked
+        done = s.skipped + self.worked
         elapsed = time.perf_counter() - self.analysis_started
-        rate = worked / elapsed if worked and elapsed > 0 else 0.0
+        rate = self.worked / elapsed if self.worked and elapsed > 0 else 0.0
         eta = (self.total - done) / rate if rate else None
         self.callback(
             IndexProgress(

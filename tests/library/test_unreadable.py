@@ -91,7 +91,10 @@ def test_a_folder_that_cannot_be_read_once_the_run_began_keeps_its_tracks_analys
     for song in songs:
         changed(song)
 
+    reports: list[IndexProgress] = []
+
     def folder_locked(progress: IndexProgress) -> None:
+        reports.append(progress)
         if progress.current is None:  # found, none analysed yet
             folder.chmod(0)
 
@@ -104,6 +107,7 @@ def test_a_folder_that_cannot_be_read_once_the_run_began_keeps_its_tracks_analys
     assert summary.problems == [(str(song), "cannot be read (Permission denied)") for song in songs]
     assert summary.failed == []
     assert (summary.vanished, summary.pruned, summary_document(summary, {})["unreadable"]) == (0, 0, 2)
+    assert (reports[-1].done, reports[-1].total) == (4, 4)  # the bar counted the files it could not read
     assert [(r.ok, r.stamp, r.analysis.verdict) for r in map(record, songs)] == [
         (True, r.stamp, r.analysis.verdict) for r in before
     ]
