@@ -60,8 +60,10 @@ def not_in_use_note(manifest: ModelManifest) -> str | None:
 
 def not_in_use_note_for(model_path: Path | None) -> str | None:
     """:func:`not_in_use_note` for the model at ``model_path`` (default: :func:`default_model_path`): what ``analyze``
-    and ``tag`` say before the verdicts, so that nobody takes the shipped model's genres for their own labels."""
-    return not_in_use_note(load_manifest(model_path or default_model_path()))
+    and ``tag`` say before the verdicts, so that nobody takes the shipped model's genres for their own labels.  Its
+    sidecar alone is read: the model that analyses checks the ONNX file against it, where hashing it here again cost
+    every command that says this a pass over the model's megabytes."""
+    return not_in_use_note(load_manifest(model_path or default_model_path(), verify_digest=False))
 
 
 def field_in_use(personal: PersonalModelInfo | None) -> str:
