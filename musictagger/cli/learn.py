@@ -98,12 +98,7 @@ def format_survey(found: LabelSurvey) -> str:
             wrap(f"  {found.missing_embeddings} tracks need `musictagger index` again before they can be used")
         )
     if found.to_index:
-        lines.append(
-            wrap(
-                f"  {found.to_index} tagged tracks were analysed by another model than the one in use, or by an "
-                "earlier release, and are left out: `musictagger index` analyses them again"
-            )
-        )
+        lines.append(wrap(f"  {found.to_index_words()}, and are left out: `musictagger index` analyses them again"))
     rows = [
         (clip(label), str(count), clip(", ".join(s for s in found.spellings[label] if s != label)))
         for label, count in found.labels.items()

@@ -112,10 +112,7 @@ def survey_summary(found: LabelSurvey) -> str:
             "needs: they are left out until the library is indexed again."
         )
     if found.to_index:
-        text += (
-            f" {found.to_index:,} tagged tracks were analysed by another model than the one in use, or by an earlier "
-            "release: they are left out until the library is indexed again."
-        )
+        text += f" {found.to_index_words()}: they are left out until the library is indexed again."
     return text
 
 

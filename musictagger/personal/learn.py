@@ -195,7 +195,7 @@ def _nothing_tagged(found: LabelSurvey) -> str:
             " run `musictagger index` first (it reads them)"
         )
     if found.to_index:
-        return f"{_to_index(found)}: run `musictagger index` first (it analyses them again)"
+        return f"{found.to_index_words()}: run `musictagger index` first (it analyses them again)"
     if found.untagged_tracks or found.missing_embeddings:
         return f"no indexed track has a {found.field}: tag some tracks first"
     return "the library index holds no track: run `musictagger index` on your music folders first"
@@ -205,16 +205,10 @@ def _more_labels(found: LabelSurvey) -> str:
     """What would give ``found`` more labels to learn, by why the others were left out: a lower --min-per-label
     only where some had too few tracks, fewer exclusions only where the user excluded some."""
     reasons = set(found.excluded.values())
-    ways = [f"run `musictagger index` ({_to_index(found)})"] if found.to_index else []
+    ways = [f"run `musictagger index` ({found.to_index_words()})"] if found.to_index else []
     ways += ["lower --min-per-label"] if reasons - {EXCLUDED_BY_YOU} else []
     ways += ["exclude fewer labels"] if EXCLUDED_BY_YOU in reasons else []
     return " or ".join([*ways, "tag more tracks"])
-
-
-def _to_index(found: LabelSurvey) -> str:
-    """The tagged tracks the survey left out until they are analysed again, in words."""
-    tracks = "1 tagged track was" if found.to_index == 1 else f"{found.to_index:,} tagged tracks were"
-    return f"{tracks} analysed by another model than the one in use, or by an earlier release"
 
 
 def training_set(library: Library, found: LabelSurvey) -> TrainingSet:

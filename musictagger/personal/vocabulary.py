@@ -71,6 +71,11 @@ class LabelSurvey:
             if reason != EXCLUDED_BY_YOU and self.tracks[label] < self.min_per_label
         ]
 
+    def to_index_words(self) -> str:
+        """The :attr:`to_index` tracks in words, as ``learn``, its errors and the Learn dialog say them."""
+        tracks = "1 tagged track was" if self.to_index == 1 else f"{self.to_index:,} tagged tracks were"
+        return f"{tracks} analysed by another model than the one in use, or by an earlier release"
+
 
 def current_model_id(*, verify_digest: bool = False) -> str:
     """The id of the model whose analyses a personal model learnt now reads: the one files are analysed by.  With
