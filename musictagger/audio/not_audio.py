@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from musictagger.audio.files import AUDIO_EXTENSIONS
+from musictagger.tags.cue_sheet import sheet_lines
 
 HEAD_BYTES = 4096
 """The bytes :func:`not_a_recording` is given: a MOD's signature is at 1080, text is judged on its first 4 KiB."""
@@ -24,10 +25,6 @@ _MOD_SIGNATURES = frozenset({b"M.K.", b"M!K!", b"M&K!", b"FLT4", b"FLT8", b"CD81
 _MOD_CHANNELS = re.compile(rb"^(?:[1-9]CHN|[1-9][0-9]CH|[1-9][0-9]CN|TDZ[1-9])$")
 # How recordings start (an ID3 tag, RIFF, FLAC, Ogg, AIFF, WavPack, Monkey's Audio, DSD, CAF); MP4 has ``ftyp`` at 4.
 _RECORDING_MAGIC = (b"ID3", b"RIFF", b"fLaC", b"OggS", b"FORM", b"wvpk", b"MAC ", b"DSD ", b"FRM8", b"caff")
-
-# Lines of a cue sheet (a CD image's track list): ``FILE "Album.flac" WAVE`` and ``TRACK 01 AUDIO``.
-_CUE_FILE = re.compile(r'^\s*FILE\s+"?(?P<name>[^"\r\n]+?)"?\s+[A-Z0-9]+\s*$', re.MULTILINE | re.IGNORECASE)
-_CUE_TRACK = re.compile(r"^\s*TRACK\s+\d+\s+\S+\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 def _tracker(head: bytes) -> str | None:
@@ -74,8 +71,9 @@ def _text_kind(text: str, name: str) -> str | None:
     words call damaged."""
     if re.match(r"\s*<(?:!doctype\s+html|html|head|body)\b", text, re.IGNORECASE):
         return "a web page, not audio (a download that failed?)"
-    files = [match["name"] for match in _CUE_FILE.finditer(text)]
-    if files and _CUE_TRACK.search(text):
+    lines = list(sheet_lines(text))
+    files = [file for file, _kind in lines if file is not None]
+    if files and any(kind is not None for _file, kind in lines):
         return f"a cue sheet (the track list of {files[0]}), not audio: analyse {files[0]} itself"
     first = text.lstrip().splitlines()[0].strip().lower()
     if first.startswith(("#extm3u", "[playlist]")) or (first.startswith("<?xml") and "<playlist" in text):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +18,9 @@ from pathlib import Path
 import mutagen
 from mutagen.flac import FLAC
 
-# Lines of a cue sheet: ``FILE "Album.flac" WAVE`` opens a file's tracks, ``TRACK 01 AUDIO`` each.
-_LINE = re.compile(r'^\s*(?:FILE\s+"?(?P<file>[^"\r\n]+?)"?\s+\S+|TRACK\s+\d+\s+AUDIO)\s*$', re.IGNORECASE)
+# Lines of a cue sheet: ``FILE "Album.flac" WAVE`` opens a file's tracks, ``TRACK 01 AUDIO`` each (a data CD's
+# ``TRACK 01 MODE1/2352`` holds no audio).
+_LINE = re.compile(r'^\s*(?:FILE\s+"?(?P<file>[^"\r\n]+?)"?\s+\S+|TRACK\s+\d+\s+(?P<kind>\S+))\s*$', re.IGNORECASE)
 
 # The most of a cue sheet read: a disc's, even with every track's REM lines, is a few kilobytes.
 _MOST_CUE_BYTES = 1 << 20
@@ -54,19 +56,28 @@ def _cue_text(data: bytes) -> str:
         return data.decode("cp1252", "replace")
 
 
+def sheet_lines(text: str) -> Iterator[tuple[str | None, str | None]]:
+    """The FILE and TRACK lines of ``text``, a cue sheet, in order: ``(file named, None)`` for a FILE line,
+    ``(None, track kind)`` (``AUDIO``, ``MODE1/2352`` …) for a TRACK line."""
+    for line in text.splitlines():
+        if match := _LINE.match(line):
+            yield match["file"], match["kind"]
+
+
+def _audio(kind: str | None) -> bool:
+    return kind is not None and kind.upper() == "AUDIO"
+
+
 def _tracks_for(text: str, path: Path) -> int:
     """The audio tracks ``text``, a cue sheet, lists in ``path``: those under a FILE line naming it, or naming a file
     of its stem (EAC writes ``Album.wav`` into the sheet of the WAV it then compressed to ``Album.flac``)."""
     names = {path.name.casefold(), path.stem.casefold()}
     tracks, mine = 0, False
-    for line in text.splitlines():
-        match = _LINE.match(line)
-        if match is None:
-            continue
-        if match["file"] is not None:
-            named = Path(match["file"].replace("\\", "/")).name.casefold()
+    for file, kind in sheet_lines(text):
+        if file is not None:
+            named = Path(file.replace("\\", "/")).name.casefold()
             mine = named in names or Path(named).stem in names
-        elif mine:
+        elif mine and _audio(kind):
             tracks += 1
     return tracks
 
@@ -114,7 +125,7 @@ def _embedded(path: Path) -> DiscImage | None:
         if key.casefold() == _EMBEDDED_KEY:
             value = tags[key]  # a Vorbis comment's list of values, or an APEv2 item
             text = value[0] if isinstance(value, list) else str(value)
-            tracks = sum(1 for line in text.splitlines() if (match := _LINE.match(line)) and match["file"] is None)
+            tracks = sum(_audio(kind) for _file, kind in sheet_lines(text))
             if tracks > 1:
                 return DiscImage(tracks, "its embedded cue sheet")
     return None
