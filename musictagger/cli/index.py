@@ -59,6 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="analysis windows per track (default: the number chosen in the window's Settings, else the model's)",
     )
     parser.add_argument("--retry-failed", action="store_true", help="try again files that failed before")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="analyse every file found again, changed or not (after an upgrade that reads their format better, say)",
+    )
     parser.add_argument("--forget", type=Path, metavar="DIR", help="remove a folder and its tracks from the index")
     parser.add_argument("--status", action="store_true", help="show the index's folders, counts and failures")
     parser.add_argument(
@@ -99,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             cluster=args.cluster,
             retry_failed=args.retry_failed,
+            reanalyse=args.again,
             on_progress=bar.update,
         )
     if args.json:

@@ -73,6 +73,25 @@ def test_a_missing_folder_is_an_error_and_the_others_are_indexed(
         assert library.roots() == [music_folder]
 
 
+def test_again_analyses_files_unchanged_since_indexed(music_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """After an upgrade that reads a format better, a user asks for files analysed again that are unchanged on disk;
+    the CLI had no way to (the window's Re-analyse alone did), short of forgetting the folder or touching the files."""
+    album = music_folder / "album1"
+    assert main(["index", str(music_folder), "--workers", "1"]) == 1  # the broken mp3
+    with Library() as library:
+        before = {str(album / name): library.record(album / name).analysed_at for name in ("01.flac", "02.flac")}
+    capsys.readouterr()
+
+    assert main(["index", str(album), "--again", "--workers", "1"]) == 0
+    assert " ".join(capsys.readouterr().out.split()).startswith("2 analysed, 0 unchanged, 0 failed")
+    with Library() as library:
+        assert all(library.record(Path(path)).analysed_at > analysed for path, analysed in before.items())
+        assert len(library.failures()) == 1  # the folder's other files untouched
+
+    assert main(["index", str(album), "--workers", "1"]) == 0  # without it, unchanged files stay as they are
+    assert " ".join(capsys.readouterr().out.split()).startswith("0 analysed, 2 unchanged")
+
+
 def test_index_without_folders_on_a_new_library_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index"]) == 1
     assert "no folders indexed yet" in capsys.readouterr().err
