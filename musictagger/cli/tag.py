@@ -32,6 +32,7 @@ from musictagger.tagging.plan import (
     Action,
     Mode,
     Plan,
+    Skip,
     make_plan,
     preview_columns,
     preview_rows,
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     print(wrap(plan.summary()))  # a file's error is said in the preview, under its heading (once: not on stderr too)
     if args.dry_run:
         print("dry run: nothing was written")
-        return 1 if counts[Action.ERROR] or problems else 0
+        return 1 if _cannot_do(plan) or problems else 0
     with (
         Journal() as journal,
         progress_bar(total=counts[Action.WRITE], desc="writing", unit="file", leave=False) as bar,
@@ -179,4 +180,12 @@ def _print_report(plan: Plan, report: RunReport) -> int:
                 + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
             )
         )
-    return 1 if failed or report.stopped else 0
+    return 1 if _cannot_do(plan) or counts["failed"] or counts["skipped"] or report.stopped else 0
+
+
+def _cannot_do(plan: Plan) -> bool:
+    """Whether ``plan`` has files the run found and cannot do what was asked of: an error, or gone since found.
+    They, and the files the run then could not write (skipped or failed), make the exit status 1, "not all done", as
+    ``analyze`` and ``undo`` give for a file gone: ``tag`` of files all moved away while it analysed them exited 0.
+    A skip the preview chose (below the threshold, read-only, not taggable) is what was asked."""
+    return any(item.action is Action.ERROR or item.skip is Skip.GONE for item in plan.items)

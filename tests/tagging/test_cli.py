@@ -18,6 +18,7 @@ import mutagen
 import pytest
 
 from musictagger import userdirs
+from musictagger.cli import tag as tag_command
 from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
 from musictagger.cli.table import columns
@@ -472,3 +473,28 @@ def test_the_preview_and_the_run_list_fit_80_columns_with_the_path_last(
     assert runs[1].split()[3:] == ["genre", "replace", "0.00", "keep", "1", "not", "restored,", "2", "restored"]
     starts = [header.index(name) for name in header.split()[1:]]
     assert all(run[start - 2 : start] == "  " for run in runs for start in starts)  # no cell runs into the next
+
+
+@pytest.mark.parametrize("gone", ["before the plan", "after the plan"])
+def test_tag_of_files_all_gone_before_it_wrote_them_exits_1(
+    tmp_path: Path, gone: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files moved away while `tag` analysed them (its plan says `skip: is no longer there`), or between its plan
+    and their writing (each `skipped: …`): nothing was written, and a script was told 0, "all done"."""
+    files = [make_file(tmp_path / "music", "flac", name=f"song{i}", seed=i) for i in range(2)]
+    step = "predict_labels" if gone == "before the plan" else "make_plan"
+    real = getattr(tag_command, step)
+
+    def then_moved_away(*args, **kwargs):
+        result = real(*args, **kwargs)
+        for path in files:
+            path.rename(tmp_path / path.name)
+        return result
+
+    monkeypatch.setattr(tag_command, step, then_moved_away)
+
+    assert main(["tag", str(tmp_path / "music"), "--min-confidence", "0"]) == 1
+
+    captured = capsys.readouterr()
+    assert "no longer there" in captured.out + captured.err
+    assert not list((tmp_path / "music").iterdir())
