@@ -185,6 +185,10 @@ class CodeIndex:
             return []
         if len(query_bits) != self.n_bits:
             raise ParameterError(f"the query has {len(query_bits)} bits, the library's codes have {self.n_bits}")
+        if np.shape(query_relaxed) != (self.n_bits,):
+            raise ParameterError(
+                f"the query's relaxed code has the shape {np.shape(query_relaxed)}, its bits ({self.n_bits},)"
+            )
         compared = self.n_bits if match_bits is None else match_bits  # 0 compared all of them, as None does
         if not 1 <= compared <= self.n_bits:
             raise ParameterError(f"cannot compare {compared} bits of {self.n_bits}-bit codes")
@@ -229,7 +233,7 @@ def library_relaxed_codes(
 def find_similar(
     library: Library,
     bits: np.ndarray,
-    relaxed_code: np.ndarray,
+    relaxed_code: np.ndarray | None = None,
     *,
     k: int = 10,
     exclude_path: str | None = None,
@@ -240,8 +244,9 @@ def find_similar(
     """The ``k`` library tracks whose codes are nearest the query, skipping ``exclude_path`` itself.
 
     ``bits`` and ``relaxed_code`` are an analysis's (:attr:`~musictagger.model.runtime.Analysis.bits` and
-    ``relaxed_code``); a query known only by its code (``codes.from_hex(code_hex, 64)``) passes its bits as both,
-    the tracks' relaxed codes then ordered by their distance from those bits.
+    ``relaxed_code``); a query known only by its code (``codes.from_hex(code_hex, 64)``) gives its bits alone
+    (``relaxed_code`` None), the tracks' relaxed codes then ordered by their distance from those bits.  A relaxed
+    code of another length than the bits is refused (ParameterError), as bits of another length than the library's.
     ``models``: the analysis keys' model ids whose codes are comparable with the query's
     (:func:`comparable_models`); tracks another model analysed, not yet indexed again, are left out
     rather than compared with codes they share nothing with.  None: every track.
@@ -262,7 +267,7 @@ def find_similar(
     relaxed_codes = library_relaxed_codes(library, index, models)
     neighbours = index.nearest(
         bits,
-        relaxed_code,
+        np.asarray(bits, dtype=np.float32) if relaxed_code is None else relaxed_code,
         k=k,
         relaxed_codes=relaxed_codes,
         exclude_rows=exclude_rows,

@@ -247,6 +247,24 @@ def test_a_library_round_trip_ranks_as_the_evaluation_does_with_ties_broken_in_s
             assert [m.distance for m in matches] == distances.tolist()
 
 
+def test_a_query_of_bits_alone_ranks_as_its_bits_given_as_the_relaxed_code() -> None:
+    """A researcher with a hex code alone passing `find_similar(library, bits)` (or `relaxed_code=None`) met an
+    IndexError deep in the search; a relaxed code of another length than the bits gets a ParameterError."""
+    relaxed = np.random.default_rng(2).random((300, 16), dtype=np.float32)
+    bits = codes.binarize(relaxed)
+    with Library() as library:
+        paths = store_random_tracks(library, 0, relaxed)
+        by_bits_alone = find_similar(library, bits[7], k=10)
+        by_bits_as_relaxed = find_similar(library, bits[7], bits[7].astype(np.float32), k=10)
+        with pytest.raises(ParameterError, match="relaxed code"):
+            find_similar(library, bits[7], relaxed[7][:12], k=10)
+
+    assert by_bits_alone[0].record.path == paths[7] and by_bits_alone[0].distance == 0
+    assert [(m.record.path, m.distance) for m in by_bits_alone] == [
+        (m.record.path, m.distance) for m in by_bits_as_relaxed
+    ]
+
+
 def test_a_query_near_one_window_of_a_track_finds_it_first_by_that_window() -> None:
     """Tracks stored with their windows' relaxed codes: a query equal to one window of a track (its own code
     the mean, a few bits away) finds that track first, at the window's relaxed distance 0, although another
