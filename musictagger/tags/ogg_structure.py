@@ -9,6 +9,7 @@ another: a stream begins after another's pages have started, which :func:`is_cha
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,30 +61,45 @@ def pages(data: FileBytes) -> Iterator[Page]:
         offset = page.end
 
 
-def is_multiplexed(path: Path) -> bool:
-    """Whether ``path`` is an Ogg file whose first pages begin two or more logical streams (a video's picture and
-    sound, several audio tracks), which libsndfile reads as its first stream alone, without a word."""
+def _opening_serials(path: Path) -> set[int]:
+    """The serial numbers of the logical streams whose first pages open ``path``, before any other page (none when it
+    is not an Ogg file, or its first pages are cut short)."""
     with path.open("rb") as file:
         if file.read(4) != MAGIC:
-            return False
-    begun = 0
+            return set()
+    serials = set()
     try:
         for page in pages(mapped_bytes(path)):
             if not page.flags & BEGINS_STREAM:
                 break
-            begun += 1
+            serials.add(page.serial)
     except ValueError:
-        return False
-    return begun > 1
+        return set()
+    return serials
+
+
+def is_multiplexed(path: Path) -> bool:
+    """Whether ``path`` is an Ogg file whose first pages begin two or more logical streams (a video's picture and
+    sound, several audio tracks), which libsndfile reads as its first stream alone, without a word."""
+    return len(_opening_serials(path)) > 1
 
 
 def is_chained(path: Path) -> bool:
     """Whether ``path`` is an Ogg file in which a logical stream begins after another stream's pages began: two or
     more Ogg files joined end to end.  (The streams of one multiplexed file all begin before any other page.)  A
-    file that is not Ogg, or whose pages break off before a second stream begins, is not chained."""
+    file that is not Ogg, or whose pages break off before a second stream begins, is not chained.
+
+    Each link of a chain has serial numbers of its own (the Ogg format requires it), so the file is chained when its
+    last page belongs to none of the streams it opens with: its first pages and its last are read, as libvorbisfile
+    tells a chain, not every page (on a USB disk or a network share, every byte of the file).  Only a file that does
+    not end with a whole page (cut short, or followed by other bytes) has its pages walked, up to the damage."""
+    if not (opening := _opening_serials(path)):
+        return False
     with path.open("rb") as file:
-        if file.read(4) != MAGIC:
-            return False
+        file.seek(-min(MOST_PAGE_BYTES, file.seek(0, os.SEEK_END)), os.SEEK_END)
+        last = _last_page(file.read())
+    if last is not None:
+        return last.serial not in opening
     started = False
     try:
         for page in pages(mapped_bytes(path)):
@@ -94,3 +110,21 @@ def is_chained(path: Path) -> bool:
     except ValueError:
         return False
     return False
+
+
+MOST_PAGE_BYTES = HEADER_BYTES + 255 + 255 * 255
+"""The longest an Ogg page can be: its header, 255 lacing values, 255 segments of 255 bytes."""
+
+
+def _last_page(tail: bytes) -> Page | None:
+    """The page that ends ``tail`` (the file's last :data:`MOST_PAGE_BYTES` or fewer) exactly, if one does: the last
+    ``OggS`` whose header describes a page ending there (an ``OggS`` inside a page's segments describes none)."""
+    start = len(tail)
+    while (start := tail.rfind(MAGIC, 0, start)) >= 0:
+        try:
+            page = next(pages(memoryview(tail)[start:]))
+        except ValueError:
+            continue
+        if page.end == len(tail) - start:
+            return page
+    return None
