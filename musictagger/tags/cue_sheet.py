@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import mutagen
-from mutagen.flac import FLAC
+from mutagen.flac import FLAC, CueSheet, VCFLACDict
+
+from musictagger.tags.flac_structure import CUESHEET, VORBIS_COMMENT, metadata_blocks
 
 # Lines of a cue sheet: ``FILE "Album.flac" WAVE`` opens a file's tracks, ``TRACK 01 AUDIO`` each (a data CD's
 # ``TRACK 01 MODE1/2352`` holds no audio).
@@ -68,12 +71,13 @@ def _audio(kind: str | None) -> bool:
     return kind is not None and kind.upper() == "AUDIO"
 
 
-def _tracks_for(text: str, path: Path) -> int:
-    """The audio tracks ``text``, a cue sheet, lists in ``path``: those under a FILE line naming it, or naming a file
-    of its stem (EAC writes ``Album.wav`` into the sheet of the WAV it then compressed to ``Album.flac``)."""
+def _tracks_for(lines: Iterable[tuple[str | None, str | None]], path: Path) -> int:
+    """The audio tracks a cue sheet's ``lines`` (:func:`sheet_lines`) list in ``path``: those under a FILE line naming
+    it, or naming a file of its stem (EAC writes ``Album.wav`` into the sheet of the WAV it then compressed to
+    ``Album.flac``)."""
     names = {path.name.casefold(), path.stem.casefold()}
     tracks, mine = 0, False
-    for file, kind in sheet_lines(text):
+    for file, kind in lines:
         if file is not None:
             named = Path(file.replace("\\", "/")).name.casefold()
             mine = named in names or Path(named).stem in names
@@ -91,6 +95,15 @@ def _cue_sheets(folder: Path, _changed_ns: int) -> tuple[str, ...]:
         return tuple(sorted(entry.path for entry in entries if entry.name.lower().endswith(".cue") and entry.is_file()))
 
 
+@lru_cache(maxsize=16)
+def _sheet(path: str, _changed_ns: int, _size: int) -> tuple[tuple[str | None, str | None], ...]:
+    """The FILE and TRACK lines (:func:`sheet_lines`) of the cue sheet at ``path`` as it was when last changed at
+    ``_changed_ns``: read once for the files beside it, not once per file (an album's 12 tracks each read Album.cue),
+    and again when it is changed.  OSError when it cannot be read."""
+    with open(path, "rb") as file:
+        return tuple(sheet_lines(_cue_text(file.read(_MOST_CUE_BYTES))))
+
+
 def _beside(path: Path) -> DiscImage | None:
     """The tracks a ``.cue`` file in ``path``'s folder lists in it."""
     try:
@@ -99,28 +112,34 @@ def _beside(path: Path) -> DiscImage | None:
         return None
     for sheet in sheets:
         try:
-            with open(sheet, "rb") as file:
-                text = _cue_text(file.read(_MOST_CUE_BYTES))
+            version = os.stat(sheet)
+            lines = _sheet(sheet, version.st_mtime_ns, version.st_size)
         except OSError:
             continue
-        if (tracks := _tracks_for(text, path)) > 1:
+        if (tracks := _tracks_for(lines, path)) > 1:
             return DiscImage(tracks, Path(sheet).name)
     return None
 
 
 def _embedded(path: Path) -> DiscImage | None:
-    """The tracks a cue sheet inside ``path`` lists: a FLAC CUESHEET block, or a ``CUESHEET`` tag."""
+    """The tracks a cue sheet inside ``path`` lists: a FLAC CUESHEET block, or a ``CUESHEET`` tag.  Of a FLAC file
+    only those two blocks are read (mutagen would read them all: a cover's megabytes, for every track of a library
+    analysed); other files are read by mutagen."""
     try:
-        audio = mutagen.File(path)
-    except (mutagen.MutagenError, OSError, ValueError):  # damaged: the decoders will say so
+        with open(path, "rb") as file:
+            blocks = metadata_blocks(file, (CUESHEET, VORBIS_COMMENT))
+        if blocks is None:
+            audio = mutagen.File(path)
+            cuesheet, tags = (audio.cuesheet if isinstance(audio, FLAC) else None), getattr(audio, "tags", None)
+        else:
+            cuesheet = CueSheet(blocks[CUESHEET]) if CUESHEET in blocks else None
+            tags = VCFLACDict(blocks[VORBIS_COMMENT]) if VORBIS_COMMENT in blocks else None
+    except (mutagen.MutagenError, OSError, ValueError, struct.error):  # damaged: the decoders will say so
         return None
-    if audio is None:
-        return None
-    if isinstance(audio, FLAC) and audio.cuesheet is not None:
-        tracks = sum(track.track_number not in _LEAD_OUT for track in audio.cuesheet.tracks)
+    if cuesheet is not None:
+        tracks = sum(track.track_number not in _LEAD_OUT for track in cuesheet.tracks)
         if tracks > 1:
             return DiscImage(tracks, "its CUESHEET block")
-    tags = audio.tags
     for key in tags.keys() if tags is not None else ():
         if key.casefold() == _EMBEDDED_KEY:
             value = tags[key]  # a Vorbis comment's list of values, or an APEv2 item

@@ -20,16 +20,18 @@ from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
+from musictagger.tags.flac_structure import VORBIS_COMMENT, metadata_blocks
 
-_FLAC_VORBIS_COMMENT = 4
 _PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags"}
 
 
 def vorbis_comment_damage(path: Path, file_type: type[mutagen.FileType]) -> str | None:
     """Which field of ``path``'s Vorbis comments a rewrite would change or drop, or None when every one survives."""
     with open(path, "rb") as file:
-        block = _flac_block(file) if file_type is FLAC else _ogg_packet(file, _PACKET_MARKS.get(file_type))
+        if file_type is FLAC:
+            block = (metadata_blocks(file, {VORBIS_COMMENT}) or {}).get(VORBIS_COMMENT)
+        else:
+            block = _ogg_packet(file, _PACKET_MARKS.get(file_type))
     if block is None:
         return None
     for field in _fields(block):
@@ -66,23 +68,6 @@ def _fields(block: bytes) -> list[bytes | None]:
             return [*fields, None]
         fields.append(field)
     return fields
-
-
-def _flac_block(file: io.BufferedReader) -> bytes | None:
-    """A FLAC file's VORBIS_COMMENT metadata block (after an ID3v2 tag some taggers put first), if any."""
-    file.seek(leading_tag_size(file.read(HEADER_BYTES)))
-    if file.read(4) != b"fLaC":
-        return None
-    last = False
-    while not last:
-        head = file.read(4)
-        if len(head) < 4:
-            return None
-        last, kind, size = bool(head[0] & 0x80), head[0] & 0x7F, int.from_bytes(head[1:], "big")
-        if kind == _FLAC_VORBIS_COMMENT:
-            return file.read(size)
-        file.seek(size, io.SEEK_CUR)
-    return None
 
 
 def _ogg_packet(file: io.BufferedReader, mark: bytes | None) -> bytes | None:

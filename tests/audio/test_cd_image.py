@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from mutagen.flac import FLAC, CueSheet, CueSheetTrack, CueSheetTrackIndex
+from mutagen.flac import FLAC, CueSheet, CueSheetTrack, CueSheetTrackIndex, Picture
 from mutagen.wavpack import WavPack
 
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
+from musictagger.tags.cue_sheet import DiscImage, disc_image_tracks
 from tests.audio.signals import piece, write
 
 PARAMS = FeatureParams()
@@ -87,3 +88,53 @@ def test_a_disc_image_whose_cue_sheet_is_inside_it_is_noted_as_a_whole_disc(tmp_
         )
         for where in ("its CUESHEET block", "its embedded cue sheet", "its embedded cue sheet")
     ]
+
+
+def bytes_read() -> int:
+    """Bytes this process has read from files so far (``rchar``: what its read calls returned)."""
+    with open("/proc/self/io") as io:
+        return next(int(line.split()[1]) for line in io if line.startswith("rchar"))
+
+
+def test_a_cue_sheet_beside_an_albums_tracks_is_read_once_and_again_when_changed(tmp_path: Path) -> None:
+    """Each track of a folder was analysed with the folder's cue sheets read again: an album's 12 tracks read
+    Album.cue 12 times.  A sheet is read once (here one of 400 KB, its tracks' REM lines), and again once changed."""
+    image = disc(tmp_path / "Album.flac")
+    others = [write(tmp_path / f"bonus{k}.flac", piece(k, sr=SR, seconds=1.0), SR, "flac") for k in (1, 2, 3)]
+    padding = "".join(f"REM COMMENT {'x' * 90}\r\n" for _ in range(4000))
+    (tmp_path / "Album.cue").write_text(padding + cue_sheet(("Album.wav", 3)))
+    assert disc_image_tracks(image) == DiscImage(3, "Album.cue")
+
+    before = bytes_read()
+    assert [disc_image_tracks(path) for path in others] == [None, None, None]
+    assert bytes_read() - before < 100_000
+
+    (tmp_path / "Album.cue").write_text(cue_sheet(("Album.wav", 2)))
+    assert disc_image_tracks(image) == DiscImage(2, "Album.cue")
+
+
+def test_a_flac_files_cover_is_not_read_to_find_a_cue_sheet_inside(tmp_path: Path) -> None:
+    """mutagen read every metadata block of each FLAC file analysed, a cover's megabytes with them, to find none;
+    the CUESHEET and VORBIS_COMMENT blocks alone are read, after an ID3v2 tag some taggers put first too."""
+    track = disc(tmp_path / "track.flac")
+    flac = FLAC(track)
+    cover = Picture()
+    cover.type, cover.mime, cover.data = 3, "image/jpeg", bytes(3_000_000)
+    flac.add_picture(cover)
+    flac.save()
+    image = tmp_path / "image.flac"
+    image.write_bytes(track.read_bytes())
+    flac = FLAC(image)
+    flac["CUESHEET"] = cue_sheet(("CDImage.wav", 3))
+    flac.save()
+    tagged = tmp_path / "tagged.flac"
+    tagged.write_bytes(ID3_TAG + image.read_bytes())
+
+    before = bytes_read()
+    assert disc_image_tracks(track) is None
+    assert bytes_read() - before < 100_000
+    assert disc_image_tracks(image) == disc_image_tracks(tagged) == DiscImage(3, "its embedded cue sheet")
+
+
+ID3_TAG = b"ID3\x03\x00\x00\x00\x00\x00\x0f" + b"TIT2\x00\x00\x00\x05\x00\x00\x00abcd"
+"""An ID3v2.3 tag of one title frame, as some taggers put before a FLAC stream."""
