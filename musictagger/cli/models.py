@@ -67,12 +67,13 @@ def run(args: argparse.Namespace) -> int:
     if args.delete:
         was_active = store.delete(args.delete)
         print(f"deleted personal model {args.delete!r}" + (": the shipped model is active again" * was_active))
+    listing = store.read_models()
     if args.json:
-        print(document(models_document(store.list_models())))
+        print(document(models_document(listing)))
         return 0
     note = not_in_use_note_for(None)
-    print(format_models(store.list_models(), note))
-    for name, why in store.damaged_models().items():
+    print(format_models(listing.models, note))
+    for name, why in listing.damaged.items():
         if why not in (note or ""):  # the note says it already of the active one
             print(wrap(f"note: personal model {name!r} is left out: {why}"), file=sys.stderr)
     if note:
@@ -109,11 +110,12 @@ def _personal_in_use(models: list[store.PersonalModelInfo], note: str | None) ->
     return any(m.active for m in models) and note is None
 
 
-def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
+def models_document(listing: store.ModelListing) -> dict[str, Any]:
     """``models --json`` (README, the JSON paragraph): the shipped model chosen (``--base``) and every personal
     one, what each knows, which is active and whose verdicts are given (``in_use``: the list's ``*``), why an
     active personal model is not in use (``note``, null otherwise), and the personal models whose sidecar cannot be
     read (``damaged``, each ``name`` and ``error``); the same keys always."""
+    models = listing.models
     shipped = chosen_model_file()
     manifest = load_manifest(shipped, verify_digest=False)
     note = not_in_use_note_for(None)
@@ -147,7 +149,7 @@ def models_document(models: list[store.PersonalModelInfo]) -> dict[str, Any]:
         ],
         "in_use": next((m.name for m in models if m.active), store.SHIPPED) if personal_in_use else store.SHIPPED,
         "note": note,
-        "damaged": [{"name": name, "error": why} for name, why in store.damaged_models().items()],
+        "damaged": [{"name": name, "error": why} for name, why in listing.damaged.items()],
     }
 
 

@@ -1,6 +1,6 @@
 """Library ▸ Personal models…: the shipped model and the personal ones, which is active, use or delete one.
 
-The list is :func:`musictagger.personal.store.list_models` (as ``musictagger models`` prints it),
+The list is :func:`musictagger.personal.store.read_models` (as ``musictagger models`` prints it),
 read and changed on the runner given; a deletion is confirmed first.  The dialog announces a
 change of the active model (:attr:`ModelsDialog.modelActivated`) so the window can follow it.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -69,21 +68,6 @@ def shipped_accuracy(manifest: ModelManifest) -> tuple[str, str]:
     return f"{accuracy[0]:.2f} / {macro_f1[0]:.2f}", f"measured {where}" + (
         f"; accuracy's 95 % interval {interval[0]:.2f}–{interval[1]:.2f}" if interval else ""
     )
-
-
-class Listing(NamedTuple):
-    """What the dialog lists, read together off the UI thread."""
-
-    models: list[PersonalModelInfo]
-    damaged: dict[str, str]
-    """Name → why, for the personal models whose sidecar cannot be read (:func:`store.damaged_models`)."""
-    active: str | None
-    """The active personal model's name, listed or damaged; None: the shipped model."""
-
-
-def read_listing() -> Listing:
-    """The personal models, the damaged ones and which is active (:class:`Listing`)."""
-    return Listing(store.list_models(), store.damaged_models(), store.active_name())
 
 
 def counts_text(info: PersonalModelInfo) -> str:
@@ -152,7 +136,7 @@ class ModelsDialog(OneShotDialog):
 
     def refresh(self) -> None:
         """Read the list of models again (off the UI thread)."""
-        self._run(lambda _task: read_listing(), self._show)
+        self._run(lambda _task: store.read_models(), self._show)
 
     def _run(self, work: Callable[[Task], object], on_done: Callable[[object], None]) -> None:
         self.busy = True
@@ -176,7 +160,7 @@ class ModelsDialog(OneShotDialog):
         announced)."""
         return self.busy
 
-    def _show(self, listing: Listing) -> None:
+    def _show(self, listing: store.ModelListing) -> None:
         selected = self.selected()
         models = listing.models
         self.models, self.damaged, self.active = models, listing.damaged, listing.active
@@ -237,14 +221,14 @@ class ModelsDialog(OneShotDialog):
             self._use(self.selected())
 
     def _use(self, name: str | None) -> None:
-        def work(_task: Task) -> Listing:
+        def work(_task: Task) -> store.ModelListing:
             store.use(name)
-            return read_listing()
+            return store.read_models()
 
         self._run(work, self._activated)
         self.status.setText("")
 
-    def _activated(self, listing: Listing) -> None:
+    def _activated(self, listing: store.ModelListing) -> None:
         self._show(listing)
         active = listing.active
         self.status.setText(
@@ -277,13 +261,13 @@ class ModelsDialog(OneShotDialog):
         box.open()  # not exec(): the window's event loop keeps running
 
     def _delete(self, name: str, active: bool) -> None:
-        def work(_task: Task) -> Listing:
+        def work(_task: Task) -> store.ModelListing:
             store.delete(name)
-            return read_listing()
+            return store.read_models()
 
         self._run(work, partial(self._deleted, name, active))
 
-    def _deleted(self, name: str, active: bool, listing: Listing) -> None:
+    def _deleted(self, name: str, active: bool, listing: store.ModelListing) -> None:
         self._show(listing)
         self.status.setText(
             f"Deleted \u201c{name}\u201d." + (" The shipped model is the active one again." if active else "")

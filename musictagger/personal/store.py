@@ -119,30 +119,36 @@ def read_sidecar(name: str) -> dict[str, Any]:
     return sidecar
 
 
-def list_models() -> list[PersonalModelInfo]:
-    """Every personal model whose sidecar can be read, by name (:func:`damaged_models` says which cannot)."""
+@dataclass(frozen=True)
+class ModelListing:
+    """The personal models on disk, each sidecar read once: those that can be read, by name, and the others."""
+
+    models: list[PersonalModelInfo]
+    damaged: dict[str, str]
+    """Name → why, for each personal model whose sidecar cannot be read: the list leaves them out, and a user must
+    hear of them (and can delete them)."""
+    active: str | None
+    """The active personal model's name, listed or damaged; None: the shipped model."""
+
+
+def read_models() -> ModelListing:
+    """Every personal model (:class:`ModelListing`), as ``musictagger models`` and the Models dialog list them."""
     active = active_name()
-    infos = []
+    models: list[PersonalModelInfo] = []
+    damaged: dict[str, str] = {}
     for path in sorted(models_dir().glob("*.json")):
         try:
-            infos.append(model_info(path.stem, active))
-        except PersonalModelError:
-            continue
-    return infos
-
-
-def damaged_models() -> dict[str, str]:
-    """Name → why, for each personal model whose sidecar cannot be read: :func:`list_models` leaves them out, and a
-    user must hear of them (and can delete them)."""
-    damaged = {}
-    for path in sorted(models_dir().glob("*.json")):
-        try:
-            model_info(path.stem, None)
+            models.append(model_info(path.stem, active))
         except NoSuchModelError:
             continue  # deleted meanwhile
         except PersonalModelError as exc:
             damaged[path.stem] = str(exc)
-    return damaged
+    return ModelListing(models, damaged, active)
+
+
+def list_models() -> list[PersonalModelInfo]:
+    """Every personal model whose sidecar can be read, by name (:func:`read_models` says which cannot)."""
+    return read_models().models
 
 
 def active_model() -> PersonalModelInfo | None:

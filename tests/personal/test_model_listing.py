@@ -1,0 +1,74 @@
+"""The list of personal models (``musictagger models``, its JSON, the Models dialog) reads each sidecar once."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musictagger.cli.main import main
+from musictagger.model.head import PersonalHead
+from musictagger.personal import store
+from musictagger.personal.vocabulary import current_model_id
+
+_OPENED: list[Counter[str] | None] = [None]
+"""Where the audit hook counts the files opened by name, while a test listens (a hook cannot be removed)."""
+
+
+def _count_opens(event: str, args: tuple) -> None:
+    if event == "open" and (counts := _OPENED[0]) is not None and isinstance(args[0], str | Path):
+        counts[Path(args[0]).name] += 1
+
+
+sys.addaudithook(_count_opens)
+
+
+@pytest.fixture
+def opened() -> Iterator[Counter[str]]:
+    counts: Counter[str] = Counter()
+    _OPENED[0] = counts
+    yield counts
+    _OPENED[0] = None
+
+
+def save(name: str, base_model_id: str) -> None:
+    """A personal model of two labels over ``base_model_id``, as learn saves one (its head's weights zero)."""
+    head = PersonalHead(
+        name, ("Calm", "Loud"), np.zeros(4), np.ones(4), np.zeros((4, 2)), np.zeros(2), 1.0, 0.5, base_model_id
+    )
+    sidecar = {
+        "field": "genre",
+        "labels": ["Calm", "Loud"],
+        "counts": {"Calm": 10, "Loud": 12},
+        "metrics": {"accuracy": 0.8, "macro_f1": 0.75},
+        "base_model_id": base_model_id,
+        "created": "2026-01-02T03:04:05+00:00",
+    }
+    store.save_model(head, sidecar)
+
+
+def test_the_models_listing_reads_each_sidecar_once(opened: Counter[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """list_models and damaged_models each read every sidecar: `models`, its JSON and the Models dialog read them
+    all twice."""
+    base = current_model_id()
+    for name in ("first", "second"):
+        save(name, base)
+    (store.models_dir() / "broken.json").write_text('{"field": "genre"')
+    capsys.readouterr()
+    opened.clear()
+
+    assert main(["models", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+
+    assert [model["name"] for model in document["personal"]] == ["first", "second"]
+    assert [damaged["name"] for damaged in document["damaged"]] == ["broken"]
+    assert {name: opened[name] for name in ("first.json", "second.json", "broken.json")} == {
+        "first.json": 1,
+        "second.json": 1,
+        "broken.json": 1,
+    }
