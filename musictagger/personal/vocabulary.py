@@ -49,7 +49,8 @@ class LabelSurvey:
     untagged_tracks: int
     """Indexed tracks without the field (what the model will propose for)."""
     missing_embeddings: int
-    """Tracks that need ``musictagger index`` again before learning."""
+    """Tracks that need ``musictagger index`` again before learning (no embedding, or tags never read), but those
+    counted in :attr:`to_index`: each is said once."""
     track_labels: dict[int, tuple[str, ...]]
     """Track id → its kept labels (most common label first), for the tracks that have one."""
     to_index: int = 0
@@ -135,6 +136,7 @@ def survey(
         label: excluded[label]
         for label in sorted(excluded, key=lambda label: (-tracks_per_key[label_key(label)], label.casefold(), label))
     }
+    to_index = {row.id for row in rows if row.id not in usable and any(map(normalise, values[row.id] or ()))}
     order = {key: i for i, key in enumerate(kept)}
     track_labels = {
         track_id: tuple(name[key] for key in sorted((k for k in keys if k in order), key=order.__getitem__))
@@ -149,8 +151,10 @@ def survey(
         tracks={name[key]: count for key, count in tracks_per_key.most_common()},
         tagged_tracks=len(track_labels),
         untagged_tracks=sum(1 for raw in values.values() if raw == ()),
-        missing_embeddings=sum(1 for row in rows if not row.has_embedding or row.tag_genres is None),
-        to_index=sum(1 for row in rows if row.id not in usable and any(map(normalise, values[row.id] or ()))),
+        missing_embeddings=sum(
+            1 for row in rows if (not row.has_embedding or row.tag_genres is None) and row.id not in to_index
+        ),
+        to_index=len(to_index),
         track_labels=track_labels,
         unread_tracks=sum(1 for raw in values.values() if raw is None) if field == "genre" else 0,
         min_per_label=min_per_label,
