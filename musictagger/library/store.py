@@ -205,7 +205,8 @@ class TrackRecord:
 @dataclass(frozen=True)
 class TagRow:
     """One analysed track as learning sees it: its artist and album (for grouping), its genre tags
-    (None: not read yet), whether its embedding is stored, and the analysis (model) it came from."""
+    (None: not read yet), whether its embedding is stored, the analysis (model) it came from and the reason of that
+    model's verdict (``not music`` …; None for a genre)."""
 
     id: int
     path: str
@@ -214,6 +215,7 @@ class TagRow:
     tag_genres: tuple[str, ...] | None
     has_embedding: bool
     model_id: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -529,7 +531,7 @@ class Library:
     def tag_rows(self) -> list[TagRow]:
         """What learning from the user's tags needs of every analysed track, in id order."""
         rows = self._db.execute(
-            "SELECT id, path, artist, album, tag_genres, embedding IS NOT NULL, model_id FROM tracks "
+            "SELECT id, path, artist, album, tag_genres, embedding IS NOT NULL, model_id, reason FROM tracks "
             "WHERE error IS NULL ORDER BY id"
         )
         return [
@@ -541,6 +543,7 @@ class Library:
                 None if row[4] is None else tuple(json.loads(row[4])),
                 bool(row[5]),
                 row[6],
+                row[7],
             )
             for row in rows
         ]

@@ -229,8 +229,7 @@ def training_set(library: Library, found: LabelSurvey) -> TrainingSet:
     label_sets = [frozenset(index[label] for label in found.track_labels[i]) for i in ids]
     y = np.array([index[found.track_labels[i][0]] for i in ids])
     groups = np.array([artist_group(rows[i].artist, rows[i].album, rows[i].path) for i in ids])
-    reasons = {row.id: row.reason for row in library.track_rows(ids)}
-    not_music = np.array([reasons.get(i) == NOT_MUSIC for i in ids])
+    not_music = np.array([rows[i].reason == NOT_MUSIC for i in ids])
     return TrainingSet(library.embeddings(ids), y, groups, label_sets, labels, not_music)
 
 
