@@ -266,7 +266,10 @@ def _genre_section(result: Result) -> list[str]:
     lines = [
         f"## Genres on the {result['split']} split",
         "",
-        f"{result['tracks']} query tracks, {result['windows_per_track']} window(s) each; genre retrieval database: "
+        # the windows asked for are at most what a track gets: the app's windows never overlap
+        # (audio.features.window_starts), so a one-minute track is analysed as two of three
+        f"{result['tracks']} query tracks, each analysed as up to {result['windows_per_track']} windows that do not "
+        "overlap (as many as fit in the track, as the app analyses it); genre retrieval database: "
         f"{result['database_tracks']} tracks of the {result['database_split']} split; {result['bits']}-bit codes. "
         f"Ranking: {result['ranking']}.",
         "",

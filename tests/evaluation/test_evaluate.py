@@ -248,3 +248,14 @@ def test_the_report_says_which_bits_the_same_track_search_compared(setup: dict[s
     assert "identity bits" not in render_markdown(result)
     result["same_track"]["compared_bits"] = 48  # as for the third model
     assert "ranked as the library ranks, by the last 48 of the 64 bits: the identity bits" in render_markdown(result)
+
+
+def test_the_report_does_not_claim_more_windows_than_a_track_holds(setup: dict[str, Path]) -> None:
+    # The sidecars ask for 3 windows, but windows never overlap: Emotify's one-minute test tracks were
+    # each analysed as two, and this collection's 12-s test tracks as one, while the report said
+    # "3 window(s) each"
+    result = _result(setup, "first")
+    result["windows_per_track"] = 3  # as the shipped models' sidecars ask
+    genres = render_markdown(result).split("## Genres on the test split")[1]
+    assert "3 window(s) each" not in genres
+    assert "each analysed as up to 3 windows that do not overlap (as many as fit in the track" in genres
