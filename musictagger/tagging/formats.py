@@ -41,6 +41,7 @@ from musictagger.tags.formats import (
     TagFormat,
     TagSummary,
     VorbisFamily,
+    id3v1_spellings,
     read_genres,
     read_tags,
 )
@@ -126,9 +127,11 @@ class WritableFormat(TagFormat):
             raise TagWriteError(path, refusal)
         id3 = isinstance(self.family, Id3Family)
         key = self.family.fields[field]
+        spellings = id3v1_spellings(values) if restoring and field == "genre" else [list(values)]  # (17) read as Rock
         if isinstance(self.family, ApeFamily):
             size = restoring.size if restoring else None  # an empty tag the file had stays
-            self._save(path, lambda _padding: set_ape_item(path, key, values, size=size), restoring)
+            ape = [partial(_save_ape_item, path, key, spelt, size) for spelt in spellings]
+            self._save_first_holding(path, ape, restoring)
             return
         if isinstance(self.family, Mp4Family) and rewrites_item_by_item(path):
             with self._writing(path):  # a value UTF-8 cannot hold (a lone surrogate)
@@ -154,11 +157,14 @@ class WritableFormat(TagFormat):
             if values:
                 audio.tags[key] = _mp4_values(key, values)
         else:
-            _set_vorbis_field(audio.tags, key, values)
+            comments = list(audio.tags)  # as loaded: each form an undo tries starts from them
+            vorbis = [partial(_save_vorbis_field, audio, comments, key, spelt) for spelt in spellings]
+            self._save_first_holding(path, vorbis, restoring)
+            return
         v1_block = _id3v1_block(path) if self.file_type is MP3 else None  # ID3v1 ends MP3 files only
 
         def save(padding: Callable[[PaddingInfo], int]) -> None:
-            if not id3:
+            if not id3:  # an MP4 file mutagen saves (no item list, or fragmented)
                 audio.save(padding=padding)
                 return
             if audio.tags:
@@ -377,6 +383,24 @@ def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:
         return default + (default - info.padding) % 2
 
     return choose
+
+
+def _save_ape_item(path: Path, key: str, values: Sequence[str], size: int | None, _padding: object) -> None:
+    """:func:`~musictagger.tags.ape_structure.set_ape_item` as a save (an APEv2 tag has no padding)."""
+    set_ape_item(path, key, values, size=size)
+
+
+def _save_vorbis_field(
+    audio: mutagen.FileType,
+    comments: Sequence[tuple[str, str]],
+    key: str,
+    values: Sequence[str],
+    padding: Callable[[PaddingInfo], int],
+) -> None:
+    """Save ``audio`` with its Vorbis ``comments`` but for ``key``, which holds ``values`` (:func:`_set_vorbis_field`)."""
+    audio.tags[:] = comments
+    _set_vorbis_field(audio.tags, key, values)
+    audio.save(padding=padding)
 
 
 def _set_vorbis_field(tags: VCommentDict, key: str, values: Sequence[str]) -> None:

@@ -12,11 +12,13 @@ several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©ge
 with ``/`` there, and a v2.3 TCON is split on ``/`` when read; reading and writing v2.3 thus
 round-trip, at the price of a v2.3 genre that itself contains ``/`` being read as two genres.
 ID3 genres are read as mutagen interprets them, so a numeric ID3v1 reference such as ``(17)`` is
-read (and therefore restored by undo) as its name, ``Rock``.
+read (and therefore restored by undo) as its name, ``Rock``; so is a Vorbis comment's or an APEv2 item's genre that
+begins with one, ``(17)`` or ``(17)Rock``, as older taggers wrote them there (:func:`id3_genres`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -113,18 +115,12 @@ class Id3Family(TagFamily):
         "grouping": "TIT1",
     }
     V23_SEPARATOR = "/"
-    NO_GENRE = frozenset({"255", "(255)"})
-    """ID3v1's genre number for none, as converters carried it into the genre frame (the ripper abcde writes it for a
-    disc without a genre): no genre, where mutagen reads the genre 'Unknown'.  Only a frame as stored holds it; the
-    tags are read so (:meth:`TagFormat.load`)."""
 
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
         tags = audio.tags
         if tags is None or "TCON" not in tags:
             return ()
-        frame = tags["TCON"]
-        named = TCON(encoding=frame.encoding, text=[text for text in frame.text if text.strip() not in self.NO_GENRE])
-        return self._split_v23(audio, named.genres)
+        return self._split_v23(audio, id3_genres(tags["TCON"].text))
 
     def labels(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         """As for every family, and a v2.3 frame is split on ``/`` (its several values were joined so)."""
@@ -141,7 +137,8 @@ class Id3Family(TagFamily):
 
 
 class VorbisFamily(TagFamily):
-    """Vorbis comments in FLAC, Ogg Vorbis and Opus files: one ``GENRE`` field per genre."""
+    """Vorbis comments in FLAC, Ogg Vorbis and Opus files: one ``GENRE`` field per genre (one beginning with an ID3v1
+    number, ``(17)Rock``, read as ID3 reads it: :func:`id3v1_referenced`)."""
 
     name = "Vorbis comments"
     file_types = (FLAC, OggVorbis, OggOpus)
@@ -153,6 +150,9 @@ class VorbisFamily(TagFamily):
         "mood": "MOOD",
         "grouping": "GROUPING",
     }
+
+    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
+        return id3v1_referenced(self.values(audio, "genre"))
 
 
 class Mp4Family(TagFamily):
@@ -192,6 +192,10 @@ class ApeFamily(TagFamily):
         value = audio.tags.get(self.fields[field]) if audio.tags is not None else None
         return tuple(value) if isinstance(value, APETextValue) else ()
 
+    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
+        """As Vorbis comments' (:func:`id3v1_referenced`)."""
+        return id3v1_referenced(self.values(audio, "genre"))
+
 
 FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family(), ApeFamily())
 
@@ -219,7 +223,7 @@ class TagFormat:
         year, comment, track and genre where the ID3v2 tag has none, and its writer would write them into it); what a
         writer must start from.  ID3 frames are loaded in the revision the file has them in either way: mutagen's
         conversion to v2.4 as it reads deletes the frames v2.4 has no form for, and rewrites a genre frame's text as
-        the names it reads there, ``255`` (none: :attr:`Id3Family.NO_GENRE`) as ``Unknown``."""
+        the names it reads there, ``255`` (none: :data:`NO_GENRE`) as ``Unknown``."""
         options = {"translate": False, "load_v1": not as_stored} if isinstance(self.family, Id3Family) else {}
         try:
             return self.file_type(path, **options)
@@ -427,6 +431,48 @@ def _damage_reason(path: Path, where: str, exc: ValueError) -> str:
 def id3_genre_name(number: int) -> str | None:
     """The name of ID3v1 genre ``number`` (``17`` → ``"Rock"``), None when out of range."""
     return GENRES[number] if 0 <= number < len(GENRES) else None
+
+
+NO_GENRE = frozenset({"255", "(255)"})
+"""ID3v1's genre number for none, as converters carried it into the genre frame (the ripper abcde writes it for a
+disc without a genre): no genre, where mutagen reads the genre 'Unknown'.  Only a frame as stored holds it; the ID3
+tags are read so (:meth:`TagFormat.load`)."""
+ID3V1_REFERENCE = re.compile(r"\s*\(\d+\)")
+"""The start of a genre value written as an ID3v1 number, ``(17)`` or ``(17)Rock``."""
+
+
+def id3_genres(texts: Sequence[str]) -> tuple[str, ...]:
+    """Genre texts as an ID3 TCON frame's are read (mutagen's reading): an ID3v1 number as its name, ``(17)``,
+    ``17`` and ``(17)Rock`` as ``Rock``, ``(17)Hard Rock`` as ``Rock`` and ``Hard Rock``, ``(255)`` (ID3v1's none,
+    :data:`NO_GENRE`) as no genre."""
+    return tuple(TCON(encoding=3, text=[text for text in texts if text.strip() not in NO_GENRE]).genres)
+
+
+def id3v1_referenced(values: Sequence[str]) -> tuple[str, ...]:
+    """Genre values of a format without ID3v1 numbers (Vorbis comments, APEv2), those that begin with one
+    (:data:`ID3V1_REFERENCE`) read as ID3 reads them (:func:`id3_genres`): older taggers carried ``(17)`` and
+    ``(17)Rock`` over from ID3 into them, and learning, the Library tab and tagging read ``Rock`` there as in an MP3.
+    Other values are as written (``17``, ``CR`` name no ID3v1 genre here)."""
+    return tuple(
+        genre for value in values for genre in (id3_genres([value]) if ID3V1_REFERENCE.match(value) else (value,))
+    )
+
+
+def id3v1_spellings(values: Sequence[str]) -> list[list[str]]:
+    """``values`` as they are, then as older taggers spelt those with an ID3v1 number, ``(9)Metal`` and ``(9)``, or no
+    genre as ID3v1's none, ``(255)`` and ``255``: forms read as the same genres (:func:`id3_genres`), which an undo
+    tries for the bytes a file had."""
+    if not values:
+        return [[], *([none] for none in sorted(NO_GENRE))]
+    if not any(id3v1_genre_number(value) is not None for value in values):
+        return [list(values)]
+    return [list(values), *([_numbered(value, named) for value in values] for named in (True, False))]
+
+
+def _numbered(value: str, named: bool) -> str:
+    """A genre as its ID3v1 number, ``(9)Metal`` (``named``) or ``(9)``; as it is when it has none."""
+    number = id3v1_genre_number(value)
+    return value if number is None else f"({number}){value}" if named else f"({number})"
 
 
 def id3v1_genre_number(name: str) -> int | None:

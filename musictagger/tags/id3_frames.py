@@ -32,7 +32,7 @@ from typing import BinaryIO
 from mutagen import PaddingInfo
 from mutagen.id3 import ID3
 
-from musictagger.tags.formats import Id3Family, id3v1_genre_number
+from musictagger.tags.formats import Id3Family, id3v1_spellings
 from musictagger.tags.id3_structure import (
     FLAG_EXTENDED_HEADER,
     FLAG_FOOTER,
@@ -225,9 +225,7 @@ def text_frame_forms(tag: StoredTag, frame_id: str, values: Sequence[str], *, re
         return [((0, frame(form, _texts(values, tag.major, joined=True))),) if values else ()]
     forms = [form, replace(form, encoding=LATIN1, big_endian=False)]
     holding = [each for each in forms if values and each.fits(values)]
-    spellings = [list(values)]
-    if frame_id == "TCON" and any(id3v1_genre_number(value) is not None for value in values):
-        spellings += [[_numbered(value, named) for value in values] for named in (True, False)]
+    spellings = id3v1_spellings(values) if frame_id == "TCON" else [list(values)]
     joins = (True, False) if tag.major == 3 and len(values) > 1 else (True,)
     sized = [tag, replace(tag, synchsafe=False)] if tag.sizes_read_alike else [tag]
     one = [
@@ -293,12 +291,6 @@ class _Form:
 def _texts(values: Sequence[str], major: int, *, joined: bool) -> list[str]:
     """The strings a frame holds for ``values``: each its own, or in v2.3 (``joined``) one, joined with ``/``."""
     return [Id3Family.V23_SEPARATOR.join(values)] if major == 3 and joined else list(values)
-
-
-def _numbered(value: str, named: bool) -> str:
-    """A genre as its ID3v1 number, ``(9)Metal`` (``named``) or ``(9)``; as it is when it has none."""
-    number = id3v1_genre_number(value)
-    return value if number is None else f"({number}){value}" if named else f"({number})"
 
 
 def _latin1(value: str) -> bool:
