@@ -7,8 +7,6 @@ temporary name and renamed.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+
+from musictagger import csv_file
 
 Row = dict[str, object]
 
@@ -31,16 +31,20 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:
-    """Rows as CSV; the columns are the union of the rows' keys in first-seen order."""
+    """Rows as CSV (:mod:`musictagger.csv_file`), through a temporary file in the same folder; the columns are the
+    union of the rows' keys in first-seen order, a float given to four decimals."""
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
-    write_text(path, buffer.getvalue())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    cells = ([_cell(row.get(column, "")) for column in columns] for row in rows)
+    csv_file.write_csv(partial, columns, cells)
+    os.replace(partial, path)
+
+
+def _cell(value: object) -> object:
+    return f"{value:.4f}" if isinstance(value, float) else value
 
 
 def _save_figure(figure: plt.Figure, path: Path) -> None:

@@ -16,7 +16,6 @@ genres) is never written, whatever the mode or threshold: it is skipped with tha
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import unicodedata
 from collections import Counter
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from musictagger.csv_file import write_csv
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.presence import missing
@@ -409,12 +409,10 @@ def preview_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
 
 
 def write_preview_csv(plan: Plan, path: Path) -> None:
-    """Write the preview table as CSV (UTF-8, a header row; a file name that is not UTF-8 keeps its own bytes)."""
+    """Write the preview table as CSV, a header row first (:func:`~musictagger.csv_file.write_csv`: UTF-8 after a
+    byte-order mark, which Excel needs to read it as UTF-8; a file name that is not UTF-8 keeps its own bytes)."""
     try:
-        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as file:
-            writer = csv.writer(file)
-            writer.writerow(preview_columns(plan.field))
-            writer.writerows(preview_rows(plan))
+        write_csv(path, preview_columns(plan.field), preview_rows(plan))
     except OSError as exc:
         raise FileError(path, f"cannot write the preview ({exc.strerror or exc})") from exc
 

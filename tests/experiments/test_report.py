@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from pathlib import Path
 
@@ -9,13 +10,15 @@ import pytest
 
 pytest.importorskip("matplotlib", reason="the experiments need the 'train' extra")
 
+from musictagger import csv_file
 from musictagger.experiments.report import bar_figure, value, write_csv
 
 
 def test_csv_round_trip_with_the_union_of_columns(tmp_path: Path) -> None:
     rows = [{"variant": "LSTM-1", "test_accuracy": 0.7375}, {"variant": "GRU-2", "seeds": 3}]
     write_csv(tmp_path / "out" / "t.csv", rows)
-    with (tmp_path / "out" / "t.csv").open() as handle:
+    assert (tmp_path / "out" / "t.csv").read_bytes().startswith(codecs.BOM_UTF8)  # as every CSV musictagger writes
+    with (tmp_path / "out" / "t.csv").open(newline="", encoding=csv_file.ENCODING) as handle:
         back = list(csv.DictReader(handle))
     assert back == [
         {"variant": "LSTM-1", "test_accuracy": "0.7375", "seeds": ""},

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger import csv_file
 from musictagger.cli.lines import with_path
 from musictagger.cli.main import main
 from musictagger.db import open_database, transaction
@@ -139,7 +140,7 @@ def test_unknown_verdicts_are_stored_read_back_and_never_tagged_from_the_index(
     assert (
         main(["tag", str(music_folder), "--dry-run", "--min-confidence", "0", "--csv", str(preview)]) == 1
     )  # broken.mp3
-    with open(preview, newline="", encoding="utf-8") as file:
+    with open(preview, newline="", encoding=csv_file.ENCODING) as file:
         actions = {Path(row["file"]): row["action"] for row in csv.DictReader(file)}
     assert {path: actions[path] for path in songs} == {
         path: f"skip: unknown: {NOT_MUSIC if path == marked else NOT_ONE_OF}" for path in songs

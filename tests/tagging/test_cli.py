@@ -17,7 +17,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from musictagger import userdirs
+from musictagger import csv_file, userdirs
 from musictagger.cli import tag as tag_command
 from musictagger.cli.lines import path_line
 from musictagger.cli.main import main
@@ -78,7 +78,7 @@ def test_dry_run_writes_nothing_and_prints_and_saves_the_plan(
     assert status == 1  # the corrupt file
     assert snapshot([*music, hiss, corrupt]) == before
     assert not userdirs.journal_db_path().exists()
-    with open(preview, newline="", encoding="utf-8") as file:
+    with open(preview, newline="", encoding=csv_file.ENCODING) as file:
         rows = {Path(row["file"]): row for row in csv.DictReader(file)}
     assert set(rows) == {*music, hiss, corrupt}
     for path in music:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import unicodedata
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from musictagger import csv_file
 from musictagger.errors import DecodeError, FileError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, detect
@@ -264,7 +266,7 @@ def test_the_preview_csv_holds_exactly_the_preview_rows(tmp_path: Path) -> None:
 
     write_preview_csv(plan, out)
 
-    with open(out, newline="", encoding="utf-8") as file:
+    with open(out, newline="", encoding=csv_file.ENCODING) as file:
         rows = list(csv.reader(file))
     assert tuple(rows[0]) == preview_columns("genre")
     assert [tuple(row) for row in rows[1:]] == preview_rows(plan)
@@ -272,6 +274,20 @@ def test_the_preview_csv_holds_exactly_the_preview_rows(tmp_path: Path) -> None:
         [str(tagged), "Jazz; Blues", "Jazz; Blues; Rock", "0.80", "write"],
         [str(uncertain), "", "Pop", "0.45 (uncertain)", "skip: below threshold 0.50"],
     ]
+
+
+def test_the_preview_csv_opens_in_a_spreadsheet_with_its_accents(tmp_path: Path) -> None:
+    """Excel on Windows reads a CSV file without a byte-order mark in the ANSI code page: `Électro` showed as
+    `Ã‰lectro`, in the file's name and in its genre."""
+    path = make_file(tmp_path, "flac", name="Électro")
+    pretag(path, genres=["Électro"])
+    out = tmp_path / "preview.csv"
+
+    write_preview_csv(make_plan({path: ROCK}, mode=Mode.APPEND, min_confidence=0.5), out)
+
+    data = out.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data[len(codecs.BOM_UTF8) :].decode().splitlines()[1] == f"{path},Électro,Électro; Rock,0.80,write"
 
 
 @pytest.mark.parametrize("mode", [Mode.FILL_EMPTY, "fill-empty"])  # the text is what a Qt combo box hands back

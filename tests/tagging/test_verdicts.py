@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from musictagger import csv_file
 from musictagger.cli.main import main
 from musictagger.model.runtime import GenreModel
 from musictagger.tagging.plan import genre_tag
@@ -18,7 +19,7 @@ from tests.tagging.preview import preview_actions
 
 
 def plan_rows(path: Path) -> dict[Path, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as file:
+    with open(path, newline="", encoding=csv_file.ENCODING) as file:
         return {Path(row["file"]): row for row in csv.DictReader(file)}
 
 
