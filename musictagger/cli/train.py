@@ -287,6 +287,9 @@ def run_similarity(args: argparse.Namespace) -> int:
 
 
 def _written_line(run_dir: Path) -> str:
-    """Where a training run was written, and how to export it."""
+    """Where a training run was written, and the export command that turns it into models/NAME.onnx (export
+    needs the name: without it the command is a usage error)."""
     shown = one_line(str(run_dir))
-    return wrap(f"run written to {shown}; export it with: musictagger export {shown}", [shown])
+    return wrap(
+        f"run written to {shown}; export it as models/NAME.onnx with: musictagger export {shown} --name NAME", [shown]
+    )

@@ -9,6 +9,7 @@ training loop, early stopping, export parity and the runtime together.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -57,6 +58,21 @@ def test_feature_cache_makes_a_rerun_cheap(collection: Path, trained_run: dict[s
     assert main([*args, "--epochs", "1", "--train-windows", "1", "--eval-windows", "1", "--bits", "16"]) == 0
     assert sorted(trained_run["cache"].glob("*.npy")) == entries, "a re-run must reuse, not recompute, the cache"
     assert time.monotonic() - started < 20
+
+
+def test_the_export_command_training_prints_exports_the_run(
+    collection: Path, trained_run: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # train ended with 'export it with: musictagger export RUN_DIR', which export refused (--name is required)
+    run = tmp_path / "run"
+    args = ["train", str(collection), "--run-dir", str(run), "--cache-dir", str(trained_run["cache"])]
+    capsys.readouterr()
+    assert main([*args, "--epochs", "1", "--train-windows", "1", "--eval-windows", "1", "--bits", "16"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # wrapped at 80 columns
+    command = shlex.split(printed.split("with: musictagger ")[-1])
+    chosen = ["mine" if word == "NAME" else word for word in command]  # the name is the user's to choose
+    assert main([*chosen, "--out", str(tmp_path / "models")]) == 0
+    assert (tmp_path / "models" / "mine.onnx").is_file()
 
 
 @pytest.fixture(scope="module")
