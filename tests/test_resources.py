@@ -56,6 +56,8 @@ MIME_TYPES = {
     ".snd": "audio/basic",
     ".dts": "audio/vnd.dts",
     ".mkv": "audio/x-matroska",  # file managers sniff a .mkv as video/x-matroska, which the entry does not claim
+    ".amr": "audio/AMR",  # as shared-mime-info spells it
+    ".shn": "application/x-shorten",
 }
 
 

@@ -9,6 +9,7 @@ AUDIO_EXTENSIONS = frozenset(
     | {".wv", ".tta", ".mka", ".m4b", ".mp2", ".ac3"}  # WavPack, TTA, Matroska audio, audiobooks, MPEG-1 Layer II, AC-3
     | {".ape", ".dsf", ".dff", ".webm", ".caf", ".w64"}  # Monkey's Audio, DSD (Sony, Philips), WebM, Core Audio, Wave64
     | {".au", ".snd", ".dts", ".mkv"}  # Sun/NeXT audio, DTS (a 5.1 music disc's), Matroska video (music videos)
+    | {".amr", ".shn"}  # AMR (a phone's or a voice recorder's), Shorten (lossless, in old live-music trading)
 )
 """Musepack (.mpc) is left out: FFmpeg reads an SV8 file short by its last partial 64-frame block (1.3 s of a
 120-s track) and with the encoder's 481 samples of delay ahead of the audio, so its windows are misplaced."""

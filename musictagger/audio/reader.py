@@ -504,9 +504,16 @@ def _announced_by_libsndfile(f: sf.SoundFile) -> int:
     return max(f.frames, int(frames[1])) if frames is not None else f.frames
 
 
+_LENGTH_GUESSED = frozenset({"amr"})
+"""Containers whose header holds no length, which FFmpeg guesses from the bit rate all the same: an AMR file of 40 s
+was read as 41.3 s long, its last window reaching past its end.  Such a file is decoded whole for its length."""
+
+
 def _pyav_length(container: av.container.InputContainer, stream: av.AudioStream) -> int | None:
     """``stream``'s length in samples from the container's header, if it says."""
     rate = stream.codec_context.sample_rate
+    if container.format.name in _LENGTH_GUESSED:
+        return None
     if stream.duration and stream.time_base:
         seconds = float(stream.duration * stream.time_base)
     elif container.duration:

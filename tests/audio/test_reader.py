@@ -24,6 +24,9 @@ from musictagger.audio.reader import open_reader
 from musictagger.audio.signal import resample
 from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
+from musictagger.model.runtime import analyze
+from tests.audio.amr import AMR_RATE, amr_encoder, write_amr
+from tests.audio.shorten import write_shorten
 from tests.audio.signals import DSD_RATE, FORMATS, channels_of, music, piece, write, write_aac, write_dff, write_dsf
 
 PARAMS = FeatureParams()
@@ -135,12 +138,13 @@ COLLECTOR_FORMATS = {
     "song.dsf": None,
     "song.dff": None,
     "song.ape": None,
+    "song.shn": None,
 }
 
 
 @pytest.mark.parametrize("name", COLLECTOR_FORMATS)
 def test_a_collectors_format_is_scanned_and_analysed_as_its_wav_is(tmp_path: Path, name: str) -> None:
-    """WebM, Core Audio, Wave64, DSD and Monkey's Audio files were left out of every folder scan without a word.
+    """WebM, Core Audio, Wave64, DSD, Monkey's Audio and Shorten files were left out of every folder scan without a word.
     Each is read at its length with its windows where the WAV's are: the same windows for the lossless ones,
     close ones for Opus and for DSD (the noise of the test's first-order modulator)."""
     sr = 48000 if name == "song.webm" else 44100
@@ -157,6 +161,8 @@ def test_a_collectors_format_is_scanned_and_analysed_as_its_wav_is(tmp_path: Pat
         if shutil.which("jmac") is None:
             pytest.skip("no Monkey's Audio encoder: Debian's libjmac-java (jmac, with a Java runtime) writes one")
         subprocess.run(["jmac", "c2", str(wav), str(path)], check=True, capture_output=True)
+    elif name.endswith(".shn"):
+        write_shorten(path, sf.read(wav, dtype="int16")[0], sr)
     else:
         container = {".webm": "webm", ".caf": "caf", ".w64": "w64"}[path.suffix]
         with av.open(str(path), "w", format=container) as out:
@@ -180,6 +186,21 @@ def test_a_collectors_format_is_scanned_and_analysed_as_its_wav_is(tmp_path: Pat
         assert difference.mean() < 0.1, difference.mean()
     else:
         np.testing.assert_allclose(ours.windows, theirs.windows, atol=1e-4)
+
+
+def test_an_amr_recording_is_scanned_and_analysed_at_its_length_its_narrow_band_said(tmp_path: Path) -> None:
+    """A phone's or a voice recorder's AMR file was left out of every folder scan without a word, though FFmpeg
+    decodes it; it is found, and analysed whole with the narrow band it holds said."""
+    encoder = amr_encoder()
+    if encoder is None:
+        pytest.skip("no AMR encoder: Debian's libopencore-amrnb0 has one (FFmpeg here decodes AMR, not encodes it)")
+    (tmp_path / "memos").mkdir()
+    path = write_amr(encoder, tmp_path / "memos" / "song.amr", music(sr=AMR_RATE, seconds=40.0))
+
+    assert [Path(f.path).name for f in scan([path.parent]).files] == ["song.amr"]
+    analysis = analyze(path)
+    assert analysis.duration_s == pytest.approx(40.0, abs=0.01) and analysis.verdict is not None
+    assert [note for note in analysis.warnings if not note.startswith("narrow band: sampled at 8000 Hz")] == []
 
 
 def test_a_dsd_file_is_read_at_44_1_khz_as_its_whole_decode_resampled_at_once_gives(tmp_path: Path) -> None:
