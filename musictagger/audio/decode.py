@@ -27,7 +27,7 @@ import soundfile as sf
 from musictagger.audio import not_audio
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
-from musictagger.tags import ogg_structure
+from musictagger.tags import ogg_structure, riff_structure
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
 # sf.read() allocates the length the header claims, and a corrupt header can claim 512 GiB.
@@ -112,14 +112,13 @@ _BITSTREAM_SCAN = 32768
 
 
 def _carries_bitstream(file: BinaryIO) -> bool:
-    """Whether the WAV ``file`` (its RIFF header read) holds a compressed stream in its PCM (:data:`_BITSTREAM_SYNCS`):
-    its chunks walked to the data chunk, whose first :data:`_BITSTREAM_SCAN` bytes are searched."""
-    while len(header := file.read(8)) == 8:
-        size = int.from_bytes(header[4:], "little")
-        if header[:4] == b"data":
+    """Whether the WAV ``file`` holds a compressed stream in its PCM (:data:`_BITSTREAM_SYNCS`): its chunks walked to
+    the data chunk, whose first :data:`_BITSTREAM_SCAN` bytes are searched."""
+    for chunk in riff_structure.chunks(file):
+        if chunk.id == b"data":
+            file.seek(chunk.start)
             data = file.read(_BITSTREAM_SCAN)
             return any(sync in data for sync in _BITSTREAM_SYNCS)
-        file.seek(size + (size & 1), os.SEEK_CUR)
     return False
 
 

@@ -30,6 +30,7 @@ from musictagger.errors import FileError
 from musictagger.file_bytes import FileBytes, mapped_bytes
 from musictagger.tags import ogg_structure
 from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
+from musictagger.tags.riff_structure import chunks
 
 
 def audio_payload_digest(path: Path) -> str:
@@ -73,9 +74,9 @@ def _walk_audio(path: Path, read: Callable[[Path], FileBytes], use: Callable[[Fi
 def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
     """The byte ranges that carry the audio, by container (recognised from the header) in ``data``."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        yield from _chunks(data, 12, "<", {b"fmt ", b"data"})
+        yield from _chunks(data, {b"fmt ", b"data"})
     elif data[:4] == b"FORM" and data[8:12] in (b"AIFF", b"AIFC"):
-        yield from _chunks(data, 12, ">", {b"COMM", b"SSND"})
+        yield from _chunks(data, {b"COMM", b"SSND"}, big_endian=True)
     elif data[:4] == b"OggS":
         yield from _ogg_audio_packets(data)
     elif data[4:8] == b"ftyp":
@@ -93,19 +94,16 @@ def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
             raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack or Monkey's Audio stream")
 
 
-def _chunks(data: FileBytes, offset: int, endian: str, wanted: set[bytes]) -> Iterator[FileBytes]:
+def _chunks(data: FileBytes, wanted: set[bytes], *, big_endian: bool = False) -> Iterator[FileBytes]:
     """The name and contents of each of the ``wanted`` chunks of a RIFF (little-endian) or IFF (big-endian) file."""
     found: set[bytes] = set()
-    while offset + 8 <= len(data):
-        chunk_id = bytes(data[offset : offset + 4])
-        (size,) = struct.unpack(f"{endian}I", data[offset + 4 : offset + 8])
-        if offset + 8 + size > len(data):
-            raise ValueError(f"chunk {chunk_id!r} runs past the end of the file (truncated?)")
-        if chunk_id in wanted:
-            found.add(chunk_id)
-            yield chunk_id  # apart from its contents, which a view need not read (the digest is of both alike)
-            yield data[offset + 8 : offset + 8 + size]
-        offset += 8 + size + (size & 1)
+    for chunk in chunks(data, big_endian=big_endian):
+        if chunk.start + chunk.size > len(data):
+            raise ValueError(f"chunk {chunk.id!r} runs past the end of the file (truncated?)")
+        if chunk.id in wanted:
+            found.add(chunk.id)
+            yield chunk.id  # apart from its contents, which a view need not read (the digest is of both alike)
+            yield data[chunk.start : chunk.start + chunk.size]
     if found != wanted:
         raise ValueError(f"missing chunk(s) {sorted(c.decode() for c in wanted - found)}")
 

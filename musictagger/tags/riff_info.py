@@ -8,8 +8,9 @@ the file saying two things.  Read only.
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
+
+from musictagger.tags.riff_structure import HEADER_BYTES, chunks
 
 INFO_FIELDS = {"title": b"INAM", "artist": b"IART", "album": b"IPRD", "genre": b"IGNR"}
 """Our field names and the INFO chunk ids that hold them."""
@@ -23,19 +24,15 @@ def read_riff_info(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     try:
         with open(path, "rb") as file:
-            header = file.read(12)
-            if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            header = file.read(HEADER_BYTES)
+            if len(header) < HEADER_BYTES or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
                 return {}
-            while len(chunk := file.read(8)) == 8:
-                chunk_id, size = struct.unpack("<4sI", chunk)
-                if chunk_id == b"LIST" and 4 <= size <= _MAX_INFO_BYTES:
-                    body = file.read(size)
+            for chunk in chunks(file):
+                if chunk.id == b"LIST" and 4 <= chunk.size <= _MAX_INFO_BYTES:
+                    file.seek(chunk.start)
+                    body = file.read(chunk.size)
                     if body[:4] == b"INFO":
                         found = _fields(body[4:]) | found
-                else:
-                    file.seek(size, 1)
-                if size % 2:
-                    file.seek(1, 1)  # chunks are padded to an even size
     except OSError:
         return found
     return found
@@ -45,13 +42,9 @@ def _fields(body: bytes) -> dict[str, str]:
     """The INFO subchunks of ``body`` that :data:`INFO_FIELDS` names, as text."""
     wanted = {chunk_id: field for field, chunk_id in INFO_FIELDS.items()}
     found: dict[str, str] = {}
-    position = 0
-    while position + 8 <= len(body):
-        chunk_id, size = struct.unpack_from("<4sI", body, position)
-        data = body[position + 8 : position + 8 + size]
-        if chunk_id in wanted and (text := _text(data)):
-            found[wanted[chunk_id]] = text
-        position += 8 + size + size % 2
+    for chunk in chunks(body, 0):
+        if chunk.id in wanted and (text := _text(body[chunk.start : chunk.start + chunk.size])):
+            found[wanted[chunk.id]] = text
     return found
 
 
