@@ -9,7 +9,6 @@ another: a stream begins after another's pages have started, which :func:`is_cha
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,15 +60,20 @@ def pages(data: FileBytes) -> Iterator[Page]:
         offset = page.end
 
 
-def _opening_serials(path: Path) -> set[int]:
-    """The serial numbers of the logical streams whose first pages open ``path``, before any other page (none when it
-    is not an Ogg file, or its first pages are cut short)."""
+def _ogg_bytes(path: Path) -> FileBytes | None:
+    """The bytes of ``path`` (mapped: :func:`~musictagger.file_bytes.mapped_bytes`) when it starts as an Ogg file."""
     with path.open("rb") as file:
         if file.read(4) != MAGIC:
-            return set()
+            return None
+    return mapped_bytes(path)
+
+
+def _opening_serials(data: FileBytes) -> set[int]:
+    """The serial numbers of the logical streams whose first pages open ``data``, before any other page (none when
+    its first page begins none, or its first pages are cut short)."""
     serials = set()
     try:
-        for page in pages(mapped_bytes(path)):
+        for page in pages(data):
             if not page.flags & BEGINS_STREAM:
                 break
             serials.add(page.serial)
@@ -81,7 +85,8 @@ def _opening_serials(path: Path) -> set[int]:
 def is_multiplexed(path: Path) -> bool:
     """Whether ``path`` is an Ogg file whose first pages begin two or more logical streams (a video's picture and
     sound, several audio tracks), which libsndfile reads as its first stream alone, without a word."""
-    return len(_opening_serials(path)) > 1
+    data = _ogg_bytes(path)
+    return data is not None and len(_opening_serials(data)) > 1
 
 
 def is_chained(path: Path) -> bool:
@@ -92,17 +97,15 @@ def is_chained(path: Path) -> bool:
     Each link of a chain has serial numbers of its own (the Ogg format requires it), so the file is chained when its
     last page belongs to none of the streams it opens with: its first pages and its last are read, as libvorbisfile
     tells a chain, not every page (on a USB disk or a network share, every byte of the file).  Only a file that does
-    not end with a whole page (cut short, or followed by other bytes) has its pages walked, up to the damage."""
-    if not (opening := _opening_serials(path)):
+    not end with a whole page (cut short, or followed by other bytes), or whose first page begins no stream, has its
+    pages walked, up to any damage."""
+    if (data := _ogg_bytes(path)) is None:
         return False
-    with path.open("rb") as file:
-        file.seek(-min(MOST_PAGE_BYTES, file.seek(0, os.SEEK_END)), os.SEEK_END)
-        last = _last_page(file.read())
-    if last is not None:
+    if (opening := _opening_serials(data)) and (last := _last_page(bytes(data[-MOST_PAGE_BYTES:]))) is not None:
         return last.serial not in opening
     started = False
     try:
-        for page in pages(mapped_bytes(path)):
+        for page in pages(data):
             if not page.flags & BEGINS_STREAM:
                 started = True
             elif started:

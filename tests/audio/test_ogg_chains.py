@@ -75,3 +75,12 @@ def test_oggs_inside_the_last_pages_audio_is_not_taken_for_its_header(tmp_path: 
 
     assert not ogg_structure.is_chained(joined(tmp_path / "stray.ogg", bytes(one)))
     assert ogg_structure.is_chained(joined(tmp_path / "stray_chain.ogg", links[1], bytes(one)))
+
+
+def test_a_recording_begun_within_a_stream_is_told_by_its_pages(tmp_path: Path, links: list[Path]) -> None:
+    """A recorder that joined a broadcast mid-stream saves no first page of its first link: no stream is begun
+    where the file starts, so its pages are walked, and the next link begins a chain."""
+    first = links[0].read_bytes()
+    joined_late = first[next(ogg_structure.pages(first)).end :]
+    assert ogg_structure.is_chained(joined(tmp_path / "late_chain.ogg", joined_late, links[1]))
+    assert not ogg_structure.is_chained(joined(tmp_path / "late.ogg", joined_late))
