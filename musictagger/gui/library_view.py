@@ -130,7 +130,7 @@ def find_ids(
 def paths_of(ids: np.ndarray, _task: Task) -> list[Path]:
     """Worker: the paths of the tracks ``ids``, in that order (tracks gone from the index since are left out)."""
     with Library() as library:
-        return [Path(row.path) for row in library.track_rows(ids)]
+        return [Path(path) for path in library.track_paths(ids)]
 
 
 def why_no_tracks(library: Library) -> NoTracks:

@@ -470,6 +470,16 @@ class Library:
                 found[row["id"]] = TrackRow.from_sql(row)
         return [found[int(i)] for i in ids if int(i) in found]
 
+    def track_paths(self, ids: Sequence[int]) -> list[str]:
+        """The paths of ``ids``, in that order (ids no longer in the index are left out), in one query: the rows of
+        100,000 tracks selected, read for their paths alone, took 4.8 s (1.9 s unloaded) before a Tag dialog opened."""
+        rows = self._db.execute(
+            "SELECT tracks.path FROM json_each(?) AS chosen JOIN main.tracks AS tracks ON tracks.id = chosen.value "
+            "ORDER BY chosen.key",
+            (json.dumps([int(i) for i in ids]),),
+        )
+        return [row[0] for row in rows]
+
     def unread_tags(self) -> list[str]:
         """Paths of analysed tracks whose tags were never read (stored before tags were)."""
         rows = self._db.execute("SELECT path FROM tracks WHERE error IS NULL AND tag_genres IS NULL")
