@@ -239,7 +239,10 @@ class TagFormat:
 
         TagReadError naming the file when its tags are unreadable or its format has no such field.
         """
-        audio = self.load(path)
+        return self.labels_in(self.load(path), path, field)
+
+    def labels_in(self, audio: mutagen.FileType, path: Path, field: str) -> tuple[str, ...]:
+        """:meth:`read_labels` of ``audio``, the tags of ``path`` as :meth:`load` loads them."""
         if field not in self.family.fields:
             known = ", ".join(sorted(self.family.fields))
             raise TagReadError(path, f"its {self.family.name} tags have no field {field!r} (known: {known})")
@@ -316,7 +319,11 @@ def detect(path: Path) -> TagFormat:
     mutagen weighs the extension and the header; when that fails (an ``.mp3`` that is really a
     FLAC file), the header alone decides.
     """
-    path = Path(path)
+    return _detected(Path(path))[0]
+
+
+def _detected(path: Path) -> tuple[TagFormat, mutagen.FileType]:
+    """:func:`detect`'s tag format of ``path``, and the file as mutagen loaded it to tell."""
     try:
         audio = mutagen.File(path)
     except (mutagen.MutagenError, OSError, ValueError) as exc:
@@ -331,7 +338,7 @@ def detect(path: Path) -> TagFormat:
         raise TagReadError(path, "not a file format whose tags can be read (unrecognised header)")
     for family in FAMILIES:
         if isinstance(audio, family.file_types):
-            return TagFormat(family, type(audio))
+            return TagFormat(family, type(audio)), audio
     name = type(audio).__name__
     raise NotTaggableError(path, UNTAGGED_NAMES.get(name, name))
 
@@ -385,9 +392,16 @@ def _sniff(path: Path) -> mutagen.FileType | None:
         return None
 
 
+def _loaded(path: Path) -> tuple[TagFormat, mutagen.FileType]:
+    """The tag format of ``path`` and its tags as :meth:`TagFormat.load` loads them: the file mutagen parsed to tell
+    its format, parsed once more only for ID3, whose frames ``load`` reads as stored (mutagen converts them)."""
+    tag_format, audio = _detected(path)
+    return tag_format, tag_format.load(path) if isinstance(tag_format.family, Id3Family) else audio
+
+
 def read_genres(path: Path) -> tuple[str, ...]:
     """The genres of ``path`` (empty when it has none); TagReadError naming the file when unreadable."""
-    return detect(path).read_genres(Path(path))
+    return read_values(path, "genre")
 
 
 def read_tags(path: Path) -> TagSummary:
@@ -395,8 +409,7 @@ def read_tags(path: Path) -> TagSummary:
 
     Several artists (or titles) are joined with ``"; "`` for display.
     """
-    tag_format = detect(path)
-    audio = tag_format.load(Path(path))
+    tag_format, audio = _loaded(Path(path))
     family = tag_format.family
 
     info = read_riff_info(path) if tag_format.file_type is WAVE else {}  # where a WAV's ID3 chunk says nothing
@@ -489,4 +502,5 @@ def read_values(path: Path, field: str) -> tuple[str, ...]:
 
     TagReadError naming the file when its tags are unreadable or the field is unknown to its format.
     """
-    return detect(path).read_labels(Path(path), field)
+    tag_format, audio = _loaded(Path(path))
+    return tag_format.labels_in(audio, Path(path), field)
