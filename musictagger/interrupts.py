@@ -1,49 +1,100 @@
 """Ctrl-C: the exit status of a command it stopped and the line saying so, holding it back while a process
-cannot take it well, and output it does not cut short.
+cannot take it well, and output it does not cut short; SIGTERM and SIGHUP (its terminal closed), taken as Ctrl-C.
 
 Imports nothing heavy: the programs' entry points (:mod:`musictagger.cli.entry`, which holds SIGINT back itself
 from its first statement, before this import) use it before their modules are imported, and
-:mod:`musictagger.workers` while it starts a worker process, which inherits the blocked signal.  Qt-free."""
+:mod:`musictagger.workers` while it starts a worker process, which inherits the blocked signals.  Qt-free."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 INTERRUPTED_STATUS = 130
-"""Exit status of a program stopped by Ctrl-C or SIGTERM (128 + SIGINT, as a shell reports it)."""
-_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
-"""The signals that stop a command: Ctrl-C, and SIGTERM, which it takes as one (:mod:`musictagger.cli.main`)."""
+"""Exit status of a program stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as a shell reports Ctrl-C)."""
+_HANGUP = getattr(signal, "SIGHUP", None)
+"""SIGHUP, where there is one (not on Windows)."""
+STOP_SIGNALS = (signal.SIGTERM, *((_HANGUP,) if _HANGUP is not None else ()))
+"""The signals a program takes as Ctrl-C (:func:`stop_as_ctrl_c`): SIGTERM (``kill``, a service stopped, the session
+ending) and, where there is one, SIGHUP (the terminal it runs in closed)."""
+_INTERRUPTS = (signal.SIGINT, *STOP_SIGNALS)
+"""The signals that stop a command: Ctrl-C, and those it takes as one (:mod:`musictagger.cli.main`)."""
+TERMINAL_SIGNALS = {signal.SIGINT, *((_HANGUP,) if _HANGUP is not None else ())}
+"""What a terminal sends every process of the command it runs: Ctrl-C, and SIGHUP as it closes."""
 
 
 @contextmanager
-def sigint_blocked() -> Iterator[None]:
-    """Hold SIGINT back from this thread (and the processes it starts) for the ``with`` block: one that comes
-    meanwhile is delivered at its end.  Where there are no POSIX signal masks (Windows, where Ctrl-C is another
-    mechanism), do nothing."""
+def terminal_signals_blocked() -> Iterator[None]:
+    """Hold :data:`TERMINAL_SIGNALS` back from this thread (and the processes it starts, which inherit the mask) for
+    the ``with`` block: one that comes meanwhile is delivered at its end.  Where there are no POSIX signal masks
+    (Windows, where Ctrl-C is another mechanism), do nothing."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, TERMINAL_SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def stop_as_ctrl_c(signum: int, _frame: FrameType | None) -> None:
+    """The handler of :data:`STOP_SIGNALS` in the command: stop as Ctrl-C would, through the same clean paths.
+
+    SIGHUP used to end the command on the spot, as a kill does: closing the terminal window that ran ``listen
+    --save heard.wav`` lost the recording (left in the cache, heard.wav never written), and ``tag`` left a hidden
+    copy of the file it was writing in the music folder.  After a hang-up the terminal takes no more output
+    (:func:`quiet_hung_up_terminal`).
+
+    Once stopping, a hang-up stops nothing more: it only quiets the closed terminal.  A terminal's closing sends
+    SIGHUP twice (the kernel's, then the shell's passing it on to its jobs), and the second, a KeyboardInterrupt in
+    ``index``'s shutdown of its workers, left the command hanging for good after its last line."""
+    if _HANGUP is not None:
+        signal.signal(_HANGUP, _quiet_on_hang_up)
+    if signum == _HANGUP:
+        quiet_hung_up_terminal()
+    raise KeyboardInterrupt
+
+
+def _quiet_on_hang_up(_signum: int, _frame: FrameType | None) -> None:
+    """SIGHUP's handler in a command already stopping (:func:`stop_as_ctrl_c`)."""
+    quiet_hung_up_terminal()
+
+
+def quiet_hung_up_terminal() -> None:
+    """Send what this process writes to standard output or error from now on nowhere where that is a terminal that
+    has closed (hung up), rather than failing each write (EIO): the command's last lines, its progress bar's clearing
+    or its ``interrupted`` then ended it in a traceback, or cut its clean-up short.  Output to a file or a pipe, or to
+    a terminal still open (``kill -HUP`` from another one), is left as it is."""
+    try:
+        import termios
+    except ImportError:  # no terminals of this kind (Windows)
+        return
+    for fd in (1, 2):
+        try:
+            termios.tcgetattr(fd)
+        except termios.error as exc:
+            if exc.args[0] == errno.EIO:  # a terminal, hung up (a file or a pipe: ENOTTY; closed: EBADF)
+                nowhere = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(nowhere, fd)
+                os.close(nowhere)
+
+
 def interrupted() -> int:
-    """Say that Ctrl-C (or SIGTERM) stopped the program, on one line; its exit status."""
+    """Say that Ctrl-C (or SIGTERM, or SIGHUP) stopped the program, on one line; its exit status."""
     print("interrupted", file=sys.stderr)
     return INTERRUPTED_STATUS
 
 
 def print_whole(text: str) -> None:
     """Print ``text`` and a line break on standard output whole, even if Ctrl-C or SIGTERM (which the command takes
-    as one) comes meanwhile: it stops the command once the text is out.
+    as one, as SIGHUP) comes meanwhile: it stops the command once the text is out.
 
     Output to a slow reader (a pipe that is full) waits in the write, and an interrupt there cut the text short:
     ``analyze --json`` stopped by SIGTERM left a last JSON line without its end (with ``PYTHONUNBUFFERED`` set, as
@@ -87,13 +138,19 @@ def output_errors() -> Iterator[None]:
 
 @contextmanager
 def _interrupt_held() -> Iterator[None]:
-    """Take a Ctrl-C or SIGTERM that comes during the ``with`` block at its end, as KeyboardInterrupt: meanwhile
+    """Take a Ctrl-C, SIGTERM or SIGHUP that comes during the ``with`` block at its end, as KeyboardInterrupt: meanwhile
     their handlers only note them, so that nothing in the block is cut short (the main thread only).  A signal
     ignored, or left to end the process, stays so."""
     held: list[int] = []
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        held.append(signum)
+        if signum == _HANGUP:
+            quiet_hung_up_terminal()
+
     handlers = {number: handler for number in _INTERRUPTS if callable(handler := signal.getsignal(number))}
     for number in handlers:
-        signal.signal(number, lambda signum, _frame: held.append(signum))
+        signal.signal(number, note)
     try:
         yield
     finally:

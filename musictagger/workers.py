@@ -11,14 +11,17 @@ Linux's ``prctl(PR_SET_PDEATHSIG)`` is not used: its "parent" is the *thread* th
 worker, and the window starts its worker from a pool thread that Qt retires after 30 s idle,
 which would kill a healthy worker.
 
-**Ctrl-C is the parent's business.**  A terminal sends Ctrl-C to every process of the command, the
-workers included, and the parent decides what it means (``index`` keeps what is done and ends).  A
-worker ignores it from its first instruction: its interpreter and the app's imports take half a second
-before the initialiser runs, and a Ctrl-C then ended the worker with a KeyboardInterrupt traceback, or a
-"Fatal Python error" in its site import.  So the parent blocks SIGINT while it starts a worker (a Ctrl-C
-meanwhile waits for it the few milliseconds that takes), the worker inherits the blocked signal through
-fork and exec, and unblocks it once it ignores it, which discards one that came meanwhile (CPython starts
-its resource tracker so).  Qt-free.
+**Ctrl-C and a hang-up are the parent's business.**  A terminal sends Ctrl-C to every process of the command,
+and SIGHUP as it closes, the workers included, and the parent decides what they mean (``index`` keeps what is
+done and ends).  A worker ignores them from its first instruction: its interpreter and the app's imports take
+half a second before the initialiser runs, and a Ctrl-C then ended the worker with a KeyboardInterrupt traceback,
+or a "Fatal Python error" in its site import.  So the parent blocks them while it starts a worker (one that comes
+meanwhile waits for it the few milliseconds that takes), the worker inherits the blocked signals through fork and
+exec, and unblocks them once it ignores them, which discards one that came meanwhile (CPython starts its resource
+tracker so, for SIGINT and SIGTERM).  The pool's resource tracker (the helper process that multiprocessing starts
+with a pool's first queue) is started under the same block: it ignores SIGINT and SIGTERM but not SIGHUP, and a
+terminal closing under the window killed it, which had the window start another as it closed, which printed a
+KeyError traceback for each of the pool's semaphores; it keeps SIGHUP blocked.  Qt-free.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from musictagger.interrupts import sigint_blocked
+from musictagger.interrupts import TERMINAL_SIGNALS, terminal_signals_blocked
 from musictagger.process import prepare_analysing_process
 
 ORPHAN_EXIT_STATUS = 1
@@ -49,12 +52,13 @@ def spawn_pool(
 
     Spawned, not forked: the window's process has Qt threads, which a fork would copy half-way.
     """
-    return ProcessPoolExecutor(
-        max_workers,
-        mp_context=_SpawnContext(),
-        initializer=_start_worker,
-        initargs=(initializer, initargs),
-    )
+    with terminal_signals_blocked():  # the resource tracker, if the pool's queues start it (module docstring)
+        return ProcessPoolExecutor(
+            max_workers,
+            mp_context=_SpawnContext(),
+            initializer=_start_worker,
+            initargs=(initializer, initargs),
+        )
 
 
 def exit_with_parent() -> None:
@@ -65,10 +69,11 @@ def exit_with_parent() -> None:
 
 
 class _SpawnProcess(multiprocessing.context.SpawnProcess):
-    """A spawned process that starts with SIGINT blocked (see the module docstring), without the main script."""
+    """A spawned process that starts with Ctrl-C and SIGHUP blocked (see the module docstring), without the main
+    script."""
 
     def start(self) -> None:
-        with sigint_blocked(), _main_script_left_out():
+        with terminal_signals_blocked(), _main_script_left_out():
             super().start()
 
 
@@ -100,9 +105,10 @@ class _SpawnContext(multiprocessing.context.SpawnContext):
 
 
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in TERMINAL_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a Ctrl-C held back meanwhile is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINAL_SIGNALS)  # one held back meanwhile is dropped
     exit_with_parent()
     prepare_analysing_process()
     initializer(*initargs)

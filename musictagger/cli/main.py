@@ -3,10 +3,10 @@
 Errors the user can fix (a bad file, a missing model) are printed as ``error: …`` and
 give exit status 1; a batch command reports each bad file and goes on, exiting 1 at the
 end if any failed.  Unexpected exceptions keep their traceback: those are bugs.
-SIGTERM is handled as Ctrl-C (what was done is kept, status 130), and output cut short by
-its reader (``musictagger index --status | head -2``) ends the command quietly, with the status
-of a program that SIGPIPE ended (141).  :data:`EXIT_STATUSES` says it all in every command's help.
-The installed command starts in :mod:`musictagger.cli.entry`, which handles a Ctrl-C while this
+SIGTERM and SIGHUP (its terminal closed) are handled as Ctrl-C (what was done is kept, status 130),
+unless they are ignored (``nohup``), and output cut short by its reader (``musictagger index --status
+| head -2``) ends the command quietly, with the status of a program that SIGPIPE ended (141).
+:data:`EXIT_STATUSES` says it all in every command's help.  The installed command starts in :mod:`musictagger.cli.entry`, which handles a Ctrl-C while this
 module still imports.
 """
 
@@ -20,7 +20,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any, TextIO
 
 from musictagger.cli import (
@@ -44,7 +43,7 @@ from musictagger.cli import (
 from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import OutputError, interrupted, output_errors
+from musictagger.interrupts import STOP_SIGNALS, OutputError, interrupted, output_errors, stop_as_ctrl_c
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 
@@ -96,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     prepare_analysing_process()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {
+        number: signal.signal(number, stop_as_ctrl_c)
+        for number in STOP_SIGNALS
+        if signal.getsignal(number) is not signal.SIG_IGN  # nohup's SIGHUP stays ignored
+    }
     given_output = sys.stdout
     if given_output is not None:  # None: started with no output at all (``>&-``): print drops what it is given
         sys.stdout = _Output(given_output)
@@ -120,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         sys.stdout = given_output
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class _Output:
@@ -179,11 +183,6 @@ def _missing_extra(run: Callable[[argparse.Namespace], int]) -> list[str]:
     otherwise end in a traceback, `evaluate` after all its work."""
     needs = getattr(sys.modules[run.__module__], "NEEDS", ())
     return [name for name in needs if importlib.util.find_spec(name) is None]
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: stop as Ctrl-C would, through the same clean paths."""
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

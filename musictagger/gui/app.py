@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     setup_logging()
     prepare_analysing_process()
-    with QuitOnSignals() as signals:  # Ctrl-C and SIGTERM close the window as Quit does
+    with QuitOnSignals() as signals:  # Ctrl-C, SIGTERM and SIGHUP close the window as Quit does
         try:
             window = create_window(options.files)
             if options.quit_after_first_result:

@@ -141,7 +141,13 @@ def test_every_commands_help_ends_with_the_exit_statuses(
         main([*command, "--help"])
 
     statuses = " ".join(capsys.readouterr().out.split("exit status:")[1].split())
-    for status in ("0 all done", "1 not all done", "2 a usage error", "130 stopped by Ctrl-C or SIGTERM", "141"):
+    for status in (
+        "0 all done",
+        "1 not all done",
+        "2 a usage error",
+        "130 stopped by Ctrl-C, SIGTERM or SIGHUP (its terminal closed)",
+        "141",
+    ):
         assert status in statuses
 
 

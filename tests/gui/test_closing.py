@@ -1,4 +1,4 @@
-"""Closing the window: by Ctrl-C or SIGTERM as by Quit, and while background work is under way (what was on its
+"""Closing the window: by Ctrl-C, SIGTERM or SIGHUP as by Quit, and while background work is under way (what was on its
 way to a widget is dropped, not delivered to a closed window or a deleted widget)."""
 
 from __future__ import annotations
@@ -57,10 +57,11 @@ sys.exit(musictagger_gui())
 """``musictagger-gui FILE`` through its entry point, saying on stdout when its window is shown."""
 
 
-@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_ctrl_c_or_sigterm_closes_the_window_as_quit_does(tmp_path: Path, number: signal.Signals) -> None:
     """Ctrl-C in the terminal did nothing to a running window: Python's handler never ran while Qt's event loop
-    waited, and at the next Python callback it printed a KeyboardInterrupt's traceback, the window still open."""
+    waited, and at the next Python callback it printed a KeyboardInterrupt's traceback, the window still open.
+    SIGHUP (the terminal the window was started from closed) ended it on the spot, its layout not saved."""
     song = write_song(tmp_path / "band.flac")  # being analysed when the signal comes
     window = subprocess.Popen(
         [sys.executable, "-c", START_WINDOW, str(song)],
