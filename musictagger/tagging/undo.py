@@ -10,8 +10,9 @@ had and into the field its journal entry names (no other), and an empty old valu
 run kept the bytes it changed (:mod:`~musictagger.tagging.kept_bytes`) and the file holds exactly what the run left,
 by putting them back, checked against the file's SHA-256 before the run (else the old values are written, saying why
 the bytes are not back: past the cap, dropped with an older run's, or not for the file as it is).
-A file is known by its path: one moved or renamed since the run is reported as no longer there, and left to
-the user (the others are restored).
+A file is known by its path, and one moved or renamed since the run by the library index's record of the move
+(:mod:`~musictagger.tagging.moves`): restored at its new place where it holds what the run left; else reported as no
+longer there, saying how ``index`` lets the undo find it (the others are restored).
 The undo is itself a run in the journal and marks the entries it restored, so undoing twice restores
 nothing twice; a killed undo is finished by the next one.
 """
@@ -30,6 +31,7 @@ from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import detect
 from musictagger.tagging.journal import UNDOABLE, Entry, EntryState, Journal, Run, RunStatus
 from musictagger.tagging.kept_bytes import KEPT_BYTES_CAP, KeptBytes
+from musictagger.tagging.moves import IndexedMoves
 from musictagger.tagging.plan import ProgressCallback, reason_of
 
 
@@ -51,12 +53,13 @@ def undo(
     remove_stale_copies_beside(entry.path for entry in entries)
     report = RunReport(journal.start_run("undo", undoes=target.id))
     status = RunStatus.INTERRUPTED
+    moves = IndexedMoves()
     try:
         for done, entry in enumerate(entries, start=1):
             if should_stop and should_stop():
                 report.cancelled = True
                 break
-            outcome = _restore(journal, report.run_id, target, entry)
+            outcome = _restore(journal, report.run_id, target, entry, moves)
             if outcome is not None:
                 report.outcomes.append(outcome)
             if on_progress:
@@ -82,18 +85,28 @@ def run_to_undo(journal: Journal, run_id: int | None) -> Run:
     return run
 
 
-def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outcome | None:
-    """Restore one file; None when the run never changed it after all (it was stopped first)."""
+def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry, moves: IndexedMoves) -> Outcome | None:
+    """Restore one file, where the run left it or where the library index followed it since (``moves``); None when
+    the run never changed it after all (it was stopped first)."""
     path = entry.path
     if entry.state is EntryState.PLANNED and entry.after is None:  # stopped before its copy was ready
         journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
         return None
-    if missing(path):  # the journal knows a file by its path alone
-        return _not_restored(journal, entry, _gone_because(path, target))
+    if missing(path):  # its bytes, checked below as at its old place, say whether it is the file the run left
+        moved = moves.moved_to(path, entry.after) if entry.after else None
+        if moved is None:
+            return _not_restored(journal, entry, _gone_because(path, target))
+        path = moved
+
+    def not_restored(reason: str) -> Outcome:
+        """Why the file is not restored, saying where it is now when it moved."""
+        where = f"moved to {path}; " if path != entry.path else ""
+        return _not_restored(journal, entry, where + reason)
+
     try:
         current = Fingerprint.of(path)
     except Exception as exc:  # a bug met on this file too (reason_of): the others are restored
-        return _not_restored(journal, entry, reason_of(exc, path))
+        return not_restored(reason_of(exc, path))
     if current.content not in _contents_left_by(journal, entry):
         if any(
             attempt.after and attempt.after.content == current.content for attempt in journal.restore_attempts(entry.id)
@@ -103,12 +116,12 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         if entry.state is EntryState.PLANNED and entry.before.content == current.content:  # stopped before replacing it
             journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
             return None
-        return _not_restored(journal, entry, f"changed since run {target.id}")
+        return not_restored(f"changed since run {target.id}")
     try:
         tag_format = detect(path)
         id3_version_now = tag_format.read_id3_version(path)
     except Exception as exc:  # a bug met on this file too (reason_of): the others are restored
-        return _not_restored(journal, entry, reason_of(exc, path))
+        return not_restored(reason_of(exc, path))
     kept, unkept = _kept_bytes(journal, target, entry, current)
     change = Change(
         entry.new_genres,
@@ -125,7 +138,7 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry) -> Outc
         unkept = outcome.reason
         outcome = journalled_write(journal, undo_run, path, tag_format, replace(change, kept=None), restores=entry.id)
     if outcome.status != "written":
-        return _not_restored(journal, entry, outcome.reason)
+        return not_restored(outcome.reason)
     reason = f"{outcome.reason}; {unkept}" if outcome.reason and unkept else outcome.reason
     journal.set_state(entry.id, EntryState.RESTORED, reason or None)  # not byte for byte: says so, and why
     return Outcome(path, "restored", reason)
@@ -139,7 +152,10 @@ def _gone_because(path: Path, target: Run) -> str:
             f"is no longer there, nor is its folder {path.parent} (a drive not mounted?): "
             f"`musictagger undo {target.id}` restores it once it is back"
         )
-    return f"is no longer there (moved, renamed or deleted since run {target.id})"
+    return (
+        f"is no longer there (moved, renamed or deleted since run {target.id}); moved, it is restored where it is"
+        f" now by `musictagger undo {target.id}` once `musictagger index` has found it there"
+    )
 
 
 def _kept_bytes(journal: Journal, target: Run, entry: Entry, current: Fingerprint) -> tuple[KeptBytes | None, str]:

@@ -344,7 +344,12 @@ def test_undo_names_a_file_moved_since_the_run_and_restores_the_others(tmp_path:
     report = undo(journal)
 
     assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
-        (moved, "skipped", "is no longer there (moved, renamed or deleted since run 1)"),
+        (
+            moved,
+            "skipped",
+            "is no longer there (moved, renamed or deleted since run 1); moved, it is restored where it is now by "
+            "`musictagger undo 1` once `musictagger index` has found it there",
+        ),
         (kept, "restored", ""),
     ]
     assert native_genres(kept) == [] and native_genres(tmp_path / "renamed.flac") == ["Rock"]
