@@ -93,7 +93,10 @@ def evaluate_tracks(head: HashHead, windows: WindowSet, *, batch_size: int = 64)
     probabilities, losses = [], []
     for start in range(0, len(windows.maps), batch_size):
         rows = slice(start, start + batch_size)
-        logits, code = head(windows.maps[rows], windows.identity_of(rows))
+        identity = windows.identity_of(rows)
+        # a head without identity bits is called on the maps alone, as train_head's make_head promises
+        # (the experiments' concatenated-maps head takes nothing else)
+        logits, code = head(windows.maps[rows]) if identity is None else head(windows.maps[rows], identity)
         losses.append(F.cross_entropy(logits, windows.labels[start : start + batch_size], reduction="sum").item())
         probabilities.append(torch.softmax(quantised_logits(head.classifier, code), dim=-1).numpy())
     window_probs = np.concatenate(probabilities)
