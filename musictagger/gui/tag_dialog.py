@@ -13,15 +13,14 @@ Undo, each row says what happened to its file.
 Everything is the core's (:mod:`musictagger.tagging`), as ``musictagger tag`` uses it: the files
 are found by :func:`musictagger.library.scan.scan`, predictions come from
 :func:`~musictagger.tagging.predict.predict_labels` (stored results where current, fresh analysis
-otherwise), the table is :func:`~musictagger.tagging.plan.preview_rows` of the very plan that
-Apply hands to :func:`~musictagger.tagging.apply.apply_plan`, and undo is
-:func:`~musictagger.tagging.undo.undo`.  The dialog only runs them on the background runner.
+otherwise), the table (:mod:`musictagger.gui.plan_table`) shows the rows
+(:func:`~musictagger.tagging.plan.preview_row`) of the very plan that Apply hands to
+:func:`~musictagger.tagging.apply.apply_plan`, and undo is :func:`~musictagger.tagging.undo.undo`.  The dialog only
+runs them on the background runner.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,17 +28,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSlider,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -47,12 +47,12 @@ from PySide6.QtWidgets import (
 from musictagger.gui.errors import describe, show_error, show_message
 from musictagger.gui.geometry import resize_within_screen
 from musictagger.gui.one_shot_dialog import OneShotDialog
+from musictagger.gui.plan_table import CONFIDENCE, CURRENT, FILE, PROPOSED, PlanModel, PreviewTable, preview_table
 from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.library.scan import scan
 from musictagger.tagging.apply import Outcome, RunReport, apply_plan
-from musictagger.tagging.atomic import unwritable_because
 from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
@@ -62,9 +62,6 @@ from musictagger.tagging.plan import (
     Plan,
     PlanItem,
     make_plan,
-    parse_genres,
-    preview_columns,
-    preview_rows,
     revise,
 )
 from musictagger.tagging.predict import Proposals, predict_labels
@@ -75,7 +72,6 @@ REPLAN_DELAY_MS = 250
 MAX_VALUES_WIDTH = 260
 """The current and proposed values' columns fit their longest value and heading up to this width (the default
 100 pixels cut "Alternative Rock")."""
-FILE, CURRENT, PROPOSED, CONFIDENCE, ACTION = range(len(preview_columns()))
 
 
 @dataclass(frozen=True)
@@ -116,38 +112,6 @@ class TagScope:
         return f"all {number} audio file{plural} in {self.where}"
 
 
-def shown_names(paths: list[Path]) -> dict[Path, str]:
-    """Each path as the table shows it: relative to the folder holding them all, so that the file names are
-    what fits the column (the full path is the row's tooltip); the full path where they share no folder."""
-    if not paths:
-        return {}
-    common = Path(os.path.commonpath([path.parent for path in paths]))
-    if common == Path(common.anchor):  # nothing shared but the root: a relative name would hide where they are
-        return {path: readable(path) for path in paths}
-    return {path: readable(path.relative_to(common)) for path in paths}
-
-
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """``text`` as a sort key with its runs of digits as numbers: track 2 before track 10, as file managers sort."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text))
-
-
-class PreviewRow(QTreeWidgetItem):
-    """A row of the review table: the File column sorts naturally (``2 b.flac`` before ``10 a.flac``)."""
-
-    def __init__(self, texts: list[str]) -> None:
-        super().__init__(texts)
-        self.file_key = natural_key(texts[FILE])
-        """Made once: a sort compares each row about 2·log2(n) times, and making both keys at each comparison doubled
-        the window's own time to show a plan of 20,000 files (1.7-1.9 s of CPU time, 0.9 s now), at each new plan."""
-
-    def __lt__(self, other: QTreeWidgetItem) -> bool:
-        column = self.treeWidget().sortColumn() if self.treeWidget() else FILE
-        if column == FILE:
-            return self.file_key < other.file_key
-        return super().__lt__(other)
-
-
 def result_text(item: PlanItem, outcome: Outcome | None) -> str:
     """What happened to a row's file in the run: written, unchanged, skipped or failed, with the reason."""
     if outcome is not None:
@@ -157,24 +121,6 @@ def result_text(item: PlanItem, outcome: Outcome | None) -> str:
     if item.action is Action.ERROR:
         return f"failed: {item.reason}"
     return f"skipped: {item.reason}" if item.reason else "skipped"
-
-
-def reviewed_action_text(item: PlanItem, ticked: bool, genres: tuple[str, ...], field: str = "genre") -> str:
-    """What Apply will do with a row as the user left it: the plan's action, unless the tick or a correction
-    changed it (a ticked row is written with the values shown, whatever the plan said, as
-    :func:`~musictagger.tagging.plan.correct` does; an unticked one is left alone)."""
-    if ticked and item.action is Action.WRITE and genres == item.proposed:
-        return item.action_text
-    if not ticked:
-        return "skip: left out" if item.action is Action.WRITE else item.action_text
-    if not genres:
-        return f"skip: no {field} given"
-    if [g.casefold() for g in genres] == [g.casefold() for g in item.current]:
-        return "unchanged: already set"
-    if refusal := unwritable_because(item.path):
-        return f"skip: {refusal}"
-    replaced = [value for value in item.current if value.casefold() not in {g.casefold() for g in genres}]
-    return "write: your choice" + (f", replaces {'; '.join(replaced)}" if replaced else "")
 
 
 def predict(paths: list[Path], n_windows: int | None, task: Task) -> Proposals:
@@ -270,6 +216,29 @@ def undo_last_run(parent: QWidget, runner: TaskRunner, on_undone: Callable[[], N
     )
 
 
+def plan_view(model: PlanModel) -> QTableView:
+    """A table of ``model``'s rows that looks as the list of rows it was (no grid, no row numbers, headings on the
+    left) and costs nothing a row: none is measured (a fixed height, :meth:`TagDialog._planned`'s), so 100,000 rows
+    scroll and sort as 100 do."""
+    table = QTableView()
+    table.setModel(model)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.setTabKeyNavigation(False)  # rows are chosen, not cells: Tab leaves the table, arrows move in it
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setMinimumSectionSize(0)  # a header's least height is more than a row of text needs
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    table.setSortingEnabled(True)
+    return table
+
+
 class TagDialog(OneShotDialog):
     """Scope, threshold slider, mode, the review table, Apply / Cancel with progress, Undo."""
 
@@ -299,8 +268,6 @@ class TagDialog(OneShotDialog):
         self.writing = self.closed_while_writing = False
         """The running step writes files (Apply, Undo); the dialog was closed while it did."""
         self.last_report: RunReport | None = None
-        self._rows: dict[Path, QTreeWidgetItem] = {}
-        self._filling = False
 
         self.threshold = QSlider(Qt.Orientation.Horizontal)
         self.threshold.setRange(0, SLIDER_STEPS)
@@ -313,15 +280,14 @@ class TagDialog(OneShotDialog):
         self.scope_label = QLabel(f"Works on {scope.describe()}")
         self.scope_label.setWordWrap(True)
         self.proposer_label = QLabel()
-        self.table = QTreeWidget()
-        self.table.setRootIsDecorated(False)
-        self.table.setSortingEnabled(True)
+        self.rows = PlanModel(self)
+        self.rows.reviewed.connect(self._reviewed)
+        self.table = plan_view(self.rows)
         self.table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
-        self.table.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)  # only the proposed value: see _edit
-        self.table.itemDoubleClicked.connect(self._edit)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # only the proposed value: see _edit
+        self.table.doubleClicked.connect(self._edit)
         edit = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
-        edit.activated.connect(lambda: self._edit(self.table.currentItem(), PROPOSED))
-        self.table.itemChanged.connect(self._edited)
+        edit.activated.connect(lambda: self._edit(self.table.currentIndex().siblingAtColumn(PROPOSED)))
         self._name_field(field, proposer)
         self.table.setColumnWidth(FILE, 300)  # once the columns exist: set before, the widths were lost
         self.table.setColumnWidth(PROPOSED, 140)
@@ -377,7 +343,7 @@ class TagDialog(OneShotDialog):
         self.field = field
         self.setWindowTitle(f"Tag {field}s")
         # The CSV's headings, capitalised as the window's other tables' (Library tab, Nearest matches) are.
-        self.table.setHeaderLabels([heading.capitalize() for heading in preview_columns(field)])
+        self.rows.name_field(field)
         self.threshold.setToolTip(
             f"Files whose predicted {field} is less likely than this are left alone; "
             "Apply keeps it as the tagging threshold (File ▸ Settings) for next time"
@@ -428,7 +394,7 @@ class TagDialog(OneShotDialog):
         self.undo_button.setEnabled(True)
         self.progress.setVisible(False)  # shown while a step runs: a full bar over a preview read as "done"
         self.status.setText(message)
-        self.apply_button.setEnabled(self.plan is not None and bool(self.review()[0]))
+        self.apply_button.setEnabled(self.plan is not None and bool(self.rows.ticked_count()))
         self.release_if_closed()
 
     def working(self) -> bool:
@@ -456,43 +422,31 @@ class TagDialog(OneShotDialog):
             return
         proposals, mode, threshold = self.proposals, self.mode.currentData(), self.min_confidence
         self._start(
-            lambda task: make_plan(
-                proposals.predictions,
-                mode=mode,
-                min_confidence=threshold,
-                field=proposals.field,
-                should_stop=task.should_stop,
+            lambda task: preview_table(
+                make_plan(
+                    proposals.predictions,
+                    mode=mode,
+                    min_confidence=threshold,
+                    field=proposals.field,
+                    should_stop=task.should_stop,
+                )
             ),
             self._planned,
             f"Reading the files' {proposals.field} tags…",
         )
 
-    def _planned(self, plan: Plan) -> None:
-        self.plan = plan
-        self._filling = True
-        self.table.setSortingEnabled(False)  # rows are added in plan order, sorted once at the end
-        self.table.clear()
+    def _planned(self, table: PreviewTable) -> None:
+        plan = self.plan = table.plan
         if plan.field != self.field:  # the model in use changed since the dialog opened
             self.proposer_label.setText(f"Proposals written into the files' {plan.field} tag")
+        self.rows.show_plan(table)
         self._name_field(plan.field)
-        self._rows = {}
-        names = shown_names([item.path for item in plan.items])
-        for item, row in zip(plan.items, preview_rows(plan), strict=True):
-            widget_item = PreviewRow([names[item.path], *row[1:]])
-            widget_item.setFlags(widget_item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
-            widget_item.setCheckState(
-                FILE, Qt.CheckState.Checked if item.action is Action.WRITE else Qt.CheckState.Unchecked
-            )
-            widget_item.setData(FILE, Qt.ItemDataRole.UserRole, item.path)
-            widget_item.setToolTip(FILE, readable(item.path))
-            self.table.addTopLevelItem(widget_item)
-            self._rows[item.path] = widget_item
+        if plan.items:  # every row as high as the first (none else measured), as tight as a list's rows
+            self.table.verticalHeader().setDefaultSectionSize(self.table.sizeHintForRow(0))
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
         for column in (CURRENT, PROPOSED):
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_VALUES_WIDTH))
-        self.table.setSortingEnabled(True)
-        self._filling = False
         self._finish(self._plan_summary())
 
     def _plan_summary(self) -> str:
@@ -501,46 +455,22 @@ class TagDialog(OneShotDialog):
             if self.analysis_cancelled
             else ""
         )
-        return f"{self.plan.summary()}; {len(self.review()[0])} ticked{cancelled}"
+        return f"{self.plan.summary()}; {self.rows.ticked_count()} ticked{cancelled}"
 
-    def _edit(self, widget_item: QTreeWidgetItem | None, column: int) -> None:
+    def _edit(self, index: QModelIndex) -> None:
         """Double-clicking a proposed genre (of a plan not yet applied), or F2 on its row, opens it for correction."""
-        if widget_item is not None and column == PROPOSED and self.plan is not None and self.task is None:
-            self.table.editItem(widget_item, PROPOSED)
+        if index.isValid() and index.column() == PROPOSED and self.plan is not None and self.task is None:
+            self.table.edit(index)
 
-    def _edited(self, widget_item: QTreeWidgetItem, column: int) -> None:
-        """A corrected genre ticks its row; the row's action and the counts follow every change."""
-        if self._filling or self.plan is None:
-            return
-        self._filling = True
-        if column == PROPOSED:
-            widget_item.setCheckState(FILE, Qt.CheckState.Checked)
-        item = next(item for item in self.plan.items if item.path == widget_item.data(FILE, Qt.ItemDataRole.UserRole))
-        ticked = widget_item.checkState(FILE) == Qt.CheckState.Checked
-        genres = parse_genres(widget_item.text(PROPOSED))
-        widget_item.setText(ACTION, reviewed_action_text(item, ticked, genres, self.plan.field))
-        self._filling = False
+    def _reviewed(self) -> None:
+        """A row ticked, unticked or corrected: the counts follow (its action follows in the table)."""
         if self.task is None:
             self._finish(self._plan_summary())
 
     def review(self) -> tuple[list[Path], set[Path], dict[Path, tuple[str, ...]]]:
-        """The ticked files, the files left out, and the corrected genres, as the table says now.
-
-        A ticked row whose proposal was edited, or that the plan would not have written, is a
-        correction: its genres are the user's.
-        """
-        ticked, left_out, corrections = [], set(), {}
-        for item in self.plan.items if self.plan is not None else ():
-            widget_item = self._rows[item.path]
-            if widget_item.checkState(FILE) != Qt.CheckState.Checked:
-                if item.action is Action.WRITE:
-                    left_out.add(item.path)
-                continue
-            ticked.append(item.path)
-            genres = parse_genres(widget_item.text(PROPOSED))
-            if item.action is not Action.WRITE or genres != item.proposed:
-                corrections[item.path] = genres
-        return ticked, left_out, corrections
+        """The ticked files, the files left out, and the corrected genres, as the table says now
+        (:meth:`~musictagger.gui.plan_table.PlanModel.review`)."""
+        return self.rows.review() if self.plan is not None else ([], set(), {})
 
     def apply(self) -> None:
         """Write the ticked rows, with the user's corrections, as one journalled run; untick rows stay untouched."""
@@ -559,21 +489,10 @@ class TagDialog(OneShotDialog):
         self.plan = None  # the files changed: this plan is spent
         outcomes = {outcome.path: outcome for outcome in report.outcomes}
         results = {item.path: result_text(item, outcomes.get(item.path)) for item in reviewed.items}
-        self._show_results(results)
+        self.rows.show_results(results)
         self._finish(
             " ".join([results_summary(results) + (" (cancelled)" if report.cancelled else ""), *run_notes(report)])
         )
-
-    def _show_results(self, results: dict[Path, str]) -> None:
-        """Put what happened to each file in the last column (now "Result"); rows can no longer be edited."""
-        self._filling = True
-        self.table.headerItem().setText(ACTION, "Result")
-        for path, widget_item in self._rows.items():
-            if path in results:
-                widget_item.setText(ACTION, results[path])
-                widget_item.setToolTip(ACTION, results[path])
-            widget_item.setFlags(widget_item.flags() & ~Qt.ItemFlag.ItemIsEditable & ~Qt.ItemFlag.ItemIsUserCheckable)
-        self._filling = False
 
     def cancel(self) -> None:
         """Stop the running step after the current file (files written so far stay written, and undoable)."""
@@ -594,7 +513,7 @@ class TagDialog(OneShotDialog):
         results = {
             outcome.path: result_text(PlanItem(outcome.path, Action.SKIP), outcome) for outcome in report.outcomes
         }
-        self._show_results({path: text for path, text in results.items() if path in self._rows})
+        self.rows.show_results(results)
         message = report_text(report, "undo")
         self._finish(
             f"Undo: {message}" + ("" if report.run_id is None else "\nChange the threshold or mode to preview again.")

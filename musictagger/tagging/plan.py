@@ -395,17 +395,20 @@ def genre_tag(label: str) -> str:
 
 
 def preview_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
-    """The preview table, one row per file, in :func:`preview_columns` order (for text, CSV and the window)."""
-    return [
-        (
-            str(item.path),
-            "; ".join(item.current),
-            "; ".join(item.proposed),
-            _confidence_text(item.prediction),
-            item.action_text,
-        )
-        for item in plan.items
-    ]
+    """The preview table, one row per file, in :func:`preview_columns` order (for text and CSV)."""
+    return [preview_row(item) for item in plan.items]
+
+
+def preview_row(item: PlanItem) -> tuple[str, str, str, str, str]:
+    """A file's row of the preview table, in :func:`preview_columns` order (the window's table makes each as it
+    is shown)."""
+    return (
+        str(item.path),
+        "; ".join(item.current),
+        "; ".join(item.proposed),
+        _confidence_text(item.prediction),
+        item.action_text,
+    )
 
 
 def write_preview_csv(plan: Plan, path: Path) -> None:

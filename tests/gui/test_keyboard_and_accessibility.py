@@ -21,6 +21,7 @@ from musictagger.gui.theme import apply_theme
 from musictagger.library import Column, Library
 from musictagger.library.store import AnalysisKey, FileStamp
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled, write_song
+from tests.gui.tag_rows import Row
 from tests.tagging.media import pretag
 
 
@@ -312,17 +313,17 @@ def test_the_tag_dialog_from_the_keyboard(qtbot, window, tmp_path: Path) -> None
     table = dialog.table
     table.setFocus()
     qtbot.waitUntil(table.hasFocus, timeout=2000)
-    row = table.topLevelItem(0)
-    table.setCurrentItem(row, 0)  # the tick's column
-    ticked = row.checkState(0)
+    row = Row(dialog, 0)
+    table.setCurrentIndex(dialog.rows.index(0, 0))  # the tick's column
+    ticked = row.check_state()
     press(qtbot, Qt.Key.Key_Space)
-    assert row.checkState(0) != ticked
+    assert row.check_state() != ticked
     editor = press(qtbot, Qt.Key.Key_F2)
     assert editor is not table and table.isAncestorOf(editor)  # the proposed value, open for correction
     qtbot.keyClicks(editor, "Shoegaze")
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: focused() is table, timeout=2000)
-    assert row.text(PROPOSED) == "Shoegaze" and row.checkState(0) == Qt.CheckState.Checked  # a correction ticks it
+    assert row.text(PROPOSED) == "Shoegaze" and row.check_state() == Qt.CheckState.Checked  # a correction ticks it
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
 

@@ -46,6 +46,7 @@ from musictagger.personal.vocabulary import LabelSurvey
 from musictagger.tagging.plan import Action
 from tests.audio.signals import write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, drop, wait_until_settled
+from tests.gui.tag_rows import heading
 from tests.gui.test_library_and_tagging import tag_dialog_settled
 from tests.gui.test_live_panel import play_into_the_panel
 from tests.personal.library import LABEL_OF, StyleLibrary
@@ -344,7 +345,7 @@ def test_a_personal_mood_model_drives_the_library_tab_the_live_panel_and_the_tag
     assert tag.windowTitle() == "Tag moods"
     tag.threshold.setValue(0)
     qtbot.waitUntil(lambda: tag_dialog_settled(tag) and tag.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS)
-    assert tag.plan.field == "mood" and tag.table.headerItem().text(2) == "Proposed mood"
+    assert tag.plan.field == "mood" and heading(tag, 2) == "Proposed mood"
     assert {item.path: item.proposed for item in tag.plan.items} == {
         indexed_styles.held[style]: (label,) for style, label in LABEL_OF.items()
     }

@@ -14,7 +14,8 @@ from musictagger import userdirs
 from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
-from musictagger.gui.tag_dialog import TagScope, natural_key, shown_names
+from musictagger.gui.plan_table import natural_key, shown_names
+from musictagger.gui.tag_dialog import TagScope
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Library, index_folders
 from musictagger.library.search import codes_in_reach
@@ -24,6 +25,7 @@ from musictagger.tagging.formats import detect, read_genres
 from musictagger.tagging.plan import Action, Mode, genre_tag
 from tests.audio.signals import chirp, music, tone, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, SR, drop, wait_until_settled, write_song
+from tests.gui.tag_rows import rows as tag_rows
 
 
 def test_indexing_a_folder_fills_the_library_and_the_matches(qtbot, window, tmp_path: Path, monkeypatch) -> None:
@@ -212,10 +214,10 @@ def test_the_tag_dialogs_file_names_sort_with_their_numbers_as_numbers() -> None
 
 def test_the_tag_dialog_names_files_from_the_folder_they_share() -> None:
     album, single = Path("/music/Artist/Album/01 a.flac"), Path("/music/Artist/Album/CD2/02 b.flac")
-    assert shown_names([album, single]) == {album: "01 a.flac", single: "CD2/02 b.flac"}
-    assert shown_names([album]) == {album: "01 a.flac"}
+    assert shown_names([album, single]) == ["01 a.flac", "CD2/02 b.flac"]
+    assert shown_names([album]) == ["01 a.flac"]
     elsewhere = Path("/mnt/usb/c.mp3")  # nothing shared but the root: full paths say where each is
-    assert shown_names([album, elsewhere]) == {album: str(album), elsewhere: str(elsewhere)}
+    assert shown_names([album, elsewhere]) == [str(album), str(elsewhere)]
 
 
 def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, tmp_path: Path) -> None:
@@ -232,11 +234,11 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     # The safe default, fill-empty, keeps "Jazz"; replacing it is something the user asks for.
     assert dialog.plan.mode is Mode.FILL_EMPTY
     assert {item.path: item.action for item in dialog.plan.items} == {tagged: Action.UNCHANGED, untagged: Action.WRITE}
-    row = next(dialog.table.topLevelItem(i) for i in range(2) if dialog.table.topLevelItem(i).text(0) == tagged.name)
-    assert row.toolTip(0) == str(tagged)  # the name fits the column; the full path is in the tooltip
-    row.setCheckState(0, Qt.CheckState.Checked)  # the user ticks the row fill-empty leaves alone: it will be written
+    row = next(row for row in tag_rows(dialog) if row.text(0) == tagged.name)
+    assert row.tool_tip(0) == str(tagged)  # the name fits the column; the full path is in the tooltip
+    row.set_check_state(Qt.CheckState.Checked)  # the user ticks the row fill-empty leaves alone: it will be written
     assert row.text(4) == "write: your choice, replaces Jazz" and dialog.status.text().endswith("2 ticked")
-    row.setCheckState(0, Qt.CheckState.Unchecked)
+    row.set_check_state(Qt.CheckState.Unchecked)
     assert row.text(4) == "unchanged: has a genre already"
     dialog.mode.setCurrentIndex(dialog.mode.findData(Mode.REPLACE))
     qtbot.waitUntil(
@@ -244,7 +246,7 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     )
     model = load_model()
     expected = {path: genre_tag(model.analyze_file(path).genre) for path in (tagged, untagged)}
-    rows = {dialog.table.topLevelItem(i).text(0): dialog.table.topLevelItem(i) for i in range(2)}
+    rows = {row.text(0): row for row in tag_rows(dialog)}
     assert rows[tagged.name].text(1) == "Jazz"
     assert rows[tagged.name].text(2) == expected[tagged]
     assert rows[untagged.name].text(1) == ""
@@ -297,11 +299,11 @@ def test_an_unticked_row_shows_its_box_in_the_dark_theme(qtbot, window, tmp_path
         dialog.show()
         qtbot.waitUntil(lambda: tag_dialog_settled(dialog), timeout=ANALYSIS_TIMEOUT_MS)
         table = dialog.table
-        table.setCurrentItem(table.topLevelItem(0))
-        unticked = table.topLevelItem(1)
-        unticked.setCheckState(0, Qt.CheckState.Unchecked)
+        table.setCurrentIndex(dialog.rows.index(0, 0))
+        unticked = tag_rows(dialog)[1]
+        unticked.set_check_state(Qt.CheckState.Unchecked)
         image = table.viewport().grab().toImage()
-        row = table.visualItemRect(unticked)
+        row = table.visualRect(dialog.rows.index(1, 0))
         base = table.palette().color(QPalette.ColorRole.Base).lightness()
         box = table.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 4  # the box, left in the row
         frame = [

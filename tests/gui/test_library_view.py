@@ -33,6 +33,8 @@ from musictagger.tagging.index_sync import update_index
 from musictagger.tagging.journal import EntrySource, Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, wait_until_settled, write_song
+from tests.gui.tag_rows import heading
+from tests.gui.tag_rows import rows as tag_rows
 from tests.tagging.media import native_genres, pretag
 
 ALL_FOUR = ["Classical", "Electronic", "Pop", "Rock"]
@@ -119,7 +121,7 @@ def test_the_table_shows_the_files_tags_and_the_stored_verdicts_sorted_and_filte
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.task is None and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
     assert dialog.scope_label.text() == f"Works on all 4 tracks of {music}"
-    assert dialog.table.topLevelItemCount() == 4  # what it says is what it will touch
+    assert dialog.rows.rowCount() == 4  # what it says is what it will touch
     folder = TagScope.folder(music)
     assert (folder.describe(), folder.describe(37)) == (f"the audio files in {music}", f"all 37 audio files in {music}")
     assert TagScope.selection([music / "a.flac"]).describe() == "1 selected track"
@@ -150,14 +152,14 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
         lambda: dialog.task is None and dialog.plan is not None and dialog.plan.min_confidence == 0.0,
         timeout=ANALYSIS_TIMEOUT_MS,
     )
-    assert dialog.table.topLevelItemCount() == 3  # what the scope says is what it will touch
+    assert dialog.rows.rowCount() == 3  # what the scope says is what it will touch
     assert dialog.progress.isHidden()  # nothing running: no bar (a full one read as "done")
-    rows = {Path(dialog.table.topLevelItem(i).text(FILE)).name: dialog.table.topLevelItem(i) for i in range(3)}
+    rows = {Path(row.text(FILE)).name: row for row in tag_rows(dialog)}
     untouched = (music / "c.flac").read_bytes()
-    rows["c.flac"].setCheckState(FILE, Qt.CheckState.Unchecked)
-    rows["b.flac"].setText(PROPOSED, "Bossa Nova; Jazz")  # the user's correction
+    rows["c.flac"].set_check_state(Qt.CheckState.Unchecked)
+    rows["b.flac"].set_text(PROPOSED, "Bossa Nova; Jazz")  # the user's correction
     model_genre = rows["a.flac"].text(PROPOSED)
-    assert rows["b.flac"].checkState(FILE) == Qt.CheckState.Checked
+    assert rows["b.flac"].check_state() == Qt.CheckState.Checked
     assert {name: row.text(4) for name, row in rows.items()} == {  # each row says what Apply will do with it
         "a.flac": "write",
         "b.flac": "write: your choice",  # its Jazz stays
@@ -169,7 +171,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     assert native_genres(music / "b.flac") == ["Bossa Nova", "Jazz"]
     assert native_genres(music / "a.flac") == [model_genre]
     assert (music / "c.flac").read_bytes() == untouched
-    assert dialog.table.headerItem().text(4) == "Result"
+    assert heading(dialog, 4) == "Result"
     assert dialog.status.text() == "2 written, 0 unchanged, 1 skipped, 0 failed"  # every file of the plan
     assert {name: row.text(4) for name, row in rows.items()} == {
         "a.flac": "written",
@@ -199,7 +201,7 @@ def test_a_reviewed_run_writes_the_correction_leaves_unticked_rows_alone_and_und
     qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
     assert dialog.status.text().startswith("Undo: Nothing to undo.")
     assert dialog.plan is not None and dialog.apply_button.isEnabled()
-    assert dialog.table.headerItem().text(4) == "Action"
+    assert heading(dialog, 4) == "Action"
     dialog.close()
     settle(qtbot, view)  # closing the dialog refreshes the table: it shows the tags on disk again
     before = shown(view, Column.TAG_GENRE)

@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from musictagger.gui import tag_dialog
+from musictagger.gui import plan_table
 from musictagger.gui.file_list import FileEntry, FileList
 from musictagger.gui.library_view import LibraryView
+from musictagger.gui.plan_table import FILE, natural_key, preview_table
 from musictagger.gui.settings import Settings
-from musictagger.gui.tag_dialog import FILE, TagDialog, TagScope, natural_key
+from musictagger.gui.tag_dialog import TagDialog, TagScope
 from musictagger.gui.tasks import TaskRunner
 from musictagger.library import Library
 from musictagger.library.store import AnalysisKey, FileStamp
@@ -168,7 +169,7 @@ def test_a_large_plan_is_sorted_by_name_with_one_key_a_file(qtbot, monkeypatch, 
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.task is None, timeout=10_000)
     made: list[str] = []
-    monkeypatch.setattr(tag_dialog, "natural_key", lambda text: made.append(text) or natural_key(text))
-    dialog._planned(plan)  # as when the plan arrives from its worker
-    assert [dialog.table.topLevelItem(i).text(FILE) for i in range(len(names))] == names  # 2 before 10, as before
+    monkeypatch.setattr(plan_table, "natural_key", lambda text: made.append(text) or natural_key(text))
+    dialog._planned(preview_table(plan))  # as when the plan arrives from its worker
+    assert [dialog.rows.index(i, FILE).data() for i in range(len(names))] == names  # 2 before 10, as before
     assert len(made) == len(names)  # before: two a comparison, thousands

@@ -513,7 +513,7 @@ def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window,
     dialog.show()
     qtbot.waitUntil(lambda: dialog.plan is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
     table = dialog.table
-    assert table.topLevelItem(0).text(CURRENT) == "Alternative Rock"
+    assert dialog.rows.index(0, CURRENT).data() == "Alternative Rock"
     for column in (CURRENT, PROPOSED):
         assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
     dialog.reject()

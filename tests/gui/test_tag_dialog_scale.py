@@ -1,12 +1,49 @@
-"""The Tag dialog over an archive's selection: the selected tracks' paths read alone."""
+"""The Tag dialog over an archive's selection: the selected tracks' paths read alone, the review table's rows made
+as they are shown, and every column sortable without losing what the user ticked."""
 
 from __future__ import annotations
 
-import numpy as np
+import random
+from pathlib import Path
 
+import numpy as np
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from musictagger.gui import plan_table
 from musictagger.gui.library_view import paths_of
+from musictagger.gui.plan_table import FILE, natural_key, preview_table
+from musictagger.gui.settings import Settings
+from musictagger.gui.tag_dialog import TagDialog, TagScope
+from musictagger.gui.tasks import TaskRunner
 from musictagger.library import Library, TrackQuery, browse
 from musictagger.library.store import AnalysisKey, FileStamp
+from musictagger.tagging.plan import Mode, Plan, PlanItem, Prediction, decide
+from tests.gui.tag_rows import Row
+
+GENRES = ("Rock", "Jazz", "Alternative Rock", "Pop", "Hip-Hop")
+
+
+def generated_plan(count: int, folder: Path) -> Plan:
+    """A plan of ``count`` files (not on disk) as make_plan decides it for files with these tags: writes, files left
+    alone, files below the threshold, some of them uncertain."""
+    rng, items = random.Random(0), []
+    for i in range(count):
+        prediction = Prediction(rng.choice(GENRES), round(rng.uniform(0.3, 0.99), 2), rng.random() < 0.2)
+        current = () if rng.random() < 0.5 else (rng.choice(GENRES),)
+        action, reason, proposed = decide(current, prediction, mode=Mode.FILL_EMPTY, min_confidence=0.5)
+        items.append(PlanItem(folder / f"{count - i} track.flac", action, reason, current, proposed, prediction))
+    return Plan(tuple(items), Mode.FILL_EMPTY, 0.5, None)
+
+
+@pytest.fixture
+def dialog(qtbot) -> TagDialog:
+    """A Tag dialog shown, its own (empty) first plan made."""
+    shown = TagDialog(TagScope.selection([]), Settings(), TaskRunner("tag"))
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitUntil(lambda: shown.task is None and shown.plan is not None, timeout=10_000)
+    return shown
 
 
 def test_the_selected_tracks_paths_are_read_without_their_rows(monkeypatch) -> None:
@@ -29,3 +66,48 @@ def test_the_selected_tracks_paths_are_read_without_their_rows(monkeypatch) -> N
         *(f"{i:04}.flac" for i in range(10) if i != 7),
     ]
     assert rows_read == []  # before: a row read a path
+
+
+def test_every_column_sorts_and_the_rows_keep_their_ticks_and_the_current_row(qtbot, dialog, tmp_path: Path) -> None:
+    """Sorting by any column but File crashed the window (PreviewRow.__lt__ asked its own override again, without
+    end, under PySide6 6.11).  Each column sorts by its text, File by name with numbers as numbers, and a file
+    unticked or made current stays so wherever it moves."""
+    dialog._planned(preview_table(generated_plan(40, tmp_path)))  # as when the plan arrives from its worker
+    model, table = dialog.rows, dialog.table
+    untick = next(row for row in range(model.rowCount()) if Row(dialog, row).check_state() == Qt.CheckState.Checked)
+    unticked = Row(dialog, untick)
+    unticked.set_check_state(Qt.CheckState.Unchecked)
+    unticked_file = unticked.text(FILE)
+    table.selectionModel().setCurrentIndex(model.index(5, FILE), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    current_file = model.index(5, FILE).data()
+    ticked = model.ticked_count()
+
+    for column in range(model.columnCount()):
+        for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+            table.sortByColumn(column, order)
+            texts = [model.index(row, column).data() for row in range(model.rowCount())]
+            key = natural_key if column == FILE else None
+            assert texts == sorted(texts, key=key, reverse=order == Qt.SortOrder.DescendingOrder), (column, order)
+            assert unticked.text(FILE) == unticked_file and unticked.check_state() == Qt.CheckState.Unchecked
+            assert table.currentIndex().siblingAtColumn(FILE).data() == current_file
+    assert model.ticked_count() == ticked and dialog.status.text().endswith(f"; {ticked} ticked")
+
+
+def test_a_plan_of_many_files_makes_the_rows_shown_alone(qtbot, monkeypatch, dialog, tmp_path: Path) -> None:
+    """The table made five texts and a widget item for every file of each new plan, a move of the threshold
+    included: a plan of 100,000 files held the window seconds and took hundreds of megabytes.  Rows are made as
+    they are painted: the first screen, the last, and no other."""
+    plan = generated_plan(20_000, tmp_path)
+    table = preview_table(plan)
+    made: list[int] = []
+    preview_row = plan_table.preview_row
+    monkeypatch.setattr(plan_table, "preview_row", lambda item: made.append(1) or preview_row(item))
+
+    dialog._planned(table)
+    dialog.table.viewport().repaint()
+    dialog.table.scrollToBottom()
+    dialog.table.viewport().repaint()
+
+    assert dialog.rows.rowCount() == 20_000
+    assert dialog.rows.index(19_999, FILE).data() == "20000 track.flac"  # by name, numbers as numbers
+    assert 0 < len(made) < 20_000 // 4  # the rows shown, and the columns fitted to the first thousand
