@@ -1,10 +1,11 @@
-"""``musictagger similar FILE|TRACK [-k 10]``: the library tracks nearest a file or an indexed track.
+"""``musictagger similar FILE|TRACK [-k 10] [--m3u PLAYLIST]``: the library tracks nearest a file or an indexed track.
 
 The query is a file (analysed on the fly unless the index already knows it as it is now),
 a track id from the index, or text matching one indexed track's path, title or artist.
 Ranking: Hamming distance between hash codes (the model's identity bits where it has them), the shortlist
 ordered by the relaxed codes' distance (the nearest of a track's own and its windows'); each match says
-which part of it was nearest.
+which part of it was nearest.  ``--m3u`` also saves the matches, nearest first, as a playlist
+(:mod:`musictagger.library.playlist`, the window's writer too).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from musictagger.cli.json_fields import document, verdict_field
-from musictagger.cli.lines import wrap
+from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
 from musictagger.errors import FileError, MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for, indexed_name
+from musictagger.library.playlist import PlaylistEntry, write_playlist
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
@@ -48,6 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--json",
         action="store_true",
         help='print the matches as JSON: paths absolute, "field" what their "genre" is of (genre, mood …)',
+    )
+    parser.add_argument(
+        "--m3u",
+        "--playlist",
+        dest="playlist",
+        type=Path,
+        metavar="PLAYLIST",
+        help="also save the matches, nearest first, as an M3U8 playlist (.m3u8 added to a name without it)",
     )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)
@@ -87,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         coded = library.code_counts()
         left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds
+    saved = write_playlist(args.playlist, map(playlist_entry, matches)) if args.playlist is not None else None
     if args.json:
         answer = {
             "query": query.name,  # absolute: the file's, or the indexed track's
@@ -95,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             "compared_bits": match_bits or len(analysis.bits),
             "matches": [match_document(m, window_seconds) for m in matches],
             "left_out": left_out,  # tracks analysed by a model whose codes do not compare with the query's
+            "playlist": None if saved is None else str(saved),  # the playlist --m3u saved, absolute
         }
         print(document(answer))
     else:
@@ -112,7 +124,17 @@ def run(args: argparse.Namespace) -> int:
                     f"{match_bits or len(analysis.bits)} differ)"
                 )
             )
+        if saved is not None:
+            print(with_path(f"  saved the {len(matches)} match{'es' * (len(matches) != 1)} as the playlist ", saved))
     return 0
+
+
+def playlist_entry(match: Match) -> PlaylistEntry:
+    """A match as a playlist holds it: its path, length, artist and title as the index has them."""
+    analysis = match.record.analysis
+    if analysis is None:
+        return PlaylistEntry(match.record.path)
+    return PlaylistEntry(match.record.path, analysis.duration_s, analysis.artist, analysis.title)
 
 
 def _nothing_to_compare_with(library: Library) -> MusictaggerError:
