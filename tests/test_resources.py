@@ -58,6 +58,7 @@ MIME_TYPES = {
     ".mkv": "audio/x-matroska",  # file managers sniff a .mkv as video/x-matroska, which the entry does not claim
     ".amr": "audio/AMR",  # as shared-mime-info spells it
     ".shn": "application/x-shorten",
+    ".mpc": "audio/x-musepack",
 }
 
 

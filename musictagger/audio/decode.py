@@ -61,6 +61,11 @@ HIGHEST_DSD_RATE = 6_144_000
 # What a header that lies about its audio is, in the reasons below.
 _BAD_HEADER = "not audio, or a damaged header"
 
+# Samples FFmpeg's decoder puts ahead of the audio, by codec: Musepack's synthesis filter delays it by 481 samples
+# (libmpcdec's MPC_DECODER_SYNTH_DELAY), which Musepack's own decoder drops and FFmpeg's does not, so every window of an
+# SV8 file was read 11 ms late.
+_DECODER_DELAY = {"mpc8": 481}
+
 
 def is_dsd(context: av.AudioCodecContext) -> bool:
     """Whether FFmpeg decodes ``context``'s stream from DSD (at an eighth of its bit rate: 352.8 kHz for DSD64)."""
@@ -310,6 +315,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     try:
         with av.open(str(path), metadata_errors="ignore") as container:  # tags need not be UTF-8
             stream = audio_stream(path, container)
+            codec = stream.codec_context.name
             decoded = _FloatFrames()
             counts = PacketCounts()
             for frame in decode_frames(container, stream, counts):
@@ -325,7 +331,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
             path, "truncated or damaged: no audio could be decoded" if counts.damaged else "no audio samples"
         )
     counts.check(path)
-    return DecodedAudio(y=_join(decoded.chunks), sr=decoded.rate)
+    return DecodedAudio(y=_join(decoded.chunks)[:, _DECODER_DELAY.get(codec, 0) :], sr=decoded.rate)
 
 
 def check_file(path: Path) -> None:

@@ -10,9 +10,8 @@ AUDIO_EXTENSIONS = frozenset(
     | {".ape", ".dsf", ".dff", ".webm", ".caf", ".w64"}  # Monkey's Audio, DSD (Sony, Philips), WebM, Core Audio, Wave64
     | {".au", ".snd", ".dts", ".mkv"}  # Sun/NeXT audio, DTS (a 5.1 music disc's), Matroska video (music videos)
     | {".amr", ".shn"}  # AMR (a phone's or a voice recorder's), Shorten (lossless, in old live-music trading)
+    | {".mpc"}  # Musepack SV8, decoded whole (FFmpeg reads its length short) and without its decoder's delay
 )
-"""Musepack (.mpc) is left out: FFmpeg reads an SV8 file short by its last partial 64-frame block (1.3 s of a
-120-s track) and with the encoder's 481 samples of delay ahead of the audio, so its windows are misplaced."""
 
 
 def is_audio_file(path: Path) -> bool:

@@ -504,9 +504,11 @@ def _announced_by_libsndfile(f: sf.SoundFile) -> int:
     return max(f.frames, int(frames[1])) if frames is not None else f.frames
 
 
-_LENGTH_GUESSED = frozenset({"amr"})
-"""Containers whose header holds no length, which FFmpeg guesses from the bit rate all the same: an AMR file of 40 s
-was read as 41.3 s long, its last window reaching past its end.  Such a file is decoded whole for its length."""
+_LENGTH_GUESSED = frozenset({"amr", "mpc8"})
+"""Containers whose length FFmpeg gets wrong, so that such a file is decoded whole for its length.  An AMR file's header
+holds no length, which FFmpeg guesses from the bit rate all the same: one of 40 s was read as 41.3 s long, its last
+window reaching past its end.  A Musepack SV8 file's length FFmpeg reads short by its last partial block of 64 frames
+(58.5 s of a 60-s file)."""
 
 
 def _pyav_length(container: av.container.InputContainer, stream: av.AudioStream) -> int | None:

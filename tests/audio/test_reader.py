@@ -26,6 +26,7 @@ from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
 from musictagger.model.runtime import analyze
 from tests.audio.amr import AMR_RATE, amr_encoder, write_amr
+from tests.audio.musepack import write_musepack
 from tests.audio.shorten import write_shorten
 from tests.audio.signals import DSD_RATE, FORMATS, channels_of, music, piece, write, write_aac, write_dff, write_dsf
 
@@ -201,6 +202,25 @@ def test_an_amr_recording_is_scanned_and_analysed_at_its_length_its_narrow_band_
     analysis = analyze(path)
     assert analysis.duration_s == pytest.approx(40.0, abs=0.01) and analysis.verdict is not None
     assert [note for note in analysis.warnings if not note.startswith("narrow band: sampled at 8000 Hz")] == []
+
+
+def test_a_musepack_file_is_scanned_and_read_at_its_length_without_its_decoders_delay(tmp_path: Path) -> None:
+    """Musepack files were left out of every folder scan: FFmpeg reads an SV8 file's length short (58.5 s of 60) and
+    its audio 481 samples late, its decoder's synthesis delay, which Musepack's own decoder drops.  Such a file is now
+    decoded whole and its delay dropped, so a span read is the original's in its place."""
+    original = np.random.default_rng(0).standard_normal(40 * 44100).astype(np.float32) * 0.1  # no lag looks alike
+    (tmp_path / "album").mkdir()
+    path = write_musepack(tmp_path / "album" / "song.mpc", original, 44100)
+    if path is None:
+        pytest.skip("no Musepack encoder: Debian's musepack-tools has mpcenc (FFmpeg decodes Musepack, not encodes it)")
+
+    assert [Path(f.path).name for f in scan([path.parent]).files] == ["song.mpc"]
+    with open_reader(path) as reader:
+        assert reader.n_samples == pytest.approx(len(original), abs=1152)  # the last frame's padding at most
+        for start in (0, 20 * 44100, 39 * 44100):
+            excerpt, expected = reader.read(start, start + 22050)[0], original[start : start + 22050]
+            assert np.corrcoef(excerpt, expected)[0, 1] > 0.8, start  # 481 samples late: about 0
+    assert analyze(path).duration_s == pytest.approx(40.0, abs=0.03)
 
 
 def test_a_dsd_file_is_read_at_44_1_khz_as_its_whole_decode_resampled_at_once_gives(tmp_path: Path) -> None:
