@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from musictagger.cli.json_fields import document, file_name, moment
@@ -19,6 +20,7 @@ from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
+from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import EntryState, Journal, Run, RunStatus
 from musictagger.tagging.undo import run_to_undo, undo
@@ -65,10 +67,16 @@ def run(args: argparse.Namespace) -> int:
             return 0
         target = run_to_undo(journal, args.run_id)
         total = target.counts.get("written", 0) + target.counts.get("planned", 0)
+        reached = [0]  # files the undo went through, for how many an interrupt left
+
+        def progressed(done: int, _total: int, _path: Path) -> None:
+            reached[0] = done
+            bar.update(done - bar.n)
+
         with progress_bar(
             total=total, desc="restoring", unit="file", leave=False, disable=True if not total else None
         ) as bar:
-            report = undo(journal, target.id, on_progress=lambda done, total, path: bar.update(done - bar.n))
+            report = undo(journal, target.id, on_progress=progressed)
         update_library_index(journal, report)
         if report.run_id is None:
             print(wrap(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}"))
@@ -88,10 +96,17 @@ def run(args: argparse.Namespace) -> int:
             + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
             + f", {counts['skipped'] + counts['failed']} not restored"
             + (" (cancelled)" if report.cancelled else " (stopped)" if report.stopped else "")
+            + (f" (interrupted: {total - reached[0]} not reached)" if report.interrupted else "")
         )
     )
     if report.index_problem:
         print(wrap(f"warning: {report.index_problem}"), file=sys.stderr)
+    if report.interrupted:
+        print(
+            wrap("interrupted: the files restored so far keep their old tags; run the same command to go on"),
+            file=sys.stderr,
+        )
+        return INTERRUPTED_STATUS
     return 1 if counts["skipped"] or counts["failed"] or report.stopped else 0
 
 

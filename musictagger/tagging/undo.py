@@ -44,7 +44,10 @@ def undo(
 ) -> RunReport:
     """Restore the files of tagging run ``run_id`` (default: the latest); a report per file.
 
-    The report has no run id (and no outcomes) when nothing was left to restore.
+    The report has no run id (and no outcomes) when nothing was left to restore.  Ctrl-C (a KeyboardInterrupt) ends
+    the run as in :func:`~musictagger.tagging.apply.apply_plan`, with the report of the files done: the caller still
+    has to tell the library what was restored (it went out of the undo, and the library index kept the run's values
+    for the files restored until the next ``index``).
     """
     target = run_to_undo(journal, run_id)
     entries = [entry for entry in journal.entries(target.id) if entry.state in UNDOABLE]
@@ -65,6 +68,8 @@ def undo(
             if on_progress:
                 on_progress(done, len(entries), entry.path)
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
+    except KeyboardInterrupt:
+        report.interrupted = True
     except DatabaseError as exc:
         report.stopped = journal_unwritable(exc)
     finally:
