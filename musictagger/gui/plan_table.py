@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from musictagger.gui.readable import readable
 from musictagger.tagging.atomic import unwritable_because
@@ -95,7 +95,7 @@ class PlanModel(QAbstractTableModel):
     reviewed = Signal()
     """The user ticked, unticked or corrected a row."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._table: PreviewTable | None = None
         self._headings = [heading.capitalize() for heading in preview_columns()]
