@@ -75,7 +75,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="P",
         help=f"count what `tag` would write at this threshold (default: its own, {DEFAULT_MIN_CONFIDENCE:g})",
     )
-    parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default reports/)")
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        help="output folder (default reports/): per model evaluation-MODEL-SPLIT.json (every figure, and each "
+        "query track's prediction and confidence), the same as .md, its confusion matrix and reliability diagram; "
+        "with two or more models, comparison.json and comparison.md",
+    )
     parser.add_argument(
         "--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals (default: %(default)s)"
     )
