@@ -13,6 +13,7 @@ writer's process id, a hash of the file's name and a random part.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -20,6 +21,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from stat import S_IMODE
 
 from musictagger.db import on_read_only_mount, storable_name
 from musictagger.errors import FileError, RefusedError, TagWriteError
@@ -76,7 +78,8 @@ def write_labels_atomically(
             _fsync(temp)
             after = Fingerprint.of(temp)
             if restoring and after.content == restoring.content:
-                os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))  # as it was, modification time too
+                with _unless_not_kept():  # as it was, modification time too
+                    os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))
                 after = Fingerprint.of(temp)
             before_replace(after, temp)
             if _stat_key(path) != (expected.size, expected.mtime_ns):
@@ -189,14 +192,46 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
 
 
 def _copy(source: Path, temp: Path) -> None:
-    """Copy content, mode, timestamps and (when allowed) owner, so the new version replaces it faithfully."""
+    """Copy content, timestamps, extended attributes, permissions and (when allowed) owner, so the new version replaces
+    it faithfully.
+
+    A file system that keeps no permissions or owners of its own (FAT through FUSE; gvfs's shares and phones) refuses
+    to set them: every file failed, `cannot make a copy beside it (Function not implemented)`.  The copy has then
+    what the file system gives every file, the original's too: the permissions are checked, and a copy that cannot
+    be given them fails the file, saying so.
+    """
     try:
-        shutil.copy2(source, temp)
+        shutil.copyfile(source, temp)
     except OSError as exc:
         raise TagWriteError(source, f"cannot make a copy beside it ({exc.strerror or exc})") from exc
     stat = source.stat()
-    with contextlib.suppress(PermissionError, AttributeError):  # only root may give files away
-        os.chown(temp, stat.st_uid, stat.st_gid)
+    if hasattr(os, "chown"):  # not on Windows
+        with _unless_not_kept():  # only root may give files away
+            os.chown(temp, stat.st_uid, stat.st_gid)
+    with _unless_not_kept():
+        shutil.copystat(source, temp)
+    mode = S_IMODE(stat.st_mode)
+    if S_IMODE(temp.stat().st_mode) != mode:  # copystat stopped at the times the file system would not set
+        with _unless_not_kept():
+            os.chmod(temp, mode)
+        if S_IMODE(temp.stat().st_mode) != mode:
+            reason = f"this file system will not give its new version its permissions ({mode:o}); left as it was"
+            raise TagWriteError(source, reason)
+
+
+@contextlib.contextmanager
+def _unless_not_kept() -> Iterator[None]:
+    """Go on past a file system's refusal to set what it does not keep (an owner, permissions, times), or a user's
+    lack of the right to (giving a file away)."""
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc, PermissionError) and exc.errno not in _NOT_KEPT:
+            raise
+
+
+_NOT_KEPT = frozenset({errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
+"""The errors of a file system that keeps no owners, permissions or times of its own to set."""
 
 
 def _verify(
@@ -228,11 +263,18 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); folders cannot be opened for syncing on Windows."""
+    """Make the rename durable (POSIX) where the folder lets itself be synced; folders cannot be opened for syncing on
+    Windows.
+
+    The file is replaced by then: a folder that refuses (some FUSE and network mounts, a folder one may write but not
+    read) leaves the rename to be written in the system's own time, rather than call the written file failed, which
+    left its journal entry so and its undo restoring nothing.
+    """
     if os.name == "nt":
         return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

@@ -1,0 +1,83 @@
+"""Tagging on the drives music is carried on, whose file systems refuse what ext4 allows: to sync a folder, to set a
+file's permissions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from musictagger.tagging.apply import apply_plan
+from musictagger.tagging.journal import Journal
+from musictagger.tagging.plan import Mode, Prediction, make_plan
+from musictagger.tagging.undo import undo
+from tests.tagging.media import make_file, native_genres
+from tests.users import POSIX, as_a_user
+
+ROCK = Prediction("rock", 0.9, uncertain=False)
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    with Journal() as journal:  # in the per-test user data dir (tests/conftest.py)
+        yield journal
+
+
+@POSIX
+def test_a_file_whose_folder_will_not_be_synced_is_written_and_undone(tmp_path: Path, journal: Journal) -> None:
+    """The new version replaces the file, then its folder is synced so that the rename is on disk. A folder that
+    refuses that sync (some FUSE and network mounts; here a folder one may write and search but not read, which
+    cannot be opened to be synced) made the written file `failed` and its journal entry too, so its undo restored
+    nothing: the file held the new genre, and `undo` said there was nothing left to restore."""
+    song = make_file(tmp_path / "drop box", "flac")
+    plan = make_plan({song: ROCK}, mode=Mode.REPLACE)
+    song.parent.chmod(0o300)
+    try:
+        with as_a_user():
+            report = apply_plan(plan, journal)
+            undone = undo(journal, report.run_id)
+    finally:
+        song.parent.chmod(0o755)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [("written", "")]
+    assert [(o.status, o.reason) for o in undone.outcomes] == [("restored", "")]
+    assert native_genres(song) == []
+
+
+@pytest.fixture
+def fuse_fat_drive(tmp_path: Path) -> Iterator[Path]:
+    """A FAT drive mounted through FUSE (fusefat), a file system that sets no permissions or owners: chmod and chown
+    are `Function not implemented` there, as on gvfs's network shares and phones."""
+    tools = [shutil.which(tool) for tool in ("mkfs.vfat", "fusefat")]
+    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
+        pytest.skip(
+            "mounts a FAT image through FUSE: needs root, /dev/fuse, mkfs.vfat and fusefat (apt dosfstools fusefat)"
+        )
+    image, drive = tmp_path / "fat.img", tmp_path / "drive"
+    with open(image, "wb") as file:
+        file.truncate(8 << 20)
+    drive.mkdir()
+    subprocess.run([tools[0], str(image)], check=True, capture_output=True)
+    subprocess.run([tools[1], "-o", "rw+", str(image), str(drive)], check=True, capture_output=True)
+    try:
+        yield drive
+    finally:
+        subprocess.run(["umount", str(drive)], check=True)
+
+
+def test_a_file_on_a_drive_that_keeps_no_permissions_is_written(
+    tmp_path: Path, fuse_fat_drive: Path, journal: Journal
+) -> None:
+    """The new version is a copy given the file's permissions, times and owner. On a FUSE FAT drive, which keeps no
+    permissions to set, every file failed: `cannot make a copy beside it (Function not implemented)`. The copy has the
+    permissions the drive gives every file, the file's own: it is written."""
+    song = fuse_fat_drive / "song.ogg"
+    shutil.copyfile(make_file(tmp_path / "made", "ogg"), song)
+    report = apply_plan(make_plan({song: ROCK}, mode=Mode.REPLACE), journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [("written", "")] and native_genres(song) == ["Rock"]
+    assert [path.name for path in fuse_fat_drive.iterdir()] == ["song.ogg"]  # no copy left beside it
