@@ -5,7 +5,8 @@
 Measures the window's code of this checkout against ``--against`` (default ``HEAD``): that revision's
 ``musictagger/gui/tag_dialog.py`` and ``library_view.py`` are read with ``git show`` and imported from a temporary
 folder, and put in the window in place of this checkout's (the selection's paths read by the old ``paths_of``, the
-dialog the old ``TagDialog``), in the same process, alternately, ``--rounds`` times each.
+dialog the old ``TagDialog``), alternately, ``--rounds`` times each, each round in a process of its own (so that the
+memory one freed is not counted as the other's).
 
 The library is generated as ``bench/library_view.py`` generates it (rows through :meth:`Library.store_analysis`, no
 audio; ``--keep DIR`` reuses its user dirs and index).  Its files are not on disk, so the dialog's analysis and plan
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import json
 import os
 import random
 import subprocess
@@ -162,30 +164,16 @@ def selection_read(ids, paths_of, rounds: int) -> float:
     return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracks", type=int, default=100_000)
-    parser.add_argument("--against", default="HEAD", help="the revision whose window code is measured beside")
-    parser.add_argument("--keep", type=Path, help="user dirs to keep the generated index in (reused if there)")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds of each implementation, alternately")
-    args = parser.parse_args()
-    home = args.keep or Path(tempfile.mkdtemp(prefix="tag-dialog-bench-"))
-    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        os.environ[variable] = str(home / variable.lower())
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+def measure_one(args: argparse.Namespace) -> dict:
+    """In this process: one implementation (``--one``), a round of it; what :func:`one_round` found and the
+    selection's read time, for the parent."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-
-    from library_view import Ticker, generate, run_until
+    from library_view import Ticker, run_until
 
     from musictagger.library import Library, TrackQuery
-    from musictagger.library.store import AnalysisKey
-    from musictagger.model.manifest import load_manifest
-    from musictagger.model.runtime import default_model_path
 
     with Library() as library:
-        if library.counts().total != args.tracks:
-            generate(args.tracks, AnalysisKey.of(load_manifest(default_model_path()), None))
         ids = library.track_ids(TrackQuery())
         paths = [Path(path) for path in library.track_paths(ids)]
 
@@ -195,48 +183,78 @@ def main() -> None:
     from musictagger.gui import library_view, tag_dialog
     from musictagger.gui.app import create_window
 
-    folder = Path(tempfile.mkdtemp(prefix="tag-dialog-old-"))
-    old = {"tag_dialog": old_module(args.against, "musictagger/gui/tag_dialog.py", folder)}
-    old["library_view"] = old_module(args.against, "musictagger/gui/library_view.py", folder)
-    kinds = {
-        args.against: (old["tag_dialog"], old["library_view"].paths_of),
-        "this checkout": (tag_dialog, library_view.paths_of),
-    }
-    for dialog_module, _ in kinds.values():
-        stand_ins(dialog_module, paths)
-
-    reads = {name: selection_read(ids, paths_of, 3) for name, (_, paths_of) in kinds.items()}
+    if args.one == "old":
+        folder = Path(tempfile.mkdtemp(prefix="tag-dialog-old-"))
+        tag_dialog = old_module(args.against, "musictagger/gui/tag_dialog.py", folder)
+        library_view = old_module(args.against, "musictagger/gui/library_view.py", folder)
+    stand_ins(tag_dialog, paths)
+    read = selection_read(ids, library_view.paths_of, 3)
     window = create_window([])
     window.resize(1280, 800)
     window.show()
     run_until(lambda: not window.analysis_runner.busy, 120)
     window.show_library_tracks()
     run_until(lambda: not window.library_view.model.loading, 120)
-    ticker = Ticker()
-    found: dict[str, list[dict[str, tuple | float]]] = {name: [] for name in kinds}
-    for _ in range(args.rounds):
-        for name, (dialog_module, paths_of) in kinds.items():
-            found[name].append(dict(one_round(window, ticker, run_until, dialog_module, paths_of)))
+    found = dict(one_round(window, Ticker(), run_until, tag_dialog, library_view.paths_of))
     window.close()
+    return {"read": read, "found": found}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--against", default="HEAD", help="the revision whose window code is measured beside")
+    parser.add_argument("--keep", type=Path, help="user dirs to keep the generated index in (reused if there)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of each implementation, alternately")
+    parser.add_argument("--one", choices=("old", "new"), help=argparse.SUPPRESS)  # a child's implementation
+    args = parser.parse_args()
+    home = args.keep or Path(tempfile.mkdtemp(prefix="tag-dialog-bench-"))
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        os.environ[variable] = str(home / variable.lower())
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if args.one:
+        print(json.dumps(measure_one(args)))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from library_view import generate
+
+    from musictagger.library import Library
+    from musictagger.library.store import AnalysisKey
+    from musictagger.model.manifest import load_manifest
+    from musictagger.model.runtime import default_model_path
+
+    with Library() as library:
+        if library.counts().total != args.tracks:
+            generate(args.tracks, AnalysisKey.of(load_manifest(default_model_path()), None))
+
+    # Each round in a process of its own: in one process, the memory one implementation freed was the next one's.
+    names = {"old": args.against, "new": "this checkout"}
+    found: dict[str, list[dict]] = {name: [] for name in names}
+    for _ in range(args.rounds):
+        for one in names:
+            command = [sys.executable, __file__, "--one", one, "--against", args.against, "--keep", str(home)]
+            child = subprocess.run(command, check=True, capture_output=True, text=True)
+            found[one].append(json.loads(child.stdout.strip().splitlines()[-1]))
 
     load = os.getloadavg()[0]
     print(f"\nThe Tag dialog over {args.tracks:,} selected tracks ({os.cpu_count()} cores, load {load:.1f})")
     print(
-        "\nReading the selection's paths (the Library tab's worker, best of 3): "
-        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in reads.items())
+        "\nReading the selection's paths (the Library tab's worker, best of 3 a round): "
+        + ", ".join(f"{names[one]} {min(r['read'] for r in rounds):.2f} s" for one, rounds in found.items())
     )
-    names = list(kinds)
     print("\nEach cell: time (s) / UI thread CPU (s) / longest UI stall (s); memory in MB more than before Ctrl+T.")
-    print(f"Best of {args.rounds} round(s) by time.\n")
-    print("| action | " + " | ".join(names) + " |")
+    print(f"Best of {args.rounds} round(s), each in a process of its own.\n")
+    print("| action | " + " | ".join(names.values()) + " |")
     print("|---|" + "---:|" * len(names))
-    for action in found[names[-1]][0]:
+    for action in found["new"][0]["found"]:
         cells = []
-        for name in names:
-            if action not in found[name][0]:
+        for one in names:
+            if action not in found[one][0]["found"]:
                 cells.append("crashes the window")
                 continue
-            figures = min((rounds[action] for rounds in found[name]), key=lambda f: f if isinstance(f, float) else f[0])
+            figures = min((r["found"][action] for r in found[one]), key=lambda f: f if isinstance(f, float) else f[0])
             cells.append(
                 f"{figures:.2f}" if isinstance(figures, float) else " / ".join(f"{x:.2f}" for x in figures[:3])
             )
