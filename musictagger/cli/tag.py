@@ -88,12 +88,21 @@ def run(args: argparse.Namespace) -> int:
         print(path_line("error", path, reason), file=sys.stderr)
     if note := not_in_use_note_for(args.model):  # as analyze says it: the genres proposed are the shipped model's
         print(wrap(f"note: {note}"), file=sys.stderr)
-    with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
-        proposals = predict_labels(
-            [f.path for f in found.files],
-            model_path=args.model,
-            on_progress=lambda done, total: bar.update(done - bar.n),
+    analysed = [0]  # files analysed so far, for what an interrupt meanwhile says
+
+    def progressed(done: int, _total: int) -> None:
+        analysed[0] = done
+        bar.update(done - bar.n)
+
+    try:
+        with progress_bar(total=len(found.files), desc="analysing", unit="file", leave=False) as bar:
+            proposals = predict_labels([f.path for f in found.files], model_path=args.model, on_progress=progressed)
+    except KeyboardInterrupt:  # it said 'interrupted' alone, which left a user to wonder what it had written
+        print(
+            wrap(f"interrupted while analysing ({analysed[0]} of {len(found.files)} files): no file was written"),
+            file=sys.stderr,
         )
+        return INTERRUPTED_STATUS
     plan = make_plan(
         proposals.predictions,
         mode=Mode(args.mode),

@@ -1,7 +1,9 @@
-"""``musictagger undo`` stopped by Ctrl-C mid-way: a real process, a real journal and library index."""
+"""``musictagger tag`` and ``musictagger undo`` stopped by Ctrl-C mid-way (a real SIGINT, to a process of its own or
+to this one), with a real journal and library index."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sqlite3
@@ -9,16 +11,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from musictagger import userdirs
+from musictagger.cli import tag as tag_command
+from musictagger.cli.main import main
 from musictagger.library import Library
 from musictagger.library.store import FileStamp
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
+from musictagger.tagging.predict import Proposals, predict_labels
 from tests.conftest import PROJECT_ROOT
 from tests.library.test_search import store_random_tracks
 from tests.tagging.media import make_file, native_genres
@@ -79,3 +86,35 @@ def test_ctrl_c_mid_undo_says_what_was_restored_and_the_index_learns_it(tmp_path
     with Library() as library:
         indexed = {Path(row.path): row.tag_genres for row in library.tag_rows()}
     assert {path for path in files if indexed[path] == ()} == set(restored)
+
+
+def test_ctrl_c_while_tag_analyses_says_no_file_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopped while it analysed the files (for minutes, in a large folder), ``tag`` said 'interrupted' alone, which
+    left a user to wonder what it had written.  It says how far the analysis went and that no file was written.
+    A real Ctrl-C (SIGINT to this process) as the analysis reports its first progress."""
+    folder = tmp_path / "Music"
+    files = [make_file(folder, "flac", name=f"{i:02d}", seconds=1.0, seed=i) for i in range(N_FILES)]
+    before = {path: path.read_bytes() for path in files}
+
+    def pressed_on_first_progress(paths: list[str], **options: Any) -> Proposals:
+        reported = options.pop("on_progress")
+
+        def progressed(done: int, total: int) -> None:
+            reported(done, total)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        return predict_labels(paths, on_progress=progressed, **options)
+
+    monkeypatch.setattr(tag_command, "predict_labels", pressed_on_first_progress)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
+    try:
+        status = main(["tag", str(folder), "--min-confidence", "0"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert status == 130
+    assert capsys.readouterr().err == f"interrupted while analysing (0 of {N_FILES} files): no file was written\n"
+    assert {path: path.read_bytes() for path in files} == before
+    assert not userdirs.journal_db_path().exists()
