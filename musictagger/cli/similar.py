@@ -97,7 +97,11 @@ def run(args: argparse.Namespace) -> int:
         coded = library.code_counts()
         left_out = sum(count for key, count in coded.items() if key not in models)
     window_seconds = manifest.front_end.window_seconds
-    saved = write_playlist(args.playlist, map(playlist_entry, matches)) if args.playlist is not None else None
+    saved = (
+        write_playlist(args.playlist, [PlaylistEntry.of(m.record) for m in matches])
+        if args.playlist is not None
+        else None
+    )
     if args.json:
         answer = {
             "query": query.name,  # absolute: the file's, or the indexed track's
@@ -127,14 +131,6 @@ def run(args: argparse.Namespace) -> int:
         if saved is not None:
             print(with_path(f"  saved the {len(matches)} match{'es' * (len(matches) != 1)} as the playlist ", saved))
     return 0
-
-
-def playlist_entry(match: Match) -> PlaylistEntry:
-    """A match as a playlist holds it: its path, length, artist and title as the index has them."""
-    analysis = match.record.analysis
-    if analysis is None:
-        return PlaylistEntry(match.record.path)
-    return PlaylistEntry(match.record.path, analysis.duration_s, analysis.artist, analysis.title)
 
 
 def _nothing_to_compare_with(library: Library) -> MusictaggerError:

@@ -49,6 +49,7 @@ from musictagger.gui.errors import describe
 from musictagger.gui.readable import readable
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.gui.tracks_out import is_own
 from musictagger.library import IndexProgress, IndexSummary, Library, LibraryCounts, index_folders
 from musictagger.library.folders import IS_A_FILE, quoted, why_not_added
 from musictagger.library.index import usable_cores
@@ -166,7 +167,10 @@ def describe_change(added: list[Path], refused: list[tuple[Path, str]], *, index
 
 
 def local_paths(event: QDropEvent) -> list[Path]:
-    """The local files and folders a drag carries (a web page's or a remote share's URLs are not)."""
+    """The local files and folders a drag carries (a web page's or a remote share's URLs are not); none of the
+    window's own tracks dragged back onto it (:func:`~musictagger.gui.tracks_out.is_own`)."""
+    if is_own(event.mimeData()):
+        return []
     return [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
 
 

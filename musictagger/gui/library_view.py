@@ -13,10 +13,11 @@ last query (:func:`musictagger.personal.active.judge_active`; all of them once, 
 becomes active) and each connection reads the stored verdicts
 (:meth:`~musictagger.library.Library.use_judged`), in the model's words ("not one of my moods").
 
-The view announces what the user does with tracks (select, tag, find similar, re-analyse);
+The view announces what the user does with tracks (select, tag, find similar, re-analyse, save as a playlist);
 the main window wires those to the analysis, the tag dialog, the matches and the indexer.  Without a track to
 show, it says why in the table's place and offers what to do: add a music folder to an empty library, index
-folders that have no tracks yet, or clear a find text or quick filter that leaves none.
+folders that have no tracks yet, or clear a find text or quick filter that leaves none.  The selected tracks are
+dragged out or copied as files (:mod:`musictagger.gui.tracks_out`), their paths read on a worker.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from enum import Enum
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PySide6.QtCore import (
@@ -40,7 +42,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -65,6 +67,14 @@ from musictagger.gui.empty_state import EmptyState
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.gui.theme import failed_colour, unsure_colour
+from musictagger.gui.tracks_out import (
+    DragOut,
+    TrackTransfer,
+    copy_to_clipboard,
+    playlist_entries,
+    save_playlist,
+    transfer_of,
+)
 from musictagger.library import Agreement, Column, Library, QuickFilter, TrackQuery, TrackRow
 from musictagger.model.head import PersonalHead
 from musictagger.model.manifest import ModelManifest
@@ -154,6 +164,7 @@ SHOW_ALL = "Show all tracks"
 NO_CODE_TEXT = "This track could not be analysed, so it has no code to find similar tracks by"
 """The row's menu's Find similar, disabled on a track that failed: its tooltip, before the error."""
 COUNTS_LINES = 2
+Read = TypeVar("Read")
 
 
 def no_match_text(text: str, quick: QuickFilter, field: str) -> str:
@@ -362,6 +373,8 @@ class LibraryView(QWidget):
     similarRequested = Signal(object)  # noqa: N815 — Path
     reanalyseRequested = Signal(list)  # noqa: N815 — [Path]
     playRequested = Signal(object)  # noqa: N815 — Path
+    playlistRequested = Signal()  # noqa: N815 — the selection, to save as a playlist (the window asks where)
+    told = Signal(str)  # a sentence for the status bar: tracks copied, a playlist saved
 
     def __init__(self, runner: TaskRunner, manifest: ModelManifest | None = None) -> None:
         super().__init__()
@@ -385,6 +398,7 @@ class LibraryView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setAcceptDrops(False)
+        self.drag_out = DragOut(self.table, lambda: self.with_selected(transfer_of, self._drag))
         rows = self.table.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no row is measured: 100,000 rows cost nothing
@@ -545,19 +559,38 @@ class LibraryView(QWidget):
         Read here a page of rows at a time, the paths of 100,000 tracks selected held the window 2.5 s of its own
         time (7 s on a busy machine) before the Tag dialog opened.
         """
+        self.with_selected(paths_of, then)
+
+    def with_selected(self, read: Callable[[np.ndarray, Task], Read], then: Callable[[Read], None]) -> None:
+        """Have ``read`` read what it needs of the selected tracks (their ids, in table order) on a worker, then hand
+        what it read to ``then`` (if any track is left): their paths, what a drag of them carries."""
         ids = self.selected_ids()
         self.counts.setText(f"Reading the {len(ids):,} tracks selected\u2026")
         self.model.runner.run(
-            partial(paths_of, ids),
+            partial(read, ids),
             owner=self,
-            on_done=partial(self._selected_paths_read, then),
+            on_done=partial(self._selected_read, then),
             on_error=lambda error: self.counts.setText(f"The library cannot be read: {describe(error)}"),
         )
 
-    def _selected_paths_read(self, then: Callable[[list[Path]], None], paths: list[Path]) -> None:
+    def _selected_read(self, then: Callable[[Read], None], found: Read) -> None:
         self._update_counts()
-        if paths:
-            then(paths)
+        if found:
+            then(found)
+
+    def copy_selection(self) -> None:
+        """Edit ▸ Copy: the selected tracks' files on the clipboard (once their paths are read)."""
+        self.with_selected(transfer_of, lambda tracks: self.told.emit(copy_to_clipboard(tracks)))
+
+    def _drag(self, tracks: TrackTransfer) -> None:
+        """Drag ``tracks`` out, or say why not (the button was let go while they were read)."""
+        told = self.drag_out.drag(tracks)
+        if told is not None:
+            self.told.emit(told)
+
+    def save_playlist(self, path: Path) -> None:
+        """Save the selected tracks, in table order, as the playlist ``path`` (their rows read on a worker)."""
+        save_playlist(self, self.model.runner, path, partial(playlist_entries, self.selected_ids()), self.told.emit)
 
     def tag_selection(self) -> None:
         """Ask the window to tag the selected tracks (:attr:`tagRequested`, once their paths are read)."""
@@ -640,6 +673,9 @@ class LibraryView(QWidget):
         menu.addAction("&Play / pause", lambda: self.playRequested.emit(current))
         menu.addAction("Show in &folder", lambda: open_folder_of(self, current))
         menu.addAction(f"&Re-analyse {tracks}", lambda: self.with_selected_paths(self.reanalyseRequested.emit))
+        menu.addSeparator()
+        menu.addAction(f"Cop&y {tracks}", self.copy_selection).setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        menu.addAction(f"Save {tracks} as a play&list\u2026", self.playlistRequested.emit)
         menu.addSeparator()
         menu.addMenu(self.column_fit.columns_menu(menu)).setText("Show &columns")  # the header's, which no key opens
         menu.popup(self.table.viewport().mapToGlobal(position))

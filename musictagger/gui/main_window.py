@@ -64,6 +64,7 @@ from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.gui.tracks_out import DROPPED_BACK_TEXT, choose_playlist, is_own
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
@@ -210,6 +211,11 @@ class MainWindow(QMainWindow):
         self.library_view.reanalyseRequested.connect(self.library.reanalyse)
         self.library_view.addFolderRequested.connect(self.add_music_folder)
         self.library_view.indexRequested.connect(self.index_library)
+        self.library_view.playlistRequested.connect(self.save_selection_playlist)
+        for matches in (self.matches, self.live.matches):
+            matches.playlistRequested.connect(partial(self.save_matches_playlist, matches))
+        for view in (self.library_view, self.matches, self.live.matches):
+            view.told.connect(self.statusBar().showMessage)
         self.live.analyseRequested.connect(self.open_paths)
         self.analysis_runner.run(
             lambda _task: self.analyser.warm_up(),
@@ -261,9 +267,24 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._menus["&File"].aboutToShow.connect(lambda: self.recent_menu.setEnabled(bool(self.settings.recent_files)))
         self._menus["&File"].addSeparator()
+        save_selection = self._action("&File", "Save the selected tracks as a &playlist…", self.save_selection_playlist)
+        save_matches = self._action(
+            "&File", "Save the nearest &matches as a playlist…", lambda: self.save_matches_playlist(self.matches)
+        )
+        self._menus["&File"].aboutToShow.connect(
+            lambda: (
+                save_selection.setEnabled(self.library_view.selected_count() > 0),
+                save_matches.setEnabled(bool(self.matches.matches)),
+            )
+        )
+        self._menus["&File"].addSeparator()
         self._action("&File", "&Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
         self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self._action("&Edit", "&Copy hash code", self.code.copy_action, "Ctrl+Shift+C")
+        copy = self._action("&Edit", "&Copy", self.copy_tracks, QKeySequence.StandardKey.Copy)
+        self._action("&Edit", "Copy &hash code", self.code.copy_action, "Ctrl+Shift+C")
+        # Greyed in the menu with no track selected where it copies from; its key works whatever the menu last showed.
+        self._menus["&Edit"].aboutToShow.connect(lambda: copy.setEnabled(self._tracks_to_copy() is not None))
+        self._menus["&Edit"].aboutToHide.connect(lambda: copy.setEnabled(True))
         self._action("&Edit", "&Remove from list", self.files.remove_action)
         # Checked while the Live panel is shown (closed by its title bar's button too); closing it stops listening.
         self.live_action = self.live_dock.toggleViewAction()
@@ -616,7 +637,9 @@ class MainWindow(QMainWindow):
     # Drag and drop anywhere on the window (but the Music folders panel, whose own drops add folders to the library).
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if local_paths(event):
+        if is_own(event.mimeData()):  # the library's tracks, dragged out and let go here by accident
+            self.statusBar().showMessage(DROPPED_BACK_TEXT)
+        elif local_paths(event):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
@@ -628,6 +651,37 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.open_paths(paths)
+
+    # Tracks out: copied, saved as a playlist (dragged out by their views).
+
+    def _tracks_to_copy(self) -> LibraryView | MatchesView | None:
+        """Where Edit ▸ Copy copies the selected tracks from: the table with the focus, else the Library tab when it
+        is shown; None when that has no track selected."""
+        focused = [view for view in (self.library_view, self.matches, self.live.matches) if view.table.hasFocus()]
+        if not focused and self.centre.currentIndex() == LIBRARY_TAB:
+            focused = [self.library_view]
+        if not focused:
+            return None
+        view = focused[0]
+        selected = view.selected_count() if isinstance(view, LibraryView) else len(view.selected_paths())
+        return view if selected else None
+
+    def copy_tracks(self) -> None:
+        """Edit ▸ Copy (Ctrl+C): the selected tracks' files on the clipboard, for a file manager, player or DJ app."""
+        view = self._tracks_to_copy()
+        if view is not None:
+            view.copy_selection()
+
+    def save_selection_playlist(self) -> None:
+        """File ▸ Save the selected tracks as a playlist…: the Library tab's selection, in the table's order."""
+        count = self.library_view.selected_count()
+        if count and (path := choose_playlist(self, self.settings, f"{count:,} track{'s' * (count != 1)}")):
+            self.library_view.save_playlist(path)
+
+    def save_matches_playlist(self, matches: MatchesView) -> None:
+        """File ▸ Save the nearest matches as a playlist… (and the Live panel's, from its menu): nearest first."""
+        if matches.matches and (path := choose_playlist(self, self.settings, f"the {len(matches.matches)} matches")):
+            matches.save_playlist(path)
 
     # Dialogs.
 

@@ -1,4 +1,5 @@
-"""The library tracks whose hash codes are nearest the selected file's, with play/pause and "show in folder".
+"""The library tracks whose hash codes are nearest the selected file's, with play/pause and "show in folder"; the
+selected matches are dragged out or copied as files, and the matches saved as a playlist (:mod:`.tracks_out`).
 
 The search is :func:`musictagger.library.find_similar` on a worker thread; its
 :class:`~musictagger.library.CodeIndex` is kept between queries, dropped when the window
@@ -13,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt, QUrl
+from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +33,9 @@ from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.errors import describe, open_folder_of
 from musictagger.gui.tasks import Task, TaskRunner
+from musictagger.gui.tracks_out import DragOut, copy_to_clipboard, save_playlist, transfer
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
+from musictagger.library.playlist import PlaylistEntry
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.model.manifest import ModelManifest
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
@@ -207,6 +210,9 @@ class Player:
 class MatchesView(QWidget):
     """Nearest matches of the selected file: distance, genre, nearest part, title, artist, path."""
 
+    playlistRequested = Signal()  # noqa: N815 (Qt signal naming) — the matches, to save as a playlist
+    told = Signal(str)  # a sentence for the status bar: matches copied, a playlist saved
+
     def __init__(self, runner: TaskRunner, model_path: Path, manifest: ModelManifest) -> None:
         super().__init__()
         self.runner = runner
@@ -215,6 +221,8 @@ class MatchesView(QWidget):
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
         self._index: CodeIndex | None = None
         self._generation = 0
+        self.matches: list[Match] = []
+        """The matches shown, nearest first."""
         self.message = CappedLabel(MESSAGE_LINES)
         self.table = QTreeWidget()
         self.table.setAccessibleName("Nearest matches")
@@ -243,8 +251,9 @@ class MatchesView(QWidget):
         menu_on_shift_f10(self.table)
         self.use_model(model_path, manifest)
         self.table.setRootIsDecorated(False)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # several dragged or copied
         self.table.setAcceptDrops(False)
+        self.drag_out = DragOut(self.table, self._drag)
         self.table.itemDoubleClicked.connect(lambda *_: self.play_match())
         self.table.currentItemChanged.connect(lambda *_: self._enable_buttons())
         self.play_query_button = QPushButton("Play file")  # short: the three fit a narrow panel
@@ -296,6 +305,7 @@ class MatchesView(QWidget):
         self._generation += 1
         self.query = None
         self._code = None
+        self.matches = []
         self.table.clear()
         self._fit_columns()
         self.message.setText("")
@@ -320,6 +330,7 @@ class MatchesView(QWidget):
         self.query = path
         self._code = (bits, relaxed, model_id)
         if not again:
+            self.matches = []
             self.table.clear()
             self.message.setText("Searching the library…")
         self._enable_buttons()
@@ -345,6 +356,7 @@ class MatchesView(QWidget):
             return  # the user moved on to another file
         self._index = index
         selected = self.selected_match()  # kept selected when it is still among the matches
+        self.matches = matches
         self.table.clear()
         if not matches:
             self.message.setText(NO_TRACK_TEXT if len(index) == 0 else NO_OTHER_TRACK_TEXT)
@@ -393,6 +405,7 @@ class MatchesView(QWidget):
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
+            self.matches = []
             self.table.clear()  # matches of an earlier search, no longer this query's
             self.message.setText(f"The library could not be searched: {describe(error)}")
 
@@ -404,6 +417,28 @@ class MatchesView(QWidget):
     @staticmethod
     def _path(item: QTreeWidgetItem) -> Path:
         return Path(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def selected_paths(self) -> list[Path]:
+        """The selected matches' paths, nearest first."""
+        rows = [self.table.topLevelItem(row) for row in range(self.table.topLevelItemCount())]
+        return [self._path(item) for item in rows if item.isSelected()]
+
+    def copy_selection(self) -> None:
+        """Edit ▸ Copy: the selected matches' files on the clipboard."""
+        paths = self.selected_paths()
+        if paths:
+            self.told.emit(copy_to_clipboard(transfer(paths)))
+
+    def _drag(self) -> None:
+        """Drag the selected matches out as files."""
+        paths = self.selected_paths()
+        if paths:
+            self.drag_out.drag(transfer(paths))
+
+    def save_playlist(self, path: Path) -> None:
+        """Save the matches shown, nearest first, as the playlist ``path`` (written on a worker)."""
+        entries = [PlaylistEntry.of(match.record) for match in self.matches]
+        save_playlist(self, self.runner, path, lambda _task: entries, self.told.emit)
 
     def _enable_buttons(self) -> None:
         """Each button only where it has something to act on: a file shown, a match selected."""
@@ -417,6 +452,13 @@ class MatchesView(QWidget):
         menu = QMenu(self)
         menu.addAction("&Play match", self.play_match).setEnabled(self.play_match_button.isEnabled())
         menu.addAction("Show in &folder", self.show_in_folder).setEnabled(self.show_button.isEnabled())
+        menu.addSeparator()
+        copy = menu.addAction("Cop&y", self.copy_selection)
+        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        copy.setEnabled(bool(self.table.selectedItems()))
+        menu.addAction("Save the matches as a play&list\u2026", self.playlistRequested.emit).setEnabled(
+            bool(self.matches)
+        )
         menu.addSeparator()
         menu.addMenu(self.column_fit.columns_menu(menu)).setText("Show &columns")
         menu.popup(self.table.viewport().mapToGlobal(position))

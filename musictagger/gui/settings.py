@@ -11,7 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 from musictagger import userdirs
 from musictagger.db import disk_trouble
@@ -125,6 +125,19 @@ class Settings:
         opened = [path.absolute() for path in paths]
         recent = opened + [path for path in self.recent_files if path not in opened]
         self._qs.setValue("files/recent", [stored_path(path) for path in recent[:MAX_RECENT]])
+
+    @property
+    def playlist_folder(self) -> Path:
+        """Where the last playlist was saved: the save dialog opens there (first, the user's Music folder)."""
+        value = self._qs.value("playlists/folder")
+        if value is None:
+            music = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
+            return Path(music or Path.home())
+        return read_path(value)
+
+    @playlist_folder.setter
+    def playlist_folder(self, folder: Path) -> None:
+        self._qs.setValue("playlists/folder", stored_path(folder))
 
     @property
     def live_device(self) -> str:

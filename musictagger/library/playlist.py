@@ -26,6 +26,7 @@ from pathlib import Path
 
 from musictagger.db import disk_trouble
 from musictagger.errors import FileError
+from musictagger.library.store import TrackRecord
 
 SUFFIX = ".m3u8"
 SUFFIXES = (".m3u8", ".m3u")
@@ -45,6 +46,14 @@ class PlaylistEntry:
     duration_s: float | None = None
     artist: str | None = None
     title: str | None = None
+
+    @classmethod
+    def of(cls, record: TrackRecord) -> PlaylistEntry:
+        """A track of the index (a search's match), with its length and tags as the index has them."""
+        analysis = record.analysis
+        if analysis is None:
+            return cls(record.path)
+        return cls(record.path, analysis.duration_s, analysis.artist, analysis.title)
 
     def extinf(self) -> str:
         """The entry's ``#EXTINF`` line: its length in whole seconds and ``Artist - Title``, each on one line."""

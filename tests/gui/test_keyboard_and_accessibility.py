@@ -190,7 +190,7 @@ def test_shift_f10_opens_the_tables_menus_and_their_columns(qtbot, window, songs
     menu = menu_on_shift_f10(qtbot)
     assert texts(menu) == [
         *("Find &similar", "&Tag genres of 1 track…", "&Play / pause", "Show in &folder", "&Re-analyse 1 track"),
-        "Show &columns",
+        *("Cop&y 1 track", "Save 1 track as a play&list…", "Show &columns"),
     ]
     qtbot.keyClick(menu, Qt.Key.Key_C)  # its mnemonic opens the columns
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() not in (menu, None), timeout=5000)
@@ -204,7 +204,10 @@ def test_shift_f10_opens_the_tables_menus_and_their_columns(qtbot, window, songs
     window.matches.table.setFocus()
     qtbot.waitUntil(window.matches.table.hasFocus, timeout=2000)
     menu = menu_on_shift_f10(qtbot)
-    assert texts(menu) == ["&Play match", "Show in &folder", "Show &columns"]
+    assert texts(menu) == [
+        *("&Play match", "Show in &folder", "Cop&y", "Save the matches as a play&list…"),
+        "Show &columns",
+    ]
     column = menu.actions()[-1].menu().actions()[-1]  # the last column, shown or hidden
     hidden = window.matches.table.isColumnHidden(len(HEADERS) - 1)
     column.trigger()

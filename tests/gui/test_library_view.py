@@ -384,6 +384,8 @@ def test_a_rows_context_menu_names_its_actions_for_the_selection_and_find_simila
         "&Play / pause",
         "Show in &folder",
         "&Re-analyse 2 tracks",
+        "Cop&y 2 tracks",
+        "Save 2 tracks as a play&list…",
         "Show &columns",
     ]
 

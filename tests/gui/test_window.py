@@ -256,7 +256,7 @@ def test_the_menus_offer_an_action_only_with_something_to_act_on(qtbot, window, 
     enabled at a first start, doing nothing (Open recent opened an empty menu); they follow what is shown."""
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
     items = {action.text(): action for menu in menus.values() for action in menu.actions()}
-    copy, remove, play = items["&Copy hash code"], items["&Remove from list"], items["&Play / pause the file"]
+    copy, remove, play = items["Copy &hash code"], items["&Remove from list"], items["&Play / pause the file"]
 
     def offered() -> list[bool]:
         menus["&File"].aboutToShow.emit()
