@@ -19,6 +19,7 @@ Both stores follow the same rules, learnt from beets' issues:
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -308,16 +309,51 @@ def disk_trouble(folder: Path) -> str | None:
     """Why nothing can be written into ``folder``: on a read-only file system, read-only itself, or on a full disk;
     None when none of these holds (or the folder cannot be looked at)."""
     try:
-        free = shutil.disk_usage(folder).free
+        usage = shutil.disk_usage(folder)
     except OSError:
         return None
     if on_read_only_mount(folder):
         return "its folder is on a read-only file system (mounted read-only), so it cannot be written"
     if not os.access(folder, os.W_OK):
         return "its folder is read-only, so it cannot be written"
-    if free < NEARLY_FULL:
-        return f"the disk holding it is full ({free:,} bytes free): free some space and try again"
+    if usage.total and usage.free < NEARLY_FULL:  # some FUSE mounts give no size at all, nor so free space
+        return f"the disk holding it is full ({usage.free:,} bytes free): free some space and try again"
     return None
+
+
+REFUSED_IN_NAMES = '"*:<>?\\|'
+"""The characters FAT, exFAT and NTFS drives (USB sticks, drives shared with Windows) refuse in a file's name, as
+Windows does; control characters too."""
+
+
+def name_trouble(path: Path, error: OSError) -> str | None:
+    """Why no file named ``path`` could be made in its folder (``error``), which is there and may be written: its name
+    holds characters the drives music is carried on refuse (:data:`REFUSED_IN_NAMES`), whose file systems say so as
+    `No such file or directory` (exFAT), `Operation not permitted` (FAT through FUSE) or `Invalid argument`; None when
+    that is not why."""
+    refused = sorted({c for c in path.name if c in REFUSED_IN_NAMES or ord(c) < 32})
+    if not refused or error.errno not in _NAME_REFUSED or not os.access(path.parent, os.W_OK | os.X_OK):
+        return None
+    shown = ", ".join(map(repr, refused))
+    return f"its name holds {shown}, which FAT, exFAT and NTFS drives refuse in a name: choose another name"
+
+
+@contextmanager
+def unless_not_kept() -> Iterator[None]:
+    """Go on past a file system's refusal to set what it does not keep (an owner, permissions, times: FAT through
+    FUSE, gvfs's shares and phones say `Function not implemented`), or a user's lack of the right to (giving a file
+    away)."""
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc, PermissionError) and exc.errno not in _NOT_KEPT:
+            raise
+
+
+_NOT_KEPT = frozenset({errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
+"""The errors of a file system that keeps no owners, permissions or times of its own to set."""
+_NAME_REFUSED = frozenset({errno.ENOENT, errno.EPERM, errno.EACCES, errno.EINVAL})
+"""The errors a file system refuses a name with."""
 
 
 def on_read_only_mount(folder: Path) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from musictagger.db import disk_trouble
+from musictagger.db import disk_trouble, name_trouble, unless_not_kept
 from musictagger.errors import FileError
 from musictagger.library.store import TrackRecord
 
@@ -106,7 +106,7 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError), unless_not_kept():
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temporary, target)
     except OSError as exc:
@@ -117,8 +117,11 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
 
 
 def _cannot_write(path: Path, error: OSError) -> FileError:
-    """The error of a playlist that could not be written: why, in words (its folder read-only, the disk full)."""
-    if isinstance(error, FileNotFoundError):
+    """The error of a playlist that could not be written: why, in words (its folder read-only, the disk full, its name
+    one the drive refuses: on a USB stick, `Set: Friday?` was said to be in a folder that does not exist)."""
+    if refused := name_trouble(path, error):
+        why = refused
+    elif isinstance(error, FileNotFoundError):
         why = "its folder does not exist"
     elif isinstance(error, PermissionError):
         why = "you may not write into its folder (permission denied)"

@@ -13,7 +13,6 @@ writer's process id, a hash of the file's name and a random part.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import secrets
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from stat import S_IMODE
 
-from musictagger.db import on_read_only_mount, storable_name
+from musictagger.db import on_read_only_mount, storable_name, unless_not_kept
 from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -78,7 +77,7 @@ def write_labels_atomically(
             _fsync(temp)
             after = Fingerprint.of(temp)
             if restoring and after.content == restoring.content:
-                with _unless_not_kept():  # as it was, modification time too
+                with unless_not_kept():  # as it was, modification time too
                     os.utime(temp, ns=(time.time_ns(), restoring.mtime_ns))
                 after = Fingerprint.of(temp)
             before_replace(after, temp)
@@ -206,32 +205,17 @@ def _copy(source: Path, temp: Path) -> None:
         raise TagWriteError(source, f"cannot make a copy beside it ({exc.strerror or exc})") from exc
     stat = source.stat()
     if hasattr(os, "chown"):  # not on Windows
-        with _unless_not_kept():  # only root may give files away
+        with unless_not_kept():  # only root may give files away
             os.chown(temp, stat.st_uid, stat.st_gid)
-    with _unless_not_kept():
+    with unless_not_kept():
         shutil.copystat(source, temp)
     mode = S_IMODE(stat.st_mode)
     if S_IMODE(temp.stat().st_mode) != mode:  # copystat stopped at the times the file system would not set
-        with _unless_not_kept():
+        with unless_not_kept():
             os.chmod(temp, mode)
         if S_IMODE(temp.stat().st_mode) != mode:
             reason = f"this file system will not give its new version its permissions ({mode:o}); left as it was"
             raise TagWriteError(source, reason)
-
-
-@contextlib.contextmanager
-def _unless_not_kept() -> Iterator[None]:
-    """Go on past a file system's refusal to set what it does not keep (an owner, permissions, times), or a user's
-    lack of the right to (giving a file away)."""
-    try:
-        yield
-    except OSError as exc:
-        if not isinstance(exc, PermissionError) and exc.errno not in _NOT_KEPT:
-            raise
-
-
-_NOT_KEPT = frozenset({errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
-"""The errors of a file system that keeps no owners, permissions or times of its own to set."""
 
 
 def _verify(

@@ -3,9 +3,7 @@ file's permissions."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
+from tests.drives import fuse_fat_drive  # noqa: F401 - a fixture
 from tests.tagging.media import make_file, native_genres
 from tests.users import POSIX, as_a_user
 
@@ -48,29 +47,10 @@ def test_a_file_whose_folder_will_not_be_synced_is_written_and_undone(tmp_path: 
     assert native_genres(song) == []
 
 
-@pytest.fixture
-def fuse_fat_drive(tmp_path: Path) -> Iterator[Path]:
-    """A FAT drive mounted through FUSE (fusefat), a file system that sets no permissions or owners: chmod and chown
-    are `Function not implemented` there, as on gvfs's network shares and phones."""
-    tools = [shutil.which(tool) for tool in ("mkfs.vfat", "fusefat")]
-    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
-        pytest.skip(
-            "mounts a FAT image through FUSE: needs root, /dev/fuse, mkfs.vfat and fusefat (apt dosfstools fusefat)"
-        )
-    image, drive = tmp_path / "fat.img", tmp_path / "drive"
-    with open(image, "wb") as file:
-        file.truncate(8 << 20)
-    drive.mkdir()
-    subprocess.run([tools[0], str(image)], check=True, capture_output=True)
-    subprocess.run([tools[1], "-o", "rw+", str(image), str(drive)], check=True, capture_output=True)
-    try:
-        yield drive
-    finally:
-        subprocess.run(["umount", str(drive)], check=True)
-
-
 def test_a_file_on_a_drive_that_keeps_no_permissions_is_written(
-    tmp_path: Path, fuse_fat_drive: Path, journal: Journal
+    tmp_path: Path,
+    fuse_fat_drive: Path,  # noqa: F811 - the fixture
+    journal: Journal,
 ) -> None:
     """The new version is a copy given the file's permissions, times and owner. On a FUSE FAT drive, which keeps no
     permissions to set, every file failed: `cannot make a copy beside it (Function not implemented)`. The copy has the

@@ -1,0 +1,33 @@
+"""A drive as music is carried on, mounted for a test: FAT32 through FUSE (fusefat), a file system that sets no
+permissions or owners (chmod and chown are `Function not implemented`, as on gvfs's shares and phones), refuses the
+characters Windows refuses in a name, and gives no size (a free space of 0)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def fuse_fat_drive(tmp_path: Path) -> Iterator[Path]:
+    """An empty 40-MiB FAT32 drive mounted through FUSE; skipped where it cannot be made (not root, no fusefat)."""
+    tools = [shutil.which(tool) for tool in ("mkfs.vfat", "fusefat")]
+    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
+        pytest.skip(
+            "mounts a FAT image through FUSE: needs root, /dev/fuse, mkfs.vfat and fusefat (apt dosfstools fusefat)"
+        )
+    image, drive = tmp_path / "fat.img", tmp_path / "drive"
+    with open(image, "wb") as file:
+        file.truncate(40 << 20)
+    drive.mkdir()
+    subprocess.run([tools[0], "-F", "32", str(image)], check=True, capture_output=True)
+    subprocess.run([tools[1], "-o", "rw+", str(image), str(drive)], check=True, capture_output=True)
+    try:
+        yield drive
+    finally:
+        subprocess.run(["umount", str(drive)], check=True)
