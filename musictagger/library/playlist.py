@@ -58,7 +58,7 @@ class PlaylistEntry:
     def extinf(self) -> str:
         """The entry's ``#EXTINF`` line: its length in whole seconds and ``Artist - Title``, each on one line."""
         seconds = UNKNOWN_SECONDS if self.duration_s is None else round(self.duration_s)
-        title = self.title or Path(self.path).stem
+        title = self.title or os.path.splitext(os.path.basename(self.path))[0]
         name = f"{self.artist} - {title}" if self.artist and self.title else title
         return f"#EXTINF:{seconds},{name.translate(LINE_BREAKS).strip()}"
 
@@ -70,21 +70,24 @@ def playlist_path(path: Path) -> Path:
 
 def playlist_text(entries: Iterable[PlaylistEntry], folder: Path) -> str:
     """The playlist of ``entries``, in their order, as saved in ``folder`` (an absolute path)."""
+    inside = os.path.join(folder, "")  # the folder and a separator: what the path of a track inside begins with
     lines = ["#EXTM3U"]
     for entry in entries:
-        lines += [entry.extinf(), entry_location(Path(entry.path), folder)]
+        lines += [entry.extinf(), entry_location(entry.path, inside)]
     return "\n".join(lines) + "\n"
 
 
-def entry_location(path: Path, folder: Path) -> str:
-    """How a playlist in ``folder`` names the track at ``path``: relative inside the folder, else absolute; a URL
-    where a plain line cannot hold the name (see the module's docstring)."""
-    if path.is_relative_to(folder):
-        location = str(path.relative_to(folder))
+def entry_location(path: str, inside: str) -> str:
+    """How a playlist in the folder ``inside`` (ending with a separator) names the track at ``path`` (absolute and
+    normal, as the index keeps it): relative inside the folder, else absolute; a URL where a plain line cannot hold
+    the name (see the module's docstring).  Compared as text: 100,000 paths through pathlib took 2.4 s of a 4.2-s
+    playlist."""
+    if path.startswith(inside):
+        location = path[len(inside) :]
         location = f".{os.sep}{location}" if location.startswith("#") else location
     else:
-        location = str(path)
-    return path.as_uri() if location != location.strip().translate(LINE_BREAKS) else location
+        location = path
+    return Path(path).as_uri() if location != location.strip().translate(LINE_BREAKS) else location
 
 
 def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
