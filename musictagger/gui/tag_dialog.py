@@ -235,6 +235,7 @@ def plan_view(model: PlanModel) -> QTableView:
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setHighlightSections(False)
     header.setStretchLastSection(True)
+    header.setSectionsMovable(True)  # a column dragged to another place, as the list's were
     table.setSortingEnabled(True)
     return table
 
