@@ -31,3 +31,30 @@ def fuse_fat_drive(tmp_path: Path) -> Iterator[Path]:
         yield drive
     finally:
         subprocess.run(["umount", str(drive)], check=True)
+
+
+@pytest.fixture
+def exfat_drive(tmp_path: Path) -> Iterator[Path]:
+    """An empty 8-MiB exFAT drive (a USB stick's, an SD card's file system), case-insensitive: ``song.wav`` renamed
+    ``Song.wav`` is found by either name.  Mounted through FUSE (exfat-fuse) on a loop device; skipped where it cannot
+    be made (not root, no exfatprogs or exfat-fuse)."""
+    tools = [shutil.which(tool) for tool in ("mkfs.exfat", "mount.exfat-fuse", "losetup")]
+    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
+        pytest.skip(
+            "mounts an exFAT image: needs root, /dev/fuse, losetup, mkfs.exfat and exfat-fuse (apt exfatprogs exfat-fuse)"
+        )
+    image, drive = tmp_path / "exfat.img", tmp_path / "drive"
+    with open(image, "wb") as file:
+        file.truncate(8 << 20)
+    drive.mkdir()
+    subprocess.run([tools[0], str(image)], check=True, capture_output=True)
+    device = subprocess.run([tools[2], "-f", "--show", str(image)], check=True, capture_output=True, text=True)
+    loop = device.stdout.strip()
+    try:
+        subprocess.run([tools[1], loop, str(drive)], check=True, capture_output=True)
+        try:
+            yield drive
+        finally:
+            subprocess.run(["umount", str(drive)], check=True)
+    finally:
+        subprocess.run([tools[2], "-d", loop], check=True)

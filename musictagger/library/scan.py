@@ -18,6 +18,7 @@ from pathlib import Path
 
 from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.library.store import FileStamp
+from musictagger.presence import as_listed
 
 BROKEN_LINK = "broken link"
 """What a symbolic link whose target does not exist is called, wherever it is met (named or found)."""
@@ -52,7 +53,7 @@ def scan(roots: list[Path]) -> ScanResult:
         if os.path.isdir(root_path):
             links += _walk([root_path], result, seen_dirs, seen_files, defer_links=True)
         elif os.path.isfile(root_path):
-            _add_file(root_path, result, seen_files)
+            _add_file(as_listed(root_path), result, seen_files)  # as a folder's walk would name it
         else:
             result.problems.append((root_path, unreachable_because(root_path) or "not a file or folder"))
     _walk([path for path, is_dir in links if is_dir], result, seen_dirs, seen_files, defer_links=False)
