@@ -8,15 +8,24 @@ These tests read the files only (no audio, no model run), so they hold on every 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from musictagger.evaluation.compare import compare, write_comparison
 from musictagger.evaluation.report import headline, render_markdown
 from musictagger.model.manifest import load_manifest
 from tests.conftest import PROJECT_ROOT
 
 REPORTS = PROJECT_ROOT / "reports"
 MODELS = PROJECT_ROOT / "models"
+# Each comparison report and the models it compares, the first being the reference.
+COMPARISONS = {
+    "comparison": ("hash-cnn-lstm-emotify", "hash-cnn-lstm-emotify-v2", "hash-cnn-lstm-emotify-v3"),
+    "comparison-hash-cnn-lstm-emotify-v4": ("hash-cnn-lstm-emotify-v3", "hash-cnn-lstm-emotify-v4"),
+    "comparison-hash-cnn-lstm-emotify-v3-int8": ("hash-cnn-lstm-emotify-v3", "hash-cnn-lstm-emotify-v3-int8"),
+    "comparison-hash-cnn-lstm-emotify-v4-int8": ("hash-cnn-lstm-emotify-v4", "hash-cnn-lstm-emotify-v4-int8"),
+}
 # The models whose test-split evaluation the README and reports/quality.md quote (the second model's
 # int8 twin keeps the previous release's report, written before the ECE resampling figures existed).
 QUOTED_MODELS = (
@@ -54,3 +63,10 @@ def test_each_sidecar_records_its_evaluation_report_s_figures(name: str) -> None
     metrics = load_manifest(MODELS / f"{name}.onnx").metrics
     for group, figures in headline(_evaluation(name)).items():
         assert metrics[group] == figures, f"{name}.json's {group} figures differ from its evaluation report"
+
+
+@pytest.mark.parametrize("stem", COMPARISONS)
+def test_each_comparison_is_its_models_evaluations_compared(stem: str, tmp_path: Path) -> None:
+    written = write_comparison(compare([_evaluation(name) for name in COMPARISONS[stem]]), tmp_path)
+    for path in written:
+        assert path.read_text(encoding="utf-8") == (REPORTS / f"{stem}{path.suffix}").read_text(encoding="utf-8")
