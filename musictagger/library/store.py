@@ -59,6 +59,11 @@ CODE_IDS_PER_QUERY = 1 << 18
 MTIME_STEPS_NS = (100, 1_000, 10_000_000, 1_000_000_000, 2_000_000_000)
 """The precisions a copy may keep a file's mtime to: 100 ns (NTFS, SMB), a microsecond (``utimes``, some NFS
 servers), 10 ms (exFAT), a second (a tar archive, HFS+, ext3) and 2 s (FAT)."""
+FAT_STEP_NS = MTIME_STEPS_NS[-1]
+QUARTER_HOUR_NS = 15 * 60 * 1_000_000_000
+"""What time zones' offsets are whole multiples of (UTC+5:45, +9:30, and whole hours)."""
+TIME_ZONES_SPAN_NS = 26 * 3600 * 1_000_000_000
+"""The largest difference between two time zones' clocks (UTC-12 to UTC+14)."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,27 @@ class FileStamp:
         (:data:`MTIME_STEPS_NS`): the same size, and the mtime a multiple of a step this one is not, less than that
         step away.  A library restored from a backup (tar keeps whole seconds) or carried on a FAT or exFAT drive
         comes back so, every file's mtime cut; an edit does not, since where an edit's mtime is that coarse (on
-        such a drive), so was the one before it."""
-        return self.size == other.size and any(
-            other.mtime_ns % step == 0 and self.mtime_ns % step != 0 and abs(other.mtime_ns - self.mtime_ns) < step
-            for step in MTIME_STEPS_NS
+        such a drive), so was the one before it.  Or ``other`` is this version as a FAT drive read in another time
+        zone gives it (:meth:`_read_in_another_time_zone`)."""
+        return self.size == other.size and (
+            any(
+                other.mtime_ns % step == 0 and self.mtime_ns % step != 0 and abs(other.mtime_ns - self.mtime_ns) < step
+                for step in MTIME_STEPS_NS
+            )
+            or self._read_in_another_time_zone(other)
+        )
+
+    def _read_in_another_time_zone(self, other: FileStamp) -> bool:
+        """Whether ``other``'s mtime is this one's on a FAT drive read in another time zone: FAT keeps local times (to
+        2 s), so summer time begun or ended, or the drive read where clocks are set to another zone (a DJ's stick from
+        home to a club's laptop), moves every file's mtime by as many quarter hours, and every file was analysed
+        again.  An edit that keeps the size, saved a whole number of quarter hours (to the 2 s) after the last, is
+        taken for such a move too: 1 such edit in 450."""
+        shift = abs(other.mtime_ns - self.mtime_ns)
+        return (
+            self.mtime_ns % FAT_STEP_NS == other.mtime_ns % FAT_STEP_NS == 0
+            and 0 < shift <= TIME_ZONES_SPAN_NS
+            and shift % QUARTER_HOUR_NS == 0
         )
 
 
