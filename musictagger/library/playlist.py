@@ -95,7 +95,10 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
 
     FileError, saying why, when it cannot be written: nothing is left of the attempt, and a playlist that was there
     is kept whole.  A playlist replaced keeps its permissions; a new one gets the user's usual ones (the umask's).
+    A folder is refused: ``--m3u ~/Sets/`` saved ``~/Sets.m3u8``, beside the folder meant.
     """
+    if os.path.isdir(path):
+        raise FileError(path, f"is a folder: name the playlist in it, e.g. {Path(path) / ('playlist' + SUFFIX)}")
     path = playlist_path(Path(os.path.abspath(path)))
     target = Path(os.path.realpath(path))  # a link to a playlist: the playlist it names is replaced, not the link
     text = playlist_text(entries, path.parent)

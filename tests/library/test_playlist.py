@@ -114,3 +114,13 @@ def test_a_playlist_saved_again_keeps_its_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(playlist.stat().st_mode) == 0o644
     assert playlist.read_text() == "#EXTM3U\n#EXTINF:-1,b\nb.flac\n"
     assert sorted(tmp_path.iterdir()) == [playlist]
+
+
+def test_a_folder_named_as_the_playlist_is_refused(tmp_path: Path) -> None:
+    """`--m3u ~/Sets/`, the folder meant to hold it: the playlist was saved beside it, as ~/Sets.m3u8."""
+    sets = tmp_path / "Sets"
+    sets.mkdir()
+    with pytest.raises(FileError) as refused:
+        write_playlist(sets, [PlaylistEntry(str(tmp_path / "a.flac"))])
+    assert str(refused.value) == f"{sets}: is a folder: name the playlist in it, e.g. {sets / 'playlist.m3u8'}"
+    assert sorted(tmp_path.iterdir()) == [sets] and not any(sets.iterdir())
