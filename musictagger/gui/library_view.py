@@ -588,6 +588,14 @@ class LibraryView(QWidget):
         if told is not None:
             self.told.emit(told)
 
+    def found_by(self) -> str:
+        """What the tracks shown were found by (``bjork - Differs from the model``); empty when they are all."""
+        query = self.model.query
+        words = [query.text] if query.text else []
+        if query.quick is not QuickFilter.ALL:
+            words.append(quick_filter_text(query.quick, self.model.field))
+        return " - ".join(words)
+
     def save_playlist(self, path: Path) -> None:
         """Save the selected tracks, in table order, as the playlist ``path`` (their rows read on a worker)."""
         save_playlist(self, self.model.runner, path, partial(playlist_entries, self.selected_ids()), self.told.emit)

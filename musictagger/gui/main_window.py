@@ -674,13 +674,16 @@ class MainWindow(QMainWindow):
 
     def save_selection_playlist(self) -> None:
         """File ▸ Save the selected tracks as a playlist…: the Library tab's selection, in the table's order."""
-        count = self.library_view.selected_count()
-        if count and (path := choose_playlist(self, self.settings, f"{count:,} track{'s' * (count != 1)}")):
-            self.library_view.save_playlist(path)
+        view, count = self.library_view, self.library_view.selected_count()
+        what = f"{count:,} track{'s' * (count != 1)}"
+        if count and (path := choose_playlist(self, self.settings, what, view.found_by() or "Playlist")):
+            view.save_playlist(path)
 
     def save_matches_playlist(self, matches: MatchesView) -> None:
         """File ▸ Save the nearest matches as a playlist… (and the Live panel's, from its menu): nearest first."""
-        if matches.matches and (path := choose_playlist(self, self.settings, f"the {len(matches.matches)} matches")):
+        what = f"the {len(matches.matches)} matches"
+        name = f"Nearest to {matches.query.stem}" if matches is self.matches and matches.query else "Nearest matches"
+        if matches.matches and (path := choose_playlist(self, self.settings, what, name)):
             matches.save_playlist(path)
 
     # Dialogs.

@@ -34,6 +34,8 @@ OWN_FORMAT = "application/x-musictagger-tracks"
 """What marks a drag or copy as the window's own tracks (its data: how many)."""
 URI_LIST = "text/uri-list"
 GNOME_COPIED = "x-special/gnome-copied-files"
+NOT_IN_NAMES = str.maketrans(dict.fromkeys('/\\:*?"<>|\n\r\t', " "))
+"""Characters a name offered for a playlist leaves out: separators, and what Windows, FAT and exFAT refuse."""
 DROPPED_BACK_TEXT = (
     "Tracks dragged from musictagger are not analysed again here: drop them on a file manager, player or DJ app"
 )
@@ -158,15 +160,16 @@ class DragOut(QObject):
         return None
 
 
-def choose_playlist(parent: QWidget, settings: Settings, what: str) -> Path | None:
-    """Ask where to save a playlist of ``what`` (``12 tracks``), in the folder the last one went to (the Music
-    folder the first time); None when cancelled.  A name without ``.m3u8`` or ``.m3u`` gets ``.m3u8`` before the
-    dialog asks whether to replace a file of that name."""
+def choose_playlist(parent: QWidget, settings: Settings, what: str, name: str) -> Path | None:
+    """Ask where to save a playlist of ``what`` (``12 tracks``), offering the name ``name`` (what the tracks are:
+    ``Differs from the model``, ``Nearest to Song``) in the folder the last one went to (the Music folder the first
+    time); None when cancelled.  A name without ``.m3u8`` or ``.m3u`` gets ``.m3u8`` before the dialog asks whether
+    to replace a file of that name."""
     dialog = QFileDialog(parent, f"Save {what} as a playlist", str(settings.playlist_folder))
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setNameFilter(f"M3U8 playlists (*{SUFFIX} *.m3u)")
     dialog.setDefaultSuffix(SUFFIX.lstrip("."))
-    dialog.selectFile(f"playlist{SUFFIX}")
+    dialog.selectFile(name.translate(NOT_IN_NAMES).strip() + SUFFIX)
     if not dialog.exec() or not dialog.selectedFiles():
         return None
     path = playlist_path(Path(dialog.selectedFiles()[0]))

@@ -167,11 +167,15 @@ def test_the_selection_saved_as_a_playlist_from_a_dialog_that_remembers_its_fold
 ) -> None:
     library_tab(qtbot, window)
     view = window.library_view
+    view.find.setText("flac")  # every track: the playlist is offered the name they were found by
+    qtbot.waitUntil(lambda: view.model.query.text == "flac" and not view.model.loading, timeout=10_000)
     select_rows(view.table, [0, 1, 2])
     opened_in: list[str] = []
+    offered: list[str] = []
 
     def answer(dialog: QFileDialog) -> int:  # the user types a name without its extension, and saves
         opened_in.append(dialog.directory().absolutePath())
+        offered.append(Path(dialog.selectedFiles()[0]).name)
         dialog.selectFile(str(music / "for the set"))
         return QFileDialog.DialogCode.Accepted
 
@@ -186,8 +190,9 @@ def test_the_selection_saved_as_a_playlist_from_a_dialog_that_remembers_its_fold
         ("#EXTINF:3,c", music / "c.flac"),
     ]
     assert "\nSigur Rós/Hoppípolla.flac\n" in playlist.read_text(encoding="utf-8")  # relative: below the playlist
-    assert choose_playlist(window, window.settings, "3 tracks") == playlist
+    assert choose_playlist(window, window.settings, "3 tracks", "set") == playlist
     assert opened_in[-1] == str(music)  # where the last playlist went
+    assert offered == ["flac.m3u8", "set.m3u8"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes")
@@ -203,7 +208,9 @@ def test_a_playlist_that_cannot_be_saved_says_why_and_leaves_no_file(
     assert not missing.parent.exists()
 
 
-def test_matches_drag_out_copy_and_save_nearest_first(qtbot, window, music: Path, tmp_path: Path, drags: list) -> None:
+def test_matches_drag_out_copy_and_save_nearest_first(
+    qtbot, window, music: Path, tmp_path: Path, drags: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The DJ's ten nearest tracks: the matches list let one be played or shown in its folder, no more."""
     library_tab(qtbot, window)
     view, matches = window.library_view, window.matches
@@ -222,6 +229,15 @@ def test_matches_drag_out_copy_and_save_nearest_first(qtbot, window, music: Path
     window.copy_tracks()
     assert QGuiApplication.clipboard().text() == "\n".join(map(str, nearest))
 
-    matches.save_playlist(tmp_path / "nearest")
+    offered: list[str] = []
+
+    def answer(dialog: QFileDialog) -> int:
+        offered.append(Path(dialog.selectedFiles()[0]).name)
+        dialog.selectFile(str(tmp_path / "nearest"))
+        return QFileDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QFileDialog, "exec", answer)
+    next(a for a in window._menus["&File"].actions() if "nearest" in a.text()).trigger()
     qtbot.waitUntil(lambda: (tmp_path / "nearest.m3u8").exists(), timeout=10_000)
+    assert offered == ["Nearest to Hoppípolla.m3u8"]
     assert [path for _, path in read_playlist(tmp_path / "nearest.m3u8")] == nearest  # absolute: not below it
