@@ -58,6 +58,7 @@ from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MODE,
     Action,
+    FileStates,
     Mode,
     Plan,
     PlanItem,
@@ -265,6 +266,9 @@ class TagDialog(OneShotDialog):
         self.analysis_cancelled = False
         """Cancel stopped the analysis: the plan lists only the files analysed by then."""
         self.plan: Plan | None = None
+        self.file_states = FileStates()
+        """What the plans read of the files, read again only of a file that changed: a change of threshold or mode
+        plans again without reading every file again."""
         self.task: Task | None = None
         self.writing = self.closed_while_writing = False
         """The running step writes files (Apply, Undo); the dialog was closed while it did."""
@@ -430,6 +434,7 @@ class TagDialog(OneShotDialog):
                     min_confidence=threshold,
                     field=proposals.field,
                     should_stop=task.should_stop,
+                    states=self.file_states,
                 )
             ),
             self._planned,
