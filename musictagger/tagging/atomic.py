@@ -24,6 +24,7 @@ from stat import S_IMODE
 
 from musictagger.db import on_read_only_mount, storable_name, unless_not_kept
 from musictagger.errors import FileError, RefusedError, TagWriteError
+from musictagger.presence import missing
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
 from musictagger.tagging.journal import process_alive
@@ -179,7 +180,7 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
     try:
         handle = open(path, "rb")  # noqa: SIM115 - held for the whole block
     except FileNotFoundError as exc:  # a change since the plan, as another program's new tags are: skipped
-        raise RefusedError(path, "is no longer there (moved, renamed or deleted since it was planned)") from exc
+        raise RefusedError(path, _gone_because(path)) from exc
     except OSError as exc:
         raise FileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
     with handle:
@@ -188,6 +189,14 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise RefusedError(path, "is locked by another process") from exc
         yield
+
+
+def _gone_because(path: Path) -> str:
+    """Why ``path``, gone since it was planned, is not written: with its folder gone too, as a drive unplugged while the
+    run wrote leaves each file still to write, the words say so, where they said each was moved, renamed or deleted."""
+    if missing(path.parent):
+        return f"is no longer there, nor is its folder {path.parent} (the drive unplugged?)"
+    return "is no longer there (moved, renamed or deleted since it was planned)"
 
 
 def _copy(source: Path, temp: Path) -> None:

@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from musictagger.errors import DatabaseError, MusictaggerError
-from musictagger.presence import missing
+from musictagger.presence import as_listed, missing
 from musictagger.tagging.apply import Change, Outcome, RunReport, finish_run, journal_unwritable, journalled_write
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
@@ -98,7 +98,8 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry, moves: 
         journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
         return None
     if missing(path):  # its bytes, checked below as at its old place, say whether it is the file the run left
-        moved = moves.moved_to(path, entry.after) if entry.after else None
+        renamed = Path(as_listed(str(path)))  # in other case, on a drive that finds it so (FAT, exFAT)
+        moved = renamed if renamed != path else moves.moved_to(path, entry.after) if entry.after else None
         if moved is None:
             return _not_restored(journal, entry, _gone_because(path, target))
         path = moved

@@ -13,7 +13,7 @@ from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.undo import undo
-from tests.drives import fuse_fat_drive  # noqa: F401 - a fixture
+from tests.drives import exfat_drive, fuse_fat_drive  # noqa: F401 - fixtures
 from tests.tagging.media import make_file, native_genres
 from tests.users import POSIX, as_a_user
 
@@ -61,3 +61,42 @@ def test_a_file_on_a_drive_that_keeps_no_permissions_is_written(
 
     assert [(o.status, o.reason) for o in report.outcomes] == [("written", "")] and native_genres(song) == ["Rock"]
     assert [path.name for path in fuse_fat_drive.iterdir()] == ["song.ogg"]  # no copy left beside it
+
+
+def test_a_file_renamed_in_other_case_on_a_stick_is_restored_under_its_new_name(
+    tmp_path: Path,
+    exfat_drive: Path,  # noqa: F811 - the fixture
+    journal: Journal,
+) -> None:
+    """`song.flac` renamed `Song.flac` after tag, on an exFAT stick: the undo restored it under its old name, so the
+    rename was undone too (exFAT finds a name in any case). It is restored as it is named now."""
+    song = exfat_drive / "song.flac"
+    shutil.copyfile(make_file(tmp_path / "made", "flac"), song)
+    run = apply_plan(make_plan({song: ROCK}, mode=Mode.REPLACE), journal).run_id
+    song.rename(exfat_drive / "Song.flac")
+
+    (outcome,) = undo(journal, run).outcomes
+
+    assert (outcome.path, outcome.status) == (exfat_drive / "Song.flac", "restored")
+    assert [path.name for path in exfat_drive.iterdir()] == ["Song.flac"] and native_genres(
+        exfat_drive / "Song.flac"
+    ) == []
+
+
+def test_files_of_a_drive_unplugged_while_tag_writes_say_so(tmp_path: Path, journal: Journal) -> None:
+    """A stick pulled out (or unmounted) while `tag` wrote its files: each file not yet written was `is no longer there
+    (moved, renamed or deleted since it was planned)`, as if the user had deleted them."""
+    drive = tmp_path / "drive"
+    songs = [make_file(drive / "Album", "flac", name=name) for name in ("a", "b")]
+    plan = make_plan(dict.fromkeys(songs, ROCK), mode=Mode.REPLACE)
+
+    def unplug_after_the_first(done: int, _total: int, _path: Path) -> None:
+        if done == 1:
+            drive.rename(tmp_path / "unplugged")
+
+    report = apply_plan(plan, journal, on_progress=unplug_after_the_first)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("written", ""),
+        ("skipped", f"is no longer there, nor is its folder {drive / 'Album'} (the drive unplugged?)"),
+    ]
