@@ -12,6 +12,7 @@ import io
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -113,7 +114,7 @@ def print_whole(text: str) -> None:
         return
     stream.flush()
     data = memoryview((text + "\n").encode(stream.encoding, stream.errors))
-    with output_errors(), _interrupt_held():
+    with output_errors(), interrupt_held():
         while data:
             data = data[os.write(fd, data) :]
 
@@ -137,10 +138,15 @@ def output_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _interrupt_held() -> Iterator[None]:
+def interrupt_held() -> Iterator[None]:
     """Take a Ctrl-C, SIGTERM or SIGHUP that comes during the ``with`` block at its end, as KeyboardInterrupt: meanwhile
-    their handlers only note them, so that nothing in the block is cut short (the main thread only).  A signal
-    ignored, or left to end the process, stays so."""
+    their handlers only note them, so that nothing in the block is cut short.  Only handlers that raise
+    KeyboardInterrupt are held (Python's own for Ctrl-C, :func:`stop_as_ctrl_c`): a signal ignored, left to end the
+    process, or handled otherwise (the window's) stays so.  Python runs handlers in the main thread alone, so in
+    another thread, where no KeyboardInterrupt is raised, this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     held: list[int] = []
 
     def note(signum: int, _frame: FrameType | None) -> None:
@@ -148,7 +154,8 @@ def _interrupt_held() -> Iterator[None]:
         if signum == _HANGUP:
             quiet_hung_up_terminal()
 
-    handlers = {number: handler for number in _INTERRUPTS if callable(handler := signal.getsignal(number))}
+    raising = (signal.default_int_handler, stop_as_ctrl_c)
+    handlers = {number: handler for number in _INTERRUPTS if (handler := signal.getsignal(number)) in raising}
     for number in handlers:
         signal.signal(number, note)
     try:

@@ -34,11 +34,11 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from musictagger.interrupts import TERMINAL_SIGNALS, terminal_signals_blocked
+from musictagger.interrupts import TERMINAL_SIGNALS, interrupt_held, terminal_signals_blocked
 from musictagger.process import prepare_analysing_process
 
 ORPHAN_EXIT_STATUS = 1
@@ -53,12 +53,31 @@ def spawn_pool(
     Spawned, not forked: the window's process has Qt threads, which a fork would copy half-way.
     """
     with terminal_signals_blocked():  # the resource tracker, if the pool's queues start it (module docstring)
-        return ProcessPoolExecutor(
+        return _Pool(
             max_workers,
             mp_context=_SpawnContext(),
             initializer=_start_worker,
             initargs=(initializer, initargs),
         )
+
+
+class _Pool(ProcessPoolExecutor):
+    """A pool whose :meth:`submit` and :meth:`shutdown` a Ctrl-C (or SIGTERM, SIGHUP) does not cut short: it comes
+    at their end (:func:`~musictagger.interrupts.interrupt_held`).
+
+    ``submit`` starts the workers, and one started there was counted only once started; a Ctrl-C meanwhile (the
+    terminal's, as ``index`` began) left a worker the pool did not know of, which took the stop meant for another at
+    the shutdown, and the command hung after its last line (one ``index`` stuck for 10 minutes, joining a worker that
+    waited for work), or one cut off from its start, which died with a traceback on the terminal.  ``shutdown`` cut
+    short leaves its workers running as well."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with interrupt_held():
+            return super().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with interrupt_held():
+            super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 def exit_with_parent() -> None:

@@ -10,11 +10,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
 from musictagger.workers import spawn_pool
-from tests.processes import HAS_PROC, assert_workers_die_with, wait_for_workers
+from tests.processes import GONE_WITHIN_S, HAS_PROC, assert_workers_die_with, wait_for_workers
 
 
 def ready() -> None:
@@ -38,6 +39,45 @@ def test_a_ctrl_c_while_a_worker_starts_neither_ends_it_nor_prints_a_traceback(c
         signal.signal(signal.SIGINT, previous)
     err = capfd.readouterr().err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+class CtrlCWhenPickled:
+    """An initialiser's argument that presses Ctrl-C (a real SIGINT to this process) as it is pickled for a worker
+    process, that is while the pool starts the worker."""
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        os.kill(os.getpid(), signal.SIGINT)
+        return (CtrlCWhenPickled, ())
+
+
+def ready_with(_argument: object) -> None:
+    """A worker initialiser taking one argument, with nothing to prepare."""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signals")
+def test_a_ctrl_c_while_the_pool_starts_a_worker_leaves_none_behind_its_shutdown() -> None:
+    """A pool counted a worker it started only once started: a Ctrl-C meanwhile (a terminal's, as ``index`` began)
+    left a worker the pool did not know of, which took the stop meant for another at the shutdown, and ``index`` hung
+    after its last line; or one cut off from its start, which died with a traceback.  The Ctrl-C comes once the pool
+    has counted its workers, and its shutdown stops them all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
+    pool = spawn_pool(2, ready_with, (CtrlCWhenPickled(),))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pool.submit(os.getpid)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    workers = multiprocessing.active_children()  # every process started, whether the pool counted it or not
+    stopping = threading.Thread(target=pool.shutdown, daemon=True)  # a shutdown that hangs fails the test, no more
+    stopping.start()
+    stopping.join(timeout=GONE_WITHIN_S)
+    for worker in workers:
+        worker.join(timeout=max(0.0, GONE_WITHIN_S))
+    left = [worker for worker in workers if worker.is_alive()]
+    for worker in left:
+        worker.kill()
+        worker.join()
+    assert workers and not stopping.is_alive() and left == []
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
