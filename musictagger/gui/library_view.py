@@ -580,7 +580,8 @@ class LibraryView(QWidget):
 
     def copy_selection(self) -> None:
         """Edit ▸ Copy: the selected tracks' files on the clipboard (once their paths are read)."""
-        self.with_selected(transfer_of, lambda tracks: self.told.emit(copy_to_clipboard(tracks)))
+        copied = partial(transfer_of, for_clipboard=True)
+        self.with_selected(copied, lambda tracks: self.told.emit(copy_to_clipboard(tracks)))
 
     def _drag(self, tracks: TrackTransfer) -> None:
         """Drag ``tracks`` out, or say why not (the button was let go while they were read)."""

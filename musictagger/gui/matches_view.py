@@ -427,7 +427,7 @@ class MatchesView(QWidget):
         """Edit ▸ Copy: the selected matches' files on the clipboard."""
         paths = self.selected_paths()
         if paths:
-            self.told.emit(copy_to_clipboard(transfer(paths)))
+            self.told.emit(copy_to_clipboard(transfer(paths, for_clipboard=True)))
 
     def _drag(self) -> None:
         """Drag the selected matches out as files."""
