@@ -64,7 +64,7 @@ from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.gui.tracks_out import DROPPED_BACK_TEXT, choose_playlist, is_own
+from musictagger.gui.tracks_out import DROPPED_BACK_TEXT, choose_playlist, is_own, release_clipboard
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
@@ -850,6 +850,7 @@ class MainWindow(QMainWindow):
             self.settings.live_matches_columns = self.live.matches.column_fit.state()
         self.settings.sync()
         self.matches.player.stop()
+        release_clipboard()
         self.live.shutdown()
         self.library.shutdown()
         self.analyser.shutdown()

@@ -97,6 +97,18 @@ def copy_to_clipboard(tracks: TrackTransfer) -> str:
     return f"Copied {tracks.tracks()}: paste them in a file manager, player or DJ app, or as paths in a text editor"
 
 
+def release_clipboard() -> None:
+    """The window is closing: take its tracks off the clipboard where that clipboard is the process's alone (a
+    platform without a system clipboard: offscreen, as the tests and scripted runs use).  Qt deletes such a
+    clipboard's data after Python has finished, and data made in Python then crashed the process as it ended (status
+    139, after Ctrl+C in the Library tab).  A system clipboard (X11, Wayland, Windows, macOS) keeps them, for the desktop
+    to paste after the window has gone, as it keeps any other application's copy."""
+    clipboard = QGuiApplication.clipboard()
+    held = clipboard.mimeData()
+    if held is not None and is_own(held) and not clipboard.ownsClipboard():
+        clipboard.clear()
+
+
 class DragOut(QObject):
     """Drags an item view's selected rows out as files: a press on a selected row, then a move of the drag distance
     with the left button held, calls ``start``.
