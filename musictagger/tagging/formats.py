@@ -457,6 +457,13 @@ def detect(path: Path) -> WritableFormat:
     return WritableFormat.of(read_side.detect(path))
 
 
+def detect_loaded(path: Path) -> tuple[WritableFormat, mutagen.FileType]:
+    """:func:`detect`'s format of ``path``, and its tags as :meth:`~WritableFormat.load` loads them, from one parse
+    (:func:`~musictagger.tags.formats.detect_loaded`)."""
+    tag_format, audio = read_side.detect_loaded(path)
+    return WritableFormat.of(tag_format), audio
+
+
 def _reason(exc: Exception) -> str:
     """What went wrong, in words: an OSError's (or the one a MutagenError wraps) its bare reason (``No space left on
     device``), without the names of the temporary copies it met or an errno number."""

@@ -25,13 +25,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+import mutagen
+
 from musictagger.csv_file import write_csv
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.presence import missing
 from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_because
 from musictagger.tagging.fingerprint import Fingerprint
-from musictagger.tagging.formats import Id3Version, WritableFormat, detect, is_taggable
+from musictagger.tagging.formats import Id3Version, WritableFormat, detect_loaded, is_taggable
 from musictagger.tagging.payload import audio_layout_problem
 from musictagger.tags.formats import Id3Family, NotTaggableError, id3_revision
 
@@ -306,8 +308,9 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 def _format_and_labels(path: Path, field: str) -> tuple[WritableFormat, tuple[str, ...], str]:
-    tag_format = detect(path)
-    return (tag_format, *current_labels(tag_format, path, field))
+    """``path``'s tag format and :func:`current_labels`, from one parse of the file."""
+    tag_format, audio = detect_loaded(path)
+    return (tag_format, *current_labels(tag_format, audio, path, field))
 
 
 def writable_state(
@@ -332,11 +335,13 @@ def revision_written(asked: Id3Version | None, stored: Id3Version | None) -> Id3
     return asked or stored or Id3Version.V24
 
 
-def current_labels(tag_format: WritableFormat, path: Path, field: str) -> tuple[tuple[str, ...], str]:
-    """The file's values of ``field``, and, when it also holds some where tagging does not write (a WAV's RIFF
-    INFO chunk, an MP3's APEv2 tag, an ID3v2 tag before a FLAC stream), why the file is left alone: a value
-    written beside them would leave the file saying two things."""
-    current = tag_format.read_labels(path, field)
+def current_labels(
+    tag_format: WritableFormat, audio: mutagen.FileType, path: Path, field: str
+) -> tuple[tuple[str, ...], str]:
+    """The file's values of ``field`` in its tags ``audio``, and, when it also holds some where tagging does not write
+    (a WAV's RIFF INFO chunk, an MP3's APEv2 tag, an ID3v2 tag before a FLAC stream), why the file is left alone: a
+    value written beside them would leave the file saying two things."""
+    current = tag_format.labels_in(audio, path, field)
     elsewhere, where = tag_format.read_only_labels(path, field)
     if not elsewhere:
         return current, ""
@@ -369,8 +374,7 @@ def correct(
     if not is_taggable(path):
         return item
     try:
-        tag_format = detect(path)
-        current, elsewhere = current_labels(tag_format, path, field)
+        tag_format, current, elsewhere = _format_and_labels(path, field)
         if _same_values(genres, current):
             return PlanItem(path, Action.UNCHANGED, "already set", current, current, item.prediction, tag_format)
         if elsewhere:

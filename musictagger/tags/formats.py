@@ -392,7 +392,7 @@ def _sniff(path: Path) -> mutagen.FileType | None:
         return None
 
 
-def _loaded(path: Path) -> tuple[TagFormat, mutagen.FileType]:
+def detect_loaded(path: Path) -> tuple[TagFormat, mutagen.FileType]:
     """The tag format of ``path`` and its tags as :meth:`TagFormat.load` loads them: the file mutagen parsed to tell
     its format, parsed once more only for ID3, whose frames ``load`` reads as stored (mutagen converts them)."""
     tag_format, audio = _detected(path)
@@ -409,7 +409,7 @@ def read_tags(path: Path) -> TagSummary:
 
     Several artists (or titles) are joined with ``"; "`` for display.
     """
-    tag_format, audio = _loaded(Path(path))
+    tag_format, audio = detect_loaded(Path(path))
     family = tag_format.family
 
     info = read_riff_info(path) if tag_format.file_type is WAVE else {}  # where a WAV's ID3 chunk says nothing
@@ -502,5 +502,5 @@ def read_values(path: Path, field: str) -> tuple[str, ...]:
 
     TagReadError naming the file when its tags are unreadable or the field is unknown to its format.
     """
-    tag_format, audio = _loaded(Path(path))
+    tag_format, audio = detect_loaded(Path(path))
     return tag_format.labels_in(audio, Path(path), field)

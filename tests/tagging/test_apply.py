@@ -498,9 +498,9 @@ def test_a_bug_met_on_one_file_fails_that_file_and_the_run_tags_and_undoes_the_o
         make_file(tmp_path, "flac", name=name, seed=seed) for seed, name in enumerate("abc")
     )
     before = {path: path.read_bytes() for path in (planned_wrong, written_wrong)}
-    real_detect, real_write = plan_module.detect, WritableFormat.write_labels
+    real_detect, real_write = plan_module.detect_loaded, WritableFormat.write_labels
 
-    def detect_with_a_bug(path: Path) -> WritableFormat:
+    def detect_with_a_bug(path: Path) -> tuple[WritableFormat, object]:
         if path == planned_wrong:
             raise struct.error("unpack requires a buffer of 4 bytes")
         return real_detect(path)
@@ -510,7 +510,7 @@ def test_a_bug_met_on_one_file_fails_that_file_and_the_run_tags_and_undoes_the_o
             raise IndexError("list index out of range")
         real_write(self, path, *args, **kwargs)
 
-    monkeypatch.setattr(plan_module, "detect", detect_with_a_bug)
+    monkeypatch.setattr(plan_module, "detect_loaded", detect_with_a_bug)
     monkeypatch.setattr(WritableFormat, "write_labels", write_with_a_bug)
     plan = plan_for([planned_wrong, written_wrong, fine])
     report = apply_plan(plan, journal)
