@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, SignalInstance, Slot
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,18 @@ class Task:
         now = time.monotonic()
         if milestone or now - self._last_progress >= PROGRESS_INTERVAL_S:
             self._last_progress = now
-            self._relay.progressed.emit(value)
+            _send(self._relay.progressed, value)
+
+
+def _send(signal: SignalInstance, value: Any) -> None:
+    """Emit ``value`` on a relay's ``signal``; nowhere when the relay is gone.  The window waits 5 s for its runners'
+    work as it closes, and work that takes longer (a learning fold over a large library, the write of a long
+    recording) goes on: reporting or ending after the objects PySide deletes as the program ends, it printed
+    'Error calling Python override of QRunnable::run()' and two tracebacks (``Signal source has been deleted``)."""
+    try:
+        signal.emit(value)
+    except RuntimeError:
+        log.debug("nowhere to send %r: the window has gone", value)
 
 
 class _Runnable(QRunnable):
@@ -121,9 +132,9 @@ class _Runnable(QRunnable):
             result = self._fn(self._task)
         except Exception as exc:  # every error goes back to the UI thread, none kills the pool
             log.debug("task %r failed", self._fn, exc_info=True)
-            self._relay.failed.emit(exc)
+            _send(self._relay.failed, exc)
         else:
-            self._relay.done.emit(result)
+            _send(self._relay.done, result)
 
 
 class TaskRunner:

@@ -7,15 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent
+import shiboken6
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from musictagger.gui.library_panel import LibraryPanel
 from musictagger.gui.settings import Settings
-from musictagger.gui.tasks import TaskRunner
+from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.interrupts import INTERRUPTED_STATUS
 from tests.gui.conftest import write_song
 
@@ -41,6 +43,28 @@ def test_what_was_on_its_way_to_a_closed_window_is_dropped(qtbot, window, tmp_pa
     window.close()  # waits for the worker: the folders it read are on their way to the panel
     qtbot.waitUntil(lambda: not window.io_runner.busy)
     assert window.library.folder_paths() == []
+
+
+def test_work_that_outlives_the_windows_wait_for_it_ends_without_a_traceback(qtbot, capfd) -> None:
+    """Closing, the window waits 5 s for its runners' work; work that takes longer (a learning fold over a large
+    library, the write of a long recording) goes on, and as it reported progress or ended, it met the objects PySide
+    deletes as the program ends: 'Error calling Python override of QRunnable::run()' and two tracebacks on the
+    terminal.  What it reports then goes nowhere."""
+    runner, owner, release = TaskRunner("slow"), QObject(), threading.Event()
+
+    def work(task: Task) -> int:
+        release.wait(timeout=30)
+        task.progress(1, milestone=True)
+        return 1
+
+    runner.run(work, owner=owner, on_done=lambda _result: None, on_error=lambda _error: None, on_progress=print)
+    assert not runner.shutdown(timeout_ms=0)  # still at work: the window closes all the same
+    for relay in list(runner._active.values()):  # as PySide deletes every object when the program ends
+        shiboken6.delete(relay)
+    release.set()
+    qtbot.waitUntil(lambda: runner.shutdown(timeout_ms=0), timeout=30_000)
+
+    assert "Error" not in capfd.readouterr().err
 
 
 SHOWN = "the window is shown"
