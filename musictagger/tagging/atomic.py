@@ -96,9 +96,12 @@ def write_labels_atomically(
 
 
 def temporary_copy_path(path: Path) -> Path:
-    """A new name for the copy of ``path`` beside it: ``.musictagger-PID-NAMEHASH-RANDOM.tmp``, 42 bytes."""
+    """A new name for the copy of ``path`` beside it: ``.musictagger-PID-TIME-NAMEHASH-RANDOM.tmp``, 51 bytes, where
+    ``TIME`` is the moment it is made (seconds since the epoch, hexadecimal): the writer ran then
+    (:func:`remove_stale_copies`)."""
     name_hash = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:12]
-    return path.with_name(f"{TEMP_MARK}{os.getpid()}-{name_hash}-{secrets.token_hex(4)}.tmp")
+    made = f"{int(time.time()):08x}"
+    return path.with_name(f"{TEMP_MARK}{os.getpid()}-{made}-{name_hash}-{secrets.token_hex(4)}.tmp")
 
 
 def remove_stale_copies_beside(paths: Iterable[Path]) -> list[Path]:
@@ -120,11 +123,28 @@ def remove_stale_copies(folder: Path) -> list[Path]:
     except OSError:  # an unreadable folder holds nothing we could delete anyway
         return removed
     for temp in candidates:
-        pid = temp.name.rsplit(TEMP_MARK, 1)[-1].split("-", 1)[0]
-        if pid.isdigit() and not process_alive(int(pid)):
+        writer = _writer(temp.name)
+        if writer is not None and not process_alive(*writer):
             _discard(temp)
             removed.append(temp)
     return removed
+
+
+def _writer(name: str) -> tuple[int, float | None] | None:
+    """The process id that made the copy named ``name`` (:func:`temporary_copy_path`, or an undo's second copy of it,
+    ``…-as-tagged.tmp``) and a moment it ran at (None in the names of earlier releases, which have none), or None for
+    a name not of this form.  With the moment, a process that took the id
+    of a killed writer since is told from it (:func:`~musictagger.tagging.journal.process_alive`): its copy, a whole
+    song's size, stayed beside the file for as long as that process lived (for good, a system daemon's id after a
+    restart)."""
+    fields = name.rsplit(TEMP_MARK, 1)[-1].removesuffix(".tmp").split("-")
+    if not fields[0].isdigit():
+        return None
+    try:  # TIME is 8 hexadecimal digits, NAMEHASH (of the earlier names) 12
+        made = int(fields[1], 16) if len(fields) >= 4 and len(fields[1]) == 8 else None
+    except ValueError:
+        made = None
+    return int(fields[0]), made
 
 
 def _discard(temp: Path) -> None:

@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -432,6 +433,28 @@ def test_copies_left_by_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path,
 
     assert not dead.exists() and not dead_as_tagged.exists()
     assert alive.exists()
+
+
+def test_a_copy_whose_writers_process_id_another_process_took_since_is_removed(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A killed run's copy was kept for as long as any process held its writer's id: after a restart a daemon's id,
+    and the copy, a whole song's size, stayed for good.  The copy's name says when it was made, and a process started
+    after that is not its writer (Linux; elsewhere a copy of a live id is kept, as before)."""
+    path = make_file(tmp_path, "flac")
+    made = f"{TEMP_MARK}{{pid}}-{{made:08x}}-0123456789ab-0a1b2c3d.tmp"
+    with subprocess.Popen(["sleep", "30"]) as other:  # has the id now, started after the copy below was made
+        try:
+            killed = tmp_path / made.format(pid=other.pid, made=int(time.time()) - 3600)
+            writing = tmp_path / made.format(pid=os.getpid(), made=int(time.time()))  # this process's, in progress
+            for copy in (killed, writing):
+                copy.write_bytes(path.read_bytes())
+
+            apply_plan(plan_for([path]), journal)
+
+            assert (killed.exists(), writing.exists()) == (sys.platform != "linux", True)
+        finally:
+            other.kill()
 
 
 def test_undo_passes_over_a_file_a_killed_run_journalled_but_never_reached(tmp_path: Path, journal: Journal) -> None:
