@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from musictagger.errors import DatabaseError, MusictaggerError
-from musictagger.presence import as_listed, missing
+from musictagger.presence import as_listed, forget_listings, missing
 from musictagger.tagging.apply import Change, Outcome, RunReport, finish_run, journal_unwritable, journalled_write
 from musictagger.tagging.atomic import remove_stale_copies_beside
 from musictagger.tagging.fingerprint import Fingerprint
@@ -54,6 +54,7 @@ def undo(
     if not entries:
         return RunReport(None)
     remove_stale_copies_beside(entry.path for entry in entries)
+    forget_listings()  # the files as they are now, renamed since the run perhaps (in the window, a moment ago)
     report = RunReport(journal.start_run("undo", undoes=target.id))
     status = RunStatus.INTERRUPTED
     moves = IndexedMoves()
