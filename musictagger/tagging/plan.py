@@ -28,6 +28,7 @@ from typing import TypeVar
 import mutagen
 
 from musictagger.csv_file import write_csv
+from musictagger.db import name_trouble
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.presence import missing
@@ -491,7 +492,7 @@ def write_preview_csv(plan: Plan, path: Path) -> None:
     try:
         write_csv(path, preview_columns(plan.field), preview_rows(plan))
     except OSError as exc:
-        raise FileError(path, f"cannot write the preview ({exc.strerror or exc})") from exc
+        raise FileError(path, f"cannot write the preview ({name_trouble(path, exc) or exc.strerror or exc})") from exc
 
 
 def _confidence_text(prediction: Prediction | None) -> str:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.errors import FileError
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
-from musictagger.tagging.plan import Mode, Prediction, make_plan
+from musictagger.tagging.plan import Mode, Prediction, make_plan, write_preview_csv
 from musictagger.tagging.undo import undo
 from tests.drives import exfat_drive, fuse_fat_drive  # noqa: F401 - fixtures
 from tests.tagging.media import make_file, native_genres
@@ -100,3 +101,19 @@ def test_files_of_a_drive_unplugged_while_tag_writes_say_so(tmp_path: Path, jour
         ("written", ""),
         ("skipped", f"is no longer there, nor is its folder {drive / 'Album'} (the drive unplugged?)"),
     ]
+
+
+def test_a_preview_named_as_a_stick_refuses_says_so(
+    tmp_path: Path,
+    exfat_drive: Path,  # noqa: F811 - the fixture
+) -> None:
+    """`tag --csv '/media/stick/plan?.csv'`: exFAT refuses `?` in a name, as `No such file or directory`, which the
+    error repeated of a folder that is there."""
+    plan = make_plan({make_file(tmp_path, "flac"): ROCK}, mode=Mode.REPLACE)
+    with pytest.raises(FileError) as refused:
+        write_preview_csv(plan, exfat_drive / "plan?.csv")
+
+    assert refused.value.reason == (
+        "cannot write the preview (its name holds '?', which FAT, exFAT and NTFS drives refuse in a name: choose "
+        "another name)"
+    )
