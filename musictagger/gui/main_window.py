@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -64,7 +65,14 @@ from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.spectrogram_view import SpectrogramView, mel_db
 from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
-from musictagger.gui.tracks_out import DROPPED_BACK_TEXT, choose_playlist, is_own, release_clipboard
+from musictagger.gui.tracks_out import (
+    DROPPED_BACK_TEXT,
+    choose_playlist,
+    copy_to_clipboard,
+    is_own,
+    release_clipboard,
+    transfer,
+)
 from musictagger.library import Library
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model
@@ -283,7 +291,7 @@ class MainWindow(QMainWindow):
         copy = self._action("&Edit", "&Copy", self.copy_tracks, QKeySequence.StandardKey.Copy)
         self._action("&Edit", "Copy &hash code", self.code.copy_action, "Ctrl+Shift+C")
         # Greyed in the menu with no track selected where it copies from; its key works whatever the menu last showed.
-        self._menus["&Edit"].aboutToShow.connect(lambda: copy.setEnabled(self._tracks_to_copy() is not None))
+        self._menus["&Edit"].aboutToShow.connect(lambda: copy.setEnabled(self._copy_of_selection() is not None))
         self._menus["&Edit"].aboutToHide.connect(lambda: copy.setEnabled(True))
         self._action("&Edit", "&Remove from list", self.files.remove_action)
         # Checked while the Live panel is shown (closed by its title bar's button too); closing it stops listening.
@@ -654,9 +662,13 @@ class MainWindow(QMainWindow):
 
     # Tracks out: copied, saved as a playlist (dragged out by their views).
 
-    def _tracks_to_copy(self) -> LibraryView | MatchesView | None:
-        """Where Edit ▸ Copy copies the selected tracks from: the table with the focus, else the Library tab when it
-        is shown; None when that has no track selected."""
+    def _copy_of_selection(self) -> Callable[[], None] | None:
+        """What Edit ▸ Copy does: copy the files selected in the list with the focus (the Files list, the Library
+        tab's table, either list of matches), else in the Library tab when it is shown; None with none selected."""
+        if self.files.hasFocus():
+            files = self.files.selected_paths()
+            copied = partial(transfer, files, for_clipboard=True)
+            return (lambda: self.statusBar().showMessage(copy_to_clipboard(copied()))) if files else None
         focused = [view for view in (self.library_view, self.matches, self.live.matches) if view.table.hasFocus()]
         if not focused and self.centre.currentIndex() == LIBRARY_TAB:
             focused = [self.library_view]
@@ -664,13 +676,13 @@ class MainWindow(QMainWindow):
             return None
         view = focused[0]
         selected = view.selected_count() if isinstance(view, LibraryView) else len(view.selected_paths())
-        return view if selected else None
+        return view.copy_selection if selected else None
 
     def copy_tracks(self) -> None:
-        """Edit ▸ Copy (Ctrl+C): the selected tracks' files on the clipboard, for a file manager, player or DJ app."""
-        view = self._tracks_to_copy()
-        if view is not None:
-            view.copy_selection()
+        """Edit ▸ Copy (Ctrl+C): the selected files on the clipboard, for a file manager, player or DJ app."""
+        copy = self._copy_of_selection()
+        if copy is not None:
+            copy()
 
     def save_selection_playlist(self) -> None:
         """File ▸ Save the selected tracks as a playlist…: the Library tab's selection, in the table's order."""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.tracks_out import DROPPED_BACK_TEXT, GNOME_COPIED, OWN_FORMAT, choose_playlist
 from musictagger.library import Column, index_folders
-from tests.gui.conftest import write_song
+from tests.gui.conftest import drop, wait_until_settled, write_song
 from tests.library.test_playlist import read_playlist
 from tests.tagging.media import pretag
 
@@ -165,6 +165,21 @@ def test_ctrl_c_copies_the_selected_tracks_as_files_and_paths(qtbot, window, mus
     # then crashed the test process as it ended (status 139). Closing the window takes the tracks off it.
     window.close()
     assert not clipboard.ownsClipboard() and clipboard.mimeData() is None  # emptied
+
+
+def test_ctrl_c_in_the_files_list_copies_its_selected_files(qtbot, window, tmp_path: Path) -> None:
+    """The files dropped or opened, listed on the left: Ctrl+C there did nothing."""
+    songs = [write_song(tmp_path / "in" / name, seconds=3.0, seed=i) for i, name in enumerate(["é.flac", "b.flac"])]
+    drop(window, songs)
+    qtbot.waitUntil(lambda: len(window.files.entries) == 2, timeout=10_000)  # listed once the drop is expanded
+    window.activateWindow()
+    window.files.setFocus()
+    window.files.selectAll()
+    qtbot.waitUntil(lambda: window.isActiveWindow() and window.files.hasFocus(), timeout=5000)
+    qtbot.keyClick(window.files, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().mimeData().urls() == [QUrl.fromLocalFile(str(song)) for song in songs]
+    assert window.statusBar().currentMessage().startswith("Copied 2 tracks")
+    wait_until_settled(qtbot, window, 2)
 
 
 def test_the_selection_saved_as_a_playlist_from_a_dialog_that_remembers_its_folder(
