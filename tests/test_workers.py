@@ -60,6 +60,7 @@ def test_a_ctrl_c_while_the_pool_starts_a_worker_leaves_none_behind_its_shutdown
     left a worker the pool did not know of, which took the stop meant for another at the shutdown, and ``index`` hung
     after its last line; or one cut off from its start, which died with a traceback.  The Ctrl-C comes once the pool
     has counted its workers, and its shutdown stops them all."""
+    earlier = set(multiprocessing.active_children())  # those of tests before this one in the same session
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
     pool = spawn_pool(2, ready_with, (CtrlCWhenPickled(),))
     try:
@@ -67,7 +68,7 @@ def test_a_ctrl_c_while_the_pool_starts_a_worker_leaves_none_behind_its_shutdown
             pool.submit(os.getpid)
     finally:
         signal.signal(signal.SIGINT, previous)
-    workers = multiprocessing.active_children()  # every process started, whether the pool counted it or not
+    workers = [p for p in multiprocessing.active_children() if p not in earlier]  # the pool's counted or not
     stopping = threading.Thread(target=pool.shutdown, daemon=True)  # a shutdown that hangs fails the test, no more
     stopping.start()
     stopping.join(timeout=GONE_WITHIN_S)
