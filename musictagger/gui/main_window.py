@@ -67,6 +67,7 @@ from musictagger.gui.tag_dialog import TagDialog, TagScope, undo_last_run
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.gui.tracks_out import (
     DROPPED_BACK_TEXT,
+    DragOut,
     choose_playlist,
     copy_to_clipboard,
     is_own,
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
         """Counts changes of the active model; an analysis started under an earlier one is dropped."""
 
         self.files = FileList()
+        self.files_out = DragOut(self.files, lambda: self.files_out.drag(transfer(self.files.selected_paths())))
+        """The files selected in the list, dragged out to a file manager, player or DJ app."""
         self.spectrogram = SpectrogramView(self.manifest.front_end, windows=self.manifest.windows_per_track)
         self.layers = LayersView(self.manifest.layers)
         self.genre = GenreView(labels_in_use(self.manifest, self.personal))

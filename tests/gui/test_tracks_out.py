@@ -167,8 +167,8 @@ def test_ctrl_c_copies_the_selected_tracks_as_files_and_paths(qtbot, window, mus
     assert not clipboard.ownsClipboard() and clipboard.mimeData() is None  # emptied
 
 
-def test_ctrl_c_in_the_files_list_copies_its_selected_files(qtbot, window, tmp_path: Path) -> None:
-    """The files dropped or opened, listed on the left: Ctrl+C there did nothing."""
+def test_the_files_lists_selected_files_copy_and_drag_out(qtbot, window, tmp_path: Path, drags: list) -> None:
+    """The files dropped or opened, listed on the left: Ctrl+C there did nothing, nor did a drag."""
     songs = [write_song(tmp_path / "in" / name, seconds=3.0, seed=i) for i, name in enumerate(["é.flac", "b.flac"])]
     drop(window, songs)
     qtbot.waitUntil(lambda: len(window.files.entries) == 2, timeout=10_000)  # listed once the drop is expanded
@@ -179,6 +179,8 @@ def test_ctrl_c_in_the_files_list_copies_its_selected_files(qtbot, window, tmp_p
     qtbot.keyClick(window.files, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().mimeData().urls() == [QUrl.fromLocalFile(str(song)) for song in songs]
     assert window.statusBar().currentMessage().startswith("Copied 2 tracks")
+    drag_from(window.files, 1)  # and dragged out, as the Library tab's tracks are
+    assert [urls for urls, *_ in drags] == [[QUrl.fromLocalFile(str(song)) for song in songs]]
     wait_until_settled(qtbot, window, 2)
 
 
