@@ -196,7 +196,9 @@ def make_plan(
     """
     mode = Mode(mode)
     states = states or FileStates()
-    remove_stale_copies_beside(predictions)
+    if not states.swept:  # once for the files a preview plans again and again
+        remove_stale_copies_beside(predictions)
+        states.swept = True
     items = []
     for done, (path, prediction) in enumerate(predictions.items(), start=1):
         if should_stop and should_stop():
@@ -268,6 +270,8 @@ class FileStates:
 
     def __init__(self) -> None:
         self._read: dict[tuple, tuple[tuple[int, int, int] | None, object]] = {}
+        self.swept = False
+        """The copies killed runs left beside the files have been removed (:func:`remove_stale_copies_beside`)."""
 
     def labels(self, path: Path, field: str) -> tuple[WritableFormat, tuple[str, ...], str]:
         """``path``'s tag format, values of ``field`` and why it holds them where tagging does not write
@@ -293,9 +297,12 @@ class FileStates:
                 outcome: _Read | MusictaggerError = read()
             except MusictaggerError as exc:  # a refusal is the file's state too; a bug is met again
                 outcome = exc
+                # Kept bare: its traceback and the error it was raised from held the frames of the plan that read
+                # it (and of each plan since, a raise adding to its traceback), every such plan kept alive.
+                exc.__cause__ = exc.__context__ = None
             self._read[key] = kept = (stamp, outcome)
         if isinstance(kept[1], MusictaggerError):
-            raise kept[1]
+            raise kept[1].with_traceback(None)
         return kept[1]
 
 

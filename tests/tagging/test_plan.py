@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import unicodedata
+import weakref
 from pathlib import Path
 
 import av
@@ -117,6 +119,24 @@ def test_planning_again_reads_only_the_files_changed_since(tmp_path: Path) -> No
     assert bytes_read() - before < 1.5 * files[1].stat().st_size
     assert [item.action for item in changed.items] == [Action.WRITE, Action.UNCHANGED, Action.WRITE]
     assert changed.items[1].current == ("Jazz",) and changed.items[0].fingerprint == first.items[0].fingerprint
+
+
+def test_plans_made_again_of_unreadable_files_are_not_kept_alive(tmp_path: Path) -> None:
+    """FileStates keeps a file's refusal and raised the same error at each plan: each raise added to its traceback,
+    which held the plans made before, so every change of threshold in the window kept one more plan alive."""
+    files = []
+    for n in range(3):
+        files.append(tmp_path / f"{n}.mp3")
+        files[-1].write_bytes(b"not an mp3 at all" * 50)
+    states = FileStates()
+    plans = [make_plan(dict.fromkeys(files, ROCK), min_confidence=0.1 * n, states=states) for n in range(4)]
+    assert {item.action for plan in plans for item in plan.items} == {Action.ERROR}
+    earlier = [weakref.ref(item) for plan in plans[:3] for item in plan.items]
+
+    del plans
+    gc.collect()
+
+    assert [ref() for ref in earlier if ref() is not None] == []
 
 
 def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path: Path) -> None:
