@@ -24,6 +24,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QPoint,
 from PySide6.QtGui import QDrag, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QWidget
 
+from musictagger.db import REFUSED_IN_NAMES
 from musictagger.gui.errors import show_error
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner
@@ -34,7 +35,7 @@ OWN_FORMAT = "application/x-musictagger-tracks"
 """What marks a drag or copy as the window's own tracks (its data: how many)."""
 URI_LIST = "text/uri-list"
 GNOME_COPIED = "x-special/gnome-copied-files"
-NOT_IN_NAMES = str.maketrans(dict.fromkeys('/\\:*?"<>|\n\r\t', " "))
+NOT_IN_NAMES = str.maketrans(dict.fromkeys("/" + REFUSED_IN_NAMES + "".join(map(chr, range(32))), " "))
 """Characters a name offered for a playlist leaves out: separators, and what Windows, FAT and exFAT refuse."""
 DROPPED_BACK_TEXT = (
     "Tracks dragged from musictagger are not analysed again here: drop them on a file manager, player or DJ app"
