@@ -161,13 +161,6 @@ def format_preview(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _stopped_text(report: RunReport, not_reached: int) -> str:
-    """`` (interrupted: 27 not reached)`` for a run that stopped before its last file, else nothing."""
-    why = (("cancelled", report.cancelled), ("interrupted", report.interrupted), ("stopped", bool(report.stopped)))
-    stopped = next((word for word, stopped_so in why if stopped_so), "")
-    return f" ({stopped}: {not_reached} not reached)" if stopped else ""
-
-
 def _print_report(plan: Plan, report: RunReport) -> int:
     """What happened to each file the run did not write, then the run's totals over every file of the plan."""
     counts, planned = report.counts(), plan.counts()
@@ -185,7 +178,7 @@ def _print_report(plan: Plan, report: RunReport) -> int:
             wrap(
                 f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
                 f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
-                + _stopped_text(report, planned[Action.WRITE] - len(report.outcomes))
+                + report.stopped_text(planned[Action.WRITE] - len(report.outcomes))
                 + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
             )
         )

@@ -95,8 +95,7 @@ def run(args: argparse.Namespace) -> int:
             f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
             + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
             + f", {counts['skipped'] + counts['failed']} not restored"
-            + (" (cancelled)" if report.cancelled else " (stopped)" if report.stopped else "")
-            + (f" (interrupted: {total - reached[0]} not reached)" if report.interrupted else "")
+            + report.stopped_text(total - reached[0])
         )
     )
     if report.index_problem:

@@ -53,6 +53,13 @@ class RunReport:
         """Files per status."""
         return Counter(outcome.status for outcome in self.outcomes)
 
+    def stopped_text(self, not_reached: int) -> str:
+        """`` (interrupted: 27 not reached)`` for a run that stopped before its last file (cancelled, interrupted or
+        stopped on its own), else nothing: how ``tag``'s and ``undo``'s last lines end."""
+        why = (("cancelled", self.cancelled), ("interrupted", self.interrupted), ("stopped", bool(self.stopped)))
+        stopped = next((word for word, stopped_so in why if stopped_so), "")
+        return f" ({stopped}: {not_reached} not reached)" if stopped else ""
+
 
 def apply_plan(
     plan: Plan,
