@@ -7,6 +7,7 @@ import os
 import resource
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -78,3 +79,21 @@ def limited_to(size: int) -> None:
     rather than killing the process (SIGXFSZ): a full disk, without root or a mount."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def musictagger_process(*arguments: str) -> subprocess.Popen[str]:
+    """``musictagger ARGUMENTS`` in a process of its own (this test's user dirs, from the project root), its output
+    piped as text.
+
+    SIGINT is reset to its default in the child: a test run started in the background (``make test &``, nohup)
+    inherits SIGINT *ignored*, and Python then never raises KeyboardInterrupt, unlike a user's terminal, which is what
+    a Ctrl-C test stands for.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "musictagger", *arguments],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )

@@ -16,7 +16,7 @@ from musictagger.cli.main import main
 from musictagger.library import Library, index_folders
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
-from tests.processes import HAS_PROC, assert_workers_die_with, wait_for_workers
+from tests.processes import HAS_PROC, assert_workers_die_with, musictagger_process, wait_for_workers
 
 N_FILES = 12
 
@@ -35,20 +35,8 @@ def big_folder(tmp_path: Path) -> Path:
 
 
 def start_indexing(folder: Path, workers: int = 1) -> subprocess.Popen:
-    """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs.
-
-    SIGINT is reset to its default in the child: a test run started in the background
-    (``make test &``, nohup) inherits SIGINT *ignored*, and Python then never raises
-    KeyboardInterrupt — unlike a user's terminal, which is what the Ctrl-C test stands for.
-    """
-    return subprocess.Popen(
-        [sys.executable, "-m", "musictagger", "index", str(folder), "--workers", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    """``musictagger index FOLDER`` in its own process, with this test's isolated user dirs, Ctrl-C as a terminal's."""
+    return musictagger_process("index", str(folder), "--workers", str(workers))
 
 
 def rows_stored() -> int:

@@ -27,6 +27,7 @@ from musictagger.tagging.atomic import TEMP_MARK
 from musictagger.tagging.journal import Journal, RunStatus
 from musictagger.tagging.payload import audio_payload_digest
 from tests.conftest import PROJECT_ROOT
+from tests.processes import musictagger_process
 from tests.tagging.media import KINDS, UNKNOWN_FRAME, make_file, native_genres, native_tags, pretag, v23_mp3
 from tests.tagging.preview import preview_actions
 
@@ -209,17 +210,9 @@ def test_a_run_killed_mid_batch_leaves_every_file_whole_and_the_next_run_finishe
 def test_ctrl_c_mid_batch_says_what_was_written_and_exits_130(tmp_path: Path) -> None:
     folder = tmp_path / "batch"
     files = [make_file(folder, fmt, name=f"{i:02d}-{fmt}", seed=i) for i, fmt in enumerate(list(KINDS) * 2)]
-    command = [sys.executable, "-m", "musictagger", "tag", str(folder), "--mode", "replace", "--min-confidence", "0"]
     journal = userdirs.journal_db_path()
 
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C, even under nohup
-    )
+    process = musictagger_process("tag", str(folder), "--mode", "replace", "--min-confidence", "0")
     deadline = time.monotonic() + 300
     while written_entries(journal) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)

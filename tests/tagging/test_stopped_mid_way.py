@@ -7,8 +7,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,8 @@ from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import Mode, Prediction, make_plan
 from musictagger.tagging.predict import Proposals, predict_labels
-from tests.conftest import PROJECT_ROOT
 from tests.library.test_search import store_random_tracks
+from tests.processes import musictagger_process
 from tests.tagging.media import make_file, native_genres
 
 N_FILES = 40
@@ -61,14 +59,7 @@ def test_ctrl_c_mid_undo_says_what_was_restored_and_the_index_learns_it(tmp_path
     with Journal() as journal:
         update_library_index(journal, apply_plan(plan, journal))  # run 1, its undo run 2
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "musictagger", "undo"],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C, even under nohup
-    )
+    process = musictagger_process("undo")
     deadline = time.monotonic() + 60
     while restored_so_far(2) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
