@@ -4,12 +4,8 @@ selected matches are dragged out or copied as files, and the matches saved as a 
 The search is :func:`musictagger.library.find_similar` on a worker thread; its
 :class:`~musictagger.library.CodeIndex` is kept between queries, dropped when the window
 re-indexes and read afresh whenever the library has changed since it was loaded (by another
-process too: :func:`~musictagger.library.current_index`).  Playback uses QtMultimedia, its player
-created on first use so that a machine without audio output still opens the window.  The library itself is loaded
-with this module, as the window is built, before any worker thread runs: loaded at the first Play, its loading (which
-holds the dynamic loader's lock) logs a line through Qt, and a Python message handler (pytest-qt's) then waited for the
-GIL, held by the device list's scan, which waited for the loader's lock in ``dlsym`` (sounddevice's cffi calls keep
-the GIL): the window froze for good (a CI run, 2026-12-06).
+process too: :func:`~musictagger.library.current_index`).  Playback uses QtMultimedia,
+created on first use so that a machine without audio output still opens the window.
 """
 
 from __future__ import annotations
@@ -20,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -146,6 +141,8 @@ class Player:
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
         was paused); True when it is set to play (it does once the event loop has run)."""
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
         if self._player is None:
             self._player = QMediaPlayer()
             self._output = QAudioOutput()
@@ -175,10 +172,14 @@ class Player:
 
     def is_playing(self) -> bool:
         """Whether the player is playing now (a command sent is carried out when the event loop next runs)."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
         return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
     def has_started(self) -> bool:
         """Whether a file is playing or paused: something Stop would stop."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
         return self._player is not None and self._player.playbackState() != QMediaPlayer.PlaybackState.StoppedState
 
     def position_s(self) -> float:
@@ -192,6 +193,8 @@ class Player:
 
     def _seek_to_start(self, *_: object) -> None:
         """Seek to the start asked for once the player takes a seek: loaded, seekable and playing."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
         ready = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
         if (
             self._start is not None
