@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import PySide6.QtMultimedia  # noqa: F401 — loaded here, before any test's threads: see below
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -19,6 +20,13 @@ from tests.audio.signals import chirp, music, write
 
 # The platform is chosen once per process, before the QApplication exists.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# QtMultimedia is loaded before any test starts a thread.  The window loads it at its first Play, holding the dynamic
+# loader's lock while the library logs a line through Qt, which pytest-qt's Python message handler takes: it waited for
+# the GIL, held by the Live panel's device scan (sounddevice's cffi calls keep the GIL) waiting in dlsym for the
+# loader's lock, and the test hung until pytest-timeout (a CI run, 2026-12-06; py-spy showed both threads).  The app
+# installs no Python message handler, so it does not meet this; loading the library at the window's start would print
+# the library's notes on every start.
 
 SR = 22050
 ANALYSIS_TIMEOUT_MS = 120_000
