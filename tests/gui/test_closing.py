@@ -81,6 +81,13 @@ sys.exit(musictagger_gui())
 """``musictagger-gui FILE`` through its entry point, saying on stdout when its window is shown."""
 
 
+def as_from_a_terminal() -> None:
+    """In the child: Ctrl-C, SIGTERM and SIGHUP at their defaults, as a program a terminal starts has them (a test run
+    under ``nohup`` ignores SIGHUP, started in the background SIGINT, and a child inherits what is ignored)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_ctrl_c_or_sigterm_closes_the_window_as_quit_does(tmp_path: Path, number: signal.Signals) -> None:
     """Ctrl-C in the terminal did nothing to a running window: Python's handler never ran while Qt's event loop
@@ -94,6 +101,7 @@ def test_ctrl_c_or_sigterm_closes_the_window_as_quit_does(tmp_path: Path, number
         text=True,
         start_new_session=True,  # a process group of its own, as a terminal gives a program
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        preexec_fn=as_from_a_terminal,  # the tests run under nohup too, whose ignored SIGHUP the window would keep
     )
     try:
         assert window.stdout.readline().strip() == SHOWN
