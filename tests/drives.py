@@ -16,15 +16,13 @@ import pytest
 @pytest.fixture
 def fuse_fat_drive(tmp_path: Path) -> Iterator[Path]:
     """An empty 40-MiB FAT32 drive mounted through FUSE; skipped where it cannot be made (not root, no fusefat)."""
-    tools = [shutil.which(tool) for tool in ("mkfs.vfat", "fusefat")]
-    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
-        pytest.skip(
-            "mounts a FAT image through FUSE: needs root, /dev/fuse, mkfs.vfat and fusefat (apt dosfstools fusefat)"
-        )
-    image, drive = tmp_path / "fat.img", tmp_path / "drive"
-    with open(image, "wb") as file:
-        file.truncate(40 << 20)
-    drive.mkdir()
+    tools, image, drive = _image_to_mount(
+        tmp_path,
+        "fat.img",
+        40 << 20,
+        ("mkfs.vfat", "fusefat"),
+        "mounts a FAT image through FUSE: needs root, /dev/fuse, mkfs.vfat and fusefat (apt dosfstools fusefat)",
+    )
     subprocess.run([tools[0], "-F", "32", str(image)], check=True, capture_output=True)
     subprocess.run([tools[1], "-o", "rw+", str(image), str(drive)], check=True, capture_output=True)
     try:
@@ -38,15 +36,13 @@ def exfat_drive(tmp_path: Path) -> Iterator[Path]:
     """An empty 8-MiB exFAT drive (a USB stick's, an SD card's file system), case-insensitive: ``song.wav`` renamed
     ``Song.wav`` is found by either name.  Mounted through FUSE (exfat-fuse) on a loop device; skipped where it cannot
     be made (not root, no exfatprogs or exfat-fuse)."""
-    tools = [shutil.which(tool) for tool in ("mkfs.exfat", "mount.exfat-fuse", "losetup")]
-    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
-        pytest.skip(
-            "mounts an exFAT image: needs root, /dev/fuse, losetup, mkfs.exfat and exfat-fuse (apt exfatprogs exfat-fuse)"
-        )
-    image, drive = tmp_path / "exfat.img", tmp_path / "drive"
-    with open(image, "wb") as file:
-        file.truncate(8 << 20)
-    drive.mkdir()
+    tools, image, drive = _image_to_mount(
+        tmp_path,
+        "exfat.img",
+        8 << 20,
+        ("mkfs.exfat", "mount.exfat-fuse", "losetup"),
+        "mounts an exFAT image: needs root, /dev/fuse, losetup, mkfs.exfat and exfat-fuse (apt exfatprogs exfat-fuse)",
+    )
     subprocess.run([tools[0], str(image)], check=True, capture_output=True)
     device = subprocess.run([tools[2], "-f", "--show", str(image)], check=True, capture_output=True, text=True)
     loop = device.stdout.strip()
@@ -58,3 +54,19 @@ def exfat_drive(tmp_path: Path) -> Iterator[Path]:
             subprocess.run(["umount", str(drive)], check=True)
     finally:
         subprocess.run([tools[2], "-d", loop], check=True)
+
+
+def _image_to_mount(
+    tmp_path: Path, name: str, size: int, tool_names: tuple[str, ...], needs: str
+) -> tuple[list[str], Path, Path]:
+    """The paths of ``tool_names``, an empty image file ``name`` of ``size`` bytes and an empty folder to mount it on,
+    in ``tmp_path``; the test is skipped, saying what it ``needs``, where it cannot mount (not root, a tool or
+    /dev/fuse missing)."""
+    tools = [shutil.which(tool) for tool in tool_names]
+    if os.geteuid() != 0 or not all(tools) or not os.path.exists("/dev/fuse"):
+        pytest.skip(needs)
+    image, drive = tmp_path / name, tmp_path / "drive"
+    with open(image, "wb") as file:
+        file.truncate(size)
+    drive.mkdir()
+    return tools, image, drive
