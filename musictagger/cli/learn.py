@@ -8,14 +8,16 @@ words, and how to make the model active.  Nothing is activated by this command.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from musictagger.cli.lines import LINE_WIDTH, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import clip, format_table
+from musictagger.interrupts import INTERRUPTED_STATUS
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
-from musictagger.personal.store import PersonalModelError, check_name
+from musictagger.personal.store import PersonalModelError, check_name, saved_stamp
 from musictagger.personal.vocabulary import LabelSurvey, label_key, survey
 from musictagger.tags.formats import LABEL_FIELDS
 
@@ -54,29 +56,46 @@ def model_name(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    with Library() as library:
-        found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
-        print(format_survey(found))
-        for label in unmatched(args.exclude, found):
-            print(wrap(f"  --exclude {label!r} matched no {found.field} label in the library"))
-        if per_track := library.embedding_bytes():  # none in an index without a track
-            print(wrap(f"  the index keeps {per_track:.0f} bytes per track for learning (float16 embeddings)"))
-        with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
+    name = args.name or args.field
+    saved_before, stage = saved_stamp(name), [f"reading the {args.field} tags"]
+    try:
+        with Library() as library:
+            found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
+            print(format_survey(found))
+            for label in unmatched(args.exclude, found):
+                print(wrap(f"  --exclude {label!r} matched no {found.field} label in the library"))
+            if per_track := library.embedding_bytes():  # none in an index without a track
+                print(wrap(f"  the index keeps {per_track:.0f} bytes per track for learning (float16 embeddings)"))
+            with progress_bar(total=100, desc="learning", unit="%", leave=False) as bar:
 
-            def progress(fraction: float, text: str) -> None:
-                bar.set_postfix_str(text)
-                bar.update(round(100 * fraction) - bar.n)
+                def progress(fraction: float, text: str) -> None:
+                    stage[0] = text
+                    bar.set_postfix_str(text)
+                    bar.update(round(100 * fraction) - bar.n)
 
-            learned = learn(
-                library,
-                field=args.field,
-                min_per_label=args.min_per_label,
-                exclude=args.exclude,
-                name=args.name,
-                on_progress=progress,
-            )
+                learned = learn(
+                    library,
+                    field=args.field,
+                    min_per_label=args.min_per_label,
+                    exclude=args.exclude,
+                    name=args.name,
+                    on_progress=progress,
+                )
+    except KeyboardInterrupt:  # it said 'interrupted' alone: whether a model was saved, or the old one kept, unsaid
+        print(wrap(interrupted_text(name, stage[0], saved_before)), file=sys.stderr)
+        return INTERRUPTED_STATUS
     print(format_report(learned))
     return 0
+
+
+def interrupted_text(name: str, stage: str, saved_before: tuple[int, int] | None) -> str:
+    """What ``learn`` stopped by Ctrl-C (or SIGTERM, SIGHUP) did, as ``index``, ``tag`` and ``undo`` say it: how far it
+    went (its last ``stage``) and what is kept: the model saved, or none, and the model of that name that was there
+    before (``saved_before``, :func:`~musictagger.personal.store.saved_stamp`) as it was."""
+    if saved_stamp(name) != saved_before:
+        return f"interrupted once the personal model {name!r} was saved (see `musictagger models`)"
+    kept = f"; the personal model {name!r} is as it was" if saved_before else ""
+    return f"interrupted while learning ({stage}): no model was saved{kept}"
 
 
 def unmatched(exclude: list[str], found: LabelSurvey) -> list[str]:

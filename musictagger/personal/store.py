@@ -93,6 +93,16 @@ def save_model(head: PersonalHead, sidecar: dict[str, Any]) -> Path:
     return sidecar_path
 
 
+def saved_stamp(name: str) -> tuple[int, int] | None:
+    """Which save of personal model ``name`` is on disk (its sidecar's inode and modification time), None for none:
+    two differ when the model was saved in between, which ``learn`` stopped by Ctrl-C says."""
+    try:
+        stat = (models_dir() / f"{check_name(name)}.json").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 def load_head(name: str) -> PersonalHead:
     """The head of personal model ``name``; PersonalModelError when it is missing or damaged."""
     path = models_dir() / f"{check_name(name)}.npz"
