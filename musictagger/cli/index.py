@@ -125,11 +125,23 @@ def _forget(folder: Path) -> int:
         dropped = library.remove_root(folder)
         kept = len(library.paths_under(folder))
         holders = [str(root) for root in library.roots() if folder.is_relative_to(root) or root.is_relative_to(folder)]
-    print(with_path("forgot ", folder, f" and its {dropped} tracks"))
+    if dropped:
+        print(with_path("forgot ", folder, f" and its {_tracks(dropped)}"))
+    else:  # its tracks all stay, or it held none
+        print(with_path("forgot ", folder, "" if kept else ", which held no track"))
     if kept:
         which = "a folder of the library too, holds" if len(holders) == 1 else "folders of the library too, hold"
-        print(wrap(f"  its other {kept} stay in the index: {', '.join(holders)}, {which} them", holders))
+        stay = f"{'other ' * bool(dropped)}{_tracks(kept)} {'stay' if kept != 1 else 'stays'}"
+        print(
+            wrap(f"  its {stay} in the index: {', '.join(holders)}, {which} {'them' if kept != 1 else 'it'}", holders)
+        )
     return 0
+
+
+def _tracks(count: int) -> str:
+    """``1 track``, ``2 tracks``: what ``--forget`` says of a folder's tracks, where it said 'its 1 tracks' and
+    'its 0 tracks' (every track of a folder inside another of the library stays)."""
+    return f"{count} track{'s' * (count != 1)}"
 
 
 def _known_roots() -> list[Path]:

@@ -169,10 +169,10 @@ def index_folders(
         summary.skipped = len(found.files) - len(todo)
         summary.failed_before = _failed_before(found.files, todo, failed)
         summary.tags_read = _read_unread_tags(library, found.files, todo, should_stop)
+        unmounted = _Unmounted(roots)  # the folders there as analysing begins, before the first report
         tracker = _Tracker(len(found.files), summary, started, on_progress)
         tracker.report(None)
         processed = 0
-        unmounted = _Unmounted(roots)
         try:
             for outcome in analyse(todo, should_stop):
                 _store(library, outcome, key, summary, unmounted)
@@ -400,7 +400,13 @@ def _missing_because(count: int) -> str:
 
 def _kept_because(state: str, count: int, guess: str = "a drive not mounted?") -> str:
     """Why a folder's indexed tracks are kept though their files are not there: the folder's ``state``, and the
-    ``guess`` at why."""
+    ``guess`` at why.  A folder that holds none (a new one that went during the run before a file of it was
+    analysed) is said so, where its '0 indexed tracks are kept'."""
+    if not count:
+        return (
+            f"{state}, and no track of the library is in it ({guess}); `musictagger index` analyses its files once "
+            "it is back, `--forget` removes it"
+        )
     tracks = f"{count} indexed track{'s' * (count != 1)} {'are' if count != 1 else 'is'}"
     return f"{state}, so its {tracks} kept ({guess}); `musictagger index --forget` removes a folder's tracks"
 

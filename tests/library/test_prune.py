@@ -243,6 +243,31 @@ def test_a_drive_unmounted_during_a_run_keeps_its_tracks_and_says_so(tmp_path: P
     ]
 
 
+@pytest.mark.parametrize("how", ["unmounted", "emptied"])
+def test_a_new_drive_unmounted_before_a_file_was_analysed_says_it_holds_no_track(tmp_path: Path, how: str) -> None:
+    """A folder indexed for the first time goes as the run begins analysing it: the run said 'its 0 indexed tracks
+    are kept' (and, gone before the run's folders were noted, called its files removed from the index)."""
+    archive = tmp_path / "Archive"
+    for i in range(3):
+        write_track(archive / "Artist" / f"{i}.wav", "wav-pcm16", seed=i)
+
+    def drive_goes(progress: IndexProgress) -> None:
+        if progress.done == 0:  # the first report, before any file is analysed
+            (archive if how == "unmounted" else archive / "Artist").rename(tmp_path / "elsewhere")
+
+    summary = index_folders([archive], workers=1, on_progress=drive_goes)
+
+    assert (summary.analysed, summary.vanished, summary.kept_absent, stored_paths()) == (0, 0, 3, set())
+    state = "went missing" if how == "unmounted" else "was emptied"
+    assert summary.problems == [
+        (
+            str(archive),
+            f"{state} during the run, and no track of the library is in it (a drive not mounted?); "
+            "`musictagger index` analyses its files once it is back, `--forget` removes it",
+        )
+    ]
+
+
 @pytest.mark.parametrize("forgotten", ["inner", "outer"])
 def test_forgetting_a_folder_keeps_the_tracks_another_folder_of_the_library_holds(
     music_folder: Path, forgotten: str, capsys: pytest.CaptureFixture[str]
@@ -260,10 +285,22 @@ def test_forgetting_a_folder_keeps_the_tracks_another_folder_of_the_library_hold
 
     in_album1 = {path for path in before if path.startswith(f"{inner}{os.sep}")}
     assert stored_paths() == (before if forgotten == "inner" else in_album1)
-    out = capsys.readouterr().out
-    assert f"its other {len(in_album1)} stay in the index" in " ".join(out.split())
+    said = " ".join(capsys.readouterr().out.split())
+    if forgotten == "inner":  # it said 'forgot …/album1 and its 0 tracks', 'its other 2 stay'
+        assert said.startswith(f"forgot {inner} its {len(in_album1)} tracks stay in the index: {music_folder}")
+    else:
+        dropped = len(before) - len(in_album1)
+        assert said.startswith(f"forgot {music_folder} and its {dropped} tracks its other {len(in_album1)} tracks stay")
     if forgotten == "inner":
         assert index_folders([music_folder], workers=1).analysed == 0
+
+
+def test_forgetting_a_folder_of_one_track_says_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said 'forgot … and its 1 tracks'."""
+    write_track(tmp_path / "Single" / "a.wav", "wav-pcm16", seed=1)
+    index_folders([tmp_path / "Single"], workers=1)
+    assert main(["index", "--forget", str(tmp_path / "Single")]) == 0
+    assert capsys.readouterr().out == with_path("forgot ", tmp_path / "Single", " and its 1 track") + "\n"
 
 
 def test_a_folder_is_not_forgotten_while_a_run_indexes(music_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
