@@ -12,8 +12,9 @@ several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©ge
 with ``/`` there, and a v2.3 TCON is split on ``/`` when read; reading and writing v2.3 thus
 round-trip, at the price of a v2.3 genre that itself contains ``/`` being read as two genres.
 ID3 genres are read as mutagen interprets them, so a numeric ID3v1 reference such as ``(17)`` is
-read (and therefore restored by undo) as its name, ``Rock``; so is a Vorbis comment's or an APEv2 item's genre that
-begins with one, ``(17)`` or ``(17)Rock``, as older taggers wrote them there (:func:`id3_genres`).
+read (and therefore restored by undo) as its name, ``Rock``; so is a Vorbis comment's, an APEv2 item's (an MP3's
+APEv2 tag's too) or an MP4 ``©gen`` item's genre that begins with one, ``(17)`` or ``(17)Rock``, as older taggers
+wrote them there (:func:`id3_genres`).
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ class VorbisFamily(TagFamily):
 
 
 class Mp4Family(TagFamily):
-    """iTunes-style MP4 metadata atoms (M4A, MP4): a ``©gen`` list."""
+    """iTunes-style MP4 metadata atoms (M4A, MP4): a ``©gen`` list (a value beginning with an ID3v1 number read as
+    Vorbis comments' are, :func:`id3v1_referenced`)."""
 
     name = "MP4"
     file_types = (MP4,)
@@ -168,6 +170,9 @@ class Mp4Family(TagFamily):
         "mood": "----:com.apple.iTunes:MOOD",
         "grouping": "©grp",
     }
+
+    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
+        return id3v1_referenced(self.values(audio, "genre"))
 
 
 class ApeFamily(TagFamily):
@@ -258,7 +263,7 @@ class TagFormat:
             if self.file_type is MP3:
                 value = APEv2(path).get(field)  # APEv2 keys are case-insensitive: "Genre", "GENRE"
                 text = tuple(value) if isinstance(value, APETextValue) else ()  # not a binary value's repr
-                return text, "its APEv2 tag"
+                return id3v1_referenced(text) if field == "genre" else text, "its APEv2 tag"
             if self.file_type is FLAC:
                 frame = ID3(path).get(Id3Family.fields[field])
                 values = () if frame is None else frame.genres if field == "genre" else frame.text
@@ -462,7 +467,7 @@ def id3_genres(texts: Sequence[str]) -> tuple[str, ...]:
 
 
 def id3v1_referenced(values: Sequence[str]) -> tuple[str, ...]:
-    """Genre values of a format without ID3v1 numbers (Vorbis comments, APEv2), those that begin with one
+    """Genre values of a format without ID3v1 numbers (Vorbis comments, APEv2, MP4's ``©gen``), those that begin with one
     (:data:`ID3V1_REFERENCE`) read as ID3 reads them (:func:`id3_genres`): older taggers carried ``(17)`` and
     ``(17)Rock`` over from ID3 into them, and learning, the Library tab and tagging read ``Rock`` there as in an MP3.
     Other values are as written (``17``, ``CR`` name no ID3v1 genre here)."""

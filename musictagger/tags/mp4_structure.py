@@ -24,8 +24,8 @@ it, but the writers would write over what that atom takes in; and a file without
 has the size 0 that says it runs to the end of the file, to which mutagen's writer adds the list's size.
 
 An undo gives back the items the run replaced in the forms they may have had (:func:`item_forms`), for the file's
-own bytes: a genre as its ID3v1 number (a ``gnre`` item, which tagging replaces with a ``©gen`` item), and no item
-list, where mutagen's writer made one (with its ``meta`` atom, and a ``udta`` where the file had none).
+own bytes: a genre as its ID3v1 number (a ``gnre`` item, which tagging replaces with a ``©gen`` item, or a ``©gen``
+item's ``(17)Rock`` or ``(17)``, read as ``Rock``), and no item list, where mutagen's writer made one (with its ``meta`` atom, and a ``udta`` where the file had none).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from mutagen._constants import GENRES
 from mutagen._util import resize_bytes
 from mutagen.mp4 import Atom, AtomError, Atoms
 
-from musictagger.tags.formats import id3v1_genre_number
+from musictagger.tags.formats import id3v1_genre_number, id3v1_spellings
 
 ATOM_HEADER = 8
 """Bytes of an atom's header (size and name); a 64-bit size (size field 1) follows it in 8 more."""
@@ -163,7 +163,8 @@ def item_forms(path: Path, key: str, values: Sequence[str], *, restoring_size: i
     one tagging writes, one item of UTF-8 text values (none without values).
 
     For an undo (``restoring_size``: the size the file had before its run), then the other forms the items the run
-    replaced may have had, for the undo to try for the file's own bytes: genres as their ID3v1 numbers, a ``gnre``
+    replaced may have had, for the undo to try for the file's own bytes: genres as their ID3v1 numbers, in ``©gen``
+    (``(17)Rock``, ``(17)``; ``(255)`` for none, :func:`~musictagger.tags.formats.id3v1_spellings`) or a ``gnre``
     item (as iTunes once wrote them, and mutagen reads them as ``©gen`` values); without values, the list taken out
     with the ``meta`` atom holding it, or with its ``udta`` too, where they hold nothing else
     (:func:`_holders_left_empty`) and the file without them is the size it had: mutagen's writer made them in a file
@@ -171,6 +172,8 @@ def item_forms(path: Path, key: str, values: Sequence[str], *, restoring_size: i
     forms = [ItemForm(_render_item(key, values) if values else None)]
     if restoring_size is None:
         return forms
+    if key == "©gen":  # the genres as older taggers spelt them in it, ``(17)Rock``, ``(17)``, ``(255)`` for none
+        forms += [ItemForm(_render_item(key, spelt)) for spelt in id3v1_spellings(values)[1:]]
     numbers = [id3v1_genre_number(value) for value in values]
     if key == "©gen" and values and None not in numbers:
         data = b"".join(_atom(b"data", struct.pack(">2IH", IMPLICIT, 0, number + 1)) for number in numbers)

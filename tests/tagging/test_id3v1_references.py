@@ -1,4 +1,5 @@
-"""A genre written as an ID3v1 number in a Vorbis comment or an APEv2 item, as older taggers carried it over from ID3
+"""A genre written as an ID3v1 number in a Vorbis comment, an APEv2 item or an MP4 ``©gen`` item, as older taggers
+carried it over from ID3
 (``(17)``, ``(17)Rock``, ``(255)`` for none): read as ID3 reads it, and given back byte for byte by an undo."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mutagen.apev2 import APEv2
 
 from musictagger.tagging.apply import apply_plan
 from musictagger.tagging.journal import Journal
@@ -18,7 +20,7 @@ from tests.tagging.media import make_file, pretag
 
 ROCK = Prediction("rock", 0.9, uncertain=False)
 POP = Prediction("pop", 0.9, uncertain=False)
-FORMATS = ["flac", "ogg", "wv"]
+FORMATS = ["flac", "ogg", "wv", "m4a"]
 STORED = [
     (["(17)"], ("Rock",)),
     (["(17)Rock"], ("Rock",)),
@@ -74,3 +76,24 @@ def test_undo_gives_back_the_id3v1_number_the_file_held(
     assert [o.status for o in apply_plan(plan, journal).outcomes] == ["written"]
     assert [(o.status, o.reason) for o in undo(journal).outcomes] == [("restored", "")]
     assert hashlib.sha256(path.read_bytes()).digest() == original
+
+
+@pytest.mark.parametrize(("stored", "read"), STORED)
+def test_a_genre_number_in_an_mp3s_apev2_tag_reads_as_its_name(
+    tmp_path: Path, stored: list[str], read: tuple[str, ...]
+) -> None:
+    """An MP3's APEv2 tag, which tagging reads but does not write, read `(17)Rock` as that text: the preview showed it
+    as the file's genre, and `(255)` (ID3v1's none) as a genre, which kept the file from being tagged."""
+    path = make_file(tmp_path, "mp3", seconds=1.0)
+    ape = APEv2()
+    ape["Genre"] = "\0".join(stored)
+    ape.save(path)
+
+    (item,) = make_plan({path: POP}, mode=Mode.REPLACE, min_confidence=0.5).items
+
+    assert item.current == read
+    if read:
+        assert (item.action, item.reason) == (
+            Action.SKIP,
+            "its genre is in its APEv2 tag, which tagging does not write",
+        )
