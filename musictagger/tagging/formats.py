@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 TAGGABLE_EXTENSIONS = frozenset(
-    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4", ".wv", ".ape"}
+    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4", ".wv", ".ape", ".mpc"}
 )
 
 

@@ -15,7 +15,7 @@ does not share the writer's assumptions:
   missed an offset, moved it wrong or wrote over a track's tables leaves the ``mdat`` bytes as they were but the
   file undecodable, which the ``mdat`` bytes alone would not show;
 - WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``);
-- WavPack, Monkey's Audio: everything before the trailing APEv2 / ID3v1 tags.
+- WavPack, Monkey's Audio, Musepack (SV8 ``MPCK``, SV7 ``MP+``): everything before the trailing APEv2 / ID3v1 tags.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
         yield from _ogg_audio_packets(data)
     elif data[4:8] == b"ftyp":
         yield from _mp4_audio(data)
-    elif data[:4] in (b"wvpk", b"MAC "):
+    elif data[:4] in (b"wvpk", b"MAC ", b"MPCK") or data[:3] == b"MP+":
         yield data[: _before_trailing_tags(data)]
     else:
         start = _id3v2_size(data)
@@ -91,7 +91,7 @@ def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
         elif data[first_frame : first_frame + 2] and data[first_frame] == 0xFF and data[first_frame + 1] & 0xE0 == 0xE0:
             yield data[start : _before_trailing_tags(data)]  # zeros a tagger left after its tag belong to neither: kept
         else:
-            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack or Monkey's Audio stream")
+            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack, Monkey's Audio or Musepack stream")
 
 
 def _chunks(data: FileBytes, wanted: set[bytes], *, big_endian: bool = False) -> Iterator[FileBytes]:

@@ -1,4 +1,4 @@
-"""The APEv2 tag that ends a WavPack or Monkey's Audio file, read and rewritten item by item.
+"""The APEv2 tag that ends a WavPack, Monkey's Audio or Musepack file, read and rewritten item by item.
 
 mutagen reads these tags (:class:`musictagger.tags.formats.ApeFamily`), but its writer sorts the items by
 size, clears their read-only flags, gives a tag without a header one and truncates the file at the tag, so

@@ -2,7 +2,7 @@
 
 Read-only: writing genres lives in :mod:`musictagger.tagging.formats`, on top of this.
 One small class per tag family, as Picard does: ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC,
-Ogg Vorbis, Opus), MP4 atoms (M4A/MP4) and APEv2 (WavPack, Monkey's Audio).  A file is taggable by its extension, and its family
+Ogg Vorbis, Opus), MP4 atoms (M4A/MP4) and APEv2 (WavPack, Monkey's Audio, Musepack).  A file is taggable by its extension, and its family
 is then found by sniffing its header (``mutagen.File``), so an ``.mp3`` that is really a FLAC file
 is read (and tagged) as FLAC.  Every mutagen call of the package lives in ``tags/`` and ``tagging/``.
 
@@ -35,6 +35,7 @@ from mutagen.id3 import ID3, TCON
 from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
+from mutagen.musepack import Musepack
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
@@ -176,14 +177,14 @@ class Mp4Family(TagFamily):
 
 
 class ApeFamily(TagFamily):
-    """APEv2 tags ending WavPack and Monkey's Audio files: a ``Genre`` item of null-separated values.
+    """APEv2 tags ending WavPack, Monkey's Audio and Musepack files: a ``Genre`` item of null-separated values.
 
     Keys are case-insensitive (``GENRE`` is ``Genre``); an item holding binary data or an external
     reference has no text values.  (TTA files carry APEv2 tags too, where foobar2000 and Picard write them,
     but mutagen reads a TTA file's ID3v2 tag instead, so they are not tagged.)"""
 
     name = "APEv2"
-    file_types = (WavPack, MonkeysAudio)
+    file_types = (WavPack, MonkeysAudio, Musepack)
     fields: ClassVar[Mapping[str, str]] = {
         "title": "Title",
         "artist": "Artist",
@@ -359,7 +360,6 @@ _FOREIGN_IDS = (
     ((b"caff",), "CAF"),
     ((b"\x1aE\xdf\xa3",), "Matroska"),
     ((b"TTA1", b"TTA2"), "TrueAudio"),
-    ((b"MPCK", b"MP+\x07", b"MP+\x17"), "Musepack"),
     ((b"ajkg",), "Shorten"),
     ((b"DSD ",), "DSF"),
     ((b"FRM8",), "DSDIFF"),

@@ -15,12 +15,14 @@ from pathlib import Path
 import av
 import mutagen
 import numpy as np
+import pytest
 import soundfile as sf
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, Atoms, MP4FreeForm, MP4Tags
 
+from tests.audio.musepack import write_musepack
 from tests.audio.signals import FORMATS, music, noise, write, write_aac
 
 SR = 48000  # libsndfile writes Opus at 48 kHz (or lower rates only)
@@ -218,10 +220,18 @@ def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> P
 
 
 def apev2_file(folder: Path, fmt: str) -> Path:
-    """A file whose tags are APEv2, without a tag: WavPack (``wv``, encoded by FFmpeg, whose tag is deleted) or
-    Monkey's Audio (``ape``, :func:`monkeys_audio`)."""
+    """A file whose tags are APEv2, without a tag: WavPack (``wv``, encoded by FFmpeg, whose tag is deleted), Monkey's
+    Audio (``ape``, :func:`monkeys_audio`) or Musepack (``mpc``, encoded by ``mpcenc``: the test skips without it)."""
     if fmt == "ape":
         return monkeys_audio(folder)
+    if fmt == "mpc":
+        folder.mkdir(parents=True, exist_ok=True)
+        path = write_musepack(folder / "mpc.mpc", music(sr=SR, seconds=1.0), SR)
+        if path is None:
+            pytest.skip(
+                "no Musepack encoder: Debian's musepack-tools has mpcenc (FFmpeg decodes Musepack, not encodes it)"
+            )
+        return path
     path = make_file(folder, fmt)
     delete_apev2(path)  # FFmpeg's muxer wrote one, naming itself
     return path

@@ -48,7 +48,7 @@ def jmac_monkeys_audio(folder: Path) -> Path:
     return folder / "song.ape"
 
 
-@pytest.mark.parametrize("fmt", ["wv", "ape", "ape-jmac"])
+@pytest.mark.parametrize("fmt", ["wv", "ape", "ape-jmac", "mpc"])
 @pytest.mark.parametrize("header", [True, False], ids=["header", "footer-only"])
 def test_an_apev2_tag_comes_back_byte_for_byte_with_its_items_order_flags_and_the_id3v1_tag_after_it(
     tmp_path: Path, journal: Journal, fmt: str, header: bool
@@ -78,7 +78,7 @@ def test_an_apev2_tag_comes_back_byte_for_byte_with_its_items_order_flags_and_th
     assert path.read_bytes() == original
 
 
-@pytest.mark.parametrize("fmt", ["wv", "ape"])
+@pytest.mark.parametrize("fmt", ["wv", "ape", "mpc"])
 def test_a_file_without_an_apev2_tag_gets_one_before_its_id3v1_tag_and_undo_takes_it_away(
     tmp_path: Path, journal: Journal, fmt: str
 ) -> None:
@@ -96,7 +96,7 @@ def test_a_file_without_an_apev2_tag_gets_one_before_its_id3v1_tag_and_undo_take
     assert path.read_bytes() == original
 
 
-@pytest.mark.parametrize("fmt", ["wv", "ape"])
+@pytest.mark.parametrize("fmt", ["wv", "ape", "mpc"])
 @pytest.mark.parametrize("header", [True, False], ids=["header", "footer-only"])
 def test_a_tag_without_items_the_file_had_comes_back_from_undo(
     tmp_path: Path, journal: Journal, fmt: str, header: bool
@@ -115,7 +115,7 @@ def test_a_tag_without_items_the_file_had_comes_back_from_undo(
     assert path.read_bytes() == original
 
 
-@pytest.mark.parametrize("fmt", ["wv", "ape"])
+@pytest.mark.parametrize("fmt", ["wv", "ape", "mpc"])
 @pytest.mark.parametrize(
     ("title_length", "mode"), [(35, Mode.REPLACE), (30, Mode.APPEND)], ids=["131-bytes-long", "grows-to-131-bytes"]
 )
