@@ -1,5 +1,6 @@
 """Ctrl-C: the exit status of a command it stopped and the line saying so, holding it back while a process
-cannot take it well, and output it does not cut short; SIGTERM and SIGHUP (its terminal closed), taken as Ctrl-C.
+cannot take it well, and output it does not cut short; SIGTERM and SIGHUP (its terminal closed), taken as Ctrl-C,
+with the exit status a shell gives a program each ends.
 
 Imports nothing heavy: the programs' entry points (:mod:`musictagger.cli.entry`, which holds SIGINT back itself
 from its first statement, before this import) use it before their modules are imported, and
@@ -17,8 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-INTERRUPTED_STATUS = 130
-"""Exit status of a program stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as a shell reports Ctrl-C)."""
+INTERRUPTED_STATUS = 128 + signal.SIGINT
+"""Exit status of a program stopped by Ctrl-C, 130: 128 + SIGINT, as a shell reports a program Ctrl-C ends
+(:func:`stopped_status`: SIGTERM's and SIGHUP's)."""
 _HANGUP = getattr(signal, "SIGHUP", None)
 """SIGHUP, where there is one (not on Windows)."""
 STOP_SIGNALS = (signal.SIGTERM, *((_HANGUP,) if _HANGUP is not None else ()))
@@ -45,8 +47,45 @@ def terminal_signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+_stopped_by: list[int] = []
+"""The signal that stopped the command, once one has (:func:`stopped_status`)."""
+
+
+def stopped_status(signum: int | None = None) -> int:
+    """The exit status of a program stopped by signal ``signum``, by default the one that stopped this command
+    (:func:`stop_as_ctrl_c`, :func:`interrupt_held`; Ctrl-C when none was noted: Python's own handler raised it):
+    128 + its number, as a shell reports a program the signal ends, and as scripts and service managers read it:
+    130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.  Every stop said 130, Ctrl-C's, so that a script could not tell
+    a ``kill`` (a service stopped, a timeout) from a user's Ctrl-C."""
+    return 128 + (signum or next(iter(_stopped_by), signal.SIGINT))
+
+
+@contextmanager
+def stopping_as_ctrl_c() -> Iterator[None]:
+    """For the ``with`` block (a command's run), take :data:`STOP_SIGNALS` as Ctrl-C (:func:`stop_as_ctrl_c`), but a
+    signal ignored (``nohup``'s SIGHUP) stays so; no stop noted yet.  The handlers are given back after."""
+    _stopped_by.clear()
+    previous = {
+        number: signal.signal(number, stop_as_ctrl_c)
+        for number in STOP_SIGNALS
+        if signal.getsignal(number) is not signal.SIG_IGN
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _note_stop(signum: int) -> None:
+    """Note ``signum`` as the signal that stopped the command, unless one already has (:func:`stopped_status`)."""
+    if not _stopped_by:
+        _stopped_by.append(signum)
+
+
 def stop_as_ctrl_c(signum: int, _frame: FrameType | None) -> None:
-    """The handler of :data:`STOP_SIGNALS` in the command: stop as Ctrl-C would, through the same clean paths.
+    """The handler of :data:`STOP_SIGNALS` in the command: stop as Ctrl-C would, through the same clean paths, with
+    the signal's own exit status (:func:`stopped_status`).
 
     SIGHUP used to end the command on the spot, as a kill does: closing the terminal window that ran ``listen
     --save heard.wav`` lost the recording (left in the cache, heard.wav never written), and ``tag`` left a hidden
@@ -56,6 +95,7 @@ def stop_as_ctrl_c(signum: int, _frame: FrameType | None) -> None:
     Once stopping, a hang-up stops nothing more: it only quiets the closed terminal.  A terminal's closing sends
     SIGHUP twice (the kernel's, then the shell's passing it on to its jobs), and the second, a KeyboardInterrupt in
     ``index``'s shutdown of its workers, left the command hanging for good after its last line."""
+    _note_stop(signum)
     if _HANGUP is not None:
         signal.signal(_HANGUP, _quiet_on_hang_up)
     if signum == _HANGUP:
@@ -87,10 +127,11 @@ def quiet_hung_up_terminal() -> None:
                 os.close(nowhere)
 
 
-def interrupted() -> int:
-    """Say that Ctrl-C (or SIGTERM, or SIGHUP) stopped the program, on one line; its exit status."""
+def interrupted(signum: int | None = None) -> int:
+    """Say that Ctrl-C (or SIGTERM, or SIGHUP) stopped the program, on one line; its exit status
+    (:func:`stopped_status` of ``signum``, by default the signal that stopped the command)."""
     print("interrupted", file=sys.stderr)
-    return INTERRUPTED_STATUS
+    return stopped_status(signum)
 
 
 def print_whole(text: str) -> None:
@@ -151,6 +192,7 @@ def interrupt_held() -> Iterator[None]:
 
     def note(signum: int, _frame: FrameType | None) -> None:
         held.append(signum)
+        _note_stop(signum)
         if signum == _HANGUP:
             quiet_hung_up_terminal()
 

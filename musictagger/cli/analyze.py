@@ -21,7 +21,7 @@ from musictagger.cli.lines import error_line, path_line, wrap
 from musictagger.cli.options import add_files_from_option, positive_int
 from musictagger.cli.paths import expand_folders, listed_files
 from musictagger.errors import FileError, MusictaggerError, one_line, unexpected
-from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
+from musictagger.interrupts import print_whole, stopped_status
 from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.model.verdict import reason_sentence
 from musictagger.model.windows_choice import windows_for
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             wrap(f"interrupted: {done} of {len(files)} files done ({failed} failed), {rest} not analysed"),
             file=sys.stderr,
         )
-        return INTERRUPTED_STATUS
+        return stopped_status()
     if failed:
         print(f"{failed} of {len(files)} files could not be analysed", file=sys.stderr)
     if problems:

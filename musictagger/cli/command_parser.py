@@ -29,8 +29,8 @@ READER_GONE_STATUS = 141
 it (128 + 13), as the shell reports ``cat`` or ``grep`` ended so.  It used to be 1, which says files failed."""
 EXIT_STATUSES = f"""exit status: 0 all done; 1 not all done, and the output says what was not (files that
 failed, the others done; or an error: that stopped the command); 2 a usage error, nothing done; {INTERRUPTED_STATUS}
-stopped by Ctrl-C, SIGTERM or SIGHUP (its terminal closed), what was done is kept; {READER_GONE_STATUS} the output's
-reader went away (| head)"""
+stopped by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (its terminal closed), what was done is
+kept; {READER_GONE_STATUS} the output's reader went away (| head)"""
 """The exit statuses every command gives, as its help ends with them (README, "Command line")."""
 
 

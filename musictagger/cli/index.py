@@ -25,7 +25,7 @@ from musictagger.cli.lines import path_line, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import INTERRUPTED_STATUS, print_whole
+from musictagger.interrupts import print_whole, stopped_status
 from musictagger.library import IndexProgress, IndexSummary, Library, index_folders
 from musictagger.library.indexing_lock import indexing_lock
 from musictagger.library.reanalysis import again_lines
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         _print_summary(summary)
     if summary.interrupted:
         print(wrap("interrupted: everything analysed so far is kept; run the same command to resume"), file=sys.stderr)
-        return INTERRUPTED_STATUS
+        return stopped_status()
     return 1 if summary.failed or unusable else 0
 
 

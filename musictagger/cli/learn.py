@@ -14,7 +14,7 @@ from musictagger.cli.lines import LINE_WIDTH, with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import clip, format_table
-from musictagger.interrupts import INTERRUPTED_STATUS
+from musictagger.interrupts import stopped_status
 from musictagger.library import Library
 from musictagger.personal.learn import LearnedModel, learn
 from musictagger.personal.store import PersonalModelError, check_name, saved_stamp
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 )
     except KeyboardInterrupt:  # it said 'interrupted' alone: whether a model was saved, or the old one kept, unsaid
         print(wrap(interrupted_text(name, stage[0], saved_before)), file=sys.stderr)
-        return INTERRUPTED_STATUS
+        return stopped_status()
     print(format_report(learned))
     return 0
 

@@ -17,7 +17,6 @@ import codecs
 import importlib.util
 import io
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -43,7 +42,7 @@ from musictagger.cli import (
 from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import STOP_SIGNALS, OutputError, interrupted, output_errors, stop_as_ctrl_c
+from musictagger.interrupts import OutputError, interrupted, output_errors, stopping_as_ctrl_c
 from musictagger.process import prepare_analysing_process
 from musictagger.version import version_text
 
@@ -95,36 +94,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     prepare_analysing_process()
-    previous = {
-        number: signal.signal(number, stop_as_ctrl_c)
-        for number in STOP_SIGNALS
-        if signal.getsignal(number) is not signal.SIG_IGN  # nohup's SIGHUP stays ignored
-    }
     given_output = sys.stdout
     if given_output is not None:  # None: started with no output at all (``>&-``): print drops what it is given
         sys.stdout = _Output(given_output)
-    try:
-        status = args.run(args)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
-        return status
-    except MusictaggerError as exc:
-        print(error_line(exc), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return interrupted()
-    except BrokenPipeError:
-        # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
-        _drop_output()
-        return READER_GONE_STATUS
-    except OutputError as exc:
-        print(wrap(f"error: the output cannot be written ({exc.strerror})"), file=sys.stderr)
-        _drop_output()
-        return 1
-    finally:
-        sys.stdout = given_output
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    with stopping_as_ctrl_c():  # SIGTERM and SIGHUP stop it as Ctrl-C does, to its last line
+        try:
+            status = args.run(args)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+            return status
+        except MusictaggerError as exc:
+            print(error_line(exc), file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return interrupted()
+        except BrokenPipeError:
+            # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
+            _drop_output()
+            return READER_GONE_STATUS
+        except OutputError as exc:
+            print(wrap(f"error: the output cannot be written ({exc.strerror})"), file=sys.stderr)
+            _drop_output()
+            return 1
+        finally:
+            sys.stdout = given_output
 
 
 class _Output:

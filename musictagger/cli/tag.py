@@ -19,7 +19,7 @@ from musictagger.cli.paths import folders_without_audio
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import clip, format_table
 from musictagger.errors import one_line
-from musictagger.interrupts import INTERRUPTED_STATUS
+from musictagger.interrupts import stopped_status
 from musictagger.library.scan import scan
 from musictagger.personal.active import not_in_use_note_for
 from musictagger.tagging.apply import RunReport, apply_plan
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             wrap(f"interrupted while analysing ({analysed[0]} of {len(found.files)} files): no file was written"),
             file=sys.stderr,
         )
-        return INTERRUPTED_STATUS
+        return stopped_status()
     plan = make_plan(
         proposals.predictions,
         mode=Mode(args.mode),
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             wrap("interrupted: the files written so far keep their new tags; run the same command to go on"),
             file=sys.stderr,
         )
-        return INTERRUPTED_STATUS
+        return stopped_status()
     return status
 
 

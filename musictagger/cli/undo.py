@@ -20,7 +20,7 @@ from musictagger.cli.lines import path_line, wrap
 from musictagger.cli.progress import progress_bar
 from musictagger.cli.table import format_table
 from musictagger.errors import MusictaggerError
-from musictagger.interrupts import INTERRUPTED_STATUS
+from musictagger.interrupts import stopped_status
 from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import EntryState, Journal, Run, RunStatus
 from musictagger.tagging.undo import run_to_undo, undo
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             wrap("interrupted: the files restored so far keep their old tags; run the same command to go on"),
             file=sys.stderr,
         )
-        return INTERRUPTED_STATUS
+        return stopped_status()
     return 1 if counts["skipped"] or counts["failed"] or report.stopped else 0
 
 

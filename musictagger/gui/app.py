@@ -106,4 +106,4 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         status = app.exec()
     del window
-    return interrupted() if signals.received is not None else status
+    return interrupted(signals.received) if signals.received is not None else status

@@ -6,8 +6,8 @@ So, while the window runs, the signals' Python handlers do nothing themselves: :
 has Python's C-level handler write each signal's number to a socket, a :class:`QSocketNotifier` on the other end
 wakes the event loop, and its slot closes every window.  The main window's close does what Quit does (its layout
 and settings saved, the analysis process and the live input stopped, background work cancelled and waited for),
-and a dialog open meanwhile is closed as its Close button would.  The program then exits with status 130, as the
-command line does for each of them (:data:`musictagger.interrupts.INTERRUPTED_STATUS`).  SIGHUP used to end the
+and a dialog open meanwhile is closed as its Close button would.  The program then exits with the signal's status,
+as the command line does (:func:`musictagger.interrupts.stopped_status`: 130, 143, 129).  SIGHUP used to end the
 window on the spot when the terminal it was started from closed: its layout unsaved, a file the Tag dialog was
 writing left as a hidden copy beside it.  A signal ignored (``nohup``) stays so.
 """
