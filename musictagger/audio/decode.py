@@ -6,7 +6,7 @@ goes to PyAV, which bundles FFmpeg.  What is not one of libsndfile's own contain
 bytes (MP3 whatever its name says, AAC) goes to FFmpeg first: libsndfile's MP3 decoder,
 libmpg123, prints a line to the process's stderr for every damaged frame (real-world MP3s
 have a few), which cannot be silenced per call; FFmpeg conceals the same frames quietly.  So do a WAV whose samples
-carry an AC-3 or DTS stream and an Ogg file of several streams (:func:`ffmpeg_first`).  Every failure becomes a
+carry an AC-3 or DTS stream and an Ogg file of several streams or links (:func:`route`).  Every failure becomes a
 :class:`~musictagger.errors.DecodeError` naming the file and the problem, so that a batch
 can report a bad file and go on.
 """
@@ -27,6 +27,7 @@ import soundfile as sf
 from musictagger.audio import not_audio
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
+from musictagger.file_bytes import mapped_file
 from musictagger.tags import ogg_structure, riff_structure
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
@@ -127,15 +128,31 @@ def _carries_bitstream(file: BinaryIO) -> bool:
     return False
 
 
-def ffmpeg_first(path: Path) -> bool:
-    """True unless ``path`` starts like a container libsndfile reads (see :data:`_LIBSNDFILE_MAGIC`), or is a WAV
-    whose samples carry a compressed stream (:func:`_carries_bitstream`), or an Ogg file of several streams (which
-    libsndfile reads as its first alone, where FFmpeg takes the one to play and says so, :func:`tracks_notes`)."""
+@dataclass(frozen=True)
+class Route:
+    """How a file is read (:func:`route`)."""
+
+    ffmpeg_first: bool
+    """FFmpeg reads it first: it does not start like a container libsndfile reads (see :data:`_LIBSNDFILE_MAGIC`), or
+    it is a WAV whose samples carry a compressed stream (:func:`_carries_bitstream`), or an Ogg file of several
+    streams (which libsndfile reads as its first alone, where FFmpeg takes the one to play and says so,
+    :func:`tracks_notes`) or of several links (libsndfile reads the first alone)."""
+    chained: bool = False
+    """A chained Ogg file (:class:`~musictagger.tags.ogg_structure.Streams`): its later links restart their
+    timestamps, so a seek cannot find them, and it is decoded whole."""
+
+
+def route(path: Path) -> Route:
+    """How ``path`` is read, from one open of it: its head, and an Ogg file's pages (mapped) walked once, where they
+    were opened and walked to ask whether it was multiplexed, and again whether it was chained."""
     with path.open("rb") as f:
         head = f.read(12)
         if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-            return _carries_bitstream(f)
-    return not head.startswith(_LIBSNDFILE_MAGIC) or ogg_structure.is_multiplexed(path)
+            return Route(_carries_bitstream(f))
+        if head.startswith(ogg_structure.MAGIC):
+            ogg = ogg_structure.streams(mapped_file(f))
+            return Route(ogg.multiplexed or ogg.chained, ogg.chained)
+    return Route(not head.startswith(_LIBSNDFILE_MAGIC))
 
 
 def _libsndfile_container(path: Path) -> bool:
@@ -368,8 +385,9 @@ def _try_soundfile(path: Path) -> DecodedAudio | None:
     return audio if audio.y.shape[1] else None  # libsndfile finds no samples in a cut ogg
 
 
-def decode(path: str | Path) -> DecodedAudio:
-    """Decode ``path`` to ``(channels, samples)`` float32 at the file's own rate.
+def decode(path: str | Path, how: Route | None = None) -> DecodedAudio:
+    """Decode ``path`` to ``(channels, samples)`` float32 at the file's own rate, read as ``how`` says (default: its
+    :func:`route`, which a caller that has asked it gives).
 
     Raises
     ------
@@ -379,7 +397,7 @@ def decode(path: str | Path) -> DecodedAudio:
     """
     path = Path(path)
     check_file(path)
-    if ffmpeg_first(path) or ogg_structure.is_chained(path):  # libsndfile reads a chained Ogg's first link alone
+    if (how or route(path)).ffmpeg_first:
         try:
             audio = _decode_pyav(path)
         except DecodeError:

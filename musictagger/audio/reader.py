@@ -33,15 +33,14 @@ from musictagger.audio.decode import (
     check_file,
     decode,
     decode_frames,
-    ffmpeg_first,
     float_samples,
     is_dsd,
     open_soundfile,
+    route,
     tracks_notes,
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
-from musictagger.tags import ogg_structure
 from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 
 # Decoded before a span and thrown away: an MP3 frame can borrow bits from the frames before
@@ -163,7 +162,7 @@ class _PyAVReader:
         followed by one stamped 10368): placed by their stamps, the frames of a WebM or Matroska Vorbis download,
         or of an Ogg video, left gaps and overlaps that changed verdicts and codes (a confidence of 0.58 where the
         same stream in an Ogg file, read by libsndfile, gives 0.82).  A seek in an AC-3 or DTS stream carried in a
-        WAV's samples (:func:`~musictagger.audio.decode.ffmpeg_first`) lands a frame away from where its stamps
+        WAV's samples (:func:`~musictagger.audio.decode.route`) lands a frame away from where its stamps
         say (1,626 samples early).  Such a stream is read from its start, each frame right after the one before,
         as a whole decode reads it (:meth:`_read_along`)."""
         self._run: _Run | None = None
@@ -591,11 +590,12 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
     """
     path = Path(path)
     check_file(path)
-    if ogg_structure.is_chained(path):  # its later links restart their timestamps: a seek cannot find them
-        audio = decode(path)
+    how = route(path)
+    if how.chained:  # its later links restart their timestamps: a seek cannot find them
+        audio = decode(path, how)
         yield ArrayReader(audio.y, audio.sr)
         return
-    if not ffmpeg_first(path):
+    if not how.ffmpeg_first:
         try:
             f = open_soundfile(path)
         except sf.SoundFileError:

@@ -4,7 +4,7 @@ An Ogg file is a run of pages, each a 27-byte header (``OggS``, version, flags, 
 logical stream's serial number, sequence, checksum, segment count), a lacing table of one byte per
 segment, and the segments.  A page whose flags have :data:`BEGINS_STREAM` opens a logical stream.  A
 *chained* file is several Ogg files one after another, as stream recorders save one broadcast after
-another: a stream begins after another's pages have started, which :func:`is_chained` tells.
+another: a stream begins after another's pages have started, which :func:`streams` tells.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from musictagger.file_bytes import FileBytes, mapped_bytes
+from musictagger.file_bytes import FileBytes
 
 MAGIC = b"OggS"
 HEADER_BYTES = 27
@@ -60,12 +59,31 @@ def pages(data: FileBytes) -> Iterator[Page]:
         offset = page.end
 
 
-def _ogg_bytes(path: Path) -> FileBytes | None:
-    """The bytes of ``path`` (mapped: :func:`~musictagger.file_bytes.mapped_bytes`) when it starts as an Ogg file."""
-    with path.open("rb") as file:
-        if file.read(4) != MAGIC:
-            return None
-    return mapped_bytes(path)
+@dataclass(frozen=True)
+class Streams:
+    """How an Ogg file's logical streams lie (:func:`streams`)."""
+
+    multiplexed: bool
+    """Its first pages begin two or more logical streams (a video's picture and sound, several audio tracks), which
+    libsndfile reads as its first stream alone, without a word."""
+    chained: bool
+    """A logical stream begins after another stream's pages began: two or more Ogg files joined end to end.  (The
+    streams of one multiplexed file all begin before any other page.)"""
+
+
+def streams(data: FileBytes) -> Streams:
+    """How the logical streams of the Ogg file ``data`` (its bytes, mapped: :func:`~musictagger.file_bytes.
+    mapped_file`) lie, from one walk of its first pages: the reader asked whether it was chained, then whether it was
+    multiplexed, and opened and walked the file for each.
+
+    A file whose pages break off before a second stream begins is not chained.  Each link of a chain has serial
+    numbers of its own (the Ogg format requires it), so the file is chained when its last page belongs to none of
+    the streams it opens with: its first pages and its last are read, as libvorbisfile tells a chain, not every page
+    (on a USB disk or a network share, every byte of the file).  Only a file that does not end with a whole page (cut
+    short, or followed by other bytes), or whose first page begins no stream, has its pages walked, up to any
+    damage."""
+    opening = _opening_serials(data)
+    return Streams(multiplexed=len(opening) > 1, chained=_chained(data, opening))
 
 
 def _opening_serials(data: FileBytes) -> set[int]:
@@ -82,26 +100,9 @@ def _opening_serials(data: FileBytes) -> set[int]:
     return serials
 
 
-def is_multiplexed(path: Path) -> bool:
-    """Whether ``path`` is an Ogg file whose first pages begin two or more logical streams (a video's picture and
-    sound, several audio tracks), which libsndfile reads as its first stream alone, without a word."""
-    data = _ogg_bytes(path)
-    return data is not None and len(_opening_serials(data)) > 1
-
-
-def is_chained(path: Path) -> bool:
-    """Whether ``path`` is an Ogg file in which a logical stream begins after another stream's pages began: two or
-    more Ogg files joined end to end.  (The streams of one multiplexed file all begin before any other page.)  A
-    file that is not Ogg, or whose pages break off before a second stream begins, is not chained.
-
-    Each link of a chain has serial numbers of its own (the Ogg format requires it), so the file is chained when its
-    last page belongs to none of the streams it opens with: its first pages and its last are read, as libvorbisfile
-    tells a chain, not every page (on a USB disk or a network share, every byte of the file).  Only a file that does
-    not end with a whole page (cut short, or followed by other bytes), or whose first page begins no stream, has its
-    pages walked, up to any damage."""
-    if (data := _ogg_bytes(path)) is None:
-        return False
-    if (opening := _opening_serials(data)) and (last := _last_page(bytes(data[-MOST_PAGE_BYTES:]))) is not None:
+def _chained(data: FileBytes, opening: set[int]) -> bool:
+    """:attr:`Streams.chained` of ``data``, which opens with the streams ``opening`` (:func:`_opening_serials`)."""
+    if opening and (last := _last_page(bytes(data[-MOST_PAGE_BYTES:]))) is not None:
         return last.serial not in opening
     started = False
     try:

@@ -1,15 +1,20 @@
 """Telling a chained Ogg file (links joined end to end, as stream recorders save them) from one stream or several
-multiplexed ones: by the serial numbers of its first pages and its last (:func:`ogg_structure.is_chained`), and by
-walking its pages where it does not end with a whole page."""
+multiplexed ones: by the serial numbers of its first pages and its last (:func:`ogg_structure.streams`), and by
+walking its pages where it does not end with a whole page; from one open of the file."""
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import pytest
 
+from musictagger.audio.reader import open_reader
+from musictagger.file_bytes import mapped_bytes
 from musictagger.tags import ogg_structure
 from tests.audio.signals import piece, write
 
@@ -24,15 +29,23 @@ def links(tmp_path: Path) -> list[Path]:
     ]
 
 
+def chained(path: Path) -> bool:
+    return ogg_structure.streams(mapped_bytes(path)).chained
+
+
+def multiplexed(path: Path) -> bool:
+    return ogg_structure.streams(mapped_bytes(path)).multiplexed
+
+
 def joined(path: Path, *parts: Path | bytes) -> Path:
     path.write_bytes(b"".join(part if isinstance(part, bytes) else part.read_bytes() for part in parts))
     return path
 
 
 def test_files_of_two_or_three_links_are_chained_and_each_link_alone_is_not(tmp_path: Path, links: list[Path]) -> None:
-    assert [ogg_structure.is_chained(link) for link in links] == [False, False, False]
-    assert ogg_structure.is_chained(joined(tmp_path / "two.ogg", *links[:2]))
-    assert ogg_structure.is_chained(joined(tmp_path / "three.ogg", *links))
+    assert [chained(link) for link in links] == [False, False, False]
+    assert chained(joined(tmp_path / "two.ogg", *links[:2]))
+    assert chained(joined(tmp_path / "three.ogg", *links))
 
 
 def test_a_multiplexed_file_is_not_chained_and_a_chain_of_them_is(tmp_path: Path) -> None:
@@ -50,8 +63,8 @@ def test_a_multiplexed_file_is_not_chained_and_a_chain_of_them_is(tmp_path: Path
                 for packet in [*stream.encode(frame), *stream.encode(None)]:
                     out.mux(packet)
 
-    assert ogg_structure.is_multiplexed(paths[0]) and not ogg_structure.is_chained(paths[0])
-    assert ogg_structure.is_chained(joined(tmp_path / "chain.opus", *paths))
+    assert multiplexed(paths[0]) and not chained(paths[0])
+    assert chained(joined(tmp_path / "chain.opus", *paths))
 
 
 def test_a_chain_not_ending_with_a_whole_page_is_told_by_its_pages(tmp_path: Path, links: list[Path]) -> None:
@@ -59,10 +72,10 @@ def test_a_chain_not_ending_with_a_whole_page_is_told_by_its_pages(tmp_path: Pat
     there whole, so the pages are walked as far as they go."""
     trailer = b"TAG" + bytes(125)
     chain = joined(tmp_path / "chain.ogg", *links[:2]).read_bytes()
-    assert ogg_structure.is_chained(joined(tmp_path / "tagged.ogg", chain, trailer))
-    assert ogg_structure.is_chained(joined(tmp_path / "cut.ogg", chain[: -links[1].stat().st_size // 2]))
-    assert not ogg_structure.is_chained(joined(tmp_path / "one_tagged.ogg", links[0], trailer))
-    assert not ogg_structure.is_chained(joined(tmp_path / "one_cut.ogg", links[0].read_bytes()[:-1000]))
+    assert chained(joined(tmp_path / "tagged.ogg", chain, trailer))
+    assert chained(joined(tmp_path / "cut.ogg", chain[: -links[1].stat().st_size // 2]))
+    assert not chained(joined(tmp_path / "one_tagged.ogg", links[0], trailer))
+    assert not chained(joined(tmp_path / "one_cut.ogg", links[0].read_bytes()[:-1000]))
 
 
 def test_oggs_inside_the_last_pages_audio_is_not_taken_for_its_header(tmp_path: Path, links: list[Path]) -> None:
@@ -73,8 +86,8 @@ def test_oggs_inside_the_last_pages_audio_is_not_taken_for_its_header(tmp_path: 
     assert last.end - last.body > 100
     one[-100:-96] = b"OggS"
 
-    assert not ogg_structure.is_chained(joined(tmp_path / "stray.ogg", bytes(one)))
-    assert ogg_structure.is_chained(joined(tmp_path / "stray_chain.ogg", links[1], bytes(one)))
+    assert not chained(joined(tmp_path / "stray.ogg", bytes(one)))
+    assert chained(joined(tmp_path / "stray_chain.ogg", links[1], bytes(one)))
 
 
 def test_a_recording_begun_within_a_stream_is_told_by_its_pages(tmp_path: Path, links: list[Path]) -> None:
@@ -82,5 +95,44 @@ def test_a_recording_begun_within_a_stream_is_told_by_its_pages(tmp_path: Path, 
     where the file starts, so its pages are walked, and the next link begins a chain."""
     first = links[0].read_bytes()
     joined_late = first[next(ogg_structure.pages(first)).end :]
-    assert ogg_structure.is_chained(joined(tmp_path / "late_chain.ogg", joined_late, links[1]))
-    assert not ogg_structure.is_chained(joined(tmp_path / "late.ogg", joined_late))
+    assert chained(joined(tmp_path / "late_chain.ogg", joined_late, links[1]))
+    assert not chained(joined(tmp_path / "late.ogg", joined_late))
+
+
+_OPENED: list[Counter[str] | None] = [None]
+"""Where the audit hook counts the files Python opens, by name, while a test listens (a hook cannot be removed)."""
+
+
+def _count_opens(event: str, args: tuple) -> None:
+    if event == "open" and (counts := _OPENED[0]) is not None and isinstance(args[0], str | Path):
+        counts[Path(args[0]).name] += 1
+
+
+sys.addaudithook(_count_opens)
+
+
+@pytest.fixture
+def opened() -> Iterator[Counter[str]]:
+    counts: Counter[str] = Counter()
+    _OPENED[0] = counts
+    yield counts
+    _OPENED[0] = None
+
+
+@pytest.mark.parametrize("chain", [False, True], ids=["one-link", "chained"])
+def test_an_ogg_file_is_opened_once_to_tell_how_to_read_it(
+    tmp_path: Path, links: list[Path], opened: Counter[str], chain: bool
+) -> None:
+    """Reading an Ogg file opened and walked it for is_chained, then again for is_multiplexed, and a chain's whole
+    decode did both again: 6 opens of a file (9 of a chain) and two walks of its first pages (three), on a USB disk
+    or a network share.  One open (its head and its pages, mapped) tells now, beside the first look at its head
+    that every file gets (``check_file``; a chain's whole decode looks again); the decoders open it in C, unseen
+    here."""
+    path = joined(tmp_path / "chain.ogg", *links[:2]) if chain else links[0]
+    opened.clear()  # writing the chain opened it
+
+    with open_reader(path) as reader:
+        samples = reader.read(0, reader.n_samples)
+
+    assert abs(samples.shape[-1] - (2 if chain else 1) * 3 * SR) < SR // 10  # every link read
+    assert opened[path.name] == (3 if chain else 2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from musictagger.audio.decode import decode, ffmpeg_first
+from musictagger.audio.decode import decode, route
 from musictagger.tagging.payload import audio_layout_problem, audio_payload_digest
 from musictagger.tags.riff_info import read_riff_info
 from musictagger.tags.riff_structure import chunks
@@ -33,7 +33,7 @@ def test_chunks_after_one_of_odd_size_are_found_by_every_reader(tmp_path: Path) 
     with tagged.open("rb") as file:
         assert [c.id for c in chunks(file)] == [b"fmt ", b"odd ", b"LIST", b"data"]
     assert read_riff_info(tagged) == {"title": "Odd", "genre": "Jazz"}
-    assert not ffmpeg_first(tagged)  # its data chunk found, and holding PCM
+    assert not route(tagged).ffmpeg_first  # its data chunk found, and holding PCM
     assert audio_layout_problem(tagged) is None
     assert audio_payload_digest(tagged) == audio_payload_digest(plain)
     assert (decode(tagged).y == decode(plain).y).all()
