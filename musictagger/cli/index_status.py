@@ -96,14 +96,15 @@ def print_status(status: IndexStatus) -> None:
     """The status as text, a line for each count, folder and failure."""
     counts = status.counts
     print(path_line("index", status.index))
-    print(f"{counts.total} tracks: {counts.analysed} analysed, {counts.failed} failed")
+    print(f"{counts.total} track{'s' * (counts.total != 1)}: {counts.analysed} analysed, {counts.failed} failed")
     if status.verdicts:
         counted = [f"{label} {count}" for label, count in status.verdicts.most_common()]
         print(wrap("  verdicts: " + ", ".join(counted), counted))
     _print_model_status(status)
     searched, others = status.codes
     missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
-    print(wrap(f"  codes: {searched} tracks are searched for similar ones with {status.model_path.stem}{missing}"))
+    are = "1 track is" if searched == 1 else f"{searched} tracks are"  # 'codes: 1 tracks are searched'
+    print(wrap(f"  codes: {are} searched for similar ones with {status.model_path.stem}{missing}"))
     for root in status.roots:
         print(path_line("  folder", root))
     for record in status.failures:

@@ -327,7 +327,8 @@ class LibraryPanel(QWidget):
                 item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.folders.addItem(item)
         counts = state.counts
-        text = f"In the library: {counts.total} tracks, {counts.analysed} analysed, {counts.failed} failed"
+        tracks = f"{counts.total} track{'s' * (counts.total != 1)}"  # 'In the library: 1 tracks'
+        text = f"In the library: {tracks}, {counts.analysed} analysed, {counts.failed} failed"
         if state.waiting:
             text += f"; {state.waiting} analysed by another model wait for Index now"
         self.counts.setText(text)

@@ -304,5 +304,5 @@ def test_a_folder_the_index_cannot_forget_is_said_not_removed_and_the_counts_sta
         f"Not removed: \u201cMusic\u201d: {library_db_path()}: cannot open the database ([Errno 21] Is a directory: "
         f"'{lock_path(library_db_path())}')"
     )
-    qtbot.waitUntil(lambda: panel.counts.text() == "In the library: 1 tracks, 1 analysed, 0 failed", timeout=10_000)
+    qtbot.waitUntil(lambda: panel.counts.text() == "In the library: 1 track, 1 analysed, 0 failed", timeout=10_000)
     assert panel.folder_paths() == [music] and library_folders() == [music]

@@ -391,3 +391,15 @@ def test_the_library_is_read_on_a_disk_that_will_not_let_it_be_opened_for_writin
     assert forget.returncode == 1 and "Traceback" not in forget.stderr
     assert "attempt to write a readonly database" in forget.stderr
     assert library_db_path().read_bytes() == before
+
+
+def test_the_status_of_a_library_of_one_track_says_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said '1 tracks: 1 analysed, 0 failed' and 'codes: 1 tracks are searched'."""
+    write_track(tmp_path / "Single" / "a.wav", "wav-pcm16", seed=1)
+    assert main(["index", str(tmp_path / "Single")]) == 0
+    capsys.readouterr()
+
+    assert main(["index", "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "1 track: 1 analysed, 0 failed" in lines
+    assert any(line.startswith("  codes: 1 track is searched for similar ones") for line in lines)
