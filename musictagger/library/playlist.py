@@ -94,7 +94,7 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
     """Save ``entries`` as the playlist ``path`` (:func:`playlist_path` of it), atomically; the path written.
 
     FileError, saying why, when it cannot be written: nothing is left of the attempt, and a playlist that was there
-    is kept whole.  A playlist replaced keeps its permissions; a new one gets the user's usual ones (the umask's).
+    is kept whole; so too when the save is stopped (Ctrl-C, SIGTERM).  A playlist replaced keeps its permissions; a new one gets the user's usual ones (the umask's).
     A folder is refused: ``--m3u ~/Sets/`` saved ``~/Sets.m3u8``, beside the folder meant.
     """
     if os.path.isdir(path):
@@ -115,10 +115,12 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
         with contextlib.suppress(FileNotFoundError), unless_not_kept():
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temporary, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
+    except BaseException as exc:  # stopped too (Ctrl-C, SIGTERM): the temporary file, written, was left beside it
+        with contextlib.suppress(OSError):  # renamed already, or in a folder that refuses even that
             os.unlink(temporary)
-        raise _cannot_write(path, exc) from exc
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from exc
+        raise
     return path
 
 

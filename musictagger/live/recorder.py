@@ -86,8 +86,8 @@ class Recorder:
     def save(self, destination: str | Path) -> Path:
         """Write the recording to ``destination`` (a WAV); the recorder is finished afterwards.
 
-        If saving fails (no such folder, disk full) the recording is kept, so saving again
-        elsewhere loses nothing.
+        If saving fails (no such folder, disk full) or is stopped (Ctrl-C, SIGTERM) the recording is kept, so saving
+        again elsewhere loses nothing, and no part of it is left at ``destination``.
         """
         destination = Path(destination)
         if not self._file.closed:
@@ -97,10 +97,12 @@ class Recorder:
         try:
             shutil.copyfile(self._temp, partial)
             os.replace(partial, destination)
-        except OSError as exc:
+        except BaseException as exc:  # stopped too (a second Ctrl-C, SIGTERM): the copy was left beside it
             with contextlib.suppress(OSError):  # a folder in its place, say: the reason to give is the first
                 partial.unlink(missing_ok=True)
-            raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
+            if isinstance(exc, OSError):
+                raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
+            raise
         self._temp.unlink(missing_ok=True)
         return destination
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -124,3 +125,28 @@ def test_a_folder_named_as_the_playlist_is_refused(tmp_path: Path) -> None:
         write_playlist(sets, [PlaylistEntry(str(tmp_path / "a.flac"))])
     assert str(refused.value) == f"{sets}: is a folder: name the playlist in it, e.g. {sets / 'playlist.m3u8'}"
     assert sorted(tmp_path.iterdir()) == [sets] and not any(sets.iterdir())
+
+
+def test_a_playlist_whose_save_is_stopped_leaves_nothing_and_the_old_one_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or SIGTERM, which the command takes as one) while ``similar --m3u`` saved a large playlist left its
+    hidden ``.tmp`` file, written, beside it: the writer cleaned up after a failed write alone.  A real SIGINT to this
+    process, once the new playlist's bytes are on the disk."""
+    kept = tmp_path / "set.m3u8"
+    kept.write_text("#EXTM3U\nold.flac\n")
+    synced = os.fsync
+
+    def pressed_once_synced(descriptor: int) -> None:
+        synced(descriptor)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "fsync", pressed_once_synced)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_playlist(kept, [PlaylistEntry(str(tmp_path / "a.flac"))])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert sorted(tmp_path.iterdir()) == [kept] and kept.read_text() == "#EXTM3U\nold.flac\n"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -104,6 +107,35 @@ def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     assert rate == SR and recorder.lost_frames == 0
     np.testing.assert_array_equal(recorded.T, y)
     assert not list((tmp_path / "out").glob("*.part"))
+
+
+def test_a_recording_whose_save_is_stopped_leaves_no_part_file_and_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``listen --save`` ends at Ctrl-C and then saves; a second Ctrl-C (or SIGTERM) while an hours-long recording was
+    copied left its ``.part`` file beside the name asked for.  A real SIGINT to this process once the copy is made:
+    nothing is left there, and the recording is kept where it was."""
+    source = FileSource(write(tmp_path / "heard.wav", music(sr=SR, seconds=1.0), SR, "wav-float"), realtime=False)
+    recorder = Recorder(source)
+    source.start()
+    source.wait()
+    copied = shutil.copyfile
+
+    def pressed_once_copied(source_path: Path, target: Path) -> Path:
+        copied(source_path, target)
+        os.kill(os.getpid(), signal.SIGINT)
+        return target
+
+    monkeypatch.setattr(shutil, "copyfile", pressed_once_copied)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under nohup
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            recorder.save(tmp_path / "out.wav")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["heard.wav"]
+    assert recorder.path.exists()
 
 
 def test_a_recording_keeps_room_to_grow_past_a_wavs_4_gib(tmp_path: Path) -> None:
