@@ -10,9 +10,9 @@ temporary folder:
 1. the graph as built;
 2. the first block's conv computed at the pooled positions only;
 3. as 2, with every batch norm that has no negative scale moved past its pool;
-4. as 3, with each layer map's resize to the common grid done as two products (``streamline``:
-   what export writes);
-5. as 4, with the other blocks' batch norms folded through their pools (why ``streamline`` does not
+4. as 3, with each layer map's resize to the common grid done as two products;
+5. as 4, with the dead channels dropped (``streamline``: what export writes);
+6. as 5, with the other blocks' batch norms folded through their pools (why ``streamline`` does not
    fold them).
 
 Each build runs the same real windows (Emotify test clips if ../shared is there, else generated
@@ -41,6 +41,7 @@ from musictagger.training.export import relative_difference
 from musictagger.training.graph_rewrites import (
     batch_norm_after_pool,
     fold_batch_norm_through_pool,
+    resize_as_matmul,
     streamline,
     stride_through_pool,
 )
@@ -53,7 +54,12 @@ BUILDS: dict[str, Callable[[onnx.ModelProto], object]] = {
     "as built": lambda model: None,
     "first conv strided through its pool": stride_through_pool,
     "+ batch norms after their pools": lambda model: (stride_through_pool(model), batch_norm_after_pool(model)),
-    "+ the resizes as products (streamline)": streamline,
+    "+ the resizes as products": lambda model: (
+        stride_through_pool(model),
+        batch_norm_after_pool(model),
+        resize_as_matmul(model),
+    ),
+    "+ the dead channels dropped (streamline)": streamline,
     "+ the other batch norms folded through their pools": lambda model: (
         streamline(model),
         fold_batch_norm_through_pool(model),

@@ -2,7 +2,8 @@
 
 Needs the 'train' extra.  Each MODEL (and the int8 twin beside it) gets the graph rewrites
 ``musictagger export`` now applies (:mod:`musictagger.training.graph_rewrites`), checked against
-its old graph; a model already streamlined is left as it is.
+its old graph; a model already streamlined is left as it is.  A rewritten model keeps its id (the
+function is the same), so libraries are not analysed again and the twin's agreement record holds.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.quantize import REMEASURE_HINT
-from musictagger.model.precision import int8_twin
+from musictagger.cli.lines import with_path
 
 NEEDS = ("onnx",)
 """Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
@@ -33,6 +32,4 @@ def run(args: argparse.Namespace) -> int:
         rewrites = streamline_model(model)
         made = ", ".join(f"{name} ×{count}" for name, count in rewrites.items() if count)
         print(with_path("", model, f": {made or 'already streamlined'}"))
-        if made and int8_twin(model) is not None:
-            print(wrap(REMEASURE_HINT))
     return 0

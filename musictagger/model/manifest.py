@@ -85,14 +85,23 @@ class ModelManifest:
         return float(figure["value"]), (float(interval[0]), float(interval[1])) if interval else None
 
     @property
+    def function_sha256(self) -> str:
+        """The digest of the ONNX file as it was before any graph rewrite that kept its function
+        (``musictagger streamline``, checked output for output: ``model.same_function_as``), else the file's own."""
+        return str(self.model.get("same_function_as", self.onnx_sha256))
+
+    @property
     def model_id(self) -> str:
         """Short identity of what makes a verdict: the weights, and the verdict policy when there is one.
 
         The library index re-analyses a file whose stored ``model_id`` differs, so a policy
         retuned in the sidecar (same ONNX file) must change it too, and so must an int8 twin's
         deferral to its float32 model; a sidecar without either keeps the id it had before they existed.
+        A rewrite that computes the same function faster keeps the id (:attr:`function_sha256`): its
+        answers differ from the old graph's by float rounding, as another CPU's do, so a library is not
+        analysed again for it.
         """
-        model_id = f"{self.name}@{self.onnx_sha256[:12]}"
+        model_id = f"{self.name}@{self.function_sha256[:12]}"
         defer = self.model.get("precision", {}).get("defer")
         for part, section in (("verdict", self.verdict), ("defer", defer)):
             if section:

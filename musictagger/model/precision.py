@@ -195,7 +195,11 @@ def fastest_variant(path: Path) -> Path:
         return path
     ids = measured_pair(twin)
     share = deferred_share(sets)  # in the key: an agreement measured again may defer another share
-    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {ids['float32']} {ids['int8']} | deferring {share:g}"
+    # The files' digests too: a rewrite that keeps a model's id (its function) changes its speed.
+    files = " ".join(load_manifest(p, verify_digest=False).onnx_sha256[:12] for p in (path, twin))
+    key = (
+        f"{cpu_name()} | onnxruntime {ort.__version__} | {ids['float32']} {ids['int8']} | {files} | deferring {share:g}"
+    )
     record = cache_dir() / "precision.json"
     try:
         choices = json.loads(record.read_text(encoding="utf-8"))

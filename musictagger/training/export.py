@@ -219,7 +219,8 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
     The new graph must give the old one's outputs on example windows (to :data:`PARITY_TOLERANCE`
     relative to each output's size, and the same bits), or nothing is written.  The sidecar gets
     the new digest and ``model.graph_rewrites`` counts each rewrite ever made to the file; the model
-    id changes with the digest, so a library analyses its files again.
+    id stays (``model.same_function_as`` keeps the digest it is made of: the function is the same), so
+    a library does not analyse its files again and the twin's recorded agreement still holds.
     """
     manifest, twin = load_manifest(onnx_path), int8_twin(onnx_path)
     graph = onnx.load(str(onnx_path))
@@ -239,9 +240,12 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
                 f"{onnx_path}: the streamlined graph disagrees with the old one (largest difference {worst:.1e})"
             )
         partial.replace(onnx_path)
-        done_before = manifest.model.get("graph_rewrites", {})
-        done = {name: done_before.get(name, 0) + count for name, count in rewrites.items()}
-        old_digest, model = manifest.onnx_sha256, {**manifest.model, "graph_rewrites": done}
+        done = dict(manifest.model.get("graph_rewrites", {}))
+        for name, count in rewrites.items():
+            if count:
+                done[name] = done.get(name, 0) + count
+        old_digest = manifest.onnx_sha256
+        model = {**manifest.model, "graph_rewrites": done, "same_function_as": manifest.function_sha256}
         manifest = dataclasses.replace(manifest, onnx_sha256=sha256_of(onnx_path), model=model)
         manifest.save(sidecar_path(onnx_path))
         if twin is not None:

@@ -21,6 +21,10 @@ it: half of that conv's outputs are computed, normalised and thrown away.
   ReLU and a pool as a per-channel convolution over the whole map: 6.7 of the fast model's 43 ms
   a window (one thread), whose every scale is positive; the third model's first four blocks have
   negative ones.
+* :func:`~musictagger.training.dead_channels.drop_dead_channels` — channels whose weights decayed to
+  nothing in training and whose bias is negative never fire; the next convolution stops reading them
+  (a third of the first two blocks' channels in the third model), with one constant channel in their
+  place so that every output stays the same up to float rounding.
 * :func:`fold_batch_norm_through_pool` — conv → ReLU → batch norm → max pool becomes conv → max
   pool → per-channel clamp and shift, equal up to float rounding.  The int8 twin's folded build
   uses it to run its pools on uint8 (``quantize_graph(fold=True)``).
@@ -29,9 +33,10 @@ it: half of that conv's outputs are computed, normalised and thrown away.
 ``musictagger streamline`` to a model already written): the stride, which made a window of the
 third model 5–9 % faster in float32 and 9–15 % in its int8 twin (two runs of
 ``bench/graph_rewrites.py``, one and two threads), the resizes as products (4–5 % off a
-float32 window, 5–13 % off a twin's), and the batch norms after their pools (the fast model's
+float32 window, 5–13 % off a twin's), the batch norms after their pools (the fast model's
 window in 0.88–0.90 of its time in float32, 0.72–0.76 in its twin; the third model's within the
-noise).  Folding the remaining batch norms bought nothing measurable on top and, in the twin, whose
+noise), and the dead channels dropped (the third model's float32 window in 0.70 of its time, one
+thread: ``bench/node_profile.py``).  Folding the remaining batch norms bought nothing measurable on top and, in the twin, whose
 next step rounds to uint8, moved a code bit on a real window, so it is left out.
 
 Needs the ``train`` extra (onnx).
@@ -43,6 +48,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+from musictagger.training.dead_channels import drop_dead_channels
 
 # Ops that act on each position alone (batch norm as exported for inference): a stride passes through them.
 POINTWISE_OPS = ("Relu", "BatchNormalization")
@@ -367,4 +374,5 @@ def streamline(model: onnx.ModelProto) -> dict[str, int]:
         "strided_through_pool": stride_through_pool(model),
         "batch_norm_after_pool": batch_norm_after_pool(model),
         "resize_as_matmul": resize_as_matmul(model),
+        "dead_channels_dropped": drop_dead_channels(model),
     }

@@ -162,3 +162,19 @@ def test_a_deferral_must_cover_every_threshold_of_the_verdict(tmp_path: Path) ->
     twin.with_suffix(".json").write_text(json.dumps(sidecar))
     with pytest.raises(ModelError, match=r"no tolerance for \['novelty'\]"):
         Deferral.of(load_manifest(twin))
+
+
+def test_a_model_rewritten_to_run_faster_keeps_its_id_and_is_timed_again(
+    pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnx", reason="rewriting a graph needs the 'train' extra (onnx)")
+    from musictagger.training.export import streamline_model
+
+    model, twin = pair
+    monkeypatch.setenv(PRECISION_ENV_VAR, "auto")
+    fastest_variant(model)
+    ids = measured_pair(twin)
+    assert any(streamline_model(model).values())  # the first model was written before the rewrites
+    assert measured_pair(twin) == ids  # the same function: the agreement recorded with these ids holds
+    fastest_variant(model)
+    assert len(json.loads((cache_dir() / "precision.json").read_text())) == 2  # but its speed is measured anew
