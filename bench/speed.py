@@ -153,7 +153,8 @@ def musicnn_seconds(python: Path, tracks: list[Path]) -> float:
 
 
 def conv_shapes(model: Path) -> list[tuple[int, int, int, int, int, int]]:
-    """``(c_in, c_out, k_h, k_w, h_out, w_out)`` of each convolution of ``model`` for one window."""
+    """``(c_in, c_out, k_h, k_w, h_out, w_out)`` of each convolution of ``model`` for one window, float or int8
+    (a twin keeps channels its float model dropped: :mod:`musictagger.training.dead_channels`)."""
     import onnx
 
     graph = onnx.shape_inference.infer_shapes(onnx.load(str(model))).graph
@@ -164,8 +165,8 @@ def conv_shapes(model: Path) -> list[tuple[int, int, int, int, int, int]]:
     weights = {w.name: list(w.dims) for w in graph.initializer}
     found = []
     for node in graph.node:
-        if node.op_type == "Conv":
-            c_out, c_in, k_h, k_w = weights[node.input[1]]
+        if node.op_type in ("Conv", "QLinearConv"):
+            c_out, c_in, k_h, k_w = weights[node.input[1 if node.op_type == "Conv" else 3]]
             _, _, h_out, w_out = shapes[node.output[0]]
             found.append((c_in, c_out, k_h, k_w, h_out, w_out))
     return found
@@ -266,8 +267,8 @@ def main() -> None:
     os.environ.pop("MUSICTAGGER_MODEL", None)
     peer = musicnn_seconds(args.musicnn_python, test) if args.musicnn_python else None
 
-    shapes = {model.stem: conv_shapes(model) for model in models}
-    per_window = {stem: sum(macs(s) for s in found) for stem, found in shapes.items()}
+    shapes = {name: conv_shapes(path) for name, path in variants(models).items()}
+    per_window = {name: sum(macs(s) for s in found) for name, found in shapes.items()}
     heaviest = max((s for found in shapes.values() for s in found), key=macs)
     with tempfile.TemporaryDirectory() as scratch:
         limits = plain_conv_rates(heaviest, Path(scratch))
@@ -330,7 +331,7 @@ def main() -> None:
     windows = 2  # a 60-s clip holds two windows
     for name, figures in results.items():
         stem, precision = model_and_precision(name)
-        macs_per_window = per_window[stem]
+        macs_per_window = per_window[f"{stem} {precision}"]
         achieved = macs_per_window * windows / figures["model_s"]
         print(
             f"- {name}: {macs_per_window / 1e9:.2f} G conv multiply-adds per window, {windows} windows per clip, "
