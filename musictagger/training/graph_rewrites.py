@@ -35,9 +35,10 @@ third model 5–9 % faster in float32 and 9–15 % in its int8 twin (two runs of
 ``bench/graph_rewrites.py``, one and two threads), the resizes as products (4–5 % off a
 float32 window, 5–13 % off a twin's), the batch norms after their pools (the fast model's
 window in 0.88–0.90 of its time in float32, 0.72–0.76 in its twin; the third model's within the
-noise), and the dead channels dropped (the third model's float32 window in 0.70 of its time, one
-thread: ``bench/node_profile.py``).  Folding the remaining batch norms bought nothing measurable on top and, in the twin, whose
-next step rounds to uint8, moved a code bit on a real window, so it is left out.
+noise), and the dead channels dropped (the third model's float32 window in 0.66 of its time on one
+thread, 0.69 on two: ``bench/graph_rewrites.py``).  Folding the remaining batch norms bought nothing
+measurable on top and, in the twin, whose next step rounds to uint8, moved a code bit on a real window,
+so it is left out.
 
 Needs the ``train`` extra (onnx).
 """
