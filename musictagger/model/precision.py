@@ -193,13 +193,10 @@ def fastest_variant(path: Path) -> Path:
     sets = recorded_agreement(twin)
     if not agrees_enough(sets):
         return path
-    ids = measured_pair(twin)
     share = deferred_share(sets)  # in the key: an agreement measured again may defer another share
-    # The files' digests too: a rewrite that keeps a model's id (its function) changes its speed.
+    # The files (not the models' ids, which a rewrite that keeps the function keeps) are what runs at a speed.
     files = " ".join(load_manifest(p, verify_digest=False).onnx_sha256[:12] for p in (path, twin))
-    key = (
-        f"{cpu_name()} | onnxruntime {ort.__version__} | {ids['float32']} {ids['int8']} | {files} | deferring {share:g}"
-    )
+    key = f"{cpu_name()} | onnxruntime {ort.__version__} | {files} | deferring {share:g}"
     record = cache_dir() / "precision.json"
     try:
         choices = json.loads(record.read_text(encoding="utf-8"))

@@ -38,6 +38,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from musictagger.training.graph_rewrites import _drop_unused_initializers, _forget_inner_shapes, _option
+
 INPUT_BOUND = 1e12
 """How large a block's inputs would have to be for a channel called dead to fire."""
 
@@ -63,9 +65,10 @@ class _Block:
     graph_readers: dict[str, list[onnx.NodeProto]]
 
 
-def _block_from(graph: onnx.GraphProto, conv: onnx.NodeProto) -> _Block | None:
+def _block_from(graph: onnx.GraphProto, conv: onnx.NodeProto, weights: dict[str, np.ndarray]) -> _Block | None:
     """The block ``conv`` starts, if it is one whose maps only the rewrite's known readers read: the next
-    convolution, the resize to the grid (two products) and a channel gather; else None."""
+    convolution, the resize to the grid (two products by constant matrices) and a constant channel
+    gather; else None."""
     readers: dict[str, list[onnx.NodeProto]] = {}
     for node in graph.node:
         for name in node.input:
@@ -82,16 +85,38 @@ def _block_from(graph: onnx.GraphProto, conv: onnx.NodeProto) -> _Block | None:
     if len(norms) != 1 or tensor in outputs:
         return None
     block = _Block(conv, norms[0], tensor, readers.get(tensor, []), readers)
-    return block if all(_understood(block, reader) for reader in block.readers) else None
+    channels = weights[conv.input[1]].shape[0]
+    understood = all(_understood(block, reader, weights, outputs, channels) for reader in block.readers)
+    return block if understood else None
 
 
-def _understood(block: _Block, reader: onnx.NodeProto) -> bool:
+def _understood(
+    block: _Block, reader: onnx.NodeProto, weights: dict[str, np.ndarray], outputs: set[str], channels: int
+) -> bool:
+    """Whether ``reader`` of the block's pooled map is one the rewrite knows how to give fewer channels."""
+
+    def by_matrix(product: onnx.NodeProto, source: str) -> bool:  # a product of each channel's map by a matrix
+        other = [name for name in product.input if name != source]
+        return len(other) == 1 and other[0] in weights and weights[other[0]].ndim == 2
+
     if reader.op_type == "MatMul":
         following = block.graph_readers.get(reader.output[0], [])
-        return len(following) == 1 and following[0].op_type == "MatMul"
+        return (
+            by_matrix(reader, block.pooled)
+            and reader.output[0] not in outputs
+            and len(following) == 1
+            and following[0].op_type == "MatMul"
+            and by_matrix(following[0], reader.output[0])
+        )
     if reader.op_type == "Gather":
-        return reader.input[0] == block.pooled and _axis(reader) == 1
-    return reader.op_type == "Conv" and reader.input[0] == block.pooled
+        shown = weights.get(reader.input[1])
+        return (
+            reader.input[0] == block.pooled
+            and _option(reader, "axis", 0) == 1
+            and shown is not None
+            and bool(np.all((shown >= 0) & (shown < channels)))
+        )
+    return reader.op_type == "Conv" and reader.input[0] == block.pooled and _option(reader, "group", 1) == 1
 
 
 def dead_in(weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -106,11 +131,12 @@ def drop_dead_channels(model: onnx.ModelProto) -> int:
     channels were dropped.  A block whose maps other nodes read (:func:`_block_from`) is left as it is."""
     graph = model.graph
     weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    written = set(weights)
     dropped = 0
     for conv in [node for node in graph.node if node.op_type == "Conv"]:
         if len(conv.input) < 3 or conv.input[1] not in weights or conv.input[2] not in weights:
             continue
-        block = _block_from(graph, conv)
+        block = _block_from(graph, conv, weights)
         if block is None:
             continue
         gone = _to_drop(block, weights)
@@ -118,12 +144,9 @@ def drop_dead_channels(model: onnx.ModelProto) -> int:
             _rewrite(graph, block, gone, weights)
             dropped += gone.size
     if dropped:
-        del graph.value_info[:]  # shapes between the rewritten nodes changed; onnxruntime infers them again
-        used = {name for node in graph.node for name in node.input}
-        del graph.initializer[:]
-        graph.initializer.extend(
-            numpy_helper.from_array(value, name) for name, value in weights.items() if name in used
-        )
+        _forget_inner_shapes(graph)
+        graph.initializer.extend(numpy_helper.from_array(weights[name], name) for name in weights.keys() - written)
+        _drop_unused_initializers(graph)
     return dropped
 
 
@@ -137,10 +160,6 @@ def _to_drop(block: _Block, weights: dict[str, np.ndarray]) -> np.ndarray:
     dead = np.array([c for c in dead_in(weights[conv.input[1]], weights[conv.input[2]]) if c not in shown], int)
     left = -(-(channels - dead.size + 1) // CHANNEL_BLOCK) * CHANNEL_BLOCK
     return dead[: channels + 1 - left] if left < channels else dead[:0]
-
-
-def _axis(node: onnx.NodeProto) -> int:
-    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == "axis"), 0)
 
 
 def _rewrite(graph: onnx.GraphProto, block: _Block, gone: np.ndarray, weights: dict[str, np.ndarray]) -> None:
@@ -193,7 +212,8 @@ def _restore_channels(
     product.output[0] = f"{full}_kept_channels"
     weights[name] = expand
     at = list(graph.node).index(product) + 1
-    graph.node.insert(at, helper.make_node("Conv", [product.output[0], name], [full], kernel_shape=[1, 1]))
+    restore = helper.make_node("Conv", [product.output[0], name], [full], name=f"{full}_restore", kernel_shape=[1, 1])
+    graph.node.insert(at, restore)
 
 
 def _replace(weights: dict[str, np.ndarray], node: onnx.NodeProto, position: int, value: np.ndarray) -> None:

@@ -50,8 +50,6 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from musictagger.training.dead_channels import drop_dead_channels
-
 # Ops that act on each position alone (batch norm as exported for inference): a stride passes through them.
 POINTWISE_OPS = ("Relu", "BatchNormalization")
 
@@ -371,6 +369,8 @@ def _drop_unused_initializers(graph: onnx.GraphProto) -> None:
 def streamline(model: onnx.ModelProto) -> dict[str, int]:
     """Apply the rewrites that pay and move no code bit (see the module docstring) in place;
     returns how many of each."""
+    from musictagger.training.dead_channels import drop_dead_channels  # which builds on this module's helpers
+
     return {
         "strided_through_pool": stride_through_pool(model),
         "batch_norm_after_pool": batch_norm_after_pool(model),

@@ -69,7 +69,7 @@ from musictagger.audio.params import FeatureParams
 from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
 from musictagger.model.precision import INT8_SUFFIX, Deferral
 from musictagger.model.runtime import GenreModel
-from musictagger.training.graph_rewrites import fold_batch_norm_through_pool
+from musictagger.training.graph_rewrites import _option, fold_batch_norm_through_pool
 
 CALIBRATION_TRACKS = 64
 CALIBRATION_PERCENTILE = 99.999
@@ -141,8 +141,12 @@ def quantize_graph(
     model = onnx.load(str(float_path))
     if fold:
         fold_batch_norm_through_pool(model)
-    convolutions = [node.name for node in model.graph.node if node.op_type == "Conv"]
-    kept_float = [name for position, name in enumerate(convolutions) if position not in set(int8_convolutions)]
+    every_convolution = [node for node in model.graph.node if node.op_type == "Conv"]
+    # The backbone's, by position; the 1×1 ones that give the grid maps their dropped dead channels back
+    # (training/dead_channels.py) are not among them, and stay float32.
+    backbone = [node.name for node in every_convolution if _option(node, "kernel_shape") != [1, 1]]
+    int8_names = {name for position, name in enumerate(backbone) if position in set(int8_convolutions)}
+    kept_float = [node.name for node in every_convolution if node.name not in int8_names]
     chunk = max(size for size in range(1, CALIBRATION_CHUNK + 1) if len(windows) % size == 0)
     with tempfile.TemporaryDirectory() as scratch:
         rewritten, prepared = Path(scratch) / "rewritten.onnx", Path(scratch) / "prepared.onnx"

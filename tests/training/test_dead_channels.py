@@ -19,10 +19,11 @@ from musictagger.training.dead_channels import dead_in, drop_dead_channels  # no
 HEIGHT, WIDTH = 24, 10
 
 
-def two_blocks(channels: int, dead: int, *, shown: list[int], pooled_map_is_an_output: bool = False) -> onnx.ModelProto:
+def two_blocks(channels: int, dead: int, *, shown: list[int], also_an_output: str | None = None) -> onnx.ModelProto:
     """conv 3×3 (``dead`` of its ``channels`` channels with weights of 1e-30 and a negative bias) →
     ReLU → batch norm → max pool 2×2, whose map is read by a second such block (pool before norm), by
-    a resize to a 4×3 grid as two products and by a gather of the channels ``shown``."""
+    a resize to a 4×3 grid as two products and by a gather of the channels ``shown``; the second block's map,
+    the grid and the channels shown are outputs, and ``also_an_output`` too."""
     rng = np.random.default_rng(0)
     weights: list[onnx.TensorProto] = []
 
@@ -65,7 +66,7 @@ def two_blocks(channels: int, dead: int, *, shown: list[int], pooled_map_is_an_o
         helper.make_node("Gather", ["pooled1", tensor("shown", shown)], ["shown_maps"], axis=1),
     ]
     weights[-1] = numpy_helper.from_array(np.array(shown, np.int64), "shown")
-    outputs = ["pooled2", "grid", "shown_maps", *(["pooled1"] if pooled_map_is_an_output else [])]
+    outputs = ["pooled2", "grid", "shown_maps", *([also_an_output] if also_an_output else [])]
     graph = helper.make_graph(
         nodes,
         "two-blocks",
@@ -113,12 +114,12 @@ def test_a_dead_channel_shown_in_the_window_is_kept() -> None:
 
 
 @pytest.mark.parametrize(
-    ("channels", "dead", "pooled_map_is_an_output"),
-    [(16, 4, False), (40, 30, True)],
-    ids=["no whole block fewer", "its map read elsewhere"],
+    ("channels", "dead", "also_an_output"),
+    [(16, 4, None), (40, 30, "pooled1"), (40, 30, "half")],
+    ids=["no whole block fewer", "its map read elsewhere", "its half-resized map read elsewhere"],
 )
-def test_a_block_left_as_it_is(channels: int, dead: int, pooled_map_is_an_output: bool) -> None:
-    model = two_blocks(channels, dead, shown=[channels - 1], pooled_map_is_an_output=pooled_map_is_an_output)
+def test_a_block_left_as_it_is(channels: int, dead: int, also_an_output: str | None) -> None:
+    model = two_blocks(channels, dead, shown=[channels - 1], also_an_output=also_an_output)
     written = model.SerializeToString()
     assert drop_dead_channels(model) == 0
     assert model.SerializeToString() == written
