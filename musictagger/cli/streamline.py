@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from musictagger.cli.lines import with_path
+from musictagger.cli.lines import with_path, wrap
+from musictagger.cli.quantize import REMEASURE_HINT
+from musictagger.model.precision import int8_twin, measured_pair
 
 NEEDS = ("onnx",)
 """Modules of the 'train' extra this command imports (checked before it runs: :func:`musictagger.cli.main.main`)."""
@@ -29,7 +31,11 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.training.export import streamline_model
 
     for model in args.models:
+        twin = int8_twin(model)
+        ids = measured_pair(twin) if twin is not None else None
         rewrites = streamline_model(model)
         made = ", ".join(f"{name} ×{count}" for name, count in rewrites.items() if count)
         print(with_path("", model, f": {made or 'already streamlined'}"))
+        if twin is not None and measured_pair(twin) != ids:
+            print(wrap(REMEASURE_HINT))
     return 0

@@ -86,9 +86,12 @@ class ModelManifest:
 
     @property
     def function_sha256(self) -> str:
-        """The digest of the ONNX file as it was before any graph rewrite that kept its function
-        (``musictagger streamline``, checked output for output: ``model.same_function_as``), else the file's own."""
-        return str(self.model.get("same_function_as", self.onnx_sha256))
+        """The digest of the ONNX file as it was before the graph rewrites that kept its function (``musictagger
+        streamline``, checked output for output), else the file's own.  ``model.same_function`` names the file it
+        was recorded for, so a sidecar copied for another file (an int8 twin's, built from this model's) or a file
+        replaced by hand does not take it."""
+        same = self.model.get("same_function", {})
+        return str(same["as"]) if same.get("file") == self.onnx_sha256 else self.onnx_sha256
 
     @property
     def model_id(self) -> str:

@@ -218,9 +218,11 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
 
     The new graph must give the old one's outputs on example windows (to :data:`PARITY_TOLERANCE`
     relative to each output's size, and the same bits), or nothing is written.  The sidecar gets
-    the new digest and ``model.graph_rewrites`` counts each rewrite ever made to the file; the model
-    id stays (``model.same_function_as`` keeps the digest it is made of: the function is the same), so
-    a library does not analyse its files again and the twin's recorded agreement still holds.
+    the new digest and ``model.graph_rewrites`` counts each rewrite ever made to the file.  A float32
+    model keeps its id (``model.same_function`` keeps the digest it is made of: the function is the same
+    up to float rounding), so a library does not analyse its files again and the twin's recorded agreement
+    still holds; an int8 twin's id follows its file, since a rounding moved before one of its quantisation
+    steps can move a value by a whole step.
     """
     manifest, twin = load_manifest(onnx_path), int8_twin(onnx_path)
     graph = onnx.load(str(onnx_path))
@@ -244,9 +246,11 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
         for name, count in rewrites.items():
             if count:
                 done[name] = done.get(name, 0) + count
-        old_digest = manifest.onnx_sha256
-        model = {**manifest.model, "graph_rewrites": done, "same_function_as": manifest.function_sha256}
-        manifest = dataclasses.replace(manifest, onnx_sha256=sha256_of(onnx_path), model=model)
+        old_digest, new_digest = manifest.onnx_sha256, sha256_of(onnx_path)
+        model = {**manifest.model, "graph_rewrites": done}
+        if "float_model" not in manifest.model.get("precision", {}):  # a twin's int8 steps round anew: its id moves
+            model["same_function"] = {"file": new_digest, "as": manifest.function_sha256}
+        manifest = dataclasses.replace(manifest, onnx_sha256=new_digest, model=model)
         manifest.save(sidecar_path(onnx_path))
         if twin is not None:
             _follow_float_model(twin, old_digest, manifest.onnx_sha256)

@@ -7,6 +7,7 @@ the common grid becomes two products with the same result; the shipped models ar
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from musictagger.audio.frontend import features_from_signal  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
 from musictagger.model.manifest import load_manifest, sha256_of  # noqa: E402
 from musictagger.model.precision import int8_twin  # noqa: E402
+from musictagger.training.export import streamline_model  # noqa: E402
 from musictagger.training.graph_rewrites import (  # noqa: E402
     batch_norm_after_pool,
     fold_batch_norm_through_pool,
@@ -28,7 +30,7 @@ from musictagger.training.graph_rewrites import (  # noqa: E402
     streamline,
 )
 from tests.audio.signals import piece  # noqa: E402
-from tests.model.variants import shipped_model  # noqa: E402
+from tests.model.variants import first_model, shipped_model  # noqa: E402
 
 CHANNELS = 6
 
@@ -252,7 +254,7 @@ def as_written_before_the_rewrite(path: Path, folder: Path) -> Path:
     onnx.save(model, str(copy))
     sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     sidecar["onnx_sha256"] = sha256_of(copy)
-    sidecar["model"].pop("same_function_as", None)  # as a file never rewritten since it was written
+    sidecar["model"].pop("same_function", None)  # as a file never rewritten since it was written
     done = sidecar["model"]["graph_rewrites"]
     sidecar["model"]["graph_rewrites"] = {k: n for k, n in done.items() if k != "strided_through_pool"}
     copy.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
@@ -275,9 +277,11 @@ def test_streamline_brings_a_model_and_its_twin_written_before_the_rewrite_up_to
 
     assert main(["streamline", str(old)]) == 0
     said = capsys.readouterr().out
-    # the ids stay: the twin's agreement, which names them, still holds; nothing to measure again
-    assert "strided_through_pool ×1" in said and "--remeasure" not in said
-    assert {p.name: load_manifest(p).model_id for p in (old, old_twin)} == ids
+    # the float32 model keeps its id; the twin, whose int8 steps may round otherwise, takes its new file's, and
+    # its agreement, which names the two ids, is to be measured again
+    assert "strided_through_pool ×1" in said and "--remeasure" in said
+    assert load_manifest(old).model_id == ids[old.name]
+    assert load_manifest(old_twin).model_id != ids[old_twin.name]
     for path in (old, old_twin):
         manifest = load_manifest(path)  # the sidecar's digest is the rewritten file's
         assert (
@@ -291,3 +295,19 @@ def test_streamline_brings_a_model_and_its_twin_written_before_the_rewrite_up_to
 
     assert main(["streamline", str(old)]) == 0
     assert "already streamlined" in capsys.readouterr().out
+
+
+def test_a_sidecar_copied_for_another_file_keeps_that_files_own_id(tmp_path: Path) -> None:
+    """As ``musictagger quantize`` writes a twin's sidecar from its float model's: the claim that a rewritten
+    file computes its old function holds for that file alone."""
+    rewritten, other = tmp_path / "m.onnx", tmp_path / "other.onnx"
+    for source, target in ((first_model(), rewritten), (first_model(), other)):
+        shutil.copy(source, target)
+        shutil.copy(source.with_suffix(".json"), target.with_suffix(".json"))
+    kept = load_manifest(rewritten).model_id
+    assert any(streamline_model(rewritten).values())
+    assert load_manifest(rewritten).model_id == kept  # the same function: the same id
+    sidecar = json.loads(rewritten.with_suffix(".json").read_text(encoding="utf-8"))
+    sidecar.update(onnx_file=other.name, onnx_sha256=sha256_of(other))
+    other.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+    assert load_manifest(other).model_id.split("+")[0].endswith(sha256_of(other)[:12])
