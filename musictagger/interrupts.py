@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -185,10 +185,20 @@ def interrupt_held() -> Iterator[None]:
     KeyboardInterrupt are held (Python's own for Ctrl-C, :func:`stop_as_ctrl_c`): a signal ignored, left to end the
     process, or handled otherwise (the window's) stays so.  Python runs handlers in the main thread alone, so in
     another thread, where no KeyboardInterrupt is raised, this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
+    with interrupt_held_from_mark() as hold_from_here:
+        hold_from_here()
         yield
-        return
+
+
+@contextmanager
+def interrupt_held_from_mark() -> Iterator[Callable[[], None]]:
+    """:func:`interrupt_held` from the moment the ``with`` block calls the function it is given (if it does) to the
+    block's end; before, a stop comes at once.  For a step whose long part may be cut short but whose end must not be,
+    once begun: a file ``tag`` or ``undo`` has just replaced is journalled and counted before the stop (its long copy
+    and check, before, stop at once).  Calling the function again changes nothing."""
     held: list[int] = []
+    handlers: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
+    holding = [False]
 
     def note(signum: int, _frame: FrameType | None) -> None:
         held.append(signum)
@@ -196,12 +206,17 @@ def interrupt_held() -> Iterator[None]:
         if signum == _HANGUP:
             quiet_hung_up_terminal()
 
-    raising = (signal.default_int_handler, stop_as_ctrl_c)
-    handlers = {number: handler for number in _INTERRUPTS if (handler := signal.getsignal(number)) in raising}
-    for number in handlers:
-        signal.signal(number, note)
+    def hold_from_here() -> None:
+        if holding[0] or threading.current_thread() is not threading.main_thread():
+            return
+        holding[0] = True
+        raising = (signal.default_int_handler, stop_as_ctrl_c)
+        handlers.update({number: handler for number in _INTERRUPTS if (handler := signal.getsignal(number)) in raising})
+        for number in handlers:
+            signal.signal(number, note)
+
     try:
-        yield
+        yield hold_from_here
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)

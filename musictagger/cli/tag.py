@@ -178,7 +178,7 @@ def _print_report(plan: Plan, report: RunReport) -> int:
             wrap(
                 f"run {report.run_id}: {counts['written']} written, {planned[Action.UNCHANGED]} unchanged, "
                 f"{counts['skipped'] + planned[Action.SKIP]} skipped, {failed} failed"
-                + report.stopped_text(planned[Action.WRITE] - len(report.outcomes))
+                + report.stopped_text(planned[Action.WRITE])
                 + (f"; undo with `musictagger undo {report.run_id}`" if counts["written"] else "")
             )
         )

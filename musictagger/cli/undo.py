@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from musictagger.cli.json_fields import document, file_name, moment
@@ -67,16 +66,10 @@ def run(args: argparse.Namespace) -> int:
             return 0
         target = run_to_undo(journal, args.run_id)
         total = target.counts.get("written", 0) + target.counts.get("planned", 0)
-        reached = [0]  # files the undo went through, for how many an interrupt left
-
-        def progressed(done: int, _total: int, _path: Path) -> None:
-            reached[0] = done
-            bar.update(done - bar.n)
-
         with progress_bar(
             total=total, desc="restoring", unit="file", leave=False, disable=True if not total else None
         ) as bar:
-            report = undo(journal, target.id, on_progress=progressed)
+            report = undo(journal, target.id, on_progress=lambda done, _total, _path: bar.update(done - bar.n))
         update_library_index(journal, report)
         if report.run_id is None:
             print(wrap(f"run {target.id}: nothing left to restore{_earlier_hint(journal, target.id)}"))
@@ -95,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             f"undo of run {target.id} (run {report.run_id}): {counts['restored']} restored"
             + (f" ({other_bytes} not byte for byte)" if other_bytes else "")
             + f", {counts['skipped'] + counts['failed']} not restored"
-            + report.stopped_text(total - reached[0])
+            + report.stopped_text(total)
         )
     )
     if report.index_problem:

@@ -5,17 +5,21 @@ Every file to write is journalled *before* it is touched (see ``journal``), writ
 batch goes on past any file that is read-only, locked, changed since it was planned or fails to
 write.  ``should_stop()`` is asked between files: a cancelled run stops cleanly, never mid-file.  A journal that
 cannot be written (its disk full or read-only) stops the run there: no file is touched that it could not record.
+Ctrl-C (SIGTERM, SIGHUP) stops the run at once, but for a file being replaced: that one is journalled and counted
+first (:func:`go_through`), for ``tag`` and ``undo`` alike.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from musictagger.errors import DatabaseError, RefusedError, TagWriteError
+from musictagger.interrupts import interrupt_held_from_mark
 from musictagger.tagging.atomic import remove_stale_copies_beside, write_labels_atomically
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat
@@ -42,7 +46,10 @@ class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     cancelled: bool = False
     interrupted: bool = False
-    """Ctrl-C or SIGTERM stopped the run between files (the journal says so too)."""
+    """Ctrl-C (SIGTERM, SIGHUP) stopped the run between files (the journal says so too), or once they were done, as
+    its end was recorded or the library index told (:attr:`index_problem` then says so)."""
+    reached: int = 0
+    """The files the run went through: those of its outcomes, and an undo's files found never written."""
     stopped: str = ""
     """Why the run stopped before its last file on its own (the journal could not be written), or empty."""
     index_problem: str = ""
@@ -53,12 +60,21 @@ class RunReport:
         """Files per status."""
         return Counter(outcome.status for outcome in self.outcomes)
 
-    def stopped_text(self, not_reached: int) -> str:
-        """`` (interrupted: 27 not reached)`` for a run that stopped before its last file (cancelled, interrupted or
-        stopped on its own), else nothing: how ``tag``'s and ``undo``'s last lines end."""
+    def stopped_text(self, total: int) -> str:
+        """`` (interrupted: 27 not reached)`` for a run of ``total`` files that stopped before its last (cancelled,
+        interrupted or stopped on its own), else nothing: how ``tag``'s and ``undo``'s last lines end."""
         why = (("cancelled", self.cancelled), ("interrupted", self.interrupted), ("stopped", bool(self.stopped)))
         stopped = next((word for word, stopped_so in why if stopped_so), "")
-        return f" ({stopped}: {not_reached} not reached)" if stopped else ""
+        return f" ({stopped}: {total - self.reached} not reached)" if stopped else ""
+
+
+class _File(Protocol):
+    """A file a run goes through: a plan's item, or the journal entry of one an undo restores."""
+
+    path: Path
+
+
+_FileT = TypeVar("_FileT", bound=_File)
 
 
 def apply_plan(
@@ -79,46 +95,81 @@ def apply_plan(
     if not items:
         return RunReport(None)
     run_id = journal.start_run("tag", mode=plan.mode, min_confidence=plan.min_confidence, id3_version=plan.id3_version)
-    report = RunReport(run_id)
+    return go_through(
+        journal,
+        RunReport(run_id),
+        items,
+        lambda item, hold_stop: _apply_item(journal, run_id, plan, item, hold_stop),
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+
+
+def go_through(
+    journal: Journal,
+    report: RunReport,
+    files: Sequence[_FileT],
+    handle: Callable[[_FileT, Callable[[], None]], Outcome | None],
+    *,
+    on_progress: ProgressCallback | None,
+    should_stop: Callable[[], bool] | None,
+) -> RunReport:
+    """Go through ``files`` in run ``report.run_id`` (``tag``'s and ``undo``'s), each outcome ``handle`` gives (None:
+    none to say) into ``report``, until the last, a cancel, Ctrl-C or a journal that cannot be written; then record
+    how the run ended: ``report``.  The copies killed runs left beside them are deleted first.
+
+    ``handle`` is given a function to call once it journalled the new version of its file and is about to replace it
+    (:func:`journalled_write`): a stop from then on waits for the file's journal entry and outcome.  A Ctrl-C there
+    left a file changed that the report did not count ('1 written' for two), that the journal held as planned and
+    the library index (told from it) as it was, and an undo's run entry not restored.  Before that moment, the file
+    still as it was, a stop comes at once.  A stop while the run's end is recorded (its kept bytes bound) leaves the
+    report whole, for the caller to tell the index and the user."""
     status = RunStatus.INTERRUPTED
     try:
-        remove_stale_copies_beside(item.path for item in items)
-        for done, item in enumerate(items, start=1):
+        remove_stale_copies_beside(file.path for file in files)
+        for done, file in enumerate(files, start=1):
             if should_stop and should_stop():
                 report.cancelled = True
                 break
-            report.outcomes.append(_apply_item(journal, run_id, plan, item))
+            with interrupt_held_from_mark() as hold_stop:
+                outcome = handle(file, hold_stop)
+                if outcome is not None:
+                    report.outcomes.append(outcome)
+                report.reached = done
             if on_progress:
-                on_progress(done, len(items), item.path)
+                on_progress(done, len(files), file.path)
         status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
     except KeyboardInterrupt:
         report.interrupted = True
     except DatabaseError as exc:
-        report.stopped = journal_unwritable(exc)
+        report.stopped = _journal_unwritable(exc)
     finally:
-        finish_run(journal, run_id, status)
+        try:
+            _finish_run(journal, report.run_id, status)
+        except KeyboardInterrupt:
+            report.interrupted = True
     return report
 
 
-def journal_unwritable(exc: DatabaseError) -> str:
+def _journal_unwritable(exc: DatabaseError) -> str:
     """Why a run stopped when its journal could not be written (``exc``): the files after it were left as they were,
     since a change the journal cannot record could not be undone."""
     return f"the tagging journal cannot be written ({exc}), so the files not reached were left as they were"
 
 
-def finish_run(journal: Journal, run_id: int, status: RunStatus) -> None:
+def _finish_run(journal: Journal, run_id: int, status: RunStatus) -> None:
     """:meth:`Journal.finish_run`, past a journal that cannot be written (its disk full or read-only), whose run is
     then listed as interrupted once this process ends: its files are journalled all the same."""
     with contextlib.suppress(DatabaseError):
         journal.finish_run(run_id, status)
 
 
-def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem) -> Outcome:
+def _apply_item(journal: Journal, run_id: int, plan: Plan, item: PlanItem, hold_stop: Callable[[], None]) -> Outcome:
     assert item.tag_format is not None and item.fingerprint is not None  # a write item has both
     source = EntrySource.USER if item.corrected else EntrySource.MODEL
     written_in = revision_written(plan.id3_version, item.id3_version)
     change = Change(item.current, item.proposed, item.fingerprint, item.id3_version, written_in, source, plan.field)
-    return journalled_write(journal, run_id, item.path, item.tag_format, change)
+    return journalled_write(journal, run_id, item.path, item.tag_format, change, hold_stop=hold_stop)
 
 
 @dataclass(frozen=True)
@@ -149,6 +200,7 @@ def journalled_write(
     tag_format: WritableFormat,
     change: Change,
     *,
+    hold_stop: Callable[[], None],
     restores: int | None = None,
 ) -> Outcome:
     """Journal ``change`` as planned, write it atomically, journal the result: the outcome.
@@ -156,7 +208,8 @@ def journalled_write(
     A tagging run's entry keeps the bytes the new version changes, as they were, where its undo's writer could not
     give them back (:func:`~musictagger.tagging.kept_bytes.undo_gives_back`), journalled before the file is replaced.
     ``restores`` is the entry an undo run is restoring; a file it writes without giving back the bytes it had before
-    the run (:func:`not_as_it_was`) is written with the reason.
+    the run (:func:`not_as_it_was`) is written with the reason.  ``hold_stop`` is called once the new version is
+    journalled, as the original is about to be replaced (:func:`go_through`).
     """
     entry = journal.add_entry(
         run_id,
@@ -174,6 +227,7 @@ def journalled_write(
     def before_replace(after: Fingerprint, new_version: Path) -> None:
         keep = restores is None and not undo_gives_back(tag_format, target, new_version, change.field, change.old)
         journal.set_after(entry, after, changed_bytes(target, new_version) if keep else None)
+        hold_stop()
 
     def put_back(copy: Path) -> None:
         assert change.kept is not None and change.restoring is not None

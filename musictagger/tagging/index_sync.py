@@ -41,11 +41,19 @@ def update_library_index(journal: Journal, report: RunReport) -> None:
     and journalled all the same, and the next ``index`` reads them.
 
     The run's report comes after this: a library that cannot be written lost it whole (``error: …library.sqlite3: …``
-    alone, not which files the run wrote; in the window, an error box in place of the report)."""
+    alone, not which files the run wrote; in the window, an error box in place of the report).  So did a Ctrl-C
+    (SIGTERM, SIGHUP) meanwhile, a long while for a large run ('interrupted' alone): it stops the telling, the report
+    then interrupted and saying so."""
     try:
         with Library() as library:
             update_index(journal, report.run_id, library)
     except DatabaseError as exc:
         report.index_problem = (
             f"the library index could not take the new tags ({exc}); the next `musictagger index` reads them"
+        )
+    except KeyboardInterrupt:
+        report.interrupted = True
+        report.index_problem = (
+            "stopped before the library index learnt the new tags of every file; the next `musictagger index` reads"
+            " them"
         )

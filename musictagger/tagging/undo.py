@@ -23,10 +23,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from musictagger.errors import DatabaseError, MusictaggerError
+from musictagger.errors import MusictaggerError
 from musictagger.presence import as_listed, forget_listings, missing
-from musictagger.tagging.apply import Change, Outcome, RunReport, finish_run, journal_unwritable, journalled_write
-from musictagger.tagging.atomic import remove_stale_copies_beside
+from musictagger.tagging.apply import Change, Outcome, RunReport, go_through, journalled_write
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import detect
 from musictagger.tagging.journal import UNDOABLE, Entry, EntryState, Journal, Run, RunStatus
@@ -53,29 +52,17 @@ def undo(
     entries = [entry for entry in journal.entries(target.id) if entry.state in UNDOABLE]
     if not entries:
         return RunReport(None)
-    remove_stale_copies_beside(entry.path for entry in entries)
     forget_listings()  # the files as they are now, renamed since the run perhaps (in the window, a moment ago)
-    report = RunReport(journal.start_run("undo", undoes=target.id))
-    status = RunStatus.INTERRUPTED
+    run_id = journal.start_run("undo", undoes=target.id)
     moves = IndexedMoves()
-    try:
-        for done, entry in enumerate(entries, start=1):
-            if should_stop and should_stop():
-                report.cancelled = True
-                break
-            outcome = _restore(journal, report.run_id, target, entry, moves)
-            if outcome is not None:
-                report.outcomes.append(outcome)
-            if on_progress:
-                on_progress(done, len(entries), entry.path)
-        status = RunStatus.CANCELLED if report.cancelled else RunStatus.FINISHED
-    except KeyboardInterrupt:
-        report.interrupted = True
-    except DatabaseError as exc:
-        report.stopped = journal_unwritable(exc)
-    finally:
-        finish_run(journal, report.run_id, status)
-    return report
+    return go_through(
+        journal,
+        RunReport(run_id),
+        entries,
+        lambda entry, hold_stop: _restore(journal, run_id, target, entry, moves, hold_stop),
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
 
 
 def run_to_undo(journal: Journal, run_id: int | None) -> Run:
@@ -91,9 +78,12 @@ def run_to_undo(journal: Journal, run_id: int | None) -> Run:
     return run
 
 
-def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry, moves: IndexedMoves) -> Outcome | None:
+def _restore(
+    journal: Journal, undo_run: int, target: Run, entry: Entry, moves: IndexedMoves, hold_stop: Callable[[], None]
+) -> Outcome | None:
     """Restore one file, where the run left it or where the library index followed it since (``moves``); None when
-    the run never changed it after all (it was stopped first)."""
+    the run never changed it after all (it was stopped first).  ``hold_stop``: :func:`~musictagger.tagging.apply.
+    journalled_write`'s, so that a stop once the file is being replaced waits for its entry to be marked restored."""
     path = entry.path
     if entry.state is EntryState.PLANNED and entry.after is None:  # stopped before its copy was ready
         journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
@@ -140,10 +130,12 @@ def _restore(journal: Journal, undo_run: int, target: Run, entry: Entry, moves: 
         restoring=entry.before,
         kept=kept,
     )
-    outcome = journalled_write(journal, undo_run, path, tag_format, change, restores=entry.id)
+    outcome = journalled_write(journal, undo_run, path, tag_format, change, hold_stop=hold_stop, restores=entry.id)
     if kept is not None and outcome.status == "failed":  # they did not give it back: its old values, as before
         unkept = outcome.reason
-        outcome = journalled_write(journal, undo_run, path, tag_format, replace(change, kept=None), restores=entry.id)
+        outcome = journalled_write(
+            journal, undo_run, path, tag_format, replace(change, kept=None), hold_stop=hold_stop, restores=entry.id
+        )
     if outcome.status != "written":
         return not_restored(outcome.reason)
     reason = f"{outcome.reason}; {unkept}" if outcome.reason and unkept else outcome.reason
