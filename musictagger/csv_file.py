@@ -14,13 +14,20 @@ import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from musictagger.atomic_write import replacing
+
 ENCODING = "utf-8-sig"
 """UTF-8 after a byte-order mark, as written and as read back."""
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """Write ``header`` and ``rows`` to ``path`` as CSV (:data:`ENCODING`); OSError when it cannot."""
-    with open(path, "w", newline="", encoding=ENCODING, errors="surrogateescape") as file:
+    """Write ``header`` and ``rows`` to ``path`` as CSV (:data:`ENCODING`), whole (:mod:`~musictagger.atomic_write`):
+    a write that fails or is stopped leaves the file as it was, where ``tag --csv`` stopped by Ctrl-C left the user's
+    file cut short; OSError when it cannot."""
+    with (
+        replacing(path) as temporary,
+        open(temporary, "w", newline="", encoding=ENCODING, errors="surrogateescape") as file,
+    ):
         writer = csv.writer(file)
         writer.writerow(header)
         writer.writerows(rows)

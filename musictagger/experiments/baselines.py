@@ -14,7 +14,6 @@ Per-track vectors are cached as ``.npy`` by :class:`VectorCache`, keyed like the
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.decode import decode_mono
 from musictagger.collection import Track
 from musictagger.errors import MusictaggerError
@@ -74,9 +74,8 @@ class VectorCache:
                     failures.append((track, str(exc)))
                     continue
                 self.folder.mkdir(parents=True, exist_ok=True)
-                partial = entry.with_name(f"{entry.stem}.{os.getpid()}.partial.npy")
-                np.save(partial, vector)
-                os.replace(partial, entry)
+                with replacing(entry) as partial:
+                    np.save(partial, vector)
             kept.append(track)
             values.append(vector)
         return Vectors(kept, np.stack(values) if values else np.empty((0, 0)), failures)

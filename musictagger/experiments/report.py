@@ -1,13 +1,12 @@
 """Writing the experiments' results: CSV files, figures like the paper's Figs. 4–6, and the Markdown report.
 
 Every number in the report is formatted from the same rows the CSV files hold, so a figure
-quoted elsewhere can be taken from a file rather than copied by hand.  Files are written to a
-temporary name and renamed.
+quoted elsewhere can be taken from a file rather than copied by hand.  Each file is written whole
+(:mod:`musictagger.atomic_write`): stopped or failing, a writer leaves the file as it was and nothing beside it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,29 +17,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from musictagger import csv_file
+from musictagger.atomic_write import replacing
 
 Row = dict[str, object]
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    """Write ``text`` to ``path``, whole (:mod:`~musictagger.atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    with replacing(path) as partial:
+        partial.write_text(text, encoding="utf-8")
 
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:
-    """Rows as CSV (:mod:`musictagger.csv_file`), through a temporary file in the same folder; the columns are the
-    union of the rows' keys in first-seen order, a float given to four decimals."""
+    """Rows as CSV (:mod:`musictagger.csv_file`, which writes it whole); the columns are the union of the rows' keys
+    in first-seen order, a float given to four decimals."""
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     cells = ([_cell(row.get(column, "")) for column in columns] for row in rows)
-    csv_file.write_csv(partial, columns, cells)
-    os.replace(partial, path)
+    csv_file.write_csv(path, columns, cells)
 
 
 def _cell(value: object) -> object:
@@ -49,10 +46,9 @@ def _cell(value: object) -> object:
 
 def _save_figure(figure: plt.Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial.png")
-    figure.savefig(partial, dpi=120, bbox_inches="tight")
+    with replacing(path) as partial:
+        figure.savefig(partial, dpi=120, bbox_inches="tight")
     plt.close(figure)
-    os.replace(partial, path)
 
 
 def bar_figure(summary: Sequence[Row], path: Path, title: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError, ParameterError
 from musictagger.model.verdict import VerdictPolicy
@@ -142,10 +143,10 @@ class ModelManifest:
             raise ModelError(f"malformed model sidecar: {exc}") from exc
 
     def save(self, path: Path) -> None:
-        """Write the sidecar (pretty JSON), replacing the file atomically."""
-        partial = path.with_suffix(".json.partial")
-        partial.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        partial.replace(path)
+        """Write the sidecar (pretty JSON), replacing the file whole (:mod:`~musictagger.atomic_write`): stopped
+        (Ctrl-C) or failing, it leaves the sidecar as it was and no ``.partial`` file beside it."""
+        with replacing(path) as temporary:
+            temporary.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
 
 
 def _check_kinds(body: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ import onnx
 import onnxruntime as ort
 import torch
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError
 from musictagger.model.manifest import (
@@ -170,14 +171,12 @@ def export_run(
     model = build_model(bundle, backbone_path=backbone_path)
     params = FeatureParams.from_dict(bundle["front_end"])
     onnx_path = out_dir / f"{name}.onnx"
-    partial = onnx_path.with_suffix(".onnx.partial")
-    rewrites = export_onnx(model, params, partial, outputs=output_names(model))
-    parity = check_parity(model, partial, example_input(params, 3, seed=1))
-    worst = max(parity.max_abs_probabilities, parity.max_abs_code, parity.max_rel_evidence)
-    if worst > PARITY_TOLERANCE or not parity.bits_equal:
-        partial.unlink()
-        raise ModelError(f"ONNX export disagrees with torch: {parity}")
-    partial.replace(onnx_path)
+    with replacing(onnx_path) as partial:
+        rewrites = export_onnx(model, params, partial, outputs=output_names(model))
+        parity = check_parity(model, partial, example_input(params, 3, seed=1))
+        worst = max(parity.max_abs_probabilities, parity.max_abs_code, parity.max_rel_evidence)
+        if worst > PARITY_TOLERANCE or not parity.bits_equal:
+            raise ModelError(f"ONNX export disagrees with torch: {parity}")
 
     with torch.no_grad():
         outputs = model(example_input(params, 1))
@@ -228,20 +227,18 @@ def streamline_model(onnx_path: Path) -> dict[str, int]:
     graph = onnx.load(str(onnx_path))
     rewrites = streamline(graph)
     if any(rewrites.values()):
-        partial = onnx_path.with_suffix(".onnx.partial")
-        onnx.save(graph, str(partial))
-        windows = example_input(manifest.front_end, 3, seed=1).numpy()
-        before, after = (
-            ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"log_mel": windows})
-            for path in (onnx_path, partial)
-        )
-        worst = max(relative_difference(a, b) for a, b in zip(after, before, strict=True))
-        if worst > PARITY_TOLERANCE or not np.array_equal(after[1] >= 0.5, before[1] >= 0.5):
-            partial.unlink()
-            raise ModelError(
-                f"{onnx_path}: the streamlined graph disagrees with the old one (largest difference {worst:.1e})"
+        with replacing(onnx_path) as partial:
+            onnx.save(graph, str(partial))
+            windows = example_input(manifest.front_end, 3, seed=1).numpy()
+            before, after = (
+                ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"log_mel": windows})
+                for path in (onnx_path, partial)
             )
-        partial.replace(onnx_path)
+            worst = max(relative_difference(a, b) for a, b in zip(after, before, strict=True))
+            if worst > PARITY_TOLERANCE or not np.array_equal(after[1] >= 0.5, before[1] >= 0.5):
+                raise ModelError(
+                    f"{onnx_path}: the streamlined graph disagrees with the old one (largest difference {worst:.1e})"
+                )
         done = dict(manifest.model.get("graph_rewrites", {}))
         for name, count in rewrites.items():
             if count:

@@ -12,9 +12,10 @@ pytest.importorskip("sklearn", reason="the experiments need the 'train' extra")
 
 from musictagger.collection import Track
 from musictagger.errors import MusictaggerError
-from musictagger.experiments.baselines import VectorCache, Vectors, fit_probe, mfcc_vector
+from musictagger.experiments.baselines import VectorCache, Vectors, fit_probe, mfcc_vector, track_key
 from musictagger.experiments.peer import embeddings
 from tests.audio.signals import music, tone, write
+from tests.stops import names_in, stopped_before_renaming_into
 
 SR = 22050
 
@@ -62,3 +63,12 @@ def test_peer_reports_an_interpreter_without_tensorflow(tmp_path: Path) -> None:
     track = Track(write(tmp_path / "a.wav", music(sr=SR, seconds=4.0), SR, "wav-pcm16"), "a.wav", 0)
     with pytest.raises(MusictaggerError, match="musicnn worker"):
         embeddings(Path(sys.executable), "MTT_musicnn", [track], tmp_path / "peer")
+
+
+def test_a_cache_entry_whose_write_is_stopped_leaves_nothing_in_the_cache(tmp_path: Path) -> None:
+    """``musictagger experiments`` stopped as a vector was stored left its ``.partial.npy`` file in the cache."""
+    track = Track(write(tmp_path / "a.wav", tone(440.0, sr=SR, seconds=1.0), SR, "wav-pcm16"), "a.wav", 0)
+    cache = VectorCache(tmp_path / "cache", lambda path: np.ones(80, np.float32))
+    with stopped_before_renaming_into(tmp_path / "cache" / f"{track_key(track)}.npy"), pytest.raises(KeyboardInterrupt):
+        cache.load([track])
+    assert names_in(tmp_path / "cache") == []

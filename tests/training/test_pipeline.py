@@ -22,11 +22,15 @@ torch = pytest.importorskip("torch", reason="training needs the 'train' extra (t
 from musictagger.audio.frontend import features_from_file  # noqa: E402
 from musictagger.audio.params import FeatureParams  # noqa: E402
 from musictagger.cli.main import main  # noqa: E402
+from musictagger.interrupts import INTERRUPTED_STATUS  # noqa: E402
 from musictagger.model.manifest import load_manifest  # noqa: E402
 from musictagger.model.precision import int8_twin, recorded_agreement  # noqa: E402
 from musictagger.model.runtime import GenreModel  # noqa: E402
+from musictagger.training import export  # noqa: E402
 from musictagger.training.backbone import DEFAULT_BACKBONE  # noqa: E402
 from musictagger.training.export import build_model, check_parity  # noqa: E402
+from tests.model.variants import first_model  # noqa: E402
+from tests.stops import stopped_before_renaming_into  # noqa: E402
 from tests.training.conftest import GENRES  # noqa: E402
 
 
@@ -180,3 +184,31 @@ def test_train_on_a_missing_folder_is_a_clear_error(tmp_path: Path, capsys: pyte
     assert main(["train", str(tmp_path / "nowhere"), "--run-dir", str(tmp_path / "run")]) == 1
     assert "nowhere: no such folder" in " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
     assert not (tmp_path / "run").exists()
+
+
+def test_an_export_stopped_mid_way_leaves_the_models_folder_as_it_was(
+    trained_run: dict[str, Path], exported_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``musictagger export`` stopped (Ctrl-C) while it wrote the model left ``NAME.onnx.partial`` beside it: the
+    partial file was removed only when the parity check failed."""
+    folder = exported_model.parent
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+
+    def stopped_mid_way(model: object, params: FeatureParams, onnx_path: Path, *, outputs: object) -> None:
+        onnx_path.write_bytes(b"the first half of a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "export_onnx", stopped_mid_way)
+    assert main(["export", str(trained_run["run"]), "--out", str(folder), "--name", "tiny"]) == INTERRUPTED_STATUS
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+def test_a_streamline_stopped_before_the_model_is_replaced_leaves_it_as_it_was(tmp_path: Path) -> None:
+    """``musictagger streamline`` stopped once the new graph was written and checked left ``NAME.onnx.partial``."""
+    model = tmp_path / "m.onnx"
+    for source, target in ((first_model(), model), (first_model().with_suffix(".json"), model.with_suffix(".json"))):
+        shutil.copy(source, target)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    with stopped_before_renaming_into(model), pytest.raises(KeyboardInterrupt):
+        export.streamline_model(model)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before

@@ -1,0 +1,39 @@
+"""A write stopped (KeyboardInterrupt, as Ctrl-C and the commands' SIGTERM raise it) in the instant before its file is
+renamed into place: its new content is whole by then, beside the file, which is where a writer that cleans up after a
+failed write alone leaves it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_stop_before: list[str] = []
+"""The name of the file whose next rename into place is stopped, while a test asks for it."""
+
+
+def _stop_at_rename(event: str, args: tuple[object, ...]) -> None:
+    """The audit hook: ``os.replace``, ``os.rename`` and ``Path.replace`` all raise ``os.rename``."""
+    if event == "os.rename" and _stop_before and os.path.basename(os.fsdecode(args[1])) == _stop_before[0]:
+        _stop_before.clear()
+        raise KeyboardInterrupt
+
+
+sys.addaudithook(_stop_at_rename)  # a hook cannot be removed: it does nothing unless asked
+
+
+@contextmanager
+def stopped_before_renaming_into(target: Path) -> Iterator[None]:
+    """For the ``with`` block, the first rename onto a file named as ``target`` raises KeyboardInterrupt instead."""
+    _stop_before[:] = [target.name]
+    try:
+        yield
+    finally:
+        _stop_before.clear()
+
+
+def names_in(folder: Path) -> list[str]:
+    """The names in ``folder``, sorted: what a stopped write must leave as it was."""
+    return sorted(path.name for path in folder.iterdir())
