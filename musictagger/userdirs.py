@@ -7,16 +7,14 @@ the test suite points everything at a temporary folder.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
+from musictagger.atomic_write import replacing_together
 from musictagger.errors import FileError
-from musictagger.interrupts import interrupt_held
 
 APP_NAME = "musictagger"
 
@@ -57,29 +55,17 @@ def json_bytes(data: dict[str, Any]) -> bytes:
 
 
 def write_atomically(*files: tuple[Path, bytes]) -> None:
-    """Write each ``(path, content)`` of ``files`` atomically, creating its folder: every content goes to a temporary
-    file beside its path first, and only once all are written are they renamed into place, in order: a setting or
-    record of user state is never seen half-written, nor a file of a pair without the other.  FileError naming the
-    path when one cannot be written (a full disk, a read-only folder), every file then as it was and the temporary
-    ones gone: one cut short by a full disk was left beside it, and the OSError ended the command in a traceback.
-
-    Stopped (Ctrl-C, or SIGTERM or SIGHUP, which the commands take as one) while it writes, it leaves every file as
-    it was and no temporary file, as ``tag``'s writer does (:mod:`musictagger.tagging.atomic`): one cut short was
-    left beside the file.  Once the renames begin, a stop waits for their end (:func:`interrupt_held`), so that a
-    pair is not split."""
-    temporaries = [(path.with_name(f".{path.name}.tmp"), path) for path, _ in files]
-    try:
-        for (temporary, path), (_, content) in zip(temporaries, files, strict=True):
+    """Write each ``(path, content)`` of ``files`` whole, together (:mod:`~musictagger.atomic_write`), creating its
+    folder: every content goes to a temporary file beside its path first, and only once all are written are they
+    renamed into place, in order: a setting or record of user state is never seen half-written, nor a file of a pair
+    without the other.  FileError naming the path when one cannot be written (a full disk, a read-only
+    folder), every file then as it was and the temporary ones gone: one cut short by a full disk was left beside it,
+    and the OSError ended the command in a traceback.  Stopped (Ctrl-C, or SIGTERM or SIGHUP, which the commands take
+    as one) while it writes, it leaves every file as it was and no temporary file."""
+    with replacing_together(*(path for path, _ in files)) as temporaries:
+        for temporary, (path, content) in zip(temporaries, files, strict=True):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 temporary.write_bytes(content)
             except OSError as exc:
                 raise FileError(path, f"cannot be saved ({exc.strerror or exc}); it is as it was") from exc
-        with interrupt_held():
-            for temporary, path in temporaries:
-                os.replace(temporary, path)
-    except BaseException:
-        for temporary, _ in temporaries:
-            with contextlib.suppress(OSError):  # not made, renamed, or in a folder that refuses even that
-                temporary.unlink(missing_ok=True)
-        raise

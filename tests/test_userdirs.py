@@ -12,6 +12,7 @@ from types import FrameType
 
 import pytest
 
+from musictagger.atomic_write import temporary_path
 from musictagger.interrupts import stop_as_ctrl_c
 from musictagger.userdirs import write_atomically
 
@@ -27,13 +28,13 @@ Handler = Callable[[int, FrameType | None], None]
 def test_a_write_stopped_mid_way_leaves_the_file_as_it_was_and_no_temporary_file(
     tmp_path: Path, signum: int, handler: Handler
 ) -> None:
-    """Stopped while it wrote (a personal model saved by ``learn``, a setting), the write left its ``.tmp`` file, cut
+    """Stopped while it wrote (a personal model saved by ``learn``, a setting), the write left its temporary file, cut
     short, beside the file: it cleaned up after a failed write (a full disk) alone.  The temporary file here is a
     named pipe that a reader drains a byte of and then holds, so that the write is stopped surely mid-way, as the
     command is (the signal sent to the main thread, where Python raises KeyboardInterrupt)."""
     setting = tmp_path / "settings.json"
     setting.write_bytes(b"old")
-    temporary = tmp_path / ".settings.json.tmp"
+    temporary = temporary_path(setting)
     os.mkfifo(temporary)
     main_thread, stopped = threading.get_ident(), threading.Event()
 

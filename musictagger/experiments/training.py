@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from musictagger.atomic_write import replacing
 from musictagger.experiments.features import SplitMaps
 from musictagger.experiments.heads import HeadSpec, make_head
 from musictagger.training.cache import CachedMaps
@@ -79,14 +79,13 @@ def run_key(spec: HeadSpec, seed: int, train_config: TrainConfig, maps: SplitMap
 
 
 def _save(path: Path, run: VariantRun) -> None:
-    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
     arrays = {
         f"{split}_{field}": getattr(getattr(run, split), field)
         for split in ("test", "database")
         for field in ("probabilities", "relaxed", "bits")
     }
-    np.savez(partial, valid_accuracy=run.valid_accuracy, seconds=run.seconds, best_epoch=run.best_epoch, **arrays)
-    os.replace(partial, path)
+    with replacing(path) as partial:
+        np.savez(partial, valid_accuracy=run.valid_accuracy, seconds=run.seconds, best_epoch=run.best_epoch, **arrays)
 
 
 def _load(path: Path, spec: HeadSpec, seed: int) -> VariantRun:

@@ -11,23 +11,23 @@ count), then the ids ``(n,)`` int64, then the codes ``(n,)`` uint64.  A writer f
 temporary file in the same folder, flushes it to disk and renames it over the old one, so a
 reader sees the old file or the new, never part of one; a reader also checks the magic and the
 size, so a file cut short some other way is rebuilt rather than read.  A writer killed midway
-leaves its ``….partial`` file, which the next writer removes once it is old enough that no
-writer can still be filling it.
+leaves its temporary file (:func:`~musictagger.atomic_write.temporary_path`), which the next
+writer removes once it is old enough that no writer can still be filling it.
 """
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
 import stat
 import struct
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from musictagger.atomic_write import replacing, temporary_pattern
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ HEADER_BYTES = 64
 """The header, padded so that the arrays after it are aligned."""
 
 PARTIAL_AGE_S = 600.0
-"""A ``.partial`` file untouched this long belongs to a writer that died (writing takes seconds)."""
+"""A temporary file untouched this long belongs to a writer that died (writing takes seconds)."""
 
 
 @dataclass(frozen=True)
@@ -86,32 +86,23 @@ def write_codes(database: Path, codes: StoredCodes) -> bool:
     path = sidecar_path(database)
     _remove_abandoned(path)
     header = _HEADER.pack(MAGIC, codes.stamp, codes.n_bits, len(codes.ids)).ljust(HEADER_BYTES, b"\0")
-    temporary = None
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
-        os.chmod(temporary, stat.S_IMODE(os.stat(database).st_mode))  # readable by whoever may read the library
-        with os.fdopen(descriptor, "wb") as file:
+        mode = stat.S_IMODE(os.stat(database).st_mode)  # readable by whoever may read the library
+        with replacing(path, mode=mode) as temporary, open(temporary, "wb") as file:
             file.write(header)
             file.write(np.ascontiguousarray(codes.ids, "<i8").data)
             file.write(np.ascontiguousarray(codes.packed, "<u8").data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
     except OSError as exc:
         log.warning("%s: cannot write the codes file (%s); searches read the library instead", path, exc)
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         return False
-    except BaseException:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise
     return True
 
 
 def _remove_abandoned(path: Path) -> None:
-    """Remove the ``.partial`` files of writers that died (untouched for :data:`PARTIAL_AGE_S`)."""
-    for partial in path.parent.glob(f"{glob.escape(path.name)}.*.partial"):
+    """Remove the temporary files of writers that died (untouched for :data:`PARTIAL_AGE_S`)."""
+    for partial in path.parent.glob(temporary_pattern(path)):
         try:
             if time.time() - partial.stat().st_mtime > PARTIAL_AGE_S:
                 partial.unlink()

@@ -10,21 +10,19 @@ line can hold (a line break in it, or spaces at an end, which players strip) is 
 they all read too, and a relative name starting with ``#`` (a comment to a player) as ``./#…``.  A file name that is
 not UTF-8 keeps its own bytes (Python's ``surrogateescape``), so the player opens the same file.
 
-It is written atomically: into a new file beside the playlist, then renamed over it, so a failure (a read-only folder,
-a full disk) leaves the old playlist, or none, never half of one.
+It is written whole (:mod:`musictagger.atomic_write`): into a new file beside the playlist, then renamed over it, so a
+failure (a read-only folder, a full disk) or a stop leaves the old playlist, or none, never half of one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from musictagger.db import disk_trouble, name_trouble, unless_not_kept
+from musictagger.atomic_write import replacing
+from musictagger.db import disk_trouble, name_trouble
 from musictagger.errors import FileError
 from musictagger.library.store import TrackRecord
 
@@ -100,27 +98,17 @@ def write_playlist(path: Path, entries: Iterable[PlaylistEntry]) -> Path:
     if os.path.isdir(path):
         raise FileError(path, f"is a folder: name the playlist in it, e.g. {Path(path) / ('playlist' + SUFFIX)}")
     path = playlist_path(Path(os.path.abspath(path)))
-    target = Path(os.path.realpath(path))  # a link to a playlist: the playlist it names is replaced, not the link
     text = playlist_text(entries, path.parent)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise _cannot_write(path, exc) from exc
-    try:
-        with open(descriptor, "w", encoding=ENCODING, errors="surrogateescape", newline="\n") as file:
+        with (
+            replacing(path) as temporary,
+            open(temporary, "w", encoding=ENCODING, errors="surrogateescape", newline="\n") as file,
+        ):
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        with contextlib.suppress(FileNotFoundError), unless_not_kept():
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except BaseException as exc:  # stopped too (Ctrl-C, SIGTERM): the temporary file, written, was left beside it
-        with contextlib.suppress(OSError):  # renamed already, or in a folder that refuses even that
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise _cannot_write(path, exc) from exc
-        raise
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
     return path
 
 

@@ -2,9 +2,9 @@
 
 The ring buffer only holds the last minute, so a :class:`Recorder` drains it regularly
 (the caller's timer or loop calls :meth:`drain`) into a WAV in the user cache dir;
-:meth:`save` finishes that file and moves it into place atomically (a ``.part`` file beside
-the destination, then a rename), so a crash never leaves a half-written recording under
-the user's chosen name.
+:meth:`save` finishes that file and moves it into place whole (:mod:`musictagger.atomic_write`:
+a temporary file beside the destination, then a rename), so a crash never leaves a half-written
+recording under the user's chosen name.
 
 A WAV's sizes are 32-bit: past 4 GiB (3.4 hours of 44.1-kHz stereo float, 1.6 hours at 96 kHz) its header
 cannot say how long it is, and a reader stops where the size wraps (a 12,400-s recording read back as 12,174 s).
@@ -14,7 +14,6 @@ WAV when it ends under 4 GiB (its auto-downgrade: the header keeps a JUNK chunk 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import soundfile as sf
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.capture import AudioSource
 from musictagger.errors import FileError
 from musictagger.userdirs import cache_dir
@@ -93,16 +93,11 @@ class Recorder:
         if not self._file.closed:
             self.drain()
             self._file.close()
-        partial = destination.with_name(destination.name + ".part")
         try:
-            shutil.copyfile(self._temp, partial)
-            os.replace(partial, destination)
-        except BaseException as exc:  # stopped too (a second Ctrl-C, SIGTERM): the copy was left beside it
-            with contextlib.suppress(OSError):  # a folder in its place, say: the reason to give is the first
-                partial.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
-            raise
+            with replacing(destination) as partial:
+                shutil.copyfile(self._temp, partial)
+        except OSError as exc:
+            raise FileError(destination, f"cannot save the recording: {exc.strerror}") from exc
         self._temp.unlink(missing_ok=True)
         return destination
 

@@ -15,7 +15,6 @@ on any ``T ≥ 187`` (the app feeds 1820-frame windows); only the tag head needs
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from musictagger.atomic_write import replacing
 from musictagger.errors import ModelError, ParameterError
 
 N_MELS = 96
@@ -164,6 +164,5 @@ def save_backbone(path: str | Path, backbone: FCN5Backbone, head: MTTTagHead, la
         if not key.endswith("num_batches_tracked")
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npz")
-    np.savez(partial, labels=np.array(labels), **arrays)
-    os.replace(partial, path)
+    with replacing(path) as partial:
+        np.savez(partial, labels=np.array(labels), **arrays)

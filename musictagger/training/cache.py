@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import Track
@@ -66,10 +66,8 @@ class MapCache:
 
     def _store(self, entry: Path, maps: np.ndarray) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.partial")
-        with partial.open("wb") as handle:
-            np.save(handle, maps)
-        os.replace(partial, entry)
+        with replacing(entry) as partial:
+            np.save(partial, maps)
 
     def _front_end_ahead(self, tracks: Sequence[Track], n_windows: int) -> Iterator[tuple[Track, Future]]:
         """Decode the next track on a worker thread while the backbone runs on this one."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from musictagger.atomic_write import replacing
 from musictagger.audio.augment import random_view, room_capture
 from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_file, features_from_signal
@@ -100,10 +100,8 @@ class ViewCache:
                 return Views(data["maps"], data["tags"])
         views = compute()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.partial")
-        with partial.open("wb") as handle:
-            np.savez(handle, maps=views.maps, tags=views.tags)
-        os.replace(partial, entry)
+        with replacing(entry) as partial:
+            np.savez(partial, maps=views.maps, tags=views.tags)
         return views
 
     def clean(self, path: Path, *, n_windows: int) -> Views:

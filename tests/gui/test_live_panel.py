@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtGui import QImage
 
+from musictagger.atomic_write import temporary_path
 from musictagger.audio.capture import DeviceSource, FileSource, InputDevice, input_devices
 from musictagger.audio.features import log_compress, mel_power
 from musictagger.audio.params import FeatureParams
@@ -105,7 +106,7 @@ def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtb
     original, _ = sf.read(path, dtype="float32", always_2d=True)
     assert rate == SR and len(heard) == source.ring.written == len(original)
     np.testing.assert_array_equal(heard, original)
-    assert not list(saved.parent.glob("*.part"))
+    assert sorted(path.name for path in saved.parent.iterdir()) == ["heard.wav"]  # no temporary file beside it
 
     panel.analyse_button.click()  # analysed like a dropped file
     wait_until_settled(qtbot, window, 1)
@@ -171,7 +172,7 @@ def test_a_recording_that_cannot_be_saved_once_stopped_can_be_saved_elsewhere(qt
     path = played(tmp_path / "short.flac", 2.0)
     panel = listening_panel(qtbot, window, FileSource(path, realtime=False))
     qtbot.waitUntil(lambda: not panel.listening, timeout=5000)  # the file ended
-    (tmp_path / "full.wav.part").symlink_to("/dev/full")  # the copy's writes fail as on a full disk
+    temporary_path(tmp_path / "full.wav").symlink_to("/dev/full")  # the copy's writes fail as on a full disk
     assert panel.save_recording_to(tmp_path / "full.wav") is None
     assert "No space left on device; press Save recording… to save it elsewhere" in panel.status.text()
     assert panel.save_button.isEnabled()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger.atomic_write import temporary_pattern
 from musictagger.db import open_database
 from musictagger.library import CodeIndex, Library, find_similar
 from musictagger.library.code_sidecar import HEADER_BYTES, PARTIAL_AGE_S, read_codes, sidecar_path
@@ -134,7 +135,7 @@ def test_a_writer_that_dies_or_fails_midway_leaves_no_file_that_is_read(how: str
         env=os.environ | {"PYTHONPATH": str(PROJECT_ROOT)},
         timeout=120,
     )
-    partials = list(path.parent.glob(f"{path.name}.*.partial"))
+    partials = list(path.parent.glob(temporary_pattern(path)))
     if how == "killed":
         assert child.returncode == -signal.SIGXFSZ, child.stderr
         assert len(partials) == 1 and partials[0].stat().st_size <= HEADER_BYTES + 8_000
@@ -152,7 +153,7 @@ def test_a_writer_that_dies_or_fails_midway_leaves_no_file_that_is_read(how: str
             os.utime(partial, (old, old))
         store_random_tracks(library, 2_000, relaxed[:1])
         CodeIndex.from_library(library)
-        assert list(path.parent.glob(f"{path.name}.*.partial")) == []
+        assert list(path.parent.glob(temporary_pattern(path))) == []
 
 
 def test_an_index_of_the_previous_schema_gains_the_codes_stamp_and_its_triggers() -> None:

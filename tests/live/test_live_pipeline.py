@@ -106,7 +106,7 @@ def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     recorded, rate = sf.read(saved, dtype="float32", always_2d=True)
     assert rate == SR and recorder.lost_frames == 0
     np.testing.assert_array_equal(recorded.T, y)
-    assert not list((tmp_path / "out").glob("*.part"))
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["recording.wav"]  # no temporary file
 
 
 def test_a_recording_whose_save_is_stopped_leaves_no_part_file_and_is_kept(

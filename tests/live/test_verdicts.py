@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from musictagger.atomic_write import temporary_path
 from musictagger.audio.capture import FileSource
 from musictagger.cli.main import main
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
@@ -123,7 +124,7 @@ def test_listen_that_cannot_save_says_so_at_once_or_where_what_was_heard_is_kept
         assert out == "" and "cannot save the recording: it is a folder; name a file in it" in " ".join(err.split())
         return
     target = tmp_path / "heard.wav"
-    (tmp_path / "heard.wav.part").symlink_to("/dev/full")  # the copy's writes fail as on a full disk
+    temporary_path(target).symlink_to("/dev/full")  # the copy's writes fail as on a full disk
     assert main(["listen", "--file", str(heard), "--seconds", "1", "--save", str(target)]) == 1
     err = " ".join(capsys.readouterr().err.split())
     # (a path too long for a line stands alone on it, without its colon: under xdist's longer temp folders)
