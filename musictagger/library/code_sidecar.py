@@ -17,6 +17,7 @@ writer removes once it is old enough that no writer can still be filling it.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import stat
@@ -101,10 +102,12 @@ def write_codes(database: Path, codes: StoredCodes) -> bool:
 
 
 def _remove_abandoned(path: Path) -> None:
-    """Remove the temporary files of writers that died (untouched for :data:`PARTIAL_AGE_S`)."""
-    for partial in path.parent.glob(temporary_pattern(path)):
-        try:
-            if time.time() - partial.stat().st_mtime > PARTIAL_AGE_S:
-                partial.unlink()
-        except OSError:
-            continue  # removed by another writer meanwhile, or not ours to remove
+    """Remove the temporary files of writers that died (untouched for :data:`PARTIAL_AGE_S`), and those of earlier
+    releases, named ``library.sqlite3.codes.XXXX.partial``: 16 bytes a track, a big library's would stay for good."""
+    for pattern in (temporary_pattern(path), f"{glob.escape(path.name)}.*.partial"):
+        for partial in path.parent.glob(pattern):
+            try:
+                if time.time() - partial.stat().st_mtime > PARTIAL_AGE_S:
+                    partial.unlink()
+            except OSError:
+                continue  # removed by another writer meanwhile, or not ours to remove

@@ -156,6 +156,21 @@ def test_a_writer_that_dies_or_fails_midway_leaves_no_file_that_is_read(how: str
         assert list(path.parent.glob(temporary_pattern(path))) == []
 
 
+def test_the_file_a_writer_of_an_earlier_release_left_is_removed_once_abandoned() -> None:
+    """Earlier releases named a killed writer's file ``library.sqlite3.codes.XXXX.partial``, 16 bytes a track: the
+    writers that now name theirs otherwise (:func:`~musictagger.atomic_write.temporary_path`) left it for good."""
+    with Library() as library:
+        store_random_tracks(library, 0, np.random.default_rng(7).random((10, 64), dtype=np.float32))
+        path = sidecar_path(library.path)
+        earlier, recent = (path.with_name(f"{path.name}.{name}.partial") for name in ("k2j3h4", "m5n6p7"))
+        for partial in (earlier, recent):
+            partial.write_bytes(bytes(HEADER_BYTES))
+        old = time.time() - PARTIAL_AGE_S - 1
+        os.utime(earlier, (old, old))
+        CodeIndex.from_library(library)
+    assert not earlier.exists() and recent.exists()  # the recent one's writer might still be at work
+
+
 def test_an_index_of_the_previous_schema_gains_the_codes_stamp_and_its_triggers() -> None:
     """A library written by the release before (schema 4, no stamp) is backed up, migrated, and its
     codes are served and stamped like a new one's."""
