@@ -13,6 +13,7 @@ import pytest
 from musictagger import userdirs
 from musictagger.model.precision import PRECISION_ENV_VAR
 from musictagger.model.runtime import MODEL_ENV_VAR
+from tests.file_opens import opened  # noqa: F401  (a fixture: the files a test opens, counted)
 from tests.live.pulse import SINK, PulseUnavailableError, sink_held_alone, start_virtual_microphone
 from tests.model.variants import (
     ALWAYS_UNKNOWN,

@@ -4,9 +4,7 @@ walking its pages where it does not end with a whole page; from one open of the 
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,26 +95,6 @@ def test_a_recording_begun_within_a_stream_is_told_by_its_pages(tmp_path: Path, 
     joined_late = first[next(ogg_structure.pages(first)).end :]
     assert chained(joined(tmp_path / "late_chain.ogg", joined_late, links[1]))
     assert not chained(joined(tmp_path / "late.ogg", joined_late))
-
-
-_OPENED: list[Counter[str] | None] = [None]
-"""Where the audit hook counts the files Python opens, by name, while a test listens (a hook cannot be removed)."""
-
-
-def _count_opens(event: str, args: tuple) -> None:
-    if event == "open" and (counts := _OPENED[0]) is not None and isinstance(args[0], str | Path):
-        counts[Path(args[0]).name] += 1
-
-
-sys.addaudithook(_count_opens)
-
-
-@pytest.fixture
-def opened() -> Iterator[Counter[str]]:
-    counts: Counter[str] = Counter()
-    _OPENED[0] = counts
-    yield counts
-    _OPENED[0] = None
 
 
 @pytest.mark.parametrize("chain", [False, True], ids=["one-link", "chained"])

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,25 +12,6 @@ from musictagger.cli.main import main
 from musictagger.model.head import PersonalHead
 from musictagger.personal import store
 from musictagger.personal.vocabulary import current_model_id
-
-_OPENED: list[Counter[str] | None] = [None]
-"""Where the audit hook counts the files opened by name, while a test listens (a hook cannot be removed)."""
-
-
-def _count_opens(event: str, args: tuple) -> None:
-    if event == "open" and (counts := _OPENED[0]) is not None and isinstance(args[0], str | Path):
-        counts[Path(args[0]).name] += 1
-
-
-sys.addaudithook(_count_opens)
-
-
-@pytest.fixture
-def opened() -> Iterator[Counter[str]]:
-    counts: Counter[str] = Counter()
-    _OPENED[0] = counts
-    yield counts
-    _OPENED[0] = None
 
 
 def save(name: str, base_model_id: str) -> None:
