@@ -146,7 +146,7 @@ def read_models() -> ModelListing:
     active = active_name()
     models: list[PersonalModelInfo] = []
     damaged: dict[str, str] = {}
-    for path in sorted(models_dir().glob("*.json")):
+    for path in sorted(models_dir().glob("[!.]*.json")):  # not a hidden file: a sidecar being written
         try:
             models.append(model_info(path.stem, active))
         except NoSuchModelError:

@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from musictagger.atomic_write import temporary_path
 from musictagger.cli.main import main
 from musictagger.model.head import PersonalHead
 from musictagger.personal import store
@@ -50,3 +51,17 @@ def test_the_models_listing_reads_each_sidecar_once(opened: Counter[str], capsys
         "second.json": 1,
         "broken.json": 1,
     }
+
+
+def test_a_save_under_way_or_killed_is_not_listed_as_a_damaged_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """A sidecar being written goes to a hidden temporary file beside it (atomic_write.temporary_path), which a save
+    killed outright leaves: the listing took it for a damaged model named '.mine.PID-THREAD.partial'."""
+    save("mine", current_model_id())
+    sidecar = store.models_dir() / "mine.json"
+    temporary_path(sidecar).write_text('{"field": "gen')  # a save cut off mid-write
+    capsys.readouterr()
+
+    assert main(["models", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+
+    assert [model["name"] for model in document["personal"]] == ["mine"] and document["damaged"] == []
