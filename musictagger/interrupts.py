@@ -63,18 +63,23 @@ def stopped_status(signum: int | None = None) -> int:
 @contextmanager
 def stopping_as_ctrl_c() -> Iterator[None]:
     """For the ``with`` block (a command's run), take :data:`STOP_SIGNALS` as Ctrl-C (:func:`stop_as_ctrl_c`), but a
-    signal ignored (``nohup``'s SIGHUP) stays so; no stop noted yet.  The handlers are given back after."""
+    signal ignored (``nohup``'s SIGHUP) stays so; no stop noted yet.  Ctrl-C itself, where Python's own handler takes
+    it, goes through :func:`stop_as_ctrl_c` too, which notes it: a hang-up or SIGTERM while the command stopped after
+    a Ctrl-C was the first stop noted, and the status said 129 or 143.  The handlers are given back after."""
     _stopped_by.clear()
-    previous = {
-        number: signal.signal(number, stop_as_ctrl_c)
-        for number in STOP_SIGNALS
-        if signal.getsignal(number) is not signal.SIG_IGN
-    }
+    previous = {number: signal.signal(number, stop_as_ctrl_c) for number in _INTERRUPTS if _stops_here(number)}
     try:
         yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _stops_here(signum: int) -> bool:
+    """Whether the signal ``signum`` stops this process through Python: Ctrl-C by Python's own handler, the others
+    unless ignored."""
+    handler = signal.getsignal(signum)
+    return handler is signal.default_int_handler if signum == signal.SIGINT else handler is not signal.SIG_IGN
 
 
 def _note_stop(signum: int) -> None:
@@ -84,8 +89,8 @@ def _note_stop(signum: int) -> None:
 
 
 def stop_as_ctrl_c(signum: int, _frame: FrameType | None) -> None:
-    """The handler of :data:`STOP_SIGNALS` in the command: stop as Ctrl-C would, through the same clean paths, with
-    the signal's own exit status (:func:`stopped_status`).
+    """The handler of Ctrl-C and :data:`STOP_SIGNALS` in the command (:func:`stopping_as_ctrl_c`): stop as Ctrl-C
+    would, through the same clean paths, with the signal's own exit status (:func:`stopped_status`).
 
     SIGHUP used to end the command on the spot, as a kill does: closing the terminal window that ran ``listen
     --save heard.wav`` lost the recording (left in the cache, heard.wav never written), and ``tag`` left a hidden

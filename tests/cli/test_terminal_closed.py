@@ -4,6 +4,7 @@ controlling terminal, which the test closes as a terminal emulator does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from musictagger.interrupts import stop_as_ctrl_c
+from musictagger.interrupts import INTERRUPTED_STATUS, stop_as_ctrl_c, stopped_status, stopping_as_ctrl_c
 from musictagger.userdirs import cache_dir
 from tests.audio.signals import piece, write
 from tests.library.test_interrupt_and_concurrency import rows_stored
@@ -101,3 +102,22 @@ def test_a_second_hang_up_while_the_command_stops_stops_nothing_more() -> None:
             pytest.fail("the second hang-up stopped the command again")
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_hang_up_after_ctrl_c_keeps_ctrl_cs_exit_status() -> None:
+    """Ctrl-C, then the terminal closing while the command stops (or a SIGTERM meanwhile): the status said the
+    terminal had closed (129), since Python's own Ctrl-C handler noted nothing and the hang-up was the first stop
+    noted."""
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGHUP)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a user's terminal, even under nohup or in '&'
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        with stopping_as_ctrl_c():
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGHUP)  # while the command stops
+            assert stopped_status() == INTERRUPTED_STATUS
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
