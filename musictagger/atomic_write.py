@@ -69,6 +69,12 @@ def replacing_together(*paths: Path, mode: int | None = None) -> Iterator[tuple[
         raise
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in UTF-8, whole (:func:`replacing`): the reports, a sidecar, a run's settings."""
+    with replacing(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
 def _give_mode(temporary: Path, target: Path, mode: int | None) -> None:
     """Give ``temporary`` the permissions ``mode``, or, with None, those of ``target`` if there is such a file."""
     if mode is None:

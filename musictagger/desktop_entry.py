@@ -20,6 +20,7 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from musictagger.atomic_write import replacing
 from musictagger.gui.icon import APP_ID
 from musictagger.shipped import shipped_folder
 from musictagger.userdirs import cache_dir, config_dir, data_dir
@@ -78,10 +79,11 @@ def install(data_home: Path, program: Path) -> list[Path]:
         for source, relative in desktop_files():
             target = data_home / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if relative.suffix == ".desktop":
-                target.write_text(entry_text(source.read_text(encoding="utf-8"), program), encoding="utf-8")
-            else:
-                shutil.copyfile(source, target)
+            with replacing(target) as temporary:  # stopped or failing, an entry or icon installed before is kept
+                if relative.suffix == ".desktop":
+                    temporary.write_text(entry_text(source.read_text(encoding="utf-8"), program), encoding="utf-8")
+                else:
+                    shutil.copyfile(source, temporary)
             written.append(target)
     except OSError:
         for path in written:

@@ -1,10 +1,13 @@
 """A write stopped (KeyboardInterrupt, as Ctrl-C and the commands' SIGTERM raise it) in the instant before its file is
 renamed into place: its new content is whole by then, beside the file, which is where a writer that cleans up after a
-failed write alone leaves it."""
+failed write alone leaves it.  And a write that fails part-way, as on a full disk: a file written in place is left cut
+short."""
 
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +35,20 @@ def stopped_before_renaming_into(target: Path) -> Iterator[None]:
         yield
     finally:
         _stop_before.clear()
+
+
+@contextmanager
+def writes_failing_past(size: int) -> Iterator[None]:
+    """For the ``with`` block, a write that would take a file of this process past ``size`` bytes fails part-way
+    (OSError EFBIG), as on a full disk: what was written before stays, a file written in place is left cut short."""
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel ends the process
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, ignored)
 
 
 def names_in(folder: Path) -> list[str]:

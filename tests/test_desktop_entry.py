@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 import musictagger
+from musictagger import desktop_entry
 from musictagger.gui.app import main
 from musictagger.gui.icon import APP_ID
+from tests.stops import names_in, writes_failing_past
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 PROGRAM = Path(sys.executable).parent / "musictagger-gui"  # the installed program (pyproject's gui-scripts)
@@ -94,3 +96,16 @@ def test_removing_the_entry_takes_away_what_installing_put_there_and_no_more(
     assert [relative for relative in (ENTRY, *shipped_files()) if (data_home / relative).exists()] == []
     assert other_entry.read_text() == library.read_text() == "kept"
     assert f"your library, tagging journal and settings stay in {library.parent} and " in capsys.readouterr().out
+
+
+def test_an_install_whose_write_fails_part_way_keeps_the_entry_installed_before() -> None:
+    """The entry was written straight into the menu's file, which a full disk (or a stop) left cut short: a menu
+    entry without its Exec line, or none at all."""
+    data_home = Path(os.environ["XDG_DATA_HOME"])
+    desktop_entry.install(data_home, PROGRAM)
+    applications = data_home / ENTRY.parent
+    before, names = (data_home / ENTRY).read_bytes(), names_in(applications)
+    with writes_failing_past(len(before) // 2), pytest.raises(OSError):
+        desktop_entry.install(data_home, PROGRAM)
+    assert (data_home / ENTRY).read_bytes() == before
+    assert names_in(applications) == names

@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from musictagger import atomic_write
     from musictagger.collection import load_collection
     from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.distil import distil, render_windows
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         "skipped_files": {relative[path]: reason for split in rendered.values() for path, reason in split.failures},
         **result,
     }
-    args.out.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    atomic_write.write_text(args.out.with_suffix(".json"), json.dumps(provenance, indent=2) + "\n")
     print(
         with_path("wrote ", args.out, f" (epoch {result['epoch']:.0f} of {config.epochs}, {result['seconds']:.0f} s)")
     )

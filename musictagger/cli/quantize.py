@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from musictagger import atomic_write
     from musictagger.errors import ModelError
     from musictagger.evaluation.agreement import agreement
     from musictagger.evaluation.devset import load_dev_set
@@ -95,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
     dataclasses.replace(manifest, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
     args.reports.mkdir(parents=True, exist_ok=True)
     report = f"int8-agreement-{reference.manifest.name}"
-    (args.reports / f"{report}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (args.reports / f"{report}.md").write_text(_markdown(reference.manifest.name, out.stem, results), "utf-8")
+    atomic_write.write_text(args.reports / f"{report}.json", json.dumps(results, indent=2) + "\n")
+    atomic_write.write_text(args.reports / f"{report}.md", _markdown(reference.manifest.name, out.stem, results))
     print(_markdown(reference.manifest.name, out.stem, results))
     return 0
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from musictagger import atomic_write
 from musictagger.errors import MusictaggerError
 from musictagger.evaluation.report import FIGURES, Result, data_of, fmt
 from musictagger.experiments.stats import mcnemar
@@ -108,6 +109,6 @@ def write_comparison(comparison: dict[str, Any], reports_dir: Path) -> list[Path
     """Write ``comparison.json`` and ``comparison.md`` into ``reports_dir``; return their paths."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = reports_dir / "comparison.json", reports_dir / "comparison.md"
-    json_path.write_text(json.dumps(comparison, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render_comparison(comparison), encoding="utf-8")
+    atomic_write.write_text(json_path, json.dumps(comparison, indent=2) + "\n")
+    atomic_write.write_text(md_path, render_comparison(comparison))
     return [json_path, md_path]

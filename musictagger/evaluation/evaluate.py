@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from musictagger import atomic_write
 from musictagger.collection import SPLITS, Collection
 from musictagger.errors import MusictaggerError, ParameterError
 from musictagger.evaluation import detector, identity
@@ -374,11 +375,12 @@ def report_paths(result: dict[str, Any], reports_dir: Path) -> dict[str, Path]:
 
 
 def write_reports(result: dict[str, Any], reports_dir: Path) -> list[Path]:
-    """Write the result as JSON and Markdown, its confusion matrix and reliability diagram; return the paths."""
+    """Write the result as JSON and Markdown, its confusion matrix and reliability diagram, each whole
+    (:mod:`~musictagger.atomic_write`); return the paths."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     paths = report_paths(result, reports_dir)
-    paths["json"].write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(result), encoding="utf-8")
+    atomic_write.write_text(paths["json"], json.dumps(result, indent=2) + "\n")
+    atomic_write.write_text(paths["markdown"], render_markdown(result))
     title = f"{result['model_name']} — {result['split']} split"
     save_confusion_matrix(np.array(result["confusion_matrix"]), result["labels"], paths["confusion"], title=title)
     save_reliability_diagram(result["calibration"]["bins"], paths["reliability"], title=title)

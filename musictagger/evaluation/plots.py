@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from musictagger.atomic_write import replacing
 from musictagger.errors import ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 150
 """Resolution of saved figures, in dots per inch."""
@@ -83,10 +88,7 @@ def save_confusion_matrix(
     axes.set_title(title)
     figure.tight_layout()
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI, format="png")
-    return path
+    return _save(figure, Path(path))
 
 
 def save_reliability_diagram(bins: Sequence[dict], path: str | Path, title: str = "Reliability") -> Path:
@@ -161,7 +163,12 @@ def save_reliability_diagram(bins: Sequence[dict], path: str | Path, title: str 
     counts.set_ylabel("Tracks")
     figure.tight_layout()
 
-    path = Path(path)
+    return _save(figure, Path(path))
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    """Save ``figure`` to ``path`` as a PNG, whole (:mod:`~musictagger.atomic_write`), making its folder; the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI, format="png")
+    with replacing(path) as temporary:
+        figure.savefig(temporary, dpi=DPI, format="png")
     return path

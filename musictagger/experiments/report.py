@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from musictagger import csv_file
+from musictagger import atomic_write, csv_file
 from musictagger.atomic_write import replacing
 
 Row = dict[str, object]
@@ -25,8 +25,7 @@ Row = dict[str, object]
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path``, whole (:mod:`~musictagger.atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as partial:
-        partial.write_text(text, encoding="utf-8")
+    atomic_write.write_text(path, text)
 
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:

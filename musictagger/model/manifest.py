@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from musictagger.atomic_write import replacing
+from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError, ParameterError
 from musictagger.model.verdict import VerdictPolicy
@@ -145,8 +145,7 @@ class ModelManifest:
     def save(self, path: Path) -> None:
         """Write the sidecar (pretty JSON), replacing the file whole (:mod:`~musictagger.atomic_write`): stopped
         (Ctrl-C) or failing, it leaves the sidecar as it was and no ``.partial`` file beside it."""
-        with replacing(path) as temporary:
-            temporary.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        atomic_write.write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
 def _check_kinds(body: dict[str, Any]) -> None:

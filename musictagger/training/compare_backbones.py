@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
+from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import load_collection
 from musictagger.evaluation.devset import load_dev_set
@@ -142,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     table = render(compare(args.data_dir, args.dev_dir, cache=args.cache_dir))
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("# Backbones for the second model\n\n" + __doc__.split("\n\n")[1] + "\n\n" + table)
+    atomic_write.write_text(
+        args.out, "# Backbones for the second model\n\n" + __doc__.split("\n\n")[1] + "\n\n" + table
+    )
     return 0
 
 

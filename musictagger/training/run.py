@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import Collection
 from musictagger.model.manifest import sha256_of
@@ -53,7 +54,7 @@ def start_run(
     ``start`` event holding them: how every training run (either objective) begins."""
     paths = RunPaths(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    paths.config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    atomic_write.write_text(paths.config, json.dumps(settings, indent=2) + "\n")
     log = RunLog(paths.log, echo)
     log.write("start", **settings)
     return paths, log
