@@ -79,6 +79,20 @@ class Embedder:
         return np.concatenate([values.mean(axis=0), values.std(axis=0)]).astype(np.float32)
 
 
+def save_embedding(folder: Path, key: str, embedding: np.ndarray) -> None:
+    """Write ``folder/<key>.npz`` whole: into a temporary file beside it, renamed over it once written.  Stopped
+    (``musictagger experiments`` stopped by Ctrl-C ends this worker too) or failing, the temporary file is removed: it
+    was left beside the cache entries.  This worker cannot import musictagger, so it does not use
+    ``musictagger.atomic_write``."""
+    partial = folder / f"{key}.{os.getpid()}.partial.npz"
+    try:
+        np.savez(partial, embedding=embedding)
+        os.replace(partial, folder / f"{key}.npz")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=MODELS, required=True)
@@ -97,9 +111,7 @@ def main() -> None:
             print(json.dumps({"key": job["key"], "seconds": None, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
             continue
         seconds = time.perf_counter() - started
-        partial = args.out / f"{job['key']}.{os.getpid()}.partial.npz"
-        np.savez(partial, embedding=embedding)
-        os.replace(partial, args.out / f"{job['key']}.npz")
+        save_embedding(args.out, job["key"], embedding)
         print(json.dumps({"key": job["key"], "seconds": round(seconds, 4), "error": None}), flush=True)
 
 
