@@ -44,16 +44,14 @@ from musictagger.process import prepare_analysing_process
 ORPHAN_EXIT_STATUS = 1
 
 
-def spawn_pool(
-    max_workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()
-) -> ProcessPoolExecutor:
+def spawn_pool(max_workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()) -> WorkerPool:
     """A process pool of ``max_workers`` spawned workers, each running ``initializer(*initargs)`` at start
     (after :func:`~musictagger.process.prepare_analysing_process`) and ending as soon as this process ends.
 
     Spawned, not forked: the window's process has Qt threads, which a fork would copy half-way.
     """
     with terminal_signals_blocked():  # the resource tracker, if the pool's queues start it (module docstring)
-        return _Pool(
+        return WorkerPool(
             max_workers,
             mp_context=_SpawnContext(),
             initializer=_start_worker,
@@ -61,9 +59,9 @@ def spawn_pool(
         )
 
 
-class _Pool(ProcessPoolExecutor):
-    """A pool whose :meth:`submit` and :meth:`shutdown` a Ctrl-C (or SIGTERM, SIGHUP) does not cut short: it comes
-    at their end (:func:`~musictagger.interrupts.interrupt_held`).
+class WorkerPool(ProcessPoolExecutor):
+    """A pool whose :meth:`submit`, :meth:`shutdown` and :meth:`end_now` a Ctrl-C (or SIGTERM, SIGHUP) does not cut
+    short: it comes at their end (:func:`~musictagger.interrupts.interrupt_held`).
 
     ``submit`` starts the workers, and one started there was counted only once started; a Ctrl-C meanwhile (the
     terminal's, as ``index`` began) left a worker the pool did not know of, which took the stop meant for another at
@@ -78,6 +76,25 @@ class _Pool(ProcessPoolExecutor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with interrupt_held():
             super().shutdown(wait, cancel_futures=cancel_futures)
+
+    def end_now(self) -> None:
+        """End the workers at once (SIGTERM), the work queued or in flight dropped, and return once they are gone.
+
+        For a stop whose work no one will take: a shutdown waits for the work already handed to the workers, and
+        for workers still starting to start first, and ``index`` stopped by Ctrl-C in its first seconds took 2-4 s
+        to end, its workers loading the model to analyse files whose outcomes it would not store.  A worker ignores
+        the terminal's signals (module docstring), not SIGTERM, which ends it without a word wherever it is.  The
+        pool's thread takes the workers' end as a broken pool (the futures left fail with BrokenProcessPool), joins
+        them and closes the queues, as when a worker dies; it is joined here, so none is left behind.  Python 3.14's
+        ``terminate_workers``, for the Python this runs on."""
+        with interrupt_held():
+            workers = list((self._processes or {}).values())
+            manager = self._executor_manager_thread
+            super().shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()  # one already gone is passed over
+            if manager is not None:
+                manager.join()
 
 
 def exit_with_parent() -> None:

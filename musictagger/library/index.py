@@ -41,7 +41,7 @@ from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.presence import missing as _missing
 from musictagger.userdirs import library_db_path
-from musictagger.workers import spawn_pool
+from musictagger.workers import WorkerPool, spawn_pool
 
 IN_FLIGHT_PER_WORKER = 4
 
@@ -699,14 +699,19 @@ def analyse_files(
 
 
 @contextmanager
-def _pool(workers: int, model_path: Path, threads: int) -> Iterator[ProcessPoolExecutor]:
-    """``workers`` worker processes with the model, shut down on exit (the files in flight waited for)."""
+def _pool(workers: int, model_path: Path, threads: int) -> Iterator[WorkerPool]:
+    """``workers`` worker processes with the model, shut down once the block is through (its files all taken, or
+    stopped by ``should_stop``, which waits for those in flight); ended at once on a Ctrl-C or an error, whose
+    files in flight no one would store (:meth:`~musictagger.workers.WorkerPool.end_now`)."""
     pool = spawn_pool(workers, _start_worker, (model_path, threads))
     try:
         yield pool
-    finally:
+    except BaseException:
         with _interrupts_held():
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.end_now()
+        raise
+    with _interrupts_held():
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _one_by_one(
@@ -734,8 +739,8 @@ def _interrupts_held() -> Iterator[None]:
     """Ignore Ctrl-C and SIGTERM while a pool shuts down (in the main thread, where signals arrive).
 
     A second Ctrl-C used to cut the shutdown short: the workers never got their stop, and the process
-    hung at exit joining them.  The shutdown waits only for the files in flight, and the run is ending
-    anyway, so a signal meanwhile has nothing left to stop.
+    hung at exit joining them.  The shutdown waits only for the files in flight (an end, only for its workers
+    to go), and the run is ending anyway, so a signal meanwhile has nothing left to stop.
     """
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -16,7 +16,7 @@ from musictagger.cli.main import main
 from musictagger.library import Library, index_folders
 from musictagger.userdirs import library_db_path
 from tests.library.conftest import write_track
-from tests.processes import HAS_PROC, assert_workers_die_with, musictagger_process, wait_for_workers
+from tests.processes import HAS_PROC, alive, assert_workers_die_with, musictagger_process, wait_for_workers
 
 N_FILES = 12
 
@@ -176,6 +176,49 @@ def test_a_second_ctrl_c_while_the_workers_stop_does_not_hang_the_command(big_fo
             process.communicate()
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and 1 <= rows_stored() < N_FILES
+
+
+# Loaded by every Python process started with the test's PYTHONPATH: a spawned worker takes 10 s to start, as its
+# interpreter, imports and model take seconds on a loaded machine or a cold disk.
+SLOW_TO_START = """
+import sys, time
+
+if "--multiprocessing-fork" in sys.argv:
+    time.sleep(10)
+"""
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
+def test_a_ctrl_c_while_the_workers_start_ends_the_command_at_once_leaving_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in an ``index``'s first seconds waited for its workers to start (spawn, imports, the model: about
+    2 s each on a loaded machine) and to analyse the files already handed to them, none of which is stored: 2-4 s
+    where a user expects the command to end.  The workers are ended at once, and gone when the command is."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_TO_START)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
+    music = tmp_path / "Music"
+    for i in range(4):
+        write_track(music / f"{i}.wav", "wav-pcm16", seed=i)
+    process = start_indexing(music, workers=2)
+    try:
+        workers = wait_for_workers(process, 2)
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = process.communicate(timeout=60)
+        took_s = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    left = [pid for pid in workers if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 130 and "Traceback" not in stderr, stderr
+    assert took_s < 1.5 and left == [], (took_s, left)
+    assert rows_stored() == 0
 
 
 # Loaded by every Python process started with the test's PYTHONPATH (the index's spawned workers): a worker that
