@@ -5,21 +5,22 @@ short."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_stop_before: list[str] = []
-"""The name of the file whose next rename into place is stopped, while a test asks for it."""
+_stop_before: list[Callable[[Path], bool]] = []
+"""Which file's next rename into place is stopped (true of the path renamed onto), while a test asks for it."""
 
 
 def _stop_at_rename(event: str, args: tuple[object, ...]) -> None:
     """The audit hook: ``os.replace``, ``os.rename`` and ``Path.replace`` all raise ``os.rename``."""
-    if event == "os.rename" and _stop_before and os.path.basename(os.fsdecode(args[1])) == _stop_before[0]:
+    if event == "os.rename" and _stop_before and _stop_before[0](Path(os.fsdecode(args[1]))):
         _stop_before.clear()
         raise KeyboardInterrupt
 
@@ -28,13 +29,18 @@ sys.addaudithook(_stop_at_rename)  # a hook cannot be removed: it does nothing u
 
 
 @contextmanager
-def stopped_before_renaming_into(target: Path) -> Iterator[None]:
-    """For the ``with`` block, the first rename onto a file named as ``target`` raises KeyboardInterrupt instead."""
-    _stop_before[:] = [target.name]
+def stopped_before_renaming(into: Callable[[Path], bool]) -> Iterator[None]:
+    """For the ``with`` block, the first rename onto a path ``into`` is true of raises KeyboardInterrupt instead."""
+    _stop_before[:] = [into]
     try:
         yield
     finally:
         _stop_before.clear()
+
+
+def stopped_before_renaming_into(target: Path) -> contextlib.AbstractContextManager[None]:
+    """For the ``with`` block, the first rename onto a file named as ``target`` raises KeyboardInterrupt instead."""
+    return stopped_before_renaming(lambda path: path.name == target.name)
 
 
 @contextmanager

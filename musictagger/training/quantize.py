@@ -64,6 +64,7 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
+from musictagger.atomic_write import replacing_together
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
@@ -234,36 +235,45 @@ def measure_deferral(twin_path: Path, float_path: Path, windows_of_tracks: list[
 
 def quantize_model(float_path: Path, tracks: list[Path], *, seed: int = 0) -> Path:
     """Write ``<name>-int8.onnx`` and its sidecar beside ``float_path`` (where the twin finds the model it
-    defers to), calibrated on ``tracks``, with its deferral measured on them; returns its path."""
+    defers to), calibrated on ``tracks``, with its deferral measured on them; returns its path.
+
+    The pair is written whole (:func:`~musictagger.atomic_write.replacing_together`): stopped (Ctrl-C, SIGTERM,
+    SIGHUP) or failing, it leaves the twin that was there as it was and nothing beside it.  The twin was written in
+    place, so a stop while its deferral was measured left the new graph beside the old sidecar, which names another
+    file (the twin refused), or, the first time, a sidecar that records no deferral."""
     manifest = load_manifest(float_path)
     name = manifest.name + INT8_SUFFIX
     out = float_path.parent / f"{name}.onnx"
     windows_of_tracks = track_windows(tracks, params=manifest.front_end, n_windows=manifest.windows_per_track)
-    quantize_graph(float_path, out, one_window_each(windows_of_tracks, seed=seed))
-    refitted = refit_identity_inputs(out, float_path, np.concatenate(windows_of_tracks))
-    precision = {
-        "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
-        f"ReLU fused into the uint8 output, ranges the {CALIBRATION_PERCENTILE}th percentile); the other convolutions, "
-        "recurrent readers and heads float32",
-        "identity_inputs_refitted": refitted,
-        "float_model": manifest.name,
-        "float_sha256": manifest.onnx_sha256,
-        "calibration_tracks": len(tracks),
-        "calibration_seed": seed,
-    }
-    int8 = dataclasses.replace(
-        manifest,
-        name=name,
-        onnx_file=out.name,
-        onnx_sha256=sha256_of(out),
-        model={**manifest.model, "precision": precision},
-        metrics={},  # the float32 model's figures are not the twin's: `musictagger evaluate --record` measures them
-    )
-    int8.save(sidecar_path(out))
-    deferral = measure_deferral(out, float_path, windows_of_tracks)
-    precision["defer"] = {
-        **deferral.to_dict(),
-        "chosen_on": f"{DEFERRAL_SAFETY:g}× the largest difference from float32 on the {len(tracks)} calibration tracks",
-    }
-    dataclasses.replace(int8, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
+    # The sidecar's temporary path is sidecar_path(twin) (the same stem; suffixes of one length), which
+    # measure_deferral's GenreModel(twin) reads.
+    with replacing_together(out, sidecar_path(out)) as (twin, sidecar):
+        quantize_graph(float_path, twin, one_window_each(windows_of_tracks, seed=seed))
+        refitted = refit_identity_inputs(twin, float_path, np.concatenate(windows_of_tracks))
+        precision = {
+            "weights": f"int8 convolutions at positions {list(INT8_CONVOLUTIONS)} (weights per channel, "
+            f"ReLU fused into the uint8 output, ranges the {CALIBRATION_PERCENTILE}th percentile); the other "
+            "convolutions, recurrent readers and heads float32",
+            "identity_inputs_refitted": refitted,
+            "float_model": manifest.name,
+            "float_sha256": manifest.onnx_sha256,
+            "calibration_tracks": len(tracks),
+            "calibration_seed": seed,
+        }
+        int8 = dataclasses.replace(
+            manifest,
+            name=name,
+            onnx_file=out.name,
+            onnx_sha256=sha256_of(twin),
+            model={**manifest.model, "precision": precision},
+            metrics={},  # the float32 model's figures are not the twin's: `musictagger evaluate --record` measures them
+        )
+        int8.save(sidecar)
+        deferral = measure_deferral(twin, float_path, windows_of_tracks)
+        precision["defer"] = {
+            **deferral.to_dict(),
+            "chosen_on": f"{DEFERRAL_SAFETY:g}× the largest difference from float32 on the {len(tracks)} calibration "
+            "tracks",
+        }
+        dataclasses.replace(int8, model={**manifest.model, "precision": precision}).save(sidecar)
     return out
