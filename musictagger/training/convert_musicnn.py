@@ -8,7 +8,8 @@ it outputs: the ground truth the PyTorch port is tested against
 (``tests/training/test_backbone.py``).
 
 TensorFlow is needed only here, so this module imports numpy, TensorFlow and the standard
-library, never torch or the rest of the package; run it in a separate environment::
+library, never torch or the rest of the package but its writer of whole files
+(:mod:`musictagger.atomic_write`, which imports the standard library alone); run it in a separate environment::
 
     python3 -m venv /work/tfenv
     /work/tfenv/bin/pip install tensorflow-cpu tf_keras numpy
@@ -28,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+
+from musictagger.atomic_write import replacing
 
 MODEL = "MTT_vgg"
 N_FRAMES = 187
@@ -104,7 +107,8 @@ def convert(checkpoint_dir: Path, out: Path) -> None:
     if len(labels) != arrays["head.dense.bias"].shape[0]:
         raise SystemExit(f"error: {len(labels)} labels for {arrays['head.dense.bias'].shape[0]} outputs")
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, labels=np.array(labels), **arrays)
+    with replacing(out) as temporary:
+        np.savez(temporary, labels=np.array(labels), **arrays)
     print(f"wrote {out}: {len(arrays)} arrays, {sum(a.size for a in arrays.values())} weights, {len(labels)} tags")
 
 
@@ -175,7 +179,8 @@ def write_golden(checkpoint_dir: Path, out: Path) -> None:
     for number, pool in enumerate(pools, start=1):
         summaries.update(summarise_pool(f"pool{number}", pool, rng))
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, log_mel=log_mel, probabilities=probabilities, **summaries)
+    with replacing(out) as temporary:
+        np.savez_compressed(temporary, log_mel=log_mel, probabilities=probabilities, **summaries)
     print(f"wrote {out}: TF outputs of musicnn {MODEL} for input {log_mel.shape}")
 
 
