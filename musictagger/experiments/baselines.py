@@ -74,8 +74,8 @@ class VectorCache:
                     failures.append((track, str(exc)))
                     continue
                 self.folder.mkdir(parents=True, exist_ok=True)
-                with replacing(entry) as partial:
-                    np.save(partial, vector)
+                with replacing(entry) as partial, open(partial, "wb") as file:  # a name: numpy would add .npy
+                    np.save(file, vector)
             kept.append(track)
             values.append(vector)
         return Vectors(kept, np.stack(values) if values else np.empty((0, 0)), failures)

@@ -84,8 +84,8 @@ def _save(path: Path, run: VariantRun) -> None:
         for split in ("test", "database")
         for field in ("probabilities", "relaxed", "bits")
     }
-    with replacing(path) as partial:
-        np.savez(partial, valid_accuracy=run.valid_accuracy, seconds=run.seconds, best_epoch=run.best_epoch, **arrays)
+    with replacing(path) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+        np.savez(file, valid_accuracy=run.valid_accuracy, seconds=run.seconds, best_epoch=run.best_epoch, **arrays)
 
 
 def _load(path: Path, spec: HeadSpec, seed: int) -> VariantRun:

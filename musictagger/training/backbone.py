@@ -164,5 +164,5 @@ def save_backbone(path: str | Path, backbone: FCN5Backbone, head: MTTTagHead, la
         if not key.endswith("num_batches_tracked")
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as partial:
-        np.savez(partial, labels=np.array(labels), **arrays)
+    with replacing(path) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+        np.savez(file, labels=np.array(labels), **arrays)

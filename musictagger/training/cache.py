@@ -66,8 +66,8 @@ class MapCache:
 
     def _store(self, entry: Path, maps: np.ndarray) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with replacing(entry) as partial:
-            np.save(partial, maps)
+        with replacing(entry) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npy to it
+            np.save(file, maps)
 
     def _front_end_ahead(self, tracks: Sequence[Track], n_windows: int) -> Iterator[tuple[Track, Future]]:
         """Decode the next track on a worker thread while the backbone runs on this one."""

@@ -100,8 +100,8 @@ class ViewCache:
                 return Views(data["maps"], data["tags"])
         views = compute()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with replacing(entry) as partial:
-            np.savez(partial, maps=views.maps, tags=views.tags)
+        with replacing(entry) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+            np.savez(file, maps=views.maps, tags=views.tags)
         return views
 
     def clean(self, path: Path, *, n_windows: int) -> Views:

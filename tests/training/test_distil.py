@@ -86,11 +86,13 @@ def test_the_losses_are_zero_for_the_teacher_itself_and_positive_for_a_pruned_st
     assert float(narrow_blocks) > 0.1
 
 
-def test_a_saved_backbone_loads_at_its_own_width(tmp_path: Path, teacher_and_crops: tuple) -> None:
+@pytest.mark.parametrize("name", ["narrow.npz", "narrow"])  # `distil --out narrow`: numpy named its own file
+def test_a_saved_backbone_loads_at_its_own_width(tmp_path: Path, teacher_and_crops: tuple, name: str) -> None:
     teacher, head, labels, crops, pools = teacher_and_crops
     student, student_head, _ = prune(teacher, head, pools, 16)
-    save_backbone(tmp_path / "narrow.npz", student.eval(), student_head, labels)
-    loaded, loaded_head, loaded_labels = load_backbone(tmp_path / "narrow.npz")
+    save_backbone(tmp_path / name, student.eval(), student_head, labels)
+    assert [path.name for path in tmp_path.iterdir()] == [name]
+    loaded, loaded_head, loaded_labels = load_backbone(tmp_path / name)
     assert loaded_labels == labels
     assert loaded.blocks[2].conv.out_channels == 16 and loaded_head.channels == 16
     with torch.no_grad():
