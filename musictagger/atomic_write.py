@@ -52,21 +52,35 @@ def replacing_together(*paths: Path, mode: int | None = None) -> Iterator[tuple[
     """:func:`replacing` of several files at once: once the block ends, each temporary path yielded (in the order of
     ``paths``) is renamed over its file, in order, and a stop that comes meanwhile waits for the last rename
     (:func:`~musictagger.interrupts.interrupt_held`), so that no file of the set is seen without the others (a
-    personal model's weights and its sidecar)."""
-    targets = [Path(os.path.realpath(path)) for path in paths]
-    temporaries = tuple(temporary_path(target) for target in targets)
+    personal model's weights and its sidecar).
+
+    A path that is there but not a file (a pipe, ``/dev/stdout``, a device: ``tag --csv /dev/stdout | column``) is
+    yielded itself, to be written into: there is nothing to replace, the temporary file beside ``/dev/stdout``'s real
+    path (``/proc/PID/fd/pipe:[N]``) cannot be made, and a rename would put a file where the pipe was."""
+    streams = {path for path in paths if _is_a_stream(path)}
+    targets = [path if path in streams else Path(os.path.realpath(path)) for path in paths]
+    replaced = [(temporary_path(target), target) for target in targets if target not in streams]
+    written = iter(temporary for temporary, _ in replaced)
     try:
-        yield temporaries
-        for temporary, target in zip(temporaries, targets, strict=True):
+        yield tuple(target if target in streams else next(written) for target in targets)
+        for temporary, target in replaced:
             _give_mode(temporary, target, mode)
         with interrupt_held():
-            for temporary, target in zip(temporaries, targets, strict=True):
+            for temporary, target in replaced:
                 os.replace(temporary, target)
     except BaseException:
-        for temporary in temporaries:
+        for temporary, _ in replaced:
             with contextlib.suppress(OSError):  # not made, renamed already, or in a folder that refuses even that
                 temporary.unlink(missing_ok=True)
         raise
+
+
+def _is_a_stream(path: Path) -> bool:
+    """Whether ``path`` (a link followed) is there and not a regular file: a pipe, a terminal, a device."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # not there yet (a new file), or not to be looked at: replaced as a file
+        return False
 
 
 def write_text(path: Path, text: str) -> None:

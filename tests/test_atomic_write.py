@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +60,19 @@ def test_a_model_sidecar_whose_save_is_stopped_is_as_it_was(tmp_path: Path) -> N
         dataclasses.replace(manifest, name="renamed").save(sidecar)
     assert sidecar.read_bytes() == before
     assert names_in(tmp_path) == ["m.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+def test_a_pipe_is_written_into_and_stays_a_pipe(tmp_path: Path) -> None:
+    """``tag --csv /dev/stdout | column -t``, ``--csv >(…)`` or a named pipe: there is no file to replace, and the
+    temporary file beside the pipe's real path (/proc/PID/fd/pipe:[N] for /dev/stdout) could not even be made, so the
+    preview was refused; a named pipe was replaced by a file."""
+    pipe = tmp_path / "preview.csv"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    csv_file.write_csv(pipe, ["file", "genre"], [["a.flac", "Électro"]])
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and names_in(tmp_path) == ["preview.csv"]
+    assert received == ["\ufefffile,genre\r\na.flac,Électro\r\n".encode()]
