@@ -14,6 +14,8 @@ an entry also keeps the bytes its run changed, as they were (``kept_bytes``, wit
 bounded as each run ends (:meth:`Journal.bound_kept_bytes`): the latest runs' kept, older runs' dropped, their count
 kept so that the undo says why the bytes are not back; and the user may forget old runs whole
 (:meth:`Journal.forget_runs_before`).  Either gives the space back to the file system.
+A run is noted once the library index has learnt its files' new tags (:mod:`~musictagger.tagging.index_sync`), so that
+the next run tells the index of a killed one's.
 """
 
 from __future__ import annotations
@@ -105,6 +107,12 @@ MIGRATIONS = (
         # the undo says why the bytes are not back.  Every earlier row was kept, or past the cap.
         "kept bytes dropped",
         "ALTER TABLE kept_bytes ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;",
+    ),
+    Migration(
+        # Whether the library index has learnt the tags of the files a run changed (Journal.runs_not_indexed): a run
+        # killed before it told the index is told by the next one.  Earlier runs are taken as told.
+        "the library index told",
+        "ALTER TABLE runs ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;",
     ),
 )
 
@@ -235,8 +243,8 @@ class Journal:
                     "undo to end"
                 )
             cursor = db.execute(
-                "INSERT INTO runs (kind, undoes, mode, min_confidence, id3_version, status, pid, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (kind, undoes, mode, min_confidence, id3_version, status, pid, started_at, indexed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (kind, undoes, mode, min_confidence, id3_version, RunStatus.RUNNING, os.getpid(), time.time()),
             )
             return int(cursor.lastrowid)
@@ -247,6 +255,22 @@ class Journal:
         with transaction(self.connection) as db:
             db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, time.time(), run_id))
         self.bound_kept_bytes()
+
+    def runs_not_indexed(self) -> list[int]:
+        """The runs whose files' new tags the library index has not learnt (:meth:`set_indexed`), oldest first, but
+        those still running: a run killed (SIGKILL, a crash, the power lost) or stopped before it told the index, or
+        whose index could not be written then."""
+        with contextlib.suppress(DatabaseError), transaction(self.connection) as db:
+            self._mark_dead_runs(db)
+        rows = self.connection.execute(
+            "SELECT id FROM runs WHERE NOT indexed AND status != ? ORDER BY id", (RunStatus.RUNNING,)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def set_indexed(self, run_ids: list[int]) -> None:
+        """Record that the library index has learnt the new tags of the files of runs ``run_ids``."""
+        with transaction(self.connection) as db:
+            db.execute(f"UPDATE runs SET indexed = 1 WHERE id IN ({', '.join('?' * len(run_ids))})", run_ids)
 
     def bound_kept_bytes(self) -> int:
         """Drop the kept bytes no undo can use any more (of files restored, or never written) and those of older runs
