@@ -237,8 +237,7 @@ def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Mi
         )
     if current > 0:
         _backup(connection, path, current)
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(connection):  # a Ctrl-C once its COMMIT is done rolled back none, and that error took its place
         current = schema_version(connection)  # another process may have migrated meanwhile
         connection.execute(
             "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
@@ -251,10 +250,6 @@ def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Mi
                 (version, migration.name, time.time()),
             )
             connection.execute(f"PRAGMA user_version = {version}")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
 
 
 def _statements(script: str) -> list[str]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
+from musictagger import db as db_module
 from musictagger.db import Migration, open_database, schema_version, transaction
 from musictagger.errors import DatabaseError
 
@@ -52,6 +58,47 @@ def test_an_interrupt_in_a_transaction_leaves_none_open_and_writing_goes_on(tmp_
 
     assert not db.in_transaction
     assert [r[0] for r in db.execute("SELECT name FROM items")] == ["next"]
+
+
+@contextmanager
+def ctrl_c_once_committed() -> Iterator[None]:
+    """For the ``with`` block, a KeyboardInterrupt (as Ctrl-C raises it) in musictagger.db at the first instruction after
+    a connection's transaction has ended, its COMMIT done: a trace function, for the instant a real Ctrl-C may land."""
+    seen_open: set[int] = set()
+
+    def at_each_instruction(frame: FrameType, event: str, _arg: object) -> object:
+        connection = frame.f_locals.get("connection")
+        if event == "opcode" and isinstance(connection, sqlite3.Connection):
+            if connection.in_transaction:
+                seen_open.add(id(connection))
+            elif id(connection) in seen_open:
+                raise KeyboardInterrupt  # and the trace function is removed
+        return at_each_instruction
+
+    def on_call(frame: FrameType, _event: str, _arg: object) -> object:
+        if frame.f_code.co_filename != db_module.__file__:
+            return None
+        frame.f_trace_opcodes = True
+        return at_each_instruction
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def test_a_ctrl_c_just_after_a_migration_is_committed_is_a_ctrl_c_and_the_database_migrated(tmp_path: Path) -> None:
+    """A Ctrl-C the instant a migration's COMMIT was done (``index`` stopped in its first second, as it made its new
+    library index) rolled back a transaction there no longer was: SQLite's error "cannot rollback - no transaction is
+    active" took the Ctrl-C's place, and the command ended with it, status 1, where it says 'interrupted'."""
+    path = tmp_path / "x.sqlite3"
+    with pytest.raises(KeyboardInterrupt), ctrl_c_once_committed():
+        open_database(path, V2)
+
+    reopened = open_database(path, V2)
+    assert schema_version(reopened) == 2 and not reopened.in_transaction
 
 
 def test_a_transaction_inside_another_is_refused_and_the_outer_one_keeps_its_work(tmp_path: Path) -> None:
