@@ -8,8 +8,9 @@ alone, or never, so ``export``, ``streamline``, a model's sidecar, ``tag --csv``
 
 The temporary file is named for its target, this process and this thread (:func:`temporary_path`), so that processes
 writing the same file (a cache entry, the library's codes) each write their own, and it keeps the target's suffix,
-which writers such as ``numpy.save`` and Matplotlib's ``savefig`` go by.  A process killed outright (SIGKILL, a power
-cut) leaves it behind; :func:`temporary_pattern` finds such files.
+which writers such as Matplotlib's ``savefig`` go by (numpy, which adds ``.npz`` to a name that lacks it, writes into
+an open file: :func:`replacing_file`).  A process killed outright (SIGKILL, a power cut) leaves it behind;
+:func:`temporary_pattern` finds such files.
 
 Qt-free, and imports nothing heavy.
 """
@@ -20,10 +21,14 @@ import contextlib
 import glob
 import hashlib
 import os
+import re
 import stat
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from musictagger.db import unless_not_kept
 from musictagger.interrupts import interrupt_held
@@ -54,33 +59,82 @@ def replacing_together(*paths: Path, mode: int | None = None) -> Iterator[tuple[
     (:func:`~musictagger.interrupts.interrupt_held`), so that no file of the set is seen without the others (a
     personal model's weights and its sidecar).
 
-    A path that is there but not a file (a pipe, ``/dev/stdout``, a device: ``tag --csv /dev/stdout | column``) is
-    yielded itself, to be written into: there is nothing to replace, the temporary file beside ``/dev/stdout``'s real
-    path (``/proc/PID/fd/pipe:[N]``) cannot be made, and a rename would put a file where the pipe was."""
-    streams = {path for path in paths if _is_a_stream(path)}
-    targets = [path if path in streams else Path(os.path.realpath(path)) for path in paths]
-    replaced = [(temporary_path(target), target) for target in targets if target not in streams]
-    written = iter(temporary for temporary, _ in replaced)
+    A path that names one of this process's open descriptors (``/dev/stdout``, ``/dev/fd/N``: ``tag --csv
+    /dev/stdout | column``, or ``> plan.txt``, whose file holds the command's other output too) gets the new content
+    through that descriptor once written: its real path may be a pipe's (``/proc/PID/fd/pipe:[N]``), where no file can
+    be made beside it, and a file renamed over the shell's would take the lines after it to the unlinked one.  A path
+    that is there but not a file (a named pipe, a device) is yielded itself, to be written into: a rename would put a
+    file where it was."""
+    descriptors = {path: fd for path in paths if (fd := _descriptor_of(path)) is not None}
+    streams = {path for path in paths if path not in descriptors and _is_a_stream(path)}
+    targets = [path if path in streams or path in descriptors else Path(os.path.realpath(path)) for path in paths]
+    temporaries = [
+        target if target in streams else _stream_copy_path() if target in descriptors else temporary_path(target)
+        for target in targets
+    ]
+    made = [temporary for temporary, target in zip(temporaries, targets, strict=True) if target not in streams]
     try:
-        yield tuple(target if target in streams else next(written) for target in targets)
-        for temporary, target in replaced:
-            _give_mode(temporary, target, mode)
+        yield tuple(temporaries)
+        for temporary, target in zip(temporaries, targets, strict=True):
+            if target not in streams and target not in descriptors:
+                _give_mode(temporary, target, mode)
         with interrupt_held():
-            for temporary, target in replaced:
-                os.replace(temporary, target)
+            for temporary, target in zip(temporaries, targets, strict=True):
+                if target in descriptors:
+                    _write_through(descriptors[target], temporary)
+                elif target not in streams:
+                    os.replace(temporary, target)
     except BaseException:
-        for temporary, _ in replaced:
+        for temporary in made:
             with contextlib.suppress(OSError):  # not made, renamed already, or in a folder that refuses even that
                 temporary.unlink(missing_ok=True)
         raise
+    for temporary in made:
+        temporary.unlink(missing_ok=True)  # a copy written through a descriptor; the others are renamed away
+
+
+def _descriptor_of(path: Path) -> int | None:
+    """The descriptor of this process that ``path`` names, as a shell or a user gives one: ``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N`` or ``/proc/PID/fd/N`` of this process; else None."""
+    match = re.fullmatch(r"/dev/(stdout|stderr)|/dev/fd/(\d+)|/proc/(self|\d+)/fd/(\d+)", os.path.abspath(path))
+    if match is None or match[3] not in (None, "self", str(os.getpid())):
+        return None
+    return {"stdout": 1, "stderr": 2}.get(match[1] or "") or int(match[2] or match[4])
+
+
+def _stream_copy_path() -> Path:
+    """Where the content for a descriptor is written before it goes through it (:func:`replacing_together`)."""
+    return Path(tempfile.gettempdir()) / f".musictagger-stream.{os.getpid()}-{threading.get_native_id()}.{MARK}"
+
+
+def _write_through(fd: int, copy: Path) -> None:
+    """Write the bytes of ``copy`` to descriptor ``fd`` whole, after what this process's own streams on it hold."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # none, closed, or not on a descriptor
+            if stream.fileno() == fd:
+                stream.flush()
+    with open(copy, "rb") as source:
+        while chunk := source.read(1 << 16):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
 
 
 def _is_a_stream(path: Path) -> bool:
-    """Whether ``path`` (a link followed) is there and not a regular file: a pipe, a terminal, a device."""
+    """Whether ``path`` (a link followed) is there and not a regular file: a named pipe, a terminal, a device."""
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
     except OSError:  # not there yet (a new file), or not to be looked at: replaced as a file
         return False
+
+
+@contextlib.contextmanager
+def replacing_file(path: Path) -> Iterator[BinaryIO]:
+    """:func:`replacing`, the temporary file given open for writing bytes: for writers that name their file
+    themselves, such as ``numpy.save``/``savez``, which add ``.npy``/``.npz`` to a name without it (``distil --out
+    narrow`` wrote ``.narrow….partial.npz``, and the rename found nothing)."""
+    with replacing(path) as temporary, open(temporary, "wb") as file:
+        yield file
 
 
 def write_text(path: Path, text: str) -> None:

@@ -76,3 +76,16 @@ def test_a_pipe_is_written_into_and_stays_a_pipe(tmp_path: Path) -> None:
     reader.join(timeout=10)
     assert stat.S_ISFIFO(pipe.lstat().st_mode) and names_in(tmp_path) == ["preview.csv"]
     assert received == ["\ufefffile,genre\r\na.flac,Électro\r\n".encode()]
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+def test_a_descriptor_redirected_into_a_file_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``tag --csv /dev/stdout > plan.txt``: the shell's file holds the command's other output too (the preview
+    before the CSV, the summary after); replaced by a new file, whatever came after went to the unlinked old one."""
+    plan = tmp_path / "plan.txt"
+    with plan.open("wb") as shells_file:
+        inode = plan.stat().st_ino
+        csv_file.write_csv(Path(f"/dev/fd/{shells_file.fileno()}"), ["file"], [["a.flac"]])
+        os.write(shells_file.fileno(), b"summary\n")  # the command's last line, after the CSV
+    assert plan.stat().st_ino == inode and names_in(tmp_path) == ["plan.txt"]
+    assert plan.read_bytes().endswith(b"summary\n")

@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 from musictagger.audio.decode import decode_mono
 from musictagger.collection import Track
 from musictagger.errors import MusictaggerError
@@ -74,7 +74,7 @@ class VectorCache:
                     failures.append((track, str(exc)))
                     continue
                 self.folder.mkdir(parents=True, exist_ok=True)
-                with replacing(entry) as partial, open(partial, "wb") as file:  # a name: numpy would add .npy
+                with replacing_file(entry) as file:
                     np.save(file, vector)
             kept.append(track)
             values.append(vector)

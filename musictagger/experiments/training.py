@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 from musictagger.experiments.features import SplitMaps
 from musictagger.experiments.heads import HeadSpec, make_head
 from musictagger.training.cache import CachedMaps
@@ -84,7 +84,7 @@ def _save(path: Path, run: VariantRun) -> None:
         for split in ("test", "database")
         for field in ("probabilities", "relaxed", "bits")
     }
-    with replacing(path) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+    with replacing_file(path) as file:
         np.savez(file, valid_accuracy=run.valid_accuracy, seconds=run.seconds, best_epoch=run.best_epoch, **arrays)
 
 

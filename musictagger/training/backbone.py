@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 from musictagger.errors import ModelError, ParameterError
 
 N_MELS = 96
@@ -164,5 +164,5 @@ def save_backbone(path: str | Path, backbone: FCN5Backbone, head: MTTTagHead, la
         if not key.endswith("num_batches_tracked")
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+    with replacing_file(path) as file:
         np.savez(file, labels=np.array(labels), **arrays)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import Track
@@ -66,7 +66,7 @@ class MapCache:
 
     def _store(self, entry: Path, maps: np.ndarray) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with replacing(entry) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npy to it
+        with replacing_file(entry) as file:
             np.save(file, maps)
 
     def _front_end_ahead(self, tracks: Sequence[Track], n_windows: int) -> Iterator[tuple[Track, Future]]:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 
 MODEL = "MTT_vgg"
 N_FRAMES = 187
@@ -107,8 +107,8 @@ def convert(checkpoint_dir: Path, out: Path) -> None:
     if len(labels) != arrays["head.dense.bias"].shape[0]:
         raise SystemExit(f"error: {len(labels)} labels for {arrays['head.dense.bias'].shape[0]} outputs")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(out) as temporary:
-        np.savez(temporary, labels=np.array(labels), **arrays)
+    with replacing_file(out) as file:
+        np.savez(file, labels=np.array(labels), **arrays)
     print(f"wrote {out}: {len(arrays)} arrays, {sum(a.size for a in arrays.values())} weights, {len(labels)} tags")
 
 
@@ -179,8 +179,8 @@ def write_golden(checkpoint_dir: Path, out: Path) -> None:
     for number, pool in enumerate(pools, start=1):
         summaries.update(summarise_pool(f"pool{number}", pool, rng))
     out.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(out) as temporary:
-        np.savez_compressed(temporary, log_mel=log_mel, probabilities=probabilities, **summaries)
+    with replacing_file(out) as file:
+        np.savez_compressed(file, log_mel=log_mel, probabilities=probabilities, **summaries)
     print(f"wrote {out}: TF outputs of musicnn {MODEL} for input {log_mel.shape}")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musictagger.atomic_write import replacing
+from musictagger.atomic_write import replacing_file
 from musictagger.audio.augment import random_view, room_capture
 from musictagger.audio.decode import decode_mono
 from musictagger.audio.frontend import features_from_file, features_from_signal
@@ -100,7 +100,7 @@ class ViewCache:
                 return Views(data["maps"], data["tags"])
         views = compute()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with replacing(entry) as partial, open(partial, "wb") as file:  # given a name, numpy would add .npz to it
+        with replacing_file(entry) as file:
             np.savez(file, maps=views.maps, tags=views.tags)
         return views
 
