@@ -47,6 +47,13 @@ class RunPaths:
         return self.root / "model.pt"
 
 
+def save_bundle(paths: RunPaths, bundle: dict) -> None:
+    """Write the run's ``model.pt`` whole (:mod:`~musictagger.atomic_write`): a stop as the run ends leaves the
+    bundle before it, or none, where it left one cut short, which ``export`` could not read."""
+    with atomic_write.replacing_file(paths.bundle) as file:
+        torch.save(bundle, file)
+
+
 def start_run(
     run_dir: Path, settings: dict[str, object], echo: Callable[[str], None] | None = None
 ) -> tuple[RunPaths, RunLog]:
@@ -131,7 +138,7 @@ def run_training(
             "seconds": round(time.monotonic() - started, 1),
         },
     }
-    torch.save(bundle, paths.bundle)
+    save_bundle(paths, bundle)
     log.write(
         "done",
         best_epoch=result.best_epoch,

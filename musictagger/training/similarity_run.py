@@ -40,7 +40,7 @@ from musictagger.training.calibration import GENRE_TAGS, EvidenceSet, choose_pol
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, config_to_dict
 from musictagger.training.evidence import Novelty, fit_whitening, statistics_of
 from musictagger.training.int8_views import Int8LayerMaps
-from musictagger.training.run import start_run
+from musictagger.training.run import save_bundle, start_run
 from musictagger.training.similarity import SimilarityResult, train_similarity_head, window_probabilities
 from musictagger.training.views import ViewCache, Views
 
@@ -210,6 +210,6 @@ def run_similarity_training(
             **summary,
         },
     }
-    torch.save(bundle, paths.bundle)
+    save_bundle(paths, bundle)
     log.write("done", **summary)
     return summary
