@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,32 +66,48 @@ def replacing_together(*paths: Path, mode: int | None = None) -> Iterator[tuple[
     be made beside it, and a file renamed over the shell's would take the lines after it to the unlinked one.  A path
     that is there but not a file (a named pipe, a device) is yielded itself, to be written into: a rename would put a
     file where it was."""
-    descriptors = {path: fd for path in paths if (fd := _descriptor_of(path)) is not None}
-    streams = {path for path in paths if path not in descriptors and _is_a_stream(path)}
-    targets = [path if path in streams or path in descriptors else Path(os.path.realpath(path)) for path in paths]
-    temporaries = [
-        target if target in streams else _stream_copy_path() if target in descriptors else temporary_path(target)
-        for target in targets
-    ]
-    made = [temporary for temporary, target in zip(temporaries, targets, strict=True) if target not in streams]
+    destinations = [_destination_of(path) for path in paths]
+    made = [d.written for d in destinations if d.fd is not None or d.target is not None]  # not the streams themselves
     try:
-        yield tuple(temporaries)
-        for temporary, target in zip(temporaries, targets, strict=True):
-            if target not in streams and target not in descriptors:
-                _give_mode(temporary, target, mode)
+        yield tuple(d.written for d in destinations)
+        for d in destinations:
+            if d.target is not None:
+                _give_mode(d.written, d.target, mode)
         with interrupt_held():
-            for temporary, target in zip(temporaries, targets, strict=True):
-                if target in descriptors:
-                    _write_through(descriptors[target], temporary)
-                elif target not in streams:
-                    os.replace(temporary, target)
+            for d in destinations:
+                if d.fd is not None:
+                    _write_through(d.fd, d.written)
+                elif d.target is not None:
+                    os.replace(d.written, d.target)
     except BaseException:
         for temporary in made:
             with contextlib.suppress(OSError):  # not made, renamed already, or in a folder that refuses even that
                 temporary.unlink(missing_ok=True)
         raise
-    for temporary in made:
-        temporary.unlink(missing_ok=True)  # a copy written through a descriptor; the others are renamed away
+    for d in destinations:
+        if d.fd is not None:
+            d.written.unlink(missing_ok=True)  # its copy, now through its descriptor
+
+
+@dataclass(frozen=True)
+class _Destination:
+    """Where :func:`replacing_together` has a path's new content written, and what it does with it after."""
+
+    written: Path
+    """The file the ``with`` block writes."""
+    fd: int | None = None
+    """A descriptor the content then goes through (:func:`_write_through`)."""
+    target: Path | None = None
+    """A file the content is then renamed over; with neither, ``written`` is the stream itself, written into."""
+
+
+def _destination_of(path: Path) -> _Destination:
+    if (fd := _descriptor_of(path)) is not None:
+        return _Destination(_stream_copy_path(fd), fd=fd)
+    if _is_a_stream(path):
+        return _Destination(path)
+    target = Path(os.path.realpath(path))
+    return _Destination(temporary_path(target), target=target)
 
 
 def _descriptor_of(path: Path) -> int | None:
@@ -102,9 +119,10 @@ def _descriptor_of(path: Path) -> int | None:
     return {"stdout": 1, "stderr": 2}.get(match[1] or "") or int(match[2] or match[4])
 
 
-def _stream_copy_path() -> Path:
-    """Where the content for a descriptor is written before it goes through it (:func:`replacing_together`)."""
-    return Path(tempfile.gettempdir()) / f".musictagger-stream.{os.getpid()}-{threading.get_native_id()}.{MARK}"
+def _stream_copy_path(fd: int) -> Path:
+    """Where the content for descriptor ``fd`` is written before it goes through it (:func:`replacing_together`)."""
+    owner = f"{os.getpid()}-{threading.get_native_id()}"
+    return Path(tempfile.gettempdir()) / f".musictagger-stream.{owner}-fd{fd}.{MARK}"
 
 
 def _write_through(fd: int, copy: Path) -> None:
