@@ -169,7 +169,7 @@ def _rewrite(graph: onnx.GraphProto, block: _Block, gone: np.ndarray, weights: d
     kept = np.setdiff1d(np.arange(channels), gone)
 
     scale, shift, mean, variance = (weights[name].astype(np.float64) for name in norm.input[1:5])
-    epsilon = next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5)
+    epsilon = float(_option(norm, "epsilon", 1e-5))
     constants = shift - mean * scale / np.sqrt(variance + epsilon)  # what a dead channel's 0 becomes
     c_scale, c_shift, c_mean, c_variance = _CONSTANT_NORM
     per_constant = constants / (c_shift + (1.0 - c_mean) * c_scale / np.sqrt(c_variance + epsilon))
@@ -190,23 +190,22 @@ def _rewrite(graph: onnx.GraphProto, block: _Block, gone: np.ndarray, weights: d
             shown = weights[reader.input[1]]
             _replace(weights, reader, 1, np.vectorize(position.__getitem__)(shown).astype(shown.dtype))
         else:
-            _restore_channels(graph, block.graph_readers[reader.output[0]][0], kept, per_constant, weights)
+            _restore_channels(graph, block.graph_readers[reader.output[0]][0], kept, gone, per_constant, weights)
 
 
 def _restore_channels(
     graph: onnx.GraphProto,
     product: onnx.NodeProto,
     kept: np.ndarray,
+    gone: np.ndarray,
     per_constant: np.ndarray,
     weights: dict[str, np.ndarray],
 ) -> None:
     """After ``product`` (the resize's second product, whose channels are those ``kept`` and then the
-    constant channel), a 1×1 convolution giving back every channel, each dropped one ``per_constant``
+    constant channel), a 1×1 convolution giving back every channel, each one ``gone`` ``per_constant``
     times the constant channel."""
-    channels = per_constant.size
-    expand = np.zeros((channels, kept.size + 1, 1, 1), dtype=np.float32)
+    expand = np.zeros((per_constant.size, kept.size + 1, 1, 1), dtype=np.float32)
     expand[kept, np.arange(kept.size), 0, 0] = 1.0
-    gone = np.setdiff1d(np.arange(channels), kept)
     expand[gone, -1, 0, 0] = per_constant[gone]
     full, name = product.output[0], f"{product.output[0]}_all_channels"
     product.output[0] = f"{full}_kept_channels"
