@@ -94,6 +94,12 @@ def track_frames(n_samples: int, params: FeatureParams) -> int:
     return 1 + n_samples // params.hop_length
 
 
+def target_samples(reader: AudioReader, params: FeatureParams) -> int:
+    """The length of ``reader``'s audio as far as it knows it (less once it found the file ending before its header
+    said), in samples at the model's rate."""
+    return round(reader.n_samples * params.sample_rate / reader.sr)
+
+
 def excerpt_span(first_frame: int, frames: int, params: FeatureParams) -> tuple[int, int]:
     """First and last-plus-one sample (at the model's rate) behind frames ``[first_frame, first_frame + frames)``
     of the track's centred STFT."""
@@ -146,7 +152,7 @@ def features_from_reader(reader: AudioReader, *, params: FeatureParams, n_window
             raise AudioTooShortError(
                 source, f"only {duration_s:.3f} s of audio; at least {params.min_duration_s:g} s is needed"
             )
-        n_target = round(n_samples * params.sample_rate / reader.sr)
+        n_target = target_samples(reader, params)
         n_frames = track_frames(n_target, params)
         starts = window_starts(n_frames, window_frames=params.window_frames, n_windows=n_windows)
         frames = min(params.window_frames, n_frames)

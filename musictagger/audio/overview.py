@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from musictagger.audio.features import log_compress, mel_power
-from musictagger.audio.frontend import read_excerpt, track_frames
+from musictagger.audio.frontend import read_excerpt, target_samples, track_frames
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import AudioReader, open_reader
 from musictagger.audio.signal import SignalReport, normalise
@@ -38,13 +38,17 @@ class Overview:
 def overview_from_reader(
     reader: AudioReader, *, params: FeatureParams, report: SignalReport, max_columns: int = MAX_COLUMNS
 ) -> Overview:
-    """The log-mel of all of ``reader``'s audio, pooled to at most ``max_columns`` columns."""
-    n_target = round(reader.n_samples * params.sample_rate / reader.sr)
-    n_frames = track_frames(n_target, params)
-    per_column = -(-n_frames // max_columns)
+    """The log-mel of all of ``reader``'s audio, pooled to at most ``max_columns`` columns.
+
+    A file may end before its header says (cut short): the reader finds where as it reads, the blocks stop there
+    and the columns past it are dropped, so that the picture spans the audio the analysis heard (its length is the
+    one :func:`~musictagger.audio.frontend.features_from_reader` found), not the length announced squeezed into it.
+    """
+    per_column = -(-track_frames(target_samples(reader, params), params) // max_columns)
     block = max(BLOCK_FRAMES // per_column, 1) * per_column  # whole columns per block
     columns = []
-    for first in range(0, n_frames, block):
+    first = 0
+    while first < (n_frames := track_frames(n_target := target_samples(reader, params), params)):
         excerpt = read_excerpt(reader, first, min(block, n_frames - first), n_target, params)
         samples = excerpt.samples
         samples[excerpt.inside] = normalise(samples[excerpt.inside], report=report)
@@ -54,7 +58,9 @@ def overview_from_reader(
         if whole < log.shape[0]:
             pooled.append(log[whole:].mean(axis=0, keepdims=True))
         columns.extend(pooled)
-    return Overview(np.concatenate(columns).astype(np.float32, copy=False), per_column)
+        first += block
+    kept = -(-n_frames // per_column)  # the length found after the last block, which may have ended the audio
+    return Overview(np.concatenate(columns)[:kept].astype(np.float32, copy=False), per_column)
 
 
 def overview_from_file(

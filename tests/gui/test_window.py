@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
+from musictagger.audio.frontend import track_frames
 from musictagger.audio.overview import overview_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.gui.app import create_window, main
@@ -24,7 +25,13 @@ from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.settings import Settings
-from musictagger.gui.spectrogram_view import EMPTY_MESSAGE, MIN_TICK_SPACING_BANDS, frequency_ticks, window_at
+from musictagger.gui.spectrogram_view import (
+    EMPTY_MESSAGE,
+    MIN_TICK_SPACING_BANDS,
+    colour_levels,
+    frequency_ticks,
+    window_at,
+)
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Column, Library, index_folders
 from musictagger.library.store import AnalysisKey, FileStamp
@@ -467,6 +474,23 @@ def test_a_long_files_time_axis_and_layer_caption_read_minutes_and_seconds(qtbot
     window.layers.set_window(len(starts) - 1)
     assert window.layers.caption.text().endswith(f"(from {clock(starts[-1])})")
     assert "(from 16:" in window.layers.caption.text()
+
+
+def test_a_file_cut_short_shows_its_audio_across_the_whole_time_axis(qtbot, window, tmp_path: Path) -> None:
+    """A FLAC cut at a third of its 8 s (a copy stopped midway): the axis read its 2.4 s of audio, but the picture was
+    the 8 s its header announced squeezed into them, the music ending at 0:00.7 and darkness after it."""
+    whole = write_song(tmp_path / "whole.flac", seconds=8.0, seed=0)  # chord and drums: sound from start to end
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
+    drop(window, [cut])
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.files.current_entry().spectrogram_db is not None, timeout=10_000)
+    analysis, params = window.files.current_entry().analysis, window.manifest.front_end
+    assert 2.0 < analysis.duration_s < 3.0  # what was left of the audio, as the result panel's note says
+    db = window.spectrogram.image.image
+    assert db.shape[0] == track_frames(round(analysis.duration_s * params.sample_rate), params)  # a column a frame
+    last_tenth = db[-db.shape[0] // 10 :]
+    assert last_tenth.max(axis=1).min() > colour_levels(db, params)[0]  # the music to the end, no column of silence
 
 
 def test_the_empty_files_list_says_to_drop_files_there(qtbot, window) -> None:
