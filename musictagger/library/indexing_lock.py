@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from musictagger.db import disk_trouble
 from musictagger.errors import DatabaseError, MusictaggerError
@@ -55,8 +56,7 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     except OSError as exc:
-        why = disk_trouble(path.parent) or exc  # a read-only or full disk said so, not as '[Errno 30] …'
-        raise DatabaseError(f"{library_path}: cannot open the database ({why})", paths=[library_path]) from exc
+        raise _cannot_open(library_path, exc) from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -66,10 +66,28 @@ def indexing_lock(library_path: Path) -> Iterator[None]:
             raise IndexingBusyError(
                 library_path, f"process {holder}" if holder.isdigit() else "another process"
             ) from exc
-        handle.truncate(0)
-        handle.write(str(os.getpid()))
-        handle.flush()
+        _write_holder(handle, library_path)
         try:
             yield
         finally:
             handle.truncate(0)
+
+
+def _write_holder(handle: TextIO, library_path: Path) -> None:
+    """Put this process's id in the lock file ``handle``, for a second run's refusal to name.
+
+    Written past the text layer's buffer, so that a disk that will not take these few bytes (full: ``index`` with the
+    user-data folder's disk full ended in a traceback, ``No space left on device``) fails here alone, as
+    :func:`_cannot_open`'s error, not again as the file is closed."""
+    try:
+        os.ftruncate(handle.fileno(), 0)
+        os.write(handle.fileno(), str(os.getpid()).encode())
+    except OSError as exc:
+        raise _cannot_open(library_path, exc) from exc
+
+
+def _cannot_open(library_path: Path, exc: OSError) -> DatabaseError:
+    """The error of an index whose lock file could not be made or written: a read-only or full disk said so, not as
+    '[Errno 30] …'."""
+    why = disk_trouble(library_path.parent) or exc
+    return DatabaseError(f"{library_path}: cannot open the database ({why})", paths=[library_path])

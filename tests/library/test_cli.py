@@ -393,6 +393,30 @@ def test_the_library_is_read_on_a_disk_that_will_not_let_it_be_opened_for_writin
     assert library_db_path().read_bytes() == before
 
 
+def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> None:
+    """`index` with the user-data folder's disk full ended in a traceback, `OSError: [Errno 28] No space left on
+    device`, where it wrote its process id into the indexing lock.  Now it says which index it cannot open and why,
+    and the library is as it was (here no file may grow at all: a disk without a byte free, without root or a
+    mount)."""
+    index_folders([music_folder], workers=1)
+    before = library_db_path().read_bytes()
+
+    run = subprocess.run(
+        [sys.executable, "-m", "musictagger", "index", str(music_folder)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: limited_to(0),
+        timeout=120,
+    )
+
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert (
+        run.stderr
+        == path_line("error", library_db_path(), "cannot open the database ([Errno 27] File too large)") + "\n"
+    )
+    assert library_db_path().read_bytes() == before
+
+
 def test_the_status_of_a_library_of_one_track_says_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """It said '1 tracks: 1 analysed, 0 failed' and 'codes: 1 tracks are searched'."""
     write_track(tmp_path / "Single" / "a.wav", "wav-pcm16", seed=1)
