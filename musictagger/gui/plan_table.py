@@ -193,8 +193,8 @@ class PlanModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == FILE:  # the name fits the column; the full path is here
                 return readable(self._table.plan.items[item_index].path)
-            if column == ACTION:
-                return self._results.get(item_index)
+            if column == ACTION:  # a reason (why a file is skipped, why it failed) may be cut at the dialog's edge
+                return self.text(item_index, column)
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:

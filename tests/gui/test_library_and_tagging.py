@@ -14,7 +14,7 @@ from musictagger import userdirs
 from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
-from musictagger.gui.plan_table import natural_key, shown_names
+from musictagger.gui.plan_table import ACTION, FILE, natural_key, shown_names
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Library, index_folders
@@ -265,6 +265,23 @@ def test_the_tag_dialog_writes_real_files_and_undo_restores_them(qtbot, window, 
     assert read_genres(tagged) == ("Jazz",)
     assert read_genres(untagged) == ()
     assert window.settings.threshold == 0.0  # Apply remembered the threshold
+
+
+def test_a_files_whole_reason_is_in_its_action_tooltip_before_apply(qtbot, window, tmp_path: Path) -> None:
+    """The preview cut a file's reason at the dialog's edge ("error: its header says it has 0 channels: not …") and
+    gave the cell no tooltip until Apply had run: why a file would be skipped or had failed could not be read."""
+    folder = tmp_path / "to-tag"
+    write_song(folder / "01 song.flac", seconds=3.0)
+    (folder / "02 notes.flac").write_text("not audio")  # named as audio: listed, with the reason it cannot be read
+    dialog = window.open_tag_dialog(TagScope.folder(folder))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog) and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    row = next(row for row in tag_rows(dialog) if row.text(FILE) == "02 notes.flac")
+    reason = row.text(ACTION)
+    assert reason.startswith("error: ") and len(reason) > 40
+    assert dialog.table.columnWidth(ACTION) < dialog.table.fontMetrics().horizontalAdvance(reason)  # cut in the view
+    assert row.tool_tip(ACTION) == reason
 
 
 def test_closing_the_tag_dialog_while_it_writes_says_what_it_wrote(
