@@ -3,10 +3,10 @@
     python bench/tag_dialog_scale.py [--tracks 100000] [--against REV] [--keep DIR] [--rounds 1]
 
 Measures the window's code of this checkout against ``--against`` (default ``HEAD``): that revision's
-``musictagger/gui/tag_dialog.py`` and ``library_view.py`` are read with ``git show`` and imported from a temporary
-folder, and put in the window in place of this checkout's (the selection's paths read by the old ``paths_of``, the
-dialog the old ``TagDialog``), alternately, ``--rounds`` times each, each round in a process of its own (so that the
-memory one freed is not counted as the other's).
+``musictagger/gui/tag_dialog.py``, ``plan_table.py`` and ``library_view.py`` are read with ``git show`` and imported
+from a temporary folder, and put in the window in place of this checkout's (the selection's paths read by the old
+``paths_of``, the dialog the old ``TagDialog`` over the old table model), alternately, ``--rounds`` times each,
+each round in a process of its own (so that the memory one freed is not counted as the other's).
 
 The library is generated as ``bench/library_view.py`` generates it (rows through :meth:`Library.store_analysis`, no
 audio; ``--keep DIR`` reuses its user dirs and index).  Its files are not on disk, so the dialog's analysis and plan
@@ -38,11 +38,12 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def old_module(rev: str, path: str, folder: Path) -> ModuleType:
-    """``path`` (of the package) as it was at ``rev``, imported under a name of its own."""
+def old_module(rev: str, path: str, folder: Path, name: str | None = None) -> ModuleType:
+    """``path`` (of the package) as it was at ``rev``, imported under a name of its own, or as ``name`` (the old
+    module then what the modules imported after it import by that name)."""
     text = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True)
-    name = f"old_{Path(path).stem}"
-    file = folder / f"{name}.py"
+    name = name or f"old_{Path(path).stem}"
+    file = folder / f"old_{Path(path).stem}.py"
     file.write_text(text.stdout)
     spec = importlib.util.spec_from_file_location(name, file)
     module = importlib.util.module_from_spec(spec)
@@ -185,6 +186,7 @@ def measure_one(args: argparse.Namespace) -> dict:
 
     if args.one == "old":
         folder = Path(tempfile.mkdtemp(prefix="tag-dialog-old-"))
+        old_module(args.against, "musictagger/gui/plan_table.py", folder, "musictagger.gui.plan_table")
         tag_dialog = old_module(args.against, "musictagger/gui/tag_dialog.py", folder)
         library_view = old_module(args.against, "musictagger/gui/library_view.py", folder)
     stand_ins(tag_dialog, paths)

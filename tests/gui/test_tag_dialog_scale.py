@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 
 from musictagger.gui import plan_table
 from musictagger.gui.library_view import paths_of
-from musictagger.gui.plan_table import FILE, natural_key, preview_table
+from musictagger.gui.plan_table import ACTION, CONFIDENCE, CURRENT, FILE, PROPOSED, natural_key, preview_table
 from musictagger.gui.settings import Settings
 from musictagger.gui.tag_dialog import TagDialog, TagScope
 from musictagger.gui.tasks import TaskRunner
@@ -91,6 +91,36 @@ def test_every_column_sorts_and_the_rows_keep_their_ticks_and_the_current_row(qt
             assert unticked.text(FILE) == unticked_file and unticked.check_state() == Qt.CheckState.Unchecked
             assert table.currentIndex().siblingAtColumn(FILE).data() == current_file
     assert model.ticked_count() == ticked and dialog.status.text().endswith(f"; {ticked} ticked")
+
+
+def test_a_sort_makes_no_rows_text_and_orders_rows_alike_by_file_name(
+    qtbot, monkeypatch, dialog, tmp_path: Path
+) -> None:
+    """A click on a heading but File made every row's texts on the UI thread and sorted them: 0.12 to 0.52 s at
+    100,000 rows (bench/tag_dialog_scale.py).  The plan's texts come from its worker, a few distinct ones a column,
+    so a sort makes none; rows alike come by file name, in either order, and a correction or a result is sorted as
+    shown."""
+    dialog._planned(preview_table(generated_plan(300, tmp_path)))
+    model, table = dialog.rows, dialog.table
+    corrected = Row(dialog, 7)
+    corrected.set_text(PROPOSED, "Zydeco")
+    made: list[int] = []
+    preview_row = plan_table.preview_row
+    monkeypatch.setattr(plan_table, "preview_row", lambda item: made.append(1) or preview_row(item))
+
+    for column in (CURRENT, PROPOSED, CONFIDENCE, ACTION):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            made.clear()
+            table.sortByColumn(column, order)
+            assert made == []  # before: 300 texts a sort
+            shown = [(model.index(row, column).data(), model.index(row, FILE).data()) for row in range(300)]
+            by_text = sorted(shown, key=lambda cell: cell[0], reverse=order == Qt.SortOrder.DescendingOrder)
+            assert [text for text, _name in shown] == [text for text, _name in by_text], (column, order)
+            for text in {text for text, _name in shown}:
+                names = [name for shown_text, name in shown if shown_text == text]
+                assert names == sorted(names, key=natural_key), (column, order, text)
+    table.sortByColumn(PROPOSED, Qt.SortOrder.DescendingOrder)
+    assert model.index(0, PROPOSED).data() == "Zydeco" and model.index(0, FILE).data() == corrected.text(FILE)
 
 
 def test_a_plan_of_many_files_makes_the_rows_shown_alone(qtbot, monkeypatch, dialog, tmp_path: Path) -> None:
