@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFontMetricsF, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from musictagger.audio.params import FeatureParams
@@ -29,7 +29,11 @@ from musictagger.timefmt import clock
 COLOUR_MAP = "magma"
 DYNAMIC_RANGE_DB = 80.0
 TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
-MIN_TICK_SPACING_BANDS = 7  # of 96: about a line of text at the plot's usual height
+FREQUENCY_TITLES = ("frequency (Hz, mel scale)", "Hz")
+"""The frequency axis's title, and what it says where the plot is too short for the title whole."""
+TICK_ROOM_LINES = 2.0
+"""Frequency labels are at least this many lines of text apart: a line each and as much between (7 of the 96 bands
+at the plot's usual height)."""
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 EMPTY_MESSAGE = "The mel spectrogram the model sees appears here: select an analysed file."
@@ -53,16 +57,56 @@ def colour_levels(db: np.ndarray, params: FeatureParams) -> tuple[float, float]:
     return top - DYNAMIC_RANGE_DB, top
 
 
-def frequency_ticks(centres_hz: np.ndarray) -> list[tuple[float, str]]:
+def frequency_ticks(centres_hz: np.ndarray, *, min_spacing: float) -> list[tuple[float, str]]:
     """(y position in bands, label) for round frequencies inside the bands' range, from the top down, leaving
-    out one that would crowd the tick above it (on the mel scale 50, 100 and 200 Hz are a few bands apart)."""
+    out one less than ``min_spacing`` bands under the tick above it (on the mel scale 50, 100 and 200 Hz are a few
+    bands apart)."""
     ticks: list[tuple[float, str]] = []
     for hz in sorted(TICK_HZ, reverse=True):
         if centres_hz[0] <= hz <= centres_hz[-1]:
             position = float(np.interp(hz, centres_hz, np.arange(len(centres_hz)))) + 0.5
-            if not ticks or ticks[-1][0] - position >= MIN_TICK_SPACING_BANDS:
+            if not ticks or ticks[-1][0] - position >= min_spacing:
                 ticks.append((position, f"{hz // 1000} k" if hz >= 1000 else f"{hz}"))
     return ticks[::-1]
+
+
+class FrequencyAxis(pg.AxisItem):
+    """The mel bands labelled with round frequencies (:func:`frequency_ticks`) as far apart as the plot's height
+    needs, titled as fully as it has room for.  Labels placed once for the plot's usual height were drawn over each
+    other in a short plot (the Live panel shown in a 640-pixel-high window), its title cut at both ends."""
+
+    def __init__(self) -> None:
+        super().__init__("left")
+        self.centres_hz: np.ndarray | None = None
+        self._labels: dict[float, str] = {}
+        self.setLabel(FREQUENCY_TITLES[0])
+
+    def set_centres(self, centres_hz: np.ndarray) -> None:
+        """Label the bands, whose centre frequencies (Hz) are ``centres_hz``."""
+        self.centres_hz = centres_hz
+        self.picture = None  # drawn again with the labels
+        self.update()
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:  # noqa: N802, N803
+        if self.centres_hz is None or size <= 0:
+            return []
+        bands_per_pixel = (maxVal - minVal) / size
+        line = QFontMetricsF(self.style["tickFont"] or self.font()).height()
+        self._labels = dict(frequency_ticks(self.centres_hz, min_spacing=TICK_ROOM_LINES * line * bands_per_pixel))
+        return [(1.0, list(self._labels))]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [self._labels.get(value, "") for value in values]
+
+    def resizeEvent(self, ev: object = None) -> None:  # noqa: N802 (pyqtgraph override)
+        """The title whole along the axis where it fits, else its short form; then placed (pyqtgraph's own)."""
+        if self.label is not None:  # None once the axis is closed
+            for title in FREQUENCY_TITLES:
+                self.labelText = title
+                self.label.setHtml(self.labelString())
+                if self.label.boundingRect().width() <= self.size().height():
+                    break
+        super().resizeEvent(ev)
 
 
 def clock_text(seconds: float, spacing: float) -> str:
@@ -114,9 +158,11 @@ class SpectrogramView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.plot = self.graphics.addPlot(axisItems={"bottom": time_axis or ClockAxis("bottom")})
+        self.frequency_axis = FrequencyAxis()
+        self.plot = self.graphics.addPlot(
+            axisItems={"bottom": time_axis or ClockAxis("bottom"), "left": self.frequency_axis}
+        )
         self.plot.setLabel("bottom", "time (m:ss)")
-        self.plot.setLabel("left", "frequency (Hz, mel scale)")
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setAutoDownsample(True)  # a long track has more frames than the view has pixels
@@ -133,7 +179,7 @@ class SpectrogramView(QWidget):
 
     def set_band_centres(self, centres_hz: np.ndarray) -> None:
         """Label the frequency axis in Hz at the mel bands' centre frequencies (known once the analyser started)."""
-        self.plot.getAxis("left").setTicks([frequency_ticks(centres_hz), []])
+        self.frequency_axis.set_centres(centres_hz)
 
     def clear(self, message: str = EMPTY_MESSAGE) -> None:
         """Show nothing (no file selected, or it failed): ``message``, not empty axes."""

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
@@ -27,7 +27,6 @@ from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import (
     EMPTY_MESSAGE,
-    MIN_TICK_SPACING_BANDS,
     colour_levels,
     frequency_ticks,
     window_at,
@@ -195,11 +194,42 @@ def test_differs_and_an_uncertain_verdict_read_in_orange_on_the_light_theme_as_o
 
 
 def test_the_frequency_axis_labels_do_not_crowd_each_other() -> None:
-    ticks = frequency_ticks(band_centres_hz(FeatureParams()))
+    ticks = frequency_ticks(band_centres_hz(FeatureParams()), min_spacing=7.0)  # 7 bands: the plot's usual height
     positions = [position for position, _label in ticks]
 
-    assert all(upper - lower >= MIN_TICK_SPACING_BANDS for lower, upper in itertools.pairwise(positions))
+    assert all(upper - lower >= 7.0 for lower, upper in itertools.pairwise(positions))
     assert [label for _position, label in ticks] == ["200", "500", "1 k", "2 k", "4 k"]
+
+
+def drawn_labels(axis) -> list[QRectF]:
+    """Where ``axis`` draws its tick labels, in its own coordinates, as it paints them."""
+    image = QImage(16, 16, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _flags, _text in specs[2]]
+
+
+def test_the_frequency_axis_labels_do_not_overlap_in_a_short_plot(qtbot, window, songs: list[Path]) -> None:
+    """The Live panel shown in a 640-pixel-high window left the file's spectrogram 80 pixels high: its five frequency
+    labels, placed for a plot of the usual height, were drawn over each other ("4 k", "2 k", "500" and "200" in 40
+    pixels) and its title was cut at both ends ("quency (Hz, m")."""
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    window.resize(800, 640)
+    window.show_live()
+    qtbot.waitUntil(lambda: window.spectrogram.plot.getAxis("left").height() < 120, timeout=10_000)
+    axis = window.spectrogram.plot.getAxis("left")
+    qtbot.waitUntil(lambda: bool(drawn_labels(axis)), timeout=10_000)
+    labels = sorted(drawn_labels(axis), key=lambda rect: rect.top())
+    assert all(upper.bottom() <= lower.top() for upper, lower in itertools.pairwise(labels)), labels
+    assert axis.label.boundingRect().width() <= axis.height()  # its title whole along it
+
+    window.live_dock.close()  # the plot of the usual height labels as many round frequencies as before
+    qtbot.waitUntil(lambda: axis.height() > 300, timeout=10_000)
+    assert len(drawn_labels(axis)) == 5 and "frequency (Hz, mel scale)" in axis.labelString()
 
 
 def test_index_music_folders_with_none_yet_says_to_add_one(window) -> None:
