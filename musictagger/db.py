@@ -14,21 +14,24 @@ Both stores follow the same rules, learnt from beets' issues:
 - paths stored as text (``str``), never bytes: a name that is not UTF-8 cannot be stored, and is refused
   before it reaches a store (:func:`storable_name`);
 - ``sqlite3`` errors surface as :class:`~musictagger.errors.DatabaseError` naming the file, and one the disk caused
-  (full, read-only) says so (:func:`_explain`), wherever it is met, the body of a :func:`transaction` included.
+  (full, read-only) says so (:func:`_explain`), wherever it is met, the body of a :func:`transaction` included; a
+  damaged file's at any statement that meets it (:class:`Connection`).
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from musictagger.errors import DatabaseError
 
@@ -53,6 +56,59 @@ class Migration:
     sql: str
 
 
+DAMAGE = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+"""The SQLite result codes (and their extended codes: ``SQLITE_CORRUPT_INDEX`` …) of a damaged file: pages that are
+not SQLite's, as a failing disk, a copy cut short or another program writing into the file leave them."""
+
+
+def _name_damage(connection: sqlite3.Connection, exc: sqlite3.DatabaseError) -> None:
+    """Raise a damaged file met by a statement (``exc``) as a DatabaseError naming it (:func:`_explain`); return for any
+    other error, which the caller raises as it is.  SQLite finds damage only in the pages a statement reads, so a
+    library or journal whose first pages were sound opened as usual and then ended every command in a traceback,
+    ``sqlite3.DatabaseError: database disk image is malformed``."""
+    if str(getattr(exc, "sqlite_errorname", "")).startswith(DAMAGE):
+        path = database_file(connection)
+        raise DatabaseError(f"{path}: {_explain(exc, Path(path))}", paths=[path]) from exc
+
+
+def _naming_damage(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of :class:`sqlite3.Cursor`, a damaged file it meets raised by :func:`_name_damage`."""
+
+    @functools.wraps(method)
+    def named(cursor: sqlite3.Cursor, *args: Any) -> Any:
+        try:
+            return method(cursor, *args)
+        except sqlite3.DatabaseError as exc:
+            _name_damage(cursor.connection, exc)
+            raise
+
+    return named
+
+
+class Cursor(sqlite3.Cursor):
+    """A cursor whose statements and rows say a damaged file as :func:`_name_damage` does."""
+
+    execute = _naming_damage(sqlite3.Cursor.execute)
+    executemany = _naming_damage(sqlite3.Cursor.executemany)
+    fetchone = _naming_damage(sqlite3.Cursor.fetchone)
+    fetchmany = _naming_damage(sqlite3.Cursor.fetchmany)
+    fetchall = _naming_damage(sqlite3.Cursor.fetchall)
+    __next__ = _naming_damage(sqlite3.Cursor.__next__)
+
+
+class Connection(sqlite3.Connection):
+    """The connection of every database musictagger opens: its statements run in a :class:`Cursor`."""
+
+    def cursor(self, factory: type[sqlite3.Cursor] = Cursor) -> sqlite3.Cursor:
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return self.cursor().executemany(sql, parameters)
+
+
 def open_database(
     path: Path,
     migrations: Sequence[Migration],
@@ -68,7 +124,7 @@ def open_database(
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot open the database ({exc})") from exc
     except sqlite3.Error as exc:
@@ -111,7 +167,9 @@ def _open_unchangeable(
     if not path.is_file():
         return None
     try:
-        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None, factory=Connection
+        )
     except sqlite3.Error:
         return None
     connection.row_factory = sqlite3.Row
@@ -183,7 +241,9 @@ class ChangeWatcher:
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()  # one statement at a time on the shared connection
         try:
-            self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            self._connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, factory=Connection
+            )
             self._version = self._data_version()
         except sqlite3.Error as exc:
             raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, Path(path))})") from exc

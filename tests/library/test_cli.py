@@ -417,6 +417,28 @@ def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> No
     assert library_db_path().read_bytes() == before
 
 
+def test_a_library_damaged_past_its_first_page_is_an_error_naming_it(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A library whose first page is sound and the others not (a failing disk, a copy cut short) opened as usual and
+    ended `index`, `index --status` and `similar` in a traceback, `sqlite3.DatabaseError: database disk image is
+    malformed`, once a statement read the damaged pages.  Each now says which file is damaged and what to do."""
+    index_folders([music_folder], workers=1)
+    path = library_db_path()
+    data = path.read_bytes()
+    page = 4096  # SQLite's page size: the first holds the header and the schema
+    path.write_bytes(data[:page] + bytes(range(256)) * ((len(data) - page) // 256))
+    expected = path_line(
+        "error",
+        path,
+        "database disk image is malformed: the file is damaged; move it aside and musictagger will start a new one",
+    )
+
+    for command in (["index", "--status"], ["similar", str(music_folder / "05.wav")], ["index", str(music_folder)]):
+        assert main(command) == 1, command
+        assert capsys.readouterr().err == expected + "\n", command
+
+
 def test_the_status_of_a_library_of_one_track_says_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """It said '1 tracks: 1 analysed, 0 failed' and 'codes: 1 tracks are searched'."""
     write_track(tmp_path / "Single" / "a.wav", "wav-pcm16", seed=1)
