@@ -10,6 +10,7 @@ created on first use so that a machine without audio output still opens the wind
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from musictagger.gui.accessible import menu_on_shift_f10
 from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
 from musictagger.gui.errors import describe, open_folder_of
+from musictagger.gui.readable import readable
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.gui.tracks_out import DragOut, copy_to_clipboard, save_playlist, transfer
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
@@ -119,6 +121,12 @@ def search(
         )
 
 
+def playback_problem(path: Path, text: str) -> str:
+    """Why ``path`` could not be played, for the status bar: gone from where it was, or the player's ``text``."""
+    why = "it is not there any more (moved, renamed or deleted?)" if not path.exists() else text[:1].lower() + text[1:]
+    return f"Cannot play {readable(path.name)}: {why}"
+
+
 class Player:
     """Plays one file at a time, from its start or from a given second; :meth:`toggle` on the playing file pauses it.
 
@@ -133,10 +141,12 @@ class Player:
     the file it was asked for.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_error: Callable[[str], None]) -> None:
+        """``on_error`` is told, in a sentence, why a file could not be played (:func:`playback_problem`)."""
         self._player = None
         self._output = None
         self._start: tuple[QUrl, int] | None = None  # the file a start was asked for, and the start in ms
+        self._on_error = on_error
 
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
@@ -153,6 +163,7 @@ class Player:
                 self._player.playbackStateChanged,
             ):
                 signal.connect(self._seek_to_start)
+            self._player.errorOccurred.connect(self._failed)
         source = QUrl.fromLocalFile(str(path))
         if self._player.source() == source and self.is_playing():
             self._send("pause")
@@ -191,6 +202,11 @@ class Player:
         if not QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection, *arguments):
             raise RuntimeError(f"QMediaPlayer has no slot {slot} taking these arguments")
 
+    def _failed(self, _error: object, text: str) -> None:
+        """The player could not play its file: a file moved or deleted since it was indexed, or one it cannot read,
+        did nothing at all when played, without a word."""
+        self._on_error(playback_problem(Path(self._player.source().toLocalFile()), text))
+
     def _seek_to_start(self, *_: object) -> None:
         """Seek to the start asked for once the player takes a seek: loaded, seekable and playing."""
         from PySide6.QtMultimedia import QMediaPlayer
@@ -216,7 +232,7 @@ class MatchesView(QWidget):
     def __init__(self, runner: TaskRunner, model_path: Path, manifest: ModelManifest) -> None:
         super().__init__()
         self.runner = runner
-        self.player = Player()
+        self.player = Player(self.told.emit)
         self.query: Path | None = None
         self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
         self._index: CodeIndex | None = None

@@ -436,6 +436,23 @@ def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, windo
     window.matches.player.stop()
 
 
+def test_play_says_why_a_file_cannot_be_played(qtbot, window, songs: list[Path], tmp_path: Path) -> None:
+    """Play file (or Play match) on a file moved or deleted since it was analysed or indexed, or one the player cannot
+    read, did nothing at all: the player's error went nowhere.  The status bar now says which file and why."""
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    songs[0].rename(tmp_path / "moved.flac")
+    window.matches.play_query_button.click()
+    gone = f"Cannot play {songs[0].name}: it is not there any more (moved, renamed or deleted?)"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == gone, timeout=10_000)
+
+    not_audio = tmp_path / "notes.mp3"
+    not_audio.write_text("not audio")
+    window.matches.player.toggle(not_audio)  # as Play match on a library track that is no audio Qt can read
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Cannot play notes.mp3: "), timeout=10_000)
+    assert not window.matches.player.is_playing()
+
+
 def test_delete_removes_files_only_while_the_files_list_has_the_focus(qtbot, window, songs: list[Path]) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
