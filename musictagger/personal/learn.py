@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -347,7 +348,9 @@ def fold_splits(data: TrainingSet) -> list[tuple[np.ndarray, np.ndarray]]:
         groups = np.arange(len(data.y)).astype(str)
     folds = max(2, min(MAX_FOLDS, len(set(groups.tolist())), smallest))
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
-    return [(train, test) for train, test in splitter.split(data.x, data.y, groups) if len(test)]
+    with warnings.catch_warnings():  # two folds over a label of one track are meant: the one without it never wins
+        warnings.filterwarnings("ignore", "The least populated class in y has only", UserWarning)
+        return [(train, test) for train, test in splitter.split(data.x, data.y, groups) if len(test)]
 
 
 @dataclass(frozen=True)
@@ -450,6 +453,16 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray) -> float:
     return float(confidence[order[kept - 1]])
 
 
+def _whose_tracks(tracks: int, artists: int) -> str:
+    """Why a label was never measured: ``its 5 tracks are all by one artist``, ``its 1 track is by one artist``
+    (not ``its 1 tracks``), or ``its 9 tracks are by 2 artists the folds held out together``."""
+    if tracks == 1:
+        return "its 1 track is by one artist"
+    return f"its {tracks} tracks are " + (
+        "all by one artist" if artists == 1 else f"by {artists} artists the folds held out together"
+    )
+
+
 def make_report(
     truth: np.ndarray,
     predicted: np.ndarray,
@@ -494,9 +507,8 @@ def make_report(
         if score.measured and score.recall <= chance
     )
     unmeasured = tuple(
-        f"was never measured on {score.label}: its {score.support} tracks are "
-        + ("all by one artist" if artists[i] == 1 else f"by {artists[i]} artists the folds held out together")
-        + ", and it is measured only on artists it did not learn from (tag tracks of another artist to measure it)"
+        f"was never measured on {score.label}: {_whose_tracks(score.support, artists[i])}, and it is measured only "
+        "on artists it did not learn from (tag tracks of another artist to measure it)"
         for i, score in enumerate(per_label)
         if not score.measured
     )
