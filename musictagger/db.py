@@ -236,25 +236,48 @@ class ChangeWatcher:
     whenever another connection (of this process or another) commits: a check costs
     microseconds however large the database.  Any commit counts, so the answer errs on the
     side of "changed".  Usable from any thread; its connection closes when it is collected.
+
+    On a disk that will not let SQLite open the file so (full, or read-only: WAL mode must make its ``-shm`` file
+    beside it), where :func:`open_database` reads it as it is on disk, it compares the sizes and modification times
+    of the file and of its write-ahead log instead, which a commit changes: ``similar`` ended there with ``cannot
+    open the database (disk I/O error …)`` though the library could be read.
     """
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()  # one statement at a time on the shared connection
+        self._path = Path(path)
+        self._connection: sqlite3.Connection | None = None
         try:
             self._connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, factory=Connection
             )
             self._version = self._data_version()
         except sqlite3.Error as exc:
-            raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, Path(path))})") from exc
+            if not _disk_failure(exc) or not self._path.is_file():
+                raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, self._path)})") from exc
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self._version = self._data_version()
 
-    def _data_version(self) -> int:
+    def _data_version(self) -> object:
+        if self._connection is None:
+            return tuple(_file_stamp(self._path.with_name(self._path.name + suffix)) for suffix in ("", "-wal"))
         with self._lock:
             return self._connection.execute("PRAGMA data_version").fetchone()[0]
 
     def changed(self) -> bool:
         """True once another connection has committed since the watcher was made."""
         return self._data_version() != self._version
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """``path``'s size and modification time, None where there is no such file."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def database_file(connection: sqlite3.Connection) -> str:

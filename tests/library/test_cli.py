@@ -393,6 +393,29 @@ def test_the_library_is_read_on_a_disk_that_will_not_let_it_be_opened_for_writin
     assert library_db_path().read_bytes() == before
 
 
+def test_similar_reads_the_library_on_a_disk_that_will_not_let_it_be_opened_for_writing(music_folder: Path) -> None:
+    """`similar` on a full disk (or with the library on a read-only mount) ended in `cannot open the database (disk
+    I/O error …)` where the search watches the library for writes, though `index --status` read it there: now the
+    watcher compares the files' sizes and times, and the matches are listed (here files may not grow past 4 KiB:
+    a full disk, without root or a mount)."""
+    index_folders([music_folder], workers=1)
+    query = music_folder / "album1" / "01.flac"
+
+    run = subprocess.run(
+        [sys.executable, "-m", "musictagger", "similar", "--json", str(query)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: limited_to(4096),
+        timeout=120,
+    )
+
+    assert run.returncode == 0, run.stderr
+    matches = json.loads(run.stdout)["matches"]
+    assert {match["path"] for match in matches} == {
+        str(music_folder / name) for name in ("album1/02.flac", "album2/03.wav", "album2/04.ogg", "05.wav")
+    }
+
+
 def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> None:
     """`index` with the user-data folder's disk full ended in a traceback, `OSError: [Errno 28] No space left on
     device`, where it wrote its process id into the indexing lock.  Now it says which index it cannot open and why,
