@@ -22,7 +22,7 @@ from musictagger.cli.table import clip, format_table
 from musictagger.errors import FileError, MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for, indexed_name
-from musictagger.library.playlist import PlaylistEntry, write_playlist
+from musictagger.library.playlist import SUFFIX, SUFFIXES, PlaylistEntry, write_playlist
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="playlist",
         type=Path,
         metavar="PLAYLIST",
-        help="also save the matches, nearest first, as an M3U8 playlist (.m3u8 added to a name without it)",
+        help=f"also save the matches, nearest first, as an M3U8 playlist ({SUFFIX} added to a name without "
+        f"{' or '.join(SUFFIXES)})",
     )
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
     parser.set_defaults(run=run)

@@ -70,6 +70,14 @@ def test_similar_saves_its_matches_as_a_playlist_a_player_reads(
     assert [path for _, path in read_playlist(tmp_path / "two.m3u")] == [Path(m["path"]) for m in result["matches"]]
 
 
+def test_the_help_says_which_names_keep_their_own_ending(capsys: pytest.CaptureFixture[str]) -> None:
+    """`similar --help` said `.m3u8 added to a name without it`, while `--m3u set.m3u` saves `set.m3u` as it is
+    (above): a user naming an `.m3u` playlist expected `set.m3u.m3u8`."""
+    with pytest.raises(SystemExit):
+        main(["similar", "--help"])
+    assert "(.m3u8 added to a name without .m3u8 or .m3u)" in " ".join(capsys.readouterr().out.split())
+
+
 def test_names_a_plain_line_cannot_hold(tmp_path: Path) -> None:
     """A name that starts with # is a comment to a player, a line break ends its line: neither may be lost."""
     hashed = tmp_path / "#1 hits" / "a.flac"
