@@ -73,6 +73,9 @@ REPLAN_DELAY_MS = 250
 MAX_VALUES_WIDTH = 260
 """The current and proposed values' columns fit their longest value and heading up to this width (the default
 100 pixels cut "Alternative Rock")."""
+MAX_NAMES_WIDTH = 300
+"""The File column fits its names up to this width; the last column, where the reasons are, takes the rest (a File
+column of this width whatever the names cut those reasons)."""
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,7 @@ class TagDialog(OneShotDialog):
         edit = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
         edit.activated.connect(lambda: self._edit(self.table.currentIndex().siblingAtColumn(PROPOSED)))
         self._name_field(field, proposer)
-        self.table.setColumnWidth(FILE, 300)  # once the columns exist: set before, the widths were lost
+        self.table.setColumnWidth(FILE, MAX_NAMES_WIDTH)  # once the columns exist: set before, the widths were lost
         self.table.setColumnWidth(PROPOSED, 140)
         self.progress = QProgressBar()
         self.status = QLabel()
@@ -450,9 +453,9 @@ class TagDialog(OneShotDialog):
         if plan.items:  # every row as high as the first (none else measured), as tight as a list's rows
             self.table.verticalHeader().setDefaultSectionSize(self.table.sizeHintForRow(0))
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
-        for column in (CURRENT, PROPOSED):
+        for column, widest in ((FILE, MAX_NAMES_WIDTH), (CURRENT, MAX_VALUES_WIDTH), (PROPOSED, MAX_VALUES_WIDTH)):
             self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_VALUES_WIDTH))
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
         self._finish(self._plan_summary())
 
     def _plan_summary(self) -> str:

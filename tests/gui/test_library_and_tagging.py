@@ -275,6 +275,7 @@ def test_a_files_whole_reason_is_in_its_action_tooltip_before_apply(qtbot, windo
     (folder / "02 notes.flac").write_text("not audio")  # named as audio: listed, with the reason it cannot be read
     dialog = window.open_tag_dialog(TagScope.folder(folder))
     qtbot.addWidget(dialog)
+    dialog.resize(600, 400)  # a narrow dialog, on a small screen or made so
     dialog.show()
     qtbot.waitUntil(lambda: tag_dialog_settled(dialog) and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
     row = next(row for row in tag_rows(dialog) if row.text(FILE) == "02 notes.flac")
@@ -282,6 +283,25 @@ def test_a_files_whole_reason_is_in_its_action_tooltip_before_apply(qtbot, windo
     assert reason.startswith("error: ") and len(reason) > 40
     assert dialog.table.columnWidth(ACTION) < dialog.table.fontMetrics().horizontalAdvance(reason)  # cut in the view
     assert row.tool_tip(ACTION) == reason
+
+
+def test_short_file_names_leave_the_tag_dialogs_room_to_the_reasons(qtbot, window, tmp_path: Path) -> None:
+    """The File column was 300 pixels whatever the names: at the dialog's first size on a 1024-pixel screen (960
+    pixels) "01 song.flac" had 200 pixels it did not need and the last column cut why a file could not be read.
+    The names now take their width (at most those 300 pixels), the reasons the rest."""
+    folder = tmp_path / "to-tag"
+    write_song(folder / "01 song.flac", seconds=3.0)
+    (folder / "02 notes.flac").write_text("not audio")
+    dialog = window.open_tag_dialog(TagScope.folder(folder))
+    qtbot.addWidget(dialog)
+    dialog.resize(960, 560)  # its first size on a 1024-pixel screen
+    dialog.show()
+    qtbot.waitUntil(lambda: tag_dialog_settled(dialog) and dialog.plan is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    table = dialog.table
+    assert table.columnWidth(FILE) == table.sizeHintForColumn(FILE) < 300
+    reason = next(row for row in tag_rows(dialog) if row.text(FILE) == "02 notes.flac").text(ACTION)
+    assert table.columnWidth(ACTION) >= table.sizeHintForColumn(ACTION) >= table.fontMetrics().horizontalAdvance(reason)
+    assert not table.horizontalScrollBar().isVisible()
 
 
 def test_closing_the_tag_dialog_while_it_writes_says_what_it_wrote(
