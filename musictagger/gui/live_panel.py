@@ -483,7 +483,11 @@ class LivePanel(QWidget):
 
     def _describe(self, result: LiveResult) -> str:
         heard = f"{result.heard_s:.0f} s heard"
-        if result.state is LiveState.WAITING:
+        if result.state is LiveState.WAITING and result.analysed_s < result.heard_s:  # sound came back after a pause
+            text = (
+                f"Listening… {result.analysed_s:.0f} s heard since the pause; a verdict after {self.start_after_s:g} s"
+            )
+        elif result.state is LiveState.WAITING:
             text = f"Listening… {heard}; the first verdict after {self.start_after_s:g} s"
         elif result.state is LiveState.QUIET:
             level = level_words(result.level_dbfs)

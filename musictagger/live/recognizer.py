@@ -18,7 +18,10 @@ personal model, :func:`musictagger.personal.active.load_active_model`), its embe
 too and the smoothed analysis is read through the head (:meth:`Analysis.through`), so the verdict
 and ranking are over the user's labels, with the same "not one of my labels" verdict.  Below the front end's silence level the
 state is QUIET and no genre is claimed, as soon as the last ``quiet_after_s`` seconds are (the music stopped: the
-window still holding it would go on naming it for up to 29 s); the smoothing restarts when sound returns.
+window still holding it would go on naming it for up to 29 s); the smoothing restarts when sound returns.  What is
+analysed then starts where the quiet ended, and waits ``start_after_s`` as at the start: the next song is heard alone,
+not mixed with the end of the one before it, still in the window (after a 4-s gap, the previous song was named the
+nearest library track for 12 s of the next).
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class LiveResult:
     heard_s: float
     level_dbfs: float
     analysed_s: float = 0.0
+    """Seconds of audio the verdict is over (while WAITING, gathered for it so far): those heard since the input was
+    last quiet for ``quiet_after_s``, at most one model window."""
     ranking: tuple[GenreScore, ...] = ()
     bits: np.ndarray | None = None
     relaxed_code: np.ndarray | None = None
@@ -125,12 +130,21 @@ class LiveRecognizer:
         recent = self.source.ring.latest(int(rate * self.settings.interval_s))
         level = rms_dbfs(recent)
         front_end = self.model.manifest.front_end
-        if heard_s < max(self.settings.start_after_s, front_end.min_duration_s):  # the model's least, whatever asked
-            return LiveResult(LiveState.WAITING, heard_s, level)
+        least_s = max(self.settings.start_after_s, front_end.min_duration_s)  # the model's least, whatever asked
+        if heard_s < least_s:
+            return LiveResult(LiveState.WAITING, heard_s, level, analysed_s=heard_s)
         if rms_dbfs(self.source.ring.latest(int(rate * self.settings.quiet_after_s))) < front_end.silence_dbfs:
             self.reset()
             return LiveResult(LiveState.QUIET, heard_s, level, elapsed_s=time.perf_counter() - started)
-        audio = self.source.ring.latest(int(rate * front_end.window_seconds))
+        audio = after_last_pause(
+            self.source.ring.latest(int(rate * front_end.window_seconds)),
+            sr=rate,
+            pause_s=self.settings.quiet_after_s,
+            silence_dbfs=front_end.silence_dbfs,
+        )
+        if len(audio) / rate < least_s:  # sound came back after a pause: a new song, perhaps, heard from its start
+            self.reset()
+            return LiveResult(LiveState.WAITING, heard_s, level, analysed_s=len(audio) / rate)
         try:
             analysis = self.model.analyze_signal(
                 audio.T,
@@ -178,3 +192,28 @@ class LiveRecognizer:
         smoothed = value if previous is None else alpha * previous + (1.0 - alpha) * value
         self._smoothed[name] = smoothed
         return smoothed
+
+
+PAUSE_STEP_S = 0.1
+"""The resolution at which :func:`after_last_pause` finds where a pause ended."""
+
+
+def after_last_pause(audio: np.ndarray, *, sr: int, pause_s: float, silence_dbfs: float) -> np.ndarray:
+    """The end of ``audio`` (``(frames, channels)``, oldest first) that follows its last pause: the last ``pause_s``
+    seconds whose RMS level is below ``silence_dbfs`` (the rule that calls the input too quiet to tell), found to
+    :data:`PAUSE_STEP_S`; all of ``audio`` when it holds no such pause.
+
+    Steps come every second or more, so one may fall in no pause that another would have called quiet; the audio
+    itself says where each pause ended, whenever the step comes."""
+    block = max(1, round(sr * PAUSE_STEP_S))
+    blocks = len(audio) // block
+    span = max(1, round(pause_s / PAUSE_STEP_S))
+    if blocks < span:
+        return audio
+    newest = audio[len(audio) - blocks * block :]  # blocks end with the newest frame
+    power = np.square(newest, dtype=np.float64).reshape(blocks, -1).mean(axis=1)
+    summed = np.concatenate([[0.0], np.cumsum(power)])
+    quiet = np.flatnonzero((summed[span:] - summed[:-span]) / span < 10.0 ** (silence_dbfs / 10.0))
+    if not len(quiet):
+        return audio
+    return audio[len(audio) - (blocks - quiet[-1] - span) * block :]

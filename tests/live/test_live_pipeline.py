@@ -92,6 +92,36 @@ def test_music_that_stopped_is_called_quiet_though_the_window_still_holds_it(tmp
     assert heard_with_silence_after(2.0) is LiveState.RECOGNISED
 
 
+def test_the_song_after_a_pause_is_heard_alone_not_with_the_one_before(tmp_path: Path) -> None:
+    """Two library pieces played one after the other with a 4-s gap, as between songs: the window still held the
+    first, and after the gap the panel and listen went on naming it the nearest track for 12 s of the next (an Emotify
+    rock track then a classical one through PulseAudio).  After the pause the recogniser waits ``start_after_s`` as at
+    the start, then its code is that of the next piece heard alone, and the library names that piece."""
+    (tmp_path / "Music").mkdir()
+    first, after = piece(0, sr=SR, seconds=15.0), piece(1, sr=SR, seconds=6.0)
+    paths = [write(tmp_path / "Music" / f"{seed}.flac", y, SR, "flac") for seed, y in enumerate([first, after])]
+    index_folders([tmp_path / "Music"], workers=1)
+    model, settings = load_model(), LiveSettings(start_after_s=5.0)
+
+    def step_after(heard_of_the_next_s: float):
+        y = np.concatenate([first, np.zeros(SR * 4, np.float32), after[: round(SR * heard_of_the_next_s)]])
+        source = FileSource(write(tmp_path / f"heard-{heard_of_the_next_s}.wav", y, SR, "wav-float"), realtime=False)
+        source.start()
+        source.wait()
+        return LiveRecognizer(model, source, settings).step()
+
+    waiting = step_after(3.0)
+    assert waiting.state is LiveState.WAITING and waiting.genre is None
+    assert waiting.analysed_s == pytest.approx(3.0) and waiting.heard_s == pytest.approx(22.0)
+    result = step_after(6.0)
+    assert result.state is LiveState.RECOGNISED and result.analysed_s == pytest.approx(6.0)
+    alone = model.analyze_signal(after, sr=SR, n_windows=1)
+    np.testing.assert_allclose(result.relaxed_code, alone.relaxed_code, atol=1e-5)
+    with Library() as library:
+        (match,) = find_similar(library, result.bits, result.relaxed_code, k=1, match_bits=model.manifest.match_bits)
+    assert match.record.path == str(paths[1])
+
+
 def test_recording_saves_exactly_what_was_heard(tmp_path: Path) -> None:
     y = np.stack([music(sr=SR, seconds=3.0, seed=1), music(sr=SR, seconds=3.0, seed=2)])
     path = write(tmp_path / "heard.wav", y, SR, "wav-float")
