@@ -44,6 +44,53 @@ PYAV_ERRORS = (av.FFmpegError, ValueError)
 # the container its name or first bytes suggested (random bytes named .ogg end the same way).
 ENDS_BEFORE_AUDIO = "not an audio file, or cut short before its audio starts"
 
+
+def unreadable(path: Path, exc: Exception) -> DecodeError:
+    """The error of a file FFmpeg cannot open or read at all (``exc``, one of :data:`PYAV_ERRORS`): an MP4 file cut
+    short before its index is said so (:func:`_mp4_cut_before_index`), anything else in FFmpeg's words."""
+    if cut := _mp4_cut_before_index(path):
+        return DecodeError(path, cut)
+    reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
+    return DecodeError(path, f"not an audio file, or damaged beyond use ({reason})")
+
+
+def _mp4_cut_before_index(path: Path) -> str | None:
+    """Why an MP4 file (M4A, M4B, MP4: ``ftyp`` first) that keeps its index after its audio cannot be read when it
+    was cut before the index's end, or None for another file.
+
+    Its ``moov`` atom, which tells where each packet of audio lies and without which no player finds any, is written
+    last by FFmpeg and most encoders unless asked to move it first; a download or a copy that stopped leaves none, or
+    a part, and FFmpeg says ``Invalid data found when processing input`` of a file that is nearly all there, which
+    sent the user looking for a bad file rather than for the rest of a good one."""
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            offset, name, indexed = 0, b"", False
+            while offset + 8 <= size:
+                file.seek(offset)
+                header = file.read(16)
+                length = int.from_bytes(header[:4], "big")
+                if length == 1 and len(header) == 16:
+                    length = int.from_bytes(header[8:16], "big")
+                if (not offset and header[4:8] != b"ftyp") or length < 8:  # not MP4, or a size of 0: to the end
+                    return None
+                name, offset = header[4:8], offset + length
+                indexed = indexed or (name == b"moov" and offset <= size)
+    except OSError:
+        return None
+    if indexed or offset <= size:
+        return None
+    where = (
+        "inside the index without which no player finds any of its audio"
+        if name == b"moov"
+        else "inside its audio, before the index without which no player finds any of it"
+    )
+    return (
+        f"cut short: the file ends at byte {size:,} of the {offset:,} its atoms announce, {where} (the moov atom, "
+        "which this file keeps at its end); damaged, or not copied whole"
+    )
+
+
 # What libsndfile reads first, told by a file's first bytes (wav/rf64/w64, flac, ogg/opus, aiff,
 # au, caf); anything else — MP3 whatever its name says, AAC, … — goes to FFmpeg first.
 _LIBSNDFILE_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"riff", b"fLaC", b"OggS", b"FORM", b".snd", b"caff")
@@ -292,7 +339,8 @@ def audio_stream(path: Path, container: av.container.InputContainer) -> av.Audio
     context at all)."""
     streams = container.streams.audio
     if not streams:
-        raise DecodeError(path, f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+        cut = _mp4_cut_before_index(path)  # the tracks are in the part of the index that is missing
+        raise DecodeError(path, cut or f"no audio stream (FFmpeg reads it as {container.format.long_name})")
     stream = next((stream for stream in streams if _plays_first(stream)), streams[0])
     context = stream.codec_context
     if context is None:
@@ -341,8 +389,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
         raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
     except PYAV_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
-        raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
+        raise unreadable(path, exc) from exc
     if not sum(chunk.shape[1] for chunk in decoded.chunks):
         raise DecodeError(
             path, "truncated or damaged: no audio could be decoded" if counts.damaged else "no audio samples"

@@ -38,6 +38,7 @@ from musictagger.audio.decode import (
     open_soundfile,
     route,
     tracks_notes,
+    unreadable,
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
@@ -531,8 +532,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
     except EOFError as exc:
         raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
     except PYAV_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
-        raise DecodeError(path, f"not an audio file, or damaged beyond use ({reason})") from exc
+        raise unreadable(path, exc) from exc
     with container:
         stream = audio_stream(path, container)
         length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container, stream)

@@ -512,6 +512,33 @@ def test_features_from_file_raises_the_decoders_error(tmp_path: Path, case: str)
     assert path.name in str(from_features.value)
 
 
+@pytest.mark.parametrize(("cut", "where"), [(0.1, "audio"), (0.5, "audio"), (None, "index")])
+def test_an_m4a_cut_short_before_the_end_of_its_index_says_so(tmp_path: Path, cut: float | None, where: str) -> None:
+    """An M4A keeps its index (the moov atom) after its audio, as FFmpeg writes it: one whose download or copy stopped
+    was 'not an audio file, or damaged beyond use (Invalid data found when processing input)', whether cut in its
+    audio or in the index.  Now both readers say it is cut short, where, and of how many bytes."""
+    whole = tone_file(tmp_path, "m4a-aac").read_bytes()
+    index = whole.index(b"moov") - 4  # where the moov atom starts, after the audio's mdat atom
+    ends = index + 64 if cut is None else round(len(whole) * cut)  # 64: past the atom's header, before its tracks
+    path = tmp_path / "download.m4a"
+    path.write_bytes(whole[:ends])
+    inside = {
+        "audio": "inside its audio, before the index without which no player finds any of it",
+        "index": "inside the index without which no player finds any of its audio",
+    }[where]
+    expected = (
+        f"{path}: cut short: the file ends at byte {ends:,} of the {len(whole) if cut is None else index:,} its atoms "
+        f"announce, {inside} (the moov atom, which this file keeps at its end); damaged, or not copied whole"
+    )
+
+    with pytest.raises(DecodeError) as decoded:
+        decode(path)
+    with pytest.raises(DecodeError) as read, open_reader(path):
+        pass
+
+    assert str(decoded.value) == str(read.value) == expected
+
+
 def spdif_wav(path: Path, y: np.ndarray, sr: int, codec: str) -> Path:
     """``(2, samples)`` encoded as AC-3 or DTS and carried in the 16-bit samples of a stereo WAV as a S/PDIF output
     carries it (IEC 61937 bursts): a capture of a digital output, a DTS music CD's track ripped.  DTS through the
