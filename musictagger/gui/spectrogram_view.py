@@ -36,6 +36,10 @@ TICK_ROOM_LINES = 2.0
 at the plot's usual height)."""
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
+WINDOW_LABEL_COLOUR = (230, 230, 230)
+WINDOW_LABEL_FILL = (0, 0, 0, 160)
+"""The windows' labels are light on a dark ground of their own: drawn straight on the image, they could not be seen
+over the pale yellow of noise or of a loud, dense mix (1.2:1)."""
 EMPTY_MESSAGE = "The mel spectrogram the model sees appears here: select an analysed file."
 CLOCK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 """Tick spacings of the time axis: round seconds, minutes and hours, as a clock reads."""
@@ -207,9 +211,13 @@ class SpectrogramView(QWidget):
             region = pg.LinearRegionItem(movable=False, brush=WINDOW_BRUSH)
             region.setZValue(10)
             label = pg.InfLineLabel(
-                region.lines[0], f"window {len(self._regions) + 1}", position=0.97, anchors=[(0, 0), (0, 0)]
+                region.lines[0],
+                f"window {len(self._regions) + 1}",
+                position=0.97,
+                anchors=[(0, 0), (0, 0)],
+                fill=WINDOW_LABEL_FILL,
             )
-            label.setColor((230, 230, 230))
+            label.setColor(WINDOW_LABEL_COLOUR)
             self.plot.addItem(region)
             self._regions.append(region)
         for index, region in enumerate(self._regions):

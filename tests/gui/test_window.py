@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyqtgraph import TextItem
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
@@ -36,8 +37,8 @@ from musictagger.library import Column, Library, index_folders
 from musictagger.library.store import AnalysisKey, FileStamp
 from musictagger.model.runtime import load_model, ranking_of
 from musictagger.timefmt import clock
-from tests.audio.signals import tone, write
-from tests.gui.conftest import drop, wait_until_settled, write_song
+from tests.audio.signals import noise, tone, write
+from tests.gui.conftest import SR, drop, wait_until_settled, write_song
 from tests.tagging.media import pretag
 
 
@@ -191,6 +192,25 @@ def test_differs_and_an_uncertain_verdict_read_in_orange_on_the_light_theme_as_o
         assert min(contrasts()) >= 4.5, contrasts()
     finally:
         apply_theme("system")
+
+
+def test_the_window_labels_read_over_a_bright_spectrogram(qtbot, window, tmp_path: Path) -> None:
+    """The analysed windows' labels ("window 1") were light grey drawn straight on the image: over noise, whose
+    spectrogram is pale yellow from top to bottom, they could not be seen (contrast 1.2:1).  They have a dark
+    background of their own now, readable over any colour of the map."""
+    noisy = write(tmp_path / "noise.wav", noise(sr=SR, seconds=5.0, rms_dbfs=-12.0), SR, "wav-pcm16")
+    drop(window, [noisy])
+    wait_until_settled(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.files.current_entry().spectrogram_db is not None, timeout=10_000)
+    graphics = window.spectrogram.graphics
+    label = next(item for item in window.spectrogram._regions[0].lines[0].childItems() if isinstance(item, TextItem))
+    assert label.isVisible() and label.toPlainText() == "window 1"
+    image = graphics.grab().toImage()
+    box = graphics.mapFromScene(label.sceneBoundingRect()).boundingRect()
+    # Behind the label, above its letters (the text's margin), beside the region's edge line at its left.
+    behind = [image.pixelColor(x, box.top() + 2) for x in range(box.left() + 3, box.right() - 2)]
+    background = max(behind, key=lambda colour: colour.lightness())
+    assert contrast(label.color, background) >= 4.5, (label.color.getRgb(), background.getRgb())
 
 
 def test_the_frequency_axis_labels_do_not_crowd_each_other() -> None:
