@@ -218,23 +218,28 @@ def _analyser(
 
 def _without_aliases(library: Library, roots: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """``roots`` without the folders that are a folder of the library (or inside one) reached through a link,
-    and those as problems (path, reason): indexed under both names, every track would be in the index twice."""
+    and those as problems (path, reason): indexed under both names, every track would be in the index twice.  A
+    link inside the library (``~/Music/Favourites`` to ``~/Music/Jazz``) is one too: taken for a folder inside the
+    library's, it joined the library's folders."""
     folders = {Path(os.path.realpath(folder)): folder for folder in library.roots()}
     kept: list[Path] = []
     aliases: list[tuple[str, str]] = []
     for root in roots:
         real, named = Path(os.path.realpath(root)), Path(os.path.abspath(root))
-        same = next((folder for target, folder in folders.items() if real.is_relative_to(target)), None)
-        if os.path.isdir(root) and same is not None and not named.is_relative_to(same):
+        found = next(((target, folder) for target, folder in folders.items() if real.is_relative_to(target)), None)
+        if found is None or not os.path.isdir(root):
+            kept.append(root)
+            continue
+        target, same = found
+        if named.is_relative_to(same) and real == target / named.relative_to(same):
+            kept.append(root)  # a folder inside the library's, no link on the way
+        else:
             aliases.append(
                 (
                     str(root),
-                    f"is {same / real.relative_to(os.path.realpath(same))} through a link, "
-                    "a folder the library indexes already",
+                    f"is {same / real.relative_to(target)} through a link, a folder the library indexes already",
                 )
             )
-        else:
-            kept.append(root)
     return kept, aliases
 
 

@@ -140,6 +140,34 @@ def test_a_folder_of_the_library_reached_through_a_link_is_not_indexed_twice(
         assert library.roots() == [music_folder]
 
 
+def test_a_link_inside_the_library_to_a_folder_of_it_is_not_added_as_a_folder(music_folder: Path) -> None:
+    """`index ~/Music/Favourites`, a link inside the library to its album1, was added to the library's folders
+    without a word (0 analysed): `index --status` and the Music folders panel listed it, and a link inside album2
+    back to the library's folder, added so too, was named afterwards as the folder a link outside reached
+    (`is …/album2/up/album1 through a link`).  Each is reported as a folder of the library reached through a link,
+    as a link from outside is (the README, "Careful walking"), and the library keeps its one folder."""
+    (music_folder / "Favourites").symlink_to(music_folder / "album1")
+    (music_folder / "album2" / "up").symlink_to(music_folder)
+    index_folders([music_folder], workers=1)
+    before = stored_paths()
+
+    summary = index_folders([music_folder / "Favourites", music_folder / "album2" / "up"], workers=1)
+
+    assert stored_paths() == before and summary.analysed == 0
+    assert summary.problems == [
+        (
+            str(music_folder / "Favourites"),
+            f"is {music_folder / 'album1'} through a link, a folder the library indexes already",
+        ),
+        (
+            str(music_folder / "album2" / "up"),
+            f"is {music_folder} through a link, a folder the library indexes already",
+        ),
+    ]
+    with Library() as library:
+        assert library.roots() == [music_folder]
+
+
 def test_tracks_stored_under_a_link_inside_the_library_get_their_own_paths(music_folder: Path) -> None:
     """The walk met a link inside the library (``linked album`` to ``album1``) before the folder it reaches, so an
     index made then holds album1's tracks under the link's name.  The walk now finds them by their own path: the
