@@ -12,7 +12,6 @@ those few and the rows by number: a click on a heading made and sorted 100,000 t
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from musictagger.gui.readable import readable
+from musictagger.library.folding import sort_key
 from musictagger.tagging.atomic import unwritable_because
 from musictagger.tagging.plan import Action, Plan, PlanItem, parse_genres, preview_columns, preview_row
 
@@ -40,9 +40,11 @@ def shown_names(paths: list[Path]) -> list[str]:
     return [readable(text[start:]) for text in texts]
 
 
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """``text`` as a sort key with its runs of digits as numbers: track 2 before track 10, as file managers sort."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text))
+def text_order(text: str) -> tuple[str, str]:
+    """What the table sorts ``text`` by: the Library tab's order (:func:`~musictagger.library.folding.sort_key`:
+    numbers as numbers, ``track 2`` before ``Track 10``, without case or accents, kana and Thai as their dictionaries
+    order them), then the text itself."""
+    return sort_key(text), text
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class ColumnTexts:
     """Each item's text, as its index in :attr:`texts`."""
 
     def ranks(self, changed: Mapping[int, str]) -> np.ndarray:
-        """Each item's place in the column's order of texts (items of one text share one), the items of ``changed``
-        (by item index) with the text given there instead (a corrected value, what became of the file)."""
+        """Each item's place in the column's order of texts (:func:`text_order`; items of one text share one), the
+        items of ``changed`` (by item index) with the text given there instead (a corrected value, what became of
+        the file)."""
         codes, distinct = self.codes, {text: code for code, text in enumerate(self.texts)}
         if changed:
             codes = codes.copy()
@@ -65,7 +68,7 @@ class ColumnTexts:
                 codes[item] = distinct.setdefault(text, len(distinct))
         texts = list(distinct)
         places = np.empty(len(texts), dtype=np.int32)
-        places[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+        places[sorted(range(len(texts)), key=lambda code: text_order(texts[code]))] = np.arange(len(texts))
         return places[codes]
 
 
@@ -77,7 +80,7 @@ class PreviewTable:
     names: list[str]
     """Each item's file as the File column shows it (:func:`shown_names`)."""
     by_name: list[int]
-    """The items' indices ordered by their names, digits as numbers (:func:`natural_key`)."""
+    """The items' indices ordered by their names (:func:`text_order`)."""
     name_ranks: np.ndarray
     """Each item's place in :attr:`by_name`: the order of the rows another column shows alike."""
     columns: dict[int, ColumnTexts]
@@ -89,7 +92,7 @@ def preview_table(plan: Plan) -> PreviewTable:
     about 2·log2(n) times, and making both keys at each comparison doubled the time a plan of 20,000 took), and its
     other columns' texts (:class:`ColumnTexts`)."""
     names = shown_names([item.path for item in plan.items])
-    keys = [natural_key(name) for name in names]
+    keys = [text_order(name) for name in names]
     by_name = sorted(range(len(names)), key=keys.__getitem__)
     name_ranks = np.empty(len(names), dtype=np.int32)
     name_ranks[by_name] = np.arange(len(names))
@@ -275,7 +278,7 @@ class PlanModel(QAbstractTableModel):
         return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order the rows by ``column``'s text (the File column by name, digits as numbers); the current and
+        """Order the rows by ``column``'s text (:func:`text_order`; the File column by name); the current and
         selected rows stay with their files."""
         self._sort = (column, order)
         if self._table is None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from musictagger.library.folding import fold, fold_genres
+from musictagger.library.folding import fold, fold_genres, genres_sort_key, sort_key
 from musictagger.model.verdict import verdict_words
 from musictagger.tags.labels import names_label
 
@@ -71,12 +71,16 @@ class Column(StrEnum):
 def register_functions(connection: sqlite3.Connection) -> None:
     """Give ``connection`` the Python functions the library's SQL calls (SQLite's ``lower()``, ``LIKE`` and
     ``NOCASE`` fold ASCII alone): :func:`~musictagger.tags.labels.names_label` as ``names_label(tag, label)``, so
-    that the Agreement column reads a tag as learning does, and :func:`~.folding.fold` and
+    that the Agreement column reads a tag as learning does, :func:`~.folding.fold` and
     :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migrations 9 and 10
-    of :mod:`.schema` fill the folded columns with."""
+    of :mod:`.schema` fill the folded columns with, and :func:`~.folding.sort_key` and
+    :func:`~.folding.genres_sort_key` as ``sort_key(text)`` and ``genres_sort_key(tag_genres)``, which migration 11
+    fills the sort keys with."""
     connection.create_function("names_label", 2, names_label, deterministic=True)
     connection.create_function("fold", 1, fold, deterministic=True)
     connection.create_function("fold_genres", 1, fold_genres, deterministic=True)
+    connection.create_function("sort_key", 1, sort_key, deterministic=True)
+    connection.create_function("genres_sort_key", 1, genres_sort_key, deterministic=True)
 
 
 AGREEMENT_SQL = f"""CASE
@@ -100,19 +104,24 @@ def agreement_sql(field: str) -> str:
 
 
 SORT_SQL: dict[Column, tuple[str, ...]] = {
-    Column.TITLE: ("title_folded", "title"),
-    Column.ARTIST: ("artist_folded", "artist"),
-    Column.ALBUM: ("album_folded", "album"),
-    Column.TAG_GENRE: ("nullif(tag_genres_folded, '')", "tag_genres"),  # none: an empty cell, last
+    Column.TITLE: ("title_key", "title"),
+    Column.ARTIST: ("artist_key", "artist"),
+    Column.ALBUM: ("album_key", "album"),
+    Column.TAG_GENRE: ("nullif(tag_genres_key, '')", "tag_genres"),  # none: an empty cell, last
     Column.VERDICT: ("coalesce(genre, reason, error)",),
     Column.CONFIDENCE: ("CASE WHEN genre IS NULL THEN NULL ELSE confidence END",),  # as shown: none without a genre
     Column.AGREEMENT: ("{agreement}",),
     Column.DURATION: ("duration_s",),
-    Column.PATH: ("path",),
+    Column.PATH: ("path_key",),
 }
-"""What each column sorts by, in order.  Names sort by their folded text (:mod:`.folding`: without case or accents,
-so ``Élodie`` and ``elodie`` sort together, before ``Zazie``), then by the text itself to order those alike; the
-agreement as :func:`agreement_sql` has it."""
+"""What each column sorts by, in order.  Names and paths sort by their sort key (:func:`.folding.sort_key`: without
+case, accents after the letters, numbers as numbers, so ``Élodie`` and ``elodie`` sort together, before ``Zazie``,
+and ``Track 2`` before ``Track 10``), then by the text itself to order those alike; the agreement as
+:func:`agreement_sql` has it."""
+
+NEVER_NULL = frozenset({"path_key", "path"})
+"""Sort expressions no track has NULL: ordered without ``NULLS LAST``, which SQLite cannot read from an index in
+ascending order (the Path column, the table's first sort, from the index of migration 11)."""
 
 FILTER_SQL = {
     QuickFilter.ALL: "1",
@@ -178,7 +187,7 @@ class TrackQuery:
             parameters += [len(prefix), prefix]
         direction = "DESC" if self.descending else "ASC"
         keys = (*(with_agreement(key, field) for key in SORT_SQL[self.sort]), "path")  # empty cells last, both ways
-        order = ", ".join(f"{key} {direction} NULLS LAST" for key in keys)
+        order = ", ".join(f"{key} {direction}{'' if key in NEVER_NULL else ' NULLS LAST'}" for key in keys)
         return f"SELECT id FROM {source} AS tracks WHERE {' AND '.join(where)} ORDER BY {order}", parameters
 
 

@@ -70,11 +70,12 @@ def _verdicts(head: PersonalHead, rows: list[tuple[int, bytes, str | None]]) -> 
 
 def judged_view() -> str:
     """``CREATE TEMP VIEW judged``: the tracks with the verdicts :func:`judge` stored; a track without one
-    (no embedding yet, or analysed since) keeps its stored verdict.  Its texts, and their folded copies that the
-    find box searches and the table sorts by, are the track's."""
+    (no embedding yet, or analysed since) keeps its stored verdict.  Its texts, their folded copies that the find
+    box searches and their sort keys that the table sorts by, are the track's."""
     verdicts = ", ".join(f"CASE WHEN v.id IS NULL THEN t.{c} ELSE v.{c} END AS {c}" for c in VERDICT_COLUMNS)
     return (
         "CREATE TEMP VIEW IF NOT EXISTS judged AS SELECT t.id, t.path, t.title, t.artist, t.album, t.tag_genres, "
         "t.path_folded, t.title_folded, t.artist_folded, t.album_folded, t.tag_genres_folded, "
+        "t.path_key, t.title_key, t.artist_key, t.album_key, t.tag_genres_key, "
         f"t.duration_s, t.error, {verdicts} FROM main.tracks AS t LEFT JOIN main.personal_verdicts AS v ON v.id = t.id"
     )

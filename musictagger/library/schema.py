@@ -270,4 +270,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         "fold each track's texts again, keeping the letters of non-Latin alphabets whole",
         FOLD_EVERY_TRACK,
     ),
+    Migration(
+        # The table sorted names by their folded text's code points: `Track 10` before `Track 2`, kana by their
+        # voicing before their letters (バラ before パプリカ), Thai by its leading vowels and tone marks (ขา before
+        # เก, มาลัย before ม้าก้านกล้วย), the reverse of dictionaries' order.  Each row keeps a sort key of its
+        # title, artist, album, genre tags (as shown) and path (musictagger.library.folding.sort_key: numbers as
+        # numbers, accents, voicing and tone marks after the letters, Thai's leading vowels after their
+        # consonant), compared by SQLite as text; the store writes them
+        # with the row, and this fills them for the rows stored before through the same functions.  The path's is
+        # indexed: the table opens sorted by path, which its key alone took 0.35 s to sort at 100,000 tracks, its
+        # index 0.05 s (bench/sort_order.py).
+        "store each track's title, artist, album, genre tags and path as sort keys, numbers as numbers",
+        """
+        ALTER TABLE tracks ADD COLUMN title_key TEXT;
+        ALTER TABLE tracks ADD COLUMN artist_key TEXT;
+        ALTER TABLE tracks ADD COLUMN album_key TEXT;
+        ALTER TABLE tracks ADD COLUMN path_key TEXT;
+        ALTER TABLE tracks ADD COLUMN tag_genres_key TEXT;
+        UPDATE tracks SET
+            title_key = sort_key(title),
+            artist_key = sort_key(artist),
+            album_key = sort_key(album),
+            path_key = sort_key(path),
+            tag_genres_key = genres_sort_key(tag_genres);
+        CREATE INDEX tracks_path_key ON tracks (path_key, path);
+        """,
+    ),
 )

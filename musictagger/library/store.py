@@ -38,7 +38,7 @@ from musictagger.library.browse import (
     with_agreement,
 )
 from musictagger.library.code_sidecar import StoredCodes
-from musictagger.library.folding import fold, fold_genres
+from musictagger.library.folding import fold, fold_genres, genres_sort_key, sort_key
 from musictagger.library.schema import MIGRATIONS
 from musictagger.model import codes, embedding
 from musictagger.model.head import PersonalHead
@@ -389,8 +389,8 @@ class Library:
         """Give the rows at the first path of each pair the second (files that moved: same row, same id)."""
         with transaction(self._db):
             self._db.executemany(
-                "UPDATE tracks SET path = ?, path_folded = ? WHERE path = ?",
-                [(new, FOLDING["path"](new), old) for old, new in moves],
+                "UPDATE tracks SET path = ?, path_folded = ?, path_key = ? WHERE path = ?",
+                [(new, FOLDING["path"](new), SORT_KEYS["path"](new), old) for old, new in moves],
             )
 
     def restamp(self, stamps: dict[str, FileStamp]) -> None:
@@ -692,13 +692,19 @@ class Library:
 
 
 FOLDING = {"title": fold, "artist": fold, "album": fold, "path": fold, "tag_genres": fold_genres}
-"""How each text column is folded into its ``…_folded`` column, which the find box searches and the table sorts by
-(:mod:`.folding`; migrations 9 and 10 of :mod:`.schema` fill them for older rows through the same functions)."""
+"""How each text column is folded into its ``…_folded`` column, which the find box searches (:mod:`.folding`;
+migrations 9 and 10 of :mod:`.schema` fill them for older rows through the same functions)."""
+SORT_KEYS = {"title": sort_key, "artist": sort_key, "album": sort_key, "path": sort_key, "tag_genres": genres_sort_key}
+"""How each text column is made into its ``…_key`` column, which the table sorts by (:func:`.folding.sort_key`;
+migration 11 of :mod:`.schema` fills them for older rows through the same functions)."""
 
 
 def _folded(values: dict[str, object]) -> dict[str, str | None]:
-    """The folded columns of the texts among ``values`` (by column name): ``title_folded`` for ``title``, and so on."""
-    return {f"{column}_folded": folding(values[column]) for column, folding in FOLDING.items() if column in values}
+    """The folded columns and sort keys of the texts among ``values`` (by column name): ``title_folded`` and
+    ``title_key`` for ``title``, and so on."""
+    return {f"{column}_folded": folding(values[column]) for column, folding in FOLDING.items() if column in values} | {
+        f"{column}_key": key(values[column]) for column, key in SORT_KEYS.items() if column in values
+    }
 
 
 def _record(row: sqlite3.Row) -> TrackRecord:

@@ -14,7 +14,7 @@ from musictagger import userdirs
 from musictagger.gui import library_panel
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
-from musictagger.gui.plan_table import ACTION, FILE, natural_key, shown_names
+from musictagger.gui.plan_table import ACTION, FILE, shown_names, text_order
 from musictagger.gui.tag_dialog import TagScope
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Library, index_folders
@@ -209,7 +209,7 @@ def tag_dialog_settled(dialog) -> bool:
 
 def test_the_tag_dialogs_file_names_sort_with_their_numbers_as_numbers() -> None:
     names = ["10 ten.flac", "2 two.flac", "1 one.flac", "CD2/1 a.flac", "cd1/3 c.flac"]
-    assert sorted(names, key=natural_key) == ["1 one.flac", "2 two.flac", "10 ten.flac", "cd1/3 c.flac", "CD2/1 a.flac"]
+    assert sorted(names, key=text_order) == ["1 one.flac", "2 two.flac", "10 ten.flac", "cd1/3 c.flac", "CD2/1 a.flac"]
 
 
 def test_the_tag_dialog_names_files_from_the_folder_they_share() -> None:

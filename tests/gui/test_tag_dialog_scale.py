@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 
 from musictagger.gui import plan_table
 from musictagger.gui.library_view import paths_of
-from musictagger.gui.plan_table import ACTION, CONFIDENCE, CURRENT, FILE, PROPOSED, natural_key, preview_table
+from musictagger.gui.plan_table import ACTION, CONFIDENCE, CURRENT, FILE, PROPOSED, preview_table, text_order
 from musictagger.gui.settings import Settings
 from musictagger.gui.tag_dialog import TagDialog, TagScope
 from musictagger.gui.tasks import TaskRunner
@@ -86,8 +86,10 @@ def test_every_column_sorts_and_the_rows_keep_their_ticks_and_the_current_row(qt
         for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
             table.sortByColumn(column, order)
             texts = [model.index(row, column).data() for row in range(model.rowCount())]
-            key = natural_key if column == FILE else None
-            assert texts == sorted(texts, key=key, reverse=order == Qt.SortOrder.DescendingOrder), (column, order)
+            assert texts == sorted(texts, key=text_order, reverse=order == Qt.SortOrder.DescendingOrder), (
+                column,
+                order,
+            )
             assert unticked.text(FILE) == unticked_file and unticked.check_state() == Qt.CheckState.Unchecked
             assert table.currentIndex().siblingAtColumn(FILE).data() == current_file
     assert model.ticked_count() == ticked and dialog.status.text().endswith(f"; {ticked} ticked")
@@ -114,13 +116,42 @@ def test_a_sort_makes_no_rows_text_and_orders_rows_alike_by_file_name(
             table.sortByColumn(column, order)
             assert made == []  # before: 300 texts a sort
             shown = [(model.index(row, column).data(), model.index(row, FILE).data()) for row in range(300)]
-            by_text = sorted(shown, key=lambda cell: cell[0], reverse=order == Qt.SortOrder.DescendingOrder)
+            by_text = sorted(shown, key=lambda cell: text_order(cell[0]), reverse=order == Qt.SortOrder.DescendingOrder)
             assert [text for text, _name in shown] == [text for text, _name in by_text], (column, order)
             for text in {text for text, _name in shown}:
                 names = [name for shown_text, name in shown if shown_text == text]
-                assert names == sorted(names, key=natural_key), (column, order, text)
+                assert names == sorted(names, key=text_order), (column, order, text)
     table.sortByColumn(PROPOSED, Qt.SortOrder.DescendingOrder)
     assert model.index(0, PROPOSED).data() == "Zydeco" and model.index(0, FILE).data() == corrected.text(FILE)
+
+
+NAMES_IN_ORDER = [
+    *("2Pac.flac", "10cc.flac", "cote.flac", "côte.flac", "Track 2.flac", "track 10.flac", "Zazie.flac"),
+    *("Мои.flac", "Мой.flac", "กา.flac", "เก.flac", "ขา.flac", "ม้าก้านกล้วย.flac", "มาลัย.flac", "봄날.flac"),
+    *("ハナミズキ.flac", "パプリカ.flac", "バラ.flac", "ラーメン.flac", "坂本龍一.flac"),
+]
+"""File names as the File column sorts them: numbers as numbers, accents after the letters, Thai's leading vowels
+after their consonant and its tone marks after the letters, kana by their letters before their voicing."""
+
+
+def test_names_and_values_sort_as_the_dictionaries_of_their_scripts_do(qtbot, dialog, tmp_path: Path) -> None:
+    """The File column sorted by case-folded code points, numbers as numbers (ขา before เก, มาลัย before ม้าก้าน,
+    バラ before パプリカ), the other columns by their text's code points (Rock 10 before Rock 2); both sort as the
+    Library tab does now (musictagger.library.folding.sort_key)."""
+    currents = [("Rock 10",), ("ロック",), ("Rock 2",), ("ポップ",), ()]
+    items = []
+    for i, name in enumerate(reversed(NAMES_IN_ORDER)):
+        current, prediction = currents[i % len(currents)], Prediction("Rock", 0.9, False)
+        action, reason, proposed = decide(current, prediction, mode=Mode.FILL_EMPTY, min_confidence=0.5)
+        items.append(PlanItem(tmp_path / name, action, reason, current, proposed, prediction))
+    dialog._planned(preview_table(Plan(tuple(items), Mode.FILL_EMPTY, 0.5, None)))
+    model, table = dialog.rows, dialog.table
+
+    table.sortByColumn(FILE, Qt.SortOrder.AscendingOrder)
+    assert [model.index(row, FILE).data() for row in range(model.rowCount())] == NAMES_IN_ORDER
+    table.sortByColumn(CURRENT, Qt.SortOrder.AscendingOrder)
+    shown = [model.index(row, CURRENT).data() for row in range(model.rowCount())]
+    assert list(dict.fromkeys(shown)) == ["", "Rock 2", "Rock 10", "ポップ", "ロック"]
 
 
 def test_a_plan_of_many_files_makes_the_rows_shown_alone(qtbot, monkeypatch, dialog, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from tests.library.test_folded_names import column, found, store_names
 from tests.library.test_judged import KEY
 
 TITLES_IN_ORDER = [
-    # title, artist, genre tags; as the Title column sorts them, by script (the folded text's code points)
+    # title, artist, genre tags; as the Title column sorts them, by script, each as its dictionaries do
     ("Đi Về Nhà", "Đen Vâu", ("V-Pop",)),  # Vietnamese: without its marks, đ as d
     ("Lạc Trôi", "Sơn Tùng M-TP", ("V-Pop",)),
     ("Ước Gì", "Mỹ Tâm", ("V-Pop",)),
@@ -40,15 +40,17 @@ TITLES_IN_ORDER = [
     ("ज़रा ज़रा", "Bombay Jayashri", ("फ़िल्मी",)),  # Devanagari: nukta and virama kept
     ("सतरंगी रे", "A. R. Rahman", ("फ़िल्मी",)),  # त then र, before त्: the virama after the letters
     ("सत्यम शिवम सुंदरम", "Lata Mangeshkar", ("फ़िल्मी",)),  # (सतयम before सतरंगी without it)
-    ("มาลัย", "Thai", ()),  # Thai: the tone mark kept, sorted by its code point (ม้า after มาล)
-    ("ม้าก้านกล้วย", "Thai", ()),
-    ("ガンダム", "Anime", ("ビジュアル系",)),  # kana: voiced after plain (ハ, バ, パ), and ガ before ハ
-    ("ハナミズキ", "一青窈", ("J-Pop",)),
-    ("バラが咲いた", "マイク眞木", ("フォーク",)),
-    ("パプリカ", "Foorin", ("J-Pop",)),
-    ("강남스타일", "PSY", ("K-Pop",)),  # Hangul: whole syllables (after kana; its jamo sorted before them)
+    ("เพลง", "Thai", ()),  # Thai: a leading vowel after its consonant (as พ, before ม: it sorted after ฮ)
+    ("ม้าก้านกล้วย", "Thai", ()),  # the tone mark after the letters (มาก before มาล; it sorted after)
+    ("มาลัย", "Thai", ()),
+    ("ฮักนะ", "Thai", ()),
+    ("강남스타일", "PSY", ("K-Pop",)),  # Hangul: whole syllables, before kana (it sorted after them)
     ("봄날", "방탄소년단", ("K-Pop",)),
     ("아리랑", "Korean", ()),
+    ("ガンダム", "Anime", ("ビジュアル系",)),  # kana: by their letters, the voicing after them (パ before バラ:
+    ("ハナミズキ", "一青窈", ("J-Pop",)),  # バラ sorted before パプリカ)
+    ("パプリカ", "Foorin", ("J-Pop",)),
+    ("バラが咲いた", "マイク眞木", ("フォーク",)),
 ]
 
 NAMES = {
@@ -169,6 +171,7 @@ def test_an_index_folded_the_old_way_is_folded_again(tmp_path: Path, monkeypatch
     monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:9])
     previous = {"title": previous_fold, "artist": previous_fold, "album": previous_fold, "path": previous_fold}
     monkeypatch.setattr(store, "FOLDING", previous | {"tag_genres": previous_fold_genres})
+    monkeypatch.setattr(store, "SORT_KEYS", {})
     with Library(database) as old:
         store_all(old)
     monkeypatch.undo()
@@ -190,7 +193,7 @@ def test_an_index_folded_the_old_way_is_folded_again(tmp_path: Path, monkeypatch
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         after = rows(db)
     db.close()
-    folded = {f"{name}_folded" for name in store.FOLDING}
+    folded = {f"{name}_folded" for name in store.FOLDING} | {f"{name}_key" for name in store.SORT_KEYS}
     assert [{k: v for k, v in row.items() if k not in folded} for row in after] == [
         {k: v for k, v in row.items() if k not in folded} for row in before
     ]  # nothing else changed
