@@ -13,11 +13,9 @@ from PySide6.QtGui import (
     QAction,
     QFontDatabase,
     QGuiApplication,
-    QKeySequence,
     QPainter,
     QPaintEvent,
     QPalette,
-    QShortcut,
 )
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -77,8 +75,9 @@ class BitGrid(QWidget):
 
 
 class CodeView(QWidget):
-    """Bit grid, read-only hex field and a Copy button (Ctrl+C while the view has focus); ``under``: the hex and its
-    button under the grid rather than beside it (the Live panel, wide and short, puts the code beside the verdict)."""
+    """Bit grid, read-only hex field and a Copy button (the window's Edit ▸ Copy, Ctrl+C, copies the code while the
+    view has the focus); ``under``: the hex and its button under the grid rather than beside it (the Live panel, wide
+    and short, puts the code beside the verdict)."""
 
     def __init__(self, *, under: bool = False) -> None:
         super().__init__()
@@ -94,9 +93,6 @@ class CodeView(QWidget):
         self.copy_action = QAction(self)
         """The window's Edit ▸ Copy hash code: enabled with the button, while there is a code to copy."""
         self.copy_action.triggered.connect(self.copy)
-        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.copy)
         # The hex and its button beside the grid unless asked: on a laptop's 700-pixel-high window the
         # Result panel then shows the code whole, without scrolling.
         text = QVBoxLayout()

@@ -666,8 +666,14 @@ class MainWindow(QMainWindow):
     # Tracks out: copied, saved as a playlist (dragged out by their views).
 
     def _copy_of_selection(self) -> Callable[[], None] | None:
-        """What Edit ▸ Copy does: copy the files selected in the list with the focus (the Files list, the Library
-        tab's table, either list of matches), else in the Library tab when it is shown; None with none selected."""
+        """What Edit ▸ Copy does: the hash code of the code view with the focus (its Copy button or hex: its own
+        Ctrl+C, the same key, made Qt give the key to neither), else copy the files selected in the list with the
+        focus (the Files list, the Library tab's table, either list of matches), else in the Library tab when it is
+        shown; None with nothing to copy."""
+        focus = QApplication.focusWidget()
+        for code in (self.code, self.live.code):
+            if focus is not None and code.isAncestorOf(focus):
+                return code.copy if code.hex.text() else None
         if self.files.hasFocus():
             files = self.files.selected_paths()
             copied = partial(transfer, files, for_clipboard=True)

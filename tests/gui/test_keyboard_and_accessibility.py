@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QKeySequence
+from PySide6.QtGui import QAccessible, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
 
 from musictagger.gui.library_view import COLUMNS, NO_FOLDERS_TEXT
@@ -241,6 +241,25 @@ def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> No
     assert stop_shown_enabled()
     stop.trigger()
     qtbot.waitUntil(lambda: not window.matches.player.is_playing(), timeout=5_000)
+
+
+def test_ctrl_c_in_the_code_view_copies_the_hash_code(qtbot, window, songs: list[Path]) -> None:
+    """Ctrl+C with the focus on the code's Copy button or its hex field copied nothing: the view's own Ctrl+C and the
+    window's Edit ▸ Copy (Ctrl+C since tracks can be copied) were the same key, which Qt then gave to neither."""
+    activate(qtbot, window)
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    clipboard = QGuiApplication.clipboard()
+    for widget in (window.code.copy_button, window.code.hex):  # the hex, reached by Tab, has its text selected
+        clipboard.setText("before")
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+        assert clipboard.text() == window.code.hex.text() != "", widget
+    window.files.setFocus()  # elsewhere Ctrl+C copies what is selected there, as before: the file
+    qtbot.waitUntil(window.files.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == str(songs[0].absolute())
 
 
 def test_the_views_say_what_they_show(qtbot, window, tmp_path: Path) -> None:
