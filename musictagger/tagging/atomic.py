@@ -13,6 +13,7 @@ writer's process id, a hash of the file's name and a random part.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from stat import S_IMODE
+from typing import BinaryIO
 
 from musictagger.db import on_read_only_mount, storable_name, unless_not_kept
 from musictagger.errors import FileError, RefusedError, TagWriteError
@@ -62,8 +64,8 @@ def write_labels_atomically(
     in place of ``tag_format.write_labels`` (an undo that puts back the bytes its run kept).  TagWriteError when
     the new tags do not verify.
     """
-    with _exclusive_lock(path):
-        refusal = _refusal(path, expected)
+    with _exclusive_lock(path) as held:
+        refusal = _refusal(path, expected) or _being_written(held)
         if refusal:
             raise RefusedError(path, refusal)
         payload = audio_payload_digest(path)
@@ -84,6 +86,8 @@ def write_labels_atomically(
             before_replace(after, temp)
             if _stat_key(path) != (expected.size, expected.mtime_ns):
                 raise RefusedError(path, "changed while its tags were being written; left as it was")
+            if writer := _being_written(held):  # opened since, the download of a newer version
+                raise RefusedError(path, writer)
             os.replace(temp, path)
         except OSError as exc:
             _discard(temp)
@@ -188,14 +192,14 @@ def _refusal(path: Path, expected: Fingerprint) -> str | None:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an advisory lock on ``path``; RefusedError when another process (another run) holds one, or when the file
-    is no longer there, FileError when it cannot be opened.
+def _exclusive_lock(path: Path) -> Iterator[BinaryIO | None]:
+    """Hold an advisory lock on ``path``, open for reading (the file given to the block); RefusedError when another
+    process (another run) holds one, or when the file is no longer there, FileError when it cannot be opened.
 
     Without ``fcntl`` (Windows) nothing is held open, since Windows would then refuse the replace.
     """
     if fcntl is None:
-        yield
+        yield None
         return
     try:
         handle = open(path, "rb")  # noqa: SIM115 - held for the whole block
@@ -208,7 +212,28 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise RefusedError(path, "is locked by another process") from exc
-        yield
+        yield handle
+
+
+def _being_written(held: BinaryIO | None) -> str | None:
+    """Why the file ``held`` open for reading must not be replaced now: another program has it open for writing (a
+    download, a copy or a recording still going on), which Linux refuses a read lease for; None when none has, or
+    where that cannot be told (Windows, which refuses the replace itself; a file of another owner; a file system
+    without leases, as NFS and FUSE).
+
+    Replaced, the file the writer holds has no name any more, and all it wrote after went with it: a download that
+    went on while it was tagged ended as the part it had reached, with the genre.  The lease is let go at once (a
+    writer opening the file while it is held would send this process SIGIO)."""
+    if held is None:
+        return None
+    try:
+        fcntl.fcntl(held, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        if exc.errno == errno.EAGAIN:
+            return "is open for writing in another program (a download or a copy not finished?); left as it was"
+        return None
+    fcntl.fcntl(held, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    return None
 
 
 def _gone_because(path: Path) -> str:

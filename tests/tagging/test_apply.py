@@ -241,6 +241,28 @@ def test_read_only_hard_linked_and_locked_files_are_skipped_untouched(tmp_path: 
     assert native_genres(fine) == ["Rock"]
 
 
+def test_a_file_another_program_is_still_writing_is_skipped_and_keeps_what_it_writes(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """A download still going on as it was tagged was replaced by its tagged copy, and everything the download wrote
+    after went into the file it had open, which no name reached any more: the song ended where the download was when
+    the run came to it.  Now it is skipped, and has all its writer wrote."""
+    downloading, fine = make_file(tmp_path, "mp3", name="downloading"), make_file(tmp_path, "mp3", name="fine")
+    plan = plan_for([downloading, fine])
+    content = downloading.read_bytes()
+
+    with open(downloading, "ab") as writer:  # the downloader, not done yet
+        report = apply_plan(plan, journal)
+        writer.write(b"\xff" * 417)  # its last bytes
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("skipped", "is open for writing in another program (a download or a copy not finished?); left as it was"),
+        ("written", ""),
+    ]
+    assert downloading.read_bytes() == content + b"\xff" * 417
+    assert native_genres(fine) == ["Rock"]
+
+
 @contextlib.contextmanager
 def unwritable(folder: Path) -> Iterator[None]:
     """A folder nobody may create files in: chmod for users; for root, which ignores modes, immutable."""
