@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     window_seconds = model.manifest.front_end.window_seconds
     with Library() as library:
         index = current_index(library)
+        recorder = Recorder(source) if args.save else None  # before the source starts: it keeps from the first frame
         source.start()
-        recorder = Recorder(source) if args.save else None
         started = time.monotonic()
         try:
             while args.seconds is None or time.monotonic() - started < args.seconds:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QDialogButtonBox, QFrame, QTextBrowser, QVBoxLayout, QWidget
 
 import musictagger
+from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.model.manifest import ModelManifest
 from musictagger.personal.store import PersonalModelInfo
+
+ABOUT_WIDTH_CHARS = 70
+"""The About box's text is this many average characters wide (where the screen has room): a message box's width."""
 
 
 def known_genres_text(manifest: ModelManifest, personal: PersonalModelInfo | None = None) -> str:
@@ -100,6 +106,37 @@ def about_text(manifest: ModelManifest, personal: PersonalModelInfo | None = Non
     )
 
 
+class AboutDialog(OneShotDialog):
+    """The About box: its text (:func:`about_text`) in a frameless browser that scrolls, sized to the text within the
+    screen.  Qt's message box grew with its text: in a 14-point font it was 877 pixels high, its OK button below a
+    laptop's screen."""
+
+    def __init__(self, parent: QWidget, text: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About musictagger")
+        self.text = QTextBrowser()
+        self.text.setFrameShape(QFrame.Shape.NoFrame)
+        self.text.viewport().setAutoFillBackground(False)  # the dialog's colour, as a message box's text
+        self.text.setHtml(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)
+        document = self.text.document()
+        document.setTextWidth(ABOUT_WIDTH_CHARS * self.fontMetrics().averageCharWidth())
+        margins = layout.contentsMargins()
+        preferred = QSize(
+            round(document.idealWidth()) + margins.left() + margins.right() + 2 * self.text.frameWidth(),
+            round(document.size().height())
+            + layout.spacing()
+            + buttons.sizeHint().height()
+            + margins.top()
+            + margins.bottom(),
+        )
+        resize_within_screen(self, preferred)
+
+
 def show_about(parent: QWidget, manifest: ModelManifest, personal: PersonalModelInfo | None = None) -> None:
-    """Open the About box."""
-    QMessageBox.about(parent, "About musictagger", about_text(manifest, personal))
+    """Open the About box (modal)."""
+    AboutDialog(parent, about_text(manifest, personal)).exec_once()

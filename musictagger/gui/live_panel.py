@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from musictagger.audio.capture import AudioSource, DeviceSource
 from musictagger.audio.signal import level_words
+from musictagger.errors import FileError
 from musictagger.gui.analysis_process import warm_up
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.device_picker import DevicePicker
@@ -426,12 +427,15 @@ class LivePanel(QWidget):
             self._finish(f"{source.name} ended")
 
     def _drain(self) -> bool:
+        """Keep what was heard since the last tick; False once the recording cannot go on (a full disk), which ends
+        the session saying why: what was recorded until then stays to be saved (:meth:`Recorder.drain`)."""
         try:
             self.recorder.drain()
         except Exception as exc:  # disk full, cache dir gone: stop rather than lose audio unnoticed
-            self.recorder.discard()
-            self.recorder = None
-            self._finish(f"The recording cannot be kept: {describe(exc)}", error=True)
+            if not isinstance(exc, FileError):  # not the recorder's own end, which keeps the recording whole
+                self.recorder.discard()
+                self.recorder = None
+            self._finish(f"Listening stopped: {describe(exc)}", error=True)
             return False
         return True
 

@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import soundfile as sf
 
@@ -30,17 +31,36 @@ SFC_RF64_AUTO_DOWNGRADE = 0x1210
 """libsndfile's command (sndfile.h) to write an RF64 file under 4 GiB as a plain WAV; soundfile does not name it."""
 
 
-def _plain_wav_while_small(file: sf.SoundFile) -> None:
-    """Have libsndfile write ``file`` (RF64) as a plain WAV if it ends under 4 GiB.  soundfile names no such command,
-    so this goes through its private binding; a soundfile without it (a later release may rename it) leaves the
-    recording RF64, whole either way, rather than stop every recording at its import."""
+def _libsndfile(file: sf.SoundFile) -> tuple[Any, Any, Any] | None:
+    """soundfile's private binding to libsndfile (its cffi ``ffi``, the library, ``file``'s handle), for what soundfile
+    does not offer; None for a soundfile without it (a later release may rename it), which the callers do without."""
     try:
         from soundfile import _ffi, _snd
 
-        handle = file._file
+        return _ffi, _snd, file._file
     except (ImportError, AttributeError):
-        return
-    _snd.sf_command(handle, SFC_RF64_AUTO_DOWNGRADE, _ffi.NULL, _snd.SF_TRUE)
+        return None
+
+
+def _plain_wav_while_small(file: sf.SoundFile) -> None:
+    """Have libsndfile write ``file`` (RF64) as a plain WAV if it ends under 4 GiB.  soundfile names no such command;
+    without its binding (:func:`_libsndfile`) the recording stays RF64, whole either way, rather than stop every
+    recording at its start."""
+    binding = _libsndfile(file)
+    if binding is not None:
+        ffi, snd, handle = binding
+        snd.sf_command(handle, SFC_RF64_AUTO_DOWNGRADE, ffi.NULL, snd.SF_TRUE)
+
+
+def _why_writing_failed(file: sf.SoundFile, error: sf.LibsndfileError) -> str:
+    """Why a write to ``file`` failed, in the system's words (``No space left on device``), which libsndfile keeps
+    for the file while soundfile's error says only ``System error.``; that, without the binding."""
+    binding = _libsndfile(file)
+    if binding is None:
+        return error.error_string
+    ffi, snd, handle = binding
+    words = ffi.string(snd.sf_strerror(handle)).decode(errors="replace")
+    return words.removeprefix("System error : ").rstrip(".")
 
 
 class Recorder:
@@ -77,9 +97,21 @@ class Recorder:
         return self._temp
 
     def drain(self) -> None:
-        """Append what the source heard since the last drain (counting any the ring had already dropped)."""
+        """Append what the source heard since the last drain (counting any the ring had already dropped).
+
+        A write that fails (the disk full) ends the recording with a :class:`FileError` saying why: the file is closed,
+        holding whole what was written before it, which :meth:`save` then saves; later drains add nothing.
+        """
         block, self._position, lost = self.source.ring.since(self._position)
-        self._file.write(block)
+        if self._file.closed:
+            return
+        try:
+            self._file.write(block)
+        except sf.LibsndfileError as exc:
+            reason = _why_writing_failed(self._file, exc)
+            self._file.close()  # its header then says how much was written
+            self.frames = sf.info(self._temp).frames
+            raise FileError(self._temp, f"cannot go on recording: {reason}") from exc
         self.frames += len(block)
         self.lost_frames += lost
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -179,6 +180,33 @@ def test_a_recording_that_cannot_be_saved_once_stopped_can_be_saved_elsewhere(qt
     saved = panel.save_recording_to(tmp_path / "elsewhere.wav")
     np.testing.assert_array_equal(sf.read(saved, dtype="float32")[0], sf.read(path, dtype="float32")[0])
     assert not panel.save_button.isEnabled()
+
+
+def test_a_recording_the_disk_cannot_hold_stops_listening_and_keeps_what_was_recorded(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """The disk holding the recording filled while listening: the panel stopped with 'Something went wrong inside
+    musictagger (LibsndfileError: System error.)' and threw away what it had recorded.  Files that cannot grow past
+    300 kB (this process's RLIMIT_FSIZE; Python ignores SIGXFSZ) stand for the full disk: listening stops saying
+    the system's reason, and what was recorded until then is saved whole."""
+    y = music(sr=SR, seconds=8.0, seed=2)
+    path = write(tmp_path / "played.wav", y, SR, "wav-float")
+    window.show_live()
+    panel = window.live
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, limits[1]))
+    try:
+        panel.start(FileSource(path))
+        qtbot.waitUntil(lambda: panel.listening, timeout=ANALYSIS_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not panel.listening, timeout=10_000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+    status = panel.status.text()
+    assert "cannot go on recording: File too large" in status and "Save recording… keeps it" in status, status
+    assert panel.save_button.isEnabled()
+    recorded = sf.read(panel.save_recording_to(tmp_path / "kept.wav"), dtype="float32")[0]
+    assert 1.0 < len(recorded) / SR < 2.0
+    np.testing.assert_array_equal(recorded, y[: len(recorded)])
 
 
 def test_closing_the_live_panel_stops_listening_and_the_menu_item_follows_it(qtbot, window, tmp_path: Path) -> None:

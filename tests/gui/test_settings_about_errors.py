@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QDesktopServices, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 import musictagger
 from musictagger import userdirs
@@ -247,6 +248,35 @@ def test_the_about_box_names_the_version_the_model_its_training_data_and_licence
     for licence in manifest.licences:
         assert licence["licence"] in text
     assert f"{manifest.metrics['test']['accuracy']['value']:.2f}" in text
+
+
+def test_the_about_box_fits_the_screen_in_a_large_font(qtbot, window) -> None:
+    """In a 14-point font the About box was 877 pixels high, taller than a laptop's screen (768 pixels, 640 usable
+    here): its OK button was below the screen.  It now fits the screen, its text scrolling within it."""
+    app = QApplication.instance()
+    font = app.font()
+    large = QFont(font)
+    large.setPointSize(14)
+    app.setFont(large)
+    shown: list[tuple[QRect, QRect, bool]] = []
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        ok = next(button for button in box.findChildren(QPushButton) if button.text().replace("&", "") == "OK")
+        top_left = ok.mapToGlobal(QPoint(0, 0))
+        shown.append((box.frameGeometry(), QRect(top_left, ok.size()), box.isVisible()))
+        box.close()
+
+    try:
+        QTimer.singleShot(500, look)
+        about = next(action for action in window.findChildren(QAction) if action.text() == "&About musictagger")
+        about.trigger()  # modal: returns once looked at and closed
+    finally:
+        app.setFont(font)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    frame, ok, visible = shown[0]
+    available = window.screen().availableGeometry()
+    assert visible and available.contains(frame) and available.contains(ok), (frame, ok, available)
 
 
 def test_errors_read_as_sentences_and_tracebacks_go_to_the_log() -> None:

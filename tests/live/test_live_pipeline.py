@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from musictagger.live import LiveRecognizer, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
 from musictagger.model.runtime import analyze, load_model
 from tests.audio.signals import music, piece, write
+from tests.processes import limited_to
 
 SR = 44100
 
@@ -166,6 +169,30 @@ def test_a_recording_whose_save_is_stopped_leaves_no_part_file_and_is_kept(
 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["heard.wav"]
     assert recorder.path.exists()
+
+
+def test_listen_save_on_a_full_disk_stops_saying_why_and_saves_what_was_recorded(tmp_path: Path) -> None:
+    """The disk holding the recording filled while ``listen --save`` listened: it ended in a traceback
+    (``soundfile.LibsndfileError: System error.``), saving nothing, and left what it had recorded in the cache dir
+    unsaid.  Files that cannot grow past 400 kB stand for the full disk (:func:`limited_to`): listening stops, the
+    error names the recording and the system's reason, and the seconds recorded until then are saved whole."""
+    y = music(sr=SR, seconds=6.0, seed=2)
+    played, saved = write(tmp_path / "played.wav", y, SR, "wav-float"), tmp_path / "heard.wav"
+    command = ["listen", "--file", str(played), "--interval", "0.5", "--start-after", "1", "--save", str(saved)]
+    listened = subprocess.run(
+        [sys.executable, "-m", "musictagger", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: limited_to(400_000),
+    )
+    assert listened.returncode == 1 and "Traceback" not in listened.stderr, listened.stderr
+    assert listened.stderr.startswith("error:") and "recordings" in listened.stderr
+    assert " ".join(listened.stderr.split()).endswith("cannot go on recording: File too large")
+    recorded, rate = sf.read(saved, dtype="float32")
+    assert rate == SR and 1.0 < len(recorded) / SR < 3.0
+    assert f"saved {saved} ({len(recorded) / SR:.1f} s)" in " ".join(listened.stdout.split())  # wrapped
+    np.testing.assert_array_equal(recorded, y[: len(recorded)])
 
 
 def test_a_recording_keeps_room_to_grow_past_a_wavs_4_gib(tmp_path: Path) -> None:
