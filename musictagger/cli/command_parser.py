@@ -19,10 +19,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from musictagger.cli.lines import wrap
-from musictagger.interrupts import INTERRUPTED_STATUS
+from musictagger.interrupts import INTERRUPTED_STATUS, output_errors
 
 READER_GONE_STATUS = 141
 """Exit status of a command whose output's reader went away (``| head -1``): a program that SIGPIPE ends has
@@ -34,7 +34,25 @@ kept; {READER_GONE_STATUS} the output's reader went away (| head)"""
 """The exit statuses every command gives, as its help ends with them (README, "Command line")."""
 
 
-class CommandParser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """The command's parsers (``musictagger``'s and each sub-command's): its help and version go out whole or say
+    why not.  argparse passes over a write that fails, so ``musictagger --version > version.txt`` on a full disk
+    printed nothing and exited 0, an empty file left as if all was done."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        """argparse's, but standard output (``file`` None or it) that cannot be written raises
+        :class:`~musictagger.interrupts.OutputError` (BrokenPipeError when its reader went away), which
+        :func:`musictagger.cli.main.main` reports, and none at all (``>&-``) drops the message, as print does
+        (argparse gave it to standard error); standard error as argparse has it."""
+        if file is not None and file is not sys.stdout:
+            super()._print_message(message, file)
+        elif message and sys.stdout is not None:
+            with output_errors():
+                sys.stdout.write(message)
+                sys.stdout.flush()
+
+
+class CommandParser(Parser):
     """A sub-command's parser (``add_subparsers(parser_class=CommandParser)``)."""
 
     given: tuple[str, ...] = ()

@@ -39,7 +39,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
-from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser
+from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser, Parser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import OutputError, interrupted, output_errors, stopping_as_ctrl_c
@@ -67,9 +67,7 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="musictagger", description="Listens to music and tags it.", epilog=EXIT_STATUSES
-    )
+    parser = Parser(prog="musictagger", description="Listens to music and tags it.", epilog=EXIT_STATUSES)
     parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
     for command in COMMANDS:
@@ -83,22 +81,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (sys.argv[1:] if argv is None else argv):  # as git does: the commands, not 'COMMAND is required' alone
         parser.print_help(sys.stderr)
         return 2
-    args = parser.parse_args(argv)
-    if missing := _missing_extra(args.run):
-        print(
-            wrap(
-                f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed "
-                f"({', '.join(missing)} missing): pip install 'musictagger[train]' (from a checkout: make .venv/.dev)"
-            ),
-            file=sys.stderr,
-        )
-        return 2
-    prepare_analysing_process()
     given_output = sys.stdout
     if given_output is not None:  # None: started with no output at all (``>&-``): print drops what it is given
         sys.stdout = _Output(given_output)
     with stopping_as_ctrl_c():  # SIGTERM and SIGHUP stop it as Ctrl-C does, to its last line
         try:
+            args = parser.parse_args(argv)  # --help and --version print here: their output's errors below too
+            if missing := _missing_extra(args.run):
+                print(
+                    wrap(
+                        f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed "
+                        f"({', '.join(missing)} missing): pip install 'musictagger[train]' (from a checkout: make "
+                        ".venv/.dev)"
+                    ),
+                    file=sys.stderr,
+                )
+                return 2
+            prepare_analysing_process()
             status = args.run(args)
             if sys.stdout is not None:
                 sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below

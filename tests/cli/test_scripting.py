@@ -208,12 +208,15 @@ def test_analyze_takes_its_files_from_a_list_on_standard_input(
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a disk always full")
-@pytest.mark.parametrize("command", [["analyze", "--json"], ["index", "--status"], ["models"]])
+@pytest.mark.parametrize(
+    "command", [["analyze", "--json"], ["index", "--status"], ["models"], ["--version"], ["analyze", "--help"]]
+)
 def test_output_to_a_full_disk_is_an_error_saying_so(command: list[str], tmp_path: Path) -> None:
     """``musictagger analyze --json … > results.jsonl`` on a full disk ended in a traceback (OSError: No space left
     on device), as did ``index --status`` or ``models`` so redirected; with no output at all (``>&-``) every command
     ended in an AttributeError.  The first says what went wrong, status 1; the second drops the output, as Python's
-    print does."""
+    print does.  ``--version`` and ``--help`` so redirected printed nothing and exited 0 (argparse passes over a
+    write that fails), so ``musictagger --version > version.txt`` left an empty file as if all was done."""
     argv = [*COMMAND, *command, *([str(song(tmp_path / "a.wav"))] if command[0] == "analyze" else [])]
     with open("/dev/full", "wb") as full:
         process = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE)
