@@ -54,6 +54,12 @@ def unreadable(path: Path, exc: Exception) -> DecodeError:
     return DecodeError(path, f"not an audio file, or damaged beyond use ({reason})")
 
 
+_UNFINISHED_MP4 = (
+    "not finished: its audio runs to the end of the file with no index after it (the moov atom, which its writer adds "
+    "last), as a recording or an encoding stopped before its end leaves it; no player finds any of its audio"
+)
+
+
 def _mp4_cut_before_index(path: Path) -> str | None:
     """Why an MP4 file (M4A, M4B, MP4: ``ftyp`` first) that keeps its index after its audio cannot be read when it
     was cut before the index's end, or None for another file.
@@ -61,7 +67,8 @@ def _mp4_cut_before_index(path: Path) -> str | None:
     Its ``moov`` atom, which tells where each packet of audio lies and without which no player finds any, is written
     last by FFmpeg and most encoders unless asked to move it first; a download or a copy that stopped leaves none, or
     a part, and FFmpeg says ``Invalid data found when processing input`` of a file that is nearly all there, which
-    sent the user looking for a bad file rather than for the rest of a good one."""
+    sent the user looking for a bad file rather than for the rest of a good one.  A writer stopped before its end (a
+    recording killed, the power lost) leaves its audio atom sized 0, "to the end of the file", which it sizes last."""
     try:
         with open(path, "rb") as file:
             size = os.fstat(file.fileno()).st_size
@@ -72,7 +79,9 @@ def _mp4_cut_before_index(path: Path) -> str | None:
                 length = int.from_bytes(header[:4], "big")
                 if length == 1 and len(header) == 16:
                     length = int.from_bytes(header[8:16], "big")
-                if (not offset and header[4:8] != b"ftyp") or length < 8:  # not MP4, or a size of 0: to the end
+                if length == 0 and header[4:8] == b"mdat" and offset and not indexed:
+                    return _UNFINISHED_MP4  # sized 0, to the end: its writer never came back to size it
+                if (not offset and header[4:8] != b"ftyp") or length < 8:  # not MP4, or another size of 0
                     return None
                 name, offset = header[4:8], offset + length
                 indexed = indexed or (name == b"moov" and offset <= size)

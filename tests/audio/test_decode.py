@@ -539,6 +539,28 @@ def test_an_m4a_cut_short_before_the_end_of_its_index_says_so(tmp_path: Path, cu
     assert str(decoded.value) == str(read.value) == expected
 
 
+def test_an_m4a_whose_writer_stopped_before_its_end_says_so(tmp_path: Path) -> None:
+    """A recording or an encoding to M4A stopped before its end (killed, the power lost) leaves the audio atom sized 0,
+    "to the end of the file", and no index: it was 'not an audio file, or damaged beyond use (Invalid data found when
+    processing input)'."""
+    whole = tone_file(tmp_path, "m4a-aac").read_bytes()
+    audio = whole.index(b"mdat") - 4
+    path = tmp_path / "recording.m4a"  # as its writer left it: the audio written, its size not yet
+    path.write_bytes(whole[:audio] + bytes(4) + whole[audio + 4 : whole.index(b"moov") - 4])
+    expected = (
+        f"{path}: not finished: its audio runs to the end of the file with no index after it (the moov atom, which its "
+        "writer adds last), as a recording or an encoding stopped before its end leaves it; no player finds any of "
+        "its audio"
+    )
+
+    with pytest.raises(DecodeError) as decoded:
+        decode(path)
+    with pytest.raises(DecodeError) as read, open_reader(path):
+        pass
+
+    assert str(decoded.value) == str(read.value) == expected
+
+
 def spdif_wav(path: Path, y: np.ndarray, sr: int, codec: str) -> Path:
     """``(2, samples)`` encoded as AC-3 or DTS and carried in the 16-bit samples of a stereo WAV as a S/PDIF output
     carries it (IEC 61937 bursts): a capture of a digital output, a DTS music CD's track ripped.  DTS through the
