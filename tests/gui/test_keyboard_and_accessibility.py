@@ -134,6 +134,24 @@ def test_find_in_the_library_and_tab_out_of_its_table(qtbot, window, tmp_path: P
     assert press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier) is view.table
 
 
+def test_down_goes_from_the_find_box_to_the_tracks_found_and_escape_clears_it(qtbot, window, tmp_path: Path) -> None:
+    """Typed in the find box, a search's tracks were two Tabs away (past the quick filter), and Escape left the text:
+    Down now goes to the first track found, and Escape clears the find text, all the tracks back."""
+    with Library() as library:
+        for name in ("broken.mp3", "other.mp3"):
+            library.store_error(str(tmp_path / name), FileStamp(10, 1), AnalysisKey("model", 1), "not audio")
+    activate(qtbot, window)
+    view = window.library_view
+    assert press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier) is view.find
+    qtbot.keyClicks(view.find, "broken")
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 1, timeout=10_000)
+    assert press(qtbot, Qt.Key.Key_Down) is view.table
+    assert view.table.currentIndex().row() == 0 and view.selected_count() == 1
+    assert press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier) is view.find
+    assert press(qtbot, Qt.Key.Key_Escape) is view.find and view.find.text() == ""
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 2, timeout=10_000)
+
+
 def test_every_menu_action_has_its_own_mnemonic_and_the_common_ones_standard_shortcuts(window) -> None:
     def actions(menu: QMenu) -> list:
         return [action for action in menu.actions() if not action.isSeparator()]
