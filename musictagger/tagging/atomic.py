@@ -18,6 +18,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -38,6 +39,9 @@ except ImportError:  # Windows: the OS itself refuses to replace a file another 
     fcntl = None
 
 TEMP_MARK = ".musictagger-"
+
+BEING_WRITTEN = "is open for writing in another program (a download or a copy not finished?); left as it was"
+"""The refusal of a file another program has open for writing (:func:`_being_written`)."""
 
 
 def write_labels_atomically(
@@ -217,23 +221,27 @@ def _exclusive_lock(path: Path) -> Iterator[BinaryIO | None]:
 
 def _being_written(held: BinaryIO | None) -> str | None:
     """Why the file ``held`` open for reading must not be replaced now: another program has it open for writing (a
-    download, a copy or a recording still going on), which Linux refuses a read lease for; None when none has, or
-    where that cannot be told (Windows, which refuses the replace itself; a file of another owner; a file system
-    without leases, as NFS and FUSE).
+    download, a copy or a recording still going on), which Linux refuses a read lease for, or opens it so while the
+    lease is held; None when none has, or where that cannot be told (Windows, which refuses the replace itself; macOS
+    and the BSDs, which have no leases; a file of another owner; a file system without leases, as NFS and FUSE).
 
     Replaced, the file the writer holds has no name any more, and all it wrote after went with it: a download that
-    went on while it was tagged ended as the part it had reached, with the genre.  The lease is let go at once (a
-    writer opening the file while it is held would send this process SIGIO)."""
-    if held is None:
+    went on while it was tagged ended as the part it had reached, with the genre.  The lease is let go at once.  A
+    writer opening the file while it is held makes Linux signal this process, SIGIO unless told otherwise, whose
+    default ends it, and ``tag`` in the window runs in a worker thread, where no handler can be set: so the lease's
+    signal is SIGURG, whose default is to be ignored and which nothing in musictagger, Python or Qt handles."""
+    if held is None or not hasattr(fcntl, "F_SETLEASE"):
         return None
     try:
+        fcntl.fcntl(held, fcntl.F_SETSIG, signal.SIGURG)
         fcntl.fcntl(held, fcntl.F_SETLEASE, fcntl.F_RDLCK)
     except OSError as exc:
-        if exc.errno == errno.EAGAIN:
-            return "is open for writing in another program (a download or a copy not finished?); left as it was"
-        return None
-    fcntl.fcntl(held, fcntl.F_SETLEASE, fcntl.F_UNLCK)
-    return None
+        return BEING_WRITTEN if exc.errno == errno.EAGAIN else None
+    try:
+        broken = fcntl.fcntl(held, fcntl.F_GETLEASE) != fcntl.F_RDLCK  # a writer came while it was held
+    finally:
+        fcntl.fcntl(held, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    return BEING_WRITTEN if broken else None
 
 
 def _gone_because(path: Path) -> str:

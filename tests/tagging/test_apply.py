@@ -25,7 +25,7 @@ from mutagen.id3 import delete as delete_id3
 from musictagger.errors import MusictaggerError
 from musictagger.tagging import plan as plan_module
 from musictagger.tagging.apply import apply_plan
-from musictagger.tagging.atomic import TEMP_MARK
+from musictagger.tagging.atomic import BEING_WRITTEN, TEMP_MARK
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect
 from musictagger.tagging.journal import EntryState, Journal, RunStatus
@@ -261,6 +261,64 @@ def test_a_file_another_program_is_still_writing_is_skipped_and_keeps_what_it_wr
     ]
     assert downloading.read_bytes() == content + b"\xff" * 417
     assert native_genres(fine) == ["Rock"]
+
+
+OPENED_DURING_THE_LEASE = """
+import os, sys
+from musictagger.tagging import atomic
+
+real, path = atomic.fcntl, sys.argv[1]
+
+
+class OpenedDuringTheLease:
+    \"\"\"The real fcntl, with another program opening the file for writing the moment the lease is held.\"\"\"
+
+    def __getattr__(self, name):
+        return getattr(real, name)
+
+    def fcntl(self, fd, command, argument=0):
+        result = real.fcntl(fd, command, argument)
+        if command == real.F_SETLEASE and argument == real.F_RDLCK:
+            try:  # not blocking: the kernel signals the lease's holder and answers EAGAIN
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except BlockingIOError:
+                pass
+        return result
+
+
+atomic.fcntl = OpenedDuringTheLease()
+with open(path, "rb") as held:
+    print(atomic._being_written(held))
+"""
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETLEASE"), reason="read leases are Linux's")
+def test_a_program_opening_the_file_for_writing_as_it_is_checked_does_not_end_this_one(tmp_path: Path) -> None:
+    """A writer opening the file in the moment the read lease was held made Linux send this process SIGIO, whose
+    default action ended it (the window with it, where tag runs in a worker thread): the lease now signals with
+    SIGURG, which nothing heeds, and the file is said to be open for writing.  The lease, the writer's open and the
+    signal are the kernel's; only the moment is forced (in a child, which SIGIO ended before)."""
+    path = tmp_path / "downloading.mp3"
+    path.write_bytes(b"\xff" * 1024)
+
+    run = subprocess.run(
+        [sys.executable, "-c", OPENED_DURING_THE_LEASE, str(path)], capture_output=True, text=True, timeout=60
+    )
+
+    assert (run.returncode, run.stdout.strip()) == (0, BEING_WRITTEN), run.stderr
+
+
+def test_where_the_system_has_no_leases_the_file_is_written_as_before(
+    tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS and the BSDs have fcntl but no read leases: every file ended in AttributeError (F_SETLEASE)."""
+    monkeypatch.delattr(fcntl, "F_SETLEASE", raising=False)
+    song = make_file(tmp_path, "mp3", name="song")
+
+    report = apply_plan(plan_for([song]), journal)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [("written", "")]
+    assert native_genres(song) == ["Rock"]
 
 
 @contextlib.contextmanager
