@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from musictagger.audio.capture import AudioSource, DeviceSource, FileSource, find_device, input_devices
 from musictagger.audio.signal import level_words
@@ -96,9 +97,25 @@ def run(args: argparse.Namespace) -> int:
         finally:
             source.stop()
             if recorder:  # said on stderr under --json, whose lines on stdout are the steps' objects alone
-                saved = with_path("saved ", _save(recorder, args.save), f" ({recorder.seconds:.1f} s)")
-                print(saved, file=sys.stderr if args.json else sys.stdout)
+                _keep(recorder, args.save, said_on=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _keep(recorder: Recorder, path: Path, *, said_on: TextIO) -> None:
+    """Save the recording to ``path`` with what was heard since the loop's last drain, and say so on ``said_on``.
+
+    The disk may have filled since that drain (a Ctrl-C or ``--seconds`` comes between two): the last drain's error
+    then comes after what was recorded until then is saved where asked, as when a drain in the loop fails; raised
+    by the save itself, it left the recording in the cache folder and nothing at ``path``."""
+    try:
+        recorder.drain()
+    except FileError as exc:  # the recording is closed, whole up to the write that failed
+        stopped = exc
+    else:
+        stopped = None
+    print(with_path("saved ", _save(recorder, path), f" ({recorder.seconds:.1f} s)"), file=said_on)
+    if stopped is not None:
+        raise stopped
 
 
 def _save(recorder: Recorder, path: Path) -> Path:

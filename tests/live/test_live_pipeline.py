@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import soundfile as sf
 
 from musictagger.audio.augment import room_capture
 from musictagger.audio.capture import FileSource
+from musictagger.cli import listen
 from musictagger.errors import FileError
 from musictagger.library import Library, find_similar, index_folders
 from musictagger.live import LiveRecognizer, LiveSettings, LiveState
@@ -193,6 +195,30 @@ def test_listen_save_on_a_full_disk_stops_saying_why_and_saves_what_was_recorded
     assert rate == SR and 1.0 < len(recorded) / SR < 3.0
     assert f"saved {saved} ({len(recorded) / SR:.1f} s)" in " ".join(listened.stdout.split())  # wrapped
     np.testing.assert_array_equal(recorded, y[: len(recorded)])
+
+
+def test_listen_saves_what_was_recorded_when_its_last_drain_finds_the_disk_full(tmp_path: Path, capsys) -> None:
+    """``listen --save`` stopped (Ctrl-C, ``--seconds``) after the disk filled but before a drain in its loop found
+    it: the save's own drain failed, and listen ended saying the recording was kept in the cache folder, nothing
+    saved where ``--save`` asked.  Files that cannot grow past 300 kB (this process, while saving; Python ignores
+    SIGXFSZ) stand for the full disk: what was recorded until then is saved whole, then the error is raised."""
+    y = music(sr=SR, seconds=3.0, seed=3)
+    source = FileSource(write(tmp_path / "heard.wav", y, SR, "wav-float"), realtime=False)
+    recorder = Recorder(source)
+    source.start()
+    source.wait()  # all heard, none drained: the loop's last drain came before it
+    saved = tmp_path / "saved.wav"
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, limits[1]))
+    try:
+        with pytest.raises(FileError, match="cannot go on recording: File too large"):
+            listen._keep(recorder, saved, said_on=sys.stdout)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+    recorded = sf.read(saved, dtype="float32")[0]
+    assert 1.0 < len(recorded) / SR < 2.0
+    np.testing.assert_array_equal(recorded, y[: len(recorded)])
+    assert " ".join(capsys.readouterr().out.split()) == f"saved {saved} ({len(recorded) / SR:.1f} s)"  # wrapped
 
 
 def test_a_recording_keeps_room_to_grow_past_a_wavs_4_gib(tmp_path: Path) -> None:
