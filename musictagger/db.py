@@ -90,6 +90,7 @@ class Cursor(sqlite3.Cursor):
 
     execute = _naming_damage(sqlite3.Cursor.execute)
     executemany = _naming_damage(sqlite3.Cursor.executemany)
+    executescript = _naming_damage(sqlite3.Cursor.executescript)
     fetchone = _naming_damage(sqlite3.Cursor.fetchone)
     fetchmany = _naming_damage(sqlite3.Cursor.fetchmany)
     fetchall = _naming_damage(sqlite3.Cursor.fetchall)
@@ -107,6 +108,9 @@ class Connection(sqlite3.Connection):
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
         return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        return self.cursor().executescript(sql_script)
 
 
 def open_database(

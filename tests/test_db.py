@@ -127,6 +127,25 @@ def test_a_damaged_file_is_a_readable_error(tmp_path: Path) -> None:
         open_database(path, V1)
 
 
+@pytest.mark.parametrize("statement", ["execute", "executescript"])
+def test_a_file_damaged_past_its_first_page_is_a_readable_error_at_any_statement(
+    tmp_path: Path, statement: str
+) -> None:
+    """SQLite finds damage only in the pages a statement reads, so such a file opens; a statement reading them is an
+    error naming the file.  A script (the journal's incremental vacuum) went past it as `sqlite3.DatabaseError`."""
+    path = tmp_path / "x.sqlite3"
+    with transaction(db := open_database(path, V1)):
+        db.executemany("INSERT INTO items (name) VALUES (?)", [(f"item {i}",) for i in range(2000)])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = path.read_bytes()
+    path.write_bytes(data[:4096] + bytes(range(256)) * ((len(data) - 4096) // 256))  # the first page holds the schema
+    db = open_database(path, V1)
+
+    with pytest.raises(DatabaseError, match=r"x\.sqlite3: database disk image is malformed: the file is damaged"):
+        getattr(db, statement)("SELECT count(name) FROM items;")
+
+
 def test_a_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = open_database(tmp_path / "x.sqlite3", V1)
     with pytest.raises(RuntimeError), transaction(db):
