@@ -122,8 +122,12 @@ def search(
 
 
 def playback_problem(path: Path, text: str) -> str:
-    """Why ``path`` could not be played, for the status bar: gone from where it was, or the player's ``text``."""
-    why = "it is not there any more (moved, renamed or deleted?)" if not path.exists() else text[:1].lower() + text[1:]
+    """Why ``path`` could not be played, for the status bar: gone from where it was, or the player's ``text`` (which
+    a backend may leave empty: then that the player cannot read it)."""
+    if not path.exists():
+        why = "it is not there any more (moved, renamed or deleted?)"
+    else:
+        why = text[:1].lower() + text[1:] if text else "the player cannot read it"
     return f"Cannot play {readable(path.name)}: {why}"
 
 

@@ -25,6 +25,7 @@ from musictagger.gui.app import create_window, main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
+from musictagger.gui.matches_view import playback_problem
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import (
     EMPTY_MESSAGE,
@@ -471,6 +472,14 @@ def test_play_says_why_a_file_cannot_be_played(qtbot, window, songs: list[Path],
     window.matches.player.toggle(not_audio)  # as Play match on a library track that is no audio Qt can read
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Cannot play notes.mp3: "), timeout=10_000)
     assert not window.matches.player.is_playing()
+
+
+def test_a_playback_error_without_words_still_says_why(tmp_path: Path) -> None:
+    """A player's error may come without text: the status bar said 'Cannot play song.flac: ', the reason empty."""
+    song = tmp_path / "song.flac"
+    song.write_bytes(b"fLaC")
+    assert playback_problem(song, "") == "Cannot play song.flac: the player cannot read it"
+    assert playback_problem(song, "Could not open file") == "Cannot play song.flac: could not open file"
 
 
 def test_delete_removes_files_only_while_the_files_list_has_the_focus(qtbot, window, songs: list[Path]) -> None:
