@@ -199,12 +199,12 @@ PAUSE_STEP_S = 0.1
 
 
 def after_last_pause(audio: np.ndarray, *, sr: int, pause_s: float, silence_dbfs: float) -> np.ndarray:
-    """The end of ``audio`` (``(frames, channels)``, oldest first) that follows its last pause: the last ``pause_s``
-    seconds whose RMS level is below ``silence_dbfs`` (the rule that calls the input too quiet to tell), found to
-    :data:`PAUSE_STEP_S`; all of ``audio`` when it holds no such pause.
+    """The end of ``audio`` (``(frames, channels)``, oldest first) after its last pause, ``pause_s`` seconds in a row
+    whose RMS level is below ``silence_dbfs`` (the rule that calls the input too quiet to tell), found to
+    :data:`PAUSE_STEP_S`; all of ``audio`` when it holds no pause.
 
-    Steps come every second or more, so one may fall in no pause that another would have called quiet; the audio
-    itself says where each pause ended, whenever the step comes."""
+    A step (one every ``interval_s``) may come in no pause that a step at another moment would have called quiet; the
+    audio itself says where each pause ended, whenever the step comes."""
     block = max(1, round(sr * PAUSE_STEP_S))
     blocks = len(audio) // block
     span = max(1, round(pause_s / PAUSE_STEP_S))
