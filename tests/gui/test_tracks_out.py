@@ -105,11 +105,11 @@ def test_library_tracks_drag_out_as_files_and_dropped_back_are_not_analysed(
     """Nothing left the window but a path at a time (Show in folder): no drag out to a player or DJ app."""
     library_tab(qtbot, window)
     view = window.library_view
-    select_rows(view.table, [0, 2])  # Sigur Rós/Hoppípolla.flac, c.flac (b.flac between them)
+    select_rows(view.table, [0, 2])  # b.flac, Sigur Rós/Hoppípolla.flac (c.flac between them: paths without case)
     drag_from(view.table, 2)
     qtbot.waitUntil(lambda: len(drags) == 1, timeout=10_000)  # the paths read on a worker first
     urls, text, own, mime = drags[0]
-    chosen = [music / "Sigur Rós" / "Hoppípolla.flac", music / "c.flac"]
+    chosen = [music / "b.flac", music / "Sigur Rós" / "Hoppípolla.flac"]
     assert urls == [QUrl.fromLocalFile(str(path)) for path in chosen] and all(url.isLocalFile() for url in urls)
     assert text == "\n".join(map(str, chosen)) and own
     assert view.selected_count() == 2  # the press and the moves did not make one row the selection
@@ -142,7 +142,7 @@ def test_ctrl_c_copies_the_selected_tracks_as_files_and_paths(qtbot, window, mus
     """Ctrl+C did nothing in the Library tab (Ctrl+Shift+C copies the hash code, as it still does)."""
     library_tab(qtbot, window)
     view = window.library_view
-    select_rows(view.table, [1, 2])
+    select_rows(view.table, [0, 1])  # b.flac, c.flac (paths without case: Sigur Rós/ after them)
     window.activateWindow()
     view.table.setFocus()
     qtbot.waitUntil(lambda: window.isActiveWindow() and view.table.hasFocus(), timeout=5000)
@@ -207,9 +207,9 @@ def test_the_selection_saved_as_a_playlist_from_a_dialog_that_remembers_its_fold
     qtbot.waitUntil(lambda: "Saved 3 tracks" in window.statusBar().currentMessage(), timeout=10_000)
     assert window.statusBar().currentMessage() == f"Saved 3 tracks as the playlist {playlist}"
     assert read_playlist(playlist) == [
-        ("#EXTINF:3,Sigur Rós - Hoppípolla", music / "Sigur Rós" / "Hoppípolla.flac"),
         ("#EXTINF:4,Band - Beta", music / "b.flac"),
         ("#EXTINF:3,c", music / "c.flac"),
+        ("#EXTINF:3,Sigur Rós - Hoppípolla", music / "Sigur Rós" / "Hoppípolla.flac"),
     ]
     assert "\nSigur Rós/Hoppípolla.flac\n" in playlist.read_text(encoding="utf-8")  # relative: below the playlist
     assert choose_playlist(window, window.settings, "3 tracks", "set") == playlist
