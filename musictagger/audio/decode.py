@@ -68,27 +68,35 @@ def _mp4_cut_before_index(path: Path) -> str | None:
     last by FFmpeg and most encoders unless asked to move it first; a download or a copy that stopped leaves none, or
     a part, and FFmpeg says ``Invalid data found when processing input`` of a file that is nearly all there, which
     sent the user looking for a bad file rather than for the rest of a good one.  A writer stopped before its end (a
-    recording killed, the power lost) leaves its audio atom sized 0, "to the end of the file", which it sizes last."""
+    recording killed, the power lost) leaves its audio atom sized 0, "to the end of the file", which it sizes last.  A
+    file that ends where its audio does, or a few bytes into the index's header, has no index at all.  A HEIF or AVIF
+    picture (``ftyp``, then ``meta`` where a movie has ``moov``, then ``mdat``) has none either, and is not one."""
     try:
         with open(path, "rb") as file:
             size = os.fstat(file.fileno()).st_size
-            offset, name, indexed = 0, b"", False
+            offset, name, indexed, audio, picture = 0, b"", False, False, False
             while offset + 8 <= size:
                 file.seek(offset)
                 header = file.read(16)
                 length = int.from_bytes(header[:4], "big")
                 if length == 1 and len(header) == 16:
                     length = int.from_bytes(header[8:16], "big")
-                if length == 0 and header[4:8] == b"mdat" and offset and not indexed:
+                if length == 0 and header[4:8] == b"mdat" and offset and not (indexed or picture):
                     return _UNFINISHED_MP4  # sized 0, to the end: its writer never came back to size it
                 if (not offset and header[4:8] != b"ftyp") or length < 8:  # not MP4, or another size of 0
                     return None
                 name, offset = header[4:8], offset + length
                 indexed = indexed or (name == b"moov" and offset <= size)
+                audio, picture = audio or name == b"mdat", picture or name == b"meta"
     except OSError:
         return None
-    if indexed or offset <= size:
+    if indexed or picture or (offset <= size and not audio):
         return None
+    if offset <= size:  # the walk reached the end, or a header cut short, after the audio and no index
+        return (
+            f"cut short: the file ends at byte {size:,}, after its audio, with no index, without which no player "
+            "finds any of it (the moov atom, which this file keeps at its end); damaged, or not copied whole"
+        )
     where = (
         "inside the index without which no player finds any of its audio"
         if name == b"moov"

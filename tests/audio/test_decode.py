@@ -19,6 +19,7 @@ from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
 from musictagger.errors import DecodeError
+from musictagger.tags.mp4_structure import _atom as atom
 from tests.audio.signals import (
     CODEC_PADDING,
     FORMATS,
@@ -537,6 +538,41 @@ def test_an_m4a_cut_short_before_the_end_of_its_index_says_so(tmp_path: Path, cu
         pass
 
     assert str(decoded.value) == str(read.value) == expected
+
+
+@pytest.mark.parametrize("into_the_index", [0, 4])
+def test_an_m4a_cut_where_its_audio_ends_says_so(tmp_path: Path, into_the_index: int) -> None:
+    """Cut where the audio atom ends (the index's first byte never written), or inside the index's 8-byte header, an
+    M4A has no index at all: it was 'not an audio file, or damaged beyond use (Invalid data found when processing
+    input)', as before 6e0eb64 told the cuts further in."""
+    whole = tone_file(tmp_path, "m4a-aac").read_bytes()
+    ends = whole.index(b"moov") - 4 + into_the_index
+    path = tmp_path / "download.m4a"
+    path.write_bytes(whole[:ends])
+    expected = (
+        f"{path}: cut short: the file ends at byte {ends:,}, after its audio, with no index, without which no player "
+        "finds any of it (the moov atom, which this file keeps at its end); damaged, or not copied whole"
+    )
+
+    with pytest.raises(DecodeError) as decoded:
+        decode(path)
+    with pytest.raises(DecodeError) as read, open_reader(path):
+        pass
+
+    assert str(decoded.value) == str(read.value) == expected
+
+
+def test_a_heif_picture_is_not_taken_for_an_m4a_without_its_index(tmp_path: Path) -> None:
+    """A HEIC or AVIF photo is an ISO file as an M4A is, its pictures in an mdat atom and no moov atom: it is no M4A
+    cut short."""
+    path = tmp_path / "photo.heic"
+    kinds = b"heic" + bytes(4) + b"mif1heic"  # its kind, version, and the kinds it is read as
+    path.write_bytes(atom(b"ftyp", kinds) + atom(b"meta", bytes(4)) + atom(b"mdat", bytes(16)))  # items, data
+
+    with pytest.raises(DecodeError) as decoded:
+        decode(path)
+
+    assert "cut short" not in str(decoded.value)
 
 
 def test_an_m4a_whose_writer_stopped_before_its_end_says_so(tmp_path: Path) -> None:
