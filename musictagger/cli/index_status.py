@@ -102,7 +102,7 @@ def print_status(status: IndexStatus) -> None:
         print(wrap("  verdicts: " + ", ".join(counted), counted))
     _print_model_status(status)
     searched, others = status.codes
-    missing = f"; {others} analysed by another model need `musictagger index` again" if others else ""
+    missing = f"; {others} analysed by another model {_need(others)} `musictagger index` again" if others else ""
     are = "1 track is" if searched == 1 else f"{searched} tracks are"  # 'codes: 1 tracks are searched'
     print(wrap(f"  codes: {are} searched for similar ones with {status.model_path.stem}{missing}"))
     for root in status.roots:
@@ -126,8 +126,14 @@ def _print_model_status(status: IndexStatus) -> None:
                 wrap(f"  it reads analyses by {personal.base_model_id}, not by this model: its verdicts are not in use")
             )
     have, analysed = status.embeddings, status.counts.analysed
-    missing = f"; {analysed - have} need `musictagger index` again" if have < analysed else ""
-    print(wrap(f"  embeddings: {have} of {analysed} analysed tracks have the one {reader}{missing}"))
+    missing = f"; {analysed - have} {_need(analysed - have)} `musictagger index` again" if have < analysed else ""
+    tracks, verb = "track" if analysed == 1 else "tracks", "has" if have == 1 else "have"
+    print(wrap(f"  embeddings: {have} of {analysed} analysed {tracks} {verb} the one {reader}{missing}"))
+
+
+def _need(count: int) -> str:
+    """``needs`` after a count of 1 (``1 needs `musictagger index` again``), else ``need``."""
+    return "needs" if count == 1 else "need"
 
 
 def status_document(status: IndexStatus) -> dict[str, Any]:

@@ -463,7 +463,8 @@ def test_a_library_damaged_past_its_first_page_is_an_error_naming_it(
 
 
 def test_the_status_of_a_library_of_one_track_says_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """It said '1 tracks: 1 analysed, 0 failed' and 'codes: 1 tracks are searched'."""
+    """It said '1 tracks: 1 analysed, 0 failed' and 'codes: 1 tracks are searched', and then 'embeddings: 1 of 1
+    analysed tracks have the one …'."""
     write_track(tmp_path / "Single" / "a.wav", "wav-pcm16", seed=1)
     assert main(["index", str(tmp_path / "Single")]) == 0
     capsys.readouterr()
@@ -472,3 +473,4 @@ def test_the_status_of_a_library_of_one_track_says_track(tmp_path: Path, capsys:
     lines = capsys.readouterr().out.splitlines()
     assert "1 track: 1 analysed, 0 failed" in lines
     assert any(line.startswith("  codes: 1 track is searched for similar ones") for line in lines)
+    assert "  embeddings: 1 of 1 analysed track has the one `musictagger learn` needs" in lines
