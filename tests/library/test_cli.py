@@ -249,7 +249,7 @@ def test_similar_never_compares_codes_of_another_model(
     assert main(["index", "--status"]) == 0
     status = " ".join(capsys.readouterr().out.split())
     assert "codes: 4 tracks are searched" in status
-    assert "; 1 analysed by another model need `musictagger index` again" in status
+    assert "; 1 analysed by another model needs `musictagger index` again" in status
 
 
 def test_similar_on_an_empty_library_says_to_index_first(capsys: pytest.CaptureFixture[str]) -> None:

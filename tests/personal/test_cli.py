@@ -167,7 +167,7 @@ def test_index_status_counts_the_embeddings_and_names_the_active_model(
     out = capsys.readouterr().out
     assert "active model: personal model 'mine' (genre: Ambient, Hip-Hop, Drum & Bass)" in out
     said = " ".join(out.split())  # the lines as wrapped at 80 columns, joined
-    assert "embeddings: 18 of 19 analysed tracks have the one 'mine' needs; 1 need `musictagger index` again" in said
+    assert "embeddings: 18 of 19 analysed tracks have the one 'mine' needs; 1 needs `musictagger index` again" in said
 
 
 def test_index_status_counts_the_active_personal_models_verdicts(
