@@ -27,6 +27,14 @@ _MOD_CHANNELS = re.compile(rb"^(?:[1-9]CHN|[1-9][0-9]CH|[1-9][0-9]CN|TDZ[1-9])$"
 _RECORDING_MAGIC = (b"ID3", b"RIFF", b"fLaC", b"OggS", b"FORM", b"wvpk", b"MAC ", b"DSD ", b"FRM8", b"caff")
 
 
+def starts_a_recording(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, start as a recording does: a container's mark (:data:`_RECORDING_MAGIC`,
+    MP4's ``ftyp`` at byte 4) or an MPEG audio frame's 11 sync bits (an MP3, MP2 or AAC stream without a tag before
+    it), of a layer other than I, whose bits a UTF-16 text's byte-order mark (``FF FE``) has too."""
+    mpeg = len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0x06
+    return head.startswith(_RECORDING_MAGIC) or head[4:8] == b"ftyp" or mpeg
+
+
 def _tracker(head: bytes) -> str | None:
     """The tracker module format ``head`` starts, if any."""
     if head.startswith(b"Extended Module:"):
@@ -35,7 +43,7 @@ def _tracker(head: bytes) -> str | None:
         return "IT"
     if head[44:48] == b"SCRM":
         return "S3M"
-    if head.startswith(_RECORDING_MAGIC) or head[4:8] == b"ftyp":  # a tag's text may spell "10CH" at 1080
+    if starts_a_recording(head):  # a tag's text may spell "10CH" at 1080
         return None
     if head[1080:1084] in _MOD_SIGNATURES or _MOD_CHANNELS.match(head[1080:1084]):
         return "MOD"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from musictagger.cli.lines import wrap
 from musictagger.cli.main import main
-from tests.audio.signals import piece, write
+from tests.audio.signals import FORMATS, piece, write
 
 NAMES = ["Album\\01 Café.wav", "Album\\02.wav", "03.wav"]
 """The list's names, as Windows writes them relative to the folder above ``Album``."""
@@ -71,3 +72,23 @@ def test_a_list_names_the_files_a_mac_copied_with_their_accents_decomposed(
     assert main(["analyze", "--json", "--windows", "1", "--files-from", str(tmp_path / "list.txt")]) == 0
 
     assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(copied)]
+
+
+@pytest.mark.parametrize("kind", ["wav-pcm16", "flac", "mp3-lame", "m4a-aac"])
+def test_an_audio_file_given_as_the_list_is_refused(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--files-from song.wav`` (the song meant as a file to analyse) split the song at its NUL bytes: a WAV of 20 s
+    listed 47,381 "files", `no such file` each, and the analysis of every recording under the working folder, which
+    an entry `.` named.  Now the list is refused, saying what it is, before anything is analysed."""
+    song = write(tmp_path / f"song.{FORMATS[kind][0]}", piece(0, sr=16000, seconds=1.5), 16000, kind)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["analyze", "--files-from", song.name]) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (
+        captured.err
+        == wrap(f"error: {song.name}: is an audio file, not a list of files: name it without --files-from") + "\n"
+    )
