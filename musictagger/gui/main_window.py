@@ -23,13 +23,14 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabBar,
@@ -42,11 +43,11 @@ from musictagger.audio.files import AUDIO_EXTENSIONS
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import FileError
 from musictagger.gui.about import known_genres_text, show_about
-from musictagger.gui.accessible import set_tab_order
+from musictagger.gui.accessible import menu_on_shift_f10, set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.dock_scroll import DockScroll
-from musictagger.gui.errors import describe, show_error, show_message
+from musictagger.gui.errors import describe, open_folder_of, show_error, show_message
 from musictagger.gui.file_list import Expanded, FileEntry, FileList, State, expand_paths, file_stamp
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.geometry import fit_to_screen, resize_within_screen
@@ -210,6 +211,9 @@ class MainWindow(QMainWindow):
 
         self.files.entrySelected.connect(self.show_entry)
         self.files.removeRequested.connect(self.remove_files)
+        self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.files.customContextMenuRequested.connect(self._files_menu)
+        menu_on_shift_f10(self.files)
         self.spectrogram.windowHovered.connect(self.layers.set_window)
         self.library.indexingStarted.connect(self.show_library_panel)
         self.library.libraryChanged.connect(self.matches.library_changed)
@@ -676,8 +680,7 @@ class MainWindow(QMainWindow):
                 return code.copy if code.hex.text() else None
         if self.files.hasFocus():
             files = self.files.selected_paths()
-            copied = partial(transfer, files, for_clipboard=True)
-            return (lambda: self.statusBar().showMessage(copy_to_clipboard(copied()))) if files else None
+            return partial(self._copy_files, files) if files else None
         focused = [view for view in (self.library_view, self.matches, self.live.matches) if view.table.hasFocus()]
         if not focused and self.centre.currentIndex() == LIBRARY_TAB:
             focused = [self.library_view]
@@ -686,6 +689,30 @@ class MainWindow(QMainWindow):
         view = focused[0]
         selected = view.selected_count() if isinstance(view, LibraryView) else len(view.selected_paths())
         return view.copy_selection if selected else None
+
+    def _copy_files(self, paths: list[Path]) -> None:
+        """Put ``paths`` (files of the Files list) on the clipboard, and say so in the status bar."""
+        self.statusBar().showMessage(copy_to_clipboard(transfer(paths, for_clipboard=True)))
+
+    def _files_menu(self, position: QPoint) -> None:
+        """The Files list's menu (a right-click, the Menu key or Shift+F10) on the files selected there: what the
+        window does with them, as the Library tab's rows and the matches offer it (a right-click there did nothing)."""
+        paths, current = self.files.selected_paths(), self.files.current_entry()
+        if not paths or current is None:
+            return
+        count = f"{len(paths)} file{'s' * (len(paths) != 1)}"
+        menu = QMenu(self)
+        menu.addAction("&Play / pause", lambda: self.matches.player.toggle(current.path))
+        menu.addAction("Show in &folder", lambda: open_folder_of(self, current.path))
+        menu.addAction(
+            f"&Tag {field_in_use(self.personal)}s of {count}…", lambda: self.tag_scope(TagScope.selection(paths))
+        )
+        menu.addSeparator()
+        copy = menu.addAction(f"Cop&y {count}", partial(self._copy_files, paths))
+        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        remove = menu.addAction(f"&Remove {count} from the list", lambda: self.remove_files(paths))
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        menu.popup(self.files.viewport().mapToGlobal(position))
 
     def copy_tracks(self) -> None:
         """Edit ▸ Copy (Ctrl+C): the selected files on the clipboard, for a file manager, player or DJ app."""

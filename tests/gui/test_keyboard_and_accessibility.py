@@ -233,6 +233,25 @@ def test_shift_f10_opens_the_tables_menus_and_their_columns(qtbot, window, songs
     menu.close()
 
 
+def test_the_files_list_has_a_menu_of_what_can_be_done_with_its_files(qtbot, window, songs: list[Path]) -> None:
+    """A right-click (or the Menu key, or Shift+F10) on the Files list did nothing, where the Library tab's rows and
+    the matches have their menus: it offers what the window does with the files selected there."""
+    activate(qtbot, window)
+    drop(window, songs)
+    wait_until_settled(qtbot, window, 2)
+    window.files.setFocus()
+    qtbot.waitUntil(window.files.hasFocus, timeout=2000)
+    window.files.selectAll()
+    menu = menu_on_shift_f10(qtbot)
+    assert texts(menu) == [
+        *("&Play / pause", "Show in &folder", "&Tag genres of 2 files…"),
+        *("Cop&y 2 files", "&Remove 2 files from the list"),
+    ]
+    next(action for action in menu.actions() if action.text() == "&Remove 2 files from the list").trigger()
+    menu.close()
+    assert window.files.entries == {}
+
+
 def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> None:
     """Playback ▸ Stop is greyed while nothing plays (it was enabled, doing nothing), and works once something does."""
     activate(qtbot, window)
