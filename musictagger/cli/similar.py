@@ -23,6 +23,7 @@ from musictagger.errors import FileError, MusictaggerError, one_line
 from musictagger.library import Library, Match, find_similar
 from musictagger.library.lookup import analysis_for, indexed_name
 from musictagger.library.playlist import SUFFIX, SUFFIXES, PlaylistEntry, write_playlist
+from musictagger.library.scan import BROKEN_LINK
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.library.store import TrackAnalysis
 from musictagger.model.manifest import load_manifest
@@ -187,6 +188,8 @@ def _resolve(library: Library, query: str, model_path: Path | None) -> _Query:
         candidates = library.find(query, limit=AMBIGUOUS_SHOWN + 1)
     analysed = [record for record in candidates if record.analysis is not None]
     if not candidates:
+        if os.path.islink(query):  # a link to a file gone, not text: said as analyze and index say it
+            raise FileError(query, BROKEN_LINK)
         raise MusictaggerError(f"{query!r} is neither a file nor an analysed track of the library")
     if not analysed:
         shown = candidates[:AMBIGUOUS_SHOWN]

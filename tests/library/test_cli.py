@@ -416,6 +416,18 @@ def test_similar_reads_the_library_on_a_disk_that_will_not_let_it_be_opened_for_
     }
 
 
+def test_similar_of_a_broken_link_says_so(music_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A link whose file is gone was `'…/gone.wav' is neither a file nor an analysed track of the library`, as if
+    it had been taken for text; `analyze` and `index` call it a broken link, and so does `similar` now."""
+    index_folders([music_folder], workers=1)
+    link = music_folder / "gone.wav"
+    link.symlink_to(music_folder / "deleted.wav")
+
+    assert main(["similar", str(link)]) == 1
+
+    assert capsys.readouterr().err == path_line("error", link, "broken link") + "\n"
+
+
 def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> None:
     """`index` with the user-data folder's disk full ended in a traceback, `OSError: [Errno 28] No space left on
     device`, where it wrote its process id into the indexing lock.  Now it says which index it cannot open and why,
