@@ -38,6 +38,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -86,6 +87,11 @@ from musictagger.timefmt import clock
 PAGE_ROWS = 100
 PAGES_KEPT = 128
 FILTER_DELAY_MS = 250
+FIND_LEAST_CHARS = 16
+"""The find box keeps this many average characters however narrow the tab: the quick filter gives up its room
+first (:class:`QuickFilterBox`)."""
+FILTER_LEAST_CHARS = 10
+"""The quick filter's least width, in average characters of its text ("All tracks" whole), its choice cut beyond."""
 SELECT_DELAY_MS = 300
 """A track is analysed once the selection rests on it this long (arrowing through rows queues nothing)."""
 COLUMNS = tuple(Column)
@@ -371,6 +377,19 @@ class TrackTableModel(QAbstractTableModel):
         self.set_query(dataclasses.replace(self.query, sort=COLUMNS[column], descending=descending))
 
 
+class QuickFilterBox(QComboBox):
+    """The quick filters: as wide as their longest choice where the tab has room, down to :data:`FILTER_LEAST_CHARS`
+    in a narrow one (the choice shown cut), so that the find box beside it keeps its room.  A combo box that fits its
+    contents will not shrink below them: in a 380-pixel tab the find box had 40 pixels ("Fi…")."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        whole = super().minimumSizeHint()
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        least = whole.width() - widest + FILTER_LEAST_CHARS * metrics.averageCharWidth()  # its frame and arrow kept
+        return QSize(min(whole.width(), least), whole.height())
+
+
 class LibraryView(QWidget):
     """Find box, quick filters, the track table with its counts, and the actions on a selection."""
 
@@ -394,7 +413,8 @@ class LibraryView(QWidget):
         self.find.setAccessibleName("Find in the library")
         for key, slot in ((Qt.Key.Key_Down, self._into_tracks), (Qt.Key.Key_Escape, self.find.clear)):
             QShortcut(QKeySequence(key), self.find, context=Qt.ShortcutContext.WidgetShortcut).activated.connect(slot)
-        self.filter = QComboBox()
+        self.find.setMinimumWidth(FIND_LEAST_CHARS * self.find.fontMetrics().averageCharWidth())
+        self.filter = QuickFilterBox()
         self.filter.setToolTip("Quick filters: the tracks worth a look")
         for quick in QuickFilter:
             self.filter.addItem(quick_filter_text(quick, self.model.field), quick)

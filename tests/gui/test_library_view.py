@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from musictagger.gui.library_view import (
     COLUMNS,
+    FIND_LEAST_CHARS,
     NO_CODE_TEXT,
     NO_FOLDERS_TEXT,
     NOT_INDEXED_TEXT,
@@ -451,4 +452,21 @@ def test_a_sort_or_a_filter_says_it_is_running_until_its_tracks_arrive(qtbot) ->
     assert viewport.cursor().shape() == Qt.CursorShape.BusyCursor
     settle(qtbot, view)
     assert view.model.rowCount() == 0 and viewport.cursor().shape() == Qt.CursorShape.ArrowCursor
+    view.shutdown()
+
+
+def test_a_narrow_library_tab_keeps_its_find_box_wide_enough_to_read(qtbot) -> None:
+    """In a narrow Library tab (270 pixels in an 800-pixel window; as narrow in a 1024-pixel one in a 14-point font)
+    the quick filter kept the width of its longest choice, "Differs from the model", and the find box got what was
+    left: "Fin…", the text typed in it out of sight.  The quick filter now gives up its room first, its choice cut."""
+    view = LibraryView(TaskRunner("library view"))
+    qtbot.addWidget(view)
+    view.resize(270, 400)
+    view.show()
+    settle(qtbot, view)
+    least = FIND_LEAST_CHARS * view.find.fontMetrics().averageCharWidth()
+    assert view.find.width() >= least
+    assert view.filter.width() < view.filter.sizeHint().width()  # it gave up its room, its text cut
+    view.resize(900, 400)  # a wide tab: the quick filter whole again
+    qtbot.waitUntil(lambda: view.filter.width() >= view.filter.sizeHint().width(), timeout=5000)
     view.shutdown()
