@@ -32,8 +32,10 @@ TICK_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000)
 FREQUENCY_TITLES = ("frequency (Hz, mel scale)", "Hz")
 """The frequency axis's title, and what it says where the plot is too short for the title whole."""
 TICK_ROOM_LINES = 2.0
-"""Frequency labels are at least this many lines of text apart: a line each and as much between (7 of the 96 bands
-at the plot's usual height)."""
+"""Frequency and dB labels are at least this many lines of text apart: a line each and as much between (7 of the 96
+bands at the plot's usual height)."""
+DB_STEPS = (10.0, 20.0, 40.0, 80.0)
+"""The dB scale's label steps: every 10 dB where the plot has the height, fewer in a short one."""
 WINDOW_BRUSH = (255, 255, 255, 22)
 CURRENT_WINDOW_BRUSH = (120, 200, 255, 60)
 WINDOW_LABEL_COLOUR = (230, 230, 230)
@@ -173,6 +175,8 @@ class SpectrogramView(QWidget):
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=COLOUR_MAP, label="dB", interactive=False, width=14)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
+        self.colour_bar.axis.setStyle(maxTextLevel=0)  # labels on the steps alone (:meth:`_space_db_labels`)
+        self.colour_bar.axis.geometryChanged.connect(self._space_db_labels)
         self._regions: list[pg.LinearRegionItem] = []
         self._window_spans: list[tuple[float, float]] = []
         self._duration_s = 0.0
@@ -180,6 +184,16 @@ class SpectrogramView(QWidget):
         self._set_windows([(0.0, 0.0)] * windows)  # create the usual number of region items now: creating them is slow
         self._set_windows([])
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def _space_db_labels(self) -> None:
+        """Label the dB scale at the finest of :data:`DB_STEPS` whose labels are :data:`TICK_ROOM_LINES` apart at its
+        height: pyqtgraph spaces ticks by an axis's length alone, never fewer than 2.25 intervals, and drew "0", "-20",
+        "-40" and "-60" over each other beside a short plot."""
+        axis = self.colour_bar.axis
+        line = QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+        labels = axis.height() / (TICK_ROOM_LINES * line)  # how many fit
+        step = next((step for step in DB_STEPS if DYNAMIC_RANGE_DB / step <= labels), DB_STEPS[-1])
+        axis.setTickSpacing(major=step, minor=step / 2)
 
     def set_band_centres(self, centres_hz: np.ndarray) -> None:
         """Label the frequency axis in Hz at the mel bands' centre frequencies (known once the analyser started)."""

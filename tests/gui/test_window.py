@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from pyqtgraph import TextItem
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
@@ -193,6 +193,26 @@ def test_differs_and_an_uncertain_verdict_read_in_orange_on_the_light_theme_as_o
         assert min(contrasts()) >= 4.5, contrasts()
     finally:
         apply_theme("system")
+
+
+def test_the_colour_bars_labels_do_not_overlap_in_a_short_plot(qtbot, window, songs: list[Path]) -> None:
+    """The dB scale beside a spectrogram as short (a 600-pixel-high window) drew "0", "-20", "-40" and "-60" over each other
+    (pyqtgraph spaces ticks by the axis's length alone, never fewer than 2.25 intervals): as the frequency axis, it
+    now labels only as many levels as the height has room for."""
+    drop(window, songs[:1])
+    wait_until_settled(qtbot, window, 1)
+    window.resize(800, 600)
+    window.show_live()
+    axis = window.spectrogram.colour_bar.axis
+    qtbot.waitUntil(lambda: axis.height() < 60 and bool(drawn_labels(axis)), timeout=10_000)
+    centres = sorted(rect.center().y() for rect in drawn_labels(axis))
+    line = QFontMetricsF(axis.font()).height()  # a label's whole height (pyqtgraph measures 0.8 of it)
+    assert all(lower - upper >= line for upper, lower in itertools.pairwise(centres)), (centres, line)
+
+    window.live_dock.close()  # a plot of the usual height: a label every 10 dB as before
+    window.resize(800, 800)
+    qtbot.waitUntil(lambda: axis.height() > 260, timeout=10_000)
+    assert len(drawn_labels(axis)) >= 8
 
 
 def test_the_window_labels_read_over_a_bright_spectrogram(qtbot, window, tmp_path: Path) -> None:
