@@ -120,8 +120,18 @@ def install_excepthook(parent: QWidget) -> None:
     sys.excepthook = hook
 
 
+GONE_TEXT = "not there any more (moved, renamed or deleted?)"
+"""Why a file listed (a library track, a match, a file analysed) cannot be played or shown: it has gone since."""
+
+
 def open_folder_of(parent: QWidget | None, path: Path) -> None:
     """Open the folder holding ``path`` in the desktop's file manager, or say where it is when none can be
-    opened (a desktop without a file launcher: Qt only logs "Unable to detect a launcher")."""
+    opened (a desktop without a file launcher: Qt only logs "Unable to detect a launcher"); a file gone since it
+    was listed is said to be (its folder opened without it, or a file manager's error, said nothing of it)."""
+    if not path.exists():
+        show_message(
+            parent, "Show in folder", f"{readable(path.name)} is {GONE_TEXT}. It was in:\n{readable(path.parent)}"
+        )
+        return
     if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))):
         show_message(parent, "Show in folder", f"No file manager could be opened here. The file is in:\n{path.parent}")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from musictagger.gui.accessible import menu_on_shift_f10
 from musictagger.gui.capped_label import CappedLabel
 from musictagger.gui.column_fit import LEAST_CHARS, ColumnFit
-from musictagger.gui.errors import describe, open_folder_of
+from musictagger.gui.errors import GONE_TEXT, describe, open_folder_of
 from musictagger.gui.readable import readable
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.gui.tracks_out import DragOut, copy_to_clipboard, save_playlist, transfer
@@ -124,10 +124,8 @@ def search(
 def playback_problem(path: Path, text: str) -> str:
     """Why ``path`` could not be played, for the status bar: gone from where it was, or the player's ``text`` (which
     a backend may leave empty: then that the player cannot read it)."""
-    if not path.exists():
-        why = "it is not there any more (moved, renamed or deleted?)"
-    else:
-        why = text[:1].lower() + text[1:] if text else "the player cannot read it"
+    said = text[:1].lower() + text[1:] if text else "the player cannot read it"
+    why = said if path.exists() else f"it is {GONE_TEXT}"
     return f"Cannot play {readable(path.name)}: {why}"
 
 

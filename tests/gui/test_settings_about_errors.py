@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtCore import QPoint, QRect, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
@@ -380,12 +380,33 @@ def test_show_in_folder_says_where_the_file_is_when_no_file_manager_opens(
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))  # the desktop, not the app
     parent = QWidget()
     qtbot.addWidget(parent)
+    song = tmp_path / "album" / "song.flac"
+    song.parent.mkdir()
+    song.write_bytes(b"")
 
-    open_folder_of(parent, tmp_path / "album" / "song.flac")
+    open_folder_of(parent, song)
 
     assert message_boxes == [
         f"Show in folder: No file manager could be opened here. The file is in:\n{tmp_path / 'album'}"
     ]
+
+
+def test_show_in_folder_says_a_file_moved_or_deleted_is_not_there(
+    qtbot, tmp_path: Path, monkeypatch, message_boxes: list[str]
+) -> None:
+    """Show in folder on a library track or match moved or deleted since it was indexed opened its folder (or, gone
+    too, a file manager's error), where the file was not to be seen, without a word: it says the file is gone."""
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    open_folder_of(parent, tmp_path / "album" / "song.flac")
+
+    assert message_boxes == [
+        f"Show in folder: song.flac is not there any more (moved, renamed or deleted?). It was in:\n{tmp_path / 'album'}"
+    ]
+    assert opened == []
 
 
 def test_a_damaged_active_personal_model_is_said_and_the_window_starts(
