@@ -130,7 +130,7 @@ def open_database(
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
     except OSError as exc:
-        raise DatabaseError(f"{path}: cannot open the database ({exc})") from exc
+        raise DatabaseError(f"{path}: cannot open the database ({disk_trouble(path.parent) or exc})") from exc
     except sqlite3.Error as exc:
         raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, path)})") from exc
     connection.row_factory = sqlite3.Row
@@ -388,8 +388,11 @@ def _explain(exc: sqlite3.Error, path: Path) -> str:
 
 
 def disk_trouble(folder: Path) -> str | None:
-    """Why nothing can be written into ``folder``: on a read-only file system, read-only itself, or on a full disk;
-    None when none of these holds (or the folder cannot be looked at)."""
+    """Why nothing can be written into ``folder``: a file where it or a folder above it should be, on a read-only file
+    system, read-only itself, or on a full disk; None when none of these holds (or the folder cannot be looked at)."""
+    there = next((above for above in (folder, *folder.parents) if os.path.lexists(above)), None)
+    if there is not None and not there.is_dir():  # said '[Errno 17] File exists: …' or '[Errno 20] Not a directory'
+        return f"{there} is a file, where a folder should be"
     try:
         usage = shutil.disk_usage(folder)
     except OSError:

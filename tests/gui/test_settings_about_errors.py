@@ -139,7 +139,8 @@ def test_settings_that_cannot_be_saved_are_said_once_and_the_settings_dialog_clo
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: bool(boxes))
     assert boxes == [
-        f"Settings cannot be saved: {settings_path()} cannot be saved: Not a directory.\n\n"
+        f"Settings cannot be saved: {settings_path()} cannot be saved: {in_the_way} is a file, where a folder should "
+        "be.\n\n"
         "What you change in Settings, the files opened lately and the window's layout are kept only until you quit."
     ]
 

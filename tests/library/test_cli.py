@@ -428,6 +428,23 @@ def test_similar_of_a_broken_link_says_so(music_folder: Path, capsys: pytest.Cap
     assert capsys.readouterr().err == path_line("error", link, "broken link") + "\n"
 
 
+def test_a_file_where_the_user_data_folder_should_be_is_named(
+    music_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a file where the library's folder should be, `index` said `cannot open the database ([Errno 17] File
+    exists: '…/musictagger')` and `index --status` `([Errno 20] Not a directory …)`; both now say what is wrong."""
+    folder = library_db_path().parent
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+
+    for command in (["index", str(music_folder)], ["index", "--status"]):
+        assert main(command) == 1, command
+        err = " ".join(capsys.readouterr().err.split())
+        assert err.startswith(f"error: {library_db_path()}") and err.endswith(
+            f"cannot open the database ({folder} is a file, where a folder should be)"
+        ), err
+
+
 def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> None:
     """`index` with the user-data folder's disk full ended in a traceback, `OSError: [Errno 28] No space left on
     device`, where it wrote its process id into the indexing lock.  Now it says which index it cannot open and why,
