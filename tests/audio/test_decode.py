@@ -513,6 +513,16 @@ def test_features_from_file_raises_the_decoders_error(tmp_path: Path, case: str)
     assert path.name in str(from_features.value)
 
 
+def refusal_of_both_readers(path: Path) -> str:
+    """The error the whole decode and the seeking reader both give ``path``, the same words from each."""
+    with pytest.raises(DecodeError) as decoded:
+        decode(path)
+    with pytest.raises(DecodeError) as read, open_reader(path):
+        pass
+    assert str(read.value) == str(decoded.value)
+    return str(decoded.value)
+
+
 @pytest.mark.parametrize(("cut", "where"), [(0.1, "audio"), (0.5, "audio"), (None, "index")])
 def test_an_m4a_cut_short_before_the_end_of_its_index_says_so(tmp_path: Path, cut: float | None, where: str) -> None:
     """An M4A keeps its index (the moov atom) after its audio, as FFmpeg writes it: one whose download or copy stopped
@@ -532,12 +542,7 @@ def test_an_m4a_cut_short_before_the_end_of_its_index_says_so(tmp_path: Path, cu
         f"announce, {inside} (the moov atom, which this file keeps at its end); damaged, or not copied whole"
     )
 
-    with pytest.raises(DecodeError) as decoded:
-        decode(path)
-    with pytest.raises(DecodeError) as read, open_reader(path):
-        pass
-
-    assert str(decoded.value) == str(read.value) == expected
+    assert refusal_of_both_readers(path) == expected
 
 
 @pytest.mark.parametrize("into_the_index", [0, 4])
@@ -554,12 +559,7 @@ def test_an_m4a_cut_where_its_audio_ends_says_so(tmp_path: Path, into_the_index:
         "finds any of it (the moov atom, which this file keeps at its end); damaged, or not copied whole"
     )
 
-    with pytest.raises(DecodeError) as decoded:
-        decode(path)
-    with pytest.raises(DecodeError) as read, open_reader(path):
-        pass
-
-    assert str(decoded.value) == str(read.value) == expected
+    assert refusal_of_both_readers(path) == expected
 
 
 def test_a_heif_picture_is_not_taken_for_an_m4a_without_its_index(tmp_path: Path) -> None:
@@ -589,12 +589,7 @@ def test_an_m4a_whose_writer_stopped_before_its_end_says_so(tmp_path: Path) -> N
         "its audio"
     )
 
-    with pytest.raises(DecodeError) as decoded:
-        decode(path)
-    with pytest.raises(DecodeError) as read, open_reader(path):
-        pass
-
-    assert str(decoded.value) == str(read.value) == expected
+    assert refusal_of_both_readers(path) == expected
 
 
 def spdif_wav(path: Path, y: np.ndarray, sr: int, codec: str) -> Path:
