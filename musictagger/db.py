@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.errors import DatabaseError
+from musictagger.interrupts import stop_noted
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -72,21 +73,38 @@ def _name_damage(connection: sqlite3.Connection, exc: sqlite3.DatabaseError) -> 
 
 
 def _naming_damage(method: Callable[..., Any]) -> Callable[..., Any]:
-    """``method`` of :class:`sqlite3.Cursor`, a damaged file it meets raised by :func:`_name_damage`."""
+    """``method`` of :class:`sqlite3.Cursor`, a damaged file it meets raised by :func:`_name_damage`, and a stop that
+    landed in one of the connection's Python functions raised as one (:func:`_stopped_in_function`)."""
 
     @functools.wraps(method)
     def named(cursor: sqlite3.Cursor, *args: Any) -> Any:
         try:
             return method(cursor, *args)
         except sqlite3.DatabaseError as exc:
+            if _stopped_in_function(exc):
+                raise KeyboardInterrupt from None
             _name_damage(cursor.connection, exc)
             raise
 
     return named
 
 
+FUNCTION_FAILED = "user-defined function raised exception"
+"""What ``sqlite3`` makes of any exception raised in a Python function a statement calls."""
+
+
+def _stopped_in_function(exc: sqlite3.DatabaseError) -> bool:
+    """Whether ``exc`` is a Python function's failure in a command stopped meanwhile (:func:`~.interrupts.stop_noted`):
+    the KeyboardInterrupt of a Ctrl-C (or of a stop taken as one) that lands in a function, or as one is called, is
+    turned by ``sqlite3`` into :data:`FUNCTION_FAILED`, so a Ctrl-C in a migration that fills a column through one
+    (a library's sort keys, seconds at 100,000 tracks) ended the command with that error, status 1, as if the
+    library were damaged, where it says 'interrupted'."""
+    return str(exc) == FUNCTION_FAILED and stop_noted()
+
+
 class Cursor(sqlite3.Cursor):
-    """A cursor whose statements and rows say a damaged file as :func:`_name_damage` does."""
+    """A cursor whose statements and rows say a damaged file as :func:`_name_damage` does, and a stop in a Python
+    function of its statement as one (:func:`_stopped_in_function`)."""
 
     execute = _naming_damage(sqlite3.Cursor.execute)
     executemany = _naming_damage(sqlite3.Cursor.executemany)

@@ -82,6 +82,12 @@ def _stops_here(signum: int) -> bool:
     return handler is signal.default_int_handler if signum == signal.SIGINT else handler is not signal.SIG_IGN
 
 
+def stop_noted() -> bool:
+    """Whether a stop has come in this command (:func:`stop_as_ctrl_c`): for a KeyboardInterrupt a library swallowed,
+    as ``sqlite3`` does one raised in a SQL function (:mod:`musictagger.db`)."""
+    return bool(_stopped_by)
+
+
 def _note_stop(signum: int) -> None:
     """Note ``signum`` as the signal that stopped the command, unless one already has (:func:`stopped_status`)."""
     if not _stopped_by:

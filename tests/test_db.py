@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import sys
 import threading
@@ -15,6 +17,7 @@ import pytest
 from musictagger import db as db_module
 from musictagger.db import Migration, open_database, schema_version, transaction
 from musictagger.errors import DatabaseError
+from musictagger.interrupts import stopping_as_ctrl_c
 
 V1 = (Migration("create items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"),)
 V2 = (
@@ -99,6 +102,39 @@ def test_a_ctrl_c_just_after_a_migration_is_committed_is_a_ctrl_c_and_the_databa
 
     reopened = open_database(path, V2)
     assert schema_version(reopened) == 2 and not reopened.in_transaction
+
+
+def test_a_stop_in_a_migrations_python_function_is_a_stop_and_the_database_as_it_was(tmp_path: Path) -> None:
+    """A Ctrl-C (here SIGTERM, taken as one) while a migration fills a column through a Python function, as the
+    library's sort keys are filled (seconds at 100,000 tracks): ``sqlite3`` turns the KeyboardInterrupt raised in the
+    function into "user-defined function raised exception", which ended the command, status 1, where it says
+    'interrupted'.  The migration is rolled back, and the next opening makes it."""
+    path = tmp_path / "x.sqlite3"
+    with transaction(db := open_database(path, V1)):
+        db.executemany("INSERT INTO items (name) VALUES (?)", [(f"item {i}",) for i in range(50)])
+    db.close()
+    calls: list[str] = []
+
+    def colour(name: str) -> str:
+        calls.append(name)
+        if len(calls) == 10:
+            os.kill(os.getpid(), signal.SIGTERM)  # handled at one of the calls after
+        return name.upper()
+
+    filled = (*V2, Migration("fill colour", "UPDATE items SET colour = colour(name);"))
+
+    def functions(connection: sqlite3.Connection) -> None:
+        connection.create_function("colour", 1, colour)
+
+    with stopping_as_ctrl_c(), pytest.raises(KeyboardInterrupt):  # its handlers given back after
+        open_database(path, filled, functions)
+
+    assert 10 <= len(calls) < 50
+    reopened = open_database(path, V1)
+    assert schema_version(reopened) == 1 and not reopened.in_transaction
+    reopened.close()
+    migrated = open_database(path, filled, functions)
+    assert [r[0] for r in migrated.execute("SELECT colour FROM items ORDER BY id")] == [f"ITEM {i}" for i in range(50)]
 
 
 def test_a_transaction_inside_another_is_refused_and_the_outer_one_keeps_its_work(tmp_path: Path) -> None:
