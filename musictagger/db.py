@@ -20,6 +20,7 @@ Both stores follow the same rules, learnt from beets' issues:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -371,11 +372,20 @@ def _statements(script: str) -> list[str]:
 
 
 def _backup(connection: sqlite3.Connection, path: Path, version: int) -> None:
-    """Copy the database beside itself before migrating it (``library.sqlite3.v2.bak``)."""
-    backup_path = path.with_name(f"{path.name}.v{version}.bak")
-    with sqlite3.connect(backup_path) as backup:
+    """Copy the database beside itself before migrating it (``library.sqlite3.v2.bak``), whole or not at all.
+
+    Written in place, a backup the disk filled under (a library of 19 MB on a disk with 12 free) was left cut short
+    under the backup's name, with its ``-journal``, the disk full to its last 32 kB: now it is written into a
+    temporary file (:func:`~musictagger.atomic_write.replacing`, without a journal: a new file has nothing to roll
+    back to), removed on any failure or stop, and renamed only once complete."""
+    from musictagger.atomic_write import replacing  # which imports this module
+
+    with (
+        replacing(path.with_name(f"{path.name}.v{version}.bak")) as temporary,
+        contextlib.closing(sqlite3.connect(temporary)) as backup,
+    ):
+        backup.execute("PRAGMA journal_mode = OFF")
         connection.backup(backup)
-    backup.close()
 
 
 DISK_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from musictagger import db as db_module
 from musictagger.db import Migration, open_database, schema_version, transaction
 from musictagger.errors import DatabaseError
 from musictagger.interrupts import stopping_as_ctrl_c
+from tests.processes import limited_to
 
 V1 = (Migration("create items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"),)
 V2 = (
@@ -47,6 +49,45 @@ def test_upgrade_backs_up_first_and_keeps_the_data(tmp_path: Path) -> None:
     assert [tuple(r) for r in db.execute("SELECT name, colour FROM items")] == [("kept", None)]
     backup = open_database(path.with_name("x.sqlite3.v1.bak"), V1)
     assert [r[0] for r in backup.execute("SELECT name FROM items")] == ["kept"]
+
+
+OPEN_AT_V2 = """
+import sys
+from pathlib import Path
+from musictagger.db import open_database
+from tests.test_db import V2
+try:
+    open_database(Path(sys.argv[1]), V2)
+except Exception as exc:
+    sys.exit(str(exc))
+"""
+
+
+def test_a_backup_the_disk_cannot_hold_is_not_left_cut_short(tmp_path: Path) -> None:
+    """A database migrated on a disk that filled during its backup left the backup cut short under its own name, with
+    its ``-journal``, the disk full to its last kilobytes: the backup is whole or not there, the database as it was
+    (here files may not grow past 64 KiB, the database being larger: a full disk, without root or a mount)."""
+    path = tmp_path / "x.sqlite3"
+    with transaction(db := open_database(path, V1)):
+        db.executemany("INSERT INTO items (name) VALUES (?)", [("x" * 1000,) for _ in range(200)])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    before = path.read_bytes()
+    assert len(before) > 128 * 1024
+
+    run = subprocess.run(
+        [sys.executable, "-c", OPEN_AT_V2, str(path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: limited_to(64 * 1024),
+        timeout=120,
+    )
+
+    assert run.returncode == 1 and str(path) in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert sorted(file.name for file in tmp_path.iterdir() if ".bak" in file.name) == []
+    assert path.read_bytes() == before
+    assert schema_version(open_database(path, V2)) == 2  # with room, as usual
+    assert (tmp_path / "x.sqlite3.v1.bak").stat().st_size == len(before)
 
 
 def test_an_interrupt_in_a_transaction_leaves_none_open_and_writing_goes_on(tmp_path: Path) -> None:
