@@ -483,8 +483,8 @@ class LibraryView(QWidget):
         self.model.loaded.connect(self.fit_columns)  # the verdicts' labels may be another model's
         self.model.failed.connect(self.counts.setText)
         self.model.asked.connect(self._show_busy)
-        self.model.loaded.connect(self.table.viewport().unsetCursor)
-        self.model.failed.connect(lambda _message: self.table.viewport().unsetCursor())
+        self.model.loaded.connect(lambda: self.table.viewport().unsetCursor())  # not the bound method: the viewport
+        self.model.failed.connect(lambda _message: self.table.viewport().unsetCursor())  # has no Python wrapper
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_counts())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
         self.table.customContextMenuRequested.connect(self._context_menu)

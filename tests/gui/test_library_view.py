@@ -427,13 +427,14 @@ def test_find_similar_is_disabled_on_a_track_that_failed_and_says_why(qtbot, win
     menu.close()
 
 
-def test_a_sort_or_a_filter_says_it_is_running_until_its_tracks_arrive(qtbot) -> None:
+def test_a_sort_or_a_filter_says_it_is_running_until_its_tracks_arrive(qtbot, qtlog) -> None:
     """A click on a heading turned its arrow, and nothing else happened while the worker sorted (0.2-1 s at 100,000
     tracks, bench/sort_order.py): the old rows stayed as they were, as if the click had done nothing.  Until the
     tracks arrive, the line below the table says what is being done and the table shows a busy cursor."""
     with Library() as library:
         store_names(library, {f"/music/{i}.flac": (f"Track {i}", None, None, ()) for i in (1, 2, 10)})
     view = LibraryView(TaskRunner("library view"))
+    assert not [r.message for r in qtlog.records if "dynamic method" in r.message]  # the viewport's, connected once
     qtbot.addWidget(view)
     view.show()
     settle(qtbot, view)
