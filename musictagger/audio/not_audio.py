@@ -35,6 +35,13 @@ def starts_a_recording(head: bytes) -> bool:
     return head.startswith(_RECORDING_MAGIC) or head[4:8] == b"ftyp" or mpeg
 
 
+def is_a_recording(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, are a recording's: they start as one does (:func:`starts_a_recording`)
+    and are not text, NUL-separated names included.  A list of files whose first name starts as a container's mark
+    does (``caffeine.flac``, ``RIFF Raff.wav``, ``ID3 tags/…``) is text, not a CAF, a WAV or an MP3."""
+    return starts_a_recording(head) and _text(head.replace(b"\0", b"\n")) is None
+
+
 def _tracker(head: bytes) -> str | None:
     """The tracker module format ``head`` starts, if any."""
     if head.startswith(b"Extended Module:"):

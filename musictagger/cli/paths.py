@@ -41,7 +41,7 @@ def listed_files(source: Path) -> list[Path]:
                 data = listing.read()
     except OSError as exc:
         raise FileError(source, f"the list of files cannot be read ({exc.strerror})") from None
-    if not_audio.starts_a_recording(data[: not_audio.HEAD_BYTES]):  # split at its NULs, a WAV named 47,381 "files"
+    if not_audio.is_a_recording(data[: not_audio.HEAD_BYTES]):  # split at its NULs, a WAV named 47,381 "files"
         raise FileError(source, "is an audio file, not a list of files: name it without --files-from")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data = os.fsencode(data.decode("utf-16", errors="replace"))

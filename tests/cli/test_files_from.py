@@ -92,3 +92,20 @@ def test_an_audio_file_given_as_the_list_is_refused(
         captured.err
         == wrap(f"error: {song.name}: is an audio file, not a list of files: name it without --files-from") + "\n"
     )
+
+
+@pytest.mark.parametrize("first", ["caffeine.wav", "RIFF Raff.wav", "ID3 tags/a.wav"])
+def test_a_list_whose_first_name_starts_as_an_audio_files_mark_is_read(
+    first: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A list's first name spelling a container's mark (``caff`` of CAF, ``RIFF`` of WAV, ``ID3`` of an MP3's tag)
+    was refused as an audio file given as the list; it is text, its names read as any list's."""
+    song = tmp_path / first
+    song.parent.mkdir(exist_ok=True)
+    write(song, piece(0, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    (tmp_path / "list.txt").write_text(f"{first}\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["analyze", "--json", "--windows", "1", "--files-from", "list.txt"]) == 0
+
+    assert [json.loads(line)["file"] for line in capsys.readouterr().out.splitlines()] == [str(song)]
