@@ -168,7 +168,8 @@ def open_database(
         readable = _open_unchangeable(path, len(migrations), functions) if _disk_failure(exc) else None
         if readable is not None:
             return readable
-        raise DatabaseError(f"{path}: {_explain(exc, path)}") from exc
+        why = _explain(exc, path) + (_update_first(path, len(migrations)) if _disk_failure(exc) else "")
+        raise DatabaseError(f"{path}: {why}") from exc
     except DatabaseError:
         connection.close()
         raise
@@ -190,9 +191,7 @@ def _open_unchangeable(
     if not path.is_file():
         return None
     try:
-        connection = sqlite3.connect(
-            f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None, factory=Connection
-        )
+        connection = _immutable(path)
     except sqlite3.Error:
         return None
     connection.row_factory = sqlite3.Row
@@ -206,6 +205,29 @@ def _open_unchangeable(
         connection.close()
         return None
     return connection
+
+
+def _immutable(path: Path) -> sqlite3.Connection:
+    """A connection reading ``path`` as it is on disk, writing nothing (:func:`_open_unchangeable`)."""
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, factory=Connection)
+
+
+def _update_first(path: Path, version: int) -> str:
+    """Why a database that the disk will not let be written cannot be read either, where that is why: this release
+    updates its schema (older than ``version``) before reading it, which is writing; empty otherwise.  On a read-only
+    mount, a library the release before had written said only that its folder cannot be written, though reading was
+    all ``index --status`` or ``similar`` asked, and what they did the day before."""
+    if not path.is_file():
+        return ""
+    try:
+        with contextlib.closing(_immutable(path)) as connection:
+            stored = schema_version(connection)
+    except sqlite3.Error:
+        return ""
+    if not 0 < stored < version:
+        return ""
+    return f"; this release must update it before reading it (schema {stored} to {version}), which is writing to it"
 
 
 @contextmanager
@@ -416,11 +438,11 @@ def _explain(exc: sqlite3.Error, path: Path) -> str:
 
 
 def disk_trouble(folder: Path) -> str | None:
-    """Why nothing can be written into ``folder``: a file where it or a folder above it should be, on a read-only file
-    system, read-only itself, or on a full disk; None when none of these holds (or the folder cannot be looked at)."""
-    there = next((above for above in (folder, *folder.parents) if os.path.lexists(above)), None)
-    if there is not None and not there.is_dir():  # said '[Errno 17] File exists: …' or '[Errno 20] Not a directory'
-        return f"{there} is a file, where a folder should be"
+    """Why nothing can be written into ``folder``: a file or a broken link where it or a folder above it should be
+    (:func:`_in_the_way`), on a read-only file system, read-only itself, or on a full disk; None when none of these
+    holds (or the folder cannot be looked at)."""
+    if in_the_way := _in_the_way(folder):
+        return in_the_way
     try:
         usage = shutil.disk_usage(folder)
     except OSError:
@@ -432,6 +454,23 @@ def disk_trouble(folder: Path) -> str | None:
     if usage.total and usage.free < NEARLY_FULL:  # some FUSE mounts give no size at all, nor so free space
         return f"the disk holding it is full ({usage.free:,} bytes free): free some space and try again"
     return None
+
+
+def _in_the_way(folder: Path) -> str | None:
+    """What stands where ``folder`` or the first of the folders above it that is there should be, when that is no
+    folder: a file, or a link to nothing (a data folder moved to a drive not mounted), which mkdir says as
+    '[Errno 17] File exists: …' or '[Errno 20] Not a directory'; None when it is a folder or cannot be looked at."""
+    there = next((above for above in (folder, *folder.parents) if os.path.lexists(above)), None)
+    if there is None or os.path.isdir(there):
+        return None
+    if os.path.islink(there):
+        try:
+            os.stat(there)
+        except FileNotFoundError:
+            return f"{there} is a broken link (to {os.readlink(there)}), where a folder should be"
+        except OSError as exc:
+            return f"{there} is a link to {os.readlink(there)}, which cannot be reached ({exc.strerror or exc})"
+    return f"{there} is a file, where a folder should be"
 
 
 REFUSED_IN_NAMES = '"*:<>?\\|'

@@ -90,6 +90,30 @@ def test_a_backup_the_disk_cannot_hold_is_not_left_cut_short(tmp_path: Path) -> 
     assert (tmp_path / "x.sqlite3.v1.bak").stat().st_size == len(before)
 
 
+def test_a_database_to_update_on_a_disk_that_takes_no_writes_says_it_must_be_updated(tmp_path: Path) -> None:
+    """A database of the release before (schema 1 here) on a disk that will not let it be written (full, or a
+    read-only mount) cannot be read as it is, as one of this release's schema is: that said only that the disk takes no
+    writes, though reading was all the command asked.  It says this release must update it first (here files may not
+    grow past 4 KiB: a disk that takes no writes, without root or a mount)."""
+    path = tmp_path / "x.sqlite3"
+    with transaction(db := open_database(path, V1)):
+        db.executemany("INSERT INTO items (name) VALUES (?)", [("x" * 1000,) for _ in range(20)])
+    db.close()
+
+    run = subprocess.run(
+        [sys.executable, "-c", OPEN_AT_V2, str(path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: limited_to(4096),
+        timeout=120,
+    )
+
+    assert run.returncode == 1 and run.stderr.startswith(f"{path}: "), run.stderr
+    assert run.stderr.rstrip().endswith(
+        "; this release must update it before reading it (schema 1 to 2), which is writing to it"
+    )
+
+
 def test_an_interrupt_in_a_transaction_leaves_none_open_and_writing_goes_on(tmp_path: Path) -> None:
     """A Ctrl-C in the body rolls back; the next transaction begins as usual."""
     db = open_database(tmp_path / "x.sqlite3", V1)
