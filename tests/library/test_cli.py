@@ -445,6 +445,21 @@ def test_a_file_where_the_user_data_folder_should_be_is_named(
         ), err
 
 
+def test_a_broken_link_where_the_user_data_folder_should_be_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """A link to a data folder that is not there (moved to a drive not mounted) was called a file where a folder
+    should be, as mkdir's '[Errno 17] File exists' would have it; it is named a broken link, and where it leads."""
+    folder = library_db_path().parent
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(folder.parent / "on a drive not mounted")
+
+    assert main(["index", "--status"]) == 1
+
+    assert " ".join(capsys.readouterr().err.split()).endswith(
+        f"cannot open the database ({folder} is a broken link (to {folder.parent / 'on a drive not mounted'}), where "
+        "a folder should be)"
+    )
+
+
 def test_index_on_a_disk_too_full_for_its_lock_says_so(music_folder: Path) -> None:
     """`index` with the user-data folder's disk full ended in a traceback, `OSError: [Errno 28] No space left on
     device`, where it wrote its process id into the indexing lock.  Now it says which index it cannot open and why,
