@@ -402,12 +402,13 @@ def _backup(connection: sqlite3.Connection, path: Path, version: int) -> None:
     back to), removed on any failure or stop, and renamed only once complete."""
     from musictagger.atomic_write import replacing  # which imports this module
 
-    with (
-        replacing(path.with_name(f"{path.name}.v{version}.bak")) as temporary,
-        contextlib.closing(sqlite3.connect(temporary)) as backup,
-    ):
-        backup.execute("PRAGMA journal_mode = OFF")
-        connection.backup(backup)
+    backup_path = path.with_name(f"{path.name}.v{version}.bak")
+    try:
+        with replacing(backup_path) as temporary, contextlib.closing(sqlite3.connect(temporary)) as backup:
+            backup.execute("PRAGMA journal_mode = OFF")
+            connection.backup(backup)
+    except OSError as exc:  # its rename: SQLite's own failures are sqlite3's errors, said as open_database says them
+        raise DatabaseError(f"{backup_path}: cannot back up {path.name} before updating it ({exc.strerror})") from exc
 
 
 DISK_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")

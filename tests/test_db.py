@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sqlite3
@@ -15,6 +16,7 @@ from types import FrameType
 
 import pytest
 
+from musictagger import atomic_write
 from musictagger import db as db_module
 from musictagger.db import Migration, open_database, schema_version, transaction
 from musictagger.errors import DatabaseError
@@ -112,6 +114,28 @@ def test_a_database_to_update_on_a_disk_that_takes_no_writes_says_it_must_be_upd
     assert run.stderr.rstrip().endswith(
         "; this release must update it before reading it (schema 1 to 2), which is writing to it"
     )
+
+
+def test_a_backup_that_cannot_be_renamed_into_place_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses a rename over a file another program has open (the last backup, open in a database browser):
+    that ended the opening in a traceback, PermissionError, where it names the backup and the database is as it was."""
+    path = tmp_path / "x.sqlite3"
+    open_database(path, V1).close()
+
+    def refused(_source: object, _target: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(atomic_write.os, "replace", refused)
+    with pytest.raises(DatabaseError) as raised:
+        open_database(path, V2)
+    monkeypatch.undo()
+
+    backup = tmp_path / "x.sqlite3.v1.bak"
+    assert str(raised.value) == f"{backup}: cannot back up x.sqlite3 before updating it (Permission denied)"
+    assert [file.name for file in tmp_path.iterdir() if ".bak" in file.name] == []
+    assert schema_version(open_database(path, V2)) == 2 and backup.is_file()
 
 
 def test_an_interrupt_in_a_transaction_leaves_none_open_and_writing_goes_on(tmp_path: Path) -> None:
