@@ -140,7 +140,8 @@ def test_an_index_whose_folder_cannot_be_made_is_an_error_not_a_traceback(
     music_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The indexing lock beside the index is opened first: where the index's folder cannot be made (a file in its
-    place), that is the database's error, as it was before there was a lock (NotADirectoryError's traceback)."""
+    place), that is the database's error, as it was before there was a lock (NotADirectoryError's traceback), and it
+    says what is in the way."""
     in_the_way = tmp_path / "data"
     in_the_way.write_bytes(b"")
     monkeypatch.setenv("XDG_DATA_HOME", str(in_the_way))
@@ -148,7 +149,8 @@ def test_an_index_whose_folder_cannot_be_made_is_an_error_not_a_traceback(
     assert main(["index", str(music_folder)]) == 1
 
     said = " ".join(capsys.readouterr().err.split())
-    assert said.startswith(f"error: {library_db_path()}") and "cannot open the database ([Errno 20] Not a dir" in said
+    assert said.startswith(f"error: {library_db_path()}")
+    assert f"cannot open the database ({in_the_way} is a file, where a folder should be)" in said
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="finds processes through /proc")
