@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -116,6 +117,41 @@ def test_ctrl_c_at_the_first_imports_of_the_programs_own_code_ends_it_quietly(at
     process = ctrl_c_at_import(at, command_start)
 
     assert (process.returncode, process.stderr, process.stdout) == (130, "interrupted\n", "musictagger.cli.main\n")
+
+
+CTRL_C_MASHED = """
+import sys, time
+from musictagger.cli.entry import _started
+def main():
+    print("ready", flush=True)
+    time.sleep(60)
+    return 0
+sys.exit(_started(lambda: main))
+"""
+"""A program started as the entry points start theirs, whose ``main`` says it runs and then waits for Ctrl-C."""
+
+
+def test_ctrl_c_pressed_again_and_again_as_a_program_ends_leaves_its_status_130() -> None:
+    """Ctrl-C pressed twice as ``index`` ended (its second 0.2 s after the first, on a loaded machine) killed it by
+    SIGINT, status -2 to its parent, where it had said ``interrupted`` and was leaving with 130: Python puts back
+    SIGINT's default action as it shuts down.  Once the program's status is decided, Ctrl-C is ignored.  Pressed
+    every millisecond from the time ``main`` runs until the process is gone."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_MASHED],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's, even under nohup
+    )
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    while process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        time.sleep(0.001)
+    _, stderr = process.communicate()
+
+    assert (process.returncode, stderr) == (130, "interrupted\n")
 
 
 def test_analyze_walks_a_folder_as_index_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

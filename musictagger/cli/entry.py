@@ -52,7 +52,11 @@ def _window_main() -> "Callable[[], int]":
 
 def _started(import_main: "Callable[[], Callable[[], int]]") -> int:
     """Import a program's ``main`` (``import_main``: the import written out, where PyInstaller finds it) with
-    SIGINT still held back, let it in, and run ``main``: a Ctrl-C at any time ends it with ``interrupted``."""
+    SIGINT still held back, let it in, and run ``main``: a Ctrl-C at any time ends it with ``interrupted``.
+
+    Once its status is decided, SIGINT is ignored: Python puts back its default action as it shuts down, and a
+    Ctrl-C pressed again as the program left (twice to stop ``index``, the second as the first was answered)
+    killed it, status -2 to its parent where it had said ``interrupted`` and was leaving with 130."""
     try:
         try:
             main = import_main()
@@ -60,7 +64,15 @@ def _started(import_main: "Callable[[], Callable[[], int]]") -> int:
             _let_sigint_in()
         return main()
     except KeyboardInterrupt:
+        _ignore_sigint()
         return interrupted()
+    finally:
+        _ignore_sigint()
+
+
+def _ignore_sigint() -> None:
+    """Ignore SIGINT from now on; Python leaves an ignored signal ignored as it shuts down."""
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
 
 
 def _let_sigint_in() -> None:
