@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
+from typing import BinaryIO
 
 from musictagger.audio import not_audio
 from musictagger.errors import FileError
@@ -35,20 +36,28 @@ def listed_files(source: Path) -> list[Path]:
     was not found."""
     try:
         if str(source) == STANDARD_INPUT:
-            data = sys.stdin.buffer.read()
+            data = _list_read(sys.stdin.buffer, source)
         else:
             with open(source, "rb") as listing:
-                data = listing.read()
+                data = _list_read(listing, source)
     except OSError as exc:
         raise FileError(source, f"the list of files cannot be read ({exc.strerror})") from None
-    if not_audio.is_a_recording(data[: not_audio.HEAD_BYTES]):  # split at its NULs, a WAV named 47,381 "files"
-        raise FileError(source, "is an audio file, not a list of files: name it without --files-from")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data = os.fsencode(data.decode("utf-16", errors="replace"))
     data = data.removeprefix(codecs.BOM_UTF8)
     entries = data.split(b"\0") if b"\0" in data else data.splitlines()
     as_meant = _AsMeant()
     return [as_meant(Path(os.fsdecode(entry))) for entry in entries if entry]
+
+
+def _list_read(stream: BinaryIO, source: Path) -> bytes:
+    """All of ``stream``, the list of files named ``source``; FileError, after its first bytes alone, when it is a
+    recording (a WAV split at its NULs named 47,381 "files"), which was read whole first: 2 GB of memory for
+    ``--files-from`` a 3-hour WAV."""
+    head = stream.read(not_audio.HEAD_BYTES)
+    if not_audio.is_a_recording(head):
+        raise FileError(source, "is an audio file, not a list of files: name it without --files-from")
+    return head + stream.read()
 
 
 class _AsMeant:

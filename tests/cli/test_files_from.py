@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import unicodedata
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from musictagger.cli.lines import wrap
 from musictagger.cli.main import main
 from tests.audio.signals import FORMATS, piece, write
+from tests.library.test_unreadable import bytes_read
 
 NAMES = ["Album\\01 Café.wav", "Album\\02.wav", "03.wav"]
 """The list's names, as Windows writes them relative to the folder above ``Album``."""
@@ -92,6 +94,24 @@ def test_an_audio_file_given_as_the_list_is_refused(
         captured.err
         == wrap(f"error: {song.name}: is an audio file, not a list of files: name it without --files-from") + "\n"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
+def test_an_audio_file_given_as_the_list_is_refused_from_its_first_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The list was read whole before it was found to be a recording: ``--files-from`` a 3-hour WAV took 2 GB of
+    memory to refuse it.  Here a WAV of 64 MB is refused having read its first bytes."""
+    song = write(tmp_path / "song.wav", piece(0, sr=16000, seconds=1.5), 16000, "wav-pcm16")
+    os.truncate(song, 64 * 2**20)  # the rest of a long recording (zeros: its header is what says what it is)
+    monkeypatch.chdir(tmp_path)
+
+    before = bytes_read()
+    assert main(["analyze", "--files-from", song.name]) == 1
+    read = bytes_read() - before
+
+    assert "is an audio file, not a list of files" in capsys.readouterr().err
+    assert read < 2**20, f"{read} bytes read to refuse it"
 
 
 @pytest.mark.parametrize("first", ["caffeine.wav", "RIFF Raff.wav", "ID3 tags/a.wav"])
