@@ -64,7 +64,7 @@ def _started(import_main: "Callable[[], Callable[[], int]]") -> int:
             _let_sigint_in()
         return main()
     except KeyboardInterrupt:
-        _ignore_sigint()
+        _ignore_sigint()  # before it is said: another Ctrl-C meanwhile would escape this handler
         return interrupted()
     finally:
         _ignore_sigint()
