@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,18 @@ def test_the_window_command_answers_version_and_help_without_a_display() -> None
             [sys.executable, "-m", "musictagger.gui", option], env=env, capture_output=True, text=True, timeout=120
         )
         assert (done.returncode, done.stdout.startswith(expected)) == (0, True), done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a disk always full")
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_the_window_command_says_its_version_or_help_cannot_be_written(
+    option: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``musictagger-gui --version > version.txt`` on a full disk printed nothing and exited 0, as ``musictagger``
+    did before it (tests/cli/test_scripting.py): now both say so, status 1."""
+    from musictagger.gui.app import main as window_main  # Qt: imported for this test alone
+
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr(sys, "stdout", full)
+        status = window_main([option])
+    assert (status, capsys.readouterr().err) == (1, "error: the output cannot be written (No space left on device)\n")

@@ -19,37 +19,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
+from musictagger.arguments import READER_GONE_STATUS, Parser
 from musictagger.cli.lines import wrap
-from musictagger.interrupts import INTERRUPTED_STATUS, output_errors
+from musictagger.interrupts import INTERRUPTED_STATUS
 
-READER_GONE_STATUS = 141
-"""Exit status of a command whose output's reader went away (``| head -1``): a program that SIGPIPE ends has
-it (128 + 13), as the shell reports ``cat`` or ``grep`` ended so.  It used to be 1, which says files failed."""
 EXIT_STATUSES = f"""exit status: 0 all done; 1 not all done, and the output says what was not (files that
 failed, the others done; or an error: that stopped the command); 2 a usage error, nothing done; {INTERRUPTED_STATUS}
 stopped by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (its terminal closed), what was done is
 kept; {READER_GONE_STATUS} the output's reader went away (| head)"""
 """The exit statuses every command gives, as its help ends with them (README, "Command line")."""
-
-
-class Parser(argparse.ArgumentParser):
-    """The command's parsers (``musictagger``'s and each sub-command's): its help and version go out whole or say
-    why not.  argparse passes over a write that fails, so ``musictagger --version > version.txt`` on a full disk
-    printed nothing and exited 0, an empty file left as if all was done."""
-
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
-        """argparse's, but standard output (``file`` None or it) that cannot be written raises
-        :class:`~musictagger.interrupts.OutputError` (BrokenPipeError when its reader went away), which
-        :func:`musictagger.cli.main.main` reports, and none at all (``>&-``) drops the message, as print does
-        (argparse gave it to standard error); standard error as argparse has it."""
-        if file is not None and file is not sys.stdout:
-            super()._print_message(message, file)
-        elif message and sys.stdout is not None:
-            with output_errors():
-                sys.stdout.write(message)
-                sys.stdout.flush()
 
 
 class CommandParser(Parser):

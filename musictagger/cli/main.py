@@ -16,11 +16,11 @@ import argparse
 import codecs
 import importlib.util
 import io
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from musictagger.arguments import Parser, output_failed
 from musictagger.cli import (
     analyze,
     distil,
@@ -39,7 +39,7 @@ from musictagger.cli import (
     undo,
     verdict,
 )
-from musictagger.cli.command_parser import EXIT_STATUSES, READER_GONE_STATUS, CommandParser, Parser
+from musictagger.cli.command_parser import EXIT_STATUSES, CommandParser
 from musictagger.cli.lines import error_line, wrap
 from musictagger.errors import MusictaggerError
 from musictagger.interrupts import OutputError, interrupted, output_errors, stopping_as_ctrl_c
@@ -107,14 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         except KeyboardInterrupt:
             return interrupted()
-        except BrokenPipeError:
-            # The reader has gone (``| head``): send what is still buffered nowhere, as Python's docs advise.
-            _drop_output()
-            return READER_GONE_STATUS
-        except OutputError as exc:
-            print(wrap(f"error: the output cannot be written ({exc.strerror})"), file=sys.stderr)
-            _drop_output()
-            return 1
+        except (BrokenPipeError, OutputError) as exc:  # the reader has gone (``| head``), or a full disk
+            return output_failed(exc)
         finally:
             sys.stdout = given_output
 
@@ -137,11 +131,6 @@ class _Output:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
-
-
-def _drop_output() -> None:
-    """Send what is still buffered for standard output nowhere, so that the exit's flush does not fail again."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _print_names_as_their_bytes() -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
 from musictagger import desktop_entry
+from musictagger.arguments import Parser, output_failed
 from musictagger.gui.display import display_checked
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
 from musictagger.gui.first_result import quit_after_first_result
@@ -23,7 +24,7 @@ from musictagger.gui.main_window import MainWindow
 from musictagger.gui.quit_signals import QuitOnSignals
 from musictagger.gui.settings import Settings
 from musictagger.gui.theme import apply_theme
-from musictagger.interrupts import interrupted
+from musictagger.interrupts import OutputError, interrupted
 from musictagger.process import prepare_analysing_process
 from musictagger.userdirs import APP_NAME
 from musictagger.version import version_text
@@ -42,7 +43,7 @@ def create_window(files: list[Path], settings: Settings | None = None) -> MainWi
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="musictagger-gui", description="Open the musictagger window.")
+    parser = Parser(prog="musictagger-gui", description="Open the musictagger window.")
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files or folders to analyse")
     parser.add_argument("--version", action="version", version=version_text())
     desktop = parser.add_mutually_exclusive_group()
@@ -71,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the window until it is closed; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    early, _ = parser.parse_known_args(args)  # before Qt, which needs a display (and takes options of its own)
-    if early.install_desktop_entry or early.remove_desktop_entry:  # --version and --help exited above
+    try:  # before Qt, which needs a display (and takes options of its own); --version and --help exit here
+        early, _ = parser.parse_known_args(args)
+    except (BrokenPipeError, OutputError) as exc:  # --version > /dev/full said nothing and exited 0
+        return output_failed(exc)
+    if early.install_desktop_entry or early.remove_desktop_entry:
         if early.files:
             parser.error("--install-desktop-entry and --remove-desktop-entry take no FILE")
         return desktop_entry.run(install_it=early.install_desktop_entry)
