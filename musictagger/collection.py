@@ -83,6 +83,19 @@ def _random_split(relatives: list[str], labels: list[int], *, seed: int, fractio
     return splits
 
 
+def _refuse_listed_twice(splits: dict[str, tuple[Track, ...]], split_files: dict[str, Path]) -> None:
+    """Raise if a file is in two splits (a test track the model trained on flatters every figure) or twice in one
+    (it would count twice)."""
+    where: dict[str, str] = {}
+    for name, tracks in splits.items():
+        for track in tracks:
+            if track.relative in where:
+                first, again = split_files[where[track.relative]], split_files[name]
+                places = f"twice in {again}" if first == again else f"in both {first} and {again}"
+                raise MusictaggerError(f"{track.relative} is listed {places}: a track belongs to one split, once")
+            where[track.relative] = name
+
+
 def load_collection(
     root: str | Path, *, split_dir: str | Path | None = None, seed: int = 0, fractions: tuple[float, float] = (0.2, 0.2)
 ) -> Collection:
@@ -91,8 +104,8 @@ def load_collection(
     Raises
     ------
     MusictaggerError
-        Fewer than two genre folders, or a split file names a file that does not exist or
-        is not in a genre folder.
+        Fewer than two genre folders; one or two of the three split files (not all, not none); or a split file
+        names a file that does not exist or is not in a genre folder, or one another split (or itself) lists too.
     """
     root = Path(root)
     if not root.is_dir():
@@ -111,9 +124,16 @@ def load_collection(
 
     split_folder = Path(split_dir) if split_dir else root
     split_files = {name: split_folder / f"{name}.txt" for name in SPLITS}
-    if all(p.is_file() for p in split_files.values()):
+    found = [p.name for p in split_files.values() if p.is_file()]
+    if len(found) == len(SPLITS):
         relatives = {name: _read_split_file(p) for name, p in split_files.items()}
         source = f"split files in {split_folder}"
+    elif found:  # a split file misnamed or not copied: a drawn split would silently replace the user's
+        missing = [p.name for p in split_files.values() if not p.is_file()]
+        raise MusictaggerError(
+            f"{split_folder}: has {' and '.join(found)} but not {' or '.join(missing)}: give all three split "
+            "files, or none for a drawn split"
+        )
     else:
         relatives = _random_split(list(all_files), list(all_files.values()), seed=seed, fractions=fractions)
         source = f"random stratified split (seed {seed}; not artist-disjoint)"
@@ -128,4 +148,5 @@ def load_collection(
                 f"{split_files[name]}: {len(unknown)} listed files are not in a genre folder, e.g. {unknown[0]}"
             )
         splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
+    _refuse_listed_twice(splits, split_files)
     return Collection(root=root, labels=labels, splits=splits, split_source=source)

@@ -56,6 +56,35 @@ def test_a_split_file_naming_a_missing_file_is_an_error(tmp_path: Path) -> None:
         load_collection(root)
 
 
+def test_a_split_file_missing_beside_the_others_is_an_error_not_a_drawn_split(tmp_path: Path) -> None:
+    """train.txt and valid.txt beside a test split misnamed (tests.txt): a random split was drawn, silently, and the
+    figures came from tracks the user had put in train."""
+    root = make_collection(tmp_path, {"a": 3, "b": 3})
+    (root / "train.txt").write_text("a/0.wav\nb/0.wav\n")
+    (root / "valid.txt").write_text("a/1.wav\nb/1.wav\n")
+    (root / "tests.txt").write_text("a/2.wav\nb/2.wav\n")
+    with pytest.raises(MusictaggerError, match=r"has train\.txt and valid\.txt but not test\.txt"):
+        load_collection(root)
+
+
+@pytest.mark.parametrize(
+    ("test_lines", "said"),
+    [
+        ("a/2.wav\na/0.wav\n", r"a/0\.wav is listed in both .*train\.txt and .*test\.txt"),
+        ("a/2.wav\na/2.wav\n", "twice in"),
+    ],
+)
+def test_a_file_in_two_splits_or_twice_in_one_is_an_error(tmp_path: Path, test_lines: str, said: str) -> None:
+    """A test track also listed in train (the model learnt it) flattered every figure, and one listed twice counted
+    twice; both were taken as they were."""
+    root = make_collection(tmp_path, {"a": 3, "b": 3})
+    (root / "train.txt").write_text("a/0.wav\nb/0.wav\n")
+    (root / "valid.txt").write_text("a/1.wav\nb/1.wav\n")
+    (root / "test.txt").write_text(test_lines)
+    with pytest.raises(MusictaggerError, match=said):
+        load_collection(root)
+
+
 def test_one_genre_is_not_a_collection(tmp_path: Path) -> None:
     with pytest.raises(MusictaggerError, match="at least two genre folders"):
         load_collection(make_collection(tmp_path, {"only": 3}))
