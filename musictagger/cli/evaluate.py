@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
-from musictagger.cli.lines import with_path
+from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
@@ -100,6 +101,19 @@ def _record(model: GenreModel, result: dict[str, Any]) -> None:
     print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar_path(model.path)))
 
 
+def _say_failures(result: dict[str, Any], said: set[str]) -> None:
+    """Name on stderr each input ``result`` left out because it could not be analysed (those not in ``said``, which
+    gains them), and how many: the figures are of the others, which only the report's last lines said."""
+    failures = result["failures"]
+    for failure in failures:
+        if failure["reason"] not in said:
+            print(wrap(f"error: {failure['reason']}", [failure["file"]]), file=sys.stderr)
+            said.add(failure["reason"])
+    if failures:
+        inputs = "1 input" if len(failures) == 1 else f"{len(failures)} inputs"
+        print(wrap(f"{result['model_name']}: {inputs} could not be analysed, left out of its figures"), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: the evaluation brings scipy.stats (about a second), which every
     # other command (a one-off `similar` above all) would otherwise pay for at start-up.
@@ -118,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []
+    said: set[str] = set()  # a file that fails under each model is named once
     for path in paths:
         model = GenreModel(path)
         result = evaluate(
@@ -133,10 +148,11 @@ def run(args: argparse.Namespace) -> int:
         for written in write_reports(result, args.reports):
             print(with_path("wrote ", written))
         print(f"{result['model_name']}: accuracy {fmt(result['accuracy'])}  MAP {fmt(result['map'])}")
+        _say_failures(result, said)
         if args.record:
             _record(model, result)
         results.append(result)
     if len(results) > 1:
         for written in write_comparison(compare(results), args.reports):
             print(with_path("wrote ", written))
-    return 0
+    return 1 if any(result["failures"] for result in results) else 0

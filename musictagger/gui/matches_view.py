@@ -122,11 +122,16 @@ def search(
 
 
 def playback_problem(path: Path, text: str) -> str:
-    """Why ``path`` could not be played, for the status bar: gone from where it was, or the player's ``text`` (which
-    a backend may leave empty: then that the player cannot read it)."""
+    """Why ``path`` could not be played, for the status bar: gone from where it was, or ``text``: the player's (which
+    a backend may leave empty: then that the player cannot read it) or :data:`NO_OUTPUT_TEXT`."""
     said = text[:1].lower() + text[1:] if text else "the player cannot read it"
     why = said if path.exists() else f"it is {GONE_TEXT}"
     return f"Cannot play {readable(path.name)}: {why}"
+
+
+NO_OUTPUT_TEXT = "no audio output device (none set up, or the sound server was not running when musictagger started)"
+"""Why nothing can be played where Qt finds no audio output: its player then ran silently, saying nothing.  Qt
+looks for the sound server once, at the first Play, hence the second case."""
 
 
 class Player:
@@ -152,9 +157,13 @@ class Player:
 
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
-        was paused); True when it is set to play (it does once the event loop has run)."""
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        was paused); True when it is set to play (it does once the event loop has run).  With no audio output
+        device, ``on_error`` is told so and nothing plays."""
+        from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
+        if not QMediaDevices.audioOutputs():
+            self._on_error(playback_problem(path, NO_OUTPUT_TEXT))
+            return False
         if self._player is None:
             self._player = QMediaPlayer()
             self._output = QAudioOutput()

@@ -78,6 +78,22 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     assert not warnings, f"the window showed error messages: {warnings}"
 
 
+def give_sound_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have the window play as to a sound card where Qt finds none (offscreen, no sound server: its player then plays
+    silently, which is all a test of where playback starts or pauses needs); the window itself refuses to play then,
+    saying why (test_play_says_why_a_file_cannot_be_played)."""
+    from PySide6.QtMultimedia import QAudioDevice, QMediaDevices
+
+    if not QMediaDevices.audioOutputs():
+        monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(lambda: [QAudioDevice()]))
+
+
+@pytest.fixture
+def sound_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window plays, sound card or not (:func:`give_sound_output`)."""
+    give_sound_output(monkeypatch)
+
+
 @pytest.fixture
 def window_model() -> Path | None:
     """The model the ``window`` fixture's window uses: None for the shipped one; a test module

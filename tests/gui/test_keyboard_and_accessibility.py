@@ -252,7 +252,7 @@ def test_the_files_list_has_a_menu_of_what_can_be_done_with_its_files(qtbot, win
     assert window.files.entries == {}
 
 
-def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path]) -> None:
+def test_play_and_stop_from_the_keyboard(qtbot, window, songs: list[Path], sound_output: None) -> None:
     """Playback ▸ Stop is greyed while nothing plays (it was enabled, doing nothing), and works once something does."""
     activate(qtbot, window)
     playback = next(action for action in window.menuBar().actions() if action.text() == "&Playback").menu()

@@ -106,7 +106,7 @@ def test_the_library_panel_and_tab_follow_an_index_run_outside_the_window(qtbot,
         pass  # nothing more written: nothing more to follow (the panel's own reading writes nothing)
 
 
-def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path) -> None:
+def test_playing_a_match_starts_at_its_nearest_part(qtbot, window, tmp_path: Path, sound_output: None) -> None:
     """A minute of a sweep then chords in the library; its chords alone dropped in find it by its second
     window, and playing that match starts there, where the dropped music is, and a second press pauses."""
     sweep, chords = chirp(100.0, 4000.0, sr=SR, seconds=30.0), music(sr=SR, seconds=30.0, seed=3)

@@ -15,6 +15,7 @@ import pytest
 from pyqtgraph import TextItem
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF, QGuiApplication, QImage, QPainter, QPalette
+from PySide6.QtMultimedia import QMediaDevices
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from musictagger.audio.features import band_centres_hz
@@ -25,7 +26,7 @@ from musictagger.gui.app import create_window, main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
-from musictagger.gui.matches_view import playback_problem
+from musictagger.gui.matches_view import NO_OUTPUT_TEXT, playback_problem
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import (
     EMPTY_MESSAGE,
@@ -39,7 +40,7 @@ from musictagger.library.store import AnalysisKey, FileStamp
 from musictagger.model.runtime import load_model, ranking_of
 from musictagger.timefmt import clock
 from tests.audio.signals import noise, tone, write
-from tests.gui.conftest import SR, drop, wait_until_settled, write_song
+from tests.gui.conftest import SR, drop, give_sound_output, wait_until_settled, write_song
 from tests.tagging.media import pretag
 
 
@@ -457,7 +458,9 @@ def test_quit_after_first_result_exits_1_when_that_file_fails(qtbot, tmp_path: P
     qtbot.waitUntil(lambda: bool(fired), timeout=2000)
 
 
-def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, window, songs: list[Path]) -> None:
+def test_space_presses_the_focused_button_with_the_live_panel_shown(
+    qtbot, window, songs: list[Path], sound_output: None
+) -> None:
     """Space is the focused button's, not a window-wide "play the match" (the two matches views' shortcuts
     made it do nothing anywhere while the Live panel was shown)."""
     window.show_live()
@@ -477,11 +480,19 @@ def test_space_presses_the_focused_button_with_the_live_panel_shown(qtbot, windo
     window.matches.player.stop()
 
 
-def test_play_says_why_a_file_cannot_be_played(qtbot, window, songs: list[Path], tmp_path: Path) -> None:
-    """Play file (or Play match) on a file moved or deleted since it was analysed or indexed, or one the player cannot
-    read, did nothing at all: the player's error went nowhere.  The status bar now says which file and why."""
+def test_play_says_why_a_file_cannot_be_played(
+    qtbot, window, songs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Play file (or Play match) with no audio output device, on a file moved or deleted since it was analysed or
+    indexed, or on one the player cannot read, did nothing at all: Qt's player played silently, or its error went
+    nowhere.  The status bar now says which file and why."""
     drop(window, songs[:1])
     wait_until_settled(qtbot, window, 1)
+    if not QMediaDevices.audioOutputs():  # as offscreen with no sound server, where these tests run
+        window.matches.play_query_button.click()
+        assert window.statusBar().currentMessage() == f"Cannot play {songs[0].name}: {NO_OUTPUT_TEXT}"
+        assert not window.matches.player.has_started()
+        give_sound_output(monkeypatch)
     songs[0].rename(tmp_path / "moved.flac")
     window.matches.play_query_button.click()
     gone = f"Cannot play {songs[0].name}: it is not there any more (moved, renamed or deleted?)"
