@@ -22,7 +22,6 @@ from pathlib import Path
 
 import mutagen
 from mutagen import PaddingInfo
-from mutagen._vorbis import VCommentDict
 from mutagen.id3 import ID3, Frames
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp3 import MP3
@@ -55,7 +54,7 @@ from musictagger.tags.id3_structure import (
 )
 from musictagger.tags.mp4_structure import item_forms, mp4_rewrite_problem, rewrites_item_by_item, set_mp4_item
 from musictagger.tags.padding_structure import FLAC_BLOCK_HEADER, without_empty_padding
-from musictagger.tags.vorbis_structure import vorbis_comment_damage
+from musictagger.tags.vorbis_structure import vorbis_comment_damage, with_field
 
 __all__ = [
     "LABEL_FIELDS",
@@ -397,21 +396,10 @@ def _save_vorbis_field(
     values: Sequence[str],
     padding: Callable[[PaddingInfo], int],
 ) -> None:
-    """Save ``audio`` with its Vorbis ``comments`` but for ``key``, which holds ``values`` (:func:`_set_vorbis_field`)."""
-    audio.tags[:] = comments
-    _set_vorbis_field(audio.tags, key, values)
+    """Save ``audio`` with its Vorbis ``comments`` but for ``key``, which holds ``values``
+    (:func:`~musictagger.tags.vorbis_structure.with_field`: in the places and spellings of its fields)."""
+    audio.tags[:] = with_field(comments, key, values)
     audio.save(padding=padding)
-
-
-def _set_vorbis_field(tags: VCommentDict, key: str, values: Sequence[str]) -> None:
-    """Give Vorbis comment ``key`` ``values`` where its first field was, spelt as it was (``genre=`` stays
-    lower case); mutagen's own assignment moves the field to the end and spells it as given."""
-    pairs = list(tags)
-    matching = {i for i, (name, _value) in enumerate(pairs) if name.casefold() == key.casefold()}
-    place = min(matching, default=len(pairs))
-    spelling = pairs[place][0] if matching else key
-    kept = [pair for i, pair in enumerate(pairs) if i not in matching]
-    tags[:] = kept[:place] + [(spelling, value) for value in values] + kept[place:]
 
 
 def _id3v1_block(path: Path) -> bytes | None:

@@ -3,7 +3,8 @@
 An ID3v2 tag that mutagen's writer rewrites whole (to change its revision; a v2.2, unsynchronised or extended-header
 tag, a compressed genre frame) comes back from an undo with its old values but in mutagen's form: its frames sorted,
 their text re-encoded.  So do genre frames the frame-by-frame writer's forms do not cover (three of them, a frame
-spelt as no writer spells it).  For such a file (:func:`undo_gives_back` says which) the journal keeps, before the
+spelt as no writer spells it), and Vorbis genre fields spelt or placed apart that a run replaced by fewer (their
+spellings and places went with them).  For such a file (:func:`undo_gives_back` says which) the journal keeps, before the
 file is replaced, the bytes its new version changed, as they were (:func:`changed_bytes`: the tag with its
 padding, and a WAV's or AIFF's chunk and container sizes), and the undo of a file that holds exactly what the run
 left puts them back (:meth:`KeptBytes.put_back`), which gives back the file's bytes, checked by their SHA-256.
@@ -26,9 +27,10 @@ from typing import BinaryIO
 import numpy as np
 
 from musictagger.file_bytes import FileBytes, mapped_bytes
-from musictagger.tags.formats import Id3Family, TagFormat
+from musictagger.tags.formats import Id3Family, TagFormat, VorbisFamily, id3v1_spellings
 from musictagger.tags.id3_frames import frames_placed, stored_tag, text_frame_forms
 from musictagger.tags.id3_structure import leading_tag_size
+from musictagger.tags.vorbis_structure import with_field
 
 KEPT_BYTES_CAP = 1 << 20
 """The most bytes the journal keeps of one file (1 MiB): a tag holding a larger cover art is not kept."""
@@ -116,15 +118,22 @@ class KeptBytes:
 
 
 def undo_gives_back(tag_format: TagFormat, original: Path, tagged: Path, field: str, old: Sequence[str]) -> bool:
-    """Whether the undo of writing ``field`` into ``original`` (making ``tagged``) gives back the ID3v2 tag it had
-    without kept bytes: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
+    """Whether the undo of writing ``field`` into ``original`` (making ``tagged``) gives back the tags it had without
+    kept bytes.  Vorbis comments: when setting the old values again gives back its fields, in their order and spelling
+    (:func:`~musictagger.tags.vorbis_structure.with_field`), which it does not where the run replaced several fields of
+    that name, spelt or placed apart, by fewer.  ID3: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
     added), or whose tag was rewritten frame by frame and the frames the undo tries for ``old``, the values it had
     (:func:`~musictagger.tags.id3_frames.text_frame_forms`), include those it had, in their order, in a tag as large
     as it was.  The undo's tag fills the room the file's size gives it back, so a tag that had less room than its WAV
     or AIFF chunk (bytes after it in the chunk) does not come back."""
+    key = tag_format.family.fields[field]
+    if isinstance(tag_format.family, VorbisFamily):
+        fields = list(tag_format.load(original).tags or [])
+        tagged_fields = list(tag_format.load(tagged).tags or [])
+        forms = id3v1_spellings(old) if field == "genre" else [list(old)]  # those write_labels' undo tries
+        return any(with_field(tagged_fields, key, form) == fields for form in forms)
     if not isinstance(tag_format.family, Id3Family):
         return True
-    key = tag_format.family.fields[field]
     before_tags = tag_format.load(original, as_stored=True).tags
     if before_tags is None:
         return True

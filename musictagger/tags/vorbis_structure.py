@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
@@ -23,6 +24,31 @@ from mutagen.oggvorbis import OggVorbis
 from musictagger.tags.flac_structure import VORBIS_COMMENT, metadata_blocks
 
 _PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags"}
+
+
+def with_field(fields: Sequence[tuple[str, str]], key: str, values: Sequence[str]) -> list[tuple[str, str]]:
+    """Vorbis comment ``fields`` (name, value pairs in their order) with ``key``'s values set to ``values``, every other
+    field as it was.
+
+    The values take the places of the fields named ``key`` (in any case) in their order, each spelt as the field it
+    replaces (``genre=`` stays lower case, and so does a second field's ``Genre=``); values beyond them follow the last,
+    spelt as the first; fields beyond the values go.  So appending a value leaves the fields there as they were, and
+    the undo of a run (the old values set again) gives back the fields of a file whose values the run only added to;
+    mutagen's own assignment moves the field to the end and spells every value as given."""
+    places = [i for i, (name, _value) in enumerate(fields) if name.casefold() == key.casefold()]
+    spellings = [fields[i][0] for i in places] or [key]
+    written = [(spellings[n] if n < len(spellings) else spellings[0], value) for n, value in enumerate(values)]
+    taken = dict(zip(places, written, strict=False))
+    rest = written[len(places) :]
+    result: list[tuple[str, str]] = []
+    for i, pair in enumerate(fields):
+        if i not in places:
+            result.append(pair)
+        elif i in taken:
+            result.append(taken[i])
+        if places and i == places[-1]:
+            result.extend(rest)
+    return result if places else [*result, *rest]
 
 
 def vorbis_comment_damage(path: Path, file_type: type[mutagen.FileType]) -> str | None:

@@ -114,6 +114,35 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
     assert path.stat().st_mtime_ns == modified  # the bytes came back, and so does the file's time
 
 
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+@pytest.mark.parametrize("mode", [Mode.APPEND, Mode.REPLACE])
+def test_genre_fields_spelt_and_placed_apart_stay_so_and_undo_gives_back_their_bytes(
+    tmp_path: Path, journal: Journal, fmt: str, mode: Mode
+) -> None:
+    """Vorbis genre fields as a collector's taggers left them over the years: ``GENRE=``, ``genre=`` and ``Genre=``,
+    one apart from the others.  An append adds its value and leaves them be; the undo of an append, and of a replace
+    (which leaves one field of the three), gives back the file's bytes.  Before, the run spelt and placed every value
+    as the first (``genre=Pop`` came back ``GENRE=Pop``, beside the first), and the undo said "not byte for byte"."""
+    path = make_file(tmp_path, fmt, seconds=1.0)
+    audio = mutagen.File(path)
+    fields = [("GENRE", "Jazz"), ("TITLE", "A title"), ("genre", "Pop"), ("Genre", "Metal"), ("ARTIST", "An artist")]
+    audio.tags[:] = fields
+    audio.save()
+    original, modified = path.read_bytes(), path.stat().st_mtime_ns
+
+    apply_plan(plan_for([path], mode=mode), journal)
+
+    tagged = list(mutagen.File(path).tags)
+    if mode is Mode.APPEND:
+        assert tagged == [*fields[:4], ("GENRE", "Rock"), fields[4]]
+    else:
+        assert tagged == [("GENRE", "Rock"), fields[1], fields[4]]
+    report = undo(journal)
+    assert [(o.status, o.reason) for o in report.outcomes] == [("restored", "")]
+    assert path.read_bytes() == original
+    assert path.stat().st_mtime_ns == modified
+
+
 @pytest.mark.parametrize("padding", [None, 0, 3], ids=["none", "empty", "3-bytes"])
 @pytest.mark.parametrize("layout", ["flac", "m4a", "m4a-faststart"])
 def test_undo_gives_back_the_bytes_of_a_file_its_encoder_tagged(
