@@ -24,6 +24,7 @@ import contextlib
 import errno
 import functools
 import os
+import re
 import shutil
 import sqlite3
 import threading
@@ -430,12 +431,53 @@ def _explain(exc: sqlite3.Error, path: Path) -> str:
     ``unable to open database file`` named a full or read-only disk without saying so."""
     message = str(exc)
     if "locked" in message or "busy" in message:
-        return f"{message}: another musictagger process kept it busy for over {BUSY_TIMEOUT_S:.0f} s; try again"
+        holders = _lock_holders(path) or "another program or process (musictagger, the sqlite3 shell, a backup tool …)"
+        return (
+            f"{message}: {holders} held it locked for over {BUSY_TIMEOUT_S:.0f} s; "
+            "close that program or let it finish, then try again"
+        )
     if "not a database" in message or "malformed" in message:
         return f"{message}: the file is damaged; move it aside and musictagger will start a new one"
     if _disk_failure(exc) and (disk := disk_trouble(path.parent)):
         return f"{message}: {disk}"
     return message
+
+
+_LOCK_LINE = re.compile(r"\d+: +(?!->)\S+ +\S+ +\S+ +(\d+) +([0-9a-f]+:[0-9a-f]+):(\d+) ")
+"""A held lock in Linux's ``/proc/locks`` (``1: POSIX  ADVISORY  WRITE 5334 fe:00:2383880 120 120``): its process id,
+its file's device (major:minor, in hex) and inode.  A process waiting for a lock has ``->`` after the number."""
+
+
+def _lock_holders(path: Path) -> str | None:
+    """The other processes that hold a lock on the database at ``path`` or on its ``-wal`` and ``-shm`` files, by name
+    and process id (``sqlite3 (process 5334)``), from Linux's table of file locks; None where none is found there (no
+    such table: another system; the lock let go meanwhile; this process's own).
+
+    SQLite's "database is locked" says nothing of who holds it, and any program may: the ``sqlite3`` shell, a backup
+    tool copying the file, another musictagger."""
+    files = set()
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            info = os.stat(f"{path}{suffix}")
+            files.add((f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}", info.st_ino))
+    try:
+        table = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    pids = {
+        int(lock[1])
+        for lock in map(_LOCK_LINE.match, table)
+        if lock and (lock[2], int(lock[3])) in files and int(lock[1]) != os.getpid()
+    }
+    names = []
+    for pid in sorted(pids):
+        try:
+            names.append(
+                f"{Path(f'/proc/{pid}/comm').read_text(encoding='utf-8', errors='replace').strip()} (process {pid})"
+            )
+        except OSError:
+            names.append(f"process {pid}")
+    return " and ".join(names) or None
 
 
 def disk_trouble(folder: Path) -> str | None:

@@ -325,3 +325,37 @@ def test_connections_opening_a_new_database_together_all_open_it(tmp_path: Path)
         for thread in threads:
             thread.join()
     assert failures == []
+
+
+# Another program holding the database locked (as `sqlite3 LIB 'BEGIN EXCLUSIVE; …'` left open does) until its
+# standard input closes.
+HOLD_LOCKED = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_database_another_program_holds_locked_says_which_and_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any program may hold the library locked (the sqlite3 shell, a backup tool), and the message blamed 'another
+    musictagger process'; it names the holder where Linux's table of locks tells it, and says what to do."""
+    path = tmp_path / "x.sqlite3"
+    open_database(path, V1).close()
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCKED, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(DatabaseError) as raised, transaction(open_database(path, V1)):
+            pass
+        name = Path(f"/proc/{holder.pid}/comm").read_text(encoding="utf-8").strip() if sys.platform == "linux" else ""
+    finally:
+        holder.communicate("")
+    who = f"{name} (process {holder.pid})" if name else "another program or process"
+    assert str(raised.value).startswith(f"{path}: database is locked: {who}")
+    assert str(raised.value).endswith("s; close that program or let it finish, then try again")

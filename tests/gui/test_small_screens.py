@@ -393,7 +393,8 @@ def test_a_long_library_error_under_the_library_tab_leaves_the_window_within_the
     qtbot.waitExposed(window)
     path = Path.home() / ".local" / "share" / "musictagger" / "library.sqlite3"
     text = (
-        f"The library cannot be read: {path}: database is locked: another musictagger process kept it busy; try again"
+        f"The library cannot be read: {path}: database is locked: sqlite3 (process 5334) held it locked for over 30 s; "
+        "close that program or let it finish, then try again"
     )
     view.model.failed.emit(text)
     available = window.screen().availableGeometry().width()
