@@ -42,6 +42,18 @@ class Collection:
     labels: tuple[str, ...]
     splits: dict[str, tuple[Track, ...]]
     split_source: str
+    drawn: bool = False
+    """True when no split files were given and the split was drawn at random (see :meth:`drawn_note`)."""
+
+    def drawn_note(self) -> str | None:
+        """What a command that scores a model on this collection must say of a drawn split (None for split files): a
+        random split keeps no artist to one side, so its figures flatter the model."""
+        if not self.drawn:
+            return None
+        return (
+            f"note: {self.root} has no train.txt, valid.txt and test.txt: the figures are of a {self.split_source}, "
+            "which flatters the model (an artist's tracks on both sides)"
+        )
 
     def all_tracks(self) -> tuple[Track, ...]:
         """Every track of every split."""
@@ -149,4 +161,4 @@ def load_collection(
             )
         splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
     _refuse_listed_twice(splits, split_files)
-    return Collection(root=root, labels=labels, splits=splits, split_source=source)
+    return Collection(root=root, labels=labels, splits=splits, split_source=source, drawn=not found)

@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
             f"reports are named after the model files: give models with different names, not {names}"
         )
     collection = load_collection(args.data_dir, split_dir=args.split_dir)
+    if note := collection.drawn_note():
+        print(wrap(note, [str(collection.root)]), file=sys.stderr)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []

@@ -290,6 +290,7 @@ def evaluate(
         "model_name": model.path.stem,
         "model_file": str(model.path),
         "split": split,
+        "split_source": collection.split_source,
         "database_split": database_split,
         "tracks": len(queries),
         "database_tracks": len(database),

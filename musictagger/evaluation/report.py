@@ -261,6 +261,13 @@ def _headline_table(result: Result) -> list[str]:
     return lines
 
 
+def _split_source(result: Result) -> str:
+    """`` Splits: …`` (split files, or a drawn split that flatters the model), for a result that records it (those
+    written before it was recorded have no such sentence)."""
+    source = result.get("split_source")
+    return f" Splits: {source}." if source else ""
+
+
 def _genre_section(result: Result) -> list[str]:
     labels, k = result["labels"], result["k"]
     lines = [
@@ -271,7 +278,7 @@ def _genre_section(result: Result) -> list[str]:
         f"{result['tracks']} query tracks, each analysed as up to {result['windows_per_track']} windows that do not "
         "overlap (as many as fit in the track, as the app analyses it); genre retrieval database: "
         f"{result['database_tracks']} tracks of the {result['database_split']} split; {result['bits']}-bit codes. "
-        f"Ranking: {result['ranking']}.",
+        f"Ranking: {result['ranking']}.{_split_source(result)}",
         "",
         "| metric | value [95% bootstrap CI] |",
         "|---|---|",

@@ -257,7 +257,18 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
         (tmp_path / genre).mkdir()
         sf.write(tmp_path / genre / "1.wav", music(sr=SR, seconds=2.0), SR)
     assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
-    assert "jazz are not among the model's" in " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
+    said = " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
+    assert "jazz are not among the model's" in said
+    # said first, before a long run: without split files the figures would be of a drawn split (nothing said so)
+    assert said.startswith(f"note: {tmp_path} has no train.txt, valid.txt and test.txt: the figures are of a random")
+    assert "(seed 0; not artist-disjoint), which flatters the model" in said
+
+
+def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:
+    """Split files or a drawn split (which flatters the model): neither the JSON nor the Markdown said which."""
+    result = _result(setup, "first")
+    assert result["split_source"] == f"split files in {setup['reports'].parent / 'collection'}"
+    assert f"Splits: split files in {setup['reports'].parent / 'collection'}." in render_markdown(result)
 
 
 def test_the_report_says_which_bits_the_same_track_search_compared(setup: dict[str, Path]) -> None:
