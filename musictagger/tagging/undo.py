@@ -113,7 +113,7 @@ def _restore(
         if entry.state is EntryState.PLANNED and entry.before.content == current.content:  # stopped before replacing it
             journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
             return None
-        return not_restored(f"changed since run {target.id}")
+        return not_restored(_changed_since(path, target, entry))
     try:
         tag_format = detect(path)
         id3_version_now = tag_format.read_id3_version(path)
@@ -141,6 +141,21 @@ def _restore(
     reason = f"{outcome.reason}; {unkept}" if outcome.reason and unkept else outcome.reason
     journal.set_state(entry.id, EntryState.RESTORED, reason or None)  # not byte for byte: says so, and why
     return Outcome(path, "restored", reason)
+
+
+def _changed_since(path: Path, target: Run, entry: Entry) -> str:
+    """Why ``path``, a file of run ``target``, is left alone, having changed since, with what its user needs to set
+    the field back by hand: the values it had before the run, and whether it still holds those the run wrote (another
+    program changed its other tags or its audio: its old values are not back) or others (retagged since)."""
+    changed = f"changed since run {target.id}"
+    try:
+        now = detect(path).read_labels(path, entry.field)
+    except MusictaggerError:  # unreadable now: the change said alone
+        return changed
+    before, wrote = "; ".join(entry.old_genres) or "none", "; ".join(entry.new_genres) or "none"
+    if tuple(now) == tuple(entry.new_genres):
+        return f"{changed}, its {entry.field} still {wrote} as that run wrote it (before: {before}): set it by hand"
+    return f"{changed}, its {entry.field} too ({'; '.join(now) or 'none'} now; that run wrote {wrote} over {before})"
 
 
 def _gone_because(path: Path, target: Run) -> str:

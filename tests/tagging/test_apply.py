@@ -429,19 +429,33 @@ def test_cancel_stops_between_files_and_reports_progress(tmp_path: Path, journal
 
 
 def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, journal: Journal) -> None:
-    edited, untouched = make_file(tmp_path, "opus", name="edited"), make_file(tmp_path, "opus", name="untouched")
-    run = apply_plan(plan_for([edited, untouched]), journal).run_id
+    """A file changed since the run is left alone, the undo saying what its user needs to set its genre back by hand:
+    the genre it had before, and whether it still holds the run's (another program changed its title) or another
+    (retagged since).  Before, "changed since run 1" alone: its old genre was to be found nowhere but the journal."""
+    edited, retitled, untouched = (
+        make_file(tmp_path, "opus", name=name, seconds=1.0) for name in ("edited", "retitled", "untouched")
+    )
+    pretag(retitled, genres=["Jazz"])
+    run = apply_plan(plan_for([edited, retitled, untouched]), journal).run_id
     pretag(edited, genres=["Chanson"])  # the user retags it by hand afterwards
+    audio = mutagen.File(retitled)
+    audio["title"] = "Another title"  # another program changes its title
+    audio.save()
 
     report = undo(journal)
 
     assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
-        (edited, "skipped", f"changed since run {run}"),
+        (edited, "skipped", f"changed since run {run}, its genre too (Chanson now; that run wrote Rock over none)"),
+        (
+            retitled,
+            "skipped",
+            f"changed since run {run}, its genre still Rock as that run wrote it (before: Jazz): set it by hand",
+        ),
         (untouched, "restored", ""),
     ]
-    assert native_genres(edited) == ["Chanson"]
-    assert native_genres(untouched) == []
-    assert [e.state for e in journal.entries(run)] == [EntryState.RESTORE_SKIPPED, EntryState.RESTORED]
+    assert (native_genres(edited), native_genres(retitled), native_genres(untouched)) == (["Chanson"], ["Rock"], [])
+    assert mutagen.File(retitled)["title"] == ["Another title"]
+    assert [e.state for e in journal.entries(run)] == [EntryState.RESTORE_SKIPPED] * 2 + [EntryState.RESTORED]
 
 
 def test_undo_names_a_file_moved_since_the_run_and_restores_the_others(tmp_path: Path, journal: Journal) -> None:

@@ -109,9 +109,9 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     # The run's totals count every file of the plan, as the plan's line above them does.
     assert f"{len(music)} write, 0 unchanged, 1 skip (1 below {threshold:.2f}), 1 error" in out
     assert f"run 1: {len(music)} written, 0 unchanged, 1 skipped, 1 failed; undo with" in out
+    old = {path: tags.get("TCON") or tags.get("genre") or tags.get("©gen") or [] for path, tags in tags_before.items()}
     for path in music:
-        old = tags_before[path].get("TCON") or tags_before[path].get("genre") or tags_before[path].get("©gen") or []
-        assert native_genres(path) == [*old, predicted(path)[0]]
+        assert native_genres(path) == [*old[path], predicted(path)[0]]
     assert snapshot([hiss, corrupt]) == untouched
     assert {path: audio_payload_digest(path) for path in [*music, hiss]} == audio_before
 
@@ -126,7 +126,9 @@ def test_tag_resume_and_undo_every_format_through_the_cli(tmp_path: Path, capsys
     assert main(["undo"]) == 1  # one file could not be restored
     captured = capsys.readouterr()
 
-    assert path_line("not restored", edited, "changed since run 1") in captured.err
+    wrote, before = "; ".join([*old[edited], predicted(edited)[0]]), "; ".join(old[edited]) or "none"
+    changed = f"changed since run 1, its genre too (Chanson now; that run wrote {wrote} over {before})"
+    assert path_line("not restored", edited, changed) in captured.err
     assert f"{len(music) - 1} restored, 1 not restored" in captured.out
     for path in music:
         if path != edited:

@@ -37,5 +37,5 @@ def test_undo_restores_files_the_index_followed_to_their_new_folder(
 
     out, err = capsys.readouterr()
     assert "1 restored, 1 not restored" in out
-    assert f"moved to {moved_and_edited}; changed since run 1" in " ".join(err.split())
+    assert f"moved to {moved_and_edited}; changed since run 1, its genre too (Jazz now;" in " ".join(err.split())
     assert sha256(moved) == before and native_genres(moved_and_edited) == ["Jazz"]
