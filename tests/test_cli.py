@@ -234,6 +234,13 @@ def test_an_mp3_named_wav_is_decoded_without_libmpg123_notes(tmp_path: Path) -> 
         (["index", "--workers", "two"], "argument --workers: 'two' is not a whole number"),
         (["similar", "-k", "0", "song.wav"], "argument -k: must be at least 1, got 0"),
         (["tag", "--min-confidence", "1.5", "."], "argument --min-confidence: must be between 0 and 1, got 1.5"),
+        # evaluate analysed every track first, then said 'n_resamples must be at least 1' (…), exit status 1
+        (["evaluate", "--bootstrap", "0", "data"], "argument --bootstrap: must be at least 1, got 0"),
+        (
+            ["evaluate", "--non-music-per-kind", "-1", "data"],
+            "argument --non-music-per-kind: must be at least 0, got -1",
+        ),
+        (["evaluate", "--tag-threshold", "nan", "data"], "argument --tag-threshold: must be between 0 and 1, got nan"),
     ],
 )
 def test_counts_and_thresholds_out_of_range_are_refused_as_they_are_read(
@@ -403,7 +410,8 @@ def test_a_command_of_the_train_extra_says_so_when_it_is_not_installed(
 
     assert capsys.readouterr().err == wrap(
         "error: `musictagger evaluate` needs the 'train' extra, which is not installed (matplotlib missing): "
-        "pip install 'musictagger[train]' (from a checkout: make .venv/.dev)\n"
+        "pip install 'musictagger[train]' --extra-index-url https://download.pytorch.org/whl/cpu (from a checkout: "
+        "make .venv/.dev)\n"
     )
 
 

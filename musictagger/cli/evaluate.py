@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import positive_int
+from musictagger.cli.options import non_negative_int, positive_int, probability
 from musictagger.collection import load_collection
 from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
@@ -65,13 +65,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--windows", type=positive_int, default=None, help="windows per track (default: the model's)")
     parser.add_argument(
         "--non-music-per-kind",
-        type=int,
+        type=non_negative_int,
         default=2,
         help="generated non-music sounds of each kind (default: %(default)s)",
     )
     parser.add_argument(
         "--tag-threshold",
-        type=float,
+        type=probability,
         default=DEFAULT_MIN_CONFIDENCE,
         metavar="P",
         help=f"count what `tag` would write at this threshold (default: its own, {DEFAULT_MIN_CONFIDENCE:g})",
@@ -85,7 +85,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with two or more models, comparison.json and comparison.md",
     )
     parser.add_argument(
-        "--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% intervals (default: %(default)s)"
+        "--bootstrap",
+        type=positive_int,
+        default=2000,
+        help="bootstrap resamples for the 95%% intervals (default: %(default)s)",
     )
     parser.add_argument("--record", action="store_true", help="also store the headline figures in each model's sidecar")
     parser.set_defaults(run=run)

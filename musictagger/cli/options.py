@@ -10,15 +10,25 @@ from musictagger.audio.params import FeatureParams
 from musictagger.errors import ParameterError
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (windows, matches, genres listed)."""
+def _whole_number(text: str, *, least: int) -> int:
+    """``text`` as a whole number of at least ``least``, else argparse's usage error (exit status 2) saying so."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (windows, matches, genres listed)."""
+    return _whole_number(text, least=1)
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number of at least 0 (how many of a kind, where none is a choice)."""
+    return _whole_number(text, least=0)
 
 
 def positive_seconds(text: str) -> float:
