@@ -116,7 +116,8 @@ def load_collection(
     Raises
     ------
     MusictaggerError
-        Fewer than two genre folders; one or two of the three split files (not all, not none); or a split file
+        Fewer than two genre folders; one or two of the three split files (not all, not none; all, in a
+        ``split_dir`` given); or a split file
         names a file that does not exist or is not in a genre folder, or one another split (or itself) lists too.
     """
     root = Path(root)
@@ -140,12 +141,16 @@ def load_collection(
     if len(found) == len(SPLITS):
         relatives = {name: _read_split_file(p) for name, p in split_files.items()}
         source = f"split files in {split_folder}"
-    elif found:  # a split file misnamed or not copied: a drawn split would silently replace the user's
+    elif found or split_dir:  # a split file misnamed or not copied, a split folder mistyped: a drawn split would
+        # silently replace the user's
         missing = [p.name for p in split_files.values() if not p.is_file()]
-        raise MusictaggerError(
-            f"{split_folder}: has {' and '.join(found)} but not {' or '.join(missing)}: give all three split "
-            "files, or none for a drawn split"
-        )
+        if found:
+            raise MusictaggerError(
+                f"{split_folder}: has {' and '.join(found)} but not {' or '.join(missing)}: give all three split "
+                "files, or none for a drawn split"
+            )
+        held = "holds none of" if split_folder.is_dir() else "no such folder, to hold"
+        raise MusictaggerError(f"{split_folder}: {held} the split files {', '.join(missing)}")
     else:
         relatives = _random_split(list(all_files), list(all_files.values()), seed=seed, fractions=fractions)
         source = f"random stratified split (seed {seed}; not artist-disjoint)"

@@ -68,6 +68,19 @@ def test_a_split_file_missing_beside_the_others_is_an_error_not_a_drawn_split(tm
 
 
 @pytest.mark.parametrize(
+    ("folder", "said"), [("splits", "holds none of the split files"), ("nowhere", "no such folder")]
+)
+def test_a_split_folder_given_without_split_files_is_an_error_not_a_drawn_split(
+    tmp_path: Path, folder: str, said: str
+) -> None:
+    """`evaluate --split-dir` naming a folder mistyped, or one without the files, drew a random split, silently."""
+    root = make_collection(tmp_path / "data", {"a": 3, "b": 3})
+    (tmp_path / "splits").mkdir()
+    with pytest.raises(MusictaggerError, match=f"{folder}: {said}.*train.txt, valid.txt, test.txt"):
+        load_collection(root, split_dir=tmp_path / folder)
+
+
+@pytest.mark.parametrize(
     ("test_lines", "said"),
     [
         ("a/2.wav\na/0.wav\n", r"a/0\.wav is listed in both .*train\.txt and .*test\.txt"),
