@@ -4,20 +4,41 @@ verdict's labels are of, and files whose names start with ``-``.  The real comma
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from musictagger.cli.main import main
 from musictagger.personal import store
+from tests.conftest import PROJECT_ROOT
 from tests.library.conftest import write_track
 from tests.personal.heads import MOODS, save_mood_model
 
 DASHED = "-weird-name.wav"
 
 
+def strict_json(text: str) -> dict:
+    """``text`` parsed as JSON proper: ``NaN`` and ``Infinity``, which Python's json writes and reads but a JSON
+    parser elsewhere (``jq``, a browser) refuses, fail the test."""
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in the JSON: {text}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def json_lines(out: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines()]
+    return [strict_json(line) for line in out.splitlines()]
+
+
+def documented_keys(after: str, before: str) -> set[str]:
+    """The keys the README's paragraph on each command's keys lists in backticks between ``after`` and ``before``,
+    but for those in brackets (a key's own keys, or what it means)."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("The keys each line or document always has.")[1].split("\n\n")[0]
+    listed = re.sub(r"\([^)]*\)", "", paragraph.split(after)[1].split(before)[0])
+    return set(re.findall(r"`([a-z_]+)`", listed))
 
 
 def test_every_commands_json_names_a_file_by_its_absolute_path(
@@ -34,18 +55,23 @@ def test_every_commands_json_names_a_file_by_its_absolute_path(
     lines = json_lines(capsys.readouterr().out)
     assert [line["file"] for line in lines] == [one, one, one, two, missing]
     assert lines[-1]["error"] == f"{missing}: no such file"
+    # the README listed file, verdict, reason, nearest_genre, confidence and field of the sixteen keys printed
+    assert set(lines[0]) == documented_keys("`analyze --json`:", "; a failed file's:")
+    assert set(lines[-1]) == documented_keys("; a failed file's:", "`similar --json`:")
 
     assert main(["index", "Music", "--workers", "1"]) == 0
     capsys.readouterr()
     assert main(["similar", "--json", "Music/a/one.wav"]) == 0
-    answer = json.loads(capsys.readouterr().out)
+    answer = strict_json(capsys.readouterr().out)
     assert answer["query"] == one and [match["path"] for match in answer["matches"]] == [two]
     assert answer["track"] is None  # a file, not a track of the index named by id or text
+    assert set(answer) == documented_keys("`similar --json`:", "; each match:")
+    assert set(answer["matches"][0]) == documented_keys("; each match:", "(`window`")
     # A track named by its id or by text: its path too (it was the sentence 'track 2 /…/two.flac'), and its id
     track = answer["matches"][0]["id"]
     for named in (str(track), "two.flac"):
         assert main(["similar", "--json", named]) == 0
-        answer = json.loads(capsys.readouterr().out)
+        answer = strict_json(capsys.readouterr().out)
         assert (answer["query"], answer["track"]) == (two, track)
     with pytest.raises(SystemExit) as refused:  # a script's variable left unset: it matched every track
         main(["similar", ""])
@@ -66,7 +92,7 @@ def test_a_file_named_with_a_leading_dash_after_double_dash_works_in_every_comma
         assert main(["analyze", "--json", *named]) == 0
         assert json_lines(capsys.readouterr().out)[0]["file"] == dashed
     assert main(["similar", "--json", "--", DASHED]) == 0
-    assert json.loads(capsys.readouterr().out)["query"] == dashed
+    assert strict_json(capsys.readouterr().out)["query"] == dashed
     assert main(["tag", "--dry-run", "--", DASHED]) == 0
     assert dashed in capsys.readouterr().out
     with pytest.raises(SystemExit):  # a mistake elsewhere on the line is not about the file named as it should be
@@ -121,7 +147,7 @@ def test_json_says_which_field_the_verdict_is_of(
     assert analysed["field"] == "mood"
     assert analysed["nearest_genre"] in MOODS and {score["genre"] for score in analysed["top"]} == set(MOODS)
     assert main(["similar", "--json", str(heard)]) == 0
-    assert json.loads(capsys.readouterr().out)["field"] == "mood"
+    assert strict_json(capsys.readouterr().out)["field"] == "mood"
     assert main(["listen", "--file", str(heard), "--json", "--start-after", "1", "--interval", "0.5"]) == 0
     steps = json_lines(capsys.readouterr().out)
     assert any(step["state"] == "recognised" for step in steps)
