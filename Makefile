@@ -68,8 +68,16 @@ $(VENV)/.app: pyproject.toml
 	$(EDITABLE) $(BIN)/pip install --quiet -e .
 	touch $@
 
-# Everything: training extra (torch==2.13.0, CPU build) and test tools.
+# The torch the train extra pins (pyproject.toml), and PyTorch's index of its CPU-only builds.  PyPI's Linux wheel of
+# the same version requires CUDA's libraries: 19 CUDA packages (cuDNN, cuBLAS, NCCL, triton …: gigabytes)
+# that a pin alone does not keep out.  Installed first and alone from that index (its own requirements then come
+# from PyPI with the extras), it is the torch the extras' pin finds there.
+TORCH_PIN := $(shell sed -n 's/^ *"\(torch==[^"]*\)".*/\1/p' pyproject.toml)
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+
+# Everything: training extra (torch, CPU build) and test tools.
 $(VENV)/.dev: $(VENV)/.app
+	$(BIN)/pip install --quiet --no-deps --index-url $(TORCH_CPU_INDEX) "$(TORCH_PIN)"
 	$(EDITABLE) $(BIN)/pip install --quiet -e ".[train,dev]"
 	touch $@
 

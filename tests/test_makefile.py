@@ -8,6 +8,7 @@ the Makefile's own recipe: which packages it installs, and that it does so befor
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,29 @@ def test_make_run_counts_a_package_provided_by_another_as_there(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert done.stdout == "installing system packages: libportaudio2\n"
     assert log.read_text().splitlines()[1] == "apt-get install -y -qq --no-install-recommends libportaudio2"
+
+
+def test_make_test_installs_the_pinned_torch_from_the_cpu_only_index_before_the_extras(tmp_path: Path) -> None:
+    """Before, `make test` asked PyPI for the train extra's `torch==2.13.0`, whose Linux wheel requires CUDA's
+    libraries: 19 CUDA packages, gigabytes, on a machine with no GPU (the pin does not keep them out)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    pip = venv / "bin" / "pip"
+    pip.write_text('#!/bin/sh\necho "pip $*" >>"$LOG"\n')
+    pip.chmod(0o755)
+    (venv / ".app").touch()  # the app's venv made, newer than pyproject.toml
+    log = tmp_path / "log"
+    done = subprocess.run(
+        ["make", "-C", str(ROOT), f"VENV={venv}", str(venv / ".dev")],
+        env={**os.environ, "LOG": str(log)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    pin = re.search(r'"(torch==[^"]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pin is not None
+    steps = log.read_text().splitlines()
+    assert steps == [
+        f"pip install --quiet --no-deps --index-url https://download.pytorch.org/whl/cpu {pin[1]}",
+        "pip install --quiet -e .[train,dev]",
+    ]

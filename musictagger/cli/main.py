@@ -91,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     wrap(
                         f"error: `musictagger {args.command}` needs the 'train' extra, which is not installed "
-                        f"({', '.join(missing)} missing): pip install 'musictagger[train]' (from a checkout: make "
-                        ".venv/.dev)"
+                        f"({', '.join(missing)} missing): pip install 'musictagger[train]' --extra-index-url "
+                        "https://download.pytorch.org/whl/cpu (from a checkout: make .venv/.dev)"
                     ),
                     file=sys.stderr,
                 )
