@@ -162,3 +162,15 @@ def test_a_sidecar_that_does_not_fit_its_model_is_refused(tmp_path: Path) -> Non
     sidecar_path(onnx_path).write_text(json.dumps(sidecar))
     with pytest.raises(ModelError, match="SHA-256 mismatch"):
         GenreModel(onnx_path)
+
+
+def test_an_analysis_is_the_same_bits_and_probabilities_on_one_thread_as_on_all(model: GenreModel) -> None:
+    """What the README promises a researcher: the same samples give the same code and probabilities, bit for bit,
+    whether the model runs on one thread or on every core (onnxruntime's default, ``model``'s)."""
+    y = band_music(2.0)
+    on_all, on_one = (
+        model.analyze_signal(y, sr=SR),
+        GenreModel(default_model_path(), threads=1).analyze_signal(y, sr=SR),
+    )
+    assert on_all.code_hex == on_one.code_hex and np.array_equal(on_all.relaxed_code, on_one.relaxed_code)
+    assert np.array_equal(on_all.probabilities, on_one.probabilities)
