@@ -1,7 +1,7 @@
 """A folder-per-genre collection and its train/valid/test split.
 
-``DATA_DIR/<genre>/<file>`` gives the labels (sorted folder names).  The split comes from
-``train.txt``, ``valid.txt`` and ``test.txt`` (one path relative to ``DATA_DIR`` per line)
+``DATA_DIR/<genre>/<file>`` (or ``DATA_DIR/<genre>/<album>/<file>``) gives the labels (sorted folder names).
+The split comes from ``train.txt``, ``valid.txt`` and ``test.txt`` (one path relative to ``DATA_DIR`` per line)
 in ``DATA_DIR`` or a given folder; without them a seeded, stratified split is drawn and the
 run log says so, because a random split is not artist-disjoint and flatters the model.
 
@@ -13,6 +13,7 @@ names whatever the normalisation of either and whichever separator it uses.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,18 @@ def _refuse_listed_twice(splits: dict[str, tuple[Track, ...]], split_files: dict
             where[track.relative] = name
 
 
+def _audio_files(genre_dir: Path) -> list[Path]:
+    """The audio files under ``genre_dir``, its sub-folders' too (an album's: ``rock/Album/01.flac``, which were left
+    out), in path order; hidden names (macOS ``._`` files) skipped, linked folders not followed (no loops)."""
+    found = []
+    for folder, folders, names in os.walk(genre_dir):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            Path(folder, name) for name in names if not name.startswith(".") and is_audio_file(Path(folder, name))
+        ]
+    return sorted(found)
+
+
 def load_collection(
     root: str | Path, *, split_dir: str | Path | None = None, seed: int = 0, fractions: tuple[float, float] = (0.2, 0.2)
 ) -> Collection:
@@ -123,17 +136,13 @@ def load_collection(
     root = Path(root)
     if not root.is_dir():
         raise MusictaggerError(f"{root}: no such folder")
-    genre_dirs = sorted(d for d in root.iterdir() if d.is_dir() and any(is_audio_file(f) for f in d.iterdir()))
+    under = {d: _audio_files(d) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")}
+    genre_dirs = [d for d, files in under.items() if files]
     labels = tuple(sorted({_composed(d.name) for d in genre_dirs}))  # two folders spelt apart are one genre
     if len(labels) < 2:
         raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(labels)}")
     label_of = {name: i for i, name in enumerate(labels)}
-    all_files = {
-        f.relative_to(root).as_posix(): label_of[_composed(d.name)]
-        for d in genre_dirs
-        for f in sorted(d.iterdir())
-        if is_audio_file(f)
-    }
+    all_files = {f.relative_to(root).as_posix(): label_of[_composed(d.name)] for d in genre_dirs for f in under[d]}
 
     split_folder = Path(split_dir) if split_dir else root
     split_files = {name: split_folder / f"{name}.txt" for name in SPLITS}

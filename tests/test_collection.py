@@ -98,6 +98,29 @@ def test_a_file_in_two_splits_or_twice_in_one_is_an_error(tmp_path: Path, test_l
         load_collection(root)
 
 
+def test_a_genre_s_albums_in_sub_folders_are_its_tracks(tmp_path: Path) -> None:
+    """rock/Album/01.wav, as a collector files music, was left out (a genre of albums alone was no genre at all); a
+    macOS ._ file beside it is not a track."""
+    root = make_collection(tmp_path, {"jazz": 2, "rock": 1})
+    (root / "rock" / "Album").mkdir()
+    for name in ("01.wav", "._01.wav"):
+        (root / "rock" / "Album" / name).write_bytes(b"RIFF")
+    (root / "classical" / "Disc 1").mkdir(parents=True)  # albums alone
+    (root / "classical" / "Disc 1" / "01.wav").write_bytes(b"RIFF")
+
+    collection = load_collection(root)
+
+    assert collection.labels == ("classical", "jazz", "rock")
+    assert sorted(t.relative for t in collection.all_tracks()) == [
+        "classical/Disc 1/01.wav",
+        "jazz/0.wav",
+        "jazz/1.wav",
+        "rock/0.wav",
+        "rock/Album/01.wav",
+    ]
+    assert all(t.path.is_file() for t in collection.all_tracks())
+
+
 def test_one_genre_is_not_a_collection(tmp_path: Path) -> None:
     with pytest.raises(MusictaggerError, match="at least two genre folders"):
         load_collection(make_collection(tmp_path, {"only": 3}))
