@@ -107,7 +107,9 @@ def model_label_indices(collection: Collection, model: GenreModel) -> np.ndarray
     missing = [genre for genre in collection.labels if genre not in model.labels]
     if missing:
         raise MusictaggerError(
-            f"the collection's genres {', '.join(missing)} are not among the model's ({', '.join(model.labels)})"
+            f"the collection's genres {', '.join(missing)} are not among the model's ({', '.join(model.labels)}): "
+            "evaluate scores a model on its own genres; name the folders as the model does, or train a model of "
+            "these (`musictagger train DATA_DIR`, then `musictagger export`)"
         )
     return np.array([model.labels.index(genre) for genre in collection.labels])
 
