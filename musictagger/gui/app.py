@@ -1,7 +1,8 @@
 """``musictagger-gui [FILE...]``: start Qt, open the window, queue FILEs (files or folders) for analysis.
 
 A file manager's "Open with musictagger" runs ``musictagger-gui FILE...`` (the desktop entry's
-``Exec=musictagger-gui %F``), so those files are queued the same way.
+``Exec=musictagger-gui %F``), so those files are queued the same way; while a window is open on the library, in
+that window (:mod:`~musictagger.gui.single_instance`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from musictagger.gui.icon import APP_ID, app_icon
 from musictagger.gui.main_window import MainWindow
 from musictagger.gui.quit_signals import QuitOnSignals
 from musictagger.gui.settings import Settings
+from musictagger.gui.single_instance import OpenWindowServer, hand_to_open_window
 from musictagger.gui.theme import apply_theme
 from musictagger.interrupts import OutputError, interrupted
 from musictagger.process import prepare_analysing_process
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--quit-after-first-result needs a FILE")
     if options.screenshot and not options.quit_after_first_result:
         parser.error("--screenshot goes with --quit-after-first-result")
+    if not options.quit_after_first_result and (pid := hand_to_open_window(options.files)) is not None:
+        taken = "took the files" if options.files else "came to the front"
+        print(f"musictagger-gui: the window open on this library (process {pid}) {taken}", file=sys.stderr)
+        return 0
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(musictagger.__version__)
     app.setDesktopFileName(APP_ID)
@@ -104,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             window = create_window(options.files)
             if options.quit_after_first_result:
                 quit_after_first_result(window, options.screenshot)
+            else:
+                OpenWindowServer(window, window.open_paths)
         # E.g. a missing model: say so in a dialog rather than a traceback on a console nobody sees.
         except Exception as exc:
             QMessageBox.critical(None, "musictagger cannot start", describe(exc))  # modal: the process ends after it

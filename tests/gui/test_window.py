@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pyqtgraph import TextItem
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QDir, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtMultimedia import QMediaDevices
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
@@ -28,6 +29,7 @@ from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import NO_OUTPUT_TEXT, playback_problem
 from musictagger.gui.settings import Settings
+from musictagger.gui.single_instance import server_name
 from musictagger.gui.spectrogram_view import (
     EMPTY_MESSAGE,
     colour_levels,
@@ -281,20 +283,48 @@ def test_index_music_folders_with_none_yet_says_to_add_one(window) -> None:
     assert window.library.progress_text.text() == "Add a music folder first (Add folder…), then index it."
 
 
-def test_the_entry_point_opens_a_titled_window_with_its_files_queued(qtbot, songs: list[Path]) -> None:
+def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later_start_hands_it_its_own(
+    qtbot, songs: list[Path]
+) -> None:
+    """Before, "Open with musictagger" while the window was open opened a second window on the same library (another
+    analysis process, library view and settings writer); now the open window takes the files.  It listens where a
+    killed window left its socket behind."""
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(os.path.join(QDir.tempPath(), server_name()))  # bound, never listened on, never removed
+    stale.close()
+    later: list[subprocess.Popen[str]] = []
     seen = {}
 
-    def inspect_and_close() -> None:
+    def hand_over_then_close() -> None:
         window = next(w for w in QApplication.topLevelWidgets() if w.windowTitle() == "musictagger")
-        if len(window.files.entries) < len(songs):
-            QTimer.singleShot(50, inspect_and_close)  # the folder listing runs on a worker
+        if not later:  # the later start: its own process, in the song's folder, naming it as a file manager might
+            later.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", HAND_OVER, songs[1].name],
+                    cwd=songs[1].parent,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        if later[0].poll() is None or len(window.files.entries) < len(songs):
+            QTimer.singleShot(50, hand_over_then_close)  # the files are listed on a worker
             return
         seen["files"] = sorted(window.files.entries)
         window.close()
 
-    QTimer.singleShot(0, inspect_and_close)
-    assert main([str(path) for path in songs]) == 0
+    QTimer.singleShot(0, hand_over_then_close)
+    assert main([str(songs[0])]) == 0
+    assert later[0].communicate()[0] == f"{os.getpid()}\n"
     assert seen["files"] == sorted(path.absolute() for path in songs)
+
+
+HAND_OVER = """import sys
+from pathlib import Path
+from musictagger.gui.single_instance import hand_to_open_window
+print(hand_to_open_window([Path(sys.argv[1])]))
+"""
+"""What ``musictagger-gui FILE`` does first: hand FILE to the window open on the library (without importing the
+window, which would take this test seconds)."""
 
 
 def test_opened_paths_become_recent_files(qtbot, window, songs: list[Path]) -> None:
