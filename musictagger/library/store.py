@@ -177,6 +177,7 @@ class TrackAnalysis:
 
     @property
     def unknown(self) -> bool:
+        """Whether the stored verdict is "not one of my genres" or "not music"."""
         return self.verdict.unknown
 
     def summary(self) -> str:
@@ -199,10 +200,12 @@ class TrackRecord:
 
     @property
     def ok(self) -> bool:
+        """Whether the track was analysed (else it failed: :attr:`error` says why)."""
         return self.analysis is not None
 
     @property
     def genre(self) -> str | None:
+        """The genre of the track's verdict; ``None`` for an unknown verdict or a track that failed."""
         return self.analysis.genre if self.analysis else None
 
     @property
@@ -263,6 +266,7 @@ class Library:
         """The tag field those verdicts are values of."""
 
     def close(self) -> None:
+        """Close the index's connection (``with Library() as library:`` does it on leaving)."""
         self._db.close()
 
     def __enter__(self) -> Library:
@@ -276,6 +280,7 @@ class Library:
     # Roots: the folders the user asked to index.
 
     def add_roots(self, roots: list[Path]) -> None:
+        """Record ``roots`` as folders of the library (those already recorded stay as they are)."""
         with transaction(self._db):
             self._db.executemany(
                 "INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
@@ -304,6 +309,7 @@ class Library:
         return dropped
 
     def roots(self) -> list[Path]:
+        """The library's folders, in path order."""
         return [Path(row[0]) for row in self._db.execute("SELECT path FROM roots ORDER BY path")]
 
     # Tracks.
@@ -437,6 +443,7 @@ class Library:
         return [row[0] for row in rows]
 
     def record_by_id(self, track_id: int) -> TrackRecord | None:
+        """The track of id ``track_id`` (as ``similar`` and ``--json`` give it), or ``None`` when there is none."""
         row = self._db.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
         return _record(row) if row else None
 
@@ -458,6 +465,7 @@ class Library:
             yield _record(row)
 
     def failures(self) -> list[TrackRecord]:
+        """The tracks that could not be analysed, in path order (each record's ``error`` says why)."""
         return [_record(row) for row in self._db.execute("SELECT * FROM tracks WHERE error IS NOT NULL ORDER BY path")]
 
     def judge(self, head: PersonalHead) -> int:
@@ -610,6 +618,7 @@ class Library:
         return float(mean or 0.0)
 
     def counts(self) -> LibraryCounts:
+        """How many tracks the index holds, analysed and failed."""
         total, failed = self._db.execute("SELECT COUNT(*), COUNT(error) FROM tracks").fetchone()
         return LibraryCounts(total=total, analysed=total - failed, failed=failed)
 

@@ -74,6 +74,7 @@ class PersonalHead:
 
     @property
     def dimension(self) -> int:
+        """The length of the embedding the head reads (its base model's)."""
         return int(self.mean.shape[0])
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:

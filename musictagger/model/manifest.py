@@ -113,6 +113,7 @@ class ModelManifest:
         return model_id
 
     def to_dict(self) -> dict[str, Any]:
+        """The sidecar's JSON document: its format and version, then every field."""
         data = asdict(self)
         data["front_end"] = self.front_end.to_dict()
         return {"format": FORMAT, "format_version": FORMAT_VERSION, **data}

@@ -81,6 +81,7 @@ class Deferral:
                 yield key, abs(verdict.evidence[key] - threshold), self.evidence[key]
 
     def to_dict(self) -> dict:
+        """The deferral rule as its sidecar stores it."""
         return asdict(self)
 
     @classmethod

@@ -201,6 +201,7 @@ class Analysis:
 
     @property
     def unknown(self) -> bool:
+        """Whether the verdict is "not one of my genres" or "not music" (:attr:`genre` is then ``None``)."""
         return self.verdict.unknown
 
     @property
@@ -210,10 +211,13 @@ class Analysis:
 
     @property
     def uncertain(self) -> bool:
+        """Whether a genre verdict is uncertain (:func:`is_uncertain`: below 0.6, or less than 0.2 ahead of the
+        runner-up); an unknown verdict never is."""
         return not self.unknown and is_uncertain(self.ranking)
 
     @property
     def code_hex(self) -> str:
+        """The 64-bit code as 16 hex digits, its first bit the highest of the first digit (:func:`codes.to_hex`)."""
         return codes.to_hex(self.bits)
 
     def without_details(self) -> Analysis:
@@ -313,6 +317,7 @@ class GenreModel:
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The base model's genres, in the order of its outputs (its sidecar's ``labels``)."""
         return self.manifest.labels
 
     @property

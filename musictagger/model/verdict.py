@@ -139,6 +139,7 @@ class Verdict:
 
     @property
     def unknown(self) -> bool:
+        """Whether the verdict is "not one of my genres" or "not music" (``kind`` is ``"unknown"``)."""
         return self.kind == "unknown"
 
     @property
