@@ -121,6 +121,16 @@ def _audio_files(genre_dir: Path) -> list[Path]:
     return sorted(found)
 
 
+def _why_not_a_track(path: Path) -> str:
+    """Why a split file's line naming ``path`` names no track: a typo (no such file), a file that is not audio, or
+    one outside the genre folders (all were 'not in a genre folder')."""
+    if not path.exists():
+        return "no such file"
+    if not is_audio_file(path):
+        return "not an audio file"
+    return "not in a genre folder (DATA_DIR/<genre>/…), or hidden"
+
+
 def load_collection(
     root: str | Path, *, split_dir: str | Path | None = None, seed: int = 0, fractions: tuple[float, float] = (0.2, 0.2)
 ) -> Collection:
@@ -170,8 +180,9 @@ def load_collection(
         files = [r if r in all_files else by_spelling.get(_spelling(r)) for r in members]
         unknown = [r for r, file in zip(members, files, strict=True) if file is None]
         if unknown:
+            which = f"{len(unknown)} files that are not tracks of the collection, the first " if unknown[1:] else ""
             raise MusictaggerError(
-                f"{split_files[name]}: {len(unknown)} listed files are not in a genre folder, e.g. {unknown[0]}"
+                f"{split_files[name]}: lists {which}{unknown[0]}: {_why_not_a_track(root / unknown[0])}"
             )
         splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
     _refuse_listed_twice(splits, split_files)
