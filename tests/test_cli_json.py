@@ -73,6 +73,13 @@ def test_every_commands_json_names_a_file_by_its_absolute_path(
         assert main(["similar", "--json", named]) == 0
         answer = strict_json(capsys.readouterr().out)
         assert (answer["query"], answer["track"]) == (two, track)
+    # a query file that cannot be analysed: stdout was empty (a script's `> a.json` left empty, jq saying nothing)
+    (tmp_path / "fake.mp3").write_text("not audio")
+    assert main(["similar", "--json", "fake.mp3"]) == 1
+    fake = str(tmp_path / "fake.mp3")
+    answer = strict_json(capsys.readouterr().out)
+    assert set(answer) == {"file", "error"} and answer["file"] == fake
+    assert answer["error"].startswith(f"{fake}: not an audio file")
     with pytest.raises(SystemExit) as refused:  # a script's variable left unset: it matched every track
         main(["similar", ""])
     assert refused.value.code == 2 and "an empty argument" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from musictagger.cli.json_fields import document, verdict_field
+from musictagger.cli.json_fields import document, problem, verdict_field
 from musictagger.cli.lines import with_path, wrap
 from musictagger.cli.options import positive_int
 from musictagger.cli.table import clip, format_table
@@ -76,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
     with Library() as library:
         if not library.any_analysed():
             raise _nothing_to_compare_with(library)
-        query = _resolve(library, args.query, args.model)
+        try:
+            query = _resolve(library, args.query, args.model)
+        except FileError as error:
+            if args.json:  # a document still, saying why, as analyze --json's line for a file that failed
+                print(document(problem(error.path, error.reason)))
+            raise
         path, analysis, model_id = query.path, query.analysis, query.model_id
         model_path = args.model or default_model_path()
         manifest = load_manifest(model_path, verify_digest=False)
