@@ -31,7 +31,7 @@ from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
 from mutagen.apev2 import APETextValue, APEv2
 from mutagen.flac import FLAC
-from mutagen.id3 import ID3, TCON
+from mutagen.id3 import ID3, TCON, ID3NoHeaderError
 from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
@@ -257,7 +257,8 @@ class TagFormat:
     def read_only_labels(self, path: Path, field: str) -> tuple[tuple[str, ...], str]:
         """Values of ``field`` the file holds where tagging does not write, and where: a WAV's RIFF INFO
         chunks (:mod:`~musictagger.tags.riff_info`; several values separated by ``;``), an MP3's APEv2 tag,
-        an ID3v2 tag some taggers put before a FLAC stream.  ``((), "")`` when there are none."""
+        an ID3v2 tag some taggers put before a FLAC stream, or an ID3v1 tag after it.  ``((), "")`` when there are
+        none."""
         if self.file_type is WAVE and field in INFO_FIELDS:
             return info_values(read_riff_info(path), field), "its RIFF INFO chunk"
         try:
@@ -266,9 +267,7 @@ class TagFormat:
                 text = tuple(value) if isinstance(value, APETextValue) else ()  # not a binary value's repr
                 return id3v1_referenced(text) if field == "genre" else text, "its APEv2 tag"
             if self.file_type is FLAC:
-                frame = ID3(path).get(Id3Family.fields[field])
-                values = () if frame is None else frame.genres if field == "genre" else frame.text
-                return tuple(str(value) for value in values if value), "the ID3v2 tag before its FLAC stream"
+                return _id3_labels_beside_flac(path, field)
         except (mutagen.MutagenError, OSError):
             pass  # none there (or unreadable, which that tag's own tools must mend)
         except ValueError as exc:  # damage mutagen does not catch: an APEv2 footer saying the tag is 0 bytes
@@ -287,6 +286,25 @@ class TagFormat:
         if damage := id3v2_damage(path):
             raise TagReadError(path, f"{damage}; rewriting it would lose the frames after the damage")
         return id3_revision(self.load(path).tags)
+
+
+def _id3_labels_beside_flac(path: Path, field: str) -> tuple[tuple[str, ...], str]:
+    """:meth:`TagFormat.read_only_labels` of a FLAC file: the values of ``field`` in an ID3v2 tag some taggers put
+    before its stream, or else in an ID3v1 tag after it, and which, so that the preview sends its user to the tag that
+    is there (mutagen reads the two as one: an ID3v1 genre as the ID3v2 tag's)."""
+    key = Id3Family.fields[field]
+    for load_v1, where in (
+        (False, "the ID3v2 tag before its FLAC stream"),
+        (True, "an ID3v1 tag after its FLAC stream"),
+    ):
+        try:
+            frame = ID3(path, load_v1=load_v1).get(key)
+        except ID3NoHeaderError:  # no ID3v2 tag (the first time), nor an ID3v1 one
+            continue
+        if frame is not None:
+            values = frame.genres if field == "genre" else frame.text
+            return tuple(str(value) for value in values if value), where
+    return (), ""
 
 
 def id3_revision(tags: ID3 | None) -> Id3Version | None:

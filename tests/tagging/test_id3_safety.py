@@ -28,6 +28,7 @@ from musictagger.tags.formats import TagSummary, read_tags
 from tests.audio.signals import music
 from tests.tagging.media import (
     FRAGMENTED,
+    ID3V1_TAG,
     UNKNOWN_FRAME,
     as_encoded,
     insert_first_frame,
@@ -477,14 +478,22 @@ def id3_before_flac(path: Path, genre: str) -> Path:
     return path
 
 
+def id3v1_after_flac(path: Path) -> Path:
+    """``path`` (a FLAC file) ending with an ID3v1 tag of genre Jazz, as a tagger of MP3s leaves one: there is no ID3v2
+    tag before its stream, where the preview said the genre was."""
+    path.write_bytes(path.read_bytes() + ID3V1_TAG)
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "where"),
     [
         (lambda folder: second_info_chunk(info_wav(folder, title="Morning"), "Jazz"), "its RIFF INFO chunk"),
         (lambda folder: ape_genre(make_file(folder, "mp3"), "Jazz"), "its APEv2 tag"),
         (lambda folder: id3_before_flac(make_file(folder, "flac"), "Jazz"), "the ID3v2 tag before its FLAC stream"),
+        (lambda folder: id3v1_after_flac(make_file(folder, "flac", seconds=1.0)), "an ID3v1 tag after its FLAC stream"),
     ],
-    ids=["second-info-chunk", "apev2", "id3-in-flac"],
+    ids=["second-info-chunk", "apev2", "id3-in-flac", "id3v1-after-flac"],
 )
 def test_a_genre_held_where_tagging_does_not_write_is_not_contradicted(
     tmp_path: Path, journal: Journal, make, where: str
