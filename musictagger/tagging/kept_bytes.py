@@ -3,9 +3,10 @@
 An ID3v2 tag that mutagen's writer rewrites whole (to change its revision; a v2.2, unsynchronised or extended-header
 tag, a compressed genre frame) comes back from an undo with its old values but in mutagen's form: its frames sorted,
 their text re-encoded.  So do genre frames the frame-by-frame writer's forms do not cover (three of them, a frame
-spelt as no writer spells it), and Vorbis genre fields spelt or placed apart that a run replaced by fewer (their
-spellings and places went with them).  For such a file (:func:`undo_gives_back` says which) the journal keeps, before the
-file is replaced, the bytes its new version changed, as they were (:func:`changed_bytes`: the tag with its
+spelt as no writer spells it), Vorbis genre fields spelt or placed apart that a run replaced by fewer (their
+spellings and places went with them), and an M4A's ``gnre`` and ``©gen`` items a run replaced by one.  For such a
+file (:func:`undo_gives_back` says which) the journal keeps, before the file is replaced, the bytes its new version
+changed, as they were (:func:`changed_bytes`: the tag with its
 padding, and a WAV's or AIFF's chunk and container sizes), and the undo of a file that holds exactly what the run
 left puts them back (:meth:`KeptBytes.put_back`), which gives back the file's bytes, checked by their SHA-256.
 Only the bytes that differ are kept (cover art that stays where it was is not), and no more than
@@ -27,9 +28,10 @@ from typing import BinaryIO
 import numpy as np
 
 from musictagger.file_bytes import FileBytes, mapped_bytes
-from musictagger.tags.formats import Id3Family, TagFormat, VorbisFamily, id3v1_spellings
+from musictagger.tags.formats import Id3Family, Mp4Family, TagFormat, VorbisFamily, id3v1_spellings
 from musictagger.tags.id3_frames import frames_placed, stored_tag, text_frame_forms
 from musictagger.tags.id3_structure import leading_tag_size
+from musictagger.tags.mp4_structure import undo_gives_back_items
 from musictagger.tags.vorbis_structure import with_field
 
 KEPT_BYTES_CAP = 1 << 20
@@ -121,7 +123,9 @@ def undo_gives_back(tag_format: TagFormat, original: Path, tagged: Path, field: 
     """Whether the undo of writing ``field`` into ``original`` (making ``tagged``) gives back the tags it had without
     kept bytes.  Vorbis comments: when setting the old values again gives back its fields, in their order and spelling
     (:func:`~musictagger.tags.vorbis_structure.with_field`), which it does not where the run replaced several fields of
-    that name, spelt or placed apart, by fewer.  ID3: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
+    that name, spelt or placed apart, by fewer.  MP4: when a form the undo tries gives back the item list
+    (:func:`~musictagger.tags.mp4_structure.undo_gives_back_items`: not for a ``gnre`` item and a ``©gen`` one a run
+    replaced by one).  ID3: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
     added), or whose tag was rewritten frame by frame and the frames the undo tries for ``old``, the values it had
     (:func:`~musictagger.tags.id3_frames.text_frame_forms`), include those it had, in their order, in a tag as large
     as it was.  The undo's tag fills the room the file's size gives it back, so a tag that had less room than its WAV
@@ -132,6 +136,8 @@ def undo_gives_back(tag_format: TagFormat, original: Path, tagged: Path, field: 
         tagged_fields = list(tag_format.load(tagged).tags or [])
         forms = id3v1_spellings(old) if field == "genre" else [list(old)]  # those write_labels' undo tries
         return any(with_field(tagged_fields, key, form) == fields for form in forms)
+    if isinstance(tag_format.family, Mp4Family):
+        return undo_gives_back_items(original, tagged, key, old)
     if not isinstance(tag_format.family, Id3Family):
         return True
     before_tags = tag_format.load(original, as_stored=True).tags

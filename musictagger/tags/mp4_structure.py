@@ -190,6 +190,30 @@ def item_forms(path: Path, key: str, values: Sequence[str], *, restoring_size: i
     return forms + [ItemForm(None, holder.name) for holder in holders if size - holder.length == restoring_size]
 
 
+def undo_gives_back_items(original: Path, tagged: Path, key: str, values: Sequence[str]) -> bool:
+    """Whether the undo of writing ``key`` into ``original`` (making ``tagged``) gives back ``original``'s item list:
+    whether a form it tries for ``values``, the old ones (:func:`item_forms`), makes ``tagged``'s list that one, byte
+    for byte.  Not where the run replaced items of ``key`` apart by one: a ``gnre`` item, as iTunes wrote a genre, and
+    a ``©gen`` item a later tagger added (mutagen reads both as ``©gen`` values).  True where the undo does not write
+    the list item by item (no list before or after the run, a fragmented file: mutagen's writer, tried as before)."""
+    before, after = _stored_list(original), _stored_list(tagged)
+    if before is None or after is None:
+        return True
+    forms = item_forms(tagged, key, values, restoring_size=original.stat().st_size)
+    return any(form.taken_out is None and _with_item(*after, key, form.item) == before[0] for form in forms)
+
+
+def _stored_list(path: Path) -> tuple[bytes, Atom] | None:
+    """``path``'s item list as stored, and as mutagen's reader found it; None where :func:`set_mp4_item` does not
+    write it (:func:`rewrites_item_by_item`)."""
+    if not rewrites_item_by_item(path):
+        return None
+    with open(path, "rb") as file:
+        ilst = Atoms(file).path(*ITEM_LIST)[-1]
+        file.seek(ilst.offset)
+        return file.read(ilst.length), ilst
+
+
 def set_mp4_item(path: Path, key: str, form: ItemForm, padding: Callable[[PaddingInfo], int]) -> None:
     """Give the items ``key`` (mutagen's key: ``©gen``, ``----:mean:name``) of ``path``'s item list the ``form``
     (:func:`item_forms`), its item where the first item of that key was (with ``©gen``, an ID3v1 genre number's too,

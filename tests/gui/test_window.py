@@ -303,6 +303,7 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later
                     [sys.executable, "-c", HAND_OVER, songs[1].name],
                     cwd=songs[1].parent,
                     stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                     text=True,
                 )
             )
@@ -314,17 +315,18 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later
 
     QTimer.singleShot(0, hand_over_then_close)
     assert main([str(songs[0])]) == 0
-    assert later[0].communicate()[0] == f"{os.getpid()}\n"
+    out, err = later[0].communicate()
+    assert out == "0 False\n"  # handed over, having imported none of the window
+    assert f"musictagger-gui: the window open on this library (process {os.getpid()}) took the files\n" in err
     assert seen["files"] == sorted(path.absolute() for path in songs)
 
 
 HAND_OVER = """import sys
-from pathlib import Path
-from musictagger.gui.single_instance import hand_to_open_window
-print(hand_to_open_window([Path(sys.argv[1])]))
+from musictagger.gui.app import main
+status = main(sys.argv[1:])
+print(status, "musictagger.gui.main_window" in sys.modules)
 """
-"""What ``musictagger-gui FILE`` does first: hand FILE to the window open on the library (without importing the
-window, which would take this test seconds)."""
+"""``musictagger-gui FILE`` started while the window is open: its status, and whether it imported the window."""
 
 
 def test_opened_paths_become_recent_files(qtbot, window, songs: list[Path]) -> None:

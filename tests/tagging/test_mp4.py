@@ -139,6 +139,30 @@ def test_a_genre_stored_as_its_id3v1_number_comes_back_as_stored(tmp_path: Path,
 
 
 @pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
+def test_a_genre_number_and_a_genre_item_beside_it_come_back_as_stored(
+    tmp_path: Path, journal: Journal, mode: Mode
+) -> None:
+    """An M4A with a ``gnre`` item first (Metal, as iTunes wrote a genre) and a ``©gen`` item further on (Jazz, a
+    later tagger's), which mutagen reads as the genres Metal and Jazz: tagging writes them as one ``©gen`` item, where
+    the first was.  The undo gave back one ``©gen`` item of both, "not byte for byte", and players that read the
+    first genre of it (FFmpeg) said Metal where they had said Jazz; the run now keeps the bytes it changed, and the
+    undo gives back the file's."""
+    path = as_encoded(tmp_path, "m4a", genre="Jazz")
+    MP4(path).save()  # a free atom after the list, which with_mp4_items takes the room from
+    metal = struct.pack(">I4sI4s2IH", 26, b"gnre", 18, b"data", 0, 0, 9 + 1)
+    with_mp4_items(path, [metal, *mp4_items(path)])
+    original = sha256(path)
+    assert native_genres(path) == ["Metal", "Jazz"]
+
+    apply_plan(plan_for(path, mode=mode), journal)
+
+    assert native_genres(path) == (["Metal", "Jazz", "Rock"] if mode is Mode.APPEND else ["Rock"])
+    assert [item[4:8] for item in mp4_items(path)].count(GENRE) == 1
+    assert [(o.path, o.status, o.reason) for o in undo(journal).outcomes] == [(path, "restored", "")]
+    assert sha256(path) == original
+
+
+@pytest.mark.parametrize("mode", [Mode.REPLACE, Mode.APPEND])
 def test_a_genre_number_mutagen_cannot_read_stays_as_stored(tmp_path: Path, journal: Journal, mode: Mode) -> None:
     """A ``gnre`` item whose number is past the ID3v1 list (199 here): mutagen reads no genre from it and writes it back
     as stored, so the journal saw none.  Tagging took it out with the genre items it replaces, and the undo, giving
