@@ -114,6 +114,16 @@ def model_label_indices(collection: Collection, model: GenreModel) -> np.ndarray
     return np.array([model.labels.index(genre) for genre in collection.labels])
 
 
+def _empty_split(collection: Collection, name: str) -> str:
+    """Why there is nothing to evaluate when the ``name`` split holds no track, and what to do."""
+    advice = (
+        "a drawn split gives valid and test a fifth of each genre's tracks, rounded: give each genre at least 3"
+        if collection.drawn
+        else f"list some in {name}.txt"
+    )
+    return f"nothing to evaluate: the {name} split of {collection.root} holds no track ({collection.split_source}); {advice}"
+
+
 def _of_split(tracks: Sequence[TrackOutcomes], collection: Collection, split: str) -> list[TrackOutcomes]:
     members = {t.relative for t in collection.tracks(split)}
     return [t for t in tracks if t.track.relative in members]
@@ -277,6 +287,9 @@ def evaluate(
 ) -> dict[str, Any]:
     """All figures of ``model`` on ``collection`` (and ``dev_clips``, if given), JSON-ready."""
     to_model = model_label_indices(collection, model)
+    for name in (split, database_split):  # found before every track is analysed, not said as if none could be
+        if not collection.tracks(name):
+            raise MusictaggerError(_empty_split(collection, name))
     outcomes = analyse_all(model, collection, dev_clips=dev_clips, n_windows=n_windows, protocol=protocol)
     queries = _of_split(outcomes.tracks, collection, split)
     database = _of_split(outcomes.tracks, collection, database_split)

@@ -265,6 +265,21 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
     assert "(seed 0; not artist-disjoint), which flatters the model" in said
 
 
+def test_a_split_without_tracks_is_refused_before_any_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two tracks a genre drew no test track: every track was analysed, then 'no track of the test or train split
+    could be analysed'."""
+    for genre in ("classical", "rock"):
+        (tmp_path / genre).mkdir()
+        for i in range(2):
+            (tmp_path / genre / f"{i}.wav").write_bytes(b"RIFF, and no audio: it is not analysed")
+    assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"nothing to evaluate: the test split of {tmp_path} holds no track (random stratified split" in said
+    assert "give each genre at least 3" in said and "could be analysed" not in said
+
+
 def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:
     """Split files or a drawn split (which flatters the model): neither the JSON nor the Markdown said which."""
     result = _result(setup, "first")
