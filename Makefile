@@ -13,10 +13,10 @@ GUI_DEBS := libportaudio2 fonts-dejavu-core libegl1 libgl1 libfontconfig1 libgli
 # PortAudio for live listening; a PulseAudio server whose null sink stands in for a microphone in the tests;
 # the desktop's validators for the desktop entry and AppStream metainfo in resources/ (tests and check-wheel), and
 # GLib's launcher (gio, libglib2.0-bin) that starts the installed entry as a desktop does (tests/test_desktop_entry.py);
-# an AMR encoder (libopencore-amrnb0) and a Musepack one (musepack-tools' mpcenc) for the files tests/audio/test_reader.py
+# AMR encoders (libopencore-amrnb0, libvo-amrwbenc0) and a Musepack one (musepack-tools' mpcenc) for the files tests/audio/test_reader.py
 # writes (FFmpeg here decodes both formats, and encodes neither).
 GUI_TEST_DEBS := $(GUI_DEBS) xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream \
-	libglib2.0-bin strace libopencore-amrnb0 musepack-tools
+	libglib2.0-bin strace libopencore-amrnb0 libvo-amrwbenc0 musepack-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # A package counts as there when installed or provided by an installed one: Ubuntu 24.04 has no libglib2.0-0,
 # only libglib2.0-0t64 providing it (the 64-bit time_t rename), and asking dpkg for the name alone had every

@@ -57,8 +57,13 @@ MIME_TYPES = {
     ".dts": "audio/vnd.dts",
     ".mkv": "audio/x-matroska",  # file managers sniff a .mkv as video/x-matroska, which the entry does not claim
     ".amr": "audio/AMR",  # as shared-mime-info spells it
+    ".awb": "audio/AMR-WB",
+    ".3ga": "audio/3gpp",  # shared-mime-info's alias of video/3gpp, which the entry does not claim
+    ".eac3": "audio/eac3",  # shared-mime-info has none: IANA's name
+    ".ec3": "audio/eac3",
     ".shn": "application/x-shorten",
     ".mpc": "audio/x-musepack",
+    ".spx": "audio/x-speex",
 }
 
 

@@ -9,8 +9,11 @@ AUDIO_EXTENSIONS = frozenset(
     | {".wv", ".tta", ".mka", ".m4b", ".mp2", ".ac3"}  # WavPack, TTA, Matroska audio, audiobooks, MPEG-1 Layer II, AC-3
     | {".ape", ".dsf", ".dff", ".webm", ".caf", ".w64"}  # Monkey's Audio, DSD (Sony, Philips), WebM, Core Audio, Wave64
     | {".au", ".snd", ".dts", ".mkv"}  # Sun/NeXT audio, DTS (a 5.1 music disc's), Matroska video (music videos)
-    | {".amr", ".shn"}  # AMR (a phone's or a voice recorder's), Shorten (lossless, in old live-music trading)
+    | {".amr", ".awb", ".3ga"}  # AMR-NB and AMR-WB (a phone's or a voice recorder's), 3GPP audio (Android's recorder)
+    | {".shn"}  # Shorten (lossless, in old live-music trading)
+    | {".eac3", ".ec3"}  # E-AC-3 (Dolby Digital Plus, a streaming service's or a Blu-ray's audio)
     | {".mpc"}  # Musepack SV8, decoded whole (FFmpeg reads its length short) and without its decoder's delay
+    | {".spx"}  # Ogg Speex (speech codec: podcasts, radio archives, audiobooks)
 )
 
 

@@ -25,7 +25,7 @@ from musictagger.audio.signal import resample
 from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
 from musictagger.model.runtime import analyze
-from tests.audio.amr import AMR_RATE, amr_encoder, write_amr
+from tests.audio.amr import NARROW, WIDE, Amr, amr_encoder, write_amr
 from tests.audio.musepack import write_musepack
 from tests.audio.shorten import write_shorten
 from tests.audio.signals import DSD_RATE, FORMATS, channels_of, music, piece, write, write_aac, write_dff, write_dsf
@@ -189,19 +189,27 @@ def test_a_collectors_format_is_scanned_and_analysed_as_its_wav_is(tmp_path: Pat
         np.testing.assert_allclose(ours.windows, theirs.windows, atol=1e-4)
 
 
-def test_an_amr_recording_is_scanned_and_analysed_at_its_length_its_narrow_band_said(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("band", "name", "seconds", "noted"),
+    [(NARROW, "song.amr", 40.0, "narrow band: sampled at 8000 Hz"), (WIDE, "song.awb", 8.0, "short: 8.0 s")],
+    ids=["amr-nb", "amr-wb"],
+)
+def test_an_amr_recording_is_scanned_and_analysed_at_its_length(
+    band: Amr, name: str, seconds: float, noted: str, tmp_path: Path
+) -> None:
     """A phone's or a voice recorder's AMR file was left out of every folder scan without a word, though FFmpeg
-    decodes it; it is found, and analysed whole with the narrow band it holds said."""
-    encoder = amr_encoder()
+    decodes it, and so was an AMR-WB one (.awb, a phone's HD voice memo) after it; each is found, and analysed whole,
+    the narrow band an AMR-NB file holds said."""
+    encoder = amr_encoder(band)
     if encoder is None:
-        pytest.skip("no AMR encoder: Debian's libopencore-amrnb0 has one (FFmpeg here decodes AMR, not encodes it)")
+        pytest.skip(f"no {band.library} encoder: Debian's lib{band.library}0 has one (FFmpeg decodes AMR, not encodes)")
     (tmp_path / "memos").mkdir()
-    path = write_amr(encoder, tmp_path / "memos" / "song.amr", music(sr=AMR_RATE, seconds=40.0))
+    path = write_amr(encoder, tmp_path / "memos" / name, music(sr=band.rate, seconds=seconds), band)
 
-    assert [Path(f.path).name for f in scan([path.parent]).files] == ["song.amr"]
+    assert [Path(f.path).name for f in scan([path.parent]).files] == [name]
     analysis = analyze(path)
-    assert analysis.duration_s == pytest.approx(40.0, abs=0.01) and analysis.verdict is not None
-    assert [note for note in analysis.warnings if not note.startswith("narrow band: sampled at 8000 Hz")] == []
+    assert analysis.duration_s == pytest.approx(seconds, abs=0.01) and analysis.verdict is not None
+    assert [note for note in analysis.warnings if not note.startswith(noted)] == []
 
 
 def test_a_musepack_file_is_scanned_and_read_at_its_length_without_its_decoders_delay(tmp_path: Path) -> None:
@@ -496,16 +504,22 @@ MORE_FORMATS = [
     ("m4b", "aac", "ipod"),
     ("mp2", "mp2", None),
     ("ac3", "ac3", None),
+    ("eac3", "eac3", None),
+    ("ec3", "eac3", "eac3"),
+    ("3ga", "aac", "3gp"),
 ]
 
 
-def test_a_folder_of_wavpack_tta_matroska_audiobooks_mp2_and_ac3_is_scanned_and_analysed(tmp_path: Path) -> None:
-    """A collector's lossless and audiobook files were left out of every folder scan without a word."""
+def test_a_folder_of_wavpack_tta_matroska_audiobooks_mp2_ac3_eac3_and_3gpp_is_scanned_and_analysed(
+    tmp_path: Path,
+) -> None:
+    """A collector's lossless and audiobook files were left out of every folder scan without a word, and so were
+    E-AC-3 streams (.eac3, .ec3) and an Android recorder's 3GPP audio (.3ga)."""
     stereo = channels_of(music(sr=44100, seconds=4.0), 2)
     for extension, codec, container in MORE_FORMATS:
         with av.open(str(tmp_path / f"song.{extension}"), "w", format=container) as out:
             stream = out.add_stream(codec, rate=44100, layout="stereo")
-            if codec in ("mp2", "ac3"):
+            if codec in ("mp2", "ac3", "eac3"):
                 stream.bit_rate = 192_000
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(stereo.T).reshape(1, -1), format="flt", layout="stereo"
