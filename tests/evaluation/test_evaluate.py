@@ -280,6 +280,23 @@ def test_a_split_without_tracks_is_refused_before_any_analysis(
     assert "give each genre at least 3" in said and "could be analysed" not in said
 
 
+def test_a_reports_folder_that_is_a_file_is_refused_before_any_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports naming a file: every track was analysed, then FileExistsError's traceback."""
+    for genre in ("classical", "rock"):
+        (tmp_path / genre).mkdir()
+        (tmp_path / genre / "1.wav").write_bytes(b"RIFF, and no audio: it is not analysed")
+    (tmp_path / "reports.md").write_text("a file")
+    assert (
+        main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "reports.md")])
+        == 1
+    )
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"error: {tmp_path}/reports.md: is a file, not a folder for the reports (--reports)" in said
+    assert (tmp_path / "reports.md").read_text() == "a file"
+
+
 def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:
     """Split files or a drawn split (which flatters the model): neither the JSON nor the Markdown said which."""
     result = _result(setup, "first")
