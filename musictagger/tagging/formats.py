@@ -69,7 +69,8 @@ __all__ = [
 ]
 
 TAGGABLE_EXTENSIONS = frozenset(
-    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".mp4", ".wv", ".ape", ".mpc"}
+    {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".spx", ".m4a", ".m4b", ".mp4", ".wv", ".ape"}
+    | {".mpc"}
 )
 
 

@@ -6,7 +6,7 @@ does not share the writer's assumptions:
 - MP3: everything between a leading ID3v2 tag and trailing APEv2 / ID3v1 tags (the first frame may follow
   the tag after zeros, padding a tagger left outside the tag's declared size);
 - FLAC: the audio frames after the metadata blocks (a leading ID3v2 tag is skipped too);
-- Ogg (Vorbis, Opus): the audio packets, reassembled from the pages, without the header packets.
+- Ogg (Vorbis, Opus, Speex): the audio packets, reassembled from the pages, without the header packets.
   Rewriting the comment header renumbers and re-checksums every page, so pages cannot be hashed;
   the packets themselves must not change;
 - MP4: the contents of the ``mdat`` atoms (mutagen may move them and rewrite offsets around them), and what a
@@ -172,13 +172,21 @@ def _ogg_audio_packets(data: FileBytes) -> Iterator[bytes]:
             yield struct.pack("<I", len(packet)) + packet
 
 
+SPEEX_HEADER = 80
+"""Bytes of a Speex stream's first packet, its header."""
+SPEEX_EXTRA_HEADERS = 68
+"""Where a Speex header says how many header packets follow its comment packet (32 bits, little-endian)."""
+
+
 def _ogg_header_packets(first: bytes) -> int:
     """How many header packets open a logical stream, from its first packet."""
     if first.startswith(b"\x01vorbis"):
         return 3  # identification, comment, setup
     if first.startswith(b"OpusHead"):
         return 2  # identification, comment (OpusTags)
-    raise ValueError("an Ogg stream that is neither Vorbis nor Opus")
+    if first.startswith(b"Speex   ") and len(first) >= SPEEX_HEADER:
+        return 2 + int.from_bytes(first[SPEEX_EXTRA_HEADERS : SPEEX_EXTRA_HEADERS + 4], "little")  # and extra headers
+    raise ValueError("an Ogg stream that is neither Vorbis, Opus nor Speex")
 
 
 def _mp4_audio(data: FileBytes) -> Iterator[FileBytes]:

@@ -37,6 +37,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.musepack import Musepack
 from mutagen.oggopus import OggOpus
+from mutagen.oggspeex import OggSpeex
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
@@ -139,11 +140,11 @@ class Id3Family(TagFamily):
 
 
 class VorbisFamily(TagFamily):
-    """Vorbis comments in FLAC, Ogg Vorbis and Opus files: one ``GENRE`` field per genre (one beginning with an ID3v1
-    number, ``(17)Rock``, read as ID3 reads it: :func:`id3v1_referenced`)."""
+    """Vorbis comments in FLAC, Ogg Vorbis, Opus and Speex files: one ``GENRE`` field per genre (one beginning with an
+    ID3v1 number, ``(17)Rock``, read as ID3 reads it: :func:`id3v1_referenced`)."""
 
     name = "Vorbis comments"
-    file_types = (FLAC, OggVorbis, OggOpus)
+    file_types = (FLAC, OggVorbis, OggOpus, OggSpeex)
     fields: ClassVar[Mapping[str, str]] = {
         "title": "title",
         "artist": "artist",
@@ -317,8 +318,8 @@ def id3_revision(tags: ID3 | None) -> Id3Version | None:
 
 
 class NotTaggableError(TagReadError):
-    """A file whose extension is that of a format tagging writes, holding one it does not: an Ogg FLAC or Speex
-    stream (``.oga``, ``.ogg``), an RF64 WAV (a broadcast recorder's, or one past 4 GB).  Tagging skips it as not
+    """A file whose extension is that of a format tagging writes, holding one it does not: an Ogg FLAC stream
+    (``.oga``, ``.ogg``), an RF64 WAV (a broadcast recorder's, or one past 4 GB).  Tagging skips it as not
     taggable, as it does a ``.tta`` file, rather than count it as failed at every run."""
 
     def __init__(self, path: str | Path, kind: str) -> None:
@@ -329,7 +330,7 @@ class NotTaggableError(TagReadError):
         return type(self), (self.path, self.kind)
 
 
-UNTAGGED_NAMES = {"OggFLAC": "Ogg FLAC", "OggSpeex": "Ogg Speex", "OggTheora": "Ogg Theora"}
+UNTAGGED_NAMES = {"OggFLAC": "Ogg FLAC", "OggTheora": "Ogg Theora"}
 """How :class:`NotTaggableError` names the mutagen classes of files with a taggable extension whose tags are not
 written (other classes by their own names: ``ASF``)."""
 RF64_IDS = (b"RF64", b"BW64")

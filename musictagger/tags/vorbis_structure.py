@@ -1,4 +1,4 @@
-"""Whether a file's Vorbis comments (FLAC, Ogg Vorbis, Opus) can be rewritten without changing the other fields.
+"""Whether a file's Vorbis comments (FLAC, Ogg Vorbis, Opus, Speex) can be rewritten without changing other fields.
 
 mutagen reads Vorbis comments forgivingly and writes back what it read: bytes that are not UTF-8 come back
 as U+FFFD, a field without ``=`` comes back renamed ``unknown2=…``, and a field whose name is not one
@@ -19,11 +19,12 @@ from mutagen._vorbis import is_valid_key
 from mutagen.flac import FLAC
 from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
+from mutagen.oggspeex import OggSpeex
 from mutagen.oggvorbis import OggVorbis
 
 from musictagger.tags.flac_structure import VORBIS_COMMENT, metadata_blocks
 
-_PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags"}
+_PACKET_MARKS = {OggVorbis: b"\x03vorbis", OggOpus: b"OpusTags", OggSpeex: b""}  # Speex's has none
 
 
 def with_field(fields: Sequence[tuple[str, str]], key: str, values: Sequence[str]) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from mutagen.apev2 import APETextValue, APEv2
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import ID3, TALB, TCON, TDAT, TIT2, TPE1, TYER, Frames
 from mutagen.mp4 import MP4, Atoms, MP4FreeForm, MP4Tags
+from mutagen.ogg import OggPage
 
 from tests.audio.musepack import write_musepack
 from tests.audio.signals import FORMATS, music, noise, write, write_aac
@@ -216,6 +217,37 @@ def monkeys_audio(folder: Path, *, name: str = "ape", seconds: float = 1.0) -> P
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.ape"
     path.write_bytes(descriptor + header + seek_table + wav_header + frames)
+    return path
+
+
+def ogg_speex(folder: Path, *, name: str = "spx", seconds: float = 1.0) -> Path:
+    """An Ogg Speex file laid out as speexenc writes one, without an encoder (FFmpeg's libspeex is not in PyAV): the
+    80-byte Speex header (16 kHz mono, 320-sample frames, no extra headers) on the first page, the comment packet
+    (``speexenc`` as vendor, a title) on the second, then a 38-byte packet a frame.  The packets are stand-in bytes
+    no decoder would play: mutagen reads the header and the last page's granule alone, and tagging and the payload
+    check keep the audio packets' bytes without reading them."""
+    rate, frame = 16000, 320
+    header = (
+        b"Speex   " + b"1.2.1".ljust(20, b"\0") + struct.pack("<13i", 1, 80, rate, 1, 4, 1, -1, frame, 0, 1, 0, 0, 0)
+    )
+    vendor, title = b"speexenc", b"TITLE=A title"
+    comments = struct.pack("<I", len(vendor)) + vendor + struct.pack("<2I", 1, len(title)) + title
+    rng = random.Random(0)
+    frames = [rng.randbytes(38) for _ in range(round(seconds * rate / frame))]
+    pages, granule = [], 0
+    for sequence, packets in enumerate(
+        [[header], [comments], *(frames[i : i + 50] for i in range(0, len(frames), 50))]
+    ):
+        page = OggPage()
+        page.serial, page.sequence, page.packets = 0x5EEC, sequence, packets
+        if sequence >= 2:
+            granule += frame * len(packets)
+        page.position, page.first = granule, sequence == 0
+        pages.append(page)
+    pages[-1].last = True
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.spx"
+    path.write_bytes(b"".join(page.write() for page in pages))
     return path
 
 

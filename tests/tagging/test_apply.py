@@ -22,6 +22,7 @@ from mutagen.apev2 import APEv2
 from mutagen.id3 import TCON, TIT2
 from mutagen.id3 import delete as delete_id3
 
+from musictagger.audio.files import is_audio_file
 from musictagger.errors import MusictaggerError
 from musictagger.tagging import plan as plan_module
 from musictagger.tagging.apply import apply_plan
@@ -39,6 +40,7 @@ from tests.tagging.media import (
     make_file,
     native_genres,
     native_tags,
+    ogg_speex,
     pretag,
 )
 
@@ -112,6 +114,27 @@ def test_tag_then_undo_gives_back_the_files_bytes(tmp_path: Path, journal: Journ
     undo(journal)
     assert path.read_bytes() == original
     assert path.stat().st_mtime_ns == modified  # the bytes came back, and so does the file's time
+
+
+@pytest.mark.parametrize("suffix", [".spx", ".ogg"])
+def test_an_ogg_speex_file_is_tagged_and_undo_gives_back_its_bytes(
+    tmp_path: Path, journal: Journal, suffix: str
+) -> None:
+    """Ogg Speex (speech: podcasts, radio archives) has Vorbis comments, which tagging writes as an Opus file's: a
+    ``.spx`` file was not even found (not an audio extension), and one named ``.ogg`` was 'skip: not taggable (Ogg
+    Speex)'."""
+    path = ogg_speex(tmp_path)
+    path = path.rename(path.with_suffix(suffix))
+    original, audio_before = path.read_bytes(), audio_payload_digest(path)
+    plan = plan_for([path])
+
+    assert is_audio_file(path) and [(item.action, item.reason) for item in plan.items] == [(Action.WRITE, "")]
+    apply_plan(plan, journal)
+
+    assert native_genres(path) == ["Rock"] and mutagen.File(path)["title"] == ["A title"]
+    assert audio_payload_digest(path) == audio_before
+    assert [(o.status, o.reason) for o in undo(journal).outcomes] == [("restored", "")]
+    assert path.read_bytes() == original
 
 
 @pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
