@@ -64,7 +64,6 @@ MIME_TYPES = {
     ".shn": "application/x-shorten",
     ".mpc": "audio/x-musepack",
     ".spx": "audio/x-speex",
-    ".spx": "audio/x-speex",
 }
 
 

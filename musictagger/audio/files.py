@@ -14,7 +14,6 @@ AUDIO_EXTENSIONS = frozenset(
     | {".eac3", ".ec3"}  # E-AC-3 (Dolby Digital Plus, a streaming service's or a Blu-ray's audio)
     | {".mpc"}  # Musepack SV8, decoded whole (FFmpeg reads its length short) and without its decoder's delay
     | {".spx"}  # Ogg Speex (speech codec: podcasts, radio archives, audiobooks)
-    | {".spx"}  # Ogg Speex (speech codec: podcasts, radio archives, audiobooks)
 )
 
 
