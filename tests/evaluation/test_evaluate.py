@@ -269,8 +269,9 @@ def test_a_split_without_tracks_is_refused_before_any_analysis(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two tracks a genre drew no test track: every track was analysed, then 'no track of the test or train split
-    could be analysed'."""
-    for genre in ("classical", "rock"):
+    could be analysed'.  The folders are named as a collector capitalises them: the model's genres all the same
+    (they were 'Classical, Rock are not among the model's (classical, …)')."""
+    for genre in ("Classical", "Rock"):
         (tmp_path / genre).mkdir()
         for i in range(2):
             (tmp_path / genre / f"{i}.wav").write_bytes(b"RIFF, and no audio: it is not analysed")
