@@ -20,6 +20,7 @@ Both stores follow the same rules, learnt from beets' issues:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import functools
@@ -29,6 +30,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -281,7 +283,7 @@ class ChangeWatcher:
     It holds its own connection and compares SQLite's ``PRAGMA data_version``, which changes
     whenever another connection (of this process or another) commits: a check costs
     microseconds however large the database.  Any commit counts, so the answer errs on the
-    side of "changed".  Usable from any thread; its connection closes when it is collected.
+    side of "changed".  Usable from any thread; its connection closes when it is collected, or as the program ends.
 
     On a disk that will not let SQLite open the file so (full, or read-only: WAL mode must make its ``-shm`` file
     beside it), where :func:`open_database` reads it as it is on disk, it compares the sizes and modification times
@@ -298,6 +300,7 @@ class ChangeWatcher:
                 path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, factory=Connection
             )
             self._version = self._data_version()
+            _watchers.add(self)
         except sqlite3.Error as exc:
             if not _disk_failure(exc) or not self._path.is_file():
                 raise DatabaseError(f"{path}: cannot open the database ({_explain(exc, self._path)})") from exc
@@ -315,6 +318,29 @@ class ChangeWatcher:
     def changed(self) -> bool:
         """True once another connection has committed since the watcher was made."""
         return self._data_version() != self._version
+
+    def close(self) -> None:
+        """Close its connection (:func:`_close_watchers`)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+_watchers: weakref.WeakSet[ChangeWatcher] = weakref.WeakSet()
+"""Every watcher made, for :func:`_close_watchers`."""
+
+
+@atexit.register
+def _close_watchers() -> None:
+    """Close every watcher's connection as the program ends.  One the program still held then (the window's, for its
+    Music folders panel and its matches) was never closed: Qt holds the window's objects to the end, and
+    ``gc.freeze`` its start-up heap.  It was often the database's last connection, the one whose closing moves the
+    write-ahead log into the database and removes it: the library's log stayed beside it after every session with
+    the window, holding the writes made meanwhile (an index run's), which a copy of ``library.sqlite3`` alone (a
+    backup) lacked."""
+    for watcher in list(_watchers):
+        watcher.close()
 
 
 def _file_stamp(path: Path) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -359,3 +360,32 @@ def test_a_database_another_program_holds_locked_says_which_and_what_to_do(
     who = f"{name} (process {holder.pid})" if name else "another program or process"
     assert str(raised.value).startswith(f"{path}: database is locked: {who}")
     assert str(raised.value).endswith("s; close that program or let it finish, then try again")
+
+
+HELD_TO_THE_END = """import gc, sys
+from pathlib import Path
+from musictagger.db import ChangeWatcher, open_database, transaction
+from tests.test_db import V2
+path = Path(sys.argv[1])
+open_database(path, V2).close()
+held = [ChangeWatcher(path)]  # watching the database to the end, as the window's Music folders panel and matches do
+with transaction(open_database(path, V2)) as writer:
+    writer.execute("INSERT INTO items (name, colour) VALUES ('a.flac', 'red')")
+writer.close()
+held.append(held)
+del held
+gc.freeze()  # held as the window's are: by Qt, or in its start-up heap, which gc.freeze keeps from the collector
+"""
+
+
+def test_a_watcher_held_to_the_end_leaves_the_writes_in_the_database_file_itself(tmp_path: Path) -> None:
+    """A watcher the program still held as it ended kept its connection, often the database's last, which alone
+    moves the write-ahead log into the database and removes it: after every session with the window the library's
+    log stayed beside it, holding the writes made meanwhile, which a copy of ``library.sqlite3`` alone lacked."""
+    path = tmp_path / "library.sqlite3"
+    subprocess.run([sys.executable, "-c", HELD_TO_THE_END, str(path)], check=True, cwd=Path(__file__).parents[1])
+    assert not path.with_name("library.sqlite3-wal").exists()
+    copy = tmp_path / "backup.sqlite3"
+    copy.write_bytes(path.read_bytes())
+    with contextlib.closing(sqlite3.connect(f"{copy.as_uri()}?immutable=1", uri=True)) as backup:
+        assert backup.execute("SELECT name, colour FROM items").fetchall() == [("a.flac", "red")]
