@@ -32,7 +32,12 @@ log = logging.getLogger(__name__)
 CONNECT_WAIT_MS = 1000
 ANSWER_WAIT_MS = 3000
 LENGTH_BYTES = 4
-"""A message is its length (big-endian) and its paths, each as the file system's bytes, separated by NUL."""
+"""A message is its length (big-endian), then the start's activation token and its paths, each path as the file
+system's bytes, separated by NUL."""
+TOKEN_VARIABLE = "XDG_ACTIVATION_TOKEN"
+"""Where a Wayland desktop gives a program it starts the token that lets a window come to the front, and where Qt's
+Wayland platform takes it from when a window asks to (``QWindow.requestActivate``): without it, GNOME and KDE on
+Wayland only flash a notice that the window is ready.  The later start hands its token to the open window."""
 
 
 def server_name() -> str:
@@ -50,7 +55,8 @@ def hand_to_open_window(paths: list[Path]) -> int | None:
     socket.connectToServer(server_name())
     if not socket.waitForConnected(CONNECT_WAIT_MS):
         return None
-    payload = b"\0".join(os.fsencode(path.absolute()) for path in paths)
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    payload = b"\0".join([token.encode(), *(os.fsencode(path.absolute()) for path in paths)])
     socket.write(len(payload).to_bytes(LENGTH_BYTES, "big") + payload)
     answer = b""
     while socket.waitForReadyRead(ANSWER_WAIT_MS):
@@ -93,16 +99,22 @@ class OpenWindowServer(QObject):
         length = int.from_bytes(received[:LENGTH_BYTES], "big")
         if len(received) < LENGTH_BYTES + length:
             return
-        payload = bytes(received[LENGTH_BYTES : LENGTH_BYTES + length])
+        token, *paths = bytes(received[LENGTH_BYTES : LENGTH_BYTES + length]).split(b"\0")
         socket.write(f"{os.getpid()}\n".encode())
         socket.flush()
-        self._on_paths([Path(os.fsdecode(path)) for path in payload.split(b"\0")] if payload else [])
-        self._bring_to_front()
+        self._on_paths([Path(os.fsdecode(path)) for path in paths])
+        self._bring_to_front(token.decode())
 
-    def _bring_to_front(self) -> None:
-        """Show the window, unminimised, above the others (as far as the desktop lets a program raise itself)."""
+    def _bring_to_front(self, token: str) -> None:
+        """Show the window, unminimised, above the others, with the later start's activation ``token`` where it had
+        one (:data:`TOKEN_VARIABLE`; the desktop decides)."""
         window = self._window
         window.setWindowState((window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
         window.show()
         window.raise_()
-        window.activateWindow()
+        if token:
+            os.environ[TOKEN_VARIABLE] = token
+        try:
+            window.activateWindow()
+        finally:  # used once (Qt's Wayland platform removes it itself), and not handed to the programs the window starts
+            os.environ.pop(TOKEN_VARIABLE, None)

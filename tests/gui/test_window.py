@@ -27,9 +27,10 @@ from musictagger.gui.app import create_window, main
 from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
+from musictagger.gui.main_window import MainWindow
 from musictagger.gui.matches_view import NO_OUTPUT_TEXT, playback_problem
 from musictagger.gui.settings import Settings
-from musictagger.gui.single_instance import server_name
+from musictagger.gui.single_instance import TOKEN_VARIABLE, server_name
 from musictagger.gui.spectrogram_view import (
     EMPTY_MESSAGE,
     colour_levels,
@@ -284,11 +285,13 @@ def test_index_music_folders_with_none_yet_says_to_add_one(window) -> None:
 
 
 def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later_start_hands_it_its_own(
-    qtbot, songs: list[Path]
+    qtbot, songs: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before, "Open with musictagger" while the window was open opened a second window on the same library (another
-    analysis process, library view and settings writer); now the open window takes the files.  It listens where a
-    killed window left its socket behind."""
+    analysis process, library view and settings writer); now the open window takes the files, and asks to come to
+    the front with the later start's Wayland activation token.  It listens where a killed window left its socket."""
+    tokens: list[str | None] = []
+    monkeypatch.setattr(MainWindow, "activateWindow", lambda _window: tokens.append(os.environ.get(TOKEN_VARIABLE)))
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(os.path.join(QDir.tempPath(), server_name()))  # bound, never listened on, never removed
     stale.close()
@@ -302,6 +305,7 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later
                 subprocess.Popen(
                     [sys.executable, "-c", HAND_OVER, songs[1].name],
                     cwd=songs[1].parent,
+                    env={**os.environ, TOKEN_VARIABLE: "the desktop's token for this start"},
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
@@ -319,6 +323,7 @@ def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later
     assert out == "0 False\n"  # handed over, having imported none of the window
     assert f"musictagger-gui: the window open on this library (process {os.getpid()}) took the files\n" in err
     assert seen["files"] == sorted(path.absolute() for path in songs)
+    assert tokens == ["the desktop's token for this start"] and TOKEN_VARIABLE not in os.environ
 
 
 HAND_OVER = """import sys
