@@ -2,7 +2,8 @@
 
 One line per step (every second): time heard, input level, the smoothed verdict (a genre, ``not one of my genres``
 or ``not music``, as ``analyze`` says it; the active personal model's, if any), the code, the nearest library track
-and what lowers trust in what was heard (clipping), as ``analyze`` notes it.  ``--file`` plays a file through the same
+(``playing:`` when it is near enough to be the music heard, :mod:`musictagger.model.recognition`) and what lowers
+trust in what was heard (clipping), as ``analyze`` notes it.  ``--file`` plays a file through the same
 live pipeline at real-time speed instead of a device (a test seam, and a demo without a microphone).
 """
 
@@ -27,6 +28,7 @@ from musictagger.library import CodeIndex, Library, Match, current_index, find_s
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
+from musictagger.model.recognition import RecognitionPolicy, playing
 from musictagger.model.runtime import GenreModel
 from musictagger.personal.active import load_active_model, matches_through
 
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     family = model_family(model.path)
     json_field = verdict_field(model.head) if args.json else None
     window_seconds = model.manifest.front_end.window_seconds
+    policy = model.manifest.recognition_policy
     with Library() as library:
         index = current_index(library)
         recorder = Recorder(source) if args.save else None  # before the source starts: it keeps from the first frame
@@ -89,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
                 nearest = _nearest(library, index, result, family, model)
-                print(_format(result, nearest, source.overruns, json_field, window_seconds), flush=True)
+                line = _format(result, nearest, policy, source.overruns, json_field, window_seconds)
+                print(line, flush=True)
                 if args.file and not source.running:
                     break
         except KeyboardInterrupt:
@@ -157,18 +161,31 @@ def _nearest(
     return next(iter(matches_through(matches, model.head)), None)
 
 
-def _nearest_text(match: Match, window_seconds: float) -> str:
-    """The nearest track in words: its name, how many of the compared code bits differ and which part was nearest."""
+PLAYING_WORDS = {True: "playing", False: "nearest, not recognised", None: "nearest"}
+"""How the nearest track is introduced: the music heard, a track too far to be it, or a model that cannot tell."""
+
+
+def _nearest_text(match: Match, is_playing: bool | None, window_seconds: float) -> str:
+    """The nearest track in words: whether it is what plays, its name, how many of the compared code bits differ
+    and which part was nearest."""
     differ = "1 bit differs" if match.distance == 1 else f"{match.distance} bits differ"
-    return f"{one_line(match.record.display_name)} ({differ}, {match.part_text(window_seconds)})"
+    name = one_line(match.record.display_name)
+    return f"{PLAYING_WORDS[is_playing]}: {name} ({differ}, {match.part_text(window_seconds)})"
 
 
 def _format(
-    result: LiveResult, nearest: Match | None, overruns: int, json_field: str | None, window_seconds: float
+    result: LiveResult,
+    nearest: Match | None,
+    policy: RecognitionPolicy | None,
+    overruns: int,
+    json_field: str | None,
+    window_seconds: float,
 ) -> str:
     """One step's line: text, or given ``json_field`` (what the verdict is of), a JSON object whose verdict fields
-    are those of ``analyze --json`` and whose ``nearest`` is a match of ``similar --json`` (the track by its
-    absolute path), or null."""
+    are those of ``analyze --json``, whose ``nearest`` is a match of ``similar --json`` (the track by its absolute
+    path), or null, and whose ``playing`` says whether that track is the music heard (null: no track, or a model
+    that cannot tell)."""
+    is_playing = playing(policy, nearest.relaxed_distance) if nearest else None
     if json_field is not None:
         verdict = result.verdict
         return json.dumps(
@@ -186,12 +203,13 @@ def _format(
                 "code_hex": result.code_hex,
                 "warnings": list(result.notes),
                 "nearest": match_document(nearest, window_seconds) if nearest else None,
+                "playing": is_playing,
                 "overruns": overruns,
                 "step_s": round(result.elapsed_s, 3),
             }
         )
     code = f"  {result.code_hex}" if result.code_hex else ""
-    near = f"  ≈ {_nearest_text(nearest, window_seconds)}" if nearest else ""
+    near = f"  {_nearest_text(nearest, is_playing, window_seconds)}" if nearest else ""
     notes = "".join(f"  ({note})" for note in result.notes)
     level = level_words(result.level_dbfs, 1)
     return wrap(f"{result.heard_s:6.1f} s  {level:>11}  {result.summary()}{code}{near}{notes}")

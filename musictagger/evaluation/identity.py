@@ -38,7 +38,7 @@ def _relaxed(outcomes: Sequence[Outcome]) -> np.ndarray:
     return np.stack([o.relaxed for o in outcomes])
 
 
-def _searched_codes(outcomes: Sequence[Outcome]) -> np.ndarray:
+def searched_codes(outcomes: Sequence[Outcome]) -> np.ndarray:
     """Each outcome's own relaxed code then its windows', as the library's search holds a track's."""
     return codes.padded_codes([np.vstack([o.relaxed, o.window_codes]) for o in outcomes], len(outcomes[0].relaxed))
 
@@ -91,7 +91,7 @@ def same_track(
         _bits(database),
         np.asarray(own_index, dtype=np.int64),
         query_relaxed=_relaxed(queries),
-        database_relaxed=_searched_codes(database),
+        database_relaxed=searched_codes(database),
         match_bits=match_bits,
     )
     hits = ranks < within

@@ -151,6 +151,7 @@ class LivePanel(QWidget):
         self.code = CodeView(under=True)
         self.matches = MatchesView(io_runner, model_path, manifest)
         self.matches.play_query_button.hide()  # the query is the room, not a file
+        self.matches.names_playing = True
         self.save_button = QPushButton("Save recording…")
         self.save_button.clicked.connect(self.save_recording)
         self.analyse_button = QPushButton()

@@ -40,6 +40,7 @@ from musictagger.library import CodeIndex, Library, Match, current_index, find_s
 from musictagger.library.playlist import PlaylistEntry
 from musictagger.library.search import comparable_models, model_family, query_match_bits
 from musictagger.model.manifest import ModelManifest
+from musictagger.model.recognition import playing
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.personal.active import head_for_search, matches_through
 
@@ -60,6 +61,9 @@ NO_OTHER_TRACK_TEXT = (
     "(Index now analyses again the tracks another model analysed)."
 )
 """Said when the library's tracks are the file itself, or were analysed by another model (the search leaves those out)."""
+PLAYING_TEXT = {True: "The first is what is playing. ", False: "None is what is playing: all are too far from it. "}
+"""What the Live panel says of its first match (:attr:`MatchesView.names_playing`): near enough to be the music heard,
+or too far (a song, or a sound, the library does not hold)."""
 HEADERS = ("Dist.", "Bits", "Genre", "Part", "Title", "Artist", "Path")
 """The numbers' headings are short, whole in their tooltips: the title left the distance and the nearest part the
 width of their values, and "Distance" read "Dista…" at 1024×700 in an 11-point font, "Nearest part" "Neare…" at
@@ -250,6 +254,9 @@ class MatchesView(QWidget):
         self._generation = 0
         self.matches: list[Match] = []
         """The matches shown, nearest first."""
+        self.names_playing = False
+        """Whether the first match is said to be the music heard when near enough (the Live panel's matches; a
+        file's matches are only the nearest: :mod:`musictagger.model.recognition`)."""
         self.message = CappedLabel(MESSAGE_LINES)
         self.table = QTreeWidget()
         self.table.setAccessibleName("Nearest matches")
@@ -388,12 +395,17 @@ class MatchesView(QWidget):
         if not matches:
             self.message.setText(NO_TRACK_TEXT if len(index) == 0 else NO_OTHER_TRACK_TEXT)
             return
-        self.message.setText(
+        is_playing = (
+            playing(self.manifest.recognition_policy, matches[0].relaxed_distance) if self.names_playing else None
+        )
+        listed = (
             f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)}, nearest first"
         )
-        for match in matches:
+        self.message.setText(f"{PLAYING_TEXT.get(is_playing, '')}{listed}")
+        for row, match in enumerate(matches):
             analysis = match.record.analysis
-            distance = f"{match.relaxed_distance:.3f}" + (" (same sound)" if match.duplicate else "")
+            said = " (same sound)" if match.duplicate else " (playing)" if row == 0 and is_playing else ""
+            distance = f"{match.relaxed_distance:.3f}{said}"
             item = QTreeWidgetItem(
                 [
                     distance,

@@ -17,6 +17,7 @@ from typing import Any
 from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
 from musictagger.errors import ModelError, ParameterError
+from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.verdict import VerdictPolicy
 
 FORMAT = "musictagger-model"
@@ -62,11 +63,17 @@ class ModelManifest:
     created: str = ""
     tag_names: tuple[str, ...] = ()
     verdict: dict[str, Any] = field(default_factory=dict)
+    recognition: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verdict_policy(self) -> VerdictPolicy:
         """Calibration and the "unknown" detector (identity policy when the sidecar has none)."""
         return VerdictPolicy.from_dict(self.verdict)
+
+    @property
+    def recognition_policy(self) -> RecognitionPolicy | None:
+        """When live listening names the nearest library track as playing; None: never (no section)."""
+        return RecognitionPolicy.from_dict(self.recognition)
 
     @property
     def match_bits(self) -> int:
@@ -138,7 +145,8 @@ class ModelManifest:
             body["licences"] = tuple(body.get("licences", ()))
             body["tag_names"] = tuple(body.get("tag_names", ()))
             manifest = cls(**body)
-            manifest.verdict_policy  # noqa: B018 (validates the section now, not at first use)
+            manifest.verdict_policy  # noqa: B018 (validates the sections now, not at first use)
+            manifest.recognition_policy  # noqa: B018
             return manifest
         except (KeyError, TypeError, ParameterError) as exc:
             raise ModelError(f"malformed model sidecar: {exc}") from exc
@@ -158,7 +166,7 @@ def _check_kinds(body: dict[str, Any]) -> None:
     for name in ("bits", "windows_per_track"):
         if isinstance(body[name], bool) or not isinstance(body[name], int) or body[name] < 1:
             raise ParameterError(f"{name} must be a whole number of at least 1, got {body[name]!r}")
-    for name in ("front_end", "model", "training", "metrics", "verdict"):
+    for name in ("front_end", "model", "training", "metrics", "verdict", "recognition"):
         if not isinstance(body.get(name, {}), dict):
             raise ParameterError(f"{name} must be a section of named values, got {body[name]!r}")
 

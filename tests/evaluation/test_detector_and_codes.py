@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musictagger.evaluation import detector, identity
+from musictagger.evaluation import detector, identity, recognition
 from musictagger.evaluation.compare import paired_test
 from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.outcomes import Outcome
@@ -147,3 +147,27 @@ def test_paired_test_pairs_the_tracks_both_models_have() -> None:
     test = paired_test(first, second, "predicted")
     assert (test["tracks"], test["only_first_right"], test["only_second_right"]) == (3, 1, 1)
     assert test["p_exact"] == pytest.approx(1.0)
+
+
+def test_the_recognition_distance_names_at_most_the_share_of_absent_songs_chosen() -> None:
+    """``musictagger recognition`` chooses the distance live listening names a track within; the songs the library
+    does not hold, searched for, must come out named no more often than the share asked."""
+    rng = np.random.default_rng(0)
+    for size, share in ((159, 0.05), (40, 0.025), (7, 0.5)):
+        absent = rng.gamma(9.0, 0.15, size)
+        within = recognition.choose_within(absent, share)
+        assert np.count_nonzero(absent < within) <= int(share * size) < np.count_nonzero(absent <= within)
+
+
+def test_the_first_match_is_the_search_order_s_and_a_song_left_out_is_not_found() -> None:
+    """A query searches as the library does (Hamming shortlist, then relaxed distance); left out, its own track is
+    not the first match, and the next one is farther."""
+    tracks = [outcome("rock", code=code) for code in (0b0011, 0b0110, 0b1100)]
+    database = recognition.Database(
+        np.stack([t.bits for t in tracks]), np.stack([t.relaxed for t in tracks])[:, None, :], match_bits=4
+    )
+    query = outcome("rock", code=0b0110, relaxed=0.7)
+    first, distance = database.first_match(query)
+    assert first == 1 and distance == pytest.approx(0.004)  # 0.002 a bit apart, four bits
+    other, farther = database.first_match(query, leave_out=1)
+    assert other != 1 and farther > 0.5

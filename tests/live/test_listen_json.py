@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musictagger.cli.listen import PLAYING_WORDS
 from musictagger.cli.main import main
 from musictagger.library import index_folders
-from tests.audio.signals import music, write
+from tests.audio.signals import music, noise, write
 
 SR = 44100
 
@@ -23,7 +24,7 @@ def test_listen_json_names_the_nearest_track_by_its_path_and_keeps_stdout_to_the
     command's JSON names a file by its absolute path; and --save's 'saved …' line came among the objects, so a
     script parsing each line as JSON failed on the last one."""
     (tmp_path / "Music").mkdir()
-    track = write(tmp_path / "Music" / "one.flac", np.stack([music(sr=SR, seconds=1.6, seed=4)] * 2), SR, "flac")
+    track = write(tmp_path / "Music" / "one.flac", np.stack([music(sr=SR, seconds=2.0, seed=4)] * 2), SR, "flac")
     index_folders([tmp_path / "Music"], workers=1)
     saved = tmp_path / "heard.wav"
     command = ["listen", "--file", str(track), "--json", "--start-after", "1", "--interval", "0.5", "--save"]
@@ -32,8 +33,24 @@ def test_listen_json_names_the_nearest_track_by_its_path_and_keeps_stdout_to_the
     steps = [json.loads(line) for line in out.splitlines()]  # each line one object
     recognised = [step for step in steps if step["state"] == "recognised"]
     assert recognised and all(step["nearest"]["path"] == str(track) for step in recognised)
-    assert all(step["nearest"] is None for step in steps if step["state"] == "waiting")
-    assert err.split() == ["saved", str(saved), "(1.6", "s)"] and saved.stat().st_size > SR
+    assert recognised[-1]["playing"] is True  # heard whole: near enough to be named as what plays
+    assert all(step["nearest"] is None and step["playing"] is None for step in steps if step["state"] == "waiting")
+    assert err.split() == ["saved", str(saved), "(2.0", "s)"] and saved.stat().st_size > SR
+
+
+def test_the_nearest_track_is_named_as_playing_only_when_near_enough(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Live listening named its nearest library track after '≈' whatever it heard: hiss the library does not hold
+    came out as its one track, so many bits away that any track would be as near.  Now the nearest track is said
+    to be playing only within the model's recognition distance (its sidecar), and otherwise 'not recognised'."""
+    (tmp_path / "Music").mkdir()
+    write(tmp_path / "Music" / "one.flac", music(sr=SR, seconds=1.6, seed=4), SR, "flac")
+    index_folders([tmp_path / "Music"], workers=1)
+    heard = write(tmp_path / "hiss.wav", noise(sr=SR, seconds=1.6, rms_dbfs=-20.0, seed=2), SR, "wav-pcm16")
+    assert main(["listen", "--file", str(heard), "--start-after", "1", "--interval", "0.5"]) == 0
+    said = " ".join(capsys.readouterr().out.split())  # lines wrapped to the terminal, joined
+    assert f" {PLAYING_WORDS[False]}: one.flac (" in said and PLAYING_WORDS[True] not in said, said
 
 
 def test_listen_says_the_input_clips_as_analyze_notes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,6 +111,8 @@ def edited(sidecar: dict, where: str, value: object) -> dict:
         ("front_end.log_multiplier", -1, "log_multiplier must be positive, got -1"),
         ("front_end", [], "front_end must be a section of named values, got []"),
         ("model", "int8", "model must be a section of named values, got 'int8'"),
+        ("recognition", {"within": "1.0"}, "within must be a positive number, got '1.0'"),
+        ("recognition", {"within": 1.0, "figure": {}}, "unexpected keyword argument 'figure'"),
     ],
 )
 def test_a_hand_edited_sidecar_is_refused_as_the_model_loads_saying_what(

@@ -1,0 +1,99 @@
+"""``musictagger recognition MODEL DATA --dev-set DEV``: choose when live listening names a library track as playing.
+
+Every track of DATA is analysed as the library holds it, and each validation and test track's first window is
+heard through the evaluation's room (and its window from 30 s is taken as it is), as ``evaluate`` does
+(:mod:`musictagger.evaluation.recognition`).  The distance under which a first match is named is chosen on the
+validation split alone, so that at most ``--false-claims`` of its tracks, searched for in a library without them,
+are named; the test split, the dev set and generated non-music are held out.  ``--write`` puts the choice and its
+figures into MODEL's sidecar (its ``recognition`` section); a model's codes do not change, so a library indexed
+with it stays as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from musictagger.cli.lines import with_path
+from musictagger.evaluation.recognition import FALSE_CLAIMS, QUERY_KINDS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "recognition",
+        help="choose how near a heard sound must come to a library track for live listening to name it as playing "
+        "(on DATA's validation split; test, a dev set and generated non-music held out)",
+    )
+    parser.add_argument("model", type=Path, metavar="MODEL", help="the .onnx model")
+    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+    parser.add_argument(
+        "--false-claims",
+        type=float,
+        default=FALSE_CLAIMS,
+        help=f"share of the validation tracks, searched for in a library without them, that may be named "
+        f"(default {FALSE_CLAIMS})",
+    )
+    parser.add_argument("--write", action="store_true", help="write the choice into MODEL's sidecar")
+    parser.set_defaults(run=run)
+
+
+def _count(figure: dict[str, int]) -> str:
+    return f"{figure['count']}/{figure['total']}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from musictagger.collection import load_collection
+    from musictagger.errors import ParameterError
+    from musictagger.evaluation import recognition
+    from musictagger.evaluation.devset import load_dev_set
+    from musictagger.evaluation.evaluate import Protocol, analyse_all
+    from musictagger.model.manifest import sidecar_path
+    from musictagger.model.recognition import RecognitionPolicy
+    from musictagger.model.runtime import GenreModel
+
+    if not 0.0 < args.false_claims < 1.0:
+        raise ParameterError(f"--false-claims is a share between 0 and 1, got {args.false_claims}")
+    model = GenreModel(args.model)
+    collection = load_collection(args.data)
+    outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=Protocol())
+    match_bits = model.manifest.match_bits
+    per_split = {
+        split: recognition.split_queries(
+            outcomes.tracks,
+            {t.relative for t in collection.tracks(split)},
+            [outcome for _, outcome in outcomes.dev_set],
+            [outcome for _, outcome in outcomes.non_music],
+            match_bits=match_bits,
+        )
+        for split in ("valid", "test")
+    }
+    within = recognition.choose_within(per_split["valid"].songs_absent(), args.false_claims)
+    figures = {split: recognition.figures(queries, within) for split, queries in per_split.items()}
+    print(f"named as playing: a first match nearer than {within:.4f} (relaxed distance over {match_bits} bits)")
+    print(
+        "| split | room captures named / their own track | later windows named / own | not in the library: "
+        "room captures named | later windows named | dev-set clips named | non-music named |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|")
+    for split, figure in figures.items():
+        present, absent = figure["present"], figure["absent"]
+        print(
+            f"| {split} | "
+            + " | ".join(f"{_count(present[k]['named'])} / {_count(present[k]['named_right'])}" for k in QUERY_KINDS)
+            + " | "
+            + " | ".join(_count(absent[k]) for k in (*QUERY_KINDS, "dev_set", "non_music"))
+            + " |"
+        )
+    if args.write:
+        policy = RecognitionPolicy(
+            within=within,
+            chosen_on=f"{collection.root.name} valid: at most {args.false_claims:.1%} of its tracks' room captures "
+            "and later windows, searched for among the other tracks, named (musictagger recognition)",
+            figures={**figures, "dev_set_name": args.dev_set.name, "room_seed": Protocol().room_seed},
+        )
+        sidecar = sidecar_path(args.model)
+        replace(model.manifest, recognition=policy.to_dict()).save(sidecar)
+        print(with_path("wrote the recognition policy into ", sidecar))
+    return 0
