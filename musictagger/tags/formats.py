@@ -235,7 +235,7 @@ class TagFormat:
         try:
             return self.file_type(path, **options)
         except (mutagen.MutagenError, OSError, ValueError) as exc:
-            raise TagReadError(path, f"cannot read its {self.family.name} tags ({_reason(exc)})") from exc
+            raise TagReadError(path, f"cannot read its {self.family.name} tags ({_reason(exc, path)})") from exc
 
     def read_genres(self, path: Path) -> tuple[str, ...]:
         """The file's genres (empty when it has none)."""
@@ -356,7 +356,7 @@ def _detected(path: Path) -> tuple[TagFormat, mutagen.FileType]:
         if audio is None and (foreign := _foreign_format(path)):
             raise NotTaggableError(path, foreign) from exc
         if audio is None:
-            raise TagReadError(path, f"cannot read its tags ({_reason(exc)})") from exc
+            raise TagReadError(path, f"cannot read its tags ({_reason(exc, path)})") from exc
     if audio is None:
         if foreign := _foreign_format(path):
             raise NotTaggableError(path, foreign)
@@ -450,8 +450,11 @@ def info_values(info: dict[str, str], field: str) -> tuple[str, ...]:
     return tuple(value.strip() for value in info.get(field, "").split(";") if value.strip())
 
 
-def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+def _reason(exc: BaseException, path: Path) -> str:
+    """mutagen's words for ``exc`` (its class's name when it has none), ``path`` in them said as "it": the message
+    names the file already, and mutagen's FLAC reader names it whole (``'/music/…/01.flac' is not a valid FLAC
+    file``)."""
+    return str(exc).replace(repr(str(path)), "it") or type(exc).__name__
 
 
 def _damage_reason(path: Path, where: str, exc: ValueError) -> str:
@@ -462,7 +465,7 @@ def _damage_reason(path: Path, where: str, exc: ValueError) -> str:
             damage = read_ape_tag(file)
     except OSError:
         damage = None
-    return damage if isinstance(damage, str) else f"cannot read {where} ({_reason(exc)})"
+    return damage if isinstance(damage, str) else f"cannot read {where} ({_reason(exc, path)})"
 
 
 def id3_genre_name(number: int) -> str | None:

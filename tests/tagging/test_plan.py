@@ -232,6 +232,17 @@ def test_a_format_tagging_does_not_write_under_a_taggable_extension_is_skipped_a
     assert plan.summary() == "0 write, 0 unchanged, 2 skip (2 not a taggable format), 0 error"
 
 
+def test_a_damaged_flac_file_is_an_error_naming_it_once(tmp_path: Path) -> None:
+    """A FLAC file whose ``fLaC`` mark is damaged: the preview said 'cannot read its tags ('/…/song.flac' is not a
+    valid FLAC file)', its path a second time in its reason, beside the path column (a line more in the terminal)."""
+    path = make_file(tmp_path, "flac", name="song", seconds=1.0)
+    path.write_bytes(b"fLaX" + path.read_bytes()[4:])
+
+    (item,) = make_plan({path: ROCK}, mode=Mode.REPLACE, min_confidence=0.5).items
+
+    assert (item.action, item.reason) == (Action.ERROR, "cannot read its tags (it is not a valid FLAC file)")
+
+
 def pyav_file(path: Path, container: str, codec: str) -> Path:
     """A tenth of a second of a tone, encoded with ``codec`` in ``container`` whatever ``path``'s extension says."""
     samples = (np.sin(np.arange(4410) / 10) * 0.3).astype(np.float32)[None]
