@@ -71,7 +71,18 @@ class FileError(MusictaggerError):
 
 
 class DecodeError(FileError):
-    """The file is missing, empty, not audio, corrupt or truncated beyond use."""
+    """The file is missing, empty, not audio, corrupt or truncated beyond use.
+
+    ``before_audio``: found in what is read before any audio is decoded (the file's first bytes, a container's header
+    and index, which lie at its start or its end), so that the bytes between had no part in it: a disk's failure there
+    is looked for in those parts alone (:func:`~musictagger.library.analyse.unreadable_because`)."""
+
+    def __init__(self, path: str | Path, reason: str, before_audio: bool = False) -> None:
+        super().__init__(path, reason)
+        self.before_audio = before_audio
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str, bool]]:  # type: ignore[override]
+        return type(self), (self.path, self.reason, self.before_audio)
 
 
 class AudioTooShortError(FileError):

@@ -45,13 +45,25 @@ PYAV_ERRORS = (av.FFmpegError, ValueError)
 ENDS_BEFORE_AUDIO = "not an audio file, or cut short before its audio starts"
 
 
-def unreadable(path: Path, exc: Exception) -> DecodeError:
-    """The error of a file FFmpeg cannot open or read at all (``exc``, one of :data:`PYAV_ERRORS`): an MP4 file cut
-    short before its index is said so (:func:`_mp4_cut_before_index`), anything else in FFmpeg's words."""
+def unreadable(path: Path, exc: Exception, *, before_audio: bool = False) -> DecodeError:
+    """The error of a file FFmpeg cannot open or read at all (``exc``, one of :data:`PYAV_ERRORS`; ``before_audio``: as
+    it was opened, :class:`~musictagger.errors.DecodeError`): an MP4 file cut short before its index is said so
+    (:func:`_mp4_cut_before_index`), anything else in FFmpeg's words."""
     if cut := _mp4_cut_before_index(path):
-        return DecodeError(path, cut)
+        return DecodeError(path, cut, before_audio)
     reason = exc.strerror if isinstance(exc, av.FFmpegError) else str(exc)
-    return DecodeError(path, f"not an audio file, or damaged beyond use ({reason})")
+    return DecodeError(path, f"not an audio file, or damaged beyond use ({reason})", before_audio)
+
+
+def open_container(path: Path) -> av.container.InputContainer:
+    """``path`` opened by FFmpeg (its format probed, its streams found), tags that are not UTF-8 let through; what it
+    cannot open is a :class:`~musictagger.errors.DecodeError` found before any audio."""
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
+        raise DecodeError(path, ENDS_BEFORE_AUDIO, before_audio=True) from exc
+    except PYAV_ERRORS as exc:
+        raise unreadable(path, exc, before_audio=True) from exc
 
 
 _UNFINISHED_MP4 = (
@@ -143,7 +155,11 @@ def check_sample_rate(path: Path, rate: int, *, dsd: bool = False) -> None:
     highest = HIGHEST_DSD_RATE if dsd else HIGHEST_RATE
     if not LOWEST_RATE <= rate <= highest:
         bound = f"{LOWEST_RATE} Hz or more" if rate < LOWEST_RATE else f"{highest} Hz or less"
-        raise DecodeError(path, f"its header says a sample rate of {rate} Hz (recordings have {bound}): {_BAD_HEADER}")
+        raise DecodeError(
+            path,
+            f"its header says a sample rate of {rate} Hz (recordings have {bound}): {_BAD_HEADER}",
+            before_audio=True,
+        )
 
 
 def open_soundfile(path: Path) -> sf.SoundFile:
@@ -357,15 +373,17 @@ def audio_stream(path: Path, container: av.container.InputContainer) -> av.Audio
     streams = container.streams.audio
     if not streams:
         cut = _mp4_cut_before_index(path)  # the tracks are in the part of the index that is missing
-        raise DecodeError(path, cut or f"no audio stream (FFmpeg reads it as {container.format.long_name})")
+        raise DecodeError(path, cut or f"no audio stream (FFmpeg reads it as {container.format.long_name})", True)
     stream = next((stream for stream in streams if _plays_first(stream)), streams[0])
     context = stream.codec_context
     if context is None:
         raise DecodeError(
-            path, f"its audio is in an encoding FFmpeg has no decoder for (in a {container.format.long_name} file)"
+            path,
+            f"its audio is in an encoding FFmpeg has no decoder for (in a {container.format.long_name} file)",
+            True,
         )
     if not context.channels:
-        raise DecodeError(path, f"its header says it has 0 channels: {_BAD_HEADER}")
+        raise DecodeError(path, f"its header says it has 0 channels: {_BAD_HEADER}", before_audio=True)
     if context.sample_rate:  # 0: FFmpeg leaves it to the frames
         check_sample_rate(path, context.sample_rate, dsd=is_dsd(context))
     return stream
@@ -394,19 +412,17 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     A truncated file so loses only its cut last packet.  A file most of whose packets fail
     is refused rather than returned as noise.
     """
-    try:
-        with av.open(str(path), metadata_errors="ignore") as container:  # tags need not be UTF-8
-            stream = audio_stream(path, container)
-            codec = stream.codec_context.name
-            decoded = _FloatFrames()
-            counts = PacketCounts()
+    with open_container(path) as container:
+        stream = audio_stream(path, container)
+        codec = stream.codec_context.name
+        decoded = _FloatFrames()
+        counts = PacketCounts()
+        try:
             for frame in decode_frames(container, stream, counts):
                 decoded.add(frame)
             decoded.add(None)
-    except EOFError as exc:  # av.error.EOFError: the file ends inside its headers
-        raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
-    except PYAV_ERRORS as exc:
-        raise unreadable(path, exc) from exc
+        except PYAV_ERRORS as exc:
+            raise unreadable(path, exc) from exc
     if not sum(chunk.shape[1] for chunk in decoded.chunks):
         raise DecodeError(
             path, "truncated or damaged: no audio could be decoded" if counts.damaged else "no audio samples"
@@ -422,22 +438,22 @@ def check_file(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
-        raise DecodeError(path, "no such file") from exc
+        raise DecodeError(path, "no such file", before_audio=True) from exc
     except OSError as exc:  # permission denied on a folder, a name too long, …
-        raise DecodeError(path, f"cannot be read ({exc.strerror})") from exc
+        raise DecodeError(path, f"cannot be read ({exc.strerror})", before_audio=True) from exc
     if stat.S_ISDIR(mode):
-        raise DecodeError(path, "is a directory, not an audio file")
+        raise DecodeError(path, "is a directory, not an audio file", before_audio=True)
     if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
-        raise DecodeError(path, "not a regular file")
+        raise DecodeError(path, "not a regular file", before_audio=True)
     try:
         with path.open("rb") as f:
             head = f.read(not_audio.HEAD_BYTES)
     except OSError as exc:
-        raise DecodeError(path, f"cannot be read ({exc.strerror})") from exc
+        raise DecodeError(path, f"cannot be read ({exc.strerror})", before_audio=True) from exc
     if not head:
-        raise DecodeError(path, "the file is empty")
+        raise DecodeError(path, "the file is empty", before_audio=True)
     if (what := not_audio.not_a_recording(head, path.name)) is not None:
-        raise DecodeError(path, what)
+        raise DecodeError(path, what, before_audio=True)
 
 
 def _try_soundfile(path: Path) -> DecodedAudio | None:

@@ -26,7 +26,6 @@ import numpy as np
 import soundfile as sf
 
 from musictagger.audio.decode import (
-    ENDS_BEFORE_AUDIO,
     PYAV_ERRORS,
     PacketCounts,
     audio_stream,
@@ -35,10 +34,10 @@ from musictagger.audio.decode import (
     decode_frames,
     float_samples,
     is_dsd,
+    open_container,
     open_soundfile,
     route,
     tracks_notes,
-    unreadable,
 )
 from musictagger.audio.signal import StreamResampler
 from musictagger.errors import DecodeError, ParameterError
@@ -527,13 +526,7 @@ def _pyav_length(container: av.container.InputContainer, stream: av.AudioStream)
 
 @contextmanager
 def _pyav_reader(path: Path) -> Iterator[AudioReader]:
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except EOFError as exc:
-        raise DecodeError(path, ENDS_BEFORE_AUDIO) from exc
-    except PYAV_ERRORS as exc:
-        raise unreadable(path, exc) from exc
-    with container:
+    with open_container(path) as container:
         stream = audio_stream(path, container)
         length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container, stream)
         if length is None or stream.codec_context.channels >= 8:  # unknown length; PyAV's planar >8-channel crash

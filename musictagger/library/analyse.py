@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from musictagger.audio.frontend import features_from_file
-from musictagger.errors import FileError, MusictaggerError, SilentAudioError, TagReadError, unexpected
+from musictagger.errors import DecodeError, FileError, MusictaggerError, SilentAudioError, TagReadError, unexpected
 from musictagger.library.store import FileStamp, TrackAnalysis
 from musictagger.model.runtime import Analysis, GenreModel
 from musictagger.presence import missing
@@ -69,7 +69,7 @@ def analyse_file(model: GenreModel, path: str, *, n_windows: int) -> Outcome:
     except SilentAudioError as exc:  # its samples were read, and are quiet: no failure of the disk's
         return Outcome(path, stamp, error=exc.reason)
     except MusictaggerError as exc:
-        return _failed(path, stamp, exc.reason if isinstance(exc, FileError) else str(exc))
+        return _failed(path, stamp, exc)
     except MemoryError:
         return Outcome(path, stamp, error="too large to analyse in memory")
     except Exception as exc:  # a bug met on this file: the batch goes on (errors.unexpected)
@@ -99,11 +99,13 @@ def _stamp(path: str) -> FileStamp | Outcome:
     return FileStamp(info.st_size, info.st_mtime_ns)
 
 
-def _failed(path: str, stamp: FileStamp, reason: str) -> Outcome:
-    """The outcome of ``path`` whose analysis failed for ``reason``: vanished when the file is gone, unreadable when the
+def _failed(path: str, stamp: FileStamp, exc: MusictaggerError) -> Outcome:
+    """The outcome of ``path`` whose analysis failed with ``exc``: vanished when the file is gone, unreadable when the
     file system refuses to read it (:func:`unreadable_because`), else a failure of the file's own.  Not asked of a
     silent file, whose samples were read: the whole file read again to tell cost a 3-hour dead-air recording's
-    1.9 GB, an index of it 10.4 s where analyze took 4.5 s, minutes on a network share.
+    1.9 GB, an index of it 10.4 s where analyze took 4.5 s, minutes on a network share.  Of a failure found before any
+    audio (:attr:`~musictagger.errors.DecodeError.before_audio`: not audio, a damaged header) only the file's ends are
+    read again: a 1-GB file of random bytes named ``.m4a``, refused from its first megabyte, was read whole.
 
     A file the system would not read was stored as a failure of its own in place of its analysis (a folder's
     permissions changed, a drive failing mid-run: every file still to analyse), and was not tried again once it could
@@ -111,21 +113,32 @@ def _failed(path: str, stamp: FileStamp, reason: str) -> Outcome:
     ``os.path.exists`` says of any error), so its row was deleted."""
     if missing(path):
         return Outcome(path, None)
-    if why := unreadable_because(path):
+    if why := unreadable_because(path, ends_only=isinstance(exc, DecodeError) and exc.before_audio):
         return Outcome(path, stamp, error=why, unreadable=True)
-    return Outcome(path, stamp, error=reason)
+    return Outcome(path, stamp, error=exc.reason if isinstance(exc, FileError) else str(exc))
 
 
-def unreadable_because(path: str) -> str | None:
+HEADER_BYTES = 32 << 20
+"""What is read again at each end of a file whose failure was found before any audio (``ends_only``): FFmpeg reads up
+to 1 MiB to tell a format and 5 MB of packets to find its streams, after any tag before them (a few MB of cover art);
+an MP4's index, or a tag, may be at the end."""
+
+
+def unreadable_because(path: str, *, ends_only: bool = False) -> str | None:
     """Why the file system will not give ``path``'s bytes (``cannot be read (Input/output error)``), read through to
-    its end as a decoder reads it; None when it reads (a failure is then the content's), or is no regular file (a
-    pipe or a device given an audio file's name, which would never end: the decoder's refusal says what it is)."""
+    its end as a decoder reads it, or ``ends_only`` its first and last :data:`HEADER_BYTES`; None when it reads (a
+    failure is then the content's), or is no regular file (a pipe or a device given an audio file's name, which would
+    never end: the decoder's refusal says what it is)."""
     try:
         with open(path, "rb", opener=_without_waiting) as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return None
+            skip_from = HEADER_BYTES if ends_only and info.st_size > 2 * HEADER_BYTES else None
             while file.read(1 << 20):
-                pass
+                if skip_from is not None and file.tell() >= skip_from:
+                    file.seek(-HEADER_BYTES, os.SEEK_END)
+                    skip_from = None
     except OSError as exc:
         return _cannot_read(exc)
     return None
