@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ def test_a_file_that_fails_is_named_and_the_status_says_not_all_was_done(setup: 
     the report: a researcher read accuracy over the others as over all."""
     assert setup["status"] == 1
     said = " ".join(str(setup["stderr"]).split())
-    assert said.count(f"error: {setup['reports'].parent}/collection/rock/{BROKEN}: not an audio file") == 1
+    broken = re.escape(f"{setup['reports'].parent}/collection/rock/{BROKEN}")
+    assert len(re.findall(f"error: {broken}:? not an audio file", said)) == 1  # no ':' after a path on a line alone
     for name in ("first", "second"):
         assert f"{name}: 1 input could not be analysed, left out of its figures" in said
 
@@ -294,7 +296,7 @@ def test_a_reports_folder_that_is_a_file_is_refused_before_any_analysis(
         == 1
     )
     said = " ".join(capsys.readouterr().err.split())
-    assert f"error: {tmp_path}/reports.md: is a file, not a folder for the reports (--reports)" in said
+    assert re.search(f"error: {re.escape(str(tmp_path))}/reports.md:? is a file, not a folder for the reports", said)
     assert (tmp_path / "reports.md").read_text() == "a file"
 
 
