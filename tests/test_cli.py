@@ -8,6 +8,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -251,6 +252,19 @@ def test_counts_and_thresholds_out_of_range_are_refused_as_they_are_read(
 
     assert exited.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_quantize_refuses_a_reports_folder_that_is_a_file_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """quantize wrote the twin and recorded its agreement in the sidecar, then met --reports naming a file: a
+    traceback (FileExistsError), the report never written."""
+    (tmp_path / "reports.md").write_text("a file")
+    model = tmp_path / "model.onnx"  # none: the refusal comes first
+    assert main(["quantize", str(model), str(tmp_path), "--remeasure", "--reports", str(tmp_path / "reports.md")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    # a path too long for a line has one of its own, without the ':' after it
+    assert re.search(f"error: {re.escape(str(tmp_path))}/reports.md:? is a file, not a folder for the reports", said)
 
 
 def test_analyze_reports_a_folder_without_audio_and_gives_failures_their_json_line(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import non_negative_int, positive_int, probability
+from musictagger.cli.options import make_reports_folder, non_negative_int, positive_int, probability
 from musictagger.collection import load_collection
-from musictagger.errors import FileError, MusictaggerError
+from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
@@ -104,17 +104,6 @@ def _record(model: GenreModel, result: dict[str, Any]) -> None:
     print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar_path(model.path)))
 
 
-def _make_reports_folder(path: Path) -> None:
-    """Make ``--reports``' folder before any track is analysed: one that cannot be made (a file of that name, a
-    read-only disk) was met only when every track had been, and ended the run with a traceback."""
-    if path.exists() and not path.is_dir():
-        raise FileError(path, "is a file, not a folder for the reports (--reports)")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise FileError(path, f"the reports' folder cannot be made ({error.strerror or error})") from None
-
-
 def _say_failures(result: dict[str, Any], said: set[str]) -> None:
     """Name on stderr each input ``result`` left out because it could not be analysed (those not in ``said``, which
     gains them), and how many: the figures are of the others, which only the report's last lines said."""
@@ -143,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             f"reports are named after the model files: give models with different names, not {names}"
         )
     collection = load_collection(args.data_dir, split_dir=args.split_dir)
-    _make_reports_folder(args.reports)
+    make_reports_folder(args.reports)
     if note := collection.drawn_note():
         print(wrap(note, [str(collection.root)]), file=sys.stderr)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()

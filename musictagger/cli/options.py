@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from musictagger.audio.params import FeatureParams
-from musictagger.errors import ParameterError
+from musictagger.errors import FileError, ParameterError
 
 
 def _whole_number(text: str, *, least: int) -> int:
@@ -52,6 +52,17 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value:g}")
     return value
+
+
+def make_reports_folder(path: Path) -> None:
+    """Make ``--reports``' folder (``evaluate``'s, ``quantize``'s) before any track is analysed: one that cannot be
+    made (a file of that name, a read-only disk) was met only once every track had been, with a traceback."""
+    if path.exists() and not path.is_dir():
+        raise FileError(path, "is a file, not a folder for the reports (--reports)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FileError(path, f"the reports' folder cannot be made ({error.strerror or error})") from None
 
 
 def add_files_from_option(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
+from musictagger.cli.options import make_reports_folder
 
 # What `verdict --write` and `streamline` say when they change a model that has a twin: its recorded
 # agreement no longer names the models (precision.recorded_agreement), so the app keeps float32.
@@ -61,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    make_reports_folder(args.reports)
     from tqdm import tqdm
 
     from musictagger import atomic_write
@@ -94,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     manifest = load_manifest(out)
     precision = {**manifest.model["precision"], "agreement": results, "agreement_measured_with": measured_pair(out)}
     dataclasses.replace(manifest, model={**manifest.model, "precision": precision}).save(sidecar_path(out))
-    args.reports.mkdir(parents=True, exist_ok=True)
     report = f"int8-agreement-{reference.manifest.name}"
     atomic_write.write_text(args.reports / f"{report}.json", json.dumps(results, indent=2) + "\n")
     atomic_write.write_text(args.reports / f"{report}.md", _markdown(reference.manifest.name, out.stem, results))
