@@ -69,6 +69,9 @@ from musictagger.evaluation.report import render_markdown
 from musictagger.model.runtime import GenreModel
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 
+SELF_LEFT_OUT = "; each query's own track left out of its ranking (the split scored is the database)"
+"""Said of the ranking when the queries are the database's own tracks (``--split train``)."""
+
 TRAINED_SPLIT = "train"
 """The split the model learnt from: same-track queries come from every other split."""
 
@@ -146,12 +149,15 @@ def _classification(
     *,
     k: int,
     n_resamples: int,
+    own: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Accuracy, macro-F1 (over the genres present) and the genre retrieval figures."""
+    """Accuracy, macro-F1 (over the genres present) and the genre retrieval figures; ``own``, for queries that are
+    the database's tracks, gives each one's index there, left out of its ranking."""
     n_classes = len(queries[0].probabilities)
     predicted = _stack(queries, "probabilities").argmax(axis=1)
     present = sorted(set(truth.tolist()))
-    k = min(k, len(database))  # precision@k of a smaller database is precision over all of it
+    ranked = len(database) - (own is not None)
+    k = min(k, ranked)  # precision@k of a smaller database is precision over all of it
 
     def f1(t: np.ndarray, p: np.ndarray) -> float:
         return macro_f1(t, p, n_classes, classes=present)
@@ -164,6 +170,7 @@ def _classification(
         query_relaxed=_stack(queries, "relaxed"),
         database_relaxed=_stack(database, "relaxed"),
         k=k,
+        own=own,
     )
     return {
         "accuracy": bootstrap_ci(accuracy, truth, predicted, n_resamples=n_resamples),
@@ -317,7 +324,8 @@ def evaluate(
         "windows_per_track": n_windows or model.manifest.windows_per_track,
         "bits": model.manifest.bits,
         "labels": list(model.labels),
-        "ranking": "Hamming distance; ties by Euclidean distance of relaxed codes, then database order",
+        "ranking": "Hamming distance; ties by Euclidean distance of relaxed codes, then database order"
+        + (SELF_LEFT_OUT if split == database_split else ""),
         **_classification(
             answers,
             truth,
@@ -325,6 +333,8 @@ def evaluate(
             np.array([to_model[t.track.label] for t in database]),
             k=k,
             n_resamples=n_resamples,
+            # the split scored is the database (--split train): each query's own track, which it would find first
+            own=np.arange(len(queries)) if split == database_split else None,
         ),
         "calibration": {"temperature": policy.temperature, **_calibration(answers, truth, n_resamples=n_resamples)},
         "unknown_detector": {

@@ -273,11 +273,13 @@ def hamming_retrieval(
     query_relaxed: np.ndarray | None = None,
     database_relaxed: np.ndarray | None = None,
     k: int = 10,
+    own: np.ndarray | None = None,
 ) -> RetrievalResult:
     """Rank the database by Hamming distance for every query and score the rankings.
 
     Ranking (and its tie rule) is :func:`musictagger.model.codes.rank_by_hamming`; AP is
-    :func:`average_precision_per_query`, over the whole database.
+    :func:`average_precision_per_query`, over the whole database but for the query's own item where ``own`` gives
+    it (queries that are database items: each would find itself first, a relevant hit that inflates AP).
 
     Parameters
     ----------
@@ -289,6 +291,8 @@ def hamming_retrieval(
         Optional relaxed codes for the tie-break; give both or neither.
     k
         Cut-off of the precision at ``k``.
+    own
+        Optional, shape ``(Q,)``: the database index of each query's own item, left out of its ranking.
     """
     query_bits = np.asarray(query_bits)
     if query_bits.ndim != 2:
@@ -297,6 +301,8 @@ def hamming_retrieval(
         query_bits, database_bits, query_relaxed=query_relaxed, database_relaxed=database_relaxed
     )
     relevant = _relevance(query_labels, database_labels, rankings)
+    if own is not None:
+        relevant = relevant[rankings != np.asarray(own)[:, None]].reshape(len(relevant), -1)
     return RetrievalResult(
         average_precision=_average_precision(relevant),
         precision_at_k_per_query=_precision_at_k(relevant, k),

@@ -21,8 +21,11 @@ import pytest
 import soundfile as sf
 
 from musictagger.cli.main import main
+from musictagger.collection import load_collection
+from musictagger.evaluation.evaluate import Protocol, evaluate
 from musictagger.evaluation.report import FIGURES, render_markdown
 from musictagger.model.manifest import load_manifest, sidecar_path
+from musictagger.model.runtime import GenreModel
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 from tests.audio.signals import music, tone
 from tests.model.variants import ALWAYS_UNKNOWN, first_model, model_with_verdict, shipped_model
@@ -298,6 +301,30 @@ def test_a_reports_folder_that_is_a_file_is_refused_before_any_analysis(
     said = " ".join(capsys.readouterr().err.split())
     assert re.search(f"error: {re.escape(str(tmp_path))}/reports.md:? is a file, not a folder for the reports", said)
     assert (tmp_path / "reports.md").read_text() == "a file"
+
+
+def test_scored_on_the_train_split_a_track_is_not_its_own_genre_match(tmp_path: Path) -> None:
+    """`evaluate --split train` ranked each query among the train split, itself included: found first at distance 0,
+    a right genre every time (here a MAP of 1.0 where no track has another of its genre)."""
+    for genre, make in {"rock": lambda: music(sr=SR, seconds=2.0), "classical": lambda: _quiet_chords(2.0, 0)}.items():
+        (tmp_path / genre).mkdir()
+        sf.write(tmp_path / genre / "0.wav", make(), SR)
+    (tmp_path / "train.txt").write_text("rock/0.wav\nclassical/0.wav\n")
+    (tmp_path / "valid.txt").write_text("")
+    (tmp_path / "test.txt").write_text("")
+    result = evaluate(
+        GenreModel(shipped_model()),
+        load_collection(tmp_path),
+        split="train",
+        n_windows=1,
+        n_resamples=10,
+        protocol=Protocol(non_music_per_kind=0),
+    )
+    assert (result["tracks"], result["database_tracks"], result["k"]) == (2, 2, 1)
+    assert result["map"]["value"] == result["precision_at_1"]["value"] == 0.0
+    assert result["ranking"].endswith(
+        "each query's own track left out of its ranking (the split scored is the database)"
+    )
 
 
 def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:

@@ -166,6 +166,19 @@ def test_rankings_must_be_permutations() -> None:
         precision_at_k(np.array([0]), np.array([0, 1, 0]), np.array([[0, 1, 2]]), k=4)
 
 
+def test_hamming_retrieval_leaves_each_query_s_own_item_out_of_its_ranking() -> None:
+    """Queries that are the database's own items (``evaluate --split train``) found themselves first, a relevant hit:
+    a genre of one track had AP 1.0, and every query's first result was right."""
+    bits = np.array([[0, 0, 0, 0], [0, 0, 0, 1], [1, 1, 1, 1]], dtype=np.uint8)
+    labels = np.array([0, 0, 1])
+    with_itself = hamming_retrieval(bits, labels, bits, labels, k=1)
+    assert with_itself.average_precision.tolist() == with_itself.precision_at_k_per_query.tolist() == [1.0] * 3
+
+    without = hamming_retrieval(bits, labels, bits, labels, k=1, own=np.arange(3))
+    # the third's genre holds no other item: nothing relevant is left to find
+    assert without.average_precision.tolist() == without.precision_at_k_per_query.tolist() == [1.0, 1.0, 0.0]
+
+
 def test_hamming_retrieval_scores_the_hamming_ranking() -> None:
     rng = np.random.default_rng(7)
     n_bits = 16
