@@ -113,7 +113,7 @@ def _restore(
         if entry.state is EntryState.PLANNED and entry.before.content == current.content:  # stopped before replacing it
             journal.set_state(entry.id, EntryState.SKIPPED, f"never written: run {target.id} stopped first")
             return None
-        return not_restored(_changed_since(path, target, entry))
+        return not_restored(_changed_since(journal, path, target, entry, current))
     try:
         tag_format = detect(path)
         id3_version_now = tag_format.read_id3_version(path)
@@ -143,11 +143,20 @@ def _restore(
     return Outcome(path, "restored", reason)
 
 
-def _changed_since(path: Path, target: Run, entry: Entry) -> str:
-    """Why ``path``, a file of run ``target``, is left alone, having changed since, with what its user needs to set
-    the field back by hand: the values it had before the run, and whether it still holds those the run wrote (another
-    program changed its other tags or its audio: its old values are not back) or others (retagged since)."""
+def _changed_since(journal: Journal, path: Path, target: Run, entry: Entry, current: Fingerprint) -> str:
+    """Why ``path``, a file of run ``target``, is left alone, having changed since (it holds ``current``), with what
+    its user needs to get its field back: the later tagging run that left it so, to be undone first; else, for setting
+    it by hand, the values it had before the run, and whether it still holds those the run wrote (another program
+    changed its other tags or its audio) or others (retagged since)."""
     changed = f"changed since run {target.id}"
+    writers = [
+        e.run_id
+        for e in journal.entries_after(entry)
+        if e.restores is None and e.after and e.after.content == current.content
+    ]
+    if writers:  # a later tagging run left it as it is
+        later = writers[-1]
+        return f"{changed} by run {later}: `musictagger undo {later}` first, then `musictagger undo {target.id}`"
     try:
         now = detect(path).read_labels(path, entry.field)
     except MusictaggerError:  # unreadable now: the change said alone

@@ -451,6 +451,27 @@ def test_cancel_stops_between_files_and_reports_progress(tmp_path: Path, journal
     assert journal.run(report.run_id).status is RunStatus.CANCELLED
 
 
+def test_undo_of_a_run_a_later_run_retagged_says_to_undo_that_one_first(tmp_path: Path, journal: Journal) -> None:
+    """A file a later run retagged (append, another genre) is changed since the earlier run: its undo names the later
+    run to undo first, where it said "changed since run 1" as of a file another program changed; undone in that
+    order, the file is back byte for byte."""
+    path = make_file(tmp_path, "opus", seconds=1.0)
+    original = path.read_bytes()
+    first = apply_plan(plan_for([path]), journal).run_id
+    jazz = make_plan({path: Prediction("jazz", 0.9, uncertain=False)}, mode=Mode.APPEND, min_confidence=0.5)
+    second = apply_plan(jazz, journal).run_id
+
+    report, then = undo(journal, first), f"`musictagger undo {first}`"
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("skipped", f"changed since run {first} by run {second}: `musictagger undo {second}` first, then {then}")
+    ]
+    assert native_genres(path) == ["Rock", "Jazz"]
+    undo(journal, second)
+    assert [o.status for o in undo(journal, first).outcomes] == ["restored"]
+    assert path.read_bytes() == original
+
+
 def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, journal: Journal) -> None:
     """A file changed since the run is left alone, the undo saying what its user needs to set its genre back by hand:
     the genre it had before, and whether it still holds the run's (another program changed its title) or another
