@@ -275,23 +275,35 @@ class PacketCounts:
 
     packets: int = 0
     damaged: int = 0
+    given_up: bool = False
+    """The pass stopped after :data:`FAILING_BEFORE_ANY` packets failed in a row (:func:`decode_frames`)."""
 
     def check(self, path: Path) -> None:
         """Refuse a file most of whose packets fail, rather than return it as noise."""
+        if self.given_up:
+            raise DecodeError(path, f"damaged: {self.damaged} audio packets in a row cannot be decoded")
         if 2 * self.damaged > self.packets:
             raise DecodeError(path, f"damaged: {self.damaged} of {self.packets} audio packets cannot be decoded")
+
+
+FAILING_BEFORE_ANY = 64
+"""Packets that fail one after another, before any of a pass has decoded, after which the pass gives up: what it reads
+is not the stream its header announced.  FFmpeg's parser finds a frame's sync word in random bytes named ``.ac3`` every
+210 kB, each failing, and such a 1-GB file was read to its end before it was refused (in a damaged MP3, every 6 kB)."""
 
 
 def decode_frames(
     container: av.container.InputContainer, stream: av.AudioStream, counts: PacketCounts
 ) -> Iterator[av.AudioFrame]:
     """Frames of ``stream`` from the container's position on, skipping packets FFmpeg cannot
-    decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``.
+    decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``;
+    none after :data:`FAILING_BEFORE_ANY` packets have failed and none decoded.
 
     A packet the demuxer cannot read ends the stream there, as it ends ffmpeg's reading ("Error during
     demuxing"): WavPack's demuxer fails so on a block cut short, and a WavPack file missing its last byte
     was refused whole ("damaged: cannot decode from 0.0 s")."""
     packets = container.demux(stream)
+    decoded = False
     while True:
         try:
             packet = next(packets)
@@ -305,7 +317,11 @@ def decode_frames(
             frames = packet.decode()
         except av.FFmpegError:
             counts.damaged += 1
+            if not decoded and counts.damaged >= FAILING_BEFORE_ANY:
+                counts.given_up = True
+                return
             continue
+        decoded = True
         yield from frames
 
 
