@@ -17,7 +17,16 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
+    QVBoxLayout,
+    QWidget,
+)
 
 from musictagger.model.runtime import Analysis
 
@@ -25,6 +34,8 @@ ROW = 8
 CELL = 16
 """A cell's side where there is room; the grid shrinks to :data:`MIN_CELL` where there is not (a short dock)."""
 MIN_CELL = 6
+LINE_EDIT_MARGINS = 2 * 2
+"""The room QLineEdit keeps each side of its text inside its frame (its private horizontalMargin, 2 pixels)."""
 
 
 class BitGrid(QWidget):
@@ -33,10 +44,15 @@ class BitGrid(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setAccessibleName("Hash code bits")
+        # Its cells grow in the height left once the panel's text and bars have theirs, never before: a layout
+        # short of room takes as much from each of its widgets, and a grid that wished for large cells left a short
+        # Result dock's notes cut to a line each, or out of view.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.set_bits(np.zeros(0, dtype=np.uint8))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return self._size(CELL)
+        """Cells of :data:`CELL` across, of :data:`MIN_CELL` down (its height grows up to :meth:`maximumSize`)."""
+        return QSize(self._size(CELL).width(), self._size(MIN_CELL).height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return self._size(MIN_CELL)
@@ -49,6 +65,7 @@ class BitGrid(QWidget):
     def set_bits(self, bits: np.ndarray, code_hex: str = "") -> None:
         """Show ``bits`` (0/1 array; their hex ``code_hex`` says them in words), or nothing for an empty array."""
         self.bits = np.asarray(bits, dtype=np.uint8)
+        self.setMaximumHeight(self._size(CELL).height())
         self.setToolTip("".join(str(int(b)) for b in self.bits))
         rows = " ".join(
             "".join(str(int(b)) for b in self.bits[start : start + ROW]) for start in range(0, len(self.bits), ROW)
@@ -93,15 +110,18 @@ class CodeView(QWidget):
         self.copy_action = QAction(self)
         """The window's Edit ▸ Copy hash code: enabled with the button, while there is a code to copy."""
         self.copy_action.triggered.connect(self.copy)
-        # The hex and its button beside the grid unless asked: on a laptop's 700-pixel-high window the
-        # Result panel then shows the code whole, without scrolling.
+        # The hex and its button beside the grid, on one line, unless asked: in the Result dock of a 1024×640 screen
+        # the code then shows whole, without scrolling (in a 14-point font the button under the hex was cut).
         text = QVBoxLayout()
-        text.addWidget(self.hex)
-        text.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
+        line = QHBoxLayout() if not under else text
+        line.addWidget(self.hex)
+        line.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
+        if line is not text:
+            text.addLayout(line)
         text.addStretch(1)
         layout = QVBoxLayout(self) if under else QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)  # the panel holding it has the margins
-        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignLeft)  # its height grows (:class:`BitGrid`)
         layout.addLayout(text, 1)
         self.clear()
 
@@ -117,8 +137,21 @@ class CodeView(QWidget):
         """Show the bits and hex of ``analysis``."""
         self.grid.set_bits(analysis.bits, analysis.code_hex)
         self.hex.setText(analysis.code_hex)
+        self.hex.setMinimumWidth(self._width_showing(analysis.code_hex))
         self._enable_copy(True)
         self.show()
+
+    def _width_showing(self, text: str) -> int:
+        """The hex field's width showing ``text`` whole, in its font and its style's frame and margins: beside its
+        button the field shrank and cut the code."""
+        option = QStyleOptionFrame()
+        self.hex.initStyleOption(option)
+        margins = self.hex.textMargins()
+        inner = QSize(
+            self.hex.fontMetrics().horizontalAdvance(text) + LINE_EDIT_MARGINS + margins.left() + margins.right(),
+            self.hex.fontMetrics().height(),
+        )
+        return self.hex.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, inner, self.hex).width()
 
     def _enable_copy(self, enabled: bool) -> None:
         self.copy_button.setEnabled(enabled)

@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QStyle, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import paint_focus
+from musictagger.gui.capped_label import NotesLabel
 from musictagger.gui.probability_bars import ProbabilityBars
 from musictagger.gui.theme import failed_colour, unsure_colour
 from musictagger.model.runtime import UNCERTAIN_BELOW, UNCERTAIN_MARGIN, Analysis
@@ -46,16 +47,14 @@ class GenreView(QWidget):
         self.verdict_font = self.verdict.font()
         self.verdict_font.setPointSizeF(self.verdict_font.pointSizeF() * 1.5)
         self.verdict.setFont(self.verdict_font)
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
+        self.reason = NotesLabel()
         self.reason.setStyleSheet(REASON_STYLE)
         self.reason.hide()
         self.colour: Callable[[QPalette], QColor] | None = None
         """The verdict's colour (a file's error, an uncertain verdict), which follows the palette in use."""
         self._verdict_style = ""
         self.chart = ProbabilityBars(labels)
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
+        self.notes = NotesLabel()
         layout = QVBoxLayout(self)
         # Room for its focus frame, not a panel's margins: the panel holding it has those, and the two together
         # left the Result panel scrolling at 1024×700 in an 11-point font.

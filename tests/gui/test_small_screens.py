@@ -21,7 +21,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
 from musictagger.gui.about import known_genres_text
-from musictagger.gui.capped_label import CappedLabel
+from musictagger.gui.capped_label import CappedLabel, NotesLabel
 from musictagger.gui.column_fit import LEAST_CHARS
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
@@ -34,6 +34,7 @@ from musictagger.library import Column, index_folders
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR
+from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 from tests.personal.heads import save_head
 from tests.tagging.media import pretag
@@ -53,6 +54,8 @@ SCREENS = {"1024x700": ((1024, 700), "1"), "200%": ((2732, 1536), "2")}
 DOCK_SCREENS = {**SCREENS, "1280x800": ((1280, 800), "1")}
 """The docks' screens: the laptops', and one of the window's preferred size."""
 MATCHES_BUTTONS = ("Play file", "Play match", "Show in folder")
+NARROW_SR = 11025
+"""A sample rate below the shipped model's, whose result notes "narrow band"."""
 DESKTOP_FONT_PT = "11"
 """Ubuntu's and several other desktops' interface font."""
 MANY_LABELS = (
@@ -138,13 +141,23 @@ def save_personal_model(env: dict[str, str], song: Path) -> None:
         )
 
 
+def noted_song(path: Path) -> Path:
+    """:func:`write_song`'s piece sampled at :data:`NARROW_SR` and clipped: its result carries three notes (``short``,
+    ``clipped`` and ``narrow band``) under the shipped model's "not music" and why, which wrapped whole took nine
+    lines of an 11-point Result dock."""
+    y = music(sr=NARROW_SR, seconds=6.0, seed=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write(path, np.clip(2 * y / np.abs(y).max(), -1.0, 1.0), NARROW_SR, "flac")
+
+
 @pytest.fixture(scope="module", params=list(DOCK_SCREENS))
 def desktop_font_docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The docks measured as :func:`docks` measures them, in the desktop's 11-point font, then with the personal model
     of :data:`MANY_LABELS` made the active one (``personal result``) and the file played into the Live panel again
-    (``personal recognising``); the screen's name is under ``screen``."""
+    (``personal recognising``); the screen's name is under ``screen``.  The file is :func:`noted_song`'s: a result
+    with three notes, the tallest there is."""
     folder = tmp_path_factory.mktemp("desktop-font-docks")
-    song = write_song(folder / "music" / "band.flac", seed=0)
+    song = noted_song(folder / "music" / "band.flac")
     env = shipped_model_env(folder)
     save_personal_model(env, song)
     screen, scale = DOCK_SCREENS[request.param]
@@ -322,6 +335,23 @@ def test_the_result_and_matches_tabbed_beside_the_live_panel_are_split_when_it_c
     right_side = again.result_dock.height() + again.matches_dock.height()
     assert not again.result_dock.visibleRegion().isEmpty() and again.matches_dock.height() >= 0.4 * right_side
     again.close()
+
+
+def test_notes_wrap_whole_where_there_is_room_else_keep_a_line_each_and_say_the_rest_in_the_tooltip(qtbot) -> None:
+    """A result's two notes wrapped whole took six lines of a Result dock at 1024×640, its code out of view."""
+    label = NotesLabel()
+    qtbot.addWidget(label)
+    notes = ["clipped: 0.9% of samples at full scale " * 2, "narrow band: sampled at 8000 Hz, it holds nothing " * 2]
+    label.setText("\n".join(notes))
+    label.show()
+    line = label.fontMetrics().lineSpacing()
+    label.resize(label.fontMetrics().horizontalAdvance(notes[0]) // 3, 2 * line)
+    assert label.minimumSizeHint().height() == 2 * line < label.sizeHint().height()
+    shown, cut = label._wrap(label.width())
+    assert len(shown) == 2 and cut and shown[1].startswith("narrow band: ")
+    assert label.toolTip() == label.text() == "\n".join(notes)
+    label.resize(label.width(), label.sizeHint().height())  # the height wrapped whole: every line, no tooltip
+    assert len(label._wrap(label.width())[0]) * line == label.height() and label.toolTip() == ""
 
 
 def test_a_capped_message_keeps_its_first_lines_and_says_the_rest_in_its_tooltip(qtbot) -> None:
