@@ -8,7 +8,7 @@ grid's accessible description: the hex, then the bits in rows of eight as the gr
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QFontDatabase,
@@ -103,7 +103,7 @@ class CodeView(QWidget):
         self.hex.setReadOnly(True)
         self.hex.setPlaceholderText("hash code")
         self.hex.setAccessibleName("Hash code (hex)")
-        self.hex.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._fit_hex_font()
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the hash code (hex) to the clipboard")
         self.copy_button.clicked.connect(self.copy)
@@ -140,6 +140,20 @@ class CodeView(QWidget):
         self.hex.setMinimumWidth(self._width_showing(analysis.code_hex))
         self._enable_copy(True)
         self.show()
+
+    def _fit_hex_font(self) -> None:
+        """The hex in the desktop's fixed-width font at the size of the view's own: that font is 9 points whatever
+        the interface's, and in a 14-point desktop the code was a third smaller than the text around it."""
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed.setPointSizeF(self.font().pointSizeF())
+        self.hex.setFont(fixed)
+        self.hex.setMinimumWidth(self._width_showing(self.hex.text()) if self.hex.text() else 0)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Another font: the hex follows it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_hex_font()
 
     def _width_showing(self, text: str) -> int:
         """The hex field's width showing ``text`` whole, in its font and its style's frame and margins: beside its

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from musictagger.gui.accessible import frame_focus
@@ -20,6 +22,9 @@ from musictagger.model.runtime import Analysis
 from musictagger.timefmt import clock
 
 COLOUR_MAP = "viridis"
+TITLE_LEAST_PT = 6.0
+"""The size the layers' titles shrink to at the least, where the panels are narrower than they are in the window's
+font."""
 MEAN = -1
 EMPTY_MESSAGE = "What each of the five conv layers sees in a window appears here."
 
@@ -52,6 +57,9 @@ class LayersView(QWidget):
         self.stack = EmptyState(self.graphics, EMPTY_MESSAGE)
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
+        self.titles: list[str] = []
+        """Each panel's title: the layer's name, and its shape (and channel) on a second line."""
+        self.graphics.installEventFilter(self)  # its titles follow its width
         self.set_layers(layers)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
@@ -69,6 +77,7 @@ class LayersView(QWidget):
         self.graphics.clear()
         self.plots.clear()
         self.images.clear()
+        self.titles = [""] * len(layers)
         colour_map = pg.colormap.get(COLOUR_MAP)
         for index, info in enumerate(layers):
             plot = self.graphics.addPlot()
@@ -82,6 +91,7 @@ class LayersView(QWidget):
             self.plots.append(plot)
             self.images.append(image)
             self._title(index, info)
+        self._fit_titles()
         n_channels = len(layers[0].channels)
         self.picker.blockSignals(True)  # the channel was reset above, not by each item's removal
         self.picker.clear()
@@ -91,11 +101,52 @@ class LayersView(QWidget):
         self.picker.blockSignals(False)
 
     def _title(self, index: int, info: LayerInfo, shape: tuple[int, ...] | None = None) -> None:
+        """Panel ``index``'s title for layer ``info`` of ``shape`` (the sidecar's without one), which
+        :meth:`_fit_titles` then sets."""
         channels, time, mel = shape or (len(info.channels), *info.shape[1:])
         text = f"{info.name}<br>{channels}×{time}×{mel}"  # two short lines: five panels fit the default width
         if self.channel != MEAN:
             text += f" · ch {info.channels[self.channel]}"
-        self.plots[index].setTitle(text, size="9pt")
+        self.titles[index] = text
+
+    def _fit_titles(self, width: int | None = None) -> None:
+        """Set the titles in the window's font, or smaller (not under :data:`TITLE_LEAST_PT`) where a panel is
+        narrower than its title, each in a row as high as its lines.  They were set in 9 points whatever the
+        window's font, in pyqtgraph's title row of 30 pixels, which two lines in a larger font overflow; and a title
+        wider than its panel widened it, pushing the last panels out of view (the centre of a 1024-pixel screen).
+        ``width``: the panels' view's, where it is being resized to it."""
+        if not self.plots:
+            return
+        font = self.font()
+        metrics = QFontMetricsF(font)
+        widest = max(metrics.horizontalAdvance(line) for title in self.titles for line in title.split("<br>"))
+        layout = self.graphics.ci.layout
+        left, _, right, _ = layout.getContentsMargins()
+        room = (self.graphics.width() if width is None else width) - 2 * self.graphics.frameWidth() - left - right
+        plot_left, _, plot_right, _ = self.plots[0].layout.getContentsMargins()
+        per_panel = (
+            (room - (len(self.plots) - 1) * layout.horizontalSpacing()) / len(self.plots) - plot_left - plot_right
+        )
+        text_room = per_panel - 2 * self.plots[0].titleLabel.item.document().documentMargin()  # the label's own margins
+        size = max(TITLE_LEAST_PT, min(font.pointSizeF(), font.pointSizeF() * text_room / widest))
+        for plot, title in zip(self.plots, self.titles, strict=True):
+            plot.setTitle(title, size=f"{size:.1f}pt")
+            height = plot.titleLabel.itemRect().height()
+            plot.titleLabel.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+            plot.updateGeometry()  # its least width is its title's: the view's next resize takes the new one
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The panels resized: their titles follow."""
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self._fit_titles(event.size().width())  # before the view has taken it
+        return False
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Another font: the titles follow."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_titles()
 
     def clear(self, message: str = EMPTY_MESSAGE) -> None:
         """Show nothing: ``message`` instead."""
@@ -136,6 +187,7 @@ class LayersView(QWidget):
                 self.plots[index].setRange(xRange=(0, image.shape[0]), yRange=(0, image.shape[1]), padding=0)
             self.images[index].setImage(image, autoLevels=True)
             self._title(index, info, window_activations.shape)
+        self._fit_titles()
         shapes = ", ".join(
             f"{info.name} {'×'.join(str(size) for size in activations.shape[1:])}"
             for info, activations in zip(self.infos, analysis.layers, strict=True)

@@ -18,13 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
 from musictagger.gui.about import known_genres_text
 from musictagger.gui.capped_label import CappedLabel, NotesLabel
+from musictagger.gui.code_view import CodeView
 from musictagger.gui.column_fit import LEAST_CHARS
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
+from musictagger.gui.layers_view import LayersView
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import BITS, DISTANCE, HEADERS, PART, MatchesView
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
@@ -33,7 +36,7 @@ from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
-from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR
+from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR, default_model_path
 from tests.audio.signals import music, write
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
 from tests.personal.heads import save_head
@@ -352,6 +355,41 @@ def test_notes_wrap_whole_where_there_is_room_else_keep_a_line_each_and_say_the_
     assert label.toolTip() == label.text() == "\n".join(notes)
     label.resize(label.width(), label.sizeHint().height())  # the height wrapped whole: every line, no tooltip
     assert len(label._wrap(label.width())[0]) * line == label.height() and label.toolTip() == ""
+
+
+def test_the_layers_titles_and_the_hex_code_follow_the_font_and_leave_every_panel_in_view(qtbot) -> None:
+    """The conv layers' titles were set in 9 points whatever the window's font, in pyqtgraph's title row of 30
+    pixels, and a title widened its panel: in a narrow centre (a 1024-pixel screen, the Live panel shown) the last
+    panel was out of view.  The hash code's hex was in the desktop's fixed font, 9 points at any interface font."""
+    code = CodeView()
+    qtbot.addWidget(code)
+    view = LayersView(load_manifest(default_model_path()).layers)
+    qtbot.addWidget(view)
+    font = view.font()
+    font.setPointSizeF(14.0)
+    view.setFont(font)
+    code.setFont(font)
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    assert (code.hex.font().family(), code.hex.font().pointSizeF()) == (fixed.family(), 14.0)
+    view.stack.show_content()
+    view.resize(900, 260)
+    view.show()
+    qtbot.waitExposed(view)
+    two_lines = 2 * QFontMetricsF(font).lineSpacing()
+    for plot in view.plots:  # room for the font: its size, in a row as high as its two lines
+        assert (plot.titleLabel.opts["size"], plot.layout.rowMaximumHeight(0)) == (
+            "14.0pt",
+            plot.titleLabel.itemRect().height(),
+        )
+        assert plot.titleLabel.itemRect().height() >= two_lines
+    view.resize(300, 260)
+
+    def last_panel_in_view() -> bool:
+        right = view.graphics.mapFromScene(view.plots[-1].sceneBoundingRect()).boundingRect().right()
+        return right <= view.graphics.viewport().width()
+
+    qtbot.waitUntil(last_panel_in_view, timeout=2000)
+    assert float(view.plots[0].titleLabel.opts["size"].removesuffix("pt")) < 14.0
 
 
 def test_a_capped_message_keeps_its_first_lines_and_says_the_rest_in_its_tooltip(qtbot) -> None:
