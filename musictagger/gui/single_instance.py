@@ -9,8 +9,10 @@ were dropped on it and comes to the front.
 
 Nothing answering (no window open, or one left a socket file behind when it was killed) or a window that does not
 answer within :data:`ANSWER_WAIT_MS` (hung) and the start opens its own window as before; the socket of a killed one
-is taken over.  ``--quit-after-first-result`` always opens its own window and listens for none: a scripted check
-must see its own file's verdict, and a user's later start must not reach a window about to quit.
+is taken over, that of a window still open is not (:class:`OpenWindowServer`).  The socket is this user's alone: in
+``XDG_RUNTIME_DIR`` where there is one, and a start hands nothing to a socket another user made (:func:`_owner_id`).
+``--quit-after-first-result`` always opens its own window and listens for none: a scripted check must see its own
+file's verdict, and a user's later start must not reach a window about to quit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QDir, QObject, Qt
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QWidget
 
@@ -40,19 +42,45 @@ Wayland platform takes it from when a window asks to (``QWindow.requestActivate`
 Wayland only flash a notice that the window is ready.  The later start hands its token to the open window."""
 
 
+SOCKET_PATH_MAX = 104
+"""The longest path a Unix socket may have, in bytes, less its final NUL (macOS's; Linux allows 108)."""
+
+
 def server_name() -> str:
     """The local socket's name for this user's window on this library: another library (``XDG_DATA_HOME`` set
-    elsewhere) gets a window of its own."""
+    elsewhere) gets a window of its own.  A path in ``XDG_RUNTIME_DIR`` (the user's own folder, which no other user
+    can enter) where that is set and the path not too long for a socket; else a name, which Qt puts in the temporary
+    folder (``/tmp`` on Linux, shared by every user; the user's own on macOS) or makes a named pipe's (Windows)."""
     uid = os.getuid() if hasattr(os, "getuid") else ""  # Windows: a named pipe, the session's own
     owner = f"{uid}:{userdirs.data_dir()}"
-    return f"musictagger-{hashlib.sha256(owner.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    name = f"musictagger-{hashlib.sha256(owner.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "") if os.name == "posix" else ""
+    path = os.path.join(runtime, name)
+    return path if os.path.isabs(runtime) and len(os.fsencode(path)) < SOCKET_PATH_MAX else name
+
+
+def _owner_id(name: str) -> int | None:
+    """The user id of the socket file ``name`` (:func:`server_name`) names, None where there is none (or on
+    Windows, whose named pipes have no file)."""
+    if os.name != "posix":
+        return None
+    try:
+        return os.lstat(name if os.path.isabs(name) else os.path.join(QDir.tempPath(), name)).st_uid
+    except OSError:
+        return None
 
 
 def hand_to_open_window(paths: list[Path]) -> int | None:
     """Send ``paths`` (made absolute: the window runs in another folder) to the window open on this library; the
-    id of its process once it has taken them, or None when no window took them."""
+    id of its process once it has taken them, or None when no window took them.  Not to a socket another user made
+    where ours would be (in a temporary folder all users share): that user's program would get the paths and could
+    keep the start from opening a window."""
+    name = server_name()
+    if (uid := _owner_id(name)) is not None and uid != os.getuid():
+        log.warning("%s: the socket is user %d's, not this user's; opening a window of its own", name, uid)
+        return None
     socket = QLocalSocket()
-    socket.connectToServer(server_name())
+    socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_WAIT_MS):
         return None
     token = os.environ.get(TOKEN_VARIABLE, "")
@@ -68,6 +96,18 @@ def hand_to_open_window(paths: list[Path]) -> int | None:
     return None
 
 
+def _answers(name: str) -> bool:
+    """Whether a window listens on the socket ``name``.  Another window's start that overtook it (two starts at once,
+    each opening a window as none was listening yet; or one beside a hung window) must not listen there: Qt's
+    ``listen`` would put its socket in that one's place without a word, and that window, closed first, would remove
+    the other's with its own, so that later starts opened windows again."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    listening = socket.waitForConnected(CONNECT_WAIT_MS)
+    socket.abort()
+    return listening
+
+
 class OpenWindowServer(QObject):
     """Listens, for the window open on this library, for later starts' files; ``on_paths`` gets each start's list
     (maybe empty: a start with no FILE), then the window comes to the front."""
@@ -81,10 +121,12 @@ class OpenWindowServer(QObject):
         # Not listening once the window is closed: a later start opens its own, and no socket file outlives the run.
         QCoreApplication.instance().aboutToQuit.connect(self._server.close)
         name = server_name()
+        if _answers(name):
+            log.warning("%s: another window listens on this library's socket; later starts go to that one", name)
+            return
+        QLocalServer.removeServer(name)  # a socket file left by a window that was killed: nothing answers on it
         if not self._server.listen(name):
-            QLocalServer.removeServer(name)  # left by a window that was killed: nothing answered on it
-            if not self._server.listen(name):
-                log.warning("later starts will open windows of their own: %s", self._server.errorString())
+            log.warning("%s: later starts will open windows of their own: %s", name, self._server.errorString())
 
     def _accept(self) -> None:
         while (socket := self._server.nextPendingConnection()) is not None:
