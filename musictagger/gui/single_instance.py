@@ -35,7 +35,12 @@ CONNECT_WAIT_MS = 1000
 ANSWER_WAIT_MS = 3000
 LENGTH_BYTES = 4
 """A message is its length (big-endian), then the start's activation token and its paths, each path as the file
-system's bytes, separated by NUL."""
+system's bytes, separated by NUL.  The window answers with its process id and a newline, and the start, once it
+has the answer, with :data:`ENDING`."""
+ENDING = b"\n"
+"""A start's last word, once it has the window's answer in time: the window takes the files only then.  A start that
+waited in vain (the window busy for :data:`ANSWER_WAIT_MS`) opens a window of its own with them, and the busy one,
+answering later, must not queue them too."""
 TOKEN_VARIABLE = "XDG_ACTIVATION_TOKEN"
 """Where a Wayland desktop gives a program it starts the token that lets a window come to the front, and where Qt's
 Wayland platform takes it from when a window asks to (``QWindow.requestActivate``): without it, GNOME and KDE on
@@ -90,6 +95,8 @@ def hand_to_open_window(paths: list[Path]) -> int | None:
     while socket.waitForReadyRead(ANSWER_WAIT_MS):
         answer += bytes(socket.readAll().data())
         if answer.endswith(b"\n"):
+            socket.write(ENDING)
+            socket.waitForBytesWritten(ANSWER_WAIT_MS)
             socket.disconnectFromServer()
             return int(answer)
     log.warning("the window open on this library (%s) did not answer; opening another", server_name())
@@ -106,6 +113,14 @@ def _answers(name: str) -> bool:
     listening = socket.waitForConnected(CONNECT_WAIT_MS)
     socket.abort()
     return listening
+
+
+def _message_end(received: bytearray) -> int | None:
+    """Where the message ``received`` begins with ends (:data:`LENGTH_BYTES`), None until it is there whole."""
+    if len(received) < LENGTH_BYTES:
+        return None
+    end = LENGTH_BYTES + int.from_bytes(received[:LENGTH_BYTES], "big")
+    return end if len(received) >= end else None
 
 
 class OpenWindowServer(QObject):
@@ -135,15 +150,17 @@ class OpenWindowServer(QObject):
             socket.disconnected.connect(socket.deleteLater)
 
     def _read(self, socket: QLocalSocket, received: bytearray) -> None:
+        """Answer a start's whole message; take its files once it says it had the answer (:data:`ENDING`)."""
+        answered = _message_end(received) is not None
         received += bytes(socket.readAll().data())
-        if len(received) < LENGTH_BYTES:
+        if (end := _message_end(received)) is None:
             return
-        length = int.from_bytes(received[:LENGTH_BYTES], "big")
-        if len(received) < LENGTH_BYTES + length:
+        if not answered:
+            socket.write(f"{os.getpid()}\n".encode())
+            socket.flush()
+        if received[end:] != ENDING:  # not yet; or never, the start having given up
             return
-        token, *paths = bytes(received[LENGTH_BYTES : LENGTH_BYTES + length]).split(b"\0")
-        socket.write(f"{os.getpid()}\n".encode())
-        socket.flush()
+        token, *paths = bytes(received[LENGTH_BYTES:end]).split(b"\0")
         self._on_paths([Path(os.fsdecode(path)) for path in paths])
         self._bring_to_front(token.decode())
 

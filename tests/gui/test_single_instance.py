@@ -11,6 +11,7 @@ from PySide6.QtCore import QDir
 from PySide6.QtWidgets import QWidget
 
 from musictagger.gui.single_instance import (
+    ENDING,
     LENGTH_BYTES,
     SOCKET_PATH_MAX,
     OpenWindowServer,
@@ -30,6 +31,17 @@ def hand_over_by_hand(path: Path) -> socket.socket:
     return client
 
 
+def client_answered(client: socket.socket) -> bool:
+    """Whether the window has answered ``client`` (:func:`hand_over_by_hand`); if so, say so as a start does."""
+    try:
+        answer = client.recv(64, socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    assert answer == f"{os.getpid()}\n".encode()
+    client.sendall(ENDING)
+    return True
+
+
 def test_a_window_opened_while_another_listens_leaves_it_the_later_starts(qtbot, tmp_path: Path) -> None:
     """Two starts at once (or one beside a hung window) each open a window.  The second's socket took the first's
     place without a word, and the first, closed, removed it with its own: later starts opened windows again."""
@@ -41,9 +53,23 @@ def test_a_window_opened_while_another_listens_leaves_it_the_later_starts(qtbot,
     OpenWindowServer(second, taken["second"].append)
 
     with hand_over_by_hand(tmp_path / "a.flac") as client:
-        qtbot.waitUntil(lambda: taken != {"first": [], "second": []})
-        assert client.recv(64) == f"{os.getpid()}\n".encode()
+        qtbot.waitUntil(lambda: client_answered(client))
+    qtbot.waitUntil(lambda: taken != {"first": [], "second": []})
     assert taken == {"first": [[tmp_path / "a.flac"]], "second": []}
+
+
+def test_a_busy_window_takes_no_files_from_a_start_that_gave_up_waiting(qtbot, tmp_path: Path) -> None:
+    """A start whose window did not answer in time (busy) opens a window of its own with its files; the busy one,
+    answering later, queued them too: the same files in two windows, analysed twice."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    taken: list[list[Path]] = []
+    OpenWindowServer(window, taken.append)
+    hand_over_by_hand(tmp_path / "a.flac").close()  # sent, then gave up before the window had answered
+    with hand_over_by_hand(tmp_path / "b.flac") as client:  # a later start, answered in time
+        qtbot.waitUntil(lambda: client_answered(client))
+    qtbot.waitUntil(lambda: taken != [])
+    assert taken == [[tmp_path / "b.flac"]]
 
 
 def test_the_socket_is_in_the_users_runtime_folder_where_it_fits(monkeypatch: pytest.MonkeyPatch) -> None:
