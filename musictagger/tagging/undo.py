@@ -145,18 +145,14 @@ def _restore(
 
 def _changed_since(journal: Journal, path: Path, target: Run, entry: Entry, current: Fingerprint) -> str:
     """Why ``path``, a file of run ``target``, is left alone, having changed since (it holds ``current``), with what
-    its user needs to get its field back: the later tagging run that left it so, to be undone first; else, for setting
+    its user needs to get its field back: the later tagging runs that left it so, to be undone first; else, for setting
     it by hand, the values it had before the run, and whether it still holds those the run wrote (another program
     changed its other tags or its audio) or others (retagged since)."""
     changed = f"changed since run {target.id}"
-    writers = [
-        e.run_id
-        for e in journal.entries_after(entry)
-        if e.restores is None and e.after and e.after.content == current.content
-    ]
-    if writers:  # a later tagging run left it as it is
-        later = writers[-1]
-        return f"{changed} by run {later}: `musictagger undo {later}` first, then `musictagger undo {target.id}`"
+    if later := _later_runs(journal, entry, current):  # later tagging runs left it as it is
+        by = f"run {later[0]}" if len(later) == 1 else "runs " + ", ".join(str(run) for run in reversed(later))
+        undos = ", ".join(f"`musictagger undo {run}`" for run in later)
+        return f"{changed} by {by}: {undos} first, then `musictagger undo {target.id}`"
     try:
         now = detect(path).read_labels(path, entry.field)
     except MusictaggerError:  # unreadable now: the change said alone
@@ -165,6 +161,19 @@ def _changed_since(journal: Journal, path: Path, target: Run, entry: Entry, curr
     if tuple(now) == tuple(entry.new_genres):
         return f"{changed}, its {entry.field} still {wrote} as that run wrote it (before: {before}): set it by hand"
     return f"{changed}, its {entry.field} too ({'; '.join(now) or 'none'} now; that run wrote {wrote} over {before})"
+
+
+def _later_runs(journal: Journal, entry: Entry, current: Fingerprint) -> list[int]:
+    """The later tagging runs that left ``entry``'s file as it is (``current``), newest first, each having found it
+    as the one before it left it, the first as ``entry``'s run did: undone in that order, they let ``entry``'s undo
+    give it back.  Empty where another program changed it between two of them (their undos would not give back what
+    ``entry``'s run left), or no later run left it so."""
+    runs, left = [], _contents_left_by(journal, entry)
+    for later in journal.entries_after(entry):
+        if later.restores is None and later.state in UNDOABLE and later.before.content in left:
+            runs.append(later.run_id)
+            left = _contents_left_by(journal, later)
+    return runs[::-1] if runs and current.content in left else []
 
 
 def _gone_because(path: Path, target: Run) -> str:

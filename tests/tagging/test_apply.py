@@ -472,6 +472,50 @@ def test_undo_of_a_run_a_later_run_retagged_says_to_undo_that_one_first(tmp_path
     assert path.read_bytes() == original
 
 
+def test_undo_of_a_run_two_later_runs_retagged_names_both_and_not_a_run_whose_undo_would_not_do(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """Two later runs retagged a file in turn: its undo names both, newest first, the order in which all three come
+    back, where it named the newest alone (its undo then left the file to the middle one).  A file another program
+    changed before a later run retagged it is not sent to that run's undo, which would give back the other program's
+    version, not the first run's: its genres are said for setting by hand, as of a file changed since."""
+    chain, edited = (make_file(tmp_path, "opus", name=name, seconds=1.0) for name in ("chain", "edited"))
+    original = chain.read_bytes()
+    first = apply_plan(plan_for([chain, edited]), journal).run_id
+    audio = mutagen.File(edited)
+    audio["title"] = "Another title"  # another program changes its title between the runs
+    audio.save()
+    later = []
+    for genre in ("jazz", "blues"):
+        plan = make_plan(
+            dict.fromkeys([chain, edited], Prediction(genre, 0.9, uncertain=False)),
+            mode=Mode.APPEND,
+            min_confidence=0.5,
+        )
+        later.append(apply_plan(plan, journal).run_id)
+
+    report = undo(journal, first)
+
+    second, third = later
+    assert [(o.path, o.status, o.reason) for o in report.outcomes] == [
+        (
+            chain,
+            "skipped",
+            f"changed since run {first} by runs {second}, {third}: `musictagger undo {third}`, `musictagger undo"
+            f" {second}` first, then `musictagger undo {first}`",
+        ),
+        (
+            edited,
+            "skipped",
+            f"changed since run {first}, its genre too (Rock; Jazz; Blues now; that run wrote Rock over none)",
+        ),
+    ]
+    for run in (third, second):
+        undo(journal, run)
+    assert [(o.path, o.status) for o in undo(journal, first).outcomes] == [(chain, "restored"), (edited, "skipped")]
+    assert chain.read_bytes() == original
+
+
 def test_undo_leaves_a_file_changed_since_the_run_and_says_so(tmp_path: Path, journal: Journal) -> None:
     """A file changed since the run is left alone, the undo saying what its user needs to set its genre back by hand:
     the genre it had before, and whether it still holds the run's (another program changed its title) or another
