@@ -236,7 +236,7 @@ def find_similar(
     relaxed_code: np.ndarray | None = None,
     *,
     k: int = 10,
-    exclude_path: str | None = None,
+    exclude_path: str | Path | None = None,
     index: CodeIndex | None = None,
     models: Collection[str] | None = None,
     match_bits: int | None = None,
