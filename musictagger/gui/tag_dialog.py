@@ -70,12 +70,12 @@ from musictagger.tagging.undo import undo
 
 SLIDER_STEPS = 100
 REPLAN_DELAY_MS = 250
-MAX_VALUES_WIDTH = 260
-"""The current and proposed values' columns fit their longest value and heading up to this width (the default
-100 pixels cut "Alternative Rock")."""
-MAX_NAMES_WIDTH = 300
-"""The File column fits its names up to this width; the last column, where the reasons are, takes the rest (a File
-column of this width whatever the names cut those reasons)."""
+MAX_VALUES_CHARS = 43
+"""The current and proposed values' columns fit their longest value and heading up to this many characters of the
+table's font (260 pixels in Qt's 9 points; the default 100 pixels cut "Alternative Rock")."""
+MAX_NAMES_CHARS = 50
+"""The File column fits its names up to this many characters (300 pixels in 9 points); the last column, where the
+reasons are, takes the rest (a File column of this width whatever the names cut those reasons)."""
 
 
 @dataclass(frozen=True)
@@ -297,8 +297,10 @@ class TagDialog(OneShotDialog):
         edit = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
         edit.activated.connect(lambda: self._edit(self.table.currentIndex().siblingAtColumn(PROPOSED)))
         self._name_field(field, proposer)
-        self.table.setColumnWidth(FILE, MAX_NAMES_WIDTH)  # once the columns exist: set before, the widths were lost
-        self.table.setColumnWidth(PROPOSED, 140)
+        # Until the plan comes, each column as wide as its heading (once the columns exist: set before, the widths were
+        # lost): in a 14-point font Qt's default 100 pixels read "Current ge", "Proposed genr" and "Confidenc".
+        for column in (FILE, CURRENT, PROPOSED, CONFIDENCE):
+            self.table.resizeColumnToContents(column)  # no rows yet: its heading's width
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -453,10 +455,14 @@ class TagDialog(OneShotDialog):
         if plan.items:  # every row as high as the first (none else measured), as tight as a list's rows
             self.table.verticalHeader().setDefaultSectionSize(self.table.sizeHintForRow(0))
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
-        for column, widest in ((FILE, MAX_NAMES_WIDTH), (CURRENT, MAX_VALUES_WIDTH), (PROPOSED, MAX_VALUES_WIDTH)):
+        for column, widest in ((FILE, MAX_NAMES_CHARS), (CURRENT, MAX_VALUES_CHARS), (PROPOSED, MAX_VALUES_CHARS)):
             self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), self._chars_width(widest)))
         self._finish(self._plan_summary())
+
+    def _chars_width(self, count: int) -> int:
+        """The width of ``count`` average characters of the table's font."""
+        return count * self.table.fontMetrics().averageCharWidth()
 
     def _plan_summary(self) -> str:
         cancelled = (

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QFontDatabase, QFontMetricsF
-from PySide6.QtWidgets import QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
+from PySide6.QtWidgets import QApplication, QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
 from musictagger.gui.about import known_genres_text
 from musictagger.gui.capped_label import CappedLabel, NotesLabel
@@ -32,7 +32,7 @@ from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.matches_view import BITS, DISTANCE, HEADERS, PART, MatchesView
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
-from musictagger.gui.tag_dialog import CURRENT, PROPOSED, TagScope
+from musictagger.gui.tag_dialog import CONFIDENCE, CURRENT, FILE, PROPOSED, TagScope
 from musictagger.library import Column, index_folders
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
@@ -575,17 +575,29 @@ def test_the_nearest_matches_keep_their_share_of_the_window_beside_the_result(qt
 
 
 def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window, tmp_path: Path) -> None:
+    """In a 14-point font too, and its headings whole before the plan comes: their widths were pixels for 9 points,
+    and the headings read "Current ge", "Proposed genr", "Confidenc"."""
     song = write_song(tmp_path / "music" / "song.flac", seed=0)
     pretag(song, genres=["Alternative Rock"])
-    dialog = window.open_tag_dialog(TagScope.selection([song]))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
-    table = dialog.table
-    assert dialog.rows.index(0, CURRENT).data() == "Alternative Rock"
-    for column in (CURRENT, PROPOSED):
-        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
-    dialog.reject()
+    app = QApplication.instance()
+    usual = app.font()
+    large = QFont(usual)
+    large.setPointSizeF(14.0)
+    app.setFont(large)
+    try:
+        dialog = window.open_tag_dialog(TagScope.selection([song]))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        table = dialog.table
+        for column in (FILE, CURRENT, PROPOSED, CONFIDENCE):  # the last column takes the rest
+            assert table.columnWidth(column) >= table.horizontalHeader().sectionSizeHint(column), column
+        qtbot.waitUntil(lambda: dialog.plan is not None and dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+        assert dialog.rows.index(0, CURRENT).data() == "Alternative Rock"
+        for column in (CURRENT, PROPOSED):
+            assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+        dialog.reject()
+    finally:
+        app.setFont(usual)
 
 
 def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot, window) -> None:
