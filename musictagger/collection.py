@@ -44,17 +44,25 @@ class Collection:
     splits: dict[str, tuple[Track, ...]]
     split_source: str
     drawn: bool = False
-    """True when no split files were given and the split was drawn at random (see :meth:`drawn_note`)."""
+    """True when no split files were given and the split was drawn at random (see :meth:`notes`)."""
+    without_audio: tuple[str, ...] = ()
+    """The folders of ``root`` that hold no audio file, so are no genre (a genre whose copy failed, a ``docs``)."""
 
-    def drawn_note(self) -> str | None:
-        """What a command that scores a model on this collection must say of a drawn split (None for split files): a
-        random split keeps no artist to one side, so its figures flatter the model."""
-        if not self.drawn:
-            return None
-        return (
-            f"note: {self.root} has no train.txt, valid.txt and test.txt: the figures are of a {self.split_source}, "
-            "which flatters the model (an artist's tracks on both sides)"
-        )
+    def notes(self) -> list[str]:
+        """What a command that scores a model on this collection must say first: that its split was drawn (a random
+        split keeps no artist to one side, so its figures flatter the model), and which folders are no genre for
+        want of audio (a genre left out of every figure, and of macro-F1's mean, without a word)."""
+        notes = []
+        if self.drawn:
+            notes.append(
+                f"note: {self.root} has no train.txt, valid.txt and test.txt: the figures are of a "
+                f"{self.split_source}, which flatters the model (an artist's tracks on both sides)"
+            )
+        if self.without_audio:
+            folders = ", ".join(self.without_audio)
+            holds = "holds" if len(self.without_audio) == 1 else "hold"
+            notes.append(f"note: {folders} {holds} no audio files, so no genre of the collection: left out")
+        return notes
 
     def all_tracks(self) -> tuple[Track, ...]:
         """Every track of every split."""
@@ -148,6 +156,7 @@ def load_collection(
         raise MusictaggerError(f"{root}: no such folder")
     under = {d: _audio_files(d) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")}
     genre_dirs = [d for d, files in under.items() if files]
+    without_audio = tuple(d.name for d, files in under.items() if not files)
     labels = tuple(sorted({_composed(d.name) for d in genre_dirs}))  # two folders spelt apart are one genre
     if len(labels) < 2:
         raise MusictaggerError(f"{root}: need at least two genre folders with audio files, found {len(labels)}")
@@ -186,4 +195,6 @@ def load_collection(
             )
         splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
     _refuse_listed_twice(splits, split_files)
-    return Collection(root=root, labels=labels, splits=splits, split_source=source, drawn=not found)
+    return Collection(
+        root=root, labels=labels, splits=splits, split_source=source, drawn=not found, without_audio=without_audio
+    )

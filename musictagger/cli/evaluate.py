@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         )
     collection = load_collection(args.data_dir, split_dir=args.split_dir)
     make_reports_folder(args.reports)
-    if note := collection.drawn_note():
+    for note in collection.notes():
         print(wrap(note, [str(collection.root)]), file=sys.stderr)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)

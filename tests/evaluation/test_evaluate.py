@@ -261,6 +261,7 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
     for genre in ("jazz", "rock"):
         (tmp_path / genre).mkdir()
         sf.write(tmp_path / genre / "1.wav", music(sr=SR, seconds=2.0), SR)
+    (tmp_path / "classical").mkdir()  # its copy failed: no genre, which nothing said
     assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
     said = " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
     assert "jazz are not among the model's (classical, electronic, pop, rock): evaluate scores a model on its" in said
@@ -268,6 +269,7 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
     # said first, before a long run: without split files the figures would be of a drawn split (nothing said so)
     assert said.startswith(f"note: {tmp_path} has no train.txt, valid.txt and test.txt: the figures are of a random")
     assert "(seed 0; not artist-disjoint), which flatters the model" in said
+    assert "note: classical holds no audio files, so no genre of the collection: left out" in said
 
 
 def test_a_split_without_tracks_is_refused_before_any_analysis(
