@@ -28,7 +28,7 @@ from musictagger.audio import not_audio
 from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
 from musictagger.file_bytes import mapped_file
-from musictagger.tags import ogg_structure, riff_structure
+from musictagger.tags import flac_structure, ogg_structure, riff_structure
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
 # sf.read() allocates the length the header claims, and a corrupt header can claim 512 GiB.
@@ -448,8 +448,9 @@ def _decode_pyav(path: Path) -> DecodedAudio:
 
 
 def check_file(path: Path) -> None:
-    """Refuse what is not a readable, non-empty regular file, and a file whose first bytes say it is something other
-    than a recording (:func:`~musictagger.audio.not_audio.not_a_recording`: MIDI, a cue sheet, …), before any
+    """Refuse what is not a readable, non-empty regular file, a file whose first bytes say it is something other
+    than a recording (:func:`~musictagger.audio.not_audio.not_a_recording`: MIDI, a cue sheet, …), and a FLAC file
+    whose metadata no audio frame follows (:func:`~musictagger.tags.flac_structure.audio_without_frames`), before any
     decoder opens it."""
     try:
         mode = path.stat().st_mode
@@ -464,12 +465,21 @@ def check_file(path: Path) -> None:
     try:
         with path.open("rb") as f:
             head = f.read(not_audio.HEAD_BYTES)
+            f.seek(0)
+            frameless = flac_structure.audio_without_frames(f)
     except OSError as exc:
         raise DecodeError(path, f"cannot be read ({exc.strerror})", before_audio=True) from exc
     if not head:
         raise DecodeError(path, "the file is empty", before_audio=True)
     if (what := not_audio.not_a_recording(head, path.name)) is not None:
         raise DecodeError(path, what, before_audio=True)
+    if frameless is not None:
+        raise DecodeError(
+            path,
+            f"damaged: its header is FLAC's, but no FLAC audio frame starts in the {flac_structure.FRAME_SEARCH:,} "
+            f"bytes after it (from byte {frameless:,})",
+            before_audio=True,
+        )
 
 
 def _try_soundfile(path: Path) -> DecodedAudio | None:

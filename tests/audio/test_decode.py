@@ -383,6 +383,31 @@ def test_a_stream_whose_packets_all_fail_is_refused_without_reading_it_to_its_en
     assert bytes_read() - before < size // 2
 
 
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
+def test_a_flac_header_followed_by_no_frames_is_refused_from_its_start_and_a_damaged_first_frame_is_not(
+    tmp_path: Path,
+) -> None:
+    """A FLAC file's metadata followed by random bytes (a header written over another file, a copy gone wrong) was read
+    four times to its end, by libFLAC and then FFmpeg searching for a frame, before 'its audio cannot be found at
+    0.0 s': 1.3 GB for one of 300 MB.  It is refused from the bytes after its metadata; a file whose first frame alone is
+    damaged is still read from its second."""
+    song = write(tmp_path / "song.flac", tone(440.0, sr=SR, seconds=4.0), SR, "flac")
+    data = song.read_bytes()
+    audio = data.index(b"\xff\xf8", 42)  # the first frame, after fLaC and STREAMINFO
+    garbage = tmp_path / "garbage.flac"
+    garbage.write_bytes(data[:audio] + np.random.default_rng(5).bytes(16 << 20))
+    first_damaged = tmp_path / "first frame damaged.flac"
+    first_damaged.write_bytes(data[:audio] + bytes(200) + data[audio + 200 :])
+    before = bytes_read()
+
+    with pytest.raises(
+        DecodeError, match=f"no FLAC audio frame starts in the 65,536 bytes after it .from byte {audio:,}"
+    ):
+        features_from_file(garbage, params=FeatureParams(), n_windows=1)
+    assert bytes_read() - before < 8 << 20
+    assert decode(first_damaged).duration_s == pytest.approx(4.0, abs=0.2)
+
+
 @pytest.mark.parametrize(("field_at", "value"), [(20, 99), (34, 0)], ids=["unknown-format-tag", "zero-bits"])
 def test_a_wav_whose_encoding_no_decoder_knows_raises_decode_error_saying_so(
     tmp_path: Path, field_at: int, value: int
