@@ -88,8 +88,9 @@ run: $(VENV)/.app gui-libs
 # The suite in two parts, each in two processes (pytest-xdist), a module each: first everything but the window's
 # and live audio's tests, handed out in collection order (the training modules, which take minutes, first:
 # tests/conftest.py); then those, apart from that CPU-bound part, as they wait on real time and a real sound
-# server (most of their time is waiting: two processes took 2:50 where one took 3:52; the two share the virtual
-# microphone one test at a time, tests/live/pulse.py).
+# server (most of their time is waiting: two processes took 2:50 where one took 3:52).  The tests that play into the
+# virtual microphone, which is one test's at a time (tests/live/pulse.py), all go to one process, first, while the
+# other runs the rest (tests/xdist_groups.py).
 test: $(VENV)/.dev gui-test-libs
 	$(BIN)/ruff check musictagger tests bench packaging resources setup.py
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/gui --ignore=tests/live

@@ -24,6 +24,7 @@ from tests.model.variants import (
     model_with_verdict,
 )
 from tests.personal.library import StyleLibrary, build_style_library
+from tests.xdist_groups import pytest_xdist_make_scheduler  # noqa: F401  (a hook: which process runs which tests)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "emotify"

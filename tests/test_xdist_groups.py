@@ -1,0 +1,70 @@
+"""``make test``'s second part: the tests that play into the virtual microphone run in one process, every other test
+with its module (tests/xdist_groups.py), under the Makefile's own pytest-xdist options."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONFTEST = '''
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.xdist_groups import pytest_xdist_make_scheduler
+
+
+@pytest.fixture
+def virtual_microphone():
+    """A stand-in: which process runs a module goes by the fixture's name."""
+
+
+@pytest.fixture(autouse=True)
+def ran(request):
+    with (Path(__file__).parent / "ran.txt").open("a") as ran:
+        ran.write(f"{request.node.path.stem} {request.node.name} {os.environ['PYTEST_XDIST_WORKER']}\\n")
+'''
+PLAYING = ("test_learning", "test_live_matches", "test_live_panel")
+OTHERS = ("test_closing", "test_window", "test_display")
+UNNEEDED_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:pytest-qt", "-p", "no:hypothesispytest", "-p", "no:timeout")
+"""Left out of the run below, which starts three pytest processes: Qt's and Hypothesis's took most of their start."""
+
+
+def test_the_tests_playing_into_the_microphone_run_in_one_process_and_every_other_test_with_its_module(
+    tmp_path: Path,
+) -> None:
+    """Before, each module went whole to the process free first: the first two modules with a test that plays went
+    to the two processes, and one waited idle on the sink while the other played music in real time."""
+    makefile = (ROOT / "Makefile").read_text().splitlines()
+    part = next(line for line in makefile if "pytest" in line and line.endswith(" tests/gui tests/live"))
+    options = re.findall(r"(-n \d+|--dist \w+)", part)
+    assert options == ["-n 2", "--dist loadfile"], part
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    tests = "".join(f"def test_{n}():\n    pass\n\n\n" for n in range(2))
+    for module in PLAYING:  # the most tests each: handed out first, as the most are
+        (tmp_path / f"{module}.py").write_text(f"{tests}def test_plays(virtual_microphone):\n    pass\n")
+    for module in OTHERS:
+        (tmp_path / f"{module}.py").write_text(tests)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *" ".join(options).split(), *UNNEEDED_PLUGINS, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers: dict[str, set[str]] = defaultdict(set)
+    for line in (tmp_path / "ran.txt").read_text().splitlines():
+        module, test, worker = line.split()
+        workers["playing" if test == "test_plays" else module].add(worker)
+    assert sorted(workers) == sorted(("playing", *PLAYING, *OTHERS))
+    assert all(len(ran) == 1 for ran in workers.values()), dict(workers)
+    assert len(set().union(*workers.values())) == 2, "the other process runs the rest"

@@ -1,0 +1,56 @@
+"""How ``make test`` hands the suite's tests to its two processes (pytest-xdist, ``--dist loadfile``).
+
+Each module goes whole to one process, so its module fixtures are made once, except the tests that play music
+into the virtual microphone (those taking the ``virtual_microphone`` fixture): they go to one process, first and
+one after another.  They share one sink, one test at a time (:func:`tests.live.pulse.sink_held_alone`): handed
+out with their modules, two of them ran side by side, and one process sat idle on the sink's lock while the other
+played music in real time.  Now the other process runs the rest meanwhile.  A test that reaches the fixture
+through another fixture goes with its module, and waits for the sink as before.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+MICROPHONE_GROUP = "virtual-microphone"
+"""The work unit of every test that plays into the virtual microphone."""
+
+
+@cache
+def microphone_tests(module: Path) -> frozenset[str]:
+    """The functions of ``module`` that take the ``virtual_microphone`` fixture (read by the controlling process,
+    which collects no tests: it has their ids alone)."""
+    text = module.read_text(encoding="utf-8")
+    if "virtual_microphone" not in text:
+        return frozenset()
+    return frozenset(
+        node.name
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(arg.arg == "virtual_microphone" for arg in (*node.args.args, *node.args.kwonlyargs))
+    )
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before pytest-xdist's own, which hands out modules alone
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``--dist loadfile``: the tests that play into the virtual microphone as one work unit, handed out first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # pytest-xdist's: there when it calls this hook
+
+    class MicrophoneTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            function = nodeid.split("::")[-1].split("[", 1)[0]
+            return MICROPHONE_GROUP if function in microphone_tests(config.rootpath / module) else module
+
+        def _assign_work_unit(self, node: object) -> None:
+            if MICROPHONE_GROUP in self.workqueue:  # the longest in real time: first, not last beside idle
+                self.workqueue.move_to_end(MICROPHONE_GROUP, last=False)
+            super()._assign_work_unit(node)
+
+    return MicrophoneTestsTogether(config, log)
