@@ -14,6 +14,7 @@ names whatever the normalisation of either and whichever separator it uses.
 from __future__ import annotations
 
 import os
+import posixpath
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,16 @@ def _spelling(relative: str) -> str:
     """A relative path as a split file's line and a file are matched: composed (:func:`_composed`), and with ``/``
     where a split file written on Windows has ``\\`` (``rock\\01.wav``)."""
     return _composed(relative.replace("\\", "/"))
+
+
+def _line_path(line: str, root: Path) -> str:
+    """A split file's line as a path relative to ``root``: ``./rock/01.wav``, as ``find .`` lists it, and
+    ``/data/coll/rock/01.wav``, absolute inside ``root``, name ``rock/01.wav`` (both were 'not in a genre folder')."""
+    path = line.replace("\\", "/")
+    if posixpath.isabs(path):
+        inside = os.path.relpath(path, os.path.abspath(root))
+        path = path if inside.startswith("..") else inside
+    return posixpath.normpath(path)
 
 
 def _random_split(relatives: list[str], labels: list[int], *, seed: int, fractions: tuple[float, float]) -> dict:
@@ -186,7 +197,7 @@ def load_collection(
     by_spelling = {_spelling(r): r for r in all_files}
     splits: dict[str, tuple[Track, ...]] = {}
     for name, members in relatives.items():
-        files = [r if r in all_files else by_spelling.get(_spelling(r)) for r in members]
+        files = [r if r in all_files else by_spelling.get(_spelling(_line_path(r, root))) for r in members]
         unknown = [r for r, file in zip(members, files, strict=True) if file is None]
         if unknown:
             which = f"{len(unknown)} files that are not tracks of the collection, the first " if unknown[1:] else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from musictagger.collection import load_collection
+from musictagger.collection import SPLITS, load_collection
 from musictagger.errors import MusictaggerError
 
 
@@ -61,6 +61,21 @@ def test_a_split_file_naming_a_missing_file_is_an_error(tmp_path: Path) -> None:
     (root / "test.txt").write_text("a/8.wav\na/9.wav\n")
     with pytest.raises(MusictaggerError, match=r"lists 2 files that are not tracks of the collection, the first a/8"):
         load_collection(root)
+
+
+def test_split_files_listing_paths_as_find_or_absolute_name_the_tracks(tmp_path: Path) -> None:
+    """`find . -name '*.wav' > train.txt` writes ./rock/0.wav, and a script may write absolute paths: each line was
+    'not in a genre folder'."""
+    root = make_collection(tmp_path, {"a": 2, "b": 2})
+    (root / "train.txt").write_text("./a/0.wav\n./b/0.wav\n")
+    (root / "valid.txt").write_text(f"{root}/a/1.wav\n")
+    (root / "test.txt").write_text("b/./1.wav\n")
+    collection = load_collection(root)
+    assert [[t.relative for t in collection.tracks(name)] for name in SPLITS] == [
+        ["a/0.wav", "b/0.wav"],
+        ["a/1.wav"],
+        ["b/1.wav"],
+    ]
 
 
 def test_a_split_file_missing_beside_the_others_is_an_error_not_a_drawn_split(tmp_path: Path) -> None:
