@@ -389,7 +389,9 @@ def audio_stream(path: Path, container: av.container.InputContainer) -> av.Audio
     streams = container.streams.audio
     if not streams:
         cut = _mp4_cut_before_index(path)  # the tracks are in the part of the index that is missing
-        raise DecodeError(path, cut or f"no audio stream (FFmpeg reads it as {container.format.long_name})", True)
+        silent = any(not stream.disposition & av.stream.Disposition.attached_pic for stream in container.streams.video)
+        what = "a video without sound: " if silent else ""  # a cover alone is no video
+        raise DecodeError(path, cut or f"{what}no audio stream (FFmpeg reads it as {container.format.long_name})", True)
     stream = next((stream for stream in streams if _plays_first(stream)), streams[0])
     context = stream.codec_context
     if context is None:

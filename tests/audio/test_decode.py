@@ -368,6 +368,21 @@ def test_a_file_that_is_not_audio_raises_decode_error_naming_it(
     assert capfd.readouterr().err == ""
 
 
+def test_a_video_without_sound_is_said_to_be_one(tmp_path: Path) -> None:
+    """A screen recording or a muted clip among music videos was 'no audio stream (FFmpeg reads it as QuickTime /
+    MOV)', which left the user to work out what the file is."""
+    path = tmp_path / "clip.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(5):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")))
+        out.mux(stream.encode(None))
+
+    with pytest.raises(DecodeError, match="a video without sound: no audio stream"):
+        decode(path)
+
+
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
 def test_a_stream_whose_packets_all_fail_is_refused_without_reading_it_to_its_end(tmp_path: Path) -> None:
     """Random bytes named .ac3: FFmpeg's parser finds a sync word every 210 kB, and each packet fails to decode; a 1-GB
