@@ -37,6 +37,10 @@ def scan_devices(*, rescan: bool) -> tuple[list[InputDevice], InputDevice | None
     return devices, find_device(None) if devices else None
 
 
+DEVICE_LEAST_CHARS = 16
+"""The device box's least width, in characters; it takes the room the row has beyond that."""
+
+
 class DevicePicker(QWidget):
     """A combo box of input devices and a Refresh button; :attr:`problem` says what is wrong, if anything."""
 
@@ -51,7 +55,9 @@ class DevicePicker(QWidget):
         self.problem = ""
         """Why there is nothing to listen to (no device, no PortAudio), or empty."""
         self.combo = QComboBox()
-        self.combo.setMinimumContentsLength(24)
+        # Its least: 24 characters made the Live panel wider than a 1024-pixel screen in a 14-point font (1021 pixels
+        # in the dock's 1016); a longer name is cut in the box and whole in its list.
+        self.combo.setMinimumContentsLength(DEVICE_LEAST_CHARS)
         self.combo.setPlaceholderText("press Refresh to list the inputs")
         self.combo.currentIndexChanged.connect(self._chosen)
         self.refresh_button = QPushButton("Refresh")

@@ -29,6 +29,7 @@ from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.library_view import COLUMNS
+from musictagger.gui.live_panel import LivePanel
 from musictagger.gui.matches_view import BITS, DISTANCE, HEADERS, PART, MatchesView
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
@@ -355,6 +356,22 @@ def test_notes_wrap_whole_where_there_is_room_else_keep_a_line_each_and_say_the_
     assert label.toolTip() == label.text() == "\n".join(notes)
     label.resize(label.width(), label.sizeHint().height())  # the height wrapped whole: every line, no tooltip
     assert len(label._wrap(label.width())[0]) * line == label.height() and label.toolTip() == ""
+
+
+def test_the_live_panel_fits_a_1024_pixel_screen_in_a_14_point_font(qtbot, window) -> None:
+    """Its least width was 1021 pixels there, in the Live dock's 1016 (measure_docks.py at 1024×640): it scrolled
+    sideways, the level meter's CLIP cut."""
+    app = QApplication.instance()
+    usual = app.font()
+    large = QFont(usual)
+    large.setPointSizeF(14.0)
+    app.setFont(large)
+    try:  # a panel made in that font, as the window makes its own at the start
+        panel = LivePanel(window.manifest, window.model_path, window.settings, window.io_runner)
+        qtbot.addWidget(panel)
+        assert panel.minimumSizeHint().width() <= 1016
+    finally:
+        app.setFont(usual)
 
 
 def test_the_layers_titles_and_the_hex_code_follow_the_font_and_leave_every_panel_in_view(qtbot) -> None:
