@@ -12,7 +12,6 @@ with it stays as it is.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
@@ -49,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.evaluation import recognition
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.evaluation.evaluate import Protocol, analyse_all
-    from musictagger.model.manifest import sidecar_path
     from musictagger.model.recognition import RecognitionPolicy
     from musictagger.model.runtime import GenreModel
 
@@ -93,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
             "and later windows, searched for among the other tracks, named (musictagger recognition)",
             figures={**figures, "dev_set_name": args.dev_set.name, "room_seed": Protocol().room_seed},
         )
-        sidecar = sidecar_path(args.model)
-        replace(model.manifest, recognition=policy.to_dict()).save(sidecar)
+        sidecar = recognition.write_policy(args.model, policy, measured_sha256=model.manifest.onnx_sha256)
         print(with_path("wrote the recognition policy into ", sidecar))
     return 0

@@ -18,15 +18,19 @@ being a library track; the test split, the dev set and the non-music are then he
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from musictagger.errors import ModelError
 from musictagger.evaluation.identity import searched_codes
 from musictagger.evaluation.metrics import tally
 from musictagger.evaluation.outcomes import Outcome, TrackOutcomes
 from musictagger.model import codes
+from musictagger.model.manifest import load_manifest, sidecar_path
+from musictagger.model.recognition import RecognitionPolicy
 
 QUERY_KINDS = ("room_capture", "later_window")
 FALSE_CLAIMS = 0.05
@@ -132,3 +136,24 @@ def figures(queries: Queries, within: float) -> dict[str, Any]:
         for kind, distances in queries.present.items()
     }
     return {"present": present, "absent": {kind: tally(d < within) for kind, d in queries.absent.items()}}
+
+
+def write_policy(model_path: Path, policy: RecognitionPolicy, *, measured_sha256: str) -> Path:
+    """Put ``policy`` into the sidecar of ``model_path`` as it is now; returns the sidecar.
+
+    The sidecar is read again here, not taken from before the choice's run (18-36 min on two cores): what another
+    command wrote into it meanwhile (``verdict --write``, ``quantize --remeasure``) stays, where the copy read at the
+    start, written back, undid it.  ``measured_sha256`` is the digest of the ONNX file the distance was chosen on; a
+    model file changed since (``streamline``, an export) is refused, its codes not the ones measured, and its sidecar
+    is left as it is (the old copy named the old digest, so the model no longer loaded).
+    """
+    current = load_manifest(model_path)
+    if current.onnx_sha256 != measured_sha256:
+        raise ModelError(
+            f"{model_path}: the model file changed while its recognition distance was chosen, so none is written: "
+            "run `musictagger recognition` on it again",
+            paths=[model_path],
+        )
+    sidecar = sidecar_path(model_path)
+    replace(current, recognition=policy.to_dict()).save(sidecar)
+    return sidecar
