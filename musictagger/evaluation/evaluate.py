@@ -132,6 +132,15 @@ def _empty_split(collection: Collection, name: str) -> str:
     return f"nothing to evaluate: the {name} split of {collection.root} holds no track ({collection.split_source}); {advice}"
 
 
+def _one_track_ranked_among_none(collection: Collection, split: str) -> str:
+    """Why there is nothing to evaluate when ``split`` is the retrieval database and one of its tracks is all there is
+    (or all that could be analysed): its own track left out, a query has nothing to be ranked among."""
+    return (
+        f"nothing to evaluate: --split {split} ranks each of the split's tracks among its others, and one track of "
+        f"the {split} split of {collection.root} is all there is to rank ({collection.split_source})"
+    )
+
+
 def _of_split(tracks: Sequence[TrackOutcomes], collection: Collection, split: str) -> list[TrackOutcomes]:
     members = {t.relative for t in collection.tracks(split)}
     return [t for t in tracks if t.track.relative in members]
@@ -302,6 +311,8 @@ def evaluate(
     for name in (split, database_split):  # found before every track is analysed, not said as if none could be
         if not collection.tracks(name):
             raise MusictaggerError(_empty_split(collection, name))
+    if split == database_split and len(collection.tracks(split)) < 2:
+        raise MusictaggerError(_one_track_ranked_among_none(collection, split))
     outcomes = analyse_all(model, collection, dev_clips=dev_clips, n_windows=n_windows, protocol=protocol)
     queries = _of_split(outcomes.tracks, collection, split)
     database = _of_split(outcomes.tracks, collection, database_split)
@@ -309,6 +320,8 @@ def evaluate(
         raise MusictaggerError(
             f"nothing to evaluate: no track of the {split} or {database_split} split could be analysed"
         )
+    if split == database_split and len(database) < 2:  # the others failed: its own track left out, none to rank
+        raise MusictaggerError(_one_track_ranked_among_none(collection, split))
     truth = np.array([to_model[t.track.label] for t in queries])
     answers = [t.library for t in queries]
     policy = model.policy

@@ -23,6 +23,7 @@ import soundfile as sf
 
 from musictagger.cli.main import main
 from musictagger.collection import Collection, Track, load_collection
+from musictagger.errors import DecodeError, MusictaggerError
 from musictagger.evaluation import evaluate as evaluate_module
 from musictagger.evaluation.evaluate import Protocol, evaluate
 from musictagger.evaluation.outcomes import Outcome, TrackOutcomes
@@ -322,9 +323,9 @@ def two_outcomes(shipped: GenreModel) -> tuple[Outcome, Outcome]:
     return outcome, dataclasses.replace(outcome, bits=1 - outcome.bits, relaxed=-outcome.relaxed)
 
 
-def _train_split_of(root: Path, outcomes: dict[str, Outcome], monkeypatch: pytest.MonkeyPatch) -> Collection:
+def _train_split_of(root: Path, outcomes: dict[str, Outcome | None], monkeypatch: pytest.MonkeyPatch) -> Collection:
     """A collection of ``outcomes``' tracks (genre/0.wav, all in train.txt) that evaluate analyses as ``outcomes``
-    says; split files, so nothing is drawn."""
+    says (a track given None failing to decode); split files, so nothing is drawn."""
     for relative in outcomes:
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_bytes(b"RIFF")
@@ -333,7 +334,10 @@ def _train_split_of(root: Path, outcomes: dict[str, Outcome], monkeypatch: pytes
     (root / "test.txt").write_text("")
 
     def analyse_track(model: GenreModel, track: Track, **_: object) -> TrackOutcomes:
-        return TrackOutcomes(track, outcomes[track.relative], outcomes[track.relative])
+        outcome = outcomes[track.relative]
+        if outcome is None:
+            raise DecodeError(track.path, "not an audio file")
+        return TrackOutcomes(track, outcome, outcome)
 
     monkeypatch.setattr(evaluate_module, "analyse_track", analyse_track)
     return load_collection(root)
@@ -360,6 +364,32 @@ def test_scored_on_the_train_split_a_track_is_not_its_own_genre_match(
     assert result["ranking"].endswith(
         "each query's own track left out of its ranking (the split scored is the database)"
     )
+
+
+@pytest.mark.parametrize("failed", [False, True], ids=["listed alone", "the other failed"])
+def test_a_train_split_of_one_track_is_refused_when_it_is_scored(
+    tmp_path: Path,
+    shipped: GenreModel,
+    two_outcomes: tuple[Outcome, Outcome],
+    monkeypatch: pytest.MonkeyPatch,
+    failed: bool,
+) -> None:
+    """`evaluate --split train` on a train split of one track, or of two one of which could not be analysed, ended in
+    an IndexError's traceback: its own track left out, a query had nothing to be ranked among."""
+    outcomes = {"rock/0.wav": two_outcomes[0], "classical/0.wav": None}
+    collection = _train_split_of(tmp_path, outcomes, monkeypatch)
+    if not failed:  # the classical track in no split: refused before anything is analysed
+        (tmp_path / "train.txt").write_text("rock/0.wav\n")
+        collection = load_collection(tmp_path)
+    with pytest.raises(MusictaggerError, match=r"one track of the train split of .* is all there is to rank"):
+        evaluate(
+            shipped,
+            collection,
+            split="train",
+            n_windows=1,
+            n_resamples=10,
+            protocol=Protocol(non_music_per_kind=0),
+        )
 
 
 def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:
