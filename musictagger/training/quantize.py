@@ -50,6 +50,7 @@ import dataclasses
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -67,7 +68,7 @@ from onnxruntime.quantization import (
 from musictagger.atomic_write import replacing_together
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.params import FeatureParams
-from musictagger.model.manifest import load_manifest, sha256_of, sidecar_path
+from musictagger.model.manifest import ModelManifest, load_manifest, sha256_of, sidecar_path
 from musictagger.model.precision import INT8_SUFFIX, Deferral
 from musictagger.model.runtime import GenreModel
 from musictagger.training.graph_rewrites import _option, fold_batch_norm_through_pool
@@ -233,6 +234,18 @@ def measure_deferral(twin_path: Path, float_path: Path, windows_of_tracks: list[
     )
 
 
+def borrowed_recognition(manifest: ModelManifest) -> dict[str, Any]:
+    """The twin's ``recognition`` section, lent by its float32 model (``manifest``) until ``musictagger recognition``
+    chooses the twin's own on its own outputs: the distance, so that live listening on the twin still names what is
+    playing (the third model's was 1.0607, its twin's own 1.0654), but not the figures, which are the float32
+    model's, and a ``chosen_on`` that says whose it is.  Empty when the float32 model has none."""
+    policy = manifest.recognition_policy
+    if policy is None:
+        return {}
+    lent = f"{manifest.name}'s, its float32 model's, until musictagger recognition chooses this twin's: "
+    return dataclasses.replace(policy, chosen_on=lent + policy.chosen_on, figures=None).to_dict()
+
+
 def quantize_model(float_path: Path, tracks: list[Path], *, seed: int = 0) -> Path:
     """Write ``<name>-int8.onnx`` and its sidecar beside ``float_path`` (where the twin finds the model it
     defers to), calibrated on ``tracks``, with its deferral measured on them; returns its path.
@@ -267,6 +280,7 @@ def quantize_model(float_path: Path, tracks: list[Path], *, seed: int = 0) -> Pa
             onnx_sha256=sha256_of(twin),
             model={**manifest.model, "precision": precision},
             metrics={},  # the float32 model's figures are not the twin's: `musictagger evaluate --record` measures them
+            recognition=borrowed_recognition(manifest),
         )
         int8.save(sidecar)
         deferral = measure_deferral(twin, float_path, windows_of_tracks)

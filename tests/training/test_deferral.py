@@ -119,3 +119,13 @@ def test_a_twin_needs_the_float_model_it_was_built_from_beside_it(pair: tuple[Pa
     shutil.copy(sidecar_path(first_model()), sidecar_path(tmp_path / model.name))
     with pytest.raises(ModelError, match=f"{model.name} beside it is not the float32 model it was built from"):
         GenreModel(tmp_path / twin.name)
+
+
+def test_the_twin_borrows_its_float_models_recognition_distance_but_not_its_figures(pair: tuple[Path, Path]) -> None:
+    """quantize copied the float32 model's sidecar into its twin's, the recognition section with it: the figures
+    measured on the float32 model's outputs stood as the twin's own, said to be chosen on Emotify's validation split."""
+    model, twin = pair
+    own, lent = load_manifest(model), load_manifest(twin)
+    assert lent.recognition_policy.within == own.recognition_policy.within  # live listening on the twin still names
+    assert lent.recognition_policy.figures is None and own.recognition_policy.figures
+    assert lent.recognition_policy.chosen_on.startswith(f"{own.name}'s, its float32 model's, until")
