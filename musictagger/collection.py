@@ -18,11 +18,12 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from musictagger.audio.files import is_audio_file
-from musictagger.errors import MusictaggerError
+from musictagger.errors import FileError, MusictaggerError
 
 SPLITS = ("train", "valid", "test")
 
@@ -128,11 +129,18 @@ def _refuse_listed_twice(splits: dict[str, tuple[Track, ...]], split_files: dict
             where[track.relative] = name
 
 
+def _unreadable(error: OSError) -> NoReturn:
+    """Raise for a folder of the collection that cannot be read: its tracks left out without a word would change the
+    split (a drawn one), or be 'no such file' to a split file listing them."""
+    raise FileError(error.filename, f"the folder cannot be read ({error.strerror or error})")
+
+
 def _audio_files(genre_dir: Path) -> list[Path]:
     """The audio files under ``genre_dir``, its sub-folders' too (an album's: ``rock/Album/01.flac``, which were left
-    out), in path order; hidden names (macOS ``._`` files) skipped, linked folders not followed (no loops)."""
+    out), in path order; hidden names (macOS ``._`` files) skipped, linked folders not followed (no loops), a folder
+    that cannot be read an error (:func:`_unreadable`)."""
     found = []
-    for folder, folders, names in os.walk(genre_dir):
+    for folder, folders, names in os.walk(genre_dir, onerror=_unreadable):
         folders[:] = [name for name in folders if not name.startswith(".")]
         found += [
             Path(folder, name) for name in names if not name.startswith(".") and is_audio_file(Path(folder, name))
@@ -161,6 +169,8 @@ def load_collection(
         Fewer than two genre folders; one or two of the three split files (not all, not none; all, in a
         ``split_dir`` given); or a split file
         names a file that does not exist or is not in a genre folder, or one another split (or itself) lists too.
+    FileError
+        A genre folder, or a folder under it, cannot be read.
     """
     root = Path(root)
     if not root.is_dir():

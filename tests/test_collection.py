@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import os
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from musictagger.collection import SPLITS, load_collection
-from musictagger.errors import MusictaggerError
+from musictagger.errors import FileError, MusictaggerError
 
 
 def make_collection(root: Path, genres: dict[str, int]) -> Path:
@@ -141,6 +142,26 @@ def test_a_genre_s_albums_in_sub_folders_are_its_tracks(tmp_path: Path) -> None:
         "rock/Album/01.wav",
     ]
     assert all(t.path.is_file() for t in collection.all_tracks())
+
+
+def test_an_album_folder_that_cannot_be_read_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A genre's album folder without read permission was passed over in silence (its tracks out of a drawn split, or
+    'no such file' to a split file listing them)."""
+    root = make_collection(tmp_path, {"jazz": 2, "rock": 2})
+    (root / "rock" / "Album").mkdir()
+    (root / "rock" / "Album" / "01.wav").write_bytes(b"RIFF")
+    scandir = os.scandir
+
+    def unreadable(path: str | Path) -> object:  # chmod 000 does not stop root, who may run the tests
+        if Path(path) == root / "rock" / "Album":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", unreadable)
+    with pytest.raises(FileError, match=r"rock/Album: the folder cannot be read \(Permission denied\)"):
+        load_collection(root)
 
 
 def test_one_genre_is_not_a_collection(tmp_path: Path) -> None:
