@@ -123,11 +123,13 @@ def test_a_file_in_two_splits_or_twice_in_one_is_an_error(tmp_path: Path, test_l
 
 def test_a_genre_s_albums_in_sub_folders_are_its_tracks(tmp_path: Path) -> None:
     """rock/Album/01.wav, as a collector files music, was left out (a genre of albums alone was no genre at all); a
-    macOS ._ file beside it is not a track."""
+    macOS ._ file beside it, its cover and cue sheet, and a hidden folder's files are no tracks."""
     root = make_collection(tmp_path, {"jazz": 2, "rock": 1})
     (root / "rock" / "Album").mkdir()
-    for name in ("01.wav", "._01.wav"):
+    for name in ("01.wav", "._01.wav", "cover.jpg", "album.cue"):
         (root / "rock" / "Album" / name).write_bytes(b"RIFF")
+    (root / "rock" / "Album" / ".AppleDouble").mkdir()  # a hidden folder's audio is no track either
+    (root / "rock" / "Album" / ".AppleDouble" / "01.wav").write_bytes(b"RIFF")
     (root / "classical" / "Disc 1").mkdir(parents=True)  # albums alone
     (root / "classical" / "Disc 1" / "01.wav").write_bytes(b"RIFF")
 
