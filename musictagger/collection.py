@@ -211,9 +211,8 @@ def load_collection(
         unknown = [r for r, file in zip(members, files, strict=True) if file is None]
         if unknown:
             which = f"{len(unknown)} files that are not tracks of the collection, the first " if unknown[1:] else ""
-            raise MusictaggerError(
-                f"{split_files[name]}: lists {which}{unknown[0]}: {_why_not_a_track(root / unknown[0])}"
-            )
+            why = _why_not_a_track(root / _line_path(unknown[0], root))
+            raise MusictaggerError(f"{split_files[name]}: lists {which}{unknown[0]}: {why}")
         splits[name] = tuple(Track(root / r, r, all_files[r]) for r in files if r is not None)
     _refuse_listed_twice(splits, split_files)
     return Collection(
