@@ -44,7 +44,7 @@ def _count(figure: dict[str, int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from musictagger.collection import load_collection
-    from musictagger.errors import ParameterError
+    from musictagger.errors import MusictaggerError, ParameterError
     from musictagger.evaluation import recognition
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.evaluation.evaluate import Protocol, analyse_all
@@ -55,6 +55,11 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--false-claims is a share between 0 and 1, got {args.false_claims}")
     model = GenreModel(args.model)
     collection = load_collection(args.data)
+    if not collection.tracks("valid"):  # said before every track is analysed, not after
+        raise MusictaggerError(
+            f"no recognition distance to choose: the valid split of {collection.root} holds no track "
+            f"({collection.split_source}), and the distance is chosen on it"
+        )
     outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=Protocol())
     match_bits = model.manifest.match_bits
     per_split = {

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from musictagger.errors import ModelError
+from musictagger.errors import ModelError, MusictaggerError
 from musictagger.evaluation.identity import searched_codes
 from musictagger.evaluation.metrics import tally
 from musictagger.evaluation.outcomes import Outcome, TrackOutcomes
@@ -120,7 +120,10 @@ def split_queries(
 
 
 def choose_within(absent: np.ndarray, false_claims: float = FALSE_CLAIMS) -> float:
-    """The distance under which at most ``false_claims`` of the ``absent`` first-match distances lie."""
+    """The distance under which at most ``false_claims`` of the ``absent`` first-match distances lie; none of them
+    (no track of the split it is chosen on analysed) is refused, saying so."""
+    if len(absent) == 0:
+        raise MusictaggerError("no recognition distance to choose: no track of the validation split was analysed")
     ordered = np.sort(np.asarray(absent, np.float64))
     return float(ordered[min(int(false_claims * len(ordered)), len(ordered) - 1)])
 

@@ -1,5 +1,5 @@
-"""``musictagger recognition --write``: the chosen distance goes into the model's sidecar as it is at the end of the
-run, which takes 18-36 minutes, not as it was read at its start."""
+"""``musictagger recognition``: what it refuses before its 18-36 minutes of analysis, and ``--write``, which puts the
+chosen distance into the model's sidecar as it is at the end of the run, not as it was read at its start."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from musictagger.errors import ModelError
-from musictagger.evaluation.recognition import write_policy
+from musictagger.cli.main import main
+from musictagger.errors import ModelError, MusictaggerError
+from musictagger.evaluation.recognition import choose_within, write_policy
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.recognition import RecognitionPolicy
@@ -48,3 +50,22 @@ def test_a_model_file_changed_while_measured_is_refused_and_its_sidecar_left_as_
         write_policy(onnx_path, POLICY, measured_sha256="0" * 64)
     assert str(onnx_path) in str(error.value)
     assert sidecar_path(onnx_path).read_text(encoding="utf-8") == before
+
+
+def test_a_collection_without_validation_tracks_is_refused_before_any_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two tracks a genre draw no validation track: every track was analysed, then an IndexError's traceback."""
+    for genre in ("classical", "rock"):
+        (tmp_path / "data" / genre).mkdir(parents=True)
+        for i in range(2):
+            (tmp_path / "data" / genre / f"{i}.wav").write_bytes(b"RIFF, and no audio: it is not analysed")
+    assert main(["recognition", str(model_file(FAST_MODEL_NAME)), str(tmp_path / "data"), "--dev-set", "dev"]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"no recognition distance to choose: the valid split of {tmp_path / 'data'} holds no track" in said
+
+
+def test_no_distance_is_chosen_from_no_query() -> None:
+    """Validation tracks that all failed to analyse left nothing to choose from: an IndexError."""
+    with pytest.raises(MusictaggerError, match="no track of the validation split was analysed"):
+        choose_within(np.array([]))
