@@ -137,11 +137,18 @@ def _unreadable(error: OSError) -> NoReturn:
 
 def _audio_files(genre_dir: Path) -> list[Path]:
     """The audio files under ``genre_dir``, its sub-folders' too (an album's: ``rock/Album/01.flac``, which were left
-    out), in path order; hidden names (macOS ``._`` files) skipped, linked folders not followed (no loops), a folder
-    that cannot be read an error (:func:`_unreadable`)."""
+    out), in path order; hidden names (macOS ``._`` files) skipped, a folder that cannot be read an error
+    (:func:`_unreadable`). Linked folders are followed (a collection of links to a library's albums), each folder
+    once: the first met in name order, a loop walked no further."""
     found = []
-    for folder, folders, names in os.walk(genre_dir, onerror=_unreadable):
-        folders[:] = [name for name in folders if not name.startswith(".")]
+    walked: set[tuple[int, int]] = set()
+    for folder, folders, names in os.walk(genre_dir, onerror=_unreadable, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in walked:
+            folders[:] = []
+            continue
+        walked.add((info.st_dev, info.st_ino))
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
         found += [
             Path(folder, name) for name in names if not name.startswith(".") and is_audio_file(Path(folder, name))
         ]

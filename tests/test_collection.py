@@ -148,6 +148,21 @@ def test_a_genre_s_albums_in_sub_folders_are_its_tracks(tmp_path: Path) -> None:
     assert all(t.path.is_file() for t in collection.all_tracks())
 
 
+def test_a_linked_album_folder_is_read_once_and_a_loop_ends(tmp_path: Path) -> None:
+    """rock/Album linked to a library's album folder (a collection built without copying) was left out without a word;
+    a link back to the genre folder must not walk for ever, nor list a track twice."""
+    root = make_collection(tmp_path / "data", {"jazz": 1, "rock": 1})
+    (tmp_path / "library" / "Album").mkdir(parents=True)
+    (tmp_path / "library" / "Album" / "01.wav").write_bytes(b"RIFF")
+    (root / "rock" / "Album").symlink_to(tmp_path / "library" / "Album", target_is_directory=True)
+    (root / "rock" / "Album" / "back").symlink_to(root / "rock", target_is_directory=True)  # a loop
+    (root / "rock" / "Zalbum").symlink_to(tmp_path / "library" / "Album", target_is_directory=True)  # met again
+
+    collection = load_collection(root)
+
+    assert sorted(t.relative for t in collection.all_tracks()) == ["jazz/0.wav", "rock/0.wav", "rock/Album/01.wav"]
+
+
 def test_an_album_folder_that_cannot_be_read_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
