@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _count(figure: dict[str, int]) -> str:
+    """A tally (:func:`musictagger.evaluation.metrics.tally`) as ``count/total``."""
     return f"{figure['count']}/{figure['total']}"
 
 

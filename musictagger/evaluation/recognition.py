@@ -49,6 +49,7 @@ class Database:
 
     @classmethod
     def of(cls, tracks: Sequence[TrackOutcomes], match_bits: int) -> Database:
+        """``tracks`` as analysed for the library (:attr:`TrackOutcomes.library`), over their last ``match_bits``."""
         library = [t.library for t in tracks]
         return cls(
             np.stack([o.bits for o in library])[:, -match_bits:],

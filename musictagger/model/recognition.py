@@ -36,6 +36,7 @@ class RecognitionPolicy:
         return relaxed_distance < self.within
 
     def to_dict(self) -> dict[str, Any]:
+        """The sidecar's ``recognition`` section (what :meth:`from_dict` reads back)."""
         return asdict(self)
 
     @classmethod
