@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import musictagger
-from musictagger import desktop_entry
 from musictagger.arguments import Parser, output_failed
 from musictagger.gui.display import display_checked
 from musictagger.gui.errors import describe, install_excepthook, setup_logging
@@ -24,9 +23,8 @@ from musictagger.gui.icon import APP_ID, app_icon
 from musictagger.gui.quit_signals import QuitOnSignals
 from musictagger.gui.single_instance import OpenWindowServer, hand_to_open_window
 from musictagger.interrupts import OutputError, interrupted
-from musictagger.process import prepare_analysing_process
 from musictagger.userdirs import APP_NAME
-from musictagger.version import version_text
+from musictagger.version import VersionAction
 
 if TYPE_CHECKING:
     from musictagger.gui.main_window import MainWindow
@@ -56,7 +54,7 @@ def create_window(files: list[Path], settings: Settings | None = None) -> MainWi
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="musictagger-gui", description="Open the musictagger window.")
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files or folders to analyse")
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("--version", action=VersionAction)
     desktop = parser.add_mutually_exclusive_group()
     desktop.add_argument(
         "--install-desktop-entry",
@@ -90,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if early.install_desktop_entry or early.remove_desktop_entry:
         if early.files:
             parser.error("--install-desktop-entry and --remove-desktop-entry take no FILE")
+        from musictagger import desktop_entry  # as create_window's imports
+
         return desktop_entry.run(install_it=early.install_desktop_entry)
     app = QApplication.instance()
     if app is None:
@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     setup_logging()
+    from musictagger.process import prepare_analysing_process  # NumPy, as create_window's imports
+
     prepare_analysing_process()
     with QuitOnSignals() as signals:  # Ctrl-C, SIGTERM and SIGHUP close the window as Quit does
         try:
