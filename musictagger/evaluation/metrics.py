@@ -297,12 +297,18 @@ def hamming_retrieval(
     query_bits = np.asarray(query_bits)
     if query_bits.ndim != 2:
         raise ParameterError(f"query bits must be shaped (Q, K), got {query_bits.shape}")
+    n_database = len(database_bits)
+    own = None if own is None else np.asarray(own)
+    if own is not None and (own.shape != (len(query_bits),) or not np.all((own >= 0) & (own < n_database))):
+        raise ParameterError(
+            f"own must give each of the {len(query_bits)} queries a database index below {n_database}, got {own}"
+        )
     rankings = rank_by_hamming(
         query_bits, database_bits, query_relaxed=query_relaxed, database_relaxed=database_relaxed
     )
     relevant = _relevance(query_labels, database_labels, rankings)
     if own is not None:
-        relevant = relevant[rankings != np.asarray(own)[:, None]].reshape(len(relevant), -1)
+        relevant = relevant[rankings != own[:, None]].reshape(len(relevant), -1)
     return RetrievalResult(
         average_precision=_average_precision(relevant),
         precision_at_k_per_query=_precision_at_k(relevant, k),

@@ -179,6 +179,15 @@ def test_hamming_retrieval_leaves_each_query_s_own_item_out_of_its_ranking() -> 
     assert without.average_precision.tolist() == without.precision_at_k_per_query.tolist() == [1.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize("own", [[0, 1], [0, 1, 3], [0, 1, -1]], ids=["one short", "past the end", "negative"])
+def test_hamming_retrieval_refuses_own_indices_that_are_not_the_queries(own: list[int]) -> None:
+    """An ``own`` of the wrong length or out of the database was numpy's broadcast or reshape error, naming neither."""
+    bits = np.array([[0, 0, 0, 0], [0, 0, 0, 1], [1, 1, 1, 1]], dtype=np.uint8)
+    labels = np.array([0, 0, 1])
+    with pytest.raises(ParameterError, match="own must give each of the 3 queries a database index below 3"):
+        hamming_retrieval(bits, labels, bits, labels, k=1, own=np.array(own))
+
+
 def test_hamming_retrieval_scores_the_hamming_ranking() -> None:
     rng = np.random.default_rng(7)
     n_bits = 16
