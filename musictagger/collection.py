@@ -95,11 +95,15 @@ def _spelling(relative: str) -> str:
 
 def _line_path(line: str, root: Path) -> str:
     """A split file's line as a path relative to ``root``: ``./rock/01.wav``, as ``find .`` lists it, and
-    ``/data/coll/rock/01.wav``, absolute inside ``root``, name ``rock/01.wav`` (both were 'not in a genre folder')."""
+    ``/data/coll/rock/01.wav``, absolute inside ``root``, name ``rock/01.wav`` (both were 'not in a genre folder'),
+    as does an absolute path through ``root``'s real folder where ``root`` is reached by a link (a script's
+    ``Path.resolve()``: ``/nfs/u/coll/rock/01.wav`` for ``~/coll``)."""
     path = line.replace("\\", "/")
     if posixpath.isabs(path):
-        inside = os.path.relpath(path, os.path.abspath(root))
-        path = path if inside.startswith("..") else inside
+        for base in (os.path.abspath(root), os.path.realpath(root)):
+            inside = os.path.relpath(path, base)
+            if not inside.startswith(".."):
+                return posixpath.normpath(inside)
     return posixpath.normpath(path)
 
 

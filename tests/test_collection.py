@@ -81,6 +81,23 @@ def test_split_files_listing_paths_as_find_or_absolute_name_the_tracks(tmp_path:
     ]
 
 
+def test_absolute_lines_through_the_real_folder_of_a_linked_collection_name_its_tracks(tmp_path: Path) -> None:
+    """DATA_DIR reached by a link (~/coll to /nfs/u/coll), and split files a script wrote with Path.resolve(): each
+    line was 'not in a genre folder'."""
+    real = make_collection(tmp_path / "real", {"a": 2, "b": 2})
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    (real / "train.txt").write_text(f"{real}/a/0.wav\n{real}/b/0.wav\n")
+    (real / "valid.txt").write_text(f"{real}/a/1.wav\n")
+    (real / "test.txt").write_text(f"{real}/b/1.wav\n")
+    collection = load_collection(tmp_path / "link")
+    assert [[t.relative for t in collection.tracks(name)] for name in SPLITS] == [
+        ["a/0.wav", "b/0.wav"],
+        ["a/1.wav"],
+        ["b/1.wav"],
+    ]
+    assert all(t.path.is_file() for t in collection.all_tracks())
+
+
 def test_a_split_file_missing_beside_the_others_is_an_error_not_a_drawn_split(tmp_path: Path) -> None:
     """train.txt and valid.txt beside a test split misnamed (tests.txt): a random split was drawn, silently, and the
     figures came from tracks the user had put in train."""
