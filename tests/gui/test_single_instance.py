@@ -19,6 +19,10 @@ from musictagger.gui.single_instance import (
     server_name,
 )
 
+pytestmark = pytest.mark.skipif(
+    os.name != "posix", reason="Unix sockets (Qt's local sockets are named pipes on Windows)"
+)
+
 
 def hand_over_by_hand(path: Path) -> socket.socket:
     """Send ``path`` as a later start does (:func:`hand_to_open_window`, whose waits would hold up this process's events
