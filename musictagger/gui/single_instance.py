@@ -4,8 +4,8 @@ A file manager's "Open with musictagger" runs ``musictagger-gui %F`` for each ch
 window on the same library: a second analysis process, library view and settings writer, and the files nowhere near
 the window the user was looking at.  Now the window already open listens on a local socket named after its library
 (:func:`server_name`: its data folder, and the user's id); a later start connects, sends its files' absolute paths,
-and ends once that window has answered with its process id, which it names.  The window queues the files as if they
-were dropped on it and comes to the front.
+and ends once that window has answered with its process id, which it names, saying it had the answer
+(:data:`ENDING`).  The window then queues the files as if they were dropped on it and comes to the front.
 
 Nothing answering (no window open, or one left a socket file behind when it was killed) or a window that does not
 answer within :data:`ANSWER_WAIT_MS` (hung) and the start opens its own window as before; the socket of a killed one
