@@ -285,11 +285,16 @@ def test_index_music_folders_with_none_yet_says_to_add_one(window) -> None:
 
 
 def test_the_entry_point_opens_a_titled_window_with_its_files_queued_and_a_later_start_hands_it_its_own(
-    qtbot, songs: list[Path], monkeypatch: pytest.MonkeyPatch
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before, "Open with musictagger" while the window was open opened a second window on the same library (another
     analysis process, library view and settings writer); now the open window takes the files, and asks to come to
     the front with the later start's Wayland activation token.  It listens where a killed window left its socket."""
+    # Of the songs' kinds, but short: the window analyses them, and closing waits for the analysis under way.
+    songs = [
+        write_song(tmp_path / "in" / "band.flac", seconds=1.5),
+        write_song(tmp_path / "in" / "sweep.mp3", kind="mp3", seconds=1.5, seed=1),
+    ]
     tokens: list[str | None] = []
     monkeypatch.setattr(MainWindow, "activateWindow", lambda _window: tokens.append(os.environ.get(TOKEN_VARIABLE)))
     stale = socket.socket(socket.AF_UNIX)
