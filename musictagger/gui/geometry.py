@@ -27,6 +27,13 @@ def frame_allowance(window: QWidget) -> QSize:
     return QSize(2 * border, title + 2 * border)
 
 
+def text_size(window: QWidget, chars: int, lines: int) -> QSize:
+    """``chars`` average characters by ``lines`` lines of ``window``'s font: a dialog's preferred size, which set in
+    pixels for Qt's 9 points (6 by 14 a character) held less of its text in a larger font."""
+    metrics = window.fontMetrics()
+    return QSize(chars * metrics.averageCharWidth(), lines * metrics.lineSpacing())
+
+
 def resize_within_screen(window: QWidget, preferred: QSize) -> None:
     """Give ``window`` (not shown yet) its ``preferred`` size, shrunk to what fits its screen's available area
     with the frame still to come; a dialog opens on its parent's screen."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.errors import describe
-from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.geometry import resize_within_screen, text_size
 from musictagger.gui.learn_report import LearnReportView, changed_text
 from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.tasks import Task, TaskRunner
@@ -131,7 +131,7 @@ class LearnDialog(OneShotDialog):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Learn from my tags")
-        resize_within_screen(self, QSize(760, 640))
+        resize_within_screen(self, text_size(self, 127, 46))  # 762×644 in 9 points
         self.runner = runner
         self.found: LabelSurvey | None = None
         self.learned: LearnedModel | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.errors import describe
-from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.geometry import resize_within_screen, text_size
 from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.model.manifest import ModelManifest
@@ -83,7 +83,7 @@ class ModelsDialog(OneShotDialog):
     def __init__(self, shipped: ModelManifest, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Personal models")
-        resize_within_screen(self, QSize(860, 360))
+        resize_within_screen(self, text_size(self, 143, 26))  # 858×364 in 9 points
         self.shipped = shipped
         self.runner = runner
         self.models: list[PersonalModelInfo] | None = None

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from musictagger.gui.errors import describe, show_error, show_message
-from musictagger.gui.geometry import resize_within_screen
+from musictagger.gui.geometry import resize_within_screen, text_size
 from musictagger.gui.one_shot_dialog import OneShotDialog
 from musictagger.gui.plan_table import CONFIDENCE, CURRENT, FILE, PROPOSED, PlanModel, PreviewTable, preview_table
 from musictagger.gui.readable import readable
@@ -260,7 +260,7 @@ class TagDialog(OneShotDialog):
         """``proposer`` names the model whose verdicts are proposed (e.g. the user's personal model), ``field``
         the tag field it proposes values for (the predictions, when they arrive, say which for certain)."""
         super().__init__(parent)
-        resize_within_screen(self, QSize(960, 560))
+        resize_within_screen(self, text_size(self, 160, 40))  # 960×560 in 9 points
         self.scope = scope
         self.settings = settings
         self.runner = runner

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
@@ -27,6 +27,7 @@ from musictagger.gui.code_view import CodeView
 from musictagger.gui.column_fit import LEAST_CHARS
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.genre_view import GenreView
+from musictagger.gui.geometry import frame_allowance
 from musictagger.gui.layers_view import LayersView
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.live_panel import LivePanel
@@ -629,6 +630,26 @@ def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot
     for column in (ACCURACY, CREATED):
         assert table.columnWidth(column) >= max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
     dialog.reject()
+
+
+def test_a_dialogs_first_size_follows_the_font(qtbot, window) -> None:
+    """The Models dialog opened 860×360 pixels in any font (set for 9 points): in a 14-point font it showed fewer
+    rows and cut its columns; it is now 143 characters by 26 lines of its font, within the screen."""
+    app = QApplication.instance()
+    usual = app.font()
+    large = QFont(usual)
+    large.setPointSizeF(14.0)
+    app.setFont(large)
+    try:
+        dialog = window.open_models_dialog()
+        qtbot.addWidget(dialog)
+        room = dialog.screen().availableGeometry().size() - frame_allowance(dialog)
+        metrics = dialog.fontMetrics()
+        wished = QSize(143 * metrics.averageCharWidth(), 26 * metrics.lineSpacing())
+        assert dialog.size() == wished.boundedTo(room) and dialog.height() > 360
+        dialog.reject()
+    finally:
+        app.setFont(usual)
 
 
 def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_users(
