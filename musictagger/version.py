@@ -28,6 +28,7 @@ class VersionAction(argparse.Action):
         )
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        """Print :func:`version_text` as argparse's version action prints its text (through its formatter), and exit."""
         formatter = parser._get_formatter()
         formatter.add_text(version_text())
         parser._print_message(formatter.format_help(), sys.stdout)
