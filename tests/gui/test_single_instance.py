@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDir
+from PySide6.QtNetwork import QLocalServer
 from PySide6.QtWidgets import QWidget
 
 from musictagger.gui.single_instance import (
@@ -46,12 +48,25 @@ def client_answered(client: socket.socket) -> bool:
     return True
 
 
-def test_a_window_opened_while_another_listens_leaves_it_the_later_starts(qtbot, tmp_path: Path) -> None:
+@pytest.fixture
+def windows(qtbot) -> Iterator[list[QWidget]]:
+    """Two widgets to stand for windows; the sockets their servers listen on closed after the test, as a window's
+    are when the program quits (else their files stay in the temporary folder)."""
+    made = [QWidget(), QWidget()]
+    for widget in made:
+        qtbot.addWidget(widget)
+    yield made
+    for widget in made:
+        for server in widget.findChildren(QLocalServer):
+            server.close()
+
+
+def test_a_window_opened_while_another_listens_leaves_it_the_later_starts(
+    qtbot, windows: list[QWidget], tmp_path: Path
+) -> None:
     """Two starts at once (or one beside a hung window) each open a window.  The second's socket took the first's
     place without a word, and the first, closed, removed it with its own: later starts opened windows again."""
-    first, second = QWidget(), QWidget()
-    qtbot.addWidget(first)
-    qtbot.addWidget(second)
+    first, second = windows
     taken: dict[str, list[list[Path]]] = {"first": [], "second": []}
     OpenWindowServer(first, taken["first"].append)
     OpenWindowServer(second, taken["second"].append)
@@ -62,11 +77,12 @@ def test_a_window_opened_while_another_listens_leaves_it_the_later_starts(qtbot,
     assert taken == {"first": [[tmp_path / "a.flac"]], "second": []}
 
 
-def test_a_busy_window_takes_no_files_from_a_start_that_gave_up_waiting(qtbot, tmp_path: Path) -> None:
+def test_a_busy_window_takes_no_files_from_a_start_that_gave_up_waiting(
+    qtbot, windows: list[QWidget], tmp_path: Path
+) -> None:
     """A start whose window did not answer in time (busy) opens a window of its own with its files; the busy one,
     answering later, queued them too: the same files in two windows, analysed twice."""
-    window = QWidget()
-    qtbot.addWidget(window)
+    window = windows[0]
     taken: list[list[Path]] = []
     OpenWindowServer(window, taken.append)
     hand_over_by_hand(tmp_path / "a.flac").close()  # sent, then gave up before the window had answered
