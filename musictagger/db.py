@@ -469,14 +469,17 @@ def _explain(exc: sqlite3.Error, path: Path) -> str:
     return message
 
 
-_LOCK_LINE = re.compile(r"\d+: +(?!->)\S+ +\S+ +\S+ +(\d+) +([0-9a-f]+:[0-9a-f]+):(\d+) ")
-"""A held lock in Linux's ``/proc/locks`` (``1: POSIX  ADVISORY  WRITE 5334 fe:00:2383880 120 120``): its process id,
-its file's device (major:minor, in hex) and inode.  A process waiting for a lock has ``->`` after the number."""
+_LOCK_LINE = re.compile(r"\d+: +(?!->)\S+ +\S+ +WRITE +([1-9]\d*) +([0-9a-f]+:[0-9a-f]+):(\d+) ")
+"""A held write lock in Linux's ``/proc/locks`` (``1: POSIX  ADVISORY  WRITE 5334 fe:00:2383880 120 120``): its
+process id, its file's device (major:minor, in hex) and inode.  A process waiting for a lock has ``->`` after the
+number; an open file description's lock (``OFDLCK``) has no process (-1), nor one in another PID namespace (0).  Read
+locks are left out: every open connection in WAL mode holds some (on the ``-shm`` file and the database) for as long as
+it is open, an idle window's as much as a busy one's, while a writer holds its write lock."""
 
 
 def _lock_holders(path: Path) -> str | None:
-    """The other processes that hold a lock on the database at ``path`` or on its ``-wal`` and ``-shm`` files, by name
-    and process id (``sqlite3 (process 5334)``), from Linux's table of file locks; None where none is found there (no
+    """The other processes that hold a write lock on the database at ``path`` or on its ``-wal`` and ``-shm`` files, by
+    name and process id (``sqlite3 (process 5334)``), from Linux's table of file locks; None where none is found there (no
     such table: another system; the lock let go meanwhile; this process's own).
 
     SQLite's "database is locked" says nothing of who holds it, and any program may: the ``sqlite3`` shell, a backup

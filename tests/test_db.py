@@ -389,3 +389,42 @@ def test_a_watcher_held_to_the_end_leaves_the_writes_in_the_database_file_itself
     copy.write_bytes(path.read_bytes())
     with contextlib.closing(sqlite3.connect(f"{copy.as_uri()}?immutable=1", uri=True)) as backup:
         assert backup.execute("SELECT name, colour FROM items").fetchall() == [("a.flac", "red")]
+
+
+# Another program with the database open and idle, after a read, as a window beside the busy program keeps it: in WAL
+# mode it holds read locks on the database and its -shm file until it closes.
+HOLD_OPEN = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's table of file locks")
+def test_a_locked_database_names_the_program_writing_not_one_that_only_has_it_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every connection in WAL mode holds read locks for as long as it is open, and such an idle reader was named
+    beside the holder of the write lock ('python3 (process 11) and python3 (process 12) held it locked'), as if it
+    kept the database busy too."""
+    path = tmp_path / "x.sqlite3"
+    open_database(path, V1).close()
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.2)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        for code in (HOLD_OPEN, HOLD_LOCKED)
+    ]
+    reader, writer = children
+    try:
+        assert [child.stdout.readline() for child in children if child.stdout] == ["open\n", "held\n"]
+        with pytest.raises(DatabaseError) as raised, transaction(open_database(path, V1)):
+            pass
+    finally:
+        for child in children:
+            child.communicate("")
+    assert f"(process {writer.pid}) held it locked" in str(raised.value)
+    assert f"process {reader.pid}" not in str(raised.value)
