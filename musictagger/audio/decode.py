@@ -287,9 +287,15 @@ class PacketCounts:
 
 
 FAILING_BEFORE_ANY = 64
-"""Packets that fail one after another, before any of a pass has decoded, after which the pass gives up: what it reads
-is not the stream its header announced.  FFmpeg's parser finds a frame's sync word in random bytes named ``.ac3`` every
-210 kB, each failing, and such a 1-GB file was read to its end before it was refused (in a damaged MP3, every 6 kB)."""
+"""Packets that fail one after another, before any of a pass has decoded, after which the pass gives up (once they also
+span :data:`UNDECODED_BYTES`): what it reads is not the stream its header announced.  FFmpeg's parser finds a frame's
+sync word in random bytes named ``.ac3`` every 210 kB, each failing, and such a 1-GB file was read to its end before it
+was refused (in a damaged MP3, every 6 kB)."""
+
+UNDECODED_BYTES = 16 << 20
+"""How far into the file the failing packets of :data:`FAILING_BEFORE_ANY` must reach before a pass gives up, where the
+demuxer gives packets' positions: junk before a good MP3's first frame (a capture's start, a tag FFmpeg does not skip)
+holds a false sync every 6 kB, and 400 kB of it, 67 failures, had the whole file refused."""
 
 
 def decode_frames(
@@ -297,13 +303,14 @@ def decode_frames(
 ) -> Iterator[av.AudioFrame]:
     """Frames of ``stream`` from the container's position on, skipping packets FFmpeg cannot
     decode (as ffmpeg does: a truncated file so loses only its cut last packet), counted in ``counts``;
-    none after :data:`FAILING_BEFORE_ANY` packets have failed and none decoded.
+    none after :data:`FAILING_BEFORE_ANY` packets have failed over :data:`UNDECODED_BYTES` and none decoded.
 
     A packet the demuxer cannot read ends the stream there, as it ends ffmpeg's reading ("Error during
     demuxing"): WavPack's demuxer fails so on a block cut short, and a WavPack file missing its last byte
     was refused whole ("damaged: cannot decode from 0.0 s")."""
     packets = container.demux(stream)
     decoded = False
+    first: int | None = None  # the pass's first packet's byte position
     while True:
         try:
             packet = next(packets)
@@ -313,16 +320,23 @@ def decode_frames(
             counts.damaged += 1
             return
         counts.packets += packet.size > 0
+        first = packet.pos if first is None else first
         try:
             frames = packet.decode()
         except av.FFmpegError:
             counts.damaged += 1
-            if not decoded and counts.damaged >= FAILING_BEFORE_ANY:
+            if not decoded and counts.damaged >= FAILING_BEFORE_ANY and _far_apart(first, packet.pos):
                 counts.given_up = True
                 return
             continue
         decoded = True
         yield from frames
+
+
+def _far_apart(first: int | None, last: int | None) -> bool:
+    """Whether byte positions ``first`` and ``last`` lie :data:`UNDECODED_BYTES` or more apart, or either is unknown
+    (None, or FFmpeg's -1)."""
+    return first is None or last is None or min(first, last) < 0 or last - first >= UNDECODED_BYTES
 
 
 def float_samples(frame: av.AudioFrame) -> np.ndarray:

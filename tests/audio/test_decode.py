@@ -398,6 +398,17 @@ def test_a_stream_whose_packets_all_fail_is_refused_without_reading_it_to_its_en
     assert bytes_read() - before < size // 2
 
 
+def test_an_mp3_after_a_run_of_junk_is_decoded_whole(tmp_path: Path) -> None:
+    """Junk before an MP3's first frame (a capture's start, a tag FFmpeg does not skip) holds a false sync every 6 kB,
+    each packet failing: 400 kB of it, 64 failures before the first good frame, had a good file refused as 'no audio
+    could be decoded' once a pass gave up after 64 failed packets.  It gives up only once they span 16 MiB."""
+    song = write(tmp_path / "song.mp3", tone(440.0, sr=SR, seconds=10.0), SR, "mp3-lame")
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(np.random.default_rng(7).bytes(600_000) + song.read_bytes())
+
+    assert decode(joined).duration_s == pytest.approx(10.0, abs=0.2)
+
+
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
 def test_a_flac_header_followed_by_no_frames_is_refused_from_its_start_and_a_damaged_first_frame_is_not(
     tmp_path: Path,
