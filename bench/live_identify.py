@@ -20,7 +20,10 @@ private user dirs, so the user's own library is left alone).
    Live panel does (:func:`find_similar` with the model's :attr:`match_bits`).  Per track: the rank of
    its own track and the first match, and from how many seconds heard (since Record) on every step's
    first match was the track; then the share found first (with a bootstrap interval over the tracks) and
-   in the top 10, and the median of those seconds.
+   in the top 10, and the median of those seconds.  Whether the first match is named as playing (the
+   model's recognition distance, :mod:`musictagger.model.recognition`): at the last step, and on how many
+   steps; and how many steps would name a track as playing were the track heard not in the library (the
+   search leaving it out), the false claims a song the library does not hold draws.
 """
 
 from __future__ import annotations
@@ -47,12 +50,13 @@ from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.library import Library, Match, current_index, find_similar, index_folders
 from musictagger.library.search import model_family
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings
+from musictagger.model.recognition import playing
 from musictagger.model.runtime import Analysis, GenreModel, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the virtual microphone of the tests (tests/live/pulse.py)
 
-Search = Callable[[Library, "Analysis | LiveResult"], list[Match]]
+Search = Callable[..., list[Match]]
 """The library's search as the window's Live panel runs it, on an analysis's or a live step's code."""
 
 SR = 44100
@@ -130,9 +134,13 @@ def live_table(
     asked = asked[:: max(1, len(asked) // args.tracks)][: args.tracks]
     through = "PulseAudio and PortAudio" if not args.pulse_problem else f"FileSource ({args.pulse_problem})"
     print(f"\nlive, heard through {through}, {args.seconds:g} s from {args.start:g} s:")
-    print("| track | own track's rank | first match | named from (s heard) |")
-    print("|---|---:|---|---:|")
-    ranks, named = [], []
+    print(
+        "| track | own track's rank | first match | named from (s heard) | playing at the end | steps naming it "
+        "playing | steps naming another playing, it left out |"
+    )
+    print("|---|---:|---|---:|---|---:|---:|")
+    policy = model.manifest.recognition_policy
+    ranks, named, playing_at_end, steps_playing, false_claims = [], [], [], [], []
     for track in asked:
         heard = work / "heard.wav"
         sf.write(heard, room_seconds(track, args.start, args.seconds), SR, subtype="PCM_16")
@@ -153,20 +161,39 @@ def live_table(
             print(f"| {track.relative} | no verdict | | |")
             continue
         own = str(track.path.resolve())
-        firsts = [search(library, step)[0].record.path for step in steps[:-1]]
+        nearest = [search(library, step)[0] for step in steps]
+        named_playing = [playing(policy, m.relaxed_distance) and m.record.path == own for m in nearest]
+        left_out = [search(library, step, exclude_path=own)[0] for step in steps]
+        claims = [bool(playing(policy, m.relaxed_distance)) for m in left_out]
+        firsts = [m.record.path for m in nearest[:-1]]
         paths = [match.record.path for match in search(library, steps[-1])]
         rank = paths.index(own) + 1 if own in paths else None
         ranks.append(rank)
         named.append(named_from(steps, [*firsts, paths[0]], own))
+        playing_at_end.append(bool(named_playing[-1]))
+        steps_playing.append((sum(map(bool, named_playing)), len(steps)))
+        false_claims.append((sum(claims), len(steps)))
         first = Path(paths[0]).relative_to(args.data.resolve())
         since = "-" if named[-1] is None else f"{named[-1]:.0f}"
-        print(f"| {track.relative} | {rank or '> 10'} | {first} | {since} |")
+        print(
+            f"| {track.relative} | {rank or '> 10'} | {first} | {since} | {'yes' if named_playing[-1] else 'no'} | "
+            f"{steps_playing[-1][0]}/{len(steps)} | {false_claims[-1][0]}/{len(steps)} |"
+        )
     found = np.array([rank == 1 for rank in ranks])
     top10 = np.array([rank is not None for rank in ranks])
     print(
         f"own track first: {found.sum()} of {len(ranks)}, {bootstrap_ci(np.mean, found.astype(float))} "
         f"(95% bootstrap interval); in the top 10: {top10.sum()}"
     )
+    if policy is not None:
+        print(
+            f"named as playing at the last step: {sum(playing_at_end)} of {len(playing_at_end)}; on "
+            f"{sum(n for n, _ in steps_playing)} of {sum(t for _, t in steps_playing)} steps; with the track left "
+            f"out of the library, another named as playing on {sum(n for n, _ in false_claims)} of "
+            f"{sum(t for _, t in false_claims)} steps (on some step for {sum(n > 0 for n, _ in false_claims)} tracks)"
+        )
+    else:
+        print(f"{model.path.name} has no recognition distance: it names no track as playing")
     heard = [seconds for seconds in named if seconds is not None]
     if heard:
         print(
@@ -208,12 +235,13 @@ def main() -> None:
         index = current_index(library)
         family = model_family(model.path)
 
-        def search(library: Library, analysed: Analysis | LiveResult) -> list[Match]:
+        def search(library: Library, analysed: Analysis | LiveResult, exclude_path: str | None = None) -> list[Match]:
             return find_similar(
                 library,
                 analysed.bits,
                 analysed.relaxed_code,
                 k=10,
+                exclude_path=exclude_path,
                 index=index,
                 models=family,
                 match_bits=model.manifest.match_bits,
