@@ -41,18 +41,21 @@ LINE_EDIT_MARGINS = 2 * 2
 class BitGrid(QWidget):
     """Rows of eight square cells, one per bit, filled where the bit is 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, grows: bool = False) -> None:
+        """``grows``: its cells grow in the height left once the panel's text and bars have theirs, never before (it
+        wishes for no more than its least height, and takes what it is given, its cells drawn from its top): a layout
+        short of room takes as much from each of its widgets, and a grid that wished for large cells left a short
+        Result dock's notes cut to a line each, or out of view."""
         super().__init__()
+        self.grows = grows
         self.setAccessibleName("Hash code bits")
-        # Its cells grow in the height left once the panel's text and bars have theirs, never before: a layout
-        # short of room takes as much from each of its widgets, and a grid that wished for large cells left a short
-        # Result dock's notes cut to a line each, or out of view.
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        if grows:
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.set_bits(np.zeros(0, dtype=np.uint8))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        """Cells of :data:`CELL` across, of :data:`MIN_CELL` down (its height grows up to :meth:`maximumSize`)."""
-        return QSize(self._size(CELL).width(), self._size(MIN_CELL).height())
+        """Cells of :data:`CELL`, or of :data:`MIN_CELL` down where it :attr:`grows`."""
+        return QSize(self._size(CELL).width(), self._size(MIN_CELL if self.grows else CELL).height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return self._size(MIN_CELL)
@@ -65,7 +68,6 @@ class BitGrid(QWidget):
     def set_bits(self, bits: np.ndarray, code_hex: str = "") -> None:
         """Show ``bits`` (0/1 array; their hex ``code_hex`` says them in words), or nothing for an empty array."""
         self.bits = np.asarray(bits, dtype=np.uint8)
-        self.setMaximumHeight(self._size(CELL).height())
         self.setToolTip("".join(str(int(b)) for b in self.bits))
         rows = " ".join(
             "".join(str(int(b)) for b in self.bits[start : start + ROW]) for start in range(0, len(self.bits), ROW)
@@ -98,7 +100,7 @@ class CodeView(QWidget):
 
     def __init__(self, *, under: bool = False) -> None:
         super().__init__()
-        self.grid = BitGrid()
+        self.grid = BitGrid(grows=not under)
         self.hex = QLineEdit()
         self.hex.setReadOnly(True)
         self.hex.setPlaceholderText("hash code")
@@ -121,7 +123,7 @@ class CodeView(QWidget):
         text.addStretch(1)
         layout = QVBoxLayout(self) if under else QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)  # the panel holding it has the margins
-        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignLeft)  # its height grows (:class:`BitGrid`)
+        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignTop if under else Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(text, 1)
         self.clear()
 

@@ -175,8 +175,7 @@ class MainWindow(QMainWindow):
         result = QWidget()
         result_layout = QVBoxLayout(result)
         result_layout.addWidget(self.genre)
-        result_layout.addWidget(self.code, 1)  # its grid's cells grow in the height left, up to their largest
-        result_layout.addStretch()  # and then the room left stays below it
+        result_layout.addWidget(self.code, 1)  # the height left: its grid's cells grow in it
         self.files_dock = self._dock("Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         # "Music folders", not "Library": the centre's Library tab is the library's tracks, and two tabs of one
         # name beside each other left a user guessing which was which.
