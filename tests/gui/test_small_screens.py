@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +71,20 @@ MANY_LABELS = (
     *("Soul", "Techno", "World"),
 )
 """A personal model's labels as a large tagged library gives them."""
+
+
+@contextmanager
+def application_font(points: float) -> Iterator[None]:
+    """The application's font at ``points`` within the block (a desktop's larger font), as it was after it."""
+    app = QApplication.instance()
+    usual = app.font()
+    larger = QFont(usual)
+    larger.setPointSizeF(points)
+    app.setFont(larger)
+    try:
+        yield
+    finally:
+        app.setFont(usual)
 
 
 @pytest.fixture
@@ -362,17 +378,10 @@ def test_notes_wrap_whole_where_there_is_room_else_keep_a_line_each_and_say_the_
 def test_the_live_panel_fits_a_1024_pixel_screen_in_a_14_point_font(qtbot, window) -> None:
     """Its least width was 1021 pixels there, in the Live dock's 1016 (measure_docks.py at 1024×640): it scrolled
     sideways, the level meter's CLIP cut."""
-    app = QApplication.instance()
-    usual = app.font()
-    large = QFont(usual)
-    large.setPointSizeF(14.0)
-    app.setFont(large)
-    try:  # a panel made in that font, as the window makes its own at the start
+    with application_font(14.0):  # a panel made in that font, as the window makes its own at the start
         panel = LivePanel(window.manifest, window.model_path, window.settings, window.io_runner)
         qtbot.addWidget(panel)
         assert panel.minimumSizeHint().width() <= 1016
-    finally:
-        app.setFont(usual)
 
 
 def test_the_layers_titles_and_the_hex_code_follow_the_font_and_leave_every_panel_in_view(qtbot) -> None:
@@ -597,12 +606,7 @@ def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window,
     and the headings read "Current ge", "Proposed genr", "Confidenc"."""
     song = write_song(tmp_path / "music" / "song.flac", seed=0)
     pretag(song, genres=["Alternative Rock"])
-    app = QApplication.instance()
-    usual = app.font()
-    large = QFont(usual)
-    large.setPointSizeF(14.0)
-    app.setFont(large)
-    try:
+    with application_font(14.0):
         dialog = window.open_tag_dialog(TagScope.selection([song]))
         qtbot.addWidget(dialog)
         dialog.show()
@@ -614,8 +618,6 @@ def test_the_tag_dialogs_value_columns_show_a_typical_genre_whole(qtbot, window,
         for column in (CURRENT, PROPOSED):
             assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
         dialog.reject()
-    finally:
-        app.setFont(usual)
 
 
 def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot, window) -> None:
@@ -635,12 +637,7 @@ def test_the_models_dialogs_columns_fit_it_with_accuracy_and_created_whole(qtbot
 def test_a_dialogs_first_size_follows_the_font(qtbot, window) -> None:
     """The Models dialog opened 860×360 pixels in any font (set for 9 points): in a 14-point font it showed fewer
     rows and cut its columns; it is now 143 characters by 26 lines of its font, within the screen."""
-    app = QApplication.instance()
-    usual = app.font()
-    large = QFont(usual)
-    large.setPointSizeF(14.0)
-    app.setFont(large)
-    try:
+    with application_font(14.0):
         dialog = window.open_models_dialog()
         qtbot.addWidget(dialog)
         room = dialog.screen().availableGeometry().size() - frame_allowance(dialog)
@@ -648,8 +645,6 @@ def test_a_dialogs_first_size_follows_the_font(qtbot, window) -> None:
         wished = QSize(143 * metrics.averageCharWidth(), 26 * metrics.lineSpacing())
         assert dialog.size() == wished.boundedTo(room) and dialog.height() > 360
         dialog.reject()
-    finally:
-        app.setFont(usual)
 
 
 def test_a_press_in_the_rows_while_the_table_is_refitted_sizes_no_column_as_the_users(
