@@ -33,7 +33,10 @@ def render(out: Path, audio: Path, library: Path | None) -> dict[str, object]:
     def poll() -> None:
         entry = window.files.current_entry()
         searching = library is not None and window.matches.table.topLevelItemCount() == 0
-        if entry is None or entry.state not in (State.DONE, State.FAILED) or searching:
+        # The spectrogram comes after the verdict (its overview is computed apart): under load it was still the
+        # empty plot's message 800 ms after it, and the screenshot had no spectrogram (415 colours, not over 500).
+        drawing = entry is not None and entry.state is State.DONE and window.spectrogram.stack.empty
+        if entry is None or entry.state not in (State.DONE, State.FAILED) or searching or drawing:
             QTimer.singleShot(100, poll)
             return
         QTimer.singleShot(800, grab)  # let the views paint
