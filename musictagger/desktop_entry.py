@@ -22,6 +22,7 @@ from platformdirs import user_data_path
 
 from musictagger.atomic_write import replacing
 from musictagger.gui.icon import APP_ID
+from musictagger.interrupts import output_errors
 from musictagger.shipped import shipped_folder
 from musictagger.userdirs import cache_dir, config_dir, data_dir
 
@@ -126,16 +127,24 @@ def run(install_it: bool) -> int:
         if install_it:
             program = program_path()
             install(data_home, program)
-            print(f"installed {entry}, which runs {program}, and its icons and metainfo under {data_home}")
-            print(f"`{PROGRAM} --remove-desktop-entry` removes them")
-            return 0
-        removed = remove(data_home)
+        else:
+            removed = remove(data_home)
     except OSError as exc:
         doing = "install" if install_it else "remove"
         print(f"{PROGRAM}: error: cannot {doing} the desktop entry: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
-    print(f"removed {entry} and its icons and metainfo" if removed else f"no desktop entry to remove ({entry})")
-    print(
-        f"your library, tagging journal and settings stay in {data_dir()} and {config_dir()}, the log in {cache_dir()}"
-    )
+    # Said once it is done, out of the reach of the handler above: a full disk under the output (`> log.txt`) was
+    # 'cannot install the desktop entry: None: No space left on device' of an entry installed.
+    with output_errors():
+        if install_it:
+            print(f"installed {entry}, which runs {program}, and its icons and metainfo under {data_home}")
+            print(f"`{PROGRAM} --remove-desktop-entry` removes them")
+        else:
+            print(f"removed {entry} and its icons and metainfo" if removed else f"no desktop entry to remove ({entry})")
+            print(
+                f"your library, tagging journal and settings stay in {data_dir()} and {config_dir()}, the log in "
+                f"{cache_dir()}"
+            )
+        if sys.stdout is not None:
+            sys.stdout.flush()
     return 0

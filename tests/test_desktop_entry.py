@@ -109,3 +109,16 @@ def test_an_install_whose_write_fails_part_way_keeps_the_entry_installed_before(
         desktop_entry.install(data_home, PROGRAM)
     assert (data_home / ENTRY).read_bytes() == before
     assert names_in(applications) == names
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a disk always full")
+def test_an_install_whose_report_cannot_be_written_says_so_and_keeps_the_entry(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--install-desktop-entry > log.txt`` on a full disk said 'cannot install the desktop entry: None: No space
+    left on device' of an entry it had installed; now that its output cannot be written, as the parser says it."""
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr(sys, "stdout", full)
+        status = run_program(PROGRAM, "--install-desktop-entry", monkeypatch)
+    assert (status, capsys.readouterr().err) == (1, "error: the output cannot be written (No space left on device)\n")
+    assert (Path(os.environ["XDG_DATA_HOME"]) / ENTRY).is_file()

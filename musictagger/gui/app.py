@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--install-desktop-entry and --remove-desktop-entry take no FILE")
         from musictagger import desktop_entry  # as create_window's imports
 
-        return desktop_entry.run(install_it=early.install_desktop_entry)
+        try:
+            return desktop_entry.run(install_it=early.install_desktop_entry)
+        except (BrokenPipeError, OutputError) as exc:  # done, but not said: a full disk under the output
+            return output_failed(exc)
     app = QApplication.instance()
     if app is None:
         with display_checked(args) as problem:
