@@ -162,9 +162,14 @@ class Player:
     def toggle(self, path: Path, start_s: float = 0.0) -> bool:
         """Play ``path`` from ``start_s`` seconds (or pause it if it is what is playing, or resume it where it
         was paused); True when it is set to play (it does once the event loop has run).  With no audio output
-        device, ``on_error`` is told so and nothing plays."""
+        device, ``on_error`` is told so and nothing plays; the playing file still pauses (its device unplugged, it
+        went on playing into nothing, and its Pause was refused)."""
         from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
+        source = QUrl.fromLocalFile(str(path))
+        if self._player is not None and self._player.source() == source and self.is_playing():
+            self._send("pause")
+            return False
         if not QMediaDevices.audioOutputs():
             self._on_error(playback_problem(path, NO_OUTPUT_TEXT))
             return False
@@ -179,10 +184,6 @@ class Player:
             ):
                 signal.connect(self._seek_to_start)
             self._player.errorOccurred.connect(self._failed)
-        source = QUrl.fromLocalFile(str(path))
-        if self._player.source() == source and self.is_playing():
-            self._send("pause")
-            return False
         another_file = self._player.source() != source
         if another_file:
             self._send("setSource", Q_ARG("QUrl", source))

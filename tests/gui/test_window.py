@@ -28,7 +28,7 @@ from musictagger.gui.file_list import State
 from musictagger.gui.icon import APP_ID
 from musictagger.gui.library_view import COLUMNS
 from musictagger.gui.main_window import MainWindow
-from musictagger.gui.matches_view import NO_OUTPUT_TEXT, playback_problem
+from musictagger.gui.matches_view import NO_OUTPUT_TEXT, Player, playback_problem
 from musictagger.gui.settings import Settings
 from musictagger.gui.single_instance import TOKEN_VARIABLE, server_name
 from musictagger.gui.spectrogram_view import (
@@ -532,11 +532,11 @@ def test_play_says_why_a_file_cannot_be_played(
     nowhere.  The status bar now says which file and why."""
     drop(window, songs[:1])
     wait_until_settled(qtbot, window, 1)
-    if not QMediaDevices.audioOutputs():  # as offscreen with no sound server, where these tests run
-        window.matches.play_query_button.click()
-        assert window.statusBar().currentMessage() == f"Cannot play {songs[0].name}: {NO_OUTPUT_TEXT}"
-        assert not window.matches.player.has_started()
-        give_sound_output(monkeypatch)
+    monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(list))  # as offscreen with no sound server
+    window.matches.play_query_button.click()
+    assert window.statusBar().currentMessage() == f"Cannot play {songs[0].name}: {NO_OUTPUT_TEXT}"
+    assert not window.matches.player.has_started()
+    give_sound_output(monkeypatch)
     songs[0].rename(tmp_path / "moved.flac")
     window.matches.play_query_button.click()
     gone = f"Cannot play {songs[0].name}: it is not there any more (moved, renamed or deleted?)"
@@ -547,6 +547,27 @@ def test_play_says_why_a_file_cannot_be_played(
     window.matches.player.toggle(not_audio)  # as Play match on a library track that is no audio Qt can read
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Cannot play notes.mp3: "), timeout=10_000)
     assert not window.matches.player.is_playing()
+
+
+def test_the_playing_file_still_pauses_once_its_audio_output_device_is_gone(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headphones unplugged while a file played, and no other output: its Pause was refused as a Play with no device
+    ('no audio output device'), and it went on playing into nothing.  It pauses; only playing again is refused."""
+    told: list[str] = []
+    player = Player(told.append)
+    song = write_song(tmp_path / "song.flac", seed=0)
+    give_sound_output(monkeypatch)
+    assert player.toggle(song)
+    qtbot.waitUntil(player.is_playing, timeout=10_000)
+    monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(list))
+    assert not player.toggle(song)
+    qtbot.waitUntil(lambda: not player.is_playing(), timeout=5_000)
+    assert (told, player.has_started()) == ([], True)
+    assert not player.toggle(song)  # resuming it: nothing to play into
+    assert told == [f"Cannot play song.flac: {NO_OUTPUT_TEXT}"]
+    player.stop()
+    qtbot.waitUntil(lambda: not player.has_started(), timeout=5_000)
 
 
 def test_a_playback_error_without_words_still_says_why(tmp_path: Path) -> None:
