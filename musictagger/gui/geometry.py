@@ -28,8 +28,9 @@ def frame_allowance(window: QWidget) -> QSize:
 
 
 def text_size(window: QWidget, chars: int, lines: int) -> QSize:
-    """``chars`` average characters by ``lines`` lines of ``window``'s font: a dialog's preferred size, which set in
-    pixels for Qt's 9 points (6 by 14 a character) held less of its text in a larger font."""
+    """``chars`` average characters by ``lines`` lines of ``window``'s font (any widget's): a dialog's preferred size
+    or a column's cap, which set in pixels for Qt's 9 points (6 by 14 a character) held less of its text in a larger
+    font."""
     metrics = window.fontMetrics()
     return QSize(chars * metrics.averageCharWidth(), lines * metrics.lineSpacing())
 

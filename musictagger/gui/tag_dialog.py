@@ -457,12 +457,10 @@ class TagDialog(OneShotDialog):
         self.table.resizeColumnToContents(CONFIDENCE)  # "0.52 (uncertain)" was cut
         for column, widest in ((FILE, MAX_NAMES_CHARS), (CURRENT, MAX_VALUES_CHARS), (PROPOSED, MAX_VALUES_CHARS)):
             self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), self._chars_width(widest)))
+            self.table.setColumnWidth(
+                column, min(self.table.columnWidth(column), text_size(self.table, widest, 0).width())
+            )
         self._finish(self._plan_summary())
-
-    def _chars_width(self, count: int) -> int:
-        """The width of ``count`` average characters of the table's font."""
-        return count * self.table.fontMetrics().averageCharWidth()
 
     def _plan_summary(self) -> str:
         cancelled = (
