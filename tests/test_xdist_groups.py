@@ -68,3 +68,25 @@ def test_the_tests_playing_into_the_microphone_run_in_one_process_and_every_othe
     assert sorted(workers) == sorted(("playing", *PLAYING, *OTHERS))
     assert all(len(ran) == 1 for ran in workers.values()), dict(workers)
     assert len(set().union(*workers.values())) == 2, "the other process runs the rest"
+
+
+def test_a_test_that_crashes_its_process_is_reported_once_and_the_rest_run_once(tmp_path: Path) -> None:
+    """xdist handed a crashed process's test out again with the rest of its work unit: a playing test that crashed
+    its process (PortAudio's) crashed each process started after it, and was reported failed once for each."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    playing = "def test_plays(virtual_microphone):\n    pass\n\n\n"
+    crashes = "def test_crashes(virtual_microphone):\n    import os\n\n    os._exit(1)\n"
+    (tmp_path / "test_crash.py").write_text(playing + crashes)
+    (tmp_path / "test_after.py").write_text(playing)
+    (tmp_path / "test_other.py").write_text("def test_other():\n    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", *UNNEEDED_PLUGINS, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.count("crashed while running") == 1 and "1 failed, 3 passed" in done.stdout, done.stdout
+    ran = sorted(line.rsplit(" ", 1)[0] for line in (tmp_path / "ran.txt").read_text().splitlines())
+    assert ran == ["test_after test_plays", "test_crash test_crashes", "test_crash test_plays", "test_other test_other"]

@@ -41,6 +41,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling  # pytest-xdist's: there when it calls this hook
+    from xdist.workermanage import WorkerController
 
     class MicrophoneTestsTogether(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
@@ -52,5 +53,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
             if MICROPHONE_GROUP in self.workqueue:  # the longest in real time: first, not last beside idle
                 self.workqueue.move_to_end(MICROPHONE_GROUP, last=False)
             super()._assign_work_unit(node)
+
+        def remove_node(self, node: WorkerController) -> str | None:
+            """xdist's, but the test a crashed process was running is not handed out again: xdist's put it back with
+            the rest of its work unit, and a test that crashes its process (PortAudio's, playing) crashed each process
+            started after it, its failure reported once a process, until xdist stopped starting them."""
+            pending = (test for unit in self.assigned_work[node].values() for test, done in unit.items() if not done)
+            crashed = next(pending, None)  # as xdist finds it: the first of the process's tests not done
+            if crashed is not None:
+                self.assigned_work[node][self._split_scope(crashed)][crashed] = True
+            super().remove_node(node)
+            return crashed
 
     return MicrophoneTestsTogether(config, log)
