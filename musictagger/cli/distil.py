@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
-from musictagger.cli.options import add_front_end_option, front_end_params
+from musictagger.cli.options import add_data_argument, add_front_end_option, front_end_params
 from musictagger.training.config import DistilConfig, config_to_dict
 
 DEFAULTS = DistilConfig()
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "distil",
         help="distil a narrower backbone from the pre-trained one on DATA's training audio (needs the 'train' extra)",
     )
-    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    add_data_argument(parser)
     parser.add_argument("--out", type=Path, required=True, help="the backbone file to write (.npz)")
     parser.add_argument("--teacher", type=Path, default=None, help="the backbone to distil (default: MTT_vgg)")
     parser.add_argument(

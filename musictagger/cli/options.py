@@ -65,6 +65,18 @@ def make_reports_folder(path: Path) -> None:
         raise FileError(path, f"the reports' folder cannot be made ({error.strerror or error})") from None
 
 
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
+    """``DATA``: the labelled collection a model-building command reads (``distil``, ``quantize``, ``verdict``,
+    ``recognition``)."""
+    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+
+
+def add_dev_set_argument(parser: argparse.ArgumentParser) -> None:
+    """``--dev-set DEV``: the out-of-vocabulary clips a command choosing thresholds needs (``verdict``,
+    ``recognition``)."""
+    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+
+
 def add_files_from_option(parser: argparse.ArgumentParser) -> None:
     """``--files-from LIST``: the files (or folders) to work on, listed in a file or on standard input
     (:func:`musictagger.cli.paths.listed_files`), besides those named."""

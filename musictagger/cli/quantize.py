@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
-from musictagger.cli.options import make_reports_folder
+from musictagger.cli.options import add_data_argument, make_reports_folder
 
 # What `verdict --write` and `streamline` say when they change a model that has a twin: its recorded
 # agreement no longer names the models (precision.recorded_agreement), so the app keeps float32.
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write MODEL's int8 twin (<name>-int8.onnx), calibrated on DATA's training split (needs the 'train' extra)",
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="the float32 .onnx model")
-    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    add_data_argument(parser)
     parser.add_argument("--dev-set", type=Path, default=None, help="also measure agreement on this dev set (GTZAN dev)")
     parser.add_argument(
         "--tracks",

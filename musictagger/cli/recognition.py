@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
+from musictagger.cli.options import add_data_argument, add_dev_set_argument
 from musictagger.evaluation.recognition import FALSE_CLAIMS, QUERY_KINDS
 
 
@@ -25,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(on DATA's validation split; test, a dev set and generated non-music held out)",
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="the .onnx model")
-    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
-    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+    add_data_argument(parser)
+    add_dev_set_argument(parser)
     parser.add_argument(
         "--false-claims",
         type=float,
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
             f"no recognition distance to choose: the valid split of {collection.root} holds no track "
             f"({collection.split_source}), and the distance is chosen on it"
         )
-    outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=Protocol())
+    protocol = Protocol()
+    outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=protocol)
     match_bits = model.manifest.match_bits
     per_split = {
         split: recognition.split_queries(
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             within=within,
             chosen_on=f"{collection.root.name} valid: at most {args.false_claims:.1%} of its tracks' room captures "
             "and later windows, searched for among the other tracks, named (musictagger recognition)",
-            figures={**figures, "dev_set_name": args.dev_set.name, "room_seed": Protocol().room_seed},
+            figures={**figures, "dev_set_name": args.dev_set.name, "room_seed": protocol.room_seed},
         )
         sidecar = recognition.write_policy(args.model, policy, measured_sha256=model.manifest.onnx_sha256)
         print(with_path("wrote the recognition policy into ", sidecar))

@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 
 from musictagger.cli.lines import with_path, wrap
+from musictagger.cli.options import add_data_argument, add_dev_set_argument
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 from musictagger.training.calibration import MIN_VALID_KEPT
@@ -29,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "generated non-music (from the model's own outputs)",
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="the float32 .onnx model")
-    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
-    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+    add_data_argument(parser)
+    add_dev_set_argument(parser)
     parser.add_argument(
         "--min-valid-kept",
         type=float,
