@@ -343,6 +343,13 @@ def _train_split_of(root: Path, outcomes: dict[str, Outcome | None], monkeypatch
     return load_collection(root)
 
 
+def _scored_on_train(model: GenreModel, collection: Collection) -> dict[str, Any]:
+    """``evaluate --split train`` of ``collection`` at its cheapest: one window, few resamples, no non-music."""
+    return evaluate(
+        model, collection, split="train", n_windows=1, n_resamples=10, protocol=Protocol(non_music_per_kind=0)
+    )
+
+
 def test_scored_on_the_train_split_a_track_is_not_its_own_genre_match(
     tmp_path: Path, shipped: GenreModel, two_outcomes: tuple[Outcome, Outcome], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -351,14 +358,7 @@ def test_scored_on_the_train_split_a_track_is_not_its_own_genre_match(
     collection = _train_split_of(
         tmp_path, {"rock/0.wav": two_outcomes[0], "classical/0.wav": two_outcomes[1]}, monkeypatch
     )
-    result = evaluate(
-        shipped,
-        collection,
-        split="train",
-        n_windows=1,
-        n_resamples=10,
-        protocol=Protocol(non_music_per_kind=0),
-    )
+    result = _scored_on_train(shipped, collection)
     assert (result["tracks"], result["database_tracks"], result["k"]) == (2, 2, 1)
     assert result["map"]["value"] == result["precision_at_1"]["value"] == 0.0
     assert result["ranking"].endswith(
@@ -382,14 +382,7 @@ def test_a_train_split_of_one_track_is_refused_when_it_is_scored(
         (tmp_path / "train.txt").write_text("rock/0.wav\n")
         collection = load_collection(tmp_path)
     with pytest.raises(MusictaggerError, match=r"one track of the train split of .* is all there is to rank"):
-        evaluate(
-            shipped,
-            collection,
-            split="train",
-            n_windows=1,
-            n_resamples=10,
-            protocol=Protocol(non_music_per_kind=0),
-        )
+        _scored_on_train(shipped, collection)
 
 
 def test_the_reports_say_where_the_splits_came_from(setup: dict[str, Path]) -> None:
