@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -74,6 +75,30 @@ class Collection:
         if split not in self.splits:
             raise MusictaggerError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
         return self.splits[split]
+
+    def model_label_indices(self, model_labels: Sequence[str]) -> np.ndarray:
+        """The index in ``model_labels`` (a model's genres) of each of the collection's genres, which may be some of
+        them: a folder named as a model's genre, or as one but for case (``Rock``, as a collector capitalises it, is
+        the model's ``rock``).  The one rule of every command that measures a model on a collection (``evaluate``,
+        ``verdict``): ``verdict`` compared names exactly, so each ``Rock`` track was counted a wrong answer.
+
+        Raises
+        ------
+        MusictaggerError
+            A genre of the collection is none of the model's (its figures would count every answer wrong).
+        """
+        by_case = {label.casefold(): label for label in model_labels}
+        model_label = {
+            genre: genre if genre in model_labels else by_case.get(genre.casefold()) for genre in self.labels
+        }
+        missing = [genre for genre, label in model_label.items() if label is None]
+        if missing:
+            raise MusictaggerError(
+                f"the collection's genres {', '.join(missing)} are not among the model's ({', '.join(model_labels)}): "
+                "a model is measured on its own genres; name the folders as the model does, or train a model of "
+                "these (`musictagger train DATA_DIR`, then `musictagger export`)"
+            )
+        return np.array([list(model_labels).index(model_label[genre]) for genre in self.labels])
 
 
 def _read_split_file(path: Path) -> list[str]:

@@ -105,23 +105,6 @@ class Protocol:
             )
 
 
-def model_label_indices(collection: Collection, model: GenreModel) -> np.ndarray:
-    """The model's label index of each of the collection's genres (the collection may hold some of them), a folder
-    named in other case (``Rock``, as a collector capitalises it) being the model's genre of that name."""
-    by_case = {label.casefold(): label for label in model.labels}
-    model_label = {
-        genre: genre if genre in model.labels else by_case.get(genre.casefold()) for genre in collection.labels
-    }
-    missing = [genre for genre, label in model_label.items() if label is None]
-    if missing:
-        raise MusictaggerError(
-            f"the collection's genres {', '.join(missing)} are not among the model's ({', '.join(model.labels)}): "
-            "evaluate scores a model on its own genres; name the folders as the model does, or train a model of "
-            "these (`musictagger train DATA_DIR`, then `musictagger export`)"
-        )
-    return np.array([model.labels.index(model_label[genre]) for genre in collection.labels])
-
-
 def _empty_split(collection: Collection, name: str) -> str:
     """Why there is nothing to evaluate when the ``name`` split holds no track, and what to do."""
     advice = (
@@ -307,7 +290,7 @@ def evaluate(
     protocol: Protocol = Protocol(),
 ) -> dict[str, Any]:
     """All figures of ``model`` on ``collection`` (and ``dev_clips``, if given), JSON-ready."""
-    to_model = model_label_indices(collection, model)
+    to_model = collection.model_label_indices(model.labels)
     for name in (split, database_split):  # found before every track is analysed, not said as if none could be
         if not collection.tracks(name):
             raise MusictaggerError(_empty_split(collection, name))

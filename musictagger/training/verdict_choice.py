@@ -82,10 +82,10 @@ def model_evidence(
         on_item()
         return features_from_signal(y, sr=NON_MUSIC_SR, params=params, n_windows=n_windows).windows
 
-    labels = collection.labels
+    to_model = collection.model_label_indices(model.labels)  # before any item is analysed
     valid_tracks = collection.tracks("valid")
     valid = evidence_of(
-        model, "valid", [of_file(t.path) for t in valid_tracks], [labels[t.label] for t in valid_tracks]
+        model, "valid", [of_file(t.path) for t in valid_tracks], [model.labels[to_model[t.label]] for t in valid_tracks]
     )
     dev = evidence_of(model, "dev", [of_file(c.path) for c in dev_clips], [c.expected for c in dev_clips])
     noise = evidence_of(model, "non-music", [of_signal(y) for _, y in sounds], [None] * len(sounds))

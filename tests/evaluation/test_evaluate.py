@@ -268,7 +268,7 @@ def test_a_collection_with_genres_the_model_lacks_is_refused(
     (tmp_path / "classical").mkdir()  # its copy failed: no genre, which nothing said
     assert main(["evaluate", str(tmp_path), "--model", str(shipped_model()), "--reports", str(tmp_path / "r")]) == 1
     said = " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
-    assert "jazz are not among the model's (classical, electronic, pop, rock): evaluate scores a model on its" in said
+    assert "jazz are not among the model's (classical, electronic, pop, rock): a model is measured on its own" in said
     assert "train a model of these (`musictagger train DATA_DIR`, then `musictagger export`)" in said  # what to do
     # said first, before a long run: without split files the figures would be of a drawn split (nothing said so)
     assert said.startswith(f"note: {tmp_path} has no train.txt, valid.txt and test.txt: the figures are of a random")
