@@ -13,9 +13,10 @@ can report a bad file and go on.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -29,6 +30,7 @@ from musictagger.audio.signal import resample, to_mono
 from musictagger.errors import DecodeError
 from musictagger.file_bytes import mapped_file
 from musictagger.tags import flac_structure, ogg_structure, riff_structure
+from musictagger.tags.id3_structure import HEADER_BYTES, leading_tag_size
 
 # Frames per libsndfile read, so that memory follows the audio actually in the file:
 # sf.read() allocates the length the header claims, and a corrupt header can claim 512 GiB.
@@ -182,17 +184,13 @@ def open_soundfile(path: Path) -> sf.SoundFile:
     return f
 
 
+# A DTS frame's sync word, 16- or 14-bit, in either byte order: what starts each frame of a DTS stream.
+_DTS_SYNCS = (b"\xfe\x7f\x01\x80", b"\xff\x1f\x00\xe8", b"\x7f\xfe\x80\x01", b"\x1f\xff\xe8\x00")
 # What starts a compressed stream carried in a WAV's PCM samples: an IEC 61937 burst's preamble (AC-3, DTS, AAC or MPEG
-# audio as a S/PDIF output carries it), or a DTS frame's sync word, 16- or 14-bit, in either byte order (a DTS music
-# CD's tracks, ripped).  libsndfile reads them as PCM: hiss at full scale, which the model called "not music", or a
-# genre, "clipped: 2.2 %".  FFmpeg's WAV reader finds and decodes the stream.
-_BITSTREAM_SYNCS = (
-    b"\x72\xf8\x1f\x4e",
-    b"\xfe\x7f\x01\x80",
-    b"\xff\x1f\x00\xe8",
-    b"\x7f\xfe\x80\x01",
-    b"\x1f\xff\xe8\x00",
-)
+# audio as a S/PDIF output carries it), or a DTS frame's sync word (a DTS music CD's tracks, ripped).  libsndfile reads
+# them as PCM: hiss at full scale, which the model called "not music", or a genre, "clipped: 2.2 %".  FFmpeg's WAV
+# reader finds and decodes the stream.
+_BITSTREAM_SYNCS = (b"\x72\xf8\x1f\x4e", *_DTS_SYNCS)
 # The bytes of a WAV's data chunk searched for them: a S/PDIF capture may start with a few frames of silence.
 _BITSTREAM_SCAN = 32768
 
@@ -463,11 +461,57 @@ def _decode_pyav(path: Path) -> DecodedAudio:
     return DecodedAudio(y=_join(decoded.chunks)[:, _DECODER_DELAY.get(codec, 0) :], sr=decoded.rate)
 
 
+_RAW_STREAMS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
+    ".dts": ("DTS", lambda data: any(sync in data for sync in _DTS_SYNCS)),
+    ".flac": ("FLAC", lambda data: data.startswith(b"fLaC") or flac_structure.holds_frame(data)),
+}
+"""The streams FFmpeg reads by a file's name where its bytes are no format it knows, by the name's extension: what the
+stream is, and whether bytes hold the start of one of its frames.  FFmpeg's parser searches such a file to its end for
+a frame before 'its header says it has 0 channels': random bytes named ``.dts`` took 2 GB and 9.7 s for a 900-MB file
+(its parser holds what it has read), and named ``.flac`` were read whole too (minutes from a slow drive)."""
+
+PROBE_BYTES = 1 << 20
+"""The bytes FFmpeg is shown, without the file's name, to ask whether they are audio it knows (its own probe of a
+format reads up to 1 MiB)."""
+
+
+def _unframed(path: Path, file: BinaryIO) -> str | None:
+    """Why ``path`` (``file``, at its start) is refused before FFmpeg opens it, when it is named as a stream FFmpeg
+    reads by its name alone (:data:`_RAW_STREAMS`), no frame of that stream starts in the
+    :data:`~musictagger.tags.flac_structure.FRAME_SEARCH` bytes after any ID3v2 tag, and FFmpeg finds no audio in its
+    first :data:`PROBE_BYTES` without the name (a misnamed recording is read as what it is); None for another file.
+    Such a stream starts with a frame, a DTS frame is at most 16 kB long, and a FLAC stream's first one is checked as
+    :func:`~musictagger.tags.flac_structure.audio_without_frames` checks a FLAC file's."""
+    stream = _RAW_STREAMS.get(path.suffix.lower())
+    if stream is None:
+        return None
+    kind, holds_frame = stream
+    start = leading_tag_size(file.read(HEADER_BYTES))
+    file.seek(start)
+    searched = file.read(flac_structure.FRAME_SEARCH)
+    if not searched or holds_frame(searched) or _audio_by_its_bytes(searched + file.read(PROBE_BYTES - len(searched))):
+        return None
+    after = f" after its ID3 tag (from byte {start:,})" if start else ""
+    return (
+        f"not audio, or damaged beyond use: named {path.suffix}, but no {kind} frame starts in its first "
+        f"{len(searched):,} bytes{after}, and they are no other audio FFmpeg knows"
+    )
+
+
+def _audio_by_its_bytes(data: bytes) -> bool:
+    """Whether FFmpeg finds an audio stream in ``data``, a file's first bytes, without a name to go by."""
+    try:
+        with av.open(io.BytesIO(data), metadata_errors="ignore") as container:
+            return bool(container.streams.audio)
+    except PYAV_ERRORS:
+        return False
+
+
 def check_file(path: Path) -> None:
     """Refuse what is not a readable, non-empty regular file, a file whose first bytes say it is something other
-    than a recording (:func:`~musictagger.audio.not_audio.not_a_recording`: MIDI, a cue sheet, …), and a FLAC file
-    whose metadata no audio frame follows (:func:`~musictagger.tags.flac_structure.audio_without_frames`), before any
-    decoder opens it."""
+    than a recording (:func:`~musictagger.audio.not_audio.not_a_recording`: MIDI, a cue sheet, …), a FLAC file
+    whose metadata no audio frame follows (:func:`~musictagger.tags.flac_structure.audio_without_frames`), and a file
+    named as a DTS or FLAC stream that holds none (:func:`_unframed`), before any decoder opens it."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
@@ -483,6 +527,8 @@ def check_file(path: Path) -> None:
             head = f.read(not_audio.HEAD_BYTES)
             f.seek(0)
             frameless = flac_structure.audio_without_frames(f)
+            f.seek(0)
+            unframed = _unframed(path, f)
     except OSError as exc:
         raise DecodeError(path, f"cannot be read ({exc.strerror})", before_audio=True) from exc
     if not head:
@@ -496,6 +542,8 @@ def check_file(path: Path) -> None:
             f"bytes after it (from byte {frameless:,})",
             before_audio=True,
         )
+    if unframed is not None:
+        raise DecodeError(path, unframed, before_audio=True)
 
 
 def _try_soundfile(path: Path) -> DecodedAudio | None:

@@ -3,8 +3,8 @@
 The words are :meth:`Analysis.summary` (``rock 0.83``, ``uncertain: pop 0.41 / rock 0.38``,
 ``not one of my genres (nearest: rock 0.45)`` or ``not music``), the same the CLI prints; an
 uncertain verdict is shown in a warning colour with the rule that made it uncertain as its
-tooltip.  When the model has no genre for the track, the verdict and its reason are shown in
-grey and the bars are greyed out: they say how near each genre came, not that one of them won.
+tooltip.  When the model has no genre for the track, the verdict (a sentence, in the text's size) and its reason are
+shown in grey and the bars are greyed out: they say how near each genre came, not that one of them won.
 
 The bars are :class:`~musictagger.gui.probability_bars.ProbabilityBars`: every label's when they fit, else the most
 probable and how many more.  Its height is a range, not one height for a width: the least shows the verdict's text
@@ -100,7 +100,10 @@ class GenreView(QWidget):
         """Show the verdict and probabilities of ``analysis``."""
         summary = analysis.summary()
         self.colour = None
-        self.verdict.setFont(self.verdict_font)
+        # A sentence in the text's size (as :meth:`clear`'s prose), a label in the verdict's: "Not one of my genres
+        # (nearest: electronic 0.58)" at half again took three lines of a Result dock at 1024×640, five in the Live
+        # panel, and both scrolled.
+        self.verdict.setFont(self.font() if analysis.unknown else self.verdict_font)
         if analysis.unknown:
             self.verdict.setText(summary[:1].upper() + summary[1:])  # a sentence here, not a label
             self.verdict.setStyleSheet(UNKNOWN_STYLE)

@@ -47,10 +47,12 @@ def audio_without_frames(file: BinaryIO) -> int | None:
         return None
     start = file.tell()
     data = file.read(FRAME_SEARCH)
-    if not data:
-        return None
-    found = any(_frame_header_at(data, at.start()) for at in _FRAME_SYNC.finditer(data))
-    return None if found else start
+    return None if not data or holds_frame(data) else start
+
+
+def holds_frame(data: bytes) -> bool:
+    """Whether a FLAC frame header (its sync code, reserved bits clear, its CRC-8 right) starts in ``data``."""
+    return any(_frame_header_at(data, at.start()) for at in _FRAME_SYNC.finditer(data))
 
 
 _FRAME_SYNC = re.compile(rb"\xff[\xf8\xf9]")

@@ -7,6 +7,7 @@ import os
 import shutil
 import struct
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -434,6 +435,66 @@ def test_a_flac_header_followed_by_no_frames_is_refused_from_its_start_and_a_dam
     assert decode(first_damaged).duration_s == pytest.approx(4.0, abs=0.2)
 
 
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
+@pytest.mark.parametrize(("suffix", "kind"), [(".dts", "DTS"), (".flac", "FLAC")])
+def test_random_bytes_named_as_a_dts_or_flac_stream_are_refused_from_their_first_bytes(
+    tmp_path: Path, suffix: str, kind: str
+) -> None:
+    """FFmpeg reads a file of no format it knows as the stream its name says, and its parser searched random bytes
+    named .dts or .flac to their end for a frame before 'its header says it has 0 channels': a 900-MB .dts took 2 GB
+    and 9.7 s.  No frame in the first 64 kB, and no other audio FFmpeg knows there: refused from them."""
+    size = 8 << 20
+    path = tmp_path / f"noise{suffix}"
+    path.write_bytes(np.random.default_rng(11).bytes(size))
+    before = bytes_read()
+
+    with pytest.raises(DecodeError, match=rf"named \{suffix}, but no {kind} frame starts in its first 65,536 bytes"):
+        analyse(path)
+    assert bytes_read() - before < 2 << 20
+
+
+def dts(path: Path, y: np.ndarray, sr: int, *output: str) -> Path:
+    """``(channels, samples)`` encoded as DTS into ``path`` (a raw stream, a 5.1 music disc's ``.dts``, unless
+    ``output`` gives ffmpeg another format) by the ``ffmpeg`` command (PyAV's FFmpeg has no DTS encoder): the test
+    skips without it."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("no ffmpeg command: PyAV's FFmpeg has no DTS encoder")
+    source = write(path.with_suffix(".source.wav"), y, sr, "wav-float")
+    command = ["ffmpeg", "-v", "error", "-i", str(source), "-strict", "-2", "-c:a", "dca", *output, str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def flac_frames(path: Path, y: np.ndarray, sr: int) -> Path:
+    """``(channels, samples)`` as FLAC frames without the ``fLaC`` mark and metadata before them (a raw stream)."""
+    data = write(path.with_suffix(".whole.flac"), y, sr, "flac").read_bytes()
+    path.write_bytes(data[data.index(b"\xff\xf8", 42) :])
+    return path
+
+
+def misnamed_mp3(path: Path, y: np.ndarray, sr: int) -> Path:
+    """``(channels, samples)`` as an MP3 under ``path``'s name, whatever it says."""
+    return write(path.with_suffix(".mp3"), y, sr, "mp3-lame").rename(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [(dts, "disc.dts"), (flac_frames, "frames.flac"), (misnamed_mp3, "song.dts")],
+    ids=["dts", "flac-frames", "mp3-named-dts"],
+)
+def test_a_dts_or_flac_stream_and_a_recording_misnamed_as_one_are_read(
+    tmp_path: Path, make: Callable[[Path, np.ndarray, int], Path], name: str
+) -> None:
+    """What the refusal of random bytes named .dts or .flac must let through: a DTS stream, FLAC frames without the
+    header before them, and another recording under such a name, which FFmpeg reads by its bytes."""
+    path = make(tmp_path / name, channels_of(tone(440.0, sr=SR, seconds=2.0), 2), SR)
+
+    audio = decode(path)
+
+    assert audio.duration_s == pytest.approx(2.0, abs=0.1)
+    assert peak_frequency(audio.y[0], SR) == pytest.approx(440.0, abs=5.0)
+
+
 @pytest.mark.parametrize(("field_at", "value"), [(20, 99), (34, 0)], ids=["unknown-format-tag", "zero-bits"])
 def test_a_wav_whose_encoding_no_decoder_knows_raises_decode_error_saying_so(
     tmp_path: Path, field_at: int, value: int
@@ -661,15 +722,10 @@ def test_an_m4a_whose_writer_stopped_before_its_end_says_so(tmp_path: Path) -> N
 
 def spdif_wav(path: Path, y: np.ndarray, sr: int, codec: str) -> Path:
     """``(2, samples)`` encoded as AC-3 or DTS and carried in the 16-bit samples of a stereo WAV as a S/PDIF output
-    carries it (IEC 61937 bursts): a capture of a digital output, a DTS music CD's track ripped.  DTS through the
-    ``ffmpeg`` command (PyAV's FFmpeg has no DTS encoder): the test skips without it."""
+    carries it (IEC 61937 bursts): a capture of a digital output, a DTS music CD's track ripped (DTS by :func:`dts`)."""
     bursts = path.with_suffix(".spdif")
     if codec == "dts":
-        if shutil.which("ffmpeg") is None:
-            pytest.skip("no ffmpeg command: PyAV's FFmpeg has no DTS encoder")
-        source = write(path.with_suffix(".source.wav"), y, sr, "wav-float")
-        command = ["ffmpeg", "-v", "error", "-i", str(source), "-strict", "-2", "-c:a", "dca", "-f", "spdif"]
-        subprocess.run([*command, str(bursts)], check=True)
+        dts(bursts, y, sr, "-f", "spdif")
     else:
         with av.open(str(bursts), "w", format="spdif") as out:
             stream = out.add_stream(codec, rate=sr, layout="stereo")

@@ -1,10 +1,12 @@
-"""The window and its dialogs on a laptop's screen: 1024×700 usable, and 1366×768 at 200 % (2732×1536).
+"""The window and its dialogs on a laptop's screen: 1024×700 usable, a netbook's 1024×640, and 1366×768 at 200 %
+(2732×1536).
 
 A screen is chosen once per process, so the Library tab's and the docks' measurements run the real window in a
 subprocess on an offscreen screen of that size (``measure_library_tab.py``, ``measure_docks.py``); the dialogs
 and the first size are measured here, on the tests' own offscreen screen (800 pixels wide, narrower than
 the dialogs' preferred sizes).  The docks are measured in Qt's own 9-point font and in the 11-point font of
-Ubuntu's and other desktops' settings, there also with a personal model of twenty labels.
+Ubuntu's and other desktops' settings (there on the netbook's screen in place of the laptop's), there also with a
+personal model of twenty labels.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ SCREENS = {"1024x700": ((1024, 700), "1"), "200%": ((2732, 1536), "2")}
 """A laptop's screen (pixels) and its scale: 1024×700 usable, and 1366×768 at 200 %."""
 DOCK_SCREENS = {**SCREENS, "1280x800": ((1280, 800), "1")}
 """The docks' screens: the laptops', and one of the window's preferred size."""
+NETBOOK = {"1024x640": ((1024, 640), "1")}
+"""A netbook's screen, 1024×640 usable: as wide as the laptop's, and shorter."""
+DESKTOP_FONT_SCREENS = {**NETBOOK, **{name: DOCK_SCREENS[name] for name in ("1280x800", "200%")}}
+"""The docks' screens in the desktop's font: the laptop's of 1024×700 gives way to the netbook's, as wide and shorter."""
 MATCHES_BUTTONS = ("Play file", "Play match", "Show in folder")
 NARROW_SR = 11025
 """A sample rate below the shipped model's, whose result notes "narrow band"."""
@@ -171,7 +177,7 @@ def noted_song(path: Path) -> Path:
     return write(path, np.clip(2 * y / np.abs(y).max(), -1.0, 1.0), NARROW_SR, "flac")
 
 
-@pytest.fixture(scope="module", params=list(DOCK_SCREENS))
+@pytest.fixture(scope="module", params=list(DESKTOP_FONT_SCREENS))
 def desktop_font_docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The docks measured as :func:`docks` measures them, in the desktop's 11-point font, then with the personal model
     of :data:`MANY_LABELS` made the active one (``personal result``) and the file played into the Live panel again
@@ -181,7 +187,7 @@ def desktop_font_docks(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     song = noted_song(folder / "music" / "band.flac")
     env = shipped_model_env(folder)
     save_personal_model(env, song)
-    screen, scale = DOCK_SCREENS[request.param]
+    screen, scale = DESKTOP_FONT_SCREENS[request.param]
     arguments = (str(song), "--font-size", DESKTOP_FONT_PT, "--personal", "styles")
     return {"screen": request.param, **measure_on(screen, scale, folder, "measure_docks.py", *arguments, env=env)}
 
@@ -277,7 +283,9 @@ def test_no_panel_scrolls_with_a_result_in_the_desktops_font(
     (864 in 356 at 1366×768) and the Live panel 833 in 333; the bars now show as many of the most probable as fit,
     and how many more.  At 1024×700 the Result panel needed 370 pixels in its 318 with the shipped model's result
     (the code and Copy out of view), 344 with twenty labels, and the Live panel 339 in 333 while recognising: the
-    verdict's and the code's views had a panel's margins inside the panel's own, and the bars their full height."""
+    verdict's and the code's views had a panel's margins inside the panel's own, and the bars their full height.  At
+    1024×640 the Result panel needed 291 pixels in its 285 ("Not music" over three notes) and 289 with twenty labels
+    ("Not one of my labels (nearest: …)"): a verdict that is no genre was set in the large font of a genre's."""
     for title in titles:
         dock = desktop_font_docks[state][title]
         assert dock["panel"][1] <= dock["viewport"][1], (desktop_font_docks["screen"], state, title, dock)
@@ -323,7 +331,9 @@ def test_the_result_dock_shows_the_verdicts_bars_beside_the_live_panel_in_the_de
     """With the Live panel open, the right side kept 263 pixels at 1024×700 in an 11-point font (363 at 1280×800):
     the Result dock showed 121 of its panel's 370 pixels (176 at 1280×800), the verdict but none of its bars, and
     Nearest matches 96 of its 110.  Where the Result does not fit beside the Live panel the two docks are now tabs,
-    the Result in front: 213 pixels there, the verdict and every bar in view (at 1280×800 the whole panel)."""
+    the Result in front: 213 pixels there, the verdict and every bar in view (at 1280×800 the whole panel).  At
+    1024×640 the tabbed Result kept 164 pixels, and "Not music" in a genre's large font put the last bar a pixel
+    out of them."""
     assert_verdict_in_view_beside_live(desktop_font_docks, state)
 
 
