@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
-from musictagger.cli.options import add_data_argument, add_front_end_option, front_end_params
+from musictagger.cli.options import add_data_argument, add_front_end_option, front_end_params, load_data
 from musictagger.training.config import DistilConfig, config_to_dict
 
 DEFAULTS = DistilConfig()
@@ -55,10 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    collection = load_data(args.data)  # said before torch's import (seconds)
+    params = front_end_params(args.param)
     from tqdm import tqdm
 
     from musictagger import atomic_write
-    from musictagger.collection import load_collection
     from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.distil import distil, render_windows
 
@@ -71,8 +72,6 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.lr,
         seed=args.seed,
     )
-    params = front_end_params(args.param)
-    collection = load_collection(args.data)
     relative = {track.path: track.relative for split in ("train", "valid") for track in collection.tracks(split)}
     rendered = {}
     for split, views in (("train", config.views), ("valid", 0)):

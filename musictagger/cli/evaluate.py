@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import make_reports_folder, non_negative_int, positive_int, probability
-from musictagger.collection import load_collection
+from musictagger.cli.options import load_data, make_reports_folder, non_negative_int, positive_int, probability
 from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
@@ -131,10 +130,8 @@ def run(args: argparse.Namespace) -> int:
         raise MusictaggerError(
             f"reports are named after the model files: give models with different names, not {names}"
         )
-    collection = load_collection(args.data_dir, split_dir=args.split_dir)
+    collection = load_data(args.data_dir, split_dir=args.split_dir)
     make_reports_folder(args.reports)
-    for note in collection.notes():
-        print(wrap(note, [str(collection.root)]), file=sys.stderr)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []

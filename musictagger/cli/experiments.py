@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from musictagger.cli.lines import with_path, wrap
+from musictagger.cli.options import load_data
 from musictagger.userdirs import cache_dir
 
 EMOTIFY = Path("../shared/datasets/emotify")
@@ -62,7 +63,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from musictagger.collection import load_collection
     from musictagger.errors import MusictaggerError
     from musictagger.experiments.run import FULL, QUICK, run_experiments
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     plan = QUICK if args.quick else FULL
     out = args.out or (Path("runs") / "experiments-quick" if args.quick else Path("reports"))
     path = run_experiments(
-        load_collection(args.data_dir),
+        load_data(args.data_dir),
         out=out,
         plan=plan,
         cache_dir=args.cache_dir,

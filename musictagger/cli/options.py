@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 
 from musictagger.audio.params import FeatureParams
+from musictagger.cli.lines import wrap
+from musictagger.collection import Collection, load_collection
 from musictagger.errors import FileError, ParameterError
 
 
@@ -69,6 +72,17 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
     """``DATA``: the labelled collection a model-building command reads (``distil``, ``quantize``, ``verdict``,
     ``recognition``)."""
     parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+
+
+def load_data(path: Path, *, split_dir: Path | None = None, seed: int = 0) -> Collection:
+    """The collection ``path`` (:func:`~musictagger.collection.load_collection`), its notes said first on stderr
+    (:meth:`~musictagger.collection.Collection.notes`: a split drawn at random, folders without audio), as every
+    command reading one says them: only ``evaluate`` did, so ``train``, ``verdict``, ``distil``, ``recognition`` and
+    ``experiments`` measured or chose on a drawn split, or left a genre out, without a word."""
+    collection = load_collection(path, split_dir=split_dir, seed=seed)
+    for note in collection.notes():
+        print(wrap(note, [str(collection.root)]), file=sys.stderr)
+    return collection
 
 
 def add_dev_set_argument(parser: argparse.ArgumentParser) -> None:

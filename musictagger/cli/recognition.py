@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
-from musictagger.cli.options import add_data_argument, add_dev_set_argument
+from musictagger.cli.options import add_data_argument, add_dev_set_argument, load_data
 from musictagger.evaluation.recognition import FALSE_CLAIMS, QUERY_KINDS
 
 
@@ -45,7 +45,6 @@ def _count(figure: dict[str, int]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from musictagger.collection import load_collection
     from musictagger.errors import MusictaggerError, ParameterError
     from musictagger.evaluation import recognition
     from musictagger.evaluation.devset import load_dev_set
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 < args.false_claims < 1.0:
         raise ParameterError(f"--false-claims is a share between 0 and 1, got {args.false_claims}")
     model = GenreModel(args.model)
-    collection = load_collection(args.data)
+    collection = load_data(args.data)
     if not collection.tracks("valid"):  # said before every track is analysed, not after
         raise MusictaggerError(
             f"no recognition distance to choose: the valid split of {collection.root} holds no track "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.cli.lines import wrap
-from musictagger.cli.options import add_front_end_option, front_end_params
+from musictagger.cli.options import add_front_end_option, front_end_params, load_data
 from musictagger.errors import one_line
 from musictagger.training.config import ModelConfig, SimilarityTrainConfig, TrainConfig
 from musictagger.userdirs import cache_dir
@@ -199,19 +199,19 @@ def _or(given: Any, default: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     if args.objective == "similarity":
         return run_similarity(args)
-    from musictagger.collection import load_collection
+    collection = load_data(args.data_dir, split_dir=args.split_dir, seed=args.seed)  # said before torch's import
+    params = front_end_params(args.param)
     from musictagger.training.backbone import DEFAULT_BACKBONE
     from musictagger.training.config import ModelConfig, TrainConfig
     from musictagger.training.run import run_training
 
-    collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
     run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     result = run_training(
         collection,
         run_dir=run_dir,
         cache_dir=args.cache_dir,
         backbone_path=args.backbone or DEFAULT_BACKBONE,
-        params=front_end_params(args.param),
+        params=params,
         model_config=ModelConfig(bits=args.bits, cell=args.cell, layers=args.layers, channels_per_layer=args.channels),
         train_config=TrainConfig(
             epochs=_or(args.epochs, TRAIN_DEFAULTS.epochs),
@@ -231,16 +231,16 @@ def run(args: argparse.Namespace) -> int:
 
 def run_similarity(args: argparse.Namespace) -> int:
     """The second and third models: similarity-preserving codes, calibration and the unknown detector."""
-    from musictagger.collection import load_collection
-    from musictagger.training.backbone import DEFAULT_BACKBONE
-    from musictagger.training.similarity_run import run_similarity_training
-
     if args.dev_set is None:
         print(
             wrap("error: --objective similarity needs --dev-set DIR (the thresholds are chosen on it)"), file=sys.stderr
         )
         return 2
-    collection = load_collection(args.data_dir, split_dir=args.split_dir, seed=args.seed)
+    collection = load_data(args.data_dir, split_dir=args.split_dir, seed=args.seed)  # said before torch's import
+    params = front_end_params(args.param)
+    from musictagger.training.backbone import DEFAULT_BACKBONE
+    from musictagger.training.similarity_run import run_similarity_training
+
     run_dir = args.run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     summary = run_similarity_training(
         collection,
@@ -248,7 +248,7 @@ def run_similarity(args: argparse.Namespace) -> int:
         run_dir=run_dir,
         cache_dir=args.cache_dir,
         backbone_path=args.backbone or DEFAULT_BACKBONE,
-        params=front_end_params(args.param),
+        params=params,
         model_config=ModelConfig(
             bits=args.bits,
             cell=args.cell,

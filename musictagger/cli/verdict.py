@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import add_data_argument, add_dev_set_argument
+from musictagger.cli.options import add_data_argument, add_dev_set_argument, load_data
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 from musictagger.training.calibration import MIN_VALID_KEPT
@@ -47,7 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from musictagger.collection import load_collection
     from musictagger.errors import ParameterError
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.model.runtime import GenreModel
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write and len(args.min_valid_kept) != 1:
         raise ParameterError("--write takes exactly one --min-valid-kept floor")
     model = GenreModel(args.model)
-    collection = load_collection(args.data)
+    collection = load_data(args.data)
     dev_clips = load_dev_set(args.dev_set)
     sounds = choice_sounds()
     items = len(collection.tracks("valid")) + len(dev_clips) + len(sounds)
