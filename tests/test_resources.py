@@ -64,6 +64,8 @@ MIME_TYPES = {
     ".shn": "application/x-shorten",
     ".mpc": "audio/x-musepack",
     ".spx": "audio/x-speex",
+    ".rf64": "audio/x-wav",  # shared-mime-info has no RF64 or BW64 type: the WAV's, whose 64-bit forms they are
+    ".bw64": "audio/x-wav",
 }
 
 

@@ -14,6 +14,7 @@ AUDIO_EXTENSIONS = frozenset(
     | {".eac3", ".ec3"}  # E-AC-3 (Dolby Digital Plus, a streaming service's or a Blu-ray's audio)
     | {".mpc"}  # Musepack SV8, decoded whole (FFmpeg reads its length short) and without its decoder's delay
     | {".spx"}  # Ogg Speex (speech codec: podcasts, radio archives, audiobooks)
+    | {".rf64", ".bw64"}  # WAV with 64-bit sizes (EBU RF64, ITU BW64): a broadcast recorder's, or one past 4 GB
 )
 
 

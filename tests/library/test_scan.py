@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
+from musictagger.audio.reader import open_reader
 from musictagger.library.scan import scan
 from tests.library.conftest import write_track
 
@@ -28,6 +31,25 @@ def test_finds_audio_files_in_path_order_and_ignores_other_files(music_folder: P
     assert result.problems == []
     first = result.files[0]
     assert first.stamp.size == os.stat(first.path).st_size
+
+
+def test_rf64_and_bw64_files_are_found_and_read_as_the_wav_they_are(tmp_path: Path) -> None:
+    """A WAV in the 64-bit forms (EBU RF64, ITU BW64: a broadcast recorder's, or one past 4 GB) named .rf64 or .bw64
+    was passed over by a folder's scan, though libsndfile reads RF64 and FFmpeg both."""
+    wav = write_track(tmp_path / "Music" / "take.wav", "wav-pcm16", seed=1)
+    y, sr = sf.read(wav, dtype="float32", always_2d=True)
+    rf64 = tmp_path / "Music" / "take.rf64"
+    sf.write(rf64, y, sr, format="RF64", subtype="PCM_16")
+    bw64 = tmp_path / "Music" / "take.bw64"
+    bw64.write_bytes(b"BW64" + rf64.read_bytes()[4:])  # ITU-R BS.2088's mark on the same chunks
+
+    names = [os.path.basename(f.path) for f in scan([tmp_path / "Music"]).files]
+
+    assert names == ["take.bw64", "take.rf64", "take.wav"]
+    for path in (rf64, bw64):
+        with open_reader(path) as reader:
+            assert (reader.sr, reader.n_samples) == (sr, len(y))
+            np.testing.assert_array_equal(reader.read(0, len(y)), y.T)
 
 
 def test_symlink_loops_and_links_to_the_same_file_are_followed_once(music_folder: Path) -> None:
