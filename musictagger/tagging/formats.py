@@ -1,11 +1,11 @@
 """Writing label fields (genre, mood, grouping) into files' tags with mutagen, on the read-only registry of
 :mod:`musictagger.tags.formats`, whose per-family field maps say where each field lives (ID3 TCON / TMOO /
 TIT1, Vorbis GENRE / MOOD / GROUPING, MP4 ``©gen`` / ``----:com.apple.iTunes:MOOD`` / ``©grp``, APEv2
-Genre / Mood / Grouping).
+Genre / Mood / Grouping, ASF ``WM/Genre`` / ``WM/Mood`` / ``WM/ContentGroupDescription``).
 
 Multiple values are stored as the genres are; multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
 several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list, an APEv2 ``Genre``
-item's null-separated values.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
+item's null-separated values, several ASF ``WM/Genre`` attributes.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
 with ``/`` there (and split on ``/`` when read, see :class:`musictagger.tags.formats.Id3Family`).
 :func:`detect` here gives a :class:`WritableFormat`: the file's tag format with ``write_labels``.
 """
@@ -31,9 +31,11 @@ from musictagger.errors import TagWriteError
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tags import formats as read_side
 from musictagger.tags.ape_structure import ID3V1, ape_rewrite_problem, is_id3v1_tag, set_ape_item
+from musictagger.tags.asf_structure import asf_rewrite_problem, set_asf_attribute
 from musictagger.tags.formats import (
     LABEL_FIELDS,
     ApeFamily,
+    AsfFamily,
     Id3Family,
     Id3Version,
     Mp4Family,
@@ -70,7 +72,7 @@ __all__ = [
 
 TAGGABLE_EXTENSIONS = frozenset(
     {".mp3", ".wav", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".opus", ".spx", ".m4a", ".m4b", ".mp4", ".wv", ".ape"}
-    | {".mpc"}
+    | {".mpc", ".wma"}
 )
 
 
@@ -121,7 +123,9 @@ class WritableFormat(TagFormat):
         sorts them into iTunes' order), with no ``free`` atom where the padding chosen is none, and an undo tries
         the forms the items its run replaced may have had (:func:`~musictagger.tags.mp4_structure.item_forms`: a
         ``gnre`` item, no item list); a file without an item list, or a fragmented one an undo writes, is saved by
-        mutagen."""
+        mutagen.  An ASF attribute is rewritten where it was too, every other byte of the header kept
+        (:func:`~musictagger.tags.asf_structure.set_asf_attribute`: mutagen's writer renders the header again), and an
+        undo tries the form without the Metadata Library object the run made for a second value."""
         audio = self.load(path, as_stored=True)
         if refusal := self.rewrite_refusal(path, field, id3_version, restoring=restoring is not None, audio=audio):
             raise TagWriteError(path, refusal)
@@ -132,6 +136,11 @@ class WritableFormat(TagFormat):
             size = restoring.size if restoring else None  # an empty tag the file had stays
             ape = [partial(_save_ape_item, path, key, spelt, size) for spelt in spellings]
             self._save_first_holding(path, ape, restoring)
+            return
+        if isinstance(self.family, AsfFamily):
+            drops = (False, True) if restoring else (False,)  # a Metadata Library object the run made goes again
+            asf = [partial(_save_asf_attribute, path, key, spelt, drop) for spelt in spellings for drop in drops]
+            self._save_first_holding(path, asf, restoring)
             return
         if isinstance(self.family, Mp4Family) and rewrites_item_by_item(path):
             with self._writing(path):  # a value UTF-8 cannot hold (a lone surrogate)
@@ -286,7 +295,9 @@ class WritableFormat(TagFormat):
         (:func:`~musictagger.tags.ape_structure.ape_rewrite_problem`).  For MP4: a fragmented file, whose
         fragments mutagen's writer would move without all their offsets
         (:func:`~musictagger.tags.mp4_structure.mp4_rewrite_problem`); an undo (of a file an earlier release
-        tagged) goes ahead: the size it gives back puts the fragments back where their offsets point.
+        tagged) goes ahead: the size it gives back puts the fragments back where their offsets point.  For ASF: a
+        damaged header, and attributes of that field holding binary data or one stream's
+        (:func:`~musictagger.tags.asf_structure.asf_rewrite_problem`).
         """
         if field not in LABEL_FIELDS:
             return f"{field!r} is not a field tagging writes (it writes {', '.join(LABEL_FIELDS)})"
@@ -297,6 +308,8 @@ class WritableFormat(TagFormat):
             return ape_rewrite_problem(path, self.family.fields[field], mutagen_found=tags is not None)
         if isinstance(self.family, Mp4Family):
             return None if restoring else mp4_rewrite_problem(path)
+        if isinstance(self.family, AsfFamily):
+            return asf_rewrite_problem(path, self.family.fields[field])
         if not isinstance(self.family, Id3Family):
             return None
         if damage := id3v2_damage(path):
@@ -388,6 +401,13 @@ def _padding_for(size: int, size_now: int) -> Callable[[PaddingInfo], int]:
 def _save_ape_item(path: Path, key: str, values: Sequence[str], size: int | None, _padding: object) -> None:
     """:func:`~musictagger.tags.ape_structure.set_ape_item` as a save (an APEv2 tag has no padding)."""
     set_ape_item(path, key, values, size=size)
+
+
+def _save_asf_attribute(
+    path: Path, key: str, values: Sequence[str], drop_empty_library: bool, padding: Callable[[PaddingInfo], int]
+) -> None:
+    """:func:`~musictagger.tags.asf_structure.set_asf_attribute` as a save."""
+    set_asf_attribute(path, key, values, padding, drop_empty_library=drop_empty_library)
 
 
 def _save_vorbis_field(

@@ -28,7 +28,8 @@ from typing import BinaryIO
 import numpy as np
 
 from musictagger.file_bytes import FileBytes, mapped_bytes
-from musictagger.tags.formats import Id3Family, Mp4Family, TagFormat, VorbisFamily, id3v1_spellings
+from musictagger.tags.asf_structure import undo_gives_back_attribute
+from musictagger.tags.formats import AsfFamily, Id3Family, Mp4Family, TagFormat, VorbisFamily, id3v1_spellings
 from musictagger.tags.id3_frames import frames_placed, stored_tag, text_frame_forms
 from musictagger.tags.id3_structure import leading_tag_size
 from musictagger.tags.mp4_structure import undo_gives_back_items
@@ -125,17 +126,21 @@ def undo_gives_back(tag_format: TagFormat, original: Path, tagged: Path, field: 
     (:func:`~musictagger.tags.vorbis_structure.with_field`), which it does not where the run replaced several fields of
     that name, spelt or placed apart, by fewer.  MP4: when a form the undo tries gives back the item list
     (:func:`~musictagger.tags.mp4_structure.undo_gives_back_items`: not for a ``gnre`` item and a ``©gen`` one a run
-    replaced by one).  ID3: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
+    replaced by one).  ASF: when a form the undo tries gives back the header
+    (:func:`~musictagger.tags.asf_structure.undo_gives_back_attribute`: not for values stored without their closing
+    null).  ID3: a file of another family, or without an ID3v2 tag (the undo takes out the one tagging
     added), or whose tag was rewritten frame by frame and the frames the undo tries for ``old``, the values it had
     (:func:`~musictagger.tags.id3_frames.text_frame_forms`), include those it had, in their order, in a tag as large
     as it was.  The undo's tag fills the room the file's size gives it back, so a tag that had less room than its WAV
     or AIFF chunk (bytes after it in the chunk) does not come back."""
     key = tag_format.family.fields[field]
+    forms = id3v1_spellings(old) if field == "genre" else [list(old)]  # those write_labels' undo tries
     if isinstance(tag_format.family, VorbisFamily):
         fields = list(tag_format.load(original).tags or [])
         tagged_fields = list(tag_format.load(tagged).tags or [])
-        forms = id3v1_spellings(old) if field == "genre" else [list(old)]  # those write_labels' undo tries
         return any(with_field(tagged_fields, key, form) == fields for form in forms)
+    if isinstance(tag_format.family, AsfFamily):
+        return any(undo_gives_back_attribute(original, tagged, key, form) for form in forms)
     if isinstance(tag_format.family, Mp4Family):
         return undo_gives_back_items(original, tagged, key, old)
     if not isinstance(tag_format.family, Id3Family):

@@ -15,7 +15,9 @@ does not share the writer's assumptions:
   missed an offset, moved it wrong or wrote over a track's tables leaves the ``mdat`` bytes as they were but the
   file undecodable, which the ``mdat`` bytes alone would not show;
 - WAV, AIFF: the format and sample chunks (``fmt ``/``data``, ``COMM``/``SSND``);
-- WavPack, Monkey's Audio, Musepack (SV8 ``MPCK``, SV7 ``MP+``): everything before the trailing APEv2 / ID3v1 tags.
+- WavPack, Monkey's Audio, Musepack (SV8 ``MPCK``, SV7 ``MP+``): everything before the trailing APEv2 / ID3v1 tags;
+- WMA (ASF): everything after the header (the Data object's packets, the indexes), and what a decoder reads them by:
+  the File Properties object but its file size, and the Stream Properties objects.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from musictagger.errors import FileError
 from musictagger.file_bytes import FileBytes, mapped_bytes
-from musictagger.tags import ogg_structure
+from musictagger.tags import asf_structure, ogg_structure
 from musictagger.tags.ape_structure import ID3V1, is_id3v1_tag
 from musictagger.tags.riff_structure import chunks
 
@@ -83,6 +85,8 @@ def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
         yield from _mp4_audio(data)
     elif data[:4] in (b"wvpk", b"MAC ", b"MPCK") or data[:3] == b"MP+":
         yield data[: _before_trailing_tags(data)]
+    elif data[:16] == asf_structure.HEADER_GUID:
+        yield from _asf_audio(data)
     else:
         start = _id3v2_size(data)
         first_frame = _after_zeros(data, start)
@@ -91,7 +95,29 @@ def _audio_parts(data: FileBytes) -> Iterator[FileBytes]:
         elif data[first_frame : first_frame + 2] and data[first_frame] == 0xFF and data[first_frame + 1] & 0xE0 == 0xE0:
             yield data[start : _before_trailing_tags(data)]  # zeros a tagger left after its tag belong to neither: kept
         else:
-            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack, Monkey's Audio or Musepack stream")
+            raise ValueError("not a WAV, AIFF, Ogg, MP4, FLAC, MP3, WavPack, Monkey's Audio, Musepack or WMA stream")
+
+
+def _asf_audio(data: FileBytes) -> Iterator[FileBytes]:
+    """The File Properties object of an ASF file but its file size, its Stream Properties objects and everything after
+    its header, which must begin with its Data object, whole."""
+    (size,) = struct.unpack_from("<Q", data, 16)
+    if size > len(data):
+        raise ValueError(f"its ASF header says it is {size} bytes long, past the end of the file (truncated?)")
+    header = asf_structure.parse_header(bytes(data[:size]))
+    if data[size : size + 16] != asf_structure.DATA_GUID:
+        raise ValueError(f"no Data object after its ASF header (byte {size})")
+    (data_size,) = struct.unpack_from("<Q", data, size + 16)
+    if size + data_size > len(data):
+        raise ValueError("its ASF Data object runs past the end of the file (truncated?)")
+    for obj in asf_structure.decoder_objects(header):
+        if obj.guid == asf_structure.FILE_PROPERTIES_GUID:
+            at = obj.start + asf_structure.FILE_SIZE_AT  # the file size, which grows with the tags
+            yield data[obj.start : at]
+            yield data[at + 8 : obj.end]
+        else:
+            yield data[obj.start : obj.end]
+    yield data[size:]
 
 
 def _chunks(data: FileBytes, wanted: set[bytes], *, big_endian: bool = False) -> Iterator[FileBytes]:

@@ -2,13 +2,13 @@
 
 Read-only: writing genres lives in :mod:`musictagger.tagging.formats`, on top of this.
 One small class per tag family, as Picard does: ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC,
-Ogg Vorbis, Opus), MP4 atoms (M4A/MP4) and APEv2 (WavPack, Monkey's Audio, Musepack).  A file is taggable by its extension, and its family
+Ogg Vorbis, Opus), MP4 atoms (M4A/MP4), APEv2 (WavPack, Monkey's Audio, Musepack) and ASF attributes (WMA).  A file is taggable by its extension, and its family
 is then found by sniffing its header (``mutagen.File``), so an ``.mp3`` that is really a FLAC file
 is read (and tagged) as FLAC.  Every mutagen call of the package lives in ``tags/`` and ``tagging/``.
 
 Multiple genres are stored as separate values wherever the format allows: ID3v2.4 TCON with
 several (null-separated) strings, several Vorbis ``GENRE`` fields, an MP4 ``©gen`` list, an APEv2
-``Genre`` item's null-separated values.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
+``Genre`` item's null-separated values, several ASF ``WM/Genre`` attributes.  ID3v2.3 has no multi-value text frames, so — like mutagen and Picard — several genres are joined
 with ``/`` there, and a v2.3 TCON is split on ``/`` when read; reading and writing v2.3 thus
 round-trip, at the price of a v2.3 genre that itself contains ``/`` being read as two genres.
 ID3 genres are read as mutagen interprets them, so a numeric ID3v1 reference such as ``(17)`` is
@@ -30,6 +30,7 @@ import mutagen
 from mutagen._constants import GENRES
 from mutagen.aiff import AIFF
 from mutagen.apev2 import APETextValue, APEv2
+from mutagen.asf import ASF, UNICODE
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TCON, ID3NoHeaderError
 from mutagen.monkeysaudio import MonkeysAudio
@@ -204,7 +205,37 @@ class ApeFamily(TagFamily):
         return id3v1_referenced(self.values(audio, "genre"))
 
 
-FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family(), ApeFamily())
+class AsfFamily(TagFamily):
+    """The attributes of a WMA (ASF) file's header: ``WM/Genre`` attributes, the first in its Extended Content
+    Description object, where Windows Media Player, foobar2000 and FFmpeg read it, the others in its Metadata Library
+    object (:mod:`~musictagger.tags.asf_structure`); text values alone, one beginning with an ID3v1 number read as
+    Vorbis comments' are (:func:`id3v1_referenced`).
+
+    ``WM/GenreID``, the genre as an ID3v2 TCON reference (``(17)``), is neither read nor written: Windows Media Player 10
+    and later ignore it (Microsoft: use ``WM/Genre`` in preference), and so do foobar2000, FFmpeg and mutagen's
+    readers; it is kept as the file has it, like every other attribute."""
+
+    name = "ASF"
+    file_types = (ASF,)
+    fields: ClassVar[Mapping[str, str]] = {
+        "title": "Title",
+        "artist": "Author",
+        "album": "WM/AlbumTitle",
+        "genre": "WM/Genre",
+        "mood": "WM/Mood",
+        "grouping": "WM/ContentGroupDescription",
+    }
+
+    def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
+        key = self.fields[field]
+        return tuple(str(value) for name, value in audio.tags or () if name == key and value.TYPE == UNICODE)
+
+    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
+        """As Vorbis comments' (:func:`id3v1_referenced`)."""
+        return id3v1_referenced(self.values(audio, "genre"))
+
+
+FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family(), ApeFamily(), AsfFamily())
 
 
 @dataclass(frozen=True)
@@ -332,7 +363,7 @@ class NotTaggableError(TagReadError):
 
 UNTAGGED_NAMES = {"OggFLAC": "Ogg FLAC", "OggTheora": "Ogg Theora"}
 """How :class:`NotTaggableError` names the mutagen classes of files with a taggable extension whose tags are not
-written (other classes by their own names: ``ASF``)."""
+written (other classes by their own names: ``TrueAudio``)."""
 RF64_IDS = (b"RF64", b"BW64")
 """The first bytes of a WAV file in the 64-bit RIFF forms (EBU RF64, ITU BW64), which mutagen cannot read."""
 

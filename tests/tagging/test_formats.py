@@ -122,7 +122,8 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_taggable_extensions() -> None:
     assert is_taggable(Path("a/B.FLAC"))
-    assert not is_taggable(Path("a/b.wma"))
+    assert is_taggable(Path("a/b.wma"))
+    assert not is_taggable(Path("a/b.tta"))
     assert not is_taggable(Path("a/b.aac"))
 
 

@@ -145,7 +145,7 @@ def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path:
     pretag(tagged, genres=["Rock"])
     corrupt = tmp_path / "corrupt.m4a"
     corrupt.write_bytes(b"not a movie at all")
-    foreign = tmp_path / "song.wma"
+    foreign = tmp_path / "song.tta"
     foreign.write_bytes(b"whatever")
     failed = make_file(tmp_path, "wav", name="failed")
     predictions = {
@@ -167,7 +167,7 @@ def test_a_plan_on_real_files_reads_their_genres_and_says_why_for_each(tmp_path:
     assert by_path[tagged].current == ("Rock",)
     assert by_path[corrupt].action is Action.ERROR
     assert "tags can be read" in by_path[corrupt].reason
-    assert by_path[foreign].action_text == "skip: not taggable (.wma)"
+    assert by_path[foreign].action_text == "skip: not taggable (.tta)"
     assert by_path[failed].action_text == "error: too damaged to analyse"
     assert plan.counts() == {Action.WRITE: 1, Action.UNCHANGED: 1, Action.ERROR: 2, Action.SKIP: 1}
 
@@ -407,7 +407,7 @@ def test_the_summary_says_what_kept_the_skipped_files_alone_most_first(tmp_path:
     files = [make_file(tmp_path, "flac", name=f"f{i}", seed=i) for i in range(7)]
     read_only = make_file(tmp_path, "mp3", name="read-only")
     read_only.chmod(0o444)
-    foreign = tmp_path / "song.wma"
+    foreign = tmp_path / "song.tta"
     foreign.write_bytes(b"whatever")
     not_mine = Prediction(None, 0.9, uncertain=False, reason="not one of: classical, electronic, pop, rock")
     predictions = {
