@@ -89,18 +89,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=2000,
         help="bootstrap resamples for the 95%% intervals (default: %(default)s)",
     )
-    parser.add_argument("--record", action="store_true", help="also store the headline figures in each model's sidecar")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="also store the headline figures in each model's sidecar (not when an input could not be analysed)",
+    )
     parser.set_defaults(run=run)
 
 
 def _record(model: GenreModel, result: dict[str, Any]) -> None:
-    """Merge the result's headline figures into the model's sidecar ``metrics``, group by group."""
+    """Merge the result's headline figures into the model's sidecar ``metrics``, group by group; none, saying why,
+    when an input could not be analysed: the sidecar's figures are the model's to the window's Models and About
+    dialogs and every later reader, and they were recorded of the others alone as if of the whole split."""
     from musictagger.evaluation.report import headline
 
+    sidecar = sidecar_path(model.path)
+    if result["failures"]:
+        print(
+            with_path(
+                f"{result['model_name']}: nothing recorded in ",
+                sidecar,
+                ": its figures leave out what could not be analysed; record them from a run that analyses every input",
+            ),
+            file=sys.stderr,
+        )
+        return
     groups = headline(result)
     manifest = model.manifest
-    dataclasses.replace(manifest, metrics={**manifest.metrics, **groups}).save(sidecar_path(model.path))
-    print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar_path(model.path)))
+    dataclasses.replace(manifest, metrics={**manifest.metrics, **groups}).save(sidecar)
+    print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar))
 
 
 def _say_failures(result: dict[str, Any], said: set[str]) -> None:
