@@ -406,6 +406,8 @@ class LearnDialog(OneShotDialog):
         )
         self.asking.show()
         self._finish("")
+        self.use_button.setDefault(True)  # Enter answers, from wherever the focus is; Learn had been the default
+        self.use_button.setFocus()  # disabled while learning, Learn had passed the focus to Close: Enter closed unasked
 
     def _learn_failed(self, error: BaseException) -> None:
         self._finish("Cancelled: nothing was saved." if isinstance(error, LearnCancelledError) else describe(error))
@@ -426,13 +428,19 @@ class LearnDialog(OneShotDialog):
         name = self.learned.name
         self._start(lambda _task: store.use(name), lambda _none: self._activated(name), "Switching models…")
 
-    def _activated(self, name: str) -> None:
+    def _answered(self) -> None:
+        """The question is gone: Learn is the default again (Enter in a field learns anew), the focus on Close."""
         self.asking.hide()
+        self.learn_button.setDefault(True)
+        self.close_button.setFocus()
+
+    def _activated(self, name: str) -> None:
+        self._answered()
         self._finish(f"\u201c{name}\u201d is now the active model.")
         self.modelActivated.emit()
 
     def _keep_current(self) -> None:
-        self.asking.hide()
+        self._answered()
         self.status.setText("Kept the current model. Library ▸ Personal models… can switch to the new one later.")
 
     def _update_buttons(self) -> None:
