@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import load_data, make_reports_folder, non_negative_int, positive_int, probability
+from musictagger.cli.options import (
+    load_data,
+    make_reports_folder,
+    non_negative_int,
+    positive_int,
+    probability,
+    refuse_unwritable_sidecars,
+)
 from musictagger.errors import MusictaggerError
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
@@ -149,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         )
     collection = load_data(args.data_dir, split_dir=args.split_dir)
     make_reports_folder(args.reports)
+    if args.record:
+        refuse_unwritable_sidecars(paths, "--record")
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from musictagger.audio.params import FeatureParams
 from musictagger.cli.lines import wrap
 from musictagger.collection import Collection, load_collection
+from musictagger.db import disk_trouble
 from musictagger.errors import FileError, ParameterError
+from musictagger.model.manifest import sidecar_path
 
 
 def _whole_number(text: str, *, least: int) -> int:
@@ -66,6 +69,16 @@ def make_reports_folder(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FileError(path, f"the reports' folder cannot be made ({error.strerror or error})") from None
+
+
+def refuse_unwritable_sidecars(models: Iterable[Path], option: str) -> None:
+    """Refuse ``option`` (``--write``, ``--record``) before any analysis when a model's sidecar cannot be written (its
+    folder read-only or on a read-only mount, its disk full: :func:`~musictagger.db.disk_trouble`): ``recognition
+    --write`` met it once every track had been analysed (10-35 min on Emotify), in OSError's traceback."""
+    for model in models:
+        sidecar = sidecar_path(model)
+        if trouble := disk_trouble(sidecar.parent):
+            raise FileError(sidecar, f"{option} cannot write into it: {trouble}")
 
 
 def add_data_argument(parser: argparse.ArgumentParser) -> None:

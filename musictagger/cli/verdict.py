@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 from musictagger.cli.lines import with_path, wrap
-from musictagger.cli.options import add_data_argument, add_dev_set_argument, load_data
+from musictagger.cli.options import add_data_argument, add_dev_set_argument, load_data, refuse_unwritable_sidecars
 from musictagger.cli.quantize import REMEASURE_HINT
 from musictagger.model.precision import int8_twin
 from musictagger.training.calibration import MIN_VALID_KEPT
@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.write and len(args.min_valid_kept) != 1:
         raise ParameterError("--write takes exactly one --min-valid-kept floor")
+    if args.write:
+        refuse_unwritable_sidecars([args.model, *filter(None, [int8_twin(args.model)])], "--write")
     model = GenreModel(args.model)
     collection = load_data(args.data)
     dev_clips = load_dev_set(args.dev_set)

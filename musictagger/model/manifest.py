@@ -16,7 +16,8 @@ from typing import Any
 
 from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
-from musictagger.errors import ModelError, ParameterError
+from musictagger.db import disk_trouble
+from musictagger.errors import FileError, ModelError, ParameterError
 from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.verdict import VerdictPolicy
 
@@ -153,8 +154,15 @@ class ModelManifest:
 
     def save(self, path: Path) -> None:
         """Write the sidecar (pretty JSON), replacing the file whole (:mod:`~musictagger.atomic_write`): stopped
-        (Ctrl-C) or failing, it leaves the sidecar as it was and no ``.partial`` file beside it."""
-        atomic_write.write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        (Ctrl-C) or failing, it leaves the sidecar as it was and no ``.partial`` file beside it.  A sidecar that cannot
+        be written (a read-only folder or mount, a full disk) is a FileError naming it and why, not an OSError's
+        traceback (``recognition --write`` ended in one after its run)."""
+        try:
+            atomic_write.write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        except OSError as error:
+            raise FileError(
+                path, disk_trouble(path.parent) or f"cannot be written ({error.strerror or error})"
+            ) from None
 
 
 def _check_kinds(body: dict[str, Any]) -> None:

@@ -3,7 +3,11 @@ chosen distance into the model's sidecar as it is at the end of the run, not as 
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,14 +15,14 @@ import numpy as np
 import pytest
 
 from musictagger.cli.main import main
-from musictagger.errors import ModelError, MusictaggerError
-from musictagger.evaluation.recognition import choose_within, write_policy
+from musictagger.errors import FileError, ModelError, MusictaggerError
+from musictagger.evaluation.recognition import Searches, choose_policy, write_policy
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.runtime import FAST_MODEL_NAME
 
-POLICY = RecognitionPolicy(within=1.25, chosen_on="a test")
+POLICY = RecognitionPolicy(within=1.25, margin=0.75, chosen_on="a test")
 
 
 @pytest.fixture
@@ -68,4 +72,47 @@ def test_a_collection_without_validation_tracks_is_refused_before_any_analysis(
 def test_no_distance_is_chosen_from_no_query() -> None:
     """Validation tracks that all failed to analyse left nothing to choose from: an IndexError."""
     with pytest.raises(MusictaggerError, match="no track of the validation split was analysed"):
-        choose_within(np.array([]))
+        choose_policy(Searches(np.array([]), np.array([])))
+
+
+@pytest.fixture
+def read_only_model(tmp_path: Path) -> Iterator[Path]:
+    """A copy of a shipped model and its sidecar in a folder nothing can be written into: mounted read-only where the
+    test runs as root (root writes into any folder), else without its write permission."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    shutil.copy(model_file(FAST_MODEL_NAME), folder / "m.onnx")
+    shutil.copy(sidecar_path(model_file(FAST_MODEL_NAME)), folder / "m.json")
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder / "m.onnx"
+        folder.chmod(0o755)
+        return
+    for mount in (["mount", "--bind", folder, folder], ["mount", "-o", "remount,ro,bind", folder]):
+        if subprocess.run(mount, capture_output=True).returncode != 0:
+            subprocess.run(["umount", folder], capture_output=True)
+            pytest.skip("cannot mount a folder read-only here (a container without the right)")
+    try:
+        yield folder / "m.onnx"
+    finally:
+        subprocess.run(["umount", folder], check=True)
+
+
+def test_write_into_a_sidecar_that_cannot_be_written_is_refused_before_any_analysis(
+    read_only_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--write with the model in a read-only folder: every track was analysed (10-35 min on Emotify), the table
+    printed, then OSError's traceback.  Refused first now (the collection and the dev set are not even read), and a
+    sidecar that cannot be saved at the end is an error naming it."""
+    arguments = ["recognition", str(read_only_model), str(tmp_path / "no-data"), "--dev-set", "no-dev", "--write"]
+    assert main(arguments) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    sidecar = re.escape(str(sidecar_path(read_only_model)))
+    assert re.match(
+        f"error: {sidecar}:? --write cannot write into it: its folder is", said
+    )  # no ':' after a line's path
+    assert "read-only" in said
+
+    with pytest.raises(FileError, match="read-only") as error:
+        load_manifest(read_only_model).save(sidecar_path(read_only_model))
+    assert error.value.path == sidecar_path(read_only_model)
