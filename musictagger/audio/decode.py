@@ -242,10 +242,13 @@ def _libsndfile_container(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class DecodedAudio:
-    """Samples ``y`` shaped ``(channels, samples)``, float32 with full scale 1.0, at rate ``sr``."""
+    """Samples ``y`` shaped ``(channels, samples)``, float32 with full scale 1.0, at rate ``sr``; ``lost``: the spans
+    of the file's audio, in seconds from its start, that could not be decoded and are not among the samples
+    (:class:`_Lost`)."""
 
     y: np.ndarray
     sr: int
+    lost: tuple[tuple[float, float], ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -388,6 +391,37 @@ class _FloatFrames:
         self.chunks.extend(float_samples(frame) for frame in frames)
 
 
+class _Lost:
+    """The spans of a FLAC stream's audio that no decoded frame holds: FFmpeg's parser passes over bytes that are no
+    frame (a copy's or a disk's damage in the middle of the file) to the next frame, whose header numbers its
+    samples, so the frames after the damage are stamped where they belong while the samples decoded run on.  Where
+    the stamps are a container's guess (MP3's, counted from the frames) or restart (a chained Ogg file's links), a
+    jump says nothing, so only FLAC's own stream is watched."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float]] = []
+        self._end = 0.0  # where the last frame ended, in seconds of the file
+
+    def see(self, frame: av.AudioFrame) -> None:
+        """Take a decoded frame in: a span is lost before it when it starts after the last one ended (one the parser
+        could not stamp, as it does the frames just before damage, follows it)."""
+        unstamped = frame.pts is None or frame.time_base is None
+        start = self._end if unstamped else float(frame.pts * frame.time_base)
+        if start - self._end > 0.5 / frame.sample_rate:
+            self.spans.append((self._end, start))
+        self._end = max(self._end, start + frame.samples / frame.sample_rate)
+
+
+def lost_notes(lost: tuple[tuple[float, float], ...]) -> tuple[str, ...]:
+    """What an analysis of a whole decode must say of the spans of audio it ``lost`` (:attr:`DecodedAudio.lost`),
+    where a file whose audio stopped coming at its first damage was said to be "cut short" there."""
+    if not lost:
+        return ()
+    where = "in the middle" if lost[0][0] > 0 else "at its start"
+    spans = " and ".join(f"from {start:.1f} s to {end:.1f} s" for start, end in lost)
+    return (f"damaged {where}: its audio {spans} cannot be decoded; the audio around it is analysed",)
+
+
 def _plays_first(stream: av.AudioStream) -> bool:
     """Whether ``stream`` is marked as the one to play (its ``default`` disposition)."""
     return bool(stream.disposition & av.stream.Disposition.default)
@@ -447,8 +481,11 @@ def _decode_pyav(path: Path) -> DecodedAudio:
         codec = stream.codec_context.name
         decoded = _FloatFrames()
         counts = PacketCounts()
+        lost = _Lost() if container.format.name == "flac" else None
         try:
             for frame in decode_frames(container, stream, counts):
+                if lost is not None:
+                    lost.see(frame)
                 decoded.add(frame)
             decoded.add(None)
         except PYAV_ERRORS as exc:
@@ -458,7 +495,8 @@ def _decode_pyav(path: Path) -> DecodedAudio:
             path, "truncated or damaged: no audio could be decoded" if counts.damaged else "no audio samples"
         )
     counts.check(path)
-    return DecodedAudio(y=_join(decoded.chunks)[:, _DECODER_DELAY.get(codec, 0) :], sr=decoded.rate)
+    y = _join(decoded.chunks)[:, _DECODER_DELAY.get(codec, 0) :]
+    return DecodedAudio(y=y, sr=decoded.rate, lost=tuple(lost.spans) if lost is not None else ())
 
 
 _RAW_STREAMS: dict[str, tuple[str, Callable[[bytes], bool]]] = {

@@ -27,6 +27,7 @@ import soundfile as sf
 
 from musictagger.audio.decode import (
     PYAV_ERRORS,
+    DecodedAudio,
     PacketCounts,
     audio_stream,
     check_file,
@@ -34,6 +35,7 @@ from musictagger.audio.decode import (
     decode_frames,
     float_samples,
     is_dsd,
+    lost_notes,
     open_container,
     open_soundfile,
     route,
@@ -530,10 +532,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
         stream = audio_stream(path, container)
         length = (_dsf_length(path) if container.format.name == "dsf" else None) or _pyav_length(container, stream)
         if length is None or stream.codec_context.channels >= 8:  # unknown length; PyAV's planar >8-channel crash
-            audio = decode(path)
-            whole = ArrayReader(audio.y, audio.sr)
-            whole.notes = tracks_notes(container, stream)
-            yield whole
+            yield _in_memory(decode(path), tracks_notes(container, stream))
         else:
             estimated = container.format.name == "mp3" and not _has_length_header(path)
             yield _PyAVReader(path, container, stream, length, estimated=estimated)
@@ -585,8 +584,7 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
     check_file(path)
     how = route(path)
     if how.chained:  # its later links restart their timestamps: a seek cannot find them
-        audio = decode(path, how)
-        yield ArrayReader(audio.y, audio.sr)
+        yield _in_memory(decode(path, how))
         return
     if not how.ffmpeg_first:
         try:
@@ -609,7 +607,9 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
 
 
 class _RobustSoundfile:
-    """libsndfile, handing over to FFmpeg for the rest of the file when a read fails midway (a truncated flac)."""
+    """libsndfile, handing over to FFmpeg for the rest of the file when a read fails midway (a truncated flac, or one
+    damaged in the middle: the audio FFmpeg lost there is then not counted among what the header announced, which
+    would call the file cut short, but noted, :func:`_in_memory`)."""
 
     def __init__(self, reader: _SoundfileReader, path: Path) -> None:
         self._reader, self._path = reader, path
@@ -625,6 +625,15 @@ class _RobustSoundfile:
             return self._reader.read(start, stop)
         except sf.SoundFileError:
             audio = decode(self._path)
-            fallback = ArrayReader(audio.y, audio.sr)
-            self._reader = fallback  # type: ignore[assignment]
+            fallback = self._reader = _in_memory(audio, self.notes)  # type: ignore[assignment]
+            self.notes = fallback.notes
+            self.announced_samples -= round(sum(end - start for start, end in audio.lost) * audio.sr)
             return fallback.read(start, stop)
+
+
+def _in_memory(audio: DecodedAudio, notes: tuple[str, ...] = ()) -> ArrayReader:
+    """A whole decode as a reader, with ``notes`` and what it must say of the audio it lost
+    (:func:`~musictagger.audio.decode.lost_notes`)."""
+    reader = ArrayReader(audio.y, audio.sr)
+    reader.notes = (*notes, *lost_notes(audio.lost))
+    return reader

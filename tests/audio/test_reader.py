@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -393,6 +394,27 @@ def test_a_file_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path: Pa
     assert healthy.announced_duration_s is None
     assert damaged.announced_duration_s == pytest.approx(40.0, abs=0.1)
     assert 2.0 < damaged.report.duration_s < 6.0
+
+
+def test_a_flac_file_damaged_in_the_middle_says_where_and_is_analysed_around_it(tmp_path: Path) -> None:
+    """A FLAC file whose middle is overwritten (a disk's or a copy's damage): FFmpeg passes over the bytes to the next
+    frame, and the file was called "cut short: the audio ends at 11.8 s of the 20.0 s its header announces (damaged,
+    or not copied whole)", which sent the user looking for the rest of a file that is all there.  It is said to be
+    damaged in the middle, from where to where, and the audio on both sides of the damage is analysed."""
+    data = write(tmp_path / "whole.flac", music(sr=22050, seconds=12.0), 22050, "flac").read_bytes()
+    start, end = len(data) * 4 // 10, len(data) * 6 // 10  # about 4.8 s to 7.2 s of the audio
+    damaged = tmp_path / "damaged.flac"
+    damaged.write_bytes(data[:start] + np.random.default_rng(2).bytes(end - start) + data[end:])
+
+    features = features_from_file(damaged, params=PARAMS, n_windows=2)
+
+    assert features.announced_duration_s is None  # not "cut short"
+    said = r"damaged in the middle: its audio from ([0-9.]+) s to ([0-9.]+) s cannot be decoded; the audio around it"
+    lost = re.match(said, features.notes[-1])
+    assert lost is not None, features.notes
+    lost_from, lost_to = float(lost[1]), float(lost[2])
+    assert 4.3 < lost_from < 4.9 and 7.0 < lost_to < 7.6
+    assert features.report.duration_s == pytest.approx(12.0 - (lost_to - lost_from), abs=0.1)  # the rest, analysed
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
