@@ -23,16 +23,18 @@ from musictagger.interrupts import stopped_status
 from musictagger.library.scan import scan
 from musictagger.personal.active import not_in_use_note_for
 from musictagger.tagging.apply import RunReport, apply_plan
-from musictagger.tagging.formats import Id3Version
 from musictagger.tagging.index_sync import update_library_index
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.plan import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_MODE,
+    ID3_CHOICES,
+    KEEP_ID3,
     Action,
     Mode,
     Plan,
     Skip,
+    id3_version_chosen,
     make_plan,
     preview_columns,
     preview_rows,
@@ -40,8 +42,6 @@ from musictagger.tagging.plan import (
 )
 from musictagger.tagging.predict import predict_labels
 
-KEEP_ID3 = "keep"
-"""``--id3 keep``: each file's ID3v2 revision stays as it is."""
 LABELS_WIDTH = 24
 """Widest current or proposed value the preview shows, in terminal columns (a file may hold many genres, a
 personal model long labels): the columns before the file take at most 72 (two of 24, a confidence of 16 and
@@ -71,10 +71,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--id3",
-        choices=[KEEP_ID3, *(version.value for version in Id3Version)],
+        choices=ID3_CHOICES,
         default=KEEP_ID3,
         help="ID3v2 revision written to MP3, WAV and AIFF: keep each file's own (the default; v2.4 for a file "
-        "without one), or convert to v2.3 (several genres joined with '/') or v2.4, unless converting would drop frames",
+        "without one), or convert to v2.3 (several genres joined with '/'; for players that read no v2.4: Windows "
+        "Explorer before Windows 10 1607, iTunes, many car stereos) or v2.4, unless converting would drop frames; the "
+        "window's Settings offer the same choice",
     )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the preview table to FILE as CSV")
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped one)")
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         proposals.predictions,
         mode=Mode(args.mode),
         min_confidence=args.min_confidence,
-        id3_version=None if args.id3 == KEEP_ID3 else Id3Version(args.id3),
+        id3_version=id3_version_chosen(args.id3),
         field=proposals.field,
     )
     print(format_preview(plan))

@@ -17,7 +17,7 @@ from musictagger import userdirs
 from musictagger.db import disk_trouble
 from musictagger.errors import FileError
 from musictagger.model.windows_choice import choose_windows, chosen_windows
-from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
+from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE, ID3_CHOICES, KEEP_ID3
 
 THEMES = ("system", "light", "dark")
 MAX_RECENT = 10
@@ -50,7 +50,7 @@ def read_path(value: object) -> Path:
 
 
 class Settings:
-    """Tagging threshold, windows per track, theme, recent files, live input and interval, window layout.
+    """Tagging threshold and ID3 revision, windows per track, theme, recent files, live input and interval, window layout.
 
     The library folders are not here: the library index keeps them (its ``roots`` table), so
     the CLI and the window share one list.
@@ -71,6 +71,17 @@ class Settings:
     @threshold.setter
     def threshold(self, value: float) -> None:
         self._qs.setValue("tagging/threshold", float(value))
+
+    @property
+    def id3(self) -> str:
+        """The ID3v2 revision the tagger writes, as ``tag --id3`` takes it (:data:`~musictagger.tagging.plan.
+        ID3_CHOICES`; a value no release offers reads as the default, keep)."""
+        value = str(self._qs.value("tagging/id3", KEEP_ID3))
+        return value if value in ID3_CHOICES else KEEP_ID3
+
+    @id3.setter
+    def id3(self, value: str) -> None:
+        self._qs.setValue("tagging/id3", value)
 
     @property
     def windows_per_track(self) -> int | None:

@@ -1,4 +1,4 @@
-"""File ▸ Settings…: the shipped model, windows per track, the tagging threshold and the theme.
+"""File ▸ Settings…: the shipped model, windows per track, the tagging threshold and ID3 revision, and the theme.
 
 The model is :mod:`musictagger.model.choice`'s setting, which the command line shares; the window
 uses a new choice at once (:meth:`~musictagger.gui.main_window.MainWindow.use_base_model`, which
@@ -26,7 +26,14 @@ from musictagger.gui.settings import THEMES, Settings
 from musictagger.gui.theme import apply_theme
 from musictagger.model import choice
 from musictagger.model.runtime import MODEL_ENV_VAR, installed_choices
+from musictagger.tagging.plan import ID3_CHOICES
 
+ID3_LABELS = {
+    "keep": "Keep each file's (v2.4 for a file without one)",
+    "v2.3": "v2.3: players that read no v2.4 (car stereos, iTunes, older Windows)",
+    "v2.4": "v2.4",
+}
+"""The window's words for ``tag --id3``'s choices (:data:`~musictagger.tagging.plan.ID3_CHOICES`)."""
 MODEL_LABELS = {
     "accurate": "Accurate (the default)",
     "fast": "Fast: about 1.6× quicker, a little less sure",
@@ -52,6 +59,14 @@ class SettingsDialog(QDialog):
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(settings.threshold)
         self.threshold.setToolTip("The tagger leaves a file alone when the model is less confident than this")
+        self.id3 = QComboBox()
+        for id3 in ID3_CHOICES:
+            self.id3.addItem(ID3_LABELS[id3], id3)
+        self.id3.setCurrentIndex(self.id3.findData(settings.id3))
+        self.id3.setToolTip(
+            "The ID3 version the tagger writes into MP3, WAV and AIFF files (as musictagger tag --id3): another converts "
+            "each file's tag, unless that would drop frames"
+        )
         self.theme = QComboBox()
         for theme in THEMES:
             self.theme.addItem(theme.capitalize(), theme)  # capitalised as the model's choices are
@@ -77,6 +92,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.model_note)
         form.addRow("&Windows per track", self.windows)
         form.addRow("Tagging &threshold", self.threshold)
+        form.addRow("&ID3 version", self.id3)
         form.addRow("T&heme", self.theme)
         form.addRow(buttons)
 
@@ -85,6 +101,7 @@ class SettingsDialog(QDialog):
         saved (its disk full or read-only) stays as it was, the dialog closing with a word of why: every OK on a
         read-only config disk raised there (an OSError), and the dialog stayed open on an error box."""
         self.settings.threshold = self.threshold.value()
+        self.settings.id3 = self.id3.currentData()
         self.settings.theme = self.theme.currentData()
         self.settings.sync()
         windows = self.windows.value() or None

@@ -62,6 +62,7 @@ from musictagger.tagging.plan import (
     Mode,
     Plan,
     PlanItem,
+    id3_version_chosen,
     make_plan,
     revise,
 )
@@ -437,6 +438,7 @@ class TagDialog(OneShotDialog):
                     proposals.predictions,
                     mode=mode,
                     min_confidence=threshold,
+                    id3_version=id3_version_chosen(self.settings.id3),
                     field=proposals.field,
                     should_stop=task.should_stop,
                     states=self.file_states,

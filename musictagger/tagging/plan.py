@@ -68,6 +68,20 @@ class Mode(StrEnum):
 DEFAULT_MODE = Mode.FILL_EMPTY
 """The safe default everywhere (CLI, window, API): a genre a file already has is kept."""
 
+KEEP_ID3 = "keep"
+"""The ID3v2 revision choice that keeps each file's own (v2.4 for a file without an ID3v2 tag): the default of
+``tag --id3`` and of the window's setting."""
+ID3_CHOICES = (KEEP_ID3, *(version.value for version in Id3Version))
+"""What ``tag --id3`` and the window's Settings offer: keep each file's revision, or write v2.3 or v2.4 into every file
+written (converting a tag in the other, unless that would drop frames).  v2.3 is for the players that read no v2.4:
+Windows Explorer before Windows 10 1607, iTunes, many car stereos."""
+
+
+def id3_version_chosen(choice: str) -> Id3Version | None:
+    """The revision a run writes for ``choice`` (one of :data:`ID3_CHOICES`), as :func:`make_plan` takes it: None
+    keeps each file's."""
+    return None if choice == KEEP_ID3 else Id3Version(choice)
+
 
 class Action(StrEnum):
     """What the run does to one file."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mutagen.id3 import ID3
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QStyle, QTabBar
@@ -372,6 +373,41 @@ def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run
     assert dialog.last_report.counts()["written"] == 1
     assert proposed and read_genres(song) == proposed
     assert dialog.apply_button.isDefault() and not dialog.undo_button.isDefault()
+
+
+def test_the_id3_version_chosen_in_settings_is_what_the_tag_dialog_writes_into_an_mp3_without_a_tag(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """The window wrote ID3v2.4 into every MP3 without a tag, which Windows Explorer before Windows 10 1607, iTunes and
+    many car stereos do not read, and offered no other (`tag --id3 v2.3` did).  Settings now offer `tag --id3`'s
+    choices, kept for the next start, and the tag dialog writes the one chosen; undo gives back the file's bytes."""
+    from musictagger.gui.settings import Settings
+    from musictagger.gui.settings_dialog import SettingsDialog
+
+    song = write_song(tmp_path / "to-tag" / "song.mp3", kind="mp3", seconds=1.5)
+    original = song.read_bytes()
+    settings = SettingsDialog(window.settings, window)
+    qtbot.addWidget(settings)
+    assert settings.id3.currentData() == "keep"  # as `tag --id3` by default
+    settings.id3.setCurrentIndex(settings.id3.findData("v2.3"))
+    settings.accept()
+    assert Settings().id3 == "v2.3"
+    dialog = window.open_tag_dialog(TagScope.selection([song]))
+    qtbot.addWidget(dialog)
+    dialog.threshold.setValue(0)  # write whatever the model says, however unsure
+    qtbot.waitUntil(
+        lambda: tag_dialog_settled(dialog) and dialog.plan.min_confidence == 0.0, timeout=ANALYSIS_TIMEOUT_MS
+    )
+    proposed = dialog.plan.items[0].proposed
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+
+    assert dialog.last_report.counts()["written"] == 1
+    assert ID3(song).version == (2, 3, 0) and proposed and read_genres(song) == proposed
+    dialog.last_report = None
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert song.read_bytes() == original
 
 
 def test_a_library_index_that_cannot_take_the_new_tags_is_a_note_under_the_dialogs_results(
