@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 from typing import Any
 
-from musictagger.cli.lines import with_path, wrap
+from musictagger.cli.failures import kept_from_sidecar, say_failures
+from musictagger.cli.lines import with_path
 from musictagger.cli.options import (
     load_data,
     make_reports_folder,
@@ -22,6 +22,7 @@ from musictagger.cli.options import (
     refuse_unwritable_sidecars,
 )
 from musictagger.errors import MusictaggerError
+from musictagger.evaluation.outcomes import Failure
 from musictagger.model.manifest import sidecar_path
 from musictagger.model.runtime import GenreModel, default_model_path
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
@@ -106,20 +107,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _record(model: GenreModel, result: dict[str, Any]) -> None:
     """Merge the result's headline figures into the model's sidecar ``metrics``, group by group; none, saying why,
-    when an input could not be analysed: the sidecar's figures are the model's to the window's Models and About
-    dialogs and every later reader, and they were recorded of the others alone as if of the whole split."""
+    when an input could not be analysed (:func:`~musictagger.cli.failures.kept_from_sidecar`)."""
     from musictagger.evaluation.report import headline
 
     sidecar = sidecar_path(model.path)
-    if result["failures"]:
-        print(
-            with_path(
-                f"{result['model_name']}: nothing recorded in ",
-                sidecar,
-                ": its figures leave out what could not be analysed; record them from a run that analyses every input",
-            ),
-            file=sys.stderr,
-        )
+    if kept_from_sidecar(result["model_name"], _failures(result), sidecar):
         return
     groups = headline(result)
     manifest = model.manifest
@@ -127,17 +119,9 @@ def _record(model: GenreModel, result: dict[str, Any]) -> None:
     print(with_path(f"recorded the {', '.join(groups)} figures in ", sidecar))
 
 
-def _say_failures(result: dict[str, Any], said: set[str]) -> None:
-    """Name on stderr each input ``result`` left out because it could not be analysed (those not in ``said``, which
-    gains them), and how many: the figures are of the others, which only the report's last lines said."""
-    failures = result["failures"]
-    for failure in failures:
-        if failure["reason"] not in said:
-            print(wrap(f"error: {failure['reason']}", [failure["file"]]), file=sys.stderr)
-            said.add(failure["reason"])
-    if failures:
-        inputs = "1 input" if len(failures) == 1 else f"{len(failures)} inputs"
-        print(wrap(f"{result['model_name']}: {inputs} could not be analysed, left out of its figures"), file=sys.stderr)
+def _failures(result: dict[str, Any]) -> list[Failure]:
+    """The inputs ``result`` left out because they could not be analysed."""
+    return [Failure(failure["file"], failure["reason"]) for failure in result["failures"]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         for written in write_reports(result, args.reports):
             print(with_path("wrote ", written))
         print(f"{result['model_name']}: accuracy {fmt(result['accuracy'])}  MAP {fmt(result['map'])}")
-        _say_failures(result, said)
+        say_failures(result["model_name"], _failures(result), said)
         if args.record:
             _record(model, result)
         results.append(result)

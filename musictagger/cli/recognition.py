@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musictagger.cli.failures import kept_from_sidecar, say_failures
 from musictagger.cli.lines import with_path
 from musictagger.cli.options import add_data_argument, add_dev_set_argument, load_data, refuse_unwritable_sidecars
 from musictagger.evaluation.recognition import FALSE_CLAIMS, QUERY_KINDS
@@ -35,7 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"share of the validation tracks, searched for in a library without them, that may be named "
         f"(default {FALSE_CLAIMS})",
     )
-    parser.add_argument("--write", action="store_true", help="write the choice into MODEL's sidecar")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write the choice into MODEL's sidecar (not when an input could not be analysed)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -49,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.evaluation import recognition
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.evaluation.evaluate import Protocol, analyse_all
+    from musictagger.model.manifest import sidecar_path
     from musictagger.model.recognition import RecognitionPolicy
     from musictagger.model.runtime import GenreModel
 
@@ -65,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         )
     protocol = Protocol()
     outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=protocol)
+    say_failures(model.path.stem, outcomes.failures, set())  # left out of every figure: named, and the status 1
     match_bits = model.manifest.match_bits
     per_split = {
         split: recognition.split_queries(
@@ -93,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             + " | ".join(_count(absent[k]) for k in (*QUERY_KINDS, "dev_set", "non_music"))
             + " |"
         )
-    if args.write:
+    if args.write and not kept_from_sidecar(model.path.stem, outcomes.failures, sidecar_path(args.model)):
         policy = RecognitionPolicy(
             within=within,
             chosen_on=f"{collection.root.name} valid: at most {args.false_claims:.1%} of its tracks' room captures "
@@ -102,4 +109,4 @@ def run(args: argparse.Namespace) -> int:
         )
         sidecar = recognition.write_policy(args.model, policy, measured_sha256=model.manifest.onnx_sha256)
         print(with_path("wrote the recognition policy into ", sidecar))
-    return 0
+    return 1 if outcomes.failures else 0

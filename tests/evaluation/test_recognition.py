@@ -13,15 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from musictagger.cli.main import main
 from musictagger.errors import FileError, ModelError, MusictaggerError
+from musictagger.evaluation import evaluate as evaluate_module
+from musictagger.evaluation.nonmusic import non_music
 from musictagger.evaluation.recognition import choose_within, write_policy
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.runtime import FAST_MODEL_NAME
+from tests.audio.signals import music, tone
 
+SR = 16000
 POLICY = RecognitionPolicy(within=1.25, chosen_on="a test")
 
 
@@ -116,3 +121,34 @@ def test_write_into_a_sidecar_that_cannot_be_written_is_refused_before_any_analy
     with pytest.raises(FileError, match="read-only") as error:
         load_manifest(read_only_model).save(sidecar_path(read_only_model))
     assert error.value.path == sidecar_path(read_only_model)
+
+
+def test_a_track_that_could_not_be_analysed_is_named_and_the_choice_not_written(
+    onnx_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A validation track no decoder reads was left out of the choice and of every figure without a word, status 0,
+    and --write recorded a choice made without it, as `evaluate --record` did.  The generated non-music is cut to one
+    short sound (its 18 sounds of 30 s are most of a small run); the tracks go through the real analysis."""
+    data = tmp_path / "data"
+    for genre, signal in (("classical", tone(440.0, sr=SR, seconds=3.0)), ("rock", music(sr=SR, seconds=3.0))):
+        (data / genre).mkdir(parents=True)
+        for i in range(2):
+            sf.write(data / genre / f"{i}.wav", signal, SR)
+    (data / "rock" / "broken.wav").write_bytes(b"RIFF, then nothing a decoder reads")
+    for split, listed in (("train", "classical/0.wav\nrock/0.wav\n"), ("valid", "classical/1.wav\nrock/broken.wav\n")):
+        (data / f"{split}.txt").write_text(listed)
+    (data / "test.txt").write_text("")
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "manifest.csv").write_text("file,genre,for_four_genre_model\n")
+    monkeypatch.setattr(
+        evaluate_module, "non_music", lambda seed, *, sr, seconds, per_kind: non_music(seed, sr=sr, seconds=2.0)[:1]
+    )
+    before = sidecar_path(onnx_path).read_bytes()
+
+    assert main(["recognition", str(onnx_path), str(data), "--dev-set", str(tmp_path / "dev"), "--write"]) == 1
+
+    said = " ".join(capsys.readouterr().err.split())
+    assert re.search(f"error: {re.escape(str(data / 'rock' / 'broken.wav'))}:? not an audio file", said)
+    assert "m: 1 input could not be analysed, left out of its figures" in said
+    assert re.search(f"m: nothing recorded in {re.escape(str(sidecar_path(onnx_path)))}:? its figures leave out", said)
+    assert sidecar_path(onnx_path).read_bytes() == before
