@@ -396,20 +396,23 @@ class _Lost:
     frame (a copy's or a disk's damage in the middle of the file) to the next frame, whose header numbers its
     samples, so the frames after the damage are stamped where they belong while the samples decoded run on.  Where
     the stamps are a container's guess (MP3's, counted from the frames) or restart (a chained Ogg file's links), a
-    jump says nothing, so only FLAC's own stream is watched."""
+    jump says nothing, so only FLAC's own stream is watched, from its first frame on (an excerpt copied out of a
+    stream keeps its frames' numbers, and does not start at 0)."""
 
     def __init__(self) -> None:
         self.spans: list[tuple[float, float]] = []
-        self._end = 0.0  # where the last frame ended, in seconds of the file
+        self._end: float | None = None  # where the last frame ended, in seconds of the file
 
     def see(self, frame: av.AudioFrame) -> None:
         """Take a decoded frame in: a span is lost before it when it starts after the last one ended (one the parser
         could not stamp, as it does the frames just before damage, follows it)."""
-        unstamped = frame.pts is None or frame.time_base is None
-        start = self._end if unstamped else float(frame.pts * frame.time_base)
-        if start - self._end > 0.5 / frame.sample_rate:
+        stamped = frame.pts is not None and frame.time_base is not None
+        start = float(frame.pts * frame.time_base) if stamped else self._end
+        if start is None:  # the first frame, unstamped
+            start = 0.0
+        elif self._end is not None and start - self._end > 0.5 / frame.sample_rate:
             self.spans.append((self._end, start))
-        self._end = max(self._end, start + frame.samples / frame.sample_rate)
+        self._end = start + frame.samples / frame.sample_rate
 
 
 def lost_notes(lost: tuple[tuple[float, float], ...]) -> tuple[str, ...]:
@@ -417,9 +420,8 @@ def lost_notes(lost: tuple[tuple[float, float], ...]) -> tuple[str, ...]:
     where a file whose audio stopped coming at its first damage was said to be "cut short" there."""
     if not lost:
         return ()
-    where = "in the middle" if lost[0][0] > 0 else "at its start"
     spans = " and ".join(f"from {start:.1f} s to {end:.1f} s" for start, end in lost)
-    return (f"damaged {where}: its audio {spans} cannot be decoded; the audio around it is analysed",)
+    return (f"damaged in the middle: its audio {spans} cannot be decoded; the audio around it is analysed",)
 
 
 def _plays_first(stream: av.AudioStream) -> bool:

@@ -26,6 +26,7 @@ from musictagger.audio.signal import resample
 from musictagger.errors import DecodeError, SilentAudioError
 from musictagger.library.scan import scan
 from musictagger.model.runtime import analyze
+from musictagger.tags import flac_structure
 from tests.audio.amr import NARROW, WIDE, Amr, amr_encoder, write_amr
 from tests.audio.musepack import write_musepack
 from tests.audio.shorten import write_shorten
@@ -400,7 +401,9 @@ def test_a_flac_file_damaged_in_the_middle_says_where_and_is_analysed_around_it(
     """A FLAC file whose middle is overwritten (a disk's or a copy's damage): FFmpeg passes over the bytes to the next
     frame, and the file was called "cut short: the audio ends at 11.8 s of the 20.0 s its header announces (damaged,
     or not copied whole)", which sent the user looking for the rest of a file that is all there.  It is said to be
-    damaged in the middle, from where to where, and the audio on both sides of the damage is analysed."""
+    damaged in the middle, from where to where, and the audio on both sides of the damage is analysed.  An excerpt of
+    frames copied out of a stream, which keep their numbers, written without a length (decoded whole) is no damage:
+    it was said to be "damaged at its start" up to its first frame's time."""
     data = write(tmp_path / "whole.flac", music(sr=22050, seconds=12.0), 22050, "flac").read_bytes()
     start, end = len(data) * 4 // 10, len(data) * 6 // 10  # about 4.8 s to 7.2 s of the audio
     damaged = tmp_path / "damaged.flac"
@@ -415,6 +418,12 @@ def test_a_flac_file_damaged_in_the_middle_says_where_and_is_analysed_around_it(
     lost_from, lost_to = float(lost[1]), float(lost[2])
     assert 4.3 < lost_from < 4.9 and 7.0 < lost_to < 7.6
     assert features.report.duration_s == pytest.approx(12.0 - (lost_to - lost_from), abs=0.1)  # the rest, analysed
+    frame = next(at for at in range(start, len(data)) if flac_structure.holds_frame(data[at : at + 16]))
+    excerpt = bytearray(data[: data.index(b"\xff\xf8", 42)] + data[frame:])  # its metadata, frames from 4.8 s on
+    excerpt[21] &= 0xF0  # STREAMINFO's 36-bit sample count set to 0, "unknown", as a writer to a pipe leaves it
+    excerpt[22:26] = bytes(4)
+    (tmp_path / "excerpt.flac").write_bytes(excerpt)
+    assert features_from_file(tmp_path / "excerpt.flac", params=PARAMS, n_windows=2).notes == ()
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
