@@ -1,5 +1,6 @@
 """``make test``'s second part: the tests that play into the virtual microphone run in one process, every other test
-with its module (tests/xdist_groups.py), under the Makefile's own pytest-xdist options."""
+with its module (tests/xdist_groups.py), under the Makefile's own pytest-xdist options; and modules of one
+``xdist_group`` in one process, in both parts."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ PLAYING = ("test_learning", "test_live_matches", "test_live_panel")
 OTHERS = ("test_closing", "test_window", "test_display")
 UNNEEDED_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:pytest-qt", "-p", "no:hypothesispytest", "-p", "no:timeout")
 """Left out of the run below, which starts three pytest processes: Qt's and Hypothesis's took most of their start."""
+
+
+def in_two_processes(folder: Path) -> subprocess.CompletedProcess[str]:
+    """pytest's run of the tests in ``folder`` in two processes, a module each (``--dist loadfile``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", *UNNEEDED_PLUGINS, str(folder)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_tests_playing_into_the_microphone_run_in_one_process_and_every_other_test_with_its_module(
@@ -80,14 +92,23 @@ def test_a_test_that_crashes_its_process_is_reported_once_and_the_rest_run_once(
     (tmp_path / "test_crash.py").write_text(playing + crashes)
     (tmp_path / "test_after.py").write_text(playing)
     (tmp_path / "test_other.py").write_text("def test_other():\n    pass\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", *UNNEEDED_PLUGINS, str(tmp_path)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = in_two_processes(tmp_path)
     # one crash: xdist says "node down" once for each process that died (the summary repeats the failure's reason)
     assert done.stdout.count("node down: ") == 1 and "1 failed, 3 passed" in done.stdout, done.stdout
     ran = sorted(line.rsplit(" ", 1)[0] for line in (tmp_path / "ran.txt").read_text().splitlines())
     assert ran == ["test_after test_plays", "test_crash test_crashes", "test_crash test_plays", "test_other test_other"]
+
+
+def test_the_modules_of_one_xdist_group_run_in_one_process(tmp_path: Path) -> None:
+    """Two modules that share a session fixture (tests/training's ``view_cache``) name one ``xdist_group``: they went
+    to the two processes, one each, and each process made the fixture, so neither read what the other had computed."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    grouped = 'import pytest\n\npytestmark = pytest.mark.xdist_group("runs")\n\n\ndef test_one():\n    pass\n'
+    for module in ("test_identity", "test_similarity_pipeline"):
+        (tmp_path / f"{module}.py").write_text(grouped)
+    done = in_two_processes(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = [line.split() for line in (tmp_path / "ran.txt").read_text().splitlines()]
+    assert sorted(module for module, _, _ in ran) == ["test_identity", "test_similarity_pipeline"]
+    assert len({worker for _, _, worker in ran}) == 1, ran

@@ -6,6 +6,9 @@ one after another.  They share one sink, one test at a time (:func:`tests.live.p
 out with their modules, two of them ran side by side, and one process sat idle on the sink's lock while the other
 played music in real time.  Now the other process runs the rest meanwhile.  A test that reaches the fixture
 through another fixture goes with its module, and waits for the sink as before.
+
+Modules that name one ``xdist_group`` in their ``pytestmark`` (as pytest-xdist's ``--dist loadgroup`` reads it) go
+together to one process, so that they share its session fixtures: the training modules that read one feature cache.
 """
 
 from __future__ import annotations
@@ -18,6 +21,21 @@ import pytest
 
 MICROPHONE_GROUP = "virtual-microphone"
 """The work unit of every test that plays into the virtual microphone."""
+
+
+@cache
+def module_group(module: Path) -> str | None:
+    """The group ``module``'s ``pytestmark = pytest.mark.xdist_group("name")`` names, if it has one."""
+    text = module.read_text(encoding="utf-8")
+    if "xdist_group" not in text:
+        return None
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "pytestmark" for target in node.targets):
+            for call in ast.walk(node.value):
+                if isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "xdist_group":
+                    (name,) = [*call.args, *(keyword.value for keyword in call.keywords)]
+                    return ast.literal_eval(name)
+    return None
 
 
 @cache
@@ -37,7 +55,8 @@ def microphone_tests(module: Path) -> frozenset[str]:
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before pytest-xdist's own, which hands out modules alone
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """With ``--dist loadfile``: the tests that play into the virtual microphone as one work unit, handed out first."""
+    """With ``--dist loadfile``: the tests that play into the virtual microphone as one work unit, handed out first,
+    and the modules of one ``xdist_group`` as one."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling  # pytest-xdist's: there when it calls this hook
@@ -47,7 +66,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
         def _split_scope(self, nodeid: str) -> str:
             module = super()._split_scope(nodeid)
             function = nodeid.split("::")[-1].split("[", 1)[0]
-            return MICROPHONE_GROUP if function in microphone_tests(config.rootpath / module) else module
+            if function in microphone_tests(config.rootpath / module):
+                return MICROPHONE_GROUP
+            return module_group(config.rootpath / module) or module
 
         def _assign_work_unit(self, node: object) -> None:
             if MICROPHONE_GROUP in self.workqueue:  # the longest in real time: first, not last beside idle

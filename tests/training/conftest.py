@@ -65,3 +65,14 @@ def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, members in splits.items():
         (root / f"{name}.txt").write_text("\n".join(members) + "\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def view_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The similarity runs' feature cache (:class:`~musictagger.training.views.ViewCache`), one a process.
+
+    ``test_similarity_pipeline.py`` and ``test_identity.py`` train on the same collection's clean windows and
+    views (two of each training track, seed 0), and run in one process (their ``xdist_group``): the second run
+    reads them from here instead of passing its 21 windows through the backbone again (~15 s).
+    """
+    return tmp_path_factory.mktemp("view-cache")

@@ -22,12 +22,15 @@ from tests.training.conftest import GENRES, SR, make_signal  # noqa: E402
 
 IDENTITY_BITS = 8
 
+pytestmark = pytest.mark.xdist_group("similarity-runs")  # with test_similarity_pipeline.py: one view cache
+
 
 @pytest.fixture(scope="module")
-def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def identity_model(collection: Path, view_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 16-bit model whose last 8 bits are the identity part reading channel means and maxima
     (``--identity-maxima``), trained with int8 views; the dev set is the collection's own valid split
-    (the thresholds are not what this module tests)."""
+    (the thresholds are not what this module tests).  Its clean windows and two views of each track are
+    the similarity module's (``view_cache``)."""
     work = tmp_path_factory.mktemp("identity")
     dev = work / "dev"
     dev.mkdir()
@@ -39,8 +42,8 @@ def identity_model(collection: Path, tmp_path_factory: pytest.TempPathFactory) -
         (dev / genre / "3.wav").symlink_to(collection / genre / "3.wav")
     paths = {"run": work / "run", "models": work / "models"}
     args = ["train", str(collection), "--objective", "similarity", "--dev-set", str(dev)]
-    args += ["--run-dir", str(paths["run"]), "--cache-dir", str(work / "cache"), "--epochs", "3"]
-    args += ["--train-windows", "1", "--eval-windows", "1", "--views", "3", "--bits", "16"]
+    args += ["--run-dir", str(paths["run"]), "--cache-dir", str(view_cache), "--epochs", "3"]
+    args += ["--train-windows", "1", "--eval-windows", "1", "--views", "2", "--bits", "16"]
     args += ["--identity-bits", str(IDENTITY_BITS), "--identity-maxima", "--contrastive-weight", "0", "--int8-views"]
     assert main(args) == 0
     assert main(["export", str(paths["run"]), "--out", str(paths["models"]), "--name", "tiny-v3"]) == 0

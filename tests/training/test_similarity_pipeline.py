@@ -28,6 +28,8 @@ from musictagger.training.export import build_model, check_parity  # noqa: E402
 from musictagger.training.verdict_choice import dev_folds, write_policy  # noqa: E402
 from tests.training.conftest import GENRES, SR, make_signal  # noqa: E402
 
+pytestmark = pytest.mark.xdist_group("similarity-runs")  # with test_identity.py: one view cache (conftest.py)
+
 
 @pytest.fixture(scope="module")
 def dev_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -52,9 +54,9 @@ def dev_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(collection: Path, dev_set: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def run(collection: Path, dev_set: Path, view_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("similarity")
-    paths = {"run": work / "run", "cache": work / "cache", "models": work / "models"}
+    paths = {"run": work / "run", "cache": view_cache, "models": work / "models"}
     args = ["train", str(collection), "--objective", "similarity", "--dev-set", str(dev_set)]
     args += ["--run-dir", str(paths["run"]), "--cache-dir", str(paths["cache"]), "--epochs", "12"]
     args += ["--train-windows", "1", "--eval-windows", "1", "--views", "2", "--bits", "16", "--valid-rooms", "2"]
