@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 from musictagger.errors import ParameterError
+
+# scipy.signal (1-2 s to import on a loaded 2-core machine) is imported where it is used: every command's start-up
+# reaches this module (cli.recognition -> evaluation), and none of them needs it until it degrades a signal.
 
 
 def _check_mono(y: np.ndarray) -> np.ndarray:
@@ -55,6 +57,8 @@ def room_impulse_response(sr: int, *, rt60_s: float, rng: np.random.Generator, d
 
 def reverberate(y: np.ndarray, sr: int, *, rt60_s: float, rng: np.random.Generator) -> np.ndarray:
     """``y`` heard in a synthetic room (same length, energy kept)."""
+    from scipy import signal as sps
+
     y = _check_mono(y)
     wet = sps.fftconvolve(y, room_impulse_response(sr, rt60_s=rt60_s, rng=rng))[: y.size]
     return wet.astype(np.float32)
@@ -66,6 +70,8 @@ def band_limit(y: np.ndarray, sr: int, *, low_hz: float, high_hz: float) -> np.n
     high_hz = min(high_hz, 0.45 * sr)
     if not 0 < low_hz < high_hz:
         raise ParameterError(f"band {low_hz}–{high_hz} Hz does not fit a signal sampled at {sr} Hz")
+    from scipy import signal as sps
+
     sos = sps.butter(4, [low_hz, high_hz], btype="bandpass", fs=sr, output="sos")
     return sps.sosfilt(sos, y).astype(np.float32)
 

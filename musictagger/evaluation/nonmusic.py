@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import signal as sps
 
 from musictagger.audio.augment import pink_noise
+
+# scipy.signal (1-2 s to import on a loaded 2-core machine) is imported where it is used: every command's start-up
+# reaches this module (cli.recognition -> evaluation), and none of them needs it until it generates a sound.
 
 Generator = Callable[[np.random.Generator, int, float], np.ndarray]
 
@@ -38,6 +40,8 @@ def pink(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
 
 def brown_noise(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    from scipy import signal as sps
+
     walk = np.cumsum(rng.standard_normal(int(sr * seconds)))
     return _unit(sps.detrend(walk))
 
@@ -55,6 +59,8 @@ def warbling_tone(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarr
 
 
 def sweep(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    from scipy import signal as sps
+
     t = np.arange(int(sr * seconds)) / sr
     return _unit(sps.chirp(t, f0=rng.uniform(30.0, 200.0), t1=seconds, f1=rng.uniform(4000.0, 7500.0), method="log"))
 
@@ -69,6 +75,8 @@ def hum(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
 def clicks(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     """Irregular clicks (a Geiger counter, a crackling record with nothing on it)."""
+    from scipy import signal as sps
+
     y = np.zeros(int(sr * seconds))
     positions = rng.choice(y.size, size=int(seconds * rng.uniform(3.0, 30.0)), replace=False)
     y[positions] = rng.choice([-1.0, 1.0], size=positions.size)
@@ -77,6 +85,8 @@ def clicks(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
 def babble(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     """Speech-like sound: a pitch-gliding pulse train through three formants, cut into syllables."""
+    from scipy import signal as sps
+
     n = int(sr * seconds)
     t = np.arange(n) / sr
     pitch = rng.uniform(90.0, 220.0) * (1.0 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.2, 0.8) * t))
