@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSplitter,
     QTabBar,
     QTabWidget,
     QVBoxLayout,
@@ -45,6 +44,7 @@ from musictagger.errors import FileError
 from musictagger.gui.about import known_genres_text, show_about
 from musictagger.gui.accessible import menu_on_shift_f10, set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
+from musictagger.gui.analysis_split import AnalysisSplit
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.dock_scroll import DockScroll
 from musictagger.gui.errors import describe, open_folder_of, show_error, show_message
@@ -164,12 +164,9 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel(self.background_runner, self.io_runner, settings)
         self.library_view = LibraryView(TaskRunner("library view"), self.manifest)
 
-        analysis = QSplitter(Qt.Orientation.Vertical)
-        analysis.addWidget(self.spectrogram)
-        analysis.addWidget(self.layers)
-        analysis.setSizes([420, 220])
+        self.analysis = AnalysisSplit(self.spectrogram, self.layers, (420, 220))
         self.centre = QTabWidget()
-        self.centre.addTab(analysis, "Analysis")
+        self.centre.addTab(self.analysis, "Analysis")
         self.centre.addTab(self.library_view, "Library")
         self.setCentralWidget(self.centre)
         result = QWidget()

@@ -26,6 +26,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QDialog, QSplitter, QStyle, QStyleOptionViewItem, QWidget
 
 from musictagger.gui.about import known_genres_text
+from musictagger.gui.analysis_split import READABLE_LINES
 from musictagger.gui.capped_label import CappedLabel, NotesLabel
 from musictagger.gui.code_view import CodeView
 from musictagger.gui.column_fit import LEAST_CHARS
@@ -366,6 +367,24 @@ def test_the_result_and_matches_tabbed_beside_the_live_panel_are_split_when_it_c
     right_side = again.result_dock.height() + again.matches_dock.height()
     assert not again.result_dock.visibleRegion().isEmpty() and again.matches_dock.height() >= 0.4 * right_side
     again.close()
+
+
+def test_the_files_spectrogram_keeps_a_readable_height_beside_the_live_panel(qtbot, window) -> None:
+    """The Analysis tab shared what height the Live panel left it in its first proportions: in a window as high as
+    a 1024×640 screen holds the spectrogram was 88 pixels high (74 in an 11-point font), no frequency scale to read,
+    over a strip of layer panels at their least.  The layers fold away for it there, and unfold as they were when
+    the Live panel closes."""
+    window.show()
+    window.resize(window.width(), 608)  # 640 less a title bar
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.centre.height() > 500, timeout=5000)
+    unfolded = window.layers.height()
+    readable = READABLE_LINES * window.spectrogram.fontMetrics().lineSpacing()
+    window.show_live()
+    # The layers hidden, and the split laid out again without them.
+    qtbot.waitUntil(lambda: not window.layers.isVisible() and window.spectrogram.height() >= readable, timeout=5000)
+    window.live_dock.close()
+    qtbot.waitUntil(lambda: window.layers.isVisible() and window.layers.height() == unfolded, timeout=5000)
 
 
 def test_notes_wrap_whole_where_there_is_room_else_keep_a_line_each_and_say_the_rest_in_the_tooltip(qtbot) -> None:
