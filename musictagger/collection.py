@@ -78,19 +78,16 @@ class Collection:
 
     def model_label_indices(self, model_labels: Sequence[str]) -> np.ndarray:
         """The index in ``model_labels`` (a model's genres) of each of the collection's genres, which may be some of
-        them: a folder named as a model's genre, or as one but for case (``Rock``, as a collector capitalises it, is
-        the model's ``rock``).  The one rule of every command that measures a model on a collection (``evaluate``,
-        ``verdict``): ``verdict`` compared names exactly, so each ``Rock`` track was counted a wrong answer.
+        them: a folder named as a model's genre, or as one but for case (:func:`label_named`).  The one rule of every
+        command that measures a model on a collection (``evaluate``, ``verdict``): ``verdict`` compared names exactly,
+        so each ``Rock`` track was counted a wrong answer.
 
         Raises
         ------
         MusictaggerError
             A genre of the collection is none of the model's (its figures would count every answer wrong).
         """
-        by_case = {label.casefold(): label for label in model_labels}
-        model_label = {
-            genre: genre if genre in model_labels else by_case.get(genre.casefold()) for genre in self.labels
-        }
+        model_label = {genre: label_named(genre, model_labels) for genre in self.labels}
         missing = [genre for genre, label in model_label.items() if label is None]
         if missing:
             raise MusictaggerError(
@@ -99,6 +96,15 @@ class Collection:
                 "these (`musictagger train DATA_DIR`, then `musictagger export`)"
             )
         return np.array([list(model_labels).index(model_label[genre]) for genre in self.labels])
+
+
+def label_named(name: str, labels: Sequence[str]) -> str | None:
+    """The label of ``labels`` that ``name`` names: itself, else the one it equals but for case (a collector's ``Rock``
+    folder is a model's ``rock``; a dev set's ``rock`` is the ``Rock`` of a model trained on such folders); None when
+    it names none of them."""
+    if name in labels:
+        return name
+    return next((label for label in labels if label.casefold() == name.casefold()), None)
 
 
 def _read_split_file(path: Path) -> list[str]:

@@ -9,9 +9,11 @@ no weights are ever trained on it.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from musictagger.collection import label_named
 from musictagger.errors import MusictaggerError
 
 NO_GENRE = "none"
@@ -46,3 +48,13 @@ def load_dev_set(root: str | Path) -> tuple[DevClip, ...]:
         expected = row["for_four_genre_model"]
         clips.append(DevClip(path, row["genre"], None if expected == NO_GENRE else expected))
     return tuple(clips)
+
+
+def spelt_for(clips: Sequence[DevClip], labels: Sequence[str]) -> tuple[DevClip, ...]:
+    """``clips`` with each genre they should get spelt as ``labels`` (a model's, or a collection's being trained)
+    spell it (:func:`~musictagger.collection.label_named`): the manifest's ``rock`` is a model's ``Rock``, whose every
+    right answer was counted wrong; a genre none of them names is left as it is."""
+    return tuple(
+        replace(clip, expected=label_named(clip.expected, labels) or clip.expected) if clip.expected else clip
+        for clip in clips
+    )

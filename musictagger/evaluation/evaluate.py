@@ -46,7 +46,7 @@ from musictagger.evaluation.calibration import (
     negative_log_likelihood,
     reliability_bins,
 )
-from musictagger.evaluation.devset import DevClip
+from musictagger.evaluation.devset import DevClip, spelt_for
 from musictagger.evaluation.metrics import (
     Interval,
     accuracy,
@@ -296,6 +296,7 @@ def evaluate(
             raise MusictaggerError(_empty_split(collection, name))
     if split == database_split and len(collection.tracks(split)) < 2:
         raise MusictaggerError(_one_track_ranked_among_none(collection, split))
+    dev_clips = spelt_for(dev_clips, model.labels)
     outcomes = analyse_all(model, collection, dev_clips=dev_clips, n_windows=n_windows, protocol=protocol)
     queries = _of_split(outcomes.tracks, collection, split)
     database = _of_split(outcomes.tracks, collection, database_split)

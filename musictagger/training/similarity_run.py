@@ -32,7 +32,7 @@ from tqdm import tqdm
 from musictagger.audio.frontend import features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import Collection
-from musictagger.evaluation.devset import load_dev_set
+from musictagger.evaluation.devset import load_dev_set, spelt_for
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
 from musictagger.model.manifest import sha256_of
 from musictagger.training.backbone import load_backbone
@@ -124,7 +124,7 @@ def run_similarity_training(
         if config.valid_rooms
         else []
     )
-    dev_clips = load_dev_set(dev_dir)
+    dev_clips = spelt_for(load_dev_set(dev_dir), collection.labels)
     dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
     non_music_views = [
         cache.encode(features_from_signal(y, sr=16000, params=params, n_windows=config.eval_windows).windows)

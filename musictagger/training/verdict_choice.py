@@ -27,7 +27,7 @@ import numpy as np
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.collection import Collection
 from musictagger.errors import ModelError
-from musictagger.evaluation.devset import DevClip
+from musictagger.evaluation.devset import DevClip, spelt_for
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.precision import Deferral, int8_twin
@@ -87,6 +87,7 @@ def model_evidence(
     valid = evidence_of(
         model, "valid", [of_file(t.path) for t in valid_tracks], [model.labels[to_model[t.label]] for t in valid_tracks]
     )
+    dev_clips = spelt_for(dev_clips, model.labels)
     dev = evidence_of(model, "dev", [of_file(c.path) for c in dev_clips], [c.expected for c in dev_clips])
     noise = evidence_of(model, "non-music", [of_signal(y) for _, y in sounds], [None] * len(sounds))
     return valid, dev, noise

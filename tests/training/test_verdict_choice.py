@@ -14,7 +14,7 @@ from musictagger.collection import load_collection
 from musictagger.errors import ModelError, MusictaggerError
 from musictagger.evaluation.devset import DevClip
 from musictagger.model.location import model_file
-from musictagger.model.manifest import load_manifest
+from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel
 from musictagger.training.verdict_choice import NON_MUSIC_SR, model_evidence, write_policy
 from tests.audio.signals import music, tone
@@ -53,28 +53,38 @@ def test_a_policy_the_twins_deferral_does_not_cover_writes_neither(pair: tuple[P
     assert {path: path.with_suffix(".json").read_bytes() for path in pair} == before
 
 
-def test_genre_folders_named_in_other_case_are_the_models_genres(tmp_path: Path) -> None:
-    """``verdict`` on a collection filed as a collector capitalises it (``Rock``): each validation track was expected
-    to be called ``Rock``, which the model (``rock``) never says, so every one counted wrong; ``evaluate`` took the
-    folder for the model's genre.  A genre the model lacks is refused before anything is analysed."""
+def test_genre_folders_and_dev_set_genres_named_in_other_case_are_the_models_genres(tmp_path: Path) -> None:
+    """``verdict`` on a collection filed as a collector capitalises it (``Rock``) expected each validation track to be
+    called ``Rock``, which the model (``rock``) never says, so every one counted wrong, where ``evaluate`` took the
+    folder for the model's genre; the dev set's ``rock`` was wrong likewise for a model trained on ``Rock/`` folders.
+    Here the model's genres are capitalised and the folders and the dev set are not.  A genre the model lacks is
+    refused before anything is analysed."""
+    model_path = tmp_path / "model" / "capitalised.onnx"
+    model_path.parent.mkdir()
+    shutil.copy(model_file(FAST_MODEL_NAME), model_path)  # the quicker of the shipped models to run
+    sidecar = json.loads(sidecar_path(model_file(FAST_MODEL_NAME)).read_text())
+    sidecar["labels"] = [label.capitalize() for label in sidecar["labels"]]
+    sidecar_path(model_path).write_text(json.dumps(sidecar))
+    model = GenreModel(model_path)
+    data = tmp_path / "data"
     for genre, signal in (
-        ("Classical", tone(440.0, sr=NON_MUSIC_SR, seconds=3.0)),
-        ("Rock", music(sr=NON_MUSIC_SR, seconds=3.0)),
+        ("classical", tone(440.0, sr=NON_MUSIC_SR, seconds=3.0)),
+        ("rock", music(sr=NON_MUSIC_SR, seconds=3.0)),
     ):
-        (tmp_path / genre).mkdir()
-        sf.write(tmp_path / genre / "0.wav", signal, NON_MUSIC_SR)
-    for split, listed in (("train", ""), ("valid", "Classical/0.wav\nRock/0.wav\n"), ("test", "")):
-        (tmp_path / f"{split}.txt").write_text(listed)
-    model = GenreModel(model_file(FAST_MODEL_NAME))  # the quicker to run
-    dev = [DevClip(tmp_path / "Rock" / "0.wav", "rock", "rock")]
+        (data / genre).mkdir(parents=True)
+        sf.write(data / genre / "0.wav", signal, NON_MUSIC_SR)
+    for split, listed in (("train", ""), ("valid", "classical/0.wav\nrock/0.wav\n"), ("test", "")):
+        (data / f"{split}.txt").write_text(listed)
+    dev = [DevClip(data / "rock" / "0.wav", "rock", "rock")]
     sounds = [("a tone", tone(880.0, sr=NON_MUSIC_SR, seconds=3.0))]
 
-    valid, _, _ = model_evidence(model, load_collection(tmp_path), dev, sounds)
-    assert valid.expected == ["classical", "rock"]
+    valid, in_dev, _ = model_evidence(model, load_collection(data), dev, sounds)
+    assert valid.expected == ["Classical", "Rock"]
+    assert in_dev.expected == ["Rock"]
 
-    (tmp_path / "Rock").rename(tmp_path / "Jazz")
-    (tmp_path / "valid.txt").write_text("Classical/0.wav\nJazz/0.wav\n")
+    (data / "rock").rename(data / "jazz")
+    (data / "valid.txt").write_text("classical/0.wav\njazz/0.wav\n")
     analysed = []
-    with pytest.raises(MusictaggerError, match="the collection's genres Jazz are not among the model's"):
-        model_evidence(model, load_collection(tmp_path), dev, sounds, on_item=lambda: analysed.append(1))
+    with pytest.raises(MusictaggerError, match="the collection's genres jazz are not among the model's"):
+        model_evidence(model, load_collection(data), dev, sounds, on_item=lambda: analysed.append(1))
     assert not analysed
