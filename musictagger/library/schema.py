@@ -296,4 +296,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX tracks_path_key ON tracks (path_key, path);
         """,
     ),
+    Migration(
+        # A WMA file's tags were not read before musictagger read ASF attributes (musictagger.tags.formats.AsfFamily):
+        # its row was stored with no title, artist, album or genre tags, and the Library tab showed none for an old
+        # Windows library's tracks, nor did a track that was analysed already gain them at the next index.  Such rows
+        # are marked as not read (as rows stored before tags were), so the next `index` of their folder reads their
+        # tags without analysing the files again.
+        "read again the tags of WMA tracks stored before their ASF attributes were read",
+        """
+        UPDATE tracks SET tag_genres = NULL
+        WHERE error IS NULL AND lower(path) LIKE '%.wma' AND tag_genres = '[]'
+            AND title IS NULL AND artist IS NULL AND album IS NULL;
+        """,
+    ),
 )

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musictagger.library import Library, index_folders
+from musictagger.library import Library, index_folders, store
 from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.library.schema import MIGRATIONS
 from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model.verdict import Verdict
 from musictagger.tagging.formats import detect, read_tags
 from musictagger.userdirs import library_db_path
+from tests.audio.signals import channels_of, music, write_aac
 from tests.tagging.media import pretag
 
 ALL_FOUR = ["Classical", "Electronic", "Pop", "Rock"]
@@ -123,6 +125,35 @@ def test_an_index_without_tags_gets_them_on_the_next_run_without_reanalysis(inde
     assert (summary.analysed, summary.skipped, summary.tags_read) == (0, 6, 5)
     first = rows(TrackQuery(text="zebra"))[0]
     assert (first.album, first.tag_genres) == ("An album", tuple(ALL_FOUR))
+
+
+def test_a_wma_track_an_earlier_release_indexed_without_its_tags_gets_them_on_the_next_run_without_reanalysis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier release could not read a WMA file's tags and stored its row without them: the Library tab showed no
+    title nor genre tag, and the next `index` left it so.  The new schema marks such rows unread, and the next run
+    reads their tags, analysing nothing again."""
+    folder = tmp_path / "Music"
+    folder.mkdir()
+    song = write_aac(
+        folder / "song.wma",
+        channels_of(music(sr=44100, seconds=1.5), 2),
+        44100,
+        codec="wmav2",
+        metadata={"title": "A title", "genre": "Jazz"},
+    )
+    with monkeypatch.context() as earlier:  # its schema, without the last migration
+        earlier.setattr(store, "MIGRATIONS", MIGRATIONS[:-1])
+        index_folders([folder], workers=1)
+    with sqlite3.connect(library_db_path()) as db:  # as the earlier release stored it
+        db.execute("UPDATE tracks SET title = NULL, artist = NULL, album = NULL, tag_genres = '[]'")
+    db.close()
+
+    summary = index_folders([folder], workers=1)
+
+    assert (summary.analysed, summary.tags_read) == (0, 1)
+    (row,) = rows(TrackQuery())
+    assert (row.path, row.title, row.tag_genres) == (str(song), "A title", ("Jazz",))
 
 
 def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexed: Path) -> None:
