@@ -84,7 +84,13 @@ def refuse_unwritable_sidecars(models: Iterable[Path], option: str) -> None:
 def add_data_argument(parser: argparse.ArgumentParser) -> None:
     """``DATA``: the labelled collection a model-building command reads (``distil``, ``quantize``, ``verdict``,
     ``recognition``)."""
-    parser.add_argument("data", type=Path, metavar="DATA", help="data set folder with train/valid/test.txt (Emotify)")
+    parser.add_argument(
+        "data",
+        type=Path,
+        metavar="DATA",
+        help="the collection: DATA/<genre>/<files>, split by its train.txt, valid.txt and test.txt (Emotify's); "
+        "without them a seeded split is drawn",
+    )
 
 
 def load_data(path: Path, *, split_dir: Path | None = None, seed: int = 0) -> Collection:
@@ -101,7 +107,13 @@ def load_data(path: Path, *, split_dir: Path | None = None, seed: int = 0) -> Co
 def add_dev_set_argument(parser: argparse.ArgumentParser) -> None:
     """``--dev-set DEV``: the out-of-vocabulary clips a command choosing thresholds needs (``verdict``,
     ``recognition``)."""
-    parser.add_argument("--dev-set", type=Path, required=True, help="the out-of-vocabulary dev set (GTZAN dev)")
+    parser.add_argument(
+        "--dev-set",
+        type=Path,
+        required=True,
+        metavar="DEV",
+        help="the out-of-vocabulary dev set: a folder with manifest.csv (GTZAN dev)",
+    )
 
 
 def add_files_from_option(parser: argparse.ArgumentParser) -> None:

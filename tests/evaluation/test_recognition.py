@@ -152,3 +152,14 @@ def test_a_track_that_could_not_be_analysed_is_named_and_the_choice_not_written(
     assert "m: 1 input could not be analysed, left out of its figures" in said
     assert re.search(f"m: nothing recorded in {re.escape(str(sidecar_path(onnx_path)))}:? its figures leave out", said)
     assert sidecar_path(onnx_path).read_bytes() == before
+
+
+def test_its_help_says_what_it_does_and_what_the_dev_set_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help said nothing of what the command analyses, prints or how long it takes, and showed `--dev-set DEV_SET`
+    (the README's `DEV`) without a word of the manifest.csv it reads: GTZAN's genre folder was 'manifest is missing'."""
+    with pytest.raises(SystemExit) as ended:
+        main(["recognition", "--help"])
+    assert ended.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--dev-set DEV " in shown and "a folder with manifest.csv" in shown
+    assert "prints what the choice names on the validation and test splits. 10-35 min for Emotify" in shown
