@@ -58,10 +58,14 @@ class DockScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that shows and says nothing; its panel takes focus
 
+    def least_height(self) -> int:
+        """The height the panel needs at the viewport's width to show whole, without scrolling down."""
+        holder, width = self.widget(), self.viewport().width()
+        return max(holder.heightForWidth(width), holder.minimumSizeHint().height())
+
     def fits_height(self) -> bool:
         """Whether the panel shows whole in the viewport's height, without scrolling down."""
-        holder, width = self.widget(), self.viewport().width()
-        return self.viewport().height() >= max(holder.heightForWidth(width), holder.minimumSizeHint().height())
+        return self.viewport().height() >= self.least_height()
 
     def fitting_width(self) -> int:
         """The least width at which the panel shows whole, without a sideways scroll bar even when it scrolls."""
