@@ -8,6 +8,7 @@ training loop, early stopping, export parity and the runtime together.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import shutil
@@ -36,11 +37,13 @@ from tests.training.conftest import GENRES  # noqa: E402
 
 @pytest.fixture(scope="module")
 def trained_run(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The run, its feature cache, the folder its model is exported to, and what ``train`` printed (``printed``)."""
     work = tmp_path_factory.mktemp("work")
-    paths = {"run": work / "run", "cache": work / "cache", "models": work / "models"}
+    paths = {"run": work / "run", "cache": work / "cache", "models": work / "models", "printed": work / "printed.txt"}
     args = ["train", str(collection), "--run-dir", str(paths["run"]), "--cache-dir", str(paths["cache"])]
     args += ["--epochs", "25", "--patience", "25", "--train-windows", "1", "--eval-windows", "1", "--bits", "16"]
-    assert main(args) == 0
+    with paths["printed"].open("w") as printed, contextlib.redirect_stdout(printed):
+        assert main(args) == 0
     return paths
 
 
@@ -64,25 +67,19 @@ def test_feature_cache_makes_a_rerun_cheap(collection: Path, trained_run: dict[s
     assert time.monotonic() - started < 20
 
 
-def test_the_export_command_training_prints_exports_the_run(
-    collection: Path, trained_run: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # train ended with 'export it with: musictagger export RUN_DIR', which export refused (--name is required)
-    run = tmp_path / "run"
-    args = ["train", str(collection), "--run-dir", str(run), "--cache-dir", str(trained_run["cache"])]
-    capsys.readouterr()
-    assert main([*args, "--epochs", "1", "--train-windows", "1", "--eval-windows", "1", "--bits", "16"]) == 0
-    printed = " ".join(capsys.readouterr().out.split())  # wrapped at 80 columns
-    command = shlex.split(printed.split("with: musictagger ")[-1])
-    chosen = ["mine" if word == "NAME" else word for word in command]  # the name is the user's to choose
-    assert main([*chosen, "--out", str(tmp_path / "models")]) == 0
-    assert (tmp_path / "models" / "mine.onnx").is_file()
-
-
 @pytest.fixture(scope="module")
 def exported_model(trained_run: dict[str, Path]) -> Path:
-    assert main(["export", str(trained_run["run"]), "--out", str(trained_run["models"]), "--name", "tiny"]) == 0
+    """The run exported as ``tiny`` by the command ``train`` printed (``musictagger export RUN_DIR --name NAME``)."""
+    printed = " ".join(trained_run["printed"].read_text().split())  # wrapped at 80 columns
+    command = shlex.split(printed.split("with: musictagger ")[-1])
+    chosen = ["tiny" if word == "NAME" else word for word in command]  # the name is the user's to choose
+    assert main([*chosen, "--out", str(trained_run["models"])]) == 0
     return trained_run["models"] / "tiny.onnx"
+
+
+def test_the_export_command_training_prints_exports_the_run(exported_model: Path) -> None:
+    # train ended with 'export it with: musictagger export RUN_DIR', which export refused (--name is required)
+    assert exported_model.is_file()
 
 
 def test_export_agrees_with_torch_and_runs_without_it(collection: Path, exported_model: Path) -> None:
