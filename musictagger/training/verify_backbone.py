@@ -38,7 +38,7 @@ from musictagger.audio.frontend import features_from_file
 from musictagger.audio.overview import overview_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.cli.options import add_front_end_option, front_end_params
-from musictagger.collection import load_collection
+from musictagger.collection import label_named, load_collection
 from musictagger.errors import MusictaggerError
 from musictagger.evaluation.metrics import bootstrap_ci
 from musictagger.training.backbone import DEFAULT_BACKBONE, PATCH_FRAMES, load_backbone, tag_probabilities
@@ -63,6 +63,7 @@ CHECKS = (
     GenreCheck("rock", "rock", None),
     GenreCheck("pop", "pop", None),
 )
+CHECK_GENRES = tuple(dict.fromkeys(check.genre for check in CHECKS))
 
 
 def track_patches(path: Path, *, params: FeatureParams) -> np.ndarray | str:
@@ -131,7 +132,10 @@ def tag_auc(truth: np.ndarray, score: np.ndarray) -> tuple[float, float, float]:
 
 
 def report(scores: np.ndarray, labels: list[str], genres: list[str]) -> bool:
-    """Print the AUC table; True when every check with a target meets it."""
+    """Print the AUC table; True when every check with a target meets it.  ``genres`` are as the collection's folders
+    name them: ``Classical`` is the checks' ``classical`` (:func:`~musictagger.collection.label_named`), the rule of
+    every command, where a collection filed so held no track of it and every target was MISSED."""
+    genres = [label_named(genre, CHECK_GENRES) or genre for genre in genres]
     print(f"\n{'genre':<12}{'tag':<12}{'tracks':>7}{'AUC':>8}{'95% CI':>15}{'target':>9}")
     passed = True
     for check in CHECKS:
