@@ -161,7 +161,10 @@ class ModelsDialog(OneShotDialog):
         return self.busy
 
     def _show(self, listing: store.ModelListing) -> None:
-        selected = self.selected()
+        # The row chosen before, the active model's at first: the shipped model's row was chosen on opening, Use
+        # would switch to it and Delete… was greyed out while a personal model was in use.
+        chosen = self.table.currentItem()
+        selected = listing.active if chosen is None else chosen.data(NAME, Qt.ItemDataRole.UserRole)
         models = listing.models
         self.models, self.damaged, self.active = models, listing.damaged, listing.active
         self.table.clear()

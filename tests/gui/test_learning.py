@@ -223,6 +223,11 @@ def test_the_models_dialog_uses_and_deletes_personal_models(qtbot, indexed_style
     qtbot.waitUntil(lambda: shown()["second"] == ACTIVE_MARK, timeout=ANALYSIS_TIMEOUT_MS)
     assert store.active_model().name == "second"
     qtbot.waitUntil(lambda: window.personal is not None and window.personal.name == "second")
+    again = window.open_models_dialog()  # opened again, the model in use is the row chosen, not the shipped one
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.models is not None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert again.selected() == "second" and again.delete_button.isEnabled() and not again.use_button.isEnabled()
+    again.reject()
 
     dialog.delete_button.click()  # asks first; Cancel keeps it
     dialog.confirmation.button(dialog.confirmation.StandardButton.Cancel).click()
