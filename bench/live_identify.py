@@ -48,9 +48,9 @@ from musictagger.collection import Collection, Track, load_collection
 from musictagger.evaluation.metrics import bootstrap_ci
 from musictagger.evaluation.outcomes import heard_in_room
 from musictagger.library import Library, Match, current_index, find_similar, index_folders
-from musictagger.library.search import model_family
+from musictagger.library.search import model_family, playing_first
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings
-from musictagger.model.recognition import playing
+from musictagger.model.recognition import MATCHES_LISTED
 from musictagger.model.runtime import Analysis, GenreModel, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +139,7 @@ def live_table(
         "playing | steps naming another playing, it left out |"
     )
     print("|---|---:|---|---:|---|---:|---:|")
-    policy = model.manifest.recognition_policy
+    policy, bits = model.manifest.recognition_policy, model.manifest.match_bits
     ranks, named, playing_at_end, steps_playing, false_claims = [], [], [], [], []
     for track in asked:
         heard = work / "heard.wav"
@@ -161,11 +161,10 @@ def live_table(
             print(f"| {track.relative} | no verdict | | |")
             continue
         own = str(track.path.resolve())
-        nearest = [search(library, step)[0] for step in steps]
-        named_playing = [playing(policy, m.relaxed_distance) and m.record.path == own for m in nearest]
-        left_out = [search(library, step, exclude_path=own)[0] for step in steps]
-        claims = [bool(playing(policy, m.relaxed_distance)) for m in left_out]
-        firsts = [m.record.path for m in nearest[:-1]]
+        found = [search(library, step) for step in steps]
+        named_playing = [playing_first(policy, m, bits) and m[0].record.path == own for m in found]
+        claims = [bool(playing_first(policy, search(library, step, exclude_path=own), bits)) for step in steps]
+        firsts = [m[0].record.path for m in found[:-1]]
         paths = [match.record.path for match in search(library, steps[-1])]
         rank = paths.index(own) + 1 if own in paths else None
         ranks.append(rank)
@@ -240,7 +239,7 @@ def main() -> None:
                 library,
                 analysed.bits,
                 analysed.relaxed_code,
-                k=10,
+                k=MATCHES_LISTED,
                 exclude_path=exclude_path,
                 index=index,
                 models=family,

@@ -25,10 +25,10 @@ from musictagger.cli.options import positive_seconds
 from musictagger.cli.similar import match_document
 from musictagger.errors import CaptureError, FileError, MusictaggerError, one_line
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
-from musictagger.library.search import model_family
+from musictagger.library.search import model_family, playing_first
 from musictagger.live import LiveRecognizer, LiveResult, LiveSettings, LiveState
 from musictagger.live.recorder import Recorder
-from musictagger.model.recognition import RecognitionPolicy, playing
+from musictagger.model.recognition import MATCHES_LISTED
 from musictagger.model.runtime import GenreModel
 from musictagger.personal.active import load_active_model, matches_through
 
@@ -76,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
     family = model_family(model.path)
     json_field = verdict_field(model.head) if args.json else None
     window_seconds = model.manifest.front_end.window_seconds
-    policy = model.manifest.recognition_policy
     with Library() as library:
         index = current_index(library)
         recorder = Recorder(source) if args.save else None  # before the source starts: it keeps from the first frame
@@ -91,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
                     recorder.drain()
                 result = recognizer.step()
                 index = current_index(library, index)  # tracks indexed meanwhile are found too
-                nearest = _nearest(library, index, result, family, model)
-                line = _format(result, nearest, policy, source.overruns, json_field, window_seconds)
+                matches = _matches(library, index, result, family, model)
+                is_playing = playing_first(model.manifest.recognition_policy, matches, model.manifest.match_bits)
+                nearest = matches[0] if matches else None
+                line = _format(result, nearest, is_playing, source.overruns, json_field, window_seconds)
                 print(line, flush=True)
                 if args.file and not source.running:
                     break
@@ -149,16 +150,23 @@ def _list_devices(*, as_json: bool) -> int:
     return 0
 
 
-def _nearest(
+def _matches(
     library: Library, index: CodeIndex, result: LiveResult, models: frozenset[str], model: GenreModel
-) -> Match | None:
-    """The nearest library track, its verdict the active model's (a personal model's labels), or None."""
+) -> list[Match]:
+    """The nearest library tracks, nearest first, as many as the Live panel lists (whether the first is what plays
+    is told from the others), their verdicts the active model's (a personal model's labels)."""
     if result.state is not LiveState.RECOGNISED or len(index) == 0:
-        return None
+        return []
     matches = find_similar(
-        library, result.bits, result.relaxed_code, k=1, index=index, models=models, match_bits=model.manifest.match_bits
+        library,
+        result.bits,
+        result.relaxed_code,
+        k=MATCHES_LISTED,
+        index=index,
+        models=models,
+        match_bits=model.manifest.match_bits,
     )
-    return next(iter(matches_through(matches, model.head)), None)
+    return matches_through(matches, model.head)
 
 
 PLAYING_WORDS = {True: "playing", False: "nearest, not recognised", None: "nearest"}
@@ -176,7 +184,7 @@ def _nearest_text(match: Match, is_playing: bool | None, window_seconds: float) 
 def _format(
     result: LiveResult,
     nearest: Match | None,
-    policy: RecognitionPolicy | None,
+    is_playing: bool | None,
     overruns: int,
     json_field: str | None,
     window_seconds: float,
@@ -184,8 +192,7 @@ def _format(
     """One step's line: text, or given ``json_field`` (what the verdict is of), a JSON object whose verdict fields
     are those of ``analyze --json``, whose ``nearest`` is a match of ``similar --json`` (the track by its absolute
     path), or null, and whose ``playing`` says whether that track is the music heard (null: no track, or a model
-    that cannot tell)."""
-    is_playing = playing(policy, nearest.relaxed_distance) if nearest else None
+    that cannot tell: ``is_playing``)."""
     if json_field is not None:
         verdict = result.verdict
         return json.dumps(

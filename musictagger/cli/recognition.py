@@ -2,16 +2,17 @@
 
 Every track of DATA is analysed as the library holds it, and each validation and test track's first window is
 heard through the evaluation's room (and its window from 30 s is taken as it is), as ``evaluate`` does
-(:mod:`musictagger.evaluation.recognition`).  The distance under which a first match is named is chosen on the
-validation split alone, so that at most ``--false-claims`` of its tracks, searched for in a library without them,
-are named; the test split, the dev set and generated non-music are held out.  ``--write`` puts the choice and its
-figures into MODEL's sidecar (its ``recognition`` section); a model's codes do not change, so a library indexed
-with it stays as it is.
+(:mod:`musictagger.evaluation.recognition`).  How near a first match must be to be named, and how much nearer than
+the nearest other music, are chosen on the validation split alone, so that at most ``--false-claims`` of its tracks,
+searched for in a library without them, are named; the test split, the dev set and generated non-music are held
+out.  ``--write`` puts the choice and its figures into MODEL's sidecar (its ``recognition`` section); a model's
+codes do not change, so a library indexed with it stays as it is.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from musictagger.cli.failures import kept_from_sidecar, say_failures
@@ -23,7 +24,8 @@ from musictagger.evaluation.recognition import FALSE_CLAIMS, QUERY_KINDS
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "recognition",
-        help="choose how near a heard sound must come to a library track for live listening to name it as playing "
+        help="choose how near a heard sound must come to a library track, and how much nearer than to other music, "
+        "for live listening to name it as playing "
         "(on DATA's validation split; test, a dev set and generated non-music held out)",
         description="Analyses every track of DATA as the library holds it (each validation and test track's first "
         "window also as heard through the evaluation's room, and its window from 30 s), the dev set's clips and "
@@ -90,9 +92,13 @@ def run(args: argparse.Namespace) -> int:
         )
         for split in ("valid", "test")
     }
-    within = recognition.choose_within(per_split["valid"].songs_absent(), args.false_claims)
-    figures = {split: recognition.figures(queries, within) for split, queries in per_split.items()}
-    print(f"named as playing: a first match nearer than {within:.4f} (relaxed distance over {match_bits} bits)")
+    within, margin = recognition.choose_policy(per_split["valid"].songs_absent(), args.false_claims)
+    chosen = RecognitionPolicy(within=within, margin=margin)
+    figures = {split: recognition.figures(queries, chosen) for split, queries in per_split.items()}
+    print(
+        f"named as playing: a first match nearer than {within:.4f} and than {margin:.4f} times the nearest other "
+        f"music (relaxed distances over {match_bits} bits)"
+    )
     print(
         "| split | room captures named / their own track | later windows named / own | not in the library: "
         "room captures named | later windows named | dev-set clips named | non-music named |"
@@ -108,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
             + " |"
         )
     if args.write and not kept_from_sidecar(model.path.stem, outcomes.failures, sidecar_path(args.model)):
-        policy = RecognitionPolicy(
-            within=within,
+        policy = replace(
+            chosen,
             chosen_on=f"{collection.root.name} valid: at most {args.false_claims:.1%} of its tracks' room captures "
             "and later windows, searched for among the other tracks, named (musictagger recognition)",
             figures={**figures, "dev_set_name": args.dev_set.name, "room_seed": protocol.room_seed},

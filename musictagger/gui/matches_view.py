@@ -38,13 +38,12 @@ from musictagger.gui.tasks import Task, TaskRunner
 from musictagger.gui.tracks_out import DragOut, copy_to_clipboard, save_playlist, transfer
 from musictagger.library import CodeIndex, Library, Match, current_index, find_similar
 from musictagger.library.playlist import PlaylistEntry
-from musictagger.library.search import comparable_models, model_family, query_match_bits
+from musictagger.library.search import comparable_models, model_family, playing_first, query_match_bits
 from musictagger.model.manifest import ModelManifest
-from musictagger.model.recognition import playing
+from musictagger.model.recognition import MATCHES_LISTED
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.personal.active import head_for_search, matches_through
 
-MATCHES = 10
 START_ROLE = Qt.ItemDataRole.UserRole + 1
 """A match row's data: where its nearest part starts, in seconds (0 for the whole track): playback starts there."""
 MESSAGE_LINES = 3
@@ -61,9 +60,12 @@ NO_OTHER_TRACK_TEXT = (
     "(Index now analyses again the tracks another model analysed)."
 )
 """Said when the library's tracks are the file itself, or were analysed by another model (the search leaves those out)."""
-PLAYING_TEXT = {True: "The first is what is playing. ", False: "None is what is playing: all are too far from it. "}
+PLAYING_TEXT = {
+    True: "The first is what is playing. ",
+    False: "None is what is playing: none is near enough to stand out. ",
+}
 """What the Live panel says of its first match (:attr:`MatchesView.names_playing`): near enough to be the music heard,
-or too far (a song, or a sound, the library does not hold)."""
+and well nearer than the other music listed; or not (a song, or a sound, the library does not hold)."""
 HEADERS = ("Dist.", "Bits", "Genre", "Part", "Title", "Artist", "Path")
 """The numbers' headings are short, whole in their tooltips: the title left the distance and the nearest part the
 width of their values, and "Distance" read "Dista…" at 1024×700 in an 11-point font, "Nearest part" "Neare…" at
@@ -117,7 +119,7 @@ def search(
             library,
             bits,
             relaxed,
-            k=MATCHES,
+            k=MATCHES_LISTED,
             exclude_path=str(exclude),
             index=index,
             models=models,
@@ -397,7 +399,7 @@ class MatchesView(QWidget):
             self.message.setText(NO_TRACK_TEXT if len(index) == 0 else NO_OTHER_TRACK_TEXT)
             return
         is_playing = (
-            playing(self.manifest.recognition_policy, matches[0].relaxed_distance) if self.names_playing else None
+            playing_first(self.manifest.recognition_policy, matches, match_bits) if self.names_playing else None
         )
         listed = (
             f"{len(matches)} nearest tracks in the library by {compared_bits(match_bits, index.n_bits)}, nearest first"

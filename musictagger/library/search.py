@@ -26,7 +26,7 @@ An index loaded from a library knows when the library has changed since (:attr:`
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from musictagger.model import codes
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import float_model, int8_twin
+from musictagger.model.recognition import RecognitionPolicy, other_music, playing
 from musictagger.timefmt import clock
 
 DUPLICATE_TOLERANCE = 1e-3
@@ -281,6 +282,24 @@ def find_similar(
                 Match(record, neighbour.distance, neighbour.relaxed_distance, neighbour.duplicate, neighbour.part)
             )
     return matches
+
+
+def playing_first(policy: RecognitionPolicy | None, matches: Sequence[Match], match_bits: int | None) -> bool | None:
+    """Whether the first of ``matches`` (the search's, nearest first, over the last ``match_bits`` bits; None:
+    all) is the music heard (:func:`musictagger.model.recognition.playing`): the nearest other music is looked for
+    among the rest, each track's own relaxed code telling whether it is the same music as the first.  None when
+    there is no match or the model cannot tell."""
+    if not matches:
+        return None
+    compared = slice(-match_bits if match_bits else None, None)
+
+    def own_code(match: Match) -> np.ndarray:
+        return match.record.analysis.relaxed_code[compared]
+
+    rivals = ((own_code(m), m.relaxed_distance) for m in matches[1:] if m.record.analysis is not None)
+    first = matches[0]
+    other = other_music(own_code(first), rivals) if first.record.analysis is not None else None
+    return playing(policy, first.relaxed_distance, other)
 
 
 def model_family(model_path: Path) -> frozenset[str]:

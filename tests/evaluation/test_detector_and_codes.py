@@ -11,6 +11,7 @@ from musictagger.evaluation import detector, identity, recognition
 from musictagger.evaluation.compare import paired_test
 from musictagger.evaluation.devset import DevClip
 from musictagger.evaluation.outcomes import Outcome
+from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.verdict import NOT_MUSIC, Verdict, not_one_of
 
 LABELS = ("pop", "rock")
@@ -149,25 +150,43 @@ def test_paired_test_pairs_the_tracks_both_models_have() -> None:
     assert test["p_exact"] == pytest.approx(1.0)
 
 
-def test_the_recognition_distance_names_at_most_the_share_of_absent_songs_chosen() -> None:
-    """``musictagger recognition`` chooses the distance live listening names a track within; the songs the library
-    does not hold, searched for, must come out named no more often than the share asked."""
+def test_the_recognition_policy_names_at_most_the_share_of_absent_songs_chosen() -> None:
+    """``musictagger recognition`` chooses when live listening names a track; the songs the library does not hold,
+    searched for, must come out named no more often than the share asked, and a first match with no other music
+    listed after it only under ``within``."""
     rng = np.random.default_rng(0)
     for size, share in ((159, 0.05), (40, 0.025), (7, 0.5)):
-        absent = rng.gamma(9.0, 0.15, size)
-        within = recognition.choose_within(absent, share)
-        assert np.count_nonzero(absent < within) <= int(share * size) < np.count_nonzero(absent <= within)
+        distance = rng.gamma(9.0, 0.15, size)
+        other = distance + rng.gamma(2.0, 0.2, size)
+        other[::5] = np.nan  # no other music listed
+        absent = recognition.Searches(distance, other)
+        within, margin = recognition.choose_policy(absent, share)
+        named = absent.named(RecognitionPolicy(within, margin))
+        looser = absent.named(RecognitionPolicy(within * (1 + 1e-9), margin * (1 + 1e-9)))
+        assert np.count_nonzero(named) <= int(share * size) < np.count_nonzero(looser)
+        alone = np.isnan(other)
+        assert np.array_equal(named[alone], distance[alone] < within)
 
 
-def test_the_first_match_is_the_search_order_s_and_a_song_left_out_is_not_found() -> None:
+def test_a_near_first_match_is_named_only_well_nearer_than_the_next_other_music() -> None:
+    """A room's capture lies as far from its track as a song the library does not hold lies from its nearest track;
+    what tells them apart is the next match: far for the capture, as near for the song."""
+    policy = RecognitionPolicy(within=1.3, margin=0.75)
+    assert policy.recognises(1.0, 1.5) and not policy.recognises(1.0, 1.2)
+    assert policy.recognises(1.0, None) and not policy.recognises(1.3, None)  # no other music: within alone
+    assert RecognitionPolicy(within=1.3).recognises(1.0, 1.01)  # a policy chosen before the margin
+
+
+def test_the_first_match_is_the_search_order_s_and_its_copy_is_no_other_music() -> None:
     """A query searches as the library does (Hamming shortlist, then relaxed distance); left out, its own track is
-    not the first match, and the next one is farther."""
-    tracks = [outcome("rock", code=code) for code in (0b0011, 0b0110, 0b1100)]
+    not the first match.  A copy of the first match (the same music) is not the other music it is told from."""
+    tracks = [outcome("rock", code=code) for code in (0b0011, 0b0110, 0b1100, 0b0110)]
     database = recognition.Database(
         np.stack([t.bits for t in tracks]), np.stack([t.relaxed for t in tracks])[:, None, :], match_bits=4
     )
     query = outcome("rock", code=0b0110, relaxed=0.7)
-    first, distance = database.first_match(query)
-    assert first == 1 and distance == pytest.approx(0.004)  # 0.002 a bit apart, four bits
-    other, farther = database.first_match(query, leave_out=1)
-    assert other != 1 and farther > 0.5
+    held, without = database.first_matches(query, leave_out=1)
+    assert held.track == 1 and held.distance == pytest.approx(0.004)  # 0.002 a bit apart, four bits
+    assert held.other_music == pytest.approx(np.hypot(0.6, 0.6), abs=0.01)  # two bits off, not the copy (3)
+    assert without.track == 3 and without.distance == pytest.approx(0.004)  # the copy, when the track is left out
+    assert database.first_matches(query)[1] is None

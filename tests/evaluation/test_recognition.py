@@ -19,7 +19,7 @@ from musictagger.cli.main import main
 from musictagger.errors import FileError, ModelError, MusictaggerError
 from musictagger.evaluation import evaluate as evaluate_module
 from musictagger.evaluation.nonmusic import non_music
-from musictagger.evaluation.recognition import choose_within, write_policy
+from musictagger.evaluation.recognition import Searches, choose_policy, write_policy
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.recognition import RecognitionPolicy
@@ -27,7 +27,7 @@ from musictagger.model.runtime import FAST_MODEL_NAME
 from tests.audio.signals import music, tone
 
 SR = 16000
-POLICY = RecognitionPolicy(within=1.25, chosen_on="a test")
+POLICY = RecognitionPolicy(within=1.25, margin=0.75, chosen_on="a test")
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_collection_without_validation_tracks_is_refused_before_any_analysis(
 def test_no_distance_is_chosen_from_no_query() -> None:
     """Validation tracks that all failed to analyse left nothing to choose from: an IndexError."""
     with pytest.raises(MusictaggerError, match="no track of the validation split was analysed"):
-        choose_within(np.array([]))
+        choose_policy(Searches(np.array([]), np.array([])))
 
 
 @pytest.fixture

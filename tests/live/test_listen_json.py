@@ -12,7 +12,7 @@ import pytest
 from musictagger.cli.listen import PLAYING_WORDS
 from musictagger.cli.main import main
 from musictagger.library import index_folders
-from tests.audio.signals import music, noise, write
+from tests.audio.signals import music, noise, piece, write
 
 SR = 44100
 
@@ -65,3 +65,18 @@ def test_listen_says_the_input_clips_as_analyze_notes_it(tmp_path: Path, capsys:
     assert main(command) == 0
     *_, last = capsys.readouterr().out.splitlines()
     assert f"({recognised[-1]['warnings'][0]})" in last
+
+
+def test_a_track_held_twice_is_still_named_as_playing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first match is named only when it lies well nearer than the next other music; a copy of it in the
+    library (the same music) is not that other music, or a collector's duplicates would never be named."""
+    (tmp_path / "Music").mkdir()
+    track = write(tmp_path / "Music" / "one.flac", piece(1, sr=SR, seconds=2.0), SR, "flac")
+    (tmp_path / "Music" / "one (copy).flac").write_bytes(track.read_bytes())
+    write(tmp_path / "Music" / "other.flac", piece(2, sr=SR, seconds=2.0), SR, "flac")
+    index_folders([tmp_path / "Music"], workers=1)
+    command = ["listen", "--file", str(track), "--json", "--start-after", "1", "--interval", "0.5"]
+    assert main(command) == 0
+    recognised = [step for step in map(json.loads, capsys.readouterr().out.splitlines()) if step["nearest"]]
+    assert recognised[-1]["nearest"]["path"] in {str(track), str(tmp_path / "Music" / "one (copy).flac")}
+    assert recognised[-1]["playing"] is True, recognised[-1]

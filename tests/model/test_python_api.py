@@ -113,6 +113,7 @@ def edited(sidecar: dict, where: str, value: object) -> dict:
         ("model", "int8", "model must be a section of named values, got 'int8'"),
         ("recognition", {"within": "1.0"}, "within must be a positive number, got '1.0'"),
         ("recognition", {"within": 1.0, "figure": {}}, "unexpected keyword argument 'figure'"),
+        ("recognition", {"within": 1.0, "margin": -0.5}, "margin must be a positive number, got -0.5"),
     ],
 )
 def test_a_hand_edited_sidecar_is_refused_as_the_model_loads_saying_what(
