@@ -21,6 +21,7 @@ one.  The File Properties object's file size follows the file's, where it said t
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -139,9 +140,12 @@ def read_header(path: Path) -> AsfHeader:
         if len(fixed) < HEADER_FIXED or fixed[:16] != HEADER_GUID:
             raise ValueError("its ASF header is cut short")
         size, count = struct.unpack_from("<QI", fixed, 16)
+        past_end = ValueError(f"its ASF header says it is {size} bytes long, past the end of the file (truncated?)")
+        if size > os.fstat(file.fileno()).st_size:  # a damaged size: reading it would allocate as many bytes first
+            raise past_end
         data = fixed + file.read(max(size - HEADER_FIXED, 0))
     if len(data) != size:
-        raise ValueError(f"its ASF header says it is {size} bytes long, past the end of the file (truncated?)")
+        raise past_end
     return parse_header(data, count)
 
 

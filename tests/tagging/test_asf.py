@@ -108,8 +108,9 @@ def test_a_wma_genre_is_written_where_players_read_it_every_other_attribute_kept
 
 
 def test_a_wma_file_tagging_cannot_give_back_is_left_alone_saying_why_and_the_batch_goes_on(tmp_path: Path) -> None:
-    """A ``WM/Genre`` attribute holding binary data would be replaced, and a file cut short (a download that stopped)
-    has packets the check after writing could not find: the preview refuses each, saying why."""
+    """A ``WM/Genre`` attribute holding binary data would be replaced, a header whose size is damaged cannot be read
+    whole, and a file cut short (a download that stopped) has packets the check after writing could not find: the
+    preview refuses each, saying why."""
     path = wma_file(tmp_path, "Jazz")
     audio = ASF(path)
     audio.tags["WM/Genre"] = [ASFByteArrayAttribute(b"\x01\x02")]
@@ -117,11 +118,18 @@ def test_a_wma_file_tagging_cannot_give_back_is_left_alone_saying_why_and_the_ba
     other = wma_file(tmp_path / "other", "Jazz")
     cut = tmp_path / "cut.wma"
     cut.write_bytes(other.read_bytes()[:3000])
+    damaged = tmp_path / "damaged.wma"  # its header's size spoilt: reading that many bytes raised MemoryError
+    damaged.write_bytes(other.read_bytes()[:16] + struct.pack("<Q", 2**62) + other.read_bytes()[24:])
 
-    plan = make_plan({path: ROCK, cut: ROCK, other: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+    plan = make_plan({path: ROCK, damaged: ROCK, cut: ROCK, other: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
 
     assert [(item.path, item.action, item.reason) for item in plan.items] == [
         (path, Action.ERROR, "its WM/Genre attribute holds binary data, not text"),
+        (
+            damaged,
+            Action.ERROR,
+            f"its ASF header says it is {2**62} bytes long, past the end of the file (truncated?)",
+        ),
         (
             cut,
             Action.ERROR,
