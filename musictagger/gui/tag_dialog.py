@@ -432,13 +432,14 @@ class TagDialog(OneShotDialog):
         if self.proposals is None or self.task is not None:
             return
         proposals, mode, threshold = self.proposals, self.mode.currentData(), self.min_confidence
+        id3_version = id3_version_chosen(self.settings.id3)  # read here: the worker touches no QSettings
         self._start(
             lambda task: preview_table(
                 make_plan(
                     proposals.predictions,
                     mode=mode,
                     min_confidence=threshold,
-                    id3_version=id3_version_chosen(self.settings.id3),
+                    id3_version=id3_version,
                     field=proposals.field,
                     should_stop=task.should_stop,
                     states=self.file_states,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -376,13 +377,23 @@ def test_return_in_the_tag_dialog_applies_its_plan_and_never_undoes_the_last_run
 
 
 def test_the_id3_version_chosen_in_settings_is_what_the_tag_dialog_writes_into_an_mp3_without_a_tag(
-    qtbot, window, tmp_path: Path
+    qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The window wrote ID3v2.4 into every MP3 without a tag, which Windows Explorer before Windows 10 1607, iTunes and
     many car stereos do not read, and offered no other (`tag --id3 v2.3` did).  Settings now offer `tag --id3`'s
-    choices, kept for the next start, and the tag dialog writes the one chosen; undo gives back the file's bytes."""
+    choices, kept for the next start, and the tag dialog writes the one chosen, read on the window's thread (the
+    planning worker read the window's QSettings); undo gives back the file's bytes."""
     from musictagger.gui.settings import Settings
     from musictagger.gui.settings_dialog import SettingsDialog
+
+    read_on: list[threading.Thread] = []
+    id3_setting = Settings.id3
+
+    def recorded(settings: Settings) -> str:
+        read_on.append(threading.current_thread())
+        return id3_setting.fget(settings)
+
+    monkeypatch.setattr(Settings, "id3", property(recorded, id3_setting.fset))
 
     song = write_song(tmp_path / "to-tag" / "song.mp3", kind="mp3", seconds=1.5)
     original = song.read_bytes()
@@ -404,6 +415,7 @@ def test_the_id3_version_chosen_in_settings_is_what_the_tag_dialog_writes_into_a
 
     assert dialog.last_report.counts()["written"] == 1
     assert ID3(song).version == (2, 3, 0) and proposed and read_genres(song) == proposed
+    assert read_on and set(read_on) == {threading.main_thread()}
     dialog.last_report = None
     dialog.undo_button.click()
     qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=ANALYSIS_TIMEOUT_MS)
