@@ -26,10 +26,10 @@ from musictagger.gui.settings import THEMES, Settings
 from musictagger.gui.theme import apply_theme
 from musictagger.model import choice
 from musictagger.model.runtime import MODEL_ENV_VAR, installed_choices
-from musictagger.tagging.plan import ID3_CHOICES
+from musictagger.tagging.plan import ID3_CHOICES, KEEP_ID3
 
 ID3_LABELS = {
-    "keep": "Keep each file's (v2.4 for a file without one)",
+    KEEP_ID3: "Keep each file's (v2.4 for a file without one)",
     "v2.3": "v2.3: players that read no v2.4 (car stereos, iTunes, older Windows)",
     "v2.4": "v2.4",
 }
