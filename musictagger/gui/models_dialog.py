@@ -161,15 +161,16 @@ class ModelsDialog(OneShotDialog):
         return self.busy
 
     def _show(self, listing: store.ModelListing) -> None:
-        # The row chosen before, the active model's at first: the shipped model's row was chosen on opening, Use
-        # would switch to it and Delete… was greyed out while a personal model was in use.
+        idle = not_in_use_note(self.shipped)  # the active personal model was learnt on the other shipped model
+        # The row chosen before, at first the model in use's (the one marked active): the shipped model's row was
+        # chosen on opening, Use would switch to it and Delete… was greyed out while a personal model was in use.
         chosen = self.table.currentItem()
-        selected = listing.active if chosen is None else chosen.data(NAME, Qt.ItemDataRole.UserRole)
+        in_use = SHIPPED if idle else listing.active
+        selected = in_use if chosen is None else chosen.data(NAME, Qt.ItemDataRole.UserRole)
         models = listing.models
         self.models, self.damaged, self.active = models, listing.damaged, listing.active
         self.table.clear()
         accuracy, accuracy_tip = shipped_accuracy(self.shipped)
-        idle = not_in_use_note(self.shipped)  # the active personal model was learnt on the other shipped model
         shipped = QTreeWidgetItem(
             [
                 "" if any(info.active for info in models) and not idle else ACTIVE_MARK,

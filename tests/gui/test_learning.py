@@ -180,7 +180,8 @@ def test_the_models_dialog_says_when_the_active_personal_model_is_not_in_use(
     qtbot, indexed_styles: StyleLibrary, window
 ) -> None:
     """After the other shipped model was chosen, the dialog marked the personal model "active" and its Use
-    button did nothing, while the window gave the shipped genres (the user audit)."""
+    button did nothing, while the window gave the shipped genres (the user audit).  It opens on the model in use, the
+    shipped one marked active, where it chose the personal model's row not in use."""
     with Library() as library:
         learn(library, min_per_label=MIN_PER_LABEL, name="mine")
     store.use("mine")
@@ -193,6 +194,7 @@ def test_the_models_dialog_says_when_the_active_personal_model_is_not_in_use(
 
     marks = {dialog.table.topLevelItem(i).text(NAME): dialog.table.topLevelItem(i).text(ACTIVE) for i in range(2)}
     assert marks == {f"shipped: {other.name}": ACTIVE_MARK, "mine": IDLE_MARK}
+    assert dialog.table.currentItem().text(ACTIVE) == ACTIVE_MARK
     assert dialog.status.text().startswith("Personal model 'mine' is not in use: it was learnt from analyses by")
 
 
