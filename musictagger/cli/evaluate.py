@@ -138,10 +138,10 @@ def run(args: argparse.Namespace) -> int:
         raise MusictaggerError(
             f"reports are named after the model files: give models with different names, not {names}"
         )
-    collection = load_data(args.data_dir, split_dir=args.split_dir)
-    make_reports_folder(args.reports)
     if args.record:
         refuse_unwritable_sidecars(paths, "--record")
+    collection = load_data(args.data_dir, split_dir=args.split_dir)
+    make_reports_folder(args.reports)
     dev_clips = load_dev_set(args.dev_set) if args.dev_set else ()
     protocol = Protocol(non_music_per_kind=args.non_music_per_kind, tag_threshold=args.tag_threshold)
     results = []

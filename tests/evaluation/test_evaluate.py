@@ -273,6 +273,20 @@ def test_models_with_the_same_file_name_are_refused_before_any_work(
     assert "different names" in " ".join(capsys.readouterr().err.split())  # wrapped at 80 columns
 
 
+def test_record_into_a_sidecar_that_cannot_be_written_is_refused_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--record with a model whose sidecar cannot be written was refused only after the collection was read and the
+    reports' folder made: said first now, as recognition --write and verdict --write say it, nothing made."""
+    (tmp_path / "moved").write_text("a file where the models' folder was")
+    model = tmp_path / "moved" / "m.onnx"
+    arguments = ["evaluate", str(tmp_path / "no-data"), "--model", str(model), "--record"]
+    assert main([*arguments, "--reports", str(tmp_path / "reports")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert re.match(f"error: {re.escape(str(sidecar_path(model)))}:? --record cannot write into it: ", said)
+    assert not (tmp_path / "reports").exists()
+
+
 def test_a_collection_with_genres_the_model_lacks_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
