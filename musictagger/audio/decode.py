@@ -13,7 +13,6 @@ can report a bad file and go on.
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -510,18 +509,15 @@ stream is, and whether bytes hold the start of one of its frames.  FFmpeg's pars
 a frame before 'its header says it has 0 channels': random bytes named ``.dts`` took 2 GB and 9.7 s for a 900-MB file
 (its parser holds what it has read), and named ``.flac`` were read whole too (minutes from a slow drive)."""
 
-PROBE_BYTES = 1 << 20
-"""The bytes FFmpeg is shown, without the file's name, to ask whether they are audio it knows (its own probe of a
-format reads up to 1 MiB)."""
-
 
 def _unframed(path: Path, file: BinaryIO) -> str | None:
     """Why ``path`` (``file``, at its start) is refused before FFmpeg opens it, when it is named as a stream FFmpeg
     reads by its name alone (:data:`_RAW_STREAMS`), no frame of that stream starts in the
-    :data:`~musictagger.tags.flac_structure.FRAME_SEARCH` bytes after any ID3v2 tag, and FFmpeg finds no audio in its
-    first :data:`PROBE_BYTES` without the name (a misnamed recording is read as what it is); None for another file.
-    Such a stream starts with a frame, a DTS frame is at most 16 kB long, and a FLAC stream's first one is checked as
-    :func:`~musictagger.tags.flac_structure.audio_without_frames` checks a FLAC file's."""
+    :data:`~musictagger.tags.flac_structure.FRAME_SEARCH` bytes after any ID3v2 tag, and FFmpeg finds no audio there
+    by the bytes alone (a misnamed recording is read as what it is); None for another file.  Such a stream starts with
+    a frame, a DTS frame is at most 16 kB long, and a FLAC stream's first one is checked as
+    :func:`~musictagger.tags.flac_structure.audio_without_frames` checks a FLAC file's.  The reason is short, for the
+    Tag dialog's column, and true of a file of any size: "its start" is all of a small one."""
     stream = _RAW_STREAMS.get(path.suffix.lower())
     if stream is None:
         return None
@@ -529,19 +525,40 @@ def _unframed(path: Path, file: BinaryIO) -> str | None:
     start = leading_tag_size(file.read(HEADER_BYTES))
     file.seek(start)
     searched = file.read(flac_structure.FRAME_SEARCH)
-    if not searched or holds_frame(searched) or _audio_by_its_bytes(searched + file.read(PROBE_BYTES - len(searched))):
+    if not searched or holds_frame(searched) or _audio_by_its_bytes(_Unnamed(file, start)):
         return None
-    after = f" after its ID3 tag (from byte {start:,})" if start else ""
-    return (
-        f"not audio, or damaged beyond use: named {path.suffix}, but no {kind} frame starts in its first "
-        f"{len(searched):,} bytes{after}, and they are no other audio FFmpeg knows"
-    )
+    where = "where its ID3 tag ends" if start else "at its start"
+    return f"not audio, or damaged: no {kind} frame or other audio {where}"
 
 
-def _audio_by_its_bytes(data: bytes) -> bool:
-    """Whether FFmpeg finds an audio stream in ``data``, a file's first bytes, without a name to go by."""
+@dataclass
+class _Unnamed:
+    """``file``'s bytes from ``start`` on as a file without a name: PyAV hands a file object's ``name`` to FFmpeg,
+    whose probe then goes by its extension, where :func:`_audio_by_its_bytes` asks what the bytes are."""
+
+    file: BinaryIO
+    start: int
+
+    def read(self, size: int = -1) -> bytes:
+        """The next ``size`` bytes (all the rest when negative)."""
+        return self.file.read(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move to ``offset`` (from ``start`` for :data:`os.SEEK_SET`); the new position, from ``start``."""
+        return self.file.seek(offset + self.start if whence == os.SEEK_SET else offset, whence) - self.start
+
+    def tell(self) -> int:
+        """The position, from ``start``."""
+        return self.file.tell() - self.start
+
+
+def _audio_by_its_bytes(file: _Unnamed) -> bool:
+    """Whether FFmpeg finds an audio stream in ``file`` without a name to go by.  Its probe of the format reads at most
+    1 MiB of bytes it knows no format in (random bytes); a format it knows is opened as FFmpeg opens it, so an M4A
+    whose index (the moov atom) is at its end, past that MiB, is found."""
+    file.seek(0)
     try:
-        with av.open(io.BytesIO(data), metadata_errors="ignore") as container:
+        with av.open(file, metadata_errors="ignore") as container:
             return bool(container.streams.audio)
     except PYAV_ERRORS:
         return False

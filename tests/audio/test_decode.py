@@ -20,6 +20,7 @@ from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
 from musictagger.errors import DecodeError
+from musictagger.tags.id3_structure import synchsafe_bytes
 from musictagger.tags.mp4_structure import _atom as atom
 from tests.audio.signals import (
     CODEC_PADDING,
@@ -436,19 +437,31 @@ def test_a_flac_header_followed_by_no_frames_is_refused_from_its_start_and_a_dam
 
 
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
-@pytest.mark.parametrize(("suffix", "kind"), [(".dts", "DTS"), (".flac", "FLAC")])
+@pytest.mark.parametrize(
+    ("suffix", "kind", "tag_bytes", "where"),
+    [
+        (".dts", "DTS", 0, "at its start"),
+        (".flac", "FLAC", 0, "at its start"),
+        (".dts", "DTS", 300_000, "where its ID3 tag ends"),
+    ],
+    ids=["dts", "flac", "dts-after-id3"],
+)
 def test_random_bytes_named_as_a_dts_or_flac_stream_are_refused_from_their_first_bytes(
-    tmp_path: Path, suffix: str, kind: str
+    tmp_path: Path, suffix: str, kind: str, tag_bytes: int, where: str
 ) -> None:
     """FFmpeg reads a file of no format it knows as the stream its name says, and its parser searched random bytes
     named .dts or .flac to their end for a frame before 'its header says it has 0 channels': a 900-MB .dts took 2 GB
-    and 9.7 s.  No frame in the first 64 kB, and no other audio FFmpeg knows there: refused from them."""
+    and 9.7 s.  No frame in the first 64 kB (after any ID3 tag), and no other audio FFmpeg knows there: refused from
+    them, in words short enough for the Tag dialog's column."""
     size = 8 << 20
     path = tmp_path / f"noise{suffix}"
-    path.write_bytes(np.random.default_rng(11).bytes(size))
+    tag = b"ID3\x04\x00\x00" + synchsafe_bytes(tag_bytes) + bytes(tag_bytes) if tag_bytes else b""
+    path.write_bytes(tag + np.random.default_rng(11).bytes(size))
     before = bytes_read()
 
-    with pytest.raises(DecodeError, match=rf"named \{suffix}, but no {kind} frame starts in its first 65,536 bytes"):
+    with pytest.raises(
+        DecodeError, match=rf"noise\{suffix}: not audio, or damaged: no {kind} frame or other audio {where}$"
+    ):
         analyse(path)
     assert bytes_read() - before < 2 << 20
 
@@ -477,16 +490,26 @@ def misnamed_mp3(path: Path, y: np.ndarray, sr: int) -> Path:
     return write(path.with_suffix(".mp3"), y, sr, "mp3-lame").rename(path)
 
 
+def misnamed_m4a(path: Path, y: np.ndarray, sr: int) -> Path:
+    """``(channels, samples)`` as an M4A under ``path``'s name, its index (the moov atom, which FFmpeg writes last)
+    past its first MiB: a 1-MiB ``free`` atom before it stands for a long recording's audio."""
+    data = write_aac(path.with_suffix(".m4a"), y, sr).read_bytes()
+    index = data.index(b"moov") - 4
+    path.write_bytes(data[:index] + atom(b"free", bytes(1 << 20)) + data[index:])
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "name"),
-    [(dts, "disc.dts"), (flac_frames, "frames.flac"), (misnamed_mp3, "song.dts")],
-    ids=["dts", "flac-frames", "mp3-named-dts"],
+    [(dts, "disc.dts"), (flac_frames, "frames.flac"), (misnamed_mp3, "song.dts"), (misnamed_m4a, "song.flac")],
+    ids=["dts", "flac-frames", "mp3-named-dts", "m4a-named-flac"],
 )
 def test_a_dts_or_flac_stream_and_a_recording_misnamed_as_one_are_read(
     tmp_path: Path, make: Callable[[Path, np.ndarray, int], Path], name: str
 ) -> None:
     """What the refusal of random bytes named .dts or .flac must let through: a DTS stream, FLAC frames without the
-    header before them, and another recording under such a name, which FFmpeg reads by its bytes."""
+    header before them, and another recording under such a name, which FFmpeg reads by its bytes (an M4A whose index
+    lies past the first MiB was refused when FFmpeg was shown that MiB alone)."""
     path = make(tmp_path / name, channels_of(tone(440.0, sr=SR, seconds=2.0), 2), SR)
 
     audio = decode(path)
