@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from musictagger.cli.lines import with_path
-from musictagger.cli.options import add_data_argument, make_reports_folder
+from musictagger.cli.options import add_data_argument, load_data, make_reports_folder
 
 # What `verdict --write` and `streamline` say when they change a model that has a twin: its recorded
 # agreement no longer names the models (precision.recorded_agreement), so the app keeps float32.
@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     make_reports_folder(args.reports)
+    collection = load_data(args.data)  # its notes said before the training extra's imports
     from tqdm import tqdm
 
     from musictagger import atomic_write
@@ -81,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
         if out is None:
             raise ModelError(f"{args.model}: there is no int8 twin beside it to measure (run without --remeasure)")
     else:
-        train = [args.data / t for t in _split(args.data, "train")]
+        train = [track.path for track in collection.tracks("train")]
         out = quantize_model(args.model, calibration_tracks(train, count=args.tracks, seed=args.seed), seed=args.seed)
         print(with_path("wrote ", out, " and its sidecar"))
 
-    sets = {args.data.name: [args.data / t for s in ("train", "valid", "test") for t in _split(args.data, s)]}
+    sets = {args.data.name: [track.path for track in collection.all_tracks()]}
     if args.dev_set:
         sets["dev-set"] = [clip.path for clip in load_dev_set(args.dev_set)]
     reference, int8 = GenreModel(args.model), GenreModel(out)
@@ -101,10 +102,6 @@ def run(args: argparse.Namespace) -> int:
     atomic_write.write_text(args.reports / f"{report}.md", _markdown(reference.manifest.name, out.stem, results))
     print(_markdown(reference.manifest.name, out.stem, results))
     return 0
-
-
-def _split(data: Path, name: str) -> list[str]:
-    return (data / f"{name}.txt").read_text(encoding="utf-8").split()
 
 
 def _markdown(float_name: str, int8_name: str, results: dict[str, dict]) -> str:
