@@ -348,7 +348,7 @@ class LearnDialog(OneShotDialog):
         self.learning_from = self.found
         self.report.hide()
         self.not_music.hide()
-        self.asking.hide()
+        self._put_question_away()
         work = partial(
             learn_library,
             self.field.currentText(),
@@ -428,10 +428,19 @@ class LearnDialog(OneShotDialog):
         name = self.learned.name
         self._start(lambda _task: store.use(name), lambda _none: self._activated(name), "Switching models…")
 
+    def _put_question_away(self) -> None:
+        """Hide the question and make Learn the default again (Enter in a field learns).
+
+        Learn is unset first: a button that is the default for having the focus ignores ``setDefault(True)``, and
+        the dialog went back to the hidden Use it as its default once the focus moved on, so Enter in a field did
+        nothing (after Not now, or after a learning begun over the unanswered question failed)."""
+        self.learn_button.setDefault(False)
+        self.learn_button.setDefault(True)
+        self.asking.hide()
+
     def _answered(self) -> None:
         """The question is gone: Learn is the default again (Enter in a field learns anew), the focus on Close."""
-        self.asking.hide()
-        self.learn_button.setDefault(True)
+        self._put_question_away()
         self.close_button.setFocus()
 
     def _activated(self, name: str) -> None:

@@ -584,6 +584,30 @@ def test_learning_again_under_the_active_models_name_says_it_is_in_use(
     assert dialog.asking.isHidden()
 
 
+def test_learn_is_the_default_again_once_the_question_is_put_away(qtbot, indexed_styles: StyleLibrary, window) -> None:
+    """Once "Use it from now on?" was put away, by a learning begun over it that failed or by Not now, the dialog's
+    default was still its hidden Use it, and Enter in a field did nothing."""
+
+    def enter_learns() -> bool:
+        dialog.name.setFocus()  # from Close, which has the focus as a learning ends
+        return dialog.learn_button.isDefault() and not dialog.use_button.isDefault()
+
+    dialog = learnt_in_the_dialog(qtbot, window)
+    dialog.user_excluded = set(dialog.learned.labels[1:])  # one label left: this learning fails
+    dialog.learn_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.learned is None and dialog.asking.isHidden(), dialog.status.text()
+    assert enter_learns()
+
+    dialog.user_excluded = set()
+    dialog.learn_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=ANALYSIS_TIMEOUT_MS)
+    assert dialog.asking.isVisible() and dialog.focusWidget() is dialog.use_button
+    qtbot.keyClick(dialog.use_button, Qt.Key.Key_Tab)
+    qtbot.keyClick(dialog.keep_button, Qt.Key.Key_Space)  # Not now
+    assert dialog.asking.isHidden() and enter_learns()
+
+
 def test_a_survey_that_ends_after_learning_leaves_what_learning_said(
     qtbot, indexed_styles: StyleLibrary, window
 ) -> None:
