@@ -21,7 +21,7 @@ private user dirs, so the user's own library is left alone).
    its own track and the first match, and from how many seconds heard (since Record) on every step's
    first match was the track; then the share found first (with a bootstrap interval over the tracks) and
    in the top 10, and the median of those seconds.  Whether the first match is named as playing (the
-   model's recognition distance, :mod:`musictagger.model.recognition`): at the last step, and on how many
+   model's recognition policy, :mod:`musictagger.model.recognition`): at the last step, and on how many
    steps; and how many steps would name a track as playing were the track heard not in the library (the
    search leaving it out), the false claims a song the library does not hold draws.
 """

@@ -52,7 +52,7 @@ def test_a_library_track_played_into_the_microphone_is_the_first_match(
     table = matches.table
     shown = [table.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) for i in range(table.topLevelItemCount())]
     assert shown[0] == str(paths[PLAYED]), shown
-    # near enough to be named as what plays (the model's recognition distance); the others are only near
+    # near enough, and nearer than the others, to be named as what plays (the model's recognition policy)
     assert matches.message.text().startswith(PLAYING_TEXT[True]), matches.message.text()
     distances = [table.topLevelItem(i).text(DISTANCE) for i in range(table.topLevelItemCount())]
     assert distances[0].endswith(" (playing)") and not any("playing" in d for d in distances[1:]), distances

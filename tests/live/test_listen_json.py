@@ -43,7 +43,7 @@ def test_the_nearest_track_is_named_as_playing_only_when_near_enough(
 ) -> None:
     """Live listening named its nearest library track after '≈' whatever it heard: hiss the library does not hold
     came out as its one track, so many bits away that any track would be as near.  Now the nearest track is said
-    to be playing only within the model's recognition distance (its sidecar), and otherwise 'not recognised'."""
+    to be playing only under the model's recognition policy (its sidecar), and otherwise 'not recognised'."""
     (tmp_path / "Music").mkdir()
     write(tmp_path / "Music" / "one.flac", music(sr=SR, seconds=1.6, seed=4), SR, "flac")
     index_folders([tmp_path / "Music"], workers=1)
