@@ -9,6 +9,8 @@ through another fixture goes with its module, and waits for the sink as before.
 
 Modules that name one ``xdist_group`` in their ``pytestmark`` (as pytest-xdist's ``--dist loadgroup`` reads it) go
 together to one process, so that they share its session fixtures: the training modules that read one feature cache.
+Such a group is the longest unit of its part (the two training runs, about 200 s of one core), so it is handed out
+first: handed out in file order, it came near the end, and the other process sat idle while it ran.
 """
 
 from __future__ import annotations
@@ -62,16 +64,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     from xdist.scheduler import LoadFileScheduling  # pytest-xdist's: there when it calls this hook
     from xdist.workermanage import WorkerController
 
+    groups: set[str] = set()
+
     class MicrophoneTestsTogether(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = super()._split_scope(nodeid)
             function = nodeid.split("::")[-1].split("[", 1)[0]
             if function in microphone_tests(config.rootpath / module):
                 return MICROPHONE_GROUP
-            return module_group(config.rootpath / module) or module
+            group = module_group(config.rootpath / module)
+            if group is not None:
+                groups.add(group)
+            return group or module
 
         def _assign_work_unit(self, node: object) -> None:
-            if MICROPHONE_GROUP in self.workqueue:  # the longest in real time: first, not last beside idle
+            # The longest units first, not last beside an idle process: the groups' shared training runs, then
+            # the microphone's tests played in real time before them.
+            for unit in [unit for unit in self.workqueue if unit in groups | {MICROPHONE_GROUP}]:
+                self.workqueue.move_to_end(unit, last=False)
+            if MICROPHONE_GROUP in self.workqueue:
                 self.workqueue.move_to_end(MICROPHONE_GROUP, last=False)
             super()._assign_work_unit(node)
 
