@@ -168,6 +168,15 @@ def test_the_recognition_policy_names_at_most_the_share_of_absent_songs_chosen()
         assert np.array_equal(named[alone], distance[alone] < within)
 
 
+def test_the_share_holds_where_the_margin_times_the_other_music_rounds_above_the_distance() -> None:
+    """0.7 / 1.2 * 1.2 is 0.7000000000000001: the ratio chosen, multiplied back as the policy does, named the very
+    song it was the ratio of, one more than the share (none of four, at 10 %)."""
+    absent = recognition.Searches(np.array([0.7, 2.0, 2.0, 2.0]), np.array([1.2, 3.0, 3.0, 3.0]))
+    within, margin = recognition.choose_policy(absent, 0.1)
+    assert not absent.named(RecognitionPolicy(within, margin)).any()
+    assert not RecognitionPolicy(within, margin).recognises(0.7, 1.2)
+
+
 def test_a_near_first_match_is_named_only_well_nearer_than_the_next_other_music() -> None:
     """A room's capture lies as far from its track as a song the library does not hold lies from its nearest track;
     what tells them apart is the next match: far for the capture, as near for the song."""
