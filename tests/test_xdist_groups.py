@@ -112,3 +112,29 @@ def test_the_modules_of_one_xdist_group_run_in_one_process(tmp_path: Path) -> No
     ran = [line.split() for line in (tmp_path / "ran.txt").read_text().splitlines()]
     assert sorted(module for module, _, _ in ran) == ["test_identity", "test_similarity_pipeline"]
     assert len({worker for _, _, worker in ran}) == 1, ran
+
+
+def test_a_group_of_modules_is_handed_out_first(tmp_path: Path) -> None:
+    """The similarity runs' group, the longest unit of part 1, went out in collection order: its modules' names put
+    it last here, after every other module, while each process works through its units in the order handed out."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    grouped = 'import pytest\n\npytestmark = pytest.mark.xdist_group("runs")\n\n\ndef test_one():\n    pass\n'
+    for module in ("test_y_identity", "test_z_similarity"):
+        (tmp_path / f"{module}.py").write_text(grouped)
+    for module in ("test_a", "test_b", "test_c", "test_d", "test_e", "test_f"):
+        (tmp_path / f"{module}.py").write_text("def test_one():\n    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", *UNNEEDED_PLUGINS],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    first: dict[str, str] = {}
+    for line in (tmp_path / "ran.txt").read_text().splitlines():
+        module, _, worker = line.split()
+        first.setdefault(worker, module)
+    assert "test_y_identity" in first.values(), first
