@@ -287,18 +287,19 @@ def find_similar(
 def playing_first(policy: RecognitionPolicy | None, matches: Sequence[Match], match_bits: int | None) -> bool | None:
     """Whether the first of ``matches`` (the search's, nearest first, over the last ``match_bits`` bits; None:
     all) is the music heard (:func:`musictagger.model.recognition.playing`): the nearest other music is looked for
-    among the rest, each track's own relaxed code telling whether it is the same music as the first.  None when
-    there is no match or the model cannot tell."""
+    among the rest, each track's own relaxed code telling whether it is the same music as the first (a track
+    without analysis is other music: :func:`~musictagger.model.recognition.other_music`).  None when there is no
+    match or the model cannot tell."""
     if not matches:
         return None
     compared = slice(-match_bits if match_bits else None, None)
 
-    def own_code(match: Match) -> np.ndarray:
-        return match.record.analysis.relaxed_code[compared]
+    def own_code(match: Match) -> np.ndarray | None:
+        analysis = match.record.analysis
+        return None if analysis is None else analysis.relaxed_code[compared]
 
-    rivals = ((own_code(m), m.relaxed_distance) for m in matches[1:] if m.record.analysis is not None)
-    first = matches[0]
-    other = other_music(own_code(first), rivals) if first.record.analysis is not None else None
+    first, *rest = matches
+    other = other_music(own_code(first), ((own_code(m), m.relaxed_distance) for m in rest))
     return playing(policy, first.relaxed_distance, other)
 
 

@@ -94,11 +94,20 @@ def same_music(code: np.ndarray, other: np.ndarray) -> bool:
     return float(np.linalg.norm(np.asarray(code, np.float64) - np.asarray(other, np.float64))) < SAME_MUSIC
 
 
-def other_music(first_code: np.ndarray, candidates: Iterable[tuple[np.ndarray, float]]) -> float | None:
+def other_music(first_code: np.ndarray | None, candidates: Iterable[tuple[np.ndarray | None, float]]) -> float | None:
     """The relaxed distance of the first of ``candidates`` (each match after the first, in the search's order: its
     own relaxed code and its relaxed distance to what is heard) that is not the same music as the first match, whose
-    own code is ``first_code``; None when every one is."""
-    return next((distance for code, distance in candidates if not same_music(first_code, code)), None)
+    own code is ``first_code``; None when every one is.  A code that is None (a track whose analysis is gone since
+    the search's index was read) is never the same music: not knowing, the stricter test is kept, where skipping it
+    named a first match against a farther track, or with no margin at all."""
+    return next(
+        (
+            distance
+            for code, distance in candidates
+            if first_code is None or code is None or not same_music(first_code, code)
+        ),
+        None,
+    )
 
 
 def playing(policy: RecognitionPolicy | None, relaxed_distance: float, other: float | None) -> bool | None:

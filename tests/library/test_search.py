@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 
 from musictagger.errors import ParameterError
 from musictagger.library import CodeIndex, Library, current_index, find_similar, hamming, index_folders
-from musictagger.library.search import comparable_models, model_family
-from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
+from musictagger.library.search import Match, comparable_models, model_family, playing_first
+from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis, TrackRecord
 from musictagger.model import codes
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.precision import int8_twin
+from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.runtime import analyze
 from musictagger.model.verdict import Verdict
 from tests.audio.signals import chirp, drum_pattern, music, tone, write
@@ -403,3 +404,28 @@ def test_a_models_family_is_itself_and_its_int8_twin() -> None:
     assert not family & model_family(v4)
     assert comparable_models(next(iter(keys)), family) == family
     assert comparable_models("an-older-model+frontend-2", family) == {"an-older-model+frontend-2"}
+
+
+def listed(relaxed_distance: float, code: np.ndarray | None) -> Match:
+    """A match ``relaxed_distance`` from what is heard, its track's own relaxed code ``code`` (None: its analysis gone,
+    the row now an error: the file changed and failed since the search's index was read)."""
+    analysis = None
+    if code is not None:
+        verdict = Verdict("genre", "rock", "rock", 0.9)
+        analysis = TrackAnalysis(30.0, verdict, False, {"rock": 0.9}, bits=codes.binarize(code), relaxed_code=code)
+    error = None if analysis else "cannot decode it"
+    record = TrackRecord(1, "/a.flac", FileStamp(1, 1), AnalysisKey("m", 3), 0.0, analysis, error)
+    return Match(record, 0, relaxed_distance, False, 0)
+
+
+def test_a_match_without_analysis_is_other_music_to_the_first() -> None:
+    """The Live panel and listen judge the first match as the evaluation does, but a track whose analysis is gone
+    has no own code to tell it is the same music: skipped, the first was told from a farther track, and a first
+    without analysis had no margin at all; now such a track counts as other music (the stricter side)."""
+    policy = RecognitionPolicy(within=1.3, margin=0.75)
+    code = np.full(8, 0.9, np.float32)
+    copy, other = listed(1.05, code), listed(2.0, np.zeros(8, np.float32))
+    assert playing_first(policy, [listed(1.0, code), copy, other], 8)  # a copy is the same music
+    assert not playing_first(policy, [listed(1.0, code), listed(1.1, None), other], 8)
+    assert not playing_first(policy, [listed(1.0, None), listed(1.1, code), other], 8)
+    assert playing_first(policy, [listed(1.0, None)], 8)  # nothing else listed: within alone
