@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "window also as heard through the evaluation's room, and its window from 30 s), the dev set's clips and "
         "generated non-music; chooses on the validation split when live listening names its first match as playing, "
         "so that at most --false-claims of the validation tracks, searched for in a library without them, are named; "
-        "and prints what the choice names on the validation and test splits. 10-35 min for Emotify on a 2-core CPU. "
+        "and prints what the choice names on the validation and test splits. 3-36 min for Emotify on a 2-core CPU, by "
+        "the model and the machine's load. "
         "A track that cannot be analysed is named and left out, and the status is 1.",
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="the .onnx model")

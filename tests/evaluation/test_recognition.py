@@ -162,4 +162,4 @@ def test_its_help_says_what_it_does_and_what_the_dev_set_is(capsys: pytest.Captu
     assert ended.value.code == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "--dev-set DEV " in shown and "a folder with manifest.csv" in shown
-    assert "prints what the choice names on the validation and test splits. 10-35 min for Emotify" in shown
+    assert "prints what the choice names on the validation and test splits. 3-36 min for Emotify" in shown
