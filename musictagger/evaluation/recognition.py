@@ -110,11 +110,12 @@ class Searches:
         return cls(np.array([f.distance for f in found]), np.array([f.other_music for f in found]))
 
     def named(self, policy: RecognitionPolicy) -> np.ndarray:
-        """Which first matches ``policy`` names as playing (:meth:`RecognitionPolicy.recognises`, for arrays)."""
-        within = self.distance < policy.within
-        if policy.margin is None:
-            return within
-        return within & (np.isnan(self.other_music) | (self.distance < policy.margin * self.other_music))
+        """Which first matches ``policy`` names as playing: :meth:`RecognitionPolicy.recognises` itself, the rule
+        ``listen`` and the Live panel apply, not a second copy of it for arrays (a few hundred queries)."""
+        others = (None if np.isnan(other) else float(other) for other in self.other_music)
+        return np.array(
+            [policy.recognises(float(d), other) for d, other in zip(self.distance, others, strict=True)], bool
+        )
 
 
 @dataclass(frozen=True)
