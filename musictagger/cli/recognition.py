@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
     from musictagger.evaluation.devset import load_dev_set
     from musictagger.evaluation.evaluate import Protocol, analyse_all
     from musictagger.model.manifest import sidecar_path
-    from musictagger.model.recognition import RecognitionPolicy
     from musictagger.model.runtime import GenreModel
 
     if not 0.0 < args.false_claims < 1.0:
@@ -93,12 +92,11 @@ def run(args: argparse.Namespace) -> int:
         )
         for split in ("valid", "test")
     }
-    within, margin = recognition.choose_policy(per_split["valid"].songs_absent(), args.false_claims)
-    chosen = RecognitionPolicy(within=within, margin=margin)
+    chosen = recognition.choose_policy(per_split["valid"].songs_absent(), args.false_claims)
     figures = {split: recognition.figures(queries, chosen) for split, queries in per_split.items()}
     print(
-        f"named as playing: a first match nearer than {within:.4f} and than {margin:.4f} times the nearest other "
-        f"music (relaxed distances over {match_bits} bits)"
+        f"named as playing: a first match nearer than {chosen.within:.4f} and than {chosen.margin:.4f} times the "
+        f"nearest other music (relaxed distances over {match_bits} bits)"
     )
     print(
         "| split | room captures named / their own track | later windows named / own | not in the library: "

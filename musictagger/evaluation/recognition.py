@@ -81,15 +81,16 @@ class Database:
         distances = np.count_nonzero(self.bits != query.bits[-self.match_bits :], axis=1)
         squared, _ = codes.squared_to_nearest(query.relaxed[-self.match_bits :], self.relaxed)
         rows = np.arange(len(distances))
-        with_all = self._first(rows, distances, squared)
+        relaxed = np.sqrt(squared)
+        with_all = self._first(rows, distances, squared, relaxed)
         if leave_out is None:
             return with_all, None
-        return with_all, self._first(rows[rows != leave_out], distances, squared)
+        return with_all, self._first(rows[rows != leave_out], distances, squared, relaxed)
 
-    def _first(self, rows: np.ndarray, distances: np.ndarray, squared: np.ndarray) -> FirstMatch:
-        """The first of ``rows`` in the search's order, with the nearest other music among the listed ones."""
+    def _first(self, rows: np.ndarray, distances: np.ndarray, squared: np.ndarray, relaxed: np.ndarray) -> FirstMatch:
+        """The first of ``rows`` in the search's order (Hamming ``distances``, ``squared`` relaxed distances), with
+        the nearest other music among the listed ones; ``relaxed`` is the square root of ``squared``."""
         listed = rows[codes.shortlist_order(distances[rows], squared[rows], codes.SHORTLIST)[:MATCHES_LISTED]]
-        relaxed = np.sqrt(squared)
         own = self.relaxed[:, 0]  # each track's own code comes before its windows' (searched_codes)
         first = int(listed[0])
         rival = other_music(own[first], ((own[row], float(relaxed[row])) for row in listed[1:]))
@@ -170,8 +171,9 @@ def split_queries(
     )
 
 
-def choose_policy(absent: Searches, false_claims: float = FALSE_CLAIMS) -> tuple[float, float]:
-    """``within`` and ``margin`` under which at most ``false_claims`` of the ``absent`` first matches are named.
+def choose_policy(absent: Searches, false_claims: float = FALSE_CLAIMS) -> RecognitionPolicy:
+    """The policy (``within`` and ``margin``) under which at most ``false_claims`` of the ``absent`` first matches
+    are named.
 
     The margin is taken against the nearest other music, or against the :data:`REFERENCE_QUANTILE` point of the
     absent distances where that lies nearer (``within`` is the margin times that point): naming a first match
@@ -185,21 +187,20 @@ def choose_policy(absent: Searches, false_claims: float = FALSE_CLAIMS) -> tuple
     reference = float(np.quantile(absent.distance, REFERENCE_QUANTILE))
     ratios = np.sort(absent.distance / np.fmin(absent.other_music, reference))
     allowed = min(int(false_claims * len(ratios)), len(ratios) - 1)
-    margin = float(ratios[allowed])
-    while np.count_nonzero(absent.named(RecognitionPolicy(margin * reference, margin))) > allowed:
-        margin = float(np.nextafter(margin, 0.0))
-    return margin * reference, margin
+    policy = RecognitionPolicy(float(ratios[allowed]) * reference, float(ratios[allowed]))
+    while np.count_nonzero(absent.named(policy)) > allowed:
+        margin = float(np.nextafter(policy.margin, 0.0))
+        policy = RecognitionPolicy(margin * reference, margin)
+    return policy
 
 
 def figures(queries: Queries, policy: RecognitionPolicy) -> dict[str, Any]:
     """What ``policy`` names: per present kind, the queries whose first match is named (``named``) and those named
     and their own track (``named_right``); per absent kind, those named (false claims)."""
+    named = {kind: searches.named(policy) for kind, searches in queries.present.items()}
     present = {
-        kind: {
-            "named": tally(searches.named(policy)),
-            "named_right": tally(searches.named(policy) & queries.present_own_first[kind]),
-        }
-        for kind, searches in queries.present.items()
+        kind: {"named": tally(names), "named_right": tally(names & queries.present_own_first[kind])}
+        for kind, names in named.items()
     }
     return {"present": present, "absent": {kind: tally(s.named(policy)) for kind, s in queries.absent.items()}}
 

@@ -42,11 +42,8 @@ MATCHES_LISTED = 10
 so how far down them the nearest other music is looked for."""
 
 
-def _positive(data: dict[str, Any], key: str) -> float | None:
-    """The section's ``key`` as a positive float; None when absent (``margin`` only)."""
-    value = data.get(key)
-    if value is None and key == "margin":
-        return None
+def _positive(value: object, key: str) -> float:
+    """The section's value of ``key`` as a positive float."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         raise ModelError(f"malformed recognition policy: {key} must be a positive number, got {value!r}")
     return float(value)
@@ -84,7 +81,14 @@ class RecognitionPolicy:
         if not data:
             return None
         try:
-            return cls(**{**data, "within": _positive(data, "within"), "margin": _positive(data, "margin")})
+            margin = data.get("margin")  # None: a policy chosen before the margin was
+            return cls(
+                **{
+                    **data,
+                    "within": _positive(data.get("within"), "within"),
+                    "margin": None if margin is None else _positive(margin, "margin"),
+                }
+            )
         except TypeError as exc:
             raise ModelError(f"malformed recognition policy: {exc}") from exc
 

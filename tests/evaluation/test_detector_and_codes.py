@@ -160,8 +160,9 @@ def test_the_recognition_policy_names_at_most_the_share_of_absent_songs_chosen()
         other = distance + rng.gamma(2.0, 0.2, size)
         other[::5] = np.nan  # no other music listed
         absent = recognition.Searches(distance, other)
-        within, margin = recognition.choose_policy(absent, share)
-        named = absent.named(RecognitionPolicy(within, margin))
+        chosen = recognition.choose_policy(absent, share)
+        within, margin = chosen.within, chosen.margin
+        named = absent.named(chosen)
         looser = absent.named(RecognitionPolicy(within * (1 + 1e-9), margin * (1 + 1e-9)))
         assert np.count_nonzero(named) <= int(share * size) < np.count_nonzero(looser)
         alone = np.isnan(other)
@@ -172,9 +173,9 @@ def test_the_share_holds_where_the_margin_times_the_other_music_rounds_above_the
     """0.7 / 1.2 * 1.2 is 0.7000000000000001: the ratio chosen, multiplied back as the policy does, named the very
     song it was the ratio of, one more than the share (none of four, at 10 %)."""
     absent = recognition.Searches(np.array([0.7, 2.0, 2.0, 2.0]), np.array([1.2, 3.0, 3.0, 3.0]))
-    within, margin = recognition.choose_policy(absent, 0.1)
-    assert not absent.named(RecognitionPolicy(within, margin)).any()
-    assert not RecognitionPolicy(within, margin).recognises(0.7, 1.2)
+    chosen = recognition.choose_policy(absent, 0.1)
+    assert not absent.named(chosen).any()
+    assert not chosen.recognises(0.7, 1.2)
 
 
 def test_a_near_first_match_is_named_only_well_nearer_than_the_next_other_music() -> None:
