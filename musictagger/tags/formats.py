@@ -97,8 +97,9 @@ class TagFamily:
         )
 
     def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        """The file's genres."""
-        return self.values(audio, "genre")
+        """The file's genres: its genre values, one beginning with an ID3v1 number read as ID3 reads it
+        (:func:`id3v1_referenced`); ID3 itself reads its own frame (:class:`Id3Family`)."""
+        return id3v1_referenced(self.values(audio, "genre"))
 
     def labels(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         """The values of label field ``field`` (:data:`LABEL_FIELDS`) as tagging writes them."""
@@ -155,9 +156,6 @@ class VorbisFamily(TagFamily):
         "grouping": "GROUPING",
     }
 
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        return id3v1_referenced(self.values(audio, "genre"))
-
 
 class Mp4Family(TagFamily):
     """iTunes-style MP4 metadata atoms (M4A, MP4): a ``©gen`` list (a value beginning with an ID3v1 number read as
@@ -173,9 +171,6 @@ class Mp4Family(TagFamily):
         "mood": "----:com.apple.iTunes:MOOD",
         "grouping": "©grp",
     }
-
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        return id3v1_referenced(self.values(audio, "genre"))
 
 
 class ApeFamily(TagFamily):
@@ -199,10 +194,6 @@ class ApeFamily(TagFamily):
     def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         value = audio.tags.get(self.fields[field]) if audio.tags is not None else None
         return tuple(value) if isinstance(value, APETextValue) else ()
-
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        """As Vorbis comments' (:func:`id3v1_referenced`)."""
-        return id3v1_referenced(self.values(audio, "genre"))
 
 
 class AsfFamily(TagFamily):
@@ -229,10 +220,6 @@ class AsfFamily(TagFamily):
     def values(self, audio: mutagen.FileType, field: str) -> tuple[str, ...]:
         key = self.fields[field]
         return tuple(str(value) for name, value in audio.tags or () if name == key and value.TYPE == UNICODE)
-
-    def genres(self, audio: mutagen.FileType) -> tuple[str, ...]:
-        """As Vorbis comments' (:func:`id3v1_referenced`)."""
-        return id3v1_referenced(self.values(audio, "genre"))
 
 
 FAMILIES: tuple[TagFamily, ...] = (Id3Family(), VorbisFamily(), Mp4Family(), ApeFamily(), AsfFamily())
