@@ -502,7 +502,7 @@ def _decode_pyav(path: Path) -> DecodedAudio:
 
 _RAW_STREAMS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
     ".dts": ("DTS", lambda data: any(sync in data for sync in _DTS_SYNCS)),
-    ".flac": ("FLAC", lambda data: data.startswith(b"fLaC") or flac_structure.holds_frame(data)),
+    ".flac": ("FLAC", flac_structure.holds_frame),
 }
 """The streams FFmpeg reads by a file's name where its bytes are no format it knows, by the name's extension: what the
 stream is, and whether bytes hold the start of one of its frames.  FFmpeg's parser searches such a file to its end for
@@ -516,13 +516,17 @@ def _unframed(path: Path, file: BinaryIO) -> str | None:
     :data:`~musictagger.tags.flac_structure.FRAME_SEARCH` bytes after any ID3v2 tag, and FFmpeg finds no audio there
     by the bytes alone (a misnamed recording is read as what it is); None for another file.  Such a stream starts with
     a frame, a DTS frame is at most 16 kB long, and a FLAC stream's first one is checked as
-    :func:`~musictagger.tags.flac_structure.audio_without_frames` checks a FLAC file's.  The reason is short, for the
-    Tag dialog's column, and true of a file of any size: "its start" is all of a small one."""
+    :func:`~musictagger.tags.flac_structure.audio_without_frames` checks a FLAC file's.  A FLAC file (``fLaC`` where
+    its ID3 tag ends) is that check's, whose search after its metadata covers these bytes: they were read twice.  The
+    reason is short, for the Tag dialog's column, and true of a file of any size: "its start" is all of a small one."""
     stream = _RAW_STREAMS.get(path.suffix.lower())
     if stream is None:
         return None
     kind, holds_frame = stream
     start = leading_tag_size(file.read(HEADER_BYTES))
+    file.seek(start)
+    if file.read(4) == b"fLaC":
+        return None
     file.seek(start)
     searched = file.read(flac_structure.FRAME_SEARCH)
     if not searched or holds_frame(searched) or _audio_by_its_bytes(_Unnamed(file, start)):

@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from musictagger.audio.decode import _decode_pyav, _decode_soundfile, decode, float_samples
+from musictagger.audio.decode import _decode_pyav, _decode_soundfile, check_file, decode, float_samples
 from musictagger.audio.frontend import Features, features_from_file
 from musictagger.audio.params import FeatureParams
 from musictagger.audio.reader import open_reader
 from musictagger.errors import DecodeError
+from musictagger.tags.flac_structure import FRAME_SEARCH
 from musictagger.tags.id3_structure import synchsafe_bytes
 from musictagger.tags.mp4_structure import _atom as atom
 from tests.audio.signals import (
@@ -464,6 +465,21 @@ def test_random_bytes_named_as_a_dts_or_flac_stream_are_refused_from_their_first
     ):
         analyse(path)
     assert bytes_read() - before < 2 << 20
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes read in /proc/self/io (Linux)")
+def test_the_check_of_a_flac_file_after_an_id3_tag_reads_its_first_frames_once(tmp_path: Path) -> None:
+    """check_file searched the 64 kB after a FLAC file's metadata for a frame, and then read the 64 kB after its ID3
+    tag again to ask whether it was a FLAC stream (4 KiB of the head, 2 × 64 kB: 143 kB for a file of 2 s of noise)."""
+    song = write(tmp_path / "song.flac", noise(sr=SR, seconds=2.0, rms_dbfs=-20.0), SR, "flac")
+    tagged = tmp_path / "tagged.flac"
+    tagged.write_bytes(b"ID3\x04\x00\x00" + synchsafe_bytes(2048) + bytes(2048) + song.read_bytes())
+    assert tagged.stat().st_size > 2 * FRAME_SEARCH
+    before = bytes_read()
+
+    check_file(tagged)
+
+    assert bytes_read() - before < FRAME_SEARCH * 3 // 2
 
 
 def dts(path: Path, y: np.ndarray, sr: int, *output: str) -> Path:
