@@ -296,7 +296,7 @@ class WritableFormat(TagFormat):
         fragments mutagen's writer would move without all their offsets
         (:func:`~musictagger.tags.mp4_structure.mp4_rewrite_problem`); an undo (of a file an earlier release
         tagged) goes ahead: the size it gives back puts the fragments back where their offsets point.  For ASF: a
-        damaged header, and attributes of that field holding binary data or one stream's
+        damaged header, protection by DRM, and attributes of that field holding binary data or one stream's
         (:func:`~musictagger.tags.asf_structure.asf_rewrite_problem`).
         """
         if field not in LABEL_FIELDS:

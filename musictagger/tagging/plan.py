@@ -36,6 +36,7 @@ from musictagger.tagging.atomic import remove_stale_copies_beside, unwritable_be
 from musictagger.tagging.fingerprint import Fingerprint
 from musictagger.tagging.formats import Id3Version, WritableFormat, detect_loaded, is_taggable
 from musictagger.tagging.payload import audio_layout_problem
+from musictagger.tags.asf_structure import drm_protection
 from musictagger.tags.formats import Id3Family, NotTaggableError, id3_revision
 
 ProgressCallback = Callable[[int, int, Path], None]
@@ -250,6 +251,8 @@ def plan_file(
         return PlanItem(path, Action.SKIP, f"not taggable ({path.suffix or 'no extension'})", skip=Skip.NOT_TAGGABLE)
     if missing(path):  # moved out of the folder while the run analysed it or the others (not merely out of reach)
         return PlanItem(path, Action.SKIP, GONE_SINCE_FOUND, skip=Skip.GONE)
+    if protection := states.protection(path):  # before its analysis's error: encrypted audio does not decode
+        return PlanItem(path, Action.SKIP, protection, skip=Skip.CANNOT_WRITE)
     if isinstance(prediction, MusictaggerError):
         return PlanItem(path, Action.ERROR, reason_of(prediction, path))
     try:
@@ -286,6 +289,10 @@ class FileStates:
         self._read: dict[tuple, tuple[tuple[int, int, int] | None, object]] = {}
         self.swept = False
         """The copies killed runs left beside the files have been removed (:func:`remove_stale_copies_beside`)."""
+
+    def protection(self, path: Path) -> str | None:
+        """Why ``path`` is left alone as protected by DRM (:func:`~musictagger.tags.asf_structure.drm_protection`)."""
+        return self._kept(("protection", path), path, lambda: drm_protection(path))
 
     def labels(self, path: Path, field: str) -> tuple[WritableFormat, tuple[str, ...], str]:
         """``path``'s tag format, values of ``field`` and why it holds them where tagging does not write

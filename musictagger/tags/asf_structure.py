@@ -17,6 +17,8 @@ end the Metadata Library object (the first of them the Extended Content Descript
 attribute); fewer remove the last ones.  The Padding object, where the file has one, wherever it is, takes up the
 difference, as a mutagen padding function chooses (:class:`~mutagen.PaddingInfo`); a file without one is not given
 one.  The File Properties object's file size follows the file's, where it said the file's size.
+
+A file protected by DRM (:func:`drm_protection`) is not rewritten at all: its licence may be bound to its header.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from pathlib import Path
 from mutagen import PaddingInfo
 from mutagen._util import resize_bytes
 from mutagen.asf._objects import (
+    ContentEncryptionObject,
     ExtendedContentDescriptionObject,
+    ExtendedContentEncryptionObject,
     FilePropertiesObject,
     HeaderExtensionObject,
     HeaderObject,
@@ -66,6 +70,15 @@ NAMES = {
     MetadataObject.GUID: "Metadata",
     MetadataLibraryObject.GUID: "Metadata Library",
 }
+PROTECTION = {
+    ContentEncryptionObject.GUID: "Content Encryption",
+    ExtendedContentEncryptionObject.GUID: "Extended Content Encryption",
+    guid2bytes("2211B3FC-BD23-11D2-B4B7-00A0C955FC6E"): "Digital Signature",
+    guid2bytes("43058533-6981-49E6-9B74-AD12CB86D58C"): "Advanced Content Encryption",  # PlayReady's, in the extension
+}
+"""The objects of a header whose file is protected by DRM, as the ASF specification names them: Windows Media DRM's
+licence and its key are bound to the header (FFmpeg's reader warns of the same objects), so rewriting it may leave the
+file unplayable where it was licensed."""
 
 
 @dataclass(frozen=True)
@@ -174,15 +187,39 @@ def _objects(data: bytes, start: int, end: int, count: int | None = None) -> tup
     return tuple(objects)
 
 
+def drm_protection(path: Path) -> str | None:
+    """Why ``path``, an ASF file protected by DRM (a :data:`PROTECTION` object in its header), must be left alone, or
+    None: not an ASF file (by its first bytes, as the tagger tells its family), or one without such an object (a header
+    that cannot be read is :func:`asf_rewrite_problem`'s to report)."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(len(HEADER_GUID)) != HEADER_GUID:
+                return None
+        return _protection(read_header(path))
+    except (OSError, ValueError):
+        return None
+
+
+def _protection(header: AsfHeader) -> str | None:
+    """:func:`drm_protection` of ``header``."""
+    name = next((PROTECTION[obj.guid] for obj in (*header.objects, *header.extension) if obj.guid in PROTECTION), None)
+    if name is None:
+        return None
+    return f"protected by DRM (its ASF header has a {name} object): writing tags into it could break its licence"
+
+
 def asf_rewrite_problem(path: Path, name: str) -> str | None:
     """Why :func:`set_asf_attribute` would not write attribute ``name`` into ``path`` as it should, or None: a header
-    that is not whole, or attributes of that name that are not text (tagging would replace them) or that belong to
-    one stream (in the Metadata object, which tagging does not write)."""
+    that is not whole, protection by DRM (:func:`drm_protection`), or attributes of that name that are not text
+    (tagging would replace them) or that belong to one stream (in the Metadata object, which tagging does not
+    write)."""
     try:
         header = read_header(path)
         stored = {guid: header.records(guid) for guid in NAMES}
     except ValueError as exc:
         return str(exc)
+    if protection := _protection(header):
+        return protection
     if any(record.name == name for record in stored[MetadataObject.GUID]):
         return f"its {name} attribute is one stream's (in its Metadata object), which tagging does not write"
     if any(record.name == name and record.kind != _UNICODE for records in stored.values() for record in records):

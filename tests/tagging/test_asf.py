@@ -12,12 +12,14 @@ import av
 import pytest
 from mutagen.asf import ASF, ASFByteArrayAttribute, ASFDWordAttribute, ASFUnicodeAttribute
 
+from musictagger.errors import DecodeError, TagWriteError
 from musictagger.tagging.apply import apply_plan
-from musictagger.tagging.formats import read_tags
+from musictagger.tagging.formats import detect, read_tags
 from musictagger.tagging.journal import Journal
 from musictagger.tagging.payload import audio_payload_digest
-from musictagger.tagging.plan import Action, Mode, Prediction, make_plan
+from musictagger.tagging.plan import Action, Mode, Prediction, Skip, make_plan
 from musictagger.tagging.undo import undo
+from musictagger.tags.asf_structure import PROTECTION
 from musictagger.tags.formats import TagSummary
 from tests.audio.signals import channels_of, music, write_aac
 
@@ -137,3 +139,48 @@ def test_a_wma_file_tagging_cannot_give_back_is_left_alone_saying_why_and_the_ba
         ),
         (other, Action.WRITE, ""),
     ]
+
+
+def protect(path: Path, guid: bytes) -> None:
+    """``path`` with object ``guid`` (:data:`PROTECTION`'s) ending its header, as Windows Media DRM leaves it: a
+    licence URL and key id in a Content Encryption object's form (the reader checks the GUID alone)."""
+    data = path.read_bytes()
+    size, count = struct.unpack_from("<QI", data, 16)
+    fields = [bytes(8), b"DRM\0", b"key-id\0", b"http://licence.example/\0"]
+    body = b"".join(struct.pack("<I", len(field)) + field for field in fields)
+    drm = guid + struct.pack("<Q", 24 + len(body)) + body
+    path.write_bytes(data[:16] + struct.pack("<QI", size + len(drm), count + 1) + data[28:size] + drm + data[size:])
+
+
+def test_a_wma_protected_by_drm_is_skipped_saying_so_and_its_bytes_stay(tmp_path: Path, journal: Journal) -> None:
+    """A WMA file with a Content Encryption, Extended Content Encryption, Advanced Content Encryption or Digital
+    Signature object in its header (Windows Media DRM's licence) was tagged like any other, its header rewritten.  Now the preview skips it as
+    protected by DRM, whether its analysis worked or failed (encrypted audio does not decode), the run leaves it byte
+    for byte, the writer refuses it too, and the unprotected file beside it is written."""
+    plain = wma_file(tmp_path, "Jazz")
+    files = {}
+    for guid, name in PROTECTION.items():
+        files[name] = tmp_path / f"{name}.wma"
+        files[name].write_bytes(plain.read_bytes())
+        protect(files[name], guid)
+    before = {path: path.read_bytes() for path in files.values()}
+    failed = files["Digital Signature"]
+    predictions = {path: DecodeError(path, "cannot decode") if path == failed else ROCK for path in before}
+
+    plan = make_plan({**predictions, plain: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
+    apply_plan(plan, journal)
+
+    reasons = {
+        name: f"protected by DRM (its ASF header has a {name} object): writing tags into it could break its licence"
+        for name in files
+    }
+    assert [(item.path, item.action, item.skip, item.reason) for item in plan.items] == [
+        *((path, Action.SKIP, Skip.CANNOT_WRITE, reasons[name]) for name, path in files.items()),
+        (plain, Action.WRITE, None, ""),
+    ]
+    assert {path: path.read_bytes() for path in before} == before
+    assert [str(value) for value in ASF(plain).tags["WM/Genre"]] == ["Rock"]
+    path = files["Content Encryption"]
+    with pytest.raises(TagWriteError, match="protected by DRM"):
+        detect(path).write_labels(path, "genre", ["Rock"])
+    assert path.read_bytes() == before[path]
