@@ -81,6 +81,13 @@ def run(args: argparse.Namespace) -> int:
     protocol = Protocol()
     outcomes = analyse_all(model, collection, dev_clips=load_dev_set(args.dev_set), n_windows=None, protocol=protocol)
     say_failures(model.path.stem, outcomes.failures, set())  # left out of every figure: named, and the status 1
+    if len(outcomes.tracks) < 2:  # the search without a track's own file found nothing: an IndexError's traceback
+        raise MusictaggerError(
+            f"no recognition distance to choose: {len(outcomes.tracks)} of the {len(collection.all_tracks())} tracks of "
+            f"{collection.root} could be analysed, "
+            "and each track of the valid split is searched for among the others (a song the library does not "
+            "hold): at least 2 are needed"
+        )
     match_bits = model.manifest.match_bits
     per_split = {
         split: recognition.split_queries(

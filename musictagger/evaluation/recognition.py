@@ -180,13 +180,25 @@ def choose_policy(absent: Searches, false_claims: float = FALSE_CLAIMS) -> Recog
     ``d`` away with the nearest other music ``o`` away whenever ``d / min(o, reference) < margin`` is the
     policy's ``d < within and d < margin * o``.  That product is rounded: the ratio at the share's point, times
     its ``o``, came out an ulp above its ``d`` in about 1 of 13 random draws, naming one song more than the share
-    (0.7 / 1.2 * 1.2 > 0.7), so the margin is lowered by ulps until the policy itself names no more.  None of them
-    (no track of the split it is chosen on analysed) is refused, saying so."""
+    (0.7 / 1.2 * 1.2 > 0.7), so the margin is lowered by ulps until the policy itself names no more.
+
+    Refused, saying so: none of them (no track of the split it is chosen on analysed); and more than the share
+    lying 0 from their first match (a copy of the file held twice, found again), which any distance names, or so
+    many that the reference point is 0: the margin came out NaN or 0, and the sidecar it was written into no longer
+    loaded."""
     if len(absent.distance) == 0:
         raise MusictaggerError("no recognition distance to choose: no track of the validation split was analysed")
     reference = float(np.quantile(absent.distance, REFERENCE_QUANTILE))
+    allowed = min(int(false_claims * len(absent.distance)), len(absent.distance) - 1)
+    copies = int(np.count_nonzero(absent.distance == 0))
+    if copies > allowed or reference == 0:
+        raise MusictaggerError(
+            f"no recognition distance to choose: {copies} of the validation split's {len(absent.distance)} searches "
+            "for a song the library does not hold found it 0 away (a copy of its file, held twice), which any "
+            f"distance names, and at most {allowed} may be named (--false-claims {false_claims:g}): keep one file "
+            "of each copy"
+        )
     ratios = np.sort(absent.distance / np.fmin(absent.other_music, reference))
-    allowed = min(int(false_claims * len(ratios)), len(ratios) - 1)
     policy = RecognitionPolicy(float(ratios[allowed]) * reference, float(ratios[allowed]))
     while np.count_nonzero(absent.named(policy)) > allowed:
         margin = float(np.nextafter(policy.margin, 0.0))

@@ -80,6 +80,20 @@ def test_no_distance_is_chosen_from_no_query() -> None:
         choose_policy(Searches(np.array([]), np.array([])))
 
 
+@pytest.mark.parametrize(
+    ("distances", "said"),
+    [
+        ([0.0] * 4, "4 of the validation split's 4 searches"),  # the 75 % point 0: a NaN margin
+        ([0.0] * 2 + [1.0] * 18, "2 of the validation split's 20 searches"),  # 2 named at any distance, 1 allowed
+    ],
+)
+def test_songs_found_again_on_a_copy_of_their_file_are_refused(distances: list[float], said: str) -> None:
+    """Validation tracks whose file the library holds twice lie 0 from their copy: the margin came out NaN (0 / 0)
+    or 0, a policy the sidecar's reader refuses, so that the model written with it no longer loaded."""
+    with pytest.raises(MusictaggerError, match=f"{said} for a song the library does not hold found it 0 away"):
+        choose_policy(Searches(np.array(distances), np.full(len(distances), 2.0)))
+
+
 @pytest.fixture
 def read_only_model(tmp_path: Path) -> Iterator[Path]:
     """A copy of a shipped model and its sidecar in a folder nothing can be written into: mounted read-only where the
@@ -152,6 +166,28 @@ def test_a_track_that_could_not_be_analysed_is_named_and_the_choice_not_written(
     assert "m: 1 input could not be analysed, left out of its figures" in said
     assert re.search(f"m: nothing recorded in {re.escape(str(sidecar_path(onnx_path)))}:? its figures leave out", said)
     assert sidecar_path(onnx_path).read_bytes() == before
+
+
+def test_a_collection_with_one_track_analysed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A validation track searched for without its own file, in a library of itself alone: an IndexError's
+    traceback once every input was analysed."""
+    data = tmp_path / "data"
+    for genre in ("classical", "rock"):
+        (data / genre).mkdir(parents=True)
+    sf.write(data / "classical" / "0.wav", tone(440.0, sr=SR, seconds=2.0), SR)
+    (data / "rock" / "0.wav").write_bytes(b"RIFF, then nothing a decoder reads")
+    for split, listed in (("train", "rock/0.wav\n"), ("valid", "classical/0.wav\n"), ("test", "")):
+        (data / f"{split}.txt").write_text(listed)
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "manifest.csv").write_text("file,genre,for_four_genre_model\n")
+    monkeypatch.setattr(evaluate_module, "non_music", lambda seed, *, sr, seconds, per_kind: [])
+
+    assert main(["recognition", str(model_file(FAST_MODEL_NAME)), str(data), "--dev-set", str(tmp_path / "dev")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"no recognition distance to choose: 1 of the 2 tracks of {data} could be analysed" in said
+    assert "each track of the valid split is searched for among the others" in said
 
 
 def test_its_help_says_what_it_does_and_what_the_dev_set_is(capsys: pytest.CaptureFixture[str]) -> None:
