@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 import pytest
@@ -214,6 +216,27 @@ def test_a_label_of_one_track_is_said_so_without_a_library_warning() -> None:
         "was never measured on Lounge: its 1 track is by one artist, and it is measured only on artists it "
         "did not learn from (tag tracks of another artist to measure it)",
     )
+
+
+def test_learning_leaves_the_warning_filters_of_the_threads_beside_it_alone() -> None:
+    """The learning run silenced scikit-learn's warning of a label of one track with ``warnings.catch_warnings``,
+    which swaps the filters of the whole process while it lasts: the window's learning worker thread dropped a filter
+    another thread set meanwhile, and two such blocks at once left one's filter behind.  The folds are now made without
+    the warning, so the filters scikit-learn's splitter meets are the process's own, untouched."""
+    data, _centres = lounge_of_one_artist(lounge_tracks=1)
+    before, seen = list(warnings.filters), []
+
+    def watch(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "_iter_test_indices":  # the splitter, making the folds
+            seen.append(list(warnings.filters))
+
+    sys.setprofile(watch)
+    try:
+        fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)
+    finally:
+        sys.setprofile(None)
+
+    assert seen and all(filters == before for filters in seen)
 
 
 def test_accuracy_and_macro_f1_are_those_of_the_labels_it_was_measured_on() -> None:
