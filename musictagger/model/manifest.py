@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,16 +154,23 @@ class ModelManifest:
             raise ModelError(f"malformed model sidecar: {exc}") from exc
 
     def save(self, path: Path) -> None:
-        """Write the sidecar (pretty JSON), replacing the file whole (:mod:`~musictagger.atomic_write`): stopped
-        (Ctrl-C) or failing, it leaves the sidecar as it was and no ``.partial`` file beside it.  A sidecar that cannot
-        be written (a read-only folder or mount, a full disk) is a FileError naming it and why, not an OSError's
-        traceback (``recognition --write`` ended in one after its run)."""
-        try:
-            atomic_write.write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
-        except OSError as error:
-            raise FileError(
-                path, disk_trouble(path.parent) or f"cannot be written ({error.strerror or error})"
-            ) from None
+        """Write the sidecar ``path`` (:func:`save_sidecars`)."""
+        save_sidecars({path: self})
+
+
+def save_sidecars(sidecars: Mapping[Path, ModelManifest]) -> None:
+    """Write each sidecar (its path, its manifest) as pretty JSON, all of them or none
+    (:func:`~musictagger.atomic_write.replacing_together`): stopped (Ctrl-C) or failing, each is left as it was and no
+    ``.partial`` file beside it.  A model's and its int8 twin's, written one after the other, disagreed when the second
+    write failed or was stopped.  A sidecar that cannot be written (a read-only folder or mount, a full disk) is a
+    FileError naming it and why, not an OSError's traceback (``recognition --write`` ended in one after its run)."""
+    path = next(iter(sidecars))
+    try:
+        with atomic_write.replacing_together(*sidecars) as temporaries:
+            for path, temporary in zip(sidecars, temporaries, strict=True):
+                temporary.write_text(json.dumps(sidecars[path].to_dict(), indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise FileError(path, disk_trouble(path.parent) or f"cannot be written ({error.strerror or error})") from None
 
 
 def _check_kinds(body: dict[str, Any]) -> None:

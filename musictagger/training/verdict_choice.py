@@ -29,7 +29,7 @@ from musictagger.collection import Collection
 from musictagger.errors import ModelError
 from musictagger.evaluation.devset import DevClip, spelt_for
 from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
-from musictagger.model.manifest import load_manifest, sidecar_path
+from musictagger.model.manifest import load_manifest, save_sidecars, sidecar_path
 from musictagger.model.precision import Deferral, int8_twin
 from musictagger.model.runtime import GenreModel
 from musictagger.model.verdict import VerdictPolicy
@@ -163,7 +163,9 @@ def held_out_dev(
 def write_policy(model_path: Path, policy: VerdictPolicy) -> list[Path]:
     """Put ``policy`` into the sidecar of ``model_path`` and of its int8 twin, if there is one; returns the
     sidecars rewritten.  Both new sidecars are checked first (a twin must still have a deferral tolerance
-    for every threshold of the policy, or it would no longer load), so either both are written or neither."""
+    for every threshold of the policy, or it would no longer load), and written together
+    (:func:`~musictagger.model.manifest.save_sidecars`), so either both are written or neither: one after the other,
+    a failed or stopped second write left the float32 model with the new policy and its twin with the old."""
     twin = int8_twin(model_path)
     updated = {
         sidecar_path(path): replace(load_manifest(path), verdict=policy.to_dict())
@@ -171,6 +173,5 @@ def write_policy(model_path: Path, policy: VerdictPolicy) -> list[Path]:
     }
     for manifest in updated.values():
         Deferral.of(manifest)  # raises ModelError if the twin's tolerances do not cover the new thresholds
-    for sidecar, manifest in updated.items():
-        manifest.save(sidecar)
+    save_sidecars(updated)
     return list(updated)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import resource
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from musictagger.collection import load_collection
-from musictagger.errors import ModelError, MusictaggerError
+from musictagger.errors import FileError, ModelError, MusictaggerError
 from musictagger.evaluation.devset import DevClip
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
@@ -51,6 +52,30 @@ def test_a_policy_the_twins_deferral_does_not_cover_writes_neither(pair: tuple[P
     with pytest.raises(ModelError, match="no tolerance for \\['foreign_tags'\\]"):
         write_policy(model, load_manifest(model).verdict_policy)  # the float model's policy reads foreign tags
     assert {path: path.with_suffix(".json").read_bytes() for path in pair} == before
+
+
+def test_a_twins_sidecar_that_cannot_be_written_leaves_both_as_they_were(pair: tuple[Path, Path]) -> None:
+    """The model's sidecar was written, then the twin's failed (here: a file-size limit between the two sidecars'
+    sizes, as a full disk or a quota fails the larger one): the float32 model had the new policy and its twin the
+    old, so forced int8 verdicts followed another policy than float32's."""
+    model, twin = pair
+    before = {path: path.with_suffix(".json").read_bytes() for path in pair}
+    shipped = load_manifest(model).verdict_policy
+    policy = dataclasses.replace(shipped, unknown_novelty=shipped.unknown_novelty + 0.1, chosen_on="a test")
+    limit = sum(len(content) for content in before.values()) // 2
+    assert len(before[model]) < limit < len(before[twin])  # the twin's sidecar holds its deferral besides
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))  # Python ignores SIGXFSZ: a write past it is EFBIG
+    try:
+        with pytest.raises(FileError, match="File too large") as error:
+            write_policy(model, policy)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert error.value.path == twin.with_suffix(".json")
+    assert {path: path.with_suffix(".json").read_bytes() for path in pair} == before
+    assert sorted(p.name for p in model.parent.iterdir()) == sorted(
+        p.name for path in pair for p in (path, path.with_suffix(".json"))
+    )
 
 
 def test_genre_folders_and_dev_set_genres_named_in_other_case_are_the_models_genres(tmp_path: Path) -> None:
