@@ -37,8 +37,8 @@ from musictagger.audio.features import extend_to_window
 from musictagger.audio.frontend import features_from_file
 from musictagger.audio.overview import overview_from_file
 from musictagger.audio.params import FeatureParams
-from musictagger.cli.options import add_front_end_option, front_end_params
-from musictagger.collection import label_named, load_collection
+from musictagger.cli.options import add_front_end_option, front_end_params, load_data
+from musictagger.collection import label_named
 from musictagger.errors import MusictaggerError
 from musictagger.evaluation.metrics import bootstrap_ci
 from musictagger.training.backbone import DEFAULT_BACKBONE, PATCH_FRAMES, load_backbone, tag_probabilities
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         params = front_end_params(args.param)
-        collection = load_collection(args.data_dir)
+        collection = load_data(args.data_dir, split=False)  # every track is scored: a folder without audio said
     except (MusictaggerError, ValueError) as exc:  # a bad --param value is a plain ValueError
         parser.error(str(exc))
     changed = {name: value for name, value in params.to_dict().items() if value != getattr(FeatureParams(), name)}
