@@ -627,3 +627,31 @@ def test_a_header_saying_a_sample_rate_no_recording_has_is_an_error_saying_so_an
     with Library() as library:
         assert library.record(lying).error == reason
         assert library.record(song).error is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["similar", "A title"], "error: the library index is empty"),
+        (["index", "--status"], "none yet (`musictagger index DIR` makes it)"),
+        (["index"], "error: no folders indexed yet"),
+        (["learn"], "error: the library index holds no track"),
+        (["models", "--base", "accurate"], "shipped model: accurate"),
+        (["tag", "--dry-run", "FOLDER"], "no audio files in this folder"),
+        (["undo", "--list"], "no runs in the journal yet"),
+        (["undo"], "error: nothing to undo"),
+    ],
+)
+def test_a_command_that_only_reads_says_there_is_nothing_and_makes_no_file(
+    arguments: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before anything was indexed or tagged, `similar`, `index --status`, `learn`, `undo --list` and the others that
+    only read each made an empty library.sqlite3 or journal.sqlite3 in the user's data folder.  Each now says there is
+    nothing to read and leaves no file there."""
+    arguments = [str(tmp_path) if argument == "FOLDER" else argument for argument in arguments]
+
+    main(arguments)
+
+    output = capsys.readouterr()
+    assert said in " ".join((output.out + output.err).split())
+    assert not library_db_path().parent.exists()

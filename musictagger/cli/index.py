@@ -145,7 +145,7 @@ def _tracks(count: int) -> str:
 
 
 def _known_roots() -> list[Path]:
-    with Library() as library:
+    with Library(create=False) as library:
         roots = library.roots()
     if not roots:
         raise MusictaggerError("no folders indexed yet: give one, e.g. `musictagger index ~/Music`")

@@ -74,7 +74,7 @@ def read_status(model_path: Path | None) -> IndexStatus:
     """The state of the user's library index, the model in use being ``model_path`` (default: the user's)."""
     model_path = model_path or default_model_path()
     manifest = load_manifest(model_path)
-    with Library() as library:
+    with Library(create=False) as library:
         if head := judge_active(library, manifest):  # its verdicts, as the Library tab counts them
             library.use_judged(head.identity)
         return IndexStatus(
@@ -95,7 +95,8 @@ def read_status(model_path: Path | None) -> IndexStatus:
 def print_status(status: IndexStatus) -> None:
     """The status as text, a line for each count, folder and failure."""
     counts = status.counts
-    print(path_line("index", status.index))
+    made = status.index.is_file()  # a status asked before any `index` makes none
+    print(path_line("index", status.index, None if made else "none yet (`musictagger index DIR` makes it)"))
     print(f"{counts.total} track{'s' * (counts.total != 1)}: {counts.analysed} analysed, {counts.failed} failed")
     if status.verdicts:
         counted = [f"{label} {count}" for label, count in status.verdicts.most_common()]

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or args.field
     saved_before, stage = saved_stamp(name), [f"reading the {args.field} tags"]
     try:
-        with Library() as library:
+        with Library(create=False) as library:
             found = survey(library, field=args.field, min_per_label=args.min_per_label, exclude=args.exclude)
             print(format_survey(found))
             for label in unmatched(args.exclude, found):

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     family = model_family(model.path)
     json_field = verdict_field(model.head) if args.json else None
     window_seconds = model.manifest.front_end.window_seconds
-    with Library() as library:
+    with Library(create=False) as library:
         index = current_index(library)
         recorder = Recorder(source) if args.save else None  # before the source starts: it keeps from the first frame
         source.start()

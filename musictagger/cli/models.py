@@ -88,7 +88,7 @@ def _choose_base(base: str) -> int:
     print(f"shipped model: {base} ({SHIPPED_MODELS[base]})")
     if os.environ.get(MODEL_ENV_VAR):
         print(f"note: ${MODEL_ENV_VAR} is set and overrides this choice", file=sys.stderr)
-    with Library() as library:
+    with Library(create=False) as library:
         searched, others = codes_in_reach(library.code_counts(), model_file(SHIPPED_MODELS[base]))
     if others:
         print(

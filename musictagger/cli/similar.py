@@ -73,7 +73,7 @@ def _query_argument(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    with Library() as library:
+    with Library(create=False) as library:
         if not library.any_analysed():
             raise _nothing_to_compare_with(library)
         try:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise MusictaggerError("give either a run to undo or --forget-before RUN, not both")
     if args.json and not args.list:
         raise MusictaggerError("--json lists the runs: give it with --list")
-    with Journal() as journal:
+    with Journal(create=False) as journal:  # none yet: nothing to list, undo or forget
         if args.list:
             runs = journal.runs()
             if args.json:

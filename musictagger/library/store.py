@@ -251,15 +251,16 @@ class LibraryCounts:
 
 
 class Library:
-    """The library index at ``path`` (default: ``library.sqlite3`` in the user data dir).
+    """The library index at ``path`` (default: ``library.sqlite3`` in the user data dir); ``create`` False for a reader,
+    which finds an empty index where there is none and makes no file (:func:`~musictagger.db.open_database`).
 
     One SQLite connection, for the thread that opened it (another thread's use is sqlite3's ``ProgrammingError``):
     threads open a ``Library`` each, and read at once (the index is in WAL mode) while one of them writes.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path else library_db_path()
-        self._db = open_database(self.path, MIGRATIONS, register_functions)
+        self._db = open_database(self.path, MIGRATIONS, register_functions, create=create)
         self._verdicts = STORED
         """Where the table rows' verdicts come from (see :meth:`use_judged`)."""
         self._field = "genre"

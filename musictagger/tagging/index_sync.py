@@ -86,7 +86,7 @@ def update_library_index(journal: Journal, report: RunReport) -> None:
     then interrupted and saying so."""
     try:
         earlier = journal.runs_not_indexed()
-        with Library() as library:
+        with Library(create=False) as library:  # none: no track to update
             update_index(journal, report.run_id, library, earlier=earlier)
         with contextlib.suppress(DatabaseError):  # a journal that cannot be written: the next run tells them again
             journal.set_indexed([*earlier, *([report.run_id] if report.run_id is not None else [])])

@@ -197,12 +197,16 @@ class Entry:
 
 class Journal:
     """The journal at ``path`` (default: the user's ``journal.sqlite3``), one connection per thread, keeping up to
-    ``kept_bytes_budget`` bytes for the undo of runs before the latest (:meth:`bound_kept_bytes`)."""
+    ``kept_bytes_budget`` bytes for the undo of runs before the latest (:meth:`bound_kept_bytes`); ``create`` False
+    for a reader, which finds an empty journal where there is none and makes no file
+    (:func:`~musictagger.db.open_database`)."""
 
-    def __init__(self, path: Path | None = None, *, kept_bytes_budget: int = KEPT_BYTES_BUDGET) -> None:
+    def __init__(
+        self, path: Path | None = None, *, kept_bytes_budget: int = KEPT_BYTES_BUDGET, create: bool = True
+    ) -> None:
         self.path = Path(path or userdirs.journal_db_path())
         self.kept_bytes_budget = kept_bytes_budget
-        self.connection = open_database(self.path, MIGRATIONS)
+        self.connection = open_database(self.path, MIGRATIONS, create=create)
 
     def close(self) -> None:
         """Close the connection."""

@@ -45,7 +45,7 @@ def predict_labels(
     each file."""
     model_path = model_path or default_model_path()
     field = field_in_use(personal_in_use(load_manifest(model_path)))
-    with Library() as library:
+    with Library(create=False) as library:
         results = analyses_for(
             library,
             list(paths),
