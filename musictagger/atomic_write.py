@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from musictagger.db import unless_not_kept
+from musictagger.disk import unless_not_kept
 from musictagger.interrupts import interrupt_held
 
 MARK = "partial"

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import functools
 import os
 import re
-import shutil
 import sqlite3
 import threading
 import time
@@ -37,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# REFUSED_IN_NAMES, name_trouble, on_read_only_mount and unless_not_kept: for gui/ and tagging/, which import them
+# from here until they import them from musictagger.disk (their owners were changing those files when they moved).
+from musictagger.disk import REFUSED_IN_NAMES, disk_trouble, name_trouble, on_read_only_mount, unless_not_kept  # noqa: F401
 from musictagger.errors import DatabaseError
 from musictagger.interrupts import stop_noted
 
@@ -139,8 +140,6 @@ def open_database(
     path: Path,
     migrations: Sequence[Migration],
     functions: Callable[[sqlite3.Connection], None] | None = None,
-    *,
-    create: bool = True,
 ) -> sqlite3.Connection:
     """Open (creating if needed) the SQLite file at ``path`` and bring its schema up to date.
 
@@ -148,20 +147,11 @@ def open_database(
     Rows come back as :class:`sqlite3.Row` (access by column name).  ``functions`` gives the
     connection the Python functions its SQL calls (``create_function``) before it is migrated,
     so that a migration can fill a new column through them.
-
-    ``create``: False for a command that only reads (``similar``, ``index --status``, ``undo --list``): where there
-    is no file yet, the connection is to an empty database of the schema in memory, so that the command finds
-    nothing, says so as it would of an empty file, and leaves no file behind (each made an empty one in the user's
-    data folder); a folder that could not hold one (a file in its place, a read-only or full disk) is said as it is
-    to a writer.
     """
     path = Path(path)
-    in_memory = not create and not path.exists() and not disk_trouble(path.parent)  # else said as a writer's
     try:
-        if not in_memory:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        where = ":memory:" if in_memory else path
-        connection = sqlite3.connect(where, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot open the database ({disk_trouble(path.parent) or exc})") from exc
     except sqlite3.Error as exc:
@@ -169,7 +159,7 @@ def open_database(
     connection.row_factory = sqlite3.Row
     try:
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        mode = "wal" if in_memory else _wal_mode(connection)
+        mode = _wal_mode(connection)
         if mode.lower() != "wal":
             raise DatabaseError(f"{path}: SQLite refused WAL mode (got {mode!r}); is it on a network drive?")
         connection.execute("PRAGMA synchronous = NORMAL")
@@ -453,10 +443,6 @@ DISK_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTO
 """The SQLite result codes (and their extended codes: ``SQLITE_IOERR_SHMSIZE`` …) a disk can cause: full, failing,
 read-only, or a folder where no file can be made (the ``-wal`` and ``-shm`` files WAL mode needs beside the file)."""
 
-NEARLY_FULL = 1 << 20
-"""Free bytes below which a disk is called full when SQLite fails to write to it: SQLite says ``disk I/O error``
-when its shared-memory file cannot grow, ``database or disk is full`` only when a page cannot be written."""
-
 
 def _disk_failure(exc: sqlite3.Error) -> bool:
     """Whether ``exc`` is a failure of the disk holding the database, not of the SQL that met it."""
@@ -518,83 +504,3 @@ def _lock_holders(path: Path) -> str | None:
         except OSError:
             names.append(f"process {pid}")
     return " and ".join(names) or None
-
-
-def disk_trouble(folder: Path) -> str | None:
-    """Why nothing can be written into ``folder``: a file or a broken link where it or a folder above it should be
-    (:func:`_in_the_way`), on a read-only file system, read-only itself, or on a full disk; None when none of these
-    holds (or the folder cannot be looked at)."""
-    if in_the_way := _in_the_way(folder):
-        return in_the_way
-    try:
-        usage = shutil.disk_usage(folder)
-    except OSError:
-        return None
-    if on_read_only_mount(folder):
-        return "its folder is on a read-only file system (mounted read-only), so it cannot be written"
-    if not os.access(folder, os.W_OK):
-        return "its folder is read-only, so it cannot be written"
-    if usage.total and usage.free < NEARLY_FULL:  # some FUSE mounts give no size at all, nor so free space
-        return f"the disk holding it is full ({usage.free:,} bytes free): free some space and try again"
-    return None
-
-
-def _in_the_way(folder: Path) -> str | None:
-    """What stands where ``folder`` or the first of the folders above it that is there should be, when that is no
-    folder: a file, or a link to nothing (a data folder moved to a drive not mounted), which mkdir says as
-    '[Errno 17] File exists: …' or '[Errno 20] Not a directory'; None when it is a folder or cannot be looked at."""
-    there = next((above for above in (folder, *folder.parents) if os.path.lexists(above)), None)
-    if there is None or os.path.isdir(there):
-        return None
-    if os.path.islink(there):
-        try:
-            os.stat(there)
-        except FileNotFoundError:
-            return f"{there} is a broken link (to {os.readlink(there)}), where a folder should be"
-        except OSError as exc:
-            return f"{there} is a link to {os.readlink(there)}, which cannot be reached ({exc.strerror or exc})"
-    return f"{there} is a file, where a folder should be"
-
-
-REFUSED_IN_NAMES = '"*:<>?\\|'
-"""The characters FAT, exFAT and NTFS drives (USB sticks, drives shared with Windows) refuse in a file's name, as
-Windows does; control characters too."""
-
-
-def name_trouble(path: Path, error: OSError) -> str | None:
-    """Why no file named ``path`` could be made in its folder (``error``), which is there and may be written: its name
-    holds characters the drives music is carried on refuse (:data:`REFUSED_IN_NAMES`), whose file systems say so as
-    `No such file or directory` (exFAT), `Operation not permitted` (FAT through FUSE) or `Invalid argument`; None when
-    that is not why."""
-    refused = sorted({c for c in path.name if c in REFUSED_IN_NAMES or ord(c) < 32})
-    if not refused or error.errno not in _NAME_REFUSED or not os.access(path.parent, os.W_OK | os.X_OK):
-        return None
-    shown = ", ".join(map(repr, refused))
-    return f"its name holds {shown}, which FAT, exFAT and NTFS drives refuse in a name: choose another name"
-
-
-@contextmanager
-def unless_not_kept() -> Iterator[None]:
-    """Go on past a file system's refusal to set what it does not keep (an owner, permissions, times: FAT through
-    FUSE, gvfs's shares and phones say `Function not implemented`), or a user's lack of the right to (giving a file
-    away)."""
-    try:
-        yield
-    except OSError as exc:
-        if not isinstance(exc, PermissionError) and exc.errno not in _NOT_KEPT:
-            raise
-
-
-_NOT_KEPT = frozenset({errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
-"""The errors of a file system that keeps no owners, permissions or times of its own to set."""
-_NAME_REFUSED = frozenset({errno.ENOENT, errno.EPERM, errno.EACCES, errno.EINVAL})
-"""The errors a file system refuses a name with."""
-
-
-def on_read_only_mount(folder: Path) -> bool:
-    """Whether ``folder`` is on a file system mounted read-only (a user checking its files' modes would find nothing
-    read-only); False where that cannot be told (Windows, a folder that cannot be looked at)."""
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
-    except OSError:
-        return False

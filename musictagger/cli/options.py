@@ -11,7 +11,7 @@ from pathlib import Path
 from musictagger.audio.params import FeatureParams
 from musictagger.cli.lines import wrap
 from musictagger.collection import Collection, load_collection
-from musictagger.db import disk_trouble
+from musictagger.disk import disk_trouble
 from musictagger.errors import FileError, ParameterError
 from musictagger.model.manifest import sidecar_path
 
@@ -73,7 +73,7 @@ def make_reports_folder(path: Path) -> None:
 
 def refuse_unwritable_sidecars(models: Iterable[Path], option: str) -> None:
     """Refuse ``option`` (``--write``, ``--record``) before any analysis when a model's sidecar cannot be written (its
-    folder read-only or on a read-only mount, its disk full: :func:`~musictagger.db.disk_trouble`): ``recognition
+    folder read-only or on a read-only mount, its disk full: :func:`~musictagger.disk.disk_trouble`): ``recognition
     --write`` met it once every track had been analysed (10-35 min on Emotify), in OSError's traceback."""
     for model in models:
         sidecar = sidecar_path(model)

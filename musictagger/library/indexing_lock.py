@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from musictagger.db import disk_trouble
+from musictagger.disk import disk_trouble
 from musictagger.errors import DatabaseError, MusictaggerError
 
 try:

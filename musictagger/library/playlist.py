@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from musictagger.atomic_write import replacing
-from musictagger.db import disk_trouble, name_trouble
+from musictagger.disk import disk_trouble, name_trouble
 from musictagger.errors import FileError
 from musictagger.library.store import TrackRecord
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from musictagger import atomic_write
 from musictagger.audio.params import FeatureParams
-from musictagger.db import disk_trouble
+from musictagger.disk import disk_trouble
 from musictagger.errors import FileError, ModelError, ParameterError
 from musictagger.model.recognition import RecognitionPolicy
 from musictagger.model.verdict import VerdictPolicy

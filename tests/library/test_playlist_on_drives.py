@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from musictagger.db import disk_trouble
+from musictagger.disk import disk_trouble
 from musictagger.errors import FileError
 from musictagger.library.playlist import PlaylistEntry, write_playlist
 from tests.drives import fuse_fat_drive  # noqa: F401 - a fixture

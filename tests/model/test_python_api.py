@@ -94,6 +94,18 @@ def test_a_notebook_completes_musictagger_analyze_without_loading_the_model() ->
     assert output.split() == ["True", "False"]
 
 
+def test_the_model_layer_loads_no_database_module() -> None:
+    """``musictagger.model.manifest`` (and ``atomic_write``, which writes its sidecar) imported the library's SQLite
+    module, and sqlite3 with it, to say why a sidecar could not be written: the model layer depended on the
+    library's.  What they share is :mod:`musictagger.disk` now."""
+    code = (
+        "import sys, musictagger.model.manifest, musictagger.atomic_write; "
+        "print([m for m in ('musictagger.db', 'sqlite3') if m in sys.modules])"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["[]"]
+
+
 def edited(sidecar: dict, where: str, value: object) -> dict:
     """``sidecar`` with the value at ``where`` (``key`` or ``section.key``) replaced, as a hand edit leaves it."""
     section, _, key = where.rpartition(".")
