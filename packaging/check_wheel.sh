@@ -24,9 +24,11 @@ step "built $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KiB) and $(basenam
 """The sdist carries the release notes and no part of the test suite, which runs from a checkout (MANIFEST.in)."""
 import sys, tarfile
 names = [name.split("/", 1)[1] for name in tarfile.open(sys.argv[1]).getnames() if "/" in name]
-partial_tests = [name for name in names if name.startswith("tests/")]
-if "CHANGELOG.md" not in names or partial_tests:
-    sys.exit(f"error: the sdist lacks CHANGELOG.md or carries {partial_tests[:5]}")
+problems = [] if "CHANGELOG.md" in names else ["lacks CHANGELOG.md"]
+if tests := [name for name in names if name.startswith("tests/")]:
+    problems.append(f"carries {len(tests)} entries of tests/ ({', '.join(tests[:3])}, …)")
+if problems:
+    sys.exit(f"error: {sys.argv[1]}: the sdist " + " and ".join(problems) + " (MANIFEST.in)")
 PY
 
 "$PYTHON" - "$WHEEL" <<'PY'
