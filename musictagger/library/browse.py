@@ -30,6 +30,7 @@ from pathlib import Path
 
 from musictagger.library.folding import fold, fold_genres, genres_sort_key, sort_key
 from musictagger.model.verdict import verdict_words
+from musictagger.tags.asf_structure import is_asf
 from musictagger.tags.labels import names_label
 
 
@@ -68,6 +69,16 @@ class Column(StrEnum):
     PATH = "Path"
 
 
+def may_be_asf(path: str) -> bool:
+    """Whether the file at ``path`` may be one the tagger reads as ASF (:func:`~musictagger.tags.asf_structure.is_asf`:
+    by its first bytes, whatever its name), or cannot be read now (on a drive not plugged in: its next ``index`` reads
+    its tags if it is)."""
+    try:
+        return is_asf(path)
+    except OSError:
+        return True
+
+
 def register_functions(connection: sqlite3.Connection) -> None:
     """Give ``connection`` the Python functions the library's SQL calls (SQLite's ``lower()``, ``LIKE`` and
     ``NOCASE`` fold ASCII alone): :func:`~musictagger.tags.labels.names_label` as ``names_label(tag, label)``, so
@@ -75,7 +86,9 @@ def register_functions(connection: sqlite3.Connection) -> None:
     :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migrations 9 and 10
     of :mod:`.schema` fill the folded columns with, and :func:`~.folding.sort_key` and
     :func:`~.folding.genres_sort_key` as ``sort_key(text)`` and ``genres_sort_key(tag_genres)``, which migration 11
-    fills the sort keys with."""
+    fills the sort keys with, and :func:`may_be_asf` as ``may_be_asf(path)``, by which migration 12 finds the ASF
+    files an earlier release stored without their tags."""
+    connection.create_function("may_be_asf", 1, may_be_asf)
     connection.create_function("names_label", 2, names_label, deterministic=True)
     connection.create_function("fold", 1, fold, deterministic=True)
     connection.create_function("fold_genres", 1, fold_genres, deterministic=True)

@@ -187,15 +187,19 @@ def _objects(data: bytes, start: int, end: int, count: int | None = None) -> tup
     return tuple(objects)
 
 
+def is_asf(path: str | Path) -> bool:
+    """Whether ``path`` begins with an ASF header, whatever its name: the tagger reads and writes such a file as ASF
+    (a WMA named ``.mp3``, as downloads were renamed); OSError when it cannot be read."""
+    with open(path, "rb") as file:
+        return file.read(len(HEADER_GUID)) == HEADER_GUID
+
+
 def drm_protection(path: Path) -> str | None:
     """Why ``path``, an ASF file protected by DRM (a :data:`PROTECTION` object in its header), must be left alone, or
     None: not an ASF file (by its first bytes, as the tagger tells its family), or one without such an object (a header
     that cannot be read is :func:`asf_rewrite_problem`'s to report)."""
     try:
-        with open(path, "rb") as file:
-            if file.read(len(HEADER_GUID)) != HEADER_GUID:
-                return None
-        return _protection(read_header(path))
+        return _protection(read_header(path)) if is_asf(path) else None
     except (OSError, ValueError):
         return None
 

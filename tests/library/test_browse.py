@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from musictagger.library import Library, index_folders, store
-from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow
+from musictagger.library.browse import Agreement, Column, QuickFilter, TrackQuery, TrackRow, may_be_asf
 from musictagger.library.schema import MIGRATIONS
 from musictagger.library.store import AnalysisKey, FileStamp, TrackAnalysis
 from musictagger.model.verdict import Verdict
@@ -132,7 +132,8 @@ def test_a_wma_track_an_earlier_release_indexed_without_its_tags_gets_them_on_th
 ) -> None:
     """An earlier release could not read a WMA file's tags and stored its row without them: the Library tab showed no
     title nor genre tag, and the next `index` left it so.  The new schema marks such rows unread, and the next run
-    reads their tags, analysing nothing again."""
+    reads their tags, analysing nothing again: those of the files the tagger reads as ASF, by their first bytes, a WMA
+    named .mp3 (as downloads were renamed) too, which the schema missed, matching .wma names alone."""
     folder = tmp_path / "Music"
     folder.mkdir()
     song = write_aac(
@@ -142,6 +143,8 @@ def test_a_wma_track_an_earlier_release_indexed_without_its_tags_gets_them_on_th
         codec="wmav2",
         metadata={"title": "A title", "genre": "Jazz"},
     )
+    renamed = folder / "renamed.mp3"
+    renamed.write_bytes(song.read_bytes())
     with monkeypatch.context() as earlier:  # its schema, without the last migration
         earlier.setattr(store, "MIGRATIONS", MIGRATIONS[:-1])
         index_folders([folder], workers=1)
@@ -151,9 +154,13 @@ def test_a_wma_track_an_earlier_release_indexed_without_its_tags_gets_them_on_th
 
     summary = index_folders([folder], workers=1)
 
-    assert (summary.analysed, summary.tags_read) == (0, 1)
-    (row,) = rows(TrackQuery())
-    assert (row.path, row.title, row.tag_genres) == (str(song), "A title", ("Jazz",))
+    assert (summary.analysed, summary.tags_read) == (0, 2)
+    assert [(row.path, row.title, row.tag_genres) for row in rows(TrackQuery())] == [
+        (str(renamed), "A title", ("Jazz",)),
+        (str(song), "A title", ("Jazz",)),
+    ]
+    gone, sqlite = folder / "on a drive not plugged in.mp3", library_db_path()  # the one read again, the other not
+    assert (may_be_asf(str(gone)), may_be_asf(str(sqlite))) == (True, False)
 
 
 def test_stored_tags_follow_a_genre_rewrite_only_when_the_row_was_current(indexed: Path) -> None:
