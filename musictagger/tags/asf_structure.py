@@ -209,7 +209,8 @@ def _protection(header: AsfHeader) -> str | None:
     name = next((PROTECTION[obj.guid] for obj in (*header.objects, *header.extension) if obj.guid in PROTECTION), None)
     if name is None:
         return None
-    return f"protected by DRM (its ASF header has a {name} object): writing tags into it could break its licence"
+    kind = f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"  # an Extended or Advanced Content Encryption object
+    return f"protected by DRM (its ASF header has {kind} object): writing tags into it could break its licence"
 
 
 def asf_rewrite_problem(path: Path, name: str) -> str | None:

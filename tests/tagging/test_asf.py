@@ -154,9 +154,10 @@ def protect(path: Path, guid: bytes) -> None:
 
 def test_a_wma_protected_by_drm_is_skipped_saying_so_and_its_bytes_stay(tmp_path: Path, journal: Journal) -> None:
     """A WMA file with a Content Encryption, Extended Content Encryption, Advanced Content Encryption or Digital
-    Signature object in its header (Windows Media DRM's licence) was tagged like any other, its header rewritten.  Now the preview skips it as
-    protected by DRM, whether its analysis worked or failed (encrypted audio does not decode), the run leaves it byte
-    for byte, the writer refuses it too, and the unprotected file beside it is written."""
+    Signature object in its header (Windows Media DRM's licence) was tagged like any other, its header rewritten.
+    Now the preview skips it as protected by DRM, naming the object with its article ("an Extended …", where "a
+    Extended" was said), whether its analysis worked or failed (encrypted audio does not decode), the run leaves it
+    byte for byte, the writer refuses it too, and the unprotected file beside it is written."""
     plain = wma_file(tmp_path, "Jazz")
     files = {}
     for guid, name in PROTECTION.items():
@@ -170,9 +171,15 @@ def test_a_wma_protected_by_drm_is_skipped_saying_so_and_its_bytes_stay(tmp_path
     plan = make_plan({**predictions, plain: ROCK}, mode=Mode.REPLACE, min_confidence=0.5)
     apply_plan(plan, journal)
 
+    kinds = {
+        "Content Encryption": "a Content Encryption",
+        "Extended Content Encryption": "an Extended Content Encryption",
+        "Digital Signature": "a Digital Signature",
+        "Advanced Content Encryption": "an Advanced Content Encryption",
+    }
     reasons = {
-        name: f"protected by DRM (its ASF header has a {name} object): writing tags into it could break its licence"
-        for name in files
+        name: f"protected by DRM (its ASF header has {kind} object): writing tags into it could break its licence"
+        for name, kind in kinds.items()
     }
     assert [(item.path, item.action, item.skip, item.reason) for item in plan.items] == [
         *((path, Action.SKIP, Skip.CANNOT_WRITE, reasons[name]) for name, path in files.items()),
