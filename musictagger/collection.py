@@ -51,14 +51,14 @@ class Collection:
     without_audio: tuple[str, ...] = ()
     """The folders of ``root`` that hold no audio file, so are no genre (a genre whose copy failed, a ``docs``)."""
 
-    def notes(self, *, split: bool = True) -> list[str]:
+    def notes(self, *, by_split: bool = True) -> list[str]:
         """What a command that scores a model on this collection must say first: that its split was drawn (a random
         split keeps no artist to one side, so its figures flatter the model), and which folders are no genre for
-        want of audio (a genre left out of every figure, and of macro-F1's mean, without a word).  ``split`` false:
+        want of audio (a genre left out of every figure, and of macro-F1's mean, without a word).  ``by_split`` false:
         the command's figures are of every track, whatever its split (``verify_backbone``), so a drawn one is not
         said."""
         notes = []
-        if self.drawn and split:
+        if self.drawn and by_split:
             notes.append(
                 f"note: {self.root} has no train.txt, valid.txt and test.txt: the figures are of a "
                 f"{self.split_source}, which flatters the model (an artist's tracks on both sides)"

@@ -93,14 +93,14 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_data(path: Path, *, split_dir: Path | None = None, seed: int = 0, split: bool = True) -> Collection:
+def load_data(path: Path, *, split_dir: Path | None = None, seed: int = 0, by_split: bool = True) -> Collection:
     """The collection ``path`` (:func:`~musictagger.collection.load_collection`), its notes said first on stderr
-    (:meth:`~musictagger.collection.Collection.notes`: a split drawn at random, unless ``split`` is false, folders
+    (:meth:`~musictagger.collection.Collection.notes`: a split drawn at random, unless ``by_split`` is false, folders
     without audio), as every command reading one says them: only ``evaluate`` did, so ``train``, ``verdict``,
     ``distil``, ``recognition``, ``experiments``, ``verify_backbone`` and ``compare_backbones`` measured or chose on a
     drawn split, or left a genre out, without a word."""
     collection = load_collection(path, split_dir=split_dir, seed=seed)
-    for note in collection.notes(split=split):
+    for note in collection.notes(by_split=by_split):
         print(wrap(note, [str(collection.root)]), file=sys.stderr)
     return collection
 

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         params = front_end_params(args.param)
-        collection = load_data(args.data_dir, split=False)  # every track is scored: a folder without audio said
+        collection = load_data(args.data_dir, by_split=False)  # every track is scored: a folder without audio said
     except (MusictaggerError, ValueError) as exc:  # a bad --param value is a plain ValueError
         parser.error(str(exc))
     changed = {name: value for name, value in params.to_dict().items() if value != getattr(FeatureParams(), name)}
