@@ -206,7 +206,7 @@ def drm_protection(path: Path) -> str | None:
 
 def _protection(header: AsfHeader) -> str | None:
     """:func:`drm_protection` of ``header``."""
-    name = next((PROTECTION[obj.guid] for obj in (*header.objects, *header.extension) if obj.guid in PROTECTION), None)
+    name = next((name for guid, name in PROTECTION.items() if header.find(guid) is not None), None)
     if name is None:
         return None
     kind = f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"  # an Extended or Advanced Content Encryption object
