@@ -140,6 +140,8 @@ def open_database(
     path: Path,
     migrations: Sequence[Migration],
     functions: Callable[[sqlite3.Connection], None] | None = None,
+    *,
+    create: bool = True,
 ) -> sqlite3.Connection:
     """Open (creating if needed) the SQLite file at ``path`` and bring its schema up to date.
 
@@ -147,11 +149,20 @@ def open_database(
     Rows come back as :class:`sqlite3.Row` (access by column name).  ``functions`` gives the
     connection the Python functions its SQL calls (``create_function``) before it is migrated,
     so that a migration can fill a new column through them.
+
+    ``create``: False for a command that only reads (``similar``, ``index --status``, ``undo --list``): where there
+    is no file yet, the connection is to an empty database of the schema in memory, so that the command finds
+    nothing, says so as it would of an empty file, and leaves no file behind (each made an empty one in the user's
+    data folder); a folder that could not hold one (a file in its place, a read-only or full disk) is said as it is
+    to a writer.
     """
     path = Path(path)
+    in_memory = not create and not path.exists() and not disk_trouble(path.parent)  # else said as a writer's
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
+        if not in_memory:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        where = ":memory:" if in_memory else path
+        connection = sqlite3.connect(where, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=Connection)
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot open the database ({disk_trouble(path.parent) or exc})") from exc
     except sqlite3.Error as exc:
@@ -159,7 +170,7 @@ def open_database(
     connection.row_factory = sqlite3.Row
     try:
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        mode = _wal_mode(connection)
+        mode = "wal" if in_memory else _wal_mode(connection)
         if mode.lower() != "wal":
             raise DatabaseError(f"{path}: SQLite refused WAL mode (got {mode!r}); is it on a network drive?")
         connection.execute("PRAGMA synchronous = NORMAL")
