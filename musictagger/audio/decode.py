@@ -13,10 +13,12 @@ can report a bad file and go on.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -243,11 +245,13 @@ def _libsndfile_container(path: Path) -> bool:
 class DecodedAudio:
     """Samples ``y`` shaped ``(channels, samples)``, float32 with full scale 1.0, at rate ``sr``; ``lost``: the spans
     of the file's audio, in seconds from its start, that could not be decoded and are not among the samples
-    (:class:`_Lost`)."""
+    (:class:`Lost`)."""
 
     y: np.ndarray
     sr: int
     lost: tuple[tuple[float, float], ...] = ()
+    lost_estimated: bool = False
+    """The spans ``lost`` are estimated from the bytes lost (:func:`estimated_lost`), not told by the stamps."""
 
     @property
     def duration_s(self) -> float:
@@ -277,6 +281,16 @@ class PacketCounts:
     damaged: int = 0
     given_up: bool = False
     """The pass stopped after :data:`FAILING_BEFORE_ANY` packets failed in a row (:func:`decode_frames`)."""
+    unreadable_from: int | None = None
+    """Where the demuxer could read no further: the byte after the last packet it read (0 before any, or where it gave
+    no positions; None: it read to the end), from which a WavPack file's next block is looked for (:func:`_resumed`)."""
+    decoded_bytes: int = 0
+    """The bytes of the packets that decoded."""
+    decoded_samples: int = 0
+    """The samples their frames hold, at the stream's rate."""
+    failed_between: list[tuple[int, int]] = field(default_factory=list)
+    """Each run of packets that failed between packets that decoded (damage in the middle), of :data:`SHORTEST_LOST_S`
+    or more: the samples decoded before it, and its bytes (:func:`estimated_lost`)."""
 
     def check(self, path: Path) -> None:
         """Refuse a file most of whose packets fail, rather than return it as noise."""
@@ -298,6 +312,18 @@ demuxer gives packets' positions: junk before a good MP3's first frame (a captur
 holds a false sync every 6 kB, and 400 kB of it, 67 failures, had the whole file refused."""
 
 
+CONSTANT_FRAMES = frozenset({"ac3", "dca"})
+"""The codecs (FFmpeg's names) whose frames are all of one size, AC-3's and DTS's.  FFmpeg's DTS parser hands the bytes
+it cannot frame (damage) to the decoder in one packet with the frame before them, which decodes as that frame alone:
+what a packet holds beyond a frame's size is audio lost (:attr:`PacketCounts.failed_between`)."""
+
+SHORTEST_LOST_S = 0.1
+"""The shortest run of packets failing between packets that decoded that counts among ``failed_between`` (at the mean
+bit rate so far): a frame or two of an MP3 (26 ms each), which real-world files have a few of, and which fails where
+two MP3 streams were joined, is no damage worth a note (or a whole decode, :class:`~musictagger.audio.reader._Robust`).
+"""
+
+
 def decode_frames(
     container: av.container.InputContainer, stream: av.AudioStream, counts: PacketCounts
 ) -> Iterator[av.AudioFrame]:
@@ -311,6 +337,11 @@ def decode_frames(
     packets = container.demux(stream)
     decoded = False
     first: int | None = None  # the pass's first packet's byte position
+    after: int | None = None  # the byte after the last packet read
+    failing = 0  # the bytes of the packets that failed since the last that decoded, or beyond its frame
+    rate = stream.codec_context.sample_rate
+    frame_size: int | None = None  # a stream of CONSTANT_FRAMES: its first packet's size
+    tag_end: int | None = None  # where the last ID3v2 tag met among the packets ends
     while True:
         try:
             packet = next(packets)
@@ -318,19 +349,56 @@ def decode_frames(
             return
         except av.FFmpegError:
             counts.damaged += 1
+            counts.unreadable_from = after or 0
             return
         counts.packets += packet.size > 0
         first = packet.pos if first is None else first
+        after = packet.pos + packet.size if packet.pos is not None and packet.pos >= 0 else None
         try:
             frames = packet.decode()
         except av.FFmpegError:
             counts.damaged += 1
+            if tag := leading_tag_size(bytes(memoryview(packet)[:HEADER_BYTES])):  # an MP3's, where two were joined
+                tag_end = packet.pos + tag if packet.pos is not None and packet.pos >= 0 else None
+            failing += _after_tag(packet, tag_end)
             if not decoded and counts.damaged >= FAILING_BEFORE_ANY and _far_apart(first, packet.pos):
                 counts.given_up = True
                 return
             continue
-        decoded = True
+        if decoded and failing * counts.decoded_samples >= SHORTEST_LOST_S * rate * counts.decoded_bytes > 0:
+            counts.failed_between.append((counts.decoded_samples, failing))
+        if frame_size is None and stream.codec_context.name in CONSTANT_FRAMES:
+            frame_size = packet.size
+        size = packet.size if frame_size is None else min(packet.size, frame_size)
+        decoded, failing = True, packet.size - size
+        counts.decoded_bytes += size
+        counts.decoded_samples += sum(frame.samples for frame in frames)
         yield from frames
+
+
+def _after_tag(packet: av.Packet, tag_end: int | None) -> int:
+    """The bytes of ``packet`` after ``tag_end``, the end of an ID3v2 tag before it (all of them without one): an ID3
+    tag where two MP3 files were joined (each with its own, a cover's kilobytes in it) is parsed into packets that
+    fail, and was taken for damage losing the seconds its bytes would hold."""
+    if tag_end is None or packet.pos is None or packet.pos < 0:
+        return packet.size
+    return max(packet.pos + packet.size - tag_end, 0) if packet.pos < tag_end else packet.size
+
+
+def estimated_lost(counts: PacketCounts, sr: int) -> tuple[tuple[float, float], ...]:
+    """The spans of audio lost where packets failed between packets that decoded (``counts.failed_between``), in
+    seconds of the file, for a stream whose stamps cannot say (not one of :data:`TRUE_STAMPS`: an MP3, AC-3 or DTS
+    stream, whose stamps FFmpeg counts from the frames it parsed, so that they run on across the damage): each run's
+    bytes at the stream's mean bit rate, exact where it is constant (AC-3, DTS, most MP3s), near it elsewhere."""
+    if not counts.decoded_samples:
+        return ()
+    bytes_per_s = counts.decoded_bytes * sr / counts.decoded_samples
+    spans, shift = [], 0.0
+    for samples, size in counts.failed_between:
+        start = samples / sr + shift
+        shift += size / bytes_per_s
+        spans.append((start, samples / sr + shift))
+    return tuple(spans)
 
 
 def _far_apart(first: int | None, last: int | None) -> bool:
@@ -390,37 +458,82 @@ class _FloatFrames:
         self.chunks.extend(float_samples(frame) for frame in frames)
 
 
-class _Lost:
-    """The spans of a FLAC stream's audio that no decoded frame holds: FFmpeg's parser passes over bytes that are no
-    frame (a copy's or a disk's damage in the middle of the file) to the next frame, whose header numbers its
-    samples, so the frames after the damage are stamped where they belong while the samples decoded run on.  Where
-    the stamps are a container's guess (MP3's, counted from the frames) or restart (a chained Ogg file's links), a
-    jump says nothing, so only FLAC's own stream is watched, from its first frame on (an excerpt copied out of a
-    stream keeps its frames' numbers, and does not start at 0)."""
+TRUE_STAMPS = frozenset({"flac", "ogg", "matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2", "wv"})
+"""The containers (FFmpeg's names) whose frames are stamped where their samples belong in the file: a FLAC frame's or a
+WavPack block's header numbers its first sample, an Ogg page its last (its granule position), a Matroska block and an
+MP4 index entry give its time.  After damage the stamps jump by the audio lost, so :class:`Lost` can say where.  Raw
+streams (MP3, AC-3, DTS, ADTS AAC) are stamped by FFmpeg's count of the frames it parsed, which runs on across damage."""
 
-    def __init__(self) -> None:
+VORBIS_JITTER = 512
+"""Samples by which a Vorbis frame's stamp may miss where the frame before it ended, in an undamaged file: FFmpeg stamps
+Vorbis packets by its own count of their samples, not the decoder's, and where a long block meets a short one they
+differ by a quarter of their difference, (2048 - 256) / 4 = 448 samples (10.2 ms at 44.1 kHz, at every Ogg page)."""
+
+
+class Lost:
+    """The spans of a stream's audio that no decoded frame holds, where its container stamps the frames where they
+    belong (:data:`TRUE_STAMPS`): damage in the middle of the file, which FFmpeg passes over to the next frame or
+    packet it can read (FLAC's parser to the next frame header, Matroska's and Ogg's demuxers to the next cluster or
+    page, an MP4's to the next packet its index lists, :func:`_resumed` to a WavPack file's next block), so that the
+    samples decoded run on while the stamps jump.  A jump counts beyond the stamps' own imprecision (two ticks of their
+    time base, a Matroska file's milliseconds; :data:`VORBIS_JITTER`).  Damage in the first frames is told at the
+    stream's end (:meth:`spans_to_the_end`)."""
+
+    def __init__(self, stream: av.AudioStream) -> None:
         self.spans: list[tuple[float, float]] = []
-        self._end: float | None = None  # where the last frame ended, in seconds of the file
+        """The spans lost between frames, so far."""
+        self._first: float | None = None  # where the first frame starts, in seconds of the file
+        self._end = 0.0  # where the last frame ended
+        rate = stream.codec_context.sample_rate or 1
+        ticks = float(stream.time_base or 0) * rate
+        self._tolerance_s = (VORBIS_JITTER if stream.codec_context.name == "vorbis" else max(2 * ticks, 0.5)) / rate
+        self._length = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+
+    @classmethod
+    def watching(cls, container: av.container.InputContainer, stream: av.AudioStream) -> Lost | None:
+        """A watch of ``stream`` where its container stamps frames where they belong; else None."""
+        return cls(stream) if container.format.name in TRUE_STAMPS else None
 
     def see(self, frame: av.AudioFrame) -> None:
         """Take a decoded frame in: a span is lost before it when it starts after the last one ended (one the parser
         could not stamp, as it does the frames just before damage, follows it)."""
         stamped = frame.pts is not None and frame.time_base is not None
         start = float(frame.pts * frame.time_base) if stamped else self._end
-        if start is None:  # the first frame, unstamped
-            start = 0.0
-        elif self._end is not None and start - self._end > 0.5 / frame.sample_rate:
+        if self._first is None:
+            self._first = start
+        elif start - self._end > self._tolerance_s:
             self.spans.append((self._end, start))
         self._end = start + frame.samples / frame.sample_rate
 
+    def began_late(self) -> bool:
+        """Whether the first frame seen starts after 0 beyond the stamps' imprecision: the stream's first frames are
+        damaged (a seek to its start passes over them to the first frame header FFmpeg's FLAC demuxer can read), or
+        it is an excerpt, whose frames keep the numbers they had in the stream it was copied out of."""
+        return self._first is not None and self._first > self._tolerance_s
 
-def lost_notes(lost: tuple[tuple[float, float], ...]) -> tuple[str, ...]:
-    """What an analysis of a whole decode must say of the spans of audio it ``lost`` (:attr:`DecodedAudio.lost`),
-    where a file whose audio stopped coming at its first damage was said to be "cut short" there."""
+    def spans_to_the_end(self) -> tuple[tuple[float, float], ...]:
+        """The spans lost, once the stream has been decoded to its end: with the audio before its first frame where
+        that :meth:`began_late` and the last frame ends where the header says the stream does, so that its frames are
+        numbered from its start (an excerpt's header gives no length, or its own, which its frames end after)."""
+        ends_as_announced = self._length is not None and abs(self._end - self._length) <= self._tolerance_s
+        head = ((0.0, self._first),) if self._first is not None and self.began_late() and ends_as_announced else ()
+        return (*head, *self.spans)
+
+
+def lost_notes(audio: DecodedAudio) -> tuple[str, ...]:
+    """What an analysis of a whole decode must say of the spans of audio it lost (:attr:`DecodedAudio.lost`), where a
+    file whose audio stopped coming at its first damage was said to be "cut short" there, one damaged in its first
+    frames too, at the length its audio after the damage fell short by, and an MP3, AC-3 or DTS file damaged in the
+    middle (up to a second lost, short of that share) said nothing; "about" where the spans are estimated."""
+    lost = audio.lost
     if not lost:
         return ()
-    spans = " and ".join(f"from {start:.1f} s to {end:.1f} s" for start, end in lost)
-    return (f"damaged in the middle: its audio {spans} cannot be decoded; the audio around it is analysed",)
+    at_start, in_middle = lost[0][0] == 0, len(lost) > 1 or lost[0][0] > 0
+    where = " and ".join(place for place, held in (("at its start", at_start), ("in the middle", in_middle)) if held)
+    about = "about " if audio.lost_estimated else ""
+    spans = " and ".join(f"from {about}{start:.1f} s to {end:.1f} s" for start, end in lost)
+    rest = "around it" if in_middle else "after it"
+    return (f"damaged {where}: its audio {spans} cannot be decoded; the audio {rest} is analysed",)
 
 
 def _plays_first(stream: av.AudioStream) -> bool:
@@ -470,9 +583,10 @@ def tracks_notes(container: av.container.InputContainer, stream: av.AudioStream)
     )
 
 
-def _decode_pyav(path: Path) -> DecodedAudio:
+def _decode_pyav(path: Path, *, chained: bool = False) -> DecodedAudio:
     """Decode the audio stream a player plays (:func:`audio_stream`) with FFmpeg, skipping packets it cannot decode
-    (as ffmpeg does).
+    (as ffmpeg does), and a WavPack file's blocks its demuxer cannot read (:func:`_resumed`), noting the audio lost
+    (:class:`Lost`; not in a ``chained`` Ogg file, whose links restart their stamps).
 
     A truncated file so loses only its cut last packet.  A file most of whose packets fail
     is refused rather than returned as noise.
@@ -482,9 +596,12 @@ def _decode_pyav(path: Path) -> DecodedAudio:
         codec = stream.codec_context.name
         decoded = _FloatFrames()
         counts = PacketCounts()
-        lost = _Lost() if container.format.name == "flac" else None
+        lost = None if chained else Lost.watching(container, stream)
+        frames = decode_frames(container, stream, counts)
+        if container.format.name == "wv":
+            frames = itertools.chain(frames, _resumed(path, counts))
         try:
-            for frame in decode_frames(container, stream, counts):
+            for frame in frames:
                 if lost is not None:
                     lost.see(frame)
                 decoded.add(frame)
@@ -497,7 +614,36 @@ def _decode_pyav(path: Path) -> DecodedAudio:
         )
     counts.check(path)
     y = _join(decoded.chunks)[:, _DECODER_DELAY.get(codec, 0) :]
-    return DecodedAudio(y=y, sr=decoded.rate, lost=tuple(lost.spans) if lost is not None else ())
+    if lost is not None:
+        return DecodedAudio(y=y, sr=decoded.rate, lost=lost.spans_to_the_end())
+    estimated = () if chained else estimated_lost(counts, decoded.rate)
+    return DecodedAudio(y=y, sr=decoded.rate, lost=estimated, lost_estimated=bool(estimated))
+
+
+_WAVPACK_BLOCK = re.compile(rb"wvpk")
+"""What starts each WavPack block."""
+
+
+def _resumed(path: Path, counts: PacketCounts) -> Iterator[av.AudioFrame]:
+    """The frames of the WavPack file ``path`` after blocks its demuxer could not read (``counts.unreadable_from``):
+    FFmpeg's demuxer ends the stream at a damaged block, as ffmpeg's reading ends ("Error during demuxing"), and
+    cannot seek past it, so a file damaged in its middle was analysed as cut short there.  The file is opened again at
+    each next block's mark, whose header numbers its first sample (a mark among the damaged bytes fails to open, or
+    reads no further, and the search goes on after it)."""
+    with path.open("rb") as file:
+        data = mapped_file(file)
+        at = counts.unreadable_from
+        while at is not None and (block := _WAVPACK_BLOCK.search(data, at)) is not None:
+            counts.unreadable_from = None
+            file.seek(block.start())
+            try:
+                with av.open(_Unnamed(file, block.start()), format="wv", metadata_errors="ignore") as container:
+                    if container.streams.audio:
+                        yield from decode_frames(container, container.streams.audio[0], counts)
+            except PYAV_ERRORS:
+                counts.unreadable_from = 0
+            failed = counts.unreadable_from
+            at = None if failed is None else block.start() + max(failed, 1)
 
 
 _RAW_STREAMS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
@@ -628,9 +774,10 @@ def decode(path: str | Path, how: Route | None = None) -> DecodedAudio:
     """
     path = Path(path)
     check_file(path)
-    if (how or route(path)).ffmpeg_first:
+    how = how or route(path)
+    if how.ffmpeg_first:
         try:
-            audio = _decode_pyav(path)
+            audio = _decode_pyav(path, chained=how.chained)
         except DecodeError:
             audio = _try_soundfile(path) if _libsndfile_container(path) else None
             if audio is None:

@@ -28,7 +28,9 @@ import soundfile as sf
 from musictagger.audio.decode import (
     PYAV_ERRORS,
     DecodedAudio,
+    Lost,
     PacketCounts,
+    Route,
     audio_stream,
     check_file,
     decode,
@@ -109,6 +111,7 @@ class _SoundfileReader:
         self.path, self.file = path, f
         self.sr, self.channels, self.n_samples = int(f.samplerate), f.channels, f.frames
         self.announced_samples = _announced_by_libsndfile(f)
+        self.length_guessed = False
         self.notes: tuple[str, ...] = ()  # libsndfile's containers hold one stream
 
     def read(self, start: int, stop: int) -> np.ndarray:
@@ -120,6 +123,8 @@ class _SoundfileReader:
         block = self.file.read(stop - lo, dtype="float32", always_2d=True).T
         out[:, lo - start : lo - start + block.shape[1]] = block
         if lo + block.shape[1] < min(stop, self.n_samples):  # the header promised more than there is
+            if self.file.format == "OGG":  # its length is its last page's: damage, which a whole decode locates
+                raise _DamageError
             self.n_samples = lo + block.shape[1]
         return _finite(self.path, out)
 
@@ -147,7 +152,7 @@ class _PyAVReader:
         self._rate, self._factor = int(context.sample_rate), _decimation(context)
         self.sr, self.channels = self._rate // self._factor, context.channels
         self.n_samples = self.announced_samples = -(-n_samples // self._factor)
-        self._estimated = estimated
+        self.length_guessed = estimated
         self._furthest = 0  # the furthest sample any read reached: where the audio goes on to at least
         self._layout = context.layout
         self._resampler: av.AudioResampler | None = None
@@ -186,7 +191,7 @@ class _PyAVReader:
         counts.check(self.path)
         if reached is not None and reached < min(stop, self.n_samples):  # the end came before the header said
             self.n_samples = reached
-            if self._estimated:
+            if self.length_guessed:
                 self.announced_samples = reached
         self._furthest = max(self._furthest, min(reached or 0, self.n_samples))
         return _finite(self.path, out)
@@ -208,7 +213,7 @@ class _PyAVReader:
                 if self._factor == 1
                 else _Decimation(out, start, stop, rate=self._rate, factor=self._factor)
             )
-            counts = self._decode_into(sink)
+            counts = self._decode_into(sink, from_start=first == 0)
             if first == 0 or sink.landed is None or sink.landed <= lo:
                 return sink.reached, counts
             preroll *= 4
@@ -223,7 +228,7 @@ class _PyAVReader:
         if run is None or (run.position > lo and not (run.kept and run.kept[0][0] <= lo)):
             self._seek(self._start)
             counts = PacketCounts()
-            run = self._run = _Run(decode_frames(self.container, self.stream, counts), counts)
+            run = self._run = _Run(self._frames(counts, from_start=True), counts)
         sink = _Placement(out, start, stop)
         replay, run.kept = (run.kept if run.position > lo else []), []
         try:
@@ -251,6 +256,27 @@ class _PyAVReader:
         if position + rows[0].size > sink.start and position < sink.stop:
             run.kept.append((position, [row.copy() for row in rows]))
 
+    def _frames(self, counts: PacketCounts, *, from_start: bool = False) -> Iterator[av.AudioFrame]:
+        """The frames of the stream from the container's position (:func:`~musictagger.audio.decode.decode_frames`,
+        counted in ``counts``; ``from_start``: sought to its start), ending in :class:`_DamageError` at damage in a
+        container that stamps its frames where they belong (:class:`~musictagger.audio.decode.Lost`): a packet that
+        fails, a frame stamped after a gap, a first frame after the start.  Read by seeking, such a file was called
+        cut short where a WavPack file's demuxer stopped at the damage, or where a FLAC file's damaged first frames
+        moved its start, or was given silence in the gap a Matroska, WebM or MP4 file's damage left, and no note."""
+        lost = Lost.watching(self.container, self.stream)
+        first = from_start
+        for frame in decode_frames(self.container, self.stream, counts):
+            if lost is not None:
+                lost.see(frame)
+                if lost.spans or counts.damaged or (first and lost.began_late()):
+                    raise _DamageError
+            elif counts.failed_between:  # an MP3, AC-3 or DTS stream's: its whole decode estimates the audio lost
+                raise _DamageError
+            first = False
+            yield frame
+        if lost is not None and counts.damaged:  # it ended at damage: audio may follow (a WavPack file's next block)
+            raise _DamageError
+
     def _seek(self, target: int) -> None:
         """Seek the stream to ``target`` (in its time base).  A demuxer that cannot seek there (a WavPack file cut
         inside its first block, even to its start) fails with FFmpeg's bare -1, which reads as EPERM, "Operation not
@@ -261,7 +287,7 @@ class _PyAVReader:
             at = max(target, 0) * float(self.stream.time_base)
             raise DecodeError(self.path, f"truncated or damaged: its audio cannot be found at {at:.1f} s") from exc
 
-    def _decode_into(self, sink: _Placement | _Decimation) -> PacketCounts:
+    def _decode_into(self, sink: _Placement | _Decimation, *, from_start: bool = False) -> PacketCounts:
         """Decode from the current position into ``sink`` until it is full or the stream ends; returns the
         packet counts.  Sample 0 is where the first frame of the stream is (:meth:`_first_frames`).
 
@@ -275,7 +301,7 @@ class _PyAVReader:
         resolution = self._ticks + 1  # how far a stamp may be from the true position, in samples
         reached = None  # the position after the last frame, in decoded samples
         first_decode = self._origin is None  # from the start, before any other decoding: see _first_frames
-        for frame in decode_frames(self.container, self.stream, counts):
+        for frame in self._frames(counts, from_start=from_start):
             if self._origin is None:  # decoding from the start: this is the first frame
                 self._origin = self._stamp(frame)
             stamped = round((frame.pts - self._origin) * self._ticks) if frame.pts is not None else None
@@ -304,7 +330,7 @@ class _PyAVReader:
         stream's priming only the first time it decodes them, not after a seek.
         """
         self._seek(self._start)
-        first = list(itertools.islice(decode_frames(self.container, self.stream, PacketCounts()), 2))
+        first = list(itertools.islice(self._frames(PacketCounts(), from_start=True), 2))
         self._origin = self._stamp(first[0] if first else None)
         self._head = [frame.samples for frame in first]
 
@@ -535,7 +561,7 @@ def _pyav_reader(path: Path) -> Iterator[AudioReader]:
             yield _in_memory(decode(path), tracks_notes(container, stream))
         else:
             estimated = container.format.name == "mp3" and not _has_length_header(path)
-            yield _PyAVReader(path, container, stream, length, estimated=estimated)
+            yield _Robust(_PyAVReader(path, container, stream, length, estimated=estimated), path)
 
 
 def _dsf_length(path: Path) -> int | None:
@@ -600,34 +626,60 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
                     except sf.SoundFileError:
                         reader.n_samples = 0
                     if reader.n_samples:  # a cut ogg opens but has no samples: FFmpeg then
-                        yield _RobustSoundfile(reader, path)
+                        yield _Robust(reader, path)
                         return
     with _pyav_reader(path) as reader:
         yield reader
 
 
-class _RobustSoundfile:
-    """libsndfile, handing over to FFmpeg for the rest of the file when a read fails midway (a truncated flac, or one
-    damaged in the middle: the audio FFmpeg lost there is then not counted among what the header announced, which
-    would call the file cut short, but noted, :func:`_in_memory`)."""
+class _DamageError(Exception):
+    """A read by seeking met damage (:meth:`_PyAVReader._frames`, an Ogg file's read by libsndfile ending early): the
+    file is decoded whole instead (:class:`_Robust`)."""
 
-    def __init__(self, reader: _SoundfileReader, path: Path) -> None:
-        self._reader, self._path = reader, path
-        self.sr, self.channels = reader.sr, reader.channels
-        self.announced_samples, self.notes = reader.announced_samples, reader.notes
+
+class _Robust:
+    """A reader by seeking that hands over to a whole decode by FFmpeg (:func:`~musictagger.audio.decode.decode`, its
+    lost audio noted, :func:`_in_memory`) when a read fails midway or meets damage: libsndfile's at a truncated FLAC,
+    or one damaged in the middle, or an Ogg file damaged anywhere (whose whole decode by libsndfile drops the
+    damaged pages' audio unsaid); FFmpeg's at damage in a container whose stamps tell where the audio lost was
+    (:class:`_DamageError`).  The audio lost is not counted among what the header announced, which would call the file
+    cut short."""
+
+    def __init__(self, reader: _SoundfileReader | _PyAVReader, path: Path) -> None:
+        self._reader: AudioReader = reader
+        self._path = path
+        self._guessed = reader.length_guessed  # the header's length was a guess: the whole decode's is the length
+
+    @property
+    def sr(self) -> int:
+        return self._reader.sr
+
+    @property
+    def channels(self) -> int:
+        return self._reader.channels
 
     @property
     def n_samples(self) -> int:
         return self._reader.n_samples
 
+    @property
+    def announced_samples(self) -> int:
+        return self._reader.announced_samples
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._reader.notes
+
     def read(self, start: int, stop: int) -> np.ndarray:
         try:
             return self._reader.read(start, stop)
-        except sf.SoundFileError:
-            audio = decode(self._path)
-            fallback = self._reader = _in_memory(audio, self.notes)  # type: ignore[assignment]
-            self.notes = fallback.notes
-            self.announced_samples -= round(sum(end - start for start, end in audio.lost) * audio.sr)
+        except (sf.SoundFileError, _DamageError):
+            audio = decode(self._path, Route(ffmpeg_first=True))
+            fallback = _in_memory(audio, self.notes)
+            lost = round(sum(end - start for start, end in audio.lost) * audio.sr)
+            kept = fallback.n_samples if self._guessed else self.announced_samples - lost
+            fallback.announced_samples = max(kept, fallback.n_samples)
+            self._reader = fallback
             return fallback.read(start, stop)
 
 
@@ -635,5 +687,5 @@ def _in_memory(audio: DecodedAudio, notes: tuple[str, ...] = ()) -> ArrayReader:
     """A whole decode as a reader, with ``notes`` and what it must say of the audio it lost
     (:func:`~musictagger.audio.decode.lost_notes`)."""
     reader = ArrayReader(audio.y, audio.sr)
-    reader.notes = (*notes, *lost_notes(audio.lost))
+    reader.notes = (*notes, *lost_notes(audio))
     return reader

@@ -7,12 +7,15 @@ same libraries the decoder reads with, so no ``ffmpeg`` binary is needed.
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 import soundfile as sf
 import soxr
 
@@ -165,6 +168,17 @@ def write_aac(
             frame.pts, frame.time_base = 0, Fraction(1, sr)
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
+    return path
+
+
+def encode_with_ffmpeg(path: Path, y: np.ndarray, sr: int, *options: str, why: str) -> Path:
+    """``y`` (``(samples,)`` or ``(channels, samples)``) encoded into ``path`` by the ``ffmpeg`` command with
+    ``options`` (the encoder ``path``'s extension calls for where they name none), for what PyAV's FFmpeg cannot write
+    (``why``): the test skips without the command."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip(f"no ffmpeg command: {why}")
+    source = write(path.with_suffix(".source.wav"), y, sr, "wav-float")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), *options, str(path)], check=True)
     return path
 
 

@@ -4,9 +4,7 @@ and every kind of bad file fails with a DecodeError that names it."""
 from __future__ import annotations
 
 import os
-import shutil
 import struct
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from tests.audio.signals import (
     CODEC_PADDING,
     FORMATS,
     channels_of,
+    encode_with_ffmpeg,
     noise,
     peak_frequency,
     tone,
@@ -486,12 +485,9 @@ def dts(path: Path, y: np.ndarray, sr: int, *output: str) -> Path:
     """``(channels, samples)`` encoded as DTS into ``path`` (a raw stream, a 5.1 music disc's ``.dts``, unless
     ``output`` gives ffmpeg another format) by the ``ffmpeg`` command (PyAV's FFmpeg has no DTS encoder): the test
     skips without it."""
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("no ffmpeg command: PyAV's FFmpeg has no DTS encoder")
-    source = write(path.with_suffix(".source.wav"), y, sr, "wav-float")
-    command = ["ffmpeg", "-v", "error", "-i", str(source), "-strict", "-2", "-c:a", "dca", *output, str(path)]
-    subprocess.run(command, check=True)
-    return path
+    return encode_with_ffmpeg(
+        path, y, sr, "-strict", "-2", "-c:a", "dca", *output, why="PyAV's FFmpeg has no DTS encoder"
+    )
 
 
 def flac_frames(path: Path, y: np.ndarray, sr: int) -> Path:

@@ -30,7 +30,18 @@ from musictagger.tags import flac_structure
 from tests.audio.amr import NARROW, WIDE, Amr, amr_encoder, write_amr
 from tests.audio.musepack import write_musepack
 from tests.audio.shorten import write_shorten
-from tests.audio.signals import DSD_RATE, FORMATS, channels_of, music, piece, write, write_aac, write_dff, write_dsf
+from tests.audio.signals import (
+    DSD_RATE,
+    FORMATS,
+    channels_of,
+    encode_with_ffmpeg,
+    music,
+    piece,
+    write,
+    write_aac,
+    write_dff,
+    write_dsf,
+)
 
 PARAMS = FeatureParams()
 
@@ -424,6 +435,78 @@ def test_a_flac_file_damaged_in_the_middle_says_where_and_is_analysed_around_it(
     excerpt[22:26] = bytes(4)
     (tmp_path / "excerpt.flac").write_bytes(excerpt)
     assert features_from_file(tmp_path / "excerpt.flac", params=PARAMS, n_windows=2).notes == ()
+
+
+LOST = re.compile(
+    r"damaged (?P<where>at its start|in the middle): its audio from (?:about )?(?P<start>[0-9.]+) s to "
+    r"(?P<end>[0-9.]+) s cannot be decoded; the audio (?:around|after) it is analysed"
+)
+"""The note on audio a file's damage lost (decode.lost_notes), one span."""
+
+
+def spoilt(path: Path, start: int, end: int, seed: int = 2) -> Path:
+    """A copy of ``path`` beside it, bytes ``[start, end)`` overwritten with random ones, as a disk or a copy spoils
+    them."""
+    data = path.read_bytes()
+    copy = path.with_name(f"spoilt{path.suffix}")
+    copy.write_bytes(data[:start] + np.random.default_rng(seed).bytes(end - start) + data[end:])
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("suffix", "options"),
+    [
+        (".wv", ("-sample_fmt", "s16p")),  # 16-bit, as most are (ffmpeg keeps the float source's samples)
+        (".mka", ("-c:a", "libvorbis")),
+        (".webm", ()),
+        (".ogg", ()),
+        (".opus", ()),
+        (".mp3", ()),
+        (".ac3", ()),
+        (".dts", ("-strict", "-2")),
+    ],
+    ids=["wavpack", "matroska-vorbis", "webm-opus", "ogg-vorbis", "ogg-opus", "mp3", "ac3", "dts"],
+)
+def test_a_file_of_any_format_damaged_in_the_middle_says_where_and_is_analysed_around_it(
+    tmp_path: Path, suffix: str, options: tuple[str, ...]
+) -> None:
+    """8 s of music with 40-60 % of its bytes overwritten.  A WavPack file (its demuxer stops at a damaged block) and an
+    Ogg one (libsndfile's reads end at the damage) were called cut short; a Matroska or WebM file was analysed with
+    silence where the damage was; an MP3, AC-3 or DTS file's audio after the damage was taken for the audio at the
+    times before it, and the file called cut short, or, a second lost or less, nothing said.  Each now says from when
+    to when its audio is lost, is not called cut short, and the rest is analysed; the intact encode says nothing."""
+    whole = encode_with_ffmpeg(
+        tmp_path / f"whole{suffix}", music(sr=44100, seconds=8.0), 44100, *options, why="PyAV's FFmpeg lacks some"
+    )
+    size = whole.stat().st_size
+
+    intact = features_from_file(whole, params=PARAMS, n_windows=2)
+    features = features_from_file(spoilt(whole, size * 4 // 10, size * 6 // 10), params=PARAMS, n_windows=2)
+
+    assert (intact.announced_duration_s, intact.notes) == (None, ())
+    assert features.announced_duration_s is None  # not "cut short"
+    lost = LOST.fullmatch(features.notes[-1])
+    assert lost is not None and lost["where"] == "in the middle", features.notes
+    lost_from, lost_to = float(lost["start"]), float(lost["end"])
+    assert 1.9 < lost_from < 4.1 and 4.7 < lost_to < 5.1  # the bytes were 3.2 s to 4.8 s's, give or take a page
+    assert features.report.duration_s == pytest.approx(8.0 - (lost_to - lost_from), abs=0.15)  # the rest, analysed
+
+
+def test_a_flac_file_damaged_in_its_first_frames_says_so_and_is_not_called_cut_short(tmp_path: Path) -> None:
+    """A FLAC file whose first frames are overwritten: FFmpeg's seek to its start lands on its first intact frame, whose
+    number put it at 0.9 s, and the file was called "cut short: the audio ends at 7.1 s of the 8.0 s its header
+    announces".  It says its audio from 0 s to that frame cannot be decoded, and the rest is analysed."""
+    whole = write(tmp_path / "whole.flac", music(sr=22050, seconds=8.0), 22050, "flac")
+    data = whole.read_bytes()
+    audio = data.index(b"\xff\xf8", 42)  # the first frame, after fLaC and STREAMINFO
+
+    features = features_from_file(spoilt(whole, audio, audio + len(data) // 10), params=PARAMS, n_windows=2)
+
+    assert features.announced_duration_s is None
+    lost = LOST.fullmatch(features.notes[-1])
+    assert lost is not None and (lost["where"], lost["start"]) == ("at its start", "0.0"), features.notes
+    assert 0.5 < float(lost["end"]) < 1.5
+    assert features.report.duration_s == pytest.approx(8.0 - float(lost["end"]), abs=0.1)
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
