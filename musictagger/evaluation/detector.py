@@ -116,11 +116,13 @@ def dev_set(results: Sequence[tuple[DevClip, Outcome]], *, tag_threshold: float)
     }
 
 
-def non_music_figures(results: Sequence[tuple[str, Outcome]], *, seed: int) -> dict[str, Any]:
-    """Generated non-music (from ``seed``): how many sounds got no genre, and how many "not music"."""
+def non_music_figures(results: Sequence[tuple[str, Outcome]], *, seed: int, sample_rate: int) -> dict[str, Any]:
+    """Generated non-music (from ``seed``, rendered at ``sample_rate``): how many sounds got no genre, and how many
+    "not music"."""
     outcomes = [outcome for _, outcome in results]
     return {
         "seed": seed,
+        "sample_rate": sample_rate,
         "sounds": len(outcomes),
         "refused": tally(~_kept(outcomes)),
         "not_music": tally(_said_not_music(outcomes)),

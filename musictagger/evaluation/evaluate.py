@@ -55,7 +55,7 @@ from musictagger.evaluation.metrics import (
     hamming_retrieval,
     macro_f1,
 )
-from musictagger.evaluation.nonmusic import EVALUATION_SEED, non_music
+from musictagger.evaluation.nonmusic import EVALUATION_RATE, EVALUATION_SEED, non_music
 from musictagger.evaluation.outcomes import (
     LATER_WINDOW_START_S,
     Failure,
@@ -85,7 +85,8 @@ class Protocol:
     """The evaluation's fixed choices beyond the splits, recorded in the report.
 
     ``non_music_seed`` must differ from the seed the detector's thresholds were chosen on
-    (:data:`~musictagger.evaluation.nonmusic.CHOICE_SEED`); ``room_seed`` seeds every track's room capture;
+    (:data:`~musictagger.evaluation.nonmusic.CHOICE_SEED`); ``non_music_rate`` is the rate its sounds are rendered at
+    (:data:`~musictagger.evaluation.nonmusic.EVALUATION_RATE`); ``room_seed`` seeds every track's room capture;
     ``tag_threshold`` is the threshold at which the figures count what ``tag`` would write.
     """
 
@@ -94,6 +95,7 @@ class Protocol:
     non_music_seed: int = EVALUATION_SEED
     non_music_per_kind: int = 2
     non_music_seconds: float = 30.0
+    non_music_rate: int = EVALUATION_RATE
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_threshold <= 1.0:
@@ -259,7 +261,7 @@ def analyse_all(
         name=lambda c: str(c.path),
         desc=f"{model.path.stem}: dev set",
     )
-    sr = model.manifest.front_end.sample_rate
+    sr = protocol.non_music_rate
     sounds, sound_failures = analyse_each(
         non_music(
             protocol.non_music_seed, sr=sr, seconds=protocol.non_music_seconds, per_kind=protocol.non_music_per_kind
@@ -346,7 +348,9 @@ def evaluate(
                 if outcomes.dev_set
                 else None
             ),
-            "non_music": detector.non_music_figures(outcomes.non_music, seed=protocol.non_music_seed),
+            "non_music": detector.non_music_figures(
+                outcomes.non_music, seed=protocol.non_music_seed, sample_rate=protocol.non_music_rate
+            ),
         },
         "codes": identity.distinct_codes([t.library for t in outcomes.tracks], outcomes.non_music),
         "same_track": {

@@ -187,7 +187,7 @@ def data_of(group: str, result: Result) -> str | None:
         )
     if group == NON_MUSIC:
         sounds = result["unknown_detector"]["non_music"]
-        return f"generated non-music, seed {sounds['seed']}, {sounds['sounds']} sounds"
+        return f"generated non-music, seed {sounds['seed']}, {sounds['sounds']} sounds{_rendered_at(sounds)}"
     if group == CODES:
         return f"all {result['codes']['tracks']} tracks"
     if group == SAME_TRACK:
@@ -377,10 +377,17 @@ def _detector_section(result: Result) -> list[str]:
         lines.append("")
     verdicts = ", ".join(f"{v['sound']}: {v['verdict']}" for v in sounds["verdicts"])
     lines.append(
-        f"**Generated non-music** (seed {sounds['seed']}; thresholds are chosen on seed 1): refused "
+        f"**Generated non-music** (seed {sounds['seed']}{_rendered_at(sounds)}; thresholds are chosen on seed 1): refused "
         f"{fmt(sounds['refused'])}, called not music {fmt(sounds['not_music'])}. Verdicts: {verdicts}."
     )
     return lines
+
+
+def _rendered_at(sounds: dict[str, Any]) -> str:
+    """`` at 44.1 kHz``: the rate the figures' non-music was rendered at (absent from results older than it, whose
+    sounds were rendered at the model's 16 kHz)."""
+    rate = sounds.get("sample_rate")
+    return "" if rate is None else f" at {rate / 1000:g} kHz"
 
 
 def _written_sentence(inside: dict[str, Any], threshold: float | None) -> list[str]:

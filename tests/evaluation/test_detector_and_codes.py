@@ -103,8 +103,8 @@ def test_dev_set_counts_per_genre_add_up() -> None:
 
 def test_non_music_figures_tell_not_music_from_other_refusals() -> None:
     results = [("hum #1", outcome(None, reason=NOT_MUSIC)), ("tone #1", outcome(None)), ("babble #1", outcome("pop"))]
-    figures = detector.non_music_figures(results, seed=2)
-    assert figures["seed"] == 2 and figures["sounds"] == 3
+    figures = detector.non_music_figures(results, seed=2, sample_rate=44100)
+    assert figures["seed"] == 2 and figures["sample_rate"] == 44100 and figures["sounds"] == 3
     assert figures["refused"] == {"count": 2, "total": 3}
     assert figures["not_music"] == {"count": 1, "total": 3}
     assert [v["verdict"] for v in figures["verdicts"]] == ["not music", "unknown", "pop"]

@@ -222,13 +222,23 @@ def test_the_markdown_report_says_what_each_figure_was_measured_on(setup: dict[s
     assert "| accuracy (best genre of the probabilities) | test split, 2 tracks |" in first
     assert "This model has no unknown detector" in first
     assert "| jazz | no genre | 1 | 0 | 0 | — |" in first
-    assert "seed 2; thresholds are chosen on seed 1" in first
+    assert "thresholds are chosen on seed 1" in first
     assert "a perfectly calibrated model with these confidences would show an ECE of" in first
     assert (
         f"At a tagging threshold of {DEFAULT_MIN_CONFIDENCE:g}, `tag` would write a genre, necessarily wrong, into"
         in first
     )
     assert "Thresholds chosen on: tests." in (setup["reports"] / "evaluation-second-test.md").read_text()
+
+
+def test_the_non_music_is_rendered_at_a_files_rate_and_the_reports_say_so(setup: dict[str, Path]) -> None:
+    """The generated non-music was rendered at the model's 16 kHz, where a noise holds energy up to 8 kHz that the
+    resampler takes from every 44.1 or 48 kHz file, and the third model called white noise "not music" that it calls
+    "not one of my genres" from a file; the reports did not say the rate."""
+    assert _result(setup, "first")["unknown_detector"]["non_music"]["sample_rate"] == 44100
+    first = (setup["reports"] / "evaluation-first-test.md").read_text()
+    assert "**Generated non-music** (seed 2 at 44.1 kHz; thresholds are chosen on seed 1)" in first
+    assert "| generated non-music, seed 2, 9 sounds at 44.1 kHz |" in first
 
 
 def test_record_stores_nothing_of_a_run_in_which_an_input_could_not_be_analysed(setup: dict[str, Path]) -> None:
