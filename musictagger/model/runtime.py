@@ -290,6 +290,13 @@ class GenreModel:
         reference = GenreModel(path, threads=threads)
         if reference.manifest.onnx_sha256 != precision.get("float_sha256"):
             raise ModelError(f"{self.path}: {path.name} beside it is not the float32 model it was built from")
+        if reference.manifest.verdict != self.manifest.verdict:  # shared by the pair (verdict_choice.write_policy)
+            raise ModelError(
+                f"{self.path}: its verdict policy is not that of {path.name}, the float32 model it shares it with and "
+                f"defers to (one sidecar edited, or written without the other): run `musictagger verdict {path} DATA "
+                "--dev-set DEV --write` again, which writes both",
+                paths=[self.path],
+            )
         return reference
 
     def _check_signature(self) -> None:

@@ -78,6 +78,19 @@ def test_a_twins_sidecar_that_cannot_be_written_leaves_both_as_they_were(pair: t
     )
 
 
+def test_a_twin_whose_policy_is_not_its_float_models_is_refused(pair: tuple[Path, Path]) -> None:
+    """A pair whose sidecars disagree (written one after the other before 6bc8780, or one edited): the twin, run with
+    MUSICTAGGER_PRECISION=int8, judged every track by its own old policy, those it deferred to float32 too, without
+    a word."""
+    model, twin = pair
+    shipped = load_manifest(model)
+    moved = dataclasses.replace(shipped.verdict_policy, unknown_novelty=shipped.verdict_policy.unknown_novelty + 0.5)
+    dataclasses.replace(shipped, verdict=moved.to_dict()).save(model.with_suffix(".json"))
+    with pytest.raises(ModelError, match=f"its verdict policy is not that of {model.name}, the float32 model") as error:
+        GenreModel(twin)
+    assert error.value.paths == (str(twin),)
+
+
 def test_genre_folders_and_dev_set_genres_named_in_other_case_are_the_models_genres(tmp_path: Path) -> None:
     """``verdict`` on a collection filed as a collector capitalises it (``Rock``) expected each validation track to be
     called ``Rock``, which the model (``rock``) never says, so every one counted wrong, where ``evaluate`` took the
