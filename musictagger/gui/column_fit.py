@@ -142,15 +142,17 @@ class ColumnFit(QObject):
         """The columns not hidden, in the model's order."""
         return [column for index, column in enumerate(self.columns) if not self.header.isSectionHidden(index)]
 
-    def _wishes(self, shown: list[Hashable]) -> tuple[dict[Hashable, int], dict[Hashable, int], dict[Hashable, int]]:
+    def _wishes(
+        self, shown: list[Hashable], room: int
+    ) -> tuple[dict[Hashable, int], dict[Hashable, int], dict[Hashable, int]]:
         """For :func:`share_width`: the whole columns' and those the user sized, the others' wishes and least (a
-        whole column's, one with a least, among them while the whole ones and the others' least leave it short)."""
+        whole column's, one with a least, among them while the whole ones and the others' least leave ``room``
+        pixels short)."""
         char, margin = self.view.fontMetrics().averageCharWidth(), self.cell_width("")
         whole = {column: self.whole_width(column) for column in shown if column in self.whole}
         whole |= {column: width for column, width in self.user_widths.items() if column in shown}
         wanted = {c: chars * char + margin for c, chars in self.wanted.items() if c in shown and c not in whole}
         least = {c: self.least.get(c, LEAST_CHARS) * char + margin for c in wanted}
-        room = self.view.viewport().width()
         for column in [c for c in whole if c in self.least and c not in self.user_widths]:
             if sum(whole.values()) + sum(least.values()) > room:
                 wanted[column], least[column] = whole.pop(column), self.least[column] * char + margin
@@ -166,11 +168,19 @@ class ColumnFit(QObject):
         if self.first_fit and self.view.isVisible():  # its width is known once it shows
             self.first_fit = False
             for column in self.narrow_hides:
-                whole, wanted, _least = self._wishes(self.shown_columns())
+                whole, wanted, _least = self._wishes(self.shown_columns(), room)
                 if sum(whole.values()) + sum(wanted.values()) > room:
                     self.view.setColumnHidden(self.columns.index(column), True)
-        for column, width in share_width(room, *self._wishes(self.shown_columns())).items():
+        for column, width in share_width(room, *self._wishes(self.shown_columns(), room)).items():
             self.header.resizeSection(self.columns.index(column), width)
+
+    def least_width(self) -> int:
+        """The least width of the view's viewport that shows its shown columns without a sideways scroll bar: each
+        at its least (a whole one without a least, whole); before the first fit, without the narrow hides, which it
+        hides in a view that narrow."""
+        shown = [c for c in self.shown_columns() if not (self.first_fit and c in self.narrow_hides)]
+        whole, _wanted, least = self._wishes(shown, 0)
+        return sum(whole.values()) + sum(least.values())
 
     def columns_menu(self, parent: QWidget) -> QMenu:
         """The header's menu: a check per column to show or hide it (the first wanted, the title, always stays)."""

@@ -46,7 +46,7 @@ from musictagger.gui.accessible import menu_on_shift_f10, set_tab_order
 from musictagger.gui.analysis_process import AnalysisProcess
 from musictagger.gui.analysis_split import AnalysisSplit
 from musictagger.gui.code_view import CodeView
-from musictagger.gui.dock_scroll import DockScroll
+from musictagger.gui.dock_scroll import DockScroll, TallEnough
 from musictagger.gui.errors import describe, open_folder_of, show_error, show_message
 from musictagger.gui.file_list import Expanded, FileEntry, FileList, State, expand_paths, file_stamp
 from musictagger.gui.genre_view import GenreView
@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
         # The Result over the Nearest matches in shares of the height; tabs while the Live panel leaves them too short.
         self.right_side = RightSide(self, self.result_dock, self.matches_dock, self.live_dock, self.order_tab_stops)
         self.right_side.share_height()
+        self.live_room = TallEnough(self, self.live_dock)
+        """The Live dock made as tall as its panel needs, from the centre's height."""
         self.restore_layout()
 
         self.files.entrySelected.connect(self.show_entry)
