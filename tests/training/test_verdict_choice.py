@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel
 from musictagger.training.verdict_choice import NON_MUSIC_SR, model_evidence, write_policy
 from tests.audio.signals import music, tone
+from tests.stops import names_in, writes_failing_past
 
 DEFAULT = "hash-cnn-lstm-emotify-v3"
 
@@ -64,18 +64,12 @@ def test_a_twins_sidecar_that_cannot_be_written_leaves_both_as_they_were(pair: t
     policy = dataclasses.replace(shipped, unknown_novelty=shipped.unknown_novelty + 0.1, chosen_on="a test")
     limit = sum(len(content) for content in before.values()) // 2
     assert len(before[model]) < limit < len(before[twin])  # the twin's sidecar holds its deferral besides
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))  # Python ignores SIGXFSZ: a write past it is EFBIG
-    try:
-        with pytest.raises(FileError, match="File too large") as error:
-            write_policy(model, policy)
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    names = names_in(model.parent)
+    with writes_failing_past(limit), pytest.raises(FileError, match="File too large") as error:
+        write_policy(model, policy)
     assert error.value.path == twin.with_suffix(".json")
     assert {path: path.with_suffix(".json").read_bytes() for path in pair} == before
-    assert sorted(p.name for p in model.parent.iterdir()) == sorted(
-        p.name for path in pair for p in (path, path.with_suffix(".json"))
-    )
+    assert names_in(model.parent) == names
 
 
 def test_a_twin_whose_policy_is_not_its_float_models_is_refused(pair: tuple[Path, Path]) -> None:
