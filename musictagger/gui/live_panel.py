@@ -126,7 +126,6 @@ class LivePanel(QWidget):
         self._session = 0
         self._meter_position = 0
         self._mel_origin = 0
-        self._matched_code: str | None = None
         self._last_problem = ""
         self._shared_out = False
 
@@ -477,14 +476,13 @@ class LivePanel(QWidget):
             self.genre.clear(result.summary() if result is not None else "listening…")
             self.code.clear()
             self.matches.clear()
-            self._matched_code = None
             return
         analysis = smoothed_analysis(result, self.labels)
         self.genre.show_analysis(analysis)
         self.code.show_analysis(analysis)
-        if result.code_hex != self._matched_code:  # search again only when the code changed
-            self._matched_code = result.code_hex
-            self.matches.show_matches_for(LIVE_QUERY, result.bits, result.relaxed_code)
+        # Every step, not only when the code's bits change: the distances, and whether the first match is what plays,
+        # follow its relaxed values, which move at each step (a claim went stale for steps on end).
+        self.matches.show_matches_for(LIVE_QUERY, result.bits, result.relaxed_code)
 
     def _describe(self, result: LiveResult) -> str:
         heard = f"{result.heard_s:.0f} s heard"

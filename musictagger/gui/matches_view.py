@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -252,9 +252,14 @@ class MatchesView(QWidget):
         self.runner = runner
         self.player = Player(self.told.emit)
         self.query: Path | None = None
-        self._code: tuple[np.ndarray, np.ndarray, str | None] | None = None
+        self.query_code: tuple[np.ndarray, np.ndarray, str | None] | None = None
+        """The code the matches were last asked for: its bits, its relaxed values and the model that made it."""
         self._index: CodeIndex | None = None
         self._generation = 0
+        self._answered = 0
+        """The generation of the last search answered (or of the last clear): one later is under way."""
+        self._queued = False
+        """Whether the query's code changed while its search was under way: searched again once it answers."""
         self.matches: list[Match] = []
         """The matches shown, nearest first."""
         self.names_playing = False
@@ -346,11 +351,17 @@ class MatchesView(QWidget):
         header.setToolTip(BITS, f"Of {compared_bits(self.match_bits, manifest.bits)}, how many differ")
         header.setToolTip(PART, "Nearest part: the match's stretch nearest the file, where Play match starts")
 
+    @property
+    def searching(self) -> bool:
+        """Whether a search is under way."""
+        return self._answered != self._generation
+
     def clear(self) -> None:
         """No query: empty table."""
         self._generation += 1
+        self._answered, self._queued = self._generation, False
         self.query = None
-        self._code = None
+        self.query_code = None
         self.matches = []
         self.table.clear()
         self._fit_columns()
@@ -360,21 +371,30 @@ class MatchesView(QWidget):
     def library_changed(self) -> None:
         """The library was re-indexed: forget the cached code index and search again for the file shown."""
         self._index = None
-        if self.query is not None and self._code is not None:
-            self.show_matches_for(self.query, *self._code)
+        self._search_again()
+
+    def _search_again(self) -> None:
+        """Search again for the query shown, with its code as last asked."""
+        if self.query is not None and self.query_code is not None:
+            self.show_matches_for(self.query, *self.query_code)
 
     def show_matches_for(self, path: Path, bits: np.ndarray, relaxed: np.ndarray, model_id: str | None = None) -> None:
         """Search the library for the nearest codes to ``path``'s, in the background; ``model_id``: the
         model that made a stored code (None: the model in use).
 
         Another query's matches are cleared at once; the same query searched again (a new live code, the
-        library re-indexed) keeps its matches, and the one selected, until the new ones arrive.
+        library re-indexed) keeps its matches, and those selected, until the new ones arrive; asked while its
+        search is under way, it is searched once that answers, with the code asked last (the Live panel asks at
+        every step: searches do not pile up behind a slow one).
         """
-        self._generation += 1
-        generation = self._generation
         again = path == self.query and self.table.topLevelItemCount() > 0
         self.query = path
-        self._code = (bits, relaxed, model_id)
+        self.query_code = (bits, relaxed, model_id)
+        if again and self.searching:
+            self._queued = True
+            return
+        self._generation += 1
+        generation = self._generation
         if not again:
             self.matches = []
             self.table.clear()
@@ -397,11 +417,22 @@ class MatchesView(QWidget):
             on_error=lambda error: self._failed(generation, error),
         )
 
-    def _show(self, generation: int, match_bits: int | None, index: CodeIndex, matches: list[Match]) -> None:
+    def _answer(self, generation: int) -> bool:
+        """Whether the search of ``generation`` is the one under way (not one the user moved on from), marking it
+        answered; its query's code, changed meanwhile, is searched again when its matches are shown."""
         if generation != self._generation:
+            return False
+        self._answered = generation
+        if self._queued:
+            self._queued = False
+            QTimer.singleShot(0, self, self._search_again)  # once these matches are shown
+        return True
+
+    def _show(self, generation: int, match_bits: int | None, index: CodeIndex, matches: list[Match]) -> None:
+        if not self._answer(generation):
             return  # the user moved on to another file
         self._index = index
-        selected = self.selected_match()  # kept selected when it is still among the matches
+        current, selected = self.selected_match(), set(self.selected_paths())  # kept where still among the matches
         self.matches = matches
         self.table.clear()
         if not matches:
@@ -436,7 +467,10 @@ class MatchesView(QWidget):
             item.setData(0, START_ROLE, span[0] if span else 0.0)
             self.table.addTopLevelItem(item)
         rows = [self.table.topLevelItem(row) for row in range(self.table.topLevelItemCount())]
-        self.table.setCurrentItem(next((item for item in rows if self._path(item) == selected), rows[0]))
+        self.table.setCurrentItem(next((item for item in rows if self._path(item) == current), rows[0]))
+        for item in rows:
+            if self._path(item) in selected:
+                item.setSelected(True)
         self._fit_columns()
 
     def _shown(self, column: int) -> list[str]:
@@ -455,7 +489,7 @@ class MatchesView(QWidget):
         self.column_fit.fit()
 
     def _failed(self, generation: int, error: BaseException) -> None:
-        if generation == self._generation:
+        if self._answer(generation):
             self.matches = []
             self.table.clear()  # matches of an earlier search, no longer this query's
             self.message.setText(f"The library could not be searched: {describe(error)}")

@@ -462,7 +462,8 @@ def test_cancelling_the_tag_dialogs_analysis_says_the_preview_holds_only_what_wa
 
 
 def test_the_live_matches_update_in_place_and_keep_the_selected_track(qtbot, window, tmp_path: Path) -> None:
-    """A new live code searches again without blanking the list, and the match the user picked stays picked."""
+    """A new live code searches again without blanking the list, and the match the user picked stays picked, with the
+    others selected beside it (searched again at every step, the list kept only the current one selected)."""
     folder = tmp_path / "Music"
     tracks = [write_song(folder / f"{seed:02}.flac", seconds=3.0, seed=seed) for seed in range(4)]
     assert index_folders([folder], workers=1).analysed == len(tracks)
@@ -479,12 +480,15 @@ def test_the_live_matches_update_in_place_and_keep_the_selected_track(qtbot, win
     assert paths()[0] == str(tracks[0])
     picked_path = next(path for path in reversed(paths()) if path != str(tracks[1]))  # not the next first match
     table.setCurrentItem(table.topLevelItem(paths().index(picked_path)))
+    also = next(path for path in paths() if path not in (picked_path, str(tracks[1])))
+    table.topLevelItem(paths().index(also)).setSelected(True)  # Ctrl+click: two selected, to drag out
     before = paths()
 
     matches.show_matches_for(LIVE_QUERY, second.bits, second.relaxed_code)  # the live code changed
     assert paths() == before and table.currentItem().text(PATH) == picked_path  # while the search runs
     qtbot.waitUntil(lambda: paths()[0] == str(tracks[1]), timeout=ANALYSIS_TIMEOUT_MS)
     assert table.currentItem().text(PATH) == picked_path  # still the track the user picked, wherever it is now
+    assert set(matches.selected_paths()) == {Path(picked_path), Path(also)}
     assert matches.play_match_button.isEnabled()
 
     window.live.matches.clear()  # another query (here none) starts from an empty list

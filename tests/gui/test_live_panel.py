@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import subprocess
@@ -23,8 +24,10 @@ from musictagger.gui.file_list import State
 from musictagger.gui.level_meter import CLIP_HOLD_S, CLIP_STYLE, LevelMeter
 from musictagger.gui.live_panel import ERROR_STYLE, HISTORY_S, NOT_LISTENING, LivePanel
 from musictagger.gui.live_spectrogram import LiveSpectrogram
+from musictagger.gui.matches_view import DISTANCE
 from musictagger.gui.settings import Settings
 from musictagger.gui.spectrogram_view import DYNAMIC_RANGE_DB, mel_db
+from musictagger.library import Library, find_similar, index_folders
 from musictagger.live import LiveState
 from musictagger.model.runtime import analyze
 from musictagger.personal import store
@@ -60,11 +63,17 @@ def listening_panel(qtbot, window, source: FileSource):
 
 
 def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtbot, window, tmp_path: Path) -> None:
-    path = played(tmp_path / "live.flac", 8.0)
+    """… and its matches in the library as the last step's code finds them: they were searched again only when the
+    code's bits changed, so their distances, and whether the first is what plays, were an earlier step's."""
+    (tmp_path / "music").mkdir()
+    path = played(tmp_path / "music" / "live.flac", 8.0)
     expected = analyze(path)
+    index_folders([path.parent], workers=1)  # the file itself in the library: its distance changes as more is heard
     window.live.start_after_s = 3.0
-    results = []
+    window.live.interval.setValue(0.5)  # steps enough for the code's bits to hold still over one
+    results, asked = [], []
     window.live.stepped.connect(results.append)
+    window.live.stepped.connect(lambda _result: asked.append(window.live.matches.query_code))
     source = FileSource(path)
     panel = listening_panel(qtbot, window, source)
 
@@ -99,6 +108,17 @@ def test_a_file_played_live_shows_its_genre_scrolls_and_saves_what_was_heard(qtb
         assert panel.genre.bars[score.label].format() == f"{score.probability:.2f}"
     assert panel.code.hex.text() == last.code_hex
     np.testing.assert_array_equal(panel.code.grid.bits, last.bits)
+    recognised = [(r, code) for r, code in zip(results, asked, strict=True) if r.state is LiveState.RECOGNISED]
+    assert any(np.array_equal(a.bits, b.bits) for (a, _), (b, _) in itertools.pairwise(recognised))  # the case here
+    for result, (_bits, relaxed, _model) in recognised:  # the matches asked for each step's code
+        np.testing.assert_array_equal(relaxed, result.relaxed_code)
+    qtbot.waitUntil(lambda: not panel.matches.searching, timeout=10_000)
+    manifest = panel.matches.manifest
+    with Library() as library:  # as `listen` searches at each step
+        (nearest,) = find_similar(
+            library, last.bits, last.relaxed_code, models=panel.matches.family, match_bits=manifest.match_bits
+        )
+    assert panel.matches.table.topLevelItem(0).text(DISTANCE).startswith(f"{nearest.relaxed_distance:.3f}")
 
     (tmp_path / "out").mkdir()
     saved = panel.save_recording_to(tmp_path / "out" / "heard")  # .wav is added
