@@ -353,8 +353,8 @@ class MatchesView(QWidget):
 
     @property
     def searching(self) -> bool:
-        """Whether a search is under way."""
-        return self._answered != self._generation
+        """Whether a search is under way, or waits to start once the one under way has been shown."""
+        return self._answered != self._generation or self._queued
 
     def clear(self) -> None:
         """No query: empty table."""
@@ -393,6 +393,7 @@ class MatchesView(QWidget):
         if again and self.searching:
             self._queued = True
             return
+        self._queued = False  # this search is with the code asked last
         self._generation += 1
         generation = self._generation
         if not again:
@@ -424,9 +425,14 @@ class MatchesView(QWidget):
             return False
         self._answered = generation
         if self._queued:
-            self._queued = False
-            QTimer.singleShot(0, self, self._search_again)  # once these matches are shown
+            QTimer.singleShot(0, self, self._search_queued)  # once these matches are shown
         return True
+
+    def _search_queued(self) -> None:
+        """The search asked for while the one before it was under way (unless cleared since)."""
+        if self._queued:
+            self._queued = False
+            self._search_again()
 
     def _show(self, generation: int, match_bits: int | None, index: CodeIndex, matches: list[Match]) -> None:
         if not self._answer(generation):
