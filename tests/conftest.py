@@ -138,7 +138,13 @@ def style_library(tmp_path_factory: pytest.TempPathFactory) -> StyleLibrary:
 @pytest.fixture
 def indexed_styles(style_library: StyleLibrary, first_model_as_default: Path) -> StyleLibrary:
     """The style library as this test's own library index (a copy), on the model it was indexed with."""
+    use_library(style_library.database)
+    return style_library
+
+
+def use_library(database: Path) -> None:
+    """A copy of ``database`` (a library index, closed: its WAL folded in) as the library of the user dirs the
+    environment names: a library indexed once for many tests, each of which may change its own copy."""
     target = userdirs.library_db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(style_library.database, target)
-    return style_library
+    shutil.copyfile(database, target)

@@ -40,12 +40,14 @@ from musictagger.gui.matches_view import BITS, DISTANCE, HEADERS, PART, MatchesV
 from musictagger.gui.models_dialog import ACCURACY, CREATED, MODEL_COLUMNS
 from musictagger.gui.settings_dialog import SettingsDialog
 from musictagger.gui.tag_dialog import CONFIDENCE, CURRENT, FILE, PROPOSED, TagScope
-from musictagger.library import Column, index_folders
+from musictagger.library import Column, Library, index_folders
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest
 from musictagger.model.runtime import DEFAULT_MODEL_NAME, MODEL_ENV_VAR, default_model_path
 from tests.audio.signals import music, write
+from tests.conftest import use_library
 from tests.gui.conftest import ANALYSIS_TIMEOUT_MS, write_song
+from tests.model.variants import first_model
 from tests.personal.heads import save_head
 from tests.tagging.media import pretag
 
@@ -102,14 +104,35 @@ def application_font(points: float) -> Iterator[None]:
         app.setFont(usual)
 
 
-@pytest.fixture
-def library(tmp_path: Path) -> Path:
-    """The typical tracks as real files in artist folders, tagged, and indexed into the test's user dirs."""
-    music = tmp_path / "home" / "user" / "Music"
+def index_typical_tracks(folder: Path, music: Path, model: Path, *, titled: bool) -> Path:
+    """:data:`TRACKS` as real files in artist folders in ``music``, tagged with their genres (and their titles and
+    artists where ``titled``, else :func:`pretag`'s), indexed by ``model`` into ``folder/library.sqlite3``, which is
+    returned closed, for tests to copy (:func:`use_library`): once a module, not once a test (~2 s of CPU each)."""
     for seed, (title, artist, genres) in enumerate(TRACKS):
         song = write_song(music / artist / f"{seed + 1:02d} - {title}.flac", seconds=3.0, seed=seed)
-        pretag(song, genres=genres, title=title, artist=artist)
-    index_folders([music], workers=1)
+        pretag(song, genres=genres, **({"title": title, "artist": artist} if titled else {}))
+    database = folder / "library.sqlite3"
+    index_folders([music], library_path=database, model_path=model, workers=1)
+    with Library(database):
+        pass  # closed: the WAL is folded into the file, which can then be copied
+    return database
+
+
+@pytest.fixture(scope="module")
+def typical_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The typical tracks, tagged, in a user's Music folder, and their index by the first model (the window's in
+    these tests): the Music folder and the index, made once for the module's tests."""
+    folder = tmp_path_factory.mktemp("typical-library")
+    music = folder / "home" / "user" / "Music"
+    return music, index_typical_tracks(folder, music, first_model(), titled=True)
+
+
+@pytest.fixture
+def library(typical_library: tuple[Path, Path]) -> Path:
+    """The typical tracks as real files in artist folders, tagged, and indexed into the test's user dirs (a copy of
+    :func:`typical_library`'s index)."""
+    music, database = typical_library
+    use_library(database)
     return music
 
 
@@ -741,21 +764,32 @@ every screen in both fonts was measured (0c677a5): the name showed 19 characters
 each screen, and no list scrolled sideways on any."""
 
 
+@pytest.fixture(scope="module")
+def unknown_library(tmp_path_factory: pytest.TempPathFactory, unknown_model: Path) -> tuple[Path, Path]:
+    """The typical tracks with their genres alone, and their index by the model that calls every track "not one of
+    my genres": the Music folder and the index, made once for the lists' screens."""
+    folder = tmp_path_factory.mktemp("unknown-library")
+    music = folder / "Music"
+    return music, index_typical_tracks(folder, music, unknown_model, titled=False)
+
+
 @pytest.fixture(scope="module", params=LIST_SCREENS)
-def lists(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, unknown_model: Path) -> dict:
+def lists(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    unknown_model: Path,
+    unknown_library: tuple[Path, Path],
+) -> dict:
     """The Files list and Nearest matches of a first start (``measure_lists.py``), empty and with a track's result and
     matches, on a laptop's screen in Qt's font or the desktop's: the model calls every track "not one of my genres",
     the longest status there is; the library holds the typical tracks."""
     screen_name, font = request.param
     folder = tmp_path_factory.mktemp("lists")
     env = {**shipped_model_env(folder), MODEL_ENV_VAR: str(unknown_model)}
-    music = folder / "Music"
-    for seed, (title, artist, genres) in enumerate(TRACKS):
-        pretag(write_song(music / artist / f"{seed + 1:02d} - {title}.flac", seconds=3.0, seed=seed), genres=genres)
+    music, database = unknown_library
     with pytest.MonkeyPatch.context() as patch:
-        for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", MODEL_ENV_VAR):
-            patch.setenv(variable, env[variable])
-        index_folders([music], workers=1)
+        patch.setenv("XDG_DATA_HOME", env["XDG_DATA_HOME"])
+        use_library(database)
     song = next((music / "Tom Bolton").glob("*.flac"))
     screen, scale = DOCK_SCREENS[screen_name]
     arguments = (str(song), *(("--font-size", font) if font else ()))
