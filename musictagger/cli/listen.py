@@ -10,6 +10,7 @@ live pipeline at real-time speed instead of a device (a test seam, and a demo wi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -31,6 +32,7 @@ from musictagger.live.recorder import Recorder
 from musictagger.model.recognition import MATCHES_LISTED
 from musictagger.model.runtime import GenreModel
 from musictagger.personal.active import load_active_model, matches_through
+from musictagger.userdirs import library_db_path
 
 DEFAULTS = LiveSettings()
 
@@ -76,8 +78,9 @@ def run(args: argparse.Namespace) -> int:
     family = model_family(model.path)
     json_field = verdict_field(model.head) if args.json else None
     window_seconds = model.manifest.front_end.window_seconds
-    with Library(create=False) as library:
-        index = current_index(library)
+    with contextlib.ExitStack() as held:
+        library = _library_once_made(held, None)
+        index = current_index(library) if library is not None else None
         recorder = Recorder(source) if args.save else None  # before the source starts: it keeps from the first frame
         source.start()
         started = time.monotonic()
@@ -89,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
                 if recorder:
                     recorder.drain()
                 result = recognizer.step()
-                index = current_index(library, index)  # tracks indexed meanwhile are found too
-                matches = _matches(library, index, result, family, model)
+                library = _library_once_made(held, library)
+                index = current_index(library, index) if library is not None else None  # tracks indexed meanwhile too
+                matches = (
+                    _matches(library, index, result, family, model) if library is not None and index is not None else []
+                )
                 is_playing = playing_first(model.manifest.recognition_policy, matches, model.manifest.match_bits)
                 nearest = matches[0] if matches else None
                 line = _format(result, nearest, is_playing, source.overruns, json_field, window_seconds)
@@ -104,6 +110,15 @@ def run(args: argparse.Namespace) -> int:
             if recorder:  # said on stderr under --json, whose lines on stdout are the steps' objects alone
                 _keep(recorder, args.save, said_on=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _library_once_made(held: contextlib.ExitStack, library: Library | None) -> Library | None:
+    """The library index to search: ``library`` once open, else opened (and closed with ``held``) once its file is
+    there, None until then.  Listening makes no library of its own (a command that only reads leaves no empty index
+    behind), and one that ``index`` makes while it listens is searched from then on, as are tracks indexed into it."""
+    if library is None and library_db_path().is_file():
+        library = held.enter_context(Library())
+    return library
 
 
 def _keep(recorder: Recorder, path: Path, *, said_on: TextIO) -> None:
