@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     from musictagger.errors import ParameterError
     from musictagger.evaluation.devset import load_dev_set
+    from musictagger.evaluation.nonmusic import CHOICE_RATE, CHOICE_SEED, seed_and_rate
     from musictagger.model.runtime import GenreModel
     from musictagger.training.verdict_choice import (
         choice_sounds,
@@ -81,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
     for floor in args.min_valid_kept:
         chosen_on = (
             f"temperature on {collection.root.name} valid; thresholds on {collection.root.name} valid (at least "
-            f"{floor:.0%} keep a genre), the dev set {args.dev_set.name} and generated non-music, from the "
-            "exported model's own outputs (musictagger verdict)"
+            f"{floor:.0%} keep a genre), the dev set {args.dev_set.name} and generated non-music "
+            f"({seed_and_rate(CHOICE_SEED, CHOICE_RATE)}), from the exported model's own outputs (musictagger verdict)"
         )
         choice = choose_again(model, evidence, min_valid_kept=floor, chosen_on=chosen_on)
         valid, dev, noise = (choice.outcomes[name] for name in ("valid", "dev", "non-music"))

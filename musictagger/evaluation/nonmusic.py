@@ -22,6 +22,10 @@ Generator = Callable[[np.random.Generator, int, float], np.ndarray]
 
 CHOICE_SEED = 1
 """The seed of the non-music the unknown detector's thresholds are chosen on (in training)."""
+CHOICE_RATE = 16000
+"""The rate the non-music the thresholds are chosen on is rendered at (training, ``musictagger verdict``): the
+model's own, not a file's (:data:`EVALUATION_RATE`), so its noises hold energy up to 8 kHz that no resampled file
+does.  Choosing on sounds rendered at a file's rate, which may move the thresholds, is left to their owner."""
 EVALUATION_SEED = 2
 """The seed of the non-music the evaluation measures on: other sounds than the choice saw."""
 EVALUATION_RATE = 44100
@@ -128,6 +132,12 @@ def non_music(seed: int, *, sr: int = 16000, seconds: float = 30.0, per_kind: in
     """``per_kind`` examples of every generator, named ``"<kind> #<i>"``, from one seed."""
     rng = np.random.default_rng(seed)
     return [(f"{kind} #{i + 1}", make(rng, sr, seconds)) for kind, make in GENERATORS.items() for i in range(per_kind)]
+
+
+def seed_and_rate(seed: int, sr: int) -> str:
+    """``seed 2 at 44.1 kHz``: which generated non-music a figure or a choice was made on, as reports and sidecars say
+    it (the rate decides what the noises hold near 8 kHz, and with it some verdicts)."""
+    return f"seed {seed} at {sr / 1000:g} kHz"
 
 
 def kind_of(name: str) -> str:

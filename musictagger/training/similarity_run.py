@@ -33,7 +33,7 @@ from musictagger.audio.frontend import features_from_signal
 from musictagger.audio.params import FeatureParams
 from musictagger.collection import Collection
 from musictagger.evaluation.devset import load_dev_set, spelt_for
-from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
+from musictagger.evaluation.nonmusic import CHOICE_RATE, CHOICE_SEED, non_music, seed_and_rate
 from musictagger.model.manifest import sha256_of
 from musictagger.training.backbone import load_backbone
 from musictagger.training.calibration import GENRE_TAGS, EvidenceSet, choose_policy, fit_temperature, tag_vocabulary
@@ -127,8 +127,8 @@ def run_similarity_training(
     dev_clips = spelt_for(load_dev_set(dev_dir), collection.labels)
     dev_views = [cache.clean(c.path, n_windows=config.eval_windows) for c in tqdm(dev_clips, desc="dev set")]
     non_music_views = [
-        cache.encode(features_from_signal(y, sr=16000, params=params, n_windows=config.eval_windows).windows)
-        for _, y in non_music(CHOICE_SEED, sr=16000)
+        cache.encode(features_from_signal(y, sr=CHOICE_RATE, params=params, n_windows=config.eval_windows).windows)
+        for _, y in non_music(CHOICE_SEED, sr=CHOICE_RATE)
     ]
     log.write("features_ready", seconds=round(time.monotonic() - started, 1))
 
@@ -171,7 +171,7 @@ def run_similarity_training(
         foreign=foreign,
         native=native,
         chosen_on=f"temperature on {collection.root.name} valid; thresholds on {collection.root.name} valid, "
-        f"the dev set {dev_dir.name} and generated non-music (seed {CHOICE_SEED})",
+        f"the dev set {dev_dir.name} and generated non-music ({seed_and_rate(CHOICE_SEED, CHOICE_RATE)})",
     )
     log.write(
         "verdict_policy",

@@ -28,7 +28,7 @@ from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.collection import Collection
 from musictagger.errors import ModelError
 from musictagger.evaluation.devset import DevClip, spelt_for
-from musictagger.evaluation.nonmusic import CHOICE_SEED, non_music
+from musictagger.evaluation.nonmusic import CHOICE_RATE, CHOICE_SEED, non_music
 from musictagger.model.manifest import load_manifest, save_sidecars, sidecar_path
 from musictagger.model.precision import Deferral, int8_twin
 from musictagger.model.runtime import GenreModel
@@ -43,8 +43,6 @@ from musictagger.training.calibration import (
     tag_vocabulary,
 )
 
-NON_MUSIC_SR = 16000
-
 
 def evidence_of(model: GenreModel, name: str, windows: Sequence[np.ndarray], expected: list[str | None]) -> EvidenceSet:
     """The model's outputs on each item's log-mel ``windows`` (raw window probabilities, mean novelty and tags)."""
@@ -57,8 +55,9 @@ def evidence_of(model: GenreModel, name: str, windows: Sequence[np.ndarray], exp
 
 
 def choice_sounds() -> list[tuple[str, np.ndarray]]:
-    """The generated non-music a policy is chosen on (seed :data:`CHOICE_SEED`, as in training)."""
-    return non_music(CHOICE_SEED, sr=NON_MUSIC_SR)
+    """The generated non-music a policy is chosen on, as in training: seed :data:`CHOICE_SEED`, rendered at the model's
+    :data:`CHOICE_RATE`, not at the rate the evaluation renders its own at."""
+    return non_music(CHOICE_SEED, sr=CHOICE_RATE)
 
 
 def model_evidence(
@@ -80,7 +79,7 @@ def model_evidence(
 
     def of_signal(y: np.ndarray) -> np.ndarray:
         on_item()
-        return features_from_signal(y, sr=NON_MUSIC_SR, params=params, n_windows=n_windows).windows
+        return features_from_signal(y, sr=CHOICE_RATE, params=params, n_windows=n_windows).windows
 
     to_model = collection.model_label_indices(model.labels)  # before any item is analysed
     valid_tracks = collection.tracks("valid")

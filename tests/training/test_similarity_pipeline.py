@@ -77,6 +77,7 @@ def test_the_run_logs_training_and_the_chosen_policy(run: dict[str, Path]) -> No
     policy = next(e for e in events if e["event"] == "verdict_policy")
     assert policy["outcomes"]["non-music"]["tracks"] == 18
     assert policy["policy"]["temperature"] > 0 and "dev set" in policy["policy"]["chosen_on"]
+    assert "generated non-music (seed 1 at 16 kHz)" in policy["policy"]["chosen_on"]  # not a file's rate: say so
     assert len(list(run["cache"].glob("*.npz"))) == 9 * 2 + 3 * 2 + 4, "clean + views of train, valid, dev"
 
 
@@ -134,6 +135,7 @@ def test_the_verdict_can_be_chosen_again_from_the_exported_models_outputs(
     )
     after, twin = load_manifest(model), load_manifest(models / "tiny-v2-int8.onnx")
     assert after.verdict == twin.verdict and "at least 100% keep a genre" in after.verdict["chosen_on"]
+    assert "generated non-music (seed 1 at 16 kHz)" in after.verdict["chosen_on"]  # not a file's rate: say so
     assert after.verdict["temperature"] == before.verdict["temperature"]  # the fitted temperature is kept
     assert dataclasses.replace(after, verdict=before.verdict) == before, "only the verdict section changes"
     assert after.model_id != before.model_id, "the library analyses its tracks again"

@@ -13,10 +13,11 @@ import soundfile as sf
 from musictagger.collection import load_collection
 from musictagger.errors import FileError, ModelError, MusictaggerError
 from musictagger.evaluation.devset import DevClip
+from musictagger.evaluation.nonmusic import CHOICE_RATE
 from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
 from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel
-from musictagger.training.verdict_choice import NON_MUSIC_SR, model_evidence, write_policy
+from musictagger.training.verdict_choice import model_evidence, write_policy
 from tests.audio.signals import music, tone
 from tests.stops import names_in, writes_failing_past
 
@@ -100,15 +101,15 @@ def test_genre_folders_and_dev_set_genres_named_in_other_case_are_the_models_gen
     model = GenreModel(model_path)
     data = tmp_path / "data"
     for genre, signal in (
-        ("classical", tone(440.0, sr=NON_MUSIC_SR, seconds=3.0)),
-        ("rock", music(sr=NON_MUSIC_SR, seconds=3.0)),
+        ("classical", tone(440.0, sr=CHOICE_RATE, seconds=3.0)),
+        ("rock", music(sr=CHOICE_RATE, seconds=3.0)),
     ):
         (data / genre).mkdir(parents=True)
-        sf.write(data / genre / "0.wav", signal, NON_MUSIC_SR)
+        sf.write(data / genre / "0.wav", signal, CHOICE_RATE)
     for split, listed in (("train", ""), ("valid", "classical/0.wav\nrock/0.wav\n"), ("test", "")):
         (data / f"{split}.txt").write_text(listed)
     dev = [DevClip(data / "rock" / "0.wav", "rock", "rock")]
-    sounds = [("a tone", tone(880.0, sr=NON_MUSIC_SR, seconds=3.0))]
+    sounds = [("a tone", tone(880.0, sr=CHOICE_RATE, seconds=3.0))]
 
     valid, in_dev, _ = model_evidence(model, load_collection(data), dev, sounds)
     assert valid.expected == ["Classical", "Rock"]
