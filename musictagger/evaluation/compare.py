@@ -50,12 +50,11 @@ def compare(results: Sequence[Result]) -> dict[str, Any]:
     first = results[0]
     rows = []
     for figure in FIGURES:
-        measured = [data_of(figure.group, r) for r in results]
         rows.append(
             {
                 "figure": figure.label,
                 "key": figure.key,
-                "data": next((data for data in measured if data is not None), None),
+                "data": _measured_on(figure.group, results),
                 "values": {r["model_name"]: figure.value(r) for r in results},
                 "goal": figure.goal,
             }
@@ -71,6 +70,16 @@ def compare(results: Sequence[Result]) -> dict[str, Any]:
         for label, field in PAIRED_ANSWERS.items()
     ]
     return {"models": names, "split": first["split"], "rows": rows, "paired_tests": tests}
+
+
+def _measured_on(group: str, results: Sequence[Result]) -> str | None:
+    """What a row's figures were measured on (:func:`~musictagger.evaluation.report.data_of`), ``None`` if by no model;
+    each model's own when they differ (an evaluation of another dev set, or non-music rendered at 16 kHz beside one at
+    44.1 kHz), where the first model's alone passed the others' figures off as measured on it."""
+    measured = {r["model_name"]: data for r in results if (data := data_of(group, r)) is not None}
+    if len(set(measured.values())) <= 1:
+        return next(iter(measured.values()), None)
+    return "; ".join(f"{name}: {data}" for name, data in measured.items())
 
 
 def render_comparison(comparison: dict[str, Any]) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from musictagger.evaluation.nonmusic import CHOICE_RATE, CHOICE_SEED, seed_and_rate
+
 Result = dict[str, Any]
 
 # Groups of figures by the data they are measured on; the split group is named after the split.
@@ -187,7 +189,7 @@ def data_of(group: str, result: Result) -> str | None:
         )
     if group == NON_MUSIC:
         sounds = result["unknown_detector"]["non_music"]
-        return f"generated non-music, seed {sounds['seed']}, {sounds['sounds']} sounds{_rendered_at(sounds)}"
+        return f"generated non-music, {_non_music_of(sounds)}, {sounds['sounds']} sounds"
     if group == CODES:
         return f"all {result['codes']['tracks']} tracks"
     if group == SAME_TRACK:
@@ -377,17 +379,22 @@ def _detector_section(result: Result) -> list[str]:
         lines.append("")
     verdicts = ", ".join(f"{v['sound']}: {v['verdict']}" for v in sounds["verdicts"])
     lines.append(
-        f"**Generated non-music** (seed {sounds['seed']}{_rendered_at(sounds)}; thresholds are chosen on seed 1): refused "
-        f"{fmt(sounds['refused'])}, called not music {fmt(sounds['not_music'])}. Verdicts: {verdicts}."
+        f"**Generated non-music** ({_non_music_of(sounds)}; thresholds are chosen on "
+        f"{seed_and_rate(CHOICE_SEED, CHOICE_RATE)}): refused {fmt(sounds['refused'])}, called not music "
+        f"{fmt(sounds['not_music'])}. Verdicts: {verdicts}."
     )
     return lines
 
 
-def _rendered_at(sounds: dict[str, Any]) -> str:
-    """`` at 44.1 kHz``: the rate the figures' non-music was rendered at (absent from results older than it, whose
-    sounds were rendered at the model's 16 kHz)."""
-    rate = sounds.get("sample_rate")
-    return "" if rate is None else f" at {rate / 1000:g} kHz"
+RATE_BEFORE_RECORDED = 16000
+"""The rate of the non-music of a result that records none: evaluations before 44.1 kHz rendered it at the model's
+own front-end rate, which is 16 kHz for every model there has been."""
+
+
+def _non_music_of(sounds: dict[str, Any]) -> str:
+    """``seed 2 at 44.1 kHz``: the generated non-music the figures were measured on.  Said for results older than
+    the recorded rate too, so that their 16 kHz figures are not read as a file's rate's."""
+    return seed_and_rate(sounds["seed"], sounds.get("sample_rate", RATE_BEFORE_RECORDED))
 
 
 def _written_sentence(inside: dict[str, Any], threshold: float | None) -> list[str]:

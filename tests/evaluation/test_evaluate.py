@@ -237,8 +237,8 @@ def test_the_non_music_is_rendered_at_a_files_rate_and_the_reports_say_so(setup:
     "not one of my genres" from a file; the reports did not say the rate."""
     assert _result(setup, "first")["unknown_detector"]["non_music"]["sample_rate"] == 44100
     first = (setup["reports"] / "evaluation-first-test.md").read_text()
-    assert "**Generated non-music** (seed 2 at 44.1 kHz; thresholds are chosen on seed 1)" in first
-    assert "| generated non-music, seed 2, 9 sounds at 44.1 kHz |" in first
+    assert "**Generated non-music** (seed 2 at 44.1 kHz; thresholds are chosen on seed 1 at 16 kHz)" in first
+    assert "| generated non-music, seed 2 at 44.1 kHz, 9 sounds |" in first
 
 
 def test_record_stores_nothing_of_a_run_in_which_an_input_could_not_be_analysed(setup: dict[str, Path]) -> None:
