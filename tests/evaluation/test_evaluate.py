@@ -22,14 +22,16 @@ import pytest
 import soundfile as sf
 
 from musictagger.cli.main import main
-from musictagger.collection import Collection, Track, load_collection
+from musictagger.collection import SPLITS, Collection, Track, load_collection
 from musictagger.errors import DecodeError, MusictaggerError
 from musictagger.evaluation import evaluate as evaluate_module
 from musictagger.evaluation.evaluate import Protocol, evaluate
+from musictagger.evaluation.nonmusic import EVALUATION_RATE, white_noise
 from musictagger.evaluation.outcomes import Outcome, TrackOutcomes
 from musictagger.evaluation.report import FIGURES, headline, render_markdown
+from musictagger.model.location import model_file
 from musictagger.model.manifest import load_manifest, sidecar_path
-from musictagger.model.runtime import GenreModel
+from musictagger.model.runtime import FAST_MODEL_NAME, GenreModel
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE
 from tests.audio.signals import music, tone
 from tests.model.variants import ALWAYS_UNKNOWN, first_model, model_with_verdict, shipped_model
@@ -239,6 +241,33 @@ def test_the_non_music_is_rendered_at_a_files_rate_and_the_reports_say_so(setup:
     first = (setup["reports"] / "evaluation-first-test.md").read_text()
     assert "**Generated non-music** (seed 2 at 44.1 kHz; thresholds are chosen on seed 1 at 16 kHz)" in first
     assert "| generated non-music, seed 2 at 44.1 kHz, 9 sounds |" in first
+
+
+def test_the_non_music_reaches_the_model_at_a_files_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above reads what the reports say; this is what the model hears: the sounds rendered at
+    :data:`~musictagger.evaluation.nonmusic.EVALUATION_RATE` and handed over as such, for the front end to resample
+    as it does a file's (rendered at the model's 16 kHz, white noise kept energy near 8 kHz that no file does).  One
+    white noise stands for the 18 sounds (each costs the model a whole window)."""
+    model = GenreModel(model_file(FAST_MODEL_NAME))
+    rendered: list[int] = []
+    handed: list[tuple[int, int]] = []
+
+    def one_noise(seed: int, *, sr: int, seconds: float, per_kind: int) -> list[tuple[str, np.ndarray]]:
+        rendered.append(sr)
+        return [("white noise #1", white_noise(np.random.default_rng(seed), sr, seconds))]
+
+    analyse = model.analyze_signal
+
+    def heard(y: np.ndarray, *, sr: int, **kwargs: Any) -> Any:
+        handed.append((y.size, sr))
+        return analyse(y, sr=sr, **kwargs)
+
+    monkeypatch.setattr(evaluate_module, "non_music", one_noise)
+    monkeypatch.setattr(model, "analyze_signal", heard)
+    nothing = Collection(root=tmp_path, labels=model.labels, splits={s: () for s in SPLITS}, split_source="none")
+    outcomes = evaluate_module.analyse_all(model, nothing, dev_clips=(), n_windows=1, protocol=Protocol())
+    assert not outcomes.failures and len(outcomes.non_music) == 1
+    assert rendered == [EVALUATION_RATE] and handed == [(int(30.0 * EVALUATION_RATE), EVALUATION_RATE)]
 
 
 def test_record_stores_nothing_of_a_run_in_which_an_input_could_not_be_analysed(setup: dict[str, Path]) -> None:
