@@ -69,14 +69,14 @@ class Column(StrEnum):
     PATH = "Path"
 
 
-def may_be_asf(path: str) -> bool:
-    """Whether the file at ``path`` may be one the tagger reads as ASF (:func:`~musictagger.tags.asf_structure.is_asf`:
-    by its first bytes, whatever its name), or cannot be read now (on a drive not plugged in: its next ``index`` reads
-    its tags if it is)."""
+def holds_asf(path: str) -> bool:
+    """Whether the file at ``path`` is one the tagger reads as ASF (:func:`~musictagger.tags.asf_structure.is_asf`: by
+    its first bytes, whatever its name); False when it cannot be read now (on a drive not plugged in), whose row is
+    left as it is."""
     try:
         return is_asf(path)
     except OSError:
-        return True
+        return False
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
@@ -86,9 +86,9 @@ def register_functions(connection: sqlite3.Connection) -> None:
     :func:`~.folding.fold_genres` as ``fold(text)`` and ``fold_genres(tag_genres)``, which migrations 9 and 10
     of :mod:`.schema` fill the folded columns with, and :func:`~.folding.sort_key` and
     :func:`~.folding.genres_sort_key` as ``sort_key(text)`` and ``genres_sort_key(tag_genres)``, which migration 11
-    fills the sort keys with, and :func:`may_be_asf` as ``may_be_asf(path)``, by which migration 12 finds the ASF
+    fills the sort keys with, and :func:`holds_asf` as ``holds_asf(path)``, by which migration 12 finds the ASF
     files an earlier release stored without their tags."""
-    connection.create_function("may_be_asf", 1, may_be_asf)
+    connection.create_function("holds_asf", 1, holds_asf)
     connection.create_function("names_label", 2, names_label, deterministic=True)
     connection.create_function("fold", 1, fold, deterministic=True)
     connection.create_function("fold_genres", 1, fold_genres, deterministic=True)

@@ -301,14 +301,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         # its row was stored with no title, artist, album or genre tags, and the Library tab showed none for an old
         # Windows library's tracks, nor did a track that was analysed already gain them at the next index.  Such rows
         # are marked as not read (as rows stored before tags were), so the next `index` of their folder reads their
-        # tags without analysing the files again.  The files are those the tagger reads as ASF, by their first bytes
-        # whatever their name (browse.may_be_asf: a WMA renamed .mp3, as downloads were), and those named .wma or
-        # not there to tell (a drive not plugged in); only rows without any tag are looked at.
+        # tags without analysing the files again.  The files are those named .wma and those the tagger reads as ASF,
+        # by their first bytes whatever their name (browse.holds_asf: a WMA renamed .mp3, as downloads were); only
+        # rows without any tag are looked at, and a file not there now (a drive not plugged in) is left as it was.
         "read again the tags of WMA tracks stored before their ASF attributes were read",
         """
         UPDATE tracks SET tag_genres = NULL
         WHERE error IS NULL AND tag_genres = '[]' AND title IS NULL AND artist IS NULL AND album IS NULL
-            AND (lower(path) LIKE '%.wma' OR may_be_asf(path));
+            AND (lower(path) LIKE '%.wma' OR holds_asf(path));
         """,
     ),
 )
