@@ -383,11 +383,11 @@ class MatchesView(QWidget):
         model that made a stored code (None: the model in use).
 
         Another query's matches are cleared at once; the same query searched again (a new live code, the
-        library re-indexed) keeps its matches, and those selected, until the new ones arrive; asked while its
-        search is under way, it is searched once that answers, with the code asked last (the Live panel asks at
-        every step: searches do not pile up behind a slow one).
+        library re-indexed) keeps its matches, those selected and its message, until the new ones arrive; asked
+        while its search is under way, it is searched once that answers, with the code asked last (the Live panel
+        asks at every step: searches do not pile up behind a slow one, whether or not the last found a match).
         """
-        again = path == self.query and self.table.topLevelItemCount() > 0
+        again = path == self.query
         self.query = path
         self.query_code = (bits, relaxed, model_id)
         if again and self.searching:

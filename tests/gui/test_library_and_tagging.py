@@ -13,16 +13,18 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QStyle, QTabBar
 
 from musictagger import userdirs
-from musictagger.gui import library_panel
+from musictagger.gui import library_panel, matches_view
 from musictagger.gui.live_panel import LIVE_QUERY
-from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, PART, PATH
+from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, NO_TRACK_TEXT, PART, PATH, MatchesView
 from musictagger.gui.plan_table import ACTION, FILE, shown_names, text_order
 from musictagger.gui.tag_dialog import TagScope
+from musictagger.gui.tasks import TaskRunner
 from musictagger.gui.theme import apply_theme
 from musictagger.library import Library, index_folders
 from musictagger.library.search import codes_in_reach
 from musictagger.model.location import model_file
-from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, load_model
+from musictagger.model.manifest import load_manifest
+from musictagger.model.runtime import FAST_MODEL_NAME, MODEL_ENV_VAR, default_model_path, load_model
 from musictagger.tagging.formats import detect, read_genres
 from musictagger.tagging.plan import Action, Mode, genre_tag
 from tests.audio.signals import chirp, music, tone, write
@@ -493,6 +495,37 @@ def test_the_live_matches_update_in_place_and_keep_the_selected_track(qtbot, win
 
     window.live.matches.clear()  # another query (here none) starts from an empty list
     assert not paths()
+
+
+def test_live_steps_asked_during_a_search_are_searched_once_after_it_though_nothing_matched(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps that come while the live query's search is under way are searched once it answers, with the code asked
+    last, also while its list is empty (no track in the library, none of the model's, a search that failed): each
+    then started a search of its own on the window's one I/O thread, piling up behind a slow one, and set "Searching
+    the library…" over the last answer at every step."""
+    asked: list[float] = []
+    search = matches_view.search
+
+    def searching(bits: np.ndarray, relaxed: np.ndarray, *rest):  # the real search, its codes noted
+        asked.append(float(relaxed[0]))
+        return search(bits, relaxed, *rest)
+
+    monkeypatch.setattr(matches_view, "search", searching)
+    runner, model_path = TaskRunner("io"), default_model_path()
+    matches = MatchesView(runner, model_path, load_manifest(model_path))
+    qtbot.addWidget(matches)
+    steps = [np.full(matches.manifest.bits, value, np.float32) for value in (0.2, 0.4, 0.6)]
+
+    for relaxed in steps:  # three steps before the event loop delivers the first answer
+        matches.show_matches_for(LIVE_QUERY, relaxed > 0.5, relaxed)
+    qtbot.waitUntil(lambda: not matches.searching, timeout=10_000)
+    assert asked == pytest.approx([0.2, 0.6])  # the first step's, then the last's
+    assert matches.message.text() == NO_TRACK_TEXT
+    matches.show_matches_for(LIVE_QUERY, steps[1] > 0.5, steps[1])
+    assert matches.message.text() == NO_TRACK_TEXT  # the last answer, while the next step's search runs
+    qtbot.waitUntil(lambda: not matches.searching, timeout=10_000)
+    runner.shutdown()
 
 
 def test_undo_with_no_tagging_run_says_there_is_nothing_to_undo(qtbot, window, message_boxes: list[str]) -> None:
