@@ -635,6 +635,7 @@ def test_a_header_saying_a_sample_rate_no_recording_has_is_an_error_saying_so_an
         (["similar", "A title"], "error: the library index is empty"),
         (["index", "--status"], "none yet (`musictagger index DIR` makes it)"),
         (["index"], "error: no folders indexed yet"),
+        (["index", "--forget", "FOLDER"], "is not a folder of the library (its folders: none yet)"),
         (["learn"], "error: the library index holds no track"),
         (["models", "--base", "accurate"], "shipped model: accurate"),
         (["tag", "--dry-run", "FOLDER"], "no audio files in this folder"),

@@ -12,6 +12,7 @@ status, or a run's summary, as one JSON document for a script (the progress bar 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -120,8 +121,10 @@ def run(args: argparse.Namespace) -> int:
 def _forget(folder: Path) -> int:
     """Forget ``folder`` of the library and its tracks, saying how many went, and which stay because another
     folder of the library holds them (one inside the other).  Not while a run indexes: it went on storing the
-    folder's tracks after they were forgotten (108 of a forgotten folder's, left under no folder of the library)."""
-    with indexing_lock(library_db_path()), Library() as library:
+    folder's tracks after they were forgotten (108 of a forgotten folder's, left under no folder of the library).
+    Before any index there is no folder to forget: said so without making the index or its lock file, which it made."""
+    made = library_db_path().is_file()
+    with indexing_lock(library_db_path()) if made else contextlib.nullcontext(), Library(create=made) as library:
         dropped = library.remove_root(folder)
         kept = len(library.paths_under(folder))
         holders = [str(root) for root in library.roots() if folder.is_relative_to(root) or root.is_relative_to(folder)]
