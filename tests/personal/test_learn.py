@@ -224,6 +224,7 @@ def test_learning_leaves_the_warning_filters_of_the_threads_beside_it_alone() ->
     another thread set meanwhile, and two such blocks at once left one's filter behind.  The folds are now made without
     the warning, so the filters scikit-learn's splitter meets are the process's own, untouched."""
     data, _centres = lounge_of_one_artist(lounge_tracks=1)
+    fit_head(data, name="mine", base_model_id="base", on_progress=lambda fraction, text: None)  # its imports' filters
     before, seen = list(warnings.filters), []
 
     def watch(frame: FrameType, event: str, _arg: object) -> None:
