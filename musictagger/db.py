@@ -153,11 +153,12 @@ def open_database(
     ``create``: False for a command that only reads (``similar``, ``index --status``, ``undo --list``): where there
     is no file yet, the connection is to an empty database of the schema in memory, so that the command finds
     nothing, says so as it would of an empty file, and leaves no file behind (each made an empty one in the user's
-    data folder); a folder that could not hold one (a file in its place, a read-only or full disk) is said as it is
-    to a writer.
+    data folder); a folder that could not hold one (a file in its place, a read-only or full disk), and a link to a
+    file out of reach, are said as they are to a writer.
     """
     path = Path(path)
-    in_memory = not create and not path.exists() and not disk_trouble(path.parent)  # else said as a writer's
+    # A link out of reach (to an unmounted drive) is said as a writer's too: as no file, it was an empty index.
+    in_memory = not create and not path.exists() and not path.is_symlink() and not disk_trouble(path.parent)
     try:
         if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)

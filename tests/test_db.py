@@ -253,6 +253,18 @@ def test_a_damaged_file_is_a_readable_error(tmp_path: Path) -> None:
         open_database(path, V1)
 
 
+def test_a_reader_of_a_link_to_a_file_out_of_reach_is_told_it_cannot_open_it_not_that_it_is_empty(
+    tmp_path: Path,
+) -> None:
+    """A library.sqlite3 linked to a drive not mounted was read by a reader (``create=False``) as no file at all:
+    `similar` said the index was empty, `index --status` 'none yet (`musictagger index DIR` makes it)'."""
+    path = tmp_path / "x.sqlite3"
+    path.symlink_to(tmp_path / "unmounted" / "x.sqlite3")
+    with pytest.raises(DatabaseError, match=r"x\.sqlite3: cannot open the database"):
+        open_database(path, V1, create=False)
+    assert open_database(tmp_path / "y.sqlite3", V1, create=False) and not (tmp_path / "y.sqlite3").exists()
+
+
 @pytest.mark.parametrize("statement", ["execute", "executescript"])
 def test_a_file_damaged_past_its_first_page_is_a_readable_error_at_any_statement(
     tmp_path: Path, statement: str
