@@ -484,6 +484,7 @@ class Lost:
         """The spans lost between frames, so far."""
         self._first: float | None = None  # where the first frame starts, in seconds of the file
         self._end = 0.0  # where the last frame ended
+        self._start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         rate = stream.codec_context.sample_rate or 1
         ticks = float(stream.time_base or 0) * rate
         self._tolerance_s = (VORBIS_JITTER if stream.codec_context.name == "vorbis" else max(2 * ticks, 0.5)) / rate
@@ -506,10 +507,12 @@ class Lost:
         self._end = start + frame.samples / frame.sample_rate
 
     def began_late(self) -> bool:
-        """Whether the first frame seen starts after 0 beyond the stamps' imprecision: the stream's first frames are
-        damaged (a seek to its start passes over them to the first frame header FFmpeg's FLAC demuxer can read), or
-        it is an excerpt, whose frames keep the numbers they had in the stream it was copied out of."""
-        return self._first is not None and self._first > self._tolerance_s
+        """Whether the first frame seen starts after the stream's start beyond the stamps' imprecision: the stream's
+        first frames are damaged (a seek to its start passes over them to the first frame header FFmpeg's FLAC demuxer
+        can read), or it is an excerpt, whose frames keep the numbers they had in the stream it was copied out of.  The
+        start is the one the container gives (0 where it gives none, as for a FLAC file): a Matroska file whose other
+        track is AAC starts its Vorbis track at 20 ms, by the AAC priming the muxer shifted every track by."""
+        return self._first is not None and self._first - self._start > self._tolerance_s
 
     def spans_to_the_end(self) -> tuple[tuple[float, float], ...]:
         """The spans lost, once the stream has been decoded to its end: with the audio before its first frame where

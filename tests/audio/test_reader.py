@@ -18,6 +18,7 @@ import soundfile as sf
 from mutagen.dsf import DSF
 from mutagen.id3 import APIC
 
+from musictagger.audio import reader
 from musictagger.audio.decode import decode
 from musictagger.audio.frontend import features_from_file, features_from_signal
 from musictagger.audio.params import FeatureParams
@@ -507,6 +508,24 @@ def test_a_flac_file_damaged_in_its_first_frames_says_so_and_is_not_called_cut_s
     assert lost is not None and (lost["where"], lost["start"]) == ("at its start", "0.0"), features.notes
     assert 0.5 < float(lost["end"]) < 1.5
     assert features.report.duration_s == pytest.approx(8.0 - float(lost["end"]), abs=0.1)
+
+
+def test_an_intact_matroska_file_whose_other_track_is_aac_is_read_by_seeking_not_decoded_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ffmpeg shifts every track of a Matroska file by the AAC track's priming, so that its Vorbis track starts at
+    20 ms: its first frame was taken for one after damaged ones, and the intact file decoded whole into memory."""
+    y = music(sr=44100, seconds=4.0)
+    source = write(tmp_path / "source.wav", y, 44100, "wav-float")
+    both = ("-i", str(source), "-map", "0:a", "-map", "1:a", "-c:a:0", "libvorbis", "-c:a:1", "aac")
+    whole = encode_with_ffmpeg(tmp_path / "two.mka", y, 44100, *both, why="PyAV's FFmpeg has no Vorbis encoder")
+    monkeypatch.setattr(reader, "decode", lambda *_: pytest.fail("the intact file was decoded whole"))
+
+    with open_reader(whole) as audio:
+        audio.read(0, audio.n_samples)
+        notes = audio.notes
+
+    assert notes == ("2 audio tracks: analysed track 1 (the one marked default); the others are not heard",)
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
