@@ -290,7 +290,8 @@ class PacketCounts:
     """The samples their frames hold, at the stream's rate."""
     failed_between: list[tuple[int, int]] = field(default_factory=list)
     """Each run of packets that failed between packets that decoded (damage in the middle), of :data:`SHORTEST_LOST_S`
-    or more: the samples decoded before it, and its bytes (:func:`estimated_lost`)."""
+    or more and followed by as much decoded audio: the samples decoded before it, and its bytes (:func:`estimated_lost`).
+    """
 
     def check(self, path: Path) -> None:
         """Refuse a file most of whose packets fail, rather than return it as noise."""
@@ -321,6 +322,8 @@ SHORTEST_LOST_S = 0.1
 """The shortest run of packets failing between packets that decoded that counts among ``failed_between`` (at the mean
 bit rate so far): a frame or two of an MP3 (26 ms each), which real-world files have a few of, and which fails where
 two MP3 streams were joined, is no damage worth a note (or a whole decode, :class:`~musictagger.audio.reader._Robust`).
+It is also the least audio that must decode after such a run for the run to count: bytes after the audio that parse as
+a frame now and then (an APE tag's cover art at the end of an MP3) were taken for damage there.
 """
 
 
@@ -342,6 +345,7 @@ def decode_frames(
     rate = stream.codec_context.sample_rate
     frame_size: int | None = None  # a stream of CONSTANT_FRAMES: its first packet's size
     tag_end: int | None = None  # where the last ID3v2 tag met among the packets ends
+    pending: tuple[int, int, int] | None = None  # a run failed_between awaits: samples and bytes before it, its bytes
     while True:
         try:
             packet = next(packets)
@@ -361,18 +365,25 @@ def decode_frames(
             if tag := leading_tag_size(bytes(memoryview(packet)[:HEADER_BYTES])):  # an MP3's, where two were joined
                 tag_end = packet.pos + tag if packet.pos is not None and packet.pos >= 0 else None
             failing += _after_tag(packet, tag_end)
+            if pending is not None:  # what decoded since was junk that parses (an APE tag's cover after the audio)
+                counts.decoded_samples, decoded_bytes, run = pending
+                failing += run + counts.decoded_bytes - decoded_bytes
+                counts.decoded_bytes, pending = decoded_bytes, None
             if not decoded and counts.damaged >= FAILING_BEFORE_ANY and _far_apart(first, packet.pos):
                 counts.given_up = True
                 return
             continue
         if decoded and failing * counts.decoded_samples >= SHORTEST_LOST_S * rate * counts.decoded_bytes > 0:
-            counts.failed_between.append((counts.decoded_samples, failing))
+            pending = (counts.decoded_samples, counts.decoded_bytes, failing)
         if frame_size is None and stream.codec_context.name in CONSTANT_FRAMES:
             frame_size = packet.size
         size = packet.size if frame_size is None else min(packet.size, frame_size)
         decoded, failing = True, packet.size - size
         counts.decoded_bytes += size
         counts.decoded_samples += sum(frame.samples for frame in frames)
+        if pending is not None and counts.decoded_samples - pending[0] >= SHORTEST_LOST_S * rate:
+            counts.failed_between.append((pending[0], pending[2]))
+            pending = None
         yield from frames
 
 

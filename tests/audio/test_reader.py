@@ -15,6 +15,7 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
+from mutagen.apev2 import APEv2
 from mutagen.dsf import DSF
 from mutagen.id3 import APIC
 
@@ -526,6 +527,17 @@ def test_an_intact_matroska_file_whose_other_track_is_aac_is_read_by_seeking_not
         notes = audio.notes
 
     assert notes == ("2 audio tracks: analysed track 1 (the one marked default); the others are not heard",)
+
+
+def test_an_intact_mp3_whose_ape_tag_holds_a_cover_loses_no_audio_when_decoded_whole(tmp_path: Path) -> None:
+    """An APE tag's cover after the audio (as foobar2000 and Mp3tag write) is parsed into packets that fail, and the
+    decoder's last flush ended the run: a 4-s MP3 was said to have lost its audio "from about 4.0 s to 13.1 s"."""
+    whole = write(tmp_path / "tagged.mp3", music(sr=44100, seconds=4.0), 44100, "mp3")
+    tag = APEv2()
+    tag["Cover Art (Front)"] = b"cover.jpg\x00" + np.random.default_rng(0).bytes(50_000)
+    tag.save(whole)
+
+    assert decode(whole).lost == ()
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
