@@ -649,14 +649,7 @@ class _Robust:
         self._reader: AudioReader = reader
         self._path = path
         self._guessed = reader.length_guessed  # the header's length was a guess: the whole decode's is the length
-
-    @property
-    def sr(self) -> int:
-        return self._reader.sr
-
-    @property
-    def channels(self) -> int:
-        return self._reader.channels
+        self.sr, self.channels, self.notes = reader.sr, reader.channels, reader.notes
 
     @property
     def n_samples(self) -> int:
@@ -665,10 +658,6 @@ class _Robust:
     @property
     def announced_samples(self) -> int:
         return self._reader.announced_samples
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return self._reader.notes
 
     def read(self, start: int, stop: int) -> np.ndarray:
         try:
@@ -679,7 +668,7 @@ class _Robust:
             lost = round(sum(end - start for start, end in audio.lost) * audio.sr)
             kept = fallback.n_samples if self._guessed else self.announced_samples - lost
             fallback.announced_samples = max(kept, fallback.n_samples)
-            self._reader = fallback
+            self._reader, self.notes = fallback, fallback.notes
             return fallback.read(start, stop)
 
 
