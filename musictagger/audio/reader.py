@@ -113,6 +113,7 @@ class _SoundfileReader:
         self.announced_samples = _announced_by_libsndfile(f)
         self.length_guessed = False
         self.notes: tuple[str, ...] = ()  # libsndfile's containers hold one stream
+        self.passes_damage = False  # see _Robust: an Ogg file's reads that end early end its audio there
 
     def read(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((self.channels, stop - start), np.float32)
@@ -123,7 +124,7 @@ class _SoundfileReader:
         block = self.file.read(stop - lo, dtype="float32", always_2d=True).T
         out[:, lo - start : lo - start + block.shape[1]] = block
         if lo + block.shape[1] < min(stop, self.n_samples):  # the header promised more than there is
-            if self.file.format == "OGG":  # its length is its last page's: damage, which a whole decode locates
+            if self.file.format == "OGG" and not self.passes_damage:  # its length is its last page's: damage
                 raise _DamageError
             self.n_samples = lo + block.shape[1]
         return _finite(self.path, out)
@@ -153,6 +154,7 @@ class _PyAVReader:
         self.sr, self.channels = self._rate // self._factor, context.channels
         self.n_samples = self.announced_samples = -(-n_samples // self._factor)
         self.length_guessed = estimated
+        self.passes_damage = False  # see _Robust: damage met does not raise _DamageError
         self._furthest = 0  # the furthest sample any read reached: where the audio goes on to at least
         self._layout = context.layout
         self._resampler: av.AudioResampler | None = None
@@ -263,15 +265,15 @@ class _PyAVReader:
         fails, a frame stamped after a gap, a first frame after the start.  Read by seeking, such a file was called
         cut short where a WavPack file's demuxer stopped at the damage, or where a FLAC file's damaged first frames
         moved its start, or was given silence in the gap a Matroska, WebM or MP4 file's damage left, and no note."""
-        lost = Lost.watching(self.container, self.stream)
+        lost = None if self.passes_damage else Lost.watching(self.container, self.stream)
         first = from_start
         for frame in decode_frames(self.container, self.stream, counts):
             if lost is not None:
                 lost.see(frame)
                 if lost.spans or counts.damaged or (first and lost.began_late()):
                     raise _DamageError
-            elif counts.failed_between:  # an MP3, AC-3 or DTS stream's: its whole decode estimates the audio lost
-                raise _DamageError
+            elif counts.failed_between and not self.passes_damage:  # an MP3, AC-3 or DTS stream's: a whole decode
+                raise _DamageError  # estimates the audio lost
             first = False
             yield frame
         if lost is not None and counts.damaged:  # it ended at damage: audio may follow (a WavPack file's next block)
@@ -632,6 +634,19 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
         yield reader
 
 
+WHOLE_DECODE_LIMIT_S = 20 * 60.0
+"""The longest file :class:`_Robust` decodes whole into memory once a read by seeking meets damage: 20 minutes of
+44.1 kHz stereo are 0.4 GB of float32 samples, twice that while the decode's pieces are joined (a 60-minute MP3 with
+damage took 2.85 GB at its peak, undamaged 0.31 GB).  A longer file is read on by seeking past its damage, as it was
+before damage was located: an MP3's audio after it taken for the times before it, a WavPack or Ogg file cut short."""
+
+DAMAGE_UNLOCATED = (
+    "damaged: some of its audio cannot be decoded, and at {minutes:.0f} min it is too long to decode whole to say where;"
+    " what can be read is analysed"
+)
+"""The note on a file too long to decode whole (:data:`WHOLE_DECODE_LIMIT_S`) whose damage a read met."""
+
+
 class _DamageError(Exception):
     """A read by seeking met damage (:meth:`_PyAVReader._frames`, an Ogg file's read by libsndfile ending early): the
     file is decoded whole instead (:class:`_Robust`)."""
@@ -647,6 +662,7 @@ class _Robust:
 
     def __init__(self, reader: _SoundfileReader | _PyAVReader, path: Path) -> None:
         self._reader: AudioReader = reader
+        self._seeking = reader
         self._path = path
         self._guessed = reader.length_guessed  # the header's length was a guess: the whole decode's is the length
         self.sr, self.channels, self.notes = reader.sr, reader.channels, reader.notes
@@ -662,7 +678,9 @@ class _Robust:
     def read(self, start: int, stop: int) -> np.ndarray:
         try:
             return self._reader.read(start, stop)
-        except (sf.SoundFileError, _DamageError):
+        except (sf.SoundFileError, _DamageError) as error:
+            if isinstance(error, _DamageError) and self.announced_samples > WHOLE_DECODE_LIMIT_S * self.sr:
+                return self._read_past_damage(start, stop)
             audio = decode(self._path, Route(ffmpeg_first=True))
             fallback = _in_memory(audio, self.notes)
             lost = round(sum(end - start for start, end in audio.lost) * audio.sr)
@@ -670,6 +688,14 @@ class _Robust:
             fallback.announced_samples = max(kept, fallback.n_samples)
             self._reader, self.notes = fallback, fallback.notes
             return fallback.read(start, stop)
+
+    def _read_past_damage(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)`` read on by seeking past the damage met, as before damage was located, for a file
+        too long to decode whole (:data:`WHOLE_DECODE_LIMIT_S`), with a note that says so."""
+        self._seeking.passes_damage = True
+        minutes = self.announced_samples / self.sr / 60
+        self.notes = (*self.notes, DAMAGE_UNLOCATED.format(minutes=minutes))
+        return self._seeking.read(start, stop)
 
 
 def _in_memory(audio: DecodedAudio, notes: tuple[str, ...] = ()) -> ArrayReader:

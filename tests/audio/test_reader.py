@@ -540,6 +540,22 @@ def test_an_intact_mp3_whose_ape_tag_holds_a_cover_loses_no_audio_when_decoded_w
     assert decode(whole).lost == ()
 
 
+def test_a_damaged_file_too_long_to_decode_whole_is_read_on_by_seeking_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Damage met by a read by seeking had the file decoded whole into memory, however long: a 60-minute MP3 took
+    2.85 GB.  Past reader.WHOLE_DECODE_LIMIT_S (here 4 s for an 8-s file) it is read on by seeking, and says so."""
+    whole = write(tmp_path / "whole.mp3", music(sr=44100, seconds=8.0), 44100, "mp3")
+    size = whole.stat().st_size
+    monkeypatch.setattr(reader, "WHOLE_DECODE_LIMIT_S", 4.0)
+    monkeypatch.setattr(reader, "decode", lambda *_: pytest.fail("the long file was decoded whole"))
+
+    features = features_from_file(spoilt(whole, size * 4 // 10, size * 6 // 10), params=PARAMS, n_windows=2)
+
+    assert features.notes == (reader.DAMAGE_UNLOCATED.format(minutes=8 / 60),)
+    assert features.report.duration_s > 6.0
+
+
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
     """FFmpeg's WavPack demuxer cannot even seek to the start of a file cut inside its first block, and fails with
     its bare -1, which read as "Operation not permitted" in the reason."""
