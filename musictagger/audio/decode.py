@@ -490,12 +490,13 @@ class Lost:
     time base, a Matroska file's milliseconds; :data:`VORBIS_JITTER`).  Damage in the first frames is told at the
     stream's end (:meth:`spans_to_the_end`)."""
 
-    def __init__(self, stream: av.AudioStream) -> None:
+    def __init__(self, stream: av.AudioStream, *, start: float = 0.0) -> None:
+        """``start``: where the stream's first frame belongs, in seconds of the file (:func:`shifted_start`)."""
         self.spans: list[tuple[float, float]] = []
         """The spans lost between frames, so far."""
         self._first: float | None = None  # where the first frame starts, in seconds of the file
         self._end = 0.0  # where the last frame ended
-        self._start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
+        self._start = start
         rate = stream.codec_context.sample_rate or 1
         ticks = float(stream.time_base or 0) * rate
         self._tolerance_s = (VORBIS_JITTER if stream.codec_context.name == "vorbis" else max(2 * ticks, 0.5)) / rate
@@ -504,7 +505,7 @@ class Lost:
     @classmethod
     def watching(cls, container: av.container.InputContainer, stream: av.AudioStream) -> Lost | None:
         """A watch of ``stream`` where its container stamps frames where they belong; else None."""
-        return cls(stream) if container.format.name in TRUE_STAMPS else None
+        return cls(stream, start=shifted_start(container, stream)) if container.format.name in TRUE_STAMPS else None
 
     def see(self, frame: av.AudioFrame) -> None:
         """Take a decoded frame in: a span is lost before it when it starts after the last one ended (one the parser
@@ -521,8 +522,7 @@ class Lost:
         """Whether the first frame seen starts after the stream's start beyond the stamps' imprecision: the stream's
         first frames are damaged (a seek to its start passes over them to the first frame header FFmpeg's FLAC demuxer
         can read), or it is an excerpt, whose frames keep the numbers they had in the stream it was copied out of.  The
-        start is the one the container gives (0 where it gives none, as for a FLAC file): a Matroska file whose other
-        track is AAC starts its Vorbis track at 20 ms, by the AAC priming the muxer shifted every track by."""
+        start is 0 but where the muxer shifted the stream (:func:`shifted_start`)."""
         return self._first is not None and self._first - self._start > self._tolerance_s
 
     def spans_to_the_end(self) -> tuple[tuple[float, float], ...]:
@@ -532,6 +532,25 @@ class Lost:
         ends_as_announced = self._length is not None and abs(self._end - self._length) <= self._tolerance_s
         head = ((0.0, self._first),) if self._first is not None and self.began_late() and ends_as_announced else ()
         return (*head, *self.spans)
+
+
+def shifted_start(container: av.container.InputContainer, stream: av.AudioStream) -> float:
+    """Where ``stream``'s first frame belongs, in seconds of the file: its start time where another stream (audio, or
+    a video that is not a cover) starts before it, which the muxer shifted it after (a Matroska file's Vorbis track at
+    20 ms, after its AAC track's priming); else 0.  A stream's start time alone is no such place: FFmpeg takes it from
+    the first packet it reads, which in a FLAC file damaged in its first frames is the first intact one's (0.56 s)."""
+    if not stream.start_time or not stream.time_base:
+        return 0.0
+    start = float(stream.start_time * stream.time_base)
+    others = (
+        float(other.start_time * other.time_base)
+        for other in (*container.streams.audio, *container.streams.video)
+        if other.index != stream.index
+        and other.start_time is not None
+        and other.time_base
+        and not other.disposition & av.stream.Disposition.attached_pic
+    )
+    return start if min(others, default=start) < start else 0.0
 
 
 def lost_notes(audio: DecodedAudio) -> tuple[str, ...]:

@@ -494,15 +494,18 @@ def test_a_file_of_any_format_damaged_in_the_middle_says_where_and_is_analysed_a
     assert features.report.duration_s == pytest.approx(8.0 - (lost_to - lost_from), abs=0.15)  # the rest, analysed
 
 
-def test_a_flac_file_damaged_in_its_first_frames_says_so_and_is_not_called_cut_short(tmp_path: Path) -> None:
+@pytest.mark.parametrize("into", [0, 1000], ids=["from-its-first-frame", "from-inside-it"])
+def test_a_flac_file_damaged_in_its_first_frames_says_so_and_is_not_called_cut_short(tmp_path: Path, into: int) -> None:
     """A FLAC file whose first frames are overwritten: FFmpeg's seek to its start lands on its first intact frame, whose
     number put it at 0.9 s, and the file was called "cut short: the audio ends at 7.1 s of the 8.0 s its header
-    announces".  It says its audio from 0 s to that frame cannot be decoded, and the rest is analysed."""
+    announces".  It says its audio from 0 s to that frame cannot be decoded, and the rest is analysed.  Damage from
+    inside the first frame on gives the stream the start time of its first intact frame (0.56 s), which was taken
+    for where its audio starts, and said nothing."""
     whole = write(tmp_path / "whole.flac", music(sr=22050, seconds=8.0), 22050, "flac")
     data = whole.read_bytes()
     audio = data.index(b"\xff\xf8", 42)  # the first frame, after fLaC and STREAMINFO
 
-    features = features_from_file(spoilt(whole, audio, audio + len(data) // 10), params=PARAMS, n_windows=2)
+    features = features_from_file(spoilt(whole, audio + into, audio + len(data) // 10), params=PARAMS, n_windows=2)
 
     assert features.announced_duration_s is None
     lost = LOST.fullmatch(features.notes[-1])
