@@ -153,12 +153,14 @@ def open_database(
     ``create``: False for a command that only reads (``similar``, ``index --status``, ``undo --list``): where there
     is no file yet, the connection is to an empty database of the schema in memory, so that the command finds
     nothing, says so as it would of an empty file, and leaves no file behind (each made an empty one in the user's
-    data folder); a folder that could not hold one (a file in its place, a read-only or full disk), and a link to a
-    file out of reach, are said as they are to a writer.
+    data folder); a folder that could not hold one (a file in its place, a read-only or full disk) is said as it is
+    to a writer, and a link to a file that is not there (on a drive not mounted) is an error: opened, SQLite made an
+    empty database where the link points when its folder was there (an empty mount point), and said it was empty.
     """
     path = Path(path)
-    # A link out of reach (to an unmounted drive) is said as a writer's too: as no file, it was an empty index.
-    in_memory = not create and not path.exists() and not path.is_symlink() and not disk_trouble(path.parent)
+    if not create and path.is_symlink() and not path.exists():  # as no file, it was an empty index; opened, one made
+        raise DatabaseError(f"{path}: cannot open the database (a link to {os.readlink(path)}, which is not there)")
+    in_memory = not create and not path.exists() and not disk_trouble(path.parent)
     try:
         if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -253,15 +253,20 @@ def test_a_damaged_file_is_a_readable_error(tmp_path: Path) -> None:
         open_database(path, V1)
 
 
+@pytest.mark.parametrize("mount_point", [False, True], ids=["no-folder", "an-empty-mount-point"])
 def test_a_reader_of_a_link_to_a_file_out_of_reach_is_told_it_cannot_open_it_not_that_it_is_empty(
-    tmp_path: Path,
+    tmp_path: Path, mount_point: bool
 ) -> None:
     """A library.sqlite3 linked to a drive not mounted was read by a reader (``create=False``) as no file at all:
-    `similar` said the index was empty, `index --status` 'none yet (`musictagger index DIR` makes it)'."""
+    `similar` said the index was empty, `index --status` 'none yet (`musictagger index DIR` makes it)'.  Where the
+    drive's mount point is there, empty, SQLite made an empty database in it, and the index was said to be empty."""
+    if mount_point:
+        (tmp_path / "unmounted").mkdir()
     path = tmp_path / "x.sqlite3"
     path.symlink_to(tmp_path / "unmounted" / "x.sqlite3")
-    with pytest.raises(DatabaseError, match=r"x\.sqlite3: cannot open the database"):
+    with pytest.raises(DatabaseError, match=r"x\.sqlite3: cannot open the database \(a link to .*unmounted"):
         open_database(path, V1, create=False)
+    assert not (tmp_path / "unmounted" / "x.sqlite3").exists()
     assert open_database(tmp_path / "y.sqlite3", V1, create=False) and not (tmp_path / "y.sqlite3").exists()
 
 
