@@ -634,17 +634,19 @@ def open_reader(path: str | Path) -> Iterator[AudioReader]:
         yield reader
 
 
-WHOLE_DECODE_LIMIT_S = 20 * 60.0
-"""The longest file :class:`_Robust` decodes whole into memory once a read by seeking meets damage: 20 minutes of
-44.1 kHz stereo are 0.4 GB of float32 samples, twice that while the decode's pieces are joined (a 60-minute MP3 with
-damage took 2.85 GB at its peak, undamaged 0.31 GB).  A longer file is read on by seeking past its damage, as it was
-before damage was located: an MP3's audio after it taken for the times before it, a WavPack or Ogg file cut short."""
+WHOLE_DECODE_LIMIT = 20 * 60 * 44100 * 2
+"""The most samples, of all its channels, of a file :class:`_Robust` decodes whole into memory once a read by seeking
+meets damage: 20 minutes of 44.1 kHz stereo, 0.4 GB of float32 samples, twice that while the decode's pieces are
+joined (a 60-minute MP3 with damage took 2.85 GB at its peak, undamaged 0.31 GB).  Counted in samples, not minutes:
+20 minutes of a 192-kHz ALAC file are 4.4 times as many, of a 48-kHz 5.1 AC-3 one 3.3 times.  A larger file is read on
+by seeking past its damage, as it was before damage was located: an MP3's audio after it taken for the times before
+it, a WavPack or Ogg file cut short."""
 
 DAMAGE_UNLOCATED = (
     "damaged: some of its audio cannot be decoded, and at {minutes:.0f} min it is too long to decode whole to say where;"
     " what can be read is analysed"
 )
-"""The note on a file too long to decode whole (:data:`WHOLE_DECODE_LIMIT_S`) whose damage a read met."""
+"""The note on a file too long to decode whole (:data:`WHOLE_DECODE_LIMIT`) whose damage a read met."""
 
 
 class _DamageError(Exception):
@@ -679,7 +681,7 @@ class _Robust:
         try:
             return self._reader.read(start, stop)
         except (sf.SoundFileError, _DamageError) as error:
-            if isinstance(error, _DamageError) and self.announced_samples > WHOLE_DECODE_LIMIT_S * self.sr:
+            if isinstance(error, _DamageError) and self.announced_samples * self.channels > WHOLE_DECODE_LIMIT:
                 return self._read_past_damage(start, stop)
             audio = decode(self._path, Route(ffmpeg_first=True))
             fallback = _in_memory(audio, self.notes)
@@ -691,7 +693,7 @@ class _Robust:
 
     def _read_past_damage(self, start: int, stop: int) -> np.ndarray:
         """Samples ``[start, stop)`` read on by seeking past the damage met, as before damage was located, for a file
-        too long to decode whole (:data:`WHOLE_DECODE_LIMIT_S`), with a note that says so."""
+        too long to decode whole (:data:`WHOLE_DECODE_LIMIT`), with a note that says so."""
         self._seeking.passes_damage = True
         minutes = self.announced_samples / self.sr / 60
         self.notes = (*self.notes, DAMAGE_UNLOCATED.format(minutes=minutes))

@@ -547,16 +547,36 @@ def test_a_damaged_file_too_long_to_decode_whole_is_read_on_by_seeking_and_says_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Damage met by a read by seeking had the file decoded whole into memory, however long: a 60-minute MP3 took
-    2.85 GB.  Past reader.WHOLE_DECODE_LIMIT_S (here 4 s for an 8-s file) it is read on by seeking, and says so."""
+    2.85 GB.  Past reader.WHOLE_DECODE_LIMIT (here 4 s of mono for an 8-s file) it is read on by seeking, and says
+    so."""
     whole = write(tmp_path / "whole.mp3", music(sr=44100, seconds=8.0), 44100, "mp3")
     size = whole.stat().st_size
-    monkeypatch.setattr(reader, "WHOLE_DECODE_LIMIT_S", 4.0)
+    monkeypatch.setattr(reader, "WHOLE_DECODE_LIMIT", 4 * 44100)
     monkeypatch.setattr(reader, "decode", lambda *_: pytest.fail("the long file was decoded whole"))
 
     features = features_from_file(spoilt(whole, size * 4 // 10, size * 6 // 10), params=PARAMS, n_windows=2)
 
     assert features.notes == (reader.DAMAGE_UNLOCATED.format(minutes=8 / 60),)
     assert features.report.duration_s > 6.0
+
+
+def test_a_damaged_file_of_six_channels_is_too_large_to_decode_whole_sooner_than_a_stereo_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound on a whole decode was in minutes, whatever the rate and channels: 20 minutes of a 48-kHz 5.1 AC-3
+    file are 3.3 times the samples of CD-rate stereo the bound was set for.  Here 6 s of 5.1 under a bound of 8 s
+    of 44.1 kHz stereo (its 1,728,000 samples are over the bound's 705,600): read by seeking, and said so."""
+    y = np.tile(music(sr=48000, seconds=6.0), (6, 1))
+    whole = encode_with_ffmpeg(tmp_path / "whole.ac3", y, 48000, why="PyAV's FFmpeg has no AC-3 encoder")
+    size = whole.stat().st_size
+    monkeypatch.setattr(reader, "WHOLE_DECODE_LIMIT", 8 * 44100 * 2)
+    monkeypatch.setattr(reader, "decode", lambda *_: pytest.fail("the large file was decoded whole"))
+
+    with open_reader(spoilt(whole, size * 4 // 10, size * 6 // 10)) as audio:
+        audio.read(0, audio.n_samples)
+        notes = audio.notes
+
+    assert notes == (reader.DAMAGE_UNLOCATED.format(minutes=6 / 60),)
 
 
 def test_a_wavpack_file_cut_inside_its_first_block_says_its_audio_cannot_be_found(tmp_path: Path) -> None:
