@@ -116,10 +116,11 @@ def _library_once_made(held: contextlib.ExitStack, library: Library | None) -> L
     """The library index to search: ``library`` once open, else opened (and closed with ``held``) once its file is
     there, None until then.  Listening makes no library of its own (a command that only reads leaves no empty index
     behind), and one that ``index`` makes while it listens is searched from then on, as are tracks indexed into it.
-    Something else in its place (a link to an unmounted drive, a folder) is opened, to say why it cannot be read."""
+    Something else in its place (a link to an unmounted drive, a folder) is opened, to say why it cannot be read, as a
+    reader opens it: a writer's open followed a link to an empty mount point and made an empty index there."""
     path = library_db_path()
     if library is None and (path.exists() or path.is_symlink()):
-        library = held.enter_context(Library())
+        library = held.enter_context(Library(create=False))
     return library
 
 

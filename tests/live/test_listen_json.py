@@ -70,15 +70,22 @@ def test_listen_says_the_input_clips_as_analyze_notes_it(tmp_path: Path, capsys:
     assert not library_db_path().exists()
 
 
-def test_listen_with_its_library_index_out_of_reach_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("mount_point", [False, True], ids=["no-folder", "an-empty-mount-point"])
+def test_listen_with_its_library_index_out_of_reach_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mount_point: bool
+) -> None:
     """A library.sqlite3 linked to a drive not mounted was taken for no index (be1ba60, b0ed538): listen went on
-    without a match and without a word, where it said, before it listened, that the index cannot be opened."""
+    without a match and without a word, where it said, before it listened, that the index cannot be opened.  Where
+    the drive's mount point is there, empty, listen made an empty index in it and listened."""
+    if mount_point:
+        (tmp_path / "unmounted").mkdir()
     library_db_path().parent.mkdir(parents=True)
     library_db_path().symlink_to(tmp_path / "unmounted" / "library.sqlite3")
     heard = write(tmp_path / "heard.wav", music(sr=SR, seconds=1.2, seed=4), SR, "wav-pcm16")
     assert main(["listen", "--file", str(heard), "--start-after", "1", "--interval", "0.5"]) == 1
     said = " ".join(capsys.readouterr().err.split())
     assert f"error: {library_db_path()}: cannot open the database" in said, said
+    assert not (tmp_path / "unmounted" / "library.sqlite3").exists()
 
 
 def test_a_track_held_twice_is_still_named_as_playing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
