@@ -260,6 +260,8 @@ class MatchesView(QWidget):
         """The generation of the last search answered (or of the last clear): one later is under way."""
         self._queued = False
         """Whether the query's code changed while its search was under way: searched again once it answers."""
+        self._last_failed = False
+        """Whether the last search answered failed: its message is not kept while the query is searched again."""
         self.matches: list[Match] = []
         """The matches shown, nearest first."""
         self.names_playing = False
@@ -359,7 +361,7 @@ class MatchesView(QWidget):
     def clear(self) -> None:
         """No query: empty table."""
         self._generation += 1
-        self._answered, self._queued = self._generation, False
+        self._answered, self._queued, self._last_failed = self._generation, False, False
         self.query = None
         self.query_code = None
         self.matches = []
@@ -383,9 +385,10 @@ class MatchesView(QWidget):
         model that made a stored code (None: the model in use).
 
         Another query's matches are cleared at once; the same query searched again (a new live code, the
-        library re-indexed) keeps its matches, those selected and its message, until the new ones arrive; asked
-        while its search is under way, it is searched once that answers, with the code asked last (the Live panel
-        asks at every step: searches do not pile up behind a slow one, whether or not the last found a match).
+        library re-indexed) keeps its matches, those selected and its message (not a failure's, which would say
+        the search under way failed), until the new ones arrive; asked while its search is under way, it is searched
+        once that answers, with the code asked last (the Live panel asks at every step: searches do not pile up
+        behind a slow one, whether or not the last found a match).
         """
         again = path == self.query
         self.query = path
@@ -399,6 +402,7 @@ class MatchesView(QWidget):
         if not again:
             self.matches = []
             self.table.clear()
+        if not again or self._last_failed:
             self.message.setText("Searching the library…")
         self._enable_buttons()
         index = self._index
@@ -437,7 +441,7 @@ class MatchesView(QWidget):
     def _show(self, generation: int, match_bits: int | None, index: CodeIndex, matches: list[Match]) -> None:
         if not self._answer(generation):
             return  # the user moved on to another file
-        self._index = index
+        self._index, self._last_failed = index, False
         current, selected = self.selected_match(), set(self.selected_paths())  # kept where still among the matches
         self.matches = matches
         self.table.clear()
@@ -496,7 +500,7 @@ class MatchesView(QWidget):
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if self._answer(generation):
-            self.matches = []
+            self.matches, self._last_failed = [], True
             self.table.clear()  # matches of an earlier search, no longer this query's
             self.message.setText(f"The library could not be searched: {describe(error)}")
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QStyle, QTabBar
 
 from musictagger import userdirs
+from musictagger.errors import DatabaseError
 from musictagger.gui import library_panel, matches_view
 from musictagger.gui.live_panel import LIVE_QUERY
 from musictagger.gui.matches_view import BITS, DISTANCE, GENRE, NO_TRACK_TEXT, PART, PATH, MatchesView
@@ -525,6 +526,36 @@ def test_live_steps_asked_during_a_search_are_searched_once_after_it_though_noth
     matches.show_matches_for(LIVE_QUERY, steps[1] > 0.5, steps[1])
     assert matches.message.text() == NO_TRACK_TEXT  # the last answer, while the next step's search runs
     qtbot.waitUntil(lambda: not matches.searching, timeout=10_000)
+    runner.shutdown()
+
+
+def test_the_same_query_searched_again_after_a_failed_search_says_it_is_searching(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same query searched again kept its message until the answer (8258778): after a failed search, "The library
+    could not be searched: …" stood over the search that might answer it, as though that one had failed too."""
+    failing = [True]
+    search = matches_view.search
+
+    def searching(*arguments):  # the real search, once the library can be read
+        if failing[0]:
+            raise DatabaseError("library.sqlite3: database is locked")
+        return search(*arguments)
+
+    monkeypatch.setattr(matches_view, "search", searching)
+    runner, model_path = TaskRunner("io"), default_model_path()
+    matches = MatchesView(runner, model_path, load_manifest(model_path))
+    qtbot.addWidget(matches)
+    relaxed = np.full(matches.manifest.bits, 0.2, np.float32)
+    matches.show_matches_for(LIVE_QUERY, relaxed > 0.5, relaxed)
+    qtbot.waitUntil(lambda: not matches.searching, timeout=10_000)
+    assert matches.message.text().startswith("The library could not be searched")
+
+    failing[0] = False
+    matches.show_matches_for(LIVE_QUERY, relaxed > 0.5, relaxed)
+    assert matches.message.text() == "Searching the library…"
+    qtbot.waitUntil(lambda: not matches.searching, timeout=10_000)
+    assert matches.message.text() == NO_TRACK_TEXT
     runner.shutdown()
 
 
