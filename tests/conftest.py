@@ -3,8 +3,9 @@ another verdict policy."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -143,8 +144,11 @@ def indexed_styles(style_library: StyleLibrary, first_model_as_default: Path) ->
 
 
 def use_library(database: Path) -> None:
-    """A copy of ``database`` (a library index, closed: its WAL folded in) as the library of the user dirs the
-    environment names: a library indexed once for many tests, each of which may change its own copy."""
+    """A copy of ``database`` (a library index) as the library of the user dirs the environment names: a library
+    indexed once for many tests, each of which may change its own copy.  Copied through SQLite's backup, as another
+    connection writing it would: a window opened before may hold the library open, and a file copied over an open
+    database (and its write-ahead log) left it reading the empty library it had made."""
     target = userdirs.library_db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(database, target)
+    with contextlib.closing(sqlite3.connect(database)) as source, contextlib.closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
