@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 from musictagger.evaluation.compare import compare
@@ -17,7 +16,8 @@ def test_non_music_rendered_at_two_rates_is_said_model_by_model() -> None:
     """A run of today (44.1 kHz) compared with a committed report (16 kHz): the row said the first model's data
     alone, passing the other's figures off as measured on the same sounds."""
     old = _evaluation("hash-cnn-lstm-emotify-v3")
-    new = copy.deepcopy(_evaluation("hash-cnn-lstm-emotify-v4"))
+    old["unknown_detector"]["non_music"].pop("sample_rate", None)  # as written before the rate was recorded
+    new = _evaluation("hash-cnn-lstm-emotify-v4")
     new["unknown_detector"]["non_music"]["sample_rate"] = 44100
     rows = {row["key"]: row for row in compare([old, new])["rows"]}
     assert rows["refused"]["data"] == (

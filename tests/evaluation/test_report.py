@@ -8,7 +8,9 @@ from musictagger.evaluation.report import data_of, render_markdown
 from tests.conftest import PROJECT_ROOT
 
 RESULT = json.loads((PROJECT_ROOT / "reports" / "evaluation-hash-cnn-lstm-emotify-v3-test.json").read_text("utf-8"))
-"""An evaluation from before the non-music's rate was recorded (rendered at the model's 16 kHz)."""
+RESULT["unknown_detector"]["non_music"].pop("sample_rate", None)
+"""An evaluation as written before the non-music's rate was recorded (its sounds rendered at the model's 16 kHz): a
+committed one with the rate taken out, so that a report recorded again since does not change what this reads."""
 
 
 def test_a_result_without_the_non_music_s_rate_is_said_to_be_of_16_khz() -> None:
