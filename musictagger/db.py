@@ -35,9 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# REFUSED_IN_NAMES, name_trouble, on_read_only_mount and unless_not_kept: for gui/ and tagging/, which import them
-# from here until they import them from musictagger.disk (their owners were changing those files when they moved).
-from musictagger.disk import REFUSED_IN_NAMES, disk_trouble, name_trouble, on_read_only_mount, unless_not_kept  # noqa: F401
+from musictagger.disk import disk_trouble
 from musictagger.errors import DatabaseError
 from musictagger.interrupts import stop_noted
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 from musictagger import userdirs
-from musictagger.db import disk_trouble
+from musictagger.disk import disk_trouble
 from musictagger.errors import FileError
 from musictagger.model.windows_choice import choose_windows, chosen_windows
 from musictagger.tagging.plan import DEFAULT_MIN_CONFIDENCE, ID3_CHOICES, KEEP_ID3

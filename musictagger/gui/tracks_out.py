@@ -24,7 +24,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QPoint,
 from PySide6.QtGui import QDrag, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QWidget
 
-from musictagger.db import REFUSED_IN_NAMES
+from musictagger.disk import REFUSED_IN_NAMES
 from musictagger.gui.errors import show_error
 from musictagger.gui.settings import Settings
 from musictagger.gui.tasks import Task, TaskRunner

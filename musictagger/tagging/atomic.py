@@ -25,7 +25,8 @@ from pathlib import Path
 from stat import S_IMODE
 from typing import BinaryIO
 
-from musictagger.db import on_read_only_mount, storable_name, unless_not_kept
+from musictagger.db import storable_name
+from musictagger.disk import on_read_only_mount, unless_not_kept
 from musictagger.errors import FileError, RefusedError, TagWriteError
 from musictagger.presence import missing
 from musictagger.tagging.fingerprint import Fingerprint

@@ -28,7 +28,7 @@ from typing import TypeVar
 import mutagen
 
 from musictagger.csv_file import write_csv
-from musictagger.db import name_trouble
+from musictagger.disk import name_trouble
 from musictagger.errors import FileError, MusictaggerError, TagReadError, unexpected
 from musictagger.model.verdict import NOT_MUSIC, not_one_of_mine
 from musictagger.presence import missing
