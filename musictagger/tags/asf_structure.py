@@ -196,10 +196,11 @@ def is_asf(path: str | Path) -> bool:
 
 def drm_protection(path: Path) -> str | None:
     """Why ``path``, an ASF file protected by DRM (a :data:`PROTECTION` object in its header), must be left alone, or
-    None: not an ASF file (by its first bytes, as the tagger tells its family), or one without such an object (a header
-    that cannot be read is :func:`asf_rewrite_problem`'s to report)."""
+    None: not an ASF file (its first bytes no ASF header's, which :func:`read_header` checks, as the tagger tells its
+    family), or one without such an object (a header that cannot be read is :func:`asf_rewrite_problem`'s to
+    report)."""
     try:
-        return _protection(read_header(path)) if is_asf(path) else None
+        return _protection(read_header(path))
     except (OSError, ValueError):
         return None
 
